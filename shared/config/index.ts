@@ -1,0 +1,2 @@
+export { loadConfig, ConfigError, DEFAULT_CONFIG_PATH, ENV_PREFIX, type LoadOptions } from './load.js';
+export { configSchema, QUEUE_CONCURRENCY_DEFAULTS, type Config } from './schema.js';

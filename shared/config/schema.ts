@@ -1,0 +1,137 @@
+import Joi from 'joi';
+import os from 'node:os';
+import path from 'node:path';
+
+/** Where Plexichat keeps its files unless `data_dir` says otherwise. */
+export const DEFAULT_HOME = path.join(os.homedir(), '.plexichat');
+
+/** Queues with a processor; each gets a concurrency setting under `queues.concurrency`. */
+export const QUEUE_CONCURRENCY_DEFAULTS = { messages: 50 } as const;
+
+/** The validated configuration every role receives. Keys are documented in config.example.yaml. */
+export interface Config {
+  /** `production` turns off developer conveniences (open CORS, pretty logs). */
+  mode: 'production' | 'development' | 'test';
+  /** Files Plexichat owns: embedded Postgres data, local Redis data, uploads. */
+  data_dir: string;
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; pretty: boolean };
+  server: {
+    host: string;
+    port: number;
+    /** Base URL clients reach this instance at; used in links the API hands out. */
+    public_url: string | null;
+    /** Peers (IPs or CIDRs) whose X-Forwarded-For is believed. */
+    trusted_proxies: string[];
+    /** Largest JSON body accepted, in bytes. */
+    body_limit_bytes: number;
+    /** Origins allowed by CORS for REST and the gateway; empty means same-origin only. */
+    cors_origins: string[];
+  };
+  database: {
+    /** Postgres URL; null means local: 127.0.0.1:5432 when it answers, else embedded Postgres. */
+    url: string | null;
+    /** Database created and used when `url` is null. */
+    name: string;
+    pool: { max: number; min: number; idle_ms: number; acquire_ms: number };
+    /** Port for the embedded PostgreSQL started when no local server answers. */
+    embedded_port: number;
+    ssl: boolean;
+    /** Log every SQL statement at debug level. */
+    log_sql: boolean;
+  };
+  redis: {
+    /** Redis URL; null means local 127.0.0.1:6379, started from `redis-server` if installed. */
+    url: string | null;
+    /** Prefix of every key Plexichat writes, so several instances can share one Redis. */
+    key_prefix: string;
+  };
+  queues: {
+    concurrency: Record<keyof typeof QUEUE_CONCURRENCY_DEFAULTS, number>;
+    /** Attempts per job before it lands in the failed (dead-letter) set. */
+    attempts: number;
+    /** First retry delay; doubles each attempt. */
+    backoff_ms: number;
+    /** How long the API waits for a job's result before answering 202-style. */
+    wait_timeout_ms: number;
+    keep_completed: number;
+    keep_failed: number;
+  };
+  gateway: {
+    path: string;
+    /** Port of a standalone gateway process (the all-in-one process serves it on server.port). */
+    port: number;
+  };
+  snowflake: { datacenter_id: number; worker_id: number };
+  admin: { bull_board: boolean };
+  docs: { enabled: boolean };
+}
+
+const port = Joi.number().integer().min(0).max(65535);
+const nonNegative = Joi.number().integer().min(0);
+
+/** The joi schema every loaded configuration must pass; unknown keys are errors. */
+export const configSchema = Joi.object<Config>({
+  mode: Joi.string().valid('production', 'development', 'test').default('production'),
+  data_dir: Joi.string().default(path.join(DEFAULT_HOME, 'data')),
+  log: Joi.object({
+    level: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
+    pretty: Joi.boolean().default(false),
+  }).default(),
+  server: Joi.object({
+    host: Joi.string().hostname().default('127.0.0.1'),
+    port: port.default(8000),
+    public_url: Joi.string().uri({ scheme: ['http', 'https'] }).allow(null).default(null),
+    trusted_proxies: Joi.array().items(Joi.string().ip({ cidr: 'optional' })).default([]),
+    body_limit_bytes: Joi.number().integer().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
+    cors_origins: Joi.array().items(Joi.string().uri({ scheme: ['http', 'https'] })).default([]),
+  }).default(),
+  database: Joi.object({
+    url: Joi.string().uri({ scheme: ['postgres', 'postgresql'] }).allow(null).default(null),
+    name: Joi.string().pattern(/^[a-z_][a-z0-9_]{0,62}$/).default('plexichat'),
+    pool: Joi.object({
+      max: Joi.number().integer().min(1).max(1000).default(10),
+      min: nonNegative.max(1000).default(0),
+      idle_ms: nonNegative.default(10000),
+      acquire_ms: Joi.number().integer().min(100).default(30000),
+    }).default(),
+    embedded_port: port.default(54329),
+    ssl: Joi.boolean().default(false),
+    log_sql: Joi.boolean().default(false),
+  }).default(),
+  redis: Joi.object({
+    url: Joi.string().uri({ scheme: ['redis', 'rediss'] }).allow(null).default(null),
+    key_prefix: Joi.string().pattern(/^[A-Za-z0-9_.-]{1,64}$/).default('plexichat'),
+  }).default(),
+  queues: Joi.object({
+    concurrency: Joi.object(
+      Object.fromEntries(
+        Object.entries(QUEUE_CONCURRENCY_DEFAULTS).map(([name, n]) => [
+          name,
+          Joi.number().integer().min(1).max(1000).default(n),
+        ]),
+      ),
+    ).default(),
+    attempts: Joi.number().integer().min(1).max(100).default(5),
+    backoff_ms: Joi.number().integer().min(10).default(1000),
+    wait_timeout_ms: Joi.number().integer().min(100).max(60000).default(5000),
+    keep_completed: nonNegative.default(1000),
+    keep_failed: nonNegative.default(10000),
+  }).default(),
+  gateway: Joi.object({
+    path: Joi.string().pattern(/^\/[A-Za-z0-9/_-]*$/).default('/gateway'),
+    port: port.default(8001),
+  }).default(),
+  snowflake: Joi.object({
+    datacenter_id: Joi.number().integer().min(0).max(31).default(0),
+    worker_id: Joi.number().integer().min(0).max(31).default(0),
+  }).default(),
+  admin: Joi.object({ bull_board: Joi.boolean().default(false) }).default(),
+  docs: Joi.object({ enabled: Joi.boolean().default(true) }).default(),
+})
+  .default()
+  .custom((value: Config, helpers) => {
+    if (value.database.pool.min > value.database.pool.max) {
+      return helpers.message({ custom: '"database.pool.min" must not exceed database.pool.max' });
+    }
+    return value;
+  });

@@ -8,7 +8,10 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.js'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.js'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -25,7 +28,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/api/**', '**/workers/**', '**/gateway/**', '**/voice/**'], message: 'shared/ imports no role' }] },
+        {
+          patterns: [
+            {
+              group: ['**/api/**', '**/workers/**', '**/gateway/**', '**/voice/**'],
+              message: 'shared/ imports no role',
+            },
+          ],
+        },
       ],
     },
   },

@@ -46,7 +46,7 @@ function readFile(file: string, explicit: boolean): Tree {
 
 function isArrayKey(keyPath: string[]): boolean {
   try {
-    return (configSchema.extract(keyPath) as Joi.Schema).type === 'array';
+    return configSchema.extract(keyPath).type === 'array';
   } catch {
     return false; // unknown key: left as a string so validation names it
   }
@@ -77,7 +77,13 @@ function applyEnv(tree: Tree, env: NodeJS.ProcessEnv, sources: Map<string, strin
 function mergeInto(target: Tree, source: Tree): void {
   for (const [key, value] of Object.entries(source)) {
     const existing = target[key];
-    if (value && typeof value === 'object' && !Array.isArray(value) && existing && typeof existing === 'object') {
+    if (
+      value &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      existing &&
+      typeof existing === 'object'
+    ) {
       mergeInto(existing as Tree, value as Tree);
     } else {
       target[key] = value;
@@ -95,14 +101,17 @@ export function loadConfig(options: LoadOptions = {}): Config {
   applyEnv(tree, env, sources);
   if (options.overrides) mergeInto(tree, structuredClone(options.overrides));
 
-  const { error, value } = configSchema.validate(tree, { abortEarly: false, convert: true });
-  if (error) {
-    const problems = error.details.map((d) => {
+  const result: Joi.ValidationResult<Config> = configSchema.validate(tree, {
+    abortEarly: false,
+    convert: true,
+  });
+  if (result.error) {
+    const problems = result.error.details.map((d) => {
       const key = d.path.join('.');
       const from = sources.get(key);
       return `${d.message}${from ? ` (from ${from})` : ''}`;
     });
     throw new ConfigError(`config: ${problems.join('; ')} [${file}]`);
   }
-  return value;
+  return result.value;
 }

@@ -80,14 +80,30 @@ export const configSchema = Joi.object<Config>({
   server: Joi.object({
     host: Joi.string().hostname().default('127.0.0.1'),
     port: port.default(8000),
-    public_url: Joi.string().uri({ scheme: ['http', 'https'] }).allow(null).default(null),
-    trusted_proxies: Joi.array().items(Joi.string().ip({ cidr: 'optional' })).default([]),
-    body_limit_bytes: Joi.number().integer().min(1024).max(100 * 1024 * 1024).default(1024 * 1024),
-    cors_origins: Joi.array().items(Joi.string().uri({ scheme: ['http', 'https'] })).default([]),
+    public_url: Joi.string()
+      .uri({ scheme: ['http', 'https'] })
+      .allow(null)
+      .default(null),
+    trusted_proxies: Joi.array()
+      .items(Joi.string().ip({ cidr: 'optional' }))
+      .default([]),
+    body_limit_bytes: Joi.number()
+      .integer()
+      .min(1024)
+      .max(100 * 1024 * 1024)
+      .default(1024 * 1024),
+    cors_origins: Joi.array()
+      .items(Joi.string().uri({ scheme: ['http', 'https'] }))
+      .default([]),
   }).default(),
   database: Joi.object({
-    url: Joi.string().uri({ scheme: ['postgres', 'postgresql'] }).allow(null).default(null),
-    name: Joi.string().pattern(/^[a-z_][a-z0-9_]{0,62}$/).default('plexichat'),
+    url: Joi.string()
+      .uri({ scheme: ['postgres', 'postgresql'] })
+      .allow(null)
+      .default(null),
+    name: Joi.string()
+      .pattern(/^[a-z_][a-z0-9_]{0,62}$/)
+      .default('plexichat'),
     pool: Joi.object({
       max: Joi.number().integer().min(1).max(1000).default(10),
       min: nonNegative.max(1000).default(0),
@@ -99,8 +115,13 @@ export const configSchema = Joi.object<Config>({
     log_sql: Joi.boolean().default(false),
   }).default(),
   redis: Joi.object({
-    url: Joi.string().uri({ scheme: ['redis', 'rediss'] }).allow(null).default(null),
-    key_prefix: Joi.string().pattern(/^[A-Za-z0-9_.-]{1,64}$/).default('plexichat'),
+    url: Joi.string()
+      .uri({ scheme: ['redis', 'rediss'] })
+      .allow(null)
+      .default(null),
+    key_prefix: Joi.string()
+      .pattern(/^[A-Za-z0-9_.-]{1,64}$/)
+      .default('plexichat'),
   }).default(),
   queues: Joi.object({
     concurrency: Joi.object(
@@ -118,7 +139,9 @@ export const configSchema = Joi.object<Config>({
     keep_failed: nonNegative.default(10000),
   }).default(),
   gateway: Joi.object({
-    path: Joi.string().pattern(/^\/[A-Za-z0-9/_-]*$/).default('/gateway'),
+    path: Joi.string()
+      .pattern(/^\/[A-Za-z0-9/_-]*$/)
+      .default('/gateway'),
     port: port.default(8001),
   }).default(),
   snowflake: Joi.object({

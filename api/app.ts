@@ -1,0 +1,64 @@
+import express from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { Runtime } from '../shared/runtime.js';
+import { mountBullBoard } from './bull-board.js';
+import { mountDocs } from './docs/mount-docs.js';
+import { errorHandler, notFound } from './middleware/error-handler.js';
+import { requestId } from './middleware/request-id.js';
+import { buildOpenApi } from './openapi.js';
+import { healthRoutes } from './routes/health/health.js';
+import { metaRoutes } from './routes/meta/version.js';
+import { buildRouter } from './routes/registry.js';
+import type { AnyRoute } from './routes/route.js';
+
+/** Base path of the REST API. */
+export const API_BASE = '/api/v1';
+
+/** Every REST route, in the order they are matched and documented. */
+export function allRoutes(rt: Runtime): AnyRoute[] {
+  return [...healthRoutes(rt), ...metaRoutes()];
+}
+
+/** The Express application of the API role. */
+export function createApp(rt: Runtime): express.Express {
+  const { config } = rt;
+  const app = express();
+  app.disable('x-powered-by');
+  // X-Forwarded-For is believed only from configured proxies; otherwise req.ip is the peer.
+  app.set('trust proxy', config.server.trusted_proxies.length > 0 ? config.server.trusted_proxies : false);
+  app.use(
+    pinoHttp({
+      logger: rt.logger,
+      genReqId: requestId,
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+      autoLogging: { ignore: (req) => req.url === `${API_BASE}/health` },
+    }),
+  );
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // ReDoc renders with a web worker from a blob and inline styles; nothing loads from elsewhere.
+          'worker-src': ["'self'", 'blob:'],
+          'img-src': ["'self'", 'data:'],
+        },
+      },
+    }),
+  );
+  app.use(express.json({ limit: config.server.body_limit_bytes, strict: true }));
+
+  const routes = allRoutes(rt);
+  app.use(API_BASE, buildRouter(routes));
+  let openapi: Record<string, unknown> | null = null;
+  const getOpenApi = (): Record<string, unknown> => (openapi ??= buildOpenApi(routes, API_BASE));
+  app.get(`${API_BASE}/openapi.json`, (_req, res) => {
+    res.json(getOpenApi());
+  });
+  if (config.docs.enabled) mountDocs(app, getOpenApi);
+  if (config.admin.bull_board) mountBullBoard(app, rt);
+
+  app.use(notFound);
+  app.use(errorHandler(rt.logger, config.server.body_limit_bytes));
+  return app;
+}

@@ -1,0 +1,26 @@
+import type Joi from 'joi';
+import { ValidationError, type FieldErrors } from '../../shared/errors.js';
+
+const options: Joi.ValidationOptions = {
+  abortEarly: false,
+  convert: true,
+  stripUnknown: false,
+  errors: { wrap: { label: false } },
+};
+
+/** Validates one part of a request, throwing a 400 that names every bad field. */
+export function validatePart<T>(
+  schema: Joi.ObjectSchema<T>,
+  value: unknown,
+  part: 'params' | 'query' | 'body',
+): T {
+  const result: Joi.ValidationResult<T> = schema.validate(value, options);
+  const { error } = result;
+  if (!error) return result.value;
+  const errors: FieldErrors = {};
+  for (const detail of error.details) {
+    const key = detail.path.length > 0 ? detail.path.join('.') : part;
+    errors[key] ??= detail.message;
+  }
+  throw new ValidationError(errors, `Invalid ${part}: ${Object.keys(errors).join(', ')}`);
+}

@@ -1,0 +1,98 @@
+import Joi from 'joi';
+import j2sModule from 'joi-to-swagger';
+import { PLEXICHAT_VERSION } from '../shared/version.js';
+import type { AnyRoute } from './routes/route.js';
+
+/** The error body of API.md, documented once and referenced by every route. */
+export const errorBodySchema = Joi.object({
+  code: Joi.string().required().description('snake_case error code'),
+  message: Joi.string().required().description('human-readable text'),
+  errors: Joi.object().pattern(Joi.string(), Joi.string()).description('every offending field and why'),
+  request_id: Joi.string().description('present on 500s, to quote when reporting a problem'),
+}).label('Error');
+
+type Json = Record<string, unknown>;
+
+// joi-to-swagger is CommonJS with `module.exports = fn` and `.default = fn`; its typings describe only
+// the latter, which Node's ESM interop exposes as the default import's `default` property.
+const j2s = j2sModule.default;
+
+interface Collected {
+  components: Json;
+}
+
+function convert(schema: Joi.Schema, acc: Collected): Json {
+  const { swagger, components } = j2s(schema, acc.components);
+  if (components) acc.components = components;
+  return swagger;
+}
+
+function parameters(schema: Joi.ObjectSchema | undefined, where: 'path' | 'query', acc: Collected): Json[] {
+  if (!schema) return [];
+  const object = convert(schema, acc);
+  const properties = (object.properties ?? {}) as Record<string, Json>;
+  const required = new Set((object.required ?? []) as string[]);
+  return Object.entries(properties).map(([name, prop]) => ({
+    name,
+    in: where,
+    required: where === 'path' || required.has(name),
+    description: prop.description,
+    schema: prop,
+  }));
+}
+
+/** The OpenAPI 3 document for the given routes, generated from their joi schemas. */
+export function buildOpenApi(routes: AnyRoute[], serverUrl = '/api/v1'): Json {
+  const acc: Collected = { components: {} };
+  const errorRef = { $ref: '#/components/schemas/Error' };
+  convert(errorBodySchema, acc);
+  const paths: Record<string, Json> = {};
+  for (const route of routes) {
+    const responses: Json = {};
+    for (const [status, spec] of Object.entries(route.responses)) {
+      responses[status] = spec.schema
+        ? {
+            description: spec.description,
+            content: { 'application/json': { schema: convert(spec.schema, acc) } },
+          }
+        : { description: spec.description };
+    }
+    if (route.params || route.query || route.body) {
+      responses['400'] ??= {
+        description: 'Validation failed',
+        content: { 'application/json': { schema: errorRef } },
+      };
+    }
+    responses['500'] ??= {
+      description: 'Unexpected error',
+      content: { 'application/json': { schema: errorRef } },
+    };
+    const operation: Json = {
+      summary: route.summary,
+      description: route.description,
+      tags: route.tags,
+      operationId: `${route.method}${route.path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
+      parameters: [...parameters(route.params, 'path', acc), ...parameters(route.query, 'query', acc)],
+      responses,
+    };
+    if (route.body) {
+      operation.requestBody = {
+        required: true,
+        content: { 'application/json': { schema: convert(route.body, acc) } },
+      };
+    }
+    paths[route.path] = { ...(paths[route.path] ?? {}), [route.method]: operation };
+  }
+  return {
+    openapi: '3.0.3',
+    info: {
+      title: 'Plexichat API',
+      version: PLEXICHAT_VERSION,
+      description:
+        'REST API of Plexichat. The realtime gateway is described in the static docs at /docs/api.',
+    },
+    servers: [{ url: serverUrl }],
+    paths,
+    components: acc.components,
+  };
+}

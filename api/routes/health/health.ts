@@ -1,0 +1,56 @@
+import type { Runtime } from '../../../shared/runtime.js';
+import { PLEXICHAT_VERSION } from '../../../shared/version.js';
+import { defineRoute, type AnyRoute } from '../route.js';
+import { runChecks } from './checks.js';
+import { healthResponse, readyResponse } from './schema.js';
+
+/** GET /health and GET /ready: what load balancers and operators poll. */
+export function healthRoutes(rt: Runtime): AnyRoute[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/health',
+      summary: 'Health of this process and its dependencies',
+      description: 'Checks the database, Redis, the queues and storage; 503 names the failing ones.',
+      tags: ['Health'],
+      responses: {
+        200: { description: 'Everything answers', schema: healthResponse },
+        503: { description: 'A dependency is failing', schema: healthResponse },
+      },
+      handler: async ({ res }) => {
+        const checks = await runChecks(rt);
+        const failing = Object.entries(checks)
+          .filter(([, c]) => c.status === 'error')
+          .map(([name]) => name);
+        res.setHeader('Cache-Control', 'no-store');
+        if (failing.length === 0) return { status: 'ok', version: PLEXICHAT_VERSION, checks };
+        res.status(503).json({
+          status: 'unavailable',
+          code: 'service_unavailable',
+          message: `Unavailable: ${failing.join(', ')}`,
+          version: PLEXICHAT_VERSION,
+          checks,
+        });
+        return undefined;
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/ready',
+      summary: 'Whether this process can serve requests',
+      description: 'Ready once migrations are applied and the database and Redis connections are up.',
+      tags: ['Health'],
+      responses: {
+        200: { description: 'Ready', schema: readyResponse },
+        503: { description: 'Not ready', schema: readyResponse },
+      },
+      handler: async ({ res }) => {
+        const checks = await runChecks(rt);
+        res.setHeader('Cache-Control', 'no-store');
+        const ready = checks.database.status === 'ok' && checks.redis.status === 'ok';
+        res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready' });
+        return undefined;
+      },
+    }),
+  ];
+}

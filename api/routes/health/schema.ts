@@ -1,0 +1,22 @@
+import Joi from 'joi';
+
+const check = Joi.object({
+  status: Joi.string().valid('ok', 'error').required(),
+  latency_ms: Joi.number().integer().required(),
+  error: Joi.string(),
+  details: Joi.object().unknown(true),
+}).label('HealthCheck');
+
+/** Body of GET /health (200 and 503 alike). */
+export const healthResponse = Joi.object({
+  status: Joi.string().valid('ok', 'unavailable').required(),
+  version: Joi.string().required().example('a.1.0-1'),
+  checks: Joi.object({ database: check, redis: check, queues: check, storage: check }).required(),
+  code: Joi.string().description('service_unavailable on 503'),
+  message: Joi.string().description('names the failing checks on 503'),
+}).label('Health');
+
+/** Body of GET /ready. */
+export const readyResponse = Joi.object({
+  status: Joi.string().valid('ready', 'not_ready').required(),
+}).label('Ready');

@@ -1,0 +1,37 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Runtime } from '../shared/runtime.js';
+import { createApp } from './app.js';
+
+/** A listening API server. */
+export interface ApiServer {
+  server: http.Server;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Starts the API on `port` (default server.port; 0 picks a free one). */
+export async function startApi(rt: Runtime, port = rt.config.server.port): Promise<ApiServer> {
+  const server = http.createServer(createApp(rt));
+  // Slow-loris protection: a client must send its headers and body in bounded time.
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, rt.config.server.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const actual = (server.address() as AddressInfo).port;
+  rt.logger.info({ host: rt.config.server.host, port: actual }, 'api listening');
+  return {
+    server,
+    port: actual,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

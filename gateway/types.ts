@@ -1,0 +1,35 @@
+import type { Namespace, Server, Socket } from 'socket.io';
+import type { DispatchFrame } from '../shared/events/index.js';
+
+/** Events the gateway sends to clients. */
+export interface ServerToClientEvents {
+  dispatch: (frame: DispatchFrame) => void;
+}
+
+/** Commands clients send (each with an ack); filled in as features arrive. */
+export type ClientToServerEvents = Record<string, never>;
+
+/** Per-connection state kept on `socket.data`. */
+export interface ConnectionData {
+  /** Sequence number of the last dispatch sent to this session. */
+  seq: number;
+}
+
+export type GatewayServer = Server<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  ConnectionData
+>;
+export type GatewayNamespace = Namespace<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  ConnectionData
+>;
+export type GatewaySocket = Socket<
+  ClientToServerEvents,
+  ServerToClientEvents,
+  Record<string, never>,
+  ConnectionData
+>;

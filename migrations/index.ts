@@ -1,0 +1,10 @@
+import type { Migration } from './types.js';
+import * as m0001 from './0001-initial-schema.js';
+
+/**
+ * Every migration, in order. A list rather than a glob so that the same code runs from the
+ * TypeScript sources (tests) and from dist/ (production); a test checks no file is left out.
+ */
+export const migrations: { name: string; up: Migration; down: Migration }[] = [
+  { name: '0001-initial-schema', ...m0001 },
+];

@@ -1,0 +1,34 @@
+import type { Sequelize } from 'sequelize';
+import { defineChannel } from './channel.js';
+import { defineMember } from './member.js';
+import { defineMessage } from './message.js';
+import { defineRole } from './role.js';
+import { defineServer } from './server.js';
+import { defineSession } from './session.js';
+import { defineUser } from './user.js';
+
+export { CHANNEL_TYPES, type ChannelType } from './channel.js';
+export type { StoredAttachment } from './message.js';
+
+/**
+ * Defines every model on one Sequelize instance. Models are per instance (not module globals) so
+ * several apps with their own pools can live in one process, as the tests do.
+ */
+export function defineModels(sequelize: Sequelize) {
+  const { Member, MemberRole } = defineMember(sequelize);
+  return {
+    User: defineUser(sequelize),
+    Session: defineSession(sequelize),
+    Server: defineServer(sequelize),
+    Channel: defineChannel(sequelize),
+    Role: defineRole(sequelize),
+    Member,
+    MemberRole,
+    Message: defineMessage(sequelize),
+  };
+}
+
+/** The models of one Sequelize instance. */
+export type Models = ReturnType<typeof defineModels>;
+/** A row of one model, e.g. `Row<'Message'>`. */
+export type Row<K extends keyof Models> = InstanceType<Models[K]>;

@@ -1,0 +1,40 @@
+import {
+  DataTypes,
+  Model,
+  type CreationOptional,
+  type InferAttributes,
+  type InferCreationAttributes,
+  type Sequelize,
+} from 'sequelize';
+
+/** Defines the `roles` model; `permissions` is a bigint bitfield (a decimal string in JS). */
+export function defineRole(sequelize: Sequelize) {
+  class Role extends Model<InferAttributes<Role>, InferCreationAttributes<Role>> {
+    declare id: string;
+    declare server_id: string;
+    declare name: string;
+    declare permissions: CreationOptional<string>;
+    declare position: CreationOptional<number>;
+    declare color: CreationOptional<number>;
+    declare hoist: CreationOptional<boolean>;
+    declare mentionable: CreationOptional<boolean>;
+    declare created_at: Date;
+    declare updated_at: CreationOptional<Date>;
+  }
+  Role.init(
+    {
+      id: { type: DataTypes.BIGINT, primaryKey: true },
+      server_id: { type: DataTypes.BIGINT, allowNull: false },
+      name: { type: DataTypes.STRING(100), allowNull: false },
+      permissions: { type: DataTypes.BIGINT, allowNull: false, defaultValue: '0' },
+      position: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+      color: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+      hoist: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+      mentionable: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+      created_at: { type: DataTypes.DATE, allowNull: false },
+      updated_at: DataTypes.DATE,
+    },
+    { sequelize, tableName: 'roles', modelName: 'Role', createdAt: false, updatedAt: 'updated_at' },
+  );
+  return Role;
+}

@@ -1,0 +1,95 @@
+/**
+ * Typed API errors. Every role throws these; the API maps them to the error body of API.md in one
+ * place (api/middleware/error-handler.ts).
+ */
+export type FieldErrors = Record<string, string>;
+
+/** An error with an HTTP status and a snake_case code that clients can branch on. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly errors?: FieldErrors,
+    /** Extra top-level fields of the error body (e.g. retry_after). */
+    readonly extra?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** 400: the request is malformed; `errors` names every offending field. */
+export class ValidationError extends ApiError {
+  constructor(errors: FieldErrors, message = 'Invalid request') {
+    super(400, 'validation_error', message, errors);
+  }
+}
+
+/** 400 for a body that is not JSON at all. */
+export class MalformedJsonError extends ApiError {
+  constructor(detail: string) {
+    super(400, 'malformed_json', `Request body is not valid JSON: ${detail}`);
+  }
+}
+
+/** 401: no token, or a token that is not (or no longer) valid. */
+export class UnauthorizedError extends ApiError {
+  constructor(message = 'Authentication required') {
+    super(401, 'unauthorized', message);
+  }
+}
+
+/** 403: authenticated but missing a permission, which is named. */
+export class MissingPermissionError extends ApiError {
+  constructor(permission: string) {
+    super(403, 'missing_permission', `Missing permission: ${permission}`, undefined, { permission });
+  }
+}
+
+/** 404: unknown object, or one the caller may not see (never 403 for those). */
+export class NotFoundError extends ApiError {
+  constructor(what = 'resource') {
+    super(404, `unknown_${what.replace(/[^a-z0-9]+/gi, '_').toLowerCase()}`, `Unknown ${what}`);
+  }
+}
+
+/** 409: the request conflicts with existing state (a taken name, a duplicate). */
+export class ConflictError extends ApiError {
+  constructor(code: string, message: string) {
+    super(409, code, message);
+  }
+}
+
+/** 413: body, file or message too large. */
+export class PayloadTooLargeError extends ApiError {
+  constructor(limitBytes: number) {
+    super(413, 'payload_too_large', `Payload too large (limit ${limitBytes} bytes)`, undefined, {
+      limit_bytes: limitBytes,
+    });
+  }
+}
+
+/** 415: a content type this route does not accept. */
+export class UnsupportedMediaTypeError extends ApiError {
+  constructor(message: string) {
+    super(415, 'unsupported_media_type', message);
+  }
+}
+
+/** 429: rate limited; `retry_after` is seconds (float). */
+export class RateLimitedError extends ApiError {
+  constructor(
+    readonly retryAfter: number,
+    readonly global = false,
+  ) {
+    super(429, 'rate_limited', 'You are being rate limited', undefined, { retry_after: retryAfter, global });
+  }
+}
+
+/** 503: a dependency (database, Redis, queues) is unavailable. */
+export class ServiceUnavailableError extends ApiError {
+  constructor(message: string) {
+    super(503, 'service_unavailable', message);
+  }
+}

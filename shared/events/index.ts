@@ -1,0 +1,2 @@
+export * from './dispatch-map.js';
+export { EventPublisher, socketIoKey } from './publisher.js';

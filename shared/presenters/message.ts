@@ -1,0 +1,20 @@
+import type { Row } from '../db/models/index.js';
+import { unixSeconds } from './time.js';
+import type { MessageObject } from './types.js';
+
+/** The API's message object for a stored row. */
+export function presentMessage(row: Row<'Message'>): MessageObject {
+  return {
+    id: row.id,
+    channel_id: row.channel_id,
+    author_id: row.author_id,
+    type: row.type,
+    content: row.content,
+    nonce: row.nonce,
+    created_at: unixSeconds(row.created_at),
+    edited_at: unixSeconds(row.edited_at),
+    attachments: row.attachments,
+    embeds: row.embeds,
+    pinned: row.pinned,
+  };
+}

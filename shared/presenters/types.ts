@@ -1,0 +1,57 @@
+/**
+ * The public object shapes of spec/data-types.txt and API.md, as clients receive them: IDs are
+ * decimal strings, timestamps unix seconds.
+ */
+export interface UserObject {
+  id: string;
+  username: string;
+  avatar_url: string | null;
+  created_at: number;
+}
+
+export interface ServerObject {
+  id: string;
+  name: string;
+  description: string | null;
+  icon_url: string | null;
+  owner_id: string;
+  member_count: number;
+  created_at: number;
+}
+
+export interface ChannelObject {
+  id: string;
+  server_id: string | null;
+  parent_id: string | null;
+  name: string;
+  channel_type: string;
+  topic: string | null;
+  position: number;
+  nsfw: boolean;
+  slowmode_seconds: number;
+  created_at: number;
+}
+
+export interface AttachmentObject {
+  id: string;
+  filename: string;
+  content_type: string;
+  size: number;
+  url: string;
+  width?: number;
+  height?: number;
+}
+
+export interface MessageObject {
+  id: string;
+  channel_id: string;
+  author_id: string;
+  type: string;
+  content: string;
+  nonce: string | null;
+  created_at: number;
+  edited_at: number | null;
+  attachments: AttachmentObject[];
+  embeds: Record<string, unknown>[];
+  pinned: boolean;
+}

@@ -1,0 +1,18 @@
+export { QUEUE_NAMES, type QueueName } from './names.js';
+export {
+  messageJobId,
+  type CreateMessageJob,
+  type JobPayload,
+  type JobPayloads,
+  type JobResult,
+  type JobResults,
+} from './payloads.js';
+export {
+  bullPrefix,
+  closeQueues,
+  createQueueEvents,
+  createQueues,
+  defaultJobOptions,
+  type QueueSet,
+  type TypedQueue,
+} from './queues.js';

@@ -1,0 +1,56 @@
+import { Queue, QueueEvents, type DefaultJobOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/index.js';
+import { QUEUE_NAMES, type QueueName } from './names.js';
+import type { JobPayloads, JobResults } from './payloads.js';
+
+/** A queue whose jobs and results are typed by its name. */
+export type TypedQueue<Q extends QueueName> = Queue<JobPayloads[Q], JobResults[Q], string>;
+export type QueueSet = { [Q in QueueName]: TypedQueue<Q> };
+
+/** BullMQ key prefix for this instance, inside the configured Redis key prefix. */
+export function bullPrefix(config: Pick<Config, 'redis'>): string {
+  return `${config.redis.key_prefix}:bull`;
+}
+
+/** Retries with exponential backoff, and bounded completed/failed sets (the failed set is the dead letter). */
+export function defaultJobOptions(config: Pick<Config, 'queues'>): DefaultJobOptions {
+  return {
+    attempts: config.queues.attempts,
+    backoff: { type: 'exponential', delay: config.queues.backoff_ms },
+    removeOnComplete: { count: config.queues.keep_completed },
+    removeOnFail: { count: config.queues.keep_failed },
+  };
+}
+
+/** One Queue per name on a shared fail-fast connection (see shared/redis.ts, purpose `command`). */
+export function createQueues(
+  config: Pick<Config, 'redis' | 'queues'>,
+  connection: Redis,
+  onError: (err: Error, queue: QueueName) => void,
+): QueueSet {
+  const prefix = bullPrefix(config);
+  const entries = QUEUE_NAMES.map((name) => {
+    const queue = new Queue(name, { connection, prefix, defaultJobOptions: defaultJobOptions(config) });
+    // An unhandled 'error' event would crash the process; Redis outages are reported by health.
+    queue.on('error', (err) => onError(err, name));
+    return [name, queue];
+  });
+  return Object.fromEntries(entries) as QueueSet;
+}
+
+/** QueueEvents per queue, used to wait for a job's result (needs its own blocking connection). */
+export function createQueueEvents(
+  config: Pick<Config, 'redis'>,
+  connection: Redis,
+): Record<QueueName, QueueEvents> {
+  const prefix = bullPrefix(config);
+  return Object.fromEntries(
+    QUEUE_NAMES.map((name) => [name, new QueueEvents(name, { connection: connection.duplicate(), prefix })]),
+  ) as Record<QueueName, QueueEvents>;
+}
+
+/** Closes every queue. */
+export async function closeQueues(queues: Record<string, { close(): Promise<void> }>): Promise<void> {
+  await Promise.all(Object.values(queues).map((q) => q.close()));
+}

@@ -1,0 +1,81 @@
+import type { Redis } from 'ioredis';
+import type { Sequelize } from 'sequelize';
+import type { Config } from './config/index.js';
+import { createSequelize } from './db/connection.js';
+import { assertMigrated } from './db/migrator.js';
+import { defineModels, type Models } from './db/models/index.js';
+import { EventPublisher } from './events/index.js';
+import { Lifecycle } from './lifecycle.js';
+import { createLogger, type Logger } from './logger.js';
+import { createQueues, closeQueues, type QueueSet } from './queues/index.js';
+import { createRedis, waitForRedis } from './redis.js';
+import { SnowflakeGenerator } from './snowflake.js';
+
+/** Everything a role needs to talk to Postgres, Redis, the queues and the gateway. */
+export interface Runtime {
+  config: Config;
+  role: string;
+  logger: Logger;
+  sequelize: Sequelize;
+  models: Models;
+  /** Fail-fast Redis connection for request paths (queues, events, caches). */
+  redis: Redis;
+  queues: QueueSet;
+  events: EventPublisher;
+  snowflake: SnowflakeGenerator;
+  lifecycle: Lifecycle;
+}
+
+export interface RuntimeOptions {
+  /** Skip the boot check that the database schema is current (only the migrate command does). */
+  skipMigrationCheck?: boolean;
+  logger?: Logger;
+  /** Register closers on an existing lifecycle (the all-in-one process owns one for everything). */
+  lifecycle?: Lifecycle;
+}
+
+/**
+ * Connects to Postgres and Redis and builds the shared pieces. Refuses to start on an unreachable
+ * database or one whose migrations are behind; Redis may come up later (health reports it).
+ */
+export async function createRuntime(
+  config: Config,
+  role: string,
+  options: RuntimeOptions = {},
+): Promise<Runtime> {
+  const logger = options.logger ?? createLogger(config, role);
+  const lifecycle = options.lifecycle ?? new Lifecycle(logger);
+  try {
+    const sequelize = createSequelize(config, logger);
+    lifecycle.add('database', () => sequelize.close());
+    await sequelize.authenticate();
+    if (!options.skipMigrationCheck) await assertMigrated(sequelize);
+
+    const redis = createRedis(config, 'command', logger);
+    lifecycle.add('redis', () => void redis.disconnect());
+    await waitForRedis(redis).catch((err: Error) => logger.warn({ err: err.message }, 'redis not ready yet'));
+    const queues = createQueues(config, redis, (err, queue) =>
+      logger.debug({ err: err.message, queue }, 'queue error'),
+    );
+    lifecycle.add('queues', () => closeQueues(queues));
+
+    return {
+      config,
+      role,
+      logger,
+      sequelize,
+      models: defineModels(sequelize),
+      redis,
+      queues,
+      events: new EventPublisher(redis, config),
+      snowflake: new SnowflakeGenerator({
+        datacenterId: config.snowflake.datacenter_id,
+        workerId: config.snowflake.worker_id,
+      }),
+      lifecycle,
+    };
+  } catch (err) {
+    await lifecycle.close();
+    throw err;
+  }
+}

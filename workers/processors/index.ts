@@ -1,0 +1,14 @@
+import type { Job } from 'bullmq';
+import type { JobPayloads, JobResults, QueueName } from '../../shared/queues/index.js';
+import type { Runtime } from '../../shared/runtime.js';
+import { createMessagesProcessor } from './messages.js';
+
+/** A queue's processor, typed by the queue's payload and result. */
+export type Processor<Q extends QueueName> = (job: Job<JobPayloads[Q]>) => Promise<JobResults[Q]>;
+
+/** Exactly one processor per queue: a queue without one does not compile. */
+export function createProcessors(rt: Runtime): { [Q in QueueName]: Processor<Q> } {
+  return {
+    messages: createMessagesProcessor(rt),
+  };
+}

@@ -1,0 +1,43 @@
+import { Worker } from 'bullmq';
+import { bullPrefix, QUEUE_NAMES } from '../shared/queues/index.js';
+import { createRedis } from '../shared/redis.js';
+import type { Runtime } from '../shared/runtime.js';
+import { createProcessors } from './processors/index.js';
+
+/** Running workers, one per queue. */
+export interface WorkerPool {
+  workers: Worker[];
+  close(): Promise<void>;
+}
+
+/** Starts one BullMQ Worker per queue with the configured concurrency. */
+export function startWorkers(rt: Runtime): WorkerPool {
+  const connection = createRedis(rt.config, 'worker', rt.logger);
+  const processors = createProcessors(rt);
+  const prefix = bullPrefix(rt.config);
+  const workers = QUEUE_NAMES.map((name) => {
+    const processor = processors[name];
+    if (typeof processor !== 'function') throw new Error(`queue ${name} has no processor`);
+    const worker = new Worker(name, processor, {
+      connection,
+      prefix,
+      concurrency: rt.config.queues.concurrency[name],
+    });
+    worker.on('failed', (job, err) => {
+      rt.logger.warn(
+        { queue: name, job: job?.id, attempt: job?.attemptsMade, err: err.message },
+        'job failed',
+      );
+    });
+    worker.on('error', (err) => rt.logger.error({ queue: name, err: err.message }, 'worker error'));
+    return worker;
+  });
+  rt.logger.info({ queues: QUEUE_NAMES }, 'workers started');
+  return {
+    workers,
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+      connection.disconnect();
+    },
+  };
+}

@@ -9,7 +9,7 @@ export const errorBodySchema = Joi.object({
   message: Joi.string().required().description('human-readable text'),
   errors: Joi.object().pattern(Joi.string(), Joi.string()).description('every offending field and why'),
   request_id: Joi.string().description('present on 500s, to quote when reporting a problem'),
-}).label('Error');
+}).meta({ className: 'Error' });
 
 type Json = Record<string, unknown>;
 
@@ -23,7 +23,10 @@ interface Collected {
 
 function convert(schema: Joi.Schema, acc: Collected): Json {
   const { swagger, components } = j2s(schema, acc.components);
-  if (components) acc.components = components;
+  // j2s returns only the components it created on this call: merge them into what we have.
+  for (const [kind, entries] of Object.entries(components ?? {})) {
+    acc.components[kind] = { ...(acc.components[kind] ?? {}), ...entries };
+  }
   return swagger;
 }
 

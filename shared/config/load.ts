@@ -7,6 +7,11 @@ import { configSchema, DEFAULT_HOME, type Config } from './schema.js';
 /** Default location of the configuration file (`PLEXICHAT_CONFIG` overrides it). */
 export const DEFAULT_CONFIG_PATH = path.join(DEFAULT_HOME, 'config', 'config.yaml');
 
+/** The default config file for a given environment's HOME. */
+function defaultConfigPath(env: NodeJS.ProcessEnv): string {
+  return env.HOME ? path.join(env.HOME, '.plexichat', 'config', 'config.yaml') : DEFAULT_CONFIG_PATH;
+}
+
 /** Environment variables override file values: PLEXICHAT_SERVER__PORT=9000 sets server.port. */
 export const ENV_PREFIX = 'PLEXICHAT_';
 
@@ -95,7 +100,7 @@ function mergeInto(target: Tree, source: Tree): void {
 export function loadConfig(options: LoadOptions = {}): Config {
   const env = options.env ?? process.env;
   const explicit = options.path ?? env[`${ENV_PREFIX}CONFIG`];
-  const file = explicit ?? DEFAULT_CONFIG_PATH;
+  const file = explicit ?? defaultConfigPath(env);
   const tree = readFile(file, explicit !== undefined);
   const sources = new Map<string, string>();
   applyEnv(tree, env, sources);

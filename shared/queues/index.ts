@@ -11,6 +11,7 @@ export {
   bullPrefix,
   closeQueues,
   createQueueEvents,
+  type QueueEventSet,
   createQueues,
   defaultJobOptions,
   type QueueSet,

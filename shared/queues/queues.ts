@@ -1,6 +1,8 @@
 import { Queue, QueueEvents, type DefaultJobOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
+import type { Logger } from '../logger.js';
+import { createRedis } from '../redis.js';
 import { QUEUE_NAMES, type QueueName } from './names.js';
 import type { JobPayloads, JobResults } from './payloads.js';
 
@@ -39,15 +41,34 @@ export function createQueues(
   return Object.fromEntries(entries) as QueueSet;
 }
 
-/** QueueEvents per queue, used to wait for a job's result (needs its own blocking connection). */
-export function createQueueEvents(
-  config: Pick<Config, 'redis'>,
-  connection: Redis,
-): Record<QueueName, QueueEvents> {
+/** QueueEvents for every queue, and a close that also drops their connections. */
+export interface QueueEventSet {
+  events: Record<QueueName, QueueEvents>;
+  close(): Promise<void>;
+}
+
+/**
+ * QueueEvents per queue, used to wait for a job's result. Each blocks on XREAD, so each gets a
+ * connection of its own with `maxRetriesPerRequest: null`; BullMQ does not close connections it
+ * was given, so `close` does.
+ */
+export function createQueueEvents(config: Pick<Config, 'redis'>, logger: Logger): QueueEventSet {
   const prefix = bullPrefix(config);
-  return Object.fromEntries(
-    QUEUE_NAMES.map((name) => [name, new QueueEvents(name, { connection: connection.duplicate(), prefix })]),
+  const connections: Redis[] = [];
+  const events = Object.fromEntries(
+    QUEUE_NAMES.map((name) => {
+      const connection = createRedis(config, 'worker', logger);
+      connections.push(connection);
+      return [name, new QueueEvents(name, { connection, prefix })];
+    }),
   ) as Record<QueueName, QueueEvents>;
+  return {
+    events,
+    async close() {
+      await Promise.all(Object.values(events).map((e) => e.close()));
+      for (const c of connections) c.disconnect();
+    },
+  };
 }
 
 /** Closes every queue. */

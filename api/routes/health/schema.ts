@@ -5,7 +5,7 @@ const check = Joi.object({
   latency_ms: Joi.number().integer().required(),
   error: Joi.string(),
   details: Joi.object().unknown(true),
-}).label('HealthCheck');
+}).meta({ className: 'HealthCheck' });
 
 /** Body of GET /health (200 and 503 alike). */
 export const healthResponse = Joi.object({
@@ -14,9 +14,9 @@ export const healthResponse = Joi.object({
   checks: Joi.object({ database: check, redis: check, queues: check, storage: check }).required(),
   code: Joi.string().description('service_unavailable on 503'),
   message: Joi.string().description('names the failing checks on 503'),
-}).label('Health');
+}).meta({ className: 'Health' });
 
 /** Body of GET /ready. */
 export const readyResponse = Joi.object({
   status: Joi.string().valid('ready', 'not_ready').required(),
-}).label('Ready');
+}).meta({ className: 'Ready' });

@@ -5,7 +5,7 @@ import { defineRoute, type AnyRoute } from '../route.js';
 const versionResponse = Joi.object({
   version: Joi.string().required().example('a.1.0-1').description('stage.major.minor-build'),
   api: Joi.number().integer().required().example(1),
-}).label('Version');
+}).meta({ className: 'Version' });
 
 /** GET /version. */
 export function metaRoutes(): AnyRoute[] {

@@ -1,0 +1,55 @@
+import { startTestApp, type TestApp } from '../helpers/app.js';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp({ workers: false, gateway: false });
+});
+afterAll(() => app.close());
+
+/** Every local script and stylesheet a page references. */
+function assetsOf(html: string): string[] {
+  return [...html.matchAll(/(?:src|href)="(\/[^"]+)"/g)].map((m) => m[1] as string);
+}
+
+describe('API documentation', () => {
+  it('serves the OpenAPI document generated from the route schemas', async () => {
+    const res = await fetch(`${app.api}/openapi.json`);
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+      components: { schemas: Record<string, unknown> };
+    };
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/health', '/ready', '/version']));
+    expect(Object.keys(doc.paths['/health']?.get?.responses ?? {})).toEqual(
+      expect.arrayContaining(['200', '503']),
+    );
+    expect(doc.components.schemas).toHaveProperty('Error');
+    expect(doc.components.schemas).toHaveProperty('Health');
+  });
+
+  it.each(['/docs', '/redoc', '/docs/api'])(
+    '%s is an HTML page whose assets are all served locally',
+    async (page) => {
+      const res = await fetch(`${app.origin}${page}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/text\/html/);
+      const html = await res.text();
+      expect(html).not.toMatch(/https?:\/\/(?!127\.0\.0\.1)[^"'\s]*\.(js|css)/); // no CDN
+      const assets = assetsOf(html);
+      expect(assets.length).toBeGreaterThan(0);
+      for (const asset of assets) {
+        const a = await fetch(`${app.origin}${asset}`);
+        expect([asset, a.status]).toEqual([asset, 200]);
+      }
+    },
+  );
+
+  it('the static docs hold the guides and a reference generated from the OpenAPI document', async () => {
+    const html = await (await fetch(`${app.origin}/docs/api`)).text();
+    expect(html).toMatch(/snowflake/i);
+    expect(html).toMatch(/\/health/);
+    expect(html).toMatch(/\/version/);
+  });
+});

@@ -1,0 +1,165 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import Joi from 'joi';
+import { errorHandler, notFound } from '../../api/middleware/error-handler.js';
+import { buildRouter } from '../../api/routes/registry.js';
+import { defineRoute, type AnyRoute } from '../../api/routes/route.js';
+import { createLogger } from '../../shared/logger.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { testConfig } from '../helpers/config.js';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp({ config: testConfig({ server: { body_limit_bytes: 4096 } }), workers: false });
+});
+afterAll(() => app.close());
+
+async function send(url: string, init: RequestInit = {}) {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  let body: Record<string, unknown> = {};
+  try {
+    body = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    // not JSON: left empty so the assertions on `code` fail loudly
+  }
+  return { status: res.status, headers: res.headers, body, text };
+}
+
+describe('the error body on the real app', () => {
+  it('malformed JSON is a 400 with code malformed_json', async () => {
+    const res = await send(`${app.api}/health`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"a": ',
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('malformed_json');
+    expect(res.body.message).toEqual(expect.any(String));
+  });
+
+  it('a body over the limit is a 413 before any handler runs', async () => {
+    const res = await send(`${app.api}/health`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pad: 'x'.repeat(10_000) }),
+    });
+    expect(res.status).toBe(413);
+    expect(res.body).toMatchObject({ code: 'payload_too_large', limit_bytes: 4096 });
+  });
+
+  it('an unknown route is a JSON 404, under /api/v1 and outside it', async () => {
+    for (const url of [`${app.api}/no-such-thing`, `${app.origin}/nowhere`]) {
+      const res = await send(url);
+      expect(res.status).toBe(404);
+      expect(res.headers.get('content-type')).toMatch(/application\/json/);
+      expect(res.body.code).toBe('unknown_route');
+    }
+  });
+
+  it('echoes a safe X-Request-Id and replaces an unsafe one', async () => {
+    const given = await fetch(`${app.api}/version`, { headers: { 'x-request-id': 'abc-123' } });
+    expect(given.headers.get('x-request-id')).toBe('abc-123');
+    const unsafe = await fetch(`${app.api}/version`, { headers: { 'x-request-id': 'a b<script>' } });
+    expect(unsafe.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('sends security headers and no X-Powered-By', async () => {
+    const res = await fetch(`${app.api}/version`);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-powered-by')).toBeNull();
+  });
+});
+
+describe('validation and unexpected errors (routes built by the registry)', () => {
+  let server: http.Server;
+  let base: string;
+
+  beforeAll(async () => {
+    const routes: AnyRoute[] = [
+      defineRoute<{ thing_id: string }, { limit: number }, { name: string; count?: number }>({
+        method: 'post',
+        path: '/things/{thing_id}',
+        summary: 'test route',
+        tags: ['Test'],
+        params: Joi.object({ thing_id: Joi.string().pattern(/^\d+$/).required() }),
+        query: Joi.object({ limit: Joi.number().integer().min(1).max(100).default(50) }),
+        body: Joi.object({ name: Joi.string().min(2).max(32).required(), count: Joi.number().integer() }),
+        responses: { 200: { description: 'ok' } },
+        handler: ({ params, query, body }) => ({ params, query, body }),
+      }),
+      defineRoute({
+        method: 'get',
+        path: '/boom',
+        summary: 'throws',
+        tags: ['Test'],
+        responses: { 200: { description: 'never' } },
+        handler: () => {
+          throw new Error('secret internal detail');
+        },
+      }),
+    ];
+    const expressApp = express();
+    expressApp.use((_req, res, next) => {
+      res.setHeader('X-Request-Id', 'req-1');
+      next();
+    });
+    expressApp.use(express.json({ limit: 1024 }));
+    expressApp.use(buildRouter(routes));
+    expressApp.use(notFound);
+    expressApp.use(errorHandler(createLogger({ log: { level: 'silent', pretty: false } }, 'test'), 1024));
+    server = http.createServer(expressApp);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const post = (path: string, body: unknown, contentType = 'application/json') =>
+    send(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': contentType },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  it('passes valid input through, converted', async () => {
+    const res = await post('/things/42?limit=7', { name: 'ok' });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ params: { thing_id: '42' }, query: { limit: 7 }, body: { name: 'ok' } });
+  });
+
+  it('names every bad field at once', async () => {
+    const res = await post('/things/42', { name: 5, count: 'many', extra: true });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('validation_error');
+    expect(Object.keys(res.body.errors as object).sort()).toEqual(['count', 'extra', 'name']);
+  });
+
+  it('names missing required fields, bad path params and bad query params', async () => {
+    expect((await post('/things/42', {})).body.errors).toEqual({
+      name: expect.stringMatching(/required/) as string,
+    });
+    expect((await post('/things/abc', { name: 'ok' })).body.errors).toHaveProperty('thing_id');
+    expect((await post('/things/1?limit=500', { name: 'ok' })).body.errors).toHaveProperty('limit');
+    expect((await post('/things/1?limit=0', { name: 'ok' })).body.errors).toHaveProperty('limit');
+  });
+
+  it('a JSON body that is not an object is a 400, a non-JSON content type a 415', async () => {
+    expect((await post('/things/1', '[1,2]')).status).toBe(400);
+    expect((await post('/things/1', '"text"')).status).toBe(400);
+    const wrongType = await post('/things/1', 'name=ok', 'application/x-www-form-urlencoded');
+    expect(wrongType.status).toBe(415);
+    expect(wrongType.body.code).toBe('unsupported_media_type');
+  });
+
+  it('an unexpected error is a 500 with the request id and no stack or message leak', async () => {
+    const res = await send(`${base}/boom`);
+    expect(res.status).toBe(500);
+    expect(res.body).toEqual({
+      code: 'internal_error',
+      message: 'Internal server error',
+      request_id: 'req-1',
+    });
+    expect(res.text).not.toMatch(/secret internal detail|at .*\.ts/);
+  });
+});

@@ -1,0 +1,60 @@
+import crypto from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig, type Config } from '../../shared/config/index.js';
+import { TEST_DATABASE_URL, TEST_REDIS_URL } from './env.js';
+
+type Tree = Record<string, unknown>;
+
+/**
+ * A validated config for tests: the test database, and a Redis key prefix of its own so that test
+ * files running in parallel never see each other's queues or events.
+ */
+export function testConfig(overrides: Tree = {}): Config {
+  const id = crypto.randomBytes(4).toString('hex');
+  return loadConfig({
+    // A HOME without ~/.plexichat: only the values below and the defaults apply.
+    env: { HOME: path.join(os.tmpdir(), 'plexichat-test-home') },
+    overrides: deepMerge(
+      {
+        mode: 'test',
+        data_dir: path.join(os.tmpdir(), `plexichat-test-${id}`),
+        log: { level: process.env.PLEXICHAT_TEST_LOG_LEVEL ?? 'silent' },
+        server: { port: 0 },
+        database: { url: TEST_DATABASE_URL, pool: { max: 5 } },
+        redis: { url: TEST_REDIS_URL, key_prefix: `test-${id}` },
+        queues: { backoff_ms: 50 },
+        gateway: { port: 0 },
+        // Parallel jest workers must never mint the same snowflake.
+        snowflake: { worker_id: Number(process.env.JEST_WORKER_ID ?? 1) % 32 },
+      },
+      overrides,
+    ),
+  });
+}
+
+/** The environment variables that reproduce `config` in a child process. */
+export function configEnv(config: Config): NodeJS.ProcessEnv {
+  return {
+    PLEXICHAT_MODE: config.mode,
+    PLEXICHAT_DATA_DIR: config.data_dir,
+    PLEXICHAT_LOG__LEVEL: config.log.level,
+    PLEXICHAT_DATABASE__URL: config.database.url ?? 'null',
+    PLEXICHAT_REDIS__URL: config.redis.url ?? 'null',
+    PLEXICHAT_REDIS__KEY_PREFIX: config.redis.key_prefix,
+    PLEXICHAT_GATEWAY__PORT: String(config.gateway.port),
+    PLEXICHAT_GATEWAY__PATH: config.gateway.path,
+  };
+}
+
+function deepMerge(base: Tree, extra: Tree): Tree {
+  const out: Tree = { ...base };
+  for (const [key, value] of Object.entries(extra)) {
+    const existing = out[key];
+    out[key] =
+      value && typeof value === 'object' && !Array.isArray(value) && existing && typeof existing === 'object'
+        ? deepMerge(existing as Tree, value as Tree)
+        : value;
+  }
+  return out;
+}

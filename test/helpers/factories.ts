@@ -1,0 +1,40 @@
+import crypto from 'node:crypto';
+import type { Runtime } from '../../shared/runtime.js';
+import { decodeSnowflake } from '../../shared/snowflake.js';
+
+/** created_at agrees with the id's timestamp, as in the API. */
+function createdAt(id: string): Date {
+  return new Date(decodeSnowflake(id).timestampMs);
+}
+
+/** A user row with a unique name. */
+export async function createUser(rt: Runtime, fields: { username?: string } = {}) {
+  const id = rt.snowflake.next();
+  return rt.models.User.create({
+    id,
+    username: fields.username ?? `user_${crypto.randomBytes(5).toString('hex')}`,
+    created_at: createdAt(id),
+  });
+}
+
+/** A server owned by `ownerId`, with its owner as a member and one text channel. */
+export async function createServerWithChannel(rt: Runtime, ownerId: string) {
+  const { Server, Channel, Member } = rt.models;
+  const serverId = rt.snowflake.next();
+  const server = await Server.create({
+    id: serverId,
+    name: 'Test server',
+    owner_id: ownerId,
+    created_at: createdAt(serverId),
+  });
+  await Member.create({ server_id: serverId, user_id: ownerId });
+  const channelId = rt.snowflake.next();
+  const channel = await Channel.create({
+    id: channelId,
+    server_id: serverId,
+    name: 'general',
+    channel_type: 'text',
+    created_at: createdAt(channelId),
+  });
+  return { server, channel };
+}

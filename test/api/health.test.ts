@@ -104,6 +104,15 @@ describe('health when Redis goes away', () => {
     expect(checks.queues?.status).toBe('error');
     expect(checks.database?.status).toBe('ok');
     expect((await getJson(`${app.api}/ready`)).status).toBe(503);
+    // Request-path queue connections fail fast instead of queueing commands in memory.
+    const started = Date.now();
+    await expect(
+      app.rt.queues.messages.add('create', {
+        kind: 'create',
+        message: { id: '1', channel_id: '1', author_id: '1', content: 'x', nonce: null },
+      }),
+    ).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(5000);
 
     redis = await startRedis(port);
     let recovered = 0;

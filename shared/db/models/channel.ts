@@ -6,6 +6,7 @@ import {
   type InferCreationAttributes,
   type Sequelize,
 } from 'sequelize';
+import { createdAt, nullable, snowflakeId, updatedAtOptions } from './columns.js';
 
 /** Channel types of the seed (spec/data-types.txt). */
 export const CHANNEL_TYPES = ['text', 'voice', 'category', 'dm', 'notes'] as const;
@@ -28,19 +29,19 @@ export function defineChannel(sequelize: Sequelize) {
   }
   Channel.init(
     {
-      id: { type: DataTypes.BIGINT, primaryKey: true },
-      server_id: { type: DataTypes.BIGINT, allowNull: true, defaultValue: null },
-      parent_id: { type: DataTypes.BIGINT, allowNull: true, defaultValue: null },
+      id: snowflakeId,
+      server_id: nullable(DataTypes.BIGINT),
+      parent_id: nullable(DataTypes.BIGINT),
       name: { type: DataTypes.STRING(100), allowNull: false },
       channel_type: { type: DataTypes.STRING(16), allowNull: false },
-      topic: { type: DataTypes.STRING(1024), allowNull: true, defaultValue: null },
+      topic: nullable(DataTypes.STRING(1024)),
       position: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
       nsfw: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       slowmode_seconds: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
-      created_at: { type: DataTypes.DATE, allowNull: false },
+      created_at: createdAt,
       updated_at: DataTypes.DATE,
     },
-    { sequelize, tableName: 'channels', modelName: 'Channel', createdAt: false, updatedAt: 'updated_at' },
+    { sequelize, tableName: 'channels', modelName: 'Channel', ...updatedAtOptions },
   );
   return Channel;
 }

@@ -6,6 +6,7 @@ import {
   type InferCreationAttributes,
   type Sequelize,
 } from 'sequelize';
+import { nullable, snowflakeId } from './columns.js';
 
 /** Defines `members` (a user in a server) and `member_roles` (their roles). */
 export function defineMember(sequelize: Sequelize) {
@@ -18,10 +19,10 @@ export function defineMember(sequelize: Sequelize) {
   }
   Member.init(
     {
-      server_id: { type: DataTypes.BIGINT, primaryKey: true },
-      user_id: { type: DataTypes.BIGINT, primaryKey: true },
-      nick: { type: DataTypes.STRING(32), allowNull: true, defaultValue: null },
-      timeout_until: { type: DataTypes.DATE, allowNull: true, defaultValue: null },
+      server_id: snowflakeId,
+      user_id: snowflakeId,
+      nick: nullable(DataTypes.STRING(32)),
+      timeout_until: nullable(DataTypes.DATE),
       joined_at: { type: DataTypes.DATE, allowNull: false, defaultValue: DataTypes.NOW },
     },
     { sequelize, tableName: 'members', modelName: 'Member', timestamps: false },
@@ -34,9 +35,9 @@ export function defineMember(sequelize: Sequelize) {
   }
   MemberRole.init(
     {
-      server_id: { type: DataTypes.BIGINT, primaryKey: true },
-      user_id: { type: DataTypes.BIGINT, primaryKey: true },
-      role_id: { type: DataTypes.BIGINT, primaryKey: true },
+      server_id: snowflakeId,
+      user_id: snowflakeId,
+      role_id: snowflakeId,
     },
     { sequelize, tableName: 'member_roles', modelName: 'MemberRole', timestamps: false },
   );

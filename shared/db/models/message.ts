@@ -6,6 +6,7 @@ import {
   type InferCreationAttributes,
   type Sequelize,
 } from 'sequelize';
+import { createdAt, nullable, snowflakeId } from './columns.js';
 
 /** An attachment as stored on a message (filled in by the media pipeline). */
 export interface StoredAttachment {
@@ -35,17 +36,17 @@ export function defineMessage(sequelize: Sequelize) {
   }
   Message.init(
     {
-      id: { type: DataTypes.BIGINT, primaryKey: true },
+      id: snowflakeId,
       channel_id: { type: DataTypes.BIGINT, allowNull: false },
       author_id: { type: DataTypes.BIGINT, allowNull: false },
       type: { type: DataTypes.STRING(32), allowNull: false, defaultValue: 'default' },
       content: { type: DataTypes.TEXT, allowNull: false, defaultValue: '' },
-      nonce: { type: DataTypes.STRING(64), allowNull: true, defaultValue: null },
+      nonce: nullable(DataTypes.STRING(64)),
       attachments: { type: DataTypes.JSONB, allowNull: false, defaultValue: [] },
       embeds: { type: DataTypes.JSONB, allowNull: false, defaultValue: [] },
       pinned: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
-      created_at: { type: DataTypes.DATE, allowNull: false },
-      edited_at: { type: DataTypes.DATE, allowNull: true, defaultValue: null },
+      created_at: createdAt,
+      edited_at: nullable(DataTypes.DATE),
     },
     { sequelize, tableName: 'messages', modelName: 'Message', timestamps: false },
   );

@@ -6,6 +6,7 @@ import {
   type InferCreationAttributes,
   type Sequelize,
 } from 'sequelize';
+import { createdAt, snowflakeId, updatedAtOptions } from './columns.js';
 
 /** Defines the `roles` model; `permissions` is a bigint bitfield (a decimal string in JS). */
 export function defineRole(sequelize: Sequelize) {
@@ -23,7 +24,7 @@ export function defineRole(sequelize: Sequelize) {
   }
   Role.init(
     {
-      id: { type: DataTypes.BIGINT, primaryKey: true },
+      id: snowflakeId,
       server_id: { type: DataTypes.BIGINT, allowNull: false },
       name: { type: DataTypes.STRING(100), allowNull: false },
       permissions: { type: DataTypes.BIGINT, allowNull: false, defaultValue: '0' },
@@ -31,10 +32,10 @@ export function defineRole(sequelize: Sequelize) {
       color: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
       hoist: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       mentionable: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
-      created_at: { type: DataTypes.DATE, allowNull: false },
+      created_at: createdAt,
       updated_at: DataTypes.DATE,
     },
-    { sequelize, tableName: 'roles', modelName: 'Role', createdAt: false, updatedAt: 'updated_at' },
+    { sequelize, tableName: 'roles', modelName: 'Role', ...updatedAtOptions },
   );
   return Role;
 }

@@ -6,6 +6,7 @@ import {
   type InferCreationAttributes,
   type Sequelize,
 } from 'sequelize';
+import { createdAt, nullable, snowflakeId, updatedAtOptions } from './columns.js';
 
 /** Defines the `servers` model (a community: "guild" in Discord's words). */
 export function defineServer(sequelize: Sequelize) {
@@ -20,15 +21,15 @@ export function defineServer(sequelize: Sequelize) {
   }
   Server.init(
     {
-      id: { type: DataTypes.BIGINT, primaryKey: true },
+      id: snowflakeId,
       name: { type: DataTypes.STRING(100), allowNull: false },
-      description: { type: DataTypes.STRING(1000), allowNull: true, defaultValue: null },
-      icon_url: { type: DataTypes.TEXT, allowNull: true, defaultValue: null },
+      description: nullable(DataTypes.STRING(1000)),
+      icon_url: nullable(DataTypes.TEXT),
       owner_id: { type: DataTypes.BIGINT, allowNull: false },
-      created_at: { type: DataTypes.DATE, allowNull: false },
+      created_at: createdAt,
       updated_at: DataTypes.DATE,
     },
-    { sequelize, tableName: 'servers', modelName: 'Server', createdAt: false, updatedAt: 'updated_at' },
+    { sequelize, tableName: 'servers', modelName: 'Server', ...updatedAtOptions },
   );
   return Server;
 }

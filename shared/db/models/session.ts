@@ -6,6 +6,7 @@ import {
   type InferCreationAttributes,
   type Sequelize,
 } from 'sequelize';
+import { createdAt, nullable, snowflakeId } from './columns.js';
 
 /** Defines the `sessions` model: one row per issued token, stored only as a hash. */
 export function defineSession(sequelize: Sequelize) {
@@ -21,14 +22,14 @@ export function defineSession(sequelize: Sequelize) {
   }
   Session.init(
     {
-      id: { type: DataTypes.BIGINT, primaryKey: true },
+      id: snowflakeId,
       user_id: { type: DataTypes.BIGINT, allowNull: false },
       token_hash: { type: DataTypes.BLOB, allowNull: false },
-      ip: { type: DataTypes.INET, allowNull: true, defaultValue: null },
-      user_agent: { type: DataTypes.TEXT, allowNull: true, defaultValue: null },
-      created_at: { type: DataTypes.DATE, allowNull: false },
+      ip: nullable(DataTypes.INET),
+      user_agent: nullable(DataTypes.TEXT),
+      created_at: createdAt,
       last_used_at: { type: DataTypes.DATE, allowNull: false },
-      revoked_at: { type: DataTypes.DATE, allowNull: true, defaultValue: null },
+      revoked_at: nullable(DataTypes.DATE),
     },
     { sequelize, tableName: 'sessions', modelName: 'Session', timestamps: false },
   );

@@ -6,6 +6,7 @@ import {
   type InferCreationAttributes,
   type Sequelize,
 } from 'sequelize';
+import { createdAt, nullable, snowflakeId, updatedAtOptions } from './columns.js';
 
 /** Defines the `users` model on one Sequelize instance. */
 export function defineUser(sequelize: Sequelize) {
@@ -23,18 +24,18 @@ export function defineUser(sequelize: Sequelize) {
   }
   User.init(
     {
-      id: { type: DataTypes.BIGINT, primaryKey: true },
+      id: snowflakeId,
       username: { type: DataTypes.STRING(32), allowNull: false },
-      email: { type: DataTypes.STRING(254), allowNull: true, defaultValue: null },
-      password_hash: { type: DataTypes.TEXT, allowNull: true, defaultValue: null },
-      avatar_url: { type: DataTypes.TEXT, allowNull: true, defaultValue: null },
+      email: nullable(DataTypes.STRING(254)),
+      password_hash: nullable(DataTypes.TEXT),
+      avatar_url: nullable(DataTypes.TEXT),
       is_bot: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       is_admin: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
-      disabled_at: { type: DataTypes.DATE, allowNull: true, defaultValue: null },
-      created_at: { type: DataTypes.DATE, allowNull: false },
+      disabled_at: nullable(DataTypes.DATE),
+      created_at: createdAt,
       updated_at: DataTypes.DATE,
     },
-    { sequelize, tableName: 'users', modelName: 'User', createdAt: false, updatedAt: 'updated_at' },
+    { sequelize, tableName: 'users', modelName: 'User', ...updatedAtOptions },
   );
   return User;
 }

@@ -29,7 +29,7 @@ export function defineChannel(sequelize: Sequelize) {
   }
   Channel.init(
     {
-      id: snowflakeId,
+      id: snowflakeId(),
       server_id: nullable(DataTypes.BIGINT),
       parent_id: nullable(DataTypes.BIGINT),
       name: { type: DataTypes.STRING(100), allowNull: false },
@@ -38,7 +38,7 @@ export function defineChannel(sequelize: Sequelize) {
       position: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
       nsfw: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       slowmode_seconds: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
-      created_at: createdAt,
+      created_at: createdAt(),
       updated_at: DataTypes.DATE,
     },
     { sequelize, tableName: 'channels', modelName: 'Channel', ...updatedAtOptions },

@@ -19,8 +19,8 @@ export function defineMember(sequelize: Sequelize) {
   }
   Member.init(
     {
-      server_id: snowflakeId,
-      user_id: snowflakeId,
+      server_id: snowflakeId(),
+      user_id: snowflakeId(),
       nick: nullable(DataTypes.STRING(32)),
       timeout_until: nullable(DataTypes.DATE),
       joined_at: { type: DataTypes.DATE, allowNull: false, defaultValue: DataTypes.NOW },
@@ -35,9 +35,9 @@ export function defineMember(sequelize: Sequelize) {
   }
   MemberRole.init(
     {
-      server_id: snowflakeId,
-      user_id: snowflakeId,
-      role_id: snowflakeId,
+      server_id: snowflakeId(),
+      user_id: snowflakeId(),
+      role_id: snowflakeId(),
     },
     { sequelize, tableName: 'member_roles', modelName: 'MemberRole', timestamps: false },
   );

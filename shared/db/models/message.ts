@@ -36,7 +36,7 @@ export function defineMessage(sequelize: Sequelize) {
   }
   Message.init(
     {
-      id: snowflakeId,
+      id: snowflakeId(),
       channel_id: { type: DataTypes.BIGINT, allowNull: false },
       author_id: { type: DataTypes.BIGINT, allowNull: false },
       type: { type: DataTypes.STRING(32), allowNull: false, defaultValue: 'default' },
@@ -45,7 +45,7 @@ export function defineMessage(sequelize: Sequelize) {
       attachments: { type: DataTypes.JSONB, allowNull: false, defaultValue: [] },
       embeds: { type: DataTypes.JSONB, allowNull: false, defaultValue: [] },
       pinned: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
-      created_at: createdAt,
+      created_at: createdAt(),
       edited_at: nullable(DataTypes.DATE),
     },
     { sequelize, tableName: 'messages', modelName: 'Message', timestamps: false },

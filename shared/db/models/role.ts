@@ -24,7 +24,7 @@ export function defineRole(sequelize: Sequelize) {
   }
   Role.init(
     {
-      id: snowflakeId,
+      id: snowflakeId(),
       server_id: { type: DataTypes.BIGINT, allowNull: false },
       name: { type: DataTypes.STRING(100), allowNull: false },
       permissions: { type: DataTypes.BIGINT, allowNull: false, defaultValue: '0' },
@@ -32,7 +32,7 @@ export function defineRole(sequelize: Sequelize) {
       color: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
       hoist: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       mentionable: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
-      created_at: createdAt,
+      created_at: createdAt(),
       updated_at: DataTypes.DATE,
     },
     { sequelize, tableName: 'roles', modelName: 'Role', ...updatedAtOptions },

@@ -21,12 +21,12 @@ export function defineServer(sequelize: Sequelize) {
   }
   Server.init(
     {
-      id: snowflakeId,
+      id: snowflakeId(),
       name: { type: DataTypes.STRING(100), allowNull: false },
       description: nullable(DataTypes.STRING(1000)),
       icon_url: nullable(DataTypes.TEXT),
       owner_id: { type: DataTypes.BIGINT, allowNull: false },
-      created_at: createdAt,
+      created_at: createdAt(),
       updated_at: DataTypes.DATE,
     },
     { sequelize, tableName: 'servers', modelName: 'Server', ...updatedAtOptions },

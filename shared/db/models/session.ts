@@ -22,12 +22,12 @@ export function defineSession(sequelize: Sequelize) {
   }
   Session.init(
     {
-      id: snowflakeId,
+      id: snowflakeId(),
       user_id: { type: DataTypes.BIGINT, allowNull: false },
       token_hash: { type: DataTypes.BLOB, allowNull: false },
       ip: nullable(DataTypes.INET),
       user_agent: nullable(DataTypes.TEXT),
-      created_at: createdAt,
+      created_at: createdAt(),
       last_used_at: { type: DataTypes.DATE, allowNull: false },
       revoked_at: nullable(DataTypes.DATE),
     },

@@ -24,7 +24,7 @@ export function defineUser(sequelize: Sequelize) {
   }
   User.init(
     {
-      id: snowflakeId,
+      id: snowflakeId(),
       username: { type: DataTypes.STRING(32), allowNull: false },
       email: nullable(DataTypes.STRING(254)),
       password_hash: nullable(DataTypes.TEXT),
@@ -32,7 +32,7 @@ export function defineUser(sequelize: Sequelize) {
       is_bot: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       is_admin: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       disabled_at: nullable(DataTypes.DATE),
-      created_at: createdAt,
+      created_at: createdAt(),
       updated_at: DataTypes.DATE,
     },
     { sequelize, tableName: 'users', modelName: 'User', ...updatedAtOptions },

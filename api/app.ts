@@ -2,22 +2,26 @@ import express from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Runtime } from '../shared/runtime.js';
+import { createAuthenticator } from './auth/authenticate.js';
 import { mountBullBoard } from './bull-board.js';
 import { mountDocs } from './docs/mount-docs.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
 import { requestId } from './middleware/request-id.js';
 import { buildOpenApi } from './openapi.js';
+import { authRoutes } from './routes/auth/auth.js';
 import { healthRoutes } from './routes/health/health.js';
 import { metaRoutes } from './routes/meta/version.js';
+import { userRoutes } from './routes/users/users.js';
 import { buildRouter } from './routes/registry.js';
 import type { AnyRoute } from './routes/route.js';
+import { createServices, type ApiServices } from './services.js';
 
 /** Base path of the REST API. */
 export const API_BASE = '/api/v1';
 
 /** Every REST route, in the order they are matched and documented. */
-export function allRoutes(rt: Runtime): AnyRoute[] {
-  return [...healthRoutes(rt), ...metaRoutes()];
+export function allRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
+  return [...healthRoutes(rt), ...metaRoutes(), ...authRoutes(rt, services), ...userRoutes(rt)];
 }
 
 /** The Express application of the API role. */
@@ -46,10 +50,12 @@ export function createApp(rt: Runtime): express.Express {
       },
     }),
   );
+  const services = createServices(rt);
+  app.use(services.ipRules.middleware());
   app.use(express.json({ limit: config.server.body_limit_bytes, strict: true }));
 
-  const routes = allRoutes(rt);
-  app.use(API_BASE, buildRouter(routes));
+  const routes = allRoutes(rt, services);
+  app.use(API_BASE, buildRouter(routes, createAuthenticator(rt)));
   let openapi: Record<string, unknown> | null = null;
   const getOpenApi = (): Record<string, unknown> => (openapi ??= buildOpenApi(routes, API_BASE));
   app.get(`${API_BASE}/openapi.json`, (_req, res) => {

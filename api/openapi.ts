@@ -70,7 +70,15 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl = '/api/v1'): Json {
       description: 'Unexpected error',
       content: { 'application/json': { schema: errorRef } },
     };
+    const security = route.access === 'public' ? undefined : [{ bearer: [] }, { bot: [] }];
+    if (route.access !== 'public') {
+      responses['401'] ??= {
+        description: 'Missing, invalid or revoked token',
+        content: { 'application/json': { schema: errorRef } },
+      };
+    }
     const operation: Json = {
+      security,
       summary: route.summary,
       description: route.description,
       tags: route.tags,
@@ -96,6 +104,21 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl = '/api/v1'): Json {
     },
     servers: [{ url: serverUrl }],
     paths,
-    components: acc.components,
+    components: {
+      ...acc.components,
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'A user token: `Authorization: Bearer <token>`',
+        },
+        bot: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Authorization',
+          description: 'A bot token: `Bot <token>`',
+        },
+      },
+    },
   };
 }

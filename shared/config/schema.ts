@@ -8,6 +8,26 @@ export const DEFAULT_HOME = path.join(os.homedir(), '.plexichat');
 /** Queues with a processor; each gets a concurrency setting under `queues.concurrency`. */
 export const QUEUE_CONCURRENCY_DEFAULTS = { messages: 50 } as const;
 
+/** A throttle: `points` attempts per `duration_seconds`, then blocked for `block_seconds`. */
+export interface Throttle {
+  points: number;
+  duration_seconds: number;
+  block_seconds: number;
+}
+
+/** Throttled actions (accounts capability). */
+export const THROTTLE_DEFAULTS = {
+  /** Failed logins from one IP. */
+  login_ip: { points: 20, duration_seconds: 600, block_seconds: 900 },
+  /** Consecutive failed logins for one account (the lockout). */
+  login_account: { points: 10, duration_seconds: 3600, block_seconds: 900 },
+  /** Registrations from one IP. */
+  register_ip: { points: 10, duration_seconds: 3600, block_seconds: 3600 },
+  /** Failed 2FA codes for one account. */
+  mfa_account: { points: 5, duration_seconds: 600, block_seconds: 900 },
+} as const;
+export type ThrottleName = keyof typeof THROTTLE_DEFAULTS;
+
 /** The validated configuration every role receives. Keys are documented in config.example.yaml. */
 export interface Config {
   /** `production` turns off developer conveniences (open CORS, pretty logs). */
@@ -63,6 +83,16 @@ export interface Config {
   };
   snowflake: { datacenter_id: number; worker_id: number };
   admin: { bull_board: boolean };
+  security: {
+    /** Key (base64, 32 bytes) that encrypts TOTP secrets at rest; null: generated into data_dir/secret.key. */
+    secret_key: string | null;
+    /** scrypt cost as log2(N) for password hashing (r=8, p=1); 15 means 32 MiB per hash. */
+    scrypt_cost: number;
+    /** Lifetime of the ticket a password login hands out when 2FA is on. */
+    mfa_ticket_ttl_seconds: number;
+    /** Attempts allowed per window before 429; `block_seconds` is the lockout. */
+    throttle: Record<ThrottleName, Throttle>;
+  };
   docs: { enabled: boolean };
 }
 
@@ -149,6 +179,30 @@ export const configSchema = Joi.object<Config>({
     worker_id: Joi.number().integer().min(0).max(31).default(0),
   }).default(),
   admin: Joi.object({ bull_board: Joi.boolean().default(false) }).default(),
+  security: Joi.object({
+    secret_key: Joi.string()
+      .base64()
+      .custom((v: string, helpers) =>
+        Buffer.from(v, 'base64').length === 32 ? v : helpers.error('any.invalid'),
+      )
+      .message('"security.secret_key" must be 32 bytes, base64-encoded')
+      .allow(null)
+      .default(null),
+    scrypt_cost: Joi.number().integer().min(10).max(20).default(15),
+    mfa_ticket_ttl_seconds: Joi.number().integer().min(30).max(3600).default(300),
+    throttle: Joi.object(
+      Object.fromEntries(
+        Object.entries(THROTTLE_DEFAULTS).map(([name, t]) => [
+          name,
+          Joi.object({
+            points: Joi.number().integer().min(1).default(t.points),
+            duration_seconds: Joi.number().integer().min(1).default(t.duration_seconds),
+            block_seconds: Joi.number().integer().min(0).default(t.block_seconds),
+          }).default(),
+        ]),
+      ),
+    ).default(),
+  }).default(),
   docs: Joi.object({ enabled: Joi.boolean().default(true) }).default(),
 })
   .default()

@@ -4,7 +4,7 @@ import express from 'express';
 import Joi from 'joi';
 import { errorHandler, notFound } from '../../api/middleware/error-handler.js';
 import { buildRouter } from '../../api/routes/registry.js';
-import { defineRoute, type AnyRoute } from '../../api/routes/route.js';
+import { definePublicRoute, type AnyRoute } from '../../api/routes/route.js';
 import { createLogger } from '../../shared/logger.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/config.js';
@@ -78,7 +78,7 @@ describe('validation and unexpected errors (routes built by the registry)', () =
 
   beforeAll(async () => {
     const routes: AnyRoute[] = [
-      defineRoute<{ thing_id: string }, { limit: number }, { name: string; count?: number }>({
+      definePublicRoute<{ thing_id: string }, { limit: number }, { name: string; count?: number }>({
         method: 'post',
         path: '/things/{thing_id}',
         summary: 'test route',
@@ -89,7 +89,7 @@ describe('validation and unexpected errors (routes built by the registry)', () =
         responses: { 200: { description: 'ok' } },
         handler: ({ params, query, body }) => ({ params, query, body }),
       }),
-      defineRoute({
+      definePublicRoute({
         method: 'get',
         path: '/boom',
         summary: 'throws',
@@ -106,7 +106,7 @@ describe('validation and unexpected errors (routes built by the registry)', () =
       next();
     });
     expressApp.use(express.json({ limit: 1024 }));
-    expressApp.use(buildRouter(routes));
+    expressApp.use(buildRouter(routes, () => Promise.resolve(null)));
     expressApp.use(notFound);
     expressApp.use(errorHandler(createLogger({ log: { level: 'silent', pretty: false } }, 'test'), 1024));
     server = http.createServer(expressApp);

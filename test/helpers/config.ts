@@ -20,10 +20,13 @@ export function testConfig(overrides: Tree = {}): Config {
         mode: 'test',
         data_dir: path.join(os.tmpdir(), `plexichat-test-${id}`),
         log: { level: process.env.PLEXICHAT_TEST_LOG_LEVEL ?? 'silent' },
-        server: { port: 0 },
+        // Tests speak for many clients through X-Forwarded-For, as a proxy on loopback would.
+        server: { port: 0, trusted_proxies: ['127.0.0.1', '::1'] },
         database: { url: TEST_DATABASE_URL, pool: { max: 5 } },
         redis: { url: TEST_REDIS_URL, key_prefix: `test-${id}` },
         queues: { backoff_ms: 50 },
+        // Cheaper password hashing keeps the suite fast; the format and the check are the same.
+        security: { scrypt_cost: 12 },
         gateway: { port: 0 },
         // Parallel jest workers must never mint the same snowflake.
         snowflake: { worker_id: Number(process.env.JEST_WORKER_ID ?? 1) % 32 },

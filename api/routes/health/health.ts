@@ -1,13 +1,13 @@
 import type { Runtime } from '../../../shared/runtime.js';
 import { PLEXICHAT_VERSION } from '../../../shared/version.js';
-import { defineRoute, type AnyRoute } from '../route.js';
+import { definePublicRoute, type AnyRoute } from '../route.js';
 import { runChecks } from './checks.js';
 import { healthResponse, readyResponse } from './schema.js';
 
 /** GET /health and GET /ready: what load balancers and operators poll. */
 export function healthRoutes(rt: Runtime): AnyRoute[] {
   return [
-    defineRoute({
+    definePublicRoute({
       method: 'get',
       path: '/health',
       summary: 'Health of this process and its dependencies',
@@ -34,7 +34,7 @@ export function healthRoutes(rt: Runtime): AnyRoute[] {
         return undefined;
       },
     }),
-    defineRoute({
+    definePublicRoute({
       method: 'get',
       path: '/ready',
       summary: 'Whether this process can serve requests',

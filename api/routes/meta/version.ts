@@ -1,6 +1,6 @@
 import Joi from 'joi';
 import { API_VERSION, PLEXICHAT_VERSION } from '../../../shared/version.js';
-import { defineRoute, type AnyRoute } from '../route.js';
+import { definePublicRoute, type AnyRoute } from '../route.js';
 
 const versionResponse = Joi.object({
   version: Joi.string().required().example('a.1.0-1').description('stage.major.minor-build'),
@@ -10,7 +10,7 @@ const versionResponse = Joi.object({
 /** GET /version. */
 export function metaRoutes(): AnyRoute[] {
   return [
-    defineRoute({
+    definePublicRoute({
       method: 'get',
       path: '/version',
       summary: 'Running version',

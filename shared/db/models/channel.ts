@@ -24,6 +24,8 @@ export function defineChannel(sequelize: Sequelize) {
     declare position: CreationOptional<number>;
     declare nsfw: CreationOptional<boolean>;
     declare slowmode_seconds: CreationOptional<number>;
+    /** 'dm:<low>:<high>' or 'notes:<user>' for private channels, so each exists once. */
+    declare private_key: CreationOptional<string | null>;
     declare created_at: Date;
     declare updated_at: CreationOptional<Date>;
   }
@@ -38,6 +40,7 @@ export function defineChannel(sequelize: Sequelize) {
       position: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
       nsfw: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       slowmode_seconds: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+      private_key: nullable(DataTypes.STRING(64)),
       created_at: createdAt(),
       updated_at: DataTypes.DATE,
     },

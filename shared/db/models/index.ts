@@ -1,4 +1,5 @@
 import type { Sequelize } from 'sequelize';
+import { defineAccountModels } from './accounts.js';
 import { defineChannel } from './channel.js';
 import { defineMember } from './member.js';
 import { defineMessage } from './message.js';
@@ -9,6 +10,7 @@ import { defineUser } from './user.js';
 
 export { CHANNEL_TYPES, type ChannelType } from './channel.js';
 export type { StoredAttachment } from './message.js';
+export { RELATIONSHIP_STATUSES, type RelationshipStatus } from './accounts.js';
 
 /**
  * Defines every model on one Sequelize instance. Models are per instance (not module globals) so
@@ -25,6 +27,7 @@ export function defineModels(sequelize: Sequelize) {
     Member,
     MemberRole,
     Message: defineMessage(sequelize),
+    ...defineAccountModels(sequelize),
   };
 }
 

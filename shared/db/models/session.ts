@@ -19,6 +19,7 @@ export function defineSession(sequelize: Sequelize) {
     declare created_at: Date;
     declare last_used_at: Date;
     declare revoked_at: CreationOptional<Date | null>;
+    declare kind: CreationOptional<'user' | 'bot'>;
   }
   Session.init(
     {
@@ -30,6 +31,7 @@ export function defineSession(sequelize: Sequelize) {
       created_at: createdAt(),
       last_used_at: { type: DataTypes.DATE, allowNull: false },
       revoked_at: nullable(DataTypes.DATE),
+      kind: { type: DataTypes.STRING(8), allowNull: false, defaultValue: 'user' },
     },
     { sequelize, tableName: 'sessions', modelName: 'Session', timestamps: false },
   );

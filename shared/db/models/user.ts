@@ -19,6 +19,13 @@ export function defineUser(sequelize: Sequelize) {
     declare is_bot: CreationOptional<boolean>;
     declare is_admin: CreationOptional<boolean>;
     declare disabled_at: CreationOptional<Date | null>;
+    declare mfa_enabled: CreationOptional<boolean>;
+    /** TOTP secret, encrypted with security.secret_key (shared/auth/secret-box.ts). */
+    declare mfa_secret: CreationOptional<string | null>;
+    declare mfa_pending_secret: CreationOptional<string | null>;
+    /** Last TOTP time step accepted: codes at or before it are replays. */
+    declare mfa_last_time_step: CreationOptional<string | null>;
+    declare password_changed_at: CreationOptional<Date | null>;
     declare created_at: Date;
     declare updated_at: CreationOptional<Date>;
   }
@@ -32,6 +39,11 @@ export function defineUser(sequelize: Sequelize) {
       is_bot: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       is_admin: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       disabled_at: nullable(DataTypes.DATE),
+      mfa_enabled: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+      mfa_secret: nullable(DataTypes.TEXT),
+      mfa_pending_secret: nullable(DataTypes.TEXT),
+      mfa_last_time_step: nullable(DataTypes.BIGINT),
+      password_changed_at: nullable(DataTypes.DATE),
       created_at: createdAt(),
       updated_at: DataTypes.DATE,
     },

@@ -1,0 +1,78 @@
+import { Op } from 'sequelize';
+import { recordSecurityEvent } from '../../shared/auth/security-events.js';
+import { generateToken, hashToken } from '../../shared/auth/tokens.js';
+import type { Row } from '../../shared/db/models/index.js';
+import { rooms } from '../../shared/events/index.js';
+import type { Runtime } from '../../shared/runtime.js';
+import { decodeSnowflake } from '../../shared/snowflake.js';
+
+/** Where a session was opened from. */
+export interface ClientInfo {
+  ip: string;
+  userAgent: string | null;
+}
+
+/** Opens a session for `user` and returns its token (shown once; only its hash is stored). */
+export async function issueSession(
+  rt: Runtime,
+  user: Row<'User'>,
+  client: ClientInfo,
+  kind: 'user' | 'bot' = 'user',
+): Promise<{ token: string; session: Row<'Session'> }> {
+  const token = generateToken();
+  const id = rt.snowflake.next();
+  const now = new Date(decodeSnowflake(id).timestampMs);
+  const session = await rt.models.Session.create({
+    id,
+    user_id: user.id,
+    token_hash: hashToken(token),
+    ip: client.ip,
+    user_agent: client.userAgent?.slice(0, 512) ?? null,
+    created_at: now,
+    last_used_at: now,
+    kind,
+  });
+  return { token, session };
+}
+
+/**
+ * Revokes sessions: their tokens fail from the next request on, and their gateway connections
+ * are closed at once (every gateway process holds them in the session's room).
+ */
+export async function revokeSessions(
+  rt: Runtime,
+  sessions: Row<'Session'>[],
+  reason: string,
+  client: { ip: string },
+): Promise<void> {
+  if (sessions.length === 0) return;
+  await rt.models.Session.update(
+    { revoked_at: new Date() },
+    { where: { id: sessions.map((s) => s.id), revoked_at: null } },
+  );
+  for (const session of sessions) {
+    await rt.events
+      .disconnect(rooms.session(session.id))
+      .catch((err: Error) =>
+        rt.logger.warn({ err: err.message, session: session.id }, 'could not close revoked session sockets'),
+      );
+    await recordSecurityEvent(rt, 'session_revoked', {
+      userId: session.user_id,
+      ip: client.ip,
+      details: { session_id: session.id, reason },
+    });
+  }
+}
+
+/** Revokes every live session of `userId` except `keepSessionId` (a password change). */
+export async function revokeOtherSessions(
+  rt: Runtime,
+  userId: string,
+  keepSessionId: string,
+  ip: string,
+): Promise<void> {
+  const others = await rt.models.Session.findAll({
+    where: { user_id: userId, revoked_at: null, id: { [Op.ne]: keepSessionId } },
+  });
+  await revokeSessions(rt, others, 'password_changed', { ip });
+}

@@ -1,0 +1,145 @@
+import type { Request } from 'express';
+
+import { verifyAgainstDummy, verifyPassword } from '../../../shared/auth/password.js';
+import { recordSecurityEvent } from '../../../shared/auth/security-events.js';
+import { ApiError } from '../../../shared/errors.js';
+import { presentSelf } from '../../../shared/presenters/user.js';
+import type { Runtime } from '../../../shared/runtime.js';
+import { consumeTicket, createTicket, readTicket, verifySecondFactor } from '../../accounts/mfa.js';
+import { issueSession, revokeSessions, type ClientInfo } from '../../accounts/session-commands.js';
+import { createUser } from '../../accounts/user-commands.js';
+import type { ApiServices } from '../../services.js';
+import { defineRoute, definePublicRoute, type AnyRoute } from '../route.js';
+import { loginBody, loginResponse, mfaBody, registerBody, tokenResponse } from './schema.js';
+
+function client(req: Request, ip: string): ClientInfo {
+  return { ip, userAgent: req.headers['user-agent'] ?? null };
+}
+
+const invalidCredentials = () => new ApiError(401, 'invalid_credentials', 'Invalid login or password');
+
+/** POST /auth/register, /auth/login, /auth/mfa/totp, /auth/logout. */
+export function authRoutes(rt: Runtime, { throttles, secretBox }: ApiServices): AnyRoute[] {
+  const { User } = rt.models;
+  return [
+    definePublicRoute<
+      Record<string, never>,
+      Record<string, never>,
+      { username: string; password: string; email?: string }
+    >({
+      method: 'post',
+      path: '/auth/register',
+      summary: 'Create an account',
+      tags: ['Auth'],
+      status: 201,
+      body: registerBody,
+      responses: {
+        201: { description: 'Registered and signed in', schema: tokenResponse },
+        409: { description: 'Username or email taken' },
+        429: { description: 'Too many registrations from this address' },
+      },
+      handler: async ({ body, ip, req }) => {
+        await throttles.hit('register_ip', ip);
+        const user = await createUser(rt, body);
+        const { token } = await issueSession(rt, user, client(req, ip));
+        await recordSecurityEvent(rt, 'login_success', { userId: user.id, ip, details: { via: 'register' } });
+        return { token, user: presentSelf(user) };
+      },
+    }),
+    definePublicRoute<Record<string, never>, Record<string, never>, { login: string; password: string }>({
+      method: 'post',
+      path: '/auth/login',
+      summary: 'Sign in with username or email and password',
+      description:
+        'Answers `{token, user}`, or `{mfa_required: true, ticket}` when 2FA is on: exchange the ticket at /auth/mfa/totp.',
+      tags: ['Auth'],
+      body: loginBody,
+      responses: {
+        200: { description: 'Signed in, or a second factor is needed', schema: loginResponse },
+        401: { description: 'Invalid login or password (the same answer whether or not the user exists)' },
+        429: { description: 'Too many failed attempts from this address or for this account' },
+      },
+      handler: async ({ body, ip, req }) => {
+        const login = body.login.trim().toLowerCase();
+        await throttles.check('login_ip', ip);
+        await throttles.check('login_account', login);
+        const user = await User.findOne({
+          where: login.includes('@')
+            ? rt.sequelize.where(rt.sequelize.fn('lower', rt.sequelize.col('email')), login)
+            : rt.sequelize.where(rt.sequelize.fn('lower', rt.sequelize.col('username')), login),
+        });
+        const ok =
+          user?.password_hash && !user.is_bot
+            ? await verifyPassword(body.password, user.password_hash)
+            : await verifyAgainstDummy(body.password, rt.config.security.scrypt_cost);
+        if (!user || !ok) {
+          await throttles.fail('login_ip', ip);
+          const { locked } = await throttles.fail('login_account', login);
+          await recordSecurityEvent(rt, 'login_failure', {
+            userId: user?.id ?? null,
+            ip,
+            details: { login },
+          });
+          if (locked)
+            await recordSecurityEvent(rt, 'lockout', { userId: user?.id ?? null, ip, details: { login } });
+          throw invalidCredentials();
+        }
+        if (user.disabled_at) throw new ApiError(403, 'account_disabled', 'This account is disabled');
+        await throttles.reset('login_account', login);
+        if (user.mfa_enabled) return { mfa_required: true, ticket: await createTicket(rt, user.id) };
+        const { token } = await issueSession(rt, user, client(req, ip));
+        await recordSecurityEvent(rt, 'login_success', { userId: user.id, ip });
+        return { token, user: presentSelf(user) };
+      },
+    }),
+    definePublicRoute<Record<string, never>, Record<string, never>, { ticket: string; code: string }>({
+      method: 'post',
+      path: '/auth/mfa/totp',
+      summary: 'Finish a 2FA login with a TOTP or backup code',
+      description:
+        'The ticket is single-use and short-lived; each TOTP code and each backup code works once.',
+      tags: ['Auth'],
+      body: mfaBody,
+      responses: {
+        200: { description: 'Signed in', schema: tokenResponse },
+        401: { description: 'Unknown, expired or used ticket, or a wrong code' },
+        429: { description: 'Too many wrong codes for this account' },
+      },
+      handler: async ({ body, ip, req }) => {
+        const userId = await readTicket(rt, body.ticket);
+        if (!userId) throw new ApiError(401, 'invalid_ticket', 'Unknown or expired login ticket');
+        await throttles.check('mfa_account', userId);
+        const user = await User.findByPk(userId);
+        if (!user || user.disabled_at)
+          throw new ApiError(401, 'invalid_ticket', 'Unknown or expired login ticket');
+        const factor = await verifySecondFactor(rt, secretBox, user, body.code);
+        if (!factor) {
+          const { locked } = await throttles.fail('mfa_account', userId);
+          await recordSecurityEvent(rt, 'mfa_failure', { userId, ip });
+          if (locked) await recordSecurityEvent(rt, 'lockout', { userId, ip, details: { factor: 'mfa' } });
+          throw new ApiError(401, 'invalid_code', 'Invalid two-factor code');
+        }
+        if (!(await consumeTicket(rt, body.ticket))) {
+          throw new ApiError(401, 'invalid_ticket', 'Unknown or expired login ticket');
+        }
+        await throttles.reset('mfa_account', userId);
+        if (factor === 'backup') await recordSecurityEvent(rt, 'backup_code_used', { userId, ip });
+        const { token } = await issueSession(rt, user, client(req, ip));
+        await recordSecurityEvent(rt, 'login_success', { userId, ip, details: { mfa: factor } });
+        return { token, user: presentSelf(user) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/auth/logout',
+      access: 'user',
+      summary: 'Revoke the calling session',
+      tags: ['Auth'],
+      status: 204,
+      responses: { 204: { description: 'Signed out: the token no longer works' } },
+      handler: async ({ auth, ip }) => {
+        await revokeSessions(rt, [auth.session], 'logout', { ip });
+      },
+    }),
+  ];
+}

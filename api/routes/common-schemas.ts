@@ -1,0 +1,76 @@
+import Joi from 'joi';
+
+/** A snowflake ID in a path, query or body: a decimal string. */
+export const snowflake = () =>
+  Joi.string()
+    .pattern(/^\d{1,19}$/)
+    .message('{{#label}} must be a snowflake ID (a decimal string)');
+
+/** Usernames: 2-32 characters of letters, digits, `_` and `.`; unique regardless of case. */
+export const username = () =>
+  Joi.string()
+    .min(2)
+    .max(32)
+    .pattern(/^[A-Za-z0-9_.]+$/)
+    .message('{{#label}} may contain only letters, digits, "_" and "."')
+    .pattern(/^\.+$/, { invert: true })
+    .message('{{#label}} cannot be only dots');
+
+/** Passwords: 8-128 characters, not one of the most common ones. */
+export const password = () =>
+  Joi.string()
+    .min(8)
+    .max(128)
+    .invalid(...COMMON_PASSWORDS)
+    .messages({ 'any.invalid': '{{#label}} is too common' });
+
+const COMMON_PASSWORDS = [
+  'password',
+  'password1',
+  'password123',
+  '12345678',
+  '123456789',
+  '1234567890',
+  'qwertyuiop',
+  'qwerty123',
+  'iloveyou',
+  'abcdefgh',
+  'abc12345',
+  '11111111',
+  '00000000',
+  'letmein1',
+  'welcome1',
+  'sunshine',
+  'football',
+  'baseball',
+  'princess',
+  'passw0rd',
+];
+
+/** Email addresses (no TLD list: self-hosted instances use internal domains). */
+export const email = () => Joi.string().email({ tlds: false }).max(254);
+
+/** The public user object. */
+export const userObject = Joi.object({
+  id: Joi.string().required(),
+  username: Joi.string().required(),
+  avatar_url: Joi.string().allow(null).required(),
+  created_at: Joi.number().integer().required(),
+}).meta({ className: 'User' });
+
+/** The caller's own user object. */
+export const selfUserObject = userObject
+  .keys({
+    email: Joi.string().allow(null).required(),
+    mfa_enabled: Joi.boolean().required(),
+    bot: Joi.boolean().required(),
+    admin: Joi.boolean().required(),
+  })
+  .meta({ className: 'SelfUser' });
+
+/** `limit` / `before` / `after` as API.md defines them. */
+export const pagination = {
+  limit: Joi.number().integer().min(1).max(100).default(50),
+  before: snowflake(),
+  after: snowflake(),
+};

@@ -1,0 +1,31 @@
+import Joi from 'joi';
+import { email, password, snowflake, username } from '../common-schemas.js';
+
+export const userIdParams = Joi.object({ user_id: snowflake().required() });
+
+export const patchMeBody = Joi.object({
+  username: username(),
+  email: email().allow(null),
+  password: password(),
+  current_password: Joi.string().max(128).description('required to change email or password'),
+  avatar_url: Joi.string()
+    .uri({ scheme: ['http', 'https'] })
+    .max(2048)
+    .allow(null),
+})
+  .min(1)
+  .with('password', 'current_password')
+  .with('email', 'current_password');
+
+export const sessionObject = Joi.object({
+  id: Joi.string().required(),
+  created_at: Joi.number().integer().required(),
+  last_used_at: Joi.number().integer().required(),
+  ip: Joi.string().allow(null).required(),
+  user_agent: Joi.string().allow(null).required(),
+  current: Joi.boolean().required(),
+}).meta({ className: 'Session' });
+
+export const sessionParams = Joi.object({ session_id: snowflake().required() });
+
+export const codeBody = Joi.object({ code: Joi.string().max(32).required() });

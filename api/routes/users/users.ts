@@ -1,0 +1,118 @@
+import { QueryTypes } from 'sequelize';
+import { verifyPassword, hashPassword } from '../../../shared/auth/password.js';
+import { recordSecurityEvent } from '../../../shared/auth/security-events.js';
+import { ApiError, NotFoundError } from '../../../shared/errors.js';
+import { presentServer } from '../../../shared/presenters/server.js';
+import { presentSelf, presentUser } from '../../../shared/presenters/user.js';
+import type { Runtime } from '../../../shared/runtime.js';
+import { revokeOtherSessions } from '../../accounts/session-commands.js';
+import { uniqueConflict } from '../../accounts/user-commands.js';
+import { selfUserObject, userObject } from '../common-schemas.js';
+import { defineRoute, type AnyRoute } from '../route.js';
+import { patchMeBody, userIdParams } from './schema.js';
+import Joi from 'joi';
+
+interface PatchMe {
+  username?: string;
+  email?: string | null;
+  password?: string;
+  current_password?: string;
+  avatar_url?: string | null;
+}
+
+/** GET/PATCH /users/@me, GET /users/{user_id}, GET /users/@me/servers. */
+export function userRoutes(rt: Runtime): AnyRoute[] {
+  const { User, Server } = rt.models;
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/users/@me',
+      access: 'user',
+      summary: 'The caller',
+      tags: ['Users'],
+      responses: { 200: { description: 'The caller’s own user object', schema: selfUserObject } },
+      handler: ({ auth }) => presentSelf(auth.user),
+    }),
+    defineRoute<Record<string, never>, Record<string, never>, PatchMe>({
+      method: 'patch',
+      path: '/users/@me',
+      access: 'user',
+      summary: 'Update the caller’s profile, email or password',
+      description:
+        'Changing email or password needs `current_password`. A new password signs out every other session (their gateway connections close).',
+      tags: ['Users'],
+      body: patchMeBody,
+      responses: {
+        200: { description: 'The updated user', schema: selfUserObject },
+        401: { description: 'Wrong current_password' },
+        409: { description: 'Username or email taken' },
+      },
+      handler: async ({ auth, body, ip }) => {
+        const user = auth.user;
+        if (body.current_password !== undefined) {
+          const ok = user.password_hash
+            ? await verifyPassword(body.current_password, user.password_hash)
+            : false;
+          if (!ok)
+            throw new ApiError(401, 'invalid_credentials', 'current_password is wrong', {
+              current_password: 'is wrong',
+            });
+        }
+        if (body.username !== undefined) user.username = body.username;
+        if (body.email !== undefined) user.email = body.email;
+        if (body.avatar_url !== undefined) user.avatar_url = body.avatar_url;
+        if (body.password !== undefined) {
+          user.password_hash = await hashPassword(body.password, rt.config.security.scrypt_cost);
+          user.password_changed_at = new Date();
+        }
+        try {
+          await user.save();
+        } catch (err) {
+          throw uniqueConflict(err) ?? err;
+        }
+        if (body.password !== undefined) {
+          await recordSecurityEvent(rt, 'password_changed', { userId: user.id, ip });
+          await revokeOtherSessions(rt, user.id, auth.session.id, ip);
+        }
+        return presentSelf(user);
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/users/@me/servers',
+      access: 'user',
+      summary: 'Servers the caller is a member of',
+      tags: ['Users'],
+      responses: {
+        200: { description: 'Servers with member counts', schema: Joi.array().items(Joi.object().unknown()) },
+      },
+      handler: async ({ auth }) => {
+        const rows = await rt.sequelize.query<{ server_id: string; member_count: string }>(
+          `SELECT m.server_id, (SELECT count(*) FROM members c WHERE c.server_id = m.server_id) AS member_count
+             FROM members m WHERE m.user_id = $1`,
+          { bind: [auth.user.id], type: QueryTypes.SELECT },
+        );
+        const counts = new Map(rows.map((r) => [r.server_id, Number(r.member_count)]));
+        const servers = await Server.findAll({ where: { id: [...counts.keys()] }, order: [['id', 'ASC']] });
+        return servers.map((s) => presentServer(s, counts.get(s.id) ?? 0));
+      },
+    }),
+    defineRoute<{ user_id: string }>({
+      method: 'get',
+      path: '/users/{user_id}',
+      access: 'user',
+      summary: 'A user’s public profile',
+      tags: ['Users'],
+      params: userIdParams,
+      responses: {
+        200: { description: 'Public fields only', schema: userObject },
+        404: { description: 'Unknown user' },
+      },
+      handler: async ({ params }) => {
+        const user = await User.findByPk(params.user_id);
+        if (!user) throw new NotFoundError('user');
+        return presentUser(user);
+      },
+    }),
+  ];
+}

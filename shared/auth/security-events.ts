@@ -1,0 +1,38 @@
+import type { Runtime } from '../runtime.js';
+import { decodeSnowflake } from '../snowflake.js';
+
+/** Every kind of security event recorded (GET /admin/security-events filters by these). */
+export const SECURITY_EVENT_TYPES = [
+  'login_success',
+  'login_failure',
+  'mfa_enabled',
+  'mfa_disabled',
+  'mfa_failure',
+  'backup_code_used',
+  'session_revoked',
+  'password_changed',
+  'ip_blocked',
+  'lockout',
+] as const;
+export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
+
+/** Records a security event. Never throws: losing the record must not fail the request it describes. */
+export async function recordSecurityEvent(
+  rt: Pick<Runtime, 'models' | 'snowflake' | 'logger'>,
+  type: SecurityEventType,
+  fields: { userId?: string | null; ip?: string | null; details?: Record<string, unknown> } = {},
+): Promise<void> {
+  const id = rt.snowflake.next();
+  try {
+    await rt.models.SecurityEvent.create({
+      id,
+      type,
+      user_id: fields.userId ?? null,
+      ip: fields.ip ?? null,
+      details: fields.details ?? {},
+      created_at: new Date(decodeSnowflake(id).timestampMs),
+    });
+  } catch (err) {
+    rt.logger.error({ err, type, user: fields.userId }, 'could not record security event');
+  }
+}

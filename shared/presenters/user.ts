@@ -1,0 +1,32 @@
+import type { Row } from '../db/models/index.js';
+import { unixSeconds } from './time.js';
+import type { UserObject } from './types.js';
+
+/** What anyone may see of a user: never email, hashes or flags. */
+export function presentUser(user: Row<'User'>): UserObject {
+  return {
+    id: user.id,
+    username: user.username,
+    avatar_url: user.avatar_url,
+    created_at: unixSeconds(user.created_at),
+  };
+}
+
+/** The caller's own user object: the public fields plus their private settings. */
+export interface SelfUserObject extends UserObject {
+  email: string | null;
+  mfa_enabled: boolean;
+  bot: boolean;
+  admin: boolean;
+}
+
+/** The user object for its owner (GET /users/@me, login, READY). */
+export function presentSelf(user: Row<'User'>): SelfUserObject {
+  return {
+    ...presentUser(user),
+    email: user.email,
+    mfa_enabled: user.mfa_enabled,
+    bot: user.is_bot,
+    admin: user.is_admin,
+  };
+}

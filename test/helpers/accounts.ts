@@ -1,0 +1,69 @@
+import crypto from 'node:crypto';
+import type { TestApp } from './app.js';
+
+/** A registered user and the token of their first session. */
+export interface TestUser {
+  id: string;
+  username: string;
+  password: string;
+  token: string;
+  /** `{ authorization: 'Bearer <token>' }` */
+  headers: Record<string, string>;
+}
+
+/** Registers a fresh user through the real API. */
+export async function registerUser(
+  app: TestApp,
+  fields: { username?: string; password?: string; email?: string } = {},
+): Promise<TestUser> {
+  const username = fields.username ?? `u_${crypto.randomBytes(6).toString('hex')}`;
+  const password = fields.password ?? `pw-${crypto.randomBytes(8).toString('hex')}`;
+  const res = await fetch(`${app.api}/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': randomIp() },
+    body: JSON.stringify({ username, password, ...(fields.email ? { email: fields.email } : {}) }),
+  });
+  if (res.status !== 201) throw new Error(`register failed: ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as { token: string; user: { id: string } };
+  return {
+    id: body.user.id,
+    username,
+    password,
+    token: body.token,
+    headers: { authorization: `Bearer ${body.token}` },
+  };
+}
+
+/** A TEST-NET address, so per-IP throttles of one test do not spill into another (needs a trusted proxy). */
+export function randomIp(): string {
+  return `198.51.100.${crypto.randomInt(1, 255)}`;
+}
+
+/** A parsed response; `body` is loosely typed because each test asserts on its own route's shape. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+export type ApiResponse = { status: number; headers: Headers; body: any };
+
+/** JSON request helper: returns status, headers and parsed body. */
+export async function api(
+  app: TestApp,
+  method: string,
+  path: string,
+  options: { body?: unknown; headers?: Record<string, string>; token?: string } = {},
+): Promise<ApiResponse> {
+  const headers: Record<string, string> = { ...(options.headers ?? {}) };
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  const res = await fetch(`${app.api}${path}`, {
+    method,
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  const text = await res.text();
+  let body: ApiResponse['body'] = text;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: res.status, headers: res.headers, body };
+}

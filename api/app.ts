@@ -8,9 +8,14 @@ import { mountDocs } from './docs/mount-docs.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
 import { requestId } from './middleware/request-id.js';
 import { buildOpenApi } from './openapi.js';
+import { adminRoutes } from './routes/admin/admin.js';
 import { authRoutes } from './routes/auth/auth.js';
 import { healthRoutes } from './routes/health/health.js';
 import { metaRoutes } from './routes/meta/version.js';
+import { privateChannelRoutes } from './routes/private-channels/private-channels.js';
+import { relationshipRoutes } from './routes/relationships/relationships.js';
+import { mfaRoutes } from './routes/users/mfa.js';
+import { sessionRoutes } from './routes/users/sessions.js';
 import { userRoutes } from './routes/users/users.js';
 import { buildRouter } from './routes/registry.js';
 import type { AnyRoute } from './routes/route.js';
@@ -21,7 +26,17 @@ export const API_BASE = '/api/v1';
 
 /** Every REST route, in the order they are matched and documented. */
 export function allRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
-  return [...healthRoutes(rt), ...metaRoutes(), ...authRoutes(rt, services), ...userRoutes(rt)];
+  return [
+    ...healthRoutes(rt),
+    ...metaRoutes(),
+    ...authRoutes(rt, services),
+    ...userRoutes(rt),
+    ...sessionRoutes(rt),
+    ...mfaRoutes(rt, services),
+    ...adminRoutes(rt, services),
+    ...relationshipRoutes(rt),
+    ...privateChannelRoutes(rt),
+  ];
 }
 
 /** The Express application of the API role. */

@@ -9,6 +9,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { io } from 'socket.io-client';
+import { issueSession } from '../api/accounts/session-commands.js';
 import { startGateway } from '../gateway/server.js';
 import { loadConfig } from '../shared/config/index.js';
 import { createSequelize } from '../shared/db/connection.js';
@@ -70,7 +71,13 @@ async function benchPipeline(): Promise<void> {
     created_at: new Date(),
   });
 
-  const client = io(`http://127.0.0.1:${port}`, { path: config.gateway.path, transports: ['websocket'] });
+  const user = await rt.models.User.findByPk(userId, { rejectOnEmpty: true });
+  const { token } = await issueSession(rt, user, { ip: '127.0.0.1', userAgent: 'bench' });
+  const client = io(`http://127.0.0.1:${port}`, {
+    path: config.gateway.path,
+    transports: ['websocket'],
+    auth: { token },
+  });
   await new Promise<void>((resolve) => client.once('connect', () => resolve()));
   await rt.events.joinRooms(client.id as string, [rooms.channel(channelId)]);
 

@@ -1,6 +1,12 @@
-import { DISPATCH_EVENT, type DispatchEnvelope, type DispatchFrame } from '../shared/events/index.js';
+import {
+  DISPATCH_EVENT,
+  type DispatchEnvelope,
+  type DispatchFrame,
+  type DispatchMap,
+  type DispatchName,
+} from '../shared/events/index.js';
 import type { Logger } from '../shared/logger.js';
-import type { GatewayNamespace } from './types.js';
+import type { GatewayNamespace, GatewaySocket } from './types.js';
 
 /**
  * Delivers dispatch envelopes (from any role, via Redis) to this process's connections in the
@@ -28,9 +34,13 @@ function deliver(nsp: GatewayNamespace, envelope: DispatchEnvelope): void {
   }
   for (const id of targets) {
     const socket = nsp.sockets.get(id);
-    if (!socket) continue;
-    socket.data.seq += 1;
-    const frame: DispatchFrame = { t: envelope.t, s: socket.data.seq, d: envelope.d };
-    socket.emit('dispatch', frame);
+    if (socket) sendDispatch(socket, envelope.t, envelope.d);
   }
+}
+
+/** Sends one dispatch to one connection with the session's next sequence number. */
+export function sendDispatch<K extends DispatchName>(socket: GatewaySocket, t: K, d: DispatchMap[K]): void {
+  socket.data.seq += 1;
+  const frame = { t, s: socket.data.seq, d } as DispatchFrame;
+  socket.emit('dispatch', frame);
 }

@@ -1,11 +1,13 @@
 import type { Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
-import { socketIoKey } from '../shared/events/index.js';
+import { rooms, socketIoKey } from '../shared/events/index.js';
 import { createRedis, waitForRedis } from '../shared/redis.js';
 import type { Runtime } from '../shared/runtime.js';
-import { installDispatcher } from './dispatcher.js';
-import type { GatewayServer } from './types.js';
+import { authenticateHandshake } from './auth.js';
+import { installDispatcher, sendDispatch } from './dispatcher.js';
+import { loadReadyState } from './ready.js';
+import type { GatewayServer, GatewaySocket } from './types.js';
 
 /** A running gateway attached to an HTTP server. */
 export interface Gateway {
@@ -15,8 +17,7 @@ export interface Gateway {
 
 /**
  * Starts socket.io on `config.gateway.path`, clustered with the other gateway processes through
- * @socket.io/redis-adapter. Authentication arrives with the accounts capability; until then a
- * connection is accepted but joins no room, so it receives nothing.
+ * @socket.io/redis-adapter. Every connection authenticates with a token in the handshake.
  */
 export async function startGateway(rt: Runtime, httpServer: HttpServer): Promise<Gateway> {
   const pub = createRedis(rt.config, 'subscriber', rt.logger);
@@ -31,10 +32,8 @@ export async function startGateway(rt: Runtime, httpServer: HttpServer): Promise
   });
   const nsp = io.of('/');
   installDispatcher(nsp, rt.logger);
-  nsp.on('connection', (socket) => {
-    socket.data.seq = 0;
-    rt.logger.debug({ socket: socket.id }, 'gateway connection');
-  });
+  nsp.use(authenticateHandshake(rt));
+  nsp.on('connection', (socket) => void onConnection(rt, socket));
   rt.logger.info({ path: rt.config.gateway.path }, 'gateway started');
   return {
     io,
@@ -44,4 +43,26 @@ export async function startGateway(rt: Runtime, httpServer: HttpServer): Promise
       sub.disconnect();
     },
   };
+}
+
+/**
+ * A new authenticated connection: load what READY needs, then join the rooms and send READY in
+ * one synchronous step, so no dispatch can slip in ahead of READY (READY is always s = 1).
+ */
+async function onConnection(rt: Runtime, socket: GatewaySocket): Promise<void> {
+  try {
+    const user = await rt.models.User.findByPk(socket.data.userId, { rejectOnEmpty: true });
+    const state = await loadReadyState(rt, user);
+    if (!socket.connected) return;
+    void socket.join([
+      rooms.user(user.id),
+      rooms.session(socket.data.authSessionId),
+      ...state.rooms.servers.map(rooms.server),
+      ...state.rooms.channels.map(rooms.channel),
+    ]);
+    sendDispatch(socket, 'READY', { session_id: socket.data.sessionId, ...state.payload });
+  } catch (err) {
+    rt.logger.error({ err }, 'could not prepare READY');
+    socket.disconnect(true);
+  }
 }

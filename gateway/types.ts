@@ -13,6 +13,12 @@ export type ClientToServerEvents = Record<string, never>;
 export interface ConnectionData {
   /** Sequence number of the last dispatch sent to this session. */
   seq: number;
+  /** The gateway session (what READY's session_id names; resume uses it). */
+  sessionId: string;
+  userId: string;
+  /** The auth session of the token the connection used (revoking it closes the connection). */
+  authSessionId: string;
+  kind: 'user' | 'bot';
 }
 
 export type GatewayServer = Server<

@@ -19,7 +19,10 @@ export function validatePart<T>(
   if (!error) return result.value;
   const errors: FieldErrors = {};
   for (const detail of error.details) {
-    const key = detail.path.length > 0 ? detail.path.join('.') : part;
+    // "x requires y" errors sit on the object; name the missing field instead.
+    const peer =
+      detail.type === 'object.with' ? (detail.context?.peerWithLabel as string | undefined) : undefined;
+    const key = peer ?? (detail.path.length > 0 ? detail.path.join('.') : part);
     errors[key] ??= detail.message;
   }
   throw new ValidationError(errors, `Invalid ${part}: ${Object.keys(errors).join(', ')}`);

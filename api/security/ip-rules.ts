@@ -8,6 +8,15 @@ import type { Runtime } from '../../shared/runtime.js';
 const REFRESH_MS = 1000;
 
 /**
+ * The rule decision, on its own: deny wins; when any allow rule exists the allow list is an
+ * allowlist (every address outside it is refused); with no rules at all everything passes.
+ */
+export function decide(ip: string, allow: CidrSet, deny: CidrSet): boolean {
+  if (deny.has(ip)) return false;
+  return allow.size === 0 || allow.has(ip);
+}
+
+/**
  * The admin-managed allow/deny CIDR lists. A request is refused when its IP is in a deny rule, or
  * when allow rules exist and its IP is in none of them (an allowlist). Rules are cached in memory
  * and reloaded when the version counter in Redis moves, so a change reaches every process within
@@ -46,8 +55,7 @@ export class IpRules {
   /** Whether `ip` may make requests. */
   async allows(ip: string): Promise<boolean> {
     await this.refresh();
-    if (this.deny.has(ip)) return false;
-    return this.allow.size === 0 || this.allow.has(ip);
+    return decide(ip, this.allow, this.deny);
   }
 
   /** Call after changing the rules: every process reloads them. */

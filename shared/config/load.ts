@@ -22,6 +22,9 @@ export class ConfigError extends Error {
 
 type Tree = Record<string, unknown>;
 
+/** PLEXICHAT_* variables that are not settings: the config path, the CLI's password, test targets. */
+const NOT_SETTINGS = /^PLEXICHAT_(CONFIG|ADMIN_PASSWORD|TEST_[A-Z0-9_]+)$/;
+
 export interface LoadOptions {
   /** Config file to read; defaults to PLEXICHAT_CONFIG or ~/.plexichat/config/config.yaml. */
   path?: string;
@@ -69,7 +72,7 @@ function setPath(tree: Tree, keyPath: string[], value: unknown): void {
 
 function applyEnv(tree: Tree, env: NodeJS.ProcessEnv, sources: Map<string, string>): void {
   for (const [name, raw] of Object.entries(env)) {
-    if (!name.startsWith(ENV_PREFIX) || name === `${ENV_PREFIX}CONFIG` || raw === undefined) continue;
+    if (!name.startsWith(ENV_PREFIX) || NOT_SETTINGS.test(name) || raw === undefined) continue;
     const keyPath = name.slice(ENV_PREFIX.length).toLowerCase().split('__');
     let value: unknown = raw;
     if (raw === 'null') value = null;

@@ -90,6 +90,8 @@ export interface Config {
     scrypt_cost: number;
     /** Lifetime of the ticket a password login hands out when 2FA is on. */
     mfa_ticket_ttl_seconds: number;
+    /** A session unused for this many days stops working (0: sessions last until revoked). */
+    session_idle_days: number;
     /** Attempts allowed per window before 429; `block_seconds` is the lockout. */
     throttle: Record<ThrottleName, Throttle>;
   };
@@ -190,6 +192,7 @@ export const configSchema = Joi.object<Config>({
       .default(null),
     scrypt_cost: Joi.number().integer().min(10).max(20).default(15),
     mfa_ticket_ttl_seconds: Joi.number().integer().min(30).max(3600).default(300),
+    session_idle_days: Joi.number().integer().min(0).max(3650).default(90),
     throttle: Joi.object(
       Object.fromEntries(
         Object.entries(THROTTLE_DEFAULTS).map(([name, t]) => [

@@ -1,4 +1,10 @@
-import type { ChannelObject, MessageObject, ServerObject, UserObject } from '../presenters/types.js';
+import type {
+  ChannelObject,
+  MessageObject,
+  RelationshipObject,
+  ServerObject,
+  UserObject,
+} from '../presenters/types.js';
 
 /** READY: the first dispatch of a session. */
 export interface ReadyPayload {
@@ -6,6 +12,7 @@ export interface ReadyPayload {
   user: UserObject;
   servers: ServerObject[];
   channels: ChannelObject[];
+  relationships: RelationshipObject[];
   presences: unknown[];
   read_states: unknown[];
 }
@@ -26,6 +33,10 @@ export interface DispatchMap {
   SERVER_CREATE: ServerObject;
   SERVER_UPDATE: ServerObject;
   SERVER_DELETE: { id: string };
+  /** A relationship appeared or changed status, from the receiving user's side. */
+  RELATIONSHIP_ADD: RelationshipObject;
+  /** The receiving user no longer has a relationship with user `id`. */
+  RELATIONSHIP_REMOVE: { id: string };
 }
 
 export type DispatchName = keyof DispatchMap;

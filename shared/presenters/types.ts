@@ -1,3 +1,5 @@
+import type { RelationshipStatus } from '../db/models/index.js';
+
 /**
  * The public object shapes of spec/data-types.txt and API.md, as clients receive them: IDs are
  * decimal strings, timestamps unix seconds.
@@ -30,6 +32,18 @@ export interface ChannelObject {
   nsfw: boolean;
   slowmode_seconds: number;
   created_at: number;
+}
+
+/** A DM or notes channel: the channel object plus the people in it other than the viewer. */
+export interface PrivateChannelObject extends ChannelObject {
+  recipients: UserObject[];
+}
+
+/** One relationship from the viewer's side: `id` is the other user's id. */
+export interface RelationshipObject {
+  id: string;
+  user: UserObject;
+  status: RelationshipStatus;
 }
 
 export interface AttachmentObject {

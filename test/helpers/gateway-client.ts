@@ -14,11 +14,11 @@ export interface GatewayClient {
   close(): void;
 }
 
-/** Connects to a gateway at `origin` over WebSocket and waits for the connection. */
+/** Connects to a gateway at `origin` over WebSocket with `auth` (e.g. `{ token }`) and waits for READY. */
 export async function connectGateway(
   origin: string,
+  auth: Record<string, unknown>,
   path = '/gateway',
-  auth: Record<string, unknown> = {},
 ): Promise<GatewayClient> {
   const socket = io(origin, { path, transports: ['websocket'], auth, reconnection: false, forceNew: true });
   const frames: DispatchFrame[] = [];
@@ -31,7 +31,7 @@ export async function connectGateway(
     socket.once('connect', () => resolve());
     socket.once('connect_error', reject);
   });
-  return {
+  const client: GatewayClient = {
     socket,
     frames,
     waitForFrames(count, predicate = () => true, timeoutMs = 10000) {
@@ -57,4 +57,6 @@ export async function connectGateway(
     },
     close: () => socket.disconnect(),
   };
+  await client.waitForFrames(1, (f) => f.t === 'READY');
+  return client;
 }

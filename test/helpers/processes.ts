@@ -16,9 +16,9 @@ export interface RoleProcess {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs `<role>/main.ts` (or another entry) under tsx with the given environment. */
-export function spawnEntry(entry: string, env: NodeJS.ProcessEnv): RoleProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
+/** Runs `<role>/main.ts` (or another entry) under tsx with the given environment and arguments. */
+export function spawnEntry(entry: string, env: NodeJS.ProcessEnv, args: string[] = []): RoleProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry), ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

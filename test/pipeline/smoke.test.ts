@@ -4,6 +4,7 @@ import { createQueueEvents, messageJobId, type CreateMessageJob } from '../../sh
 import { decodeSnowflake } from '../../shared/snowflake.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { configEnv } from '../helpers/config.js';
+import { issueSession } from '../../api/accounts/session-commands.js';
 import { connectGateway, type GatewayClient } from '../helpers/gateway-client.js';
 import { createServerWithChannel, createUser } from '../helpers/factories.js';
 import { spawnEntry, type RoleProcess } from '../helpers/processes.js';
@@ -32,11 +33,16 @@ afterAll(async () => {
   await app?.close();
 });
 
+/** A gateway client for a fresh user in no server: it joins rooms only when the test says so. */
 async function client(origin: string): Promise<GatewayClient> {
-  const c = await connectGateway(origin);
+  const user = await createUser(app.rt);
+  const { token } = await issueSession(app.rt, user, { ip: '127.0.0.1', userAgent: 'test' });
+  const c = await connectGateway(origin, { token });
   clients.push(c);
   return c;
 }
+
+const created = (c: GatewayClient) => c.frames.filter((f) => f.t === 'MESSAGE_CREATE');
 
 async function channelFixture() {
   const user = await createUser(app.rt);
@@ -70,10 +76,11 @@ describe('the smoke path: queue -> worker -> Postgres -> gateway, across two gat
     const job = messageJob(channelId, userId, 'hello across processes');
     const result = await enqueue(job);
 
-    const [frameA] = await onA.waitForFrames(1);
-    const [frameB] = await onB.waitForFrames(1);
+    const [frameA] = await onA.waitForFrames(1, (f) => f.t === 'MESSAGE_CREATE');
+    const [frameB] = await onB.waitForFrames(1, (f) => f.t === 'MESSAGE_CREATE');
     for (const frame of [frameA, frameB]) {
-      expect(frame).toEqual({ t: 'MESSAGE_CREATE', s: 1, d: result });
+      // s = 1 was READY.
+      expect(frame).toEqual({ t: 'MESSAGE_CREATE', s: 2, d: result });
     }
     expect(result).toMatchObject({
       id: job.message.id,
@@ -104,15 +111,18 @@ describe('the smoke path: queue -> worker -> Postgres -> gateway, across two gat
     // anything addressed to it earlier would have arrived too.
     await enqueue(messageJob(other.channelId, other.userId, 'for the outsider'));
 
-    const frames = await member.waitForFrames(3);
-    expect(frames.map((f) => [f.s, (f.d as { content: string }).content])).toEqual([
-      [1, 'one'],
-      [2, 'two'],
-      [3, 'three'],
+    await member.waitForFrames(3, (f) => f.t === 'MESSAGE_CREATE');
+    expect(
+      member.frames.map((f) => [f.s, f.t === 'READY' ? 'READY' : (f.d as { content: string }).content]),
+    ).toEqual([
+      [1, 'READY'],
+      [2, 'one'],
+      [3, 'two'],
+      [4, 'three'],
     ]);
-    const outsiderFrames = await outsider.waitForFrames(1);
-    expect(outsiderFrames.map((f) => (f.d as { content: string }).content)).toEqual(['for the outsider']);
-    expect(outsider.frames).toHaveLength(1);
+    await outsider.waitForFrames(1, (f) => f.t === 'MESSAGE_CREATE');
+    expect(created(outsider).map((f) => (f.d as { content: string }).content)).toEqual(['for the outsider']);
+    expect(outsider.frames).toHaveLength(2);
   });
 
   it('a connection that leaves the room stops receiving at once', async () => {
@@ -120,13 +130,13 @@ describe('the smoke path: queue -> worker -> Postgres -> gateway, across two gat
     const c = await client(app.origin);
     await app.rt.events.joinRooms(c.socket.id as string, [rooms.channel(channelId), rooms.user(userId)]);
     await enqueue(messageJob(channelId, userId, 'before'));
-    await c.waitForFrames(1);
+    await c.waitForFrames(1, (f) => f.t === 'MESSAGE_CREATE');
     await app.rt.events.leaveRooms(c.socket.id as string, [rooms.channel(channelId)]);
     await enqueue(messageJob(channelId, userId, 'after'));
     // A marker to the user's room, published after: its arrival bounds the wait.
     await app.rt.events.dispatch([rooms.user(userId)], 'MESSAGE_DELETE', { id: '1', channel_id: channelId });
     await c.waitForFrames(1, (f) => f.t === 'MESSAGE_DELETE');
-    expect(c.frames.map((f) => f.t)).toEqual(['MESSAGE_CREATE', 'MESSAGE_DELETE']);
+    expect(c.frames.map((f) => f.t)).toEqual(['READY', 'MESSAGE_CREATE', 'MESSAGE_DELETE']);
   });
 
   it('the same job id added twice stores one message; a re-run finds the row and returns it', async () => {

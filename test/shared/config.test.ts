@@ -95,6 +95,11 @@ describe('config loading', () => {
     );
   });
 
+  it('ignores the PLEXICHAT_* variables that are not settings', () => {
+    const env = { PLEXICHAT_ADMIN_PASSWORD: 'x', PLEXICHAT_TEST_DATABASE_URL: 'y', HOME: dir };
+    expect(loadConfig({ env }).server.port).toBe(8000);
+  });
+
   it('reports every bad key at once, on one line', () => {
     const message = errorOf(() =>
       loadConfig({ path: writeConfig('server:\n  port: x\nmode: y\n'), env: {} }),

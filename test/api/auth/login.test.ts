@@ -1,26 +1,242 @@
+import crypto from 'node:crypto';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
-import { api } from '../../helpers/accounts.js';
+import { api, randomIp, registerUser } from '../../helpers/accounts.js';
+import { testConfig } from '../../helpers/config.js';
 
 let app: TestApp;
 beforeAll(async () => {
-  app = await startTestApp({ workers: false, gateway: false });
+  app = await startTestApp({
+    workers: false,
+    gateway: false,
+    config: testConfig({
+      security: {
+        throttle: {
+          login_account: { points: 4, duration_seconds: 600, block_seconds: 600 },
+          login_ip: { points: 6, duration_seconds: 600, block_seconds: 600 },
+          register_ip: { points: 3, duration_seconds: 600, block_seconds: 600 },
+        },
+      },
+    }),
+  });
 });
 afterAll(() => app.close());
 
+const name = () => `n_${crypto.randomBytes(5).toString('hex')}`;
+const xff = (ip = randomIp()) => ({ 'x-forwarded-for': ip });
+
 describe('register', () => {
   it('creates an account and returns a working token and the self user object', async () => {
+    const username = `Reg_${crypto.randomBytes(4).toString('hex')}`;
     const res = await api(app, 'POST', '/auth/register', {
-      body: {
-        username: `Reg_${Date.now()}`,
-        password: 'correct horse battery',
-        email: `r${Date.now()}@example.test`,
-      },
+      headers: xff(),
+      body: { username, password: 'correct horse battery', email: `${username}@example.test` },
     });
     expect(res.status).toBe(201);
     expect(res.body.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(res.body.user).toMatchObject({ mfa_enabled: false, bot: false, admin: false });
+    expect(res.body.user).toMatchObject({
+      username,
+      email: `${username}@example.test`,
+      mfa_enabled: false,
+      bot: false,
+      admin: false,
+    });
     expect(res.body.user).not.toHaveProperty('password_hash');
-    const me = await api(app, 'GET', '/users/@me', { token: res.body.token as string });
-    expect([me.status, me.body?.id]).toEqual([200, res.body.user.id]);
+    const me = await api(app, 'GET', '/users/@me', { token: res.body.token });
+    expect([me.status, me.body.id]).toEqual([200, res.body.user.id]);
+  });
+
+  it('stores only a scrypt hash of the password and only a hash of the token', async () => {
+    const u = await registerUser(app);
+    const row = await app.rt.models.User.findByPk(u.id, { rejectOnEmpty: true });
+    expect(row.password_hash).toMatch(/^scrypt\$12\$8\$1\$/);
+    expect(row.password_hash).not.toContain(u.password);
+    const sessions = await app.rt.models.Session.findAll({ where: { user_id: u.id } });
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]?.token_hash.toString('utf8')).not.toContain(u.token);
+    expect(sessions[0]?.token_hash).toHaveLength(32);
+  });
+
+  it('refuses a taken username regardless of case with 409', async () => {
+    const u = await registerUser(app);
+    const res = await api(app, 'POST', '/auth/register', {
+      headers: xff(),
+      body: { username: u.username.toUpperCase(), password: 'another good password' },
+    });
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('username_taken');
+  });
+
+  it.each([
+    ['empty username', { username: '', password: 'long enough pw' }, 'username'],
+    ['one-letter username', { username: 'a', password: 'long enough pw' }, 'username'],
+    ['huge username', { username: 'x'.repeat(200), password: 'long enough pw' }, 'username'],
+    ['spaces in username', { username: 'a b', password: 'long enough pw' }, 'username'],
+    ['dots only', { username: '...', password: 'long enough pw' }, 'username'],
+    ['short password', { username: 'okname', password: 'short' }, 'password'],
+    ['common password', { username: 'okname', password: 'password123' }, 'password'],
+    ['huge password', { username: 'okname', password: 'p'.repeat(10_000) }, 'password'],
+    ['bad email', { username: 'okname', password: 'long enough pw', email: 'not-an-email' }, 'email'],
+    ['number as username', { username: 12345, password: 'long enough pw' }, 'username'],
+    ['missing password', { username: 'okname' }, 'password'],
+    ['unknown field', { username: 'okname', password: 'long enough pw', admin: true }, 'admin'],
+  ])('400 for %s, naming the field', async (_what, body, field) => {
+    const res = await api(app, 'POST', '/auth/register', { headers: xff(), body });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toHaveProperty(field);
+  });
+
+  it('throttles registrations per IP with 429 and Retry-After', async () => {
+    const ip = randomIp().replace('198.51.100', '192.0.2');
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await api(app, 'POST', '/auth/register', {
+        headers: xff(ip),
+        body: { username: name(), password: 'long enough pw' },
+      });
+      statuses.push(res.status);
+      if (res.status === 429) {
+        expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+        expect(res.body.retry_after).toBeGreaterThan(0);
+      }
+    }
+    expect(statuses).toEqual([201, 201, 201, 429]);
+  });
+});
+
+describe('login', () => {
+  it('signs in by username or email, case-insensitively', async () => {
+    const email = `${name()}@Example.test`;
+    const u = await registerUser(app, { email });
+    for (const login of [u.username, u.username.toUpperCase(), email.toLowerCase()]) {
+      const res = await api(app, 'POST', '/auth/login', {
+        headers: xff(),
+        body: { login, password: u.password },
+      });
+      expect(res.status).toBe(200);
+      expect(res.body.user.id).toBe(u.id);
+      expect(res.body.token).not.toBe(u.token);
+    }
+  });
+
+  it('answers a wrong password and an unknown user identically (no enumeration)', async () => {
+    const u = await registerUser(app);
+    const wrong = await api(app, 'POST', '/auth/login', {
+      headers: xff(),
+      body: { login: u.username, password: 'nope nope nope' },
+    });
+    const unknown = await api(app, 'POST', '/auth/login', {
+      headers: xff(),
+      body: { login: name(), password: 'nope nope nope' },
+    });
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    expect(unknown.body).toEqual(wrong.body);
+  });
+
+  it('400 for malformed bodies', async () => {
+    expect((await api(app, 'POST', '/auth/login', { headers: xff(), body: {} })).body.errors).toMatchObject({
+      login: expect.any(String),
+      password: expect.any(String),
+    });
+    const raw = await fetch(`${app.api}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"login":',
+    });
+    expect(raw.status).toBe(400);
+  });
+
+  it('locks an account after repeated failures (429), records the lockout, and the right password waits too', async () => {
+    const u = await registerUser(app);
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      statuses.push(
+        (
+          await api(app, 'POST', '/auth/login', {
+            headers: xff(),
+            body: { login: u.username, password: `wrong-${i}-pass` },
+          })
+        ).status,
+      );
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 429]);
+    const right = await api(app, 'POST', '/auth/login', {
+      headers: xff(),
+      body: { login: u.username, password: u.password },
+    });
+    expect(right.status).toBe(429);
+    expect(Number(right.headers.get('retry-after'))).toBeGreaterThan(0);
+    const events = await app.rt.models.SecurityEvent.findAll({ where: { user_id: u.id } });
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['login_failure', 'lockout']));
+  });
+
+  it('throttles failures per IP across accounts', async () => {
+    const ip = '192.0.2.77';
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      statuses.push(
+        (
+          await api(app, 'POST', '/auth/login', {
+            headers: xff(ip),
+            body: { login: name(), password: 'wrong password' },
+          })
+        ).status,
+      );
+    }
+    expect(statuses.slice(0, 6)).toEqual([401, 401, 401, 401, 401, 401]);
+    expect(statuses.slice(6)).toEqual([429, 429]);
+  });
+});
+
+describe('tokens', () => {
+  it('a missing, malformed, unknown, wrong-scheme or expired token is 401', async () => {
+    const u = await registerUser(app);
+    expect((await api(app, 'GET', '/users/@me')).status).toBe(401);
+    for (const authorization of [
+      'Bearer',
+      'Bearer short',
+      `Basic ${u.token}`,
+      `Bearer ${'A'.repeat(43)}`,
+      `Bot ${u.token}`,
+    ]) {
+      const res = await api(app, 'GET', '/users/@me', { headers: { authorization } });
+      expect([authorization, res.status, res.body.code]).toEqual([authorization, 401, 'unauthorized']);
+    }
+    await app.rt.models.Session.update(
+      { last_used_at: new Date(Date.now() - 91 * 86_400_000) },
+      { where: { user_id: u.id } },
+    );
+    expect((await api(app, 'GET', '/users/@me', { token: u.token })).status).toBe(401);
+  });
+
+  it('logout revokes the token at once; sessions lists and revokes the others', async () => {
+    const u = await registerUser(app);
+    const second = await api(app, 'POST', '/auth/login', {
+      headers: { ...xff('192.0.2.10'), 'user-agent': 'second-device' },
+      body: { login: u.username, password: u.password },
+    });
+    const list = await api(app, 'GET', '/users/@me/sessions', { token: u.token });
+    expect(list.status).toBe(200);
+    expect(list.body).toHaveLength(2);
+    const other = list.body.find((s: { current: boolean }) => !s.current);
+    expect(other).toMatchObject({ ip: '192.0.2.10', user_agent: 'second-device', current: false });
+    expect(other.created_at).toEqual(expect.any(Number));
+
+    expect((await api(app, 'POST', '/auth/logout', { token: second.body.token })).status).toBe(204);
+    expect((await api(app, 'GET', '/users/@me', { token: second.body.token })).status).toBe(401);
+    expect((await api(app, 'GET', '/users/@me/sessions', { token: u.token })).body).toHaveLength(1);
+    // Another user's session, or a revoked one, is unknown.
+    const stranger = await registerUser(app);
+    expect(
+      (await api(app, 'DELETE', `/users/@me/sessions/${other.id}`, { token: stranger.token })).status,
+    ).toBe(404);
+    expect((await api(app, 'DELETE', `/users/@me/sessions/${other.id}`, { token: u.token })).status).toBe(
+      404,
+    );
+    expect((await api(app, 'DELETE', '/users/@me/sessions/abc', { token: u.token })).status).toBe(400);
+    const revoked = await app.rt.models.SecurityEvent.count({
+      where: { user_id: u.id, type: 'session_revoked' },
+    });
+    expect(revoked).toBe(1);
   });
 });

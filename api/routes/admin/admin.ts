@@ -1,0 +1,151 @@
+import Joi from 'joi';
+import { Op, type WhereOptions } from 'sequelize';
+import type { Row } from '../../../shared/db/models/index.js';
+import { ConflictError } from '../../../shared/errors.js';
+import { CidrSet, normalizeIp } from '../../../shared/net/ip.js';
+import { unixSeconds } from '../../../shared/presenters/time.js';
+import type { Runtime } from '../../../shared/runtime.js';
+import { decodeSnowflake } from '../../../shared/snowflake.js';
+import { decide } from '../../security/ip-rules.js';
+import type { ApiServices } from '../../services.js';
+import { defineRoute, type AnyRoute } from '../route.js';
+import {
+  ipRuleObject,
+  putIpRulesBody,
+  securityEventObject,
+  securityEventsQuery,
+  type IpRuleInput,
+  type SecurityEventsQuery,
+} from './schema.js';
+
+function presentSecurityEvent(event: Row<'SecurityEvent'>) {
+  return {
+    id: event.id,
+    type: event.type,
+    user_id: event.user_id ?? null,
+    ip: event.ip ?? null,
+    details: event.details ?? {},
+    created_at: unixSeconds(event.created_at),
+  };
+}
+
+function presentIpRule(rule: Row<'IpRule'>) {
+  return {
+    id: rule.id,
+    cidr: rule.cidr,
+    action: rule.action,
+    note: rule.note ?? null,
+    created_by: rule.created_by ?? null,
+    created_at: unixSeconds(rule.created_at),
+  };
+}
+
+/** GET /admin/security-events, GET/PUT /admin/ip-rules: instance admins only (a 404 for anyone else). */
+export function adminRoutes(rt: Runtime, { ipRules }: ApiServices): AnyRoute[] {
+  const { SecurityEvent, IpRule } = rt.models;
+  const listRules = () => IpRule.findAll({ order: [['id', 'ASC']] });
+
+  return [
+    defineRoute<Record<string, never>, SecurityEventsQuery>({
+      method: 'get',
+      path: '/admin/security-events',
+      access: 'admin',
+      summary: 'Security events: logins, 2FA changes, revocations, IP blocks, lockouts',
+      description:
+        'Newest first (with `before` or with neither), oldest first with `after`. The `user_id`, `type` and `ip` filters combine.',
+      tags: ['Admin'],
+      query: securityEventsQuery,
+      responses: {
+        200: { description: 'One page of events', schema: Joi.array().items(securityEventObject) },
+        404: { description: 'The caller is not an instance admin' },
+      },
+      handler: async ({ query }) => {
+        const where: Record<string, unknown> = {};
+        if (query.before !== undefined || query.after !== undefined) {
+          where.id = {
+            ...(query.before !== undefined ? { [Op.lt]: query.before } : {}),
+            ...(query.after !== undefined ? { [Op.gt]: query.after } : {}),
+          };
+        }
+        if (query.user_id !== undefined) where.user_id = query.user_id;
+        if (query.type !== undefined) where.type = query.type;
+        // Events store addresses as normalizeIp writes them (IPv4-mapped IPv6 unwrapped).
+        if (query.ip !== undefined) where.ip = normalizeIp(query.ip);
+        const events = await SecurityEvent.findAll({
+          where: where as WhereOptions,
+          order: [['id', query.after !== undefined ? 'ASC' : 'DESC']],
+          limit: query.limit,
+        });
+        return events.map(presentSecurityEvent);
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/admin/ip-rules',
+      access: 'admin',
+      summary: 'The IP allow/deny rules',
+      tags: ['Admin'],
+      responses: {
+        200: {
+          description: 'Every rule, in the order it was given',
+          schema: Joi.array().items(ipRuleObject),
+        },
+        404: { description: 'The caller is not an instance admin' },
+      },
+      handler: async () => (await listRules()).map(presentIpRule),
+    }),
+    defineRoute<Record<string, never>, Record<string, never>, { rules: IpRuleInput[] }>({
+      method: 'put',
+      path: '/admin/ip-rules',
+      access: 'admin',
+      summary: 'Replace the IP allow/deny rules',
+      description: [
+        'Replaces the whole list in one transaction; every API process applies it within about a second.',
+        'A request is refused (403 `ip_blocked`) when its address is in a deny rule, or when any allow rule',
+        'exists and its address is in none (an allowlist). CIDRs are stored with host bits cleared',
+        '(`10.0.0.1/8` becomes `10.0.0.0/8`); a bare address is a /32 or /128. A list that would refuse',
+        'the caller’s own address is refused with 409 `would_block_self`. Locked out anyway: run',
+        '`npm run cli -- ip-rules clear` on a server.',
+      ].join(' '),
+      tags: ['Admin'],
+      body: putIpRulesBody,
+      responses: {
+        200: { description: 'The new list', schema: Joi.array().items(ipRuleObject) },
+        400: { description: 'A bad rule, named like `rules.0.cidr`' },
+        404: { description: 'The caller is not an instance admin' },
+        409: { description: 'The rules would block the caller’s own address' },
+      },
+      handler: async ({ body, auth, ip }) => {
+        const allow = new CidrSet(body.rules.filter((r) => r.action === 'allow').map((r) => r.cidr));
+        const deny = new CidrSet(body.rules.filter((r) => r.action === 'deny').map((r) => r.cidr));
+        if (!decide(ip, allow, deny)) {
+          throw new ConflictError(
+            'would_block_self',
+            `These rules would block your own address (${ip}); include it in an allow rule or leave it out of the deny rules`,
+          );
+        }
+        await rt.sequelize.transaction(async (transaction) => {
+          // Two concurrent replacements must not interleave into a merged list.
+          await rt.sequelize.query('LOCK TABLE ip_rules IN SHARE ROW EXCLUSIVE MODE', { transaction });
+          await IpRule.destroy({ where: {}, transaction });
+          await IpRule.bulkCreate(
+            body.rules.map((rule) => {
+              const id = rt.snowflake.next();
+              return {
+                id,
+                cidr: rule.cidr,
+                action: rule.action,
+                note: rule.note || null,
+                created_by: auth.user.id,
+                created_at: new Date(decodeSnowflake(id).timestampMs),
+              };
+            }),
+            { transaction },
+          );
+        });
+        await ipRules.changed();
+        return (await listRules()).map(presentIpRule);
+      },
+    }),
+  ];
+}

@@ -1,0 +1,110 @@
+import ipaddr from 'ipaddr.js';
+import Joi from 'joi';
+import { SECURITY_EVENT_TYPES, type SecurityEventType } from '../../../shared/auth/security-events.js';
+import { pagination, snowflake } from '../common-schemas.js';
+
+/** Most rules one PUT /admin/ip-rules may hold. */
+export const MAX_IP_RULES = 1000;
+
+export interface SecurityEventsQuery {
+  limit: number;
+  before?: string;
+  after?: string;
+  user_id?: string;
+  type?: SecurityEventType;
+  ip?: string;
+}
+
+export const securityEventsQuery = Joi.object<SecurityEventsQuery>({
+  ...pagination,
+  user_id: snowflake().description('only events of this user'),
+  type: Joi.string()
+    .valid(...SECURITY_EVENT_TYPES)
+    .description('only events of this type'),
+  ip: Joi.string()
+    .ip({ cidr: 'forbidden' })
+    .description('only events from this client address (IPv4 or IPv6)'),
+});
+
+export const securityEventObject = Joi.object({
+  id: Joi.string().required(),
+  type: Joi.string()
+    .valid(...SECURITY_EVENT_TYPES)
+    .required(),
+  user_id: Joi.string().allow(null).required(),
+  ip: Joi.string().allow(null).required(),
+  details: Joi.object().unknown().required(),
+  created_at: Joi.number().integer().required(),
+}).meta({ className: 'SecurityEvent' });
+
+/**
+ * `203.0.113.0/24`, `2001:db8::/32` or a bare address (a /32 or /128) in canonical form: host bits
+ * cleared (`10.0.0.1/8` -> `10.0.0.0/8`, which Postgres `cidr` requires), IPv4-mapped IPv6 unwrapped
+ * to IPv4, IPv6 compressed. IPv4 must be written as four decimal parts. Throws when invalid.
+ */
+export function canonicalCidr(input: string): string {
+  const [address = '', bitsText, ...rest] = input.trim().split('/');
+  if (rest.length > 0 || (bitsText !== undefined && !/^\d{1,3}$/.test(bitsText))) {
+    throw new Error('not a CIDR');
+  }
+  let ip: ipaddr.IPv4 | ipaddr.IPv6;
+  if (address.includes('%')) throw new Error('zone ids are not allowed');
+  if (ipaddr.IPv4.isValidFourPartDecimal(address)) ip = ipaddr.IPv4.parse(address);
+  else if (address.includes(':') && ipaddr.IPv6.isValid(address)) ip = ipaddr.IPv6.parse(address);
+  else throw new Error('not an IP address');
+  let bits = bitsText === undefined ? (ip.kind() === 'ipv4' ? 32 : 128) : Number(bitsText);
+  if (bits > (ip.kind() === 'ipv4' ? 32 : 128)) throw new Error('prefix length out of range');
+  if (ip instanceof ipaddr.IPv6 && ip.isIPv4MappedAddress()) {
+    if (bits < 96) throw new Error('an IPv4-mapped range needs a prefix of at least 96');
+    ip = ip.toIPv4Address();
+    bits -= 96;
+  }
+  const network =
+    ip instanceof ipaddr.IPv4
+      ? ipaddr.IPv4.networkAddressFromCIDR(`${ip.toString()}/${bits}`)
+      : ipaddr.IPv6.networkAddressFromCIDR(`${ip.toString()}/${bits}`);
+  return `${network.toString()}/${bits}`;
+}
+
+const cidr = () =>
+  Joi.string()
+    .max(64)
+    .custom((value: string, helpers) => {
+      try {
+        return canonicalCidr(value);
+      } catch {
+        return helpers.error('any.invalid');
+      }
+    })
+    .messages({
+      'any.invalid': '{{#label}} must be an IPv4 or IPv6 CIDR such as 203.0.113.0/24 or 2001:db8::/32',
+    });
+
+export interface IpRuleInput {
+  cidr: string;
+  action: 'allow' | 'deny';
+  note?: string | null;
+}
+
+export const putIpRulesBody = Joi.object<{ rules: IpRuleInput[] }>({
+  rules: Joi.array()
+    .items(
+      Joi.object({
+        cidr: cidr().required(),
+        action: Joi.string().valid('allow', 'deny').required(),
+        note: Joi.string().max(200).allow(null, ''),
+      }),
+    )
+    .max(MAX_IP_RULES)
+    .required()
+    .description('the whole new list; [] removes every rule'),
+});
+
+export const ipRuleObject = Joi.object({
+  id: Joi.string().required(),
+  cidr: Joi.string().required().description('canonical form: host bits cleared'),
+  action: Joi.string().valid('allow', 'deny').required(),
+  note: Joi.string().allow(null).required(),
+  created_by: Joi.string().allow(null).required(),
+  created_at: Joi.number().integer().required(),
+}).meta({ className: 'IpRule' });

@@ -1,0 +1,74 @@
+import Joi from 'joi';
+import type { Runtime } from '../../../shared/runtime.js';
+import {
+  listRelationships,
+  removeRelationship,
+  setRelationship,
+  type SettableRelationshipStatus,
+} from '../../accounts/relationship-commands.js';
+import { defineRoute, type AnyRoute } from '../route.js';
+import { putRelationshipBody, relationshipObject, relationshipParams } from './schema.js';
+
+/** GET /users/@me/relationships, PUT and DELETE /users/@me/relationships/{user_id}. */
+export function relationshipRoutes(rt: Runtime): AnyRoute[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/users/@me/relationships',
+      access: 'user',
+      summary: 'The caller’s friends, friend requests and blocks',
+      tags: ['Relationships'],
+      responses: {
+        200: {
+          description: 'Every relationship, oldest first',
+          schema: Joi.array().items(relationshipObject),
+        },
+      },
+      handler: ({ auth }) => listRelationships(rt, auth.user.id),
+    }),
+    defineRoute<{ user_id: string }, Record<string, never>, { status: SettableRelationshipStatus }>({
+      method: 'put',
+      path: '/users/@me/relationships/{user_id}',
+      access: 'user',
+      summary: 'Send or accept a friend request, or block a user',
+      description:
+        '`{status:"friend"}` sends a friend request, or accepts the one the user sent (both become `friend`); ' +
+        'repeating it is a no-op. `{status:"blocked"}` blocks the user: their friendship or request with the ' +
+        'caller ends and neither can open a DM with the other. Both sides receive `RELATIONSHIP_ADD` / ' +
+        '`RELATIONSHIP_REMOVE` on the gateway. Bots cannot have relationships.',
+      tags: ['Relationships'],
+      status: 204,
+      params: relationshipParams,
+      body: putRelationshipBody,
+      responses: {
+        204: { description: 'Done (also when nothing changed)' },
+        400: { description: 'Bad status, or the caller’s own id (`cannot_target_self`)' },
+        403: {
+          description:
+            '`cannot_add_friend`: the user does not accept friend requests from the caller; ' +
+            '`bots_cannot_have_relationships`: the caller is a bot',
+        },
+        404: { description: 'Unknown user' },
+        409: { description: '`user_blocked`: the caller blocked this user; unblock first' },
+      },
+      handler: ({ auth, params, body }) => setRelationship(rt, auth.user, params.user_id, body.status),
+    }),
+    defineRoute<{ user_id: string }>({
+      method: 'delete',
+      path: '/users/@me/relationships/{user_id}',
+      access: 'user',
+      summary: 'Remove a friend, cancel or decline a request, or unblock',
+      description:
+        'Ending a friendship or a request removes it for both users; unblocking removes only the caller’s ' +
+        'block (a block the other user placed stays).',
+      tags: ['Relationships'],
+      status: 204,
+      params: relationshipParams,
+      responses: {
+        204: { description: 'Removed' },
+        404: { description: '`unknown_relationship`: the caller has no relationship with this user' },
+      },
+      handler: ({ auth, params }) => removeRelationship(rt, auth.user, params.user_id),
+    }),
+  ];
+}

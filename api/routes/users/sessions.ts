@@ -1,0 +1,54 @@
+import Joi from 'joi';
+import { NotFoundError } from '../../../shared/errors.js';
+import { unixSeconds } from '../../../shared/presenters/time.js';
+import type { Runtime } from '../../../shared/runtime.js';
+import { revokeSessions } from '../../accounts/session-commands.js';
+import { defineRoute, type AnyRoute } from '../route.js';
+import { sessionObject, sessionParams } from './schema.js';
+
+/** GET /users/@me/sessions, DELETE /users/@me/sessions/{session_id}. */
+export function sessionRoutes(rt: Runtime): AnyRoute[] {
+  const { Session } = rt.models;
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/users/@me/sessions',
+      access: 'user',
+      summary: 'The caller’s live sessions',
+      tags: ['Sessions'],
+      responses: { 200: { description: 'Newest first', schema: Joi.array().items(sessionObject) } },
+      handler: async ({ auth }) => {
+        const sessions = await Session.findAll({
+          where: { user_id: auth.user.id, revoked_at: null },
+          order: [['id', 'DESC']],
+        });
+        return sessions.map((s) => ({
+          id: s.id,
+          created_at: unixSeconds(s.created_at),
+          last_used_at: unixSeconds(s.last_used_at),
+          ip: s.ip,
+          user_agent: s.user_agent,
+          current: s.id === auth.session.id,
+        }));
+      },
+    }),
+    defineRoute<{ session_id: string }>({
+      method: 'delete',
+      path: '/users/@me/sessions/{session_id}',
+      access: 'user',
+      summary: 'Revoke one of the caller’s sessions',
+      description: 'Its token stops working at once and its gateway connections are closed.',
+      tags: ['Sessions'],
+      params: sessionParams,
+      status: 204,
+      responses: { 204: { description: 'Revoked' }, 404: { description: 'No such live session of yours' } },
+      handler: async ({ auth, params, ip }) => {
+        const session = await Session.findOne({
+          where: { id: params.session_id, user_id: auth.user.id, revoked_at: null },
+        });
+        if (!session) throw new NotFoundError('session');
+        await revokeSessions(rt, [session], 'revoked_by_user', { ip });
+      },
+    }),
+  ];
+}

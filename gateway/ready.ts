@@ -1,0 +1,76 @@
+import { QueryTypes } from 'sequelize';
+import type { Row } from '../shared/db/models/index.js';
+import type { ReadyPayload } from '../shared/events/index.js';
+import { presentChannel, presentServer } from '../shared/presenters/server.js';
+import { presentPrivateChannel } from '../shared/presenters/private-channel.js';
+import { presentRelationship } from '../shared/presenters/relationship.js';
+import { presentSelf } from '../shared/presenters/user.js';
+import type { Runtime } from '../shared/runtime.js';
+
+/** READY's payload and the rooms the connection belongs in. */
+export interface ReadyState {
+  payload: Omit<ReadyPayload, 'session_id'>;
+  rooms: { servers: string[]; channels: string[] };
+}
+
+/**
+ * What a new connection needs: the user, their servers, the channels they can see, their
+ * relationships. Until the permissions capability lands, a member sees every channel of their
+ * servers; private channels (DMs, notes) only their recipients see.
+ */
+export async function loadReadyState(rt: Runtime, user: Row<'User'>): Promise<ReadyState> {
+  const { Server, Channel, Relationship, User } = rt.models;
+  const memberships = await rt.sequelize.query<{ server_id: string; member_count: string }>(
+    `SELECT m.server_id, (SELECT count(*) FROM members c WHERE c.server_id = m.server_id) AS member_count
+       FROM members m WHERE m.user_id = $1`,
+    { bind: [user.id], type: QueryTypes.SELECT },
+  );
+  const counts = new Map(memberships.map((m) => [m.server_id, Number(m.member_count)]));
+  const serverIds = [...counts.keys()];
+  const privateIds = (
+    await rt.models.ChannelRecipient.findAll({ where: { user_id: user.id }, attributes: ['channel_id'] })
+  ).map((r) => r.channel_id);
+  const [servers, serverChannels, privateChannels, relationships] = await Promise.all([
+    Server.findAll({ where: { id: serverIds }, order: [['id', 'ASC']] }),
+    Channel.findAll({
+      where: { server_id: serverIds },
+      order: [
+        ['position', 'ASC'],
+        ['id', 'ASC'],
+      ],
+    }),
+    Channel.findAll({ where: { id: privateIds }, order: [['id', 'ASC']] }),
+    Relationship.findAll({ where: { user_id: user.id } }),
+  ]);
+  const recipients = await rt.models.ChannelRecipient.findAll({ where: { channel_id: privateIds } });
+  const others = await User.findAll({
+    where: {
+      id: [...new Set([...relationships.map((r) => r.target_id), ...recipients.map((r) => r.user_id)])],
+    },
+  });
+  const byId = new Map([...others, user].map((u) => [u.id, u]));
+  const channels = [...serverChannels, ...privateChannels];
+  return {
+    payload: {
+      user: presentSelf(user),
+      servers: servers.map((s) => presentServer(s, counts.get(s.id) ?? 0)),
+      channels: [
+        ...serverChannels.map(presentChannel),
+        ...privateChannels.map((c) =>
+          presentPrivateChannel(
+            c,
+            recipients.filter((r) => r.channel_id === c.id).flatMap((r) => byId.get(r.user_id) ?? []),
+            user.id,
+          ),
+        ),
+      ],
+      relationships: relationships.flatMap((r) => {
+        const other = byId.get(r.target_id);
+        return other ? [presentRelationship(other, r.status)] : [];
+      }),
+      presences: [],
+      read_states: [],
+    },
+    rooms: { servers: serverIds, channels: channels.map((c) => c.id) },
+  };
+}

@@ -1,0 +1,19 @@
+import type { Row } from '../db/models/index.js';
+import { presentChannel } from './server.js';
+import type { PrivateChannelObject } from './types.js';
+import { presentUser } from './user.js';
+
+/**
+ * A DM or notes channel as `viewerId` sees it: `recipients` are the people in it other than the
+ * viewer (the other person of a DM; nobody for the viewer's own notes channel).
+ */
+export function presentPrivateChannel(
+  channel: Row<'Channel'>,
+  members: Row<'User'>[],
+  viewerId: string,
+): PrivateChannelObject {
+  return {
+    ...presentChannel(channel),
+    recipients: members.filter((u) => u.id !== viewerId).map(presentUser),
+  };
+}

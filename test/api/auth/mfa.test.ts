@@ -1,0 +1,200 @@
+import { generate } from 'otplib';
+import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { api, randomIp, registerUser, type TestUser } from '../../helpers/accounts.js';
+import { testConfig } from '../../helpers/config.js';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp({
+    workers: false,
+    gateway: false,
+    config: testConfig({ security: { mfa_ticket_ttl_seconds: 30 } }),
+  });
+});
+afterAll(() => app.close());
+
+/** A TOTP code as an authenticator app would show it, `offset` periods from now. */
+const totp = (secret: string, offset = 0) =>
+  generate({ secret, epoch: Math.floor(Date.now() / 1000) + offset * 30 });
+const xff = () => ({ 'x-forwarded-for': randomIp() });
+
+/** Registers a user and turns 2FA on; returns the secret and backup codes. */
+async function withMfa(): Promise<TestUser & { secret: string; backupCodes: string[] }> {
+  const u = await registerUser(app);
+  const enabled = await api(app, 'POST', '/users/@me/mfa/totp/enable', { token: u.token });
+  expect(enabled.status).toBe(200);
+  const secret = enabled.body.secret as string;
+  const confirmed = await api(app, 'POST', '/users/@me/mfa/totp/confirm', {
+    token: u.token,
+    body: { code: await totp(secret) },
+  });
+  expect(confirmed.status).toBe(200);
+  return { ...u, secret, backupCodes: confirmed.body.backup_codes };
+}
+
+async function ticketFor(u: TestUser): Promise<string> {
+  const res = await api(app, 'POST', '/auth/login', {
+    headers: xff(),
+    body: { login: u.username, password: u.password },
+  });
+  expect(res.status).toBe(200);
+  expect(res.body).toEqual({ mfa_required: true, ticket: expect.any(String) });
+  return res.body.ticket as string;
+}
+
+describe('TOTP 2FA', () => {
+  it('enable gives a secret and an otpauth URL; confirm turns 2FA on with ten backup codes', async () => {
+    const u = await registerUser(app);
+    const enabled = await api(app, 'POST', '/users/@me/mfa/totp/enable', { token: u.token });
+    expect(enabled.body.otpauth_url).toMatch(/^otpauth:\/\/totp\/Plexichat:/);
+    expect(enabled.body.otpauth_url).toContain(`secret=${enabled.body.secret}`);
+    expect((await api(app, 'GET', '/users/@me', { token: u.token })).body.mfa_enabled).toBe(false);
+    const wrong = await api(app, 'POST', '/users/@me/mfa/totp/confirm', {
+      token: u.token,
+      body: { code: '000000' },
+    });
+    expect([wrong.status, wrong.body.code]).toEqual([400, 'invalid_code']);
+    const ok = await api(app, 'POST', '/users/@me/mfa/totp/confirm', {
+      token: u.token,
+      body: { code: await totp(enabled.body.secret) },
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.body.backup_codes).toHaveLength(10);
+    expect(new Set(ok.body.backup_codes).size).toBe(10);
+    expect((await api(app, 'GET', '/users/@me', { token: u.token })).body.mfa_enabled).toBe(true);
+    // The secret is encrypted at rest and backup codes are stored hashed.
+    const row = await app.rt.models.User.findByPk(u.id, { rejectOnEmpty: true });
+    expect(row.mfa_secret).toMatch(/^v1\./);
+    expect(row.mfa_secret).not.toContain(enabled.body.secret);
+    const codes = await app.rt.models.MfaBackupCode.findAll({ where: { user_id: u.id } });
+    expect(codes.map((c) => c.code_hash.toString('utf8'))).not.toContain(ok.body.backup_codes[0]);
+    expect((await api(app, 'POST', '/users/@me/mfa/totp/enable', { token: u.token })).status).toBe(409);
+    const events = await app.rt.models.SecurityEvent.findAll({
+      where: { user_id: u.id, type: 'mfa_enabled' },
+    });
+    expect(events).toHaveLength(1);
+  });
+
+  it('login answers a ticket; the ticket and a TOTP code give a token; the ticket is single-use', async () => {
+    const u = await withMfa();
+    const ticket = await ticketFor(u);
+    // The code used to confirm is spent: the next period's code (within the drift window) works.
+    const res = await api(app, 'POST', '/auth/mfa/totp', {
+      headers: xff(),
+      body: { ticket, code: await totp(u.secret, 1) },
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.user.id).toBe(u.id);
+    expect((await api(app, 'GET', '/users/@me', { token: res.body.token })).status).toBe(200);
+    const again = await api(app, 'POST', '/auth/mfa/totp', {
+      headers: xff(),
+      body: { ticket, code: await totp(u.secret, 1) },
+    });
+    expect([again.status, again.body.code]).toEqual([401, 'invalid_ticket']);
+  });
+
+  it('a TOTP code cannot be replayed, even with a fresh ticket', async () => {
+    const u = await withMfa();
+    const code = await totp(u.secret, 1);
+    const first = await api(app, 'POST', '/auth/mfa/totp', {
+      headers: xff(),
+      body: { ticket: await ticketFor(u), code },
+    });
+    expect(first.status).toBe(200);
+    const replay = await api(app, 'POST', '/auth/mfa/totp', {
+      headers: xff(),
+      body: { ticket: await ticketFor(u), code },
+    });
+    expect([replay.status, replay.body.code]).toEqual([401, 'invalid_code']);
+  });
+
+  it('a backup code works once and is recorded', async () => {
+    const u = await withMfa();
+    const code = u.backupCodes[3] as string;
+    const first = await api(app, 'POST', '/auth/mfa/totp', {
+      headers: xff(),
+      body: { ticket: await ticketFor(u), code },
+    });
+    expect(first.status).toBe(200);
+    const reuse = await api(app, 'POST', '/auth/mfa/totp', {
+      headers: xff(),
+      body: { ticket: await ticketFor(u), code },
+    });
+    expect([reuse.status, reuse.body.code]).toEqual([401, 'invalid_code']);
+    // Formatting does not matter: upper case and no dash.
+    const other = (u.backupCodes[4] as string).toUpperCase().replace('-', '');
+    expect(
+      (
+        await api(app, 'POST', '/auth/mfa/totp', {
+          headers: xff(),
+          body: { ticket: await ticketFor(u), code: other },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      await app.rt.models.SecurityEvent.count({ where: { user_id: u.id, type: 'backup_code_used' } }),
+    ).toBe(2);
+  });
+
+  it('an unknown or expired ticket is 401', async () => {
+    const u = await withMfa();
+    expect(
+      (
+        await api(app, 'POST', '/auth/mfa/totp', {
+          headers: xff(),
+          body: { ticket: 'made-up', code: '123456' },
+        })
+      ).status,
+    ).toBe(401);
+    const ticket = await ticketFor(u);
+    // Expire it the way time would.
+    const keys = await app.rt.redis.keys(`${app.config.redis.key_prefix}:mfa_ticket:*`);
+    await Promise.all(keys.map((k) => app.rt.redis.pexpire(k, 1)));
+    await new Promise((r) => setTimeout(r, 20));
+    const res = await api(app, 'POST', '/auth/mfa/totp', {
+      headers: xff(),
+      body: { ticket, code: await totp(u.secret, 1) },
+    });
+    expect([res.status, res.body.code]).toEqual([401, 'invalid_ticket']);
+  });
+
+  it('wrong codes reach a lockout (429)', async () => {
+    const u = await withMfa();
+    const ticket = await ticketFor(u);
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      statuses.push(
+        (await api(app, 'POST', '/auth/mfa/totp', { headers: xff(), body: { ticket, code: '000000' } }))
+          .status,
+      );
+    }
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+  });
+
+  it('disable needs a valid code, then login no longer asks for one', async () => {
+    const u = await withMfa();
+    const bad = await api(app, 'POST', '/users/@me/mfa/totp/disable', {
+      token: u.token,
+      body: { code: '111111' },
+    });
+    expect(bad.status).toBe(400);
+    const ok = await api(app, 'POST', '/users/@me/mfa/totp/disable', {
+      token: u.token,
+      body: { code: u.backupCodes[0] },
+    });
+    expect(ok.status).toBe(204);
+    const login = await api(app, 'POST', '/auth/login', {
+      headers: xff(),
+      body: { login: u.username, password: u.password },
+    });
+    expect(login.body.token).toEqual(expect.any(String));
+    expect(await app.rt.models.MfaBackupCode.count({ where: { user_id: u.id } })).toBe(0);
+    expect(await app.rt.models.SecurityEvent.count({ where: { user_id: u.id, type: 'mfa_disabled' } })).toBe(
+      1,
+    );
+    expect(
+      (await api(app, 'POST', '/users/@me/mfa/totp/disable', { token: u.token, body: { code: '123456' } }))
+        .status,
+    ).toBe(400);
+  });
+});

@@ -19,6 +19,7 @@ import { sessionRoutes } from './routes/users/sessions.js';
 import { userRoutes } from './routes/users/users.js';
 import { buildRouter } from './routes/registry.js';
 import type { AnyRoute } from './routes/route.js';
+import { ipRulesMiddleware } from './security/ip-rules.js';
 import { createServices, type ApiServices } from './services.js';
 
 /** Base path of the REST API. */
@@ -66,7 +67,7 @@ export function createApp(rt: Runtime): express.Express {
     }),
   );
   const services = createServices(rt);
-  app.use(services.ipRules.middleware());
+  app.use(ipRulesMiddleware(services.ipRules));
   app.use(express.json({ limit: config.server.body_limit_bytes, strict: true }));
 
   const routes = allRoutes(rt, services);

@@ -19,6 +19,8 @@ export interface ConnectionData {
   /** The auth session of the token the connection used (revoking it closes the connection). */
   authSessionId: string;
   kind: 'user' | 'bot';
+  /** The client's IP as the IP rules saw it. */
+  ip: string;
 }
 
 export type GatewayServer = Server<

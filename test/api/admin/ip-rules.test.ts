@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { io } from 'socket.io-client';
 import { canonicalCidr } from '../../../api/routes/admin/schema.js';
 import { decide } from '../../../api/security/ip-rules.js';
 import { CidrSet } from '../../../shared/net/ip.js';
@@ -120,6 +121,37 @@ describe('PUT/GET /admin/ip-rules', () => {
       expect((await versionFrom(untrusting, '203.0.113.7')).status).toBe(200);
     } finally {
       await untrusting.close();
+    }
+  });
+
+  it('the gateway refuses a handshake from a denied address, before looking at the token', async () => {
+    expect((await putRules([{ cidr: '203.0.113.0/24', action: 'deny' }])).status).toBe(200);
+    const withGateway = await startTestApp({ workers: false });
+    try {
+      const user = await registerUser(withGateway);
+      const attempt = (ip: string) =>
+        new Promise<string>((resolve) => {
+          const socket = io(withGateway.origin, {
+            path: '/gateway',
+            transports: ['websocket'],
+            auth: { token: user.token },
+            extraHeaders: { 'x-forwarded-for': ip },
+            reconnection: false,
+            forceNew: true,
+          });
+          socket.once('connect', () => {
+            socket.disconnect();
+            resolve('connected');
+          });
+          socket.once('connect_error', (err: Error & { data?: { code: string } }) => {
+            socket.disconnect();
+            resolve(err.data?.code ?? err.message);
+          });
+        });
+      expect(await attempt('203.0.113.9')).toBe('ip_blocked');
+      expect(await attempt('198.51.100.9')).toBe('connected');
+    } finally {
+      await withGateway.close();
     }
   });
 

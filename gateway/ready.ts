@@ -2,6 +2,7 @@ import { QueryTypes } from 'sequelize';
 import type { Row } from '../shared/db/models/index.js';
 import type { ReadyPayload } from '../shared/events/index.js';
 import { presentChannel, presentServer } from '../shared/presenters/server.js';
+import { visibleChannels } from '../shared/permissions/index.js';
 import { presentPrivateChannel } from '../shared/presenters/private-channel.js';
 import { presentRelationship } from '../shared/presenters/relationship.js';
 import { presentSelf } from '../shared/presenters/user.js';
@@ -15,11 +16,10 @@ export interface ReadyState {
 
 /**
  * What a new connection needs: the user, their servers, the channels they can see, their
- * relationships. Until the permissions capability lands, a member sees every channel of their
- * servers; private channels (DMs, notes) only their recipients see.
+ * relationships. Channels are those the policy lets them view (shared/permissions).
  */
 export async function loadReadyState(rt: Runtime, user: Row<'User'>): Promise<ReadyState> {
-  const { Server, Channel, Relationship, User } = rt.models;
+  const { Server, Relationship, User } = rt.models;
   const memberships = await rt.sequelize.query<{ server_id: string; member_count: string }>(
     `SELECT m.server_id, (SELECT count(*) FROM members c WHERE c.server_id = m.server_id) AS member_count
        FROM members m WHERE m.user_id = $1`,
@@ -27,21 +27,14 @@ export async function loadReadyState(rt: Runtime, user: Row<'User'>): Promise<Re
   );
   const counts = new Map(memberships.map((m) => [m.server_id, Number(m.member_count)]));
   const serverIds = [...counts.keys()];
-  const privateIds = (
-    await rt.models.ChannelRecipient.findAll({ where: { user_id: user.id }, attributes: ['channel_id'] })
-  ).map((r) => r.channel_id);
-  const [servers, serverChannels, privateChannels, relationships] = await Promise.all([
+  const [servers, channels, relationships] = await Promise.all([
     Server.findAll({ where: { id: serverIds }, order: [['id', 'ASC']] }),
-    Channel.findAll({
-      where: { server_id: serverIds },
-      order: [
-        ['position', 'ASC'],
-        ['id', 'ASC'],
-      ],
-    }),
-    Channel.findAll({ where: { id: privateIds }, order: [['id', 'ASC']] }),
+    visibleChannels(rt, user.id),
     Relationship.findAll({ where: { user_id: user.id } }),
   ]);
+  const serverChannels = channels.filter((c) => c.server_id !== null);
+  const privateChannels = channels.filter((c) => c.server_id === null);
+  const privateIds = privateChannels.map((c) => c.id);
   const recipients = await rt.models.ChannelRecipient.findAll({ where: { channel_id: privateIds } });
   const others = await User.findAll({
     where: {
@@ -49,7 +42,6 @@ export async function loadReadyState(rt: Runtime, user: Row<'User'>): Promise<Re
     },
   });
   const byId = new Map([...others, user].map((u) => [u.id, u]));
-  const channels = [...serverChannels, ...privateChannels];
   return {
     payload: {
       user: presentSelf(user),

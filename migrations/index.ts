@@ -1,6 +1,7 @@
 import type { Migration } from './types.js';
 import * as m0001 from './0001-initial-schema.js';
 import * as m0002 from './0002-accounts.js';
+import * as m0003 from './0003-servers-permissions.js';
 
 /**
  * Every migration, in order. A list rather than a glob so that the same code runs from the
@@ -9,4 +10,5 @@ import * as m0002 from './0002-accounts.js';
 export const migrations: { name: string; up: Migration; down: Migration }[] = [
   { name: '0001-initial-schema', ...m0001 },
   { name: '0002-accounts', ...m0002 },
+  { name: '0003-servers-permissions', ...m0003 },
 ];

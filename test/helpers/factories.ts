@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Runtime } from '../../shared/runtime.js';
+import { DEFAULT_EVERYONE_PERMISSIONS } from '../../shared/permissions/index.js';
 import { decodeSnowflake } from '../../shared/snowflake.js';
 
 /** created_at agrees with the id's timestamp, as in the API. */
@@ -25,6 +26,13 @@ export async function createServerWithChannel(rt: Runtime, ownerId: string) {
     id: serverId,
     name: 'Test server',
     owner_id: ownerId,
+    created_at: createdAt(serverId),
+  });
+  await rt.models.Role.create({
+    id: serverId,
+    server_id: serverId,
+    name: '@everyone',
+    permissions: String(DEFAULT_EVERYONE_PERMISSIONS),
     created_at: createdAt(serverId),
   });
   await Member.create({ server_id: serverId, user_id: ownerId });

@@ -5,6 +5,7 @@ import { defineMember } from './member.js';
 import { defineMessage } from './message.js';
 import { defineRole } from './role.js';
 import { defineServer } from './server.js';
+import { defineServerModels } from './servers.js';
 import { defineSession } from './session.js';
 import { defineUser } from './user.js';
 
@@ -28,6 +29,7 @@ export function defineModels(sequelize: Sequelize) {
     MemberRole,
     Message: defineMessage(sequelize),
     ...defineAccountModels(sequelize),
+    ...defineServerModels(sequelize),
   };
 }
 

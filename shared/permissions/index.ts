@@ -1,0 +1,4 @@
+export * from './bits.js';
+export * from './compute.js';
+export * from './policy.js';
+export * from './rooms.js';

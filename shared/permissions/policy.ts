@@ -1,0 +1,164 @@
+import { MissingPermissionError, NotFoundError } from '../errors.js';
+import type { Row } from '../db/models/index.js';
+import type { Runtime } from '../runtime.js';
+import { Permission, has, permissionNames } from './bits.js';
+import {
+  channelPermissions,
+  highestPosition,
+  serverPermissions,
+  type MemberFacts,
+  type Overwrite,
+} from './compute.js';
+
+/** What a recipient may do in a DM or their notes channel. */
+export const PRIVATE_CHANNEL_PERMISSIONS: bigint =
+  Permission.VIEW_CHANNEL |
+  Permission.SEND_MESSAGES |
+  Permission.READ_MESSAGE_HISTORY |
+  Permission.ADD_REACTIONS |
+  Permission.EMBED_LINKS |
+  Permission.ATTACH_FILES |
+  Permission.PIN_MESSAGES;
+
+type Models = Runtime['models'];
+
+/** Loads one member's facts; null when the server is unknown or the user is not a member. */
+export async function loadMemberFacts(
+  models: Models,
+  serverId: string,
+  userId: string,
+): Promise<{ facts: MemberFacts; server: Row<'Server'>; positions: Map<string, number> } | null> {
+  const [server, member] = await Promise.all([
+    models.Server.findByPk(serverId),
+    models.Member.findOne({ where: { server_id: serverId, user_id: userId } }),
+  ]);
+  if (!server || !member) return null;
+  const [roles, memberRoles] = await Promise.all([
+    models.Role.findAll({ where: { server_id: serverId } }),
+    models.MemberRole.findAll({ where: { server_id: serverId, user_id: userId } }),
+  ]);
+  const byId = new Map(roles.map((r) => [r.id, r]));
+  const mine = new Set(memberRoles.map((r) => r.role_id));
+  return {
+    server,
+    positions: new Map(roles.map((r) => [r.id, r.position])),
+    facts: {
+      userId,
+      serverId,
+      ownerId: server.owner_id,
+      everyone: BigInt(byId.get(serverId)?.permissions ?? '0'),
+      roles: [...mine].flatMap((id) => {
+        const role = byId.get(id);
+        return role && id !== serverId ? [{ id, permissions: BigInt(role.permissions) }] : [];
+      }),
+      timeoutUntil: member.timeout_until,
+    },
+  };
+}
+
+/** Overwrites as the computation takes them. */
+export function toOverwrites(rows: Row<'PermissionOverwrite'>[]): Overwrite[] {
+  return rows.map((o) => ({ id: o.target_id, type: o.type, allow: BigInt(o.allow), deny: BigInt(o.deny) }));
+}
+
+/**
+ * One caller's standing in one server: the single place routes and the gateway ask "may they?".
+ * Not being a member and not seeing an object both read as 404, never 403.
+ */
+export class ServerPolicy {
+  private constructor(
+    private readonly models: Models,
+    readonly server: Row<'Server'>,
+    readonly facts: MemberFacts,
+    readonly positions: Map<string, number>,
+  ) {}
+
+  /** The caller's policy in a server they belong to; 404 `unknown_server` otherwise. */
+  static async load(rt: Pick<Runtime, 'models'>, serverId: string, userId: string): Promise<ServerPolicy> {
+    const loaded = await loadMemberFacts(rt.models, serverId, userId);
+    if (!loaded) throw new NotFoundError('server');
+    return new ServerPolicy(rt.models, loaded.server, loaded.facts, loaded.positions);
+  }
+
+  get isOwner(): boolean {
+    return this.facts.userId === this.server.owner_id;
+  }
+
+  /** Server-wide permissions (timeout applied). */
+  get permissions(): bigint {
+    return serverPermissions(this.facts);
+  }
+
+  /** Throws 403 naming the first missing permission. */
+  require(needed: bigint): void {
+    const perms = this.permissions;
+    if (!has(perms, needed)) throw new MissingPermissionError(permissionNames(needed & ~perms).join(', '));
+  }
+
+  /** The caller's permissions in a channel of this server (a thread: pass its parent). */
+  async channelPermissions(channel: Row<'Channel'>): Promise<bigint> {
+    const rows = await this.models.PermissionOverwrite.findAll({ where: { channel_id: channel.id } });
+    return channelPermissions(this.facts, toOverwrites(rows));
+  }
+
+  /** Throws 404 when the caller cannot see the channel, 403 naming what else is missing. */
+  async requireChannel(channel: Row<'Channel'>, needed = 0n): Promise<bigint> {
+    const perms = await this.channelPermissions(channel);
+    if (!has(perms, Permission.VIEW_CHANNEL)) throw new NotFoundError('channel');
+    if (!has(perms, needed)) throw new MissingPermissionError(permissionNames(needed & ~perms).join(', '));
+    return perms;
+  }
+
+  /** The caller's highest role position (the owner is above everything). */
+  get rank(): number {
+    return highestPosition(this.facts, this.positions);
+  }
+
+  /** Whether the caller may edit, assign or remove a role at `position`: strictly below their highest. */
+  outranksRole(position: number): boolean {
+    return this.rank > position;
+  }
+
+  /** Whether the caller may act on (kick, ban, time out, edit) `target`: strictly above them. */
+  outranksMember(target: MemberFacts): boolean {
+    if (target.userId === this.server.owner_id) return false;
+    return this.rank > highestPosition(target, this.positions);
+  }
+}
+
+/**
+ * The channels of every server the user is in that they may see, plus their private channels:
+ * what READY lists and which rooms their connections join.
+ */
+export async function visibleChannels(
+  rt: Pick<Runtime, 'models'>,
+  userId: string,
+): Promise<Row<'Channel'>[]> {
+  const { Member, Channel, PermissionOverwrite, ChannelRecipient } = rt.models;
+  const memberships = await Member.findAll({ where: { user_id: userId }, attributes: ['server_id'] });
+  const visible: Row<'Channel'>[] = [];
+  for (const { server_id } of memberships) {
+    const loaded = await loadMemberFacts(rt.models, server_id, userId);
+    if (!loaded) continue;
+    const channels = await Channel.findAll({
+      where: { server_id },
+      order: [
+        ['position', 'ASC'],
+        ['id', 'ASC'],
+      ],
+    });
+    const overwrites = await PermissionOverwrite.findAll({
+      where: { channel_id: channels.map((c) => c.id) },
+    });
+    for (const channel of channels) {
+      const own = overwrites.filter((o) => o.channel_id === channel.id);
+      if (has(channelPermissions(loaded.facts, toOverwrites(own)), Permission.VIEW_CHANNEL))
+        visible.push(channel);
+    }
+  }
+  const privateIds = (await ChannelRecipient.findAll({ where: { user_id: userId } })).map(
+    (r) => r.channel_id,
+  );
+  visible.push(...(await Channel.findAll({ where: { id: privateIds }, order: [['id', 'ASC']] })));
+  return visible;
+}

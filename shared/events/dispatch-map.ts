@@ -5,6 +5,7 @@ import type {
   ServerObject,
   UserObject,
 } from '../presenters/types.js';
+import type { MemberObject, RoleObject } from '../presenters/role.js';
 
 /** READY: the first dispatch of a session. */
 export interface ReadyPayload {
@@ -33,6 +34,14 @@ export interface DispatchMap {
   SERVER_CREATE: ServerObject;
   SERVER_UPDATE: ServerObject;
   SERVER_DELETE: { id: string };
+  ROLE_CREATE: RoleObject;
+  ROLE_UPDATE: RoleObject;
+  ROLE_DELETE: { id: string; server_id: string };
+  SERVER_MEMBER_ADD: MemberObject;
+  SERVER_MEMBER_UPDATE: MemberObject;
+  SERVER_MEMBER_REMOVE: { server_id: string; user: UserObject };
+  SERVER_BAN_ADD: { server_id: string; user: UserObject };
+  SERVER_BAN_REMOVE: { server_id: string; user: UserObject };
   /** A relationship appeared or changed status, from the receiving user's side. */
   RELATIONSHIP_ADD: RelationshipObject;
   /** The receiving user no longer has a relationship with user `id`. */

@@ -1,0 +1,17 @@
+import type { Request } from 'express';
+
+/**
+ * The optional reason for an administrative action, from the `X-Audit-Log-Reason` header
+ * (URL-encoded like Discord's, at most 512 characters); null when absent.
+ */
+export function auditReason(req: Request): string | null {
+  const raw = req.headers['x-audit-log-reason'];
+  if (typeof raw !== 'string' || raw.length === 0) return null;
+  let text = raw;
+  try {
+    text = decodeURIComponent(raw);
+  } catch {
+    // not URL-encoded: keep it as sent
+  }
+  return text.slice(0, 512);
+}

@@ -1,0 +1,55 @@
+import type { Row } from '../db/models/index.js';
+import type { UserObject } from './types.js';
+import { unixSeconds } from './time.js';
+import { presentUser } from './user.js';
+
+/** A role as clients see it; `permissions` is a decimal-string bitfield. */
+export interface RoleObject {
+  id: string;
+  server_id: string;
+  name: string;
+  permissions: string;
+  position: number;
+  color: number;
+  hoist: boolean;
+  mentionable: boolean;
+}
+
+/** A server member as clients see it. */
+export interface MemberObject {
+  server_id: string;
+  user: UserObject;
+  nick: string | null;
+  roles: string[];
+  joined_at: number;
+  /** Unix seconds until which the member is timed out, or null. */
+  communication_disabled_until: number | null;
+}
+
+/** The role object. */
+export function presentRole(role: Row<'Role'>): RoleObject {
+  return {
+    id: role.id,
+    server_id: role.server_id,
+    name: role.name,
+    permissions: String(role.permissions),
+    position: role.position,
+    color: role.color,
+    hoist: role.hoist,
+    mentionable: role.mentionable,
+  };
+}
+
+/** The member object; `roleIds` excludes @everyone (every member has it). */
+export function presentMember(member: Row<'Member'>, user: Row<'User'>, roleIds: string[]): MemberObject {
+  const until =
+    member.timeout_until && member.timeout_until.getTime() > Date.now() ? member.timeout_until : null;
+  return {
+    server_id: member.server_id,
+    user: presentUser(user),
+    nick: member.nick,
+    roles: roleIds,
+    joined_at: unixSeconds(member.joined_at),
+    communication_disabled_until: unixSeconds(until),
+  };
+}

@@ -10,10 +10,14 @@ import { requestId } from './middleware/request-id.js';
 import { buildOpenApi } from './openapi.js';
 import { adminRoutes } from './routes/admin/admin.js';
 import { authRoutes } from './routes/auth/auth.js';
+import { channelRoutes } from './routes/channels/channels.js';
+import { overwriteRoutes } from './routes/channels/overwrites.js';
 import { healthRoutes } from './routes/health/health.js';
+import { membershipRoutes } from './routes/membership-routes.js';
 import { metaRoutes } from './routes/meta/version.js';
 import { privateChannelRoutes } from './routes/private-channels/private-channels.js';
 import { relationshipRoutes } from './routes/relationships/relationships.js';
+import { serverRoutes } from './routes/servers/servers.js';
 import { mfaRoutes } from './routes/users/mfa.js';
 import { sessionRoutes } from './routes/users/sessions.js';
 import { userRoutes } from './routes/users/users.js';
@@ -37,6 +41,10 @@ export function allRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
     ...adminRoutes(rt, services),
     ...relationshipRoutes(rt),
     ...privateChannelRoutes(rt),
+    ...membershipRoutes(rt),
+    ...serverRoutes(rt),
+    ...channelRoutes(rt),
+    ...overwriteRoutes(rt),
   ];
 }
 

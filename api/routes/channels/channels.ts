@@ -1,0 +1,146 @@
+import Joi from 'joi';
+import type { Runtime } from '../../../shared/runtime.js';
+import {
+  createChannel,
+  deleteChannel,
+  getChannel,
+  listChannels,
+  reorderChannels,
+  updateChannel,
+  type ChannelCreate,
+  type ChannelPatch,
+  type PositionChange,
+} from '../../servers/channel-commands.js';
+import { auditReason } from '../audit-reason.js';
+import { defineRoute, type AnyRoute } from '../route.js';
+import { serverIdParams } from '../servers/schema.js';
+import {
+  channelIdParams,
+  channelObject,
+  createChannelBody,
+  patchChannelBody,
+  reorderChannelsBody,
+} from './schema.js';
+
+type ServerParams = { server_id: string };
+type ChannelParams = { channel_id: string };
+
+function normalizeTopic<T extends { topic?: string | null }>(body: T): T {
+  return body.topic === '' ? { ...body, topic: null } : body;
+}
+
+/** Server channel lists, creation and reordering; GET/PATCH/DELETE /channels/{channel_id}. */
+export function channelRoutes(rt: Runtime): AnyRoute[] {
+  return [
+    defineRoute<ServerParams>({
+      method: 'get',
+      path: '/servers/{server_id}/channels',
+      access: 'user',
+      summary: 'The channels of a server the caller can view',
+      description: 'Ordered by `position`, then id; categories are channels too (`parent_id` links to them).',
+      tags: ['Channels'],
+      params: serverIdParams,
+      responses: {
+        200: { description: 'The visible channels', schema: Joi.array().items(channelObject) },
+        404: { description: '`unknown_server`' },
+      },
+      handler: ({ auth, params }) => listChannels(rt, params.server_id, auth.user.id),
+    }),
+    defineRoute<ServerParams, Record<string, never>, ChannelCreate>({
+      method: 'post',
+      path: '/servers/{server_id}/channels',
+      access: 'user',
+      summary: 'Create a channel (MANAGE_CHANNELS)',
+      description:
+        '`parent_id` must be a category of the same server; categories cannot have one. Without `position` ' +
+        'the channel goes last. Recorded in the audit log (`channel_create`); the members who can see it ' +
+        'receive `CHANNEL_CREATE`.',
+      tags: ['Channels'],
+      status: 201,
+      params: serverIdParams,
+      body: createChannelBody,
+      responses: {
+        201: { description: 'The new channel', schema: channelObject },
+        400: { description: 'Bad fields (each named), or a bad `parent_id`' },
+        403: { description: '`missing_permission`: MANAGE_CHANNELS' },
+        404: { description: '`unknown_server`' },
+      },
+      handler: ({ auth, params, body, req }) =>
+        createChannel(rt, params.server_id, auth.user.id, normalizeTopic(body), auditReason(req)),
+    }),
+    defineRoute<ServerParams, Record<string, never>, PositionChange[]>({
+      method: 'patch',
+      path: '/servers/{server_id}/channels',
+      access: 'user',
+      summary: 'Reorder channels (MANAGE_CHANNELS)',
+      description:
+        'A list of `{id, position, parent_id?}`. Each changed channel is recorded in the audit log ' +
+        '(`channel_update`) and announced with `CHANNEL_UPDATE`.',
+      tags: ['Channels'],
+      status: 204,
+      params: serverIdParams,
+      body: reorderChannelsBody as unknown as Joi.ObjectSchema<PositionChange[]>,
+      responses: {
+        204: { description: 'Reordered' },
+        400: { description: 'Bad items (named by index: `0.id`), unknown channels or bad parents' },
+        403: { description: '`missing_permission`: MANAGE_CHANNELS' },
+        404: { description: '`unknown_server`' },
+      },
+      handler: ({ auth, params, body, req }) =>
+        reorderChannels(rt, params.server_id, auth.user.id, body, auditReason(req)),
+    }),
+    defineRoute<ChannelParams>({
+      method: 'get',
+      path: '/channels/{channel_id}',
+      access: 'user',
+      summary: 'A channel',
+      description:
+        'A server channel the caller can view, or a DM / notes channel they are in (with `recipients`).',
+      tags: ['Channels'],
+      params: channelIdParams,
+      responses: {
+        200: { description: 'The channel', schema: channelObject },
+        404: { description: '`unknown_channel`: no such channel, or the caller cannot see it' },
+      },
+      handler: ({ auth, params }) => getChannel(rt, params.channel_id, auth.user.id),
+    }),
+    defineRoute<ChannelParams, Record<string, never>, ChannelPatch>({
+      method: 'patch',
+      path: '/channels/{channel_id}',
+      access: 'user',
+      summary: 'Update a channel (MANAGE_CHANNELS in it)',
+      description:
+        'Recorded in the audit log (`channel_update`, with what changed); its viewers receive `CHANNEL_UPDATE`.',
+      tags: ['Channels'],
+      params: channelIdParams,
+      body: patchChannelBody,
+      responses: {
+        200: { description: 'The updated channel', schema: channelObject },
+        400: { description: 'Bad fields (each named), or a bad `parent_id`' },
+        403: { description: '`missing_permission`: MANAGE_CHANNELS' },
+        404: { description: '`unknown_channel`' },
+      },
+      handler: ({ auth, params, body, req }) =>
+        updateChannel(rt, params.channel_id, auth.user.id, normalizeTopic(body), auditReason(req)),
+    }),
+    defineRoute<ChannelParams>({
+      method: 'delete',
+      path: '/channels/{channel_id}',
+      access: 'user',
+      summary: 'Delete a channel (MANAGE_CHANNELS in it)',
+      description:
+        'Its viewers receive `CHANNEL_DELETE`; the channels of a deleted category lose their parent. ' +
+        'Recorded in the audit log (`channel_delete`).',
+      tags: ['Channels'],
+      status: 204,
+      params: channelIdParams,
+      responses: {
+        204: { description: 'Deleted' },
+        403: { description: '`missing_permission`: MANAGE_CHANNELS' },
+        404: { description: '`unknown_channel`' },
+      },
+      handler: ({ auth, params, req }) =>
+        deleteChannel(rt, params.channel_id, auth.user.id, auditReason(req)),
+    }),
+  ];
+}

@@ -1,0 +1,309 @@
+import crypto from 'node:crypto';
+import Joi from 'joi';
+import { Op, QueryTypes, literal, type Transaction } from 'sequelize';
+import { recordAudit } from '../../../shared/audit.js';
+import type { Row } from '../../../shared/db/models/index.js';
+import { ApiError, MissingPermissionError, NotFoundError } from '../../../shared/errors.js';
+import { rooms } from '../../../shared/events/index.js';
+import { Permission, ServerPolicy, has, syncChannelRooms } from '../../../shared/permissions/index.js';
+import { presentServer } from '../../../shared/presenters/server.js';
+import { unixSeconds } from '../../../shared/presenters/time.js';
+import { presentUser } from '../../../shared/presenters/user.js';
+import type { Runtime } from '../../../shared/runtime.js';
+import { memberObject as loadMemberObject } from '../../servers/membership.js';
+import { auditReason } from '../audit-reason.js';
+import { definePublicRoute, defineRoute, type AnyRoute } from '../route.js';
+import { serverParams } from '../roles/schema.js';
+import {
+  channelParams,
+  createInviteBody,
+  inviteObject,
+  inviteParams,
+  invitePreviewObject,
+  type CreateInviteBody,
+} from './schema.js';
+
+const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** 8 to 10 random base62 characters. */
+export function inviteCode(): string {
+  const length = crypto.randomInt(8, 11);
+  let code = '';
+  for (let i = 0; i < length; i++) code += BASE62[crypto.randomInt(0, BASE62.length)];
+  return code;
+}
+
+/** Whether an invite can still be used: not revoked, not expired, not used up. */
+export function usable(invite: Row<'Invite'>, now = new Date()): boolean {
+  if (invite.revoked_at) return false;
+  if (invite.expires_at && invite.expires_at.getTime() <= now.getTime()) return false;
+  return invite.max_uses === 0 || invite.uses < invite.max_uses;
+}
+
+/** The SQL form of `usable`, for the conditional use count update. */
+const usableWhere = {
+  revoked_at: null,
+  [Op.and]: [
+    { [Op.or]: [{ expires_at: null }, { expires_at: { [Op.gt]: literal('now()') } }] },
+    { [Op.or]: [{ max_uses: 0 }, literal('uses < max_uses')] },
+  ],
+};
+
+/** POST /channels/{channel_id}/invites, GET/POST/DELETE /invites/{code}, GET /servers/{server_id}/invites. */
+export function inviteRoutes(rt: Runtime): AnyRoute[] {
+  const { Invite, Server, Channel, Member, Ban, User } = rt.models;
+
+  const preview = async (invite: Row<'Invite'>, transaction?: Transaction) => {
+    const [server, channel, memberCount] = await Promise.all([
+      Server.findByPk(invite.server_id, { transaction }),
+      Channel.findByPk(invite.channel_id, { transaction }),
+      Member.count({ where: { server_id: invite.server_id }, transaction }),
+    ]);
+    if (!server || !channel) throw new NotFoundError('invite');
+    return {
+      code: invite.code,
+      server: {
+        id: server.id,
+        name: server.name,
+        description: server.description,
+        icon_url: server.icon_url,
+        member_count: memberCount,
+      },
+      channel: { id: channel.id, name: channel.name, channel_type: channel.channel_type },
+      expires_at: unixSeconds(invite.expires_at),
+      max_uses: invite.max_uses,
+      uses: invite.uses,
+    };
+  };
+
+  const present = async (invite: Row<'Invite'>) => {
+    const inviter = invite.inviter_id ? await User.findByPk(invite.inviter_id) : null;
+    return {
+      ...(await preview(invite)),
+      inviter: inviter ? presentUser(inviter) : null,
+      max_age: invite.max_age,
+      created_at: unixSeconds(invite.created_at),
+    };
+  };
+
+  const findUsable = async (code: string) => {
+    const invite = await Invite.findByPk(code);
+    if (!invite || !usable(invite)) throw new NotFoundError('invite');
+    return invite;
+  };
+
+  return [
+    defineRoute<{ channel_id: string }, Record<string, never>, CreateInviteBody>({
+      method: 'post',
+      path: '/channels/{channel_id}/invites',
+      access: 'user',
+      summary: 'Create an invite to a channel’s server (CREATE_INVITE in that channel)',
+      description:
+        'The code is 8-10 random letters and digits. `max_age` 0 never expires; `max_uses` 0 is unlimited. ' +
+        'Audited as `invite_create`.',
+      tags: ['Invites'],
+      status: 201,
+      params: channelParams,
+      body: createInviteBody,
+      responses: {
+        201: { description: 'The invite', schema: inviteObject },
+        400: { description: '`invalid_channel_type`: only text and voice channels take invites' },
+        403: { description: 'Missing CREATE_INVITE' },
+        404: { description: 'Unknown channel, or one the caller cannot see' },
+      },
+      handler: async ({ params, body, auth, req }) => {
+        const channel = await Channel.findByPk(params.channel_id);
+        if (!channel || channel.server_id === null) throw new NotFoundError('channel');
+        const serverId = channel.server_id;
+        const policy = await ServerPolicy.load(rt, serverId, auth.user.id).catch((err: unknown) => {
+          throw err instanceof ApiError && err.status === 404 ? new NotFoundError('channel') : err;
+        });
+        await policy.requireChannel(channel, Permission.CREATE_INVITE);
+        if (channel.channel_type !== 'text' && channel.channel_type !== 'voice') {
+          throw new ApiError(400, 'invalid_channel_type', 'Invites lead to text or voice channels only');
+        }
+        const invite = await rt.sequelize.transaction(async (transaction) => {
+          const now = new Date();
+          let created: Row<'Invite'> | null = null;
+          for (let attempt = 0; created === null; attempt++) {
+            const code = inviteCode();
+            const [row, isNew] = await Invite.findOrCreate({
+              where: { code },
+              defaults: {
+                code,
+                server_id: serverId,
+                channel_id: channel.id,
+                inviter_id: auth.user.id,
+                max_age: body.max_age,
+                max_uses: body.max_uses,
+                created_at: now,
+                expires_at: body.max_age === 0 ? null : new Date(now.getTime() + body.max_age * 1000),
+              },
+              transaction,
+            });
+            if (isNew) created = row;
+            else if (attempt >= 5) throw new Error('could not pick an unused invite code');
+          }
+          await recordAudit(
+            rt,
+            {
+              serverId,
+              actorId: auth.user.id,
+              action: 'invite_create',
+              targetType: 'invite',
+              changes: [
+                { key: 'code', new: created.code },
+                { key: 'channel_id', new: channel.id },
+                { key: 'max_age', new: created.max_age },
+                { key: 'max_uses', new: created.max_uses },
+              ],
+              reason: auditReason(req),
+            },
+            transaction,
+          );
+          return created;
+        });
+        return present(invite);
+      },
+    }),
+    definePublicRoute<{ code: string }>({
+      method: 'get',
+      path: '/invites/{code}',
+      summary: 'Preview an invite (no token needed)',
+      tags: ['Invites'],
+      params: inviteParams,
+      responses: {
+        200: { description: 'What the invite leads to', schema: invitePreviewObject },
+        404: { description: '`unknown_invite`: unknown, expired, revoked or used up' },
+      },
+      handler: async ({ params }) => preview(await findUsable(params.code)),
+    }),
+    defineRoute<{ code: string }>({
+      method: 'post',
+      path: '/invites/{code}',
+      access: 'user',
+      summary: 'Join a server through an invite',
+      description:
+        'Idempotent: an existing member gets the server back without using the invite. A use is counted ' +
+        'atomically, so `max_uses` is never exceeded. The new member’s connections join the server and ' +
+        'the channels they can see (SERVER_CREATE to them, SERVER_MEMBER_ADD to the server).',
+      tags: ['Invites'],
+      params: inviteParams,
+      responses: {
+        200: {
+          description: 'The server joined',
+          schema: Joi.object().unknown().meta({ className: 'Server' }),
+        },
+        403: { description: '`banned`: the caller is banned from the server' },
+        404: { description: '`unknown_invite`: unknown, expired, revoked or used up' },
+      },
+      handler: async ({ params, auth }) => {
+        const userId = auth.user.id;
+        const invite = await findUsable(params.code);
+        const serverId = invite.server_id;
+        const joined = await rt.sequelize.transaction(async (transaction) => {
+          if (await Ban.findOne({ where: { server_id: serverId, user_id: userId }, transaction })) {
+            throw new ApiError(403, 'banned', 'You are banned from this server');
+          }
+          const inserted = await rt.sequelize.query(
+            `INSERT INTO members (server_id, user_id) VALUES (:serverId, :userId)
+             ON CONFLICT DO NOTHING RETURNING user_id`,
+            { replacements: { serverId, userId }, type: QueryTypes.SELECT, transaction },
+          );
+          if (inserted.length === 0) return false; // already a member
+          const [count] = await Invite.update(
+            { uses: literal('uses + 1') },
+            { where: { code: invite.code, ...usableWhere }, transaction },
+          );
+          if (count === 0) throw new NotFoundError('invite');
+          return true;
+        });
+        const server = await Server.findByPk(serverId);
+        if (!server) throw new NotFoundError('invite');
+        const object = presentServer(server, await Member.count({ where: { server_id: serverId } }));
+        if (joined) {
+          await rt.events.joinRooms(rooms.user(userId), [rooms.server(serverId)]);
+          await syncChannelRooms(rt, serverId, [userId]);
+          await rt.events.dispatch([rooms.user(userId)], 'SERVER_CREATE', object);
+          await rt.events.dispatch(
+            [rooms.server(serverId)],
+            'SERVER_MEMBER_ADD',
+            await loadMemberObject(rt, serverId, userId),
+          );
+        }
+        return object;
+      },
+    }),
+    defineRoute<{ code: string }>({
+      method: 'delete',
+      path: '/invites/{code}',
+      access: 'user',
+      summary: 'Revoke an invite (its creator, or MANAGE_SERVER)',
+      description: 'Audited as `invite_delete`.',
+      tags: ['Invites'],
+      status: 204,
+      params: inviteParams,
+      responses: {
+        204: { description: 'Revoked' },
+        403: { description: 'Missing MANAGE_SERVER (and not the invite’s creator)' },
+        404: { description: '`unknown_invite`, or the caller is not in its server' },
+      },
+      handler: async ({ params, auth, req }) => {
+        const invite = await Invite.findByPk(params.code);
+        if (!invite || invite.revoked_at) throw new NotFoundError('invite');
+        const policy = await ServerPolicy.load(rt, invite.server_id, auth.user.id).catch((err: unknown) => {
+          throw err instanceof ApiError && err.status === 404 ? new NotFoundError('invite') : err;
+        });
+        if (invite.inviter_id !== auth.user.id && !has(policy.permissions, Permission.MANAGE_SERVER)) {
+          throw new MissingPermissionError('MANAGE_SERVER');
+        }
+        await rt.sequelize.transaction(async (transaction) => {
+          await invite.update({ revoked_at: new Date() }, { transaction });
+          await recordAudit(
+            rt,
+            {
+              serverId: invite.server_id,
+              actorId: auth.user.id,
+              action: 'invite_delete',
+              targetType: 'invite',
+              changes: [
+                { key: 'code', old: invite.code },
+                { key: 'channel_id', old: invite.channel_id },
+                { key: 'uses', old: invite.uses },
+              ],
+              reason: auditReason(req),
+            },
+            transaction,
+          );
+        });
+      },
+    }),
+    defineRoute<{ server_id: string }>({
+      method: 'get',
+      path: '/servers/{server_id}/invites',
+      access: 'user',
+      summary: 'The server’s usable invites (MANAGE_SERVER)',
+      tags: ['Invites'],
+      params: serverParams,
+      responses: {
+        200: { description: 'Usable invites, oldest first', schema: Joi.array().items(inviteObject) },
+        403: { description: 'Missing MANAGE_SERVER' },
+        404: { description: 'Unknown server, or the caller is not a member' },
+      },
+      handler: async ({ params, auth }) => {
+        const policy = await ServerPolicy.load(rt, params.server_id, auth.user.id);
+        policy.require(Permission.MANAGE_SERVER);
+        const invites = await Invite.findAll({
+          where: { server_id: params.server_id, ...usableWhere },
+          order: [
+            ['created_at', 'ASC'],
+            ['code', 'ASC'],
+          ],
+        });
+        const out = [];
+        for (const invite of invites) out.push(await present(invite));
+        return out;
+      },
+    }),
+  ];
+}

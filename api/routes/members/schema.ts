@@ -1,0 +1,69 @@
+import Joi from 'joi';
+import { pagination, snowflake, userObject } from '../common-schemas.js';
+
+/** A member's user id, or `@me` for the caller. */
+const memberId = () =>
+  Joi.string()
+    .pattern(/^(\d{1,19}|@me)$/)
+    .message('{{#label}} must be a snowflake ID or @me');
+
+export const memberParams = Joi.object({ server_id: snowflake().required(), user_id: memberId().required() });
+export const banParams = Joi.object({ server_id: snowflake().required(), user_id: snowflake().required() });
+
+export interface ListQuery {
+  limit: number;
+  after?: string;
+}
+
+export const listMembersQuery = Joi.object<ListQuery>({
+  limit: pagination.limit,
+  after: pagination.after.description('only members with a larger user id'),
+});
+
+/** Longest timeout: 28 days. */
+export const MAX_TIMEOUT_SECONDS = 28 * 24 * 3600;
+
+export interface UpdateMemberBody {
+  nick?: string | null;
+  roles?: string[];
+  communication_disabled_until?: number | null;
+}
+
+export const updateMemberBody = Joi.object<UpdateMemberBody>({
+  nick: Joi.string()
+    .trim()
+    .max(32)
+    .allow(null, '')
+    .description('null or "" clears it; own nick needs CHANGE_NICKNAME, others’ MANAGE_NICKNAMES'),
+  roles: Joi.array()
+    .items(snowflake())
+    .max(250)
+    .unique()
+    .description('the complete list of role ids (MANAGE_ROLES); @everyone is implied'),
+  communication_disabled_until: Joi.number()
+    .integer()
+    .min(0)
+    .allow(null)
+    .description('unix seconds, at most 28 days ahead; null ends the timeout (MODERATE_MEMBERS)'),
+}).min(1);
+
+export interface BanBody {
+  reason?: string | null;
+  delete_message_seconds: number;
+}
+
+export const banBody = Joi.object<BanBody>({
+  reason: Joi.string().max(512).allow(null, ''),
+  delete_message_seconds: Joi.number()
+    .integer()
+    .min(0)
+    .max(604800)
+    .default(0)
+    .description('delete the user’s messages in this server from the last N seconds (up to 7 days)'),
+});
+
+export const banObject = Joi.object({
+  user: userObject.required(),
+  reason: Joi.string().allow(null).required(),
+  created_at: Joi.number().integer().required(),
+}).meta({ className: 'Ban' });

@@ -1,0 +1,292 @@
+import { diff, recordAudit, type AuditChange } from '../../shared/audit.js';
+import type { Row } from '../../shared/db/models/index.js';
+import { NotFoundError, ValidationError } from '../../shared/errors.js';
+import { rooms } from '../../shared/events/index.js';
+import {
+  Permission,
+  ServerPolicy,
+  channelPermissions,
+  has,
+  syncChannelRooms,
+  toOverwrites,
+} from '../../shared/permissions/index.js';
+import { presentPrivateChannel } from '../../shared/presenters/private-channel.js';
+import { presentChannel } from '../../shared/presenters/server.js';
+import type { ChannelObject, PrivateChannelObject } from '../../shared/presenters/types.js';
+import type { Runtime } from '../../shared/runtime.js';
+import { decodeSnowflake } from '../../shared/snowflake.js';
+import { checkParent, loadChannel, memberIds, requireServerChannel } from './access.js';
+
+/** The fields of a server channel that the audit log and CHANNEL_UPDATE compare. */
+function auditFields(c: Row<'Channel'>): Record<string, unknown> {
+  return {
+    name: c.name,
+    channel_type: c.channel_type,
+    parent_id: c.parent_id,
+    topic: c.topic,
+    nsfw: c.nsfw,
+    slowmode_seconds: c.slowmode_seconds,
+    position: c.position,
+  };
+}
+
+/** The channels of a server the policy's member can view, ordered by position then id. */
+export async function listVisibleChannels(
+  rt: Pick<Runtime, 'models'>,
+  policy: ServerPolicy,
+): Promise<Row<'Channel'>[]> {
+  const { Channel, PermissionOverwrite } = rt.models;
+  const channels = await Channel.findAll({ where: { server_id: policy.server.id } });
+  channels.sort((a, b) =>
+    a.position !== b.position ? a.position - b.position : BigInt(a.id) < BigInt(b.id) ? -1 : 1,
+  );
+  const overwrites = await PermissionOverwrite.findAll({ where: { channel_id: channels.map((c) => c.id) } });
+  return channels.filter((channel) =>
+    has(
+      channelPermissions(policy.facts, toOverwrites(overwrites.filter((o) => o.channel_id === channel.id))),
+      Permission.VIEW_CHANNEL,
+    ),
+  );
+}
+
+/** GET /servers/{id}/channels. */
+export async function listChannels(rt: Runtime, serverId: string, userId: string): Promise<ChannelObject[]> {
+  const policy = await ServerPolicy.load(rt, serverId, userId);
+  return (await listVisibleChannels(rt, policy)).map(presentChannel);
+}
+
+/** GET /channels/{id}: a server channel the caller can view, or a private channel they are in. */
+export async function getChannel(
+  rt: Runtime,
+  channelId: string,
+  userId: string,
+): Promise<ChannelObject | PrivateChannelObject> {
+  const access = await loadChannel(rt, channelId, userId);
+  if (access.policy === null) return presentPrivateChannel(access.channel, access.recipients, userId);
+  await access.policy.requireChannel(access.channel);
+  return presentChannel(access.channel);
+}
+
+export interface ChannelCreate {
+  name: string;
+  channel_type: 'text' | 'voice' | 'category';
+  parent_id?: string | null;
+  topic?: string | null;
+  nsfw?: boolean;
+  slowmode_seconds?: number;
+  position?: number;
+}
+
+/**
+ * POST /servers/{id}/channels (MANAGE_CHANNELS). Without `position` the channel goes last. Audited
+ * as channel_create; the members who can see it join its room, then receive CHANNEL_CREATE.
+ */
+export async function createChannel(
+  rt: Runtime,
+  serverId: string,
+  actorId: string,
+  body: ChannelCreate,
+  reason: string | null,
+): Promise<ChannelObject> {
+  const policy = await ServerPolicy.load(rt, serverId, actorId);
+  policy.require(Permission.MANAGE_CHANNELS);
+  await checkParent(rt, serverId, body, body.parent_id);
+  const { Channel } = rt.models;
+  const id = rt.snowflake.next();
+  const channel = await rt.sequelize.transaction(async (transaction) => {
+    const last = await Channel.max<number | null, Row<'Channel'>>('position', {
+      where: { server_id: serverId },
+      transaction,
+    });
+    const position = body.position ?? (last ?? -1) + 1;
+    const created = await Channel.create(
+      {
+        id,
+        server_id: serverId,
+        parent_id: body.parent_id ?? null,
+        name: body.name,
+        channel_type: body.channel_type,
+        topic: body.topic ?? null,
+        nsfw: body.nsfw ?? false,
+        slowmode_seconds: body.slowmode_seconds ?? 0,
+        position,
+        created_at: new Date(decodeSnowflake(id).timestampMs),
+      },
+      { transaction },
+    );
+    await recordAudit(
+      rt,
+      {
+        serverId,
+        actorId,
+        action: 'channel_create',
+        targetType: 'channel',
+        targetId: id,
+        changes: diff({}, auditFields(created)),
+        reason,
+      },
+      transaction,
+    );
+    return created;
+  });
+  await syncChannelRooms(rt, serverId, await memberIds(rt, serverId));
+  const payload = presentChannel(channel);
+  await rt.events.dispatch([rooms.channel(id)], 'CHANNEL_CREATE', payload);
+  return payload;
+}
+
+export interface ChannelPatch {
+  name?: string;
+  topic?: string | null;
+  nsfw?: boolean;
+  slowmode_seconds?: number;
+  parent_id?: string | null;
+  position?: number;
+}
+
+/** PATCH /channels/{id} (MANAGE_CHANNELS in the channel). Audited as channel_update with the diff. */
+export async function updateChannel(
+  rt: Runtime,
+  channelId: string,
+  actorId: string,
+  patch: ChannelPatch,
+  reason: string | null,
+): Promise<ChannelObject> {
+  const { channel, policy } = await requireServerChannel(rt, channelId, actorId, Permission.MANAGE_CHANNELS);
+  const serverId = policy.server.id;
+  await checkParent(rt, serverId, channel, patch.parent_id);
+  const before = auditFields(channel);
+  const changes = diff(before, { ...before, ...patch });
+  if (changes.length === 0) return presentChannel(channel);
+  await rt.sequelize.transaction(async (transaction) => {
+    channel.set(patch);
+    await channel.save({ transaction });
+    await recordAudit(
+      rt,
+      {
+        serverId,
+        actorId,
+        action: 'channel_update',
+        targetType: 'channel',
+        targetId: channel.id,
+        changes,
+        reason,
+      },
+      transaction,
+    );
+  });
+  const payload = presentChannel(channel);
+  await rt.events.dispatch([rooms.channel(channel.id)], 'CHANNEL_UPDATE', payload);
+  return payload;
+}
+
+/**
+ * DELETE /channels/{id} (MANAGE_CHANNELS in the channel). Audited as channel_delete with the
+ * channel's last fields. Its viewers receive CHANNEL_DELETE and leave its room; the channels of a
+ * deleted category lose their parent and are announced with CHANNEL_UPDATE.
+ */
+export async function deleteChannel(
+  rt: Runtime,
+  channelId: string,
+  actorId: string,
+  reason: string | null,
+): Promise<void> {
+  const { channel, policy } = await requireServerChannel(rt, channelId, actorId, Permission.MANAGE_CHANNELS);
+  const serverId = policy.server.id;
+  const { Channel } = rt.models;
+  const before = auditFields(channel);
+  const orphans = await rt.sequelize.transaction(async (transaction) => {
+    const children = await Channel.findAll({ where: { parent_id: channel.id }, transaction });
+    await recordAudit(
+      rt,
+      {
+        serverId,
+        actorId,
+        action: 'channel_delete',
+        targetType: 'channel',
+        targetId: channel.id,
+        changes: Object.entries(before).map(([key, old]): AuditChange => ({ key, old })),
+        reason,
+      },
+      transaction,
+    );
+    await channel.destroy({ transaction });
+    return children;
+  });
+  const room = rooms.channel(channel.id);
+  await rt.events.dispatch([room], 'CHANNEL_DELETE', presentChannel(channel));
+  await rt.events.leaveRooms(room, [room]);
+  for (const child of orphans) {
+    await child.reload();
+    await rt.events.dispatch([rooms.channel(child.id)], 'CHANNEL_UPDATE', presentChannel(child));
+  }
+}
+
+export interface PositionChange {
+  id: string;
+  position: number;
+  parent_id?: string | null;
+}
+
+/**
+ * PATCH /servers/{id}/channels: bulk reorder (MANAGE_CHANNELS). Every id must be a channel of the
+ * server the caller can see (400 naming `<index>.id` otherwise). Each changed channel is audited
+ * as channel_update and announced with CHANNEL_UPDATE.
+ */
+export async function reorderChannels(
+  rt: Runtime,
+  serverId: string,
+  actorId: string,
+  items: PositionChange[],
+  reason: string | null,
+): Promise<void> {
+  const policy = await ServerPolicy.load(rt, serverId, actorId);
+  policy.require(Permission.MANAGE_CHANNELS);
+  const visible = new Map((await listVisibleChannels(rt, policy)).map((c) => [c.id, c]));
+  const errors: Record<string, string> = {};
+  items.forEach((item, i) => {
+    if (!visible.has(item.id)) errors[`${i}.id`] = `${i}.id is not a channel of this server`;
+  });
+  if (Object.keys(errors).length > 0) throw new ValidationError(errors);
+  for (const [i, item] of items.entries()) {
+    const channel = visible.get(item.id) as Row<'Channel'>;
+    await checkParent(rt, serverId, channel, item.parent_id, `${i}.parent_id`);
+  }
+
+  const changed = await rt.sequelize.transaction(async (transaction) => {
+    const done: Row<'Channel'>[] = [];
+    for (const item of items) {
+      const channel = await rt.models.Channel.findOne({
+        where: { id: item.id, server_id: serverId },
+        transaction,
+        lock: transaction.LOCK.UPDATE,
+      });
+      if (!channel) throw new NotFoundError('channel');
+      const patch: { position: number; parent_id?: string | null } = { position: item.position };
+      if (item.parent_id !== undefined) patch.parent_id = item.parent_id;
+      const before = auditFields(channel);
+      const changes = diff(before, { ...before, ...patch });
+      if (changes.length === 0) continue;
+      channel.set(patch);
+      await channel.save({ transaction });
+      await recordAudit(
+        rt,
+        {
+          serverId,
+          actorId,
+          action: 'channel_update',
+          targetType: 'channel',
+          targetId: channel.id,
+          changes,
+          reason,
+        },
+        transaction,
+      );
+      done.push(channel);
+    }
+    return done;
+  });
+  for (const channel of changed) {
+    await rt.events.dispatch([rooms.channel(channel.id)], 'CHANNEL_UPDATE', presentChannel(channel));
+  }
+}

@@ -1,0 +1,109 @@
+import { Op, type Transaction } from 'sequelize';
+import type { Row } from '../../shared/db/models/index.js';
+import { ApiError, NotFoundError } from '../../shared/errors.js';
+import { rooms } from '../../shared/events/index.js';
+import { loadMemberFacts, type MemberFacts, type ServerPolicy } from '../../shared/permissions/index.js';
+import { presentMember, type MemberObject } from '../../shared/presenters/role.js';
+import { presentUser } from '../../shared/presenters/user.js';
+import type { Runtime } from '../../shared/runtime.js';
+
+/** 403: the caller tried to manage a role at or above their own highest role. */
+export function roleHierarchyError(): ApiError {
+  return new ApiError(403, 'role_hierarchy', 'You can only manage roles strictly below your highest role');
+}
+
+/** 403: the caller tried to act on a member whose highest role is at or above theirs (or the owner). */
+export function memberHierarchyError(targetIsOwner: boolean): ApiError {
+  return new ApiError(
+    403,
+    'member_hierarchy',
+    targetIsOwner
+      ? 'The server owner cannot be kicked, banned, timed out or edited by others'
+      : 'You can only act on members whose highest role is strictly below yours',
+  );
+}
+
+/** The target member's facts, or 404 `unknown_member`. */
+export async function requireMemberFacts(
+  rt: Pick<Runtime, 'models'>,
+  serverId: string,
+  userId: string,
+): Promise<MemberFacts> {
+  const loaded = await loadMemberFacts(rt.models, serverId, userId);
+  if (!loaded) throw new NotFoundError('member');
+  return loaded.facts;
+}
+
+/** Throws 403 unless the caller strictly outranks `target` (the owner never is outranked). */
+export function requireOutranks(policy: ServerPolicy, target: MemberFacts): void {
+  if (!policy.outranksMember(target)) throw memberHierarchyError(target.userId === policy.server.owner_id);
+}
+
+/** Member objects for member rows of one server (one query per table, not per member). */
+export async function presentMembers(
+  rt: Pick<Runtime, 'models'>,
+  serverId: string,
+  members: Row<'Member'>[],
+  transaction?: Transaction,
+): Promise<MemberObject[]> {
+  if (members.length === 0) return [];
+  const userIds = members.map((m) => m.user_id);
+  const [users, memberRoles] = await Promise.all([
+    rt.models.User.findAll({ where: { id: userIds }, transaction }),
+    rt.models.MemberRole.findAll({
+      where: { server_id: serverId, user_id: userIds, role_id: { [Op.ne]: serverId } },
+      order: [['role_id', 'ASC']],
+      transaction,
+    }),
+  ]);
+  const usersById = new Map(users.map((u) => [u.id, u]));
+  const rolesByUser = new Map<string, string[]>();
+  for (const mr of memberRoles) {
+    const list = rolesByUser.get(mr.user_id) ?? [];
+    list.push(mr.role_id);
+    rolesByUser.set(mr.user_id, list);
+  }
+  return members.flatMap((m) => {
+    const user = usersById.get(m.user_id);
+    return user ? [presentMember(m, user, rolesByUser.get(m.user_id) ?? [])] : [];
+  });
+}
+
+/** One member object, or 404 `unknown_member`. */
+export async function memberObject(
+  rt: Pick<Runtime, 'models'>,
+  serverId: string,
+  userId: string,
+): Promise<MemberObject> {
+  const member = await rt.models.Member.findOne({ where: { server_id: serverId, user_id: userId } });
+  const [object] = member ? await presentMembers(rt, serverId, [member]) : [];
+  if (!object) throw new NotFoundError('member');
+  return object;
+}
+
+/**
+ * After a member left the server (kick, ban, leave): tells the server (and the user's own
+ * connections) and takes the user's connections out of the server's rooms at once.
+ */
+export async function afterMemberRemoved(
+  rt: Pick<Runtime, 'models' | 'events'>,
+  serverId: string,
+  user: Row<'User'>,
+): Promise<void> {
+  await rt.events.dispatch([rooms.server(serverId), rooms.user(user.id)], 'SERVER_MEMBER_REMOVE', {
+    server_id: serverId,
+    user: presentUser(user),
+  });
+  const channels = await rt.models.Channel.findAll({ where: { server_id: serverId }, attributes: ['id'] });
+  await rt.events.leaveRooms(rooms.user(user.id), [
+    rooms.server(serverId),
+    ...channels.map((c) => rooms.channel(c.id)),
+  ]);
+}
+
+/** The user row or 404 `unknown_user`. */
+export async function requireUser(rt: Pick<Runtime, 'models'>, userId: string): Promise<Row<'User'>> {
+  const user = await rt.models.User.findByPk(userId);
+  if (!user) throw new NotFoundError('user');
+  return user;
+}

@@ -1,0 +1,171 @@
+import { Permission } from '../../../shared/permissions/index.js';
+import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
+import { addMember, addRole, makeServer } from './helpers.js';
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startTestApp({ workers: false, gateway: false });
+});
+afterAll(() => app.close());
+
+const put = (user: TestUser, channelId: string, targetId: string, body: unknown) =>
+  api(app, 'PUT', `/channels/${channelId}/permissions/${targetId}`, { token: user.token, body });
+const del = (user: TestUser, channelId: string, targetId: string) =>
+  api(app, 'DELETE', `/channels/${channelId}/permissions/${targetId}`, { token: user.token });
+const bits = (b: bigint) => String(b);
+
+describe('PUT/DELETE /channels/{id}/permissions/{overwrite_id}', () => {
+  it('creates, replaces and deletes overwrites, auditing before and after', async () => {
+    const [owner, member] = [await registerUser(app), await registerUser(app)];
+    const { serverId, generalId } = await makeServer(app, owner);
+    await addMember(app, serverId, member.id);
+    const send = bits(Permission.SEND_MESSAGES);
+    const created = await put(owner, generalId, member.id, { type: 'member', allow: '0', deny: send });
+    expect(created.status).toBe(204);
+    const row = await app.rt.models.PermissionOverwrite.findOne({
+      where: { channel_id: generalId, target_id: member.id },
+    });
+    expect([row?.type, String(row?.allow), String(row?.deny)]).toEqual(['member', '0', send]);
+
+    const replaced = await put(owner, generalId, member.id, {
+      type: 'member',
+      allow: send,
+      deny: bits(Permission.ADD_REACTIONS),
+    });
+    expect(replaced.status).toBe(204);
+    // The same again changes nothing and is not audited.
+    await put(owner, generalId, member.id, {
+      type: 'member',
+      allow: send,
+      deny: bits(Permission.ADD_REACTIONS),
+    });
+
+    const removed = await del(owner, generalId, member.id);
+    expect(removed.status).toBe(204);
+    expect(await app.rt.models.PermissionOverwrite.count({ where: { channel_id: generalId } })).toBe(0);
+    const again = await del(owner, generalId, member.id);
+    expect([again.status, again.body.code]).toEqual([404, 'unknown_overwrite']);
+
+    const logs = await app.rt.models.AuditLog.findAll({
+      where: { server_id: serverId },
+      order: [['id', 'ASC']],
+    });
+    expect(logs.map((l) => [l.action, l.target_id, l.actor_id])).toEqual([
+      ['overwrite_update', generalId, owner.id],
+      ['overwrite_update', generalId, owner.id],
+      ['overwrite_delete', generalId, owner.id],
+    ]);
+    expect(logs[0]?.changes).toEqual([
+      { key: 'overwrite_id', old: member.id, new: member.id },
+      { key: 'type', new: 'member' },
+      { key: 'allow', new: '0' },
+      { key: 'deny', new: send },
+    ]);
+    expect(logs[1]?.changes).toEqual([
+      { key: 'overwrite_id', old: member.id, new: member.id },
+      { key: 'allow', old: '0', new: send },
+      { key: 'deny', old: send, new: bits(Permission.ADD_REACTIONS) },
+    ]);
+    expect(logs[2]?.changes).toEqual([
+      { key: 'overwrite_id', old: member.id, new: member.id },
+      { key: 'type', old: 'member' },
+      { key: 'allow', old: send },
+      { key: 'deny', old: bits(Permission.ADD_REACTIONS) },
+    ]);
+  });
+
+  it('validates type, allow and deny (400 naming each)', async () => {
+    const owner = await registerUser(app);
+    const { serverId, generalId } = await makeServer(app, owner);
+    for (const [body, fields] of [
+      [{}, ['type']],
+      [{ type: 'user', allow: '1' }, ['type']],
+      [{ type: 'role', allow: 'abc', deny: '-1' }, ['allow', 'deny']],
+      [{ type: 'role', allow: bits(1n << 12n) }, ['allow']],
+      [{ type: 'role', deny: 1024 }, ['deny']],
+      [{ type: 'role', allow: '1'.repeat(21) }, ['allow']],
+    ] as const) {
+      const res = await put(owner, generalId, serverId, body);
+      expect([JSON.stringify(body), res.status, Object.keys(res.body.errors as object).sort()]).toEqual([
+        JSON.stringify(body),
+        400,
+        [...fields],
+      ]);
+    }
+  });
+
+  it('the target must be a role of the server or a member (404 otherwise)', async () => {
+    const [owner, stranger] = [await registerUser(app), await registerUser(app)];
+    const { serverId, generalId } = await makeServer(app, owner);
+    const other = await makeServer(app, owner);
+    const foreignRole = await addRole(app, other.serverId, 0n);
+    const role = await put(owner, generalId, foreignRole, { type: 'role', allow: '0', deny: '0' });
+    expect([role.status, role.body.code]).toEqual([404, 'unknown_role']);
+    const asRole = await put(owner, generalId, owner.id, { type: 'role', allow: '0', deny: '0' });
+    expect(asRole.status).toBe(404);
+    const member = await put(owner, generalId, stranger.id, { type: 'member', allow: '0', deny: '0' });
+    expect([member.status, member.body.code]).toEqual([404, 'unknown_member']);
+    const everyone = await put(owner, generalId, serverId, { type: 'role', allow: '0', deny: '0' });
+    expect(everyone.status).toBe(204);
+  });
+
+  it('needs MANAGE_ROLES in the channel, and only bits the caller holds there; strangers get 404', async () => {
+    const [owner, mod, plain, stranger] = [
+      await registerUser(app),
+      await registerUser(app),
+      await registerUser(app),
+      await registerUser(app),
+    ];
+    const { serverId, generalId } = await makeServer(app, owner);
+    await addMember(app, serverId, plain.id);
+    const modRole = await addRole(app, serverId, Permission.MANAGE_ROLES | Permission.MANAGE_MESSAGES);
+    await addMember(app, serverId, mod.id, [modRole]);
+    const body = { type: 'member', allow: '0', deny: bits(Permission.SEND_MESSAGES) };
+
+    const byPlain = await put(plain, generalId, plain.id, body);
+    expect([byPlain.status, byPlain.body.permission]).toEqual([403, 'MANAGE_ROLES']);
+    const byStranger = await put(stranger, generalId, plain.id, body);
+    expect([byStranger.status, byStranger.body.code]).toEqual([404, 'unknown_channel']);
+
+    expect((await put(mod, generalId, plain.id, body)).status).toBe(204);
+    const tooMuch = await put(mod, generalId, plain.id, {
+      type: 'member',
+      allow: bits(Permission.MANAGE_CHANNELS | Permission.MANAGE_MESSAGES),
+      deny: bits(Permission.SEND_MESSAGES | Permission.KICK_MEMBERS),
+    });
+    expect([tooMuch.status, tooMuch.body.code]).toEqual([403, 'missing_permission']);
+    expect(tooMuch.body.permission.split(', ').sort()).toEqual(['KICK_MEMBERS', 'MANAGE_CHANNELS']);
+
+    // An overwrite holding a bit the mod lacks can be edited elsewhere but not have that bit changed.
+    expect(
+      (
+        await put(owner, generalId, plain.id, {
+          type: 'member',
+          allow: '0',
+          deny: bits(Permission.SEND_MESSAGES | Permission.KICK_MEMBERS),
+        })
+      ).status,
+    ).toBe(204);
+    const keep = await put(mod, generalId, plain.id, {
+      type: 'member',
+      allow: bits(Permission.MANAGE_MESSAGES),
+      deny: bits(Permission.SEND_MESSAGES | Permission.KICK_MEMBERS),
+    });
+    expect(keep.status).toBe(204);
+    const cannotDelete = await del(mod, generalId, plain.id);
+    expect([cannotDelete.status, cannotDelete.body.permission]).toEqual([403, 'KICK_MEMBERS']);
+
+    // MANAGE_ROLES denied in the channel: the mod cannot manage its overwrites any more.
+    await put(owner, generalId, modRole, { type: 'role', allow: '0', deny: bits(Permission.MANAGE_ROLES) });
+    const denied = await put(mod, generalId, plain.id, body);
+    expect([denied.status, denied.body.permission]).toEqual([403, 'MANAGE_ROLES']);
+    // Administrators may set anything.
+    await app.rt.models.MemberRole.create({
+      server_id: serverId,
+      user_id: mod.id,
+      role_id: await addRole(app, serverId, Permission.ADMINISTRATOR, 2),
+    });
+    expect((await del(mod, generalId, plain.id)).status).toBe(204);
+  });
+});

@@ -1,0 +1,148 @@
+import { rooms, type DispatchFrame } from '../../shared/events/index.js';
+import { Permission, syncChannelRooms } from '../../shared/permissions/index.js';
+import type { MessageObject } from '../../shared/presenters/types.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { api, registerUser, type TestUser } from '../helpers/accounts.js';
+import { connectGateway, type GatewayClient } from '../helpers/gateway-client.js';
+
+let app: TestApp;
+const clients: GatewayClient[] = [];
+beforeAll(async () => {
+  app = await startTestApp({ workers: false });
+});
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await app.close();
+});
+
+async function connect(user: TestUser): Promise<GatewayClient> {
+  const c = await connectGateway(app.origin, { token: user.token });
+  clients.push(c);
+  return c;
+}
+
+function message(channelId: string, content: string): MessageObject {
+  return {
+    id: app.rt.snowflake.next(),
+    channel_id: channelId,
+    author_id: '1',
+    type: 'default',
+    content,
+    nonce: null,
+    created_at: Math.floor(Date.now() / 1000),
+    edited_at: null,
+    attachments: [],
+    embeds: [],
+    pinned: false,
+  };
+}
+
+const contentIs = (content: string) => (f: DispatchFrame) =>
+  f.t === 'MESSAGE_CREATE' && (f.d as MessageObject).content === content;
+
+/** Sends a channel event, then a marker to the user's own room; resolves when the marker arrived. */
+async function probe(client: GatewayClient, userId: string, channelId: string, n: number): Promise<boolean> {
+  await app.rt.events.dispatch(
+    [rooms.channel(channelId)],
+    'MESSAGE_CREATE',
+    message(channelId, `channel-${n}`),
+  );
+  await app.rt.events.dispatch([rooms.user(userId)], 'MESSAGE_CREATE', message(channelId, `marker-${n}`));
+  await client.waitForFrames(1, contentIs(`marker-${n}`));
+  return client.frames.some(contentIs(`channel-${n}`));
+}
+
+describe('channel rooms follow visibility', () => {
+  it('a member stops receiving a channel’s events at once when an overwrite hides it, and gets them back', async () => {
+    const [owner, member] = [await registerUser(app), await registerUser(app)];
+    const ownerClient = await connect(owner);
+    const created = await api(app, 'POST', '/servers', { token: owner.token, body: { name: 'Rooms' } });
+    const serverId = created.body.id as string;
+    await ownerClient.waitForFrames(
+      1,
+      (f) => f.t === 'SERVER_CREATE' && (f.d as { id: string }).id === serverId,
+    );
+    const general = await app.rt.models.Channel.findOne({ where: { server_id: serverId } });
+    const generalId = general?.id as string;
+    // The owner's existing connection joined the new server's channel room.
+    expect(await probe(ownerClient, owner.id, generalId, 0)).toBe(true);
+
+    await app.rt.models.Member.create({ server_id: serverId, user_id: member.id });
+    const client = await connect(member);
+    expect(await probe(client, member.id, generalId, 1)).toBe(true);
+
+    const deny = await api(app, 'PUT', `/channels/${generalId}/permissions/${member.id}`, {
+      token: owner.token,
+      body: { type: 'member', allow: '0', deny: String(Permission.VIEW_CHANNEL) },
+    });
+    expect(deny.status).toBe(204);
+    expect(await probe(client, member.id, generalId, 2)).toBe(false);
+    // The owner, who still sees it, got the CHANNEL_UPDATE; the member did not.
+    await ownerClient.waitForFrames(1, (f) => f.t === 'CHANNEL_UPDATE');
+    expect(client.frames.some((f) => f.t === 'CHANNEL_UPDATE')).toBe(false);
+
+    const restore = await api(app, 'DELETE', `/channels/${generalId}/permissions/${member.id}`, {
+      token: owner.token,
+    });
+    expect(restore.status).toBe(204);
+    expect(await probe(client, member.id, generalId, 3)).toBe(true);
+    await client.waitForFrames(1, (f) => f.t === 'CHANNEL_UPDATE');
+  });
+
+  it('@everyone and role overwrites move every affected connection; CHANNEL_DELETE reaches only viewers', async () => {
+    const [owner, plain, trusted] = [
+      await registerUser(app),
+      await registerUser(app),
+      await registerUser(app),
+    ];
+    const created = await api(app, 'POST', '/servers', { token: owner.token, body: { name: 'Roles' } });
+    const serverId = created.body.id as string;
+    const roleId = app.rt.snowflake.next();
+    await app.rt.models.Role.create({
+      id: roleId,
+      server_id: serverId,
+      name: 'trusted',
+      position: 1,
+      created_at: new Date(),
+    });
+    await app.rt.models.Member.create({ server_id: serverId, user_id: plain.id });
+    await app.rt.models.Member.create({ server_id: serverId, user_id: trusted.id });
+    await app.rt.models.MemberRole.create({ server_id: serverId, user_id: trusted.id, role_id: roleId });
+    const [plainClient, trustedClient] = [await connect(plain), await connect(trusted)];
+    await syncChannelRooms(app.rt, serverId, [plain.id, trusted.id]);
+
+    const channel = await api(app, 'POST', `/servers/${serverId}/channels`, {
+      token: owner.token,
+      body: { name: 'new', channel_type: 'text' },
+    });
+    const channelId = channel.body.id as string;
+    const isCreate = (f: DispatchFrame) =>
+      f.t === 'CHANNEL_CREATE' && (f.d as { id: string }).id === channelId;
+    await plainClient.waitForFrames(1, isCreate);
+    await trustedClient.waitForFrames(1, isCreate);
+
+    const view = String(Permission.VIEW_CHANNEL);
+    await api(app, 'PUT', `/channels/${channelId}/permissions/${serverId}`, {
+      token: owner.token,
+      body: { type: 'role', allow: '0', deny: view },
+    });
+    expect(await probe(plainClient, plain.id, channelId, 10)).toBe(false);
+    expect(await probe(trustedClient, trusted.id, channelId, 11)).toBe(false);
+    await api(app, 'PUT', `/channels/${channelId}/permissions/${roleId}`, {
+      token: owner.token,
+      body: { type: 'role', allow: view, deny: '0' },
+    });
+    expect(await probe(plainClient, plain.id, channelId, 12)).toBe(false);
+    expect(await probe(trustedClient, trusted.id, channelId, 13)).toBe(true);
+
+    // Deleting it tells only its viewers.
+    const removed = await api(app, 'DELETE', `/channels/${channelId}`, { token: owner.token });
+    expect(removed.status).toBe(204);
+    const isDelete = (f: DispatchFrame) =>
+      f.t === 'CHANNEL_DELETE' && (f.d as { id: string }).id === channelId;
+    await trustedClient.waitForFrames(1, isDelete);
+    await app.rt.events.dispatch([rooms.user(plain.id)], 'MESSAGE_CREATE', message(channelId, 'marker-14'));
+    await plainClient.waitForFrames(1, contentIs('marker-14'));
+    expect(plainClient.frames.some(isDelete)).toBe(false);
+  });
+});

@@ -1,4 +1,5 @@
 import { diff, recordAudit, type AuditChange } from '../../shared/audit.js';
+import type { Transaction } from 'sequelize';
 import type { Row } from '../../shared/db/models/index.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import { rooms } from '../../shared/events/index.js';
@@ -31,6 +32,29 @@ function auditFields(c: Row<'Channel'>): Record<string, unknown> {
 }
 
 /** The channels of a server the policy's member can view, ordered by position then id. */
+/** Applies `patch` to `channel` with its `channel_update` audit entry; false when nothing changed. */
+async function applyChannelPatch(
+  rt: Runtime,
+  channel: Row<'Channel'>,
+  patch: Partial<
+    Pick<Row<'Channel'>, 'name' | 'topic' | 'nsfw' | 'slowmode_seconds' | 'parent_id' | 'position'>
+  >,
+  who: { serverId: string; actorId: string; reason: string | null },
+  transaction: Transaction,
+): Promise<boolean> {
+  const before = auditFields(channel);
+  const changes = diff(before, { ...before, ...patch });
+  if (changes.length === 0) return false;
+  channel.set(patch);
+  await channel.save({ transaction });
+  await recordAudit(
+    rt,
+    { ...who, action: 'channel_update', targetType: 'channel', targetId: channel.id, changes },
+    transaction,
+  );
+  return true;
+}
+
 export async function listVisibleChannels(
   rt: Pick<Runtime, 'models'>,
   policy: ServerPolicy,
@@ -155,26 +179,10 @@ export async function updateChannel(
   const { channel, policy } = await requireServerChannel(rt, channelId, actorId, Permission.MANAGE_CHANNELS);
   const serverId = policy.server.id;
   await checkParent(rt, serverId, channel, patch.parent_id);
-  const before = auditFields(channel);
-  const changes = diff(before, { ...before, ...patch });
-  if (changes.length === 0) return presentChannel(channel);
-  await rt.sequelize.transaction(async (transaction) => {
-    channel.set(patch);
-    await channel.save({ transaction });
-    await recordAudit(
-      rt,
-      {
-        serverId,
-        actorId,
-        action: 'channel_update',
-        targetType: 'channel',
-        targetId: channel.id,
-        changes,
-        reason,
-      },
-      transaction,
-    );
-  });
+  const changed = await rt.sequelize.transaction((transaction) =>
+    applyChannelPatch(rt, channel, patch, { serverId, actorId, reason }, transaction),
+  );
+  if (!changed) return presentChannel(channel);
   const payload = presentChannel(channel);
   await rt.events.dispatch([rooms.channel(channel.id)], 'CHANNEL_UPDATE', payload);
   return payload;
@@ -264,25 +272,8 @@ export async function reorderChannels(
       if (!channel) throw new NotFoundError('channel');
       const patch: { position: number; parent_id?: string | null } = { position: item.position };
       if (item.parent_id !== undefined) patch.parent_id = item.parent_id;
-      const before = auditFields(channel);
-      const changes = diff(before, { ...before, ...patch });
-      if (changes.length === 0) continue;
-      channel.set(patch);
-      await channel.save({ transaction });
-      await recordAudit(
-        rt,
-        {
-          serverId,
-          actorId,
-          action: 'channel_update',
-          targetType: 'channel',
-          targetId: channel.id,
-          changes,
-          reason,
-        },
-        transaction,
-      );
-      done.push(channel);
+      if (await applyChannelPatch(rt, channel, patch, { serverId, actorId, reason }, transaction))
+        done.push(channel);
     }
     return done;
   });

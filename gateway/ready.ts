@@ -36,6 +36,9 @@ export async function loadReadyState(rt: Runtime, user: Row<'User'>): Promise<Re
   const privateChannels = channels.filter((c) => c.server_id === null);
   const privateIds = privateChannels.map((c) => c.id);
   const recipients = await rt.models.ChannelRecipient.findAll({ where: { channel_id: privateIds } });
+  const overwrites = await rt.models.PermissionOverwrite.findAll({
+    where: { channel_id: serverChannels.map((c) => c.id) },
+  });
   const others = await User.findAll({
     where: {
       id: [...new Set([...relationships.map((r) => r.target_id), ...recipients.map((r) => r.user_id)])],
@@ -47,7 +50,7 @@ export async function loadReadyState(rt: Runtime, user: Row<'User'>): Promise<Re
       user: presentSelf(user),
       servers: servers.map((s) => presentServer(s, counts.get(s.id) ?? 0)),
       channels: [
-        ...serverChannels.map(presentChannel),
+        ...serverChannels.map((c) => presentChannel(c, overwrites)),
         ...privateChannels.map((c) =>
           presentPrivateChannel(
             c,

@@ -76,7 +76,11 @@ export async function listVisibleChannels(
 /** GET /servers/{id}/channels. */
 export async function listChannels(rt: Runtime, serverId: string, userId: string): Promise<ChannelObject[]> {
   const policy = await ServerPolicy.load(rt, serverId, userId);
-  return (await listVisibleChannels(rt, policy)).map(presentChannel);
+  const channels = await listVisibleChannels(rt, policy);
+  const overwrites = await rt.models.PermissionOverwrite.findAll({
+    where: { channel_id: channels.map((c) => c.id) },
+  });
+  return channels.map((c) => presentChannel(c, overwrites));
 }
 
 /** GET /channels/{id}: a server channel the caller can view, or a private channel they are in. */
@@ -88,7 +92,8 @@ export async function getChannel(
   const access = await loadChannel(rt, channelId, userId);
   if (access.policy === null) return presentPrivateChannel(access.channel, access.recipients, userId);
   await access.policy.requireChannel(access.channel);
-  return presentChannel(access.channel);
+  const overwrites = await rt.models.PermissionOverwrite.findAll({ where: { channel_id: channelId } });
+  return presentChannel(access.channel, overwrites);
 }
 
 export interface ChannelCreate {

@@ -15,9 +15,16 @@ export function presentServer(server: Row<'Server'>, memberCount: number): Serve
   };
 }
 
-/** The channel object of spec/data-types.txt (plus parent_id). */
-export function presentChannel(channel: Row<'Channel'>): ChannelObject {
-  return {
+/**
+ * The channel object of spec/data-types.txt (plus parent_id); with `overwrites`, also its
+ * permission overwrites (those with another channel_id are ignored, so a server's whole list can
+ * be passed).
+ */
+export function presentChannel(
+  channel: Row<'Channel'>,
+  overwrites?: Row<'PermissionOverwrite'>[],
+): ChannelObject {
+  const object: ChannelObject = {
     id: channel.id,
     server_id: channel.server_id,
     parent_id: channel.parent_id,
@@ -29,4 +36,10 @@ export function presentChannel(channel: Row<'Channel'>): ChannelObject {
     slowmode_seconds: channel.slowmode_seconds,
     created_at: unixSeconds(channel.created_at),
   };
+  if (overwrites) {
+    object.permission_overwrites = overwrites
+      .filter((o) => o.channel_id === channel.id)
+      .map((o) => ({ id: o.target_id, type: o.type, allow: String(o.allow), deny: String(o.deny) }));
+  }
+  return object;
 }

@@ -21,6 +21,14 @@ export interface ServerObject {
   created_at: number;
 }
 
+/** A channel's permission overwrite for a role (id = role id, the server id for @everyone) or a member. */
+export interface OverwriteObject {
+  id: string;
+  type: 'role' | 'member';
+  allow: string;
+  deny: string;
+}
+
 export interface ChannelObject {
   id: string;
   server_id: string | null;
@@ -32,6 +40,7 @@ export interface ChannelObject {
   nsfw: boolean;
   slowmode_seconds: number;
   created_at: number;
+  permission_overwrites?: OverwriteObject[];
 }
 
 /** A DM or notes channel: the channel object plus the people in it other than the viewer. */

@@ -84,4 +84,14 @@ export const channelObject = Joi.object({
   slowmode_seconds: Joi.number().integer().required(),
   created_at: Joi.number().integer().required(),
   recipients: Joi.array().items(userObject).description('DM and notes channels only: the other people'),
+  permission_overwrites: Joi.array()
+    .items(
+      Joi.object({
+        id: Joi.string().required(),
+        type: Joi.string().valid('role', 'member').required(),
+        allow: Joi.string().required(),
+        deny: Joi.string().required(),
+      }).meta({ className: 'PermissionOverwrite' }),
+    )
+    .description('server channels, on GET /channels/{id} and GET /servers/{id}/channels'),
 }).meta({ className: 'Channel' });

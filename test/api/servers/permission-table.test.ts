@@ -5,7 +5,7 @@
  */
 import { Permission as P } from '../../../shared/permissions/index.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
-import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
+import { api, registerUser, type ApiResponse, type TestUser } from '../../helpers/accounts.js';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -19,32 +19,29 @@ interface World {
   channelId: string;
 }
 
-async function ok(res: { status: number; body: unknown }, status: number) {
+function ok(res: ApiResponse, status: number): ApiResponse['body'] {
   if (res.status !== status)
     throw new Error(`expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as any;
+  return res.body;
 }
 
 async function world(): Promise<World> {
   const owner = await registerUser(app);
-  const server = await ok(
+  const server = ok(
     await api(app, 'POST', '/servers', { token: owner.token, body: { name: 'perm table' } }),
     201,
   );
-  const channels = await ok(
-    await api(app, 'GET', `/servers/${server.id}/channels`, { token: owner.token }),
-    200,
-  );
+  const channels = ok(await api(app, 'GET', `/servers/${server.id}/channels`, { token: owner.token }), 200);
   return { owner, serverId: server.id, channelId: channels[0].id };
 }
 
 async function join(w: World): Promise<TestUser> {
   const user = await registerUser(app);
-  const invite = await ok(
+  const invite = ok(
     await api(app, 'POST', `/channels/${w.channelId}/invites`, { token: w.owner.token, body: {} }),
     201,
   );
-  await ok(await api(app, 'POST', `/invites/${invite.code}`, { token: user.token }), 200);
+  ok(await api(app, 'POST', `/invites/${invite.code}`, { token: user.token }), 200);
   return user;
 }
 
@@ -53,11 +50,11 @@ async function role(w: World, permissions: bigint): Promise<string> {
     token: w.owner.token,
     body: { name: 'r', permissions: String(permissions) },
   });
-  return (await ok(created, created.status === 201 ? 201 : 200)).id;
+  return ok(created, 201).id as string;
 }
 
 async function give(w: World, user: TestUser, roleId: string) {
-  await ok(
+  ok(
     await api(app, 'PUT', `/servers/${w.serverId}/members/${user.id}/roles/${roleId}`, {
       token: w.owner.token,
     }),
@@ -148,7 +145,7 @@ describe('the permission table through the HTTP routes', () => {
     await give(w, mod, await role(w, P.MANAGE_CHANNELS));
     expect(await manages(w, mod)).toBe(200);
     const until = Math.floor(Date.now() / 1000) + 600;
-    await ok(
+    ok(
       await api(app, 'PATCH', `/servers/${w.serverId}/members/${mod.id}`, {
         token: w.owner.token,
         body: { communication_disabled_until: until },
@@ -162,7 +159,7 @@ describe('the permission table through the HTTP routes', () => {
     });
     expect([refused.status, refused.body.code]).toEqual([403, 'missing_permission']);
     expect(refused.body.message).toMatch(/MANAGE_CHANNELS/);
-    await ok(
+    ok(
       await api(app, 'PATCH', `/servers/${w.serverId}/members/${mod.id}`, {
         token: w.owner.token,
         body: { communication_disabled_until: null },

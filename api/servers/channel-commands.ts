@@ -6,10 +6,8 @@ import { rooms } from '../../shared/events/index.js';
 import {
   Permission,
   ServerPolicy,
-  channelPermissions,
-  has,
   syncChannelRooms,
-  toOverwrites,
+  viewableServerChannels,
 } from '../../shared/permissions/index.js';
 import { presentPrivateChannel } from '../../shared/presenters/private-channel.js';
 import { presentChannel } from '../../shared/presenters/server.js';
@@ -55,22 +53,11 @@ async function applyChannelPatch(
   return true;
 }
 
-export async function listVisibleChannels(
+export function listVisibleChannels(
   rt: Pick<Runtime, 'models'>,
   policy: ServerPolicy,
 ): Promise<Row<'Channel'>[]> {
-  const { Channel, PermissionOverwrite } = rt.models;
-  const channels = await Channel.findAll({ where: { server_id: policy.server.id } });
-  channels.sort((a, b) =>
-    a.position !== b.position ? a.position - b.position : BigInt(a.id) < BigInt(b.id) ? -1 : 1,
-  );
-  const overwrites = await PermissionOverwrite.findAll({ where: { channel_id: channels.map((c) => c.id) } });
-  return channels.filter((channel) =>
-    has(
-      channelPermissions(policy.facts, toOverwrites(overwrites.filter((o) => o.channel_id === channel.id))),
-      Permission.VIEW_CHANNEL,
-    ),
-  );
+  return viewableServerChannels(rt.models, policy.facts);
 }
 
 /** GET /servers/{id}/channels. */

@@ -126,6 +126,26 @@ export class ServerPolicy {
   }
 }
 
+/** The channels of one server that `facts` may view, in position order. */
+export async function viewableServerChannels(models: Models, facts: MemberFacts): Promise<Row<'Channel'>[]> {
+  const channels = await models.Channel.findAll({
+    where: { server_id: facts.serverId },
+    order: [
+      ['position', 'ASC'],
+      ['id', 'ASC'],
+    ],
+  });
+  const overwrites = await models.PermissionOverwrite.findAll({
+    where: { channel_id: channels.map((c) => c.id) },
+  });
+  return channels.filter((channel) =>
+    has(
+      channelPermissions(facts, toOverwrites(overwrites.filter((o) => o.channel_id === channel.id))),
+      Permission.VIEW_CHANNEL,
+    ),
+  );
+}
+
 /**
  * The channels of every server the user is in that they may see, plus their private channels:
  * what READY lists and which rooms their connections join.
@@ -134,27 +154,12 @@ export async function visibleChannels(
   rt: Pick<Runtime, 'models'>,
   userId: string,
 ): Promise<Row<'Channel'>[]> {
-  const { Member, Channel, PermissionOverwrite, ChannelRecipient } = rt.models;
+  const { Member, Channel, ChannelRecipient } = rt.models;
   const memberships = await Member.findAll({ where: { user_id: userId }, attributes: ['server_id'] });
   const visible: Row<'Channel'>[] = [];
   for (const { server_id } of memberships) {
     const loaded = await loadMemberFacts(rt.models, server_id, userId);
-    if (!loaded) continue;
-    const channels = await Channel.findAll({
-      where: { server_id },
-      order: [
-        ['position', 'ASC'],
-        ['id', 'ASC'],
-      ],
-    });
-    const overwrites = await PermissionOverwrite.findAll({
-      where: { channel_id: channels.map((c) => c.id) },
-    });
-    for (const channel of channels) {
-      const own = overwrites.filter((o) => o.channel_id === channel.id);
-      if (has(channelPermissions(loaded.facts, toOverwrites(own)), Permission.VIEW_CHANNEL))
-        visible.push(channel);
-    }
+    if (loaded) visible.push(...(await viewableServerChannels(rt.models, loaded.facts)));
   }
   const privateIds = (await ChannelRecipient.findAll({ where: { user_id: userId } })).map(
     (r) => r.channel_id,

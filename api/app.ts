@@ -14,6 +14,7 @@ import { channelRoutes } from './routes/channels/channels.js';
 import { overwriteRoutes } from './routes/channels/overwrites.js';
 import { healthRoutes } from './routes/health/health.js';
 import { membershipRoutes } from './routes/membership-routes.js';
+import { messageRoutes } from './routes/messages/messages.js';
 import { metaRoutes } from './routes/meta/version.js';
 import { privateChannelRoutes } from './routes/private-channels/private-channels.js';
 import { relationshipRoutes } from './routes/relationships/relationships.js';
@@ -45,6 +46,7 @@ export function allRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
     ...serverRoutes(rt),
     ...channelRoutes(rt),
     ...overwriteRoutes(rt),
+    ...messageRoutes(rt, services),
   ];
 }
 

@@ -2,6 +2,7 @@ import type { Migration } from './types.js';
 import * as m0001 from './0001-initial-schema.js';
 import * as m0002 from './0002-accounts.js';
 import * as m0003 from './0003-servers-permissions.js';
+import * as m0004 from './0004-message-content.js';
 
 /**
  * Every migration, in order. A list rather than a glob so that the same code runs from the
@@ -11,4 +12,5 @@ export const migrations: { name: string; up: Migration; down: Migration }[] = [
   { name: '0001-initial-schema', ...m0001 },
   { name: '0002-accounts', ...m0002 },
   { name: '0003-servers-permissions', ...m0003 },
+  { name: '0004-message-content', ...m0004 },
 ];

@@ -16,5 +16,10 @@ export function presentMessage(row: Row<'Message'>): MessageObject {
     attachments: row.attachments,
     embeds: row.embeds,
     pinned: row.pinned,
+    content_html: row.content_html,
+    mentions: row.mentions.map(String),
+    mention_roles: row.mention_roles.map(String),
+    mention_everyone: row.mention_everyone,
+    reply_to: row.reply_to,
   };
 }

@@ -77,4 +77,12 @@ export interface MessageObject {
   attachments: AttachmentObject[];
   embeds: Record<string, unknown>[];
   pinned: boolean;
+  /** Sanitized HTML rendering of `content` (Markdown, mentions, custom emoji). */
+  content_html: string;
+  /** IDs of the users mentioned. */
+  mentions: string[];
+  /** IDs of the roles mentioned (only those the author could mention). */
+  mention_roles: string[];
+  mention_everyone: boolean;
+  reply_to: string | null;
 }

@@ -2,6 +2,9 @@ export { QUEUE_NAMES, type QueueName } from './names.js';
 export {
   messageJobId,
   type CreateMessageJob,
+  type DeleteMessageJob,
+  type MessageJob,
+  type UpdateMessageJob,
   type JobPayload,
   type JobPayloads,
   type JobResult,

@@ -34,6 +34,11 @@ function message(channelId: string, content: string): MessageObject {
     attachments: [],
     embeds: [],
     pinned: false,
+    content_html: content,
+    mentions: [],
+    mention_roles: [],
+    mention_everyone: false,
+    reply_to: null,
   };
 }
 

@@ -153,13 +153,13 @@ describe('the smoke path: queue -> worker -> Postgres -> gateway, across two gat
     expect(await app.rt.models.Message.count({ where: { id: job.message.id } })).toBe(1);
   });
 
-  it('a job for an unknown channel fails (foreign key) and lands in the failed set after its retries', async () => {
+  it('a job for an unknown channel fails at once (no retries) and lands in the failed set', async () => {
     const user = await createUser(app.rt);
     const job = messageJob('1', user.id, 'nowhere');
-    await expect(enqueue(job)).rejects.toThrow(/foreign key/);
+    await expect(enqueue(job)).rejects.toThrow(/unknown channel 1/);
     const stored = await app.rt.queues.messages.getJob(messageJobId('create', job.message.id));
     expect(await stored?.getState()).toBe('failed');
-    expect(stored?.attemptsMade).toBe(app.config.queues.attempts);
+    expect(stored?.attemptsMade).toBe(1);
     expect(await app.rt.models.Message.count({ where: { id: job.message.id } })).toBe(0);
   });
 });

@@ -33,6 +33,11 @@ export function defineMessage(sequelize: Sequelize) {
     declare pinned: CreationOptional<boolean>;
     declare created_at: Date;
     declare edited_at: CreationOptional<Date | null>;
+    declare content_html: CreationOptional<string>;
+    declare mentions: CreationOptional<string[]>;
+    declare mention_roles: CreationOptional<string[]>;
+    declare mention_everyone: CreationOptional<boolean>;
+    declare reply_to: CreationOptional<string | null>;
   }
   Message.init(
     {
@@ -47,6 +52,11 @@ export function defineMessage(sequelize: Sequelize) {
       pinned: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       created_at: createdAt(),
       edited_at: nullable(DataTypes.DATE),
+      content_html: { type: DataTypes.TEXT, allowNull: false, defaultValue: '' },
+      mentions: { type: DataTypes.ARRAY(DataTypes.BIGINT), allowNull: false, defaultValue: [] },
+      mention_roles: { type: DataTypes.ARRAY(DataTypes.BIGINT), allowNull: false, defaultValue: [] },
+      mention_everyone: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+      reply_to: nullable(DataTypes.BIGINT),
     },
     { sequelize, tableName: 'messages', modelName: 'Message', timestamps: false },
   );

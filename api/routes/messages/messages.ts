@@ -1,0 +1,254 @@
+import Joi from 'joi';
+import { Op, type WhereOptions } from 'sequelize';
+import type { Row } from '../../../shared/db/models/index.js';
+import { ApiError, NotFoundError, RateLimitedError, ValidationError } from '../../../shared/errors.js';
+import { Permission, has } from '../../../shared/permissions/index.js';
+import { presentMessage } from '../../../shared/presenters/message.js';
+import { messageJobId } from '../../../shared/queues/index.js';
+import type { Runtime } from '../../../shared/runtime.js';
+import { messageAccess } from '../../messages/access.js';
+import { awaitMessageCommand, runMessageCommand, type CommandOutcome } from '../../messages/jobs.js';
+import type { ApiServices } from '../../services.js';
+import { defineRoute, type AnyRoute } from '../route.js';
+import {
+  channelParams,
+  editBody,
+  historyQuery,
+  messageObject,
+  messageParams,
+  pendingMessage,
+  sendBody,
+} from './schema.js';
+
+/** How long a nonce keeps pointing at the message it created. */
+const NONCE_TTL_SECONDS = 300;
+
+interface SendBody {
+  content: string;
+  nonce?: string;
+  reply_to?: string;
+}
+interface History {
+  limit: number;
+  before?: string;
+  after?: string;
+}
+type ChannelParams = { channel_id: string };
+type MessageParams = { channel_id: string; message_id: string };
+
+/** POST/GET /channels/{id}/messages and GET/PATCH/DELETE /channels/{id}/messages/{id}. */
+export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
+  const { Message } = rt.models;
+  const prefix = rt.config.redis.key_prefix;
+
+  async function findMessage(channelId: string, messageId: string): Promise<Row<'Message'>> {
+    const row = await Message.findOne({ where: { id: messageId, channel_id: channelId } });
+    if (!row) throw new NotFoundError('message');
+    return row;
+  }
+
+  /** The API's answer for a command: the stored message, or 202 + pending when the worker is slow. */
+  function answer(
+    outcome: CommandOutcome,
+    pending: { id: string; channel_id: string; nonce: string | null },
+    res: { status(code: number): unknown },
+  ) {
+    if (outcome.done) return outcome.result;
+    res.status(202);
+    return { ...pending, pending: true };
+  }
+
+  return [
+    defineRoute<ChannelParams, Record<string, never>, SendBody>({
+      method: 'post',
+      path: '/channels/{channel_id}/messages',
+      access: 'user',
+      summary: 'Send a message',
+      description:
+        'Needs SEND_MESSAGES (and MENTION_EVERYONE for @everyone/@here and unmentionable roles to ping). The message ' +
+        'goes through the `messages` queue; the answer is the stored message. If the worker has not finished within ' +
+        '`queues.wait_timeout_ms`, the answer is 202 `{id, channel_id, nonce, pending: true}` and the message arrives ' +
+        'as MESSAGE_CREATE. Slowmode applies unless the caller has MANAGE_MESSAGES or MANAGE_CHANNELS.',
+      tags: ['Messages'],
+      params: channelParams,
+      body: sendBody,
+      responses: {
+        200: { description: 'The stored message', schema: messageObject },
+        202: { description: 'Accepted; still being stored', schema: pendingMessage },
+        403: { description: 'Missing SEND_MESSAGES, or a DM with a blocked user' },
+        404: { description: 'Unknown channel, or one the caller cannot see' },
+        429: { description: 'Slowmode: wait retry_after seconds' },
+        503: { description: 'The queue (Redis) is unavailable: nothing was sent' },
+      },
+      handler: async ({ params, body, auth, res }) => {
+        const access = await messageAccess(
+          rt,
+          params.channel_id,
+          auth.user.id,
+          Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES,
+        );
+        const channel = access.channel;
+        if (body.reply_to) {
+          const target = await Message.count({ where: { id: body.reply_to, channel_id: channel.id } });
+          if (!target) throw new ValidationError({ reply_to: 'is not a message in this channel' });
+        }
+        const id = rt.snowflake.next();
+        const nonce = body.nonce ?? null;
+        const nonceKey = nonce ? `${prefix}:nonce:${auth.user.id}:${channel.id}:${nonce}` : null;
+        if (nonceKey) {
+          const claimed = await rt.redis.set(nonceKey, id, 'EX', NONCE_TTL_SECONDS, 'NX');
+          if (!claimed) {
+            // A retry of a send we already took: answer with that message, never a second one.
+            const firstId = await rt.redis.get(nonceKey);
+            const stored = firstId ? await Message.findByPk(firstId) : null;
+            if (stored) return presentMessage(stored);
+            const outcome = firstId
+              ? await awaitMessageCommand(rt, services, messageJobId('create', firstId))
+              : null;
+            if (outcome && firstId)
+              return answer(outcome, { id: firstId, channel_id: channel.id, nonce }, res);
+            throw new ApiError(409, 'nonce_in_use', 'A message with this nonce is being sent; retry shortly');
+          }
+        }
+        const bypassSlowmode =
+          access.policy === null ||
+          has(access.permissions, Permission.MANAGE_MESSAGES) ||
+          has(access.permissions, Permission.MANAGE_CHANNELS);
+        if (channel.slowmode_seconds > 0 && !bypassSlowmode) {
+          const key = `${prefix}:slowmode:${channel.id}:${auth.user.id}`;
+          if (!(await rt.redis.set(key, '1', 'EX', channel.slowmode_seconds, 'NX'))) {
+            if (nonceKey) await rt.redis.del(nonceKey);
+            throw new RateLimitedError(Math.max(1, await rt.redis.ttl(key)));
+          }
+        }
+        const outcome = await runMessageCommand(rt, services, messageJobId('create', id), {
+          kind: 'create',
+          message: {
+            id,
+            channel_id: channel.id,
+            author_id: auth.user.id,
+            content: body.content,
+            nonce,
+            reply_to: body.reply_to ?? null,
+            allow_everyone: has(access.permissions, Permission.MENTION_EVERYONE),
+          },
+        });
+        return answer(outcome, { id, channel_id: channel.id, nonce }, res);
+      },
+    }),
+    defineRoute<ChannelParams, History>({
+      method: 'get',
+      path: '/channels/{channel_id}/messages',
+      access: 'user',
+      summary: 'Message history',
+      description:
+        'Cursor pagination by id: newest first with `before` or with neither; oldest first with `after` (and with ' +
+        'both, the messages strictly between them, oldest first). Needs READ_MESSAGE_HISTORY.',
+      tags: ['Messages'],
+      params: channelParams,
+      query: historyQuery,
+      responses: { 200: { description: 'A page of messages', schema: Joi.array().items(messageObject) } },
+      handler: async ({ params, query, auth }) => {
+        await messageAccess(
+          rt,
+          params.channel_id,
+          auth.user.id,
+          Permission.VIEW_CHANNEL | Permission.READ_MESSAGE_HISTORY,
+        );
+        const id: Record<symbol, string> = {};
+        if (query.before) id[Op.lt] = query.before;
+        if (query.after) id[Op.gt] = query.after;
+        const where: WhereOptions = { channel_id: params.channel_id };
+        if (query.before || query.after) Object.assign(where, { id });
+        const rows = await Message.findAll({
+          where,
+          order: [['id', query.after ? 'ASC' : 'DESC']],
+          limit: query.limit,
+        });
+        return rows.map(presentMessage);
+      },
+    }),
+    defineRoute<MessageParams>({
+      method: 'get',
+      path: '/channels/{channel_id}/messages/{message_id}',
+      access: 'user',
+      summary: 'One message',
+      tags: ['Messages'],
+      params: messageParams,
+      responses: {
+        200: { description: 'The message', schema: messageObject },
+        404: { description: 'Unknown message' },
+      },
+      handler: async ({ params, auth }) => {
+        await messageAccess(
+          rt,
+          params.channel_id,
+          auth.user.id,
+          Permission.VIEW_CHANNEL | Permission.READ_MESSAGE_HISTORY,
+        );
+        return presentMessage(await findMessage(params.channel_id, params.message_id));
+      },
+    }),
+    defineRoute<MessageParams, Record<string, never>, { content: string }>({
+      method: 'patch',
+      path: '/channels/{channel_id}/messages/{message_id}',
+      access: 'user',
+      summary: 'Edit a message (author only)',
+      description: 'Sets `edited_at`; MESSAGE_UPDATE goes to the channel.',
+      tags: ['Messages'],
+      params: messageParams,
+      body: editBody,
+      responses: {
+        200: { description: 'The edited message', schema: messageObject },
+        202: { description: 'Accepted; still being applied', schema: pendingMessage },
+        403: { description: '`not_author`' },
+        404: { description: 'Unknown message' },
+      },
+      handler: async ({ params, body, auth, res }) => {
+        const access = await messageAccess(rt, params.channel_id, auth.user.id);
+        const message = await findMessage(params.channel_id, params.message_id);
+        if (message.author_id !== auth.user.id)
+          throw new ApiError(403, 'not_author', 'Only the author can edit a message');
+        const editId = rt.snowflake.next();
+        const outcome = await runMessageCommand(rt, services, messageJobId('update', message.id, editId), {
+          kind: 'update',
+          edit_id: editId,
+          message_id: message.id,
+          channel_id: message.channel_id,
+          content: body.content,
+          allow_everyone: has(access.permissions, Permission.MENTION_EVERYONE),
+        });
+        if (outcome.done && outcome.result === null) throw new NotFoundError('message');
+        return answer(outcome, { id: message.id, channel_id: message.channel_id, nonce: message.nonce }, res);
+      },
+    }),
+    defineRoute<MessageParams>({
+      method: 'delete',
+      path: '/channels/{channel_id}/messages/{message_id}',
+      access: 'user',
+      summary: 'Delete a message (its author, or MANAGE_MESSAGES)',
+      tags: ['Messages'],
+      params: messageParams,
+      status: 204,
+      responses: {
+        204: { description: 'Deleted (MESSAGE_DELETE goes to the channel)' },
+        404: { description: 'Unknown message' },
+      },
+      handler: async ({ params, auth }) => {
+        const access = await messageAccess(rt, params.channel_id, auth.user.id);
+        const message = await findMessage(params.channel_id, params.message_id);
+        const moderator = access.policy !== null && has(access.permissions, Permission.MANAGE_MESSAGES);
+        if (message.author_id !== auth.user.id && !moderator) {
+          throw new ApiError(403, 'missing_permission', 'Missing permission: MANAGE_MESSAGES', undefined, {
+            permission: 'MANAGE_MESSAGES',
+          });
+        }
+        await runMessageCommand(rt, services, messageJobId('delete', message.id), {
+          kind: 'delete',
+          message_id: message.id,
+          channel_id: message.channel_id,
+        });
+      },
+    }),
+  ];
+}

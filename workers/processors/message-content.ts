@@ -1,0 +1,46 @@
+import type { Row } from '../../shared/db/models/index.js';
+import { extractMentions, renderMessageHtml } from '../../shared/markdown/index.js';
+import type { Runtime } from '../../shared/runtime.js';
+
+/** What the worker stores beside a message's content. */
+export interface RenderedContent {
+  content_html: string;
+  mentions: string[];
+  mention_roles: string[];
+  mention_everyone: boolean;
+}
+
+/**
+ * Renders content and resolves its mentions against what exists and what the author may do:
+ * users who exist; roles of this server that are mentionable (any role with MENTION_EVERYONE);
+ * @everyone/@here only with MENTION_EVERYONE. Channel mentions carry only the id: readers resolve
+ * names from the channels they can see, so the HTML never leaks a hidden channel's name.
+ */
+export async function renderContent(
+  rt: Runtime,
+  channel: Row<'Channel'>,
+  content: string,
+  allowEveryone: boolean,
+): Promise<RenderedContent> {
+  const found = extractMentions(content);
+  const [users, roles] = await Promise.all([
+    found.users.length
+      ? rt.models.User.findAll({ where: { id: found.users }, attributes: ['id', 'username'] })
+      : [],
+    found.roles.length && channel.server_id
+      ? rt.models.Role.findAll({ where: { id: found.roles, server_id: channel.server_id } })
+      : [],
+  ]);
+  const mentionable = roles.filter((r) => r.id !== channel.server_id && (r.mentionable || allowEveryone));
+  const mentionEveryone = found.everyone && allowEveryone;
+  return {
+    content_html: renderMessageHtml(content, {
+      users: new Map(users.map((u) => [u.id, u.username])),
+      roles: new Map(mentionable.map((r) => [r.id, r.name])),
+      mentionEveryone,
+    }),
+    mentions: users.map((u) => u.id),
+    mention_roles: mentionable.map((r) => r.id),
+    mention_everyone: mentionEveryone,
+  };
+}

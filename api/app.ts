@@ -14,11 +14,19 @@ import { channelRoutes } from './routes/channels/channels.js';
 import { overwriteRoutes } from './routes/channels/overwrites.js';
 import { healthRoutes } from './routes/health/health.js';
 import { membershipRoutes } from './routes/membership-routes.js';
+import { bulkDeleteRoutes } from './routes/messages/bulk-delete.js';
 import { messageRoutes } from './routes/messages/messages.js';
+import { pinRoutes } from './routes/messages/pins.js';
+import { reactionRoutes } from './routes/messages/reactions.js';
+import { searchRoutes } from './routes/messages/search.js';
 import { metaRoutes } from './routes/meta/version.js';
+import { notificationRoutes } from './routes/notifications/notifications.js';
 import { privateChannelRoutes } from './routes/private-channels/private-channels.js';
+import { readStateRoutes } from './routes/read-states/read-states.js';
 import { relationshipRoutes } from './routes/relationships/relationships.js';
 import { serverRoutes } from './routes/servers/servers.js';
+import { threadRoutes } from './routes/threads/threads.js';
+import { typingRoutes } from './routes/typing/typing.js';
 import { mfaRoutes } from './routes/users/mfa.js';
 import { sessionRoutes } from './routes/users/sessions.js';
 import { userRoutes } from './routes/users/users.js';
@@ -46,7 +54,15 @@ export function allRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
     ...serverRoutes(rt),
     ...channelRoutes(rt),
     ...overwriteRoutes(rt),
+    ...bulkDeleteRoutes(rt, services),
     ...messageRoutes(rt, services),
+    ...threadRoutes(rt, services),
+    ...readStateRoutes(rt),
+    ...notificationRoutes(rt),
+    ...reactionRoutes(rt, services),
+    ...pinRoutes(rt, services),
+    ...searchRoutes(rt),
+    ...typingRoutes(rt),
   ];
 }
 

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import proxyaddr from 'proxy-addr';
 import { findLiveSession } from '../shared/auth/sessions.js';
 import { normalizeIp } from '../shared/net/ip.js';
@@ -32,8 +31,6 @@ export function authenticateHandshake(rt: Runtime) {
       }
       const live = await findLiveSession(rt, token);
       if (!live) return refusal('unauthorized', 'Invalid or expired token');
-      socket.data.seq = 0;
-      socket.data.sessionId = crypto.randomBytes(16).toString('hex');
       socket.data.userId = live.user.id;
       socket.data.authSessionId = live.session.id;
       socket.data.kind = live.kind;

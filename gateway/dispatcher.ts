@@ -1,46 +1,37 @@
-import {
-  DISPATCH_EVENT,
-  type DispatchEnvelope,
-  type DispatchFrame,
-  type DispatchMap,
-  type DispatchName,
-} from '../shared/events/index.js';
-import type { Logger } from '../shared/logger.js';
-import type { GatewayNamespace, GatewaySocket } from './types.js';
+import { DISPATCH_EVENT, ROOMS_EVENT, type DispatchEnvelope, type RoomOp } from '../shared/events/index.js';
+import { handOver, TAKEOVER_EVENT, type GatewayContext } from './sessions/connect.js';
 
 /**
- * Delivers dispatch envelopes (from any role, via Redis) to this process's connections in the
- * target rooms. Delivery is per connection rather than a room broadcast because every session
- * numbers its own events (`s`), which resume relies on.
+ * Listens for what other roles publish through Redis (dispatches, room changes) and for other
+ * gateways' takeover requests, and hands them to this process's sessions. Delivery is per session
+ * rather than a socket.io room broadcast because every session numbers its own events (`s`) and
+ * keeps them for resume.
  */
-export function installDispatcher(nsp: GatewayNamespace, logger: Logger): void {
-  // Server-side emits are untyped in socket.io's event maps; the envelope type is ours.
-  (nsp as unknown as NodeJS.EventEmitter).on(DISPATCH_EVENT, (envelope: DispatchEnvelope) => {
+export function installDispatcher(ctx: GatewayContext): void {
+  // Server-side events are untyped in socket.io's event maps; the payload types are ours.
+  const bus = ctx.nsp as unknown as NodeJS.EventEmitter;
+  bus.on(DISPATCH_EVENT, (envelope: DispatchEnvelope) => {
     try {
-      deliver(nsp, envelope);
+      ctx.registry.dispatch(envelope);
     } catch (err) {
-      logger.error({ err, t: envelope?.t }, 'dispatch failed');
+      ctx.rt.logger.error({ err, t: envelope?.t }, 'dispatch failed');
     }
   });
-}
-
-function deliver(nsp: GatewayNamespace, envelope: DispatchEnvelope): void {
-  const targets = new Set<string>();
-  for (const room of envelope.rooms) {
-    for (const id of nsp.adapter.rooms.get(room) ?? []) targets.add(id);
-  }
-  for (const room of envelope.except ?? []) {
-    for (const id of nsp.adapter.rooms.get(room) ?? []) targets.delete(id);
-  }
-  for (const id of targets) {
-    const socket = nsp.sockets.get(id);
-    if (socket) sendDispatch(socket, envelope.t, envelope.d);
-  }
-}
-
-/** Sends one dispatch to one connection with the session's next sequence number. */
-export function sendDispatch<K extends DispatchName>(socket: GatewaySocket, t: K, d: DispatchMap[K]): void {
-  socket.data.seq += 1;
-  const frame = { t, s: socket.data.seq, d } as DispatchFrame;
-  socket.emit('dispatch', frame);
+  bus.on(ROOMS_EVENT, (op: RoomOp) => {
+    try {
+      ctx.registry.applyRoomOp(op);
+    } catch (err) {
+      ctx.rt.logger.error({ err, op: op?.op }, 'room change failed');
+    }
+  });
+  bus.on(
+    TAKEOVER_EVENT,
+    (request: { session_id?: unknown }, ack: (answer: { seq: number } | null) => void) => {
+      if (typeof request?.session_id !== 'string') return ack(null);
+      handOver(ctx, request.session_id).then(ack, (err: Error) => {
+        ctx.rt.logger.error({ err }, 'session hand-over failed');
+        ack(null);
+      });
+    },
+  );
 }

@@ -1,11 +1,13 @@
 import { QueryTypes } from 'sequelize';
-import type { Row } from '../shared/db/models/index.js';
+import { isThreadType, type Row } from '../shared/db/models/index.js';
 import type { ReadyPayload } from '../shared/events/index.js';
 import { presentChannel, presentServer } from '../shared/presenters/server.js';
 import { visibleChannels } from '../shared/permissions/index.js';
 import { presentPrivateChannel } from '../shared/presenters/private-channel.js';
 import { presentRelationship } from '../shared/presenters/relationship.js';
 import { presentSelf } from '../shared/presenters/user.js';
+import { presentThread } from '../shared/presenters/thread.js';
+import { loadReadStates } from '../shared/read-states.js';
 import type { Runtime } from '../shared/runtime.js';
 
 /** READY's payload and the rooms the connection belongs in. */
@@ -15,8 +17,9 @@ export interface ReadyState {
 }
 
 /**
- * What a new connection needs: the user, their servers, the channels they can see, their
- * relationships. Channels are those the policy lets them view (shared/permissions).
+ * What a new connection needs: the user, their servers, the channels they can see (with the active
+ * threads among them), their relationships and read states. Channels are those the policy lets
+ * them view (shared/permissions); a thread is seen by whoever sees its parent.
  */
 export async function loadReadyState(rt: Runtime, user: Row<'User'>): Promise<ReadyState> {
   const { Server, Relationship, User } = rt.models;
@@ -32,7 +35,17 @@ export async function loadReadyState(rt: Runtime, user: Row<'User'>): Promise<Re
     visibleChannels(rt, user.id),
     Relationship.findAll({ where: { user_id: user.id } }),
   ]);
-  const serverChannels = channels.filter((c) => c.server_id !== null);
+  const threads = channels.filter((c) => isThreadType(c.channel_type));
+  const serverChannels = channels.filter((c) => c.server_id !== null && !isThreadType(c.channel_type));
+  // READY lists active threads; archived ones are fetched per channel, but their rooms are joined.
+  const activeThreads = await rt.models.ThreadMetadata.findAll({
+    where: { channel_id: threads.map((t) => t.id), archived: false },
+  });
+  const threadById = new Map(threads.map((t) => [t.id, t]));
+  const threadObjects = activeThreads.flatMap((meta) => {
+    const thread = threadById.get(meta.channel_id);
+    return thread ? [presentThread(thread, meta)] : [];
+  });
   const privateChannels = channels.filter((c) => c.server_id === null);
   const privateIds = privateChannels.map((c) => c.id);
   const recipients = await rt.models.ChannelRecipient.findAll({ where: { channel_id: privateIds } });
@@ -45,12 +58,18 @@ export async function loadReadyState(rt: Runtime, user: Row<'User'>): Promise<Re
     },
   });
   const byId = new Map([...others, user].map((u) => [u.id, u]));
+  const readStates = await loadReadStates(rt, user.id, [
+    ...serverChannels.map((c) => c.id),
+    ...threadObjects.map((t) => t.id),
+    ...privateIds,
+  ]);
   return {
     payload: {
       user: presentSelf(user),
       servers: servers.map((s) => presentServer(s, counts.get(s.id) ?? 0)),
       channels: [
         ...serverChannels.map((c) => presentChannel(c, overwrites)),
+        ...threadObjects,
         ...privateChannels.map((c) =>
           presentPrivateChannel(
             c,
@@ -64,7 +83,7 @@ export async function loadReadyState(rt: Runtime, user: Row<'User'>): Promise<Re
         return other ? [presentRelationship(other, r.status)] : [];
       }),
       presences: [],
-      read_states: [],
+      read_states: readStates,
     },
     rooms: { servers: serverIds, channels: channels.map((c) => c.id) },
   };

@@ -1,23 +1,37 @@
+import crypto from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
-import { rooms, socketIoKey } from '../shared/events/index.js';
+import { socketIoKey } from '../shared/events/index.js';
 import { createRedis, waitForRedis } from '../shared/redis.js';
 import type { Runtime } from '../shared/runtime.js';
 import { authenticateHandshake } from './auth.js';
-import { installDispatcher, sendDispatch } from './dispatcher.js';
-import { loadReadyState } from './ready.js';
-import type { GatewayServer, GatewaySocket } from './types.js';
+import { installCommands } from './commands/index.js';
+import { installDispatcher } from './dispatcher.js';
+import { PresenceTracker } from './presence/tracker.js';
+import {
+  TAKEOVER_TIMEOUT_MS,
+  resumeRequest,
+  resumeSession,
+  startSession,
+  type GatewayContext,
+} from './sessions/connect.js';
+import { SessionRegistry } from './sessions/registry.js';
+import { ResumeBuffer } from './sessions/resume-buffer.js';
+import type { GatewayServer } from './types.js';
 
 /** A running gateway attached to an HTTP server. */
 export interface Gateway {
   io: GatewayServer;
+  /** This process's sessions (for metrics and tests). */
+  sessions: SessionRegistry;
   close(): Promise<void>;
 }
 
 /**
  * Starts socket.io on `config.gateway.path`, clustered with the other gateway processes through
- * @socket.io/redis-adapter. Every connection authenticates with a token in the handshake.
+ * @socket.io/redis-adapter. Every connection authenticates with a token in the handshake, then
+ * starts a session (READY) or resumes one (replay, RESUMED).
  */
 export async function startGateway(rt: Runtime, httpServer: HttpServer): Promise<Gateway> {
   const pub = createRedis(rt.config, 'subscriber', rt.logger);
@@ -28,41 +42,60 @@ export async function startGateway(rt: Runtime, httpServer: HttpServer): Promise
     serveClient: false,
     cors: rt.config.server.cors_origins.length > 0 ? { origin: rt.config.server.cors_origins } : undefined,
     maxHttpBufferSize: 64 * 1024,
-    adapter: createAdapter(pub, sub, { key: socketIoKey(rt.config) }),
+    adapter: createAdapter(pub, sub, { key: socketIoKey(rt.config), requestsTimeout: TAKEOVER_TIMEOUT_MS }),
   });
   const nsp = io.of('/');
-  installDispatcher(nsp, rt.logger);
+  const g = rt.config.gateway;
+  const buffer = new ResumeBuffer(
+    rt.redis,
+    rt.config.redis.key_prefix,
+    g.resume_buffer_size,
+    g.resume_window_seconds * 1000,
+    rt.logger,
+  );
+  const registry = new SessionRegistry(buffer, (session) => {
+    const socket = session.socket;
+    session.socket = null;
+    socket?.disconnect(true);
+    void buffer.drop(session.id).catch(() => undefined);
+  });
+  const ctx: GatewayContext = {
+    rt,
+    nsp,
+    registry,
+    buffer,
+    presence: new PresenceTracker(rt),
+    node: crypto.randomBytes(8).toString('hex'),
+  };
+  installDispatcher(ctx);
   nsp.use(authenticateHandshake(rt));
-  nsp.on('connection', (socket) => void onConnection(rt, socket));
-  rt.logger.info({ path: rt.config.gateway.path }, 'gateway started');
+  nsp.on('connection', (socket) => {
+    installCommands(ctx, socket);
+    const resume = resumeRequest(socket.handshake.auth);
+    void (resume ? resumeSession(ctx, socket, resume) : startSession(ctx, socket));
+  });
+
+  const heartbeat = setInterval(() => {
+    const live = registry.live();
+    Promise.all([
+      ctx.presence.heartbeat(
+        live.flatMap((s) => (s.socket ? [{ userId: s.userId, connectionId: s.socket.id }] : [])),
+      ),
+      buffer.touch(live.map((s) => s.id)),
+    ]).catch((err: Error) => rt.logger.warn({ err: err.message }, 'gateway heartbeat failed'));
+  }, g.presence_heartbeat_seconds * 1000);
+  heartbeat.unref();
+
+  rt.logger.info({ path: g.path, node: ctx.node }, 'gateway started');
   return {
     io,
+    sessions: registry,
     async close() {
+      clearInterval(heartbeat);
       await io.close();
+      await buffer.flush();
       pub.disconnect();
       sub.disconnect();
     },
   };
-}
-
-/**
- * A new authenticated connection: load what READY needs, then join the rooms and send READY in
- * one synchronous step, so no dispatch can slip in ahead of READY (READY is always s = 1).
- */
-async function onConnection(rt: Runtime, socket: GatewaySocket): Promise<void> {
-  try {
-    const user = await rt.models.User.findByPk(socket.data.userId, { rejectOnEmpty: true });
-    const state = await loadReadyState(rt, user);
-    if (!socket.connected) return;
-    void socket.join([
-      rooms.user(user.id),
-      rooms.session(socket.data.authSessionId),
-      ...state.rooms.servers.map(rooms.server),
-      ...state.rooms.channels.map(rooms.channel),
-    ]);
-    sendDispatch(socket, 'READY', { session_id: socket.data.sessionId, ...state.payload });
-  } catch (err) {
-    rt.logger.error({ err }, 'could not prepare READY');
-    socket.disconnect(true);
-  }
 }

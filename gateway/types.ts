@@ -6,14 +6,12 @@ export interface ServerToClientEvents {
   dispatch: (frame: DispatchFrame) => void;
 }
 
-/** Commands clients send (each with an ack); filled in as features arrive. */
+/** Commands clients send (each with an ack); gateway/commands validates their payloads. */
 export type ClientToServerEvents = Record<string, never>;
 
 /** Per-connection state kept on `socket.data`. */
 export interface ConnectionData {
-  /** Sequence number of the last dispatch sent to this session. */
-  seq: number;
-  /** The gateway session (what READY's session_id names; resume uses it). */
+  /** The gateway session (what READY's session_id names; resume uses it). Its seq lives in the registry. */
   sessionId: string;
   userId: string;
   /** The auth session of the token the connection used (revoking it closes the connection). */

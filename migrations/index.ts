@@ -3,6 +3,8 @@ import * as m0001 from './0001-initial-schema.js';
 import * as m0002 from './0002-accounts.js';
 import * as m0003 from './0003-servers-permissions.js';
 import * as m0004 from './0004-message-content.js';
+import * as m0005 from './0005-reactions-pins-search.js';
+import * as m0006 from './0006-threads-read-states.js';
 
 /**
  * Every migration, in order. A list rather than a glob so that the same code runs from the
@@ -13,4 +15,6 @@ export const migrations: { name: string; up: Migration; down: Migration }[] = [
   { name: '0002-accounts', ...m0002 },
   { name: '0003-servers-permissions', ...m0003 },
   { name: '0004-message-content', ...m0004 },
+  { name: '0005-reactions-pins-search', ...m0005 },
+  { name: '0006-threads-read-states', ...m0006 },
 ];

@@ -9,6 +9,7 @@ import {
 } from '../../shared/permissions/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { isBlockedEitherWay } from '../accounts/relationship-commands.js';
+import { assertThreadOpen, sendPermissionIn } from '../threads/posting.js';
 
 /** The caller's standing in a channel they may read: the channel and their permissions there. */
 export interface MessageAccess {
@@ -18,12 +19,14 @@ export interface MessageAccess {
   policy: ServerPolicy | null;
 }
 
-const MESSAGE_CHANNEL_TYPES = new Set(['text', 'dm', 'notes']);
+const MESSAGE_CHANNEL_TYPES = new Set(['text', 'dm', 'notes', 'public_thread', 'private_thread']);
 
 /**
  * Resolves a channel for messaging: 404 when it does not exist or the caller cannot view it (or is
  * not a DM recipient), 400 for channels without messages (voice, category), 403 naming what is
- * missing from `needed`. In a DM where either user blocked the other, nobody may send.
+ * missing from `needed`. In a DM where either user blocked the other, nobody may send. A thread
+ * is read with its parent's permissions; sending there needs SEND_MESSAGES_IN_THREADS instead of
+ * SEND_MESSAGES, and a locked thread takes messages only from those with MANAGE_THREADS.
  */
 export async function messageAccess(
   rt: Runtime,
@@ -55,8 +58,10 @@ export async function messageAccess(
   if (!MESSAGE_CHANNEL_TYPES.has(channel.channel_type)) {
     throw new ApiError(400, 'invalid_channel_type', `A ${channel.channel_type} channel has no messages`);
   }
-  if (!has(access.permissions, needed)) {
-    throw new MissingPermissionError(permissionNames(needed & ~access.permissions).join(', '));
+  const required = sendPermissionIn(channel, needed);
+  if (!has(access.permissions, required)) {
+    throw new MissingPermissionError(permissionNames(required & ~access.permissions).join(', '));
   }
+  if (required !== needed) await assertThreadOpen(rt, channel, access.permissions);
   return access;
 }

@@ -28,6 +28,37 @@ export async function runMessageCommand(
   return waitFor(rt, services, job);
 }
 
+/** The outcome of a toggle command; `result` is undefined when the job finished before we could read it. */
+export type ToggleOutcome = CommandOutcome | { done: true; result: undefined };
+
+/**
+ * Queues a toggle command (a reaction, a pin) under `jobId`, derived from its subject, and waits
+ * like runMessageCommand. The job is removed once it completes, so its id dedupes only a command
+ * still in flight: a later repeat runs again (the worker makes it a no-op), and toggling back and
+ * forth is never swallowed by the completed job of an earlier toggle. Failed jobs are kept.
+ */
+export async function runToggleCommand(
+  rt: Runtime,
+  services: ApiServices,
+  jobId: string,
+  data: MessageJob,
+): Promise<ToggleOutcome> {
+  let job: Job;
+  try {
+    job = await rt.queues.messages.add(data.kind, data, { jobId, removeOnComplete: true });
+  } catch (err) {
+    rt.logger.warn({ err: (err as Error).message }, 'could not queue a message command');
+    throw new ServiceUnavailableError('Messages are unavailable right now, try again');
+  }
+  try {
+    return await waitFor(rt, services, job);
+  } catch (err) {
+    // Completed and removed before our listener saw it (failed jobs are kept): it is done.
+    if (!(await Job.fromId(rt.queues.messages, jobId))) return { done: true, result: undefined };
+    throw err;
+  }
+}
+
 /** Waits for an already queued command (a duplicate request reuses the first one's job). */
 export async function awaitMessageCommand(
   rt: Runtime,

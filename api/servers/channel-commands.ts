@@ -1,6 +1,6 @@
 import { diff, recordAudit, type AuditChange } from '../../shared/audit.js';
 import type { Transaction } from 'sequelize';
-import type { Row } from '../../shared/db/models/index.js';
+import { isThreadType, type Row } from '../../shared/db/models/index.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import { rooms } from '../../shared/events/index.js';
 import {
@@ -14,6 +14,8 @@ import { presentChannel } from '../../shared/presenters/server.js';
 import type { ChannelObject, PrivateChannelObject } from '../../shared/presenters/types.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { decodeSnowflake } from '../../shared/snowflake.js';
+import { deleteThreadsOf, forgetThreadRooms, presentThreadChannel } from '../threads/manage.js';
+import { postSystemMessage } from '../messages/system-messages.js';
 import { checkParent, loadChannel, memberIds, requireServerChannel } from './access.js';
 
 /** The fields of a server channel that the audit log and CHANNEL_UPDATE compare. */
@@ -79,6 +81,7 @@ export async function getChannel(
   const access = await loadChannel(rt, channelId, userId);
   if (access.policy === null) return presentPrivateChannel(access.channel, access.recipients, userId);
   await access.policy.requireChannel(access.channel);
+  if (isThreadType(access.channel.channel_type)) return presentThreadChannel(rt, access.channel);
   const overwrites = await rt.models.PermissionOverwrite.findAll({ where: { channel_id: channelId } });
   return presentChannel(access.channel, overwrites);
 }
@@ -160,7 +163,11 @@ export interface ChannelPatch {
   position?: number;
 }
 
-/** PATCH /channels/{id} (MANAGE_CHANNELS in the channel). Audited as channel_update with the diff. */
+/**
+ * PATCH /channels/{id} (MANAGE_CHANNELS in the channel). Audited as channel_update with the diff.
+ * A text channel's new name is announced in it by a `channel_name_change` system message
+ * (content: the new name; author: the renamer).
+ */
 export async function updateChannel(
   rt: Runtime,
   channelId: string,
@@ -171,19 +178,29 @@ export async function updateChannel(
   const { channel, policy } = await requireServerChannel(rt, channelId, actorId, Permission.MANAGE_CHANNELS);
   const serverId = policy.server.id;
   await checkParent(rt, serverId, channel, patch.parent_id);
+  const oldName = channel.name;
   const changed = await rt.sequelize.transaction((transaction) =>
     applyChannelPatch(rt, channel, patch, { serverId, actorId, reason }, transaction),
   );
   if (!changed) return presentChannel(channel);
   const payload = presentChannel(channel);
   await rt.events.dispatch([rooms.channel(channel.id)], 'CHANNEL_UPDATE', payload);
+  if (channel.name !== oldName && channel.channel_type === 'text') {
+    await postSystemMessage(rt, {
+      channel_id: channel.id,
+      type: 'channel_name_change',
+      author_id: actorId,
+      content: channel.name,
+    });
+  }
   return payload;
 }
 
 /**
  * DELETE /channels/{id} (MANAGE_CHANNELS in the channel). Audited as channel_delete with the
  * channel's last fields. Its viewers receive CHANNEL_DELETE and leave its room; the channels of a
- * deleted category lose their parent and are announced with CHANNEL_UPDATE.
+ * deleted category lose their parent and are announced with CHANNEL_UPDATE; the threads of a
+ * deleted text channel are deleted with it (CHANNEL_DELETE of the parent says so).
  */
 export async function deleteChannel(
   rt: Runtime,
@@ -195,7 +212,8 @@ export async function deleteChannel(
   const serverId = policy.server.id;
   const { Channel } = rt.models;
   const before = auditFields(channel);
-  const orphans = await rt.sequelize.transaction(async (transaction) => {
+  const { orphans, threadIds } = await rt.sequelize.transaction(async (transaction) => {
+    const threadIds = await deleteThreadsOf(rt, channel.id, transaction);
     const children = await Channel.findAll({ where: { parent_id: channel.id }, transaction });
     await recordAudit(
       rt,
@@ -211,11 +229,12 @@ export async function deleteChannel(
       transaction,
     );
     await channel.destroy({ transaction });
-    return children;
+    return { orphans: children, threadIds };
   });
   const room = rooms.channel(channel.id);
   await rt.events.dispatch([room], 'CHANNEL_DELETE', presentChannel(channel));
   await rt.events.leaveRooms(room, [room]);
+  await forgetThreadRooms(rt, threadIds);
   for (const child of orphans) {
     await child.reload();
     await rt.events.dispatch([rooms.channel(child.id)], 'CHANNEL_UPDATE', presentChannel(child));

@@ -1,6 +1,6 @@
 import { diff, recordAudit } from '../../shared/audit.js';
-import type { Row } from '../../shared/db/models/index.js';
-import { MissingPermissionError, NotFoundError } from '../../shared/errors.js';
+import { isThreadType, type Row } from '../../shared/db/models/index.js';
+import { ApiError, MissingPermissionError, NotFoundError } from '../../shared/errors.js';
 import { rooms } from '../../shared/events/index.js';
 import { Permission, permissionNames, syncChannelRooms } from '../../shared/permissions/index.js';
 import { presentChannel } from '../../shared/presenters/server.js';
@@ -70,6 +70,9 @@ export async function putOverwrite(
     actorId,
     Permission.MANAGE_ROLES,
   );
+  if (isThreadType(channel.channel_type)) {
+    throw new ApiError(400, 'invalid_channel_type', "A thread has no overwrites: it inherits its parent's");
+  }
   const serverId = policy.server.id;
   const { Role, Member, PermissionOverwrite } = rt.models;
   if (body.type === 'role') {

@@ -80,6 +80,14 @@ export interface Config {
     path: string;
     /** Port of a standalone gateway process (the all-in-one process serves it on server.port). */
     port: number;
+    /** How long a dropped session stays resumable (its missed events are kept for it). */
+    resume_window_seconds: number;
+    /** Most events kept per session for resume; a longer gap answers INVALID_SESSION. */
+    resume_buffer_size: number;
+    /** How often each gateway process refreshes its connections' presence; they expire after 2.5x. */
+    presence_heartbeat_seconds: number;
+    /** A user's TYPING_START in one channel is broadcast at most once per this many seconds. */
+    typing_throttle_seconds: number;
   };
   snowflake: { datacenter_id: number; worker_id: number };
   admin: { bull_board: boolean };
@@ -175,6 +183,10 @@ export const configSchema = Joi.object<Config>({
       .pattern(/^\/[A-Za-z0-9/_-]*$/)
       .default('/gateway'),
     port: port.default(8001),
+    resume_window_seconds: Joi.number().integer().min(1).max(3600).default(120),
+    resume_buffer_size: Joi.number().integer().min(10).max(100000).default(1000),
+    presence_heartbeat_seconds: Joi.number().min(0.2).max(300).default(15),
+    typing_throttle_seconds: Joi.number().min(0).max(60).default(5),
   }).default(),
   snowflake: Joi.object({
     datacenter_id: Joi.number().integer().min(0).max(31).default(0),

@@ -6,6 +6,16 @@ import type {
   UserObject,
 } from '../presenters/types.js';
 import type { MemberObject, RoleObject } from '../presenters/role.js';
+import type { MessageAckObject, NotificationObject, ReadStateObject } from '../presenters/read-state.js';
+import type { ThreadObject } from '../presenters/thread.js';
+
+/** One user's reaction on a message (MESSAGE_REACTION_ADD / MESSAGE_REACTION_REMOVE). */
+export interface ReactionEvent {
+  channel_id: string;
+  message_id: string;
+  user_id: string;
+  emoji: string;
+}
 
 /** READY: the first dispatch of a session. */
 export interface ReadyPayload {
@@ -14,8 +24,8 @@ export interface ReadyPayload {
   servers: ServerObject[];
   channels: ChannelObject[];
   relationships: RelationshipObject[];
-  presences: unknown[];
-  read_states: unknown[];
+  presences: PresenceObject[];
+  read_states: ReadStateObject[];
 }
 
 /**
@@ -24,10 +34,20 @@ export interface ReadyPayload {
  */
 export interface DispatchMap {
   READY: ReadyPayload;
-  RESUMED: Record<string, never>;
+  /** Sent after the replay of a resume: everything missed has been delivered. */
+  RESUMED: { replayed: number };
+  /** The session cannot be resumed (unknown, expired, or events lost); a fresh READY follows. s is 0. */
+  INVALID_SESSION: { resumable: false; reason: string };
+  PRESENCE_UPDATE: PresenceObject;
+  TYPING_START: { channel_id: string; server_id: string | null; user_id: string; timestamp: number };
   MESSAGE_CREATE: MessageObject;
   MESSAGE_UPDATE: MessageObject;
   MESSAGE_DELETE: { id: string; channel_id: string };
+  /** Messages deleted together by a moderator (only ids that were in the channel). */
+  MESSAGE_DELETE_BULK: { ids: string[]; channel_id: string };
+  /** emoji: a unicode emoji sequence or a custom emoji's `name:id`. */
+  MESSAGE_REACTION_ADD: ReactionEvent;
+  MESSAGE_REACTION_REMOVE: ReactionEvent;
   CHANNEL_CREATE: ChannelObject;
   CHANNEL_UPDATE: ChannelObject;
   CHANNEL_DELETE: ChannelObject;
@@ -46,6 +66,22 @@ export interface DispatchMap {
   RELATIONSHIP_ADD: RelationshipObject;
   /** The receiving user no longer has a relationship with user `id`. */
   RELATIONSHIP_REMOVE: { id: string };
+  /** To the parent channel's room: a thread's viewers are its parent's viewers. */
+  THREAD_CREATE: ThreadObject;
+  THREAD_UPDATE: ThreadObject;
+  THREAD_DELETE: { id: string; server_id: string; parent_id: string };
+  /** Who joined or left a thread, with its new member_count. */
+  THREAD_MEMBERS_UPDATE: {
+    id: string;
+    server_id: string;
+    member_count: number;
+    added_member_ids?: string[];
+    removed_member_ids?: string[];
+  };
+  /** To the user's own room: one of their sessions marked a channel read. */
+  MESSAGE_ACK: MessageAckObject;
+  /** To the user's own room: they were mentioned or replied to. */
+  NOTIFICATION_CREATE: NotificationObject;
 }
 
 export type DispatchName = keyof DispatchMap;
@@ -59,6 +95,8 @@ export interface DispatchFrame<K extends DispatchName = DispatchName> {
 
 /** What travels from any role to every gateway process, which then delivers it per connection. */
 export interface DispatchEnvelope<K extends DispatchName = DispatchName> {
+  /** Unique per event: a resume that crosses gateway processes drops events it already replayed. */
+  id: string;
   rooms: string[];
   except?: string[];
   t: K;
@@ -67,6 +105,24 @@ export interface DispatchEnvelope<K extends DispatchName = DispatchName> {
 
 /** The server-side event name gateways listen on (never sent to clients). */
 export const DISPATCH_EVENT = 'plexichat:dispatch';
+
+/**
+ * A change of room membership for every session in `room` (on every gateway): join or leave
+ * `targets`, or end the sessions (revoked token, ban). Sent on the same Redis channel as
+ * dispatches, so both arrive in the order they were published.
+ */
+export type RoomOp =
+  { op: 'join' | 'leave'; room: string; targets: string[] } | { op: 'disconnect'; room: string };
+
+/** The server-side event name of room changes. */
+export const ROOMS_EVENT = 'plexichat:rooms';
+
+/** A user's presence as others see it (invisible reads as offline to everyone but the user). */
+export interface PresenceObject {
+  user_id: string;
+  status: 'online' | 'idle' | 'dnd' | 'invisible' | 'offline';
+  activity: { type: string; name: string } | null;
+}
 
 /** The event name clients listen on. */
 export const CLIENT_DISPATCH_EVENT = 'dispatch';

@@ -1,11 +1,14 @@
+import crypto from 'node:crypto';
 import { Emitter } from '@socket.io/redis-emitter';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import {
   DISPATCH_EVENT,
+  ROOMS_EVENT,
   type DispatchEnvelope,
   type DispatchMap,
   type DispatchName,
+  type RoomOp,
 } from './dispatch-map.js';
 
 /** The Redis key (channel prefix) shared by the socket.io adapter and every emitter. */
@@ -24,6 +27,9 @@ export function socketIoKey(config: Pick<Config, 'redis'>): string {
 export class EventPublisher {
   private readonly emitter: Emitter;
   private captured: Promise<unknown> | null = null;
+  /** Envelope ids: this publisher's random prefix and a counter, unique across processes. */
+  private readonly idPrefix = crypto.randomBytes(6).toString('base64url');
+  private counter = 0;
 
   constructor(redis: Redis, config: Pick<Config, 'redis'>) {
     const client = {
@@ -51,23 +57,36 @@ export class EventPublisher {
     d: DispatchMap[K],
     except: string[] = [],
   ): Promise<void> {
-    const envelope: DispatchEnvelope<K> = { rooms: targetRooms, t, d };
+    const envelope: DispatchEnvelope<K> = {
+      id: `${this.idPrefix}.${++this.counter}`,
+      rooms: targetRooms,
+      t,
+      d,
+    };
     if (except.length > 0) envelope.except = except;
     return this.run(() => this.emitter.serverSideEmit(DISPATCH_EVENT, envelope));
   }
 
-  /** Makes every connection in `room` (e.g. a user's room) join `targetRooms`, on every gateway. */
+  /**
+   * Makes every session in `room` (e.g. a user's room) join `targetRooms`, on every gateway.
+   * Sessions are ours rather than socket.io's rooms because a dropped session keeps its rooms
+   * (and collects its events) until it resumes.
+   */
   joinRooms(room: string, targetRooms: string[]): Promise<void> {
-    return this.run(() => this.emitter.in(room).socketsJoin(targetRooms));
+    return this.rooms({ op: 'join', room, targets: targetRooms });
   }
 
-  /** Makes every connection in `room` leave `targetRooms` at once (lost permission). */
+  /** Makes every session in `room` leave `targetRooms` at once (lost permission). */
   leaveRooms(room: string, targetRooms: string[]): Promise<void> {
-    return this.run(() => this.emitter.in(room).socketsLeave(targetRooms));
+    return this.rooms({ op: 'leave', room, targets: targetRooms });
   }
 
-  /** Disconnects every connection in `room` (revoked session, banned user). */
+  /** Ends every session in `room` (revoked session, banned user): connections close, no resume. */
   disconnect(room: string): Promise<void> {
-    return this.run(() => this.emitter.in(room).disconnectSockets(true));
+    return this.rooms({ op: 'disconnect', room });
+  }
+
+  private rooms(op: RoomOp): Promise<void> {
+    return this.run(() => this.emitter.serverSideEmit(ROOMS_EVENT, op));
   }
 }

@@ -2,3 +2,4 @@ export * from './bits.js';
 export * from './compute.js';
 export * from './policy.js';
 export * from './rooms.js';
+export * from './channel-access.js';

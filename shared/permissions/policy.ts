@@ -1,5 +1,6 @@
+import { Op } from 'sequelize';
 import { MissingPermissionError, NotFoundError } from '../errors.js';
-import type { Row } from '../db/models/index.js';
+import { THREAD_CHANNEL_TYPES, isThreadType, type Row } from '../db/models/index.js';
 import type { Runtime } from '../runtime.js';
 import { Permission, has, permissionNames } from './bits.js';
 import {
@@ -95,9 +96,11 @@ export class ServerPolicy {
     if (!has(perms, needed)) throw new MissingPermissionError(permissionNames(needed & ~perms).join(', '));
   }
 
-  /** The caller's permissions in a channel of this server (a thread: pass its parent). */
+  /** The caller's permissions in a channel of this server; in a thread, those of its parent. */
   async channelPermissions(channel: Row<'Channel'>): Promise<bigint> {
-    const rows = await this.models.PermissionOverwrite.findAll({ where: { channel_id: channel.id } });
+    const source = permissionSourceId(channel);
+    if (source === null) return 0n;
+    const rows = await this.models.PermissionOverwrite.findAll({ where: { channel_id: source } });
     return channelPermissions(this.facts, toOverwrites(rows));
   }
 
@@ -126,29 +129,48 @@ export class ServerPolicy {
   }
 }
 
-/** The channels of one server that `facts` may view, in position order. */
-export async function viewableServerChannels(models: Models, facts: MemberFacts): Promise<Row<'Channel'>[]> {
+/**
+ * The channel whose overwrites decide permissions in `channel`: a thread inherits its parent's
+ * (API.md), anything else decides for itself. Null for a thread that lost its parent: nobody sees it.
+ */
+export function permissionSourceId(channel: Pick<Row<'Channel'>, 'id' | 'channel_type' | 'parent_id'>): string | null {
+  return isThreadType(channel.channel_type) ? channel.parent_id : channel.id;
+}
+
+/**
+ * The channels of one server that `facts` may view, in position order. Threads are left out unless
+ * `threads` is set (channel lists show channels; READY and rooms also need the threads). With
+ * `needed`, only those where the member also has those permissions (search: READ_MESSAGE_HISTORY).
+ */
+export async function viewableServerChannels(
+  models: Models,
+  facts: MemberFacts,
+  options: { threads?: boolean; needed?: bigint } = {},
+): Promise<Row<'Channel'>[]> {
+  const needed = Permission.VIEW_CHANNEL | (options.needed ?? 0n);
   const channels = await models.Channel.findAll({
-    where: { server_id: facts.serverId },
+    where: {
+      server_id: facts.serverId,
+      ...(options.threads ? {} : { channel_type: { [Op.notIn]: THREAD_CHANNEL_TYPES } }),
+    },
     order: [
       ['position', 'ASC'],
       ['id', 'ASC'],
     ],
   });
-  const overwrites = await models.PermissionOverwrite.findAll({
-    where: { channel_id: channels.map((c) => c.id) },
-  });
-  return channels.filter((channel) =>
-    has(
-      channelPermissions(facts, toOverwrites(overwrites.filter((o) => o.channel_id === channel.id))),
-      Permission.VIEW_CHANNEL,
+  const sources = new Set(channels.flatMap((c) => permissionSourceId(c) ?? []));
+  const overwrites = await models.PermissionOverwrite.findAll({ where: { channel_id: [...sources] } });
+  const visible = new Set(
+    [...sources].filter((id) =>
+      has(channelPermissions(facts, toOverwrites(overwrites.filter((o) => o.channel_id === id))), needed),
     ),
   );
+  return channels.filter((channel) => visible.has(permissionSourceId(channel) ?? ''));
 }
 
 /**
- * The channels of every server the user is in that they may see, plus their private channels:
- * what READY lists and which rooms their connections join.
+ * The channels (threads included) of every server the user is in that they may see, plus their
+ * private channels: what READY lists and which rooms their connections join.
  */
 export async function visibleChannels(
   rt: Pick<Runtime, 'models'>,
@@ -159,7 +181,7 @@ export async function visibleChannels(
   const visible: Row<'Channel'>[] = [];
   for (const { server_id } of memberships) {
     const loaded = await loadMemberFacts(rt.models, server_id, userId);
-    if (loaded) visible.push(...(await viewableServerChannels(rt.models, loaded.facts)));
+    if (loaded) visible.push(...(await viewableServerChannels(rt.models, loaded.facts, { threads: true })));
   }
   const privateIds = (await ChannelRecipient.findAll({ where: { user_id: userId } })).map(
     (r) => r.channel_id,

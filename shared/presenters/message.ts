@@ -2,7 +2,10 @@ import type { Row } from '../db/models/index.js';
 import { unixSeconds } from './time.js';
 import type { MessageObject } from './types.js';
 
-/** The API's message object for a stored row. */
+/**
+ * The API's message object for a stored row, without reactions (`reactions: []`): a new message has
+ * none; presentMessages in message-reactions.ts adds them for stored ones.
+ */
 export function presentMessage(row: Row<'Message'>): MessageObject {
   return {
     id: row.id,
@@ -21,5 +24,7 @@ export function presentMessage(row: Row<'Message'>): MessageObject {
     mention_roles: row.mention_roles.map(String),
     mention_everyone: row.mention_everyone,
     reply_to: row.reply_to,
+    reactions: [],
+    thread_id: row.thread_id,
   };
 }

@@ -65,6 +65,14 @@ export interface AttachmentObject {
   height?: number;
 }
 
+/** One emoji's reactions on a message; `me` is relative to whoever the object was presented for. */
+export interface ReactionObject {
+  /** A unicode emoji sequence, or a custom emoji as `name:id`. */
+  emoji: string;
+  count: number;
+  me: boolean;
+}
+
 export interface MessageObject {
   id: string;
   channel_id: string;
@@ -85,4 +93,8 @@ export interface MessageObject {
   mention_roles: string[];
   mention_everyone: boolean;
   reply_to: string | null;
+  /** Reactions in the order each emoji was first added; `me` is false in gateway payloads. */
+  reactions: ReactionObject[];
+  /** The thread this message started (a thread_created notice: the thread it announces). */
+  thread_id: string | null;
 }

@@ -14,6 +14,8 @@ export interface CreateMessageJob {
     reply_to?: string | null;
     /** Whether the author may mention @everyone/@here and any role (MENTION_EVERYONE). */
     allow_everyone?: boolean;
+    /** A thread_created notice: the thread it announces. */
+    thread_id?: string | null;
   };
 }
 
@@ -35,7 +37,58 @@ export interface DeleteMessageJob {
   channel_id: string;
 }
 
-export type MessageJob = CreateMessageJob | UpdateMessageJob | DeleteMessageJob;
+/** Links a message to the thread started from it (null: the thread was deleted). */
+export interface SetThreadJob {
+  kind: 'set_thread';
+  message_id: string;
+  channel_id: string;
+  thread_id: string | null;
+}
+
+/** A reaction added or removed by `user_id` (their own, or a moderator removing someone else's). */
+export interface ReactionJob {
+  kind: 'reaction_add' | 'reaction_remove';
+  message_id: string;
+  channel_id: string;
+  user_id: string;
+  /** A unicode emoji sequence or a custom emoji's `name:id` (api/messages/emoji.ts). */
+  emoji: string;
+  /** reaction_add: whether the user may add an emoji nobody has added yet (ADD_REACTIONS). */
+  may_add_new?: boolean;
+}
+
+/** Pins a message; the first time, also posts its `pin_added` notice with the id chosen by the API. */
+export interface PinJob {
+  kind: 'pin';
+  message_id: string;
+  channel_id: string;
+  actor_id: string;
+  notice_id: string;
+}
+
+/** Unpins a message. */
+export interface UnpinJob {
+  kind: 'unpin';
+  message_id: string;
+  channel_id: string;
+}
+
+/** Deletes up to 100 messages of one channel in one statement (ids of other channels are ignored). */
+export interface BulkDeleteJob {
+  kind: 'bulk_delete';
+  channel_id: string;
+  message_ids: string[];
+}
+
+export type MessageJob =
+  | CreateMessageJob
+  | UpdateMessageJob
+  | DeleteMessageJob
+  | SetThreadJob
+  | ReactionJob
+  | PinJob
+  | UnpinJob
+  | BulkDeleteJob;
 
 /** Payload of each queue's jobs. */
 export interface JobPayloads {

@@ -39,6 +39,8 @@ function message(channelId: string, content: string): MessageObject {
     mention_roles: [],
     mention_everyone: false,
     reply_to: null,
+    reactions: [],
+    thread_id: null,
   };
 }
 

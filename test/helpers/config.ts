@@ -47,6 +47,10 @@ export function configEnv(config: Config): NodeJS.ProcessEnv {
     PLEXICHAT_REDIS__KEY_PREFIX: config.redis.key_prefix,
     PLEXICHAT_GATEWAY__PORT: String(config.gateway.port),
     PLEXICHAT_GATEWAY__PATH: config.gateway.path,
+    PLEXICHAT_GATEWAY__RESUME_WINDOW_SECONDS: String(config.gateway.resume_window_seconds),
+    PLEXICHAT_GATEWAY__RESUME_BUFFER_SIZE: String(config.gateway.resume_buffer_size),
+    PLEXICHAT_GATEWAY__PRESENCE_HEARTBEAT_SECONDS: String(config.gateway.presence_heartbeat_seconds),
+    PLEXICHAT_GATEWAY__TYPING_THROTTLE_SECONDS: String(config.gateway.typing_throttle_seconds),
   };
 }
 

@@ -12,13 +12,24 @@ export interface GatewayClient {
     timeoutMs?: number,
   ): Promise<DispatchFrame[]>;
   close(): void;
+  /** The sequence number of the last numbered frame received (what a resume sends). */
+  lastSeq(): number;
+  /** Sends a client command and resolves with its ack. */
+  command(name: string, payload: unknown): Promise<Record<string, unknown>>;
 }
 
-/** Connects to a gateway at `origin` over WebSocket with `auth` (e.g. `{ token }`) and waits for READY. */
+/** Which frame completes the handshake: READY for a new session; RESUMED or READY for a resume. */
+export type OpenedBy = (f: DispatchFrame) => boolean;
+
+/**
+ * Connects to a gateway at `origin` over WebSocket with `auth` (e.g. `{ token }`, or
+ * `{ token, session_id, seq }` to resume) and waits for READY (or what `openedBy` says).
+ */
 export async function connectGateway(
   origin: string,
   auth: Record<string, unknown>,
   path = '/gateway',
+  openedBy: OpenedBy = (f) => f.t === 'READY',
 ): Promise<GatewayClient> {
   const socket = io(origin, { path, transports: ['websocket'], auth, reconnection: false, forceNew: true });
   const frames: DispatchFrame[] = [];
@@ -56,7 +67,10 @@ export async function connectGateway(
       });
     },
     close: () => socket.disconnect(),
+    lastSeq: () => frames.reduce((max, f) => Math.max(max, f.s), 0),
+    command: (name, payload) =>
+      socket.timeout(10000).emitWithAck(name, payload) as Promise<Record<string, unknown>>,
   };
-  await client.waitForFrames(1, (f) => f.t === 'READY');
+  await client.waitForFrames(1, openedBy);
   return client;
 }

@@ -2,6 +2,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { QueryTypes } from 'sequelize';
 import { rooms } from '../../shared/events/index.js';
 import { presentMessage } from '../../shared/presenters/message.js';
+import { presentStoredMessage } from '../../shared/presenters/message-reactions.js';
 import type {
   CreateMessageJob,
   DeleteMessageJob,
@@ -12,10 +13,20 @@ import type {
 import type { Runtime } from '../../shared/runtime.js';
 import { decodeSnowflake } from '../../shared/snowflake.js';
 import { renderContent } from './message-content.js';
+import {
+  applyMessageEffects,
+  deleteMessageWithEffects,
+  emitMessageEffects,
+  prepareMessageEffects,
+} from './message-effects.js';
+import { setMessageThread } from './thread-activity.js';
+import { createBulkDeleteProcessor } from './message-bulk-delete.js';
+import { createPinProcessor } from './message-pins.js';
+import { createReactionProcessor } from './message-reactions.js';
 
 /**
  * The `messages` queue: every write to messages goes through here (create, edit, delete), is
- * stored in one statement, then emitted to the channel's room. Every kind is idempotent: a retried
+ * stored in one transaction with its effects (message-effects.ts), then emitted to the channel's room. Every kind is idempotent: a retried
  * create finds its row and emits it again (clients dedupe by id: better twice than never, since the
  * first attempt may have died between commit and emit); a retried edit rewrites the same content;
  * a retried delete finds nothing and emits nothing.
@@ -29,35 +40,53 @@ export function createMessagesProcessor(rt: Runtime) {
     // The channel was deleted between the API's check and this job: retrying cannot help.
     if (!channel) throw new UnrecoverableError(`unknown channel ${input.channel_id}`);
     const rendered = await renderContent(rt, channel, input.content, input.allow_everyone ?? false);
-    const inserted = await rt.sequelize.query(
-      `INSERT INTO messages (id, channel_id, author_id, type, content, nonce, created_at, content_html,
-                             mentions, mention_roles, mention_everyone, reply_to)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::bigint[], $10::bigint[], $11, $12)
+    const type = input.type ?? (input.reply_to ? 'reply' : 'default');
+    const recipients = await prepareMessageEffects(rt, channel, {
+      ...rendered,
+      author_id: input.author_id,
+      type,
+      reply_to: input.reply_to ?? null,
+    });
+    // The message and what it changes (read states, notifications, thread counts) commit together;
+    // a retry finds the row and only re-emits.
+    const { row, effects } = await rt.sequelize.transaction(async (transaction) => {
+      const inserted = await rt.sequelize.query(
+        `INSERT INTO messages (id, channel_id, author_id, type, content, nonce, created_at, content_html,
+                             mentions, mention_roles, mention_everyone, reply_to, thread_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::bigint[], $10::bigint[], $11, $12, $13)
        ON CONFLICT (id) DO NOTHING
        RETURNING *`,
-      {
-        bind: [
-          input.id,
-          input.channel_id,
-          input.author_id,
-          input.type ?? (input.reply_to ? 'reply' : 'default'),
-          input.content,
-          input.nonce,
-          new Date(decodeSnowflake(input.id).timestampMs),
-          rendered.content_html,
-          rendered.mentions,
-          rendered.mention_roles,
-          rendered.mention_everyone,
-          input.reply_to ?? null,
-        ],
-        type: QueryTypes.SELECT,
-        model: Message,
-        mapToModel: true,
-      },
-    );
-    const row = inserted[0] ?? (await Message.findByPk(input.id, { rejectOnEmpty: true }));
+        {
+          bind: [
+            input.id,
+            input.channel_id,
+            input.author_id,
+            type,
+            input.content,
+            input.nonce,
+            new Date(decodeSnowflake(input.id).timestampMs),
+            rendered.content_html,
+            rendered.mentions,
+            rendered.mention_roles,
+            rendered.mention_everyone,
+            input.reply_to ?? null,
+            input.thread_id ?? null,
+          ],
+          type: QueryTypes.SELECT,
+          model: Message,
+          mapToModel: true,
+          transaction,
+        },
+      );
+      const fresh = inserted[0];
+      if (!fresh) {
+        return { row: await Message.findByPk(input.id, { rejectOnEmpty: true, transaction }), effects: null };
+      }
+      return { row: fresh, effects: await applyMessageEffects(rt, channel, fresh, recipients, transaction) };
+    });
     const message = presentMessage(row);
     await rt.events.dispatch([rooms.channel(message.channel_id)], 'MESSAGE_CREATE', message);
+    await emitMessageEffects(rt, channel, row, effects);
     return message;
   }
 
@@ -71,14 +100,13 @@ export function createMessagesProcessor(rt: Runtime) {
     );
     const row = rows[0];
     if (!row) return null;
-    const message = presentMessage(row);
+    const message = await presentStoredMessage(rt, row, null);
     await rt.events.dispatch([rooms.channel(message.channel_id)], 'MESSAGE_UPDATE', message);
     return message;
   }
 
   async function remove(job: DeleteMessageJob): Promise<JobResult<'messages'>> {
-    const deleted = await Message.destroy({ where: { id: job.message_id, channel_id: job.channel_id } });
-    if (deleted > 0) {
+    if (await deleteMessageWithEffects(rt, job.channel_id, job.message_id)) {
       await rt.events.dispatch([rooms.channel(job.channel_id)], 'MESSAGE_DELETE', {
         id: job.message_id,
         channel_id: job.channel_id,
@@ -87,8 +115,14 @@ export function createMessagesProcessor(rt: Runtime) {
     return null;
   }
 
+  const reaction = createReactionProcessor(rt);
+  const pins = createPinProcessor(rt);
+  const bulkDelete = createBulkDeleteProcessor(rt);
+
   return async (job: Job<JobPayload<'messages'>>): Promise<JobResult<'messages'>> => {
     const data = job.data;
+    // An earlier attempt failed or stalled, perhaps after its commit: toggles then emit again.
+    const retry = job.attemptsMade > 0 || job.attemptsStarted > 1;
     switch (data.kind) {
       case 'create':
         return create(data);
@@ -96,6 +130,17 @@ export function createMessagesProcessor(rt: Runtime) {
         return update(data);
       case 'delete':
         return remove(data);
+      case 'set_thread':
+        return setMessageThread(rt, data);
+      case 'reaction_add':
+      case 'reaction_remove':
+        return reaction(data, retry);
+      case 'pin':
+        return pins.pin(data, retry);
+      case 'unpin':
+        return pins.unpin(data, retry);
+      case 'bulk_delete':
+        return bulkDelete(data);
     }
   };
 }

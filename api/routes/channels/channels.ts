@@ -11,6 +11,14 @@ import {
   type ChannelPatch,
   type PositionChange,
 } from '../../servers/channel-commands.js';
+import { isThreadChannel } from '../../threads/access.js';
+import {
+  THREAD_ONLY_FIELDS,
+  deleteThread,
+  rejectFields,
+  updateThread,
+  type ThreadPatch,
+} from '../../threads/manage.js';
 import { auditReason } from '../audit-reason.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { serverIdParams } from '../servers/schema.js';
@@ -95,7 +103,8 @@ export function channelRoutes(rt: Runtime): AnyRoute[] {
       access: 'user',
       summary: 'A channel',
       description:
-        'A server channel the caller can view, or a DM / notes channel they are in (with `recipients`).',
+        'A server channel the caller can view, or a DM / notes channel they are in (with `recipients`). A ' +
+        'thread (seen by whoever sees its parent) carries `thread_metadata`.',
       tags: ['Channels'],
       params: channelIdParams,
       responses: {
@@ -104,13 +113,17 @@ export function channelRoutes(rt: Runtime): AnyRoute[] {
       },
       handler: ({ auth, params }) => getChannel(rt, params.channel_id, auth.user.id),
     }),
-    defineRoute<ChannelParams, Record<string, never>, ChannelPatch>({
+    defineRoute<ChannelParams, Record<string, never>, ChannelPatch & ThreadPatch>({
       method: 'patch',
       path: '/channels/{channel_id}',
       access: 'user',
-      summary: 'Update a channel (MANAGE_CHANNELS in it)',
+      summary: 'Update a channel (MANAGE_CHANNELS in it) or a thread',
       description:
-        'Recorded in the audit log (`channel_update`, with what changed); its viewers receive `CHANNEL_UPDATE`.',
+        'Recorded in the audit log (`channel_update`, with what changed); its viewers receive `CHANNEL_UPDATE`; a ' +
+        'text channel’s new name is announced in it by a `channel_name_change` system message. ' +
+        'A thread takes `name`, `archived`, `locked` and `auto_archive_minutes` only: its owner may rename, ' +
+        'archive and unarchive it while it is not locked; anything else needs MANAGE_THREADS (`thread_update` ' +
+        'in the audit log, THREAD_UPDATE to the parent channel’s viewers).',
       tags: ['Channels'],
       params: channelIdParams,
       body: patchChannelBody,
@@ -120,27 +133,36 @@ export function channelRoutes(rt: Runtime): AnyRoute[] {
         403: { description: '`missing_permission`: MANAGE_CHANNELS' },
         404: { description: '`unknown_channel`' },
       },
-      handler: ({ auth, params, body, req }) =>
-        updateChannel(rt, params.channel_id, auth.user.id, normalizeTopic(body), auditReason(req)),
+      handler: async ({ auth, params, body, req }) => {
+        if (await isThreadChannel(rt, params.channel_id)) {
+          return updateThread(rt, params.channel_id, auth.user.id, body, auditReason(req));
+        }
+        rejectFields(body, (key) => !THREAD_ONLY_FIELDS.includes(key), 'a channel that is not a thread');
+        return updateChannel(rt, params.channel_id, auth.user.id, normalizeTopic(body), auditReason(req));
+      },
     }),
     defineRoute<ChannelParams>({
       method: 'delete',
       path: '/channels/{channel_id}',
       access: 'user',
-      summary: 'Delete a channel (MANAGE_CHANNELS in it)',
+      summary: 'Delete a channel (MANAGE_CHANNELS in it) or a thread (MANAGE_THREADS)',
       description:
-        'Its viewers receive `CHANNEL_DELETE`; the channels of a deleted category lose their parent. ' +
-        'Recorded in the audit log (`channel_delete`).',
+        'Its viewers receive `CHANNEL_DELETE`; the channels of a deleted category lose their parent; the ' +
+        'threads of a deleted text channel go with it. Recorded in the audit log (`channel_delete`). A ' +
+        'thread: `thread_delete` in the audit log, THREAD_DELETE to the parent’s viewers, and its starter ' +
+        'message loses its `thread_id`.',
       tags: ['Channels'],
       status: 204,
       params: channelIdParams,
       responses: {
         204: { description: 'Deleted' },
-        403: { description: '`missing_permission`: MANAGE_CHANNELS' },
+        403: { description: '`missing_permission`: MANAGE_CHANNELS (MANAGE_THREADS for a thread)' },
         404: { description: '`unknown_channel`' },
       },
-      handler: ({ auth, params, req }) =>
-        deleteChannel(rt, params.channel_id, auth.user.id, auditReason(req)),
+      handler: async ({ auth, params, req }) =>
+        (await isThreadChannel(rt, params.channel_id))
+          ? deleteThread(rt, params.channel_id, auth.user.id, auditReason(req))
+          : deleteChannel(rt, params.channel_id, auth.user.id, auditReason(req)),
     }),
   ];
 }

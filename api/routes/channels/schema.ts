@@ -1,4 +1,5 @@
 import Joi from 'joi';
+import { AUTO_ARCHIVE_MINUTES, CHANNEL_TYPES } from '../../../shared/db/models/index.js';
 import { parsePermissions } from '../../../shared/permissions/index.js';
 import { snowflake, userObject } from '../common-schemas.js';
 
@@ -38,6 +39,12 @@ export const patchChannelBody = Joi.object({
   slowmode_seconds: slowmode(),
   parent_id: snowflake().allow(null),
   position: position(),
+  archived: Joi.boolean().description('threads only (the only other field a thread takes is `name`)'),
+  locked: Joi.boolean().description('threads only; needs MANAGE_THREADS'),
+  auto_archive_minutes: Joi.number()
+    .integer()
+    .valid(...AUTO_ARCHIVE_MINUTES)
+    .description('threads only: minutes without a message before the thread archives itself'),
 }).min(1);
 
 export const reorderChannelsBody = Joi.array()
@@ -77,7 +84,9 @@ export const channelObject = Joi.object({
   server_id: Joi.string().allow(null).required(),
   parent_id: Joi.string().allow(null).required(),
   name: Joi.string().allow('').required(),
-  channel_type: Joi.string().valid('text', 'voice', 'category', 'dm', 'notes').required(),
+  channel_type: Joi.string()
+    .valid(...CHANNEL_TYPES)
+    .required(),
   topic: Joi.string().allow(null).required(),
   position: Joi.number().integer().required(),
   nsfw: Joi.boolean().required(),

@@ -10,6 +10,7 @@ import { presentServer } from '../../../shared/presenters/server.js';
 import { unixSeconds } from '../../../shared/presenters/time.js';
 import { presentUser } from '../../../shared/presenters/user.js';
 import type { Runtime } from '../../../shared/runtime.js';
+import { postSystemMessage, systemChannelFor } from '../../messages/system-messages.js';
 import { memberObject as loadMemberObject } from '../../servers/membership.js';
 import { auditReason } from '../audit-reason.js';
 import { definePublicRoute, defineRoute, type AnyRoute } from '../route.js';
@@ -186,7 +187,8 @@ export function inviteRoutes(rt: Runtime): AnyRoute[] {
       description:
         'Idempotent: an existing member gets the server back without using the invite. A use is counted ' +
         'atomically, so `max_uses` is never exceeded. The new member’s connections join the server and ' +
-        'the channels they can see (SERVER_CREATE to them, SERVER_MEMBER_ADD to the server).',
+        'the channels they can see (SERVER_CREATE to them, SERVER_MEMBER_ADD to the server), and a `member_join` ' +
+        'system message is posted in the server’s first text channel.',
       tags: ['Invites'],
       params: inviteParams,
       responses: {
@@ -230,6 +232,10 @@ export function inviteRoutes(rt: Runtime): AnyRoute[] {
             'SERVER_MEMBER_ADD',
             await loadMemberObject(rt, serverId, userId),
           );
+          const notices = await systemChannelFor(rt, serverId);
+          if (notices) {
+            await postSystemMessage(rt, { channel_id: notices.id, type: 'member_join', author_id: userId });
+          }
         }
         return object;
       },

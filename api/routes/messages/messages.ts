@@ -3,7 +3,8 @@ import { Op, type WhereOptions } from 'sequelize';
 import type { Row } from '../../../shared/db/models/index.js';
 import { ApiError, NotFoundError, RateLimitedError, ValidationError } from '../../../shared/errors.js';
 import { Permission, has } from '../../../shared/permissions/index.js';
-import { presentMessage } from '../../../shared/presenters/message.js';
+import { isSystemMessage } from '../../../shared/messages/system-messages.js';
+import { presentMessages, presentStoredMessage } from '../../../shared/presenters/message-reactions.js';
 import { messageJobId } from '../../../shared/queues/index.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { messageAccess } from '../../messages/access.js';
@@ -68,7 +69,9 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
         'Needs SEND_MESSAGES (and MENTION_EVERYONE for @everyone/@here and unmentionable roles to ping). The message ' +
         'goes through the `messages` queue; the answer is the stored message. If the worker has not finished within ' +
         '`queues.wait_timeout_ms`, the answer is 202 `{id, channel_id, nonce, pending: true}` and the message arrives ' +
-        'as MESSAGE_CREATE. Slowmode applies unless the caller has MANAGE_MESSAGES or MANAGE_CHANNELS.',
+        'as MESSAGE_CREATE. Slowmode applies unless the caller has MANAGE_MESSAGES or MANAGE_CHANNELS. With ' +
+        '`reply_to` (a message of this channel the caller can read: READ_MESSAGE_HISTORY, else 400 naming ' +
+        '`reply_to`) the message has type `reply`.',
       tags: ['Messages'],
       params: channelParams,
       body: sendBody,
@@ -89,8 +92,12 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
         );
         const channel = access.channel;
         if (body.reply_to) {
-          const target = await Message.count({ where: { id: body.reply_to, channel_id: channel.id } });
-          if (!target) throw new ValidationError({ reply_to: 'is not a message in this channel' });
+          // Only a message the caller can read: without READ_MESSAGE_HISTORY an id is not proof of that.
+          const target = has(access.permissions, Permission.READ_MESSAGE_HISTORY)
+            ? await Message.count({ where: { id: body.reply_to, channel_id: channel.id } })
+            : 0;
+          if (!target)
+            throw new ValidationError({ reply_to: 'is not a message in this channel you can read' });
         }
         const id = rt.snowflake.next();
         const nonce = body.nonce ?? null;
@@ -101,7 +108,7 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
             // A retry of a send we already took: answer with that message, never a second one.
             const firstId = await rt.redis.get(nonceKey);
             const stored = firstId ? await Message.findByPk(firstId) : null;
-            if (stored) return presentMessage(stored);
+            if (stored) return presentStoredMessage(rt, stored, auth.user.id);
             const outcome = firstId
               ? await awaitMessageCommand(rt, services, messageJobId('create', firstId))
               : null;
@@ -165,7 +172,7 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
           order: [['id', query.after ? 'ASC' : 'DESC']],
           limit: query.limit,
         });
-        return rows.map(presentMessage);
+        return presentMessages(rt, rows, auth.user.id);
       },
     }),
     defineRoute<MessageParams>({
@@ -186,7 +193,11 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
           auth.user.id,
           Permission.VIEW_CHANNEL | Permission.READ_MESSAGE_HISTORY,
         );
-        return presentMessage(await findMessage(params.channel_id, params.message_id));
+        return presentStoredMessage(
+          rt,
+          await findMessage(params.channel_id, params.message_id),
+          auth.user.id,
+        );
       },
     }),
     defineRoute<MessageParams, Record<string, never>, { content: string }>({
@@ -194,19 +205,25 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
       path: '/channels/{channel_id}/messages/{message_id}',
       access: 'user',
       summary: 'Edit a message (author only)',
-      description: 'Sets `edited_at`; MESSAGE_UPDATE goes to the channel.',
+      description:
+        'Sets `edited_at`; MESSAGE_UPDATE goes to the channel (its `reactions` have `me: false`; this answer has ' +
+        'the caller’s). System messages cannot be edited (400 `system_message`).',
       tags: ['Messages'],
       params: messageParams,
       body: editBody,
       responses: {
         200: { description: 'The edited message', schema: messageObject },
         202: { description: 'Accepted; still being applied', schema: pendingMessage },
+        400: { description: '`system_message`, or bad content' },
         403: { description: '`not_author`' },
         404: { description: 'Unknown message' },
       },
       handler: async ({ params, body, auth, res }) => {
         const access = await messageAccess(rt, params.channel_id, auth.user.id);
         const message = await findMessage(params.channel_id, params.message_id);
+        if (isSystemMessage(message.type)) {
+          throw new ApiError(400, 'system_message', 'System messages cannot be edited');
+        }
         if (message.author_id !== auth.user.id)
           throw new ApiError(403, 'not_author', 'Only the author can edit a message');
         const editId = rt.snowflake.next();
@@ -218,7 +235,12 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
           content: body.content,
           allow_everyone: has(access.permissions, Permission.MENTION_EVERYONE),
         });
-        if (outcome.done && outcome.result === null) throw new NotFoundError('message');
+        if (outcome.done) {
+          if (outcome.result === null) throw new NotFoundError('message');
+          // The worker's object is the gateway's (me=false); the editor gets theirs.
+          const reactions = (await presentStoredMessage(rt, message, auth.user.id)).reactions;
+          return { ...outcome.result, reactions };
+        }
         return answer(outcome, { id: message.id, channel_id: message.channel_id, nonce: message.nonce }, res);
       },
     }),
@@ -227,6 +249,9 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
       path: '/channels/{channel_id}/messages/{message_id}',
       access: 'user',
       summary: 'Delete a message (its author, or MANAGE_MESSAGES)',
+      description:
+        'A system message (member_join, pin_added, ...) only with MANAGE_MESSAGES, even for its author: in a DM, ' +
+        'where nobody has it, they stay.',
       tags: ['Messages'],
       params: messageParams,
       status: 204,
@@ -238,7 +263,9 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
         const access = await messageAccess(rt, params.channel_id, auth.user.id);
         const message = await findMessage(params.channel_id, params.message_id);
         const moderator = access.policy !== null && has(access.permissions, Permission.MANAGE_MESSAGES);
-        if (message.author_id !== auth.user.id && !moderator) {
+        // A system message's author (the pinner, the member who joined) did not write it.
+        const mayAsAuthor = message.author_id === auth.user.id && !isSystemMessage(message.type);
+        if (!mayAsAuthor && !moderator) {
           throw new ApiError(403, 'missing_permission', 'Missing permission: MANAGE_MESSAGES', undefined, {
             permission: 'MANAGE_MESSAGES',
           });

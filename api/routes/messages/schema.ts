@@ -1,4 +1,5 @@
 import Joi from 'joi';
+import { emojiProblem } from '../../messages/emoji.js';
 import { pagination, snowflake } from '../common-schemas.js';
 
 /** The longest message content accepted (characters). */
@@ -36,6 +37,14 @@ export const editBody = Joi.object({ content: content().required() });
 
 export const historyQuery = Joi.object(pagination);
 
+export const reactionObject = Joi.object({
+  emoji: Joi.string().required().description('a unicode emoji, or a custom emoji as `name:id`'),
+  count: Joi.number().integer().min(1).required(),
+  me: Joi.boolean()
+    .required()
+    .description('whether the caller reacted with it (always false in gateway payloads)'),
+}).meta({ className: 'Reaction' });
+
 export const messageObject = Joi.object({
   id: Joi.string().required(),
   channel_id: Joi.string().required(),
@@ -53,6 +62,14 @@ export const messageObject = Joi.object({
   mention_roles: Joi.array().items(Joi.string()).required(),
   mention_everyone: Joi.boolean().required(),
   reply_to: Joi.string().allow(null).required(),
+  reactions: Joi.array()
+    .items(reactionObject)
+    .required()
+    .description('one entry per emoji, in the order each was first added'),
+  thread_id: Joi.string()
+    .allow(null)
+    .required()
+    .description('the thread this message started (for a `thread_created` notice: the new thread)'),
 }).meta({ className: 'Message' });
 
 export const pendingMessage = Joi.object({
@@ -61,3 +78,63 @@ export const pendingMessage = Joi.object({
   nonce: Joi.string().allow(null).required(),
   pending: Joi.boolean().valid(true).required(),
 }).meta({ className: 'PendingMessage' });
+
+// Reactions, pins, bulk delete, search (routes in reactions.ts, pins.ts, bulk-delete.ts, search.ts).
+
+export const reactionParams = messageParams.keys({
+  emoji: Joi.string()
+    .required()
+    .custom((value: string, helpers) => {
+      const problem = emojiProblem(value);
+      return problem ? helpers.error('any.invalid', { problem }) : value;
+    })
+    .messages({ 'any.invalid': '{{#label}} {#problem}' })
+    .description('URL-encoded: a unicode emoji (1-64 code points) or a custom emoji as `name:id`'),
+});
+export const userReactionParams = reactionParams.keys({ user_id: snowflake().required() });
+
+export const reactionUsersQuery = Joi.object({
+  limit: Joi.number().integer().min(1).max(100).default(25),
+  after: snowflake().description('a user id: users with greater ids'),
+});
+
+export const pinParams = messageParams;
+
+export const bulkDeleteBody = Joi.object({
+  messages: Joi.array()
+    .items(snowflake())
+    .min(2)
+    .max(100)
+    .unique()
+    .required()
+    .description('2-100 distinct message ids; ids of messages not in this channel are ignored'),
+});
+
+/** `has` values of message search. */
+export const SEARCH_HAS = ['link', 'file', 'embed'] as const;
+export type SearchHas = (typeof SEARCH_HAS)[number];
+
+export const searchParams = Joi.object({ server_id: snowflake().required() });
+export const searchQuery = Joi.object({
+  content: Joi.string()
+    .trim()
+    .min(1)
+    .max(512)
+    .description('full-text words; "quoted phrases", `or` and `-excluded` words work as in web search'),
+  author_id: snowflake(),
+  channel_id: snowflake(),
+  has: Joi.array()
+    .items(Joi.string().valid(...SEARCH_HAS))
+    .single()
+    .unique()
+    .description(
+      'repeatable; every value given must hold: link (an http(s) URL in the content), file, embed',
+    ),
+  limit: Joi.number().integer().min(1).max(25).default(25),
+  offset: Joi.number().integer().min(0).max(5000).default(0),
+});
+
+export const searchResult = Joi.object({
+  total_results: Joi.number().integer().min(0).required(),
+  messages: Joi.array().items(messageObject).required(),
+}).meta({ className: 'MessageSearchResult' });

@@ -8,9 +8,17 @@ import {
 } from 'sequelize';
 import { createdAt, nullable, snowflakeId, updatedAtOptions } from './columns.js';
 
-/** Channel types of the seed (spec/data-types.txt). */
-export const CHANNEL_TYPES = ['text', 'voice', 'category', 'dm', 'notes'] as const;
+/** Channel types of the seed (spec/data-types.txt), and threads (whose parent_id is a text channel). */
+export const CHANNEL_TYPES = ['text', 'voice', 'category', 'dm', 'notes', 'public_thread', 'private_thread'] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
+
+/** The thread channel types: a thread inherits its parent's permissions. */
+export const THREAD_CHANNEL_TYPES = ['public_thread', 'private_thread'] as const;
+
+/** Whether a channel type is a thread. */
+export function isThreadType(type: string): type is (typeof THREAD_CHANNEL_TYPES)[number] {
+  return type === 'public_thread' || type === 'private_thread';
+}
 
 /** Defines the `channels` model: server channels, categories, DMs and personal notes. */
 export function defineChannel(sequelize: Sequelize) {
@@ -26,6 +34,8 @@ export function defineChannel(sequelize: Sequelize) {
     declare slowmode_seconds: CreationOptional<number>;
     /** 'dm:<low>:<high>' or 'notes:<user>' for private channels, so each exists once. */
     declare private_key: CreationOptional<string | null>;
+    /** The newest message's id (the messages worker keeps it), for unread state. */
+    declare last_message_id: CreationOptional<string | null>;
     declare created_at: Date;
     declare updated_at: CreationOptional<Date>;
   }
@@ -41,6 +51,7 @@ export function defineChannel(sequelize: Sequelize) {
       nsfw: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       slowmode_seconds: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
       private_key: nullable(DataTypes.STRING(64)),
+      last_message_id: nullable(DataTypes.BIGINT),
       created_at: createdAt(),
       updated_at: DataTypes.DATE,
     },

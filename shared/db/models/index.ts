@@ -3,13 +3,18 @@ import { defineAccountModels } from './accounts.js';
 import { defineChannel } from './channel.js';
 import { defineMember } from './member.js';
 import { defineMessage } from './message.js';
+import { defineMessageReaction } from './message-reaction.js';
+import { defineReadStateModels } from './read-states.js';
 import { defineRole } from './role.js';
 import { defineServer } from './server.js';
 import { defineServerModels } from './servers.js';
 import { defineSession } from './session.js';
+import { defineThreadModels } from './threads.js';
 import { defineUser } from './user.js';
 
-export { CHANNEL_TYPES, type ChannelType } from './channel.js';
+export { CHANNEL_TYPES, THREAD_CHANNEL_TYPES, isThreadType, type ChannelType } from './channel.js';
+export { AUTO_ARCHIVE_MINUTES } from './threads.js';
+export { NOTIFICATION_TYPES, type NotificationType } from './read-states.js';
 export type { StoredAttachment } from './message.js';
 export { RELATIONSHIP_STATUSES, type RelationshipStatus } from './accounts.js';
 
@@ -28,8 +33,11 @@ export function defineModels(sequelize: Sequelize) {
     Member,
     MemberRole,
     Message: defineMessage(sequelize),
+    MessageReaction: defineMessageReaction(sequelize),
     ...defineAccountModels(sequelize),
     ...defineServerModels(sequelize),
+    ...defineThreadModels(sequelize),
+    ...defineReadStateModels(sequelize),
   };
 }
 

@@ -31,6 +31,8 @@ export function defineMessage(sequelize: Sequelize) {
     declare attachments: CreationOptional<StoredAttachment[]>;
     declare embeds: CreationOptional<Record<string, unknown>[]>;
     declare pinned: CreationOptional<boolean>;
+    /** When it was pinned; null when it is not. */
+    declare pinned_at: CreationOptional<Date | null>;
     declare created_at: Date;
     declare edited_at: CreationOptional<Date | null>;
     declare content_html: CreationOptional<string>;
@@ -38,6 +40,8 @@ export function defineMessage(sequelize: Sequelize) {
     declare mention_roles: CreationOptional<string[]>;
     declare mention_everyone: CreationOptional<boolean>;
     declare reply_to: CreationOptional<string | null>;
+    /** The thread this message started (or, for a thread_created notice, announces). */
+    declare thread_id: CreationOptional<string | null>;
   }
   Message.init(
     {
@@ -50,6 +54,7 @@ export function defineMessage(sequelize: Sequelize) {
       attachments: { type: DataTypes.JSONB, allowNull: false, defaultValue: [] },
       embeds: { type: DataTypes.JSONB, allowNull: false, defaultValue: [] },
       pinned: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+      pinned_at: nullable(DataTypes.DATE),
       created_at: createdAt(),
       edited_at: nullable(DataTypes.DATE),
       content_html: { type: DataTypes.TEXT, allowNull: false, defaultValue: '' },
@@ -57,6 +62,7 @@ export function defineMessage(sequelize: Sequelize) {
       mention_roles: { type: DataTypes.ARRAY(DataTypes.BIGINT), allowNull: false, defaultValue: [] },
       mention_everyone: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       reply_to: nullable(DataTypes.BIGINT),
+      thread_id: nullable(DataTypes.BIGINT),
     },
     { sequelize, tableName: 'messages', modelName: 'Message', timestamps: false },
   );

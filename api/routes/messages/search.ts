@@ -1,0 +1,103 @@
+import { QueryTypes } from 'sequelize';
+import { SYSTEM_MESSAGE_TYPES } from '../../../shared/messages/system-messages.js';
+import { Permission, ServerPolicy, viewableServerChannels } from '../../../shared/permissions/index.js';
+import { presentMessages } from '../../../shared/presenters/message-reactions.js';
+import type { MessageObject } from '../../../shared/presenters/types.js';
+import type { Runtime } from '../../../shared/runtime.js';
+import { defineRoute, type AnyRoute } from '../route.js';
+import { searchParams, searchQuery, searchResult, type SearchHas } from './schema.js';
+
+interface SearchQuery {
+  content?: string;
+  author_id?: string;
+  channel_id?: string;
+  has?: SearchHas[];
+  limit: number;
+  offset: number;
+}
+
+/** Channel types whose messages search reads (private threads need their membership: not yet). */
+const SEARCHED_TYPES = new Set(['text', 'public_thread']);
+
+/** SQL for each `has` value; file and embed read columns the media and embeds pipelines fill. */
+const HAS_SQL: Record<SearchHas, string> = {
+  link: `content ~* 'https?://[^[:space:]]'`,
+  file: `attachments <> '[]'::jsonb`,
+  embed: `embeds <> '[]'::jsonb`,
+};
+
+/** GET /servers/{server_id}/messages/search. */
+export function searchRoutes(rt: Runtime): AnyRoute[] {
+  const { Message } = rt.models;
+
+  return [
+    defineRoute<{ server_id: string }, SearchQuery>({
+      method: 'get',
+      path: '/servers/{server_id}/messages/search',
+      access: 'user',
+      summary: 'Search the server’s messages',
+      description:
+        'Only messages in channels where the caller has VIEW_CHANNEL and READ_MESSAGE_HISTORY are searched, and ' +
+        '`total_results` counts only those. Filters combine (all must hold): `content` is full-text ' +
+        '(Postgres `websearch_to_tsquery` with the `simple` configuration: whole words, case-insensitive, no ' +
+        'stemming; "quoted phrases", `or`, `-word`); `author_id`; `channel_id` (a channel the caller cannot read ' +
+        'gives no results, as an unknown one does); `has` (repeatable): `link` = the content holds an http(s) ' +
+        'URL, `file` = the message has attachments, `embed` = it has embeds (both filled by the media and link ' +
+        'preview pipelines: until those run, nothing matches). Newest first, `limit` 1-25 (default 25), ' +
+        '`offset` 0-5000. System messages (joins, pins, renames, thread notices) are not searched.',
+      tags: ['Messages'],
+      params: searchParams,
+      query: searchQuery,
+      responses: {
+        200: { description: 'One page of matches and the number of all matches', schema: searchResult },
+        400: { description: 'A bad filter (named)' },
+        404: { description: 'Unknown server, or the caller is not a member' },
+      },
+      handler: async ({ params, query, auth }) => {
+        const policy = await ServerPolicy.load(rt, params.server_id, auth.user.id);
+        const readable = await viewableServerChannels(rt.models, policy.facts, {
+          threads: true,
+          needed: Permission.READ_MESSAGE_HISTORY,
+        });
+        const channelIds = readable
+          .filter((c) => SEARCHED_TYPES.has(c.channel_type))
+          .map((c) => c.id)
+          .filter((id) => query.channel_id === undefined || id === query.channel_id);
+        const empty: { total_results: number; messages: MessageObject[] } = {
+          total_results: 0,
+          messages: [],
+        };
+        if (channelIds.length === 0) return empty;
+
+        const bind: unknown[] = [channelIds, [...SYSTEM_MESSAGE_TYPES]];
+        const where = ['channel_id = ANY($1::bigint[])', 'type <> ALL($2::varchar[])'];
+        const param = (value: unknown): string => {
+          bind.push(value);
+          return `$${bind.length}`;
+        };
+        // The same expression as the GIN index of migration 0005, so the index serves it.
+        if (query.content) {
+          where.push(
+            `to_tsvector('simple', content) @@ websearch_to_tsquery('simple', ${param(query.content)})`,
+          );
+        }
+        if (query.author_id) where.push(`author_id = ${param(query.author_id)}`);
+        for (const has of query.has ?? []) where.push(HAS_SQL[has]);
+        const condition = where.join(' AND ');
+
+        const [counted] = await rt.sequelize.query<{ total: number }>(
+          `SELECT count(*)::int AS total FROM messages WHERE ${condition}`,
+          { bind, type: QueryTypes.SELECT },
+        );
+        const total = counted?.total ?? 0;
+        if (total === 0 || query.offset >= total) return { ...empty, total_results: total };
+        const rows = await rt.sequelize.query(
+          `SELECT * FROM messages WHERE ${condition}
+            ORDER BY id DESC LIMIT ${param(query.limit)} OFFSET ${param(query.offset)}`,
+          { bind, type: QueryTypes.SELECT, model: Message, mapToModel: true },
+        );
+        return { total_results: total, messages: await presentMessages(rt, rows, auth.user.id) };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,71 @@
+import type Joi from 'joi';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { ApiError, RateLimitedError, ValidationError } from '../../shared/errors.js';
+import type { GatewayContext } from '../sessions/connect.js';
+import type { GatewaySocket } from '../types.js';
+import { presenceUpdate, presenceUpdateSchema } from './presence-update.js';
+import { requestMembers, requestMembersSchema } from './request-members.js';
+import { typingStart, typingStartSchema } from './typing-start.js';
+import type { CommandAck } from './ack.js';
+
+type Handler = (ctx: GatewayContext, socket: GatewaySocket, input: never) => Promise<Record<string, unknown>>;
+
+/** Client commands (socket.io events with an ack), each validated by its joi schema. */
+const COMMANDS: Record<string, { schema: Joi.ObjectSchema; run: Handler }> = {
+  presence_update: { schema: presenceUpdateSchema, run: presenceUpdate },
+  typing_start: { schema: typingStartSchema, run: typingStart },
+  request_members: { schema: requestMembersSchema, run: requestMembers },
+};
+
+/** Commands per connection per minute before they are refused with `rate_limited`. */
+const COMMANDS_PER_MINUTE = 120;
+
+/** Installs the client commands on a live connection. */
+export function installCommands(ctx: GatewayContext, socket: GatewaySocket): void {
+  const limiter = new RateLimiterMemory({ points: COMMANDS_PER_MINUTE, duration: 60 });
+  for (const [name, command] of Object.entries(COMMANDS)) {
+    // Client events are untyped input: the schema decides what they are.
+    (socket as unknown as NodeJS.EventEmitter).on(name, (payload: unknown, ack: unknown) => {
+      const reply = typeof ack === 'function' ? (ack as (a: CommandAck) => void) : () => undefined;
+      run(ctx, socket, limiter, command, payload).then(reply, (err: unknown) => {
+        ctx.rt.logger.error({ err, command: name }, 'gateway command failed');
+        reply({ ok: false, code: 'internal_error', message: 'Something went wrong' });
+      });
+    });
+  }
+}
+
+async function run(
+  ctx: GatewayContext,
+  socket: GatewaySocket,
+  limiter: RateLimiterMemory,
+  command: { schema: Joi.ObjectSchema; run: Handler },
+  payload: unknown,
+): Promise<CommandAck> {
+  try {
+    await limiter.consume(socket.id).catch((res: { msBeforeNext: number }) => {
+      throw new RateLimitedError(res.msBeforeNext / 1000);
+    });
+    const result: Joi.ValidationResult<unknown> = command.schema.validate(payload ?? {}, {
+      abortEarly: false,
+    });
+    const { error } = result;
+    if (error) {
+      const errors = Object.fromEntries(error.details.map((d) => [d.path.join('.') || 'payload', d.message]));
+      throw new ValidationError(errors);
+    }
+    return { ok: true, ...(await command.run(ctx, socket, result.value as never)) };
+  } catch (err) {
+    // The same typed errors as the REST routes, with the same body (the HTTP status aside).
+    if (err instanceof ApiError) {
+      return {
+        ok: false,
+        code: err.code,
+        message: err.message,
+        ...(err.errors ? { errors: err.errors } : {}),
+        ...err.extra,
+      };
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,235 @@
+import crypto from 'node:crypto';
+import { rooms, type DispatchEnvelope, type DispatchFrame } from '../../shared/events/index.js';
+import type { Runtime } from '../../shared/runtime.js';
+import type { PresenceTracker } from '../presence/tracker.js';
+import { loadReadyState } from '../ready.js';
+import type { GatewayNamespace, GatewaySocket } from '../types.js';
+import { GatewaySession, type SessionRegistry } from './registry.js';
+import type { ResumeBuffer, StoredFrame } from './resume-buffer.js';
+
+/** What the connection handlers share within one gateway process. */
+export interface GatewayContext {
+  rt: Runtime;
+  nsp: GatewayNamespace;
+  registry: SessionRegistry;
+  buffer: ResumeBuffer;
+  presence: PresenceTracker;
+  /** This process's id in session records: a resume elsewhere asks it to hand the session over. */
+  node: string;
+}
+
+/** The server-side event a gateway sends to take over a session another process holds. */
+export const TAKEOVER_EVENT = 'plexichat:takeover';
+
+/** How long a resume waits for the process holding the session to hand it over. */
+export const TAKEOVER_TIMEOUT_MS = 3000;
+
+/** What a client may send in its handshake to resume. */
+export interface ResumeRequest {
+  sessionId: string;
+  seq: number;
+}
+
+/** Reads `auth.session_id` + `auth.seq` from a handshake; null when the client did not ask to resume. */
+export function resumeRequest(auth: unknown): ResumeRequest | null {
+  const a = auth as Record<string, unknown> | undefined;
+  const sessionId = a?.session_id;
+  const seq = a?.seq;
+  if (typeof sessionId !== 'string' || !/^[0-9a-f]{32}$/.test(sessionId)) return null;
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return null;
+  return { sessionId, seq };
+}
+
+function baseRooms(socket: GatewaySocket): string[] {
+  return [rooms.user(socket.data.userId), rooms.session(socket.data.authSessionId), socket.id];
+}
+
+/** Sends the session's opening frames directly (not kept for replay: READY is rebuilt, never replayed). */
+function emitFrame(socket: GatewaySocket, frame: DispatchFrame): void {
+  socket.emit('dispatch', frame);
+}
+
+/** A new session: READY (s = 1) with everything the user may see, then live events. */
+export async function startSession(
+  ctx: GatewayContext,
+  socket: GatewaySocket,
+  invalid?: string,
+): Promise<void> {
+  const session = new GatewaySession(crypto.randomBytes(16).toString('hex'), socket.data.userId, socket);
+  socket.data.sessionId = session.id;
+  ctx.registry.add(session, baseRooms(socket));
+  bindDisconnect(ctx, session, socket);
+  try {
+    await ctx.buffer.open(session.id, session.userId, ctx.node, true);
+    const user = await ctx.rt.models.User.findByPk(session.userId, { rejectOnEmpty: true });
+    const [state, presences] = await Promise.all([
+      loadReadyState(ctx.rt, user),
+      ctx.presence.forReady(session.userId),
+    ]);
+    if (session.state === 'closed' || !socket.connected) return;
+    ctx.registry.join(session, [
+      ...state.rooms.servers.map(rooms.server),
+      ...state.rooms.channels.map(rooms.channel),
+    ]);
+    ctx.registry.activate(session, () => {
+      if (invalid)
+        emitFrame(socket, { t: 'INVALID_SESSION', s: 0, d: { resumable: false, reason: invalid } });
+      session.seq = 1;
+      emitFrame(socket, { t: 'READY', s: 1, d: { session_id: session.id, ...state.payload, presences } });
+    });
+    if (socket.connected) await ctx.presence.opened(session.userId, socket.id);
+  } catch (err) {
+    ctx.rt.logger.error({ err }, 'could not prepare READY');
+    socket.disconnect(true);
+  }
+}
+
+/**
+ * A resume: take the session over from whichever process holds it (this one or another), replay
+ * every kept frame after the client's `seq` in order, send RESUMED, then go live. If the session is
+ * unknown, expired, belongs to someone else, or frames are missing: INVALID_SESSION and a new session.
+ */
+export async function resumeSession(
+  ctx: GatewayContext,
+  socket: GatewaySocket,
+  request: ResumeRequest,
+): Promise<void> {
+  const { registry, buffer } = ctx;
+  try {
+    const meta = await buffer.lookup(request.sessionId);
+    if (!meta || meta.userId !== socket.data.userId) {
+      return await startSession(ctx, socket, 'unknown or expired session');
+    }
+    const session = new GatewaySession(request.sessionId, socket.data.userId, socket);
+    socket.data.sessionId = session.id;
+    let finalSeq: number | null;
+    if (meta.node === ctx.node) {
+      // The old and new session swap in one synchronous step: no event falls between them.
+      const old = registry.get(session.id);
+      finalSeq = old && (old.state === 'live' || old.state === 'detached') ? old.seq : null;
+      if (old && finalSeq !== null) retire(ctx, old);
+      registry.add(session, baseRooms(socket));
+      await buffer.flush();
+    } else {
+      // Registered before asking, so events the old process no longer takes are held here.
+      registry.add(session, baseRooms(socket));
+      finalSeq = await requestTakeover(ctx, session.id);
+    }
+    bindDisconnect(ctx, session, socket);
+    const frames = finalSeq === null ? [] : await buffer.read(session.id);
+    const missed = frames.filter((f) => f.s > request.seq);
+    if (finalSeq === null || !contiguous(missed, request.seq, finalSeq)) {
+      session.state = 'closed';
+      registry.remove(session);
+      void buffer.drop(session.id);
+      if (!socket.connected) return;
+      return await startSession(
+        ctx,
+        socket,
+        finalSeq === null ? 'session not found' : 'missed events expired',
+      );
+    }
+    await buffer.open(session.id, session.userId, ctx.node, false);
+    const user = await ctx.rt.models.User.findByPk(session.userId, { rejectOnEmpty: true });
+    const state = await loadReadyState(ctx.rt, user);
+    if (session.state === 'closed' || !socket.connected) return;
+    registry.join(session, [
+      ...state.rooms.servers.map(rooms.server),
+      ...state.rooms.channels.map(rooms.channel),
+    ]);
+    session.seq = finalSeq;
+    const replayed = new Set(frames.map((f) => f.e));
+    registry.activate(
+      session,
+      () => {
+        for (const f of missed) emitFrame(socket, { t: f.t, s: f.s, d: f.d } as DispatchFrame);
+        const resumed: DispatchEnvelope<'RESUMED'> = {
+          id: `resumed.${session.id}.${session.seq}`,
+          rooms: [],
+          t: 'RESUMED',
+          d: { replayed: missed.length },
+        };
+        registry.send(session, resumed);
+      },
+      replayed,
+    );
+    if (socket.connected) await ctx.presence.opened(session.userId, socket.id);
+  } catch (err) {
+    ctx.rt.logger.error({ err }, 'could not resume a session');
+    socket.disconnect(true);
+  }
+}
+
+/** The kept frames after `seq` must be exactly seq+1 .. finalSeq. */
+function contiguous(missed: StoredFrame[], seq: number, finalSeq: number): boolean {
+  if (seq > finalSeq) return false;
+  if (missed.length !== finalSeq - seq) return false;
+  return missed.every((f, i) => f.s === seq + 1 + i);
+}
+
+/** Ends a session here because it continues elsewhere (or on a new connection here). */
+function retire(ctx: GatewayContext, session: GatewaySession): void {
+  session.state = 'closed';
+  ctx.registry.remove(session);
+  const socket = session.socket;
+  session.socket = null;
+  socket?.disconnect(true);
+}
+
+/** Asks every other gateway process for the session; the one holding it answers with its last seq. */
+async function requestTakeover(ctx: GatewayContext, sessionId: string): Promise<number | null> {
+  try {
+    // Bounded by the adapter's requestsTimeout (TAKEOVER_TIMEOUT_MS, set in server.ts).
+    // Server-side events are untyped in our socket.io event maps (they never reach clients).
+    const nsp = ctx.nsp as unknown as {
+      serverSideEmitWithAck(ev: string, arg: unknown): Promise<unknown[]>;
+    };
+    const answers = await nsp.serverSideEmitWithAck(TAKEOVER_EVENT, { session_id: sessionId });
+    for (const a of answers) {
+      const seq = (a as { seq?: unknown } | null)?.seq;
+      if (typeof seq === 'number') return seq;
+    }
+    return null;
+  } catch (err) {
+    ctx.rt.logger.warn({ err: (err as Error).message, sessionId }, 'session takeover got no answer');
+    return null;
+  }
+}
+
+/** Answers another process's takeover request for a session this one holds. */
+export async function handOver(ctx: GatewayContext, sessionId: string): Promise<{ seq: number } | null> {
+  const session = ctx.registry.get(sessionId);
+  if (!session || (session.state !== 'live' && session.state !== 'detached')) return null;
+  const seq = session.seq;
+  retire(ctx, session);
+  await ctx.buffer.flush();
+  return { seq };
+}
+
+/**
+ * When the connection drops, the session stays (detached) for the resume window, still collecting
+ * its events; a connection ended by the server (revoked, banned) or replaced ends it for good.
+ */
+function bindDisconnect(ctx: GatewayContext, session: GatewaySession, socket: GatewaySocket): void {
+  socket.once('disconnect', () => {
+    void ctx.presence
+      .closed(session.userId, socket.id)
+      .catch((err: Error) => ctx.rt.logger.warn({ err: err.message }, 'presence update failed'));
+    if (session.socket !== socket) return;
+    session.socket = null;
+    if (session.state === 'closed' || session.state === 'loading') {
+      session.state = 'closed';
+      ctx.registry.remove(session);
+      void ctx.buffer.drop(session.id).catch(() => undefined);
+      return;
+    }
+    session.state = 'detached';
+    ctx.registry.leave(session, [socket.id]);
+    session.detachTimer = setTimeout(() => {
+      session.state = 'closed';
+      ctx.registry.remove(session);
+      void ctx.buffer.drop(session.id).catch(() => undefined);
+    }, ctx.rt.config.gateway.resume_window_seconds * 1000);
+    session.detachTimer.unref();
+  });
+}

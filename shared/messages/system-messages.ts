@@ -1,0 +1,62 @@
+import { messageJobId } from '../queues/index.js';
+import type { Runtime } from '../runtime.js';
+
+/**
+ * Message types the server posts itself. Nobody edits them (400 `system_message`); only
+ * MANAGE_MESSAGES deletes them; search leaves them out.
+ */
+export const SYSTEM_MESSAGE_TYPES = [
+  'member_join',
+  'channel_name_change',
+  'pin_added',
+  'thread_created',
+] as const;
+export type SystemMessageType = (typeof SYSTEM_MESSAGE_TYPES)[number];
+
+/** Whether a stored message type is a system message. */
+export function isSystemMessage(type: string): boolean {
+  return (SYSTEM_MESSAGE_TYPES as readonly string[]).includes(type);
+}
+
+/** A system message to post. */
+export interface SystemMessage {
+  channel_id: string;
+  type: SystemMessageType;
+  /** Who caused it: the member who joined, the renamer, the pinner, the thread's creator. */
+  author_id: string;
+  /** channel_name_change: the new name; thread_created: the thread's name; otherwise ''. */
+  content?: string;
+  /** The message it is about (pin_added: the pinned message). */
+  reply_to?: string | null;
+  /** thread_created: the thread it announces. */
+  thread_id?: string | null;
+}
+
+/**
+ * Queues the create job of system message `id`: it is stored and emitted (MESSAGE_CREATE) like
+ * any message. The job id is the message's, so queueing the same notice twice stores it once.
+ */
+export async function queueSystemMessage(
+  rt: Pick<Runtime, 'queues'>,
+  notice: SystemMessage,
+  id: string,
+): Promise<void> {
+  await rt.queues.messages.add(
+    'create',
+    {
+      kind: 'create',
+      message: {
+        id,
+        channel_id: notice.channel_id,
+        author_id: notice.author_id,
+        content: notice.content ?? '',
+        nonce: null,
+        type: notice.type,
+        reply_to: notice.reply_to ?? null,
+        ...(notice.thread_id ? { thread_id: notice.thread_id } : {}),
+        allow_everyone: false,
+      },
+    },
+    { jobId: messageJobId('create', id) },
+  );
+}

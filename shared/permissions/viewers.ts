@@ -1,0 +1,56 @@
+import type { Row } from '../db/models/index.js';
+import type { Runtime } from '../runtime.js';
+import { Permission, has } from './bits.js';
+import { channelPermissions, type MemberFacts } from './compute.js';
+import { permissionSourceId, toOverwrites } from './policy.js';
+
+/**
+ * Which of `candidates` may view `channel` (all members of its server when `candidates` is
+ * 'everyone'): recipients for a DM or notes channel; for a server channel, members with
+ * VIEW_CHANNEL there (a thread: in its parent). One query per table, however many users: the
+ * messages worker asks this for every mention, @everyone included.
+ */
+export async function channelViewers(
+  rt: Pick<Runtime, 'models'>,
+  channel: Row<'Channel'>,
+  candidates: string[] | 'everyone',
+): Promise<Set<string>> {
+  const { models } = rt;
+  if (candidates !== 'everyone' && candidates.length === 0) return new Set();
+  const byUser = candidates === 'everyone' ? {} : { user_id: candidates };
+  if (channel.server_id === null) {
+    const rows = await models.ChannelRecipient.findAll({ where: { channel_id: channel.id, ...byUser } });
+    return new Set(rows.map((r) => r.user_id));
+  }
+  const serverId = channel.server_id;
+  const source = permissionSourceId(channel);
+  if (source === null) return new Set();
+  const [server, roles, members, memberRoles, overwriteRows] = await Promise.all([
+    models.Server.findByPk(serverId),
+    models.Role.findAll({ where: { server_id: serverId }, attributes: ['id', 'permissions'] }),
+    models.Member.findAll({ where: { server_id: serverId, ...byUser } }),
+    models.MemberRole.findAll({ where: { server_id: serverId, ...byUser } }),
+    models.PermissionOverwrite.findAll({ where: { channel_id: source } }),
+  ]);
+  if (!server) return new Set();
+  const rolePermissions = new Map(roles.map((r) => [r.id, BigInt(r.permissions)]));
+  const rolesOf = new Map<string, string[]>();
+  for (const mr of memberRoles) rolesOf.set(mr.user_id, [...(rolesOf.get(mr.user_id) ?? []), mr.role_id]);
+  const overwrites = toOverwrites(overwriteRows);
+  const viewers = new Set<string>();
+  for (const member of members) {
+    const facts: MemberFacts = {
+      userId: member.user_id,
+      serverId,
+      ownerId: server.owner_id,
+      everyone: rolePermissions.get(serverId) ?? 0n,
+      roles: (rolesOf.get(member.user_id) ?? []).flatMap((id) => {
+        const permissions = rolePermissions.get(id);
+        return permissions !== undefined && id !== serverId ? [{ id, permissions }] : [];
+      }),
+      timeoutUntil: member.timeout_until,
+    };
+    if (has(channelPermissions(facts, overwrites), Permission.VIEW_CHANNEL)) viewers.add(member.user_id);
+  }
+  return viewers;
+}

@@ -1,0 +1,145 @@
+import type { Transaction } from 'sequelize';
+import { QueryTypes } from 'sequelize';
+import type { NotificationType, Row } from '../../shared/db/models/index.js';
+import { rooms } from '../../shared/events/index.js';
+import { channelViewers } from '../../shared/permissions/viewers.js';
+import { presentNotification } from '../../shared/presenters/read-state.js';
+import type { Runtime } from '../../shared/runtime.js';
+import { decodeSnowflake } from '../../shared/snowflake.js';
+
+/** Someone a stored message notifies, and why. */
+export interface Recipient {
+  userId: string;
+  type: NotificationType;
+}
+
+/** The fields of a message that decide who it notifies. */
+export interface MentionFacts {
+  author_id: string;
+  type: string;
+  mentions: string[];
+  mention_roles: string[];
+  mention_everyone: boolean;
+  reply_to: string | null;
+}
+
+/**
+ * Message types people write. System notices (thread_created, pins, joins) notify nobody: their
+ * content is not a message to anyone (a thread's name must not ping).
+ */
+const AUTHORED_TYPES = new Set(['default', 'reply']);
+
+/**
+ * Who a message notifies: the users it mentions, the holders of the roles it mentions, everyone
+ * who can see the channel for @everyone/@here (a mention), and the author of the message it
+ * replies to (a reply, unless also mentioned). Never the author, nobody who cannot view the
+ * channel, nobody who blocked the author. @here counts as @everyone until presence decides who is
+ * online.
+ */
+export async function findRecipients(
+  rt: Runtime,
+  channel: Row<'Channel'>,
+  message: MentionFacts,
+): Promise<Recipient[]> {
+  if (!AUTHORED_TYPES.has(message.type)) return [];
+  const mentioned = new Set(message.mentions);
+  if (message.mention_roles.length > 0 && channel.server_id !== null) {
+    const holders = await rt.models.MemberRole.findAll({
+      where: { server_id: channel.server_id, role_id: message.mention_roles },
+      attributes: ['user_id'],
+    });
+    for (const h of holders) mentioned.add(h.user_id);
+  }
+  const target = message.reply_to
+    ? await rt.models.Message.findByPk(message.reply_to, { attributes: ['author_id'] })
+    : null;
+  const repliedTo = target?.author_id ?? null;
+  const candidates = message.mention_everyone
+    ? 'everyone'
+    : [...new Set([...mentioned, ...(repliedTo ? [repliedTo] : [])])];
+  const viewers = await channelViewers(rt, channel, candidates);
+  viewers.delete(message.author_id);
+  if (viewers.size === 0) return [];
+  const blockers = await rt.models.Relationship.findAll({
+    where: { user_id: [...viewers], target_id: message.author_id, status: 'blocked' },
+    attributes: ['user_id'],
+  });
+  for (const b of blockers) viewers.delete(b.user_id);
+  return [...viewers].map((userId) => ({
+    userId,
+    type: message.mention_everyone || mentioned.has(userId) ? 'mention' : 'reply',
+  }));
+}
+
+/**
+ * Stores the notifications of a just-inserted message and counts its mentions in the recipients'
+ * read states (only where they have not read past it), in the insert's transaction.
+ */
+export async function recordNotifications(
+  rt: Runtime,
+  message: Row<'Message'>,
+  serverId: string | null,
+  recipients: Recipient[],
+  transaction: Transaction,
+): Promise<Row<'Notification'>[]> {
+  if (recipients.length === 0) return [];
+  const mentioned = recipients.filter((r) => r.type === 'mention').map((r) => r.userId);
+  if (mentioned.length > 0) {
+    await rt.sequelize.query(
+      `INSERT INTO read_states (user_id, channel_id, mention_count, updated_at)
+       SELECT u, $2, 1, now() FROM unnest($1::bigint[]) AS u
+       ON CONFLICT (user_id, channel_id) DO UPDATE
+         SET mention_count = read_states.mention_count + 1, updated_at = now()
+         WHERE read_states.last_read_message_id IS NULL OR read_states.last_read_message_id < $3`,
+      { bind: [mentioned, message.channel_id, message.id], type: QueryTypes.INSERT, transaction },
+    );
+  }
+  return rt.models.Notification.bulkCreate(
+    recipients.map((r) => {
+      const id = rt.snowflake.next();
+      return {
+        id,
+        user_id: r.userId,
+        type: r.type,
+        message_id: message.id,
+        channel_id: message.channel_id,
+        server_id: serverId,
+        author_id: message.author_id,
+        created_at: new Date(decodeSnowflake(id).timestampMs),
+      };
+    }),
+    { transaction },
+  );
+}
+
+/** Sends NOTIFICATION_CREATE to each recipient's own room. */
+export async function emitNotifications(
+  rt: Runtime,
+  message: Row<'Message'>,
+  notifications: Row<'Notification'>[],
+): Promise<void> {
+  if (notifications.length === 0) return;
+  const author = await rt.models.User.findByPk(message.author_id);
+  for (const n of notifications) {
+    await rt.events.dispatch(
+      [rooms.user(n.user_id)],
+      'NOTIFICATION_CREATE',
+      presentNotification(n, message, author),
+    );
+  }
+}
+
+/**
+ * Before a message is deleted: its unread mentions stop counting (the notifications themselves go
+ * with the message, by foreign key).
+ */
+export async function forgetMentions(rt: Runtime, messageId: string, transaction: Transaction): Promise<void> {
+  await rt.sequelize.query(
+    `UPDATE read_states rs SET mention_count = greatest(rs.mention_count - 1, 0), updated_at = now()
+       FROM notifications n
+      WHERE n.message_id = $1 AND n.type = 'mention'
+        AND rs.user_id = n.user_id AND rs.channel_id = n.channel_id
+        AND (rs.last_read_message_id IS NULL OR rs.last_read_message_id < $1)`,
+    { bind: [messageId], type: QueryTypes.UPDATE, transaction },
+  );
+}

@@ -16,6 +16,10 @@ export interface ApiServices {
 /** Builds the API's services on a runtime. */
 export function createServices(rt: Runtime): ApiServices {
   const queueEvents = createQueueEvents(rt.config, rt.logger);
+  // Every request waiting for its job adds a listener to the queue and to its events (removed
+  // when it finishes): hundreds at once under load are expected, not a leak.
+  rt.queues.messages.setMaxListeners(0);
+  for (const events of Object.values(queueEvents.events)) events.setMaxListeners(0);
   rt.lifecycle.add('api queue events', () => queueEvents.close());
   return {
     throttles: new Throttles(rt),

@@ -3,6 +3,7 @@ import { bullPrefix, QUEUE_NAMES } from '../shared/queues/index.js';
 import { createRedis } from '../shared/redis.js';
 import type { Runtime } from '../shared/runtime.js';
 import { createProcessors } from './processors/index.js';
+import { scheduleThreadArchiving } from './processors/thread-archive.js';
 
 /** Running workers, one per queue. */
 export interface WorkerPool {
@@ -22,6 +23,8 @@ export function startWorkers(rt: Runtime): WorkerPool {
       connection,
       prefix,
       concurrency: rt.config.queues.concurrency[name],
+      lockDuration: rt.config.queues.lock_ms,
+      stalledInterval: rt.config.queues.stalled_interval_ms,
     });
     worker.on('failed', (job, err) => {
       rt.logger.warn(
@@ -33,6 +36,10 @@ export function startWorkers(rt: Runtime): WorkerPool {
     return worker;
   });
   rt.logger.info({ queues: QUEUE_NAMES }, 'workers started');
+  // Every worker process registers the same scheduler id: BullMQ keeps one.
+  scheduleThreadArchiving(rt).catch((err: Error) =>
+    rt.logger.warn({ err: err.message }, 'could not schedule the thread archive sweep'),
+  );
   return {
     workers,
     async close() {

@@ -36,7 +36,10 @@ export async function listNotifications(
     limit: query.limit,
   });
   const [messages, authors] = await Promise.all([
-    rt.models.Message.findAll({ where: { id: rows.map((r) => r.message_id) }, attributes: ['id', 'content'] }),
+    rt.models.Message.findAll({
+      where: { id: rows.map((r) => r.message_id) },
+      attributes: ['id', 'content'],
+    }),
     rt.models.User.findAll({ where: { id: [...new Set(rows.map((r) => r.author_id))] } }),
   ]);
   const messageById = new Map(messages.map((m) => [m.id, m]));

@@ -55,7 +55,8 @@ export function buildRouter(routes: AnyRoute[], authenticate: Authenticator): ex
         const ip = normalizeIp(req.ip);
         const result = await route.handler({ params, query, body, auth, ip, req, res });
         if (res.headersSent) return;
-        const status = route.status ?? 200;
+        // A handler may choose another status for this answer (202 while a job is still queued).
+        const status = res.statusCode !== 200 ? res.statusCode : (route.status ?? 200);
         if (status === 204 || result === undefined) res.status(status).end();
         else res.status(status).json(result);
       } catch (err) {

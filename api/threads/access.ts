@@ -68,5 +68,9 @@ function notAThread(): ApiError {
 }
 
 function noThreadsHere(type: string): ApiError {
-  return new ApiError(400, 'invalid_channel_type', `Threads live in server text channels, not in a ${type} channel`);
+  return new ApiError(
+    400,
+    'invalid_channel_type',
+    `Threads live in server text channels, not in a ${type} channel`,
+  );
 }

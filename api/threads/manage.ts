@@ -3,7 +3,8 @@ import { diff, recordAudit, type AuditChange } from '../../shared/audit.js';
 import { THREAD_CHANNEL_TYPES, type Row } from '../../shared/db/models/index.js';
 import { MissingPermissionError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { rooms } from '../../shared/events/index.js';
-import { Permission } from '../../shared/permissions/index.js';
+import { Permission, has } from '../../shared/permissions/index.js';
+import { threadAudienceRoom } from '../../shared/permissions/viewers.js';
 import { presentThread, type ThreadObject } from '../../shared/presenters/thread.js';
 import { messageJobId } from '../../shared/queues/index.js';
 import type { Runtime } from '../../shared/runtime.js';
@@ -32,8 +33,13 @@ export function rejectFields(body: object, allowed: (key: string) => boolean, wh
 }
 
 /** The thread object of a thread channel (GET /channels/{id} on a thread). */
-export async function presentThreadChannel(rt: Pick<Runtime, 'models'>, thread: Row<'Channel'>): Promise<ThreadObject> {
-  const meta = await rt.models.ThreadMetadata.findByPk(thread.id, { rejectOnEmpty: new NotFoundError('channel') });
+export async function presentThreadChannel(
+  rt: Pick<Runtime, 'models'>,
+  thread: Row<'Channel'>,
+): Promise<ThreadObject> {
+  const meta = await rt.models.ThreadMetadata.findByPk(thread.id, {
+    rejectOnEmpty: new NotFoundError('channel'),
+  });
   return presentThread(thread, meta);
 }
 
@@ -61,11 +67,14 @@ export async function updateThread(
     const before = threadAuditFields(thread, meta);
     if (patch.name !== undefined) thread.set({ name: patch.name });
     if (patch.locked !== undefined) meta.set({ locked: patch.locked });
-    if (patch.auto_archive_minutes !== undefined) meta.set({ auto_archive_minutes: patch.auto_archive_minutes });
+    if (patch.auto_archive_minutes !== undefined)
+      meta.set({ auto_archive_minutes: patch.auto_archive_minutes });
     if (patch.archived !== undefined && patch.archived !== meta.archived) {
       const now = new Date();
       meta.set(
-        patch.archived ? { archived: true, archived_at: now } : { archived: false, archived_at: null, last_activity_at: now },
+        patch.archived
+          ? { archived: true, archived_at: now }
+          : { archived: false, archived_at: null, last_activity_at: now },
       );
     }
     const changed = diff(before, threadAuditFields(thread, meta));
@@ -89,7 +98,7 @@ export async function updateThread(
   });
   const payload = presentThread(thread, meta);
   if (changes.length > 0) {
-    await rt.events.dispatch([rooms.channel(thread.parent_id ?? thread.id)], 'THREAD_UPDATE', payload);
+    await rt.events.dispatch([threadAudienceRoom(thread)], 'THREAD_UPDATE', payload);
   }
   return payload;
 }
@@ -126,7 +135,7 @@ export async function deleteThread(
     await thread.destroy({ transaction });
   });
   const parentId = thread.parent_id ?? thread.id;
-  await rt.events.dispatch([rooms.channel(parentId)], 'THREAD_DELETE', {
+  await rt.events.dispatch([threadAudienceRoom(thread)], 'THREAD_DELETE', {
     id: thread.id,
     server_id: policy.server.id,
     parent_id: parentId,
@@ -143,13 +152,16 @@ export async function deleteThread(
     // Nobody waits for it: the deletion is done; the starter's link follows as MESSAGE_UPDATE.
     await rt.queues.messages
       .add(job.kind, job, { jobId })
-      .catch((err: Error) => rt.logger.warn({ err: err.message, thread: thread.id }, 'could not unlink a starter'));
+      .catch((err: Error) =>
+        rt.logger.warn({ err: err.message, thread: thread.id }, 'could not unlink a starter'),
+      );
   }
 }
 
 /**
  * GET /channels/{channel_id}/threads: the threads of a text channel the caller can see, newest
- * first (`before` a thread id, `limit`); active ones, or archived ones with `archived`.
+ * first (`before` a thread id, `limit`); active ones, or archived ones with `archived`. Private
+ * threads only for their members and those who may manage threads.
  */
 export async function listThreads(
   rt: Runtime,
@@ -157,13 +169,22 @@ export async function listThreads(
   userId: string,
   query: { archived: boolean; before?: string; limit: number },
 ): Promise<ThreadObject[]> {
-  const { parent } = await loadThreadParent(rt, parentId, userId, Permission.VIEW_CHANNEL);
+  const { parent, permissions } = await loadThreadParent(rt, parentId, userId, Permission.VIEW_CHANNEL);
   const metas = await rt.sequelize.query(
     `SELECT tm.* FROM thread_metadata tm JOIN channels c ON c.id = tm.channel_id
       WHERE c.parent_id = $1 AND tm.archived = $2 AND ($3::bigint IS NULL OR c.id < $3)
+        AND (c.channel_type = 'public_thread' OR $5
+             OR EXISTS (SELECT 1 FROM thread_members m WHERE m.thread_id = c.id AND m.user_id = $6))
       ORDER BY c.id DESC LIMIT $4`,
     {
-      bind: [parent.id, query.archived, query.before ?? null, query.limit],
+      bind: [
+        parent.id,
+        query.archived,
+        query.before ?? null,
+        query.limit,
+        has(permissions, Permission.MANAGE_THREADS),
+        userId,
+      ],
       type: QueryTypes.SELECT,
       model: rt.models.ThreadMetadata,
       mapToModel: true,

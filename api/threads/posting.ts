@@ -22,8 +22,14 @@ export async function assertThreadOpen(
   const meta = await rt.models.ThreadMetadata.findByPk(thread.id);
   if (!meta) throw new NotFoundError('channel');
   if (meta.locked && !has(permissions, Permission.MANAGE_THREADS)) {
-    throw new ApiError(403, 'thread_locked', 'This thread is locked: posting needs MANAGE_THREADS', undefined, {
-      permission: 'MANAGE_THREADS',
-    });
+    throw new ApiError(
+      403,
+      'thread_locked',
+      'This thread is locked: posting needs MANAGE_THREADS',
+      undefined,
+      {
+        permission: 'MANAGE_THREADS',
+      },
+    );
   }
 }

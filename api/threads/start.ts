@@ -4,6 +4,7 @@ import type { Row } from '../../shared/db/models/index.js';
 import { ApiError, ConflictError, NotFoundError } from '../../shared/errors.js';
 import { rooms } from '../../shared/events/index.js';
 import { Permission } from '../../shared/permissions/index.js';
+import { channelViewers, threadAudienceRoom } from '../../shared/permissions/viewers.js';
 import { presentThread, type ThreadObject } from '../../shared/presenters/thread.js';
 import { messageJobId } from '../../shared/queues/index.js';
 import type { Runtime } from '../../shared/runtime.js';
@@ -17,10 +18,15 @@ import { loadThreadParent } from './access.js';
 export interface ThreadStart {
   name: string;
   auto_archive_minutes?: number;
+  /** Only without a starter message (a message's thread is public). Default public_thread. */
+  type?: 'public_thread' | 'private_thread';
 }
 
 /** The audit entry's view of a thread. */
-export function threadAuditFields(thread: Row<'Channel'>, meta: Row<'ThreadMetadata'>): Record<string, unknown> {
+export function threadAuditFields(
+  thread: Row<'Channel'>,
+  meta: Row<'ThreadMetadata'>,
+): Record<string, unknown> {
   return {
     name: thread.name,
     parent_id: thread.parent_id,
@@ -31,12 +37,13 @@ export function threadAuditFields(thread: Row<'Channel'>, meta: Row<'ThreadMetad
 }
 
 /**
- * Starts a public thread in a text channel (CREATE_THREADS there), from `messageId` or without a
- * message. One transaction stores the thread channel, its metadata and its creator as first
- * member (a message starts at most one thread: 409 `thread_exists`). Then the parent's viewers
- * join the thread's room and receive THREAD_CREATE; the starter message gets its `thread_id`
- * (MESSAGE_UPDATE) and a `thread_created` notice is posted in the parent, both through the
- * messages queue. The thread copies the parent's slowmode and nsfw flag.
+ * Starts a thread in a text channel (CREATE_THREADS there), from `messageId` (always public) or
+ * without a message (public, or private with `type`). One transaction stores the thread channel,
+ * its metadata and its creator as first member (a message starts at most one thread: 409
+ * `thread_exists`). Then its viewers join the thread's room and receive THREAD_CREATE; for a
+ * public thread the starter message gets its `thread_id` (MESSAGE_UPDATE) and a `thread_created`
+ * notice is posted in the parent, both through the messages queue. The thread copies the parent's
+ * slowmode and nsfw flag.
  */
 export async function startThread(
   rt: Runtime,
@@ -70,7 +77,7 @@ export async function startThread(
           server_id: policy.server.id,
           parent_id: parent.id,
           name: body.name,
-          channel_type: 'public_thread',
+          channel_type: messageId ? 'public_thread' : (body.type ?? 'public_thread'),
           nsfw: parent.nsfw,
           slowmode_seconds: parent.slowmode_seconds,
           created_at: createdAt,
@@ -109,11 +116,21 @@ export async function startThread(
     if (err instanceof UniqueConstraintError) throw threadExists();
     throw err;
   }
-  const parentRoom = rooms.channel(parent.id);
-  await rt.events.joinRooms(parentRoom, [rooms.channel(id)]);
+  const room = rooms.channel(id);
+  if (created.thread.channel_type === 'private_thread') {
+    // Its viewers: the creator and whoever may manage threads in the parent.
+    for (const userId of await channelViewers(rt, created.thread, 'everyone')) {
+      await rt.events.joinRooms(rooms.user(userId), [room]);
+    }
+  } else {
+    await rt.events.joinRooms(rooms.channel(parent.id), [room]);
+  }
   const payload = presentThread(created.thread, created.meta);
-  await rt.events.dispatch([parentRoom], 'THREAD_CREATE', payload);
-  await announceThread(rt, services, parent.id, starter, payload, actorId);
+  await rt.events.dispatch([threadAudienceRoom(created.thread)], 'THREAD_CREATE', payload);
+  // A private thread's name is for its members: no notice in the parent.
+  if (created.thread.channel_type === 'public_thread') {
+    await announceThread(rt, services, parent.id, starter, payload, actorId);
+  }
   return payload;
 }
 

@@ -1,4 +1,5 @@
 import Joi from 'joi';
+import { isThreadType } from '../../shared/db/models/channel.js';
 import { startTyping } from '../../shared/events/index.js';
 import { Permission, channelAccessFor, has } from '../../shared/permissions/index.js';
 import type { GatewayContext } from '../sessions/connect.js';
@@ -19,7 +20,9 @@ export async function typingStart(
 ): Promise<Record<string, unknown>> {
   const access = await channelAccessFor(ctx.rt, socket.data.userId, input.channel_id);
   if (!access) throw new NotFoundError('channel');
-  if (!has(access.permissions, Permission.SEND_MESSAGES)) throw new MissingPermissionError('SEND_MESSAGES');
+  // In a thread, sending is SEND_MESSAGES_IN_THREADS (as for messages themselves).
+  const needed = isThreadType(access.channel.channel_type) ? 'SEND_MESSAGES_IN_THREADS' : 'SEND_MESSAGES';
+  if (!has(access.permissions, Permission[needed])) throw new MissingPermissionError(needed);
   const wait = await startTyping(ctx.rt, socket.data.userId, access.channel);
   if (wait !== null) throw new RateLimitedError(wait);
   return {};

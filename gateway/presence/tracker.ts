@@ -24,6 +24,25 @@ redis.call('zrem', KEYS[2], ARGV[2])
 redis.call('zremrangebyscore', KEYS[2], '-inf', ARGV[3])
 return redis.call('zcard', KEYS[2])`;
 
+// What others see now, swapped in atomically for what they last saw: returns {status, activity}
+// only when it changed, so concurrent updates never announce a stale view as the latest.
+const PUBLIC_VIEW = `
+local live = redis.call('zcount', KEYS[1], ARGV[1], '+inf')
+local status = redis.call('hget', KEYS[2], 'status')
+if not status then status = 'online' end
+local activity = redis.call('hget', KEYS[2], 'activity')
+if not activity then activity = '' end
+if live == 0 or status == 'invisible' then
+  status = 'offline'
+  activity = ''
+end
+local signature = status .. '|' .. activity
+local previous = redis.call('hget', KEYS[2], 'public')
+redis.call('hset', KEYS[2], 'public', signature)
+if previous == signature then return nil end
+if not previous and status == 'offline' then return nil end
+return {status, activity}`;
+
 /**
  * Presence in Redis, shared by every gateway process. A user is online while any of their
  * connections is; each process refreshes its connections' expiry on a heartbeat, so the
@@ -156,14 +175,21 @@ export class PresenceTracker {
    * server with them or is their friend. Returns the user's own view.
    */
   private async publish(userId: string): Promise<PresenceObject> {
-    const [self] = await this.get([userId], userId);
-    const mine = self ?? view(userId, false, 'online', '', true);
-    const seen = mine.status === 'invisible' ? { ...mine, status: 'offline' as const } : mine;
-    const signature = `${seen.status}|${JSON.stringify(seen.activity)}`;
-    const previous = await this.rt.redis.hget(this.status(userId), 'public');
-    await this.rt.redis.hset(this.status(userId), 'public', signature);
-    const { Member, Relationship } = this.rt.models;
-    if (previous !== signature && !(previous === null && seen.status === 'offline')) {
+    const changed = (await this.rt.redis.eval(
+      PUBLIC_VIEW,
+      2,
+      this.conns(userId),
+      this.status(userId),
+      Date.now(),
+    )) as [string, string] | null;
+    if (changed) {
+      const [status, activity] = changed;
+      const seen: PresenceObject = {
+        user_id: userId,
+        status: status as PresenceObject['status'],
+        activity: activity ? (JSON.parse(activity) as Activity) : null,
+      };
+      const { Member, Relationship } = this.rt.models;
       const [memberships, friends] = await Promise.all([
         Member.findAll({ where: { user_id: userId }, attributes: ['server_id'] }),
         Relationship.findAll({ where: { user_id: userId, status: 'friend' }, attributes: ['target_id'] }),
@@ -176,7 +202,8 @@ export class PresenceTracker {
         await this.rt.events.dispatch(audience, 'PRESENCE_UPDATE', seen, [rooms.user(userId)]);
       }
     }
-    return mine;
+    const [mine] = await this.get([userId], userId);
+    return mine ?? view(userId, false, 'online', '', true);
   }
 }
 

@@ -66,7 +66,14 @@ export async function startSession(
       loadReadyState(ctx.rt, user),
       ctx.presence.forReady(session.userId),
     ]);
-    if (session.state === 'closed' || !socket.connected) return;
+    // Online before READY: once the client sees READY, its presence counts (a second connection
+    // that closes right after the first one keeps the user online).
+    await ctx.presence.opened(session.userId, socket.id);
+    if (session.state === 'closed' || !socket.connected) {
+      // It closed while we registered it: undo, or it would linger until the heartbeat expiry.
+      await ctx.presence.closed(session.userId, socket.id);
+      return;
+    }
     ctx.registry.join(session, [
       ...state.rooms.servers.map(rooms.server),
       ...state.rooms.channels.map(rooms.channel),
@@ -77,7 +84,6 @@ export async function startSession(
       session.seq = 1;
       emitFrame(socket, { t: 'READY', s: 1, d: { session_id: session.id, ...state.payload, presences } });
     });
-    if (socket.connected) await ctx.presence.opened(session.userId, socket.id);
   } catch (err) {
     ctx.rt.logger.error({ err }, 'could not prepare READY');
     socket.disconnect(true);
@@ -132,7 +138,14 @@ export async function resumeSession(
     await buffer.open(session.id, session.userId, ctx.node, false);
     const user = await ctx.rt.models.User.findByPk(session.userId, { rejectOnEmpty: true });
     const state = await loadReadyState(ctx.rt, user);
-    if (session.state === 'closed' || !socket.connected) return;
+    // Online before READY: once the client sees READY, its presence counts (a second connection
+    // that closes right after the first one keeps the user online).
+    await ctx.presence.opened(session.userId, socket.id);
+    if (session.state === 'closed' || !socket.connected) {
+      // It closed while we registered it: undo, or it would linger until the heartbeat expiry.
+      await ctx.presence.closed(session.userId, socket.id);
+      return;
+    }
     registry.join(session, [
       ...state.rooms.servers.map(rooms.server),
       ...state.rooms.channels.map(rooms.channel),
@@ -153,7 +166,6 @@ export async function resumeSession(
       },
       replayed,
     );
-    if (socket.connected) await ctx.presence.opened(session.userId, socket.id);
   } catch (err) {
     ctx.rt.logger.error({ err }, 'could not resume a session');
     socket.disconnect(true);

@@ -75,6 +75,10 @@ export interface Config {
     wait_timeout_ms: number;
     keep_completed: number;
     keep_failed: number;
+    /** How long a worker's lock on a running job lasts (renewed while it runs); a dead worker's job is retried after it. */
+    lock_ms: number;
+    /** How often workers look for jobs whose worker died (their lock expired). */
+    stalled_interval_ms: number;
   };
   gateway: {
     path: string;
@@ -177,6 +181,8 @@ export const configSchema = Joi.object<Config>({
     wait_timeout_ms: Joi.number().integer().min(100).max(60000).default(5000),
     keep_completed: nonNegative.default(1000),
     keep_failed: nonNegative.default(10000),
+    lock_ms: Joi.number().integer().min(500).max(600000).default(30000),
+    stalled_interval_ms: Joi.number().integer().min(500).max(600000).default(30000),
   }).default(),
   gateway: Joi.object({
     path: Joi.string()

@@ -101,7 +101,12 @@ export class ServerPolicy {
     const source = permissionSourceId(channel);
     if (source === null) return 0n;
     const rows = await this.models.PermissionOverwrite.findAll({ where: { channel_id: source } });
-    return channelPermissions(this.facts, toOverwrites(rows));
+    const perms = channelPermissions(this.facts, toOverwrites(rows));
+    if (channel.channel_type !== 'private_thread' || has(perms, Permission.MANAGE_THREADS)) return perms;
+    const member = await this.models.ThreadMember.count({
+      where: { thread_id: channel.id, user_id: this.facts.userId },
+    });
+    return privateThreadGate(channel, perms, member > 0);
   }
 
   /** Throws 404 when the caller cannot see the channel, 403 naming what else is missing. */
@@ -133,8 +138,23 @@ export class ServerPolicy {
  * The channel whose overwrites decide permissions in `channel`: a thread inherits its parent's
  * (API.md), anything else decides for itself. Null for a thread that lost its parent: nobody sees it.
  */
-export function permissionSourceId(channel: Pick<Row<'Channel'>, 'id' | 'channel_type' | 'parent_id'>): string | null {
+export function permissionSourceId(
+  channel: Pick<Row<'Channel'>, 'id' | 'channel_type' | 'parent_id'>,
+): string | null {
   return isThreadType(channel.channel_type) ? channel.parent_id : channel.id;
+}
+
+/**
+ * A private thread shows only to its members and to those who may manage threads in its parent;
+ * any other channel passes its (parent's) permissions through.
+ */
+export function privateThreadGate(
+  channel: Pick<Row<'Channel'>, 'channel_type'>,
+  permissions: bigint,
+  isThreadMember: boolean,
+): bigint {
+  if (channel.channel_type !== 'private_thread') return permissions;
+  return isThreadMember || has(permissions, Permission.MANAGE_THREADS) ? permissions : 0n;
 }
 
 /**
@@ -160,12 +180,27 @@ export async function viewableServerChannels(
   });
   const sources = new Set(channels.flatMap((c) => permissionSourceId(c) ?? []));
   const overwrites = await models.PermissionOverwrite.findAll({ where: { channel_id: [...sources] } });
-  const visible = new Set(
-    [...sources].filter((id) =>
-      has(channelPermissions(facts, toOverwrites(overwrites.filter((o) => o.channel_id === id))), needed),
-    ),
+  const bySource = new Map(
+    [...sources].map((id) => [
+      id,
+      channelPermissions(facts, toOverwrites(overwrites.filter((o) => o.channel_id === id))),
+    ]),
   );
-  return channels.filter((channel) => visible.has(permissionSourceId(channel) ?? ''));
+  const privateThreads = channels.filter((c) => c.channel_type === 'private_thread').map((c) => c.id);
+  const joined = new Set(
+    privateThreads.length === 0
+      ? []
+      : (
+          await models.ThreadMember.findAll({
+            where: { user_id: facts.userId, thread_id: privateThreads },
+            attributes: ['thread_id'],
+          })
+        ).map((m) => m.thread_id),
+  );
+  return channels.filter((channel) => {
+    const inherited = bySource.get(permissionSourceId(channel) ?? '') ?? 0n;
+    return has(privateThreadGate(channel, inherited, joined.has(channel.id)), needed);
+  });
 }
 
 /**

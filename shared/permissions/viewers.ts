@@ -1,14 +1,16 @@
 import type { Row } from '../db/models/index.js';
+import { rooms } from '../events/index.js';
 import type { Runtime } from '../runtime.js';
 import { Permission, has } from './bits.js';
 import { channelPermissions, type MemberFacts } from './compute.js';
-import { permissionSourceId, toOverwrites } from './policy.js';
+import { permissionSourceId, privateThreadGate, toOverwrites } from './policy.js';
 
 /**
  * Which of `candidates` may view `channel` (all members of its server when `candidates` is
  * 'everyone'): recipients for a DM or notes channel; for a server channel, members with
- * VIEW_CHANNEL there (a thread: in its parent). One query per table, however many users: the
- * messages worker asks this for every mention, @everyone included.
+ * VIEW_CHANNEL there (a thread: in its parent; a private thread: its members and those who may
+ * manage threads). One query per table, however many users: the messages worker asks this for
+ * every mention, @everyone included.
  */
 export async function channelViewers(
   rt: Pick<Runtime, 'models'>,
@@ -37,6 +39,16 @@ export async function channelViewers(
   const rolesOf = new Map<string, string[]>();
   for (const mr of memberRoles) rolesOf.set(mr.user_id, [...(rolesOf.get(mr.user_id) ?? []), mr.role_id]);
   const overwrites = toOverwrites(overwriteRows);
+  const threadMembers = new Set(
+    channel.channel_type === 'private_thread'
+      ? (
+          await models.ThreadMember.findAll({
+            where: { thread_id: channel.id, ...byUser },
+            attributes: ['user_id'],
+          })
+        ).map((m) => m.user_id)
+      : [],
+  );
   const viewers = new Set<string>();
   for (const member of members) {
     const facts: MemberFacts = {
@@ -50,7 +62,24 @@ export async function channelViewers(
       }),
       timeoutUntil: member.timeout_until,
     };
-    if (has(channelPermissions(facts, overwrites), Permission.VIEW_CHANNEL)) viewers.add(member.user_id);
+    const permissions = privateThreadGate(
+      channel,
+      channelPermissions(facts, overwrites),
+      threadMembers.has(member.user_id),
+    );
+    if (has(permissions, Permission.VIEW_CHANNEL)) viewers.add(member.user_id);
   }
   return viewers;
+}
+
+/**
+ * The room of those who see a thread: its parent's for a public thread (its viewers are the
+ * parent's), its own for a private one (its members and moderators, who alone are in it).
+ */
+export function threadAudienceRoom(
+  thread: Pick<Row<'Channel'>, 'id' | 'channel_type' | 'parent_id'>,
+): string {
+  return rooms.channel(
+    thread.channel_type === 'private_thread' || !thread.parent_id ? thread.id : thread.parent_id,
+  );
 }

@@ -7,6 +7,7 @@ export {
   type PinJob,
   type ReactionJob,
   type SetThreadJob,
+  type ArchiveIdleThreadsJob,
   type UnpinJob,
   type MessageJob,
   type UpdateMessageJob,

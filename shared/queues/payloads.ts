@@ -80,11 +80,17 @@ export interface BulkDeleteJob {
   message_ids: string[];
 }
 
+/** The periodic sweep that archives threads idle for longer than their auto_archive_minutes. */
+export interface ArchiveIdleThreadsJob {
+  kind: 'archive_idle_threads';
+}
+
 export type MessageJob =
   | CreateMessageJob
   | UpdateMessageJob
   | DeleteMessageJob
   | SetThreadJob
+  | ArchiveIdleThreadsJob
   | ReactionJob
   | PinJob
   | UnpinJob

@@ -28,16 +28,16 @@ export async function recordChannelActivity(
   );
 }
 
-/** After a message is deleted: if it was the channel's newest, the next newest takes its place. */
+/** After messages are deleted: if the channel's newest was among them, the next newest takes its place. */
 export async function forgetChannelActivity(
   rt: Runtime,
   channelId: string,
-  messageId: string,
+  messageIds: string[],
   transaction: Transaction,
 ): Promise<void> {
   await rt.sequelize.query(
     `UPDATE channels SET last_message_id = (SELECT max(id) FROM messages WHERE channel_id = $1)
-      WHERE id = $1 AND last_message_id = $2`,
-    { bind: [channelId, messageId], type: QueryTypes.UPDATE, transaction },
+      WHERE id = $1 AND last_message_id = ANY($2::bigint[])`,
+    { bind: [channelId, messageIds], type: QueryTypes.UPDATE, transaction },
   );
 }

@@ -1,4 +1,4 @@
-import type { Transaction } from 'sequelize';
+import { QueryTypes, type Transaction } from 'sequelize';
 import type { Row } from '../../shared/db/models/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { forgetChannelActivity, recordChannelActivity } from './channel-activity.js';
@@ -12,7 +12,7 @@ import {
 } from './notifications.js';
 import {
   emitThreadActivity,
-  forgetThreadMessage,
+  forgetThreadMessages,
   recordThreadActivity,
   type ThreadActivity,
 } from './thread-activity.js';
@@ -67,23 +67,25 @@ export async function emitMessageEffects(
 }
 
 /**
- * Deletes a message with its consequences in one transaction: unread mentions of it stop counting,
- * the channel's latest message and a thread's count follow. Returns whether it existed.
+ * Deletes messages of one channel with their consequences in one transaction: their unread
+ * mentions stop counting, the channel's latest message and a thread's count follow. Returns the
+ * ids that existed (a repeat deletes nothing). For single and bulk deletes alike.
  */
-export async function deleteMessageWithEffects(
+export async function deleteMessagesWithEffects(
   rt: Runtime,
   channelId: string,
-  messageId: string,
-): Promise<boolean> {
+  messageIds: string[],
+): Promise<string[]> {
   return rt.sequelize.transaction(async (transaction) => {
-    await forgetMentions(rt, messageId, transaction);
-    const deleted = await rt.models.Message.destroy({
-      where: { id: messageId, channel_id: channelId },
-      transaction,
-    });
-    if (deleted === 0) return false;
-    await forgetChannelActivity(rt, channelId, messageId, transaction);
-    await forgetThreadMessage(rt, channelId, transaction);
-    return true;
+    await forgetMentions(rt, channelId, messageIds, transaction);
+    const deleted = await rt.sequelize.query<{ id: string }>(
+      `DELETE FROM messages WHERE channel_id = $1 AND id = ANY($2::bigint[]) RETURNING id`,
+      { bind: [channelId, messageIds], type: QueryTypes.SELECT, transaction },
+    );
+    const ids = deleted.map((r) => String(r.id));
+    if (ids.length === 0) return ids;
+    await forgetChannelActivity(rt, channelId, ids, transaction);
+    await forgetThreadMessages(rt, channelId, ids.length, transaction);
+    return ids;
   });
 }

@@ -32,11 +32,11 @@ export function createReactionProcessor(rt: Runtime) {
     // the API's check and this job, the last reaction of this emoji may have been removed.
     const inserted = await rt.sequelize.query(
       `INSERT INTO message_reactions (message_id, emoji, user_id)
-       SELECT m.id, $2, $3 FROM messages m
-        WHERE m.id = $1 AND m.channel_id = $4
-          AND (EXISTS (SELECT 1 FROM message_reactions r WHERE r.message_id = m.id AND r.emoji = $2)
-               OR ($5 AND (SELECT count(DISTINCT r.emoji) FROM message_reactions r
-                            WHERE r.message_id = m.id) < $6))
+       SELECT m.id, $2::varchar, $3::bigint FROM messages m
+        WHERE m.id = $1::bigint AND m.channel_id = $4::bigint
+          AND (EXISTS (SELECT 1 FROM message_reactions r WHERE r.message_id = m.id AND r.emoji = $2::varchar)
+               OR ($5::boolean AND (SELECT count(DISTINCT r.emoji) FROM message_reactions r
+                                     WHERE r.message_id = m.id) < $6::int))
        ON CONFLICT DO NOTHING
        RETURNING message_id`,
       {

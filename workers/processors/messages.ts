@@ -15,21 +15,22 @@ import { decodeSnowflake } from '../../shared/snowflake.js';
 import { renderContent } from './message-content.js';
 import {
   applyMessageEffects,
-  deleteMessageWithEffects,
+  deleteMessagesWithEffects,
   emitMessageEffects,
   prepareMessageEffects,
 } from './message-effects.js';
 import { setMessageThread } from './thread-activity.js';
+import { archiveIdleThreads } from './thread-archive.js';
 import { createBulkDeleteProcessor } from './message-bulk-delete.js';
 import { createPinProcessor } from './message-pins.js';
 import { createReactionProcessor } from './message-reactions.js';
 
 /**
  * The `messages` queue: every write to messages goes through here (create, edit, delete), is
- * stored in one transaction with its effects (message-effects.ts), then emitted to the channel's room. Every kind is idempotent: a retried
- * create finds its row and emits it again (clients dedupe by id: better twice than never, since the
- * first attempt may have died between commit and emit); a retried edit rewrites the same content;
- * a retried delete finds nothing and emits nothing.
+ * stored in one transaction with its effects (message-effects.ts), then emitted to the channel's
+ * room. Every kind is idempotent: a retried create finds its row and emits it again (clients
+ * dedupe by id: better twice than never, since the first attempt may have died between commit and
+ * emit); a retried edit rewrites the same content; a retried delete finds nothing and emits nothing.
  */
 export function createMessagesProcessor(rt: Runtime) {
   const { Message, Channel } = rt.models;
@@ -106,7 +107,7 @@ export function createMessagesProcessor(rt: Runtime) {
   }
 
   async function remove(job: DeleteMessageJob): Promise<JobResult<'messages'>> {
-    if (await deleteMessageWithEffects(rt, job.channel_id, job.message_id)) {
+    if ((await deleteMessagesWithEffects(rt, job.channel_id, [job.message_id])).length > 0) {
       await rt.events.dispatch([rooms.channel(job.channel_id)], 'MESSAGE_DELETE', {
         id: job.message_id,
         channel_id: job.channel_id,
@@ -132,6 +133,8 @@ export function createMessagesProcessor(rt: Runtime) {
         return remove(data);
       case 'set_thread':
         return setMessageThread(rt, data);
+      case 'archive_idle_threads':
+        return archiveIdleThreads(rt).then(() => null);
       case 'reaction_add':
       case 'reaction_remove':
         return reaction(data, retry);

@@ -130,16 +130,24 @@ export async function emitNotifications(
 }
 
 /**
- * Before a message is deleted: its unread mentions stop counting (the notifications themselves go
- * with the message, by foreign key).
+ * Before messages of `channelId` are deleted: their unread mentions stop counting (the notifications themselves
+ * go with the messages, by foreign key).
  */
-export async function forgetMentions(rt: Runtime, messageId: string, transaction: Transaction): Promise<void> {
+export async function forgetMentions(
+  rt: Runtime,
+  channelId: string,
+  messageIds: string[],
+  transaction: Transaction,
+): Promise<void> {
   await rt.sequelize.query(
-    `UPDATE read_states rs SET mention_count = greatest(rs.mention_count - 1, 0), updated_at = now()
-       FROM notifications n
-      WHERE n.message_id = $1 AND n.type = 'mention'
-        AND rs.user_id = n.user_id AND rs.channel_id = n.channel_id
-        AND (rs.last_read_message_id IS NULL OR rs.last_read_message_id < $1)`,
-    { bind: [messageId], type: QueryTypes.UPDATE, transaction },
+    `UPDATE read_states rs SET mention_count = greatest(rs.mention_count - gone.n, 0), updated_at = now()
+       FROM (SELECT n.user_id, n.channel_id, count(*) AS n
+               FROM notifications n
+               JOIN read_states r ON r.user_id = n.user_id AND r.channel_id = n.channel_id
+              WHERE n.message_id = ANY($1::bigint[]) AND n.channel_id = $2 AND n.type = 'mention'
+                AND (r.last_read_message_id IS NULL OR r.last_read_message_id < n.message_id)
+              GROUP BY n.user_id, n.channel_id) AS gone
+      WHERE rs.user_id = gone.user_id AND rs.channel_id = gone.channel_id`,
+    { bind: [messageIds, channelId], type: QueryTypes.UPDATE, transaction },
   );
 }

@@ -1,7 +1,8 @@
-import { Op, type Transaction } from 'sequelize';
+import { QueryTypes, type Transaction } from 'sequelize';
 import { isThreadType, type Row } from '../../shared/db/models/index.js';
 import { rooms } from '../../shared/events/index.js';
-import { presentMessage } from '../../shared/presenters/message.js';
+import { presentStoredMessage } from '../../shared/presenters/message-reactions.js';
+import { threadAudienceRoom } from '../../shared/permissions/viewers.js';
 import { presentThread } from '../../shared/presenters/thread.js';
 import type { JobResult, SetThreadJob } from '../../shared/queues/index.js';
 import type { Runtime } from '../../shared/runtime.js';
@@ -55,20 +56,20 @@ export async function recordThreadActivity(
   return { thread, unarchived, joined };
 }
 
-/** After the commit: the parent's viewers learn of a woken thread and of its new member. */
+/** After the commit: the thread's viewers learn of its waking up and of its new member. */
 export async function emitThreadActivity(
   rt: Runtime,
   channel: Row<'Channel'>,
   activity: ThreadActivity | null,
   authorId: string,
 ): Promise<void> {
-  if (!activity || channel.server_id === null || channel.parent_id === null) return;
-  const parentRoom = rooms.channel(channel.parent_id);
+  if (!activity || channel.server_id === null) return;
+  const audience = threadAudienceRoom(channel);
   if (activity.unarchived) {
-    await rt.events.dispatch([parentRoom], 'THREAD_UPDATE', presentThread(channel, activity.thread));
+    await rt.events.dispatch([audience], 'THREAD_UPDATE', presentThread(channel, activity.thread));
   }
   if (activity.joined) {
-    await rt.events.dispatch([parentRoom], 'THREAD_MEMBERS_UPDATE', {
+    await rt.events.dispatch([audience], 'THREAD_MEMBERS_UPDATE', {
       id: channel.id,
       server_id: channel.server_id,
       member_count: activity.thread.member_count,
@@ -77,17 +78,17 @@ export async function emitThreadActivity(
   }
 }
 
-/** After a message in a thread is deleted, the thread counts one message fewer. */
-export async function forgetThreadMessage(
+/** After messages of a thread are deleted, the thread counts them no more. */
+export async function forgetThreadMessages(
   rt: Runtime,
   channelId: string,
+  count: number,
   transaction: Transaction,
 ): Promise<void> {
-  await rt.models.ThreadMetadata.decrement('message_count', {
-    by: 1,
-    where: { channel_id: channelId, message_count: { [Op.gt]: 0 } },
-    transaction,
-  });
+  await rt.sequelize.query(
+    `UPDATE thread_metadata SET message_count = greatest(message_count - $2, 0) WHERE channel_id = $1`,
+    { bind: [channelId, count], type: QueryTypes.UPDATE, transaction },
+  );
 }
 
 /** The `set_thread` command: a message now starts `thread_id` (or no longer does); MESSAGE_UPDATE. */
@@ -98,7 +99,8 @@ export async function setMessageThread(rt: Runtime, job: SetThreadJob): Promise<
   );
   const row = rows[0];
   if (!row) return null;
-  const message = presentMessage(row);
+  // With its reactions: an update carries the whole message, and clients replace theirs with it.
+  const message = await presentStoredMessage(rt, row, null);
   await rt.events.dispatch([rooms.channel(message.channel_id)], 'MESSAGE_UPDATE', message);
   return message;
 }

@@ -16,8 +16,11 @@ interface SearchQuery {
   offset: number;
 }
 
-/** Channel types whose messages search reads (private threads need their membership: not yet). */
-const SEARCHED_TYPES = new Set(['text', 'public_thread']);
+/**
+ * Channel types with messages in a server. Threads are readable with their parent's permissions;
+ * private ones only by their members and MANAGE_THREADS (viewableServerChannels applies both).
+ */
+const SEARCHED_TYPES = new Set(['text', 'public_thread', 'private_thread']);
 
 /** SQL for each `has` value; file and embed read columns the media and embeds pipelines fill. */
 const HAS_SQL: Record<SearchHas, string> = {

@@ -32,7 +32,8 @@ export function notificationRoutes(rt: Runtime): AnyRoute[] {
       path: '/users/@me/notifications/ack',
       access: 'user',
       summary: 'Mark notifications read',
-      description: 'All of them, or those older than `before`. Acking a channel also marks its notifications read.',
+      description:
+        'All of them, or those older than `before`. Acking a channel also marks its notifications read.',
       tags: ['Notifications'],
       body: ackAllBody,
       responses: {

@@ -16,9 +16,24 @@ const autoArchiveMinutes = () =>
     .valid(...AUTO_ARCHIVE_MINUTES)
     .description('minutes without a message after which the thread archives itself (default 1440)');
 
-export const startThreadBody = Joi.object({
+export const startFromMessageBody = Joi.object({
   name: Joi.string().trim().min(1).max(100).required(),
   auto_archive_minutes: autoArchiveMinutes(),
+});
+
+export const startThreadBody = startFromMessageBody.keys({
+  type: Joi.string()
+    .valid('public_thread', 'private_thread')
+    .default('public_thread')
+    .description(
+      'a private thread is seen only by its members (added with PUT .../thread-members/{user_id}) and by ' +
+        'those with MANAGE_THREADS',
+    ),
+});
+
+export const memberParams = Joi.object({
+  thread_id: snowflake().required(),
+  user_id: snowflake().required(),
 });
 
 export const listThreadsQuery = Joi.object({

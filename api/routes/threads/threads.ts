@@ -2,12 +2,20 @@ import Joi from 'joi';
 import type { Runtime } from '../../../shared/runtime.js';
 import type { ApiServices } from '../../services.js';
 import { listThreads } from '../../threads/manage.js';
-import { joinThread, leaveThread, listThreadMembers } from '../../threads/members.js';
+import {
+  addThreadMember,
+  joinThread,
+  leaveThread,
+  listThreadMembers,
+  removeThreadMember,
+} from '../../threads/members.js';
 import { startThread, type ThreadStart } from '../../threads/start.js';
 import { auditReason } from '../audit-reason.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import {
   listThreadsQuery,
+  memberParams,
+  startFromMessageBody,
   parentParams,
   startThreadBody,
   starterParams,
@@ -20,6 +28,7 @@ import {
 type ParentParams = { channel_id: string };
 type StarterParams = { channel_id: string; message_id: string };
 type ThreadParams = { thread_id: string };
+type MemberParams = { thread_id: string; user_id: string };
 
 const START_DESCRIPTION =
   'Needs CREATE_THREADS in the text channel. The creator joins the thread; the channel’s viewers ' +
@@ -42,7 +51,7 @@ export function threadRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
       tags: ['Threads'],
       status: 201,
       params: starterParams,
-      body: startThreadBody,
+      body: startFromMessageBody,
       responses: {
         201: { description: 'The new thread', schema: threadObject },
         400: { description: 'Bad fields (each named); not a text channel; a system message' },
@@ -58,7 +67,9 @@ export function threadRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
       path: '/channels/{channel_id}/threads',
       access: 'user',
       summary: 'Start a thread without a message',
-      description: START_DESCRIPTION,
+      description:
+        `${START_DESCRIPTION} With \`type: "private_thread"\` only its members (the creator, then whoever ` +
+        'they add) and those with MANAGE_THREADS see it; no notice is posted for it.',
       tags: ['Threads'],
       status: 201,
       params: parentParams,
@@ -123,6 +134,42 @@ export function threadRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
         404: { description: '`unknown_channel`' },
       },
       handler: ({ auth, params }) => leaveThread(rt, params.thread_id, auth.user.id),
+    }),
+    defineRoute<MemberParams>({
+      method: 'put',
+      path: '/channels/{thread_id}/thread-members/{user_id}',
+      access: 'user',
+      summary: 'Add someone to a thread',
+      description:
+        'Anyone who sees the thread may add a server member who can see its channel; this is how people ' +
+        'enter a private thread (they receive THREAD_CREATE). Idempotent.',
+      tags: ['Threads'],
+      status: 204,
+      params: memberParams,
+      responses: {
+        204: { description: 'They are a member' },
+        400: { description: 'Not a thread; `member_cannot_view`: they cannot see the channel' },
+        404: { description: '`unknown_channel`, `unknown_member`' },
+      },
+      handler: ({ auth, params }) => addThreadMember(rt, params.thread_id, auth.user.id, params.user_id),
+    }),
+    defineRoute<MemberParams>({
+      method: 'delete',
+      path: '/channels/{thread_id}/thread-members/{user_id}',
+      access: 'user',
+      summary: 'Remove someone from a thread',
+      description:
+        'Needs MANAGE_THREADS, or being the owner of a private thread. Someone removed from a private thread ' +
+        'stops seeing it at once (THREAD_DELETE to them).',
+      tags: ['Threads'],
+      status: 204,
+      params: memberParams,
+      responses: {
+        204: { description: 'Not a member' },
+        403: { description: '`missing_permission`: MANAGE_THREADS' },
+        404: { description: '`unknown_channel`' },
+      },
+      handler: ({ auth, params }) => removeThreadMember(rt, params.thread_id, auth.user.id, params.user_id),
     }),
     defineRoute<ThreadParams, { after?: string; limit: number }>({
       method: 'get',

@@ -9,7 +9,15 @@ import {
 import { createdAt, nullable, snowflakeId, updatedAtOptions } from './columns.js';
 
 /** Channel types of the seed (spec/data-types.txt), and threads (whose parent_id is a text channel). */
-export const CHANNEL_TYPES = ['text', 'voice', 'category', 'dm', 'notes', 'public_thread', 'private_thread'] as const;
+export const CHANNEL_TYPES = [
+  'text',
+  'voice',
+  'category',
+  'dm',
+  'notes',
+  'public_thread',
+  'private_thread',
+] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
 /** The thread channel types: a thread inherits its parent's permissions. */

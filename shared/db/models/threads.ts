@@ -13,7 +13,10 @@ export const AUTO_ARCHIVE_MINUTES = [60, 1440, 4320, 10080] as const;
 
 /** Defines the threads tables: a thread channel's metadata, and who joined it. */
 export function defineThreadModels(sequelize: Sequelize) {
-  class ThreadMetadata extends Model<InferAttributes<ThreadMetadata>, InferCreationAttributes<ThreadMetadata>> {
+  class ThreadMetadata extends Model<
+    InferAttributes<ThreadMetadata>,
+    InferCreationAttributes<ThreadMetadata>
+  > {
     declare channel_id: string;
     declare owner_id: string | null;
     declare starter_message_id: CreationOptional<string | null>;

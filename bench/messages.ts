@@ -40,8 +40,17 @@ function rssKb(pid: number): number {
 }
 
 /** Starts Plexichat (main.ts) on a free port; resolves with its API base and pid. */
-async function startPlexichat(): Promise<{ base: string; origin: string; pid: number; stop: () => void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'main.ts')], {
+async function startPlexichat(): Promise<{
+  base: string;
+  origin: string;
+  pid: number;
+  stop: () => Promise<void>;
+}> {
+  // BENCH_PROFILE=<dir>: the server writes a V8 CPU profile there when it stops.
+  const profile = process.env.BENCH_PROFILE
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+    : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(ROOT, 'main.ts')], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
@@ -68,7 +77,16 @@ async function startPlexichat(): Promise<{ base: string; origin: string; pid: nu
     });
     child.once('exit', (code) => reject(new Error(`plexichat exited (${code}): ${out}`)));
   });
-  return { base: `${origin}/api/v1`, origin, pid: child.pid as number, stop: () => child.kill('SIGTERM') };
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    base: `${origin}/api/v1`,
+    origin,
+    pid: child.pid as number,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 async function call(base: string, method: string, route: string, token: string | null, body?: unknown) {
@@ -250,7 +268,7 @@ async function main(): Promise<void> {
     await client.query('DELETE FROM messages WHERE channel_id = $1', [history.id]);
     await client.end();
   } finally {
-    app.stop();
+    await app.stop();
   }
 }
 

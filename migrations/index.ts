@@ -5,6 +5,7 @@ import * as m0003 from './0003-servers-permissions.js';
 import * as m0004 from './0004-message-content.js';
 import * as m0005 from './0005-reactions-pins-search.js';
 import * as m0006 from './0006-threads-read-states.js';
+import * as m0007 from './0007-unread-from-index.js';
 
 /**
  * Every migration, in order. A list rather than a glob so that the same code runs from the
@@ -17,4 +18,5 @@ export const migrations: { name: string; up: Migration; down: Migration }[] = [
   { name: '0004-message-content', ...m0004 },
   { name: '0005-reactions-pins-search', ...m0005 },
   { name: '0006-threads-read-states', ...m0006 },
+  { name: '0007-unread-from-index', ...m0007 },
 ];

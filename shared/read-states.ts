@@ -4,8 +4,8 @@ import type { Runtime } from './runtime.js';
 
 /**
  * The user's read state in each of `channelIds` that holds messages (text, DM, notes, threads
- * that are active unless `archivedThreads`), in one query: `unread` compares the channel's last_message_id with the read position,
- * so no channel's messages are scanned. Channels never read have last_read_message_id null.
+ * that are active unless `archivedThreads`), in one query: `unread` probes the messages index
+ * (channel_id, id) for one message past the read position, so no channel's messages are scanned. Channels never read have last_read_message_id null.
  */
 export async function loadReadStates(
   rt: Pick<Runtime, 'sequelize'>,
@@ -21,8 +21,8 @@ export async function loadReadStates(
     unread: boolean;
   }>(
     `SELECT c.id AS channel_id, rs.last_read_message_id, coalesce(rs.mention_count, 0) AS mention_count,
-            (c.last_message_id IS NOT NULL
-              AND c.last_message_id > coalesce(rs.last_read_message_id, 0)) AS unread
+            EXISTS (SELECT 1 FROM messages m
+                     WHERE m.channel_id = c.id AND m.id > coalesce(rs.last_read_message_id, 0)) AS unread
        FROM channels c
        LEFT JOIN read_states rs ON rs.channel_id = c.id AND rs.user_id = $1
        LEFT JOIN thread_metadata tm ON tm.channel_id = c.id

@@ -1,7 +1,6 @@
 import { QueryTypes, type Transaction } from 'sequelize';
 import type { Row } from '../../shared/db/models/index.js';
 import type { Runtime } from '../../shared/runtime.js';
-import { forgetChannelActivity, recordChannelActivity } from './channel-activity.js';
 import {
   emitNotifications,
   findRecipients,
@@ -34,8 +33,8 @@ export function prepareMessageEffects(
 
 /**
  * In the insert's transaction, so a message and its consequences are stored together or not at
- * all: the channel's latest message and the author's read position, mentions and notifications,
- * thread activity.
+ * all: mentions and notifications, thread activity. (The author's own read position follows
+ * after the commit: recordAuthorRead.)
  */
 export async function applyMessageEffects(
   rt: Runtime,
@@ -44,7 +43,6 @@ export async function applyMessageEffects(
   recipients: Recipient[],
   transaction: Transaction,
 ): Promise<StoredEffects> {
-  await recordChannelActivity(rt, message, transaction);
   const notifications = await recordNotifications(rt, message, channel.server_id, recipients, transaction);
   const thread = await recordThreadActivity(rt, channel, message, transaction);
   return { notifications, thread };
@@ -68,7 +66,7 @@ export async function emitMessageEffects(
 
 /**
  * Deletes messages of one channel with their consequences in one transaction: their unread
- * mentions stop counting, the channel's latest message and a thread's count follow. Returns the
+ * mentions stop counting and a thread's count follows. Returns the
  * ids that existed (a repeat deletes nothing). For single and bulk deletes alike.
  */
 export async function deleteMessagesWithEffects(
@@ -84,7 +82,6 @@ export async function deleteMessagesWithEffects(
     );
     const ids = deleted.map((r) => String(r.id));
     if (ids.length === 0) return ids;
-    await forgetChannelActivity(rt, channelId, ids, transaction);
     await forgetThreadMessages(rt, channelId, ids.length, transaction);
     return ids;
   });

@@ -1,5 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import { QueryTypes } from 'sequelize';
+import { QueryTypes, type Transaction } from 'sequelize';
+import { isThreadType } from '../../shared/db/models/channel.js';
+import type { Row } from '../../shared/db/models/index.js';
 import { rooms } from '../../shared/events/index.js';
 import { presentMessage } from '../../shared/presenters/message.js';
 import { presentStoredMessage } from '../../shared/presenters/message-reactions.js';
@@ -12,12 +14,14 @@ import type {
 } from '../../shared/queues/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { decodeSnowflake } from '../../shared/snowflake.js';
+import { recordAuthorRead } from './channel-activity.js';
 import { renderContent } from './message-content.js';
 import {
   applyMessageEffects,
   deleteMessagesWithEffects,
   emitMessageEffects,
   prepareMessageEffects,
+  type StoredEffects,
 } from './message-effects.js';
 import { setMessageThread } from './thread-activity.js';
 import { archiveIdleThreads } from './thread-archive.js';
@@ -49,8 +53,12 @@ export function createMessagesProcessor(rt: Runtime) {
       reply_to: input.reply_to ?? null,
     });
     // The message and what it changes (read states, notifications, thread counts) commit together;
-    // a retry finds the row and only re-emits.
-    const { row, effects } = await rt.sequelize.transaction(async (transaction) => {
+    // a retry finds the row and only re-emits. With nothing to write but the row (no one to
+    // notify, not a thread), the insert alone is atomic: no BEGIN/COMMIT round trips.
+    const needsTransaction = recipients.length > 0 || isThreadType(channel.channel_type);
+    const store = async (
+      transaction?: Transaction,
+    ): Promise<{ row: Row<'Message'>; effects: StoredEffects | null }> => {
       const inserted = await rt.sequelize.query(
         `INSERT INTO messages (id, channel_id, author_id, type, content, nonce, created_at, content_html,
                              mentions, mention_roles, mention_everyone, reply_to, thread_id)
@@ -83,8 +91,13 @@ export function createMessagesProcessor(rt: Runtime) {
       if (!fresh) {
         return { row: await Message.findByPk(input.id, { rejectOnEmpty: true, transaction }), effects: null };
       }
+      if (!transaction) return { row: fresh, effects: { notifications: [], thread: null } };
       return { row: fresh, effects: await applyMessageEffects(rt, channel, fresh, recipients, transaction) };
-    });
+    };
+    const { row, effects } = needsTransaction
+      ? await rt.sequelize.transaction((t) => store(t))
+      : await store();
+    await recordAuthorRead(rt, row);
     const message = presentMessage(row);
     await rt.events.dispatch([rooms.channel(message.channel_id)], 'MESSAGE_CREATE', message);
     await emitMessageEffects(rt, channel, row, effects);

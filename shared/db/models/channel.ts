@@ -42,8 +42,6 @@ export function defineChannel(sequelize: Sequelize) {
     declare slowmode_seconds: CreationOptional<number>;
     /** 'dm:<low>:<high>' or 'notes:<user>' for private channels, so each exists once. */
     declare private_key: CreationOptional<string | null>;
-    /** The newest message's id (the messages worker keeps it), for unread state. */
-    declare last_message_id: CreationOptional<string | null>;
     declare created_at: Date;
     declare updated_at: CreationOptional<Date>;
   }
@@ -59,7 +57,6 @@ export function defineChannel(sequelize: Sequelize) {
       nsfw: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       slowmode_seconds: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
       private_key: nullable(DataTypes.STRING(64)),
-      last_message_id: nullable(DataTypes.BIGINT),
       created_at: createdAt(),
       updated_at: DataTypes.DATE,
     },

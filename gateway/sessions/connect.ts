@@ -183,6 +183,7 @@ function contiguous(missed: StoredFrame[], seq: number, finalSeq: number): boole
 function retire(ctx: GatewayContext, session: GatewaySession): void {
   session.state = 'closed';
   ctx.registry.remove(session);
+  ctx.buffer.forget(session.id);
   const socket = session.socket;
   session.socket = null;
   socket?.disconnect(true);
@@ -237,6 +238,8 @@ function bindDisconnect(ctx: GatewayContext, session: GatewaySession, socket: Ga
     }
     session.state = 'detached';
     ctx.registry.leave(session, [socket.id]);
+    // The resume window starts now (live sessions' keys are kept alive by the heartbeat).
+    void ctx.buffer.touch([session.id]).catch(() => undefined);
     session.detachTimer = setTimeout(() => {
       session.state = 'closed';
       ctx.registry.remove(session);

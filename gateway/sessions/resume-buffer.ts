@@ -23,6 +23,8 @@ export interface SessionMeta {
  */
 export class ResumeBuffer {
   private readonly pending = new Map<string, string[]>();
+  /** Frames appended per session since its list was last trimmed (absent: its TTL is not set yet). */
+  private readonly sinceTrim = new Map<string, number>();
   private scheduled = false;
   private inFlight: Promise<unknown> = Promise.resolve();
   /** Each payload is serialized once however many sessions it goes to. */
@@ -81,14 +83,27 @@ export class ResumeBuffer {
   flush(): Promise<void> {
     this.scheduled = false;
     if (this.pending.size > 0) {
+      // One RPUSH per session per tick. The list is trimmed once it may have grown a tenth past
+      // its size (the overshoot is harmless: a resume checks the frames it needs are all there),
+      // and its TTL is set on the first write; afterwards touch() keeps live sessions' keys alive.
       const pipeline = this.redis.pipeline();
+      const slack = Math.max(1, Math.floor(this.size / 10));
       for (const [sessionId, frames] of this.pending) {
         const key = this.frames(sessionId);
-        pipeline
-          .rpush(key, ...frames)
-          .ltrim(key, -this.size, -1)
-          .pexpire(key, this.windowMs)
-          .pexpire(this.meta(sessionId), this.windowMs);
+        pipeline.rpush(key, ...frames);
+        const appended = this.sinceTrim.get(sessionId);
+        if (appended === undefined) {
+          pipeline
+            .ltrim(key, -this.size, -1)
+            .pexpire(key, this.windowMs)
+            .pexpire(this.meta(sessionId), this.windowMs);
+          this.sinceTrim.set(sessionId, 0);
+        } else if (appended + frames.length >= slack) {
+          pipeline.ltrim(key, -this.size, -1);
+          this.sinceTrim.set(sessionId, 0);
+        } else {
+          this.sinceTrim.set(sessionId, appended + frames.length);
+        }
       }
       this.pending.clear();
       this.inFlight = pipeline.exec().catch((err: Error) => {
@@ -105,7 +120,7 @@ export class ResumeBuffer {
     return raw.map((f) => JSON.parse(f) as StoredFrame);
   }
 
-  /** Keeps the sessions of live connections resumable while they receive nothing. */
+  /** Restarts the resume window of sessions (live ones on every heartbeat; a session when it drops). */
   async touch(sessionIds: string[]): Promise<void> {
     if (sessionIds.length === 0) return;
     const pipeline = this.redis.pipeline();
@@ -115,9 +130,15 @@ export class ResumeBuffer {
     await pipeline.exec();
   }
 
+  /** Stops tracking a session that continues elsewhere (its keys stay for the new holder). */
+  forget(sessionId: string): void {
+    this.sinceTrim.delete(sessionId);
+  }
+
   /** Forgets a session that ended for good. */
   async drop(sessionId: string): Promise<void> {
     this.pending.delete(sessionId);
+    this.sinceTrim.delete(sessionId);
     await this.redis.del(this.meta(sessionId), this.frames(sessionId));
   }
 }

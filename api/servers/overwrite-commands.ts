@@ -47,7 +47,7 @@ async function announce(
   type: 'role' | 'member',
   targetId: string,
 ): Promise<void> {
-  await syncChannelRooms(rt, serverId, await affectedUsers(rt, serverId, type, targetId));
+  await syncChannelRooms(rt, serverId, await affectedUsers(rt, serverId, type, targetId), { announce: true });
   await rt.events.dispatch([rooms.channel(channel.id)], 'CHANNEL_UPDATE', presentChannel(channel));
 }
 

@@ -1,4 +1,4 @@
-import type { DispatchEnvelope, RoomOp } from '../../shared/events/index.js';
+import type { DispatchEnvelope, RoomAnnouncement, RoomOp } from '../../shared/events/index.js';
 import type { GatewaySocket } from '../types.js';
 import type { ResumeBuffer } from './resume-buffer.js';
 
@@ -141,6 +141,20 @@ export class SessionRegistry {
     this.buffer.append(session.id, session.seq, envelope);
   }
 
+  /** Tells a session about the rooms an op actually moved it into or out of. */
+  private announce(
+    session: GatewaySession,
+    opId: string | undefined,
+    announce: Record<string, RoomAnnouncement> | undefined,
+    changed: string[],
+  ): void {
+    if (!announce) return;
+    for (const room of changed) {
+      const event = announce[room];
+      if (event) this.send(session, { id: `${opId ?? 'op'}:${room}`, rooms: [], t: event.t, d: event.d });
+    }
+  }
+
   private targets(session: GatewaySession, envelope: DispatchEnvelope): boolean {
     if (envelope.except?.some((room) => session.rooms.has(room))) return false;
     return envelope.rooms.some((room) => session.rooms.has(room));
@@ -149,12 +163,18 @@ export class SessionRegistry {
   private applyTo(session: GatewaySession, op: RoomOp): void {
     if (!session.rooms.has(op.room)) return;
     switch (op.op) {
-      case 'join':
+      case 'join': {
+        const entered = op.targets.filter((room) => !session.rooms.has(room));
         this.join(session, op.targets);
+        this.announce(session, op.id, op.announce, entered);
         return;
-      case 'leave':
+      }
+      case 'leave': {
+        const left = op.targets.filter((room) => session.rooms.has(room));
         this.leave(session, op.targets);
+        this.announce(session, op.id, op.announce, left);
         return;
+      }
       case 'disconnect':
         session.state = 'closed';
         this.remove(session);

@@ -112,7 +112,22 @@ export const DISPATCH_EVENT = 'plexichat:dispatch';
  * dispatches, so both arrive in the order they were published.
  */
 export type RoomOp =
-  { op: 'join' | 'leave'; room: string; targets: string[] } | { op: 'disconnect'; room: string };
+  | {
+      op: 'join' | 'leave';
+      /** Unique per op (announcements are numbered events; a resume across processes dedupes them). */
+      id?: string;
+      room: string;
+      targets: string[];
+      /**
+       * Events a session receives for each target room it actually enters (join) or leaves
+       * (leave): CHANNEL_CREATE / CHANNEL_DELETE when a channel comes into or goes out of sight.
+       */
+      announce?: Record<string, RoomAnnouncement>;
+    }
+  | { op: 'disconnect'; room: string };
+
+/** What a session is told when a room op changes what it can see. */
+export type RoomAnnouncement = { t: 'CHANNEL_CREATE' | 'CHANNEL_DELETE'; d: ChannelObject };
 
 /** The server-side event name of room changes. */
 export const ROOMS_EVENT = 'plexichat:rooms';

@@ -8,6 +8,7 @@ import {
   type DispatchEnvelope,
   type DispatchMap,
   type DispatchName,
+  type RoomAnnouncement,
   type RoomOp,
 } from './dispatch-map.js';
 
@@ -58,7 +59,7 @@ export class EventPublisher {
     except: string[] = [],
   ): Promise<void> {
     const envelope: DispatchEnvelope<K> = {
-      id: `${this.idPrefix}.${++this.counter}`,
+      id: this.nextId(),
       rooms: targetRooms,
       t,
       d,
@@ -72,13 +73,33 @@ export class EventPublisher {
    * Sessions are ours rather than socket.io's rooms because a dropped session keeps its rooms
    * (and collects its events) until it resumes.
    */
-  joinRooms(room: string, targetRooms: string[]): Promise<void> {
-    return this.rooms({ op: 'join', room, targets: targetRooms });
+  joinRooms(room: string, targetRooms: string[], announce?: Record<string, RoomAnnouncement>): Promise<void> {
+    return this.rooms({
+      op: 'join',
+      id: this.nextId(),
+      room,
+      targets: targetRooms,
+      ...(announce ? { announce } : {}),
+    });
   }
 
   /** Makes every session in `room` leave `targetRooms` at once (lost permission). */
-  leaveRooms(room: string, targetRooms: string[]): Promise<void> {
-    return this.rooms({ op: 'leave', room, targets: targetRooms });
+  leaveRooms(
+    room: string,
+    targetRooms: string[],
+    announce?: Record<string, RoomAnnouncement>,
+  ): Promise<void> {
+    return this.rooms({
+      op: 'leave',
+      id: this.nextId(),
+      room,
+      targets: targetRooms,
+      ...(announce ? { announce } : {}),
+    });
+  }
+
+  private nextId(): string {
+    return `${this.idPrefix}.${++this.counter}`;
   }
 
   /** Ends every session in `room` (revoked session, banned user): connections close, no resume. */

@@ -84,9 +84,13 @@ describe('channel rooms follow visibility', () => {
     });
     expect(deny.status).toBe(204);
     expect(await probe(client, member.id, generalId, 2)).toBe(false);
-    // The owner, who still sees it, got the CHANNEL_UPDATE; the member did not.
+    // The owner, who still sees it, got the CHANNEL_UPDATE; the member did not, but was told the
+    // channel went out of sight (once), and the owner was not.
     await ownerClient.waitForFrames(1, (f) => f.t === 'CHANNEL_UPDATE');
     expect(client.frames.some((f) => f.t === 'CHANNEL_UPDATE')).toBe(false);
+    const gone = client.frames.filter((f) => f.t === 'CHANNEL_DELETE');
+    expect(gone.map((f) => (f.d as { id: string }).id)).toEqual([generalId]);
+    expect(ownerClient.frames.some((f) => f.t === 'CHANNEL_DELETE')).toBe(false);
 
     const restore = await api(app, 'DELETE', `/channels/${generalId}/permissions/${member.id}`, {
       token: owner.token,
@@ -94,6 +98,12 @@ describe('channel rooms follow visibility', () => {
     expect(restore.status).toBe(204);
     expect(await probe(client, member.id, generalId, 3)).toBe(true);
     await client.waitForFrames(1, (f) => f.t === 'CHANNEL_UPDATE');
+    const back = client.frames.filter((f) => f.t === 'CHANNEL_CREATE');
+    expect(back.map((f) => (f.d as { id: string }).id)).toEqual([generalId]);
+    // Its CHANNEL_CREATE came before the channel's events resumed.
+    expect(client.frames.findIndex((f) => f.t === 'CHANNEL_CREATE')).toBeLessThan(
+      client.frames.findIndex((f) => f.t === 'CHANNEL_UPDATE'),
+    );
   });
 
   it('@everyone and role overwrites move every affected connection; CHANNEL_DELETE reaches only viewers', async () => {
@@ -147,9 +157,15 @@ describe('channel rooms follow visibility', () => {
     expect(removed.status).toBe(204);
     const isDelete = (f: DispatchFrame) =>
       f.t === 'CHANNEL_DELETE' && (f.d as { id: string }).id === channelId;
-    await trustedClient.waitForFrames(1, isDelete);
+    // Each was told once when the @everyone overwrite hid it; the trusted member again on deletion.
+    await trustedClient.waitForFrames(2, isDelete);
     await app.rt.events.dispatch([rooms.user(plain.id)], 'MESSAGE_CREATE', message(channelId, 'marker-14'));
     await plainClient.waitForFrames(1, contentIs('marker-14'));
-    expect(plainClient.frames.some(isDelete)).toBe(false);
+    expect(plainClient.frames.filter(isDelete)).toHaveLength(1);
+    expect(
+      trustedClient.frames.filter(
+        (f) => f.t === 'CHANNEL_CREATE' && (f.d as { id: string }).id === channelId,
+      ),
+    ).toHaveLength(2);
   });
 });

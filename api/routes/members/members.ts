@@ -233,7 +233,7 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
         });
         const object = await loadMemberObject(rt, serverId, userId);
         await rt.events.dispatch([rooms.server(serverId)], 'SERVER_MEMBER_UPDATE', object);
-        if (rolesChange) await syncChannelRooms(rt, serverId, [userId]);
+        if (rolesChange) await syncChannelRooms(rt, serverId, [userId], { announce: true });
         return object;
       },
     }),

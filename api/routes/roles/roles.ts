@@ -323,7 +323,7 @@ export function roleRoutes(rt: Runtime): AnyRoute[] {
         });
         await rt.events.dispatch([rooms.server(serverId)], 'ROLE_UPDATE', presentRole(role));
         if (BigInt(role.permissions) !== oldBits) {
-          await syncChannelRooms(rt, serverId, await holders(rt, serverId, role.id));
+          await syncChannelRooms(rt, serverId, await holders(rt, serverId, role.id), { announce: true });
         }
         return presentRole(role);
       },
@@ -386,7 +386,7 @@ export function roleRoutes(rt: Runtime): AnyRoute[] {
           server_id: serverId,
         });
         await dispatchUpdated(serverId, shifted);
-        await syncChannelRooms(rt, serverId, affected);
+        await syncChannelRooms(rt, serverId, affected, { announce: true });
       },
     }),
     ...(['put', 'delete'] as const).map((method) =>
@@ -462,7 +462,7 @@ export function roleRoutes(rt: Runtime): AnyRoute[] {
               'SERVER_MEMBER_UPDATE',
               await loadMemberObject(rt, serverId, target.userId),
             );
-            await syncChannelRooms(rt, serverId, [target.userId]);
+            await syncChannelRooms(rt, serverId, [target.userId], { announce: true });
           }
         },
       }),

@@ -210,6 +210,16 @@ describe('history', () => {
     expect(between.body.map((m: { id: string }) => m.id)).toEqual(ids.slice(11, 14));
   });
 
+  it('exactly 100 messages: one full page, then an empty one; after=0 starts from the oldest', async () => {
+    const w = await world();
+    const ids = await seed(w, 100);
+    const page = await history(w, '?limit=100');
+    expect(page.body.map((m: { id: string }) => m.id)).toEqual([...ids].reverse());
+    expect((await history(w, `?limit=100&before=${ids[0]}`)).body).toEqual([]);
+    const oldest = await history(w, '?after=0&limit=3');
+    expect(oldest.body.map((m: { id: string }) => m.id)).toEqual(ids.slice(0, 3));
+  });
+
   it.each(['?limit=0', '?limit=101', '?limit=abc', '?before=xyz', '?after=-1'])(
     '400 for %s',
     async (query) => {

@@ -133,6 +133,24 @@ export async function createChannel(
       },
       { transaction },
     );
+    // A channel created in a category starts with the category's overwrites (synced, as in
+    // Discord); changing either later does not change the other.
+    if (body.parent_id) {
+      const inherited = await rt.models.PermissionOverwrite.findAll({
+        where: { channel_id: body.parent_id },
+        transaction,
+      });
+      await rt.models.PermissionOverwrite.bulkCreate(
+        inherited.map((o) => ({
+          channel_id: id,
+          target_id: o.target_id,
+          type: o.type,
+          allow: o.allow,
+          deny: o.deny,
+        })),
+        { transaction },
+      );
+    }
     await recordAudit(
       rt,
       {
@@ -149,7 +167,8 @@ export async function createChannel(
     return created;
   });
   await syncChannelRooms(rt, serverId, await memberIds(rt, serverId));
-  const payload = presentChannel(channel);
+  const overwrites = await rt.models.PermissionOverwrite.findAll({ where: { channel_id: id } });
+  const payload = presentChannel(channel, overwrites);
   await rt.events.dispatch([rooms.channel(id)], 'CHANNEL_CREATE', payload);
   return payload;
 }

@@ -61,8 +61,9 @@ export function channelRoutes(rt: Runtime): AnyRoute[] {
       summary: 'Create a channel (MANAGE_CHANNELS)',
       description:
         '`parent_id` must be a category of the same server; categories cannot have one. Without `position` ' +
-        'the channel goes last. Recorded in the audit log (`channel_create`); the members who can see it ' +
-        'receive `CHANNEL_CREATE`.',
+        'the channel goes last. A channel created in a category starts with copies of the category’s ' +
+        'permission overwrites (later changes to either do not carry over). Recorded in the audit log ' +
+        '(`channel_create`); the members who can see it receive `CHANNEL_CREATE`.',
       tags: ['Channels'],
       status: 201,
       params: serverIdParams,

@@ -37,6 +37,7 @@ describe('creating channels', () => {
       nsfw: false,
       slowmode_seconds: 0,
       created_at: decodeSnowflake(category.body.id as string).createdAt,
+      permission_overwrites: [],
     });
     const text = await createChannel(owner, serverId, {
       name: 'rules',
@@ -86,6 +87,28 @@ describe('creating channels', () => {
       ]),
     );
     expect(logs[1]?.actor_id).toBe(owner.id);
+  });
+
+  it('a channel created in a category starts with copies of its overwrites', async () => {
+    const owner = await registerUser(app);
+    const member = await registerUser(app);
+    const { serverId } = await makeServer(app, owner);
+    await addMember(app, serverId, member.id);
+    const category = await createChannel(owner, serverId, { name: 'Staff', channel_type: 'category' });
+    const hide = { type: 'role', allow: '0', deny: String(Permission.VIEW_CHANNEL) };
+    expect((await setOverwrite(owner, category.body.id as string, serverId, hide)).status).toBe(204);
+    const inside = await createChannel(owner, serverId, {
+      name: 'staff-chat',
+      channel_type: 'text',
+      parent_id: category.body.id,
+    });
+    expect(inside.body.permission_overwrites).toEqual([{ id: serverId, ...hide }]);
+    expect(await listIds(member, serverId)).not.toContain(inside.body.id);
+    const outside = await createChannel(owner, serverId, { name: 'lobby', channel_type: 'text' });
+    expect(outside.body.permission_overwrites).toEqual([]);
+    // Copies, not links: opening the category later leaves the channel as it was.
+    await api(app, 'DELETE', `/channels/${category.body.id}/permissions/${serverId}`, { token: owner.token });
+    expect(await listIds(member, serverId)).not.toContain(inside.body.id);
   });
 
   it('validates the body, naming each field', async () => {

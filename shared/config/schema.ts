@@ -95,6 +95,55 @@ export interface Config {
   };
   snowflake: { datacenter_id: number; worker_id: number };
   admin: { bull_board: boolean };
+  storage: {
+    /** Where uploaded files live: `local` (a directory) or `s3` (any S3-compatible service). */
+    driver: 'local' | 's3';
+    /** Directory of the local driver; null: data_dir/media. */
+    local_dir: string | null;
+    s3: {
+      bucket: string;
+      region: string;
+      /** Endpoint of an S3-compatible service (MinIO...); null: AWS. */
+      endpoint: string | null;
+      /** Path-style URLs (endpoint/bucket/key), which MinIO and most self-hosted services need. */
+      force_path_style: boolean;
+      /** Credentials; null: the SDK's default chain (environment, instance role). */
+      access_key_id: string | null;
+      secret_access_key: string | null;
+    };
+    /** With s3: answer GET /media/{key} with a redirect to a presigned URL instead of streaming it. */
+    redirect: boolean;
+    /** Lifetime of a presigned URL. */
+    presign_ttl_seconds: number;
+  };
+  media: {
+    /** Largest single uploaded file (413 beyond). */
+    max_file_bytes: number;
+    /** Largest total of the files of one message or one upload request (413 beyond). */
+    max_request_bytes: number;
+    /** Most files in one message or upload request. */
+    max_files: number;
+    /** Types (as sniffed from the bytes) refused with 415. */
+    forbidden_types: string[];
+    /** Images with more pixels than this are not decoded (a decompression bomb guard). */
+    max_image_pixels: number;
+    /** Longest side of generated image thumbnails. */
+    thumbnail_size: number;
+  };
+  outbound: {
+    /** CIDRs that fetches (proxy, link previews, webhooks) may reach although private or loopback. */
+    allow_private: string[];
+    connect_timeout_ms: number;
+    total_timeout_ms: number;
+    max_redirects: number;
+    /** Largest image the media proxy relays. */
+    proxy_max_bytes: number;
+    /** Most bytes of a page read for a link preview. */
+    preview_max_bytes: number;
+    /** How long a link preview is cached per URL. */
+    preview_cache_seconds: number;
+    user_agent: string;
+  };
   security: {
     /** Key (base64, 32 bytes) that encrypts TOTP secrets at rest; null: generated into data_dir/secret.key. */
     secret_key: string | null;
@@ -199,6 +248,47 @@ export const configSchema = Joi.object<Config>({
     worker_id: Joi.number().integer().min(0).max(31).default(0),
   }).default(),
   admin: Joi.object({ bull_board: Joi.boolean().default(false) }).default(),
+  storage: Joi.object({
+    driver: Joi.string().valid('local', 's3').default('local'),
+    local_dir: Joi.string().allow(null).default(null),
+    s3: Joi.object({
+      bucket: Joi.string().default('plexichat'),
+      region: Joi.string().default('us-east-1'),
+      endpoint: Joi.string().uri({ scheme: ['http', 'https'] }).allow(null).default(null),
+      force_path_style: Joi.boolean().default(true),
+      access_key_id: Joi.string().allow(null).default(null),
+      secret_access_key: Joi.string().allow(null).default(null),
+    }).default(),
+    redirect: Joi.boolean().default(false),
+    presign_ttl_seconds: Joi.number().integer().min(10).max(604800).default(300),
+  }).default(),
+  media: Joi.object({
+    max_file_bytes: Joi.number().integer().min(1024).default(25 * 1024 * 1024),
+    max_request_bytes: Joi.number().integer().min(1024).default(100 * 1024 * 1024),
+    max_files: Joi.number().integer().min(1).max(50).default(10),
+    forbidden_types: Joi.array()
+      .items(Joi.string())
+      .default([
+        'application/x-msdownload',
+        'application/vnd.microsoft.portable-executable',
+        'application/x-elf',
+        'application/x-mach-binary',
+        'application/x-sharedlib',
+        'application/x-executable',
+      ]),
+    max_image_pixels: Joi.number().integer().min(1).default(50_000_000),
+    thumbnail_size: Joi.number().integer().min(16).max(2048).default(400),
+  }).default(),
+  outbound: Joi.object({
+    allow_private: Joi.array().items(Joi.string()).default([]),
+    connect_timeout_ms: Joi.number().integer().min(100).max(60000).default(3000),
+    total_timeout_ms: Joi.number().integer().min(100).max(120000).default(10000),
+    max_redirects: Joi.number().integer().min(0).max(10).default(3),
+    proxy_max_bytes: Joi.number().integer().min(1024).default(10 * 1024 * 1024),
+    preview_max_bytes: Joi.number().integer().min(1024).default(1024 * 1024),
+    preview_cache_seconds: Joi.number().integer().min(0).default(3600),
+    user_agent: Joi.string().default('Plexichat (+link previews)'),
+  }).default(),
   security: Joi.object({
     secret_key: Joi.string()
       .base64()

@@ -9,10 +9,12 @@ import { errorHandler, notFound } from './middleware/error-handler.js';
 import { requestId } from './middleware/request-id.js';
 import { buildOpenApi } from './openapi.js';
 import { adminRoutes } from './routes/admin/admin.js';
+import { attachmentRoutes } from './routes/attachments/attachments.js';
 import { authRoutes } from './routes/auth/auth.js';
 import { channelRoutes } from './routes/channels/channels.js';
 import { overwriteRoutes } from './routes/channels/overwrites.js';
 import { healthRoutes } from './routes/health/health.js';
+import { mediaRoutes } from './routes/media/media.js';
 import { membershipRoutes } from './routes/membership-routes.js';
 import { bulkDeleteRoutes } from './routes/messages/bulk-delete.js';
 import { messageRoutes } from './routes/messages/messages.js';
@@ -22,6 +24,7 @@ import { searchRoutes } from './routes/messages/search.js';
 import { metaRoutes } from './routes/meta/version.js';
 import { notificationRoutes } from './routes/notifications/notifications.js';
 import { privateChannelRoutes } from './routes/private-channels/private-channels.js';
+import { proxyRoutes } from './routes/proxy/proxy.js';
 import { readStateRoutes } from './routes/read-states/read-states.js';
 import { relationshipRoutes } from './routes/relationships/relationships.js';
 import { serverRoutes } from './routes/servers/servers.js';
@@ -63,6 +66,9 @@ export function allRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
     ...pinRoutes(rt, services),
     ...searchRoutes(rt),
     ...typingRoutes(rt),
+    ...mediaRoutes(rt),
+    ...attachmentRoutes(rt),
+    ...proxyRoutes(rt),
   ];
 }
 

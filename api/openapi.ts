@@ -1,6 +1,7 @@
 import Joi from 'joi';
 import j2sModule from 'joi-to-swagger';
 import { PLEXICHAT_VERSION } from '../shared/version.js';
+import { toOpenApiPath } from './routes/registry.js';
 import type { AnyRoute } from './routes/route.js';
 
 /** The error body of API.md, documented once and referenced by every route. */
@@ -86,13 +87,19 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl = '/api/v1'): Json {
       parameters: [...parameters(route.params, 'path', acc), ...parameters(route.query, 'query', acc)],
       responses,
     };
-    if (route.body) {
+    if (route.body || route.multipart) {
       operation.requestBody = {
         required: true,
-        content: { 'application/json': { schema: convert(route.body, acc) } },
+        content: {
+          ...(route.body ? { 'application/json': { schema: convert(route.body, acc) } } : {}),
+          ...(route.multipart
+            ? { 'multipart/form-data': { schema: convert(route.multipart.fields, acc) } }
+            : {}),
+        },
       };
     }
-    paths[route.path] = { ...(paths[route.path] ?? {}), [route.method]: operation };
+    const path = toOpenApiPath(route.path);
+    paths[path] = { ...(paths[path] ?? {}), [route.method]: operation };
   }
   return {
     openapi: '3.0.3',

@@ -10,6 +10,8 @@ import { createLogger, type Logger } from './logger.js';
 import { createQueues, closeQueues, type QueueSet } from './queues/index.js';
 import { createRedis, waitForRedis } from './redis.js';
 import { SnowflakeGenerator } from './snowflake.js';
+import { createStorage } from './storage/index.js';
+import type { BlobStorage } from './storage/types.js';
 
 /** Everything a role needs to talk to Postgres, Redis, the queues and the gateway. */
 export interface Runtime {
@@ -23,6 +25,8 @@ export interface Runtime {
   queues: QueueSet;
   events: EventPublisher;
   snowflake: SnowflakeGenerator;
+  /** Where uploaded files live (`storage.driver`). */
+  storage: BlobStorage;
   lifecycle: Lifecycle;
 }
 
@@ -58,6 +62,8 @@ export async function createRuntime(
       logger.debug({ err: err.message, queue }, 'queue error'),
     );
     lifecycle.add('queues', () => closeQueues(queues));
+    const storage = createStorage(config);
+    lifecycle.add('storage', () => storage.close());
 
     return {
       config,
@@ -72,6 +78,7 @@ export async function createRuntime(
         datacenterId: config.snowflake.datacenter_id,
         workerId: config.snowflake.worker_id,
       }),
+      storage,
       lifecycle,
     };
   } catch (err) {

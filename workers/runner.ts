@@ -1,8 +1,9 @@
-import { Worker } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import { bullPrefix, QUEUE_NAMES } from '../shared/queues/index.js';
 import { createRedis } from '../shared/redis.js';
 import type { Runtime } from '../shared/runtime.js';
 import { createProcessors } from './processors/index.js';
+import { scheduleUploadSweep } from './processors/media.js';
 import { scheduleThreadArchiving } from './processors/thread-archive.js';
 
 /** Running workers, one per queue. */
@@ -17,7 +18,8 @@ export function startWorkers(rt: Runtime): WorkerPool {
   const processors = createProcessors(rt);
   const prefix = bullPrefix(rt.config);
   const workers = QUEUE_NAMES.map((name) => {
-    const processor = processors[name];
+    // Each processor is typed by its own queue; BullMQ's Worker takes one untyped job shape.
+    const processor = processors[name] as (job: Job) => Promise<unknown>;
     if (typeof processor !== 'function') throw new Error(`queue ${name} has no processor`);
     const worker = new Worker(name, processor, {
       connection,
@@ -39,6 +41,9 @@ export function startWorkers(rt: Runtime): WorkerPool {
   // Every worker process registers the same scheduler id: BullMQ keeps one.
   scheduleThreadArchiving(rt).catch((err: Error) =>
     rt.logger.warn({ err: err.message }, 'could not schedule the thread archive sweep'),
+  );
+  scheduleUploadSweep(rt).catch((err: Error) =>
+    rt.logger.warn({ err: err.message }, 'could not schedule the upload sweep'),
   );
   return {
     workers,

@@ -5,9 +5,22 @@ import type { AuthContext } from '../auth/context.js';
 import { validatePart } from '../middleware/validate.js';
 import type { AnyRoute } from './route.js';
 
-/** `/channels/{channel_id}` -> `/channels/:channel_id`. */
+/**
+ * `/channels/{channel_id}` -> `/channels/:channel_id`; a trailing `{key...}` matches the rest of the
+ * path, slashes included (`/media/{key...}` -> `/media/*key`).
+ */
 export function toExpressPath(path: string): string {
-  return path.replace(/\{([A-Za-z0-9_@]+)\}/g, ':$1');
+  return path.replace(/\{([A-Za-z0-9_@]+)\.\.\.\}$/, '*$1').replace(/\{([A-Za-z0-9_@]+)\}/g, ':$1');
+}
+
+/** `/media/{key...}` -> `/media/{key}`: OpenAPI has no rest parameters, the description says so. */
+export function toOpenApiPath(path: string): string {
+  return path.replace(/\{([A-Za-z0-9_@]+)\.\.\.\}/g, '{$1}');
+}
+
+/** Express hands a `*rest` parameter over as its decoded segments: join them back into one string. */
+function joinRestParams(params: Record<string, string | string[]>): Record<string, string> {
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, Array.isArray(v) ? v.join('/') : v]));
 }
 
 /** Resolves the caller from the request's token: null when no token was sent; throws 401 when it is bad. */
@@ -43,10 +56,13 @@ export function buildRouter(routes: AnyRoute[], authenticate: Authenticator): ex
     const handler = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
       try {
         const auth = await resolveAccess(route, req, res, authenticate);
-        const params: unknown = route.params ? validatePart(route.params, req.params, 'params') : req.params;
+        const rawParams = joinRestParams(req.params);
+        const params: unknown = route.params ? validatePart(route.params, rawParams, 'params') : rawParams;
         const query: unknown = route.query ? validatePart(route.query, req.query, 'query') : {};
         let body: unknown = undefined;
-        if (route.body) {
+        // A multipart request goes to the handler unread: it streams the files itself.
+        const multipart = route.multipart !== undefined && typeof req.is('multipart/form-data') === 'string';
+        if (route.body && !multipart) {
           if (hasBody(req) && !req.is('application/json')) {
             throw new UnsupportedMediaTypeError('Request body must be application/json');
           }

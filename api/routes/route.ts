@@ -44,6 +44,11 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown, A = AuthContex
   params?: Joi.ObjectSchema<P>;
   query?: Joi.ObjectSchema<Q>;
   body?: Joi.ObjectSchema<B>;
+  /**
+   * The route also (or only) takes multipart/form-data, which its handler reads as a stream
+   * (api/media/multipart.ts); `fields` documents the form's parts for the OpenAPI document.
+   */
+  multipart?: { fields: Joi.ObjectSchema };
   responses: Record<number, ResponseSpec>;
   /** Returns the response body, or undefined when it wrote the response itself. */
   handler: (ctx: RouteContext<P, Q, B, A>) => unknown;

@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Config } from '../config/index.js';
+import { loadSecretKey } from './secret-key.js';
 
 /**
  * Encrypts small secrets at rest (TOTP secrets) with AES-256-GCM. The key is `security.secret_key`,
@@ -13,16 +12,8 @@ export class SecretBox {
 
   /** The box for this configuration. */
   static fromConfig(config: Pick<Config, 'security' | 'data_dir'>): SecretBox {
-    if (config.security.secret_key) return new SecretBox(Buffer.from(config.security.secret_key, 'base64'));
-    const file = path.join(config.data_dir, 'secret.key');
-    fs.mkdirSync(config.data_dir, { recursive: true, mode: 0o700 });
-    try {
-      // 'wx': only the first process to get here writes it; the others read what it wrote.
-      fs.writeFileSync(file, crypto.randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    return new SecretBox(Buffer.from(fs.readFileSync(file, 'utf8').trim(), 'base64'));
+    // The raw key, not a derived one: secrets sealed before key derivation existed must still open.
+    return new SecretBox(loadSecretKey(config));
   }
 
   /** `v1.<iv>.<tag>.<ciphertext>`, base64url parts. */

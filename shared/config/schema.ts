@@ -6,7 +6,7 @@ import path from 'node:path';
 export const DEFAULT_HOME = path.join(os.homedir(), '.plexichat');
 
 /** Queues with a processor; each gets a concurrency setting under `queues.concurrency`. */
-export const QUEUE_CONCURRENCY_DEFAULTS = { messages: 50 } as const;
+export const QUEUE_CONCURRENCY_DEFAULTS = { messages: 50, media: 2, embeds: 10 } as const;
 
 /** A throttle: `points` attempts per `duration_seconds`, then blocked for `block_seconds`. */
 export interface Throttle {
@@ -145,7 +145,10 @@ export interface Config {
     user_agent: string;
   };
   security: {
-    /** Key (base64, 32 bytes) that encrypts TOTP secrets at rest; null: generated into data_dir/secret.key. */
+    /**
+     * Key (base64, 32 bytes) that encrypts TOTP secrets at rest and (through derived keys) signs media proxy
+     * URLs; null: generated into data_dir/secret.key.
+     */
     secret_key: string | null;
     /** scrypt cost as log2(N) for password hashing (r=8, p=1); 15 means 32 MiB per hash. */
     scrypt_cost: number;
@@ -254,7 +257,10 @@ export const configSchema = Joi.object<Config>({
     s3: Joi.object({
       bucket: Joi.string().default('plexichat'),
       region: Joi.string().default('us-east-1'),
-      endpoint: Joi.string().uri({ scheme: ['http', 'https'] }).allow(null).default(null),
+      endpoint: Joi.string()
+        .uri({ scheme: ['http', 'https'] })
+        .allow(null)
+        .default(null),
       force_path_style: Joi.boolean().default(true),
       access_key_id: Joi.string().allow(null).default(null),
       secret_access_key: Joi.string().allow(null).default(null),
@@ -263,8 +269,14 @@ export const configSchema = Joi.object<Config>({
     presign_ttl_seconds: Joi.number().integer().min(10).max(604800).default(300),
   }).default(),
   media: Joi.object({
-    max_file_bytes: Joi.number().integer().min(1024).default(25 * 1024 * 1024),
-    max_request_bytes: Joi.number().integer().min(1024).default(100 * 1024 * 1024),
+    max_file_bytes: Joi.number()
+      .integer()
+      .min(1024)
+      .default(25 * 1024 * 1024),
+    max_request_bytes: Joi.number()
+      .integer()
+      .min(1024)
+      .default(100 * 1024 * 1024),
     max_files: Joi.number().integer().min(1).max(50).default(10),
     forbidden_types: Joi.array()
       .items(Joi.string())
@@ -280,12 +292,20 @@ export const configSchema = Joi.object<Config>({
     thumbnail_size: Joi.number().integer().min(16).max(2048).default(400),
   }).default(),
   outbound: Joi.object({
-    allow_private: Joi.array().items(Joi.string()).default([]),
+    allow_private: Joi.array()
+      .items(Joi.string().ip({ cidr: 'optional' }))
+      .default([]),
     connect_timeout_ms: Joi.number().integer().min(100).max(60000).default(3000),
     total_timeout_ms: Joi.number().integer().min(100).max(120000).default(10000),
     max_redirects: Joi.number().integer().min(0).max(10).default(3),
-    proxy_max_bytes: Joi.number().integer().min(1024).default(10 * 1024 * 1024),
-    preview_max_bytes: Joi.number().integer().min(1024).default(1024 * 1024),
+    proxy_max_bytes: Joi.number()
+      .integer()
+      .min(1024)
+      .default(10 * 1024 * 1024),
+    preview_max_bytes: Joi.number()
+      .integer()
+      .min(1024)
+      .default(1024 * 1024),
     preview_cache_seconds: Joi.number().integer().min(0).default(3600),
     user_agent: Joi.string().default('Plexichat (+link previews)'),
   }).default(),

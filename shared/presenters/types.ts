@@ -63,6 +63,12 @@ export interface AttachmentObject {
   url: string;
   width?: number;
   height?: number;
+  /** A WebP thumbnail (images), once the media worker made it. */
+  thumbnail_url?: string;
+  /** Dominant color `#rrggbb` (images). */
+  color?: string;
+  /** Frames of an animated image. */
+  frames?: number;
 }
 
 /** One emoji's reactions on a message; `me` is relative to whoever the object was presented for. */

@@ -1,6 +1,8 @@
 export { QUEUE_NAMES, type QueueName } from './names.js';
 export {
   messageJobId,
+  embedsJobId,
+  type EmbedsJob,
   type CreateMessageJob,
   type DeleteMessageJob,
   type BulkDeleteJob,

@@ -14,8 +14,12 @@ export interface CreateMessageJob {
     reply_to?: string | null;
     /** Whether the author may mention @everyone/@here and any role (MENTION_EVERYONE). */
     allow_everyone?: boolean;
+    /** The author's uploads to bind to the message, in order (checked by the API). */
+    attachments?: string[];
     /** A thread_created notice: the thread it announces. */
     thread_id?: string | null;
+    /** Whether the author may embed links (EMBED_LINKS): link previews are made only then. */
+    embed_links?: boolean;
   };
 }
 
@@ -28,6 +32,8 @@ export interface UpdateMessageJob {
   channel_id: string;
   content: string;
   allow_everyone: boolean;
+  /** Whether the author may embed links (EMBED_LINKS): link previews are made only then. */
+  embed_links?: boolean;
 }
 
 /** A message deletion (by its author or a moderator). */
@@ -96,15 +102,44 @@ export type MessageJob =
   | UnpinJob
   | BulkDeleteJob;
 
+/** An upload for the media worker to inspect (metadata, thumbnail, EXIF stripping). */
+export interface InspectMediaJob {
+  kind: 'inspect';
+  attachment_id: string;
+}
+
+/** The periodic sweep of uploads never sent in a message. */
+export interface SweepUploadsJob {
+  kind: 'sweep_unbound';
+}
+
+export type MediaJob = InspectMediaJob | SweepUploadsJob;
+
+/** Link previews for a message as it read when the job was queued (workers/processors/embeds.ts). */
+export interface EmbedsJob {
+  message_id: string;
+  channel_id: string;
+  /** sha256 (hex) of the content previewed: a job for content since edited away does nothing. */
+  content_hash: string;
+  /** The author had EMBED_LINKS: without it the message gets no previews (old ones are removed). */
+  embed_links: boolean;
+}
+
 /** Payload of each queue's jobs. */
 export interface JobPayloads {
   messages: MessageJob;
+  media: MediaJob;
+  embeds: EmbedsJob;
 }
 
 /** What each queue's processor returns (the API waits on it to answer with the stored object). */
 export interface JobResults {
   /** The stored message; null after a delete. */
   messages: MessageObject | null;
+  /** The attachment's final status; for a sweep, how many uploads it deleted. */
+  media: 'ready' | 'failed' | 'gone' | number;
+  /** How many link embeds the message has now; null when the job changed nothing. */
+  embeds: number | null;
 }
 
 /**
@@ -114,6 +149,15 @@ export interface JobResults {
 export function messageJobId(kind: MessageJob['kind'], messageId: string, suffix?: string): string {
   // BullMQ refuses custom ids that look like integers.
   return suffix ? `msg-${kind}-${messageId}-${suffix}` : `msg-${kind}-${messageId}`;
+}
+
+/**
+ * The job id of a message's link previews: message id + content hash, so a retried messages job
+ * adds nothing new; an edit's id is part of it too, because content edited A -> B -> A must be
+ * previewed again (the first A job is kept as completed and would swallow the add).
+ */
+export function embedsJobId(messageId: string, contentHash: string, editId?: string): string {
+  return `embeds-${messageId}-${editId ?? 'create'}-${contentHash.slice(0, 32)}`;
 }
 
 export type JobPayload<Q extends QueueName> = JobPayloads[Q];

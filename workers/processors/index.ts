@@ -1,6 +1,8 @@
 import type { Job } from 'bullmq';
 import type { JobPayloads, JobResults, QueueName } from '../../shared/queues/index.js';
 import type { Runtime } from '../../shared/runtime.js';
+import { createEmbedsProcessor } from './embeds.js';
+import { createMediaProcessor } from './media.js';
 import { createMessagesProcessor } from './messages.js';
 
 /** A queue's processor, typed by the queue's payload and result. */
@@ -10,5 +12,7 @@ export type Processor<Q extends QueueName> = (job: Job<JobPayloads[Q]>) => Promi
 export function createProcessors(rt: Runtime): { [Q in QueueName]: Processor<Q> } {
   return {
     messages: createMessagesProcessor(rt),
+    media: createMediaProcessor(rt),
+    embeds: createEmbedsProcessor(rt),
   };
 }

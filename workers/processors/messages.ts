@@ -3,6 +3,7 @@ import { QueryTypes, type Transaction } from 'sequelize';
 import { isThreadType } from '../../shared/db/models/channel.js';
 import type { Row } from '../../shared/db/models/index.js';
 import { rooms } from '../../shared/events/index.js';
+import { presentAttachment } from '../../shared/presenters/attachment.js';
 import { presentMessage } from '../../shared/presenters/message.js';
 import { presentStoredMessage } from '../../shared/presenters/message-reactions.js';
 import type {
@@ -15,6 +16,7 @@ import type {
 import type { Runtime } from '../../shared/runtime.js';
 import { decodeSnowflake } from '../../shared/snowflake.js';
 import { recordAuthorRead } from './channel-activity.js';
+import { queueLinkPreviews } from './embeds.js';
 import { renderContent } from './message-content.js';
 import {
   applyMessageEffects,
@@ -36,6 +38,27 @@ import { createReactionProcessor } from './message-reactions.js';
  * dedupe by id: better twice than never, since the first attempt may have died between commit and
  * emit); a retried edit rewrites the same content; a retried delete finds nothing and emits nothing.
  */
+/**
+ * Locks the author's unsent uploads this message names, in the order named: the message and the
+ * binding commit together, and an upload goes into one message only (a concurrent second send of
+ * the same ids gets the ones still free).
+ */
+async function claimAttachments(
+  rt: Runtime,
+  input: CreateMessageJob['message'],
+  transaction: Transaction,
+): Promise<Row<'Attachment'>[]> {
+  const ids = input.attachments ?? [];
+  if (ids.length === 0) return [];
+  const rows = await rt.models.Attachment.findAll({
+    where: { id: ids, uploader_id: input.author_id, message_id: null },
+    lock: transaction.LOCK.UPDATE,
+    transaction,
+  });
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
 export function createMessagesProcessor(rt: Runtime) {
   const { Message, Channel } = rt.models;
 
@@ -55,14 +78,17 @@ export function createMessagesProcessor(rt: Runtime) {
     // The message and what it changes (read states, notifications, thread counts) commit together;
     // a retry finds the row and only re-emits. With nothing to write but the row (no one to
     // notify, not a thread), the insert alone is atomic: no BEGIN/COMMIT round trips.
-    const needsTransaction = recipients.length > 0 || isThreadType(channel.channel_type);
+    const attachmentIds = input.attachments ?? [];
+    const needsTransaction =
+      recipients.length > 0 || isThreadType(channel.channel_type) || attachmentIds.length > 0;
     const store = async (
       transaction?: Transaction,
     ): Promise<{ row: Row<'Message'>; effects: StoredEffects | null }> => {
+      const attachments = transaction ? await claimAttachments(rt, input, transaction) : [];
       const inserted = await rt.sequelize.query(
         `INSERT INTO messages (id, channel_id, author_id, type, content, nonce, created_at, content_html,
-                             mentions, mention_roles, mention_everyone, reply_to, thread_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::bigint[], $10::bigint[], $11, $12, $13)
+                             mentions, mention_roles, mention_everyone, reply_to, thread_id, attachments)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::bigint[], $10::bigint[], $11, $12, $13, $14::jsonb)
        ON CONFLICT (id) DO NOTHING
        RETURNING *`,
         {
@@ -80,6 +106,7 @@ export function createMessagesProcessor(rt: Runtime) {
             rendered.mention_everyone,
             input.reply_to ?? null,
             input.thread_id ?? null,
+            JSON.stringify(attachments.map((a) => presentAttachment(rt.config, a))),
           ],
           type: QueryTypes.SELECT,
           model: Message,
@@ -91,6 +118,12 @@ export function createMessagesProcessor(rt: Runtime) {
       if (!fresh) {
         return { row: await Message.findByPk(input.id, { rejectOnEmpty: true, transaction }), effects: null };
       }
+      if (attachments.length > 0) {
+        await rt.models.Attachment.update(
+          { message_id: fresh.id, channel_id: fresh.channel_id },
+          { where: { id: attachments.map((a) => a.id) }, transaction },
+        );
+      }
       if (!transaction) return { row: fresh, effects: { notifications: [], thread: null } };
       return { row: fresh, effects: await applyMessageEffects(rt, channel, fresh, recipients, transaction) };
     };
@@ -101,6 +134,8 @@ export function createMessagesProcessor(rt: Runtime) {
     const message = presentMessage(row);
     await rt.events.dispatch([rooms.channel(message.channel_id)], 'MESSAGE_CREATE', message);
     await emitMessageEffects(rt, channel, row, effects);
+    // Only now, after the message is stored and delivered: previews can never hold it up.
+    await queueLinkPreviews(rt, row, input.embed_links ?? false);
     return message;
   }
 
@@ -116,6 +151,7 @@ export function createMessagesProcessor(rt: Runtime) {
     if (!row) return null;
     const message = await presentStoredMessage(rt, row, null);
     await rt.events.dispatch([rooms.channel(message.channel_id)], 'MESSAGE_UPDATE', message);
+    await queueLinkPreviews(rt, row, job.embed_links ?? false, job.edit_id);
     return message;
   }
 

@@ -1,4 +1,3 @@
-import fs from 'node:fs/promises';
 import { QUEUE_NAMES } from '../../../shared/queues/index.js';
 import type { Runtime } from '../../../shared/runtime.js';
 
@@ -59,8 +58,8 @@ export async function runChecks(rt: Runtime): Promise<Record<CheckName, CheckRes
       return Object.fromEntries(entries);
     }),
     timed(async () => {
-      await fs.mkdir(rt.config.data_dir, { recursive: true });
-      await fs.access(rt.config.data_dir, fs.constants.W_OK);
+      await rt.storage.check();
+      return { driver: rt.storage.driver };
     }),
   ]);
   return { database, redis, queues, storage };

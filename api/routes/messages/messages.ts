@@ -8,6 +8,7 @@ import { presentMessages, presentStoredMessage } from '../../../shared/presenter
 import { messageJobId } from '../../../shared/queues/index.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { messageAccess } from '../../messages/access.js';
+import { checkAttachments, receiveMultipartSend } from '../../messages/attachments.js';
 import { awaitMessageCommand, runMessageCommand, type CommandOutcome } from '../../messages/jobs.js';
 import type { ApiServices } from '../../services.js';
 import { defineRoute, type AnyRoute } from '../route.js';
@@ -25,9 +26,10 @@ import {
 const NONCE_TTL_SECONDS = 300;
 
 interface SendBody {
-  content: string;
+  content?: string;
   nonce?: string;
   reply_to?: string;
+  attachments?: string[];
 }
 interface History {
   limit: number;
@@ -71,10 +73,18 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
         '`queues.wait_timeout_ms`, the answer is 202 `{id, channel_id, nonce, pending: true}` and the message arrives ' +
         'as MESSAGE_CREATE. Slowmode applies unless the caller has MANAGE_MESSAGES or MANAGE_CHANNELS. With ' +
         '`reply_to` (a message of this channel the caller can read: READ_MESSAGE_HISTORY, else 400 naming ' +
-        '`reply_to`) the message has type `reply`.',
+        '`reply_to`) the message has type `reply`. Link previews (`embeds` of type `link`, for the first 5 http(s) ' +
+        'links outside code and not written as `<url>`) are made afterwards when the author has EMBED_LINKS, and ' +
+        'arrive as MESSAGE_UPDATE: the answer never waits for a remote site.',
       tags: ['Messages'],
       params: channelParams,
       body: sendBody,
+      multipart: {
+        fields: Joi.object({
+          payload_json: Joi.string().description('the JSON body above, as a string'),
+          files: Joi.array().items(Joi.binary()).description('files to attach (any field name)'),
+        }),
+      },
       responses: {
         200: { description: 'The stored message', schema: messageObject },
         202: { description: 'Accepted; still being stored', schema: pendingMessage },
@@ -83,14 +93,23 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
         429: { description: 'Slowmode: wait retry_after seconds' },
         503: { description: 'The queue (Redis) is unavailable: nothing was sent' },
       },
-      handler: async ({ params, body, auth, res }) => {
+      handler: async ({ params, body: jsonBody, auth, req, res }) => {
+        const multipart = typeof req.is('multipart/form-data') === 'string';
         const access = await messageAccess(
           rt,
           params.channel_id,
           auth.user.id,
-          Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES,
+          Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES | (multipart ? Permission.ATTACH_FILES : 0n),
         );
         const channel = access.channel;
+        // Multipart: the files are stored as they stream in, then attached like uploaded ids.
+        const body = multipart ? await receiveMultipartSend(rt, req, res, auth.user.id) : jsonBody;
+        const attachments = await checkAttachments(
+          rt,
+          access.permissions,
+          auth.user.id,
+          body.attachments ?? [],
+        );
         if (body.reply_to) {
           // Only a message the caller can read: without READ_MESSAGE_HISTORY an id is not proof of that.
           const target = has(access.permissions, Permission.READ_MESSAGE_HISTORY)
@@ -134,10 +153,12 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
             id,
             channel_id: channel.id,
             author_id: auth.user.id,
-            content: body.content,
+            content: body.content ?? '',
             nonce,
             reply_to: body.reply_to ?? null,
+            ...(attachments.length > 0 ? { attachments } : {}),
             allow_everyone: has(access.permissions, Permission.MENTION_EVERYONE),
+            embed_links: has(access.permissions, Permission.EMBED_LINKS),
           },
         });
         return answer(outcome, { id, channel_id: channel.id, nonce }, res);
@@ -207,7 +228,8 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
       summary: 'Edit a message (author only)',
       description:
         'Sets `edited_at`; MESSAGE_UPDATE goes to the channel (its `reactions` have `me: false`; this answer has ' +
-        'the caller’s). System messages cannot be edited (400 `system_message`).',
+        'the caller’s). System messages cannot be edited (400 `system_message`). Link previews are redone for the ' +
+        'new content (another MESSAGE_UPDATE follows when they change).',
       tags: ['Messages'],
       params: messageParams,
       body: editBody,
@@ -234,6 +256,7 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
           channel_id: message.channel_id,
           content: body.content,
           allow_everyone: has(access.permissions, Permission.MENTION_EVERYONE),
+          embed_links: has(access.permissions, Permission.EMBED_LINKS),
         });
         if (outcome.done) {
           if (outcome.result === null) throw new NotFoundError('message');

@@ -18,7 +18,19 @@ export const messageParams = Joi.object({
 });
 
 export const sendBody = Joi.object({
-  content: content().required(),
+  // Text, or files, or both: without attachments the content is required.
+  content: Joi.when('attachments', {
+    is: Joi.array().min(1).required(),
+    then: Joi.alternatives().try(Joi.string().valid(''), content()),
+    otherwise: content().required(),
+  }),
+  attachments: Joi.array()
+    .items(snowflake())
+    .unique()
+    .max(50)
+    .description(
+      'ids of your uploads (POST /attachments, not yet in a message); needs ATTACH_FILES. With multipart, files sent along are added',
+    ),
   nonce: Joi.alternatives()
     .try(
       Joi.string().max(64),
@@ -45,6 +57,23 @@ export const reactionObject = Joi.object({
     .description('whether the caller reacted with it (always false in gateway payloads)'),
 }).meta({ className: 'Reaction' });
 
+export const linkEmbedObject = Joi.object({
+  type: Joi.string().valid('link').required(),
+  url: Joi.string().required().description('the page (its canonical URL when on the same site)'),
+  title: Joi.string().allow(null).required(),
+  description: Joi.string().allow(null).required(),
+  site_name: Joi.string().allow(null).required(),
+  color: Joi.number().integer().allow(null).required().description("the page's theme-color as 0xRRGGBB"),
+  image: Joi.object({
+    url: Joi.string().required().description("the image through this instance's media proxy (GET /proxy)"),
+    original_url: Joi.string().required(),
+  })
+    .allow(null)
+    .required(),
+})
+  .description('a link preview, made by the embeds worker after the message was stored')
+  .meta({ className: 'LinkEmbed' });
+
 export const messageObject = Joi.object({
   id: Joi.string().required(),
   channel_id: Joi.string().required(),
@@ -56,7 +85,7 @@ export const messageObject = Joi.object({
   created_at: Joi.number().integer().required(),
   edited_at: Joi.number().integer().allow(null).required(),
   attachments: Joi.array().required(),
-  embeds: Joi.array().required(),
+  embeds: Joi.array().items(linkEmbedObject).required(),
   pinned: Joi.boolean().required(),
   mentions: Joi.array().items(Joi.string()).required(),
   mention_roles: Joi.array().items(Joi.string()).required(),

@@ -4,6 +4,7 @@ import { defineChannel } from './channel.js';
 import { defineMember } from './member.js';
 import { defineMessage } from './message.js';
 import { defineMessageReaction } from './message-reaction.js';
+import { defineAttachment } from './attachment.js';
 import { defineReadStateModels } from './read-states.js';
 import { defineRole } from './role.js';
 import { defineServer } from './server.js';
@@ -34,6 +35,7 @@ export function defineModels(sequelize: Sequelize) {
     MemberRole,
     Message: defineMessage(sequelize),
     MessageReaction: defineMessageReaction(sequelize),
+    Attachment: defineAttachment(sequelize),
     ...defineAccountModels(sequelize),
     ...defineServerModels(sequelize),
     ...defineThreadModels(sequelize),

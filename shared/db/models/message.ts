@@ -1,3 +1,4 @@
+import type { AttachmentObject } from '../../presenters/types.js';
 import {
   DataTypes,
   Model,
@@ -9,15 +10,7 @@ import {
 import { createdAt, nullable, snowflakeId } from './columns.js';
 
 /** An attachment as stored on a message (filled in by the media pipeline). */
-export interface StoredAttachment {
-  id: string;
-  filename: string;
-  content_type: string;
-  size: number;
-  url: string;
-  width?: number;
-  height?: number;
-}
+export type StoredAttachment = AttachmentObject;
 
 /** Defines the `messages` model. */
 export function defineMessage(sequelize: Sequelize) {

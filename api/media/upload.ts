@@ -1,0 +1,109 @@
+import { fileTypeFromBuffer } from 'file-type';
+import { imageSize } from 'image-size';
+import type { Row } from '../../shared/db/models/index.js';
+import { ApiError, UnsupportedMediaTypeError } from '../../shared/errors.js';
+import type { Runtime } from '../../shared/runtime.js';
+import { decodeSnowflake } from '../../shared/snowflake.js';
+import { keySafeName, sanitizeFilename } from './filenames.js';
+import type { IncomingFile, MultipartLimits } from './multipart.js';
+
+/** Image types sharp decodes (the media worker makes thumbnails of these). */
+export const DECODABLE_IMAGES = new Set([
+  'image/jpeg',
+  'image/png',
+  'image/webp',
+  'image/gif',
+  'image/avif',
+  'image/tiff',
+]);
+
+/** The multipart limits of uploads, from config. */
+export function uploadLimits(rt: Pick<Runtime, 'config'>): MultipartLimits {
+  const m = rt.config.media;
+  return {
+    maxFileBytes: m.max_file_bytes,
+    maxRequestBytes: m.max_request_bytes,
+    maxFiles: m.max_files,
+    headBytes: 256 * 1024,
+  };
+}
+
+/**
+ * What a file really is: the type sniffed from its bytes (file-type); for what has no signature
+ * (text), plain text if the client said text, else octet-stream. Never text/html or SVG from a
+ * client's word: those could run script where they are served.
+ */
+async function realType(file: IncomingFile): Promise<{ mime: string; ext: string | null }> {
+  const sniffed = await fileTypeFromBuffer(file.head);
+  if (sniffed) return { mime: sniffed.mime, ext: sniffed.ext };
+  const textual = /^text\//.test(file.declaredType) || file.declaredType === 'application/json';
+  return textual && isLikelyText(file.head)
+    ? { mime: 'text/plain', ext: null }
+    : { mime: 'application/octet-stream', ext: null };
+}
+
+function headerDimensions(head: Buffer): { width: number; height: number } | null {
+  try {
+    const { width, height } = imageSize(head);
+    return { width, height };
+  } catch {
+    // Unreadable here: the media worker, which decodes with a pixel limit, has the last word.
+    return null;
+  }
+}
+
+function isLikelyText(head: Buffer): boolean {
+  return !head.subarray(0, 8192).includes(0);
+}
+
+/**
+ * Stores one uploaded file: refuses forbidden types (415) and images over the pixel limit (413),
+ * streams it to storage under `attachments/<id>/<name>`, records the attachment and queues it for
+ * the media worker. The caller checked ATTACH_FILES where the file goes into a channel.
+ */
+export async function storeUpload(
+  rt: Runtime,
+  uploaderId: string,
+  file: IncomingFile,
+): Promise<Row<'Attachment'>> {
+  const type = await realType(file);
+  if (rt.config.media.forbidden_types.includes(type.mime)) {
+    throw new UnsupportedMediaTypeError(`Files of type ${type.mime} are not allowed`);
+  }
+  if (DECODABLE_IMAGES.has(type.mime)) {
+    // The header alone tells the dimensions (image-size reads them from the first bytes; sharp
+    // needs the whole file): a decompression bomb is refused before it is stored.
+    const size = headerDimensions(file.head);
+    if (size && size.width * size.height > rt.config.media.max_image_pixels) {
+      throw new ApiError(
+        413,
+        'image_too_large',
+        `Images may have at most ${rt.config.media.max_image_pixels} pixels`,
+        {
+          files: `${size.width}x${size.height} is too many pixels`,
+        },
+      );
+    }
+  }
+  const id = rt.snowflake.next();
+  const filename = sanitizeFilename(file.filename, type.ext);
+  const key = `attachments/${id}/${keySafeName(filename)}`;
+  let size: number;
+  try {
+    size = (await rt.storage.put(key, file.stream, type.mime)).size;
+  } catch (err) {
+    await rt.storage.delete(key).catch(() => undefined);
+    throw err;
+  }
+  const row = await rt.models.Attachment.create({
+    id,
+    uploader_id: uploaderId,
+    filename,
+    content_type: type.mime,
+    size,
+    storage_key: key,
+    created_at: new Date(decodeSnowflake(id).timestampMs),
+  });
+  await rt.queues.media.add('inspect', { kind: 'inspect', attachment_id: id }, { jobId: `media-${id}` });
+  return row;
+}

@@ -1,0 +1,73 @@
+import Joi from 'joi';
+import { ValidationError } from '../../../shared/errors.js';
+import { presentAttachment } from '../../../shared/presenters/attachment.js';
+import type { Row } from '../../../shared/db/models/index.js';
+import { deleteUpload } from '../../../shared/storage/uploads.js';
+import type { Runtime } from '../../../shared/runtime.js';
+import { readMultipart } from '../../media/multipart.js';
+import { storeUpload, uploadLimits } from '../../media/upload.js';
+import { defineRoute, type AnyRoute } from '../route.js';
+
+/** An attachment object as the API documents it. */
+export const attachmentObject = Joi.object({
+  id: Joi.string().required(),
+  filename: Joi.string().required(),
+  content_type: Joi.string().required(),
+  size: Joi.number().integer().required(),
+  url: Joi.string().required(),
+  width: Joi.number().integer(),
+  height: Joi.number().integer(),
+  thumbnail_url: Joi.string(),
+  color: Joi.string(),
+  frames: Joi.number().integer(),
+}).meta({ className: 'Attachment' });
+
+/** POST /attachments: upload files now, attach them to a message later (by id). */
+export function attachmentRoutes(rt: Runtime): AnyRoute[] {
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/attachments',
+      access: 'user',
+      summary: 'Upload files',
+      description:
+        'multipart/form-data with one or more file parts (any field name). Each file is streamed to storage; its ' +
+        'type is sniffed from its bytes (the declared type and the extension are not trusted: a mismatching name ' +
+        'gets the real extension), forbidden types are refused (415), and images over `media.max_image_pixels` ' +
+        'are refused (413 `image_too_large`). A file over `media.max_file_bytes`, or files over ' +
+        '`media.max_request_bytes` in all, get 413. The answer lists the attachments; send their ids in a ' +
+        "message's `attachments` (needs ATTACH_FILES in that channel). Metadata (dimensions, thumbnail, color) " +
+        'arrives shortly after, through the media worker; unsent uploads are deleted after a day.',
+      tags: ['Media'],
+      status: 201,
+      multipart: {
+        fields: Joi.object({ files: Joi.array().items(Joi.binary()).description('one or more files') }),
+      },
+      responses: {
+        201: { description: 'The stored files', schema: Joi.array().items(attachmentObject) },
+        400: { description: 'Not multipart, or no file' },
+        413: { description: 'Too large (bytes or pixels)' },
+        415: { description: 'A forbidden file type' },
+      },
+      handler: async ({ req, res, auth }) => {
+        if (typeof req.is('multipart/form-data') !== 'string') {
+          throw new ValidationError({ body: 'must be multipart/form-data with files' });
+        }
+        const stored: Row<'Attachment'>[] = [];
+        try {
+          await readMultipart(req, uploadLimits(rt), async (file) => {
+            stored.push(await storeUpload(rt, auth.user.id, file));
+          });
+          if (stored.length === 0) throw new ValidationError({ files: 'at least one file is required' });
+        } catch (err) {
+          // All or nothing: the files stored before the one refused go too.
+          for (const row of stored) await deleteUpload(rt, row).catch(() => undefined);
+          // A refused request may still be sending: do not keep reading it.
+          res.setHeader('Connection', 'close');
+          throw err;
+        }
+        return stored.map((row) => presentAttachment(rt.config, row));
+      },
+    }),
+  ];
+}

@@ -1,0 +1,317 @@
+import http from 'node:http';
+import sharp from 'sharp';
+import type { DispatchFrame } from '../../../shared/events/index.js';
+import type { AttachmentObject, MessageObject } from '../../../shared/presenters/types.js';
+import { Permission } from '../../../shared/permissions/index.js';
+import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
+import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { testConfig } from '../../helpers/config.js';
+import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
+import { addMember, makeServer } from '../servers/helpers.js';
+
+const MAX_FILE = 2 * 1024 * 1024;
+const MAX_PIXELS = 4_000_000;
+
+let app: TestApp;
+const clients: GatewayClient[] = [];
+beforeAll(async () => {
+  app = await startTestApp({
+    config: testConfig({
+      media: { max_file_bytes: MAX_FILE, max_request_bytes: 3 * MAX_FILE, max_image_pixels: MAX_PIXELS },
+    }),
+  });
+});
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await app.close();
+});
+
+type Part =
+  { name?: string; filename: string; type: string; data: Buffer } | { field: string; value: string };
+
+async function post(path: string, user: TestUser, parts: Part[]) {
+  const form = new FormData();
+  for (const p of parts) {
+    if ('field' in p) form.append(p.field, p.value);
+    else form.append(p.name ?? 'files', new Blob([new Uint8Array(p.data)], { type: p.type }), p.filename);
+  }
+  const res = await fetch(`${app.api}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${user.token}` },
+    body: form,
+  });
+  const text = await res.text();
+   
+  return { status: res.status, body: (text ? JSON.parse(text) : null) };
+}
+
+const upload = (user: TestUser, ...files: Part[]) => post('/attachments', user, files);
+
+async function fetchMedia(url: string): Promise<Buffer> {
+  const res = await fetch(`${app.origin}${url}`);
+  expect(res.status).toBe(200);
+  return Buffer.from(await res.arrayBuffer());
+}
+
+const png = (width = 64, height = 48) =>
+  sharp({ create: { width, height, channels: 3, background: { r: 200, g: 30, b: 30 } } })
+    .png()
+    .toBuffer();
+
+async function attachment(id: string) {
+  return app.rt.models.Attachment.findByPk(id, { rejectOnEmpty: true });
+}
+
+async function processed(id: string) {
+  for (let i = 0; i < 200; i++) {
+    const row = await attachment(id);
+    if (row.status !== 'processing') return row;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('media worker did not finish');
+}
+
+/** A PNG that is only a header claiming `width` x `height` (a decompression bomb's front). */
+function pngHeader(width: number, height: number): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  const type = Buffer.from('IHDR');
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(Buffer.concat([type, ihdr])), 0);
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(13, 0);
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    length,
+    type,
+    ihdr,
+    crc,
+    Buffer.alloc(64),
+  ]);
+}
+
+function crc32(data: Buffer): number {
+  let c = ~0;
+  for (const byte of data) {
+    c ^= byte;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
+  }
+  return ~c >>> 0;
+}
+
+describe('POST /attachments', () => {
+  it('stores a PNG, then the media worker adds dimensions, a thumbnail and a color', async () => {
+    const user = await registerUser(app);
+    const res = await upload(user, { filename: 'red.png', type: 'image/png', data: await png() });
+    expect(res.status).toBe(201);
+    const [file] = res.body as AttachmentObject[];
+    expect(file).toMatchObject({
+      filename: 'red.png',
+      content_type: 'image/png',
+      url: expect.stringMatching(/^\/api\/v1\/media\/attachments\//),
+    });
+    expect(await fetchMedia(file!.url)).toEqual(await fetchMedia(file!.url));
+    const row = await processed(file!.id);
+    expect([row.status, row.width, row.height]).toEqual(['ready', 64, 48]);
+    expect(row.metadata.color).toMatch(/^#[0-9a-f]{6}$/);
+    const thumb = await fetchMedia(`/api/v1/media/${row.metadata.thumbnail_key}`);
+    expect((await sharp(thumb).metadata()).format).toBe('webp');
+  });
+
+  it('strips EXIF (GPS) from a JPEG and keeps it upright', async () => {
+    const user = await registerUser(app);
+    const jpeg = await sharp({ create: { width: 40, height: 20, channels: 3, background: '#00ff00' } })
+      .jpeg()
+      .withExif({ IFD0: { Make: 'Spyphone' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '48/1 51/1 24/1' } })
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    expect((await sharp(jpeg).metadata()).exif).toBeDefined();
+    const res = await upload(user, { filename: 'holiday.jpg', type: 'image/jpeg', data: jpeg });
+    const row = await processed(res.body[0].id as string);
+    const stored = await fetchMedia(res.body[0].url as string);
+    const meta = await sharp(stored).metadata();
+    expect(meta.exif).toBeUndefined();
+    expect(stored.includes(Buffer.from('Spyphone'))).toBe(false);
+    // Orientation 6 (rotated 90°) was applied: 40x20 became 20x40.
+    expect([meta.width, meta.height, row.width, row.height]).toEqual([20, 40, 20, 40]);
+    expect(row.size).toBe(stored.length);
+  });
+
+  it('trusts the bytes, not the name or declared type; text stays text; executables are refused', async () => {
+    const user = await registerUser(app);
+    const spoofed = await upload(user, { filename: 'notes.txt', type: 'text/plain', data: await png() });
+    expect(spoofed.body[0]).toMatchObject({ filename: 'notes.png', content_type: 'image/png' });
+    const text = await upload(user, {
+      filename: '../../etc/pass<wd>.txt',
+      type: 'text/plain',
+      data: Buffer.from('hello'),
+    });
+    expect([text.status, text.body[0]]).toEqual([
+      201,
+      expect.objectContaining({ filename: 'passwd.txt', content_type: 'text/plain' }),
+    ]);
+    const html = await upload(user, {
+      filename: 'x.html',
+      type: 'text/html',
+      data: Buffer.from('<script>alert(1)</script>'),
+    });
+    expect(html.body[0].content_type).toBe('text/plain');
+    const elf = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(120)]);
+    const exe = await upload(user, { filename: 'cute.png', type: 'image/png', data: elf });
+    expect([exe.status, exe.body.code]).toEqual([415, 'unsupported_media_type']);
+  });
+
+  it('refuses an image over the pixel limit before storing it (413 image_too_large)', async () => {
+    const user = await registerUser(app);
+    const before = await app.rt.models.Attachment.count({ where: { uploader_id: user.id } });
+    const res = await upload(user, {
+      filename: 'bomb.png',
+      type: 'image/png',
+      data: pngHeader(50_000, 50_000),
+    });
+    expect([res.status, res.body.code]).toEqual([413, 'image_too_large']);
+    expect(await app.rt.models.Attachment.count({ where: { uploader_id: user.id } })).toBe(before);
+  });
+
+  it('413 for a file over the limit, and nothing is kept (not even the files before it)', async () => {
+    const user = await registerUser(app);
+    const res = await upload(
+      user,
+      { filename: 'ok.png', type: 'image/png', data: await png() },
+      { filename: 'big.bin', type: 'application/octet-stream', data: Buffer.alloc(MAX_FILE + 1000, 7) },
+    );
+    expect([res.status, res.body.code]).toEqual([413, 'payload_too_large']);
+    expect(await app.rt.models.Attachment.count({ where: { uploader_id: user.id } })).toBe(0);
+  });
+
+  it('413 at once when Content-Length says the request is over the limit', async () => {
+    const user = await registerUser(app);
+    // Announce far more than is sent: the answer must come without waiting for the rest.
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = http.request(`${app.api}/attachments`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${user.token}`,
+          'content-type': 'multipart/form-data; boundary=xyz',
+          'content-length': String(10 * MAX_FILE),
+        },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+        req.destroy();
+      });
+      req.on('error', reject);
+      req.write(Buffer.alloc(100));
+    });
+    expect(status).toBe(413);
+  });
+
+  it('400 for a request that is not multipart or has no file', async () => {
+    const user = await registerUser(app);
+    const json = await api(app, 'POST', '/attachments', { token: user.token, body: {} });
+    expect(json.status).toBe(400);
+    const empty = await post('/attachments', user, [{ field: 'note', value: 'no files' }]);
+    expect([empty.status, empty.body.errors]).toEqual([400, { files: expect.any(String) }]);
+  });
+});
+
+describe('messages with attachments', () => {
+  async function channel() {
+    const owner = await registerUser(app);
+    const { serverId, generalId } = await makeServer(app, owner);
+    return { owner, serverId, channelId: generalId };
+  }
+
+  it('uploaded ids go into a message; metadata that arrives later comes as MESSAGE_UPDATE', async () => {
+    const { owner, channelId } = await channel();
+    const watching = await connectGateway(app.origin, { token: owner.token });
+    clients.push(watching);
+    const up = await upload(owner, { filename: 'a.png', type: 'image/png', data: await png(30, 10) });
+    const id = up.body[0].id as string;
+    const sent = await api(app, 'POST', `/channels/${channelId}/messages`, {
+      token: owner.token,
+      body: { attachments: [id] },
+    });
+    expect(sent.status).toBe(200);
+    expect(sent.body.content).toBe('');
+    expect((sent.body.attachments as AttachmentObject[]).map((a) => a.id)).toEqual([id]);
+    const row = await processed(id);
+    expect(row.message_id).toBe(sent.body.id);
+    // Either the message was stored after the metadata (it is in MESSAGE_CREATE), or an update follows.
+    const frames = await watching.waitForFrames(1, (f) => {
+      const m = f.d as MessageObject;
+      return (
+        (f.t === 'MESSAGE_CREATE' || f.t === 'MESSAGE_UPDATE') &&
+        m.id === sent.body.id &&
+        m.attachments[0]?.width === 30
+      );
+    });
+    expect((frames[0] as DispatchFrame<'MESSAGE_UPDATE'>).d.attachments[0]).toMatchObject({
+      width: 30,
+      height: 10,
+      thumbnail_url: expect.any(String),
+    });
+    const again = await api(app, 'POST', `/channels/${channelId}/messages`, {
+      token: owner.token,
+      body: { attachments: [id] },
+    });
+    expect([again.status, again.body.errors]).toEqual([400, { attachments: expect.stringContaining(id) }]);
+  });
+
+  it('multipart send: payload_json plus files; needs ATTACH_FILES; others’ uploads are refused', async () => {
+    const { owner, serverId, channelId } = await channel();
+    const res = await post(`/channels/${channelId}/messages`, owner, [
+      { field: 'payload_json', value: JSON.stringify({ content: 'look', nonce: 'mp-1' }) },
+      { filename: 'one.png', type: 'image/png', data: await png() },
+      { filename: 'two.txt', type: 'text/plain', data: Buffer.from('two') },
+    ]);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ content: 'look', nonce: 'mp-1' });
+    expect((res.body.attachments as AttachmentObject[]).map((a) => a.filename)).toEqual([
+      'one.png',
+      'two.txt',
+    ]);
+
+    const member = await registerUser(app);
+    await addMember(app, serverId, member.id);
+    const theirs = await upload(owner, { filename: 'x.png', type: 'image/png', data: await png() });
+    const stolen = await api(app, 'POST', `/channels/${channelId}/messages`, {
+      token: member.token,
+      body: { content: 'mine now', attachments: [theirs.body[0].id] },
+    });
+    expect([stolen.status, Object.keys(stolen.body.errors)]).toEqual([400, ['attachments']]);
+
+    await app.rt.models.Role.update(
+      {
+        permissions: String(
+          BigInt((await app.rt.models.Role.findByPk(serverId, { rejectOnEmpty: true })).permissions) &
+            ~Permission.ATTACH_FILES,
+        ),
+      },
+      { where: { id: serverId } },
+    );
+    const own = await upload(member, { filename: 'y.png', type: 'image/png', data: await png() });
+    const denied = await api(app, 'POST', `/channels/${channelId}/messages`, {
+      token: member.token,
+      body: { attachments: [own.body[0].id] },
+    });
+    expect([denied.status, denied.body.code]).toEqual([403, 'missing_permission']);
+    const deniedMultipart = await post(`/channels/${channelId}/messages`, member, [
+      { field: 'content', value: 'hi' },
+      { filename: 'z.png', type: 'image/png', data: await png() },
+    ]);
+    expect(deniedMultipart.status).toBe(403);
+  });
+
+  it('without attachments the content is still required', async () => {
+    const { owner, channelId } = await channel();
+    const res = await api(app, 'POST', `/channels/${channelId}/messages`, {
+      token: owner.token,
+      body: { attachments: [] },
+    });
+    expect([res.status, Object.keys(res.body.errors)]).toEqual([400, ['content']]);
+  });
+});

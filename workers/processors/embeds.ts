@@ -1,0 +1,104 @@
+import crypto from 'node:crypto';
+import type { Job } from 'bullmq';
+import { QueryTypes } from 'sequelize';
+import type { Row } from '../../shared/db/models/index.js';
+import { rooms } from '../../shared/events/index.js';
+import { extractPreviewLinks } from '../../shared/markdown/index.js';
+import { isLinkEmbed, presentLinkEmbed, type LinkEmbed } from '../../shared/presenters/embed.js';
+import { presentStoredMessage } from '../../shared/presenters/message-reactions.js';
+import { embedsJobId, type JobPayload, type JobResult } from '../../shared/queues/index.js';
+import type { Runtime } from '../../shared/runtime.js';
+import { cachedPreview } from './link-preview.js';
+
+/** sha256 (hex) of a message's content: names the version of it a previews job is for. */
+export function contentHash(content: string): string {
+  return crypto.createHash('sha256').update(content).digest('hex');
+}
+
+// Cheap pre-check so that the messages worker parses Markdown again only for content with a URL.
+const MAY_HAVE_LINK = /https?:\/\//i;
+
+/**
+ * Queues link previews for a message just stored or edited, when it has links to preview (and
+ * the author had EMBED_LINKS), or when it carries link embeds that may now be stale (an edit
+ * removed the links, or the author lost EMBED_LINKS). Previews are best effort: a queue failure is
+ * logged and never fails the message.
+ */
+export async function queueLinkPreviews(
+  rt: Runtime,
+  row: Row<'Message'>,
+  embedLinks: boolean,
+  editId?: string,
+): Promise<void> {
+  const wanted = embedLinks && MAY_HAVE_LINK.test(row.content) && extractPreviewLinks(row.content).length > 0;
+  if (!wanted && !row.embeds.some(isLinkEmbed)) return;
+  const hash = contentHash(row.content);
+  try {
+    await rt.queues.embeds.add(
+      'preview',
+      { message_id: row.id, channel_id: row.channel_id, content_hash: hash, embed_links: embedLinks },
+      { jobId: embedsJobId(row.id, hash, editId) },
+    );
+  } catch (err) {
+    rt.logger.warn({ err: (err as Error).message, message: row.id }, 'could not queue link previews');
+  }
+}
+
+/** JSON with sorted keys: jsonb hands objects back with its own key order. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
+}
+
+/**
+ * The `embeds` queue: link previews for one version of a message. It reads the message, fetches a
+ * preview of each of its first links (workers/processors/link-preview.ts: the SSRF-safe fetcher,
+ * metascraper, a Redis cache per URL), replaces the message's link embeds (other embeds stay) and
+ * emits MESSAGE_UPDATE. The write happens only if the content is still the version the job was
+ * queued for: an edit in between wins, and has its own job. The message itself never waits for
+ * this: it was stored and answered before the job was queued.
+ */
+export function createEmbedsProcessor(rt: Runtime) {
+  const { Message } = rt.models;
+
+  return async (job: Job<JobPayload<'embeds'>>): Promise<JobResult<'embeds'>> => {
+    const data = job.data;
+    const row = await Message.findOne({ where: { id: data.message_id, channel_id: data.channel_id } });
+    // Deleted, or edited since: the edit queued its own job.
+    if (!row || contentHash(row.content) !== data.content_hash) return null;
+
+    const links = data.embed_links ? extractPreviewLinks(row.content) : [];
+    const previews = await Promise.all(links.map((url) => cachedPreview(rt, url)));
+    const embeds: LinkEmbed[] = previews.flatMap((p) => (p ? [presentLinkEmbed(rt.config, p)] : []));
+
+    // A retry may follow an attempt that wrote but died before emitting: emit again then.
+    const retry = job.attemptsMade > 0 || job.attemptsStarted > 1;
+    let stored: Row<'Message'> | undefined = row;
+    if (canonical(row.embeds.filter(isLinkEmbed)) !== canonical(embeds)) {
+      const updated = await rt.sequelize.query(
+        `UPDATE messages
+            SET embeds = coalesce((SELECT jsonb_agg(e) FROM jsonb_array_elements(embeds) e
+                                    WHERE e->>'type' IS DISTINCT FROM 'link'), '[]'::jsonb) || $1::jsonb
+          WHERE id = $2 AND channel_id = $3 AND content = $4
+          RETURNING *`,
+        {
+          bind: [JSON.stringify(embeds), row.id, row.channel_id, row.content],
+          type: QueryTypes.SELECT,
+          model: Message,
+          mapToModel: true,
+        },
+      );
+      stored = updated[0];
+      // Edited (or deleted) while the previews were being fetched.
+      if (!stored) return null;
+    } else if (!retry) {
+      return null;
+    }
+    const message = await presentStoredMessage(rt, stored, null);
+    await rt.events.dispatch([rooms.channel(message.channel_id)], 'MESSAGE_UPDATE', message);
+    return embeds.length;
+  };
+}

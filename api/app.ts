@@ -10,6 +10,9 @@ import { requestId } from './middleware/request-id.js';
 import { buildOpenApi } from './openapi.js';
 import { adminRoutes } from './routes/admin/admin.js';
 import { attachmentRoutes } from './routes/attachments/attachments.js';
+import { emojiRoutes } from './routes/emojis/emojis.js';
+import { serverIconRoutes } from './routes/servers/icon.js';
+import { avatarRoutes } from './routes/users/avatar.js';
 import { authRoutes } from './routes/auth/auth.js';
 import { channelRoutes } from './routes/channels/channels.js';
 import { overwriteRoutes } from './routes/channels/overwrites.js';
@@ -68,6 +71,9 @@ export function allRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
     ...typingRoutes(rt),
     ...mediaRoutes(rt),
     ...attachmentRoutes(rt),
+    ...emojiRoutes(rt),
+    ...serverIconRoutes(rt),
+    ...avatarRoutes(rt),
     ...proxyRoutes(rt),
   ];
 }

@@ -7,6 +7,7 @@ import * as m0005 from './0005-reactions-pins-search.js';
 import * as m0006 from './0006-threads-read-states.js';
 import * as m0007 from './0007-unread-from-index.js';
 import * as m0008 from './0008-attachments.js';
+import * as m0009 from './0009-emojis.js';
 
 /**
  * Every migration, in order. A list rather than a glob so that the same code runs from the
@@ -21,4 +22,5 @@ export const migrations: { name: string; up: Migration; down: Migration }[] = [
   { name: '0006-threads-read-states', ...m0006 },
   { name: '0007-unread-from-index', ...m0007 },
   { name: '0008-attachments', ...m0008 },
+  { name: '0009-emojis', ...m0009 },
 ];

@@ -32,6 +32,7 @@ export const AUDIT_ACTIONS = [
   'emoji_create',
   'emoji_update',
   'emoji_delete',
+  'attachment_upload',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

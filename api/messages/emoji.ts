@@ -1,3 +1,5 @@
+import type { Runtime } from '../../shared/runtime.js';
+
 /** A custom emoji as routes take it: `name:id`, name 2-32 of [A-Za-z0-9_], id a snowflake. */
 const CUSTOM_EMOJI = /^[A-Za-z0-9_]{2,32}:\d{1,19}$/;
 
@@ -18,8 +20,8 @@ export const MAX_EMOJI_CODE_POINTS = 64;
  * emoji must be a sequence of emoji code points, 1-64 of them, with at least one pictograph,
  * regional indicator or keycap: so no whitespace, control characters, letters or punctuation.
  * It is not checked against a list of emoji (a sequence no font draws is accepted, as a client
- * with a newer emoji set would send). A custom emoji is `name:id`; the custom emoji table arrives
- * later, so any well-formed one is accepted for now.
+ * with a newer emoji set would send). A custom emoji is `name:id`; whether it exists is
+ * customEmojiUsable's question.
  */
 export function emojiProblem(value: string): string | null {
   if (value.includes(':')) {
@@ -40,4 +42,23 @@ export function emojiProblem(value: string): string | null {
 /** The emoji in a form job ids may hold (BullMQ ids cannot contain `:`). */
 export function emojiJobKey(emoji: string): string {
   return Buffer.from(emoji, 'utf8').toString('base64url');
+}
+
+/**
+ * Whether a custom emoji `name:id` may be used where `serverId` is (a server channel's server, or
+ * null in DMs): an emoji of that server (in DMs: of any server) whose current name is `name`.
+ * Unicode emoji are always usable.
+ */
+export async function customEmojiUsable(
+  rt: Pick<Runtime, 'models'>,
+  emoji: string,
+  serverId: string | null,
+): Promise<boolean> {
+  const match = /^([A-Za-z0-9_]{2,32}):(\d{1,19})$/.exec(emoji);
+  if (!match) return !emoji.includes(':');
+  const row = await rt.models.Emoji.findOne({
+    where: { id: match[2] as string, ...(serverId ? { server_id: serverId } : {}) },
+    attributes: ['name'],
+  });
+  return row !== null && row.name === match[1];
 }

@@ -8,6 +8,7 @@ import type {
 import type { MemberObject, RoleObject } from '../presenters/role.js';
 import type { MessageAckObject, NotificationObject, ReadStateObject } from '../presenters/read-state.js';
 import type { ThreadObject } from '../presenters/thread.js';
+import type { EmojiObject } from '../presenters/emoji.js';
 
 /** One user's reaction on a message (MESSAGE_REACTION_ADD / MESSAGE_REACTION_REMOVE). */
 export interface ReactionEvent {
@@ -54,6 +55,10 @@ export interface DispatchMap {
   SERVER_CREATE: ServerObject;
   SERVER_UPDATE: ServerObject;
   SERVER_DELETE: { id: string };
+  /** A server's custom emoji changed (created, renamed, deleted): the whole new list, Discord style. */
+  SERVER_EMOJIS_UPDATE: { server_id: string; emojis: EmojiObject[] };
+  /** To the user's own room: their profile changed (avatar). */
+  USER_UPDATE: UserObject;
   ROLE_CREATE: RoleObject;
   ROLE_UPDATE: RoleObject;
   ROLE_DELETE: { id: string; server_id: string };

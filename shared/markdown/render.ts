@@ -14,6 +14,11 @@ export interface RenderContext {
   mentionEveryone?: boolean;
   /** Where custom emoji images live; `/media/emojis` by default. */
   emojiBaseUrl?: string;
+  /**
+   * Image URLs of the custom emoji that may appear, by id. When given, it decides: an emoji not in
+   * it renders as its `:name:` text; when absent, every emoji renders from emojiBaseUrl.
+   */
+  emojis?: Map<string, string>;
 }
 
 const DEFAULT_EMOJI_BASE_URL = '/media/emojis';
@@ -41,10 +46,12 @@ function renderChatToken(token: ChatToken, ctx: RenderContext): string {
       return mentionSpan('data-channel-id', token.id, `#${ctx.channels?.get(token.id) ?? 'unknown-channel'}`);
     case 'emoji': {
       const base = (ctx.emojiBaseUrl ?? DEFAULT_EMOJI_BASE_URL).replace(/\/+$/, '');
+      const src = ctx.emojis ? ctx.emojis.get(token.id) : `${base}/${token.id}.webp`;
+      if (src === undefined) return escapeHtml(`:${token.name}:`);
       const animated = token.animated ? ' data-animated="true"' : '';
       return (
         `<img class="emoji" alt=":${escapeHtml(token.name)}:" ` +
-        `src="${escapeHtml(`${base}/${token.id}.webp`)}"${animated}>`
+        `src="${escapeHtml(src)}"${animated}>`
       );
     }
     case 'everyone':

@@ -18,5 +18,7 @@ export function presentAttachment(config: Pick<Config, 'server'>, row: Row<'Atta
   if (meta.thumbnail_key) out.thumbnail_url = mediaUrl(config, meta.thumbnail_key);
   if (meta.color) out.color = meta.color;
   if (meta.frames && meta.frames > 1) out.frames = meta.frames;
+  if (row.duration_seconds !== null) out.duration_seconds = row.duration_seconds;
+  if (meta.codec) out.codec = meta.codec;
   return out;
 }

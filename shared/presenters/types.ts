@@ -69,6 +69,9 @@ export interface AttachmentObject {
   color?: string;
   /** Frames of an animated image. */
   frames?: number;
+  /** Length of audio or video, when the container tells it. */
+  duration_seconds?: number;
+  codec?: string;
 }
 
 /** One emoji's reactions on a message; `me` is relative to whoever the object was presented for. */

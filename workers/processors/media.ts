@@ -1,4 +1,5 @@
 import type { Job } from 'bullmq';
+import { parseBuffer } from 'music-metadata';
 import sharp from 'sharp';
 import { QueryTypes } from 'sequelize';
 import type { AttachmentMetadata } from '../../shared/db/models/attachment.js';
@@ -25,6 +26,7 @@ interface Inspection {
   height: number | null;
   size: number | null;
   metadata: AttachmentMetadata;
+  duration?: number | null;
 }
 
 /**
@@ -79,7 +81,9 @@ async function inspect(rt: Runtime, attachmentId: string): Promise<JobResult<'me
   try {
     result = IMAGES.has(row.content_type)
       ? await inspectImage(rt, row)
-      : { width: null, height: null, size: null, metadata: {} };
+      : /^(audio|video)\//.test(row.content_type)
+        ? await inspectAudioVideo(rt, row)
+        : { width: null, height: null, size: null, metadata: {} };
   } catch (err) {
     // A file sharp cannot read is still a file: it is served as uploaded, without a preview.
     status = 'failed';
@@ -91,10 +95,20 @@ async function inspect(rt: Runtime, attachmentId: string): Promise<JobResult<'me
     };
   }
   const [updated] = await rt.sequelize.query<Row<'Attachment'>>(
-    `UPDATE attachments SET status = $2, width = $3, height = $4, size = coalesce($5, size), metadata = $6
+    `UPDATE attachments
+          SET status = $2, width = $3, height = $4, size = coalesce($5, size), metadata = $6,
+              duration_seconds = $7
         WHERE id = $1 RETURNING *`,
     {
-      bind: [row.id, status, result.width, result.height, result.size, JSON.stringify(result.metadata)],
+      bind: [
+        row.id,
+        status,
+        result.width,
+        result.height,
+        result.size,
+        JSON.stringify(result.metadata),
+        result.duration ?? null,
+      ],
       type: QueryTypes.SELECT,
       model: rt.models.Attachment,
       mapToModel: true,
@@ -104,12 +118,33 @@ async function inspect(rt: Runtime, attachmentId: string): Promise<JobResult<'me
   return status;
 }
 
-async function inspectImage(rt: Runtime, row: Row<'Attachment'>): Promise<Inspection> {
-  const opened = await rt.storage.get(row.storage_key);
+/**
+ * Duration and codec of audio and video, read from the container (music-metadata), not decoded.
+ * From a buffer (uploads are bounded by media.max_file_bytes): its stream parser can throw outside
+ * the returned promise on some inputs, which would take the worker down.
+ */
+async function inspectAudioVideo(rt: Runtime, row: Row<'Attachment'>): Promise<Inspection> {
+  const file = await readStored(rt, row.storage_key);
+  const { format } = await parseBuffer(
+    file,
+    { mimeType: row.content_type, size: file.length },
+    { duration: true, skipCovers: true },
+  );
+  const metadata: AttachmentMetadata = {};
+  if (format.codec) metadata.codec = format.codec;
+  return { width: null, height: null, size: null, metadata, duration: format.duration ?? null };
+}
+
+async function readStored(rt: Runtime, key: string): Promise<Buffer> {
+  const opened = await rt.storage.get(key);
   if (!opened) throw new Error('stored file is missing');
   const chunks: Buffer[] = [];
   for await (const chunk of opened.body) chunks.push(chunk as Buffer);
-  const original = Buffer.concat(chunks);
+  return Buffer.concat(chunks);
+}
+
+async function inspectImage(rt: Runtime, row: Row<'Attachment'>): Promise<Inspection> {
+  const original = await readStored(rt, row.storage_key);
   const options = { limitInputPixels: rt.config.media.max_image_pixels, animated: true };
   const meta = await sharp(original, options).metadata();
   const frames = meta.pages ?? 1;

@@ -1,6 +1,7 @@
 import type { Row } from '../../shared/db/models/index.js';
 import { extractMentions, renderMessageHtml } from '../../shared/markdown/index.js';
 import type { Runtime } from '../../shared/runtime.js';
+import { mediaUrl } from '../../shared/storage/urls.js';
 
 /** What the worker stores beside a message's content. */
 export interface RenderedContent {
@@ -23,12 +24,22 @@ export async function renderContent(
   allowEveryone: boolean,
 ): Promise<RenderedContent> {
   const found = extractMentions(content);
-  const [users, roles] = await Promise.all([
+  const [users, roles, emojis] = await Promise.all([
     found.users.length
       ? rt.models.User.findAll({ where: { id: found.users }, attributes: ['id', 'username'] })
       : [],
     found.roles.length && channel.server_id
       ? rt.models.Role.findAll({ where: { id: found.roles, server_id: channel.server_id } })
+      : [],
+    // Custom emoji render as images when they are the server's (in DMs: any server's), like reactions.
+    found.emojis.length
+      ? rt.models.Emoji.findAll({
+          where: {
+            id: found.emojis.map((e) => e.id),
+            ...(channel.server_id ? { server_id: channel.server_id } : {}),
+          },
+          attributes: ['id', 'webp_key'],
+        })
       : [],
   ]);
   const mentionable = roles.filter((r) => r.id !== channel.server_id && (r.mentionable || allowEveryone));
@@ -38,6 +49,7 @@ export async function renderContent(
       users: new Map(users.map((u) => [u.id, u.username])),
       roles: new Map(mentionable.map((r) => [r.id, r.name])),
       mentionEveryone,
+      emojis: new Map(emojis.map((e) => [e.id, mediaUrl(rt.config, e.webp_key)])),
     }),
     mentions: users.map((u) => u.id),
     mention_roles: mentionable.map((r) => r.id),

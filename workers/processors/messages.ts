@@ -2,6 +2,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import { QueryTypes, type Transaction } from 'sequelize';
 import { isThreadType } from '../../shared/db/models/channel.js';
 import type { Row } from '../../shared/db/models/index.js';
+import { recordAudit } from '../../shared/audit.js';
 import { rooms } from '../../shared/events/index.js';
 import { presentAttachment } from '../../shared/presenters/attachment.js';
 import { presentMessage } from '../../shared/presenters/message.js';
@@ -123,6 +124,29 @@ export function createMessagesProcessor(rt: Runtime) {
           { message_id: fresh.id, channel_id: fresh.channel_id },
           { where: { id: attachments.map((a) => a.id) }, transaction },
         );
+        // Audit visibility for uploads: a server's moderators see every file posted in it.
+        if (channel.server_id !== null) {
+          for (const a of attachments) {
+            await recordAudit(
+              rt,
+              {
+                serverId: channel.server_id,
+                actorId: input.author_id,
+                action: 'attachment_upload',
+                targetType: 'attachment',
+                targetId: a.id,
+                changes: [
+                  { key: 'filename', new: a.filename },
+                  { key: 'content_type', new: a.content_type },
+                  { key: 'size', new: a.size },
+                  { key: 'channel_id', new: fresh.channel_id },
+                  { key: 'message_id', new: fresh.id },
+                ],
+              },
+              transaction,
+            );
+          }
+        }
       }
       if (!transaction) return { row: fresh, effects: { notifications: [], thread: null } };
       return { row: fresh, effects: await applyMessageEffects(rt, channel, fresh, recipients, transaction) };

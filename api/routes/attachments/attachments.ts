@@ -20,6 +20,8 @@ export const attachmentObject = Joi.object({
   thumbnail_url: Joi.string(),
   color: Joi.string(),
   frames: Joi.number().integer(),
+  duration_seconds: Joi.number(),
+  codec: Joi.string(),
 }).meta({ className: 'Attachment' });
 
 /** POST /attachments: upload files now, attach them to a message later (by id). */

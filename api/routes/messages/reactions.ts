@@ -8,7 +8,7 @@ import { presentUser } from '../../../shared/presenters/user.js';
 import { messageJobId, type ReactionJob } from '../../../shared/queues/index.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { messageAccess, type MessageAccess } from '../../messages/access.js';
-import { emojiJobKey } from '../../messages/emoji.js';
+import { customEmojiUsable, emojiJobKey } from '../../messages/emoji.js';
 import { runToggleCommand } from '../../messages/jobs.js';
 import type { ApiServices } from '../../services.js';
 import { userObject } from '../common-schemas.js';
@@ -27,8 +27,9 @@ const tooManyReactions = () =>
 
 const EMOJI_NOTE =
   '`{emoji}` is URL-encoded: a unicode emoji (a sequence of 1-64 emoji code points) or a custom emoji as ' +
-  '`name:id`. Custom emoji are not yet checked against the server’s emoji: any well-formed `name:id` is ' +
-  'accepted, and it is identified by the whole text.';
+  '`name:id`, identified by the whole text. Adding a custom emoji needs it to be an emoji of the message’s ' +
+  'server (in DMs: of any server) under its current name, else 404 `unknown_emoji`; removing one works ' +
+  'even after the emoji was deleted or renamed.';
 
 /** Reactions: PUT/DELETE .../reactions/{emoji}/@me, DELETE .../reactions/{emoji}/{user_id}, GET .../reactions/{emoji}. */
 export function reactionRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
@@ -105,7 +106,7 @@ export function reactionRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
         202: { description: 'Accepted; still being applied' },
         400: { description: 'A bad `emoji`, or `too_many_reactions`' },
         403: { description: 'Missing ADD_REACTIONS (for a new emoji) or READ_MESSAGE_HISTORY' },
-        404: { description: 'Unknown channel or message' },
+        404: { description: 'Unknown channel or message, or `unknown_emoji` (a custom emoji not of this server)' },
       },
       handler: async ({ params, auth, res }) => {
         const userId = auth.user.id;
@@ -117,6 +118,9 @@ export function reactionRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
         );
         const message = await findMessage(params.channel_id, params.message_id);
         if (timedOut(access)) throw new MissingPermissionError('ADD_REACTIONS');
+        if (!(await customEmojiUsable(rt, params.emoji, access.channel.server_id))) {
+          throw new NotFoundError('emoji');
+        }
         const state = await reactionState(message.id, params.emoji, userId);
         if (state.mine) return;
         const mayAddNew = has(access.permissions, Permission.ADD_REACTIONS);

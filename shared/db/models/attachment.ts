@@ -16,6 +16,8 @@ export interface AttachmentMetadata {
   color?: string;
   /** Frames of an animated image. */
   frames?: number;
+  /** Audio/video codec as the container names it. */
+  codec?: string;
   /** Why processing gave up (the file is still served as is). */
   error?: string;
 }

@@ -5,6 +5,7 @@ import { defineMember } from './member.js';
 import { defineMessage } from './message.js';
 import { defineMessageReaction } from './message-reaction.js';
 import { defineAttachment } from './attachment.js';
+import { defineEmoji } from './emoji.js';
 import { defineReadStateModels } from './read-states.js';
 import { defineRole } from './role.js';
 import { defineServer } from './server.js';
@@ -36,6 +37,7 @@ export function defineModels(sequelize: Sequelize) {
     Message: defineMessage(sequelize),
     MessageReaction: defineMessageReaction(sequelize),
     Attachment: defineAttachment(sequelize),
+    Emoji: defineEmoji(sequelize),
     ...defineAccountModels(sequelize),
     ...defineServerModels(sequelize),
     ...defineThreadModels(sequelize),

@@ -41,8 +41,8 @@ async function post(path: string, user: TestUser, parts: Part[]) {
     body: form,
   });
   const text = await res.text();
-   
-  return { status: res.status, body: (text ? JSON.parse(text) : null) };
+
+  return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
 const upload = (user: TestUser, ...files: Part[]) => post('/attachments', user, files);
@@ -137,6 +137,34 @@ describe('POST /attachments', () => {
     // Orientation 6 (rotated 90°) was applied: 40x20 became 20x40.
     expect([meta.width, meta.height, row.width, row.height]).toEqual([20, 40, 20, 40]);
     expect(row.size).toBe(stored.length);
+  });
+
+  it('reads the duration and codec of audio', async () => {
+    const user = await registerUser(app);
+    const rate = 8000;
+    const samples = Buffer.alloc(rate * 2 * 1.5); // 1.5 s of 16-bit mono silence
+    const header = Buffer.alloc(44);
+    header.write('RIFF', 0);
+    header.writeUInt32LE(36 + samples.length, 4);
+    header.write('WAVEfmt ', 8);
+    header.writeUInt32LE(16, 16);
+    header.writeUInt16LE(1, 20);
+    header.writeUInt16LE(1, 22);
+    header.writeUInt32LE(rate, 24);
+    header.writeUInt32LE(rate * 2, 28);
+    header.writeUInt16LE(2, 32);
+    header.writeUInt16LE(16, 34);
+    header.write('data', 36);
+    header.writeUInt32LE(samples.length, 40);
+    const res = await upload(user, {
+      filename: 'beep.wav',
+      type: 'audio/wav',
+      data: Buffer.concat([header, samples]),
+    });
+    expect(res.body[0].content_type).toMatch(/^audio\//);
+    const row = await processed(res.body[0].id as string);
+    expect([row.status, row.duration_seconds]).toEqual(['ready', 1.5]);
+    expect(row.metadata.codec).toMatch(/PCM/i);
   });
 
   it('trusts the bytes, not the name or declared type; text stays text; executables are refused', async () => {
@@ -274,6 +302,15 @@ describe('messages with attachments', () => {
       'one.png',
       'two.txt',
     ]);
+    // Each file posted in a server is in its audit log: who, what, how big.
+    const audit = await api(app, 'GET', `/servers/${serverId}/audit-logs?action=attachment_upload`, {
+      token: owner.token,
+    });
+    expect(audit.status).toBe(200);
+    const entries = audit.body as { user_id: string; changes: { key: string; new: unknown }[] }[];
+    expect(entries.map((e) => e.user_id)).toEqual([owner.id, owner.id]);
+    const logged = entries.flatMap((e) => e.changes.filter((c) => c.key === 'filename').map((c) => c.new));
+    expect(logged.sort()).toEqual(['one.png', 'two.txt']);
 
     const member = await registerUser(app);
     await addMember(app, serverId, member.id);

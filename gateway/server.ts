@@ -8,7 +8,7 @@ import type { Runtime } from '../shared/runtime.js';
 import { authenticateHandshake } from './auth.js';
 import { installCommands } from './commands/index.js';
 import { installDispatcher } from './dispatcher.js';
-import { PresenceTracker } from './presence/tracker.js';
+import { PresenceTracker } from '../shared/presence/tracker.js';
 import {
   TAKEOVER_TIMEOUT_MS,
   resumeRequest,

@@ -1,5 +1,5 @@
 import Joi from 'joi';
-import type { Activity, ChosenStatus } from '../presence/tracker.js';
+import type { Activity, ChosenStatus } from '../../shared/presence/tracker.js';
 import type { GatewayContext } from '../sessions/connect.js';
 import type { GatewaySocket } from '../types.js';
 

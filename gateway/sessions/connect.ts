@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { rooms, type DispatchEnvelope, type DispatchFrame } from '../../shared/events/index.js';
 import type { Runtime } from '../../shared/runtime.js';
-import type { PresenceTracker } from '../presence/tracker.js';
+import type { PresenceTracker } from '../../shared/presence/tracker.js';
 import { loadReadyState } from '../ready.js';
 import type { GatewayNamespace, GatewaySocket } from '../types.js';
 import { GatewaySession, type SessionRegistry } from './registry.js';

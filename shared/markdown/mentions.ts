@@ -10,6 +10,8 @@ export interface ExtractedMentions {
   channels: string[];
   /** `@everyone` or `@here` appears outside code. */
   everyone: boolean;
+  /** Only `@here` (no `@everyone`): it reaches those online. */
+  hereOnly: boolean;
   emojis: { name: string; id: string; animated: boolean }[];
 }
 
@@ -25,7 +27,15 @@ function* chatTokens(tokens: Token[]): Generator<ChatToken> {
 
 /** Distinct mentions, channel references and custom emoji, in order of first appearance. */
 export function extractMentions(content: string): ExtractedMentions {
-  const out: ExtractedMentions = { users: [], roles: [], channels: [], everyone: false, emojis: [] };
+  const out: ExtractedMentions = {
+    users: [],
+    roles: [],
+    channels: [],
+    everyone: false,
+    hereOnly: false,
+    emojis: [],
+  };
+  let atEveryone = false;
   const seen = { users: new Set<string>(), roles: new Set<string>(), channels: new Set<string>() };
   const seenEmojis = new Set<string>();
   const add = (kind: 'users' | 'roles' | 'channels', id: string): void => {
@@ -52,8 +62,10 @@ export function extractMentions(content: string): ExtractedMentions {
         break;
       case 'everyone':
         out.everyone = true;
+        if (t.which === 'everyone') atEveryone = true;
         break;
     }
   }
+  out.hereOnly = out.everyone && !atEveryone;
   return out;
 }

@@ -49,10 +49,7 @@ function renderChatToken(token: ChatToken, ctx: RenderContext): string {
       const src = ctx.emojis ? ctx.emojis.get(token.id) : `${base}/${token.id}.webp`;
       if (src === undefined) return escapeHtml(`:${token.name}:`);
       const animated = token.animated ? ' data-animated="true"' : '';
-      return (
-        `<img class="emoji" alt=":${escapeHtml(token.name)}:" ` +
-        `src="${escapeHtml(src)}"${animated}>`
-      );
+      return `<img class="emoji" alt=":${escapeHtml(token.name)}:" src="${escapeHtml(src)}"${animated}>`;
     }
     case 'everyone':
       return ctx.mentionEveryone

@@ -360,6 +360,12 @@ describe('renderMessageHtml: chat tokens', () => {
     );
   });
 
+  it('tells @here alone apart from @everyone (with or without @here)', () => {
+    expect(extractMentions('@here standup')).toMatchObject({ everyone: true, hereOnly: true });
+    expect(extractMentions('@everyone and @here')).toMatchObject({ everyone: true, hereOnly: false });
+    expect(extractMentions('`@here` in code')).toMatchObject({ everyone: false, hereOnly: false });
+  });
+
   it('renders @everyone and @here as mentions only when the context allows it', () => {
     expect(render('@everyone and @here', { mentionEveryone: true })).toBe(
       '<p><span class="mention mention-everyone">@everyone</span> and ' +
@@ -384,6 +390,7 @@ describe('extractMentions', () => {
       roles: ['20', '10'],
       channels: ['300', '100'],
       everyone: false,
+      hereOnly: false,
       emojis: [
         { name: 'bb', id: '9', animated: false },
         { name: 'aa', id: '8', animated: true },
@@ -398,6 +405,7 @@ describe('extractMentions', () => {
       roles: [],
       channels: [],
       everyone: false,
+      hereOnly: false,
       emojis: [],
     });
   });

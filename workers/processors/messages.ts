@@ -3,6 +3,7 @@ import { QueryTypes, type Transaction } from 'sequelize';
 import { isThreadType } from '../../shared/db/models/channel.js';
 import type { Row } from '../../shared/db/models/index.js';
 import { recordAudit } from '../../shared/audit.js';
+import { extractMentions } from '../../shared/markdown/index.js';
 import { rooms } from '../../shared/events/index.js';
 import { presentAttachment } from '../../shared/presenters/attachment.js';
 import { presentMessage } from '../../shared/presenters/message.js';
@@ -72,6 +73,8 @@ export function createMessagesProcessor(rt: Runtime) {
     const type = input.type ?? (input.reply_to ? 'reply' : 'default');
     const recipients = await prepareMessageEffects(rt, channel, {
       ...rendered,
+      // @here alone reaches only those online; parsed again only when there is one.
+      here_only: rendered.mention_everyone && extractMentions(input.content).hereOnly,
       author_id: input.author_id,
       type,
       reply_to: input.reply_to ?? null,

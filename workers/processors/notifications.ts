@@ -4,6 +4,7 @@ import type { NotificationType, Row } from '../../shared/db/models/index.js';
 import { rooms } from '../../shared/events/index.js';
 import { channelViewers } from '../../shared/permissions/viewers.js';
 import { presentNotification } from '../../shared/presenters/read-state.js';
+import { PresenceTracker } from '../../shared/presence/tracker.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { decodeSnowflake } from '../../shared/snowflake.js';
 
@@ -20,6 +21,8 @@ export interface MentionFacts {
   mentions: string[];
   mention_roles: string[];
   mention_everyone: boolean;
+  /** The broadcast was @here only: it reaches those online, not everyone who can see the channel. */
+  here_only?: boolean;
   reply_to: string | null;
 }
 
@@ -33,8 +36,8 @@ const AUTHORED_TYPES = new Set(['default', 'reply']);
  * Who a message notifies: the users it mentions, the holders of the roles it mentions, everyone
  * who can see the channel for @everyone/@here (a mention), and the author of the message it
  * replies to (a reply, unless also mentioned). Never the author, nobody who cannot view the
- * channel, nobody who blocked the author. @here counts as @everyone until presence decides who is
- * online.
+ * channel, nobody who blocked the author. @here reaches only those others see online (online,
+ * idle, dnd), plus anyone mentioned otherwise.
  */
 export async function findRecipients(
   rt: Runtime,
@@ -58,6 +61,12 @@ export async function findRecipients(
     ? 'everyone'
     : [...new Set([...mentioned, ...(repliedTo ? [repliedTo] : [])])];
   const viewers = await channelViewers(rt, channel, candidates);
+  if (message.mention_everyone && message.here_only) {
+    const online = await new PresenceTracker(rt).onlineAmong([...viewers]);
+    for (const id of viewers) {
+      if (!online.has(id) && !mentioned.has(id) && id !== repliedTo) viewers.delete(id);
+    }
+  }
   viewers.delete(message.author_id);
   if (viewers.size === 0) return [];
   const blockers = await rt.models.Relationship.findAll({

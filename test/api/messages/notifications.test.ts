@@ -100,10 +100,26 @@ describe('notifications', () => {
       (await as(app, blocker, 'PUT', `/users/@me/relationships/${w.owner.id}`, { status: 'blocked' })).status,
     ).toBeLessThan(300);
     await send(app, w.owner, w.channelId, `<@${blind.id}> <@${blocker.id}> <@${fan.id}>`);
-    await send(app, w.owner, w.channelId, '@here everyone');
+    await send(app, w.owner, w.channelId, '@everyone look');
     expect(await inbox(blind)).toEqual([]);
     expect(await inbox(blocker)).toEqual([]);
     expect((await inbox(fan)).map((n) => n.type)).toEqual(['mention', 'mention']);
+  });
+
+  it('@here reaches the viewers who are online (not invisible, not offline), and whoever is named', async () => {
+    const w = await world(app);
+    const awake = await join(app, w);
+    const hiding = await join(app, w);
+    const asleep = await join(app, w);
+    const named = await join(app, w);
+    await connect(app, awake, clients);
+    const ghost = await connect(app, hiding, clients);
+    expect(await ghost.command('presence_update', { status: 'invisible' })).toMatchObject({ ok: true });
+    const message = await send(app, w.owner, w.channelId, `@here <@${named.id}> standup`);
+    expect((await inbox(awake)).map((n) => [n.type, n.message_id])).toEqual([['mention', message.id]]);
+    expect((await inbox(named)).map((n) => n.type)).toEqual(['mention']);
+    expect(await inbox(hiding)).toEqual([]);
+    expect(await inbox(asleep)).toEqual([]);
   });
 
   it('mentions in a thread reach those who can see its parent', async () => {

@@ -1,6 +1,6 @@
 import { QueryTypes } from 'sequelize';
-import { rooms, type PresenceObject } from '../../shared/events/index.js';
-import type { Runtime } from '../../shared/runtime.js';
+import { rooms, type PresenceObject } from '../events/index.js';
+import type { Runtime } from '../runtime.js';
 
 /** A status a user can choose (offline is what everyone else sees without a connection). */
 export type ChosenStatus = 'online' | 'idle' | 'dnd' | 'invisible';
@@ -153,6 +153,19 @@ export class PresenceTracker {
       const [status, activity] = (results[2 * i + 1]?.[1] ?? [null, null]) as (string | null)[];
       return view(userId, live, status ?? 'online', activity ?? '', userId === viewerId);
     });
+  }
+
+  /**
+   * Which of `userIds` others see as online (online, idle or dnd; invisible and offline are not):
+   * who an @here reaches.
+   */
+  async onlineAmong(userIds: string[]): Promise<Set<string>> {
+    const online = new Set<string>();
+    for (let i = 0; i < userIds.length; i += 1000) {
+      const batch = userIds.slice(i, i + 1000);
+      for (const p of await this.get(batch, '')) if (p.status !== 'offline') online.add(p.user_id);
+    }
+    return online;
   }
 
   /** Presences READY carries: friends and people who share a server, those not offline. */

@@ -225,3 +225,21 @@ export async function deleteRenditions(
     });
   }
 }
+
+/**
+ * The bytes of a `data:image/...;base64,...` URI (the JSON form of a picture upload): 400 naming
+ * the field when it is not one, 413 when it holds more than the limit. The declared type is
+ * ignored: inspectPicture sniffs the bytes.
+ */
+export function decodeDataUri(uri: string, limits: PictureLimits): Buffer {
+  const match = /^data:image\/[A-Za-z0-9.+-]+;base64,([A-Za-z0-9+/]*={0,2})$/.exec(uri);
+  if (!match) {
+    throw new ValidationError({ [limits.field]: 'must be a data URI: data:image/<type>;base64,<data>' });
+  }
+  const encoded = match[1] as string;
+  if (Math.floor((encoded.length * 3) / 4) > limits.maxBytes + 2) throw tooLarge(limits);
+  const data = Buffer.from(encoded, 'base64');
+  if (data.length > limits.maxBytes) throw tooLarge(limits);
+  if (data.length === 0) throw new ValidationError({ [limits.field]: 'an image is required' });
+  return data;
+}

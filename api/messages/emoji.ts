@@ -1,4 +1,5 @@
 import type { Runtime } from '../../shared/runtime.js';
+import { isSnowflake } from '../../shared/snowflake.js';
 
 /** A custom emoji as routes take it: `name:id`, name 2-32 of [A-Za-z0-9_], id a snowflake. */
 const CUSTOM_EMOJI = /^[A-Za-z0-9_]{2,32}:\d{1,19}$/;
@@ -56,6 +57,7 @@ export async function customEmojiUsable(
 ): Promise<boolean> {
   const match = /^([A-Za-z0-9_]{2,32}):(\d{1,19})$/.exec(emoji);
   if (!match) return !emoji.includes(':');
+  if (!isSnowflake(match[2] as string)) return false;
   const row = await rt.models.Emoji.findOne({
     where: { id: match[2] as string, ...(serverId ? { server_id: serverId } : {}) },
     attributes: ['name'],

@@ -7,7 +7,12 @@ import { Permission, ServerPolicy } from '../../shared/permissions/index.js';
 import { presentEmoji, type EmojiObject } from '../../shared/presenters/emoji.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { decodeSnowflake } from '../../shared/snowflake.js';
-import { squareRenditions, storeRenditions, type PictureLimits, type UploadedPicture } from '../media/images.js';
+import {
+  squareRenditions,
+  storeRenditions,
+  type PictureLimits,
+  type UploadedPicture,
+} from '../media/images.js';
 
 /** Custom emoji limits (Discord's, roughly). */
 export const EMOJI_LIMITS: PictureLimits = {
@@ -20,7 +25,8 @@ export const EMOJI_SIZE = 128;
 export const MAX_EMOJIS_PER_SERVER = 50;
 export const EMOJI_NAME = /^[A-Za-z0-9_]{2,32}$/;
 
-const nameTaken = () => new ConflictError('emoji_name_taken', 'This server already has an emoji of that name');
+const nameTaken = () =>
+  new ConflictError('emoji_name_taken', 'This server already has an emoji of that name');
 
 function isUnique(err: unknown): boolean {
   return err instanceof UniqueConstraintError;

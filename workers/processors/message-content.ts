@@ -2,6 +2,7 @@ import type { Row } from '../../shared/db/models/index.js';
 import { extractMentions, renderMessageHtml } from '../../shared/markdown/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { mediaUrl } from '../../shared/storage/urls.js';
+import { isSnowflake } from '../../shared/snowflake.js';
 
 /** What the worker stores beside a message's content. */
 export interface RenderedContent {
@@ -24,6 +25,10 @@ export async function renderContent(
   allowEveryone: boolean,
 ): Promise<RenderedContent> {
   const found = extractMentions(content);
+  // Ids the parser accepts but no bigint column holds (`<@99999999999999999999>`) mention nobody;
+  // letting them reach a query would fail the job and lose the message.
+  found.users = found.users.filter(isSnowflake);
+  found.roles = found.roles.filter(isSnowflake);
   const [users, roles, emojis] = await Promise.all([
     found.users.length
       ? rt.models.User.findAll({ where: { id: found.users }, attributes: ['id', 'username'] })
@@ -35,7 +40,7 @@ export async function renderContent(
     found.emojis.length
       ? rt.models.Emoji.findAll({
           where: {
-            id: found.emojis.map((e) => e.id),
+            id: found.emojis.map((e) => e.id).filter(isSnowflake),
             ...(channel.server_id ? { server_id: channel.server_id } : {}),
           },
           attributes: ['id', 'webp_key'],

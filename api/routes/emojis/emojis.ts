@@ -1,7 +1,12 @@
 import Joi from 'joi';
 import { Permission, ServerPolicy } from '../../../shared/permissions/index.js';
 import type { Runtime } from '../../../shared/runtime.js';
-import { readPictureUpload } from '../../media/images.js';
+import {
+  decodeDataUri,
+  inspectPicture,
+  readPictureUpload,
+  type UploadedPicture,
+} from '../../media/images.js';
 import {
   EMOJI_LIMITS,
   EMOJI_SIZE,
@@ -15,7 +20,7 @@ import {
 import { auditReason } from '../audit-reason.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { serverIdParams } from '../servers/schema.js';
-import { emojiForm, emojiObject, emojiParams, patchEmojiBody } from './schema.js';
+import { createEmojiJsonBody, emojiForm, emojiObject, emojiParams, patchEmojiBody } from './schema.js';
 
 type ServerParams = { server_id: string };
 type EmojiParams = ServerParams & { emoji_id: string };
@@ -53,7 +58,7 @@ export function emojiRoutes(rt: Runtime): AnyRoute[] {
       },
       handler: ({ auth, params }) => getEmoji(rt, params.server_id, params.emoji_id, auth.user.id),
     }),
-    defineRoute<ServerParams>({
+    defineRoute<ServerParams, Record<string, never>, { name: string; image: string } | undefined>({
       method: 'post',
       path: '/servers/{server_id}/emojis',
       access: 'user',
@@ -67,11 +72,13 @@ export function emojiRoutes(rt: Runtime): AnyRoute[] {
         '(`fallback_url`); an animated GIF or WebP stays animated (animated WebP + animated GIF) and gets ' +
         `\`animated: true\`. A server holds at most ${MAX_EMOJIS_PER_SERVER} emoji (400 \`too_many_emojis\`). ` +
         'Recorded in the audit log (`emoji_create`, with the upload’s size, type and dimensions in `changes`; ' +
-        'reason from `X-Audit-Log-Reason`). ' +
+        'reason from `X-Audit-Log-Reason`). Also accepts JSON `{name, image}` with the image as a ' +
+        '`data:image/<type>;base64,...` URI (Discord’s form), with the same checks. ' +
         EVENT_NOTE,
       tags: ['Emoji'],
       status: 201,
       params: serverIdParams,
+      body: createEmojiJsonBody,
       multipart: { fields: emojiForm },
       responses: {
         201: { description: 'The new emoji', schema: emojiObject },
@@ -82,18 +89,26 @@ export function emojiRoutes(rt: Runtime): AnyRoute[] {
         413: { description: 'The file is over 256 KiB, or over 1024x1024 pixels' },
         415: { description: 'Not PNG, JPEG, WebP or GIF' },
       },
-      handler: async ({ auth, params, req, res }) => {
+      handler: async ({ auth, params, body, req, res }) => {
         // Refuse before reading (and decoding) anything of someone who may not add emoji.
         const policy = await ServerPolicy.load(rt, params.server_id, auth.user.id);
         policy.require(Permission.MANAGE_EMOJIS);
-        let picture;
-        try {
-          picture = await readPictureUpload(rt, req, EMOJI_LIMITS);
-        } catch (err) {
-          res.setHeader('Connection', 'close');
-          throw err;
+        let picture: UploadedPicture;
+        let name: string | undefined;
+        if (body) {
+          const data = decodeDataUri(body.image, EMOJI_LIMITS);
+          picture = { ...(await inspectPicture(rt, data, EMOJI_LIMITS)), fields: {} };
+          name = body.name;
+        } else {
+          try {
+            picture = await readPictureUpload(rt, req, EMOJI_LIMITS);
+          } catch (err) {
+            res.setHeader('Connection', 'close');
+            throw err;
+          }
+          name = picture.fields.name;
         }
-        return createEmoji(rt, params.server_id, auth.user.id, picture.fields.name, picture, auditReason(req));
+        return createEmoji(rt, params.server_id, auth.user.id, name, picture, auditReason(req));
       },
     }),
     defineRoute<EmojiParams, Record<string, never>, { name: string }>({

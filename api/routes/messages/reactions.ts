@@ -106,7 +106,9 @@ export function reactionRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
         202: { description: 'Accepted; still being applied' },
         400: { description: 'A bad `emoji`, or `too_many_reactions`' },
         403: { description: 'Missing ADD_REACTIONS (for a new emoji) or READ_MESSAGE_HISTORY' },
-        404: { description: 'Unknown channel or message, or `unknown_emoji` (a custom emoji not of this server)' },
+        404: {
+          description: 'Unknown channel or message, or `unknown_emoji` (a custom emoji not of this server)',
+        },
       },
       handler: async ({ params, auth, res }) => {
         const userId = auth.user.id;

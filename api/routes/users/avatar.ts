@@ -70,7 +70,13 @@ export function avatarRoutes(rt: Runtime): AnyRoute[] {
         }
         // Avatars belong to no server, so no audit log holds them; the log line is their trace.
         rt.logger.info(
-          { user: user.id, size: picture.data.length, type: picture.mime, width: picture.width, height: picture.height },
+          {
+            user: user.id,
+            size: picture.data.length,
+            type: picture.mime,
+            width: picture.width,
+            height: picture.height,
+          },
           'avatar uploaded',
         );
         await deleteRenditions(rt, old, `avatars/${user.id}/`);

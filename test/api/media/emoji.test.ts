@@ -5,6 +5,7 @@ import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
 import { addMember, addRole, makeServer } from '../servers/helpers.js';
+import { animatedGif, png, sendForm, type FormPart } from '../../helpers/media.js';
 
 let app: TestApp;
 const clients: GatewayClient[] = [];
@@ -16,38 +17,25 @@ afterAll(async () => {
   await app.close();
 });
 
-type Part = { filename: string; type: string; data: Buffer } | { field: string; value: string };
+type Part = FormPart;
 
-async function send(method: string, path: string, user: TestUser, parts: Part[]) {
-  const form = new FormData();
-  for (const p of parts) {
-    if ('field' in p) form.append(p.field, p.value);
-    else form.append('image', new Blob([new Uint8Array(p.data)], { type: p.type }), p.filename);
-  }
-  const res = await fetch(`${app.api}${path}`, { method, headers: user.headers, body: form });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
-
-const png = (width = 64, height = 48) =>
-  sharp({ create: { width, height, channels: 3, background: { r: 200, g: 30, b: 30 } } })
-    .png()
-    .toBuffer();
-
-async function animatedGif(width = 40, height = 30, frames = 3): Promise<Buffer> {
-  const pngs = await Promise.all(
-    Array.from({ length: frames }, (_, i) =>
-      sharp({ create: { width, height, channels: 4, background: { r: i * 80, g: 90, b: 0, alpha: 1 } } })
-        .png()
-        .toBuffer(),
-    ),
+/** The emoji routes take their file as `image`. */
+const send = (method: string, path: string, user: TestUser, parts: Part[]) =>
+  sendForm(
+    app,
+    method,
+    path,
+    user,
+    parts.map((p) => ('field' in p ? p : { ...p, name: 'image' })),
   );
-  return sharp(pngs, { join: { animated: true } })
-    .gif()
-    .toBuffer();
-}
 
-const createEmoji = async (user: TestUser, serverId: string, name: string, data?: Buffer, type = 'image/png') =>
+const createEmoji = async (
+  user: TestUser,
+  serverId: string,
+  name: string,
+  data?: Buffer,
+  type = 'image/png',
+) =>
   send('POST', `/servers/${serverId}/emojis`, user, [
     { field: 'name', value: name },
     { filename: 'e.png', type, data: data ?? (await png()) },
@@ -110,19 +98,27 @@ describe('custom emoji CRUD', () => {
     });
     expect(removed.status).toBe(204);
     expect((await fetch(`${app.origin}${created.body.url}`)).status).toBe(404);
-    const gone = await api(app, 'GET', `/servers/${serverId}/emojis/${created.body.id}`, { token: owner.token });
+    const gone = await api(app, 'GET', `/servers/${serverId}/emojis/${created.body.id}`, {
+      token: owner.token,
+    });
     expect([gone.status, gone.body.code]).toEqual([404, 'unknown_emoji']);
     const frames = await watching.waitForFrames(3, (f) => f.t === 'SERVER_EMOJIS_UPDATE');
     expect((frames[2] as DispatchFrame<'SERVER_EMOJIS_UPDATE'>).d.emojis).toEqual([]);
 
     const log = await api(app, 'GET', `/servers/${serverId}/audit-logs`, { token: owner.token });
-    const entries = (log.body as { action: string; target_id: string; actor_id: string; changes: unknown[] }[])
-      .filter((e) => e.action.startsWith('emoji_'));
+    const entries = (
+      log.body as { action: string; target_id: string; actor_id: string; changes: unknown[] }[]
+    ).filter((e) => e.action.startsWith('emoji_'));
     expect(entries.map((e) => e.action)).toEqual(['emoji_delete', 'emoji_update', 'emoji_create']);
     expect(entries[2]?.actor_id ?? entries[2]).toBeDefined();
     expect(entries[2]?.changes).toContainEqual({
       key: 'upload',
-      new: expect.objectContaining({ content_type: 'image/png', width: 200, height: 100, size: expect.any(Number) }),
+      new: expect.objectContaining({
+        content_type: 'image/png',
+        width: 200,
+        height: 100,
+        size: expect.any(Number),
+      }),
     });
   });
 
@@ -144,7 +140,9 @@ describe('custom emoji CRUD', () => {
       { filename: 'e.png', type: 'image/png', data: await png() },
     ]);
     expect([noName.status, Object.keys(noName.body.errors)]).toEqual([400, ['name']]);
-    const noFile = await send('POST', `/servers/${serverId}/emojis`, owner, [{ field: 'name', value: 'abc' }]);
+    const noFile = await send('POST', `/servers/${serverId}/emojis`, owner, [
+      { field: 'name', value: 'abc' },
+    ]);
     expect([noFile.status, Object.keys(noFile.body.errors)]).toEqual([400, ['image']]);
 
     expect((await createEmoji(owner, serverId, 'Wave')).status).toBe(201);
@@ -153,16 +151,49 @@ describe('custom emoji CRUD', () => {
 
     const text = await createEmoji(owner, serverId, 'texty', Buffer.from('just some text'), 'image/png');
     expect([text.status, Object.keys(text.body.errors)]).toEqual([415, ['image']]);
-    const bmp = await createEmoji(owner, serverId, 'tiffy', await sharp(await png()).tiff().toBuffer());
+    const bmp = await createEmoji(
+      owner,
+      serverId,
+      'tiffy',
+      await sharp(await png())
+        .tiff()
+        .toBuffer(),
+    );
     expect([bmp.status, bmp.body.code]).toEqual([415, 'unsupported_media_type']);
 
-    const big = await createEmoji(owner, serverId, 'biggy', Buffer.concat([await png(), Buffer.alloc(300 * 1024)]));
+    const big = await createEmoji(
+      owner,
+      serverId,
+      'biggy',
+      Buffer.concat([await png(), Buffer.alloc(300 * 1024)]),
+    );
     expect([big.status, Object.keys(big.body.errors)]).toEqual([413, ['image']]);
     const wide = await createEmoji(owner, serverId, 'widey', await png(1025, 10));
-    expect([wide.status, wide.body.code, Object.keys(wide.body.errors)]).toEqual([413, 'image_too_large', ['image']]);
+    expect([wide.status, wide.body.code, Object.keys(wide.body.errors)]).toEqual([
+      413,
+      'image_too_large',
+      ['image'],
+    ]);
 
     const list = await api(app, 'GET', `/servers/${serverId}/emojis`, { token: owner.token });
     expect(list.body.map((e: { name: string }) => e.name)).toEqual(['Wave']);
+  });
+
+  it('also takes JSON with a data URI (same checks)', async () => {
+    const { owner, serverId } = await world();
+    const post = (body: unknown) =>
+      api(app, 'POST', `/servers/${serverId}/emojis`, { token: owner.token, body });
+    const dataUri = (data: Buffer) => `data:image/png;base64,${data.toString('base64')}`;
+    const ok = await post({ name: 'json_one', image: dataUri(await png(10, 20)) });
+    expect([ok.status, ok.body.name, ok.body.animated]).toEqual([201, 'json_one', false]);
+    const webp = await sharp(await fetchMedia(ok.body.url)).metadata();
+    expect([webp.width, webp.height]).toEqual([128, 128]);
+    const notUri = await post({ name: 'json_two', image: 'https://example.com/a.png' });
+    expect([notUri.status, Object.keys(notUri.body.errors)]).toEqual([400, ['image']]);
+    const big = await post({ name: 'json_big', image: dataUri(Buffer.alloc(300 * 1024)) });
+    expect([big.status, Object.keys(big.body.errors)]).toEqual([413, ['image']]);
+    const text = await post({ name: 'json_text', image: dataUri(Buffer.from('hello there')) });
+    expect([text.status, Object.keys(text.body.errors)]).toEqual([415, ['image']]);
   });
 
   it('at most 50 emoji per server: 400 too_many_emojis', async () => {
@@ -208,10 +239,27 @@ describe('custom emoji CRUD', () => {
     const role = await addRole(app, serverId, Permission.MANAGE_EMOJIS);
     await app.rt.models.MemberRole.create({ server_id: serverId, user_id: member.id, role_id: role });
     expect((await createEmoji(member, serverId, 'theirs')).status).toBe(201);
-    const del = await api(app, 'DELETE', `/servers/${serverId}/emojis/${created.id}`, { token: member.token });
+    const del = await api(app, 'DELETE', `/servers/${serverId}/emojis/${created.id}`, {
+      token: member.token,
+    });
     expect(del.status).toBe(204);
-    const unknown = await api(app, 'DELETE', `/servers/${serverId}/emojis/${created.id}`, { token: member.token });
+    const unknown = await api(app, 'DELETE', `/servers/${serverId}/emojis/${created.id}`, {
+      token: member.token,
+    });
     expect([unknown.status, unknown.body.code]).toEqual([404, 'unknown_emoji']);
+  });
+});
+
+describe('OpenAPI', () => {
+  it('documents the emoji, avatar and icon routes with their multipart forms', async () => {
+    const doc = (await api(app, 'GET', '/openapi.json')).body;
+    const create = doc.paths['/servers/{server_id}/emojis'].post.requestBody.content;
+    expect(Object.keys(create).sort()).toEqual(['application/json', 'multipart/form-data']);
+    expect(doc.paths['/users/@me/avatar'].patch.requestBody.content['multipart/form-data']).toBeDefined();
+    expect(
+      doc.paths['/servers/{server_id}/icon'].patch.requestBody.content['multipart/form-data'],
+    ).toBeDefined();
+    expect(doc.paths['/servers/{server_id}/emojis/{emoji_id}'].patch).toBeDefined();
   });
 });
 

@@ -8,6 +8,7 @@ import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { testConfig } from '../../helpers/config.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
 import { addMember, makeServer } from '../servers/helpers.js';
+import { png, sendForm, type FormPart } from '../../helpers/media.js';
 
 const MAX_FILE = 2 * 1024 * 1024;
 const MAX_PIXELS = 4_000_000;
@@ -26,24 +27,9 @@ afterAll(async () => {
   await app.close();
 });
 
-type Part =
-  { name?: string; filename: string; type: string; data: Buffer } | { field: string; value: string };
+type Part = FormPart;
 
-async function post(path: string, user: TestUser, parts: Part[]) {
-  const form = new FormData();
-  for (const p of parts) {
-    if ('field' in p) form.append(p.field, p.value);
-    else form.append(p.name ?? 'files', new Blob([new Uint8Array(p.data)], { type: p.type }), p.filename);
-  }
-  const res = await fetch(`${app.api}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${user.token}` },
-    body: form,
-  });
-  const text = await res.text();
-
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const post = (path: string, user: TestUser, parts: Part[]) => sendForm(app, 'POST', path, user, parts);
 
 const upload = (user: TestUser, ...files: Part[]) => post('/attachments', user, files);
 
@@ -52,11 +38,6 @@ async function fetchMedia(url: string): Promise<Buffer> {
   expect(res.status).toBe(200);
   return Buffer.from(await res.arrayBuffer());
 }
-
-const png = (width = 64, height = 48) =>
-  sharp({ create: { width, height, channels: 3, background: { r: 200, g: 30, b: 30 } } })
-    .png()
-    .toBuffer();
 
 async function attachment(id: string) {
   return app.rt.models.Attachment.findByPk(id, { rejectOnEmpty: true });

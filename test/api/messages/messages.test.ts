@@ -91,6 +91,13 @@ describe('sending', () => {
     expect(res.body.errors).toHaveProperty('content');
   });
 
+  it('mentions of ids too large for any row are plain text, and the message is stored', async () => {
+    const w = await world();
+    const res = await send(w, w.owner, { content: '<@99999999999999999999> <@&99999999999999999999> hi' });
+    expect(res.status).toBe(200);
+    expect([res.body.mentions, res.body.mention_roles]).toEqual([[], []]);
+  });
+
   it('accepts exactly 4000 characters', async () => {
     const w = await world();
     expect((await send(w, w.owner, { content: 'y'.repeat(4000) })).status).toBe(200);

@@ -64,11 +64,23 @@ describe('adding', () => {
     const w = await makeWorld(app);
     const a = await member(app, w.serverId);
     const m = await messageIn(w);
+    // A custom emoji of this server (reactions take only the server's own).
+    const emojiId = app.rt.snowflake.next();
+    await app.rt.models.Emoji.create({
+      id: emojiId,
+      server_id: w.serverId,
+      name: 'party_parrot',
+      animated: false,
+      webp_key: `emojis/${emojiId}/emoji.webp`,
+      fallback_key: `emojis/${emojiId}/emoji.png`,
+      created_at: new Date(),
+    });
+    const parrot = `party_parrot:${emojiId}`;
     for (const [who, emoji] of [
       [a, '🎉'],
       [w.owner, '👍'],
       [w.owner, '🎉'],
-      [a, 'party_parrot:123456789012345678'],
+      [a, parrot],
     ] as const) {
       expect((await as(app, who, 'PUT', `${reactionPath(w.channelId, m.id, emoji)}/@me`)).status).toBe(204);
     }
@@ -76,7 +88,7 @@ describe('adding', () => {
     expect(res.body.reactions).toEqual([
       { emoji: '🎉', count: 2, me: true },
       { emoji: '👍', count: 1, me: false },
-      { emoji: 'party_parrot:123456789012345678', count: 1, me: true },
+      { emoji: parrot, count: 1, me: true },
     ]);
   });
 

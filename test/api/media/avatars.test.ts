@@ -1,0 +1,148 @@
+import sharp from 'sharp';
+import type { DispatchFrame } from '../../../shared/events/index.js';
+import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
+import { animatedGif, png as pngOf, sendForm } from '../../helpers/media.js';
+import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
+import { addMember, makeServer } from '../servers/helpers.js';
+
+let app: TestApp;
+const clients: GatewayClient[] = [];
+beforeAll(async () => {
+  app = await startTestApp();
+});
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await app.close();
+});
+
+const upload = (method: string, path: string, user: TestUser, data: Buffer | null, type = 'image/png') =>
+  sendForm(app, method, path, user, [
+    data ? { name: 'image', filename: 'picture', type, data } : { field: 'note', value: 'no file here' },
+  ]);
+
+const png = (width = 300, height = 150) => pngOf(width, height, { r: 20, g: 30, b: 200 });
+
+async function media(url: string): Promise<{ status: number; data: Buffer }> {
+  const res = await fetch(`${app.origin}${url}`);
+  return { status: res.status, data: Buffer.from(await res.arrayBuffer()) };
+}
+
+describe('PATCH/DELETE /users/@me/avatar', () => {
+  it('stores a 256x256 WebP + PNG, sets avatar_url, sends USER_UPDATE, deletes the old files', async () => {
+    const user = await registerUser(app);
+    const watching = await connectGateway(app.origin, { token: user.token });
+    clients.push(watching);
+
+    const first = await upload('PATCH', '/users/@me/avatar', user, await png());
+    expect(first.status).toBe(200);
+    const url = first.body.avatar_url as string;
+    expect(url).toMatch(new RegExp(`/api/v1/media/avatars/${user.id}/\\d+\\.webp$`));
+    const webp = await sharp((await media(url)).data).metadata();
+    expect([webp.format, webp.width, webp.height, webp.hasAlpha]).toEqual(['webp', 256, 256, true]);
+    const fallback = await sharp((await media(url.replace(/\.webp$/, '.png'))).data).metadata();
+    expect([fallback.format, fallback.width, fallback.height]).toEqual(['png', 256, 256]);
+    const frames = await watching.waitForFrames(1, (f) => f.t === 'USER_UPDATE');
+    expect((frames[0] as DispatchFrame<'USER_UPDATE'>).d).toMatchObject({ id: user.id, avatar_url: url });
+    const me = await api(app, 'GET', '/users/@me', { token: user.token });
+    expect(me.body.avatar_url).toBe(url);
+
+    const second = await upload('PATCH', '/users/@me/avatar', user, await png(100, 100), 'image/png');
+    expect(second.status).toBe(200);
+    expect(second.body.avatar_url).not.toBe(url);
+    expect((await media(url)).status).toBe(404);
+    expect((await media(url.replace(/\.webp$/, '.png'))).status).toBe(404);
+
+    const removed = await api(app, 'DELETE', '/users/@me/avatar', { token: user.token });
+    expect(removed.status).toBe(204);
+    expect((await api(app, 'GET', '/users/@me', { token: user.token })).body.avatar_url).toBeNull();
+    expect((await media(second.body.avatar_url)).status).toBe(404);
+    await watching.waitForFrames(3, (f) => f.t === 'USER_UPDATE');
+  });
+
+  it('an animated GIF keeps its first frame only', async () => {
+    const user = await registerUser(app);
+    const res = await upload('PATCH', '/users/@me/avatar', user, await animatedGif(), 'image/gif');
+    expect(res.status).toBe(200);
+    const meta = await sharp((await media(res.body.avatar_url)).data, { animated: true }).metadata();
+    expect([meta.format, meta.pages ?? 1, meta.width, meta.height]).toEqual(['webp', 1, 256, 256]);
+  });
+
+  it('refuses a missing file (400), other types (415), too many pixels (413), naming `image`', async () => {
+    const user = await registerUser(app);
+    const none = await upload('PATCH', '/users/@me/avatar', user, null);
+    expect([none.status, Object.keys(none.body.errors)]).toEqual([400, ['image']]);
+    const pdf = await upload(
+      'PATCH',
+      '/users/@me/avatar',
+      user,
+      Buffer.from('%PDF-1.4\n%...\n'),
+      'image/png',
+    );
+    expect([pdf.status, Object.keys(pdf.body.errors)]).toEqual([415, ['image']]);
+    const huge = await upload('PATCH', '/users/@me/avatar', user, await png(4097, 8));
+    expect([huge.status, huge.body.code, Object.keys(huge.body.errors)]).toEqual([
+      413,
+      'image_too_large',
+      ['image'],
+    ]);
+    expect((await api(app, 'GET', '/users/@me', { token: user.token })).body.avatar_url).toBeNull();
+  });
+
+  it('never deletes files an avatar_url set by hand points at', async () => {
+    const victim = await registerUser(app);
+    const theirs = (await upload('PATCH', '/users/@me/avatar', victim, await png())).body
+      .avatar_url as string;
+    const user = await registerUser(app);
+    const patched = await api(app, 'PATCH', '/users/@me', {
+      token: user.token,
+      body: { avatar_url: `https://chat.example${theirs}` },
+    });
+    expect(patched.status).toBe(200);
+    expect((await upload('PATCH', '/users/@me/avatar', user, await png())).status).toBe(200);
+    expect((await media(theirs)).status).toBe(200);
+  });
+});
+
+describe('PATCH/DELETE /servers/{id}/icon', () => {
+  it('MANAGE_SERVER stores a 512x512 icon, SERVER_UPDATE, audit entry with the upload; DELETE clears', async () => {
+    const owner = await registerUser(app);
+    const { serverId } = await makeServer(app, owner);
+    const member = await registerUser(app);
+    await addMember(app, serverId, member.id);
+    const outsider = await registerUser(app);
+    const watching = await connectGateway(app.origin, { token: member.token });
+    clients.push(watching);
+
+    const denied = await upload('PATCH', `/servers/${serverId}/icon`, member, await png());
+    expect([denied.status, denied.body.permission]).toEqual([403, 'MANAGE_SERVER']);
+    const hidden = await upload('PATCH', `/servers/${serverId}/icon`, outsider, await png());
+    expect([hidden.status, hidden.body.code]).toEqual([404, 'unknown_server']);
+
+    const set = await upload('PATCH', `/servers/${serverId}/icon`, owner, await png(800, 600));
+    expect(set.status).toBe(200);
+    const url = set.body.icon_url as string;
+    expect(url).toMatch(new RegExp(`/api/v1/media/icons/${serverId}/\\d+\\.webp$`));
+    const meta = await sharp((await media(url)).data).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['webp', 512, 512]);
+    const frames = await watching.waitForFrames(1, (f) => f.t === 'SERVER_UPDATE');
+    expect((frames[0] as DispatchFrame<'SERVER_UPDATE'>).d).toMatchObject({ id: serverId, icon_url: url });
+
+    const log = await api(app, 'GET', `/servers/${serverId}/audit-logs?action=server_update`, {
+      token: owner.token,
+    });
+    expect(log.body[0]).toMatchObject({ action: 'server_update', target_id: serverId });
+    expect(log.body[0].changes).toEqual([
+      { key: 'icon_url', old: null, new: url },
+      {
+        key: 'icon_upload',
+        new: { size: expect.any(Number), content_type: 'image/png', width: 800, height: 600, frames: 1 },
+      },
+    ]);
+
+    const cleared = await api(app, 'DELETE', `/servers/${serverId}/icon`, { token: owner.token });
+    expect([cleared.status, cleared.body.icon_url]).toEqual([200, null]);
+    expect((await media(url)).status).toBe(404);
+    await watching.waitForFrames(2, (f) => f.t === 'SERVER_UPDATE');
+  });
+});

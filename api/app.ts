@@ -36,6 +36,7 @@ import { typingRoutes } from './routes/typing/typing.js';
 import { mfaRoutes } from './routes/users/mfa.js';
 import { sessionRoutes } from './routes/users/sessions.js';
 import { userRoutes } from './routes/users/users.js';
+import { webhookRoutes } from './routes/webhooks/webhooks.js';
 import { buildRouter } from './routes/registry.js';
 import type { AnyRoute } from './routes/route.js';
 import { ipRulesMiddleware } from './security/ip-rules.js';
@@ -75,6 +76,7 @@ export function allRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
     ...serverIconRoutes(rt),
     ...avatarRoutes(rt),
     ...proxyRoutes(rt),
+    ...webhookRoutes(rt, services),
   ];
 }
 

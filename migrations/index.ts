@@ -8,6 +8,7 @@ import * as m0006 from './0006-threads-read-states.js';
 import * as m0007 from './0007-unread-from-index.js';
 import * as m0008 from './0008-attachments.js';
 import * as m0009 from './0009-emojis.js';
+import * as m0010 from './0010-webhooks.js';
 
 /**
  * Every migration, in order. A list rather than a glob so that the same code runs from the
@@ -23,4 +24,5 @@ export const migrations: { name: string; up: Migration; down: Migration }[] = [
   { name: '0007-unread-from-index', ...m0007 },
   { name: '0008-attachments', ...m0008 },
   { name: '0009-emojis', ...m0009 },
+  { name: '0010-webhooks', ...m0010 },
 ];

@@ -26,5 +26,10 @@ export function presentMessage(row: Row<'Message'>): MessageObject {
     reply_to: row.reply_to,
     reactions: [],
     thread_id: row.thread_id,
+    webhook_id: row.webhook_id ?? null,
+    // Clients show the webhook, never the creator it is stored under (author_id: see the guide).
+    ...(row.webhook_id && row.webhook_author
+      ? { author: { id: row.webhook_id, ...row.webhook_author, bot: true as const } }
+      : {}),
   };
 }

@@ -106,4 +106,16 @@ export interface MessageObject {
   reactions: ReactionObject[];
   /** The thread this message started (a thread_created notice: the thread it announces). */
   thread_id: string | null;
+  /** The incoming webhook that posted it; null for everything else. */
+  webhook_id: string | null;
+  /** Webhook messages only: who to show instead of the author (`id` is the webhook's). */
+  author?: WebhookAuthorObject;
+}
+
+/** How a webhook message's author is shown: the webhook, under the name it posted with. */
+export interface WebhookAuthorObject {
+  id: string;
+  username: string;
+  avatar_url: string | null;
+  bot: true;
 }

@@ -20,6 +20,11 @@ export interface CreateMessageJob {
     thread_id?: string | null;
     /** Whether the author may embed links (EMBED_LINKS): link previews are made only then. */
     embed_links?: boolean;
+    /** Posted by this incoming webhook (author_id is its creator), under `webhook_author`. */
+    webhook_id?: string | null;
+    webhook_author?: { username: string; avatar_url: string | null } | null;
+    /** Rich embeds (type `rich`) sent with the message, validated by the API. */
+    embeds?: Record<string, unknown>[];
   };
 }
 

@@ -41,6 +41,7 @@ function message(channelId: string, content: string): MessageObject {
     reply_to: null,
     reactions: [],
     thread_id: null,
+    webhook_id: null,
   };
 }
 

@@ -91,8 +91,10 @@ export function createMessagesProcessor(rt: Runtime) {
       const attachments = transaction ? await claimAttachments(rt, input, transaction) : [];
       const inserted = await rt.sequelize.query(
         `INSERT INTO messages (id, channel_id, author_id, type, content, nonce, created_at, content_html,
-                             mentions, mention_roles, mention_everyone, reply_to, thread_id, attachments)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::bigint[], $10::bigint[], $11, $12, $13, $14::jsonb)
+                             mentions, mention_roles, mention_everyone, reply_to, thread_id, attachments,
+                             embeds, webhook_id, webhook_author)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::bigint[], $10::bigint[], $11, $12, $13, $14::jsonb,
+               $15::jsonb, $16, $17::jsonb)
        ON CONFLICT (id) DO NOTHING
        RETURNING *`,
         {
@@ -111,6 +113,9 @@ export function createMessagesProcessor(rt: Runtime) {
             input.reply_to ?? null,
             input.thread_id ?? null,
             JSON.stringify(attachments.map((a) => presentAttachment(rt.config, a))),
+            JSON.stringify(input.embeds ?? []),
+            input.webhook_id ?? null,
+            input.webhook_author ? JSON.stringify(input.webhook_author) : null,
           ],
           type: QueryTypes.SELECT,
           model: Message,
@@ -157,7 +162,8 @@ export function createMessagesProcessor(rt: Runtime) {
     const { row, effects } = needsTransaction
       ? await rt.sequelize.transaction((t) => store(t))
       : await store();
-    await recordAuthorRead(rt, row);
+    // A webhook's message is not its creator reading the channel.
+    if (!row.webhook_id) await recordAuthorRead(rt, row);
     const message = presentMessage(row);
     await rt.events.dispatch([rooms.channel(message.channel_id)], 'MESSAGE_CREATE', message);
     await emitMessageEffects(rt, channel, row, effects);

@@ -246,7 +246,8 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
         if (isSystemMessage(message.type)) {
           throw new ApiError(400, 'system_message', 'System messages cannot be edited');
         }
-        if (message.author_id !== auth.user.id)
+        // A webhook's message is stored under its creator, who did not write it.
+        if (message.author_id !== auth.user.id || message.webhook_id)
           throw new ApiError(403, 'not_author', 'Only the author can edit a message');
         const editId = rt.snowflake.next();
         const outcome = await runMessageCommand(rt, services, messageJobId('update', message.id, editId), {
@@ -287,7 +288,8 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
         const message = await findMessage(params.channel_id, params.message_id);
         const moderator = access.policy !== null && has(access.permissions, Permission.MANAGE_MESSAGES);
         // A system message's author (the pinner, the member who joined) did not write it.
-        const mayAsAuthor = message.author_id === auth.user.id && !isSystemMessage(message.type);
+        const mayAsAuthor =
+          message.author_id === auth.user.id && !isSystemMessage(message.type) && !message.webhook_id;
         if (!mayAsAuthor && !moderator) {
           throw new ApiError(403, 'missing_permission', 'Missing permission: MANAGE_MESSAGES', undefined, {
             permission: 'MANAGE_MESSAGES',

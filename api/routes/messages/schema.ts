@@ -85,7 +85,15 @@ export const messageObject = Joi.object({
   created_at: Joi.number().integer().required(),
   edited_at: Joi.number().integer().allow(null).required(),
   attachments: Joi.array().required(),
-  embeds: Joi.array().items(linkEmbedObject).required(),
+  embeds: Joi.array()
+    .items(
+      linkEmbedObject,
+      Joi.object({ type: Joi.string().valid('rich').required() })
+        .unknown(true)
+        .meta({ className: 'RichEmbed' })
+        .description('sent by a webhook: title, description, url, color, fields'),
+    )
+    .required(),
   pinned: Joi.boolean().required(),
   mentions: Joi.array().items(Joi.string()).required(),
   mention_roles: Joi.array().items(Joi.string()).required(),
@@ -99,6 +107,15 @@ export const messageObject = Joi.object({
     .allow(null)
     .required()
     .description('the thread this message started (for a `thread_created` notice: the new thread)'),
+  webhook_id: Joi.string().allow(null).required().description('the incoming webhook that posted it'),
+  author: Joi.object({
+    id: Joi.string().required(),
+    username: Joi.string().required(),
+    avatar_url: Joi.string().allow(null).required(),
+    bot: Joi.boolean().valid(true).required(),
+  })
+    .meta({ className: 'WebhookAuthor' })
+    .description('webhook messages only: show this instead of the author (`id` is the webhook’s)'),
 }).meta({ className: 'Message' });
 
 export const pendingMessage = Joi.object({

@@ -13,6 +13,7 @@ import { defineServerModels } from './servers.js';
 import { defineSession } from './session.js';
 import { defineThreadModels } from './threads.js';
 import { defineUser } from './user.js';
+import { defineWebhook } from './webhook.js';
 
 export { CHANNEL_TYPES, THREAD_CHANNEL_TYPES, isThreadType, type ChannelType } from './channel.js';
 export { AUTO_ARCHIVE_MINUTES } from './threads.js';
@@ -38,6 +39,7 @@ export function defineModels(sequelize: Sequelize) {
     MessageReaction: defineMessageReaction(sequelize),
     Attachment: defineAttachment(sequelize),
     Emoji: defineEmoji(sequelize),
+    Webhook: defineWebhook(sequelize),
     ...defineAccountModels(sequelize),
     ...defineServerModels(sequelize),
     ...defineThreadModels(sequelize),

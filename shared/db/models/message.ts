@@ -12,6 +12,12 @@ import { createdAt, nullable, snowflakeId } from './columns.js';
 /** An attachment as stored on a message (filled in by the media pipeline). */
 export type StoredAttachment = AttachmentObject;
 
+/** The name and avatar an incoming webhook posted a message under. */
+export interface WebhookAuthor {
+  username: string;
+  avatar_url: string | null;
+}
+
 /** Defines the `messages` model. */
 export function defineMessage(sequelize: Sequelize) {
   class Message extends Model<InferAttributes<Message>, InferCreationAttributes<Message>> {
@@ -35,6 +41,10 @@ export function defineMessage(sequelize: Sequelize) {
     declare reply_to: CreationOptional<string | null>;
     /** The thread this message started (or, for a thread_created notice, announces). */
     declare thread_id: CreationOptional<string | null>;
+    /** The incoming webhook that posted it (author_id is then the webhook's creator). */
+    declare webhook_id: CreationOptional<string | null>;
+    /** The name and avatar a webhook message was posted under. */
+    declare webhook_author: CreationOptional<WebhookAuthor | null>;
   }
   Message.init(
     {
@@ -56,6 +66,8 @@ export function defineMessage(sequelize: Sequelize) {
       mention_everyone: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       reply_to: nullable(DataTypes.BIGINT),
       thread_id: nullable(DataTypes.BIGINT),
+      webhook_id: nullable(DataTypes.BIGINT),
+      webhook_author: nullable(DataTypes.JSONB),
     },
     { sequelize, tableName: 'messages', modelName: 'Message', timestamps: false },
   );

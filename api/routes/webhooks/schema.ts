@@ -1,0 +1,100 @@
+import Joi from 'joi';
+import { snowflake } from '../common-schemas.js';
+import { MAX_CONTENT_LENGTH } from '../messages/schema.js';
+
+/** Words a webhook may not call itself: it must not pass for the instance or its staff. */
+const RESERVED_NAME = /plexichat|system|clyde|discord|admin(istrator)?|moderator|official/i;
+
+const name = () =>
+  Joi.string()
+    .trim()
+    .min(1)
+    .max(80)
+    .pattern(RESERVED_NAME, { invert: true })
+    .message('{{#label}} may not contain "plexichat", "system", "admin", "moderator" or "official"');
+
+const httpUrl = () =>
+  Joi.string()
+    .uri({ scheme: ['http', 'https'] })
+    .max(2048);
+
+export const webhookParams = Joi.object({ webhook_id: snowflake().required() });
+export const executeParams = Joi.object({
+  webhook_id: snowflake().required(),
+  token: Joi.string()
+    .pattern(/^[A-Za-z0-9_-]{1,200}$/)
+    .required(),
+});
+export const serverWebhooksParams = Joi.object({ server_id: snowflake().required() });
+
+export const createWebhookBody = Joi.object({
+  name: name().required(),
+  avatar_url: httpUrl().allow(null),
+});
+
+export const patchWebhookBody = Joi.object({
+  name: name(),
+  avatar_url: httpUrl().allow(null),
+  channel_id: snowflake().description('move the webhook (MANAGE_WEBHOOKS in both channels)'),
+}).min(1);
+
+export const webhookObject = Joi.object({
+  id: Joi.string().required(),
+  server_id: Joi.string().required(),
+  channel_id: Joi.string().required(),
+  creator_id: Joi.string().required(),
+  name: Joi.string().required(),
+  avatar_url: Joi.string().allow(null).required(),
+  created_at: Joi.number().integer().required(),
+}).meta({ className: 'Webhook' });
+
+export const webhookWithToken = webhookObject
+  .keys({
+    token: Joi.string().required().description('shown only here: keep it secret'),
+    url: Joi.string().required().description('POST here to execute the webhook'),
+  })
+  .meta({ className: 'WebhookWithToken' });
+
+/** Limits of rich embeds (Discord's, so existing senders fit). */
+export const EMBED_LIMITS = {
+  count: 10,
+  title: 256,
+  description: 4096,
+  fields: 25,
+  fieldName: 256,
+  fieldValue: 1024,
+};
+
+export const richEmbed = Joi.object({
+  title: Joi.string().max(EMBED_LIMITS.title),
+  description: Joi.string().max(EMBED_LIMITS.description),
+  url: httpUrl(),
+  color: Joi.number().integer().min(0).max(0xffffff),
+  fields: Joi.array()
+    .max(EMBED_LIMITS.fields)
+    .items(
+      Joi.object({
+        name: Joi.string().min(1).max(EMBED_LIMITS.fieldName).required(),
+        value: Joi.string().min(1).max(EMBED_LIMITS.fieldValue).required(),
+        inline: Joi.boolean().default(false),
+      }),
+    ),
+})
+  .or('title', 'description', 'fields')
+  .meta({ className: 'RichEmbedInput' });
+
+export const executeBody = Joi.object({
+  content: Joi.string()
+    .max(MAX_CONTENT_LENGTH)
+    .pattern(/\S/)
+    .message('{{#label}} must contain a non-whitespace character'),
+  username: name().description('shown instead of the webhook’s name for this message'),
+  avatar_url: httpUrl().description('shown instead of the webhook’s avatar for this message'),
+  embeds: Joi.array().max(EMBED_LIMITS.count).items(richEmbed),
+})
+  .or('content', 'embeds')
+  .messages({ 'object.missing': 'content or embeds is required' });
+
+export const executeQuery = Joi.object({
+  wait: Joi.boolean().default(false).description('answer with the stored message instead of 204'),
+});

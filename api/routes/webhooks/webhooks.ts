@@ -1,0 +1,207 @@
+import Joi from 'joi';
+import type { Runtime } from '../../../shared/runtime.js';
+import type { ApiServices } from '../../services.js';
+import {
+  authenticateWebhook,
+  postWebhookMessage,
+  spendExecution,
+  webhookLimiter,
+  webhookMessageJob,
+  WEBHOOK_RATE_LIMIT,
+  type ExecuteInput,
+} from '../../webhooks/execute.js';
+import {
+  createWebhook,
+  deleteWebhook,
+  listChannelWebhooks,
+  listServerWebhooks,
+  regenerateWebhookToken,
+  updateWebhook,
+} from '../../webhooks/webhook-commands.js';
+import { auditReason } from '../audit-reason.js';
+import { channelParams, messageObject, pendingMessage } from '../messages/schema.js';
+import { defineRoute, definePublicRoute, type AnyRoute } from '../route.js';
+import {
+  createWebhookBody,
+  executeBody,
+  executeParams,
+  executeQuery,
+  patchWebhookBody,
+  serverWebhooksParams,
+  webhookObject,
+  webhookParams,
+  webhookWithToken,
+} from './schema.js';
+
+type ChannelParams = { channel_id: string };
+type WebhookParams = { webhook_id: string };
+type ExecuteParams = WebhookParams & { token: string };
+type CreateBody = { name: string; avatar_url?: string | null };
+type PatchBody = { name?: string; avatar_url?: string | null; channel_id?: string };
+
+const NOT_MANAGEABLE =
+  'Unknown webhook, or one the caller may not manage (not a member, channel hidden, or no MANAGE_WEBHOOKS there)';
+
+/** Incoming webhooks: management (MANAGE_WEBHOOKS) and the public execute route. */
+export function webhookRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
+  const limiter = webhookLimiter(rt);
+  return [
+    defineRoute<ChannelParams, Record<string, never>, CreateBody>({
+      method: 'post',
+      path: '/channels/{channel_id}/webhooks',
+      access: 'user',
+      summary: 'Create an incoming webhook',
+      description:
+        'Needs MANAGE_WEBHOOKS in the channel, a server text channel (other types: 400 naming `channel_id`). ' +
+        '`name` is 1-80 characters and may not contain words that pass for the instance or its staff ' +
+        '("plexichat", "system", "admin", "moderator", "official"). The answer is the only time the `token` ' +
+        '(256 random bits) is shown: only its SHA-256 is stored. `url` is where to POST messages. Audited as ' +
+        '`webhook_create` (reason from `X-Audit-Log-Reason`).',
+      tags: ['Webhooks'],
+      status: 201,
+      params: channelParams,
+      body: createWebhookBody,
+      responses: {
+        201: { description: 'The webhook with its token', schema: webhookWithToken },
+        400: { description: 'Bad `name` or `avatar_url`, or not a text channel' },
+        403: { description: '`missing_permission` (MANAGE_WEBHOOKS)' },
+        404: { description: '`unknown_channel` (also for channels the caller cannot see)' },
+      },
+      handler: ({ params, body, auth, req }) =>
+        createWebhook(rt, params.channel_id, auth.user.id, body, auditReason(req)),
+    }),
+    defineRoute<ChannelParams>({
+      method: 'get',
+      path: '/channels/{channel_id}/webhooks',
+      access: 'user',
+      summary: 'A channel’s incoming webhooks',
+      description: 'Needs MANAGE_WEBHOOKS in the channel. Oldest first; tokens are never listed.',
+      tags: ['Webhooks'],
+      params: channelParams,
+      responses: {
+        200: { description: 'The webhooks', schema: Joi.array().items(webhookObject) },
+        403: { description: '`missing_permission` (MANAGE_WEBHOOKS)' },
+        404: { description: '`unknown_channel`' },
+      },
+      handler: ({ params, auth }) => listChannelWebhooks(rt, params.channel_id, auth.user.id),
+    }),
+    defineRoute<{ server_id: string }>({
+      method: 'get',
+      path: '/servers/{server_id}/webhooks',
+      access: 'user',
+      summary: 'A server’s incoming webhooks',
+      description:
+        'Needs MANAGE_WEBHOOKS server-wide; lists the webhooks of the channels where the caller still has ' +
+        'VIEW_CHANNEL and MANAGE_WEBHOOKS after overwrites. Oldest first; tokens are never listed.',
+      tags: ['Webhooks'],
+      params: serverWebhooksParams,
+      responses: {
+        200: { description: 'The webhooks', schema: Joi.array().items(webhookObject) },
+        403: { description: '`missing_permission` (MANAGE_WEBHOOKS)' },
+        404: { description: '`unknown_server`' },
+      },
+      handler: ({ params, auth }) => listServerWebhooks(rt, params.server_id, auth.user.id),
+    }),
+    defineRoute<WebhookParams, Record<string, never>, PatchBody>({
+      method: 'patch',
+      path: '/webhooks/{webhook_id}',
+      access: 'user',
+      summary: 'Edit an incoming webhook',
+      description:
+        'Needs MANAGE_WEBHOOKS in its channel; moving it (`channel_id`, a text channel of the same server) ' +
+        'needs MANAGE_WEBHOOKS in the target channel too. Messages it already posted keep their name and ' +
+        'avatar. Audited as `webhook_update` with the changed fields.',
+      tags: ['Webhooks'],
+      params: webhookParams,
+      body: patchWebhookBody,
+      responses: {
+        200: { description: 'The webhook', schema: webhookObject },
+        400: { description: 'Bad `name`, `avatar_url` or `channel_id`' },
+        403: { description: '`missing_permission` (MANAGE_WEBHOOKS in the target channel)' },
+        404: { description: `\`unknown_webhook\`: ${NOT_MANAGEABLE}; \`unknown_channel\` for the target` },
+      },
+      handler: ({ params, body, auth, req }) =>
+        updateWebhook(rt, params.webhook_id, auth.user.id, body, auditReason(req)),
+    }),
+    defineRoute<WebhookParams>({
+      method: 'delete',
+      path: '/webhooks/{webhook_id}',
+      access: 'user',
+      summary: 'Delete an incoming webhook',
+      description:
+        'Needs MANAGE_WEBHOOKS in its channel. Its URL stops working at once (404 `unknown_webhook`); the ' +
+        'messages it posted stay. Audited as `webhook_delete`.',
+      tags: ['Webhooks'],
+      status: 204,
+      params: webhookParams,
+      responses: {
+        204: { description: 'Deleted' },
+        404: { description: `\`unknown_webhook\`: ${NOT_MANAGEABLE}` },
+      },
+      handler: async ({ params, auth, req }) => {
+        await deleteWebhook(rt, params.webhook_id, auth.user.id, auditReason(req));
+      },
+    }),
+    defineRoute<WebhookParams>({
+      method: 'post',
+      path: '/webhooks/{webhook_id}/token',
+      access: 'user',
+      summary: 'Regenerate an incoming webhook’s token',
+      description:
+        'Needs MANAGE_WEBHOOKS in its channel. The old token (and URL) stops working at once; the answer is ' +
+        'the only time the new one is shown. Audited as `webhook_update` (changes name `token`, no values).',
+      tags: ['Webhooks'],
+      params: webhookParams,
+      responses: {
+        200: { description: 'The webhook with its new token', schema: webhookWithToken },
+        404: { description: `\`unknown_webhook\`: ${NOT_MANAGEABLE}` },
+      },
+      handler: ({ params, auth, req }) =>
+        regenerateWebhookToken(rt, params.webhook_id, auth.user.id, auditReason(req)),
+    }),
+    definePublicRoute<ExecuteParams, { wait: boolean }, ExecuteInput>({
+      method: 'post',
+      path: '/webhooks/{webhook_id}/{token}',
+      summary: 'Execute an incoming webhook',
+      description:
+        'No user auth: the token in the path is the credential (an unknown webhook, a deleted one and a wrong ' +
+        'token all answer 404 `unknown_webhook`). JSON `{content?, username?, avatar_url?, embeds?}`: `content` ' +
+        '(at most 4000 characters) or `embeds` (up to 10 `{title?, description?, url?, color?, fields?}`, ' +
+        'stored with `type: "rich"`) is required; `username`/`avatar_url` override the webhook’s for this ' +
+        'message. The message goes through the `messages` queue like a member’s and arrives as MESSAGE_CREATE ' +
+        'with `webhook_id` set and `author` `{id: webhook_id, username, avatar_url, bot: true}` (its ' +
+        '`author_id` is the webhook’s creator). Mentions work as for a member without MENTION_EVERYONE. `?wait=true` ' +
+        'answers 200 with the stored message (202 pending if the worker is slow), otherwise 204 once queued. ' +
+        `At most ${WEBHOOK_RATE_LIMIT.points} executions per ${WEBHOOK_RATE_LIMIT.duration_seconds} s per ` +
+        'webhook (429 with `retry_after`; X-RateLimit-* headers on every answer). Multipart with files is not ' +
+        'supported yet.',
+      tags: ['Webhooks'],
+      params: executeParams,
+      query: executeQuery,
+      body: executeBody,
+      responses: {
+        200: { description: 'With `?wait=true`: the stored message', schema: messageObject },
+        202: { description: 'With `?wait=true`: accepted, still being stored', schema: pendingMessage },
+        204: { description: 'Queued' },
+        400: { description: 'Bad `content`, `username`, `avatar_url` or `embeds.N.<field>`' },
+        404: { description: '`unknown_webhook` (unknown, deleted, or wrong token)' },
+        429: { description: 'This webhook’s rate limit: wait retry_after seconds' },
+        503: { description: 'The queue (Redis) is unavailable: nothing was sent' },
+      },
+      handler: async ({ params, query, body, res }) => {
+        const webhook = await authenticateWebhook(rt, params.webhook_id, params.token);
+        // Spent only after the token matched: strangers cannot use up a webhook's budget.
+        await spendExecution(limiter, res, webhook.id);
+        const job = webhookMessageJob(rt, webhook, body);
+        const message = await postWebhookMessage(rt, services, job, query.wait);
+        if (!query.wait) {
+          res.status(204);
+          return undefined;
+        }
+        if (message) return message;
+        res.status(202);
+        return { id: job.message.id, channel_id: job.message.channel_id, nonce: null, pending: true };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,311 @@
+import { createHash } from 'node:crypto';
+import type { DispatchFrame } from '../../../shared/events/index.js';
+import type { MessageObject } from '../../../shared/presenters/types.js';
+import { api } from '../../helpers/accounts.js';
+import { startTestApp, type TestApp } from '../../helpers/app.js';
+import {
+  Permission,
+  addChannel,
+  as,
+  denyIn,
+  gateways,
+  makeWorld,
+  member,
+  memberWith,
+  person,
+  type World,
+} from '../messages/pipeline-helpers.js';
+
+let app: TestApp;
+let gw: ReturnType<typeof gateways>;
+beforeAll(async () => {
+  app = await startTestApp();
+  gw = gateways(app);
+});
+afterAll(async () => {
+  gw.closeAll();
+  await app.close();
+});
+
+/** Executes a webhook without user auth. */
+const execute = (id: string, token: string, body: unknown, wait = false) =>
+  api(app, 'POST', `/webhooks/${id}/${token}${wait ? '?wait=true' : ''}`, { body });
+
+async function makeWebhook(w: World, name = 'Deploy bot') {
+  const res = await as(app, w.owner, 'POST', `/channels/${w.channelId}/webhooks`, { name });
+  expect(res.status).toBe(201);
+  return res.body as { id: string; token: string; url: string; channel_id: string };
+}
+
+describe('managing incoming webhooks', () => {
+  it('creates (token shown once, stored hashed), lists without tokens, edits, moves, deletes; audited', async () => {
+    const w = await makeWorld(app);
+    const created = await as(app, w.owner, 'POST', `/channels/${w.channelId}/webhooks`, {
+      name: 'CI',
+      avatar_url: 'https://example.com/ci.png',
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({
+      id: expect.any(String),
+      server_id: w.serverId,
+      channel_id: w.channelId,
+      creator_id: w.owner.id,
+      name: 'CI',
+      avatar_url: 'https://example.com/ci.png',
+      created_at: expect.any(Number),
+      token: expect.stringMatching(/^[A-Za-z0-9_-]{43,}$/),
+      url: expect.stringContaining(`/api/v1/webhooks/${created.body.id}/${created.body.token}`),
+    });
+    const stored = await app.rt.models.Webhook.findByPk(created.body.id);
+    // Only the SHA-256 of the token is kept.
+    expect(stored?.token_hash.equals(createHash('sha256').update(created.body.token).digest())).toBe(true);
+
+    const byChannel = await as(app, w.owner, 'GET', `/channels/${w.channelId}/webhooks`);
+    expect(byChannel.status).toBe(200);
+    expect(byChannel.body).toHaveLength(1);
+    expect(byChannel.body[0]).not.toHaveProperty('token');
+    expect(byChannel.body[0]).not.toHaveProperty('url');
+    const { token: _token, url: _url, ...listed } = created.body;
+    expect(byChannel.body[0]).toEqual(listed);
+    const byServer = await as(app, w.owner, 'GET', `/servers/${w.serverId}/webhooks`);
+    expect(byServer.body).toEqual([listed]);
+
+    const other = await addChannel(app, w, 'alerts');
+    const edited = await as(app, w.owner, 'PATCH', `/webhooks/${created.body.id}`, {
+      name: 'CI 2',
+      avatar_url: null,
+      channel_id: other,
+    });
+    expect(edited.status).toBe(200);
+    expect(edited.body).toMatchObject({ name: 'CI 2', avatar_url: null, channel_id: other });
+    expect(edited.body).not.toHaveProperty('token');
+
+    expect((await as(app, w.owner, 'DELETE', `/webhooks/${created.body.id}`)).status).toBe(204);
+    expect((await as(app, w.owner, 'GET', `/servers/${w.serverId}/webhooks`)).body).toEqual([]);
+
+    const log = await as(app, w.owner, 'GET', `/servers/${w.serverId}/audit-logs`);
+    const entries = (log.body as { action: string; target_id: string; changes: unknown[] }[]).filter(
+      (e) => e.target_id === created.body.id,
+    );
+    expect(entries.map((e) => e.action)).toEqual(['webhook_delete', 'webhook_update', 'webhook_create']);
+    expect(entries[1]?.changes).toEqual(
+      expect.arrayContaining([
+        { key: 'name', old: 'CI', new: 'CI 2' },
+        { key: 'channel_id', old: w.channelId, new: other },
+      ]),
+    );
+    expect(JSON.stringify(log.body)).not.toContain(created.body.token);
+  });
+
+  it('needs MANAGE_WEBHOOKS (403 naming it); strangers and non-managers get 404 for webhooks', async () => {
+    const w = await makeWorld(app);
+    const hook = await makeWebhook(w);
+    const plain = await member(app, w.serverId);
+    const stranger = await person(app);
+
+    const denied = await as(app, plain, 'POST', `/channels/${w.channelId}/webhooks`, { name: 'x' });
+    expect(denied.status).toBe(403);
+    expect(denied.body).toMatchObject({ code: 'missing_permission', permission: 'MANAGE_WEBHOOKS' });
+    expect((await as(app, plain, 'GET', `/channels/${w.channelId}/webhooks`)).status).toBe(403);
+    expect((await as(app, plain, 'GET', `/servers/${w.serverId}/webhooks`)).body).toMatchObject({
+      permission: 'MANAGE_WEBHOOKS',
+    });
+    expect((await as(app, stranger, 'GET', `/channels/${w.channelId}/webhooks`)).status).toBe(404);
+    expect((await as(app, stranger, 'POST', `/channels/${w.channelId}/webhooks`, { name: 'x' })).status).toBe(
+      404,
+    );
+    for (const who of [plain, stranger]) {
+      const patch = await as(app, who, 'PATCH', `/webhooks/${hook.id}`, { name: 'pwned' });
+      expect(patch.status).toBe(404);
+      expect(patch.body.code).toBe('unknown_webhook');
+      expect((await as(app, who, 'DELETE', `/webhooks/${hook.id}`)).status).toBe(404);
+      expect((await as(app, who, 'POST', `/webhooks/${hook.id}/token`)).status).toBe(404);
+    }
+
+    // A manager may move a webhook only into a channel where they also manage webhooks.
+    const manager = await memberWith(app, w, Permission.MANAGE_WEBHOOKS);
+    const locked = await addChannel(app, w, 'locked');
+    await denyIn(app, w, locked, manager, Permission.MANAGE_WEBHOOKS);
+    const move = await as(app, manager, 'PATCH', `/webhooks/${hook.id}`, { channel_id: locked });
+    expect(move.status).toBe(403);
+    expect(move.body.permission).toBe('MANAGE_WEBHOOKS');
+    expect((await as(app, manager, 'PATCH', `/webhooks/${hook.id}`, { name: 'Renamed' })).status).toBe(200);
+  });
+
+  it('validates names (1-80, no impersonation) and channel types', async () => {
+    const w = await makeWorld(app);
+    for (const name of ['', 'x'.repeat(81), 'Plexichat Support', 'System']) {
+      const res = await as(app, w.owner, 'POST', `/channels/${w.channelId}/webhooks`, { name });
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toHaveProperty('name');
+    }
+    const bad = await as(app, w.owner, 'POST', `/channels/${w.channelId}/webhooks`, {
+      name: 'ok',
+      avatar_url: 'javascript:alert(1)',
+    });
+    expect(bad.body.errors).toHaveProperty('avatar_url');
+    const voice = await as(app, w.owner, 'POST', `/servers/${w.serverId}/channels`, {
+      name: 'Lounge',
+      channel_type: 'voice',
+    });
+    expect(voice.status).toBe(201);
+    const inVoice = await as(app, w.owner, 'POST', `/channels/${voice.body.id}/webhooks`, { name: 'x' });
+    expect(inVoice.status).toBe(400);
+    expect(inVoice.body.errors).toHaveProperty('channel_id');
+  });
+});
+
+describe('executing incoming webhooks', () => {
+  it('?wait=true answers with the stored message under the webhook’s name; MESSAGE_CREATE carries webhook_id', async () => {
+    const w = await makeWorld(app);
+    const hook = await makeWebhook(w, 'Deploy bot');
+    const watcher = await gw.connect(w.owner);
+
+    const res = await execute(
+      hook.id,
+      hook.token,
+      {
+        content: 'deployed v1.2',
+        username: 'Release train',
+        embeds: [{ title: 'v1.2', color: 0x00ff00, fields: [{ name: 'env', value: 'prod' }] }],
+      },
+      true,
+    );
+    expect(res.status).toBe(200);
+    const message = res.body as MessageObject;
+    expect(message).toMatchObject({
+      channel_id: w.channelId,
+      content: 'deployed v1.2',
+      webhook_id: hook.id,
+      author: { id: hook.id, username: 'Release train', avatar_url: null, bot: true },
+      embeds: [
+        {
+          type: 'rich',
+          title: 'v1.2',
+          color: 0x00ff00,
+          fields: [{ name: 'env', value: 'prod', inline: false }],
+        },
+      ],
+    });
+    expect(res.headers.get('x-ratelimit-limit')).toBe('30');
+
+    const [frame] = await watcher.waitForFrames(
+      1,
+      (f) => f.t === 'MESSAGE_CREATE' && (f as DispatchFrame<'MESSAGE_CREATE'>).d.id === message.id,
+    );
+    expect((frame as DispatchFrame<'MESSAGE_CREATE'>).d).toMatchObject({
+      webhook_id: hook.id,
+      author: message.author,
+    });
+
+    // History shows it the same way; the creator it is stored under cannot edit it.
+    const history = await as(app, w.owner, 'GET', `/channels/${w.channelId}/messages`);
+    expect(history.body[0]).toMatchObject({
+      id: message.id,
+      webhook_id: hook.id,
+      author: { username: 'Release train' },
+    });
+    const edit = await as(app, w.owner, 'PATCH', `/channels/${w.channelId}/messages/${message.id}`, {
+      content: 'forged',
+    });
+    expect(edit.status).toBe(403);
+  });
+
+  it('without wait answers 204 once queued; the message arrives over the gateway', async () => {
+    const w = await makeWorld(app);
+    const hook = await makeWebhook(w, 'Cron');
+    const watcher = await gw.connect(w.owner);
+    const res = await execute(hook.id, hook.token, { content: 'nightly ok' });
+    expect(res.status).toBe(204);
+    const [frame] = await watcher.waitForFrames(
+      1,
+      (f) => f.t === 'MESSAGE_CREATE' && (f as DispatchFrame<'MESSAGE_CREATE'>).d.content === 'nightly ok',
+    );
+    expect((frame as DispatchFrame<'MESSAGE_CREATE'>).d).toMatchObject({
+      webhook_id: hook.id,
+      author: { id: hook.id, username: 'Cron', bot: true },
+    });
+  });
+
+  it('a wrong token, an unknown and a deleted webhook are the same 404', async () => {
+    const w = await makeWorld(app);
+    const hook = await makeWebhook(w);
+    const wrong = await execute(hook.id, 'A'.repeat(43), { content: 'hi' });
+    expect(wrong.status).toBe(404);
+    expect(wrong.body.code).toBe('unknown_webhook');
+    const unknown = await execute(app.rt.snowflake.next(), hook.token, { content: 'hi' });
+    expect(unknown.body).toEqual(wrong.body);
+    await as(app, w.owner, 'DELETE', `/webhooks/${hook.id}`);
+    const deleted = await execute(hook.id, hook.token, { content: 'hi' });
+    expect(deleted.status).toBe(404);
+    expect(deleted.body).toEqual(wrong.body);
+  });
+
+  it('validates the body: content size, content or embeds, embed fields', async () => {
+    const w = await makeWorld(app);
+    const hook = await makeWebhook(w);
+    const long = await execute(hook.id, hook.token, { content: 'x'.repeat(4001) });
+    expect(long.status).toBe(400);
+    expect(long.body.errors).toHaveProperty('content');
+    const empty = await execute(hook.id, hook.token, { username: 'someone' });
+    expect(empty.status).toBe(400);
+    const badColor = await execute(hook.id, hook.token, { embeds: [{ title: 'a', color: 0x1000000 }] });
+    expect(badColor.status).toBe(400);
+    expect(badColor.body.errors).toHaveProperty(['embeds.0.color']);
+    const badField = await execute(hook.id, hook.token, {
+      embeds: [{ title: 'ok' }, { fields: [{ name: 'n', value: 'v'.repeat(1025) }] }],
+    });
+    expect(badField.body.errors).toHaveProperty(['embeds.1.fields.0.value']);
+    const tooMany = await execute(hook.id, hook.token, {
+      embeds: Array.from({ length: 11 }, () => ({ title: 't' })),
+    });
+    expect(tooMany.body.errors).toHaveProperty('embeds');
+    const impostor = await execute(hook.id, hook.token, { content: 'hi', username: 'Plexichat Staff' });
+    expect(impostor.body.errors).toHaveProperty('username');
+  });
+
+  it('rate limits each webhook (429 with retry_after)', async () => {
+    const w = await makeWorld(app);
+    const hook = await makeWebhook(w);
+    for (let i = 0; i < 30; i++) {
+      expect((await execute(hook.id, hook.token, { content: `n${i}` })).status).toBe(204);
+    }
+    const limited = await execute(hook.id, hook.token, { content: 'one too many' });
+    expect(limited.status).toBe(429);
+    expect(limited.body.retry_after).toBeGreaterThan(0);
+    expect(limited.headers.get('retry-after')).toBeTruthy();
+    expect(limited.headers.get('x-ratelimit-remaining')).toBe('0');
+    // Another webhook has its own budget.
+    const second = await makeWebhook(w, 'Other');
+    expect((await execute(second.id, second.token, { content: 'fine' })).status).toBe(204);
+  });
+
+  it('regenerating the token invalidates the old one', async () => {
+    const w = await makeWorld(app);
+    const hook = await makeWebhook(w);
+    const fresh = await as(app, w.owner, 'POST', `/webhooks/${hook.id}/token`);
+    expect(fresh.status).toBe(200);
+    expect(fresh.body.token).not.toBe(hook.token);
+    expect(fresh.body.url).toContain(fresh.body.token);
+    expect((await execute(hook.id, hook.token, { content: 'old' })).status).toBe(404);
+    expect((await execute(hook.id, fresh.body.token, { content: 'new' }, true)).status).toBe(200);
+  });
+});
+
+describe('documentation', () => {
+  it('documents the webhook routes in the OpenAPI document', async () => {
+    const res = await fetch(`${app.api}/openapi.json`);
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as { paths: Record<string, Record<string, { description?: string }>> };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/channels/{channel_id}/webhooks',
+        '/servers/{server_id}/webhooks',
+        '/webhooks/{webhook_id}',
+        '/webhooks/{webhook_id}/token',
+        '/webhooks/{webhook_id}/{token}',
+      ]),
+    );
+    expect(doc.paths['/webhooks/{webhook_id}/{token}']?.post?.description).toContain('unknown_webhook');
+  });
+});

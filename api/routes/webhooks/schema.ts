@@ -83,7 +83,7 @@ export const richEmbed = Joi.object({
   .or('title', 'description', 'fields')
   .meta({ className: 'RichEmbedInput' });
 
-export const executeBody = Joi.object({
+const executeKeys = {
   content: Joi.string()
     .max(MAX_CONTENT_LENGTH)
     .pattern(/\S/)
@@ -91,9 +91,14 @@ export const executeBody = Joi.object({
   username: name().description('shown instead of the webhook’s name for this message'),
   avatar_url: httpUrl().description('shown instead of the webhook’s avatar for this message'),
   embeds: Joi.array().max(EMBED_LIMITS.count).items(richEmbed),
-})
+};
+
+export const executeBody = Joi.object(executeKeys)
   .or('content', 'embeds')
   .messages({ 'object.missing': 'content or embeds is required' });
+
+/** The same fields when files come along (multipart): then content and embeds are optional. */
+export const executeWithFilesBody = Joi.object(executeKeys);
 
 export const executeQuery = Joi.object({
   wait: Joi.boolean().default(false).description('answer with the stored message instead of 204'),

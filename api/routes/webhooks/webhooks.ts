@@ -10,6 +10,7 @@ import {
   WEBHOOK_RATE_LIMIT,
   type ExecuteInput,
 } from '../../webhooks/execute.js';
+import { receiveWebhookFiles } from '../../webhooks/execute-files.js';
 import {
   createWebhook,
   deleteWebhook,
@@ -173,12 +174,19 @@ export function webhookRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
         '`author_id` is the webhook’s creator). Mentions work as for a member without MENTION_EVERYONE. `?wait=true` ' +
         'answers 200 with the stored message (202 pending if the worker is slow), otherwise 204 once queued. ' +
         `At most ${WEBHOOK_RATE_LIMIT.points} executions per ${WEBHOOK_RATE_LIMIT.duration_seconds} s per ` +
-        'webhook (429 with `retry_after`; X-RateLimit-* headers on every answer). Multipart with files is not ' +
-        'supported yet.',
+        'webhook (429 with `retry_after`; X-RateLimit-* headers on every answer). Files: multipart/form-data ' +
+        'with `payload_json` (the JSON body as a string) and file parts, checked like member uploads ' +
+        '(sniffed types, size and pixel limits); with files, content and embeds are optional.',
       tags: ['Webhooks'],
       params: executeParams,
       query: executeQuery,
       body: executeBody,
+      multipart: {
+        fields: Joi.object({
+          payload_json: Joi.string().description('the JSON body, as a string'),
+          files: Joi.array().items(Joi.binary()).description('files to attach (any field name)'),
+        }),
+      },
       responses: {
         200: { description: 'With `?wait=true`: the stored message', schema: messageObject },
         202: { description: 'With `?wait=true`: accepted, still being stored', schema: pendingMessage },
@@ -188,11 +196,16 @@ export function webhookRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
         429: { description: 'This webhook’s rate limit: wait retry_after seconds' },
         503: { description: 'The queue (Redis) is unavailable: nothing was sent' },
       },
-      handler: async ({ params, query, body, res }) => {
+      handler: async ({ params, query, body: jsonBody, req, res }) => {
         const webhook = await authenticateWebhook(rt, params.webhook_id, params.token);
         // Spent only after the token matched: strangers cannot use up a webhook's budget.
         await spendExecution(limiter, res, webhook.id);
-        const job = webhookMessageJob(rt, webhook, body);
+        const multipart = typeof req.is('multipart/form-data') === 'string';
+        const { input, attachments } = multipart
+          ? await receiveWebhookFiles(rt, req, res, webhook)
+          : { input: jsonBody, attachments: [] };
+        const job = webhookMessageJob(rt, webhook, input);
+        if (attachments.length > 0) job.message.attachments = attachments;
         const message = await postWebhookMessage(rt, services, job, query.wait);
         if (!query.wait) {
           res.status(204);

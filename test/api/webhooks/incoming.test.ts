@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { DispatchFrame } from '../../../shared/events/index.js';
 import type { MessageObject } from '../../../shared/presenters/types.js';
-import { api } from '../../helpers/accounts.js';
+import { api, type TestUser } from '../../helpers/accounts.js';
+import { png, sendForm } from '../../helpers/media.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import {
   Permission,
@@ -225,6 +226,45 @@ describe('executing incoming webhooks', () => {
       webhook_id: hook.id,
       author: { id: hook.id, username: 'Cron', bot: true },
     });
+  });
+
+  it('multipart: payload_json plus files; only the files sent are attached; a bad file keeps nothing', async () => {
+    const w = await makeWorld(app);
+    const hook = await makeWebhook(w);
+    const noAuth = { headers: {} } as TestUser;
+    const res = await sendForm(app, 'POST', `/webhooks/${hook.id}/${hook.token}?wait=true`, noAuth, [
+      { field: 'payload_json', value: JSON.stringify({ content: 'build artifacts', username: 'CI' }) },
+      { filename: 'report.png', type: 'image/png', data: await png() },
+    ]);
+    expect(res.status).toBe(200);
+    const message = res.body as MessageObject;
+    expect([message.webhook_id, message.content]).toEqual([hook.id, 'build artifacts']);
+    expect(message.attachments.map((a) => [a.filename, a.content_type])).toEqual([
+      ['report.png', 'image/png'],
+    ]);
+
+    // Files alone are enough; an executable is refused and nothing is kept.
+    const before = await app.rt.models.Attachment.count();
+    const elf = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(120)]);
+    const refused = await sendForm(app, 'POST', `/webhooks/${hook.id}/${hook.token}`, noAuth, [
+      { filename: 'ok.png', type: 'image/png', data: await png() },
+      { filename: 'tool.bin', type: 'application/octet-stream', data: elf },
+    ]);
+    expect(refused.status).toBe(415);
+    expect(await app.rt.models.Attachment.count()).toBe(before);
+    const filesOnly = await sendForm(app, 'POST', `/webhooks/${hook.id}/${hook.token}?wait=true`, noAuth, [
+      { filename: 'only.png', type: 'image/png', data: await png() },
+    ]);
+    expect([filesOnly.status, filesOnly.body.content, filesOnly.body.attachments.length]).toEqual([
+      200,
+      '',
+      1,
+    ]);
+    // A wrong token reads no file at all.
+    const wrong = await sendForm(app, 'POST', `/webhooks/${hook.id}/${'x'.repeat(43)}`, noAuth, [
+      { filename: 'x.png', type: 'image/png', data: await png() },
+    ]);
+    expect(wrong.status).toBe(404);
   });
 
   it('a wrong token, an unknown and a deleted webhook are the same 404', async () => {

@@ -75,6 +75,7 @@ export function createMessagesProcessor(rt: Runtime) {
       ...rendered,
       // @here alone reaches only those online; parsed again only when there is one.
       here_only: rendered.mention_everyone && extractMentions(input.content).hereOnly,
+      from_webhook: Boolean(input.webhook_id),
       author_id: input.author_id,
       type,
       reply_to: input.reply_to ?? null,

@@ -23,6 +23,8 @@ export interface MentionFacts {
   mention_everyone: boolean;
   /** The broadcast was @here only: it reaches those online, not everyone who can see the channel. */
   here_only?: boolean;
+  /** Posted by a webhook (author_id is then the webhook's creator, not the writer). */
+  from_webhook?: boolean;
   reply_to: string | null;
 }
 
@@ -67,7 +69,8 @@ export async function findRecipients(
       if (!online.has(id) && !mentioned.has(id) && id !== repliedTo) viewers.delete(id);
     }
   }
-  viewers.delete(message.author_id);
+  // A webhook's message is stored under its creator, who did not write it: they may be notified.
+  if (!message.from_webhook) viewers.delete(message.author_id);
   if (viewers.size === 0) return [];
   const blockers = await rt.models.Relationship.findAll({
     where: { user_id: [...viewers], target_id: message.author_id, status: 'blocked' },

@@ -267,6 +267,17 @@ describe('executing incoming webhooks', () => {
     expect(wrong.status).toBe(404);
   });
 
+  it('a webhook message that mentions the webhook’s creator notifies them', async () => {
+    const w = await makeWorld(app);
+    const hook = await makeWebhook(w);
+    const sent = await execute(hook.id, hook.token, { content: `<@${w.owner.id}> deploy finished` }, true);
+    expect(sent.status).toBe(200);
+    const inbox = await as(app, w.owner, 'GET', '/users/@me/notifications');
+    expect((inbox.body as { message_id: string; type: string }[]).map((n) => [n.type, n.message_id])).toEqual(
+      [['mention', sent.body.id]],
+    );
+  });
+
   it('a wrong token, an unknown and a deleted webhook are the same 404', async () => {
     const w = await makeWorld(app);
     const hook = await makeWebhook(w);

@@ -1,16 +1,8 @@
 import type { Request, Response } from 'express';
-import {
-  ApiError,
-  MissingPermissionError,
-  PayloadTooLargeError,
-  ValidationError,
-} from '../../shared/errors.js';
+import { MissingPermissionError, PayloadTooLargeError, ValidationError } from '../../shared/errors.js';
 import { Permission, has } from '../../shared/permissions/index.js';
 import type { Runtime } from '../../shared/runtime.js';
-import type { Row } from '../../shared/db/models/index.js';
-import { deleteUpload } from '../../shared/storage/uploads.js';
-import { readMultipart } from '../media/multipart.js';
-import { storeUpload, uploadLimits } from '../media/upload.js';
+import { formPayload, receiveUploads } from '../media/receive.js';
 import { validatePart } from '../middleware/validate.js';
 import { sendBody } from '../routes/messages/schema.js';
 
@@ -57,38 +49,19 @@ export async function checkAttachments(
  * fields, plus files, each stored as it streams in (the caller checked ATTACH_FILES). A refused
  * request leaves no stored file behind.
  */
-export async function receiveMultipartSend(
+export function receiveMultipartSend(
   rt: Runtime,
   req: Request,
   res: Response,
   userId: string,
 ): Promise<SendInput> {
-  const stored: Row<'Attachment'>[] = [];
-  try {
-    const fields = await readMultipart(req, uploadLimits(rt), async (file) => {
-      stored.push(await storeUpload(rt, userId, file));
-    });
-    let raw: Record<string, unknown>;
-    if (fields.payload_json !== undefined) {
-      try {
-        raw = JSON.parse(fields.payload_json) as Record<string, unknown>;
-      } catch {
-        throw new ApiError(400, 'malformed_json', 'payload_json is not valid JSON', {
-          payload_json: 'not JSON',
-        });
-      }
-    } else {
-      raw = { ...fields };
-    }
+  return receiveUploads(rt, req, res, userId, (fields, stored) => {
+    const raw = formPayload(fields);
     const ids = [...((raw.attachments as string[] | undefined) ?? []), ...stored.map((r) => r.id)];
     return validatePart(
       sendBody,
       { ...raw, ...(ids.length > 0 ? { attachments: ids } : {}) },
       'body',
     ) as SendInput;
-  } catch (err) {
-    for (const row of stored) await deleteUpload(rt, row).catch(() => undefined);
-    res.setHeader('Connection', 'close');
-    throw err;
-  }
+  });
 }

@@ -1,11 +1,8 @@
 import Joi from 'joi';
 import { ValidationError } from '../../../shared/errors.js';
 import { presentAttachment } from '../../../shared/presenters/attachment.js';
-import type { Row } from '../../../shared/db/models/index.js';
-import { deleteUpload } from '../../../shared/storage/uploads.js';
 import type { Runtime } from '../../../shared/runtime.js';
-import { readMultipart } from '../../media/multipart.js';
-import { storeUpload, uploadLimits } from '../../media/upload.js';
+import { receiveUploads } from '../../media/receive.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 
 /** An attachment object as the API documents it. */
@@ -55,20 +52,10 @@ export function attachmentRoutes(rt: Runtime): AnyRoute[] {
         if (typeof req.is('multipart/form-data') !== 'string') {
           throw new ValidationError({ body: 'must be multipart/form-data with files' });
         }
-        const stored: Row<'Attachment'>[] = [];
-        try {
-          await readMultipart(req, uploadLimits(rt), async (file) => {
-            stored.push(await storeUpload(rt, auth.user.id, file));
-          });
+        return receiveUploads(rt, req, res, auth.user.id, (_fields, stored) => {
           if (stored.length === 0) throw new ValidationError({ files: 'at least one file is required' });
-        } catch (err) {
-          // All or nothing: the files stored before the one refused go too.
-          for (const row of stored) await deleteUpload(rt, row).catch(() => undefined);
-          // A refused request may still be sending: do not keep reading it.
-          res.setHeader('Connection', 'close');
-          throw err;
-        }
-        return stored.map((row) => presentAttachment(rt.config, row));
+          return stored.map((row) => presentAttachment(rt.config, row));
+        });
       },
     }),
   ];

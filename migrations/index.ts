@@ -9,6 +9,7 @@ import * as m0007 from './0007-unread-from-index.js';
 import * as m0008 from './0008-attachments.js';
 import * as m0009 from './0009-emojis.js';
 import * as m0010 from './0010-webhooks.js';
+import * as m0011 from './0011-applications.js';
 
 /**
  * Every migration, in order. A list rather than a glob so that the same code runs from the
@@ -25,4 +26,5 @@ export const migrations: { name: string; up: Migration; down: Migration }[] = [
   { name: '0008-attachments', ...m0008 },
   { name: '0009-emojis', ...m0009 },
   { name: '0010-webhooks', ...m0010 },
+  { name: '0011-applications', ...m0011 },
 ];

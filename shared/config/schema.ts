@@ -6,7 +6,13 @@ import path from 'node:path';
 export const DEFAULT_HOME = path.join(os.homedir(), '.plexichat');
 
 /** Queues with a processor; each gets a concurrency setting under `queues.concurrency`. */
-export const QUEUE_CONCURRENCY_DEFAULTS = { messages: 50, media: 2, embeds: 10 } as const;
+export const QUEUE_CONCURRENCY_DEFAULTS = {
+  messages: 50,
+  media: 2,
+  embeds: 10,
+  webhooks: 20,
+  push: 10,
+} as const;
 
 /** A throttle: `points` attempts per `duration_seconds`, then blocked for `block_seconds`. */
 export interface Throttle {

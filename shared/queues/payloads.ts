@@ -130,11 +130,23 @@ export interface EmbedsJob {
   embed_links: boolean;
 }
 
+/** Outgoing event webhooks (workers/processors/webhooks.ts). Filled in with the feature. */
+export interface WebhooksJob {
+  kind: string;
+}
+
+/** Web Push notifications (workers/processors/push.ts). Filled in with the feature. */
+export interface PushJob {
+  kind: string;
+}
+
 /** Payload of each queue's jobs. */
 export interface JobPayloads {
   messages: MessageJob;
   media: MediaJob;
   embeds: EmbedsJob;
+  webhooks: WebhooksJob;
+  push: PushJob;
 }
 
 /** What each queue's processor returns (the API waits on it to answer with the stored object). */
@@ -145,6 +157,10 @@ export interface JobResults {
   media: 'ready' | 'failed' | 'gone' | number;
   /** How many link embeds the message has now; null when the job changed nothing. */
   embeds: number | null;
+  /** Filled in with the feature. */
+  webhooks: unknown;
+  /** Filled in with the feature. */
+  push: unknown;
 }
 
 /**

@@ -4,6 +4,8 @@ import type { Runtime } from '../../shared/runtime.js';
 import { createEmbedsProcessor } from './embeds.js';
 import { createMediaProcessor } from './media.js';
 import { createMessagesProcessor } from './messages.js';
+import { createPushProcessor } from './push.js';
+import { createWebhooksProcessor } from './webhooks.js';
 
 /** A queue's processor, typed by the queue's payload and result. */
 export type Processor<Q extends QueueName> = (job: Job<JobPayloads[Q]>) => Promise<JobResults[Q]>;
@@ -14,5 +16,7 @@ export function createProcessors(rt: Runtime): { [Q in QueueName]: Processor<Q> 
     messages: createMessagesProcessor(rt),
     media: createMediaProcessor(rt),
     embeds: createEmbedsProcessor(rt),
+    webhooks: createWebhooksProcessor(rt),
+    push: createPushProcessor(rt),
   };
 }

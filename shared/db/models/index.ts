@@ -1,5 +1,6 @@
 import type { Sequelize } from 'sequelize';
 import { defineAccountModels } from './accounts.js';
+import { defineApplication } from './application.js';
 import { defineChannel } from './channel.js';
 import { defineMember } from './member.js';
 import { defineMessage } from './message.js';
@@ -40,6 +41,7 @@ export function defineModels(sequelize: Sequelize) {
     Attachment: defineAttachment(sequelize),
     Emoji: defineEmoji(sequelize),
     Webhook: defineWebhook(sequelize),
+    Application: defineApplication(sequelize),
     ...defineAccountModels(sequelize),
     ...defineServerModels(sequelize),
     ...defineThreadModels(sequelize),

@@ -1,11 +1,13 @@
 import express from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
+import { METRICS_PATH, metricsHandler } from '../shared/metrics/scrape.js';
 import type { Runtime } from '../shared/runtime.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { mountBullBoard } from './bull-board.js';
 import { mountDocs } from './docs/mount-docs.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
+import { httpMetrics } from './middleware/metrics.js';
 import { requestId } from './middleware/request-id.js';
 import { buildOpenApi } from './openapi.js';
 import { adminRoutes } from './routes/admin/admin.js';
@@ -106,8 +108,13 @@ export function createApp(rt: Runtime): express.Express {
       },
     }),
   );
+  if (config.metrics.enabled) app.use(httpMetrics(rt.metrics));
   const services = createServices(rt);
   app.use(ipRulesMiddleware(services.ipRules));
+  if (config.metrics.enabled) {
+    const scrape = metricsHandler(config, rt.metrics);
+    app.get(METRICS_PATH, (req, res) => scrape(req, res));
+  }
   app.use(express.json({ limit: config.server.body_limit_bytes, strict: true }));
 
   const routes = allRoutes(rt, services);

@@ -11,6 +11,7 @@ export function installDispatcher(ctx: GatewayContext): void {
   // Server-side events are untyped in socket.io's event maps; the payload types are ours.
   const bus = ctx.nsp as unknown as NodeJS.EventEmitter;
   bus.on(DISPATCH_EVENT, (envelope: DispatchEnvelope) => {
+    ctx.rt.metrics.gatewayEvents.inc({ event: String(envelope?.t) });
     try {
       ctx.registry.dispatch(envelope);
     } catch (err) {

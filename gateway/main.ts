@@ -1,10 +1,13 @@
 import http from 'node:http';
 import { startRole } from '../shared/boot.js';
+import { METRICS_PATH, metricsHandler } from '../shared/metrics/scrape.js';
 import { startGateway } from './server.js';
 
 /** Production entry of the gateway role: `node dist/gateway/main.js`, on `gateway.port`. */
 await startRole('gateway', async (rt) => {
-  const server = http.createServer((_req, res) => {
+  const scrape = metricsHandler(rt.config, rt.metrics);
+  const server = http.createServer((req, res) => {
+    if (rt.config.metrics.enabled && req.method === 'GET' && req.url === METRICS_PATH) return scrape(req, res);
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end('{"code":"not_found","message":"Not found"}');
   });

@@ -68,6 +68,16 @@ export async function startGateway(rt: Runtime, httpServer: HttpServer): Promise
     node: crypto.randomBytes(8).toString('hex'),
   };
   installDispatcher(ctx);
+  rt.metrics.sampled(
+    'plexichat_gateway_sessions',
+    'Gateway sessions held by this process, by state (live, detached awaiting resume, loading)',
+    ['state'],
+    () => {
+      const counts: Record<string, number> = { live: 0, detached: 0, loading: 0 };
+      for (const s of registry.all()) counts[s.state] = (counts[s.state] ?? 0) + 1;
+      return Promise.resolve(Object.entries(counts).map(([state, value]) => ({ labels: { state }, value })));
+    },
+  );
   nsp.use(authenticateHandshake(rt));
   nsp.on('connection', (socket) => {
     installCommands(ctx, socket);

@@ -10,6 +10,11 @@ import * as m0008 from './0008-attachments.js';
 import * as m0009 from './0009-emojis.js';
 import * as m0010 from './0010-webhooks.js';
 import * as m0011 from './0011-applications.js';
+import * as m0012 from './0012-event-webhooks.js';
+import * as m0013 from './0013-oauth2.js';
+import * as m0014 from './0014-push.js';
+import * as m0015 from './0015-application-commands.js';
+import * as m0016 from './0016-applications-extra.js';
 
 /**
  * Every migration, in order. A list rather than a glob so that the same code runs from the
@@ -27,4 +32,9 @@ export const migrations: { name: string; up: Migration; down: Migration }[] = [
   { name: '0009-emojis', ...m0009 },
   { name: '0010-webhooks', ...m0010 },
   { name: '0011-applications', ...m0011 },
+  { name: '0012-event-webhooks', ...m0012 },
+  { name: '0013-oauth2', ...m0013 },
+  { name: '0014-push', ...m0014 },
+  { name: '0015-application-commands', ...m0015 },
+  { name: '0016-applications-extra', ...m0016 },
 ];

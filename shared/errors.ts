@@ -93,3 +93,19 @@ export class ServiceUnavailableError extends ApiError {
     super(503, 'service_unavailable', message);
   }
 }
+
+/** 504: an application did not give its first answer to an interaction in time; nothing was posted. */
+export class InteractionTimeoutError extends ApiError {
+  constructor(deadlineMs: number) {
+    super(504, 'interaction_timeout', `The application did not respond within ${deadlineMs} ms`, undefined, {
+      deadline_ms: deadlineMs,
+    });
+  }
+}
+
+/** 502: an application's interactions endpoint refused the interaction or answered nonsense. */
+export class InteractionFailedError extends ApiError {
+  constructor(reason: string) {
+    super(502, 'interaction_failed', `The application could not handle the command: ${reason}`);
+  }
+}

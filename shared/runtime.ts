@@ -7,6 +7,8 @@ import { defineModels, type Models } from './db/models/index.js';
 import { EventPublisher } from './events/index.js';
 import { Lifecycle } from './lifecycle.js';
 import { createLogger, type Logger } from './logger.js';
+import { Metrics } from './metrics/metrics.js';
+import { samplePool, sampleQueues } from './metrics/samplers.js';
 import { createQueues, closeQueues, type QueueSet } from './queues/index.js';
 import { createRedis, waitForRedis } from './redis.js';
 import { SnowflakeGenerator } from './snowflake.js';
@@ -28,6 +30,8 @@ export interface Runtime {
   /** Where uploaded files live (`storage.driver`). */
   storage: BlobStorage;
   lifecycle: Lifecycle;
+  /** This process's Prometheus metrics (shared by the roles running in it). */
+  metrics: Metrics;
 }
 
 export interface RuntimeOptions {
@@ -64,6 +68,9 @@ export async function createRuntime(
     lifecycle.add('queues', () => closeQueues(queues));
     const storage = createStorage(config);
     lifecycle.add('storage', () => storage.close());
+    const metrics = new Metrics();
+    sampleQueues(metrics, queues);
+    samplePool(metrics, sequelize);
 
     return {
       config,
@@ -80,6 +87,7 @@ export async function createRuntime(
       }),
       storage,
       lifecycle,
+      metrics,
     };
   } catch (err) {
     await lifecycle.close();

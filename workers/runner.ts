@@ -28,7 +28,14 @@ export function startWorkers(rt: Runtime): WorkerPool {
       lockDuration: rt.config.queues.lock_ms,
       stalledInterval: rt.config.queues.stalled_interval_ms,
     });
+    worker.on('completed', (job) => {
+      rt.metrics.jobs.inc({ queue: name, result: 'completed' });
+      if (job.processedOn && job.finishedOn) {
+        rt.metrics.jobDuration.observe({ queue: name }, (job.finishedOn - job.processedOn) / 1000);
+      }
+    });
     worker.on('failed', (job, err) => {
+      rt.metrics.jobs.inc({ queue: name, result: 'failed' });
       rt.logger.warn(
         { queue: name, job: job?.id, attempt: job?.attemptsMade, err: err.message },
         'job failed',

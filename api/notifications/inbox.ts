@@ -16,7 +16,8 @@ export interface InboxQuery {
 /**
  * GET /users/@me/notifications: the caller's mentions and replies, newest first (oldest first with
  * `after`, as every cursor list), only `unread` ones on request. Only channels the caller can
- * still see: a notification never outlives access to its message.
+ * still see: a notification never outlives access to its message. Notifications about no message
+ * (webhook_disabled) concern the caller alone and are always listed.
  */
 export async function listNotifications(
   rt: Runtime,
@@ -27,7 +28,10 @@ export async function listNotifications(
   const id: Record<symbol, string> = {};
   if (query.before) id[Op.lt] = query.before;
   if (query.after) id[Op.gt] = query.after;
-  const where: WhereOptions<Row<'Notification'>> = { user_id: userId, channel_id: visible };
+  const where: WhereOptions<Row<'Notification'>> = {
+    user_id: userId,
+    [Op.or]: [{ channel_id: visible }, { channel_id: null }],
+  };
   if (query.before || query.after) Object.assign(where, { id });
   if (query.unread) Object.assign(where, { read: false });
   const rows = await rt.models.Notification.findAll({
@@ -37,15 +41,19 @@ export async function listNotifications(
   });
   const [messages, authors] = await Promise.all([
     rt.models.Message.findAll({
-      where: { id: rows.map((r) => r.message_id) },
+      where: { id: rows.flatMap((r) => r.message_id ?? []) },
       attributes: ['id', 'content'],
     }),
-    rt.models.User.findAll({ where: { id: [...new Set(rows.map((r) => r.author_id))] } }),
+    rt.models.User.findAll({ where: { id: [...new Set(rows.flatMap((r) => r.author_id ?? []))] } }),
   ]);
   const messageById = new Map(messages.map((m) => [m.id, m]));
   const authorById = new Map(authors.map((u) => [u.id, u]));
   return rows.map((r) =>
-    presentNotification(r, messageById.get(r.message_id) ?? null, authorById.get(r.author_id) ?? null),
+    presentNotification(
+      r,
+      (r.message_id && messageById.get(r.message_id)) || null,
+      (r.author_id && authorById.get(r.author_id)) || null,
+    ),
   );
 }
 

@@ -56,6 +56,7 @@ export const userObject = Joi.object({
   username: Joi.string().required(),
   avatar_url: Joi.string().allow(null).required(),
   created_at: Joi.number().integer().required(),
+  bot: Joi.boolean().valid(true).description('present (true) only for bot users'),
 }).meta({ className: 'User' });
 
 /** The caller's own user object. */

@@ -54,6 +54,8 @@ export function buildRouter(routes: AnyRoute[], authenticate: Authenticator): ex
   const router = express.Router();
   for (const route of routes) {
     const handler = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+      // The template, not the URL, labels metrics (api/middleware/metrics.ts).
+      (res.locals as { route?: string }).route = route.path;
       try {
         const auth = await resolveAccess(route, req, res, authenticate);
         const rawParams = joinRestParams(req.params);

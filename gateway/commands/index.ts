@@ -44,6 +44,7 @@ async function run(
 ): Promise<CommandAck> {
   try {
     await limiter.consume(socket.id).catch((res: { msBeforeNext: number }) => {
+      ctx.rt.metrics.rateLimitHits.inc({ bucket: 'gateway_commands' });
       throw new RateLimitedError(res.msBeforeNext / 1000);
     });
     const result: Joi.ValidationResult<unknown> = command.schema.validate(payload ?? {}, {

@@ -50,6 +50,11 @@ export class SessionRegistry {
     return this.byId.get(id);
   }
 
+  /** Every session this process holds, whatever its state. */
+  all(): IterableIterator<GatewaySession> {
+    return this.byId.values();
+  }
+
   /** Sessions with a connection attached. */
   live(): GatewaySession[] {
     return [...this.byId.values()].filter((s) => s.state === 'live');

@@ -34,6 +34,21 @@ export const THROTTLE_DEFAULTS = {
 } as const;
 export type ThrottleName = keyof typeof THROTTLE_DEFAULTS;
 
+/** One external OpenID Connect provider (auth.oidc_providers). */
+export interface OidcProviderConfig {
+  /** Path segment of /auth/oauth/{name}; also what external identities are keyed by. */
+  name: string;
+  /** Issuer URL; its /.well-known/openid-configuration is discovered. */
+  issuer: string;
+  client_id: string;
+  /** null: a public client (PKCE only, no client authentication). */
+  client_secret: string | null;
+  /** Requested scopes; must include `openid`. */
+  scopes: string[];
+  /** Shown on sign-in buttons; null: the name. */
+  display_name: string | null;
+}
+
 /** The validated configuration every role receives. Keys are documented in config.example.yaml. */
 export interface Config {
   /** `production` turns off developer conveniences (open CORS, pretty logs). */
@@ -150,6 +165,10 @@ export interface Config {
     preview_cache_seconds: number;
     user_agent: string;
   };
+  interactions: {
+    /** How long a bot has to answer a slash command before the interaction fails. */
+    deadline_ms: number;
+  };
   security: {
     /**
      * Key (base64, 32 bytes) that encrypts TOTP secrets at rest and (through derived keys) signs media proxy
@@ -165,10 +184,54 @@ export interface Config {
     /** Attempts allowed per window before 429; `block_seconds` is the lockout. */
     throttle: Record<ThrottleName, Throttle>;
   };
+  auth: {
+    /** Lifetimes of the tokens Plexichat issues as an OAuth2 provider. */
+    oauth2: { access_token_ttl_seconds: number; refresh_token_ttl_seconds: number };
+    /** External OpenID Connect providers users may sign in with (GET /auth/oauth/{name}). */
+    oidc_providers: OidcProviderConfig[];
+    /** Where the browser lands after an external sign-in (`?login_code=` or `?error=`); a path is on this instance. */
+    oauth_client_redirect: string;
+    /** Let openid-client talk to http:// issuers (a provider on loopback in tests); never in production. */
+    allow_insecure_http: boolean;
+  };
   docs: { enabled: boolean };
+  push: {
+    /** Send Web Push notifications (subscriptions are still accepted when off; nothing is sent). */
+    enabled: boolean;
+    /** Contact the push services see in the VAPID token (mailto: or https:); null: server.public_url when https, else mailto:admin@localhost. */
+    vapid_subject: string | null;
+    /** VAPID key pair (base64url P-256: 65-byte public point, 32-byte private scalar); null: generated once into data_dir/vapid.json. */
+    vapid_public_key: string | null;
+    vapid_private_key: string | null;
+    /** Put an excerpt of the message in the notification; false sends only who wrote where. */
+    include_content: boolean;
+    /** How long a push service keeps an undelivered notification (the TTL header). */
+    ttl_seconds: number;
+    /** RFC 8030 Urgency of the notifications. */
+    urgency: 'very-low' | 'low' | 'normal' | 'high';
+    /** Subscriptions kept per user: a new one beyond it replaces the least recently used. */
+    max_subscriptions_per_user: number;
+    /** Refused deliveries in a row (4xx other than 404/410/429) after which a subscription is dropped. */
+    max_failures: number;
+  };
+  metrics: {
+    /** Serve Prometheus metrics at GET /metrics. */
+    enabled: boolean;
+    /** Client addresses (CIDRs) that may scrape without a token; default loopback only. */
+    allow_cidrs: string[];
+    /** A bearer token that also lets a scraper in from anywhere; null: addresses only. */
+    token: string | null;
+    /** Port of a metrics listener for processes without an HTTP server (standalone workers); 0: none. */
+    port: number;
+  };
 }
 
 const port = Joi.number().integer().min(0).max(65535);
+
+/** Unpadded base64url of exactly `bytes` bytes (how VAPID keys are written). */
+function isBase64Url(value: string, bytes: number): boolean {
+  return /^[A-Za-z0-9_-]+$/.test(value) && Buffer.from(value, 'base64url').length === bytes;
+}
 const nonNegative = Joi.number().integer().min(0);
 
 /** The joi schema every loaded configuration must pass; unknown keys are errors. */
@@ -315,6 +378,9 @@ export const configSchema = Joi.object<Config>({
     preview_cache_seconds: Joi.number().integer().min(0).default(3600),
     user_agent: Joi.string().default('Plexichat (+link previews)'),
   }).default(),
+  interactions: Joi.object({
+    deadline_ms: Joi.number().integer().min(100).max(60000).default(3000),
+  }).default(),
   security: Joi.object({
     secret_key: Joi.string()
       .base64()
@@ -340,12 +406,84 @@ export const configSchema = Joi.object<Config>({
       ),
     ).default(),
   }).default(),
+  auth: Joi.object({
+    oauth2: Joi.object({
+      access_token_ttl_seconds: Joi.number().integer().min(60).max(86400).default(3600),
+      refresh_token_ttl_seconds: Joi.number()
+        .integer()
+        .min(3600)
+        .max(365 * 86400)
+        .default(30 * 86400),
+    }).default(),
+    oidc_providers: Joi.array()
+      .items(
+        Joi.object({
+          name: Joi.string()
+            .pattern(/^[a-z0-9][a-z0-9_-]{0,31}$/)
+            .message('{{#label}} must be 1-32 lower-case letters, digits, "_" or "-"')
+            .required(),
+          issuer: Joi.string()
+            .uri({ scheme: ['http', 'https'] })
+            .required(),
+          client_id: Joi.string().max(255).required(),
+          client_secret: Joi.string().max(1024).allow(null).default(null),
+          scopes: Joi.array()
+            .items(Joi.string().pattern(/^[\x21\x23-\x5b\x5d-\x7e]+$/))
+            .has(Joi.string().valid('openid'))
+            .default(['openid', 'email', 'profile']),
+          display_name: Joi.string().max(64).allow(null).default(null),
+        }),
+      )
+      .unique('name')
+      .default([]),
+    oauth_client_redirect: Joi.string()
+      .uri({ scheme: ['http', 'https'], allowRelative: true })
+      .default('/oauth/callback'),
+    allow_insecure_http: Joi.boolean().default(false),
+  }).default(),
   docs: Joi.object({ enabled: Joi.boolean().default(true) }).default(),
+  push: Joi.object({
+    enabled: Joi.boolean().default(true),
+    vapid_subject: Joi.string()
+      .max(255)
+      .pattern(/^(mailto:\S+@\S+|https:\/\/\S+)$/)
+      .message('"push.vapid_subject" must be a mailto: address or an https: URL')
+      .allow(null)
+      .default(null),
+    vapid_public_key: Joi.string()
+      .custom((v: string, helpers) => (isBase64Url(v, 65) ? v : helpers.error('any.invalid')))
+      .message('"push.vapid_public_key" must be a 65-byte P-256 public key, base64url-encoded')
+      .allow(null)
+      .default(null),
+    vapid_private_key: Joi.string()
+      .custom((v: string, helpers) => (isBase64Url(v, 32) ? v : helpers.error('any.invalid')))
+      .message('"push.vapid_private_key" must be a 32-byte P-256 private key, base64url-encoded')
+      .allow(null)
+      .default(null),
+    include_content: Joi.boolean().default(true),
+    ttl_seconds: Joi.number().integer().min(0).max(2419200).default(86400),
+    urgency: Joi.string().valid('very-low', 'low', 'normal', 'high').default('normal'),
+    max_subscriptions_per_user: Joi.number().integer().min(1).max(100).default(10),
+    max_failures: Joi.number().integer().min(1).max(100).default(5),
+  }).default(),
+  metrics: Joi.object({
+    enabled: Joi.boolean().default(true),
+    allow_cidrs: Joi.array()
+      .items(Joi.string().ip({ cidr: 'optional' }))
+      .default(['127.0.0.1/32', '::1/128']),
+    token: Joi.string().min(16).allow(null).default(null),
+    port: port.default(0),
+  }).default(),
 })
   .default()
   .custom((value: Config, helpers) => {
     if (value.database.pool.min > value.database.pool.max) {
       return helpers.message({ custom: '"database.pool.min" must not exceed database.pool.max' });
+    }
+    if ((value.push.vapid_public_key === null) !== (value.push.vapid_private_key === null)) {
+      return helpers.message({
+        custom: '"push.vapid_public_key" and "push.vapid_private_key" must be set together',
+      });
     }
     return value;
   });

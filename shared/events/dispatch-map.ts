@@ -9,6 +9,7 @@ import type { MemberObject, RoleObject } from '../presenters/role.js';
 import type { MessageAckObject, NotificationObject, ReadStateObject } from '../presenters/read-state.js';
 import type { ThreadObject } from '../presenters/thread.js';
 import type { EmojiObject } from '../presenters/emoji.js';
+import type { InteractionObject } from '../presenters/interaction.js';
 
 /** One user's reaction on a message (MESSAGE_REACTION_ADD / MESSAGE_REACTION_REMOVE). */
 export interface ReactionEvent {
@@ -87,6 +88,8 @@ export interface DispatchMap {
   MESSAGE_ACK: MessageAckObject;
   /** To the user's own room: they were mentioned or replied to. */
   NOTIFICATION_CREATE: NotificationObject;
+  /** To a bot user's own room: a user invoked one of its application's slash commands. */
+  INTERACTION_CREATE: InteractionObject;
 }
 
 export type DispatchName = keyof DispatchMap;

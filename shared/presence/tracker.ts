@@ -168,6 +168,14 @@ export class PresenceTracker {
     return online;
   }
 
+  /**
+   * Whether the user has a live gateway connection, whatever status they chose (invisible users
+   * are connected too): one ZCOUNT of their unexpired connections.
+   */
+  async isConnected(userId: string): Promise<boolean> {
+    return (await this.rt.redis.zcount(this.conns(userId), Date.now(), '+inf')) > 0;
+  }
+
   /** Presences READY carries: friends and people who share a server, those not offline. */
   async forReady(userId: string): Promise<PresenceObject[]> {
     const rows = await this.rt.sequelize.query<{ user_id: string }>(

@@ -31,5 +31,6 @@ export function presentMessage(row: Row<'Message'>): MessageObject {
     ...(row.webhook_id && row.webhook_author
       ? { author: { id: row.webhook_id, ...row.webhook_author, bot: true as const } }
       : {}),
+    ...(row.interaction ? { interaction: row.interaction } : {}),
   };
 }

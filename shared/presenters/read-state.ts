@@ -23,18 +23,21 @@ export interface MessageAckObject {
 /** The longest content excerpt a notification carries (characters). */
 export const NOTIFICATION_EXCERPT_LENGTH = 200;
 
-/** A mention or reply the user was notified of. */
+/** A mention or reply the user was notified of, or (webhook_disabled) one of their event webhooks was disabled. */
 export interface NotificationObject {
   id: string;
   type: NotificationType;
   read: boolean;
   created_at: number;
   server_id: string | null;
-  channel_id: string;
-  message_id: string;
-  author_id: string;
+  /** Null for notifications that concern no message (webhook_disabled); likewise message_id, author_id, message. */
+  channel_id: string | null;
+  message_id: string | null;
+  author_id: string | null;
   /** The message, compactly: its author and the first characters of its content. */
-  message: { id: string; channel_id: string; author: UserObject | null; content: string };
+  message: { id: string; channel_id: string; author: UserObject | null; content: string } | null;
+  /** webhook_disabled only: the event webhook, its URL and why it was disabled. */
+  webhook?: { id: string; url: string; reason: string };
 }
 
 /** The first NOTIFICATION_EXCERPT_LENGTH characters of `content` (an ellipsis marks a cut). */
@@ -51,6 +54,25 @@ export function presentNotification(
   message: { content: string } | null,
   author: Row<'User'> | null,
 ): NotificationObject {
+  if (row.message_id === null || row.channel_id === null) {
+    const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+    return {
+      id: row.id,
+      type: row.type,
+      read: row.read,
+      created_at: unixSeconds(row.created_at),
+      server_id: row.server_id,
+      channel_id: null,
+      message_id: null,
+      author_id: null,
+      message: null,
+      webhook: {
+        id: String(row.webhook_id),
+        url: text(row.detail?.url),
+        reason: text(row.detail?.reason),
+      },
+    };
+  }
   return {
     id: row.id,
     type: row.type,

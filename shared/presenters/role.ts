@@ -13,6 +13,10 @@ export interface RoleObject {
   color: number;
   hoist: boolean;
   mentionable: boolean;
+  /** A bot's role, given when the bot was added: only the bot holds it, and it goes with the bot. */
+  managed: boolean;
+  /** Managed roles only: whose role it is. */
+  tags?: { bot_id: string };
 }
 
 /** A server member as clients see it. */
@@ -37,6 +41,8 @@ export function presentRole(role: Row<'Role'>): RoleObject {
     color: role.color,
     hoist: role.hoist,
     mentionable: role.mentionable,
+    managed: role.managed_bot_id != null,
+    ...(role.managed_bot_id != null ? { tags: { bot_id: String(role.managed_bot_id) } } : {}),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { RelationshipStatus } from '../db/models/index.js';
+import type { MessageInteraction, RelationshipStatus } from '../db/models/index.js';
 
 /**
  * The public object shapes of spec/data-types.txt and API.md, as clients receive them: IDs are
@@ -9,6 +9,8 @@ export interface UserObject {
   username: string;
   avatar_url: string | null;
   created_at: number;
+  /** Present (true) only for bot users; the caller's own object always has it. */
+  bot?: boolean;
 }
 
 export interface ServerObject {
@@ -110,6 +112,10 @@ export interface MessageObject {
   webhook_id: string | null;
   /** Webhook messages only: who to show instead of the author (`id` is the webhook's). */
   author?: WebhookAuthorObject;
+  /** A bot's answer to a slash command only: the interaction it answers. */
+  interaction?: MessageInteraction;
+  /** Only `["ephemeral"]` so far: an answer shown to the invoking user alone, never stored. */
+  flags?: string[];
 }
 
 /** How a webhook message's author is shown: the webhook, under the name it posted with. */

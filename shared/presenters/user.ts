@@ -2,13 +2,17 @@ import type { Row } from '../db/models/index.js';
 import { unixSeconds } from './time.js';
 import type { UserObject } from './types.js';
 
-/** What anyone may see of a user: never email, hashes or flags. */
+/**
+ * What anyone may see of a user: never email, hashes or flags, except `bot: true` for bot users
+ * (absent for people, as on Discord).
+ */
 export function presentUser(user: Row<'User'>): UserObject {
   return {
     id: user.id,
     username: user.username,
     avatar_url: user.avatar_url,
     created_at: unixSeconds(user.created_at),
+    ...(user.is_bot ? { bot: true as const } : {}),
   };
 }
 

@@ -2,6 +2,10 @@ export { QUEUE_NAMES, type QueueName } from './names.js';
 export {
   messageJobId,
   embedsJobId,
+  pushJobId,
+  type PushJob,
+  type PushReason,
+  type PushResult,
   type EmbedsJob,
   type CreateMessageJob,
   type DeleteMessageJob,

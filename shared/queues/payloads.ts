@@ -25,6 +25,8 @@ export interface CreateMessageJob {
     webhook_author?: { username: string; avatar_url: string | null } | null;
     /** Rich embeds (type `rich`) sent with the message, validated by the API. */
     embeds?: Record<string, unknown>[];
+    /** A bot's answer to a slash command: the interaction it answers. */
+    interaction?: { id: string; name: string; user_id: string } | null;
   };
 }
 
@@ -135,9 +137,32 @@ export interface WebhooksJob {
   kind: string;
 }
 
-/** Web Push notifications (workers/processors/push.ts). Filled in with the feature. */
+/** Why a message is pushed to someone: their notification's type, or a message in their DM. */
+export type PushReason = 'mention' | 'reply' | 'dm';
+
+/**
+ * One message to push to one user's browsers (workers/processors/push.ts). Queued only for users
+ * with a subscription who did not mute the channel; whether they are connected is checked when it runs.
+ */
 export interface PushJob {
-  kind: string;
+  kind: 'message';
+  user_id: string;
+  message_id: string;
+  channel_id: string;
+  server_id: string | null;
+  type: PushReason;
+  /** Subscriptions an earlier attempt already delivered to (a retry sends only to the others). */
+  delivered?: string[];
+}
+
+/** What a push job did; `skipped` says why nothing was sent. */
+export interface PushResult {
+  sent: number;
+  /** Subscriptions deleted: gone (404/410) or refused too often. */
+  removed: number;
+  /** Deliveries refused (counted against their subscription, not retried). */
+  failed: number;
+  skipped: 'disabled' | 'online' | 'no_subscriptions' | 'gone' | null;
 }
 
 /** Payload of each queue's jobs. */
@@ -159,8 +184,7 @@ export interface JobResults {
   embeds: number | null;
   /** Filled in with the feature. */
   webhooks: unknown;
-  /** Filled in with the feature. */
-  push: unknown;
+  push: PushResult;
 }
 
 /**
@@ -179,6 +203,11 @@ export function messageJobId(kind: MessageJob['kind'], messageId: string, suffix
  */
 export function embedsJobId(messageId: string, contentHash: string, editId?: string): string {
   return `embeds-${messageId}-${editId ?? 'create'}-${contentHash.slice(0, 32)}`;
+}
+
+/** The job id of a message's push to one user: a retried messages job queues nothing twice. */
+export function pushJobId(messageId: string, userId: string): string {
+  return `push-${messageId}-${userId}`;
 }
 
 export type JobPayload<Q extends QueueName> = JobPayloads[Q];

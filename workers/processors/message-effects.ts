@@ -9,6 +9,7 @@ import {
   type MentionFacts,
   type Recipient,
 } from './notifications.js';
+import { queuePushes } from './push-triggers.js';
 import {
   emitThreadActivity,
   forgetThreadMessages,
@@ -50,7 +51,8 @@ export async function applyMessageEffects(
 
 /**
  * After the commit and MESSAGE_CREATE. `effects` is null for a retried job whose first attempt
- * committed: its notifications are sent again (clients dedupe by id), as the message is.
+ * committed: its notifications are sent again (clients dedupe by id), as the message is; its
+ * pushes are not (their job ids are per message and user).
  */
 export async function emitMessageEffects(
   rt: Runtime,
@@ -61,6 +63,7 @@ export async function emitMessageEffects(
   const notifications =
     effects?.notifications ?? (await rt.models.Notification.findAll({ where: { message_id: message.id } }));
   await emitNotifications(rt, message, notifications);
+  await queuePushes(rt, channel, message, notifications);
   await emitThreadActivity(rt, channel, effects?.thread ?? null, message.author_id);
 }
 

@@ -93,9 +93,9 @@ export function createMessagesProcessor(rt: Runtime) {
       const inserted = await rt.sequelize.query(
         `INSERT INTO messages (id, channel_id, author_id, type, content, nonce, created_at, content_html,
                              mentions, mention_roles, mention_everyone, reply_to, thread_id, attachments,
-                             embeds, webhook_id, webhook_author)
+                             embeds, webhook_id, webhook_author, interaction)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::bigint[], $10::bigint[], $11, $12, $13, $14::jsonb,
-               $15::jsonb, $16, $17::jsonb)
+               $15::jsonb, $16, $17::jsonb, $18::jsonb)
        ON CONFLICT (id) DO NOTHING
        RETURNING *`,
         {
@@ -117,6 +117,7 @@ export function createMessagesProcessor(rt: Runtime) {
             JSON.stringify(input.embeds ?? []),
             input.webhook_id ?? null,
             input.webhook_author ? JSON.stringify(input.webhook_author) : null,
+            input.interaction ? JSON.stringify(input.interaction) : null,
           ],
           type: QueryTypes.SELECT,
           model: Message,

@@ -1,11 +1,104 @@
 import type { Job } from 'bullmq';
-import type { JobPayloads, JobResults } from '../../shared/queues/index.js';
+import { QueryTypes } from 'sequelize';
+import type { Row } from '../../shared/db/models/index.js';
+import { PresenceTracker } from '../../shared/presence/tracker.js';
+import { forgetSubscriberFlag } from '../../shared/push/subscribers.js';
+import { vapidDetails } from '../../shared/push/vapid.js';
+import type { JobPayload, JobResult } from '../../shared/queues/index.js';
 import type { Runtime } from '../../shared/runtime.js';
+import { deliverPush, type DeliveryOutcome } from './push-delivery.js';
+import { buildPushPayload } from './push-payload.js';
 
-/** Placeholder until the feature lands: fails every job so nothing is silently dropped. */
+/**
+ * The `push` queue: one message to one user's browsers. Right before sending it asks whether the
+ * user has a live gateway connection (any status, invisible included): a connected client
+ * notifies its user itself, so nothing is pushed. Each subscription then gets the encrypted
+ * payload (push-delivery.ts). Answers prune: 404/410 delete the subscription at once; other 4xx
+ * count against it and delete it after push.max_failures in a row; 429/5xx/no answer are retried
+ * by BullMQ with backoff, sending only to the subscriptions not yet served (the job remembers
+ * them), and count as refused on the last attempt.
+ */
 export function createPushProcessor(rt: Runtime) {
-  return async (job: Job<JobPayloads['push']>): Promise<JobResults['push']> => {
-    rt.logger.warn({ job: job.id }, 'push queue has no processor yet');
-    throw new Error('not implemented');
+  const presence = new PresenceTracker(rt);
+  const { PushSubscription } = rt.models;
+
+  async function remove(subscription: Row<'PushSubscription'>): Promise<void> {
+    await PushSubscription.destroy({ where: { id: subscription.id } });
+    await forgetSubscriberFlag(rt, subscription.user_id);
+  }
+
+  /** Counts a refusal; returns true when it was one too many and the subscription is gone. */
+  async function refuse(subscription: Row<'PushSubscription'>): Promise<boolean> {
+    const rows = await rt.sequelize.query<{ failure_count: number }>(
+      `UPDATE push_subscriptions SET failure_count = failure_count + 1 WHERE id = $1 RETURNING failure_count`,
+      { bind: [subscription.id], type: QueryTypes.SELECT },
+    );
+    // Already gone (deleted meanwhile): nothing left to count.
+    const count = rows[0]?.failure_count;
+    if (count === undefined) return false;
+    if (count < rt.config.push.max_failures) return false;
+    await remove(subscription);
+    return true;
+  }
+
+  return async (job: Job<JobPayload<'push'>>): Promise<JobResult<'push'>> => {
+    const data = job.data;
+    const result: JobResult<'push'> = { sent: 0, removed: 0, failed: 0, skipped: null };
+    if (!rt.config.push.enabled) return { ...result, skipped: 'disabled' };
+    if (await presence.isConnected(data.user_id)) return { ...result, skipped: 'online' };
+    const delivered = new Set(data.delivered ?? []);
+    const subscriptions = (await PushSubscription.findAll({ where: { user_id: data.user_id } })).filter(
+      (s) => !delivered.has(s.id),
+    );
+    if (subscriptions.length === 0) return { ...result, skipped: 'no_subscriptions' };
+    const payload = await buildPushPayload(rt, data);
+    if (!payload) return { ...result, skipped: 'gone' };
+
+    const body = JSON.stringify(payload);
+    const vapid = vapidDetails(rt.config);
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    const outcomes = await Promise.all(
+      subscriptions.map(async (s) => [s, await deliverPush(rt.config, vapid, s, body)] as const),
+    );
+    const retry: [Row<'PushSubscription'>, DeliveryOutcome][] = [];
+    for (const [subscription, outcome] of outcomes) {
+      switch (outcome.kind) {
+        case 'sent':
+          result.sent++;
+          delivered.add(subscription.id);
+          await PushSubscription.update(
+            { last_success_at: new Date(), failure_count: 0 },
+            { where: { id: subscription.id } },
+          );
+          break;
+        case 'gone':
+          await remove(subscription);
+          result.removed++;
+          break;
+        case 'retry':
+          if (!lastAttempt) {
+            retry.push([subscription, outcome]);
+            break;
+          }
+        // The last attempt: a service that kept failing counts as refusing.
+        // falls through
+        case 'refused':
+          result.failed++;
+          if (await refuse(subscription)) result.removed++;
+          rt.logger.info(
+            { subscription: subscription.id, status: outcome.status, detail: outcome.detail },
+            'push refused',
+          );
+          break;
+      }
+    }
+    if (retry.length > 0) {
+      await job.updateData({ ...data, delivered: [...delivered] });
+      const [, first] = retry[0] as [Row<'PushSubscription'>, DeliveryOutcome];
+      throw new Error(
+        `${retry.length} push deliveries to retry (first: ${first.status ?? 'no answer'} ${first.detail})`,
+      );
+    }
+    return result;
   };
 }

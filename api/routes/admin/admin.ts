@@ -6,6 +6,7 @@ import { CidrSet, normalizeIp } from '../../../shared/net/ip.js';
 import { unixSeconds } from '../../../shared/presenters/time.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { decodeSnowflake } from '../../../shared/snowflake.js';
+import { instanceStats } from '../../admin/stats.js';
 import { decide } from '../../security/ip-rules.js';
 import type { ApiServices } from '../../services.js';
 import { defineRoute, type AnyRoute } from '../route.js';
@@ -14,6 +15,7 @@ import {
   putIpRulesBody,
   securityEventObject,
   securityEventsQuery,
+  statsObject,
   type IpRuleInput,
   type SecurityEventsQuery,
 } from './schema.js';
@@ -46,6 +48,22 @@ export function adminRoutes(rt: Runtime, { ipRules }: ApiServices): AnyRoute[] {
   const listRules = () => IpRule.findAll({ order: [['id', 'ASC']] });
 
   return [
+    defineRoute({
+      method: 'get',
+      path: '/admin/stats',
+      access: 'admin',
+      summary: 'Instance overview: users, servers, messages, queue depths, rate-limit hits',
+      description:
+        'Counts come from Postgres and queue depths from Redis (the same for every process); `process` holds ' +
+        'the answering process’s own request, rate-limit, job and gateway figures. Prometheus gets every ' +
+        'process’s figures from GET /metrics.',
+      tags: ['Admin'],
+      responses: {
+        200: { description: 'The figures', schema: statsObject },
+        404: { description: 'The caller is not an instance admin' },
+      },
+      handler: () => instanceStats(rt),
+    }),
     defineRoute<Record<string, never>, SecurityEventsQuery>({
       method: 'get',
       path: '/admin/security-events',

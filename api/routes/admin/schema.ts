@@ -108,3 +108,32 @@ export const ipRuleObject = Joi.object({
   created_by: Joi.string().allow(null).required(),
   created_at: Joi.number().integer().required(),
 }).meta({ className: 'IpRule' });
+
+const counts = (keys: string[]) =>
+  Joi.object(Object.fromEntries(keys.map((k) => [k, Joi.number().integer().min(0)])));
+
+/** GET /admin/stats. */
+export const statsObject = Joi.object({
+  users: Joi.number().integer().description('human accounts'),
+  bots: Joi.number().integer(),
+  disabled_users: Joi.number().integer(),
+  servers: Joi.number().integer(),
+  channels: Joi.number().integer(),
+  messages: Joi.number().integer(),
+  messages_24h: Joi.number().integer(),
+  queues: Joi.object()
+    .pattern(Joi.string(), counts(['waiting', 'active', 'delayed', 'failed', 'completed']))
+    .description('jobs per state, per queue (completed and failed: the kept ones)'),
+  process: Joi.object({
+    role: Joi.string(),
+    uptime_seconds: Joi.number().integer(),
+    rss_bytes: Joi.number().integer(),
+    http_requests: Joi.number().integer(),
+    http_4xx: Joi.number().integer(),
+    http_5xx: Joi.number().integer(),
+    rate_limit_hits: Joi.object().pattern(Joi.string(), Joi.number()).description('429s by route or bucket'),
+    jobs_completed: Joi.number().integer(),
+    jobs_failed: Joi.number().integer(),
+    gateway_sessions: Joi.number().integer(),
+  }).description('figures of the process that answered (every process has them at /metrics)'),
+});

@@ -1,17 +1,14 @@
 import crypto from 'node:crypto';
 import Joi from 'joi';
-import { Op, QueryTypes, literal, type Transaction } from 'sequelize';
+import { Op, literal, type Transaction } from 'sequelize';
 import { recordAudit } from '../../../shared/audit.js';
 import type { Row } from '../../../shared/db/models/index.js';
 import { ApiError, MissingPermissionError, NotFoundError } from '../../../shared/errors.js';
-import { rooms } from '../../../shared/events/index.js';
-import { Permission, ServerPolicy, has, syncChannelRooms } from '../../../shared/permissions/index.js';
-import { presentServer } from '../../../shared/presenters/server.js';
+import { Permission, ServerPolicy, has } from '../../../shared/permissions/index.js';
 import { unixSeconds } from '../../../shared/presenters/time.js';
 import { presentUser } from '../../../shared/presenters/user.js';
 import type { Runtime } from '../../../shared/runtime.js';
-import { postSystemMessage, systemChannelFor } from '../../messages/system-messages.js';
-import { memberObject as loadMemberObject } from '../../servers/membership.js';
+import { announceJoin, insertMember, joinedServer } from '../../servers/join.js';
 import { auditReason } from '../audit-reason.js';
 import { definePublicRoute, defineRoute, type AnyRoute } from '../route.js';
 import { serverParams } from '../roles/schema.js';
@@ -52,7 +49,7 @@ const usableWhere = {
 
 /** POST /channels/{channel_id}/invites, GET/POST/DELETE /invites/{code}, GET /servers/{server_id}/invites. */
 export function inviteRoutes(rt: Runtime): AnyRoute[] {
-  const { Invite, Server, Channel, Member, Ban, User } = rt.models;
+  const { Invite, Server, Channel, Member, User } = rt.models;
 
   const preview = async (invite: Row<'Invite'>, transaction?: Transaction) => {
     const [server, channel, memberCount] = await Promise.all([
@@ -204,15 +201,7 @@ export function inviteRoutes(rt: Runtime): AnyRoute[] {
         const invite = await findUsable(params.code);
         const serverId = invite.server_id;
         const joined = await rt.sequelize.transaction(async (transaction) => {
-          if (await Ban.findOne({ where: { server_id: serverId, user_id: userId }, transaction })) {
-            throw new ApiError(403, 'banned', 'You are banned from this server');
-          }
-          const inserted = await rt.sequelize.query(
-            `INSERT INTO members (server_id, user_id) VALUES (:serverId, :userId)
-             ON CONFLICT DO NOTHING RETURNING user_id`,
-            { replacements: { serverId, userId }, type: QueryTypes.SELECT, transaction },
-          );
-          if (inserted.length === 0) return false; // already a member
+          if (!(await insertMember(rt, serverId, userId, transaction))) return false; // already a member
           const [count] = await Invite.update(
             { uses: literal('uses + 1') },
             { where: { code: invite.code, ...usableWhere }, transaction },
@@ -220,23 +209,8 @@ export function inviteRoutes(rt: Runtime): AnyRoute[] {
           if (count === 0) throw new NotFoundError('invite');
           return true;
         });
-        const server = await Server.findByPk(serverId);
-        if (!server) throw new NotFoundError('invite');
-        const object = presentServer(server, await Member.count({ where: { server_id: serverId } }));
-        if (joined) {
-          await rt.events.joinRooms(rooms.user(userId), [rooms.server(serverId)]);
-          await syncChannelRooms(rt, serverId, [userId]);
-          await rt.events.dispatch([rooms.user(userId)], 'SERVER_CREATE', object);
-          await rt.events.dispatch(
-            [rooms.server(serverId)],
-            'SERVER_MEMBER_ADD',
-            await loadMemberObject(rt, serverId, userId),
-          );
-          const notices = await systemChannelFor(rt, serverId);
-          if (notices) {
-            await postSystemMessage(rt, { channel_id: notices.id, type: 'member_join', author_id: userId });
-          }
-        }
+        const object = await joinedServer(rt, serverId, 'invite');
+        if (joined) await announceJoin(rt, serverId, userId, object);
         return object;
       },
     }),

@@ -116,6 +116,16 @@ export const messageObject = Joi.object({
   })
     .meta({ className: 'WebhookAuthor' })
     .description('webhook messages only: show this instead of the author (`id` is the webhook’s)'),
+  interaction: Joi.object({
+    id: Joi.string().required(),
+    name: Joi.string().required(),
+    user_id: Joi.string().required(),
+  })
+    .meta({ className: 'MessageInteraction' })
+    .description('a bot’s answer to a slash command only: the interaction (id, command name, invoker)'),
+  flags: Joi.array()
+    .items(Joi.string().valid('ephemeral'))
+    .description('`["ephemeral"]`: an interaction answer shown to the invoking user alone, never stored'),
 }).meta({ className: 'Message' });
 
 export const pendingMessage = Joi.object({

@@ -66,6 +66,10 @@ export const roleObject = Joi.object({
   color: Joi.number().integer().required(),
   hoist: Joi.boolean().required(),
   mentionable: Joi.boolean().required(),
+  managed: Joi.boolean()
+    .required()
+    .description('a bot’s role: cannot be assigned, removed or deleted by hand; goes when the bot leaves'),
+  tags: Joi.object({ bot_id: Joi.string().required() }).description('managed roles only'),
 }).meta({ className: 'Role' });
 
 export const memberObject = Joi.object({

@@ -1,12 +1,16 @@
 import type { Sequelize } from 'sequelize';
 import { defineAccountModels } from './accounts.js';
 import { defineApplication } from './application.js';
+import { defineApplicationCommand } from './application-command.js';
 import { defineChannel } from './channel.js';
 import { defineMember } from './member.js';
 import { defineMessage } from './message.js';
 import { defineMessageReaction } from './message-reaction.js';
+import { defineOAuth2Models } from './oauth2.js';
 import { defineAttachment } from './attachment.js';
 import { defineEmoji } from './emoji.js';
+import { defineEventWebhookModels } from './event-webhook.js';
+import { definePushModels } from './push.js';
 import { defineReadStateModels } from './read-states.js';
 import { defineRole } from './role.js';
 import { defineServer } from './server.js';
@@ -19,7 +23,14 @@ import { defineWebhook } from './webhook.js';
 export { CHANNEL_TYPES, THREAD_CHANNEL_TYPES, isThreadType, type ChannelType } from './channel.js';
 export { AUTO_ARCHIVE_MINUTES } from './threads.js';
 export { NOTIFICATION_TYPES, type NotificationType } from './read-states.js';
-export type { StoredAttachment } from './message.js';
+export { DELIVERY_STATUSES, type DeliveryStatus } from './event-webhook.js';
+export type { MessageInteraction, StoredAttachment } from './message.js';
+export {
+  COMMAND_OPTION_TYPES,
+  type CommandOption,
+  type CommandOptionChoice,
+  type CommandOptionType,
+} from './application-command.js';
 export { RELATIONSHIP_STATUSES, type RelationshipStatus } from './accounts.js';
 
 /**
@@ -42,10 +53,14 @@ export function defineModels(sequelize: Sequelize) {
     Emoji: defineEmoji(sequelize),
     Webhook: defineWebhook(sequelize),
     Application: defineApplication(sequelize),
+    ApplicationCommand: defineApplicationCommand(sequelize),
     ...defineAccountModels(sequelize),
     ...defineServerModels(sequelize),
     ...defineThreadModels(sequelize),
     ...defineReadStateModels(sequelize),
+    ...defineOAuth2Models(sequelize),
+    ...defineEventWebhookModels(sequelize),
+    ...definePushModels(sequelize),
   };
 }
 

@@ -18,6 +18,13 @@ export interface WebhookAuthor {
   avatar_url: string | null;
 }
 
+/** The interaction a bot's message answers: its id, the command's name and who invoked it. */
+export interface MessageInteraction {
+  id: string;
+  name: string;
+  user_id: string;
+}
+
 /** Defines the `messages` model. */
 export function defineMessage(sequelize: Sequelize) {
   class Message extends Model<InferAttributes<Message>, InferCreationAttributes<Message>> {
@@ -45,6 +52,8 @@ export function defineMessage(sequelize: Sequelize) {
     declare webhook_id: CreationOptional<string | null>;
     /** The name and avatar a webhook message was posted under. */
     declare webhook_author: CreationOptional<WebhookAuthor | null>;
+    /** Set on a bot's answer to a slash command (the interaction it answers). */
+    declare interaction: CreationOptional<MessageInteraction | null>;
   }
   Message.init(
     {
@@ -68,6 +77,7 @@ export function defineMessage(sequelize: Sequelize) {
       thread_id: nullable(DataTypes.BIGINT),
       webhook_id: nullable(DataTypes.BIGINT),
       webhook_author: nullable(DataTypes.JSONB),
+      interaction: nullable(DataTypes.JSONB),
     },
     { sequelize, tableName: 'messages', modelName: 'Message', timestamps: false },
   );

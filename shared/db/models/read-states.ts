@@ -8,8 +8,11 @@ import {
 } from 'sequelize';
 import { createdAt, nullable, snowflakeId } from './columns.js';
 
-/** Why a user was notified of a message. */
-export const NOTIFICATION_TYPES = ['mention', 'reply'] as const;
+/**
+ * Why a user was notified: of a message (`mention`, `reply`), or that an outgoing event webhook they
+ * created was disabled after failing deliveries (`webhook_disabled`: no message, channel or author).
+ */
+export const NOTIFICATION_TYPES = ['mention', 'reply', 'webhook_disabled'] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
 /** Defines the per-user reading tables: read positions per channel, and mention/reply notifications. */
@@ -36,10 +39,14 @@ export function defineReadStateModels(sequelize: Sequelize) {
     declare id: string;
     declare user_id: string;
     declare type: NotificationType;
-    declare message_id: string;
-    declare channel_id: string;
+    declare message_id: CreationOptional<string | null>;
+    declare channel_id: CreationOptional<string | null>;
     declare server_id: string | null;
-    declare author_id: string;
+    declare author_id: CreationOptional<string | null>;
+    /** webhook_disabled: the event webhook concerned. */
+    declare webhook_id: CreationOptional<string | null>;
+    /** webhook_disabled: what it said then (`{url, reason}`). */
+    declare detail: CreationOptional<Record<string, unknown> | null>;
     declare created_at: Date;
     declare read: CreationOptional<boolean>;
   }
@@ -48,10 +55,12 @@ export function defineReadStateModels(sequelize: Sequelize) {
       id: snowflakeId(),
       user_id: { type: DataTypes.BIGINT, allowNull: false },
       type: { type: DataTypes.STRING(16), allowNull: false },
-      message_id: { type: DataTypes.BIGINT, allowNull: false },
-      channel_id: { type: DataTypes.BIGINT, allowNull: false },
+      message_id: nullable(DataTypes.BIGINT),
+      channel_id: nullable(DataTypes.BIGINT),
       server_id: nullable(DataTypes.BIGINT),
-      author_id: { type: DataTypes.BIGINT, allowNull: false },
+      author_id: nullable(DataTypes.BIGINT),
+      webhook_id: nullable(DataTypes.BIGINT),
+      detail: nullable(DataTypes.JSONB),
       created_at: createdAt(),
       read: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
     },

@@ -19,6 +19,8 @@ export function defineRole(sequelize: Sequelize) {
     declare color: CreationOptional<number>;
     declare hoist: CreationOptional<boolean>;
     declare mentionable: CreationOptional<boolean>;
+    /** The bot whose managed role this is (api/applications/managed-roles.ts); null for ordinary roles. */
+    declare managed_bot_id: CreationOptional<string | null>;
     declare created_at: Date;
     declare updated_at: CreationOptional<Date>;
   }
@@ -32,6 +34,7 @@ export function defineRole(sequelize: Sequelize) {
       color: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
       hoist: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       mentionable: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+      managed_bot_id: { type: DataTypes.BIGINT, allowNull: true, defaultValue: null },
       created_at: createdAt(),
       updated_at: DataTypes.DATE,
     },

@@ -1,0 +1,164 @@
+import Joi from 'joi';
+import { COMMAND_OPTION_TYPES } from '../../../shared/db/models/index.js';
+import { snowflake } from '../common-schemas.js';
+import { MAX_CONTENT_LENGTH, messageObject } from '../messages/schema.js';
+import { EMBED_LIMITS, richEmbed } from '../webhooks/schema.js';
+
+/** Limits of command definitions (Discord's, so existing bots fit). */
+export const COMMAND_LIMITS = {
+  /** Commands per application and scope (global, or one server). */
+  commands: 100,
+  options: 25,
+  choices: 25,
+  /** Longest string option value, and the largest min_length/max_length. */
+  stringValue: 6000,
+};
+
+/** Command and option names: 1-32 lowercase letters, digits, `_` and `-`. */
+export const COMMAND_NAME = /^[a-z0-9_-]{1,32}$/;
+
+const name = () =>
+  Joi.string()
+    .pattern(COMMAND_NAME)
+    .message('{{#label}} must be 1-32 lowercase letters, digits, "_" or "-"');
+
+const description = () => Joi.string().trim().min(1).max(100);
+
+const choice = (value: Joi.Schema) =>
+  Joi.object({ name: Joi.string().trim().min(1).max(100).required(), value: value.required() });
+
+const forOptionTypes = (types: string[], then: Joi.Schema) =>
+  Joi.when('type', { is: Joi.valid(...types), then, otherwise: Joi.forbidden() });
+
+export const commandOption = Joi.object({
+  type: Joi.string()
+    .valid(...COMMAND_OPTION_TYPES)
+    .required(),
+  name: name().required(),
+  description: description().required(),
+  required: Joi.boolean().default(false),
+  choices: Joi.when('type', {
+    switch: [
+      {
+        is: 'string',
+        then: Joi.array()
+          .min(1)
+          .max(COMMAND_LIMITS.choices)
+          .items(choice(Joi.string().min(1).max(100))),
+      },
+      { is: 'integer', then: Joi.array().min(1).max(COMMAND_LIMITS.choices).items(choice(Joi.number().integer())) },
+      { is: 'number', then: Joi.array().min(1).max(COMMAND_LIMITS.choices).items(choice(Joi.number())) },
+    ],
+    otherwise: Joi.forbidden(),
+  }).description('string, integer and number options: the only values accepted (up to 25)'),
+  min_value: forOptionTypes(['integer', 'number'], Joi.number()).description('integer and number options'),
+  max_value: forOptionTypes(['integer', 'number'], Joi.number()).description('integer and number options'),
+  min_length: forOptionTypes(['string'], Joi.number().integer().min(0).max(COMMAND_LIMITS.stringValue)),
+  max_length: forOptionTypes(['string'], Joi.number().integer().min(1).max(COMMAND_LIMITS.stringValue)),
+}).meta({ className: 'CommandOption' });
+
+export const commandInput = Joi.object({
+  name: name().required(),
+  description: description().required(),
+  options: Joi.array().max(COMMAND_LIMITS.options).items(commandOption).default([]),
+}).meta({ className: 'CommandInput' });
+
+/**
+ * The body of a bulk overwrite: a bare JSON array, as Discord's (bot libraries send that). The
+ * route type wants an object schema; validation and OpenAPI both handle an array schema the same.
+ */
+export const commandListBody = Joi.array()
+  .max(COMMAND_LIMITS.commands)
+  .items(commandInput)
+  .required() as unknown as Joi.ObjectSchema;
+
+export const applicationParams = Joi.object({ app_id: snowflake().required() });
+export const commandScopeQuery = Joi.object({
+  server_id: snowflake().description('the server’s commands instead of the global ones'),
+});
+export const serverParams = Joi.object({ server_id: snowflake().required() });
+
+export const commandObject = Joi.object({
+  id: Joi.string().required(),
+  application_id: Joi.string().required(),
+  server_id: Joi.string().allow(null).required().description('null: a global command'),
+  name: Joi.string().required(),
+  description: Joi.string().required(),
+  options: Joi.array().items(commandOption).required(),
+  created_at: Joi.number().integer().required(),
+  updated_at: Joi.number().integer().allow(null).required(),
+}).meta({ className: 'ApplicationCommand' });
+
+// Invocation.
+
+export const invokeBody = Joi.object({
+  application_id: snowflake().description('which application’s command, when several have one of this name'),
+  command: name().required().description('the command’s name'),
+  options: Joi.array()
+    .max(COMMAND_LIMITS.options)
+    .items(
+      Joi.object({
+        name: name().required(),
+        value: Joi.alternatives()
+          .try(Joi.string().max(COMMAND_LIMITS.stringValue), Joi.number(), Joi.boolean())
+          .required()
+          .description('a string, number or boolean; user, channel and role options take the id as a string'),
+      }),
+    )
+    .default([]),
+  channel_id: snowflake().required().description('a server text channel or thread'),
+});
+
+export const interactionResult = Joi.object({
+  id: Joi.string().required().description('the interaction’s id'),
+  status: Joi.string().valid('message', 'ephemeral', 'deferred').required(),
+  message: messageObject.description(
+    'message/ephemeral: the answer (absent while a stored answer is still queued)',
+  ),
+}).meta({ className: 'InteractionResult' });
+
+// Callbacks: no user auth, the interaction's token is the credential.
+
+export const interactionTokenParams = Joi.object({
+  interaction_id: snowflake().required(),
+  token: Joi.string()
+    .pattern(/^[A-Za-z0-9_-]{1,200}$/)
+    .required(),
+});
+
+const messageKeys = {
+  content: Joi.string()
+    .max(MAX_CONTENT_LENGTH)
+    .pattern(/\S/)
+    .message('{{#label}} must contain a non-whitespace character'),
+  embeds: Joi.array().max(EMBED_LIMITS.count).items(richEmbed),
+  ephemeral: Joi.boolean().default(false).description('show it to the invoking user only; never stored'),
+};
+
+/** What an answer message may carry: content or embeds (or both). */
+export const responseMessage = Joi.object(messageKeys)
+  .or('content', 'embeds')
+  .messages({ 'object.missing': 'content or embeds is required' })
+  .meta({ className: 'InteractionResponseMessage' });
+
+export const callbackBody = Joi.object({
+  type: Joi.string().valid('message', 'deferred').required(),
+  data: Joi.when('type', {
+    is: 'message',
+    then: responseMessage.required(),
+    otherwise: Joi.object({ ephemeral: Joi.boolean().default(false) }).default({ ephemeral: false }),
+  }),
+}).meta({ className: 'InteractionCallback' });
+
+export const followupBody = responseMessage;
+
+export const editOriginalBody = Joi.object({
+  content: messageKeys.content.required(),
+});
+
+export const interactionsSecretObject = Joi.object({
+  application_id: Joi.string().required(),
+  interactions_secret: Joi.string()
+    .required()
+    .description('the HMAC key of X-Plexichat-Signature on interactions POSTed to interactions_url'),
+}).meta({ className: 'InteractionsSecret' });

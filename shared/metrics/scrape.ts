@@ -1,0 +1,45 @@
+import crypto from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Config } from '../config/index.js';
+import { CidrSet, normalizeIp } from '../net/ip.js';
+import type { Metrics } from './metrics.js';
+
+/** The path every role serves its metrics on. */
+export const METRICS_PATH = '/metrics';
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const sent = /^Bearer (.+)$/.exec(header ?? '')?.[1];
+  if (!sent) return false;
+  const a = crypto.createHash('sha256').update(sent).digest();
+  const b = crypto.createHash('sha256').update(token).digest();
+  return crypto.timingSafeEqual(a, b);
+}
+
+/**
+ * A plain node:http handler for GET /metrics, so the API (Express), a standalone gateway and a
+ * standalone worker's listener all serve it the same way. Scrapers are let in by address
+ * (`metrics.allow_cidrs`, the TCP peer: metrics are scraped from inside the network, never
+ * through the public proxy) or by `metrics.token`.
+ */
+export function metricsHandler(config: Pick<Config, 'metrics'>, metrics: Metrics) {
+  const allowed = new CidrSet(config.metrics.allow_cidrs);
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    const peer = normalizeIp(req.socket.remoteAddress);
+    const token = config.metrics.token;
+    if (!allowed.has(peer) && !(token && tokenMatches(req.headers.authorization, token))) {
+      res.writeHead(403, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ code: 'forbidden', message: 'Metrics are not served to this client' }));
+      return;
+    }
+    metrics.render().then(
+      ({ contentType, body }) => {
+        res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+        res.end(body);
+      },
+      () => {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ code: 'internal_error', message: 'Metrics could not be collected' }));
+      },
+    );
+  };
+}

@@ -2,6 +2,8 @@ import express from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { METRICS_PATH, metricsHandler } from '../shared/metrics/scrape.js';
+import { findLiveSession } from '../shared/auth/sessions.js';
+import { parseAuthorization } from '../shared/auth/tokens.js';
 import type { Runtime } from '../shared/runtime.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { mountBullBoard } from './bull-board.js';
@@ -28,6 +30,8 @@ import { reactionRoutes } from './routes/messages/reactions.js';
 import { searchRoutes } from './routes/messages/search.js';
 import { metaRoutes } from './routes/meta/version.js';
 import { notificationRoutes } from './routes/notifications/notifications.js';
+import { notificationSettingRoutes } from './routes/notification-settings/notification-settings.js';
+import { pushRoutes } from './routes/push/push.js';
 import { privateChannelRoutes } from './routes/private-channels/private-channels.js';
 import { proxyRoutes } from './routes/proxy/proxy.js';
 import { readStateRoutes } from './routes/read-states/read-states.js';
@@ -39,9 +43,12 @@ import { mfaRoutes } from './routes/users/mfa.js';
 import { sessionRoutes } from './routes/users/sessions.js';
 import { userRoutes } from './routes/users/users.js';
 import { webhookRoutes } from './routes/webhooks/webhooks.js';
+import { applicationRoutes } from './routes/applications/applications.js';
+import { interactionRoutes } from './routes/interactions/interactions.js';
 import { buildRouter } from './routes/registry.js';
 import type { AnyRoute } from './routes/route.js';
 import { ipRulesMiddleware } from './security/ip-rules.js';
+import { createRateLimits } from './security/rate-limits.js';
 import { createServices, type ApiServices } from './services.js';
 
 /** Base path of the REST API. */
@@ -68,6 +75,8 @@ export function allRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
     ...threadRoutes(rt, services),
     ...readStateRoutes(rt),
     ...notificationRoutes(rt),
+    ...notificationSettingRoutes(rt),
+    ...pushRoutes(rt),
     ...reactionRoutes(rt, services),
     ...pinRoutes(rt, services),
     ...searchRoutes(rt),
@@ -79,6 +88,8 @@ export function allRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
     ...avatarRoutes(rt),
     ...proxyRoutes(rt),
     ...webhookRoutes(rt, services),
+    ...applicationRoutes(rt),
+    ...interactionRoutes(rt, services),
   ];
 }
 
@@ -112,13 +123,17 @@ export function createApp(rt: Runtime): express.Express {
   const services = createServices(rt);
   app.use(ipRulesMiddleware(services.ipRules));
   if (config.metrics.enabled) {
-    const scrape = metricsHandler(config, rt.metrics);
+    const scrape = metricsHandler(config, rt.metrics, async (req) => {
+      const parsed = parseAuthorization(req.headers.authorization);
+      if (parsed?.scheme !== 'Bearer') return false;
+      return (await findLiveSession(rt, parsed.token))?.user.is_admin === true;
+    });
     app.get(METRICS_PATH, (req, res) => scrape(req, res));
   }
   app.use(express.json({ limit: config.server.body_limit_bytes, strict: true }));
 
   const routes = allRoutes(rt, services);
-  app.use(API_BASE, buildRouter(routes, createAuthenticator(rt)));
+  app.use(API_BASE, buildRouter(routes, createAuthenticator(rt), createRateLimits(rt)));
   let openapi: Record<string, unknown> | null = null;
   const getOpenApi = (): Record<string, unknown> => (openapi ??= buildOpenApi(routes, API_BASE));
   app.get(`${API_BASE}/openapi.json`, (_req, res) => {

@@ -71,7 +71,15 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl = '/api/v1'): Json {
       description: 'Unexpected error',
       content: { 'application/json': { schema: errorRef } },
     };
-    const security = route.access === 'public' ? undefined : [{ bearer: [] }, { bot: [] }];
+    const security =
+      route.access === 'public' ? undefined : route.userOnly ? [{ bearer: [] }] : [{ bearer: [] }, { bot: [] }];
+    if (route.userOnly) {
+      const mine = responses['403'] as { description: string } | undefined;
+      responses['403'] = {
+        description: `${mine ? `${mine.description}; or ` : ''}\`bots_not_allowed\`: a bot token (people only)`,
+        content: { 'application/json': { schema: errorRef } },
+      };
+    }
     if (route.access !== 'public') {
       responses['401'] ??= {
         description: 'Missing, invalid or revoked token',

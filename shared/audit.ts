@@ -29,10 +29,14 @@ export const AUDIT_ACTIONS = [
   'webhook_create',
   'webhook_update',
   'webhook_delete',
+  'event_webhook_create',
+  'event_webhook_update',
+  'event_webhook_delete',
   'emoji_create',
   'emoji_update',
   'emoji_delete',
   'attachment_upload',
+  'bot_add',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

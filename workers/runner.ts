@@ -5,6 +5,7 @@ import type { Runtime } from '../shared/runtime.js';
 import { createProcessors } from './processors/index.js';
 import { scheduleUploadSweep } from './processors/media.js';
 import { scheduleThreadArchiving } from './processors/thread-archive.js';
+import { scheduleDeliveryPrune } from './processors/webhooks.js';
 
 /** Running workers, one per queue. */
 export interface WorkerPool {
@@ -51,6 +52,9 @@ export function startWorkers(rt: Runtime): WorkerPool {
   );
   scheduleUploadSweep(rt).catch((err: Error) =>
     rt.logger.warn({ err: err.message }, 'could not schedule the upload sweep'),
+  );
+  scheduleDeliveryPrune(rt).catch((err: Error) =>
+    rt.logger.warn({ err: err.message }, 'could not schedule the webhook delivery sweep'),
   );
   return {
     workers,

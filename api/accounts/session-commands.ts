@@ -1,4 +1,4 @@
-import { Op } from 'sequelize';
+import { Op, type Transaction } from 'sequelize';
 import { recordSecurityEvent } from '../../shared/auth/security-events.js';
 import { generateToken, hashToken } from '../../shared/auth/tokens.js';
 import type { Row } from '../../shared/db/models/index.js';
@@ -18,20 +18,24 @@ export async function issueSession(
   user: Row<'User'>,
   client: ClientInfo,
   kind: 'user' | 'bot' = 'user',
+  transaction?: Transaction,
 ): Promise<{ token: string; session: Row<'Session'> }> {
   const token = generateToken();
   const id = rt.snowflake.next();
   const now = new Date(decodeSnowflake(id).timestampMs);
-  const session = await rt.models.Session.create({
-    id,
-    user_id: user.id,
-    token_hash: hashToken(token),
-    ip: client.ip,
-    user_agent: client.userAgent?.slice(0, 512) ?? null,
-    created_at: now,
-    last_used_at: now,
-    kind,
-  });
+  const session = await rt.models.Session.create(
+    {
+      id,
+      user_id: user.id,
+      token_hash: hashToken(token),
+      ip: client.ip,
+      user_agent: client.userAgent?.slice(0, 512) ?? null,
+      created_at: now,
+      last_used_at: now,
+      kind,
+    },
+    { transaction },
+  );
   return { token, session };
 }
 

@@ -3,7 +3,7 @@ import { Passport } from 'passport';
 import { UnauthorizedError } from '../../shared/errors.js';
 import type { Runtime } from '../../shared/runtime.js';
 import type { Authenticator } from '../routes/registry.js';
-import type { AuthContext } from './context.js';
+import type { Caller } from './context.js';
 import { createTokenVerifier } from './sessions.js';
 import { TokenStrategy } from './token-strategy.js';
 
@@ -12,11 +12,11 @@ export function createAuthenticator(rt: Runtime): Authenticator {
   const passport = new Passport();
   passport.use(new TokenStrategy(createTokenVerifier(rt)));
   return (req: Request, res: Response) =>
-    new Promise<AuthContext>((resolve, reject) => {
+    new Promise<Caller>((resolve, reject) => {
       const middleware = passport.authenticate(
         'token',
         { session: false },
-        (err: unknown, auth: AuthContext | false, challenge: unknown) => {
+        (err: unknown, auth: Caller | false, challenge: unknown) => {
           if (err) reject(err instanceof Error ? err : new Error('authentication failed'));
           else if (!auth) {
             reject(

@@ -1,14 +1,14 @@
 import type { Request } from 'express';
 import { Strategy } from 'passport-strategy';
 import { parseAuthorization } from '../../shared/auth/tokens.js';
-import type { AuthContext } from './context.js';
+import type { Caller } from './context.js';
 
 /** Resolves a token to its caller, or null when the token is unknown, revoked or of the wrong kind. */
-export type TokenVerifier = (scheme: 'Bearer' | 'Bot', token: string) => Promise<AuthContext | null>;
+export type TokenVerifier = (scheme: 'Bearer' | 'Bot', token: string) => Promise<Caller | null>;
 
 /**
- * Passport strategy for `Authorization: Bearer <token>` (users) and `Bot <token>` (bots). Tokens
- * are opaque; the verifier looks up the session by the token's hash.
+ * Passport strategy for `Authorization: Bearer <token>` (users, and OAuth2 access tokens) and
+ * `Bot <token>` (bots). Tokens are opaque; the verifier looks them up by their hash.
  */
 export class TokenStrategy extends Strategy {
   name = 'token';

@@ -44,7 +44,8 @@ const REDOC_PAGE = `<!doctype html>
 `;
 
 // The same walk works from api/docs (tsx) and dist/api/docs (compiled): dist/ holds no package.json.
-function findProjectRoot(start: string): string {
+/** The directory of package.json above `start`: where api/docs/guides and other non-TS files live. */
+export function findProjectRoot(start: string): string {
   for (let dir = start; ; dir = path.dirname(dir)) {
     if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
     if (path.dirname(dir) === dir) throw new Error(`docs: no package.json in any parent of ${start}`);

@@ -75,11 +75,16 @@ export function checkCommandList(commands: CommandInput[]): void {
     let optionalSeen = false;
     command.options.forEach((option, j) => {
       const at = `${i}.options.${j}`;
-      if (optionNames.has(option.name)) errors[`${at}.name`] ??= `"${option.name}" is used twice in this command`;
+      if (optionNames.has(option.name))
+        errors[`${at}.name`] ??= `"${option.name}" is used twice in this command`;
       optionNames.add(option.name);
       if (option.required && optionalSeen) errors[`${at}.required`] ??= 'required options must come first';
       if (!option.required) optionalSeen = true;
-      if (option.min_value !== undefined && option.max_value !== undefined && option.min_value > option.max_value) {
+      if (
+        option.min_value !== undefined &&
+        option.max_value !== undefined &&
+        option.min_value > option.max_value
+      ) {
         errors[`${at}.max_value`] ??= 'must not be less than min_value';
       }
       if (
@@ -235,8 +240,11 @@ export async function effectiveServerCommands(
   }
   return [...effective.values()].sort(
     (a, b) =>
-      (BigInt(a.application_id) < BigInt(b.application_id) ? -1 : a.application_id === b.application_id ? 0 : 1) ||
-      a.name.localeCompare(b.name),
+      (BigInt(a.application_id) < BigInt(b.application_id)
+        ? -1
+        : a.application_id === b.application_id
+          ? 0
+          : 1) || a.name.localeCompare(b.name),
   );
 }
 

@@ -46,8 +46,7 @@ export interface Ack {
 
 /** What the invoking user's request ends with. */
 export type Outcome =
-  | { status: 'message' | 'ephemeral' | 'deferred'; message?: MessageObject }
-  | { failed: string };
+  { status: 'message' | 'ephemeral' | 'deferred'; message?: MessageObject } | { failed: string };
 
 /** The original response: a stored message, or an ephemeral one (kept here, since it is stored nowhere else). */
 export interface OriginalResponse {
@@ -60,7 +59,8 @@ const key = (rt: Pick<Runtime, 'config'>, id: string, part?: string) =>
   `${rt.config.redis.key_prefix}:interaction:${id}${part ? `:${part}` : ''}`;
 
 /** The full pub/sub channel name for this configuration. */
-export const outcomeChannel = (rt: Pick<Runtime, 'config'>) => `${rt.config.redis.key_prefix}:${OUTCOME_CHANNEL}`;
+export const outcomeChannel = (rt: Pick<Runtime, 'config'>) =>
+  `${rt.config.redis.key_prefix}:${OUTCOME_CHANNEL}`;
 
 /** Milliseconds left in the record's follow-up window (at least 1 s, so a SET never gets a bad TTL). */
 function ttlMs(record: InteractionRecord): number {
@@ -79,7 +79,11 @@ const DUMMY_HASH = hashToken('no-such-interaction');
  * The interaction whose id and token these are. Unknown id, a follow-up window that has ended and a
  * wrong token are all 404 `unknown_interaction`; the hashes are compared in constant time.
  */
-export async function authenticateInteraction(rt: Runtime, id: string, token: string): Promise<InteractionRecord> {
+export async function authenticateInteraction(
+  rt: Runtime,
+  id: string,
+  token: string,
+): Promise<InteractionRecord> {
   const raw = await rt.redis.get(key(rt, id));
   const record = raw ? (JSON.parse(raw) as InteractionRecord) : null;
   const given = hashToken(token);
@@ -126,7 +130,11 @@ export async function claimFirstAnswer(rt: Runtime, record: InteractionRecord, a
 }
 
 /** Records the user's outcome and tells the process holding their request. */
-export async function publishOutcome(rt: Runtime, record: InteractionRecord, outcome: Outcome): Promise<void> {
+export async function publishOutcome(
+  rt: Runtime,
+  record: InteractionRecord,
+  outcome: Outcome,
+): Promise<void> {
   const json = JSON.stringify({ id: record.id, outcome });
   await rt.redis.set(key(rt, record.id, 'outcome'), json, 'PX', ttlMs(record));
   await rt.redis.publish(outcomeChannel(rt), json);

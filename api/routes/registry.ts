@@ -1,7 +1,9 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ApiError, UnauthorizedError, UnsupportedMediaTypeError } from '../../shared/errors.js';
 import { normalizeIp } from '../../shared/net/ip.js';
-import type { AuthContext } from '../auth/context.js';
+import type { Caller } from '../auth/context.js';
+import { checkOAuthScopes } from '../oauth2/scopes.js';
+import type { RateLimitGuard } from '../security/rate-limits.js';
 import { validatePart } from '../middleware/validate.js';
 import type { AnyRoute } from './route.js';
 
@@ -24,7 +26,7 @@ function joinRestParams(params: Record<string, string | string[]>): Record<strin
 }
 
 /** Resolves the caller from the request's token: null when no token was sent; throws 401 when it is bad. */
-export type Authenticator = (req: Request, res: Response) => Promise<AuthContext | null>;
+export type Authenticator = (req: Request, res: Response) => Promise<Caller | null>;
 
 function hasBody(req: Request): boolean {
   const length = req.headers['content-length'];
@@ -36,21 +38,31 @@ async function resolveAccess(
   req: Request,
   res: Response,
   authenticate: Authenticator,
-): Promise<AuthContext | null> {
+): Promise<Caller | null> {
   if (route.access === 'public') {
-    return req.headers.authorization ? authenticate(req, res).catch(() => null) : null;
+    const auth = req.headers.authorization ? await authenticate(req, res).catch(() => null) : null;
+    // An OAuth2 token on a public route counts as no token: public handlers see sessions only.
+    return auth?.kind === 'oauth' ? null : auth;
   }
   const auth = await authenticate(req, res);
   if (!auth) throw new UnauthorizedError();
+  if (route.userOnly && auth.kind === 'bot') {
+    throw new ApiError(403, 'bots_not_allowed', `Bots cannot use ${route.method.toUpperCase()} ${route.path}`);
+  }
   if (route.access === 'admin' && !auth.user.is_admin) {
     // Admin routes do not exist for anyone else.
     throw new ApiError(404, 'unknown_route', `Unknown route: ${req.method} ${req.path}`);
   }
+  if (auth.kind === 'oauth') checkOAuthScopes(route.oauth_scopes, auth.scopes);
   return auth;
 }
 
-/** Builds an Express router from route specs: authentication, validation, then the handler. */
-export function buildRouter(routes: AnyRoute[], authenticate: Authenticator): express.Router {
+/** Builds an Express router from route specs: authentication, rate limits, validation, then the handler. */
+export function buildRouter(
+  routes: AnyRoute[],
+  authenticate: Authenticator,
+  rateLimit: RateLimitGuard | null = null,
+): express.Router {
   const router = express.Router();
   for (const route of routes) {
     const handler = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
@@ -59,6 +71,7 @@ export function buildRouter(routes: AnyRoute[], authenticate: Authenticator): ex
       try {
         const auth = await resolveAccess(route, req, res, authenticate);
         const rawParams = joinRestParams(req.params);
+        if (rateLimit) await rateLimit(route, req, res, auth, rawParams);
         const params: unknown = route.params ? validatePart(route.params, rawParams, 'params') : rawParams;
         const query: unknown = route.query ? validatePart(route.query, req.query, 'query') : {};
         let body: unknown = undefined;

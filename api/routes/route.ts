@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type Joi from 'joi';
-import type { AuthContext } from '../auth/context.js';
+import type { AuthContext, Caller } from '../auth/context.js';
+import type { OAuthScope } from '../oauth2/scopes.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -39,6 +40,11 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown, A = AuthContex
   summary: string;
   description?: string;
   tags: string[];
+  /**
+   * People only: a bot token gets 403 `bots_not_allowed` before validation or the handler runs
+   * (accounts, sessions, 2FA, creating servers, invites, managing applications).
+   */
+  userOnly?: boolean;
   /** Success status (default 200; 204 sends no body). */
   status?: number;
   params?: Joi.ObjectSchema<P>;
@@ -49,15 +55,39 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown, A = AuthContex
    * (api/media/multipart.ts); `fields` documents the form's parts for the OpenAPI document.
    */
   multipart?: { fields: Joi.ObjectSchema };
+  /**
+   * The route also takes application/x-www-form-urlencoded (OAuth2 endpoints), which its handler
+   * parses and checks itself; `fields` documents the form for the OpenAPI document.
+   */
+  form?: { fields: Joi.ObjectSchema };
+  /**
+   * OAuth2 access tokens may call this route when they hold every scope listed (`[]`: any OAuth2
+   * token). Without it, an OAuth2 token gets 403 `oauth_token_not_allowed`.
+   */
+  oauth_scopes?: readonly OAuthScope[];
+  /**
+   * This route's bucket (api/security/rate-limits.ts): its limit, and a name shared by routes that
+   * count together; false: not limited at all (health checks, routes with a limiter of their own).
+   * Config `rate_limits.routes` overrides it.
+   */
+  rateLimit?: { points: number; duration_seconds: number; bucket?: string } | false;
   responses: Record<number, ResponseSpec>;
   /** Returns the response body, or undefined when it wrote the response itself. */
   handler: (ctx: RouteContext<P, Q, B, A>) => unknown;
 }
 
-/** A route for authenticated callers (`user` or `admin`): handlers get the caller in `ctx.auth`. */
+/**
+ * A route for authenticated callers (`user` or `admin`): handlers get the caller in `ctx.auth`, a
+ * session caller (AuthContext), or also an OAuth2 token's caller (Caller) when the route declares
+ * `oauth_scopes`.
+ */
 export function defineRoute<P = Record<string, never>, Q = Record<string, never>, B = undefined>(
-  spec: RouteSpec<P, Q, B> & { access: 'user' | 'admin' },
-): RouteSpec<P, Q, B> {
+  spec: RouteSpec<P, Q, B, Caller> & { access: 'user' | 'admin'; oauth_scopes: readonly OAuthScope[] },
+): RouteSpec<P, Q, B, Caller>;
+export function defineRoute<P = Record<string, never>, Q = Record<string, never>, B = undefined>(
+  spec: RouteSpec<P, Q, B> & { access: 'user' | 'admin'; oauth_scopes?: undefined },
+): RouteSpec<P, Q, B>;
+export function defineRoute(spec: AnyRoute): AnyRoute {
   return spec;
 }
 

@@ -6,6 +6,7 @@ import { loadMemberFacts, type MemberFacts, type ServerPolicy } from '../../shar
 import { presentMember, type MemberObject } from '../../shared/presenters/role.js';
 import { presentUser } from '../../shared/presenters/user.js';
 import type { Runtime } from '../../shared/runtime.js';
+import { removeManagedRole } from '../applications/managed-roles.js';
 
 /** 403: the caller tried to manage a role at or above their own highest role. */
 export function roleHierarchyError(): ApiError {
@@ -83,10 +84,11 @@ export async function memberObject(
 
 /**
  * After a member left the server (kick, ban, leave): tells the server (and the user's own
- * connections) and takes the user's connections out of the server's rooms at once.
+ * connections) and takes the user's connections out of the server's rooms at once. A bot's
+ * managed role there goes with it.
  */
 export async function afterMemberRemoved(
-  rt: Pick<Runtime, 'models' | 'events'>,
+  rt: Pick<Runtime, 'models' | 'events' | 'sequelize'>,
   serverId: string,
   user: Row<'User'>,
 ): Promise<void> {
@@ -99,6 +101,7 @@ export async function afterMemberRemoved(
     rooms.server(serverId),
     ...channels.map((c) => rooms.channel(c.id)),
   ]);
+  if (user.is_bot) await removeManagedRole(rt, serverId, user.id);
 }
 
 /** The user row or 404 `unknown_user`. */

@@ -13,6 +13,8 @@ export const SECURITY_EVENT_TYPES = [
   'password_changed',
   'ip_blocked',
   'lockout',
+  /** A used OAuth2 code or a rotated refresh token came back: the whole grant was revoked. */
+  'oauth2_token_reuse',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 

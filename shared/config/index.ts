@@ -4,6 +4,7 @@ export {
   QUEUE_CONCURRENCY_DEFAULTS,
   THROTTLE_DEFAULTS,
   type Config,
+  type RateLimit,
   type Throttle,
   type ThrottleName,
 } from './schema.js';

@@ -21,6 +21,12 @@ export interface Throttle {
   block_seconds: number;
 }
 
+/** A rate limit: `points` requests per `duration_seconds`. */
+export interface RateLimit {
+  points: number;
+  duration_seconds: number;
+}
+
 /** Throttled actions (accounts capability). */
 export const THROTTLE_DEFAULTS = {
   /** Failed logins from one IP. */
@@ -165,6 +171,10 @@ export interface Config {
     preview_cache_seconds: number;
     user_agent: string;
   };
+  applications: {
+    /** Most bot applications one user may own (POST /applications answers 409 beyond). */
+    max_per_user: number;
+  };
   interactions: {
     /** How long a bot has to answer a slash command before the interaction fails. */
     deadline_ms: number;
@@ -195,6 +205,25 @@ export interface Config {
     allow_insecure_http: boolean;
   };
   docs: { enabled: boolean };
+  /** Outgoing event webhooks (api/docs/guides/09-webhooks.md). */
+  webhooks: {
+    /** Attempts per delivery (the first included) before it is `dead`. */
+    max_attempts: number;
+    /** Wait before the first retry; doubles each retry (±20% jitter). */
+    backoff_base_ms: number;
+    /** Longest wait between two attempts. */
+    backoff_max_ms: number;
+    /** A receiver that has not answered (status line and headers) within this fails the attempt. */
+    timeout_ms: number;
+    /** Longest Retry-After (of a 429 or 503) honoured; longer ones wait this long. */
+    retry_after_max_seconds: number;
+    /** Deliveries in a row ending without success (failed or dead) after which a subscription is disabled; 0: never. */
+    disable_after: number;
+    /** Finished deliveries are deleted from the log after this many days. */
+    retention_days: number;
+    /** Most event webhooks one server may have. */
+    max_per_server: number;
+  };
   push: {
     /** Send Web Push notifications (subscriptions are still accepted when off; nothing is sent). */
     enabled: boolean;
@@ -213,6 +242,18 @@ export interface Config {
     max_subscriptions_per_user: number;
     /** Refused deliveries in a row (4xx other than 404/410/429) after which a subscription is dropped. */
     max_failures: number;
+  };
+  rate_limits: {
+    /** Limit every route (api/security/rate-limits.ts); false only for tests and benchmarks. */
+    enabled: boolean;
+    /** All requests of one caller (user or bot; the IP when anonymous) together. */
+    global: RateLimit;
+    /** A read route's bucket (GET) when neither the route nor `routes` sets one. */
+    read: RateLimit;
+    /** A write route's bucket (POST, PUT, PATCH, DELETE) when neither the route nor `routes` sets one. */
+    write: RateLimit;
+    /** Overrides by bucket name: `"POST /channels/{channel_id}/messages"` or a route's named bucket. */
+    routes: Record<string, RateLimit>;
   };
   metrics: {
     /** Serve Prometheus metrics at GET /metrics. */
@@ -233,6 +274,10 @@ function isBase64Url(value: string, bytes: number): boolean {
   return /^[A-Za-z0-9_-]+$/.test(value) && Buffer.from(value, 'base64url').length === bytes;
 }
 const nonNegative = Joi.number().integer().min(0);
+const rateLimit = Joi.object({
+  points: Joi.number().integer().min(1).required(),
+  duration_seconds: Joi.number().integer().min(1).max(86400).required(),
+});
 
 /** The joi schema every loaded configuration must pass; unknown keys are errors. */
 export const configSchema = Joi.object<Config>({
@@ -378,6 +423,9 @@ export const configSchema = Joi.object<Config>({
     preview_cache_seconds: Joi.number().integer().min(0).default(3600),
     user_agent: Joi.string().default('Plexichat (+link previews)'),
   }).default(),
+  applications: Joi.object({
+    max_per_user: Joi.number().integer().min(0).max(10000).default(25),
+  }).default(),
   interactions: Joi.object({
     deadline_ms: Joi.number().integer().min(100).max(60000).default(3000),
   }).default(),
@@ -442,6 +490,16 @@ export const configSchema = Joi.object<Config>({
     allow_insecure_http: Joi.boolean().default(false),
   }).default(),
   docs: Joi.object({ enabled: Joi.boolean().default(true) }).default(),
+  webhooks: Joi.object({
+    max_attempts: Joi.number().integer().min(1).max(20).default(8),
+    backoff_base_ms: Joi.number().integer().min(1).max(3600000).default(30000),
+    backoff_max_ms: Joi.number().integer().min(1).max(86400000).default(3600000),
+    timeout_ms: Joi.number().integer().min(100).max(60000).default(10000),
+    retry_after_max_seconds: Joi.number().integer().min(0).max(86400).default(3600),
+    disable_after: Joi.number().integer().min(0).max(10000).default(5),
+    retention_days: Joi.number().integer().min(1).max(3650).default(30),
+    max_per_server: Joi.number().integer().min(1).max(1000).default(20),
+  }).default(),
   push: Joi.object({
     enabled: Joi.boolean().default(true),
     vapid_subject: Joi.string()
@@ -465,6 +523,13 @@ export const configSchema = Joi.object<Config>({
     urgency: Joi.string().valid('very-low', 'low', 'normal', 'high').default('normal'),
     max_subscriptions_per_user: Joi.number().integer().min(1).max(100).default(10),
     max_failures: Joi.number().integer().min(1).max(100).default(5),
+  }).default(),
+  rate_limits: Joi.object({
+    enabled: Joi.boolean().default(true),
+    global: rateLimit.default({ points: 50, duration_seconds: 1 }),
+    read: rateLimit.default({ points: 120, duration_seconds: 10 }),
+    write: rateLimit.default({ points: 30, duration_seconds: 10 }),
+    routes: Joi.object().pattern(Joi.string(), rateLimit).default({}),
   }).default(),
   metrics: Joi.object({
     enabled: Joi.boolean().default(true),

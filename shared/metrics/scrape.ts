@@ -19,18 +19,32 @@ function tokenMatches(header: string | undefined, token: string): boolean {
  * A plain node:http handler for GET /metrics, so the API (Express), a standalone gateway and a
  * standalone worker's listener all serve it the same way. Scrapers are let in by address
  * (`metrics.allow_cidrs`, the TCP peer: metrics are scraped from inside the network, never
- * through the public proxy) or by `metrics.token`.
+ * through the public proxy), by `metrics.token`, or by `isAdmin`.
  */
-export function metricsHandler(config: Pick<Config, 'metrics'>, metrics: Metrics) {
+export function metricsHandler(
+  config: Pick<Config, 'metrics'>,
+  metrics: Metrics,
+  /** Another way in (the API lets instance admins' tokens in). */
+  isAdmin: (req: IncomingMessage) => Promise<boolean> = () => Promise.resolve(false),
+) {
   const allowed = new CidrSet(config.metrics.allow_cidrs);
-  return (req: IncomingMessage, res: ServerResponse): void => {
-    const peer = normalizeIp(req.socket.remoteAddress);
+  const permitted = async (req: IncomingMessage): Promise<boolean> => {
     const token = config.metrics.token;
-    if (!allowed.has(peer) && !(token && tokenMatches(req.headers.authorization, token))) {
-      res.writeHead(403, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ code: 'forbidden', message: 'Metrics are not served to this client' }));
-      return;
-    }
+    if (allowed.has(normalizeIp(req.socket.remoteAddress))) return true;
+    if (token && tokenMatches(req.headers.authorization, token)) return true;
+    return isAdmin(req).catch(() => false);
+  };
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    void permitted(req).then((ok) => {
+      if (ok) serve(res);
+      else {
+        res.writeHead(403, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ code: 'forbidden', message: 'Metrics are not served to this client' }));
+      }
+    });
+  };
+
+  function serve(res: ServerResponse): void {
     metrics.render().then(
       ({ contentType, body }) => {
         res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
@@ -41,5 +55,5 @@ export function metricsHandler(config: Pick<Config, 'metrics'>, metrics: Metrics
         res.end(JSON.stringify({ code: 'internal_error', message: 'Metrics could not be collected' }));
       },
     );
-  };
+  }
 }

@@ -388,3 +388,18 @@ export async function safeFetch(input: string, options: SafeFetchOptions): Promi
     throw new SafeFetchError('fetch_failed', (err as Error).message);
   }
 }
+
+/**
+ * The checks safeFetch makes before connecting, without connecting: for URLs stored now and
+ * fetched later (outgoing webhooks), so a bad one is refused when it is saved. Throws the
+ * SafeFetchError a fetch would (`bad_url`, `blocked_address`, `fetch_failed` when the name does
+ * not resolve). The fetch checks again: DNS may answer differently by then.
+ */
+export async function vetOutboundUrl(
+  input: string,
+  outbound: Pick<OutboundSettings, 'allow_private' | 'total_timeout_ms'>,
+): Promise<void> {
+  const url = checkUrl(input);
+  const signal = AbortSignal.timeout(outbound.total_timeout_ms);
+  await resolveChecked(bareHost(url), allowSet(outbound.allow_private), signal);
+}

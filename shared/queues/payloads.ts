@@ -1,4 +1,6 @@
 import type { MessageObject } from '../presenters/types.js';
+import type { DeliveryStatus } from '../db/models/event-webhook.js';
+import type { OutgoingEventType } from '../integrations/event-types.js';
 import type { QueueName } from './names.js';
 
 /** A message to store, as the API validated it. No secrets ever go into a job payload. */
@@ -132,10 +134,45 @@ export interface EmbedsJob {
   embed_links: boolean;
 }
 
-/** Outgoing event webhooks (workers/processors/webhooks.ts). Filled in with the feature. */
-export interface WebhooksJob {
-  kind: string;
+/**
+ * One event to hand to a server's matching event webhooks (shared/integrations/outgoing-events.ts):
+ * the worker stores a delivery per subscription that wants it and queues each.
+ */
+export interface WebhookFanoutJob {
+  kind: 'fanout';
+  /** The event's snowflake: one delivery per subscription and event however often this runs. */
+  event_id: string;
+  server_id: string;
+  /** Where it happened; null for server-wide events (members joining and leaving). */
+  channel_id: string | null;
+  type: OutgoingEventType;
+  /** Unix seconds when it happened. */
+  timestamp: number;
+  /** The gateway payload of the event. */
+  data: unknown;
 }
+
+/** One attempt of one delivery; `round` counts manual redeliveries (each restarts the attempts). */
+export interface WebhookDeliverJob {
+  kind: 'deliver';
+  delivery_id: string;
+  round: number;
+  attempt: number;
+}
+
+/** The periodic sweep of deliveries older than webhooks.retention_days. */
+export interface WebhookPruneJob {
+  kind: 'prune';
+}
+
+/** Outgoing event webhooks (workers/processors/webhooks.ts). */
+export type WebhooksJob = WebhookFanoutJob | WebhookDeliverJob | WebhookPruneJob;
+
+/**
+ * What a webhooks job did: fanout, how many deliveries it queued; deliver, the delivery's status
+ * after the attempt (`skipped`: nothing was due); prune, how many deliveries it deleted.
+ */
+export type WebhooksResult = number | DeliveryStatus | 'skipped';
 
 /** Why a message is pushed to someone: their notification's type, or a message in their DM. */
 export type PushReason = 'mention' | 'reply' | 'dm';
@@ -182,8 +219,7 @@ export interface JobResults {
   media: 'ready' | 'failed' | 'gone' | number;
   /** How many link embeds the message has now; null when the job changed nothing. */
   embeds: number | null;
-  /** Filled in with the feature. */
-  webhooks: unknown;
+  webhooks: WebhooksResult;
   push: PushResult;
 }
 

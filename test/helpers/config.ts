@@ -28,6 +28,8 @@ export function testConfig(overrides: Tree = {}): Config {
         // Cheaper password hashing keeps the suite fast; the format and the check are the same.
         security: { scrypt_cost: 12 },
         gateway: { port: 0 },
+        // Suites fire bursts from one user; test/api/rate-limits.test.ts turns the limits on.
+        rate_limits: { enabled: false },
         // Parallel jest workers must never mint the same snowflake.
         snowflake: { worker_id: Number(process.env.JEST_WORKER_ID ?? 1) % 32 },
       },
@@ -54,6 +56,7 @@ export function configEnv(config: Config): NodeJS.ProcessEnv {
     PLEXICHAT_GATEWAY__RESUME_BUFFER_SIZE: String(config.gateway.resume_buffer_size),
     PLEXICHAT_GATEWAY__PRESENCE_HEARTBEAT_SECONDS: String(config.gateway.presence_heartbeat_seconds),
     PLEXICHAT_GATEWAY__TYPING_THROTTLE_SECONDS: String(config.gateway.typing_throttle_seconds),
+    PLEXICHAT_RATE_LIMITS__ENABLED: String(config.rate_limits.enabled),
   };
 }
 

@@ -1,63 +1,11 @@
-import { QueryTypes } from 'sequelize';
-import { isThreadType } from '../../shared/db/models/channel.js';
 import type { Row } from '../../shared/db/models/index.js';
+import { mutedAmong } from '../../shared/push/mutes.js';
 import { usersWithSubscriptions } from '../../shared/push/subscribers.js';
 import { pushJobId, type PushJob, type PushReason } from '../../shared/queues/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 
 /** Message types people write; system notices (pins, joins, thread notices) push nothing. */
 const PUSHED_TYPES = new Set(['default', 'reply']);
-
-/** A stored mute: in force while `muted` and `muted_until` is unset or still ahead. */
-interface MuteRow {
-  muted: boolean;
-  muted_until: Date | string | null;
-}
-
-/** Whether a mute setting silences pushes at `now`. */
-export function muteInForce(row: MuteRow, now = Date.now()): boolean {
-  return row.muted && (row.muted_until === null || new Date(row.muted_until).getTime() > now);
-}
-
-/**
- * Which of `userIds` muted pushes from `channel`. The most specific setting that exists decides:
- * the channel's own, else (for a thread) its parent channel's, else the server's. So an explicit
- * channel unmute wins over a muted server, and a channel mute that ran out means unmuted.
- */
-export async function mutedAmong(
-  rt: Pick<Runtime, 'sequelize'>,
-  channel: Row<'Channel'>,
-  userIds: string[],
-): Promise<Set<string>> {
-  const muted = new Set<string>();
-  if (userIds.length === 0) return muted;
-  // Most specific first.
-  const scopes = [channel.id];
-  if (isThreadType(channel.channel_type) && channel.parent_id) scopes.push(channel.parent_id);
-  const rows = await rt.sequelize.query<MuteRow & { user_id: string; scope: string }>(
-    `SELECT user_id, channel_id::text AS scope, muted, muted_until
-       FROM channel_notification_settings
-      WHERE user_id = ANY($1::bigint[]) AND channel_id = ANY($2::bigint[])
-     UNION ALL
-     SELECT user_id, 'server' AS scope, muted, muted_until
-       FROM server_notification_settings
-      WHERE user_id = ANY($1::bigint[]) AND server_id = $3`,
-    { bind: [userIds, scopes, channel.server_id ?? '0'], type: QueryTypes.SELECT },
-  );
-  const byUser = new Map<string, Map<string, MuteRow>>();
-  for (const row of rows) {
-    const userId = String(row.user_id);
-    let settings = byUser.get(userId);
-    if (!settings) byUser.set(userId, (settings = new Map()));
-    settings.set(String(row.scope), row);
-  }
-  const now = Date.now();
-  for (const [userId, settings] of byUser) {
-    const decisive = [...scopes, 'server'].map((s) => settings.get(s)).find((r) => r !== undefined);
-    if (decisive && muteInForce(decisive, now)) muted.add(userId);
-  }
-  return muted;
-}
 
 /** The other people in a private channel: a DM names both in its key, a group reads its recipients. */
 async function privateRecipients(rt: Runtime, channel: Row<'Channel'>): Promise<string[]> {
@@ -93,7 +41,10 @@ export async function queuePushes(
         if (userId !== message.author_id) reasons.set(userId, 'dm');
       }
     } else {
-      for (const n of notifications) reasons.set(n.user_id, n.type);
+      for (const n of notifications) {
+        // Only notifications about a message written to the user.
+        if (n.type === 'mention' || n.type === 'reply') reasons.set(n.user_id, n.type);
+      }
     }
     if (reasons.size === 0) return;
     const subscribed = await usersWithSubscriptions(rt, [...reasons.keys()]);

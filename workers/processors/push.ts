@@ -62,34 +62,26 @@ export function createPushProcessor(rt: Runtime) {
     );
     const retry: [Row<'PushSubscription'>, DeliveryOutcome][] = [];
     for (const [subscription, outcome] of outcomes) {
-      switch (outcome.kind) {
-        case 'sent':
-          result.sent++;
-          delivered.add(subscription.id);
-          await PushSubscription.update(
-            { last_success_at: new Date(), failure_count: 0 },
-            { where: { id: subscription.id } },
-          );
-          break;
-        case 'gone':
-          await remove(subscription);
-          result.removed++;
-          break;
-        case 'retry':
-          if (!lastAttempt) {
-            retry.push([subscription, outcome]);
-            break;
-          }
-        // The last attempt: a service that kept failing counts as refusing.
-        // falls through
-        case 'refused':
-          result.failed++;
-          if (await refuse(subscription)) result.removed++;
-          rt.logger.info(
-            { subscription: subscription.id, status: outcome.status, detail: outcome.detail },
-            'push refused',
-          );
-          break;
+      if (outcome.kind === 'sent') {
+        result.sent++;
+        delivered.add(subscription.id);
+        await PushSubscription.update(
+          { last_success_at: new Date(), failure_count: 0 },
+          { where: { id: subscription.id } },
+        );
+      } else if (outcome.kind === 'gone') {
+        await remove(subscription);
+        result.removed++;
+      } else if (outcome.kind === 'retry' && !lastAttempt) {
+        retry.push([subscription, outcome]);
+      } else {
+        // Refused, or still failing on the last attempt: counts against the subscription.
+        result.failed++;
+        if (await refuse(subscription)) result.removed++;
+        rt.logger.info(
+          { subscription: subscription.id, status: outcome.status, detail: outcome.detail },
+          'push refused',
+        );
       }
     }
     if (retry.length > 0) {

@@ -1,11 +1,61 @@
 import type { Job } from 'bullmq';
+import { QueryTypes } from 'sequelize';
 import type { JobPayloads, JobResults } from '../../shared/queues/index.js';
 import type { Runtime } from '../../shared/runtime.js';
+import { deliver } from './webhook-delivery.js';
+import { fanOut } from './webhook-fanout.js';
 
-/** Placeholder until the feature lands: fails every job so nothing is silently dropped. */
+/** How often finished deliveries older than webhooks.retention_days are deleted. */
+export const PRUNE_EVERY_MS = 60 * 60 * 1000;
+
+/** Deliveries deleted per statement (the sweep repeats until none is left). */
+const PRUNE_BATCH = 5000;
+
+/**
+ * Deletes finished deliveries older than webhooks.retention_days, in batches; pending ones stay
+ * until they finish. Returns how many it deleted.
+ */
+export async function pruneDeliveries(rt: Runtime): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const deleted = await rt.sequelize.query(
+      `DELETE FROM webhook_deliveries WHERE id IN (
+         SELECT id FROM webhook_deliveries
+          WHERE created_at < now() - make_interval(days => $1) AND status <> 'pending'
+          LIMIT ${PRUNE_BATCH})
+       RETURNING id`,
+      { bind: [rt.config.webhooks.retention_days], type: QueryTypes.SELECT },
+    );
+    total += deleted.length;
+    if (deleted.length < PRUNE_BATCH) return total;
+  }
+}
+
+/** Registers the retention sweep as a repeating job of the `webhooks` queue (idempotent across workers). */
+export async function scheduleDeliveryPrune(rt: Runtime): Promise<void> {
+  await rt.queues.webhooks.upsertJobScheduler(
+    'prune-webhook-deliveries',
+    { every: PRUNE_EVERY_MS },
+    { name: 'prune', data: { kind: 'prune' } },
+  );
+}
+
+/**
+ * The `webhooks` queue: outgoing event webhooks. `fanout` turns one event into deliveries,
+ * `deliver` makes one attempt of one delivery (retries are scheduled by the delivery itself, as
+ * delayed jobs, so the delivery log always says when the next one is due), `prune` is the
+ * retention sweep. BullMQ's own retries only cover a worker failing mid-job.
+ */
 export function createWebhooksProcessor(rt: Runtime) {
   return async (job: Job<JobPayloads['webhooks']>): Promise<JobResults['webhooks']> => {
-    rt.logger.warn({ job: job.id }, 'webhooks queue has no processor yet');
-    throw new Error('not implemented');
+    const data = job.data;
+    switch (data.kind) {
+      case 'fanout':
+        return fanOut(rt, data);
+      case 'deliver':
+        return deliver(rt, data);
+      case 'prune':
+        return pruneDeliveries(rt);
+    }
   };
 }

@@ -133,6 +133,7 @@ export function authRoutes(rt: Runtime, { throttles, secretBox }: ApiServices): 
       method: 'post',
       path: '/auth/logout',
       access: 'user',
+      userOnly: true,
       summary: 'Revoke the calling session',
       tags: ['Auth'],
       status: 204,

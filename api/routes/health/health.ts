@@ -10,6 +10,8 @@ export function healthRoutes(rt: Runtime): AnyRoute[] {
     definePublicRoute({
       method: 'get',
       path: '/health',
+      // Monitoring polls these; they cost nothing.
+      rateLimit: false,
       summary: 'Health of this process and its dependencies',
       description: 'Checks the database, Redis, the queues and storage; 503 names the failing ones.',
       tags: ['Health'],
@@ -37,6 +39,8 @@ export function healthRoutes(rt: Runtime): AnyRoute[] {
     definePublicRoute({
       method: 'get',
       path: '/ready',
+      // Monitoring polls these; they cost nothing.
+      rateLimit: false,
       summary: 'Whether this process can serve requests',
       description: 'Ready once migrations are applied and the database and Redis connections are up.',
       tags: ['Health'],

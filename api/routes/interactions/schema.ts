@@ -18,9 +18,7 @@ export const COMMAND_LIMITS = {
 export const COMMAND_NAME = /^[a-z0-9_-]{1,32}$/;
 
 const name = () =>
-  Joi.string()
-    .pattern(COMMAND_NAME)
-    .message('{{#label}} must be 1-32 lowercase letters, digits, "_" or "-"');
+  Joi.string().pattern(COMMAND_NAME).message('{{#label}} must be 1-32 lowercase letters, digits, "_" or "-"');
 
 const description = () => Joi.string().trim().min(1).max(100);
 
@@ -46,7 +44,10 @@ export const commandOption = Joi.object({
           .max(COMMAND_LIMITS.choices)
           .items(choice(Joi.string().min(1).max(100))),
       },
-      { is: 'integer', then: Joi.array().min(1).max(COMMAND_LIMITS.choices).items(choice(Joi.number().integer())) },
+      {
+        is: 'integer',
+        then: Joi.array().min(1).max(COMMAND_LIMITS.choices).items(choice(Joi.number().integer())),
+      },
       { is: 'number', then: Joi.array().min(1).max(COMMAND_LIMITS.choices).items(choice(Joi.number())) },
     ],
     otherwise: Joi.forbidden(),

@@ -180,6 +180,7 @@ export function inviteRoutes(rt: Runtime): AnyRoute[] {
       method: 'post',
       path: '/invites/{code}',
       access: 'user',
+      userOnly: true,
       summary: 'Join a server through an invite',
       description:
         'Idempotent: an existing member gets the server back without using the invite. A use is counted ' +

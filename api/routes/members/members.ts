@@ -26,6 +26,7 @@ import {
 import { auditReason } from '../audit-reason.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { memberObject, serverParams } from '../roles/schema.js';
+import { managedRoleError } from '../../applications/managed-roles.js';
 import {
   MAX_TIMEOUT_SECONDS,
   banBody,
@@ -98,7 +99,8 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
       summary: 'Change a member’s nick, roles or timeout',
       description: [
         '`nick`: one’s own needs CHANGE_NICKNAME, someone else’s MANAGE_NICKNAMES.',
-        '`roles` (the complete list): MANAGE_ROLES, and every added or removed role strictly below the caller’s highest.',
+        '`roles` (the complete list): MANAGE_ROLES, and every added or removed role strictly below the caller’s highest;',
+        'a bot’s managed role can be neither added nor removed (403 `managed_role`).',
         '`communication_disabled_until` (unix seconds, at most 28 days ahead; null ends it): MODERATE_MEMBERS;',
         'a timed-out member keeps only VIEW_CHANNEL and READ_MESSAGE_HISTORY.',
         'Except for one’s own nick and roles, the member’s highest role must be strictly below the caller’s;',
@@ -144,6 +146,7 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
             if (!self) requireOutranks(policy, target);
             const roles = await Role.findAll({ where: { server_id: serverId, id: [...added, ...removed] } });
             if (roles.length !== added.length + removed.length) throw new NotFoundError('role');
+            if (roles.some((r) => r.managed_bot_id)) throw managedRoleError();
             if (roles.some((r) => !policy.outranksRole(r.position))) throw roleHierarchyError();
           }
         }

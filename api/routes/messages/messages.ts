@@ -65,6 +65,8 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
     defineRoute<ChannelParams, Record<string, never>, SendBody>({
       method: 'post',
       path: '/channels/{channel_id}/messages',
+      // Per channel and author: a burst of 10, then one a second on average.
+      rateLimit: { points: 10, duration_seconds: 10 },
       access: 'user',
       summary: 'Send a message',
       description:

@@ -15,6 +15,9 @@ import { userObject } from '../common-schemas.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { reactionParams, reactionUsersQuery, userReactionParams } from './schema.js';
 
+/** Adding and removing reactions count together, per channel (Discord-like pacing). */
+const REACTIONS_BUCKET = { points: 20, duration_seconds: 10, bucket: 'reactions' };
+
 type ReactionParams = { channel_id: string; message_id: string; emoji: string };
 type UserReactionParams = ReactionParams & { user_id: string };
 
@@ -89,6 +92,7 @@ export function reactionRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
     defineRoute<ReactionParams>({
       method: 'put',
       path: '/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me',
+      rateLimit: REACTIONS_BUCKET,
       access: 'user',
       summary: 'Add the caller’s reaction',
       description:
@@ -160,6 +164,7 @@ export function reactionRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
     defineRoute<ReactionParams>({
       method: 'delete',
       path: '/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me',
+      rateLimit: REACTIONS_BUCKET,
       access: 'user',
       summary: 'Remove the caller’s reaction',
       description:
@@ -183,6 +188,7 @@ export function reactionRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
     defineRoute<UserReactionParams>({
       method: 'delete',
       path: '/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/{user_id}',
+      rateLimit: REACTIONS_BUCKET,
       access: 'user',
       summary: 'Remove someone’s reaction (MANAGE_MESSAGES)',
       description:

@@ -13,6 +13,8 @@ export function metaRoutes(): AnyRoute[] {
     definePublicRoute({
       method: 'get',
       path: '/version',
+      // Monitoring polls these; they cost nothing.
+      rateLimit: false,
       summary: 'Running version',
       tags: ['Health'],
       responses: { 200: { description: 'The version', schema: versionResponse } },

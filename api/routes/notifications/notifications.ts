@@ -21,7 +21,10 @@ export function notificationRoutes(rt: Runtime): AnyRoute[] {
         'Recorded when a message is stored: a `mention` when it mentions the caller (directly, through a ' +
         'role they hold, or @everyone/@here), else a `reply` when it replies to their message. Never for ' +
         'their own messages, channels they cannot see, or authors they blocked; system messages notify ' +
-        'nobody. Each also arrives as NOTIFICATION_CREATE. Newest first; cursor pagination as everywhere.',
+        'nobody. A `webhook_disabled` notification (no message: `channel_id`, `message_id`, `author_id` and ' +
+        '`message` are null, `webhook` says which and why) tells the creator of an outgoing event webhook ' +
+        'that it was disabled after failing deliveries. Each also arrives as NOTIFICATION_CREATE. Newest ' +
+        'first; cursor pagination as everywhere.',
       tags: ['Notifications'],
       query: inboxQuery,
       responses: { 200: { description: 'Notifications', schema: Joi.array().items(notificationObject) } },

@@ -21,13 +21,21 @@ export const notificationObject = Joi.object({
   read: Joi.boolean().required(),
   created_at: Joi.number().integer().required(),
   server_id: Joi.string().allow(null).required(),
-  channel_id: Joi.string().required(),
-  message_id: Joi.string().required(),
-  author_id: Joi.string().required(),
+  channel_id: Joi.string().allow(null).required().description('null for webhook_disabled'),
+  message_id: Joi.string().allow(null).required().description('null for webhook_disabled'),
+  author_id: Joi.string().allow(null).required().description('null for webhook_disabled'),
   message: Joi.object({
     id: Joi.string().required(),
     channel_id: Joi.string().required(),
     author: userObject.allow(null).required(),
     content: Joi.string().allow('').required().description('the first 200 characters'),
-  }).required(),
+  })
+    .allow(null)
+    .required()
+    .description('null for webhook_disabled'),
+  webhook: Joi.object({
+    id: Joi.string().required(),
+    url: Joi.string().required(),
+    reason: Joi.string().required(),
+  }).description('webhook_disabled only: the outgoing event webhook that was disabled, and why'),
 }).meta({ className: 'Notification' });

@@ -19,6 +19,7 @@ import {
   requireOutranks,
   roleHierarchyError,
 } from '../../servers/membership.js';
+import { managedRoleError } from '../../applications/managed-roles.js';
 import { auditReason } from '../audit-reason.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import {
@@ -340,7 +341,10 @@ export function roleRoutes(rt: Runtime): AnyRoute[] {
       responses: {
         204: { description: 'Deleted' },
         400: { description: '`cannot_delete_everyone`' },
-        403: { description: 'Missing MANAGE_ROLES, or the role is not below the caller' },
+        403: {
+          description:
+            'Missing MANAGE_ROLES, the role is not below the caller, or `managed_role`: a bot’s role (it goes with the bot)',
+        },
         404: { description: 'Unknown server or role' },
       },
       handler: async ({ params, auth, req }) => {
@@ -350,6 +354,7 @@ export function roleRoutes(rt: Runtime): AnyRoute[] {
         const role = await findRole(rt, serverId, params.role_id);
         if (role.id === serverId)
           throw new ApiError(400, 'cannot_delete_everyone', '@everyone cannot be deleted');
+        if (role.managed_bot_id) throw managedRoleError();
         if (!policy.outranksRole(role.position)) throw roleHierarchyError();
         const affected = await holders(rt, serverId, role.id);
         const shifted = await rt.sequelize.transaction(async (transaction) => {
@@ -408,7 +413,10 @@ export function roleRoutes(rt: Runtime): AnyRoute[] {
         responses: {
           204: { description: 'Done (also when nothing changed)' },
           400: { description: '`cannot_assign_everyone`' },
-          403: { description: 'Missing MANAGE_ROLES, or the role or member is not below the caller' },
+          403: {
+            description:
+              'Missing MANAGE_ROLES, the role or member is not below the caller, or `managed_role`: a bot’s role',
+          },
           404: { description: 'Unknown server, member or role' },
         },
         handler: async ({ params, auth, req }) => {
@@ -424,6 +432,7 @@ export function roleRoutes(rt: Runtime): AnyRoute[] {
               'Every member has @everyone; it cannot be assigned or removed',
             );
           }
+          if (role.managed_bot_id) throw managedRoleError();
           if (!policy.outranksRole(role.position)) throw roleHierarchyError();
           if (target.userId !== auth.user.id) requireOutranks(policy, target);
           const key = { server_id: serverId, user_id: target.userId, role_id: role.id };

@@ -20,6 +20,7 @@ export function serverRoutes(rt: Runtime): AnyRoute[] {
       method: 'post',
       path: '/servers',
       access: 'user',
+      userOnly: true,
       summary: 'Create a server',
       description:
         'The caller becomes its owner and first member. The server starts with its `@everyone` role (whose ' +

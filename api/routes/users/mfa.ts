@@ -25,6 +25,7 @@ export function mfaRoutes(rt: Runtime, { secretBox, throttles }: ApiServices): A
       method: 'post',
       path: '/users/@me/mfa/totp/enable',
       access: 'user',
+      userOnly: true,
       summary: 'Start enabling TOTP 2FA',
       description:
         'Returns a new secret and its otpauth:// URL; 2FA is on only after /confirm with a code from it.',
@@ -50,6 +51,7 @@ export function mfaRoutes(rt: Runtime, { secretBox, throttles }: ApiServices): A
       method: 'post',
       path: '/users/@me/mfa/totp/confirm',
       access: 'user',
+      userOnly: true,
       summary: 'Turn TOTP 2FA on with a code from the pending secret',
       description: 'Answers ten one-time backup codes, shown only now.',
       tags: ['2FA'],
@@ -87,6 +89,7 @@ export function mfaRoutes(rt: Runtime, { secretBox, throttles }: ApiServices): A
       method: 'post',
       path: '/users/@me/mfa/totp/disable',
       access: 'user',
+      userOnly: true,
       summary: 'Turn TOTP 2FA off',
       description: 'Needs a valid TOTP code or an unused backup code.',
       tags: ['2FA'],

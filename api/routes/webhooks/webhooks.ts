@@ -163,6 +163,8 @@ export function webhookRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
     definePublicRoute<ExecuteParams, { wait: boolean }, ExecuteInput>({
       method: 'post',
       path: '/webhooks/{webhook_id}/{token}',
+      // Limited per webhook by its own limiter (api/webhooks/execute.ts), which sets the headers.
+      rateLimit: false,
       summary: 'Execute an incoming webhook',
       description:
         'No user auth: the token in the path is the credential (an unknown webhook, a deleted one and a wrong ' +

@@ -9,7 +9,15 @@ import {
 import { createdAt, nullable, snowflakeId, updatedAtOptions } from './columns.js';
 
 /** The value types a slash command option can take. */
-export const COMMAND_OPTION_TYPES = ['string', 'integer', 'number', 'boolean', 'user', 'channel', 'role'] as const;
+export const COMMAND_OPTION_TYPES = [
+  'string',
+  'integer',
+  'number',
+  'boolean',
+  'user',
+  'channel',
+  'role',
+] as const;
 export type CommandOptionType = (typeof COMMAND_OPTION_TYPES)[number];
 
 /** One allowed value of a string, integer or number option, with the name clients show for it. */

@@ -168,6 +168,13 @@ describe('who may scrape', () => {
     expect(wrong.status).toBe(403);
   });
 
+  it('serves it to instance admins’ tokens, not to other users', async () => {
+    const user = await registerUser(locked);
+    expect((await fetch(`${locked.origin}/metrics`, { headers: user.headers })).status).toBe(403);
+    await locked.rt.models.User.update({ is_admin: true }, { where: { id: user.id } });
+    await scrape(locked, user.headers);
+  });
+
   it('serves it with the bearer token', async () => {
     const metrics = await scrape(locked, { authorization: `Bearer ${token}` });
     expect(metrics.has('plexichat_http_requests_total')).toBe(true);

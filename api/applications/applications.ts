@@ -1,0 +1,202 @@
+import { Op, UniqueConstraintError } from 'sequelize';
+import { uniqueConflict } from '../../shared/accounts/create-user.js';
+import type { Row } from '../../shared/db/models/index.js';
+import { ApiError, NotFoundError, ValidationError } from '../../shared/errors.js';
+import { rooms } from '../../shared/events/index.js';
+import { PRIVILEGED_INTENTS, intentsFromNames } from '../../shared/intents.js';
+import { SafeFetchError, vetOutboundUrl } from '../../shared/net/safe-fetch.js';
+import { presentApplication, type ApplicationObject } from '../../shared/presenters/application.js';
+import type { SelfUserObject } from '../../shared/presenters/user.js';
+import { presentSelf } from '../../shared/presenters/user.js';
+import type { Runtime } from '../../shared/runtime.js';
+import { decodeSnowflake } from '../../shared/snowflake.js';
+import { issueSession, revokeSessions, type ClientInfo } from '../accounts/session-commands.js';
+import { afterMemberRemoved } from '../servers/membership.js';
+import { freeBotUsername } from './bot-username.js';
+
+/** What POST /applications takes. */
+export interface CreateApplicationInput {
+  name: string;
+  description?: string;
+  /** Where the request came from: recorded on the bot's first session. */
+  client?: ClientInfo;
+}
+
+/** A new application: the object, its bot user (as the bot sees itself) and its token, shown once. */
+export interface CreatedApplication {
+  application: ApplicationObject;
+  bot: SelfUserObject;
+  token: string;
+}
+
+/** What PATCH /applications/{app_id} takes; absent fields stay as they are. */
+export interface UpdateApplicationInput {
+  name?: string;
+  description?: string;
+  icon_url?: string | null;
+  public_bot?: boolean;
+  interactions_url?: string | null;
+  /** The complete list of privileged intents to enable, by name. */
+  intents?: string[];
+}
+
+const NO_CLIENT: ClientInfo = { ip: '0.0.0.0', userAgent: null };
+
+/**
+ * Creates an application with its bot user (`is_bot`, no password or email, a unique username
+ * derived from the name) and the bot's first token, all in one transaction. 400
+ * `too_many_applications` past `applications.max_per_user`.
+ */
+export async function createApplication(
+  rt: Runtime,
+  ownerId: string,
+  input: CreateApplicationInput,
+): Promise<CreatedApplication> {
+  const { Application, User } = rt.models;
+  const limit = rt.config.applications.max_per_user;
+  // A concurrent request may take the username picked here; the unique index refuses it, so retry.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await rt.sequelize.transaction(async (transaction) => {
+        // The owner's row serializes their creations, so the limit holds under concurrency.
+        const owner = await User.findByPk(ownerId, { transaction, lock: transaction.LOCK.UPDATE });
+        if (!owner) throw new NotFoundError('user');
+        if ((await Application.count({ where: { owner_id: ownerId }, transaction })) >= limit) {
+          throw new ApiError(400, 'too_many_applications', `A user may own at most ${limit} applications`);
+        }
+        const botId = rt.snowflake.next();
+        const bot = await User.create(
+          {
+            id: botId,
+            username: await freeBotUsername(rt, input.name, transaction),
+            is_bot: true,
+            created_at: new Date(decodeSnowflake(botId).timestampMs),
+          },
+          { transaction },
+        );
+        const appId = rt.snowflake.next();
+        const app = await Application.create(
+          {
+            id: appId,
+            owner_id: ownerId,
+            bot_user_id: botId,
+            name: input.name,
+            description: input.description ?? '',
+            created_at: new Date(decodeSnowflake(appId).timestampMs),
+          },
+          { transaction },
+        );
+        const { token } = await issueSession(rt, bot, input.client ?? NO_CLIENT, 'bot', transaction);
+        return { application: presentApplication(app, bot), bot: presentSelf(bot), token };
+      });
+    } catch (err) {
+      if (!(err instanceof UniqueConstraintError) || attempt >= 2) throw uniqueConflict(err) ?? err;
+    }
+  }
+}
+
+/** The caller's applications, oldest first. */
+export async function listApplications(rt: Runtime, ownerId: string): Promise<ApplicationObject[]> {
+  const apps = await rt.models.Application.findAll({
+    where: { owner_id: ownerId },
+    order: [['id', 'ASC']],
+  });
+  const bots = await rt.models.User.findAll({ where: { id: apps.map((a) => a.bot_user_id) } });
+  const byId = new Map(bots.map((b) => [b.id, b]));
+  return apps.flatMap((a) => {
+    const bot = byId.get(a.bot_user_id);
+    return bot ? [presentApplication(a, bot)] : [];
+  });
+}
+
+/** An application of `ownerId` with its bot user; 404 `unknown_application` for anyone else's. */
+export async function ownedApplication(
+  rt: Runtime,
+  ownerId: string,
+  appId: string,
+): Promise<{ app: Row<'Application'>; bot: Row<'User'> }> {
+  const app = await rt.models.Application.findByPk(appId);
+  if (!app || app.owner_id !== ownerId) throw new NotFoundError('application');
+  const bot = await rt.models.User.findByPk(app.bot_user_id);
+  if (!bot) throw new NotFoundError('application');
+  return { app, bot };
+}
+
+/** 400 naming `interactions_url` unless it is a URL Plexichat may POST to (safe-fetch's checks). */
+async function vetInteractionsUrl(rt: Runtime, url: string): Promise<void> {
+  try {
+    await vetOutboundUrl(url, rt.config.outbound);
+  } catch (err) {
+    if (err instanceof SafeFetchError) throw new ValidationError({ interactions_url: err.message });
+    throw err;
+  }
+}
+
+/**
+ * Updates an application. Turning a privileged intent off closes the bot's gateway connections,
+ * so none keeps receiving what it no longer may (they reconnect and are checked again).
+ */
+export async function updateApplication(
+  rt: Runtime,
+  ownerId: string,
+  appId: string,
+  input: UpdateApplicationInput,
+): Promise<ApplicationObject> {
+  const { app, bot } = await ownedApplication(rt, ownerId, appId);
+  if (input.interactions_url) await vetInteractionsUrl(rt, input.interactions_url);
+  const before = Number(app.intents) & PRIVILEGED_INTENTS;
+  if (input.name !== undefined) app.name = input.name;
+  if (input.description !== undefined) app.description = input.description;
+  if (input.icon_url !== undefined) app.icon_url = input.icon_url;
+  if (input.public_bot !== undefined) app.public_bot = input.public_bot;
+  if (input.interactions_url !== undefined) app.interactions_url = input.interactions_url;
+  const after = input.intents === undefined ? before : intentsFromNames(input.intents) & PRIVILEGED_INTENTS;
+  app.intents = String(after);
+  await app.save();
+  if ((before & ~after) !== 0) await rt.events.disconnect(rooms.user(bot.id));
+  return presentApplication(app, bot);
+}
+
+/**
+ * A new bot token: every earlier session of the bot is revoked (REST 401 from the next request,
+ * gateway connections closed at once). The new token is shown once.
+ */
+export async function regenerateBotToken(
+  rt: Runtime,
+  ownerId: string,
+  appId: string,
+  client: ClientInfo,
+): Promise<{ token: string }> {
+  const { bot } = await ownedApplication(rt, ownerId, appId);
+  const { token, session } = await issueSession(rt, bot, client, 'bot');
+  const old = await rt.models.Session.findAll({
+    where: { user_id: bot.id, revoked_at: null, id: { [Op.ne]: session.id } },
+  });
+  await revokeSessions(rt, old, 'bot_token_regenerated', client);
+  return { token };
+}
+
+/**
+ * Deletes an application and its bot user. The bot leaves every server (SERVER_MEMBER_REMOVE, its
+ * managed roles go) and its connections close. Its messages stay, so the user row stays too
+ * (messages keep their author): disabled, renamed `deleted_bot_<id>`, with no avatar and no
+ * sessions, it can never sign in again.
+ */
+export async function deleteApplication(rt: Runtime, ownerId: string, appId: string): Promise<void> {
+  const { app, bot } = await ownedApplication(rt, ownerId, appId);
+  const { Member, ThreadMember, Session } = rt.models;
+  const memberships = await rt.sequelize.transaction(async (transaction) => {
+    const servers = await Member.findAll({ where: { user_id: bot.id }, attributes: ['server_id'], transaction });
+    await app.destroy({ transaction });
+    await Member.destroy({ where: { user_id: bot.id }, transaction });
+    await ThreadMember.destroy({ where: { user_id: bot.id }, transaction });
+    await Session.update({ revoked_at: new Date() }, { where: { user_id: bot.id, revoked_at: null }, transaction });
+    await bot.update(
+      { disabled_at: new Date(), username: `deleted_bot_${bot.id}`, avatar_url: null },
+      { transaction },
+    );
+    return servers.map((m) => m.server_id);
+  });
+  await rt.events.disconnect(rooms.user(bot.id));
+  for (const serverId of memberships) await afterMemberRemoved(rt, serverId, bot);
+}

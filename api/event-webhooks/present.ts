@@ -1,0 +1,77 @@
+import type { DeliveryStatus, Row } from '../../shared/db/models/index.js';
+import { unixSeconds } from '../../shared/presenters/time.js';
+
+/** An event webhook as its managers see it (never its secret). */
+export interface EventWebhookObject {
+  id: string;
+  server_id: string;
+  creator_id: string;
+  url: string;
+  events: string[];
+  channel_ids: string[] | null;
+  enabled: boolean;
+  disabled_at: number | null;
+  disabled_reason: string | null;
+  consecutive_failures: number;
+  created_at: number;
+  updated_at: number | null;
+}
+
+/** The answer to creating an event webhook or rotating its secret: the only time the secret is shown. */
+export interface EventWebhookWithSecret extends EventWebhookObject {
+  secret: string;
+}
+
+/** One delivery in the log. */
+export interface DeliveryObject {
+  id: string;
+  webhook_id: string;
+  event: string;
+  status: DeliveryStatus;
+  attempts: number;
+  redeliveries: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  last_latency_ms: number | null;
+  next_attempt_at: number | null;
+  created_at: number;
+  completed_at: number | null;
+  payload: Record<string, unknown>;
+}
+
+/** The event webhook object of a row. */
+export function presentEventWebhook(row: Row<'EventWebhook'>): EventWebhookObject {
+  return {
+    id: row.id,
+    server_id: row.server_id,
+    creator_id: row.creator_id,
+    url: row.url,
+    events: row.events,
+    channel_ids: row.channel_ids === null ? null : row.channel_ids.map(String),
+    enabled: row.enabled,
+    disabled_at: unixSeconds(row.disabled_at),
+    disabled_reason: row.disabled_reason,
+    consecutive_failures: row.consecutive_failures,
+    created_at: unixSeconds(row.created_at),
+    updated_at: unixSeconds(row.updated_at ?? null),
+  };
+}
+
+/** The delivery object of a row. */
+export function presentDelivery(row: Row<'WebhookDelivery'>): DeliveryObject {
+  return {
+    id: row.id,
+    webhook_id: row.webhook_id,
+    event: row.event,
+    status: row.status,
+    attempts: row.attempts,
+    redeliveries: row.redeliveries,
+    last_status_code: row.last_status_code,
+    last_error: row.last_error,
+    last_latency_ms: row.last_latency_ms,
+    next_attempt_at: unixSeconds(row.next_attempt_at),
+    created_at: unixSeconds(row.created_at),
+    completed_at: unixSeconds(row.completed_at),
+    payload: row.payload,
+  };
+}

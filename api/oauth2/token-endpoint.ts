@@ -1,0 +1,159 @@
+import express, { type Request, type Response } from 'express';
+import { hashToken } from '../../shared/auth/tokens.js';
+import type { Runtime } from '../../shared/runtime.js';
+import { authenticateClient, readClientCredentials, type ClientCredentials } from './clients.js';
+import { consumeCode, verifyPkce } from './codes.js';
+import { OAuthError } from './errors.js';
+import { parseScopes } from './scopes.js';
+import { createGrant, findGrantByToken, refreshGrant, revokeForReuse, revokeGrant, type TokenResponse } from './tokens.js';
+
+/**
+ * The request's parameters, from an application/x-www-form-urlencoded body (what RFC 6749 clients
+ * send) or a JSON one. Every value must be a single string: a repeated parameter is refused.
+ */
+export async function readForm(req: Request, res: Response, limitBytes: number): Promise<Record<string, string>> {
+  if (req.is('application/x-www-form-urlencoded')) {
+    const parse = express.urlencoded({ extended: false, limit: limitBytes });
+    await new Promise<void>((resolve, reject) => parse(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
+  } else if (req.headers['content-type'] && !req.is('application/json')) {
+    throw new OAuthError('invalid_request', 'Send application/x-www-form-urlencoded or application/json');
+  }
+  const body: unknown = req.body;
+  if (body === undefined || body === null) return {};
+  if (typeof body !== 'object' || Array.isArray(body)) throw new OAuthError('invalid_request', 'The body must be an object');
+  const fields: Record<string, string> = {};
+  for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
+    if (typeof value !== 'string') {
+      throw new OAuthError('invalid_request', `${key} must be given once, as a string`);
+    }
+    fields[key] = value;
+  }
+  return fields;
+}
+
+function required(fields: Record<string, string>, name: string): string {
+  const value = fields[name];
+  if (value === undefined || value === '') throw new OAuthError('invalid_request', `${name} is required`);
+  return value;
+}
+
+async function authorizationCodeGrant(
+  rt: Runtime,
+  creds: ClientCredentials,
+  fields: Record<string, string>,
+  ip: string,
+): Promise<TokenResponse> {
+  const client = await authenticateClient(rt, creds);
+  const code = required(fields, 'code');
+  const redirectUri = required(fields, 'redirect_uri');
+  const data = await consumeCode(rt, code);
+  if (!data) {
+    // A code exchanged before comes back: whoever holds its tokens may not be the client.
+    const used = await rt.models.OAuthGrant.findOne({ where: { code_hash: hashToken(code) } });
+    if (used) await revokeForReuse(rt, used, 'code', ip);
+    throw new OAuthError('invalid_grant', 'Unknown, expired or already used authorization code');
+  }
+  if (data.application_id !== client.application.id) {
+    throw new OAuthError('invalid_grant', 'The code was issued to another client');
+  }
+  if (data.redirect_uri !== redirectUri) {
+    throw new OAuthError('invalid_grant', 'redirect_uri differs from the one the code was issued for');
+  }
+  if (data.code_challenge !== null) {
+    const verifier = fields.code_verifier;
+    if (verifier === undefined) throw new OAuthError('invalid_grant', 'code_verifier is required (PKCE)');
+    if (!verifyPkce(verifier, data.code_challenge)) {
+      throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge');
+    }
+  } else if (!client.authenticated) {
+    throw new OAuthError('invalid_grant', 'The code was issued without PKCE: the client must authenticate');
+  }
+  const user = await rt.models.User.findByPk(data.user_id);
+  if (!user || user.disabled_at) throw new OAuthError('invalid_grant', 'The user can no longer be acted for');
+  const tokens = await createGrant(rt, {
+    id: data.grant_id,
+    applicationId: client.application.id,
+    userId: data.user_id,
+    scopes: data.scopes,
+    codeHash: hashToken(code),
+    confidential: client.authenticated,
+  });
+  return data.server_id ? { ...tokens, server_id: data.server_id } : tokens;
+}
+
+async function refreshTokenGrant(
+  rt: Runtime,
+  creds: ClientCredentials,
+  fields: Record<string, string>,
+  ip: string,
+): Promise<TokenResponse> {
+  const client = await authenticateClient(rt, creds);
+  const refreshToken = required(fields, 'refresh_token');
+  let scopes = null;
+  if (fields.scope !== undefined) {
+    scopes = parseScopes(fields.scope);
+    if (!scopes) throw new OAuthError('invalid_scope', 'scope must list known scopes');
+  }
+  return refreshGrant(
+    rt,
+    refreshToken,
+    { applicationId: client.application.id, authenticated: client.authenticated },
+    scopes,
+    ip,
+  );
+}
+
+/** POST /oauth2/token: the authorization_code and refresh_token grants. */
+export async function handleTokenRequest(
+  rt: Runtime,
+  authorization: string | undefined,
+  fields: Record<string, string>,
+  ip: string,
+): Promise<TokenResponse> {
+  const creds = readClientCredentials(authorization, fields);
+  const grantType = fields.grant_type;
+  switch (grantType) {
+    case 'authorization_code':
+      return authorizationCodeGrant(rt, creds, fields, ip);
+    case 'refresh_token':
+      return refreshTokenGrant(rt, creds, fields, ip);
+    case undefined:
+      throw new OAuthError('invalid_request', 'grant_type is required');
+    default:
+      // client_credentials included: an application acting as itself uses its bot token.
+      throw new OAuthError(
+        'unsupported_grant_type',
+        'Supported grant types: authorization_code, refresh_token',
+      );
+  }
+}
+
+/**
+ * POST /oauth2/token/revoke (RFC 7009): revoking either token of a grant ends the whole grant.
+ * Unknown tokens, and tokens of other clients, are answered the same way and left alone.
+ */
+export async function handleRevokeRequest(
+  rt: Runtime,
+  authorization: string | undefined,
+  fields: Record<string, string>,
+): Promise<void> {
+  const client = await authenticateClient(rt, readClientCredentials(authorization, fields));
+  const token = required(fields, 'token');
+  const hint = fields.token_type_hint;
+  const grant = await findGrantByToken(
+    rt,
+    token,
+    hint === 'access_token' || hint === 'refresh_token' ? hint : null,
+  );
+  if (grant && grant.application_id === client.application.id) {
+    await revokeGrant(rt, grant.id, 'client_revoked');
+  }
+}
+
+/** Writes an OAuthError as RFC 6749 section 5.2 says: `{error, error_description}`, never cached. */
+export function sendOAuthError(res: Response, err: OAuthError, via: ClientCredentials['via'] | null): void {
+  if (err.status === 401 && via === 'basic') res.setHeader('WWW-Authenticate', 'Basic realm="plexichat"');
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Pragma', 'no-cache');
+  res.status(err.status).json({ error: err.error, error_description: err.description });
+}

@@ -1,0 +1,129 @@
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { api, randomIp, registerUser, type ApiResponse, type TestUser } from '../helpers/accounts.js';
+import { testConfig } from '../helpers/config.js';
+import { createServerWithChannel } from '../helpers/factories.js';
+
+let app: TestApp;
+let alice: TestUser;
+let bob: TestUser;
+
+beforeAll(async () => {
+  app = await startTestApp({
+    config: testConfig({
+      rate_limits: {
+        enabled: true,
+        global: { points: 40, duration_seconds: 60 },
+        read: { points: 5, duration_seconds: 60 },
+        write: { points: 3, duration_seconds: 60 },
+        routes: { 'POST /channels/{channel_id}/messages': { points: 2, duration_seconds: 60 } },
+      },
+    }),
+    gateway: false,
+  });
+  alice = await registerUser(app);
+  bob = await registerUser(app);
+}, 60_000);
+
+afterAll(() => app?.close());
+
+const headerNames = [
+  'x-ratelimit-limit',
+  'x-ratelimit-remaining',
+  'x-ratelimit-reset',
+  'x-ratelimit-reset-after',
+  'x-ratelimit-bucket',
+];
+
+describe('route buckets', () => {
+  it('puts the headers on every limited answer and counts down to a 429 with retry_after', async () => {
+    const seen = [];
+    for (let i = 0; i < 6; i++) seen.push(await api(app, 'GET', '/users/@me', { token: alice.token }));
+    for (const res of seen) for (const h of headerNames) expect(res.headers.get(h)).not.toBeNull();
+    expect(seen.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 429]);
+    expect(seen.map((r) => r.headers.get('x-ratelimit-remaining'))).toEqual(['4', '3', '2', '1', '0', '0']);
+    expect(seen[0]?.headers.get('x-ratelimit-limit')).toBe('5');
+    const limited = seen[5]!;
+    expect(limited.body).toMatchObject({
+      code: 'rate_limited',
+      retry_after: expect.any(Number),
+      global: false,
+    });
+    expect(limited.body.retry_after).toBeGreaterThan(0);
+    expect(limited.body.retry_after).toBeLessThanOrEqual(60);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    const reset = Number(limited.headers.get('x-ratelimit-reset'));
+    expect(reset).toBeGreaterThan(Date.now() / 1000);
+    expect(reset).toBeLessThanOrEqual(Date.now() / 1000 + 61);
+  });
+
+  it('keeps callers apart: another user still has their whole budget', async () => {
+    const res = await api(app, 'GET', '/users/@me', { token: bob.token });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-ratelimit-remaining')).toBe('4');
+  });
+
+  it('gives each route its own bucket, with an opaque bucket id', async () => {
+    const me = await api(app, 'GET', '/users/@me', { token: bob.token });
+    const sessions = await api(app, 'GET', '/users/@me/sessions', { token: bob.token });
+    expect(sessions.status).toBe(200);
+    expect(sessions.headers.get('x-ratelimit-remaining')).toBe('4');
+    expect(sessions.headers.get('x-ratelimit-bucket')).not.toBe(me.headers.get('x-ratelimit-bucket'));
+    expect(me.headers.get('x-ratelimit-bucket')).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('splits a route by its channel and applies the configured route limit', async () => {
+    const user = await registerUser(app);
+    const { channel } = await createServerWithChannel(app.rt, user.id);
+    const { channel: other } = await createServerWithChannel(app.rt, user.id);
+    const send = (channelId: string) =>
+      api(app, 'POST', `/channels/${channelId}/messages`, { token: user.token, body: { content: 'hi' } });
+    const statuses = [(await send(channel.id)).status, (await send(channel.id)).status];
+    const third = await send(channel.id);
+    expect(statuses.every((s) => s === 200 || s === 202)).toBe(true);
+    expect(third.status).toBe(429);
+    expect(third.headers.get('x-ratelimit-limit')).toBe('2');
+    expect([200, 202]).toContain((await send(other.id)).status);
+  });
+
+  it('limits anonymous callers by address', async () => {
+    const ip = randomIp();
+    const statuses = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await api(app, 'POST', '/auth/login', {
+        body: { login: 'nobody-here', password: 'wrong-password' },
+        headers: { 'x-forwarded-for': ip },
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 429]);
+    const elsewhere = await api(app, 'POST', '/auth/login', {
+      body: { login: 'nobody-here', password: 'wrong-password' },
+      headers: { 'x-forwarded-for': randomIp() },
+    });
+    expect(elsewhere.status).toBe(401);
+  });
+
+  it('never limits health checks', async () => {
+    for (let i = 0; i < 8; i++) {
+      const res = await api(app, 'GET', '/health');
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-ratelimit-limit')).toBeNull();
+    }
+  });
+});
+
+describe('the global limit', () => {
+  it('caps all of a caller’s requests together and says so', async () => {
+    const user = await registerUser(app);
+    const paths = ['/users/@me', '/users/@me/sessions', '/users/@me/relationships', '/users/@me/servers'];
+    let limited: ApiResponse | null = null;
+    for (let i = 0; i < 60 && !limited; i++) {
+      const res = await api(app, 'GET', paths[i % paths.length] as string, { token: user.token });
+      if (res.status === 429 && res.body.global) limited = res;
+    }
+    if (!limited) throw new Error('the global limit never answered');
+    expect(limited.headers.get('x-ratelimit-global')).toBe('true');
+    expect(limited.headers.get('x-ratelimit-scope')).toBe('user');
+    expect(limited.body).toMatchObject({ code: 'rate_limited', global: true });
+  });
+});

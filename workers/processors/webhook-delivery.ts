@@ -1,0 +1,231 @@
+import { performance } from 'node:perf_hooks';
+import { Op, QueryTypes } from 'sequelize';
+import type { Config } from '../../shared/config/index.js';
+import type { DeliveryStatus, Row } from '../../shared/db/models/index.js';
+import { rooms } from '../../shared/events/index.js';
+import {
+  CANCELLED_BY_DISABLE,
+  markDisabled,
+  queueDeliveryAttempt,
+  webhookSecretBox,
+} from '../../shared/integrations/event-webhooks.js';
+import { invalidateSubscriptions } from '../../shared/integrations/outgoing-events.js';
+import { signPayload } from '../../shared/integrations/signature.js';
+import { safeFetch, SafeFetchError } from '../../shared/net/safe-fetch.js';
+import { presentNotification } from '../../shared/presenters/read-state.js';
+import type { WebhookDeliverJob, WebhooksResult } from '../../shared/queues/index.js';
+import type { Runtime } from '../../shared/runtime.js';
+import { decodeSnowflake } from '../../shared/snowflake.js';
+import { PLEXICHAT_VERSION } from '../../shared/version.js';
+
+/** What receivers see as the User-Agent of every delivery. */
+export const DELIVERY_USER_AGENT = `Plexichat-Webhooks/${PLEXICHAT_VERSION}`;
+
+/** Bytes of a receiver's answer read at most: only its status matters. */
+const MAX_ANSWER_BYTES = 16 * 1024;
+
+/** How one attempt went. */
+export interface AttemptOutcome {
+  /** 2xx. */
+  ok: boolean;
+  /** Worth another attempt: 408, 429, 5xx, timeouts, connection errors. */
+  retryable: boolean;
+  statusCode: number | null;
+  error: string | null;
+  latencyMs: number | null;
+  /** A 429/503's Retry-After, in ms (already capped). */
+  retryAfterMs: number | null;
+}
+
+/** Retry-After as milliseconds from `now`: delta-seconds or an HTTP date; null when absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | null {
+  if (!value) return null;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+/**
+ * The wait before the attempt after attempt `attempt` failed: backoff_base_ms doubled per
+ * attempt made, ±20% jitter (so receivers that failed together are not retried together), at
+ * most backoff_max_ms.
+ */
+export function backoffDelay(config: Pick<Config, 'webhooks'>, attempt: number, random = Math.random): number {
+  const { backoff_base_ms: base, backoff_max_ms: max } = config.webhooks;
+  const exponential = Math.min(max, base * 2 ** Math.max(0, attempt - 1));
+  return Math.min(max, Math.round(exponential * (0.8 + 0.4 * random())));
+}
+
+/** Sorts a receiver's answer: 2xx delivered; 408, 429 and 5xx retried; anything else refused for good. */
+export function classifyStatus(status: number): Pick<AttemptOutcome, 'ok' | 'retryable'> {
+  if (status >= 200 && status <= 299) return { ok: true, retryable: false };
+  return { ok: false, retryable: status === 408 || status === 429 || status >= 500 };
+}
+
+function clip(text: string): string {
+  return text.length > 500 ? `${text.slice(0, 499)}…` : text;
+}
+
+/** POSTs the delivery's body, signed with the subscription's current secret, through the SSRF-safe fetcher. */
+async function attempt(rt: Runtime, webhook: Row<'EventWebhook'>, delivery: Row<'WebhookDelivery'>): Promise<AttemptOutcome> {
+  const { outbound, webhooks } = rt.config;
+  const body = JSON.stringify(delivery.payload);
+  const secret = webhookSecretBox(rt.config).open(webhook.secret);
+  const started = performance.now();
+  const elapsed = (): number => Math.round(performance.now() - started);
+  try {
+    const res = await safeFetch(webhook.url, {
+      outbound: {
+        ...outbound,
+        total_timeout_ms: webhooks.timeout_ms,
+        connect_timeout_ms: Math.min(outbound.connect_timeout_ms, webhooks.timeout_ms),
+      },
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': DELIVERY_USER_AGENT,
+        'x-plexichat-signature': signPayload(secret, body),
+        'x-plexichat-event': delivery.event,
+        'x-plexichat-delivery': delivery.id,
+      },
+      body,
+      maxBytes: MAX_ANSWER_BYTES,
+      truncate: true,
+      requireOk: false,
+      // A redirect is not followed: the body would become a GET to wherever it points.
+      maxRedirects: 0,
+    });
+    const latencyMs = elapsed();
+    res.close();
+    const { ok, retryable } = classifyStatus(res.status);
+    const header = res.headers['retry-after'];
+    const retryAfter =
+      res.status === 429 || res.status === 503 ? parseRetryAfter(Array.isArray(header) ? header[0] : header) : null;
+    return {
+      ok,
+      retryable,
+      statusCode: res.status,
+      error: ok ? null : `HTTP ${res.status}`,
+      latencyMs,
+      retryAfterMs: retryAfter === null ? null : Math.min(retryAfter, webhooks.retry_after_max_seconds * 1000),
+    };
+  } catch (err) {
+    const code = err instanceof SafeFetchError ? err.code : 'fetch_failed';
+    const message = code === 'too_many_redirects' ? 'redirects are not followed' : (err as Error).message;
+    return {
+      ok: false,
+      // The receiver may come back; a URL that is refused (private address, bad URL) or redirects will not.
+      retryable: code === 'timeout' || code === 'fetch_failed',
+      statusCode: null,
+      error: clip(`${code}: ${message}`),
+      latencyMs: code === 'timeout' ? elapsed() : null,
+      retryAfterMs: null,
+    };
+  }
+}
+
+/**
+ * Records that a delivery ended without success: counts it against its subscription and, at
+ * webhooks.disable_after in a row, disables the subscription and notifies its creator
+ * (a `webhook_disabled` notification and NOTIFICATION_CREATE to their own room).
+ */
+async function countFailure(rt: Runtime, webhook: Row<'EventWebhook'>, lastError: string): Promise<void> {
+  const [row] = await rt.sequelize.query<{ consecutive_failures: number; enabled: boolean }>(
+    `UPDATE event_webhooks SET consecutive_failures = consecutive_failures + 1
+      WHERE id = $1 RETURNING consecutive_failures, enabled`,
+    { bind: [webhook.id], type: QueryTypes.SELECT },
+  );
+  const limit = rt.config.webhooks.disable_after;
+  if (!row || !row.enabled || limit === 0 || row.consecutive_failures < limit) return;
+  const reason = `${row.consecutive_failures} deliveries in a row failed (last: ${lastError})`;
+  const notification = await rt.sequelize.transaction(async (transaction) => {
+    if (!(await markDisabled(rt, webhook, reason, transaction))) return null;
+    const id = rt.snowflake.next();
+    return rt.models.Notification.create(
+      {
+        id,
+        user_id: webhook.creator_id,
+        type: 'webhook_disabled',
+        server_id: webhook.server_id,
+        webhook_id: webhook.id,
+        detail: { url: webhook.url, reason: webhook.disabled_reason ?? reason },
+        created_at: new Date(decodeSnowflake(id).timestampMs),
+      },
+      { transaction },
+    );
+  });
+  if (!notification) return;
+  await invalidateSubscriptions(rt, webhook.server_id);
+  rt.logger.info({ webhook: webhook.id, server: webhook.server_id, reason }, 'event webhook disabled');
+  await rt.events.dispatch(
+    [rooms.user(webhook.creator_id)],
+    'NOTIFICATION_CREATE',
+    presentNotification(notification, null, null),
+  );
+}
+
+/**
+ * One attempt of one delivery, then its bookkeeping: the row gets the attempt's number, status
+ * code, error and latency; a retryable failure schedules the next attempt (next_attempt_at and a
+ * delayed job), the last one makes it `dead`; any other failure makes it `failed`. Every update is
+ * conditional on the row still being at this attempt and round, so a job run twice (a retry after
+ * a crash) or outdated (the delivery was redelivered or cancelled meanwhile) changes nothing.
+ */
+export async function deliver(rt: Runtime, job: WebhookDeliverJob): Promise<WebhooksResult> {
+  const { WebhookDelivery, EventWebhook } = rt.models;
+  const delivery = await WebhookDelivery.findByPk(job.delivery_id);
+  if (!delivery || delivery.status !== 'pending' || delivery.redeliveries !== job.round) return 'skipped';
+  if (delivery.attempts >= job.attempt) {
+    // Recorded by an earlier run that stopped before queueing the next attempt: queue it now.
+    if (delivery.attempts === job.attempt && delivery.next_attempt_at) {
+      await queueDeliveryAttempt(rt, delivery, job.attempt + 1, delivery.next_attempt_at.getTime() - Date.now());
+    }
+    return 'skipped';
+  }
+  const webhook = await EventWebhook.findByPk(delivery.webhook_id);
+  if (!webhook) return 'skipped';
+  if (!webhook.enabled) {
+    await delivery.update({ status: 'failed', last_error: CANCELLED_BY_DISABLE, next_attempt_at: null, completed_at: new Date() });
+    return 'failed';
+  }
+
+  const outcome = await attempt(rt, webhook, delivery);
+  const last = job.attempt >= rt.config.webhooks.max_attempts;
+  let status: DeliveryStatus;
+  let delay: number | null = null;
+  if (outcome.ok) status = 'succeeded';
+  else if (!outcome.retryable) status = 'failed';
+  else if (last) status = 'dead';
+  else {
+    status = 'pending';
+    delay = outcome.retryAfterMs ?? backoffDelay(rt.config, job.attempt);
+  }
+  const now = new Date();
+  const [updated] = await WebhookDelivery.update(
+    {
+      status,
+      attempts: job.attempt,
+      last_status_code: outcome.statusCode,
+      last_error: outcome.error,
+      last_latency_ms: outcome.latencyMs,
+      next_attempt_at: delay === null ? null : new Date(now.getTime() + delay),
+      completed_at: status === 'pending' ? null : now,
+    },
+    {
+      where: { id: delivery.id, status: 'pending', attempts: job.attempt - 1, redeliveries: job.round },
+    },
+  );
+  if (updated === 0) return 'skipped';
+  if (delay !== null) {
+    await queueDeliveryAttempt(rt, delivery, job.attempt + 1, delay);
+  } else if (status === 'succeeded') {
+    await EventWebhook.update(
+      { consecutive_failures: 0 },
+      { where: { id: webhook.id, consecutive_failures: { [Op.gt]: 0 } } },
+    );
+  } else {
+    await countFailure(rt, webhook, outcome.error ?? status);
+  }
+  return status;
+}

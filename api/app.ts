@@ -1,3 +1,4 @@
+import cors from 'cors';
 import express from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
@@ -43,6 +44,7 @@ import { mfaRoutes } from './routes/users/mfa.js';
 import { sessionRoutes } from './routes/users/sessions.js';
 import { userRoutes } from './routes/users/users.js';
 import { webhookRoutes } from './routes/webhooks/webhooks.js';
+import { eventWebhookRoutes } from './routes/event-webhooks/event-webhooks.js';
 import { applicationRoutes } from './routes/applications/applications.js';
 import { interactionRoutes } from './routes/interactions/interactions.js';
 import { buildRouter } from './routes/registry.js';
@@ -88,6 +90,7 @@ export function allRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
     ...avatarRoutes(rt),
     ...proxyRoutes(rt),
     ...webhookRoutes(rt, services),
+    ...eventWebhookRoutes(rt),
     ...applicationRoutes(rt),
     ...interactionRoutes(rt, services),
   ];
@@ -120,6 +123,25 @@ export function createApp(rt: Runtime): express.Express {
     }),
   );
   if (config.metrics.enabled) app.use(httpMetrics(rt.metrics));
+  if (config.server.cors_origins.length > 0) {
+    // Tokens travel in the Authorization header, never in cookies: no credentials mode needed.
+    const origins = config.server.cors_origins;
+    app.use(
+      cors({
+        origin: origins.includes('*') ? '*' : origins,
+        exposedHeaders: [
+          'X-RateLimit-Limit',
+          'X-RateLimit-Remaining',
+          'X-RateLimit-Reset',
+          'X-RateLimit-Reset-After',
+          'X-RateLimit-Bucket',
+          'X-RateLimit-Global',
+          'Retry-After',
+        ],
+        maxAge: 600,
+      }),
+    );
+  }
   const services = createServices(rt);
   app.use(ipRulesMiddleware(services.ipRules));
   if (config.metrics.enabled) {

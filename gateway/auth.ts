@@ -3,6 +3,7 @@ import { findLiveSession } from '../shared/auth/sessions.js';
 import { normalizeIp } from '../shared/net/ip.js';
 import { IpRules } from '../shared/net/ip-rules.js';
 import type { Runtime } from '../shared/runtime.js';
+import { resolveBotIntents } from './intents.js';
 import type { GatewaySocket } from './types.js';
 
 /** A refused handshake: clients get `connect_error` with `message` and `data.code`. */
@@ -13,14 +14,17 @@ function refusal(code: string, message: string): Error & { data: { code: string;
 /**
  * socket.io middleware: the client's IP must pass the IP rules (X-Forwarded-For believed only from
  * server.trusted_proxies, as in the API), and the handshake must carry a live token in
- * `auth.token` (user or bot). A revoked session's connections are closed when it is revoked.
+ * `auth.token` (user or bot). A bot must also send `auth.intents` within what its application
+ * allows (`intents_required`, `invalid_intents`, `disallowed_intents` otherwise). A revoked
+ * session's connections are closed when it is revoked.
  */
 export function authenticateHandshake(rt: Runtime) {
   const trust = proxyaddr.compile(rt.config.server.trusted_proxies);
   const ipRules = new IpRules(rt);
   return (socket: GatewaySocket, next: (err?: Error) => void): void => {
     const ip = normalizeIp(proxyaddr(socket.request, trust));
-    const token: unknown = (socket.handshake.auth as Record<string, unknown> | undefined)?.token;
+    const handshake = socket.handshake.auth as Record<string, unknown> | undefined;
+    const token: unknown = handshake?.token;
     const check = async (): Promise<Error | null> => {
       if (!(await ipRules.allows(ip))) {
         await ipRules.recordBlocked(ip, rt.config.gateway.path);
@@ -31,6 +35,14 @@ export function authenticateHandshake(rt: Runtime) {
       }
       const live = await findLiveSession(rt, token);
       if (!live) return refusal('unauthorized', 'Invalid or expired token');
+      socket.data.intents = null;
+      socket.data.grantableIntents = null;
+      if (live.kind === 'bot') {
+        const resolved = await resolveBotIntents(rt, live.user.id, handshake?.intents);
+        if ('code' in resolved) return refusal(resolved.code, resolved.message);
+        socket.data.intents = resolved.intents;
+        socket.data.grantableIntents = resolved.grantable;
+      }
       socket.data.userId = live.user.id;
       socket.data.authSessionId = live.session.id;
       socket.data.kind = live.kind;

@@ -17,6 +17,10 @@ export interface ConnectionData {
   /** The auth session of the token the connection used (revoking it closes the connection). */
   authSessionId: string;
   kind: 'user' | 'bot';
+  /** A bot's gateway intents from its handshake (gateway/intents.ts); null for users, who get everything. */
+  intents: number | null;
+  /** The intents its application lets the bot have now (a resumed session's are masked by them). */
+  grantableIntents: number | null;
   /** The client's IP as the IP rules saw it. */
   ip: string;
 }

@@ -21,22 +21,27 @@ function noStore(res: Response): void {
   res.setHeader('Cache-Control', 'no-store');
 }
 
+function sendPage(res: Response, file: string): Promise<void> {
+  noStore(res);
+  return new Promise((resolve, reject) => {
+    res.sendFile(path.join(PAGES_DIR, file), (err?: Error) => (err ? reject(err) : resolve()));
+  });
+}
+
 /** Mounts the page assets and the default client-side sign-in callback page. */
 export function mountOAuthPages(app: express.Express): void {
   app.use(
     PAGES_ASSET_PATH,
     express.static(path.join(PAGES_DIR, 'assets'), { maxAge: '1h', index: false, redirect: false }),
   );
-  app.get(CLIENT_CALLBACK_PATH, (_req, res) => {
-    noStore(res);
-    res.sendFile(path.join(PAGES_DIR, 'callback.html'));
+  app.get(CLIENT_CALLBACK_PATH, (_req, res, next) => {
+    sendPage(res, 'callback.html').catch(next);
   });
 }
 
-/** Answers with the consent page; its script reads the request from the URL. */
-export function sendConsentPage(res: Response): void {
-  noStore(res);
-  res.sendFile(path.join(PAGES_DIR, 'consent.html'));
+/** Answers with the consent page (its script reads the request from the URL); resolves once sent. */
+export function sendConsentPage(res: Response): Promise<void> {
+  return sendPage(res, 'consent.html');
 }
 
 function escapeHtml(text: string): string {

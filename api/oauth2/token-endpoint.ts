@@ -151,8 +151,8 @@ export async function handleRevokeRequest(
 }
 
 /** Writes an OAuthError as RFC 6749 section 5.2 says: `{error, error_description}`, never cached. */
-export function sendOAuthError(res: Response, err: OAuthError, via: ClientCredentials['via'] | null): void {
-  if (err.status === 401 && via === 'basic') res.setHeader('WWW-Authenticate', 'Basic realm="plexichat"');
+export function sendOAuthError(res: Response, err: OAuthError, usedBasic: boolean): void {
+  if (err.status === 401 && usedBasic) res.setHeader('WWW-Authenticate', 'Basic realm="plexichat"');
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Pragma', 'no-cache');
   res.status(err.status).json({ error: err.error, error_description: err.description });

@@ -3,6 +3,7 @@ import type { Transaction } from 'sequelize';
 import { isThreadType, type Row } from '../../shared/db/models/index.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import { rooms } from '../../shared/events/index.js';
+import { queueOutgoingEvent } from '../../shared/integrations/outgoing-events.js';
 import {
   Permission,
   ServerPolicy,
@@ -170,6 +171,7 @@ export async function createChannel(
   const overwrites = await rt.models.PermissionOverwrite.findAll({ where: { channel_id: id } });
   const payload = presentChannel(channel, overwrites);
   await rt.events.dispatch([rooms.channel(id)], 'CHANNEL_CREATE', payload);
+  await queueOutgoingEvent(rt, { type: 'CHANNEL_CREATE', server_id: serverId, channel_id: id, data: payload });
   return payload;
 }
 
@@ -204,6 +206,7 @@ export async function updateChannel(
   if (!changed) return presentChannel(channel);
   const payload = presentChannel(channel);
   await rt.events.dispatch([rooms.channel(channel.id)], 'CHANNEL_UPDATE', payload);
+  await queueOutgoingEvent(rt, { type: 'CHANNEL_UPDATE', server_id: serverId, channel_id: channel.id, data: payload });
   if (channel.name !== oldName && channel.channel_type === 'text') {
     await postSystemMessage(rt, {
       channel_id: channel.id,
@@ -231,7 +234,9 @@ export async function deleteChannel(
   const serverId = policy.server.id;
   const { Channel } = rt.models;
   const before = auditFields(channel);
-  const { orphans, threadIds } = await rt.sequelize.transaction(async (transaction) => {
+  const { orphans, threadIds, overwrites } = await rt.sequelize.transaction(async (transaction) => {
+    // Outgoing webhooks judge who may hear of the deletion by the overwrites the channel had.
+    const overwrites = await rt.models.PermissionOverwrite.findAll({ where: { channel_id: channel.id }, transaction });
     const threadIds = await deleteThreadsOf(rt, channel.id, transaction);
     const children = await Channel.findAll({ where: { parent_id: channel.id }, transaction });
     await recordAudit(
@@ -248,15 +253,23 @@ export async function deleteChannel(
       transaction,
     );
     await channel.destroy({ transaction });
-    return { orphans: children, threadIds };
+    return { orphans: children, threadIds, overwrites };
   });
   const room = rooms.channel(channel.id);
   await rt.events.dispatch([room], 'CHANNEL_DELETE', presentChannel(channel));
+  await queueOutgoingEvent(rt, {
+    type: 'CHANNEL_DELETE',
+    server_id: serverId,
+    channel_id: channel.id,
+    data: presentChannel(channel, overwrites),
+  });
   await rt.events.leaveRooms(room, [room]);
   await forgetThreadRooms(rt, threadIds);
   for (const child of orphans) {
     await child.reload();
-    await rt.events.dispatch([rooms.channel(child.id)], 'CHANNEL_UPDATE', presentChannel(child));
+    const payload = presentChannel(child);
+    await rt.events.dispatch([rooms.channel(child.id)], 'CHANNEL_UPDATE', payload);
+    await queueOutgoingEvent(rt, { type: 'CHANNEL_UPDATE', server_id: serverId, channel_id: child.id, data: payload });
   }
 }
 
@@ -308,6 +321,8 @@ export async function reorderChannels(
     return done;
   });
   for (const channel of changed) {
-    await rt.events.dispatch([rooms.channel(channel.id)], 'CHANNEL_UPDATE', presentChannel(channel));
+    const payload = presentChannel(channel);
+    await rt.events.dispatch([rooms.channel(channel.id)], 'CHANNEL_UPDATE', payload);
+    await queueOutgoingEvent(rt, { type: 'CHANNEL_UPDATE', server_id: serverId, channel_id: channel.id, data: payload });
   }
 }

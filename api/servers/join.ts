@@ -1,6 +1,7 @@
 import { QueryTypes, type Transaction } from 'sequelize';
 import { ApiError, NotFoundError } from '../../shared/errors.js';
 import { rooms } from '../../shared/events/index.js';
+import { queueOutgoingEvent } from '../../shared/integrations/outgoing-events.js';
 import { syncChannelRooms } from '../../shared/permissions/index.js';
 import { presentServer } from '../../shared/presenters/server.js';
 import type { ServerObject } from '../../shared/presenters/types.js';
@@ -52,7 +53,9 @@ export async function announceJoin(
   await rt.events.joinRooms(rooms.user(userId), [rooms.server(serverId)]);
   await syncChannelRooms(rt, serverId, [userId]);
   await rt.events.dispatch([rooms.user(userId)], 'SERVER_CREATE', server);
-  await rt.events.dispatch([rooms.server(serverId)], 'SERVER_MEMBER_ADD', await memberObject(rt, serverId, userId));
+  const member = await memberObject(rt, serverId, userId);
+  await rt.events.dispatch([rooms.server(serverId)], 'SERVER_MEMBER_ADD', member);
+  await queueOutgoingEvent(rt, { type: 'SERVER_MEMBER_ADD', server_id: serverId, data: member });
   const notices = await systemChannelFor(rt, serverId);
   if (notices) {
     await postSystemMessage(rt, { channel_id: notices.id, type: 'member_join', author_id: userId });

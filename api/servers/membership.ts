@@ -2,6 +2,7 @@ import { Op, type Transaction } from 'sequelize';
 import type { Row } from '../../shared/db/models/index.js';
 import { ApiError, NotFoundError } from '../../shared/errors.js';
 import { rooms } from '../../shared/events/index.js';
+import { queueOutgoingEvent, type OutgoingRuntime } from '../../shared/integrations/outgoing-events.js';
 import { loadMemberFacts, type MemberFacts, type ServerPolicy } from '../../shared/permissions/index.js';
 import { presentMember, type MemberObject } from '../../shared/presenters/role.js';
 import { presentUser } from '../../shared/presenters/user.js';
@@ -88,14 +89,13 @@ export async function memberObject(
  * managed role there goes with it.
  */
 export async function afterMemberRemoved(
-  rt: Pick<Runtime, 'models' | 'events' | 'sequelize'>,
+  rt: Pick<Runtime, 'models' | 'events' | 'sequelize'> & OutgoingRuntime,
   serverId: string,
   user: Row<'User'>,
 ): Promise<void> {
-  await rt.events.dispatch([rooms.server(serverId), rooms.user(user.id)], 'SERVER_MEMBER_REMOVE', {
-    server_id: serverId,
-    user: presentUser(user),
-  });
+  const removed = { server_id: serverId, user: presentUser(user) };
+  await rt.events.dispatch([rooms.server(serverId), rooms.user(user.id)], 'SERVER_MEMBER_REMOVE', removed);
+  await queueOutgoingEvent(rt, { type: 'SERVER_MEMBER_REMOVE', server_id: serverId, data: removed });
   const channels = await rt.models.Channel.findAll({ where: { server_id: serverId }, attributes: ['id'] });
   await rt.events.leaveRooms(rooms.user(user.id), [
     rooms.server(serverId),

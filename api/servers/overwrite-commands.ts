@@ -2,6 +2,7 @@ import { diff, recordAudit } from '../../shared/audit.js';
 import { isThreadType, type Row } from '../../shared/db/models/index.js';
 import { ApiError, MissingPermissionError, NotFoundError } from '../../shared/errors.js';
 import { rooms } from '../../shared/events/index.js';
+import { queueOutgoingEvent } from '../../shared/integrations/outgoing-events.js';
 import { Permission, permissionNames, syncChannelRooms } from '../../shared/permissions/index.js';
 import { presentChannel } from '../../shared/presenters/server.js';
 import type { Runtime } from '../../shared/runtime.js';
@@ -48,7 +49,9 @@ async function announce(
   targetId: string,
 ): Promise<void> {
   await syncChannelRooms(rt, serverId, await affectedUsers(rt, serverId, type, targetId), { announce: true });
-  await rt.events.dispatch([rooms.channel(channel.id)], 'CHANNEL_UPDATE', presentChannel(channel));
+  const payload = presentChannel(channel);
+  await rt.events.dispatch([rooms.channel(channel.id)], 'CHANNEL_UPDATE', payload);
+  await queueOutgoingEvent(rt, { type: 'CHANNEL_UPDATE', server_id: serverId, channel_id: channel.id, data: payload });
 }
 
 /**

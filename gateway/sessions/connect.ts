@@ -2,7 +2,9 @@ import crypto from 'node:crypto';
 import { rooms, type DispatchEnvelope, type DispatchFrame } from '../../shared/events/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 import type { PresenceTracker } from '../../shared/presence/tracker.js';
-import { loadReadyState } from '../ready.js';
+import { Intent } from '../../shared/intents.js';
+import { IntentFilter } from '../intents.js';
+import { loadReadyState, type ReadyState } from '../ready.js';
 import type { GatewayNamespace, GatewaySocket } from '../types.js';
 import { GatewaySession, type SessionRegistry } from './registry.js';
 import type { ResumeBuffer, StoredFrame } from './resume-buffer.js';
@@ -44,6 +46,23 @@ function baseRooms(socket: GatewaySocket): string[] {
   return [rooms.user(socket.data.userId), rooms.session(socket.data.authSessionId), socket.id];
 }
 
+/**
+ * Gives a bot session its intent filter (users have none): DM channels come from READY's state,
+ * later ones from CHANNEL_CREATE. Set before the session goes live, so nothing escapes it.
+ */
+function applyIntents(session: GatewaySession, intents: number | null, state: ReadyState): void {
+  if (intents === null) return;
+  const direct = state.payload.channels.filter((c) => c.server_id === null).map((c) => c.id);
+  session.filter = new IntentFilter(session.userId, intents, direct);
+}
+
+/** READY's presences; none for a bot without SERVER_PRESENCES. */
+function readyPresences(ctx: GatewayContext, socket: GatewaySocket) {
+  const intents = socket.data.intents;
+  if (intents !== null && (intents & Intent.SERVER_PRESENCES) === 0) return Promise.resolve([]);
+  return ctx.presence.forReady(socket.data.userId);
+}
+
 /** Sends the session's opening frames directly (not kept for replay: READY is rebuilt, never replayed). */
 function emitFrame(socket: GatewaySocket, frame: DispatchFrame): void {
   socket.emit('dispatch', frame);
@@ -60,12 +79,10 @@ export async function startSession(
   ctx.registry.add(session, baseRooms(socket));
   bindDisconnect(ctx, session, socket);
   try {
-    await ctx.buffer.open(session.id, session.userId, ctx.node, true);
+    await ctx.buffer.open(session.id, session.userId, ctx.node, true, socket.data.intents);
     const user = await ctx.rt.models.User.findByPk(session.userId, { rejectOnEmpty: true });
-    const [state, presences] = await Promise.all([
-      loadReadyState(ctx.rt, user),
-      ctx.presence.forReady(session.userId),
-    ]);
+    const [state, presences] = await Promise.all([loadReadyState(ctx.rt, user), readyPresences(ctx, socket)]);
+    applyIntents(session, socket.data.intents, state);
     // Online before READY: once the client sees READY, its presence counts (a second connection
     // that closes right after the first one keeps the user online).
     await ctx.presence.opened(session.userId, socket.id);
@@ -135,9 +152,15 @@ export async function resumeSession(
         finalSeq === null ? 'session not found' : 'missed events expired',
       );
     }
-    await buffer.open(session.id, session.userId, ctx.node, false);
+    // The session keeps the intents it was opened with, less any its application has since taken away.
+    const intents =
+      socket.data.intents === null
+        ? null
+        : (meta.intents ?? socket.data.intents) & (socket.data.grantableIntents ?? 0);
+    await buffer.open(session.id, session.userId, ctx.node, false, intents);
     const user = await ctx.rt.models.User.findByPk(session.userId, { rejectOnEmpty: true });
     const state = await loadReadyState(ctx.rt, user);
+    applyIntents(session, intents, state);
     // Online before READY: once the client sees READY, its presence counts (a second connection
     // that closes right after the first one keeps the user online).
     await ctx.presence.opened(session.userId, socket.id);

@@ -1,4 +1,5 @@
 import type { DispatchEnvelope, RoomAnnouncement, RoomOp } from '../../shared/events/index.js';
+import type { IntentFilter } from '../intents.js';
 import type { GatewaySocket } from '../types.js';
 import type { ResumeBuffer } from './resume-buffer.js';
 
@@ -18,6 +19,8 @@ export class GatewaySession {
   readonly rooms = new Set<string>();
   held: Held[] = [];
   detachTimer: NodeJS.Timeout | null = null;
+  /** A bot session's intents (gateway/intents.ts); null for users, who get every event they may see. */
+  filter: IntentFilter | null = null;
 
   constructor(
     readonly id: string,
@@ -139,8 +142,13 @@ export class SessionRegistry {
     }
   }
 
-  /** Sends one frame to a session with its next sequence number and keeps it for resume. */
-  send(session: GatewaySession, envelope: DispatchEnvelope): void {
+  /**
+   * Sends one frame to a session with its next sequence number and keeps it for resume; a bot
+   * session's intents may drop it or blank message content first (not numbered when dropped).
+   */
+  send(session: GatewaySession, event: DispatchEnvelope): void {
+    const envelope = session.filter ? session.filter.apply(event) : event;
+    if (!envelope) return;
     session.seq += 1;
     session.socket?.emit('dispatch', { t: envelope.t, s: session.seq, d: envelope.d });
     this.buffer.append(session.id, session.seq, envelope);

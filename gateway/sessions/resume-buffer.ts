@@ -14,6 +14,8 @@ export interface StoredFrame {
 export interface SessionMeta {
   userId: string;
   node: string;
+  /** A bot session's intents, kept so that a resume (on any process) filters as before; null for users. */
+  intents: number | null;
 }
 
 /**
@@ -47,8 +49,16 @@ export class ResumeBuffer {
   }
 
   /** Records a new session (or one that moved to `node`), with an empty buffer when fresh. */
-  async open(sessionId: string, userId: string, node: string, fresh: boolean): Promise<void> {
-    const pipeline = this.redis.multi().hset(this.meta(sessionId), { user: userId, node });
+  async open(
+    sessionId: string,
+    userId: string,
+    node: string,
+    fresh: boolean,
+    intents: number | null = null,
+  ): Promise<void> {
+    const fields: Record<string, string> = { user: userId, node };
+    if (intents !== null) fields.intents = String(intents);
+    const pipeline = this.redis.multi().hset(this.meta(sessionId), fields);
     if (fresh) pipeline.del(this.frames(sessionId));
     await pipeline
       .pexpire(this.meta(sessionId), this.windowMs)
@@ -59,7 +69,9 @@ export class ResumeBuffer {
   /** The session's owner, or null once it expired or ended. */
   async lookup(sessionId: string): Promise<SessionMeta | null> {
     const meta = await this.redis.hgetall(this.meta(sessionId));
-    return meta.user && meta.node ? { userId: meta.user, node: meta.node } : null;
+    if (!meta.user || !meta.node) return null;
+    const intents = meta.intents !== undefined && /^\d+$/.test(meta.intents) ? Number(meta.intents) : null;
+    return { userId: meta.user, node: meta.node, intents };
   }
 
   /** Queues one frame for `sessionId`. */

@@ -25,7 +25,9 @@ export async function findLiveSession(
   const session = await Session.findOne({ where: { token_hash: hashToken(token), revoked_at: null } });
   if (!session) return null;
   const idleDays = rt.config.security.session_idle_days;
-  if (idleDays > 0 && Date.now() - session.last_used_at.getTime() > idleDays * 86_400_000) return null;
+  // Bot tokens do not idle out: a bot may sit on one gateway connection for months.
+  const idles = idleDays > 0 && session.kind === 'user';
+  if (idles && Date.now() - session.last_used_at.getTime() > idleDays * 86_400_000) return null;
   const user = await User.findByPk(session.user_id);
   if (!user || user.disabled_at) return null;
   if (Date.now() - session.last_used_at.getTime() > TOUCH_INTERVAL_MS) {

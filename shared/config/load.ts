@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Joi from 'joi';
 import YAML from 'yaml';
+import { productionProblems } from './production.js';
 import { configSchema, DEFAULT_HOME, type Config } from './schema.js';
 
 /** Default location of the configuration file (`PLEXICHAT_CONFIG` overrides it). */
@@ -99,7 +100,10 @@ function mergeInto(target: Tree, source: Tree): void {
   }
 }
 
-/** Reads file + environment + overrides, validates with joi, and throws ConfigError naming the bad keys. */
+/**
+ * Reads file + environment + overrides, validates with joi, and throws ConfigError naming the bad keys;
+ * in production mode also refuses unsafe settings (shared/config/production.ts).
+ */
 export function loadConfig(options: LoadOptions = {}): Config {
   const env = options.env ?? process.env;
   const explicit = options.path ?? env[`${ENV_PREFIX}CONFIG`];
@@ -120,6 +124,14 @@ export function loadConfig(options: LoadOptions = {}): Config {
       return `${d.message}${from ? ` (from ${from})` : ''}`;
     });
     throw new ConfigError(`config: ${problems.join('; ')} [${file}]`);
+  }
+  if (result.value.mode === 'production') {
+    const unsafe = productionProblems(result.value);
+    if (unsafe.length > 0) {
+      throw new ConfigError(
+        `config: unsafe for production (set mode: development to run anyway on a machine without real users): ${unsafe.join('; ')} [${file}]`,
+      );
+    }
   }
   return result.value;
 }

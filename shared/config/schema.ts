@@ -71,7 +71,7 @@ export interface Config {
     trusted_proxies: string[];
     /** Largest JSON body accepted, in bytes. */
     body_limit_bytes: number;
-    /** Origins allowed by CORS for REST and the gateway; empty means same-origin only. */
+    /** Origins allowed by CORS for REST and the gateway; empty: same-origin only; `*`: any (refused in production). */
     cors_origins: string[];
   };
   database: {
@@ -303,7 +303,7 @@ export const configSchema = Joi.object<Config>({
       .max(100 * 1024 * 1024)
       .default(1024 * 1024),
     cors_origins: Joi.array()
-      .items(Joi.string().uri({ scheme: ['http', 'https'] }))
+      .items(Joi.string().uri({ scheme: ['http', 'https'] }), Joi.string().valid('*'))
       .default([]),
   }).default(),
   database: Joi.object({

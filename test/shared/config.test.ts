@@ -130,3 +130,49 @@ describe('config loading', () => {
     expect(lines[0]).toMatch(/^plexichat: config: .*server\.port/);
   });
 });
+
+describe('production safety', () => {
+  const load = (overrides: Record<string, unknown>, mode = 'production') =>
+    loadConfig({ env: { HOME: dir }, overrides: { mode, ...overrides } });
+
+  it('accepts the defaults and a proper TLS-proxied deployment', () => {
+    expect(load({}).mode).toBe('production');
+    const proxied = load({
+      server: { host: '0.0.0.0', public_url: 'https://chat.example.com', trusted_proxies: ['10.0.0.2'] },
+      security: { secret_key: Buffer.from(Array.from({ length: 32 }, (_, i) => i)).toString('base64') },
+    });
+    expect(proxied.server.host).toBe('0.0.0.0');
+  });
+
+  it.each([
+    [{ server: { host: '0.0.0.0' } }, /server\.host 0\.0\.0\.0 serves plain HTTP.*TLS/],
+    [{ server: { host: '0.0.0.0', public_url: 'http://chat.example.com' } }, /plain HTTP/],
+    [{ server: { public_url: 'https://chat.example.com' } }, /server\.trusted_proxies is empty/],
+    [
+      { server: { public_url: 'https://c.example.com', trusted_proxies: ['0.0.0.0/0'] } },
+      /trusts every address/,
+    ],
+    [{ server: { cors_origins: ['*'] } }, /cors_origins is "\*"/],
+    [{ security: { secret_key: Buffer.alloc(32, 7).toString('base64') } }, /secret_key is a placeholder/],
+    [{ metrics: { allow_cidrs: ['0.0.0.0/0'] } }, /metrics\.allow_cidrs/],
+    [{ outbound: { allow_private: ['::/0'] } }, /outbound\.allow_private/],
+    [{ rate_limits: { enabled: false } }, /rate_limits\.enabled is false/],
+    [
+      { storage: { driver: 's3', s3: { access_key_id: 'minioadmin', secret_access_key: 'minioadmin' } } },
+      /example credential/,
+    ],
+  ])('refuses %j with a message naming the key', (overrides, message) => {
+    const text = errorOf(() => load(overrides));
+    expect(text).toMatch(/unsafe for production/);
+    expect(text).toMatch(message);
+    // The same settings run in development mode, for machines without real users.
+    expect(load(overrides, 'development').mode).toBe('development');
+  });
+
+  it('lists every problem at once', () => {
+    const text = errorOf(() =>
+      load({ server: { host: '0.0.0.0', cors_origins: ['*'] }, rate_limits: { enabled: false } }),
+    );
+    expect(text).toMatch(/plain HTTP.*cors_origins.*rate_limits/);
+  });
+});

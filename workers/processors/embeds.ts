@@ -3,6 +3,7 @@ import type { Job } from 'bullmq';
 import { QueryTypes } from 'sequelize';
 import type { Row } from '../../shared/db/models/index.js';
 import { rooms } from '../../shared/events/index.js';
+import { queueOutgoingEvent } from '../../shared/integrations/outgoing-events.js';
 import { extractPreviewLinks } from '../../shared/markdown/index.js';
 import { isLinkEmbed, presentLinkEmbed, type LinkEmbed } from '../../shared/presenters/embed.js';
 import { presentStoredMessage } from '../../shared/presenters/message-reactions.js';
@@ -99,6 +100,7 @@ export function createEmbedsProcessor(rt: Runtime) {
     }
     const message = await presentStoredMessage(rt, stored, null);
     await rt.events.dispatch([rooms.channel(message.channel_id)], 'MESSAGE_UPDATE', message);
+    await queueOutgoingEvent(rt, { type: 'MESSAGE_UPDATE', channel_id: message.channel_id, data: message });
     return embeds.length;
   };
 }

@@ -5,6 +5,7 @@ import { QueryTypes } from 'sequelize';
 import type { AttachmentMetadata } from '../../shared/db/models/attachment.js';
 import type { Row } from '../../shared/db/models/index.js';
 import { rooms } from '../../shared/events/index.js';
+import { queueOutgoingEvent } from '../../shared/integrations/outgoing-events.js';
 import { presentAttachment } from '../../shared/presenters/attachment.js';
 import { presentStoredMessage } from '../../shared/presenters/message-reactions.js';
 import type { JobPayload, JobResult } from '../../shared/queues/index.js';
@@ -196,4 +197,5 @@ async function refreshMessage(rt: Runtime, attachment: Row<'Attachment'>): Promi
   if (!message) return;
   const presented = await presentStoredMessage(rt, message, null);
   await rt.events.dispatch([rooms.channel(message.channel_id)], 'MESSAGE_UPDATE', presented);
+  await queueOutgoingEvent(rt, { type: 'MESSAGE_UPDATE', channel_id: message.channel_id, data: presented });
 }

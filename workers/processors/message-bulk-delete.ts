@@ -1,4 +1,5 @@
 import { rooms } from '../../shared/events/index.js';
+import { queueOutgoingEvent } from '../../shared/integrations/outgoing-events.js';
 import type { BulkDeleteJob, JobResult } from '../../shared/queues/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { deleteMessagesWithEffects } from './message-effects.js';
@@ -15,10 +16,9 @@ export function createBulkDeleteProcessor(rt: Runtime) {
     const deleted = await deleteMessagesWithEffects(rt, job.channel_id, job.message_ids);
     const ids = [...deleted].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
     if (ids.length > 0) {
-      await rt.events.dispatch([rooms.channel(job.channel_id)], 'MESSAGE_DELETE_BULK', {
-        ids,
-        channel_id: job.channel_id,
-      });
+      const event = { ids, channel_id: job.channel_id };
+      await rt.events.dispatch([rooms.channel(job.channel_id)], 'MESSAGE_DELETE_BULK', event);
+      await queueOutgoingEvent(rt, { type: 'MESSAGE_DELETE_BULK', channel_id: job.channel_id, data: event });
     }
     return null;
   };

@@ -1,5 +1,6 @@
 import { QueryTypes } from 'sequelize';
 import { rooms } from '../../shared/events/index.js';
+import { queueOutgoingEvent } from '../../shared/integrations/outgoing-events.js';
 import { MAX_PINS_PER_CHANNEL } from '../../shared/messages/limits.js';
 import { queueSystemMessage } from '../../shared/messages/system-messages.js';
 import { presentStoredMessage } from '../../shared/presenters/message-reactions.js';
@@ -41,6 +42,7 @@ export function createPinProcessor(rt: Runtime) {
     // event and the notice (whose id the API chose, so it is stored once however often queued).
     if (pinnedNow || (retry && message.pinned)) {
       await rt.events.dispatch([rooms.channel(job.channel_id)], 'MESSAGE_UPDATE', object);
+      await queueOutgoingEvent(rt, { type: 'MESSAGE_UPDATE', channel_id: job.channel_id, data: object });
       await queueSystemMessage(
         rt,
         { channel_id: job.channel_id, type: 'pin_added', author_id: job.actor_id, reply_to: job.message_id },
@@ -61,6 +63,7 @@ export function createPinProcessor(rt: Runtime) {
     const object = await presentStoredMessage(rt, row, null);
     if (changed > 0 || (retry && !row.pinned)) {
       await rt.events.dispatch([rooms.channel(job.channel_id)], 'MESSAGE_UPDATE', object);
+      await queueOutgoingEvent(rt, { type: 'MESSAGE_UPDATE', channel_id: job.channel_id, data: object });
     }
     return object;
   }

@@ -1,5 +1,6 @@
 import { QueryTypes } from 'sequelize';
 import { rooms } from '../../shared/events/index.js';
+import { queueOutgoingEvent } from '../../shared/integrations/outgoing-events.js';
 import { MAX_REACTION_EMOJI_PER_MESSAGE } from '../../shared/messages/limits.js';
 import { presentStoredMessage } from '../../shared/presenters/message-reactions.js';
 import type { JobResult, ReactionJob } from '../../shared/queues/index.js';
@@ -57,8 +58,10 @@ export function createReactionProcessor(rt: Runtime) {
         (await MessageReaction.count({
           where: { message_id: job.message_id, emoji: job.emoji, user_id: job.user_id },
         })) > 0);
-    if (present)
+    if (present) {
       await rt.events.dispatch([rooms.channel(job.channel_id)], 'MESSAGE_REACTION_ADD', event(job));
+      await queueOutgoingEvent(rt, { type: 'MESSAGE_REACTION_ADD', channel_id: job.channel_id, data: event(job) });
+    }
     return result(job);
   }
 
@@ -80,6 +83,7 @@ export function createReactionProcessor(rt: Runtime) {
     const message = await result(job);
     if (message && gone) {
       await rt.events.dispatch([rooms.channel(job.channel_id)], 'MESSAGE_REACTION_REMOVE', event(job));
+      await queueOutgoingEvent(rt, { type: 'MESSAGE_REACTION_REMOVE', channel_id: job.channel_id, data: event(job) });
     }
     return message;
   }

@@ -5,6 +5,7 @@ import type { Row } from '../../shared/db/models/index.js';
 import { recordAudit } from '../../shared/audit.js';
 import { extractMentions } from '../../shared/markdown/index.js';
 import { rooms } from '../../shared/events/index.js';
+import { queueOutgoingEvent } from '../../shared/integrations/outgoing-events.js';
 import { presentAttachment } from '../../shared/presenters/attachment.js';
 import { presentMessage } from '../../shared/presenters/message.js';
 import { presentStoredMessage } from '../../shared/presenters/message-reactions.js';
@@ -168,6 +169,13 @@ export function createMessagesProcessor(rt: Runtime) {
     if (!row.webhook_id) await recordAuthorRead(rt, row);
     const message = presentMessage(row);
     await rt.events.dispatch([rooms.channel(message.channel_id)], 'MESSAGE_CREATE', message);
+    await queueOutgoingEvent(rt, {
+      type: 'MESSAGE_CREATE',
+      server_id: channel.server_id,
+      channel_id: message.channel_id,
+      data: message,
+      key: `MESSAGE_CREATE-${message.id}`,
+    });
     await emitMessageEffects(rt, channel, row, effects);
     // Only now, after the message is stored and delivered: previews can never hold it up.
     await queueLinkPreviews(rt, row, input.embed_links ?? false);
@@ -186,15 +194,26 @@ export function createMessagesProcessor(rt: Runtime) {
     if (!row) return null;
     const message = await presentStoredMessage(rt, row, null);
     await rt.events.dispatch([rooms.channel(message.channel_id)], 'MESSAGE_UPDATE', message);
+    await queueOutgoingEvent(rt, {
+      type: 'MESSAGE_UPDATE',
+      server_id: channel.server_id,
+      channel_id: message.channel_id,
+      data: message,
+      key: `MESSAGE_UPDATE-${message.id}-${job.edit_id}`,
+    });
     await queueLinkPreviews(rt, row, job.embed_links ?? false, job.edit_id);
     return message;
   }
 
   async function remove(job: DeleteMessageJob): Promise<JobResult<'messages'>> {
     if ((await deleteMessagesWithEffects(rt, job.channel_id, [job.message_id])).length > 0) {
-      await rt.events.dispatch([rooms.channel(job.channel_id)], 'MESSAGE_DELETE', {
-        id: job.message_id,
+      const deleted = { id: job.message_id, channel_id: job.channel_id };
+      await rt.events.dispatch([rooms.channel(job.channel_id)], 'MESSAGE_DELETE', deleted);
+      await queueOutgoingEvent(rt, {
+        type: 'MESSAGE_DELETE',
         channel_id: job.channel_id,
+        data: deleted,
+        key: `MESSAGE_DELETE-${job.message_id}`,
       });
     }
     return null;

@@ -1,6 +1,7 @@
 import { QueryTypes, type Transaction } from 'sequelize';
 import { isThreadType, type Row } from '../../shared/db/models/index.js';
 import { rooms } from '../../shared/events/index.js';
+import { queueOutgoingEvent } from '../../shared/integrations/outgoing-events.js';
 import { presentStoredMessage } from '../../shared/presenters/message-reactions.js';
 import { threadAudienceRoom } from '../../shared/permissions/viewers.js';
 import { presentThread } from '../../shared/presenters/thread.js';
@@ -102,5 +103,6 @@ export async function setMessageThread(rt: Runtime, job: SetThreadJob): Promise<
   // With its reactions: an update carries the whole message, and clients replace theirs with it.
   const message = await presentStoredMessage(rt, row, null);
   await rt.events.dispatch([rooms.channel(message.channel_id)], 'MESSAGE_UPDATE', message);
+  await queueOutgoingEvent(rt, { type: 'MESSAGE_UPDATE', channel_id: message.channel_id, data: message });
   return message;
 }

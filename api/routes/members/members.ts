@@ -3,6 +3,7 @@ import { Op, QueryTypes } from 'sequelize';
 import { diff, recordAudit, type AuditChange } from '../../../shared/audit.js';
 import { ApiError, NotFoundError, ValidationError } from '../../../shared/errors.js';
 import { rooms } from '../../../shared/events/index.js';
+import { queueOutgoingEvent } from '../../../shared/integrations/outgoing-events.js';
 import {
   Permission,
   ServerPolicy,
@@ -420,9 +421,13 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
           });
         }
         for (const m of result.deleted) {
-          await rt.events.dispatch([rooms.channel(String(m.channel_id))], 'MESSAGE_DELETE', {
-            id: String(m.id),
-            channel_id: String(m.channel_id),
+          const deleted = { id: String(m.id), channel_id: String(m.channel_id) };
+          await rt.events.dispatch([rooms.channel(deleted.channel_id)], 'MESSAGE_DELETE', deleted);
+          await queueOutgoingEvent(rt, {
+            type: 'MESSAGE_DELETE',
+            server_id: serverId,
+            channel_id: deleted.channel_id,
+            data: deleted,
           });
         }
       },

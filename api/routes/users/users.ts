@@ -28,10 +28,15 @@ export function userRoutes(rt: Runtime): AnyRoute[] {
       method: 'get',
       path: '/users/@me',
       access: 'user',
+      oauth_scopes: ['identify'],
       summary: 'The caller',
+      description: 'OAuth2: needs `identify`; `email` is null unless the token also has `email`.',
       tags: ['Users'],
       responses: { 200: { description: 'The caller’s own user object', schema: selfUserObject } },
-      handler: ({ auth }) => presentSelf(auth.user),
+      handler: ({ auth }) => {
+        const self = presentSelf(auth.user);
+        return auth.kind === 'oauth' && !auth.scopes.includes('email') ? { ...self, email: null } : self;
+      },
     }),
     defineRoute<Record<string, never>, Record<string, never>, PatchMe>({
       method: 'patch',
@@ -81,6 +86,7 @@ export function userRoutes(rt: Runtime): AnyRoute[] {
       method: 'get',
       path: '/users/@me/servers',
       access: 'user',
+      oauth_scopes: ['servers'],
       summary: 'Servers the caller is a member of',
       tags: ['Users'],
       responses: {

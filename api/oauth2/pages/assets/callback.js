@@ -27,12 +27,9 @@
       headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
       body: JSON.stringify(body),
     });
-    var data = {};
-    try {
-      data = await res.json();
-    } catch (_err) {
-      data = {};
-    }
+    var data = await res.json().catch(function () {
+      return {};
+    });
     return { ok: res.ok, body: data };
   }
 

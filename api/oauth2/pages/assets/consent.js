@@ -56,12 +56,9 @@
       headers: headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    var data = null;
-    try {
-      data = await res.json();
-    } catch (_err) {
-      data = null;
-    }
+    var data = await res.json().catch(function () {
+      return {};
+    });
     return { status: res.status, ok: res.ok, body: data || {} };
   }
 

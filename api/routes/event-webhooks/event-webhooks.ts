@@ -1,0 +1,212 @@
+import Joi from 'joi';
+import type { Runtime } from '../../../shared/runtime.js';
+import {
+  createEventWebhook,
+  deleteEventWebhook,
+  getEventWebhook,
+  listEventWebhooks,
+  pingEventWebhook,
+  rotateEventWebhookSecret,
+  updateEventWebhook,
+  type EventWebhookInput,
+  type EventWebhookPatch,
+} from '../../event-webhooks/commands.js';
+import { listDeliveries, redeliver, type DeliveryQuery } from '../../event-webhooks/deliveries.js';
+import { auditReason } from '../audit-reason.js';
+import { defineRoute, type AnyRoute } from '../route.js';
+import {
+  createEventWebhookBody,
+  deliveriesQuery,
+  deliveryObject,
+  deliveryParams,
+  eventWebhookObject,
+  eventWebhookParams,
+  eventWebhookWithSecret,
+  patchEventWebhookBody,
+  serverParams,
+} from './schema.js';
+
+type ServerParams = { server_id: string };
+type WebhookParams = { webhook_id: string };
+type DeliveryParams = WebhookParams & { delivery_id: string };
+
+const UNKNOWN =
+  '`unknown_webhook`: unknown, or the caller may not manage it (not a member of its server, or no ' +
+  'MANAGE_WEBHOOKS there)';
+const DISABLED = '`webhook_disabled`: re-enable it first (PATCH `enabled: true`)';
+
+/**
+ * Outgoing event webhooks: subscriptions to a server's events, delivered as signed POSTs
+ * (guide: Webhooks). Management needs MANAGE_WEBHOOKS server-wide; bots use the same routes.
+ */
+export function eventWebhookRoutes(rt: Runtime): AnyRoute[] {
+  return [
+    defineRoute<ServerParams, Record<string, never>, EventWebhookInput>({
+      method: 'post',
+      path: '/servers/{server_id}/event-webhooks',
+      access: 'user',
+      summary: 'Subscribe a URL to a server’s events',
+      description:
+        'Needs MANAGE_WEBHOOKS server-wide (a bot subscribes the same way with its `Bot` token). `events` are ' +
+        'gateway dispatch names; `channel_ids` optionally narrows channel events to those channels and their ' +
+        'threads. `url` must be http(s) and lead to a public address: private, loopback, link-local and ' +
+        'reserved targets are refused (400 naming `url`) unless the instance allowlists them ' +
+        '(`outbound.allow_private`). Deliveries carry only what the creator can see at the time of each ' +
+        'event. The answer is the only time the signing `secret` is shown. Audited as ' +
+        '`event_webhook_create`. A server holds at most `webhooks.max_per_server` (400 `too_many_webhooks`).',
+      tags: ['Webhooks'],
+      status: 201,
+      params: serverParams,
+      body: createEventWebhookBody,
+      responses: {
+        201: { description: 'The subscription with its secret', schema: eventWebhookWithSecret },
+        400: { description: 'Bad `url`, `events` or `channel_ids.N`; or `too_many_webhooks`' },
+        403: { description: '`missing_permission` (MANAGE_WEBHOOKS)' },
+        404: { description: '`unknown_server` (also for servers the caller is not in)' },
+      },
+      handler: ({ params, body, auth, req }) =>
+        createEventWebhook(rt, params.server_id, auth.user.id, body, auditReason(req)),
+    }),
+    defineRoute<ServerParams>({
+      method: 'get',
+      path: '/servers/{server_id}/event-webhooks',
+      access: 'user',
+      summary: 'A server’s event webhooks',
+      description: 'Needs MANAGE_WEBHOOKS server-wide. Oldest first; secrets are never listed.',
+      tags: ['Webhooks'],
+      params: serverParams,
+      responses: {
+        200: { description: 'The subscriptions', schema: Joi.array().items(eventWebhookObject) },
+        403: { description: '`missing_permission` (MANAGE_WEBHOOKS)' },
+        404: { description: '`unknown_server`' },
+      },
+      handler: ({ params, auth }) => listEventWebhooks(rt, params.server_id, auth.user.id),
+    }),
+    defineRoute<WebhookParams>({
+      method: 'get',
+      path: '/event-webhooks/{webhook_id}',
+      access: 'user',
+      summary: 'An event webhook',
+      description: 'Needs MANAGE_WEBHOOKS in its server. Shows whether it is enabled, and why it was disabled.',
+      tags: ['Webhooks'],
+      params: eventWebhookParams,
+      responses: {
+        200: { description: 'The subscription', schema: eventWebhookObject },
+        404: { description: UNKNOWN },
+      },
+      handler: ({ params, auth }) => getEventWebhook(rt, params.webhook_id, auth.user.id),
+    }),
+    defineRoute<WebhookParams, Record<string, never>, EventWebhookPatch>({
+      method: 'patch',
+      path: '/event-webhooks/{webhook_id}',
+      access: 'user',
+      summary: 'Edit an event webhook',
+      description:
+        'Needs MANAGE_WEBHOOKS in its server. `url`, `events` and `channel_ids` (null: every channel) as on ' +
+        'creation. `enabled: false` stops deliveries (pending ones end as `failed`); `enabled: true` ' +
+        're-enables a disabled one (after failures, or by hand) and resets its failure count. Audited as ' +
+        '`event_webhook_update` with the changed fields.',
+      tags: ['Webhooks'],
+      params: eventWebhookParams,
+      body: patchEventWebhookBody,
+      responses: {
+        200: { description: 'The subscription', schema: eventWebhookObject },
+        400: { description: 'Bad `url`, `events` or `channel_ids.N`' },
+        404: { description: UNKNOWN },
+      },
+      handler: ({ params, body, auth, req }) =>
+        updateEventWebhook(rt, params.webhook_id, auth.user.id, body, auditReason(req)),
+    }),
+    defineRoute<WebhookParams>({
+      method: 'delete',
+      path: '/event-webhooks/{webhook_id}',
+      access: 'user',
+      summary: 'Delete an event webhook',
+      description:
+        'Needs MANAGE_WEBHOOKS in its server. Nothing more is delivered (pending retries included) and its ' +
+        'delivery log goes with it. Audited as `event_webhook_delete`.',
+      tags: ['Webhooks'],
+      status: 204,
+      params: eventWebhookParams,
+      responses: { 204: { description: 'Deleted' }, 404: { description: UNKNOWN } },
+      handler: async ({ params, auth, req }) => {
+        await deleteEventWebhook(rt, params.webhook_id, auth.user.id, auditReason(req));
+      },
+    }),
+    defineRoute<WebhookParams>({
+      method: 'post',
+      path: '/event-webhooks/{webhook_id}/secret',
+      access: 'user',
+      summary: 'Rotate an event webhook’s signing secret',
+      description:
+        'Needs MANAGE_WEBHOOKS in its server. Every attempt from now on (retries of older deliveries ' +
+        'included) is signed with the new secret; the answer is the only time it is shown. Audited as ' +
+        '`event_webhook_update` (changed key `secret`, no values).',
+      tags: ['Webhooks'],
+      params: eventWebhookParams,
+      responses: {
+        200: { description: 'The subscription with its new secret', schema: eventWebhookWithSecret },
+        404: { description: UNKNOWN },
+      },
+      handler: ({ params, auth, req }) =>
+        rotateEventWebhookSecret(rt, params.webhook_id, auth.user.id, auditReason(req)),
+    }),
+    defineRoute<WebhookParams>({
+      method: 'post',
+      path: '/event-webhooks/{webhook_id}/ping',
+      access: 'user',
+      summary: 'Send a test delivery',
+      description:
+        'Needs MANAGE_WEBHOOKS in its server. Queues a `PING` delivery (`data: {webhook_id}`), signed and ' +
+        'retried like any other; follow it in the delivery log.',
+      tags: ['Webhooks'],
+      status: 202,
+      params: eventWebhookParams,
+      responses: {
+        202: { description: 'The queued delivery', schema: deliveryObject },
+        404: { description: UNKNOWN },
+        409: { description: DISABLED },
+      },
+      handler: ({ params, auth }) => pingEventWebhook(rt, params.webhook_id, auth.user.id),
+    }),
+    defineRoute<WebhookParams, DeliveryQuery>({
+      method: 'get',
+      path: '/webhooks/{webhook_id}/deliveries',
+      access: 'user',
+      summary: 'An event webhook’s delivery log',
+      description:
+        'For an event webhook’s id (incoming webhooks have no deliveries: 404). Needs MANAGE_WEBHOOKS in its ' +
+        'server. Each delivery with its status (`pending`, `succeeded`, `failed`: refused without retry, ' +
+        '`dead`: out of attempts), attempts, last response code, error and latency, and when the next ' +
+        'attempt is due. Newest first (oldest first with `after`); `status` filters. Kept for ' +
+        '`webhooks.retention_days`.',
+      tags: ['Webhooks'],
+      params: eventWebhookParams,
+      query: deliveriesQuery,
+      responses: {
+        200: { description: 'Deliveries', schema: Joi.array().items(deliveryObject) },
+        404: { description: UNKNOWN },
+      },
+      handler: ({ params, query, auth }) => listDeliveries(rt, params.webhook_id, auth.user.id, query),
+    }),
+    defineRoute<DeliveryParams>({
+      method: 'post',
+      path: '/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver',
+      access: 'user',
+      summary: 'Redeliver an event',
+      description:
+        'Needs MANAGE_WEBHOOKS in the event webhook’s server. Sends the delivery again whatever its status ' +
+        '(dead and failed ones too): it becomes `pending` with a fresh series of attempts, keeping its id ' +
+        '(receivers that already processed it can tell) and its original body, signed anew.',
+      tags: ['Webhooks'],
+      status: 202,
+      params: deliveryParams,
+      responses: {
+        202: { description: 'The delivery, pending again', schema: deliveryObject },
+        404: { description: `${UNKNOWN}; \`unknown_delivery\`: not a delivery of this webhook` },
+        409: { description: DISABLED },
+      },
+      handler: ({ params, auth }) => redeliver(rt, params.webhook_id, params.delivery_id, auth.user.id),
+    }),
+  ];
+}

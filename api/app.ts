@@ -37,6 +37,7 @@ import { privateChannelRoutes } from './routes/private-channels/private-channels
 import { proxyRoutes } from './routes/proxy/proxy.js';
 import { readStateRoutes } from './routes/read-states/read-states.js';
 import { relationshipRoutes } from './routes/relationships/relationships.js';
+import { reportRoutes } from './routes/reports/reports.js';
 import { serverRoutes } from './routes/servers/servers.js';
 import { threadRoutes } from './routes/threads/threads.js';
 import { typingRoutes } from './routes/typing/typing.js';
@@ -47,6 +48,10 @@ import { webhookRoutes } from './routes/webhooks/webhooks.js';
 import { eventWebhookRoutes } from './routes/event-webhooks/event-webhooks.js';
 import { applicationRoutes } from './routes/applications/applications.js';
 import { interactionRoutes } from './routes/interactions/interactions.js';
+import { mountOAuthPages } from './oauth2/pages.js';
+import { oauth2ClientRoutes } from './routes/oauth2/clients.js';
+import { oauth2Routes } from './routes/oauth2/oauth2.js';
+import { signInRoutes } from './routes/oauth2/sign-in.js';
 import { buildRouter } from './routes/registry.js';
 import type { AnyRoute } from './routes/route.js';
 import { ipRulesMiddleware } from './security/ip-rules.js';
@@ -62,6 +67,7 @@ export function allRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
     ...healthRoutes(rt),
     ...metaRoutes(),
     ...authRoutes(rt, services),
+    ...signInRoutes(rt, API_BASE),
     ...userRoutes(rt),
     ...sessionRoutes(rt),
     ...mfaRoutes(rt, services),
@@ -90,9 +96,12 @@ export function allRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
     ...avatarRoutes(rt),
     ...proxyRoutes(rt),
     ...webhookRoutes(rt, services),
+    ...reportRoutes(rt),
     ...eventWebhookRoutes(rt),
     ...applicationRoutes(rt),
     ...interactionRoutes(rt, services),
+    ...oauth2ClientRoutes(rt),
+    ...oauth2Routes(rt),
   ];
 }
 
@@ -163,6 +172,7 @@ export function createApp(rt: Runtime): express.Express {
   });
   if (config.docs.enabled) mountDocs(app, getOpenApi);
   if (config.admin.bull_board) mountBullBoard(app, rt);
+  mountOAuthPages(app);
 
   app.use(notFound);
   app.use(errorHandler(rt.logger, config.server.body_limit_bytes));

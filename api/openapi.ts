@@ -3,6 +3,7 @@ import j2sModule from 'joi-to-swagger';
 import { PLEXICHAT_VERSION } from '../shared/version.js';
 import { toOpenApiPath } from './routes/registry.js';
 import type { AnyRoute } from './routes/route.js';
+import { SCOPE_DESCRIPTIONS } from './oauth2/scopes.js';
 
 /** The error body of API.md, documented once and referenced by every route. */
 export const errorBodySchema = Joi.object({
@@ -106,6 +107,20 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl = '/api/v1'): Json {
         },
       };
     }
+    if (route.form) {
+      // OAuth2 endpoints: the form is what RFC 6749 clients send; the same fields as JSON work too.
+      const schema = convert(route.form.fields, acc);
+      operation.requestBody = {
+        required: true,
+        content: { 'application/x-www-form-urlencoded': { schema }, 'application/json': { schema } },
+      };
+    }
+    if (route.oauth_scopes) {
+      operation.security = [
+        ...((operation.security as Json[] | undefined) ?? []),
+        { oauth2: [...route.oauth_scopes] },
+      ];
+    }
     const path = toOpenApiPath(route.path);
     paths[path] = { ...(paths[path] ?? {}), [route.method]: operation };
   }
@@ -132,6 +147,19 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl = '/api/v1'): Json {
           in: 'header',
           name: 'Authorization',
           description: 'A bot token: `Bot <token>`',
+        },
+        oauth2: {
+          type: 'oauth2',
+          description:
+            'An OAuth2 access token (`Authorization: Bearer <access_token>`), usable only on routes that list scopes. See the OAuth2 guide.',
+          flows: {
+            authorizationCode: {
+              authorizationUrl: `${serverUrl}/oauth2/authorize`,
+              tokenUrl: `${serverUrl}/oauth2/token`,
+              refreshUrl: `${serverUrl}/oauth2/token`,
+              scopes: SCOPE_DESCRIPTIONS,
+            },
+          },
         },
       },
     },

@@ -74,7 +74,11 @@ function redacted(envelope: DispatchEnvelope): DispatchEnvelope {
 function redactedNotification(envelope: DispatchEnvelope<'NOTIFICATION_CREATE'>): DispatchEnvelope {
   let copy = redactedCopies.get(envelope);
   if (!copy) {
-    const d: DispatchMap['NOTIFICATION_CREATE'] = { ...envelope.d, message: { ...envelope.d.message, content: '' } };
+    const message = envelope.d.message;
+    const d: DispatchMap['NOTIFICATION_CREATE'] = {
+      ...envelope.d,
+      message: message ? { ...message, content: '' } : null,
+    };
     copy = { ...envelope, d };
     redactedCopies.set(envelope, copy);
   }

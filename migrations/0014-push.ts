@@ -3,7 +3,8 @@ import type { Migration } from './types.js';
 /**
  * Web Push: the browsers (push subscriptions) each user registered, and per-user mute settings
  * for servers and channels. An endpoint belongs to one browser profile, so it is unique across
- * users: re-registering it moves it to whoever registered it last. A channel setting, when one
+ * users: re-registering it moves it to whoever registered it last; it also belongs to the session
+ * that registered it, and goes when that session is revoked. A channel setting, when one
  * exists, decides on its own (an explicit unmute wins over a muted server).
  */
 export const up: Migration = async ({ context: sequelize }) => {
@@ -11,6 +12,8 @@ export const up: Migration = async ({ context: sequelize }) => {
     CREATE TABLE push_subscriptions (
       id              bigint PRIMARY KEY,
       user_id         bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+      -- The session that registered it: logging out (revoking it) stops pushes to that browser.
+      session_id      bigint NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
       endpoint        varchar(2048) NOT NULL UNIQUE,
       p256dh          varchar(128) NOT NULL,
       auth            varchar(64) NOT NULL,
@@ -21,6 +24,7 @@ export const up: Migration = async ({ context: sequelize }) => {
       failure_count   integer NOT NULL DEFAULT 0 CHECK (failure_count >= 0)
     );
     CREATE INDEX push_subscriptions_user_id_idx ON push_subscriptions (user_id);
+    CREATE INDEX push_subscriptions_session_id_idx ON push_subscriptions (session_id);
 
     CREATE TABLE server_notification_settings (
       user_id     bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,

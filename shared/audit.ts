@@ -37,6 +37,7 @@ export const AUDIT_ACTIONS = [
   'emoji_delete',
   'attachment_upload',
   'bot_add',
+  'report_update',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -5,6 +5,7 @@ import type { Row } from '../../shared/db/models/index.js';
 import { rooms } from '../../shared/events/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { decodeSnowflake } from '../../shared/snowflake.js';
+import { forgetSessionSubscriptions } from '../push/subscriptions.js';
 
 /** Where a session was opened from. */
 export interface ClientInfo {
@@ -54,6 +55,7 @@ export async function revokeSessions(
     { revoked_at: new Date() },
     { where: { id: sessions.map((s) => s.id), revoked_at: null } },
   );
+  await forgetSessionSubscriptions(rt, sessions);
   for (const session of sessions) {
     await rt.events
       .disconnect(rooms.session(session.id))

@@ -61,7 +61,9 @@ export async function vetChannelFilter(
   channelIds: string[] | null | undefined,
 ): Promise<void> {
   if (!channelIds) return;
-  const channels = await rt.models.Channel.findAll({ where: { id: channelIds, server_id: policy.server.id } });
+  const channels = await rt.models.Channel.findAll({
+    where: { id: channelIds, server_id: policy.server.id },
+  });
   const byId = new Map(channels.map((c) => [c.id, c]));
   const errors: Record<string, string> = {};
   for (const [i, id] of channelIds.entries()) {

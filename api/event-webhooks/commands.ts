@@ -98,14 +98,25 @@ export async function createEventWebhook(
 }
 
 /** A server's event webhooks, oldest first (MANAGE_WEBHOOKS server-wide). */
-export async function listEventWebhooks(rt: Runtime, serverId: string, userId: string): Promise<EventWebhookObject[]> {
+export async function listEventWebhooks(
+  rt: Runtime,
+  serverId: string,
+  userId: string,
+): Promise<EventWebhookObject[]> {
   await managingPolicy(rt, serverId, userId);
-  const rows = await rt.models.EventWebhook.findAll({ where: { server_id: serverId }, order: [['id', 'ASC']] });
+  const rows = await rt.models.EventWebhook.findAll({
+    where: { server_id: serverId },
+    order: [['id', 'ASC']],
+  });
   return rows.map(presentEventWebhook);
 }
 
 /** One event webhook. */
-export async function getEventWebhook(rt: Runtime, webhookId: string, userId: string): Promise<EventWebhookObject> {
+export async function getEventWebhook(
+  rt: Runtime,
+  webhookId: string,
+  userId: string,
+): Promise<EventWebhookObject> {
   const { webhook } = await manageableEventWebhook(rt, webhookId, userId);
   return presentEventWebhook(webhook);
 }
@@ -132,7 +143,11 @@ export async function updateEventWebhook(
   if (patch.channel_ids !== undefined) fields.channel_ids = patch.channel_ids;
   const reEnable = patch.enabled === true && (!webhook.enabled || webhook.consecutive_failures > 0);
   const disable = patch.enabled === false && webhook.enabled;
-  const changes: AuditChange[] = diff(before, { ...before, ...fields, enabled: patch.enabled ?? before.enabled });
+  const changes: AuditChange[] = diff(before, {
+    ...before,
+    ...fields,
+    enabled: patch.enabled ?? before.enabled,
+  });
   if (changes.length === 0 && !reEnable) return presentEventWebhook(webhook);
   await rt.sequelize.transaction(async (transaction) => {
     await webhook.update(
@@ -219,7 +234,11 @@ export async function rotateEventWebhookSecret(
 }
 
 /** Sends a PING delivery (data `{webhook_id}`) through the usual delivery path, retries included. */
-export async function pingEventWebhook(rt: Runtime, webhookId: string, userId: string): Promise<DeliveryObject> {
+export async function pingEventWebhook(
+  rt: Runtime,
+  webhookId: string,
+  userId: string,
+): Promise<DeliveryObject> {
   const { webhook } = await manageableEventWebhook(rt, webhookId, userId);
   if (!webhook.enabled) throw webhookDisabledError();
   const eventId = rt.snowflake.next();

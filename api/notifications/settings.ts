@@ -124,8 +124,14 @@ export async function listSettings(
   userId: string,
 ): Promise<{ servers: ServerSettingObject[]; channels: ChannelSettingObject[] }> {
   const [servers, channels] = await Promise.all([
-    rt.models.ServerNotificationSetting.findAll({ where: { user_id: userId }, order: [['server_id', 'ASC']] }),
-    rt.models.ChannelNotificationSetting.findAll({ where: { user_id: userId }, order: [['channel_id', 'ASC']] }),
+    rt.models.ServerNotificationSetting.findAll({
+      where: { user_id: userId },
+      order: [['server_id', 'ASC']],
+    }),
+    rt.models.ChannelNotificationSetting.findAll({
+      where: { user_id: userId },
+      order: [['channel_id', 'ASC']],
+    }),
   ]);
   return {
     servers: servers.map((s) => ({ server_id: s.server_id, ...presentMute(s) })),

@@ -59,60 +59,64 @@ function checkEndpoint(config: Pick<Config, 'outbound'>, endpoint: string): void
  * Registers (or refreshes) one browser's subscription for `userId`: 201 when new, 200 when the
  * endpoint was already theirs. An endpoint is one browser profile, so one registered by another
  * user moves to this one. Beyond push.max_subscriptions_per_user, the least recently used of the
- * user's others are dropped. Rows of one user are serialized on the user row.
+ * user's others are dropped. It belongs to the calling session from then on (revoking that session
+ * deletes it). Rows of one user are serialized on the user row.
  */
 export async function subscribe(
   rt: Runtime,
-  userId: string,
+  caller: { userId: string; sessionId: string },
   input: SubscribeInput,
   userAgent: string | null,
 ): Promise<{ created: boolean; subscription: PushSubscriptionObject }> {
   checkEndpoint(rt.config, input.endpoint);
+  const { userId, sessionId } = caller;
   const { PushSubscription } = rt.models;
   const id = rt.snowflake.next();
   const now = new Date(decodeSnowflake(id).timestampMs);
-  const store = () => rt.sequelize.transaction(async (transaction) => {
-    await rt.sequelize.query(`SELECT 1 FROM users WHERE id = $1 FOR UPDATE`, {
-      bind: [userId],
-      type: QueryTypes.SELECT,
-      transaction,
-    });
-    const existing = await PushSubscription.findOne({
-      where: { endpoint: input.endpoint },
-      lock: transaction.LOCK.UPDATE,
-      transaction,
-    });
-    let previous: string | null = null;
-    if (existing && existing.user_id !== userId) {
-      previous = existing.user_id;
-      await existing.destroy({ transaction });
-    }
-    const mine = existing && existing.user_id === userId ? existing : null;
-    const fields = {
-      p256dh: input.keys.p256dh,
-      auth: input.keys.auth,
-      user_agent: userAgent?.slice(0, 512) ?? null,
-      updated_at: now,
-    };
-    let stored: Row<'PushSubscription'>;
-    if (mine) {
-      // New keys are a new subscription as far as failures go.
-      stored = await mine.update({ ...fields, failure_count: 0 }, { transaction });
-    } else {
-      stored = await PushSubscription.create(
-        { id, user_id: userId, endpoint: input.endpoint, created_at: now, ...fields },
-        { transaction },
-      );
-    }
-    await rt.sequelize.query(
-      `DELETE FROM push_subscriptions WHERE id IN (
+  const store = () =>
+    rt.sequelize.transaction(async (transaction) => {
+      await rt.sequelize.query(`SELECT 1 FROM users WHERE id = $1 FOR UPDATE`, {
+        bind: [userId],
+        type: QueryTypes.SELECT,
+        transaction,
+      });
+      const existing = await PushSubscription.findOne({
+        where: { endpoint: input.endpoint },
+        lock: transaction.LOCK.UPDATE,
+        transaction,
+      });
+      let previous: string | null = null;
+      if (existing && existing.user_id !== userId) {
+        previous = existing.user_id;
+        await existing.destroy({ transaction });
+      }
+      const mine = existing && existing.user_id === userId ? existing : null;
+      const fields = {
+        session_id: sessionId,
+        p256dh: input.keys.p256dh,
+        auth: input.keys.auth,
+        user_agent: userAgent?.slice(0, 512) ?? null,
+        updated_at: now,
+      };
+      let stored: Row<'PushSubscription'>;
+      if (mine) {
+        // New keys are a new subscription as far as failures go.
+        stored = await mine.update({ ...fields, failure_count: 0 }, { transaction });
+      } else {
+        stored = await PushSubscription.create(
+          { id, user_id: userId, endpoint: input.endpoint, created_at: now, ...fields },
+          { transaction },
+        );
+      }
+      await rt.sequelize.query(
+        `DELETE FROM push_subscriptions WHERE id IN (
          SELECT id FROM push_subscriptions WHERE user_id = $1
           ORDER BY greatest(updated_at, coalesce(last_success_at, updated_at)) DESC, id DESC
          OFFSET $2)`,
-      { bind: [userId, rt.config.push.max_subscriptions_per_user], type: QueryTypes.DELETE, transaction },
-    );
-    return { row: stored, created: !mine, previousOwner: previous };
-  });
+        { bind: [userId, rt.config.push.max_subscriptions_per_user], type: QueryTypes.DELETE, transaction },
+      );
+      return { row: stored, created: !mine, previousOwner: previous };
+    });
   // Two first registrations of one endpoint at once: the loser finds the winner's row on a retry.
   const { row, created, previousOwner } = await store().catch((err: unknown) => {
     if (err instanceof UniqueConstraintError) return store();
@@ -133,7 +137,10 @@ async function forgetFlag(rt: Runtime, userId: string): Promise<void> {
 
 /** The caller's subscriptions, oldest first. */
 export async function listSubscriptions(rt: Runtime, userId: string): Promise<PushSubscriptionObject[]> {
-  const rows = await rt.models.PushSubscription.findAll({ where: { user_id: userId }, order: [['id', 'ASC']] });
+  const rows = await rt.models.PushSubscription.findAll({
+    where: { user_id: userId },
+    order: [['id', 'ASC']],
+  });
   return rows.map(present);
 }
 
@@ -147,4 +154,16 @@ export async function unsubscribe(
   const deleted = await rt.models.PushSubscription.destroy({ where: { ...where, user_id: userId } });
   if (deleted === 0) throw new NotFoundError('push subscription');
   await forgetFlag(rt, userId);
+}
+
+/**
+ * When sessions are revoked (logout, session list, password change): the browsers they registered
+ * stop getting pushes.
+ */
+export async function forgetSessionSubscriptions(rt: Runtime, sessions: Row<'Session'>[]): Promise<void> {
+  const deleted = await rt.models.PushSubscription.destroy({
+    where: { session_id: sessions.map((s) => s.id) },
+  });
+  if (deleted === 0) return;
+  for (const userId of new Set(sessions.map((s) => s.user_id))) await forgetFlag(rt, userId);
 }

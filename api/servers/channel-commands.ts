@@ -171,7 +171,13 @@ export async function createChannel(
   const overwrites = await rt.models.PermissionOverwrite.findAll({ where: { channel_id: id } });
   const payload = presentChannel(channel, overwrites);
   await rt.events.dispatch([rooms.channel(id)], 'CHANNEL_CREATE', payload);
-  await queueOutgoingEvent(rt, { type: 'CHANNEL_CREATE', server_id: serverId, channel_id: id, data: payload });
+  await queueOutgoingEvent(rt, {
+    type: 'CHANNEL_CREATE',
+    server_id: serverId,
+    channel_id: id,
+    data: payload,
+    key: `CHANNEL_CREATE-${id}`,
+  });
   return payload;
 }
 
@@ -206,7 +212,12 @@ export async function updateChannel(
   if (!changed) return presentChannel(channel);
   const payload = presentChannel(channel);
   await rt.events.dispatch([rooms.channel(channel.id)], 'CHANNEL_UPDATE', payload);
-  await queueOutgoingEvent(rt, { type: 'CHANNEL_UPDATE', server_id: serverId, channel_id: channel.id, data: payload });
+  await queueOutgoingEvent(rt, {
+    type: 'CHANNEL_UPDATE',
+    server_id: serverId,
+    channel_id: channel.id,
+    data: payload,
+  });
   if (channel.name !== oldName && channel.channel_type === 'text') {
     await postSystemMessage(rt, {
       channel_id: channel.id,
@@ -236,7 +247,10 @@ export async function deleteChannel(
   const before = auditFields(channel);
   const { orphans, threadIds, overwrites } = await rt.sequelize.transaction(async (transaction) => {
     // Outgoing webhooks judge who may hear of the deletion by the overwrites the channel had.
-    const overwrites = await rt.models.PermissionOverwrite.findAll({ where: { channel_id: channel.id }, transaction });
+    const overwrites = await rt.models.PermissionOverwrite.findAll({
+      where: { channel_id: channel.id },
+      transaction,
+    });
     const threadIds = await deleteThreadsOf(rt, channel.id, transaction);
     const children = await Channel.findAll({ where: { parent_id: channel.id }, transaction });
     await recordAudit(
@@ -262,6 +276,7 @@ export async function deleteChannel(
     server_id: serverId,
     channel_id: channel.id,
     data: presentChannel(channel, overwrites),
+    key: `CHANNEL_DELETE-${channel.id}`,
   });
   await rt.events.leaveRooms(room, [room]);
   await forgetThreadRooms(rt, threadIds);
@@ -269,7 +284,12 @@ export async function deleteChannel(
     await child.reload();
     const payload = presentChannel(child);
     await rt.events.dispatch([rooms.channel(child.id)], 'CHANNEL_UPDATE', payload);
-    await queueOutgoingEvent(rt, { type: 'CHANNEL_UPDATE', server_id: serverId, channel_id: child.id, data: payload });
+    await queueOutgoingEvent(rt, {
+      type: 'CHANNEL_UPDATE',
+      server_id: serverId,
+      channel_id: child.id,
+      data: payload,
+    });
   }
 }
 
@@ -323,6 +343,11 @@ export async function reorderChannels(
   for (const channel of changed) {
     const payload = presentChannel(channel);
     await rt.events.dispatch([rooms.channel(channel.id)], 'CHANNEL_UPDATE', payload);
-    await queueOutgoingEvent(rt, { type: 'CHANNEL_UPDATE', server_id: serverId, channel_id: channel.id, data: payload });
+    await queueOutgoingEvent(rt, {
+      type: 'CHANNEL_UPDATE',
+      server_id: serverId,
+      channel_id: channel.id,
+      data: payload,
+    });
   }
 }

@@ -51,7 +51,12 @@ async function announce(
   await syncChannelRooms(rt, serverId, await affectedUsers(rt, serverId, type, targetId), { announce: true });
   const payload = presentChannel(channel);
   await rt.events.dispatch([rooms.channel(channel.id)], 'CHANNEL_UPDATE', payload);
-  await queueOutgoingEvent(rt, { type: 'CHANNEL_UPDATE', server_id: serverId, channel_id: channel.id, data: payload });
+  await queueOutgoingEvent(rt, {
+    type: 'CHANNEL_UPDATE',
+    server_id: serverId,
+    channel_id: channel.id,
+    data: payload,
+  });
 }
 
 /**

@@ -4,9 +4,13 @@ import { ServerPolicy } from '../../shared/permissions/index.js';
 import { presentMember } from '../../shared/presenters/role.js';
 import type { GatewayContext } from '../sessions/connect.js';
 import type { GatewaySocket } from '../types.js';
-import { NotFoundError } from '../../shared/errors.js';
+import { ApiError, NotFoundError } from '../../shared/errors.js';
+import { Intent } from '../../shared/intents.js';
 
-/** `request_members {server_id, query?, limit?}`: members whose username starts with query, with presences. */
+/**
+ * `request_members {server_id, query?, limit?}`: members whose username starts with query, with
+ * presences. A bot needs the SERVER_MEMBERS intent (and SERVER_PRESENCES for the presences).
+ */
 export const requestMembersSchema = Joi.object({
   server_id: Joi.string()
     .pattern(/^[0-9]{1,20}$/)
@@ -21,6 +25,11 @@ export async function requestMembers(
   input: { server_id: string; query: string; limit: number },
 ): Promise<Record<string, unknown>> {
   const { Member, User, MemberRole } = ctx.rt.models;
+  const intents = socket.data.intents;
+  if (intents !== null && (intents & Intent.SERVER_MEMBERS) === 0) {
+    throw new ApiError(403, 'missing_intent', 'request_members needs the SERVER_MEMBERS intent');
+  }
+  const withPresences = intents === null || (intents & Intent.SERVER_PRESENCES) !== 0;
   const policy = await ServerPolicy.load(ctx.rt, input.server_id, socket.data.userId).catch(() => null);
   if (!policy) throw new NotFoundError('server');
   const escaped = input.query.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -34,7 +43,7 @@ export async function requestMembers(
   const [members, roles, presences] = await Promise.all([
     Member.findAll({ where: { server_id: input.server_id, user_id: ids } }),
     MemberRole.findAll({ where: { server_id: input.server_id, user_id: ids } }),
-    ctx.presence.get(ids, socket.data.userId),
+    withPresences ? ctx.presence.get(ids, socket.data.userId) : Promise.resolve([]),
   ]);
   const byId = new Map(users.map((u) => [u.id, u]));
   return {

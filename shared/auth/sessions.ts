@@ -12,6 +12,17 @@ export interface LiveSession {
   kind: 'user' | 'bot';
 }
 
+/** Whether a session went unused for longer than security.session_idle_days (and so stopped working). */
+export function sessionIdledOut(
+  config: Pick<Runtime['config'], 'security'>,
+  session: Pick<Row<'Session'>, 'kind' | 'last_used_at'>,
+): boolean {
+  const idleDays = config.security.session_idle_days;
+  // Bot tokens do not idle out: a bot may sit on one gateway connection for months.
+  const idles = idleDays > 0 && session.kind === 'user';
+  return idles && Date.now() - session.last_used_at.getTime() > idleDays * 86_400_000;
+}
+
 /**
  * Finds the live session of a token: not revoked, not idle past security.session_idle_days, its
  * user not disabled. Used by the API (passport)
@@ -23,11 +34,7 @@ export async function findLiveSession(
 ): Promise<LiveSession | null> {
   const { Session, User } = rt.models;
   const session = await Session.findOne({ where: { token_hash: hashToken(token), revoked_at: null } });
-  if (!session) return null;
-  const idleDays = rt.config.security.session_idle_days;
-  // Bot tokens do not idle out: a bot may sit on one gateway connection for months.
-  const idles = idleDays > 0 && session.kind === 'user';
-  if (idles && Date.now() - session.last_used_at.getTime() > idleDays * 86_400_000) return null;
+  if (!session || sessionIdledOut(rt.config, session)) return null;
   const user = await User.findByPk(session.user_id);
   if (!user || user.disabled_at) return null;
   if (Date.now() - session.last_used_at.getTime() > TOUCH_INTERVAL_MS) {

@@ -9,6 +9,7 @@ import type { MemberObject, RoleObject } from '../presenters/role.js';
 import type { MessageAckObject, NotificationObject, ReadStateObject } from '../presenters/read-state.js';
 import type { ThreadObject } from '../presenters/thread.js';
 import type { EmojiObject } from '../presenters/emoji.js';
+import type { ReportObject } from '../presenters/report.js';
 import type { InteractionObject } from '../presenters/interaction.js';
 
 /** One user's reaction on a message (MESSAGE_REACTION_ADD / MESSAGE_REACTION_REMOVE). */
@@ -86,6 +87,10 @@ export interface DispatchMap {
   };
   /** To the user's own room: one of their sessions marked a channel read. */
   MESSAGE_ACK: MessageAckObject;
+  /** To the moderators who may triage it (and instance admins): a new report. */
+  REPORT_CREATE: ReportObject;
+  /** To the same audience: a report's status, notes or action changed. */
+  REPORT_UPDATE: ReportObject;
   /** To the user's own room: they were mentioned or replied to. */
   NOTIFICATION_CREATE: NotificationObject;
   /** To a bot user's own room: a user invoked one of its application's slash commands. */

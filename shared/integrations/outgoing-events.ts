@@ -6,7 +6,10 @@ import type { Runtime } from '../runtime.js';
 import type { OutgoingEventType } from './event-types.js';
 
 /** What queueOutgoingEvent needs of a runtime. */
-export type OutgoingRuntime = Pick<Runtime, 'config' | 'redis' | 'sequelize' | 'queues' | 'snowflake' | 'logger'>;
+export type OutgoingRuntime = Pick<
+  Runtime,
+  'config' | 'redis' | 'sequelize' | 'queues' | 'snowflake' | 'logger'
+>;
 
 /** One event as it happened, with the payload the gateway sent for it. */
 export interface OutgoingEvent<K extends OutgoingEventType> {
@@ -42,7 +45,10 @@ function summaryKeys(rt: Pick<Runtime, 'config'>, serverId: string): { summary: 
  * (create, update, delete, disable). The generation counter makes a summary computed from a read
  * that raced with the change unusable, even if it is written after this.
  */
-export async function invalidateSubscriptions(rt: Pick<Runtime, 'config' | 'redis'>, serverId: string): Promise<void> {
+export async function invalidateSubscriptions(
+  rt: Pick<Runtime, 'config' | 'redis'>,
+  serverId: string,
+): Promise<void> {
   const keys = summaryKeys(rt, serverId);
   await rt.redis.multi().incr(keys.generation).del(keys.summary).exec();
 }
@@ -97,10 +103,14 @@ async function channelScope(rt: OutgoingRuntime, channelId: string): Promise<Cha
   }
   const hit = known.get(channelId);
   if (hit) return hit;
-  const [row] = await rt.sequelize.query<{ server_id: string | null; parent_id: string | null; channel_type: string }>(
-    'SELECT server_id, parent_id, channel_type FROM channels WHERE id = $1',
-    { bind: [channelId], type: QueryTypes.SELECT },
-  );
+  const [row] = await rt.sequelize.query<{
+    server_id: string | null;
+    parent_id: string | null;
+    channel_type: string;
+  }>('SELECT server_id, parent_id, channel_type FROM channels WHERE id = $1', {
+    bind: [channelId],
+    type: QueryTypes.SELECT,
+  });
   if (!row) return null;
   const scope = {
     server_id: row.server_id === null ? null : String(row.server_id),
@@ -115,7 +125,11 @@ async function channelScope(rt: OutgoingRuntime, channelId: string): Promise<Cha
 }
 
 /** Whether a summary entry lets an event in `channelId` (a thread: also its parent) through. */
-function wanted(entry: string[] | null | undefined, channelId: string | null, parentId: string | null): boolean {
+function wanted(
+  entry: string[] | null | undefined,
+  channelId: string | null,
+  parentId: string | null,
+): boolean {
   if (entry === undefined) return false;
   if (entry === null || channelId === null) return true;
   return entry.includes(channelId) || (parentId !== null && entry.includes(parentId));

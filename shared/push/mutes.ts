@@ -44,7 +44,8 @@ export async function decisiveMutes(
       type: QueryTypes.SELECT,
     },
   );
-  const rank = (scope: string): MuteScope => (scope === 'server' ? 'server' : scope === channel.id ? 'channel' : 'parent');
+  const rank = (scope: string): MuteScope =>
+    scope === 'server' ? 'server' : scope === channel.id ? 'channel' : 'parent';
   const order: MuteScope[] = ['channel', 'parent', 'server'];
   for (const row of rows) {
     const userId = String(row.user_id);

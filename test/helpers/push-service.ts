@@ -130,5 +130,8 @@ export function verifyVapid(header: string | undefined): { key: string; claims: 
   if (!valid) throw new Error('the VAPID JWT signature does not verify');
   const header_ = JSON.parse(Buffer.from(head, 'base64url').toString('utf8')) as { alg?: string };
   if (header_.alg !== 'ES256') throw new Error(`VAPID JWT alg ${header_.alg}`);
-  return { key, claims: JSON.parse(Buffer.from(claims, 'base64url').toString('utf8')) as Record<string, unknown> };
+  return {
+    key,
+    claims: JSON.parse(Buffer.from(claims, 'base64url').toString('utf8')) as Record<string, unknown>,
+  };
 }

@@ -25,7 +25,9 @@ describe('VAPID keys', () => {
     expect(Buffer.from(first.publicKey, 'base64url')).toHaveLength(65);
     expect(Buffer.from(first.privateKey, 'base64url')).toHaveLength(32);
     expect(fs.statSync(path.join(dataDir, 'vapid.json')).mode & 0o777).toBe(0o600);
-    const elsewhere = vapidDetails(testConfig({ data_dir: fs.mkdtempSync(path.join(os.tmpdir(), 'plexichat-vapid-')) }));
+    const elsewhere = vapidDetails(
+      testConfig({ data_dir: fs.mkdtempSync(path.join(os.tmpdir(), 'plexichat-vapid-')) }),
+    );
     expect(elsewhere.publicKey).not.toBe(first.publicKey);
   });
 
@@ -36,7 +38,9 @@ describe('VAPID keys', () => {
     );
     expect(details).toMatchObject(pair);
     const other = webpush.generateVAPIDKeys();
-    const mismatched = testConfig({ push: { vapid_public_key: other.publicKey, vapid_private_key: pair.privateKey } });
+    const mismatched = testConfig({
+      push: { vapid_public_key: other.publicKey, vapid_private_key: pair.privateKey },
+    });
     expect(() => vapidDetails(mismatched)).toThrow(/push.vapid_public_key is not the public key/);
   });
 
@@ -60,12 +64,14 @@ describe('VAPID keys', () => {
     expect(configError({ push: { vapid_public_key: 'abc', vapid_private_key: pair.privateKey } })).toMatch(
       /push.vapid_public_key" must be a 65-byte P-256 public key/,
     );
-    expect(configError({ push: { vapid_public_key: pair.publicKey, vapid_private_key: `${pair.privateKey}=` } })).toMatch(
-      /push.vapid_private_key" must be a 32-byte/,
-    );
+    expect(
+      configError({ push: { vapid_public_key: pair.publicKey, vapid_private_key: `${pair.privateKey}=` } }),
+    ).toMatch(/push.vapid_private_key" must be a 32-byte/);
     expect(configError({ push: { vapid_subject: 'http://example.com' } })).toMatch(/push.vapid_subject/);
     expect(configError({ push: { ttl_seconds: -1 } })).toMatch(/push.ttl_seconds/);
     expect(configError({ push: { urgency: 'asap' } })).toMatch(/push.urgency/);
-    expect(configError({ push: { max_subscriptions_per_user: 0 } })).toMatch(/push.max_subscriptions_per_user/);
+    expect(configError({ push: { max_subscriptions_per_user: 0 } })).toMatch(
+      /push.max_subscriptions_per_user/,
+    );
   });
 });

@@ -4,7 +4,12 @@ import { api } from '../helpers/accounts.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/config.js';
 import type { GatewayClient } from '../helpers/gateway-client.js';
-import { startFakePushService, verifyVapid, type FakePushService, type PushDevice } from '../helpers/push-service.js';
+import {
+  startFakePushService,
+  verifyVapid,
+  type FakePushService,
+  type PushDevice,
+} from '../helpers/push-service.js';
 import { person, type Person } from '../api/servers/membership-helpers.js';
 import { as, connect, join, send, startThread, world, type World } from '../api/threads/helpers.js';
 
@@ -65,13 +70,18 @@ async function pushResult(
 ): Promise<PushResult> {
   const job = await on.rt.queues.push.getJob(pushJobId(messageId, userId));
   if (!job) throw new Error(`no push job for message ${messageId} and user ${userId}`);
-  return (await job.waitUntilFinished(events, 20000)) as PushResult;
+  return job.waitUntilFinished(events, 20000);
 }
 
 async function subscriptionsOf(who: Person, on: TestApp = app) {
   const res = await as(on, who, 'GET', '/users/@me/push-subscriptions');
   expect(res.status).toBe(200);
-  return res.body as { id: string; endpoint: string; failure_count: number; last_success_at: number | null }[];
+  return res.body as {
+    id: string;
+    endpoint: string;
+    failure_count: number;
+    last_success_at: number | null;
+  }[];
 }
 
 async function mute(who: Person, path: string, body: Record<string, unknown>) {
@@ -215,7 +225,14 @@ describe('what is pushed', () => {
 
 describe('mutes', () => {
   /** A server with a second channel, a subscribed member `me` and a subscribed control member. */
-  async function setup(): Promise<{ w: World; other: string; me: Person; mine: PushDevice; control: Person; theirs: PushDevice }> {
+  async function setup(): Promise<{
+    w: World;
+    other: string;
+    me: Person;
+    mine: PushDevice;
+    control: Person;
+    theirs: PushDevice;
+  }> {
     const w = await world(app);
     const created = await as(app, w.owner, 'POST', `/servers/${w.serverId}/channels`, {
       name: 'random',
@@ -224,7 +241,14 @@ describe('mutes', () => {
     expect(created.status).toBe(201);
     const me = await join(app, w);
     const control = await join(app, w);
-    return { w, other: created.body.id, me, mine: await subscribe(me), control, theirs: await subscribe(control) };
+    return {
+      w,
+      other: created.body.id,
+      me,
+      mine: await subscribe(me),
+      control,
+      theirs: await subscribe(control),
+    };
   }
 
   it('a muted channel pushes nothing, the rest of the server still does', async () => {

@@ -60,7 +60,11 @@ export function createReactionProcessor(rt: Runtime) {
         })) > 0);
     if (present) {
       await rt.events.dispatch([rooms.channel(job.channel_id)], 'MESSAGE_REACTION_ADD', event(job));
-      await queueOutgoingEvent(rt, { type: 'MESSAGE_REACTION_ADD', channel_id: job.channel_id, data: event(job) });
+      await queueOutgoingEvent(rt, {
+        type: 'MESSAGE_REACTION_ADD',
+        channel_id: job.channel_id,
+        data: event(job),
+      });
     }
     return result(job);
   }
@@ -83,7 +87,11 @@ export function createReactionProcessor(rt: Runtime) {
     const message = await result(job);
     if (message && gone) {
       await rt.events.dispatch([rooms.channel(job.channel_id)], 'MESSAGE_REACTION_REMOVE', event(job));
-      await queueOutgoingEvent(rt, { type: 'MESSAGE_REACTION_REMOVE', channel_id: job.channel_id, data: event(job) });
+      await queueOutgoingEvent(rt, {
+        type: 'MESSAGE_REACTION_REMOVE',
+        channel_id: job.channel_id,
+        data: event(job),
+      });
     }
     return message;
   }

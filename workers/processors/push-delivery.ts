@@ -9,7 +9,11 @@ import type { VapidDetails } from '../../shared/push/vapid.js';
  * subscription), `retry` (429, 5xx, no answer: the push service may take it later) or `refused`
  * (any other answer, or an address we may not reach).
  */
-export type DeliveryOutcome = { kind: 'sent' | 'gone' | 'retry' | 'refused'; status: number | null; detail: string };
+export type DeliveryOutcome = {
+  kind: 'sent' | 'gone' | 'retry' | 'refused';
+  status: number | null;
+  detail: string;
+};
 
 /** Push services answer with a short status body at most; anything longer is not read. */
 const MAX_RESPONSE_BYTES = 4096;

@@ -47,11 +47,14 @@ async function readableExcerpt(rt: Runtime, message: Row<'Message'>): Promise<st
     ...channels.map((c) => [`#${c.id}`, `#${c.name}`] as const),
   ]);
   let text = content
-    .replace(TOKEN_RE, (whole, sigil: string | undefined, id: string | undefined, emoji: string | undefined) => {
-      if (emoji) return `:${emoji}:`;
-      const kind = sigil === '@!' ? '@' : (sigil ?? '');
-      return names.get(`${kind}${id ?? ''}`) ?? whole;
-    })
+    .replace(
+      TOKEN_RE,
+      (whole, sigil: string | undefined, id: string | undefined, emoji: string | undefined) => {
+        if (emoji) return `:${emoji}:`;
+        const kind = sigil === '@!' ? '@' : (sigil ?? '');
+        return names.get(`${kind}${id ?? ''}`) ?? whole;
+      },
+    )
     .replace(/\s+/g, ' ')
     .trim();
   if (!text) {

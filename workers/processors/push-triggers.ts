@@ -65,6 +65,9 @@ export async function queuePushes(
       });
     if (jobs.length > 0) await rt.queues.push.addBulk(jobs);
   } catch (err) {
-    rt.logger.warn({ err: (err as Error).message, message: message.id }, 'could not queue push notifications');
+    rt.logger.warn(
+      { err: (err as Error).message, message: message.id },
+      'could not queue push notifications',
+    );
   }
 }

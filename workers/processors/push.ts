@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import { QueryTypes } from 'sequelize';
 import type { Row } from '../../shared/db/models/index.js';
+import { sessionIdledOut } from '../../shared/auth/sessions.js';
 import { PresenceTracker } from '../../shared/presence/tracker.js';
 import { forgetSubscriberFlag } from '../../shared/push/subscribers.js';
 import { vapidDetails } from '../../shared/push/vapid.js';
@@ -47,10 +48,28 @@ export function createPushProcessor(rt: Runtime) {
     if (!rt.config.push.enabled) return { ...result, skipped: 'disabled' };
     if (await presence.isConnected(data.user_id)) return { ...result, skipped: 'online' };
     const delivered = new Set(data.delivered ?? []);
-    const subscriptions = (await PushSubscription.findAll({ where: { user_id: data.user_id } })).filter(
+    const all = (await PushSubscription.findAll({ where: { user_id: data.user_id } })).filter(
       (s) => !delivered.has(s.id),
     );
-    if (subscriptions.length === 0) return { ...result, skipped: 'no_subscriptions' };
+    // A browser whose session ended (revoked, or idle past security.session_idle_days) is logged out.
+    const sessions = await rt.models.Session.findAll({
+      where: { id: [...new Set(all.map((s) => s.session_id))] },
+      attributes: ['id', 'kind', 'last_used_at', 'revoked_at'],
+    });
+    const live = new Set(
+      sessions.filter((s) => s.revoked_at === null && !sessionIdledOut(rt.config, s)).map((s) => s.id),
+    );
+    const subscriptions: Row<'PushSubscription'>[] = [];
+    for (const s of all) {
+      if (live.has(s.session_id)) subscriptions.push(s);
+      else {
+        await remove(s);
+        result.removed++;
+      }
+    }
+    if (subscriptions.length === 0) {
+      return { ...result, skipped: result.removed > 0 ? null : 'no_subscriptions' };
+    }
     const payload = await buildPushPayload(rt, data);
     if (!payload) return { ...result, skipped: 'gone' };
 

@@ -42,7 +42,9 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   if (!value) return null;
   const trimmed = value.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const date = Date.parse(trimmed);
+  // An HTTP date names its day and month ("Wed, 21 Oct 2015 07:28:00 GMT"); Date.parse alone
+  // would take "-5" for a year.
+  const date = /^[A-Za-z]{3},/.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
@@ -51,7 +53,11 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
  * attempt made, ±20% jitter (so receivers that failed together are not retried together), at
  * most backoff_max_ms.
  */
-export function backoffDelay(config: Pick<Config, 'webhooks'>, attempt: number, random = Math.random): number {
+export function backoffDelay(
+  config: Pick<Config, 'webhooks'>,
+  attempt: number,
+  random = Math.random,
+): number {
   const { backoff_base_ms: base, backoff_max_ms: max } = config.webhooks;
   const exponential = Math.min(max, base * 2 ** Math.max(0, attempt - 1));
   return Math.min(max, Math.round(exponential * (0.8 + 0.4 * random())));
@@ -68,7 +74,11 @@ function clip(text: string): string {
 }
 
 /** POSTs the delivery's body, signed with the subscription's current secret, through the SSRF-safe fetcher. */
-async function attempt(rt: Runtime, webhook: Row<'EventWebhook'>, delivery: Row<'WebhookDelivery'>): Promise<AttemptOutcome> {
+async function attempt(
+  rt: Runtime,
+  webhook: Row<'EventWebhook'>,
+  delivery: Row<'WebhookDelivery'>,
+): Promise<AttemptOutcome> {
   const { outbound, webhooks } = rt.config;
   const body = JSON.stringify(delivery.payload);
   const secret = webhookSecretBox(rt.config).open(webhook.secret);
@@ -101,14 +111,17 @@ async function attempt(rt: Runtime, webhook: Row<'EventWebhook'>, delivery: Row<
     const { ok, retryable } = classifyStatus(res.status);
     const header = res.headers['retry-after'];
     const retryAfter =
-      res.status === 429 || res.status === 503 ? parseRetryAfter(Array.isArray(header) ? header[0] : header) : null;
+      res.status === 429 || res.status === 503
+        ? parseRetryAfter(Array.isArray(header) ? header[0] : header)
+        : null;
     return {
       ok,
       retryable,
       statusCode: res.status,
       error: ok ? null : `HTTP ${res.status}`,
       latencyMs,
-      retryAfterMs: retryAfter === null ? null : Math.min(retryAfter, webhooks.retry_after_max_seconds * 1000),
+      retryAfterMs:
+        retryAfter === null ? null : Math.min(retryAfter, webhooks.retry_after_max_seconds * 1000),
     };
   } catch (err) {
     const code = err instanceof SafeFetchError ? err.code : 'fetch_failed';
@@ -179,14 +192,24 @@ export async function deliver(rt: Runtime, job: WebhookDeliverJob): Promise<Webh
   if (delivery.attempts >= job.attempt) {
     // Recorded by an earlier run that stopped before queueing the next attempt: queue it now.
     if (delivery.attempts === job.attempt && delivery.next_attempt_at) {
-      await queueDeliveryAttempt(rt, delivery, job.attempt + 1, delivery.next_attempt_at.getTime() - Date.now());
+      await queueDeliveryAttempt(
+        rt,
+        delivery,
+        job.attempt + 1,
+        delivery.next_attempt_at.getTime() - Date.now(),
+      );
     }
     return 'skipped';
   }
   const webhook = await EventWebhook.findByPk(delivery.webhook_id);
   if (!webhook) return 'skipped';
   if (!webhook.enabled) {
-    await delivery.update({ status: 'failed', last_error: CANCELLED_BY_DISABLE, next_attempt_at: null, completed_at: new Date() });
+    await delivery.update({
+      status: 'failed',
+      last_error: CANCELLED_BY_DISABLE,
+      next_attempt_at: null,
+      completed_at: new Date(),
+    });
     return 'failed';
   }
 

@@ -87,7 +87,8 @@ export function eventWebhookRoutes(rt: Runtime): AnyRoute[] {
       path: '/event-webhooks/{webhook_id}',
       access: 'user',
       summary: 'An event webhook',
-      description: 'Needs MANAGE_WEBHOOKS in its server. Shows whether it is enabled, and why it was disabled.',
+      description:
+        'Needs MANAGE_WEBHOOKS in its server. Shows whether it is enabled, and why it was disabled.',
       tags: ['Webhooks'],
       params: eventWebhookParams,
       responses: {

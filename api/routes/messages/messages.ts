@@ -21,6 +21,7 @@ import {
   pendingMessage,
   sendBody,
 } from './schema.js';
+import { visibleContent } from '../../applications/message-content.js';
 
 /** How long a nonce keeps pointing at the message it created. */
 const NONCE_TTL_SECONDS = 300;
@@ -179,7 +180,7 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
       query: historyQuery,
       responses: { 200: { description: 'A page of messages', schema: Joi.array().items(messageObject) } },
       handler: async ({ params, query, auth }) => {
-        await messageAccess(
+        const { channel } = await messageAccess(
           rt,
           params.channel_id,
           auth.user.id,
@@ -195,7 +196,7 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
           order: [['id', query.after ? 'ASC' : 'DESC']],
           limit: query.limit,
         });
-        return presentMessages(rt, rows, auth.user.id);
+        return visibleContent(rt, auth, channel, await presentMessages(rt, rows, auth.user.id));
       },
     }),
     defineRoute<MessageParams>({
@@ -210,17 +211,19 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
         404: { description: 'Unknown message' },
       },
       handler: async ({ params, auth }) => {
-        await messageAccess(
+        const { channel } = await messageAccess(
           rt,
           params.channel_id,
           auth.user.id,
           Permission.VIEW_CHANNEL | Permission.READ_MESSAGE_HISTORY,
         );
-        return presentStoredMessage(
+        const message = await presentStoredMessage(
           rt,
           await findMessage(params.channel_id, params.message_id),
           auth.user.id,
         );
+        const [visible] = await visibleContent(rt, auth, channel, [message]);
+        return visible;
       },
     }),
     defineRoute<MessageParams, Record<string, never>, { content: string }>({

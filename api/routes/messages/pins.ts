@@ -12,6 +12,7 @@ import { runToggleCommand } from '../../messages/jobs.js';
 import type { ApiServices } from '../../services.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { channelParams, messageObject, pinParams } from './schema.js';
+import { visibleContent } from '../../applications/message-content.js';
 
 type MessageParams = { channel_id: string; message_id: string };
 
@@ -62,7 +63,7 @@ export function pinRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
         404: { description: 'Unknown channel, or one the caller cannot see' },
       },
       handler: async ({ params, auth }) => {
-        await messageAccess(
+        const { channel } = await messageAccess(
           rt,
           params.channel_id,
           auth.user.id,
@@ -76,7 +77,7 @@ export function pinRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
           ],
           limit: MAX_PINS_PER_CHANNEL,
         });
-        return presentMessages(rt, rows, auth.user.id);
+        return visibleContent(rt, auth, channel, await presentMessages(rt, rows, auth.user.id));
       },
     }),
     defineRoute<MessageParams>({

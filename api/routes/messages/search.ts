@@ -1,4 +1,5 @@
 import { QueryTypes } from 'sequelize';
+import { ApiError } from '../../../shared/errors.js';
 import { SYSTEM_MESSAGE_TYPES } from '../../../shared/messages/system-messages.js';
 import { Permission, ServerPolicy, viewableServerChannels } from '../../../shared/permissions/index.js';
 import { presentMessages } from '../../../shared/presenters/message-reactions.js';
@@ -6,6 +7,7 @@ import type { MessageObject } from '../../../shared/presenters/types.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { searchParams, searchQuery, searchResult, type SearchHas } from './schema.js';
+import { blankContent, lacksMessageContent } from '../../applications/message-content.js';
 
 interface SearchQuery {
   content?: string;
@@ -47,17 +49,23 @@ export function searchRoutes(rt: Runtime): AnyRoute[] {
         'gives no results, as an unknown one does); `has` (repeatable): `link` = the content holds an http(s) ' +
         'URL, `file` = the message has attachments, `embed` = it has embeds (both filled by the media and link ' +
         'preview pipelines: until those run, nothing matches). Newest first, `limit` 1-25 (default 25), ' +
-        '`offset` 0-5000. System messages (joins, pins, renames, thread notices) are not searched.',
+        '`offset` 0-5000. System messages (joins, pins, renames, thread notices) are not searched. A bot whose ' +
+        'application has not enabled MESSAGE_CONTENT cannot search by `content` and gets results without content.',
       tags: ['Messages'],
       params: searchParams,
       query: searchQuery,
       responses: {
         200: { description: 'One page of matches and the number of all matches', schema: searchResult },
         400: { description: 'A bad filter (named)' },
+        403: { description: '`missing_intent`: a bot without MESSAGE_CONTENT searching by `content`' },
         404: { description: 'Unknown server, or the caller is not a member' },
       },
       handler: async ({ params, query, auth }) => {
         const policy = await ServerPolicy.load(rt, params.server_id, auth.user.id);
+        const blind = await lacksMessageContent(rt, auth);
+        if (blind && query.content) {
+          throw new ApiError(403, 'missing_intent', 'Searching by content needs the MESSAGE_CONTENT intent');
+        }
         const readable = await viewableServerChannels(rt.models, policy.facts, {
           threads: true,
           needed: Permission.READ_MESSAGE_HISTORY,
@@ -99,7 +107,11 @@ export function searchRoutes(rt: Runtime): AnyRoute[] {
             ORDER BY id DESC LIMIT ${param(query.limit)} OFFSET ${param(query.offset)}`,
           { bind, type: QueryTypes.SELECT, model: Message, mapToModel: true },
         );
-        return { total_results: total, messages: await presentMessages(rt, rows, auth.user.id) };
+        const messages = await presentMessages(rt, rows, auth.user.id);
+        return {
+          total_results: total,
+          messages: blind ? blankContent(messages, auth.user.id) : messages,
+        };
       },
     }),
   ];

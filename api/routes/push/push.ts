@@ -65,7 +65,7 @@ export function pushRoutes(rt: Runtime): AnyRoute[] {
         refuseBots(auth);
         const { created, subscription } = await subscribe(
           rt,
-          auth.user.id,
+          { userId: auth.user.id, sessionId: auth.session.id },
           body,
           req.headers['user-agent'] ?? null,
         );

@@ -1,6 +1,7 @@
 import type { Sequelize } from 'sequelize';
 import { defineAccountModels } from './accounts.js';
 import { defineApplication } from './application.js';
+import { defineReport } from './report.js';
 import { defineApplicationCommand } from './application-command.js';
 import { defineChannel } from './channel.js';
 import { defineMember } from './member.js';
@@ -23,6 +24,13 @@ import { defineWebhook } from './webhook.js';
 export { CHANNEL_TYPES, THREAD_CHANNEL_TYPES, isThreadType, type ChannelType } from './channel.js';
 export { AUTO_ARCHIVE_MINUTES } from './threads.js';
 export { NOTIFICATION_TYPES, type NotificationType } from './read-states.js';
+export {
+  REPORT_ACTIONS,
+  REPORT_STATUSES,
+  type ReportAction,
+  type ReportNote,
+  type ReportStatus,
+} from './report.js';
 export { DELIVERY_STATUSES, type DeliveryStatus } from './event-webhook.js';
 export type { MessageInteraction, StoredAttachment } from './message.js';
 export {
@@ -53,6 +61,7 @@ export function defineModels(sequelize: Sequelize) {
     Emoji: defineEmoji(sequelize),
     Webhook: defineWebhook(sequelize),
     Application: defineApplication(sequelize),
+    Report: defineReport(sequelize),
     ApplicationCommand: defineApplicationCommand(sequelize),
     ...defineAccountModels(sequelize),
     ...defineServerModels(sequelize),

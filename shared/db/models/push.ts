@@ -16,6 +16,8 @@ export function definePushModels(sequelize: Sequelize) {
   > {
     declare id: string;
     declare user_id: string;
+    /** The session that registered it; revoking the session deletes it. */
+    declare session_id: string;
     /** The push service URL the browser handed out (a capability: never shown to anyone else). */
     declare endpoint: string;
     /** The browser's P-256 public key (base64url, 65 bytes uncompressed). */
@@ -34,6 +36,7 @@ export function definePushModels(sequelize: Sequelize) {
     {
       id: snowflakeId(),
       user_id: { type: DataTypes.BIGINT, allowNull: false },
+      session_id: { type: DataTypes.BIGINT, allowNull: false },
       endpoint: { type: DataTypes.STRING(2048), allowNull: false },
       p256dh: { type: DataTypes.STRING(128), allowNull: false },
       auth: { type: DataTypes.STRING(64), allowNull: false },

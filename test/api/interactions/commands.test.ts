@@ -231,6 +231,30 @@ describe('registering commands', () => {
   });
 });
 
+describe('documentation', () => {
+  it('the OpenAPI document has the routes, the bulk overwrite taking a JSON array', async () => {
+    const doc = (await (await fetch(`${app.api}/openapi.json`)).json()) as {
+      paths: Record<
+        string,
+        Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>
+      >;
+    };
+    for (const path of [
+      '/applications/{app_id}/commands',
+      '/applications/{app_id}/interactions-secret',
+      '/servers/{server_id}/commands',
+      '/interactions',
+      '/interactions/{interaction_id}/{token}/callback',
+      '/interactions/{interaction_id}/{token}/followup',
+      '/interactions/{interaction_id}/{token}/original',
+    ]) {
+      expect([path, path in doc.paths]).toEqual([path, true]);
+    }
+    const put = doc.paths['/applications/{app_id}/commands']?.put;
+    expect(put?.requestBody?.content['application/json']?.schema).toMatchObject({ type: 'array' });
+  });
+});
+
 describe('GET /servers/{server_id}/commands', () => {
   it('lists the commands of the bots in the server, a server command hiding its global namesake; members only', async () => {
     const w = await makeWorld(app);

@@ -69,9 +69,9 @@ describe('server mutes', () => {
     }
     const unknown = await as(app, me, 'GET', '/users/@me/notification-settings/servers/123');
     expect(unknown.status).toBe(404);
-    expect((await as(app, me, 'GET', '/users/@me/notification-settings/servers/abc')).body.errors).toHaveProperty(
-      'server_id',
-    );
+    expect(
+      (await as(app, me, 'GET', '/users/@me/notification-settings/servers/abc')).body.errors,
+    ).toHaveProperty('server_id');
   });
 });
 
@@ -88,7 +88,11 @@ describe('channel mutes', () => {
       inherited: true,
     });
     await as(app, me, 'PUT', `/users/@me/notification-settings/servers/${w.serverId}`, { muted: true });
-    expect((await as(app, me, 'GET', path)).body).toMatchObject({ muted: true, active: true, inherited: true });
+    expect((await as(app, me, 'GET', path)).body).toMatchObject({
+      muted: true,
+      active: true,
+      inherited: true,
+    });
     const own = await as(app, me, 'PUT', path, { muted: false });
     expect([own.status, own.body]).toEqual([
       200,
@@ -126,7 +130,12 @@ describe('channel mutes', () => {
       const path = `/users/@me/notification-settings/channels/${channelId}`;
       for (const [method, body] of [['GET'], ['PUT', { muted: true }], ['DELETE']] as const) {
         const res = await as(app, me, method, path, body);
-        expect([method, channelId, res.status, res.body?.code]).toEqual([method, channelId, 404, 'unknown_channel']);
+        expect([method, channelId, res.status, res.body?.code]).toEqual([
+          method,
+          channelId,
+          404,
+          'unknown_channel',
+        ]);
       }
     }
     // Their own DM they can mute.
@@ -134,6 +143,8 @@ describe('channel mutes', () => {
       muted: true,
     });
     expect(mine.body).toMatchObject({ muted: true, inherited: false });
-    expect((await as(app, other, 'GET', '/users/@me/notification-settings')).body.channels).toEqual([mine.body]);
+    expect((await as(app, other, 'GET', '/users/@me/notification-settings')).body.channels).toEqual([
+      mine.body,
+    ]);
   });
 });

@@ -32,7 +32,10 @@ function browser(endpoint = `https://push.example.com/send/${crypto.randomBytes(
   return {
     endpoint,
     expirationTime: null,
-    keys: { p256dh: ecdh.getPublicKey().toString('base64url'), auth: crypto.randomBytes(16).toString('base64url') },
+    keys: {
+      p256dh: ecdh.getPublicKey().toString('base64url'),
+      auth: crypto.randomBytes(16).toString('base64url'),
+    },
   };
 }
 
@@ -43,7 +46,7 @@ function subscribe(who: Person, body: unknown) {
 async function listed(who: Person): Promise<{ id: string; endpoint: string }[]> {
   const res = await as(app, who, 'GET', '/users/@me/push-subscriptions');
   expect(res.status).toBe(200);
-  return res.body;
+  return res.body as { id: string; endpoint: string }[];
 }
 
 describe('GET /push/vapid-public-key', () => {
@@ -167,15 +170,19 @@ describe('push subscriptions', () => {
     const second = await subscribe(me, b);
     const byOther = await as(app, other, 'DELETE', '/users/@me/push-subscriptions', { endpoint: a.endpoint });
     expect([byOther.status, byOther.body.code]).toEqual([404, 'unknown_push_subscription']);
-    expect((await as(app, other, 'DELETE', `/users/@me/push-subscriptions/${second.body.id}`)).status).toBe(404);
-    expect((await as(app, me, 'DELETE', '/users/@me/push-subscriptions', {})).body.errors).toHaveProperty('endpoint');
-
-    expect((await as(app, me, 'DELETE', '/users/@me/push-subscriptions', { endpoint: a.endpoint })).status).toBe(
-      204,
-    );
-    expect((await as(app, me, 'DELETE', '/users/@me/push-subscriptions', { endpoint: a.endpoint })).status).toBe(
+    expect((await as(app, other, 'DELETE', `/users/@me/push-subscriptions/${second.body.id}`)).status).toBe(
       404,
     );
+    expect((await as(app, me, 'DELETE', '/users/@me/push-subscriptions', {})).body.errors).toHaveProperty(
+      'endpoint',
+    );
+
+    expect(
+      (await as(app, me, 'DELETE', '/users/@me/push-subscriptions', { endpoint: a.endpoint })).status,
+    ).toBe(204);
+    expect(
+      (await as(app, me, 'DELETE', '/users/@me/push-subscriptions', { endpoint: a.endpoint })).status,
+    ).toBe(404);
     expect((await as(app, me, 'DELETE', `/users/@me/push-subscriptions/${second.body.id}`)).status).toBe(204);
     expect((await as(app, me, 'DELETE', '/users/@me/push-subscriptions/12x')).body.errors).toHaveProperty(
       'subscription_id',

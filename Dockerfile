@@ -15,6 +15,7 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/api/docs/guides ./api/docs/guides
 COPY --from=build /app/api/docs/assets ./api/docs/assets
+COPY --from=build /app/api/oauth2/pages ./api/oauth2/pages
 USER node
 EXPOSE 8000 8001
 CMD ["node", "dist/api/main.js"]

@@ -38,6 +38,7 @@ import { proxyRoutes } from './routes/proxy/proxy.js';
 import { readStateRoutes } from './routes/read-states/read-states.js';
 import { relationshipRoutes } from './routes/relationships/relationships.js';
 import { reportRoutes } from './routes/reports/reports.js';
+import { automodRoutes } from './routes/automod/automod.js';
 import { serverRoutes } from './routes/servers/servers.js';
 import { threadRoutes } from './routes/threads/threads.js';
 import { typingRoutes } from './routes/typing/typing.js';
@@ -97,6 +98,7 @@ export function allRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
     ...proxyRoutes(rt),
     ...webhookRoutes(rt, services),
     ...reportRoutes(rt),
+    ...automodRoutes(rt),
     ...eventWebhookRoutes(rt),
     ...applicationRoutes(rt),
     ...interactionRoutes(rt, services),

@@ -73,7 +73,11 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl = '/api/v1'): Json {
       content: { 'application/json': { schema: errorRef } },
     };
     const security =
-      route.access === 'public' ? undefined : route.userOnly ? [{ bearer: [] }] : [{ bearer: [] }, { bot: [] }];
+      route.access === 'public'
+        ? undefined
+        : route.userOnly
+          ? [{ bearer: [] }]
+          : [{ bearer: [] }, { bot: [] }];
     if (route.userOnly) {
       const mine = responses['403'] as { description: string } | undefined;
       responses['403'] = {

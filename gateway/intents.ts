@@ -64,8 +64,7 @@ const redactedCopies = new WeakMap<DispatchEnvelope, DispatchEnvelope>();
 function redacted(envelope: DispatchEnvelope): DispatchEnvelope {
   let copy = redactedCopies.get(envelope);
   if (!copy) {
-    const d = envelope.d as MessageObject;
-    copy = { ...envelope, d: withoutContent(d) } as DispatchEnvelope;
+    copy = { ...envelope, d: withoutContent(envelope.d as MessageObject) };
     redactedCopies.set(envelope, copy);
   }
   return copy;
@@ -169,7 +168,10 @@ export async function resolveBotIntents(
       message: 'auth.intents must be a non-negative integer (or its decimal string) of known intent bits',
     };
   }
-  const app = await rt.models.Application.findOne({ where: { bot_user_id: botUserId }, attributes: ['intents'] });
+  const app = await rt.models.Application.findOne({
+    where: { bot_user_id: botUserId },
+    attributes: ['intents'],
+  });
   const enabled = Number(app?.intents ?? 0) & PRIVILEGED_INTENTS;
   const grantable = (~PRIVILEGED_INTENTS | enabled) >>> 0;
   const disallowed = intents & PRIVILEGED_INTENTS & ~enabled;

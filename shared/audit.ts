@@ -38,6 +38,9 @@ export const AUDIT_ACTIONS = [
   'attachment_upload',
   'bot_add',
   'report_update',
+  'automod_rule_create',
+  'automod_rule_update',
+  'automod_rule_delete',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -27,7 +27,8 @@ export type IntentName = keyof typeof Intent;
 export const ALL_INTENTS: number = Object.values(Intent).reduce((a, b) => a | b, 0);
 
 /** Intents an application's owner must enable before its bot may ask for them. */
-export const PRIVILEGED_INTENTS: number = Intent.SERVER_MEMBERS | Intent.SERVER_PRESENCES | Intent.MESSAGE_CONTENT;
+export const PRIVILEGED_INTENTS: number =
+  Intent.SERVER_MEMBERS | Intent.SERVER_PRESENCES | Intent.MESSAGE_CONTENT;
 
 /** The privileged intents by name, in bit order (what PATCH /applications takes). */
 export const PRIVILEGED_INTENT_NAMES = (Object.keys(Intent) as IntentName[]).filter(

@@ -1,6 +1,11 @@
 import { recordAudit } from '../../shared/audit.js';
 import { ApiError, MissingPermissionError, NotFoundError, ValidationError } from '../../shared/errors.js';
-import { Permission, ServerPolicy, parsePermissions, permissionNames } from '../../shared/permissions/index.js';
+import {
+  Permission,
+  ServerPolicy,
+  parsePermissions,
+  permissionNames,
+} from '../../shared/permissions/index.js';
 import { presentRole, type MemberObject, type RoleObject } from '../../shared/presenters/role.js';
 import type { ServerObject } from '../../shared/presenters/types.js';
 import type { Runtime } from '../../shared/runtime.js';
@@ -67,12 +72,22 @@ export async function addBotToServer(rt: Runtime, input: AddBotInput): Promise<A
   if (missing !== 0n) throw new MissingPermissionError(permissionNames(missing).join(', '));
 
   const outcome = await rt.sequelize.transaction(async (transaction) => {
-    const added = await insertMember(rt, serverId, bot.id, transaction, 'This bot is banned from this server');
+    const added = await insertMember(
+      rt,
+      serverId,
+      bot.id,
+      transaction,
+      'This bot is banned from this server',
+    );
     if (!added) return { added: false, created: null };
     const created =
       permissions === 0n
         ? null
-        : await createManagedRole(rt, { serverId, botUserId: bot.id, name: app.name, permissions }, transaction);
+        : await createManagedRole(
+            rt,
+            { serverId, botUserId: bot.id, name: app.name, permissions },
+            transaction,
+          );
     await recordAudit(
       rt,
       {

@@ -186,11 +186,18 @@ export async function deleteApplication(rt: Runtime, ownerId: string, appId: str
   const { app, bot } = await ownedApplication(rt, ownerId, appId);
   const { Member, ThreadMember, Session } = rt.models;
   const memberships = await rt.sequelize.transaction(async (transaction) => {
-    const servers = await Member.findAll({ where: { user_id: bot.id }, attributes: ['server_id'], transaction });
+    const servers = await Member.findAll({
+      where: { user_id: bot.id },
+      attributes: ['server_id'],
+      transaction,
+    });
     await app.destroy({ transaction });
     await Member.destroy({ where: { user_id: bot.id }, transaction });
     await ThreadMember.destroy({ where: { user_id: bot.id }, transaction });
-    await Session.update({ revoked_at: new Date() }, { where: { user_id: bot.id, revoked_at: null }, transaction });
+    await Session.update(
+      { revoked_at: new Date() },
+      { where: { user_id: bot.id, revoked_at: null }, transaction },
+    );
     await bot.update(
       { disabled_at: new Date(), username: `deleted_bot_${bot.id}`, avatar_url: null },
       { transaction },

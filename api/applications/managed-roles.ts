@@ -79,7 +79,10 @@ export async function removeManagedRole(
   const removed = await rt.sequelize.transaction(async (transaction) => {
     const server = await rt.models.Server.findByPk(serverId, { transaction, lock: transaction.LOCK.UPDATE });
     if (!server) return null;
-    const role = await Role.findOne({ where: { server_id: serverId, managed_bot_id: botUserId }, transaction });
+    const role = await Role.findOne({
+      where: { server_id: serverId, managed_bot_id: botUserId },
+      transaction,
+    });
     if (!role) return null;
     const above = { server_id: serverId, position: { [Op.gt]: role.position } };
     const shifted = await Role.findAll({ where: above, transaction });

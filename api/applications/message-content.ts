@@ -6,7 +6,10 @@ import type { AuthContext } from '../auth/context.js';
 /** Whether the caller is a bot whose application has not enabled MESSAGE_CONTENT (one query for bots). */
 export async function lacksMessageContent(rt: Runtime, auth: AuthContext): Promise<boolean> {
   if (auth.kind !== 'bot') return false;
-  const app = await rt.models.Application.findOne({ where: { bot_user_id: auth.user.id }, attributes: ['intents'] });
+  const app = await rt.models.Application.findOne({
+    where: { bot_user_id: auth.user.id },
+    attributes: ['intents'],
+  });
   return (Number(app?.intents ?? 0) & Intent.MESSAGE_CONTENT) === 0;
 }
 

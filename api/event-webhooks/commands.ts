@@ -251,7 +251,7 @@ export async function pingEventWebhook(
       timestamp: Math.floor(decodeSnowflake(eventId).timestampMs / 1000),
       data: { webhook_id: webhook.id },
     },
-    [webhook.id],
+    [{ webhook_id: webhook.id }],
   );
   if (!delivery) throw new Error('the ping delivery was not stored');
   await queueDeliveryAttempt(rt, delivery, 1);

@@ -24,7 +24,10 @@ export interface ExternalProfile {
  * them only when the provider lacks PKCE, and Plexichat wants all three (PKCE, state, nonce).
  */
 class OidcStrategy extends Strategy {
-  override authorizationRequestParams<T extends AuthenticateOptions>(req: Request, options: T): URLSearchParams {
+  override authorizationRequestParams<T extends AuthenticateOptions>(
+    req: Request,
+    options: T,
+  ): URLSearchParams {
     const params = new URLSearchParams(super.authorizationRequestParams(req, options));
     params.set('state', client.randomState());
     params.set('nonce', client.randomNonce());
@@ -115,14 +118,23 @@ export class OidcProviders {
     );
     const verify: VerifyFunction = (tokens, verified) => {
       this.profile(config, tokens).then(
-        (profile) => verified(null, profile),
-        (err: unknown) => verified(err instanceof Error ? err : new Error(String(err))),
+        (profile) => {
+          verified(null, profile);
+        },
+        (err: unknown) => {
+          verified(asError(err));
+        },
       );
     };
     this.passport.use(
       strategyName(provider.name),
       new OidcStrategy(
-        { config, name: strategyName(provider.name), sessionKey: STATE_SESSION_KEY, scope: provider.scopes.join(' ') },
+        {
+          config,
+          name: strategyName(provider.name),
+          sessionKey: STATE_SESSION_KEY,
+          scope: provider.scopes.join(' '),
+        },
         verify,
       ),
     );
@@ -166,7 +178,9 @@ export class OidcProviders {
     try {
       await ready;
     } catch {
-      throw new ServiceUnavailableError(`The sign-in provider ${provider.name} is unavailable; try again later`);
+      throw new ServiceUnavailableError(
+        `The sign-in provider ${provider.name} is unavailable; try again later`,
+      );
     }
   }
 
@@ -192,17 +206,21 @@ export class OidcProviders {
         options,
         (err: unknown, user: ExternalProfile | false, info: { message?: string } | undefined) => {
           res.off('finish', onFinish);
-          if (err) resolve({ kind: 'error', err: err instanceof Error ? err : new Error(String(err)) });
+          if (err) resolve({ kind: 'error', err: asError(err) });
           else if (!user) resolve({ kind: 'fail', message: info?.message ?? 'Sign-in was refused' });
           else resolve({ kind: 'success', profile: user });
         },
       ) as (req: Request, res: Response, next: (err?: unknown) => void) => void;
       middleware(req, res, (err?: unknown) => {
         res.off('finish', onFinish);
-        resolve({ kind: 'error', err: err instanceof Error ? err : new Error(String(err)) });
+        resolve({ kind: 'error', err: asError(err) });
       });
     });
   }
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(typeof err === 'string' ? err : 'external sign-in failed');
 }
 
 function strategyName(provider: string): string {

@@ -38,14 +38,20 @@ export function sealState(config: Config, provider: string, state: Authorization
 }
 
 /** The strategy's saved request from a cookie, or null when it is missing, forged, expired or another provider's. */
-export function openState(config: Config, value: string | undefined, provider: string): AuthorizationState | null {
+export function openState(
+  config: Config,
+  value: string | undefined,
+  provider: string,
+): AuthorizationState | null {
   if (!value) return null;
   const [iv, tag, data] = value.split('.');
   if (!iv || !tag || data === undefined) return null;
   try {
     const decipher = crypto.createDecipheriv('aes-256-gcm', key(config), Buffer.from(iv, 'base64url'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-    const text = Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
+    const text = Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString(
+      'utf8',
+    );
     const sealed = JSON.parse(text) as Sealed;
     if (sealed.provider !== provider || sealed.expires < Date.now()) return null;
     return sealed.state;
@@ -64,7 +70,13 @@ export function readCookie(req: Request, name: string): string | undefined {
 }
 
 /** A Set-Cookie value scoped to the sign-in routes; `maxAge` 0 deletes the cookie. */
-export function stateCookieHeader(name: string, value: string, maxAge: number, path: string, secure: boolean): string {
+export function stateCookieHeader(
+  name: string,
+  value: string,
+  maxAge: number,
+  path: string,
+  secure: boolean,
+): string {
   return [
     `${name}=${value}`,
     `Path=${path}`,

@@ -238,14 +238,12 @@ export async function effectiveServerCommands(
     const seen = effective.get(key);
     if (!seen || (seen.server_id === null && row.server_id !== null)) effective.set(key, row);
   }
-  return [...effective.values()].sort(
-    (a, b) =>
-      (BigInt(a.application_id) < BigInt(b.application_id)
-        ? -1
-        : a.application_id === b.application_id
-          ? 0
-          : 1) || a.name.localeCompare(b.name),
-  );
+  // Ids are snowflakes of equal magnitude only by luck: compare them as numbers.
+  const byApp = (a: Row<'ApplicationCommand'>, b: Row<'ApplicationCommand'>): number => {
+    const [x, y] = [BigInt(a.application_id), BigInt(b.application_id)];
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+  return [...effective.values()].sort((a, b) => byApp(a, b) || a.name.localeCompare(b.name));
 }
 
 /** GET /servers/{id}/commands: what the caller's client may offer there (members only). */

@@ -87,14 +87,13 @@ export async function validateAuthorizeRequest(
 ): Promise<AuthorizationRequest> {
   const application = await findClient(rt, params.client_id);
   if (!application) throw new UntrustedRequestError('invalid_client', 'Unknown client_id');
-  let redirectUri = params.redirect_uri;
+  // RFC 6749 3.1.2.3: optional when exactly one is registered.
+  const only = application.redirect_uris.length === 1 ? application.redirect_uris[0] : undefined;
+  const redirectUri = params.redirect_uri ?? only;
   if (redirectUri === undefined) {
-    // RFC 6749 3.1.2.3: optional when exactly one is registered.
-    if (application.redirect_uris.length !== 1) {
-      throw new UntrustedRequestError('invalid_redirect_uri', 'redirect_uri is required');
-    }
-    redirectUri = application.redirect_uris[0] as string;
-  } else if (!application.redirect_uris.includes(redirectUri)) {
+    throw new UntrustedRequestError('invalid_redirect_uri', 'redirect_uri is required');
+  }
+  if (!application.redirect_uris.includes(redirectUri)) {
     throw new UntrustedRequestError(
       'invalid_redirect_uri',
       'redirect_uri is not one of the application’s registered redirect URIs',
@@ -112,7 +111,8 @@ export async function validateAuthorizeRequest(
   const challenge = params.code_challenge ?? null;
   const method = params.code_challenge_method;
   if (challenge !== null) {
-    if (method !== 'S256') throw fail('invalid_request', 'code_challenge_method must be S256 (plain is refused)');
+    if (method !== 'S256')
+      throw fail('invalid_request', 'code_challenge_method must be S256 (plain is refused)');
     if (!CODE_CHALLENGE.test(challenge)) {
       throw fail('invalid_request', 'code_challenge must be an S256 challenge (43 base64url characters)');
     }

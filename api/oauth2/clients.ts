@@ -42,7 +42,10 @@ export function readClientCredentials(
   if (authorization && /^Basic\b/i.test(authorization.trim())) {
     if (!basic) throw invalidClient('Malformed Basic credentials');
     if (fields.client_secret !== undefined) {
-      throw new OAuthError('invalid_request', 'Use one client authentication method, not Basic and client_secret');
+      throw new OAuthError(
+        'invalid_request',
+        'Use one client authentication method, not Basic and client_secret',
+      );
     }
     const decoded = Buffer.from(basic[1] as string, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
@@ -61,7 +64,10 @@ export function readClientCredentials(
 }
 
 /** The application a client_id names, or null (client ids are application ids: snowflakes). */
-export async function findClient(rt: Runtime, clientId: string | null | undefined): Promise<Row<'Application'> | null> {
+export async function findClient(
+  rt: Runtime,
+  clientId: string | null | undefined,
+): Promise<Row<'Application'> | null> {
   if (!clientId || !/^\d{1,20}$/.test(clientId)) return null;
   return rt.models.Application.findByPk(clientId);
 }
@@ -70,7 +76,10 @@ export async function findClient(rt: Runtime, clientId: string | null | undefine
  * Client authentication: a known client_id, and, when a secret is presented, the right one. No
  * secret makes a public client, which then depends on PKCE (checked by the grant).
  */
-export async function authenticateClient(rt: Runtime, creds: ClientCredentials): Promise<AuthenticatedClient> {
+export async function authenticateClient(
+  rt: Runtime,
+  creds: ClientCredentials,
+): Promise<AuthenticatedClient> {
   const application = await findClient(rt, creds.clientId);
   if (!application) throw invalidClient('Unknown client');
   if (creds.clientSecret === null) return { application, authenticated: false };
@@ -107,7 +116,8 @@ export function redirectUriProblem(uri: string): string | null {
   if (uri.includes('#')) return 'must not contain a fragment';
   const scheme = url.protocol.slice(0, -1);
   if (scheme === 'https') return null;
-  if (scheme === 'http') return LOOPBACK_HOSTS.has(url.host.replace(/:\d+$/, '')) ? null : 'http is allowed only for loopback';
+  if (scheme === 'http')
+    return LOOPBACK_HOSTS.has(url.host.replace(/:\d+$/, '')) ? null : 'http is allowed only for loopback';
   if (/^[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+$/.test(scheme)) return null;
   return 'must be https, http on loopback, or a reverse-domain private-use scheme';
 }

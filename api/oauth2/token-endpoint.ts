@@ -5,22 +5,38 @@ import { authenticateClient, readClientCredentials, type ClientCredentials } fro
 import { consumeCode, verifyPkce } from './codes.js';
 import { OAuthError } from './errors.js';
 import { parseScopes } from './scopes.js';
-import { createGrant, findGrantByToken, refreshGrant, revokeForReuse, revokeGrant, type TokenResponse } from './tokens.js';
+import {
+  createGrant,
+  findGrantByToken,
+  refreshGrant,
+  revokeForReuse,
+  revokeGrant,
+  type TokenResponse,
+} from './tokens.js';
 
 /**
  * The request's parameters, from an application/x-www-form-urlencoded body (what RFC 6749 clients
  * send) or a JSON one. Every value must be a single string: a repeated parameter is refused.
  */
-export async function readForm(req: Request, res: Response, limitBytes: number): Promise<Record<string, string>> {
+export async function readForm(
+  req: Request,
+  res: Response,
+  limitBytes: number,
+): Promise<Record<string, string>> {
   if (req.is('application/x-www-form-urlencoded')) {
     const parse = express.urlencoded({ extended: false, limit: limitBytes });
-    await new Promise<void>((resolve, reject) => parse(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      parse(req, res, (err?: unknown) =>
+        err ? reject(err instanceof Error ? err : new Error('could not read the form')) : resolve(),
+      ),
+    );
   } else if (req.headers['content-type'] && !req.is('application/json')) {
     throw new OAuthError('invalid_request', 'Send application/x-www-form-urlencoded or application/json');
   }
   const body: unknown = req.body;
   if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw new OAuthError('invalid_request', 'The body must be an object');
+  if (typeof body !== 'object' || Array.isArray(body))
+    throw new OAuthError('invalid_request', 'The body must be an object');
   const fields: Record<string, string> = {};
   for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
     if (typeof value !== 'string') {

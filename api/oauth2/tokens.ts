@@ -43,7 +43,8 @@ async function insertPair(
   const refresh = generateToken();
   const id = rt.snowflake.next();
   const now = decodeSnowflake(id).timestampMs;
-  const { access_token_ttl_seconds: accessTtl, refresh_token_ttl_seconds: refreshTtl } = rt.config.auth.oauth2;
+  const { access_token_ttl_seconds: accessTtl, refresh_token_ttl_seconds: refreshTtl } =
+    rt.config.auth.oauth2;
   await rt.models.OAuthToken.create(
     {
       id,
@@ -133,7 +134,9 @@ export async function refreshGrant(
     throw new OAuthError('invalid_grant', 'Unknown refresh token');
   }
   if (grant.confidential && !client.authenticated) {
-    throw invalidClient('This client authenticated when it got the grant: it must authenticate to refresh it');
+    throw invalidClient(
+      'This client authenticated when it got the grant: it must authenticate to refresh it',
+    );
   }
   if (grant.revoked_at) throw new OAuthError('invalid_grant', 'The authorization was revoked');
   if (row.rotated_at) {
@@ -178,7 +181,10 @@ interface LiveTokenRow {
  * The caller an OAuth2 access token stands for: null unless the token is known, unexpired, not
  * revoked (nor its grant), and its user is not disabled.
  */
-export async function findOAuthCaller(rt: Pick<Runtime, 'sequelize' | 'models'>, token: string): Promise<OAuthAuth | null> {
+export async function findOAuthCaller(
+  rt: Pick<Runtime, 'sequelize' | 'models'>,
+  token: string,
+): Promise<OAuthAuth | null> {
   const [row] = await rt.sequelize.query<LiveTokenRow>(
     `SELECT t.id, t.scopes, g.application_id, g.user_id
        FROM oauth_tokens t JOIN oauth_grants g ON g.id = t.grant_id

@@ -47,7 +47,11 @@ async function resolveAccess(
   const auth = await authenticate(req, res);
   if (!auth) throw new UnauthorizedError();
   if (route.userOnly && auth.kind === 'bot') {
-    throw new ApiError(403, 'bots_not_allowed', `Bots cannot use ${route.method.toUpperCase()} ${route.path}`);
+    throw new ApiError(
+      403,
+      'bots_not_allowed',
+      `Bots cannot use ${route.method.toUpperCase()} ${route.path}`,
+    );
   }
   if (route.access === 'admin' && !auth.user.is_admin) {
     // Admin routes do not exist for anyone else.

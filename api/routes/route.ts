@@ -87,7 +87,9 @@ export function defineRoute<P = Record<string, never>, Q = Record<string, never>
 export function defineRoute<P = Record<string, never>, Q = Record<string, never>, B = undefined>(
   spec: RouteSpec<P, Q, B> & { access: 'user' | 'admin'; oauth_scopes?: undefined },
 ): RouteSpec<P, Q, B>;
-export function defineRoute(spec: AnyRoute): AnyRoute {
+export function defineRoute<P, Q, B>(
+  spec: RouteSpec<P, Q, B, Caller> | RouteSpec<P, Q, B>,
+): RouteSpec<P, Q, B, Caller> | RouteSpec<P, Q, B> {
   return spec;
 }
 

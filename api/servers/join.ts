@@ -33,7 +33,11 @@ export async function insertMember(
 }
 
 /** The server object as a member sees it (with its member count), or 404 `notFound`. */
-export async function joinedServer(rt: Runtime, serverId: string, notFound = 'server'): Promise<ServerObject> {
+export async function joinedServer(
+  rt: Runtime,
+  serverId: string,
+  notFound = 'server',
+): Promise<ServerObject> {
   const server = await rt.models.Server.findByPk(serverId);
   if (!server) throw new NotFoundError(notFound);
   return presentServer(server, await rt.models.Member.count({ where: { server_id: serverId } }));

@@ -12,6 +12,7 @@ export const QUEUE_CONCURRENCY_DEFAULTS = {
   embeds: 10,
   webhooks: 20,
   push: 10,
+  automod: 20,
 } as const;
 
 /** A throttle: `points` attempts per `duration_seconds`, then blocked for `block_seconds`. */

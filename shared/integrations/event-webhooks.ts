@@ -64,6 +64,13 @@ export interface DeliveryEvent {
   data: unknown;
 }
 
+/** One subscription to store a delivery for, with its own view of the event's data if it differs. */
+export interface DeliveryTarget {
+  webhook_id: string;
+  /** Replaces the event's data for this subscription (a bot's, without MESSAGE_CONTENT). */
+  data?: unknown;
+}
+
 /**
  * Stores one pending delivery of `event` per subscription (a subscription that already has one for
  * this event keeps it: a fan-out that runs twice stores nothing new) and returns those still
@@ -72,17 +79,18 @@ export interface DeliveryEvent {
 export async function storeDeliveries(
   rt: Pick<Runtime, 'sequelize' | 'snowflake' | 'models'>,
   event: DeliveryEvent,
-  webhookIds: string[],
+  targets: DeliveryTarget[],
 ): Promise<Row<'WebhookDelivery'>[]> {
-  if (webhookIds.length === 0) return [];
-  const ids = webhookIds.map(() => rt.snowflake.next());
-  const payloads = ids.map((id) =>
+  if (targets.length === 0) return [];
+  const webhookIds = targets.map((t) => t.webhook_id);
+  const ids = targets.map(() => rt.snowflake.next());
+  const payloads = targets.map((target, i) =>
     JSON.stringify({
-      id,
+      id: ids[i],
       type: event.type,
       server_id: event.server_id,
       timestamp: event.timestamp,
-      data: event.data,
+      data: target.data === undefined ? event.data : target.data,
     }),
   );
   const createdAt = ids.map((id) => new Date(decodeSnowflake(id).timestampMs).toISOString());

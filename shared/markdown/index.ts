@@ -2,4 +2,4 @@ export { renderMessageHtml } from './render.js';
 export type { RenderContext } from './render.js';
 export { extractMentions, MAX_MENTIONS_PER_KIND } from './mentions.js';
 export type { ExtractedMentions } from './mentions.js';
-export { extractPreviewLinks, MAX_PREVIEW_LINKS } from './links.js';
+export { extractLinks, extractPreviewLinks, MAX_PREVIEW_LINKS } from './links.js';

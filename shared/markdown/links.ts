@@ -29,3 +29,16 @@ export function extractPreviewLinks(content: string, max = MAX_PREVIEW_LINKS): s
   }
   return links;
 }
+
+/**
+ * Every distinct http(s) link of `content` outside code, `<url>` autolinks included (what AutoMod
+ * screens: hiding a link from previews must not hide it from moderation).
+ */
+export function extractLinks(content: string): string[] {
+  const links = new Set<string>();
+  for (const token of linkTokens(md.parse(content, {}))) {
+    const href = String(token.attrGet('href') ?? '');
+    if (/^https?:\/\//i.test(href)) links.add(href);
+  }
+  return [...links];
+}

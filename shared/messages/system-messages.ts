@@ -10,6 +10,8 @@ export const SYSTEM_MESSAGE_TYPES = [
   'channel_name_change',
   'pin_added',
   'thread_created',
+  /** AutoMod's note to a moderation channel (workers/processors/automod.ts); its author is the offender. */
+  'automod_alert',
 ] as const;
 export type SystemMessageType = (typeof SYSTEM_MESSAGE_TYPES)[number];
 

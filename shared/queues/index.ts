@@ -6,6 +6,8 @@ export {
   type PushJob,
   type PushReason,
   type PushResult,
+  type AutomodJob,
+  type AutomodResult,
   type EmbedsJob,
   type WebhooksJob,
   type WebhookFanoutJob,

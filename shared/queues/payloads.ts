@@ -192,7 +192,7 @@ export interface PushJob {
   delivered?: string[];
 }
 
-/** What a push job did; `skipped` says why nothing was sent. */
+/** What a push job's final attempt did (a retry sends only to what earlier attempts missed); `skipped` says why nothing was sent. */
 export interface PushResult {
   sent: number;
   /** Subscriptions deleted: gone (404/410) or refused too often. */
@@ -202,6 +202,27 @@ export interface PushResult {
   skipped: 'disabled' | 'online' | 'no_subscriptions' | 'gone' | null;
 }
 
+/**
+ * A message (or an edit) of a server with AutoMod rules, screened before it is stored: the worker
+ * queues `command` under `job_id` when no blocking rule matches (workers/processors/automod.ts).
+ */
+export interface AutomodJob {
+  kind: 'screen';
+  job_id: string;
+  command: CreateMessageJob | UpdateMessageJob;
+  server_id: string;
+  author_id: string;
+  channel_id: string;
+  /** A thread's parent: a channel exemption covers its threads. */
+  parent_id: string | null;
+  author_role_ids: string[];
+}
+
+/** What screening decided: null, or the blocking rule that refused the message. */
+export interface AutomodResult {
+  blocked: { rule_id: string; rule_name: string; detail: string } | null;
+}
+
 /** Payload of each queue's jobs. */
 export interface JobPayloads {
   messages: MessageJob;
@@ -209,6 +230,7 @@ export interface JobPayloads {
   embeds: EmbedsJob;
   webhooks: WebhooksJob;
   push: PushJob;
+  automod: AutomodJob;
 }
 
 /** What each queue's processor returns (the API waits on it to answer with the stored object). */
@@ -221,6 +243,7 @@ export interface JobResults {
   embeds: number | null;
   webhooks: WebhooksResult;
   push: PushResult;
+  automod: AutomodResult;
 }
 
 /**

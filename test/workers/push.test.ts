@@ -1,4 +1,5 @@
 import type { QueueEvents } from 'bullmq';
+import { issueSession } from '../../api/accounts/session-commands.js';
 import { createQueueEvents, pushJobId, type PushResult } from '../../shared/queues/index.js';
 import { api } from '../helpers/accounts.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
@@ -143,7 +144,7 @@ describe('what is pushed', () => {
     const device = await subscribe(bob);
     const question = await send(app, bob, w.channelId, 'who broke the build?');
     const res = await as(app, w.owner, 'POST', `/channels/${w.channelId}/messages`, {
-      content: 'me <:party:123456> sorry',
+      content: `me <:party:123456> sorry, see <#${w.channelId}>`,
       reply_to: question.id,
     });
     expect(res.status).toBe(200);
@@ -151,7 +152,7 @@ describe('what is pushed', () => {
     expect(request?.payload).toMatchObject({
       type: 'reply',
       title: `${w.owner.username} replied to you in #general`,
-      body: 'me :party: sorry',
+      body: 'me :party: sorry, see #general',
       message_id: res.body.id,
     });
     // Bob's own message pushed nothing to anyone.
@@ -220,6 +221,11 @@ describe('what is pushed', () => {
     const later = await send(app, w.owner, w.channelId, `<@${bystander.id}> your turn`);
     expect((await pushResult(later.id, bystander.id)).sent).toBe(1);
     expect(bystanderDevice.requests.map((r) => r.payload?.message_id)).toEqual([later.id]);
+    // "Has no subscription" was cached for `plain`: subscribing now takes effect at once.
+    const plainDevice = await subscribe(plain);
+    const now = await send(app, w.owner, w.channelId, `<@${plain.id}> and now?`);
+    expect((await pushResult(now.id, plain.id)).sent).toBe(1);
+    expect(plainDevice.delivered.map((r) => r.payload?.message_id)).toEqual([now.id]);
   });
 });
 
@@ -311,6 +317,35 @@ describe('mutes', () => {
     await mute(me, `channels/${dm.body.id}`, { muted: true });
     const dmQuiet = await send(app, w.owner, dm.body.id, 'psst');
     expect(await pushQueued(dmQuiet.id, me.id)).toBe(false);
+  });
+});
+
+describe('sessions', () => {
+  it('logging out stops pushes to the browser that session registered; an idled-out session’s are pruned', async () => {
+    const w = await world(app);
+    const me = await join(app, w);
+    const user = await app.rt.models.User.findByPk(me.id, { rejectOnEmpty: true });
+    const sessions = await Promise.all(
+      [1, 2].map(() => issueSession(app.rt, user, { ip: '127.0.0.1', userAgent: 'browser' })),
+    );
+    const [a, b] = sessions.map((s) => ({ ...me, token: s.token }));
+    const [deviceMe, deviceA, deviceB] = [
+      await subscribe(me),
+      await subscribe(a as Person),
+      await subscribe(b as Person),
+    ];
+    expect((await as(app, a as Person, 'POST', '/auth/logout')).status).toBe(204);
+    expect((await subscriptionsOf(me)).map((s) => s.endpoint).sort()).toEqual(
+      [deviceMe.endpoint, deviceB.endpoint].sort(),
+    );
+
+    const longAgo = new Date(Date.now() - (app.config.security.session_idle_days + 1) * 86_400_000);
+    await app.rt.models.Session.update({ last_used_at: longAgo }, { where: { id: sessions[1]?.session.id } });
+    const message = await send(app, w.owner, w.channelId, `<@${me.id}> still there?`);
+    expect(await pushResult(message.id, me.id)).toEqual({ sent: 1, removed: 1, failed: 0, skipped: null });
+    expect(deviceMe.delivered).toHaveLength(1);
+    expect([deviceA.requests, deviceB.requests]).toEqual([[], []]);
+    expect((await subscriptionsOf(me)).map((s) => s.endpoint)).toEqual([deviceMe.endpoint]);
   });
 });
 

@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import type { JobPayloads, JobResults, QueueName } from '../../shared/queues/index.js';
 import type { Runtime } from '../../shared/runtime.js';
+import { createAutomodProcessor } from './automod.js';
 import { createEmbedsProcessor } from './embeds.js';
 import { createMediaProcessor } from './media.js';
 import { createMessagesProcessor } from './messages.js';
@@ -18,5 +19,6 @@ export function createProcessors(rt: Runtime): { [Q in QueueName]: Processor<Q> 
     embeds: createEmbedsProcessor(rt),
     webhooks: createWebhooksProcessor(rt),
     push: createPushProcessor(rt),
+    automod: createAutomodProcessor(rt),
   };
 }

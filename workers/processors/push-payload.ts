@@ -36,10 +36,17 @@ function collect(content: string, sigil: string): string[] {
 /** The message as a person reads it on a lock screen: mentions and emoji by name, whitespace collapsed, cut to length. */
 async function readableExcerpt(rt: Runtime, message: Row<'Message'>): Promise<string> {
   const content = message.content;
+  const [userIds, roleIds, channelIds] = [
+    collect(content, '@'),
+    collect(content, '@&'),
+    collect(content, '#'),
+  ];
   const [users, roles, channels] = await Promise.all([
-    rt.models.User.findAll({ where: { id: collect(content, '@') }, attributes: ['id', 'username'] }),
-    rt.models.Role.findAll({ where: { id: collect(content, '@&') }, attributes: ['id', 'name'] }),
-    rt.models.Channel.findAll({ where: { id: collect(content, '#') }, attributes: ['id', 'name'] }),
+    userIds.length ? rt.models.User.findAll({ where: { id: userIds }, attributes: ['id', 'username'] }) : [],
+    roleIds.length ? rt.models.Role.findAll({ where: { id: roleIds }, attributes: ['id', 'name'] }) : [],
+    channelIds.length
+      ? rt.models.Channel.findAll({ where: { id: channelIds }, attributes: ['id', 'name'] })
+      : [],
   ]);
   const names = new Map<string, string>([
     ...users.map((u) => [`@${u.id}`, `@${u.username}`] as const),

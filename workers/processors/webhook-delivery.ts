@@ -109,11 +109,8 @@ async function attempt(
     const latencyMs = elapsed();
     res.close();
     const { ok, retryable } = classifyStatus(res.status);
-    const header = res.headers['retry-after'];
     const retryAfter =
-      res.status === 429 || res.status === 503
-        ? parseRetryAfter(Array.isArray(header) ? header[0] : header)
-        : null;
+      res.status === 429 || res.status === 503 ? parseRetryAfter(res.headers['retry-after']) : null;
     return {
       ok,
       retryable,

@@ -1,6 +1,11 @@
 import { Op } from 'sequelize';
 import { isThreadType, type Row } from '../../shared/db/models/index.js';
-import { queueDeliveryAttempt, storeDeliveries } from '../../shared/integrations/event-webhooks.js';
+import {
+  queueDeliveryAttempt,
+  storeDeliveries,
+  type DeliveryTarget,
+} from '../../shared/integrations/event-webhooks.js';
+import { Intent, contentVisibleWithoutIntent, withoutContent } from '../../shared/intents.js';
 import {
   Permission,
   ServerPolicy,
@@ -8,9 +13,28 @@ import {
   has,
   type Overwrite,
 } from '../../shared/permissions/index.js';
-import type { ChannelObject } from '../../shared/presenters/types.js';
+import type { ChannelObject, MessageObject } from '../../shared/presenters/types.js';
 import type { WebhookFanoutJob } from '../../shared/queues/index.js';
 import type { Runtime } from '../../shared/runtime.js';
+
+/** A subscription creator's standing now: their policy (null: not a member) and, for a bot, its intents. */
+interface Creator {
+  policy: ServerPolicy | null;
+  /** The privileged intents its application's owner enabled; null for a person. */
+  botIntents: number | null;
+}
+
+async function loadCreator(rt: Runtime, serverId: string, userId: string): Promise<Creator> {
+  const policy = await ServerPolicy.load(rt, serverId, userId).catch(() => null);
+  if (!policy) return { policy: null, botIntents: null };
+  const user = await rt.models.User.findByPk(userId, { attributes: ['id', 'is_bot'] });
+  if (!user?.is_bot) return { policy, botIntents: null };
+  const app = await rt.models.Application.findOne({
+    where: { bot_user_id: userId },
+    attributes: ['intents'],
+  });
+  return { policy, botIntents: Number(app?.intents ?? 0) };
+}
 
 /** Whether a subscription's channel filter lets an event in `channel` through (a thread: its parent's filter). */
 function inFilter(webhook: Row<'EventWebhook'>, channelId: string | null, parentId: string | null): boolean {
@@ -26,11 +50,10 @@ function inFilter(webhook: Row<'EventWebhook'>, channelId: string | null, parent
  * the overwrites it had, which the event carries.
  */
 async function creatorMaySee(
-  policy: ServerPolicy | null,
+  policy: ServerPolicy,
   channel: Row<'Channel'> | null,
   job: WebhookFanoutJob,
 ): Promise<boolean> {
-  if (!policy) return false;
   if (job.channel_id === null) return true;
   if (channel) return has(await policy.channelPermissions(channel), Permission.VIEW_CHANNEL);
   const gone = job.type === 'CHANNEL_DELETE' ? (job.data as ChannelObject) : null;
@@ -45,6 +68,33 @@ async function creatorMaySee(
 }
 
 /**
+ * What a bot's subscription may receive of the event, as its gateway connection would: member
+ * events only with the privileged SERVER_MEMBERS intent (or about itself), message content only
+ * with MESSAGE_CONTENT (or when it is mentioned or the author). A webhook is no way around the
+ * privileged intents. `undefined`: nothing; `same`: the event as it is.
+ */
+function botView(
+  creator: Creator,
+  userId: string,
+  job: WebhookFanoutJob,
+): 'same' | undefined | { data: unknown } {
+  const intents = creator.botIntents;
+  if (intents === null) return 'same';
+  if (job.type === 'SERVER_MEMBER_ADD' || job.type === 'SERVER_MEMBER_REMOVE') {
+    const subject = (job.data as { user?: { id?: string } }).user?.id;
+    return (intents & Intent.SERVER_MEMBERS) !== 0 || subject === userId ? 'same' : undefined;
+  }
+  if (
+    (job.type === 'MESSAGE_CREATE' || job.type === 'MESSAGE_UPDATE') &&
+    (intents & Intent.MESSAGE_CONTENT) === 0
+  ) {
+    const message = job.data as MessageObject;
+    return contentVisibleWithoutIntent(message, userId, false) ? 'same' : { data: withoutContent(message) };
+  }
+  return 'same';
+}
+
+/**
  * The `fanout` job: one delivery per enabled subscription of the server that takes this event
  * type, whose channel filter lets it through and whose creator may see it now; then one `deliver`
  * job per delivery. Returns how many deliveries it queued.
@@ -56,16 +106,19 @@ export async function fanOut(rt: Runtime, job: WebhookFanoutJob): Promise<number
   if (candidates.length === 0) return 0;
   const channel = job.channel_id ? await rt.models.Channel.findByPk(job.channel_id) : null;
   const parentId = channel && isThreadType(channel.channel_type) ? channel.parent_id : null;
-  const policies = new Map<string, ServerPolicy | null>();
-  const chosen: string[] = [];
+  const creators = new Map<string, Creator>();
+  const targets: DeliveryTarget[] = [];
   for (const webhook of candidates) {
     if (!inFilter(webhook, job.channel_id, parentId)) continue;
-    let policy = policies.get(webhook.creator_id);
-    if (policy === undefined) {
-      policy = await ServerPolicy.load(rt, job.server_id, webhook.creator_id).catch(() => null);
-      policies.set(webhook.creator_id, policy);
+    let creator = creators.get(webhook.creator_id);
+    if (!creator) {
+      creator = await loadCreator(rt, job.server_id, webhook.creator_id);
+      creators.set(webhook.creator_id, creator);
     }
-    if (await creatorMaySee(policy, channel, job)) chosen.push(webhook.id);
+    if (!creator.policy || !(await creatorMaySee(creator.policy, channel, job))) continue;
+    const view = botView(creator, webhook.creator_id, job);
+    if (view === undefined) continue;
+    targets.push(view === 'same' ? { webhook_id: webhook.id } : { webhook_id: webhook.id, data: view.data });
   }
   const deliveries = await storeDeliveries(
     rt,
@@ -76,7 +129,7 @@ export async function fanOut(rt: Runtime, job: WebhookFanoutJob): Promise<number
       timestamp: job.timestamp,
       data: job.data,
     },
-    chosen,
+    targets,
   );
   for (const delivery of deliveries) await queueDeliveryAttempt(rt, delivery, 1);
   return deliveries.length;

@@ -58,7 +58,10 @@ export function applicationRoutes(rt: Runtime): AnyRoute[] {
       status: 201,
       body: createApplicationBody,
       responses: {
-        201: { description: 'The application, its bot user and the bot token', schema: createdApplicationObject },
+        201: {
+          description: 'The application, its bot user and the bot token',
+          schema: createdApplicationObject,
+        },
         400: { description: '`too_many_applications`, or a bad field (named)' },
       },
       handler: ({ body, auth, req, ip }) =>
@@ -71,7 +74,9 @@ export function applicationRoutes(rt: Runtime): AnyRoute[] {
       userOnly: true,
       summary: 'The caller’s applications, oldest first',
       tags: ['Applications'],
-      responses: { 200: { description: 'Applications (no tokens)', schema: Joi.array().items(applicationObject) } },
+      responses: {
+        200: { description: 'Applications (no tokens)', schema: Joi.array().items(applicationObject) },
+      },
       handler: ({ auth }) => listApplications(rt, auth.user.id),
     }),
     defineRoute({
@@ -84,7 +89,9 @@ export function applicationRoutes(rt: Runtime): AnyRoute[] {
       responses: { 200: { description: 'The application', schema: applicationObject }, 404: UNKNOWN },
       handler: async ({ auth }) => {
         const app =
-          auth.kind === 'bot' ? await rt.models.Application.findOne({ where: { bot_user_id: auth.user.id } }) : null;
+          auth.kind === 'bot'
+            ? await rt.models.Application.findOne({ where: { bot_user_id: auth.user.id } })
+            : null;
         if (!app) throw new NotFoundError('application');
         return presentApplication(app, auth.user);
       },
@@ -119,7 +126,9 @@ export function applicationRoutes(rt: Runtime): AnyRoute[] {
       body: updateApplicationBody,
       responses: {
         200: { description: 'The updated application', schema: applicationObject },
-        400: { description: 'A bad field (named), e.g. an `interactions_url` that resolves to a private address' },
+        400: {
+          description: 'A bad field (named), e.g. an `interactions_url` that resolves to a private address',
+        },
         404: UNKNOWN,
       },
       handler: ({ params, body, auth }) => updateApplication(rt, auth.user.id, params.app_id, body),
@@ -149,7 +158,10 @@ export function applicationRoutes(rt: Runtime): AnyRoute[] {
         'Every earlier token of the bot stops working at once: REST answers 401 and its gateway connections close.',
       tags: ['Applications'],
       params: applicationParams,
-      responses: { 200: { description: 'The new token, shown only here', schema: botTokenObject }, 404: UNKNOWN },
+      responses: {
+        200: { description: 'The new token, shown only here', schema: botTokenObject },
+        404: UNKNOWN,
+      },
       handler: ({ params, auth, req, ip }) =>
         regenerateBotToken(rt, auth.user.id, params.app_id, clientInfo(req, ip)),
     }),

@@ -73,7 +73,9 @@ export const createdApplicationObject = Joi.object({
 }).meta({ className: 'CreatedApplication' });
 
 export const botTokenObject = Joi.object({
-  token: Joi.string().required().description('the new bot token, shown only here; every older one is revoked'),
+  token: Joi.string()
+    .required()
+    .description('the new bot token, shown only here; every older one is revoked'),
 }).meta({ className: 'BotToken' });
 
 export interface AddBotBody {

@@ -5,8 +5,9 @@ import { ApiError, NotFoundError, RateLimitedError, ValidationError } from '../.
 import { Permission, has } from '../../../shared/permissions/index.js';
 import { isSystemMessage } from '../../../shared/messages/system-messages.js';
 import { presentMessages, presentStoredMessage } from '../../../shared/presenters/message-reactions.js';
-import { messageJobId } from '../../../shared/queues/index.js';
+import { messageJobId, type CreateMessageJob } from '../../../shared/queues/index.js';
 import type { Runtime } from '../../../shared/runtime.js';
+import { runScreenedCommand } from '../../automod/screen.js';
 import { messageAccess } from '../../messages/access.js';
 import { checkAttachments, receiveMultipartSend } from '../../messages/attachments.js';
 import { awaitMessageCommand, runMessageCommand, type CommandOutcome } from '../../messages/jobs.js';
@@ -150,7 +151,7 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
             throw new RateLimitedError(Math.max(1, await rt.redis.ttl(key)));
           }
         }
-        const outcome = await runMessageCommand(rt, services, messageJobId('create', id), {
+        const command: CreateMessageJob = {
           kind: 'create',
           message: {
             id,
@@ -163,6 +164,15 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
             allow_everyone: has(access.permissions, Permission.MENTION_EVERYONE),
             embed_links: has(access.permissions, Permission.EMBED_LINKS),
           },
+        };
+        const outcome = await runScreenedCommand(rt, services, messageJobId('create', id), command, {
+          channel,
+          policy: access.policy,
+          authorId: auth.user.id,
+        }).catch(async (err: unknown) => {
+          // Blocked: the nonce may be used again for a corrected message.
+          if (nonceKey) await rt.redis.del(nonceKey);
+          throw err;
         });
         return answer(outcome, { id, channel_id: channel.id, nonce }, res);
       },
@@ -255,15 +265,21 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
         if (message.author_id !== auth.user.id || message.webhook_id)
           throw new ApiError(403, 'not_author', 'Only the author can edit a message');
         const editId = rt.snowflake.next();
-        const outcome = await runMessageCommand(rt, services, messageJobId('update', message.id, editId), {
-          kind: 'update',
-          edit_id: editId,
-          message_id: message.id,
-          channel_id: message.channel_id,
-          content: body.content,
-          allow_everyone: has(access.permissions, Permission.MENTION_EVERYONE),
-          embed_links: has(access.permissions, Permission.EMBED_LINKS),
-        });
+        const outcome = await runScreenedCommand(
+          rt,
+          services,
+          messageJobId('update', message.id, editId),
+          {
+            kind: 'update',
+            edit_id: editId,
+            message_id: message.id,
+            channel_id: message.channel_id,
+            content: body.content,
+            allow_everyone: has(access.permissions, Permission.MENTION_EVERYONE),
+            embed_links: has(access.permissions, Permission.EMBED_LINKS),
+          },
+          { channel: access.channel, policy: access.policy, authorId: auth.user.id },
+        );
         if (outcome.done) {
           if (outcome.result === null) throw new NotFoundError('message');
           // The worker's object is the gateway's (me=false); the editor gets theirs.

@@ -25,7 +25,8 @@ export function oauth2ClientRoutes(rt: Runtime): AnyRoute[] {
         200: { description: 'client_id, redirect URIs, whether a secret exists', schema: clientObject },
         404: { description: 'Unknown application, or not the caller’s' },
       },
-      handler: async ({ params, auth }) => presentClient((await ownedApplication(rt, auth.user.id, params.app_id)).app),
+      handler: async ({ params, auth }) =>
+        presentClient((await ownedApplication(rt, auth.user.id, params.app_id)).app),
     }),
     defineRoute<{ app_id: string }>({
       method: 'post',

@@ -19,7 +19,12 @@ import {
 import { OAuthError } from '../../oauth2/errors.js';
 import { sendConsentPage, sendErrorPage } from '../../oauth2/pages.js';
 import { SCOPE_DESCRIPTIONS } from '../../oauth2/scopes.js';
-import { handleRevokeRequest, handleTokenRequest, readForm, sendOAuthError } from '../../oauth2/token-endpoint.js';
+import {
+  handleRevokeRequest,
+  handleTokenRequest,
+  readForm,
+  sendOAuthError,
+} from '../../oauth2/token-endpoint.js';
 import { revokeGrant } from '../../oauth2/tokens.js';
 import { defineRoute, definePublicRoute, type AnyRoute } from '../route.js';
 import {
@@ -101,7 +106,8 @@ export function oauth2Routes(rt: Runtime): AnyRoute[] {
         try {
           request = await validateAuthorizeRequest(rt, query);
         } catch (err) {
-          if (html && err instanceof UntrustedRequestError) return sendErrorPage(res, 400, err.code, err.message);
+          if (html && err instanceof UntrustedRequestError)
+            return sendErrorPage(res, 400, err.code, err.message);
           if (html && err instanceof RedirectableError) return res.redirect(302, err.location);
           if (err instanceof RedirectableError) {
             throw new ApiError(400, err.error, err.description, undefined, { location: err.location });
@@ -129,7 +135,11 @@ export function oauth2Routes(rt: Runtime): AnyRoute[] {
         };
       },
     }),
-    defineRoute<Record<string, never>, Record<string, never>, AuthorizeParams & { approve: boolean; server_id?: string }>({
+    defineRoute<
+      Record<string, never>,
+      Record<string, never>,
+      AuthorizeParams & { approve: boolean; server_id?: string }
+    >({
       method: 'post',
       path: '/oauth2/authorize',
       access: 'user',
@@ -176,7 +186,10 @@ export function oauth2Routes(rt: Runtime): AnyRoute[] {
       rateLimit: { points: 30, duration_seconds: 60, bucket: 'oauth2_token' },
       responses: {
         200: { description: 'Tokens', schema: tokenResponse },
-        400: { description: 'invalid_request, invalid_grant, invalid_scope, unsupported_grant_type', schema: oauthErrorBody },
+        400: {
+          description: 'invalid_request, invalid_grant, invalid_scope, unsupported_grant_type',
+          schema: oauthErrorBody,
+        },
         401: { description: 'invalid_client: unknown client or wrong secret', schema: oauthErrorBody },
       },
       handler: async ({ req, res, ip }) =>
@@ -250,12 +263,21 @@ export function oauth2Routes(rt: Runtime): AnyRoute[] {
           order: [['id', 'DESC']],
           limit: 200,
         });
-        const apps = await Application.findAll({ where: { id: [...new Set(grants.map((g) => g.application_id))] } });
+        const apps = await Application.findAll({
+          where: { id: [...new Set(grants.map((g) => g.application_id))] },
+        });
         const byId = new Map(apps.map((a) => [a.id, a]));
         return grants.flatMap((g) => {
           const app = byId.get(g.application_id);
           return app
-            ? [{ id: g.id, application: applicationSummary(app), scopes: g.scopes, created_at: unixSeconds(g.created_at) }]
+            ? [
+                {
+                  id: g.id,
+                  application: applicationSummary(app),
+                  scopes: g.scopes,
+                  created_at: unixSeconds(g.created_at),
+                },
+              ]
             : [];
         });
       },
@@ -275,7 +297,8 @@ export function oauth2Routes(rt: Runtime): AnyRoute[] {
       },
       handler: async ({ params, auth }) => {
         const grant = await OAuthGrant.findByPk(params.authorization_id);
-        if (!grant || grant.user_id !== auth.user.id || grant.revoked_at) throw new NotFoundError('authorization');
+        if (!grant || grant.user_id !== auth.user.id || grant.revoked_at)
+          throw new NotFoundError('authorization');
         await revokeGrant(rt, grant.id, 'user_revoked');
       },
     }),

@@ -8,7 +8,9 @@ const authorizeFields = {
     .max(2048)
     .description('one of the application’s registered redirect URIs, exactly; optional when it has only one'),
   response_type: Joi.string().max(32).description('`code`'),
-  scope: Joi.string().max(200).description(`space-separated: ${OAUTH_SCOPES.join(', ')}`),
+  scope: Joi.string()
+    .max(200)
+    .description(`space-separated: ${OAUTH_SCOPES.join(', ')}`),
   state: Joi.string().max(1024).description('returned unchanged with the code or the error'),
   code_challenge: Joi.string()
     .max(128)

@@ -35,7 +35,9 @@ const providerList = Joi.array().items(
 
 /** The origin browsers reach this instance at: server.public_url, else what the request says. */
 function publicOrigin(rt: Runtime, req: Request): string {
-  return rt.config.server.public_url?.replace(/\/+$/, '') ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+  return (
+    rt.config.server.public_url?.replace(/\/+$/, '') ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`
+  );
 }
 
 function isSecure(rt: Runtime, req: Request): boolean {
@@ -153,21 +155,49 @@ export function signInRoutes(rt: Runtime, apiBase: string): AnyRoute[] {
           res.append('Set-Cookie', stateCookieHeader(cookieName, '', 0, cookiePath, isSecure(rt, req)));
         }
         if (!saved || saved.state !== state || (!query.code && !query.error)) {
-          return refuse(req, res, ip, provider.name, 'invalid_state', 'Unknown, expired or forged sign-in state');
+          return refuse(
+            req,
+            res,
+            ip,
+            provider.name,
+            'invalid_state',
+            'Unknown, expired or forged sign-in state',
+          );
         }
         try {
           await providers.ensure(provider);
         } catch {
-          return refuse(req, res, ip, provider.name, 'provider_unavailable', 'The provider cannot be reached');
+          return refuse(
+            req,
+            res,
+            ip,
+            provider.name,
+            'provider_unavailable',
+            'The provider cannot be reached',
+          );
         }
-        const outcome = await providers.run(provider, req, res, { [STATE_SESSION_KEY]: saved }, callbackUrl(req, provider.name));
-        if (outcome.kind === 'fail') return refuse(req, res, ip, provider.name, 'access_denied', outcome.message);
+        const outcome = await providers.run(
+          provider,
+          req,
+          res,
+          { [STATE_SESSION_KEY]: saved },
+          callbackUrl(req, provider.name),
+        );
+        if (outcome.kind === 'fail')
+          return refuse(req, res, ip, provider.name, 'access_denied', outcome.message);
         if (outcome.kind !== 'success') {
           rt.logger.warn(
             { provider: provider.name, err: outcome.kind === 'error' ? outcome.err.message : outcome.kind },
             'external sign-in failed',
           );
-          return refuse(req, res, ip, provider.name, 'provider_error', 'The provider’s answer could not be verified');
+          return refuse(
+            req,
+            res,
+            ip,
+            provider.name,
+            'provider_error',
+            'The provider’s answer could not be verified',
+          );
         }
         const { user, created } = await findOrCreateUser(rt, provider.name, outcome.profile);
         if (user.disabled_at) {
@@ -202,7 +232,11 @@ export function signInRoutes(rt: Runtime, apiBase: string): AnyRoute[] {
         await recordSecurityEvent(rt, 'login_success', {
           userId: user.id,
           ip,
-          details: { via: 'oidc', provider: data.provider, ...(data.created ? { account_created: true } : {}) },
+          details: {
+            via: 'oidc',
+            provider: data.provider,
+            ...(data.created ? { account_created: true } : {}),
+          },
         });
         return { token, user: presentSelf(user) };
       },

@@ -2,6 +2,7 @@ import type { Sequelize } from 'sequelize';
 import { defineAccountModels } from './accounts.js';
 import { defineApplication } from './application.js';
 import { defineReport } from './report.js';
+import { defineAutomodRule } from './automod-rule.js';
 import { defineApplicationCommand } from './application-command.js';
 import { defineChannel } from './channel.js';
 import { defineMember } from './member.js';
@@ -62,6 +63,7 @@ export function defineModels(sequelize: Sequelize) {
     Webhook: defineWebhook(sequelize),
     Application: defineApplication(sequelize),
     Report: defineReport(sequelize),
+    AutomodRule: defineAutomodRule(sequelize),
     ApplicationCommand: defineApplicationCommand(sequelize),
     ...defineAccountModels(sequelize),
     ...defineServerModels(sequelize),

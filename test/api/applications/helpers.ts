@@ -34,7 +34,12 @@ export function asBot(
 }
 
 /** PATCH /applications/{id} as its owner; fails the test on anything but 200. */
-export async function setIntents(app: TestApp, owner: Person, appId: string, intents: string[]): Promise<void> {
+export async function setIntents(
+  app: TestApp,
+  owner: Person,
+  appId: string,
+  intents: string[],
+): Promise<void> {
   const res = await api(app, 'PATCH', `/applications/${appId}`, { token: owner.token, body: { intents } });
   if (res.status !== 200) throw new Error(`set intents: ${res.status} ${JSON.stringify(res.body)}`);
 }

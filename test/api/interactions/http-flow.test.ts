@@ -132,9 +132,10 @@ describe('slash commands over signed HTTP', () => {
 
   it('an endpoint that answers 202 and then calls the callback route', async () => {
     const { w } = await httpBot();
+    let answered: Promise<unknown> = Promise.resolve();
     answer = (got, res) => {
       res.writeHead(202).end();
-      void callback(app, got.interaction, {
+      answered = callback(app, got.interaction, {
         type: 'message',
         data: { content: 'for you only', ephemeral: true },
       });
@@ -145,6 +146,7 @@ describe('slash commands over signed HTTP', () => {
       status: 'ephemeral',
       message: { content: 'for you only', flags: ['ephemeral'] },
     });
+    expect(await answered).toMatchObject({ status: 204 });
     expect(await app.rt.models.Message.findByPk(res.body.message.id)).toBeNull();
   });
 

@@ -57,7 +57,7 @@ export async function registerCommands(
   const query = serverId ? `?server_id=${serverId}` : '';
   const res = await as(app, bot.owner, 'PUT', `/applications/${bot.appId}/commands${query}`, commands);
   if (res.status !== 200) throw new Error(`register: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body;
+  return res.body as { id: string; name: string }[];
 }
 
 /** The bot's gateway connection, with no intents at all: INTERACTION_CREATE needs none. */

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { DispatchFrame } from '../../../shared/events/index.js';
 import { queueOutgoingEvent } from '../../../shared/integrations/outgoing-events.js';
 import { verifySignature } from '../../../shared/integrations/signature.js';
-import type { WebhooksResult } from '../../../shared/queues/index.js';
+import type { WebhookFanoutJob, WebhooksResult } from '../../../shared/queues/index.js';
 import { pruneDeliveries } from '../../../workers/processors/webhooks.js';
 import { api, type ApiResponse } from '../../helpers/accounts.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
@@ -95,6 +95,16 @@ function hookPath(script?: Reply[]): { path: string; url: string } {
 
 const at = (path: string): Received[] => received.filter((r) => r.path === path);
 
+/** A delivery's body, as every receiver gets it. */
+interface Body {
+  id: string;
+  type: string;
+  server_id: string;
+  timestamp: number;
+  data: Record<string, unknown>;
+}
+const parsed = (r: Received): Body => JSON.parse(r.body) as Body;
+
 /** Polls `check` until it returns a value (not undefined/false), failing after 15 s. */
 async function until<T>(
   what: string,
@@ -175,7 +185,27 @@ async function fanOutOf(type: string, id: string): Promise<'not queued' | Webhoo
     if (state === 'failed') throw new Error(`fan-out failed: ${job.failedReason}`);
     if (state !== 'completed') return undefined;
     const done = await app.rt.queues.webhooks.getJob(job.id as string);
-    return done?.returnvalue as WebhooksResult;
+    return done?.returnvalue;
+  });
+}
+
+const memberId = (job: WebhookFanoutJob): string | undefined =>
+  (job.data as { user?: { id?: string } }).user?.id;
+
+/** The result of the fan-out job whose event matches (events without a stable key), once it ran. */
+async function fanOutWhere(match: (job: WebhookFanoutJob) => boolean): Promise<WebhooksResult> {
+  return until('the fan-out job', async () => {
+    const jobs = await app.rt.queues.webhooks.getJobs([
+      'completed',
+      'failed',
+      'active',
+      'waiting',
+      'delayed',
+    ]);
+    const job = jobs.find((j) => j.data.kind === 'fanout' && match(j.data));
+    if (!job || job.finishedOn === undefined) return undefined;
+    if (job.failedReason) throw new Error(`fan-out failed: ${job.failedReason}`);
+    return job.returnvalue;
   });
 }
 
@@ -338,10 +368,11 @@ describe('managing event webhooks', () => {
     expect((await as(app, manager, 'GET', `/webhooks/${hook.id}/deliveries`)).status).toBe(200);
   });
 
-  it('a bot with MANAGE_WEBHOOKS subscribes with its Bot token, as members do', async () => {
+  it('a bot with MANAGE_WEBHOOKS subscribes with its Bot token; its privileged intents apply', async () => {
     const w = await makeWorld(app);
     const created = await as(app, w.owner, 'POST', '/applications', { name: 'Hook Bot' });
     expect(created.status).toBe(201);
+    const botId = created.body.bot.id as string;
     const added = await as(app, w.owner, 'POST', `/servers/${w.serverId}/bots`, {
       application_id: created.body.application.id,
       permissions: String(Permission.MANAGE_WEBHOOKS | Permission.VIEW_CHANNEL),
@@ -350,12 +381,46 @@ describe('managing event webhooks', () => {
     const { url, path } = hookPath();
     const res = await api(app, 'POST', `/servers/${w.serverId}/event-webhooks`, {
       headers: { authorization: `Bot ${created.body.token as string}` },
-      body: { url, events: ['MESSAGE_CREATE'] },
+      body: { url, events: ['MESSAGE_CREATE', 'SERVER_MEMBER_ADD'] },
     });
     expect(res.status).toBe(201);
-    expect(res.body.creator_id).toBe(created.body.bot.id);
-    const message = await send(app, w.owner, w.channelId, 'seen by the bot');
-    await until('the delivery', () => at(path).find((r) => JSON.parse(r.body).data.id === message.id));
+    expect(res.body.creator_id).toBe(botId);
+    const join = async (): Promise<Person> => {
+      const invite = await as(app, w.owner, 'POST', `/channels/${w.channelId}/invites`, {});
+      const joiner = await person(app);
+      expect((await as(app, joiner, 'POST', `/invites/${invite.body.code}`)).status).toBe(200);
+      return joiner;
+    };
+    const delivered = (id: string): Promise<Body> =>
+      until(`the delivery of ${id}`, () =>
+        at(path)
+          .map(parsed)
+          .find((b) => b.data.id === id),
+      );
+
+    // Without MESSAGE_CONTENT the content is blanked, unless the bot is mentioned; without
+    // SERVER_MEMBERS, member events do not go out.
+    const plain = await send(app, w.owner, w.channelId, 'seen by the bot');
+    expect((await delivered(plain.id)).data).toMatchObject({ content: '', embeds: [], attachments: [] });
+    const mention = await send(app, w.owner, w.channelId, `<@${botId}> hello bot`);
+    expect((await delivered(mention.id)).data).toMatchObject({ content: `<@${botId}> hello bot` });
+    const first = await join();
+    expect(await fanOutWhere((d) => d.type === 'SERVER_MEMBER_ADD' && memberId(d) === first.id)).toBe(0);
+
+    const intents = await as(app, w.owner, 'PATCH', `/applications/${created.body.application.id}`, {
+      intents: ['SERVER_MEMBERS', 'MESSAGE_CONTENT'],
+    });
+    expect(intents.status).toBe(200);
+    const full = await send(app, w.owner, w.channelId, 'now with content');
+    expect((await delivered(full.id)).data).toMatchObject({ content: 'now with content' });
+    const second = await join();
+    await until('SERVER_MEMBER_ADD', () =>
+      at(path)
+        .map(parsed)
+        .find((b) => b.type === 'SERVER_MEMBER_ADD'),
+    );
+    const joins = (await deliveries(w.owner, res.body.id)).filter((d) => d.event === 'SERVER_MEMBER_ADD');
+    expect(joins.map((d) => (d.payload.data.user as { id: string }).id)).toEqual([second.id]);
   });
 });
 
@@ -363,16 +428,18 @@ describe('deliveries', () => {
   it('POSTs a signed JSON body; the signature verifies, a tampered body or an old timestamp does not', async () => {
     const w = await makeWorld(app);
     const hook = await subscribe(w, { events: ['MESSAGE_CREATE'] });
-    const message = await send(app, w.owner, w.channelId, 'hello hooks');
+    // Quotes, backslashes and non-ASCII survive storage and are signed as sent.
+    const content = 'hello hooks: "quoted" \\ back\\slash, ünïcödé 🎉 {"a":1}';
+    const message = await send(app, w.owner, w.channelId, content);
     const [request] = await until('the delivery', () => at(hook.path).length > 0 && at(hook.path));
     if (!request) throw new Error('no request');
-    const body = JSON.parse(request.body);
+    const body = parsed(request);
     expect(body).toEqual({
       id: expect.any(String),
       type: 'MESSAGE_CREATE',
       server_id: w.serverId,
       timestamp: expect.any(Number),
-      data: expect.objectContaining({ id: message.id, content: 'hello hooks', channel_id: w.channelId }),
+      data: expect.objectContaining({ id: message.id, content, channel_id: w.channelId }),
     });
     expect(request.headers['content-type']).toBe('application/json');
     expect(request.headers['x-plexichat-event']).toBe('MESSAGE_CREATE');
@@ -555,21 +622,19 @@ describe('which events go out', () => {
     await until('the delivery', () => at(hook.path).length > 0);
     // Nobody takes MESSAGE_CREATE from `other`: the event was not even queued.
     expect(await fanOutOf('MESSAGE_CREATE', elsewhere.id)).toBe('not queued');
-    expect(at(hook.path).map((r) => JSON.parse(r.body).data.id)).toEqual([here.id]);
+    expect(at(hook.path).map((r) => parsed(r).data.id)).toEqual([here.id]);
     // Once someone does, the event is fanned out, to them only.
     const everything = await subscribe(w, { events: ['MESSAGE_CREATE'] });
     const again = await send(app, w.owner, other, 'still not here');
     expect(await fanOutOf('MESSAGE_CREATE', again.id)).toBe(1);
     await until('the unfiltered delivery', () => at(everything.path).length > 0);
-    expect(at(hook.path).map((r) => JSON.parse(r.body).data.id)).toEqual([here.id]);
+    expect(at(hook.path).map((r) => parsed(r).data.id)).toEqual([here.id]);
 
     // A thread of a filtered channel matches its parent's filter.
     const thread = await as(app, w.owner, 'POST', `/channels/${w.channelId}/threads`, { name: 'sub' });
     expect(thread.status).toBe(201);
     const inThread = await send(app, w.owner, thread.body.id, 'in the thread');
-    await until('the thread delivery', () =>
-      at(hook.path).some((r) => JSON.parse(r.body).data.id === inThread.id),
-    );
+    await until('the thread delivery', () => at(hook.path).some((r) => parsed(r).data.id === inThread.id));
 
     // Messages are not reactions: the reaction subscription got no message.
     expect(at(reactions.path)).toHaveLength(0);
@@ -577,7 +642,7 @@ describe('which events go out', () => {
       204,
     );
     const [reaction] = await until('the reaction', () => at(reactions.path).length > 0 && at(reactions.path));
-    expect(JSON.parse(reaction!.body)).toMatchObject({
+    expect(parsed(reaction!)).toMatchObject({
       type: 'MESSAGE_REACTION_ADD',
       data: { channel_id: w.channelId, message_id: here.id, user_id: w.owner.id, emoji: '👍' },
     });
@@ -594,7 +659,7 @@ describe('which events go out', () => {
     const visible = await send(app, w.owner, w.channelId, 'but this');
     await until('the visible delivery', () => at(hook.path).length > 0);
     expect(await fanOutOf('MESSAGE_CREATE', hidden.id)).toBe(0);
-    expect(at(hook.path).map((r) => JSON.parse(r.body).data.id)).toEqual([visible.id]);
+    expect(at(hook.path).map((r) => parsed(r).data.id)).toEqual([visible.id]);
 
     // Deleting the hidden channel is not news for them either; deleting a visible one is.
     expect((await as(app, w.owner, 'DELETE', `/channels/${secret}`)).status).toBe(204);
@@ -602,9 +667,9 @@ describe('which events go out', () => {
     const open = await addChannel(app, w, 'open');
     expect((await as(app, w.owner, 'DELETE', `/channels/${open}`)).status).toBe(204);
     const deleted = await until('the CHANNEL_DELETE', () =>
-      at(hook.path).find((r) => JSON.parse(r.body).type === 'CHANNEL_DELETE'),
+      at(hook.path).find((r) => parsed(r).type === 'CHANNEL_DELETE'),
     );
-    expect(JSON.parse(deleted.body).data).toMatchObject({ id: open, name: 'open' });
+    expect(parsed(deleted).data).toMatchObject({ id: open, name: 'open' });
     const channelDeletes = (await deliveries(w.owner, hook.id)).filter((d) => d.event === 'CHANNEL_DELETE');
     expect(channelDeletes.map((d) => d.payload.data.id)).toEqual([open]);
   });
@@ -620,9 +685,9 @@ describe('which events go out', () => {
     const joiner = await person(app);
     expect((await as(app, joiner, 'POST', `/invites/${invite.body.code}`)).status).toBe(200);
     const added = await until('SERVER_MEMBER_ADD', () =>
-      at(hook.path).find((r) => JSON.parse(r.body).type === 'SERVER_MEMBER_ADD'),
+      at(hook.path).find((r) => parsed(r).type === 'SERVER_MEMBER_ADD'),
     );
-    expect(JSON.parse(added.body)).toMatchObject({
+    expect(parsed(added)).toMatchObject({
       type: 'SERVER_MEMBER_ADD',
       server_id: w.serverId,
       data: { user: { id: joiner.id } },
@@ -631,17 +696,17 @@ describe('which events go out', () => {
       204,
     );
     const removed = await until('SERVER_MEMBER_REMOVE', () =>
-      at(hook.path).find((r) => JSON.parse(r.body).type === 'SERVER_MEMBER_REMOVE'),
+      at(hook.path).find((r) => parsed(r).type === 'SERVER_MEMBER_REMOVE'),
     );
-    expect(JSON.parse(removed.body).data).toMatchObject({ server_id: w.serverId, user: { id: joiner.id } });
+    expect(parsed(removed).data).toMatchObject({ server_id: w.serverId, user: { id: joiner.id } });
     // The channel filter narrows channel events: a new channel is not in it.
     const created = await addChannel(app, w, 'fresh');
     const unfiltered = await subscribe(w, { events: ['CHANNEL_CREATE'] });
     const second = await addChannel(app, w, 'second');
     const event = await until('CHANNEL_CREATE', () => at(unfiltered.path)[0]);
-    expect(JSON.parse(event.body).data).toMatchObject({ id: second, name: 'second' });
-    expect(at(hook.path).some((r) => JSON.parse(r.body).data.id === created)).toBe(false);
-    expect(at(hook.path).some((r) => JSON.parse(r.body).data.id === second)).toBe(false);
+    expect(parsed(event).data).toMatchObject({ id: second, name: 'second' });
+    expect(at(hook.path).some((r) => parsed(r).data.id === created)).toBe(false);
+    expect(at(hook.path).some((r) => parsed(r).data.id === second)).toBe(false);
   });
 
   it('a server without subscriptions costs one Redis read per event and no query', async () => {
@@ -759,7 +824,8 @@ describe('auto-disable, redelivery, routing', () => {
     const mention = await send(app, writer, w.channelId, `<@${w.owner.id}> look`);
     const both = await until('the mention in the inbox', async () => {
       const res = await as(app, w.owner, 'GET', '/users/@me/notifications');
-      return res.body.length === 2 && res.body;
+      const list = res.body as Record<string, unknown>[];
+      return list.length === 2 && list;
     });
     expect(both[0]).toMatchObject({ type: 'mention', message_id: mention.id, message: { id: mention.id } });
     expect(both[1]).toEqual(frame.d);
@@ -787,7 +853,7 @@ describe('auto-disable, redelivery, routing', () => {
     const requests = at(hook.path);
     expect(requests).toHaveLength(2);
     expect(requests.map((r) => r.headers['x-plexichat-delivery'])).toEqual([failed.id, failed.id]);
-    expect(requests.map((r) => JSON.parse(r.body))).toEqual([failed.payload, failed.payload]);
+    expect(requests.map((r) => parsed(r))).toEqual([failed.payload, failed.payload]);
     expect(failed.payload.data.id).toBe(message.id);
 
     // Paging: newest first, `before` and `limit`, `status`.

@@ -1,0 +1,234 @@
+import { Permission } from '../../../shared/permissions/index.js';
+import { startTestApp, type TestApp } from '../../helpers/app.js';
+import {
+  addChannel,
+  as,
+  makeRole,
+  makeWorld,
+  member,
+  type Person,
+  type World,
+} from '../messages/pipeline-helpers.js';
+
+let app: TestApp;
+
+beforeAll(async () => {
+  app = await startTestApp({ gateway: false });
+}, 60_000);
+
+afterAll(() => app?.close());
+
+/** A server with one member and the given rule. */
+async function serverWithRule(rule: Record<string, unknown>) {
+  const w = await makeWorld(app);
+  const alice = await member(app, w.serverId);
+  const res = await as(app, w.owner, 'POST', `/servers/${w.serverId}/automod/rules`, {
+    name: 'rule',
+    actions: [{ type: 'block' }],
+    ...rule,
+  });
+  if (res.status !== 201) throw new Error(`rule: ${res.status} ${JSON.stringify(res.body)}`);
+  return { w, alice, rule: res.body as { id: string } };
+}
+
+const send = (who: Person, channelId: string, content: string) =>
+  as(app, who, 'POST', `/channels/${channelId}/messages`, { content });
+
+async function history(w: World, channelId = w.channelId): Promise<{ content: string; type: string }[]> {
+  const res = await as(app, w.owner, 'GET', `/channels/${channelId}/messages?limit=100`);
+  return res.body as { content: string; type: string }[];
+}
+
+function expectBlocked(res: { status: number; body: { code: string; errors: Record<string, string> } }) {
+  expect(res.status).toBe(400);
+  expect(res.body.code).toBe('automod_blocked');
+  expect(res.body.errors.content).toMatch(/rule "rule"/);
+}
+
+describe('rules', () => {
+  it('are managed with MANAGE_SERVER, and bad fields are named', async () => {
+    const w = await makeWorld(app);
+    const alice = await member(app, w.serverId);
+    const path = `/servers/${w.serverId}/automod/rules`;
+    const base = {
+      name: 'x',
+      trigger_type: 'keyword',
+      trigger: { keywords: ['a'] },
+      actions: [{ type: 'block' }],
+    };
+    expect((await as(app, alice, 'POST', path, base)).status).toBe(403);
+    expect((await as(app, alice, 'GET', path)).status).toBe(403);
+
+    const backref = await as(app, w.owner, 'POST', path, {
+      ...base,
+      trigger_type: 'regex',
+      trigger: { patterns: ['ok', '(a)\\1'] },
+    });
+    expect([backref.status, Object.keys(backref.body.errors)]).toEqual([400, ['trigger.patterns.1']]);
+    const lookahead = await as(app, w.owner, 'POST', path, {
+      ...base,
+      trigger_type: 'regex',
+      trigger: { patterns: ['(?=x)'] },
+    });
+    expect(Object.keys(lookahead.body.errors)).toEqual(['trigger.patterns.0']);
+    const missing = await as(app, w.owner, 'POST', path, { ...base, trigger_type: 'spam', trigger: {} });
+    expect(Object.keys(missing.body.errors).sort()).toEqual([
+      'trigger.max_messages',
+      'trigger.window_seconds',
+    ]);
+    const elsewhere = await makeWorld(app);
+    const badRefs = await as(app, w.owner, 'POST', path, {
+      ...base,
+      actions: [{ type: 'alert', channel_id: elsewhere.channelId }],
+      exempt_roles: ['123456789'],
+      exempt_channels: [elsewhere.channelId],
+    });
+    expect(Object.keys(badRefs.body.errors).sort()).toEqual([
+      'actions.0.channel_id',
+      'exempt_channels.0',
+      'exempt_roles.0',
+    ]);
+    const badAction = await as(app, w.owner, 'POST', path, { ...base, actions: [{ type: 'timeout' }] });
+    expect(Object.keys(badAction.body.errors)).toEqual(['actions.0.duration_seconds']);
+
+    const created = await as(app, w.owner, 'POST', path, base);
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      name: 'x',
+      enabled: true,
+      trigger: { keywords: ['a'], allow_list: [] },
+    });
+    const rulePath = `${path}/${created.body.id}`;
+    const badPatch = await as(app, w.owner, 'PATCH', rulePath, { trigger: { keywords: [] } });
+    expect(Object.keys(badPatch.body.errors)).toEqual(['trigger.keywords']);
+    const patched = await as(app, w.owner, 'PATCH', rulePath, {
+      trigger: { keywords: ['b'] },
+      enabled: false,
+    });
+    expect(patched.body).toMatchObject({ enabled: false, trigger: { keywords: ['b'] } });
+    expect((await as(app, w.owner, 'GET', path)).body).toHaveLength(1);
+    expect((await as(app, w.owner, 'DELETE', rulePath)).status).toBe(204);
+    expect((await as(app, w.owner, 'DELETE', rulePath)).status).toBe(404);
+    const audit = await as(app, w.owner, 'GET', `/servers/${w.serverId}/audit-logs`);
+    const actions = (audit.body as { action: string }[]).map((e) => e.action);
+    expect(actions).toEqual(
+      expect.arrayContaining(['automod_rule_create', 'automod_rule_update', 'automod_rule_delete']),
+    );
+  });
+});
+
+describe('screening', () => {
+  it('blocks keywords (wildcards, whole words, any case) so the message is never stored; edits too', async () => {
+    const { w, alice, rule } = await serverWithRule({
+      trigger_type: 'keyword',
+      trigger: { keywords: ['bad*', 'evil'], allow_list: ['badminton'] },
+    });
+    expectBlocked(await send(alice, w.channelId, 'such BADNESS here'));
+    expectBlocked(await send(alice, w.channelId, 'pure evil.'));
+    expect((await send(alice, w.channelId, 'medieval times')).status).toBe(200);
+    expect((await send(alice, w.channelId, 'badminton anyone?')).status).toBe(200);
+    const ok = await send(alice, w.channelId, 'fine');
+    const edit = await as(app, alice, 'PATCH', `/channels/${w.channelId}/messages/${ok.body.id}`, {
+      content: 'now evil',
+    });
+    expectBlocked(edit);
+    expect(edit.body.rule_id).toBe(rule.id);
+    expect((await history(w)).map((m) => m.content).sort()).toEqual([
+      'badminton anyone?',
+      'fine',
+      'medieval times',
+    ]);
+  });
+
+  it('runs regex rules in linear time: a catastrophic pattern cannot stall the worker', async () => {
+    const { w, alice } = await serverWithRule({ trigger_type: 'regex', trigger: { patterns: ['^(a+)+$'] } });
+    // Exponential for a backtracking engine; RE2 answers at once.
+    expect((await send(alice, w.channelId, `${'a'.repeat(3000)}!`)).status).toBe(200);
+    expectBlocked(await send(alice, w.channelId, 'aaaa'));
+  });
+
+  it('blocks mention spam over the limit', async () => {
+    const { w, alice } = await serverWithRule({
+      trigger_type: 'mention_spam',
+      trigger: { mention_limit: 2 },
+    });
+    const [a, b, c] = [
+      await member(app, w.serverId),
+      await member(app, w.serverId),
+      await member(app, w.serverId),
+    ];
+    expect((await send(alice, w.channelId, `<@${a.id}> <@${b.id}>`)).status).toBe(200);
+    expectBlocked(await send(alice, w.channelId, `<@${a.id}> <@${b.id}> <@${c.id}>`));
+  });
+
+  it('filters links outside the allowlist, and invites', async () => {
+    const { w, alice } = await serverWithRule({
+      trigger_type: 'link',
+      trigger: { allowed_domains: ['example.com'] },
+    });
+    expect((await send(alice, w.channelId, 'see https://docs.example.com/page')).status).toBe(200);
+    expectBlocked(await send(alice, w.channelId, 'see <https://evil.test/x>'));
+    const invites = await serverWithRule({ trigger_type: 'link', trigger: { invites_only: true } });
+    expect((await send(invites.alice, invites.w.channelId, 'https://other.test/x')).status).toBe(200);
+    expectBlocked(await send(invites.alice, invites.w.channelId, 'join discord.gg/abcdef'));
+    expectBlocked(await send(invites.alice, invites.w.channelId, 'join https://chat.test/invite/XyZ123'));
+  });
+
+  it('alerts a moderation channel about message-rate spam without blocking', async () => {
+    const w = await makeWorld(app);
+    const alice = await member(app, w.serverId);
+    const modChannel = await addChannel(app, w, 'mod-log');
+    const created = await as(app, w.owner, 'POST', `/servers/${w.serverId}/automod/rules`, {
+      name: 'rule',
+      trigger_type: 'spam',
+      trigger: { max_messages: 2, window_seconds: 60 },
+      actions: [{ type: 'alert', channel_id: modChannel }],
+    });
+    expect(created.status).toBe(201);
+    for (const text of ['one', 'two', 'three'])
+      expect((await send(alice, w.channelId, text)).status).toBe(200);
+    let alerts: { content: string; type: string }[] = [];
+    for (let i = 0; i < 50 && alerts.length === 0; i++) {
+      alerts = (await history(w, modChannel)).filter((m) => m.type === 'automod_alert');
+      if (alerts.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]?.content).toMatch(/AutoMod rule "rule" \(spam\) flagged a message by <@\d+>/);
+    expect(alerts[0]?.content).toContain('three');
+  });
+
+  it('times the sender out', async () => {
+    const { w, alice } = await serverWithRule({
+      trigger_type: 'keyword',
+      trigger: { keywords: ['spoiler'] },
+      actions: [{ type: 'timeout', duration_seconds: 600 }],
+    });
+    expect((await send(alice, w.channelId, 'spoiler: he dies')).status).toBe(200);
+    const got = await as(app, w.owner, 'GET', `/servers/${w.serverId}/members/${alice.id}`);
+    expect(got.body.communication_disabled_until).toBeGreaterThan(Date.now() / 1000 + 500);
+    expect((await send(alice, w.channelId, 'hello?')).status).toBe(403);
+  });
+
+  it('leaves exempt roles, exempt channels (and their threads), managers and disabled rules alone', async () => {
+    const { w, alice, rule } = await serverWithRule({
+      trigger_type: 'keyword',
+      trigger: { keywords: ['nope'] },
+    });
+    const trusted = await makeRole(app, w.serverId, { position: 1 });
+    const manager = await makeRole(app, w.serverId, { position: 2, permissions: Permission.MANAGE_SERVER });
+    const free = await addChannel(app, w, 'free');
+    const rulePath = `/servers/${w.serverId}/automod/rules/${rule.id}`;
+    expect(
+      (await as(app, w.owner, 'PATCH', rulePath, { exempt_roles: [trusted.id], exempt_channels: [free] }))
+        .status,
+    ).toBe(200);
+    const vip = await member(app, w.serverId, [trusted.id]);
+    const boss = await member(app, w.serverId, [manager.id]);
+    expect((await send(vip, w.channelId, 'nope')).status).toBe(200);
+    expect((await send(boss, w.channelId, 'nope')).status).toBe(200);
+    expect((await send(alice, free, 'nope')).status).toBe(200);
+    expectBlocked(await send(alice, w.channelId, 'nope'));
+    expect((await as(app, w.owner, 'PATCH', rulePath, { enabled: false })).status).toBe(200);
+    expect((await send(alice, w.channelId, 'nope')).status).toBe(200);
+  });
+});

@@ -1,0 +1,369 @@
+import crypto from 'node:crypto';
+import http from 'node:http';
+import { jest } from '@jest/globals';
+import type { AddressInfo } from 'node:net';
+import Provider from 'oidc-provider';
+import { generate } from 'otplib';
+import { Op } from 'sequelize';
+import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { api, registerUser } from '../../helpers/accounts.js';
+import { testConfig } from '../../helpers/config.js';
+
+/** An account at the test's OpenID provider. */
+interface Account {
+  sub: string;
+  email: string;
+  email_verified: boolean;
+  preferred_username: string;
+  name: string;
+}
+
+const accounts = new Map<string, Account>();
+/** Usernames are unique per run: the test database outlives it. */
+const run = crypto.randomBytes(3).toString('hex');
+/** Who "logs in" at the provider's interaction next. */
+let current: Account;
+
+function account(username: string, fields: Partial<Account> = {}): Account {
+  const sub = `sub-${crypto.randomBytes(6).toString('hex')}`;
+  const created = {
+    sub,
+    email: `${sub}@idp.example`,
+    email_verified: true,
+    preferred_username: username,
+    name: `Name of ${username}`,
+    ...fields,
+  };
+  accounts.set(sub, created);
+  return created;
+}
+
+/** A free port on 127.0.0.1, so Plexichat can be configured with the provider before it runs. */
+async function freePort(): Promise<number> {
+  const probe = http.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+/** A real OpenID provider; its login and consent interactions finish at once for `current`. */
+async function startProvider(port: number, redirectUri: string): Promise<http.Server> {
+  const { privateKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  // Its in-memory adapter warns on construction: expected in a test.
+  const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+  const provider = new Provider(`http://127.0.0.1:${port}`, {
+    clients: [
+      {
+        client_id: 'plexichat',
+        client_secret: 'idp-secret',
+        redirect_uris: [redirectUri],
+        token_endpoint_auth_method: 'client_secret_post',
+        id_token_signed_response_alg: 'ES256',
+      },
+    ],
+    jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), alg: 'ES256', use: 'sig', kid: 'k1' }] },
+    cookies: { keys: ['test-cookie-key'] },
+    findAccount: (_ctx: unknown, sub: string) => {
+      const found = accounts.get(sub);
+      return found ? { accountId: sub, claims: () => ({ ...found }) } : undefined;
+    },
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['preferred_username', 'name'] },
+    features: { devInteractions: { enabled: false } },
+    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
+    pkce: { required: () => true },
+    ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600 },
+  });
+  warn.mockRestore();
+  const callback = provider.callback();
+  const server = http.createServer((req, res) => {
+    if (!req.url?.startsWith('/interaction/')) return callback(req, res);
+    void (async () => {
+      const details = await provider.interactionDetails(req, res);
+      let result: Record<string, unknown>;
+      if (details.prompt.name === 'login') {
+        result = { login: { accountId: current.sub } };
+      } else {
+        const grant = new provider.Grant({
+          accountId: details.session!.accountId,
+          clientId: String(details.params.client_id),
+        });
+        grant.addOIDCScope(String(details.params.scope));
+        result = { consent: { grantId: await grant.save() } };
+      }
+      await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
+    })().catch((err: unknown) => {
+      res.statusCode = 500;
+      res.end(String(err));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return server;
+}
+
+/** A browser: a cookie jar per host and redirects followed by hand. */
+class Browser {
+  private readonly jar = new Map<string, Map<string, string>>();
+
+  async get(url: string): Promise<Response> {
+    const target = new URL(url);
+    const cookies = this.jar.get(target.host) ?? new Map<string, string>();
+    const res = await fetch(url, {
+      redirect: 'manual',
+      headers: cookies.size > 0 ? { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {},
+    });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair, ...attributes] = line.split(';').map((s) => s.trim());
+      const eq = pair!.indexOf('=');
+      const name = pair!.slice(0, eq);
+      const expired = attributes.some(
+        (a) => /^max-age=0$/i.test(a) || (/^expires=/i.test(a) && Date.parse(a.slice(8)) < Date.now()),
+      );
+      if (expired) cookies.delete(name);
+      else cookies.set(name, pair!.slice(eq + 1));
+    }
+    this.jar.set(target.host, cookies);
+    return res;
+  }
+
+  cookieNames(host: string): string[] {
+    return [...(this.jar.get(host)?.keys() ?? [])];
+  }
+
+  /** Follows redirects from `url` until `stop` says so; returns that URL (not fetched). */
+  async follow(url: string, stop: (u: URL) => boolean): Promise<URL> {
+    let at = new URL(url);
+    for (let hops = 0; hops < 20; hops += 1) {
+      if (stop(at)) return at;
+      const res = await this.get(at.toString());
+      const location = res.headers.get('location');
+      if (!location) throw new Error(`no redirect from ${at.toString()}: ${res.status} ${await res.text()}`);
+      at = new URL(location, at);
+    }
+    throw new Error('too many redirects');
+  }
+}
+
+let app: TestApp;
+let port: number;
+let idp: http.Server | null = null;
+const isClientCallback = (u: URL) => u.pathname === '/oauth/callback';
+const isPlexichatCallback = (u: URL) => u.pathname === '/api/v1/auth/oauth/test/callback';
+
+beforeAll(async () => {
+  port = await freePort();
+  app = await startTestApp({
+    workers: false,
+    gateway: false,
+    config: testConfig({
+      auth: {
+        oidc_providers: [
+          {
+            name: 'test',
+            issuer: `http://127.0.0.1:${port}`,
+            client_id: 'plexichat',
+            client_secret: 'idp-secret',
+            display_name: 'Test IdP',
+          },
+        ],
+        allow_insecure_http: true,
+      },
+      outbound: { allow_private: ['127.0.0.0/8'] },
+    }),
+  });
+});
+afterAll(async () => {
+  await app.close();
+  if (idp) {
+    idp.closeAllConnections();
+    await new Promise<void>((resolve) => idp!.close(() => resolve()));
+  }
+});
+
+/** Starts a sign-in in `browser` as `who`; returns where Plexichat finally sent the browser. */
+async function signIn(browser: Browser, who: Account): Promise<URL> {
+  current = who;
+  const start = await browser.get(`${app.api}/auth/oauth/test`);
+  expect(start.status).toBe(302);
+  return browser.follow(start.headers.get('location')!, isClientCallback);
+}
+
+async function exchange(code: string) {
+  return api(app, 'POST', '/auth/oauth/exchange', { body: { login_code: code } });
+}
+
+describe('a provider that is down when Plexichat boots', () => {
+  it('does not stop Plexichat; its sign-in answers 503 until it is up', async () => {
+    expect((await api(app, 'GET', '/health')).status).toBe(200);
+    const list = await api(app, 'GET', '/auth/oauth');
+    expect(list.body).toEqual([
+      { name: 'test', display_name: 'Test IdP', url: `${app.api}/auth/oauth/test` },
+    ]);
+    const res = await api(app, 'GET', '/auth/oauth/test');
+    expect(res.status).toBe(503);
+    expect(res.body.code).toBe('service_unavailable');
+    expect((await api(app, 'GET', '/auth/oauth/nope')).status).toBe(404);
+  });
+});
+
+describe('signing in with an external OpenID provider', () => {
+  beforeAll(async () => {
+    // The provider comes up after Plexichat: discovery is retried on the next sign-in.
+    idp = await startProvider(port, `${app.api}/auth/oauth/test/callback`);
+  });
+
+  it('redirects with PKCE, state and nonce; the callback hands the client a login_code that signs in', async () => {
+    const who = account(`ext_alice_${run}`);
+    const browser = new Browser();
+    const start = await browser.get(`${app.api}/auth/oauth/test`);
+    expect(start.status).toBe(302);
+    const authUrl = new URL(start.headers.get('location')!);
+    expect(authUrl.origin).toBe(`http://127.0.0.1:${port}`);
+    expect(authUrl.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(authUrl.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(authUrl.searchParams.get('state')).toBeTruthy();
+    expect(authUrl.searchParams.get('nonce')).toBeTruthy();
+    expect(authUrl.searchParams.get('redirect_uri')).toBe(`${app.api}/auth/oauth/test/callback`);
+    expect(authUrl.searchParams.get('scope')).toBe('openid email profile');
+    const cookie = start.headers.getSetCookie().find((c) => c.startsWith('plexichat_oidc_'))!;
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Lax/);
+    // The PKCE verifier does not sit in the cookie in the clear.
+    expect(cookie).not.toMatch(/code_verifier/);
+
+    current = who;
+    const final = await browser.follow(authUrl.toString(), isClientCallback);
+    expect(final.origin).toBe(app.origin);
+    expect(final.searchParams.get('provider')).toBe('test');
+    expect(final.searchParams.has('token')).toBe(false);
+    const code = final.searchParams.get('login_code')!;
+    expect(code).toBeTruthy();
+    // The state cookie is gone once used.
+    expect(
+      browser.cookieNames(new URL(app.origin).host).filter((n) => n.startsWith('plexichat_oidc_')),
+    ).toEqual([]);
+
+    const signedIn = await exchange(code);
+    expect(signedIn.status).toBe(200);
+    expect(signedIn.body.user).toMatchObject({ username: `ext_alice_${run}`, email: who.email, bot: false });
+    const me = await api(app, 'GET', '/users/@me', { token: signedIn.body.token });
+    expect(me.status).toBe(200);
+    expect(me.body.id).toBe(signedIn.body.user.id);
+
+    // The login code works once.
+    expect((await exchange(code)).status).toBe(401);
+    const identity = await app.rt.models.ExternalIdentity.findOne({
+      where: { provider: 'test', subject: who.sub },
+    });
+    expect(identity?.user_id).toBe(signedIn.body.user.id);
+    const events = await app.rt.models.SecurityEvent.findAll({
+      where: { type: 'login_success', user_id: signedIn.body.user.id },
+    });
+    expect(events[0]?.details).toMatchObject({ via: 'oidc', provider: 'test', account_created: true });
+
+    // The second sign-in (a new browser, so a new login at the provider) finds the same user.
+    const again = await signIn(new Browser(), who);
+    const second = await exchange(again.searchParams.get('login_code')!);
+    expect(second.body.user.id).toBe(signedIn.body.user.id);
+    expect(await app.rt.models.ExternalIdentity.count({ where: { subject: who.sub } })).toBe(1);
+  });
+
+  it('never links to an existing account by email; a taken username gets a suffix', async () => {
+    const local = await registerUser(app, {
+      username: `taken_${run}`,
+      email: `local_${run}@example.com`,
+    });
+    const who = account(local.username, { email: `${local.username}@example.com`, email_verified: true });
+    // The local account's email, claimed by the provider.
+    who.email = (await app.rt.models.User.findByPk(local.id))!.email!;
+    const final = await signIn(new Browser(), who);
+    const res = await exchange(final.searchParams.get('login_code')!);
+    expect(res.status).toBe(200);
+    expect(res.body.user.id).not.toBe(local.id);
+    expect(res.body.user.username).toMatch(new RegExp(`^${local.username.slice(0, 27)}_\\d{4}$`));
+    expect(res.body.user.email).toBeNull();
+  });
+
+  it('keeps an unverified email off the account', async () => {
+    const who = account(`unverified_mail_${run}`, { email_verified: false });
+    const res = await exchange((await signIn(new Browser(), who)).searchParams.get('login_code')!);
+    expect(res.body.user.email).toBeNull();
+  });
+
+  it('refuses a tampered state, a callback in another browser, and a tampered code', async () => {
+    const started = new Date(Date.now() - 1000);
+    const who = account(`ext_bob_${run}`);
+    const browser = new Browser();
+    current = who;
+    const start = await browser.get(`${app.api}/auth/oauth/test`);
+    const callback = await browser.follow(start.headers.get('location')!, isPlexichatCallback);
+
+    const tampered = new URL(callback);
+    tampered.searchParams.set('state', `${callback.searchParams.get('state')}x`);
+    const refused = new URL((await browser.get(tampered.toString())).headers.get('location')!);
+    expect(refused.pathname).toBe('/oauth/callback');
+    expect(refused.searchParams.get('error')).toBe('invalid_state');
+    expect(refused.searchParams.has('login_code')).toBe(false);
+
+    const elsewhere = new URL((await new Browser().get(callback.toString())).headers.get('location')!);
+    expect(elsewhere.searchParams.get('error')).toBe('invalid_state');
+
+    const badCode = new URL(callback);
+    badCode.searchParams.set('code', 'forged');
+    const failed = new URL((await browser.get(badCode.toString())).headers.get('location')!);
+    expect(failed.searchParams.get('error')).toBe('provider_error');
+    expect(failed.searchParams.has('login_code')).toBe(false);
+
+    // The state cookie was used up by that attempt: the genuine callback now fails too.
+    const replay = new URL((await browser.get(callback.toString())).headers.get('location')!);
+    expect(replay.searchParams.get('error')).toBe('invalid_state');
+    expect(await app.rt.models.ExternalIdentity.count({ where: { subject: who.sub } })).toBe(0);
+    const failures = await app.rt.models.SecurityEvent.findAll({
+      where: { type: 'login_failure', created_at: { [Op.gte]: started } },
+    });
+    const reasons = failures.filter((e) => e.details.via === 'oidc').map((e) => e.details.reason);
+    expect(reasons).toEqual(expect.arrayContaining(['invalid_state', 'provider_error']));
+  });
+
+  it('answers the 2FA ticket flow for an account with 2FA on', async () => {
+    const who = account(`ext_mfa_${run}`);
+    const first = await exchange((await signIn(new Browser(), who)).searchParams.get('login_code')!);
+    const enabled = await api(app, 'POST', '/users/@me/mfa/totp/enable', { token: first.body.token });
+    const confirmed = await api(app, 'POST', '/users/@me/mfa/totp/confirm', {
+      token: first.body.token,
+      body: { code: await generate({ secret: enabled.body.secret }) },
+    });
+    expect(confirmed.status).toBe(200);
+
+    const res = await exchange((await signIn(new Browser(), who)).searchParams.get('login_code')!);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ mfa_required: true, ticket: expect.any(String) });
+    const done = await api(app, 'POST', '/auth/mfa/totp', {
+      body: { ticket: res.body.ticket, code: confirmed.body.backup_codes[0] },
+    });
+    expect(done.status).toBe(200);
+    expect(done.body.user.id).toBe(first.body.user.id);
+  });
+
+  it('refuses a disabled account', async () => {
+    const who = account(`ext_disabled_${run}`);
+    const first = await exchange((await signIn(new Browser(), who)).searchParams.get('login_code')!);
+    await app.rt.models.User.update({ disabled_at: new Date() }, { where: { id: first.body.user.id } });
+    const final = await signIn(new Browser(), who);
+    expect(final.searchParams.get('error')).toBe('account_disabled');
+    expect(final.searchParams.has('login_code')).toBe(false);
+  });
+
+  it('passes a denial at the provider on as access_denied', async () => {
+    const browser = new Browser();
+    const start = await browser.get(`${app.api}/auth/oauth/test`);
+    const authUrl = new URL(start.headers.get('location')!);
+    // What a provider sends back when the user cancels.
+    const denied = new URL(`${app.api}/auth/oauth/test/callback`);
+    denied.searchParams.set('error', 'access_denied');
+    denied.searchParams.set('state', authUrl.searchParams.get('state')!);
+    denied.searchParams.set('iss', `http://127.0.0.1:${port}`);
+    const res = new URL((await browser.get(denied.toString())).headers.get('location')!);
+    expect(res.searchParams.get('error')).toBe('access_denied');
+  });
+});

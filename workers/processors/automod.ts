@@ -1,0 +1,144 @@
+import type { Job } from 'bullmq';
+import { recordAudit } from '../../shared/audit.js';
+import { matchContent, type CompiledRule, type RuleMatch } from '../../shared/automod/rules.js';
+import { RuleCache } from '../../shared/automod/store.js';
+import { rooms } from '../../shared/events/index.js';
+import { presentMember } from '../../shared/presenters/role.js';
+import { unixSeconds } from '../../shared/presenters/time.js';
+import { type AutomodJob, type AutomodResult, type JobPayload } from '../../shared/queues/index.js';
+import type { Runtime } from '../../shared/runtime.js';
+
+/** Longest timeout AutoMod may give (Discord's limit). */
+const MAX_TIMEOUT_SECONDS = 28 * 86_400;
+
+function exempt(rule: CompiledRule, job: AutomodJob): boolean {
+  return (
+    rule.exemptChannels.has(job.channel_id) ||
+    (job.parent_id !== null && rule.exemptChannels.has(job.parent_id)) ||
+    job.author_role_ids.some((r) => rule.exemptRoles.has(r))
+  );
+}
+
+/**
+ * Screens one message against its server's enabled rules: content triggers in RE2 (linear time),
+ * message-rate spam with a Redis counter per rule and member. Alerts and timeouts of every matching
+ * rule happen; when a matching rule blocks, the message is never queued and the API answers 400
+ * naming the rule, otherwise the worker queues the message command itself (same job id as without
+ * AutoMod, so a retry stores it once).
+ */
+export function createAutomodProcessor(rt: Runtime) {
+  const cache = new RuleCache(rt, rt.config.redis.key_prefix);
+  const prefix = rt.config.redis.key_prefix;
+
+  async function spamMatch(rule: CompiledRule, job: AutomodJob): Promise<RuleMatch | null> {
+    // Only new messages count toward a rate; the job id makes a retried job count once.
+    if (job.command.kind !== 'create') return null;
+    const window = rule.settings.window_seconds ?? 10;
+    const key = `${prefix}:automod:rate:${rule.id}:${job.author_id}`;
+    const now = Date.now();
+    const [, , [, count]] = (await rt.redis
+      .multi()
+      .zadd(key, now, job.job_id)
+      .zremrangebyscore(key, 0, now - window * 1000)
+      .zcard(key)
+      .pexpire(key, window * 1000)
+      .exec()) as [unknown, unknown, [unknown, number], unknown];
+    const max = rule.settings.max_messages ?? 5;
+    return count > max ? { rule, detail: `${count} messages in ${window}s` } : null;
+  }
+
+  async function alert(
+    match: RuleMatch,
+    channelId: string,
+    job: AutomodJob,
+    blocked: boolean,
+  ): Promise<void> {
+    const content = job.command.kind === 'create' ? job.command.message.content : job.command.content;
+    const excerpt = content.length > 200 ? `${content.slice(0, 200)}…` : content;
+    const id = rt.snowflake.next();
+    const text =
+      `AutoMod rule "${match.rule.name}" (${match.rule.trigger}) ${blocked ? 'blocked' : 'flagged'} a message by ` +
+      `<@${job.author_id}> in <#${job.channel_id}> (${match.detail}):\n> ${excerpt.replace(/\n/g, '\n> ')}`;
+    await rt.queues.messages.add(
+      'create',
+      {
+        kind: 'create',
+        message: {
+          id,
+          channel_id: channelId,
+          author_id: job.author_id,
+          content: text,
+          nonce: null,
+          type: 'automod_alert',
+          reply_to: null,
+          allow_everyone: false,
+        },
+      },
+      // One alert per rule per screened message, however often the job is retried.
+      { jobId: `automod-alert-${job.job_id}-${match.rule.id}` },
+    );
+  }
+
+  async function timeout(match: RuleMatch, job: AutomodJob, seconds: number): Promise<void> {
+    const { Member, Server, User, MemberRole, AutomodRule } = rt.models;
+    const [member, server, user] = await Promise.all([
+      Member.findOne({ where: { server_id: job.server_id, user_id: job.author_id } }),
+      Server.findByPk(job.server_id),
+      User.findByPk(job.author_id),
+    ]);
+    if (!member || !server || !user || server.owner_id === job.author_id) return;
+    const until = new Date(Date.now() + Math.min(seconds, MAX_TIMEOUT_SECONDS) * 1000);
+    if (member.timeout_until && member.timeout_until >= until) return;
+    const old = unixSeconds(
+      member.timeout_until && member.timeout_until.getTime() > Date.now() ? member.timeout_until : null,
+    );
+    await member.update({ timeout_until: until });
+    const rule = await AutomodRule.findByPk(match.rule.id);
+    await recordAudit(rt, {
+      serverId: job.server_id,
+      actorId: rule?.creator_id ?? server.owner_id,
+      action: 'member_timeout',
+      targetType: 'member',
+      targetId: job.author_id,
+      changes: [{ key: 'communication_disabled_until', old, new: unixSeconds(until) }],
+      reason: `AutoMod rule "${match.rule.name}"`,
+    });
+    const roleIds = (
+      await MemberRole.findAll({ where: { server_id: job.server_id, user_id: job.author_id } })
+    ).map((r) => r.role_id);
+    await rt.events.dispatch(
+      [rooms.server(job.server_id)],
+      'SERVER_MEMBER_UPDATE',
+      presentMember(member, user, roleIds),
+    );
+  }
+
+  return async (job: Job<JobPayload<'automod'>>): Promise<AutomodResult> => {
+    const data = job.data;
+    const content = data.command.kind === 'create' ? data.command.message.content : data.command.content;
+    const matches: RuleMatch[] = [];
+    for (const rule of await cache.rules(data.server_id)) {
+      if (exempt(rule, data)) continue;
+      const match = rule.trigger === 'spam' ? await spamMatch(rule, data) : matchContent(rule, content);
+      if (match) matches.push(match);
+    }
+    const blocking = matches.find((m) => m.rule.actions.some((a) => a.type === 'block')) ?? null;
+    for (const match of matches) {
+      for (const action of match.rule.actions) {
+        if (action.type === 'alert') await alert(match, action.channel_id, data, blocking !== null);
+        if (action.type === 'timeout') await timeout(match, data, action.duration_seconds);
+      }
+    }
+    if (blocking) {
+      rt.logger.info(
+        { server: data.server_id, rule: blocking.rule.id, author: data.author_id },
+        'automod blocked a message',
+      );
+      return {
+        blocked: { rule_id: blocking.rule.id, rule_name: blocking.rule.name, detail: blocking.detail },
+      };
+    }
+    await rt.queues.messages.add(data.command.kind, data.command, { jobId: data.job_id });
+    return { blocked: null };
+  };
+}

@@ -7,6 +7,7 @@ import { findLiveSession } from '../shared/auth/sessions.js';
 import { parseAuthorization } from '../shared/auth/tokens.js';
 import type { Runtime } from '../shared/runtime.js';
 import { createAuthenticator } from './auth/authenticate.js';
+import { mountAdminDashboard } from './admin/dashboard.js';
 import { mountBullBoard } from './bull-board.js';
 import { mountDocs } from './docs/mount-docs.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
@@ -14,6 +15,7 @@ import { httpMetrics } from './middleware/metrics.js';
 import { requestId } from './middleware/request-id.js';
 import { buildOpenApi } from './openapi.js';
 import { adminRoutes } from './routes/admin/admin.js';
+import { adminUserRoutes } from './routes/admin/users.js';
 import { attachmentRoutes } from './routes/attachments/attachments.js';
 import { emojiRoutes } from './routes/emojis/emojis.js';
 import { serverIconRoutes } from './routes/servers/icon.js';
@@ -73,6 +75,7 @@ export function allRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
     ...sessionRoutes(rt),
     ...mfaRoutes(rt, services),
     ...adminRoutes(rt, services),
+    ...adminUserRoutes(rt),
     ...relationshipRoutes(rt),
     ...privateChannelRoutes(rt),
     ...membershipRoutes(rt),
@@ -174,6 +177,7 @@ export function createApp(rt: Runtime): express.Express {
   });
   if (config.docs.enabled) mountDocs(app, getOpenApi);
   if (config.admin.bull_board) mountBullBoard(app, rt);
+  mountAdminDashboard(app);
   mountOAuthPages(app);
 
   app.use(notFound);

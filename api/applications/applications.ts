@@ -40,6 +40,7 @@ export interface UpdateApplicationInput {
   intents?: string[];
 }
 
+/** Where a token was issued when the caller did not say (a programmatic creation): unspecified. */
 const NO_CLIENT: ClientInfo = { ip: '0.0.0.0', userAgent: null };
 
 /**

@@ -15,6 +15,10 @@ export const SECURITY_EVENT_TYPES = [
   'lockout',
   /** A used OAuth2 code or a rotated refresh token came back: the whole grant was revoked. */
   'oauth2_token_reuse',
+  /** An instance admin disabled or re-enabled an account, or signed it out everywhere (`details.by`). */
+  'account_disabled',
+  'account_enabled',
+  'forced_logout',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 

@@ -7,6 +7,7 @@ import { unixSeconds } from '../../../shared/presenters/time.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { decodeSnowflake } from '../../../shared/snowflake.js';
 import { instanceStats } from '../../admin/stats.js';
+import { runSelftest } from '../../../shared/selftest/run.js';
 import { decide } from '../../security/ip-rules.js';
 import type { ApiServices } from '../../services.js';
 import { defineRoute, type AnyRoute } from '../route.js';
@@ -15,6 +16,7 @@ import {
   putIpRulesBody,
   securityEventObject,
   securityEventsQuery,
+  selftestObject,
   statsObject,
   type IpRuleInput,
   type SecurityEventsQuery,
@@ -48,6 +50,30 @@ export function adminRoutes(rt: Runtime, { ipRules }: ApiServices): AnyRoute[] {
   const listRules = () => IpRule.findAll({ order: [['id', 'ASC']] });
 
   return [
+    defineRoute({
+      method: 'post',
+      path: '/admin/selftest',
+      access: 'admin',
+      summary: 'Run the self-test against this instance',
+      description:
+        'What `npm run selftest -- --url <base>` does, from inside: health, register and log in, a server and ' +
+        'channel, a message over REST received on the gateway, an upload read back, a webhook. Runs against the ' +
+        'address this request arrived on (so through this process), registers a `selftest_*` user and deletes ' +
+        'its server afterwards. `ok` is false when any check failed.',
+      tags: ['Admin'],
+      rateLimit: { points: 2, duration_seconds: 60 },
+      responses: {
+        200: { description: 'The checks', schema: selftestObject },
+        404: { description: 'The caller is not an instance admin' },
+      },
+      handler: async ({ req }) => {
+        const local = normalizeIp(req.socket.localAddress);
+        const host = local.includes(':') ? `[${local}]` : local;
+        const url = `http://${host}:${req.socket.localPort}`;
+        const checks = await runSelftest({ url, gatewayPath: rt.config.gateway.path });
+        return { ok: checks.every((c) => c.ok), checks };
+      },
+    }),
     defineRoute({
       method: 'get',
       path: '/admin/stats',

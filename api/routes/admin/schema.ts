@@ -137,3 +137,18 @@ export const statsObject = Joi.object({
     gateway_sessions: Joi.number().integer(),
   }).description('figures of the process that answered (every process has them at /metrics)'),
 });
+
+/** POST /admin/selftest. */
+export const selftestObject = Joi.object({
+  ok: Joi.boolean().required(),
+  checks: Joi.array()
+    .items(
+      Joi.object({
+        name: Joi.string().required(),
+        ok: Joi.boolean().required(),
+        ms: Joi.number().integer().required(),
+        detail: Joi.string().allow('').required(),
+      }),
+    )
+    .required(),
+});

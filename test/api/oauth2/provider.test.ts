@@ -1,7 +1,8 @@
 import { io } from 'socket.io-client';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
-import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
+import { api, registerUser, type ApiResponse, type TestUser } from '../../helpers/accounts.js';
 import { createServerWithChannel } from '../../helpers/factories.js';
+import { spawnEntry } from '../../helpers/processes.js';
 import {
   REDIRECT_URI,
   authorize,
@@ -732,5 +733,66 @@ describe('client settings and pages', () => {
     );
     expect(doc.paths['/users/@me'].get.security).toContainEqual({ oauth2: ['identify'] });
     expect(doc.components.securitySchemes.oauth2.flows.authorizationCode.scopes).toHaveProperty('bot');
+  });
+});
+
+describe('the consent page in a browser (its own script in jsdom, against the real API)', () => {
+  /** Runs consent-page.driver.ts in its own process; answers what the page showed and decided. */
+  async function drive(plan: Record<string, unknown>): Promise<ApiResponse['body']> {
+    const proc = spawnEntry('test/api/oauth2/consent-page.driver.ts', {}, [JSON.stringify(plan)]);
+    await proc.exited;
+    const line = proc.output().trim().split('\n').pop() ?? '';
+    if (!line.startsWith('{')) throw new Error(`the page driver failed:\n${proc.output()}`);
+    return JSON.parse(line);
+  }
+
+  it('shows the request, lets the user pick a server for the bot, and approves', async () => {
+    const server = await api(app, 'POST', '/servers', { token: alice.token, body: { name: 'Page HQ' } });
+    const { verifier, challenge } = pkce();
+    const query = new URLSearchParams({
+      client_id: publicApp.id,
+      redirect_uri: REDIRECT_URI,
+      response_type: 'code',
+      scope: 'identify bot',
+      state: 'page-state',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    });
+    const result = await drive({
+      url: `${app.api}/oauth2/authorize?${query.toString()}`,
+      origin: app.origin,
+      token: alice.token,
+      serverId: server.body.id,
+      decision: 'approve',
+    });
+    expect(result).toMatchObject({ appName: 'Test App', userName: alice.username });
+    expect(result.scopes).toHaveLength(2);
+    expect(result.servers).toContain(server.body.id);
+    const location = new URL(result.location);
+    expect(location.searchParams.get('state')).toBe('page-state');
+    expect(location.searchParams.get('server_id')).toBe(server.body.id);
+    const tokens = await exchangeCode(app, publicApp, location.searchParams.get('code')!, verifier);
+    expect(tokens.status).toBe(200);
+  });
+
+  it('signs the user in first when it has no token, and a denial goes back as access_denied', async () => {
+    const query = new URLSearchParams({
+      client_id: publicApp.id,
+      redirect_uri: REDIRECT_URI,
+      response_type: 'code',
+      scope: 'identify',
+      code_challenge: pkce().challenge,
+      code_challenge_method: 'S256',
+    });
+    const result = await drive({
+      url: `${app.api}/oauth2/authorize?${query.toString()}`,
+      origin: app.origin,
+      token: null,
+      login: { login: alice.username, password: alice.password },
+      decision: 'deny',
+    });
+    expect(result.sawLoginError).toBe(true);
+    expect((await api(app, 'GET', '/users/@me', { token: result.storedToken })).body.id).toBe(alice.id);
+    expect(new URL(result.location).searchParams.get('error')).toBe('access_denied');
   });
 });

@@ -541,6 +541,32 @@ describe('deliveries', () => {
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(1900);
   });
 
+  it('Retry-After as an HTTP date, capped at retry_after_max_seconds', async () => {
+    const w = await makeWorld(app);
+    const inAnHour = new Date(Date.now() + 3600_000).toUTCString();
+    const hook = await subscribe(
+      w,
+      { events: ['MESSAGE_CREATE'] },
+      { script: [{ status: 503, headers: { 'retry-after': inAnHour } }, { status: 200 }] },
+    );
+    const cap = app.config.webhooks.retry_after_max_seconds;
+    app.config.webhooks.retry_after_max_seconds = 1;
+    try {
+      await send(app, w.owner, w.channelId, 'come back in an hour');
+      const waiting = await until('the throttled attempt', async () =>
+        (await deliveries(w.owner, hook.id)).find((d) => d.attempts === 1),
+      );
+      expect(waiting).toMatchObject({ status: 'pending', last_status_code: 503 });
+      // Due within the cap, not in an hour.
+      expect(waiting.next_attempt_at).toBeLessThanOrEqual(Math.floor(at(hook.path)[0]!.at / 1000) + 3);
+      expect(await finished(w.owner, hook)).toMatchObject({ status: 'succeeded', attempts: 2 });
+      const [first, second] = at(hook.path);
+      expect(second!.at - first!.at).toBeGreaterThanOrEqual(900);
+    } finally {
+      app.config.webhooks.retry_after_max_seconds = cap;
+    }
+  });
+
   it('a receiver that does not answer in time fails the attempt (retried)', async () => {
     const w = await makeWorld(app);
     const hook = await subscribe(

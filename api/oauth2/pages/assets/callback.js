@@ -15,6 +15,10 @@
     return document.getElementById(id);
   }
 
+  function field(form, name) {
+    return form.elements.namedItem(name).value;
+  }
+
   function showError(text) {
     $('status').hidden = true;
     $('error').textContent = text;
@@ -55,7 +59,7 @@
 
   $('mfa-form').addEventListener('submit', async function (event) {
     event.preventDefault();
-    var res = await post('/auth/mfa/totp', { ticket: ticket, code: event.target.code.value });
+    var res = await post('/auth/mfa/totp', { ticket: ticket, code: field(event.target, 'code') });
     if (!res.ok) return showError(res.body.message || 'Wrong code.');
     done(res.body);
   });

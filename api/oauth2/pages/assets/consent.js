@@ -27,6 +27,10 @@
     return document.getElementById(id);
   }
 
+  function field(form, name) {
+    return form.elements.namedItem(name).value;
+  }
+
   function show(id) {
     ['loading', 'login', 'consent', 'failed'].forEach(function (s) {
       $(s).hidden = s !== id;
@@ -142,7 +146,10 @@
   $('login-form').addEventListener('submit', async function (event) {
     event.preventDefault();
     var form = event.target;
-    var res = await call('POST', '/auth/login', { login: form.login.value, password: form.password.value });
+    var res = await call('POST', '/auth/login', {
+      login: field(form, 'login'),
+      password: field(form, 'password'),
+    });
     if (!res.ok) return showText('login-error', res.body.message || 'Sign-in failed.');
     if (res.body.mfa_required) {
       ticket = res.body.ticket;
@@ -156,7 +163,7 @@
 
   $('mfa-form').addEventListener('submit', async function (event) {
     event.preventDefault();
-    var res = await call('POST', '/auth/mfa/totp', { ticket: ticket, code: event.target.code.value });
+    var res = await call('POST', '/auth/mfa/totp', { ticket: ticket, code: field(event.target, 'code') });
     if (!res.ok) return showText('login-error', res.body.message || 'Wrong code.');
     signedIn(res.body.token);
   });

@@ -1,0 +1,209 @@
+import { QueryTypes } from 'sequelize';
+import { recordSecurityEvent } from '../../shared/auth/security-events.js';
+import { THREAD_CHANNEL_TYPES } from '../../shared/db/models/index.js';
+import { ApiError, ConflictError, NotFoundError } from '../../shared/errors.js';
+import { rooms } from '../../shared/events/index.js';
+import { unixSeconds } from '../../shared/presenters/time.js';
+import type { Runtime } from '../../shared/runtime.js';
+import { revokeSessions } from '../accounts/session-commands.js';
+
+/** An account as instance admins see it. */
+export interface AdminUser {
+  id: string;
+  username: string;
+  email: string | null;
+  is_admin: boolean;
+  is_bot: boolean;
+  disabled_at: number | null;
+  created_at: number;
+  session_count: number;
+}
+
+/** A server as instance admins see it. */
+export interface AdminServer {
+  id: string;
+  name: string;
+  owner_id: string;
+  member_count: number;
+  channel_count: number;
+  created_at: number;
+}
+
+interface UserRow {
+  id: string;
+  username: string;
+  email: string | null;
+  is_admin: boolean;
+  is_bot: boolean;
+  disabled_at: Date | null;
+  created_at: Date;
+  session_count: string;
+}
+
+/** `abc_%` -> `abc\_\%%`: a LIKE pattern matching what starts with `prefix`, wildcards taken literally. */
+function prefixPattern(prefix: string): string {
+  return `${prefix.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+async function selectUsers(
+  rt: Pick<Runtime, 'sequelize'>,
+  conditions: string[],
+  replacements: Record<string, unknown>,
+  limit: number,
+): Promise<AdminUser[]> {
+  const rows = await rt.sequelize.query<UserRow>(
+    `SELECT u.id, u.username, u.email, u.is_admin, u.is_bot, u.disabled_at, u.created_at,
+       (SELECT count(*) FROM sessions s WHERE s.user_id = u.id AND s.revoked_at IS NULL) AS session_count
+     FROM users u
+     ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
+     ORDER BY u.id DESC
+     LIMIT :limit`,
+    { type: QueryTypes.SELECT, replacements: { ...replacements, limit } },
+  );
+  return rows.map((row) => ({
+    id: String(row.id),
+    username: row.username,
+    email: row.email,
+    is_admin: row.is_admin,
+    is_bot: row.is_bot,
+    disabled_at: unixSeconds(row.disabled_at),
+    created_at: unixSeconds(row.created_at),
+    session_count: Number(row.session_count),
+  }));
+}
+
+/** One page of accounts, newest first, optionally those whose username or email starts with `query`. */
+export function listUsers(
+  rt: Pick<Runtime, 'sequelize'>,
+  query: { limit: number; before?: string; query?: string },
+): Promise<AdminUser[]> {
+  const conditions: string[] = [];
+  const replacements: Record<string, unknown> = {};
+  if (query.before !== undefined) {
+    conditions.push('u.id < :before');
+    replacements.before = query.before;
+  }
+  if (query.query) {
+    conditions.push('(lower(u.username) LIKE :pattern OR lower(u.email) LIKE :pattern)');
+    replacements.pattern = prefixPattern(query.query);
+  }
+  return selectUsers(rt, conditions, replacements, query.limit);
+}
+
+/** One account as admins see it, or 404 `unknown_user`. */
+export async function getAdminUser(rt: Pick<Runtime, 'sequelize'>, userId: string): Promise<AdminUser> {
+  const [user] = await selectUsers(rt, ['u.id = :id'], { id: userId }, 1);
+  if (!user) throw new NotFoundError('user');
+  return user;
+}
+
+/** Ends every live session of `userId` and closes all its gateway connections; returns how many ended. */
+async function endAllSessions(rt: Runtime, userId: string, reason: string, ip: string): Promise<number> {
+  const sessions = await rt.models.Session.findAll({ where: { user_id: userId, revoked_at: null } });
+  await revokeSessions(rt, sessions, reason, { ip });
+  // Connections opened by anything that is not a session room member (none today) go too.
+  await rt.events
+    .disconnect(rooms.user(userId))
+    .catch((err: Error) => rt.logger.warn({ err: err.message, user: userId }, 'could not close user sockets'));
+  return sessions.length;
+}
+
+/**
+ * Disables (every session ends at once, sign-in refused) or re-enables an account. An admin cannot
+ * disable themselves; a bot whose application was deleted cannot be re-enabled. Idempotent: only a
+ * change is recorded as a security event.
+ */
+export async function setUserDisabled(
+  rt: Runtime,
+  adminId: string,
+  userId: string,
+  disabled: boolean,
+  ip: string,
+): Promise<AdminUser> {
+  const { User, Application } = rt.models;
+  const user = await User.findByPk(userId);
+  if (!user) throw new NotFoundError('user');
+  if (disabled) {
+    if (user.id === adminId) {
+      throw new ApiError(400, 'cannot_disable_self', 'You cannot disable your own account', {
+        user_id: 'is your own account',
+      });
+    }
+    // Disabled first, so no session can be opened between the revocation and the flag.
+    const [changed] = await User.update(
+      { disabled_at: new Date() },
+      { where: { id: user.id, disabled_at: null } },
+    );
+    const ended = await endAllSessions(rt, user.id, 'account_disabled', ip);
+    if (changed > 0) {
+      await recordSecurityEvent(rt, 'account_disabled', {
+        userId: user.id,
+        ip,
+        details: { by: adminId, revoked_sessions: ended },
+      });
+    }
+  } else if (user.disabled_at) {
+    if (user.is_bot && (await Application.count({ where: { bot_user_id: user.id } })) === 0) {
+      throw new ConflictError('application_deleted', 'This bot’s application was deleted; it cannot come back');
+    }
+    await User.update({ disabled_at: null }, { where: { id: user.id } });
+    await recordSecurityEvent(rt, 'account_enabled', { userId: user.id, ip, details: { by: adminId } });
+  }
+  return getAdminUser(rt, user.id);
+}
+
+/** Signs an account out everywhere: every session revoked, every gateway connection closed. */
+export async function forceLogout(
+  rt: Runtime,
+  adminId: string,
+  userId: string,
+  ip: string,
+): Promise<{ revoked_sessions: number }> {
+  const user = await rt.models.User.findByPk(userId);
+  if (!user) throw new NotFoundError('user');
+  const ended = await endAllSessions(rt, user.id, 'forced_logout', ip);
+  await recordSecurityEvent(rt, 'forced_logout', {
+    userId: user.id,
+    ip,
+    details: { by: adminId, revoked_sessions: ended },
+  });
+  return { revoked_sessions: ended };
+}
+
+interface ServerRow {
+  id: string;
+  name: string;
+  owner_id: string;
+  created_at: Date;
+  member_count: string;
+  channel_count: string;
+}
+
+/** One page of servers, newest first, with member and channel (not thread) counts. */
+export async function listServers(
+  rt: Pick<Runtime, 'sequelize'>,
+  query: { limit: number; before?: string },
+): Promise<AdminServer[]> {
+  const rows = await rt.sequelize.query<ServerRow>(
+    `SELECT s.id, s.name, s.owner_id, s.created_at,
+       (SELECT count(*) FROM members m WHERE m.server_id = s.id) AS member_count,
+       (SELECT count(*) FROM channels c
+         WHERE c.server_id = s.id AND c.channel_type NOT IN (:threadTypes)) AS channel_count
+     FROM servers s
+     ${query.before !== undefined ? 'WHERE s.id < :before' : ''}
+     ORDER BY s.id DESC
+     LIMIT :limit`,
+    {
+      type: QueryTypes.SELECT,
+      replacements: { before: query.before ?? null, limit: query.limit, threadTypes: [...THREAD_CHANNEL_TYPES] },
+    },
+  );
+  return rows.map((row) => ({
+    id: String(row.id),
+    name: row.name,
+    owner_id: String(row.owner_id),
+    member_count: Number(row.member_count),
+    channel_count: Number(row.channel_count),
+    created_at: unixSeconds(row.created_at),
+  }));
+}

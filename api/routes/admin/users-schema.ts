@@ -1,0 +1,68 @@
+import Joi from 'joi';
+import { snowflake } from '../common-schemas.js';
+
+export interface AdminUsersQuery {
+  limit: number;
+  before?: string;
+  query?: string;
+}
+
+export const adminUsersQuery = Joi.object<AdminUsersQuery>({
+  limit: Joi.number().integer().min(1).max(100).default(50),
+  before: snowflake().description('users with a smaller id (older accounts)'),
+  query: Joi.string()
+    .trim()
+    .max(254)
+    .allow('')
+    .description('a prefix of the username or of the email address, any case'),
+});
+
+export const adminUserParams = Joi.object<{ user_id: string }>({ user_id: snowflake().required() });
+
+export const patchAdminUserBody = Joi.object<{ disabled: boolean }>({
+  disabled: Joi.boolean()
+    .required()
+    .description('true: the account can no longer sign in and every session ends at once'),
+});
+
+/** An account as instance admins see it (GET/PATCH /admin/users). */
+export const adminUserObject = Joi.object({
+  id: Joi.string().required(),
+  username: Joi.string().required(),
+  email: Joi.string().allow(null).required(),
+  is_admin: Joi.boolean().required(),
+  is_bot: Joi.boolean().required(),
+  disabled_at: Joi.number().integer().allow(null).required(),
+  created_at: Joi.number().integer().required(),
+  session_count: Joi.number().integer().min(0).required().description('sessions not revoked'),
+}).meta({ className: 'AdminUser' });
+
+export const forcedLogoutObject = Joi.object({
+  revoked_sessions: Joi.number().integer().min(0).required().description('how many live sessions ended'),
+});
+
+export interface AdminServersQuery {
+  limit: number;
+  before?: string;
+}
+
+export const adminServersQuery = Joi.object<AdminServersQuery>({
+  limit: Joi.number().integer().min(1).max(100).default(50),
+  before: snowflake().description('servers with a smaller id (older ones)'),
+});
+
+/** A server as instance admins see it (GET /admin/servers). */
+export const adminServerObject = Joi.object({
+  id: Joi.string().required(),
+  name: Joi.string().required(),
+  owner_id: Joi.string().required(),
+  member_count: Joi.number().integer().min(0).required(),
+  channel_count: Joi.number().integer().min(0).required().description('channels and categories, not threads'),
+  created_at: Joi.number().integer().required(),
+}).meta({ className: 'AdminServer' });
+
+/** POST /admin/browser-session. */
+export const browserSessionObject = Joi.object({
+  expires_at: Joi.number().integer().required().description('unix seconds; the cookie stops working then'),
+  bull_board: Joi.boolean().required().description('whether Bull Board is mounted (config `admin.bull_board`)'),
+});

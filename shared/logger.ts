@@ -1,17 +1,44 @@
-import { pino, type Logger } from 'pino';
+import { pino, type Level, type Logger } from 'pino';
+import { AdminLogSink } from './admin-log.js';
 import type { Config } from './config/index.js';
 
 export type { Logger } from 'pino';
 
-/** The process logger: JSON lines to stdout, with the role name on every line. */
-export function createLogger(config: Pick<Config, 'log'>, role: string): Logger {
-  return pino({
-    level: config.log.level,
+const sinks = new WeakMap<Logger, AdminLogSink>();
+
+/** The admin log sink of a logger made by createLogger (null when the admin log is off). */
+export function adminSinkOf(logger: Logger): AdminLogSink | null {
+  return sinks.get(logger) ?? null;
+}
+
+/**
+ * The process logger: JSON lines to stdout at `log.level`, with the role name on every line, and,
+ * when `log.admin.enabled` (tools without Redis leave `admin` out), the same lines at `log.admin.level` and above to the admin
+ * log in Redis (attached once Redis is connected: shared/runtime.ts).
+ */
+export function createLogger(
+  config: { log: Omit<Config['log'], 'admin'> & Partial<Pick<Config['log'], 'admin'>> },
+  role: string,
+): Logger {
+  const options = {
     base: { role },
     // Secrets never reach the logs, whichever object carries them.
     redact: {
       paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.token'],
       censor: '[redacted]',
     },
-  });
+  };
+  const admin = config.log.admin;
+  if (!admin?.enabled) return pino({ ...options, level: config.log.level });
+  const sink = new AdminLogSink();
+  const stdoutLevel = config.log.level;
+  const adminLevel: Level = admin.level;
+  const levelValue = (l: string) => (l === 'silent' ? Infinity : (pino.levels.values[l] ?? Infinity));
+  const streams: pino.StreamEntry[] = [{ level: adminLevel, stream: sink }];
+  if (stdoutLevel !== 'silent') streams.push({ level: stdoutLevel, stream: process.stdout });
+  // The logger's own level is the lower of the two: each stream then keeps what it wants.
+  const level = levelValue(stdoutLevel) < levelValue(adminLevel) ? stdoutLevel : adminLevel;
+  const logger = pino({ ...options, level }, pino.multistream(streams));
+  sinks.set(logger, sink);
+  return logger;
 }

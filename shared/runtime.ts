@@ -6,7 +6,7 @@ import { assertMigrated } from './db/migrator.js';
 import { defineModels, type Models } from './db/models/index.js';
 import { EventPublisher } from './events/index.js';
 import { Lifecycle } from './lifecycle.js';
-import { createLogger, type Logger } from './logger.js';
+import { adminSinkOf, createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics/metrics.js';
 import { samplePool, sampleQueues } from './metrics/samplers.js';
 import { createQueues, closeQueues, type QueueSet } from './queues/index.js';
@@ -61,6 +61,11 @@ export async function createRuntime(
 
     const redis = createRedis(config, 'command', logger);
     lifecycle.add('redis', () => void redis.disconnect());
+    const sink = adminSinkOf(logger);
+    if (sink) {
+      sink.attach(redis, config);
+      lifecycle.add('admin log', () => sink.detach());
+    }
     await waitForRedis(redis).catch((err: Error) => logger.warn({ err: err.message }, 'redis not ready yet'));
     const queues = createQueues(config, redis, (err, queue) =>
       logger.debug({ err: err.message, queue }, 'queue error'),

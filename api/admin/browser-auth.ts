@@ -56,7 +56,11 @@ function cookieOptions(config: Pick<Config, 'server'>) {
 }
 
 /** Sets the browser session cookie for `sessionId`; returns when it expires (unix seconds). */
-export function setBrowserSessionCookie(res: Response, config: KeyConfig & Pick<Config, 'server'>, sessionId: string) {
+export function setBrowserSessionCookie(
+  res: Response,
+  config: KeyConfig & Pick<Config, 'server'>,
+  sessionId: string,
+) {
   const expiresAt = Math.floor(Date.now() / 1000) + BROWSER_SESSION_TTL_SECONDS;
   res.cookie(ADMIN_COOKIE, signBrowserSession(config, sessionId, expiresAt), {
     ...cookieOptions(config),
@@ -86,7 +90,10 @@ export function readCookie(req: Request, name: string): string | null {
 }
 
 /** The user behind a live session id (by id: the cookie holds no token), or null. */
-async function userOfSession(rt: Pick<Runtime, 'models' | 'config'>, sessionId: string): Promise<Row<'User'> | null> {
+async function userOfSession(
+  rt: Pick<Runtime, 'models' | 'config'>,
+  sessionId: string,
+): Promise<Row<'User'> | null> {
   const session = await rt.models.Session.findOne({ where: { id: sessionId, revoked_at: null } });
   if (!session || session.kind !== 'user' || sessionIdledOut(rt.config, session)) return null;
   const user = await rt.models.User.findByPk(session.user_id);
@@ -124,7 +131,10 @@ export function adminBrowserAuth(rt: Pick<Runtime, 'models' | 'config'>): Reques
   const handle = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const user = await authenticate(req);
     if (user?.is_admin) return next();
-    if (user) return next(new ApiError(404, 'unknown_route', `Unknown route: ${req.method} ${req.baseUrl}${req.path}`));
+    if (user)
+      return next(
+        new ApiError(404, 'unknown_route', `Unknown route: ${req.method} ${req.baseUrl}${req.path}`),
+      );
     if (req.method === 'GET' && req.accepts(['json', 'html']) === 'html') {
       res.status(401).type('html').setHeader('Cache-Control', 'no-store').send(SIGN_IN_PAGE);
       return;

@@ -104,7 +104,9 @@ async function endAllSessions(rt: Runtime, userId: string, reason: string, ip: s
   // Connections opened by anything that is not a session room member (none today) go too.
   await rt.events
     .disconnect(rooms.user(userId))
-    .catch((err: Error) => rt.logger.warn({ err: err.message, user: userId }, 'could not close user sockets'));
+    .catch((err: Error) =>
+      rt.logger.warn({ err: err.message, user: userId }, 'could not close user sockets'),
+    );
   return sessions.length;
 }
 
@@ -144,7 +146,10 @@ export async function setUserDisabled(
     }
   } else if (user.disabled_at) {
     if (user.is_bot && (await Application.count({ where: { bot_user_id: user.id } })) === 0) {
-      throw new ConflictError('application_deleted', 'This bot’s application was deleted; it cannot come back');
+      throw new ConflictError(
+        'application_deleted',
+        'This bot’s application was deleted; it cannot come back',
+      );
     }
     await User.update({ disabled_at: null }, { where: { id: user.id } });
     await recordSecurityEvent(rt, 'account_enabled', { userId: user.id, ip, details: { by: adminId } });
@@ -195,7 +200,11 @@ export async function listServers(
      LIMIT :limit`,
     {
       type: QueryTypes.SELECT,
-      replacements: { before: query.before ?? null, limit: query.limit, threadTypes: [...THREAD_CHANNEL_TYPES] },
+      replacements: {
+        before: query.before ?? null,
+        limit: query.limit,
+        threadTypes: [...THREAD_CHANNEL_TYPES],
+      },
     },
   );
   return rows.map((row) => ({

@@ -62,7 +62,18 @@ export interface Config {
   mode: 'production' | 'development' | 'test';
   /** Files Plexichat owns: embedded Postgres data, local Redis data, uploads. */
   data_dir: string;
-  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; pretty: boolean };
+  log: {
+    level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+    pretty: boolean;
+    /** The recent log kept in Redis for admins (GET /admin/logs), shared by every process. */
+    admin: {
+      enabled: boolean;
+      /** Lowest level kept there (independent of `level`, which is what stdout gets). */
+      level: 'fatal' | 'error' | 'warn' | 'info' | 'debug';
+      /** Entries kept (approximately: Redis trims in blocks). */
+      max_entries: number;
+    };
+  };
   server: {
     host: string;
     port: number;
@@ -287,6 +298,11 @@ export const configSchema = Joi.object<Config>({
   log: Joi.object({
     level: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
     pretty: Joi.boolean().default(false),
+    admin: Joi.object({
+      enabled: Joi.boolean().default(true),
+      level: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug').default('info'),
+      max_entries: Joi.number().integer().min(100).max(1_000_000).default(20_000),
+    }).default(),
   }).default(),
   server: Joi.object({
     host: Joi.string().hostname().default('127.0.0.1'),

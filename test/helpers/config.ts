@@ -19,7 +19,8 @@ export function testConfig(overrides: Tree = {}): Config {
       {
         mode: 'test',
         data_dir: path.join(os.tmpdir(), `plexichat-test-${id}`),
-        log: { level: process.env.PLEXICHAT_TEST_LOG_LEVEL ?? 'silent' },
+        // The admin log in Redis only where a test reads it (test/api/admin/logs.test.ts).
+        log: { level: process.env.PLEXICHAT_TEST_LOG_LEVEL ?? 'silent', admin: { enabled: false } },
         // Tests speak for many clients through X-Forwarded-For, as a proxy on loopback would.
         server: { port: 0, trusted_proxies: ['127.0.0.1', '::1'] },
         database: { url: TEST_DATABASE_URL, pool: { max: 5 } },
@@ -44,6 +45,7 @@ export function configEnv(config: Config): NodeJS.ProcessEnv {
     PLEXICHAT_MODE: config.mode,
     PLEXICHAT_DATA_DIR: config.data_dir,
     PLEXICHAT_LOG__LEVEL: config.log.level,
+    PLEXICHAT_LOG__ADMIN__ENABLED: String(config.log.admin.enabled),
     PLEXICHAT_DATABASE__URL: config.database.url ?? 'null',
     PLEXICHAT_REDIS__URL: config.redis.url ?? 'null',
     PLEXICHAT_REDIS__KEY_PREFIX: config.redis.key_prefix,

@@ -75,7 +75,7 @@ export async function call<T>(
     credentials: 'same-origin',
   });
   const text = await res.text();
-  let body: unknown = undefined;
+  let body: unknown;
   try {
     body = text ? JSON.parse(text) : undefined;
   } catch {

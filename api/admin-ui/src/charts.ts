@@ -88,12 +88,19 @@ export function bars(title: string, entries: { label: string; value: number; cls
   const max = Math.max(1, ...entries.map((e) => e.value));
   const height = entries.length * ROW + 8;
   const span = WIDTH - LABEL_WIDTH - VALUE_WIDTH;
-  const chart = svg('svg', { viewBox: `0 0 ${WIDTH} ${height}`, role: 'img', 'aria-label': title, class: 'chart' });
+  const chart = svg('svg', {
+    viewBox: `0 0 ${WIDTH} ${height}`,
+    role: 'img',
+    'aria-label': title,
+    class: 'chart',
+  });
   chart.appendChild(svg('title', {}, title));
   entries.forEach((entry, i) => {
     const y = 4 + i * ROW;
     const width = entry.value === 0 ? 0 : Math.max(1, (entry.value / max) * span);
-    chart.appendChild(svg('text', { x: LABEL_WIDTH - 8, y: y + ROW / 2 + 3, class: 'group-label' }, entry.label));
+    chart.appendChild(
+      svg('text', { x: LABEL_WIDTH - 8, y: y + ROW / 2 + 3, class: 'group-label' }, entry.label),
+    );
     const bar = svg('rect', {
       x: LABEL_WIDTH,
       y: y + 3,
@@ -105,7 +112,9 @@ export function bars(title: string, entries: { label: string; value: number; cls
     });
     bar.appendChild(svg('title', {}, `${entry.label}: ${entry.value}`));
     chart.appendChild(bar);
-    chart.appendChild(svg('text', { x: LABEL_WIDTH + width + 4, y: y + ROW / 2 + 3, class: 'value' }, String(entry.value)));
+    chart.appendChild(
+      svg('text', { x: LABEL_WIDTH + width + 4, y: y + ROW / 2 + 3, class: 'value' }, String(entry.value)),
+    );
   });
   return chart;
 }

@@ -64,8 +64,16 @@ function showApp(): void {
       h('a', { href: `#/${name}`, class: name === page ? 'current' : '', 'data-page': name }, title),
     ),
     signed.bullBoard
-      ? h('a', { href: '/admin/queues', id: 'bull-board-link', target: '_blank', rel: 'noopener' }, 'Queues (Bull Board) ↗')
-      : h('span', { class: 'muted', title: 'Set admin.bull_board: true in the configuration' }, 'Bull Board is off'),
+      ? h(
+          'a',
+          { href: '/admin/queues', id: 'bull-board-link', target: '_blank', rel: 'noopener' },
+          'Queues (Bull Board) ↗',
+        )
+      : h(
+          'span',
+          { class: 'muted', title: 'Set admin.bull_board: true in the configuration' },
+          'Bull Board is off',
+        ),
   );
   const header = h(
     'header',
@@ -76,7 +84,11 @@ function showApp(): void {
       'span',
       { class: 'who' },
       h('span', { id: 'signed-in-as' }, signed.user.username),
-      h('button', { type: 'button', class: 'secondary', id: 'sign-out', onclick: () => void signOut(signed) }, 'Sign out'),
+      h(
+        'button',
+        { type: 'button', class: 'secondary', id: 'sign-out', onclick: () => void signOut(signed) },
+        'Sign out',
+      ),
     ),
   );
   const view = h('main', { id: 'view', 'data-page': page });

@@ -6,6 +6,7 @@ import { CidrSet, normalizeIp } from '../../../shared/net/ip.js';
 import { unixSeconds } from '../../../shared/presenters/time.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { decodeSnowflake } from '../../../shared/snowflake.js';
+import { readAdminLog, type LogQuery } from '../../admin/logs.js';
 import { instanceStats } from '../../admin/stats.js';
 import { runSelftest } from '../../../shared/selftest/run.js';
 import { decide } from '../../security/ip-rules.js';
@@ -16,6 +17,8 @@ import {
   putIpRulesBody,
   securityEventObject,
   securityEventsQuery,
+  logEntryObject,
+  logsQuery,
   selftestObject,
   statsObject,
   type IpRuleInput,
@@ -73,6 +76,25 @@ export function adminRoutes(rt: Runtime, { ipRules }: ApiServices): AnyRoute[] {
         const checks = await runSelftest({ url, gatewayPath: rt.config.gateway.path });
         return { ok: checks.every((c) => c.ok), checks };
       },
+    }),
+    defineRoute<Record<string, never>, LogQuery>({
+      method: 'get',
+      path: '/admin/logs',
+      access: 'admin',
+      summary: 'The recent structured log of every process',
+      description:
+        'Newest first. Every process writes its log lines at `log.admin.level` and above (default info) to a ' +
+        'capped Redis stream (about `log.admin.max_entries`); secrets are redacted before they are written. Filter ' +
+        'by lowest `level`, `role`, `request_id` (the X-Request-Id of an API answer) and text `q`; page with ' +
+        '`before` = the last entry’s id. A selective filter may answer a short page (at most 5000 entries are ' +
+        'read per request).',
+      tags: ['Admin'],
+      query: logsQuery,
+      responses: {
+        200: { description: 'The entries', schema: Joi.array().items(logEntryObject) },
+        404: { description: 'The caller is not an instance admin' },
+      },
+      handler: ({ query }) => readAdminLog(rt, query),
     }),
     defineRoute({
       method: 'get',

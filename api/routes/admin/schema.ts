@@ -152,3 +152,23 @@ export const selftestObject = Joi.object({
     )
     .required(),
 });
+
+export const logsQuery = Joi.object({
+  level: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug').description('lowest level shown'),
+  role: Joi.string().max(32).description('api, gateway, workers, voice, all...'),
+  request_id: Joi.string().max(100),
+  q: Joi.string().max(200).description('text the entry contains (case-insensitive)'),
+  before: Joi.string()
+    .pattern(/^\d+-\d+$/)
+    .description('an entry id: older entries'),
+  limit: Joi.number().integer().min(1).max(500).default(100),
+});
+
+export const logEntryObject = Joi.object({
+  id: Joi.string().required().description('stream id, the paging cursor'),
+  level: Joi.string().required(),
+  time: Joi.number().required().description('unix milliseconds'),
+  role: Joi.string().allow(null).required(),
+  msg: Joi.string().allow(null).required(),
+  fields: Joi.object().required(),
+});

@@ -64,5 +64,7 @@ export const adminServerObject = Joi.object({
 /** POST /admin/browser-session. */
 export const browserSessionObject = Joi.object({
   expires_at: Joi.number().integer().required().description('unix seconds; the cookie stops working then'),
-  bull_board: Joi.boolean().required().description('whether Bull Board is mounted (config `admin.bull_board`)'),
+  bull_board: Joi.boolean()
+    .required()
+    .description('whether Bull Board is mounted (config `admin.bull_board`)'),
 });

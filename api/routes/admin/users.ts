@@ -77,7 +77,8 @@ export function adminUserRoutes(rt: Runtime): AnyRoute[] {
         404: { description: '`unknown_user`, or the caller is not an instance admin' },
         409: { description: '`application_deleted`: a deleted application’s bot' },
       },
-      handler: ({ params, body, auth, ip }) => setUserDisabled(rt, auth.user.id, params.user_id, body.disabled, ip),
+      handler: ({ params, body, auth, ip }) =>
+        setUserDisabled(rt, auth.user.id, params.user_id, body.disabled, ip),
     }),
     defineRoute<{ user_id: string }>({
       method: 'post',

@@ -1,17 +1,19 @@
-// Drives the real consent page (HTML + its script, served by a running Plexichat) in jsdom and prints
-// what happened as one JSON line. It runs in its own process (see provider.test.ts): jest's module
+// Drives the real consent page or sign-in callback page (HTML + its script, served by a running
+// Plexichat) in jsdom and prints what happened as one JSON line. It runs in its own process (see provider.test.ts): jest's module
 // system cannot load jsdom's ES module dependencies.
 import { JSDOM, VirtualConsole } from 'jsdom';
 
 /** What the test asks the driver to do. */
 interface Plan {
+  /** `callback`: the client-side callback page of external sign-in; otherwise the consent page. */
+  page?: 'consent' | 'callback';
   url: string;
   origin: string;
   /** A session token already in localStorage, or null to sign in through the page's form. */
   token: string | null;
   login?: { login: string; password: string };
   serverId?: string;
-  decision: 'approve' | 'deny';
+  decision?: 'approve' | 'deny';
 }
 
 const plan = JSON.parse(process.argv[2] ?? '{}') as Plan;
@@ -49,6 +51,18 @@ async function main(): Promise<Record<string, unknown>> {
   const { window } = dom;
   const doc = window.document;
   const shown = (id: string) => doc.getElementById(id).hidden === false;
+  if (plan.page === 'callback') {
+    const status = () => String(doc.getElementById('status').textContent);
+    await until('an outcome', () => status().startsWith('Signed in') || shown('error') || shown('mfa-form'));
+    return {
+      status: status(),
+      error: shown('error') ? doc.getElementById('error').textContent : null,
+      mfa: shown('mfa-form'),
+      storedToken: window.localStorage.getItem('plexichat_token') as string | null,
+      // The code must not stay in the address bar.
+      url: window.location.href as string,
+    };
+  }
   let sawLoginError = false;
   if (plan.login) {
     await until('the sign-in form', () => shown('login'));
@@ -72,7 +86,7 @@ async function main(): Promise<Record<string, unknown>> {
     sawLoginError,
   };
   if (plan.serverId) doc.getElementById('server-select').value = plan.serverId;
-  doc.getElementById(plan.decision).click();
+  doc.getElementById(plan.decision ?? 'approve').click();
   await until('a decision', () => decisions.length > 0);
   window.close();
   return { ...result, location: decisions[0]?.location };

@@ -8,6 +8,7 @@ import { Op } from 'sequelize';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { api, registerUser } from '../../helpers/accounts.js';
 import { testConfig } from '../../helpers/config.js';
+import { spawnEntry } from '../../helpers/processes.js';
 
 /** An account at the test's OpenID provider. */
 interface Account {
@@ -266,6 +267,22 @@ describe('signing in with an external OpenID provider', () => {
     const second = await exchange(again.searchParams.get('login_code')!);
     expect(second.body.user.id).toBe(signedIn.body.user.id);
     expect(await app.rt.models.ExternalIdentity.count({ where: { subject: who.sub } })).toBe(1);
+  });
+
+  it('the default client-side callback page exchanges the login_code and keeps the token', async () => {
+    const who = account(`ext_page_${run}`);
+    const final = await signIn(new Browser(), who);
+    const proc = spawnEntry('test/api/oauth2/consent-page.driver.ts', {}, [
+      JSON.stringify({ page: 'callback', url: final.toString(), origin: app.origin }),
+    ]);
+    await proc.exited;
+    const result = JSON.parse(proc.output().trim().split('\n').pop() ?? '');
+    expect(result.status).toBe(`Signed in as ext_page_${run}. You can close this page.`);
+    expect(result.url).toBe(`${app.origin}/oauth/callback`);
+    const me = await api(app, 'GET', '/users/@me', { token: result.storedToken });
+    expect(me.body.username).toBe(`ext_page_${run}`);
+    // The page used the code up.
+    expect((await exchange(final.searchParams.get('login_code')!)).status).toBe(401);
   });
 
   it('never links to an existing account by email; a taken username gets a suffix', async () => {

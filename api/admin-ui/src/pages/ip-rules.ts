@@ -62,7 +62,11 @@ export function renderIpRules(view: HTMLElement): void {
       .catch((err: unknown) => replace(status, notice(explain(err), 'error')));
   };
 
-  const cidr = h('input', { id: 'rule-cidr', placeholder: '203.0.113.0/24 or 2001:db8::/32', required: true });
+  const cidr = h('input', {
+    id: 'rule-cidr',
+    placeholder: '203.0.113.0/24 or 2001:db8::/32',
+    required: true,
+  });
   const note = h('input', { id: 'rule-note', placeholder: 'note (optional)', maxlength: '200' });
   const form = h(
     'form',
@@ -96,7 +100,15 @@ export function renderIpRules(view: HTMLElement): void {
       h(
         'thead',
         {},
-        h('tr', {}, h('th', {}, 'CIDR'), h('th', {}, 'Action'), h('th', {}, 'Note'), h('th', {}, 'Added'), h('th', {}, '')),
+        h(
+          'tr',
+          {},
+          h('th', {}, 'CIDR'),
+          h('th', {}, 'Action'),
+          h('th', {}, 'Note'),
+          h('th', {}, 'Added'),
+          h('th', {}, ''),
+        ),
       ),
       body,
     ),

@@ -45,7 +45,10 @@ export function renderLogin(view: HTMLElement, onSignedIn: (signed: Signed) => v
       await call('POST', '/auth/logout', { token }).catch(() => undefined);
       replace(
         status,
-        notice(`Signed in as ${user.username}, but ${user.username} is not an admin of this instance.`, 'error'),
+        notice(
+          `Signed in as ${user.username}, but ${user.username} is not an admin of this instance.`,
+          'error',
+        ),
       );
       ticket = null;
       codeRow.hidden = true;

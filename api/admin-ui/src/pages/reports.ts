@@ -36,7 +36,9 @@ function card(report: Report, reload: () => void): HTMLElement {
   const status = h('div', {});
   const decide = (to: 'resolved' | 'dismissed') => () => {
     const content = note.value.trim();
-    call('PATCH', `/admin/reports/${report.id}`, { body: { status: to, ...(content ? { note: content } : {}) } })
+    call('PATCH', `/admin/reports/${report.id}`, {
+      body: { status: to, ...(content ? { note: content } : {}) },
+    })
       .then(reload)
       .catch((err: unknown) => replace(status, notice(explain(err), 'error')));
   };
@@ -54,7 +56,11 @@ function card(report: Report, reload: () => void): HTMLElement {
       open ? '' : ` · ${report.status} ${time(report.resolved_at)}`,
     ),
     report.notes.length > 0
-      ? h('ul', { class: 'notes' }, ...report.notes.map((n) => h('li', {}, `${time(n.created_at)}: ${n.content}`)))
+      ? h(
+          'ul',
+          { class: 'notes' },
+          ...report.notes.map((n) => h('li', {}, `${time(n.created_at)}: ${n.content}`)),
+        )
       : null,
     status,
     open ? note : null,
@@ -63,7 +69,11 @@ function card(report: Report, reload: () => void): HTMLElement {
           'div',
           { class: 'actions' },
           h('button', { type: 'button', class: 'resolve', onclick: decide('resolved') }, 'Resolve'),
-          h('button', { type: 'button', class: 'dismiss secondary', onclick: decide('dismissed') }, 'Dismiss'),
+          h(
+            'button',
+            { type: 'button', class: 'dismiss secondary', onclick: decide('dismissed') },
+            'Dismiss',
+          ),
         )
       : null,
   );

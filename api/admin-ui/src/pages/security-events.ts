@@ -77,7 +77,15 @@ export function renderSecurityEvents(view: HTMLElement): void {
       h(
         'thead',
         {},
-        h('tr', {}, h('th', {}, 'When'), h('th', {}, 'Type'), h('th', {}, 'User'), h('th', {}, 'IP'), h('th', {}, 'Details')),
+        h(
+          'tr',
+          {},
+          h('th', {}, 'When'),
+          h('th', {}, 'Type'),
+          h('th', {}, 'User'),
+          h('th', {}, 'IP'),
+          h('th', {}, 'Details'),
+        ),
       ),
       body,
     ),

@@ -16,7 +16,11 @@ const PAGE = 50;
 
 /** Users: search by username or email prefix, disable or enable, sign out everywhere. */
 export function renderUsers(view: HTMLElement, selfId: string): void {
-  const query = h('input', { id: 'user-query', type: 'search', placeholder: 'username or email starts with…' });
+  const query = h('input', {
+    id: 'user-query',
+    type: 'search',
+    placeholder: 'username or email starts with…',
+  });
   const status = h('div', {});
   const body = h('tbody', {});
   const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'More');
@@ -85,7 +89,9 @@ export function renderUsers(view: HTMLElement, selfId: string): void {
       h(
         'td',
         { class: 'state' },
-        user.disabled_at ? h('span', { class: 'badge deny' }, `disabled ${time(user.disabled_at)}`) : 'active',
+        user.disabled_at
+          ? h('span', { class: 'badge deny' }, `disabled ${time(user.disabled_at)}`)
+          : 'active',
       ),
       h('td', { class: 'sessions' }, String(user.session_count)),
       h('td', { class: 'actions' }, toggle, logout),

@@ -1,0 +1,65 @@
+import { Writable } from 'node:stream';
+import type { Redis } from 'ioredis';
+import type { Config } from './config/index.js';
+
+/** The Redis stream holding the recent log of every process. */
+export function adminLogKey(config: Pick<Config, 'redis'>): string {
+  return `${config.redis.key_prefix}:admin-log`;
+}
+
+/** Most lines held while Redis is not attached or not answering; older ones are dropped. */
+const MAX_PENDING = 1000;
+
+/**
+ * A pino destination that appends log lines to a capped Redis stream (XADD MAXLEN ~), so admins
+ * can read every process's recent log through the API. Lines are batched per tick into one
+ * pipeline; until `attach` (the logger exists before Redis) and while Redis is down they wait in
+ * a bounded buffer: logging never blocks or fails because of this sink.
+ */
+export class AdminLogSink extends Writable {
+  private redis: Redis | null = null;
+  private key = '';
+  private maxEntries = 0;
+  private pending: string[] = [];
+  private scheduled = false;
+
+  /** Starts shipping lines to `redis`. */
+  attach(redis: Redis, config: Pick<Config, 'redis' | 'log'>): void {
+    this.redis = redis;
+    this.key = adminLogKey(config);
+    this.maxEntries = config.log.admin.max_entries;
+    this.schedule();
+  }
+
+  /** Stops shipping (the connection is closing); lines written later are dropped. */
+  detach(): void {
+    this.redis = null;
+    this.pending = [];
+  }
+
+  override _write(
+    chunk: Buffer | string,
+    _encoding: BufferEncoding,
+    done: (err?: Error | null) => void,
+  ): void {
+    if (this.pending.length >= MAX_PENDING) this.pending.shift();
+    this.pending.push(String(chunk).trimEnd());
+    this.schedule();
+    done();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || !this.redis || this.pending.length === 0) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      const redis = this.redis;
+      if (!redis || redis.status !== 'ready') return;
+      const lines = this.pending;
+      this.pending = [];
+      const pipeline = redis.pipeline();
+      for (const line of lines) pipeline.xadd(this.key, 'MAXLEN', '~', this.maxEntries, '*', 'l', line);
+      pipeline.exec().catch(() => undefined);
+    });
+  }
+}

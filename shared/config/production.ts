@@ -58,6 +58,11 @@ export function productionProblems(config: Config): string[] {
       'outbound.allow_private allows every address: link previews and webhooks could reach internal services',
     );
   }
+  if (config.auth.allow_insecure_http) {
+    problems.push(
+      'auth.allow_insecure_http is true: sign-in provider traffic (codes, tokens, keys) could travel unencrypted',
+    );
+  }
   if (!config.rate_limits.enabled) {
     problems.push('rate_limits.enabled is false: every route would be unlimited');
   }

@@ -44,7 +44,8 @@ try {
   lifecycle.add('api', () => api.close());
   const gateway = await startGateway(rt, api.server);
   lifecycle.add('gateway', () => gateway.close());
-  const voice = startVoice(rt);
+  // Voice signaling shares the API's HTTP server; without mediasoup installed, voice is off.
+  const voice = await startVoice(rt, api.server, { fallbackUrl: config.server.public_url });
   lifecycle.add('voice', () => voice.close());
   const host = config.server.host === '0.0.0.0' ? '127.0.0.1' : config.server.host;
   process.stdout.write(

@@ -44,6 +44,7 @@ import { automodRoutes } from './routes/automod/automod.js';
 import { serverRoutes } from './routes/servers/servers.js';
 import { threadRoutes } from './routes/threads/threads.js';
 import { typingRoutes } from './routes/typing/typing.js';
+import { voiceRoutes } from './routes/voice/voice.js';
 import { mfaRoutes } from './routes/users/mfa.js';
 import { sessionRoutes } from './routes/users/sessions.js';
 import { userRoutes } from './routes/users/users.js';
@@ -93,6 +94,7 @@ export function allRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
     ...pinRoutes(rt, services),
     ...searchRoutes(rt),
     ...typingRoutes(rt),
+    ...voiceRoutes(rt),
     ...mediaRoutes(rt),
     ...attachmentRoutes(rt),
     ...emojiRoutes(rt),

@@ -9,6 +9,7 @@ import { presentSelf } from '../shared/presenters/user.js';
 import { presentThread } from '../shared/presenters/thread.js';
 import { loadReadStates } from '../shared/read-states.js';
 import type { Runtime } from '../shared/runtime.js';
+import { VoiceStateStore, presentVoiceState } from '../shared/voice/states.js';
 
 /** READY's payload and the rooms the connection belongs in. */
 export interface ReadyState {
@@ -58,6 +59,11 @@ export async function loadReadyState(rt: Runtime, user: Row<'User'>): Promise<Re
     },
   });
   const byId = new Map([...others, user].map((u) => [u.id, u]));
+  // Voice states of the channels they can see (voice states live in Redis, shared/voice).
+  const seen = new Set(serverChannels.map((c) => c.id));
+  const voiceStates = (await new VoiceStateStore(rt).inServers(serverIds))
+    .filter((s) => seen.has(s.channel_id))
+    .map(presentVoiceState);
   const readStates = await loadReadStates(rt, user.id, [
     ...serverChannels.map((c) => c.id),
     ...threadObjects.map((t) => t.id),
@@ -84,6 +90,7 @@ export async function loadReadyState(rt: Runtime, user: Row<'User'>): Promise<Re
       }),
       presences: [],
       read_states: readStates,
+      voice_states: voiceStates,
     },
     rooms: { servers: serverIds, channels: channels.map((c) => c.id) },
   };

@@ -13,6 +13,7 @@ import {
   TAKEOVER_TIMEOUT_MS,
   resumeRequest,
   resumeSession,
+  endVoiceOf,
   startSession,
   type GatewayContext,
 } from './sessions/connect.js';
@@ -58,6 +59,8 @@ export async function startGateway(rt: Runtime, httpServer: HttpServer): Promise
     session.socket = null;
     socket?.disconnect(true);
     void buffer.drop(session.id).catch(() => undefined);
+    // Ended by the server (revoked token, ban): its voice state ends too.
+    endVoiceOf(ctx, session);
   });
   const ctx: GatewayContext = {
     rt,

@@ -24,6 +24,8 @@ export const AUDIT_ACTIONS = [
   'member_ban',
   'member_unban',
   'member_timeout',
+  'member_move',
+  'member_disconnect',
   'invite_create',
   'invite_delete',
   'webhook_create',

@@ -29,7 +29,22 @@ function auditFields(c: Row<'Channel'>): Record<string, unknown> {
     nsfw: c.nsfw,
     slowmode_seconds: c.slowmode_seconds,
     position: c.position,
+    ...(isVoiceChannelType(c.channel_type) ? { user_limit: c.user_limit, bitrate: c.bitrate } : {}),
   };
+}
+
+function isVoiceChannelType(type: string): boolean {
+  return type === 'voice' || type === 'stage';
+}
+
+/** user_limit and bitrate belong to voice and stage channels only. */
+function checkVoiceFields(type: string, body: { user_limit?: number; bitrate?: number }): void {
+  if (isVoiceChannelType(type)) return;
+  const errors: Record<string, string> = {};
+  for (const key of ['user_limit', 'bitrate'] as const) {
+    if (body[key] !== undefined) errors[key] = `"${key}" is for voice and stage channels only`;
+  }
+  if (Object.keys(errors).length > 0) throw new ValidationError(errors);
 }
 
 /** The channels of a server the policy's member can view, ordered by position then id. */
@@ -38,7 +53,10 @@ async function applyChannelPatch(
   rt: Runtime,
   channel: Row<'Channel'>,
   patch: Partial<
-    Pick<Row<'Channel'>, 'name' | 'topic' | 'nsfw' | 'slowmode_seconds' | 'parent_id' | 'position'>
+    Pick<
+      Row<'Channel'>,
+      'name' | 'topic' | 'nsfw' | 'slowmode_seconds' | 'parent_id' | 'position' | 'user_limit' | 'bitrate'
+    >
   >,
   who: { serverId: string; actorId: string; reason: string | null },
   transaction: Transaction,
@@ -89,12 +107,14 @@ export async function getChannel(
 
 export interface ChannelCreate {
   name: string;
-  channel_type: 'text' | 'voice' | 'category';
+  channel_type: 'text' | 'voice' | 'stage' | 'category';
   parent_id?: string | null;
   topic?: string | null;
   nsfw?: boolean;
   slowmode_seconds?: number;
   position?: number;
+  user_limit?: number;
+  bitrate?: number;
 }
 
 /**
@@ -110,6 +130,7 @@ export async function createChannel(
 ): Promise<ChannelObject> {
   const policy = await ServerPolicy.load(rt, serverId, actorId);
   policy.require(Permission.MANAGE_CHANNELS);
+  checkVoiceFields(body.channel_type, body);
   await checkParent(rt, serverId, body, body.parent_id);
   const { Channel } = rt.models;
   const id = rt.snowflake.next();
@@ -130,6 +151,8 @@ export async function createChannel(
         nsfw: body.nsfw ?? false,
         slowmode_seconds: body.slowmode_seconds ?? 0,
         position,
+        ...(body.user_limit !== undefined ? { user_limit: body.user_limit } : {}),
+        ...(body.bitrate !== undefined ? { bitrate: body.bitrate } : {}),
         created_at: new Date(decodeSnowflake(id).timestampMs),
       },
       { transaction },
@@ -188,6 +211,8 @@ export interface ChannelPatch {
   slowmode_seconds?: number;
   parent_id?: string | null;
   position?: number;
+  user_limit?: number;
+  bitrate?: number;
 }
 
 /**
@@ -204,6 +229,7 @@ export async function updateChannel(
 ): Promise<ChannelObject> {
   const { channel, policy } = await requireServerChannel(rt, channelId, actorId, Permission.MANAGE_CHANNELS);
   const serverId = policy.server.id;
+  checkVoiceFields(channel.channel_type, patch);
   await checkParent(rt, serverId, channel, patch.parent_id);
   const oldName = channel.name;
   const changed = await rt.sequelize.transaction((transaction) =>

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { rooms, type DispatchEnvelope, type DispatchFrame } from '../../shared/events/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 import type { PresenceTracker } from '../../shared/presence/tracker.js';
+import { leaveVoice } from '../../shared/voice/join.js';
 import { Intent } from '../../shared/intents.js';
 import { IntentFilter } from '../intents.js';
 import { loadReadyState, type ReadyState } from '../ready.js';
@@ -242,12 +243,20 @@ export async function handOver(ctx: GatewayContext, sessionId: string): Promise<
   return { seq };
 }
 
+/** A session that ended for good takes its voice state with it (if that state is still its own). */
+export function endVoiceOf(ctx: GatewayContext, session: GatewaySession): void {
+  leaveVoice(ctx.rt, session.userId, { sessionId: session.id }).catch((err: Error) =>
+    ctx.rt.logger.warn({ err: err.message }, 'could not end a voice state'),
+  );
+}
+
 /**
  * When the connection drops, the session stays (detached) for the resume window, still collecting
  * its events; a connection ended by the server (revoked, banned) or replaced ends it for good.
+ * Voice ends with the session, or at once when the client closes the connection itself.
  */
 function bindDisconnect(ctx: GatewayContext, session: GatewaySession, socket: GatewaySocket): void {
-  socket.once('disconnect', () => {
+  socket.once('disconnect', (reason) => {
     void ctx.presence
       .closed(session.userId, socket.id)
       .catch((err: Error) => ctx.rt.logger.warn({ err: err.message }, 'presence update failed'));
@@ -257,8 +266,11 @@ function bindDisconnect(ctx: GatewayContext, session: GatewaySession, socket: Ga
       session.state = 'closed';
       ctx.registry.remove(session);
       void ctx.buffer.drop(session.id).catch(() => undefined);
+      endVoiceOf(ctx, session);
       return;
     }
+    // socket.disconnect() on the client: it said goodbye, so it is not in voice any more.
+    if (reason === 'client namespace disconnect') endVoiceOf(ctx, session);
     session.state = 'detached';
     ctx.registry.leave(session, [socket.id]);
     // The resume window starts now (live sessions' keys are kept alive by the heartbeat).
@@ -267,6 +279,7 @@ function bindDisconnect(ctx: GatewayContext, session: GatewaySession, socket: Ga
       session.state = 'closed';
       ctx.registry.remove(session);
       void ctx.buffer.drop(session.id).catch(() => undefined);
+      endVoiceOf(ctx, session);
     }, ctx.rt.config.gateway.resume_window_seconds * 1000);
     session.detachTimer.unref();
   });

@@ -132,6 +132,29 @@ export interface Config {
     /** A user's TYPING_START in one channel is broadcast at most once per this many seconds. */
     typing_throttle_seconds: number;
   };
+  voice: {
+    /** Run the mediasoup SFU (needs the optional mediasoup package; off: voice joins answer 503). */
+    enabled: boolean;
+    /** socket.io path of the voice signaling namespace `/voice`. */
+    path: string;
+    /** Port of a standalone voice process (the all-in-one process serves signaling on server.port). */
+    port: number;
+    /** Base URL clients reach this process's signaling at (VOICE_SERVER_UPDATE.endpoint); null: its listening address. */
+    public_url: string | null;
+    /** mediasoup workers (one process each, one core each); null: the CPU count, at most 4. */
+    workers: number | null;
+    /** Address the WebRTC transports bind (UDP, and TCP as a fallback). */
+    listen_ip: string;
+    /** Address given to clients in ICE candidates when listen_ip is not reachable as is (NAT, 0.0.0.0); null: listen_ip. */
+    announced_ip: string | null;
+    /** First and last port of the RTC range (each transport takes one); open these in the firewall. */
+    rtc_min_port: number;
+    rtc_max_port: number;
+    /** How long a voice token from VOICE_SERVER_UPDATE may wait before it is used (once). */
+    token_ttl_seconds: number;
+    /** How often a voice process refreshes its entry in Redis; it counts as gone after 3x. */
+    node_heartbeat_seconds: number;
+  };
   snowflake: { datacenter_id: number; worker_id: number };
   admin: { bull_board: boolean };
   storage: {
@@ -377,6 +400,24 @@ export const configSchema = Joi.object<Config>({
     presence_heartbeat_seconds: Joi.number().min(0.2).max(300).default(15),
     typing_throttle_seconds: Joi.number().min(0).max(60).default(5),
   }).default(),
+  voice: Joi.object({
+    enabled: Joi.boolean().default(true),
+    path: Joi.string()
+      .pattern(/^\/[A-Za-z0-9/_-]*$/)
+      .default('/voice-signal'),
+    port: port.default(8002),
+    public_url: Joi.string()
+      .uri({ scheme: ['http', 'https'] })
+      .allow(null)
+      .default(null),
+    workers: Joi.number().integer().min(1).max(64).allow(null).default(null),
+    listen_ip: Joi.string().ip().default('127.0.0.1'),
+    announced_ip: Joi.string().hostname().allow(null).default(null),
+    rtc_min_port: Joi.number().integer().min(1024).max(65535).default(40000),
+    rtc_max_port: Joi.number().integer().min(1024).max(65535).default(49999),
+    token_ttl_seconds: Joi.number().integer().min(5).max(3600).default(60),
+    node_heartbeat_seconds: Joi.number().min(0.2).max(60).default(5),
+  }).default(),
   snowflake: Joi.object({
     datacenter_id: Joi.number().integer().min(0).max(31).default(0),
     worker_id: Joi.number().integer().min(0).max(31).default(0),
@@ -561,6 +602,9 @@ export const configSchema = Joi.object<Config>({
   .custom((value: Config, helpers) => {
     if (value.database.pool.min > value.database.pool.max) {
       return helpers.message({ custom: '"database.pool.min" must not exceed database.pool.max' });
+    }
+    if (value.voice.rtc_min_port >= value.voice.rtc_max_port) {
+      return helpers.message({ custom: '"voice.rtc_min_port" must be below voice.rtc_max_port' });
     }
     if ((value.push.vapid_public_key === null) !== (value.push.vapid_private_key === null)) {
       return helpers.message({

@@ -11,6 +11,8 @@ import type { ThreadObject } from '../presenters/thread.js';
 import type { EmojiObject } from '../presenters/emoji.js';
 import type { ReportObject } from '../presenters/report.js';
 import type { InteractionObject } from '../presenters/interaction.js';
+import type { VoiceStateObject } from '../voice/states.js';
+import type { StageInstanceObject, VoiceServerUpdate } from '../voice/types.js';
 
 /** One user's reaction on a message (MESSAGE_REACTION_ADD / MESSAGE_REACTION_REMOVE). */
 export interface ReactionEvent {
@@ -29,6 +31,8 @@ export interface ReadyPayload {
   relationships: RelationshipObject[];
   presences: PresenceObject[];
   read_states: ReadStateObject[];
+  /** Who is in the voice and stage channels the user can see. */
+  voice_states: VoiceStateObject[];
 }
 
 /**
@@ -95,6 +99,14 @@ export interface DispatchMap {
   NOTIFICATION_CREATE: NotificationObject;
   /** To a bot user's own room: a user invoked one of its application's slash commands. */
   INTERACTION_CREATE: InteractionObject;
+  /** To the channel's viewers and the user: joined, left (channel_id null), muted, moved, suppressed... */
+  VOICE_STATE_UPDATE: VoiceStateObject;
+  /** To the session that joined: connect to this voice server with this token. */
+  VOICE_SERVER_UPDATE: VoiceServerUpdate;
+  /** To the stage channel's viewers: its instance started, changed topic, or ended. */
+  STAGE_INSTANCE_CREATE: StageInstanceObject;
+  STAGE_INSTANCE_UPDATE: StageInstanceObject;
+  STAGE_INSTANCE_DELETE: StageInstanceObject;
 }
 
 export type DispatchName = keyof DispatchMap;

@@ -36,6 +36,10 @@ export function presentChannel(
     slowmode_seconds: channel.slowmode_seconds,
     created_at: unixSeconds(channel.created_at),
   };
+  if (channel.channel_type === 'voice' || channel.channel_type === 'stage') {
+    object.user_limit = channel.user_limit;
+    object.bitrate = channel.bitrate;
+  }
   if (overwrites) {
     object.permission_overwrites = overwrites
       .filter((o) => o.channel_id === channel.id)

@@ -42,6 +42,10 @@ export interface ChannelObject {
   nsfw: boolean;
   slowmode_seconds: number;
   created_at: number;
+  /** Voice and stage channels: most members connected at once (0: no limit). */
+  user_limit?: number;
+  /** Voice and stage channels: bits per second clients should encode at. */
+  bitrate?: number;
   permission_overwrites?: OverwriteObject[];
 }
 

@@ -25,7 +25,9 @@ export interface Series {
 }
 
 const ROW = 22;
-const BAR_GAP = 2;
+/** Bars of a group are this tall and this far apart: room for an 11px label beside each. */
+const GROUPED_BAR = 11;
+const BAR_GAP = 3;
 const LABEL_WIDTH = 110;
 const WIDTH = 560;
 const VALUE_WIDTH = 60;
@@ -36,7 +38,7 @@ const VALUE_WIDTH = 60;
  */
 export function groupedBars(title: string, groups: BarGroup[], series: Series[]): SVGSVGElement {
   const max = Math.max(1, ...groups.flatMap((g) => series.map((s) => g.values[s.key] ?? 0)));
-  const barHeight = Math.max(6, Math.floor((ROW - BAR_GAP) / series.length) - BAR_GAP);
+  const barHeight = GROUPED_BAR;
   const blockHeight = series.length * (barHeight + BAR_GAP) + 10;
   const legendHeight = 24;
   const height = legendHeight + groups.length * blockHeight + 4;

@@ -22,14 +22,22 @@ const slowmode = () =>
     .description('seconds a member must wait between messages (enforced on send)');
 const position = () => Joi.number().integer().min(0).max(100000);
 
+/** Voice and stage channels: most members connected at once (0: no limit; MOVE_MEMBERS ignores it). */
+const userLimit = () => Joi.number().integer().min(0).max(99).description('voice and stage channels only');
+/** Voice and stage channels: the bitrate clients should encode at. */
+const bitrate = () =>
+  Joi.number().integer().min(8000).max(384000).description('voice and stage channels only: bits per second');
+
 export const createChannelBody = Joi.object({
   name: channelName().required(),
-  channel_type: Joi.string().valid('text', 'voice', 'category').required(),
+  channel_type: Joi.string().valid('text', 'voice', 'stage', 'category').required(),
   parent_id: snowflake().allow(null).description('a category of the same server; not for categories'),
   topic: topic(),
   nsfw: Joi.boolean(),
   slowmode_seconds: slowmode(),
   position: position().description('default: after every other channel'),
+  user_limit: userLimit(),
+  bitrate: bitrate(),
 });
 
 export const patchChannelBody = Joi.object({
@@ -39,6 +47,8 @@ export const patchChannelBody = Joi.object({
   slowmode_seconds: slowmode(),
   parent_id: snowflake().allow(null),
   position: position(),
+  user_limit: userLimit(),
+  bitrate: bitrate(),
   archived: Joi.boolean().description('threads only (the only other field a thread takes is `name`)'),
   locked: Joi.boolean().description('threads only; needs MANAGE_THREADS'),
   auto_archive_minutes: Joi.number()
@@ -92,6 +102,8 @@ export const channelObject = Joi.object({
   nsfw: Joi.boolean().required(),
   slowmode_seconds: Joi.number().integer().required(),
   created_at: Joi.number().integer().required(),
+  user_limit: Joi.number().integer().description('voice and stage channels only'),
+  bitrate: Joi.number().integer().description('voice and stage channels only'),
   recipients: Joi.array().items(userObject).description('DM and notes channels only: the other people'),
   permission_overwrites: Joi.array()
     .items(

@@ -117,8 +117,8 @@ export function inviteRoutes(rt: Runtime): AnyRoute[] {
           throw err instanceof ApiError && err.status === 404 ? new NotFoundError('channel') : err;
         });
         await policy.requireChannel(channel, Permission.CREATE_INVITE);
-        if (channel.channel_type !== 'text' && channel.channel_type !== 'voice') {
-          throw new ApiError(400, 'invalid_channel_type', 'Invites lead to text or voice channels only');
+        if (!['text', 'voice', 'stage'].includes(channel.channel_type)) {
+          throw new ApiError(400, 'invalid_channel_type', 'Invites lead to text, voice or stage channels only');
         }
         const invite = await rt.sequelize.transaction(async (transaction) => {
           const now = new Date();

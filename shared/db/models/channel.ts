@@ -8,10 +8,14 @@ import {
 } from 'sequelize';
 import { createdAt, nullable, snowflakeId, updatedAtOptions } from './columns.js';
 
-/** Channel types of the seed (spec/data-types.txt), and threads (whose parent_id is a text channel). */
+/**
+ * Channel types of the seed (spec/data-types.txt), threads (whose parent_id is a text channel) and
+ * stage channels (voice with speakers and an audience).
+ */
 export const CHANNEL_TYPES = [
   'text',
   'voice',
+  'stage',
   'category',
   'dm',
   'notes',
@@ -40,6 +44,10 @@ export function defineChannel(sequelize: Sequelize) {
     declare position: CreationOptional<number>;
     declare nsfw: CreationOptional<boolean>;
     declare slowmode_seconds: CreationOptional<number>;
+    /** Voice and stage: most members connected at once (0: no limit). */
+    declare user_limit: CreationOptional<number>;
+    /** Voice and stage: the bitrate clients should encode at, bits per second. */
+    declare bitrate: CreationOptional<number>;
     /** 'dm:<low>:<high>' or 'notes:<user>' for private channels, so each exists once. */
     declare private_key: CreationOptional<string | null>;
     declare created_at: Date;
@@ -56,6 +64,8 @@ export function defineChannel(sequelize: Sequelize) {
       position: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
       nsfw: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       slowmode_seconds: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+      user_limit: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 0 },
+      bitrate: { type: DataTypes.INTEGER, allowNull: false, defaultValue: 64000 },
       private_key: nullable(DataTypes.STRING(64)),
       created_at: createdAt(),
       updated_at: DataTypes.DATE,

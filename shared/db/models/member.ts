@@ -15,6 +15,9 @@ export function defineMember(sequelize: Sequelize) {
     declare user_id: string;
     declare nick: CreationOptional<string | null>;
     declare timeout_until: CreationOptional<Date | null>;
+    /** Server-muted / server-deafened in voice (MUTE_MEMBERS / DEAFEN_MEMBERS): survives rejoining. */
+    declare mute: CreationOptional<boolean>;
+    declare deaf: CreationOptional<boolean>;
     declare joined_at: CreationOptional<Date>;
   }
   Member.init(
@@ -23,6 +26,8 @@ export function defineMember(sequelize: Sequelize) {
       user_id: snowflakeId(),
       nick: nullable(DataTypes.STRING(32)),
       timeout_until: nullable(DataTypes.DATE),
+      mute: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
+      deaf: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       joined_at: { type: DataTypes.DATE, allowNull: false, defaultValue: DataTypes.NOW },
     },
     { sequelize, tableName: 'members', modelName: 'Member', timestamps: false },

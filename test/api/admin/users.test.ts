@@ -51,14 +51,15 @@ const events = async (userId: string, type: string) =>
   }[];
 
 describe('admin user and server routes are for instance admins only', () => {
-  const routes: [string, string, unknown?][] = [
-    ['GET', '/admin/users'],
-    ['GET', '/admin/users/1'],
+  // Every row has all three values: with fewer, jest would pass its done callback as `body`.
+  const routes: [string, string, unknown][] = [
+    ['GET', '/admin/users', undefined],
+    ['GET', '/admin/users/1', undefined],
     ['PATCH', '/admin/users/1', { disabled: true }],
-    ['POST', '/admin/users/1/logout'],
-    ['GET', '/admin/servers'],
-    ['POST', '/admin/browser-session'],
-    ['DELETE', '/admin/browser-session'],
+    ['POST', '/admin/users/1/logout', undefined],
+    ['GET', '/admin/servers', undefined],
+    ['POST', '/admin/browser-session', undefined],
+    ['DELETE', '/admin/browser-session', undefined],
   ];
 
   it.each(routes)('%s %s: 404 to a non-admin, 401 without a token', async (method, path, body) => {
@@ -81,7 +82,9 @@ describe('GET /admin/users', () => {
   beforeAll(async () => {
     found = [];
     for (const suffix of ['a', 'b', 'c']) {
-      found.push(await registerUser(app, { username: `${tag}_${suffix}`, email: `${tag}.${suffix}@example.org` }));
+      found.push(
+        await registerUser(app, { username: `${tag}_${suffix}`, email: `${tag}.${suffix}@example.org` }),
+      );
     }
     // A second session for the last one.
     await login(found[2] as TestUser);
@@ -90,7 +93,11 @@ describe('GET /admin/users', () => {
   it('finds accounts by username prefix in any case, newest first, in the documented shape', async () => {
     const res = await asAdmin('GET', `/admin/users?query=${tag.toUpperCase()}_`);
     expect(res.status).toBe(200);
-    expect(res.body.map((u: { username: string }) => u.username)).toEqual([`${tag}_c`, `${tag}_b`, `${tag}_a`]);
+    expect(res.body.map((u: { username: string }) => u.username)).toEqual([
+      `${tag}_c`,
+      `${tag}_b`,
+      `${tag}_a`,
+    ]);
     expect(res.body[0]).toEqual({
       id: found[2]?.id,
       username: `${tag}_c`,
@@ -126,19 +133,22 @@ describe('GET /admin/users', () => {
     expect(next.body.map((u: { username: string }) => u.username)).toEqual([`${tag}_a`]);
   });
 
-  it('lists everyone (admins flagged) without a query', async () => {
-    const res = await asAdmin('GET', `/admin/users?limit=100&before=${BigInt(found[0]?.id ?? 0) + 1n}`);
+  it('lists every account without a query, and flags admins', async () => {
+    // Other suites register users concurrently: look just below a known id.
+    const res = await asAdmin('GET', `/admin/users?limit=1&before=${BigInt(found[0]?.id ?? 0) + 1n}`);
     expect(res.status).toBe(200);
-    const ids = res.body.map((u: { id: string }) => u.id);
-    expect(ids).toEqual(expect.arrayContaining([found[0]?.id, admin.id, plain.id]));
-    expect(res.body.find((u: { id: string }) => u.id === admin.id).is_admin).toBe(true);
+    expect(res.body.map((u: { id: string }) => u.id)).toEqual([found[0]?.id]);
+    const self = await asAdmin('GET', `/admin/users?query=${admin.username}`);
+    expect(self.body).toEqual([expect.objectContaining({ id: admin.id, is_admin: true })]);
   });
 
   it('names bad query fields', async () => {
     const res = await asAdmin('GET', '/admin/users?limit=0&before=abc');
     expect(res.status).toBe(400);
     expect(Object.keys(res.body.errors).sort()).toEqual(['before', 'limit']);
-    expect((await asAdmin('GET', `/admin/users?query=${'x'.repeat(255)}`)).body.errors).toHaveProperty('query');
+    expect((await asAdmin('GET', `/admin/users?query=${'x'.repeat(255)}`)).body.errors).toHaveProperty(
+      'query',
+    );
   });
 
   it('GET /admin/users/{id}: one account, 404 for an unknown one', async () => {
@@ -163,7 +173,9 @@ describe('PATCH /admin/users/{user_id}', () => {
     for (const token of [u.token, second]) {
       expect((await api(app, 'GET', '/users/@me', { token })).status).toBe(401);
     }
-    const again = await api(app, 'POST', '/auth/login', { body: { login: u.username, password: u.password } });
+    const again = await api(app, 'POST', '/auth/login', {
+      body: { login: u.username, password: u.password },
+    });
     expect([again.status, again.body.code]).toEqual([403, 'account_disabled']);
 
     const recorded = await events(u.id, 'account_disabled');
@@ -251,7 +263,10 @@ describe('POST /admin/users/{user_id}/logout', () => {
     for (const token of [u.token, second]) {
       expect((await api(app, 'GET', '/users/@me', { token })).status).toBe(401);
     }
-    expect((await asAdmin('GET', `/admin/users/${u.id}`)).body).toMatchObject({ session_count: 0, disabled_at: null });
+    expect((await asAdmin('GET', `/admin/users/${u.id}`)).body).toMatchObject({
+      session_count: 0,
+      disabled_at: null,
+    });
     const token = await login(u);
     expect((await api(app, 'GET', '/users/@me', { token })).status).toBe(200);
 

@@ -89,16 +89,20 @@ export function renderReports(view: HTMLElement): void {
     h('option', { value: 'dismissed' }, 'Dismissed'),
   );
   const list = h('div', { id: 'reports' });
+  // Switching the filter quickly must not let an older answer overwrite a newer one.
+  let loads = 0;
   const load = (): void => {
+    const seq = ++loads;
     call<Report[]>('GET', `/admin/reports?status=${filter.value}&limit=100`)
-      .then((reports) =>
+      .then((reports) => {
+        if (seq !== loads) return;
         replace(
           list,
           ...(reports.length === 0
             ? [notice(`No ${filter.value} reports.`)]
             : reports.map((report) => card(report, load))),
-        ),
-      )
+        );
+      })
       .catch((err: unknown) => replace(list, notice(explain(err), 'error')));
   };
   filter.addEventListener('change', load);

@@ -36,13 +36,17 @@ export function renderSecurityEvents(view: HTMLElement): void {
   const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'Older');
   let oldest: string | null = null;
 
+  // A newer search may be answered before an older one: only the latest load may draw.
+  let loads = 0;
   const load = (append: boolean): void => {
+    const seq = ++loads;
     const params = new URLSearchParams({ limit: String(PAGE) });
     if (userId.value.trim()) params.set('user_id', userId.value.trim());
     if (ip.value.trim()) params.set('ip', ip.value.trim());
     if (append && oldest) params.set('before', oldest);
     call<SecurityEvent[]>('GET', `/admin/security-events?${params.toString()}`)
       .then((events) => {
+        if (seq !== loads) return;
         replace(status, !append && events.length === 0 ? notice('No events.') : null);
         if (!append) replace(body);
         for (const event of events) body.appendChild(row(event));
@@ -64,7 +68,7 @@ export function renderSecurityEvents(view: HTMLElement): void {
     },
     userId,
     ip,
-    h('button', { type: 'submit' }, 'Filter'),
+    h('button', { type: 'submit', id: 'security-events-filter' }, 'Filter'),
   );
   replace(
     view,

@@ -99,12 +99,16 @@ export function renderUsers(view: HTMLElement, selfId: string): void {
     return tr;
   };
 
+  // A newer search may be answered before an older one: only the latest load may draw.
+  let loads = 0;
   const load = (append: boolean): void => {
+    const seq = ++loads;
     const params = new URLSearchParams({ limit: String(PAGE) });
     if (query.value.trim()) params.set('query', query.value.trim());
     if (append && oldest) params.set('before', oldest);
     call<AdminUser[]>('GET', `/admin/users?${params.toString()}`)
       .then((users) => {
+        if (seq !== loads) return;
         replace(status, !append && users.length === 0 ? notice('No matching users.') : null);
         if (!append) replace(body);
         for (const user of users) body.appendChild(row(user));

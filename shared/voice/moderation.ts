@@ -1,0 +1,165 @@
+import { diff, recordAudit } from '../audit.js';
+import { ApiError, MissingPermissionError, NotFoundError } from '../errors.js';
+import { Permission, ServerPolicy, has } from '../permissions/index.js';
+import type { Runtime } from '../runtime.js';
+import { announceVoiceState } from './events.js';
+import { joinVoice, leaveVoice, isVoiceChannelType } from './join.js';
+import { STAGE_MODERATOR } from './stage.js';
+import {
+  VoiceStateStore,
+  presentVoiceState,
+  type VoiceStateObject,
+  type VoiceStateRecord,
+} from './states.js';
+
+/** What a moderator may change about a member's voice (PATCH /servers/{id}/voice-states/{user_id}). */
+export interface VoiceModeration {
+  /** Server mute (MUTE_MEMBERS): their audio stops reaching anyone. Kept on the member. */
+  mute?: boolean;
+  /** Server deafen (DEAFEN_MEMBERS): nothing reaches them. Kept on the member. */
+  deaf?: boolean;
+  /** Move (MOVE_MEMBERS) to another voice or stage channel of the server; null disconnects them. */
+  channel_id?: string | null;
+  /** Stage only (MUTE_MEMBERS and MOVE_MEMBERS): false makes them a speaker, true audience. */
+  suppress?: boolean;
+}
+
+function need(perms: bigint, bit: bigint, name: string): void {
+  if (!has(perms, bit)) throw new MissingPermissionError(name);
+}
+
+/**
+ * Applies a moderator's change to a member's voice. Permissions are checked in the member's
+ * current channel (server-wide when they are not in voice); a move also needs MOVE_MEMBERS in the
+ * destination. Audited (member_update for mute/deaf, member_move, member_disconnect). Returns the
+ * member's voice state afterwards (null: not in voice).
+ */
+export async function moderateVoice(
+  rt: Runtime,
+  serverId: string,
+  actorId: string,
+  targetId: string,
+  patch: VoiceModeration,
+  reason: string | null,
+): Promise<VoiceStateObject | null> {
+  const policy = await ServerPolicy.load(rt, serverId, actorId);
+  const member = await rt.models.Member.findOne({ where: { server_id: serverId, user_id: targetId } });
+  if (!member) throw new NotFoundError('member');
+  const store = new VoiceStateStore(rt);
+  const current = await store.get(targetId);
+  const state = current && current.server_id === serverId ? current : null;
+  const here = state ? await rt.models.Channel.findByPk(state.channel_id) : null;
+  // The target's channel counts as unseen (404) when the moderator cannot view it.
+  const perms = here ? await policy.requireChannel(here) : policy.permissions;
+
+  if (patch.mute !== undefined) need(perms, Permission.MUTE_MEMBERS, 'MUTE_MEMBERS');
+  if (patch.deaf !== undefined) need(perms, Permission.DEAFEN_MEMBERS, 'DEAFEN_MEMBERS');
+  if (patch.channel_id !== undefined) need(perms, Permission.MOVE_MEMBERS, 'MOVE_MEMBERS');
+  if (patch.suppress !== undefined) {
+    if (!here || here.channel_type !== 'stage') {
+      throw new ApiError(400, 'not_in_stage', 'The member is not in a stage channel', {
+        suppress: 'not in a stage channel',
+      });
+    }
+    need(perms, STAGE_MODERATOR, 'MUTE_MEMBERS, MOVE_MEMBERS');
+  }
+  if (patch.channel_id !== undefined && !state) {
+    throw new ApiError(400, 'not_in_voice', 'The member is not in a voice channel', {
+      channel_id: 'not in voice',
+    });
+  }
+  let destination = null;
+  if (patch.channel_id) {
+    destination = await rt.models.Channel.findByPk(patch.channel_id);
+    if (!destination || destination.server_id !== serverId) throw new NotFoundError('channel');
+    const there = await policy.requireChannel(destination);
+    if (!isVoiceChannelType(destination.channel_type)) {
+      throw new ApiError(400, 'invalid_channel_type', 'Only voice and stage channels can be joined');
+    }
+    need(there, Permission.MOVE_MEMBERS, 'MOVE_MEMBERS');
+  }
+
+  const changes = diff(
+    { mute: member.mute, deaf: member.deaf },
+    {
+      ...(patch.mute !== undefined ? { mute: patch.mute } : {}),
+      ...(patch.deaf !== undefined ? { deaf: patch.deaf } : {}),
+    },
+  );
+  if (changes.length > 0) {
+    await rt.sequelize.transaction(async (transaction) => {
+      member.set({ mute: patch.mute ?? member.mute, deaf: patch.deaf ?? member.deaf });
+      await member.save({ transaction });
+      await recordAudit(
+        rt,
+        { serverId, actorId, action: 'member_update', targetType: 'user', targetId, changes, reason },
+        transaction,
+      );
+    });
+  }
+
+  let result: VoiceStateRecord | null = state;
+  const fields = {
+    ...(patch.mute !== undefined ? { mute: patch.mute } : {}),
+    ...(patch.deaf !== undefined ? { deaf: patch.deaf } : {}),
+    ...(patch.suppress !== undefined ? { suppress: patch.suppress, request_to_speak_timestamp: null } : {}),
+  };
+  if (state && Object.keys(fields).length > 0) {
+    const updated = await store.update(targetId, state.channel_id, fields);
+    if (updated?.changed) await announceVoiceState(rt, updated.state);
+    result = updated?.state ?? null;
+  }
+
+  if (state && patch.channel_id === null) {
+    const left = await leaveVoice(rt, targetId, { channelId: state.channel_id });
+    if (left) {
+      await recordAudit(rt, {
+        serverId,
+        actorId,
+        action: 'member_disconnect',
+        targetType: 'user',
+        targetId,
+        changes: [{ key: 'channel_id', old: left.channel_id, new: null }],
+        reason,
+      });
+    }
+    return null;
+  }
+  if (state && destination && destination.id !== state.channel_id) {
+    const moved = await joinVoice(
+      rt,
+      { userId: targetId, sessionId: state.session_id, authSessionId: state.auth_session_id },
+      { channel_id: destination.id, self_mute: state.self_mute, self_deaf: state.self_deaf },
+      { moved: true },
+    );
+    await recordAudit(rt, {
+      serverId,
+      actorId,
+      action: 'member_move',
+      targetType: 'user',
+      targetId,
+      changes: [{ key: 'channel_id', old: state.channel_id, new: destination.id }],
+      reason,
+    });
+    return moved;
+  }
+  return result ? presentVoiceState(result) : null;
+}
+
+/** The voice states of a server in the channels the caller can see. */
+export async function listVoiceStates(
+  rt: Runtime,
+  serverId: string,
+  userId: string,
+): Promise<VoiceStateObject[]> {
+  const policy = await ServerPolicy.load(rt, serverId, userId);
+  const states = await new VoiceStateStore(rt).inServers([serverId]);
+  const channels = await rt.models.Channel.findAll({
+    where: { id: [...new Set(states.map((s) => s.channel_id))] },
+  });
+  const visible = new Set<string>();
+  for (const channel of channels) {
+    if (has(await policy.channelPermissions(channel), Permission.VIEW_CHANNEL)) visible.add(channel.id);
+  }
+  return states.filter((s) => visible.has(s.channel_id)).map(presentVoiceState);
+}

@@ -1,0 +1,358 @@
+import { execFile } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import express from 'express';
+import { generate } from 'otplib';
+import pg from 'pg';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { ADMIN_UI_DIR, mountAdminDashboard } from '../../../api/admin/dashboard.js';
+import { findProjectRoot } from '../../../api/docs/mount-docs.js';
+import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
+import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { testConfig } from '../../helpers/config.js';
+import { TEST_DATABASE_URL } from '../../helpers/env.js';
+import { startLocalServer } from '../../helpers/http-server.js';
+
+const ROOT = findProjectRoot(process.cwd());
+const UI_SOURCE = path.join(ROOT, 'api', 'admin-ui');
+const CHROMIUM = '/usr/bin/chromium';
+/** The lock every test file that changes ip_rules holds meanwhile (see test/api/admin/ip-rules.test.ts). */
+const IP_RULES_LOCK = 4_711_001;
+
+function newestSourceChange(dir: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestSourceChange(file) : fs.statSync(file).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Vite's programmatic build, run in a child process: under jest's VM modules rolldown's native
+ * binding rejects the plugin objects Vite hands it ("Value is none of these types ...").
+ */
+const BUILD_SCRIPT = `import { build } from 'vite';
+await build({ configFile: process.argv[1], build: { outDir: process.argv[2] }, logLevel: 'warn' });`;
+
+/** Builds the dashboard into the folder the API serves, unless a build newer than its sources is there. */
+async function ensureDashboardBuilt(): Promise<void> {
+  const index = path.join(ADMIN_UI_DIR, 'index.html');
+  if (fs.existsSync(index) && fs.statSync(index).mtimeMs >= newestSourceChange(UI_SOURCE)) return;
+  await promisify(execFile)(
+    process.execPath,
+    ['--input-type=module', '-e', BUILD_SCRIPT, path.join(UI_SOURCE, 'vite.config.ts'), ADMIN_UI_DIR],
+    { cwd: ROOT },
+  );
+  expect(fs.existsSync(index)).toBe(true);
+}
+
+let app: TestApp;
+let browser: Browser;
+let admin: TestUser;
+let plain: TestUser;
+let target: TestUser;
+let reportId: string;
+
+beforeAll(async () => {
+  await ensureDashboardBuilt();
+  app = await startTestApp({
+    config: testConfig({ admin: { bull_board: true } }),
+    workers: false,
+    gateway: false,
+  });
+  admin = await registerUser(app);
+  await app.rt.models.User.update({ is_admin: true }, { where: { id: admin.id } });
+  plain = await registerUser(app);
+  target = await registerUser(app);
+  const report = await api(app, 'POST', '/reports', {
+    token: plain.token,
+    body: { target_type: 'user', target_id: target.id, reason: 'posts spam links everywhere' },
+  });
+  expect(report.status).toBe(201);
+  reportId = report.body.id as string;
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+});
+
+/** A fresh browser profile (no cookies, no sessionStorage) with a page that records its errors. */
+async function openPage(): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext();
+  // Bull Board links a web font from Google; the test machine has no way out and needs none.
+  await context.route(/^https:\/\/fonts\.(googleapis|gstatic)\.com\//, (route) => route.abort());
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  const errors: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(msg.text());
+  });
+  page.on('pageerror', (err) => errors.push(err.message));
+  return { context, page, errors };
+}
+
+async function signIn(page: Page, who: TestUser): Promise<void> {
+  await page.goto(`${app.origin}/admin/`);
+  await page.fill('#login-name', who.username);
+  await page.fill('#login-password', who.password);
+  await page.click('#login-submit');
+}
+
+describe('the admin dashboard at /admin/', () => {
+  it('is served with the Content-Security-Policy intact: no inline script, assets as files', async () => {
+    const res = await fetch(`${app.origin}/admin/`);
+    expect(res.status).toBe(200);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    const scriptSrc = /script-src ([^;]*)/.exec(csp)?.[1] ?? '';
+    expect(scriptSrc).toContain("'self'");
+    expect(scriptSrc).not.toContain('unsafe-inline');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const html = await res.text();
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    const script = /<script[^>]*src="(\/admin\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(`${app.origin}${script}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get('content-type')).toMatch(/javascript/);
+    expect(asset.headers.get('cache-control')).toContain('immutable');
+  });
+
+  it('answers its page paths with the page, /admin with a redirect, missing assets with 404', async () => {
+    const page = await fetch(`${app.origin}/admin/users`);
+    expect([page.status, (await page.text()).includes('<div id="app">')]).toEqual([200, true]);
+    const bare = await fetch(`${app.origin}/admin`, { redirect: 'manual' });
+    expect([bare.status, bare.headers.get('location')]).toEqual([301, '/admin/']);
+    expect((await fetch(`${app.origin}/admin/assets/gone-1234.js`)).status).toBe(404);
+    expect((await fetch(`${app.origin}/admin/favicon.ico`)).status).toBe(404);
+  });
+
+  it('answers 503 saying how to build it when the build is missing', async () => {
+    const bare = express();
+    mountAdminDashboard(bare, path.join(os.tmpdir(), `no-admin-ui-${crypto.randomBytes(4).toString('hex')}`));
+    const server = await startLocalServer(bare);
+    try {
+      const res = await fetch(`${server.origin}/admin/`);
+      expect(res.status).toBe(503);
+      expect(await res.text()).toContain('npm run build:admin');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('the admin dashboard in Chromium', () => {
+  let context: BrowserContext;
+  let page: Page;
+  let errors: string[];
+
+  beforeAll(async () => {
+    ({ context, page, errors } = await openPage());
+  });
+  afterAll(() => context?.close());
+
+  it('signs an admin in through the form, shows the overview numbers and charts, and opens the cookie session', async () => {
+    await signIn(page, admin);
+    const users = page.locator('[data-stat="users"] .value');
+    await users.waitFor();
+    expect(Number((await users.textContent())?.replace(/,/g, ''))).toBeGreaterThanOrEqual(3);
+    const stats = await api(app, 'GET', '/admin/stats', { token: admin.token });
+    expect(await page.locator('[data-stat="servers"] .value').textContent()).toMatch(/^[\d,]+$/);
+    for (const queue of Object.keys(stats.body.queues as object)) {
+      await page
+        .locator(`#queue-chart svg g[data-group="${queue}"] rect[data-series="waiting"]`)
+        .waitFor({ state: 'attached' });
+    }
+    expect(await page.locator('#status-chart svg rect.bar').count()).toBe(3);
+    expect(await page.locator('#signed-in-as').textContent()).toBe(admin.username);
+
+    const shot = path.join(
+      os.tmpdir(),
+      `plexichat-admin-overview-${crypto.randomBytes(4).toString('hex')}.png`,
+    );
+    await page.screenshot({ path: shot, fullPage: true });
+    const png = fs.readFileSync(shot);
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect(png.length).toBeGreaterThan(10_000);
+
+    const cookie = (await context.cookies()).find((c) => c.name === 'plexichat_admin');
+    expect(cookie).toMatchObject({ path: '/admin', httpOnly: true, sameSite: 'Strict', secure: false });
+    // HttpOnly: the page's scripts cannot read it; the token lives in sessionStorage.
+    expect(await page.evaluate<string>('document.cookie')).toBe('');
+    expect(await page.evaluate<string>("sessionStorage.getItem('plexichat_admin')")).toContain('"token"');
+  });
+
+  it('resolves a report with a note', async () => {
+    await page.click('nav a[data-page="reports"]');
+    const card = page.locator(`[data-report-id="${reportId}"]`);
+    await card.waitFor();
+    expect(await card.textContent()).toContain('posts spam links everywhere');
+    await card.locator('textarea.note').fill('warned them in DMs');
+    await card.locator('button.resolve').click();
+    await card.waitFor({ state: 'detached' });
+    const resolved = await api(app, 'GET', '/admin/reports?status=resolved&limit=100', {
+      token: admin.token,
+    });
+    const stored = resolved.body.find((r: { id: string }) => r.id === reportId);
+    expect(stored).toMatchObject({ status: 'resolved', resolved_by: admin.id });
+    expect(stored.notes.map((n: { content: string }) => n.content)).toEqual(['warned them in DMs']);
+  });
+
+  it('finds a user and disables them: their token stops working', async () => {
+    await page.click('nav a[data-page="users"]');
+    await page.fill('#user-query', target.username);
+    await page.click('#user-search');
+    const row = page.locator(`tr[data-user-id="${target.id}"]`);
+    await row.locator('button.disable').click();
+    await row.locator('button.enable').waitFor();
+    expect(await row.locator('td.state').textContent()).toMatch(/^disabled /);
+    expect(await row.locator('td.sessions').textContent()).toBe('0');
+    expect((await api(app, 'GET', '/users/@me', { token: target.token })).status).toBe(401);
+
+    // The admin's own row offers no way to disable themselves.
+    await page.fill('#user-query', admin.username);
+    await page.click('#user-search');
+    await page.locator(`tr[data-user-id="${admin.id}"] button.disable[disabled]`).waitFor();
+  });
+
+  it('shows the security events, the disabling among them', async () => {
+    await page.click('nav a[data-page="security"]');
+    await page.fill('#events-user', target.id);
+    await page.click('#security-events-filter');
+    const row = page
+      .locator('#security-events tbody tr')
+      .filter({ hasText: target.id })
+      .filter({ has: page.getByText('account_disabled', { exact: true }) });
+    await row.waitFor();
+    expect(await row.textContent()).toContain(`by: ${admin.id}`);
+  });
+
+  it('adds a deny rule and removes it again', async () => {
+    const lock = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await lock.connect();
+    await lock.query('SELECT pg_advisory_lock($1)', [IP_RULES_LOCK]);
+    try {
+      await page.click('nav a[data-page="ip-rules"]');
+      await page.locator('#ip-rules tbody tr').first().waitFor();
+      await page.fill('#rule-cidr', '203.0.113.9/24');
+      await page.fill('#rule-note', 'from the dashboard test');
+      await page.click('#rule-add');
+      const row = page.locator('#ip-rules tr[data-cidr="203.0.113.0/24"]');
+      await row.waitFor();
+      const listed = await api(app, 'GET', '/admin/ip-rules', { token: admin.token });
+      expect(listed.body).toContainEqual(
+        expect.objectContaining({ cidr: '203.0.113.0/24', action: 'deny', note: 'from the dashboard test' }),
+      );
+      await row.locator('button.remove').click();
+      await row.waitFor({ state: 'detached' });
+      const after = await api(app, 'GET', '/admin/ip-rules', { token: admin.token });
+      expect(after.body.map((r: { cidr: string }) => r.cidr)).not.toContain('203.0.113.0/24');
+    } finally {
+      await api(app, 'PUT', '/admin/ip-rules', { token: admin.token, body: { rules: [] } });
+      await lock.query('SELECT pg_advisory_unlock($1)', [IP_RULES_LOCK]).catch(() => undefined);
+      await lock.end();
+    }
+  });
+
+  it('lists servers', async () => {
+    const created = await api(app, 'POST', '/servers', {
+      token: plain.token,
+      body: { name: 'Dashboard test' },
+    });
+    expect(created.status).toBe(201);
+    await page.click('nav a[data-page="servers"]');
+    const row = page.locator(`tr[data-server-id="${created.body.id}"]`);
+    await row.waitFor();
+    expect(await row.locator('td.members').textContent()).toBe('1');
+  });
+
+  it('follows the Bull Board link, which loads with the cookie and works under the CSP', async () => {
+    const queues = context.waitForEvent('response', (r) => r.url().includes('/admin/queues/api/queues'));
+    const [board] = await Promise.all([context.waitForEvent('page'), page.click('#bull-board-link')]);
+    const blocked: string[] = [];
+    board.on('console', (msg) => {
+      if (/Content Security Policy/i.test(msg.text())) blocked.push(msg.text());
+    });
+    expect((await queues).status()).toBe(200);
+    const messages = board.getByText('messages', { exact: true }).first();
+    await messages.waitFor();
+    const queue = board.waitForResponse((r) => r.url().includes('activeQueue=messages'));
+    await messages.click();
+    expect((await queue).status()).toBe(200);
+    await board.waitForURL(/\/admin\/queues\/queue\/messages$/);
+    await board.screenshot({ path: path.join(os.tmpdir(), 'plexichat-admin-bull-board.png') });
+    expect(blocked).toEqual([]);
+    await board.close();
+  });
+
+  it('signs out: the sign-in form returns and Bull Board refuses the browser again', async () => {
+    await page.click('#sign-out');
+    await page.locator('#login-name').waitFor();
+    const res = await page.request.get(`${app.origin}/admin/queues/api/queues`);
+    expect(res.status()).toBe(401);
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('signing in to the dashboard', () => {
+  it('tells a non-admin they are not an admin, and leaves no session behind', async () => {
+    const { context, page } = await openPage();
+    try {
+      await signIn(page, plain);
+      const status = page.locator('#login-status .notice.error');
+      await status.waitFor();
+      expect(await status.textContent()).toContain('not an admin');
+      const sessions = await api(app, 'GET', '/users/@me/sessions', { token: plain.token });
+      expect(sessions.body).toHaveLength(1);
+      expect(await page.locator('nav').count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('asks for the TOTP code of a 2FA account, then signs in', async () => {
+    const second = await registerUser(app);
+    await app.rt.models.User.update({ is_admin: true }, { where: { id: second.id } });
+    const enabled = await api(app, 'POST', '/users/@me/mfa/totp/enable', { token: second.token });
+    const secret = enabled.body.secret as string;
+    const now = Math.floor(Date.now() / 1000);
+    const confirmed = await api(app, 'POST', '/users/@me/mfa/totp/confirm', {
+      token: second.token,
+      body: { code: await generate({ secret, epoch: now }) },
+    });
+    expect(confirmed.status).toBe(200);
+
+    const { context, page } = await openPage();
+    try {
+      await signIn(page, second);
+      await page.locator('#login-totp').waitFor();
+      await page.fill('#login-totp', '000000');
+      await page.click('#login-submit');
+      await page.locator('#login-status .notice.error').waitFor();
+      // The code used to confirm is spent: the next period's code (within the drift window) works.
+      await page.fill('#login-totp', await generate({ secret, epoch: now + 30 }));
+      await page.click('#login-submit');
+      await page.locator('[data-stat="users"] .value').waitFor();
+      expect(await page.locator('#signed-in-as').textContent()).toBe(second.username);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('sends a signed-out browser on Bull Board to the dashboard sign-in', async () => {
+    const { context, page } = await openPage();
+    try {
+      const res = await page.goto(`${app.origin}/admin/queues`);
+      expect(res?.status()).toBe(401);
+      await page.click('a[href="/admin/"]');
+      await page.locator('#login-name').waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+});

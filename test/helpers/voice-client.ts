@@ -1,0 +1,323 @@
+import crypto from 'node:crypto';
+import { io, type Socket } from 'socket.io-client';
+import { MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket } from 'werift';
+
+/** What VOICE_SERVER_UPDATE carries (the parts a client uses to connect). */
+export interface VoiceServerInfo {
+  endpoint: string;
+  path: string;
+  token: string;
+}
+
+/** A /voice command's ack. */
+export type VoiceAck = { ok: boolean; code?: string; message?: string; [key: string]: unknown };
+
+interface TransportInfo {
+  id: string;
+  ice_parameters: { usernameFragment: string; password: string };
+  ice_candidates: {
+    foundation: string;
+    priority: number;
+    ip: string;
+    protocol: string;
+    port: number;
+    tcpType?: string;
+  }[];
+  dtls_parameters: { fingerprints: { algorithm: string; value: string }[] };
+}
+
+/** What this client can receive: Opus only, no header extensions (enough for werift). */
+export const OPUS_ONLY_CAPABILITIES = {
+  codecs: [
+    { kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2, preferredPayloadType: 100 },
+  ],
+  headerExtensions: [],
+};
+
+/** A werift peer that sends Opus RTP to a mediasoup producer. */
+export interface AudioSender {
+  producerId: string;
+  paused: boolean;
+  pc: RTCPeerConnection;
+  /** Writes `count` RTP packets, one every `everyMs` (20 ms: real time). */
+  send(count: number, everyMs?: number): Promise<void>;
+}
+
+/** A werift peer that receives a mediasoup consumer and counts its RTP packets. */
+export interface AudioReceiver {
+  consumerId: string;
+  pc: RTCPeerConnection;
+  packets(): number;
+  /** Resolves once `count` packets arrived in total. */
+  waitForPackets(count: number, timeoutMs?: number): Promise<void>;
+}
+
+function candidateLines(t: TransportInfo): string[] {
+  return t.ice_candidates.map(
+    (c) =>
+      `a=candidate:${c.foundation} 1 ${c.protocol} ${c.priority} ${c.ip} ${c.port} typ host` +
+      (c.protocol === 'tcp' ? ` tcptype ${c.tcpType ?? 'passive'}` : ''),
+  );
+}
+
+function sessionLines(t: TransportInfo, mid: string): string[] {
+  const fp = t.dtls_parameters.fingerprints.find((f) => f.algorithm === 'sha-256');
+  if (!fp) throw new Error('no sha-256 fingerprint');
+  return [
+    'v=0',
+    `o=- ${crypto.randomInt(1, 1e9)} 2 IN IP4 127.0.0.1`,
+    's=-',
+    't=0 0',
+    'a=ice-lite',
+    `a=group:BUNDLE ${mid}`,
+    'a=msid-semantic: WMS *',
+    `a=fingerprint:sha-256 ${fp.value}`,
+  ];
+}
+
+function mediaIceLines(t: TransportInfo): string[] {
+  return [
+    'c=IN IP4 127.0.0.1',
+    `a=ice-ufrag:${t.ice_parameters.usernameFragment}`,
+    `a=ice-pwd:${t.ice_parameters.password}`,
+    ...candidateLines(t),
+    'a=end-of-candidates',
+    'a=rtcp-mux',
+  ];
+}
+
+function match(sdp: string, re: RegExp, what: string): string {
+  const m = re.exec(sdp);
+  if (!m?.[1]) throw new Error(`no ${what} in SDP:\n${sdp}`);
+  return m[1];
+}
+
+function fingerprintOf(sdp: string): string {
+  return match(sdp, /a=fingerprint:sha-256 ([0-9A-Fa-f:]+)/, 'fingerprint');
+}
+
+function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const tick = (): void => {
+      if (check()) return resolve();
+      if (Date.now() - started > timeoutMs) return reject(new Error(`timed out waiting for ${what}`));
+      setTimeout(tick, 20);
+    };
+    tick();
+  });
+}
+
+function newPeer(): RTCPeerConnection {
+  return new RTCPeerConnection({ iceUseIpv6: false, iceAdditionalHostAddresses: ['127.0.0.1'] });
+}
+
+/** A WebRTC client of the voice server: socket.io signaling on /voice, werift for the media. */
+export class VoiceTestClient {
+  readonly events: { name: string; payload: Record<string, unknown> }[] = [];
+  private readonly peers: RTCPeerConnection[] = [];
+
+  private constructor(readonly socket: Socket) {
+    socket.onAny((name: string, payload: Record<string, unknown>) => this.events.push({ name, payload }));
+  }
+
+  /** Connects with a VOICE_SERVER_UPDATE's token; rejects with the handshake's error (err.data.code). */
+  static async connect(server: VoiceServerInfo): Promise<VoiceTestClient> {
+    const socket = io(`${server.endpoint}/voice`, {
+      path: server.path,
+      transports: ['websocket'],
+      auth: { token: server.token },
+      reconnection: false,
+      forceNew: true,
+    });
+    const client = new VoiceTestClient(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', (err) => {
+        socket.close();
+        reject(err);
+      });
+    });
+    return client;
+  }
+
+  /** Sends a command and resolves with its ack. */
+  request(name: string, payload: unknown): Promise<VoiceAck> {
+    return this.socket.timeout(10000).emitWithAck(name, payload) as Promise<VoiceAck>;
+  }
+
+  private async must(name: string, payload: unknown): Promise<VoiceAck> {
+    const ack = await this.request(name, payload);
+    if (!ack.ok) throw new Error(`${name} failed: ${JSON.stringify(ack)}`);
+    return ack;
+  }
+
+  /** Resolves with the first event `name` (already received or to come) matching `predicate`. */
+  waitForEvent(
+    name: string,
+    predicate: (payload: Record<string, unknown>) => boolean = () => true,
+    timeoutMs = 10000,
+  ): Promise<Record<string, unknown>> {
+    return new Promise((resolve, reject) => {
+      const found = (): Record<string, unknown> | undefined =>
+        this.events.find((e) => e.name === name && predicate(e.payload))?.payload;
+      const timer = setTimeout(() => {
+        clearInterval(poll);
+        reject(new Error(`no ${name} event; got ${JSON.stringify(this.events.map((e) => e.name))}`));
+      }, timeoutMs);
+      const poll = setInterval(() => {
+        const payload = found();
+        if (payload) {
+          clearTimeout(timer);
+          clearInterval(poll);
+          resolve(payload);
+        }
+      }, 10);
+    });
+  }
+
+  /**
+   * Produces Opus from a werift peer: werift offers, the answer is built from the send transport
+   * (ice-lite, its candidates and fingerprint, DTLS server), and `produce` uses the offer's payload
+   * type and SSRC. Rejects with the `produce` ack when the server refuses.
+   */
+  async sendAudio(): Promise<AudioSender> {
+    const transport = (await this.must('create_transport', {
+      direction: 'send',
+    })) as unknown as TransportInfo;
+    const pc = newPeer();
+    this.peers.push(pc);
+    const track = new MediaStreamTrack({ kind: 'audio' });
+    pc.addTransceiver(track, { direction: 'sendonly' });
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription(offer);
+    const sdp = pc.localDescription?.sdp ?? '';
+    const mid = match(sdp, /a=mid:(\S+)/, 'mid');
+    const payloadType = Number(match(sdp, /a=rtpmap:(\d+) (?:opus|OPUS)\/48000\/2/, 'opus payload type'));
+    const ssrc = Number(match(sdp, /a=ssrc:(\d+) /, 'ssrc'));
+    await this.must('connect_transport', {
+      transport_id: transport.id,
+      dtls_parameters: {
+        role: 'client',
+        fingerprints: [{ algorithm: 'sha-256', value: fingerprintOf(sdp) }],
+      },
+    });
+    const answer = [
+      ...sessionLines(transport, mid),
+      `m=audio 7 UDP/TLS/RTP/SAVPF ${payloadType}`,
+      ...mediaIceLines(transport),
+      'a=setup:passive',
+      `a=mid:${mid}`,
+      'a=recvonly',
+      `a=rtpmap:${payloadType} opus/48000/2`,
+      '',
+    ].join('\r\n');
+    await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+    const produced = await this.request('produce', {
+      transport_id: transport.id,
+      kind: 'audio',
+      rtp_parameters: {
+        mid,
+        codecs: [{ mimeType: 'audio/opus', payloadType, clockRate: 48000, channels: 2 }],
+        encodings: [{ ssrc }],
+      },
+    });
+    if (!produced.ok) throw Object.assign(new Error(`produce refused: ${produced.code}`), { ack: produced });
+    await waitFor(() => pc.connectionState === 'connected', 10000, 'the send transport to connect');
+    let seq = crypto.randomInt(0, 30000);
+    let timestamp = crypto.randomInt(0, 1e9);
+    return {
+      producerId: produced.id as string,
+      paused: produced.paused as boolean,
+      pc,
+      async send(count, everyMs = 20) {
+        for (let i = 0; i < count; i++) {
+          seq = (seq + 1) % 65536;
+          timestamp = (timestamp + 960) % 2 ** 32;
+          const header = new RtpHeader({ payloadType, sequenceNumber: seq, timestamp, ssrc, marker: false });
+          // An Opus TOC byte and a few bytes of "audio": the SFU forwards, it does not decode.
+          track.writeRtp(new RtpPacket(header, Buffer.from([0xfc, 0xff, 0xfe, i % 256])));
+          await new Promise((r) => setTimeout(r, everyMs));
+        }
+      },
+    };
+  }
+
+  /**
+   * Consumes a producer into a werift peer: the server side is the offerer (an offer built from the
+   * receive transport and the consumer's RTP parameters), werift answers, and the transport is
+   * connected with werift's DTLS role and fingerprint; then resume_consumer.
+   */
+  async receive(producerId: string, transportId?: string): Promise<AudioReceiver> {
+    const transport = transportId
+      ? null
+      : ((await this.must('create_transport', { direction: 'recv' })) as unknown as TransportInfo);
+    const consumed = await this.request('consume', {
+      transport_id: transportId ?? transport?.id,
+      producer_id: producerId,
+      rtp_capabilities: OPUS_ONLY_CAPABILITIES,
+    });
+    if (!consumed.ok) throw Object.assign(new Error(`consume refused: ${consumed.code}`), { ack: consumed });
+    if (!transport) throw new Error('receive() on an existing transport is not supported by this helper');
+    const rtp = consumed.rtp_parameters as {
+      mid: string;
+      codecs: { payloadType: number; parameters?: Record<string, unknown> }[];
+      encodings: { ssrc: number }[];
+      rtcp: { cname: string };
+    };
+    const codec = rtp.codecs[0];
+    const encoding = rtp.encodings[0];
+    if (!codec || !encoding) throw new Error('consumer without codec or encoding');
+    const pt = codec.payloadType;
+    const fmtp = Object.entries(codec.parameters ?? {})
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(';');
+    const offer = [
+      ...sessionLines(transport, rtp.mid),
+      `m=audio 7 UDP/TLS/RTP/SAVPF ${pt}`,
+      ...mediaIceLines(transport),
+      'a=setup:actpass',
+      `a=mid:${rtp.mid}`,
+      'a=sendonly',
+      `a=rtpmap:${pt} opus/48000/2`,
+      ...(fmtp ? [`a=fmtp:${pt} ${fmtp}`] : []),
+      `a=msid:${rtp.rtcp.cname} consumer-${consumed.id as string}`,
+      `a=ssrc:${encoding.ssrc} cname:${rtp.rtcp.cname}`,
+      '',
+    ].join('\r\n');
+    const pc = newPeer();
+    this.peers.push(pc);
+    let count = 0;
+    pc.onTrack.subscribe((track) => {
+      track.onReceiveRtp.subscribe(() => {
+        count += 1;
+      });
+    });
+    await pc.setRemoteDescription({ type: 'offer', sdp: offer });
+    const answer = await pc.createAnswer();
+    await pc.setLocalDescription(answer);
+    const local = pc.localDescription?.sdp ?? '';
+    const setup = match(local, /a=setup:(\w+)/, 'setup');
+    await this.must('connect_transport', {
+      transport_id: transport.id,
+      dtls_parameters: {
+        role: setup === 'passive' ? 'server' : 'client',
+        fingerprints: [{ algorithm: 'sha-256', value: fingerprintOf(local) }],
+      },
+    });
+    await this.must('resume_consumer', { consumer_id: consumed.id });
+    await waitFor(() => pc.connectionState === 'connected', 10000, 'the receive transport to connect');
+    return {
+      consumerId: consumed.id as string,
+      pc,
+      packets: () => count,
+      waitForPackets: (n, timeoutMs = 10000) =>
+        waitFor(() => count >= n, timeoutMs, `${n} RTP packets (got ${count})`),
+    };
+  }
+
+  async close(): Promise<void> {
+    this.socket.close();
+    await Promise.all(this.peers.map((pc) => pc.close().catch(() => undefined)));
+  }
+}

@@ -1,0 +1,206 @@
+import { api } from '../helpers/accounts.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import type { GatewayClient } from '../helpers/gateway-client.js';
+import type { VoiceTestClient } from '../helpers/voice-client.js';
+import { Permission } from '../../shared/permissions/index.js';
+import {
+  gateway,
+  join,
+  joinAndConnect,
+  makeRole,
+  member,
+  pause,
+  stateUpdate,
+  voiceConfig,
+  voiceWorld,
+} from './voice-helpers.js';
+
+let app: TestApp;
+const gateways: GatewayClient[] = [];
+const voices: VoiceTestClient[] = [];
+
+beforeAll(async () => {
+  app = await startTestApp({ config: voiceConfig(), voice: true });
+});
+
+afterEach(async () => {
+  for (const v of voices.splice(0)) await v.close();
+  for (const g of gateways.splice(0)) g.close();
+});
+
+afterAll(async () => {
+  await app?.close();
+});
+
+/** A speaker producing into the channel and a listener receiving it, both connected. */
+async function speakerAndListener() {
+  const world = await voiceWorld(app);
+  const speaker = await member(app, world.serverId);
+  const listener = await member(app, world.serverId);
+  const ownerGw = await gateway(app, world.owner, gateways);
+  const speakerGw = await gateway(app, speaker, gateways);
+  const listenerGw = await gateway(app, listener, gateways);
+  const { voice: speakerVoice } = await joinAndConnect(speakerGw, world.channelId, voices);
+  const { voice: listenerVoice } = await joinAndConnect(listenerGw, world.channelId, voices);
+  const sender = await speakerVoice.sendAudio();
+  const receiver = await listenerVoice.receive(sender.producerId);
+  await sender.send(30);
+  await receiver.waitForPackets(10);
+  return {
+    ...world,
+    speaker,
+    listener,
+    ownerGw,
+    speakerGw,
+    listenerGw,
+    speakerVoice,
+    listenerVoice,
+    sender,
+    receiver,
+  };
+}
+
+describe('voice moderation', () => {
+  it('a server-muted member’s audio stops reaching others, and flows again when unmuted', async () => {
+    const s = await speakerAndListener();
+    const muted = await api(app, 'PATCH', `/servers/${s.serverId}/voice-states/${s.speaker.id}`, {
+      token: s.owner.token,
+      body: { mute: true },
+      headers: { 'x-audit-log-reason': 'too%20loud' },
+    });
+    expect(muted.status).toBe(200);
+    expect(muted.body).toMatchObject({ user_id: s.speaker.id, channel_id: s.channelId, mute: true });
+    await stateUpdate(s.listenerGw, s.speaker.id, (d) => d.mute === true);
+    // Enforced on the producer: the speaker is told, the listener's consumer pauses.
+    await s.speakerVoice.waitForEvent('producer_paused', (p) => p.reason === 'server_mute');
+    await s.listenerVoice.waitForEvent('consumer_paused', (p) => p.consumer_id === s.receiver.consumerId);
+    await pause(300); // packets already on the wire
+    const before = s.receiver.packets();
+    await s.sender.send(50);
+    await pause(300);
+    expect(s.receiver.packets()).toBe(before);
+
+    // Kept on the member: leaving and rejoining does not lift it.
+    await join(s.speakerGw, null);
+    const rejoined = await join(s.speakerGw, s.channelId);
+    expect(rejoined.ack).toMatchObject({ ok: true, voice_state: { mute: true } });
+    const audit = await app.rt.models.AuditLog.findOne({
+      where: { server_id: s.serverId, action: 'member_update' },
+    });
+    expect(audit).toMatchObject({ target_id: s.speaker.id, reason: 'too loud' });
+    expect(audit?.changes).toEqual([{ key: 'mute', old: false, new: true }]);
+  });
+
+  it('unmuting lets the audio through again', async () => {
+    const s = await speakerAndListener();
+    const path = `/servers/${s.serverId}/voice-states/${s.speaker.id}`;
+    await api(app, 'PATCH', path, { token: s.owner.token, body: { mute: true } });
+    await s.listenerVoice.waitForEvent('consumer_paused');
+    await api(app, 'PATCH', path, { token: s.owner.token, body: { mute: false } });
+    await s.listenerVoice.waitForEvent('consumer_resumed');
+    const before = s.receiver.packets();
+    await s.sender.send(40);
+    await s.receiver.waitForPackets(before + 10);
+  });
+
+  it('a server-deafened member receives nothing', async () => {
+    const s = await speakerAndListener();
+    const res = await api(app, 'PATCH', `/servers/${s.serverId}/voice-states/${s.listener.id}`, {
+      token: s.owner.token,
+      body: { deaf: true },
+    });
+    expect(res.body).toMatchObject({ deaf: true });
+    await stateUpdate(s.speakerGw, s.listener.id, (d) => d.deaf === true);
+    await s.listenerVoice.waitForEvent('consumer_paused', (p) => p.reason === 'server_deaf');
+    await pause(300);
+    const before = s.receiver.packets();
+    await s.sender.send(50);
+    await pause(300);
+    expect(s.receiver.packets()).toBe(before);
+    // resume_consumer does not get around it.
+    expect(await s.listenerVoice.request('resume_consumer', { consumer_id: s.receiver.consumerId })).toEqual({
+      ok: true,
+      paused: true,
+    });
+  });
+
+  it('needs MUTE_MEMBERS / DEAFEN_MEMBERS / MOVE_MEMBERS, and names what is missing', async () => {
+    const { owner, serverId, channelId } = await voiceWorld(app);
+    const target = await member(app, serverId);
+    const plain = await member(app, serverId);
+    const muter = await member(app, serverId, [
+      (await makeRole(app, serverId, { position: 1, permissions: Permission.MUTE_MEMBERS })).id,
+    ]);
+    const targetGw = await gateway(app, target, gateways);
+    await join(targetGw, channelId);
+    const path = `/servers/${serverId}/voice-states/${target.id}`;
+    const as = (who: { token: string }, body: unknown) => api(app, 'PATCH', path, { token: who.token, body });
+
+    expect(await as(plain, { mute: true })).toMatchObject({
+      status: 403,
+      body: { code: 'missing_permission', permission: 'MUTE_MEMBERS' },
+    });
+    expect(await as(muter, { deaf: true })).toMatchObject({
+      status: 403,
+      body: { permission: 'DEAFEN_MEMBERS' },
+    });
+    expect(await as(muter, { channel_id: null })).toMatchObject({
+      status: 403,
+      body: { permission: 'MOVE_MEMBERS' },
+    });
+    expect((await as(muter, { mute: true })).status).toBe(200);
+    expect(await as(owner, {})).toMatchObject({ status: 400, body: { code: 'validation_error' } });
+    expect(await as(owner, { suppress: false })).toMatchObject({
+      status: 400,
+      body: { code: 'not_in_stage' },
+    });
+    const outsider = await voiceWorld(app);
+    expect(await as(outsider.owner, { mute: true })).toMatchObject({
+      status: 404,
+      body: { code: 'unknown_server' },
+    });
+    expect(
+      await api(app, 'PATCH', `/servers/${serverId}/voice-states/${outsider.owner.id}`, {
+        token: owner.token,
+        body: { mute: true },
+      }),
+    ).toMatchObject({ status: 404, body: { code: 'unknown_member' } });
+  });
+
+  it('MOVE_MEMBERS moves a member (new token for the new channel) and disconnects them', async () => {
+    const { owner, serverId, channelId } = await voiceWorld(app);
+    const second = await api(app, 'POST', `/servers/${serverId}/channels`, {
+      token: owner.token,
+      body: { name: 'Other', channel_type: 'voice', user_limit: 1 },
+    });
+    const otherId = second.body.id as string;
+    const target = await member(app, serverId);
+    const filler = await member(app, serverId);
+    const fillerGw = await gateway(app, filler, gateways);
+    await join(fillerGw, otherId); // full now: a move ignores the limit
+    const targetGw = await gateway(app, target, gateways);
+    const { voice } = await joinAndConnect(targetGw, channelId, voices);
+    const path = `/servers/${serverId}/voice-states/${target.id}`;
+    const updates = targetGw.frames.filter((f) => f.t === 'VOICE_SERVER_UPDATE').length;
+
+    const moved = await api(app, 'PATCH', path, { token: owner.token, body: { channel_id: otherId } });
+    expect(moved).toMatchObject({ status: 200, body: { channel_id: otherId, user_id: target.id } });
+    const frames = await targetGw.waitForFrames(updates + 1, (f) => f.t === 'VOICE_SERVER_UPDATE');
+    expect(frames[frames.length - 1]?.d).toMatchObject({ channel_id: otherId, token: expect.any(String) });
+    await voice.waitForEvent('voice_disconnect', (p) => p.reason === 'moved');
+
+    const gone = await api(app, 'PATCH', path, { token: owner.token, body: { channel_id: null } });
+    expect(gone).toMatchObject({ status: 200, body: null });
+    await stateUpdate(fillerGw, target.id, (d) => d.channel_id === null);
+    expect(
+      await api(app, 'PATCH', path, { token: owner.token, body: { channel_id: otherId } }),
+    ).toMatchObject({
+      status: 400,
+      body: { code: 'not_in_voice' },
+    });
+    const actions = (
+      await app.rt.models.AuditLog.findAll({ where: { server_id: serverId, target_id: target.id } })
+    ).map((a) => a.action);
+    expect(actions.sort()).toEqual(['member_disconnect', 'member_move']);
+  });
+});

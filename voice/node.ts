@@ -1,0 +1,429 @@
+import crypto from 'node:crypto';
+import os from 'node:os';
+import type { Redis } from 'ioredis';
+import type { Namespace } from 'socket.io';
+import { rooms } from '../shared/events/index.js';
+import { createRedis, waitForRedis } from '../shared/redis.js';
+import type { Runtime } from '../shared/runtime.js';
+import { voiceControlChannel, type VoiceControl } from '../shared/voice/control.js';
+import { VoiceNodeRegistry } from '../shared/voice/nodes.js';
+import { VoiceStateStore, presentVoiceState, type VoiceStateRecord } from '../shared/voice/states.js';
+import { mintVoiceToken, redeemVoiceToken } from '../shared/voice/tokens.js';
+import { MEDIA_CODECS, type MediasoupModule, type ms } from './mediasoup.js';
+import { Peer, Room, producerAnnouncement, type ProducerData, type VoiceSocket } from './room.js';
+import { installSignaling } from './signaling.js';
+import { WorkerPool } from './workers.js';
+
+/** Default worker count: one per core, at most this many (each is a process with its own core). */
+const MAX_DEFAULT_WORKERS = 4;
+
+/** A refused /voice handshake: the client sees `err.message` and `err.data.code`. */
+class HandshakeError extends Error {
+  readonly data: { code: string };
+  constructor(code: string, message: string) {
+    super(message);
+    this.data = { code };
+  }
+}
+
+/** What a /voice handshake established, for its connection handler. */
+interface Admission {
+  room: Room;
+  state: VoiceStateRecord;
+}
+
+/**
+ * One voice process: mediasoup workers, a room (router) per channel it hosts, the /voice
+ * signaling namespace, its entry in Redis (heartbeat) and the control commands it obeys.
+ */
+export class VoiceNode {
+  readonly id = crypto.randomBytes(8).toString('hex');
+  readonly rooms = new Map<string, Room>();
+  private readonly creating = new Map<string, Promise<Room>>();
+  private readonly admissions = new WeakMap<object, Admission>();
+  private readonly store: VoiceStateStore;
+  private readonly registry: VoiceNodeRegistry;
+  private readonly pool: WorkerPool;
+  private rtpCapabilities: ms.RtpCapabilities | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private subscriber: Redis | null = null;
+  private readonly startedAt = Date.now();
+  private closing = false;
+
+  constructor(
+    readonly rt: Runtime,
+    mediasoup: MediasoupModule,
+    readonly endpoint: string,
+    private readonly nsp: Namespace,
+  ) {
+    this.store = new VoiceStateStore(rt);
+    this.registry = new VoiceNodeRegistry(rt);
+    const v = rt.config.voice;
+    const count = v.workers ?? Math.max(1, Math.min(os.availableParallelism(), MAX_DEFAULT_WORKERS));
+    this.pool = new WorkerPool(
+      mediasoup,
+      { logLevel: 'warn', rtcMinPort: v.rtc_min_port, rtcMaxPort: v.rtc_max_port },
+      count,
+      rt.logger,
+      (worker) => this.workerDied(worker),
+    );
+  }
+
+  /** Starts workers, learns the routers' capabilities, then takes connections and joins. */
+  async start(): Promise<void> {
+    await this.pool.start();
+    const probe = await this.pool.next().createRouter({ mediaCodecs: MEDIA_CODECS });
+    this.rtpCapabilities = probe.rtpCapabilities;
+    probe.close();
+
+    this.subscriber = createRedis(this.rt.config, 'subscriber', this.rt.logger);
+    await waitForRedis(this.subscriber);
+    this.subscriber.on('message', (_channel: string, message: string) => this.onControl(message));
+    await this.subscriber.subscribe(voiceControlChannel(this.rt.config));
+
+    this.nsp.use((socket, next) => {
+      this.admit(socket as VoiceSocket).then(
+        () => next(),
+        (err: Error) =>
+          next(err instanceof HandshakeError ? err : new HandshakeError('internal_error', 'Try again')),
+      );
+    });
+    this.nsp.on('connection', (socket) => this.connected(socket as VoiceSocket));
+
+    await this.announce();
+    const every = this.rt.config.voice.node_heartbeat_seconds * 1000;
+    this.heartbeat = setInterval(() => {
+      this.announce().catch((err: Error) =>
+        this.rt.logger.warn({ err: err.message }, 'voice heartbeat failed'),
+      );
+      this.audit();
+    }, every);
+    this.heartbeat.unref();
+  }
+
+  /** This node's entry in Redis, valid for three heartbeats. */
+  private announce(): Promise<void> {
+    return this.registry.announce(
+      {
+        id: this.id,
+        endpoint: this.endpoint,
+        path: this.rt.config.voice.path,
+        rtp_capabilities: this.rtpCapabilities,
+        rooms: this.rooms.size,
+        started_at: this.startedAt,
+      },
+      Math.round(this.rt.config.voice.node_heartbeat_seconds * 3000),
+    );
+  }
+
+  /** The live workers' process ids. */
+  workerPids(): number[] {
+    return this.pool.pids();
+  }
+
+  // ---- handshake and connections ----
+
+  /**
+   * A /voice handshake: the token (single use) must be for this node, its user still in the
+   * channel, and the channel still hosted here; the room is made ready before the connection opens,
+   * so the client's first command finds its handlers installed.
+   */
+  private async admit(socket: VoiceSocket): Promise<void> {
+    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    const grant = typeof token === 'string' ? await redeemVoiceToken(this.rt, token) : null;
+    if (!grant) throw new HandshakeError('invalid_token', 'Unknown, expired or used voice token');
+    if (grant.node_id !== this.id)
+      throw new HandshakeError('wrong_node', 'This token is for another voice server');
+    const state = await this.store.get(grant.user_id);
+    if (!state || state.channel_id !== grant.channel_id) {
+      throw new HandshakeError('not_in_channel', 'Not in that voice channel any more: join again');
+    }
+    if ((await this.registry.claim(grant.channel_id, this.id)) !== this.id) {
+      throw new HandshakeError('channel_moved', 'The channel moved to another voice server: join again');
+    }
+    const room = await this.room(grant.channel_id, grant.server_id);
+    room.joining += 1;
+    socket.data = { userId: grant.user_id, serverId: grant.server_id, channelId: grant.channel_id };
+    this.admissions.set(socket, { room, state });
+  }
+
+  private connected(socket: VoiceSocket): void {
+    const admission = this.admissions.get(socket);
+    if (!admission) {
+      socket.disconnect(true);
+      return;
+    }
+    const { room, state } = admission;
+    room.joining -= 1;
+    const live = this.rooms.get(room.channelId) === room;
+    if (!live || !socket.connected) {
+      if (live) this.maybeCloseRoom(room);
+      socket.emit('voice_disconnect', { reason: 'retry' });
+      socket.disconnect(true);
+      return;
+    }
+    const peer = new Peer(socket.data.userId, socket, state);
+    const previous = room.peers.get(peer.userId);
+    room.peers.set(peer.userId, peer);
+    if (previous) this.kick(room, previous, 'replaced');
+    installSignaling(this, room, peer);
+    socket.on('disconnect', () => this.dropPeer(room, peer));
+    for (const producer of room.producersExcept(peer.userId)) {
+      socket.emit('new_producer', producerAnnouncement(producer));
+    }
+    // The state may have changed between the handshake and now.
+    void this.sync(room.channelId, peer.userId);
+  }
+
+  /** The room of a channel, made on the next worker on first use. */
+  private room(channelId: string, serverId: string): Promise<Room> {
+    const existing = this.rooms.get(channelId);
+    if (existing) return Promise.resolve(existing);
+    let pending = this.creating.get(channelId);
+    if (!pending) {
+      pending = (async () => {
+        const worker = this.pool.next();
+        const router = await worker.createRouter({ mediaCodecs: MEDIA_CODECS });
+        const room = new Room(channelId, serverId, router, worker);
+        this.rooms.set(channelId, room);
+        return room;
+      })().finally(() => this.creating.delete(channelId));
+      this.creating.set(channelId, pending);
+    }
+    return pending;
+  }
+
+  /** A WebRtcTransport on the configured listen / announced IP. */
+  createTransport(room: Room, direction: 'send' | 'recv'): Promise<ms.WebRtcTransport> {
+    const v = this.rt.config.voice;
+    return room.router.createWebRtcTransport({
+      listenIps: [{ ip: v.listen_ip, ...(v.announced_ip ? { announcedIp: v.announced_ip } : {}) }],
+      enableUdp: true,
+      enableTcp: true,
+      preferUdp: true,
+      appData: { direction },
+    });
+  }
+
+  // ---- producers and consumers ----
+
+  /** Tells everyone else in the room about a new producer (`new_producer`). */
+  announceProducer(room: Room, producer: ms.Producer): void {
+    const payload = producerAnnouncement(producer);
+    for (const peer of room.peers.values()) {
+      if (peer.userId !== payload.user_id) peer.socket.emit('new_producer', payload);
+    }
+  }
+
+  /** Tells everyone else that a producer is gone (their consumers of it close by themselves). */
+  producerClosed(room: Room, producer: ms.Producer): void {
+    const userId = (producer.appData as ProducerData).userId;
+    for (const peer of room.peers.values()) {
+      if (peer.userId !== userId) {
+        peer.socket.emit('producer_closed', { producer_id: producer.id, user_id: userId });
+      }
+    }
+  }
+
+  /** Keeps a new consumer in its peer and relays what happens to its producer. */
+  trackConsumer(peer: Peer, consumer: ms.Consumer): void {
+    peer.consumers.set(consumer.id, consumer);
+    peer.clientPaused.add(consumer.id);
+    const emit = (event: 'consumer_closed' | 'consumer_paused' | 'consumer_resumed'): void => {
+      const reason = event === 'consumer_paused' ? { reason: 'producer_paused' as const } : {};
+      peer.socket.emit(event, { consumer_id: consumer.id, producer_id: consumer.producerId, ...reason });
+    };
+    consumer.on('transportclose', () => peer.consumers.delete(consumer.id));
+    consumer.on('producerclose', () => {
+      peer.consumers.delete(consumer.id);
+      peer.clientPaused.delete(consumer.id);
+      emit('consumer_closed');
+    });
+    consumer.on('producerpause', () => emit('consumer_paused'));
+    consumer.on('producerresume', () => emit('consumer_resumed'));
+  }
+
+  /** Re-applies what the peer's voice state allows to its producers and consumers (in order). */
+  enforce(peer: Peer): Promise<void> {
+    return peer.serial(() => this.enforceNow(peer));
+  }
+
+  private async enforceNow(peer: Peer): Promise<void> {
+    for (const producer of [...peer.producers.values()]) {
+      if (producer.closed) continue;
+      const byClient = peer.clientPaused.has(producer.id);
+      const want = peer.mayProduce(producer.kind) && !byClient;
+      if (want === !producer.paused) continue;
+      if (want) await producer.resume();
+      else await producer.pause();
+      const reason = byClient ? 'client' : peer.state.suppress ? 'suppressed' : 'server_mute';
+      if (want) peer.socket.emit('producer_resumed', { producer_id: producer.id });
+      else peer.socket.emit('producer_paused', { producer_id: producer.id, reason });
+    }
+    for (const consumer of [...peer.consumers.values()]) {
+      if (consumer.closed) continue;
+      const byClient = peer.clientPaused.has(consumer.id);
+      const want = peer.mayReceive(consumer.kind) && !byClient;
+      if (want === !consumer.paused) continue;
+      if (want) await consumer.resume();
+      else await consumer.pause();
+      const ids = { consumer_id: consumer.id, producer_id: consumer.producerId };
+      // The client knows what it paused itself; what the server does, it is told.
+      if (want) peer.socket.emit('consumer_resumed', ids);
+      else if (!byClient) peer.socket.emit('consumer_paused', { ...ids, reason: 'server_deaf' });
+    }
+  }
+
+  /** Records in the voice state whether the peer sends camera video or a screen (self_video, self_stream). */
+  async refreshMediaFlags(room: Room, peer: Peer): Promise<void> {
+    const sources = [...peer.producers.values()].map((p) => (p.appData as ProducerData).source);
+    const patch = { self_video: sources.includes('camera'), self_stream: sources.includes('screen') };
+    if (peer.state.self_video === patch.self_video && peer.state.self_stream === patch.self_stream) return;
+    const updated = await this.store.update(peer.userId, room.channelId, patch);
+    if (!updated) return;
+    peer.state = updated.state;
+    if (updated.changed) {
+      await this.rt.events.dispatch(
+        [rooms.channel(room.channelId), rooms.user(peer.userId)],
+        'VOICE_STATE_UPDATE',
+        presentVoiceState(updated.state),
+      );
+    }
+  }
+
+  // ---- control ----
+
+  private onControl(message: string): void {
+    let command: VoiceControl;
+    try {
+      command = JSON.parse(message) as VoiceControl;
+    } catch {
+      return;
+    }
+    if (command.type === 'sync') {
+      this.sync(command.channel_id, command.user_id).catch((err: Error) =>
+        this.rt.logger.warn({ err: err.message }, 'voice sync failed'),
+      );
+    }
+  }
+
+  /**
+   * Re-reads a connected user's voice state and enforces it: gone or elsewhere disconnects them
+   * from this room; mute, deafen and stage suppression pause what they may no longer send or hear.
+   */
+  async sync(channelId: string, userId: string): Promise<void> {
+    const room = this.rooms.get(channelId);
+    const peer = room?.peers.get(userId);
+    if (!room || !peer) return;
+    await peer.serial(async () => {
+      const state = await this.store.get(userId);
+      if (!state || state.channel_id !== channelId) {
+        this.kick(room, peer, state ? 'moved' : 'left');
+        return;
+      }
+      peer.state = state;
+      await this.enforceNow(peer);
+    });
+  }
+
+  /**
+   * Every heartbeat re-checks each connected user: pub/sub delivers at most once, so a lost
+   * command is corrected within a heartbeat.
+   */
+  private audit(): void {
+    for (const room of this.rooms.values()) {
+      for (const peer of room.peers.values())
+        void this.sync(room.channelId, peer.userId).catch(() => undefined);
+    }
+  }
+
+  /** Ends a peer's connection with `voice_disconnect {reason}`. */
+  private kick(room: Room, peer: Peer, reason: string): void {
+    peer.socket.emit('voice_disconnect', { reason });
+    this.dropPeer(room, peer);
+    peer.socket.disconnect(true);
+  }
+
+  /** Closes a peer's transports; the last one out closes the room. */
+  private dropPeer(room: Room, peer: Peer): void {
+    if (peer.closed) return;
+    if (room.peers.get(peer.userId) === peer) room.peers.delete(peer.userId);
+    const producers = [...peer.producers.values()];
+    peer.close();
+    for (const producer of producers) this.producerClosed(room, producer);
+    if (producers.some((p) => (p.appData as ProducerData).source !== 'mic') && !room.peers.has(peer.userId)) {
+      void this.refreshMediaFlags(room, peer).catch(() => undefined);
+    }
+    this.maybeCloseRoom(room);
+  }
+
+  private maybeCloseRoom(room: Room): void {
+    if (room.peers.size > 0 || room.joining > 0 || this.rooms.get(room.channelId) !== room) return;
+    this.rooms.delete(room.channelId);
+    room.router.close();
+    // The channel stays mapped here while anyone is still in it (they will connect here).
+    this.store
+      .count(room.channelId)
+      .then((n) => (n === 0 ? this.registry.release(room.channelId, this.id) : undefined))
+      .catch(() => undefined);
+  }
+
+  // ---- worker failure ----
+
+  /**
+   * A worker died and took its routers with it: every room on it is dropped and its users are
+   * told to reconnect (`voice_reconnect`), with a fresh VOICE_SERVER_UPDATE through the gateway.
+   * Their next connection builds the room again on a live worker.
+   */
+  private workerDied(worker: ms.Worker): void {
+    for (const room of [...this.rooms.values()]) {
+      if (room.worker !== worker) continue;
+      this.rooms.delete(room.channelId);
+      for (const peer of [...room.peers.values()]) {
+        peer.socket.emit('voice_reconnect', { reason: 'media_server_restarted' });
+        peer.close();
+        peer.socket.disconnect(true);
+        this.reissue(peer.state).catch((err: Error) =>
+          this.rt.logger.warn({ err: err.message }, 'could not send a new VOICE_SERVER_UPDATE'),
+        );
+      }
+      room.peers.clear();
+    }
+  }
+
+  /** A fresh token for a user still in a channel hosted here, sent to their session. */
+  private async reissue(previous: VoiceStateRecord): Promise<void> {
+    const state = await this.store.get(previous.user_id);
+    if (!state || state.channel_id !== previous.channel_id) return;
+    const token = await mintVoiceToken(this.rt, {
+      user_id: state.user_id,
+      server_id: state.server_id,
+      channel_id: state.channel_id,
+      node_id: this.id,
+      session_id: state.session_id,
+    });
+    await this.rt.events.dispatch([rooms.session(state.auth_session_id)], 'VOICE_SERVER_UPDATE', {
+      server_id: state.server_id,
+      channel_id: state.channel_id,
+      endpoint: this.endpoint,
+      path: this.rt.config.voice.path,
+      token,
+      expires_in: this.rt.config.voice.token_ttl_seconds,
+      router_rtp_capabilities: this.rtpCapabilities,
+    });
+  }
+
+  /** Leaves Redis, disconnects everyone and stops the workers. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    await this.registry.withdraw(this.id).catch(() => undefined);
+    for (const room of [...this.rooms.values()]) {
+      for (const peer of [...room.peers.values()]) this.kick(room, peer, 'server_shutdown');
+    }
+    this.rooms.clear();
+    this.subscriber?.disconnect();
+    this.pool.close();
+  }
+}

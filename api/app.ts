@@ -44,7 +44,7 @@ import { automodRoutes } from './routes/automod/automod.js';
 import { serverRoutes } from './routes/servers/servers.js';
 import { threadRoutes } from './routes/threads/threads.js';
 import { typingRoutes } from './routes/typing/typing.js';
-import { voiceRoutes } from './routes/voice/voice.js';
+import { voiceRoutes } from './routes/voice-states/voice-states.js';
 import { mfaRoutes } from './routes/users/mfa.js';
 import { sessionRoutes } from './routes/users/sessions.js';
 import { userRoutes } from './routes/users/users.js';

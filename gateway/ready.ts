@@ -9,7 +9,7 @@ import { presentSelf } from '../shared/presenters/user.js';
 import { presentThread } from '../shared/presenters/thread.js';
 import { loadReadStates } from '../shared/read-states.js';
 import type { Runtime } from '../shared/runtime.js';
-import { VoiceStateStore, presentVoiceState } from '../shared/voice/states.js';
+import { VoiceStateStore, presentVoiceState } from '../shared/voice-chat/states.js';
 
 /** READY's payload and the rooms the connection belongs in. */
 export interface ReadyState {

@@ -3,7 +3,7 @@ import type { Migration } from './types.js';
 /**
  * Voice and stage: stage channels, a voice channel's user limit and bitrate, and a member's server
  * mute / deafen (kept on the member, as in Discord, so leaving and rejoining does not lift them).
- * Voice states themselves are live data and live in Redis (shared/voice/states.ts).
+ * Voice states themselves are live data and live in Redis (shared/voice-chat/states.ts).
  */
 export const up: Migration = async ({ context: sequelize }) => {
   await sequelize.query(`

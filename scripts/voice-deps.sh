@@ -60,8 +60,10 @@ if [ ! -x "$WORKER" ]; then
     npm install --no-audit --no-fund --loglevel=error "mediasoup@$VERSION" >"$build/build.log" 2>&1) &&
     [ -x "$build/node_modules/mediasoup/worker/out/Release/mediasoup-worker" ]; then
     rm -rf "$CACHE" && mv "$build" "$CACHE"
-    # The objects are not needed once the worker is linked: keep the cache small.
-    rm -rf "$PACKAGE/worker/out/Release/obj.target" "$PACKAGE/worker/out/Release/.deps"
+    # Only lib/ and the (statically linked) worker binary are used at run time: keep the cache small.
+    rm -rf "$PACKAGE/worker/out/Release/obj.target" "$PACKAGE/worker/out/Release/.deps" \
+      "$PACKAGE/worker/deps" "$PACKAGE/worker/test" "$PACKAGE/worker/fuzzer"
+    rm -f "$PACKAGE"/worker/out/Release/*.a
     say "built $WORKER"
   else
     say "building mediasoup failed (log: $build/build.log): the voice role stays off"

@@ -16,13 +16,14 @@ export async function runCommand<T>(
   handler: (input: T) => Promise<Record<string, unknown>>,
 ): Promise<VoiceAck> {
   try {
-    const { error, value } = schema.validate(payload ?? {}, { abortEarly: false });
+    const result: Joi.ValidationResult<T> = schema.validate(payload ?? {}, { abortEarly: false });
+    const { error } = result;
     if (error) {
       throw new ValidationError(
         Object.fromEntries(error.details.map((d) => [d.path.join('.') || 'payload', d.message])),
       );
     }
-    return { ok: true, ...(await handler(value)) };
+    return { ok: true, ...(await handler(result.value as T)) };
   } catch (err) {
     if (err instanceof ApiError) {
       return {

@@ -5,10 +5,10 @@ import type { Namespace } from 'socket.io';
 import { rooms } from '../shared/events/index.js';
 import { createRedis, waitForRedis } from '../shared/redis.js';
 import type { Runtime } from '../shared/runtime.js';
-import { voiceControlChannel, type VoiceControl } from '../shared/voice/control.js';
-import { VoiceNodeRegistry } from '../shared/voice/nodes.js';
-import { VoiceStateStore, presentVoiceState, type VoiceStateRecord } from '../shared/voice/states.js';
-import { mintVoiceToken, redeemVoiceToken } from '../shared/voice/tokens.js';
+import { voiceControlChannel, type VoiceControl } from '../shared/voice-chat/control.js';
+import { VoiceNodeRegistry } from '../shared/voice-chat/nodes.js';
+import { VoiceStateStore, presentVoiceState, type VoiceStateRecord } from '../shared/voice-chat/states.js';
+import { mintVoiceToken, redeemVoiceToken } from '../shared/voice-chat/tokens.js';
 import { MEDIA_CODECS, type MediasoupModule, type ms } from './mediasoup.js';
 import { Peer, Room, producerAnnouncement, type ProducerData, type VoiceSocket } from './room.js';
 import { installSignaling } from './signaling.js';
@@ -30,7 +30,12 @@ class HandshakeError extends Error {
 interface Admission {
   room: Room;
   state: VoiceStateRecord;
+  /** Until the connection opens (or the handshake is given up). */
+  pending: boolean;
 }
+
+/** How long an admitted handshake holds its room open waiting for its connection. */
+const ADMISSION_TIMEOUT_MS = 10_000;
 
 /**
  * One voice process: mediasoup workers, a room (router) per channel it hosts, the /voice
@@ -135,7 +140,8 @@ export class VoiceNode {
     if (grant.node_id !== this.id)
       throw new HandshakeError('wrong_node', 'This token is for another voice server');
     const state = await this.store.get(grant.user_id);
-    if (!state || state.channel_id !== grant.channel_id) {
+    // A later join (another channel, or the same from another session) supersedes the token.
+    if (!state || state.channel_id !== grant.channel_id || state.session_id !== grant.session_id) {
       throw new HandshakeError('not_in_channel', 'Not in that voice channel any more: join again');
     }
     if ((await this.registry.claim(grant.channel_id, this.id)) !== this.id) {
@@ -144,15 +150,24 @@ export class VoiceNode {
     const room = await this.room(grant.channel_id, grant.server_id);
     room.joining += 1;
     socket.data = { userId: grant.user_id, serverId: grant.server_id, channelId: grant.channel_id };
-    this.admissions.set(socket, { room, state });
+    const admission: Admission = { room, state, pending: true };
+    this.admissions.set(socket, admission);
+    // socket.io drops a handshake whose client left meanwhile without a connection event: let go then.
+    setTimeout(() => {
+      if (!admission.pending) return;
+      admission.pending = false;
+      room.joining -= 1;
+      this.maybeCloseRoom(room);
+    }, ADMISSION_TIMEOUT_MS).unref();
   }
 
   private connected(socket: VoiceSocket): void {
     const admission = this.admissions.get(socket);
-    if (!admission) {
+    if (!admission?.pending) {
       socket.disconnect(true);
       return;
     }
+    admission.pending = false;
     const { room, state } = admission;
     room.joining -= 1;
     const live = this.rooms.get(room.channelId) === room;
@@ -241,11 +256,6 @@ export class VoiceNode {
     });
     consumer.on('producerpause', () => emit('consumer_paused'));
     consumer.on('producerresume', () => emit('consumer_resumed'));
-  }
-
-  /** Re-applies what the peer's voice state allows to its producers and consumers (in order). */
-  enforce(peer: Peer): Promise<void> {
-    return peer.serial(() => this.enforceNow(peer));
   }
 
   private async enforceNow(peer: Peer): Promise<void> {

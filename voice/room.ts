@@ -1,5 +1,5 @@
 import type { Socket } from 'socket.io';
-import type { VoiceStateRecord } from '../shared/voice/states.js';
+import type { VoiceStateRecord } from '../shared/voice-chat/states.js';
 import type { ms } from './mediasoup.js';
 
 /** What a producer is: a microphone, a camera or a shared screen (its `app_data.source`). */

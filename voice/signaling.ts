@@ -11,7 +11,7 @@ import { Permission, channelAccessFor, has } from '../shared/permissions/index.j
 import { clientParameters, runCommand, type VoiceAck } from './ack.js';
 import type { ms } from './mediasoup.js';
 import type { VoiceNode } from './node.js';
-import { producerAnnouncement, type MediaSource, type Peer, type ProducerData, type Room } from './room.js';
+import { type MediaSource, type Peer, type ProducerData, type Room } from './room.js';
 
 /** Limits per connection: a client needs one send and one receive transport, a few producers. */
 const MAX_TRANSPORTS = 4;
@@ -139,7 +139,10 @@ export function installSignaling(node: VoiceNode, room: Room, peer: Peer): void 
           ) {
             throw new ValidationError({ source: `a ${source} does not send ${input.kind}` });
           }
-          // Permissions are read now, not at join: a role change takes effect on the next produce.
+          // The voice state and permissions are read now, not at join: an invitation to speak or a
+          // role change takes effect on the next produce.
+          await node.sync(room.channelId, peer.userId);
+          if (peer.closed) throw new NotFoundError('voice_connection');
           const access = await channelAccessFor(rt, peer.userId, room.channelId);
           if (!access) throw new NotFoundError('channel');
           const needed = input.kind === 'audio' && source === 'mic' ? 'SPEAK' : 'STREAM';
@@ -244,7 +247,7 @@ export function installSignaling(node: VoiceNode, room: Room, peer: Peer): void 
       runCommand(schemas.consumer, payload, async (input: { consumer_id: string }) => {
         const consumer = consumerOf(input.consumer_id);
         peer.clientPaused.delete(consumer.id);
-        await node.enforce(peer);
+        await node.sync(room.channelId, peer.userId);
         return { paused: consumer.paused };
       }),
 
@@ -252,7 +255,7 @@ export function installSignaling(node: VoiceNode, room: Room, peer: Peer): void 
       runCommand(schemas.consumer, payload, async (input: { consumer_id: string }) => {
         const consumer = consumerOf(input.consumer_id);
         peer.clientPaused.add(consumer.id);
-        await node.enforce(peer);
+        await node.sync(room.channelId, peer.userId);
         return { paused: consumer.paused };
       }),
 
@@ -260,7 +263,7 @@ export function installSignaling(node: VoiceNode, room: Room, peer: Peer): void 
       runCommand(schemas.producer, payload, async (input: { producer_id: string }) => {
         const producer = producerOf(input.producer_id);
         peer.clientPaused.add(producer.id);
-        await node.enforce(peer);
+        await node.sync(room.channelId, peer.userId);
         return { paused: producer.paused };
       }),
 
@@ -268,7 +271,7 @@ export function installSignaling(node: VoiceNode, room: Room, peer: Peer): void 
       runCommand(schemas.producer, payload, async (input: { producer_id: string }) => {
         const producer = producerOf(input.producer_id);
         peer.clientPaused.delete(producer.id);
-        await node.enforce(peer);
+        await node.sync(room.channelId, peer.userId);
         return { paused: producer.paused };
       }),
 

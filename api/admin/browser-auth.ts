@@ -100,6 +100,27 @@ async function userOfSession(
   return user && !user.disabled_at ? user : null;
 }
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Whether a request that changes something (Bull Board's retry, promote, clean, delete) came from a
+ * page of this origin. SameSite=Strict keeps the cookie from other sites, but sibling subdomains
+ * are the same site: the browser's Sec-Fetch-Site, or failing that its Origin, tells them apart.
+ * A request with neither is no browser's, and no browser attached the cookie for it.
+ */
+function sameOriginWrite(req: Request): boolean {
+  if (SAFE_METHODS.has(req.method)) return true;
+  const site = req.headers['sec-fetch-site'];
+  if (typeof site === 'string') return site === 'same-origin';
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
 const SIGN_IN_PAGE = `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>Sign in - Plexichat admin</title></head>
@@ -115,6 +136,7 @@ const SIGN_IN_PAGE = `<!doctype html>
  * POST /admin/browser-session (signature, expiry, its session still live, its user still an admin
  * and not disabled). Missing or bad credentials: 401 (a page linking to the dashboard's sign-in when a
  * browser asks for HTML, else the JSON error); a valid caller who is no admin: 404, as every admin route.
+ * A change made with the cookie must come from this origin (403 `cross_origin_request`).
  */
 export function adminBrowserAuth(rt: Pick<Runtime, 'models' | 'config'>): RequestHandler {
   const authenticate = async (req: Request): Promise<Row<'User'> | null> => {
@@ -130,7 +152,18 @@ export function adminBrowserAuth(rt: Pick<Runtime, 'models' | 'config'>): Reques
   };
   const handle = async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const user = await authenticate(req);
-    if (user?.is_admin) return next();
+    if (user?.is_admin) {
+      if (req.headers.authorization === undefined && !sameOriginWrite(req)) {
+        return next(
+          new ApiError(
+            403,
+            'cross_origin_request',
+            'Changes through the admin cookie must come from this origin',
+          ),
+        );
+      }
+      return next();
+    }
     if (user)
       return next(
         new ApiError(404, 'unknown_route', `Unknown route: ${req.method} ${req.baseUrl}${req.path}`),

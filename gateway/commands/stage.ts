@@ -1,5 +1,5 @@
 import Joi from 'joi';
-import { inviteSpeaker, moveToAudience, requestToSpeak } from '../../shared/voice/stage.js';
+import { inviteSpeaker, moveToAudience, requestToSpeak } from '../../shared/voice-chat/stage.js';
 import type { GatewayContext } from '../sessions/connect.js';
 import type { GatewaySocket } from '../types.js';
 

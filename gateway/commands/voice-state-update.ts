@@ -1,6 +1,6 @@
 import Joi from 'joi';
-import { joinVoice, leaveVoice } from '../../shared/voice/join.js';
-import { leftVoiceState } from '../../shared/voice/states.js';
+import { joinVoice, leaveVoice } from '../../shared/voice-chat/join.js';
+import { leftVoiceState } from '../../shared/voice-chat/states.js';
 import type { GatewayContext } from '../sessions/connect.js';
 import type { GatewaySocket } from '../types.js';
 

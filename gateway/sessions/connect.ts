@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { rooms, type DispatchEnvelope, type DispatchFrame } from '../../shared/events/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 import type { PresenceTracker } from '../../shared/presence/tracker.js';
-import { leaveVoice } from '../../shared/voice/join.js';
+import { leaveVoice } from '../../shared/voice-chat/join.js';
 import { Intent } from '../../shared/intents.js';
 import { IntentFilter } from '../intents.js';
 import { loadReadyState, type ReadyState } from '../ready.js';

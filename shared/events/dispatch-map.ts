@@ -11,8 +11,8 @@ import type { ThreadObject } from '../presenters/thread.js';
 import type { EmojiObject } from '../presenters/emoji.js';
 import type { ReportObject } from '../presenters/report.js';
 import type { InteractionObject } from '../presenters/interaction.js';
-import type { VoiceStateObject } from '../voice/states.js';
-import type { StageInstanceObject, VoiceServerUpdate } from '../voice/types.js';
+import type { VoiceStateObject } from '../voice-chat/states.js';
+import type { StageInstanceObject, VoiceServerUpdate } from '../voice-chat/types.js';
 
 /** One user's reaction on a message (MESSAGE_REACTION_ADD / MESSAGE_REACTION_REMOVE). */
 export interface ReactionEvent {

@@ -202,6 +202,26 @@ describe('Bull Board behind admin authentication', () => {
     expect((await board(withCookie(value))).status).toBe(401);
   });
 
+  it('takes changes through the cookie only from this origin; Bearer callers from anywhere', async () => {
+    const { value } = await browserSession(admin);
+    const retry = (headers: Record<string, string>) =>
+      fetch(`${app.origin}/admin/queues/api/queues/messages/retry/failed`, { method: 'PUT', headers });
+    for (const foreign of [
+      { 'sec-fetch-site': 'same-site' },
+      { 'sec-fetch-site': 'cross-site', origin: app.origin },
+      { origin: 'https://evil.example.com' },
+    ]) {
+      const res = await retry({ ...withCookie(value), ...foreign });
+      expect([foreign, res.status]).toEqual([foreign, 403]);
+      expect(await res.json()).toMatchObject({ code: 'cross_origin_request' });
+    }
+    expect((await retry({ ...withCookie(value), 'sec-fetch-site': 'same-origin' })).status).toBe(200);
+    expect((await retry({ ...withCookie(value), origin: app.origin })).status).toBe(200);
+    // Reading needs no origin check: SameSite=Strict keeps the cookie off other sites' requests.
+    expect((await board({ ...withCookie(value), 'sec-fetch-site': 'same-site' })).status).toBe(200);
+    expect((await retry({ ...admin.headers, origin: 'https://evil.example.com' })).status).toBe(200);
+  });
+
   it('the cookie does not authenticate the REST API', async () => {
     const { value } = await browserSession(admin);
     const res = await fetch(`${app.api}/admin/stats`, { headers: withCookie(value) });

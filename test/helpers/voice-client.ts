@@ -152,15 +152,24 @@ export class VoiceTestClient {
     return ack;
   }
 
-  /** Resolves with the first event `name` (already received or to come) matching `predicate`. */
+  /** How many events arrived so far (for waitForEvent's `since`). */
+  mark(): number {
+    return this.events.length;
+  }
+
+  /**
+   * Resolves with the first event `name` matching `predicate`, already received (from the
+   * `since`-th event on) or to come.
+   */
   waitForEvent(
     name: string,
     predicate: (payload: Record<string, unknown>) => boolean = () => true,
     timeoutMs = 10000,
+    since = 0,
   ): Promise<Record<string, unknown>> {
     return new Promise((resolve, reject) => {
       const found = (): Record<string, unknown> | undefined =>
-        this.events.find((e) => e.name === name && predicate(e.payload))?.payload;
+        this.events.slice(since).find((e) => e.name === name && predicate(e.payload))?.payload;
       const timer = setTimeout(() => {
         clearInterval(poll);
         reject(new Error(`no ${name} event; got ${JSON.stringify(this.events.map((e) => e.name))}`));

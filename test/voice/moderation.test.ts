@@ -96,8 +96,9 @@ describe('voice moderation', () => {
     const path = `/servers/${s.serverId}/voice-states/${s.speaker.id}`;
     await api(app, 'PATCH', path, { token: s.owner.token, body: { mute: true } });
     await s.listenerVoice.waitForEvent('consumer_paused');
+    const mark = s.listenerVoice.mark();
     await api(app, 'PATCH', path, { token: s.owner.token, body: { mute: false } });
-    await s.listenerVoice.waitForEvent('consumer_resumed');
+    await s.listenerVoice.waitForEvent('consumer_resumed', () => true, 10000, mark);
     const before = s.receiver.packets();
     await s.sender.send(40);
     await s.receiver.waitForPackets(before + 10);

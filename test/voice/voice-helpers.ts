@@ -12,8 +12,12 @@ export { makeRole, member, person, type Person };
 /** A test config for voice: one mediasoup worker, fast heartbeats. */
 export function voiceConfig(extra: Record<string, unknown> = {}) {
   return testConfig({
-    voice: { workers: 1, node_heartbeat_seconds: 0.5, ...((extra.voice as object) ?? {}) },
-    ...Object.fromEntries(Object.entries(extra).filter(([k]) => k !== 'voice')),
+    ...extra,
+    voice: {
+      workers: 1,
+      node_heartbeat_seconds: 0.5,
+      ...(extra.voice as Record<string, unknown> | undefined),
+    },
   });
 }
 

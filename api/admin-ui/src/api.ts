@@ -89,9 +89,15 @@ export async function call<T>(
     typeof err.message === 'string' ? err.message : `HTTP ${res.status}`,
     err,
   );
-  if (res.status === 401 && options.token === undefined && token) {
-    remember(null);
-    onSignedOut('Your session ended. Sign in again.');
+  if (options.token === undefined && token) {
+    if (res.status === 401) {
+      remember(null);
+      onSignedOut('Your session ended. Sign in again.');
+    } else if (res.status === 404 && error.code === 'unknown_route' && path.startsWith('/admin/')) {
+      // Admin routes vanish for a user whose admin flag was taken away meanwhile.
+      remember(null);
+      onSignedOut('This account is no longer an admin of this instance.');
+    }
   }
   throw error;
 }

@@ -61,6 +61,13 @@ export function groupedBars(title: string, groups: BarGroup[], series: Series[])
     block.appendChild(
       svg('text', { x: LABEL_WIDTH - 8, y: top + blockHeight / 2, class: 'group-label' }, group.label),
     );
+    // An idle queue says so once instead of a column of zeros.
+    const idle = series.every((s) => (group.values[s.key] ?? 0) === 0);
+    if (idle) {
+      block.appendChild(
+        svg('text', { x: LABEL_WIDTH + 4, y: top + blockHeight / 2, class: 'value' }, 'no jobs'),
+      );
+    }
     series.forEach((s, si) => {
       const value = group.values[s.key] ?? 0;
       const y = top + 4 + si * (barHeight + BAR_GAP);
@@ -76,9 +83,11 @@ export function groupedBars(title: string, groups: BarGroup[], series: Series[])
       });
       bar.appendChild(svg('title', {}, `${group.label} ${s.label}: ${value}`));
       block.appendChild(bar);
-      block.appendChild(
-        svg('text', { x: LABEL_WIDTH + width + 4, y: y + barHeight - 1, class: 'value' }, String(value)),
-      );
+      if (!idle) {
+        block.appendChild(
+          svg('text', { x: LABEL_WIDTH + width + 4, y: y + barHeight - 1, class: 'value' }, String(value)),
+        );
+      }
     });
     chart.appendChild(block);
   });

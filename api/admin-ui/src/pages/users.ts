@@ -94,7 +94,7 @@ export function renderUsers(view: HTMLElement, selfId: string): void {
           : 'active',
       ),
       h('td', { class: 'sessions' }, String(user.session_count)),
-      h('td', { class: 'actions' }, toggle, logout),
+      h('td', { class: 'row-actions' }, toggle, logout),
     );
     return tr;
   };

@@ -1,12 +1,12 @@
 import Joi from 'joi';
 import type { Runtime } from '../../../shared/runtime.js';
-import { listVoiceStates, moderateVoice, type VoiceModeration } from '../../../shared/voice/moderation.js';
+import { listVoiceStates, moderateVoice, type VoiceModeration } from '../../../shared/voice-chat/moderation.js';
 import {
   endStageInstance,
   readStageInstance,
   startStageInstance,
   updateStageInstance,
-} from '../../../shared/voice/stage.js';
+} from '../../../shared/voice-chat/stage.js';
 import { auditReason } from '../audit-reason.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import {

@@ -23,7 +23,7 @@ export function voiceKeys(prefix: string) {
     token: (token: string) => `${p}:token:${token}`,
     /** A stage channel's live instance (JSON: topic...). */
     stage: (channelId: string) => `${p}:stage:${channelId}`,
-    /** Pub/sub channel of commands to voice nodes (shared/voice/control.ts). */
+    /** Pub/sub channel of commands to voice nodes (shared/voice-chat/control.ts). */
     control: `${p}:control`,
   };
 }

@@ -11,12 +11,12 @@ export type VoiceAck =
  * become the same error body as the REST API's (the HTTP status aside). Anything else is thrown.
  */
 export async function runCommand<T>(
-  schema: Joi.ObjectSchema<T>,
+  schema: Joi.ObjectSchema,
   payload: unknown,
   handler: (input: T) => Promise<Record<string, unknown>>,
 ): Promise<VoiceAck> {
   try {
-    const result: Joi.ValidationResult<T> = schema.validate(payload ?? {}, { abortEarly: false });
+    const result: Joi.ValidationResult<unknown> = schema.validate(payload ?? {}, { abortEarly: false });
     const { error } = result;
     if (error) {
       throw new ValidationError(

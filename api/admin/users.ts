@@ -101,7 +101,7 @@ export async function getAdminUser(rt: Pick<Runtime, 'sequelize'>, userId: strin
 async function endAllSessions(rt: Runtime, userId: string, reason: string, ip: string): Promise<number> {
   const sessions = await rt.models.Session.findAll({ where: { user_id: userId, revoked_at: null } });
   await revokeSessions(rt, sessions, reason, { ip });
-  // Connections opened by anything that is not a session room member (none today) go too.
+  // Also every other connection of the user: one whose session opened while this ran goes too.
   await rt.events
     .disconnect(rooms.user(userId))
     .catch((err: Error) =>

@@ -94,8 +94,9 @@ export async function call<T>(
       remember(null);
       onSignedOut('Your session ended. Sign in again.');
     } else if (res.status === 404 && error.code === 'unknown_route' && path.startsWith('/admin/')) {
-      // Admin routes vanish for a user whose admin flag was taken away meanwhile.
+      // Admin routes vanish for a user whose admin flag was taken away meanwhile: end the session.
       remember(null);
+      void call('POST', '/auth/logout', { token }).catch(() => undefined);
       onSignedOut('This account is no longer an admin of this instance.');
     }
   }

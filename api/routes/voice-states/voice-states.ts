@@ -1,6 +1,10 @@
 import Joi from 'joi';
 import type { Runtime } from '../../../shared/runtime.js';
-import { listVoiceStates, moderateVoice, type VoiceModeration } from '../../../shared/voice-chat/moderation.js';
+import {
+  listVoiceStates,
+  moderateVoice,
+  type VoiceModeration,
+} from '../../../shared/voice-chat/moderation.js';
 import {
   endStageInstance,
   readStageInstance,

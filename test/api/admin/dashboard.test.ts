@@ -352,6 +352,31 @@ describe('signing in to the dashboard', () => {
     }
   });
 
+  it('goes back to the sign-in when the session is ended elsewhere or the admin flag is taken away', async () => {
+    const other = await registerUser(app);
+    await app.rt.models.User.update({ is_admin: true }, { where: { id: other.id } });
+    const { context, page } = await openPage();
+    try {
+      await signIn(page, other);
+      await page.locator('[data-stat="users"] .value').waitFor();
+      expect((await api(app, 'POST', `/admin/users/${other.id}/logout`, { token: admin.token })).status).toBe(
+        200,
+      );
+      await page.click('nav a[data-page="servers"]');
+      await page.getByText('Your session ended. Sign in again.').waitFor();
+
+      await page.fill('#login-name', other.username);
+      await page.fill('#login-password', other.password);
+      await page.click('#login-submit');
+      await page.locator('[data-stat="users"] .value').waitFor();
+      await app.rt.models.User.update({ is_admin: false }, { where: { id: other.id } });
+      await page.click('nav a[data-page="reports"]');
+      await page.getByText('This account is no longer an admin of this instance.').waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+
   it('sends a signed-out browser on Bull Board to the dashboard sign-in', async () => {
     const { context, page } = await openPage();
     try {

@@ -206,11 +206,12 @@ describe('Bull Board behind admin authentication', () => {
     const { value } = await browserSession(admin);
     const retry = (headers: Record<string, string>) =>
       fetch(`${app.origin}/admin/queues/api/queues/messages/retry/failed`, { method: 'PUT', headers });
-    for (const foreign of [
+    const foreigners: Record<string, string>[] = [
       { 'sec-fetch-site': 'same-site' },
       { 'sec-fetch-site': 'cross-site', origin: app.origin },
       { origin: 'https://evil.example.com' },
-    ]) {
+    ];
+    for (const foreign of foreigners) {
       const res = await retry({ ...withCookie(value), ...foreign });
       expect([foreign, res.status]).toEqual([foreign, 403]);
       expect(await res.json()).toMatchObject({ code: 'cross_origin_request' });

@@ -189,16 +189,26 @@ describe('voice: joining and real media', () => {
     const smallId = other.body.id as string;
     const a = await member(app, serverId);
     const b = await member(app, serverId);
+    const c = await member(app, serverId);
+    // c cannot see the small channel.
+    await api(app, 'PUT', `/channels/${smallId}/permissions/${c.id}`, {
+      token: owner.token,
+      body: { type: 'member', allow: '0', deny: String(Permission.VIEW_CHANNEL) },
+    });
     const watcher = await gateway(app, owner, gateways);
+    const cGw = await gateway(app, c, gateways);
     const aGw = await gateway(app, a, gateways);
     const bGw = await gateway(app, b, gateways);
 
     await join(aGw, channelId);
     await stateUpdate(watcher, a.id, (d) => d.channel_id === channelId);
+    await stateUpdate(cGw, a.id, (d) => d.channel_id === channelId);
     expect((await join(aGw, smallId)).ack).toMatchObject({ ok: true, voice_state: { channel_id: smallId } });
-    // Watchers of the first channel see them leave it, then arrive in the second.
-    await stateUpdate(watcher, a.id, (d) => d.channel_id === null);
+    // Who sees the new channel sees them arrive there; who sees only the old one sees them leave.
     await stateUpdate(watcher, a.id, (d) => d.channel_id === smallId);
+    await stateUpdate(cGw, a.id, (d) => d.channel_id === null);
+    expect(watcher.frames.some((f) => f.t === 'VOICE_STATE_UPDATE' && f.d.channel_id === null)).toBe(false);
+    expect(cGw.frames.some((f) => f.t === 'VOICE_STATE_UPDATE' && f.d.channel_id === smallId)).toBe(false);
     expect((await join(bGw, smallId)).ack).toMatchObject({ ok: false, code: 'channel_full' });
     // The owner (MOVE_MEMBERS) is not held by the limit.
     expect((await join(watcher, smallId)).ack).toMatchObject({ ok: true });
@@ -209,6 +219,8 @@ describe('voice: joining and real media', () => {
       ok: true,
       voice_state: { channel_id: null, user_id: a.id },
     });
+    expect((await join(bGw, smallId)).ack).toMatchObject({ ok: false, code: 'channel_full' });
+    expect((await join(watcher, null)).ack).toMatchObject({ ok: true });
     expect((await join(bGw, smallId)).ack).toMatchObject({ ok: true });
     expect((await join(bGw, null)).ack).toMatchObject({ ok: true });
     expect((await join(bGw, null)).ack).toEqual({ ok: true, voice_state: null });

@@ -23,12 +23,12 @@ import {
   botTokenObject,
   createApplicationBody,
   createdApplicationObject,
-  serverBotsParams,
   updateApplicationBody,
   type AddBotBody,
   type CreateApplicationBody,
   type UpdateApplicationBody,
 } from './schema.js';
+import { serverIdParams } from '../servers/schema.js';
 
 type AppParams = { app_id: string };
 
@@ -178,7 +178,7 @@ export function applicationRoutes(rt: Runtime): AnyRoute[] {
         'public can be added only by its application’s owner. 201 when added; 200 (nothing changed) when the bot ' +
         'already is a member. Audited as `bot_add`.',
       tags: ['Applications'],
-      params: serverBotsParams,
+      params: serverIdParams,
       body: addBotBody,
       responses: {
         201: { description: 'The bot’s member object and managed role', schema: addedBotObject },

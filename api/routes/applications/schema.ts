@@ -12,7 +12,6 @@ const name = () => Joi.string().trim().min(1).max(80);
 const description = () => Joi.string().trim().max(400).allow('');
 
 export const applicationParams = Joi.object({ app_id: snowflake().required() });
-export const serverBotsParams = Joi.object({ server_id: snowflake().required() });
 
 export interface CreateApplicationBody {
   name: string;

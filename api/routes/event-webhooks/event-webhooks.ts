@@ -23,8 +23,8 @@ import {
   eventWebhookParams,
   eventWebhookWithSecret,
   patchEventWebhookBody,
-  serverParams,
 } from './schema.js';
+import { serverIdParams } from '../servers/schema.js';
 
 type ServerParams = { server_id: string };
 type WebhookParams = { webhook_id: string };
@@ -56,7 +56,7 @@ export function eventWebhookRoutes(rt: Runtime): AnyRoute[] {
         '`event_webhook_create`. A server holds at most `webhooks.max_per_server` (400 `too_many_webhooks`).',
       tags: ['Webhooks'],
       status: 201,
-      params: serverParams,
+      params: serverIdParams,
       body: createEventWebhookBody,
       responses: {
         201: { description: 'The subscription with its secret', schema: eventWebhookWithSecret },
@@ -74,7 +74,7 @@ export function eventWebhookRoutes(rt: Runtime): AnyRoute[] {
       summary: 'A server’s event webhooks',
       description: 'Needs MANAGE_WEBHOOKS server-wide. Oldest first; secrets are never listed.',
       tags: ['Webhooks'],
-      params: serverParams,
+      params: serverIdParams,
       responses: {
         200: { description: 'The subscriptions', schema: Joi.array().items(eventWebhookObject) },
         403: { description: '`missing_permission` (MANAGE_WEBHOOKS)' },

@@ -31,7 +31,6 @@ const channelIds = () =>
         'Server-wide events (members) are not filtered.',
     );
 
-export const serverParams = Joi.object({ server_id: snowflake().required() });
 export const eventWebhookParams = Joi.object({ webhook_id: snowflake().required() });
 export const deliveryParams = Joi.object({
   webhook_id: snowflake().required(),

@@ -35,8 +35,8 @@ import {
   interactionTokenParams,
   interactionsSecretObject,
   invokeBody,
-  serverParams,
 } from './schema.js';
+import { serverIdParams } from '../servers/schema.js';
 
 type AppParams = { app_id: string };
 type ScopeQuery = { server_id?: string };
@@ -137,7 +137,7 @@ export function interactionRoutes(rt: Runtime, services: ApiServices): AnyRoute[
         'name. Ordered by application, then name. Whether a member may use them in a channel is ' +
         'USE_APPLICATION_COMMANDS there.',
       tags: ['Interactions'],
-      params: serverParams,
+      params: serverIdParams,
       responses: {
         200: { description: 'The commands', schema: Joi.array().items(commandObject) },
         404: { description: '`unknown_server`' },

@@ -77,7 +77,6 @@ export const applicationParams = Joi.object({ app_id: snowflake().required() });
 export const commandScopeQuery = Joi.object({
   server_id: snowflake().description('the server’s commands instead of the global ones'),
 });
-export const serverParams = Joi.object({ server_id: snowflake().required() });
 
 export const commandObject = Joi.object({
   id: Joi.string().required(),

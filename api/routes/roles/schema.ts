@@ -14,7 +14,7 @@ export const permissionsField = () =>
     })
     .messages({ 'any.invalid': '{{#label}} must be a decimal-string bitfield of known permission bits' });
 
-export const serverParams = Joi.object({ server_id: snowflake().required() });
+export { serverIdParams as serverParams } from '../servers/schema.js';
 export const roleParams = Joi.object({ server_id: snowflake().required(), role_id: snowflake().required() });
 export const memberRoleParams = Joi.object({
   server_id: snowflake().required(),

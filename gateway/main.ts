@@ -7,7 +7,8 @@ import { startGateway } from './server.js';
 await startRole('gateway', async (rt) => {
   const scrape = metricsHandler(rt.config, rt.metrics);
   const server = http.createServer((req, res) => {
-    if (rt.config.metrics.enabled && req.method === 'GET' && req.url === METRICS_PATH) return scrape(req, res);
+    if (rt.config.metrics.enabled && req.method === 'GET' && req.url === METRICS_PATH)
+      return scrape(req, res);
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end('{"code":"not_found","message":"Not found"}');
   });

@@ -118,7 +118,11 @@ export function inviteRoutes(rt: Runtime): AnyRoute[] {
         });
         await policy.requireChannel(channel, Permission.CREATE_INVITE);
         if (!['text', 'voice', 'stage'].includes(channel.channel_type)) {
-          throw new ApiError(400, 'invalid_channel_type', 'Invites lead to text, voice or stage channels only');
+          throw new ApiError(
+            400,
+            'invalid_channel_type',
+            'Invites lead to text, voice or stage channels only',
+          );
         }
         const invite = await rt.sequelize.transaction(async (transaction) => {
           const now = new Date();

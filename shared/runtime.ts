@@ -8,6 +8,7 @@ import { EventPublisher } from './events/index.js';
 import { Lifecycle } from './lifecycle.js';
 import { adminSinkOf, createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics/metrics.js';
+import { installPermissionEpochs } from './permissions/facts-cache.js';
 import { samplePool, sampleQueues } from './metrics/samplers.js';
 import { createQueues, closeQueues, type QueueSet } from './queues/index.js';
 import { createRedis, waitForRedis } from './redis.js';
@@ -73,6 +74,8 @@ export async function createRuntime(
     lifecycle.add('queues', () => closeQueues(queues));
     const storage = createStorage(config);
     lifecycle.add('storage', () => storage.close());
+    const models = defineModels(sequelize);
+    installPermissionEpochs(models, redis, config.redis.key_prefix);
     const metrics = new Metrics();
     sampleQueues(metrics, queues);
     samplePool(metrics, sequelize);
@@ -82,7 +85,7 @@ export async function createRuntime(
       role,
       logger,
       sequelize,
-      models: defineModels(sequelize),
+      models,
       redis,
       queues,
       events: new EventPublisher(redis, config),

@@ -34,6 +34,12 @@ interface Admission {
   pending: boolean;
 }
 
+/**
+ * Who is speaking: microphones louder than -50 dBov on average over 500 ms (clients send the level
+ * in the ssrc-audio-level RTP header extension, as browsers do).
+ */
+const SPEAKING = { maxEntries: 32, threshold: -50, interval: 500 };
+
 /** How long an admitted handshake holds its room open waiting for its connection. */
 const ADMISSION_TIMEOUT_MS = 10_000;
 
@@ -199,7 +205,15 @@ export class VoiceNode {
       pending = (async () => {
         const worker = this.pool.next();
         const router = await worker.createRouter({ mediaCodecs: MEDIA_CODECS });
-        const room = new Room(channelId, serverId, router, worker);
+        const levels = await router.createAudioLevelObserver(SPEAKING);
+        const room = new Room(channelId, serverId, router, worker, levels);
+        levels.on('volumes', (volumes: ms.AudioLevelObserverVolume[]) =>
+          this.heard(
+            room,
+            volumes.map((v) => (v.producer.appData as ProducerData).userId),
+          ),
+        );
+        levels.on('silence', () => this.heard(room, []));
         this.rooms.set(channelId, room);
         return room;
       })().finally(() => this.creating.delete(channelId));
@@ -222,8 +236,11 @@ export class VoiceNode {
 
   // ---- producers and consumers ----
 
-  /** Tells everyone else in the room about a new producer (`new_producer`). */
+  /** Tells everyone else in the room about a new producer (`new_producer`); microphones are listened to. */
   announceProducer(room: Room, producer: ms.Producer): void {
+    if ((producer.appData as ProducerData).source === 'mic') {
+      room.levels.addProducer({ producerId: producer.id }).catch(() => undefined);
+    }
     const payload = producerAnnouncement(producer);
     for (const peer of room.peers.values()) {
       if (peer.userId !== payload.user_id) peer.socket.emit('new_producer', payload);
@@ -301,6 +318,34 @@ export class VoiceNode {
     }
   }
 
+  /** Records who started or stopped speaking in their voice state (VOICE_STATE_UPDATE `speaking`). */
+  private heard(room: Room, userIds: string[]): void {
+    const now = new Set(userIds);
+    const changed = [
+      ...[...now].filter((id) => !room.speaking.has(id)),
+      ...[...room.speaking].filter((id) => !now.has(id)),
+    ];
+    for (const userId of changed) {
+      if (now.has(userId)) room.speaking.add(userId);
+      else room.speaking.delete(userId);
+      this.setSpeaking(room, userId, now.has(userId)).catch((err: Error) =>
+        this.rt.logger.warn({ err: err.message }, 'could not record speaking'),
+      );
+    }
+  }
+
+  private async setSpeaking(room: Room, userId: string, speaking: boolean): Promise<void> {
+    const updated = await this.store.update(userId, room.channelId, { speaking });
+    if (!updated?.changed) return;
+    const peer = room.peers.get(userId);
+    if (peer) peer.state = updated.state;
+    await this.rt.events.dispatch(
+      [rooms.channel(room.channelId), rooms.user(userId)],
+      'VOICE_STATE_UPDATE',
+      presentVoiceState(updated.state),
+    );
+  }
+
   // ---- control ----
 
   private onControl(message: string): void {
@@ -360,6 +405,9 @@ export class VoiceNode {
     if (room.peers.get(peer.userId) === peer) room.peers.delete(peer.userId);
     const producers = [...peer.producers.values()];
     peer.close();
+    if (room.speaking.delete(peer.userId) && !room.peers.has(peer.userId)) {
+      void this.setSpeaking(room, peer.userId, false).catch(() => undefined);
+    }
     for (const producer of producers) this.producerClosed(room, producer);
     if (producers.some((p) => (p.appData as ProducerData).source !== 'mic') && !room.peers.has(peer.userId)) {
       void this.refreshMediaFlags(room, peer).catch(() => undefined);

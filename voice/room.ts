@@ -102,12 +102,16 @@ export class Room {
   readonly peers = new Map<string, Peer>();
   /** Handshakes admitted but not yet connected: the room stays open for them. */
   joining = 0;
+  /** Who the audio level observer last heard above the threshold. */
+  readonly speaking = new Set<string>();
 
   constructor(
     readonly channelId: string,
     readonly serverId: string,
     readonly router: ms.Router,
     readonly worker: ms.Worker,
+    /** Watches the microphones' audio levels (the ssrc-audio-level RTP header extension). */
+    readonly levels: ms.AudioLevelObserver,
   ) {}
 
   /** Every producer in the room except those of `userId`. */

@@ -412,7 +412,7 @@ export const configSchema = Joi.object<Config>({
       .default(null),
     workers: Joi.number().integer().min(1).max(64).allow(null).default(null),
     listen_ip: Joi.string().ip().default('127.0.0.1'),
-    announced_ip: Joi.string().hostname().allow(null).default(null),
+    announced_ip: Joi.string().ip().allow(null).default(null),
     rtc_min_port: Joi.number().integer().min(1024).max(65535).default(40000),
     rtc_max_port: Joi.number().integer().min(1024).max(65535).default(49999),
     token_ttl_seconds: Joi.number().integer().min(5).max(3600).default(60),

@@ -3,6 +3,7 @@ import { MissingPermissionError, NotFoundError } from '../errors.js';
 import { THREAD_CHANNEL_TYPES, isThreadType, type Row } from '../db/models/index.js';
 import type { Runtime } from '../runtime.js';
 import { Permission, has, permissionNames } from './bits.js';
+import { cachedMemberFacts } from './facts-cache.js';
 import {
   channelPermissions,
   highestPosition,
@@ -74,9 +75,26 @@ export class ServerPolicy {
     readonly positions: Map<string, number>,
   ) {}
 
-  /** The caller's policy in a server they belong to; 404 `unknown_server` otherwise. */
-  static async load(rt: Pick<Runtime, 'models'>, serverId: string, userId: string): Promise<ServerPolicy> {
-    const loaded = await loadMemberFacts(rt.models, serverId, userId);
+  /**
+   * The caller's policy in a server they belong to; 404 `unknown_server` otherwise. Read through the
+   * member-facts cache (shared/permissions/facts-cache.ts) when `rt` has Redis.
+   */
+  static async load(
+    rt: Pick<Runtime, 'models'> & Partial<Pick<Runtime, 'redis' | 'config'>>,
+    serverId: string,
+    userId: string,
+  ): Promise<ServerPolicy> {
+    const load = () => loadMemberFacts(rt.models, serverId, userId);
+    // The request path reads through the cache; callers without Redis go to the database.
+    const loaded =
+      rt.redis && rt.config
+        ? await cachedMemberFacts(
+            { models: rt.models, redis: rt.redis, config: rt.config },
+            serverId,
+            userId,
+            load,
+          )
+        : await load();
     if (!loaded) throw new NotFoundError('server');
     return new ServerPolicy(rt.models, loaded.server, loaded.facts, loaded.positions);
   }

@@ -26,25 +26,56 @@ interface TransportInfo {
   dtls_parameters: { fingerprints: { algorithm: string; value: string }[] };
 }
 
-/** What this client can receive: Opus only, no header extensions (enough for werift). */
-export const OPUS_ONLY_CAPABILITIES = {
+/** What this client can receive: Opus and VP8, no header extensions (enough for werift). */
+export const CLIENT_CAPABILITIES = {
   codecs: [
     { kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2, preferredPayloadType: 100 },
+    { kind: 'video', mimeType: 'video/VP8', clockRate: 90000, preferredPayloadType: 101 },
   ],
   headerExtensions: [],
 };
 
-/** A werift peer that sends Opus RTP to a mediasoup producer. */
-export interface AudioSender {
+type Kind = 'audio' | 'video';
+
+/** The audio level header extension (RFC 6464) the voice server reads to tell who speaks. */
+const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
+const AUDIO_LEVEL_ID = 10;
+
+/** How each kind is written in SDP and in mediasoup's RTP parameters. */
+const CODECS = {
+  audio: {
+    rtpmap: 'opus/48000/2',
+    sdp: /a=rtpmap:(\d+) (?:opus|OPUS)\/48000\/2/,
+    mimeType: 'audio/opus',
+    clockRate: 48000,
+  },
+  video: { rtpmap: 'VP8/90000', sdp: /a=rtpmap:(\d+) VP8\/90000/, mimeType: 'video/VP8', clockRate: 90000 },
+} as const;
+
+/**
+ * A payload the SFU forwards: Opus is opaque to it (a TOC byte and a few bytes); mediasoup parses
+ * VP8's payload descriptor and a new consumer waits for a key frame, so every packet is one.
+ */
+function payloadOf(kind: Kind, i: number): Buffer {
+  if (kind === 'audio') return Buffer.from([0xfc, 0xff, 0xfe, i % 256]);
+  // Descriptor: X and S set, partition 0; I set, a 7-bit picture id. Then a key frame's tag and start code.
+  return Buffer.from([0x90, 0x80, i % 128, 0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00]);
+}
+
+/** A werift peer that sends RTP (Opus or VP8) to a mediasoup producer. */
+export interface MediaSender {
   producerId: string;
   paused: boolean;
   pc: RTCPeerConnection;
-  /** Writes `count` RTP packets, one every `everyMs` (20 ms: real time). */
-  send(count: number, everyMs?: number): Promise<void>;
+  /**
+   * Writes `count` RTP packets, one every `everyMs` (20 ms: real time). Audio carries an audio
+   * level (ssrc-audio-level, -dBov: 0 loudest, 127 silence; default 127).
+   */
+  send(count: number, everyMs?: number, level?: number): Promise<void>;
 }
 
 /** A werift peer that receives a mediasoup consumer and counts its RTP packets. */
-export interface AudioReceiver {
+export interface MediaReceiver {
   consumerId: string;
   pc: RTCPeerConnection;
   packets(): number;
@@ -190,19 +221,29 @@ export class VoiceTestClient {
    * (ice-lite, its candidates and fingerprint, DTLS server), and `produce` uses the offer's payload
    * type and SSRC. Rejects with the `produce` ack when the server refuses.
    */
-  async sendAudio(): Promise<AudioSender> {
+  sendAudio(): Promise<MediaSender> {
+    return this.send('audio');
+  }
+
+  /** Produces VP8 (a camera unless `source` says screen), as sendAudio does Opus. */
+  sendVideo(source: 'camera' | 'screen' = 'camera'): Promise<MediaSender> {
+    return this.send('video', source);
+  }
+
+  private async send(kind: Kind, source?: string): Promise<MediaSender> {
+    const codec = CODECS[kind];
     const transport = (await this.must('create_transport', {
       direction: 'send',
     })) as unknown as TransportInfo;
     const pc = newPeer();
     this.peers.push(pc);
-    const track = new MediaStreamTrack({ kind: 'audio' });
+    const track = new MediaStreamTrack({ kind });
     pc.addTransceiver(track, { direction: 'sendonly' });
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
     const sdp = pc.localDescription?.sdp ?? '';
     const mid = match(sdp, /a=mid:(\S+)/, 'mid');
-    const payloadType = Number(match(sdp, /a=rtpmap:(\d+) (?:opus|OPUS)\/48000\/2/, 'opus payload type'));
+    const payloadType = Number(match(sdp, codec.sdp, `${codec.mimeType} payload type`));
     const ssrc = Number(match(sdp, /a=ssrc:(\d+) /, 'ssrc'));
     await this.must('connect_transport', {
       transport_id: transport.id,
@@ -213,22 +254,31 @@ export class VoiceTestClient {
     });
     const answer = [
       ...sessionLines(transport, mid),
-      `m=audio 7 UDP/TLS/RTP/SAVPF ${payloadType}`,
+      `m=${kind} 7 UDP/TLS/RTP/SAVPF ${payloadType}`,
       ...mediaIceLines(transport),
       'a=setup:passive',
       `a=mid:${mid}`,
       'a=recvonly',
-      `a=rtpmap:${payloadType} opus/48000/2`,
+      `a=rtpmap:${payloadType} ${codec.rtpmap}`,
       '',
     ].join('\r\n');
     await pc.setRemoteDescription({ type: 'answer', sdp: answer });
     const produced = await this.request('produce', {
       transport_id: transport.id,
-      kind: 'audio',
+      kind,
+      ...(source ? { source } : {}),
       rtp_parameters: {
         mid,
-        codecs: [{ mimeType: 'audio/opus', payloadType, clockRate: 48000, channels: 2 }],
+        codecs: [
+          {
+            mimeType: codec.mimeType,
+            payloadType,
+            clockRate: codec.clockRate,
+            ...(kind === 'audio' ? { channels: 2 } : {}),
+          },
+        ],
         encodings: [{ ssrc }],
+        headerExtensions: kind === 'audio' ? [{ uri: AUDIO_LEVEL_URI, id: AUDIO_LEVEL_ID }] : [],
       },
     });
     if (!produced.ok) throw Object.assign(new Error(`produce refused: ${produced.code}`), { ack: produced });
@@ -239,13 +289,21 @@ export class VoiceTestClient {
       producerId: produced.id as string,
       paused: produced.paused as boolean,
       pc,
-      async send(count, everyMs = 20) {
+      async send(count, everyMs = 20, level = 127) {
         for (let i = 0; i < count; i++) {
           seq = (seq + 1) % 65536;
-          timestamp = (timestamp + 960) % 2 ** 32;
-          const header = new RtpHeader({ payloadType, sequenceNumber: seq, timestamp, ssrc, marker: false });
-          // An Opus TOC byte and a few bytes of "audio": the SFU forwards, it does not decode.
-          track.writeRtp(new RtpPacket(header, Buffer.from([0xfc, 0xff, 0xfe, i % 256])));
+          timestamp = (timestamp + (kind === 'audio' ? 960 : 3000)) % 2 ** 32;
+          // One packet per frame: video marks each as the end of its frame.
+          const header = new RtpHeader({
+            payloadType,
+            sequenceNumber: seq,
+            timestamp,
+            ssrc,
+            marker: kind === 'video',
+          });
+          if (kind === 'audio')
+            header.extensions = [{ id: AUDIO_LEVEL_ID, payload: Buffer.from([0x80 | level]) }];
+          track.writeRtp(new RtpPacket(header, payloadOf(kind, i)));
           await new Promise((r) => setTimeout(r, everyMs));
         }
       },
@@ -257,17 +315,17 @@ export class VoiceTestClient {
    * receive transport and the consumer's RTP parameters), werift answers, and the transport is
    * connected with werift's DTLS role and fingerprint; then resume_consumer.
    */
-  async receive(producerId: string, transportId?: string): Promise<AudioReceiver> {
-    const transport = transportId
-      ? null
-      : ((await this.must('create_transport', { direction: 'recv' })) as unknown as TransportInfo);
+  async receive(producerId: string): Promise<MediaReceiver> {
+    const transport = (await this.must('create_transport', {
+      direction: 'recv',
+    })) as unknown as TransportInfo;
     const consumed = await this.request('consume', {
-      transport_id: transportId ?? transport?.id,
+      transport_id: transport.id,
       producer_id: producerId,
-      rtp_capabilities: OPUS_ONLY_CAPABILITIES,
+      rtp_capabilities: CLIENT_CAPABILITIES,
     });
     if (!consumed.ok) throw Object.assign(new Error(`consume refused: ${consumed.code}`), { ack: consumed });
-    if (!transport) throw new Error('receive() on an existing transport is not supported by this helper');
+    const kind = consumed.kind as Kind;
     const rtp = consumed.rtp_parameters as {
       mid: string;
       codecs: { payloadType: number; parameters?: Record<string, unknown> }[];
@@ -283,12 +341,12 @@ export class VoiceTestClient {
       .join(';');
     const offer = [
       ...sessionLines(transport, rtp.mid),
-      `m=audio 7 UDP/TLS/RTP/SAVPF ${pt}`,
+      `m=${kind} 7 UDP/TLS/RTP/SAVPF ${pt}`,
       ...mediaIceLines(transport),
       'a=setup:actpass',
       `a=mid:${rtp.mid}`,
       'a=sendonly',
-      `a=rtpmap:${pt} opus/48000/2`,
+      `a=rtpmap:${pt} ${CODECS[kind].rtpmap}`,
       ...(fmtp ? [`a=fmtp:${pt} ${fmtp}`] : []),
       `a=msid:${rtp.rtcp.cname} consumer-${consumed.id as string}`,
       `a=ssrc:${encoding.ssrc} cname:${rtp.rtcp.cname}`,

@@ -71,12 +71,18 @@ describe('voice: joining and real media', () => {
     const sender = await speaker.sendAudio();
     expect(sender.paused).toBe(false);
     const announced = await hearer.waitForEvent('new_producer', (p) => p.producer_id === sender.producerId);
-    expect(announced).toMatchObject({ user_id: owner.id, kind: 'audio', source: 'mic' });
+    // The owner has every permission, PRIORITY_SPEAKER included.
+    expect(announced).toMatchObject({ user_id: owner.id, kind: 'audio', source: 'mic', priority: true });
     const receiver = await hearer.receive(sender.producerId);
-    await sender.send(50);
+    // Loud enough (-10 dBov) to count as speaking.
+    await sender.send(50, 20, 10);
     await receiver.waitForPackets(20);
     expect(receiver.packets()).toBeGreaterThanOrEqual(20);
     expect(receiver.packets()).toBeLessThanOrEqual(50);
+    await stateUpdate(listenerGw, owner.id, (d) => d.speaking === true);
+    const spoke = listenerGw.frames.length;
+    await sender.send(50, 20, 127);
+    await stateUpdate(listenerGw, owner.id, (d) => d.speaking === false, spoke);
 
     // A third member's READY lists both voice states.
     const third = await member(app, serverId);
@@ -90,6 +96,40 @@ describe('voice: joining and real media', () => {
     // Closing the producer tells the listener.
     expect(await speaker.request('close_producer', { producer_id: sender.producerId })).toEqual({ ok: true });
     await hearer.waitForEvent('consumer_closed', (p) => p.consumer_id === receiver.consumerId);
+  });
+
+  it('camera video (VP8) reaches the others and shows as self_video; a member’s mic has no priority', async () => {
+    const { owner, serverId, channelId } = await voiceWorld(app);
+    const camera = await member(app, serverId);
+    const ownerGw = await gateway(app, owner, gateways);
+    const cameraGw = await gateway(app, camera, gateways);
+    const { voice: viewer } = await joinAndConnect(ownerGw, channelId, voices);
+    const { voice: sender } = await joinAndConnect(cameraGw, channelId, voices);
+
+    const video = await sender.sendVideo();
+    const announced = await viewer.waitForEvent('new_producer', (p) => p.producer_id === video.producerId);
+    expect(announced).toMatchObject({ user_id: camera.id, kind: 'video', source: 'camera', priority: false });
+    await stateUpdate(ownerGw, camera.id, (d) => d.self_video === true && d.self_stream === false);
+    const receiver = await viewer.receive(video.producerId);
+    await video.send(50);
+    await receiver.waitForPackets(20);
+
+    const mic = await sender.sendAudio();
+    expect(await viewer.waitForEvent('new_producer', (p) => p.producer_id === mic.producerId)).toMatchObject({
+      priority: false,
+    });
+    expect(await sender.request('close_producer', { producer_id: video.producerId })).toEqual({ ok: true });
+    await stateUpdate(ownerGw, camera.id, (d) => d.self_video === false);
+    // A microphone cannot claim to be video.
+    const send = await sender.request('create_transport', { direction: 'send' });
+    expect(
+      await sender.request('produce', {
+        transport_id: send.id,
+        kind: 'video',
+        source: 'mic',
+        rtp_parameters: {},
+      }),
+    ).toMatchObject({ ok: false, code: 'validation_error', errors: { source: expect.any(String) } });
   });
 
   it('refuses joins without CONNECT, to unknown or text channels, and bad payloads', async () => {
@@ -207,8 +247,16 @@ describe('voice: joining and real media', () => {
     // Who sees the new channel sees them arrive there; who sees only the old one sees them leave.
     await stateUpdate(watcher, a.id, (d) => d.channel_id === smallId);
     await stateUpdate(cGw, a.id, (d) => d.channel_id === null);
-    expect(watcher.frames.some((f) => f.t === 'VOICE_STATE_UPDATE' && f.d.channel_id === null)).toBe(false);
-    expect(cGw.frames.some((f) => f.t === 'VOICE_STATE_UPDATE' && f.d.channel_id === smallId)).toBe(false);
+    expect(
+      watcher.frames.some(
+        (f) => f.t === 'VOICE_STATE_UPDATE' && (f.d as { channel_id?: unknown }).channel_id === null,
+      ),
+    ).toBe(false);
+    expect(
+      cGw.frames.some(
+        (f) => f.t === 'VOICE_STATE_UPDATE' && (f.d as { channel_id?: unknown }).channel_id === smallId,
+      ),
+    ).toBe(false);
     expect((await join(bGw, smallId)).ack).toMatchObject({ ok: false, code: 'channel_full' });
     // The owner (MOVE_MEMBERS) is not held by the limit.
     expect((await join(watcher, smallId)).ack).toMatchObject({ ok: true });

@@ -74,18 +74,20 @@ export async function joinAndConnect(
   return { voice, server };
 }
 
-/** The next VOICE_STATE_UPDATE about `userId` matching `predicate`. */
+/** A VOICE_STATE_UPDATE about `userId` matching `predicate`, among the frames from the `since`-th on. */
 export async function stateUpdate(
   client: GatewayClient,
   userId: string,
   predicate: (d: Record<string, unknown>) => boolean,
+  since = 0,
 ): Promise<Record<string, unknown>> {
   const frames = await client.waitForFrames(
     1,
     (f) =>
       f.t === 'VOICE_STATE_UPDATE' &&
       (f.d as { user_id: string }).user_id === userId &&
-      predicate(f.d as never),
+      predicate(f.d as never) &&
+      client.frames.indexOf(f) >= since,
   );
   return frames[0]?.d as unknown as Record<string, unknown>;
 }

@@ -1,0 +1,169 @@
+import type { Redis } from 'ioredis';
+import type { Transaction } from 'sequelize';
+import type { Config } from '../config/index.js';
+import type { Models, Row } from '../db/models/index.js';
+import type { MemberFacts } from './compute.js';
+
+/**
+ * A member's permission facts (their server row, roles, timeout) cached in Redis for the request
+ * path, which asks "may they?" on every call. Entries carry the epoch they were read under: every
+ * write to servers, members, roles or member_roles bumps its server's epoch (or, when the server
+ * cannot be told, a global one) after its transaction commits, through Sequelize hooks installed
+ * once per runtime. A stale entry is then simply not used; nothing has to find and delete it.
+ */
+const TTL_SECONDS = 300;
+
+/** Tables whose rows make up member facts (shared/permissions/policy.ts loadMemberFacts). */
+const WATCHED = ['Server', 'Member', 'Role', 'MemberRole'] as const;
+
+const keys = (prefix: string) => ({
+  server: (serverId: string) => `${prefix}:perm-epoch:${serverId}`,
+  global: `${prefix}:perm-epoch`,
+  facts: (serverId: string, userId: string) => `${prefix}:member-facts:${serverId}:${userId}`,
+});
+
+/** What loadMemberFacts answers. */
+export interface LoadedFacts {
+  facts: MemberFacts;
+  server: Row<'Server'>;
+  positions: Map<string, number>;
+}
+
+type Where = Record<string, unknown> | undefined;
+
+/** The server ids a write touched, or null when they cannot be told (then every epoch moves). */
+function serversOfWhere(model: string, where: Where): string[] | null {
+  const value = where?.[model === 'Server' ? 'id' : 'server_id'];
+  if (typeof value === 'string' || typeof value === 'number') return [String(value)];
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) {
+    return value.map(String);
+  }
+  return null;
+}
+
+function serverOfRow(model: string, row: { get(key: string): unknown }): string | null {
+  const value = row.get(model === 'Server' ? 'id' : 'server_id');
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
+}
+
+/** Moves the epochs of `serverIds` (null: the global one). Best effort: Redis down means no cache reads either. */
+export async function bumpPermissionEpochs(
+  redis: Redis,
+  prefix: string,
+  serverIds: string[] | null,
+): Promise<void> {
+  const k = keys(prefix);
+  const pipeline = redis.pipeline();
+  for (const key of serverIds === null ? [k.global] : serverIds.map(k.server)) pipeline.incr(key);
+  await pipeline.exec().catch(() => undefined);
+}
+
+/** Installs the hooks that move epochs on every write to the watched models (once per runtime). */
+export function installPermissionEpochs(models: Models, redis: Redis, prefix: string): void {
+  const after = async (serverIds: string[] | null, transaction: Transaction | null | undefined) => {
+    const bump = () => bumpPermissionEpochs(redis, prefix, serverIds);
+    // Inside a transaction the new rows are invisible to readers until it commits: moving the
+    // epoch earlier would let a reader cache the old rows under the new epoch.
+    if (transaction) transaction.afterCommit(bump);
+    else await bump();
+  };
+  for (const name of WATCHED) {
+    const model = models[name] as unknown as {
+      addHook(event: string, fn: (...args: never[]) => Promise<void>): void;
+    };
+    type Row = { get(key: string): unknown };
+    type Options = { transaction?: Transaction | null; where?: Where };
+    for (const event of ['afterCreate', 'afterUpdate', 'afterDestroy', 'afterSave', 'afterUpsert']) {
+      model.addHook(event, (row: Row | [Row, unknown], options: Options) => {
+        const instance = Array.isArray(row) ? row[0] : row;
+        const id = instance && typeof instance.get === 'function' ? serverOfRow(name, instance) : null;
+        return after(id === null ? null : [id], options?.transaction);
+      });
+    }
+    model.addHook('afterBulkCreate', (rows: Row[], options: Options) => {
+      const ids = rows.map((r) => serverOfRow(name, r));
+      return after(ids.includes(null) ? null : [...new Set(ids as string[])], options?.transaction);
+    });
+    for (const event of ['afterBulkUpdate', 'afterBulkDestroy']) {
+      model.addHook(event, (options: Options) =>
+        after(serversOfWhere(name, options?.where), options?.transaction),
+      );
+    }
+  }
+}
+
+interface CachedFacts {
+  epoch: string;
+  server: Record<string, unknown>;
+  userId: string;
+  everyone: string;
+  roles: { id: string; permissions: string }[];
+  timeoutUntil: string | null;
+  positions: [string, number][];
+}
+
+/**
+ * loadMemberFacts through the cache: one Redis round trip when the entry is current, else `load`
+ * (the database) and the entry rewritten. Non-members are never cached (a join must not wait for
+ * an epoch). Redis down: straight to the database.
+ */
+export async function cachedMemberFacts(
+  rt: { models: Models; redis: Redis; config: Pick<Config, 'redis'> },
+  serverId: string,
+  userId: string,
+  load: () => Promise<LoadedFacts | null>,
+): Promise<LoadedFacts | null> {
+  const k = keys(rt.config.redis.key_prefix);
+  let epoch: string;
+  try {
+    const [serverEpoch, globalEpoch, raw] = await rt.redis.mget(
+      k.server(serverId),
+      k.global,
+      k.facts(serverId, userId),
+    );
+    epoch = `${serverEpoch ?? 0}.${globalEpoch ?? 0}`;
+    if (raw) {
+      const cached = JSON.parse(raw) as CachedFacts;
+      if (cached.epoch === epoch) return revive(rt.models, serverId, cached);
+    }
+  } catch {
+    return load();
+  }
+  const loaded = await load();
+  if (loaded) {
+    const entry: CachedFacts = {
+      epoch,
+      server: loaded.server.get({ plain: true }),
+      userId,
+      everyone: loaded.facts.everyone.toString(),
+      roles: loaded.facts.roles.map((r) => ({ id: r.id, permissions: r.permissions.toString() })),
+      timeoutUntil: loaded.facts.timeoutUntil ? loaded.facts.timeoutUntil.toISOString() : null,
+      positions: [...loaded.positions],
+    };
+    await rt.redis
+      .set(k.facts(serverId, userId), JSON.stringify(entry), 'EX', TTL_SECONDS)
+      .catch(() => undefined);
+  }
+  return loaded;
+}
+
+function revive(models: Models, serverId: string, cached: CachedFacts): LoadedFacts {
+  const plain = cached.server;
+  const date = (v: unknown) => (typeof v === 'string' ? new Date(v) : v);
+  const server = models.Server.build(
+    { ...plain, created_at: date(plain.created_at), updated_at: date(plain.updated_at) } as never,
+    { isNewRecord: false },
+  );
+  return {
+    server,
+    positions: new Map(cached.positions),
+    facts: {
+      userId: cached.userId,
+      serverId,
+      ownerId: String(plain.owner_id),
+      everyone: BigInt(cached.everyone),
+      roles: cached.roles.map((r) => ({ id: r.id, permissions: BigInt(r.permissions) })),
+      timeoutUntil: cached.timeoutUntil ? new Date(cached.timeoutUntil) : null,
+    },
+  };
+}

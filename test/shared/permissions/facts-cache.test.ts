@@ -1,0 +1,70 @@
+import { Permission, ServerPolicy, has } from '../../../shared/permissions/index.js';
+import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { makeRole, member, world } from '../../api/servers/membership-helpers.js';
+
+let app: TestApp;
+
+beforeAll(async () => {
+  app = await startTestApp({ workers: false, gateway: false });
+}, 60_000);
+
+afterAll(() => app?.close());
+
+const may = async (serverId: string, userId: string, bit: bigint) =>
+  has((await ServerPolicy.load(app.rt, serverId, userId)).permissions, bit);
+
+describe('member facts cache', () => {
+  it('is read on the next load (a write that bypasses the models is not seen)', async () => {
+    const w = await world(app);
+    const role = await makeRole(app, w.serverId, { position: 1, permissions: Permission.KICK_MEMBERS });
+    const mod = await member(app, w.serverId, [role.id]);
+    expect(await may(w.serverId, mod.id, Permission.KICK_MEMBERS)).toBe(true);
+    // Raw SQL skips the hooks: the cached facts still answer, which shows the cache is used...
+    await app.rt.sequelize.query('UPDATE roles SET permissions = 0 WHERE id = :id', {
+      replacements: { id: role.id },
+    });
+    expect(await may(w.serverId, mod.id, Permission.KICK_MEMBERS)).toBe(true);
+    // ...and any write through the models moves the server's epoch.
+    await role.update({ name: 'renamed' });
+    expect(await may(w.serverId, mod.id, Permission.KICK_MEMBERS)).toBe(false);
+  });
+
+  it('sees role, membership and timeout changes at once', async () => {
+    const w = await world(app);
+    const role = await makeRole(app, w.serverId, { position: 1, permissions: Permission.BAN_MEMBERS });
+    const someone = await member(app, w.serverId);
+    expect(await may(w.serverId, someone.id, Permission.BAN_MEMBERS)).toBe(false);
+    await app.rt.models.MemberRole.create({ server_id: w.serverId, user_id: someone.id, role_id: role.id });
+    expect(await may(w.serverId, someone.id, Permission.BAN_MEMBERS)).toBe(true);
+    // A bulk delete whose where names no server moves every epoch.
+    await app.rt.models.MemberRole.destroy({ where: { role_id: role.id } });
+    expect(await may(w.serverId, someone.id, Permission.BAN_MEMBERS)).toBe(false);
+    const row = await app.rt.models.Member.findOne({ where: { server_id: w.serverId, user_id: someone.id } });
+    await row!.update({ timeout_until: new Date(Date.now() + 60_000) });
+    expect(await may(w.serverId, someone.id, Permission.SEND_MESSAGES)).toBe(false);
+    await app.rt.models.Member.destroy({ where: { server_id: w.serverId, user_id: someone.id } });
+    await expect(ServerPolicy.load(app.rt, w.serverId, someone.id)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('moves the epoch only once a transaction commits', async () => {
+    const w = await world(app);
+    const role = await makeRole(app, w.serverId, { position: 1, permissions: 0n });
+    const someone = await member(app, w.serverId, [role.id]);
+    expect(await may(w.serverId, someone.id, Permission.MANAGE_ROLES)).toBe(false);
+    await app.rt.sequelize.transaction(async (transaction) => {
+      await role.update({ permissions: String(Permission.MANAGE_ROLES) }, { transaction });
+      // Not committed: readers outside the transaction still see (and may cache) the old row.
+      expect(await may(w.serverId, someone.id, Permission.MANAGE_ROLES)).toBe(false);
+    });
+    expect(await may(w.serverId, someone.id, Permission.MANAGE_ROLES)).toBe(true);
+  });
+
+  it('revives the server row with its dates', async () => {
+    const w = await world(app);
+    const first = await ServerPolicy.load(app.rt, w.serverId, w.owner.id);
+    const cached = await ServerPolicy.load(app.rt, w.serverId, w.owner.id);
+    expect(cached.server.created_at).toBeInstanceOf(Date);
+    expect(cached.server.created_at.getTime()).toBe(first.server.created_at.getTime());
+    expect(cached.isOwner).toBe(true);
+  });
+});

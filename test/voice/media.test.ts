@@ -118,8 +118,9 @@ describe('voice: joining and real media', () => {
     expect(await viewer.waitForEvent('new_producer', (p) => p.producer_id === mic.producerId)).toMatchObject({
       priority: false,
     });
+    const streaming = ownerGw.frames.length;
     expect(await sender.request('close_producer', { producer_id: video.producerId })).toEqual({ ok: true });
-    await stateUpdate(ownerGw, camera.id, (d) => d.self_video === false);
+    await stateUpdate(ownerGw, camera.id, (d) => d.self_video === false, streaming);
     // A microphone cannot claim to be video.
     const send = await sender.request('create_transport', { direction: 'send' });
     expect(

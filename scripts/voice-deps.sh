@@ -20,8 +20,40 @@ WORKER="$PACKAGE/worker/out/Release/mediasoup-worker"
 
 say() { printf 'voice: %s\n' "$*" >&2; }
 
+# Without the real package, a stand-in keeps the project building (TypeScript needs the module) and
+# makes the voice role's import fail at run time, which turns voice off with a log line.
+stand_in() {
+  local dir="$ROOT/node_modules/mediasoup"
+  rm -rf "$dir" && mkdir -p "$dir"
+  cat >"$dir/package.json" <<'JSON'
+{ "name": "mediasoup", "version": "0.0.0-unavailable", "main": "index.js", "types": "index.d.ts" }
+JSON
+  echo "throw new Error('mediasoup is not installed here (see scripts/voice-deps.sh): voice is off');" >"$dir/index.js"
+  cat >"$dir/index.d.ts" <<'TS'
+/* eslint-disable @typescript-eslint/no-explicit-any -- stand-ins for the types of a package that is not installed */
+export const version: string;
+export function createWorker(settings?: any): Promise<any>;
+export namespace types {
+  type AudioLevelObserver = any;
+  type AudioLevelObserverVolume = any;
+  type Consumer = any;
+  type DtlsParameters = any;
+  type MediaKind = 'audio' | 'video';
+  type Producer = any;
+  type Router = any;
+  type RtpCapabilities = any;
+  type RtpCodecCapability = any;
+  type RtpParameters = any;
+  type WebRtcTransport = any;
+  type Worker = any;
+  type WorkerSettings = any;
+}
+TS
+}
+
 if [ "${PLEXICHAT_SKIP_VOICE_BUILD:-}" = 1 ]; then
-  say "PLEXICHAT_SKIP_VOICE_BUILD=1: not installing mediasoup (the voice role stays off)"
+  say "PLEXICHAT_SKIP_VOICE_BUILD=1: not building mediasoup (install it yourself, or the voice role stays off)"
+  [ -e "$ROOT/node_modules/mediasoup/package.json" ] || stand_in
   exit 0
 fi
 
@@ -48,6 +80,7 @@ if [ ! -x "$WORKER" ]; then
   python="$(find_python)" || {
     say "no Python 2.7 or 3.6-3.9 found (mediasoup 3.8.4's gyp needs one): the voice role stays off"
     say "install one (e.g. pyenv install 3.9.18) and run: bash scripts/voice-deps.sh"
+    stand_in
     exit 0
   }
   build="$CACHE.build-$$"
@@ -67,10 +100,12 @@ if [ ! -x "$WORKER" ]; then
     say "built $WORKER"
   else
     say "building mediasoup failed (log: $build/build.log): the voice role stays off"
+    stand_in
     exit 0
   fi
 fi
 
 mkdir -p "$ROOT/node_modules"
+rm -rf "$ROOT/node_modules/mediasoup"
 ln -sfn "$PACKAGE" "$ROOT/node_modules/mediasoup"
 say "mediasoup $VERSION linked from $CACHE"

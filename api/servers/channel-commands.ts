@@ -15,6 +15,7 @@ import { presentChannel } from '../../shared/presenters/server.js';
 import type { ChannelObject, PrivateChannelObject } from '../../shared/presenters/types.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { decodeSnowflake } from '../../shared/snowflake.js';
+import { emptyVoiceChannel } from '../../shared/voice-chat/join.js';
 import { deleteThreadsOf, forgetThreadRooms, presentThreadChannel } from '../threads/manage.js';
 import { postSystemMessage } from '../messages/system-messages.js';
 import { checkParent, loadChannel, memberIds, requireServerChannel } from './access.js';
@@ -296,6 +297,8 @@ export async function deleteChannel(
     return { orphans: children, threadIds, overwrites };
   });
   const room = rooms.channel(channel.id);
+  // Its viewers see everyone leave it before it goes (they lose its room next).
+  if (isVoiceChannelType(channel.channel_type)) await emptyVoiceChannel(rt, channel.id);
   await rt.events.dispatch([room], 'CHANNEL_DELETE', presentChannel(channel));
   await queueOutgoingEvent(rt, {
     type: 'CHANNEL_DELETE',

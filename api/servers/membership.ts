@@ -6,6 +6,7 @@ import { queueOutgoingEvent, type OutgoingRuntime } from '../../shared/integrati
 import { loadMemberFacts, type MemberFacts, type ServerPolicy } from '../../shared/permissions/index.js';
 import { presentMember, type MemberObject } from '../../shared/presenters/role.js';
 import { presentUser } from '../../shared/presenters/user.js';
+import { leaveVoiceInServer } from '../../shared/voice-chat/join.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { removeManagedRole } from '../applications/managed-roles.js';
 
@@ -84,8 +85,9 @@ export async function memberObject(
 }
 
 /**
- * After a member left the server (kick, ban, leave): tells the server (and the user's own
- * connections) and takes the user's connections out of the server's rooms at once. A bot's
+ * After a member left the server (kick, ban, leave): takes them out of its voice channels, tells
+ * the server (and the user's own connections) and takes the user's connections out of the
+ * server's rooms at once. A bot's
  * managed role there goes with it.
  */
 export async function afterMemberRemoved(
@@ -93,6 +95,8 @@ export async function afterMemberRemoved(
   serverId: string,
   user: Row<'User'>,
 ): Promise<void> {
+  // Out of its voice channels first: a kicked or banned member must stop hearing them at once.
+  await leaveVoiceInServer(rt, serverId, user.id);
   const removed = { server_id: serverId, user: presentUser(user) };
   await rt.events.dispatch([rooms.server(serverId), rooms.user(user.id)], 'SERVER_MEMBER_REMOVE', removed);
   await queueOutgoingEvent(rt, { type: 'SERVER_MEMBER_REMOVE', server_id: serverId, data: removed });

@@ -107,7 +107,7 @@ export async function joinVoice(
  * channel). Returns the state they left, or null when there was nothing to leave.
  */
 export async function leaveVoice(
-  rt: Runtime,
+  rt: Pick<Runtime, 'redis' | 'config' | 'events'>,
   userId: string,
   only: { sessionId?: string; channelId?: string } = {},
 ): Promise<VoiceStateRecord | null> {
@@ -116,4 +116,24 @@ export async function leaveVoice(
   await announceVoiceLeave(rt, previous);
   await endStageIfEmpty(rt, previous.channel_id);
   return previous;
+}
+
+/** Everyone in a channel leaves it (the channel is being deleted). */
+export async function emptyVoiceChannel(
+  rt: Pick<Runtime, 'redis' | 'config' | 'events'>,
+  channelId: string,
+): Promise<void> {
+  for (const userId of await new VoiceStateStore(rt).members(channelId)) {
+    await leaveVoice(rt, userId, { channelId });
+  }
+}
+
+/** A member who left or was removed from a server (kick, ban, leave) leaves its voice channels. */
+export async function leaveVoiceInServer(
+  rt: Pick<Runtime, 'redis' | 'config' | 'events'>,
+  serverId: string,
+  userId: string,
+): Promise<void> {
+  const state = await new VoiceStateStore(rt).get(userId);
+  if (state?.server_id === serverId) await leaveVoice(rt, userId, { channelId: state.channel_id });
 }

@@ -157,7 +157,10 @@ export async function endStageInstance(rt: Runtime, actorId: string, channelId: 
 }
 
 /** Deletes the instance and announces it; false when there was none. */
-async function dropStageInstance(rt: Runtime, channelId: string): Promise<boolean> {
+async function dropStageInstance(
+  rt: Pick<Runtime, 'redis' | 'config' | 'events'>,
+  channelId: string,
+): Promise<boolean> {
   const key = voiceKeys(rt.config.redis.key_prefix).stage(channelId);
   const raw = await rt.redis.getdel(key);
   if (!raw) return false;
@@ -170,7 +173,10 @@ async function dropStageInstance(rt: Runtime, channelId: string): Promise<boolea
 }
 
 /** A stage instance ends by itself when the last participant leaves. */
-export async function endStageIfEmpty(rt: Runtime, channelId: string): Promise<void> {
+export async function endStageIfEmpty(
+  rt: Pick<Runtime, 'redis' | 'config' | 'events'>,
+  channelId: string,
+): Promise<void> {
   if ((await new VoiceStateStore(rt).count(channelId)) > 0) return;
   await dropStageInstance(rt, channelId);
 }

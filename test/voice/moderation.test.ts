@@ -204,4 +204,31 @@ describe('voice moderation', () => {
     ).map((a) => a.action);
     expect(actions.sort()).toEqual(['member_disconnect', 'member_move']);
   });
+
+  it('a kicked member leaves voice at once', async () => {
+    const { owner, serverId, channelId } = await voiceWorld(app);
+    const target = await member(app, serverId);
+    const ownerGw = await gateway(app, owner, gateways);
+    const targetGw = await gateway(app, target, gateways);
+    const { voice } = await joinAndConnect(targetGw, channelId, voices);
+    await stateUpdate(ownerGw, target.id, (d) => d.channel_id === channelId);
+    expect(
+      (await api(app, 'DELETE', `/servers/${serverId}/members/${target.id}`, { token: owner.token })).status,
+    ).toBe(204);
+    await stateUpdate(ownerGw, target.id, (d) => d.channel_id === null);
+    await voice.waitForEvent('voice_disconnect', (p) => p.reason === 'left');
+  });
+
+  it('deleting a voice channel disconnects everyone in it', async () => {
+    const { owner, serverId, channelId } = await voiceWorld(app);
+    const target = await member(app, serverId);
+    const ownerGw = await gateway(app, owner, gateways);
+    const targetGw = await gateway(app, target, gateways);
+    const { voice } = await joinAndConnect(targetGw, channelId, voices);
+    expect((await api(app, 'DELETE', `/channels/${channelId}`, { token: owner.token })).status).toBe(204);
+    await stateUpdate(ownerGw, target.id, (d) => d.channel_id === null);
+    await voice.waitForEvent('voice_disconnect', (p) => p.reason === 'left');
+    const states = await api(app, 'GET', `/servers/${serverId}/voice-states`, { token: owner.token });
+    expect(states.body).toEqual([]);
+  });
 });

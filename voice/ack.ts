@@ -1,40 +1,20 @@
 import type Joi from 'joi';
+import { errorAck, validateCommand, type CommandAck } from '../shared/command-ack.js';
 import { ApiError, ValidationError } from '../shared/errors.js';
 
-/** What every /voice command's ack receives: `ok` plus the result, or the error body of API.md. */
-export type VoiceAck =
-  | ({ ok: true } & Record<string, unknown>)
-  | ({ ok: false; code: string; message: string; errors?: Record<string, string> } & Record<string, unknown>);
+/** What every /voice command's ack receives. */
+export type VoiceAck = CommandAck;
 
-/**
- * Runs one command: validates the payload with its joi schema, then the handler; typed errors
- * become the same error body as the REST API's (the HTTP status aside). Anything else is thrown.
- */
+/** Runs one command: its payload validated by `schema`, then `handler`; typed errors become the ack. */
 export async function runCommand<T>(
   schema: Joi.ObjectSchema,
   payload: unknown,
   handler: (input: T) => Promise<Record<string, unknown>>,
 ): Promise<VoiceAck> {
   try {
-    const result: Joi.ValidationResult<unknown> = schema.validate(payload ?? {}, { abortEarly: false });
-    const { error } = result;
-    if (error) {
-      throw new ValidationError(
-        Object.fromEntries(error.details.map((d) => [d.path.join('.') || 'payload', d.message])),
-      );
-    }
-    return { ok: true, ...(await handler(result.value as T)) };
+    return { ok: true, ...(await handler(validateCommand<T>(schema, payload))) };
   } catch (err) {
-    if (err instanceof ApiError) {
-      return {
-        ok: false,
-        code: err.code,
-        message: err.message,
-        ...(err.errors ? { errors: err.errors } : {}),
-        ...err.extra,
-      };
-    }
-    throw err;
+    return errorAck(err);
   }
 }
 

@@ -1,6 +1,7 @@
 import type Joi from 'joi';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import { ApiError, RateLimitedError, ValidationError } from '../../shared/errors.js';
+import { errorAck, validateCommand } from '../../shared/command-ack.js';
+import { RateLimitedError } from '../../shared/errors.js';
 import type { GatewayContext } from '../sessions/connect.js';
 import type { GatewaySocket } from '../types.js';
 import { presenceUpdate, presenceUpdateSchema } from './presence-update.js';
@@ -59,26 +60,9 @@ async function run(
       ctx.rt.metrics.rateLimitHits.inc({ bucket: 'gateway_commands' });
       throw new RateLimitedError(res.msBeforeNext / 1000);
     });
-    const result: Joi.ValidationResult<unknown> = command.schema.validate(payload ?? {}, {
-      abortEarly: false,
-    });
-    const { error } = result;
-    if (error) {
-      const errors = Object.fromEntries(error.details.map((d) => [d.path.join('.') || 'payload', d.message]));
-      throw new ValidationError(errors);
-    }
-    return { ok: true, ...(await command.run(ctx, socket, result.value as never)) };
+    return { ok: true, ...(await command.run(ctx, socket, validateCommand<never>(command.schema, payload))) };
   } catch (err) {
     // The same typed errors as the REST routes, with the same body (the HTTP status aside).
-    if (err instanceof ApiError) {
-      return {
-        ok: false,
-        code: err.code,
-        message: err.message,
-        ...(err.errors ? { errors: err.errors } : {}),
-        ...err.extra,
-      };
-    }
-    throw err;
+    return errorAck(err);
   }
 }

@@ -1,0 +1,33 @@
+import type Joi from 'joi';
+import { ApiError, ValidationError } from './errors.js';
+
+/**
+ * What a socket.io client command's ack receives (gateway and voice signaling alike): `ok` plus
+ * the result, or the error body of API.md (the HTTP status aside).
+ */
+export type CommandAck =
+  | ({ ok: true } & Record<string, unknown>)
+  | ({ ok: false; code: string; message: string; errors?: Record<string, string> } & Record<string, unknown>);
+
+/** A command's payload checked against its joi schema: 400 `validation_error` naming every bad field. */
+export function validateCommand<T>(schema: Joi.ObjectSchema, payload: unknown): T {
+  const result: Joi.ValidationResult<unknown> = schema.validate(payload ?? {}, { abortEarly: false });
+  if (result.error) {
+    throw new ValidationError(
+      Object.fromEntries(result.error.details.map((d) => [d.path.join('.') || 'payload', d.message])),
+    );
+  }
+  return result.value as T;
+}
+
+/** The ack of a command that threw a typed error; anything else is rethrown (a bug, logged by the caller). */
+export function errorAck(err: unknown): CommandAck {
+  if (!(err instanceof ApiError)) throw err;
+  return {
+    ok: false,
+    code: err.code,
+    message: err.message,
+    ...(err.errors ? { errors: err.errors } : {}),
+    ...err.extra,
+  };
+}

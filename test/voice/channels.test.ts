@@ -1,23 +1,10 @@
 import { api } from '../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
-import type { GatewayClient } from '../helpers/gateway-client.js';
-import { gateway, join, voiceConfig, voiceWorld } from './voice-helpers.js';
+import type { TestApp } from '../helpers/app.js';
+import { gateway, join, voiceWorld, voiceSuite } from './voice-helpers.js';
 
 // No voice role here: what the API and the gateway do on their own.
 let app: TestApp;
-const gateways: GatewayClient[] = [];
-
-beforeAll(async () => {
-  app = await startTestApp({ config: voiceConfig() });
-});
-
-afterEach(() => {
-  for (const g of gateways.splice(0)) g.close();
-});
-
-afterAll(async () => {
-  await app?.close();
-});
+const { gateways } = voiceSuite((started) => (app = started), { voice: false });
 
 describe('voice and stage channels', () => {
   it('creates stage channels and voice channels with a user limit and bitrate, and changes them', async () => {

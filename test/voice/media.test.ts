@@ -1,6 +1,6 @@
 import { api } from '../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
-import { connectGateway, type GatewayClient } from '../helpers/gateway-client.js';
+import type { TestApp } from '../helpers/app.js';
+import { connectGateway } from '../helpers/gateway-client.js';
 import { VoiceTestClient } from '../helpers/voice-client.js';
 import { Permission } from '../../shared/permissions/index.js';
 import {
@@ -9,26 +9,12 @@ import {
   joinAndConnect,
   member,
   stateUpdate,
-  voiceConfig,
   voiceWorld,
+  voiceSuite,
 } from './voice-helpers.js';
 
 let app: TestApp;
-const gateways: GatewayClient[] = [];
-const voices: VoiceTestClient[] = [];
-
-beforeAll(async () => {
-  app = await startTestApp({ config: voiceConfig(), voice: true });
-});
-
-afterEach(async () => {
-  for (const v of voices.splice(0)) await v.close();
-  for (const g of gateways.splice(0)) g.close();
-});
-
-afterAll(async () => {
-  await app?.close();
-});
+const { gateways, voices } = voiceSuite((started) => (app = started));
 
 describe('voice: joining and real media', () => {
   it('two werift clients join through the gateway; one speaks Opus, the other receives its RTP', async () => {

@@ -1,7 +1,5 @@
 import { api } from '../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
-import type { GatewayClient } from '../helpers/gateway-client.js';
-import type { VoiceTestClient } from '../helpers/voice-client.js';
+import type { TestApp } from '../helpers/app.js';
 import { Permission } from '../../shared/permissions/index.js';
 import {
   gateway,
@@ -11,26 +9,12 @@ import {
   member,
   pause,
   stateUpdate,
-  voiceConfig,
   voiceWorld,
+  voiceSuite,
 } from './voice-helpers.js';
 
 let app: TestApp;
-const gateways: GatewayClient[] = [];
-const voices: VoiceTestClient[] = [];
-
-beforeAll(async () => {
-  app = await startTestApp({ config: voiceConfig(), voice: true });
-});
-
-afterEach(async () => {
-  for (const v of voices.splice(0)) await v.close();
-  for (const g of gateways.splice(0)) g.close();
-});
-
-afterAll(async () => {
-  await app?.close();
-});
+const { gateways, voices } = voiceSuite((started) => (app = started));
 
 /** A speaker producing into the channel and a listener receiving it, both connected. */
 async function speakerAndListener() {

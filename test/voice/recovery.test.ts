@@ -1,26 +1,12 @@
 import http from 'node:http';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import type { TestApp } from '../helpers/app.js';
 import type { GatewayClient } from '../helpers/gateway-client.js';
 import { VoiceTestClient, type VoiceServerInfo } from '../helpers/voice-client.js';
 import { startVoice, type VoiceService } from '../../voice/service.js';
-import { gateway, join, joinAndConnect, member, pause, voiceConfig, voiceWorld } from './voice-helpers.js';
+import { gateway, join, joinAndConnect, member, pause, voiceWorld, voiceSuite } from './voice-helpers.js';
 
 let app: TestApp;
-const gateways: GatewayClient[] = [];
-const voices: VoiceTestClient[] = [];
-
-beforeAll(async () => {
-  app = await startTestApp({ config: voiceConfig(), voice: true });
-});
-
-afterEach(async () => {
-  for (const v of voices.splice(0)) await v.close();
-  for (const g of gateways.splice(0)) g.close();
-});
-
-afterAll(async () => {
-  await app?.close();
-});
+const { gateways, voices } = voiceSuite((started) => (app = started));
 
 /** Speaks from `from` to `to` (both connected) and resolves once RTP arrived. */
 async function mediaFlows(from: VoiceTestClient, to: VoiceTestClient): Promise<void> {

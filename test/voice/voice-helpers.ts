@@ -1,5 +1,5 @@
 import { api } from '../helpers/accounts.js';
-import type { TestApp } from '../helpers/app.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/config.js';
 import { connectGateway, type GatewayClient } from '../helpers/gateway-client.js';
 import { VoiceTestClient, type VoiceServerInfo } from '../helpers/voice-client.js';
@@ -19,6 +19,28 @@ export function voiceConfig(extra: Record<string, unknown> = {}) {
       ...(extra.voice as Record<string, unknown> | undefined),
     },
   });
+}
+
+/**
+ * The hooks every voice test file needs: one app (with a voice role unless `voice` is false)
+ * handed to `started`, and the gateway and voice clients a test opened closed after it.
+ */
+export function voiceSuite(started: (app: TestApp) => void, options: { voice?: boolean } = {}) {
+  const gateways: GatewayClient[] = [];
+  const voices: VoiceTestClient[] = [];
+  let app: TestApp | undefined;
+  beforeAll(async () => {
+    app = await startTestApp({ config: voiceConfig(), voice: options.voice !== false });
+    started(app);
+  });
+  afterEach(async () => {
+    for (const v of voices.splice(0)) await v.close();
+    for (const g of gateways.splice(0)) g.close();
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+  return { gateways, voices };
 }
 
 /** An owner, their server, and a voice (or stage) channel made through the API. */

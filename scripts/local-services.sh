@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure PostgreSQL and Redis answer on 127.0.0.1 (5432 and 6379): starts them when installed
-# but down, installs them with apt-get when missing. Used by CI and by the README's set-up.
+# but down, installs them with apt-get when missing; installs Debian's Chromium for the browser test. Used by CI and by the README's set-up.
 set -euo pipefail
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -15,6 +15,12 @@ wait_for() { # command... ; up to 30 s
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# The admin dashboard's browser test drives Debian's Chromium (playwright-core ships no browser).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "installing chromium (for the dashboard's browser test)"
+  apt_install chromium
+fi
 
 # Already up (however they were installed, Docker included): nothing to do.
 if port_open 5432 && port_open 6379; then

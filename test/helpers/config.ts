@@ -29,6 +29,8 @@ export function testConfig(overrides: Tree = {}): Config {
         // Cheaper password hashing keeps the suite fast; the format and the check are the same.
         security: { scrypt_cost: 12 },
         gateway: { port: 0 },
+        // A standalone voice process takes any free port (parallel files must not collide).
+        voice: { port: 0 },
         // Suites fire bursts from one user; test/api/rate-limits.test.ts turns the limits on.
         rate_limits: { enabled: false },
         // Parallel jest workers must never mint the same snowflake.
@@ -50,6 +52,7 @@ export function configEnv(config: Config): NodeJS.ProcessEnv {
     PLEXICHAT_REDIS__URL: config.redis.url ?? 'null',
     PLEXICHAT_REDIS__KEY_PREFIX: config.redis.key_prefix,
     PLEXICHAT_GATEWAY__PORT: String(config.gateway.port),
+    PLEXICHAT_VOICE__PORT: String(config.voice.port),
     PLEXICHAT_GATEWAY__PATH: config.gateway.path,
     PLEXICHAT_QUEUES__LOCK_MS: String(config.queues.lock_ms),
     PLEXICHAT_QUEUES__STALLED_INTERVAL_MS: String(config.queues.stalled_interval_ms),

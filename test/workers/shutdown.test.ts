@@ -12,7 +12,7 @@ describe('role processes', () => {
         PLEXICHAT_SERVER__PORT: '0',
         PLEXICHAT_GATEWAY__PORT: '0',
       });
-      await proc.waitFor(/workers started|gateway listening|voice role started|api listening/);
+      await proc.waitFor(/workers started|gateway listening|voice listening|api listening/);
       expect(await proc.kill('SIGTERM')).toBe(0);
       expect(proc.output()).toMatch(/shutting down/);
     },

@@ -7,6 +7,7 @@ import {
   has,
   permissionNames,
 } from '../../shared/permissions/index.js';
+import { cachedChannel } from '../../shared/permissions/facts-cache.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { isBlockedEitherWay } from '../accounts/relationship-commands.js';
 import { assertThreadOpen, sendPermissionIn } from '../threads/posting.js';
@@ -34,7 +35,8 @@ export async function messageAccess(
   userId: string,
   needed: bigint = Permission.VIEW_CHANNEL,
 ): Promise<MessageAccess> {
-  const channel = await rt.models.Channel.findByPk(channelId);
+  // Every message route starts here: the row comes from the channel cache (facts-cache.ts).
+  const channel = await cachedChannel(rt, channelId);
   if (!channel) throw new NotFoundError('channel');
   let access: MessageAccess;
   if (channel.server_id === null) {

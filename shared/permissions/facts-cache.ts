@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Transaction } from 'sequelize';
 import type { Config } from '../config/index.js';
 import type { Models, Row } from '../db/models/index.js';
-import type { MemberFacts } from './compute.js';
+import type { MemberFacts, Overwrite } from './compute.js';
 
 /**
  * A member's permission facts (their server row, roles, timeout) cached in Redis for the request
@@ -20,6 +20,10 @@ const keys = (prefix: string) => ({
   server: (serverId: string) => `${prefix}:perm-epoch:${serverId}`,
   global: `${prefix}:perm-epoch`,
   facts: (serverId: string, userId: string) => `${prefix}:member-facts:${serverId}:${userId}`,
+  /** Per channel: moved by writes to the channel row or its permission overwrites. */
+  channel: (channelId: string) => `${prefix}:chan-epoch:${channelId}`,
+  channelRow: (channelId: string) => `${prefix}:chan:${channelId}`,
+  channelOverwrites: (channelId: string) => `${prefix}:chan-overwrites:${channelId}`,
 });
 
 /** What loadMemberFacts answers. */
@@ -90,6 +94,7 @@ export function installPermissionEpochs(models: Models, redis: Redis, prefix: st
       );
     }
   }
+  installChannelEpochs(models, redis, prefix);
 }
 
 interface CachedFacts {
@@ -166,4 +171,127 @@ function revive(models: Models, serverId: string, cached: CachedFacts): LoadedFa
       timeoutUntil: cached.timeoutUntil ? new Date(cached.timeoutUntil) : null,
     },
   };
+}
+
+/** Channel rows and overwrites: writes move the channel's epoch (the global one when it cannot be told). */
+function installChannelEpochs(models: Models, redis: Redis, prefix: string): void {
+  const k = keys(prefix);
+  const bump = async (channelIds: string[] | null, transaction: Transaction | null | undefined) => {
+    const run = async () => {
+      const pipeline = redis.pipeline();
+      for (const key of channelIds === null ? [k.global] : channelIds.map(k.channel)) pipeline.incr(key);
+      await pipeline.exec().catch(() => undefined);
+    };
+    if (transaction) transaction.afterCommit(run);
+    else await run();
+  };
+  const watched = [
+    ['Channel', 'id'],
+    ['PermissionOverwrite', 'channel_id'],
+  ] as const;
+  type Row = { get(key: string): unknown };
+  type Options = { transaction?: Transaction | null; where?: Where };
+  const idOf = (value: unknown) =>
+    typeof value === 'string' || typeof value === 'number' ? String(value) : null;
+  for (const [name, column] of watched) {
+    const model = models[name] as unknown as {
+      addHook(event: string, fn: (...args: never[]) => Promise<void>): void;
+    };
+    for (const event of ['afterCreate', 'afterUpdate', 'afterDestroy', 'afterSave', 'afterUpsert']) {
+      model.addHook(event, (row: Row | [Row, unknown], options: Options) => {
+        const instance = Array.isArray(row) ? row[0] : row;
+        const id = instance && typeof instance.get === 'function' ? idOf(instance.get(column)) : null;
+        return bump(id === null ? null : [id], options?.transaction);
+      });
+    }
+    model.addHook('afterBulkCreate', (rows: Row[], options: Options) => {
+      const ids = rows.map((r) => idOf(r.get(column)));
+      return bump(ids.includes(null) ? null : [...new Set(ids as string[])], options?.transaction);
+    });
+    for (const event of ['afterBulkUpdate', 'afterBulkDestroy']) {
+      model.addHook(event, (options: Options) => {
+        const value = options?.where?.[column];
+        const ids = Array.isArray(value) ? value.map(idOf) : [idOf(value)];
+        return bump(ids.includes(null) ? null : (ids as string[]), options?.transaction);
+      });
+    }
+  }
+}
+
+/**
+ * A value kept under a channel's epoch (its row, its overwrites): `load` when the entry is missing
+ * or older than the channel's last write. Redis down: straight to `load`.
+ */
+async function underChannelEpoch<T, C>(
+  rt: { redis: Redis; config: Pick<Config, 'redis'> },
+  channelId: string,
+  key: (k: ReturnType<typeof keys>) => string,
+  load: () => Promise<T>,
+  store: (value: T) => C | null,
+  revive: (cached: C) => T,
+): Promise<T> {
+  const k = keys(rt.config.redis.key_prefix);
+  let epoch: string;
+  try {
+    const [channelEpoch, globalEpoch, raw] = await rt.redis.mget(k.channel(channelId), k.global, key(k));
+    epoch = `${channelEpoch ?? 0}.${globalEpoch ?? 0}`;
+    if (raw) {
+      const cached = JSON.parse(raw) as { epoch: string; value: C };
+      if (cached.epoch === epoch) return revive(cached.value);
+    }
+  } catch {
+    return load();
+  }
+  const value = await load();
+  const stored = store(value);
+  if (stored !== null) {
+    await rt.redis
+      .set(key(k), JSON.stringify({ epoch, value: stored }), 'EX', TTL_SECONDS)
+      .catch(() => undefined);
+  }
+  return value;
+}
+
+/** Channel.findByPk through the cache (null, an unknown channel, is not cached). */
+export function cachedChannel(
+  rt: { models: Models; redis: Redis; config: Pick<Config, 'redis'> },
+  channelId: string,
+): Promise<Row<'Channel'> | null> {
+  return underChannelEpoch(
+    rt,
+    channelId,
+    (k) => k.channelRow(channelId),
+    () => rt.models.Channel.findByPk(channelId),
+    (row) => (row ? (row.get({ plain: true }) as Record<string, unknown>) : null),
+    (plain) => {
+      const date = (v: unknown) => (typeof v === 'string' ? new Date(v) : v);
+      return rt.models.Channel.build(
+        { ...plain, created_at: date(plain.created_at), updated_at: date(plain.updated_at) } as never,
+        { isNewRecord: false },
+      );
+    },
+  );
+}
+
+type StoredOverwrite = Omit<Overwrite, 'allow' | 'deny'> & { allow: string; deny: string };
+
+/** A channel's permission overwrites, as the computation takes them, through the cache. */
+export function cachedOverwrites(
+  rt: { models: Models; redis: Redis; config: Pick<Config, 'redis'> },
+  channelId: string,
+): Promise<Overwrite[]> {
+  return underChannelEpoch<Overwrite[], StoredOverwrite[]>(
+    rt,
+    channelId,
+    (k) => k.channelOverwrites(channelId),
+    async () =>
+      (await rt.models.PermissionOverwrite.findAll({ where: { channel_id: channelId } })).map((o) => ({
+        id: o.target_id,
+        type: o.type,
+        allow: BigInt(o.allow),
+        deny: BigInt(o.deny),
+      })),
+    (list) => list.map((o) => ({ ...o, allow: o.allow.toString(), deny: o.deny.toString() })),
+    (list) => list.map((o) => ({ ...o, allow: BigInt(o.allow), deny: BigInt(o.deny) })),
+  );
 }

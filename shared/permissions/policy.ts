@@ -3,7 +3,7 @@ import { MissingPermissionError, NotFoundError } from '../errors.js';
 import { THREAD_CHANNEL_TYPES, isThreadType, type Row } from '../db/models/index.js';
 import type { Runtime } from '../runtime.js';
 import { Permission, has, permissionNames } from './bits.js';
-import { cachedMemberFacts } from './facts-cache.js';
+import { cachedMemberFacts, cachedOverwrites } from './facts-cache.js';
 import {
   channelPermissions,
   highestPosition,
@@ -73,6 +73,8 @@ export class ServerPolicy {
     readonly server: Row<'Server'>,
     readonly facts: MemberFacts,
     readonly positions: Map<string, number>,
+    /** Redis for the overwrites cache (shared/permissions/facts-cache.ts); null reads the database. */
+    private readonly cache: Pick<Runtime, 'redis' | 'config'> | null = null,
   ) {}
 
   /**
@@ -96,7 +98,8 @@ export class ServerPolicy {
           )
         : await load();
     if (!loaded) throw new NotFoundError('server');
-    return new ServerPolicy(rt.models, loaded.server, loaded.facts, loaded.positions);
+    const cache = rt.redis && rt.config ? { redis: rt.redis, config: rt.config } : null;
+    return new ServerPolicy(rt.models, loaded.server, loaded.facts, loaded.positions, cache);
   }
 
   get isOwner(): boolean {
@@ -118,8 +121,10 @@ export class ServerPolicy {
   async channelPermissions(channel: Row<'Channel'>): Promise<bigint> {
     const source = permissionSourceId(channel);
     if (source === null) return 0n;
-    const rows = await this.models.PermissionOverwrite.findAll({ where: { channel_id: source } });
-    const perms = channelPermissions(this.facts, toOverwrites(rows));
+    const overwrites = this.cache
+      ? await cachedOverwrites({ models: this.models, ...this.cache }, source)
+      : toOverwrites(await this.models.PermissionOverwrite.findAll({ where: { channel_id: source } }));
+    const perms = channelPermissions(this.facts, overwrites);
     if (channel.channel_type !== 'private_thread' || has(perms, Permission.MANAGE_THREADS)) return perms;
     const member = await this.models.ThreadMember.count({
       where: { thread_id: channel.id, user_id: this.facts.userId },

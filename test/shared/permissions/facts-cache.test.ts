@@ -1,3 +1,4 @@
+import { cachedChannel } from '../../../shared/permissions/facts-cache.js';
 import { Permission, ServerPolicy, has } from '../../../shared/permissions/index.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { makeRole, member, world } from '../../api/servers/membership-helpers.js';
@@ -66,5 +67,40 @@ describe('member facts cache', () => {
     expect(cached.server.created_at).toBeInstanceOf(Date);
     expect(cached.server.created_at.getTime()).toBe(first.server.created_at.getTime());
     expect(cached.isOwner).toBe(true);
+  });
+
+  it('caches channel rows and overwrites under the channel’s epoch', async () => {
+    const w = await world(app);
+    const someone = await member(app, w.serverId);
+    const channel = await app.rt.models.Channel.findByPk(w.channelId, { rejectOnEmpty: true });
+    const canView = async () =>
+      has(
+        await (
+          await ServerPolicy.load(app.rt, w.serverId, someone.id)
+        ).channelPermissions((await cachedChannel(app.rt, w.channelId))!),
+        Permission.VIEW_CHANNEL,
+      );
+    expect(await canView()).toBe(true);
+    // Raw SQL skips the hooks: the cached row still answers...
+    await app.rt.sequelize.query("UPDATE channels SET name = 'sneaky' WHERE id = :id", {
+      replacements: { id: w.channelId },
+    });
+    expect((await cachedChannel(app.rt, w.channelId))?.name).toBe('general');
+    // ...a write through the model moves the channel's epoch, and the revived row keeps its dates.
+    await channel.update({ topic: 'new topic' });
+    const fresh = await cachedChannel(app.rt, w.channelId);
+    expect(fresh?.name).toBe('sneaky');
+    expect((await cachedChannel(app.rt, w.channelId))?.created_at).toBeInstanceOf(Date);
+    // An overwrite denying the member is seen at once.
+    await app.rt.models.PermissionOverwrite.create({
+      channel_id: w.channelId,
+      target_id: someone.id,
+      type: 'member',
+      allow: '0',
+      deny: String(Permission.VIEW_CHANNEL),
+    } as never);
+    expect(await canView()).toBe(false);
+    await app.rt.models.PermissionOverwrite.destroy({ where: { channel_id: w.channelId } });
+    expect(await canView()).toBe(true);
   });
 });

@@ -95,6 +95,46 @@ export function installPermissionEpochs(models: Models, redis: Redis, prefix: st
     }
   }
   installChannelEpochs(models, redis, prefix);
+  // A user's name or avatar is in member lists of every server they are in: any user write moves
+  // the global epoch (such writes are rare: profile edits, 2FA changes, disabling).
+  const users = models.User as unknown as {
+    addHook(event: string, fn: (...args: never[]) => Promise<void>): void;
+  };
+  for (const event of ['afterUpdate', 'afterDestroy', 'afterBulkUpdate', 'afterBulkDestroy']) {
+    users.addHook(event, (...args: never[]) => {
+      const options = (event.startsWith('afterBulk') ? args[0] : args[1]) as
+        { transaction?: Transaction | null } | undefined;
+      return after(null, options?.transaction);
+    });
+  }
+}
+
+/**
+ * A JSON value derived from one server's members and roles (a member list page), kept under the
+ * server's epoch: `load` when missing or older than the server's last write. Redis down: `load`.
+ */
+export async function underServerEpoch<T>(
+  rt: { redis: Redis; config: Pick<Config, 'redis'> },
+  serverId: string,
+  name: string,
+  load: () => Promise<T>,
+): Promise<T> {
+  const k = keys(rt.config.redis.key_prefix);
+  const valueKey = `${rt.config.redis.key_prefix}:server-cache:${serverId}:${name}`;
+  let epoch: string;
+  try {
+    const [serverEpoch, globalEpoch, raw] = await rt.redis.mget(k.server(serverId), k.global, valueKey);
+    epoch = `${serverEpoch ?? 0}.${globalEpoch ?? 0}`;
+    if (raw) {
+      const cached = JSON.parse(raw) as { epoch: string; value: T };
+      if (cached.epoch === epoch) return cached.value;
+    }
+  } catch {
+    return load();
+  }
+  const value = await load();
+  await rt.redis.set(valueKey, JSON.stringify({ epoch, value }), 'EX', TTL_SECONDS).catch(() => undefined);
+  return value;
 }
 
 interface CachedFacts {

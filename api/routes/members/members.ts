@@ -24,6 +24,7 @@ import {
   requireUser,
   roleHierarchyError,
 } from '../../servers/membership.js';
+import { underServerEpoch } from '../../../shared/permissions/facts-cache.js';
 import { auditReason } from '../audit-reason.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { memberObject, serverParams } from '../roles/schema.js';
@@ -66,15 +67,30 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
       },
       handler: async ({ params, query, auth }) => {
         await ServerPolicy.load(rt, params.server_id, auth.user.id);
-        const members = await Member.findAll({
-          where: {
-            server_id: params.server_id,
-            ...(query.after !== undefined ? { user_id: { [Op.gt]: query.after } } : {}),
+        // Pages are cached under the server's epoch (member, role and user writes move it).
+        const page = await underServerEpoch(
+          rt,
+          params.server_id,
+          `members:${query.after ?? ''}:${query.limit}`,
+          async () => {
+            const members = await Member.findAll({
+              where: {
+                server_id: params.server_id,
+                ...(query.after !== undefined ? { user_id: { [Op.gt]: query.after } } : {}),
+              },
+              order: [['user_id', 'ASC']],
+              limit: query.limit,
+            });
+            return presentMembers(rt, params.server_id, members);
           },
-          order: [['user_id', 'ASC']],
-          limit: query.limit,
-        });
-        return presentMembers(rt, params.server_id, members);
+        );
+        // A timeout that ran out since the page was cached is over.
+        const now = Date.now() / 1000;
+        return page.map((m) =>
+          m.communication_disabled_until !== null && m.communication_disabled_until <= now
+            ? { ...m, communication_disabled_until: null }
+            : m,
+        );
       },
     }),
     defineRoute<MemberParams>({

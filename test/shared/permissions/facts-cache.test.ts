@@ -1,5 +1,6 @@
 import { cachedChannel } from '../../../shared/permissions/facts-cache.js';
 import { Permission, ServerPolicy, has } from '../../../shared/permissions/index.js';
+import { api } from '../../helpers/accounts.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { makeRole, member, world } from '../../api/servers/membership-helpers.js';
 
@@ -102,5 +103,28 @@ describe('member facts cache', () => {
     expect(await canView()).toBe(false);
     await app.rt.models.PermissionOverwrite.destroy({ where: { channel_id: w.channelId } });
     expect(await canView()).toBe(true);
+  });
+
+  it('caches member list pages under the server epoch; member and user writes are seen at once', async () => {
+    const w = await world(app);
+    const someone = await member(app, w.serverId);
+    type Listed = { user: { id: string; username: string }; nick: string | null };
+    const list = async () =>
+      (await api(app, 'GET', `/servers/${w.serverId}/members`, { token: w.owner.token })).body as Listed[];
+    const nickOf = async () => (await list()).find((m) => m.user.id === someone.id)?.nick ?? null;
+    expect(await nickOf()).toBeNull();
+    // Raw SQL skips the hooks: the cached page still answers...
+    await app.rt.sequelize.query("UPDATE members SET nick = 'raw' WHERE user_id = :id", {
+      replacements: { id: someone.id },
+    });
+    expect(await nickOf()).toBeNull();
+    // ...a member write through the model moves the server's epoch.
+    const row = await app.rt.models.Member.findOne({ where: { server_id: w.serverId, user_id: someone.id } });
+    await row!.update({ nick: 'model' });
+    expect(await nickOf()).toBe('model');
+    // A user's profile is in every server's list: a user write moves the global epoch.
+    const user = await app.rt.models.User.findByPk(someone.id, { rejectOnEmpty: true });
+    await user.update({ username: `renamed_${someone.id.slice(-6)}` });
+    expect((await list()).find((m) => m.user.id === someone.id)?.user.username).toBe(user.username);
   });
 });

@@ -113,32 +113,25 @@ export function installPermissionEpochs(models: Models, redis: Redis, prefix: st
  * A JSON value derived from one server's members and roles (a member list page), kept under the
  * server's epoch: `load` when missing or older than the server's last write. Redis down: `load`.
  */
-export async function underServerEpoch<T>(
+export function underServerEpoch<T>(
   rt: { redis: Redis; config: Pick<Config, 'redis'> },
   serverId: string,
   name: string,
   load: () => Promise<T>,
 ): Promise<T> {
-  const k = keys(rt.config.redis.key_prefix);
-  const valueKey = `${rt.config.redis.key_prefix}:server-cache:${serverId}:${name}`;
-  let epoch: string;
-  try {
-    const [serverEpoch, globalEpoch, raw] = await rt.redis.mget(k.server(serverId), k.global, valueKey);
-    epoch = `${serverEpoch ?? 0}.${globalEpoch ?? 0}`;
-    if (raw) {
-      const cached = JSON.parse(raw) as { epoch: string; value: T };
-      if (cached.epoch === epoch) return cached.value;
-    }
-  } catch {
-    return load();
-  }
-  const value = await load();
-  await rt.redis.set(valueKey, JSON.stringify({ epoch, value }), 'EX', TTL_SECONDS).catch(() => undefined);
-  return value;
+  const prefix = rt.config.redis.key_prefix;
+  const same = (value: T) => value;
+  return underEpoch(
+    rt,
+    keys(prefix).server(serverId),
+    `${prefix}:server-cache:${serverId}:${name}`,
+    load,
+    same,
+    same,
+  );
 }
 
 interface CachedFacts {
-  epoch: string;
   server: Record<string, unknown>;
   userId: string;
   everyone: string;
@@ -152,44 +145,29 @@ interface CachedFacts {
  * (the database) and the entry rewritten. Non-members are never cached (a join must not wait for
  * an epoch). Redis down: straight to the database.
  */
-export async function cachedMemberFacts(
+export function cachedMemberFacts(
   rt: { models: Models; redis: Redis; config: Pick<Config, 'redis'> },
   serverId: string,
   userId: string,
   load: () => Promise<LoadedFacts | null>,
 ): Promise<LoadedFacts | null> {
   const k = keys(rt.config.redis.key_prefix);
-  let epoch: string;
-  try {
-    const [serverEpoch, globalEpoch, raw] = await rt.redis.mget(
-      k.server(serverId),
-      k.global,
-      k.facts(serverId, userId),
-    );
-    epoch = `${serverEpoch ?? 0}.${globalEpoch ?? 0}`;
-    if (raw) {
-      const cached = JSON.parse(raw) as CachedFacts;
-      if (cached.epoch === epoch) return revive(rt.models, serverId, cached);
-    }
-  } catch {
-    return load();
-  }
-  const loaded = await load();
-  if (loaded) {
-    const entry: CachedFacts = {
-      epoch,
-      server: loaded.server.get({ plain: true }),
-      userId,
-      everyone: loaded.facts.everyone.toString(),
-      roles: loaded.facts.roles.map((r) => ({ id: r.id, permissions: r.permissions.toString() })),
-      timeoutUntil: loaded.facts.timeoutUntil ? loaded.facts.timeoutUntil.toISOString() : null,
-      positions: [...loaded.positions],
-    };
-    await rt.redis
-      .set(k.facts(serverId, userId), JSON.stringify(entry), 'EX', TTL_SECONDS)
-      .catch(() => undefined);
-  }
-  return loaded;
+  return underEpoch<LoadedFacts | null, CachedFacts>(
+    rt,
+    k.server(serverId),
+    k.facts(serverId, userId),
+    load,
+    (loaded) =>
+      loaded && {
+        server: loaded.server.get({ plain: true }),
+        userId,
+        everyone: loaded.facts.everyone.toString(),
+        roles: loaded.facts.roles.map((r) => ({ id: r.id, permissions: r.permissions.toString() })),
+        timeoutUntil: loaded.facts.timeoutUntil ? loaded.facts.timeoutUntil.toISOString() : null,
+        positions: [...loaded.positions],
+      },
+    (cached) => revive(rt.models, serverId, cached),
+  );
 }
 
 function revive(models: Models, serverId: string, cached: CachedFacts): LoadedFacts {
@@ -259,22 +237,26 @@ function installChannelEpochs(models: Models, redis: Redis, prefix: string): voi
 }
 
 /**
- * A value kept under a channel's epoch (its row, its overwrites): `load` when the entry is missing
- * or older than the channel's last write. Redis down: straight to `load`.
+ * A value kept in Redis under an epoch key (a server's or a channel's, and the global one): `load`
+ * when the entry is missing or was read under an older epoch, then stored (`store` returning null:
+ * not cached). Redis down: straight to `load`. One round trip when the entry is current.
  */
-async function underChannelEpoch<T, C>(
+async function underEpoch<T, C>(
   rt: { redis: Redis; config: Pick<Config, 'redis'> },
-  channelId: string,
-  key: (k: ReturnType<typeof keys>) => string,
+  epochKey: string,
+  valueKey: string,
   load: () => Promise<T>,
   store: (value: T) => C | null,
   revive: (cached: C) => T,
 ): Promise<T> {
-  const k = keys(rt.config.redis.key_prefix);
   let epoch: string;
   try {
-    const [channelEpoch, globalEpoch, raw] = await rt.redis.mget(k.channel(channelId), k.global, key(k));
-    epoch = `${channelEpoch ?? 0}.${globalEpoch ?? 0}`;
+    const [ownEpoch, globalEpoch, raw] = await rt.redis.mget(
+      epochKey,
+      keys(rt.config.redis.key_prefix).global,
+      valueKey,
+    );
+    epoch = `${ownEpoch ?? 0}.${globalEpoch ?? 0}`;
     if (raw) {
       const cached = JSON.parse(raw) as { epoch: string; value: C };
       if (cached.epoch === epoch) return revive(cached.value);
@@ -286,7 +268,7 @@ async function underChannelEpoch<T, C>(
   const stored = store(value);
   if (stored !== null) {
     await rt.redis
-      .set(key(k), JSON.stringify({ epoch, value: stored }), 'EX', TTL_SECONDS)
+      .set(valueKey, JSON.stringify({ epoch, value: stored }), 'EX', TTL_SECONDS)
       .catch(() => undefined);
   }
   return value;
@@ -297,10 +279,11 @@ export function cachedChannel(
   rt: { models: Models; redis: Redis; config: Pick<Config, 'redis'> },
   channelId: string,
 ): Promise<Row<'Channel'> | null> {
-  return underChannelEpoch(
+  const k = keys(rt.config.redis.key_prefix);
+  return underEpoch(
     rt,
-    channelId,
-    (k) => k.channelRow(channelId),
+    k.channel(channelId),
+    k.channelRow(channelId),
     () => rt.models.Channel.findByPk(channelId),
     (row) => (row ? (row.get({ plain: true }) as Record<string, unknown>) : null),
     (plain) => {
@@ -320,10 +303,11 @@ export function cachedOverwrites(
   rt: { models: Models; redis: Redis; config: Pick<Config, 'redis'> },
   channelId: string,
 ): Promise<Overwrite[]> {
-  return underChannelEpoch<Overwrite[], StoredOverwrite[]>(
+  const k = keys(rt.config.redis.key_prefix);
+  return underEpoch<Overwrite[], StoredOverwrite[]>(
     rt,
-    channelId,
-    (k) => k.channelOverwrites(channelId),
+    k.channel(channelId),
+    k.channelOverwrites(channelId),
     async () =>
       (await rt.models.PermissionOverwrite.findAll({ where: { channel_id: channelId } })).map((o) => ({
         id: o.target_id,

@@ -113,25 +113,32 @@ export function installPermissionEpochs(models: Models, redis: Redis, prefix: st
  * A JSON value derived from one server's members and roles (a member list page), kept under the
  * server's epoch: `load` when missing or older than the server's last write. Redis down: `load`.
  */
-export function underServerEpoch<T>(
+export async function underServerEpoch<T>(
   rt: { redis: Redis; config: Pick<Config, 'redis'> },
   serverId: string,
   name: string,
   load: () => Promise<T>,
 ): Promise<T> {
-  const prefix = rt.config.redis.key_prefix;
-  const same = (value: T) => value;
-  return underEpoch(
-    rt,
-    keys(prefix).server(serverId),
-    `${prefix}:server-cache:${serverId}:${name}`,
-    load,
-    same,
-    same,
-  );
+  const k = keys(rt.config.redis.key_prefix);
+  const valueKey = `${rt.config.redis.key_prefix}:server-cache:${serverId}:${name}`;
+  let epoch: string;
+  try {
+    const [serverEpoch, globalEpoch, raw] = await rt.redis.mget(k.server(serverId), k.global, valueKey);
+    epoch = `${serverEpoch ?? 0}.${globalEpoch ?? 0}`;
+    if (raw) {
+      const cached = JSON.parse(raw) as { epoch: string; value: T };
+      if (cached.epoch === epoch) return cached.value;
+    }
+  } catch {
+    return load();
+  }
+  const value = await load();
+  await rt.redis.set(valueKey, JSON.stringify({ epoch, value }), 'EX', TTL_SECONDS).catch(() => undefined);
+  return value;
 }
 
 interface CachedFacts {
+  epoch: string;
   server: Record<string, unknown>;
   userId: string;
   everyone: string;
@@ -145,29 +152,44 @@ interface CachedFacts {
  * (the database) and the entry rewritten. Non-members are never cached (a join must not wait for
  * an epoch). Redis down: straight to the database.
  */
-export function cachedMemberFacts(
+export async function cachedMemberFacts(
   rt: { models: Models; redis: Redis; config: Pick<Config, 'redis'> },
   serverId: string,
   userId: string,
   load: () => Promise<LoadedFacts | null>,
 ): Promise<LoadedFacts | null> {
   const k = keys(rt.config.redis.key_prefix);
-  return underEpoch<LoadedFacts | null, CachedFacts>(
-    rt,
-    k.server(serverId),
-    k.facts(serverId, userId),
-    load,
-    (loaded) =>
-      loaded && {
-        server: loaded.server.get({ plain: true }),
-        userId,
-        everyone: loaded.facts.everyone.toString(),
-        roles: loaded.facts.roles.map((r) => ({ id: r.id, permissions: r.permissions.toString() })),
-        timeoutUntil: loaded.facts.timeoutUntil ? loaded.facts.timeoutUntil.toISOString() : null,
-        positions: [...loaded.positions],
-      },
-    (cached) => revive(rt.models, serverId, cached),
-  );
+  let epoch: string;
+  try {
+    const [serverEpoch, globalEpoch, raw] = await rt.redis.mget(
+      k.server(serverId),
+      k.global,
+      k.facts(serverId, userId),
+    );
+    epoch = `${serverEpoch ?? 0}.${globalEpoch ?? 0}`;
+    if (raw) {
+      const cached = JSON.parse(raw) as CachedFacts;
+      if (cached.epoch === epoch) return revive(rt.models, serverId, cached);
+    }
+  } catch {
+    return load();
+  }
+  const loaded = await load();
+  if (loaded) {
+    const entry: CachedFacts = {
+      epoch,
+      server: loaded.server.get({ plain: true }),
+      userId,
+      everyone: loaded.facts.everyone.toString(),
+      roles: loaded.facts.roles.map((r) => ({ id: r.id, permissions: r.permissions.toString() })),
+      timeoutUntil: loaded.facts.timeoutUntil ? loaded.facts.timeoutUntil.toISOString() : null,
+      positions: [...loaded.positions],
+    };
+    await rt.redis
+      .set(k.facts(serverId, userId), JSON.stringify(entry), 'EX', TTL_SECONDS)
+      .catch(() => undefined);
+  }
+  return loaded;
 }
 
 function revive(models: Models, serverId: string, cached: CachedFacts): LoadedFacts {
@@ -237,26 +259,22 @@ function installChannelEpochs(models: Models, redis: Redis, prefix: string): voi
 }
 
 /**
- * A value kept in Redis under an epoch key (a server's or a channel's, and the global one): `load`
- * when the entry is missing or was read under an older epoch, then stored (`store` returning null:
- * not cached). Redis down: straight to `load`. One round trip when the entry is current.
+ * A value kept under a channel's epoch (its row, its overwrites): `load` when the entry is missing
+ * or older than the channel's last write. Redis down: straight to `load`.
  */
-async function underEpoch<T, C>(
+async function underChannelEpoch<T, C>(
   rt: { redis: Redis; config: Pick<Config, 'redis'> },
-  epochKey: string,
-  valueKey: string,
+  channelId: string,
+  key: (k: ReturnType<typeof keys>) => string,
   load: () => Promise<T>,
   store: (value: T) => C | null,
   revive: (cached: C) => T,
 ): Promise<T> {
+  const k = keys(rt.config.redis.key_prefix);
   let epoch: string;
   try {
-    const [ownEpoch, globalEpoch, raw] = await rt.redis.mget(
-      epochKey,
-      keys(rt.config.redis.key_prefix).global,
-      valueKey,
-    );
-    epoch = `${ownEpoch ?? 0}.${globalEpoch ?? 0}`;
+    const [channelEpoch, globalEpoch, raw] = await rt.redis.mget(k.channel(channelId), k.global, key(k));
+    epoch = `${channelEpoch ?? 0}.${globalEpoch ?? 0}`;
     if (raw) {
       const cached = JSON.parse(raw) as { epoch: string; value: C };
       if (cached.epoch === epoch) return revive(cached.value);
@@ -268,7 +286,7 @@ async function underEpoch<T, C>(
   const stored = store(value);
   if (stored !== null) {
     await rt.redis
-      .set(valueKey, JSON.stringify({ epoch, value: stored }), 'EX', TTL_SECONDS)
+      .set(key(k), JSON.stringify({ epoch, value: stored }), 'EX', TTL_SECONDS)
       .catch(() => undefined);
   }
   return value;
@@ -279,11 +297,10 @@ export function cachedChannel(
   rt: { models: Models; redis: Redis; config: Pick<Config, 'redis'> },
   channelId: string,
 ): Promise<Row<'Channel'> | null> {
-  const k = keys(rt.config.redis.key_prefix);
-  return underEpoch(
+  return underChannelEpoch(
     rt,
-    k.channel(channelId),
-    k.channelRow(channelId),
+    channelId,
+    (k) => k.channelRow(channelId),
     () => rt.models.Channel.findByPk(channelId),
     (row) => (row ? (row.get({ plain: true }) as Record<string, unknown>) : null),
     (plain) => {
@@ -303,11 +320,10 @@ export function cachedOverwrites(
   rt: { models: Models; redis: Redis; config: Pick<Config, 'redis'> },
   channelId: string,
 ): Promise<Overwrite[]> {
-  const k = keys(rt.config.redis.key_prefix);
-  return underEpoch<Overwrite[], StoredOverwrite[]>(
+  return underChannelEpoch<Overwrite[], StoredOverwrite[]>(
     rt,
-    k.channel(channelId),
-    k.channelOverwrites(channelId),
+    channelId,
+    (k) => k.channelOverwrites(channelId),
     async () =>
       (await rt.models.PermissionOverwrite.findAll({ where: { channel_id: channelId } })).map((o) => ({
         id: o.target_id,

@@ -10,12 +10,18 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-/** Starts the API on `port` (default server.port; 0 picks a free one). */
-export async function startApi(rt: Runtime, port = rt.config.server.port): Promise<ApiServer> {
+/** The API's HTTP server, not yet listening (a supervised process is handed connections instead). */
+export function createApiServer(rt: Runtime): http.Server {
   const server = http.createServer(createApp(rt));
   // Slow-loris protection: a client must send its headers and body in bounded time.
   server.headersTimeout = 20_000;
   server.requestTimeout = 60_000;
+  return server;
+}
+
+/** Starts the API on `port` (default server.port; 0 picks a free one). */
+export async function startApi(rt: Runtime, port = rt.config.server.port): Promise<ApiServer> {
+  const server = createApiServer(rt);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, rt.config.server.host, () => {

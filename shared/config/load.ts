@@ -23,8 +23,8 @@ export class ConfigError extends Error {
 
 type Tree = Record<string, unknown>;
 
-/** PLEXICHAT_* variables that are not settings: the config path, the CLI's password, test targets. */
-const NOT_SETTINGS = /^PLEXICHAT_(CONFIG|ADMIN_PASSWORD|TEST_[A-Z0-9_]+)$/;
+/** PLEXICHAT_* variables that are not settings: the config path, the CLI's password, what a supervised process runs, test targets. */
+const NOT_SETTINGS = /^PLEXICHAT_(CONFIG|ADMIN_PASSWORD|SUPERVISED_ROLE|SUPERVISOR_ORIGIN|TEST_[A-Z0-9_]+)$/;
 
 export interface LoadOptions {
   /** Config file to read; defaults to PLEXICHAT_CONFIG or ~/.plexichat/config/config.yaml. */

@@ -156,6 +156,15 @@ export interface Config {
     node_heartbeat_seconds: number;
   };
   snowflake: { datacenter_id: number; worker_id: number };
+  /** How `npm start` (main.ts) runs the roles on one machine. */
+  start: {
+    /** `multi`: a supervisor runs the roles as processes on every core; `single`: all in one process. */
+    mode: 'multi' | 'single';
+    /** Copies of the web process (REST API + gateway) in multi mode; 0: one per core. */
+    web_processes: number;
+    /** Copies of the workers process (BullMQ) in multi mode. */
+    worker_processes: number;
+  };
   admin: { bull_board: boolean };
   storage: {
     /** Where uploaded files live: `local` (a directory) or `s3` (any S3-compatible service). */
@@ -421,6 +430,11 @@ export const configSchema = Joi.object<Config>({
   snowflake: Joi.object({
     datacenter_id: Joi.number().integer().min(0).max(31).default(0),
     worker_id: Joi.number().integer().min(0).max(31).default(0),
+  }).default(),
+  start: Joi.object({
+    mode: Joi.string().valid('multi', 'single').default('multi'),
+    web_processes: Joi.number().integer().min(0).max(64).default(0),
+    worker_processes: Joi.number().integer().min(1).max(64).default(1),
   }).default(),
   admin: Joi.object({ bull_board: Joi.boolean().default(false) }).default(),
   storage: Joi.object({

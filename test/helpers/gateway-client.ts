@@ -24,14 +24,16 @@ export type OpenedBy = (f: DispatchFrame) => boolean;
 /**
  * Connects to a gateway at `origin` over WebSocket with `auth` (e.g. `{ token }`, or
  * `{ token, session_id, seq }` to resume) and waits for READY (or what `openedBy` says).
+ * `transports` ['polling'] keeps the client on HTTP long-polling (what proxies must keep sticky).
  */
 export async function connectGateway(
   origin: string,
   auth: Record<string, unknown>,
   path = '/gateway',
   openedBy: OpenedBy = (f) => f.t === 'READY',
+  transports: Array<'websocket' | 'polling'> = ['websocket'],
 ): Promise<GatewayClient> {
-  const socket = io(origin, { path, transports: ['websocket'], auth, reconnection: false, forceNew: true });
+  const socket = io(origin, { path, transports, upgrade: false, auth, reconnection: false, forceNew: true });
   const frames: DispatchFrame[] = [];
   const waiters = new Set<() => void>();
   socket.on('dispatch', (frame: DispatchFrame) => {

@@ -3,7 +3,15 @@ import { isThreadType, type Row } from '../../shared/db/models/index.js';
 import { ApiError, MissingPermissionError, NotFoundError } from '../../shared/errors.js';
 import { rooms } from '../../shared/events/index.js';
 import { queueOutgoingEvent } from '../../shared/integrations/outgoing-events.js';
-import { Permission, permissionNames, syncChannelRooms } from '../../shared/permissions/index.js';
+import {
+  Permission,
+  permissionNames,
+  loadMemberFacts,
+  requireOutranks,
+  requireOutranksRole,
+  syncChannelRooms,
+  type ServerPolicy,
+} from '../../shared/permissions/index.js';
 import { presentChannel } from '../../shared/presenters/server.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { memberIds, requireServerChannel } from './access.js';
@@ -22,6 +30,29 @@ export interface OverwriteBody {
 function requireHeldBits(held: bigint, changed: bigint): void {
   const missing = changed & ~held;
   if (missing !== 0n) throw new MissingPermissionError(permissionNames(missing).join(', '));
+}
+
+/**
+ * The hierarchy, as for roles and kicks: apart from the owner, a caller may only set or remove the
+ * overwrite of a role strictly below their highest role, or of a member they strictly outrank (or
+ * their own). ADMINISTRATOR does not lift it. An overwrite whose role or member is gone is free.
+ */
+async function requireOverwriteTarget(
+  rt: Pick<Runtime, 'models'>,
+  policy: ServerPolicy,
+  type: 'role' | 'member',
+  targetId: string,
+): Promise<void> {
+  if (policy.isOwner) return;
+  const serverId = policy.server.id;
+  if (type === 'role') {
+    const role = await rt.models.Role.findOne({ where: { id: targetId, server_id: serverId } });
+    if (role) requireOutranksRole(policy, role.position);
+    return;
+  }
+  if (targetId === policy.facts.userId) return;
+  const target = await loadMemberFacts(rt.models, serverId, targetId);
+  if (target) requireOutranks(policy, target.facts);
 }
 
 /** Whose visibility an overwrite on `targetId` can change: everyone, a role's holders, or one member. */
@@ -90,6 +121,7 @@ export async function putOverwrite(
     const member = await Member.findOne({ where: { server_id: serverId, user_id: targetId } });
     if (!member) throw new NotFoundError('member');
   }
+  await requireOverwriteTarget(rt, policy, body.type, targetId);
 
   const changed = await rt.sequelize.transaction(async (transaction) => {
     const existing = await PermissionOverwrite.findOne({
@@ -158,6 +190,7 @@ export async function deleteOverwrite(
       lock: transaction.LOCK.UPDATE,
     });
     if (!existing) throw new NotFoundError('overwrite');
+    await requireOverwriteTarget(rt, policy, existing.type, targetId);
     requireHeldBits(permissions, BigInt(existing.allow) | BigInt(existing.deny));
     await existing.destroy({ transaction });
     await recordAudit(

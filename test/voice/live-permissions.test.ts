@@ -157,4 +157,24 @@ describe('live voice permissions', () => {
     await voice.waitForEvent('voice_disconnect', (p) => p.reason === 'left');
     expect(await inVoice(world)).toEqual([]);
   });
+
+  it('an owner who hands the server over keeps only what their roles give them, in voice too', async () => {
+    const world = await voiceWorld(app);
+    const heir = await member(app, world.serverId);
+    const deny = await api(app, 'PUT', `/channels/${world.channelId}/permissions/${world.serverId}`, {
+      token: world.owner.token,
+      body: { type: 'role', allow: '0', deny: bits(Permission.CONNECT) },
+    });
+    expect(deny.status).toBe(204);
+    const ownerGw = await gateway(app, world.owner, gateways);
+    const { voice } = await joinAndConnect(ownerGw, world.channelId, voices);
+    const handed = await api(app, 'PATCH', `/servers/${world.serverId}`, {
+      token: world.owner.token,
+      body: { owner_id: heir.id },
+    });
+    expect(handed.status).toBe(200);
+    await stateUpdate(ownerGw, world.owner.id, (d) => d.channel_id === null);
+    await voice.waitForEvent('voice_disconnect', (p) => p.reason === 'left');
+    expect(await inVoice({ ...world, owner: heir })).toEqual([]);
+  });
 });

@@ -1,46 +1,21 @@
 import { Op, type Transaction } from 'sequelize';
 import type { Row } from '../../shared/db/models/index.js';
-import { ApiError, NotFoundError } from '../../shared/errors.js';
+import { NotFoundError } from '../../shared/errors.js';
 import { rooms } from '../../shared/events/index.js';
 import { queueOutgoingEvent, type OutgoingRuntime } from '../../shared/integrations/outgoing-events.js';
-import { loadMemberFacts, type MemberFacts, type ServerPolicy } from '../../shared/permissions/index.js';
 import { presentMember, type MemberObject } from '../../shared/presenters/role.js';
 import { presentUser } from '../../shared/presenters/user.js';
 import { leaveVoiceInServer } from '../../shared/voice-chat/join.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { removeManagedRole } from '../applications/managed-roles.js';
 
-/** 403: the caller tried to manage a role at or above their own highest role. */
-export function roleHierarchyError(): ApiError {
-  return new ApiError(403, 'role_hierarchy', 'You can only manage roles strictly below your highest role');
-}
-
-/** 403: the caller tried to act on a member whose highest role is at or above theirs (or the owner). */
-export function memberHierarchyError(targetIsOwner: boolean): ApiError {
-  return new ApiError(
-    403,
-    'member_hierarchy',
-    targetIsOwner
-      ? 'The server owner cannot be kicked, banned, timed out or edited by others'
-      : 'You can only act on members whose highest role is strictly below yours',
-  );
-}
-
-/** The target member's facts, or 404 `unknown_member`. */
-export async function requireMemberFacts(
-  rt: Pick<Runtime, 'models'>,
-  serverId: string,
-  userId: string,
-): Promise<MemberFacts> {
-  const loaded = await loadMemberFacts(rt.models, serverId, userId);
-  if (!loaded) throw new NotFoundError('member');
-  return loaded.facts;
-}
-
-/** Throws 403 unless the caller strictly outranks `target` (the owner never is outranked). */
-export function requireOutranks(policy: ServerPolicy, target: MemberFacts): void {
-  if (!policy.outranksMember(target)) throw memberHierarchyError(target.userId === policy.server.owner_id);
-}
+// The hierarchy checks live in the policy layer (voice moderation and AutoMod use them too).
+export {
+  memberHierarchyError,
+  requireMemberFacts,
+  requireOutranks,
+  roleHierarchyError,
+} from '../../shared/permissions/index.js';
 
 /** Member objects for member rows of one server (one query per table, not per member). */
 export async function presentMembers(

@@ -3,6 +3,7 @@ import type { Row } from '../../shared/db/models/index.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import { rooms } from '../../shared/events/index.js';
 import { DEFAULT_EVERYONE_PERMISSIONS, Permission, ServerPolicy } from '../../shared/permissions/index.js';
+import { permissionsChanged } from '../../shared/permission-changes.js';
 import { presentServer } from '../../shared/presenters/server.js';
 import type { ServerObject } from '../../shared/presenters/types.js';
 import type { Runtime } from '../../shared/runtime.js';
@@ -164,10 +165,14 @@ export async function updateServer(
       changed = true;
     }
     if (changed) await server.save({ transaction });
-    return { server, changed };
+    return { server, changed, transferred: server.owner_id !== actorId };
   });
   const payload = await serverObject(rt, result.server);
   if (result.changed) await rt.events.dispatch([rooms.server(serverId)], 'SERVER_UPDATE', payload);
+  // The old owner keeps only what their roles give them, at once (rooms and live voice).
+  if (result.transferred) {
+    await permissionsChanged(rt, serverId, [actorId, result.server.owner_id], { announce: true });
+  }
   return payload;
 }
 

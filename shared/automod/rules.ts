@@ -40,7 +40,7 @@ export interface CompiledRule {
   actions: RuleAction[];
   exemptRoles: Set<string>;
   exemptChannels: Set<string>;
-  /** keyword/regex: one RE2 for all the rule's words or patterns. */
+  /** keyword/regex: one global RE2 for all the rule's words or patterns. */
   matcher: RE2 | null;
   allow: RE2 | null;
 }
@@ -55,8 +55,11 @@ function keywordPattern(word: string): string {
   return `(?:^|\\W)(?:${escaped})(?:$|\\W)`;
 }
 
-/** Compiles patterns into one case-insensitive RE2; throws naming the first bad one (its index). */
-export function compilePatterns(patterns: string[]): RE2 | null {
+/**
+ * Compiles patterns into one case-insensitive RE2 (`global`: for walking every match); throws
+ * naming the first bad one (its index).
+ */
+export function compilePatterns(patterns: string[], global = false): RE2 | null {
   if (patterns.length === 0) return null;
   patterns.forEach((p, i) => {
     try {
@@ -65,7 +68,7 @@ export function compilePatterns(patterns: string[]): RE2 | null {
       throw new PatternError(i, (err as Error).message);
     }
   });
-  return new RE2(patterns.map((p) => `(?:${p})`).join('|'), 'iu');
+  return new RE2(patterns.map((p) => `(?:${p})`).join('|'), global ? 'giu' : 'iu');
 }
 
 /** A pattern RE2 refuses (backreferences, lookaround, bad syntax): `index` is its place in the list. */
@@ -92,10 +95,10 @@ export function compileRule(rule: {
   let matcher: RE2 | null = null;
   let allow: RE2 | null = null;
   if (rule.trigger_type === 'keyword') {
-    matcher = compilePatterns((s.keywords ?? []).map(keywordPattern));
+    matcher = compilePatterns((s.keywords ?? []).map(keywordPattern), true);
     allow = compilePatterns((s.allow_list ?? []).map(keywordPattern));
   } else if (rule.trigger_type === 'regex') {
-    matcher = compilePatterns(s.patterns ?? []);
+    matcher = compilePatterns(s.patterns ?? [], true);
   }
   return {
     id: rule.id,
@@ -134,6 +137,24 @@ export interface RuleMatch {
 }
 
 /**
+ * Each match of a global `re` in `content`, trimmed. A keyword's trailing boundary consumes the
+ * separator the next word needs as its leading one, so the next search starts at the match's last
+ * character (and always past its first, so the walk ends: at most one step per character).
+ */
+function* everyMatch(re: RE2, content: string): Generator<string> {
+  re.lastIndex = 0;
+  let found: RegExpExecArray | null;
+  while ((found = re.exec(content)) !== null) {
+    const text = found[0];
+    yield text.trim();
+    const chars = [...text];
+    const first = chars[0]?.length ?? 1;
+    const last = chars[chars.length - 1]?.length ?? 0;
+    re.lastIndex = Math.max(found.index + first, found.index + text.length - last);
+  }
+}
+
+/**
  * Whether `rule` matches `content` (the content-based triggers; `spam` is counted by the caller
  * in Redis). RE2 runs in time linear in the content, so no rule can stall a worker.
  */
@@ -142,11 +163,13 @@ export function matchContent(rule: CompiledRule, content: string): RuleMatch | n
   switch (rule.trigger) {
     case 'keyword':
     case 'regex': {
-      const found = rule.matcher?.exec(content);
-      if (!found) return null;
-      const text = found[0].trim();
-      if (rule.allow?.test(text)) return null;
-      return { rule, detail: text.slice(0, 100) };
+      if (!rule.matcher) return null;
+      // Every match meets the allow list: an allowed word (`badminton`) must not hide a later one.
+      for (const text of everyMatch(rule.matcher, content)) {
+        if (rule.allow?.test(text)) continue;
+        return { rule, detail: text.slice(0, 100) };
+      }
+      return null;
     }
     case 'mention_spam': {
       const m = extractMentions(content);

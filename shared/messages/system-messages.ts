@@ -2,6 +2,12 @@ import { messageJobId } from '../queues/index.js';
 import type { Runtime } from '../runtime.js';
 
 /**
+ * The system user (migration 0022): the author of notices no member caused themselves, so an
+ * AutoMod alert is not shown as written by the member it is about. Nobody can sign in as it.
+ */
+export const SYSTEM_USER_ID = '4194304';
+
+/**
  * Message types the server posts itself. Nobody edits them (400 `system_message`); only
  * MANAGE_MESSAGES deletes them; search leaves them out.
  */
@@ -10,7 +16,7 @@ export const SYSTEM_MESSAGE_TYPES = [
   'channel_name_change',
   'pin_added',
   'thread_created',
-  /** AutoMod's note to a moderation channel (workers/processors/automod.ts); its author is the offender. */
+  /** AutoMod's note to a moderation channel (workers/processors/automod.ts); its author is SYSTEM_USER_ID. */
   'automod_alert',
 ] as const;
 export type SystemMessageType = (typeof SYSTEM_MESSAGE_TYPES)[number];

@@ -3,3 +3,4 @@ export * from './compute.js';
 export * from './policy.js';
 export * from './rooms.js';
 export * from './channel-access.js';
+export * from './hierarchy.js';

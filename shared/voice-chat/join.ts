@@ -35,6 +35,16 @@ export function isVoiceChannelType(type: string): boolean {
 }
 
 /**
+ * Whether a member with `permissions` in a channel of `channelType` is suppressed: as in Discord's
+ * voice states, a member without SPEAK is; on a stage, the audience is too (regaining SPEAK does not
+ * make anyone a speaker: a moderator invites them).
+ */
+export function speakSuppressed(channelType: string, permissions: bigint, current: boolean): boolean {
+  if (!has(permissions, Permission.SPEAK)) return true;
+  return channelType === 'stage' ? current : false;
+}
+
+/**
  * Puts a user in a voice or stage channel (leaving any other): VIEW_CHANNEL and CONNECT, the user
  * limit (MOVE_MEMBERS ignores it), a node that hosts the channel; then VOICE_STATE_UPDATE to the
  * channel and VOICE_SERVER_UPDATE (a fresh single-use token) to the session. Stage joins start
@@ -71,7 +81,8 @@ export async function joinVoice(
     self_stream: false,
     mute: member?.mute ?? false,
     deaf: member?.deaf ?? false,
-    suppress: channel.channel_type === 'stage',
+    // Stage joins start as audience; anywhere, a member without SPEAK is suppressed.
+    suppress: speakSuppressed(channel.channel_type, permissions, channel.channel_type === 'stage'),
     request_to_speak_timestamp: null,
     speaking: false,
   };

@@ -1,6 +1,6 @@
 import { diff, recordAudit } from '../audit.js';
 import { ApiError, MissingPermissionError, NotFoundError } from '../errors.js';
-import { Permission, ServerPolicy, has } from '../permissions/index.js';
+import { Permission, ServerPolicy, has, requireMemberFacts, requireOutranks } from '../permissions/index.js';
 import type { Runtime } from '../runtime.js';
 import { announceVoiceState } from './events.js';
 import { joinVoice, leaveVoice, isVoiceChannelType } from './join.js';
@@ -31,7 +31,7 @@ function need(perms: bigint, bit: bigint, name: string): void {
 /**
  * Applies a moderator's change to a member's voice. Permissions are checked in the member's
  * current channel (server-wide when they are not in voice); a move also needs MOVE_MEMBERS in the
- * destination. Audited (member_update for mute/deaf, member_move, member_disconnect). Returns the
+ * destination. The target must rank strictly below the moderator (403 `member_hierarchy`). Audited (member_update for mute/deaf, member_move, member_disconnect). Returns the
  * member's voice state afterwards (null: not in voice).
  */
 export async function moderateVoice(
@@ -63,6 +63,9 @@ export async function moderateVoice(
     }
     need(perms, STAGE_MODERATOR, 'MUTE_MEMBERS, MOVE_MEMBERS');
   }
+  // The hierarchy, as for kicks: never the owner or anyone ranked at or above the moderator (their
+  // own voice state excepted, as a moderator may move or mute themselves).
+  if (targetId !== actorId) requireOutranks(policy, await requireMemberFacts(rt, serverId, targetId));
   if (patch.channel_id !== undefined && !state) {
     throw new ApiError(400, 'not_in_voice', 'The member is not in a voice channel', {
       channel_id: 'not in voice',

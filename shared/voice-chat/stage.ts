@@ -1,6 +1,14 @@
 import { ApiError, ConflictError, MissingPermissionError, NotFoundError } from '../errors.js';
 import { rooms } from '../events/index.js';
-import { Permission, channelAccessFor, has, permissionNames } from '../permissions/index.js';
+import {
+  Permission,
+  ServerPolicy,
+  channelAccessFor,
+  has,
+  permissionNames,
+  requireMemberFacts,
+  requireOutranks,
+} from '../permissions/index.js';
 import type { Row } from '../db/models/index.js';
 import type { Runtime } from '../runtime.js';
 import { announceVoiceState } from './events.js';
@@ -72,15 +80,23 @@ export async function inviteSpeaker(
   return changeStageState(rt, channelId, targetId, { suppress: false, request_to_speak_timestamp: null });
 }
 
-/** `move_to_audience`: a stage moderator (or the speaker themselves) makes a speaker audience again. */
+/**
+ * `move_to_audience`: a stage moderator (or the speaker themselves) makes a speaker audience again.
+ * Like a server mute, it never reaches the owner or anyone ranked at or above the moderator.
+ */
 export async function moveToAudience(
   rt: Runtime,
   actorId: string,
   channelId: string,
   targetId: string,
 ): Promise<VoiceStateObject> {
-  const { permissions } = await stageAccess(rt, actorId, channelId);
-  if (actorId !== targetId) requireAll(permissions, STAGE_MODERATOR);
+  const { channel, permissions } = await stageAccess(rt, actorId, channelId);
+  if (actorId !== targetId) {
+    requireAll(permissions, STAGE_MODERATOR);
+    const serverId = channel.server_id as string;
+    const policy = await ServerPolicy.load(rt, serverId, actorId);
+    requireOutranks(policy, await requireMemberFacts(rt, serverId, targetId));
+  }
   return changeStageState(rt, channelId, targetId, { suppress: true, request_to_speak_timestamp: null });
 }
 

@@ -215,4 +215,80 @@ describe('voice moderation', () => {
     const states = await api(app, 'GET', `/servers/${serverId}/voice-states`, { token: owner.token });
     expect(states.body).toEqual([]);
   });
+
+  it('never reaches the owner or anyone ranked at or above the moderator (the issue’s owner mute)', async () => {
+    const { owner, serverId, channelId } = await voiceWorld(app);
+    const moderation = Permission.MUTE_MEMBERS | Permission.DEAFEN_MEMBERS | Permission.MOVE_MEMBERS;
+    const modRole = await makeRole(app, serverId, { position: 2, permissions: moderation });
+    const mod = await member(app, serverId, [modRole.id]);
+    const peer = await member(app, serverId, [(await makeRole(app, serverId, { position: 2 })).id]);
+    const high = await member(app, serverId, [(await makeRole(app, serverId, { position: 3 })).id]);
+    const low = await member(app, serverId, [(await makeRole(app, serverId, { position: 1 })).id]);
+    const ownerGw = await gateway(app, owner, gateways);
+    for (const who of [owner, mod, peer, high, low]) {
+      const gw = who === owner ? ownerGw : await gateway(app, who, gateways);
+      expect((await join(gw, channelId)).ack).toMatchObject({ ok: true });
+    }
+    const patch = (target: { id: string }, body: unknown) =>
+      api(app, 'PATCH', `/servers/${serverId}/voice-states/${target.id}`, { token: mod.token, body });
+
+    for (const body of [{ mute: true }, { deaf: true }, { channel_id: null }]) {
+      const onOwner = await patch(owner, body);
+      expect(onOwner).toMatchObject({ status: 403, body: { code: 'member_hierarchy' } });
+      expect(onOwner.body.message).toMatch(/owner/);
+      for (const target of [peer, high]) {
+        expect(await patch(target, body)).toMatchObject({ status: 403, body: { code: 'member_hierarchy' } });
+      }
+    }
+    const states = await api(app, 'GET', `/servers/${serverId}/voice-states`, { token: owner.token });
+    for (const target of [owner, peer, high]) {
+      expect(states.body).toContainEqual(
+        expect.objectContaining({ user_id: target.id, channel_id: channelId, mute: false, deaf: false }),
+      );
+    }
+    expect(await app.rt.models.Member.count({ where: { server_id: serverId, mute: true } })).toBe(0);
+
+    // Below them, and themselves, they moderate as before.
+    expect(await patch(low, { mute: true })).toMatchObject({ status: 200, body: { mute: true } });
+    expect(await patch(mod, { deaf: true })).toMatchObject({ status: 200, body: { deaf: true } });
+    expect(await patch(low, { channel_id: null })).toMatchObject({ status: 200, body: null });
+    await stateUpdate(ownerGw, low.id, (d) => d.channel_id === null);
+  });
+
+  it('stage: move_to_audience never reaches the owner or a higher-ranked speaker', async () => {
+    const { owner, serverId, channelId } = await voiceWorld(app, { channel_type: 'stage' });
+    const stageMod = Permission.MUTE_MEMBERS | Permission.MOVE_MEMBERS;
+    const mod = await member(app, serverId, [
+      (await makeRole(app, serverId, { position: 1, permissions: stageMod })).id,
+    ]);
+    const high = await member(app, serverId, [(await makeRole(app, serverId, { position: 2 })).id]);
+    const low = await member(app, serverId);
+    const ownerGw = await gateway(app, owner, gateways);
+    const modGw = await gateway(app, mod, gateways);
+    for (const [who, gw] of [
+      [owner, ownerGw],
+      [mod, modGw],
+      [high, await gateway(app, high, gateways)],
+      [low, await gateway(app, low, gateways)],
+    ] as const) {
+      expect((await join(gw, channelId)).ack).toMatchObject({ ok: true });
+      const invited = await ownerGw.command('invite_speaker', { channel_id: channelId, user_id: who.id });
+      expect(invited).toMatchObject({ ok: true, voice_state: { suppress: false } });
+    }
+    for (const target of [owner, high]) {
+      expect(
+        await modGw.command('move_to_audience', { channel_id: channelId, user_id: target.id }),
+      ).toMatchObject({ ok: false, code: 'member_hierarchy' });
+    }
+    expect(await modGw.command('move_to_audience', { channel_id: channelId, user_id: low.id })).toMatchObject(
+      {
+        ok: true,
+        voice_state: { suppress: true },
+      },
+    );
+    const states = await api(app, 'GET', `/servers/${serverId}/voice-states`, { token: owner.token });
+    const suppressed = (id: string) =>
+      (states.body as { user_id: string; suppress: boolean }[]).find((v) => v.user_id === id)?.suppress;
+    expect([suppressed(owner.id), suppressed(high.id), suppressed(low.id)]).toEqual([false, false, true]);
+  });
 });

@@ -3,10 +3,20 @@ import { recordAudit } from '../../shared/audit.js';
 import { matchContent, type CompiledRule, type RuleMatch } from '../../shared/automod/rules.js';
 import { RuleCache } from '../../shared/automod/store.js';
 import { rooms } from '../../shared/events/index.js';
+import { SYSTEM_USER_ID } from '../../shared/messages/system-messages.js';
+import {
+  Permission,
+  ServerPolicy,
+  basePermissions,
+  has,
+  loadMemberFacts,
+} from '../../shared/permissions/index.js';
+import { channelViewers } from '../../shared/permissions/viewers.js';
 import { presentMember } from '../../shared/presenters/role.js';
 import { unixSeconds } from '../../shared/presenters/time.js';
 import { type AutomodJob, type AutomodResult, type JobPayload } from '../../shared/queues/index.js';
 import type { Runtime } from '../../shared/runtime.js';
+import { enforceVoicePermissions } from '../../shared/voice-chat/enforce.js';
 
 /** Longest timeout AutoMod may give (Discord's limit). */
 const MAX_TIMEOUT_SECONDS = 28 * 86_400;
@@ -47,6 +57,22 @@ export function createAutomodProcessor(rt: Runtime) {
     return count > max ? { rule, detail: `${count} messages in ${window}s` } : null;
   }
 
+  /**
+   * Whether everyone who can see the alert channel can also see the channel the message was sent
+   * in: only then does the alert quote it (what matched and an excerpt). Decided when the alert is
+   * posted, from who can see each channel then.
+   */
+  async function mayQuote(alertChannelId: string, sourceChannelId: string): Promise<boolean> {
+    const [target, source] = await Promise.all([
+      rt.models.Channel.findByPk(alertChannelId),
+      rt.models.Channel.findByPk(sourceChannelId),
+    ]);
+    if (!target || !source) return false;
+    const readers = await channelViewers(rt, target, 'everyone');
+    const cleared = await channelViewers(rt, source, [...readers]);
+    return [...readers].every((id) => cleared.has(id));
+  }
+
   async function alert(
     match: RuleMatch,
     channelId: string,
@@ -56,9 +82,12 @@ export function createAutomodProcessor(rt: Runtime) {
     const content = job.command.kind === 'create' ? job.command.message.content : job.command.content;
     const excerpt = content.length > 200 ? `${content.slice(0, 200)}…` : content;
     const id = rt.snowflake.next();
-    const text =
+    const head =
       `AutoMod rule "${match.rule.name}" (${match.rule.trigger}) ${blocked ? 'blocked' : 'flagged'} a message by ` +
-      `<@${job.author_id}> in <#${job.channel_id}> (${match.detail}):\n> ${excerpt.replace(/\n/g, '\n> ')}`;
+      `<@${job.author_id}> in <#${job.channel_id}>`;
+    const text = (await mayQuote(channelId, job.channel_id))
+      ? `${head} (${match.detail}):\n> ${excerpt.replace(/\n/g, '\n> ')}`
+      : `${head}. Not quoted: some who can see this channel cannot see that one.`;
     await rt.queues.messages.add(
       'create',
       {
@@ -66,7 +95,8 @@ export function createAutomodProcessor(rt: Runtime) {
         message: {
           id,
           channel_id: channelId,
-          author_id: job.author_id,
+          // Posted by the system, not by the member it is about.
+          author_id: SYSTEM_USER_ID,
           content: text,
           nonce: null,
           type: 'automod_alert',
@@ -79,21 +109,41 @@ export function createAutomodProcessor(rt: Runtime) {
     );
   }
 
+  /**
+   * Whether the rule may time the author out, as its creator could by hand: never the owner or an
+   * administrator, nor anyone ranked at or above the rule's creator (the owner's rank when the
+   * creator has left the server).
+   */
+  async function mayTimeOut(
+    ruleCreatorId: string | null,
+    server: { id: string; owner_id: string },
+    authorId: string,
+  ) {
+    const target = await loadMemberFacts(rt.models, server.id, authorId);
+    if (!target || has(basePermissions(target.facts), Permission.ADMINISTRATOR)) return false;
+    const actor = ruleCreatorId
+      ? await ServerPolicy.load({ models: rt.models }, server.id, ruleCreatorId).catch(() => null)
+      : null;
+    const acting = actor ?? (await ServerPolicy.load({ models: rt.models }, server.id, server.owner_id));
+    return acting.outranksMember(target.facts);
+  }
+
   async function timeout(match: RuleMatch, job: AutomodJob, seconds: number): Promise<void> {
     const { Member, Server, User, MemberRole, AutomodRule } = rt.models;
-    const [member, server, user] = await Promise.all([
+    const [member, server, user, rule] = await Promise.all([
       Member.findOne({ where: { server_id: job.server_id, user_id: job.author_id } }),
       Server.findByPk(job.server_id),
       User.findByPk(job.author_id),
+      AutomodRule.findByPk(match.rule.id),
     ]);
-    if (!member || !server || !user || server.owner_id === job.author_id) return;
+    if (!member || !server || !user) return;
+    if (!(await mayTimeOut(rule?.creator_id ?? null, server, job.author_id))) return;
     const until = new Date(Date.now() + Math.min(seconds, MAX_TIMEOUT_SECONDS) * 1000);
     if (member.timeout_until && member.timeout_until >= until) return;
     const old = unixSeconds(
       member.timeout_until && member.timeout_until.getTime() > Date.now() ? member.timeout_until : null,
     );
     await member.update({ timeout_until: until });
-    const rule = await AutomodRule.findByPk(match.rule.id);
     await recordAudit(rt, {
       serverId: job.server_id,
       actorId: rule?.creator_id ?? server.owner_id,
@@ -111,6 +161,7 @@ export function createAutomodProcessor(rt: Runtime) {
       'SERVER_MEMBER_UPDATE',
       presentMember(member, user, roleIds),
     );
+    await enforceVoicePermissions(rt, job.server_id, [job.author_id]);
   }
 
   return async (job: Job<JobPayload<'automod'>>): Promise<AutomodResult> => {

@@ -17,7 +17,9 @@ export function overwriteRoutes(rt: Runtime): AnyRoute[] {
       description:
         'Creates or replaces the overwrite of a role of the server (`type:"role"`, the server id for ' +
         '`@everyone`) or of a member (`type:"member"`). `allow` and `deny` are decimal-string bitfields; the ' +
-        'caller may only change bits they hold in the channel. Connections that lose VIEW_CHANNEL stop ' +
+        'caller may only change bits they hold in the channel and, unless they own the server, only set the ' +
+        'overwrite of a role strictly below their highest role or of a member they outrank (or their own; ' +
+        'ADMINISTRATOR does not lift this). Connections that lose VIEW_CHANNEL stop ' +
         'receiving the channel’s events at once, those that gain it start. Recorded in the audit log ' +
         '(`overwrite_update`).',
       tags: ['Channels'],
@@ -27,7 +29,11 @@ export function overwriteRoutes(rt: Runtime): AnyRoute[] {
       responses: {
         204: { description: 'Set (also when nothing changed)' },
         400: { description: 'Bad `type`, `allow` or `deny` (each named)' },
-        403: { description: '`missing_permission`: MANAGE_ROLES, or a bit the caller does not hold' },
+        403: {
+          description:
+            '`missing_permission`: MANAGE_ROLES, or a bit the caller does not hold; `role_hierarchy` / ' +
+            '`member_hierarchy`: the target is at or above the caller',
+        },
         404: { description: '`unknown_channel`, `unknown_role` or `unknown_member`' },
       },
       handler: ({ auth, params, body, req }) =>
@@ -38,13 +44,18 @@ export function overwriteRoutes(rt: Runtime): AnyRoute[] {
       path: '/channels/{channel_id}/permissions/{overwrite_id}',
       access: 'user',
       summary: 'Remove a permission overwrite (MANAGE_ROLES in the channel)',
-      description: 'Recorded in the audit log (`overwrite_delete`).',
+      description:
+        'Same rules as setting it (bits held, hierarchy). Recorded in the audit log (`overwrite_delete`).',
       tags: ['Channels'],
       status: 204,
       params: overwriteParams,
       responses: {
         204: { description: 'Removed' },
-        403: { description: '`missing_permission`: MANAGE_ROLES, or a bit the caller does not hold' },
+        403: {
+          description:
+            '`missing_permission`: MANAGE_ROLES, or a bit the caller does not hold; `role_hierarchy` / ' +
+            '`member_hierarchy`: the target is at or above the caller',
+        },
         404: { description: '`unknown_channel` or `unknown_overwrite`' },
       },
       handler: ({ auth, params, req }) =>

@@ -4,16 +4,12 @@ import { diff, recordAudit, type AuditChange } from '../../../shared/audit.js';
 import { ApiError, NotFoundError, ValidationError } from '../../../shared/errors.js';
 import { rooms } from '../../../shared/events/index.js';
 import { queueOutgoingEvent } from '../../../shared/integrations/outgoing-events.js';
-import {
-  Permission,
-  ServerPolicy,
-  basePermissions,
-  has,
-  syncChannelRooms,
-} from '../../../shared/permissions/index.js';
+import { Permission, ServerPolicy, basePermissions, has } from '../../../shared/permissions/index.js';
+import { permissionsChanged } from '../../../shared/permission-changes.js';
 import { unixSeconds } from '../../../shared/presenters/time.js';
 import { presentUser } from '../../../shared/presenters/user.js';
 import type { Runtime } from '../../../shared/runtime.js';
+import { enforceVoicePermissions } from '../../../shared/voice-chat/enforce.js';
 import { snowflakeFromTimestamp } from '../../../shared/snowflake.js';
 import {
   afterMemberRemoved,
@@ -253,7 +249,9 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
         });
         const object = await loadMemberObject(rt, serverId, userId);
         await rt.events.dispatch([rooms.server(serverId)], 'SERVER_MEMBER_UPDATE', object);
-        if (rolesChange) await syncChannelRooms(rt, serverId, [userId], { announce: true });
+        if (rolesChange) await permissionsChanged(rt, serverId, [userId], { announce: true });
+        // A timeout leaves VIEW_CHANNEL (rooms stay) but takes CONNECT and SPEAK: live voice follows.
+        else if (newTimeout !== oldTimeout) await enforceVoicePermissions(rt, serverId, [userId]);
         return object;
       },
     }),

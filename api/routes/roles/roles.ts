@@ -4,12 +4,8 @@ import { diff, recordAudit } from '../../../shared/audit.js';
 import type { Row } from '../../../shared/db/models/index.js';
 import { ApiError, MissingPermissionError, NotFoundError, ValidationError } from '../../../shared/errors.js';
 import { rooms } from '../../../shared/events/index.js';
-import {
-  Permission,
-  ServerPolicy,
-  permissionNames,
-  syncChannelRooms,
-} from '../../../shared/permissions/index.js';
+import { Permission, ServerPolicy, permissionNames } from '../../../shared/permissions/index.js';
+import { permissionsChanged } from '../../../shared/permission-changes.js';
 import { presentRole } from '../../../shared/presenters/role.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { decodeSnowflake } from '../../../shared/snowflake.js';
@@ -324,7 +320,7 @@ export function roleRoutes(rt: Runtime): AnyRoute[] {
         });
         await rt.events.dispatch([rooms.server(serverId)], 'ROLE_UPDATE', presentRole(role));
         if (BigInt(role.permissions) !== oldBits) {
-          await syncChannelRooms(rt, serverId, await holders(rt, serverId, role.id), { announce: true });
+          await permissionsChanged(rt, serverId, await holders(rt, serverId, role.id), { announce: true });
         }
         return presentRole(role);
       },
@@ -391,7 +387,7 @@ export function roleRoutes(rt: Runtime): AnyRoute[] {
           server_id: serverId,
         });
         await dispatchUpdated(serverId, shifted);
-        await syncChannelRooms(rt, serverId, affected, { announce: true });
+        await permissionsChanged(rt, serverId, affected, { announce: true });
       },
     }),
     ...(['put', 'delete'] as const).map((method) =>
@@ -471,7 +467,7 @@ export function roleRoutes(rt: Runtime): AnyRoute[] {
               'SERVER_MEMBER_UPDATE',
               await loadMemberObject(rt, serverId, target.userId),
             );
-            await syncChannelRooms(rt, serverId, [target.userId], { announce: true });
+            await permissionsChanged(rt, serverId, [target.userId], { announce: true });
           }
         },
       }),

@@ -55,7 +55,8 @@ export function voiceRoutes(rt: Runtime): AnyRoute[] {
         'by the voice server (a muted member’s audio is not forwarded; a deafened one receives none). ' +
         '`channel_id` moves the member (MOVE_MEMBERS in both channels; the user limit does not apply) or, null, ' +
         'disconnects them. `suppress` (stage channels; MUTE_MEMBERS and MOVE_MEMBERS) makes them a speaker ' +
-        '(false) or audience (true). Everyone who can see the channel receives VOICE_STATE_UPDATE. Audited as ' +
+        '(false) or audience (true). The member must rank strictly below the caller (never the owner; the caller ' +
+        'may act on themselves). Everyone who can see the channel receives VOICE_STATE_UPDATE. Audited as ' +
         '`member_update`, `member_move` or `member_disconnect`.',
       tags: ['Voice'],
       params: voiceStateParams,
@@ -68,7 +69,10 @@ export function voiceRoutes(rt: Runtime): AnyRoute[] {
         400: {
           description: 'Bad fields; `not_in_voice` (move), `not_in_stage` (suppress), `cannot_connect`',
         },
-        403: { description: '`missing_permission` (named)' },
+        403: {
+          description:
+            '`missing_permission` (named); `member_hierarchy`: the member is the owner or ranks at or above the caller',
+        },
         404: { description: '`unknown_server`, `unknown_member`, `unknown_channel`' },
       },
       handler: ({ params, body, auth, req }) =>

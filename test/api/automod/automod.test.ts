@@ -1,8 +1,10 @@
+import { SYSTEM_USER_ID } from '../../../shared/messages/system-messages.js';
 import { Permission } from '../../../shared/permissions/index.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import {
   addChannel,
   as,
+  denyIn,
   makeRole,
   makeWorld,
   member,
@@ -37,6 +39,17 @@ const send = (who: Person, channelId: string, content: string) =>
 async function history(w: World, channelId = w.channelId): Promise<{ content: string; type: string }[]> {
   const res = await as(app, w.owner, 'GET', `/channels/${channelId}/messages?limit=100`);
   return res.body as { content: string; type: string }[];
+}
+
+/** The channel's AutoMod alerts, once `count` have arrived (alerts are posted by the worker). */
+async function alertsIn(w: World, channelId: string, count = 1) {
+  let alerts: { content: string; type: string; author_id: string }[] = [];
+  for (let i = 0; i < 50 && alerts.length < count; i++) {
+    alerts = (await history(w, channelId)).filter((m) => m.type === 'automod_alert') as typeof alerts;
+    if (alerts.length < count) await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(alerts).toHaveLength(count);
+  return alerts.reverse();
 }
 
 function expectBlocked(res: { status: number; body: { code: string; errors: Record<string, string> } }) {
@@ -127,6 +140,10 @@ describe('screening', () => {
     expectBlocked(await send(alice, w.channelId, 'pure evil.'));
     expect((await send(alice, w.channelId, 'medieval times')).status).toBe(200);
     expect((await send(alice, w.channelId, 'badminton anyone?')).status).toBe(200);
+    // Every match meets the allow list: an allowed word first does not let a later one through.
+    expectBlocked(await send(alice, w.channelId, 'badminton badword'));
+    expectBlocked(await send(alice, w.channelId, 'badminton, badminton and evil'));
+    expect((await send(alice, w.channelId, 'badminton badminton')).status).toBe(200);
     const ok = await send(alice, w.channelId, 'fine');
     const edit = await as(app, alice, 'PATCH', `/channels/${w.channelId}/messages/${ok.body.id}`, {
       content: 'now evil',
@@ -135,6 +152,7 @@ describe('screening', () => {
     expect(edit.body.rule_id).toBe(rule.id);
     expect((await history(w)).map((m) => m.content).sort()).toEqual([
       'badminton anyone?',
+      'badminton badminton',
       'fine',
       'medieval times',
     ]);
@@ -187,14 +205,40 @@ describe('screening', () => {
     expect(created.status).toBe(201);
     for (const text of ['one', 'two', 'three'])
       expect((await send(alice, w.channelId, text)).status).toBe(200);
-    let alerts: { content: string; type: string }[] = [];
-    for (let i = 0; i < 50 && alerts.length === 0; i++) {
-      alerts = (await history(w, modChannel)).filter((m) => m.type === 'automod_alert');
-      if (alerts.length === 0) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(alerts).toHaveLength(1);
+    const alerts = await alertsIn(w, modChannel);
     expect(alerts[0]?.content).toMatch(/AutoMod rule "rule" \(spam\) flagged a message by <@\d+>/);
     expect(alerts[0]?.content).toContain('three');
+    // Posted by the system, not as if the offender had written it.
+    expect(alerts[0]?.author_id).toBe(SYSTEM_USER_ID);
+    const author = await as(app, w.owner, 'GET', `/users/${SYSTEM_USER_ID}`);
+    expect(author.body).toMatchObject({ id: SYSTEM_USER_ID, username: 'Plexichat-System' });
+  });
+
+  it('quotes the message only when everyone who sees the alert channel sees its channel', async () => {
+    const w = await makeWorld(app);
+    const alice = await member(app, w.serverId);
+    const bob = await member(app, w.serverId);
+    const modLog = await addChannel(app, w, 'mod-log');
+    const staff = await addChannel(app, w, 'staff');
+    await denyIn(app, w, staff, bob, Permission.VIEW_CHANNEL);
+    const created = await as(app, w.owner, 'POST', `/servers/${w.serverId}/automod/rules`, {
+      name: 'rule',
+      trigger_type: 'keyword',
+      trigger: { keywords: ['secret*'] },
+      actions: [{ type: 'alert', channel_id: modLog }],
+    });
+    expect(created.status).toBe(201);
+    expect((await send(alice, staff, 'the secretive plan is here')).status).toBe(200);
+    const [hidden] = await alertsIn(w, modLog);
+    expect(hidden?.content).toMatch(/flagged a message by <@\d+> in <#\d+>\. Not quoted/);
+    expect(hidden?.content).not.toMatch(/secretive|plan/);
+    // Bob sees the alert channel, so he sees only that.
+    const seen = await as(app, bob, 'GET', `/channels/${modLog}/messages`);
+    expect(JSON.stringify(seen.body)).not.toMatch(/secretive|plan/);
+
+    expect((await send(alice, w.channelId, 'a secretive picnic')).status).toBe(200);
+    const [, quoted] = await alertsIn(w, modLog, 2);
+    expect(quoted?.content).toContain('(secretive):\n> a secretive picnic');
   });
 
   it('times the sender out', async () => {
@@ -207,6 +251,29 @@ describe('screening', () => {
     const got = await as(app, w.owner, 'GET', `/servers/${w.serverId}/members/${alice.id}`);
     expect(got.body.communication_disabled_until).toBeGreaterThan(Date.now() / 1000 + 500);
     expect((await send(alice, w.channelId, 'hello?')).status).toBe(403);
+  });
+
+  it('times out only members ranked below the rule’s creator', async () => {
+    const w = await makeWorld(app);
+    const modRole = await makeRole(app, w.serverId, { position: 2, permissions: Permission.MANAGE_SERVER });
+    const mod = await member(app, w.serverId, [modRole.id]);
+    const senior = await member(app, w.serverId, [(await makeRole(app, w.serverId, { position: 3 })).id]);
+    const alice = await member(app, w.serverId);
+    const created = await as(app, mod, 'POST', `/servers/${w.serverId}/automod/rules`, {
+      name: 'rule',
+      trigger_type: 'keyword',
+      trigger: { keywords: ['spoiler'] },
+      actions: [{ type: 'timeout', duration_seconds: 600 }],
+    });
+    expect(created.status).toBe(201);
+    expect((await send(senior, w.channelId, 'spoiler: he dies')).status).toBe(200);
+    expect((await send(alice, w.channelId, 'spoiler: she lives')).status).toBe(200);
+    const timeoutOf = async (who: Person) =>
+      (await as(app, w.owner, 'GET', `/servers/${w.serverId}/members/${who.id}`)).body
+        .communication_disabled_until as number | null;
+    expect(await timeoutOf(senior)).toBeNull();
+    expect(await timeoutOf(alice)).toBeGreaterThan(Date.now() / 1000 + 500);
+    expect((await send(senior, w.channelId, 'still here')).status).toBe(200);
   });
 
   it('leaves exempt roles, exempt channels (and their threads), managers and disabled rules alone', async () => {

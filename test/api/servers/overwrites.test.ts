@@ -168,4 +168,93 @@ describe('PUT/DELETE /channels/{id}/permissions/{overwrite_id}', () => {
     });
     expect((await del(mod, generalId, plain.id)).status).toBe(204);
   });
+
+  it('follows the hierarchy: no overwrite for a role or member at or above the caller, ADMINISTRATOR included', async () => {
+    const [owner, low, high, plain, admin] = [
+      await registerUser(app),
+      await registerUser(app),
+      await registerUser(app),
+      await registerUser(app),
+      await registerUser(app),
+    ];
+    const { serverId, generalId } = await makeServer(app, owner);
+    const lowRole = await addRole(app, serverId, Permission.MANAGE_ROLES | Permission.VIEW_CHANNEL, 1);
+    const highRole = await addRole(app, serverId, 0n, 2);
+    const adminRole = await addRole(app, serverId, Permission.ADMINISTRATOR, 1);
+    await addMember(app, serverId, low.id, [lowRole]);
+    await addMember(app, serverId, high.id, [highRole]);
+    await addMember(app, serverId, plain.id);
+    await addMember(app, serverId, admin.id, [adminRole]);
+    const hide = { allow: '0', deny: bits(Permission.VIEW_CHANNEL) };
+
+    // The issue's case: a low MANAGE_ROLES member hiding the channel from a higher role.
+    const upward = await put(low, generalId, highRole, { type: 'role', ...hide });
+    expect(upward).toMatchObject({ status: 403, body: { code: 'role_hierarchy' } });
+    expect(await put(low, generalId, lowRole, { type: 'role', ...hide })).toMatchObject({
+      status: 403,
+      body: { code: 'role_hierarchy' },
+    });
+    expect(await put(low, generalId, high.id, { type: 'member', ...hide })).toMatchObject({
+      status: 403,
+      body: { code: 'member_hierarchy' },
+    });
+    const onOwner = await put(low, generalId, owner.id, { type: 'member', ...hide });
+    expect(onOwner).toMatchObject({ status: 403, body: { code: 'member_hierarchy' } });
+    expect(onOwner.body.message).toMatch(/owner/);
+    expect(await app.rt.models.PermissionOverwrite.count({ where: { channel_id: generalId } })).toBe(0);
+    expect((await api(app, 'GET', `/channels/${generalId}`, { token: high.token })).status).toBe(200);
+
+    // Below them, and their own overwrite, are theirs to set.
+    const quiet = { type: 'role', allow: '0', deny: bits(Permission.SEND_MESSAGES) };
+    expect((await put(low, generalId, serverId, quiet)).status).toBe(204);
+    expect((await put(low, generalId, plain.id, { type: 'member', ...hide })).status).toBe(204);
+    expect((await put(low, generalId, low.id, { type: 'member', allow: '0', deny: '0' })).status).toBe(204);
+    expect((await api(app, 'GET', `/channels/${generalId}`, { token: plain.token })).status).toBe(404);
+
+    // Deleting follows the same rule, whoever set the overwrite.
+    expect(
+      (
+        await put(owner, generalId, highRole, {
+          type: 'role',
+          allow: bits(Permission.VIEW_CHANNEL),
+          deny: '0',
+        })
+      ).status,
+    ).toBe(204);
+    expect(
+      (
+        await put(owner, generalId, high.id, {
+          type: 'member',
+          allow: bits(Permission.VIEW_CHANNEL),
+          deny: '0',
+        })
+      ).status,
+    ).toBe(204);
+    expect(await del(low, generalId, highRole)).toMatchObject({
+      status: 403,
+      body: { code: 'role_hierarchy' },
+    });
+    expect(await del(low, generalId, high.id)).toMatchObject({
+      status: 403,
+      body: { code: 'member_hierarchy' },
+    });
+    expect((await del(low, generalId, plain.id)).status).toBe(204);
+
+    // ADMINISTRATOR lifts the held-bits rule, not the hierarchy; the owner is bound by neither.
+    expect(await put(admin, generalId, highRole, { type: 'role', ...hide })).toMatchObject({
+      status: 403,
+      body: { code: 'role_hierarchy' },
+    });
+    expect(
+      (
+        await put(admin, generalId, plain.id, {
+          type: 'member',
+          allow: bits(Permission.KICK_MEMBERS),
+          deny: '0',
+        })
+      ).status,
+    ).toBe(204);
+    expect((await del(owner, generalId, highRole)).status).toBe(204);
+    expect((await put(owner, generalId, highRole, { type: 'role', ...hide })).status).toBe(204);
+  });
 });

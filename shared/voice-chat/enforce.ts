@@ -1,0 +1,42 @@
+import { Permission, channelAccessFor, has } from '../permissions/index.js';
+import type { Runtime } from '../runtime.js';
+import { announceVoiceState } from './events.js';
+import { leaveVoice, speakSuppressed } from './join.js';
+import { VoiceStateStore, type VoiceStateRecord } from './states.js';
+
+/**
+ * Brings the live voice states of `userIds` in `serverId` in line with their permissions now: one
+ * who may no longer see the channel or CONNECT to it (a role or overwrite change, a timeout) is
+ * disconnected; one who lost SPEAK is suppressed (their node pauses what they send), and one who
+ * regained it in a voice channel is heard again. Call after anything that changes permissions.
+ */
+export async function enforceVoicePermissions(
+  rt: Pick<Runtime, 'models' | 'redis' | 'config' | 'events'>,
+  serverId: string,
+  userIds: string[],
+): Promise<void> {
+  const wanted = new Set(userIds);
+  const store = new VoiceStateStore(rt);
+  const states = (await store.inServers([serverId])).filter((s) => wanted.has(s.user_id));
+  for (const state of states) await enforceOne(rt, store, state);
+}
+
+async function enforceOne(
+  rt: Pick<Runtime, 'models' | 'redis' | 'config' | 'events'>,
+  store: VoiceStateStore,
+  state: VoiceStateRecord,
+): Promise<void> {
+  // The database, not the request cache: this runs right after the write that changed permissions.
+  const access = await channelAccessFor({ models: rt.models }, state.user_id, state.channel_id);
+  if (!access || !has(access.permissions, Permission.CONNECT)) {
+    await leaveVoice(rt, state.user_id, { channelId: state.channel_id });
+    return;
+  }
+  const suppress = speakSuppressed(access.channel.channel_type, access.permissions, state.suppress);
+  if (suppress === state.suppress) return;
+  const updated = await store.update(state.user_id, state.channel_id, {
+    suppress,
+    ...(suppress ? { request_to_speak_timestamp: null } : {}),
+  });
+  if (updated?.changed) await announceVoiceState(rt, updated.state);
+}

@@ -192,6 +192,8 @@ export interface Config {
     max_request_bytes: number;
     /** Most files in one message or upload request. */
     max_files: number;
+    /** Most bytes one user may have uploaded but not yet sent in a message (413 `pending_uploads_limit` beyond). */
+    max_pending_bytes: number;
     /** Types (as sniffed from the bytes) refused with 415. */
     forbidden_types: string[];
     /** Images with more pixels than this are not decoded (a decompression bomb guard). */
@@ -470,6 +472,10 @@ export const configSchema = Joi.object<Config>({
       .min(1024)
       .default(100 * 1024 * 1024),
     max_files: Joi.number().integer().min(1).max(50).default(10),
+    max_pending_bytes: Joi.number()
+      .integer()
+      .min(1024)
+      .default(500 * 1024 * 1024),
     forbidden_types: Joi.array()
       .items(Joi.string())
       .default([

@@ -72,7 +72,7 @@ export function allRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
     ...metaRoutes(),
     ...authRoutes(rt, services),
     ...signInRoutes(rt, API_BASE),
-    ...userRoutes(rt),
+    ...userRoutes(rt, services),
     ...sessionRoutes(rt),
     ...mfaRoutes(rt, services),
     ...adminRoutes(rt, services),

@@ -70,6 +70,20 @@ export class PayloadTooLargeError extends ApiError {
   }
 }
 
+/** 413: the caller's unsent uploads would pass media.max_pending_bytes. */
+export class PendingUploadsLimitError extends ApiError {
+  constructor(limitBytes: number, pendingBytes: number) {
+    super(
+      413,
+      'pending_uploads_limit',
+      `Uploads not yet sent in a message may total at most ${limitBytes} bytes (media.max_pending_bytes); ` +
+        `${pendingBytes} are pending: send or wait for some to expire first`,
+      { files: `would pass the pending upload limit of ${limitBytes} bytes` },
+      { limit_bytes: limitBytes, pending_bytes: pendingBytes },
+    );
+  }
+}
+
 /** 415: a content type this route does not accept. */
 export class UnsupportedMediaTypeError extends ApiError {
   constructor(message: string) {

@@ -21,9 +21,32 @@ export async function createTicket(rt: Runtime, userId: string): Promise<string>
   return ticket;
 }
 
-/** The user a live ticket belongs to, or null (unknown, expired or used). */
-export async function readTicket(rt: Runtime, ticket: string): Promise<string | null> {
-  return rt.redis.get(ticketKey(rt, ticket));
+/**
+ * Claims one code attempt on a ticket, before the code is checked: the ticket's user, and whether
+ * this is the last attempt it allows (a wrong code then kills it); null when the ticket is unknown,
+ * expired, used, or had all its attempts. The count is an INCR, so however many requests race,
+ * at most `security.throttle.mfa_account.points` codes are ever judged per ticket.
+ */
+export async function claimTicketAttempt(
+  rt: Runtime,
+  ticket: string,
+): Promise<{ userId: string; exhausted: boolean } | null> {
+  const key = ticketKey(rt, ticket);
+  const results = await rt.redis
+    .multi()
+    .get(key)
+    .incr(`${key}:tries`)
+    .expire(`${key}:tries`, rt.config.security.mfa_ticket_ttl_seconds)
+    .exec();
+  const userId = results?.[0]?.[1];
+  const tries = Number(results?.[1]?.[1]);
+  if (typeof userId !== 'string') return null;
+  const allowed = rt.config.security.throttle.mfa_account.points;
+  if (tries > allowed) {
+    await rt.redis.del(key);
+    return null;
+  }
+  return { userId, exhausted: tries >= allowed };
 }
 
 /** Uses a ticket up; false when it was already used (two requests raced with the same ticket). */

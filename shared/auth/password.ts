@@ -12,37 +12,61 @@ const KEY_LENGTH = 32;
 const R = 8;
 const P = 1;
 
-function params(cost: number): crypto.ScryptOptions {
+function params(cost: number, r: number, p: number): crypto.ScryptOptions {
   const N = 2 ** cost;
-  // Node's default maxmem (32 MiB) is exactly 128*N*r at cost 15: leave headroom.
-  return { N, r: R, p: P, maxmem: 256 * N * R };
+  // scrypt needs 128*N*r bytes (128 MiB at cost 17), over Node's 32 MiB default maxmem: leave headroom.
+  return { N, r, p, maxmem: 256 * N * r };
+}
+
+interface ParsedHash {
+  cost: number;
+  r: number;
+  p: number;
+  salt: Buffer;
+  hash: Buffer;
+}
+
+/** A stored hash's parameters and bytes; null when it is not one of ours (or out of sane bounds). */
+function parse(stored: string): ParsedHash | null {
+  const [scheme, costText, rText, pText, saltText, hashText] = stored.split('$');
+  if (scheme !== 'scrypt' || !saltText || !hashText) return null;
+  const [cost, r, p] = [Number(costText), Number(rText), Number(pText)];
+  // Bounds keep a tampered row from asking for gigabytes.
+  const ok = (v: number, max: number) => Number.isInteger(v) && v >= 1 && v <= max;
+  if (!ok(cost, 20) || !ok(r, 16) || !ok(p, 4)) return null;
+  return { cost, r, p, salt: Buffer.from(saltText, 'base64'), hash: Buffer.from(hashText, 'base64') };
 }
 
 /**
  * Hashes a password with scrypt (memory-hard): N = 2^cost, r = 8, p = 1, a 16-byte random salt,
- * a 32-byte key. Stored as `scrypt$<cost>$<r>$<p>$<salt b64>$<hash b64>` so the parameters can
- * be raised later without invalidating old hashes.
+ * a 32-byte key. Stored as `scrypt$<cost>$<r>$<p>$<salt b64>$<hash b64>`: the hash records its
+ * parameters, so they can be raised later and old hashes still verify (and get rehashed).
  */
 export async function hashPassword(password: string, cost: number): Promise<string> {
   const salt = crypto.randomBytes(16);
-  const hash = await scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, params(cost));
+  const hash = await scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, params(cost, R, P));
   return ['scrypt', cost, R, P, salt.toString('base64'), hash.toString('base64')].join('$');
 }
 
-/** Checks a password against a stored hash in constant time; false for a malformed hash. */
+/** Checks a password against a stored hash (at the parameters it records) in constant time; false for a malformed hash. */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [scheme, costText, rText, pText, saltText, hashText] = stored.split('$');
-  if (scheme !== 'scrypt' || !saltText || !hashText) return false;
-  const cost = Number(costText);
-  if (!Number.isInteger(cost) || Number(rText) !== R || Number(pText) !== P) return false;
-  const expected = Buffer.from(hashText, 'base64');
+  const parsed = parse(stored);
+  if (!parsed) return false;
   const actual = await scrypt(
     password.normalize('NFKC'),
-    Buffer.from(saltText, 'base64'),
-    expected.length,
-    params(cost),
+    parsed.salt,
+    parsed.hash.length,
+    params(parsed.cost, parsed.r, parsed.p),
   );
-  return actual.length === expected.length && crypto.timingSafeEqual(actual, expected);
+  return actual.length === parsed.hash.length && crypto.timingSafeEqual(actual, parsed.hash);
+}
+
+/** Whether a stored hash is weaker than (or different from) what `cost` asks for now: rehash it at the next login. */
+export function needsRehash(stored: string, cost: number): boolean {
+  const parsed = parse(stored);
+  return (
+    !parsed || parsed.cost < cost || parsed.r !== R || parsed.p !== P || parsed.hash.length !== KEY_LENGTH
+  );
 }
 
 let dummy: Promise<string> | null = null;

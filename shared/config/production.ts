@@ -1,5 +1,8 @@
 import type { Config } from './schema.js';
 
+/** log2(N) of OWASP's minimum scrypt parameters (N = 2^17, r = 8, p = 1). */
+const OWASP_SCRYPT_COST = 17;
+
 /** Addresses that reach only this machine: a server bound to them is not on the network. */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -61,6 +64,11 @@ export function productionProblems(config: Config): string[] {
   if (config.auth.allow_insecure_http) {
     problems.push(
       'auth.allow_insecure_http is true: sign-in provider traffic (codes, tokens, keys) could travel unencrypted',
+    );
+  }
+  if (config.security.scrypt_cost < OWASP_SCRYPT_COST) {
+    problems.push(
+      `security.scrypt_cost is ${config.security.scrypt_cost}: below OWASP's minimum for scrypt (${OWASP_SCRYPT_COST}, N = 2^17)`,
     );
   }
   if (!config.rate_limits.enabled) {

@@ -30,10 +30,17 @@ export interface RateLimit {
 
 /** Throttled actions (accounts capability). */
 export const THROTTLE_DEFAULTS = {
-  /** Failed logins from one IP. */
+  /** Failed logins from one IP, across accounts (credential stuffing). */
   login_ip: { points: 20, duration_seconds: 600, block_seconds: 900 },
-  /** Consecutive failed logins for one account (the lockout). */
-  login_account: { points: 10, duration_seconds: 3600, block_seconds: 900 },
+  /**
+   * Failed logins for one account from sources it does not know (no device cookie, no live session
+   * from that IP); past it only such sources are refused, the owner's devices still sign in.
+   */
+  login_account: { points: 30, duration_seconds: 3600, block_seconds: 900 },
+  /** Failed logins presenting one device cookie (the owner's known device). */
+  login_device: { points: 10, duration_seconds: 3600, block_seconds: 900 },
+  /** Wrong `current_password` on profile changes, per account (a stolen token guessing the password). */
+  reauth_account: { points: 10, duration_seconds: 3600, block_seconds: 900 },
   /** Registrations from one IP. */
   register_ip: { points: 10, duration_seconds: 3600, block_seconds: 3600 },
   /** Failed 2FA codes for one account. */
@@ -194,6 +201,8 @@ export interface Config {
     max_request_bytes: number;
     /** Most files in one message or upload request. */
     max_files: number;
+    /** Most bytes one user may have uploaded but not yet sent in a message (413 `pending_uploads_limit` beyond). */
+    max_pending_bytes: number;
     /** Types (as sniffed from the bytes) refused with 415. */
     forbidden_types: string[];
     /** Images with more pixels than this are not decoded (a decompression bomb guard). */
@@ -229,7 +238,7 @@ export interface Config {
      * URLs; null: generated into data_dir/secret.key.
      */
     secret_key: string | null;
-    /** scrypt cost as log2(N) for password hashing (r=8, p=1); 15 means 32 MiB per hash. */
+    /** scrypt cost as log2(N) for password hashing (r=8, p=1); 17 (OWASP's minimum) means 128 MiB per hash. */
     scrypt_cost: number;
     /** Lifetime of the ticket a password login hands out when 2FA is on. */
     mfa_ticket_ttl_seconds: number;
@@ -237,6 +246,19 @@ export interface Config {
     session_idle_days: number;
     /** Attempts allowed per window before 429; `block_seconds` is the lockout. */
     throttle: Record<ThrottleName, Throttle>;
+    /** Progressive delay on failed logins per (account, source IP). */
+    login_backoff: {
+      /** Failures allowed without delay in a window. */
+      free_attempts: number;
+      /** Wait after the first attempt beyond them; doubles with each further attempt. */
+      base_delay_seconds: number;
+      /** Longest wait between two attempts. */
+      max_delay_seconds: number;
+      /** Counts start over this long after the first failure (or at once on a success). */
+      window_seconds: number;
+    };
+    /** Lifetime of the device cookie a successful login sets (known devices skip the account lockout). */
+    device_cookie_days: number;
   };
   auth: {
     /** Lifetimes of the tokens Plexichat issues as an OAuth2 provider. */
@@ -464,6 +486,10 @@ export const configSchema = Joi.object<Config>({
       .min(1024)
       .default(100 * 1024 * 1024),
     max_files: Joi.number().integer().min(1).max(50).default(10),
+    max_pending_bytes: Joi.number()
+      .integer()
+      .min(1024)
+      .default(500 * 1024 * 1024),
     forbidden_types: Joi.array()
       .items(Joi.string())
       .default([
@@ -510,7 +536,7 @@ export const configSchema = Joi.object<Config>({
       .message('"security.secret_key" must be 32 bytes, base64-encoded')
       .allow(null)
       .default(null),
-    scrypt_cost: Joi.number().integer().min(10).max(20).default(15),
+    scrypt_cost: Joi.number().integer().min(10).max(20).default(17),
     mfa_ticket_ttl_seconds: Joi.number().integer().min(30).max(3600).default(300),
     session_idle_days: Joi.number().integer().min(0).max(3650).default(90),
     throttle: Joi.object(
@@ -525,6 +551,17 @@ export const configSchema = Joi.object<Config>({
         ]),
       ),
     ).default(),
+    login_backoff: Joi.object({
+      free_attempts: Joi.number().integer().min(1).max(1000).default(5),
+      base_delay_seconds: Joi.number().integer().min(1).max(86400).default(2),
+      max_delay_seconds: Joi.number().integer().min(1).max(86400).default(900),
+      window_seconds: Joi.number()
+        .integer()
+        .min(60)
+        .max(30 * 86400)
+        .default(86400),
+    }).default(),
+    device_cookie_days: Joi.number().integer().min(1).max(3650).default(180),
   }).default(),
   auth: Joi.object({
     oauth2: Joi.object({

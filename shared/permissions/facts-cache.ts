@@ -35,14 +35,19 @@ export interface LoadedFacts {
 
 type Where = Record<string, unknown> | undefined;
 
-/** The server ids a write touched, or null when they cannot be told (then every epoch moves). */
-function serversOfWhere(model: string, where: Where): string[] | null {
-  const value = where?.[model === 'Server' ? 'id' : 'server_id'];
+/** The ids a bulk write's `where` names in `column`, or null when they cannot be told. */
+function idsOfWhere(where: Where, column: string): string[] | null {
+  const value = where?.[column];
   if (typeof value === 'string' || typeof value === 'number') return [String(value)];
   if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) {
     return value.map(String);
   }
   return null;
+}
+
+/** The server ids a write touched, or null when they cannot be told (then every epoch moves). */
+function serversOfWhere(model: string, where: Where): string[] | null {
+  return idsOfWhere(where, model === 'Server' ? 'id' : 'server_id');
 }
 
 function serverOfRow(model: string, row: { get(key: string): unknown }): string | null {
@@ -95,16 +100,51 @@ export function installPermissionEpochs(models: Models, redis: Redis, prefix: st
     }
   }
   installChannelEpochs(models, redis, prefix);
-  // A user's name or avatar is in member lists of every server they are in: any user write moves
-  // the global epoch (such writes are rare: profile edits, 2FA changes, disabling).
+  installUserEpochs(models, redis, prefix);
+}
+
+/** User columns that appear in member lists (presentUser); writes to other columns move no epoch. */
+const LISTED_USER_FIELDS = new Set(['username', 'avatar_url', 'is_bot']);
+
+/**
+ * A user's name and avatar are in the member lists of the servers they are in: a write to those
+ * columns moves the epochs of exactly those servers (looked up after commit), never every server's
+ * on the instance. Deleting a user moves the global epoch (its member rows go by cascade, unseen).
+ */
+function installUserEpochs(models: Models, redis: Redis, prefix: string): void {
+  type Options = { transaction?: Transaction | null; where?: Where; fields?: string[] };
+  const listed = (options: Options | undefined) =>
+    !options?.fields || options.fields.some((f) => LISTED_USER_FIELDS.has(f));
+  const bumpServersOf = async (userIds: string[] | null, transaction: Transaction | null | undefined) => {
+    const run = async () => {
+      let servers: string[] | null = null;
+      if (userIds !== null) {
+        // The database failing here must not leave stale lists: then every epoch moves.
+        const rows = await models.Member.findAll({
+          attributes: ['server_id'],
+          where: { user_id: userIds },
+        }).catch(() => null);
+        servers = rows && [...new Set(rows.map((r) => r.server_id))];
+      }
+      if (servers?.length !== 0) await bumpPermissionEpochs(redis, prefix, servers);
+    };
+    if (transaction) transaction.afterCommit(run);
+    else await run();
+  };
   const users = models.User as unknown as {
     addHook(event: string, fn: (...args: never[]) => Promise<void>): void;
   };
-  for (const event of ['afterUpdate', 'afterDestroy', 'afterBulkUpdate', 'afterBulkDestroy']) {
+  users.addHook('afterUpdate', (row: { get(key: string): unknown }, options: Options) =>
+    listed(options) ? bumpServersOf([String(row.get('id'))], options?.transaction) : Promise.resolve(),
+  );
+  users.addHook('afterBulkUpdate', (options: Options) => {
+    if (!listed(options)) return Promise.resolve();
+    return bumpServersOf(idsOfWhere(options?.where, 'id'), options?.transaction);
+  });
+  for (const event of ['afterDestroy', 'afterBulkDestroy']) {
     users.addHook(event, (...args: never[]) => {
-      const options = (event.startsWith('afterBulk') ? args[0] : args[1]) as
-        { transaction?: Transaction | null } | undefined;
-      return after(null, options?.transaction);
+      const options = (event === 'afterBulkDestroy' ? args[0] : args[1]) as Options | undefined;
+      return bumpServersOf(null, options?.transaction);
     });
   }
 }
@@ -249,11 +289,9 @@ function installChannelEpochs(models: Models, redis: Redis, prefix: string): voi
       return bump(ids.includes(null) ? null : [...new Set(ids as string[])], options?.transaction);
     });
     for (const event of ['afterBulkUpdate', 'afterBulkDestroy']) {
-      model.addHook(event, (options: Options) => {
-        const value = options?.where?.[column];
-        const ids = Array.isArray(value) ? value.map(idOf) : [idOf(value)];
-        return bump(ids.includes(null) ? null : (ids as string[]), options?.transaction);
-      });
+      model.addHook(event, (options: Options) =>
+        bump(idsOfWhere(options?.where, column), options?.transaction),
+      );
     }
   }
 }

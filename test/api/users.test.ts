@@ -9,6 +9,28 @@ beforeAll(async () => {
 afterAll(() => app.close());
 
 describe('users', () => {
+  it('wrong current_password guesses are counted before they are checked, in parallel too', async () => {
+    const u = await registerUser(app);
+    const limit = app.config.security.throttle.reauth_account;
+    const all = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        api(app, 'PATCH', '/users/@me', {
+          token: u.token,
+          body: { email: `g${i}@example.test`, current_password: `guess number ${i}` },
+        }),
+      ),
+    );
+    expect(all.filter((r) => r.status === 401)).toHaveLength(limit.points);
+    expect(all.filter((r) => r.status === 429)).toHaveLength(30 - limit.points);
+    // Now even the right password waits out the block, which the answer states exactly.
+    const right = await api(app, 'PATCH', '/users/@me', {
+      token: u.token,
+      body: { email: 'right@example.test', current_password: u.password },
+    });
+    expect(right.status).toBe(429);
+    expect(right.body.retry_after).toBeLessThanOrEqual(limit.block_seconds);
+  });
+
   it('GET /users/{id} shows public fields only', async () => {
     const a = await registerUser(app, { email: `pub${Date.now()}@example.test` });
     const b = await registerUser(app);

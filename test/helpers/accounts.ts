@@ -67,3 +67,10 @@ export async function api(
   }
   return { status: res.status, headers: res.headers, body };
 }
+
+/** The `name=value` of the device cookie a sign-in response set (for a later login's Cookie header). */
+export function deviceCookieOf(res: ApiResponse): string {
+  const cookie = res.headers.getSetCookie().find((c) => c.startsWith('plexichat_device_'));
+  if (!cookie) throw new Error(`no device cookie in the response (${res.status})`);
+  return cookie.split(';')[0] ?? '';
+}

@@ -62,6 +62,7 @@ export function configEnv(config: Config): NodeJS.ProcessEnv {
     PLEXICHAT_GATEWAY__PRESENCE_HEARTBEAT_SECONDS: String(config.gateway.presence_heartbeat_seconds),
     PLEXICHAT_GATEWAY__TYPING_THROTTLE_SECONDS: String(config.gateway.typing_throttle_seconds),
     PLEXICHAT_RATE_LIMITS__ENABLED: String(config.rate_limits.enabled),
+    PLEXICHAT_SECURITY__SCRYPT_COST: String(config.security.scrypt_cost),
   };
 }
 

@@ -157,6 +157,7 @@ describe('production safety', () => {
     [{ metrics: { allow_cidrs: ['0.0.0.0/0'] } }, /metrics\.allow_cidrs/],
     [{ outbound: { allow_private: ['::/0'] } }, /outbound\.allow_private/],
     [{ rate_limits: { enabled: false } }, /rate_limits\.enabled is false/],
+    [{ security: { scrypt_cost: 15 } }, /security\.scrypt_cost is 15: below OWASP/],
     [
       { storage: { driver: 's3', s3: { access_key_id: 'minioadmin', secret_access_key: 'minioadmin' } } },
       /example credential/,

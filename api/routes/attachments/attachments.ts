@@ -34,7 +34,8 @@ export function attachmentRoutes(rt: Runtime): AnyRoute[] {
         'type is sniffed from its bytes (the declared type and the extension are not trusted: a mismatching name ' +
         'gets the real extension), forbidden types are refused (415), and images over `media.max_image_pixels` ' +
         'are refused (413 `image_too_large`). A file over `media.max_file_bytes`, or files over ' +
-        '`media.max_request_bytes` in all, get 413. The answer lists the attachments; send their ids in a ' +
+        "`media.max_request_bytes` in all, get 413; so do uploads that would take the caller's unsent uploads past " +
+        '`media.max_pending_bytes` (413 `pending_uploads_limit`, with `limit_bytes` and `pending_bytes`). The answer lists the attachments; send their ids in a ' +
         "message's `attachments` (needs ATTACH_FILES in that channel). Metadata (dimensions, thumbnail, color) " +
         'arrives shortly after, through the media worker; unsent uploads are deleted after a day.',
       tags: ['Media'],
@@ -45,7 +46,7 @@ export function attachmentRoutes(rt: Runtime): AnyRoute[] {
       responses: {
         201: { description: 'The stored files', schema: Joi.array().items(attachmentObject) },
         400: { description: 'Not multipart, or no file' },
-        413: { description: 'Too large (bytes or pixels)' },
+        413: { description: 'Too large (bytes or pixels), or past the pending upload limit' },
         415: { description: 'A forbidden file type' },
       },
       handler: async ({ req, res, auth }) => {

@@ -5,7 +5,9 @@ import { recordSecurityEvent } from '../../../shared/auth/security-events.js';
 import { ApiError } from '../../../shared/errors.js';
 import { presentSelf } from '../../../shared/presenters/user.js';
 import type { Runtime } from '../../../shared/runtime.js';
-import { consumeTicket, createTicket, readTicket, verifySecondFactor } from '../../accounts/mfa.js';
+import { setDeviceCookie } from '../../accounts/device-cookie.js';
+import { countAttempt, countLoginAttempt, rehashIfWeak } from '../../accounts/login-throttle.js';
+import { claimTicketAttempt, consumeTicket, createTicket, verifySecondFactor } from '../../accounts/mfa.js';
 import { issueSession, revokeSessions, type ClientInfo } from '../../accounts/session-commands.js';
 import { createUser } from '../../accounts/user-commands.js';
 import type { ApiServices } from '../../services.js';
@@ -38,10 +40,11 @@ export function authRoutes(rt: Runtime, { throttles, secretBox }: ApiServices): 
         409: { description: 'Username or email taken' },
         429: { description: 'Too many registrations from this address' },
       },
-      handler: async ({ body, ip, req }) => {
+      handler: async ({ body, ip, req, res }) => {
         await throttles.hit('register_ip', ip);
         const user = await createUser(rt, body);
         const { token } = await issueSession(rt, user, client(req, ip));
+        setDeviceCookie(res, rt.config, user.id);
         await recordSecurityEvent(rt, 'login_success', { userId: user.id, ip, details: { via: 'register' } });
         return { token, user: presentSelf(user) };
       },
@@ -51,43 +54,45 @@ export function authRoutes(rt: Runtime, { throttles, secretBox }: ApiServices): 
       path: '/auth/login',
       summary: 'Sign in with username or email and password',
       description:
-        'Answers `{token, user}`, or `{mfa_required: true, ticket}` when 2FA is on: exchange the ticket at /auth/mfa/totp.',
+        'Answers `{token, user}`, or `{mfa_required: true, ticket}` when 2FA is on: exchange the ticket at /auth/mfa/totp. ' +
+        'A successful sign-in sets a device cookie (HttpOnly, path /api/v1/auth): sent back on later logins, it ' +
+        'marks a known device, which failures by strangers (elsewhere) do not lock out. Failures are throttled per ' +
+        'IP, per account and source IP (progressive delay), per account for unknown sources, and per device.',
       tags: ['Auth'],
       body: loginBody,
       responses: {
         200: { description: 'Signed in, or a second factor is needed', schema: loginResponse },
         401: { description: 'Invalid login or password (the same answer whether or not the user exists)' },
-        429: { description: 'Too many failed attempts from this address or for this account' },
+        429: { description: 'Too many failed attempts from this address, this device, or for this account' },
       },
-      handler: async ({ body, ip, req }) => {
+      handler: async ({ body, ip, req, res }) => {
         const login = body.login.trim().toLowerCase();
-        await throttles.check('login_ip', ip);
-        await throttles.check('login_account', login);
         const user = await User.findOne({
           where: login.includes('@')
             ? rt.sequelize.where(rt.sequelize.fn('lower', rt.sequelize.col('email')), login)
             : rt.sequelize.where(rt.sequelize.fn('lower', rt.sequelize.col('username')), login),
         });
+        // Unknown logins are throttled like real ones, so the answers do not tell them apart.
+        const account = user?.id ?? `login:${login}`;
+        const attempt = await countLoginAttempt(rt, throttles, req, ip, user, account);
         const ok =
           user?.password_hash && !user.is_bot
             ? await verifyPassword(body.password, user.password_hash)
             : await verifyAgainstDummy(body.password, rt.config.security.scrypt_cost);
         if (!user || !ok) {
-          await throttles.fail('login_ip', ip);
-          const { locked } = await throttles.fail('login_account', login);
           await recordSecurityEvent(rt, 'login_failure', {
             userId: user?.id ?? null,
             ip,
             details: { login },
           });
-          if (locked)
-            await recordSecurityEvent(rt, 'lockout', { userId: user?.id ?? null, ip, details: { login } });
           throw invalidCredentials();
         }
         if (user.disabled_at) throw new ApiError(403, 'account_disabled', 'This account is disabled');
-        await throttles.reset('login_account', login);
+        await attempt.succeeded();
+        await rehashIfWeak(rt, user, body.password);
         if (user.mfa_enabled) return { mfa_required: true, ticket: await createTicket(rt, user.id) };
         const { token } = await issueSession(rt, user, client(req, ip));
+        setDeviceCookie(res, rt.config, user.id);
         await recordSecurityEvent(rt, 'login_success', { userId: user.id, ip });
         return { token, user: presentSelf(user) };
       },
@@ -97,34 +102,39 @@ export function authRoutes(rt: Runtime, { throttles, secretBox }: ApiServices): 
       path: '/auth/mfa/totp',
       summary: 'Finish a 2FA login with a TOTP or backup code',
       description:
-        'The ticket is single-use and short-lived; each TOTP code and each backup code works once.',
+        'The ticket is single-use and short-lived; each TOTP code and each backup code works once. Each code is ' +
+        'counted before it is checked: a ticket dies after `security.throttle.mfa_account.points` wrong codes, ' +
+        'and the account refuses codes (429) past that many per window, however many are sent at once.',
       tags: ['Auth'],
       body: mfaBody,
       responses: {
         200: { description: 'Signed in', schema: tokenResponse },
-        401: { description: 'Unknown, expired or used ticket, or a wrong code' },
+        401: { description: 'Unknown, expired, used or exhausted ticket, or a wrong code' },
         429: { description: 'Too many wrong codes for this account' },
       },
-      handler: async ({ body, ip, req }) => {
-        const userId = await readTicket(rt, body.ticket);
-        if (!userId) throw new ApiError(401, 'invalid_ticket', 'Unknown or expired login ticket');
-        await throttles.check('mfa_account', userId);
+      handler: async ({ body, ip, req, res }) => {
+        const claim = await claimTicketAttempt(rt, body.ticket);
+        const invalidTicket = () => new ApiError(401, 'invalid_ticket', 'Unknown or expired login ticket');
+        if (!claim) throw invalidTicket();
+        const { userId, exhausted } = claim;
         const user = await User.findByPk(userId);
-        if (!user || user.disabled_at)
-          throw new ApiError(401, 'invalid_ticket', 'Unknown or expired login ticket');
+        if (!user || user.disabled_at) throw invalidTicket();
+        const attempt = await countAttempt(rt, throttles, { userId, ip, details: { factor: 'mfa' } }, [
+          'mfa_account',
+          userId,
+        ]);
         const factor = await verifySecondFactor(rt, secretBox, user, body.code);
         if (!factor) {
-          const { locked } = await throttles.fail('mfa_account', userId);
           await recordSecurityEvent(rt, 'mfa_failure', { userId, ip });
-          if (locked) await recordSecurityEvent(rt, 'lockout', { userId, ip, details: { factor: 'mfa' } });
+          // The last code a ticket allows was wrong: the ticket dies with it.
+          if (exhausted) await consumeTicket(rt, body.ticket);
           throw new ApiError(401, 'invalid_code', 'Invalid two-factor code');
         }
-        if (!(await consumeTicket(rt, body.ticket))) {
-          throw new ApiError(401, 'invalid_ticket', 'Unknown or expired login ticket');
-        }
-        await throttles.reset('mfa_account', userId);
+        if (!(await consumeTicket(rt, body.ticket))) throw invalidTicket();
+        await attempt.succeeded();
         if (factor === 'backup') await recordSecurityEvent(rt, 'backup_code_used', { userId, ip });
         const { token } = await issueSession(rt, user, client(req, ip));
+        setDeviceCookie(res, rt.config, user.id);
         await recordSecurityEvent(rt, 'login_success', { userId, ip, details: { mfa: factor } });
         return { token, user: presentSelf(user) };
       },

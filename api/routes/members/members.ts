@@ -63,7 +63,7 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
       },
       handler: async ({ params, query, auth }) => {
         await ServerPolicy.load(rt, params.server_id, auth.user.id);
-        // Pages are cached under the server's epoch (member, role and user writes move it).
+        // Pages are cached under the server's epoch (member and role writes, and members' profile edits, move it).
         const page = await underServerEpoch(
           rt,
           params.server_id,

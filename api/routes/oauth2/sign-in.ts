@@ -4,6 +4,7 @@ import { recordSecurityEvent } from '../../../shared/auth/security-events.js';
 import { ApiError } from '../../../shared/errors.js';
 import { presentSelf } from '../../../shared/presenters/user.js';
 import type { Runtime } from '../../../shared/runtime.js';
+import { setDeviceCookie } from '../../accounts/device-cookie.js';
 import { createTicket } from '../../accounts/mfa.js';
 import { issueSession } from '../../accounts/session-commands.js';
 import { OidcProviders, STATE_SESSION_KEY, type AuthorizationState } from '../../external-auth/providers.js';
@@ -221,7 +222,7 @@ export function signInRoutes(rt: Runtime, apiBase: string): AnyRoute[] {
         401: { description: 'Unknown, expired or used login_code (`invalid_login_code`)' },
         403: { description: 'The account is disabled' },
       },
-      handler: async ({ body, ip, req }) => {
+      handler: async ({ body, ip, req, res }) => {
         const data = await consumeLoginCode(rt, body.login_code);
         if (!data) throw new ApiError(401, 'invalid_login_code', 'Unknown, expired or used login code');
         const user = await rt.models.User.findByPk(data.user_id);
@@ -229,6 +230,7 @@ export function signInRoutes(rt: Runtime, apiBase: string): AnyRoute[] {
         if (user.disabled_at) throw new ApiError(403, 'account_disabled', 'This account is disabled');
         if (user.mfa_enabled) return { mfa_required: true, ticket: await createTicket(rt, user.id) };
         const { token } = await issueSession(rt, user, { ip, userAgent: req.headers['user-agent'] ?? null });
+        setDeviceCookie(res, rt.config, user.id);
         await recordSecurityEvent(rt, 'login_success', {
           userId: user.id,
           ip,

@@ -3,6 +3,7 @@ import { recordSecurityEvent } from '../../../shared/auth/security-events.js';
 import { ApiError, ConflictError } from '../../../shared/errors.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { generateBackupCodes, newTotpSecret, verifySecondFactor, verifyTotp } from '../../accounts/mfa.js';
+import { countAttempt } from '../../accounts/login-throttle.js';
 import type { ApiServices } from '../../services.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { codeBody } from './schema.js';
@@ -12,11 +13,11 @@ const invalidCode = () =>
 
 /** POST /users/@me/mfa/totp/{enable,confirm,disable}. */
 export function mfaRoutes(rt: Runtime, { secretBox, throttles }: ApiServices): AnyRoute[] {
-  /** Wrong codes on these routes count toward the same per-account lockout as at login. */
+  /** Codes on these routes count toward the same per-account limit as at login, before they are checked. */
+  const countCode = (userId: string, ip: string) =>
+    countAttempt(rt, throttles, { userId, ip, details: { factor: 'mfa' } }, ['mfa_account', userId]);
   async function failed(userId: string, ip: string): Promise<never> {
-    const { locked } = await throttles.fail('mfa_account', userId);
     await recordSecurityEvent(rt, 'mfa_failure', { userId, ip });
-    if (locked) await recordSecurityEvent(rt, 'lockout', { userId, ip, details: { factor: 'mfa' } });
     throw invalidCode();
   }
 
@@ -71,11 +72,11 @@ export function mfaRoutes(rt: Runtime, { secretBox, throttles }: ApiServices): A
         if (!user.mfa_pending_secret) {
           throw new ApiError(400, 'mfa_not_started', 'Call /users/@me/mfa/totp/enable first');
         }
-        await throttles.check('mfa_account', user.id);
+        const attempt = await countCode(user.id, ip);
         if (!(await verifyTotp(rt, user, secretBox.open(user.mfa_pending_secret), body.code.trim()))) {
           return failed(user.id, ip);
         }
-        await throttles.reset('mfa_account', user.id);
+        await attempt.succeeded();
         user.mfa_secret = user.mfa_pending_secret;
         user.mfa_pending_secret = null;
         user.mfa_enabled = true;
@@ -100,10 +101,10 @@ export function mfaRoutes(rt: Runtime, { secretBox, throttles }: ApiServices): A
         const user = auth.user;
         if (!user.mfa_enabled)
           throw new ApiError(400, 'mfa_not_enabled', 'Two-factor authentication is not on');
-        await throttles.check('mfa_account', user.id);
+        const attempt = await countCode(user.id, ip);
         const factor = await verifySecondFactor(rt, secretBox, user, body.code);
         if (!factor) return failed(user.id, ip);
-        await throttles.reset('mfa_account', user.id);
+        await attempt.succeeded();
         if (factor === 'backup') await recordSecurityEvent(rt, 'backup_code_used', { userId: user.id, ip });
         user.mfa_enabled = false;
         user.mfa_secret = null;

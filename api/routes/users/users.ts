@@ -5,7 +5,9 @@ import { ApiError, NotFoundError } from '../../../shared/errors.js';
 import { presentServer } from '../../../shared/presenters/server.js';
 import { presentSelf, presentUser } from '../../../shared/presenters/user.js';
 import type { Runtime } from '../../../shared/runtime.js';
+import { countAttempt } from '../../accounts/login-throttle.js';
 import { revokeOtherSessions } from '../../accounts/session-commands.js';
+import type { ApiServices } from '../../services.js';
 import { uniqueConflict } from '../../accounts/user-commands.js';
 import { selfUserObject, userObject } from '../common-schemas.js';
 import { defineRoute, type AnyRoute } from '../route.js';
@@ -21,7 +23,7 @@ interface PatchMe {
 }
 
 /** GET/PATCH /users/@me, GET /users/{user_id}, GET /users/@me/servers. */
-export function userRoutes(rt: Runtime): AnyRoute[] {
+export function userRoutes(rt: Runtime, { throttles }: ApiServices): AnyRoute[] {
   const { User, Server } = rt.models;
   return [
     defineRoute({
@@ -50,11 +52,17 @@ export function userRoutes(rt: Runtime): AnyRoute[] {
       responses: {
         200: { description: 'The updated user', schema: selfUserObject },
         401: { description: 'Wrong current_password' },
+        429: { description: 'Too many wrong current_password for this account' },
         409: { description: 'Username or email taken' },
       },
       handler: async ({ auth, body, ip }) => {
         const user = auth.user;
         if (body.current_password !== undefined) {
+          // Counted before the check: a stolen token must not be a way to guess the password.
+          const attempt = await countAttempt(rt, throttles, { userId: user.id, ip }, [
+            'reauth_account',
+            user.id,
+          ]);
           const ok = user.password_hash
             ? await verifyPassword(body.current_password, user.password_hash)
             : false;
@@ -62,6 +70,7 @@ export function userRoutes(rt: Runtime): AnyRoute[] {
             throw new ApiError(401, 'invalid_credentials', 'current_password is wrong', {
               current_password: 'is wrong',
             });
+          await attempt.succeeded();
         }
         if (body.username !== undefined) user.username = body.username;
         if (body.email !== undefined) user.email = body.email;

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { api, randomIp, registerUser } from '../../helpers/accounts.js';
 import { testConfig } from '../../helpers/config.js';
+import { hashPassword } from '../../../shared/auth/password.js';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -185,6 +186,41 @@ describe('login', () => {
     }
     expect(statuses.slice(0, 6)).toEqual([401, 401, 401, 401, 401, 401]);
     expect(statuses.slice(6)).toEqual([429, 429]);
+  });
+});
+
+describe('password hashes', () => {
+  it('a hash made with weaker parameters is replaced at the next successful login, and still works', async () => {
+    const u = await registerUser(app);
+    const weak = await hashPassword(u.password, 10);
+    await app.rt.models.User.update({ password_hash: weak }, { where: { id: u.id } });
+    const hashOf = async () =>
+      (await app.rt.models.User.findByPk(u.id, { rejectOnEmpty: true })).password_hash;
+
+    expect(
+      (
+        await api(app, 'POST', '/auth/login', {
+          headers: xff(),
+          body: { login: u.username, password: 'nope nope' },
+        })
+      ).status,
+    ).toBe(401);
+    expect(await hashOf()).toBe(weak);
+
+    const ok = await api(app, 'POST', '/auth/login', {
+      headers: xff(),
+      body: { login: u.username, password: u.password },
+    });
+    expect(ok.status).toBe(200);
+    const rehashed = await hashOf();
+    expect(rehashed).toMatch(/^scrypt\$12\$8\$1\$/);
+    expect(rehashed).not.toBe(weak);
+    const again = await api(app, 'POST', '/auth/login', {
+      headers: xff(),
+      body: { login: u.username, password: u.password },
+    });
+    expect(again.status).toBe(200);
+    expect(await hashOf()).toBe(rehashed);
   });
 });
 

@@ -18,6 +18,14 @@ const totp = (secret: string, offset = 0) =>
   generate({ secret, epoch: Math.floor(Date.now() / 1000) + offset * 30 });
 const xff = () => ({ 'x-forwarded-for': randomIp() });
 
+/** `count` six-digit codes none of which is valid for `secret` right now. */
+async function wrongCodes(secret: string, count: number, from: number): Promise<string[]> {
+  const valid = new Set([await totp(secret, -1), await totp(secret), await totp(secret, 1)]);
+  const codes: string[] = [];
+  for (let n = from; codes.length < count; n++) if (!valid.has(String(n))) codes.push(String(n));
+  return codes;
+}
+
 /** Registers a user and turns 2FA on; returns the secret and backup codes. */
 async function withMfa(): Promise<TestUser & { secret: string; backupCodes: string[] }> {
   const u = await registerUser(app);
@@ -158,17 +166,71 @@ describe('TOTP 2FA', () => {
     expect([res.status, res.body.code]).toEqual([401, 'invalid_ticket']);
   });
 
-  it('wrong codes reach a lockout (429)', async () => {
+  it('a ticket dies after five wrong codes; the account then refuses codes for the configured block', async () => {
     const u = await withMfa();
     const ticket = await ticketFor(u);
-    const statuses: number[] = [];
+    const codes: string[] = [];
     for (let i = 0; i < 6; i++) {
-      statuses.push(
-        (await api(app, 'POST', '/auth/mfa/totp', { headers: xff(), body: { ticket, code: '000000' } }))
-          .status,
+      codes.push(
+        (await api(app, 'POST', '/auth/mfa/totp', { headers: xff(), body: { ticket, code: '000000' } })).body
+          .code,
       );
     }
-    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    expect(codes).toEqual([...Array(5).fill('invalid_code'), 'invalid_ticket']);
+    // A fresh ticket (the password is right) still meets the account's limit, even with the right code.
+    const refused = await api(app, 'POST', '/auth/mfa/totp', {
+      headers: xff(),
+      body: { ticket: await ticketFor(u), code: await totp(u.secret) },
+    });
+    expect([refused.status, refused.body.retry_after]).toEqual([
+      429,
+      app.config.security.throttle.mfa_account.block_seconds,
+    ]);
+    const lockouts = await app.rt.models.SecurityEvent.count({ where: { user_id: u.id, type: 'lockout' } });
+    expect(lockouts).toBe(1);
+  });
+
+  it('40 parallel wrong codes on one ticket: exactly five are judged, then the ticket is dead', async () => {
+    const u = await withMfa();
+    const ticket = await ticketFor(u);
+    const all = await Promise.all(
+      (await wrongCodes(u.secret, 40, 100000)).map((code) =>
+        api(app, 'POST', '/auth/mfa/totp', { headers: xff(), body: { ticket, code } }),
+      ),
+    );
+    const judged = all.filter((r) => r.body.code === 'invalid_code');
+    expect(judged).toHaveLength(5);
+    expect(all.every((r) => [401, 429].includes(r.status))).toBe(true);
+    const failures = await app.rt.models.SecurityEvent.count({
+      where: { user_id: u.id, type: 'mfa_failure' },
+    });
+    expect(failures).toBe(5);
+    const after = await api(app, 'POST', '/auth/mfa/totp', {
+      headers: xff(),
+      body: { ticket, code: await totp(u.secret) },
+    });
+    expect([after.status, after.body.code]).toEqual([401, 'invalid_ticket']);
+  });
+
+  it('40 parallel wrong codes at confirm and disable: at most five are judged', async () => {
+    const u = await withMfa();
+    const all = await Promise.all(
+      (await wrongCodes(u.secret, 40, 200000)).map((code) =>
+        api(app, 'POST', '/users/@me/mfa/totp/disable', { token: u.token, body: { code } }),
+      ),
+    );
+    expect(all.filter((r) => r.body.code === 'invalid_code')).toHaveLength(5);
+    expect(all.filter((r) => r.status === 429)).toHaveLength(35);
+
+    const fresh = await registerUser(app);
+    const enabled = await api(app, 'POST', '/users/@me/mfa/totp/enable', { token: fresh.token });
+    expect(enabled.status).toBe(200);
+    const confirms = await Promise.all(
+      (await wrongCodes(enabled.body.secret, 40, 300000)).map((code) =>
+        api(app, 'POST', '/users/@me/mfa/totp/confirm', { token: fresh.token, body: { code } }),
+      ),
+    );
+    expect(confirms.filter((r) => r.body.code === 'invalid_code')).toHaveLength(5);
   });
 
   it('disable needs a valid code, then login no longer asks for one', async () => {

@@ -6,7 +6,7 @@ import Provider from 'oidc-provider';
 import { generate } from 'otplib';
 import { Op } from 'sequelize';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
-import { api, registerUser } from '../../helpers/accounts.js';
+import { api, deviceCookieOf, registerUser } from '../../helpers/accounts.js';
 import { testConfig } from '../../helpers/config.js';
 import { spawnEntry } from '../../helpers/processes.js';
 
@@ -250,6 +250,8 @@ describe('signing in with an external OpenID provider', () => {
     const me = await api(app, 'GET', '/users/@me', { token: signedIn.body.token });
     expect(me.status).toBe(200);
     expect(me.body.id).toBe(signedIn.body.user.id);
+    // Like a password sign-in, it marks the device as known (the account lockout spares it).
+    expect(deviceCookieOf(signedIn)).toMatch(new RegExp(`^plexichat_device_${signedIn.body.user.id}=`));
 
     // The login code works once.
     expect((await exchange(code)).status).toBe(401);

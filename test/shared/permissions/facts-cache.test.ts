@@ -122,9 +122,74 @@ describe('member facts cache', () => {
     const row = await app.rt.models.Member.findOne({ where: { server_id: w.serverId, user_id: someone.id } });
     await row!.update({ nick: 'model' });
     expect(await nickOf()).toBe('model');
-    // A user's profile is in every server's list: a user write moves the global epoch.
+    // The user's own name is in the list: a user write moves the epochs of their servers.
     const user = await app.rt.models.User.findByPk(someone.id, { rejectOnEmpty: true });
     await user.update({ username: `renamed_${someone.id.slice(-6)}` });
     expect((await list()).find((m) => m.user.id === someone.id)?.user.username).toBe(user.username);
+  });
+
+  it('a profile edit moves only the caches of the editor’s servers; other servers keep theirs', async () => {
+    const mine = await world(app);
+    const elsewhere = await world(app);
+    const someone = await member(app, mine.serverId);
+    const prefix = app.config.redis.key_prefix;
+    /** The member list page as cached in Redis, and whether it is still current for its server. */
+    const cachedPage = async (serverId: string) => {
+      const [serverEpoch, globalEpoch, raw] = await app.rt.redis.mget(
+        `${prefix}:perm-epoch:${serverId}`,
+        `${prefix}:perm-epoch`,
+        `${prefix}:server-cache:${serverId}:members::50`,
+      );
+      const entry = raw
+        ? (JSON.parse(raw) as { epoch: string; value: { user: { username: string } }[] })
+        : null;
+      return { current: entry?.epoch === `${serverEpoch ?? 0}.${globalEpoch ?? 0}`, entry };
+    };
+    for (const w of [mine, elsewhere]) {
+      expect((await api(app, 'GET', `/servers/${w.serverId}/members`, { token: w.owner.token })).status).toBe(
+        200,
+      );
+      expect((await cachedPage(w.serverId)).current).toBe(true);
+    }
+    await ServerPolicy.load(app.rt, elsewhere.serverId, elsewhere.owner.id);
+    const factsKey = `${prefix}:member-facts:${elsewhere.serverId}:${elsewhere.owner.id}`;
+    const factsBefore = await app.rt.redis.get(factsKey);
+
+    const renamed = `moved_${someone.id.slice(-8)}`;
+    const patched = await api(app, 'PATCH', '/users/@me', {
+      token: someone.token,
+      body: { username: renamed },
+    });
+    expect(patched.status).toBe(200);
+
+    // The other server's cached list and member facts are still current, untouched.
+    expect((await cachedPage(elsewhere.serverId)).current).toBe(true);
+    expect(await app.rt.redis.get(factsKey)).toBe(factsBefore);
+    const [elsewhereEpoch, globalEpoch] = await app.rt.redis.mget(
+      `${prefix}:perm-epoch:${elsewhere.serverId}`,
+      `${prefix}:perm-epoch`,
+    );
+    const stillCurrent = JSON.parse(factsBefore ?? '{}') as { epoch?: string };
+    expect(stillCurrent.epoch).toBe(`${elsewhereEpoch ?? 0}.${globalEpoch ?? 0}`);
+    // The editor's server sees the new name at once.
+    expect((await cachedPage(mine.serverId)).current).toBe(false);
+    const list = await api(app, 'GET', `/servers/${mine.serverId}/members`, { token: mine.owner.token });
+    expect(list.body.find((m: { user: { id: string } }) => m.user.id === someone.id)?.user.username).toBe(
+      renamed,
+    );
+  });
+
+  it('writes to columns no list shows move no epoch', async () => {
+    const w = await world(app);
+    const someone = await member(app, w.serverId);
+    const prefix = app.config.redis.key_prefix;
+    const epoch = async () =>
+      (await app.rt.redis.mget(`${prefix}:perm-epoch:${w.serverId}`, `${prefix}:perm-epoch`)).join('.');
+    const before = await epoch();
+    const user = await app.rt.models.User.findByPk(someone.id, { rejectOnEmpty: true });
+    await user.update({ password_changed_at: new Date() });
+    expect(await epoch()).toBe(before);
+    await user.update({ avatar_url: null, username: `${user.username}x`.slice(0, 32) });
+    expect(await epoch()).not.toBe(before);
   });
 });

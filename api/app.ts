@@ -48,6 +48,7 @@ import { voiceRoutes } from './routes/voice-states/voice-states.js';
 import { mfaRoutes } from './routes/users/mfa.js';
 import { sessionRoutes } from './routes/users/sessions.js';
 import { userRoutes } from './routes/users/users.js';
+import { accountDeletionRoutes } from './routes/users/account.js';
 import { webhookRoutes } from './routes/webhooks/webhooks.js';
 import { eventWebhookRoutes } from './routes/event-webhooks/event-webhooks.js';
 import { applicationRoutes } from './routes/applications/applications.js';
@@ -73,6 +74,7 @@ export function allRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
     ...authRoutes(rt, services),
     ...signInRoutes(rt, API_BASE),
     ...userRoutes(rt),
+    ...accountDeletionRoutes(rt, services),
     ...sessionRoutes(rt),
     ...mfaRoutes(rt, services),
     ...adminRoutes(rt, services),

@@ -29,3 +29,11 @@ export const sessionObject = Joi.object({
 export const sessionParams = Joi.object({ session_id: snowflake().required() });
 
 export const codeBody = Joi.object({ code: Joi.string().max(32).required() });
+
+export const deleteMeBody = Joi.object({
+  password: Joi.string().max(128).required().description('the account’s current password'),
+  code: Joi.string().max(32).description('a TOTP code or an unused backup code; required when 2FA is on'),
+});
+
+/** What a 409 `owns_*` lists: each server or application to transfer or delete first. */
+export const ownedThing = Joi.object({ id: Joi.string().required(), name: Joi.string().required() });

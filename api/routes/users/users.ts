@@ -6,7 +6,8 @@ import { presentServer } from '../../../shared/presenters/server.js';
 import { presentSelf, presentUser } from '../../../shared/presenters/user.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { revokeOtherSessions } from '../../accounts/session-commands.js';
-import { uniqueConflict } from '../../accounts/user-commands.js';
+import { uniqueConflict, usernameTaken } from '../../accounts/user-commands.js';
+import { usernameReserved } from '../../../shared/accounts/delete-account.js';
 import { selfUserObject, userObject } from '../common-schemas.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { patchMeBody, userIdParams } from './schema.js';
@@ -62,6 +63,9 @@ export function userRoutes(rt: Runtime): AnyRoute[] {
             throw new ApiError(401, 'invalid_credentials', 'current_password is wrong', {
               current_password: 'is wrong',
             });
+        }
+        if (body.username !== undefined && body.username.toLowerCase() !== user.username.toLowerCase()) {
+          if (await usernameReserved(rt, body.username)) throw usernameTaken();
         }
         if (body.username !== undefined) user.username = body.username;
         if (body.email !== undefined) user.email = body.email;

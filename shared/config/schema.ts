@@ -13,6 +13,7 @@ export const QUEUE_CONCURRENCY_DEFAULTS = {
   webhooks: 20,
   push: 10,
   automod: 20,
+  exports: 1,
 } as const;
 
 /** A throttle: `points` attempts per `duration_seconds`, then blocked for `block_seconds`. */

@@ -7,7 +7,7 @@ import { queueOutgoingEvent } from '../integrations/outgoing-events.js';
 import { presentUser } from '../presenters/user.js';
 import { forgetSubscriberFlag } from '../push/subscribers.js';
 import type { Runtime } from '../runtime.js';
-import { mediaUrl } from '../storage/urls.js';
+import { deleteRenditions } from '../storage/renditions.js';
 import { leaveVoiceInServer } from '../voice-chat/join.js';
 
 /** The placeholder username a deleted account's messages show (at most 32 characters: ids are 19 digits). */
@@ -188,13 +188,9 @@ async function afterDeletion(
       .dispatch([rooms.user(other)], 'RELATIONSHIP_REMOVE', { id: user.id })
       .catch(warn('could not publish RELATIONSHIP_REMOVE'));
   }
-  // The uploaded avatar goes too (an avatar URL elsewhere, e.g. from a sign-in provider, is not ours).
-  const mediaPrefix = mediaUrl(rt.config, '');
-  const keys = [...done.exportKeys];
-  const avatarKey = done.oldAvatar?.startsWith(mediaPrefix)
-    ? decodeURIComponent(done.oldAvatar.slice(mediaPrefix.length))
-    : null;
-  if (avatarKey?.startsWith('avatars/')) keys.push(avatarKey);
+  // The uploaded avatar goes too, every rendition (an avatar URL elsewhere is not ours to delete).
+  await deleteRenditions(rt, done.oldAvatar, `avatars/${user.id}/`);
+  const keys = done.exportKeys;
   for (const key of keys) await rt.storage.delete(key).catch(warn('could not delete a stored file'));
 }
 

@@ -2,6 +2,7 @@ import { generate } from 'otplib';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { api, randomIp, registerUser, type TestUser } from '../../helpers/accounts.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
+import { png, sendForm } from '../../helpers/media.js';
 
 let app: TestApp;
 const sockets: GatewayClient[] = [];
@@ -65,6 +66,15 @@ describe('DELETE /users/@me', () => {
       body: { status: 'friend' },
     });
     expect((await api(app, 'GET', '/users/@me/relationships', { token: friend.token })).body).toHaveLength(1);
+    const avatar = await sendForm(app, 'PATCH', '/users/@me/avatar', gone, [
+      { name: 'image', filename: 'me.png', type: 'image/png', data: await png() },
+    ]);
+    expect(avatar.status).toBe(200);
+    const avatarKey = new URL(avatar.body.avatar_url as string, app.origin).pathname.replace(
+      '/api/v1/media/',
+      '',
+    );
+    expect(await app.rt.storage.head(avatarKey)).not.toBeNull();
     const second = await login(gone.username, gone.password);
     expect(second.status).toBe(200);
 
@@ -109,6 +119,7 @@ describe('DELETE /users/@me', () => {
     const row = await app.rt.models.User.findByPk(gone.id, { rejectOnEmpty: true });
     expect([row.email, row.password_hash, row.avatar_url, row.mfa_secret]).toEqual([null, null, null, null]);
     expect(row.deleted_at).not.toBeNull();
+    expect(await app.rt.storage.head(avatarKey)).toBeNull();
     const m = app.rt.models;
     for (const model of [m.Session, m.Member, m.MfaBackupCode, m.PushSubscription, m.ReadState]) {
       expect(await (model as typeof m.Session).count({ where: { user_id: gone.id } })).toBe(0);

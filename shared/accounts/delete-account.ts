@@ -26,11 +26,16 @@ export interface DeletionActor {
  * 409 while the account owns servers or bot applications: they would be left without an owner.
  * The body lists them (`servers` / `applications`: `[{id, name}]`) so a client can point at each.
  */
-async function assertOwnsNothing(rt: Pick<Runtime, 'models'>, userId: string): Promise<void> {
+async function assertOwnsNothing(
+  rt: Pick<Runtime, 'models'>,
+  userId: string,
+  transaction: Transaction,
+): Promise<void> {
   const servers = await rt.models.Server.findAll({
     where: { owner_id: userId },
     attributes: ['id', 'name'],
     order: [['id', 'ASC']],
+    transaction,
   });
   if (servers.length > 0) {
     throw new ApiError(
@@ -45,6 +50,7 @@ async function assertOwnsNothing(rt: Pick<Runtime, 'models'>, userId: string): P
     where: { owner_id: userId },
     attributes: ['id', 'name'],
     order: [['id', 'ASC']],
+    transaction,
   });
   if (apps.length > 0) {
     throw new ApiError(
@@ -93,13 +99,14 @@ export async function deleteAccount(rt: Runtime, userId: string, actor: Deletion
   if (found.is_bot) {
     throw new ApiError(400, 'bot_account', 'Delete a bot through its application', { user_id: 'is a bot' });
   }
-  await assertOwnsNothing(rt, userId);
   const oldUsername = found.username;
   const oldAvatar = found.avatar_url;
   const { user, serverIds, otherSides, exportKeys } = await rt.sequelize.transaction(async (transaction) => {
     // Locked, so a second deletion (or a racing server creation's owner check) waits for this one.
     const row = await User.findByPk(userId, { transaction, lock: transaction.LOCK.UPDATE });
     if (!row || row.deleted_at) throw new NotFoundError('user');
+    // Inside the transaction: a server handed over meanwhile is seen, never left without an owner.
+    await assertOwnsNothing(rt, userId, transaction);
     const memberships = await rt.models.Member.findAll({
       where: { user_id: userId },
       attributes: ['server_id'],

@@ -128,6 +128,18 @@ describe('DELETE /users/@me', () => {
     const events = await m.SecurityEvent.findAll({ where: { user_id: gone.id, type: 'account_deleted' } });
     expect(events.map((e) => e.details)).toEqual([expect.objectContaining({ by: 'self' })]);
 
+    // The placeholder takes no new friends and no DMs.
+    const befriend = await api(app, 'PUT', `/users/@me/relationships/${gone.id}`, {
+      token: friend.token,
+      body: { status: 'friend' },
+    });
+    expect([befriend.status, befriend.body.code]).toEqual([404, 'unknown_user']);
+    const dm = await api(app, 'POST', '/users/@me/channels', {
+      token: friend.token,
+      body: { recipient_id: gone.id },
+    });
+    expect([dm.status, dm.body.code]).toEqual([404, 'unknown_user']);
+
     // The account cannot sign in again, by its old name or its placeholder.
     expect((await login(gone.username, gone.password)).status).toBe(401);
     expect((await login(`deleted_user_${gone.id}`, gone.password)).status).toBe(401);

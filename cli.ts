@@ -11,7 +11,8 @@ import { createUser } from './shared/accounts/create-user.js';
 import { loadConfigOrExit } from './shared/boot.js';
 import type { Config } from './shared/config/index.js';
 import { postgresAnswers } from './shared/db/ensure-database.js';
-import { ConflictError } from './shared/errors.js';
+import { deleteAccount } from './shared/accounts/delete-account.js';
+import { ApiError, ConflictError } from './shared/errors.js';
 import { resolveLocalDatabase, type LocalDatabase } from './shared/local-services/postgres.js';
 import { createRuntime, type Runtime } from './shared/runtime.js';
 
@@ -22,6 +23,9 @@ const HELP = `Usage: npm run cli -- <command>
       is unset, from the first line of stdin (e.g. piped from a password manager); 8-128 characters.
   admin grant <username>      Give an existing user the instance admin flag.
   admin revoke <username>     Take the instance admin flag away.
+  user delete <username>      Delete an account as DELETE /users/@me does: sessions end, personal
+                              data is erased, messages stay under deleted_user_<id>. Refused while
+                              it owns servers or applications (they are listed).
   ip-rules list               Print the IP allow/deny rules, one per line.
   ip-rules clear              Delete every IP rule (the way back in after a lockout); running API
                               processes drop them within about a second.
@@ -128,6 +132,23 @@ const setAdmin =
     return [`${who} ${isAdmin ? 'is now an admin' : 'is no longer an admin'}`];
   };
 
+/** `user delete <username>`: the account deletion of the API, run by the operator (account lifecycle). */
+const deleteUserCommand: Command = async (rt, args) => {
+  const [username = ''] = exactly(parseArgs(args, []).positional, ['username']);
+  const user = await findUser(rt, username);
+  if (user.deleted_at) throw new CliError(`"${username}" is already deleted`);
+  try {
+    await deleteAccount(rt, user.id, { kind: 'admin', adminId: null, ip: null });
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    const owned = (err.extra?.servers ?? err.extra?.applications) as
+      { id: string; name: string }[] | undefined;
+    const list = owned ? `: ${owned.map((o) => `${o.name} (${o.id})`).join(', ')}` : '';
+    throw new CliError(`${err.message.replace(/:.*$/, '')}${list}`);
+  }
+  return [`deleted ${user.username} (${user.id}); its messages now show deleted_user_${user.id}`];
+};
+
 /** The commands that need the database; `help` is answered before connecting. */
 const COMMANDS: Record<string, Record<string, Command>> = {
   admin: {
@@ -156,6 +177,7 @@ const COMMANDS: Record<string, Record<string, Command>> = {
     grant: setAdmin(true),
     revoke: setAdmin(false),
   },
+  user: { delete: deleteUserCommand },
   'ip-rules': {
     list: async (rt, args) => {
       exactly(parseArgs(args, []).positional, []);

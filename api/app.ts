@@ -16,6 +16,7 @@ import { requestId } from './middleware/request-id.js';
 import { buildOpenApi } from './openapi.js';
 import { adminRoutes } from './routes/admin/admin.js';
 import { adminUserRoutes } from './routes/admin/users.js';
+import { adminUserDeletionRoutes } from './routes/admin/user-deletion.js';
 import { attachmentRoutes } from './routes/attachments/attachments.js';
 import { emojiRoutes } from './routes/emojis/emojis.js';
 import { serverIconRoutes } from './routes/servers/icon.js';
@@ -48,6 +49,8 @@ import { voiceRoutes } from './routes/voice-states/voice-states.js';
 import { mfaRoutes } from './routes/users/mfa.js';
 import { sessionRoutes } from './routes/users/sessions.js';
 import { userRoutes } from './routes/users/users.js';
+import { accountDeletionRoutes } from './routes/users/account.js';
+import { dataExportRoutes } from './routes/users/export.js';
 import { webhookRoutes } from './routes/webhooks/webhooks.js';
 import { eventWebhookRoutes } from './routes/event-webhooks/event-webhooks.js';
 import { applicationRoutes } from './routes/applications/applications.js';
@@ -73,10 +76,13 @@ export function allRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
     ...authRoutes(rt, services),
     ...signInRoutes(rt, API_BASE),
     ...userRoutes(rt, services),
+    ...accountDeletionRoutes(rt, services),
+    ...dataExportRoutes(rt, API_BASE),
     ...sessionRoutes(rt),
     ...mfaRoutes(rt, services),
     ...adminRoutes(rt, services),
     ...adminUserRoutes(rt),
+    ...adminUserDeletionRoutes(rt),
     ...relationshipRoutes(rt),
     ...privateChannelRoutes(rt),
     ...membershipRoutes(rt),

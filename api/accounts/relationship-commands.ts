@@ -77,7 +77,8 @@ export async function setRelationship(
     throw new ApiError(400, 'cannot_target_self', 'You cannot befriend or block yourself');
   }
   const target = await rt.models.User.findByPk(targetId);
-  if (!target) throw new NotFoundError('user');
+  // A deleted account's placeholder takes no new friends or blocks.
+  if (!target || target.deleted_at) throw new NotFoundError('user');
   if (status === 'friend' && target.is_bot) throw cannotAddFriend();
 
   const changes = await rt.sequelize.transaction(async (transaction) => {

@@ -15,6 +15,8 @@ export interface AdminUser {
   is_admin: boolean;
   is_bot: boolean;
   disabled_at: number | null;
+  /** When the account was deleted (it is then the placeholder `deleted_user_<id>`). */
+  deleted_at: number | null;
   created_at: number;
   session_count: number;
 }
@@ -36,6 +38,7 @@ interface UserRow {
   is_admin: boolean;
   is_bot: boolean;
   disabled_at: Date | null;
+  deleted_at: Date | null;
   created_at: Date;
   session_count: string;
 }
@@ -52,7 +55,7 @@ async function selectUsers(
   limit: number,
 ): Promise<AdminUser[]> {
   const rows = await rt.sequelize.query<UserRow>(
-    `SELECT u.id, u.username, u.email, u.is_admin, u.is_bot, u.disabled_at, u.created_at,
+    `SELECT u.id, u.username, u.email, u.is_admin, u.is_bot, u.disabled_at, u.deleted_at, u.created_at,
        (SELECT count(*) FROM sessions s WHERE s.user_id = u.id AND s.revoked_at IS NULL) AS session_count
      FROM users u
      ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
@@ -67,6 +70,7 @@ async function selectUsers(
     is_admin: row.is_admin,
     is_bot: row.is_bot,
     disabled_at: unixSeconds(row.disabled_at),
+    deleted_at: unixSeconds(row.deleted_at),
     created_at: unixSeconds(row.created_at),
     session_count: Number(row.session_count),
   }));
@@ -145,6 +149,8 @@ export async function setUserDisabled(
       });
     }
   } else if (user.disabled_at) {
+    if (user.deleted_at)
+      throw new ConflictError('account_deleted', 'This account was deleted; it cannot come back');
     if (user.is_bot && (await Application.count({ where: { bot_user_id: user.id } })) === 0) {
       throw new ConflictError(
         'application_deleted',

@@ -6,6 +6,9 @@ import { ApiError, PayloadTooLargeError, ValidationError } from '../../shared/er
 import type { Runtime } from '../../shared/runtime.js';
 import { readMultipart } from './multipart.js';
 
+// Shared with account deletion (shared/accounts), which erases the avatar too.
+export { deleteRenditions, keyFromMediaUrl } from '../../shared/storage/renditions.js';
+
 /** The only types accepted for avatars, icons and emoji (sniffed from the bytes). */
 export const PICTURE_TYPES = new Set(['image/png', 'image/jpeg', 'image/webp', 'image/gif']);
 
@@ -169,22 +172,6 @@ export async function squareRenditions(
   return { webp, fallback, fallbackType: animated ? 'image/gif' : 'image/png', animated };
 }
 
-/** The storage key behind a URL made by mediaUrl (any origin), or null for any other URL. */
-export function keyFromMediaUrl(url: string | null): string | null {
-  if (!url) return null;
-  const at = url.indexOf('/api/v1/media/');
-  if (at < 0) return null;
-  try {
-    return url
-      .slice(at + '/api/v1/media/'.length)
-      .split('/')
-      .map(decodeURIComponent)
-      .join('/');
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Stores a picture's two renditions under `<prefix>.webp` and `<prefix>.png|.gif`; the WebP's key
  * is returned with the other. When the second put fails the first is removed.
@@ -204,26 +191,6 @@ export async function storeRenditions(
     throw err;
   }
   return { webpKey, fallbackKey };
-}
-
-/**
- * Deletes a picture stored by storeRenditions, found from its WebP URL, when that URL points
- * under `prefix` (an avatar_url set by hand to some other object is never followed).
- */
-export async function deleteRenditions(
-  rt: Pick<Runtime, 'storage' | 'logger'>,
-  url: string | null,
-  prefix: string,
-): Promise<void> {
-  const key = keyFromMediaUrl(url);
-  if (!key || !key.startsWith(prefix) || !key.endsWith('.webp')) return;
-  const stem = key.slice(0, -'.webp'.length);
-  for (const k of [key, `${stem}.png`, `${stem}.gif`]) {
-    await rt.storage.delete(k).catch((err: unknown) => {
-      // An orphaned file is harmless; failing the request that replaced it would not be.
-      rt.logger.warn({ err: (err as Error).message, key: k }, 'could not delete old picture');
-    });
-  }
 }
 
 /**

@@ -4,7 +4,7 @@ import { Permission, has } from '../../shared/permissions/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { formPayload, receiveUploads } from '../media/receive.js';
 import { validatePart } from '../middleware/validate.js';
-import { sendBody } from '../routes/messages/schema.js';
+import { sendBody, type RichEmbedInput } from '../routes/messages/schema.js';
 
 /** A send's body, from JSON or from a multipart form. */
 export interface SendInput {
@@ -12,6 +12,7 @@ export interface SendInput {
   nonce?: string;
   reply_to?: string;
   attachments?: string[];
+  embeds?: RichEmbedInput[];
 }
 
 /**

@@ -57,6 +57,9 @@ export const userObject = Joi.object({
   avatar_url: Joi.string().allow(null).required(),
   created_at: Joi.number().integer().required(),
   bot: Joi.boolean().valid(true).description('present (true) only for bot users'),
+  deleted: Joi.boolean()
+    .valid(true)
+    .description('present (true) only for a deleted account’s placeholder (`deleted_user_<id>`)'),
 }).meta({ className: 'User' });
 
 /** The caller's own user object. */

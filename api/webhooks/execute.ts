@@ -8,6 +8,8 @@ import type { MessageObject } from '../../shared/presenters/types.js';
 import { messageJobId, type CreateMessageJob } from '../../shared/queues/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { runMessageCommand } from '../messages/jobs.js';
+import { richEmbedsJob } from '../messages/rich-embeds.js';
+import type { RichEmbedInput } from '../routes/messages/schema.js';
 import type { ApiServices } from '../services.js';
 
 /** Executions allowed per webhook per window (Discord's order of magnitude). */
@@ -18,7 +20,7 @@ export interface ExecuteInput {
   content?: string;
   username?: string;
   avatar_url?: string;
-  embeds?: { title?: string; description?: string; url?: string; color?: number; fields?: unknown[] }[];
+  embeds?: RichEmbedInput[];
 }
 
 /** Compared against when the webhook does not exist, so both failures take the same work. */
@@ -100,9 +102,7 @@ export function webhookMessageJob(
         username: input.username ?? webhook.name,
         avatar_url: input.avatar_url ?? webhook.avatar_url,
       },
-      ...(input.embeds && input.embeds.length > 0
-        ? { embeds: input.embeds.map((e) => ({ type: 'rich', ...e })) }
-        : {}),
+      ...richEmbedsJob(input.embeds),
     },
   };
 }

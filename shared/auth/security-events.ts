@@ -19,6 +19,8 @@ export const SECURITY_EVENT_TYPES = [
   'account_disabled',
   'account_enabled',
   'forced_logout',
+  /** An account was deleted by its owner or an admin (`details.by`: `self`, an admin's id, or `cli`). */
+  'account_deleted',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 

@@ -13,6 +13,7 @@ export const QUEUE_CONCURRENCY_DEFAULTS = {
   webhooks: 20,
   push: 10,
   automod: 20,
+  exports: 1,
 } as const;
 
 /** A throttle: `points` attempts per `duration_seconds`, then blocked for `block_seconds`. */
@@ -331,6 +332,15 @@ export interface Config {
     /** Port of a metrics listener for processes without an HTTP server (standalone workers); 0: none. */
     port: number;
   };
+  /** Account deletion and data export (api/docs/guides/03-authentication.md). */
+  accounts: {
+    /** Days a deleted account's username stays reserved before anyone may register it. */
+    deleted_username_grace_days: number;
+    /** Hours a finished data export stays downloadable before its archive is removed. */
+    export_ttl_hours: number;
+    /** Minutes after an export was requested before another may be (a repeat answers the same one). */
+    export_cooldown_minutes: number;
+  };
 }
 
 const port = Joi.number().integer().min(0).max(65535);
@@ -647,6 +657,19 @@ export const configSchema = Joi.object<Config>({
       .default(['127.0.0.1/32', '::1/128']),
     token: Joi.string().min(16).allow(null).default(null),
     port: port.default(0),
+  }).default(),
+  accounts: Joi.object({
+    deleted_username_grace_days: Joi.number().integer().min(0).max(3650).default(30),
+    export_ttl_hours: Joi.number()
+      .integer()
+      .min(1)
+      .max(24 * 90)
+      .default(168),
+    export_cooldown_minutes: Joi.number()
+      .integer()
+      .min(0)
+      .max(7 * 24 * 60)
+      .default(1440),
   }).default(),
 })
   .default()

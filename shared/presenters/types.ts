@@ -11,6 +11,8 @@ export interface UserObject {
   created_at: number;
   /** Present (true) only for bot users; the caller's own object always has it. */
   bot?: boolean;
+  /** Present (true) only for the placeholder of a deleted account (`deleted_user_<id>`). */
+  deleted?: true;
 }
 
 export interface ServerObject {

@@ -4,7 +4,7 @@ import type { UserObject } from './types.js';
 
 /**
  * What anyone may see of a user: never email, hashes or flags, except `bot: true` for bot users
- * (absent for people, as on Discord).
+ * (absent for people, as on Discord) and `deleted: true` for the placeholder of a deleted account.
  */
 export function presentUser(user: Row<'User'>): UserObject {
   return {
@@ -13,6 +13,7 @@ export function presentUser(user: Row<'User'>): UserObject {
     avatar_url: user.avatar_url,
     created_at: unixSeconds(user.created_at),
     ...(user.is_bot ? { bot: true as const } : {}),
+    ...(user.deleted_at ? { deleted: true as const } : {}),
   };
 }
 

@@ -223,6 +223,23 @@ export interface AutomodResult {
   blocked: { rule_id: string; rule_name: string; detail: string } | null;
 }
 
+/**
+ * A data export (workers/processors/exports.ts): `build` writes the archive of the export's user;
+ * `expire`, delayed by accounts.export_ttl_hours, removes it again.
+ */
+export interface ExportsJob {
+  kind: 'build' | 'expire';
+  export_id: string;
+}
+
+/** What an exports job left: the export's status, or `gone` when its row no longer exists. */
+export type ExportsResult = 'ready' | 'failed' | 'expired' | 'gone';
+
+/** The job id of an export step: one build and one expiry per export, however often it is added. */
+export function exportJobId(kind: ExportsJob['kind'], exportId: string): string {
+  return `export-${kind}-${exportId}`;
+}
+
 /** Payload of each queue's jobs. */
 export interface JobPayloads {
   messages: MessageJob;
@@ -231,6 +248,7 @@ export interface JobPayloads {
   webhooks: WebhooksJob;
   push: PushJob;
   automod: AutomodJob;
+  exports: ExportsJob;
 }
 
 /** What each queue's processor returns (the API waits on it to answer with the stored object). */
@@ -244,6 +262,7 @@ export interface JobResults {
   webhooks: WebhooksResult;
   push: PushResult;
   automod: AutomodResult;
+  exports: ExportsResult;
 }
 
 /**

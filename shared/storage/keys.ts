@@ -31,3 +31,16 @@ export function isValidKey(key: string): boolean {
 export function assertValidKey(key: string): void {
   if (!isValidKey(key)) throw new InvalidKeyError(key);
 }
+
+/** Key prefixes never served by GET /media: only their own authenticated routes hand them out. */
+const PRIVATE_PREFIXES = ['exports/'];
+
+/** Whether `key` holds private data (a data export) that the public media route must not serve. */
+export function isPrivateKey(key: string): boolean {
+  return PRIVATE_PREFIXES.some((prefix) => key.startsWith(prefix));
+}
+
+/** Where a data export's archive is stored (a random part too: keys must never be guessable). */
+export function exportKey(userId: string, exportId: string, nonce: string): string {
+  return `exports/${userId}/${exportId}-${nonce}.zip`;
+}

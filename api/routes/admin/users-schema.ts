@@ -33,6 +33,11 @@ export const adminUserObject = Joi.object({
   is_admin: Joi.boolean().required(),
   is_bot: Joi.boolean().required(),
   disabled_at: Joi.number().integer().allow(null).required(),
+  deleted_at: Joi.number()
+    .integer()
+    .allow(null)
+    .required()
+    .description('when the account was deleted (it is then the placeholder `deleted_user_<id>`)'),
   created_at: Joi.number().integer().required(),
   session_count: Joi.number().integer().min(0).required().description('sessions not revoked'),
 }).meta({ className: 'AdminUser' });

@@ -75,7 +75,7 @@ export function adminUserRoutes(rt: Runtime): AnyRoute[] {
         200: { description: 'The account after the change', schema: adminUserObject },
         400: { description: '`validation_error` (field named), or `cannot_disable_self`' },
         404: { description: '`unknown_user`, or the caller is not an instance admin' },
-        409: { description: '`application_deleted`: a deleted application’s bot' },
+        409: { description: '`application_deleted` (a deleted application’s bot) or `account_deleted`' },
       },
       handler: ({ params, body, auth, ip }) =>
         setUserDisabled(rt, auth.user.id, params.user_id, body.disabled, ip),

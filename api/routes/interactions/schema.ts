@@ -2,7 +2,7 @@ import Joi from 'joi';
 import { COMMAND_OPTION_TYPES } from '../../../shared/db/models/index.js';
 import { snowflake } from '../common-schemas.js';
 import { MAX_CONTENT_LENGTH, messageObject } from '../messages/schema.js';
-import { EMBED_LIMITS, richEmbed } from '../webhooks/schema.js';
+import { EMBED_LIMITS, richEmbed } from '../messages/schema.js';
 
 /** Limits of command definitions (Discord's, so existing bots fit). */
 export const COMMAND_LIMITS = {

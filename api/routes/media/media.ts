@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { ApiError, NotFoundError } from '../../../shared/errors.js';
 import type { Runtime } from '../../../shared/runtime.js';
-import { isValidKey, RangeNotSatisfiableError } from '../../../shared/storage/keys.js';
+import { isPrivateKey, isValidKey, RangeNotSatisfiableError } from '../../../shared/storage/keys.js';
 import type { ByteRange, ObjectInfo, ObjectStream } from '../../../shared/storage/types.js';
 import { contentDisposition, servedType } from '../../media/disposition.js';
 import { ifRangeAllows, isNotModified, parseRange } from '../../media/range.js';
@@ -159,7 +159,8 @@ export function mediaRoutes(rt: Runtime): AnyRoute[] {
       },
       handler: async ({ params, req, res }) => {
         const { key } = params;
-        if (!isValidKey(key)) throw new NotFoundError('media');
+        // Data exports are private: only GET /users/@me/export/archive serves them, to their owner.
+        if (!isValidKey(key) || isPrivateKey(key)) throw new NotFoundError('media');
         if (rt.config.storage.redirect && rt.storage.driver === 's3') await redirectToStorage(rt, key, res);
         else await serveObject(rt, key, req, res);
         return undefined;

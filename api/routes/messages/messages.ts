@@ -1,7 +1,13 @@
 import Joi from 'joi';
 import { Op, type WhereOptions } from 'sequelize';
 import type { Row } from '../../../shared/db/models/index.js';
-import { ApiError, NotFoundError, RateLimitedError, ValidationError } from '../../../shared/errors.js';
+import {
+  ApiError,
+  MissingPermissionError,
+  NotFoundError,
+  RateLimitedError,
+  ValidationError,
+} from '../../../shared/errors.js';
 import { Permission, has } from '../../../shared/permissions/index.js';
 import { isSystemMessage } from '../../../shared/messages/system-messages.js';
 import { presentMessages, presentStoredMessage } from '../../../shared/presenters/message-reactions.js';
@@ -9,7 +15,8 @@ import { messageJobId, type CreateMessageJob } from '../../../shared/queues/inde
 import type { Runtime } from '../../../shared/runtime.js';
 import { runScreenedCommand } from '../../automod/screen.js';
 import { messageAccess } from '../../messages/access.js';
-import { checkAttachments, receiveMultipartSend } from '../../messages/attachments.js';
+import { checkAttachments, receiveMultipartSend, type SendInput } from '../../messages/attachments.js';
+import { richEmbedsJob } from '../../messages/rich-embeds.js';
 import { awaitMessageCommand, runMessageCommand, type CommandOutcome } from '../../messages/jobs.js';
 import type { ApiServices } from '../../services.js';
 import { defineRoute, type AnyRoute } from '../route.js';
@@ -27,12 +34,6 @@ import { visibleContent } from '../../applications/message-content.js';
 /** How long a nonce keeps pointing at the message it created. */
 const NONCE_TTL_SECONDS = 300;
 
-interface SendBody {
-  content?: string;
-  nonce?: string;
-  reply_to?: string;
-  attachments?: string[];
-}
 interface History {
   limit: number;
   before?: string;
@@ -64,7 +65,7 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
   }
 
   return [
-    defineRoute<ChannelParams, Record<string, never>, SendBody>({
+    defineRoute<ChannelParams, Record<string, never>, SendInput>({
       method: 'post',
       path: '/channels/{channel_id}/messages',
       // Per channel and author: a burst of 10, then one a second on average.
@@ -79,7 +80,10 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
         '`reply_to` (a message of this channel the caller can read: READ_MESSAGE_HISTORY, else 400 naming ' +
         '`reply_to`) the message has type `reply`. Link previews (`embeds` of type `link`, for the first 5 http(s) ' +
         'links outside code and not written as `<url>`) are made afterwards when the author has EMBED_LINKS, and ' +
-        'arrive as MESSAGE_UPDATE: the answer never waits for a remote site.',
+        'arrive as MESSAGE_UPDATE: the answer never waits for a remote site. `embeds`: up to 10 rich embeds ' +
+        '`{title?, description?, url?, color?, fields?}`, validated exactly as for webhooks, stored with ' +
+        '`type: "rich"` and needing EMBED_LINKS (403 naming it); with embeds or attachments `content` may be ' +
+        'empty. Edits change only `content`: rich embeds stay as sent (webhook messages cannot be edited either).',
       tags: ['Messages'],
       params: channelParams,
       body: sendBody,
@@ -92,7 +96,7 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
       responses: {
         200: { description: 'The stored message', schema: messageObject },
         202: { description: 'Accepted; still being stored', schema: pendingMessage },
-        403: { description: 'Missing SEND_MESSAGES, or a DM with a blocked user' },
+        403: { description: 'Missing SEND_MESSAGES (EMBED_LINKS with embeds), or a DM with a blocked user' },
         404: { description: 'Unknown channel, or one the caller cannot see' },
         429: { description: 'Slowmode: wait retry_after seconds' },
         503: { description: 'The queue (Redis) is unavailable: nothing was sent' },
@@ -114,6 +118,10 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
           auth.user.id,
           body.attachments ?? [],
         );
+        const embeds = body.embeds ?? [];
+        // As on Discord: rich embeds are links and previews under the sender's control.
+        if (embeds.length > 0 && !has(access.permissions, Permission.EMBED_LINKS))
+          throw new MissingPermissionError('EMBED_LINKS');
         if (body.reply_to) {
           // Only a message the caller can read: without READ_MESSAGE_HISTORY an id is not proof of that.
           const target = has(access.permissions, Permission.READ_MESSAGE_HISTORY)
@@ -161,6 +169,7 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
             nonce,
             reply_to: body.reply_to ?? null,
             ...(attachments.length > 0 ? { attachments } : {}),
+            ...richEmbedsJob(embeds),
             allow_everyone: has(access.permissions, Permission.MENTION_EVERYONE),
             embed_links: has(access.permissions, Permission.EMBED_LINKS),
           },

@@ -11,19 +11,76 @@ const content = () =>
     .pattern(/\S/)
     .message('{{#label}} must contain a non-whitespace character');
 
+/** An absolute http(s) URL of at most 2048 characters. */
+export const httpUrl = () =>
+  Joi.string()
+    .uri({ scheme: ['http', 'https'] })
+    .max(2048);
+
+/** Limits of rich embeds (Discord's, so existing senders fit). */
+export const EMBED_LIMITS = {
+  count: 10,
+  title: 256,
+  description: 4096,
+  fields: 25,
+  fieldName: 256,
+  fieldValue: 1024,
+};
+
+/** A rich embed as senders give it (webhooks, interaction answers, members and bots). */
+export interface RichEmbedInput {
+  title?: string;
+  description?: string;
+  url?: string;
+  color?: number;
+  fields?: { name: string; value: string; inline: boolean }[];
+}
+
+/** One rich embed: the single schema for webhooks, interaction answers and ordinary messages. */
+export const richEmbed = Joi.object({
+  title: Joi.string().max(EMBED_LIMITS.title),
+  description: Joi.string().max(EMBED_LIMITS.description),
+  url: httpUrl(),
+  color: Joi.number().integer().min(0).max(0xffffff),
+  fields: Joi.array()
+    .max(EMBED_LIMITS.fields)
+    .items(
+      Joi.object({
+        name: Joi.string().min(1).max(EMBED_LIMITS.fieldName).required(),
+        value: Joi.string().min(1).max(EMBED_LIMITS.fieldValue).required(),
+        inline: Joi.boolean().default(false),
+      }),
+    ),
+})
+  .or('title', 'description', 'fields')
+  .meta({ className: 'RichEmbedInput' });
+
 export const channelParams = Joi.object({ channel_id: snowflake().required() });
 export const messageParams = Joi.object({
   channel_id: snowflake().required(),
   message_id: snowflake().required(),
 });
 
+const nonEmptyArray = Joi.array().min(1).required();
+const optionalContent = Joi.alternatives().try(Joi.string().valid(''), content());
+
 export const sendBody = Joi.object({
-  // Text, or files, or both: without attachments the content is required.
+  // Text, files or embeds, in any mix: without attachments or embeds the content is required.
   content: Joi.when('attachments', {
-    is: Joi.array().min(1).required(),
-    then: Joi.alternatives().try(Joi.string().valid(''), content()),
-    otherwise: content().required(),
+    is: nonEmptyArray,
+    then: optionalContent,
+    otherwise: Joi.when('embeds', {
+      is: nonEmptyArray,
+      then: optionalContent,
+      otherwise: content().required(),
+    }),
   }),
+  embeds: Joi.array()
+    .max(EMBED_LIMITS.count)
+    .items(richEmbed)
+    .description(
+      'up to 10 rich embeds, validated as for webhooks and stored with `type: "rich"`; needs EMBED_LINKS',
+    ),
   attachments: Joi.array()
     .items(snowflake())
     .unique()
@@ -186,11 +243,14 @@ export const searchQuery = Joi.object({
     .description(
       'repeatable; every value given must hold: link (an http(s) URL in the content), file, embed',
     ),
-  limit: Joi.number().integer().min(1).max(25).default(25),
-  offset: Joi.number().integer().min(0).max(5000).default(0),
+  ...pagination,
 });
 
 export const searchResult = Joi.object({
-  total_results: Joi.number().integer().min(0).required(),
+  total_results: Joi.number()
+    .integer()
+    .min(0)
+    .required()
+    .description('every match of the filters, whatever the cursor'),
   messages: Joi.array().items(messageObject).required(),
 }).meta({ className: 'MessageSearchResult' });

@@ -15,7 +15,8 @@ interface SearchQuery {
   channel_id?: string;
   has?: SearchHas[];
   limit: number;
-  offset: number;
+  before?: string;
+  after?: string;
 }
 
 /**
@@ -48,8 +49,10 @@ export function searchRoutes(rt: Runtime): AnyRoute[] {
         'stemming; "quoted phrases", `or`, `-word`); `author_id`; `channel_id` (a channel the caller cannot read ' +
         'gives no results, as an unknown one does); `has` (repeatable): `link` = the content holds an http(s) ' +
         'URL, `file` = the message has attachments, `embed` = it has embeds (both filled by the media and link ' +
-        'preview pipelines: until those run, nothing matches). Newest first, `limit` 1-25 (default 25), ' +
-        '`offset` 0-5000. System messages (joins, pins, renames, thread notices) are not searched. A bot whose ' +
+        'preview pipelines: until those run, nothing matches). Paged like every list, by message id: ' +
+        '`limit` 1-100 (default 50); newest first with `before` or with neither, oldest first with `after` ' +
+        '(with both, the matches strictly between them); `total_results` counts every match, whatever the ' +
+        'cursor. To walk all results, pass the last id of a page as the next `before`. System messages (joins, pins, renames, thread notices) are not searched. A bot whose ' +
         'application has not enabled MESSAGE_CONTENT cannot search by `content` and gets results without content.',
       tags: ['Messages'],
       params: searchParams,
@@ -101,10 +104,14 @@ export function searchRoutes(rt: Runtime): AnyRoute[] {
           { bind, type: QueryTypes.SELECT },
         );
         const total = counted?.total ?? 0;
-        if (total === 0 || query.offset >= total) return { ...empty, total_results: total };
+        if (total === 0) return empty;
+        // The cursor narrows the page, not the count: ids are unique, so pages never overlap.
+        const page = [condition];
+        if (query.before) page.push(`id < ${param(query.before)}`);
+        if (query.after) page.push(`id > ${param(query.after)}`);
         const rows = await rt.sequelize.query(
-          `SELECT * FROM messages WHERE ${condition}
-            ORDER BY id DESC LIMIT ${param(query.limit)} OFFSET ${param(query.offset)}`,
+          `SELECT * FROM messages WHERE ${page.join(' AND ')}
+            ORDER BY id ${query.after ? 'ASC' : 'DESC'} LIMIT ${param(query.limit)}`,
           { bind, type: QueryTypes.SELECT, model: Message, mapToModel: true },
         );
         const messages = await presentMessages(rt, rows, auth.user.id);

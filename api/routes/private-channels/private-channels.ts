@@ -28,7 +28,7 @@ export function privateChannelRoutes(rt: Runtime): AnyRoute[] {
         200: { description: 'The DM channel (new or existing)', schema: privateChannelObject },
         400: { description: '`cannot_message_self`: use GET /users/@me/notes' },
         403: { description: '`cannot_message_user`: one of the two users blocked the other' },
-        404: { description: 'Unknown user' },
+        404: { description: 'Unknown user (or a deleted account)' },
       },
       handler: async ({ auth, body }) => {
         const me = auth.user;
@@ -40,7 +40,8 @@ export function privateChannelRoutes(rt: Runtime): AnyRoute[] {
           );
         }
         const recipient = await User.findByPk(body.recipient_id);
-        if (!recipient) throw new NotFoundError('user');
+        // Nobody reads a deleted account's DMs.
+        if (!recipient || recipient.deleted_at) throw new NotFoundError('user');
         if (await isBlockedEitherWay(rt, me.id, recipient.id)) {
           throw new ApiError(403, 'cannot_message_user', 'You cannot send messages to this user');
         }

@@ -29,3 +29,26 @@ export const sessionObject = Joi.object({
 export const sessionParams = Joi.object({ session_id: snowflake().required() });
 
 export const codeBody = Joi.object({ code: Joi.string().max(32).required() });
+
+export const deleteMeBody = Joi.object({
+  password: Joi.string().max(128).required().description('the account’s current password'),
+  code: Joi.string().max(32).description('a TOTP code or an unused backup code; required when 2FA is on'),
+});
+
+/** What a 409 `owns_*` lists: each server or application to transfer or delete first. */
+export const ownedThing = Joi.object({ id: Joi.string().required(), name: Joi.string().required() });
+
+export const exportObject = Joi.object({
+  status: Joi.string()
+    .valid('none', 'pending', 'ready', 'failed', 'expired')
+    .required()
+    .description('none: never requested; expired: the archive was removed after accounts.export_ttl_hours'),
+  id: Joi.string().description('the export (absent with status none)'),
+  created_at: Joi.number().integer().description('when it was requested'),
+  finished_at: Joi.number().integer().allow(null),
+  expires_at: Joi.number().integer().allow(null).description('when the archive will be removed'),
+  size: Joi.number().integer().allow(null).description('bytes of the archive'),
+  url: Joi.string().description('status ready only: GET it with your token to download the zip archive'),
+}).meta({ className: 'DataExport' });
+
+export const exportParams = Joi.object({ export_id: snowflake().required() });

@@ -8,7 +8,8 @@ import type { Runtime } from '../../../shared/runtime.js';
 import { countAttempt } from '../../accounts/login-throttle.js';
 import { revokeOtherSessions } from '../../accounts/session-commands.js';
 import type { ApiServices } from '../../services.js';
-import { uniqueConflict } from '../../accounts/user-commands.js';
+import { uniqueConflict, usernameTaken } from '../../accounts/user-commands.js';
+import { usernameReserved } from '../../../shared/accounts/delete-account.js';
 import { selfUserObject, userObject } from '../common-schemas.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { patchMeBody, userIdParams } from './schema.js';
@@ -71,6 +72,9 @@ export function userRoutes(rt: Runtime, { throttles }: ApiServices): AnyRoute[] 
               current_password: 'is wrong',
             });
           await attempt.succeeded();
+        }
+        if (body.username !== undefined && body.username.toLowerCase() !== user.username.toLowerCase()) {
+          if (await usernameReserved(rt, body.username)) throw usernameTaken();
         }
         if (body.username !== undefined) user.username = body.username;
         if (body.email !== undefined) user.email = body.email;

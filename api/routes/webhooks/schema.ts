@@ -1,6 +1,6 @@
 import Joi from 'joi';
 import { snowflake } from '../common-schemas.js';
-import { MAX_CONTENT_LENGTH } from '../messages/schema.js';
+import { EMBED_LIMITS, MAX_CONTENT_LENGTH, httpUrl, richEmbed } from '../messages/schema.js';
 
 /** Words a webhook may not call itself: it must not pass for the instance or its staff. */
 const RESERVED_NAME = /plexichat|system|clyde|discord|admin(istrator)?|moderator|official/i;
@@ -12,11 +12,6 @@ const name = () =>
     .max(80)
     .pattern(RESERVED_NAME, { invert: true })
     .message('{{#label}} may not contain "plexichat", "system", "admin", "moderator" or "official"');
-
-const httpUrl = () =>
-  Joi.string()
-    .uri({ scheme: ['http', 'https'] })
-    .max(2048);
 
 export const webhookParams = Joi.object({ webhook_id: snowflake().required() });
 export const executeParams = Joi.object({
@@ -54,34 +49,6 @@ export const webhookWithToken = webhookObject
     url: Joi.string().required().description('POST here to execute the webhook'),
   })
   .meta({ className: 'WebhookWithToken' });
-
-/** Limits of rich embeds (Discord's, so existing senders fit). */
-export const EMBED_LIMITS = {
-  count: 10,
-  title: 256,
-  description: 4096,
-  fields: 25,
-  fieldName: 256,
-  fieldValue: 1024,
-};
-
-export const richEmbed = Joi.object({
-  title: Joi.string().max(EMBED_LIMITS.title),
-  description: Joi.string().max(EMBED_LIMITS.description),
-  url: httpUrl(),
-  color: Joi.number().integer().min(0).max(0xffffff),
-  fields: Joi.array()
-    .max(EMBED_LIMITS.fields)
-    .items(
-      Joi.object({
-        name: Joi.string().min(1).max(EMBED_LIMITS.fieldName).required(),
-        value: Joi.string().min(1).max(EMBED_LIMITS.fieldValue).required(),
-        inline: Joi.boolean().default(false),
-      }),
-    ),
-})
-  .or('title', 'description', 'fields')
-  .meta({ className: 'RichEmbedInput' });
 
 const executeKeys = {
   content: Joi.string()

@@ -1,5 +1,6 @@
 import type { Sequelize } from 'sequelize';
 import { defineAccountModels } from './accounts.js';
+import { defineAccountLifecycleModels } from './account-lifecycle.js';
 import { defineApplication } from './application.js';
 import { defineReport } from './report.js';
 import { defineAutomodRule } from './automod-rule.js';
@@ -41,6 +42,7 @@ export {
   type CommandOptionType,
 } from './application-command.js';
 export { RELATIONSHIP_STATUSES, type RelationshipStatus } from './accounts.js';
+export { EXPORT_STATUSES, type ExportStatus } from './account-lifecycle.js';
 
 /**
  * Defines every model on one Sequelize instance. Models are per instance (not module globals) so
@@ -72,6 +74,7 @@ export function defineModels(sequelize: Sequelize) {
     ...defineOAuth2Models(sequelize),
     ...defineEventWebhookModels(sequelize),
     ...definePushModels(sequelize),
+    ...defineAccountLifecycleModels(sequelize),
   };
 }
 

@@ -235,6 +235,35 @@ describe('the admin dashboard in Chromium', () => {
     expect(await row.textContent()).toContain(`by: ${admin.id}`);
   });
 
+  it('deletes a user after asking: their token stops working and the row shows the placeholder', async () => {
+    const doomed = await registerUser(app);
+    await page.click('nav a[data-page="users"]');
+    await page.fill('#user-query', doomed.username);
+    await page.click('#user-search');
+    const row = page.locator(`tr[data-user-id="${doomed.id}"]`);
+    // Declining the question changes nothing.
+    const declined = page.waitForEvent('dialog').then((dialog) => dialog.dismiss());
+    await row.locator('button.delete').click();
+    await declined;
+    expect((await api(app, 'GET', '/users/@me', { token: doomed.token })).status).toBe(200);
+    const accepted = page.waitForEvent('dialog').then((dialog) => dialog.accept());
+    await row.locator('button.delete').click();
+    await accepted;
+    await page
+      .locator(`tr[data-user-id="${doomed.id}"] td.state`)
+      .getByText(/^deleted /)
+      .waitFor();
+    const deleted = page.locator(`tr[data-user-id="${doomed.id}"]`);
+    expect(await deleted.locator('strong').textContent()).toBe(`deleted_user_${doomed.id}`);
+    expect(await deleted.locator('button').count()).toBe(0);
+    expect((await api(app, 'GET', '/users/@me', { token: doomed.token })).status).toBe(401);
+    // No delete button for the admin's own account.
+    await page.fill('#user-query', admin.username);
+    await page.click('#user-search');
+    await page.locator(`tr[data-user-id="${admin.id}"] button.disable[disabled]`).waitFor();
+    expect(await page.locator(`tr[data-user-id="${admin.id}"] button.delete`).count()).toBe(0);
+  });
+
   it('adds a deny rule and removes it again', async () => {
     const lock = new pg.Client({ connectionString: TEST_DATABASE_URL });
     await lock.connect();

@@ -105,6 +105,7 @@ describe('GET /admin/users', () => {
       is_admin: false,
       is_bot: false,
       disabled_at: null,
+      deleted_at: null,
       created_at: expect.any(Number),
       session_count: 2,
     });

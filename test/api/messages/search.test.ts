@@ -78,22 +78,53 @@ describe('search', () => {
     expect((await search(w, w.owner, 'has=link')).body.total_results).toBe(3);
   });
 
-  it('pages with limit (default 25, at most 25) and offset', async () => {
+  it('pages with limit (default 50, 1-100) and before/after cursors, like every list', async () => {
     const w = await makeWorld(app);
     const all = await seed(
       app,
       w.channelId,
       w.owner.id,
-      Array.from({ length: 30 }, (_, i) => `word ${i}`),
+      Array.from({ length: 60 }, (_, i) => `word ${i}`),
     );
+    await seed(app, w.channelId, w.owner.id, ['unrelated']);
     const newestFirst = [...all].reverse();
     const first = await search(w, w.owner, 'content=word');
-    expect(first.body.total_results).toBe(30);
-    expect(ids(first.body)).toEqual(newestFirst.slice(0, 25));
-    const second = await search(w, w.owner, 'content=word&limit=10&offset=25');
-    expect(ids(second.body)).toEqual(newestFirst.slice(25));
-    const beyond = await search(w, w.owner, 'content=word&offset=40');
-    expect(beyond.body).toEqual({ total_results: 30, messages: [] });
+    expect(first.body.total_results).toBe(60);
+    expect(ids(first.body)).toEqual(newestFirst.slice(0, 50));
+    expect(ids((await search(w, w.owner, 'content=word&limit=100')).body)).toEqual(newestFirst);
+
+    // Walking backwards with `before` visits every match once, in order, and ends on an empty page.
+    const walked: string[] = [];
+    let before: string | undefined;
+    for (let pages = 0; pages < 20; pages++) {
+      const page = await search(w, w.owner, `content=word&limit=7${before ? `&before=${before}` : ''}`);
+      // The count is of every match, whatever the cursor: the late one counts once it exists.
+      expect(page.body.total_results).toBe(pages <= 1 ? 60 : 61);
+      if (page.body.messages.length === 0) break;
+      walked.push(...ids(page.body));
+      before = walked[walked.length - 1];
+      // A match arriving mid-walk is newer than the cursor: it shifts no page, so nothing repeats.
+      if (pages === 1) await seed(app, w.channelId, w.owner.id, ['word late']);
+    }
+    expect(walked).toEqual(newestFirst);
+    expect(new Set(walked).size).toBe(walked.length);
+
+    // Forwards with `after`: oldest first, again every match once.
+    const late = ids((await search(w, w.owner, 'content=late')).body);
+    expect(late).toHaveLength(1);
+    const forwards: string[] = [];
+    let after = '0';
+    for (let pages = 0; pages < 20; pages++) {
+      const page = await search(w, w.owner, `content=word&limit=9&after=${after}`);
+      if (page.body.messages.length === 0) break;
+      forwards.push(...ids(page.body));
+      after = forwards[forwards.length - 1] as string;
+    }
+    expect(forwards).toEqual([...all, ...late]);
+
+    // Both: the matches strictly between, oldest first.
+    const between = await search(w, w.owner, `content=word&after=${all[10]}&before=${all[14]}`);
+    expect(ids(between.body)).toEqual(all.slice(11, 14));
   });
 
   it('never shows or counts messages of channels the caller cannot read', async () => {
@@ -144,10 +175,10 @@ describe('search', () => {
   });
 
   it.each([
-    ['limit', 'limit=26'],
+    ['limit', 'limit=101'],
     ['limit', 'limit=0'],
-    ['offset', 'offset=-1'],
-    ['offset', 'offset=5001'],
+    ['before', 'before=abc'],
+    ['after', 'after=-1'],
     ['has', 'has=video'],
     ['author_id', 'author_id=abc'],
     ['channel_id', 'channel_id=1.5'],

@@ -8,13 +8,42 @@ interface AdminUser {
   is_admin: boolean;
   is_bot: boolean;
   disabled_at: number | null;
+  deleted_at: number | null;
   created_at: number;
   session_count: number;
 }
 
 const PAGE = 50;
 
-/** Users: search by username or email prefix, disable or enable, sign out everywhere. */
+/**
+ * The Delete button of a user row (account lifecycle): asks first, then DELETE /admin/users/{id}.
+ * A deleted account, a bot and the admin's own account get none.
+ */
+function deleteButton(
+  user: AdminUser,
+  self: boolean,
+  act: (promise: Promise<unknown>, done: string, refresh: () => void) => void,
+  refresh: () => void,
+): HTMLButtonElement | null {
+  if (user.deleted_at || user.is_bot || self) return null;
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'delete danger',
+      onclick: () => {
+        const question =
+          `Delete ${user.username} for good? Their sessions end and their personal data is erased; ` +
+          'their messages stay under a deleted-user placeholder. This cannot be undone.';
+        if (!window.confirm(question)) return;
+        act(call('DELETE', `/admin/users/${user.id}`), `${user.username} was deleted.`, refresh);
+      },
+    },
+    'Delete',
+  );
+}
+
+/** Users: search by username or email prefix, disable or enable, sign out everywhere, delete. */
 export function renderUsers(view: HTMLElement, selfId: string): void {
   const query = h('input', {
     id: 'user-query',
@@ -89,12 +118,20 @@ export function renderUsers(view: HTMLElement, selfId: string): void {
       h(
         'td',
         { class: 'state' },
-        user.disabled_at
-          ? h('span', { class: 'badge deny' }, `disabled ${time(user.disabled_at)}`)
-          : 'active',
+        user.deleted_at
+          ? h('span', { class: 'badge deny' }, `deleted ${time(user.deleted_at)}`)
+          : user.disabled_at
+            ? h('span', { class: 'badge deny' }, `disabled ${time(user.disabled_at)}`)
+            : 'active',
       ),
       h('td', { class: 'sessions' }, String(user.session_count)),
-      h('td', { class: 'row-actions' }, toggle, logout),
+      h(
+        'td',
+        { class: 'row-actions' },
+        user.deleted_at ? null : toggle,
+        user.deleted_at ? null : logout,
+        deleteButton(user, self, act, refresh),
+      ),
     );
     return tr;
   };

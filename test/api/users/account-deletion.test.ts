@@ -1,0 +1,239 @@
+import { generate } from 'otplib';
+import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { api, randomIp, registerUser, type TestUser } from '../../helpers/accounts.js';
+import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
+import { png, sendForm } from '../../helpers/media.js';
+
+let app: TestApp;
+const sockets: GatewayClient[] = [];
+beforeAll(async () => {
+  app = await startTestApp();
+});
+afterAll(async () => {
+  for (const s of sockets) s.close();
+  await app.close();
+});
+
+async function connect(token: string): Promise<GatewayClient> {
+  const socket = await connectGateway(app.origin, { token });
+  sockets.push(socket);
+  return socket;
+}
+
+function disconnected(c: GatewayClient): Promise<string> {
+  return new Promise((resolve) => {
+    if (!c.socket.connected) return resolve('already');
+    c.socket.once('disconnect', (reason) => resolve(reason));
+  });
+}
+
+const deleteMe = (u: TestUser, body: unknown) => api(app, 'DELETE', '/users/@me', { token: u.token, body });
+
+async function login(login: string, password: string) {
+  return api(app, 'POST', '/auth/login', {
+    headers: { 'x-forwarded-for': randomIp() },
+    body: { login, password },
+  });
+}
+
+/** An owner's server with `general`, joined by `member` through an invite. */
+async function serverWith(owner: TestUser, member: TestUser, name = 'club') {
+  const server = await api(app, 'POST', '/servers', { token: owner.token, body: { name } });
+  const channels = await api(app, 'GET', `/servers/${server.body.id}/channels`, { token: owner.token });
+  const channelId = channels.body[0].id as string;
+  const invite = await api(app, 'POST', `/channels/${channelId}/invites`, { token: owner.token, body: {} });
+  expect((await api(app, 'POST', `/invites/${invite.body.code}`, { token: member.token })).status).toBe(200);
+  return { serverId: server.body.id as string, channelId };
+}
+
+describe('DELETE /users/@me', () => {
+  it('erases personal data, ends sessions and memberships, keeps messages under a placeholder', async () => {
+    const owner = await registerUser(app);
+    const friend = await registerUser(app);
+    const gone = await registerUser(app, { email: `gone-${Date.now()}@example.test` });
+    const { serverId, channelId } = await serverWith(owner, gone);
+    const said = await api(app, 'POST', `/channels/${channelId}/messages`, {
+      token: gone.token,
+      body: { content: 'I was here' },
+    });
+    expect(said.status).toBe(200);
+    await api(app, 'PUT', `/users/@me/relationships/${friend.id}`, {
+      token: gone.token,
+      body: { status: 'friend' },
+    });
+    await api(app, 'PUT', `/users/@me/relationships/${gone.id}`, {
+      token: friend.token,
+      body: { status: 'friend' },
+    });
+    expect((await api(app, 'GET', '/users/@me/relationships', { token: friend.token })).body).toHaveLength(1);
+    const avatar = await sendForm(app, 'PATCH', '/users/@me/avatar', gone, [
+      { name: 'image', filename: 'me.png', type: 'image/png', data: await png() },
+    ]);
+    expect(avatar.status).toBe(200);
+    const avatarKey = new URL(avatar.body.avatar_url as string, app.origin).pathname.replace(
+      '/api/v1/media/',
+      '',
+    );
+    expect(await app.rt.storage.head(avatarKey)).not.toBeNull();
+    const second = await login(gone.username, gone.password);
+    expect(second.status).toBe(200);
+
+    const ownerSocket = await connect(owner.token);
+    const friendSocket = await connect(friend.token);
+    const goneSocket = await connect(gone.token);
+    const closed = disconnected(goneSocket);
+
+    const res = await deleteMe(gone, { password: gone.password });
+    expect(res.status).toBe(204);
+    expect(await closed).toBe('io server disconnect');
+    for (const token of [gone.token, second.body.token as string]) {
+      expect((await api(app, 'GET', '/users/@me', { token })).status).toBe(401);
+    }
+    const [removed] = await ownerSocket.waitForFrames(1, (f) => f.t === 'SERVER_MEMBER_REMOVE');
+    expect(removed?.d).toMatchObject({
+      server_id: serverId,
+      user: { id: gone.id, username: `deleted_user_${gone.id}`, avatar_url: null, deleted: true },
+    });
+    const [unfriended] = await friendSocket.waitForFrames(1, (f) => f.t === 'RELATIONSHIP_REMOVE');
+    expect(unfriended?.d).toEqual({ id: gone.id });
+
+    // What others see: a placeholder, still the author of its messages; no longer a member or friend.
+    const profile = await api(app, 'GET', `/users/${gone.id}`, { token: owner.token });
+    expect(profile.body).toEqual({
+      id: gone.id,
+      username: `deleted_user_${gone.id}`,
+      avatar_url: null,
+      created_at: expect.any(Number),
+      deleted: true,
+    });
+    const history = await api(app, 'GET', `/channels/${channelId}/messages`, { token: owner.token });
+    expect(history.body.find((m: { id: string }) => m.id === said.body.id)).toMatchObject({
+      author_id: gone.id,
+      content: 'I was here',
+    });
+    const members = await api(app, 'GET', `/servers/${serverId}/members`, { token: owner.token });
+    expect(members.body.map((m: { user: { id: string } }) => m.user.id)).not.toContain(gone.id);
+    expect((await api(app, 'GET', '/users/@me/relationships', { token: friend.token })).body).toEqual([]);
+
+    // What is stored: nothing personal.
+    const row = await app.rt.models.User.findByPk(gone.id, { rejectOnEmpty: true });
+    expect([row.email, row.password_hash, row.avatar_url, row.mfa_secret]).toEqual([null, null, null, null]);
+    expect(row.deleted_at).not.toBeNull();
+    expect(await app.rt.storage.head(avatarKey)).toBeNull();
+    const m = app.rt.models;
+    for (const model of [m.Session, m.Member, m.MfaBackupCode, m.PushSubscription, m.ReadState]) {
+      expect(await (model as typeof m.Session).count({ where: { user_id: gone.id } })).toBe(0);
+    }
+    expect(await m.Relationship.count({ where: { target_id: gone.id } })).toBe(0);
+    const events = await m.SecurityEvent.findAll({ where: { user_id: gone.id, type: 'account_deleted' } });
+    expect(events.map((e) => e.details)).toEqual([expect.objectContaining({ by: 'self' })]);
+
+    // The placeholder takes no new friends and no DMs.
+    const befriend = await api(app, 'PUT', `/users/@me/relationships/${gone.id}`, {
+      token: friend.token,
+      body: { status: 'friend' },
+    });
+    expect([befriend.status, befriend.body.code]).toEqual([404, 'unknown_user']);
+    const dm = await api(app, 'POST', '/users/@me/channels', {
+      token: friend.token,
+      body: { recipient_id: gone.id },
+    });
+    expect([dm.status, dm.body.code]).toEqual([404, 'unknown_user']);
+
+    // The account cannot sign in again, by its old name or its placeholder.
+    expect((await login(gone.username, gone.password)).status).toBe(401);
+    expect((await login(`deleted_user_${gone.id}`, gone.password)).status).toBe(401);
+  });
+
+  it('reserves the old username for the grace period, then frees it', async () => {
+    const gone = await registerUser(app);
+    expect((await deleteMe(gone, { password: gone.password })).status).toBe(204);
+    const reuse = await api(app, 'POST', '/auth/register', {
+      headers: { 'x-forwarded-for': randomIp() },
+      body: { username: gone.username.toUpperCase(), password: 'another-password' },
+    });
+    expect([reuse.status, reuse.body.code]).toEqual([409, 'username_taken']);
+    const other = await registerUser(app);
+    const rename = await api(app, 'PATCH', '/users/@me', {
+      token: other.token,
+      body: { username: gone.username },
+    });
+    expect([rename.status, rename.body.code]).toEqual([409, 'username_taken']);
+    const reservation = await app.rt.models.UsernameReservation.findByPk(gone.username.toLowerCase(), {
+      rejectOnEmpty: true,
+    });
+    const days = (reservation.expires_at.getTime() - Date.now()) / 86_400_000;
+    expect(Math.round(days)).toBe(app.config.accounts.deleted_username_grace_days);
+    // Once the grace period is over, the name is anyone's.
+    await reservation.update({ expires_at: new Date(Date.now() - 1000) });
+    const taken = await registerUser(app, { username: gone.username });
+    expect(taken.username).toBe(gone.username);
+  });
+
+  it('a wrong password is 401 naming password, and nothing changes', async () => {
+    const u = await registerUser(app);
+    const res = await deleteMe(u, { password: 'not-the-password' });
+    expect(res.status).toBe(401);
+    expect(res.body).toMatchObject({ code: 'invalid_credentials', errors: { password: expect.any(String) } });
+    const missing = await deleteMe(u, {});
+    expect(missing.status).toBe(400);
+    expect(Object.keys(missing.body.errors)).toEqual(['password']);
+    expect((await api(app, 'GET', '/users/@me', { token: u.token })).body.username).toBe(u.username);
+  });
+
+  it('with 2FA on, needs a valid code (TOTP or backup) named `code`', async () => {
+    const u = await registerUser(app);
+    const enabled = await api(app, 'POST', '/users/@me/mfa/totp/enable', { token: u.token });
+    const secret = enabled.body.secret as string;
+    const confirmed = await api(app, 'POST', '/users/@me/mfa/totp/confirm', {
+      token: u.token,
+      body: { code: await generate({ secret }) },
+    });
+    expect(confirmed.status).toBe(200);
+    const noCode = await deleteMe(u, { password: u.password });
+    expect(noCode.status).toBe(400);
+    expect(Object.keys(noCode.body.errors)).toEqual(['code']);
+    const wrong = await deleteMe(u, { password: u.password, code: '000000' });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body).toMatchObject({ code: 'invalid_code', errors: { code: expect.any(String) } });
+    expect((await api(app, 'GET', '/users/@me', { token: u.token })).status).toBe(200);
+    const backup = confirmed.body.backup_codes[0] as string;
+    expect((await deleteMe(u, { password: u.password, code: backup })).status).toBe(204);
+    expect(await app.rt.models.MfaBackupCode.count({ where: { user_id: u.id } })).toBe(0);
+  });
+
+  it('409 owns_servers naming them until ownership is transferred', async () => {
+    const owner = await registerUser(app);
+    const heir = await registerUser(app);
+    const { serverId } = await serverWith(owner, heir, 'heirloom');
+    const refused = await deleteMe(owner, { password: owner.password });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({
+      code: 'owns_servers',
+      servers: [{ id: serverId, name: 'heirloom' }],
+    });
+    expect((await api(app, 'GET', '/users/@me', { token: owner.token })).status).toBe(200);
+    const transfer = await api(app, 'PATCH', `/servers/${serverId}`, {
+      token: owner.token,
+      body: { owner_id: heir.id },
+    });
+    expect(transfer.status).toBe(200);
+    expect((await deleteMe(owner, { password: owner.password })).status).toBe(204);
+    const server = await api(app, 'GET', `/servers/${serverId}`, { token: heir.token });
+    expect(server.body.owner_id).toBe(heir.id);
+  });
+
+  it('409 owns_applications while the account owns bot applications', async () => {
+    const u = await registerUser(app);
+    const created = await api(app, 'POST', '/applications', { token: u.token, body: { name: 'Helper' } });
+    const appId = created.body.application.id as string;
+    const refused = await deleteMe(u, { password: u.password });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({
+      code: 'owns_applications',
+      applications: [{ id: appId, name: 'Helper' }],
+    });
+    expect((await api(app, 'DELETE', `/applications/${appId}`, { token: u.token })).status).toBe(204);
+    expect((await deleteMe(u, { password: u.password })).status).toBe(204);
+  });
+});

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { io, type Socket } from 'socket.io-client';
 import type { DispatchFrame } from '../../shared/events/index.js';
 
@@ -18,6 +19,13 @@ export interface GatewayClient {
   command(name: string, payload: unknown): Promise<Record<string, unknown>>;
 }
 
+/** How a client connects: the transport (long polling shows whether a proxy keeps sessions sticky)
+ * and the loopback address it connects from (a proxy hashing on the client address spreads them). */
+export interface ConnectOptions {
+  transports?: ('websocket' | 'polling')[];
+  localAddress?: string;
+}
+
 /** Which frame completes the handshake: READY for a new session; RESUMED or READY for a resume. */
 export type OpenedBy = (f: DispatchFrame) => boolean;
 
@@ -30,8 +38,19 @@ export async function connectGateway(
   auth: Record<string, unknown>,
   path = '/gateway',
   openedBy: OpenedBy = (f) => f.t === 'READY',
+  options: ConnectOptions = {},
 ): Promise<GatewayClient> {
-  const socket = io(origin, { path, transports: ['websocket'], auth, reconnection: false, forceNew: true });
+  const socket = io(origin, {
+    path,
+    transports: options.transports ?? ['websocket'],
+    auth,
+    reconnection: false,
+    forceNew: true,
+    // engine.io-client hands `agent` to ws and to its XHR polling in Node; its type only knows browsers'.
+    ...(options.localAddress
+      ? { agent: new http.Agent({ localAddress: options.localAddress }) as unknown as string }
+      : {}),
+  });
   const frames: DispatchFrame[] = [];
   const waiters = new Set<() => void>();
   socket.on('dispatch', (frame: DispatchFrame) => {

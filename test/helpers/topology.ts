@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { parse } from 'yaml';
 import path from 'node:path';
 import { ROOT } from './processes.js';
 
@@ -14,16 +15,16 @@ export interface TopologyService {
   service: string;
   role: Role;
   /** The port it listens on in the deployment (the test gives each a free port instead). */
-  port: number | null;
+  port: number;
   /** Settings of this process alone (beyond those every process shares). */
   env: Record<string, string>;
 }
 
-/** Which setting holds each role's listening port. */
-export const PORT_SETTING: Record<Role, string | null> = {
+/** Which setting holds each role's listening port (workers have only a metrics listener, their healthcheck). */
+export const PORT_SETTING: Record<Role, string> = {
   api: 'PLEXICHAT_SERVER__PORT',
   gateway: 'PLEXICHAT_GATEWAY__PORT',
-  workers: null,
+  workers: 'PLEXICHAT_METRICS__PORT',
   voice: 'PLEXICHAT_VOICE__PORT',
 };
 
@@ -33,8 +34,8 @@ export const TOPOLOGY: readonly TopologyService[] = [
   { service: 'api-2', role: 'api', port: 8000, env: { PLEXICHAT_SNOWFLAKE__WORKER_ID: '2' } },
   { service: 'gateway-1', role: 'gateway', port: 8001, env: {} },
   { service: 'gateway-2', role: 'gateway', port: 8001, env: {} },
-  { service: 'workers-1', role: 'workers', port: null, env: { PLEXICHAT_SNOWFLAKE__WORKER_ID: '3' } },
-  { service: 'workers-2', role: 'workers', port: null, env: { PLEXICHAT_SNOWFLAKE__WORKER_ID: '4' } },
+  { service: 'workers-1', role: 'workers', port: 9464, env: { PLEXICHAT_SNOWFLAKE__WORKER_ID: '3' } },
+  { service: 'workers-2', role: 'workers', port: 9464, env: { PLEXICHAT_SNOWFLAKE__WORKER_ID: '4' } },
   { service: 'voice', role: 'voice', port: 8002, env: {} },
 ];
 
@@ -91,4 +92,32 @@ export function localNginxConf(listenPort: number, ports: ReadonlyMap<string, nu
     );
   if (listens !== 1) throw new Error('deploy/nginx.conf must have exactly one `listen 80;`');
   return rendered;
+}
+
+/** A service of docker-compose.yml, as far as the checks read it (YAML merge keys applied). */
+export interface ComposeService {
+  image?: string;
+  command?: string[];
+  environment?: Record<string, string>;
+  ports?: string[];
+  volumes?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] };
+  networks?: string[] | Record<string, { ipv4_address?: string }>;
+}
+
+/**
+ * docker-compose.yml's services, with `${VAR:-default}` replaced by its default as compose would
+ * with the variable unset.
+ */
+export function composeServices(): Record<string, ComposeService> {
+  const text = fs.readFileSync(COMPOSE_PATH, 'utf8').replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1');
+  return (parse(text, { merge: true }) as { services: Record<string, ComposeService> }).services;
+}
+
+/** The URL a service's compose healthcheck fetches (`node dist/shared/healthcheck-cli.js <url>`). */
+export function healthcheckUrl(service: ComposeService | undefined): string {
+  const url = service?.healthcheck?.test.find((part) => /^https?:\/\//.test(part));
+  if (!url) throw new Error('no healthcheck URL');
+  return url;
 }

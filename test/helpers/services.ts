@@ -4,6 +4,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { createSequelize } from '../../shared/db/connection.js';
+import { ensureDatabase } from '../../shared/db/ensure-database.js';
+import { migrateUp } from '../../shared/db/migrator.js';
+import { createLogger } from '../../shared/logger.js';
 
 const run = promisify(execFile);
 
@@ -169,6 +173,38 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   };
   await pg.start();
   return pg;
+}
+
+/** Applies every migration to the database at `url` (which must exist). */
+export async function migrateDatabase(url: string): Promise<void> {
+  const logger = createLogger({ log: { level: 'warn', pretty: false } }, 'test-setup');
+  const sequelize = createSequelize(
+    {
+      database: {
+        url,
+        name: 'plexichat',
+        pool: { max: 2, min: 0, idle_ms: 1000, acquire_ms: 10000 },
+        embedded_port: 0,
+        ssl: false,
+        log_sql: false,
+      },
+    },
+    logger,
+  );
+  try {
+    await migrateUp(sequelize, logger);
+  } finally {
+    await sequelize.close();
+  }
+}
+
+/** A private cluster with a migrated `plexichat` database; `url` points at that database. */
+export async function startMigratedPostgres(): Promise<PrivatePostgres & { databaseUrl: string }> {
+  const pg = await startPrivatePostgres();
+  const databaseUrl = pg.url.replace(/\/postgres$/, '/plexichat');
+  await ensureDatabase(databaseUrl);
+  await migrateDatabase(databaseUrl);
+  return Object.assign(pg, { databaseUrl });
 }
 
 /** An nginx of the test's own, under a temporary directory. */

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure PostgreSQL and Redis answer on 127.0.0.1 (5432 and 6379): starts them when installed
-# but down, installs them with apt-get when missing; installs Debian's Chromium for the browser test. Used by CI and by the README's set-up.
+# but down, installs them with apt-get when missing; installs Debian's Chromium for the browser test
+# and nginx for the topology test. Used by CI and by the README's set-up.
 set -euo pipefail
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -20,6 +21,14 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 if [ ! -x /usr/bin/chromium ]; then
   echo "installing chromium (for the dashboard's browser test)"
   apt_install chromium
+fi
+
+# The topology test (test/topology/) runs the roles behind Debian's nginx, started by the test itself.
+if [ ! -x /usr/sbin/nginx ]; then
+  echo "installing nginx (for the topology test)"
+  apt_install nginx
+  # Debian's package may start its default site on port 80: the tests never use it.
+  as_root nginx -s stop >/dev/null 2>&1 || true
 fi
 
 # Already up (however they were installed, Docker included): nothing to do.

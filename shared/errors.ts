@@ -101,10 +101,26 @@ export class RateLimitedError extends ApiError {
   }
 }
 
-/** 503: a dependency (database, Redis, queues) is unavailable. */
+/** 503: a dependency (database, Redis, queues) is unavailable; `retryAfter` seconds become Retry-After. */
 export class ServiceUnavailableError extends ApiError {
-  constructor(message: string) {
-    super(503, 'service_unavailable', message);
+  constructor(message: string, retryAfter?: number) {
+    super(
+      503,
+      'service_unavailable',
+      message,
+      undefined,
+      retryAfter === undefined ? undefined : { retry_after: retryAfter },
+    );
+  }
+}
+
+/** Seconds a client is told to wait while the database is down: a restart usually takes a few. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/** 503 while Postgres cannot be reached (down, restarting, refusing connections). */
+export class DatabaseUnavailableError extends ServiceUnavailableError {
+  constructor() {
+    super('The database is unavailable, try again shortly', DATABASE_RETRY_AFTER_SECONDS);
   }
 }
 

@@ -1,6 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
+import { isDatabaseUnavailable } from '../../shared/db/unavailable.js';
 import {
   ApiError,
+  DatabaseUnavailableError,
   MalformedJsonError,
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
@@ -17,6 +19,7 @@ interface BodyParserError extends Error {
 /** Maps anything thrown to an ApiError; everything unknown is an internal error. */
 function toApiError(err: unknown, bodyLimit: number): ApiError | null {
   if (err instanceof ApiError) return err;
+  if (isDatabaseUnavailable(err)) return new DatabaseUnavailableError();
   const e = err as BodyParserError;
   switch (e?.type) {
     case 'entity.parse.failed':
@@ -44,6 +47,10 @@ export function errorHandler(logger: Logger, bodyLimit: number) {
       res.destroy();
       return;
     }
+    if (apiError instanceof DatabaseUnavailableError) {
+      // Not a bug: one line per request, without the stack, while Postgres is away.
+      logger.warn({ request_id: requestId, err: (err as Error).message }, 'database unavailable');
+    }
     if (!apiError) {
       // Logged with its stack here; the client gets only the request id to quote.
       logger.error(
@@ -55,7 +62,8 @@ export function errorHandler(logger: Logger, bodyLimit: number) {
         .json({ code: 'internal_error', message: 'Internal server error', request_id: requestId });
       return;
     }
-    if (apiError.status === 429 && apiError.extra?.retry_after !== undefined) {
+    // 429 (rate limits) and 503 (a dependency down) tell the client when to try again.
+    if (apiError.extra?.retry_after !== undefined) {
       res.setHeader('Retry-After', String(Math.ceil(Number(apiError.extra.retry_after))));
     }
     res.status(apiError.status).json({

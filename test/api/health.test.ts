@@ -1,47 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import { testConfig } from '../helpers/config.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** A private redis-server on its own port, so the test can stop it without touching anyone else's. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: 'ignore',
-    },
-  );
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1', () => {
-        socket.end();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (up) return child;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('redis-server did not start');
-}
-
-async function stopRedis(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
+import { registerUser } from '../helpers/accounts.js';
+import {
+  startMigratedPostgres,
+  startPrivateRedis,
+  until,
+  type PrivatePostgres,
+  type PrivateRedis,
+} from '../helpers/services.js';
 
 async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(url);
@@ -76,24 +42,22 @@ describe('GET /api/v1/health', () => {
 });
 
 describe('health when Redis goes away', () => {
-  let redis: ChildProcess;
+  let redis: PrivateRedis;
   let app: TestApp;
-  let port: number;
 
   beforeAll(async () => {
-    port = await freePort();
-    redis = await startRedis(port);
-    app = await startTestApp({ config: testConfig({ redis: { url: `redis://127.0.0.1:${port}` } }) });
+    redis = await startPrivateRedis();
+    app = await startTestApp({ config: testConfig({ redis: { url: redis.url } }) });
   });
   afterAll(async () => {
     await app.close();
-    await stopRedis(redis);
+    await redis.destroy();
   });
 
   it('answers 503 naming redis (and the queues on it), then recovers when Redis is back', async () => {
     expect((await getJson(`${app.api}/health`)).status).toBe(200);
 
-    await stopRedis(redis);
+    await redis.stop('SIGKILL');
     const down = await getJson(`${app.api}/health`);
     expect(down.status).toBe(503);
     expect(down.body.code).toBe('service_unavailable');
@@ -114,7 +78,7 @@ describe('health when Redis goes away', () => {
     ).rejects.toThrow();
     expect(Date.now() - started).toBeLessThan(5000);
 
-    redis = await startRedis(port);
+    await redis.start();
     let recovered = 0;
     for (let i = 0; i < 50 && recovered !== 200; i++) {
       await new Promise((r) => setTimeout(r, 200));
@@ -122,4 +86,42 @@ describe('health when Redis goes away', () => {
     }
     expect(recovered).toBe(200);
   });
+});
+
+describe('when Postgres goes away', () => {
+  let postgres: PrivatePostgres & { databaseUrl: string };
+  let app: TestApp;
+
+  beforeAll(async () => {
+    postgres = await startMigratedPostgres();
+    app = await startTestApp({ config: testConfig({ database: { url: postgres.databaseUrl } }) });
+  }, 60000);
+  afterAll(async () => {
+    await app?.close();
+    await postgres?.destroy();
+  });
+
+  it('answers 503 with Retry-After and health names the database; recovers by itself when it is back', async () => {
+    const user = await registerUser(app);
+    const me = () => fetch(`${app.api}/users/@me`, { headers: user.headers });
+    expect((await me()).status).toBe(200);
+
+    await postgres.stop();
+    const down = await me();
+    expect(down.status).toBe(503);
+    expect(down.headers.get('retry-after')).toBe('5');
+    expect(await down.json()).toEqual({
+      code: 'service_unavailable',
+      message: expect.stringMatching(/database/) as string,
+      retry_after: 5,
+    });
+    const health = await getJson(`${app.api}/health`);
+    expect(health.status).toBe(503);
+    expect(health.body.message).toMatch(/database/);
+    expect((health.body.checks as Record<string, { status: string }>).database?.status).toBe('error');
+
+    await postgres.start();
+    await until(async () => (await me()).status === 200, 'the API after Postgres came back');
+    expect((await getJson(`${app.api}/health`)).status).toBe(200);
+  }, 60000);
 });

@@ -13,7 +13,7 @@ export interface TestUser {
 
 /** Registers a fresh user through the real API. */
 export async function registerUser(
-  app: TestApp,
+  app: Pick<TestApp, 'api'>,
   fields: { username?: string; password?: string; email?: string } = {},
 ): Promise<TestUser> {
   const username = fields.username ?? `u_${crypto.randomBytes(6).toString('hex')}`;
@@ -45,7 +45,7 @@ export type ApiResponse = { status: number; headers: Headers; body: any };
 
 /** JSON request helper: returns status, headers and parsed body. */
 export async function api(
-  app: TestApp,
+  app: Pick<TestApp, 'api'>,
   method: string,
   path: string,
   options: { body?: unknown; headers?: Record<string, string>; token?: string } = {},

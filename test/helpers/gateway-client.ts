@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { io, type Socket } from 'socket.io-client';
 import type { DispatchFrame } from '../../shared/events/index.js';
 
@@ -18,22 +19,38 @@ export interface GatewayClient {
   command(name: string, payload: unknown): Promise<Record<string, unknown>>;
 }
 
+/** How a client connects: the transport (long polling shows whether a proxy keeps sessions sticky)
+ * and the loopback address it connects from (a proxy hashing on the client address spreads them). */
+export interface ConnectOptions {
+  transports?: ('websocket' | 'polling')[];
+  localAddress?: string;
+}
+
 /** Which frame completes the handshake: READY for a new session; RESUMED or READY for a resume. */
 export type OpenedBy = (f: DispatchFrame) => boolean;
 
 /**
  * Connects to a gateway at `origin` over WebSocket with `auth` (e.g. `{ token }`, or
  * `{ token, session_id, seq }` to resume) and waits for READY (or what `openedBy` says).
- * `transports` ['polling'] keeps the client on HTTP long-polling (what proxies must keep sticky).
  */
 export async function connectGateway(
   origin: string,
   auth: Record<string, unknown>,
   path = '/gateway',
   openedBy: OpenedBy = (f) => f.t === 'READY',
-  transports: Array<'websocket' | 'polling'> = ['websocket'],
+  options: ConnectOptions = {},
 ): Promise<GatewayClient> {
-  const socket = io(origin, { path, transports, upgrade: false, auth, reconnection: false, forceNew: true });
+  const socket = io(origin, {
+    path,
+    transports: options.transports ?? ['websocket'],
+    auth,
+    reconnection: false,
+    forceNew: true,
+    // engine.io-client hands `agent` to ws and to its XHR polling in Node; its type only knows browsers'.
+    ...(options.localAddress
+      ? { agent: new http.Agent({ localAddress: options.localAddress }) as unknown as string }
+      : {}),
+  });
   const frames: DispatchFrame[] = [];
   const waiters = new Set<() => void>();
   socket.on('dispatch', (frame: DispatchFrame) => {

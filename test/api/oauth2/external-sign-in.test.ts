@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import { jest } from '@jest/globals';
-import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
 import { generate } from 'otplib';
 import { Op } from 'sequelize';
@@ -9,6 +8,7 @@ import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { api, deviceCookieOf, registerUser } from '../../helpers/accounts.js';
 import { testConfig } from '../../helpers/config.js';
 import { spawnEntry } from '../../helpers/processes.js';
+import { freePort } from '../../helpers/services.js';
 
 /** An account at the test's OpenID provider. */
 interface Account {
@@ -37,15 +37,6 @@ function account(username: string, fields: Partial<Account> = {}): Account {
   };
   accounts.set(sub, created);
   return created;
-}
-
-/** A free port on 127.0.0.1, so Plexichat can be configured with the provider before it runs. */
-async function freePort(): Promise<number> {
-  const probe = http.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
 }
 
 /** A real OpenID provider; its login and consent interactions finish at once for `current`. */

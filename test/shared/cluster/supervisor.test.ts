@@ -98,9 +98,9 @@ describe('npm start in multi mode: roles as processes on every core behind one p
     const channelId = await serverWithChannel(user);
     // Polling alternates requests across connections; without sticky routing they would reach a
     // process that does not know the session.
-    const polling = await connectGateway(app.origin, { token: user.token }, '/gateway', undefined, [
-      'polling',
-    ]);
+    const polling = await connectGateway(app.origin, { token: user.token }, '/gateway', undefined, {
+      transports: ['polling'],
+    });
     const ws = await connectGateway(app.origin, { token: user.token });
     clients.push(polling, ws);
     for (let i = 0; i < 5; i++) expect((await send(user, channelId, `hello ${i}`)).status).toBe(200);

@@ -1,0 +1,434 @@
+import { execFile } from 'node:child_process';
+import http from 'node:http';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { api, registerUser, type TestUser } from '../helpers/accounts.js';
+import { configEnv, testConfig } from '../helpers/config.js';
+import { connectGateway, type ConnectOptions, type GatewayClient } from '../helpers/gateway-client.js';
+import { ROOT, spawnEntry, type RoleProcess } from '../helpers/processes.js';
+import {
+  freePort,
+  startNginx,
+  startPrivatePostgres,
+  startPrivateRedis,
+  until,
+  type PrivateNginx,
+  type PrivatePostgres,
+  type PrivateRedis,
+} from '../helpers/services.js';
+import {
+  PORT_SETTING,
+  TOPOLOGY,
+  composeServices,
+  healthcheckUrl,
+  localNginxConf,
+  sourceEntry,
+  type TopologyService,
+} from '../helpers/topology.js';
+import { VoiceTestClient, type VoiceServerInfo } from '../helpers/voice-client.js';
+import { loadMediasoup } from '../../voice/mediasoup.js';
+
+// The production topology on this machine: 2 API, 2 gateway, 2 workers and a voice process, each
+// in its own OS process, behind deploy/nginx.conf on one port, on a Postgres and a Redis (AOF) of
+// this file's own so that both can be restarted. Clients speak only to nginx; the test reads
+// process output and each gateway's /metrics only to know where things landed.
+
+/** Voice needs the real mediasoup (scripts/voice-deps.sh builds it); without it, voice is skipped. */
+const mediasoup = await loadMediasoup();
+const services = TOPOLOGY.filter((s) => s.role !== 'voice' || mediasoup);
+
+const READY_LINE: Record<TopologyService['role'], RegExp> = {
+  api: /"msg":"api listening"/,
+  gateway: /GATEWAY_LISTENING/,
+  workers: /"msg":"workers started"/,
+  voice: /VOICE_LISTENING/,
+};
+
+let postgres: PrivatePostgres;
+let redis: PrivateRedis;
+let nginx: PrivateNginx;
+let origin: string;
+/** What the request helpers need: the API base, here through nginx. */
+let through: { api: string };
+let env: NodeJS.ProcessEnv;
+const ports = new Map<string, number>();
+const processes = new Map<string, RoleProcess>();
+const clients: GatewayClient[] = [];
+const voices: VoiceTestClient[] = [];
+/** Each client connects from its own loopback address, as distinct users' machines would. */
+let nextAddress = 10;
+
+async function startService(service: TopologyService): Promise<RoleProcess> {
+  const child = spawnEntry(sourceEntry(service.role), {
+    ...env,
+    ...service.env,
+    [PORT_SETTING[service.role]]: String(ports.get(service.service)),
+  });
+  processes.set(service.service, child);
+  // Generous: seven processes compile and boot at once on a machine that may be busy.
+  await child.waitFor(READY_LINE[service.role], 180000);
+  return child;
+}
+
+const serviceNamed = (name: string) => TOPOLOGY.find((s) => s.service === name) as TopologyService;
+
+beforeAll(async () => {
+  [postgres, redis] = await Promise.all([startPrivatePostgres(), startPrivateRedis({ appendonly: true })]);
+  const admin = new pg.Client(postgres.url);
+  await admin.connect();
+  await admin.query('CREATE DATABASE plexichat');
+  await admin.end();
+
+  const nginxPort = await freePort();
+  origin = `http://127.0.0.1:${nginxPort}`;
+  through = { api: `${origin}/api/v1` };
+  for (const s of services) ports.set(s.service, await freePort());
+  const config = testConfig({
+    database: { url: postgres.url.replace(/\/postgres$/, '/plexichat') },
+    redis: { url: redis.url },
+    queues: { lock_ms: 2000, stalled_interval_ms: 500, wait_timeout_ms: 3000 },
+  });
+  env = {
+    ...configEnv(config),
+    // Readiness is read from the log lines.
+    PLEXICHAT_LOG__LEVEL: 'info',
+    PLEXICHAT_SERVER__TRUSTED_PROXIES: '127.0.0.1',
+    PLEXICHAT_SERVER__PUBLIC_URL: origin,
+    PLEXICHAT_VOICE__PUBLIC_URL: origin,
+    PLEXICHAT_VOICE__WORKERS: '1',
+    PLEXICHAT_SECURITY__SCRYPT_COST: '12',
+  };
+  // As docker-compose's one-shot `migrate` service does before the roles start.
+  const migrate = spawnEntry('shared/db/migrate-cli.ts', env);
+  if ((await migrate.exited) !== 0) throw new Error(`migrate failed:\n${migrate.output()}`);
+
+  // One process first: tsx caches what it compiles, so the others start from a warm cache.
+  const [first, ...rest] = services;
+  await startService(first as TopologyService);
+  await Promise.all(rest.map(startService));
+  const site = localNginxConf(
+    nginxPort,
+    new Map([...ports].concat(mediasoup ? [] : [['voice', await freePort()]])),
+  );
+  nginx = await startNginx(site, nginxPort);
+}, 480000);
+
+afterAll(async () => {
+  for (const v of voices) await v.close();
+  for (const c of clients) c.close();
+  await nginx?.stop();
+  await Promise.all([...processes.values()].map((p) => p.kill('SIGKILL')));
+  await Promise.all([redis?.destroy(), postgres?.destroy()]);
+}, 60000);
+
+/** A gateway connection through nginx, from a loopback address of its own. */
+async function connect(user: TestUser, options: ConnectOptions = {}): Promise<GatewayClient> {
+  const client = await connectGateway(origin, { token: user.token }, '/gateway', undefined, {
+    localAddress: `127.0.0.${nextAddress++}`,
+    ...options,
+  });
+  clients.push(client);
+  return client;
+}
+
+/** Live gateway sessions of each gateway process, from its own /metrics (read directly, on loopback). */
+async function liveSessions(): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const s of services.filter((x) => x.role === 'gateway')) {
+    const text = await (await fetch(`http://127.0.0.1:${ports.get(s.service)}/metrics`)).text();
+    const match = /plexichat_gateway_sessions\{state="live"\} (\d+)/.exec(text);
+    counts[s.service] = Number(match?.[1] ?? 0);
+  }
+  return counts;
+}
+
+const created = (c: GatewayClient, id: string) =>
+  c.frames.filter((f) => f.t === 'MESSAGE_CREATE' && (f.d as { id: string }).id === id);
+
+async function send(user: TestUser, channelId: string, content: string) {
+  return api(through, 'POST', `/channels/${channelId}/messages`, { token: user.token, body: { content } });
+}
+
+/** Every message id stored in the channel, read back through nginx. */
+async function storedIds(user: TestUser, channelId: string): Promise<string[]> {
+  const res = await api(through, 'GET', `/channels/${channelId}/messages?limit=100`, { token: user.token });
+  if (res.status !== 200) throw new Error(`list messages: ${res.status}`);
+  return (res.body as { id: string }[]).map((m) => m.id);
+}
+
+/** An owner and their server's text channel, made through nginx. */
+async function world(): Promise<{ owner: TestUser; serverId: string; channelId: string }> {
+  const owner = await registerUser(through);
+  const server = await api(through, 'POST', '/servers', { token: owner.token, body: { name: 'Topology' } });
+  expect(server.status).toBe(201);
+  const channels = await api(through, 'GET', `/servers/${server.body.id}/channels`, { token: owner.token });
+  const text = (channels.body as { id: string; channel_type: string }[]).find(
+    (c) => c.channel_type === 'text',
+  );
+  return { owner, serverId: server.body.id as string, channelId: text?.id as string };
+}
+
+/**
+ * Joins a new voice channel through the gateway, connects to voice signaling with the token (through
+ * nginx) and opens a transport; resolves with what VOICE_SERVER_UPDATE said.
+ */
+async function joinVoice(owner: TestUser, serverId: string): Promise<VoiceServerInfo> {
+  const channel = await api(through, 'POST', `/servers/${serverId}/channels`, {
+    token: owner.token,
+    body: { name: 'Lounge', channel_type: 'voice' },
+  });
+  const gw = await connect(owner);
+  expect(await gw.command('voice_state_update', { channel_id: channel.body.id })).toMatchObject({ ok: true });
+  const [update] = await gw.waitForFrames(1, (f) => f.t === 'VOICE_SERVER_UPDATE');
+  const server = update?.d as unknown as VoiceServerInfo;
+  const voice = await VoiceTestClient.connect(server);
+  voices.push(voice);
+  expect(await voice.request('create_transport', { direction: 'send' })).toMatchObject({ ok: true });
+  return server;
+}
+
+/** A raw request from a chosen loopback address (fetch cannot pick its source address). */
+function requestFrom(
+  localAddress: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      `${origin}${path}`,
+      { method, localAddress, headers: { ...headers, 'content-type': 'application/json' } },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+describe('the roles apart behind nginx (deploy/nginx.conf), one origin', () => {
+  it('serves REST, /docs and /redoc, hides /metrics, and gives the API the client’s address', async () => {
+    for (const page of ['/docs', '/redoc', '/docs/api']) {
+      const res = await fetch(`${origin}${page}`);
+      expect([page, res.status, res.headers.get('content-type')]).toEqual([
+        page,
+        200,
+        expect.stringMatching(/text\/html/),
+      ]);
+    }
+    const openapi = await api(through, 'GET', '/openapi.json');
+    expect(openapi.body.openapi).toMatch(/^3\./);
+    expect((await fetch(`${origin}/metrics`)).status).toBe(404);
+    const unknown = await api({ api: origin }, 'GET', '/nowhere');
+    expect(unknown).toMatchObject({ status: 404, body: { code: 'unknown_route' } });
+
+    // A client on 127.0.0.5 claiming another address: nginx appends the one it saw, and the API
+    // (trusting only the proxy) records that one.
+    const registered = await requestFrom(
+      '127.0.0.5',
+      'POST',
+      '/api/v1/auth/register',
+      { 'x-forwarded-for': '203.0.113.9' },
+      { username: `topo_${Date.now()}`, password: 'a long enough password' },
+    );
+    expect(registered.status).toBe(201);
+    const sessions = await api(through, 'GET', '/users/@me/sessions', {
+      token: registered.body.token as string,
+    });
+    expect(sessions.body).toEqual([expect.objectContaining({ ip: '127.0.0.5', current: true })]);
+  });
+
+  it('delivers a REST send to clients spread over both gateways, each once', async () => {
+    const { owner, channelId } = await world();
+    const watching: GatewayClient[] = [];
+    // nginx hashes on the client address: connect from new addresses until both gateways hold some.
+    const before = await liveSessions();
+    for (let i = 0; i < 40; i++) {
+      watching.push(await connect(owner));
+      const now = await liveSessions();
+      if (watching.length >= 4 && Object.keys(now).every((g) => (now[g] ?? 0) - (before[g] ?? 0) >= 2)) break;
+    }
+    const spread = await liveSessions();
+    for (const g of Object.keys(spread))
+      expect((spread[g] ?? 0) - (before[g] ?? 0)).toBeGreaterThanOrEqual(2);
+
+    const sent = await send(owner, channelId, 'hello through one origin');
+    expect(sent.status).toBe(200);
+    for (const c of watching) {
+      await c.waitForFrames(
+        1,
+        (f) => f.t === 'MESSAGE_CREATE' && (f.d as { id: string }).id === sent.body.id,
+      );
+    }
+    // A second message bounds the wait for any duplicate of the first.
+    const marker = await send(owner, channelId, 'marker');
+    for (const c of watching) {
+      await c.waitForFrames(
+        1,
+        (f) => f.t === 'MESSAGE_CREATE' && (f.d as { id: string }).id === marker.body.id,
+      );
+      expect(created(c, sent.body.id as string)).toHaveLength(1);
+    }
+  }, 60000);
+
+  it('keeps long-polling clients on one gateway (sticky), so they work like WebSocket ones', async () => {
+    const { owner, serverId, channelId } = await world();
+    const polling: GatewayClient[] = [];
+    for (let i = 0; i < 4; i++) polling.push(await connect(owner, { transports: ['polling'] }));
+    for (const c of polling) expect(c.socket.io.engine.transport.name).toBe('polling');
+    const sent = await send(owner, channelId, 'over long polling');
+    for (const c of polling) {
+      const [frame] = await c.waitForFrames(1, (f) => f.t === 'MESSAGE_CREATE');
+      expect(frame?.d).toMatchObject({ id: sent.body.id, content: 'over long polling' });
+      // Client to server over polling too: a command and its ack.
+      expect(await c.command('request_members', { server_id: serverId })).toMatchObject({ ok: true });
+    }
+  }, 60000);
+
+  (mediasoup ? it : it.skip)(
+    'reaches voice signaling through nginx (skipped without the real mediasoup)',
+    async () => {
+      const { owner, serverId } = await world();
+      const server = await joinVoice(owner, serverId);
+      expect(server.endpoint).toBe(origin);
+    },
+    60000,
+  );
+
+  it('passes, process by process, the healthcheck docker-compose.yml gives it', async () => {
+    const compose = composeServices();
+    for (const s of services) {
+      const url = healthcheckUrl(compose[s.service]).replace(
+        `127.0.0.1:${s.port}/`,
+        `127.0.0.1:${ports.get(s.service)}/`,
+      );
+      // The same check from source: the image runs dist/shared/healthcheck-cli.js.
+      const { stdout, stderr } = await promisify(execFile)(process.execPath, [
+        '--import',
+        'tsx',
+        path.join(ROOT, 'shared', 'healthcheck-cli.ts'),
+        url,
+      ]);
+      expect([s.service, stdout, stderr]).toEqual([s.service, '', '']);
+    }
+  });
+
+  it.todo('gateway SIGKILL: resume on the other gateway through nginx');
+});
+
+describe('faults', () => {
+  it('a workers process killed with sends in flight: every acknowledged message stored and delivered once', async () => {
+    const { owner, channelId } = await world();
+    const watcher = await connect(owner);
+    const doomed = processes.get('workers-1') as RoleProcess;
+    const acked: string[] = [];
+    const sends: Promise<void>[] = [];
+    for (let i = 0; i < 24; i++) {
+      sends.push(
+        send(owner, channelId, `in flight ${i}`).then((res) => {
+          if (res.status === 200 || res.status === 202) acked.push(res.body.id as string);
+        }),
+      );
+      if (i === 8) await doomed.kill('SIGKILL');
+    }
+    await Promise.all(sends);
+    expect(acked.length).toBeGreaterThan(0);
+    await until(
+      () => {
+        const ids = new Set(
+          watcher.frames.filter((f) => f.t === 'MESSAGE_CREATE').map((f) => (f.d as { id: string }).id),
+        );
+        return acked.every((id) => ids.has(id));
+      },
+      'every acknowledged message delivered',
+      30000,
+    );
+    // Back to full strength; a last message bounds the wait for duplicates.
+    await startService(serviceNamed('workers-1'));
+    const last = await send(owner, channelId, 'after the crash');
+    await watcher.waitForFrames(
+      1,
+      (f) => f.t === 'MESSAGE_CREATE' && (f.d as { id: string }).id === last.body.id,
+    );
+    for (const id of acked) expect(created(watcher, id)).toHaveLength(1);
+    const stored = await storedIds(owner, channelId);
+    for (const id of acked) expect(stored.filter((s) => s === id)).toHaveLength(1);
+  }, 90000);
+
+  it('Redis restarted (AOF): queued jobs survive, nothing acknowledged is lost, every role reconnects', async () => {
+    const { owner, serverId, channelId } = await world();
+    const watchers = [await connect(owner), await connect(owner)];
+    const workers = services.filter((s) => s.role === 'workers');
+    // With the workers stopped, sends are acknowledged as queued (202) and wait in Redis.
+    await Promise.all(workers.map((s) => (processes.get(s.service) as RoleProcess).kill('SIGTERM')));
+    const queued = await Promise.all(
+      ['one', 'two', 'three'].map((c) => send(owner, channelId, `queued ${c}`)),
+    );
+    for (const res of queued) expect(res).toMatchObject({ status: 202, body: { pending: true } });
+
+    await redis.stop('SIGTERM');
+    const down = await send(owner, channelId, 'while Redis is down');
+    expect(down.status).toBe(503);
+    await redis.start();
+    await until(
+      async () => (await api(through, 'GET', '/health')).status === 200,
+      'health after Redis came back',
+      30000,
+    );
+
+    await Promise.all(workers.map(startService));
+    const ids = queued.map((r) => r.body.id as string);
+    for (const w of watchers) {
+      await w.waitForFrames(
+        3,
+        (f) => f.t === 'MESSAGE_CREATE' && ids.includes((f.d as { id: string }).id),
+        30000,
+      );
+    }
+    const after = await send(owner, channelId, 'after the restart');
+    expect(after.status).toBe(200);
+    for (const w of watchers) {
+      await w.waitForFrames(
+        1,
+        (f) => f.t === 'MESSAGE_CREATE' && (f.d as { id: string }).id === after.body.id,
+      );
+      for (const id of ids) expect(created(w, id)).toHaveLength(1);
+    }
+    const stored = await storedIds(owner, channelId);
+    expect(stored.sort()).toEqual([...ids, after.body.id as string].sort());
+    // Voice too: the gateway finds its node in Redis, and it checks the join token there.
+    if (mediasoup) await joinVoice(owner, serverId);
+  }, 120000);
+
+  it('Postgres restarted: the API answers 503 with Retry-After while it is down, then recovers by itself', async () => {
+    const { owner, channelId } = await world();
+    const watcher = await connect(owner);
+    await postgres.stop();
+    const me = await api(through, 'GET', '/users/@me', { token: owner.token });
+    expect(me).toMatchObject({ status: 503, body: { code: 'service_unavailable' } });
+    expect(me.headers.get('retry-after')).toMatch(/^\d+$/);
+    const health = await api(through, 'GET', '/health');
+    expect(health.status).toBe(503);
+    expect(health.body.checks.database.status).toBe('error');
+
+    await postgres.start();
+    await until(
+      async () => (await api(through, 'GET', '/users/@me', { token: owner.token })).status === 200,
+      'the API after Postgres came back',
+      30000,
+    );
+    const sent = await send(owner, channelId, 'after Postgres came back');
+    expect(sent.status).toBe(200);
+    await watcher.waitForFrames(
+      1,
+      (f) => f.t === 'MESSAGE_CREATE' && (f.d as { id: string }).id === sent.body.id,
+    );
+  }, 90000);
+});

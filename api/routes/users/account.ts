@@ -3,6 +3,7 @@ import { verifyPassword } from '../../../shared/auth/password.js';
 import { recordSecurityEvent } from '../../../shared/auth/security-events.js';
 import { ApiError, ValidationError } from '../../../shared/errors.js';
 import type { Runtime } from '../../../shared/runtime.js';
+import { countAttempt } from '../../accounts/login-throttle.js';
 import { verifySecondFactor } from '../../accounts/mfa.js';
 import type { ApiServices } from '../../services.js';
 import { defineRoute, type AnyRoute } from '../route.js';
@@ -44,31 +45,32 @@ export function accountDeletionRoutes(rt: Runtime, { secretBox, throttles }: Api
       },
       handler: async ({ auth, body, ip }) => {
         const user = auth.user;
-        await throttles.check('login_account', user.id);
+        // Counted before the check (one atomic step), as PATCH /users/@me counts current_password.
+        const attempt = await countAttempt(rt, throttles, { userId: user.id, ip }, [
+          'reauth_account',
+          user.id,
+        ]);
         const ok = user.password_hash ? await verifyPassword(body.password, user.password_hash) : false;
-        if (!ok) {
-          const { locked } = await throttles.fail('login_account', user.id);
-          if (locked)
-            await recordSecurityEvent(rt, 'lockout', {
-              userId: user.id,
-              ip,
-              details: { factor: 'password' },
-            });
+        if (!ok)
           throw new ApiError(401, 'invalid_credentials', 'password is wrong', { password: 'is wrong' });
-        }
         if (user.mfa_enabled) {
           if (body.code === undefined) {
             throw new ValidationError({ code: 'is required when two-factor authentication is on' });
           }
-          await throttles.check('mfa_account', user.id);
+          const codeAttempt = await countAttempt(
+            rt,
+            throttles,
+            { userId: user.id, ip, details: { factor: 'mfa' } },
+            ['mfa_account', user.id],
+          );
           const factor = await verifySecondFactor(rt, secretBox, user, body.code);
           if (!factor) {
-            await throttles.fail('mfa_account', user.id);
             await recordSecurityEvent(rt, 'mfa_failure', { userId: user.id, ip });
             throw new ApiError(400, 'invalid_code', 'Invalid two-factor code', { code: 'is not valid' });
           }
+          await codeAttempt.succeeded();
         }
-        await throttles.reset('login_account', user.id);
+        await attempt.succeeded();
         await deleteAccount(rt, user.id, { kind: 'self', ip });
       },
     }),

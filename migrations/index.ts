@@ -18,6 +18,7 @@ import * as m0016 from './0016-applications-extra.js';
 import * as m0017 from './0017-reports.js';
 import * as m0018 from './0018-automod.js';
 import * as m0019 from './0019-voice.js';
+import * as m0020 from './0020-account-lifecycle.js';
 
 /**
  * Every migration, in order. A list rather than a glob so that the same code runs from the
@@ -43,4 +44,5 @@ export const migrations: { name: string; up: Migration; down: Migration }[] = [
   { name: '0017-reports', ...m0017 },
   { name: '0018-automod', ...m0018 },
   { name: '0019-voice', ...m0019 },
+  { name: '0020-account-lifecycle', ...m0020 },
 ];

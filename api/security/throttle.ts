@@ -49,6 +49,17 @@ export class Throttles {
     }
   }
 
+  /** Spends one attempt if any is left: true when it was, false when `key` is out (no error). */
+  async tryHit(name: ThrottleName, key: string): Promise<boolean> {
+    try {
+      await this.limiters[name].consume(key);
+      return true;
+    } catch (err) {
+      if (err instanceof RateLimiterRes) return false;
+      throw err;
+    }
+  }
+
   /** Records a failed attempt; reports whether it used up the last one (a lockout starts). */
   async fail(name: ThrottleName, key: string): Promise<FailureResult> {
     try {

@@ -1,4 +1,4 @@
-import { UniqueConstraintError } from 'sequelize';
+import { UniqueConstraintError, type Transaction } from 'sequelize';
 import { hashPassword } from '../auth/password.js';
 import type { Row } from '../db/models/index.js';
 import { ConflictError } from '../errors.js';
@@ -12,18 +12,22 @@ import { decodeSnowflake } from '../snowflake.js';
 export async function createUser(
   rt: Pick<Runtime, 'models' | 'snowflake' | 'config'>,
   fields: { username: string; password: string; email?: string | null; isAdmin?: boolean },
+  transaction?: Transaction,
 ): Promise<Row<'User'>> {
   const id = rt.snowflake.next();
   const password_hash = await hashPassword(fields.password, rt.config.security.scrypt_cost);
   try {
-    return await rt.models.User.create({
-      id,
-      username: fields.username,
-      email: fields.email ?? null,
-      password_hash,
-      is_admin: fields.isAdmin ?? false,
-      created_at: new Date(decodeSnowflake(id).timestampMs),
-    });
+    return await rt.models.User.create(
+      {
+        id,
+        username: fields.username,
+        email: fields.email ?? null,
+        password_hash,
+        is_admin: fields.isAdmin ?? false,
+        created_at: new Date(decodeSnowflake(id).timestampMs),
+      },
+      { transaction },
+    );
   } catch (err) {
     throw uniqueConflict(err) ?? err;
   }

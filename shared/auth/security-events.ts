@@ -19,6 +19,15 @@ export const SECURITY_EVENT_TYPES = [
   'account_disabled',
   'account_enabled',
   'forced_logout',
+  /** A password reset mail was queued (`details.by`: the admin who sent it, absent when the user asked). */
+  'password_reset_requested',
+  /** An admin issued a one-time reset link (dashboard or CLI) instead of mailing it. */
+  'password_reset_link_issued',
+  /** A password was set through a reset link: every session ended. */
+  'password_reset',
+  'email_verified',
+  /** An instance admin created the account (dashboard or CLI; `details.by`). */
+  'account_created',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 

@@ -223,6 +223,24 @@ export interface AutomodResult {
   blocked: { rule_id: string; rule_name: string; detail: string } | null;
 }
 
+/**
+ * One mail to send (workers/processors/mail.ts renders it as text and HTML). `link` carries a
+ * single-use token: the one secret a mail must contain; the job is removed once sent.
+ */
+export interface MailJob {
+  kind: 'password_reset' | 'email_verify';
+  to: string;
+  username: string;
+  link: string;
+  /** How long the link works, in minutes (said in the mail). */
+  valid_minutes: number;
+}
+
+/** What a mail job did: the SMTP server's message id. */
+export interface MailResult {
+  message_id: string;
+}
+
 /** Payload of each queue's jobs. */
 export interface JobPayloads {
   messages: MessageJob;
@@ -231,6 +249,7 @@ export interface JobPayloads {
   webhooks: WebhooksJob;
   push: PushJob;
   automod: AutomodJob;
+  mail: MailJob;
 }
 
 /** What each queue's processor returns (the API waits on it to answer with the stored object). */
@@ -244,6 +263,7 @@ export interface JobResults {
   webhooks: WebhooksResult;
   push: PushResult;
   automod: AutomodResult;
+  mail: MailResult;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { JobPayloads, JobResults, QueueName } from '../../shared/queues/ind
 import type { Runtime } from '../../shared/runtime.js';
 import { createAutomodProcessor } from './automod.js';
 import { createEmbedsProcessor } from './embeds.js';
+import { createMailProcessor } from './mail.js';
 import { createMediaProcessor } from './media.js';
 import { createMessagesProcessor } from './messages.js';
 import { createPushProcessor } from './push.js';
@@ -20,5 +21,6 @@ export function createProcessors(rt: Runtime): { [Q in QueueName]: Processor<Q> 
     webhooks: createWebhooksProcessor(rt),
     push: createPushProcessor(rt),
     automod: createAutomodProcessor(rt),
+    mail: createMailProcessor(rt),
   };
 }

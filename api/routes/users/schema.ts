@@ -29,3 +29,12 @@ export const sessionObject = Joi.object({
 export const sessionParams = Joi.object({ session_id: snowflake().required() });
 
 export const codeBody = Joi.object({ code: Joi.string().max(32).required() });
+
+export const changePasswordBody = Joi.object({
+  current_password: Joi.string().max(128).required(),
+  password: password().required(),
+});
+
+export const verifyEmailBody = Joi.object({
+  token: Joi.string().max(128).required().description('the `token` of the verification link'),
+});

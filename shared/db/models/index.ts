@@ -1,5 +1,6 @@
 import type { Sequelize } from 'sequelize';
 import { defineAccountModels } from './accounts.js';
+import { defineAccountToken } from './account-token.js';
 import { defineApplication } from './application.js';
 import { defineReport } from './report.js';
 import { defineAutomodRule } from './automod-rule.js';
@@ -41,6 +42,7 @@ export {
   type CommandOptionType,
 } from './application-command.js';
 export { RELATIONSHIP_STATUSES, type RelationshipStatus } from './accounts.js';
+export { ACCOUNT_TOKEN_PURPOSES, type AccountTokenPurpose } from './account-token.js';
 
 /**
  * Defines every model on one Sequelize instance. Models are per instance (not module globals) so
@@ -65,6 +67,7 @@ export function defineModels(sequelize: Sequelize) {
     Report: defineReport(sequelize),
     AutomodRule: defineAutomodRule(sequelize),
     ApplicationCommand: defineApplicationCommand(sequelize),
+    AccountToken: defineAccountToken(sequelize),
     ...defineAccountModels(sequelize),
     ...defineServerModels(sequelize),
     ...defineThreadModels(sequelize),

@@ -26,6 +26,8 @@ export function defineUser(sequelize: Sequelize) {
     /** Last TOTP time step accepted: codes at or before it are replays. */
     declare mfa_last_time_step: CreationOptional<string | null>;
     declare password_changed_at: CreationOptional<Date | null>;
+    /** When the current `email` was verified (a mailed link); null: unverified or no email. */
+    declare email_verified_at: CreationOptional<Date | null>;
     declare created_at: Date;
     declare updated_at: CreationOptional<Date>;
   }
@@ -44,6 +46,7 @@ export function defineUser(sequelize: Sequelize) {
       mfa_pending_secret: nullable(DataTypes.TEXT),
       mfa_last_time_step: nullable(DataTypes.BIGINT),
       password_changed_at: nullable(DataTypes.DATE),
+      email_verified_at: nullable(DataTypes.DATE),
       created_at: createdAt(),
       updated_at: DataTypes.DATE,
     },

@@ -19,12 +19,14 @@ export interface SmtpReceiver {
   /** `smtp://127.0.0.1:<port>`: the value for `email.smtp_url`. */
   url: string;
   mails: ReceivedMail[];
-  /** Mails to `address` (any case) received so far. */
-  to(address: string): ReceivedMail[];
-  /** Resolves with the first `count` mails to `address`, waiting until they arrive. */
-  waitFor(address: string, count?: number): Promise<ReceivedMail[]>;
+  /** Mails to `address` (any case) received so far, only those whose subject matches `subject` if given. */
+  to(address: string, subject?: RegExp): ReceivedMail[];
+  /** Resolves with the first `count` mails `to(address, subject)` lists, waiting until they arrive. */
+  waitFor(address: string, count?: number, subject?: RegExp): Promise<ReceivedMail[]>;
   /** Refuse the next `n` messages with a 451 (a temporary failure the sender should retry). */
   refuseNext(n: number): void;
+  /** How many messages were refused so far. */
+  readonly refused: number;
   close(): Promise<void>;
 }
 
@@ -33,6 +35,7 @@ export async function startSmtpReceiver(): Promise<SmtpReceiver> {
   const mails: ReceivedMail[] = [];
   const waiters: (() => void)[] = [];
   let refusals = 0;
+  let refused = 0;
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -40,6 +43,7 @@ export async function startSmtpReceiver(): Promise<SmtpReceiver> {
     onData(stream, session, callback) {
       if (refusals > 0) {
         refusals--;
+        refused++;
         stream.resume();
         const err = Object.assign(new Error('Try again later'), { responseCode: 451 });
         stream.on('end', () => callback(err));
@@ -66,20 +70,26 @@ export async function startSmtpReceiver(): Promise<SmtpReceiver> {
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.server.address() as AddressInfo;
-  const to = (address: string) =>
-    mails.filter((m) => m.to.some((t) => t.toLowerCase() === address.toLowerCase()));
+  const to = (address: string, subject?: RegExp) =>
+    mails.filter(
+      (m) =>
+        m.to.some((t) => t.toLowerCase() === address.toLowerCase()) && (!subject || subject.test(m.subject)),
+    );
   return {
     url: `smtp://127.0.0.1:${port}`,
     mails,
     to,
-    async waitFor(address, count = 1) {
-      while (to(address).length < count) {
+    async waitFor(address, count = 1, subject) {
+      while (to(address, subject).length < count) {
         await new Promise<void>((resolve) => waiters.push(resolve));
       }
-      return to(address).slice(0, count);
+      return to(address, subject).slice(0, count);
     },
     refuseNext(n) {
       refusals = n;
+    },
+    get refused() {
+      return refused;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

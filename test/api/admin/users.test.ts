@@ -107,6 +107,8 @@ describe('GET /admin/users', () => {
       disabled_at: null,
       created_at: expect.any(Number),
       session_count: 2,
+      mfa_enabled: false,
+      email_verified: false,
     });
     expect(res.body[2].session_count).toBe(1);
   });

@@ -88,3 +88,10 @@ export async function enableMfa(
   if (confirmed.status !== 200) throw new Error(`mfa confirm failed: ${confirmed.status}`);
   return { secret, backupCodes: confirmed.body.backup_codes as string[] };
 }
+
+/** Registers a user through the API and gives them the instance admin flag (as `cli admin grant` does). */
+export async function registerAdmin(app: TestApp): Promise<TestUser> {
+  const admin = await registerUser(app);
+  await app.rt.models.User.update({ is_admin: true }, { where: { id: admin.id } });
+  return admin;
+}

@@ -1,6 +1,13 @@
 import crypto from 'node:crypto';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
-import { api, enableMfa, randomIp, registerUser, type TestUser } from '../../helpers/accounts.js';
+import {
+  api,
+  enableMfa,
+  randomIp,
+  registerAdmin,
+  registerUser,
+  type TestUser,
+} from '../../helpers/accounts.js';
 import { testConfig } from '../../helpers/config.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
 import { startSmtpReceiver, tokenFromMail, type SmtpReceiver } from '../../helpers/smtp-receiver.js';
@@ -13,15 +20,13 @@ const sockets: GatewayClient[] = [];
 
 beforeAll(async () => {
   smtp = await startSmtpReceiver();
-  // Open registration only to set up the admin; the routes under test work in any mode.
   app = await startTestApp({
     config: testConfig({
       email: { smtp_url: smtp.url },
       server: { public_url: 'https://chat.example.test' },
     }),
   });
-  admin = await registerUser(app);
-  await app.rt.models.User.update({ is_admin: true }, { where: { id: admin.id } });
+  admin = await registerAdmin(app);
   plain = await registerUser(app);
 });
 afterAll(async () => {

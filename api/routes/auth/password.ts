@@ -1,3 +1,4 @@
+import { setTimeout } from 'node:timers/promises';
 import {
   consumeAccountToken,
   invalidToken,
@@ -14,8 +15,25 @@ import type { ApiServices } from '../../services.js';
 import { definePublicRoute, type AnyRoute } from '../route.js';
 import { forgotBody, resetBody } from './schema.js';
 
+/** Every answer of POST /auth/password/forgot takes at least this long (see there). */
+const FORGOT_FLOOR_MS = 250;
+
 /** POST /auth/password/forgot, POST /auth/password/reset. */
 export function passwordResetRoutes(rt: Runtime, { throttles }: ApiServices): AnyRoute[] {
+  /** Mails a reset link when `login` names an enabled person with an email who has mails left. */
+  const requestReset = async (login: string, ip: string): Promise<void> => {
+    const user = await findUserByLogin(rt, login);
+    const eligible = user !== null && !user.is_bot && !user.disabled_at && user.email !== null;
+    // The same Redis round trip either way, keyed by the account when there is one.
+    const allowed = await throttles.tryHit(
+      'password_forgot_account',
+      eligible ? user.id : `login:${login.toLowerCase()}`,
+    );
+    if (!eligible || !allowed) return;
+    await sendPasswordResetMail(rt, user);
+    await recordSecurityEvent(rt, 'password_reset_requested', { userId: user.id, ip });
+  };
+
   return [
     definePublicRoute<Record<string, never>, Record<string, never>, { login: string }>({
       method: 'post',
@@ -41,16 +59,11 @@ export function passwordResetRoutes(rt: Runtime, { throttles }: ApiServices): An
       handler: async ({ body, ip }) => {
         requireMail(rt.config);
         await throttles.hit('password_forgot_ip', ip);
-        const user = await findUserByLogin(rt, body.login);
-        const eligible = user !== null && !user.is_bot && !user.disabled_at && user.email !== null;
-        // The same Redis round trip either way, keyed by the account when there is one.
-        const allowed = await throttles.tryHit(
-          'password_forgot_account',
-          eligible ? user.id : `login:${body.login.toLowerCase()}`,
-        );
-        if (!eligible || !allowed) return;
-        await sendPasswordResetMail(rt, user);
-        await recordSecurityEvent(rt, 'password_reset_requested', { userId: user.id, ip });
+        // Known accounts cost a few writes more than unknown ones: every answer waits for the same
+        // floor, so response times do not tell them apart.
+        const floor = Date.now() + FORGOT_FLOOR_MS;
+        await requestReset(body.login, ip);
+        await setTimeout(Math.max(0, floor - Date.now()));
       },
     }),
     definePublicRoute<Record<string, never>, Record<string, never>, { token: string; password: string }>({

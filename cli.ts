@@ -12,6 +12,13 @@ import { loadConfigOrExit } from './shared/boot.js';
 import type { Config } from './shared/config/index.js';
 import { postgresAnswers } from './shared/db/ensure-database.js';
 import { deleteAccount } from './shared/accounts/delete-account.js';
+import {
+  operatorDisableMfa,
+  operatorIssueResetLink,
+  operatorSendResetMail,
+  type Operator,
+} from './shared/accounts/operator-tools.js';
+import { recordSecurityEvent } from './shared/auth/security-events.js';
 import { ApiError, ConflictError } from './shared/errors.js';
 import { resolveLocalDatabase, type LocalDatabase } from './shared/local-services/postgres.js';
 import { createRuntime, type Runtime } from './shared/runtime.js';
@@ -26,6 +33,13 @@ const HELP = `Usage: npm run cli -- <command>
   user delete <username>      Delete an account as DELETE /users/@me does: sessions end, personal
                               data is erased, messages stay under deleted_user_<id>. Refused while
                               it owns servers or applications (they are listed).
+  user create <username> [--email <email>]
+      Create an ordinary account (works whatever auth.registration says); the password is read as
+      for admin create.
+  user reset-password <username> [--link]
+      Mail the user a password reset link (needs email.smtp_url and an email on the account); with
+      --link, print a one-time link instead, to hand over yourself. Valid one hour, works once.
+  user disable-2fa <username> Turn off the user's two-factor authentication (recorded).
   ip-rules list               Print the IP allow/deny rules, one per line.
   ip-rules clear              Delete every IP rule (the way back in after a lockout); running API
                               processes drop them within about a second.
@@ -65,10 +79,14 @@ function check<T>(schema: Joi.Schema<T>, value: unknown): T {
   return result.value;
 }
 
-/** Splits `--name value` options from positional arguments; only `allowed` names are accepted. */
+/**
+ * Splits `--name value` options from positional arguments; only `allowed` names are accepted, and
+ * those in `flags` take no value (present: "true").
+ */
 function parseArgs(
   args: string[],
   allowed: string[],
+  flags: string[] = [],
 ): { positional: string[]; options: Map<string, string> } {
   const positional: string[] = [];
   const options = new Map<string, string>();
@@ -79,6 +97,10 @@ function parseArgs(
       continue;
     }
     const [name = '', inline] = arg.slice(2).split(/=(.*)/s);
+    if (flags.includes(name) && inline === undefined) {
+      options.set(name, 'true');
+      continue;
+    }
     if (!allowed.includes(name)) throw new CliError(`unknown option --${name}`);
     const value = inline ?? args[++i];
     if (value === undefined) throw new CliError(`--${name} needs a value`);
@@ -149,6 +171,61 @@ const deleteUserCommand: Command = async (rt, args) => {
   return [`deleted ${user.username} (${user.id}); its messages now show deleted_user_${user.id}`];
 };
 
+/** Who the CLI acts as in security events: a shell on the server. */
+const CLI_OPERATOR: Operator = { adminId: null, via: 'cli', ip: null };
+
+/** `user create`: an ordinary account, whatever auth.registration says. */
+const createUserCommand: Command = async (rt, args) => {
+  const { positional, options } = parseArgs(args, ['email']);
+  const [rawName] = exactly(positional, ['username']);
+  const username = check(usernameSchema, rawName);
+  const email = options.has('email') ? check(emailSchema, options.get('email')) : null;
+  if ((await rt.models.User.count({ where: usernameIs(rt, username) })) > 0) {
+    throw new CliError(`a user named "${username}" already exists`);
+  }
+  const password = await readPassword();
+  try {
+    const user = await createUser(rt, { username, password, email });
+    await recordSecurityEvent(rt, 'account_created', { userId: user.id, details: { by: 'cli', via: 'cli' } });
+    return [`created user ${user.username} (${user.id})`];
+  } catch (err) {
+    if (err instanceof ConflictError) throw new CliError(err.message);
+    throw err;
+  }
+};
+
+/** An ApiError of the shared account tools (no email, SMTP off...) as a one-line CLI failure. */
+async function asCliError<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof ApiError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+/** `user reset-password`: a reset mail, or with --link the one-time link itself. */
+const resetPasswordCommand: Command = async (rt, args) => {
+  const { positional, options } = parseArgs(args, [], ['link']);
+  const [username = ''] = exactly(positional, ['username']);
+  const user = await findUser(rt, username);
+  const who = `${user.username} (${user.id})`;
+  if (options.has('link')) {
+    const { link } = await asCliError(() => operatorIssueResetLink(rt, user, CLI_OPERATOR));
+    return [link];
+  }
+  await asCliError(() => operatorSendResetMail(rt, user, CLI_OPERATOR));
+  return [`queued a password reset mail to ${user.email ?? ''} for ${who}`];
+};
+
+/** `user disable-2fa`. */
+const disable2faCommand: Command = async (rt, args) => {
+  const [username = ''] = exactly(parseArgs(args, []).positional, ['username']);
+  const user = await findUser(rt, username);
+  await asCliError(() => operatorDisableMfa(rt, user, CLI_OPERATOR));
+  return [`turned off two-factor authentication for ${user.username} (${user.id})`];
+};
+
 /** The commands that need the database; `help` is answered before connecting. */
 const COMMANDS: Record<string, Record<string, Command>> = {
   admin: {
@@ -177,7 +254,12 @@ const COMMANDS: Record<string, Record<string, Command>> = {
     grant: setAdmin(true),
     revoke: setAdmin(false),
   },
-  user: { delete: deleteUserCommand },
+  user: {
+    create: createUserCommand,
+    'reset-password': resetPasswordCommand,
+    'disable-2fa': disable2faCommand,
+    delete: deleteUserCommand,
+  },
   'ip-rules': {
     list: async (rt, args) => {
       exactly(parseArgs(args, []).positional, []);

@@ -15,6 +15,7 @@ import { httpMetrics } from './middleware/metrics.js';
 import { requestId } from './middleware/request-id.js';
 import { buildOpenApi } from './openapi.js';
 import { adminRoutes } from './routes/admin/admin.js';
+import { adminAccountRoutes } from './routes/admin/account-tools.js';
 import { adminUserRoutes } from './routes/admin/users.js';
 import { adminUserDeletionRoutes } from './routes/admin/user-deletion.js';
 import { attachmentRoutes } from './routes/attachments/attachments.js';
@@ -22,6 +23,7 @@ import { emojiRoutes } from './routes/emojis/emojis.js';
 import { serverIconRoutes } from './routes/servers/icon.js';
 import { avatarRoutes } from './routes/users/avatar.js';
 import { authRoutes } from './routes/auth/auth.js';
+import { passwordResetRoutes } from './routes/auth/password.js';
 import { channelRoutes } from './routes/channels/channels.js';
 import { overwriteRoutes } from './routes/channels/overwrites.js';
 import { healthRoutes } from './routes/health/health.js';
@@ -32,6 +34,7 @@ import { messageRoutes } from './routes/messages/messages.js';
 import { pinRoutes } from './routes/messages/pins.js';
 import { reactionRoutes } from './routes/messages/reactions.js';
 import { searchRoutes } from './routes/messages/search.js';
+import { instanceRoutes } from './routes/meta/instance.js';
 import { metaRoutes } from './routes/meta/version.js';
 import { notificationRoutes } from './routes/notifications/notifications.js';
 import { notificationSettingRoutes } from './routes/notification-settings/notification-settings.js';
@@ -48,8 +51,9 @@ import { typingRoutes } from './routes/typing/typing.js';
 import { voiceRoutes } from './routes/voice-states/voice-states.js';
 import { mfaRoutes } from './routes/users/mfa.js';
 import { sessionRoutes } from './routes/users/sessions.js';
+import { accountRoutes } from './routes/users/account.js';
 import { userRoutes } from './routes/users/users.js';
-import { accountDeletionRoutes } from './routes/users/account.js';
+import { accountDeletionRoutes } from './routes/users/account-deletion.js';
 import { dataExportRoutes } from './routes/users/export.js';
 import { webhookRoutes } from './routes/webhooks/webhooks.js';
 import { eventWebhookRoutes } from './routes/event-webhooks/event-webhooks.js';
@@ -74,15 +78,19 @@ export function allRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
     ...healthRoutes(rt),
     ...metaRoutes(),
     ...authRoutes(rt, services),
+    ...passwordResetRoutes(rt, services),
+    ...instanceRoutes(rt),
     ...signInRoutes(rt, API_BASE),
     ...userRoutes(rt, services),
     ...accountDeletionRoutes(rt, services),
     ...dataExportRoutes(rt, API_BASE),
+    ...accountRoutes(rt, services),
     ...sessionRoutes(rt),
     ...mfaRoutes(rt, services),
     ...adminRoutes(rt, services),
     ...adminUserRoutes(rt),
     ...adminUserDeletionRoutes(rt),
+    ...adminAccountRoutes(rt),
     ...relationshipRoutes(rt),
     ...privateChannelRoutes(rt),
     ...membershipRoutes(rt),

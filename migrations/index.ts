@@ -18,6 +18,7 @@ import * as m0016 from './0016-applications-extra.js';
 import * as m0017 from './0017-reports.js';
 import * as m0018 from './0018-automod.js';
 import * as m0019 from './0019-voice.js';
+import * as m0020 from './0020-account-lifecycle.js';
 import * as m0021 from './0021-account-lifecycle.js';
 import * as m0022 from './0022-system-user.js';
 import * as m0024 from './0024-pending-uploads.js';
@@ -46,6 +47,7 @@ export const migrations: { name: string; up: Migration; down: Migration }[] = [
   { name: '0017-reports', ...m0017 },
   { name: '0018-automod', ...m0018 },
   { name: '0019-voice', ...m0019 },
+  { name: '0020-account-lifecycle', ...m0020 },
   { name: '0021-account-lifecycle', ...m0021 },
   { name: '0022-system-user', ...m0022 },
   { name: '0024-pending-uploads', ...m0024 },

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { startTestApp, type TestApp } from './helpers/app.js';
-import { api, randomIp } from './helpers/accounts.js';
+import { api, enableMfa, randomIp, registerUser } from './helpers/accounts.js';
 import { configEnv } from './helpers/config.js';
 import { TEST_DATABASE_URL } from './helpers/env.js';
 import { spawnEntry } from './helpers/processes.js';
@@ -162,4 +162,69 @@ describe('plexichat cli', () => {
     expect(help.output).toMatch(/^Usage: npm run cli -- <command>/);
     expect(help.output).toContain('ip-rules clear');
   });
+});
+
+describe('plexichat cli: user accounts', () => {
+  const publicUrl = { PLEXICHAT_SERVER__PUBLIC_URL: 'https://chat.example.test' };
+
+  it('user create makes an ordinary account that signs in', async () => {
+    const username = name();
+    const created = await cli(['user', 'create', username], { PLEXICHAT_ADMIN_PASSWORD: password });
+    expect(created.output).toMatch(new RegExp(`^created user ${username} \\(\\d+\\)\\n$`));
+    const login = await api(app, 'POST', '/auth/login', {
+      body: { login: username, password },
+      headers: { 'x-forwarded-for': randomIp() },
+    });
+    expect([login.status, login.body.user.admin]).toEqual([200, false]);
+  }, 60_000);
+
+  it('user reset-password --link prints a one-time link that resets the password; without SMTP no mail', async () => {
+    const username = name();
+    const reg = await api(app, 'POST', '/auth/register', {
+      body: { username, password, email: `${username}@example.test` },
+      headers: { 'x-forwarded-for': randomIp() },
+    });
+    const issued = await cli(['user', 'reset-password', username, '--link'], publicUrl);
+    expect(issued.code).toBe(0);
+    const match = /^https:\/\/chat\.example\.test\/reset-password\?token=([A-Za-z0-9_-]{43})\n$/.exec(
+      issued.output,
+    );
+    expect(match).not.toBeNull();
+    const reset = await api(app, 'POST', '/auth/password/reset', {
+      body: { token: match?.[1], password: 'reset from the cli' },
+    });
+    expect(reset.status).toBe(204);
+    expect((await api(app, 'GET', '/users/@me', { token: reg.body.token })).status).toBe(401);
+    const events = await app.rt.models.SecurityEvent.findAll({
+      where: { user_id: reg.body.user.id, type: 'password_reset_link_issued' },
+    });
+    expect(events.map((e) => e.details)).toEqual([{ by: 'cli', via: 'cli' }]);
+
+    const mail = await cli(['user', 'reset-password', username]);
+    expect([mail.code, mail.output]).toEqual([
+      1,
+      'plexichat: This instance does not send mail (email.smtp_url is not set); ask an administrator\n',
+    ]);
+  }, 60_000);
+
+  it('user disable-2fa turns 2FA off, recorded', async () => {
+    const u = await registerUser(app);
+    await enableMfa(app, u);
+    const off = await cli(['user', 'disable-2fa', u.username]);
+    expect([off.code, off.output]).toEqual([
+      0,
+      `turned off two-factor authentication for ${u.username} (${u.id})\n`,
+    ]);
+    const login = await api(app, 'POST', '/auth/login', {
+      body: { login: u.username, password: u.password },
+      headers: { 'x-forwarded-for': randomIp() },
+    });
+    expect([login.status, login.body.user.mfa_enabled]).toEqual([200, false]);
+    expect(await app.rt.models.SecurityEvent.count({ where: { user_id: u.id, type: 'mfa_disabled' } })).toBe(
+      1,
+    );
+
+    const again = await cli(['user', 'disable-2fa', u.username]);
+    expect([again.code, again.output]).toEqual([1, 'plexichat: Two-factor authentication is not on\n']);
+  }, 60_000);
 });

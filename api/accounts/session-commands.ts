@@ -82,3 +82,24 @@ export async function revokeOtherSessions(
   });
   await revokeSessions(rt, others, 'password_changed', { ip });
 }
+
+/**
+ * Ends every live session of `userId` and closes all its gateway connections (a disabled account,
+ * a forced logout, a password reset); returns how many sessions ended.
+ */
+export async function revokeAllSessions(
+  rt: Runtime,
+  userId: string,
+  reason: string,
+  ip: string,
+): Promise<number> {
+  const sessions = await rt.models.Session.findAll({ where: { user_id: userId, revoked_at: null } });
+  await revokeSessions(rt, sessions, reason, { ip });
+  // Also every other connection of the user: one whose session opened while this ran goes too.
+  await rt.events
+    .disconnect(rooms.user(userId))
+    .catch((err: Error) =>
+      rt.logger.warn({ err: err.message, user: userId }, 'could not close user sockets'),
+    );
+  return sessions.length;
+}

@@ -2,10 +2,9 @@ import { QueryTypes } from 'sequelize';
 import { recordSecurityEvent } from '../../shared/auth/security-events.js';
 import { THREAD_CHANNEL_TYPES } from '../../shared/db/models/index.js';
 import { ApiError, ConflictError, NotFoundError } from '../../shared/errors.js';
-import { rooms } from '../../shared/events/index.js';
 import { unixSeconds } from '../../shared/presenters/time.js';
 import type { Runtime } from '../../shared/runtime.js';
-import { revokeSessions } from '../accounts/session-commands.js';
+import { revokeAllSessions } from '../accounts/session-commands.js';
 
 /** An account as instance admins see it. */
 export interface AdminUser {
@@ -19,6 +18,8 @@ export interface AdminUser {
   deleted_at: number | null;
   created_at: number;
   session_count: number;
+  mfa_enabled: boolean;
+  email_verified: boolean;
 }
 
 /** A server as instance admins see it. */
@@ -41,6 +42,8 @@ interface UserRow {
   deleted_at: Date | null;
   created_at: Date;
   session_count: string;
+  mfa_enabled: boolean;
+  email_verified_at: Date | null;
 }
 
 /** `abc_%` -> `abc\_\%%`: a LIKE pattern matching what starts with `prefix`, wildcards taken literally. */
@@ -56,6 +59,7 @@ async function selectUsers(
 ): Promise<AdminUser[]> {
   const rows = await rt.sequelize.query<UserRow>(
     `SELECT u.id, u.username, u.email, u.is_admin, u.is_bot, u.disabled_at, u.deleted_at, u.created_at,
+       u.mfa_enabled, u.email_verified_at,
        (SELECT count(*) FROM sessions s WHERE s.user_id = u.id AND s.revoked_at IS NULL) AS session_count
      FROM users u
      ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
@@ -73,6 +77,8 @@ async function selectUsers(
     deleted_at: unixSeconds(row.deleted_at),
     created_at: unixSeconds(row.created_at),
     session_count: Number(row.session_count),
+    mfa_enabled: row.mfa_enabled,
+    email_verified: row.email !== null && row.email_verified_at !== null,
   }));
 }
 
@@ -101,19 +107,6 @@ export async function getAdminUser(rt: Pick<Runtime, 'sequelize'>, userId: strin
   return user;
 }
 
-/** Ends every live session of `userId` and closes all its gateway connections; returns how many ended. */
-async function endAllSessions(rt: Runtime, userId: string, reason: string, ip: string): Promise<number> {
-  const sessions = await rt.models.Session.findAll({ where: { user_id: userId, revoked_at: null } });
-  await revokeSessions(rt, sessions, reason, { ip });
-  // Also every other connection of the user: one whose session opened while this ran goes too.
-  await rt.events
-    .disconnect(rooms.user(userId))
-    .catch((err: Error) =>
-      rt.logger.warn({ err: err.message, user: userId }, 'could not close user sockets'),
-    );
-  return sessions.length;
-}
-
 /**
  * Disables (every session ends at once, sign-in refused) or re-enables an account. An admin cannot
  * disable themselves; a bot whose application was deleted cannot be re-enabled. Idempotent: only a
@@ -140,7 +133,7 @@ export async function setUserDisabled(
       { disabled_at: new Date() },
       { where: { id: user.id, disabled_at: null } },
     );
-    const ended = await endAllSessions(rt, user.id, 'account_disabled', ip);
+    const ended = await revokeAllSessions(rt, user.id, 'account_disabled', ip);
     if (changed > 0) {
       await recordSecurityEvent(rt, 'account_disabled', {
         userId: user.id,
@@ -172,7 +165,7 @@ export async function forceLogout(
 ): Promise<{ revoked_sessions: number }> {
   const user = await rt.models.User.findByPk(userId);
   if (!user) throw new NotFoundError('user');
-  const ended = await endAllSessions(rt, user.id, 'forced_logout', ip);
+  const ended = await revokeAllSessions(rt, user.id, 'forced_logout', ip);
   await recordSecurityEvent(rt, 'forced_logout', {
     userId: user.id,
     ip,

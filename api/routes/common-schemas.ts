@@ -69,6 +69,7 @@ export const selfUserObject = userObject
     mfa_enabled: Joi.boolean().required(),
     bot: Joi.boolean().required(),
     admin: Joi.boolean().required(),
+    verified: Joi.boolean().required().description('whether `email` was verified through a mailed link'),
   })
   .meta({ className: 'SelfUser' });
 

@@ -125,6 +125,17 @@ export class Throttles {
     await this.consume(name, key);
   }
 
+  /** Spends one attempt if any is left: true when it was, false when `key` is out (no error). */
+  async tryHit(name: ThrottleName, key: string): Promise<boolean> {
+    try {
+      await this.limiters[name].consume(key);
+      return true;
+    } catch (err) {
+      if (err instanceof RateLimiterRes) return false;
+      throw err;
+    }
+  }
+
   /** Forgets everything counted for `key` (e.g. a 2FA lockout once 2FA is off). */
   async reset(name: ThrottleName, key: string): Promise<void> {
     await this.limiters[name].delete(key);

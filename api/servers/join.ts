@@ -1,4 +1,5 @@
-import { QueryTypes, type Transaction } from 'sequelize';
+import { Op, QueryTypes, literal, type Transaction } from 'sequelize';
+import type { Row } from '../../shared/db/models/index.js';
 import { ApiError, NotFoundError } from '../../shared/errors.js';
 import { rooms } from '../../shared/events/index.js';
 import { queueOutgoingEvent } from '../../shared/integrations/outgoing-events.js';
@@ -64,4 +65,54 @@ export async function announceJoin(
   if (notices) {
     await postSystemMessage(rt, { channel_id: notices.id, type: 'member_join', author_id: userId });
   }
+}
+
+/** Whether an invite can still be used: not revoked, not expired, not used up. */
+export function usableInvite(invite: Row<'Invite'>, now = new Date()): boolean {
+  if (invite.revoked_at) return false;
+  if (invite.expires_at && invite.expires_at.getTime() <= now.getTime()) return false;
+  return invite.max_uses === 0 || invite.uses < invite.max_uses;
+}
+
+/** The SQL form of `usableInvite`, for the conditional use count update. */
+export const usableInviteWhere = {
+  revoked_at: null,
+  [Op.and]: [
+    { [Op.or]: [{ expires_at: null }, { expires_at: { [Op.gt]: literal('now()') } }] },
+    { [Op.or]: [{ max_uses: 0 }, literal('uses < max_uses')] },
+  ],
+};
+
+/** The invite of `code` when it can still be used, else 404 `unknown_invite`. */
+export async function findUsableInvite(
+  rt: Pick<Runtime, 'models'>,
+  code: string,
+  transaction?: Transaction,
+): Promise<Row<'Invite'>> {
+  const invite = await rt.models.Invite.findByPk(code, { transaction });
+  if (!invite || !usableInvite(invite)) throw new NotFoundError('invite');
+  return invite;
+}
+
+/**
+ * Joins `userId` to the server of invite `code` inside the caller's transaction, counting one use
+ * atomically (so `max_uses` is never exceeded): 404 `unknown_invite` when it is not usable, 403
+ * `banned`. An existing member uses nothing (`joined` false). announceJoin follows the commit.
+ * Shared by POST /invites/{code} and invite-only registration.
+ */
+export async function joinThroughInvite(
+  rt: Pick<Runtime, 'models' | 'sequelize'>,
+  code: string,
+  userId: string,
+  transaction: Transaction,
+): Promise<{ serverId: string; joined: boolean }> {
+  const invite = await findUsableInvite(rt, code, transaction);
+  const serverId = invite.server_id;
+  if (!(await insertMember(rt, serverId, userId, transaction))) return { serverId, joined: false };
+  const [count] = await rt.models.Invite.update(
+    { uses: literal('uses + 1') },
+    { where: { code: invite.code, ...usableInviteWhere }, transaction },
+  );
+  if (count === 0) throw new NotFoundError('invite');
+  return { serverId, joined: true };
 }

@@ -1,4 +1,4 @@
-import { UniqueConstraintError } from 'sequelize';
+import { UniqueConstraintError, type Transaction } from 'sequelize';
 import { hashPassword } from '../auth/password.js';
 import type { Row } from '../db/models/index.js';
 import { ConflictError } from '../errors.js';
@@ -14,19 +14,23 @@ import { usernameReserved } from './delete-account.js';
 export async function createUser(
   rt: Pick<Runtime, 'models' | 'snowflake' | 'config'>,
   fields: { username: string; password: string; email?: string | null; isAdmin?: boolean },
+  transaction?: Transaction,
 ): Promise<Row<'User'>> {
   if (await usernameReserved(rt, fields.username)) throw usernameTaken();
   const id = rt.snowflake.next();
   const password_hash = await hashPassword(fields.password, rt.config.security.scrypt_cost);
   try {
-    return await rt.models.User.create({
-      id,
-      username: fields.username,
-      email: fields.email ?? null,
-      password_hash,
-      is_admin: fields.isAdmin ?? false,
-      created_at: new Date(decodeSnowflake(id).timestampMs),
-    });
+    return await rt.models.User.create(
+      {
+        id,
+        username: fields.username,
+        email: fields.email ?? null,
+        password_hash,
+        is_admin: fields.isAdmin ?? false,
+        created_at: new Date(decodeSnowflake(id).timestampMs),
+      },
+      { transaction },
+    );
   } catch (err) {
     throw uniqueConflict(err) ?? err;
   }

@@ -21,6 +21,15 @@ export const SECURITY_EVENT_TYPES = [
   'forced_logout',
   /** An account was deleted by its owner or an admin (`details.by`: `self`, an admin's id, or `cli`). */
   'account_deleted',
+  /** A password reset mail was queued (`details.by`: the admin who sent it, absent when the user asked). */
+  'password_reset_requested',
+  /** An admin issued a one-time reset link (dashboard or CLI) instead of mailing it. */
+  'password_reset_link_issued',
+  /** A password was set through a reset link: every session ended. */
+  'password_reset',
+  'email_verified',
+  /** An instance admin created the account (dashboard or CLI; `details.by`). */
+  'account_created',
 ] as const;
 export type SecurityEventType = (typeof SECURITY_EVENT_TYPES)[number];
 

@@ -43,6 +43,12 @@ export function productionProblems(config: Config): string[] {
   if (server.trusted_proxies.some((p) => EVERYONE.has(p))) {
     problems.push('server.trusted_proxies trusts every address: anyone could forge X-Forwarded-For');
   }
+  if (config.email.smtp_url && !server.public_url) {
+    problems.push(
+      'email.smtp_url is set but server.public_url is not: links in mails (password reset, verification) would ' +
+        'point at the listening address; set server.public_url to the address users reach',
+    );
+  }
   if (server.cors_origins.includes('*')) {
     problems.push('server.cors_origins is "*": list the web client origins that may call the API');
   }

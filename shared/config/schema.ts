@@ -14,6 +14,7 @@ export const QUEUE_CONCURRENCY_DEFAULTS = {
   push: 10,
   automod: 20,
   exports: 1,
+  mail: 5,
 } as const;
 
 /** A throttle: `points` attempts per `duration_seconds`, then blocked for `block_seconds`. */
@@ -46,6 +47,14 @@ export const THROTTLE_DEFAULTS = {
   register_ip: { points: 10, duration_seconds: 3600, block_seconds: 3600 },
   /** Failed 2FA codes for one account. */
   mfa_account: { points: 5, duration_seconds: 600, block_seconds: 900 },
+  /** Password reset requests (POST /auth/password/forgot) from one IP, every attempt counted. */
+  password_forgot_ip: { points: 10, duration_seconds: 3600, block_seconds: 3600 },
+  /** Reset mails to one account per window; beyond it the request still answers 204 but sends nothing. */
+  password_forgot_account: { points: 3, duration_seconds: 3600, block_seconds: 3600 },
+  /** Password reset attempts (POST /auth/password/reset) from one IP, every attempt counted. */
+  password_reset_ip: { points: 20, duration_seconds: 3600, block_seconds: 3600 },
+  /** Verification mails one account may ask for again (POST /users/@me/email/verify/resend). */
+  verify_resend_account: { points: 5, duration_seconds: 3600, block_seconds: 3600 },
 } as const;
 export type ThrottleName = keyof typeof THROTTLE_DEFAULTS;
 
@@ -270,6 +279,17 @@ export interface Config {
     oauth_client_redirect: string;
     /** Let openid-client talk to http:// issuers (a provider on loopback in tests); never in production. */
     allow_insecure_http: boolean;
+    /** Who may register: anyone, holders of a server invite code (`invite`), or nobody (admins create accounts). */
+    registration: 'open' | 'invite_only' | 'closed';
+    /** Users whose email is not verified may not send messages (403 `email_unverified`); bots are exempt. */
+    require_verified_email: boolean;
+  };
+  /** Outgoing mail (password reset, email verification), sent by the `mail` queue. */
+  email: {
+    /** SMTP server, e.g. `smtp://user:pass@host:587` (STARTTLS when offered) or `smtps://host:465`; null: no mail. */
+    smtp_url: string | null;
+    /** The From header of every mail. */
+    from: string;
   };
   docs: { enabled: boolean };
   /** Outgoing event webhooks (api/docs/guides/09-webhooks.md). */
@@ -607,6 +627,19 @@ export const configSchema = Joi.object<Config>({
       .uri({ scheme: ['http', 'https'], allowRelative: true })
       .default('/oauth/callback'),
     allow_insecure_http: Joi.boolean().default(false),
+    registration: Joi.string().valid('open', 'invite_only', 'closed').default('open'),
+    require_verified_email: Joi.boolean().default(false),
+  }).default(),
+  email: Joi.object({
+    smtp_url: Joi.string()
+      .uri({ scheme: ['smtp', 'smtps'] })
+      .allow(null)
+      .default(null),
+    from: Joi.string()
+      .max(320)
+      .pattern(/^[^\r\n]*@[^\r\n]*$/)
+      .message('"email.from" must be an address, optionally with a name: "Plexichat <noreply@example.com>"')
+      .default('Plexichat <noreply@localhost>'),
   }).default(),
   docs: Joi.object({ enabled: Joi.boolean().default(true) }).default(),
   webhooks: Joi.object({

@@ -23,6 +23,8 @@ export interface SelfUserObject extends UserObject {
   mfa_enabled: boolean;
   bot: boolean;
   admin: boolean;
+  /** Whether `email` was verified (a mailed link was followed); false without an email. */
+  verified: boolean;
 }
 
 /** The user object for its owner (GET /users/@me, login, READY). */
@@ -33,5 +35,6 @@ export function presentSelf(user: Row<'User'>): SelfUserObject {
     mfa_enabled: user.mfa_enabled,
     bot: user.is_bot,
     admin: user.is_admin,
+    verified: user.email !== null && user.email_verified_at !== null,
   };
 }

@@ -11,6 +11,8 @@ export {
   type PushResult,
   type AutomodJob,
   type AutomodResult,
+  type MailJob,
+  type MailResult,
   type EmbedsJob,
   type WebhooksJob,
   type WebhookFanoutJob,

@@ -240,6 +240,24 @@ export function exportJobId(kind: ExportsJob['kind'], exportId: string): string 
   return `export-${kind}-${exportId}`;
 }
 
+/**
+ * One mail to send (workers/processors/mail.ts renders it as text and HTML). `link` carries a
+ * single-use token: the one secret a mail must contain; the job is removed once sent.
+ */
+export interface MailJob {
+  kind: 'password_reset' | 'email_verify';
+  to: string;
+  username: string;
+  link: string;
+  /** How long the link works, in minutes (said in the mail). */
+  valid_minutes: number;
+}
+
+/** What a mail job did: the SMTP server's message id. */
+export interface MailResult {
+  message_id: string;
+}
+
 /** Payload of each queue's jobs. */
 export interface JobPayloads {
   messages: MessageJob;
@@ -249,6 +267,7 @@ export interface JobPayloads {
   push: PushJob;
   automod: AutomodJob;
   exports: ExportsJob;
+  mail: MailJob;
 }
 
 /** What each queue's processor returns (the API waits on it to answer with the stored object). */
@@ -263,6 +282,7 @@ export interface JobResults {
   push: PushResult;
   automod: AutomodResult;
   exports: ExportsResult;
+  mail: MailResult;
 }
 
 /**

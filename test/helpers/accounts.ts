@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { generate } from 'otplib';
 import type { TestApp } from './app.js';
 
 /** A registered user and the token of their first session. */
@@ -73,4 +74,31 @@ export function deviceCookieOf(res: ApiResponse): string {
   const cookie = res.headers.getSetCookie().find((c) => c.startsWith('plexichat_device_'));
   if (!cookie) throw new Error(`no device cookie in the response (${res.status})`);
   return cookie.split(';')[0] ?? '';
+}
+
+/** A TOTP code as an authenticator app would show it, `offset` periods from now. */
+export const totpCode = (secret: string, offset = 0): Promise<string> =>
+  generate({ secret, epoch: Math.floor(Date.now() / 1000) + offset * 30 });
+
+/** Turns 2FA on for `u` through the API (enable, then confirm); returns the secret and backup codes. */
+export async function enableMfa(
+  app: TestApp,
+  u: TestUser,
+): Promise<{ secret: string; backupCodes: string[] }> {
+  const enabled = await api(app, 'POST', '/users/@me/mfa/totp/enable', { token: u.token });
+  if (enabled.status !== 200) throw new Error(`mfa enable failed: ${enabled.status}`);
+  const secret = enabled.body.secret as string;
+  const confirmed = await api(app, 'POST', '/users/@me/mfa/totp/confirm', {
+    token: u.token,
+    body: { code: await totpCode(secret) },
+  });
+  if (confirmed.status !== 200) throw new Error(`mfa confirm failed: ${confirmed.status}`);
+  return { secret, backupCodes: confirmed.body.backup_codes as string[] };
+}
+
+/** Registers a user through the API and gives them the instance admin flag (as `cli admin grant` does). */
+export async function registerAdmin(app: TestApp): Promise<TestUser> {
+  const admin = await registerUser(app);
+  await app.rt.models.User.update({ is_admin: true }, { where: { id: admin.id } });
+  return admin;
 }

@@ -46,3 +46,17 @@ export async function createServerWithChannel(rt: Runtime, ownerId: string) {
   });
   return { server, channel };
 }
+
+/** An invite row to `channelId` of `serverId` (a random code; `max_uses` 0 is unlimited). */
+export async function createInvite(
+  rt: Runtime,
+  fields: { serverId: string; channelId: string; maxUses?: number; expiresAt?: Date | null },
+) {
+  return rt.models.Invite.create({
+    code: crypto.randomBytes(6).toString('hex'),
+    server_id: fields.serverId,
+    channel_id: fields.channelId,
+    max_uses: fields.maxUses ?? 0,
+    expires_at: fields.expiresAt ?? null,
+  });
+}

@@ -158,6 +158,7 @@ describe('production safety', () => {
     [{ outbound: { allow_private: ['::/0'] } }, /outbound\.allow_private/],
     [{ rate_limits: { enabled: false } }, /rate_limits\.enabled is false/],
     [{ security: { scrypt_cost: 15 } }, /security\.scrypt_cost is 15: below OWASP/],
+    [{ email: { smtp_url: 'smtp://mail.example.com:587' } }, /email\.smtp_url is set but server\.public_url/],
     [
       { storage: { driver: 's3', s3: { access_key_id: 'minioadmin', secret_access_key: 'minioadmin' } } },
       /example credential/,
@@ -175,5 +176,21 @@ describe('production safety', () => {
       load({ server: { host: '0.0.0.0', cors_origins: ['*'] }, rate_limits: { enabled: false } }),
     );
     expect(text).toMatch(/plain HTTP.*cors_origins.*rate_limits/);
+  });
+});
+
+describe('account lifecycle settings', () => {
+  const load = (overrides: Record<string, unknown>) =>
+    loadConfig({ env: { HOME: dir }, overrides: { mode: 'test', ...overrides } });
+
+  it('defaults to no mail and open registration, and names a bad email or auth key', () => {
+    const config = load({});
+    expect(config.email).toEqual({ smtp_url: null, from: 'Plexichat <noreply@localhost>' });
+    expect(config.auth).toMatchObject({ registration: 'open', require_verified_email: false });
+    expect(errorOf(() => load({ email: { smtp_url: 'http://mail.example.com' } }))).toMatch(
+      /email\.smtp_url/,
+    );
+    expect(errorOf(() => load({ email: { from: 'nobody' } }))).toMatch(/email\.from/);
+    expect(errorOf(() => load({ auth: { registration: 'sometimes' } }))).toMatch(/auth\.registration/);
   });
 });

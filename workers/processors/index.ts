@@ -4,6 +4,7 @@ import type { Runtime } from '../../shared/runtime.js';
 import { createAutomodProcessor } from './automod.js';
 import { createEmbedsProcessor } from './embeds.js';
 import { createExportsProcessor } from './exports.js';
+import { createMailProcessor } from './mail.js';
 import { createMediaProcessor } from './media.js';
 import { createMessagesProcessor } from './messages.js';
 import { createPushProcessor } from './push.js';
@@ -22,5 +23,6 @@ export function createProcessors(rt: Runtime): { [Q in QueueName]: Processor<Q> 
     push: createPushProcessor(rt),
     automod: createAutomodProcessor(rt),
     exports: createExportsProcessor(rt),
+    mail: createMailProcessor(rt),
   };
 }

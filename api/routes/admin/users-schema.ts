@@ -1,5 +1,5 @@
 import Joi from 'joi';
-import { snowflake } from '../common-schemas.js';
+import { email, password, snowflake, username } from '../common-schemas.js';
 
 export interface AdminUsersQuery {
   limit: number;
@@ -40,6 +40,8 @@ export const adminUserObject = Joi.object({
     .description('when the account was deleted (it is then the placeholder `deleted_user_<id>`)'),
   created_at: Joi.number().integer().required(),
   session_count: Joi.number().integer().min(0).required().description('sessions not revoked'),
+  mfa_enabled: Joi.boolean().required(),
+  email_verified: Joi.boolean().required(),
 }).meta({ className: 'AdminUser' });
 
 export const forcedLogoutObject = Joi.object({
@@ -72,4 +74,33 @@ export const browserSessionObject = Joi.object({
   bull_board: Joi.boolean()
     .required()
     .description('whether Bull Board is mounted (config `admin.bull_board`)'),
+});
+
+/** POST /admin/users: an account created by an admin (any registration mode). */
+export interface CreateAdminUserBody {
+  username: string;
+  password: string;
+  email?: string;
+  admin: boolean;
+}
+
+export const createAdminUserBody = Joi.object<CreateAdminUserBody>({
+  username: username().required(),
+  password: password().required(),
+  email: email(),
+  admin: Joi.boolean().default(false).description('give the account the instance admin flag'),
+});
+
+/** POST /admin/users/{user_id}/password-reset. */
+export const passwordResetBody = Joi.object<{ delivery: 'mail' | 'link' }>({
+  delivery: Joi.string()
+    .valid('mail', 'link')
+    .required()
+    .description('`mail`: send the user a reset mail; `link`: answer with a one-time link to hand over'),
+});
+
+export const passwordResetResult = Joi.object({
+  delivery: Joi.string().valid('mail', 'link').required(),
+  link: Joi.string().allow(null).required().description('the one-time reset link (`link` only; shown once)'),
+  expires_at: Joi.number().integer().required().description('unix seconds: the link stops working then'),
 });

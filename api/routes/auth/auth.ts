@@ -2,14 +2,17 @@ import type { Request } from 'express';
 
 import { verifyAgainstDummy, verifyPassword } from '../../../shared/auth/password.js';
 import { recordSecurityEvent } from '../../../shared/auth/security-events.js';
-import { ApiError } from '../../../shared/errors.js';
+import { ApiError, ValidationError } from '../../../shared/errors.js';
+import { sendVerificationMail } from '../../../shared/accounts/account-tokens.js';
+import { mailEnabled } from '../../../shared/mail/index.js';
 import { presentSelf } from '../../../shared/presenters/user.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { setDeviceCookie } from '../../accounts/device-cookie.js';
 import { countAttempt, countLoginAttempt, rehashIfWeak } from '../../accounts/login-throttle.js';
 import { claimTicketAttempt, consumeTicket, createTicket, verifySecondFactor } from '../../accounts/mfa.js';
 import { issueSession, revokeSessions, type ClientInfo } from '../../accounts/session-commands.js';
-import { createUser } from '../../accounts/user-commands.js';
+import { createUser, findUserByLogin } from '../../accounts/user-commands.js';
+import { announceJoin, joinThroughInvite, joinedServer } from '../../servers/join.js';
 import type { ApiServices } from '../../services.js';
 import { defineRoute, definePublicRoute, type AnyRoute } from '../route.js';
 import { loginBody, loginResponse, mfaBody, registerBody, tokenResponse } from './schema.js';
@@ -18,34 +21,91 @@ function client(req: Request, ip: string): ClientInfo {
   return { ip, userAgent: req.headers['user-agent'] ?? null };
 }
 
+interface RegisterBody {
+  username: string;
+  password: string;
+  email?: string;
+  invite?: string;
+}
+
+const invalidInvite = () =>
+  new ApiError(403, 'invalid_invite', 'This invite is unknown, expired, revoked or used up', {
+    invite: 'is unknown, expired, revoked or used up',
+  });
+
+/** Refuses a registration the instance's `auth.registration` mode does not allow. */
+function checkRegistrationMode(
+  mode: Runtime['config']['auth']['registration'],
+  invite: string | undefined,
+): void {
+  if (mode === 'closed') {
+    throw new ApiError(
+      403,
+      'registration_closed',
+      'Registration is closed on this instance; ask an administrator',
+    );
+  }
+  if (mode === 'invite_only' && invite === undefined) {
+    throw new ValidationError(
+      { invite: 'is required: this instance is invite-only' },
+      'An invite code is required to register on this instance',
+    );
+  }
+}
+
 const invalidCredentials = () => new ApiError(401, 'invalid_credentials', 'Invalid login or password');
 
 /** POST /auth/register, /auth/login, /auth/mfa/totp, /auth/logout. */
 export function authRoutes(rt: Runtime, { throttles, secretBox }: ApiServices): AnyRoute[] {
   const { User } = rt.models;
   return [
-    definePublicRoute<
-      Record<string, never>,
-      Record<string, never>,
-      { username: string; password: string; email?: string }
-    >({
+    definePublicRoute<Record<string, never>, Record<string, never>, RegisterBody>({
       method: 'post',
       path: '/auth/register',
       summary: 'Create an account',
+      description: [
+        'Who may register is `auth.registration` (GET /instance says): `open`, `invite_only` (`invite`',
+        'is required: a usable server invite code) or `closed` (403 `registration_closed`; admins',
+        'create accounts). An `invite`, in any mode, is used (one use, atomically, with the account in',
+        'one transaction) and the new user joins its server. With an `email` and mail configured, a',
+        'verification mail is sent (`verified` is false until its link is followed).',
+      ].join(' '),
       tags: ['Auth'],
       status: 201,
       body: registerBody,
       responses: {
         201: { description: 'Registered and signed in', schema: tokenResponse },
+        400: { description: 'A bad field, named; `invite` missing on an invite-only instance' },
+        403: {
+          description:
+            '`registration_closed`, or `invalid_invite` (unknown, expired, revoked or used up: `errors.invite`)',
+        },
         409: { description: 'Username or email taken' },
         429: { description: 'Too many registrations from this address' },
       },
       handler: async ({ body, ip, req, res }) => {
+        const { invite, ...fields } = body;
+        checkRegistrationMode(rt.config.auth.registration, invite);
         await throttles.hit('register_ip', ip);
-        const user = await createUser(rt, body);
+        const { user, serverId } = await rt.sequelize.transaction(async (transaction) => {
+          const created = await createUser(rt, fields, transaction);
+          if (invite === undefined) return { user: created, serverId: null };
+          const { serverId: joinedId } = await joinThroughInvite(rt, invite, created.id, transaction).catch(
+            (err: unknown) => {
+              throw err instanceof ApiError && err.status === 404 ? invalidInvite() : err;
+            },
+          );
+          return { user: created, serverId: joinedId };
+        });
+        if (serverId !== null) await announceJoin(rt, serverId, user.id, await joinedServer(rt, serverId));
         const { token } = await issueSession(rt, user, client(req, ip));
         setDeviceCookie(res, rt.config, user.id);
-        await recordSecurityEvent(rt, 'login_success', { userId: user.id, ip, details: { via: 'register' } });
+        await recordSecurityEvent(rt, 'login_success', {
+          userId: user.id,
+          ip,
+          details: { via: 'register', ...(invite !== undefined ? { invite } : {}) },
+        });
+        if (user.email && mailEnabled(rt.config)) await sendVerificationMail(rt, user);
         return { token, user: presentSelf(user) };
       },
     }),
@@ -67,11 +127,7 @@ export function authRoutes(rt: Runtime, { throttles, secretBox }: ApiServices): 
       },
       handler: async ({ body, ip, req, res }) => {
         const login = body.login.trim().toLowerCase();
-        const user = await User.findOne({
-          where: login.includes('@')
-            ? rt.sequelize.where(rt.sequelize.fn('lower', rt.sequelize.col('email')), login)
-            : rt.sequelize.where(rt.sequelize.fn('lower', rt.sequelize.col('username')), login),
-        });
+        const user = await findUserByLogin(rt, login);
         // Unknown logins are throttled like real ones, so the answers do not tell them apart.
         const account = user?.id ?? `login:${login}`;
         const attempt = await countLoginAttempt(rt, throttles, req, ip, user, account);

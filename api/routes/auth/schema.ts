@@ -5,6 +5,13 @@ export const registerBody = Joi.object({
   username: username().required(),
   password: password().required(),
   email: email(),
+  invite: Joi.string()
+    .pattern(/^[A-Za-z0-9]{1,16}$/)
+    .message('{{#label}} must be an invite code')
+    .description(
+      'a server invite code: required when `auth.registration` is `invite_only` (GET /instance); ' +
+        'registering uses it and joins its server',
+    ),
 });
 
 export const loginBody = Joi.object({
@@ -30,3 +37,12 @@ export const loginResponse = Joi.alternatives()
     }),
   )
   .meta({ className: 'LoginResponse' });
+
+export const forgotBody = Joi.object({
+  login: Joi.string().trim().min(1).max(254).required().description('username or email'),
+});
+
+export const resetBody = Joi.object({
+  token: Joi.string().max(128).required().description('the `token` of the mailed (or issued) reset link'),
+  password: password().required(),
+});

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import Joi from 'joi';
-import { Op, literal, type Transaction } from 'sequelize';
+import type { Transaction } from 'sequelize';
 import { recordAudit } from '../../../shared/audit.js';
 import type { Row } from '../../../shared/db/models/index.js';
 import { ApiError, MissingPermissionError, NotFoundError } from '../../../shared/errors.js';
@@ -8,7 +8,13 @@ import { Permission, ServerPolicy, has } from '../../../shared/permissions/index
 import { unixSeconds } from '../../../shared/presenters/time.js';
 import { presentUser } from '../../../shared/presenters/user.js';
 import type { Runtime } from '../../../shared/runtime.js';
-import { announceJoin, insertMember, joinedServer } from '../../servers/join.js';
+import {
+  announceJoin,
+  findUsableInvite,
+  joinThroughInvite,
+  joinedServer,
+  usableInviteWhere,
+} from '../../servers/join.js';
 import { auditReason } from '../audit-reason.js';
 import { definePublicRoute, defineRoute, type AnyRoute } from '../route.js';
 import { serverParams } from '../roles/schema.js';
@@ -30,22 +36,6 @@ export function inviteCode(): string {
   for (let i = 0; i < length; i++) code += BASE62[crypto.randomInt(0, BASE62.length)];
   return code;
 }
-
-/** Whether an invite can still be used: not revoked, not expired, not used up. */
-export function usable(invite: Row<'Invite'>, now = new Date()): boolean {
-  if (invite.revoked_at) return false;
-  if (invite.expires_at && invite.expires_at.getTime() <= now.getTime()) return false;
-  return invite.max_uses === 0 || invite.uses < invite.max_uses;
-}
-
-/** The SQL form of `usable`, for the conditional use count update. */
-const usableWhere = {
-  revoked_at: null,
-  [Op.and]: [
-    { [Op.or]: [{ expires_at: null }, { expires_at: { [Op.gt]: literal('now()') } }] },
-    { [Op.or]: [{ max_uses: 0 }, literal('uses < max_uses')] },
-  ],
-};
 
 /** POST /channels/{channel_id}/invites, GET/POST/DELETE /invites/{code}, GET /servers/{server_id}/invites. */
 export function inviteRoutes(rt: Runtime): AnyRoute[] {
@@ -84,11 +74,7 @@ export function inviteRoutes(rt: Runtime): AnyRoute[] {
     };
   };
 
-  const findUsable = async (code: string) => {
-    const invite = await Invite.findByPk(code);
-    if (!invite || !usable(invite)) throw new NotFoundError('invite');
-    return invite;
-  };
+  const findUsable = (code: string) => findUsableInvite(rt, code);
 
   return [
     defineRoute<{ channel_id: string }, Record<string, never>, CreateInviteBody>({
@@ -203,17 +189,9 @@ export function inviteRoutes(rt: Runtime): AnyRoute[] {
       },
       handler: async ({ params, auth }) => {
         const userId = auth.user.id;
-        const invite = await findUsable(params.code);
-        const serverId = invite.server_id;
-        const joined = await rt.sequelize.transaction(async (transaction) => {
-          if (!(await insertMember(rt, serverId, userId, transaction))) return false; // already a member
-          const [count] = await Invite.update(
-            { uses: literal('uses + 1') },
-            { where: { code: invite.code, ...usableWhere }, transaction },
-          );
-          if (count === 0) throw new NotFoundError('invite');
-          return true;
-        });
+        const { serverId, joined } = await rt.sequelize.transaction((transaction) =>
+          joinThroughInvite(rt, params.code, userId, transaction),
+        );
         const object = await joinedServer(rt, serverId, 'invite');
         if (joined) await announceJoin(rt, serverId, userId, object);
         return object;
@@ -279,7 +257,7 @@ export function inviteRoutes(rt: Runtime): AnyRoute[] {
         const policy = await ServerPolicy.load(rt, params.server_id, auth.user.id);
         policy.require(Permission.MANAGE_SERVER);
         const invites = await Invite.findAll({
-          where: { server_id: params.server_id, ...usableWhere },
+          where: { server_id: params.server_id, ...usableInviteWhere },
           order: [
             ['created_at', 'ASC'],
             ['code', 'ASC'],

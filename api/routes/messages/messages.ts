@@ -30,6 +30,7 @@ import {
   sendBody,
 } from './schema.js';
 import { visibleContent } from '../../applications/message-content.js';
+import { requireVerifiedEmail } from '../../accounts/verified-email.js';
 
 /** How long a nonce keeps pointing at the message it created. */
 const NONCE_TTL_SECONDS = 300;
@@ -96,12 +97,16 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
       responses: {
         200: { description: 'The stored message', schema: messageObject },
         202: { description: 'Accepted; still being stored', schema: pendingMessage },
-        403: { description: 'Missing SEND_MESSAGES (EMBED_LINKS with embeds), or a DM with a blocked user' },
+        403: {
+          description:
+            'Missing SEND_MESSAGES (EMBED_LINKS with embeds), a DM with a blocked user, or `email_unverified` (`auth.require_verified_email`)',
+        },
         404: { description: 'Unknown channel, or one the caller cannot see' },
         429: { description: 'Slowmode: wait retry_after seconds' },
         503: { description: 'The queue (Redis) is unavailable: nothing was sent' },
       },
       handler: async ({ params, body: jsonBody, auth, req, res }) => {
+        requireVerifiedEmail(rt.config, auth.user);
         const multipart = typeof req.is('multipart/form-data') === 'string';
         const access = await messageAccess(
           rt,

@@ -1,77 +1,116 @@
-import { deleteAccount } from '../../../shared/accounts/delete-account.js';
-import { verifyPassword } from '../../../shared/auth/password.js';
+import {
+  consumeAccountToken,
+  invalidToken,
+  sendVerificationMail,
+} from '../../../shared/accounts/account-tokens.js';
 import { recordSecurityEvent } from '../../../shared/auth/security-events.js';
-import { ApiError, ValidationError } from '../../../shared/errors.js';
+import { requireMail } from '../../../shared/mail/index.js';
 import type { Runtime } from '../../../shared/runtime.js';
-import { countAttempt } from '../../accounts/login-throttle.js';
-import { verifySecondFactor } from '../../accounts/mfa.js';
+import {
+  afterPasswordChange,
+  requireCurrentPassword,
+  setPasswordHash,
+} from '../../accounts/password-commands.js';
 import type { ApiServices } from '../../services.js';
 import { defineRoute, type AnyRoute } from '../route.js';
-import { deleteMeBody } from './schema.js';
+import { changePasswordBody, verifyEmailBody } from './schema.js';
 
-type DeleteMe = { password: string; code?: string };
-
-/** DELETE /users/@me: the account deletes itself (shared/accounts/delete-account.ts). */
-export function accountDeletionRoutes(rt: Runtime, { secretBox, throttles }: ApiServices): AnyRoute[] {
+/** PUT /users/@me/password, POST /users/@me/email/verify, POST /users/@me/email/verify/resend. */
+export function accountRoutes(rt: Runtime, { throttles }: ApiServices): AnyRoute[] {
   return [
-    defineRoute<Record<string, never>, Record<string, never>, DeleteMe>({
-      method: 'delete',
-      path: '/users/@me',
+    defineRoute<Record<string, never>, Record<string, never>, { current_password: string; password: string }>(
+      {
+        method: 'put',
+        path: '/users/@me/password',
+        access: 'user',
+        userOnly: true,
+        summary: 'Change the password',
+        description:
+          'Every other session ends (their gateway connections close); the calling one stays. A wrong ' +
+          '`current_password` is 401 `invalid_credentials` naming it, as the login answers, and counts ' +
+          'against the account’s login throttle. Recorded as a `password_changed` security event.',
+        tags: ['Users'],
+        status: 204,
+        body: changePasswordBody,
+        responses: {
+          204: { description: 'Changed' },
+          400: { description: 'A missing field or a weak `password`, named' },
+          401: { description: '`invalid_credentials`: `current_password` is wrong' },
+          429: { description: 'Too many wrong current passwords for this account' },
+        },
+        handler: async ({ auth, body, ip }) => {
+          const user = auth.user;
+          await requireCurrentPassword(rt, throttles, user, body.current_password, ip);
+          await setPasswordHash(rt, user, body.password);
+          await user.save({ fields: ['password_hash', 'password_changed_at'] });
+          await afterPasswordChange(rt, user, auth.session.id, ip);
+        },
+      },
+    ),
+    defineRoute<Record<string, never>, Record<string, never>, { token: string }>({
+      method: 'post',
+      path: '/users/@me/email/verify',
       access: 'user',
       userOnly: true,
-      summary: 'Delete the caller’s account',
+      summary: 'Verify the email address with the mailed token',
       description:
-        'Needs `password` and, when 2FA is on, `code` (a TOTP code or an unused backup code). While the ' +
-        'account owns servers the answer is 409 `owns_servers` with `servers: [{id, name}]` (transfer them with ' +
-        'PATCH /servers/{id} `owner_id`, or delete them); while it owns bot applications, 409 ' +
-        '`owns_applications` with `applications: [{id, name}]`. Then, at once: every session ends (tokens ' +
-        'answer 401, gateway connections close), personal data is erased (email, avatar, password, 2FA, ' +
-        'sessions, relationships, push subscriptions, notification settings, OAuth2 grants, linked sign-ins, ' +
-        'data exports) and the account leaves every server (members get SERVER_MEMBER_REMOVE). Its messages ' +
-        'stay, under the placeholder user `deleted_user_<id>` (`deleted: true`, no avatar). The old username ' +
-        'is reserved for `accounts.deleted_username_grace_days` days. Wrong passwords and codes are ' +
-        'throttled per account as at login (429 once locked out). Recorded as the security event `account_deleted`.',
+        'The token comes from the link of the verification mail (`<server.public_url>/verify-email?token=`), ' +
+        'works once, for 24 hours, for the signed-in account and the address it was sent to: after an ' +
+        'email change only the newest mail counts. Afterwards `verified` is true on GET /users/@me.',
       tags: ['Users'],
-      body: deleteMeBody,
       status: 204,
+      body: verifyEmailBody,
       responses: {
-        204: { description: 'The account is deleted' },
+        204: { description: 'Verified' },
         400: {
-          description: '`validation_error` (`code` missing while 2FA is on), or `invalid_code` naming `code`',
+          description: '`invalid_token`: unknown, used, expired, another account’s or an old address’s',
         },
-        401: { description: '`invalid_credentials` naming `password`' },
-        409: { description: '`owns_servers` (with `servers`) or `owns_applications` (with `applications`)' },
-        429: { description: 'Too many wrong passwords or codes: locked out for a while' },
       },
       handler: async ({ auth, body, ip }) => {
         const user = auth.user;
-        // Counted before the check (one atomic step), as PATCH /users/@me counts current_password.
-        const attempt = await countAttempt(rt, throttles, { userId: user.id, ip }, [
-          'reauth_account',
-          user.id,
-        ]);
-        const ok = user.password_hash ? await verifyPassword(body.password, user.password_hash) : false;
-        if (!ok)
-          throw new ApiError(401, 'invalid_credentials', 'password is wrong', { password: 'is wrong' });
-        if (user.mfa_enabled) {
-          if (body.code === undefined) {
-            throw new ValidationError({ code: 'is required when two-factor authentication is on' });
-          }
-          const codeAttempt = await countAttempt(
-            rt,
-            throttles,
-            { userId: user.id, ip, details: { factor: 'mfa' } },
-            ['mfa_account', user.id],
-          );
-          const factor = await verifySecondFactor(rt, secretBox, user, body.code);
-          if (!factor) {
-            await recordSecurityEvent(rt, 'mfa_failure', { userId: user.id, ip });
-            throw new ApiError(400, 'invalid_code', 'Invalid two-factor code', { code: 'is not valid' });
-          }
-          await codeAttempt.succeeded();
-        }
-        await attempt.succeeded();
-        await deleteAccount(rt, user.id, { kind: 'self', ip });
+        await rt.sequelize.transaction(async (transaction) => {
+          const token = await consumeAccountToken(rt, body.token, 'email_verify', transaction);
+          // Thrown inside the transaction: someone else's token is not used up by this attempt.
+          if (
+            token.user_id !== user.id ||
+            !user.email ||
+            token.email?.toLowerCase() !== user.email.toLowerCase()
+          )
+            throw invalidToken();
+          user.email_verified_at = new Date();
+          await user.save({ fields: ['email_verified_at'], transaction });
+        });
+        await recordSecurityEvent(rt, 'email_verified', {
+          userId: user.id,
+          ip,
+          details: { email: user.email },
+        });
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/users/@me/email/verify/resend',
+      access: 'user',
+      userOnly: true,
+      summary: 'Send the verification mail again',
+      description:
+        'A new link to the current address; earlier ones stop working. At most ' +
+        '`security.throttle.verify_resend_account` per hour (429 beyond).',
+      tags: ['Users'],
+      status: 204,
+      responses: {
+        204: { description: 'Queued' },
+        400: { description: '`no_email` (the account has none) or `already_verified`' },
+        429: { description: 'Too many mails asked for' },
+        503: { description: '`email_disabled`: the instance has no SMTP server configured' },
+      },
+      handler: async ({ auth }) => {
+        const user = auth.user;
+        requireMail(rt.config);
+        // Only a mail that would go out spends an attempt.
+        if (user.email && user.email_verified_at === null)
+          await throttles.hit('verify_resend_account', user.id);
+        await sendVerificationMail(rt, user);
       },
     }),
   ];

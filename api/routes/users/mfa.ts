@@ -1,3 +1,4 @@
+import { turnOffMfa } from '../../../shared/accounts/account-tokens.js';
 import Joi from 'joi';
 import { recordSecurityEvent } from '../../../shared/auth/security-events.js';
 import { ApiError, ConflictError } from '../../../shared/errors.js';
@@ -106,11 +107,7 @@ export function mfaRoutes(rt: Runtime, { secretBox, throttles }: ApiServices): A
         if (!factor) return failed(user.id, ip);
         await attempt.succeeded();
         if (factor === 'backup') await recordSecurityEvent(rt, 'backup_code_used', { userId: user.id, ip });
-        user.mfa_enabled = false;
-        user.mfa_secret = null;
-        user.mfa_last_time_step = null;
-        await user.save({ fields: ['mfa_enabled', 'mfa_secret', 'mfa_last_time_step'] });
-        await rt.models.MfaBackupCode.destroy({ where: { user_id: user.id } });
+        await turnOffMfa(rt, user);
         await recordSecurityEvent(rt, 'mfa_disabled', { userId: user.id, ip });
       },
     }),

@@ -52,3 +52,12 @@ export const exportObject = Joi.object({
 }).meta({ className: 'DataExport' });
 
 export const exportParams = Joi.object({ export_id: snowflake().required() });
+
+export const changePasswordBody = Joi.object({
+  current_password: Joi.string().max(128).required(),
+  password: password().required(),
+});
+
+export const verifyEmailBody = Joi.object({
+  token: Joi.string().max(128).required().description('the `token` of the verification link'),
+});

@@ -1,11 +1,16 @@
 import { QueryTypes } from 'sequelize';
-import { verifyPassword, hashPassword } from '../../../shared/auth/password.js';
-import { recordSecurityEvent } from '../../../shared/auth/security-events.js';
-import { ApiError, NotFoundError } from '../../../shared/errors.js';
+import { sendVerificationMail } from '../../../shared/accounts/account-tokens.js';
+import { NotFoundError } from '../../../shared/errors.js';
+import { mailEnabled } from '../../../shared/mail/index.js';
 import { presentServer } from '../../../shared/presenters/server.js';
 import { presentSelf, presentUser } from '../../../shared/presenters/user.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { countAttempt } from '../../accounts/login-throttle.js';
+import {
+  afterPasswordChange,
+  requireCurrentPassword,
+  setPasswordHash,
+} from '../../accounts/password-commands.js';
 import { revokeOtherSessions } from '../../accounts/session-commands.js';
 import type { ApiServices } from '../../services.js';
 import { uniqueConflict, usernameTaken } from '../../accounts/user-commands.js';
@@ -47,7 +52,8 @@ export function userRoutes(rt: Runtime, { throttles }: ApiServices): AnyRoute[] 
       access: 'user',
       summary: 'Update the caller’s profile, email or password',
       description:
-        'Changing email or password needs `current_password`. A new password signs out every other session (their gateway connections close).',
+        'Changing email or password needs `current_password`. A new password signs out every other session (their gateway connections close). ' +
+        'A new email is unverified (`verified: false`) and, when the instance sends mail, gets a verification mail.',
       tags: ['Users'],
       body: patchMeBody,
       responses: {
@@ -59,39 +65,25 @@ export function userRoutes(rt: Runtime, { throttles }: ApiServices): AnyRoute[] 
       handler: async ({ auth, body, ip }) => {
         const user = auth.user;
         if (body.current_password !== undefined) {
-          // Counted before the check: a stolen token must not be a way to guess the password.
-          const attempt = await countAttempt(rt, throttles, { userId: user.id, ip }, [
-            'reauth_account',
-            user.id,
-          ]);
-          const ok = user.password_hash
-            ? await verifyPassword(body.current_password, user.password_hash)
-            : false;
-          if (!ok)
-            throw new ApiError(401, 'invalid_credentials', 'current_password is wrong', {
-              current_password: 'is wrong',
-            });
-          await attempt.succeeded();
+          await requireCurrentPassword(rt, throttles, user, body.current_password, ip);
         }
         if (body.username !== undefined && body.username.toLowerCase() !== user.username.toLowerCase()) {
           if (await usernameReserved(rt, body.username)) throw usernameTaken();
         }
         if (body.username !== undefined) user.username = body.username;
+        const emailChanged = body.email !== undefined && body.email !== user.email;
         if (body.email !== undefined) user.email = body.email;
+        // A new address is unverified until its own link is followed.
+        if (emailChanged) user.email_verified_at = null;
         if (body.avatar_url !== undefined) user.avatar_url = body.avatar_url;
-        if (body.password !== undefined) {
-          user.password_hash = await hashPassword(body.password, rt.config.security.scrypt_cost);
-          user.password_changed_at = new Date();
-        }
+        if (body.password !== undefined) await setPasswordHash(rt, user, body.password);
         try {
           await user.save();
         } catch (err) {
           throw uniqueConflict(err) ?? err;
         }
-        if (body.password !== undefined) {
-          await recordSecurityEvent(rt, 'password_changed', { userId: user.id, ip });
-          await revokeOtherSessions(rt, user.id, auth.session.id, ip);
-        }
+        if (body.password !== undefined) await afterPasswordChange(rt, user, auth.session.id, ip);
+        if (emailChanged && user.email && mailEnabled(rt.config)) await sendVerificationMail(rt, user);
         return presentSelf(user);
       },
     }),

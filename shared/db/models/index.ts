@@ -1,6 +1,7 @@
 import type { Sequelize } from 'sequelize';
 import { defineAccountModels } from './accounts.js';
 import { defineAccountLifecycleModels } from './account-lifecycle.js';
+import { defineAccountToken } from './account-token.js';
 import { defineApplication } from './application.js';
 import { defineReport } from './report.js';
 import { defineAutomodRule } from './automod-rule.js';
@@ -43,6 +44,7 @@ export {
 } from './application-command.js';
 export { RELATIONSHIP_STATUSES, type RelationshipStatus } from './accounts.js';
 export { EXPORT_STATUSES, type ExportStatus } from './account-lifecycle.js';
+export { ACCOUNT_TOKEN_PURPOSES, type AccountTokenPurpose } from './account-token.js';
 
 /**
  * Defines every model on one Sequelize instance. Models are per instance (not module globals) so
@@ -67,6 +69,7 @@ export function defineModels(sequelize: Sequelize) {
     Report: defineReport(sequelize),
     AutomodRule: defineAutomodRule(sequelize),
     ApplicationCommand: defineApplicationCommand(sequelize),
+    AccountToken: defineAccountToken(sequelize),
     ...defineAccountModels(sequelize),
     ...defineServerModels(sequelize),
     ...defineThreadModels(sequelize),

@@ -28,6 +28,8 @@ export function defineUser(sequelize: Sequelize) {
     declare password_changed_at: CreationOptional<Date | null>;
     /** Set when the account was deleted: personal data is gone, the row stays for its messages. */
     declare deleted_at: CreationOptional<Date | null>;
+    /** When the current `email` was verified (a mailed link); null: unverified or no email. */
+    declare email_verified_at: CreationOptional<Date | null>;
     declare created_at: Date;
     declare updated_at: CreationOptional<Date>;
   }
@@ -47,6 +49,7 @@ export function defineUser(sequelize: Sequelize) {
       mfa_last_time_step: nullable(DataTypes.BIGINT),
       password_changed_at: nullable(DataTypes.DATE),
       deleted_at: nullable(DataTypes.DATE),
+      email_verified_at: nullable(DataTypes.DATE),
       created_at: createdAt(),
       updated_at: DataTypes.DATE,
     },

@@ -223,6 +223,35 @@ describe('the admin dashboard in Chromium', () => {
     await page.locator(`tr[data-user-id="${admin.id}"] button.disable[disabled]`).waitFor();
   });
 
+  it('shows the registration mode, creates an account and hands over a reset link for it', async () => {
+    await page.click('nav a[data-page="users"]');
+    await page
+      .locator('#registration-mode')
+      .filter({ hasText: /^open · no mail configured$/ })
+      .waitFor();
+    const username = `dash_${crypto.randomBytes(4).toString('hex')}`;
+    await page.fill('#new-username', username);
+    await page.fill('#new-password', 'dashboard made passphrase');
+    await page.click('#create-user-submit');
+    const row = page.locator('#users tbody tr').filter({ hasText: username });
+    await row.waitFor();
+    // No email on the account, no 2FA: those buttons are off.
+    await row.locator('button.reset-mail[disabled]').waitFor();
+    await row.locator('button.mfa-off[disabled]').waitFor();
+
+    await row.locator('button.reset-link').click();
+    const link = (await page.locator('#reset-link code').textContent()) ?? '';
+    const token = new URL(link).searchParams.get('token');
+    const reset = await api(app, 'POST', '/auth/password/reset', {
+      body: { token, password: 'a passphrase of their own' },
+    });
+    expect(reset.status).toBe(204);
+    const login = await api(app, 'POST', '/auth/login', {
+      body: { login: username, password: 'a passphrase of their own' },
+    });
+    expect(login.status).toBe(200);
+  });
+
   it('shows the security events, the disabling among them', async () => {
     await page.click('nav a[data-page="security"]');
     await page.fill('#events-user', target.id);

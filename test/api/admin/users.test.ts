@@ -108,6 +108,8 @@ describe('GET /admin/users', () => {
       deleted_at: null,
       created_at: expect.any(Number),
       session_count: 2,
+      mfa_enabled: false,
+      email_verified: false,
     });
     expect(res.body[2].session_count).toBe(1);
   });

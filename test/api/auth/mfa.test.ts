@@ -1,6 +1,5 @@
-import { generate } from 'otplib';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
-import { api, randomIp, registerUser, type TestUser } from '../../helpers/accounts.js';
+import { api, enableMfa, randomIp, registerUser, totpCode, type TestUser } from '../../helpers/accounts.js';
 import { testConfig } from '../../helpers/config.js';
 
 let app: TestApp;
@@ -13,9 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-/** A TOTP code as an authenticator app would show it, `offset` periods from now. */
-const totp = (secret: string, offset = 0) =>
-  generate({ secret, epoch: Math.floor(Date.now() / 1000) + offset * 30 });
+const totp = totpCode;
 const xff = () => ({ 'x-forwarded-for': randomIp() });
 
 /** `count` six-digit codes none of which is valid for `secret` right now. */
@@ -29,15 +26,7 @@ async function wrongCodes(secret: string, count: number, from: number): Promise<
 /** Registers a user and turns 2FA on; returns the secret and backup codes. */
 async function withMfa(): Promise<TestUser & { secret: string; backupCodes: string[] }> {
   const u = await registerUser(app);
-  const enabled = await api(app, 'POST', '/users/@me/mfa/totp/enable', { token: u.token });
-  expect(enabled.status).toBe(200);
-  const secret = enabled.body.secret as string;
-  const confirmed = await api(app, 'POST', '/users/@me/mfa/totp/confirm', {
-    token: u.token,
-    body: { code: await totp(secret) },
-  });
-  expect(confirmed.status).toBe(200);
-  return { ...u, secret, backupCodes: confirmed.body.backup_codes };
+  return { ...u, ...(await enableMfa(app, u)) };
 }
 
 async function ticketFor(u: TestUser): Promise<string> {

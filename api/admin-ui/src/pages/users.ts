@@ -11,6 +11,119 @@ interface AdminUser {
   deleted_at: number | null;
   created_at: number;
   session_count: number;
+  mfa_enabled: boolean;
+  email_verified: boolean;
+}
+
+/** GET /instance: how this instance takes new accounts. */
+interface Instance {
+  registration: 'open' | 'invite_only' | 'closed';
+  email: boolean;
+  require_verified_email: boolean;
+}
+
+type Act = (promise: Promise<unknown>, done: string, refresh: () => void) => void;
+
+/**
+ * Account recovery buttons of one user row: mail a reset link, issue one to hand over, turn 2FA off
+ * (the admin API behind them records each as a security event).
+ */
+function accountToolButtons(
+  user: AdminUser,
+  act: Act,
+  refresh: () => void,
+  showLink: (link: string) => void,
+  showError: (err: unknown) => void,
+): HTMLElement[] {
+  if (user.is_bot) return [];
+  const resetMail = h(
+    'button',
+    {
+      type: 'button',
+      class: 'reset-mail secondary',
+      disabled: !user.email,
+      title: user.email ? undefined : 'This account has no email address',
+      onclick: () =>
+        act(
+          call('POST', `/admin/users/${user.id}/password-reset`, { body: { delivery: 'mail' } }),
+          `A password reset mail is on its way to ${user.email ?? ''}.`,
+          refresh,
+        ),
+    },
+    'Send reset mail',
+  );
+  const resetLink = h(
+    'button',
+    {
+      type: 'button',
+      class: 'reset-link secondary',
+      onclick: () => {
+        call<{ link: string }>('POST', `/admin/users/${user.id}/password-reset`, {
+          body: { delivery: 'link' },
+        })
+          .then((res) => showLink(res.link))
+          .catch((err: unknown) => showError(err));
+      },
+    },
+    'Reset link',
+  );
+  const mfaOff = h(
+    'button',
+    {
+      type: 'button',
+      class: 'mfa-off danger',
+      disabled: !user.mfa_enabled,
+      title: user.mfa_enabled ? undefined : '2FA is not on',
+      onclick: () =>
+        act(call('DELETE', `/admin/users/${user.id}/mfa`), `2FA is off for ${user.username}.`, refresh),
+    },
+    'Turn off 2FA',
+  );
+  return [resetMail, resetLink, mfaOff];
+}
+
+/** The registration mode (GET /instance) and a form that creates an account in any mode. */
+function createAccountSection(status: HTMLElement, created: (username: string) => void): HTMLElement {
+  const mode = h('span', { id: 'registration-mode' }, '…');
+  call<Instance>('GET', '/instance')
+    .then((instance) => {
+      const label = { open: 'open', invite_only: 'invite only', closed: 'closed' }[instance.registration];
+      replace(mode, `${label}${instance.email ? '' : ' · no mail configured'}`);
+    })
+    .catch((err: unknown) => replace(status, notice(explain(err), 'error')));
+  const username = h('input', { id: 'new-username', placeholder: 'username', required: true });
+  const email = h('input', { id: 'new-email', type: 'email', placeholder: 'email (optional)' });
+  const password = h('input', {
+    id: 'new-password',
+    type: 'password',
+    placeholder: 'password (8+ characters)',
+    required: true,
+    autocomplete: 'new-password',
+  });
+  const form = h(
+    'form',
+    {
+      class: 'toolbar',
+      id: 'create-user',
+      onsubmit: (event) => {
+        event.preventDefault();
+        const body: Record<string, string> = { username: username.value.trim(), password: password.value };
+        if (email.value.trim()) body.email = email.value.trim();
+        call<AdminUser>('POST', '/admin/users', { body })
+          .then((user) => {
+            password.value = '';
+            replace(status, notice(`Created ${user.username}.`));
+            created(user.username);
+          })
+          .catch((err: unknown) => replace(status, notice(explain(err), 'error')));
+      },
+    },
+    username,
+    email,
+    password,
+    h('button', { type: 'submit', id: 'create-user-submit' }, 'Create account'),
+  );
+  return h('section', {}, h('p', { class: 'muted' }, 'Registration: ', mode), form);
 }
 
 const PAGE = 50;
@@ -55,7 +168,7 @@ export function renderUsers(view: HTMLElement, selfId: string): void {
   const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'More');
   let oldest: string | null = null;
 
-  const act = (promise: Promise<unknown>, done: string, refresh: () => void): void => {
+  const act: Act = (promise, done, refresh) => {
     promise
       .then(() => {
         replace(status, notice(done));
@@ -63,6 +176,19 @@ export function renderUsers(view: HTMLElement, selfId: string): void {
       })
       .catch((err: unknown) => replace(status, notice(explain(err), 'error')));
   };
+
+  const showError = (err: unknown): void => replace(status, notice(explain(err), 'error'));
+  // A reset link is shown once, selectable, for the admin to hand over.
+  const showLink = (link: string): void =>
+    replace(
+      status,
+      h(
+        'p',
+        { class: 'notice', id: 'reset-link' },
+        'One-time reset link (valid 1 hour): ',
+        h('code', {}, link),
+      ),
+    );
 
   const row = (user: AdminUser): HTMLTableRowElement => {
     const tr = h('tr', { 'data-user-id': user.id });
@@ -132,6 +258,11 @@ export function renderUsers(view: HTMLElement, selfId: string): void {
         user.deleted_at ? null : logout,
         deleteButton(user, self, act, refresh),
       ),
+      h(
+        'td',
+        { class: 'account-tools' },
+        ...(user.deleted_at ? [] : accountToolButtons(user, act, refresh, showLink, showError)),
+      ),
     );
     return tr;
   };
@@ -158,6 +289,11 @@ export function renderUsers(view: HTMLElement, selfId: string): void {
   replace(
     view,
     h('h1', {}, 'Users'),
+    createAccountSection(status, (username) => {
+      query.value = username;
+      oldest = null;
+      load(false);
+    }),
     h(
       'form',
       {
@@ -187,6 +323,7 @@ export function renderUsers(view: HTMLElement, selfId: string): void {
           h('th', {}, 'State'),
           h('th', {}, 'Sessions'),
           h('th', {}, ''),
+          h('th', {}, 'Recovery'),
         ),
       ),
       body,

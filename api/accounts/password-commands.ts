@@ -1,0 +1,57 @@
+import { hashPassword, verifyPassword } from '../../shared/auth/password.js';
+import { recordSecurityEvent } from '../../shared/auth/security-events.js';
+import type { Row } from '../../shared/db/models/index.js';
+import { ApiError } from '../../shared/errors.js';
+import type { Runtime } from '../../shared/runtime.js';
+import type { Throttles } from '../security/throttle.js';
+import { countAttempt } from './login-throttle.js';
+import { revokeOtherSessions } from './session-commands.js';
+
+/**
+ * Checks `current_password` of the signed-in user: 401 `invalid_credentials` naming the field when
+ * wrong (as the login does). Wrong guesses count against the account's login throttle, so a stolen
+ * token cannot be used to guess the password faster than a login could.
+ */
+export async function requireCurrentPassword(
+  rt: Pick<Runtime, 'models' | 'snowflake' | 'logger'>,
+  throttles: Throttles,
+  user: Row<'User'>,
+  currentPassword: string,
+  ip: string,
+): Promise<void> {
+  // Counted before the check, in one atomic step (see countAttempt); a success gives it back.
+  const attempt = await countAttempt(rt, throttles, { userId: user.id, ip }, ['reauth_account', user.id]);
+  const ok = user.password_hash ? await verifyPassword(currentPassword, user.password_hash) : false;
+  if (!ok) {
+    await recordSecurityEvent(rt, 'login_failure', {
+      userId: user.id,
+      ip,
+      details: { via: 'current_password' },
+    });
+    throw new ApiError(401, 'invalid_credentials', 'current_password is wrong', {
+      current_password: 'is wrong',
+    });
+  }
+  await attempt.succeeded();
+}
+
+/** Hashes `password` into `user` (not saved: the caller saves it with its other changes). */
+export async function setPasswordHash(
+  rt: Pick<Runtime, 'config'>,
+  user: Row<'User'>,
+  password: string,
+): Promise<void> {
+  user.password_hash = await hashPassword(password, rt.config.security.scrypt_cost);
+  user.password_changed_at = new Date();
+}
+
+/** After a saved password change by the user: recorded, and every other session ends. */
+export async function afterPasswordChange(
+  rt: Runtime,
+  user: Row<'User'>,
+  keepSessionId: string,
+  ip: string,
+): Promise<void> {
+  await recordSecurityEvent(rt, 'password_changed', { userId: user.id, ip });
+  await revokeOtherSessions(rt, user.id, keepSessionId, ip);
+}

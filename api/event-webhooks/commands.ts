@@ -11,7 +11,13 @@ import { PING_EVENT, type OutgoingEventType } from '../../shared/integrations/ev
 import { invalidateSubscriptions } from '../../shared/integrations/outgoing-events.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { decodeSnowflake } from '../../shared/snowflake.js';
-import { manageableEventWebhook, managingPolicy, vetChannelFilter, vetReceiverUrl } from './access.js';
+import {
+  manageableEventWebhook,
+  managingPolicy,
+  mayManageEventWebhook,
+  vetChannelFilter,
+  vetReceiverUrl,
+} from './access.js';
 import {
   presentDelivery,
   presentEventWebhook,
@@ -38,8 +44,15 @@ export const webhookDisabledError = (): ApiError =>
   new ApiError(409, 'webhook_disabled', 'This webhook is disabled: re-enable it (PATCH enabled: true) first');
 
 /** The values the audit log shows (never the secret). */
-function auditFields(row: { url: string; events: string[]; channel_ids: string[] | null; enabled: boolean }) {
+function auditFields(row: {
+  creator_id: string;
+  url: string;
+  events: string[];
+  channel_ids: string[] | null;
+  enabled: boolean;
+}) {
   return {
+    creator_id: row.creator_id,
     url: row.url,
     events: row.events,
     channel_ids: row.channel_ids === null ? null : row.channel_ids.map(String),
@@ -97,18 +110,31 @@ export async function createEventWebhook(
   return { ...presentEventWebhook(row), secret };
 }
 
-/** A server's event webhooks, oldest first (MANAGE_WEBHOOKS server-wide). */
+/**
+ * The event webhooks of a server the caller may manage (MANAGE_WEBHOOKS server-wide; their own,
+ * and those of owners they outrank with MANAGE_SERVER), oldest first.
+ */
 export async function listEventWebhooks(
   rt: Runtime,
   serverId: string,
   userId: string,
 ): Promise<EventWebhookObject[]> {
-  await managingPolicy(rt, serverId, userId);
+  const policy = await managingPolicy(rt, serverId, userId);
   const rows = await rt.models.EventWebhook.findAll({
     where: { server_id: serverId },
     order: [['id', 'ASC']],
   });
-  return rows.map(presentEventWebhook);
+  const byOwner = new Map<string, boolean>();
+  const shown: EventWebhookObject[] = [];
+  for (const row of rows) {
+    let allowed = byOwner.get(row.creator_id);
+    if (allowed === undefined) {
+      allowed = await mayManageEventWebhook(rt, policy, row);
+      byOwner.set(row.creator_id, allowed);
+    }
+    if (allowed) shown.push(presentEventWebhook(row));
+  }
+  return shown;
 }
 
 /** One event webhook. */
@@ -124,7 +150,9 @@ export async function getEventWebhook(
 /**
  * Changes the URL, events or channel filter, or turns the subscription off or on: `enabled: true`
  * also clears the failure count and why it was disabled; `enabled: false` ends its pending
- * deliveries. Audited as event_webhook_update with the diff.
+ * deliveries. A manager who points someone else's webhook at a new URL becomes its owner: from then
+ * on its deliveries carry what the new owner may see, never what the previous one could. Audited
+ * as event_webhook_update with the diff.
  */
 export async function updateEventWebhook(
   rt: Runtime,
@@ -137,8 +165,12 @@ export async function updateEventWebhook(
   if (patch.url !== undefined && patch.url !== webhook.url) await vetReceiverUrl(rt, patch.url);
   await vetChannelFilter(rt, policy, patch.channel_ids);
   const before = auditFields(webhook);
-  const fields: Partial<{ url: string; events: string[]; channel_ids: string[] | null }> = {};
+  const fields: Partial<{ url: string; events: string[]; channel_ids: string[] | null; creator_id: string }> =
+    {};
   if (patch.url !== undefined) fields.url = patch.url;
+  if (patch.url !== undefined && patch.url !== webhook.url && webhook.creator_id !== userId) {
+    fields.creator_id = userId;
+  }
   if (patch.events !== undefined) fields.events = patch.events;
   if (patch.channel_ids !== undefined) fields.channel_ids = patch.channel_ids;
   const reEnable = patch.enabled === true && (!webhook.enabled || webhook.consecutive_failures > 0);

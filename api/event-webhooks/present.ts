@@ -36,6 +36,8 @@ export interface DeliveryObject {
   next_attempt_at: number | null;
   created_at: number;
   completed_at: number | null;
+  /** The event is in a channel the viewer cannot see: `payload` lacks its `data`. */
+  redacted: boolean;
   payload: Record<string, unknown>;
 }
 
@@ -57,8 +59,12 @@ export function presentEventWebhook(row: Row<'EventWebhook'>): EventWebhookObjec
   };
 }
 
-/** The delivery object of a row. */
-export function presentDelivery(row: Row<'WebhookDelivery'>): DeliveryObject {
+/**
+ * The delivery object of a row; `visible` false (the viewer may not see the event's channel)
+ * withholds the event's data, keeping the envelope and the delivery's status.
+ */
+export function presentDelivery(row: Row<'WebhookDelivery'>, visible = true): DeliveryObject {
+  const { data: _data, ...envelope } = row.payload;
   return {
     id: row.id,
     webhook_id: row.webhook_id,
@@ -72,6 +78,7 @@ export function presentDelivery(row: Row<'WebhookDelivery'>): DeliveryObject {
     next_attempt_at: unixSeconds(row.next_attempt_at),
     created_at: unixSeconds(row.created_at),
     completed_at: unixSeconds(row.completed_at),
-    payload: row.payload,
+    redacted: !visible,
+    payload: visible ? row.payload : envelope,
   };
 }

@@ -100,5 +100,11 @@ export const deliveryObject = Joi.object({
   next_attempt_at: Joi.number().integer().allow(null).required().description('when the next attempt is due'),
   created_at: Joi.number().integer().required(),
   completed_at: Joi.number().integer().allow(null).required(),
-  payload: Joi.object().unknown().required().description('the JSON body sent'),
+  redacted: Joi.boolean()
+    .required()
+    .description('true: the event is in a channel the caller cannot see, and `payload.data` is left out'),
+  payload: Joi.object()
+    .unknown()
+    .required()
+    .description('the JSON body sent (without `data` when `redacted`)'),
 }).meta({ className: 'WebhookDelivery' });

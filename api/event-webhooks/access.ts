@@ -74,6 +74,26 @@ export async function vetReceiverUrl(rt: Runtime, url: string): Promise<void> {
 }
 
 /**
+ * The channels, among those the webhooks' filters name, that the policy's member can see: what
+ * presentEventWebhook may show them, and what their edit of a filter may replace.
+ */
+export async function visibleFilterChannels(
+  rt: Runtime,
+  policy: ServerPolicy,
+  webhooks: Pick<Row<'EventWebhook'>, 'channel_ids'>[],
+): Promise<Set<string>> {
+  const ids = [...new Set(webhooks.flatMap((w) => (w.channel_ids ?? []).map(String)))];
+  const visible = new Set<string>();
+  if (ids.length === 0) return visible;
+  const channels = await rt.models.Channel.findAll({ where: { id: ids, server_id: policy.server.id } });
+  for (const channel of channels) {
+    if (has(await policy.channelPermissions(channel), Permission.VIEW_CHANNEL))
+      visible.add(String(channel.id));
+  }
+  return visible;
+}
+
+/**
  * Checks a channel filter: every id must be a channel of the server the caller can see (400
  * naming `channel_ids.<index>` otherwise, without saying whether a hidden one exists).
  */

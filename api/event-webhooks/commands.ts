@@ -1,4 +1,5 @@
 import { recordAudit, diff, type AuditChange } from '../../shared/audit.js';
+import type { Row } from '../../shared/db/models/index.js';
 import { ApiError } from '../../shared/errors.js';
 import {
   generateWebhookSecret,
@@ -16,6 +17,7 @@ import {
   managingPolicy,
   mayManageEventWebhook,
   vetChannelFilter,
+  visibleFilterChannels,
   vetReceiverUrl,
 } from './access.js';
 import {
@@ -125,16 +127,17 @@ export async function listEventWebhooks(
     order: [['id', 'ASC']],
   });
   const byOwner = new Map<string, boolean>();
-  const shown: EventWebhookObject[] = [];
+  const manageable: Row<'EventWebhook'>[] = [];
   for (const row of rows) {
     let allowed = byOwner.get(row.creator_id);
     if (allowed === undefined) {
       allowed = await mayManageEventWebhook(rt, policy, row);
       byOwner.set(row.creator_id, allowed);
     }
-    if (allowed) shown.push(presentEventWebhook(row));
+    if (allowed) manageable.push(row);
   }
-  return shown;
+  const visible = await visibleFilterChannels(rt, policy, manageable);
+  return manageable.map((row) => presentEventWebhook(row, visible));
 }
 
 /** One event webhook. */
@@ -143,8 +146,8 @@ export async function getEventWebhook(
   webhookId: string,
   userId: string,
 ): Promise<EventWebhookObject> {
-  const { webhook } = await manageableEventWebhook(rt, webhookId, userId);
-  return presentEventWebhook(webhook);
+  const { webhook, policy } = await manageableEventWebhook(rt, webhookId, userId);
+  return presentEventWebhook(webhook, await visibleFilterChannels(rt, policy, [webhook]));
 }
 
 /**
@@ -164,6 +167,8 @@ export async function updateEventWebhook(
   const { webhook, policy } = await manageableEventWebhook(rt, webhookId, userId);
   if (patch.url !== undefined && patch.url !== webhook.url) await vetReceiverUrl(rt, patch.url);
   await vetChannelFilter(rt, policy, patch.channel_ids);
+  const visible = await visibleFilterChannels(rt, policy, [webhook]);
+  const present = (): EventWebhookObject => presentEventWebhook(webhook, visible);
   const before = auditFields(webhook);
   const fields: Partial<{ url: string; events: string[]; channel_ids: string[] | null; creator_id: string }> =
     {};
@@ -172,7 +177,12 @@ export async function updateEventWebhook(
     fields.creator_id = userId;
   }
   if (patch.events !== undefined) fields.events = patch.events;
-  if (patch.channel_ids !== undefined) fields.channel_ids = patch.channel_ids;
+  if (patch.channel_ids !== undefined) {
+    // The editor replaces what they can see of the filter; channels hidden from them stay in it.
+    const hidden = (webhook.channel_ids ?? []).map(String).filter((id) => !visible.has(id));
+    fields.channel_ids = patch.channel_ids === null ? null : [...new Set([...patch.channel_ids, ...hidden])];
+    for (const id of patch.channel_ids ?? []) visible.add(id);
+  }
   const reEnable = patch.enabled === true && (!webhook.enabled || webhook.consecutive_failures > 0);
   const disable = patch.enabled === false && webhook.enabled;
   const changes: AuditChange[] = diff(before, {
@@ -180,7 +190,7 @@ export async function updateEventWebhook(
     ...fields,
     enabled: patch.enabled ?? before.enabled,
   });
-  if (changes.length === 0 && !reEnable) return presentEventWebhook(webhook);
+  if (changes.length === 0 && !reEnable) return present();
   await rt.sequelize.transaction(async (transaction) => {
     await webhook.update(
       reEnable
@@ -206,7 +216,7 @@ export async function updateEventWebhook(
     }
   });
   await invalidateSubscriptions(rt, webhook.server_id);
-  return presentEventWebhook(webhook);
+  return present();
 }
 
 /** Deletes an event webhook with its delivery log: nothing more is sent to it. */
@@ -243,7 +253,7 @@ export async function rotateEventWebhookSecret(
   userId: string,
   reason: string | null,
 ): Promise<EventWebhookWithSecret> {
-  const { webhook } = await manageableEventWebhook(rt, webhookId, userId);
+  const { webhook, policy } = await manageableEventWebhook(rt, webhookId, userId);
   const secret = generateWebhookSecret();
   await rt.sequelize.transaction(async (transaction) => {
     await webhook.update({ secret: webhookSecretBox(rt.config).seal(secret) }, { transaction });
@@ -262,7 +272,7 @@ export async function rotateEventWebhookSecret(
       transaction,
     );
   });
-  return { ...presentEventWebhook(webhook), secret };
+  return { ...presentEventWebhook(webhook, await visibleFilterChannels(rt, policy, [webhook])), secret };
 }
 
 /** Sends a PING delivery (data `{webhook_id}`) through the usual delivery path, retries included. */

@@ -41,15 +41,24 @@ export interface DeliveryObject {
   payload: Record<string, unknown>;
 }
 
-/** The event webhook object of a row. */
-export function presentEventWebhook(row: Row<'EventWebhook'>): EventWebhookObject {
+/**
+ * The event webhook object of a row. `visible` (the channels of its filter the viewer can see):
+ * the others are left out of `channel_ids`, which stays a list (null would mean every channel).
+ */
+export function presentEventWebhook(
+  row: Row<'EventWebhook'>,
+  visible?: ReadonlySet<string>,
+): EventWebhookObject {
   return {
     id: row.id,
     server_id: row.server_id,
     creator_id: row.creator_id,
     url: row.url,
     events: row.events,
-    channel_ids: row.channel_ids === null ? null : row.channel_ids.map(String),
+    channel_ids:
+      row.channel_ids === null
+        ? null
+        : row.channel_ids.map(String).filter((id) => visible === undefined || visible.has(id)),
     enabled: row.enabled,
     disabled_at: unixSeconds(row.disabled_at),
     disabled_reason: row.disabled_reason,

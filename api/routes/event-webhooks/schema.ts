@@ -65,7 +65,11 @@ export const eventWebhookObject = Joi.object({
   creator_id: Joi.string().required().description('deliveries carry only what this user can see'),
   url: Joi.string().required(),
   events: Joi.array().items(Joi.string()).required(),
-  channel_ids: Joi.array().items(Joi.string()).allow(null).required(),
+  channel_ids: Joi.array()
+    .items(Joi.string())
+    .allow(null)
+    .required()
+    .description('the filter: only the channels the caller can see are listed (null: every channel)'),
   enabled: Joi.boolean().required(),
   disabled_at: Joi.number().integer().allow(null).required(),
   disabled_reason: Joi.string().allow(null).required(),

@@ -877,6 +877,23 @@ describe('who sees and manages an event webhook', () => {
     expect(again.body).toMatchObject({ redacted: true });
     expect(JSON.stringify(again.body)).not.toContain('launch date');
 
+    // A filter shows the viewer only the channels they can see; their edit keeps the hidden ones.
+    const filtered = await subscribe(
+      w,
+      { events: ['MESSAGE_CREATE'], channel_ids: [staff, w.channelId] },
+      { who: low },
+    );
+    const seenByHigh = await as(app, high, 'GET', `/event-webhooks/${filtered.id}`);
+    expect(seenByHigh.body.channel_ids).toEqual([w.channelId]);
+    const listedByHigh = await as(app, high, 'GET', `/servers/${w.serverId}/event-webhooks`);
+    expect(JSON.stringify(listedByHigh.body)).not.toContain(staff);
+    const narrowed = await as(app, high, 'PATCH', `/event-webhooks/${filtered.id}`, {
+      channel_ids: [w.channelId],
+    });
+    expect(narrowed.body.channel_ids).toEqual([w.channelId]);
+    const full = await as(app, w.owner, 'GET', `/event-webhooks/${filtered.id}`);
+    expect([...(full.body.channel_ids as string[])].sort()).toEqual([staff, w.channelId].sort());
+
     // A filter may name only channels the editor can see (without saying whether a hidden one exists).
     const widen = await as(app, high, 'PATCH', `/event-webhooks/${hook.id}`, { channel_ids: [staff] });
     expect(widen.status).toBe(400);

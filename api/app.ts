@@ -5,6 +5,7 @@ import { pinoHttp } from 'pino-http';
 import { METRICS_PATH, metricsHandler } from '../shared/metrics/scrape.js';
 import { findLiveSession } from '../shared/auth/sessions.js';
 import { parseAuthorization } from '../shared/auth/tokens.js';
+import { SECRET_QUERY_PARAMS, redactSecrets, urlRedactor } from '../shared/log-redaction.js';
 import type { Runtime } from '../shared/runtime.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { mountAdminDashboard } from './admin/dashboard.js';
@@ -72,6 +73,15 @@ import { createServices, type ApiServices } from './services.js';
 /** Base path of the REST API. */
 export const API_BASE = '/api/v1';
 
+/** The request as pino's standard serializer hands it over (the parts redacted before logging). */
+interface LoggedRequest {
+  method: string;
+  url: string;
+  query: unknown;
+  params: unknown;
+  headers: unknown;
+}
+
 /** Every REST route, in the order they are matched and documented. */
 export function allRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
   return [
@@ -133,12 +143,26 @@ export function createApp(rt: Runtime): express.Express {
   app.disable('x-powered-by');
   // X-Forwarded-For is believed only from configured proxies; otherwise req.ip is the peer.
   app.set('trust proxy', config.server.trusted_proxies.length > 0 ? config.server.trusted_proxies : false);
+  const services = createServices(rt);
+  const routes = allRoutes(rt, services);
+  // Credentials in paths (`{token}` segments), queries and headers never reach the request log.
+  const redactUrl = urlRedactor(routes, API_BASE);
   app.use(
     pinoHttp({
       logger: rt.logger,
       genReqId: requestId,
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
       autoLogging: { ignore: (req) => req.url === `${API_BASE}/health` },
+      serializers: {
+        req: (req: LoggedRequest) => ({
+          ...req,
+          url: redactUrl(req.method, req.url),
+          query: redactSecrets(req.query, SECRET_QUERY_PARAMS),
+          params: redactSecrets(req.params),
+          headers: redactSecrets(req.headers),
+        }),
+        res: (res: { headers: unknown }) => ({ ...res, headers: redactSecrets(res.headers) }),
+      },
     }),
   );
   app.use(
@@ -172,7 +196,6 @@ export function createApp(rt: Runtime): express.Express {
       }),
     );
   }
-  const services = createServices(rt);
   app.use(ipRulesMiddleware(services.ipRules));
   if (config.metrics.enabled) {
     const scrape = metricsHandler(config, rt.metrics, async (req) => {
@@ -184,7 +207,6 @@ export function createApp(rt: Runtime): express.Express {
   }
   app.use(express.json({ limit: config.server.body_limit_bytes, strict: true }));
 
-  const routes = allRoutes(rt, services);
   app.use(API_BASE, buildRouter(routes, createAuthenticator(rt), createRateLimits(rt)));
   let openapi: Record<string, unknown> | null = null;
   const getOpenApi = (): Record<string, unknown> => (openapi ??= buildOpenApi(routes, API_BASE));
@@ -197,6 +219,6 @@ export function createApp(rt: Runtime): express.Express {
   mountOAuthPages(app);
 
   app.use(notFound);
-  app.use(errorHandler(rt.logger, config.server.body_limit_bytes));
+  app.use(errorHandler(rt.logger, config.server.body_limit_bytes, redactUrl));
   return app;
 }

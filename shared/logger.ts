@@ -1,6 +1,7 @@
 import { pino, type Level, type Logger } from 'pino';
 import { AdminLogSink } from './admin-log.js';
 import type { Config } from './config/index.js';
+import { REDACTED, redactSecrets } from './log-redaction.js';
 
 export type { Logger } from 'pino';
 
@@ -20,12 +21,20 @@ export function createLogger(
   config: { log: Omit<Config['log'], 'admin'> & Partial<Pick<Config['log'], 'admin'>> },
   role: string,
 ): Logger {
-  const options = {
+  const options: pino.LoggerOptions = {
     base: { role },
-    // Secrets never reach the logs, whichever object carries them.
+    // Secrets never reach the logs, whichever object carries them (shared/log-redaction.ts):
+    // fields by name at any depth of what is logged, and, after serializers ran, their headers.
+    formatters: { log: (object) => redactSecrets(object) as Record<string, unknown> },
     redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.token'],
-      censor: '[redacted]',
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'res.headers["set-cookie"]',
+        '*.password',
+        '*.token',
+      ],
+      censor: REDACTED,
     },
   };
   const admin = config.log.admin;

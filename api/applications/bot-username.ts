@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { QueryTypes, type Transaction } from 'sequelize';
 import type { Runtime } from '../../shared/runtime.js';
+import { oneOf, trimWhere } from '../../shared/text.js';
 
 /** Longest base taken from the name: room for a `_1234` suffix within the 32-character limit. */
 const BASE_LENGTH = 26;
@@ -10,14 +11,12 @@ const BASE_LENGTH = 26;
  * everything else `_`), as usernames allow (2-32 of `[A-Za-z0-9_.]`); `bot` when little is left.
  */
 export function usernameBase(name: string): string {
-  const base = name
+  const collapsed = name
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .replace(/[^A-Za-z0-9_.]+/g, '_')
-    .replace(/_{2,}/g, '_')
-    .replace(/^[_.]+|[_.]+$/g, '')
-    .slice(0, BASE_LENGTH)
-    .replace(/[_.]+$/, '');
+    .replace(/_{2,}/g, '_');
+  const base = trimWhere(trimWhere(collapsed, oneOf('_.')).slice(0, BASE_LENGTH), oneOf('_.'), 'end');
   return base.length >= 2 ? base : 'bot';
 }
 

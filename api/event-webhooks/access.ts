@@ -15,9 +15,30 @@ export async function managingPolicy(rt: Runtime, serverId: string, userId: stri
 }
 
 /**
- * An event webhook the caller may manage (MANAGE_WEBHOOKS server-wide in its server). Anything
- * less (unknown, not a member, no permission) is 404 `unknown_webhook`: event webhooks are
- * invisible to those who cannot manage them.
+ * Whether the caller (their policy in the webhook's server, MANAGE_WEBHOOKS already checked) may
+ * see and manage this event webhook: its owner (`creator_id`, whose view its deliveries carry), or
+ * a member with MANAGE_SERVER who outranks the owner (the server owner outranks everyone else; an
+ * owner who left the server has no rank). Nobody else learns it exists: a webhook carries what its
+ * owner can see, so a lower or equal manager could otherwise read or redirect it.
+ */
+export async function mayManageEventWebhook(
+  rt: Runtime,
+  policy: ServerPolicy,
+  webhook: Pick<Row<'EventWebhook'>, 'creator_id' | 'server_id'>,
+): Promise<boolean> {
+  if (webhook.creator_id === policy.facts.userId) return true;
+  if (!has(policy.permissions, Permission.MANAGE_SERVER)) return false;
+  const owner = await ServerPolicy.load(rt, webhook.server_id, webhook.creator_id).catch((err: unknown) => {
+    if (err instanceof NotFoundError) return null;
+    throw err;
+  });
+  return owner === null || policy.outranksMember(owner.facts);
+}
+
+/**
+ * An event webhook the caller may manage (MANAGE_WEBHOOKS server-wide in its server, and
+ * mayManageEventWebhook). Anything less (unknown, not a member, no permission, someone else's
+ * webhook) is 404 `unknown_webhook`: event webhooks are invisible to those who cannot manage them.
  */
 export async function manageableEventWebhook(
   rt: Runtime,
@@ -28,6 +49,7 @@ export async function manageableEventWebhook(
   if (!webhook) throw new NotFoundError('webhook');
   const policy = await ServerPolicy.load(rt, webhook.server_id, userId).catch(() => null);
   if (!policy || !has(policy.permissions, Permission.MANAGE_WEBHOOKS)) throw new NotFoundError('webhook');
+  if (!(await mayManageEventWebhook(rt, policy, webhook))) throw new NotFoundError('webhook');
   return { webhook, policy };
 }
 
@@ -49,6 +71,26 @@ export async function vetReceiverUrl(rt: Runtime, url: string): Promise<void> {
           : `url is not usable: ${err.message}`;
     throw new ValidationError({ url: why });
   }
+}
+
+/**
+ * The channels, among those the webhooks' filters name, that the policy's member can see: what
+ * presentEventWebhook may show them, and what their edit of a filter may replace.
+ */
+export async function visibleFilterChannels(
+  rt: Runtime,
+  policy: ServerPolicy,
+  webhooks: Pick<Row<'EventWebhook'>, 'channel_ids'>[],
+): Promise<Set<string>> {
+  const ids = [...new Set(webhooks.flatMap((w) => (w.channel_ids ?? []).map(String)))];
+  const visible = new Set<string>();
+  if (ids.length === 0) return visible;
+  const channels = await rt.models.Channel.findAll({ where: { id: ids, server_id: policy.server.id } });
+  for (const channel of channels) {
+    if (has(await policy.channelPermissions(channel), Permission.VIEW_CHANNEL))
+      visible.add(String(channel.id));
+  }
+  return visible;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { recordAudit, diff, type AuditChange } from '../../shared/audit.js';
+import type { Row } from '../../shared/db/models/index.js';
 import { ApiError } from '../../shared/errors.js';
 import {
   generateWebhookSecret,
@@ -11,7 +12,14 @@ import { PING_EVENT, type OutgoingEventType } from '../../shared/integrations/ev
 import { invalidateSubscriptions } from '../../shared/integrations/outgoing-events.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { decodeSnowflake } from '../../shared/snowflake.js';
-import { manageableEventWebhook, managingPolicy, vetChannelFilter, vetReceiverUrl } from './access.js';
+import {
+  manageableEventWebhook,
+  managingPolicy,
+  mayManageEventWebhook,
+  vetChannelFilter,
+  visibleFilterChannels,
+  vetReceiverUrl,
+} from './access.js';
 import {
   presentDelivery,
   presentEventWebhook,
@@ -38,8 +46,15 @@ export const webhookDisabledError = (): ApiError =>
   new ApiError(409, 'webhook_disabled', 'This webhook is disabled: re-enable it (PATCH enabled: true) first');
 
 /** The values the audit log shows (never the secret). */
-function auditFields(row: { url: string; events: string[]; channel_ids: string[] | null; enabled: boolean }) {
+function auditFields(row: {
+  creator_id: string;
+  url: string;
+  events: string[];
+  channel_ids: string[] | null;
+  enabled: boolean;
+}) {
   return {
+    creator_id: row.creator_id,
     url: row.url,
     events: row.events,
     channel_ids: row.channel_ids === null ? null : row.channel_ids.map(String),
@@ -97,18 +112,32 @@ export async function createEventWebhook(
   return { ...presentEventWebhook(row), secret };
 }
 
-/** A server's event webhooks, oldest first (MANAGE_WEBHOOKS server-wide). */
+/**
+ * The event webhooks of a server the caller may manage (MANAGE_WEBHOOKS server-wide; their own,
+ * and those of owners they outrank with MANAGE_SERVER), oldest first.
+ */
 export async function listEventWebhooks(
   rt: Runtime,
   serverId: string,
   userId: string,
 ): Promise<EventWebhookObject[]> {
-  await managingPolicy(rt, serverId, userId);
+  const policy = await managingPolicy(rt, serverId, userId);
   const rows = await rt.models.EventWebhook.findAll({
     where: { server_id: serverId },
     order: [['id', 'ASC']],
   });
-  return rows.map(presentEventWebhook);
+  const byOwner = new Map<string, boolean>();
+  const manageable: Row<'EventWebhook'>[] = [];
+  for (const row of rows) {
+    let allowed = byOwner.get(row.creator_id);
+    if (allowed === undefined) {
+      allowed = await mayManageEventWebhook(rt, policy, row);
+      byOwner.set(row.creator_id, allowed);
+    }
+    if (allowed) manageable.push(row);
+  }
+  const visible = await visibleFilterChannels(rt, policy, manageable);
+  return manageable.map((row) => presentEventWebhook(row, visible));
 }
 
 /** One event webhook. */
@@ -117,14 +146,16 @@ export async function getEventWebhook(
   webhookId: string,
   userId: string,
 ): Promise<EventWebhookObject> {
-  const { webhook } = await manageableEventWebhook(rt, webhookId, userId);
-  return presentEventWebhook(webhook);
+  const { webhook, policy } = await manageableEventWebhook(rt, webhookId, userId);
+  return presentEventWebhook(webhook, await visibleFilterChannels(rt, policy, [webhook]));
 }
 
 /**
  * Changes the URL, events or channel filter, or turns the subscription off or on: `enabled: true`
  * also clears the failure count and why it was disabled; `enabled: false` ends its pending
- * deliveries. Audited as event_webhook_update with the diff.
+ * deliveries. A manager who points someone else's webhook at a new URL becomes its owner: from then
+ * on its deliveries carry what the new owner may see, never what the previous one could. Audited
+ * as event_webhook_update with the diff.
  */
 export async function updateEventWebhook(
   rt: Runtime,
@@ -136,11 +167,22 @@ export async function updateEventWebhook(
   const { webhook, policy } = await manageableEventWebhook(rt, webhookId, userId);
   if (patch.url !== undefined && patch.url !== webhook.url) await vetReceiverUrl(rt, patch.url);
   await vetChannelFilter(rt, policy, patch.channel_ids);
+  const visible = await visibleFilterChannels(rt, policy, [webhook]);
+  const present = (): EventWebhookObject => presentEventWebhook(webhook, visible);
   const before = auditFields(webhook);
-  const fields: Partial<{ url: string; events: string[]; channel_ids: string[] | null }> = {};
+  const fields: Partial<{ url: string; events: string[]; channel_ids: string[] | null; creator_id: string }> =
+    {};
   if (patch.url !== undefined) fields.url = patch.url;
+  if (patch.url !== undefined && patch.url !== webhook.url && webhook.creator_id !== userId) {
+    fields.creator_id = userId;
+  }
   if (patch.events !== undefined) fields.events = patch.events;
-  if (patch.channel_ids !== undefined) fields.channel_ids = patch.channel_ids;
+  if (patch.channel_ids !== undefined) {
+    // The editor replaces what they can see of the filter; channels hidden from them stay in it.
+    const hidden = (webhook.channel_ids ?? []).map(String).filter((id) => !visible.has(id));
+    fields.channel_ids = patch.channel_ids === null ? null : [...new Set([...patch.channel_ids, ...hidden])];
+    for (const id of patch.channel_ids ?? []) visible.add(id);
+  }
   const reEnable = patch.enabled === true && (!webhook.enabled || webhook.consecutive_failures > 0);
   const disable = patch.enabled === false && webhook.enabled;
   const changes: AuditChange[] = diff(before, {
@@ -148,7 +190,7 @@ export async function updateEventWebhook(
     ...fields,
     enabled: patch.enabled ?? before.enabled,
   });
-  if (changes.length === 0 && !reEnable) return presentEventWebhook(webhook);
+  if (changes.length === 0 && !reEnable) return present();
   await rt.sequelize.transaction(async (transaction) => {
     await webhook.update(
       reEnable
@@ -174,7 +216,7 @@ export async function updateEventWebhook(
     }
   });
   await invalidateSubscriptions(rt, webhook.server_id);
-  return presentEventWebhook(webhook);
+  return present();
 }
 
 /** Deletes an event webhook with its delivery log: nothing more is sent to it. */
@@ -211,7 +253,7 @@ export async function rotateEventWebhookSecret(
   userId: string,
   reason: string | null,
 ): Promise<EventWebhookWithSecret> {
-  const { webhook } = await manageableEventWebhook(rt, webhookId, userId);
+  const { webhook, policy } = await manageableEventWebhook(rt, webhookId, userId);
   const secret = generateWebhookSecret();
   await rt.sequelize.transaction(async (transaction) => {
     await webhook.update({ secret: webhookSecretBox(rt.config).seal(secret) }, { transaction });
@@ -230,7 +272,7 @@ export async function rotateEventWebhookSecret(
       transaction,
     );
   });
-  return { ...presentEventWebhook(webhook), secret };
+  return { ...presentEventWebhook(webhook, await visibleFilterChannels(rt, policy, [webhook])), secret };
 }
 
 /** Sends a PING delivery (data `{webhook_id}`) through the usual delivery path, retries included. */

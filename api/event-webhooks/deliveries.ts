@@ -2,6 +2,8 @@ import { Op, QueryTypes, type WhereOptions } from 'sequelize';
 import type { DeliveryStatus, Row } from '../../shared/db/models/index.js';
 import { NotFoundError } from '../../shared/errors.js';
 import { queueDeliveryAttempt } from '../../shared/integrations/event-webhooks.js';
+import { eventChannelId, maySeeEvents } from '../../shared/integrations/event-visibility.js';
+import type { ServerPolicy } from '../../shared/permissions/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { manageableEventWebhook } from './access.js';
 import { webhookDisabledError } from './commands.js';
@@ -15,14 +17,34 @@ export interface DeliveryQuery {
   status?: DeliveryStatus;
 }
 
-/** An event webhook's deliveries, newest first (oldest first with `after`), optionally of one status. */
+/**
+ * Deliveries as `policy`'s member may see them: the data of events in channels they cannot see
+ * (now) is withheld, whoever the webhook sent it to.
+ */
+export async function presentDeliveriesFor(
+  rt: Runtime,
+  policy: ServerPolicy,
+  rows: Row<'WebhookDelivery'>[],
+): Promise<DeliveryObject[]> {
+  const subjects = rows.map((row) => {
+    const data = row.payload.data;
+    return { type: row.event, channel_id: eventChannelId(row.event, data), data };
+  });
+  const visible = await maySeeEvents(rt, policy, subjects);
+  return rows.map((row, i) => presentDelivery(row, visible[i] === true));
+}
+
+/**
+ * An event webhook's deliveries, newest first (oldest first with `after`), optionally of one
+ * status; payloads of events the caller may not see are withheld (presentDeliveriesFor).
+ */
 export async function listDeliveries(
   rt: Runtime,
   webhookId: string,
   userId: string,
   query: DeliveryQuery,
 ): Promise<DeliveryObject[]> {
-  const { webhook } = await manageableEventWebhook(rt, webhookId, userId);
+  const { webhook, policy } = await manageableEventWebhook(rt, webhookId, userId);
   const where: WhereOptions<Row<'WebhookDelivery'>> = { webhook_id: webhook.id };
   const id: Record<symbol, string> = {};
   if (query.before) id[Op.lt] = query.before;
@@ -34,7 +56,7 @@ export async function listDeliveries(
     order: [['id', query.after ? 'ASC' : 'DESC']],
     limit: query.limit,
   });
-  return rows.map(presentDelivery);
+  return presentDeliveriesFor(rt, policy, rows);
 }
 
 /**
@@ -48,7 +70,7 @@ export async function redeliver(
   deliveryId: string,
   userId: string,
 ): Promise<DeliveryObject> {
-  const { webhook } = await manageableEventWebhook(rt, webhookId, userId);
+  const { webhook, policy } = await manageableEventWebhook(rt, webhookId, userId);
   if (!webhook.enabled) throw webhookDisabledError();
   const [row] = await rt.sequelize.query(
     `UPDATE webhook_deliveries
@@ -65,5 +87,6 @@ export async function redeliver(
   );
   if (!row) throw new NotFoundError('delivery');
   await queueDeliveryAttempt(rt, row, 1);
-  return presentDelivery(row);
+  const [shown] = await presentDeliveriesFor(rt, policy, [row]);
+  return shown ?? presentDelivery(row, false);
 }

@@ -36,18 +36,29 @@ export interface DeliveryObject {
   next_attempt_at: number | null;
   created_at: number;
   completed_at: number | null;
+  /** The event is in a channel the viewer cannot see: `payload` lacks its `data`. */
+  redacted: boolean;
   payload: Record<string, unknown>;
 }
 
-/** The event webhook object of a row. */
-export function presentEventWebhook(row: Row<'EventWebhook'>): EventWebhookObject {
+/**
+ * The event webhook object of a row. `visible` (the channels of its filter the viewer can see):
+ * the others are left out of `channel_ids`, which stays a list (null would mean every channel).
+ */
+export function presentEventWebhook(
+  row: Row<'EventWebhook'>,
+  visible?: ReadonlySet<string>,
+): EventWebhookObject {
   return {
     id: row.id,
     server_id: row.server_id,
     creator_id: row.creator_id,
     url: row.url,
     events: row.events,
-    channel_ids: row.channel_ids === null ? null : row.channel_ids.map(String),
+    channel_ids:
+      row.channel_ids === null
+        ? null
+        : row.channel_ids.map(String).filter((id) => visible === undefined || visible.has(id)),
     enabled: row.enabled,
     disabled_at: unixSeconds(row.disabled_at),
     disabled_reason: row.disabled_reason,
@@ -57,8 +68,12 @@ export function presentEventWebhook(row: Row<'EventWebhook'>): EventWebhookObjec
   };
 }
 
-/** The delivery object of a row. */
-export function presentDelivery(row: Row<'WebhookDelivery'>): DeliveryObject {
+/**
+ * The delivery object of a row; `visible` false (the viewer may not see the event's channel)
+ * withholds the event's data, keeping the envelope and the delivery's status.
+ */
+export function presentDelivery(row: Row<'WebhookDelivery'>, visible = true): DeliveryObject {
+  const { data: _data, ...envelope } = row.payload;
   return {
     id: row.id,
     webhook_id: row.webhook_id,
@@ -72,6 +87,7 @@ export function presentDelivery(row: Row<'WebhookDelivery'>): DeliveryObject {
     next_attempt_at: unixSeconds(row.next_attempt_at),
     created_at: unixSeconds(row.created_at),
     completed_at: unixSeconds(row.completed_at),
-    payload: row.payload,
+    redacted: !visible,
+    payload: visible ? row.payload : envelope,
   };
 }

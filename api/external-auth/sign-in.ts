@@ -4,6 +4,7 @@ import { generateToken, hashToken } from '../../shared/auth/tokens.js';
 import type { Row } from '../../shared/db/models/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { decodeSnowflake } from '../../shared/snowflake.js';
+import { oneOf, trimWhere } from '../../shared/text.js';
 import type { ExternalProfile } from './providers.js';
 
 /** How long the one-time login code handed to the client-side callback stays valid. */
@@ -39,12 +40,11 @@ export function usernameFrom(profile: ExternalProfile): string {
   const candidates = [profile.preferredUsername, profile.name, profile.email?.split('@')[0]];
   for (const candidate of candidates) {
     if (!candidate) continue;
-    const cleaned = candidate
+    const collapsed = candidate
       .normalize('NFKD')
       .replace(/[^A-Za-z0-9_.]+/g, '_')
-      .replace(/_+/g, '_')
-      .replace(/^[_.]+|[_.]+$/g, '')
-      .slice(0, 32);
+      .replace(/_+/g, '_');
+    const cleaned = trimWhere(collapsed, oneOf('_.')).slice(0, 32);
     if (cleaned.length >= 2 && !/^\.+$/.test(cleaned)) return cleaned;
   }
   return 'user';

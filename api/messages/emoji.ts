@@ -8,7 +8,9 @@ const CUSTOM_EMOJI = /^[A-Za-z0-9_]{2,32}:\d{1,19}$/;
  * Every code point of a unicode emoji sequence: pictographs, their components (ZWJ, variation
  * selectors, skin tones, keycap bases and U+20E3, regional indicators, tags).
  */
-const EMOJI_CODE_POINTS = /^(?:\p{Emoji}|\p{Emoji_Component}|\p{Extended_Pictographic})+$/u;
+// One class, not an alternation: a digit is both Emoji and Emoji_Component, and `(?:a|b)+` over
+// such characters backtracks exponentially before refusing a trailing letter.
+const EMOJI_CODE_POINTS = /^[\p{Emoji}\p{Emoji_Component}\p{Extended_Pictographic}]+$/u;
 
 /** What makes a sequence an emoji rather than digits or `#`: a pictograph, a flag letter or a keycap. */
 const EMOJI_ANCHOR = /[\p{Extended_Pictographic}\p{Regional_Indicator}\u20E3]/u;

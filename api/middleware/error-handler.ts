@@ -7,6 +7,7 @@ import {
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
 } from '../../shared/errors.js';
+import { redactQuery } from '../../shared/log-redaction.js';
 import type { Logger } from '../../shared/logger.js';
 
 /** Errors raised by body-parser carry a `type` and `status`. */
@@ -37,8 +38,15 @@ function toApiError(err: unknown, bodyLimit: number): ApiError | null {
   }
 }
 
-/** The one place errors become the error body of API.md. */
-export function errorHandler(logger: Logger, bodyLimit: number) {
+/**
+ * The one place errors become the error body of API.md. `redactUrl` keeps credentials in the URL
+ * out of the log (shared/log-redaction.ts; the API passes one that knows its routes' `{token}`s).
+ */
+export function errorHandler(
+  logger: Logger,
+  bodyLimit: number,
+  redactUrl: (method: string, url: string) => string = (_method, url) => redactQuery(url),
+) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const apiError = toApiError(err, bodyLimit);
     const requestId = String(res.getHeader('X-Request-Id') ?? '');
@@ -54,7 +62,7 @@ export function errorHandler(logger: Logger, bodyLimit: number) {
     if (!apiError) {
       // Logged with its stack here; the client gets only the request id to quote.
       logger.error(
-        { err, request_id: requestId, method: req.method, url: req.originalUrl },
+        { err, request_id: requestId, method: req.method, url: redactUrl(req.method, req.originalUrl) },
         'unhandled error',
       );
       res

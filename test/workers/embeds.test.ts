@@ -65,6 +65,14 @@ const routes: Record<string, (res: http.ServerResponse) => void> = {
     res.write(`<!-- ${'y'.repeat(PREVIEW_MAX * 2)} -->`);
     res.end('<meta property="og:title" content="Too late"></head></html>');
   },
+  // A theme-color built to make a backtracking pattern try every split of two runs of spaces: the
+  // former `\s*[, ]\s*` pattern was cubic here (8 s for runs of 1,000; hours for these).
+  '/adversarial-color': (res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    const run = ' '.repeat(20_000);
+    const color = `rgb(1${run}1${run}x`;
+    res.end(ogPage('Adversarial').replace('#3366ff', color));
+  },
   '/no-meta': (res) => {
     res.writeHead(200, { 'content-type': 'text/html' });
     res.end('<html><head></head><body></body></html>');
@@ -251,6 +259,14 @@ describe('link previews', () => {
     expect(await storedEmbeds(late.id)).toEqual([]);
   });
 
+  it('an adversarial theme-color neither stalls the worker nor colors the embed', async () => {
+    // The former pattern needed hours for this page; the embed now comes like any other.
+    const w = await world();
+    const message = await send(w, `${site.origin}/adversarial-color`);
+    const update = await nextEmbedUpdate(w, message.id);
+    expect(update.embeds).toEqual([expect.objectContaining({ title: 'Adversarial', color: null })]);
+  });
+
   it('a second message with the same URL is served from the cache', async () => {
     const w = await world();
     const link = `${site.origin}/cached-${Date.now()}`;
@@ -347,6 +363,15 @@ describe('metadata extraction', () => {
     ['#11223344', 0x112233],
     ['rgb(1, 2, 3)', 0x010203],
     ['rgb(300, 0, 0)', null],
+    ['rgb( 1 , 2 , 3 )', 0x010203],
+    ['rgb(1 2 3)', 0x010203],
+    ['rgba(1,2,3,0.5)', 0x010203],
+    ['rgb(1 2 3 / 50%)', 0x010203],
+    ['rgb(1,,2,3)', null],
+    // Adversarial: runs of spaces that \s*[, ]\s* split every way before failing (hours).
+    [`rgb(1${' '.repeat(50_000)}1${' '.repeat(50_000)}x`, null],
+    [`rgb(1${' '.repeat(1_000_000)}`, null],
+    [`#${'f'.repeat(1_000_000)}`, null],
     ['red', null],
     ['', null],
   ])('theme-color %j is %p', (value, expected) => {

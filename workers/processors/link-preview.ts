@@ -16,6 +16,8 @@ const MAX_TITLE = 256;
 const MAX_DESCRIPTION = 350;
 const MAX_SITE_NAME = 256;
 const MAX_IMAGE_URL = 2048;
+/** Longest theme-color value looked at (`rgba(255, 255, 255, 0.5)` is 24). */
+const MAX_THEME_COLOR = 64;
 
 const scrape = createMetascraper([
   metascraperTitle(),
@@ -34,13 +36,19 @@ const scrape = createMetascraper([
  * `rgb(r, g, b)`; anything else (named colors, hsl, var()) is null.
  */
 export function parseThemeColor(value: string | null | undefined): number | null {
-  if (!value) return null;
+  // No color is longer: a page's megabyte of attribute is refused unread.
+  if (!value || value.length > MAX_THEME_COLOR) return null;
   const v = value.trim().toLowerCase();
   let m = /^#([0-9a-f]{3})$/.exec(v);
   if (m?.[1]) return parseInt([...m[1]].map((c) => c + c).join(''), 16);
   m = /^#([0-9a-f]{6})(?:[0-9a-f]{2})?$/.exec(v);
   if (m?.[1]) return parseInt(m[1], 16);
-  m = /^rgba?\(\s*(\d{1,3})\s*[, ]\s*(\d{1,3})\s*[, ]\s*(\d{1,3})\s*(?:[,/]\s*[\d.]+%?\s*)?\)$/.exec(v);
+  // Separators are a comma with optional spaces, or spaces alone: never two ways to read a run of
+  // spaces (`\s*[, ]\s*` had many, and backtracked through each of them).
+  m =
+    /^rgba?\(\s*(\d{1,3})(?:\s*,\s*|\s+)(\d{1,3})(?:\s*,\s*|\s+)(\d{1,3})\s*(?:[,/]\s*[\d.]+%?\s*)?\)$/.exec(
+      v,
+    );
   if (m) {
     const [r, g, b] = [m[1], m[2], m[3]].map(Number) as [number, number, number];
     if (r > 255 || g > 255 || b > 255) return null;

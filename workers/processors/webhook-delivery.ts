@@ -9,6 +9,7 @@ import {
   queueDeliveryAttempt,
   webhookSecretBox,
 } from '../../shared/integrations/event-webhooks.js';
+import { eventChannelId } from '../../shared/integrations/event-visibility.js';
 import { invalidateSubscriptions } from '../../shared/integrations/outgoing-events.js';
 import { signPayload } from '../../shared/integrations/signature.js';
 import { safeFetch, SafeFetchError } from '../../shared/net/safe-fetch.js';
@@ -17,6 +18,10 @@ import type { WebhookDeliverJob, WebhooksResult } from '../../shared/queues/inde
 import type { Runtime } from '../../shared/runtime.js';
 import { decodeSnowflake } from '../../shared/snowflake.js';
 import { PLEXICHAT_VERSION } from '../../shared/version.js';
+import { loadCreator, ownerView } from './webhook-fanout.js';
+
+/** Why a delivery ended without being sent: its subscription's owner may no longer see the event. */
+export const WITHHELD = 'withheld: the webhook owner may no longer see this event';
 
 /** What receivers see as the User-Agent of every delivery. */
 export const DELIVERY_USER_AGENT = `Plexichat-Webhooks/${PLEXICHAT_VERSION}`;
@@ -208,6 +213,29 @@ export async function deliver(rt: Runtime, job: WebhookDeliverJob): Promise<Webh
       completed_at: new Date(),
     });
     return 'failed';
+  }
+
+  // Judged again at each attempt: a retry (or a redelivery) must not carry what the owner lost
+  // sight of since the fan-out (VIEW_CHANNEL denied, left or banned, an intent turned off).
+  const payload = delivery.payload as { data?: unknown };
+  const subject = {
+    type: delivery.event,
+    channel_id: eventChannelId(delivery.event, payload.data),
+    data: payload.data,
+  };
+  const creator = await loadCreator(rt, webhook.server_id, webhook.creator_id);
+  const channel = subject.channel_id ? await rt.models.Channel.findByPk(subject.channel_id) : null;
+  const view = await ownerView(creator, webhook.creator_id, channel, subject);
+  if (view === undefined) {
+    await WebhookDelivery.update(
+      { status: 'failed', last_error: WITHHELD, next_attempt_at: null, completed_at: new Date() },
+      { where: { id: delivery.id, status: 'pending', attempts: job.attempt - 1, redeliveries: job.round } },
+    );
+    return 'failed';
+  }
+  if (view !== 'same') {
+    delivery.payload = { ...delivery.payload, data: view.data };
+    await WebhookDelivery.update({ payload: delivery.payload }, { where: { id: delivery.id } });
   }
 
   const outcome = await attempt(rt, webhook, delivery);

@@ -5,26 +5,22 @@ import {
   storeDeliveries,
   type DeliveryTarget,
 } from '../../shared/integrations/event-webhooks.js';
+import { maySeeEvent, type EventSubject } from '../../shared/integrations/event-visibility.js';
 import { Intent, contentVisibleWithoutIntent, withoutContent } from '../../shared/intents.js';
-import {
-  Permission,
-  ServerPolicy,
-  channelPermissions,
-  has,
-  type Overwrite,
-} from '../../shared/permissions/index.js';
-import type { ChannelObject, MessageObject } from '../../shared/presenters/types.js';
+import { ServerPolicy } from '../../shared/permissions/index.js';
+import type { MessageObject } from '../../shared/presenters/types.js';
 import type { WebhookFanoutJob } from '../../shared/queues/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 
 /** A subscription creator's standing now: their policy (null: not a member) and, for a bot, its intents. */
-interface Creator {
+export interface Creator {
   policy: ServerPolicy | null;
   /** The privileged intents its application's owner enabled; null for a person. */
   botIntents: number | null;
 }
 
-async function loadCreator(rt: Runtime, serverId: string, userId: string): Promise<Creator> {
+/** The creator's standing in the server now (policy, and intents when the creator is a bot). */
+export async function loadCreator(rt: Runtime, serverId: string, userId: string): Promise<Creator> {
   const policy = await ServerPolicy.load(rt, serverId, userId).catch(() => null);
   if (!policy) return { policy: null, botIntents: null };
   const user = await rt.models.User.findByPk(userId, { attributes: ['id', 'is_bot'] });
@@ -44,30 +40,6 @@ function inFilter(webhook: Row<'EventWebhook'>, channelId: string | null, parent
 }
 
 /**
- * Whether the subscription's creator may see the event now: still a member of the server, and,
- * for an event in a channel, with VIEW_CHANNEL there (a thread: its parent's, private threads
- * only for their members and thread managers). A deleted channel (CHANNEL_DELETE) is judged by
- * the overwrites it had, which the event carries.
- */
-async function creatorMaySee(
-  policy: ServerPolicy,
-  channel: Row<'Channel'> | null,
-  job: WebhookFanoutJob,
-): Promise<boolean> {
-  if (job.channel_id === null) return true;
-  if (channel) return has(await policy.channelPermissions(channel), Permission.VIEW_CHANNEL);
-  const gone = job.type === 'CHANNEL_DELETE' ? (job.data as ChannelObject) : null;
-  if (!gone?.permission_overwrites || isThreadType(gone.channel_type)) return false;
-  const overwrites: Overwrite[] = gone.permission_overwrites.map((o) => ({
-    id: o.id,
-    type: o.type,
-    allow: BigInt(o.allow),
-    deny: BigInt(o.deny),
-  }));
-  return has(channelPermissions(policy.facts, overwrites), Permission.VIEW_CHANNEL);
-}
-
-/**
  * What a bot's subscription may receive of the event, as its gateway connection would: member
  * events only with the privileged SERVER_MEMBERS intent (or about itself), message content only
  * with MESSAGE_CONTENT (or when it is mentioned or the author). A webhook is no way around the
@@ -76,7 +48,7 @@ async function creatorMaySee(
 function botView(
   creator: Creator,
   userId: string,
-  job: WebhookFanoutJob,
+  job: EventSubject,
 ): 'same' | undefined | { data: unknown } {
   const intents = creator.botIntents;
   if (intents === null) return 'same';
@@ -92,6 +64,22 @@ function botView(
     return contentVisibleWithoutIntent(message, userId, false) ? 'same' : { data: withoutContent(message) };
   }
   return 'same';
+}
+
+/**
+ * What the subscription's owner may receive of `event` now: nothing (`undefined`) when they are
+ * no longer a member or may not see its channel, else the event as it is (`same`) or, for a bot
+ * without the privileged intents, its reduced data. The one judgement at fan-out and at each
+ * delivery attempt, so a permission lost in between withholds what is still queued.
+ */
+export async function ownerView(
+  creator: Creator,
+  ownerId: string,
+  channel: Row<'Channel'> | null,
+  event: EventSubject,
+): Promise<'same' | undefined | { data: unknown }> {
+  if (!creator.policy || !(await maySeeEvent(creator.policy, channel, event))) return undefined;
+  return botView(creator, ownerId, event);
 }
 
 /**
@@ -115,8 +103,7 @@ export async function fanOut(rt: Runtime, job: WebhookFanoutJob): Promise<number
       creator = await loadCreator(rt, job.server_id, webhook.creator_id);
       creators.set(webhook.creator_id, creator);
     }
-    if (!creator.policy || !(await creatorMaySee(creator.policy, channel, job))) continue;
-    const view = botView(creator, webhook.creator_id, job);
+    const view = await ownerView(creator, webhook.creator_id, channel, job);
     if (view === undefined) continue;
     targets.push(view === 'same' ? { webhook_id: webhook.id } : { webhook_id: webhook.id, data: view.data });
   }

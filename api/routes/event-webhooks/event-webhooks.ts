@@ -31,13 +31,15 @@ type WebhookParams = { webhook_id: string };
 type DeliveryParams = WebhookParams & { delivery_id: string };
 
 const UNKNOWN =
-  '`unknown_webhook`: unknown, or the caller may not manage it (not a member of its server, or no ' +
-  'MANAGE_WEBHOOKS there)';
+  '`unknown_webhook`: unknown, or the caller may not manage it (not a member of its server, no ' +
+  'MANAGE_WEBHOOKS there, or someone else’s webhook whose owner they do not outrank with MANAGE_SERVER)';
 const DISABLED = '`webhook_disabled`: re-enable it first (PATCH `enabled: true`)';
 
 /**
  * Outgoing event webhooks: subscriptions to a server's events, delivered as signed POSTs
- * (guide: Webhooks). Management needs MANAGE_WEBHOOKS server-wide; bots use the same routes.
+ * (guide: Webhooks). Management needs MANAGE_WEBHOOKS server-wide, and a webhook is seen and
+ * managed only by its owner or by members with MANAGE_SERVER who outrank the owner; bots use the
+ * same routes.
  */
 export function eventWebhookRoutes(rt: Runtime): AnyRoute[] {
   return [
@@ -72,7 +74,10 @@ export function eventWebhookRoutes(rt: Runtime): AnyRoute[] {
       path: '/servers/{server_id}/event-webhooks',
       access: 'user',
       summary: 'A server’s event webhooks',
-      description: 'Needs MANAGE_WEBHOOKS server-wide. Oldest first; secrets are never listed.',
+      description:
+        'Needs MANAGE_WEBHOOKS server-wide. Lists the caller’s own event webhooks and, for a member with ' +
+        'MANAGE_SERVER, those of owners ranked below them (the server owner sees every one). Oldest first; ' +
+        'secrets are never listed.',
       tags: ['Webhooks'],
       params: serverIdParams,
       responses: {
@@ -88,7 +93,7 @@ export function eventWebhookRoutes(rt: Runtime): AnyRoute[] {
       access: 'user',
       summary: 'An event webhook',
       description:
-        'Needs MANAGE_WEBHOOKS in its server. Shows whether it is enabled, and why it was disabled.',
+        'Needs MANAGE_WEBHOOKS in its server (the owner, or MANAGE_SERVER above the owner). Shows whether it is enabled, and why it was disabled.',
       tags: ['Webhooks'],
       params: eventWebhookParams,
       responses: {
@@ -103,8 +108,10 @@ export function eventWebhookRoutes(rt: Runtime): AnyRoute[] {
       access: 'user',
       summary: 'Edit an event webhook',
       description:
-        'Needs MANAGE_WEBHOOKS in its server. `url`, `events` and `channel_ids` (null: every channel) as on ' +
-        'creation. `enabled: false` stops deliveries (pending ones end as `failed`); `enabled: true` ' +
+        'Needs MANAGE_WEBHOOKS in its server; the owner, or MANAGE_SERVER above the owner. `url`, `events` and ' +
+        '`channel_ids` (null: every channel) as on creation; `channel_ids` may name only channels the caller ' +
+        'can see. Whoever points someone else’s webhook at a new `url` becomes its owner (`creator_id`): ' +
+        'deliveries then carry what they may see. `enabled: false` stops deliveries (pending ones end as `failed`); `enabled: true` ' +
         're-enables a disabled one (after failures, or by hand) and resets its failure count. Audited as ' +
         '`event_webhook_update` with the changed fields.',
       tags: ['Webhooks'],
@@ -124,7 +131,7 @@ export function eventWebhookRoutes(rt: Runtime): AnyRoute[] {
       access: 'user',
       summary: 'Delete an event webhook',
       description:
-        'Needs MANAGE_WEBHOOKS in its server. Nothing more is delivered (pending retries included) and its ' +
+        'Needs MANAGE_WEBHOOKS in its server (the owner, or MANAGE_SERVER above the owner). Nothing more is delivered (pending retries included) and its ' +
         'delivery log goes with it. Audited as `event_webhook_delete`.',
       tags: ['Webhooks'],
       status: 204,
@@ -140,7 +147,7 @@ export function eventWebhookRoutes(rt: Runtime): AnyRoute[] {
       access: 'user',
       summary: 'Rotate an event webhook’s signing secret',
       description:
-        'Needs MANAGE_WEBHOOKS in its server. Every attempt from now on (retries of older deliveries ' +
+        'Needs MANAGE_WEBHOOKS in its server (the owner, or MANAGE_SERVER above the owner). Every attempt from now on (retries of older deliveries ' +
         'included) is signed with the new secret; the answer is the only time it is shown. Audited as ' +
         '`event_webhook_update` (changed key `secret`, no values).',
       tags: ['Webhooks'],
@@ -158,7 +165,7 @@ export function eventWebhookRoutes(rt: Runtime): AnyRoute[] {
       access: 'user',
       summary: 'Send a test delivery',
       description:
-        'Needs MANAGE_WEBHOOKS in its server. Queues a `PING` delivery (`data: {webhook_id}`), signed and ' +
+        'Needs MANAGE_WEBHOOKS in its server (the owner, or MANAGE_SERVER above the owner). Queues a `PING` delivery (`data: {webhook_id}`), signed and ' +
         'retried like any other; follow it in the delivery log.',
       tags: ['Webhooks'],
       status: 202,
@@ -177,7 +184,8 @@ export function eventWebhookRoutes(rt: Runtime): AnyRoute[] {
       summary: 'An event webhook’s delivery log',
       description:
         'For an event webhook’s id (incoming webhooks have no deliveries: 404). Needs MANAGE_WEBHOOKS in its ' +
-        'server. Each delivery with its status (`pending`, `succeeded`, `failed`: refused without retry, ' +
+        'server (its owner, or MANAGE_SERVER above the owner). The `data` of events in channels the caller ' +
+        'cannot see is left out (`redacted: true`). Each delivery with its status (`pending`, `succeeded`, `failed`: refused without retry, ' +
         '`dead`: out of attempts), attempts, last response code, error and latency, and when the next ' +
         'attempt is due. Newest first (oldest first with `after`); `status` filters. Kept for ' +
         '`webhooks.retention_days`.',
@@ -198,7 +206,8 @@ export function eventWebhookRoutes(rt: Runtime): AnyRoute[] {
       description:
         'Needs MANAGE_WEBHOOKS in the event webhook’s server. Sends the delivery again whatever its status ' +
         '(dead and failed ones too): it becomes `pending` with a fresh series of attempts, keeping its id ' +
-        '(receivers that already processed it can tell) and its original body, signed anew.',
+        '(receivers that already processed it can tell) and its original body, signed anew. Like every ' +
+        'attempt, it is sent only if the webhook’s owner may still see the event (else `failed`, withheld).',
       tags: ['Webhooks'],
       status: 202,
       params: deliveryParams,

@@ -65,7 +65,11 @@ export const eventWebhookObject = Joi.object({
   creator_id: Joi.string().required().description('deliveries carry only what this user can see'),
   url: Joi.string().required(),
   events: Joi.array().items(Joi.string()).required(),
-  channel_ids: Joi.array().items(Joi.string()).allow(null).required(),
+  channel_ids: Joi.array()
+    .items(Joi.string())
+    .allow(null)
+    .required()
+    .description('the filter: only the channels the caller can see are listed (null: every channel)'),
   enabled: Joi.boolean().required(),
   disabled_at: Joi.number().integer().allow(null).required(),
   disabled_reason: Joi.string().allow(null).required(),
@@ -100,5 +104,11 @@ export const deliveryObject = Joi.object({
   next_attempt_at: Joi.number().integer().allow(null).required().description('when the next attempt is due'),
   created_at: Joi.number().integer().required(),
   completed_at: Joi.number().integer().allow(null).required(),
-  payload: Joi.object().unknown().required().description('the JSON body sent'),
+  redacted: Joi.boolean()
+    .required()
+    .description('true: the event is in a channel the caller cannot see, and `payload.data` is left out'),
+  payload: Joi.object()
+    .unknown()
+    .required()
+    .description('the JSON body sent (without `data` when `redacted`)'),
 }).meta({ className: 'WebhookDelivery' });

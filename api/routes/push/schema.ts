@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import Joi from 'joi';
+import { oneOf, trimWhere } from '../../../shared/text.js';
 import { snowflake } from '../common-schemas.js';
 
 /** base64url (padding tolerated, then dropped) of exactly `bytes` bytes, checked by `extra`. */
@@ -7,7 +8,7 @@ function base64UrlKey(bytes: number, what: string, extra?: (key: Buffer) => bool
   return Joi.string()
     .max(256)
     .custom((value: string, helpers) => {
-      const bare = value.replace(/=+$/, '');
+      const bare = trimWhere(value, oneOf('='), 'end');
       if (!/^[A-Za-z0-9_-]+$/.test(bare)) {
         return helpers.message({ custom: '{{#label}} must be base64url-encoded' });
       }

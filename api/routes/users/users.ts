@@ -5,13 +5,11 @@ import { mailEnabled } from '../../../shared/mail/index.js';
 import { presentServer } from '../../../shared/presenters/server.js';
 import { presentSelf, presentUser } from '../../../shared/presenters/user.js';
 import type { Runtime } from '../../../shared/runtime.js';
-import { countAttempt } from '../../accounts/login-throttle.js';
 import {
   afterPasswordChange,
   requireCurrentPassword,
   setPasswordHash,
 } from '../../accounts/password-commands.js';
-import { revokeOtherSessions } from '../../accounts/session-commands.js';
 import type { ApiServices } from '../../services.js';
 import { uniqueConflict, usernameTaken } from '../../accounts/user-commands.js';
 import { usernameReserved } from '../../../shared/accounts/delete-account.js';

@@ -98,6 +98,9 @@ describe('adding', () => {
     ['a space after the emoji', '👍 '],
     ['a control character', '👍\u0000'],
     ['65 code points', '😀'.repeat(65)],
+    // Digits are both Emoji and Emoji_Component: an alternation of the two backtracked 2^63 ways.
+    ['63 digits and a letter', `${'1'.repeat(63)}a`],
+    ['63 keycap bases and a space', `${'#'.repeat(63)} `],
     ['a custom emoji with a one-letter name', 'a:123'],
     ['a custom emoji with a bad id', 'name:abc'],
     ['a custom emoji with a bad name', 'na-me:123'],

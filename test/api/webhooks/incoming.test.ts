@@ -133,6 +133,45 @@ describe('managing incoming webhooks', () => {
     expect((await as(app, manager, 'PATCH', `/webhooks/${hook.id}`, { name: 'Renamed' })).status).toBe(200);
   });
 
+  it('a manager denied VIEW_CHANNEL somewhere learns nothing of that channel’s webhooks, and no token ever', async () => {
+    const w = await makeWorld(app);
+    const staff = await addChannel(app, w, 'staff');
+    const hidden = await as(app, w.owner, 'POST', `/channels/${staff}/webhooks`, { name: 'Staff feed' });
+    expect(hidden.status).toBe(201);
+    const visible = await makeWebhook(w);
+    const manager = await memberWith(app, w, Permission.MANAGE_WEBHOOKS);
+    await denyIn(app, w, staff, manager, Permission.VIEW_CHANNEL);
+
+    expect((await as(app, manager, 'GET', `/channels/${staff}/webhooks`)).status).toBe(404);
+    const listed = await as(app, manager, 'GET', `/servers/${w.serverId}/webhooks`);
+    expect((listed.body as { id: string }[]).map((h) => h.id)).toEqual([visible.id]);
+    for (const [method, path, body] of [
+      ['PATCH', `/webhooks/${hidden.body.id}`, { name: 'mine now' }],
+      ['PATCH', `/webhooks/${hidden.body.id}`, { channel_id: w.channelId }],
+      ['DELETE', `/webhooks/${hidden.body.id}`],
+      ['POST', `/webhooks/${hidden.body.id}/token`],
+      ['GET', `/webhooks/${hidden.body.id}/deliveries`],
+    ] as const) {
+      const res = await as(app, manager, method, path, body);
+      expect([method, path, res.status, res.body.code]).toEqual([method, path, 404, 'unknown_webhook']);
+    }
+    // Nor can they move a webhook into the hidden channel.
+    const move = await as(app, manager, 'PATCH', `/webhooks/${visible.id}`, { channel_id: staff });
+    expect(move.status).toBe(404);
+    expect(move.body.code).toBe('unknown_channel');
+    // Tokens appear only in the answers that create or regenerate them.
+    const everything = JSON.stringify([
+      listed.body,
+      (await as(app, w.owner, 'GET', `/servers/${w.serverId}/webhooks`)).body,
+      (await as(app, w.owner, 'GET', `/channels/${staff}/webhooks`)).body,
+      (await as(app, w.owner, 'GET', `/servers/${w.serverId}/audit-logs`)).body,
+    ]);
+    expect(everything).not.toContain(hidden.body.token as string);
+    expect(everything).not.toContain(visible.token);
+    // The hidden webhook still works for whoever holds its URL.
+    expect((await execute(hidden.body.id, hidden.body.token, { content: 'still here' })).status).toBe(204);
+  });
+
   it('validates names (1-80, no impersonation) and channel types', async () => {
     const w = await makeWorld(app);
     for (const name of ['', 'x'.repeat(81), 'Plexichat Support', 'System']) {

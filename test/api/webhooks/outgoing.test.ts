@@ -14,6 +14,7 @@ import {
   as,
   denyIn,
   gateways,
+  makeRole,
   makeWorld,
   member,
   memberWith,
@@ -142,6 +143,7 @@ async function subscribe(
 
 type Delivery = {
   id: string;
+  redacted: boolean;
   event: string;
   status: string;
   attempts: number;
@@ -207,6 +209,30 @@ async function fanOutWhere(match: (job: WebhookFanoutJob) => boolean): Promise<W
     if (job.failedReason) throw new Error(`fan-out failed: ${job.failedReason}`);
     return job.returnvalue;
   });
+}
+
+/**
+ * Every route that takes the webhook's id answers `who` 404 unknown_webhook, as for an unknown id
+ * (`patch` is the edit they try; `deliveryId` one of its deliveries).
+ */
+async function expectInvisible(
+  who: Person,
+  hookId: string,
+  deliveryId: string,
+  patch: object,
+): Promise<void> {
+  for (const [method, path, body] of [
+    ['GET', `/event-webhooks/${hookId}`],
+    ['PATCH', `/event-webhooks/${hookId}`, patch],
+    ['DELETE', `/event-webhooks/${hookId}`],
+    ['POST', `/event-webhooks/${hookId}/secret`],
+    ['POST', `/event-webhooks/${hookId}/ping`],
+    ['GET', `/webhooks/${hookId}/deliveries`],
+    ['POST', `/webhooks/${hookId}/deliveries/${deliveryId}/redeliver`],
+  ] as const) {
+    const res = await as(app, who, method, path, body);
+    expect([method, path, res.status, res.body.code]).toEqual([method, path, 404, 'unknown_webhook']);
+  }
 }
 
 describe('managing event webhooks', () => {
@@ -338,20 +364,7 @@ describe('managing event webhooks', () => {
     expect((await as(app, stranger, 'GET', `/servers/${w.serverId}/event-webhooks`)).status).toBe(404);
 
     const unknown = app.rt.snowflake.next();
-    for (const who of [plain, stranger]) {
-      for (const [method, path, body] of [
-        ['GET', `/event-webhooks/${hook.id}`],
-        ['PATCH', `/event-webhooks/${hook.id}`, { enabled: false }],
-        ['DELETE', `/event-webhooks/${hook.id}`],
-        ['POST', `/event-webhooks/${hook.id}/secret`],
-        ['POST', `/event-webhooks/${hook.id}/ping`],
-        ['GET', `/webhooks/${hook.id}/deliveries`],
-        ['POST', `/webhooks/${hook.id}/deliveries/${delivery.id}/redeliver`],
-      ] as const) {
-        const res = await as(app, who, method, path, body);
-        expect([method, path, res.status, res.body.code]).toEqual([method, path, 404, 'unknown_webhook']);
-      }
-    }
+    for (const who of [plain, stranger]) await expectInvisible(who, hook.id, delivery.id, { enabled: false });
     expect((await as(app, w.owner, 'GET', `/event-webhooks/${unknown}`)).body.code).toBe('unknown_webhook');
     expect((await as(app, w.owner, 'GET', `/webhooks/${unknown}/deliveries`)).body.code).toBe(
       'unknown_webhook',
@@ -362,10 +375,11 @@ describe('managing event webhooks', () => {
     // Nothing changed for the owner.
     expect((await as(app, w.owner, 'GET', `/event-webhooks/${hook.id}`)).body.enabled).toBe(true);
 
-    // A manager who is not the owner manages every event webhook of the server.
+    // MANAGE_WEBHOOKS alone manages one's own event webhooks, not the owner's (see "who sees and
+    // manages an event webhook").
     const manager = await memberWith(app, w, Permission.MANAGE_WEBHOOKS);
-    expect((await as(app, manager, 'GET', `/event-webhooks/${hook.id}`)).status).toBe(200);
-    expect((await as(app, manager, 'GET', `/webhooks/${hook.id}/deliveries`)).status).toBe(200);
+    expect((await as(app, manager, 'GET', `/event-webhooks/${hook.id}`)).status).toBe(404);
+    expect((await as(app, manager, 'GET', `/webhooks/${hook.id}/deliveries`)).status).toBe(404);
   });
 
   it('a bot with MANAGE_WEBHOOKS subscribes with its Bot token; its privileged intents apply', async () => {
@@ -768,6 +782,204 @@ describe('which events go out', () => {
     const hook = await subscribe(w, { events: ['MESSAGE_DELETE'] });
     await queueOutgoingEvent(app.rt, event);
     await until('the delivery', () => at(hook.path).length > 0);
+  });
+});
+
+describe('who sees and manages an event webhook', () => {
+  /** A member holding one new role at `position` with `permissions`. */
+  async function ranked(w: World, position: number, permissions: bigint): Promise<Person> {
+    const role = await makeRole(app, w.serverId, { position, permissions });
+    return member(app, w.serverId, [role.id]);
+  }
+  /**
+   * A server with a `staff` channel; `low` (MANAGE_WEBHOOKS) subscribed to MESSAGE_CREATE and sees
+   * staff; `high` (MANAGE_SERVER, ranked above) does not.
+   */
+  async function lowHookHiddenFromHigh() {
+    const w = await makeWorld(app);
+    const staff = await addChannel(app, w, 'staff');
+    const low = await ranked(w, 1, Permission.MANAGE_WEBHOOKS);
+    const high = await ranked(w, 2, Permission.MANAGE_WEBHOOKS | Permission.MANAGE_SERVER);
+    await denyIn(app, w, staff, high, Permission.VIEW_CHANNEL);
+    const hook = await subscribe(w, { events: ['MESSAGE_CREATE'] }, { who: low });
+    return { w, staff, low, high, hook };
+  }
+  const listed = async (who: Person, w: World): Promise<string[]> => {
+    const res = await as(app, who, 'GET', `/servers/${w.serverId}/event-webhooks`);
+    expect(res.status).toBe(200);
+    return (res.body as { id: string }[]).map((h) => h.id);
+  };
+
+  it('only its owner, or MANAGE_SERVER ranked above the owner, lists, reads, edits, rotates, pings or deletes it', async () => {
+    const w = await makeWorld(app);
+    const low = await ranked(w, 1, Permission.MANAGE_WEBHOOKS);
+    const peer = await ranked(w, 1, Permission.MANAGE_WEBHOOKS | Permission.MANAGE_SERVER);
+    const high = await ranked(w, 2, Permission.MANAGE_WEBHOOKS | Permission.MANAGE_SERVER);
+    const ownersHook = await subscribe(w, { events: ['MESSAGE_CREATE'] });
+    const lowHook = await subscribe(w, { events: ['MESSAGE_CREATE'] }, { who: low });
+    const highHook = await subscribe(w, { events: ['MESSAGE_CREATE'] }, { who: high });
+    const ping = (await as(app, w.owner, 'POST', `/event-webhooks/${ownersHook.id}/ping`)).body as Delivery;
+
+    expect(await listed(low, w)).toEqual([lowHook.id]);
+    expect(await listed(peer, w)).toEqual([]);
+    expect(await listed(high, w)).toEqual([lowHook.id, highHook.id]);
+    expect(await listed(w.owner, w)).toEqual([ownersHook.id, lowHook.id, highHook.id]);
+
+    const { url: elsewhere } = hookPath();
+    for (const [who, hook] of [
+      [low, ownersHook],
+      [low, highHook],
+      [peer, lowHook],
+      [high, ownersHook],
+    ] as const) {
+      await expectInvisible(who, hook.id, ping.id, { url: elsewhere, channel_ids: null });
+    }
+    // Nothing changed: same URL, same owner, same secret.
+    const kept = await as(app, w.owner, 'GET', `/event-webhooks/${ownersHook.id}`);
+    expect(kept.body).toMatchObject({ url: `${receiver.origin}${ownersHook.path}`, creator_id: w.owner.id });
+
+    // Above the owner with MANAGE_SERVER: reads and edits.
+    expect((await as(app, high, 'GET', `/event-webhooks/${lowHook.id}`)).status).toBe(200);
+    expect((await as(app, high, 'PATCH', `/event-webhooks/${lowHook.id}`, { enabled: false })).status).toBe(
+      200,
+    );
+    // An owner who left has no rank: the server's MANAGE_SERVER managers can clean up.
+    expect((await as(app, w.owner, 'DELETE', `/servers/${w.serverId}/members/${low.id}`)).status).toBe(204);
+    expect(await listed(peer, w)).toEqual([lowHook.id]);
+    expect((await as(app, peer, 'DELETE', `/event-webhooks/${lowHook.id}`)).status).toBe(204);
+  });
+
+  it('the delivery log withholds events of channels the viewer cannot see; a filter names only visible channels', async () => {
+    const { w, staff, low, high, hook } = await lowHookHiddenFromHigh();
+    const secret = await send(app, w.owner, staff, 'staff only: the launch date');
+    const open = await send(app, w.owner, w.channelId, 'hello everyone');
+    await until('both deliveries', () => at(hook.path).length === 2);
+
+    const byLow = await deliveries(low, hook.id);
+    expect(byLow.map((d) => [d.payload.data.id, d.redacted])).toEqual([
+      [open.id, false],
+      [secret.id, false],
+    ]);
+    const byHigh = await deliveries(high, hook.id);
+    expect(byHigh.map((d) => d.id)).toEqual(byLow.map((d) => d.id));
+    const [openSeen, secretSeen] = byHigh;
+    expect(openSeen).toMatchObject({ redacted: false, payload: { data: { id: open.id } } });
+    expect(secretSeen).toMatchObject({
+      redacted: true,
+      status: 'succeeded',
+      payload: { type: 'MESSAGE_CREATE' },
+    });
+    expect(secretSeen?.payload).not.toHaveProperty('data');
+    expect(JSON.stringify(byHigh)).not.toContain('launch date');
+    // Redelivering it answers with the same withheld view.
+    const again = await as(app, high, 'POST', `/webhooks/${hook.id}/deliveries/${secretSeen?.id}/redeliver`);
+    expect(again.status).toBe(202);
+    expect(again.body).toMatchObject({ redacted: true });
+    expect(JSON.stringify(again.body)).not.toContain('launch date');
+
+    // A filter shows the viewer only the channels they can see; their edit keeps the hidden ones.
+    const filtered = await subscribe(
+      w,
+      { events: ['MESSAGE_CREATE'], channel_ids: [staff, w.channelId] },
+      { who: low },
+    );
+    const seenByHigh = await as(app, high, 'GET', `/event-webhooks/${filtered.id}`);
+    expect(seenByHigh.body.channel_ids).toEqual([w.channelId]);
+    const listedByHigh = await as(app, high, 'GET', `/servers/${w.serverId}/event-webhooks`);
+    expect(JSON.stringify(listedByHigh.body)).not.toContain(staff);
+    const narrowed = await as(app, high, 'PATCH', `/event-webhooks/${filtered.id}`, {
+      channel_ids: [w.channelId],
+    });
+    expect(narrowed.body.channel_ids).toEqual([w.channelId]);
+    const full = await as(app, w.owner, 'GET', `/event-webhooks/${filtered.id}`);
+    expect([...(full.body.channel_ids as string[])].sort()).toEqual([staff, w.channelId].sort());
+
+    // A filter may name only channels the editor can see (without saying whether a hidden one exists).
+    const widen = await as(app, high, 'PATCH', `/event-webhooks/${hook.id}`, { channel_ids: [staff] });
+    expect(widen.status).toBe(400);
+    expect(Object.keys(widen.body.errors)).toEqual(['channel_ids.0']);
+    const own = await as(app, high, 'POST', `/servers/${w.serverId}/event-webhooks`, {
+      url: hookPath().url,
+      events: ['MESSAGE_CREATE'],
+      channel_ids: [w.channelId, staff],
+    });
+    expect(own.status).toBe(400);
+    expect(Object.keys(own.body.errors)).toEqual(['channel_ids.1']);
+  });
+
+  it('pointing someone else’s webhook at a new URL makes the editor its owner: deliveries carry what they may see', async () => {
+    const { w, staff, low, high, hook } = await lowHookHiddenFromHigh();
+    const mine = hookPath();
+    const moved = await as(app, high, 'PATCH', `/event-webhooks/${hook.id}`, { url: mine.url });
+    expect(moved.status).toBe(200);
+    expect(moved.body).toMatchObject({ url: mine.url, creator_id: high.id });
+    // The previous owner no longer manages it (they do not outrank the new one).
+    expect((await as(app, low, 'GET', `/event-webhooks/${hook.id}`)).status).toBe(404);
+    const log = await as(app, w.owner, 'GET', `/servers/${w.serverId}/audit-logs`);
+    const update = (log.body as { action: string; target_id: string; changes: unknown[] }[]).find(
+      (e) => e.action === 'event_webhook_update' && e.target_id === hook.id,
+    );
+    expect(update?.changes).toEqual(
+      expect.arrayContaining([{ key: 'creator_id', old: low.id, new: high.id }]),
+    );
+
+    const hidden = await send(app, w.owner, staff, 'not for the new owner');
+    const visible = await send(app, w.owner, w.channelId, 'for everyone');
+    await until('the visible delivery', () => at(mine.path).length > 0);
+    expect(await fanOutOf('MESSAGE_CREATE', hidden.id)).toBe(0);
+    expect(at(mine.path).map((r) => parsed(r).data.id)).toEqual([visible.id]);
+  });
+
+  it('each attempt is judged by what the owner may see then: lost VIEW_CHANNEL, left or banned withholds it', async () => {
+    const w = await makeWorld(app);
+    const staff = await addChannel(app, w, 'staff');
+    const low = await ranked(w, 1, Permission.MANAGE_WEBHOOKS);
+    const hook = await subscribe(w, { events: ['MESSAGE_CREATE', 'SERVER_MEMBER_ADD'] }, { who: low });
+    const inStaff = await send(app, w.owner, staff, 'sent while they could see it');
+    const inGeneral = await send(app, w.owner, w.channelId, 'general news');
+    await until('the first deliveries', () => at(hook.path).length === 2);
+    const log = await deliveries(low, hook.id);
+    const staffDelivery = log.find((d) => d.payload.data.id === inStaff.id);
+    const generalDelivery = log.find((d) => d.payload.data.id === inGeneral.id);
+
+    // The owner loses VIEW_CHANNEL in staff: redelivering that event sends nothing.
+    await denyIn(app, w, staff, low, Permission.VIEW_CHANNEL);
+    const again = await as(
+      app,
+      low,
+      'POST',
+      `/webhooks/${hook.id}/deliveries/${staffDelivery?.id}/redeliver`,
+    );
+    expect(again.status).toBe(202);
+    // ...while the general one still goes out.
+    expect(
+      (await as(app, low, 'POST', `/webhooks/${hook.id}/deliveries/${generalDelivery?.id}/redeliver`)).status,
+    ).toBe(202);
+    const withheld = await finished(low, hook, (d) => d.id === staffDelivery?.id && d.redeliveries === 1);
+    expect(withheld).toMatchObject({ status: 'failed', last_error: expect.stringMatching(/^withheld/) });
+    await until('the general redelivery', () => at(hook.path).length === 3);
+    expect(at(hook.path).map((r) => parsed(r).data.id)).toEqual([inStaff.id, inGeneral.id, inGeneral.id]);
+    // Withheld deliveries are not the receiver's failures.
+    expect((await as(app, low, 'GET', `/event-webhooks/${hook.id}`)).body).toMatchObject({
+      enabled: true,
+      consecutive_failures: 0,
+    });
+
+    // Banned: nothing at all goes out, not even from general (the server owner still manages it).
+    const ban = await as(app, w.owner, 'PUT', `/servers/${w.serverId}/bans/${low.id}`, {});
+    expect([200, 204]).toContain(ban.status);
+    const redo = await as(
+      app,
+      w.owner,
+      'POST',
+      `/webhooks/${hook.id}/deliveries/${generalDelivery?.id}/redeliver`,
+    );
+    expect(redo.status).toBe(202);
+    const gone = await finished(w.owner, hook, (d) => d.id === generalDelivery?.id && d.redeliveries === 2);
+    expect(gone).toMatchObject({ status: 'failed', last_error: expect.stringMatching(/^withheld/) });
+    const later = await send(app, w.owner, w.channelId, 'after the ban');
+    expect(await fanOutOf('MESSAGE_CREATE', later.id)).toBe(0);
+    expect(at(hook.path)).toHaveLength(3);
   });
 });
 

@@ -1,5 +1,4 @@
-import { QueryTypes, type Transaction } from 'sequelize';
-import { ApiError, NotFoundError } from '../../shared/errors.js';
+import { NotFoundError } from '../../shared/errors.js';
 import { rooms } from '../../shared/events/index.js';
 import { queueOutgoingEvent } from '../../shared/integrations/outgoing-events.js';
 import { syncChannelRooms } from '../../shared/permissions/index.js';
@@ -8,29 +7,6 @@ import type { ServerObject } from '../../shared/presenters/types.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { postSystemMessage, systemChannelFor } from '../messages/system-messages.js';
 import { memberObject } from './membership.js';
-
-/**
- * Makes `userId` a member of `serverId` inside the caller's transaction: 403 `banned` when they are
- * banned (`bannedMessage` says who). Returns false when they already were a member. The one way in,
- * for invites and for bots (api/applications/add-bot.ts); announceJoin follows the commit.
- */
-export async function insertMember(
-  rt: Pick<Runtime, 'models' | 'sequelize'>,
-  serverId: string,
-  userId: string,
-  transaction: Transaction,
-  bannedMessage = 'You are banned from this server',
-): Promise<boolean> {
-  if (await rt.models.Ban.findOne({ where: { server_id: serverId, user_id: userId }, transaction })) {
-    throw new ApiError(403, 'banned', bannedMessage);
-  }
-  const inserted = await rt.sequelize.query(
-    `INSERT INTO members (server_id, user_id) VALUES (:serverId, :userId)
-     ON CONFLICT DO NOTHING RETURNING user_id`,
-    { replacements: { serverId, userId }, type: QueryTypes.SELECT, transaction },
-  );
-  return inserted.length > 0;
-}
 
 /** The server object as a member sees it (with its member count), or 404 `notFound`. */
 export async function joinedServer(

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { addMember } from '../../../shared/domain/members/join.js';
 import Joi from 'joi';
 import { Op, literal, type Transaction } from 'sequelize';
 import { recordAudit } from '../../../shared/audit.js';
@@ -8,7 +9,7 @@ import { Permission, ServerPolicy, has } from '../../../shared/permissions/index
 import { unixSeconds } from '../../../shared/presenters/time.js';
 import { presentUser } from '../../../shared/presenters/user.js';
 import type { Runtime } from '../../../shared/runtime.js';
-import { announceJoin, insertMember, joinedServer } from '../../servers/join.js';
+import { announceJoin, joinedServer } from '../../servers/join.js';
 import { auditReason } from '../audit-reason.js';
 import { definePublicRoute, defineRoute, type AnyRoute } from '../route.js';
 import { serverParams } from '../roles/schema.js';
@@ -206,7 +207,7 @@ export function inviteRoutes(rt: Runtime): AnyRoute[] {
         const invite = await findUsable(params.code);
         const serverId = invite.server_id;
         const joined = await rt.sequelize.transaction(async (transaction) => {
-          if (!(await insertMember(rt, serverId, userId, transaction))) return false; // already a member
+          if (!(await addMember(rt, serverId, userId, transaction))) return false; // already a member
           const [count] = await Invite.update(
             { uses: literal('uses + 1') },
             { where: { code: invite.code, ...usableWhere }, transaction },

@@ -81,6 +81,8 @@ export async function verifyTotp(
   }
   if (!result.valid || !('timeStep' in result)) return false;
   const step = result.timeStep;
+  // Raw SQL, so no epoch moves: the last used time step is in no cached value (member lists show
+  // names and avatars; that is why user writes through the ORM move the global epoch).
   const claimed = await rt.sequelize.query(
     `UPDATE users SET mfa_last_time_step = $1
       WHERE id = $2 AND (mfa_last_time_step IS NULL OR mfa_last_time_step < $1) RETURNING id`,

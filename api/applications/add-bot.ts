@@ -1,4 +1,5 @@
 import { recordAudit } from '../../shared/audit.js';
+import { addMember } from '../../shared/domain/members/join.js';
 import { ApiError, MissingPermissionError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import {
   Permission,
@@ -9,7 +10,7 @@ import {
 import { presentRole, type MemberObject, type RoleObject } from '../../shared/presenters/role.js';
 import type { ServerObject } from '../../shared/presenters/types.js';
 import type { Runtime } from '../../shared/runtime.js';
-import { announceJoin, insertMember, joinedServer } from '../servers/join.js';
+import { announceJoin, joinedServer } from '../servers/join.js';
 import { memberObject } from '../servers/membership.js';
 import { announceManagedRole, createManagedRole } from './managed-roles.js';
 
@@ -72,13 +73,7 @@ export async function addBotToServer(rt: Runtime, input: AddBotInput): Promise<A
   if (missing !== 0n) throw new MissingPermissionError(permissionNames(missing).join(', '));
 
   const outcome = await rt.sequelize.transaction(async (transaction) => {
-    const added = await insertMember(
-      rt,
-      serverId,
-      bot.id,
-      transaction,
-      'This bot is banned from this server',
-    );
+    const added = await addMember(rt, serverId, bot.id, transaction, 'This bot is banned from this server');
     if (!added) return { added: false, created: null };
     const created =
       permissions === 0n

@@ -5,6 +5,7 @@ import { rooms } from '../../shared/events/index.js';
 import { presentRole } from '../../shared/presenters/role.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { decodeSnowflake } from '../../shared/snowflake.js';
+import { moveServerEpochs } from '../../shared/domain/invalidation.js';
 
 /** 403: a managed role belongs to its bot; nobody assigns, removes or deletes it by hand. */
 export function managedRoleError(): ApiError {
@@ -27,7 +28,7 @@ async function lockServer(rt: Pick<Runtime, 'models'>, serverId: string, transac
  * member. Returns the role and the roles that moved up (for ROLE_UPDATE after the commit).
  */
 export async function createManagedRole(
-  rt: Pick<Runtime, 'models' | 'snowflake'>,
+  rt: Pick<Runtime, 'models' | 'snowflake' | 'redis' | 'config'>,
   input: { serverId: string; botUserId: string; name: string; permissions: bigint },
   transaction: Transaction,
 ): Promise<{ role: Row<'Role'>; shifted: Row<'Role'>[] }> {
@@ -37,6 +38,8 @@ export async function createManagedRole(
   const above = { server_id: serverId, id: { [Op.ne]: serverId }, position: { [Op.gte]: 1 } };
   const shifted = await Role.findAll({ where: above, transaction });
   await Role.increment('position', { by: 1, where: above, transaction });
+  // Model.increment runs no hooks: the positions (hierarchy facts) changed all the same.
+  await moveServerEpochs(rt, [serverId], transaction);
   const id = rt.snowflake.next();
   const role = await Role.create(
     {
@@ -71,7 +74,7 @@ export async function announceManagedRole(
  * Nobody else holds a managed role, so no one's channel rooms change.
  */
 export async function removeManagedRole(
-  rt: Pick<Runtime, 'models' | 'sequelize' | 'events'>,
+  rt: Pick<Runtime, 'models' | 'sequelize' | 'events' | 'redis' | 'config'>,
   serverId: string,
   botUserId: string,
 ): Promise<void> {
@@ -88,6 +91,7 @@ export async function removeManagedRole(
     const shifted = await Role.findAll({ where: above, transaction });
     await role.destroy({ transaction });
     await Role.decrement('position', { by: 1, where: above, transaction });
+    await moveServerEpochs(rt, [serverId], transaction); // Model.decrement runs no hooks
     for (const r of shifted) await r.reload({ transaction });
     return { role, shifted };
   });

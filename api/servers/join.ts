@@ -1,6 +1,7 @@
-import { Op, QueryTypes, literal, type Transaction } from 'sequelize';
+import { Op, literal, type Transaction } from 'sequelize';
 import type { Row } from '../../shared/db/models/index.js';
-import { ApiError, NotFoundError } from '../../shared/errors.js';
+import { NotFoundError } from '../../shared/errors.js';
+import { addMember } from '../../shared/domain/members/join.js';
 import { rooms } from '../../shared/events/index.js';
 import { queueOutgoingEvent } from '../../shared/integrations/outgoing-events.js';
 import { syncChannelRooms } from '../../shared/permissions/index.js';
@@ -9,29 +10,6 @@ import type { ServerObject } from '../../shared/presenters/types.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { postSystemMessage, systemChannelFor } from '../messages/system-messages.js';
 import { memberObject } from './membership.js';
-
-/**
- * Makes `userId` a member of `serverId` inside the caller's transaction: 403 `banned` when they are
- * banned (`bannedMessage` says who). Returns false when they already were a member. The one way in,
- * for invites and for bots (api/applications/add-bot.ts); announceJoin follows the commit.
- */
-export async function insertMember(
-  rt: Pick<Runtime, 'models' | 'sequelize'>,
-  serverId: string,
-  userId: string,
-  transaction: Transaction,
-  bannedMessage = 'You are banned from this server',
-): Promise<boolean> {
-  if (await rt.models.Ban.findOne({ where: { server_id: serverId, user_id: userId }, transaction })) {
-    throw new ApiError(403, 'banned', bannedMessage);
-  }
-  const inserted = await rt.sequelize.query(
-    `INSERT INTO members (server_id, user_id) VALUES (:serverId, :userId)
-     ON CONFLICT DO NOTHING RETURNING user_id`,
-    { replacements: { serverId, userId }, type: QueryTypes.SELECT, transaction },
-  );
-  return inserted.length > 0;
-}
 
 /** The server object as a member sees it (with its member count), or 404 `notFound`. */
 export async function joinedServer(
@@ -101,14 +79,14 @@ export async function findUsableInvite(
  * Shared by POST /invites/{code} and invite-only registration.
  */
 export async function joinThroughInvite(
-  rt: Pick<Runtime, 'models' | 'sequelize'>,
+  rt: Pick<Runtime, 'models' | 'sequelize' | 'redis' | 'config'>,
   code: string,
   userId: string,
   transaction: Transaction,
 ): Promise<{ serverId: string; joined: boolean }> {
   const invite = await findUsableInvite(rt, code, transaction);
   const serverId = invite.server_id;
-  if (!(await insertMember(rt, serverId, userId, transaction))) return { serverId, joined: false };
+  if (!(await addMember(rt, serverId, userId, transaction))) return { serverId, joined: false };
   const [count] = await rt.models.Invite.update(
     { uses: literal('uses + 1') },
     { where: { code: invite.code, ...usableInviteWhere }, transaction },

@@ -1,21 +1,15 @@
-import { QueryTypes, type Transaction } from 'sequelize';
+import type { Transaction } from 'sequelize';
 import type { Row } from '../../shared/db/models/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 import {
   emitNotifications,
   findRecipients,
-  forgetMentions,
   recordNotifications,
   type MentionFacts,
   type Recipient,
 } from './notifications.js';
 import { queuePushes } from './push-triggers.js';
-import {
-  emitThreadActivity,
-  forgetThreadMessages,
-  recordThreadActivity,
-  type ThreadActivity,
-} from './thread-activity.js';
+import { emitThreadActivity, recordThreadActivity, type ThreadActivity } from './thread-activity.js';
 
 /** What storing a message changed besides the message row, for the events after the commit. */
 export interface StoredEffects {
@@ -65,27 +59,4 @@ export async function emitMessageEffects(
   await emitNotifications(rt, message, notifications);
   await queuePushes(rt, channel, message, notifications);
   await emitThreadActivity(rt, channel, effects?.thread ?? null, message.author_id);
-}
-
-/**
- * Deletes messages of one channel with their consequences in one transaction: their unread
- * mentions stop counting and a thread's count follows. Returns the
- * ids that existed (a repeat deletes nothing). For single and bulk deletes alike.
- */
-export async function deleteMessagesWithEffects(
-  rt: Runtime,
-  channelId: string,
-  messageIds: string[],
-): Promise<string[]> {
-  return rt.sequelize.transaction(async (transaction) => {
-    await forgetMentions(rt, channelId, messageIds, transaction);
-    const deleted = await rt.sequelize.query<{ id: string }>(
-      `DELETE FROM messages WHERE channel_id = $1 AND id = ANY($2::bigint[]) RETURNING id`,
-      { bind: [channelId, messageIds], type: QueryTypes.SELECT, transaction },
-    );
-    const ids = deleted.map((r) => String(r.id));
-    if (ids.length === 0) return ids;
-    await forgetThreadMessages(rt, channelId, ids.length, transaction);
-    return ids;
-  });
 }

@@ -18,12 +18,12 @@ import type {
 } from '../../shared/queues/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { decodeSnowflake } from '../../shared/snowflake.js';
+import { announceDeleted, deleteMessages } from '../../shared/domain/messages/delete.js';
 import { recordAuthorRead } from './channel-activity.js';
 import { queueLinkPreviews } from './embeds.js';
 import { renderContent } from './message-content.js';
 import {
   applyMessageEffects,
-  deleteMessagesWithEffects,
   emitMessageEffects,
   prepareMessageEffects,
   type StoredEffects,
@@ -206,16 +206,8 @@ export function createMessagesProcessor(rt: Runtime) {
   }
 
   async function remove(job: DeleteMessageJob): Promise<JobResult<'messages'>> {
-    if ((await deleteMessagesWithEffects(rt, job.channel_id, [job.message_id])).length > 0) {
-      const deleted = { id: job.message_id, channel_id: job.channel_id };
-      await rt.events.dispatch([rooms.channel(job.channel_id)], 'MESSAGE_DELETE', deleted);
-      await queueOutgoingEvent(rt, {
-        type: 'MESSAGE_DELETE',
-        channel_id: job.channel_id,
-        data: deleted,
-        key: `MESSAGE_DELETE-${job.message_id}`,
-      });
-    }
+    const ids = await deleteMessages(rt, job.channel_id, [job.message_id]);
+    await announceDeleted(rt, { channel_id: job.channel_id, ids }, 'single');
     return null;
   }
 

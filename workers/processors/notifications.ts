@@ -140,26 +140,3 @@ export async function emitNotifications(
     );
   }
 }
-
-/**
- * Before messages of `channelId` are deleted: their unread mentions stop counting (the notifications themselves
- * go with the messages, by foreign key).
- */
-export async function forgetMentions(
-  rt: Runtime,
-  channelId: string,
-  messageIds: string[],
-  transaction: Transaction,
-): Promise<void> {
-  await rt.sequelize.query(
-    `UPDATE read_states rs SET mention_count = greatest(rs.mention_count - gone.n, 0), updated_at = now()
-       FROM (SELECT n.user_id, n.channel_id, count(*) AS n
-               FROM notifications n
-               JOIN read_states r ON r.user_id = n.user_id AND r.channel_id = n.channel_id
-              WHERE n.message_id = ANY($1::bigint[]) AND n.channel_id = $2 AND n.type = 'mention'
-                AND (r.last_read_message_id IS NULL OR r.last_read_message_id < n.message_id)
-              GROUP BY n.user_id, n.channel_id) AS gone
-      WHERE rs.user_id = gone.user_id AND rs.channel_id = gone.channel_id`,
-    { bind: [messageIds, channelId], type: QueryTypes.UPDATE, transaction },
-  );
-}

@@ -1,4 +1,4 @@
-import { QueryTypes, type Transaction } from 'sequelize';
+import type { Transaction } from 'sequelize';
 import { isThreadType, type Row } from '../../shared/db/models/index.js';
 import { rooms } from '../../shared/events/index.js';
 import { queueOutgoingEvent } from '../../shared/integrations/outgoing-events.js';
@@ -77,19 +77,6 @@ export async function emitThreadActivity(
       added_member_ids: [authorId],
     });
   }
-}
-
-/** After messages of a thread are deleted, the thread counts them no more. */
-export async function forgetThreadMessages(
-  rt: Runtime,
-  channelId: string,
-  count: number,
-  transaction: Transaction,
-): Promise<void> {
-  await rt.sequelize.query(
-    `UPDATE thread_metadata SET message_count = greatest(message_count - $2, 0) WHERE channel_id = $1`,
-    { bind: [channelId, count], type: QueryTypes.UPDATE, transaction },
-  );
 }
 
 /** The `set_thread` command: a message now starts `thread_id` (or no longer does); MESSAGE_UPDATE. */

@@ -1,9 +1,9 @@
 import Joi from 'joi';
-import { Op, QueryTypes } from 'sequelize';
+import { Op } from 'sequelize';
 import { diff, recordAudit, type AuditChange } from '../../../shared/audit.js';
 import { ApiError, NotFoundError, ValidationError } from '../../../shared/errors.js';
 import { rooms } from '../../../shared/events/index.js';
-import { queueOutgoingEvent } from '../../../shared/integrations/outgoing-events.js';
+import { announceDeleted, deleteRecentMessagesOf } from '../../../shared/domain/messages/delete.js';
 import { Permission, ServerPolicy, basePermissions, has } from '../../../shared/permissions/index.js';
 import { permissionsChanged } from '../../../shared/permission-changes.js';
 import { unixSeconds } from '../../../shared/presenters/time.js';
@@ -357,7 +357,8 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
       summary: 'Ban a user (BAN_MEMBERS)',
       description:
         'Removes their membership, and with `delete_message_seconds` deletes their messages in this server from ' +
-        'that many seconds back (up to 7 days). A member must be strictly below the caller; the owner cannot be ' +
+        'that many seconds back (up to 7 days), as a moderator’s bulk delete does: their unread mentions and thread ' +
+        'counts follow, and each channel gets MESSAGE_DELETE_BULK (up to 100 ids each). A member must be strictly below the caller; the owner cannot be ' +
         'banned. Banned users cannot join by invite. Banning someone already banned changes nothing. Audited as ' +
         '`member_ban`; the ban’s reason is `reason`, or else the `X-Audit-Log-Reason` header.',
       tags: ['Bans'],
@@ -389,24 +390,17 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
           });
           const removed =
             (await Member.destroy({ where: { server_id: serverId, user_id: userId }, transaction })) > 0;
-          let deleted: { id: string; channel_id: string }[] = [];
-          if (body.delete_message_seconds > 0) {
-            deleted = await rt.sequelize.query<{ id: string; channel_id: string }>(
-              `DELETE FROM messages
-                WHERE author_id = :userId AND id >= :boundary
-                  AND channel_id IN (SELECT id FROM channels WHERE server_id = :serverId)
-                RETURNING id, channel_id`,
-              {
-                replacements: {
-                  userId,
+          // The same delete as a moderator's (counters, read states, thread counts), with the ban.
+          const deleted =
+            body.delete_message_seconds > 0
+              ? await deleteRecentMessagesOf(
+                  rt,
                   serverId,
-                  boundary: snowflakeFromTimestamp(Date.now() - body.delete_message_seconds * 1000),
-                },
-                type: QueryTypes.SELECT,
-                transaction,
-              },
-            );
-          }
+                  userId,
+                  snowflakeFromTimestamp(Date.now() - body.delete_message_seconds * 1000),
+                  transaction,
+                )
+              : [];
           if (created) {
             await recordAudit(
               rt,
@@ -434,16 +428,7 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
             user: presentUser(user),
           });
         }
-        for (const m of result.deleted) {
-          const deleted = { id: String(m.id), channel_id: String(m.channel_id) };
-          await rt.events.dispatch([rooms.channel(deleted.channel_id)], 'MESSAGE_DELETE', deleted);
-          await queueOutgoingEvent(rt, {
-            type: 'MESSAGE_DELETE',
-            server_id: serverId,
-            channel_id: deleted.channel_id,
-            data: deleted,
-          });
-        }
+        for (const inChannel of result.deleted) await announceDeleted(rt, inChannel, 'bulk');
       },
     }),
     defineRoute<MemberParams>({

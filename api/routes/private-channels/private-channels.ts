@@ -100,6 +100,8 @@ async function openPrivateChannel(rt: Runtime, spec: PrivateChannelSpec): Promis
   const id = rt.snowflake.next();
   const createdAt = new Date(decodeSnowflake(id).timestampMs).toISOString();
   const created = await rt.sequelize.transaction(async (transaction) => {
+    // Raw SQL, so no channel epoch moves, and none needs to: a channel that did not exist has no
+    // cached row (unknown channels are never cached) and no overwrites.
     const inserted = await rt.sequelize.query<{ id: string }>(
       `INSERT INTO channels (id, name, channel_type, private_key, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $5)

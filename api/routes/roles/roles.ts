@@ -9,6 +9,7 @@ import { permissionsChanged } from '../../../shared/permission-changes.js';
 import { presentRole } from '../../../shared/presenters/role.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { decodeSnowflake } from '../../../shared/snowflake.js';
+import { moveServerEpochs } from '../../../shared/domain/invalidation.js';
 import {
   memberObject as loadMemberObject,
   requireMemberFacts,
@@ -149,6 +150,8 @@ export function roleRoutes(rt: Runtime): AnyRoute[] {
             where: { server_id: serverId, id: { [Op.ne]: serverId }, position: { [Op.gte]: 1 } },
             transaction,
           });
+          // Model.increment runs no hooks: the positions (hierarchy facts) changed all the same.
+          await moveServerEpochs(rt, [serverId], transaction);
           const id = rt.snowflake.next();
           const created = await Role.create(
             {
@@ -366,6 +369,7 @@ export function roleRoutes(rt: Runtime): AnyRoute[] {
             where: { server_id: serverId, position: { [Op.gt]: locked.position } },
             transaction,
           });
+          await moveServerEpochs(rt, [serverId], transaction); // Model.decrement runs no hooks
           await recordAudit(
             rt,
             {

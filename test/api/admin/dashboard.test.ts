@@ -207,7 +207,34 @@ describe('the admin dashboard in Chromium', () => {
   });
 
   it('finds a user and disables them: their token stops working', async () => {
+    // The race that made this test flaky: the page's first, unfiltered list already shows the user,
+    // the disable click lands on that row, and the search's answer, read before the disabling, is
+    // drawn after it. The routes below force that order; the page must still end up showing the
+    // user disabled.
+    let searchRead!: () => void;
+    const searchIsRead = new Promise<void>((resolve) => (searchRead = resolve));
+    let patched!: () => void;
+    const patchIsDone = new Promise<void>((resolve) => (patched = resolve));
+    await page.route(/\/admin\/users\?/, async (route) => {
+      const url = new URL(route.request().url());
+      if (!url.searchParams.has('query')) {
+        // The first list shows the user, as it does whenever they are among the newest 50.
+        url.searchParams.set('query', target.username);
+        return route.fulfill({ response: await route.fetch({ url: url.toString() }) });
+      }
+      const answer = await route.fetch();
+      searchRead();
+      await patchIsDone;
+      await route.fulfill({ response: answer });
+    });
+    await page.route(new RegExp(`/admin/users/${target.id}$`), async (route) => {
+      if (route.request().method() !== 'PATCH') return route.continue();
+      await searchIsRead;
+      await route.fulfill({ response: await route.fetch() });
+      patched();
+    });
     await page.click('nav a[data-page="users"]');
+    await page.locator(`tr[data-user-id="${target.id}"]`).waitFor();
     await page.fill('#user-query', target.username);
     await page.click('#user-search');
     const row = page.locator(`tr[data-user-id="${target.id}"]`);
@@ -216,6 +243,7 @@ describe('the admin dashboard in Chromium', () => {
     expect(await row.locator('td.state').textContent()).toMatch(/^disabled /);
     expect(await row.locator('td.sessions').textContent()).toBe('0');
     expect((await api(app, 'GET', '/users/@me', { token: target.token })).status).toBe(401);
+    await page.unrouteAll();
 
     // The admin's own row offers no way to disable themselves.
     await page.fill('#user-query', admin.username);

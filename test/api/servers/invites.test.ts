@@ -10,6 +10,24 @@ beforeAll(async () => {
 afterAll(() => app.close());
 
 describe('invites', () => {
+  it('a member who joins by invite is in the member list at once, though the list was cached', async () => {
+    const { owner, serverId, channelId } = await world(app);
+    const ids = async () => {
+      const res = await as(app, owner, 'GET', `/servers/${serverId}/members`);
+      expect(res.status).toBe(200);
+      return (res.body as { user: { id: string } }[]).map((m) => m.user.id);
+    };
+    expect(await ids()).toEqual([owner.id]);
+    expect(await ids()).toEqual([owner.id]); // served from the cache now
+    const code = (await as(app, owner, 'POST', `/channels/${channelId}/invites`, {})).body.code as string;
+    const joiner = await person(app);
+    expect((await as(app, joiner, 'POST', `/invites/${code}`)).status).toBe(200);
+    expect(await ids()).toEqual([owner.id, joiner.id]);
+    // The newcomer's own view agrees.
+    const theirs = await as(app, joiner, 'GET', `/servers/${serverId}/members`);
+    expect(theirs.body.map((m: { user: { id: string } }) => m.user.id)).toEqual([owner.id, joiner.id]);
+  });
+
   it('create (audited), preview without a token, join (idempotent), list, revoke', async () => {
     const { owner, serverId, channelId } = await world(app);
     const created = await as(app, owner, 'POST', `/channels/${channelId}/invites`, { max_uses: 5 }, 'party');

@@ -168,11 +168,17 @@ export function renderUsers(view: HTMLElement, selfId: string): void {
   const more = h('button', { type: 'button', class: 'secondary', hidden: true }, 'More');
   let oldest: string | null = null;
 
+  // A newer search may be answered before an older one: only the latest load may draw.
+  let loads = 0;
+  let answered = 0;
   const act: Act = (promise, done, refresh) => {
     promise
       .then(() => {
         replace(status, notice(done));
-        refresh();
+        // A list still on its way was read before this change and would draw the row as it was:
+        // ask again instead (the newer load supersedes it).
+        if (answered !== loads) load(false);
+        else refresh();
       })
       .catch((err: unknown) => replace(status, notice(explain(err), 'error')));
   };
@@ -194,7 +200,8 @@ export function renderUsers(view: HTMLElement, selfId: string): void {
     const tr = h('tr', { 'data-user-id': user.id });
     const refresh = (): void => {
       call<AdminUser>('GET', `/admin/users/${user.id}`)
-        .then((fresh) => tr.replaceWith(row(fresh)))
+        // The row now shown for the user: a search drawn meanwhile has replaced this one.
+        .then((fresh) => (body.querySelector(`tr[data-user-id="${user.id}"]`) ?? tr).replaceWith(row(fresh)))
         .catch((err: unknown) => replace(status, notice(explain(err), 'error')));
     };
     const self = user.id === selfId;
@@ -267,8 +274,6 @@ export function renderUsers(view: HTMLElement, selfId: string): void {
     return tr;
   };
 
-  // A newer search may be answered before an older one: only the latest load may draw.
-  let loads = 0;
   const load = (append: boolean): void => {
     const seq = ++loads;
     const params = new URLSearchParams({ limit: String(PAGE) });
@@ -277,6 +282,7 @@ export function renderUsers(view: HTMLElement, selfId: string): void {
     call<AdminUser[]>('GET', `/admin/users?${params.toString()}`)
       .then((users) => {
         if (seq !== loads) return;
+        answered = seq;
         replace(status, !append && users.length === 0 ? notice('No matching users.') : null);
         if (!append) replace(body);
         for (const user of users) body.appendChild(row(user));

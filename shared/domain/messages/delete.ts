@@ -1,0 +1,149 @@
+import { QueryTypes, type Transaction } from 'sequelize';
+import { rooms } from '../../events/index.js';
+import { queueOutgoingEvent } from '../../integrations/outgoing-events.js';
+import type { Runtime } from '../../runtime.js';
+
+/**
+ * The one rule for deleting messages, used by a moderator's delete and bulk delete (the messages
+ * worker) and by a ban that deletes recent messages (the API): the messages go, their unread
+ * mentions stop counting in their recipients' read states, and a thread's message count follows.
+ * Notifications and reactions go with the messages by foreign key.
+ */
+
+/** What deleting needs of a runtime. */
+type DeleteRuntime = Pick<Runtime, 'sequelize'>;
+
+/** Messages deleted in one channel, for the events after the commit. */
+export interface DeletedMessages {
+  channel_id: string;
+  /** Ascending. */
+  ids: string[];
+}
+
+/** Per page of a ban's deletion: the largest MESSAGE_DELETE_BULK a moderator can cause. */
+export const MAX_BULK_IDS = 100;
+
+const byId = (a: string, b: string) => (BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0);
+
+/**
+ * Before messages of `channelId` are deleted: their unread mentions stop counting (only where the
+ * recipient had not read past them, as they were counted).
+ */
+async function forgetMentions(
+  rt: DeleteRuntime,
+  channelId: string,
+  messageIds: string[],
+  transaction: Transaction,
+): Promise<void> {
+  await rt.sequelize.query(
+    `UPDATE read_states rs SET mention_count = greatest(rs.mention_count - gone.n, 0), updated_at = now()
+       FROM (SELECT n.user_id, n.channel_id, count(*) AS n
+               FROM notifications n
+               JOIN read_states r ON r.user_id = n.user_id AND r.channel_id = n.channel_id
+              WHERE n.message_id = ANY($1::bigint[]) AND n.channel_id = $2 AND n.type = 'mention'
+                AND (r.last_read_message_id IS NULL OR r.last_read_message_id < n.message_id)
+              GROUP BY n.user_id, n.channel_id) AS gone
+      WHERE rs.user_id = gone.user_id AND rs.channel_id = gone.channel_id`,
+    { bind: [messageIds, channelId], type: QueryTypes.UPDATE, transaction },
+  );
+}
+
+/** After messages of a thread are deleted, the thread counts them no more (other channels: no row). */
+async function forgetThreadMessages(
+  rt: DeleteRuntime,
+  channelId: string,
+  count: number,
+  transaction: Transaction,
+): Promise<void> {
+  await rt.sequelize.query(
+    `UPDATE thread_metadata SET message_count = greatest(message_count - $2, 0) WHERE channel_id = $1`,
+    { bind: [channelId, count], type: QueryTypes.UPDATE, transaction },
+  );
+}
+
+/**
+ * Deletes the listed messages of one channel (ids of other channels match nothing) with their
+ * consequences, in `transaction` or else a transaction of its own. Returns the ids that existed,
+ * ascending (a repeat deletes nothing). Announce them after the commit with announceDeleted.
+ */
+export async function deleteMessages(
+  rt: DeleteRuntime,
+  channelId: string,
+  messageIds: string[],
+  transaction?: Transaction,
+): Promise<string[]> {
+  if (!transaction) return rt.sequelize.transaction((t) => deleteMessages(rt, channelId, messageIds, t));
+  if (messageIds.length === 0) return [];
+  await forgetMentions(rt, channelId, messageIds, transaction);
+  const deleted = await rt.sequelize.query<{ id: string }>(
+    `DELETE FROM messages WHERE channel_id = $1 AND id = ANY($2::bigint[]) RETURNING id`,
+    { bind: [channelId, messageIds], type: QueryTypes.SELECT, transaction },
+  );
+  const ids = deleted.map((r) => String(r.id)).sort(byId);
+  if (ids.length > 0) await forgetThreadMessages(rt, channelId, ids.length, transaction);
+  return ids;
+}
+
+/**
+ * Deletes what `authorId` posted in `serverId`'s channels (threads included) from message id
+ * `sinceId` on, channel by channel through deleteMessages, in the caller's transaction (a ban's).
+ */
+export async function deleteRecentMessagesOf(
+  rt: DeleteRuntime,
+  serverId: string,
+  authorId: string,
+  sinceId: string,
+  transaction: Transaction,
+): Promise<DeletedMessages[]> {
+  const rows = await rt.sequelize.query<{ id: string; channel_id: string }>(
+    `SELECT m.id, m.channel_id FROM messages m JOIN channels c ON c.id = m.channel_id
+      WHERE c.server_id = $1 AND m.author_id = $2 AND m.id >= $3
+      FOR UPDATE OF m`,
+    { bind: [serverId, authorId, sinceId], type: QueryTypes.SELECT, transaction },
+  );
+  const perChannel = new Map<string, string[]>();
+  for (const r of rows) {
+    const channelId = String(r.channel_id);
+    perChannel.set(channelId, [...(perChannel.get(channelId) ?? []), String(r.id)]);
+  }
+  const result: DeletedMessages[] = [];
+  for (const [channelId, ids] of perChannel) {
+    const deleted = await deleteMessages(rt, channelId, ids, transaction);
+    if (deleted.length > 0) result.push({ channel_id: channelId, ids: deleted });
+  }
+  return result;
+}
+
+/** How deleted messages are announced: one MESSAGE_DELETE each, or MESSAGE_DELETE_BULK pages. */
+export type DeleteAnnouncement = 'single' | 'bulk';
+
+/**
+ * After the commit: the channel's room and the server's outgoing webhooks learn of deleted
+ * messages, as MESSAGE_DELETE per message (`single`, a key per message keeps a retried job's
+ * webhook event single) or MESSAGE_DELETE_BULK with up to MAX_BULK_IDS ids each (`bulk`).
+ */
+export async function announceDeleted(
+  rt: Runtime,
+  deleted: DeletedMessages,
+  how: DeleteAnnouncement,
+): Promise<void> {
+  const channelId = deleted.channel_id;
+  if (how === 'single') {
+    for (const id of deleted.ids) {
+      const event = { id, channel_id: channelId };
+      await rt.events.dispatch([rooms.channel(channelId)], 'MESSAGE_DELETE', event);
+      await queueOutgoingEvent(rt, {
+        type: 'MESSAGE_DELETE',
+        channel_id: channelId,
+        data: event,
+        key: `MESSAGE_DELETE-${id}`,
+      });
+    }
+    return;
+  }
+  for (let i = 0; i < deleted.ids.length; i += MAX_BULK_IDS) {
+    const event = { ids: deleted.ids.slice(i, i + MAX_BULK_IDS), channel_id: channelId };
+    await rt.events.dispatch([rooms.channel(channelId)], 'MESSAGE_DELETE_BULK', event);
+    await queueOutgoingEvent(rt, { type: 'MESSAGE_DELETE_BULK', channel_id: channelId, data: event });
+  }
+}

@@ -13,6 +13,7 @@ import { samplePool, sampleQueues } from './metrics/samplers.js';
 import { createQueues, closeQueues, type QueueSet } from './queues/index.js';
 import { createRedis, waitForRedis } from './redis.js';
 import { SnowflakeGenerator } from './snowflake.js';
+import { SnowflakeLease, type IdMinter } from './snowflake-lease.js';
 import { createStorage } from './storage/index.js';
 import type { BlobStorage } from './storage/types.js';
 
@@ -27,7 +28,8 @@ export interface Runtime {
   redis: Redis;
   queues: QueueSet;
   events: EventPublisher;
-  snowflake: SnowflakeGenerator;
+  /** Mints ids under a fixed or a leased (datacenter, worker) pair (config `snowflake`). */
+  snowflake: IdMinter;
   /** Where uploaded files live (`storage.driver`). */
   storage: BlobStorage;
   lifecycle: Lifecycle;
@@ -76,6 +78,7 @@ export async function createRuntime(
     lifecycle.add('storage', () => storage.close());
     const models = defineModels(sequelize);
     installPermissionEpochs(models, redis, config.redis.key_prefix);
+    const snowflake = await mintIds(config, redis, logger, lifecycle);
     const metrics = new Metrics();
     sampleQueues(metrics, queues);
     samplePool(metrics, sequelize);
@@ -89,10 +92,7 @@ export async function createRuntime(
       redis,
       queues,
       events: new EventPublisher(redis, config),
-      snowflake: new SnowflakeGenerator({
-        datacenterId: config.snowflake.datacenter_id,
-        workerId: config.snowflake.worker_id,
-      }),
+      snowflake,
       storage,
       lifecycle,
       metrics,
@@ -101,4 +101,28 @@ export async function createRuntime(
     await lifecycle.close();
     throw err;
   }
+}
+
+/**
+ * A generator on the configured pair when both ids are set; otherwise a pair leased from Redis,
+ * released on shutdown. Without Redis at boot it starts without one (minting answers 503) and
+ * leases on a later tick.
+ */
+async function mintIds(
+  config: Config,
+  redis: Redis,
+  logger: Logger,
+  lifecycle: Lifecycle,
+): Promise<IdMinter> {
+  const { datacenter_id: datacenterId, worker_id: workerId, lease_seconds } = config.snowflake;
+  if (datacenterId !== null && workerId !== null) return new SnowflakeGenerator({ datacenterId, workerId });
+  const lease = new SnowflakeLease(redis, config.redis.key_prefix, {
+    datacenterId,
+    workerId,
+    ttlMs: lease_seconds * 1000,
+    logger,
+  });
+  await lease.start();
+  lifecycle.add('snowflake lease', () => lease.release());
+  return lease;
 }

@@ -155,7 +155,7 @@ export interface Config {
     /** How often a voice process refreshes its entry in Redis; it counts as gone after 3x. */
     node_heartbeat_seconds: number;
   };
-  snowflake: { datacenter_id: number; worker_id: number };
+  snowflake: { datacenter_id: number | null; worker_id: number | null; lease_seconds: number };
   admin: { bull_board: boolean };
   storage: {
     /** Where uploaded files live: `local` (a directory) or `s3` (any S3-compatible service). */
@@ -419,8 +419,10 @@ export const configSchema = Joi.object<Config>({
     node_heartbeat_seconds: Joi.number().min(0.2).max(60).default(5),
   }).default(),
   snowflake: Joi.object({
-    datacenter_id: Joi.number().integer().min(0).max(31).default(0),
-    worker_id: Joi.number().integer().min(0).max(31).default(0),
+    // null: leased from Redis (unique among live processes); a number: fixed, as configured.
+    datacenter_id: Joi.number().integer().min(0).max(31).allow(null).default(null),
+    worker_id: Joi.number().integer().min(0).max(31).allow(null).default(null),
+    lease_seconds: Joi.number().min(1).max(3600).default(30),
   }).default(),
   admin: Joi.object({ bull_board: Joi.boolean().default(false) }).default(),
   storage: Joi.object({

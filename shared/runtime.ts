@@ -7,6 +7,7 @@ import { defineModels, type Models } from './db/models/index.js';
 import { EventPublisher } from './events/index.js';
 import { Lifecycle } from './lifecycle.js';
 import { adminSinkOf, createLogger, type Logger } from './logger.js';
+import { InstanceStats } from './metrics/instance-stats.js';
 import { Metrics } from './metrics/metrics.js';
 import { installPermissionEpochs } from './permissions/facts-cache.js';
 import { samplePool, sampleQueues } from './metrics/samplers.js';
@@ -35,6 +36,8 @@ export interface Runtime {
   lifecycle: Lifecycle;
   /** This process's Prometheus metrics (shared by the roles running in it). */
   metrics: Metrics;
+  /** This process's figures published to Redis, and every live process's (GET /admin/stats). */
+  stats: InstanceStats;
 }
 
 export interface RuntimeOptions {
@@ -82,6 +85,9 @@ export async function createRuntime(
     const metrics = new Metrics();
     sampleQueues(metrics, queues);
     samplePool(metrics, sequelize);
+    const stats = new InstanceStats(redis, config, role, metrics, logger);
+    stats.start();
+    lifecycle.add('stats', () => stats.stop());
 
     return {
       config,
@@ -96,6 +102,7 @@ export async function createRuntime(
       storage,
       lifecycle,
       metrics,
+      stats,
     };
   } catch (err) {
     await lifecycle.close();

@@ -299,6 +299,8 @@ export interface Config {
     token: string | null;
     /** Port of a metrics listener for processes without an HTTP server (standalone workers); 0: none. */
     port: number;
+    /** How often each process publishes its figures to Redis for GET /admin/stats (seconds). */
+    stats_interval_seconds: number;
   };
 }
 
@@ -598,6 +600,8 @@ export const configSchema = Joi.object<Config>({
       .default(['127.0.0.1/32', '::1/128']),
     token: Joi.string().min(16).allow(null).default(null),
     port: port.default(0),
+    // How often each process publishes its figures to Redis for GET /admin/stats.
+    stats_interval_seconds: Joi.number().min(0.2).max(300).default(10),
   }).default(),
 })
   .default()

@@ -137,6 +137,8 @@ export async function resumeSession(
     if (meta.node === ctx.node) {
       // The old and new session swap in one synchronous step: no event falls between them.
       const old = registry.get(session.id);
+      // A session still loading its READY was never given a seq a client could resume from.
+      if (old?.state === 'loading') return await startSession(ctx, socket, 'session not found');
       if (old && (old.state === 'live' || old.state === 'detached')) retire(ctx, old);
       registry.add(session, baseRooms(socket));
     } else {

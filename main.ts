@@ -107,14 +107,7 @@ async function runMain(): Promise<void> {
           PLEXICHAT_REDIS__URL: redis.url,
           PLEXICHAT_SUPERVISOR_ORIGIN: originOf(config, config.server.port),
         },
-        // Processes that mint IDs need distinct snowflake worker ids.
-        envFor: (role, index) => ({
-          PLEXICHAT_SNOWFLAKE__WORKER_ID: String(
-            (config.snowflake.worker_id +
-              (role === 'web' ? index : role === 'workers' ? web + index : web + workers)) %
-              32,
-          ),
-        }),
+        // Each process leases its own snowflake worker id from Redis (or uses a configured one).
         voicePath: config.voice.enabled ? config.voice.path : null,
         logger,
       });

@@ -1,30 +1,15 @@
-import { DISPATCH_EVENT, ROOMS_EVENT, type DispatchEnvelope, type RoomOp } from '../shared/events/index.js';
 import { handOver, TAKEOVER_EVENT, type GatewayContext } from './sessions/connect.js';
+import type { StreamItem } from './sessions/event-stream.js';
 
 /**
- * Listens for what other roles publish through Redis (dispatches, room changes) and for other
- * gateways' takeover requests, and hands them to this process's sessions. Delivery is per session
+ * Hands what other roles publish (the event stream's dispatches and room changes) to this
+ * process's sessions, and answers other gateways' takeover requests. Delivery is per session
  * rather than a socket.io room broadcast because every session numbers its own events (`s`) and
- * keeps them for resume.
+ * records them for resume.
  */
-export function installDispatcher(ctx: GatewayContext): void {
+export function installDispatcher(ctx: GatewayContext): (items: StreamItem[]) => Promise<void> {
   // Server-side events are untyped in socket.io's event maps; the payload types are ours.
   const bus = ctx.nsp as unknown as NodeJS.EventEmitter;
-  bus.on(DISPATCH_EVENT, (envelope: DispatchEnvelope) => {
-    ctx.rt.metrics.gatewayEvents.inc({ event: String(envelope?.t) });
-    try {
-      ctx.registry.dispatch(envelope);
-    } catch (err) {
-      ctx.rt.logger.error({ err, t: envelope?.t }, 'dispatch failed');
-    }
-  });
-  bus.on(ROOMS_EVENT, (op: RoomOp) => {
-    try {
-      ctx.registry.applyRoomOp(op);
-    } catch (err) {
-      ctx.rt.logger.error({ err, op: op?.op }, 'room change failed');
-    }
-  });
   bus.on(
     TAKEOVER_EVENT,
     (request: { session_id?: unknown }, ack: (answer: { seq: number } | null) => void) => {
@@ -35,4 +20,10 @@ export function installDispatcher(ctx: GatewayContext): void {
       });
     },
   );
+  return (items) => {
+    for (const [, entry] of items) if (entry.k === 'd') ctx.rt.metrics.gatewayEvents.inc({ event: entry.t });
+    ctx.registry.handle(items, (err, id) => ctx.rt.logger.error({ err, id }, 'event stream entry failed'));
+    // The next read waits until this batch's frames are recorded and sent.
+    return ctx.buffer.flush();
+  };
 }

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
-import { socketIoKey } from '../shared/events/index.js';
+import { eventStreamKey, socketIoKey } from '../shared/events/index.js';
 import { createRedis, waitForRedis } from '../shared/redis.js';
 import type { Runtime } from '../shared/runtime.js';
 import { authenticateHandshake } from './auth.js';
@@ -17,6 +17,7 @@ import {
   startSession,
   type GatewayContext,
 } from './sessions/connect.js';
+import { lastStreamId, StreamFollower } from './sessions/event-stream.js';
 import { SessionRegistry } from './sessions/registry.js';
 import { ResumeBuffer } from './sessions/resume-buffer.js';
 import type { GatewayServer } from './types.js';
@@ -69,8 +70,18 @@ export async function startGateway(rt: Runtime, httpServer: HttpServer): Promise
     buffer,
     presence: new PresenceTracker(rt),
     node: crypto.randomBytes(8).toString('hex'),
+    streamKey: eventStreamKey(rt.config),
   };
-  installDispatcher(ctx);
+  const onBatch = installDispatcher(ctx);
+  // Blocking reads get their own connection, which retries forever through a Redis restart.
+  const follower = new StreamFollower(
+    createRedis(rt.config, 'worker', rt.logger),
+    ctx.streamKey,
+    rt.logger,
+    onBatch,
+  );
+  registry.lastId = await lastStreamId(rt.redis, ctx.streamKey);
+  follower.start(registry.lastId);
   rt.metrics.sampled(
     'plexichat_gateway_sessions',
     'Gateway sessions held by this process, by state (live, detached awaiting resume, loading)',
@@ -90,11 +101,15 @@ export async function startGateway(rt: Runtime, httpServer: HttpServer): Promise
 
   const heartbeat = setInterval(() => {
     const live = registry.live();
+    for (const s of registry.all()) {
+      if (s.state === 'live' || s.state === 'detached') buffer.mark(s.id, s.seq, registry.lastId);
+    }
     Promise.all([
       ctx.presence.heartbeat(
         live.flatMap((s) => (s.socket ? [{ userId: s.userId, connectionId: s.socket.id }] : [])),
       ),
       buffer.touch(live.map((s) => s.id)),
+      rt.events.heartbeat(),
     ]).catch((err: Error) => rt.logger.warn({ err: err.message }, 'gateway heartbeat failed'));
   }, g.presence_heartbeat_seconds * 1000);
   heartbeat.unref();
@@ -105,6 +120,7 @@ export async function startGateway(rt: Runtime, httpServer: HttpServer): Promise
     sessions: registry,
     async close() {
       clearInterval(heartbeat);
+      await follower.stop();
       await io.close();
       await buffer.flush();
       pub.disconnect();

@@ -139,3 +139,13 @@ export class InteractionFailedError extends ApiError {
     super(502, 'interaction_failed', `The application could not handle the command: ${reason}`);
   }
 }
+
+/**
+ * 503: this process holds no snowflake worker-id lease (Redis unreachable, or its lease was taken),
+ * so it mints no ids rather than risk a duplicate; another process or a retry will do.
+ */
+export class IdsUnavailableError extends ApiError {
+  constructor() {
+    super(503, 'ids_unavailable', 'This server process cannot issue IDs right now; retry shortly');
+  }
+}

@@ -7,12 +7,14 @@ import { defineModels, type Models } from './db/models/index.js';
 import { EventPublisher } from './events/index.js';
 import { Lifecycle } from './lifecycle.js';
 import { adminSinkOf, createLogger, type Logger } from './logger.js';
+import { InstanceStats } from './metrics/instance-stats.js';
 import { Metrics } from './metrics/metrics.js';
 import { installPermissionEpochs } from './permissions/facts-cache.js';
 import { samplePool, sampleQueues } from './metrics/samplers.js';
 import { createQueues, closeQueues, type QueueSet } from './queues/index.js';
 import { createRedis, waitForRedis } from './redis.js';
 import { SnowflakeGenerator } from './snowflake.js';
+import { SnowflakeLease, type IdMinter } from './snowflake-lease.js';
 import { createStorage } from './storage/index.js';
 import type { BlobStorage } from './storage/types.js';
 
@@ -27,12 +29,15 @@ export interface Runtime {
   redis: Redis;
   queues: QueueSet;
   events: EventPublisher;
-  snowflake: SnowflakeGenerator;
+  /** Mints ids under a fixed or a leased (datacenter, worker) pair (config `snowflake`). */
+  snowflake: IdMinter;
   /** Where uploaded files live (`storage.driver`). */
   storage: BlobStorage;
   lifecycle: Lifecycle;
   /** This process's Prometheus metrics (shared by the roles running in it). */
   metrics: Metrics;
+  /** This process's figures published to Redis, and every live process's (GET /admin/stats). */
+  stats: InstanceStats;
 }
 
 export interface RuntimeOptions {
@@ -76,9 +81,13 @@ export async function createRuntime(
     lifecycle.add('storage', () => storage.close());
     const models = defineModels(sequelize);
     installPermissionEpochs(models, redis, config.redis.key_prefix);
+    const snowflake = await mintIds(config, redis, logger, lifecycle);
     const metrics = new Metrics();
     sampleQueues(metrics, queues);
     samplePool(metrics, sequelize);
+    const stats = new InstanceStats(redis, config, role, metrics, logger);
+    stats.start();
+    lifecycle.add('stats', () => stats.stop());
 
     return {
       config,
@@ -89,16 +98,38 @@ export async function createRuntime(
       redis,
       queues,
       events: new EventPublisher(redis, config),
-      snowflake: new SnowflakeGenerator({
-        datacenterId: config.snowflake.datacenter_id,
-        workerId: config.snowflake.worker_id,
-      }),
+      snowflake,
       storage,
       lifecycle,
       metrics,
+      stats,
     };
   } catch (err) {
     await lifecycle.close();
     throw err;
   }
+}
+
+/**
+ * A generator on the configured pair when both ids are set; otherwise a pair leased from Redis,
+ * released on shutdown. Without Redis at boot it starts without one (minting answers 503) and
+ * leases on a later tick.
+ */
+async function mintIds(
+  config: Config,
+  redis: Redis,
+  logger: Logger,
+  lifecycle: Lifecycle,
+): Promise<IdMinter> {
+  const { datacenter_id: datacenterId, worker_id: workerId, lease_seconds } = config.snowflake;
+  if (datacenterId !== null && workerId !== null) return new SnowflakeGenerator({ datacenterId, workerId });
+  const lease = new SnowflakeLease(redis, config.redis.key_prefix, {
+    datacenterId,
+    workerId,
+    ttlMs: lease_seconds * 1000,
+    logger,
+  });
+  await lease.start();
+  lifecycle.add('snowflake lease', () => lease.release());
+  return lease;
 }

@@ -7,8 +7,9 @@ import { Intent } from '../../shared/intents.js';
 import { IntentFilter } from '../intents.js';
 import { loadReadyState, type ReadyState } from '../ready.js';
 import type { GatewayNamespace, GatewaySocket } from '../types.js';
-import { GatewaySession, type SessionRegistry } from './registry.js';
-import type { ResumeBuffer, StoredFrame } from './resume-buffer.js';
+import { GatewaySession, type ReplayFrame, type SessionRegistry } from './registry.js';
+import { compareIds, keptSince, readRange } from './event-stream.js';
+import type { Position, ResumeBuffer } from './resume-buffer.js';
 
 /** What the connection handlers share within one gateway process. */
 export interface GatewayContext {
@@ -19,6 +20,8 @@ export interface GatewayContext {
   presence: PresenceTracker;
   /** This process's id in session records: a resume elsewhere asks it to hand the session over. */
   node: string;
+  /** The event stream (shared/events): what sessions are sent, and what a resume replays. */
+  streamKey: string;
 }
 
 /** The server-side event a gateway sends to take over a session another process holds. */
@@ -78,9 +81,11 @@ export async function startSession(
   const session = new GatewaySession(crypto.randomBytes(16).toString('hex'), socket.data.userId, socket);
   socket.data.sessionId = session.id;
   ctx.registry.add(session, baseRooms(socket));
+  // READY stands for everything up to here; what follows is held, then sent after it.
+  const start = ctx.registry.lastId;
   bindDisconnect(ctx, session, socket);
   try {
-    await ctx.buffer.open(session.id, session.userId, ctx.node, true, socket.data.intents);
+    await ctx.buffer.open(session.id, session.userId, ctx.node, start, socket.data.intents);
     const user = await ctx.rt.models.User.findByPk(session.userId, { rejectOnEmpty: true });
     const [state, presences] = await Promise.all([loadReadyState(ctx.rt, user), readyPresences(ctx, socket)]);
     applyIntents(session, socket.data.intents, state);
@@ -109,16 +114,19 @@ export async function startSession(
 }
 
 /**
- * A resume: take the session over from whichever process holds it (this one or another), replay
- * every kept frame after the client's `seq` in order, send RESUMED, then go live. If the session is
- * unknown, expired, belongs to someone else, or frames are missing: INVALID_SESSION and a new session.
+ * A resume: take the session over from whichever process holds it (this one, another, or none if
+ * that one died), find the stream position of the client's `seq` in the session's record, and
+ * replay every event after it that the user may see now, numbered from `seq + 1`, then RESUMED,
+ * then live. If the session is unknown, expired or someone else's, the seq was never sent, or the
+ * stream no longer holds what followed it (or more than `resume_buffer_size` was missed):
+ * INVALID_SESSION and a new session.
  */
 export async function resumeSession(
   ctx: GatewayContext,
   socket: GatewaySocket,
   request: ResumeRequest,
 ): Promise<void> {
-  const { registry, buffer } = ctx;
+  const { registry, buffer, rt } = ctx;
   try {
     const meta = await buffer.lookup(request.sessionId);
     if (!meta || meta.userId !== socket.data.userId) {
@@ -126,81 +134,104 @@ export async function resumeSession(
     }
     const session = new GatewaySession(request.sessionId, socket.data.userId, socket);
     socket.data.sessionId = session.id;
-    let finalSeq: number | null;
     if (meta.node === ctx.node) {
       // The old and new session swap in one synchronous step: no event falls between them.
       const old = registry.get(session.id);
-      finalSeq = old && (old.state === 'live' || old.state === 'detached') ? old.seq : null;
-      if (old && finalSeq !== null) retire(ctx, old);
+      // A session still loading its READY was never given a seq a client could resume from.
+      if (old?.state === 'loading') return await startSession(ctx, socket, 'session not found');
+      if (old && (old.state === 'live' || old.state === 'detached')) retire(ctx, old);
       registry.add(session, baseRooms(socket));
-      await buffer.flush();
     } else {
-      // Registered before asking, so events the old process no longer takes are held here.
+      // Registered before asking, so events the old process no longer takes are held here. A
+      // holder that died answers nothing: its record in Redis is all a resume needs.
       registry.add(session, baseRooms(socket));
-      finalSeq = await requestTakeover(ctx, session.id);
+      await requestTakeover(ctx, session.id);
     }
+    // Everything up to `upTo` is replayed from the stream; everything after it is held.
+    const upTo = registry.lastId;
     bindDisconnect(ctx, session, socket);
-    const frames = finalSeq === null ? [] : await buffer.read(session.id);
-    const missed = frames.filter((f) => f.s > request.seq);
-    if (finalSeq === null || !contiguous(missed, request.seq, finalSeq)) {
-      session.state = 'closed';
-      registry.remove(session);
-      void buffer.drop(session.id);
-      if (!socket.connected) return;
-      return await startSession(
-        ctx,
-        socket,
-        finalSeq === null ? 'session not found' : 'missed events expired',
-      );
-    }
+    await buffer.flush();
+    const after = await positionOf(ctx, request, meta.start);
+    if (after === null) return await invalidate(ctx, session, socket, 'missed events expired');
     // The session keeps the intents it was opened with, less any its application has since taken away.
     const intents =
       socket.data.intents === null
         ? null
         : (meta.intents ?? socket.data.intents) & (socket.data.grantableIntents ?? 0);
-    await buffer.open(session.id, session.userId, ctx.node, false, intents);
-    const user = await ctx.rt.models.User.findByPk(session.userId, { rejectOnEmpty: true });
-    const state = await loadReadyState(ctx.rt, user);
+    const user = await rt.models.User.findByPk(session.userId, { rejectOnEmpty: true });
+    const state = await loadReadyState(rt, user);
     applyIntents(session, intents, state);
-    // Online before READY: once the client sees READY, its presence counts (a second connection
-    // that closes right after the first one keeps the user online).
+    registry.join(session, [
+      ...state.rooms.servers.map(rooms.server),
+      ...state.rooms.channels.map(rooms.channel),
+    ]);
+    const missed: ReplayFrame[] = [];
+    for await (const page of readRange(rt.redis, ctx.streamKey, after.id, upTo)) {
+      missed.push(...registry.collectReplay(session, page, after));
+      if (missed.length > rt.config.gateway.resume_buffer_size) break;
+    }
+    if (missed.length > rt.config.gateway.resume_buffer_size) {
+      return await invalidate(ctx, session, socket, 'missed events expired');
+    }
+    await buffer.open(session.id, session.userId, ctx.node, null, intents);
+    // Online before RESUMED: once the client sees it, its presence counts.
     await ctx.presence.opened(session.userId, socket.id);
     if (session.state === 'closed' || !socket.connected) {
       // It closed while we registered it: undo, or it would linger until the heartbeat expiry.
       await ctx.presence.closed(session.userId, socket.id);
       return;
     }
-    registry.join(session, [
-      ...state.rooms.servers.map(rooms.server),
-      ...state.rooms.channels.map(rooms.channel),
-    ]);
-    session.seq = finalSeq;
-    const replayed = new Set(frames.map((f) => f.e));
+    session.seq = request.seq;
     registry.activate(
       session,
       () => {
-        for (const f of missed) emitFrame(socket, { t: f.t, s: f.s, d: f.d } as DispatchFrame);
+        registry.replay(session, missed);
         const resumed: DispatchEnvelope<'RESUMED'> = {
-          id: `resumed.${session.id}.${session.seq}`,
+          id: `${upTo}:resumed`,
           rooms: [],
           t: 'RESUMED',
           d: { replayed: missed.length },
         };
-        registry.send(session, resumed);
+        // RESUMED stands for everything up to here (the client's own position may be further on).
+        registry.send(session, resumed, compareIds(after.id, upTo) > 0 ? after : { id: upTo, k: '*' });
       },
-      replayed,
+      after,
     );
   } catch (err) {
-    ctx.rt.logger.error({ err }, 'could not resume a session');
+    rt.logger.error({ err }, 'could not resume a session');
     socket.disconnect(true);
   }
 }
 
-/** The kept frames after `seq` must be exactly seq+1 .. finalSeq. */
-function contiguous(missed: StoredFrame[], seq: number, finalSeq: number): boolean {
-  if (seq > finalSeq) return false;
-  if (missed.length !== finalSeq - seq) return false;
-  return missed.every((f, i) => f.s === seq + 1 + i);
+/**
+ * The stream position the client's `seq` stands for (the latest record of it: a heartbeat may
+ * have moved a quiet session's position on), or null when the seq was never recorded or what
+ * followed it has been trimmed from the stream.
+ */
+async function positionOf(
+  ctx: GatewayContext,
+  request: ResumeRequest,
+  start: string,
+): Promise<Position | null> {
+  const recorded = await ctx.buffer.read(request.sessionId);
+  let pos: Position | null = request.seq === 1 ? { id: start, k: '*' } : null;
+  for (const f of recorded) if (f.s === request.seq) pos = f.pos;
+  if (pos === null) return null;
+  return (await keptSince(ctx.rt.redis, ctx.streamKey, pos.id)) ? pos : null;
+}
+
+/** Ends a resume that cannot be honoured: INVALID_SESSION and a new session on the same connection. */
+async function invalidate(
+  ctx: GatewayContext,
+  session: GatewaySession,
+  socket: GatewaySocket,
+  reason: string,
+): Promise<void> {
+  session.state = 'closed';
+  ctx.registry.remove(session);
+  void ctx.buffer.drop(session.id).catch(() => undefined);
+  if (!socket.connected) return;
+  await startSession(ctx, socket, reason);
 }
 
 /** Ends a session here because it continues elsewhere (or on a new connection here). */

@@ -1,7 +1,8 @@
 import type { DispatchEnvelope, RoomAnnouncement, RoomOp } from '../../shared/events/index.js';
 import type { IntentFilter } from '../intents.js';
 import type { GatewaySocket } from '../types.js';
-import type { ResumeBuffer } from './resume-buffer.js';
+import { compareIds, type StreamItem } from './event-stream.js';
+import type { Position, ResumeBuffer } from './resume-buffer.js';
 
 /**
  * loading: the session's rooms are being computed; everything that arrives meanwhile is held.
@@ -10,7 +11,19 @@ import type { ResumeBuffer } from './resume-buffer.js';
  */
 export type SessionState = 'loading' | 'live' | 'detached' | 'closed';
 
-type Held = { kind: 'dispatch'; envelope: DispatchEnvelope } | { kind: 'rooms'; op: RoomOp };
+type Held = { kind: 'dispatch'; envelope: DispatchEnvelope } | { kind: 'rooms'; op: RoomOp; id: string };
+
+/** The stream entry a frame comes from (announcements' ids are `<entry>:<room>`). */
+function entryOf(envelopeId: string): string {
+  const i = envelopeId.indexOf(':');
+  return i < 0 ? envelopeId : envelopeId.slice(0, i);
+}
+
+/** A frame a resume replays, with the stream position it stands for. */
+export interface ReplayFrame {
+  envelope: DispatchEnvelope;
+  pos: Position;
+}
 
 /** One gateway session: what READY's session_id names. It outlives a dropped connection. */
 export class GatewaySession {
@@ -21,6 +34,9 @@ export class GatewaySession {
   detachTimer: NodeJS.Timeout | null = null;
   /** A bot session's intents (gateway/intents.ts); null for users, who get every event they may see. */
   filter: IntentFilter | null = null;
+  /** The stream entry of the last numbered frame and that frame's index among the entry's frames. */
+  lastEntry = '';
+  lastK = 0;
 
   constructor(
     readonly id: string,
@@ -31,10 +47,12 @@ export class GatewaySession {
 
 /**
  * This process's sessions and the rooms they are in. Dispatch and room changes arrive here from
- * every role (through Redis, in publish order); each session numbers its own frames, sends them
- * to its connection if it has one and keeps them for resume.
+ * every role (the event stream, in its order); each session numbers its own frames, records each
+ * one's stream position for resume and sends it to its connection if it has one.
  */
 export class SessionRegistry {
+  /** The id of the last stream entry applied: every session here has been given all up to it. */
+  lastId = '0-0';
   private readonly byId = new Map<string, GatewaySession>();
   private readonly byRoom = new Map<string, Set<GatewaySession>>();
   private readonly loading = new Set<GatewaySession>();
@@ -99,11 +117,13 @@ export class SessionRegistry {
   }
 
   /**
-   * Makes a loading session live: `first` sends what opens it (READY, or a resume's replay), then
-   * everything held while it loaded is applied in arrival order (events it already got through
-   * the replay, by id, are skipped). One synchronous step, so nothing can slip in between.
+   * Makes a loading session live: `first` sends what opens it (READY, or a resume's replay of the
+   * entries up to the one applied when it registered), then everything held since it registered
+   * is applied in stream order. One synchronous step, so nothing can slip in between. Held
+   * entries at or before `after` (a resume whose client got further on another process than this
+   * one has read) were delivered already: their room changes apply silently, their events not at all.
    */
-  activate(session: GatewaySession, first: () => void, skip: ReadonlySet<string> = new Set()): void {
+  activate(session: GatewaySession, first: () => void, after?: Position): void {
     this.loading.delete(session);
     session.state = 'live';
     first();
@@ -112,9 +132,24 @@ export class SessionRegistry {
     for (const item of held) {
       // A held room change may have ended the session (a revoked token).
       if ((session.state as SessionState) === 'closed') return;
-      if (item.kind === 'rooms') this.applyTo(session, item.op);
-      else if (!skip.has(item.envelope.id) && this.targets(session, item.envelope)) {
-        this.send(session, item.envelope);
+      const id = item.kind === 'rooms' ? item.id : item.envelope.id;
+      const seen = after !== undefined && compareIds(id, after.id) <= 0;
+      if (item.kind === 'rooms') this.applyTo(session, item.op, item.id, seen);
+      else if (!seen && this.targets(session, item.envelope)) this.send(session, item.envelope);
+    }
+  }
+
+  /** Applies a batch of stream entries in order. */
+  handle(items: StreamItem[], onError: (err: unknown, id: string) => void): void {
+    for (const [id, entry] of items) {
+      this.lastId = id;
+      try {
+        if (entry.k === 'd') {
+          const { k: _k, ...rest } = entry;
+          this.dispatch({ id, ...rest });
+        } else if (entry.k === 'r') this.applyRoomOp(entry.op, id);
+      } catch (err) {
+        onError(err, id);
       }
     }
   }
@@ -135,36 +170,106 @@ export class SessionRegistry {
   }
 
   /** Applies a room change to every session in its room (held for loading ones). */
-  applyRoomOp(op: RoomOp): void {
-    for (const session of this.loading) session.held.push({ kind: 'rooms', op });
+  applyRoomOp(op: RoomOp, id: string): void {
+    for (const session of this.loading) session.held.push({ kind: 'rooms', op, id });
     for (const session of [...(this.byRoom.get(op.room) ?? [])]) {
-      if (session.state !== 'loading') this.applyTo(session, op);
+      if (session.state !== 'loading') this.applyTo(session, op, id);
     }
   }
 
   /**
-   * Sends one frame to a session with its next sequence number and keeps it for resume; a bot
-   * session's intents may drop it or blank message content first (not numbered when dropped).
+   * Sends one frame to a session with its next sequence number, recording its stream position
+   * first; a bot session's intents may drop it or blank message content first (not numbered when
+   * dropped). `pos` is for frames that stand for no single entry (RESUMED).
    */
-  send(session: GatewaySession, event: DispatchEnvelope): void {
+  send(session: GatewaySession, event: DispatchEnvelope, pos?: Position): void {
     const envelope = session.filter ? session.filter.apply(event) : event;
     if (!envelope) return;
+    this.deliver(session, envelope, pos ?? this.positionOf(session, entryOf(envelope.id)));
+  }
+
+  private positionOf(session: GatewaySession, entry: string): Position {
+    if (session.lastEntry === entry) session.lastK += 1;
+    else {
+      session.lastEntry = entry;
+      session.lastK = 0;
+    }
+    return { id: entry, k: session.lastK };
+  }
+
+  private deliver(session: GatewaySession, envelope: DispatchEnvelope, pos: Position): void {
     session.seq += 1;
-    session.socket?.emit('dispatch', { t: envelope.t, s: session.seq, d: envelope.d });
-    this.buffer.append(session.id, session.seq, envelope);
+    const socket = session.socket;
+    const frame = { t: envelope.t, s: session.seq, d: envelope.d };
+    this.buffer.record(
+      session.id,
+      session.seq,
+      pos,
+      socket ? () => socket.emit('dispatch', frame) : undefined,
+    );
+  }
+
+  /**
+   * What a resuming session missed: the frames that stream entries from `after` on give it, judged
+   * by what it may see now (its rooms were just computed from the database, which already reflects
+   * every room change up to these entries, so room changes only announce: a channel joined and
+   * visible now, or left and invisible now). Frames of `after`'s own entry up to its index were
+   * delivered already. Bot intents are applied here.
+   */
+  collectReplay(session: GatewaySession, items: StreamItem[], after: Position): ReplayFrame[] {
+    const out: ReplayFrame[] = [];
+    for (const [id, entry] of items) {
+      const produced: DispatchEnvelope[] = [];
+      if (entry.k === 'd') {
+        const { k: _k, ...rest } = entry;
+        const envelope = { id, ...rest };
+        if (this.targets(session, envelope)) produced.push(envelope);
+      } else if (
+        entry.k === 'r' &&
+        entry.op.op !== 'disconnect' &&
+        entry.op.announce &&
+        session.rooms.has(entry.op.room)
+      ) {
+        const joined = entry.op.op === 'join';
+        for (const room of entry.op.targets) {
+          const event = entry.op.announce[room];
+          if (event && session.rooms.has(room) === joined) {
+            produced.push({ id: `${id}:${room}`, rooms: [], t: event.t, d: event.d });
+          }
+        }
+      }
+      let k = 0;
+      for (const event of produced) {
+        const envelope = session.filter ? session.filter.apply(event) : event;
+        if (!envelope) continue;
+        const seen = id === after.id && (after.k === '*' || k <= after.k);
+        if (!seen) out.push({ envelope, pos: { id, k } });
+        k += 1;
+      }
+    }
+    return out;
+  }
+
+  /** Numbers and sends a resume's replayed frames (already filtered), recording their positions. */
+  replay(session: GatewaySession, frames: ReplayFrame[]): void {
+    for (const { envelope, pos } of frames) {
+      session.lastEntry = pos.id;
+      session.lastK = pos.k === '*' ? 0 : pos.k;
+      this.deliver(session, envelope, pos);
+    }
   }
 
   /** Tells a session about the rooms an op actually moved it into or out of. */
   private announce(
     session: GatewaySession,
-    opId: string | undefined,
+    opId: string,
     announce: Record<string, RoomAnnouncement> | undefined,
     changed: string[],
   ): void {
     if (!announce) return;
     for (const room of changed) {
       const event = announce[room];
-      if (event) this.send(session, { id: `${opId ?? 'op'}:${room}`, rooms: [], t: event.t, d: event.d });
+      if (event) this.send(session, { id: `${opId}:${room}`, rooms: [], t: event.t, d: event.d });
     }
   }
 
@@ -173,19 +278,19 @@ export class SessionRegistry {
     return envelope.rooms.some((room) => session.rooms.has(room));
   }
 
-  private applyTo(session: GatewaySession, op: RoomOp): void {
+  private applyTo(session: GatewaySession, op: RoomOp, id: string, silent = false): void {
     if (!session.rooms.has(op.room)) return;
     switch (op.op) {
       case 'join': {
         const entered = op.targets.filter((room) => !session.rooms.has(room));
         this.join(session, op.targets);
-        this.announce(session, op.id, op.announce, entered);
+        if (!silent) this.announce(session, id, op.announce, entered);
         return;
       }
       case 'leave': {
         const left = op.targets.filter((room) => session.rooms.has(room));
         this.leave(session, op.targets);
-        this.announce(session, op.id, op.announce, left);
+        if (!silent) this.announce(session, id, op.announce, left);
         return;
       }
       case 'disconnect':

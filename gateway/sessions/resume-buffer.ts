@@ -1,13 +1,20 @@
 import type { Redis } from 'ioredis';
-import type { DispatchEnvelope, DispatchName } from '../../shared/events/index.js';
 import type { Logger } from '../../shared/logger.js';
 
-/** A dispatch as kept for resume: the frame the client got (s, t, d) and the event's id (e). */
-export interface StoredFrame {
+/**
+ * Where a frame came from in the event stream: the entry's id and the frame's index among those
+ * the entry gave the session (a room change can announce several channels); `*` means every frame
+ * of that entry (and of all before it) is accounted for.
+ */
+export interface Position {
+  id: string;
+  k: number | '*';
+}
+
+/** A recorded frame: the session's sequence number and its position in the event stream. */
+export interface RecordedFrame {
   s: number;
-  t: DispatchName;
-  d: unknown;
-  e: string;
+  pos: Position;
 }
 
 /** Who a session belongs to and which gateway process holds it. */
@@ -16,21 +23,36 @@ export interface SessionMeta {
   node: string;
   /** A bot session's intents, kept so that a resume (on any process) filters as before; null for users. */
   intents: number | null;
+  /** The stream position READY (s = 1) stands for: everything after it is the session's to receive. */
+  start: string;
+}
+
+function line(s: number, pos: Position): string {
+  return `${s} ${pos.id}/${pos.k}`;
+}
+
+function parseLine(raw: string): RecordedFrame | null {
+  const m = /^(\d+) (\d+-\d+)\/(\d+|\*)$/.exec(raw);
+  if (!m) return null;
+  return { s: Number(m[1]), pos: { id: m[2] as string, k: m[3] === '*' ? '*' : Number(m[3]) } };
 }
 
 /**
- * Every frame a session is sent, kept in Redis (a capped list per session with a TTL) so that the
- * session can resume on any gateway process. Writes are batched: frames appended in one tick go
- * out as one pipeline, and ioredis keeps their order on its single connection.
+ * A session's durable state in Redis, so any gateway process can resume it: its owner and start
+ * (a hash), and, per frame it was sent, the frame's seq and stream position (a capped list). No
+ * payloads: a resume re-reads the events from the stream. A frame is recorded before it is
+ * emitted (frames of one tick go out as one pipeline, then to the sockets), so a client can never
+ * hold a seq whose position a crash lost.
  */
 export class ResumeBuffer {
   private readonly pending = new Map<string, string[]>();
+  private emits: (() => void)[] = [];
   /** Frames appended per session since its list was last trimmed (absent: its TTL is not set yet). */
   private readonly sinceTrim = new Map<string, number>();
+  /** The last position recorded per session (a heartbeat marker is added only when it moved). */
+  private readonly lastLine = new Map<string, string>();
   private scheduled = false;
   private inFlight: Promise<unknown> = Promise.resolve();
-  /** Each payload is serialized once however many sessions it goes to. */
-  private readonly payloads = new WeakMap<DispatchEnvelope, string>();
 
   constructor(
     private readonly redis: Redis,
@@ -48,18 +70,22 @@ export class ResumeBuffer {
     return `${this.prefix}:gw:session:${sessionId}`;
   }
 
-  /** Records a new session (or one that moved to `node`), with an empty buffer when fresh. */
+  /**
+   * Records a new session (`start` given: an empty list, READY at `start`) or one that moved to
+   * `node` (its list stays).
+   */
   async open(
     sessionId: string,
     userId: string,
     node: string,
-    fresh: boolean,
+    start: string | null,
     intents: number | null = null,
   ): Promise<void> {
     const fields: Record<string, string> = { user: userId, node };
     if (intents !== null) fields.intents = String(intents);
+    if (start !== null) fields.start = start;
     const pipeline = this.redis.multi().hset(this.meta(sessionId), fields);
-    if (fresh) pipeline.del(this.frames(sessionId));
+    if (start !== null) pipeline.del(this.frames(sessionId));
     await pipeline
       .pexpire(this.meta(sessionId), this.windowMs)
       .pexpire(this.frames(sessionId), this.windowMs)
@@ -69,40 +95,46 @@ export class ResumeBuffer {
   /** The session's owner, or null once it expired or ended. */
   async lookup(sessionId: string): Promise<SessionMeta | null> {
     const meta = await this.redis.hgetall(this.meta(sessionId));
-    if (!meta.user || !meta.node) return null;
+    if (!meta.user || !meta.node || !meta.start) return null;
     const intents = meta.intents !== undefined && /^\d+$/.test(meta.intents) ? Number(meta.intents) : null;
-    return { userId: meta.user, node: meta.node, intents };
+    return { userId: meta.user, node: meta.node, intents, start: meta.start };
   }
 
-  /** Queues one frame for `sessionId`. */
-  append(sessionId: string, seq: number, envelope: DispatchEnvelope): void {
-    let d = this.payloads.get(envelope);
-    if (d === undefined) {
-      d = JSON.stringify(envelope.d);
-      this.payloads.set(envelope, d);
-    }
-    const frame = `{"s":${seq},"e":${JSON.stringify(envelope.id)},"t":"${envelope.t}","d":${d}}`;
+  /** Queues a frame's position for `sessionId`; `emit` sends it to the client once that is written. */
+  record(sessionId: string, seq: number, pos: Position, emit?: () => void): void {
+    const entry = line(seq, pos);
+    this.lastLine.set(sessionId, entry);
     const list = this.pending.get(sessionId);
-    if (list) list.push(frame);
-    else this.pending.set(sessionId, [frame]);
+    if (list) list.push(entry);
+    else this.pending.set(sessionId, [entry]);
+    if (emit) this.emits.push(emit);
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => void this.flush());
     }
   }
 
-  /** Writes everything queued so far; resolves when it (and every earlier write) is in Redis. */
+  /**
+   * Records that at `seq` the session had been given everything up to stream entry `id`: keeps a
+   * quiet session's position inside the stream's retention.
+   */
+  mark(sessionId: string, seq: number, id: string): void {
+    const entry = line(seq, { id, k: '*' });
+    if (this.lastLine.get(sessionId) !== entry) this.record(sessionId, seq, { id, k: '*' });
+  }
+
+  /** Writes everything queued so far, then emits its frames; resolves when both are done. */
   flush(): Promise<void> {
     this.scheduled = false;
-    if (this.pending.size > 0) {
+    if (this.pending.size > 0 || this.emits.length > 0) {
       // One RPUSH per session per tick. The list is trimmed once it may have grown a tenth past
-      // its size (the overshoot is harmless: a resume checks the frames it needs are all there),
-      // and its TTL is set on the first write; afterwards touch() keeps live sessions' keys alive.
+      // its size, and its TTL is set on the first write; afterwards touch() keeps live sessions'
+      // keys alive.
       const pipeline = this.redis.pipeline();
       const slack = Math.max(1, Math.floor(this.size / 10));
-      for (const [sessionId, frames] of this.pending) {
+      for (const [sessionId, lines] of this.pending) {
         const key = this.frames(sessionId);
-        pipeline.rpush(key, ...frames);
+        pipeline.rpush(key, ...lines);
         const appended = this.sinceTrim.get(sessionId);
         if (appended === undefined) {
           pipeline
@@ -110,26 +142,33 @@ export class ResumeBuffer {
             .pexpire(key, this.windowMs)
             .pexpire(this.meta(sessionId), this.windowMs);
           this.sinceTrim.set(sessionId, 0);
-        } else if (appended + frames.length >= slack) {
+        } else if (appended + lines.length >= slack) {
           pipeline.ltrim(key, -this.size, -1);
           this.sinceTrim.set(sessionId, 0);
         } else {
-          this.sinceTrim.set(sessionId, appended + frames.length);
+          this.sinceTrim.set(sessionId, appended + lines.length);
         }
       }
       this.pending.clear();
-      this.inFlight = pipeline.exec().catch((err: Error) => {
-        // A lost write only shortens what can be replayed: such a resume gets INVALID_SESSION.
-        this.logger.warn({ err: err.message }, 'could not write resume frames');
+      const emits = this.emits;
+      this.emits = [];
+      const written = pipeline.exec().catch((err: Error) => {
+        // The frames still go out: a seq whose position is missing only makes its resume fail
+        // (INVALID_SESSION), it can never replay an event twice.
+        this.logger.warn({ err: err.message }, 'could not record sent frames');
+      });
+      // Earlier batches emit first: the chain keeps every session's frames in seq order.
+      this.inFlight = Promise.all([this.inFlight, written]).then(() => {
+        for (const emit of emits) emit();
       });
     }
     return this.inFlight.then(() => undefined);
   }
 
-  /** Every frame kept for the session, oldest first. */
-  async read(sessionId: string): Promise<StoredFrame[]> {
+  /** Every recorded frame of the session, oldest first. */
+  async read(sessionId: string): Promise<RecordedFrame[]> {
     const raw = await this.redis.lrange(this.frames(sessionId), 0, -1);
-    return raw.map((f) => JSON.parse(f) as StoredFrame);
+    return raw.flatMap((r) => parseLine(r) ?? []);
   }
 
   /** Restarts the resume window of sessions (live ones on every heartbeat; a session when it drops). */
@@ -145,12 +184,13 @@ export class ResumeBuffer {
   /** Stops tracking a session that continues elsewhere (its keys stay for the new holder). */
   forget(sessionId: string): void {
     this.sinceTrim.delete(sessionId);
+    this.lastLine.delete(sessionId);
   }
 
   /** Forgets a session that ended for good. */
   async drop(sessionId: string): Promise<void> {
     this.pending.delete(sessionId);
-    this.sinceTrim.delete(sessionId);
+    this.forget(sessionId);
     await this.redis.del(this.meta(sessionId), this.frames(sessionId));
   }
 }

@@ -18,8 +18,6 @@ export interface SupervisorOptions {
   copies: Record<SupervisedRole, number>;
   /** Environment of every process, on top of this one's. */
   env: Record<string, string>;
-  /** Per-copy environment (e.g. a distinct snowflake worker id). */
-  envFor?: (role: SupervisedRole, index: number) => Record<string, string>;
   /** Requests under this path go to the voice process (its signaling), when one runs. */
   voicePath: string | null;
   logger: Logger;
@@ -118,7 +116,6 @@ export class Supervisor {
       env: {
         ...process.env,
         ...this.options.env,
-        ...this.options.envFor?.(slot.role, slot.index),
         [SUPERVISED_ROLE_ENV]: slot.role,
       },
       // Buffers (the bytes read before a handoff) cross IPC as they are.

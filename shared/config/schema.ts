@@ -172,7 +172,7 @@ export interface Config {
     /** How often a voice process refreshes its entry in Redis; it counts as gone after 3x. */
     node_heartbeat_seconds: number;
   };
-  snowflake: { datacenter_id: number; worker_id: number };
+  snowflake: { datacenter_id: number | null; worker_id: number | null; lease_seconds: number };
   /** How `npm start` (main.ts) runs the roles on one machine. */
   start: {
     /** `multi`: a supervisor runs the roles as processes on every core; `single`: all in one process. */
@@ -351,6 +351,8 @@ export interface Config {
     token: string | null;
     /** Port of a metrics listener for processes without an HTTP server (standalone workers); 0: none. */
     port: number;
+    /** How often each process publishes its figures to Redis for GET /admin/stats (seconds). */
+    stats_interval_seconds: number;
   };
   /** Account deletion and data export (api/docs/guides/03-authentication.md). */
   accounts: {
@@ -480,8 +482,10 @@ export const configSchema = Joi.object<Config>({
     node_heartbeat_seconds: Joi.number().min(0.2).max(60).default(5),
   }).default(),
   snowflake: Joi.object({
-    datacenter_id: Joi.number().integer().min(0).max(31).default(0),
-    worker_id: Joi.number().integer().min(0).max(31).default(0),
+    // null: leased from Redis (unique among live processes); a number: fixed, as configured.
+    datacenter_id: Joi.number().integer().min(0).max(31).allow(null).default(null),
+    worker_id: Joi.number().integer().min(0).max(31).allow(null).default(null),
+    lease_seconds: Joi.number().min(1).max(3600).default(30),
   }).default(),
   start: Joi.object({
     mode: Joi.string().valid('multi', 'single').default('multi'),
@@ -690,6 +694,8 @@ export const configSchema = Joi.object<Config>({
       .default(['127.0.0.1/32', '::1/128']),
     token: Joi.string().min(16).allow(null).default(null),
     port: port.default(0),
+    // How often each process publishes its figures to Redis for GET /admin/stats.
+    stats_interval_seconds: Joi.number().min(0.2).max(300).default(10),
   }).default(),
   accounts: Joi.object({
     deleted_username_grace_days: Joi.number().integer().min(0).max(3650).default(30),

@@ -120,7 +120,7 @@ export interface DispatchFrame<K extends DispatchName = DispatchName> {
 
 /** What travels from any role to every gateway process, which then delivers it per connection. */
 export interface DispatchEnvelope<K extends DispatchName = DispatchName> {
-  /** Unique per event: a resume that crosses gateway processes drops events it already replayed. */
+  /** The event stream's entry id (its offset), with `:<room>` for a room change's announcements. */
   id: string;
   rooms: string[];
   except?: string[];
@@ -128,19 +128,14 @@ export interface DispatchEnvelope<K extends DispatchName = DispatchName> {
   d: DispatchMap[K];
 }
 
-/** The server-side event name gateways listen on (never sent to clients). */
-export const DISPATCH_EVENT = 'plexichat:dispatch';
-
 /**
  * A change of room membership for every session in `room` (on every gateway): join or leave
- * `targets`, or end the sessions (revoked token, ban). Sent on the same Redis channel as
- * dispatches, so both arrive in the order they were published.
+ * `targets`, or end the sessions (revoked token, ban). Appended to the same Redis stream as
+ * dispatches, so both are applied in the order they were published.
  */
 export type RoomOp =
   | {
       op: 'join' | 'leave';
-      /** Unique per op (announcements are numbered events; a resume across processes dedupes them). */
-      id?: string;
       room: string;
       targets: string[];
       /**
@@ -153,9 +148,6 @@ export type RoomOp =
 
 /** What a session is told when a room op changes what it can see. */
 export type RoomAnnouncement = { t: 'CHANNEL_CREATE' | 'CHANNEL_DELETE'; d: ChannelObject };
-
-/** The server-side event name of room changes. */
-export const ROOMS_EVENT = 'plexichat:rooms';
 
 /** A user's presence as others see it (invisible reads as offline to everyone but the user). */
 export interface PresenceObject {

@@ -1,3 +1,9 @@
 export * from './dispatch-map.js';
-export { EventPublisher, socketIoKey } from './publisher.js';
+export {
+  EventPublisher,
+  eventRetentionMs,
+  eventStreamKey,
+  socketIoKey,
+  type StreamEntry,
+} from './publisher.js';
 export { startTyping } from './typing.js';

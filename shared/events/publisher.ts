@@ -1,54 +1,61 @@
-import crypto from 'node:crypto';
-import { Emitter } from '@socket.io/redis-emitter';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
-import {
-  DISPATCH_EVENT,
-  ROOMS_EVENT,
-  type DispatchEnvelope,
-  type DispatchMap,
-  type DispatchName,
-  type RoomAnnouncement,
-  type RoomOp,
+import type {
+  DispatchEnvelope,
+  DispatchMap,
+  DispatchName,
+  RoomAnnouncement,
+  RoomOp,
 } from './dispatch-map.js';
 
-/** The Redis key (channel prefix) shared by the socket.io adapter and every emitter. */
+/** The Redis key (channel prefix) of the socket.io adapter the gateways cluster through. */
 export function socketIoKey(config: Pick<Config, 'redis'>): string {
   return `${config.redis.key_prefix}:socket.io`;
 }
 
+/** The Redis stream every gateway reads dispatches and room changes from, in one total order. */
+export function eventStreamKey(config: Pick<Config, 'redis'>): string {
+  return `${config.redis.key_prefix}:gw:events`;
+}
+
 /**
- * The one way any role talks to connected clients. Events go to every gateway process as a
- * server-side emit through @socket.io/redis-emitter; each gateway then delivers to its own
- * connections in the target rooms, stamping the per-session sequence number.
- *
- * The emitter fires its PUBLISH and forgets it; we capture that promise so a failed publish
- * rejects here (a worker job then retries) instead of becoming an unhandled rejection.
+ * How long the event stream keeps entries: a session's resume window, plus two heartbeats (a
+ * session's recorded position is refreshed on each) and a margin for clock differences.
+ */
+export function eventRetentionMs(config: Pick<Config, 'gateway'>): number {
+  const g = config.gateway;
+  return (g.resume_window_seconds + 2 * g.presence_heartbeat_seconds) * 1000 + 10_000;
+}
+
+/**
+ * One entry of the event stream: a dispatch (`k: 'd'`), a room change (`k: 'r'`), or a gateway's
+ * heartbeat (`k: 'h'`, no effect: it keeps a recent entry in the stream for sessions' positions).
+ */
+export type StreamEntry = ({ k: 'd' } & Omit<DispatchEnvelope, 'id'>) | { k: 'r'; op: RoomOp } | { k: 'h' };
+
+/**
+ * The one way any role talks to connected clients. Every dispatch and room change is appended to
+ * one Redis stream (XADD, trimmed by age); every gateway process reads it in order and delivers to
+ * its own sessions, stamping the per-session sequence number. The entry id is the event's offset:
+ * a session records the offset of each frame it is sent, so any gateway can resume it by reading
+ * the stream after the client's last frame (Centrifugo's recovery model with one stream).
  */
 export class EventPublisher {
-  private readonly emitter: Emitter;
-  private captured: Promise<unknown> | null = null;
-  /** Envelope ids: this publisher's random prefix and a counter, unique across processes. */
-  private readonly idPrefix = crypto.randomBytes(6).toString('base64url');
-  private counter = 0;
+  private readonly key: string;
+  private readonly retentionMs: number;
 
-  constructor(redis: Redis, config: Pick<Config, 'redis'>) {
-    const client = {
-      publish: (channel: string, message: string | Buffer): Promise<number> => {
-        const result = redis.publish(channel, message);
-        this.captured = result;
-        return result;
-      },
-    };
-    this.emitter = new Emitter(client, { key: socketIoKey(config) });
+  constructor(
+    private readonly redis: Redis,
+    config: Pick<Config, 'redis' | 'gateway'>,
+  ) {
+    this.key = eventStreamKey(config);
+    this.retentionMs = eventRetentionMs(config);
   }
 
-  private async run(send: () => void): Promise<void> {
-    this.captured = null;
-    send();
-    const published = this.captured as Promise<unknown> | null;
-    this.captured = null;
-    if (published) await published;
+  private async add(entry: StreamEntry): Promise<void> {
+    // MINID ~ trims whole radix-tree nodes older than the retention: cheap, never too much.
+    const minId = Math.max(0, Date.now() - this.retentionMs);
+    await this.redis.xadd(this.key, 'MINID', '~', String(minId), '*', 'e', JSON.stringify(entry));
   }
 
   /** Sends `t` with payload `d` to every connection in any of `rooms` (minus `except`). */
@@ -58,14 +65,7 @@ export class EventPublisher {
     d: DispatchMap[K],
     except: string[] = [],
   ): Promise<void> {
-    const envelope: DispatchEnvelope<K> = {
-      id: this.nextId(),
-      rooms: targetRooms,
-      t,
-      d,
-    };
-    if (except.length > 0) envelope.except = except;
-    return this.run(() => this.emitter.serverSideEmit(DISPATCH_EVENT, envelope));
+    return this.add({ k: 'd', rooms: targetRooms, ...(except.length > 0 ? { except } : {}), t, d });
   }
 
   /**
@@ -74,12 +74,9 @@ export class EventPublisher {
    * (and collects its events) until it resumes.
    */
   joinRooms(room: string, targetRooms: string[], announce?: Record<string, RoomAnnouncement>): Promise<void> {
-    return this.rooms({
-      op: 'join',
-      id: this.nextId(),
-      room,
-      targets: targetRooms,
-      ...(announce ? { announce } : {}),
+    return this.add({
+      k: 'r',
+      op: { op: 'join', room, targets: targetRooms, ...(announce ? { announce } : {}) },
     });
   }
 
@@ -89,25 +86,19 @@ export class EventPublisher {
     targetRooms: string[],
     announce?: Record<string, RoomAnnouncement>,
   ): Promise<void> {
-    return this.rooms({
-      op: 'leave',
-      id: this.nextId(),
-      room,
-      targets: targetRooms,
-      ...(announce ? { announce } : {}),
+    return this.add({
+      k: 'r',
+      op: { op: 'leave', room, targets: targetRooms, ...(announce ? { announce } : {}) },
     });
   }
 
-  private nextId(): string {
-    return `${this.idPrefix}.${++this.counter}`;
+  /** Appends a no-op entry (gateways do on each heartbeat; see StreamEntry). */
+  heartbeat(): Promise<void> {
+    return this.add({ k: 'h' });
   }
 
   /** Ends every session in `room` (revoked session, banned user): connections close, no resume. */
   disconnect(room: string): Promise<void> {
-    return this.rooms({ op: 'disconnect', room });
-  }
-
-  private rooms(op: RoomOp): Promise<void> {
-    return this.run(() => this.emitter.serverSideEmit(ROOMS_EVENT, op));
+    return this.add({ k: 'r', op: { op: 'disconnect', room } });
   }
 }

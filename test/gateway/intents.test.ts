@@ -5,10 +5,11 @@ import type { MessageObject } from '../../shared/presenters/types.js';
 import { api, type ApiResponse } from '../helpers/accounts.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { configEnv, testConfig } from '../helpers/config.js';
-import { connectGateway, type GatewayClient } from '../helpers/gateway-client.js';
+import type { GatewayClient } from '../helpers/gateway-client.js';
 import { spawnEntry, type RoleProcess } from '../helpers/processes.js';
 import { addBot, asBot, makeApplication, setIntents, type TestBot } from '../api/applications/helpers.js';
 import { as, person, world, type Person } from '../api/servers/membership-helpers.js';
+import { connectTo } from './resume-helpers.js';
 
 let app: TestApp;
 let gatewayB: RoleProcess;
@@ -26,17 +27,8 @@ afterAll(async () => {
   await app?.close();
 });
 
-async function connect(
-  auth: Record<string, unknown>,
-  origin = app.origin,
-  resuming = false,
-): Promise<GatewayClient> {
-  const c = await connectGateway(origin, auth, '/gateway', (f) =>
-    resuming ? f.t === 'RESUMED' || f.t === 'READY' : f.t === 'READY',
-  );
-  clients.push(c);
-  return c;
-}
+const connect = (auth: Record<string, unknown>, origin = app.origin, resuming = false) =>
+  connectTo(clients, origin, auth, resuming);
 
 /** Connects and resolves with the refusal the server sends. */
 function refusal(auth: Record<string, unknown>): Promise<{ message: string; data?: { code: string } }> {

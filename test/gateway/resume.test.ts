@@ -1,10 +1,19 @@
 import type { DispatchFrame } from '../../shared/events/index.js';
-import { api, registerUser, type TestUser } from '../helpers/accounts.js';
+import { registerUser } from '../helpers/accounts.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { configEnv, testConfig } from '../helpers/config.js';
-import { connectGateway, type GatewayClient } from '../helpers/gateway-client.js';
+import type { GatewayClient } from '../helpers/gateway-client.js';
 import { spawnEntry, type RoleProcess } from '../helpers/processes.js';
-import { addMember, makeServer } from '../api/servers/helpers.js';
+import { addMember } from '../api/servers/helpers.js';
+import {
+  connectTo,
+  contents,
+  hide,
+  memberWithChannel,
+  room as roomOf,
+  say as sayIn,
+  type Room,
+} from './resume-helpers.js';
 
 const BUFFER = 12;
 const WINDOW_SECONDS = 3;
@@ -34,38 +43,11 @@ afterAll(async () => {
   await app?.close();
 });
 
-interface Room {
-  owner: TestUser;
-  serverId: string;
-  channelId: string;
-}
-
-async function room(): Promise<Room> {
-  const owner = await registerUser(app);
-  const { serverId, generalId } = await makeServer(app, owner);
-  return { owner, serverId, channelId: generalId };
-}
-
-async function connect(
-  origin: string,
-  auth: Record<string, unknown>,
-  resuming = false,
-): Promise<GatewayClient> {
-  const c = await connectGateway(origin, auth, '/gateway', (f) =>
-    resuming ? f.t === 'RESUMED' || f.t === 'READY' : f.t === 'READY',
-  );
-  clients.push(c);
-  return c;
-}
-
-async function say(r: Room, content: string, channelId = r.channelId, user = r.owner): Promise<string> {
-  const res = await api(app, 'POST', `/channels/${channelId}/messages`, {
-    token: user.token,
-    body: { content },
-  });
-  expect(res.status).toBe(200);
-  return res.body.id as string;
-}
+const room = () => roomOf(app);
+const connect = (origin: string, auth: Record<string, unknown>, resuming = false) =>
+  connectTo(clients, origin, auth, resuming);
+const say = (r: Room, content: string, channelId = r.channelId, user = r.owner) =>
+  sayIn(app, r, content, channelId, user);
 
 /** Drops the connection and waits until the gateway that held it noticed. */
 async function drop(c: GatewayClient): Promise<{ sessionId: string; seq: number }> {
@@ -75,9 +57,6 @@ async function drop(c: GatewayClient): Promise<{ sessionId: string; seq: number 
   await new Promise((resolve) => setTimeout(resolve, 100));
   return { sessionId: ready.d.session_id, seq };
 }
-
-const contents = (frames: DispatchFrame[]) =>
-  frames.filter((f) => f.t === 'MESSAGE_CREATE').map((f) => (f as DispatchFrame<'MESSAGE_CREATE'>).d.content);
 
 describe('resume', () => {
   it('replays exactly the missed events, in order, with contiguous seqs, then RESUMED, then live ones', async () => {
@@ -170,22 +149,12 @@ describe('resume', () => {
 
   it('does not replay events of a channel the user lost sight of while disconnected', async () => {
     const r = await room();
-    const member = await registerUser(app);
-    await addMember(app, r.serverId, member.id);
-    const hidden = await api(app, 'POST', `/servers/${r.serverId}/channels`, {
-      token: r.owner.token,
-      body: { name: 'soon-hidden', channel_type: 'text' },
-    });
-    expect(hidden.status).toBe(201);
+    const { member, channelId: hidden } = await memberWithChannel(app, r);
     const c = await connect(app.origin, { token: member.token });
     const { sessionId, seq } = await drop(c);
 
-    const deny = await api(app, 'PUT', `/channels/${hidden.body.id}/permissions/${member.id}`, {
-      token: r.owner.token,
-      body: { type: 'member', allow: '0', deny: String(1n << 10n) },
-    });
-    expect(deny.status).toBe(204);
-    await say(r, 'secret', hidden.body.id as string);
+    await hide(app, r, hidden, member.id);
+    await say(r, 'secret', hidden);
     await say(r, 'public');
     const again = await connect(app.origin, { token: member.token, session_id: sessionId, seq }, true);
     expect(contents(again.frames)).toEqual(['public']);
@@ -252,28 +221,6 @@ describe('resume', () => {
     ]) {
       const c = await connect(app.origin, { token: r.owner.token, ...auth }, true);
       expect(c.frames.map((f) => f.t)).toEqual(['READY']);
-    }
-  });
-
-  it('INVALID_SESSION when the gateway process holding the session died', async () => {
-    const r = await room();
-    const gatewayC = spawnEntry('gateway/main.ts', {
-      ...configEnv(app.config),
-      PLEXICHAT_GATEWAY__PORT: '0',
-    });
-    try {
-      const port = (await gatewayC.waitFor(/GATEWAY_LISTENING (\d+)/))[1] as string;
-      const c = await connect(`http://127.0.0.1:${port}`, { token: r.owner.token });
-      await say(r, 'before death');
-      await c.waitForFrames(1, (f) => f.t === 'MESSAGE_CREATE');
-      await gatewayC.kill('SIGKILL');
-      const seq = c.lastSeq();
-      const sessionId = (c.frames[0] as DispatchFrame<'READY'>).d.session_id;
-      await say(r, 'nobody kept this');
-      const again = await connect(app.origin, { token: r.owner.token, session_id: sessionId, seq }, true);
-      expect(again.frames.map((f) => f.t)).toEqual(['INVALID_SESSION', 'READY']);
-    } finally {
-      await gatewayC.kill('SIGKILL');
     }
   });
 });

@@ -102,9 +102,10 @@ export function adminRoutes(rt: Runtime, { ipRules }: ApiServices): AnyRoute[] {
       access: 'admin',
       summary: 'Instance overview: users, servers, messages, queue depths, rate-limit hits',
       description:
-        'Counts come from Postgres and queue depths from Redis (the same for every process); `process` holds ' +
-        'the answering process’s own request, rate-limit, job and gateway figures. Prometheus gets every ' +
-        'process’s figures from GET /metrics.',
+        'Counts come from Postgres and queue depths from Redis. Every process (API, workers, gateway, voice) ' +
+        'publishes its request, rate-limit, job and gateway figures to Redis every ' +
+        '`metrics.stats_interval_seconds`: `processes` lists the live ones, `instance` adds them up and ' +
+        '`process` is the answering one (fresh). Prometheus gets the same from each process’s GET /metrics.',
       tags: ['Admin'],
       responses: {
         200: { description: 'The figures', schema: statsObject },

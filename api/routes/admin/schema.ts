@@ -112,6 +112,26 @@ export const ipRuleObject = Joi.object({
 const counts = (keys: string[]) =>
   Joi.object(Object.fromEntries(keys.map((k) => [k, Joi.number().integer().min(0)])));
 
+/** One process's figures in GET /admin/stats (summed over processes in `instance`). */
+const figureFields = {
+  http_requests: Joi.number().integer(),
+  http_4xx: Joi.number().integer(),
+  http_5xx: Joi.number().integer(),
+  rate_limit_hits: Joi.object().pattern(Joi.string(), Joi.number()).description('429s by route or bucket'),
+  jobs_completed: Joi.number().integer(),
+  jobs_failed: Joi.number().integer(),
+  gateway_sessions: Joi.number().integer().description('gateway sessions with a connection'),
+  gateway_detached: Joi.number().integer().description('dropped gateway sessions awaiting a resume'),
+};
+
+const processFigures = Joi.object({
+  id: Joi.string(),
+  role: Joi.string(),
+  uptime_seconds: Joi.number().integer(),
+  rss_bytes: Joi.number().integer(),
+  ...figureFields,
+});
+
 /** GET /admin/stats. */
 export const statsObject = Joi.object({
   users: Joi.number().integer().description('human accounts'),
@@ -124,18 +144,16 @@ export const statsObject = Joi.object({
   queues: Joi.object()
     .pattern(Joi.string(), counts(['waiting', 'active', 'delayed', 'failed', 'completed']))
     .description('jobs per state, per queue (completed and failed: the kept ones)'),
-  process: Joi.object({
-    role: Joi.string(),
-    uptime_seconds: Joi.number().integer(),
+  process: processFigures.description('figures of the process that answered'),
+  processes: Joi.array()
+    .items(processFigures)
+    .description('every live process (API, workers, gateway, voice), as each last published them'),
+  instance: Joi.object({
+    processes: Joi.number().integer(),
+    roles: Joi.object().pattern(Joi.string(), Joi.number().integer()).description('live processes per role'),
     rss_bytes: Joi.number().integer(),
-    http_requests: Joi.number().integer(),
-    http_4xx: Joi.number().integer(),
-    http_5xx: Joi.number().integer(),
-    rate_limit_hits: Joi.object().pattern(Joi.string(), Joi.number()).description('429s by route or bucket'),
-    jobs_completed: Joi.number().integer(),
-    jobs_failed: Joi.number().integer(),
-    gateway_sessions: Joi.number().integer(),
-  }).description('figures of the process that answered (every process has them at /metrics)'),
+    ...figureFields,
+  }).description('the figures of every live process added up'),
 });
 
 /** POST /admin/selftest. */

@@ -11,18 +11,21 @@ interface Stats {
   messages: number;
   messages_24h: number;
   queues: Record<string, Record<string, number>>;
-  process: {
-    role: string;
-    uptime_seconds: number;
-    rss_bytes: number;
-    http_requests: number;
-    http_4xx: number;
-    http_5xx: number;
-    rate_limit_hits: Record<string, number>;
-    jobs_completed: number;
-    jobs_failed: number;
-    gateway_sessions: number;
-  };
+  processes: (Figures & { id: string; role: string; uptime_seconds: number })[];
+  instance: Figures & { processes: number; roles: Record<string, number> };
+}
+
+/** Request, job and gateway figures: one process's, or every live process's added up. */
+interface Figures {
+  rss_bytes: number;
+  http_requests: number;
+  http_4xx: number;
+  http_5xx: number;
+  rate_limit_hits: Record<string, number>;
+  jobs_completed: number;
+  jobs_failed: number;
+  gateway_sessions: number;
+  gateway_detached: number;
 }
 
 const REFRESH_MS = 10_000;
@@ -51,7 +54,9 @@ function stat(key: string, label: string, value: string): HTMLElement {
 }
 
 function render(stats: Stats): HTMLElement[] {
-  const p = stats.process;
+  const p = stats.instance;
+  const oldest = Math.max(0, ...stats.processes.map((x) => x.uptime_seconds));
+  const roles = Object.entries(p.roles).map(([role, n]) => `${role}: ${num(n)}`);
   const cards = h(
     'section',
     { class: 'stats', id: 'stats' },
@@ -79,7 +84,11 @@ function render(stats: Stats): HTMLElement[] {
       'section',
       { class: 'card', id: 'status-chart' },
       h('h2', {}, 'HTTP responses'),
-      h('p', { class: 'muted' }, `Answered by this API process (${p.role}) since it started.`),
+      h(
+        'p',
+        { class: 'muted' },
+        `Answered by the instance's ${num(p.processes)} live processes since each started.`,
+      ),
       bars('Responses by status class', [
         { label: '1xx-3xx', value: ok, cls: 's-ok' },
         { label: '4xx', value: p.http_4xx, cls: 's-delayed' },
@@ -89,13 +98,17 @@ function render(stats: Stats): HTMLElement[] {
     h(
       'section',
       { class: 'card' },
-      h('h2', {}, 'This process'),
+      h('h2', {}, 'Processes'),
       h(
         'dl',
         { class: 'facts' },
-        h('dt', {}, 'Uptime'),
-        h('dd', {}, duration(p.uptime_seconds)),
-        h('dt', {}, 'Memory (RSS)'),
+        h('dt', {}, 'Live, by role'),
+        h('dd', {}, roles.join(', ')),
+        h('dt', {}, 'Longest uptime'),
+        h('dd', {}, duration(oldest)),
+        h('dt', {}, 'Gateway sessions awaiting a resume'),
+        h('dd', {}, num(p.gateway_detached)),
+        h('dt', {}, 'Memory (RSS, all processes)'),
         h('dd', {}, `${(p.rss_bytes / 1048576).toFixed(0)} MiB`),
         h('dt', {}, 'Jobs completed / failed'),
         h('dd', {}, `${num(p.jobs_completed)} / ${num(p.jobs_failed)}`),

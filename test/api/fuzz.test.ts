@@ -27,8 +27,17 @@ const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
 process.on('unhandledRejection', onUnhandled);
 
 const app: TestApp = await startTestApp({
-  // Rate limits stay off (the test config's default): 429s would hide the handlers from the fuzz.
-  config: testConfig({ queues: { wait_timeout_ms: 2000 } }),
+  config: testConfig({
+    queues: { wait_timeout_ms: 2000 },
+    // On, so the limiter sees the fuzzed requests too, with budgets high enough that 429s do not hide
+    // the handlers (a route's own tighter bucket may still answer 429, which is a fine answer).
+    rate_limits: {
+      enabled: true,
+      global: { points: 100_000, duration_seconds: 1 },
+      read: { points: 100_000, duration_seconds: 1 },
+      write: { points: 100_000, duration_seconds: 1 },
+    },
+  }),
   gateway: false,
 });
 const doc = (await (await fetch(`${app.api}/openapi.json`)).json()) as Record<string, unknown>;
@@ -56,6 +65,7 @@ async function buildWorld(): Promise<World> {
   const as = (method: string, path: string, body?: unknown) =>
     api(app, method, path, { token: owner.token, body });
   const server = await as('POST', '/servers', { name: 'Fuzz' });
+  if (server.status !== 201) throw new Error(`fuzz world: POST /servers ${server.status}`);
   const serverId = server.body.id as string;
   const channels = await as('GET', `/servers/${serverId}/channels`);
   const channelId = (channels.body as { id: string }[])[0]?.id as string;

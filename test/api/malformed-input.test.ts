@@ -171,6 +171,10 @@ describe('the HTTP stack’s client errors keep their status', () => {
     expect(ok.status).toBe(201);
   });
 
+  it('a media key with a segment longer than the filesystem allows is unknown, not an error', async () => {
+    expectClientError(await raw('GET', `/media/attachments/${'a'.repeat(300)}`), 404, 'unknown_media');
+  });
+
   it('an unknown content encoding is a 415', async () => {
     const res = await raw('POST', '/servers', {
       headers: {

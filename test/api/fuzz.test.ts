@@ -13,9 +13,9 @@ import {
 
 /**
  * Property-based requests to every operation of the served OpenAPI document (a new route is fuzzed
- * without a test of its own), unauthenticated, as a user and as a bot: whatever the input, the
- * answer is never a 500, never a 5xx the operation does not document, and never a hang; client
- * errors carry the error body of API.md. PLEXICHAT_FUZZ_RUNS raises the runs per operation and
+ * without a test of its own), unauthenticated, as a user, as a bot and (the admin API) as an admin:
+ * whatever the input, the answer is never a 500, never a 5xx the operation does not document, never
+ * a hang, and the API process never dies; client errors carry the error body of API.md. PLEXICHAT_FUZZ_RUNS raises the runs per operation and
  * caller (default 2); PLEXICHAT_FUZZ_SEED replays a failure (the seed is printed with it).
  */
 const RUNS = Number(process.env.PLEXICHAT_FUZZ_RUNS ?? 2);

@@ -23,13 +23,72 @@ interface Collected {
   components: Json;
 }
 
+/** A schema that allows only null, as joi-to-swagger writes `Joi.valid(null)`. */
+function isNullOnly(node: Json): boolean {
+  return node.nullable === true && Object.keys(node).every((k) => k === 'nullable' || k === 'description');
+}
+
+/**
+ * Makes joi-to-swagger's output valid, lint-clean OpenAPI 3.0, in place and recursively:
+ * - nothing beside a `$ref` (3.0 ignores siblings; j2s puts `x-required` there);
+ * - `oneOf` becomes `anyOf`: joi alternatives and `when` branches pick the first match or depend on
+ *   a sibling field, which the document cannot state, so the branches may overlap;
+ * - a null-only branch becomes `nullable` on the others, and a single branch is the schema itself;
+ * - a null-only value gets the type 3.0 requires beside `nullable` (`enum: [null]` keeps it null).
+ */
+function tidy(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const item of node) tidy(item);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  const schema = node as Json;
+  if (typeof schema.$ref === 'string') {
+    for (const key of Object.keys(schema)) if (key !== '$ref') delete schema[key];
+    return;
+  }
+  for (const value of Object.values(schema)) tidy(value);
+  if (Array.isArray(schema.oneOf)) {
+    schema.anyOf = schema.oneOf;
+    delete schema.oneOf;
+  }
+  if (Array.isArray(schema.anyOf)) {
+    let branches = schema.anyOf as Json[];
+    if (branches.some(isNullOnly)) {
+      branches = branches.filter((b) => !isNullOnly(b));
+      for (const b of branches) if (typeof b.$ref !== 'string') b.nullable = true;
+    }
+    if (branches.length === 1) {
+      delete schema.anyOf;
+      const only = branches[0] as Json;
+      for (const [key, value] of Object.entries(only)) if (!(key in schema)) schema[key] = value;
+    } else {
+      schema.anyOf = branches;
+    }
+  }
+  if (isNullOnly(schema)) {
+    schema.type = 'string';
+    schema.enum = [null];
+  }
+}
+
 function convert(schema: Joi.Schema, acc: Collected): Json {
   const { swagger, components } = j2s(schema, acc.components);
+  tidy(swagger);
+  tidy(components);
   // j2s returns only the components it created on this call: merge them into what we have.
   for (const [kind, entries] of Object.entries(components ?? {})) {
     acc.components[kind] = { ...(acc.components[kind] ?? {}), ...entries };
   }
   return swagger;
+}
+
+/** `postChannelsChannelIdMessages`: the method and the path's words, unless the route names itself. */
+function operationIdOf(route: AnyRoute): string {
+  return (
+    route.operationId ??
+    `${route.method}${route.path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`
+  );
 }
 
 function parameters(schema: Joi.ObjectSchema | undefined, where: 'path' | 'query', acc: Collected): Json[] {
@@ -52,6 +111,7 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl = '/api/v1'): Json {
   const errorRef = { $ref: '#/components/schemas/Error' };
   convert(errorBodySchema, acc);
   const paths: Record<string, Json> = {};
+  const operationIds = new Map<string, string>();
   for (const route of routes) {
     const responses: Json = {};
     for (const [status, spec] of Object.entries(route.responses)) {
@@ -68,20 +128,26 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl = '/api/v1'): Json {
         content: { 'application/json': { schema: errorRef } },
       };
     }
-    responses['500'] ??= {
-      description: 'Unexpected error',
+    // `default` (any other status, with the error body) also stands for the 2xx of routes that only redirect.
+    responses.default ??= {
+      description: 'Unexpected error (500), or another status listed nowhere here: the error body',
       content: { 'application/json': { schema: errorRef } },
     };
-    const security =
-      route.access === 'public'
-        ? undefined
-        : route.userOnly
-          ? [{ bearer: [] }]
-          : [{ bearer: [] }, { bot: [] }];
-    if (route.userOnly) {
-      const mine = responses['403'] as { description: string } | undefined;
-      responses['403'] = {
-        description: `${mine ? `${mine.description}; or ` : ''}\`bots_not_allowed\`: a bot token (people only)`,
+    // No token needed: `security: []` says so (an optional session token is still read where sent).
+    const security: Json[] =
+      route.access === 'public' ? [] : route.userOnly ? [{ bearer: [] }] : [{ bearer: [] }, { bot: [] }];
+    const forbidden = [
+      (responses['403'] as { description: string } | undefined)?.description,
+      route.userOnly ? '`bots_not_allowed`: a bot token (people only)' : undefined,
+      '`ip_blocked`: the instance’s IP rules refuse the caller’s address',
+    ].filter((d): d is string => d !== undefined);
+    responses['403'] = {
+      description: forbidden.join('; or '),
+      content: { 'application/json': { schema: errorRef } },
+    };
+    if (route.rateLimit !== false) {
+      responses['429'] ??= {
+        description: 'Rate limited: wait `retry_after` seconds (also in `Retry-After`)',
         content: { 'application/json': { schema: errorRef } },
       };
     }
@@ -91,12 +157,20 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl = '/api/v1'): Json {
         content: { 'application/json': { schema: errorRef } },
       };
     }
+    const operationId = operationIdOf(route);
+    const clash = operationIds.get(operationId);
+    if (clash) {
+      throw new Error(
+        `openapi: ${route.method.toUpperCase()} ${route.path} and ${clash} share the operationId ${operationId}: give one an operationId`,
+      );
+    }
+    operationIds.set(operationId, `${route.method.toUpperCase()} ${route.path}`);
     const operation: Json = {
       security,
       summary: route.summary,
       description: route.description,
       tags: route.tags,
-      operationId: `${route.method}${route.path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
+      operationId,
       parameters: [...parameters(route.params, 'path', acc), ...parameters(route.query, 'query', acc)],
       responses,
     };
@@ -133,6 +207,7 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl = '/api/v1'): Json {
     info: {
       title: 'Plexichat API',
       version: PLEXICHAT_VERSION,
+      license: { name: 'MIT', url: 'https://opensource.org/licenses/MIT' },
       description:
         'REST API of Plexichat. The realtime gateway is described in the static docs at /docs/api.',
     },

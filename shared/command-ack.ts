@@ -1,5 +1,7 @@
 import type Joi from 'joi';
+import { clientDatabaseError } from './db/errors.js';
 import { ApiError, ValidationError } from './errors.js';
+import { inputProblems } from './input-limits.js';
 
 /**
  * What a socket.io client command's ack receives (gateway and voice signaling alike): `ok` plus
@@ -11,6 +13,8 @@ export type CommandAck =
 
 /** A command's payload checked against its joi schema: 400 `validation_error` naming every bad field. */
 export function validateCommand<T>(schema: Joi.ObjectSchema, payload: unknown): T {
+  const problems = inputProblems(payload, 'payload');
+  if (problems) throw new ValidationError(problems);
   const result: Joi.ValidationResult<unknown> = schema.validate(payload ?? {}, { abortEarly: false });
   if (result.error) {
     throw new ValidationError(
@@ -22,12 +26,13 @@ export function validateCommand<T>(schema: Joi.ObjectSchema, payload: unknown): 
 
 /** The ack of a command that threw a typed error; anything else is rethrown (a bug, logged by the caller). */
 export function errorAck(err: unknown): CommandAck {
-  if (!(err instanceof ApiError)) throw err;
+  const known = err instanceof ApiError ? err : clientDatabaseError(err);
+  if (!known) throw err;
   return {
     ok: false,
-    code: err.code,
-    message: err.message,
-    ...(err.errors ? { errors: err.errors } : {}),
-    ...err.extra,
+    code: known.code,
+    message: known.message,
+    ...(known.errors ? { errors: known.errors } : {}),
+    ...known.extra,
   };
 }

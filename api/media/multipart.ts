@@ -23,6 +23,14 @@ export interface MultipartLimits {
   headBytes: number;
 }
 
+/** Text fields a form may have besides its files. */
+const MAX_FIELDS = 20;
+
+/** 413 for a form with more parts than allowed (the code body-parser's urlencoded limit maps to). */
+function tooManyParts(why: string): ApiError {
+  return new ApiError(413, 'too_many_parameters', `Too many form parts: ${why}`);
+}
+
 /** Form overhead (boundaries, part headers, small fields) allowed beyond the files' bytes. */
 const FORM_OVERHEAD_BYTES = 64 * 1024;
 
@@ -46,7 +54,12 @@ export async function readMultipart(
   try {
     parser = busboy({
       headers: req.headers,
-      limits: { files: limits.maxFiles, fields: 20, fieldSize: 64 * 1024, parts: limits.maxFiles + 20 },
+      limits: {
+        files: limits.maxFiles,
+        fields: MAX_FIELDS,
+        fieldSize: 64 * 1024,
+        parts: limits.maxFiles + MAX_FIELDS,
+      },
     });
   } catch (err) {
     throw new ValidationError({ body: (err as Error).message }, 'Malformed multipart body');
@@ -113,6 +126,9 @@ export async function readMultipart(
       });
     });
     parser.on('filesLimit', () => fail(new ValidationError({ files: `at most ${limits.maxFiles} files` })));
+    // Past these limits busboy drops parts silently: refuse the request instead of acting on part of it.
+    parser.on('fieldsLimit', () => fail(tooManyParts(`at most ${MAX_FIELDS} text fields`)));
+    parser.on('partsLimit', () => fail(tooManyParts(`at most ${limits.maxFiles + MAX_FIELDS} parts`)));
     parser.on('error', (err) =>
       fail(new ValidationError({ body: (err as Error).message }, 'Malformed multipart body')),
     );

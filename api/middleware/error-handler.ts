@@ -1,41 +1,69 @@
+import { STATUS_CODES } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
+import { clientDatabaseError, sqlState } from '../../shared/db/errors.js';
 import { isDatabaseUnavailable } from '../../shared/db/unavailable.js';
 import {
   ApiError,
   DatabaseUnavailableError,
   MalformedJsonError,
   PayloadTooLargeError,
-  UnsupportedMediaTypeError,
 } from '../../shared/errors.js';
 import { redactQuery } from '../../shared/log-redaction.js';
 import type { Logger } from '../../shared/logger.js';
 
-/** Errors raised by body-parser carry a `type` and `status`. */
-interface BodyParserError extends Error {
+/**
+ * Errors from the HTTP stack (body-parser, raw-body, the router's URI decoding, zlib through
+ * body-parser, http-errors in general) carry the status they mean and often a `type`.
+ */
+interface HttpStackError extends Error {
   type?: string;
   status?: number;
+  statusCode?: number;
   limit?: number;
+  code?: string;
 }
 
-/** Maps anything thrown to an ApiError; everything unknown is an internal error. */
+/** Codes for the HTTP stack's error types whose snake_cased type would read poorly. */
+const STACK_CODES: Record<string, string> = {
+  'entity.parse.failed': 'malformed_json',
+  'entity.too.large': 'payload_too_large',
+  'encoding.unsupported': 'unsupported_media_type',
+  'charset.unsupported': 'unsupported_media_type',
+  'parameters.too.many': 'too_many_parameters',
+  'request.size.invalid': 'content_length_mismatch',
+};
+
+/** The 4xx status an error from the HTTP stack carries, or null (5xx or none: ours to judge). */
+function clientStatus(e: HttpStackError): number | null {
+  const status = e.status ?? e.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : null;
+}
+
+/** A snake_case code for a status-bearing error: its type, else what it is, else the status's name. */
+function stackCode(e: HttpStackError, status: number): string {
+  if (e.type) return STACK_CODES[e.type] ?? e.type.replace(/[^A-Za-z0-9]+/g, '_').toLowerCase();
+  if (e instanceof URIError) return 'malformed_uri';
+  if (typeof e.code === 'string' && e.code.startsWith('Z_')) return 'malformed_content_encoding';
+  return (STATUS_CODES[status] ?? 'client_error').replace(/[^A-Za-z0-9]+/g, '_').toLowerCase();
+}
+
+/**
+ * Maps anything thrown to an ApiError: ours as they are, the HTTP stack's client errors with their
+ * status, Postgres errors that only input can cause (shared/db/errors.ts); anything else is null,
+ * an internal error.
+ */
 function toApiError(err: unknown, bodyLimit: number): ApiError | null {
   if (err instanceof ApiError) return err;
   if (isDatabaseUnavailable(err)) return new DatabaseUnavailableError();
-  const e = err as BodyParserError;
-  switch (e?.type) {
-    case 'entity.parse.failed':
-      return new MalformedJsonError(e.message);
-    case 'entity.too.large':
-      return new PayloadTooLargeError(e.limit ?? bodyLimit);
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return new UnsupportedMediaTypeError(e.message);
-    case 'request.aborted':
-      return new ApiError(400, 'request_aborted', 'Request aborted');
-    case undefined:
-    default:
-      return null;
-  }
+  const dbError = clientDatabaseError(err);
+  if (dbError) return dbError;
+  if (err === null || typeof err !== 'object') return null;
+  const e = err as HttpStackError;
+  const status = clientStatus(e);
+  if (status === null) return null;
+  if (e.type === 'entity.parse.failed') return new MalformedJsonError(e.message);
+  if (e.type === 'entity.too.large') return new PayloadTooLargeError(e.limit ?? bodyLimit);
+  return new ApiError(status, stackCode(e, status), e.message || (STATUS_CODES[status] ?? 'Client error'));
 }
 
 /**
@@ -58,6 +86,12 @@ export function errorHandler(
     if (apiError instanceof DatabaseUnavailableError) {
       // Not a bug: one line per request, without the stack, while Postgres is away.
       logger.warn({ request_id: requestId, err: (err as Error).message }, 'database unavailable');
+    } else if (apiError && !(err instanceof ApiError) && sqlState(err) !== null) {
+      // Input that reached Postgres unchecked: the client's fault, but a schema should have named the field.
+      logger.warn(
+        { err, request_id: requestId, method: req.method, url: redactUrl(req.method, req.originalUrl) },
+        'database refused input',
+      );
     }
     if (!apiError) {
       // Logged with its stack here; the client gets only the request id to quote.

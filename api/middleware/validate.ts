@@ -1,5 +1,6 @@
 import type Joi from 'joi';
 import { ValidationError, type FieldErrors } from '../../shared/errors.js';
+import { inputProblems } from '../../shared/input-limits.js';
 
 const options: Joi.ValidationOptions = {
   abortEarly: false,
@@ -14,6 +15,9 @@ export function validatePart<T>(
   value: unknown,
   part: 'params' | 'query' | 'body',
 ): T {
+  // Before joi: its recursion must not meet a bottomless body, and Postgres refuses NUL in text.
+  const problems = inputProblems(value, part);
+  if (problems) throw new ValidationError(problems, `Invalid ${part}: ${Object.keys(problems).join(', ')}`);
   const result: Joi.ValidationResult<T> = schema.validate(value, options);
   const { error } = result;
   if (!error) return result.value;

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { generateToken, hashToken } from '../../shared/auth/tokens.js';
 import type { Row } from '../../shared/db/models/index.js';
 import type { Runtime } from '../../shared/runtime.js';
+import { isSnowflake } from '../../shared/snowflake.js';
 import { OAuthError, invalidClient } from './errors.js';
 
 /** Most redirect URIs one application may register. */
@@ -68,7 +69,7 @@ export async function findClient(
   rt: Runtime,
   clientId: string | null | undefined,
 ): Promise<Row<'Application'> | null> {
-  if (!clientId || !/^\d{1,20}$/.test(clientId)) return null;
+  if (!clientId || !isSnowflake(clientId)) return null;
   return rt.models.Application.findByPk(clientId);
 }
 

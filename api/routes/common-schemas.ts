@@ -1,10 +1,8 @@
 import Joi from 'joi';
+import { snowflakeSchema } from '../../shared/snowflake-schema.js';
 
-/** A snowflake ID in a path, query or body: a decimal string. */
-export const snowflake = () =>
-  Joi.string()
-    .pattern(/^\d{1,19}$/)
-    .message('{{#label}} must be a snowflake ID (a decimal string)');
+/** A snowflake ID in a path, query or body: a decimal string from 0 to 2^63-1. */
+export const snowflake = snowflakeSchema;
 
 /** Usernames: 2-32 characters of letters, digits, `_` and `.`; unique regardless of case. */
 export const username = () =>

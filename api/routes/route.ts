@@ -38,6 +38,8 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown, A = AuthContex
   access: RouteAccess;
   path: string;
   summary: string;
+  /** The OpenAPI operationId, where the one derived from the method and path would clash with another's. */
+  operationId?: string;
   description?: string;
   tags: string[];
   /**

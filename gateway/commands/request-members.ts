@@ -1,4 +1,5 @@
 import Joi from 'joi';
+import { snowflakeSchema } from '../../shared/snowflake-schema.js';
 import { QueryTypes } from 'sequelize';
 import { ServerPolicy } from '../../shared/permissions/index.js';
 import { presentMember } from '../../shared/presenters/role.js';
@@ -12,9 +13,7 @@ import { Intent } from '../../shared/intents.js';
  * presences. A bot needs the SERVER_MEMBERS intent (and SERVER_PRESENCES for the presences).
  */
 export const requestMembersSchema = Joi.object({
-  server_id: Joi.string()
-    .pattern(/^[0-9]{1,20}$/)
-    .required(),
+  server_id: snowflakeSchema().required(),
   query: Joi.string().allow('').max(32).default(''),
   limit: Joi.number().integer().min(1).max(100).default(100),
 });

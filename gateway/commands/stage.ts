@@ -1,9 +1,10 @@
 import Joi from 'joi';
+import { snowflakeSchema } from '../../shared/snowflake-schema.js';
 import { inviteSpeaker, moveToAudience, requestToSpeak } from '../../shared/voice-chat/stage.js';
 import type { GatewayContext } from '../sessions/connect.js';
 import type { GatewaySocket } from '../types.js';
 
-const snowflake = () => Joi.string().pattern(/^[0-9]{1,20}$/);
+const snowflake = snowflakeSchema;
 
 /** `request_to_speak {channel_id, raise?}`: raise (default) or lower one's hand in a stage. */
 export const requestToSpeakSchema = Joi.object({

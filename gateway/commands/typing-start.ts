@@ -1,4 +1,5 @@
 import Joi from 'joi';
+import { snowflakeSchema } from '../../shared/snowflake-schema.js';
 import { isThreadType } from '../../shared/db/models/channel.js';
 import { startTyping } from '../../shared/events/index.js';
 import { Permission, channelAccessFor, has } from '../../shared/permissions/index.js';
@@ -8,9 +9,7 @@ import { MissingPermissionError, NotFoundError, RateLimitedError } from '../../s
 
 /** `typing_start {channel_id}`: TYPING_START to the channel, for those who may send there. */
 export const typingStartSchema = Joi.object({
-  channel_id: Joi.string()
-    .pattern(/^[0-9]{1,20}$/)
-    .required(),
+  channel_id: snowflakeSchema().required(),
 });
 
 export async function typingStart(

@@ -1,10 +1,11 @@
 import Joi from 'joi';
+import { snowflakeSchema } from '../../shared/snowflake-schema.js';
 import { joinVoice, leaveVoice } from '../../shared/voice-chat/join.js';
 import { leftVoiceState } from '../../shared/voice-chat/states.js';
 import type { GatewayContext } from '../sessions/connect.js';
 import type { GatewaySocket } from '../types.js';
 
-const snowflake = () => Joi.string().pattern(/^[0-9]{1,20}$/);
+const snowflake = snowflakeSchema;
 
 /** `voice_state_update {channel_id|null, self_mute, self_deaf}`: join, move between or leave voice channels. */
 export const voiceStateUpdateSchema = Joi.object({

@@ -21,10 +21,14 @@ function errnoCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | null)?.code;
 }
 
-/** Missing file, or a path through something that is not a directory (key `a/b` where `a` is a file). */
+/**
+ * Missing file, a path through something that is not a directory (key `a/b` where `a` is a file),
+ * or a name longer than the filesystem allows (a valid key may have a segment over 255 bytes; no
+ * stored file has one).
+ */
 function isMissing(err: unknown): boolean {
   const code = errnoCode(err);
-  return code === 'ENOENT' || code === 'ENOTDIR';
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG';
 }
 
 /**

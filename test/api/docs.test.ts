@@ -1,3 +1,7 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { buildOpenApi } from '../../api/openapi.js';
+import { definePublicRoute } from '../../api/routes/route.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 
 let app: TestApp;
@@ -51,5 +55,35 @@ describe('API documentation', () => {
     expect(html).toMatch(/snowflake/i);
     expect(html).toMatch(/\/health/);
     expect(html).toMatch(/\/version/);
+  });
+
+  it('the document lints clean with Redocly’s recommended rules (npm run lint:openapi)', async () => {
+    // The script fails on any error or warning; its exit status is the verdict.
+    const { stdout } = await promisify(execFile)('npx', ['--no-install', 'tsx', 'scripts/lint-openapi.ts'], {
+      timeout: 120_000,
+    });
+    expect(stdout).toMatch(/0 errors, 0 warnings/);
+  }, 150_000);
+
+  it('every operation declares its security, public ones with an empty list', async () => {
+    const doc = (await (await fetch(`${app.api}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { security?: unknown[] }>>;
+    };
+    expect(doc.paths['/health']?.get?.security).toEqual([]);
+    expect(doc.paths['/users/@me']?.get?.security).toEqual(expect.arrayContaining([{ bearer: [] }]));
+  });
+
+  it('refuses to build a document in which two operations share an operationId', () => {
+    const route = (path: string) =>
+      definePublicRoute({
+        method: 'post',
+        path,
+        summary: 's',
+        tags: ['T'],
+        responses: {},
+        handler: () => ({}),
+      });
+    expect(() => buildOpenApi([route('/a/{b}'), route('/a/b')])).toThrow(/share the operationId postAB/);
+    expect(() => buildOpenApi([route('/a/{b}'), { ...route('/a/b'), operationId: 'renamed' }])).not.toThrow();
   });
 });

@@ -9,6 +9,22 @@ import { createLogger } from '../../shared/logger.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/config.js';
 
+/** Statements (SQL and bind values) for the /db/{case} test route, run in one transaction. */
+const DB_CASES: Record<string, [string, string[]][]> = {
+  bigint_out_of_range: [['SELECT $1::bigint', ['9999999999999999999']]],
+  not_a_number: [['SELECT $1::bigint', ['abc']]],
+  nul_in_jsonb: [['SELECT $1::jsonb', ['{"a":"\\u0000"}']]],
+  too_long: [
+    ['CREATE TEMP TABLE t_long (v varchar(3)) ON COMMIT DROP', []],
+    ['INSERT INTO t_long VALUES ($1)', ['abcdef']],
+  ],
+  unique: [
+    ['CREATE TEMP TABLE t_unique (k int PRIMARY KEY) ON COMMIT DROP', []],
+    ['INSERT INTO t_unique VALUES (1), (1)', []],
+  ],
+  syntax: [['SELEC 1', []]],
+};
+
 let app: TestApp;
 beforeAll(async () => {
   app = await startTestApp({ config: testConfig({ server: { body_limit_bytes: 4096 } }), workers: false });
@@ -91,6 +107,23 @@ describe('validation and unexpected errors (routes built by the registry)', () =
       }),
       definePublicRoute({
         method: 'get',
+        path: '/db/{case}',
+        summary: 'passes a client value to Postgres unchecked, as a route missing a schema would',
+        tags: ['Test'],
+        responses: { 200: { description: 'never' } },
+        handler: async ({ req }) => {
+          const statements = DB_CASES[String(req.params.case)];
+          if (!statements) throw new Error('unknown case');
+          await app.rt.sequelize.transaction(async (transaction) => {
+            for (const [sql, bind] of statements) {
+              await app.rt.sequelize.query(sql, { ...(bind.length > 0 ? { bind } : {}), transaction });
+            }
+          });
+          return {};
+        },
+      }),
+      definePublicRoute({
+        method: 'get',
         path: '/boom',
         summary: 'throws',
         tags: ['Test'],
@@ -150,6 +183,17 @@ describe('validation and unexpected errors (routes built by the registry)', () =
     const wrongType = await post('/things/1', 'name=ok', 'application/x-www-form-urlencoded');
     expect(wrongType.status).toBe(415);
     expect(wrongType.body.code).toBe('unsupported_media_type');
+  });
+
+  it('Postgres refusing a client value is a 400 invalid_input; a unique violation a 409', async () => {
+    for (const name of ['bigint_out_of_range', 'not_a_number', 'nul_in_jsonb', 'too_long']) {
+      const res = await send(`${base}/db/${name}`);
+      expect([name, res.status, res.body.code]).toEqual([name, 400, 'invalid_input']);
+    }
+    const conflict = await send(`${base}/db/unique`);
+    expect([conflict.status, conflict.body.code]).toEqual([409, 'conflict']);
+    // Other database errors (a bug in our SQL) stay 500s.
+    expect((await send(`${base}/db/syntax`)).status).toBe(500);
   });
 
   it('an unexpected error is a 500 with the request id and no stack or message leak', async () => {

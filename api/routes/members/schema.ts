@@ -3,9 +3,10 @@ import { pagination, snowflake, userObject } from '../common-schemas.js';
 
 /** A member's user id, or `@me` for the caller. */
 const memberId = () =>
-  Joi.string()
-    .pattern(/^(\d{1,19}|@me)$/)
-    .message('{{#label}} must be a snowflake ID or @me');
+  Joi.alternatives()
+    .try(Joi.string().valid('@me'), snowflake())
+    .match('one')
+    .messages({ 'alternatives.match': '{{#label}} must be a snowflake ID or @me' });
 
 export const memberParams = Joi.object({ server_id: snowflake().required(), user_id: memberId().required() });
 export const banParams = Joi.object({ server_id: snowflake().required(), user_id: snowflake().required() });

@@ -3,7 +3,7 @@ import { snowflake, userObject } from '../common-schemas.js';
 import { OAUTH_SCOPES } from '../../oauth2/scopes.js';
 
 const authorizeFields = {
-  client_id: Joi.string().max(20).description('the application id'),
+  client_id: snowflake().description('the application id'),
   redirect_uri: Joi.string()
     .max(2048)
     .description('one of the application’s registered redirect URIs, exactly; optional when it has only one'),
@@ -75,7 +75,7 @@ export const tokenForm = Joi.object({
   code_verifier: Joi.string().description('authorization_code: the PKCE verifier (43-128 characters)'),
   refresh_token: Joi.string().description('refresh_token: the current refresh token'),
   scope: Joi.string().description('refresh_token: a subset of the granted scopes (default: all)'),
-  client_id: Joi.string().description('the application id (or in HTTP Basic)'),
+  client_id: snowflake().description('the application id (or in HTTP Basic)'),
   client_secret: Joi.string().description('confidential clients, unless sent with HTTP Basic'),
 }).meta({ className: 'OAuth2TokenRequest' });
 
@@ -96,7 +96,7 @@ export const oauthErrorBody = Joi.object({
 export const revokeForm = Joi.object({
   token: Joi.string().required().description('an access or refresh token'),
   token_type_hint: Joi.string().valid('access_token', 'refresh_token'),
-  client_id: Joi.string(),
+  client_id: snowflake(),
   client_secret: Joi.string(),
 }).meta({ className: 'OAuth2RevokeRequest' });
 

@@ -163,6 +163,8 @@ export function webhookRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
     definePublicRoute<ExecuteParams, { wait: boolean }, ExecuteInput>({
       method: 'post',
       path: '/webhooks/{webhook_id}/{token}',
+      // postWebhooksWebhookIdToken is the token regeneration's (/webhooks/{webhook_id}/token).
+      operationId: 'executeWebhook',
       // Limited per webhook by its own limiter (api/webhooks/execute.ts), which sets the headers.
       rateLimit: false,
       summary: 'Execute an incoming webhook',

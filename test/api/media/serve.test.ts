@@ -240,7 +240,7 @@ describe('GET /media/{key...} (local storage)', () => {
     };
     const operation = doc.paths['/media/{key}']?.get;
     expect(operation).toBeDefined();
-    expect(operation?.security).toBeUndefined();
+    expect(operation?.security).toEqual([]);
     expect(operation?.parameters?.map((p) => p.name)).toEqual(['key']);
   });
 

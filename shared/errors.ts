@@ -142,10 +142,19 @@ export class InteractionFailedError extends ApiError {
 
 /**
  * 503: this process holds no snowflake worker-id lease (Redis unreachable, or its lease was taken),
- * so it mints no ids rather than risk a duplicate; another process or a retry will do.
+ * so it mints no ids rather than risk a duplicate; another process or a retry (after `retryAfter`
+ * seconds, when this one next tries to lease a pair) will do.
  */
 export class IdsUnavailableError extends ApiError {
-  constructor() {
-    super(503, 'ids_unavailable', 'This server process cannot issue IDs right now; retry shortly');
+  constructor(retryAfter: number) {
+    super(
+      503,
+      'ids_unavailable',
+      'This server process cannot issue IDs right now; retry shortly',
+      undefined,
+      {
+        retry_after: retryAfter,
+      },
+    );
   }
 }

@@ -123,8 +123,13 @@ export class SnowflakeLease implements IdMinter {
   /** Leases a pair (a failure is logged: minting waits for a later tick) and keeps it renewed. */
   async start(): Promise<void> {
     await this.#tick();
-    this.#timer = setInterval(() => void this.#tick(), Math.max(100, Math.floor(this.#opts.ttlMs / 3)));
+    this.#timer = setInterval(() => void this.#tick(), this.#tickMs());
     this.#timer.unref();
+  }
+
+  /** How often the lease is renewed (or, lost, sought again). */
+  #tickMs(): number {
+    return Math.max(100, Math.floor(this.#opts.ttlMs / 3));
   }
 
   #tick(): Promise<void> {
@@ -148,7 +153,10 @@ export class SnowflakeLease implements IdMinter {
   }
 
   #current(): SnowflakeGenerator {
-    if (!this.#generator || this.#clock() >= this.#validUntil) throw new IdsUnavailableError();
+    if (!this.#generator || this.#clock() >= this.#validUntil) {
+      // A client retrying after the next tick finds a pair leased again if there is one to lease.
+      throw new IdsUnavailableError(Math.ceil(this.#tickMs() / 1000));
+    }
     return this.#generator;
   }
 

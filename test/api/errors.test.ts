@@ -1,13 +1,16 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
+import { Redis } from 'ioredis';
 import Joi from 'joi';
 import { errorHandler, notFound } from '../../api/middleware/error-handler.js';
 import { buildRouter } from '../../api/routes/registry.js';
 import { definePublicRoute, type AnyRoute } from '../../api/routes/route.js';
 import { createLogger } from '../../shared/logger.js';
+import { SnowflakeLease } from '../../shared/snowflake-lease.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/config.js';
+import { TEST_REDIS_URL } from '../helpers/env.js';
 
 /** Statements (SQL and bind values) for the /db/{case} test route, run in one transaction. */
 const DB_CASES: Record<string, [string, string[]][]> = {
@@ -91,6 +94,14 @@ describe('the error body on the real app', () => {
 describe('validation and unexpected errors (routes built by the registry)', () => {
   let server: http.Server;
   let base: string;
+  // A process whose lease is gone mints nothing; it never talks to Redis for that.
+  const idRedis = new Redis(TEST_REDIS_URL, { lazyConnect: true });
+  const unleased = new SnowflakeLease(idRedis, 'test-unleased', {
+    datacenterId: null,
+    workerId: null,
+    ttlMs: 30000,
+    logger: createLogger({ log: { level: 'silent', pretty: false } }, 'test'),
+  });
 
   beforeAll(async () => {
     const routes: AnyRoute[] = [
@@ -104,6 +115,14 @@ describe('validation and unexpected errors (routes built by the registry)', () =
         body: Joi.object({ name: Joi.string().min(2).max(32).required(), count: Joi.number().integer() }),
         responses: { 200: { description: 'ok' } },
         handler: ({ params, query, body }) => ({ params, query, body }),
+      }),
+      definePublicRoute({
+        method: 'post',
+        path: '/ids',
+        summary: 'mints an id without a worker-id lease',
+        tags: ['Test'],
+        responses: { 200: { description: 'never' } },
+        handler: () => ({ id: unleased.next() }),
       }),
       definePublicRoute({
         method: 'get',
@@ -146,7 +165,10 @@ describe('validation and unexpected errors (routes built by the registry)', () =
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(async () => {
+    idRedis.disconnect();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
 
   const post = (path: string, body: unknown, contentType = 'application/json') =>
     send(`${base}${path}`, {
@@ -194,6 +216,13 @@ describe('validation and unexpected errors (routes built by the registry)', () =
     expect([conflict.status, conflict.body.code]).toEqual([409, 'conflict']);
     // Other database errors (a bug in our SQL) stay 500s.
     expect((await send(`${base}/db/syntax`)).status).toBe(500);
+  });
+
+  it('no snowflake lease: 503 ids_unavailable with Retry-After until the lease is next sought', async () => {
+    const res = await send(`${base}/ids`, { method: 'POST' });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('10');
+    expect(res.body).toEqual({ code: 'ids_unavailable', message: expect.any(String), retry_after: 10 });
   });
 
   it('an unexpected error is a 500 with the request id and no stack or message leak', async () => {

@@ -5,7 +5,13 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { api, registerUser, type TestUser } from '../helpers/accounts.js';
 import { configEnv, testConfig } from '../helpers/config.js';
-import { connectGateway, type ConnectOptions, type GatewayClient } from '../helpers/gateway-client.js';
+import type { DispatchFrame } from '../../shared/events/index.js';
+import {
+  connectGateway,
+  type ConnectOptions,
+  type GatewayClient,
+  type OpenedBy,
+} from '../helpers/gateway-client.js';
 import { ROOT, spawnEntry, type RoleProcess } from '../helpers/processes.js';
 import {
   freePort,
@@ -122,20 +128,36 @@ afterAll(async () => {
   await Promise.all([redis?.destroy(), postgres?.destroy()]);
 }, 60000);
 
-/** A gateway connection through nginx, from a loopback address of its own. */
-async function connect(user: TestUser, options: ConnectOptions = {}): Promise<GatewayClient> {
-  const client = await connectGateway(origin, { token: user.token }, '/gateway', undefined, {
+/** How a test connects through nginx: by default a new session from a loopback address of its own. */
+interface ThroughNginx extends ConnectOptions {
+  /** The handshake's auth (`{token, session_id, seq}` resumes); the user's token by default. */
+  auth?: Record<string, unknown>;
+  openedBy?: OpenedBy;
+}
+
+/** A gateway connection through nginx. */
+async function connect(user: TestUser, options: ThroughNginx = {}): Promise<GatewayClient> {
+  const { auth = { token: user.token }, openedBy, ...connection } = options;
+  const client = await connectGateway(origin, auth, '/gateway', openedBy, {
     localAddress: `127.0.0.${nextAddress++}`,
-    ...options,
+    ...connection,
   });
   clients.push(client);
   return client;
 }
 
-/** Live gateway sessions of each gateway process, from its own /metrics (read directly, on loopback). */
+const running = (service: string) => {
+  const child = processes.get(service)?.child;
+  return child !== undefined && child.exitCode === null && child.signalCode === null;
+};
+
+/**
+ * Live gateway sessions of each running gateway process, from its own /metrics (read directly, on
+ * loopback).
+ */
 async function liveSessions(): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for (const s of services.filter((x) => x.role === 'gateway')) {
+  for (const s of services.filter((x) => x.role === 'gateway' && running(x.service))) {
     const text = await (await fetch(`http://127.0.0.1:${ports.get(s.service)}/metrics`)).text();
     const match = /plexichat_gateway_sessions\{state="live"\} (\d+)/.exec(text);
     counts[s.service] = Number(match?.[1] ?? 0);
@@ -143,8 +165,9 @@ async function liveSessions(): Promise<Record<string, number>> {
   return counts;
 }
 
+const idOf = (f: DispatchFrame) => (f.d as { id: string }).id;
 const created = (c: GatewayClient, id: string) =>
-  c.frames.filter((f) => f.t === 'MESSAGE_CREATE' && (f.d as { id: string }).id === id);
+  c.frames.filter((f) => f.t === 'MESSAGE_CREATE' && idOf(f) === id);
 
 async function send(user: TestUser, channelId: string, content: string) {
   return api(through, 'POST', `/channels/${channelId}/messages`, { token: user.token, body: { content } });
@@ -320,7 +343,78 @@ describe('the roles apart behind nginx (deploy/nginx.conf), one origin', () => {
     }
   });
 
-  it.todo('gateway SIGKILL: resume on the other gateway through nginx');
+  it('gateway SIGKILL: the client resumes through nginx on the other gateway and misses nothing', async () => {
+    const { owner, channelId } = await world();
+    // Earlier clients go: a long poll of theirs pending on the gateway about to die would tell nginx
+    // of the death before the reconnect does, and the reconnect must be what finds it.
+    for (const c of clients.splice(0)) c.close();
+    await until(
+      async () => Object.values(await liveSessions()).every((n) => n === 0),
+      'no live gateway session',
+    );
+    // The client's machine: the reconnect comes from the same address, so nginx's hash still points
+    // at the dead gateway and must pass the handshake on to the other one.
+    const from = `127.0.0.${nextAddress++}`;
+    const before = await liveSessions();
+    const client = await connect(owner, { localAddress: from });
+    const after = await liveSessions();
+    const holders = Object.keys(after).filter((g) => (after[g] ?? 0) > (before[g] ?? 0));
+    expect(holders).toHaveLength(1);
+    const [doomed] = holders as [string];
+    const survivor = Object.keys(after).find((g) => g !== doomed) as string;
+    const sessionId = (client.frames.find((f) => f.t === 'READY') as DispatchFrame<'READY'>).d.session_id;
+
+    const seen = await send(owner, channelId, 'seen');
+    const lost = await send(owner, channelId, 'lost in flight');
+    const [seenFrame] = await client.waitForFrames(
+      1,
+      (f) => f.t === 'MESSAGE_CREATE' && idOf(f) === seen.body.id,
+    );
+    await client.waitForFrames(1, (f) => f.t === 'MESSAGE_CREATE' && idOf(f) === lost.body.id);
+    // The client pretends the second message never reached it (sent by the gateway, lost on the way).
+    const seq = (seenFrame as DispatchFrame).s;
+
+    await (processes.get(doomed) as RoleProcess).kill('SIGKILL');
+    await until(() => !client.socket.connected, 'the client sees its connection drop');
+    const missed = [lost.body.id as string];
+    for (const text of ['after-1', 'after-2', 'after-3']) {
+      const res = await send(owner, channelId, text);
+      expect(res.status).toBe(200);
+      missed.push(res.body.id as string);
+    }
+
+    const waiting = (await liveSessions())[survivor] ?? 0;
+    const resumed = await connect(owner, {
+      localAddress: from,
+      auth: { token: owner.token, session_id: sessionId, seq },
+      openedBy: (f) => f.t === 'RESUMED' || f.t === 'READY',
+    });
+    // Every missed event once, in order, numbered on from the client's seq, then RESUMED.
+    expect(resumed.frames.map((f) => f.s)).toEqual(resumed.frames.map((_f, i) => seq + 1 + i));
+    expect(resumed.frames.filter((f) => f.t === 'MESSAGE_CREATE').map(idOf)).toEqual(missed);
+    expect(resumed.frames.at(-1)?.t).toBe('RESUMED');
+    expect(resumed.frames.some((f) => f.t === 'READY' || f.t === 'INVALID_SESSION')).toBe(false);
+    // nginx did try the dead gateway first (the hash still names it), then passed the handshake on.
+    expect(nginx.errors()).toMatch(
+      new RegExp(
+        `Connection refused\\) while connecting to upstream.*upstream: "http://127\\.0\\.0\\.1:${ports.get(doomed)}/gateway/`,
+      ),
+    );
+    expect(await liveSessions()).toEqual({ [survivor]: waiting + 1 });
+
+    // The resumed session carries on live, its numbering unbroken.
+    const live = await send(owner, channelId, 'live again');
+    await resumed.waitForFrames(1, (f) => f.t === 'MESSAGE_CREATE' && idOf(f) === live.body.id);
+    expect(resumed.frames.map((f) => f.s)).toEqual(resumed.frames.map((_f, i) => seq + 1 + i));
+    expect(resumed.frames.filter((f) => f.t === 'MESSAGE_CREATE').map(idOf)).toEqual([
+      ...missed,
+      live.body.id,
+    ]);
+
+    // Back to full strength for the tests after this one.
+    await startService(serviceNamed(doomed));
+    expect(Object.keys(await liveSessions()).sort()).toEqual(['gateway-1', 'gateway-2']);
+  }, 90000);
 });
 
 describe('faults', () => {

@@ -85,7 +85,9 @@ async function serverWithChannel(user: TestUser): Promise<string> {
 }
 
 describe('npm start in multi mode: roles as processes on every core behind one port', () => {
-  it('runs two web processes and a workers process, each its own OS process', () => {
+  it('runs two web processes and a workers process, each its own OS process', async () => {
+    // The supervisor's log is written asynchronously: its "process ready" lines may trail the banner.
+    await until(() => readyPids('web').length === 2 && readyPids('workers').length === 1);
     const web = readyPids('web');
     const workers = readyPids('workers');
     expect(web).toHaveLength(2);

@@ -4,7 +4,7 @@ import express, { type Response } from 'express';
 import { LINK_PATHS } from '../../shared/accounts/account-tokens.js';
 import { findProjectRoot } from '../docs/mount-docs.js';
 
-/** Browser pages of the OAuth2 flows: plain HTML and JS files, loaded as files (`script-src 'self'`). */
+/** Browser pages of the OAuth2 flows and of mailed account links: plain HTML and JS files (`script-src 'self'`). */
 const PAGES_DIR = path.join(
   findProjectRoot(path.dirname(fileURLToPath(import.meta.url))),
   'api',

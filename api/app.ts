@@ -60,7 +60,7 @@ import { webhookRoutes } from './routes/webhooks/webhooks.js';
 import { eventWebhookRoutes } from './routes/event-webhooks/event-webhooks.js';
 import { applicationRoutes } from './routes/applications/applications.js';
 import { interactionRoutes } from './routes/interactions/interactions.js';
-import { mountOAuthPages } from './oauth2/pages.js';
+import { mountAccountPages, mountOAuthPages } from './oauth2/pages.js';
 import { oauth2ClientRoutes } from './routes/oauth2/clients.js';
 import { oauth2Routes } from './routes/oauth2/oauth2.js';
 import { signInRoutes } from './routes/oauth2/sign-in.js';
@@ -217,6 +217,7 @@ export function createApp(rt: Runtime): express.Express {
   if (config.admin.bull_board) mountBullBoard(app, rt);
   mountAdminDashboard(app);
   mountOAuthPages(app);
+  mountAccountPages(app);
 
   app.use(notFound);
   app.use(errorHandler(rt.logger, config.server.body_limit_bytes, redactUrl));

@@ -1,9 +1,10 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Response } from 'express';
+import { LINK_PATHS } from '../../shared/accounts/account-tokens.js';
 import { findProjectRoot } from '../docs/mount-docs.js';
 
-/** Browser pages of the OAuth2 flows: plain HTML and JS files, loaded as files (`script-src 'self'`). */
+/** Browser pages of the OAuth2 flows and of mailed account links: plain HTML and JS files (`script-src 'self'`). */
 const PAGES_DIR = path.join(
   findProjectRoot(path.dirname(fileURLToPath(import.meta.url))),
   'api',
@@ -37,6 +38,21 @@ export function mountOAuthPages(app: express.Express): void {
   app.get(CLIENT_CALLBACK_PATH, (_req, res, next) => {
     sendPage(res, 'callback.html').catch(next);
   });
+}
+
+/**
+ * Mounts the pages the reset and verification mails link to, so the links work on an instance
+ * without a web client. The token is in their URL: no Referer may carry it elsewhere.
+ */
+export function mountAccountPages(app: express.Express): void {
+  const page =
+    (file: string): express.RequestHandler =>
+    (_req, res, next) => {
+      res.setHeader('Referrer-Policy', 'no-referrer');
+      sendPage(res, file).catch(next);
+    };
+  app.get(LINK_PATHS.password_reset, page('reset-password.html'));
+  app.get(LINK_PATHS.email_verify, page('verify-email.html'));
 }
 
 /** Answers with the consent page (its script reads the request from the URL); resolves once sent. */

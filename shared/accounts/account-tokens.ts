@@ -12,8 +12,8 @@ export const TOKEN_TTL_MINUTES: Record<AccountTokenPurpose, number> = {
   email_verify: 24 * 60,
 };
 
-/** The client pages mailed links open (they POST the token to the API). */
-const LINK_PATHS: Record<AccountTokenPurpose, string> = {
+/** The pages mailed links open (the API role serves them; they POST the token to the API). */
+export const LINK_PATHS: Record<AccountTokenPurpose, string> = {
   password_reset: '/reset-password',
   email_verify: '/verify-email',
 };

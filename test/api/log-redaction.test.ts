@@ -157,6 +157,7 @@ describe('secrets never reach the logs', () => {
     await record('POST', '/api/v1/auth/mfa/totp', { json: { ticket, code: '123456' } });
     await record('POST', '/api/v1/auth/password/reset', { json: { token: resetToken, password } });
     await record('GET', `/reset-password?token=${resetToken}`);
+    await record('GET', `/verify-email?token=${verifyToken}`);
     await record('GET', `/api/v1/users/@me?access_token=${verifyToken}&token=${verifyToken}`);
     await record('POST', '/api/v1/users/@me/email/verify', {
       json: { token: verifyToken },

@@ -2,6 +2,7 @@
 // Plexichat) in jsdom and prints what happened as one JSON line. It runs in its own process (see provider.test.ts): jest's module
 // system cannot load jsdom's ES module dependencies.
 import { JSDOM, VirtualConsole } from 'jsdom';
+import { report, until } from '../../helpers/page-driver.js';
 
 /** What the test asks the driver to do. */
 interface Plan {
@@ -17,14 +18,6 @@ interface Plan {
 }
 
 const plan = JSON.parse(process.argv[2] ?? '{}') as Plan;
-
-async function until(what: string, check: () => boolean): Promise<void> {
-  for (let i = 0; i < 250; i += 1) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`the page never showed ${what}`);
-}
 
 async function main(): Promise<Record<string, unknown>> {
   const html = await (await fetch(plan.url, { headers: { accept: 'text/html' } })).text();
@@ -92,12 +85,4 @@ async function main(): Promise<Record<string, unknown>> {
   return { ...result, location: decisions[0]?.location };
 }
 
-main().then(
-  (result) => {
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-  },
-  (err: unknown) => {
-    process.stdout.write(`${JSON.stringify({ error: err instanceof Error ? err.message : String(err) })}\n`);
-    process.exitCode = 1;
-  },
-);
+report(main);

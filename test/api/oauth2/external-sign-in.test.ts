@@ -7,7 +7,7 @@ import { Op } from 'sequelize';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { api, deviceCookieOf, registerUser } from '../../helpers/accounts.js';
 import { testConfig } from '../../helpers/config.js';
-import { spawnEntry } from '../../helpers/processes.js';
+import { runPageDriver } from '../../helpers/page-driver.js';
 import { freePort } from '../../helpers/services.js';
 
 /** An account at the test's OpenID provider. */
@@ -265,11 +265,10 @@ describe('signing in with an external OpenID provider', () => {
   it('the default client-side callback page exchanges the login_code and keeps the token', async () => {
     const who = account(`ext_page_${run}`);
     const final = await signIn(new Browser(), who);
-    const proc = spawnEntry('test/api/oauth2/consent-page.driver.ts', {}, [
-      JSON.stringify({ page: 'callback', url: final.toString(), origin: app.origin }),
-    ]);
-    await proc.exited;
-    const result = JSON.parse(proc.output().trim().split('\n').pop() ?? '');
+    const result = await runPageDriver<{ status: string; url: string; storedToken: string }>(
+      'test/api/oauth2/consent-page.driver.ts',
+      { page: 'callback', url: final.toString(), origin: app.origin },
+    );
     expect(result.status).toBe(`Signed in as ext_page_${run}. You can close this page.`);
     expect(result.url).toBe(`${app.origin}/oauth/callback`);
     const me = await api(app, 'GET', '/users/@me', { token: result.storedToken });

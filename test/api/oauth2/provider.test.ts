@@ -2,7 +2,7 @@ import { io } from 'socket.io-client';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { api, registerUser, type ApiResponse, type TestUser } from '../../helpers/accounts.js';
 import { createServerWithChannel } from '../../helpers/factories.js';
-import { spawnEntry } from '../../helpers/processes.js';
+import { runPageDriver } from '../../helpers/page-driver.js';
 import {
   REDIRECT_URI,
   authorize,
@@ -739,11 +739,7 @@ describe('client settings and pages', () => {
 describe('the consent page in a browser (its own script in jsdom, against the real API)', () => {
   /** Runs consent-page.driver.ts in its own process; answers what the page showed and decided. */
   async function drive(plan: Record<string, unknown>): Promise<ApiResponse['body']> {
-    const proc = spawnEntry('test/api/oauth2/consent-page.driver.ts', {}, [JSON.stringify(plan)]);
-    await proc.exited;
-    const line = proc.output().trim().split('\n').pop() ?? '';
-    if (!line.startsWith('{')) throw new Error(`the page driver failed:\n${proc.output()}`);
-    return JSON.parse(line);
+    return runPageDriver<ApiResponse['body']>('test/api/oauth2/consent-page.driver.ts', plan);
   }
 
   it('shows the request, lets the user pick a server for the bot, and approves', async () => {

@@ -1,12 +1,8 @@
-import { diff, recordAudit } from "../../shared/audit.js";
-import { isThreadType, type Row } from "../../shared/db/models/index.js";
-import {
-  ApiError,
-  MissingPermissionError,
-  NotFoundError,
-} from "../../shared/errors.js";
-import { rooms } from "../../shared/events/index.js";
-import { queueOutgoingEvent } from "../../shared/integrations/outgoing-events.js";
+import { diff, recordAudit } from '../../shared/audit.js';
+import { isThreadType, type Row } from '../../shared/db/models/index.js';
+import { ApiError, MissingPermissionError, NotFoundError } from '../../shared/errors.js';
+import { rooms } from '../../shared/events/index.js';
+import { queueOutgoingEvent } from '../../shared/integrations/outgoing-events.js';
 import {
   Permission,
   permissionNames,
@@ -14,14 +10,14 @@ import {
   requireOutranks,
   requireOutranksRole,
   type ServerPolicy,
-} from "../../shared/permissions/index.js";
-import { permissionsChanged } from "../../shared/permission-changes.js";
-import { presentChannel } from "../../shared/presenters/server.js";
-import type { Runtime } from "../../shared/runtime.js";
-import { memberIds, requireServerChannel } from "./access.js";
+} from '../../shared/permissions/index.js';
+import { permissionsChanged } from '../../shared/permission-changes.js';
+import { presentChannel } from '../../shared/presenters/server.js';
+import type { Runtime } from '../../shared/runtime.js';
+import { memberIds, requireServerChannel } from './access.js';
 
 export interface OverwriteBody {
-  type: "role" | "member";
+  type: 'role' | 'member';
   /** Already validated decimal strings. */
   allow: string;
   deny: string;
@@ -33,8 +29,7 @@ export interface OverwriteBody {
  */
 function requireHeldBits(held: bigint, changed: bigint): void {
   const missing = changed & ~held;
-  if (missing !== 0n)
-    throw new MissingPermissionError(permissionNames(missing).join(", "));
+  if (missing !== 0n) throw new MissingPermissionError(permissionNames(missing).join(', '));
 }
 
 /**
@@ -43,14 +38,14 @@ function requireHeldBits(held: bigint, changed: bigint): void {
  * their own). ADMINISTRATOR does not lift it. An overwrite whose role or member is gone is free.
  */
 async function requireOverwriteTarget(
-  rt: Pick<Runtime, "models">,
+  rt: Pick<Runtime, 'models'>,
   policy: ServerPolicy,
-  type: "role" | "member",
+  type: 'role' | 'member',
   targetId: string,
 ): Promise<void> {
   if (policy.isOwner) return;
   const serverId = policy.server.id;
-  if (type === "role") {
+  if (type === 'role') {
     const role = await rt.models.Role.findOne({
       where: { id: targetId, server_id: serverId },
     });
@@ -64,16 +59,16 @@ async function requireOverwriteTarget(
 
 /** Whose visibility an overwrite on `targetId` can change: everyone, a role's holders, or one member. */
 async function affectedUsers(
-  rt: Pick<Runtime, "models">,
+  rt: Pick<Runtime, 'models'>,
   serverId: string,
-  type: "role" | "member",
+  type: 'role' | 'member',
   targetId: string,
 ): Promise<string[]> {
-  if (type === "member") return [targetId];
+  if (type === 'member') return [targetId];
   if (targetId === serverId) return memberIds(rt, serverId);
   const holders = await rt.models.MemberRole.findAll({
     where: { server_id: serverId, role_id: targetId },
-    attributes: ["user_id"],
+    attributes: ['user_id'],
   });
   return holders.map((h) => h.user_id);
 }
@@ -84,27 +79,18 @@ async function affectedUsers(
  */
 async function announce(
   rt: Runtime,
-  channel: Row<"Channel">,
+  channel: Row<'Channel'>,
   serverId: string,
-  type: "role" | "member",
+  type: 'role' | 'member',
   targetId: string,
 ): Promise<void> {
-  await permissionsChanged(
-    rt,
-    serverId,
-    await affectedUsers(rt, serverId, type, targetId),
-    {
-      announce: true,
-    },
-  );
+  await permissionsChanged(rt, serverId, await affectedUsers(rt, serverId, type, targetId), {
+    announce: true,
+  });
   const payload = presentChannel(channel);
-  await rt.events.dispatch(
-    [rooms.channel(channel.id)],
-    "CHANNEL_UPDATE",
-    payload,
-  );
+  await rt.events.dispatch([rooms.channel(channel.id)], 'CHANNEL_UPDATE', payload);
   await queueOutgoingEvent(rt, {
-    type: "CHANNEL_UPDATE",
+    type: 'CHANNEL_UPDATE',
     server_id: serverId,
     channel_id: channel.id,
     data: payload,
@@ -131,24 +117,20 @@ export async function putOverwrite(
     Permission.MANAGE_ROLES,
   );
   if (isThreadType(channel.channel_type)) {
-    throw new ApiError(
-      400,
-      "invalid_channel_type",
-      "A thread has no overwrites: it inherits its parent's",
-    );
+    throw new ApiError(400, 'invalid_channel_type', "A thread has no overwrites: it inherits its parent's");
   }
   const serverId = policy.server.id;
   const { Role, Member, PermissionOverwrite } = rt.models;
-  if (body.type === "role") {
+  if (body.type === 'role') {
     const role = await Role.findOne({
       where: { id: targetId, server_id: serverId },
     });
-    if (!role) throw new NotFoundError("role");
+    if (!role) throw new NotFoundError('role');
   } else {
     const member = await Member.findOne({
       where: { server_id: serverId, user_id: targetId },
     });
-    if (!member) throw new NotFoundError("member");
+    if (!member) throw new NotFoundError('member');
   }
   await requireOverwriteTarget(rt, policy, body.type, targetId);
 
@@ -158,14 +140,12 @@ export async function putOverwrite(
       transaction,
       lock: transaction.LOCK.UPDATE,
     });
-    const oldAllow = BigInt(existing?.allow ?? "0");
-    const oldDeny = BigInt(existing?.deny ?? "0");
+    const oldAllow = BigInt(existing?.allow ?? '0');
+    const oldDeny = BigInt(existing?.deny ?? '0');
     const allow = BigInt(body.allow);
     const deny = BigInt(body.deny);
     requireHeldBits(permissions, (oldAllow ^ allow) | (oldDeny ^ deny));
-    const before = existing
-      ? { type: existing.type, allow: String(oldAllow), deny: String(oldDeny) }
-      : {};
+    const before = existing ? { type: existing.type, allow: String(oldAllow), deny: String(oldDeny) } : {};
     const after = { type: body.type, allow: String(allow), deny: String(deny) };
     const changes = diff(before, after);
     if (changes.length === 0) return false;
@@ -183,13 +163,10 @@ export async function putOverwrite(
       {
         serverId,
         actorId,
-        action: "overwrite_update",
-        targetType: "channel",
+        action: 'overwrite_update',
+        targetType: 'channel',
         targetId: channel.id,
-        changes: [
-          { key: "overwrite_id", old: targetId, new: targetId },
-          ...changes,
-        ],
+        changes: [{ key: 'overwrite_id', old: targetId, new: targetId }, ...changes],
         reason,
       },
       transaction,
@@ -223,26 +200,23 @@ export async function deleteOverwrite(
       transaction,
       lock: transaction.LOCK.UPDATE,
     });
-    if (!existing) throw new NotFoundError("overwrite");
+    if (!existing) throw new NotFoundError('overwrite');
     await requireOverwriteTarget(rt, policy, existing.type, targetId);
-    requireHeldBits(
-      permissions,
-      BigInt(existing.allow) | BigInt(existing.deny),
-    );
+    requireHeldBits(permissions, BigInt(existing.allow) | BigInt(existing.deny));
     await existing.destroy({ transaction });
     await recordAudit(
       rt,
       {
         serverId,
         actorId,
-        action: "overwrite_delete",
-        targetType: "channel",
+        action: 'overwrite_delete',
+        targetType: 'channel',
         targetId: channel.id,
         changes: [
-          { key: "overwrite_id", old: targetId, new: targetId },
-          { key: "type", old: existing.type },
-          { key: "allow", old: String(existing.allow) },
-          { key: "deny", old: String(existing.deny) },
+          { key: 'overwrite_id', old: targetId, new: targetId },
+          { key: 'type', old: existing.type },
+          { key: 'allow', old: String(existing.allow) },
+          { key: 'deny', old: String(existing.deny) },
         ],
         reason,
       },

@@ -7,7 +7,9 @@
  *   p50/p99/max, messages/s and deliveries/s sustained; then as fast as C senders in flight go;
  * - history pages (limit 50, `before` a random id) on a channel holding one million messages.
  * Prints figures; asserts nothing. BENCH_CLIENTS, BENCH_RATE, BENCH_SECONDS, BENCH_CONCURRENCY,
- * BENCH_HISTORY_ROWS tune it.
+ * BENCH_HISTORY_ROWS tune it; BENCH_START_MODE (start.mode: single, the default here, or multi) picks
+ * how main.ts runs the roles. Single by default because the per-connection memory figure reads the
+ * server's own process, which in multi mode is the supervisor holding no connection.
  */
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -76,12 +78,11 @@ async function startPlexichat(): Promise<{
       PLEXICHAT_LOG__LEVEL: 'warn',
       PLEXICHAT_SERVER__PORT: '0',
       PLEXICHAT_SERVER__HOST: '127.0.0.1',
+      PLEXICHAT_START__MODE: process.env.BENCH_START_MODE ?? 'single',
       PLEXICHAT_DATABASE__URL: DATABASE_URL,
       PLEXICHAT_DATABASE__POOL__MAX: '20',
       PLEXICHAT_REDIS__URL: 'redis://127.0.0.1:6379',
       PLEXICHAT_REDIS__KEY_PREFIX: `bench-${crypto.randomBytes(3).toString('hex')}`,
-      // One registration per run comes from this machine; keep the throttles out of the way.
-      PLEXICHAT_SECURITY__SCRYPT_COST: '14',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -200,6 +200,8 @@ describe('reading, updating and deleting', () => {
   it('updates fields and privileged intents (by name)', async () => {
     const owner = await person(app);
     const bot = await makeApplication(app, owner);
+    // The public address is validation input only: PATCH vets it (an IP literal needs no DNS) and
+    // nothing in this test invokes a command, so nothing ever connects to it.
     const res = await as(app, owner, 'PATCH', `/applications/${bot.appId}`, {
       name: 'Renamed',
       description: 'new',

@@ -28,7 +28,7 @@ export interface ReadyMessage {
 
 export type ClusterMessage = HandoffMessage | SessionMessage | ReadyMessage;
 
-/** True for messages of this protocol (IPC also carries other things, e.g. nothing today). */
+/** True for messages of this protocol; anything else on the IPC channel is ignored. */
 export function isClusterMessage(message: unknown): message is ClusterMessage {
   const type = (message as { type?: unknown } | null)?.type;
   return type === 'plexichat:connection' || type === 'plexichat:sid' || type === 'plexichat:ready';

@@ -83,11 +83,6 @@ export class Supervisor {
     return (server.address() as net.AddressInfo).port;
   }
 
-  /** Live processes by role and pid (for logs and tests). */
-  processes(): Array<{ role: SupervisedRole; index: number; pid: number | undefined; ready: boolean }> {
-    return this.slots.map((s) => ({ role: s.role, index: s.index, pid: s.child?.pid, ready: s.ready }));
-  }
-
   /** Stops listening, then every process (SIGTERM, SIGKILL after the timeout). */
   async stop(): Promise<void> {
     this.stopping = true;

@@ -45,6 +45,10 @@ export function workerMessageRunner(rt: Runtime): MessageRunner {
   const connection = createRedis(rt.config, 'worker', rt.logger);
   const events = new QueueEvents('messages', { connection, prefix: bullPrefix(rt.config) });
   events.on('error', (err) => rt.logger.warn({ err: err.message }, 'messages queue events error'));
+  // Each answer being waited for listens on both until it finishes: up to the webhooks
+  // concurrency at once is expected, not a leak.
+  events.setMaxListeners(0);
+  rt.queues.messages.setMaxListeners(0);
   rt.lifecycle.add('interaction answers queue events', async () => {
     await events.close();
     connection.disconnect();
@@ -253,8 +257,8 @@ export async function deliverInteraction(
 
 /**
  * Takes the answer found in a 2xx body. One that lost the race (answered through the callback
- * route first, or too late) changes nothing; one that cannot be posted fails the interaction and
- * turns the delivery `failed`, saying why.
+ * route first, or too late) is only noted in the log, the delivery having succeeded; one that
+ * cannot be posted fails the interaction and turns the delivery `failed`, saying why.
  */
 async function takeAnswer(
   rt: Runtime,
@@ -264,17 +268,22 @@ async function takeAnswer(
   callback: CallbackInput,
   entry: DeliveryAttempt,
 ): Promise<WebhooksResult> {
+  const note = async (status: DeliveryStatus, error: string): Promise<void> => {
+    await rt.models.InteractionDelivery.update(
+      { status, last_error: error, attempt_log: [...delivery.attempt_log, { ...entry, error }] },
+      { where: { id: delivery.id, status: 'succeeded' } },
+    );
+  };
   try {
     await acceptCallback(rt, runMessage, record, callback);
     return 'succeeded';
   } catch (err) {
-    if (err instanceof ApiError && (err.status === 409 || err.status === 410)) return 'succeeded';
+    if (err instanceof ApiError && (err.status === 409 || err.status === 410)) {
+      await note('succeeded', `its answer was not taken (${err.code})`);
+      return 'succeeded';
+    }
     rt.logger.warn({ err, interaction: record.id }, 'interaction answer not taken');
-    const error = `${UNHANDLED_ANSWER} (${err instanceof ApiError ? err.code : 'internal error'})`;
-    await rt.models.InteractionDelivery.update(
-      { status: 'failed', last_error: error, attempt_log: [...delivery.attempt_log, { ...entry, error }] },
-      { where: { id: delivery.id, status: 'succeeded' } },
-    );
+    await note('failed', `${UNHANDLED_ANSWER} (${err instanceof ApiError ? err.code : 'internal error'})`);
     await failInteraction(rt, record, UNHANDLED_ANSWER).catch(() => undefined);
     return 'failed';
   }

@@ -1,10 +1,12 @@
 import { SIGNATURE_HEADER, verifySignature } from '../../../shared/integrations/signature.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { testConfig } from '../../helpers/config.js';
+import { until } from '../../helpers/services.js';
 import { as, person } from '../messages/pipeline-helpers.js';
 import {
   answerJson,
   asBot,
+  callback,
   httpBot,
   invoke,
   startInteractionsReceiver,
@@ -105,6 +107,35 @@ describe('interaction deliveries', () => {
     expect([res.status, res.body.code]).toEqual([502, 'interaction_failed']);
     const log = await as(app, w.owner, 'GET', `/applications/${bot.appId}/deliveries?status=failed`);
     expect(log.body).toMatchObject([{ status: 'failed', attempts: 1, attempt_log: [{ status_code: 404 }] }]);
+  });
+
+  it('an answer in the body after one through the callback route is not taken, and the log says so', async () => {
+    const { w, bot } = await httpBot(app, receiver);
+    receiver.answer = (got, res) => {
+      void callback(app, got.interaction, { type: 'deferred' }).then(() =>
+        answerJson(res, 200, { type: 'message', data: { content: 'me too' } }),
+      );
+    };
+    const res = await invoke(app, w.owner, { command: 'slow', channel_id: w.channelId });
+    expect(res.body).toEqual({ id: expect.any(String), status: 'deferred' });
+    const path = `/applications/${bot.appId}/deliveries`;
+    await until(async () => {
+      const log = await as(app, w.owner, 'GET', path);
+      return log.body[0]?.last_error !== null && log.body[0]?.status !== 'pending';
+    }, 'the attempt to be logged');
+    const log = await as(app, w.owner, 'GET', path);
+    expect(log.body).toMatchObject([
+      {
+        status: 'succeeded',
+        last_error: 'its answer was not taken (interaction_already_acknowledged)',
+        attempt_log: [
+          { status_code: 200, error: 'its answer was not taken (interaction_already_acknowledged)' },
+        ],
+      },
+    ]);
+    expect(await app.rt.models.Message.count({ where: { channel_id: w.channelId, type: 'default' } })).toBe(
+      0,
+    );
   });
 
   it('the log pages like the other lists, and is the owner’s alone', async () => {

@@ -153,32 +153,20 @@ function installUserEpochs(models: Models, redis: Redis, prefix: string): void {
  * A JSON value derived from one server's members and roles (a member list page), kept under the
  * server's epoch: `load` when missing or older than the server's last write. Redis down: `load`.
  */
-export async function underServerEpoch<T>(
-  rt: { redis: Redis; config: Pick<Config, 'redis'> },
+export function underServerEpoch<T>(
+  rt: CacheRuntime,
   serverId: string,
   name: string,
   load: () => Promise<T>,
 ): Promise<T> {
-  const k = keys(rt.config.redis.key_prefix);
-  const valueKey = `${rt.config.redis.key_prefix}:server-cache:${serverId}:${name}`;
-  let epoch: string;
-  try {
-    const [serverEpoch, globalEpoch, raw] = await rt.redis.mget(k.server(serverId), k.global, valueKey);
-    epoch = `${serverEpoch ?? 0}.${globalEpoch ?? 0}`;
-    if (raw) {
-      const cached = JSON.parse(raw) as { epoch: string; value: T };
-      if (cached.epoch === epoch) return cached.value;
-    }
-  } catch {
-    return load();
-  }
-  const value = await load();
-  await rt.redis.set(valueKey, JSON.stringify({ epoch, value }), 'EX', TTL_SECONDS).catch(() => undefined);
-  return value;
+  const prefix = rt.config.redis.key_prefix;
+  return readThrough(rt, keys(prefix).server(serverId), `${prefix}:server-cache:${serverId}:${name}`, load, {
+    store: (value) => value,
+    revive: (value) => value,
+  });
 }
 
 interface CachedFacts {
-  epoch: string;
   server: Record<string, unknown>;
   userId: string;
   everyone: string;
@@ -192,44 +180,31 @@ interface CachedFacts {
  * (the database) and the entry rewritten. Non-members are never cached (a join must not wait for
  * an epoch). Redis down: straight to the database.
  */
-export async function cachedMemberFacts(
-  rt: { models: Models; redis: Redis; config: Pick<Config, 'redis'> },
+export function cachedMemberFacts(
+  rt: CacheRuntime & { models: Models },
   serverId: string,
   userId: string,
   load: () => Promise<LoadedFacts | null>,
 ): Promise<LoadedFacts | null> {
   const k = keys(rt.config.redis.key_prefix);
-  let epoch: string;
-  try {
-    const [serverEpoch, globalEpoch, raw] = await rt.redis.mget(
-      k.server(serverId),
-      k.global,
-      k.facts(serverId, userId),
-    );
-    epoch = `${serverEpoch ?? 0}.${globalEpoch ?? 0}`;
-    if (raw) {
-      const cached = JSON.parse(raw) as CachedFacts;
-      if (cached.epoch === epoch) return revive(rt.models, serverId, cached);
-    }
-  } catch {
-    return load();
-  }
-  const loaded = await load();
-  if (loaded) {
-    const entry: CachedFacts = {
-      epoch,
-      server: loaded.server.get({ plain: true }),
-      userId,
-      everyone: loaded.facts.everyone.toString(),
-      roles: loaded.facts.roles.map((r) => ({ id: r.id, permissions: r.permissions.toString() })),
-      timeoutUntil: loaded.facts.timeoutUntil ? loaded.facts.timeoutUntil.toISOString() : null,
-      positions: [...loaded.positions],
-    };
-    await rt.redis
-      .set(k.facts(serverId, userId), JSON.stringify(entry), 'EX', TTL_SECONDS)
-      .catch(() => undefined);
-  }
-  return loaded;
+  return readThrough<LoadedFacts | null, CachedFacts>(
+    rt,
+    k.server(serverId),
+    k.facts(serverId, userId),
+    load,
+    {
+      store: (loaded) =>
+        loaded && {
+          server: loaded.server.get({ plain: true }),
+          userId,
+          everyone: loaded.facts.everyone.toString(),
+          roles: loaded.facts.roles.map((r) => ({ id: r.id, permissions: r.permissions.toString() })),
+          timeoutUntil: loaded.facts.timeoutUntil ? loaded.facts.timeoutUntil.toISOString() : null,
+          positions: [...loaded.positions],
+        },
+      revive: (cached) => revive(rt.models, serverId, cached),
+    },
+  );
 }
 
 function revive(models: Models, serverId: string, cached: CachedFacts): LoadedFacts {
@@ -296,35 +271,54 @@ function installChannelEpochs(models: Models, redis: Redis, prefix: string): voi
   }
 }
 
+type CacheRuntime = { redis: Redis; config: Pick<Config, 'redis'> };
+
+/** How a cached value is kept: `store` turns it into JSON (null: not cached), `revive` back. */
+interface Codec<T, C> {
+  store(value: T): C | null;
+  revive(cached: C): T;
+}
+
 /**
- * A value kept under a channel's epoch (its row, its overwrites): `load` when the entry is missing
- * or older than the channel's last write. Redis down: straight to `load`.
+ * Stores `KEYS[3]` = `ARGV[2]` (TTL `ARGV[3]` seconds) only while `KEYS[1]`.`KEYS[2]` (the own
+ * and the global epoch) still read `ARGV[1]`: a value loaded while a write moved the epoch is
+ * already stale, and must not replace an entry a later reader stored under the new epoch.
  */
-async function underChannelEpoch<T, C>(
-  rt: { redis: Redis; config: Pick<Config, 'redis'> },
-  channelId: string,
-  key: (k: ReturnType<typeof keys>) => string,
+const STORE_IF_CURRENT = `
+local epoch = (redis.call('GET', KEYS[1]) or '0') .. '.' .. (redis.call('GET', KEYS[2]) or '0')
+if epoch == ARGV[1] then redis.call('SET', KEYS[3], ARGV[2], 'EX', ARGV[3]) return 1 end
+return 0`;
+
+/**
+ * The one read-through of this module: the value at `valueKey` when it was stored under the
+ * current epoch (`epochKey`'s and the global one), in one round trip; else `load`, stored only
+ * if the epoch did not move meanwhile. Redis down: straight to `load`.
+ */
+async function readThrough<T, C>(
+  rt: CacheRuntime,
+  epochKey: string,
+  valueKey: string,
   load: () => Promise<T>,
-  store: (value: T) => C | null,
-  revive: (cached: C) => T,
+  codec: Codec<T, C>,
 ): Promise<T> {
-  const k = keys(rt.config.redis.key_prefix);
+  const globalKey = keys(rt.config.redis.key_prefix).global;
   let epoch: string;
   try {
-    const [channelEpoch, globalEpoch, raw] = await rt.redis.mget(k.channel(channelId), k.global, key(k));
-    epoch = `${channelEpoch ?? 0}.${globalEpoch ?? 0}`;
+    const [ownEpoch, globalEpoch, raw] = await rt.redis.mget(epochKey, globalKey, valueKey);
+    epoch = `${ownEpoch ?? 0}.${globalEpoch ?? 0}`;
     if (raw) {
       const cached = JSON.parse(raw) as { epoch: string; value: C };
-      if (cached.epoch === epoch) return revive(cached.value);
+      if (cached.epoch === epoch) return codec.revive(cached.value);
     }
   } catch {
     return load();
   }
   const value = await load();
-  const stored = store(value);
+  const stored = codec.store(value);
   if (stored !== null) {
+    const entry = JSON.stringify({ epoch, value: stored });
     await rt.redis
-      .set(key(k), JSON.stringify({ epoch, value: stored }), 'EX', TTL_SECONDS)
+      .eval(STORE_IF_CURRENT, 3, epochKey, globalKey, valueKey, epoch, entry, TTL_SECONDS)
       .catch(() => undefined);
   }
   return value;
@@ -332,21 +326,24 @@ async function underChannelEpoch<T, C>(
 
 /** Channel.findByPk through the cache (null, an unknown channel, is not cached). */
 export function cachedChannel(
-  rt: { models: Models; redis: Redis; config: Pick<Config, 'redis'> },
+  rt: CacheRuntime & { models: Models },
   channelId: string,
 ): Promise<Row<'Channel'> | null> {
-  return underChannelEpoch(
+  const k = keys(rt.config.redis.key_prefix);
+  return readThrough(
     rt,
-    channelId,
-    (k) => k.channelRow(channelId),
+    k.channel(channelId),
+    k.channelRow(channelId),
     () => rt.models.Channel.findByPk(channelId),
-    (row) => (row ? (row.get({ plain: true }) as Record<string, unknown>) : null),
-    (plain) => {
-      const date = (v: unknown) => (typeof v === 'string' ? new Date(v) : v);
-      return rt.models.Channel.build(
-        { ...plain, created_at: date(plain.created_at), updated_at: date(plain.updated_at) } as never,
-        { isNewRecord: false },
-      );
+    {
+      store: (row) => (row ? (row.get({ plain: true }) as Record<string, unknown>) : null),
+      revive: (plain) => {
+        const date = (v: unknown) => (typeof v === 'string' ? new Date(v) : v);
+        return rt.models.Channel.build(
+          { ...plain, created_at: date(plain.created_at), updated_at: date(plain.updated_at) } as never,
+          { isNewRecord: false },
+        );
+      },
     },
   );
 }
@@ -355,13 +352,14 @@ type StoredOverwrite = Omit<Overwrite, 'allow' | 'deny'> & { allow: string; deny
 
 /** A channel's permission overwrites, as the computation takes them, through the cache. */
 export function cachedOverwrites(
-  rt: { models: Models; redis: Redis; config: Pick<Config, 'redis'> },
+  rt: CacheRuntime & { models: Models },
   channelId: string,
 ): Promise<Overwrite[]> {
-  return underChannelEpoch<Overwrite[], StoredOverwrite[]>(
+  const k = keys(rt.config.redis.key_prefix);
+  return readThrough<Overwrite[], StoredOverwrite[]>(
     rt,
-    channelId,
-    (k) => k.channelOverwrites(channelId),
+    k.channel(channelId),
+    k.channelOverwrites(channelId),
     async () =>
       (await rt.models.PermissionOverwrite.findAll({ where: { channel_id: channelId } })).map((o) => ({
         id: o.target_id,
@@ -369,7 +367,9 @@ export function cachedOverwrites(
         allow: BigInt(o.allow),
         deny: BigInt(o.deny),
       })),
-    (list) => list.map((o) => ({ ...o, allow: o.allow.toString(), deny: o.deny.toString() })),
-    (list) => list.map((o) => ({ ...o, allow: BigInt(o.allow), deny: BigInt(o.deny) })),
+    {
+      store: (list) => list.map((o) => ({ ...o, allow: o.allow.toString(), deny: o.deny.toString() })),
+      revive: (list) => list.map((o) => ({ ...o, allow: BigInt(o.allow), deny: BigInt(o.deny) })),
+    },
   );
 }

@@ -1,4 +1,5 @@
-import { cachedChannel } from '../../../shared/permissions/facts-cache.js';
+import { moveServerEpochs } from '../../../shared/domain/invalidation.js';
+import { cachedChannel, underServerEpoch } from '../../../shared/permissions/facts-cache.js';
 import { Permission, ServerPolicy, has } from '../../../shared/permissions/index.js';
 import { api } from '../../helpers/accounts.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
@@ -191,5 +192,29 @@ describe('member facts cache', () => {
     expect(await epoch()).toBe(before);
     await user.update({ avatar_url: null, username: `${user.username}x`.slice(0, 32) });
     expect(await epoch()).not.toBe(before);
+  });
+});
+
+describe('the read-through', () => {
+  it('keeps what a reader stored under the new epoch when a slower load from before the write ends', async () => {
+    const w = await world(app);
+    let loads = 0;
+    const read = (load: () => Promise<string>) =>
+      underServerEpoch(app.rt, w.serverId, 'read-through-test', () => {
+        loads += 1;
+        return load();
+      });
+    // The slow reader loads the old value; meanwhile a write moves the epoch and a second reader
+    // loads and stores the new value.
+    const slow = read(async () => {
+      await moveServerEpochs(app.rt, [w.serverId]);
+      expect(await read(() => Promise.resolve('new'))).toBe('new');
+      return 'old';
+    });
+    expect(await slow).toBe('old');
+    expect(loads).toBe(2);
+    // The entry is the second reader's: answered from the cache, no third load.
+    expect(await read(() => Promise.resolve('loaded again'))).toBe('new');
+    expect(loads).toBe(2);
   });
 });

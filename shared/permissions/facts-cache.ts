@@ -1,20 +1,18 @@
 import type { Redis } from 'ioredis';
-import type { Transaction } from 'sequelize';
 import type { Config } from '../config/index.js';
 import type { Models, Row } from '../db/models/index.js';
 import type { MemberFacts, Overwrite } from './compute.js';
 
 /**
- * A member's permission facts (their server row, roles, timeout) cached in Redis for the request
- * path, which asks "may they?" on every call. Entries carry the epoch they were read under: every
- * write to servers, members, roles or member_roles bumps its server's epoch (or, when the server
- * cannot be told, a global one) after its transaction commits, through Sequelize hooks installed
- * once per runtime. A stale entry is then simply not used; nothing has to find and delete it.
+ * A member's permission facts (their server row, roles, timeout), member list pages, and channel
+ * rows and overwrites, cached in Redis for the request path, which asks "may they?" on every call.
+ * Entries carry the epoch they were read under: a server's epoch (its row, members, roles, member
+ * roles), a channel's (its row, its overwrites) and a global one. Every write moves the epochs it
+ * touched after its transaction commits, by calling shared/domain/invalidation.ts (never by ORM
+ * hooks, which raw SQL and cascades bypass). A stale entry is then simply not used; nothing has to
+ * find and delete it.
  */
 const TTL_SECONDS = 300;
-
-/** Tables whose rows make up member facts (shared/permissions/policy.ts loadMemberFacts). */
-const WATCHED = ['Server', 'Member', 'Role', 'MemberRole'] as const;
 
 const keys = (prefix: string) => ({
   server: (serverId: string) => `${prefix}:perm-epoch:${serverId}`,
@@ -33,120 +31,28 @@ export interface LoadedFacts {
   positions: Map<string, number>;
 }
 
-type Where = Record<string, unknown> | undefined;
-
-/** The ids a bulk write's `where` names in `column`, or null when they cannot be told. */
-function idsOfWhere(where: Where, column: string): string[] | null {
-  const value = where?.[column];
-  if (typeof value === 'string' || typeof value === 'number') return [String(value)];
-  if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) {
-    return value.map(String);
-  }
-  return null;
+/** Which epochs to move: servers', channels', or (`global`) every entry's. */
+export interface Epochs {
+  servers?: readonly string[];
+  channels?: readonly string[];
+  global?: boolean;
 }
-
-/** The server ids a write touched, or null when they cannot be told (then every epoch moves). */
-function serversOfWhere(model: string, where: Where): string[] | null {
-  return idsOfWhere(where, model === 'Server' ? 'id' : 'server_id');
-}
-
-function serverOfRow(model: string, row: { get(key: string): unknown }): string | null {
-  const value = row.get(model === 'Server' ? 'id' : 'server_id');
-  return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
-}
-
-/** Moves the epochs of `serverIds` (null: the global one). Best effort: Redis down means no cache reads either. */
-export async function bumpPermissionEpochs(
-  redis: Redis,
-  prefix: string,
-  serverIds: string[] | null,
-): Promise<void> {
-  const k = keys(prefix);
-  const pipeline = redis.pipeline();
-  for (const key of serverIds === null ? [k.global] : serverIds.map(k.server)) pipeline.incr(key);
-  await pipeline.exec().catch(() => undefined);
-}
-
-/** Installs the hooks that move epochs on every write to the watched models (once per runtime). */
-export function installPermissionEpochs(models: Models, redis: Redis, prefix: string): void {
-  const after = async (serverIds: string[] | null, transaction: Transaction | null | undefined) => {
-    const bump = () => bumpPermissionEpochs(redis, prefix, serverIds);
-    // Inside a transaction the new rows are invisible to readers until it commits: moving the
-    // epoch earlier would let a reader cache the old rows under the new epoch.
-    if (transaction) transaction.afterCommit(bump);
-    else await bump();
-  };
-  for (const name of WATCHED) {
-    const model = models[name] as unknown as {
-      addHook(event: string, fn: (...args: never[]) => Promise<void>): void;
-    };
-    type Row = { get(key: string): unknown };
-    type Options = { transaction?: Transaction | null; where?: Where };
-    for (const event of ['afterCreate', 'afterUpdate', 'afterDestroy', 'afterSave', 'afterUpsert']) {
-      model.addHook(event, (row: Row | [Row, unknown], options: Options) => {
-        const instance = Array.isArray(row) ? row[0] : row;
-        const id = instance && typeof instance.get === 'function' ? serverOfRow(name, instance) : null;
-        return after(id === null ? null : [id], options?.transaction);
-      });
-    }
-    model.addHook('afterBulkCreate', (rows: Row[], options: Options) => {
-      const ids = rows.map((r) => serverOfRow(name, r));
-      return after(ids.includes(null) ? null : [...new Set(ids as string[])], options?.transaction);
-    });
-    for (const event of ['afterBulkUpdate', 'afterBulkDestroy']) {
-      model.addHook(event, (options: Options) =>
-        after(serversOfWhere(name, options?.where), options?.transaction),
-      );
-    }
-  }
-  installChannelEpochs(models, redis, prefix);
-  installUserEpochs(models, redis, prefix);
-}
-
-/** User columns that appear in member lists (presentUser); writes to other columns move no epoch. */
-const LISTED_USER_FIELDS = new Set(['username', 'avatar_url', 'is_bot']);
 
 /**
- * A user's name and avatar are in the member lists of the servers they are in: a write to those
- * columns moves the epochs of exactly those servers (looked up after commit), never every server's
- * on the instance. Deleting a user moves the global epoch (its member rows go by cascade, unseen).
+ * Moves `epochs`, so entries read under the old ones are no longer used. Best effort: with Redis
+ * down there are no cache reads either. Only shared/domain/invalidation.ts calls this.
  */
-function installUserEpochs(models: Models, redis: Redis, prefix: string): void {
-  type Options = { transaction?: Transaction | null; where?: Where; fields?: string[] };
-  const listed = (options: Options | undefined) =>
-    !options?.fields || options.fields.some((f) => LISTED_USER_FIELDS.has(f));
-  const bumpServersOf = async (userIds: string[] | null, transaction: Transaction | null | undefined) => {
-    const run = async () => {
-      let servers: string[] | null = null;
-      if (userIds !== null) {
-        // The database failing here must not leave stale lists: then every epoch moves.
-        const rows = await models.Member.findAll({
-          attributes: ['server_id'],
-          where: { user_id: userIds },
-        }).catch(() => null);
-        servers = rows && [...new Set(rows.map((r) => r.server_id))];
-      }
-      if (servers?.length !== 0) await bumpPermissionEpochs(redis, prefix, servers);
-    };
-    if (transaction) transaction.afterCommit(run);
-    else await run();
-  };
-  const users = models.User as unknown as {
-    addHook(event: string, fn: (...args: never[]) => Promise<void>): void;
-  };
-  users.addHook('afterUpdate', (row: { get(key: string): unknown }, options: Options) =>
-    listed(options) ? bumpServersOf([String(row.get('id'))], options?.transaction) : Promise.resolve(),
-  );
-  users.addHook('afterBulkUpdate', (options: Options) => {
-    if (!listed(options)) return Promise.resolve();
-    return bumpServersOf(idsOfWhere(options?.where, 'id'), options?.transaction);
-  });
-  for (const event of ['afterDestroy', 'afterBulkDestroy']) {
-    users.addHook(event, (...args: never[]) => {
-      const options = (event === 'afterBulkDestroy' ? args[0] : args[1]) as Options | undefined;
-      return bumpServersOf(null, options?.transaction);
-    });
-  }
+export async function moveEpochs(redis: Redis, prefix: string, epochs: Epochs): Promise<void> {
+  const k = keys(prefix);
+  const moved = [
+    ...(epochs.global ? [k.global] : []),
+    ...(epochs.servers ?? []).map(k.server),
+    ...(epochs.channels ?? []).map(k.channel),
+  ];
+  if (moved.length === 0) return;
+  const pipeline = redis.pipeline();
+  for (const key of moved) pipeline.incr(key);
+  await pipeline.exec().catch(() => undefined);
 }
 
 /**
@@ -226,49 +132,6 @@ function revive(models: Models, serverId: string, cached: CachedFacts): LoadedFa
       timeoutUntil: cached.timeoutUntil ? new Date(cached.timeoutUntil) : null,
     },
   };
-}
-
-/** Channel rows and overwrites: writes move the channel's epoch (the global one when it cannot be told). */
-function installChannelEpochs(models: Models, redis: Redis, prefix: string): void {
-  const k = keys(prefix);
-  const bump = async (channelIds: string[] | null, transaction: Transaction | null | undefined) => {
-    const run = async () => {
-      const pipeline = redis.pipeline();
-      for (const key of channelIds === null ? [k.global] : channelIds.map(k.channel)) pipeline.incr(key);
-      await pipeline.exec().catch(() => undefined);
-    };
-    if (transaction) transaction.afterCommit(run);
-    else await run();
-  };
-  const watched = [
-    ['Channel', 'id'],
-    ['PermissionOverwrite', 'channel_id'],
-  ] as const;
-  type Row = { get(key: string): unknown };
-  type Options = { transaction?: Transaction | null; where?: Where };
-  const idOf = (value: unknown) =>
-    typeof value === 'string' || typeof value === 'number' ? String(value) : null;
-  for (const [name, column] of watched) {
-    const model = models[name] as unknown as {
-      addHook(event: string, fn: (...args: never[]) => Promise<void>): void;
-    };
-    for (const event of ['afterCreate', 'afterUpdate', 'afterDestroy', 'afterSave', 'afterUpsert']) {
-      model.addHook(event, (row: Row | [Row, unknown], options: Options) => {
-        const instance = Array.isArray(row) ? row[0] : row;
-        const id = instance && typeof instance.get === 'function' ? idOf(instance.get(column)) : null;
-        return bump(id === null ? null : [id], options?.transaction);
-      });
-    }
-    model.addHook('afterBulkCreate', (rows: Row[], options: Options) => {
-      const ids = rows.map((r) => idOf(r.get(column)));
-      return bump(ids.includes(null) ? null : [...new Set(ids as string[])], options?.transaction);
-    });
-    for (const event of ['afterBulkUpdate', 'afterBulkDestroy']) {
-      model.addHook(event, (options: Options) =>
-        bump(idsOfWhere(options?.where, column), options?.transaction),
-      );
-    }
-  }
 }
 
 type CacheRuntime = { redis: Redis; config: Pick<Config, 'redis'> };

@@ -36,7 +36,7 @@ describe('the generated SDK', () => {
     });
     expect(`${run.stdout}${run.stderr}`).toContain('client/src/generated is up to date');
     expect(run.status).toBe(0);
-  }, 120_000);
+  }, 300_000);
 
   it("has the server's gateway intents and protocol types", () => {
     expect(Intents).toEqual(Intent);

@@ -207,6 +207,8 @@ export class Gateway extends Emitter<GatewayEvents> {
   /** The last sequence number received: what a resume sends. */
   seq = 0;
   private current: GatewayState = 'idle';
+  /** Set while reconnectNow() drops the connection on purpose. */
+  private restarting = false;
 
   constructor(private readonly options: GatewayOptions) {
     super();
@@ -227,7 +229,7 @@ export class Gateway extends Emitter<GatewayEvents> {
     this.socket.on('dispatch', (frame: DispatchFrame) => this.receive(frame));
     this.socket.on('disconnect', (reason) => {
       // A server-side disconnect is deliberate (revoked token, ban, a resume elsewhere): stay down.
-      const willReconnect = this.socket.active;
+      const willReconnect = this.socket.active || this.restarting;
       this.setState(willReconnect ? 'reconnecting' : 'closed');
       this.emit('disconnect', reason, willReconnect);
     });
@@ -261,6 +263,20 @@ export class Gateway extends Emitter<GatewayEvents> {
     });
     this.socket.connect();
     return opened;
+  }
+
+  /**
+   * Resumes now instead of after the backoff delay, e.g. when the browser says it is back online
+   * (`addEventListener('online', () => gateway.reconnectNow())`). Does nothing once closed.
+   */
+  reconnectNow(): void {
+    if (this.current === 'closed' || this.current === 'idle') return;
+    this.restarting = true;
+    this.socket.disconnect();
+    this.restarting = false;
+    this.setState('reconnecting');
+    this.emit('reconnecting', 0);
+    this.socket.connect();
   }
 
   /** Closes the connection for good (no resume). */

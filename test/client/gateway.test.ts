@@ -104,6 +104,31 @@ describe('gateway client', () => {
     expect((await live)[0].content).toBe('after');
   });
 
+  it('resumes at once on reconnectNow(), without waiting out the backoff', async () => {
+    const { client } = await sdkUser(app);
+    const { channel } = await sdkServer(client, 'Back online');
+    // A backoff far longer than any test: only reconnectNow() can bring it back in time.
+    const gateway = new Gateway({
+      baseUrl: proxy.origin,
+      token: client.rest.getToken() ?? '',
+      reconnect: { minDelayMs: 600_000, maxDelayMs: 600_000 },
+      socket: { transports: ['websocket'] },
+    });
+    opened.push(gateway);
+    await gateway.connect();
+    const dropped = gateway.waitFor('disconnect');
+    proxy.cut();
+    await dropped;
+    await say(client, channel.id, 'while offline');
+    proxy.restore();
+    const missed = gateway.waitFor('MESSAGE_CREATE');
+    const resumed = gateway.waitFor('RESUMED');
+    gateway.reconnectNow();
+    expect((await missed)[0].content).toBe('while offline');
+    expect((await resumed)[0]).toEqual({ replayed: 1 });
+    expect(gateway.state).toBe('ready');
+  });
+
   it('runs the README bot: a bot answers !ping with pong', async () => {
     const { client: owner } = await sdkUser(app);
     const { server, channel } = await sdkServer(owner, 'Bots');

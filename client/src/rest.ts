@@ -52,6 +52,11 @@ export interface CallOptions {
   /** Extra headers, e.g. `X-Audit-Log-Reason`. */
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /**
+   * Upload progress of a multipart call, in bytes. Browsers report as the body goes out
+   * (XMLHttpRequest: fetch cannot); elsewhere it is called once, when the upload is done.
+   */
+  onUploadProgress?: (loaded: number, total: number) => void;
 }
 
 /** A call's arguments: path params, query and body exactly as the route's schemas want them. */
@@ -214,6 +219,46 @@ function encodeBody(body: unknown, files: Upload[] | undefined): { body?: string
   return { body: form };
 }
 
+/** fetch over XMLHttpRequest, the one browser API that reports upload progress. */
+function xhrFetch(
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string | FormData; signal?: AbortSignal },
+  onProgress: (loaded: number, total: number) => void,
+): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open(init.method, url);
+    for (const [name, value] of Object.entries(init.headers)) xhr.setRequestHeader(name, value);
+    xhr.upload.onprogress = (e) => onProgress(e.loaded, e.total);
+    xhr.onload = () => {
+      const headers = new Headers();
+      for (const line of xhr
+        .getAllResponseHeaders()
+        .trim()
+        .split(/[\r\n]+/)) {
+        const i = line.indexOf(':');
+        if (i > 0) headers.append(line.slice(0, i).trim(), line.slice(i + 1).trim());
+      }
+      resolve(new Response(xhr.status === 204 ? null : xhr.responseText, { status: xhr.status, headers }));
+    };
+    xhr.onerror = () => reject(new TypeError(`network error: ${init.method} ${url}`));
+    init.signal?.addEventListener('abort', () => {
+      xhr.abort();
+      reject(init.signal?.reason as Error);
+    });
+    xhr.send(init.body ?? null);
+  });
+}
+
+/** How many bytes a form's files and fields add up to (what a finished upload reports). */
+function formSize(form: FormData): number {
+  let size = 0;
+  for (const [, value] of form.entries()) {
+    size += typeof value === 'string' ? new TextEncoder().encode(value).length : (value as Blob).size;
+  }
+  return size;
+}
+
 /**
  * The typed REST client: `request('POST /channels/{channel_id}/messages', {params, body})`, or the
  * same operation by its OpenAPI operationId, `postChannelsChannelIdMessages({params, body})`. Errors throw PlexichatError; 429s are
@@ -295,7 +340,16 @@ export class RestClient {
         const headers: Record<string, string> = { ...(args.headers ?? {}) };
         if (encoded.type) headers['content-type'] = encoded.type;
         if (this.token) headers.authorization = `${this.tokenType} ${this.token}`;
-        const res = await this.fetchImpl(url, { method, headers, body: encoded.body, signal: args.signal });
+        const init = { method, headers, body: encoded.body, signal: args.signal };
+        const progress = encoded.body instanceof FormData ? args.onUploadProgress : undefined;
+        const res =
+          progress && typeof XMLHttpRequest !== 'undefined'
+            ? await xhrFetch(url, init, progress)
+            : await this.fetchImpl(url, init);
+        if (progress && typeof XMLHttpRequest === 'undefined') {
+          const size = formSize(encoded.body as FormData);
+          progress(size, size);
+        }
         this.limiter.update(key, res.headers);
         const text = await res.text();
         if (res.ok) return text ? (JSON.parse(text) as unknown) : undefined;

@@ -92,7 +92,11 @@ describe('REST client', () => {
     const { client } = await sdkUser(app);
     const { channel } = await sdkServer(client);
     const image = new File([new Uint8Array(await png(32, 16))], 'red.png', { type: 'image/png' });
-    const [uploaded] = await client.rest.upload([image]);
+    const progress: [number, number][] = [];
+    const [uploaded] = await client.rest.upload([image], {
+      onUploadProgress: (loaded, total) => progress.push([loaded, total]),
+    });
+    expect(progress.at(-1)).toEqual([image.size, image.size]);
     expect(uploaded).toMatchObject({ filename: 'red.png', content_type: 'image/png', size: image.size });
 
     const withUpload = await client.rest.request('POST /channels/{channel_id}/messages', {

@@ -219,14 +219,33 @@ function encodeBody(body: unknown, files: Upload[] | undefined): { body?: string
   return { body: form };
 }
 
+/** The part of XMLHttpRequest used here, declared so the SDK also type-checks without the DOM lib. */
+interface Xhr {
+  open(method: string, url: string): void;
+  setRequestHeader(name: string, value: string): void;
+  upload: { onprogress: ((e: { loaded: number; total: number }) => void) | null };
+  onload: (() => void) | null;
+  onerror: (() => void) | null;
+  status: number;
+  responseText: string;
+  getAllResponseHeaders(): string;
+  abort(): void;
+  send(body: string | FormData | null): void;
+}
+
+/** The browser's XMLHttpRequest; undefined in Node. */
+const xhrClass = (): (new () => Xhr) | undefined =>
+  (globalThis as { XMLHttpRequest?: new () => Xhr }).XMLHttpRequest;
+
 /** fetch over XMLHttpRequest, the one browser API that reports upload progress. */
 function xhrFetch(
+  Request: new () => Xhr,
   url: string,
   init: { method: string; headers: Record<string, string>; body?: string | FormData; signal?: AbortSignal },
   onProgress: (loaded: number, total: number) => void,
 ): Promise<Response> {
   return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
+    const xhr = new Request();
     xhr.open(init.method, url);
     for (const [name, value] of Object.entries(init.headers)) xhr.setRequestHeader(name, value);
     xhr.upload.onprogress = (e) => onProgress(e.loaded, e.total);
@@ -342,11 +361,12 @@ export class RestClient {
         if (this.token) headers.authorization = `${this.tokenType} ${this.token}`;
         const init = { method, headers, body: encoded.body, signal: args.signal };
         const progress = encoded.body instanceof FormData ? args.onUploadProgress : undefined;
+        const Request = xhrClass();
         const res =
-          progress && typeof XMLHttpRequest !== 'undefined'
-            ? await xhrFetch(url, init, progress)
+          progress && Request
+            ? await xhrFetch(Request, url, init, progress)
             : await this.fetchImpl(url, init);
-        if (progress && typeof XMLHttpRequest === 'undefined') {
+        if (progress && !Request) {
           const size = formSize(encoded.body as FormData);
           progress(size, size);
         }

@@ -30,6 +30,18 @@ async function say(client: Client, channelId: string, content: string): Promise<
   return message.id;
 }
 
+/** A gateway for `client`'s account reached through the cuttable proxy, with this backoff. */
+function throughProxy(client: Client, minDelayMs: number, maxDelayMs: number): Gateway {
+  const gateway = new Gateway({
+    baseUrl: proxy.origin,
+    token: client.rest.getToken() ?? '',
+    reconnect: { minDelayMs, maxDelayMs },
+    socket: { transports: ['websocket'] },
+  });
+  opened.push(gateway);
+  return gateway;
+}
+
 describe('gateway client', () => {
   it('opens with READY and delivers typed dispatches', async () => {
     const { client, id } = await sdkUser(app);
@@ -54,13 +66,7 @@ describe('gateway client', () => {
   it('resumes after the network drops: what was sent meanwhile arrives once, in order, then RESUMED', async () => {
     const { client, id } = await sdkUser(app);
     const { channel } = await sdkServer(client, 'Resume');
-    const gateway = new Gateway({
-      baseUrl: proxy.origin,
-      token: client.rest.getToken() ?? '',
-      reconnect: { minDelayMs: 50, maxDelayMs: 400 },
-      socket: { transports: ['websocket'] },
-    });
-    opened.push(gateway);
+    const gateway = throughProxy(client, 50, 400);
     const frames: DispatchFrame[] = [];
     gateway.on('dispatch', (f) => frames.push(f));
     const ready = await gateway.connect();
@@ -108,13 +114,7 @@ describe('gateway client', () => {
     const { client } = await sdkUser(app);
     const { channel } = await sdkServer(client, 'Back online');
     // A backoff far longer than any test: only reconnectNow() can bring it back in time.
-    const gateway = new Gateway({
-      baseUrl: proxy.origin,
-      token: client.rest.getToken() ?? '',
-      reconnect: { minDelayMs: 600_000, maxDelayMs: 600_000 },
-      socket: { transports: ['websocket'] },
-    });
-    opened.push(gateway);
+    const gateway = throughProxy(client, 600_000, 600_000);
     await gateway.connect();
     const dropped = gateway.waitFor('disconnect');
     proxy.cut();

@@ -129,6 +129,29 @@ describe('gateway client', () => {
     expect(gateway.state).toBe('ready');
   });
 
+  it('starts over with a fresh READY when the server cannot resume (INVALID_SESSION)', async () => {
+    const { client, id } = await sdkUser(app);
+    const gateway = throughProxy(client, 600_000, 600_000);
+    const first = await gateway.connect();
+    const dropped = gateway.waitFor('disconnect');
+    proxy.cut();
+    await dropped;
+    // A session the server does not know, as after its resume window ran out.
+    gateway.sessionId = 'f'.repeat(32);
+    proxy.restore();
+    const invalid = gateway.waitFor('INVALID_SESSION');
+    const ready = gateway.waitFor('READY');
+    gateway.reconnectNow();
+    expect((await invalid)[0]).toMatchObject({ resumable: false });
+    const [fresh] = await ready;
+    expect(fresh.user.id).toBe(id);
+    expect(fresh.session_id).not.toBe(first.session_id);
+    expect(gateway.sessionId).toBe(fresh.session_id);
+    expect(gateway.ready).toBe(fresh);
+    expect(gateway.seq).toBe(1);
+    expect(gateway.state).toBe('ready');
+  });
+
   it('runs the README bot: a bot answers !ping with pong', async () => {
     const { client: owner } = await sdkUser(app);
     const { server, channel } = await sdkServer(owner, 'Bots');

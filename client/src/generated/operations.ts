@@ -130,6 +130,11 @@ export const operations = {
     path: '/applications/{app_id}/commands',
     params: ['app_id'],
   },
+  getApplicationsAppIdDeliveries: {
+    method: 'GET',
+    path: '/applications/{app_id}/deliveries',
+    params: ['app_id'],
+  },
   getApplicationsAppIdInteractionsSecret: {
     method: 'GET',
     path: '/applications/{app_id}/interactions-secret',

@@ -2586,6 +2586,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/applications/{app_id}/deliveries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * An application’s interaction delivery log
+     * @description Owner only (user token; anyone else: 404 `unknown_application`). Every interaction POSTed to the application’s `interactions_url`, each with its status (`pending`: retrying; `succeeded`: a 2xx whose answer was taken; `failed`: refused without retry, or an answer that could not be taken; `dead`: out of attempts or past the interaction’s deadline) and every attempt: when, the response code, the error and the latency. 408, 429, 5xx and unreachable endpoints are retried with backoff (`interactions.max_attempts`, `interactions.retry_base_ms`) while the deadline leaves time. The body sent is shown without the interaction’s `token`. Newest first (oldest first with `after`); `status` filters. Kept for `webhooks.retention_days`.
+     */
+    get: operations['getApplicationsAppIdDeliveries'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/servers/{server_id}/commands': {
     parameters: {
       query?: never;
@@ -3715,6 +3735,43 @@ export interface components {
       application_id: string;
       /** @description the HMAC key of X-Plexichat-Signature on interactions POSTed to interactions_url */
       interactions_secret: string;
+    };
+    InteractionDeliveryAttempt: {
+      /** @description 1 for the first */
+      attempt: number;
+      started_at: number;
+      finished_at: number;
+      /** @description null: no answer */
+      status_code: number | null;
+      /** @description why it did not count as delivered (or why its answer was refused); null: delivered */
+      error: string | null;
+      latency_ms: number | null;
+    };
+    InteractionDelivery: {
+      id: string;
+      application_id: string;
+      /** @description also X-Plexichat-Interaction-Id */
+      interaction_id: string;
+      /**
+       * @description `pending` (retrying), `succeeded` (2xx, its answer taken), `failed` (refused, or an answer that could not be taken), `dead` (out of attempts or out of time)
+       * @enum {string}
+       */
+      status: 'pending' | 'succeeded' | 'failed' | 'dead';
+      /** @description attempts made */
+      attempts: number;
+      /** @description every attempt, oldest first */
+      attempt_log: components['schemas']['InteractionDeliveryAttempt'][];
+      last_status_code: number | null;
+      last_error: string | null;
+      last_latency_ms: number | null;
+      /** @description when the next attempt is due */
+      next_attempt_at: number | null;
+      /** @description the interaction’s deadline: no attempt after it */
+      deadline_at: number;
+      created_at: number;
+      completed_at: number | null;
+      /** @description the body sent, without the interaction’s `token` */
+      payload: Record<string, never>;
     };
     InteractionResult: {
       /** @description the interaction’s id */
@@ -17359,6 +17416,86 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['InteractionsSecret'];
+        };
+      };
+      /** @description Validation failed */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Missing, invalid or revoked token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `ip_blocked`: the instance’s IP rules refuse the caller’s address */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `unknown_application` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unexpected error (500), or another status listed nowhere here: the error body */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getApplicationsAppIdDeliveries: {
+    parameters: {
+      query?: {
+        limit?: number;
+        before?: string;
+        after?: string;
+        /** @description only deliveries in this status */
+        status?: 'pending' | 'succeeded' | 'failed' | 'dead';
+      };
+      header?: never;
+      path: {
+        app_id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deliveries */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['InteractionDelivery'][];
         };
       };
       /** @description Validation failed */

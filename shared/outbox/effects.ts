@@ -90,12 +90,6 @@ export class Effects {
     return this;
   }
 
-  /** Effects of another collector, after this one's (a helper that collected its own). */
-  append(other: Effects): this {
-    this.list.push(...other.list);
-    return this;
-  }
-
   /** The order key to store: the one set, or the first effect's first room, or `-`. */
   key(): string {
     if (this.orderKey) return this.orderKey;

@@ -22,6 +22,7 @@ import * as m0020 from './0020-account-lifecycle.js';
 import * as m0021 from './0021-account-lifecycle.js';
 import * as m0022 from './0022-system-user.js';
 import * as m0024 from './0024-pending-uploads.js';
+import * as m0025 from './0025-outbox.js';
 import * as m0026 from './0026-interaction-deliveries.js';
 
 /**
@@ -52,5 +53,6 @@ export const migrations: { name: string; up: Migration; down: Migration }[] = [
   { name: '0021-account-lifecycle', ...m0021 },
   { name: '0022-system-user', ...m0022 },
   { name: '0024-pending-uploads', ...m0024 },
+  { name: '0025-outbox', ...m0025 },
   { name: '0026-interaction-deliveries', ...m0026 },
 ];

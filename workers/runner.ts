@@ -1,4 +1,5 @@
 import { Worker, type Job } from 'bullmq';
+import { startOutboxRelay } from '../shared/outbox/index.js';
 import { bullPrefix, QUEUE_NAMES } from '../shared/queues/index.js';
 import { createRedis } from '../shared/redis.js';
 import type { Runtime } from '../shared/runtime.js';
@@ -45,6 +46,8 @@ export function startWorkers(rt: Runtime): WorkerPool {
     worker.on('error', (err) => rt.logger.error({ queue: name, err: err.message }, 'worker error'));
     return worker;
   });
+  // Effects a crashed process committed but never relayed (shared/outbox): any workers process may.
+  const stopRelay = startOutboxRelay(rt);
   rt.logger.info({ queues: QUEUE_NAMES }, 'workers started');
   // Every worker process registers the same scheduler id: BullMQ keeps one.
   scheduleThreadArchiving(rt).catch((err: Error) =>
@@ -59,6 +62,7 @@ export function startWorkers(rt: Runtime): WorkerPool {
   return {
     workers,
     async close() {
+      await stopRelay();
       await Promise.all(workers.map((w) => w.close()));
       connection.disconnect();
     },

@@ -2,6 +2,7 @@ import type { DispatchEnvelope, RoomAnnouncement, RoomOp } from '../../shared/ev
 import type { IntentFilter } from '../intents.js';
 import type { GatewaySocket } from '../types.js';
 import { compareIds, type StreamItem } from './event-stream.js';
+import { RecentEvents } from './recent-events.js';
 import type { Position, ResumeBuffer } from './resume-buffer.js';
 
 /**
@@ -56,6 +57,8 @@ export class SessionRegistry {
   private readonly byId = new Map<string, GatewaySession>();
   private readonly byRoom = new Map<string, Set<GatewaySession>>();
   private readonly loading = new Set<GatewaySession>();
+  /** Event ids of outbox effects already applied: a second relay of one is dropped. */
+  private readonly recent = new RecentEvents();
 
   constructor(
     private readonly buffer: ResumeBuffer,
@@ -139,13 +142,20 @@ export class SessionRegistry {
     }
   }
 
-  /** Applies a batch of stream entries in order. */
+  /** Whether a stream entry is the first to carry its outbox event id (entries without one: always). */
+  private fresh([id, entry]: StreamItem): boolean {
+    return entry.k === 'h' || entry.eid === undefined || this.recent.admit(entry.eid, id);
+  }
+
+  /** Applies a batch of stream entries in order (a repeated outbox event: once). */
   handle(items: StreamItem[], onError: (err: unknown, id: string) => void): void {
-    for (const [id, entry] of items) {
+    for (const item of items) {
+      const [id, entry] = item;
       this.lastId = id;
+      if (!this.fresh(item)) continue;
       try {
         if (entry.k === 'd') {
-          const { k: _k, ...rest } = entry;
+          const { k: _k, eid: _eid, ...rest } = entry;
           this.dispatch({ id, ...rest });
         } else if (entry.k === 'r') this.applyRoomOp(entry.op, id);
       } catch (err) {
@@ -214,14 +224,16 @@ export class SessionRegistry {
    * by what it may see now (its rooms were just computed from the database, which already reflects
    * every room change up to these entries, so room changes only announce: a channel joined and
    * visible now, or left and invisible now). Frames of `after`'s own entry up to its index were
-   * delivered already. Bot intents are applied here.
+   * delivered already. Bot intents are applied here; a repeated outbox event counts once.
    */
   collectReplay(session: GatewaySession, items: StreamItem[], after: Position): ReplayFrame[] {
     const out: ReplayFrame[] = [];
-    for (const [id, entry] of items) {
+    for (const item of items) {
+      const [id, entry] = item;
+      if (!this.fresh(item)) continue;
       const produced: DispatchEnvelope[] = [];
       if (entry.k === 'd') {
-        const { k: _k, ...rest } = entry;
+        const { k: _k, eid: _eid, ...rest } = entry;
         const envelope = { id, ...rest };
         if (this.targets(session, envelope)) produced.push(envelope);
       } else if (

@@ -30,8 +30,13 @@ export function eventRetentionMs(config: Pick<Config, 'gateway'>): number {
 /**
  * One entry of the event stream: a dispatch (`k: 'd'`), a room change (`k: 'r'`), or a gateway's
  * heartbeat (`k: 'h'`, no effect: it keeps a recent entry in the stream for sessions' positions).
+ * `eid` is the event id of an effect relayed from the outbox (shared/outbox): the outbox relays at
+ * least once, and gateways apply an entry whose `eid` they have seen already only once.
  */
-export type StreamEntry = ({ k: 'd' } & Omit<DispatchEnvelope, 'id'>) | { k: 'r'; op: RoomOp } | { k: 'h' };
+export type StreamEntry =
+  | ({ k: 'd'; eid?: string } & Omit<DispatchEnvelope, 'id'>)
+  | { k: 'r'; op: RoomOp; eid?: string }
+  | { k: 'h' };
 
 /**
  * The one way any role talks to connected clients. Every dispatch and room change is appended to
@@ -58,14 +63,25 @@ export class EventPublisher {
     await this.redis.xadd(this.key, 'MINID', '~', String(minId), '*', 'e', JSON.stringify(entry));
   }
 
-  /** Sends `t` with payload `d` to every connection in any of `rooms` (minus `except`). */
+  /**
+   * Sends `t` with payload `d` to every connection in any of `rooms` (minus `except`). `eid`: the
+   * outbox event id of a relayed effect (every method takes one), which gateways apply once.
+   */
   dispatch<K extends DispatchName>(
     targetRooms: string[],
     t: K,
     d: DispatchMap[K],
     except: string[] = [],
+    eid?: string,
   ): Promise<void> {
-    return this.add({ k: 'd', rooms: targetRooms, ...(except.length > 0 ? { except } : {}), t, d });
+    return this.add({
+      k: 'd',
+      ...(eid ? { eid } : {}),
+      rooms: targetRooms,
+      ...(except.length > 0 ? { except } : {}),
+      t,
+      d,
+    });
   }
 
   /**
@@ -73,9 +89,15 @@ export class EventPublisher {
    * Sessions are ours rather than socket.io's rooms because a dropped session keeps its rooms
    * (and collects its events) until it resumes.
    */
-  joinRooms(room: string, targetRooms: string[], announce?: Record<string, RoomAnnouncement>): Promise<void> {
+  joinRooms(
+    room: string,
+    targetRooms: string[],
+    announce?: Record<string, RoomAnnouncement>,
+    eid?: string,
+  ): Promise<void> {
     return this.add({
       k: 'r',
+      ...(eid ? { eid } : {}),
       op: { op: 'join', room, targets: targetRooms, ...(announce ? { announce } : {}) },
     });
   }
@@ -85,9 +107,11 @@ export class EventPublisher {
     room: string,
     targetRooms: string[],
     announce?: Record<string, RoomAnnouncement>,
+    eid?: string,
   ): Promise<void> {
     return this.add({
       k: 'r',
+      ...(eid ? { eid } : {}),
       op: { op: 'leave', room, targets: targetRooms, ...(announce ? { announce } : {}) },
     });
   }
@@ -98,7 +122,7 @@ export class EventPublisher {
   }
 
   /** Ends every session in `room` (revoked session, banned user): connections close, no resume. */
-  disconnect(room: string): Promise<void> {
-    return this.add({ k: 'r', op: { op: 'disconnect', room } });
+  disconnect(room: string, eid?: string): Promise<void> {
+    return this.add({ k: 'r', ...(eid ? { eid } : {}), op: { op: 'disconnect', room } });
   }
 }

@@ -136,33 +136,49 @@ function wanted(
 }
 
 /**
+ * The `fanout` job for an event, or null when no subscription of its server wants it (DMs never
+ * go out). Costs one Redis read while the server's summary is cached (a channel's server is
+ * remembered). `eventId` and `timestamp` are the event's own when it has them already (the outbox
+ * mints them in the command, so a relay that runs twice names the same event). Throws on failure.
+ */
+export async function fanoutJobFor<K extends OutgoingEventType>(
+  rt: OutgoingRuntime,
+  event: OutgoingEvent<K>,
+  eventId?: string,
+  timestamp?: number,
+): Promise<WebhookFanoutJob | null> {
+  if (event.server_id === null) return null;
+  const channelId = event.channel_id ?? null;
+  const scope = channelId ? await channelScope(rt, channelId) : null;
+  const serverId = event.server_id ?? scope?.server_id ?? null;
+  if (serverId === null) return null;
+  const summary = await loadSummary(rt, serverId);
+  if (!wanted(summary[event.type], channelId, scope?.thread_parent_id ?? null)) return null;
+  return {
+    kind: 'fanout',
+    event_id: eventId ?? rt.snowflake.next(),
+    server_id: serverId,
+    channel_id: channelId,
+    type: event.type,
+    timestamp: timestamp ?? Math.floor(Date.now() / 1000),
+    data: event.data,
+  };
+}
+
+/**
  * Hands an event to the server's outgoing event webhooks: called right after the gateway dispatch
- * of every subscribable event. Costs one Redis read when no subscription of the server wants it
- * (the per-server summary is cached; a channel's server is remembered), and then queues nothing.
- * Otherwise it queues one `fanout` job, whose worker stores and queues the deliveries. DMs never
- * go out. Never throws: a failure here is logged and must not undo the event itself.
+ * of every subscribable event that does not go through the outbox (shared/outbox, whose `outgoing`
+ * effect is the durable way). Queues one `fanout` job when some subscription wants the event,
+ * whose worker stores and queues the deliveries. Never throws: a failure here is logged and must
+ * not undo the event itself.
  */
 export async function queueOutgoingEvent<K extends OutgoingEventType>(
   rt: OutgoingRuntime,
   event: OutgoingEvent<K>,
 ): Promise<void> {
   try {
-    if (event.server_id === null) return;
-    const channelId = event.channel_id ?? null;
-    const scope = channelId ? await channelScope(rt, channelId) : null;
-    const serverId = event.server_id ?? scope?.server_id ?? null;
-    if (serverId === null) return;
-    const summary = await loadSummary(rt, serverId);
-    if (!wanted(summary[event.type], channelId, scope?.thread_parent_id ?? null)) return;
-    const job: WebhookFanoutJob = {
-      kind: 'fanout',
-      event_id: rt.snowflake.next(),
-      server_id: serverId,
-      channel_id: channelId,
-      type: event.type,
-      timestamp: Math.floor(Date.now() / 1000),
-      data: event.data,
-    };
+    const job = await fanoutJobFor(rt, event);
+    if (!job) return;
     await rt.queues.webhooks.add('fanout', job, event.key ? { jobId: `whf-${event.key}` } : {});
   } catch (err) {
     rt.logger.warn({ err: (err as Error).message, event: event.type }, 'could not queue an outgoing event');

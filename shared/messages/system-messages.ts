@@ -1,4 +1,4 @@
-import { messageJobId } from '../queues/index.js';
+import { messageJobId, type CreateMessageJob } from '../queues/index.js';
 import type { Runtime } from '../runtime.js';
 
 /**
@@ -40,18 +40,13 @@ export interface SystemMessage {
   thread_id?: string | null;
 }
 
-/**
- * Queues the create job of system message `id`: it is stored and emitted (MESSAGE_CREATE) like
- * any message. The job id is the message's, so queueing the same notice twice stores it once.
- */
-export async function queueSystemMessage(
-  rt: Pick<Runtime, 'queues'>,
+/** The create job of system message `id`, keyed by the message: the same notice twice stores it once. */
+export function systemMessageJob(
   notice: SystemMessage,
   id: string,
-): Promise<void> {
-  await rt.queues.messages.add(
-    'create',
-    {
+): { data: CreateMessageJob; opts: { jobId: string } } {
+  return {
+    data: {
       kind: 'create',
       message: {
         id,
@@ -65,6 +60,19 @@ export async function queueSystemMessage(
         allow_everyone: false,
       },
     },
-    { jobId: messageJobId('create', id) },
-  );
+    opts: { jobId: messageJobId('create', id) },
+  };
+}
+
+/**
+ * Queues the create job of system message `id`: it is stored and emitted (MESSAGE_CREATE) like
+ * any message. A command queues it as an effect instead (`fx.job` with systemMessageJob).
+ */
+export async function queueSystemMessage(
+  rt: Pick<Runtime, 'queues'>,
+  notice: SystemMessage,
+  id: string,
+): Promise<void> {
+  const job = systemMessageJob(notice, id);
+  await rt.queues.messages.add('create', job.data, job.opts);
 }

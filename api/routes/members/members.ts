@@ -5,6 +5,7 @@ import { ApiError, NotFoundError, ValidationError } from '../../../shared/errors
 import { rooms } from '../../../shared/events/index.js';
 import { invalidate } from '../../../shared/domain/invalidation.js';
 import { announceDeleted, deleteRecentMessagesOf } from '../../../shared/domain/messages/delete.js';
+import { CommandEffects } from '../../../shared/outbox/index.js';
 import { Permission, ServerPolicy, basePermissions, has } from '../../../shared/permissions/index.js';
 import { permissionsChanged } from '../../../shared/permission-changes.js';
 import { unixSeconds } from '../../../shared/presenters/time.js';
@@ -387,6 +388,8 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
         const headerReason = auditReason(req);
         const reason = body.reason || headerReason;
         const result = await rt.sequelize.transaction(async (transaction) => {
+          // The deletions' events leave through the outbox with the ban's commit (shared/outbox).
+          const fx = new CommandEffects(rt, transaction, rooms.server(serverId));
           const [, created] = await Ban.findOrCreate({
             where: { server_id: serverId, user_id: userId },
             defaults: { server_id: serverId, user_id: userId, reason, banned_by: auth.user.id },
@@ -406,6 +409,7 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
                   transaction,
                 )
               : [];
+          for (const inChannel of deleted) announceDeleted(fx, inChannel, 'bulk');
           if (created) {
             await recordAudit(
               rt,
@@ -424,7 +428,8 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
               transaction,
             );
           }
-          return { created, removed, deleted };
+          await fx.save();
+          return { created, removed };
         });
         if (result.removed) await afterMemberRemoved(rt, serverId, user);
         if (result.created) {
@@ -433,7 +438,6 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
             user: presentUser(user),
           });
         }
-        for (const inChannel of result.deleted) await announceDeleted(rt, inChannel, 'bulk');
       },
     }),
     defineRoute<MemberParams>({

@@ -1,0 +1,102 @@
+import type { DispatchMap, DispatchName, RoomAnnouncement } from '../events/index.js';
+import type { OutgoingEventType } from '../integrations/event-types.js';
+import type { OutgoingEvent } from '../integrations/outgoing-events.js';
+import type { JobPayloads, QueueName } from '../queues/index.js';
+import type { IdMinter } from '../snowflake-lease.js';
+
+/** Options of a follow-up job: a natural job id (stable across retries) and a delay. */
+export interface JobEffectOptions {
+  /** Without one the job id is `ob-<event id>`, so a relay that runs twice queues it once. */
+  jobId?: string;
+  delay?: number;
+}
+
+/**
+ * One effect of a command as stored in its outbox row (plain JSON). Relayed in order after the
+ * commit, each under the event id `<outbox row id>.<index>` (shared/outbox/relay.ts).
+ */
+export type Effect =
+  | { k: 'dispatch'; rooms: string[]; except?: string[]; t: DispatchName; d: unknown }
+  | { k: 'join' | 'leave'; room: string; targets: string[]; announce?: Record<string, RoomAnnouncement> }
+  | { k: 'disconnect'; room: string }
+  | {
+      k: 'outgoing';
+      /** The event's snowflake and unix time, minted in the command: a second relay names the same event. */
+      event_id: string;
+      timestamp: number;
+      event: OutgoingEvent<OutgoingEventType>;
+    }
+  | { k: 'invalidate'; servers: string[] | null }
+  | { k: 'job'; queue: QueueName; name: string; data: unknown; opts?: JobEffectOptions };
+
+/**
+ * What a command causes besides its rows, collected while its transaction runs and stored with it
+ * as one outbox row (shared/outbox/command.ts). Nothing here talks to Redis or the queues: the
+ * relay does, after the commit. Methods mirror EventPublisher's and queueOutgoingEvent's.
+ */
+export class Effects {
+  readonly list: Effect[] = [];
+
+  constructor(
+    private readonly ids: IdMinter,
+    /** What the effects are ordered by (a channel's or server's room); the first effect's room if unset. */
+    public orderKey: string | null = null,
+  ) {}
+
+  /** Sends `t` with payload `d` to every connection in any of `rooms` (minus `except`). */
+  dispatch<K extends DispatchName>(rooms: string[], t: K, d: DispatchMap[K], except: string[] = []): this {
+    this.list.push({ k: 'dispatch', rooms, ...(except.length > 0 ? { except } : {}), t, d });
+    return this;
+  }
+
+  /** Every session in `room` joins `targets` (EventPublisher.joinRooms). */
+  joinRooms(room: string, targets: string[], announce?: Record<string, RoomAnnouncement>): this {
+    this.list.push({ k: 'join', room, targets, ...(announce ? { announce } : {}) });
+    return this;
+  }
+
+  /** Every session in `room` leaves `targets` (EventPublisher.leaveRooms). */
+  leaveRooms(room: string, targets: string[], announce?: Record<string, RoomAnnouncement>): this {
+    this.list.push({ k: 'leave', room, targets, ...(announce ? { announce } : {}) });
+    return this;
+  }
+
+  /** Ends every session in `room` (EventPublisher.disconnect). */
+  disconnect(room: string): this {
+    this.list.push({ k: 'disconnect', room });
+    return this;
+  }
+
+  /** The event for the server's outgoing event webhooks (queueOutgoingEvent's, made durable). */
+  outgoing<K extends OutgoingEventType>(event: OutgoingEvent<K>): this {
+    this.list.push({
+      k: 'outgoing',
+      event_id: this.ids.next(),
+      timestamp: Math.floor(Date.now() / 1000),
+      event: event as unknown as OutgoingEvent<OutgoingEventType>,
+    });
+    return this;
+  }
+
+  /** Moves the cache epochs of `serverIds` (null: the global epoch) once the change is visible. */
+  invalidate(serverIds: string[] | null): this {
+    if (serverIds === null || serverIds.length > 0) this.list.push({ k: 'invalidate', servers: serverIds });
+    return this;
+  }
+
+  /** A follow-up BullMQ job (link previews, push, a system message...). */
+  job<Q extends QueueName>(queue: Q, name: string, data: JobPayloads[Q], opts?: JobEffectOptions): this {
+    this.list.push({ k: 'job', queue, name, data, ...(opts ? { opts } : {}) });
+    return this;
+  }
+
+  /** The order key to store: the one set, or the first effect's first room, or `-`. */
+  key(): string {
+    if (this.orderKey) return this.orderKey;
+    for (const e of this.list) {
+      if (e.k === 'dispatch') return e.rooms[0] ?? '-';
+      if (e.k === 'join' || e.k === 'leave' || e.k === 'disconnect') return e.room;
+    }
+    return '-';
+  }
+}

@@ -1,0 +1,12 @@
+export { Effects, type Effect, type JobEffectOptions } from './effects.js';
+export { CommandEffects, runCommand, runStatement } from './command.js';
+export {
+  eventId,
+  relayEffects,
+  relayLeftovers,
+  startOutboxRelay,
+  RELAY_GRACE_MS,
+  RELAY_INTERVAL_MS,
+  type RelayRuntime,
+} from './relay.js';
+export { crashPoint, type CrashPoint } from './fault.js';

@@ -1,0 +1,186 @@
+import { QueryTypes } from 'sequelize';
+import { fanoutJobFor } from '../integrations/outgoing-events.js';
+import { bumpPermissionEpochs } from '../permissions/facts-cache.js';
+import type { Runtime } from '../runtime.js';
+import type { Effect } from './effects.js';
+
+/** What relaying needs of a runtime. */
+export type RelayRuntime = Pick<
+  Runtime,
+  'config' | 'redis' | 'sequelize' | 'queues' | 'snowflake' | 'logger' | 'events' | 'lifecycle'
+>;
+
+/** How old a row must be before the relay loop takes it: its own process relays it long before. */
+export const RELAY_GRACE_MS = 5000;
+/** How often each workers process looks for rows left behind. */
+export const RELAY_INTERVAL_MS = 1000;
+/** Rows per relay pass (one transaction). */
+const RELAY_BATCH = 200;
+
+/** The event id of a row's `index`-th effect: what consumers deduplicate by. */
+export const eventId = (rowId: string, index: number): string => `${rowId}.${index}`;
+
+/**
+ * Relays one outbox row's effects in order. Gateway entries go out back to back on one Redis
+ * connection (its order is the stream's), awaited before the next effect of another kind. Throws
+ * on the first failure: the row stays and is relayed again, whole (consumers drop what they saw).
+ */
+export async function relayEffects(rt: RelayRuntime, rowId: string, effects: Effect[]): Promise<void> {
+  let pending: Promise<void>[] = [];
+  const drain = async () => {
+    const sent = pending;
+    pending = [];
+    await Promise.all(sent);
+  };
+  for (const [index, effect] of effects.entries()) {
+    const eid = eventId(rowId, index);
+    switch (effect.k) {
+      case 'dispatch':
+        // The name and payload were typed together when the effect was collected.
+        pending.push(rt.events.dispatch(effect.rooms, effect.t, effect.d as never, effect.except, eid));
+        break;
+      case 'join':
+        pending.push(rt.events.joinRooms(effect.room, effect.targets, effect.announce, eid));
+        break;
+      case 'leave':
+        pending.push(rt.events.leaveRooms(effect.room, effect.targets, effect.announce, eid));
+        break;
+      case 'disconnect':
+        pending.push(rt.events.disconnect(effect.room, eid));
+        break;
+      case 'outgoing': {
+        await drain();
+        const job = await fanoutJobFor(rt, effect.event, effect.event_id, effect.timestamp);
+        const jobId = effect.event.key ? `whf-${effect.event.key}` : `whf-${eid}`;
+        if (job) await rt.queues.webhooks.add('fanout', job, { jobId });
+        break;
+      }
+      case 'invalidate':
+        await drain();
+        await bumpPermissionEpochs(rt.redis, rt.config.redis.key_prefix, effect.servers);
+        break;
+      case 'job': {
+        await drain();
+        // The queue is named by the stored effect; its payload was typed when it was collected.
+        const queue = rt.queues[effect.queue] as unknown as {
+          add(name: string, data: unknown, opts: object): Promise<unknown>;
+        };
+        await queue.add(effect.name, effect.data, {
+          ...effect.opts,
+          jobId: effect.opts?.jobId ?? `ob-${eid}`,
+        });
+        break;
+      }
+    }
+  }
+  await drain();
+}
+
+/**
+ * Deletes relayed rows in batches (one DELETE per tick rather than one per command). A row whose
+ * delete is lost with its process is relayed once more by the loop: consumers drop the repeat.
+ */
+class Reaper {
+  private ids: string[] = [];
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly rt: RelayRuntime) {
+    rt.lifecycle.add('outbox', () => this.flush());
+  }
+
+  add(id: string): void {
+    this.ids.push(id);
+    this.timer ??= setTimeout(() => void this.flush(), 100);
+  }
+
+  async flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const ids = this.ids;
+    this.ids = [];
+    if (ids.length === 0) return;
+    await this.rt.sequelize
+      .query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', { bind: [ids], type: QueryTypes.DELETE })
+      .catch((err: Error) =>
+        this.rt.logger.warn({ err: err.message }, 'could not delete relayed outbox rows'),
+      );
+  }
+}
+
+const reapers = new WeakMap<RelayRuntime, Reaper>();
+
+/** Marks a row relayed: it is deleted within a tick. */
+export function relayed(rt: RelayRuntime, rowId: string): void {
+  let reaper = reapers.get(rt);
+  if (!reaper) reapers.set(rt, (reaper = new Reaper(rt)));
+  reaper.add(rowId);
+}
+
+/**
+ * One pass of the relay loop: under an advisory lock (one relayer per instance at a time, so rows
+ * go out in id order), the rows of this instance older than RELAY_GRACE_MS, oldest first, relayed
+ * and deleted in one transaction. Stops at the first row that fails (it is tried again next pass).
+ * Returns how many rows it relayed.
+ */
+export async function relayLeftovers(rt: RelayRuntime): Promise<number> {
+  const scope = rt.config.redis.key_prefix;
+  return rt.sequelize.transaction(async (transaction) => {
+    const [lock] = await rt.sequelize.query<{ locked: boolean }>(
+      `SELECT pg_try_advisory_xact_lock(hashtextextended('outbox:' || $1, 0)) AS locked`,
+      { bind: [scope], type: QueryTypes.SELECT, transaction },
+    );
+    if (!lock?.locked) return 0;
+    // SKIP LOCKED: a row its own process is deleting right now is not waited for.
+    const rows = await rt.sequelize.query<{ id: string; effects: Effect[] }>(
+      `SELECT id, effects FROM outbox
+        WHERE scope = $1 AND created_at < now() - make_interval(secs => $2)
+        ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`,
+      { bind: [scope, RELAY_GRACE_MS / 1000, RELAY_BATCH], type: QueryTypes.SELECT, transaction },
+    );
+    const done: string[] = [];
+    for (const row of rows) {
+      try {
+        await relayEffects(rt, String(row.id), row.effects);
+      } catch (err) {
+        rt.logger.warn({ err: (err as Error).message, outbox: row.id }, 'outbox relay failed; will retry');
+        break;
+      }
+      done.push(String(row.id));
+    }
+    if (done.length > 0) {
+      await rt.sequelize.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', {
+        bind: [done],
+        type: QueryTypes.DELETE,
+        transaction,
+      });
+      rt.logger.info({ rows: done.length }, 'outbox: relayed rows left behind');
+    }
+    return done.length;
+  });
+}
+
+/**
+ * The relay loop of a workers process: every RELAY_INTERVAL_MS, relays what crashed processes
+ * left (relayLeftovers). Safe with any number of workers processes. Returns its stop function.
+ */
+export function startOutboxRelay(rt: RelayRuntime): () => Promise<void> {
+  let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<void> = Promise.resolve();
+  const tick = () => {
+    running = (async () => {
+      try {
+        while (!stopped && (await relayLeftovers(rt)) === RELAY_BATCH);
+      } catch (err) {
+        if (!stopped) rt.logger.warn({ err: (err as Error).message }, 'outbox relay pass failed');
+      }
+      if (!stopped) timer = setTimeout(tick, RELAY_INTERVAL_MS);
+    })();
+  };
+  timer = setTimeout(tick, RELAY_INTERVAL_MS);
+  return async () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    await running;
+  };
+}

@@ -1,0 +1,149 @@
+import { QueryTypes } from 'sequelize';
+import { rooms, type DispatchFrame } from '../../../shared/events/index.js';
+import {
+  eventId,
+  relayEffects,
+  relayLeftovers,
+  runCommand,
+  type Effect,
+} from '../../../shared/outbox/index.js';
+import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { until } from '../../helpers/services.js';
+import { gateways, makeWorld, type World } from '../../api/messages/pipeline-helpers.js';
+
+// The outbox's own guarantees, with the relay loop driven by hand (no workers here): effects leave
+// after the commit only, a repeat reaches a client once, and rows left behind go out in id order.
+
+let app: TestApp;
+let gw: ReturnType<typeof gateways>;
+
+beforeAll(async () => {
+  app = await startTestApp({ workers: false });
+  gw = gateways(app);
+}, 60000);
+
+afterAll(async () => {
+  gw.closeAll();
+  await app.close();
+});
+
+const deleted = (frames: DispatchFrame[]) =>
+  frames.filter((f) => f.t === 'MESSAGE_DELETE').map((f) => (f.d as { id: string }).id);
+
+/** A MESSAGE_DELETE effect for the world's channel (any id: nothing is stored). */
+const deletion = (w: World, id: string): Effect => ({
+  k: 'dispatch',
+  rooms: [rooms.channel(w.channelId)],
+  t: 'MESSAGE_DELETE',
+  d: { id, channel_id: w.channelId },
+});
+
+async function rowCount(where = 'true', bind: unknown[] = []): Promise<number> {
+  const [row] = await app.rt.sequelize.query<{ n: string }>(
+    `SELECT count(*) AS n FROM outbox WHERE ${where}`,
+    {
+      bind,
+      type: QueryTypes.SELECT,
+    },
+  );
+  return Number(row?.n);
+}
+
+/** Publishes a marker straight to the stream and waits for it: everything published before has arrived. */
+async function settle(w: World, client: Awaited<ReturnType<typeof gw.connect>>, marker: string) {
+  await app.rt.events.dispatch([rooms.channel(w.channelId)], 'MESSAGE_DELETE', {
+    id: marker,
+    channel_id: w.channelId,
+  });
+  await client.waitForFrames(1, (f) => f.t === 'MESSAGE_DELETE' && (f.d as { id: string }).id === marker);
+}
+
+describe('runCommand', () => {
+  it('relays the effects right after the commit, in order, and deletes the row', async () => {
+    const w = await makeWorld(app);
+    const client = await gw.connect(w.owner);
+    const ids = await runCommand(app.rt, rooms.channel(w.channelId), (_t, fx) => {
+      fx.dispatch([rooms.channel(w.channelId)], 'MESSAGE_DELETE', { id: '1', channel_id: w.channelId });
+      fx.dispatch([rooms.channel(w.channelId)], 'MESSAGE_DELETE', { id: '2', channel_id: w.channelId });
+      return Promise.resolve(['1', '2']);
+    });
+    await client.waitForFrames(2, (f) => f.t === 'MESSAGE_DELETE');
+    expect(deleted(client.frames)).toEqual(ids);
+    await until(
+      async () => (await rowCount('order_key = $1', [rooms.channel(w.channelId)])) === 0,
+      'the relayed row to be deleted',
+    );
+  });
+
+  it('saves its effects once, as the last statement of the transaction', async () => {
+    const twice = await runCommand(app.rt, null, async (_t, fx) => {
+      fx.invalidate(['1']);
+      await fx.save();
+    }).catch((err: Error) => err.message);
+    expect(twice).toBe('outbox effects saved twice');
+  });
+
+  it('a command that rolls back stores and relays nothing', async () => {
+    const w = await makeWorld(app);
+    const client = await gw.connect(w.owner);
+    const failed = await runCommand(app.rt, null, async (transaction, fx) => {
+      fx.dispatch([rooms.channel(w.channelId)], 'MESSAGE_DELETE', { id: '3', channel_id: w.channelId });
+      await app.rt.sequelize.query('SELECT 1', { transaction });
+      throw new Error('refused');
+    }).catch((err: Error) => err.message);
+    expect(failed).toBe('refused');
+    await settle(w, client, 'marker');
+    expect(deleted(client.frames)).toEqual(['marker']);
+    expect(await rowCount('order_key = $1', [rooms.channel(w.channelId)])).toBe(0);
+  });
+});
+
+describe('idempotent consumers', () => {
+  it('an effect relayed twice reaches a connected client once', async () => {
+    const w = await makeWorld(app);
+    const client = await gw.connect(w.owner);
+    const effects = [deletion(w, '10'), deletion(w, '11')];
+    await relayEffects(app.rt, '9000000001', effects);
+    await relayEffects(app.rt, '9000000001', effects);
+    await settle(w, client, 'marker');
+    expect(deleted(client.frames)).toEqual(['10', '11', 'marker']);
+  });
+
+  it('a follow-up job relayed twice is queued once, under its event id', async () => {
+    const effect: Effect = {
+      k: 'job',
+      queue: 'mail',
+      name: 'email_verify',
+      data: { kind: 'email_verify', to: 'a@example.com', username: 'a', link: 'x', valid_minutes: 1 },
+    };
+    await relayEffects(app.rt, '9000000002', [effect]);
+    await relayEffects(app.rt, '9000000002', [effect]);
+    const job = await app.rt.queues.mail.getJob(`ob-${eventId('9000000002', 0)}`);
+    expect(job?.data.to).toBe('a@example.com');
+    expect(await app.rt.queues.mail.getJobCountByTypes('waiting', 'delayed', 'active')).toBe(1);
+    await job?.remove();
+  });
+});
+
+describe('the relay loop', () => {
+  it('relays rows a crashed process left, oldest first, once they are past the grace period', async () => {
+    const w = await makeWorld(app);
+    const client = await gw.connect(w.owner);
+    const scope = app.config.redis.key_prefix;
+    const insert = (effects: Effect[], age: string) =>
+      app.rt.sequelize.query(
+        `INSERT INTO outbox (scope, order_key, effects, created_at) VALUES ($1, $2, $3::jsonb, now() - $4::interval)`,
+        { bind: [scope, rooms.channel(w.channelId), JSON.stringify(effects), age], type: QueryTypes.INSERT },
+      );
+    await insert([deletion(w, '21'), deletion(w, '22')], '1 minute');
+    await insert([deletion(w, '23')], '1 minute');
+    // Too young: its own process may still be relaying it.
+    await insert([deletion(w, '24')], '0 seconds');
+
+    expect(await relayLeftovers(app.rt)).toBe(2);
+    await settle(w, client, 'marker');
+    expect(deleted(client.frames)).toEqual(['21', '22', '23', 'marker']);
+    expect(await rowCount('scope = $1', [scope])).toBe(1);
+    await app.rt.sequelize.query(`DELETE FROM outbox WHERE scope = $1`, { bind: [scope] });
+  });
+});

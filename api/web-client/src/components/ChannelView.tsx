@@ -1,0 +1,119 @@
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import type { Channel, User } from '../api.ts';
+import type { History } from '../store.ts';
+import { Composer } from './Composer.tsx';
+import { InviteDialog } from './InviteDialog.tsx';
+import { MessageItem } from './MessageItem.tsx';
+import { TypingLine } from './TypingLine.tsx';
+
+/** Within this many pixels of the bottom, new messages keep the view scrolled to the bottom. */
+const STICK_PX = 80;
+
+/** The open channel: its header, history (older pages load on scrolling up), typing line, composer. */
+export function ChannelView({
+  channel,
+  history,
+  typing,
+  me,
+  onLoadOlder,
+  onTyping,
+  onError,
+}: {
+  channel: Channel;
+  history: History;
+  typing: Record<string, number>;
+  me: User;
+  onLoadOlder: (before: string | undefined) => Promise<void>;
+  onTyping: () => void;
+  onError: (message: string) => void;
+}) {
+  const [inviting, setInviting] = useState(false);
+  const scroller = useRef<HTMLDivElement>(null);
+  const older = useRef<HTMLButtonElement>(null);
+  /** Where the view was before older messages were put above it (to keep the same messages in view). */
+  const anchor = useRef<{ height: number; top: number } | null>(null);
+  const atBottom = useRef(true);
+  const first = history.items[0]?.id;
+  const last = history.items[history.items.length - 1]?.id;
+
+  const loadOlder = (): void => {
+    const el = scroller.current;
+    if (el) anchor.current = { height: el.scrollHeight, top: el.scrollTop };
+    void onLoadOlder(first);
+  };
+
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    if (anchor.current && first) {
+      el.scrollTop = anchor.current.top + (el.scrollHeight - anchor.current.height);
+      anchor.current = null;
+    } else if (atBottom.current) {
+      el.scrollTop = el.scrollHeight;
+    }
+  }, [first, last, channel.id]);
+
+  // Infinite scroll upward: the "load older" button coming into view loads the page before.
+  useEffect(() => {
+    const el = scroller.current;
+    const button = older.current;
+    if (!el || !button || !history.hasMore) return;
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((e) => e.isIntersecting) && history.items.length > 0) loadOlder();
+      },
+      { root: el, rootMargin: '200px 0px 0px 0px' },
+    );
+    observer.observe(button);
+    return () => observer.disconnect();
+  });
+
+  return (
+    <>
+      <header class="channel-header">
+        <h1>
+          <span aria-hidden="true">#</span>
+          {channel.name}
+        </h1>
+        {channel.topic && <p class="topic">{channel.topic}</p>}
+        <button type="button" onClick={() => setInviting(true)}>
+          Invite people
+        </button>
+      </header>
+      <div
+        class="scroller"
+        ref={scroller}
+        tabIndex={0}
+        aria-label={`History of #${channel.name}`}
+        role="region"
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < STICK_PX;
+        }}
+      >
+        {history.hasMore ? (
+          <button type="button" class="link older" ref={older} onClick={loadOlder}>
+            Load older messages
+          </button>
+        ) : (
+          <p class="start">This is the start of #{channel.name}.</p>
+        )}
+        <ol aria-label="Messages" class="messages">
+          {history.items.map((m) => (
+            <MessageItem key={m.id} message={m} me={me} />
+          ))}
+        </ol>
+      </div>
+      <TypingLine typing={typing} />
+      <Composer
+        channel={channel}
+        onTyping={onTyping}
+        onSent={() => {
+          atBottom.current = true;
+        }}
+        onError={onError}
+      />
+      {inviting && <InviteDialog channel={channel} onClose={() => setInviting(false)} />}
+    </>
+  );
+}

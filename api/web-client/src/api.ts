@@ -38,6 +38,13 @@ export interface Attachment {
   height?: number;
 }
 
+/** One emoji's reactions on a message: how many, and whether the caller is among them. */
+export interface Reaction {
+  emoji: string;
+  count: number;
+  me: boolean;
+}
+
 export interface Message {
   id: string;
   channel_id: string;
@@ -52,6 +59,7 @@ export interface Message {
   mentions: string[];
   mention_everyone: boolean;
   reply_to: string | null;
+  reactions: Reaction[];
   /** A webhook's display author (author_id is then not who to show). */
   author?: { id: string; username: string };
   /** A 202 answer: accepted, the message itself arrives over the gateway. */
@@ -181,8 +189,21 @@ export const history = (channelId: string, before?: string, limit = 50): Promise
 
 export const sendMessage = (
   channelId: string,
-  fields: { content?: string; nonce: string; attachments?: string[] },
+  fields: { content?: string; nonce: string; attachments?: string[]; reply_to?: string },
 ): Promise<Message> => call('POST', `/channels/${channelId}/messages`, fields);
+
+export const editMessage = (channelId: string, messageId: string, content: string): Promise<Message> =>
+  call('PATCH', `/channels/${channelId}/messages/${messageId}`, { content });
+
+export const deleteMessage = (channelId: string, messageId: string): Promise<void> =>
+  call('DELETE', `/channels/${channelId}/messages/${messageId}`);
+
+/** Adds (or, with `on` false, removes) the caller's reaction with `emoji`. */
+export const react = (channelId: string, messageId: string, emoji: string, on: boolean): Promise<void> =>
+  call(
+    on ? 'PUT' : 'DELETE',
+    `/channels/${channelId}/messages/${messageId}/reactions/${encodeURIComponent(emoji)}/@me`,
+  );
 
 export const createInvite = (channelId: string): Promise<Invite> =>
   call('POST', `/channels/${channelId}/invites`, {});

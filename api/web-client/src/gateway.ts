@@ -16,6 +16,14 @@ export interface Ready {
   channels: Channel[];
 }
 
+/** One user's reaction added to or removed from a message. */
+export interface ReactionEvent {
+  channel_id: string;
+  message_id: string;
+  user_id: string;
+  emoji: string;
+}
+
 /** The dispatches the client handles, by name. */
 export interface Dispatches {
   READY: Ready;
@@ -25,6 +33,8 @@ export interface Dispatches {
   MESSAGE_UPDATE: Message;
   MESSAGE_DELETE: { id: string; channel_id: string };
   MESSAGE_DELETE_BULK: { ids: string[]; channel_id: string };
+  MESSAGE_REACTION_ADD: ReactionEvent;
+  MESSAGE_REACTION_REMOVE: ReactionEvent;
   SERVER_CREATE: Server;
   SERVER_UPDATE: Server;
   SERVER_DELETE: { id: string };

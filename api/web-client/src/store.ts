@@ -1,5 +1,5 @@
 import type { Channel, Message, Server, User } from './api.ts';
-import type { Connection, Dispatches } from './gateway.ts';
+import type { Connection, Dispatches, ReactionEvent } from './gateway.ts';
 
 /** One channel's loaded history, oldest first. */
 export interface History {
@@ -40,6 +40,7 @@ export type Action =
   | { type: 'older'; channelId: string; page: Message[]; limit: number }
   | { type: 'message'; message: Message }
   | { type: 'message_gone'; channelId: string; ids: string[] }
+  | { type: 'reaction'; event: ReactionEvent; added: boolean }
   | { type: 'typing'; channelId: string; userId: string; until: number };
 
 export function initialState(me: User): State {
@@ -96,6 +97,29 @@ function withMessage(state: State, m: Message): State {
     next = { ...next, typing: { ...next.typing, [m.channel_id]: rest } };
   }
   return next;
+}
+
+/** Counts one user's reaction in (or out of) a loaded message. */
+function withReaction(state: State, e: ReactionEvent, added: boolean): State {
+  const h = state.history[e.channel_id];
+  if (!h) return state;
+  const mine = e.user_id === state.me.id;
+  const items = h.items.map((m) => {
+    if (m.id !== e.message_id) return m;
+    const current = m.reactions.find((r) => r.emoji === e.emoji) ?? { emoji: e.emoji, count: 0, me: false };
+    // The caller's own reaction arrives once per session; a repeat must not count twice.
+    if (mine && current.me === added) return m;
+    const next = { emoji: e.emoji, count: current.count + (added ? 1 : -1), me: mine ? added : current.me };
+    const others = m.reactions.filter((r) => r.emoji !== e.emoji);
+    const reactions =
+      next.count > 0
+        ? m.reactions.some((r) => r.emoji === e.emoji)
+          ? m.reactions.map((r) => (r.emoji === e.emoji ? next : r))
+          : [...others, next]
+        : others;
+    return { ...m, reactions };
+  });
+  return { ...state, history: { ...state.history, [e.channel_id]: { ...h, items } } };
 }
 
 export function reduce(state: State, action: Action): State {
@@ -164,6 +188,8 @@ export function reduce(state: State, action: Action): State {
       const items = h.items.filter((m) => !gone.has(m.id));
       return { ...state, history: { ...state.history, [action.channelId]: { ...h, items } } };
     }
+    case 'reaction':
+      return withReaction(state, action.event, action.added);
     case 'typing':
       return {
         ...state,

@@ -140,6 +140,38 @@ describe('the web client in Chromium', () => {
     await b.message('fixed now').waitFor({ state: 'detached' });
   });
 
+  it('replies, reacts, edits and deletes through the buttons of a message', async () => {
+    await b.send('general', 'who brings snacks?');
+    const question = a.message('who brings snacks?').filter({ hasNotText: 'Replying to' });
+    await question.getByRole('button', { name: 'Reply' }).click();
+    await a.send('general', 'I will');
+    const answer = b.message('I will');
+    await answer.waitFor();
+    expect(await answer.textContent()).toContain('Replying to');
+    expect(await answer.textContent()).toContain('who brings snacks?');
+
+    await answer.getByRole('button', { name: 'Add reaction' }).click();
+    await answer.getByRole('button', { name: 'React with 🎉' }).click();
+    const seenByA = a.message('I will').getByRole('button', { name: '🎉 1 reaction' });
+    await seenByA.waitFor();
+    expect(await seenByA.getAttribute('aria-pressed')).toBe('false');
+    await seenByA.click();
+    await b.message('I will').getByRole('button', { name: '🎉 2 reactions' }).waitFor();
+
+    await a.message('I will').getByRole('button', { name: 'Edit' }).click();
+    const box = a.page.getByRole('textbox', { name: 'Edit message' });
+    await box.fill('I will, chips and dip');
+    await box.press('Enter');
+    await b.message('I will, chips and dip').filter({ hasText: '(edited)' }).waitFor();
+    // Only one's own messages offer Edit and Delete.
+    const bobs = a.message('who brings snacks?').filter({ hasNotText: 'Replying to' });
+    expect(await bobs.getByRole('button', { name: 'Edit' }).count()).toBe(0);
+
+    a.page.once('dialog', (dialog) => void dialog.accept());
+    await a.message('I will, chips and dip').getByRole('button', { name: 'Delete' }).click();
+    await b.message('I will, chips and dip').waitFor({ state: 'detached' });
+  });
+
   it('uploads an image with the Upload button and shows its preview in the message', async () => {
     const png = await sharp({
       create: { width: 64, height: 48, channels: 3, background: { r: 200, g: 40, b: 90 } },

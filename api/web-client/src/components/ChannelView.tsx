@@ -1,5 +1,5 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import type { Channel, User } from '../api.ts';
+import type { Channel, Message, User } from '../api.ts';
 import type { History } from '../store.ts';
 import { Composer } from './Composer.tsx';
 import { InviteDialog } from './InviteDialog.tsx';
@@ -28,6 +28,7 @@ export function ChannelView({
   onError: (message: string) => void;
 }) {
   const [inviting, setInviting] = useState(false);
+  const [replyTo, setReplyTo] = useState<Message | null>(null);
   const scroller = useRef<HTMLDivElement>(null);
   const older = useRef<HTMLButtonElement>(null);
   /** Where the view was before older messages were put above it (to keep the same messages in view). */
@@ -100,7 +101,14 @@ export function ChannelView({
         )}
         <ol aria-label="Messages" class="messages">
           {history.items.map((m) => (
-            <MessageItem key={m.id} message={m} me={me} />
+            <MessageItem
+              key={m.id}
+              message={m}
+              replied={m.reply_to ? history.items.find((x) => x.id === m.reply_to) : undefined}
+              me={me}
+              onReply={setReplyTo}
+              onError={onError}
+            />
           ))}
         </ol>
       </div>
@@ -108,8 +116,11 @@ export function ChannelView({
       <Composer
         channel={channel}
         onTyping={onTyping}
+        replyTo={replyTo}
+        onCancelReply={() => setReplyTo(null)}
         onSent={() => {
           atBottom.current = true;
+          setReplyTo(null);
         }}
         onError={onError}
       />

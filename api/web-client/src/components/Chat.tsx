@@ -65,6 +65,10 @@ export function Chat({ session, onSignedOut }: { session: Session; onSignedOut: 
         case 'MESSAGE_DELETE_BULK':
           dispatch({ type: 'message_gone', channelId: e.d.channel_id, ids: e.d.ids });
           return;
+        case 'MESSAGE_REACTION_ADD':
+        case 'MESSAGE_REACTION_REMOVE':
+          dispatch({ type: 'reaction', event: e.d, added: e.t === 'MESSAGE_REACTION_ADD' });
+          return;
         case 'SERVER_CREATE':
         case 'SERVER_UPDATE':
           dispatch({ type: 'server', server: e.d });

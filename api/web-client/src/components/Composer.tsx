@@ -1,5 +1,5 @@
 import { useRef, useState } from 'preact/hooks';
-import { sendMessage, upload, type Channel } from '../api.ts';
+import { sendMessage, upload, type Channel, type Message } from '../api.ts';
 
 /** How often, at most, typing is announced while the user types (the indicator lasts 10 s). */
 const TYPING_EVERY_MS = 8_000;
@@ -29,12 +29,17 @@ function previewOf(file: File): Promise<string | null> {
 export function Composer({
   channel,
   onTyping,
+  replyTo,
+  onCancelReply,
   onSent,
   onError,
 }: {
   channel: Channel;
   /** Announces that the user is typing in the channel. */
   onTyping: () => void;
+  /** The message being answered, if any. */
+  replyTo: Message | null;
+  onCancelReply: () => void;
   onSent: () => void;
   onError: (message: string) => void;
 }) {
@@ -54,6 +59,7 @@ export function Composer({
         ...(content ? { content } : {}),
         nonce: nonce(),
         ...(attachments.length > 0 ? { attachments } : {}),
+        ...(replyTo ? { reply_to: replyTo.id } : {}),
       });
       setText('');
       lastTyping.current = 0;
@@ -103,6 +109,14 @@ export function Composer({
         void send();
       }}
     >
+      {replyTo && (
+        <p class="replying">
+          Replying to: {replyTo.content.slice(0, 80)}{' '}
+          <button type="button" class="link" onClick={onCancelReply}>
+            Cancel reply
+          </button>
+        </p>
+      )}
       {pending.length > 0 && (
         <ul class="uploads" aria-label="Uploads">
           {pending.map((p) => (

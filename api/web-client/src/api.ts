@@ -45,6 +45,21 @@ export interface Reaction {
   me: boolean;
 }
 
+/** A link preview (`type: "link"`) or a bot's or webhook's rich embed; every field may be missing. */
+export interface Embed {
+  type?: string;
+  url?: string | null;
+  title?: string | null;
+  description?: string | null;
+  site_name?: string | null;
+  color?: number | null;
+  image?: { url?: string } | null;
+  thumbnail?: { url?: string } | null;
+  author?: { name?: string } | null;
+  footer?: { text?: string } | null;
+  fields?: { name: string; value: string }[];
+}
+
 export interface Message {
   id: string;
   channel_id: string;
@@ -56,6 +71,7 @@ export interface Message {
   created_at: number;
   edited_at: number | null;
   attachments: Attachment[];
+  embeds: Embed[];
   mentions: string[];
   mention_everyone: boolean;
   reply_to: string | null;

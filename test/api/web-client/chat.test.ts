@@ -4,6 +4,7 @@ import sharp from 'sharp';
 import { api, enableMfa, registerUser, totpCode, type TestUser } from '../../helpers/accounts.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { launchChromium } from '../../helpers/browser.js';
+import { testConfig } from '../../helpers/config.js';
 import {
   createServerThroughDialog,
   ensureWebClientBuilt,
@@ -18,7 +19,8 @@ let browser: Browser;
 
 beforeAll(async () => {
   await ensureWebClientBuilt();
-  app = await startTestApp();
+  // No typing throttle: a typing indicator right after a message is sent, whatever the pace of the test.
+  app = await startTestApp({ config: testConfig({ gateway: { typing_throttle_seconds: 0 } }) });
   browser = await launchChromium();
 }, 120_000);
 
@@ -170,6 +172,50 @@ describe('the web client in Chromium', () => {
     a.page.once('dialog', (dialog) => void dialog.accept());
     await a.message('I will, chips and dip').getByRole('button', { name: 'Delete' }).click();
     await b.message('I will, chips and dip').waitFor({ state: 'detached' });
+  });
+
+  it('shows who is typing, unread and mention badges on other channels, and embeds', async () => {
+    await a.composer('general').fill('thinking about it');
+    await b.page.getByText(`${alice.username} is typing…`).waitFor();
+    await a.composer('general').fill('');
+
+    const created = await api(app, 'POST', `/servers/${serverId}/channels`, {
+      token: alice.token,
+      body: { name: 'random', channel_type: 'text' },
+    });
+    expect(created.status).toBe(201);
+    const channels = b.page.getByRole('navigation', { name: 'Channels' });
+    await channels.getByRole('link', { name: 'random' }).waitFor();
+    const post = (body: object) =>
+      api(app, 'POST', `/channels/${created.body.id}/messages`, { token: alice.token, body });
+    await post({ content: 'nothing for bob' });
+    await channels.getByText('1 unread').waitFor();
+    await post({ content: `look <@${bob.id}>` });
+    await channels.getByText('1 mention').waitFor();
+    await post({
+      content: 'the release notes',
+      embeds: [
+        {
+          title: 'Release 1.2',
+          description: 'Faster <b>history</b>',
+          url: 'https://example.com/releases/1.2',
+          fields: [{ name: 'Changes', value: '12' }],
+        },
+      ],
+    });
+
+    await channels.getByRole('link', { name: 'random' }).click();
+    await b.message(`look ${'@'}`).waitFor();
+    expect(await channels.getByText(/unread|mention/).count()).toBe(0);
+    const embed = b.message('the release notes').getByRole('article', { name: 'Release 1.2' });
+    await embed.waitFor();
+    expect(await embed.getByRole('link', { name: 'Release 1.2' }).getAttribute('href')).toBe(
+      'https://example.com/releases/1.2',
+    );
+    // Embed text is text: markup in it is not rendered.
+    expect(await embed.textContent()).toContain('Faster <b>history</b>');
+    await b.page.getByRole('link', { name: 'general' }).click();
+    await b.composer('general').waitFor();
   });
 
   it('uploads an image with the Upload button and shows its preview in the message', async () => {

@@ -231,7 +231,9 @@ export function Chat({ session, onSignedOut }: { session: Session; onSignedOut: 
                 </a>
                 {unread > 0 && (
                   <span id={`badge-${c.id}`} class={mentions > 0 ? 'badge mention' : 'badge'}>
-                    {mentions > 0 ? `${mentions} mentions` : `${unread} unread`}
+                    {mentions > 0
+                      ? `${mentions} ${mentions === 1 ? 'mention' : 'mentions'}`
+                      : `${unread} unread`}
                   </span>
                 )}
               </li>

@@ -62,6 +62,7 @@ export function Composer({
         ...(replyTo ? { reply_to: replyTo.id } : {}),
       });
       setText('');
+      // Sending ends the indicator (the others drop it on the message): typing again announces anew.
       lastTyping.current = 0;
       onSent();
     } catch (err) {

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { deleteMessage, editMessage, react, type Attachment, type Message, type User } from '../api.ts';
 import { useUser } from '../users.ts';
+import { EmbedView } from './EmbedView.tsx';
 
 const time = new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'short' });
 
@@ -144,6 +145,13 @@ export function MessageItem({
         <div class="attachments">
           {message.attachments.map((a) => (
             <AttachmentView key={a.id} attachment={a} />
+          ))}
+        </div>
+      )}
+      {message.embeds.length > 0 && (
+        <div class="embeds">
+          {message.embeds.map((embed, i) => (
+            <EmbedView key={i} embed={embed} />
           ))}
         </div>
       )}

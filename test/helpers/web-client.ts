@@ -16,9 +16,9 @@ export const ensureWebClientBuilt = (): Promise<void> =>
 export interface ClientUser extends OpenedPage {
   /** The messages list of the open channel. */
   messages(): Locator;
-  /** The open channel's composer. */
+  /** The open channel's composer: `channel` is a channel's name, or `@<username>` for a DM. */
   composer(channel: string): Locator;
-  /** Types `text` into #`channel`'s composer and presses Enter. */
+  /** Types `text` into the composer of `channel` (as for composer) and presses Enter. */
   send(channel: string, text: string): Promise<void>;
   /** The list item holding `text` in the messages list. */
   message(text: string | RegExp): Locator;
@@ -31,7 +31,8 @@ export async function openClient(browser: Browser, app: TestApp, at = '/app/'): 
   const { page } = opened;
   await page.goto(`${app.origin}${at}`);
   const messages = (): Locator => page.getByRole('list', { name: 'Messages' });
-  const composer = (channel: string): Locator => page.getByRole('textbox', { name: `Message #${channel}` });
+  const composer = (channel: string): Locator =>
+    page.getByRole('textbox', { name: `Message ${channel.startsWith('@') ? channel : `#${channel}`}` });
   return {
     ...opened,
     messages,
@@ -64,7 +65,7 @@ export async function createServerThroughDialog(client: ClientUser, name: string
   const dialog = page.getByRole('dialog');
   await dialog.getByRole('textbox', { name: 'Server name' }).fill(name);
   await dialog.getByRole('button', { name: 'Create' }).click();
-  await page.getByRole('link', { name: 'general' }).waitFor();
+  await page.getByRole('link', { name: 'general', exact: true }).waitFor();
   await client.composer('general').waitFor();
 }
 

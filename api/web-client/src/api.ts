@@ -26,6 +26,15 @@ export interface Channel {
   channel_type: string;
   topic: string | null;
   position: number;
+  /** A DM's other participants (server_id null). */
+  recipients?: User[];
+}
+
+/** Someone the caller is friends with, asked, was asked by, or blocked. */
+export interface Relationship {
+  id: string;
+  user: User;
+  status: 'friend' | 'pending_incoming' | 'pending_outgoing' | 'blocked';
 }
 
 export interface Attachment {
@@ -229,6 +238,18 @@ export const previewInvite = (code: string): Promise<InvitePreview> =>
 
 export const joinInvite = (code: string): Promise<unknown> =>
   call('POST', `/invites/${encodeURIComponent(code)}`);
+
+/** Sends or accepts a friend request (`friend`), or blocks (`blocked`). */
+export const setRelationship = (userId: string, status: 'friend' | 'blocked'): Promise<unknown> =>
+  call('PUT', `/users/@me/relationships/${userId}`, { status });
+
+/** Removes a friend, a request or a block. */
+export const removeRelationship = (userId: string): Promise<void> =>
+  call('DELETE', `/users/@me/relationships/${userId}`);
+
+/** The DM channel with `recipientId` (created once, then reused). */
+export const openDm = (recipientId: string): Promise<Channel> =>
+  call('POST', '/users/@me/channels', { recipient_id: recipientId });
 
 /**
  * Uploads one file (POST /attachments), reporting progress as a fraction 0..1. XMLHttpRequest

@@ -1,5 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
-import type { Channel, Message, Server, User } from './api.ts';
+import type { Channel, Message, Relationship, Server, User } from './api.ts';
 
 /** A dispatch frame of the gateway: `t` the event, `s` the session's sequence number, `d` the payload. */
 export interface Frame {
@@ -14,6 +14,7 @@ export interface Ready {
   user: User;
   servers: Server[];
   channels: Channel[];
+  relationships: Relationship[];
 }
 
 /** One user's reaction added to or removed from a message. */
@@ -41,6 +42,8 @@ export interface Dispatches {
   CHANNEL_CREATE: Channel;
   CHANNEL_UPDATE: Channel;
   CHANNEL_DELETE: Channel;
+  RELATIONSHIP_ADD: Relationship;
+  RELATIONSHIP_REMOVE: { id: string };
   TYPING_START: { channel_id: string; user_id: string; timestamp: number };
 }
 

@@ -30,9 +30,12 @@ export function pendingInvite(): string | null {
 export const channelPath = (serverId: string, channelId: string): string =>
   `${BASE}channels/${serverId}/${channelId}`;
 
+/** The "server" of direct messages in paths: /app/channels/@me/<dm>. */
+export const DMS = '@me';
+
 /** The server and channel of the current path, when it is a channel's. */
 export function channelInPath(path: string): { serverId: string; channelId: string | null } | null {
-  const m = /^\/app\/channels\/(\d+)(?:\/(\d+))?/.exec(path);
+  const m = /^\/app\/channels\/(\d+|@me)(?:\/(\d+))?/.exec(path);
   return m?.[1] ? { serverId: m[1], channelId: m[2] ?? null } : null;
 }
 

@@ -1,4 +1,4 @@
-import type { Channel, Message, Server, User } from './api.ts';
+import type { Channel, Message, Relationship, Server, User } from './api.ts';
 import type { Connection, Dispatches, ReactionEvent } from './gateway.ts';
 
 /** One channel's loaded history, oldest first. */
@@ -12,7 +12,9 @@ export interface History {
 export interface State {
   me: User;
   servers: Server[];
+  /** Server channels and DMs (server_id null). */
   channels: Channel[];
+  relationships: Relationship[];
   history: Record<string, History>;
   /** Unread messages per channel (those that arrived while it was not open). */
   unread: Record<string, number>;
@@ -41,6 +43,8 @@ export type Action =
   | { type: 'message'; message: Message }
   | { type: 'message_gone'; channelId: string; ids: string[] }
   | { type: 'reaction'; event: ReactionEvent; added: boolean }
+  | { type: 'relationship'; relationship: Relationship }
+  | { type: 'relationship_gone'; userId: string }
   | { type: 'typing'; channelId: string; userId: string; until: number };
 
 export function initialState(me: User): State {
@@ -48,6 +52,7 @@ export function initialState(me: User): State {
     me,
     servers: [],
     channels: [],
+    relationships: [],
     history: {},
     unread: {},
     mentions: {},
@@ -129,7 +134,8 @@ export function reduce(state: State, action: Action): State {
         ...state,
         me: action.d.user,
         servers: action.d.servers,
-        channels: action.d.channels.filter((c) => c.server_id !== null),
+        channels: action.d.channels.filter((c) => c.server_id !== null || c.channel_type === 'dm'),
+        relationships: action.d.relationships,
       };
     case 'resync':
       // The session could not resume: what was loaded may have gaps, so it is fetched again.
@@ -190,6 +196,10 @@ export function reduce(state: State, action: Action): State {
     }
     case 'reaction':
       return withReaction(state, action.event, action.added);
+    case 'relationship':
+      return { ...state, relationships: upsert(state.relationships, action.relationship) };
+    case 'relationship_gone':
+      return { ...state, relationships: state.relationships.filter((r) => r.id !== action.userId) };
     case 'typing':
       return {
         ...state,

@@ -185,7 +185,7 @@ describe('the web client in Chromium', () => {
     });
     expect(created.status).toBe(201);
     const channels = b.page.getByRole('navigation', { name: 'Channels' });
-    await channels.getByRole('link', { name: 'random' }).waitFor();
+    await channels.getByRole('link', { name: 'random', exact: true }).waitFor();
     const post = (body: object) =>
       api(app, 'POST', `/channels/${created.body.id}/messages`, { token: alice.token, body });
     await post({ content: 'nothing for bob' });
@@ -204,7 +204,7 @@ describe('the web client in Chromium', () => {
       ],
     });
 
-    await channels.getByRole('link', { name: 'random' }).click();
+    await channels.getByRole('link', { name: 'random', exact: true }).click();
     await b.message(`look ${'@'}`).waitFor();
     expect(await channels.getByText(/unread|mention/).count()).toBe(0);
     const embed = b.message('the release notes').getByRole('article', { name: 'Release 1.2' });
@@ -214,7 +214,7 @@ describe('the web client in Chromium', () => {
     );
     // Embed text is text: markup in it is not rendered.
     expect(await embed.textContent()).toContain('Faster <b>history</b>');
-    await b.page.getByRole('link', { name: 'general' }).click();
+    await b.page.getByRole('link', { name: 'general', exact: true }).click();
     await b.composer('general').waitFor();
   });
 
@@ -251,6 +251,25 @@ describe('the web client in Chromium', () => {
     await a.message('back online').waitFor();
     await a.send('general', 'welcome back');
     await b.message('welcome back').waitFor();
+  });
+
+  it('makes friends and talks in a DM, starting from the buttons of a message', async () => {
+    await b.message('welcome back').getByRole('button', { name: 'Add friend' }).click();
+    await a.page.getByRole('link', { name: 'Direct messages', exact: true }).click();
+    const friends = a.page.getByRole('list', { name: 'Friends' });
+    await friends.getByText('Wants to be your friend').waitFor();
+    await friends.getByRole('button', { name: `Accept ${bob.username}` }).click();
+    await friends.getByRole('button', { name: `Message ${bob.username}` }).click();
+    await a.send(`@${bob.username}`, 'just between us');
+
+    await b.page.getByRole('link', { name: 'Direct messages', exact: true }).click();
+    await b.page.getByRole('list', { name: 'Friends' }).getByText('Friend', { exact: true }).waitFor();
+    await b.page.getByRole('link', { name: alice.username, exact: true }).click();
+    await b.message('just between us').waitFor();
+    await b.send(`@${alice.username}`, 'deal');
+    await a.message('deal').waitFor();
+    const rel = await api(app, 'GET', '/users/@me/relationships', { token: alice.token });
+    expect(rel.body).toContainEqual(expect.objectContaining({ id: bob.id, status: 'friend' }));
   });
 
   it('loads older history when scrolled to the top (cursor pagination with before)', async () => {

@@ -12,19 +12,24 @@ const STICK_PX = 80;
 /** The open channel: its header, history (older pages load on scrolling up), typing line, composer. */
 export function ChannelView({
   channel,
+  title,
   history,
   typing,
   me,
   onLoadOlder,
   onTyping,
+  onOpenDm,
   onError,
 }: {
   channel: Channel;
+  /** How the channel is named: `#general`, or `@bob` for a DM. */
+  title: string;
   history: History;
   typing: Record<string, number>;
   me: User;
   onLoadOlder: (before: string | undefined) => Promise<void>;
   onTyping: () => void;
+  onOpenDm: (userId: string) => void;
   onError: (message: string) => void;
 }) {
   const [inviting, setInviting] = useState(false);
@@ -72,20 +77,19 @@ export function ChannelView({
   return (
     <>
       <header class="channel-header">
-        <h1>
-          <span aria-hidden="true">#</span>
-          {channel.name}
-        </h1>
+        <h1>{title}</h1>
         {channel.topic && <p class="topic">{channel.topic}</p>}
-        <button type="button" onClick={() => setInviting(true)}>
-          Invite people
-        </button>
+        {channel.server_id && (
+          <button type="button" onClick={() => setInviting(true)}>
+            Invite people
+          </button>
+        )}
       </header>
       <div
         class="scroller"
         ref={scroller}
         tabIndex={0}
-        aria-label={`History of #${channel.name}`}
+        aria-label={`History of ${title}`}
         role="region"
         onScroll={(e) => {
           const el = e.currentTarget;
@@ -97,7 +101,7 @@ export function ChannelView({
             Load older messages
           </button>
         ) : (
-          <p class="start">This is the start of #{channel.name}.</p>
+          <p class="start">This is the start of {title}.</p>
         )}
         <ol aria-label="Messages" class="messages">
           {history.items.map((m) => (
@@ -107,6 +111,7 @@ export function ChannelView({
               replied={m.reply_to ? history.items.find((x) => x.id === m.reply_to) : undefined}
               me={me}
               onReply={setReplyTo}
+              onOpenDm={onOpenDm}
               onError={onError}
             />
           ))}
@@ -115,6 +120,7 @@ export function ChannelView({
       <TypingLine typing={typing} />
       <Composer
         channel={channel}
+        title={title}
         onTyping={onTyping}
         replyTo={replyTo}
         onCancelReply={() => setReplyTo(null)}

@@ -4,29 +4,41 @@ import {
   joinInvite,
   logout,
   myServers,
+  openDm,
   previewInvite,
   serverChannels,
   type Channel,
   type Session,
 } from '../api.ts';
 import { Gateway, type Dispatch } from '../gateway.ts';
-import { channelInPath, channelPath, takeInvite } from '../routes.ts';
+import { DMS, channelInPath, channelPath, takeInvite } from '../routes.ts';
 import { initialState, reduce } from '../store.ts';
 import { rememberUser } from '../users.ts';
 import { ChannelView } from './ChannelView.tsx';
 import { CreateServerDialog } from './CreateServerDialog.tsx';
+import { Friends } from './Friends.tsx';
 
 /** How many messages one history page asks for. */
 const PAGE = 50;
 /** How long a typing indicator lasts without a new TYPING_START (the server's own interval is 10 s). */
 const TYPING_MS = 10_000;
 
-const TEXT_TYPES = new Set(['text', 'announcement']);
+const TEXT_TYPES = new Set(['text', 'announcement', 'dm']);
+
+/** A channel's name as listed: a DM is named after the other person. */
+function nameOf(c: Channel): string {
+  return c.server_id ? c.name : (c.recipients?.map((u) => u.username).join(', ') ?? c.name);
+}
 
 /** Channels of a server in the order they are listed: by position, then id. */
 function listed(channels: Channel[], serverId: string | null): Channel[] {
   return channels
-    .filter((c) => c.server_id === serverId && !c.channel_type.endsWith('thread'))
+    .filter(
+      (c) =>
+        c.server_id === serverId &&
+        !c.channel_type.endsWith('thread') &&
+        (serverId !== null || c.channel_type === 'dm'),
+    )
     .sort((a, b) => a.position - b.position || a.id.localeCompare(b.id));
 }
 
@@ -82,6 +94,12 @@ export function Chat({ session, onSignedOut }: { session: Session; onSignedOut: 
           return;
         case 'CHANNEL_DELETE':
           dispatch({ type: 'channel_gone', id: e.d.id });
+          return;
+        case 'RELATIONSHIP_ADD':
+          dispatch({ type: 'relationship', relationship: e.d });
+          return;
+        case 'RELATIONSHIP_REMOVE':
+          dispatch({ type: 'relationship_gone', userId: e.d.id });
           return;
         case 'TYPING_START':
           if (e.d.user_id === session.user.id) return;
@@ -139,13 +157,31 @@ export function Chat({ session, onSignedOut }: { session: Session; onSignedOut: 
     })();
   }, [ready, navigate]);
 
+  const inDms = route?.serverId === DMS;
   const server = state.servers.find((s) => s.id === route?.serverId) ?? null;
-  const channels = useMemo(() => listed(state.channels, server?.id ?? null), [state.channels, server]);
+  const channels = useMemo(
+    () => (inDms ? listed(state.channels, null) : server ? listed(state.channels, server.id) : []),
+    [state.channels, server, inDms],
+  );
   const channel = channels.find((c) => c.id === route?.channelId) ?? null;
+
+  /** Opens the DM with `userId` (POST /users/@me/channels creates it once). */
+  const openDmWith = useCallback(
+    async (userId: string): Promise<void> => {
+      try {
+        const dm = await openDm(userId);
+        dispatch({ type: 'channel', channel: dm });
+        navigate(DMS, dm.id);
+      } catch (err) {
+        setError(`The conversation could not be opened: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    },
+    [navigate],
+  );
 
   // A server without a channel in the path opens its first text channel; no server, the first one.
   useEffect(() => {
-    if (!ready) return;
+    if (!ready || inDms) return;
     if (!server) {
       const first = state.servers[0];
       if (first && !inviteWaiting()) navigate(first.id, null, true);
@@ -155,7 +191,7 @@ export function Chat({ session, onSignedOut }: { session: Session; onSignedOut: 
       const first = channels.find((c) => TEXT_TYPES.has(c.channel_type));
       if (first) navigate(server.id, first.id, true);
     }
-  }, [ready, server, channel, channels, state.servers, navigate]);
+  }, [ready, inDms, server, channel, channels, state.servers, navigate]);
 
   useEffect(() => {
     dispatch({ type: 'open', channelId: channel?.id ?? null });
@@ -189,6 +225,16 @@ export function Chat({ session, onSignedOut }: { session: Session; onSignedOut: 
   return (
     <div class="chat">
       <nav class="servers" aria-label="Servers">
+        <a
+          href={`/app/channels/${DMS}`}
+          aria-current={inDms ? 'page' : undefined}
+          onClick={(e) => {
+            e.preventDefault();
+            navigate(DMS, null);
+          }}
+        >
+          Direct messages
+        </a>
         <ul>
           {state.servers.map((s) => (
             <li key={s.id}>
@@ -211,7 +257,14 @@ export function Chat({ session, onSignedOut }: { session: Session; onSignedOut: 
         </button>
       </nav>
       <nav class="channels" aria-label="Channels">
-        <h2>{server?.name ?? 'No server yet'}</h2>
+        <h2>{inDms ? 'Direct messages' : (server?.name ?? 'No server yet')}</h2>
+        {inDms && (
+          <Friends
+            relationships={state.relationships}
+            onMessage={(id) => void openDmWith(id)}
+            onError={setError}
+          />
+        )}
         <ul>
           {channels.map((c) => {
             const unread = state.unread[c.id] ?? 0;
@@ -219,15 +272,17 @@ export function Chat({ session, onSignedOut }: { session: Session; onSignedOut: 
             return (
               <li key={c.id} class={unread > 0 ? 'unread' : undefined}>
                 <a
-                  href={channelPath(c.server_id ?? '', c.id)}
+                  href={channelPath(c.server_id ?? DMS, c.id)}
                   aria-current={c.id === channel?.id ? 'page' : undefined}
                   aria-describedby={unread > 0 ? `badge-${c.id}` : undefined}
                   onClick={(e) => {
                     e.preventDefault();
-                    navigate(c.server_id ?? '', c.id);
+                    navigate(c.server_id ?? DMS, c.id);
                   }}
                 >
-                  {c.name}
+                  {/* The sign is decoration: the link's accessible name is the channel's name alone. */}
+                  {c.server_id && <span aria-hidden="true"># </span>}
+                  {nameOf(c)}
                 </a>
                 {unread > 0 && (
                   <span id={`badge-${c.id}`} class={mentions > 0 ? 'badge mention' : 'badge'}>
@@ -264,6 +319,7 @@ export function Chat({ session, onSignedOut }: { session: Session; onSignedOut: 
         {channel && openHistory ? (
           <ChannelView
             channel={channel}
+            title={channel.server_id ? `#${channel.name}` : `@${nameOf(channel)}`}
             history={openHistory}
             typing={state.typing[channel.id] ?? {}}
             me={state.me}
@@ -274,6 +330,7 @@ export function Chat({ session, onSignedOut }: { session: Session; onSignedOut: 
                 ?.command('typing_start', { channel_id: channel.id })
                 .catch(() => undefined);
             }}
+            onOpenDm={(id) => void openDmWith(id)}
             onError={setError}
           />
         ) : (

@@ -28,6 +28,7 @@ function previewOf(file: File): Promise<string | null> {
 /** The message box: Enter sends, Shift+Enter is a new line; "Upload" sends files with the text as caption. */
 export function Composer({
   channel,
+  title,
   onTyping,
   replyTo,
   onCancelReply,
@@ -35,6 +36,8 @@ export function Composer({
   onError,
 }: {
   channel: Channel;
+  /** `#general`, or `@bob` for a DM. */
+  title: string;
   /** Announces that the user is typing in the channel. */
   onTyping: () => void;
   /** The message being answered, if any. */
@@ -48,7 +51,7 @@ export function Composer({
   const [sending, setSending] = useState(false);
   const files = useRef<HTMLInputElement>(null);
   const lastTyping = useRef(0);
-  const label = `Message #${channel.name}`;
+  const label = `Message ${title}`;
 
   const send = async (attachments: string[] = []): Promise<void> => {
     const content = text.trim();

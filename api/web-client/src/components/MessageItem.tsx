@@ -1,5 +1,13 @@
 import { useState } from 'preact/hooks';
-import { deleteMessage, editMessage, react, type Attachment, type Message, type User } from '../api.ts';
+import {
+  deleteMessage,
+  editMessage,
+  react,
+  setRelationship,
+  type Attachment,
+  type Message,
+  type User,
+} from '../api.ts';
 import { useUser } from '../users.ts';
 import { EmbedView } from './EmbedView.tsx';
 
@@ -99,6 +107,7 @@ export function MessageItem({
   replied,
   me,
   onReply,
+  onOpenDm,
   onError,
 }: {
   message: Message;
@@ -106,6 +115,7 @@ export function MessageItem({
   replied: Message | undefined;
   me: User;
   onReply: (message: Message) => void;
+  onOpenDm: (userId: string) => void;
   onError: (message: string) => void;
 }) {
   const [editing, setEditing] = useState(false);
@@ -179,6 +189,22 @@ export function MessageItem({
           <button type="button" class="link" aria-expanded={picking} onClick={() => setPicking(!picking)}>
             Add reaction
           </button>
+          {!mine && !message.author && (
+            <>
+              <button type="button" class="link" onClick={() => onOpenDm(message.author_id)}>
+                Direct message
+              </button>
+              <button
+                type="button"
+                class="link"
+                onClick={() =>
+                  void setRelationship(message.author_id, 'friend').catch(fail('No friend request'))
+                }
+              >
+                Add friend
+              </button>
+            </>
+          )}
           {mine && (
             <button type="button" class="link" onClick={() => setEditing(true)}>
               Edit

@@ -1,5 +1,6 @@
 import Joi from 'joi';
 import { emojiProblem } from '../../messages/emoji.js';
+import { attachmentObject } from '../attachments/attachments.js';
 import { pagination, snowflake } from '../common-schemas.js';
 
 /** The longest message content accepted (characters). */
@@ -141,7 +142,7 @@ export const messageObject = Joi.object({
   nonce: Joi.string().allow(null).required(),
   created_at: Joi.number().integer().required(),
   edited_at: Joi.number().integer().allow(null).required(),
-  attachments: Joi.array().required(),
+  attachments: Joi.array().items(attachmentObject).required(),
   embeds: Joi.array()
     .items(
       linkEmbedObject,

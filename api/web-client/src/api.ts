@@ -1,58 +1,21 @@
-// Every REST call of the web client goes through this module (and the gateway through gateway.ts),
-// so moving to the typed SDK in client/ touches these two files only.
+// Every REST call of the web client goes through this module (and the gateway through gateway.ts):
+// both sit on the typed SDK in client/ (rate limits honoured, 429s waited out, typed errors).
+import { RestClient, type Schemas } from '../../../client/src/rest.ts';
+import { PlexichatError } from '../../../client/src/errors.ts';
 
-/** Where the REST API is (same origin: the API serves this app). */
-const API = '/api/v1';
+/** The API's objects, as generated from its OpenAPI document (they cannot drift from the server). */
+export type User = Schemas['User'];
+export type Server = Schemas['Server'];
+export type Channel = Schemas['Channel'] & { recipients?: User[] };
+export type Relationship = Schemas['Relationship'];
+export type Attachment = Schemas['Attachment'];
+export type Reaction = Schemas['Reaction'];
+export type Message = Schemas['Message'];
+export type Invite = Schemas['Invite'];
+export type InvitePreview = Schemas['InvitePreview'];
 
-export interface User {
-  id: string;
-  username: string;
-  avatar_url: string | null;
-  bot?: boolean;
-}
-
-export interface Server {
-  id: string;
-  name: string;
-  owner_id: string;
-  member_count: number;
-}
-
-export interface Channel {
-  id: string;
-  server_id: string | null;
-  parent_id: string | null;
-  name: string;
-  channel_type: string;
-  topic: string | null;
-  position: number;
-  /** A DM's other participants (server_id null). */
-  recipients?: User[];
-}
-
-/** Someone the caller is friends with, asked, was asked by, or blocked. */
-export interface Relationship {
-  id: string;
-  user: User;
-  status: 'friend' | 'pending_incoming' | 'pending_outgoing' | 'blocked';
-}
-
-export interface Attachment {
-  id: string;
-  filename: string;
-  content_type: string;
-  size: number;
-  url: string;
-  width?: number;
-  height?: number;
-}
-
-/** One emoji's reactions on a message: how many, and whether the caller is among them. */
-export interface Reaction {
-  emoji: string;
-  count: number;
-  me: boolean;
-}
+/** The SDK's REST client on this origin (the API serves this app); the token is set per call. */
+const rest = new RestClient({ baseUrl: location.origin, token: null });
 
 /** A link preview (`type: "link"`) or a bot's or webhook's rich embed; every field may be missing. */
 export interface Embed {
@@ -67,39 +30,6 @@ export interface Embed {
   author?: { name?: string } | null;
   footer?: { text?: string } | null;
   fields?: { name: string; value: string }[];
-}
-
-export interface Message {
-  id: string;
-  channel_id: string;
-  author_id: string;
-  type: string;
-  content: string;
-  content_html: string;
-  nonce: string | null;
-  created_at: number;
-  edited_at: number | null;
-  attachments: Attachment[];
-  embeds: Embed[];
-  mentions: string[];
-  mention_everyone: boolean;
-  reply_to: string | null;
-  reactions: Reaction[];
-  /** A webhook's display author (author_id is then not who to show). */
-  author?: { id: string; username: string };
-  /** A 202 answer: accepted, the message itself arrives over the gateway. */
-  pending?: true;
-}
-
-export interface Invite {
-  code: string;
-}
-
-/** What GET /invites/{code} shows before joining. */
-export interface InvitePreview {
-  code: string;
-  server: { id: string; name: string; member_count: number };
-  channel: { id: string; name: string; channel_type: string };
 }
 
 /** The signed-in account, kept in localStorage so a reload stays signed in. */
@@ -137,14 +67,14 @@ export class ApiError extends Error {
   }
 }
 
-function errorOf(status: number, body: unknown): ApiError {
-  const b = (body ?? {}) as { code?: string; message?: string; errors?: Record<string, string> };
-  const fields = b.errors
-    ? `: ${Object.entries(b.errors)
-        .map(([field, why]) => `${field} ${why}`)
-        .join('; ')}`
-    : '';
-  return new ApiError(status, b.code ?? 'http_error', `${b.message ?? `HTTP ${status}`}${fields}`);
+/** The SDK's error as the app shows it: the server's message with every offending field named. */
+function errorOf(err: unknown): Error {
+  if (!(err instanceof PlexichatError)) return err instanceof Error ? err : new Error(String(err));
+  const fields = Object.entries(err.errors)
+    .map(([field, why]) => `${field} ${why}`)
+    .join('; ');
+  const message = err.message.replace(/^.*?: \d{3} [a-z_]+: /, '');
+  return new ApiError(err.status, err.code, fields ? `${message}: ${fields}` : message);
 }
 
 /** Called when the token stops working (401): the app goes back to the sign-in form. */
@@ -154,28 +84,20 @@ export function whenSignedOut(handler: () => void): void {
 }
 
 /** Calls the REST API as the stored session; resolves with the body, rejects with an ApiError. */
-export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const token = storedSession()?.token;
-  const headers: Record<string, string> = {};
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${API}${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let parsed: unknown;
+export async function call<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  query?: Record<string, string | number>,
+): Promise<T> {
+  const token = storedSession()?.token ?? null;
+  rest.setToken(token, 'Bearer');
   try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    parsed = undefined;
+    return (await rest.send(method, path, { ...(body === undefined ? {} : { body }), query })) as T;
+  } catch (err) {
+    if (err instanceof PlexichatError && err.status === 401 && token) onSignedOut();
+    throw errorOf(err);
   }
-  if (!res.ok) {
-    if (res.status === 401 && token) onSignedOut();
-    throw errorOf(res.status, parsed);
-  }
-  return parsed as T;
 }
 
 /** What /auth/login answers: a session, or a ticket to exchange with a 2FA code. */
@@ -207,10 +129,7 @@ export const serverChannels = (serverId: string): Promise<Channel[]> =>
 
 /** A page of history, newest first (before: the oldest id already shown). */
 export const history = (channelId: string, before?: string, limit = 50): Promise<Message[]> =>
-  call(
-    'GET',
-    `/channels/${channelId}/messages?limit=${limit}${before ? `&before=${encodeURIComponent(before)}` : ''}`,
-  );
+  call('GET', `/channels/${channelId}/messages`, undefined, { limit, ...(before ? { before } : {}) });
 
 export const sendMessage = (
   channelId: string,
@@ -251,33 +170,16 @@ export const removeRelationship = (userId: string): Promise<void> =>
 export const openDm = (recipientId: string): Promise<Channel> =>
   call('POST', '/users/@me/channels', { recipient_id: recipientId });
 
-/**
- * Uploads one file (POST /attachments), reporting progress as a fraction 0..1. XMLHttpRequest
- * rather than fetch: fetch reports no upload progress.
- */
-export function upload(file: File, onProgress: (fraction: number) => void): Promise<Attachment> {
-  return new Promise((resolve, reject) => {
-    const xhr = new XMLHttpRequest();
-    xhr.open('POST', `${API}/attachments`);
-    const token = storedSession()?.token;
-    if (token) xhr.setRequestHeader('authorization', `Bearer ${token}`);
-    xhr.upload.onprogress = (e) => {
-      if (e.lengthComputable) onProgress(e.loaded / e.total);
-    };
-    xhr.onerror = () => reject(new ApiError(0, 'network_error', 'The upload failed: no connection'));
-    xhr.onload = () => {
-      let body: unknown;
-      try {
-        body = JSON.parse(xhr.responseText);
-      } catch {
-        body = undefined;
-      }
-      if (xhr.status !== 201) return reject(errorOf(xhr.status, body));
-      onProgress(1);
-      resolve((body as Attachment[])[0] as Attachment);
-    };
-    const form = new FormData();
-    form.append('files', file, file.name);
-    xhr.send(form);
-  });
+/** Uploads one file (POST /attachments), reporting progress as a fraction 0..1. */
+export async function upload(file: File, onProgress: (fraction: number) => void): Promise<Attachment> {
+  rest.setToken(storedSession()?.token ?? null, 'Bearer');
+  try {
+    const [attachment] = await rest.upload([file], {
+      onUploadProgress: (loaded, total) => onProgress(total > 0 ? loaded / total : 1),
+    });
+    if (!attachment) throw new ApiError(0, 'no_attachment', 'The upload answered no attachment');
+    return attachment;
+  } catch (err) {
+    throw errorOf(err);
+  }
 }

@@ -1,4 +1,4 @@
-import { io, type Socket } from 'socket.io-client';
+import { Gateway as SdkGateway } from '../../../client/src/gateway.ts';
 import type { Channel, Message, Relationship, Server, User } from './api.ts';
 
 /** A dispatch frame of the gateway: `t` the event, `s` the session's sequence number, `d` the payload. */
@@ -53,23 +53,17 @@ export type Dispatch = { [K in keyof Dispatches]: { t: K; d: Dispatches[K] } }[k
 export type Connection = 'connecting' | 'online' | 'offline';
 
 /**
- * The realtime connection: socket.io on /gateway. After a drop it reconnects with the session id
- * and the last sequence number seen, so the server replays what was missed (RESUMED); when it cannot
- * (INVALID_SESSION, then a fresh READY), `onResync` tells the app to refetch what it shows.
+ * The realtime connection, on the SDK's gateway client: after a drop it resumes with the session id
+ * and the last sequence number seen, so the server replays what was missed (RESUMED); when it
+ * cannot (INVALID_SESSION, then a fresh READY), `onResync` tells the app to refetch what it shows.
+ * The browser's `online` event resumes at once rather than after the backoff.
  */
 export class Gateway {
-  private socket: Socket;
-  private sessionId: string | null = null;
-  private seq = 0;
+  private readonly sdk: SdkGateway;
+  private readyOnce = false;
   private invalidated = false;
-  private readonly offline = (): void => {
-    // The browser knows the network is gone before any heartbeat would: drop now, resume on return.
-    this.socket.disconnect();
-    this.onConnection('offline');
-  };
-  private readonly online = (): void => {
-    if (!this.socket.connected) this.connect();
-  };
+  private readonly offline = (): void => this.onConnection('offline');
+  private readonly online = (): void => this.sdk.reconnectNow();
 
   constructor(
     token: string,
@@ -77,35 +71,32 @@ export class Gateway {
     private readonly onConnection: (state: Connection) => void,
     private readonly onResync: () => void,
   ) {
-    this.socket = io({
-      path: '/gateway',
-      transports: ['websocket'],
-      autoConnect: false,
-      // Called on every (re)connection: a resume once a session exists.
-      auth: (cb) => cb(this.sessionId ? { token, session_id: this.sessionId, seq: this.seq } : { token }),
+    this.sdk = new SdkGateway({
+      baseUrl: location.origin,
+      token,
+      socket: { transports: ['websocket'] },
+      reconnect: { minDelayMs: 500, maxDelayMs: 10_000 },
     });
-    this.socket.on('dispatch', (frame: Frame) => this.handle(frame));
-    this.socket.on('disconnect', () => this.onConnection(navigator.onLine ? 'connecting' : 'offline'));
-    this.socket.on('connect_error', () => this.onConnection('connecting'));
+    this.sdk.on('dispatch', (frame) => this.handle(frame as Frame));
+    this.sdk.on('state', (state) => {
+      if (state === 'ready') this.onConnection('online');
+      else if (state === 'closed' || !navigator.onLine) this.onConnection('offline');
+      else this.onConnection('connecting');
+    });
     window.addEventListener('offline', this.offline);
     window.addEventListener('online', this.online);
-    this.connect();
-  }
-
-  private connect(): void {
     this.onConnection('connecting');
-    this.socket.connect();
+    // A refused handshake (a revoked token) shows as offline; REST calls then sign the page out.
+    this.sdk.connect().catch(() => this.onConnection('offline'));
   }
 
   private handle(frame: Frame): void {
-    if (frame.s > 0) this.seq = frame.s;
     switch (frame.t) {
       case 'READY': {
-        const ready = frame.d as Ready;
-        const resync = this.sessionId !== null || this.invalidated;
-        this.sessionId = ready.session_id;
+        const resync = this.readyOnce || this.invalidated;
+        this.readyOnce = true;
         this.invalidated = false;
-        this.onDispatch({ t: 'READY', d: ready });
+        this.onDispatch({ t: 'READY', d: frame.d as Ready });
         this.onConnection('online');
         if (resync) this.onResync();
         return;
@@ -115,8 +106,6 @@ export class Gateway {
         return;
       case 'INVALID_SESSION':
         // A fresh READY follows on the same connection.
-        this.sessionId = null;
-        this.seq = 0;
         this.invalidated = true;
         return;
       default:
@@ -125,14 +114,14 @@ export class Gateway {
     }
   }
 
-  /** Sends a client command (e.g. typing_start) and resolves with its ack. */
-  command(name: string, payload: unknown): Promise<unknown> {
-    return this.socket.timeout(10_000).emitWithAck(name, payload);
+  /** Announces that the user is typing in a channel (a throttled announcement is only a refused ack). */
+  startTyping(channelId: string): Promise<unknown> {
+    return this.sdk.startTyping(channelId);
   }
 
   close(): void {
     window.removeEventListener('offline', this.offline);
     window.removeEventListener('online', this.online);
-    this.socket.disconnect();
+    this.sdk.close();
   }
 }

@@ -326,9 +326,7 @@ export function Chat({ session, onSignedOut }: { session: Session; onSignedOut: 
             onLoadOlder={(before) => loadOlder(channel.id, before)}
             onTyping={() => {
               // A gateway command: a throttled one is only a refused ack, never an error to show.
-              void gateway.current
-                ?.command('typing_start', { channel_id: channel.id })
-                .catch(() => undefined);
+              void gateway.current?.startTyping(channel.id).catch(() => undefined);
             }}
             onOpenDm={(id) => void openDmWith(id)}
             onError={setError}

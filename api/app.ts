@@ -9,6 +9,7 @@ import { SECRET_QUERY_PARAMS, redactSecrets, urlRedactor } from '../shared/log-r
 import type { Runtime } from '../shared/runtime.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { mountAdminDashboard } from './admin/dashboard.js';
+import { mountWebClient } from './web-client-page.js';
 import { mountBullBoard } from './bull-board.js';
 import { mountDocs } from './docs/mount-docs.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
@@ -216,6 +217,7 @@ export function createApp(rt: Runtime): express.Express {
   if (config.docs.enabled) mountDocs(app, getOpenApi);
   if (config.admin.bull_board) mountBullBoard(app, rt);
   mountAdminDashboard(app);
+  mountWebClient(app);
   mountOAuthPages(app);
   mountAccountPages(app);
 

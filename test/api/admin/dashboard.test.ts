@@ -1,54 +1,29 @@
-import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import express from 'express';
 import { generate } from 'otplib';
 import pg from 'pg';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ADMIN_UI_DIR, mountAdminDashboard } from '../../../api/admin/dashboard.js';
-import { findProjectRoot } from '../../../api/docs/mount-docs.js';
 import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
+import {
+  ROOT,
+  ensureViteBuilt,
+  expectServedUnderCsp,
+  launchChromium,
+  openPage as openBrowserPage,
+  type OpenedPage,
+} from '../../helpers/browser.js';
 import { testConfig } from '../../helpers/config.js';
 import { TEST_DATABASE_URL } from '../../helpers/env.js';
 import { startLocalServer } from '../../helpers/http-server.js';
 
-const ROOT = findProjectRoot(process.cwd());
 const UI_SOURCE = path.join(ROOT, 'api', 'admin-ui');
-const CHROMIUM = '/usr/bin/chromium';
 /** The lock every test file that changes ip_rules holds meanwhile (see test/api/admin/ip-rules.test.ts). */
 const IP_RULES_LOCK = 4_711_001;
-
-function newestSourceChange(dir: string): number {
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const file = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestSourceChange(file) : fs.statSync(file).mtimeMs);
-  }
-  return newest;
-}
-
-/**
- * Vite's programmatic build, run in a child process: under jest's VM modules rolldown's native
- * binding rejects the plugin objects Vite hands it ("Value is none of these types ...").
- */
-const BUILD_SCRIPT = `import { build } from 'vite';
-await build({ configFile: process.argv[1], build: { outDir: process.argv[2] }, logLevel: 'warn' });`;
-
-/** Builds the dashboard into the folder the API serves, unless a build newer than its sources is there. */
-async function ensureDashboardBuilt(): Promise<void> {
-  const index = path.join(ADMIN_UI_DIR, 'index.html');
-  if (fs.existsSync(index) && fs.statSync(index).mtimeMs >= newestSourceChange(UI_SOURCE)) return;
-  await promisify(execFile)(
-    process.execPath,
-    ['--input-type=module', '-e', BUILD_SCRIPT, path.join(UI_SOURCE, 'vite.config.ts'), ADMIN_UI_DIR],
-    { cwd: ROOT },
-  );
-  expect(fs.existsSync(index)).toBe(true);
-}
 
 let app: TestApp;
 let browser: Browser;
@@ -58,10 +33,7 @@ let target: TestUser;
 let reportId: string;
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does it in CI)`);
-  }
-  await ensureDashboardBuilt();
+  await ensureViteBuilt(UI_SOURCE, ADMIN_UI_DIR);
   app = await startTestApp({
     config: testConfig({ admin: { bull_board: true } }),
     workers: false,
@@ -77,7 +49,7 @@ beforeAll(async () => {
   });
   expect(report.status).toBe(201);
   reportId = report.body.id as string;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
@@ -85,19 +57,12 @@ afterAll(async () => {
   await app?.close();
 });
 
-/** A fresh browser profile (no cookies, no sessionStorage) with a page that records its errors. */
-async function openPage(): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await browser.newContext();
+/** A fresh browser profile with a page that records its errors. */
+async function openPage(): Promise<OpenedPage> {
+  const opened = await openBrowserPage(browser);
   // Bull Board links a web font from Google; the test machine has no way out and needs none.
-  await context.route(/^https:\/\/fonts\.(googleapis|gstatic)\.com\//, (route) => route.abort());
-  const page = await context.newPage();
-  page.setDefaultTimeout(15_000);
-  const errors: string[] = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(msg.text());
-  });
-  page.on('pageerror', (err) => errors.push(err.message));
-  return { context, page, errors };
+  await opened.context.route(/^https:\/\/fonts\.(googleapis|gstatic)\.com\//, (route) => route.abort());
+  return opened;
 }
 
 async function signIn(page: Page, who: TestUser): Promise<void> {
@@ -109,21 +74,7 @@ async function signIn(page: Page, who: TestUser): Promise<void> {
 
 describe('the admin dashboard at /admin/', () => {
   it('is served with the Content-Security-Policy intact: no inline script, assets as files', async () => {
-    const res = await fetch(`${app.origin}/admin/`);
-    expect(res.status).toBe(200);
-    const csp = res.headers.get('content-security-policy') ?? '';
-    const scriptSrc = /script-src ([^;]*)/.exec(csp)?.[1] ?? '';
-    expect(scriptSrc).toContain("'self'");
-    expect(scriptSrc).not.toContain('unsafe-inline');
-    expect(res.headers.get('cache-control')).toBe('no-store');
-    const html = await res.text();
-    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
-    const script = /<script[^>]*src="(\/admin\/assets\/[^"]+\.js)"/.exec(html)?.[1];
-    expect(script).toBeDefined();
-    const asset = await fetch(`${app.origin}${script}`);
-    expect(asset.status).toBe(200);
-    expect(asset.headers.get('content-type')).toMatch(/javascript/);
-    expect(asset.headers.get('cache-control')).toContain('immutable');
+    await expectServedUnderCsp(app.origin, '/admin');
   });
 
   it('answers its page paths with the page, /admin with a redirect, missing assets with 404', async () => {

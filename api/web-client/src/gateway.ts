@@ -1,0 +1,127 @@
+import { Gateway as SdkGateway } from '../../../client/src/gateway.ts';
+import type { Channel, Message, Relationship, Server, User } from './api.ts';
+
+/** A dispatch frame of the gateway: `t` the event, `s` the session's sequence number, `d` the payload. */
+export interface Frame {
+  t: string;
+  s: number;
+  d: unknown;
+}
+
+/** The payload of READY (the fields the client uses). */
+export interface Ready {
+  session_id: string;
+  user: User;
+  servers: Server[];
+  channels: Channel[];
+  relationships: Relationship[];
+}
+
+/** One user's reaction added to or removed from a message. */
+export interface ReactionEvent {
+  channel_id: string;
+  message_id: string;
+  user_id: string;
+  emoji: string;
+}
+
+/** The dispatches the client handles, by name. */
+export interface Dispatches {
+  READY: Ready;
+  RESUMED: { replayed: number };
+  INVALID_SESSION: { reason: string };
+  MESSAGE_CREATE: Message;
+  MESSAGE_UPDATE: Message;
+  MESSAGE_DELETE: { id: string; channel_id: string };
+  MESSAGE_DELETE_BULK: { ids: string[]; channel_id: string };
+  MESSAGE_REACTION_ADD: ReactionEvent;
+  MESSAGE_REACTION_REMOVE: ReactionEvent;
+  SERVER_CREATE: Server;
+  SERVER_UPDATE: Server;
+  SERVER_DELETE: { id: string };
+  CHANNEL_CREATE: Channel;
+  CHANNEL_UPDATE: Channel;
+  CHANNEL_DELETE: Channel;
+  RELATIONSHIP_ADD: Relationship;
+  RELATIONSHIP_REMOVE: { id: string };
+  TYPING_START: { channel_id: string; user_id: string; timestamp: number };
+}
+
+/** One dispatch the client handles: its name and payload, narrowed together by a switch on `t`. */
+export type Dispatch = { [K in keyof Dispatches]: { t: K; d: Dispatches[K] } }[keyof Dispatches];
+
+export type Connection = 'connecting' | 'online' | 'offline';
+
+/**
+ * The realtime connection, on the SDK's gateway client: after a drop it resumes with the session id
+ * and the last sequence number seen, so the server replays what was missed (RESUMED); when it
+ * cannot (INVALID_SESSION, then a fresh READY), `onResync` tells the app to refetch what it shows.
+ * The browser's `online` event resumes at once rather than after the backoff.
+ */
+export class Gateway {
+  private readonly sdk: SdkGateway;
+  private readyOnce = false;
+  private invalidated = false;
+  private readonly offline = (): void => this.onConnection('offline');
+  private readonly online = (): void => this.sdk.reconnectNow();
+
+  constructor(
+    token: string,
+    private readonly onDispatch: (event: Dispatch) => void,
+    private readonly onConnection: (state: Connection) => void,
+    private readonly onResync: () => void,
+  ) {
+    this.sdk = new SdkGateway({
+      baseUrl: location.origin,
+      token,
+      socket: { transports: ['websocket'] },
+      reconnect: { minDelayMs: 500, maxDelayMs: 10_000 },
+    });
+    this.sdk.on('dispatch', (frame) => this.handle(frame as Frame));
+    this.sdk.on('state', (state) => {
+      if (state === 'ready') this.onConnection('online');
+      else if (state === 'closed' || !navigator.onLine) this.onConnection('offline');
+      else this.onConnection('connecting');
+    });
+    window.addEventListener('offline', this.offline);
+    window.addEventListener('online', this.online);
+    this.onConnection('connecting');
+    // A refused handshake (a revoked token) shows as offline; REST calls then sign the page out.
+    this.sdk.connect().catch(() => this.onConnection('offline'));
+  }
+
+  private handle(frame: Frame): void {
+    switch (frame.t) {
+      case 'READY': {
+        const resync = this.readyOnce || this.invalidated;
+        this.readyOnce = true;
+        this.invalidated = false;
+        this.onDispatch({ t: 'READY', d: frame.d as Ready });
+        this.onConnection('online');
+        if (resync) this.onResync();
+        return;
+      }
+      case 'RESUMED':
+        this.onConnection('online');
+        return;
+      case 'INVALID_SESSION':
+        // A fresh READY follows on the same connection.
+        this.invalidated = true;
+        return;
+      default:
+        // Names the client does not handle fall through the app's switch untouched.
+        this.onDispatch(frame as Dispatch);
+    }
+  }
+
+  /** Announces that the user is typing in a channel (a throttled announcement is only a refused ack). */
+  startTyping(channelId: string): Promise<unknown> {
+    return this.sdk.startTyping(channelId);
+  }
+
+  close(): void {
+    window.removeEventListener('offline', this.offline);
+    window.removeEventListener('online', this.online);
+    this.sdk.close();
+  }
+}

@@ -1,0 +1,98 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { findProjectRoot } from '../../api/docs/mount-docs.js';
+
+/** The repository root. */
+export const ROOT = findProjectRoot(process.cwd());
+/** Debian's Chromium: playwright-core brings no browser of its own. */
+export const CHROMIUM = '/usr/bin/chromium';
+
+function newestSourceChange(dir: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestSourceChange(file) : fs.statSync(file).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Vite's programmatic build, run in a child process: under jest's VM modules rolldown's native
+ * binding rejects the plugin objects Vite hands it ("Value is none of these types ...").
+ */
+const BUILD_SCRIPT = `import { build } from 'vite';
+await build({ configFile: process.argv[1], build: { outDir: process.argv[2] }, logLevel: 'warn' });`;
+
+/**
+ * Builds the Vite app whose sources (and vite.config.ts) are in `source` into `outDir`, the folder
+ * the API serves, unless a build newer than its sources is there.
+ */
+export async function ensureViteBuilt(source: string, outDir: string): Promise<void> {
+  const index = path.join(outDir, 'index.html');
+  if (fs.existsSync(index) && fs.statSync(index).mtimeMs >= newestSourceChange(source)) return;
+  await promisify(execFile)(
+    process.execPath,
+    ['--input-type=module', '-e', BUILD_SCRIPT, path.join(source, 'vite.config.ts'), outDir],
+    { cwd: ROOT },
+  );
+  if (!fs.existsSync(index)) throw new Error(`the build of ${source} wrote no ${index}`);
+}
+
+/** Starts Debian's Chromium headless, with the flags this machine needs (no sandbox in containers). */
+export async function launchChromium(): Promise<Browser> {
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does it in CI)`);
+  }
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+}
+
+/** A page in a fresh browser profile, recording its console errors and uncaught exceptions. */
+export interface OpenedPage {
+  context: BrowserContext;
+  page: Page;
+  errors: string[];
+}
+
+/** A fresh browser profile (no cookies, no storage) with a page that records its errors. */
+export async function openPage(browser: Browser): Promise<OpenedPage> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  const errors: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(msg.text());
+  });
+  // DEBUG_PAGES=1 also names the URL of every failed response (the console line above does not).
+  if (process.env.DEBUG_PAGES) {
+    page.on('response', (res) => {
+      if (res.status() >= 400) errors.push(`${res.status()} ${res.url()}`);
+    });
+  }
+  page.on('pageerror', (err) => errors.push(err.message));
+  return { context, page, errors };
+}
+
+/**
+ * Checks that the single-page app at `base` (e.g. `/admin`) is served under the API's
+ * Content-Security-Policy: no inline script, scripts as hashed files cached for good, the page never cached.
+ */
+export async function expectServedUnderCsp(origin: string, base: string): Promise<void> {
+  const res = await fetch(`${origin}${base}/`);
+  expect(res.status).toBe(200);
+  const csp = res.headers.get('content-security-policy') ?? '';
+  const scriptSrc = /script-src ([^;]*)/.exec(csp)?.[1] ?? '';
+  expect(scriptSrc).toContain("'self'");
+  expect(scriptSrc).not.toContain('unsafe-inline');
+  expect(res.headers.get('cache-control')).toBe('no-store');
+  const html = await res.text();
+  expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+  const script = new RegExp(`<script[^>]*src="(${base}/assets/[^"]+\\.js)"`).exec(html)?.[1];
+  expect(script).toBeDefined();
+  const asset = await fetch(`${origin}${script}`);
+  expect(asset.status).toBe(200);
+  expect(asset.headers.get('content-type')).toMatch(/javascript/);
+  expect(asset.headers.get('cache-control')).toContain('immutable');
+}

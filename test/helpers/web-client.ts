@@ -1,0 +1,81 @@
+import path from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { WEB_CLIENT_DIR } from '../../api/web-client-page.js';
+import type { TestUser } from './accounts.js';
+import type { TestApp } from './app.js';
+import { ROOT, ensureViteBuilt, openPage, type OpenedPage } from './browser.js';
+
+/** Builds the web client (api/web-client) into the folder the API serves, when its sources changed. */
+export const ensureWebClientBuilt = (): Promise<void> =>
+  ensureViteBuilt(path.join(ROOT, 'api', 'web-client'), WEB_CLIENT_DIR);
+
+/**
+ * A person at the web client: their page in a browser profile of its own, driven only through the
+ * accessible names the client promises (the same handles a screen-reader user has).
+ */
+export interface ClientUser extends OpenedPage {
+  /** The messages list of the open channel. */
+  messages(): Locator;
+  /** The open channel's composer: `channel` is a channel's name, or `@<username>` for a DM. */
+  composer(channel: string): Locator;
+  /** Types `text` into the composer of `channel` (as for composer) and presses Enter. */
+  send(channel: string, text: string): Promise<void>;
+  /** The list item holding `text` in the messages list. */
+  message(text: string | RegExp): Locator;
+  close(): Promise<void>;
+}
+
+/** Opens `path` (under /app/) of the web client in a fresh browser profile. */
+export async function openClient(browser: Browser, app: TestApp, at = '/app/'): Promise<ClientUser> {
+  const opened = await openPage(browser);
+  const { page } = opened;
+  await page.goto(`${app.origin}${at}`);
+  const messages = (): Locator => page.getByRole('list', { name: 'Messages' });
+  const composer = (channel: string): Locator =>
+    page.getByRole('textbox', { name: `Message ${channel.startsWith('@') ? channel : `#${channel}`}` });
+  return {
+    ...opened,
+    messages,
+    composer,
+    async send(channel, text) {
+      await composer(channel).fill(text);
+      await composer(channel).press('Enter');
+      // Sent: the composer empties once the API has accepted it.
+      await composer(channel).and(page.locator('textarea:placeholder-shown')).waitFor();
+    },
+    message: (text) => messages().getByRole('listitem').filter({ hasText: text }),
+    close: () => opened.context.close(),
+  };
+}
+
+/** Signs `who` in through the form (their account already exists). */
+export async function signInThroughForm(
+  page: Page,
+  who: Pick<TestUser, 'username' | 'password'>,
+): Promise<void> {
+  await page.getByRole('textbox', { name: 'Username' }).fill(who.username);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Creates a server through the "Create server" dialog; resolves once its #general is open. */
+export async function createServerThroughDialog(client: ClientUser, name: string): Promise<void> {
+  const { page } = client;
+  await page.getByRole('button', { name: 'Create server' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('textbox', { name: 'Server name' }).fill(name);
+  await dialog.getByRole('button', { name: 'Create' }).click();
+  await page.getByRole('link', { name: 'general', exact: true }).waitFor();
+  await client.composer('general').waitFor();
+}
+
+/** The invite link the "Invite people" dialog shows (the dialog is closed again). */
+export async function inviteLinkThroughDialog(page: Page): Promise<string> {
+  await page.getByRole('button', { name: 'Invite people' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Invite people' });
+  const field = dialog.getByRole('textbox', { name: 'Invite link' });
+  await field.waitFor();
+  const link = await field.inputValue();
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  return link;
+}

@@ -1,6 +1,6 @@
-import { Op, QueryTypes, type Transaction } from 'sequelize';
+import { QueryTypes } from 'sequelize';
 import { diff, recordAudit, type AuditChange } from '../../shared/audit.js';
-import { THREAD_CHANNEL_TYPES, type Row } from '../../shared/db/models/index.js';
+import type { Row } from '../../shared/db/models/index.js';
 import { MissingPermissionError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { rooms } from '../../shared/events/index.js';
 import { Permission, has } from '../../shared/permissions/index.js';
@@ -140,7 +140,7 @@ export async function deleteThread(
     server_id: policy.server.id,
     parent_id: parentId,
   });
-  await forgetThreadRooms(rt, [thread.id]);
+  await rt.events.leaveRooms(rooms.channel(thread.id), [rooms.channel(thread.id)]);
   if (meta.starter_message_id) {
     const jobId = messageJobId('set_thread', meta.starter_message_id, `${thread.id}-gone`);
     const job = {
@@ -196,31 +196,4 @@ export async function listThreads(
     const channel = byId.get(m.channel_id);
     return channel ? [presentThread(channel, m)] : [];
   });
-}
-
-/**
- * Inside a parent channel's deletion: its threads go with it (the schema would only orphan them).
- * Returns their ids, for forgetThreadRooms once the deletion is committed.
- */
-export async function deleteThreadsOf(
-  rt: Pick<Runtime, 'models'>,
-  parentId: string,
-  transaction: Transaction,
-): Promise<string[]> {
-  const threads = await rt.models.Channel.findAll({
-    where: { parent_id: parentId, channel_type: { [Op.in]: THREAD_CHANNEL_TYPES } },
-    attributes: ['id'],
-    transaction,
-  });
-  const ids = threads.map((t) => t.id);
-  if (ids.length > 0) await rt.models.Channel.destroy({ where: { id: ids }, transaction });
-  return ids;
-}
-
-/** Empties the rooms of deleted threads on every gateway. */
-export async function forgetThreadRooms(rt: Pick<Runtime, 'events'>, threadIds: string[]): Promise<void> {
-  for (const id of threadIds) {
-    const room = rooms.channel(id);
-    await rt.events.leaveRooms(room, [room]);
-  }
 }

@@ -1,4 +1,5 @@
-import { messageJobId } from '../queues/index.js';
+import type { Effects } from '../outbox/effects.js';
+import { messageJobId, type JobPayloads } from '../queues/index.js';
 import type { Runtime } from '../runtime.js';
 
 /**
@@ -40,18 +41,13 @@ export interface SystemMessage {
   thread_id?: string | null;
 }
 
-/**
- * Queues the create job of system message `id`: it is stored and emitted (MESSAGE_CREATE) like
- * any message. The job id is the message's, so queueing the same notice twice stores it once.
- */
-export async function queueSystemMessage(
-  rt: Pick<Runtime, 'queues'>,
+/** The create job of system message `id` (the messages queue's payload) and its job id. */
+export function systemMessageJob(
   notice: SystemMessage,
   id: string,
-): Promise<void> {
-  await rt.queues.messages.add(
-    'create',
-    {
+): { data: JobPayloads['messages']; jobId: string } {
+  return {
+    data: {
       kind: 'create',
       message: {
         id,
@@ -65,6 +61,34 @@ export async function queueSystemMessage(
         allow_everyone: false,
       },
     },
-    { jobId: messageJobId('create', id) },
-  );
+    jobId: messageJobId('create', id),
+  };
+}
+
+/**
+ * Queues the create job of system message `id`: it is stored and emitted (MESSAGE_CREATE) like
+ * any message. The job id is the message's, so queueing the same notice twice stores it once.
+ */
+export async function queueSystemMessage(
+  rt: Pick<Runtime, 'queues'>,
+  notice: SystemMessage,
+  id: string,
+): Promise<void> {
+  const { data, jobId } = systemMessageJob(notice, id);
+  await rt.queues.messages.add('create', data, { jobId });
+}
+
+/**
+ * Posts system message `notice` as an effect of a command: queued with its outbox row after the
+ * commit (its job id is the message's, so a second relay stores it once). Returns its id.
+ */
+export function postSystemMessageEffect(
+  rt: Pick<Runtime, 'snowflake'>,
+  fx: Effects,
+  notice: SystemMessage,
+): string {
+  const id = rt.snowflake.next();
+  const { data, jobId } = systemMessageJob(notice, id);
+  fx.job('messages', 'create', data, { jobId });
+  return id;
 }

@@ -1,16 +1,11 @@
 import Joi from 'joi';
 import type { Runtime } from '../../../shared/runtime.js';
-import {
-  createChannel,
-  deleteChannel,
-  getChannel,
-  listChannels,
-  reorderChannels,
-  updateChannel,
-  type ChannelCreate,
-  type ChannelPatch,
-  type PositionChange,
-} from '../../servers/channel-commands.js';
+import { createChannel } from '../../../shared/domain/channels/create.js';
+import { deleteChannel } from '../../../shared/domain/channels/delete.js';
+import { reorderChannels, type PositionChange } from '../../../shared/domain/channels/reorder.js';
+import type { ChannelCreate, ChannelPatch } from '../../../shared/domain/channels/rules.js';
+import { updateChannel } from '../../../shared/domain/channels/update.js';
+import { getChannel, listChannels } from '../../servers/channel-reads.js';
 import { isThreadChannel } from '../../threads/access.js';
 import {
   THREAD_ONLY_FIELDS,

@@ -5,7 +5,7 @@ import { presentPrivateChannel } from '../../shared/presenters/private-channel.j
 import { presentChannel } from '../../shared/presenters/server.js';
 import type { ChannelObject, PrivateChannelObject } from '../../shared/presenters/types.js';
 import type { Runtime } from '../../shared/runtime.js';
-import { presentThreadChannel } from '../threads/manage.js';
+import { presentThreadChannel } from '../threads/reads.js';
 
 // The channel reads; the changes are domain commands (shared/domain/channels/).
 

@@ -25,6 +25,20 @@ export const PRIVATE_CHANNEL_PERMISSIONS: bigint =
 type Models = Runtime['models'];
 
 /**
+ * Runs `loads` at once, or one after another inside a transaction: its one connection would
+ * queue them anyway, and pg deprecates overlapping queries on a client.
+ */
+export async function loadAll<T extends readonly unknown[]>(
+  transaction: Transaction | undefined,
+  loads: { [K in keyof T]: () => Promise<T[K]> },
+): Promise<T> {
+  if (!transaction) return (await Promise.all(loads.map((load) => load()))) as unknown as T;
+  const results: unknown[] = [];
+  for (const load of loads) results.push(await load());
+  return results as unknown as T;
+}
+
+/**
  * Loads one member's facts; null when the server is unknown or the user is not a member. In
  * `transaction`: as a command sees them before its commit.
  */
@@ -34,14 +48,14 @@ export async function loadMemberFacts(
   userId: string,
   transaction?: Transaction,
 ): Promise<{ facts: MemberFacts; server: Row<'Server'>; positions: Map<string, number> } | null> {
-  const [server, member] = await Promise.all([
-    models.Server.findByPk(serverId, { transaction }),
-    models.Member.findOne({ where: { server_id: serverId, user_id: userId }, transaction }),
+  const [server, member] = await loadAll(transaction, [
+    () => models.Server.findByPk(serverId, { transaction }),
+    () => models.Member.findOne({ where: { server_id: serverId, user_id: userId }, transaction }),
   ]);
   if (!server || !member) return null;
-  const [roles, memberRoles] = await Promise.all([
-    models.Role.findAll({ where: { server_id: serverId }, transaction }),
-    models.MemberRole.findAll({ where: { server_id: serverId, user_id: userId }, transaction }),
+  const [roles, memberRoles] = await loadAll(transaction, [
+    () => models.Role.findAll({ where: { server_id: serverId }, transaction }),
+    () => models.MemberRole.findAll({ where: { server_id: serverId, user_id: userId }, transaction }),
   ]);
   const byId = new Map(roles.map((r) => [r.id, r]));
   const mine = new Set(memberRoles.map((r) => r.role_id));

@@ -7,6 +7,8 @@ export default {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // Built output (dist/client carries a copy of client/package.json) is never a module source.
+  modulePathIgnorePatterns: ['<rootDir>/dist/'],
   globalSetup: '<rootDir>/test/global-setup.js',
   testTimeout: 30000,
   maxWorkers: 2,

@@ -78,7 +78,14 @@ function convert(schema: Joi.Schema, acc: Collected): Json {
   tidy(components);
   // j2s returns only the components it created on this call: merge them into what we have.
   for (const [kind, entries] of Object.entries(components ?? {})) {
-    acc.components[kind] = { ...(acc.components[kind] ?? {}), ...entries };
+    const known = (acc.components[kind] ?? {}) as Json;
+    for (const [name, entry] of Object.entries(entries as Json)) {
+      // Two schemas under one className would silently replace each other in clients' types.
+      if (name in known && JSON.stringify(known[name]) !== JSON.stringify(entry)) {
+        throw new Error(`openapi: two different schemas are named ${name}: give one another className`);
+      }
+    }
+    acc.components[kind] = { ...known, ...entries };
   }
   return swagger;
 }

@@ -1,5 +1,5 @@
 import type { Effects } from '../outbox/effects.js';
-import { messageJobId, type JobPayloads } from '../queues/index.js';
+import { messageJobId, type CreateMessageJob } from '../queues/index.js';
 import type { Runtime } from '../runtime.js';
 
 /**
@@ -41,11 +41,11 @@ export interface SystemMessage {
   thread_id?: string | null;
 }
 
-/** The create job of system message `id` (the messages queue's payload) and its job id. */
+/** The create job of system message `id`, keyed by the message: the same notice twice stores it once. */
 export function systemMessageJob(
   notice: SystemMessage,
   id: string,
-): { data: JobPayloads['messages']; jobId: string } {
+): { data: CreateMessageJob; opts: { jobId: string } } {
   return {
     data: {
       kind: 'create',
@@ -61,21 +61,21 @@ export function systemMessageJob(
         allow_everyone: false,
       },
     },
-    jobId: messageJobId('create', id),
+    opts: { jobId: messageJobId('create', id) },
   };
 }
 
 /**
  * Queues the create job of system message `id`: it is stored and emitted (MESSAGE_CREATE) like
- * any message. The job id is the message's, so queueing the same notice twice stores it once.
+ * any message. A command posts it as an effect instead (postSystemMessageEffect).
  */
 export async function queueSystemMessage(
   rt: Pick<Runtime, 'queues'>,
   notice: SystemMessage,
   id: string,
 ): Promise<void> {
-  const { data, jobId } = systemMessageJob(notice, id);
-  await rt.queues.messages.add('create', data, { jobId });
+  const job = systemMessageJob(notice, id);
+  await rt.queues.messages.add('create', job.data, job.opts);
 }
 
 /**
@@ -88,7 +88,7 @@ export function postSystemMessageEffect(
   notice: SystemMessage,
 ): string {
   const id = rt.snowflake.next();
-  const { data, jobId } = systemMessageJob(notice, id);
-  fx.job('messages', 'create', data, { jobId });
+  const job = systemMessageJob(notice, id);
+  fx.job('messages', 'create', job.data, job.opts);
   return id;
 }

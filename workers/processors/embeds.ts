@@ -3,8 +3,8 @@ import type { Job } from 'bullmq';
 import { QueryTypes } from 'sequelize';
 import type { Row } from '../../shared/db/models/index.js';
 import { rooms } from '../../shared/events/index.js';
-import { queueOutgoingEvent } from '../../shared/integrations/outgoing-events.js';
 import { extractPreviewLinks } from '../../shared/markdown/index.js';
+import { runCommand } from '../../shared/outbox/index.js';
 import { isLinkEmbed, presentLinkEmbed, type LinkEmbed } from '../../shared/presenters/embed.js';
 import { presentStoredMessage } from '../../shared/presenters/message-reactions.js';
 import { embedsJobId, type JobPayload, type JobResult } from '../../shared/queues/index.js';
@@ -20,29 +20,23 @@ export function contentHash(content: string): string {
 const MAY_HAVE_LINK = /https?:\/\//i;
 
 /**
- * Queues link previews for a message just stored or edited, when it has links to preview (and
- * the author had EMBED_LINKS), or when it carries link embeds that may now be stale (an edit
- * removed the links, or the author lost EMBED_LINKS). Previews are best effort: a queue failure is
- * logged and never fails the message.
+ * The link previews job for a message just stored or edited, for its command to queue as an
+ * effect: when it has links to preview (and the author had EMBED_LINKS), or when it carries link
+ * embeds that may now be stale (an edit removed the links, or the author lost EMBED_LINKS). Null:
+ * nothing to preview.
  */
-export async function queueLinkPreviews(
-  rt: Runtime,
+export function linkPreviewJob(
   row: Row<'Message'>,
   embedLinks: boolean,
   editId?: string,
-): Promise<void> {
+): { data: JobPayload<'embeds'>; jobId: string } | null {
   const wanted = embedLinks && MAY_HAVE_LINK.test(row.content) && extractPreviewLinks(row.content).length > 0;
-  if (!wanted && !row.embeds.some(isLinkEmbed)) return;
+  if (!wanted && !row.embeds.some(isLinkEmbed)) return null;
   const hash = contentHash(row.content);
-  try {
-    await rt.queues.embeds.add(
-      'preview',
-      { message_id: row.id, channel_id: row.channel_id, content_hash: hash, embed_links: embedLinks },
-      { jobId: embedsJobId(row.id, hash, editId) },
-    );
-  } catch (err) {
-    rt.logger.warn({ err: (err as Error).message, message: row.id }, 'could not queue link previews');
-  }
+  return {
+    data: { message_id: row.id, channel_id: row.channel_id, content_hash: hash, embed_links: embedLinks },
+    jobId: embedsJobId(row.id, hash, editId),
+  };
 }
 
 /** JSON with sorted keys: jsonb hands objects back with its own key order. */
@@ -58,7 +52,7 @@ function canonical(value: unknown): string {
  * The `embeds` queue: link previews for one version of a message. It reads the message, fetches a
  * preview of each of its first links (workers/processors/link-preview.ts: the SSRF-safe fetcher,
  * metascraper, a Redis cache per URL), replaces the message's link embeds (other embeds stay) and
- * emits MESSAGE_UPDATE. The write happens only if the content is still the version the job was
+ * emits MESSAGE_UPDATE (one command: shared/outbox). The write happens only if the content is still the version the job was
  * queued for: an edit in between wins, and has its own job. The message itself never waits for
  * this: it was stored and answered before the job was queued.
  */
@@ -75,11 +69,10 @@ export function createEmbedsProcessor(rt: Runtime) {
     const previews = await Promise.all(links.map((url) => cachedPreview(rt, url)));
     const embeds: LinkEmbed[] = previews.flatMap((p) => (p ? [presentLinkEmbed(rt.config, p)] : []));
 
-    // A retry may follow an attempt that wrote but died before emitting: emit again then.
-    const retry = job.attemptsMade > 0 || job.attemptsStarted > 1;
-    let stored: Row<'Message'> | undefined = row;
-    if (canonical(row.embeds.filter(isLinkEmbed)) !== canonical(embeds)) {
-      const updated = await rt.sequelize.query(
+    // Nothing new (a retry after a commit included: its event was committed with it).
+    if (canonical(row.embeds.filter(isLinkEmbed)) === canonical(embeds)) return null;
+    return runCommand(rt, rooms.channel(row.channel_id), async (transaction, fx) => {
+      const [stored] = await rt.sequelize.query(
         `UPDATE messages
             SET embeds = coalesce((SELECT jsonb_agg(e) FROM jsonb_array_elements(embeds) e
                                     WHERE e->>'type' IS DISTINCT FROM 'link'), '[]'::jsonb) || $1::jsonb
@@ -90,17 +83,15 @@ export function createEmbedsProcessor(rt: Runtime) {
           type: QueryTypes.SELECT,
           model: Message,
           mapToModel: true,
+          transaction,
         },
       );
-      stored = updated[0];
       // Edited (or deleted) while the previews were being fetched.
       if (!stored) return null;
-    } else if (!retry) {
-      return null;
-    }
-    const message = await presentStoredMessage(rt, stored, null);
-    await rt.events.dispatch([rooms.channel(message.channel_id)], 'MESSAGE_UPDATE', message);
-    await queueOutgoingEvent(rt, { type: 'MESSAGE_UPDATE', channel_id: message.channel_id, data: message });
-    return embeds.length;
+      const message = await presentStoredMessage(rt, stored, null, transaction);
+      fx.dispatch([rooms.channel(message.channel_id)], 'MESSAGE_UPDATE', message);
+      fx.outgoing({ type: 'MESSAGE_UPDATE', channel_id: message.channel_id, data: message });
+      return embeds.length;
+    });
   };
 }

@@ -5,7 +5,7 @@ import { QueryTypes } from 'sequelize';
 import type { AttachmentMetadata } from '../../shared/db/models/attachment.js';
 import type { Row } from '../../shared/db/models/index.js';
 import { rooms } from '../../shared/events/index.js';
-import { queueOutgoingEvent } from '../../shared/integrations/outgoing-events.js';
+import { runCommand } from '../../shared/outbox/index.js';
 import { presentAttachment } from '../../shared/presenters/attachment.js';
 import { presentStoredMessage } from '../../shared/presenters/message-reactions.js';
 import type { JobPayload, JobResult } from '../../shared/queues/index.js';
@@ -180,22 +180,29 @@ async function inspectImage(rt: Runtime, row: Row<'Attachment'>): Promise<Inspec
   };
 }
 
-/** Replaces the attachment's entry in its message and tells the channel. */
+/** Replaces the attachment's entry in its message and tells the channel (one command: shared/outbox). */
 async function refreshMessage(rt: Runtime, attachment: Row<'Attachment'>): Promise<void> {
-  const [message] = await rt.sequelize.query<Row<'Message'>>(
-    `UPDATE messages SET attachments = (
-        SELECT coalesce(jsonb_agg(CASE WHEN a->>'id' = $2 THEN $3::jsonb ELSE a END ORDER BY n), '[]'::jsonb)
-          FROM jsonb_array_elements(attachments) WITH ORDINALITY AS e(a, n))
-      WHERE id = $1 RETURNING *`,
-    {
-      bind: [attachment.message_id, attachment.id, JSON.stringify(presentAttachment(rt.config, attachment))],
-      type: QueryTypes.SELECT,
-      model: rt.models.Message,
-      mapToModel: true,
-    },
-  );
-  if (!message) return;
-  const presented = await presentStoredMessage(rt, message, null);
-  await rt.events.dispatch([rooms.channel(message.channel_id)], 'MESSAGE_UPDATE', presented);
-  await queueOutgoingEvent(rt, { type: 'MESSAGE_UPDATE', channel_id: message.channel_id, data: presented });
+  await runCommand(rt, null, async (transaction, fx) => {
+    const [message] = await rt.sequelize.query<Row<'Message'>>(
+      `UPDATE messages SET attachments = (
+          SELECT coalesce(jsonb_agg(CASE WHEN a->>'id' = $2 THEN $3::jsonb ELSE a END ORDER BY n), '[]'::jsonb)
+            FROM jsonb_array_elements(attachments) WITH ORDINALITY AS e(a, n))
+        WHERE id = $1 RETURNING *`,
+      {
+        bind: [
+          attachment.message_id,
+          attachment.id,
+          JSON.stringify(presentAttachment(rt.config, attachment)),
+        ],
+        type: QueryTypes.SELECT,
+        model: rt.models.Message,
+        mapToModel: true,
+        transaction,
+      },
+    );
+    if (!message) return;
+    const presented = await presentStoredMessage(rt, message, null, transaction);
+    fx.dispatch([rooms.channel(message.channel_id)], 'MESSAGE_UPDATE', presented);
+    fx.outgoing({ type: 'MESSAGE_UPDATE', channel_id: message.channel_id, data: presented });
+  });
 }

@@ -1,62 +1,62 @@
 import type { Transaction } from 'sequelize';
 import type { Row } from '../../shared/db/models/index.js';
+import type { Effects } from '../../shared/outbox/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 import {
-  emitNotifications,
   findRecipients,
+  notificationEffects,
   recordNotifications,
   type MentionFacts,
   type Recipient,
 } from './notifications.js';
-import { queuePushes } from './push-triggers.js';
-import { emitThreadActivity, recordThreadActivity, type ThreadActivity } from './thread-activity.js';
+import { pushJobsFor, type PushJobSpec } from './push-triggers.js';
+import { recordThreadActivity, threadActivityEffects } from './thread-activity.js';
 
-/** What storing a message changed besides the message row, for the events after the commit. */
-export interface StoredEffects {
-  notifications: Row<'Notification'>[];
-  thread: ThreadActivity | null;
+/** What a message will cause, read before its transaction: who it notifies and pushes to. */
+export interface PreparedEffects {
+  recipients: Recipient[];
+  pushes: PushJobSpec[];
 }
 
-/** Before the insert (reads only, outside the transaction): who the message will notify. */
-export function prepareMessageEffects(
+/** Before the insert (reads only, outside the transaction): who the message will notify and push to. */
+export async function prepareMessageEffects(
   rt: Runtime,
   channel: Row<'Channel'>,
-  facts: MentionFacts,
-): Promise<Recipient[]> {
-  return findRecipients(rt, channel, facts);
+  facts: MentionFacts & { id: string; channel_id: string },
+): Promise<PreparedEffects> {
+  const recipients = await findRecipients(rt, channel, facts);
+  const pushes = await pushJobsFor(rt, channel, facts, recipients);
+  return { recipients, pushes };
 }
 
 /**
  * In the insert's transaction, so a message and its consequences are stored together or not at
- * all: mentions and notifications, thread activity. (The author's own read position follows
+ * all: mentions and notifications, thread activity, and their effects (NOTIFICATION_CREATE,
+ * pushes, thread events), relayed after MESSAGE_CREATE. (The author's own read position follows
  * after the commit: recordAuthorRead.)
  */
 export async function applyMessageEffects(
   rt: Runtime,
+  fx: Effects,
   channel: Row<'Channel'>,
   message: Row<'Message'>,
-  recipients: Recipient[],
+  prepared: PreparedEffects,
   transaction: Transaction,
-): Promise<StoredEffects> {
-  const notifications = await recordNotifications(rt, message, channel.server_id, recipients, transaction);
+): Promise<void> {
+  const notifications = await recordNotifications(
+    rt,
+    message,
+    channel.server_id,
+    prepared.recipients,
+    transaction,
+  );
   const thread = await recordThreadActivity(rt, channel, message, transaction);
-  return { notifications, thread };
+  await notificationEffects(rt, fx, message, notifications, transaction);
+  pushEffects(fx, prepared);
+  threadActivityEffects(fx, channel, thread, message.author_id);
 }
 
-/**
- * After the commit and MESSAGE_CREATE. `effects` is null for a retried job whose first attempt
- * committed: its notifications are sent again (clients dedupe by id), as the message is; its
- * pushes are not (their job ids are per message and user).
- */
-export async function emitMessageEffects(
-  rt: Runtime,
-  channel: Row<'Channel'>,
-  message: Row<'Message'>,
-  effects: StoredEffects | null,
-): Promise<void> {
-  const notifications =
-    effects?.notifications ?? (await rt.models.Notification.findAll({ where: { message_id: message.id } }));
-  await emitNotifications(rt, message, notifications);
-  await queuePushes(rt, channel, message, notifications);
-  await emitThreadActivity(rt, channel, effects?.thread ?? null, message.author_id);
+/** The push jobs prepared for a message, as effects of its command. */
+export function pushEffects(fx: Effects, prepared: PreparedEffects): void {
+  for (const push of prepared.pushes) fx.job('push', 'message', push.data, { jobId: push.jobId });
 }

@@ -1,22 +1,33 @@
-import { QueryTypes } from 'sequelize';
+import { QueryTypes, type Transaction } from 'sequelize';
+import type { Row } from '../../shared/db/models/index.js';
 import { rooms } from '../../shared/events/index.js';
-import { queueOutgoingEvent } from '../../shared/integrations/outgoing-events.js';
 import { MAX_PINS_PER_CHANNEL } from '../../shared/messages/limits.js';
-import { queueSystemMessage } from '../../shared/messages/system-messages.js';
+import { systemMessageJob } from '../../shared/messages/system-messages.js';
+import { runCommand, type Effects } from '../../shared/outbox/index.js';
 import { presentStoredMessage } from '../../shared/presenters/message-reactions.js';
 import type { JobResult, PinJob, UnpinJob } from '../../shared/queues/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 
 /**
- * pin / unpin jobs of the `messages` queue. The result is the message (null when it is gone); a
- * pin that the per-channel limit refused comes back with `pinned: false`, which the API turns
- * into 400 `too_many_pins`. Pinning an already pinned message changes and emits nothing.
+ * pin / unpin jobs of the `messages` queue, each a command (shared/outbox): the change, the
+ * MESSAGE_UPDATE and (pins) the notice's create job commit together. The result is the message
+ * (null when it is gone); a pin that the per-channel limit refused comes back with
+ * `pinned: false`, which the API turns into 400 `too_many_pins`. Pinning an already pinned message
+ * changes and emits nothing; neither does a retry after a commit (its effects were committed).
  */
 export function createPinProcessor(rt: Runtime) {
   const { Message } = rt.models;
 
-  async function pin(job: PinJob, retry: boolean): Promise<JobResult<'messages'>> {
-    const outcome = await rt.sequelize.transaction(async (transaction) => {
+  /** The channel's room and the server's outgoing webhooks get the message as it is now. */
+  async function announce(fx: Effects, message: Row<'Message'>, transaction: Transaction) {
+    const object = await presentStoredMessage(rt, message, null, transaction);
+    fx.dispatch([rooms.channel(message.channel_id)], 'MESSAGE_UPDATE', object);
+    fx.outgoing({ type: 'MESSAGE_UPDATE', channel_id: message.channel_id, data: object });
+    return object;
+  }
+
+  const pin = (job: PinJob): Promise<JobResult<'messages'>> =>
+    runCommand(rt, rooms.channel(job.channel_id), async (transaction, fx) => {
       // Pins of one channel are counted and set one at a time, so two pins racing for the last
       // free place cannot both take it. An advisory lock blocks nothing else on the channel.
       await rt.sequelize.query(`SELECT pg_advisory_xact_lock(hashtextextended('pins:' || $1::text, 0))`, {
@@ -29,47 +40,40 @@ export function createPinProcessor(rt: Runtime) {
         transaction,
       });
       if (!message) return null;
-      if (message.pinned) return { message, pinnedNow: false };
-      const pins = await Message.count({ where: { channel_id: job.channel_id, pinned: true }, transaction });
-      if (pins >= MAX_PINS_PER_CHANNEL) return { message, pinnedNow: false };
+      const pins = message.pinned
+        ? 0
+        : await Message.count({ where: { channel_id: job.channel_id, pinned: true }, transaction });
+      if (message.pinned || pins >= MAX_PINS_PER_CHANNEL) {
+        return presentStoredMessage(rt, message, null, transaction);
+      }
       await message.update({ pinned: true, pinned_at: new Date() }, { transaction });
-      return { message, pinnedNow: true };
-    });
-    if (!outcome) return null;
-    const { message, pinnedNow } = outcome;
-    const object = await presentStoredMessage(rt, message, null);
-    // A retry that finds the message pinned finishes what the first attempt may not have: the
-    // event and the notice (whose id the API chose, so it is stored once however often queued).
-    if (pinnedNow || (retry && message.pinned)) {
-      await rt.events.dispatch([rooms.channel(job.channel_id)], 'MESSAGE_UPDATE', object);
-      await queueOutgoingEvent(rt, { type: 'MESSAGE_UPDATE', channel_id: job.channel_id, data: object });
-      await queueSystemMessage(
-        rt,
+      const object = await announce(fx, message, transaction);
+      // The notice's id was chosen by the API, so it is stored once however often queued.
+      const notice = systemMessageJob(
         { channel_id: job.channel_id, type: 'pin_added', author_id: job.actor_id, reply_to: job.message_id },
         job.notice_id,
       );
-    }
-    return object;
-  }
+      fx.job('messages', 'create', notice.data, notice.opts);
+      return object;
+    });
 
-  async function unpin(job: UnpinJob, retry: boolean): Promise<JobResult<'messages'>> {
-    const [changed, rows] = await Message.update(
-      { pinned: false, pinned_at: null },
-      { where: { id: job.message_id, channel_id: job.channel_id, pinned: true }, returning: true },
-    );
-    const row =
-      rows[0] ?? (await Message.findOne({ where: { id: job.message_id, channel_id: job.channel_id } }));
-    if (!row) return null;
-    const object = await presentStoredMessage(rt, row, null);
-    if (changed > 0 || (retry && !row.pinned)) {
-      await rt.events.dispatch([rooms.channel(job.channel_id)], 'MESSAGE_UPDATE', object);
-      await queueOutgoingEvent(rt, { type: 'MESSAGE_UPDATE', channel_id: job.channel_id, data: object });
-    }
-    return object;
-  }
+  const unpin = (job: UnpinJob): Promise<JobResult<'messages'>> =>
+    runCommand(rt, rooms.channel(job.channel_id), async (transaction, fx) => {
+      const [changed, rows] = await Message.update(
+        { pinned: false, pinned_at: null },
+        {
+          where: { id: job.message_id, channel_id: job.channel_id, pinned: true },
+          returning: true,
+          transaction,
+        },
+      );
+      const row =
+        rows[0] ??
+        (await Message.findOne({ where: { id: job.message_id, channel_id: job.channel_id }, transaction }));
+      if (!row) return null;
+      if (changed > 0) return announce(fx, row, transaction);
+      return presentStoredMessage(rt, row, null, transaction);
+    });
 
-  return {
-    pin,
-    unpin,
-  };
+  return { pin, unpin };
 }

@@ -1,24 +1,27 @@
-import { QueryTypes } from 'sequelize';
+import { QueryTypes, type Transaction } from 'sequelize';
 import { rooms } from '../../shared/events/index.js';
-import { queueOutgoingEvent } from '../../shared/integrations/outgoing-events.js';
+import { runCommand, type Effects } from '../../shared/outbox/index.js';
 import { MAX_REACTION_EMOJI_PER_MESSAGE } from '../../shared/messages/limits.js';
 import { presentStoredMessage } from '../../shared/presenters/message-reactions.js';
 import type { JobResult, ReactionJob } from '../../shared/queues/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 
 /**
- * reaction_add / reaction_remove jobs of the `messages` queue. Each is one conditional statement,
- * so a repeat is a no-op that emits nothing; a retry (`retry`: an earlier attempt failed, perhaps
- * between its commit and its emit) emits again when the row is in the state it wants, as message
- * creates do: clients dedupe. The result is the message with reactions as the reacting user sees
- * them (the API reads whether the reaction is there from it); null when the message is gone.
+ * reaction_add / reaction_remove jobs of the `messages` queue. Each is one conditional statement
+ * and its effects in one command (shared/outbox), so a repeat is a no-op that emits nothing, and
+ * a retry after a commit emits nothing again either (the first attempt's events are relayed even
+ * if it died right after its commit). The result is the message with reactions as the reacting
+ * user sees them (the API reads whether the reaction is there from it); null when the message is gone.
  */
 export function createReactionProcessor(rt: Runtime) {
-  const { Message, MessageReaction } = rt.models;
+  const { Message } = rt.models;
 
-  async function result(job: ReactionJob): Promise<JobResult<'messages'>> {
-    const row = await Message.findOne({ where: { id: job.message_id, channel_id: job.channel_id } });
-    return row ? presentStoredMessage(rt, row, job.user_id) : null;
+  async function result(job: ReactionJob, transaction: Transaction): Promise<JobResult<'messages'>> {
+    const row = await Message.findOne({
+      where: { id: job.message_id, channel_id: job.channel_id },
+      transaction,
+    });
+    return row ? presentStoredMessage(rt, row, job.user_id, transaction) : null;
   }
 
   const event = (job: ReactionJob) => ({
@@ -28,74 +31,62 @@ export function createReactionProcessor(rt: Runtime) {
     emoji: job.emoji,
   });
 
-  async function add(job: ReactionJob, retry: boolean): Promise<JobResult<'messages'>> {
-    // The permission and the emoji limit are checked again here, in the insert itself: between
-    // the API's check and this job, the last reaction of this emoji may have been removed.
-    const inserted = await rt.sequelize.query(
-      `INSERT INTO message_reactions (message_id, emoji, user_id)
-       SELECT m.id, $2::varchar, $3::bigint FROM messages m
-        WHERE m.id = $1::bigint AND m.channel_id = $4::bigint
-          AND (EXISTS (SELECT 1 FROM message_reactions r WHERE r.message_id = m.id AND r.emoji = $2::varchar)
-               OR ($5::boolean AND (SELECT count(DISTINCT r.emoji) FROM message_reactions r
-                                     WHERE r.message_id = m.id) < $6::int))
-       ON CONFLICT DO NOTHING
-       RETURNING message_id`,
-      {
-        bind: [
-          job.message_id,
-          job.emoji,
-          job.user_id,
-          job.channel_id,
-          job.may_add_new ?? false,
-          MAX_REACTION_EMOJI_PER_MESSAGE,
-        ],
-        type: QueryTypes.SELECT,
-      },
-    );
-    const present =
-      inserted.length > 0 ||
-      (retry &&
-        (await MessageReaction.count({
-          where: { message_id: job.message_id, emoji: job.emoji, user_id: job.user_id },
-        })) > 0);
-    if (present) {
-      await rt.events.dispatch([rooms.channel(job.channel_id)], 'MESSAGE_REACTION_ADD', event(job));
-      await queueOutgoingEvent(rt, {
-        type: 'MESSAGE_REACTION_ADD',
-        channel_id: job.channel_id,
-        data: event(job),
-      });
-    }
-    return result(job);
+  /** The channel's room and the server's outgoing webhooks learn of the change. */
+  function announce(fx: Effects, job: ReactionJob): void {
+    const t = job.kind === 'reaction_add' ? 'MESSAGE_REACTION_ADD' : 'MESSAGE_REACTION_REMOVE';
+    fx.dispatch([rooms.channel(job.channel_id)], t, event(job));
+    fx.outgoing({ type: t, channel_id: job.channel_id, data: event(job) });
   }
 
-  async function remove(job: ReactionJob, retry: boolean): Promise<JobResult<'messages'>> {
-    const removed = await rt.sequelize.query(
-      `DELETE FROM message_reactions r
-        USING messages m
-        WHERE r.message_id = $1 AND r.emoji = $2 AND r.user_id = $3
-          AND m.id = r.message_id AND m.channel_id = $4
-       RETURNING r.message_id`,
-      { bind: [job.message_id, job.emoji, job.user_id, job.channel_id], type: QueryTypes.SELECT },
-    );
-    const gone =
-      removed.length > 0 ||
-      (retry &&
-        (await MessageReaction.count({
-          where: { message_id: job.message_id, emoji: job.emoji, user_id: job.user_id },
-        })) === 0);
-    const message = await result(job);
-    if (message && gone) {
-      await rt.events.dispatch([rooms.channel(job.channel_id)], 'MESSAGE_REACTION_REMOVE', event(job));
-      await queueOutgoingEvent(rt, {
-        type: 'MESSAGE_REACTION_REMOVE',
-        channel_id: job.channel_id,
-        data: event(job),
-      });
-    }
-    return message;
-  }
+  const add = (job: ReactionJob): Promise<JobResult<'messages'>> =>
+    runCommand(rt, rooms.channel(job.channel_id), async (transaction, fx) => {
+      // The permission and the emoji limit are checked again here, in the insert itself: between
+      // the API's check and this job, the last reaction of this emoji may have been removed.
+      const inserted = await rt.sequelize.query(
+        `INSERT INTO message_reactions (message_id, emoji, user_id)
+         SELECT m.id, $2::varchar, $3::bigint FROM messages m
+          WHERE m.id = $1::bigint AND m.channel_id = $4::bigint
+            AND (EXISTS (SELECT 1 FROM message_reactions r WHERE r.message_id = m.id AND r.emoji = $2::varchar)
+                 OR ($5::boolean AND (SELECT count(DISTINCT r.emoji) FROM message_reactions r
+                                       WHERE r.message_id = m.id) < $6::int))
+         ON CONFLICT DO NOTHING
+         RETURNING message_id`,
+        {
+          bind: [
+            job.message_id,
+            job.emoji,
+            job.user_id,
+            job.channel_id,
+            job.may_add_new ?? false,
+            MAX_REACTION_EMOJI_PER_MESSAGE,
+          ],
+          type: QueryTypes.SELECT,
+          transaction,
+        },
+      );
+      if (inserted.length > 0) announce(fx, job);
+      return result(job, transaction);
+    });
 
-  return (job: ReactionJob, retry: boolean): Promise<JobResult<'messages'>> =>
-    job.kind === 'reaction_add' ? add(job, retry) : remove(job, retry);
+  const remove = (job: ReactionJob): Promise<JobResult<'messages'>> =>
+    runCommand(rt, rooms.channel(job.channel_id), async (transaction, fx) => {
+      const removed = await rt.sequelize.query(
+        `DELETE FROM message_reactions r
+          USING messages m
+          WHERE r.message_id = $1 AND r.emoji = $2 AND r.user_id = $3
+            AND m.id = r.message_id AND m.channel_id = $4
+         RETURNING r.message_id`,
+        {
+          bind: [job.message_id, job.emoji, job.user_id, job.channel_id],
+          type: QueryTypes.SELECT,
+          transaction,
+        },
+      );
+      const message = await result(job, transaction);
+      if (message && removed.length > 0) announce(fx, job);
+      return message;
+    });
+
+  return (job: ReactionJob): Promise<JobResult<'messages'>> =>
+    job.kind === 'reaction_add' ? add(job) : remove(job);
 }

@@ -1,11 +1,11 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import { QueryTypes, type Transaction } from 'sequelize';
 import { isThreadType } from '../../shared/db/models/channel.js';
+import { QueryTypes, type CreationAttributes, type Transaction } from 'sequelize';
 import type { Row } from '../../shared/db/models/index.js';
 import { recordAudit } from '../../shared/audit.js';
 import { extractMentions } from '../../shared/markdown/index.js';
 import { rooms } from '../../shared/events/index.js';
-import { queueOutgoingEvent } from '../../shared/integrations/outgoing-events.js';
+import { Effects, runCommand, runStatement } from '../../shared/outbox/index.js';
 import { presentAttachment } from '../../shared/presenters/attachment.js';
 import { presentMessage } from '../../shared/presenters/message.js';
 import { presentStoredMessage } from '../../shared/presenters/message-reactions.js';
@@ -20,14 +20,9 @@ import type { Runtime } from '../../shared/runtime.js';
 import { decodeSnowflake } from '../../shared/snowflake.js';
 import { announceDeleted, deleteMessages } from '../../shared/domain/messages/delete.js';
 import { recordAuthorRead } from './channel-activity.js';
-import { queueLinkPreviews } from './embeds.js';
+import { linkPreviewJob } from './embeds.js';
 import { renderContent } from './message-content.js';
-import {
-  applyMessageEffects,
-  emitMessageEffects,
-  prepareMessageEffects,
-  type StoredEffects,
-} from './message-effects.js';
+import { applyMessageEffects, prepareMessageEffects, pushEffects } from './message-effects.js';
 import { setMessageThread } from './thread-activity.js';
 import { archiveIdleThreads } from './thread-archive.js';
 import { createBulkDeleteProcessor } from './message-bulk-delete.js';
@@ -35,11 +30,12 @@ import { createPinProcessor } from './message-pins.js';
 import { createReactionProcessor } from './message-reactions.js';
 
 /**
- * The `messages` queue: every write to messages goes through here (create, edit, delete), is
- * stored in one transaction with its effects (message-effects.ts), then emitted to the channel's
- * room. Every kind is idempotent: a retried create finds its row and emits it again (clients
- * dedupe by id: better twice than never, since the first attempt may have died between commit and
- * emit); a retried edit rewrites the same content; a retried delete finds nothing and emits nothing.
+ * The `messages` queue: every write to messages goes through here (create, edit, delete), each a
+ * command (shared/outbox): the change, what it changes besides (message-effects.ts) and its
+ * effects (events, webhook events, follow-up jobs) commit together and are relayed after. Every
+ * kind is idempotent: a retried create finds its row and causes nothing again (its first attempt's
+ * effects were committed with it, and are relayed even if that attempt died right after the
+ * commit); a retried edit rewrites the same content; a retried delete finds nothing and emits nothing.
  */
 /**
  * Locks the author's unsent uploads this message names, in the order named: the message and the
@@ -62,8 +58,23 @@ async function claimAttachments(
   return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
+/** A new message's row; a retried job's second insert is a no-op. */
+const INSERT_MESSAGE = `INSERT INTO messages (id, channel_id, author_id, type, content, nonce, created_at, content_html,
+                       mentions, mention_roles, mention_everyone, reply_to, thread_id, attachments,
+                       embeds, webhook_id, webhook_author, interaction)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::bigint[], $10::bigint[], $11, $12, $13, $14::jsonb,
+          $15::jsonb, $16, $17::jsonb, $18::jsonb)
+  ON CONFLICT (id) DO NOTHING
+  RETURNING *`;
+
 export function createMessagesProcessor(rt: Runtime) {
   const { Message, Channel } = rt.models;
+
+  /** Link previews of a message just stored or edited, as a follow-up job of its command. */
+  function previewEffect(fx: Effects, row: Row<'Message'>, embedLinks: boolean, editId?: string): void {
+    const preview = linkPreviewJob(row, embedLinks, editId);
+    if (preview) fx.job('embeds', 'preview', preview.data, { jobId: preview.jobId });
+  }
 
   async function create(job: CreateMessageJob): Promise<JobResult<'messages'>> {
     const input = job.message;
@@ -72,64 +83,104 @@ export function createMessagesProcessor(rt: Runtime) {
     if (!channel) throw new UnrecoverableError(`unknown channel ${input.channel_id}`);
     const rendered = await renderContent(rt, channel, input.content, input.allow_everyone ?? false);
     const type = input.type ?? (input.reply_to ? 'reply' : 'default');
-    const recipients = await prepareMessageEffects(rt, channel, {
+    const prepared = await prepareMessageEffects(rt, channel, {
       ...rendered,
       // @here alone reaches only those online; parsed again only when there is one.
       here_only: rendered.mention_everyone && extractMentions(input.content).hereOnly,
       from_webhook: Boolean(input.webhook_id),
+      id: input.id,
+      channel_id: input.channel_id,
       author_id: input.author_id,
       type,
       reply_to: input.reply_to ?? null,
     });
-    // The message and what it changes (read states, notifications, thread counts) commit together;
-    // a retry finds the row and only re-emits. With nothing to write but the row (no one to
-    // notify, not a thread), the insert alone is atomic: no BEGIN/COMMIT round trips.
-    const attachmentIds = input.attachments ?? [];
-    const needsTransaction =
-      recipients.length > 0 || isThreadType(channel.channel_type) || attachmentIds.length > 0;
-    const store = async (
-      transaction?: Transaction,
-    ): Promise<{ row: Row<'Message'>; effects: StoredEffects | null }> => {
-      const attachments = transaction ? await claimAttachments(rt, input, transaction) : [];
-      const inserted = await rt.sequelize.query(
-        `INSERT INTO messages (id, channel_id, author_id, type, content, nonce, created_at, content_html,
-                             mentions, mention_roles, mention_everyone, reply_to, thread_id, attachments,
-                             embeds, webhook_id, webhook_author, interaction)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::bigint[], $10::bigint[], $11, $12, $13, $14::jsonb,
-               $15::jsonb, $16, $17::jsonb, $18::jsonb)
-       ON CONFLICT (id) DO NOTHING
-       RETURNING *`,
-        {
-          bind: [
-            input.id,
-            input.channel_id,
-            input.author_id,
-            type,
-            input.content,
-            input.nonce,
-            new Date(decodeSnowflake(input.id).timestampMs),
-            rendered.content_html,
-            rendered.mentions,
-            rendered.mention_roles,
-            rendered.mention_everyone,
-            input.reply_to ?? null,
-            input.thread_id ?? null,
-            JSON.stringify(attachments.map((a) => presentAttachment(rt.config, a))),
-            JSON.stringify(input.embeds ?? []),
-            input.webhook_id ?? null,
-            input.webhook_author ? JSON.stringify(input.webhook_author) : null,
-            input.interaction ? JSON.stringify(input.interaction) : null,
-          ],
-          type: QueryTypes.SELECT,
-          model: Message,
-          mapToModel: true,
-          transaction,
-        },
-      );
+    const values = {
+      id: input.id,
+      channel_id: input.channel_id,
+      author_id: input.author_id,
+      type,
+      content: input.content,
+      nonce: input.nonce,
+      created_at: new Date(decodeSnowflake(input.id).timestampMs),
+      content_html: rendered.content_html,
+      mentions: rendered.mentions,
+      mention_roles: rendered.mention_roles,
+      mention_everyone: rendered.mention_everyone,
+      reply_to: input.reply_to ?? null,
+      thread_id: input.thread_id ?? null,
+      embeds: input.embeds ?? [],
+      webhook_id: input.webhook_id ?? null,
+      webhook_author: input.webhook_author ?? null,
+      interaction: input.interaction ?? null,
+    };
+    const bind = (attachments: unknown[]) => [
+      values.id,
+      values.channel_id,
+      values.author_id,
+      values.type,
+      values.content,
+      values.nonce,
+      values.created_at,
+      values.content_html,
+      values.mentions,
+      values.mention_roles,
+      values.mention_everyone,
+      values.reply_to,
+      values.thread_id,
+      JSON.stringify(attachments),
+      JSON.stringify(values.embeds),
+      values.webhook_id,
+      values.webhook_author ? JSON.stringify(values.webhook_author) : null,
+      values.interaction ? JSON.stringify(values.interaction) : null,
+    ];
+    /** MESSAGE_CREATE and the outgoing webhook event, first of a new message's effects. */
+    const announce = (fx: Effects, fresh: Row<'Message'>) => {
+      const message = presentMessage(fresh);
+      fx.dispatch([rooms.channel(message.channel_id)], 'MESSAGE_CREATE', message);
+      fx.outgoing({
+        type: 'MESSAGE_CREATE',
+        server_id: channel.server_id,
+        channel_id: message.channel_id,
+        data: message,
+        key: `MESSAGE_CREATE-${message.id}`,
+      });
+    };
+
+    // With nothing to store but the row (no one to notify, not a thread, no uploads), the insert
+    // and its outbox row are one statement: no BEGIN/COMMIT round trips. Its effects are known
+    // before it runs: the row is what the job says.
+    const alone =
+      prepared.recipients.length === 0 &&
+      !isThreadType(channel.channel_type) &&
+      (input.attachments ?? []).length === 0;
+    if (alone) {
+      const fx = new Effects(rt.snowflake, rooms.channel(input.channel_id));
+      const planned = Message.build({ ...values, attachments: [], pinned: false, edited_at: null });
+      announce(fx, planned);
+      pushEffects(fx, prepared);
+      previewEffect(fx, planned, input.embed_links ?? false);
+      // The raw row, built into a model as mapToModel would.
+      const [raw] = await runStatement<CreationAttributes<Row<'Message'>>>(rt, fx, INSERT_MESSAGE, bind([]));
+      const row = raw
+        ? Message.build(raw, { isNewRecord: false, raw: true })
+        : await Message.findByPk(input.id, { rejectOnEmpty: true });
+      if (!row.webhook_id) await recordAuthorRead(rt, row);
+      return presentMessage(row);
+    }
+
+    // The message, what it changes (read states, notifications, thread counts) and its effects
+    // commit together; a retry finds the row and causes nothing again.
+    const row = await runCommand(rt, rooms.channel(input.channel_id), async (transaction, fx) => {
+      const attachments = await claimAttachments(rt, input, transaction);
+      const inserted = await rt.sequelize.query(INSERT_MESSAGE, {
+        bind: bind(attachments.map((a) => presentAttachment(rt.config, a))),
+        type: QueryTypes.SELECT,
+        model: Message,
+        mapToModel: true,
+        transaction,
+      });
       const fresh = inserted[0];
-      if (!fresh) {
-        return { row: await Message.findByPk(input.id, { rejectOnEmpty: true, transaction }), effects: null };
-      }
+      if (!fresh) return Message.findByPk(input.id, { rejectOnEmpty: true, transaction });
       if (attachments.length > 0) {
         await rt.models.Attachment.update(
           { message_id: fresh.id, channel_id: fresh.channel_id },
@@ -159,55 +210,47 @@ export function createMessagesProcessor(rt: Runtime) {
           }
         }
       }
-      if (!transaction) return { row: fresh, effects: { notifications: [], thread: null } };
-      return { row: fresh, effects: await applyMessageEffects(rt, channel, fresh, recipients, transaction) };
-    };
-    const { row, effects } = needsTransaction
-      ? await rt.sequelize.transaction((t) => store(t))
-      : await store();
+      announce(fx, fresh);
+      await applyMessageEffects(rt, fx, channel, fresh, prepared, transaction);
+      // Last: previews can never hold the message up.
+      previewEffect(fx, fresh, input.embed_links ?? false);
+      return fresh;
+    });
     // A webhook's message is not its creator reading the channel.
     if (!row.webhook_id) await recordAuthorRead(rt, row);
-    const message = presentMessage(row);
-    await rt.events.dispatch([rooms.channel(message.channel_id)], 'MESSAGE_CREATE', message);
-    await queueOutgoingEvent(rt, {
-      type: 'MESSAGE_CREATE',
-      server_id: channel.server_id,
-      channel_id: message.channel_id,
-      data: message,
-      key: `MESSAGE_CREATE-${message.id}`,
-    });
-    await emitMessageEffects(rt, channel, row, effects);
-    // Only now, after the message is stored and delivered: previews can never hold it up.
-    await queueLinkPreviews(rt, row, input.embed_links ?? false);
-    return message;
+    return presentMessage(row);
   }
 
   async function update(job: UpdateMessageJob): Promise<JobResult<'messages'>> {
     const channel = await Channel.findByPk(job.channel_id);
     if (!channel) return null;
     const rendered = await renderContent(rt, channel, job.content, job.allow_everyone);
-    const [, rows] = await Message.update(
-      { content: job.content, ...rendered, edited_at: new Date() },
-      { where: { id: job.message_id, channel_id: job.channel_id }, returning: true },
-    );
-    const row = rows[0];
-    if (!row) return null;
-    const message = await presentStoredMessage(rt, row, null);
-    await rt.events.dispatch([rooms.channel(message.channel_id)], 'MESSAGE_UPDATE', message);
-    await queueOutgoingEvent(rt, {
-      type: 'MESSAGE_UPDATE',
-      server_id: channel.server_id,
-      channel_id: message.channel_id,
-      data: message,
-      key: `MESSAGE_UPDATE-${message.id}-${job.edit_id}`,
+    return runCommand(rt, rooms.channel(job.channel_id), async (transaction, fx) => {
+      const [, rows] = await Message.update(
+        { content: job.content, ...rendered, edited_at: new Date() },
+        { where: { id: job.message_id, channel_id: job.channel_id }, returning: true, transaction },
+      );
+      const row = rows[0];
+      if (!row) return null;
+      const message = await presentStoredMessage(rt, row, null, transaction);
+      fx.dispatch([rooms.channel(message.channel_id)], 'MESSAGE_UPDATE', message);
+      fx.outgoing({
+        type: 'MESSAGE_UPDATE',
+        server_id: channel.server_id,
+        channel_id: message.channel_id,
+        data: message,
+        key: `MESSAGE_UPDATE-${message.id}-${job.edit_id}`,
+      });
+      previewEffect(fx, row, job.embed_links ?? false, job.edit_id);
+      return message;
     });
-    await queueLinkPreviews(rt, row, job.embed_links ?? false, job.edit_id);
-    return message;
   }
 
   async function remove(job: DeleteMessageJob): Promise<JobResult<'messages'>> {
-    const ids = await deleteMessages(rt, job.channel_id, [job.message_id]);
-    await announceDeleted(rt, { channel_id: job.channel_id, ids }, 'single');
+    await runCommand(rt, rooms.channel(job.channel_id), async (transaction, fx) => {
+      const ids = await deleteMessages(rt, job.channel_id, [job.message_id], transaction);
+      announceDeleted(fx, { channel_id: job.channel_id, ids }, 'single');
+    });
     return null;
   }
 
@@ -217,8 +260,6 @@ export function createMessagesProcessor(rt: Runtime) {
 
   return async (job: Job<JobPayload<'messages'>>): Promise<JobResult<'messages'>> => {
     const data = job.data;
-    // An earlier attempt failed or stalled, perhaps after its commit: toggles then emit again.
-    const retry = job.attemptsMade > 0 || job.attemptsStarted > 1;
     switch (data.kind) {
       case 'create':
         return create(data);
@@ -232,11 +273,11 @@ export function createMessagesProcessor(rt: Runtime) {
         return archiveIdleThreads(rt).then(() => null);
       case 'reaction_add':
       case 'reaction_remove':
-        return reaction(data, retry);
+        return reaction(data);
       case 'pin':
-        return pins.pin(data, retry);
+        return pins.pin(data);
       case 'unpin':
-        return pins.unpin(data, retry);
+        return pins.unpin(data);
       case 'bulk_delete':
         return bulkDelete(data);
     }

@@ -2,6 +2,7 @@ import type { Transaction } from 'sequelize';
 import { QueryTypes } from 'sequelize';
 import type { NotificationType, Row } from '../../shared/db/models/index.js';
 import { rooms } from '../../shared/events/index.js';
+import type { Effects } from '../../shared/outbox/index.js';
 import { channelViewers } from '../../shared/permissions/viewers.js';
 import { presentNotification } from '../../shared/presenters/read-state.js';
 import { PresenceTracker } from '../../shared/presence/tracker.js';
@@ -124,19 +125,17 @@ export async function recordNotifications(
   );
 }
 
-/** Sends NOTIFICATION_CREATE to each recipient's own room. */
-export async function emitNotifications(
+/** In the message's command: NOTIFICATION_CREATE to each recipient's own room. */
+export async function notificationEffects(
   rt: Runtime,
+  fx: Effects,
   message: Row<'Message'>,
   notifications: Row<'Notification'>[],
+  transaction: Transaction,
 ): Promise<void> {
   if (notifications.length === 0) return;
-  const author = await rt.models.User.findByPk(message.author_id);
+  const author = await rt.models.User.findByPk(message.author_id, { transaction });
   for (const n of notifications) {
-    await rt.events.dispatch(
-      [rooms.user(n.user_id)],
-      'NOTIFICATION_CREATE',
-      presentNotification(n, message, author),
-    );
+    fx.dispatch([rooms.user(n.user_id)], 'NOTIFICATION_CREATE', presentNotification(n, message, author));
   }
 }

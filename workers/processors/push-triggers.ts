@@ -18,56 +18,70 @@ async function privateRecipients(rt: Runtime, channel: Row<'Channel'>): Promise<
   return rows.map((r) => r.user_id);
 }
 
+/** The fields of a message that decide its pushes (known before it is stored). */
+export interface PushedMessage {
+  id: string;
+  channel_id: string;
+  author_id: string;
+  type: string;
+}
+
+/** One push job to queue: its payload and its id (per message and user). */
+export interface PushJobSpec {
+  data: PushJob;
+  jobId: string;
+}
+
 /**
- * After a message is stored and delivered: queues a `push` job for each person it concerns (its
- * mention and reply notifications; every other recipient of a DM) who has a push subscription
- * and has not muted the channel. The common case (nobody to notify) costs nothing; otherwise one
- * MGET of cached flags, one mute query for the subscribed few and one queue round trip. Whether
- * they are connected is left to the push worker, which asks right before sending. Best effort:
- * a failure is logged and never fails the message.
+ * The `push` jobs a message causes, for its command to queue as effects: one for each person it
+ * concerns (its mention and reply recipients; every other recipient of a DM) who has a push
+ * subscription and has not muted the channel. Read before the message's transaction. The common
+ * case (nobody to notify) costs nothing; otherwise one MGET of cached flags and one mute query for
+ * the subscribed few. Whether they are connected is left to the push worker, which asks right
+ * before sending. Best effort: a failure is logged and never fails the message.
  */
-export async function queuePushes(
+export async function pushJobsFor(
   rt: Runtime,
   channel: Row<'Channel'>,
-  message: Row<'Message'>,
-  notifications: Row<'Notification'>[],
-): Promise<void> {
-  if (!rt.config.push.enabled || !PUSHED_TYPES.has(message.type)) return;
+  message: PushedMessage,
+  recipients: { userId: string; type: string }[],
+): Promise<PushJobSpec[]> {
+  if (!rt.config.push.enabled || !PUSHED_TYPES.has(message.type)) return [];
   const reasons = new Map<string, PushReason>();
   try {
     if (channel.server_id === null) {
-      if (channel.channel_type === 'notes') return;
+      if (channel.channel_type === 'notes') return [];
       for (const userId of await privateRecipients(rt, channel)) {
         if (userId !== message.author_id) reasons.set(userId, 'dm');
       }
     } else {
-      for (const n of notifications) {
+      for (const r of recipients) {
         // Only notifications about a message written to the user.
-        if (n.type === 'mention' || n.type === 'reply') reasons.set(n.user_id, n.type);
+        if (r.type === 'mention' || r.type === 'reply') reasons.set(r.userId, r.type);
       }
     }
-    if (reasons.size === 0) return;
+    if (reasons.size === 0) return [];
     const subscribed = await usersWithSubscriptions(rt, [...reasons.keys()]);
-    if (subscribed.size === 0) return;
+    if (subscribed.size === 0) return [];
     const muted = await mutedAmong(rt, channel, [...subscribed]);
-    const jobs = [...subscribed]
+    return [...subscribed]
       .filter((userId) => !muted.has(userId))
-      .map((userId) => {
-        const data: PushJob = {
+      .map((userId) => ({
+        data: {
           kind: 'message',
           user_id: userId,
           message_id: message.id,
           channel_id: message.channel_id,
           server_id: channel.server_id,
           type: reasons.get(userId) ?? 'mention',
-        };
-        return { name: 'message', data, opts: { jobId: pushJobId(message.id, userId) } };
-      });
-    if (jobs.length > 0) await rt.queues.push.addBulk(jobs);
+        },
+        jobId: pushJobId(message.id, userId),
+      }));
   } catch (err) {
     rt.logger.warn(
       { err: (err as Error).message, message: message.id },
-      'could not queue push notifications',
+      'could not prepare push notifications',
     );
+    return [];
   }
 }

@@ -1,7 +1,7 @@
 import type { Transaction } from 'sequelize';
 import { isThreadType, type Row } from '../../shared/db/models/index.js';
 import { rooms } from '../../shared/events/index.js';
-import { queueOutgoingEvent } from '../../shared/integrations/outgoing-events.js';
+import { runCommand, type Effects } from '../../shared/outbox/index.js';
 import { presentStoredMessage } from '../../shared/presenters/message-reactions.js';
 import { threadAudienceRoom } from '../../shared/permissions/viewers.js';
 import { presentThread } from '../../shared/presenters/thread.js';
@@ -57,20 +57,20 @@ export async function recordThreadActivity(
   return { thread, unarchived, joined };
 }
 
-/** After the commit: the thread's viewers learn of its waking up and of its new member. */
-export async function emitThreadActivity(
-  rt: Runtime,
+/** In the message's command: the thread's viewers learn of its waking up and of its new member. */
+export function threadActivityEffects(
+  fx: Effects,
   channel: Row<'Channel'>,
   activity: ThreadActivity | null,
   authorId: string,
-): Promise<void> {
+): void {
   if (!activity || channel.server_id === null) return;
   const audience = threadAudienceRoom(channel);
   if (activity.unarchived) {
-    await rt.events.dispatch([audience], 'THREAD_UPDATE', presentThread(channel, activity.thread));
+    fx.dispatch([audience], 'THREAD_UPDATE', presentThread(channel, activity.thread));
   }
   if (activity.joined) {
-    await rt.events.dispatch([audience], 'THREAD_MEMBERS_UPDATE', {
+    fx.dispatch([audience], 'THREAD_MEMBERS_UPDATE', {
       id: channel.id,
       server_id: channel.server_id,
       member_count: activity.thread.member_count,
@@ -80,16 +80,18 @@ export async function emitThreadActivity(
 }
 
 /** The `set_thread` command: a message now starts `thread_id` (or no longer does); MESSAGE_UPDATE. */
-export async function setMessageThread(rt: Runtime, job: SetThreadJob): Promise<JobResult<'messages'>> {
-  const [, rows] = await rt.models.Message.update(
-    { thread_id: job.thread_id },
-    { where: { id: job.message_id, channel_id: job.channel_id }, returning: true },
-  );
-  const row = rows[0];
-  if (!row) return null;
-  // With its reactions: an update carries the whole message, and clients replace theirs with it.
-  const message = await presentStoredMessage(rt, row, null);
-  await rt.events.dispatch([rooms.channel(message.channel_id)], 'MESSAGE_UPDATE', message);
-  await queueOutgoingEvent(rt, { type: 'MESSAGE_UPDATE', channel_id: message.channel_id, data: message });
-  return message;
+export function setMessageThread(rt: Runtime, job: SetThreadJob): Promise<JobResult<'messages'>> {
+  return runCommand(rt, rooms.channel(job.channel_id), async (transaction, fx) => {
+    const [, rows] = await rt.models.Message.update(
+      { thread_id: job.thread_id },
+      { where: { id: job.message_id, channel_id: job.channel_id }, returning: true, transaction },
+    );
+    const row = rows[0];
+    if (!row) return null;
+    // With its reactions: an update carries the whole message, and clients replace theirs with it.
+    const message = await presentStoredMessage(rt, row, null, transaction);
+    fx.dispatch([rooms.channel(message.channel_id)], 'MESSAGE_UPDATE', message);
+    fx.outgoing({ type: 'MESSAGE_UPDATE', channel_id: message.channel_id, data: message });
+    return message;
+  });
 }

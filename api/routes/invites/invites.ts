@@ -18,6 +18,7 @@ import {
 import { auditReason } from '../audit-reason.js';
 import { definePublicRoute, defineRoute, type AnyRoute } from '../route.js';
 import { serverParams } from '../roles/schema.js';
+import { serverObject } from '../servers/schema.js';
 import {
   channelParams,
   createInviteBody,
@@ -116,7 +117,7 @@ export function inviteRoutes(rt: Runtime): AnyRoute[] {
       responses: {
         200: {
           description: 'The server joined',
-          schema: Joi.object().unknown().meta({ className: 'Server' }),
+          schema: serverObject,
         },
         403: { description: '`banned`: the caller is banned from the server' },
         404: { description: '`unknown_invite`: unknown, expired, revoked or used up' },

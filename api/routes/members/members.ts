@@ -3,7 +3,9 @@ import { Op } from 'sequelize';
 import { diff, recordAudit, type AuditChange } from '../../../shared/audit.js';
 import { ApiError, NotFoundError, ValidationError } from '../../../shared/errors.js';
 import { rooms } from '../../../shared/events/index.js';
+import { invalidate } from '../../../shared/domain/invalidation.js';
 import { announceDeleted, deleteRecentMessagesOf } from '../../../shared/domain/messages/delete.js';
+import { CommandEffects } from '../../../shared/outbox/index.js';
 import { Permission, ServerPolicy, basePermissions, has } from '../../../shared/permissions/index.js';
 import { permissionsChanged } from '../../../shared/permission-changes.js';
 import { unixSeconds } from '../../../shared/presenters/time.js';
@@ -216,6 +218,7 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
             },
             { transaction },
           );
+          await invalidate(rt, { servers: [serverId] }, transaction);
           if (changes.length > 0) {
             await recordAudit(
               rt,
@@ -285,6 +288,7 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
             );
           }
           await Member.destroy({ where: { server_id: serverId, user_id: userId } });
+          await invalidate(rt, { servers: [serverId] });
           await afterMemberRemoved(rt, serverId, auth.user);
           return;
         }
@@ -294,6 +298,7 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
         const user = await requireUser(rt, userId);
         await rt.sequelize.transaction(async (transaction) => {
           await Member.destroy({ where: { server_id: serverId, user_id: userId }, transaction });
+          await invalidate(rt, { servers: [serverId] }, transaction);
           await recordAudit(
             rt,
             {
@@ -383,6 +388,8 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
         const headerReason = auditReason(req);
         const reason = body.reason || headerReason;
         const result = await rt.sequelize.transaction(async (transaction) => {
+          // The deletions' events leave through the outbox with the ban's commit (shared/outbox).
+          const fx = new CommandEffects(rt, transaction, rooms.server(serverId));
           const [, created] = await Ban.findOrCreate({
             where: { server_id: serverId, user_id: userId },
             defaults: { server_id: serverId, user_id: userId, reason, banned_by: auth.user.id },
@@ -390,6 +397,7 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
           });
           const removed =
             (await Member.destroy({ where: { server_id: serverId, user_id: userId }, transaction })) > 0;
+          if (removed) await invalidate(rt, { servers: [serverId] }, transaction);
           // The same delete as a moderator's (counters, read states, thread counts), with the ban.
           const deleted =
             body.delete_message_seconds > 0
@@ -401,6 +409,7 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
                   transaction,
                 )
               : [];
+          for (const inChannel of deleted) announceDeleted(fx, inChannel, 'bulk');
           if (created) {
             await recordAudit(
               rt,
@@ -419,7 +428,8 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
               transaction,
             );
           }
-          return { created, removed, deleted };
+          await fx.save();
+          return { created, removed };
         });
         if (result.removed) await afterMemberRemoved(rt, serverId, user);
         if (result.created) {
@@ -428,7 +438,6 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
             user: presentUser(user),
           });
         }
-        for (const inChannel of result.deleted) await announceDeleted(rt, inChannel, 'bulk');
       },
     }),
     defineRoute<MemberParams>({

@@ -50,6 +50,8 @@ export async function createChannel(
       },
       { transaction },
     );
+    // Before any effect that shows the channel: its caches (and its overwrites') move first.
+    fx.invalidate({ channels: [id] });
     // A channel created in a category starts with the category's overwrites (synced, as in
     // Discord); changing either later does not change the other.
     if (body.parent_id) {

@@ -29,7 +29,7 @@ export async function deleteChannel(
   await runCommand(rt, room, async (transaction, fx) => {
     // Outgoing webhooks judge who may hear of the deletion by the overwrites the channel had.
     const overwrites = await PermissionOverwrite.findAll({ where: { channel_id: channel.id }, transaction });
-    const threadIds = await deleteThreadsOf(rt, channel.id, transaction);
+    const threadIds = await deleteThreadsOf(rt, channel.id, transaction, fx);
     const children = await Channel.findAll({ where: { parent_id: channel.id }, transaction });
     await recordAudit(
       rt,
@@ -45,6 +45,8 @@ export async function deleteChannel(
       transaction,
     );
     await channel.destroy({ transaction });
+    // Its overwrites go by cascade, its children's parent_id by SET NULL: no model sees those.
+    fx.invalidate({ channels: [channel.id, ...children.map((c) => c.id)] });
     // Voice states live in Redis, outside the transaction: emptied now, so the channel's viewers
     // see everyone leave it before CHANNEL_DELETE takes them out of its room.
     if (isVoiceChannelType(channel.channel_type)) await emptyVoiceChannel(rt, channel.id);

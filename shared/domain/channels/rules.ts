@@ -58,7 +58,10 @@ export function checkVoiceFields(type: string, body: { user_limit?: number; bitr
   if (Object.keys(errors).length > 0) throw new ValidationError(errors);
 }
 
-/** Applies `patch` to `channel` with its `channel_update` audit entry; false when nothing changed. */
+/**
+ * Applies `patch` to `channel` with its `channel_update` audit entry and moves the channel's caches
+ * after the commit (through `fx`); false when nothing changed.
+ */
 export async function applyChannelPatch(
   rt: Pick<Runtime, 'models' | 'snowflake'>,
   channel: Row<'Channel'>,
@@ -70,12 +73,14 @@ export async function applyChannelPatch(
   >,
   who: { serverId: string; actorId: string; reason: string | null },
   transaction: Transaction,
+  fx: Effects,
 ): Promise<boolean> {
   const before = channelAuditFields(channel);
   const changes = diff(before, { ...before, ...patch });
   if (changes.length === 0) return false;
   channel.set(patch);
   await channel.save({ transaction });
+  fx.invalidate({ channels: [channel.id] });
   await recordAudit(
     rt,
     { ...who, action: 'channel_update', targetType: 'channel', targetId: channel.id, changes },

@@ -26,7 +26,7 @@ export async function updateChannel(
   await checkParent(rt, serverId, channel, patch.parent_id);
   const oldName = channel.name;
   return runCommand(rt, rooms.channel(channel.id), async (transaction, fx) => {
-    if (!(await applyChannelPatch(rt, channel, patch, { serverId, actorId, reason }, transaction))) {
+    if (!(await applyChannelPatch(rt, channel, patch, { serverId, actorId, reason }, transaction, fx))) {
       return presentChannel(channel);
     }
     const payload = announceChannelUpdate(fx, serverId, channel);

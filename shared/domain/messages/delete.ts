@@ -1,6 +1,6 @@
 import { QueryTypes, type Transaction } from 'sequelize';
 import { rooms } from '../../events/index.js';
-import { queueOutgoingEvent } from '../../integrations/outgoing-events.js';
+import type { Effects } from '../../outbox/index.js';
 import type { Runtime } from '../../runtime.js';
 
 /**
@@ -63,16 +63,15 @@ async function forgetThreadMessages(
 
 /**
  * Deletes the listed messages of one channel (ids of other channels match nothing) with their
- * consequences, in `transaction` or else a transaction of its own. Returns the ids that existed,
- * ascending (a repeat deletes nothing). Announce them after the commit with announceDeleted.
+ * consequences, in `transaction` (a command's: shared/outbox). Returns the ids that existed,
+ * ascending (a repeat deletes nothing). Announce them in the same command with announceDeleted.
  */
 export async function deleteMessages(
   rt: DeleteRuntime,
   channelId: string,
   messageIds: string[],
-  transaction?: Transaction,
+  transaction: Transaction,
 ): Promise<string[]> {
-  if (!transaction) return rt.sequelize.transaction((t) => deleteMessages(rt, channelId, messageIds, t));
   if (messageIds.length === 0) return [];
   await forgetMentions(rt, channelId, messageIds, transaction);
   const deleted = await rt.sequelize.query<{ id: string }>(
@@ -118,21 +117,18 @@ export async function deleteRecentMessagesOf(
 export type DeleteAnnouncement = 'single' | 'bulk';
 
 /**
- * After the commit: the channel's room and the server's outgoing webhooks learn of deleted
- * messages, as MESSAGE_DELETE per message (`single`, a key per message keeps a retried job's
- * webhook event single) or MESSAGE_DELETE_BULK with up to MAX_BULK_IDS ids each (`bulk`).
+ * The effects of deleted messages, in the deleting command (relayed after its commit): the
+ * channel's room and the server's outgoing webhooks learn of them, as MESSAGE_DELETE per message
+ * (`single`, a key per message keeps a retried job's webhook event single) or
+ * MESSAGE_DELETE_BULK with up to MAX_BULK_IDS ids each (`bulk`).
  */
-export async function announceDeleted(
-  rt: Runtime,
-  deleted: DeletedMessages,
-  how: DeleteAnnouncement,
-): Promise<void> {
+export function announceDeleted(fx: Effects, deleted: DeletedMessages, how: DeleteAnnouncement): void {
   const channelId = deleted.channel_id;
   if (how === 'single') {
     for (const id of deleted.ids) {
       const event = { id, channel_id: channelId };
-      await rt.events.dispatch([rooms.channel(channelId)], 'MESSAGE_DELETE', event);
-      await queueOutgoingEvent(rt, {
+      fx.dispatch([rooms.channel(channelId)], 'MESSAGE_DELETE', event);
+      fx.outgoing({
         type: 'MESSAGE_DELETE',
         channel_id: channelId,
         data: event,
@@ -143,7 +139,7 @@ export async function announceDeleted(
   }
   for (let i = 0; i < deleted.ids.length; i += MAX_BULK_IDS) {
     const event = { ids: deleted.ids.slice(i, i + MAX_BULK_IDS), channel_id: channelId };
-    await rt.events.dispatch([rooms.channel(channelId)], 'MESSAGE_DELETE_BULK', event);
-    await queueOutgoingEvent(rt, { type: 'MESSAGE_DELETE_BULK', channel_id: channelId, data: event });
+    fx.dispatch([rooms.channel(channelId)], 'MESSAGE_DELETE_BULK', event);
+    fx.outgoing({ type: 'MESSAGE_DELETE_BULK', channel_id: channelId, data: event });
   }
 }

@@ -35,6 +35,7 @@ export async function deleteOverwrite(
     await requireOverwriteTarget(rt, policy, existing.type, targetId);
     requireHeldBits(permissions, BigInt(existing.allow) | BigInt(existing.deny));
     await existing.destroy({ transaction });
+    fx.invalidate({ channels: [channel.id] });
     await recordAudit(
       rt,
       {

@@ -75,6 +75,7 @@ export async function putOverwrite(
         { transaction },
       );
     }
+    fx.invalidate({ channels: [channel.id] });
     await recordAudit(
       rt,
       {

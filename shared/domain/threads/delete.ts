@@ -11,13 +11,14 @@ import { canManageThreads, loadThread } from './access.js';
 import { threadAuditFields } from './rules.js';
 
 /**
- * Inside a parent channel's deletion: its threads go with it (the schema would only orphan them).
- * Returns their ids, for forgetThreadRooms.
+ * Inside a parent channel's deletion: its threads go with it (the schema would only orphan them),
+ * their caches moving after the commit (through `fx`). Returns their ids, for forgetThreadRooms.
  */
 export async function deleteThreadsOf(
   rt: Pick<Runtime, 'models'>,
   parentId: string,
   transaction: Transaction,
+  fx: Effects,
 ): Promise<string[]> {
   const threads = await rt.models.Channel.findAll({
     where: { parent_id: parentId, channel_type: { [Op.in]: THREAD_CHANNEL_TYPES } },
@@ -25,7 +26,10 @@ export async function deleteThreadsOf(
     transaction,
   });
   const ids = threads.map((t) => t.id);
-  if (ids.length > 0) await rt.models.Channel.destroy({ where: { id: ids }, transaction });
+  if (ids.length > 0) {
+    await rt.models.Channel.destroy({ where: { id: ids }, transaction });
+    fx.invalidate({ channels: ids });
+  }
   return ids;
 }
 
@@ -68,6 +72,7 @@ export async function deleteThread(
       transaction,
     );
     await thread.destroy({ transaction });
+    fx.invalidate({ channels: [thread.id] });
     fx.dispatch([threadAudienceRoom(thread)], 'THREAD_DELETE', {
       id: thread.id,
       server_id: policy.server.id,

@@ -75,6 +75,7 @@ export async function startThread(
         },
         { transaction },
       );
+      fx.invalidate({ channels: [id] });
       const meta = await ThreadMetadata.create(
         {
           channel_id: id,

@@ -46,6 +46,7 @@ export async function updateThread(
     if (changes.length === 0) return payload;
     await thread.save({ transaction });
     await meta.save({ transaction });
+    fx.invalidate({ channels: [thread.id] });
     await recordAudit(
       rt,
       {

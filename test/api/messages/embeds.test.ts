@@ -58,7 +58,11 @@ describe('embeds on ordinary messages', () => {
       { type: 'rich', ...card, fields: [{ name: 'Breaking', value: 'none', inline: false }] },
       { type: 'rich', description: 'second' },
     ]);
-    const [frame] = await c.waitForFrames(1, (f) => f.t === 'MESSAGE_CREATE');
+    // This message's frame: the member's join notice may arrive after the client connected.
+    const [frame] = await c.waitForFrames(
+      1,
+      (f) => f.t === 'MESSAGE_CREATE' && (f.d as { id: string }).id === res.body.id,
+    );
     expect(frame?.d).toEqual(res.body);
     const history = await api(app, 'GET', `/channels/${w.channelId}/messages`, { token: w.owner.token });
     expect(history.body[0].embeds).toEqual(res.body.embeds);

@@ -8,6 +8,7 @@ import {
   type Effect,
 } from '../../../shared/outbox/index.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { until } from '../../helpers/services.js';
 import { gateways, makeWorld, type World } from '../../api/messages/pipeline-helpers.js';
 
 // The outbox's own guarantees, with the relay loop driven by hand (no workers here): effects leave
@@ -48,14 +49,6 @@ async function rowCount(where = 'true', bind: unknown[] = []): Promise<number> {
   return Number(row?.n);
 }
 
-async function until(what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 10000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 /** Publishes a marker straight to the stream and waits for it: everything published before has arrived. */
 async function settle(w: World, client: Awaited<ReturnType<typeof gw.connect>>, marker: string) {
   await app.rt.events.dispatch([rooms.channel(w.channelId)], 'MESSAGE_DELETE', {
@@ -77,14 +70,14 @@ describe('runCommand', () => {
     await client.waitForFrames(2, (f) => f.t === 'MESSAGE_DELETE');
     expect(deleted(client.frames)).toEqual(ids);
     await until(
-      'the relayed row to be deleted',
       async () => (await rowCount('order_key = $1', [rooms.channel(w.channelId)])) === 0,
+      'the relayed row to be deleted',
     );
   });
 
   it('saves its effects once, as the last statement of the transaction', async () => {
     const twice = await runCommand(app.rt, null, async (_t, fx) => {
-      fx.invalidate(['1']);
+      fx.invalidate({ servers: ['1'] });
       await fx.save();
     }).catch((err: Error) => err.message);
     expect(twice).toBe('outbox effects saved twice');

@@ -1,0 +1,122 @@
+import {
+  Client,
+  PlexichatError,
+  isPlexichatError,
+  isStoredMessage,
+  type Schemas,
+} from '../../client/src/index.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { png } from '../helpers/media.js';
+import { sdkServer, sdkUser } from './helpers.js';
+
+let app: TestApp;
+
+beforeAll(async () => {
+  app = await startTestApp({ gateway: false });
+}, 60_000);
+
+afterAll(() => app?.close());
+
+describe('REST client', () => {
+  it('registers, signs in, creates a server, sends and reads history page by page', async () => {
+    const { client: first, username, password, id } = await sdkUser(app);
+    // A second client signs in with the password and gets its own token.
+    const client = new Client({ baseUrl: app.origin });
+    const login = await client.login(username, password);
+    expect('token' in login && login.user.id).toBe(id);
+    const me: Schemas['SelfUser'] = await client.rest.getUsersMe();
+    expect(me).toMatchObject({ id, username });
+
+    const { server, channel } = await sdkServer(first, 'Typed end to end');
+    expect(server.name).toBe('Typed end to end');
+    const sent: Schemas['Message'][] = [];
+    for (const content of ['one', 'two', 'three', 'four', 'five']) {
+      const message = await first.rest.request('POST /channels/{channel_id}/messages', {
+        params: { channel_id: channel.id },
+        body: { content },
+      });
+      if (!isStoredMessage(message)) throw new Error(`not stored yet: ${JSON.stringify(message)}`);
+      expect(message).toMatchObject({ content, channel_id: channel.id, author_id: id });
+      sent.push(message);
+    }
+
+    // Newest first, two at a time, following the cursor down to the oldest.
+    const pages: string[][] = [];
+    let before: string | undefined;
+    for (;;) {
+      const page = await first.rest.getChannelsChannelIdMessages({
+        params: { channel_id: channel.id },
+        query: { limit: 2, ...(before ? { before } : {}) },
+      });
+      if (page.length === 0) break;
+      pages.push(page.map((m) => m.content ?? ''));
+      before = page[page.length - 1]?.id;
+    }
+    expect(pages.flat().filter((c) => sent.some((m) => m.content === c))).toEqual([
+      'five',
+      'four',
+      'three',
+      'two',
+      'one',
+    ]);
+    expect(pages[0]).toEqual(['five', 'four']);
+  });
+
+  it('turns a refused request into a PlexichatError with the code and every offending field', async () => {
+    const { client } = await sdkUser(app);
+    const { channel } = await sdkServer(client);
+    const invalid = await client.rest
+      .request('POST /servers/{server_id}/channels', {
+        params: { server_id: channel.server_id ?? '' },
+        body: { name: '', channel_type: 'nonsense' as 'text' },
+      })
+      .catch((err: unknown) => err);
+    expect(invalid).toBeInstanceOf(PlexichatError);
+    const error = invalid as PlexichatError;
+    expect(error.status).toBe(400);
+    expect(error.code).toBe('validation_error');
+    expect(Object.keys(error.errors).sort()).toEqual(['channel_type', 'name']);
+
+    const stranger = await sdkUser(app);
+    const hidden = await stranger.client.rest
+      .request('GET /channels/{channel_id}/messages', { params: { channel_id: channel.id } })
+      .catch((err: unknown) => err);
+    expect(isPlexichatError(hidden)).toBe(true);
+    expect(hidden).toMatchObject({ status: 404, route: 'GET /channels/{channel_id}/messages' });
+
+    const anonymous = new Client({ baseUrl: app.origin });
+    await expect(anonymous.rest.getUsersMe()).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('uploads a file, then sends it with a message, and sends files along with a message', async () => {
+    const { client } = await sdkUser(app);
+    const { channel } = await sdkServer(client);
+    const image = new File([new Uint8Array(await png(32, 16))], 'red.png', { type: 'image/png' });
+    const progress: [number, number][] = [];
+    const [uploaded] = await client.rest.upload([image], {
+      onUploadProgress: (loaded, total) => progress.push([loaded, total]),
+    });
+    expect(progress.at(-1)).toEqual([image.size, image.size]);
+    expect(uploaded).toMatchObject({ filename: 'red.png', content_type: 'image/png', size: image.size });
+
+    const withUpload = await client.rest.request('POST /channels/{channel_id}/messages', {
+      params: { channel_id: channel.id },
+      body: { content: 'see attached', attachments: [uploaded!.id] },
+    });
+    expect(withUpload).toMatchObject({ attachments: [{ id: uploaded!.id, filename: 'red.png' }] });
+
+    const inline = await client.rest.request('POST /channels/{channel_id}/messages', {
+      params: { channel_id: channel.id },
+      body: { content: 'and inline' },
+      files: [{ data: new Blob(['hello, file'], { type: 'text/plain' }), name: 'note.txt' }],
+    });
+    expect(inline).toMatchObject({
+      content: 'and inline',
+      attachments: [{ filename: 'note.txt', size: 11 }],
+    });
+    const stored = await fetch(
+      new URL((inline as Schemas['Message']).attachments[0]!.url, app.origin).toString(),
+    );
+    expect(await stored.text()).toBe('hello, file');
+  });
+});

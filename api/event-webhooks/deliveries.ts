@@ -5,9 +5,9 @@ import { queueDeliveryAttempt } from '../../shared/integrations/event-webhooks.j
 import { eventChannelId, maySeeEvents } from '../../shared/integrations/event-visibility.js';
 import type { ServerPolicy } from '../../shared/permissions/index.js';
 import type { Runtime } from '../../shared/runtime.js';
-import { manageableEventWebhook } from './access.js';
-import { webhookDisabledError } from './commands.js';
-import { presentDelivery, type DeliveryObject } from './present.js';
+import { manageableEventWebhook } from '../../shared/domain/event-webhooks/access.js';
+import { webhookDisabledError } from '../../shared/domain/event-webhooks/rules.js';
+import { presentDelivery, type DeliveryObject } from '../../shared/presenters/event-webhook.js';
 
 /** A page request of the delivery log. */
 export interface DeliveryQuery {

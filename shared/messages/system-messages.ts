@@ -1,3 +1,4 @@
+import type { Effects } from '../outbox/effects.js';
 import { messageJobId, type CreateMessageJob } from '../queues/index.js';
 import type { Runtime } from '../runtime.js';
 
@@ -66,7 +67,7 @@ export function systemMessageJob(
 
 /**
  * Queues the create job of system message `id`: it is stored and emitted (MESSAGE_CREATE) like
- * any message. A command queues it as an effect instead (`fx.job` with systemMessageJob).
+ * any message. A command posts it as an effect instead (postSystemMessageEffect).
  */
 export async function queueSystemMessage(
   rt: Pick<Runtime, 'queues'>,
@@ -75,4 +76,19 @@ export async function queueSystemMessage(
 ): Promise<void> {
   const job = systemMessageJob(notice, id);
   await rt.queues.messages.add('create', job.data, job.opts);
+}
+
+/**
+ * Posts system message `notice` as an effect of a command: queued with its outbox row after the
+ * commit (its job id is the message's, so a second relay stores it once). Returns its id.
+ */
+export function postSystemMessageEffect(
+  rt: Pick<Runtime, 'snowflake'>,
+  fx: Effects,
+  notice: SystemMessage,
+): string {
+  const id = rt.snowflake.next();
+  const job = systemMessageJob(notice, id);
+  fx.job('messages', 'create', job.data, job.opts);
+  return id;
 }

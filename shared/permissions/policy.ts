@@ -1,4 +1,4 @@
-import { Op } from 'sequelize';
+import { Op, type Transaction } from 'sequelize';
 import { MissingPermissionError, NotFoundError } from '../errors.js';
 import { THREAD_CHANNEL_TYPES, isThreadType, type Row } from '../db/models/index.js';
 import type { Runtime } from '../runtime.js';
@@ -24,20 +24,38 @@ export const PRIVATE_CHANNEL_PERMISSIONS: bigint =
 
 type Models = Runtime['models'];
 
-/** Loads one member's facts; null when the server is unknown or the user is not a member. */
+/**
+ * Runs `loads` at once, or one after another inside a transaction: its one connection would
+ * queue them anyway, and pg deprecates overlapping queries on a client.
+ */
+export async function loadAll<T extends readonly unknown[]>(
+  transaction: Transaction | undefined,
+  loads: { [K in keyof T]: () => Promise<T[K]> },
+): Promise<T> {
+  if (!transaction) return (await Promise.all(loads.map((load) => load()))) as unknown as T;
+  const results: unknown[] = [];
+  for (const load of loads) results.push(await load());
+  return results as unknown as T;
+}
+
+/**
+ * Loads one member's facts; null when the server is unknown or the user is not a member. In
+ * `transaction`: as a command sees them before its commit.
+ */
 export async function loadMemberFacts(
   models: Models,
   serverId: string,
   userId: string,
+  transaction?: Transaction,
 ): Promise<{ facts: MemberFacts; server: Row<'Server'>; positions: Map<string, number> } | null> {
-  const [server, member] = await Promise.all([
-    models.Server.findByPk(serverId),
-    models.Member.findOne({ where: { server_id: serverId, user_id: userId } }),
+  const [server, member] = await loadAll(transaction, [
+    () => models.Server.findByPk(serverId, { transaction }),
+    () => models.Member.findOne({ where: { server_id: serverId, user_id: userId }, transaction }),
   ]);
   if (!server || !member) return null;
-  const [roles, memberRoles] = await Promise.all([
-    models.Role.findAll({ where: { server_id: serverId } }),
-    models.MemberRole.findAll({ where: { server_id: serverId, user_id: userId } }),
+  const [roles, memberRoles] = await loadAll(transaction, [
+    () => models.Role.findAll({ where: { server_id: serverId }, transaction }),
+    () => models.MemberRole.findAll({ where: { server_id: serverId, user_id: userId }, transaction }),
   ]);
   const byId = new Map(roles.map((r) => [r.id, r]));
   const mine = new Set(memberRoles.map((r) => r.role_id));
@@ -184,14 +202,17 @@ export function privateThreadGate(
  * The channels of one server that `facts` may view, in position order. Threads are left out unless
  * `threads` is set (channel lists show channels; READY and rooms also need the threads). With
  * `needed`, only those where the member also has those permissions (search: READ_MESSAGE_HISTORY).
+ * With `transaction`, as a command sees them before its commit.
  */
 export async function viewableServerChannels(
   models: Models,
   facts: MemberFacts,
-  options: { threads?: boolean; needed?: bigint } = {},
+  options: { threads?: boolean; needed?: bigint; transaction?: Transaction } = {},
 ): Promise<Row<'Channel'>[]> {
   const needed = Permission.VIEW_CHANNEL | (options.needed ?? 0n);
+  const { transaction } = options;
   const channels = await models.Channel.findAll({
+    transaction,
     where: {
       server_id: facts.serverId,
       ...(options.threads ? {} : { channel_type: { [Op.notIn]: THREAD_CHANNEL_TYPES } }),
@@ -202,7 +223,10 @@ export async function viewableServerChannels(
     ],
   });
   const sources = new Set(channels.flatMap((c) => permissionSourceId(c) ?? []));
-  const overwrites = await models.PermissionOverwrite.findAll({ where: { channel_id: [...sources] } });
+  const overwrites = await models.PermissionOverwrite.findAll({
+    where: { channel_id: [...sources] },
+    transaction,
+  });
   const bySource = new Map(
     [...sources].map((id) => [
       id,
@@ -217,6 +241,7 @@ export async function viewableServerChannels(
           await models.ThreadMember.findAll({
             where: { user_id: facts.userId, thread_id: privateThreads },
             attributes: ['thread_id'],
+            transaction,
           })
         ).map((m) => m.thread_id),
   );

@@ -1,38 +1,44 @@
+import type { Transaction } from 'sequelize';
 import type { Row } from '../db/models/index.js';
 import { rooms } from '../events/index.js';
 import type { Runtime } from '../runtime.js';
 import { Permission, has } from './bits.js';
 import { channelPermissions, type MemberFacts } from './compute.js';
-import { permissionSourceId, privateThreadGate, toOverwrites } from './policy.js';
+import { loadAll, permissionSourceId, privateThreadGate, toOverwrites } from './policy.js';
 
 /**
  * Which of `candidates` may view `channel` (all members of its server when `candidates` is
  * 'everyone'): recipients for a DM or notes channel; for a server channel, members with
  * VIEW_CHANNEL there (a thread: in its parent; a private thread: its members and those who may
  * manage threads). One query per table, however many users: the messages worker asks this for
- * every mention, @everyone included.
+ * every mention, @everyone included. In `transaction`: as a command sees it before its commit.
  */
 export async function channelViewers(
   rt: Pick<Runtime, 'models'>,
   channel: Row<'Channel'>,
   candidates: string[] | 'everyone',
+  transaction?: Transaction,
 ): Promise<Set<string>> {
   const { models } = rt;
   if (candidates !== 'everyone' && candidates.length === 0) return new Set();
   const byUser = candidates === 'everyone' ? {} : { user_id: candidates };
   if (channel.server_id === null) {
-    const rows = await models.ChannelRecipient.findAll({ where: { channel_id: channel.id, ...byUser } });
+    const rows = await models.ChannelRecipient.findAll({
+      where: { channel_id: channel.id, ...byUser },
+      transaction,
+    });
     return new Set(rows.map((r) => r.user_id));
   }
   const serverId = channel.server_id;
   const source = permissionSourceId(channel);
   if (source === null) return new Set();
-  const [server, roles, members, memberRoles, overwriteRows] = await Promise.all([
-    models.Server.findByPk(serverId),
-    models.Role.findAll({ where: { server_id: serverId }, attributes: ['id', 'permissions'] }),
-    models.Member.findAll({ where: { server_id: serverId, ...byUser } }),
-    models.MemberRole.findAll({ where: { server_id: serverId, ...byUser } }),
-    models.PermissionOverwrite.findAll({ where: { channel_id: source } }),
+  const [server, roles, members, memberRoles, overwriteRows] = await loadAll(transaction, [
+    () => models.Server.findByPk(serverId, { transaction }),
+    () =>
+      models.Role.findAll({ where: { server_id: serverId }, attributes: ['id', 'permissions'], transaction }),
+    () => models.Member.findAll({ where: { server_id: serverId, ...byUser }, transaction }),
+    () => models.MemberRole.findAll({ where: { server_id: serverId, ...byUser }, transaction }),
+    () => models.PermissionOverwrite.findAll({ where: { channel_id: source }, transaction }),
   ]);
   if (!server) return new Set();
   const rolePermissions = new Map(roles.map((r) => [r.id, BigInt(r.permissions)]));
@@ -45,6 +51,7 @@ export async function channelViewers(
           await models.ThreadMember.findAll({
             where: { thread_id: channel.id, ...byUser },
             attributes: ['user_id'],
+            transaction,
           })
         ).map((m) => m.user_id)
       : [],

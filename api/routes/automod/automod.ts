@@ -1,18 +1,24 @@
 import Joi from 'joi';
 import type { Runtime } from '../../../shared/runtime.js';
+import type { TriggerSettings } from '../../../shared/automod/rules.js';
+import { createRule } from '../../../shared/domain/automod/create.js';
+import { deleteRule } from '../../../shared/domain/automod/delete.js';
 import {
   MAX_RULES_PER_SERVER,
-  createRule,
-  deleteRule,
-  listRules,
-  updateRule,
   type RuleInput,
   type RulePatch,
-} from '../../automod/rule-commands.js';
+} from '../../../shared/domain/automod/rules.js';
+import { updateRule } from '../../../shared/domain/automod/update.js';
+import { listRules } from '../../automod/rule-reads.js';
+import { validatePart } from '../../middleware/validate.js';
 import { auditReason } from '../audit-reason.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { serverIdParams } from '../servers/schema.js';
-import { createRuleBody, patchRuleBody, ruleObject, ruleParams } from './schema.js';
+import { createRuleBody, patchRuleBody, ruleObject, ruleParams, triggerSchemas } from './schema.js';
+
+/** New trigger settings checked against the joi schema of the rule's trigger type. */
+const validateTrigger = (type: RuleInput['trigger_type'], trigger: unknown): TriggerSettings =>
+  validatePart(triggerSchemas[type] as Joi.ObjectSchema<TriggerSettings>, trigger, 'body');
 
 type ServerParams = { server_id: string };
 type RuleParams = ServerParams & { rule_id: string };
@@ -82,7 +88,15 @@ export function automodRoutes(rt: Runtime): AnyRoute[] {
         404: { description: '`unknown_server` or `unknown_automod_rule`' },
       },
       handler: ({ params, body, auth, req }) =>
-        updateRule(rt, params.server_id, params.rule_id, auth.user.id, body, auditReason(req)),
+        updateRule(
+          rt,
+          params.server_id,
+          params.rule_id,
+          auth.user.id,
+          body,
+          auditReason(req),
+          validateTrigger,
+        ),
     }),
     defineRoute<RuleParams>({
       method: 'delete',

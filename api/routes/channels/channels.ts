@@ -1,24 +1,15 @@
 import Joi from 'joi';
 import type { Runtime } from '../../../shared/runtime.js';
-import {
-  createChannel,
-  deleteChannel,
-  getChannel,
-  listChannels,
-  reorderChannels,
-  updateChannel,
-  type ChannelCreate,
-  type ChannelPatch,
-  type PositionChange,
-} from '../../servers/channel-commands.js';
-import { isThreadChannel } from '../../threads/access.js';
-import {
-  THREAD_ONLY_FIELDS,
-  deleteThread,
-  rejectFields,
-  updateThread,
-  type ThreadPatch,
-} from '../../threads/manage.js';
+import { createChannel } from '../../../shared/domain/channels/create.js';
+import { deleteChannel } from '../../../shared/domain/channels/delete.js';
+import { reorderChannels, type PositionChange } from '../../../shared/domain/channels/reorder.js';
+import type { ChannelCreate, ChannelPatch } from '../../../shared/domain/channels/rules.js';
+import { updateChannel } from '../../../shared/domain/channels/update.js';
+import { getChannel, listChannels } from '../../servers/channel-reads.js';
+import { isThreadChannel } from '../../../shared/domain/threads/access.js';
+import { deleteThread } from '../../../shared/domain/threads/delete.js';
+import { THREAD_ONLY_FIELDS, rejectFields, type ThreadPatch } from '../../../shared/domain/threads/rules.js';
+import { updateThread } from '../../../shared/domain/threads/update.js';
 import { auditReason } from '../audit-reason.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { serverIdParams } from '../servers/schema.js';

@@ -1,5 +1,7 @@
 import type { Runtime } from '../../../shared/runtime.js';
-import { deleteOverwrite, putOverwrite, type OverwriteBody } from '../../servers/overwrite-commands.js';
+import { deleteOverwrite } from '../../../shared/domain/overwrites/delete.js';
+import { putOverwrite } from '../../../shared/domain/overwrites/put.js';
+import type { OverwriteBody } from '../../../shared/domain/overwrites/rules.js';
 import { auditReason } from '../audit-reason.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { overwriteParams, putOverwriteBody } from './schema.js';

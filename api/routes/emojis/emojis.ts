@@ -7,15 +7,16 @@ import {
   readPictureUpload,
   type UploadedPicture,
 } from '../../media/images.js';
+import { createEmoji } from '../../../shared/domain/emoji/create.js';
+import { deleteEmoji } from '../../../shared/domain/emoji/delete.js';
+import { renameEmoji } from '../../../shared/domain/emoji/rename.js';
 import {
   EMOJI_LIMITS,
   EMOJI_SIZE,
   MAX_EMOJIS_PER_SERVER,
-  createEmoji,
-  deleteEmoji,
+  emojiUpload,
   getEmoji,
   listEmojis,
-  renameEmoji,
 } from '../../servers/emoji-commands.js';
 import { auditReason } from '../audit-reason.js';
 import { defineRoute, type AnyRoute } from '../route.js';
@@ -108,7 +109,14 @@ export function emojiRoutes(rt: Runtime): AnyRoute[] {
           }
           name = picture.fields.name;
         }
-        return createEmoji(rt, params.server_id, auth.user.id, name, picture, auditReason(req));
+        return createEmoji(
+          rt,
+          params.server_id,
+          auth.user.id,
+          name,
+          emojiUpload(rt, picture),
+          auditReason(req),
+        );
       },
     }),
     defineRoute<EmojiParams, Record<string, never>, { name: string }>({

@@ -1,16 +1,12 @@
 import Joi from 'joi';
 import type { Runtime } from '../../../shared/runtime.js';
-import {
-  createEventWebhook,
-  deleteEventWebhook,
-  getEventWebhook,
-  listEventWebhooks,
-  pingEventWebhook,
-  rotateEventWebhookSecret,
-  updateEventWebhook,
-  type EventWebhookInput,
-  type EventWebhookPatch,
-} from '../../event-webhooks/commands.js';
+import { createEventWebhook } from '../../../shared/domain/event-webhooks/create.js';
+import { deleteEventWebhook } from '../../../shared/domain/event-webhooks/delete.js';
+import { pingEventWebhook } from '../../../shared/domain/event-webhooks/ping.js';
+import { rotateEventWebhookSecret } from '../../../shared/domain/event-webhooks/rotate-secret.js';
+import type { EventWebhookInput, EventWebhookPatch } from '../../../shared/domain/event-webhooks/rules.js';
+import { updateEventWebhook } from '../../../shared/domain/event-webhooks/update.js';
+import { getEventWebhook, listEventWebhooks } from '../../event-webhooks/reads.js';
 import { listDeliveries, redeliver, type DeliveryQuery } from '../../event-webhooks/deliveries.js';
 import { auditReason } from '../audit-reason.js';
 import { defineRoute, type AnyRoute } from '../route.js';

@@ -1,10 +1,10 @@
-import crypto from 'node:crypto';
 import Joi from 'joi';
 import type { Transaction } from 'sequelize';
-import { recordAudit } from '../../../shared/audit.js';
+import { createInvite } from '../../../shared/domain/invites/create.js';
+import { revokeInvite } from '../../../shared/domain/invites/revoke.js';
 import type { Row } from '../../../shared/db/models/index.js';
-import { ApiError, MissingPermissionError, NotFoundError } from '../../../shared/errors.js';
-import { Permission, ServerPolicy, has } from '../../../shared/permissions/index.js';
+import { NotFoundError } from '../../../shared/errors.js';
+import { Permission, ServerPolicy } from '../../../shared/permissions/index.js';
 import { unixSeconds } from '../../../shared/presenters/time.js';
 import { presentUser } from '../../../shared/presenters/user.js';
 import type { Runtime } from '../../../shared/runtime.js';
@@ -27,16 +27,6 @@ import {
   invitePreviewObject,
   type CreateInviteBody,
 } from './schema.js';
-
-const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-
-/** 8 to 10 random base62 characters. */
-export function inviteCode(): string {
-  const length = crypto.randomInt(8, 11);
-  let code = '';
-  for (let i = 0; i < length; i++) code += BASE62[crypto.randomInt(0, BASE62.length)];
-  return code;
-}
 
 /** POST /channels/{channel_id}/invites, GET/POST/DELETE /invites/{code}, GET /servers/{server_id}/invites. */
 export function inviteRoutes(rt: Runtime): AnyRoute[] {
@@ -96,64 +86,8 @@ export function inviteRoutes(rt: Runtime): AnyRoute[] {
         403: { description: 'Missing CREATE_INVITE' },
         404: { description: 'Unknown channel, or one the caller cannot see' },
       },
-      handler: async ({ params, body, auth, req }) => {
-        const channel = await Channel.findByPk(params.channel_id);
-        if (!channel || channel.server_id === null) throw new NotFoundError('channel');
-        const serverId = channel.server_id;
-        const policy = await ServerPolicy.load(rt, serverId, auth.user.id).catch((err: unknown) => {
-          throw err instanceof ApiError && err.status === 404 ? new NotFoundError('channel') : err;
-        });
-        await policy.requireChannel(channel, Permission.CREATE_INVITE);
-        if (!['text', 'voice', 'stage'].includes(channel.channel_type)) {
-          throw new ApiError(
-            400,
-            'invalid_channel_type',
-            'Invites lead to text, voice or stage channels only',
-          );
-        }
-        const invite = await rt.sequelize.transaction(async (transaction) => {
-          const now = new Date();
-          let created: Row<'Invite'> | null = null;
-          for (let attempt = 0; created === null; attempt++) {
-            const code = inviteCode();
-            const [row, isNew] = await Invite.findOrCreate({
-              where: { code },
-              defaults: {
-                code,
-                server_id: serverId,
-                channel_id: channel.id,
-                inviter_id: auth.user.id,
-                max_age: body.max_age,
-                max_uses: body.max_uses,
-                created_at: now,
-                expires_at: body.max_age === 0 ? null : new Date(now.getTime() + body.max_age * 1000),
-              },
-              transaction,
-            });
-            if (isNew) created = row;
-            else if (attempt >= 5) throw new Error('could not pick an unused invite code');
-          }
-          await recordAudit(
-            rt,
-            {
-              serverId,
-              actorId: auth.user.id,
-              action: 'invite_create',
-              targetType: 'invite',
-              changes: [
-                { key: 'code', new: created.code },
-                { key: 'channel_id', new: channel.id },
-                { key: 'max_age', new: created.max_age },
-                { key: 'max_uses', new: created.max_uses },
-              ],
-              reason: auditReason(req),
-            },
-            transaction,
-          );
-          return created;
-        });
-        return present(invite);
-      },
+      handler: async ({ params, body, auth, req }) =>
+        present(await createInvite(rt, params.channel_id, auth.user.id, body, auditReason(req))),
     }),
     definePublicRoute<{ code: string }>({
       method: 'get',
@@ -212,35 +146,7 @@ export function inviteRoutes(rt: Runtime): AnyRoute[] {
         403: { description: 'Missing MANAGE_SERVER (and not the invite’s creator)' },
         404: { description: '`unknown_invite`, or the caller is not in its server' },
       },
-      handler: async ({ params, auth, req }) => {
-        const invite = await Invite.findByPk(params.code);
-        if (!invite || invite.revoked_at) throw new NotFoundError('invite');
-        const policy = await ServerPolicy.load(rt, invite.server_id, auth.user.id).catch((err: unknown) => {
-          throw err instanceof ApiError && err.status === 404 ? new NotFoundError('invite') : err;
-        });
-        if (invite.inviter_id !== auth.user.id && !has(policy.permissions, Permission.MANAGE_SERVER)) {
-          throw new MissingPermissionError('MANAGE_SERVER');
-        }
-        await rt.sequelize.transaction(async (transaction) => {
-          await invite.update({ revoked_at: new Date() }, { transaction });
-          await recordAudit(
-            rt,
-            {
-              serverId: invite.server_id,
-              actorId: auth.user.id,
-              action: 'invite_delete',
-              targetType: 'invite',
-              changes: [
-                { key: 'code', old: invite.code },
-                { key: 'channel_id', old: invite.channel_id },
-                { key: 'uses', old: invite.uses },
-              ],
-              reason: auditReason(req),
-            },
-            transaction,
-          );
-        });
-      },
+      handler: ({ params, auth, req }) => revokeInvite(rt, params.code, auth.user.id, auditReason(req)),
     }),
     defineRoute<{ server_id: string }>({
       method: 'get',

@@ -1,16 +1,9 @@
 import Joi from 'joi';
 import type { Runtime } from '../../../shared/runtime.js';
-import {
-  createReport,
-  listAllReports,
-  listOwnReports,
-  listServerReports,
-  updateReportAsAdmin,
-  updateServerReport,
-  type ReportInput,
-  type ReportPatch,
-  type ReportQuery,
-} from '../../reports/report-commands.js';
+import { createReport } from '../../../shared/domain/reports/file.js';
+import type { ReportInput, ReportPatch, ReportQuery } from '../../../shared/domain/reports/rules.js';
+import { updateReportAsAdmin, updateServerReport } from '../../../shared/domain/reports/triage.js';
+import { listAllReports, listOwnReports, listServerReports } from '../../reports/report-reads.js';
 import { auditReason } from '../audit-reason.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { serverIdParams } from '../servers/schema.js';

@@ -1,15 +1,16 @@
 import Joi from 'joi';
 import type { Runtime } from '../../../shared/runtime.js';
 import type { ApiServices } from '../../services.js';
-import { listThreads } from '../../threads/manage.js';
 import {
   addThreadMember,
   joinThread,
   leaveThread,
-  listThreadMembers,
   removeThreadMember,
-} from '../../threads/members.js';
-import { startThread, type ThreadStart } from '../../threads/start.js';
+} from '../../../shared/domain/threads/members.js';
+import { startThread, type ThreadStart } from '../../../shared/domain/threads/start.js';
+import { listThreadMembers } from '../../threads/member-reads.js';
+import { listThreads } from '../../threads/reads.js';
+import { awaitStarterLink } from '../../threads/start.js';
 import { auditReason } from '../audit-reason.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import {
@@ -59,8 +60,18 @@ export function threadRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
         404: { description: '`unknown_channel` or `unknown_message`' },
         409: { description: '`thread_exists`: the message already started a thread' },
       },
-      handler: ({ auth, params, body, req }) =>
-        startThread(rt, services, params.channel_id, params.message_id, auth.user.id, body, auditReason(req)),
+      handler: async ({ auth, params, body, req }) => {
+        const started = await startThread(
+          rt,
+          params.channel_id,
+          params.message_id,
+          auth.user.id,
+          body,
+          auditReason(req),
+        );
+        await awaitStarterLink(rt, services, started);
+        return started.thread;
+      },
     }),
     defineRoute<ParentParams, Record<string, never>, ThreadStart>({
       method: 'post',
@@ -80,8 +91,8 @@ export function threadRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
         403: { description: '`missing_permission`: CREATE_THREADS' },
         404: { description: '`unknown_channel`' },
       },
-      handler: ({ auth, params, body, req }) =>
-        startThread(rt, services, params.channel_id, null, auth.user.id, body, auditReason(req)),
+      handler: async ({ auth, params, body, req }) =>
+        (await startThread(rt, params.channel_id, null, auth.user.id, body, auditReason(req))).thread,
     }),
     defineRoute<ParentParams, { archived: boolean; before?: string; limit: number }>({
       method: 'get',

@@ -11,14 +11,11 @@ import {
   type ExecuteInput,
 } from '../../webhooks/execute.js';
 import { receiveWebhookFiles } from '../../webhooks/execute-files.js';
-import {
-  createWebhook,
-  deleteWebhook,
-  listChannelWebhooks,
-  listServerWebhooks,
-  regenerateWebhookToken,
-  updateWebhook,
-} from '../../webhooks/webhook-commands.js';
+import { createWebhook } from '../../../shared/domain/webhooks/create.js';
+import { deleteWebhook } from '../../../shared/domain/webhooks/delete.js';
+import { regenerateWebhookToken } from '../../../shared/domain/webhooks/regenerate-token.js';
+import { updateWebhook } from '../../../shared/domain/webhooks/update.js';
+import { listChannelWebhooks, listServerWebhooks } from '../../webhooks/webhook-reads.js';
 import { auditReason } from '../audit-reason.js';
 import { channelParams, messageObject, pendingMessage } from '../messages/schema.js';
 import { defineRoute, definePublicRoute, type AnyRoute } from '../route.js';

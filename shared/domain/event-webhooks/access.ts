@@ -1,8 +1,8 @@
-import type { Row } from '../../shared/db/models/index.js';
-import { NotFoundError, ValidationError } from '../../shared/errors.js';
-import { SafeFetchError, vetOutboundUrl } from '../../shared/net/safe-fetch.js';
-import { Permission, ServerPolicy, has } from '../../shared/permissions/index.js';
-import type { Runtime } from '../../shared/runtime.js';
+import type { Row } from '../../db/models/index.js';
+import { NotFoundError, ValidationError } from '../../errors.js';
+import { SafeFetchError, vetOutboundUrl } from '../../net/safe-fetch.js';
+import { Permission, ServerPolicy, has } from '../../permissions/index.js';
+import type { Runtime } from '../../runtime.js';
 
 /**
  * The caller's policy in a server where they may manage event webhooks: 404 `unknown_server`

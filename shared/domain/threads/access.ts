@@ -1,8 +1,8 @@
-import { isThreadType, type Row } from '../../shared/db/models/index.js';
-import { ApiError, MissingPermissionError, NotFoundError } from '../../shared/errors.js';
-import { Permission, has, permissionNames, type ServerPolicy } from '../../shared/permissions/index.js';
-import type { Runtime } from '../../shared/runtime.js';
-import { loadChannel } from '../servers/access.js';
+import { isThreadType, type Row } from '../../db/models/index.js';
+import { ApiError, MissingPermissionError, NotFoundError } from '../../errors.js';
+import { Permission, has, permissionNames, type ServerPolicy } from '../../permissions/index.js';
+import type { Runtime } from '../../runtime.js';
+import { loadChannel } from '../access.js';
 
 /** A thread the caller can see (they see its parent), its metadata, and their permissions there. */
 export interface ThreadAccess {

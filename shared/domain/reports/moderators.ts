@@ -1,8 +1,8 @@
 import { Op } from 'sequelize';
-import type { Row } from '../../shared/db/models/index.js';
-import { Permission, has, type ServerPolicy } from '../../shared/permissions/index.js';
-import { channelViewers } from '../../shared/permissions/viewers.js';
-import type { Runtime } from '../../shared/runtime.js';
+import type { Row } from '../../db/models/index.js';
+import { Permission, has, type ServerPolicy } from '../../permissions/index.js';
+import { channelViewers } from '../../permissions/viewers.js';
+import type { Runtime } from '../../runtime.js';
 
 /** Any of these makes a member a moderator who triages the server's reports. */
 export const MODERATOR_PERMISSIONS =

@@ -1,5 +1,5 @@
-import type { DeliveryStatus, Row } from '../../shared/db/models/index.js';
-import { unixSeconds } from '../../shared/presenters/time.js';
+import type { DeliveryStatus, Row } from '../db/models/index.js';
+import { unixSeconds } from './time.js';
 
 /** An event webhook as its managers see it (never its secret). */
 export interface EventWebhookObject {

@@ -1,13 +1,10 @@
 import { QueryTypes, type Transaction } from 'sequelize';
-import { ApiError, MissingPermissionError, NotFoundError } from '../../shared/errors.js';
-import { rooms } from '../../shared/events/index.js';
-import { channelViewers, threadAudienceRoom } from '../../shared/permissions/viewers.js';
-import {
-  presentThread,
-  presentThreadMember,
-  type ThreadMemberObject,
-} from '../../shared/presenters/thread.js';
-import type { Runtime } from '../../shared/runtime.js';
+import { ApiError, MissingPermissionError, NotFoundError } from '../../errors.js';
+import { rooms } from '../../events/index.js';
+import { runCommand, type Effects } from '../../outbox/index.js';
+import { channelViewers, threadAudienceRoom } from '../../permissions/viewers.js';
+import { presentThread } from '../../presenters/thread.js';
+import type { Runtime } from '../../runtime.js';
 import { canManageThreads, loadThread, type ThreadAccess } from './access.js';
 
 /** Moves a thread's member_count by `delta` in `transaction`; returns the new count. */
@@ -26,13 +23,13 @@ async function moveMemberCount(
 }
 
 /** Tells the thread's viewers that someone joined or left. */
-async function announceMembers(
-  rt: Runtime,
+function announceMembers(
+  fx: Effects,
   access: ThreadAccess,
   memberCount: number,
   change: { added_member_ids: string[] } | { removed_member_ids: string[] },
-): Promise<void> {
-  await rt.events.dispatch([threadAudienceRoom(access.thread)], 'THREAD_MEMBERS_UPDATE', {
+): void {
+  fx.dispatch([threadAudienceRoom(access.thread)], 'THREAD_MEMBERS_UPDATE', {
     id: access.thread.id,
     server_id: access.policy.server.id,
     member_count: memberCount,
@@ -41,8 +38,13 @@ async function announceMembers(
 }
 
 /** Whether `userId` sees the thread (for a private one: a member, or may manage threads). */
-async function sees(rt: Runtime, access: ThreadAccess, userId: string): Promise<boolean> {
-  return (await channelViewers(rt, access.thread, [userId])).has(userId);
+async function sees(
+  rt: Runtime,
+  access: ThreadAccess,
+  userId: string,
+  transaction?: Transaction,
+): Promise<boolean> {
+  return (await channelViewers(rt, access.thread, [userId], transaction)).has(userId);
 }
 
 /**
@@ -54,21 +56,21 @@ async function addMember(rt: Runtime, access: ThreadAccess, userId: string): Pro
   const { thread } = access;
   const isPrivate = thread.channel_type === 'private_thread';
   const sawIt = !isPrivate || (await sees(rt, access, userId));
-  const count = await rt.sequelize.transaction(async (transaction) => {
+  await runCommand(rt, threadAudienceRoom(thread), async (transaction, fx) => {
     const inserted = await rt.sequelize.query(
       `INSERT INTO thread_members (thread_id, user_id, joined_at) VALUES ($1, $2, now())
        ON CONFLICT DO NOTHING RETURNING user_id`,
       { bind: [thread.id, userId], type: QueryTypes.SELECT, transaction },
     );
-    return inserted.length > 0 ? moveMemberCount(rt, thread.id, 1, transaction) : null;
+    if (inserted.length === 0) return;
+    const count = await moveMemberCount(rt, thread.id, 1, transaction);
+    if (!sawIt) {
+      fx.joinRooms(rooms.user(userId), [rooms.channel(thread.id)]);
+      await access.meta.reload({ transaction });
+      fx.dispatch([rooms.user(userId)], 'THREAD_CREATE', presentThread(thread, access.meta));
+    }
+    announceMembers(fx, access, count, { added_member_ids: [userId] });
   });
-  if (count === null) return;
-  if (!sawIt) {
-    await rt.events.joinRooms(rooms.user(userId), [rooms.channel(thread.id)]);
-    await access.meta.reload();
-    await rt.events.dispatch([rooms.user(userId)], 'THREAD_CREATE', presentThread(thread, access.meta));
-  }
-  await announceMembers(rt, access, count, { added_member_ids: [userId] });
 }
 
 /**
@@ -78,44 +80,39 @@ async function addMember(rt: Runtime, access: ThreadAccess, userId: string): Pro
  */
 async function removeMember(rt: Runtime, access: ThreadAccess, userId: string): Promise<void> {
   const { thread } = access;
-  const count = await rt.sequelize.transaction(async (transaction) => {
+  await runCommand(rt, threadAudienceRoom(thread), async (transaction, fx) => {
     const removed = await rt.models.ThreadMember.destroy({
       where: { thread_id: thread.id, user_id: userId },
       transaction,
     });
-    return removed > 0 ? moveMemberCount(rt, thread.id, -1, transaction) : null;
+    if (removed === 0) return;
+    const count = await moveMemberCount(rt, thread.id, -1, transaction);
+    announceMembers(fx, access, count, { removed_member_ids: [userId] });
+    if (thread.channel_type === 'private_thread' && !(await sees(rt, access, userId, transaction))) {
+      fx.leaveRooms(rooms.user(userId), [rooms.channel(thread.id)]);
+      fx.dispatch([rooms.user(userId)], 'THREAD_DELETE', {
+        id: thread.id,
+        server_id: access.policy.server.id,
+        parent_id: thread.parent_id ?? thread.id,
+      });
+    }
   });
-  if (count === null) return;
-  await announceMembers(rt, access, count, { removed_member_ids: [userId] });
-  if (thread.channel_type === 'private_thread' && !(await sees(rt, access, userId))) {
-    const room = rooms.channel(thread.id);
-    await rt.events.leaveRooms(rooms.user(userId), [room]);
-    await rt.events.dispatch([rooms.user(userId)], 'THREAD_DELETE', {
-      id: thread.id,
-      server_id: access.policy.server.id,
-      parent_id: thread.parent_id ?? thread.id,
-    });
-  }
 }
 
-/**
- * PUT /channels/{thread_id}/thread-members/@me: joins a thread the caller can see (archived or
- * locked ones too: joining is following, not posting).
- */
+/** The caller joins a thread they can see (archived or locked ones too: joining is following, not posting). */
 export async function joinThread(rt: Runtime, threadId: string, userId: string): Promise<void> {
   await addMember(rt, await loadThread(rt, threadId, userId), userId);
 }
 
-/** DELETE /channels/{thread_id}/thread-members/@me: leaves a thread. */
+/** The caller leaves a thread. */
 export async function leaveThread(rt: Runtime, threadId: string, userId: string): Promise<void> {
   await removeMember(rt, await loadThread(rt, threadId, userId), userId);
 }
 
 /**
- * PUT /channels/{thread_id}/thread-members/{user_id}: anyone who sees the thread may add a member
- * of the server who can see its parent (404 `unknown_member` for someone else, 400
- * `member_cannot_view` for a member who cannot see the channel). This is how people enter a
- * private thread.
+ * Anyone who sees the thread may add a member of the server who can see its parent (404
+ * `unknown_member` for someone else, 400 `member_cannot_view` for a member who cannot see the
+ * channel). This is how people enter a private thread.
  */
 export async function addThreadMember(
   rt: Runtime,
@@ -135,10 +132,7 @@ export async function addThreadMember(
   await addMember(rt, access, userId);
 }
 
-/**
- * DELETE /channels/{thread_id}/thread-members/{user_id}: needs MANAGE_THREADS, or being the owner
- * of a private thread.
- */
+/** Removes someone from a thread: needs MANAGE_THREADS, or being the owner of a private thread. */
 export async function removeThreadMember(
   rt: Runtime,
   threadId: string,
@@ -151,32 +145,4 @@ export async function removeThreadMember(
     throw new MissingPermissionError('MANAGE_THREADS');
   }
   await removeMember(rt, access, userId);
-}
-
-/**
- * GET /channels/{thread_id}/thread-members: the thread's members who are still in the server,
- * by user id (`after` a user id, `limit`).
- */
-export async function listThreadMembers(
-  rt: Runtime,
-  threadId: string,
-  userId: string,
-  page: { after?: string; limit: number },
-): Promise<ThreadMemberObject[]> {
-  const access = await loadThread(rt, threadId, userId);
-  const rows = await rt.sequelize.query(
-    `SELECT tm.* FROM thread_members tm
-       JOIN members m ON m.server_id = $2 AND m.user_id = tm.user_id
-      WHERE tm.thread_id = $1 AND ($3::bigint IS NULL OR tm.user_id > $3)
-      ORDER BY tm.user_id LIMIT $4`,
-    {
-      bind: [threadId, access.policy.server.id, page.after ?? null, page.limit],
-      type: QueryTypes.SELECT,
-      model: rt.models.ThreadMember,
-      mapToModel: true,
-    },
-  );
-  const users = await rt.models.User.findAll({ where: { id: rows.map((r) => r.user_id) } });
-  const byId = new Map(users.map((u) => [u.id, u]));
-  return rows.map((r) => presentThreadMember(r, byId.get(r.user_id)));
 }

@@ -1,0 +1,69 @@
+import { recordAudit, type AuditChange } from '../../audit.js';
+import { rooms } from '../../events/index.js';
+import { runCommand } from '../../outbox/index.js';
+import { Permission } from '../../permissions/index.js';
+import { presentChannel } from '../../presenters/server.js';
+import type { Runtime } from '../../runtime.js';
+import { emptyVoiceChannel, isVoiceChannelType } from '../../voice-chat/join.js';
+import { requireServerChannel } from '../access.js';
+import { deleteThreadsOf, forgetThreadRooms } from '../threads/delete.js';
+import { announceChannelUpdate, channelAuditFields } from './rules.js';
+
+/**
+ * Deletes a channel that is not a thread (MANAGE_CHANNELS in it). Audited as channel_delete with
+ * the channel's last fields. Its viewers receive CHANNEL_DELETE and leave its room; the channels
+ * of a deleted category lose their parent and are announced with CHANNEL_UPDATE; the threads of a
+ * deleted text channel are deleted with it (CHANNEL_DELETE of the parent says so).
+ */
+export async function deleteChannel(
+  rt: Runtime,
+  channelId: string,
+  actorId: string,
+  reason: string | null,
+): Promise<void> {
+  const { channel, policy } = await requireServerChannel(rt, channelId, actorId, Permission.MANAGE_CHANNELS);
+  const serverId = policy.server.id;
+  const { Channel, PermissionOverwrite } = rt.models;
+  const before = channelAuditFields(channel);
+  const room = rooms.channel(channel.id);
+  await runCommand(rt, room, async (transaction, fx) => {
+    // Outgoing webhooks judge who may hear of the deletion by the overwrites the channel had.
+    const overwrites = await PermissionOverwrite.findAll({ where: { channel_id: channel.id }, transaction });
+    const threadIds = await deleteThreadsOf(rt, channel.id, transaction, fx);
+    const children = await Channel.findAll({ where: { parent_id: channel.id }, transaction });
+    await recordAudit(
+      rt,
+      {
+        serverId,
+        actorId,
+        action: 'channel_delete',
+        targetType: 'channel',
+        targetId: channel.id,
+        changes: Object.entries(before).map(([key, old]): AuditChange => ({ key, old })),
+        reason,
+      },
+      transaction,
+    );
+    await channel.destroy({ transaction });
+    // Its overwrites go by cascade, its children's parent_id by SET NULL: no model sees those.
+    fx.invalidate({ channels: [channel.id, ...children.map((c) => c.id)] });
+    // Voice states live in Redis, outside the transaction: emptied now, so the channel's viewers
+    // see everyone leave it before CHANNEL_DELETE takes them out of its room.
+    if (isVoiceChannelType(channel.channel_type)) await emptyVoiceChannel(rt, channel.id);
+    fx.dispatch([room], 'CHANNEL_DELETE', presentChannel(channel));
+    fx.outgoing({
+      type: 'CHANNEL_DELETE',
+      server_id: serverId,
+      channel_id: channel.id,
+      data: presentChannel(channel, overwrites),
+      key: `CHANNEL_DELETE-${channel.id}`,
+    });
+    fx.leaveRooms(room, [room]);
+    forgetThreadRooms(fx, threadIds);
+    for (const child of children) {
+      // The schema cleared their parent_id with the deletion.
+      await child.reload({ transaction });
+      announceChannelUpdate(fx, serverId, child);
+    }
+  });
+}

@@ -1,0 +1,43 @@
+import { rooms } from '../../events/index.js';
+import { postSystemMessageEffect } from '../../messages/system-messages.js';
+import { runCommand } from '../../outbox/index.js';
+import { Permission } from '../../permissions/index.js';
+import { presentChannel } from '../../presenters/server.js';
+import type { ChannelObject } from '../../presenters/types.js';
+import type { Runtime } from '../../runtime.js';
+import { checkParent, requireServerChannel } from '../access.js';
+import { announceChannelUpdate, applyChannelPatch, checkVoiceFields, type ChannelPatch } from './rules.js';
+
+/**
+ * Updates a channel that is not a thread (MANAGE_CHANNELS in it). Audited as channel_update with
+ * the diff; its viewers receive CHANNEL_UPDATE. A text channel's new name is announced in it by a
+ * `channel_name_change` system message (content: the new name; author: the renamer).
+ */
+export async function updateChannel(
+  rt: Runtime,
+  channelId: string,
+  actorId: string,
+  patch: ChannelPatch,
+  reason: string | null,
+): Promise<ChannelObject> {
+  const { channel, policy } = await requireServerChannel(rt, channelId, actorId, Permission.MANAGE_CHANNELS);
+  const serverId = policy.server.id;
+  checkVoiceFields(channel.channel_type, patch);
+  await checkParent(rt, serverId, channel, patch.parent_id);
+  const oldName = channel.name;
+  return runCommand(rt, rooms.channel(channel.id), async (transaction, fx) => {
+    if (!(await applyChannelPatch(rt, channel, patch, { serverId, actorId, reason }, transaction, fx))) {
+      return presentChannel(channel);
+    }
+    const payload = announceChannelUpdate(fx, serverId, channel);
+    if (channel.name !== oldName && channel.channel_type === 'text') {
+      postSystemMessageEffect(rt, fx, {
+        channel_id: channel.id,
+        type: 'channel_name_change',
+        author_id: actorId,
+        content: channel.name,
+      });
+    }
+    return payload;
+  });
+}

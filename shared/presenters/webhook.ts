@@ -1,0 +1,48 @@
+import type { Row } from '../db/models/index.js';
+import type { Runtime } from '../runtime.js';
+import { unixSeconds } from './time.js';
+
+/** A webhook as its managers see it (never its token). */
+export interface WebhookObject {
+  id: string;
+  server_id: string;
+  channel_id: string;
+  creator_id: string;
+  name: string;
+  avatar_url: string | null;
+  created_at: number;
+}
+
+/** The answer to creating a webhook or regenerating its token: the only time the token is shown. */
+export interface WebhookWithTokenObject extends WebhookObject {
+  token: string;
+  url: string;
+}
+
+/** The webhook object for a stored row. */
+export function presentWebhook(row: Row<'Webhook'>): WebhookObject {
+  return {
+    id: row.id,
+    server_id: row.server_id,
+    channel_id: row.channel_id,
+    creator_id: row.creator_id,
+    name: row.name,
+    avatar_url: row.avatar_url,
+    created_at: unixSeconds(row.created_at),
+  };
+}
+
+/** The execute URL of a webhook (absolute with server.public_url, else relative). */
+export function webhookUrl(rt: Pick<Runtime, 'config'>, id: string, token: string): string {
+  const base = rt.config.server.public_url?.replace(/\/+$/, '') ?? '';
+  return `${base}/api/v1/webhooks/${id}/${token}`;
+}
+
+/** The webhook object with its token and execute URL (shown once). */
+export function presentWebhookWithToken(
+  rt: Pick<Runtime, 'config'>,
+  row: Row<'Webhook'>,
+  token: string,
+): WebhookWithTokenObject {
+  return { ...presentWebhook(row), token, url: webhookUrl(rt, row.id, token) };
+}

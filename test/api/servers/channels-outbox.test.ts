@@ -1,0 +1,53 @@
+import type { DispatchFrame } from '../../../shared/events/index.js';
+import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { configEnv } from '../../helpers/config.js';
+import { spawnEntry, type RoleProcess } from '../../helpers/processes.js';
+import { gateways, makeWorld } from '../messages/pipeline-helpers.js';
+
+// Channel commands leave their effects in the outbox: an API process killed right after the
+// commit of a channel's creation (before it relayed anything) loses no event, because the relay
+// loop of the workers relays the row it left. A command that published by hand after the commit
+// would lose CHANNEL_CREATE here.
+
+let app: TestApp;
+let gw: ReturnType<typeof gateways>;
+let doomed: RoleProcess | null = null;
+
+beforeAll(async () => {
+  app = await startTestApp();
+  gw = gateways(app);
+}, 60000);
+
+afterAll(async () => {
+  gw.closeAll();
+  await doomed?.kill('SIGKILL');
+  await app.close();
+});
+
+it('CHANNEL_CREATE still arrives when the API dies between the commit and the relay', async () => {
+  const w = await makeWorld(app);
+  const client = await gw.connect(w.owner);
+  doomed = spawnEntry('api/main.ts', {
+    ...configEnv(app.config),
+    PLEXICHAT_SERVER__PORT: '0',
+    PLEXICHAT_LOG__LEVEL: 'info',
+    PLEXICHAT_TEST_FAULT: 'outbox-after-commit',
+  });
+  const port = (await doomed.waitFor(/"port":(\d+)[^\n]*"api listening"/))[1] as string;
+  const res = await fetch(`http://127.0.0.1:${port}/api/v1/servers/${w.serverId}/channels`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${w.owner.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'survivor', channel_type: 'text' }),
+  }).catch(() => null);
+  // The process killed itself after the commit: no answer.
+  expect(res).toBeNull();
+  expect(await doomed.exited).toBeNull();
+
+  const stored = await app.rt.models.Channel.findOne({ where: { server_id: w.serverId, name: 'survivor' } });
+  expect(stored).not.toBeNull();
+  const created = (f: DispatchFrame) =>
+    f.t === 'CHANNEL_CREATE' && (f.d as { name: string }).name === 'survivor';
+  // The relay loop takes rows older than RELAY_GRACE_MS (5 s).
+  await client.waitForFrames(1, created, 20000);
+  expect(client.frames.find(created)?.d).toMatchObject({ id: stored?.id, name: 'survivor' });
+}, 60000);

@@ -47,6 +47,21 @@ export function childPids(pid: number): number[] {
   return out;
 }
 
+/** CPU time (user + system) of a process and all its descendants so far, in ms. */
+export function treeCpuMs(pid: number): number {
+  let ticks: number;
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks = Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0; // it exited
+  }
+  // Linux counts in USER_HZ, 100 per second on every platform Node runs on.
+  return ticks * 10 + childPids(pid).reduce((sum, child) => sum + treeCpuMs(child), 0);
+}
+
 /**
  * Raises this process's open-file limit to `files` (inherited by the Plexichat it starts: thousands
  * of sockets on each end of the loopback) and returns the limit in force. Raising past the hard limit

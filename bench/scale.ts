@@ -33,6 +33,7 @@ import {
   seedHistory,
   startPlexichat,
   stats,
+  treeCpuMs,
   type Plexichat,
 } from './harness.js';
 
@@ -400,9 +401,12 @@ async function history(app: Plexichat, rt: Runtime): Promise<void> {
     };
     for (let i = 0; i < 50; i++) await page(); // warm the pool, the caches and the JIT
     const pages: number[] = [];
+    const cpu = treeCpuMs(app.pid);
     for (let i = 0; i < HISTORY_PAGES; i++) pages.push(await page());
+    const cpuPerPage = (treeCpuMs(app.pid) - cpu) / HISTORY_PAGES;
     console.log(
-      `history: page of 50 (random before) on ${HISTORY_ROWS.toLocaleString('en')} messages, ${HISTORY_PAGES} sequential GETs: ${stats(pages)}`,
+      `history: page of 50 (random before) on ${HISTORY_ROWS.toLocaleString('en')} messages, ${HISTORY_PAGES} ` +
+        `sequential GETs: ${stats(pages)}; Plexichat CPU ${ms(cpuPerPage)} per page`,
     );
   } finally {
     await dropHistory(channelId);

@@ -9,11 +9,13 @@
  * - fanout: one message to BENCH_FANOUT_CLIENTS clients in one channel, last delivery p50/p99;
  * - history: GET a page of 50 (random `before`) on a channel of BENCH_HISTORY_ROWS messages;
  * - connections: BENCH_IDLE_CONNECTIONS idle gateway connections held by one process
- *   (start.mode single), its RSS and heap growth per connection.
+ *   (start.mode single), its live heap (heap snapshots) and RSS growth per connection.
  * load, fanout and history run against BENCH_START_MODE (multi by default: the supervisor with a
  * web process per core). Prints figures; asserts nothing.
  */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { io, type Socket } from 'socket.io-client';
@@ -52,6 +54,12 @@ const HISTORY_ROWS = Number(env.BENCH_HISTORY_ROWS ?? 1_000_000);
 const HISTORY_PAGES = Number(env.BENCH_HISTORY_PAGES ?? 500);
 const IDLE_CONNECTIONS = Number(env.BENCH_IDLE_CONNECTIONS ?? 20_000);
 const REDIS_URL = 'redis://127.0.0.1:6379';
+/**
+ * Fan-out and idle clients are spread over users, this many connections each: one user with
+ * thousands of connections, or thousands of users coming online in one server, is a quadratic
+ * connect storm (presence per user, PRESENCE_UPDATE to every member), not the load measured here.
+ */
+const CONNECTIONS_PER_USER = 100;
 
 const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis));
 
@@ -328,16 +336,22 @@ async function loadShape(app: Plexichat, rt: Runtime, ceiling: number | null): P
 }
 
 async function fanout(app: Plexichat, rt: Runtime): Promise<void> {
-  const [owner] = await users(rt, 1);
+  const people = await users(rt, Math.ceil(FANOUT_CLIENTS / CONNECTIONS_PER_USER));
+  const [owner, ...members] = people;
   if (!owner) throw new Error('no owner');
-  const server = await serverWith(app, owner.token, [], 1);
+  const server = await serverWith(
+    app,
+    owner.token,
+    members.map((m) => m.token),
+    1,
+  );
   const channelId = server.channels[0] as string;
   let current = '';
   let arrived = 0;
   let last = 0;
   const t0 = performance.now();
-  const sockets = await connectMany(FANOUT_CLIENTS, 100, () =>
-    connect(app.origin, owner.token, (m) => {
+  const sockets = await connectMany(FANOUT_CLIENTS, 100, (i) =>
+    connect(app.origin, people[i % people.length]?.token as string, (m) => {
       if (m.nonce !== current) return;
       arrived += 1;
       last = performance.now();
@@ -413,44 +427,73 @@ async function history(app: Plexichat, rt: Runtime): Promise<void> {
   }
 }
 
-/** plexichat_nodejs_heap_size_used_bytes of the process behind `origin`'s /metrics. */
-async function heapUsed(app: Plexichat): Promise<number> {
-  const text = await (await fetch(`${app.origin}/metrics`)).text();
-  return Number(/^plexichat_nodejs_heap_size_used_bytes(?:\{[^}]*\})? (\S+)/m.exec(text)?.[1] ?? NaN);
+/**
+ * The live heap of `pid` (started with --heapsnapshot-signal=SIGUSR2 and --diagnostic-dir=`dir`):
+ * takes a heap snapshot, which collects garbage first, and sums its objects' sizes. Unlike heap
+ * used, it does not depend on when V8 last collected.
+ */
+async function liveHeapBytes(pid: number, dir: string): Promise<number> {
+  const before = new Set(fs.readdirSync(dir));
+  process.kill(pid, 'SIGUSR2');
+  let file = '';
+  let size = -1;
+  for (;;) {
+    await sleep(1000);
+    file ||= fs.readdirSync(dir).find((f) => !before.has(f) && f.endsWith('.heapsnapshot')) ?? '';
+    if (!file) continue;
+    const now = fs.statSync(path.join(dir, file)).size;
+    if (now === size && now > 0) break;
+    size = now;
+  }
+  const snapshot = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as {
+    snapshot: { meta: { node_fields: string[] } };
+    nodes: number[];
+  };
+  fs.rmSync(path.join(dir, file));
+  const fields = snapshot.snapshot.meta.node_fields;
+  const offset = fields.indexOf('self_size');
+  let total = 0;
+  for (let i = offset; i < snapshot.nodes.length; i += fields.length) total += snapshot.nodes[i] as number;
+  return total;
 }
 
 async function connections(count: number): Promise<void> {
-  const app = await startPlexichat('single', { PLEXICHAT_VOICE__ENABLED: 'false' });
+  const dir = fs.mkdtempSync('/tmp/plexichat-bench-heap-');
+  const app = await startPlexichat('single', {
+    PLEXICHAT_VOICE__ENABLED: 'false',
+    NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${dir}`,
+  });
   const rt = await benchRuntime(app);
   try {
-    const [owner] = await users(rt, 1);
-    if (!owner) throw new Error('no owner');
-    await serverWith(app, owner.token, [], 1);
-    // Settle what the first requests allocate before the baseline.
-    await connectMany(50, 50, () => connect(app.origin, owner.token)).then((s) =>
+    const people = await users(rt, Math.ceil(count / CONNECTIONS_PER_USER));
+    const tokenOf = (i: number) => people[i % people.length]?.token as string;
+    // Settle what the first connections allocate before the baseline.
+    await connectMany(50, 50, (i) => connect(app.origin, tokenOf(i))).then((s) =>
       s.forEach((x) => x.disconnect()),
     );
     await sleep(2000);
+    // RSS first: a heap snapshot grows it.
     const rssBefore = rssKb(app.pid);
-    const heapBefore = await heapUsed(app);
+    const heapBefore = await liveHeapBytes(app.pid, dir);
     const t0 = performance.now();
-    const sockets = await connectMany(count, 200, () => connect(app.origin, owner.token));
+    const sockets = await connectMany(count, 200, (i) => connect(app.origin, tokenOf(i)));
     const connectSeconds = (performance.now() - t0) / 1000;
     await sleep(5000);
     const rssAfter = rssKb(app.pid);
-    const heapAfter = await heapUsed(app);
+    const heapAfter = await liveHeapBytes(app.pid, dir);
     const n = sockets.length;
     console.log(
       `connections: ${n.toLocaleString('en')} idle gateway connections in one process (start.mode single; ` +
-        `connected in ${connectSeconds.toFixed(1)} s): RSS ${Math.round(rssBefore / 1024)} -> ` +
-        `${Math.round(rssAfter / 1024)} MiB = ${((rssAfter - rssBefore) / n).toFixed(1)} KiB per connection; ` +
-        `heap used ${Math.round(heapBefore / 2 ** 20)} -> ${Math.round(heapAfter / 2 ** 20)} MiB = ` +
-        `${((heapAfter - heapBefore) / 1024 / n).toFixed(1)} KiB per connection`,
+        `connected in ${connectSeconds.toFixed(1)} s): live heap ${Math.round(heapBefore / 2 ** 20)} -> ` +
+        `${Math.round(heapAfter / 2 ** 20)} MiB = ${((heapAfter - heapBefore) / 1024 / n).toFixed(1)} KiB per ` +
+        `connection (heap snapshots); RSS ${Math.round(rssBefore / 1024)} -> ${Math.round(rssAfter / 1024)} MiB = ` +
+        `${((rssAfter - rssBefore) / n).toFixed(1)} KiB per connection`,
     );
     for (const s of sockets) s.disconnect();
   } finally {
     await rt.lifecycle.close();
     await app.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 

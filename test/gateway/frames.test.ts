@@ -21,7 +21,7 @@ describe('encodeDispatch', () => {
     expect(packet).toBe(reference({ t, s: 42, d }));
     const decoded: unknown[] = [];
     const decoder = new Decoder();
-    decoder.on('decoded', (p: { data: unknown[] }) => decoded.push(p.data));
+    decoder.on('decoded', (p: { data?: unknown }) => void decoded.push(p.data));
     decoder.add(packet);
     expect(decoded).toEqual([['dispatch', d === undefined ? { t, s: 42 } : { t, s: 42, d }]]);
   });

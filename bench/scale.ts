@@ -516,7 +516,7 @@ async function main(): Promise<void> {
   }
   if (PARTS.has('connections')) {
     // Both ends hold one descriptor per connection, each process under this limit (plus its own files).
-    const count = Math.min(IDLE_CONNECTIONS, files - 300);
+    const count = Math.min(IDLE_CONNECTIONS, files - 1000);
     if (count < IDLE_CONNECTIONS) {
       console.log(`connections: the open-file limit here is ${files} (not raisable): measuring ${count}`);
     }

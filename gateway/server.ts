@@ -94,6 +94,9 @@ export async function startGateway(rt: Runtime, httpServer: HttpServer): Promise
   );
   nsp.use(authenticateHandshake(rt));
   nsp.on('connection', (socket) => {
+    // The upgrade request has served its purpose (the handshake and its address are read): an idle
+    // connection need not keep it, its raw headers and its parser state alive for hours.
+    (socket.conn as unknown as { request: unknown }).request = null;
     installCommands(ctx, socket);
     const resume = resumeRequest(socket.handshake.auth);
     void (resume ? resumeSession(ctx, socket, resume) : startSession(ctx, socket));

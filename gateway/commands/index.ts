@@ -33,19 +33,25 @@ const COMMANDS: Record<string, { schema: Joi.ObjectSchema; run: Handler }> = {
 /** Commands per connection per minute before they are refused with `rate_limited`. */
 const COMMANDS_PER_MINUTE = 120;
 
-/** Installs the client commands on a live connection. */
+/**
+ * Commands per connection are counted in one limiter for the process (keyed by connection): a
+ * limiter per connection would be an idle connection's biggest allocation after its socket.
+ */
+let sharedLimiter: RateLimiterMemory | null = null;
+
+/** Installs the client commands on a live connection: one listener for all of them. */
 export function installCommands(ctx: GatewayContext, socket: GatewaySocket): void {
-  const limiter = new RateLimiterMemory({ points: COMMANDS_PER_MINUTE, duration: 60 });
-  for (const [name, command] of Object.entries(COMMANDS)) {
-    // Client events are untyped input: the schema decides what they are.
-    (socket as unknown as NodeJS.EventEmitter).on(name, (payload: unknown, ack: unknown) => {
-      const reply = typeof ack === 'function' ? (ack as (a: CommandAck) => void) : () => undefined;
-      run(ctx, socket, limiter, command, payload).then(reply, (err: unknown) => {
-        ctx.rt.logger.error({ err, command: name }, 'gateway command failed');
-        reply({ ok: false, code: 'internal_error', message: 'Something went wrong' });
-      });
+  const limiter = (sharedLimiter ??= new RateLimiterMemory({ points: COMMANDS_PER_MINUTE, duration: 60 }));
+  // Client events are untyped input: the command table decides which exist, the schema what they hold.
+  socket.onAny((name: unknown, payload: unknown, ack: unknown) => {
+    const command = typeof name === 'string' && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+    if (!command) return;
+    const reply = typeof ack === 'function' ? (ack as (a: CommandAck) => void) : () => undefined;
+    run(ctx, socket, limiter, command, payload).then(reply, (err: unknown) => {
+      ctx.rt.logger.error({ err, command: name }, 'gateway command failed');
+      reply({ ok: false, code: 'internal_error', message: 'Something went wrong' });
     });
-  }
+  });
 }
 
 async function run(

@@ -1,4 +1,5 @@
 import type { DispatchEnvelope, RoomAnnouncement, RoomOp } from '../../shared/events/index.js';
+import { encodeDispatch, sendEncoded } from '../frames.js';
 import type { IntentFilter } from '../intents.js';
 import type { GatewaySocket } from '../types.js';
 import { compareIds, type StreamItem } from './event-stream.js';
@@ -210,13 +211,8 @@ export class SessionRegistry {
   private deliver(session: GatewaySession, envelope: DispatchEnvelope, pos: Position): void {
     session.seq += 1;
     const socket = session.socket;
-    const frame = { t: envelope.t, s: session.seq, d: envelope.d };
-    this.buffer.record(
-      session.id,
-      session.seq,
-      pos,
-      socket ? () => socket.emit('dispatch', frame) : undefined,
-    );
+    const packet = socket ? encodeDispatch(envelope.t, session.seq, envelope.d) : '';
+    this.buffer.record(session.id, session.seq, pos, socket ? () => sendEncoded(socket, packet) : undefined);
   }
 
   /**

@@ -2,11 +2,36 @@ import type { Row } from '../db/models/index.js';
 import { unixSeconds } from './time.js';
 import type { MessageObject } from './types.js';
 
+/** The columns presentMessage reads: a model instance, or a plain row of a prepared statement. */
+export type MessageRecord = Pick<
+  Row<'Message'>,
+  | 'id'
+  | 'channel_id'
+  | 'author_id'
+  | 'type'
+  | 'content'
+  | 'nonce'
+  | 'created_at'
+  | 'edited_at'
+  | 'attachments'
+  | 'embeds'
+  | 'pinned'
+  | 'content_html'
+  | 'mentions'
+  | 'mention_roles'
+  | 'mention_everyone'
+  | 'reply_to'
+  | 'thread_id'
+  | 'webhook_id'
+  | 'webhook_author'
+  | 'interaction'
+>;
+
 /**
  * The API's message object for a stored row, without reactions (`reactions: []`): a new message has
  * none; presentMessages in message-reactions.ts adds them for stored ones.
  */
-export function presentMessage(row: Row<'Message'>): MessageObject {
+export function presentMessage(row: MessageRecord): MessageObject {
   return {
     id: row.id,
     channel_id: row.channel_id,

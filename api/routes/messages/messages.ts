@@ -1,5 +1,4 @@
 import Joi from 'joi';
-import { Op, type WhereOptions } from 'sequelize';
 import type { Row } from '../../../shared/db/models/index.js';
 import {
   ApiError,
@@ -10,7 +9,7 @@ import {
 } from '../../../shared/errors.js';
 import { Permission, has } from '../../../shared/permissions/index.js';
 import { isSystemMessage } from '../../../shared/messages/system-messages.js';
-import { presentMessages, presentStoredMessage } from '../../../shared/presenters/message-reactions.js';
+import { presentStoredMessage } from '../../../shared/presenters/message-reactions.js';
 import { messageJobId, type CreateMessageJob } from '../../../shared/queues/index.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { runScreenedCommand } from '../../automod/screen.js';
@@ -30,16 +29,12 @@ import {
   sendBody,
 } from './schema.js';
 import { visibleContent } from '../../applications/message-content.js';
+import { historyPage, type HistoryPage } from '../../messages/history.js';
 import { requireVerifiedEmail } from '../../accounts/verified-email.js';
 
 /** How long a nonce keeps pointing at the message it created. */
 const NONCE_TTL_SECONDS = 300;
 
-interface History {
-  limit: number;
-  before?: string;
-  after?: string;
-}
 type ChannelParams = { channel_id: string };
 type MessageParams = { channel_id: string; message_id: string };
 
@@ -191,7 +186,7 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
         return answer(outcome, { id, channel_id: channel.id, nonce }, res);
       },
     }),
-    defineRoute<ChannelParams, History>({
+    defineRoute<ChannelParams, HistoryPage>({
       method: 'get',
       path: '/channels/{channel_id}/messages',
       access: 'user',
@@ -210,17 +205,7 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
           auth.user.id,
           Permission.VIEW_CHANNEL | Permission.READ_MESSAGE_HISTORY,
         );
-        const id: Record<symbol, string> = {};
-        if (query.before) id[Op.lt] = query.before;
-        if (query.after) id[Op.gt] = query.after;
-        const where: WhereOptions = { channel_id: params.channel_id };
-        if (query.before || query.after) Object.assign(where, { id });
-        const rows = await Message.findAll({
-          where,
-          order: [['id', query.after ? 'ASC' : 'DESC']],
-          limit: query.limit,
-        });
-        return visibleContent(rt, auth, channel, await presentMessages(rt, rows, auth.user.id));
+        return visibleContent(rt, auth, channel, await historyPage(rt, channel.id, auth.user.id, query));
       },
     }),
     defineRoute<MessageParams>({

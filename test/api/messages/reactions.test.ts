@@ -85,12 +85,18 @@ describe('adding', () => {
     ] as const) {
       expect((await as(app, who, 'PUT', `${reactionPath(w.channelId, m.id, emoji)}/@me`)).status).toBe(204);
     }
-    const res = await as(app, a, 'GET', `/channels/${w.channelId}/messages/${m.id}`);
-    expect(res.body.reactions).toEqual([
+    const expected = [
       { emoji: '🎉', count: 2, me: true },
       { emoji: '👍', count: 1, me: false },
       { emoji: parrot, count: 1, me: true },
-    ]);
+    ];
+    const res = await as(app, a, 'GET', `/channels/${w.channelId}/messages/${m.id}`);
+    expect(res.body.reactions).toEqual(expected);
+    // History pages summarize them the same way, for each page shape.
+    for (const query of ['?limit=5', `?after=${BigInt(m.id) - 1n}`, `?before=${BigInt(m.id) + 1n}&limit=1`]) {
+      const page = await as(app, a, 'GET', `/channels/${w.channelId}/messages${query}`);
+      expect(page.body.find((x: { id: string }) => x.id === m.id)?.reactions).toEqual(expected);
+    }
   });
 
   it.each([

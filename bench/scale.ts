@@ -1,0 +1,528 @@
+/**
+ * `npm run bench:scale` (also part of `npm run bench`): issue 16's load shapes, on this box with the
+ * load generator on it. Plexichat runs in child processes (bench/harness.ts); this process plays
+ * the users over real HTTP and socket.io. Parts (BENCH_PARTS, comma-separated, default all):
+ * - ceiling: BullMQ's own no-op throughput on the same Redis (the yardstick the figures are put beside);
+ * - load: 100 channels in 10 servers, 10 members each, one socket.io client per member (every
+ *   message is 10 deliveries); offered rates BENCH_RATES (msg/s) for BENCH_STEP_SECONDS each:
+ *   accepted/s, send->deliver p50/p99, delivered %, per-channel id order at every client, errors;
+ * - fanout: one message to BENCH_FANOUT_CLIENTS clients in one channel, last delivery p50/p99;
+ * - history: GET a page of 50 (random `before`) on a channel of BENCH_HISTORY_ROWS messages;
+ * - connections: BENCH_IDLE_CONNECTIONS idle gateway connections held by one process
+ *   (start.mode single), its live heap (heap snapshots) and RSS growth per connection.
+ * load, fanout and history run against BENCH_START_MODE (multi by default: the supervisor with a
+ * web process per core). Prints figures; asserts nothing.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Queue, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { io, type Socket } from 'socket.io-client';
+import { issueSession } from '../api/accounts/session-commands.js';
+import { loadConfig } from '../shared/config/index.js';
+import { ensureDatabase } from '../shared/db/ensure-database.js';
+import { createRuntime, type Runtime } from '../shared/runtime.js';
+import { decodeSnowflake } from '../shared/snowflake.js';
+import {
+  call,
+  DATABASE_URL,
+  dropHistory,
+  ms,
+  percentile,
+  raiseFileLimit,
+  rssKb,
+  seedHistory,
+  startPlexichat,
+  stats,
+  treeCpuMs,
+  type Plexichat,
+} from './harness.js';
+
+const env = process.env;
+const PARTS = new Set((env.BENCH_PARTS ?? 'ceiling,load,fanout,history,connections').split(','));
+const MODE = env.BENCH_START_MODE === 'single' ? 'single' : 'multi';
+const RATES = (env.BENCH_RATES ?? '100,200,400,1000,1600').split(',').map(Number);
+const STEP_SECONDS = Number(env.BENCH_STEP_SECONDS ?? 5);
+const SETTLE_SECONDS = Number(env.BENCH_SETTLE_SECONDS ?? 20);
+const SERVERS = 10;
+const CHANNELS_PER_SERVER = 10;
+const MEMBERS_PER_SERVER = 10;
+const FANOUT_CLIENTS = Number(env.BENCH_FANOUT_CLIENTS ?? 5000);
+const FANOUT_MESSAGES = Number(env.BENCH_FANOUT_MESSAGES ?? 30);
+const HISTORY_ROWS = Number(env.BENCH_HISTORY_ROWS ?? 1_000_000);
+const HISTORY_PAGES = Number(env.BENCH_HISTORY_PAGES ?? 500);
+const IDLE_CONNECTIONS = Number(env.BENCH_IDLE_CONNECTIONS ?? 20_000);
+const REDIS_URL = 'redis://127.0.0.1:6379';
+/**
+ * Fan-out and idle clients are spread over users, this many connections each: one user with
+ * thousands of connections, or thousands of users coming online in one server, is a quadratic
+ * connect storm (presence per user, PRESENCE_UPDATE to every member), not the load measured here.
+ */
+const CONNECTIONS_PER_USER = 100;
+
+const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis));
+
+/** A MESSAGE_CREATE as the clients read it. */
+interface Created {
+  id: string;
+  channel_id: string;
+  nonce?: string | null;
+}
+type Frame = { t: string; d: unknown };
+
+/** Opens a socket.io client with `token` and resolves once it got READY. */
+function connect(origin: string, token: string, onMessage?: (m: Created) => void): Promise<Socket> {
+  const socket = io(origin, { path: '/gateway', transports: ['websocket'], auth: { token } });
+  return new Promise((resolve, reject) => {
+    socket.on('connect_error', (err) => reject(err));
+    socket.on('dispatch', (frame: Frame) => {
+      if (frame.t === 'READY') resolve(socket);
+      else if (frame.t === 'MESSAGE_CREATE' && onMessage) onMessage(frame.d as Created);
+    });
+  });
+}
+
+/** Opens `count` clients, `batch` handshakes at a time. */
+async function connectMany(
+  count: number,
+  batch: number,
+  open: (i: number) => Promise<Socket>,
+): Promise<Socket[]> {
+  const sockets: Socket[] = [];
+  for (let i = 0; i < count; i += batch) {
+    sockets.push(
+      ...(await Promise.all(Array.from({ length: Math.min(batch, count - i) }, (_, k) => open(i + k)))),
+    );
+  }
+  return sockets;
+}
+
+/** A runtime in this process on the child's database and Redis prefix: creates users without scrypt. */
+async function benchRuntime(app: Plexichat): Promise<Runtime> {
+  const config = loadConfig({
+    env: { HOME: '/nonexistent' },
+    overrides: {
+      log: { level: 'warn' },
+      database: { url: DATABASE_URL, pool: { max: 5 } },
+      redis: { url: REDIS_URL, key_prefix: app.prefix },
+    },
+  });
+  return createRuntime(config, 'bench');
+}
+
+/** `count` users with a session each (created directly: registration's scrypt is not what is measured). */
+async function users(rt: Runtime, count: number): Promise<{ id: string; token: string }[]> {
+  return Promise.all(
+    Array.from({ length: count }, async () => {
+      const id = rt.snowflake.next();
+      const user = await rt.models.User.create({
+        id,
+        username: `bench_${crypto.randomBytes(5).toString('hex')}`,
+        created_at: new Date(decodeSnowflake(id).timestampMs),
+      });
+      const { token } = await issueSession(rt, user, { ip: '127.0.0.1', userAgent: 'bench' });
+      return { id, token };
+    }),
+  );
+}
+
+/** A server owned by `owner` with `channels` text channels (the default one first), joined by `members`. */
+async function serverWith(
+  app: Plexichat,
+  owner: string,
+  members: string[],
+  channels: number,
+): Promise<{ id: string; channels: string[] }> {
+  const server = await call(app.base, 'POST', '/servers', owner, { name: 'bench' });
+  const ids = (
+    await call<{ id: string; channel_type: string }[]>(
+      app.base,
+      'GET',
+      `/servers/${server.id}/channels`,
+      owner,
+    )
+  )
+    .filter((c) => c.channel_type === 'text')
+    .map((c) => c.id);
+  while (ids.length < channels) {
+    const c = await call(app.base, 'POST', `/servers/${server.id}/channels`, owner, {
+      name: `c${ids.length}`,
+      channel_type: 'text',
+    });
+    ids.push(c.id);
+  }
+  const invite = await call<{ code: string }>(app.base, 'POST', `/channels/${ids[0]}/invites`, owner, {
+    max_uses: 0,
+    max_age: 0,
+  });
+  for (const token of members) await call(app.base, 'POST', `/invites/${invite.code}`, token);
+  return { id: server.id, channels: ids.slice(0, channels) };
+}
+
+/** BullMQ's ceiling on this Redis: jobs/s through a worker whose processor does nothing. */
+async function bullmqCeiling(): Promise<number> {
+  const jobs = 20_000;
+  const prefix = `bench-noop-${crypto.randomBytes(3).toString('hex')}`;
+  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const queue = new Queue('noop', { connection, prefix });
+  let done = 0;
+  let finished: () => void = () => undefined;
+  const all = new Promise<void>((resolve) => (finished = resolve));
+  const started = performance.now();
+  const worker = new Worker('noop', () => Promise.resolve(), {
+    connection: connection.duplicate(),
+    prefix,
+    concurrency: 100,
+  });
+  worker.on('completed', () => {
+    if (++done === jobs) finished();
+  });
+  for (let i = 0; i < jobs; i += 1000) {
+    await queue.addBulk(
+      Array.from({ length: 1000 }, () => ({ name: 'noop', data: {}, opts: { removeOnComplete: true } })),
+    );
+  }
+  await all;
+  const perSecond = jobs / ((performance.now() - started) / 1000);
+  await worker.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  connection.disconnect();
+  console.log(
+    `BullMQ no-op ceiling: ${Math.round(perSecond).toLocaleString('en')} jobs/s (20,000 jobs, concurrency 100)`,
+  );
+  return perSecond;
+}
+
+/** Step results of the load part, for the summary table. */
+interface StepResult {
+  offered: number;
+  acceptedPerSecond: number;
+  p50: number;
+  p99: number;
+  deliveredPct: number;
+  outOfOrder: number;
+  errors: number;
+}
+
+async function loadShape(app: Plexichat, rt: Runtime, ceiling: number | null): Promise<void> {
+  const setupStarted = performance.now();
+  const people = await users(rt, SERVERS * MEMBERS_PER_SERVER);
+  const groups = Array.from({ length: SERVERS }, (_, s) =>
+    people.slice(s * MEMBERS_PER_SERVER, (s + 1) * MEMBERS_PER_SERVER),
+  );
+  const servers = await Promise.all(
+    groups.map((g) =>
+      serverWith(
+        app,
+        g[0]?.token as string,
+        g.slice(1).map((m) => m.token),
+        CHANNELS_PER_SERVER,
+      ),
+    ),
+  );
+
+  // What the clients saw, per step.
+  const sentAt = new Map<string, number>();
+  let latencies: number[] = [];
+  let delivered = 0;
+  let outOfOrder = 0;
+  const open = (token: string) => {
+    const last = new Map<string, bigint>();
+    return connect(app.origin, token, (m) => {
+      const id = BigInt(m.id);
+      const previous = last.get(m.channel_id);
+      if (previous !== undefined && id <= previous) outOfOrder += 1;
+      last.set(m.channel_id, id);
+      const t0 = m.nonce ? sentAt.get(m.nonce) : undefined;
+      if (t0 === undefined) return;
+      latencies.push(performance.now() - t0);
+      delivered += 1;
+    });
+  };
+  const sockets = await connectMany(people.length, 20, (i) => open(people[i]?.token as string));
+  console.log(
+    `load: ${SERVERS} servers x ${CHANNELS_PER_SERVER} channels, ${people.length} members, ` +
+      `${sockets.length} clients (set up in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s)`,
+  );
+
+  const results: StepResult[] = [];
+  const channelCount = SERVERS * CHANNELS_PER_SERVER;
+  for (const rate of RATES) {
+    latencies = [];
+    delivered = 0;
+    outOfOrder = 0;
+    let accepted = 0;
+    let errors = 0;
+    let firstError = '';
+    let lastAnswer = 0;
+    const total = Math.round(rate * STEP_SECONDS);
+    const inFlight: Promise<void>[] = [];
+    const started = performance.now();
+    const send = async (i: number): Promise<void> => {
+      const c = i % channelCount;
+      const server = servers[Math.floor(c / CHANNELS_PER_SERVER)];
+      const sender =
+        groups[Math.floor(c / CHANNELS_PER_SERVER)]?.[Math.floor(i / channelCount) % MEMBERS_PER_SERVER];
+      const channelId = server?.channels[c % CHANNELS_PER_SERVER] as string;
+      const nonce = crypto.randomBytes(8).toString('hex');
+      sentAt.set(nonce, performance.now());
+      try {
+        const res = await fetch(`${app.base}/channels/${channelId}/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${sender?.token}` },
+          body: JSON.stringify({ content: `load ${i}`, nonce }),
+        });
+        const text = await res.text();
+        if (res.status >= 200 && res.status < 300) accepted += 1;
+        else {
+          errors += 1;
+          firstError ||= `${res.status} ${text.slice(0, 200)}`;
+        }
+      } catch (err) {
+        errors += 1;
+        firstError ||= (err as Error).message;
+      }
+      lastAnswer = performance.now();
+    };
+    // Open loop: sends go out on schedule whatever the answers take (a late tick sends what is due).
+    let next = 0;
+    while (next < total) {
+      const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate) + 1);
+      while (next < due) inFlight.push(send(next++));
+      await sleep(Math.max(0, started + (next * 1000) / rate - performance.now()));
+    }
+    await Promise.all(inFlight);
+    const expected = accepted * MEMBERS_PER_SERVER;
+    const settleEnd = performance.now() + SETTLE_SECONDS * 1000;
+    while (delivered < expected && performance.now() < settleEnd) await sleep(20);
+    const seconds = Math.max(STEP_SECONDS, (lastAnswer - started) / 1000);
+    const result: StepResult = {
+      offered: rate,
+      acceptedPerSecond: accepted / seconds,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      deliveredPct: expected === 0 ? 0 : (100 * delivered) / expected,
+      outOfOrder,
+      errors,
+    };
+    results.push(result);
+    console.log(
+      `load ${rate} msg/s offered for ${STEP_SECONDS} s: ${Math.round(result.acceptedPerSecond)}/s accepted` +
+        (ceiling
+          ? ` (${((100 * result.acceptedPerSecond) / ceiling).toFixed(1)}% of the BullMQ no-op ceiling)`
+          : '') +
+        `; send->deliver p50 ${ms(result.p50)}, p99 ${ms(result.p99)}; delivered ${delivered}/${expected} ` +
+        `(${result.deliveredPct.toFixed(2)}%); out of order ${outOfOrder}; errors ${errors}` +
+        (firstError ? ` (first: ${firstError})` : ''),
+    );
+    sentAt.clear();
+    await sleep(1000);
+  }
+  for (const s of sockets) s.disconnect();
+  console.log(
+    '\n| offered | accepted | vs BullMQ no-op | send -> deliver p50 / p99 | delivered | out of order | errors |',
+  );
+  console.log('|---|---|---|---|---|---|---|');
+  for (const r of results) {
+    console.log(
+      `| ${r.offered} msg/s | ${Math.round(r.acceptedPerSecond)}/s | ` +
+        `${ceiling ? `${((100 * r.acceptedPerSecond) / ceiling).toFixed(1)}%` : '-'} | ` +
+        `${ms(r.p50)} / ${ms(r.p99)} | ${r.deliveredPct.toFixed(2)}% | ${r.outOfOrder} | ${r.errors} |`,
+    );
+  }
+  console.log('');
+}
+
+async function fanout(app: Plexichat, rt: Runtime): Promise<void> {
+  const people = await users(rt, Math.ceil(FANOUT_CLIENTS / CONNECTIONS_PER_USER));
+  const [owner, ...members] = people;
+  if (!owner) throw new Error('no owner');
+  const server = await serverWith(
+    app,
+    owner.token,
+    members.map((m) => m.token),
+    1,
+  );
+  const channelId = server.channels[0] as string;
+  let current = '';
+  let arrived = 0;
+  let last = 0;
+  const t0 = performance.now();
+  const sockets = await connectMany(FANOUT_CLIENTS, 100, (i) =>
+    connect(app.origin, people[i % people.length]?.token as string, (m) => {
+      if (m.nonce !== current) return;
+      arrived += 1;
+      last = performance.now();
+    }),
+  );
+  console.log(
+    `fanout: ${sockets.length} clients in one channel (connected in ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+  );
+  const lastDelivery: number[] = [];
+  let incomplete = 0;
+  for (let i = 0; i < FANOUT_MESSAGES; i++) {
+    current = crypto.randomBytes(8).toString('hex');
+    arrived = 0;
+    const sent = performance.now();
+    await call(app.base, 'POST', `/channels/${channelId}/messages`, owner.token, {
+      content: `fanout ${i}`,
+      nonce: current,
+    });
+    const end = performance.now() + 10_000;
+    while (arrived < sockets.length && performance.now() < end) await sleep(1);
+    if (arrived < sockets.length) incomplete += 1;
+    else lastDelivery.push(last - sent);
+    await sleep(200);
+  }
+  console.log(
+    `fanout: one message to ${sockets.length} clients, POST -> last delivery ${stats(lastDelivery)}` +
+      ` over ${FANOUT_MESSAGES} messages${incomplete ? ` (${incomplete} did not reach every client in 10 s)` : ''}`,
+  );
+  for (const s of sockets) s.disconnect();
+}
+
+async function history(app: Plexichat, rt: Runtime): Promise<void> {
+  const [owner] = await users(rt, 1);
+  if (!owner) throw new Error('no owner');
+  const server = await serverWith(app, owner.token, [], 1);
+  const channelId = server.channels[0] as string;
+  const seedStart = performance.now();
+  await seedHistory(channelId, owner.id, HISTORY_ROWS);
+  console.log(
+    `history: seeded ${HISTORY_ROWS.toLocaleString('en')} messages in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`,
+  );
+  try {
+    const [newest] = await call<{ id: string }[]>(
+      app.base,
+      'GET',
+      `/channels/${channelId}/messages?limit=1`,
+      owner.token,
+    );
+    const top = BigInt(newest?.id ?? '0');
+    const page = async () => {
+      const before = top - BigInt(Math.floor(Math.random() * HISTORY_ROWS)) * (1n << 22n);
+      const t0 = performance.now();
+      const rows = await call<unknown[]>(
+        app.base,
+        'GET',
+        `/channels/${channelId}/messages?limit=50&before=${before}`,
+        owner.token,
+      );
+      if (rows.length === 0) throw new Error('empty history page');
+      return performance.now() - t0;
+    };
+    for (let i = 0; i < 50; i++) await page(); // warm the pool, the caches and the JIT
+    const pages: number[] = [];
+    const cpu = treeCpuMs(app.pid);
+    for (let i = 0; i < HISTORY_PAGES; i++) pages.push(await page());
+    const cpuPerPage = (treeCpuMs(app.pid) - cpu) / HISTORY_PAGES;
+    console.log(
+      `history: page of 50 (random before) on ${HISTORY_ROWS.toLocaleString('en')} messages, ${HISTORY_PAGES} ` +
+        `sequential GETs: ${stats(pages)}; Plexichat CPU ${ms(cpuPerPage)} per page`,
+    );
+  } finally {
+    await dropHistory(channelId);
+  }
+}
+
+/**
+ * The live heap of `pid` (started with --heapsnapshot-signal=SIGUSR2 and --diagnostic-dir=`dir`):
+ * takes a heap snapshot, which collects garbage first, and sums its objects' sizes. Unlike heap
+ * used, it does not depend on when V8 last collected.
+ */
+async function liveHeapBytes(pid: number, dir: string): Promise<number> {
+  const before = new Set(fs.readdirSync(dir));
+  process.kill(pid, 'SIGUSR2');
+  let file = '';
+  let size = -1;
+  for (;;) {
+    await sleep(1000);
+    file ||= fs.readdirSync(dir).find((f) => !before.has(f) && f.endsWith('.heapsnapshot')) ?? '';
+    if (!file) continue;
+    const now = fs.statSync(path.join(dir, file)).size;
+    if (now === size && now > 0) break;
+    size = now;
+  }
+  const snapshot = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as {
+    snapshot: { meta: { node_fields: string[] } };
+    nodes: number[];
+  };
+  fs.rmSync(path.join(dir, file));
+  const fields = snapshot.snapshot.meta.node_fields;
+  const offset = fields.indexOf('self_size');
+  let total = 0;
+  for (let i = offset; i < snapshot.nodes.length; i += fields.length) total += snapshot.nodes[i] as number;
+  return total;
+}
+
+async function connections(count: number): Promise<void> {
+  const dir = fs.mkdtempSync('/tmp/plexichat-bench-heap-');
+  const app = await startPlexichat('single', {
+    PLEXICHAT_VOICE__ENABLED: 'false',
+    NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${dir}`,
+  });
+  const rt = await benchRuntime(app);
+  try {
+    const people = await users(rt, Math.ceil(count / CONNECTIONS_PER_USER));
+    const tokenOf = (i: number) => people[i % people.length]?.token as string;
+    // Settle what the first connections allocate before the baseline.
+    await connectMany(50, 50, (i) => connect(app.origin, tokenOf(i))).then((s) =>
+      s.forEach((x) => x.disconnect()),
+    );
+    await sleep(2000);
+    // RSS first: a heap snapshot grows it.
+    const rssBefore = rssKb(app.pid);
+    const heapBefore = await liveHeapBytes(app.pid, dir);
+    const t0 = performance.now();
+    const sockets = await connectMany(count, 200, (i) => connect(app.origin, tokenOf(i)));
+    const connectSeconds = (performance.now() - t0) / 1000;
+    await sleep(5000);
+    const rssAfter = rssKb(app.pid);
+    const heapAfter = await liveHeapBytes(app.pid, dir);
+    const n = sockets.length;
+    console.log(
+      `connections: ${n.toLocaleString('en')} idle gateway connections in one process (start.mode single; ` +
+        `connected in ${connectSeconds.toFixed(1)} s): live heap ${Math.round(heapBefore / 2 ** 20)} -> ` +
+        `${Math.round(heapAfter / 2 ** 20)} MiB = ${((heapAfter - heapBefore) / 1024 / n).toFixed(1)} KiB per ` +
+        `connection (heap snapshots); RSS ${Math.round(rssBefore / 1024)} -> ${Math.round(rssAfter / 1024)} MiB = ` +
+        `${((rssAfter - rssBefore) / n).toFixed(1)} KiB per connection`,
+    );
+    for (const s of sockets) s.disconnect();
+  } finally {
+    await rt.lifecycle.close();
+    await app.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const files = raiseFileLimit(65_536);
+  await ensureDatabase(DATABASE_URL);
+  const ceiling = PARTS.has('ceiling') ? await bullmqCeiling() : null;
+  if (PARTS.has('load') || PARTS.has('fanout') || PARTS.has('history')) {
+    const app = await startPlexichat(MODE, { PLEXICHAT_VOICE__ENABLED: 'false' });
+    const rt = await benchRuntime(app);
+    console.log(`Plexichat started (start.mode ${MODE})`);
+    try {
+      if (PARTS.has('load')) await loadShape(app, rt, ceiling);
+      if (PARTS.has('fanout')) await fanout(app, rt);
+      if (PARTS.has('history')) await history(app, rt);
+    } finally {
+      await rt.lifecycle.close();
+      await app.stop();
+    }
+  }
+  if (PARTS.has('connections')) {
+    // Both ends hold one descriptor per connection, each process under this limit (plus its own files).
+    const count = Math.min(IDLE_CONNECTIONS, files - 1000);
+    if (count < IDLE_CONNECTIONS) {
+      console.log(`connections: the open-file limit here is ${files} (not raisable): measuring ${count}`);
+    }
+    await connections(count);
+  }
+}
+
+await main();
+process.exit(0);

@@ -9,7 +9,6 @@ import { Lifecycle } from './lifecycle.js';
 import { adminSinkOf, createLogger, type Logger } from './logger.js';
 import { InstanceStats } from './metrics/instance-stats.js';
 import { Metrics } from './metrics/metrics.js';
-import { installPermissionEpochs } from './permissions/facts-cache.js';
 import { samplePool, sampleQueues } from './metrics/samplers.js';
 import { createQueues, closeQueues, type QueueSet } from './queues/index.js';
 import { createRedis, waitForRedis } from './redis.js';
@@ -80,7 +79,6 @@ export async function createRuntime(
     const storage = createStorage(config);
     lifecycle.add('storage', () => storage.close());
     const models = defineModels(sequelize);
-    installPermissionEpochs(models, redis, config.redis.key_prefix);
     const snowflake = await mintIds(config, redis, logger, lifecycle);
     const metrics = new Metrics();
     sampleQueues(metrics, queues);

@@ -1,6 +1,7 @@
 import { Op, UniqueConstraintError } from 'sequelize';
 import { uniqueConflict } from '../../shared/accounts/create-user.js';
 import type { Row } from '../../shared/db/models/index.js';
+import { invalidate } from '../../shared/domain/invalidation.js';
 import { ApiError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { rooms } from '../../shared/events/index.js';
 import { PRIVILEGED_INTENTS, intentsFromNames } from '../../shared/intents.js';
@@ -203,7 +204,9 @@ export async function deleteApplication(rt: Runtime, ownerId: string, appId: str
       { disabled_at: new Date(), username: `deleted_bot_${bot.id}`, avatar_url: null },
       { transaction },
     );
-    return servers.map((m) => m.server_id);
+    const serverIds = servers.map((m) => m.server_id);
+    await invalidate(rt, { servers: serverIds }, transaction);
+    return serverIds;
   });
   await rt.events.disconnect(rooms.user(bot.id));
   for (const serverId of memberships) await afterMemberRemoved(rt, serverId, bot);

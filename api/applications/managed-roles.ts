@@ -5,7 +5,7 @@ import { rooms } from '../../shared/events/index.js';
 import { presentRole } from '../../shared/presenters/role.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { decodeSnowflake } from '../../shared/snowflake.js';
-import { moveServerEpochs } from '../../shared/domain/invalidation.js';
+import { invalidate } from '../../shared/domain/invalidation.js';
 
 /** 403: a managed role belongs to its bot; nobody assigns, removes or deletes it by hand. */
 export function managedRoleError(): ApiError {
@@ -38,8 +38,6 @@ export async function createManagedRole(
   const above = { server_id: serverId, id: { [Op.ne]: serverId }, position: { [Op.gte]: 1 } };
   const shifted = await Role.findAll({ where: above, transaction });
   await Role.increment('position', { by: 1, where: above, transaction });
-  // Model.increment runs no hooks: the positions (hierarchy facts) changed all the same.
-  await moveServerEpochs(rt, [serverId], transaction);
   const id = rt.snowflake.next();
   const role = await Role.create(
     {
@@ -54,6 +52,7 @@ export async function createManagedRole(
     { transaction },
   );
   await MemberRole.create({ server_id: serverId, user_id: input.botUserId, role_id: id }, { transaction });
+  await invalidate(rt, { servers: [serverId] }, transaction);
   for (const r of shifted) await r.reload({ transaction });
   return { role, shifted };
 }
@@ -91,7 +90,7 @@ export async function removeManagedRole(
     const shifted = await Role.findAll({ where: above, transaction });
     await role.destroy({ transaction });
     await Role.decrement('position', { by: 1, where: above, transaction });
-    await moveServerEpochs(rt, [serverId], transaction); // Model.decrement runs no hooks
+    await invalidate(rt, { servers: [serverId] }, transaction);
     for (const r of shifted) await r.reload({ transaction });
     return { role, shifted };
   });

@@ -8,6 +8,7 @@ import {
   ValidationError,
 } from '../../shared/errors.js';
 import { Permission, ServerPolicy } from '../../shared/permissions/index.js';
+import { queueInteractionDelivery } from '../../shared/integrations/interaction-deliveries.js';
 import type { InteractionObject } from '../../shared/presenters/interaction.js';
 import { presentMember } from '../../shared/presenters/role.js';
 import type { MessageObject } from '../../shared/presenters/types.js';
@@ -15,9 +16,8 @@ import { presentUser } from '../../shared/presenters/user.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { decodeSnowflake } from '../../shared/snowflake.js';
 import type { AuthContext } from '../auth/context.js';
-import type { ApiServices } from '../services.js';
 import { effectiveServerCommands } from './commands.js';
-import { deliverOverGateway, deliverOverHttp } from './deliver.js';
+import { deliverOverGateway } from './deliver.js';
 import { resolveOptions, type GivenOption } from './options.js';
 import {
   FOLLOWUP_WINDOW_SECONDS,
@@ -27,7 +27,7 @@ import {
   saveInteraction,
   type InteractionRecord,
   type Outcome,
-} from './store.js';
+} from '../../shared/domain/interactions/store.js';
 import type { OutcomeWaiter } from './waiter.js';
 
 /** A user's invocation (validated by invokeBody). */
@@ -111,14 +111,14 @@ function finish(id: string, outcome: Outcome): InteractionResult {
 
 /**
  * A user invokes a slash command. The interaction is checked (channel, permission, command,
- * options), kept in Redis for the follow-up window, delivered (signed HTTP POST to the
- * application's interactions_url, or INTERACTION_CREATE to its bot over the gateway), and the
+ * options), kept in Redis for the follow-up window, delivered (a job on the webhooks queue that
+ * POSTs it, signed, to the application's interactions_url with retries until the deadline, or
+ * INTERACTION_CREATE to its bot over the gateway), and the
  * request waits for the first answer until interactions.deadline_ms: then it fails with 504
  * `interaction_timeout` and a late answer is refused.
  */
 export async function invokeCommand(
   rt: Runtime,
-  services: ApiServices,
   waiter: OutcomeWaiter,
   auth: AuthContext,
   input: InvokeInput,
@@ -171,7 +171,7 @@ export async function invokeCommand(
   const listener = await waiter.listen(id);
   try {
     await saveInteraction(rt, record);
-    if (app.interactions_url) void deliverOverHttp(rt, services, app, record, interaction);
+    if (app.interactions_url) await queueInteractionDelivery(rt, app, interaction);
     else await deliverOverGateway(rt, interaction, app.bot_user_id);
     const outcome = await listener.next(Math.max(0, record.deadline_at - Date.now()));
     if (outcome) return finish(id, outcome);

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { ServiceUnavailableError } from '../../shared/errors.js';
 import { createRedis } from '../../shared/redis.js';
 import type { Runtime } from '../../shared/runtime.js';
-import { outcomeChannel, type Outcome } from './store.js';
+import { outcomeChannel, type Outcome } from '../../shared/domain/interactions/store.js';
 
 /** Interest in one interaction's outcome, registered before the interaction is delivered. */
 export interface OutcomeListener {

@@ -1,7 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
-import { clientDatabaseError, sqlState } from '../../shared/db/errors.js';
-import { isDatabaseUnavailable } from '../../shared/db/unavailable.js';
+import { clientDatabaseError, isDatabaseUnavailable, sqlState } from '../../shared/db/errors.js';
 import {
   ApiError,
   DatabaseUnavailableError,

@@ -17,6 +17,7 @@ import type { Runtime } from '../../shared/runtime.js';
 import { decodeSnowflake } from '../../shared/snowflake.js';
 import { emptyVoiceChannel } from '../../shared/voice-chat/join.js';
 import { deleteThreadsOf, forgetThreadRooms, presentThreadChannel } from '../threads/manage.js';
+import { invalidate } from '../../shared/domain/invalidation.js';
 import { postSystemMessage } from '../messages/system-messages.js';
 import { checkParent, loadChannel, memberIds, requireServerChannel } from './access.js';
 
@@ -67,6 +68,7 @@ async function applyChannelPatch(
   if (changes.length === 0) return false;
   channel.set(patch);
   await channel.save({ transaction });
+  await invalidate(rt, { channels: [channel.id] }, transaction);
   await recordAudit(
     rt,
     { ...who, action: 'channel_update', targetType: 'channel', targetId: channel.id, changes },
@@ -158,6 +160,7 @@ export async function createChannel(
       },
       { transaction },
     );
+    await invalidate(rt, { channels: [id] }, transaction);
     // A channel created in a category starts with the category's overwrites (synced, as in
     // Discord); changing either later does not change the other.
     if (body.parent_id) {
@@ -294,6 +297,8 @@ export async function deleteChannel(
       transaction,
     );
     await channel.destroy({ transaction });
+    // Its overwrites go by cascade, its children's parent_id by SET NULL: no model sees those.
+    await invalidate(rt, { channels: [channel.id, ...children.map((c) => c.id)] }, transaction);
     return { orphans: children, threadIds, overwrites };
   });
   const room = rooms.channel(channel.id);

@@ -1,5 +1,6 @@
 import { diff, recordAudit } from '../../shared/audit.js';
 import { isThreadType, type Row } from '../../shared/db/models/index.js';
+import { invalidate } from '../../shared/domain/invalidation.js';
 import { ApiError, MissingPermissionError, NotFoundError } from '../../shared/errors.js';
 import { rooms } from '../../shared/events/index.js';
 import { queueOutgoingEvent } from '../../shared/integrations/outgoing-events.js';
@@ -158,6 +159,7 @@ export async function putOverwrite(
         { transaction },
       );
     }
+    await invalidate(rt, { channels: [channel.id] }, transaction);
     await recordAudit(
       rt,
       {
@@ -204,6 +206,7 @@ export async function deleteOverwrite(
     await requireOverwriteTarget(rt, policy, existing.type, targetId);
     requireHeldBits(permissions, BigInt(existing.allow) | BigInt(existing.deny));
     await existing.destroy({ transaction });
+    await invalidate(rt, { channels: [channel.id] }, transaction);
     await recordAudit(
       rt,
       {

@@ -1,4 +1,5 @@
 import { recordAudit, diff } from '../../shared/audit.js';
+import { invalidate } from '../../shared/domain/invalidation.js';
 import type { Row } from '../../shared/db/models/index.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import { rooms } from '../../shared/events/index.js';
@@ -71,6 +72,7 @@ export async function createServer(
       { transaction },
     );
     await Member.create({ server_id: serverId, user_id: ownerId }, { transaction });
+    await invalidate(rt, { servers: [serverId], channels: [generalId] }, transaction);
     return created;
   });
   const payload = presentServer(server, 1);
@@ -164,7 +166,10 @@ export async function updateServer(
       server.owner_id = newOwnerId;
       changed = true;
     }
-    if (changed) await server.save({ transaction });
+    if (changed) {
+      await server.save({ transaction });
+      await invalidate(rt, { servers: [serverId] }, transaction);
+    }
     return { server, changed, transferred: server.owner_id !== actorId };
   });
   const payload = await serverObject(rt, result.server);
@@ -187,6 +192,8 @@ export async function deleteServer(rt: Runtime, serverId: string, actorId: strin
   const channels = await rt.models.Channel.findAll({ where: { server_id: serverId }, attributes: ['id'] });
   const deleted = await rt.models.Server.destroy({ where: { id: serverId, owner_id: actorId } });
   if (deleted === 0) throw new OwnerOnlyError('delete the server');
+  // Its members, roles, channels and overwrites went by cascade.
+  await invalidate(rt, { servers: [serverId], channels: channels.map((c) => c.id) });
   const room = rooms.server(serverId);
   await rt.events.dispatch([room], 'SERVER_DELETE', { id: serverId });
   await rt.events.leaveRooms(room, [...channels.map((c) => rooms.channel(c.id)), room]);

@@ -1,5 +1,6 @@
 import { Op, QueryTypes, type Transaction } from 'sequelize';
 import { diff, recordAudit, type AuditChange } from '../../shared/audit.js';
+import { invalidate } from '../../shared/domain/invalidation.js';
 import { THREAD_CHANNEL_TYPES, type Row } from '../../shared/db/models/index.js';
 import { MissingPermissionError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { rooms } from '../../shared/events/index.js';
@@ -81,6 +82,7 @@ export async function updateThread(
     if (changed.length === 0) return changed;
     await thread.save({ transaction });
     await meta.save({ transaction });
+    await invalidate(rt, { channels: [thread.id] }, transaction);
     await recordAudit(
       rt,
       {
@@ -133,6 +135,7 @@ export async function deleteThread(
       transaction,
     );
     await thread.destroy({ transaction });
+    await invalidate(rt, { channels: [thread.id] }, transaction);
   });
   const parentId = thread.parent_id ?? thread.id;
   await rt.events.dispatch([threadAudienceRoom(thread)], 'THREAD_DELETE', {
@@ -203,7 +206,7 @@ export async function listThreads(
  * Returns their ids, for forgetThreadRooms once the deletion is committed.
  */
 export async function deleteThreadsOf(
-  rt: Pick<Runtime, 'models'>,
+  rt: Pick<Runtime, 'models' | 'redis' | 'config'>,
   parentId: string,
   transaction: Transaction,
 ): Promise<string[]> {
@@ -213,7 +216,10 @@ export async function deleteThreadsOf(
     transaction,
   });
   const ids = threads.map((t) => t.id);
-  if (ids.length > 0) await rt.models.Channel.destroy({ where: { id: ids }, transaction });
+  if (ids.length > 0) {
+    await rt.models.Channel.destroy({ where: { id: ids }, transaction });
+    await invalidate(rt, { channels: ids }, transaction);
+  }
   return ids;
 }
 

@@ -1,5 +1,6 @@
 import { UniqueConstraintError } from 'sequelize';
 import { diff, recordAudit } from '../../shared/audit.js';
+import { invalidate } from '../../shared/domain/invalidation.js';
 import type { Row } from '../../shared/db/models/index.js';
 import { ApiError, ConflictError, NotFoundError } from '../../shared/errors.js';
 import { rooms } from '../../shared/events/index.js';
@@ -84,6 +85,7 @@ export async function startThread(
         },
         { transaction },
       );
+      await invalidate(rt, { channels: [id] }, transaction);
       const meta = await ThreadMetadata.create(
         {
           channel_id: id,

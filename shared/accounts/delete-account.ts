@@ -2,6 +2,7 @@ import { Op, type Transaction } from 'sequelize';
 import { recordSecurityEvent } from '../auth/security-events.js';
 import type { Row } from '../db/models/index.js';
 import { ApiError, NotFoundError } from '../errors.js';
+import { invalidate } from '../domain/invalidation.js';
 import { rooms } from '../events/index.js';
 import { queueOutgoingEvent } from '../integrations/outgoing-events.js';
 import { presentUser } from '../presenters/user.js';
@@ -140,6 +141,8 @@ export async function deleteAccount(rt: Runtime, userId: string, actor: Deletion
       },
       { transaction },
     );
+    // Its memberships went, and its name and avatar changed, in the lists of these servers.
+    await invalidate(rt, { servers: memberships.map((m) => m.server_id) }, transaction);
     const graceDays = rt.config.accounts.deleted_username_grace_days;
     if (graceDays > 0) {
       await UsernameReservation.upsert(

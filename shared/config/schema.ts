@@ -241,6 +241,10 @@ export interface Config {
   interactions: {
     /** How long a bot has to answer a slash command before the interaction fails. */
     deadline_ms: number;
+    /** Attempts at most to POST an interaction to its interactions_url (the first included). */
+    max_attempts: number;
+    /** Wait before the first retry of an interaction POST; doubles each retry (±20% jitter). */
+    retry_base_ms: number;
   };
   security: {
     /**
@@ -560,6 +564,8 @@ export const configSchema = Joi.object<Config>({
   }).default(),
   interactions: Joi.object({
     deadline_ms: Joi.number().integer().min(100).max(60000).default(3000),
+    max_attempts: Joi.number().integer().min(1).max(10).default(3),
+    retry_base_ms: Joi.number().integer().min(10).max(60000).default(250),
   }).default(),
   security: Joi.object({
     secret_key: Joi.string()

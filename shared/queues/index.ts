@@ -17,6 +17,7 @@ export {
   type WebhooksJob,
   type WebhookFanoutJob,
   type WebhookDeliverJob,
+  type InteractionDeliverJob,
   type WebhooksResult,
   type CreateMessageJob,
   type DeleteMessageJob,

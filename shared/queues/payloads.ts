@@ -165,8 +165,18 @@ export interface WebhookPruneJob {
   kind: 'prune';
 }
 
-/** Outgoing event webhooks (workers/processors/webhooks.ts). */
-export type WebhooksJob = WebhookFanoutJob | WebhookDeliverJob | WebhookPruneJob;
+/**
+ * One attempt to POST an interaction to its application's interactions_url
+ * (shared/integrations/interaction-deliveries.ts); the body and its sealed token are in the row.
+ */
+export interface InteractionDeliverJob {
+  kind: 'interaction';
+  delivery_id: string;
+  attempt: number;
+}
+
+/** Outgoing HTTP: event webhooks and interactions (workers/processors/webhooks.ts). */
+export type WebhooksJob = WebhookFanoutJob | WebhookDeliverJob | WebhookPruneJob | InteractionDeliverJob;
 
 /**
  * What a webhooks job did: fanout, how many deliveries it queued; deliver, the delivery's status

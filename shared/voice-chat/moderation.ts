@@ -1,4 +1,5 @@
 import { diff, recordAudit } from '../audit.js';
+import { invalidate } from '../domain/invalidation.js';
 import { ApiError, MissingPermissionError, NotFoundError } from '../errors.js';
 import { Permission, ServerPolicy, has, requireMemberFacts, requireOutranks } from '../permissions/index.js';
 import type { Runtime } from '../runtime.js';
@@ -93,6 +94,7 @@ export async function moderateVoice(
     await rt.sequelize.transaction(async (transaction) => {
       member.set({ mute: patch.mute ?? member.mute, deaf: patch.deaf ?? member.deaf });
       await member.save({ transaction });
+      await invalidate(rt, { servers: [serverId] }, transaction);
       await recordAudit(
         rt,
         { serverId, actorId, action: 'member_update', targetType: 'user', targetId, changes, reason },

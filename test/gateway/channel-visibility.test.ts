@@ -1,3 +1,4 @@
+import { invalidate } from '../../shared/domain/invalidation.js';
 import { rooms, type DispatchFrame } from '../../shared/events/index.js';
 import { Permission, syncChannelRooms } from '../../shared/permissions/index.js';
 import type { MessageObject } from '../../shared/presenters/types.js';
@@ -76,6 +77,7 @@ describe('channel rooms follow visibility', () => {
     expect(await probe(ownerClient, owner.id, generalId, 0)).toBe(true);
 
     await app.rt.models.Member.create({ server_id: serverId, user_id: member.id });
+    await invalidate(app.rt, { servers: [serverId] });
     const client = await connect(member);
     expect(await probe(client, member.id, generalId, 1)).toBe(true);
 
@@ -126,6 +128,7 @@ describe('channel rooms follow visibility', () => {
     await app.rt.models.Member.create({ server_id: serverId, user_id: plain.id });
     await app.rt.models.Member.create({ server_id: serverId, user_id: trusted.id });
     await app.rt.models.MemberRole.create({ server_id: serverId, user_id: trusted.id, role_id: roleId });
+    await invalidate(app.rt, { servers: [serverId] });
     const [plainClient, trustedClient] = [await connect(plain), await connect(trusted)];
     await syncChannelRooms(app.rt, serverId, [plain.id, trusted.id]);
 

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Runtime } from '../../shared/runtime.js';
+import { invalidate } from '../../shared/domain/invalidation.js';
 import { DEFAULT_EVERYONE_PERMISSIONS } from '../../shared/permissions/index.js';
 import { decodeSnowflake } from '../../shared/snowflake.js';
 
@@ -44,6 +45,8 @@ export async function createServerWithChannel(rt: Runtime, ownerId: string) {
     channel_type: 'text',
     created_at: createdAt(channelId),
   });
+  // Rows written here, as anywhere, say what they moved.
+  await invalidate(rt, { servers: [serverId], channels: [channelId] });
   return { server, channel };
 }
 

@@ -1,3 +1,4 @@
+import { invalidate } from '../../shared/domain/invalidation.js';
 import type http from 'node:http';
 import sharp from 'sharp';
 import { proxyUrl } from '../../shared/net/proxy-url.js';
@@ -306,6 +307,7 @@ describe('link previews', () => {
       { permissions: String(BigInt(everyone.permissions) & ~(1n << 14n)) },
       { where: { id: w.serverId } },
     );
+    await invalidate(app.rt, { servers: [w.serverId] });
     const content = `${site.origin}/members-link`;
     const message = await send(w, content, member);
     expect(await embedsJobOutcome(message.id, content)).toBe('missing');

@@ -1,22 +1,17 @@
 import { queueMail } from '../../shared/mail/index.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
-import { testConfig } from '../helpers/config.js';
-import { startSmtpReceiver, type SmtpReceiver } from '../helpers/smtp-receiver.js';
+import type { TestApp } from '../helpers/app.js';
+import type { SmtpReceiver } from '../helpers/smtp-receiver.js';
+import { startMailApp, type MailApp } from '../helpers/mail-app.js';
 
+let mail: MailApp;
 let smtp: SmtpReceiver;
 let app: TestApp;
 
 beforeAll(async () => {
-  smtp = await startSmtpReceiver();
-  app = await startTestApp({
-    gateway: false,
-    config: testConfig({ email: { smtp_url: smtp.url }, queues: { attempts: 3, backoff_ms: 20 } }),
-  });
+  mail = await startMailApp({ queues: { attempts: 3, backoff_ms: 20 } }, { gateway: false });
+  ({ app, smtp } = mail);
 });
-afterAll(async () => {
-  await app?.close();
-  await smtp?.close();
-});
+afterAll(() => mail?.close());
 
 const job = (to: string) => ({
   kind: 'email_verify' as const,

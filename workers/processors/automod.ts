@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import { recordAudit } from '../../shared/audit.js';
+import { invalidate } from '../../shared/domain/invalidation.js';
 import { matchContent, type CompiledRule, type RuleMatch } from '../../shared/automod/rules.js';
 import { RuleCache } from '../../shared/automod/store.js';
 import { rooms } from '../../shared/events/index.js';
@@ -144,6 +145,7 @@ export function createAutomodProcessor(rt: Runtime) {
       member.timeout_until && member.timeout_until.getTime() > Date.now() ? member.timeout_until : null,
     );
     await member.update({ timeout_until: until });
+    await invalidate(rt, { servers: [job.server_id] });
     await recordAudit(rt, {
       serverId: job.server_id,
       actorId: rule?.creator_id ?? server.owner_id,

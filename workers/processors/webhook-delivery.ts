@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { Op, QueryTypes } from 'sequelize';
 import type { Config } from '../../shared/config/index.js';
 import type { DeliveryStatus, Row } from '../../shared/db/models/index.js';
@@ -12,12 +11,12 @@ import {
 import { eventChannelId } from '../../shared/integrations/event-visibility.js';
 import { invalidateSubscriptions } from '../../shared/integrations/outgoing-events.js';
 import { signPayload } from '../../shared/integrations/signature.js';
-import { safeFetch, SafeFetchError } from '../../shared/net/safe-fetch.js';
 import { presentNotification } from '../../shared/presenters/read-state.js';
 import type { WebhookDeliverJob, WebhooksResult } from '../../shared/queues/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { decodeSnowflake } from '../../shared/snowflake.js';
 import { PLEXICHAT_VERSION } from '../../shared/version.js';
+import { jitteredBackoff, postAttempt, type AttemptOutcome } from './outbound-attempt.js';
 import { loadCreator, ownerView } from './webhook-fanout.js';
 
 /** Why a delivery ended without being sent: its subscription's owner may no longer see the event. */
@@ -29,34 +28,11 @@ export const DELIVERY_USER_AGENT = `Plexichat-Webhooks/${PLEXICHAT_VERSION}`;
 /** Bytes of a receiver's answer read at most: only its status matters. */
 const MAX_ANSWER_BYTES = 16 * 1024;
 
-/** How one attempt went. */
-export interface AttemptOutcome {
-  /** 2xx. */
-  ok: boolean;
-  /** Worth another attempt: 408, 429, 5xx, timeouts, connection errors. */
-  retryable: boolean;
-  statusCode: number | null;
-  error: string | null;
-  latencyMs: number | null;
-  /** A 429/503's Retry-After, in ms (already capped). */
-  retryAfterMs: number | null;
-}
-
-/** Retry-After as milliseconds from `now`: delta-seconds or an HTTP date; null when absent or unreadable. */
-export function parseRetryAfter(value: string | undefined, now = Date.now()): number | null {
-  if (!value) return null;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  // An HTTP date names its day and month ("Wed, 21 Oct 2015 07:28:00 GMT"); Date.parse alone
-  // would take "-5" for a year.
-  const date = /^[A-Za-z]{3},/.test(trimmed) ? Date.parse(trimmed) : Number.NaN;
-  return Number.isNaN(date) ? null : Math.max(0, date - now);
-}
+export { classifyStatus, parseRetryAfter } from './outbound-attempt.js';
 
 /**
  * The wait before the attempt after attempt `attempt` failed: backoff_base_ms doubled per
- * attempt made, ±20% jitter (so receivers that failed together are not retried together), at
- * most backoff_max_ms.
+ * attempt made, ±20% jitter, at most backoff_max_ms.
  */
 export function backoffDelay(
   config: Pick<Config, 'webhooks'>,
@@ -64,80 +40,36 @@ export function backoffDelay(
   random = Math.random,
 ): number {
   const { backoff_base_ms: base, backoff_max_ms: max } = config.webhooks;
-  const exponential = Math.min(max, base * 2 ** Math.max(0, attempt - 1));
-  return Math.min(max, Math.round(exponential * (0.8 + 0.4 * random())));
+  return jitteredBackoff(base, max, attempt, random);
 }
 
-/** Sorts a receiver's answer: 2xx delivered; 408, 429 and 5xx retried; anything else refused for good. */
-export function classifyStatus(status: number): Pick<AttemptOutcome, 'ok' | 'retryable'> {
-  if (status >= 200 && status <= 299) return { ok: true, retryable: false };
-  return { ok: false, retryable: status === 408 || status === 429 || status >= 500 };
-}
-
-function clip(text: string): string {
-  return text.length > 500 ? `${text.slice(0, 499)}…` : text;
-}
-
-/** POSTs the delivery's body, signed with the subscription's current secret, through the SSRF-safe fetcher. */
+/** POSTs the delivery's body, signed with the subscription's current secret. */
 async function attempt(
   rt: Runtime,
   webhook: Row<'EventWebhook'>,
   delivery: Row<'WebhookDelivery'>,
 ): Promise<AttemptOutcome> {
-  const { outbound, webhooks } = rt.config;
   const body = JSON.stringify(delivery.payload);
   const secret = webhookSecretBox(rt.config).open(webhook.secret);
-  const started = performance.now();
-  const elapsed = (): number => Math.round(performance.now() - started);
-  try {
-    const res = await safeFetch(webhook.url, {
-      outbound: {
-        ...outbound,
-        total_timeout_ms: webhooks.timeout_ms,
-        connect_timeout_ms: Math.min(outbound.connect_timeout_ms, webhooks.timeout_ms),
-      },
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': DELIVERY_USER_AGENT,
-        'x-plexichat-signature': signPayload(secret, body),
-        'x-plexichat-event': delivery.event,
-        'x-plexichat-delivery': delivery.id,
-      },
-      body,
-      maxBytes: MAX_ANSWER_BYTES,
-      truncate: true,
-      requireOk: false,
-      // A redirect is not followed: the body would become a GET to wherever it points.
-      maxRedirects: 0,
-    });
-    const latencyMs = elapsed();
-    res.close();
-    const { ok, retryable } = classifyStatus(res.status);
-    const retryAfter =
-      res.status === 429 || res.status === 503 ? parseRetryAfter(res.headers['retry-after']) : null;
-    return {
-      ok,
-      retryable,
-      statusCode: res.status,
-      error: ok ? null : `HTTP ${res.status}`,
-      latencyMs,
-      retryAfterMs:
-        retryAfter === null ? null : Math.min(retryAfter, webhooks.retry_after_max_seconds * 1000),
-    };
-  } catch (err) {
-    const code = err instanceof SafeFetchError ? err.code : 'fetch_failed';
-    const message = code === 'too_many_redirects' ? 'redirects are not followed' : (err as Error).message;
-    return {
-      ok: false,
-      // The receiver may come back; a URL that is refused (private address, bad URL) or redirects will not.
-      retryable: code === 'timeout' || code === 'fetch_failed',
-      statusCode: null,
-      error: clip(`${code}: ${message}`),
-      latencyMs: code === 'timeout' ? elapsed() : null,
-      retryAfterMs: null,
-    };
-  }
+  const outcome = await postAttempt(rt, {
+    url: webhook.url,
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'user-agent': DELIVERY_USER_AGENT,
+      'x-plexichat-signature': signPayload(secret, body),
+      'x-plexichat-event': delivery.event,
+      'x-plexichat-delivery': delivery.id,
+    },
+    timeoutMs: rt.config.webhooks.timeout_ms,
+    maxBytes: MAX_ANSWER_BYTES,
+    readAnswer: false,
+  });
+  const cap = rt.config.webhooks.retry_after_max_seconds * 1000;
+  return {
+    ...outcome,
+    retryAfterMs: outcome.retryAfterMs === null ? null : Math.min(outcome.retryAfterMs, cap),
+  };
 }
 
 /**

@@ -8,18 +8,19 @@ import {
   overwriteCommands,
   type CommandInput,
 } from '../../interactions/commands.js';
+import { listInteractionDeliveries, type InteractionDeliveryQuery } from '../../interactions/deliveries.js';
 import { invokeCommand, type InvokeInput } from '../../interactions/invoke.js';
+import { apiMessageRunner, editOriginal, postFollowup } from '../../interactions/respond.js';
 import {
   acceptCallback,
-  editOriginal,
-  postFollowup,
   type CallbackInput,
   type ResponseInput,
-} from '../../interactions/respond.js';
-import { interactionsSecret } from '../../interactions/secret.js';
-import { authenticateInteraction } from '../../interactions/store.js';
+} from '../../../shared/domain/interactions/answer.js';
+import { interactionsSecret } from '../../../shared/domain/interactions/secret.js';
+import { authenticateInteraction } from '../../../shared/domain/interactions/store.js';
 import { OutcomeWaiter } from '../../interactions/waiter.js';
 import type { ApiServices } from '../../services.js';
+import { deliveriesQuery } from '../event-webhooks/schema.js';
 import { messageObject } from '../messages/schema.js';
 import { defineRoute, definePublicRoute, type AnyRoute } from '../route.js';
 import {
@@ -31,6 +32,7 @@ import {
   commandScopeQuery,
   editOriginalBody,
   followupBody,
+  interactionDeliveryObject,
   interactionResult,
   interactionTokenParams,
   interactionsSecretObject,
@@ -126,6 +128,29 @@ export function interactionRoutes(rt: Runtime, services: ApiServices): AnyRoute[
         };
       },
     }),
+    defineRoute<AppParams, InteractionDeliveryQuery>({
+      method: 'get',
+      path: '/applications/{app_id}/deliveries',
+      access: 'user',
+      summary: 'An application’s interaction delivery log',
+      description:
+        'Owner only (user token; anyone else: 404 `unknown_application`). Every interaction POSTed to the ' +
+        'application’s `interactions_url`, each with its status (`pending`: retrying; `succeeded`: a 2xx whose ' +
+        'answer was taken; `failed`: refused without retry, or an answer that could not be taken; `dead`: out of ' +
+        'attempts or past the interaction’s deadline) and every attempt: when, the response code, the error and ' +
+        'the latency. 408, 429, 5xx and unreachable endpoints are retried with backoff (`interactions.max_attempts`, ' +
+        '`interactions.retry_base_ms`) while the deadline leaves time. The body sent is shown without the ' +
+        'interaction’s `token`. Newest first (oldest first with `after`); `status` filters. Kept for ' +
+        '`webhooks.retention_days`.',
+      tags: ['Interactions'],
+      params: applicationParams,
+      query: deliveriesQuery,
+      responses: {
+        200: { description: 'Deliveries', schema: Joi.array().items(interactionDeliveryObject) },
+        404: { description: '`unknown_application`' },
+      },
+      handler: ({ params, query, auth }) => listInteractionDeliveries(rt, params.app_id, auth, query),
+    }),
     defineRoute<{ server_id: string }>({
       method: 'get',
       path: '/servers/{server_id}/commands',
@@ -172,7 +197,7 @@ export function interactionRoutes(rt: Runtime, services: ApiServices): AnyRoute[
         502: { description: '`interaction_failed`: the application’s interactions endpoint failed' },
         504: { description: '`interaction_timeout`: no answer within the deadline' },
       },
-      handler: ({ body, auth }) => invokeCommand(rt, services, waiter, auth, body),
+      handler: ({ body, auth }) => invokeCommand(rt, waiter, auth, body),
     }),
     definePublicRoute<TokenParams, Record<string, never>, CallbackInput>({
       method: 'post',
@@ -199,7 +224,7 @@ export function interactionRoutes(rt: Runtime, services: ApiServices): AnyRoute[
       },
       handler: async ({ params, body }) => {
         const record = await authenticateInteraction(rt, params.interaction_id, params.token);
-        await acceptCallback(rt, services, record, body);
+        await acceptCallback(rt, apiMessageRunner(rt, services), record, body);
       },
     }),
     definePublicRoute<TokenParams, Record<string, never>, ResponseInput>({

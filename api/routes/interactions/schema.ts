@@ -1,8 +1,9 @@
 import Joi from 'joi';
-import { COMMAND_OPTION_TYPES } from '../../../shared/db/models/index.js';
+import { COMMAND_OPTION_TYPES, DELIVERY_STATUSES } from '../../../shared/db/models/index.js';
 import { snowflake } from '../common-schemas.js';
-import { MAX_CONTENT_LENGTH, messageObject } from '../messages/schema.js';
-import { EMBED_LIMITS, richEmbed } from '../messages/schema.js';
+import { callbackBody, responseMessage } from '../../../shared/domain/interactions/callback-schema.js';
+import { messageContent } from '../../../shared/messages/schema.js';
+import { messageObject } from '../messages/schema.js';
 
 /** Limits of command definitions (Discord's, so existing bots fit). */
 export const COMMAND_LIMITS = {
@@ -126,34 +127,12 @@ export const interactionTokenParams = Joi.object({
     .required(),
 });
 
-const messageKeys = {
-  content: Joi.string()
-    .max(MAX_CONTENT_LENGTH)
-    .pattern(/\S/)
-    .message('{{#label}} must contain a non-whitespace character'),
-  embeds: Joi.array().max(EMBED_LIMITS.count).items(richEmbed),
-  ephemeral: Joi.boolean().default(false).description('show it to the invoking user only; never stored'),
-};
-
-/** What an answer message may carry: content or embeds (or both). */
-export const responseMessage = Joi.object(messageKeys)
-  .or('content', 'embeds')
-  .messages({ 'object.missing': 'content or embeds is required' })
-  .meta({ className: 'InteractionResponseMessage' });
-
-export const callbackBody = Joi.object({
-  type: Joi.string().valid('message', 'deferred').required(),
-  data: Joi.when('type', {
-    is: 'message',
-    then: responseMessage.required(),
-    otherwise: Joi.object({ ephemeral: Joi.boolean().default(false) }).default({ ephemeral: false }),
-  }),
-}).meta({ className: 'InteractionCallback' });
+export { callbackBody, responseMessage };
 
 export const followupBody = responseMessage;
 
 export const editOriginalBody = Joi.object({
-  content: messageKeys.content.required(),
+  content: messageContent().required(),
 });
 
 export const interactionsSecretObject = Joi.object({
@@ -162,3 +141,43 @@ export const interactionsSecretObject = Joi.object({
     .required()
     .description('the HMAC key of X-Plexichat-Signature on interactions POSTed to interactions_url'),
 }).meta({ className: 'InteractionsSecret' });
+
+// The delivery log of interactions POSTed to interactions_url.
+
+const deliveryAttemptObject = Joi.object({
+  attempt: Joi.number().integer().required().description('1 for the first'),
+  started_at: Joi.number().integer().required(),
+  finished_at: Joi.number().integer().required(),
+  status_code: Joi.number().integer().allow(null).required().description('null: no answer'),
+  error: Joi.string()
+    .allow(null)
+    .required()
+    .description('why it did not count as delivered (or why its answer was refused); null: delivered'),
+  latency_ms: Joi.number().integer().allow(null).required(),
+}).meta({ className: 'InteractionDeliveryAttempt' });
+
+export const interactionDeliveryObject = Joi.object({
+  id: Joi.string().required(),
+  application_id: Joi.string().required(),
+  interaction_id: Joi.string().required().description('also X-Plexichat-Interaction-Id'),
+  status: Joi.string()
+    .valid(...DELIVERY_STATUSES)
+    .required()
+    .description(
+      '`pending` (retrying), `succeeded` (2xx, its answer taken), `failed` (refused, or an answer that ' +
+        'could not be taken), `dead` (out of attempts or out of time)',
+    ),
+  attempts: Joi.number().integer().required().description('attempts made'),
+  attempt_log: Joi.array().items(deliveryAttemptObject).required().description('every attempt, oldest first'),
+  last_status_code: Joi.number().integer().allow(null).required(),
+  last_error: Joi.string().allow(null).required(),
+  last_latency_ms: Joi.number().integer().allow(null).required(),
+  next_attempt_at: Joi.number().integer().allow(null).required().description('when the next attempt is due'),
+  deadline_at: Joi.number()
+    .integer()
+    .required()
+    .description('the interaction’s deadline: no attempt after it'),
+  created_at: Joi.number().integer().required(),
+  completed_at: Joi.number().integer().allow(null).required(),
+  payload: Joi.object().unknown().required().description('the body sent, without the interaction’s `token`'),
+}).meta({ className: 'InteractionDelivery' });

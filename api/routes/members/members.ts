@@ -3,6 +3,7 @@ import { Op } from 'sequelize';
 import { diff, recordAudit, type AuditChange } from '../../../shared/audit.js';
 import { ApiError, NotFoundError, ValidationError } from '../../../shared/errors.js';
 import { rooms } from '../../../shared/events/index.js';
+import { invalidate } from '../../../shared/domain/invalidation.js';
 import { announceDeleted, deleteRecentMessagesOf } from '../../../shared/domain/messages/delete.js';
 import { Permission, ServerPolicy, basePermissions, has } from '../../../shared/permissions/index.js';
 import { permissionsChanged } from '../../../shared/permission-changes.js';
@@ -216,6 +217,7 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
             },
             { transaction },
           );
+          await invalidate(rt, { servers: [serverId] }, transaction);
           if (changes.length > 0) {
             await recordAudit(
               rt,
@@ -285,6 +287,7 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
             );
           }
           await Member.destroy({ where: { server_id: serverId, user_id: userId } });
+          await invalidate(rt, { servers: [serverId] });
           await afterMemberRemoved(rt, serverId, auth.user);
           return;
         }
@@ -294,6 +297,7 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
         const user = await requireUser(rt, userId);
         await rt.sequelize.transaction(async (transaction) => {
           await Member.destroy({ where: { server_id: serverId, user_id: userId }, transaction });
+          await invalidate(rt, { servers: [serverId] }, transaction);
           await recordAudit(
             rt,
             {
@@ -390,6 +394,7 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
           });
           const removed =
             (await Member.destroy({ where: { server_id: serverId, user_id: userId }, transaction })) > 0;
+          if (removed) await invalidate(rt, { servers: [serverId] }, transaction);
           // The same delete as a moderator's (counters, read states, thread counts), with the ban.
           const deleted =
             body.delete_message_seconds > 0

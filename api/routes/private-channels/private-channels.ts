@@ -1,5 +1,6 @@
 import { QueryTypes } from 'sequelize';
 import type { Row } from '../../../shared/db/models/index.js';
+import { invalidate } from '../../../shared/domain/invalidation.js';
 import { ApiError, NotFoundError } from '../../../shared/errors.js';
 import { rooms } from '../../../shared/events/index.js';
 import { presentPrivateChannel } from '../../../shared/presenters/private-channel.js';
@@ -100,8 +101,6 @@ async function openPrivateChannel(rt: Runtime, spec: PrivateChannelSpec): Promis
   const id = rt.snowflake.next();
   const createdAt = new Date(decodeSnowflake(id).timestampMs).toISOString();
   const created = await rt.sequelize.transaction(async (transaction) => {
-    // Raw SQL, so no channel epoch moves, and none needs to: a channel that did not exist has no
-    // cached row (unknown channels are never cached) and no overwrites.
     const inserted = await rt.sequelize.query<{ id: string }>(
       `INSERT INTO channels (id, name, channel_type, private_key, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $5)
@@ -109,6 +108,7 @@ async function openPrivateChannel(rt: Runtime, spec: PrivateChannelSpec): Promis
       { bind: [id, spec.name, spec.type, spec.key, createdAt], type: QueryTypes.SELECT, transaction },
     );
     if (inserted.length === 0) return false;
+    await invalidate(rt, { channels: [id] }, transaction);
     await ChannelRecipient.bulkCreate(
       spec.members.map((u) => ({ channel_id: id, user_id: u.id })),
       { transaction },

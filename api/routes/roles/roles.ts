@@ -9,7 +9,7 @@ import { permissionsChanged } from '../../../shared/permission-changes.js';
 import { presentRole } from '../../../shared/presenters/role.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { decodeSnowflake } from '../../../shared/snowflake.js';
-import { moveServerEpochs } from '../../../shared/domain/invalidation.js';
+import { invalidate } from '../../../shared/domain/invalidation.js';
 import {
   memberObject as loadMemberObject,
   requireMemberFacts,
@@ -150,8 +150,7 @@ export function roleRoutes(rt: Runtime): AnyRoute[] {
             where: { server_id: serverId, id: { [Op.ne]: serverId }, position: { [Op.gte]: 1 } },
             transaction,
           });
-          // Model.increment runs no hooks: the positions (hierarchy facts) changed all the same.
-          await moveServerEpochs(rt, [serverId], transaction);
+          await invalidate(rt, { servers: [serverId] }, transaction);
           const id = rt.snowflake.next();
           const created = await Role.create(
             {
@@ -263,6 +262,7 @@ export function roleRoutes(rt: Runtime): AnyRoute[] {
               );
             }
           }
+          if (updates.length > 0) await invalidate(rt, { servers: [serverId] }, transaction);
           return updates.map((u) => u.role);
         });
         await dispatchUpdated(serverId, changed);
@@ -304,6 +304,7 @@ export function roleRoutes(rt: Runtime): AnyRoute[] {
         const before = auditFields(role);
         await rt.sequelize.transaction(async (transaction) => {
           await role.update(body, { transaction });
+          await invalidate(rt, { servers: [serverId] }, transaction);
           const changes = diff(before, auditFields(role));
           if (changes.length > 0) {
             await recordAudit(
@@ -369,7 +370,7 @@ export function roleRoutes(rt: Runtime): AnyRoute[] {
             where: { server_id: serverId, position: { [Op.gt]: locked.position } },
             transaction,
           });
-          await moveServerEpochs(rt, [serverId], transaction); // Model.decrement runs no hooks
+          await invalidate(rt, { servers: [serverId] }, transaction);
           await recordAudit(
             rt,
             {
@@ -445,6 +446,7 @@ export function roleRoutes(rt: Runtime): AnyRoute[] {
               done = (await MemberRole.destroy({ where: key, transaction })) > 0;
             }
             if (done) {
+              await invalidate(rt, { servers: [serverId] }, transaction);
               await recordAudit(
                 rt,
                 {

@@ -1,4 +1,5 @@
 import { recordAudit } from '../../../shared/audit.js';
+import { invalidate } from '../../../shared/domain/invalidation.js';
 import { NotFoundError } from '../../../shared/errors.js';
 import { rooms } from '../../../shared/events/index.js';
 import { Permission, ServerPolicy } from '../../../shared/permissions/index.js';
@@ -44,6 +45,7 @@ async function setIcon(
     if (old === url) return { server, old: null, changed: false };
     server.icon_url = url;
     await server.save({ transaction });
+    await invalidate(rt, { servers: [serverId] }, transaction);
     await recordAudit(
       rt,
       {

@@ -1,3 +1,4 @@
+import { invalidate } from '../../../shared/domain/invalidation.js';
 import { rooms } from '../../../shared/events/index.js';
 import { presentSelf } from '../../../shared/presenters/user.js';
 import type { Runtime } from '../../../shared/runtime.js';
@@ -68,6 +69,7 @@ export function avatarRoutes(rt: Runtime): AnyRoute[] {
           await deleteRenditions(rt, user.avatar_url, `avatars/${user.id}/`);
           throw err;
         }
+        await invalidate(rt, { users: [user.id] });
         // Avatars belong to no server, so no audit log holds them; the log line is their trace.
         rt.logger.info(
           {
@@ -102,6 +104,7 @@ export function avatarRoutes(rt: Runtime): AnyRoute[] {
         if (old === null) return;
         user.avatar_url = null;
         await user.save();
+        await invalidate(rt, { users: [user.id] });
         await deleteRenditions(rt, old, `avatars/${user.id}/`);
         await rt.events.dispatch([rooms.user(user.id)], 'USER_UPDATE', presentSelf(user));
       },

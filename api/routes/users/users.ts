@@ -1,5 +1,6 @@
 import { QueryTypes } from 'sequelize';
 import { sendVerificationMail } from '../../../shared/accounts/account-tokens.js';
+import { invalidate } from '../../../shared/domain/invalidation.js';
 import { NotFoundError } from '../../../shared/errors.js';
 import { mailEnabled } from '../../../shared/mail/index.js';
 import { presentServer } from '../../../shared/presenters/server.js';
@@ -75,11 +76,14 @@ export function userRoutes(rt: Runtime, { throttles }: ApiServices): AnyRoute[] 
         if (emailChanged) user.email_verified_at = null;
         if (body.avatar_url !== undefined) user.avatar_url = body.avatar_url;
         if (body.password !== undefined) await setPasswordHash(rt, user, body.password);
+        // Member lists show the name and avatar: they move only when one of those does.
+        const listed = user.changed('username') || user.changed('avatar_url');
         try {
           await user.save();
         } catch (err) {
           throw uniqueConflict(err) ?? err;
         }
+        if (listed) await invalidate(rt, { users: [user.id] });
         if (body.password !== undefined) await afterPasswordChange(rt, user, auth.session.id, ip);
         if (emailChanged && user.email && mailEnabled(rt.config)) await sendVerificationMail(rt, user);
         return presentSelf(user);

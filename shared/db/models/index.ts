@@ -14,6 +14,7 @@ import { defineOAuth2Models } from './oauth2.js';
 import { defineAttachment } from './attachment.js';
 import { defineEmoji } from './emoji.js';
 import { defineEventWebhookModels } from './event-webhook.js';
+import { defineInteractionDelivery } from './interaction-delivery.js';
 import { definePushModels } from './push.js';
 import { defineReadStateModels } from './read-states.js';
 import { defineRole } from './role.js';
@@ -35,6 +36,7 @@ export {
   type ReportStatus,
 } from './report.js';
 export { DELIVERY_STATUSES, type DeliveryStatus } from './event-webhook.js';
+export type { DeliveryAttempt } from './interaction-delivery.js';
 export type { MessageInteraction, StoredAttachment } from './message.js';
 export {
   COMMAND_OPTION_TYPES,
@@ -69,6 +71,7 @@ export function defineModels(sequelize: Sequelize) {
     Report: defineReport(sequelize),
     AutomodRule: defineAutomodRule(sequelize),
     ApplicationCommand: defineApplicationCommand(sequelize),
+    InteractionDelivery: defineInteractionDelivery(sequelize),
     AccountToken: defineAccountToken(sequelize),
     ...defineAccountModels(sequelize),
     ...defineServerModels(sequelize),

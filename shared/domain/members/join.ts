@@ -1,13 +1,13 @@
 import { QueryTypes, type Transaction } from 'sequelize';
 import { ApiError } from '../../errors.js';
 import type { Runtime } from '../../runtime.js';
-import { moveServerEpochs } from '../invalidation.js';
+import { invalidate } from '../invalidation.js';
 
 /**
  * Makes `userId` a member of `serverId` inside the caller's transaction: 403 `banned` when they are
  * banned (`bannedMessage` says who). Returns false when they already were a member. The one way in,
- * for invites and for bots; the server's cache epochs move on commit (the insert is raw SQL, which
- * the ORM hooks never see), so member lists and permission checks show the member at once.
+ * for invites and for bots; the server's caches move on commit, so member lists and permission
+ * checks show the member at once.
  */
 export async function addMember(
   rt: Pick<Runtime, 'models' | 'sequelize' | 'redis' | 'config'>,
@@ -26,6 +26,6 @@ export async function addMember(
     { replacements: { serverId, userId }, type: QueryTypes.SELECT, transaction },
   );
   if (inserted.length === 0) return false;
-  await moveServerEpochs(rt, [serverId], transaction);
+  await invalidate(rt, { servers: [serverId] }, transaction);
   return true;
 }

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import type { TestApp } from '../../helpers/app.js';
 import {
   api,
   enableMfa,
@@ -8,10 +8,11 @@ import {
   registerUser,
   type TestUser,
 } from '../../helpers/accounts.js';
-import { testConfig } from '../../helpers/config.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
-import { startSmtpReceiver, tokenFromMail, type SmtpReceiver } from '../../helpers/smtp-receiver.js';
+import { tokenFromMail, type SmtpReceiver } from '../../helpers/smtp-receiver.js';
+import { startMailApp, type MailApp } from '../../helpers/mail-app.js';
 
+let mail: MailApp;
 let smtp: SmtpReceiver;
 let app: TestApp;
 let admin: TestUser;
@@ -19,20 +20,14 @@ let plain: TestUser;
 const sockets: GatewayClient[] = [];
 
 beforeAll(async () => {
-  smtp = await startSmtpReceiver();
-  app = await startTestApp({
-    config: testConfig({
-      email: { smtp_url: smtp.url },
-      server: { public_url: 'https://chat.example.test' },
-    }),
-  });
+  mail = await startMailApp();
+  ({ app, smtp } = mail);
   admin = await registerAdmin(app);
   plain = await registerUser(app);
 });
 afterAll(async () => {
   for (const s of sockets) s.close();
-  await app?.close();
-  await smtp?.close();
+  await mail?.close();
 });
 
 const asAdmin = (method: string, path: string, body?: unknown) =>

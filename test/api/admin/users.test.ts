@@ -1,3 +1,4 @@
+import { invalidate } from '../../../shared/domain/invalidation.js';
 import crypto from 'node:crypto';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { api, randomIp, registerUser, type TestUser } from '../../helpers/accounts.js';
@@ -293,6 +294,7 @@ describe('GET /admin/servers', () => {
     expect([first.status, second.status]).toEqual([201, 201]);
     const joiner = await registerUser(app);
     await app.rt.models.Member.create({ server_id: second.body.id, user_id: joiner.id });
+    await invalidate(app.rt, { servers: [second.body.id as string] });
     const channels = await api(app, 'GET', `/servers/${second.body.id}/channels`, { token: owner.token });
     const general = channels.body[0].id as string;
     const thread = await api(app, 'POST', `/channels/${general}/threads`, {

@@ -1,3 +1,4 @@
+import { invalidate } from '../../../shared/domain/invalidation.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
 import { Intent } from '../../../shared/intents.js';
@@ -138,6 +139,7 @@ describe('adding a bot to a server', () => {
     const own = await world(app);
     await app.rt.models.Server.update({ owner_id: appOwner.id }, { where: { id: own.serverId } });
     await app.rt.models.Member.create({ server_id: own.serverId, user_id: appOwner.id });
+    await invalidate(app.rt, { servers: [own.serverId] });
     expect((await addBot(app, appOwner, own.serverId, bot.appId)).status).toBe(201);
   });
 

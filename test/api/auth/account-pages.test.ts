@@ -1,41 +1,32 @@
-import crypto from 'node:crypto';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
-import { api, randomIp, registerUser, type TestUser } from '../../helpers/accounts.js';
-import { testConfig } from '../../helpers/config.js';
+import type { TestApp } from '../../helpers/app.js';
+import { api, randomIp, registerUser } from '../../helpers/accounts.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
 import { runPageDriver } from '../../helpers/page-driver.js';
-import { startSmtpReceiver, type ReceivedMail, type SmtpReceiver } from '../../helpers/smtp-receiver.js';
+import { type ReceivedMail, type SmtpReceiver } from '../../helpers/smtp-receiver.js';
+import { MAIL_PUBLIC_URL, registerWithEmail, startMailApp, type MailApp } from '../../helpers/mail-app.js';
 
 /**
  * The pages the reset and verification mails link to, served by the API role: what the browser
  * receives, then the real page (its own script, in jsdom) driven from the mailed link to the end.
  */
 
-const PUBLIC_URL = 'https://chat.example.test';
+const PUBLIC_URL = MAIL_PUBLIC_URL;
 
+let mail: MailApp;
 let smtp: SmtpReceiver;
 let app: TestApp;
 const sockets: GatewayClient[] = [];
 
 beforeAll(async () => {
-  smtp = await startSmtpReceiver();
-  app = await startTestApp({
-    config: testConfig({
-      server: { public_url: PUBLIC_URL },
-      email: { smtp_url: smtp.url, from: 'Plexichat <noreply@chat.example.test>' },
-    }),
-  });
+  mail = await startMailApp({ email: { from: 'Plexichat <noreply@chat.example.test>' } });
+  ({ app, smtp } = mail);
 });
 afterAll(async () => {
   for (const s of sockets) s.close();
-  await app?.close();
-  await smtp?.close();
+  await mail?.close();
 });
 
-async function withEmail(): Promise<TestUser & { email: string }> {
-  const email = `p${crypto.randomBytes(5).toString('hex')}@example.test`;
-  return { ...(await registerUser(app, { email })), email };
-}
+const withEmail = () => registerWithEmail(app, 'p');
 
 /** The link of a mail as the user's browser opens it: the instance itself stands for public_url. */
 function followLink(mail: ReceivedMail, path: string): string {

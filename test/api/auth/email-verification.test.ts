@@ -1,32 +1,25 @@
-import crypto from 'node:crypto';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import type { TestApp } from '../../helpers/app.js';
 import { api, registerUser } from '../../helpers/accounts.js';
-import { testConfig } from '../../helpers/config.js';
 import { createServerWithChannel } from '../../helpers/factories.js';
-import { startSmtpReceiver, tokenFromMail, type SmtpReceiver } from '../../helpers/smtp-receiver.js';
+import { tokenFromMail, type SmtpReceiver } from '../../helpers/smtp-receiver.js';
+import { emailAddress, startMailApp, type MailApp } from '../../helpers/mail-app.js';
 
 const VERIFY = /verify/i;
 
+let mail: MailApp;
 let smtp: SmtpReceiver;
 let app: TestApp;
 
 beforeAll(async () => {
-  smtp = await startSmtpReceiver();
-  app = await startTestApp({
-    gateway: false,
-    config: testConfig({
-      server: { public_url: 'http://chat.example.test/' },
-      email: { smtp_url: smtp.url },
-      auth: { require_verified_email: true },
-    }),
-  });
+  mail = await startMailApp(
+    { server: { public_url: 'http://chat.example.test/' }, auth: { require_verified_email: true } },
+    { gateway: false },
+  );
+  ({ app, smtp } = mail);
 });
-afterAll(async () => {
-  await app?.close();
-  await smtp?.close();
-});
+afterAll(() => mail?.close());
 
-const address = () => `v${crypto.randomBytes(5).toString('hex')}@example.test`;
+const address = () => emailAddress('v');
 
 async function verificationToken(email: string, nth = 1): Promise<string> {
   const mails = await smtp.waitFor(email, nth, VERIFY);

@@ -1,44 +1,42 @@
-import crypto from 'node:crypto';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
-import { api, randomIp, registerUser, type TestUser } from '../../helpers/accounts.js';
-import { testConfig } from '../../helpers/config.js';
+import { api, randomIp, registerUser } from '../../helpers/accounts.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
-import { startSmtpReceiver, tokenFromMail, type SmtpReceiver } from '../../helpers/smtp-receiver.js';
+import { tokenFromMail, type SmtpReceiver } from '../../helpers/smtp-receiver.js';
+import {
+  MAIL_PUBLIC_URL,
+  emailAddress,
+  registerWithEmail,
+  startMailApp,
+  type MailApp,
+} from '../../helpers/mail-app.js';
 
-const PUBLIC_URL = 'https://chat.example.test';
+const PUBLIC_URL = MAIL_PUBLIC_URL;
 const FORGOT_IP = '203.0.113.77';
 
+let mail: MailApp;
 let smtp: SmtpReceiver;
 let app: TestApp;
 const sockets: GatewayClient[] = [];
 
 beforeAll(async () => {
-  smtp = await startSmtpReceiver();
-  app = await startTestApp({
-    config: testConfig({
-      server: { public_url: PUBLIC_URL },
-      email: { smtp_url: smtp.url, from: 'Plexichat <noreply@chat.example.test>' },
-      security: {
-        throttle: {
-          password_forgot_ip: { points: 3, duration_seconds: 3600, block_seconds: 3600 },
-          password_forgot_account: { points: 3, duration_seconds: 3600, block_seconds: 3600 },
-        },
+  mail = await startMailApp({
+    email: { from: 'Plexichat <noreply@chat.example.test>' },
+    security: {
+      throttle: {
+        password_forgot_ip: { points: 3, duration_seconds: 3600, block_seconds: 3600 },
+        password_forgot_account: { points: 3, duration_seconds: 3600, block_seconds: 3600 },
       },
-    }),
+    },
   });
+  ({ app, smtp } = mail);
 });
 afterAll(async () => {
   for (const s of sockets) s.close();
-  await app?.close();
-  await smtp?.close();
+  await mail?.close();
 });
 
-const address = () => `r${crypto.randomBytes(5).toString('hex')}@example.test`;
-
-async function withEmail(): Promise<TestUser & { email: string }> {
-  const email = address();
-  return { ...(await registerUser(app, { email })), email };
-}
+const address = () => emailAddress('r');
+const withEmail = () => registerWithEmail(app, 'r');
 
 const forgot = (login: string, ip = randomIp()) =>
   api(app, 'POST', '/auth/password/forgot', { body: { login }, headers: { 'x-forwarded-for': ip } });

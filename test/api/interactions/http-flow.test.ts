@@ -1,48 +1,27 @@
 import type http from 'node:http';
 import { SIGNATURE_HEADER, verifySignature } from '../../../shared/integrations/signature.js';
-import type { InteractionObject } from '../../../shared/presenters/interaction.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { testConfig } from '../../helpers/config.js';
-import { startLocalServer, type LocalServer } from '../../helpers/http-server.js';
-import { as, makeWorld, person, type World } from '../messages/pipeline-helpers.js';
+import { as, person } from '../messages/pipeline-helpers.js';
 import {
+  answerJson,
   asBot,
-  botInWorld,
   callback,
   followup,
+  httpBot,
   invoke,
-  registerCommands,
-  type TestBot,
+  startInteractionsReceiver,
+  type InteractionsReceiver,
+  type Received,
 } from './interaction-helpers.js';
 
 let app: TestApp;
-let receiver: LocalServer;
-
-/** What the receiver got: the raw body, its headers, and whether the signature checked out. */
-interface Received {
-  body: string;
-  headers: http.IncomingHttpHeaders;
-  interaction: InteractionObject;
-}
-const received: Received[] = [];
+let receiver: InteractionsReceiver;
 /** Requests the receiver never answers. */
 const held: http.ServerResponse[] = [];
-/** How the receiver answers the next interaction (set per test). */
-let answer: (got: Received, res: http.ServerResponse) => void = (_got, res) => {
-  res.writeHead(204).end();
-};
 
 beforeAll(async () => {
-  receiver = await startLocalServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const got = { body, headers: req.headers, interaction: JSON.parse(body) as InteractionObject };
-      received.push(got);
-      answer(got, res);
-    });
-  });
+  receiver = await startInteractionsReceiver();
   app = await startTestApp({
     gateway: false,
     config: testConfig({ outbound: { allow_private: ['127.0.0.0/8'] }, interactions: { deadline_ms: 4000 } }),
@@ -54,32 +33,14 @@ afterAll(async () => {
   await app.close();
 });
 
-const json = (res: http.ServerResponse, status: number, body: unknown) => {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-};
-
-/** A server with a bot whose application receives interactions over HTTP; returns its signing secret. */
-async function httpBot(): Promise<{ w: World; bot: TestBot; secret: string }> {
-  const w = await makeWorld(app);
-  const bot = await botInWorld(app, w);
-  await registerCommands(app, bot, [
-    { name: 'ping', description: 'Pong' },
-    { name: 'slow', description: 'Takes its time' },
-  ]);
-  const patched = await as(app, w.owner, 'PATCH', `/applications/${bot.appId}`, {
-    interactions_url: `${receiver.origin}/interactions`,
-  });
-  expect(patched.status).toBe(200);
-  const secret = await as(app, w.owner, 'GET', `/applications/${bot.appId}/interactions-secret`);
-  expect(secret.status).toBe(200);
-  return { w, bot, secret: secret.body.interactions_secret as string };
-}
-
 describe('slash commands over signed HTTP', () => {
   it('POSTs the interaction signed with the application’s secret; the answer in the response body is posted', async () => {
-    const { w, bot, secret } = await httpBot();
-    answer = (got, res) =>
-      json(res, 200, { type: 'message', data: { content: `pong for ${got.interaction.user.username}` } });
+    const { w, bot, secret } = await httpBot(app, receiver);
+    receiver.answer = (got, res) =>
+      answerJson(res, 200, {
+        type: 'message',
+        data: { content: `pong for ${got.interaction.user.username}` },
+      });
     const res = await invoke(app, w.owner, { command: 'ping', channel_id: w.channelId });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
@@ -91,7 +52,7 @@ describe('slash commands over signed HTTP', () => {
       },
     });
 
-    const got = received.at(-1) as Received;
+    const got = receiver.received.at(-1) as Received;
     expect(got.headers['content-type']).toBe('application/json');
     expect(got.headers['x-plexichat-interaction-id']).toBe(res.body.id);
     expect(got.interaction).toMatchObject({
@@ -112,11 +73,11 @@ describe('slash commands over signed HTTP', () => {
   });
 
   it('an endpoint that defers in its response, then follows up with the token', async () => {
-    const { w, bot } = await httpBot();
-    answer = (_got, res) => json(res, 200, { type: 'deferred' });
+    const { w, bot } = await httpBot(app, receiver);
+    receiver.answer = (_got, res) => answerJson(res, 200, { type: 'deferred' });
     const res = await invoke(app, w.owner, { command: 'slow', channel_id: w.channelId });
     expect(res.body).toEqual({ id: expect.any(String), status: 'deferred' });
-    const { interaction } = received.at(-1) as Received;
+    const { interaction } = receiver.received.at(-1) as Received;
     expect(interaction.id).toBe(res.body.id);
 
     const more = await followup(app, interaction, { content: 'done thinking' });
@@ -131,9 +92,9 @@ describe('slash commands over signed HTTP', () => {
   });
 
   it('an endpoint that answers 202 and then calls the callback route', async () => {
-    const { w } = await httpBot();
+    const { w } = await httpBot(app, receiver);
     let answered: Promise<unknown> = Promise.resolve();
-    answer = (got, res) => {
+    receiver.answer = (got, res) => {
       res.writeHead(202).end();
       answered = callback(app, got.interaction, {
         type: 'message',
@@ -150,19 +111,20 @@ describe('slash commands over signed HTTP', () => {
     expect(await app.rt.models.Message.findByPk(res.body.message.id)).toBeNull();
   });
 
-  it('an endpoint that fails or answers nonsense fails the interaction at once (502); a later callback is refused', async () => {
-    const { w } = await httpBot();
+  it('an endpoint that refuses, keeps failing or answers nonsense fails the interaction (502); a later callback is refused', async () => {
+    const { w } = await httpBot(app, receiver);
     const failures: ((res: http.ServerResponse) => void)[] = [
-      (res) => json(res, 500, { error: 'boom' }),
+      // Retried (test/api/interactions/deliveries.test.ts) until interactions.max_attempts.
+      (res) => answerJson(res, 500, { error: 'boom' }),
       (res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('not json'),
-      (res) => json(res, 200, { type: 'modal' }),
+      (res) => answerJson(res, 200, { type: 'modal' }),
       (res) => res.writeHead(302, { location: 'http://127.0.0.1:1/elsewhere' }).end(),
     ];
     for (const [i, fail] of failures.entries()) {
-      answer = (_got, res) => fail(res);
+      receiver.answer = (_got, res) => fail(res);
       const res = await invoke(app, w.owner, { command: 'ping', channel_id: w.channelId });
       expect([i, res.status, res.body.code]).toEqual([i, 502, 'interaction_failed']);
-      const late = await callback(app, (received.at(-1) as Received).interaction, {
+      const late = await callback(app, (receiver.received.at(-1) as Received).interaction, {
         type: 'message',
         data: { content: 'late' },
       });
@@ -174,18 +136,20 @@ describe('slash commands over signed HTTP', () => {
   });
 
   it('an endpoint that never answers: the deadline fails the interaction (504)', async () => {
-    const { w } = await httpBot();
-    answer = (_got, res) => {
+    const { w } = await httpBot(app, receiver);
+    receiver.answer = (_got, res) => {
       held.push(res);
     };
     const res = await invoke(app, w.owner, { command: 'slow', channel_id: w.channelId });
     expect([res.status, res.body.code]).toEqual([504, 'interaction_timeout']);
-    const late = await callback(app, (received.at(-1) as Received).interaction, { type: 'deferred' });
+    const late = await callback(app, (receiver.received.at(-1) as Received).interaction, {
+      type: 'deferred',
+    });
     expect([late.status, late.body.code]).toEqual([410, 'interaction_expired']);
   });
 
   it('the signing secret is the owner’s alone, and stays the same', async () => {
-    const { bot, secret } = await httpBot();
+    const { bot, secret } = await httpBot(app, receiver);
     const again = await as(app, bot.owner, 'GET', `/applications/${bot.appId}/interactions-secret`);
     expect(again.body).toEqual({ application_id: bot.appId, interactions_secret: secret });
     const byBot = await asBot(app, bot, 'GET', `/applications/${bot.appId}/interactions-secret`);

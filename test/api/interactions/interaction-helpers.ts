@@ -1,8 +1,10 @@
+import type http from 'node:http';
 import type { InteractionObject } from '../../../shared/presenters/interaction.js';
 import { api, type ApiResponse } from '../../helpers/accounts.js';
 import type { TestApp } from '../../helpers/app.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
-import { as, type Person, type World } from '../messages/pipeline-helpers.js';
+import { startLocalServer, type LocalServer } from '../../helpers/http-server.js';
+import { as, makeWorld, type Person, type World } from '../messages/pipeline-helpers.js';
 
 /** An application made through the API, with its bot's token. */
 export interface TestBot {
@@ -108,4 +110,74 @@ export function editOriginal(
   body: unknown,
 ): Promise<ApiResponse> {
   return api(app, 'PATCH', `/interactions/${interaction.id}/${interaction.token}/original`, { body });
+}
+
+/** What an interactions endpoint got: the raw body, its headers, and the interaction in it. */
+export interface Received {
+  body: string;
+  headers: http.IncomingHttpHeaders;
+  interaction: InteractionObject;
+}
+
+/** An application's interactions endpoint on 127.0.0.1, answering as `answer` says (204 by default). */
+export interface InteractionsReceiver {
+  origin: string;
+  /** Every POST, in order. */
+  received: Received[];
+  answer: (got: Received, res: http.ServerResponse) => void;
+  close(): Promise<void>;
+}
+
+/** Starts an interactions endpoint (a LocalServer that parses what it gets). */
+export async function startInteractionsReceiver(): Promise<InteractionsReceiver> {
+  let server: LocalServer | null = null;
+  const receiver: InteractionsReceiver = {
+    origin: '',
+    received: [],
+    answer: (_got, res) => {
+      res.writeHead(204).end();
+    },
+    close: () => server?.close() ?? Promise.resolve(),
+  };
+  server = await startLocalServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const got = { body, headers: req.headers, interaction: JSON.parse(body) as InteractionObject };
+      receiver.received.push(got);
+      receiver.answer(got, res);
+    });
+  });
+  receiver.origin = server.origin;
+  return receiver;
+}
+
+/** Answers with a JSON body. */
+export function answerJson(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+/**
+ * A server with a bot whose application receives interactions over HTTP at `receiver`, with the
+ * commands `ping` and `slow`; returns its signing secret too.
+ */
+export async function httpBot(
+  app: TestApp,
+  receiver: Pick<InteractionsReceiver, 'origin'>,
+): Promise<{ w: World; bot: TestBot; secret: string }> {
+  const w = await makeWorld(app);
+  const bot = await botInWorld(app, w);
+  await registerCommands(app, bot, [
+    { name: 'ping', description: 'Pong' },
+    { name: 'slow', description: 'Takes its time' },
+  ]);
+  const patched = await as(app, w.owner, 'PATCH', `/applications/${bot.appId}`, {
+    interactions_url: `${receiver.origin}/interactions`,
+  });
+  if (patched.status !== 200)
+    throw new Error(`interactions_url: ${patched.status} ${JSON.stringify(patched.body)}`);
+  const secret = await as(app, w.owner, 'GET', `/applications/${bot.appId}/interactions-secret`);
+  if (secret.status !== 200) throw new Error(`secret: ${secret.status} ${JSON.stringify(secret.body)}`);
+  return { w, bot, secret: secret.body.interactions_secret as string };
 }

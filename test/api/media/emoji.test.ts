@@ -1,3 +1,4 @@
+import { invalidate } from '../../../shared/domain/invalidation.js';
 import sharp from 'sharp';
 import type { DispatchFrame } from '../../../shared/events/index.js';
 import { Permission } from '../../../shared/permissions/index.js';
@@ -238,6 +239,7 @@ describe('custom emoji CRUD', () => {
 
     const role = await addRole(app, serverId, Permission.MANAGE_EMOJIS);
     await app.rt.models.MemberRole.create({ server_id: serverId, user_id: member.id, role_id: role });
+    await invalidate(app.rt, { servers: [serverId] });
     expect((await createEmoji(member, serverId, 'theirs')).status).toBe(201);
     const del = await api(app, 'DELETE', `/servers/${serverId}/emojis/${created.id}`, {
       token: member.token,

@@ -1,3 +1,4 @@
+import { invalidate } from '../../../shared/domain/invalidation.js';
 import http from 'node:http';
 import sharp from 'sharp';
 import type { DispatchFrame } from '../../../shared/events/index.js';
@@ -311,6 +312,7 @@ describe('messages with attachments', () => {
       },
       { where: { id: serverId } },
     );
+    await invalidate(app.rt, { servers: [serverId] });
     const own = await upload(member, { filename: 'y.png', type: 'image/png', data: await png() });
     const denied = await api(app, 'POST', `/channels/${channelId}/messages`, {
       token: member.token,

@@ -1,3 +1,4 @@
+import { invalidate } from '../../../shared/domain/invalidation.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
@@ -117,6 +118,7 @@ describe('sending', () => {
       { permissions: String(BigInt(everyone.permissions) & ~(1n << 11n)) },
       { where: { id: w.serverId } },
     );
+    await invalidate(app.rt, { servers: [w.serverId] });
     const res = await send(w, member, { content: 'hi' });
     expect([res.status, res.body.code]).toEqual([403, 'missing_permission']);
     expect(res.body.message).toMatch(/SEND_MESSAGES/);

@@ -1,3 +1,4 @@
+import { invalidate } from '../../../shared/domain/invalidation.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import type { DispatchFrame } from '../../../shared/events/index.js';
 import {
@@ -199,6 +200,7 @@ describe('adding', () => {
       { timeout_until: new Date(Date.now() + 3600_000) },
       { where: { server_id: w.serverId, user_id: muted.id } },
     );
+    await invalidate(app.rt, { servers: [w.serverId] });
     const res = await as(app, muted, 'PUT', `${reactionPath(w.channelId, m.id, '👍')}/@me`);
     expect([res.status, res.body.permission]).toEqual([403, 'ADD_REACTIONS']);
   });

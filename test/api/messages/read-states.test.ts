@@ -1,3 +1,4 @@
+import { invalidate } from '../../../shared/domain/invalidation.js';
 import { Permission } from '../../../shared/permissions/index.js';
 import type { ReadStateObject } from '../../../shared/presenters/read-state.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
@@ -94,6 +95,7 @@ describe('read states', () => {
     const w = await world(app);
     const role = await makeRole(app, w.serverId, { position: 1 });
     await role.update({ mentionable: true });
+    await invalidate(app.rt, { servers: [w.serverId] });
     const reader = await join(app, w, [role.id]);
     const author = await join(app, w);
     await send(app, author, w.channelId, 'nothing for you');

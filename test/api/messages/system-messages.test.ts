@@ -1,3 +1,4 @@
+import { invalidate } from '../../../shared/domain/invalidation.js';
 import { postSystemMessage } from '../../../api/messages/system-messages.js';
 import type { DispatchFrame } from '../../../shared/events/index.js';
 import type { MessageObject } from '../../../shared/presenters/types.js';
@@ -68,6 +69,7 @@ describe('member_join', () => {
     const { Channel } = app.rt.models;
     await Channel.update({ position: 5 }, { where: { id: w.channelId } });
     await Channel.update({ position: 2 }, { where: { id: announcements } });
+    await invalidate(app.rt, { channels: [w.channelId, announcements] });
     for (const [name, channel_type, position] of [
       ['talk', 'voice', 0],
       ['cat', 'category', 1],

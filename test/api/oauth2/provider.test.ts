@@ -1,3 +1,4 @@
+import { invalidate } from '../../../shared/domain/invalidation.js';
 import { io } from 'socket.io-client';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { api, registerUser, type ApiResponse, type TestUser } from '../../helpers/accounts.js';
@@ -562,6 +563,7 @@ describe('bot scope', () => {
     // A server alice is in without MANAGE_SERVER.
     const { server: other } = await createServerWithChannel(app.rt, owner.id);
     await app.rt.models.Member.create({ server_id: other.id, user_id: alice.id });
+    await invalidate(app.rt, { servers: [other.id] });
 
     const { challenge, verifier } = pkce();
     const params = {

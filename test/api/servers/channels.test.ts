@@ -1,3 +1,4 @@
+import { invalidate } from '../../../shared/domain/invalidation.js';
 import { Permission } from '../../../shared/permissions/index.js';
 import { decodeSnowflake } from '../../../shared/snowflake.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
@@ -150,6 +151,7 @@ describe('creating channels', () => {
       user_id: member.id,
       role_id: await addRole(app, serverId, Permission.MANAGE_CHANNELS),
     });
+    await invalidate(app.rt, { servers: [serverId] });
     const ok = await createChannel(member, serverId, { name: 'x', channel_type: 'text' });
     expect(ok.status).toBe(201);
   });
@@ -200,6 +202,7 @@ describe('viewing channels', () => {
       user_id: withRole.id,
       role_id: await addRole(app, serverId, Permission.MANAGE_CHANNELS | Permission.MANAGE_ROLES, 2),
     });
+    await invalidate(app.rt, { servers: [serverId] });
     for (const [method, body] of [
       ['PATCH', { name: 'x' }],
       ['DELETE', undefined],

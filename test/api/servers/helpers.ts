@@ -1,4 +1,5 @@
 import type { TestApp } from '../../helpers/app.js';
+import { invalidate } from '../../../shared/domain/invalidation.js';
 import { api, type TestUser } from '../../helpers/accounts.js';
 
 /** Creates a server through the API; returns its id and its general channel's id. */
@@ -20,6 +21,7 @@ export async function addMember(app: TestApp, serverId: string, userId: string, 
   for (const role_id of roleIds) {
     await app.rt.models.MemberRole.create({ server_id: serverId, user_id: userId, role_id });
   }
+  await invalidate(app.rt, { servers: [serverId] });
 }
 
 /** Creates a role directly (the roles routes are another capability's). */
@@ -33,5 +35,6 @@ export async function addRole(app: TestApp, serverId: string, permissions: bigin
     position,
     created_at: new Date(),
   });
+  await invalidate(app.rt, { servers: [serverId] });
   return id;
 }

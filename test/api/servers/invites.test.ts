@@ -1,3 +1,4 @@
+import { invalidate } from '../../../shared/domain/invalidation.js';
 import { Permission } from '../../../shared/permissions/index.js';
 import { api } from '../../helpers/accounts.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
@@ -125,6 +126,7 @@ describe('invites', () => {
       { permissions: String(Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES) },
       { where: { id: serverId } },
     );
+    await invalidate(app.rt, { servers: [serverId] });
     const plain = await member(app, serverId);
     const denied = await as(app, plain, 'POST', `/channels/${channelId}/invites`, {});
     expect(denied.status).toBe(403);

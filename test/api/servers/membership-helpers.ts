@@ -1,4 +1,5 @@
 import { issueSession } from '../../../api/accounts/session-commands.js';
+import { invalidate } from '../../../shared/domain/invalidation.js';
 import { decodeSnowflake } from '../../../shared/snowflake.js';
 import { api, type ApiResponse } from '../../helpers/accounts.js';
 import type { TestApp } from '../../helpers/app.js';
@@ -31,7 +32,7 @@ export async function makeRole(
   fields: { position: number; permissions?: bigint; name?: string },
 ) {
   const id = app.rt.snowflake.next();
-  return app.rt.models.Role.create({
+  const role = await app.rt.models.Role.create({
     id,
     server_id: serverId,
     name: fields.name ?? `role-${fields.position}`,
@@ -39,6 +40,8 @@ export async function makeRole(
     position: fields.position,
     created_at: new Date(decodeSnowflake(id).timestampMs),
   });
+  await invalidate(app.rt, { servers: [serverId] });
+  return role;
 }
 
 /** A new member of the server, holding `roleIds`. */
@@ -47,6 +50,7 @@ export async function member(app: TestApp, serverId: string, roleIds: string[] =
   await app.rt.models.Member.create({ server_id: serverId, user_id: p.id });
   for (const role_id of roleIds)
     await app.rt.models.MemberRole.create({ server_id: serverId, user_id: p.id, role_id });
+  await invalidate(app.rt, { servers: [serverId] });
   return p;
 }
 

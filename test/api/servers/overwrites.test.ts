@@ -1,3 +1,4 @@
+import { invalidate } from '../../../shared/domain/invalidation.js';
 import { Permission } from '../../../shared/permissions/index.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
@@ -166,6 +167,7 @@ describe('PUT/DELETE /channels/{id}/permissions/{overwrite_id}', () => {
       user_id: mod.id,
       role_id: await addRole(app, serverId, Permission.ADMINISTRATOR, 2),
     });
+    await invalidate(app.rt, { servers: [serverId] });
     expect((await del(mod, generalId, plain.id)).status).toBe(204);
   });
 

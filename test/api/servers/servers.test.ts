@@ -1,3 +1,4 @@
+import { invalidate } from '../../../shared/domain/invalidation.js';
 import { DEFAULT_EVERYONE_PERMISSIONS, Permission } from '../../../shared/permissions/index.js';
 import { decodeSnowflake } from '../../../shared/snowflake.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
@@ -100,6 +101,7 @@ describe('GET/PATCH/DELETE /servers/{id}', () => {
 
     const roleId = await addRole(app, serverId, Permission.MANAGE_SERVER);
     await app.rt.models.MemberRole.create({ server_id: serverId, user_id: member.id, role_id: roleId });
+    await invalidate(app.rt, { servers: [serverId] });
     const ok = await api(app, 'PATCH', `/servers/${serverId}`, {
       token: member.token,
       body: { name: 'New name', description: 'd', icon_url: 'https://example.com/i.png' },
@@ -148,6 +150,7 @@ describe('GET/PATCH/DELETE /servers/{id}', () => {
     await addMember(app, serverId, member.id);
     const adminRole = await addRole(app, serverId, Permission.ADMINISTRATOR);
     await app.rt.models.MemberRole.create({ server_id: serverId, user_id: member.id, role_id: adminRole });
+    await invalidate(app.rt, { servers: [serverId] });
 
     const notOwner = await api(app, 'PATCH', `/servers/${serverId}`, {
       token: member.token,

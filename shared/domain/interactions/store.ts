@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
-import { hashToken } from '../../shared/auth/tokens.js';
-import { ApiError, NotFoundError } from '../../shared/errors.js';
-import type { MessageObject } from '../../shared/presenters/types.js';
-import type { Runtime } from '../../shared/runtime.js';
+import { hashToken } from '../../auth/tokens.js';
+import { ApiError, NotFoundError } from '../../errors.js';
+import type { MessageObject } from '../../presenters/types.js';
+import type { Runtime } from '../../runtime.js';
 
 /**
  * Interactions live in Redis only, for the follow-up window: any API process can take the
@@ -72,6 +72,12 @@ export async function saveInteraction(rt: Runtime, record: InteractionRecord): P
   await rt.redis.set(key(rt, record.id), JSON.stringify(record), 'PX', ttlMs(record));
 }
 
+/** The interaction's record, if its follow-up window is still open (for whoever delivers it). */
+export async function loadInteraction(rt: Runtime, id: string): Promise<InteractionRecord | null> {
+  const raw = await rt.redis.get(key(rt, id));
+  return raw ? (JSON.parse(raw) as InteractionRecord) : null;
+}
+
 /** Compared against when the interaction is unknown, so both failures take the same work. */
 const DUMMY_HASH = hashToken('no-such-interaction');
 
@@ -84,8 +90,7 @@ export async function authenticateInteraction(
   id: string,
   token: string,
 ): Promise<InteractionRecord> {
-  const raw = await rt.redis.get(key(rt, id));
-  const record = raw ? (JSON.parse(raw) as InteractionRecord) : null;
+  const record = await loadInteraction(rt, id);
   const given = hashToken(token);
   const expected = record ? Buffer.from(record.token_hash, 'hex') : DUMMY_HASH;
   const same = expected.length === given.length && crypto.timingSafeEqual(expected, given);

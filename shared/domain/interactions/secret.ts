@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
-import type { SecretBox } from '../../shared/auth/secret-box.js';
-import type { Row } from '../../shared/db/models/index.js';
-import type { Runtime } from '../../shared/runtime.js';
+import type { SecretBox } from '../../auth/secret-box.js';
+import type { Row } from '../../db/models/index.js';
+import type { Runtime } from '../../runtime.js';
 
 /**
  * The application's interactions signing secret in clear: the sealed one, or a new one generated

@@ -1,6 +1,7 @@
 import type { DispatchMap, DispatchName, RoomAnnouncement } from '../events/index.js';
 import type { OutgoingEventType } from '../integrations/event-types.js';
 import type { OutgoingEvent } from '../integrations/outgoing-events.js';
+import type { Moved } from '../domain/invalidation.js';
 import type { JobPayloads, QueueName } from '../queues/index.js';
 import type { IdMinter } from '../snowflake-lease.js';
 
@@ -26,7 +27,7 @@ export type Effect =
       timestamp: number;
       event: OutgoingEvent<OutgoingEventType>;
     }
-  | { k: 'invalidate'; servers: string[] | null }
+  | { k: 'invalidate'; moved: Moved }
   | { k: 'job'; queue: QueueName; name: string; data: unknown; opts?: JobEffectOptions };
 
 /**
@@ -78,9 +79,13 @@ export class Effects {
     return this;
   }
 
-  /** Moves the cache epochs of `serverIds` (null: the global epoch) once the change is visible. */
-  invalidate(serverIds: string[] | null): this {
-    if (serverIds === null || serverIds.length > 0) this.list.push({ k: 'invalidate', servers: serverIds });
+  /**
+   * Moves the caches of what `moved` names once the change is visible, through the one invalidation
+   * function (shared/domain/invalidation.ts). Nothing named: no effect.
+   */
+  invalidate(moved: Moved): this {
+    if (moved.servers?.length || moved.channels?.length || moved.users?.length)
+      this.list.push({ k: 'invalidate', moved });
     return this;
   }
 

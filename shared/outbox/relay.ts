@@ -1,13 +1,13 @@
 import { QueryTypes } from 'sequelize';
+import { invalidate } from '../domain/invalidation.js';
 import { fanoutJobFor } from '../integrations/outgoing-events.js';
-import { bumpPermissionEpochs } from '../permissions/facts-cache.js';
 import type { Runtime } from '../runtime.js';
 import type { Effect } from './effects.js';
 
 /** What relaying needs of a runtime. */
 export type RelayRuntime = Pick<
   Runtime,
-  'config' | 'redis' | 'sequelize' | 'queues' | 'snowflake' | 'logger' | 'events' | 'lifecycle'
+  'config' | 'redis' | 'sequelize' | 'models' | 'queues' | 'snowflake' | 'logger' | 'events' | 'lifecycle'
 >;
 
 /** How old a row must be before the relay loop takes it: its own process relays it long before. */
@@ -57,7 +57,7 @@ export async function relayEffects(rt: RelayRuntime, rowId: string, effects: Eff
       }
       case 'invalidate':
         await drain();
-        await bumpPermissionEpochs(rt.redis, rt.config.redis.key_prefix, effect.servers);
+        await invalidate(rt, effect.moved);
         break;
       case 'job': {
         await drain();

@@ -84,7 +84,7 @@ describe('runCommand', () => {
 
   it('saves its effects once, as the last statement of the transaction', async () => {
     const twice = await runCommand(app.rt, null, async (_t, fx) => {
-      fx.invalidate(['1']);
+      fx.invalidate({ servers: ['1'] });
       await fx.save();
     }).catch((err: Error) => err.message);
     expect(twice).toBe('outbox effects saved twice');

@@ -1,7 +1,6 @@
 import { Op, UniqueConstraintError } from 'sequelize';
 import { uniqueConflict } from '../../shared/accounts/create-user.js';
 import type { Row } from '../../shared/db/models/index.js';
-import { invalidate } from '../../shared/domain/invalidation.js';
 import { ApiError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { rooms } from '../../shared/events/index.js';
 import { PRIVILEGED_INTENTS, intentsFromNames } from '../../shared/intents.js';
@@ -12,7 +11,8 @@ import { presentSelf } from '../../shared/presenters/user.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { decodeSnowflake } from '../../shared/snowflake.js';
 import { issueSession, revokeSessions, type ClientInfo } from '../accounts/session-commands.js';
-import { afterMemberRemoved } from '../servers/membership.js';
+import { memberGone, memberRemoved } from '../../shared/domain/members/remove.js';
+import { runCommand } from '../../shared/outbox/index.js';
 import { freeBotUsername } from './bot-username.js';
 
 /** What POST /applications takes. */
@@ -187,7 +187,7 @@ export async function regenerateBotToken(
 export async function deleteApplication(rt: Runtime, ownerId: string, appId: string): Promise<void> {
   const { app, bot } = await ownedApplication(rt, ownerId, appId);
   const { Member, ThreadMember, Session } = rt.models;
-  const memberships = await rt.sequelize.transaction(async (transaction) => {
+  const memberships = await runCommand(rt, rooms.user(bot.id), async (transaction, fx) => {
     const servers = await Member.findAll({
       where: { user_id: bot.id },
       attributes: ['server_id'],
@@ -205,9 +205,9 @@ export async function deleteApplication(rt: Runtime, ownerId: string, appId: str
       { transaction },
     );
     const serverIds = servers.map((m) => m.server_id);
-    await invalidate(rt, { servers: serverIds }, transaction);
+    fx.disconnect(rooms.user(bot.id));
+    for (const serverId of serverIds) await memberRemoved(rt, serverId, bot, transaction, fx);
     return serverIds;
   });
-  await rt.events.disconnect(rooms.user(bot.id));
-  for (const serverId of memberships) await afterMemberRemoved(rt, serverId, bot);
+  for (const serverId of memberships) await memberGone(rt, serverId, bot.id);
 }

@@ -16,7 +16,7 @@ import {
   requireOutranks,
   roleHierarchyError,
 } from '../../servers/membership.js';
-import { managedRoleError } from '../../applications/managed-roles.js';
+import { managedRoleError } from '../../../shared/domain/roles/managed.js';
 import { auditReason } from '../audit-reason.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import {

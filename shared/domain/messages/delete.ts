@@ -1,6 +1,7 @@
 import { QueryTypes, type Transaction } from 'sequelize';
 import { rooms } from '../../events/index.js';
 import { queueOutgoingEvent } from '../../integrations/outgoing-events.js';
+import type { Effects } from '../../outbox/index.js';
 import type { Runtime } from '../../runtime.js';
 
 /**
@@ -145,5 +146,18 @@ export async function announceDeleted(
     const event = { ids: deleted.ids.slice(i, i + MAX_BULK_IDS), channel_id: channelId };
     await rt.events.dispatch([rooms.channel(channelId)], 'MESSAGE_DELETE_BULK', event);
     await queueOutgoingEvent(rt, { type: 'MESSAGE_DELETE_BULK', channel_id: channelId, data: event });
+  }
+}
+
+/**
+ * In a command (a ban's): the channel's room and the server's outgoing webhooks learn of deleted
+ * messages as MESSAGE_DELETE_BULK pages of up to MAX_BULK_IDS ids, relayed after the commit.
+ */
+export function deletedBulkEffects(fx: Effects, deleted: DeletedMessages): void {
+  const channelId = deleted.channel_id;
+  for (let i = 0; i < deleted.ids.length; i += MAX_BULK_IDS) {
+    const event = { ids: deleted.ids.slice(i, i + MAX_BULK_IDS), channel_id: channelId };
+    fx.dispatch([rooms.channel(channelId)], 'MESSAGE_DELETE_BULK', event);
+    fx.outgoing({ type: 'MESSAGE_DELETE_BULK', channel_id: channelId, data: event });
   }
 }

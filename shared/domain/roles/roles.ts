@@ -93,6 +93,21 @@ export const listRoles = (rt: Pick<Runtime, 'models'>, serverId: string, transac
     transaction,
   });
 
+/** Audits `role_update` with the tracked fields that changed since `before` (none changed: nothing). */
+async function auditRoleUpdate(
+  rt: Runtime,
+  acting: Acting,
+  role: Row<'Role'>,
+  before: Record<string, unknown>,
+  transaction: Transaction,
+): Promise<void> {
+  const changes = diff(before, auditFields(role));
+  if (changes.length === 0) return;
+  const { serverId, actorId, reason } = acting;
+  const entry = { serverId, actorId, action: 'role_update' as const, targetType: 'role', targetId: role.id };
+  await recordAudit(rt, { ...entry, changes, reason }, transaction);
+}
+
 /** ROLE_UPDATE for each role, as `transaction` now sees it. */
 async function updatedEffects(fx: Effects, serverId: string, roles: Row<'Role'>[], transaction: Transaction) {
   for (const r of roles) {
@@ -197,21 +212,7 @@ export async function reorderRoles(
     }
     for (const u of updates) {
       await u.role.update({ position: u.position }, { transaction });
-      if (moved.has(u.role.id)) {
-        await recordAudit(
-          rt,
-          {
-            serverId,
-            actorId: input.actorId,
-            action: 'role_update',
-            targetType: 'role',
-            targetId: u.role.id,
-            changes: diff(u.before, auditFields(u.role)),
-            reason: input.reason,
-          },
-          transaction,
-        );
-      }
+      if (moved.has(u.role.id)) await auditRoleUpdate(rt, input, u.role, u.before, transaction);
     }
     if (updates.length > 0) fx.invalidate({ servers: [serverId] });
     for (const u of updates) fx.dispatch([rooms.server(serverId)], 'ROLE_UPDATE', presentRole(u.role));
@@ -241,22 +242,7 @@ export async function updateRole(
   const before = auditFields(role);
   await runCommand(rt, rooms.server(serverId), async (transaction, fx) => {
     await role.update(fields, { transaction });
-    const changes = diff(before, auditFields(role));
-    if (changes.length > 0) {
-      await recordAudit(
-        rt,
-        {
-          serverId,
-          actorId: input.actorId,
-          action: 'role_update',
-          targetType: 'role',
-          targetId: role.id,
-          changes,
-          reason: input.reason,
-        },
-        transaction,
-      );
-    }
+    await auditRoleUpdate(rt, input, role, before, transaction);
     fx.invalidate({ servers: [serverId] });
     fx.dispatch([rooms.server(serverId)], 'ROLE_UPDATE', presentRole(role));
   });

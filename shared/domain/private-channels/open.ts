@@ -7,14 +7,8 @@ import { presentPrivateChannel } from '../../presenters/private-channel.js';
 import type { PrivateChannelObject } from '../../presenters/types.js';
 import type { Runtime } from '../../runtime.js';
 import { decodeSnowflake } from '../../snowflake.js';
+import { requireUser } from '../members/present.js';
 import { isBlockedEitherWay, orderedPair } from '../relationships/relationships.js';
-
-/** A signed-in user's row (404 if it went this instant). */
-async function userRow(rt: Runtime, userId: string): Promise<Row<'User'>> {
-  const user = await rt.models.User.findByPk(userId);
-  if (!user) throw new NotFoundError('user');
-  return user;
-}
 
 /**
  * Opens `actorId`'s DM channel with `recipientId`: one per pair, created on the first call (both
@@ -40,14 +34,14 @@ export async function openDm(
     throw new ApiError(403, 'cannot_message_user', 'You cannot send messages to this user');
   }
   const [low, high] = orderedPair(actorId, recipient.id);
-  const members = [await userRow(rt, actorId), recipient];
+  const members = [await requireUser(rt, actorId), recipient];
   const channel = await openPrivateChannel(rt, { key: `dm:${low}:${high}`, type: 'dm', name: '', members });
   return presentPrivateChannel(channel, members, actorId);
 }
 
 /** `userId`'s personal notes channel (they are its only recipient), created on the first call. */
 export async function openNotes(rt: Runtime, userId: string): Promise<PrivateChannelObject> {
-  const members = [await userRow(rt, userId)];
+  const members = [await requireUser(rt, userId)];
   const channel = await openPrivateChannel(rt, {
     key: `notes:${userId}`,
     type: 'notes',

@@ -6,6 +6,7 @@ import { runCommand, type Effects } from '../../outbox/index.js';
 import { presentRelationship } from '../../presenters/relationship.js';
 import type { RelationshipObject } from '../../presenters/types.js';
 import type { Runtime } from '../../runtime.js';
+import { requireUser } from '../members/present.js';
 
 /** What a caller may set with PUT /users/@me/relationships/{user_id}. */
 export type SettableRelationshipStatus = 'friend' | 'blocked';
@@ -60,13 +61,6 @@ export async function isBlockedEitherWay(
   return count > 0;
 }
 
-/** The acting user's row (they are signed in, so it exists unless deleted this instant: 404). */
-async function actingUser(rt: Runtime, userId: string): Promise<Row<'User'>> {
-  const user = await rt.models.User.findByPk(userId);
-  if (!user) throw new NotFoundError('user');
-  return user;
-}
-
 /**
  * PUT /users/@me/relationships/{user_id}: `callerId` sends or accepts a friend request, or blocks.
  * Both rows of the pair change in one transaction, under a lock on the pair, so two users acting
@@ -78,7 +72,7 @@ export async function setRelationship(
   targetId: string,
   status: SettableRelationshipStatus,
 ): Promise<void> {
-  const caller = await actingUser(rt, callerId);
+  const caller = await requireUser(rt, callerId);
   if (caller.is_bot) {
     throw new ApiError(403, 'bots_cannot_have_relationships', 'Bots cannot have relationships');
   }
@@ -104,7 +98,7 @@ export async function setRelationship(
  * Ending a friendship or a request removes the other side's row too; the other side's block stays.
  */
 export async function removeRelationship(rt: Runtime, callerId: string, targetId: string): Promise<void> {
-  const caller = await actingUser(rt, callerId);
+  const caller = await requireUser(rt, callerId);
   await runCommand(rt, rooms.user(caller.id), async (transaction, fx) => {
     await lockPair(rt, caller.id, targetId, transaction);
     const { mine, theirs } = await loadPair(rt, caller.id, targetId, transaction);

@@ -50,9 +50,16 @@ export async function memberObject(
   return object;
 }
 
-/** The user row or 404 `unknown_user`. */
-export async function requireUser(rt: Pick<Runtime, 'models'>, userId: string): Promise<Row<'User'>> {
-  const user = await rt.models.User.findByPk(userId);
+/** The user row (locked in `transaction`, if given) or 404 `unknown_user`. */
+export async function requireUser(
+  rt: Pick<Runtime, 'models'>,
+  userId: string,
+  transaction?: Transaction,
+): Promise<Row<'User'>> {
+  const user = await rt.models.User.findByPk(
+    userId,
+    transaction ? { transaction, lock: transaction.LOCK.UPDATE } : {},
+  );
   if (!user) throw new NotFoundError('user');
   return user;
 }

@@ -154,8 +154,11 @@ export async function updateApplication(
   if (input.interactions_url !== undefined) app.interactions_url = input.interactions_url;
   const after = input.intents === undefined ? before : intentsFromNames(input.intents) & PRIVILEGED_INTENTS;
   app.intents = String(after);
-  await app.save();
-  if ((before & ~after) !== 0) await rt.events.disconnect(rooms.user(bot.id));
+  await runCommand(rt, rooms.user(bot.id), async (transaction, fx) => {
+    await app.save({ transaction });
+    // A privileged intent taken away: the bot's connections reconnect without it.
+    if ((before & ~after) !== 0) fx.disconnect(rooms.user(bot.id));
+  });
   return presentApplication(app, bot);
 }
 

@@ -47,6 +47,13 @@ export class MissingPermissionError extends ApiError {
   }
 }
 
+/** 403 for actions only the server owner may take. */
+export class OwnerOnlyError extends ApiError {
+  constructor(action: string) {
+    super(403, 'owner_only', `Only the server owner can ${action}`);
+  }
+}
+
 /** 404: unknown object, or one the caller may not see (never 403 for those). */
 export class NotFoundError extends ApiError {
   constructor(what = 'resource') {

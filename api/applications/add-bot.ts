@@ -12,7 +12,9 @@ import type { ServerObject } from '../../shared/presenters/types.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { announceJoin, joinedServer } from '../servers/join.js';
 import { memberObject } from '../servers/membership.js';
-import { announceManagedRole, createManagedRole } from './managed-roles.js';
+import { createManagedRole } from '../../shared/domain/roles/managed.js';
+import { rooms } from '../../shared/events/index.js';
+import { runCommand } from '../../shared/outbox/index.js';
 
 /** Who adds which application's bot to which server, and what its managed role may do. */
 export interface AddBotInput {
@@ -72,7 +74,7 @@ export async function addBotToServer(rt: Runtime, input: AddBotInput): Promise<A
   const missing = permissions & ~policy.permissions;
   if (missing !== 0n) throw new MissingPermissionError(permissionNames(missing).join(', '));
 
-  const outcome = await rt.sequelize.transaction(async (transaction) => {
+  const outcome = await runCommand(rt, rooms.server(serverId), async (transaction, fx) => {
     const added = await addMember(rt, serverId, bot.id, transaction, 'This bot is banned from this server');
     if (!added) return { added: false, created: null };
     const created =
@@ -82,6 +84,7 @@ export async function addBotToServer(rt: Runtime, input: AddBotInput): Promise<A
             rt,
             { serverId, botUserId: bot.id, name: app.name, permissions },
             transaction,
+            fx,
           );
     await recordAudit(
       rt,
@@ -93,7 +96,7 @@ export async function addBotToServer(rt: Runtime, input: AddBotInput): Promise<A
         targetId: bot.id,
         changes: [
           { key: 'application_id', new: app.id },
-          ...(created ? [{ key: 'role_id', new: created.role.id }] : []),
+          ...(created ? [{ key: 'role_id', new: created.id }] : []),
           { key: 'permissions', new: String(permissions) },
         ],
         reason: input.reason ?? null,
@@ -104,12 +107,9 @@ export async function addBotToServer(rt: Runtime, input: AddBotInput): Promise<A
   });
 
   const server = await joinedServer(rt, serverId);
-  if (outcome.added) {
-    if (outcome.created) await announceManagedRole(rt, outcome.created);
-    await announceJoin(rt, serverId, bot.id, server);
-  }
+  if (outcome.added) await announceJoin(rt, serverId, bot.id, server);
   const role =
-    outcome.created?.role ?? (await Role.findOne({ where: { server_id: serverId, managed_bot_id: bot.id } }));
+    outcome.created ?? (await Role.findOne({ where: { server_id: serverId, managed_bot_id: bot.id } }));
   return {
     added: outcome.added,
     server,

@@ -1,7 +1,6 @@
 import { Op, UniqueConstraintError } from 'sequelize';
 import { uniqueConflict } from '../../shared/accounts/create-user.js';
 import type { Row } from '../../shared/db/models/index.js';
-import { invalidate } from '../../shared/domain/invalidation.js';
 import { ApiError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import { rooms } from '../../shared/events/index.js';
 import { PRIVILEGED_INTENTS, intentsFromNames } from '../../shared/intents.js';
@@ -12,7 +11,8 @@ import { presentSelf } from '../../shared/presenters/user.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { decodeSnowflake } from '../../shared/snowflake.js';
 import { issueSession, revokeSessions, type ClientInfo } from '../accounts/session-commands.js';
-import { afterMemberRemoved } from '../servers/membership.js';
+import { memberGone, memberRemoved } from '../../shared/domain/members/remove.js';
+import { runCommand } from '../../shared/outbox/index.js';
 import { freeBotUsername } from './bot-username.js';
 
 /** What POST /applications takes. */
@@ -154,8 +154,11 @@ export async function updateApplication(
   if (input.interactions_url !== undefined) app.interactions_url = input.interactions_url;
   const after = input.intents === undefined ? before : intentsFromNames(input.intents) & PRIVILEGED_INTENTS;
   app.intents = String(after);
-  await app.save();
-  if ((before & ~after) !== 0) await rt.events.disconnect(rooms.user(bot.id));
+  await runCommand(rt, rooms.user(bot.id), async (transaction, fx) => {
+    await app.save({ transaction });
+    // A privileged intent taken away: the bot's connections reconnect without it.
+    if ((before & ~after) !== 0) fx.disconnect(rooms.user(bot.id));
+  });
   return presentApplication(app, bot);
 }
 
@@ -187,7 +190,7 @@ export async function regenerateBotToken(
 export async function deleteApplication(rt: Runtime, ownerId: string, appId: string): Promise<void> {
   const { app, bot } = await ownedApplication(rt, ownerId, appId);
   const { Member, ThreadMember, Session } = rt.models;
-  const memberships = await rt.sequelize.transaction(async (transaction) => {
+  const memberships = await runCommand(rt, rooms.user(bot.id), async (transaction, fx) => {
     const servers = await Member.findAll({
       where: { user_id: bot.id },
       attributes: ['server_id'],
@@ -205,9 +208,9 @@ export async function deleteApplication(rt: Runtime, ownerId: string, appId: str
       { transaction },
     );
     const serverIds = servers.map((m) => m.server_id);
-    await invalidate(rt, { servers: serverIds }, transaction);
+    fx.disconnect(rooms.user(bot.id));
+    for (const serverId of serverIds) await memberRemoved(rt, serverId, bot, transaction, fx);
     return serverIds;
   });
-  await rt.events.disconnect(rooms.user(bot.id));
-  for (const serverId of memberships) await afterMemberRemoved(rt, serverId, bot);
+  for (const serverId of memberships) await memberGone(rt, serverId, bot.id);
 }

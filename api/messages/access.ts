@@ -9,7 +9,7 @@ import {
 } from '../../shared/permissions/index.js';
 import { cachedChannel } from '../../shared/permissions/facts-cache.js';
 import type { Runtime } from '../../shared/runtime.js';
-import { isBlockedEitherWay } from '../accounts/relationship-commands.js';
+import { isBlockedEitherWay } from '../../shared/domain/relationships/relationships.js';
 import { assertThreadOpen, sendPermissionIn } from '../threads/posting.js';
 
 /** The caller's standing in a channel they may read: the channel and their permissions there. */

@@ -1,7 +1,6 @@
 // Moved to shared/domain/access.ts (the domain commands need it); re-exported for the routes
 // and commands that still import it from here.
 export {
-  OwnerOnlyError,
   checkParent,
   loadChannel,
   memberIds,

@@ -1,15 +1,8 @@
 import type { Transaction } from 'sequelize';
 import type { Row } from '../db/models/index.js';
-import { ApiError, MissingPermissionError, NotFoundError, ValidationError } from '../errors.js';
+import { MissingPermissionError, NotFoundError, ValidationError } from '../errors.js';
 import { ServerPolicy, permissionNames } from '../permissions/index.js';
 import type { Runtime } from '../runtime.js';
-
-/** 403 for actions only the server owner may take. */
-export class OwnerOnlyError extends ApiError {
-  constructor(action: string) {
-    super(403, 'owner_only', `Only the server owner can ${action}`);
-  }
-}
 
 /** A server channel together with the caller's standing in its server. */
 export interface ServerChannelAccess {

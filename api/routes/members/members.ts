@@ -1,34 +1,18 @@
 import Joi from 'joi';
 import { Op } from 'sequelize';
-import { diff, recordAudit, type AuditChange } from '../../../shared/audit.js';
-import { ApiError, NotFoundError, ValidationError } from '../../../shared/errors.js';
-import { rooms } from '../../../shared/events/index.js';
-import { invalidate } from '../../../shared/domain/invalidation.js';
-import { announceDeleted, deleteRecentMessagesOf } from '../../../shared/domain/messages/delete.js';
-import { CommandEffects } from '../../../shared/outbox/index.js';
-import { Permission, ServerPolicy, basePermissions, has } from '../../../shared/permissions/index.js';
-import { permissionsChanged } from '../../../shared/permission-changes.js';
+import { banUser, unbanUser } from '../../../shared/domain/bans/ban.js';
+import { removeMember } from '../../../shared/domain/members/remove.js';
+import { updateMember } from '../../../shared/domain/members/update.js';
+import { Permission, ServerPolicy } from '../../../shared/permissions/index.js';
 import { unixSeconds } from '../../../shared/presenters/time.js';
 import { presentUser } from '../../../shared/presenters/user.js';
 import type { Runtime } from '../../../shared/runtime.js';
-import { enforceVoicePermissions } from '../../../shared/voice-chat/enforce.js';
-import { snowflakeFromTimestamp } from '../../../shared/snowflake.js';
-import {
-  afterMemberRemoved,
-  memberObject as loadMemberObject,
-  presentMembers,
-  requireMemberFacts,
-  requireOutranks,
-  requireUser,
-  roleHierarchyError,
-} from '../../servers/membership.js';
+import { memberObject as loadMemberObject, presentMembers } from '../../servers/membership.js';
 import { underServerEpoch } from '../../../shared/permissions/facts-cache.js';
 import { auditReason } from '../audit-reason.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { memberObject, serverParams } from '../roles/schema.js';
-import { managedRoleError } from '../../applications/managed-roles.js';
 import {
-  MAX_TIMEOUT_SECONDS,
   banBody,
   banObject,
   banParams,
@@ -48,7 +32,7 @@ const resolveUserId = (userId: string, callerId: string) => (userId === '@me' ? 
 
 /** GET/PATCH/DELETE members (DELETE kicks, or leaves for `@me`), and PUT/DELETE/GET bans. */
 export function memberRoutes(rt: Runtime): AnyRoute[] {
-  const { Member, MemberRole, Role, Ban } = rt.models;
+  const { Member, Ban } = rt.models;
 
   return [
     defineRoute<ServerParams, ListQuery>({
@@ -130,133 +114,14 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
         403: { description: 'A missing permission (named), or the member or a role is not below the caller' },
         404: { description: 'Unknown server, member or role' },
       },
-      handler: async ({ params, body, auth, req }) => {
-        const serverId = params.server_id;
-        const userId = resolveUserId(params.user_id, auth.user.id);
-        const self = userId === auth.user.id;
-        const policy = await ServerPolicy.load(rt, serverId, auth.user.id);
-        const target = await requireMemberFacts(rt, serverId, userId);
-        const member = await Member.findOne({ where: { server_id: serverId, user_id: userId } });
-        if (!member) throw new NotFoundError('member');
-
-        const newNick = body.nick === undefined ? undefined : body.nick || null;
-        const nickChanges = newNick !== undefined && newNick !== member.nick;
-        if (nickChanges) {
-          if (self) policy.require(Permission.CHANGE_NICKNAME);
-          else {
-            policy.require(Permission.MANAGE_NICKNAMES);
-            requireOutranks(policy, target);
-          }
-        }
-
-        const currentRoles = target.roles.map((r) => r.id).sort();
-        let added: string[] = [];
-        let removed: string[] = [];
-        if (body.roles !== undefined) {
-          const wanted = new Set(body.roles.filter((id) => id !== serverId));
-          added = [...wanted].filter((id) => !currentRoles.includes(id));
-          removed = currentRoles.filter((id) => !wanted.has(id));
-          if (added.length + removed.length > 0) {
-            policy.require(Permission.MANAGE_ROLES);
-            if (!self) requireOutranks(policy, target);
-            const roles = await Role.findAll({ where: { server_id: serverId, id: [...added, ...removed] } });
-            if (roles.length !== added.length + removed.length) throw new NotFoundError('role');
-            if (roles.some((r) => r.managed_bot_id)) throw managedRoleError();
-            if (roles.some((r) => !policy.outranksRole(r.position))) throw roleHierarchyError();
-          }
-        }
-
-        let timeout: Date | null | undefined;
-        if (body.communication_disabled_until !== undefined) {
-          const until = body.communication_disabled_until;
-          policy.require(Permission.MODERATE_MEMBERS);
-          requireOutranks(policy, target);
-          if (until !== null) {
-            const now = Date.now();
-            if (until * 1000 <= now || until * 1000 > now + (MAX_TIMEOUT_SECONDS + 60) * 1000) {
-              throw new ValidationError({
-                communication_disabled_until:
-                  'communication_disabled_until must be in the future and at most 28 days ahead',
-              });
-            }
-            if (has(basePermissions(target), Permission.ADMINISTRATOR)) {
-              throw new ApiError(403, 'cannot_timeout_administrator', 'Administrators cannot be timed out');
-            }
-          }
-          timeout = until === null ? null : new Date(until * 1000);
-        }
-
-        const rolesChange = added.length + removed.length > 0;
-        const oldTimeout = unixSeconds(
-          member.timeout_until && member.timeout_until.getTime() > Date.now() ? member.timeout_until : null,
-        );
-        const newTimeout = timeout === undefined ? oldTimeout : unixSeconds(timeout);
-        await rt.sequelize.transaction(async (transaction) => {
-          const reason = auditReason(req);
-          const changes: AuditChange[] = [];
-          if (nickChanges) changes.push(...diff({ nick: member.nick }, { nick: newNick }));
-          if (rolesChange) {
-            const newRoles = [...currentRoles.filter((id) => !removed.includes(id)), ...added].sort();
-            changes.push({ key: 'roles', old: currentRoles, new: newRoles });
-            if (removed.length > 0) {
-              await MemberRole.destroy({
-                where: { server_id: serverId, user_id: userId, role_id: removed },
-                transaction,
-              });
-            }
-            if (added.length > 0) {
-              await MemberRole.bulkCreate(
-                added.map((role_id) => ({ server_id: serverId, user_id: userId, role_id })),
-                { transaction, ignoreDuplicates: true },
-              );
-            }
-          }
-          await member.update(
-            {
-              ...(nickChanges ? { nick: newNick } : {}),
-              ...(timeout !== undefined ? { timeout_until: timeout } : {}),
-            },
-            { transaction },
-          );
-          await invalidate(rt, { servers: [serverId] }, transaction);
-          if (changes.length > 0) {
-            await recordAudit(
-              rt,
-              {
-                serverId,
-                actorId: auth.user.id,
-                action: 'member_update',
-                targetType: 'member',
-                targetId: userId,
-                changes,
-                reason,
-              },
-              transaction,
-            );
-          }
-          if (timeout !== undefined && newTimeout !== oldTimeout) {
-            await recordAudit(
-              rt,
-              {
-                serverId,
-                actorId: auth.user.id,
-                action: 'member_timeout',
-                targetType: 'member',
-                targetId: userId,
-                changes: [{ key: 'communication_disabled_until', old: oldTimeout, new: newTimeout }],
-                reason,
-              },
-              transaction,
-            );
-          }
-        });
-        const object = await loadMemberObject(rt, serverId, userId);
-        await rt.events.dispatch([rooms.server(serverId)], 'SERVER_MEMBER_UPDATE', object);
-        if (rolesChange) await permissionsChanged(rt, serverId, [userId], { announce: true });
-        // A timeout leaves VIEW_CHANNEL (rooms stay) but takes CONNECT and SPEAK: live voice follows.
-        else if (newTimeout !== oldTimeout) await enforceVoicePermissions(rt, serverId, [userId]);
-        return object;
-      },
+      handler: ({ params, body, auth, req }) =>
+        updateMember(rt, {
+          serverId: params.server_id,
+          actorId: auth.user.id,
+          userId: resolveUserId(params.user_id, auth.user.id),
+          changes: body,
+          reason: auditReason(req),
+        }),
     }),
     defineRoute<MemberParams>({
       method: 'delete',
@@ -275,45 +140,13 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
         403: { description: 'Missing KICK_MEMBERS, or the member is not below the caller' },
         404: { description: 'Unknown server or member, or the caller is not a member' },
       },
-      handler: async ({ params, auth, req }) => {
-        const serverId = params.server_id;
-        const userId = resolveUserId(params.user_id, auth.user.id);
-        const policy = await ServerPolicy.load(rt, serverId, auth.user.id);
-        if (userId === auth.user.id) {
-          if (policy.isOwner) {
-            throw new ApiError(
-              400,
-              'owner_cannot_leave',
-              'The owner cannot leave; transfer or delete the server',
-            );
-          }
-          await Member.destroy({ where: { server_id: serverId, user_id: userId } });
-          await invalidate(rt, { servers: [serverId] });
-          await afterMemberRemoved(rt, serverId, auth.user);
-          return;
-        }
-        policy.require(Permission.KICK_MEMBERS);
-        const target = await requireMemberFacts(rt, serverId, userId);
-        requireOutranks(policy, target);
-        const user = await requireUser(rt, userId);
-        await rt.sequelize.transaction(async (transaction) => {
-          await Member.destroy({ where: { server_id: serverId, user_id: userId }, transaction });
-          await invalidate(rt, { servers: [serverId] }, transaction);
-          await recordAudit(
-            rt,
-            {
-              serverId,
-              actorId: auth.user.id,
-              action: 'member_kick',
-              targetType: 'member',
-              targetId: userId,
-              reason: auditReason(req),
-            },
-            transaction,
-          );
-        });
-        await afterMemberRemoved(rt, serverId, user);
-      },
+      handler: ({ params, auth, req }) =>
+        removeMember(rt, {
+          serverId: params.server_id,
+          actorId: auth.user.id,
+          userId: resolveUserId(params.user_id, auth.user.id),
+          reason: auditReason(req),
+        }),
     }),
     defineRoute<ServerParams, ListQuery>({
       method: 'get',
@@ -376,69 +209,15 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
         403: { description: 'Missing BAN_MEMBERS, or the member is not below the caller' },
         404: { description: 'Unknown server or user' },
       },
-      handler: async ({ params, body, auth, req }) => {
-        const serverId = params.server_id;
-        const userId = params.user_id;
-        const policy = await ServerPolicy.load(rt, serverId, auth.user.id);
-        policy.require(Permission.BAN_MEMBERS);
-        if (userId === auth.user.id) throw new ApiError(400, 'cannot_target_self', 'You cannot ban yourself');
-        const user = await requireUser(rt, userId);
-        const isMember = (await Member.count({ where: { server_id: serverId, user_id: userId } })) > 0;
-        if (isMember) requireOutranks(policy, await requireMemberFacts(rt, serverId, userId));
-        const headerReason = auditReason(req);
-        const reason = body.reason || headerReason;
-        const result = await rt.sequelize.transaction(async (transaction) => {
-          // The deletions' events leave through the outbox with the ban's commit (shared/outbox).
-          const fx = new CommandEffects(rt, transaction, rooms.server(serverId));
-          const [, created] = await Ban.findOrCreate({
-            where: { server_id: serverId, user_id: userId },
-            defaults: { server_id: serverId, user_id: userId, reason, banned_by: auth.user.id },
-            transaction,
-          });
-          const removed =
-            (await Member.destroy({ where: { server_id: serverId, user_id: userId }, transaction })) > 0;
-          if (removed) await invalidate(rt, { servers: [serverId] }, transaction);
-          // The same delete as a moderator's (counters, read states, thread counts), with the ban.
-          const deleted =
-            body.delete_message_seconds > 0
-              ? await deleteRecentMessagesOf(
-                  rt,
-                  serverId,
-                  userId,
-                  snowflakeFromTimestamp(Date.now() - body.delete_message_seconds * 1000),
-                  transaction,
-                )
-              : [];
-          for (const inChannel of deleted) announceDeleted(fx, inChannel, 'bulk');
-          if (created) {
-            await recordAudit(
-              rt,
-              {
-                serverId,
-                actorId: auth.user.id,
-                action: 'member_ban',
-                targetType: 'user',
-                targetId: userId,
-                changes:
-                  body.delete_message_seconds > 0
-                    ? [{ key: 'delete_message_seconds', new: body.delete_message_seconds }]
-                    : [],
-                reason: headerReason ?? (body.reason || null),
-              },
-              transaction,
-            );
-          }
-          await fx.save();
-          return { created, removed };
-        });
-        if (result.removed) await afterMemberRemoved(rt, serverId, user);
-        if (result.created) {
-          await rt.events.dispatch([rooms.server(serverId)], 'SERVER_BAN_ADD', {
-            server_id: serverId,
-            user: presentUser(user),
-          });
-        }
-      },
+      handler: ({ params, body, auth, req }) =>
+        banUser(rt, {
+          serverId: params.server_id,
+          actorId: auth.user.id,
+          userId: params.user_id,
+          deleteMessageSeconds: body.delete_message_seconds,
+          reason: body.reason,
+          auditReason: auditReason(req),
+        }),
     }),
     defineRoute<MemberParams>({
       method: 'delete',
@@ -454,35 +233,13 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
         403: { description: 'Missing BAN_MEMBERS' },
         404: { description: '`unknown_ban`, or unknown server' },
       },
-      handler: async ({ params, auth, req }) => {
-        const serverId = params.server_id;
-        const policy = await ServerPolicy.load(rt, serverId, auth.user.id);
-        policy.require(Permission.BAN_MEMBERS);
-        const user = await rt.sequelize.transaction(async (transaction) => {
-          const count = await Ban.destroy({
-            where: { server_id: serverId, user_id: params.user_id },
-            transaction,
-          });
-          if (count === 0) throw new NotFoundError('ban');
-          await recordAudit(
-            rt,
-            {
-              serverId,
-              actorId: auth.user.id,
-              action: 'member_unban',
-              targetType: 'user',
-              targetId: params.user_id,
-              reason: auditReason(req),
-            },
-            transaction,
-          );
-          return requireUser(rt, params.user_id);
-        });
-        await rt.events.dispatch([rooms.server(serverId)], 'SERVER_BAN_REMOVE', {
-          server_id: serverId,
-          user: presentUser(user),
-        });
-      },
+      handler: ({ params, auth, req }) =>
+        unbanUser(rt, {
+          serverId: params.server_id,
+          actorId: auth.user.id,
+          userId: params.user_id,
+          reason: auditReason(req),
+        }),
     }),
   ];
 }

@@ -22,7 +22,6 @@ export const listMembersQuery = Joi.object<ListQuery>({
 });
 
 /** Longest timeout: 28 days. */
-export const MAX_TIMEOUT_SECONDS = 28 * 24 * 3600;
 
 export interface UpdateMemberBody {
   nick?: string | null;

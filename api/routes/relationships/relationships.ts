@@ -5,7 +5,7 @@ import {
   removeRelationship,
   setRelationship,
   type SettableRelationshipStatus,
-} from '../../accounts/relationship-commands.js';
+} from '../../../shared/domain/relationships/relationships.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { putRelationshipBody, relationshipObject, relationshipParams } from './schema.js';
 
@@ -51,7 +51,7 @@ export function relationshipRoutes(rt: Runtime): AnyRoute[] {
         404: { description: 'Unknown user' },
         409: { description: '`user_blocked`: the caller blocked this user; unblock first' },
       },
-      handler: ({ auth, params, body }) => setRelationship(rt, auth.user, params.user_id, body.status),
+      handler: ({ auth, params, body }) => setRelationship(rt, auth.user.id, params.user_id, body.status),
     }),
     defineRoute<{ user_id: string }>({
       method: 'delete',
@@ -68,7 +68,7 @@ export function relationshipRoutes(rt: Runtime): AnyRoute[] {
         204: { description: 'Removed' },
         404: { description: '`unknown_relationship`: the caller has no relationship with this user' },
       },
-      handler: ({ auth, params }) => removeRelationship(rt, auth.user, params.user_id),
+      handler: ({ auth, params }) => removeRelationship(rt, auth.user.id, params.user_id),
     }),
   ];
 }

@@ -1,4 +1,5 @@
 import Joi from 'joi';
+import type { RoleFields, RolePosition } from '../../../shared/domain/roles/roles.js';
 import { parsePermissions } from '../../../shared/permissions/index.js';
 import { snowflake, userObject } from '../common-schemas.js';
 
@@ -22,14 +23,6 @@ export const memberRoleParams = Joi.object({
   role_id: snowflake().required(),
 });
 
-export interface RoleFields {
-  name?: string;
-  permissions?: string;
-  color?: number;
-  hoist?: boolean;
-  mentionable?: boolean;
-}
-
 const roleFields = {
   name: Joi.string().trim().min(1).max(100),
   permissions: permissionsField(),
@@ -40,11 +33,6 @@ const roleFields = {
 
 export const createRoleBody = Joi.object<RoleFields>(roleFields);
 export const updateRoleBody = Joi.object<RoleFields>(roleFields).min(1);
-
-export interface RolePosition {
-  id: string;
-  position: number;
-}
 
 export const reorderRolesBody = Joi.array()
   .items(
@@ -84,3 +72,5 @@ export const memberObject = Joi.object({
     .required()
     .description('unix seconds until which the member is timed out, or null'),
 }).meta({ className: 'Member' });
+
+export type { RoleFields, RolePosition };

@@ -1,7 +1,4 @@
-import { recordAudit } from '../../../shared/audit.js';
-import { invalidate } from '../../../shared/domain/invalidation.js';
-import { NotFoundError } from '../../../shared/errors.js';
-import { rooms } from '../../../shared/events/index.js';
+import { setServerIcon } from '../../../shared/domain/servers/servers.js';
 import { Permission, ServerPolicy } from '../../../shared/permissions/index.js';
 import type { ServerObject } from '../../../shared/presenters/types.js';
 import type { Runtime } from '../../../shared/runtime.js';
@@ -14,7 +11,6 @@ import {
   type UploadedPicture,
 } from '../../media/images.js';
 import { uploadFacts } from '../../servers/emoji-commands.js';
-import { serverObject as presentServerObject } from '../../servers/server-commands.js';
 import { auditReason } from '../audit-reason.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { PROFILE_PICTURE_LIMITS } from '../users/avatar.js';
@@ -26,8 +22,8 @@ export const ICON_SIZE = 512;
 type ServerParams = { server_id: string };
 
 /**
- * Sets (a new upload) or clears (null) a server's icon: icon_url, audit entry `server_update` with
- * the upload's facts, old files deleted, SERVER_UPDATE to the members.
+ * Sets (a new upload) or clears (null) the icon through the servers domain, then deletes the files
+ * of the icon it replaced.
  */
 async function setIcon(
   rt: Runtime,
@@ -36,38 +32,14 @@ async function setIcon(
   upload: { url: string; picture: UploadedPicture } | null,
   reason: string | null,
 ): Promise<ServerObject> {
-  const prefix = `icons/${serverId}/`;
-  const result = await rt.sequelize.transaction(async (transaction) => {
-    const server = await rt.models.Server.findByPk(serverId, { transaction, lock: transaction.LOCK.UPDATE });
-    if (!server) throw new NotFoundError('server');
-    const old = server.icon_url;
-    const url = upload?.url ?? null;
-    if (old === url) return { server, old: null, changed: false };
-    server.icon_url = url;
-    await server.save({ transaction });
-    await invalidate(rt, { servers: [serverId] }, transaction);
-    await recordAudit(
-      rt,
-      {
-        serverId,
-        actorId,
-        action: 'server_update',
-        targetType: 'server',
-        targetId: serverId,
-        changes: [
-          { key: 'icon_url', old, new: url },
-          ...(upload ? [{ key: 'icon_upload', new: uploadFacts(upload.picture) }] : []),
-        ],
-        reason,
-      },
-      transaction,
-    );
-    return { server, old, changed: true };
+  const result = await setServerIcon(rt, {
+    serverId,
+    actorId,
+    upload: upload && { url: upload.url, facts: uploadFacts(upload.picture) },
+    reason,
   });
-  if (result.old) await deleteRenditions(rt, result.old, prefix);
-  const payload = await presentServerObject(rt, result.server);
-  if (result.changed) await rt.events.dispatch([rooms.server(serverId)], 'SERVER_UPDATE', payload);
-  return payload;
+  if (result.replaced) await deleteRenditions(rt, result.replaced, `icons/${serverId}/`);
+  return result.server;
 }
 
 /** PATCH/DELETE /servers/{server_id}/icon. */
@@ -101,6 +73,7 @@ export function serverIconRoutes(rt: Runtime): AnyRoute[] {
         415: { description: 'Not PNG, JPEG, WebP or GIF' },
       },
       handler: async ({ auth, params, req, res }) => {
+        // Checked before the upload is read as well: nobody else's bytes get decoded and stored.
         const policy = await ServerPolicy.load(rt, params.server_id, auth.user.id);
         policy.require(Permission.MANAGE_SERVER);
         let picture;
@@ -137,11 +110,7 @@ export function serverIconRoutes(rt: Runtime): AnyRoute[] {
         403: { description: '`missing_permission` (MANAGE_SERVER)' },
         404: { description: '`unknown_server`' },
       },
-      handler: async ({ auth, params, req }) => {
-        const policy = await ServerPolicy.load(rt, params.server_id, auth.user.id);
-        policy.require(Permission.MANAGE_SERVER);
-        return setIcon(rt, params.server_id, auth.user.id, null, auditReason(req));
-      },
+      handler: ({ auth, params, req }) => setIcon(rt, params.server_id, auth.user.id, null, auditReason(req)),
     }),
   ];
 }

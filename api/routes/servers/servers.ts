@@ -5,7 +5,7 @@ import {
   getServer,
   updateServer,
   type ServerPatch,
-} from '../../servers/server-commands.js';
+} from '../../../shared/domain/servers/servers.js';
 import { auditReason } from '../audit-reason.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { createServerBody, patchServerBody, serverIdParams, serverObject } from './schema.js';

@@ -1,6 +1,4 @@
-import { invalidate } from '../../../shared/domain/invalidation.js';
-import { rooms } from '../../../shared/events/index.js';
-import { presentSelf } from '../../../shared/presenters/user.js';
+import { setAvatar } from '../../../shared/domain/users/avatar.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { mediaUrl } from '../../../shared/storage/urls.js';
 import {
@@ -61,15 +59,14 @@ export function avatarRoutes(rt: Runtime): AnyRoute[] {
         const user = auth.user;
         const renditions = await squareRenditions(picture, AVATAR_SIZE, false);
         const keys = await storeRenditions(rt, `avatars/${user.id}/${rt.snowflake.next()}`, renditions);
-        const old = user.avatar_url;
-        user.avatar_url = mediaUrl(rt.config, keys.webpKey);
+        const url = mediaUrl(rt.config, keys.webpKey);
+        let self: Awaited<ReturnType<typeof setAvatar>>;
         try {
-          await user.save();
+          self = await setAvatar(rt, user.id, url);
         } catch (err) {
-          await deleteRenditions(rt, user.avatar_url, `avatars/${user.id}/`);
+          await deleteRenditions(rt, url, `avatars/${user.id}/`);
           throw err;
         }
-        await invalidate(rt, { users: [user.id] });
         // Avatars belong to no server, so no audit log holds them; the log line is their trace.
         rt.logger.info(
           {
@@ -81,9 +78,6 @@ export function avatarRoutes(rt: Runtime): AnyRoute[] {
           },
           'avatar uploaded',
         );
-        await deleteRenditions(rt, old, `avatars/${user.id}/`);
-        const self = presentSelf(user);
-        await rt.events.dispatch([rooms.user(user.id)], 'USER_UPDATE', self);
         return self;
       },
     }),
@@ -99,14 +93,7 @@ export function avatarRoutes(rt: Runtime): AnyRoute[] {
       status: 204,
       responses: { 204: { description: 'Removed (or there was none)' } },
       handler: async ({ auth }) => {
-        const user = auth.user;
-        const old = user.avatar_url;
-        if (old === null) return;
-        user.avatar_url = null;
-        await user.save();
-        await invalidate(rt, { users: [user.id] });
-        await deleteRenditions(rt, old, `avatars/${user.id}/`);
-        await rt.events.dispatch([rooms.user(user.id)], 'USER_UPDATE', presentSelf(user));
+        await setAvatar(rt, auth.user.id, null);
       },
     }),
   ];

@@ -1,28 +1,28 @@
-import { recordAudit, diff } from '../../shared/audit.js';
-import { invalidate } from '../../shared/domain/invalidation.js';
-import type { Row } from '../../shared/db/models/index.js';
-import { NotFoundError, ValidationError } from '../../shared/errors.js';
-import { rooms } from '../../shared/events/index.js';
-import { DEFAULT_EVERYONE_PERMISSIONS, Permission, ServerPolicy } from '../../shared/permissions/index.js';
-import { permissionsChanged } from '../../shared/permission-changes.js';
-import { presentServer } from '../../shared/presenters/server.js';
-import type { ServerObject } from '../../shared/presenters/types.js';
-import type { Runtime } from '../../shared/runtime.js';
-import { decodeSnowflake } from '../../shared/snowflake.js';
-import { OwnerOnlyError } from './access.js';
+import type { Transaction } from 'sequelize';
+import { recordAudit, diff, type AuditChange } from '../../audit.js';
+import type { Row } from '../../db/models/index.js';
+import { NotFoundError, OwnerOnlyError, ValidationError } from '../../errors.js';
+import { rooms } from '../../events/index.js';
+import { runCommand, type Effects } from '../../outbox/index.js';
+import { DEFAULT_EVERYONE_PERMISSIONS, Permission, ServerPolicy } from '../../permissions/index.js';
+import { permissionsChanged } from '../../permission-changes.js';
+import { presentServer } from '../../presenters/server.js';
+import type { ServerObject } from '../../presenters/types.js';
+import type { Runtime } from '../../runtime.js';
+import { decodeSnowflake } from '../../snowflake.js';
 
 const createdAt = (id: string): Date => new Date(decodeSnowflake(id).timestampMs);
 
-async function memberCount(rt: Pick<Runtime, 'models'>, serverId: string): Promise<number> {
-  return rt.models.Member.count({ where: { server_id: serverId } });
-}
-
-/** The server object as its members see it. */
+/** The server object as its members see it (as `transaction` sees it, if given). */
 export async function serverObject(
   rt: Pick<Runtime, 'models'>,
   server: Row<'Server'>,
+  transaction?: Transaction,
 ): Promise<ServerObject> {
-  return presentServer(server, await memberCount(rt, server.id));
+  return presentServer(
+    server,
+    await rt.models.Member.count({ where: { server_id: server.id }, transaction }),
+  );
 }
 
 /**
@@ -38,8 +38,8 @@ export async function createServer(
   const { Server, Role, Channel, Member } = rt.models;
   const serverId = rt.snowflake.next();
   const generalId = rt.snowflake.next();
-  const server = await rt.sequelize.transaction(async (transaction) => {
-    const created = await Server.create(
+  return runCommand(rt, rooms.server(serverId), async (transaction, fx) => {
+    const server = await Server.create(
       {
         id: serverId,
         name: fields.name,
@@ -72,17 +72,12 @@ export async function createServer(
       { transaction },
     );
     await Member.create({ server_id: serverId, user_id: ownerId }, { transaction });
-    await invalidate(rt, { servers: [serverId], channels: [generalId] }, transaction);
-    return created;
+    const payload = presentServer(server, 1);
+    fx.invalidate({ servers: [serverId], channels: [generalId] });
+    fx.joinRooms(rooms.user(ownerId), [rooms.server(serverId), rooms.channel(generalId)]);
+    fx.dispatch([rooms.user(ownerId)], 'SERVER_CREATE', payload);
+    return payload;
   });
-  const payload = presentServer(server, 1);
-  try {
-    await rt.events.joinRooms(rooms.user(ownerId), [rooms.server(serverId), rooms.channel(generalId)]);
-    await rt.events.dispatch([rooms.user(ownerId)], 'SERVER_CREATE', payload);
-  } catch (err) {
-    rt.logger.warn({ err: (err as Error).message, server: serverId }, 'could not announce new server');
-  }
-  return payload;
 }
 
 /** GET /servers/{id}: members only (404 for anyone else). */
@@ -116,7 +111,7 @@ export async function updateServer(
   if (newOwnerId !== undefined && !policy.isOwner) throw new OwnerOnlyError('transfer the ownership');
 
   const { Server, Member } = rt.models;
-  const result = await rt.sequelize.transaction(async (transaction) => {
+  const result = await runCommand(rt, rooms.server(serverId), async (transaction, fx) => {
     const server = await Server.findByPk(serverId, { transaction, lock: transaction.LOCK.UPDATE });
     if (!server) throw new NotFoundError('server');
     // The owner may have changed since the policy was loaded.
@@ -166,17 +161,15 @@ export async function updateServer(
       server.owner_id = newOwnerId;
       changed = true;
     }
-    if (changed) {
-      await server.save({ transaction });
-      await invalidate(rt, { servers: [serverId] }, transaction);
-    }
-    return { server, changed, transferred: server.owner_id !== actorId };
+    const payload = changed
+      ? await serverSaved(rt, server, transaction, fx)
+      : await serverObject(rt, server, transaction);
+    return { payload, owner: server.owner_id };
   });
-  const payload = await serverObject(rt, result.server);
-  if (result.changed) await rt.events.dispatch([rooms.server(serverId)], 'SERVER_UPDATE', payload);
+  const payload = result.payload;
   // The old owner keeps only what their roles give them, at once (rooms and live voice).
-  if (result.transferred) {
-    await permissionsChanged(rt, serverId, [actorId, result.server.owner_id], { announce: true });
+  if (result.owner !== actorId) {
+    await permissionsChanged(rt, serverId, [actorId, result.owner], { announce: true });
   }
   return payload;
 }
@@ -189,12 +182,73 @@ export async function updateServer(
 export async function deleteServer(rt: Runtime, serverId: string, actorId: string): Promise<void> {
   const policy = await ServerPolicy.load(rt, serverId, actorId);
   if (!policy.isOwner) throw new OwnerOnlyError('delete the server');
-  const channels = await rt.models.Channel.findAll({ where: { server_id: serverId }, attributes: ['id'] });
-  const deleted = await rt.models.Server.destroy({ where: { id: serverId, owner_id: actorId } });
-  if (deleted === 0) throw new OwnerOnlyError('delete the server');
-  // Its members, roles, channels and overwrites went by cascade.
-  await invalidate(rt, { servers: [serverId], channels: channels.map((c) => c.id) });
   const room = rooms.server(serverId);
-  await rt.events.dispatch([room], 'SERVER_DELETE', { id: serverId });
-  await rt.events.leaveRooms(room, [...channels.map((c) => rooms.channel(c.id)), room]);
+  await runCommand(rt, room, async (transaction, fx) => {
+    const channels = await rt.models.Channel.findAll({
+      where: { server_id: serverId },
+      attributes: ['id'],
+      transaction,
+    });
+    const deleted = await rt.models.Server.destroy({
+      where: { id: serverId, owner_id: actorId },
+      transaction,
+    });
+    if (deleted === 0) throw new OwnerOnlyError('delete the server');
+    // Its members, roles, channels and overwrites went by cascade.
+    fx.invalidate({ servers: [serverId], channels: channels.map((c) => c.id) });
+    fx.dispatch([room], 'SERVER_DELETE', { id: serverId });
+    fx.leaveRooms(room, [...channels.map((c) => rooms.channel(c.id)), room]);
+  });
+}
+
+/**
+ * In a command that changed the server row (held in `transaction`): saves it, moves its caches and
+ * tells its members (SERVER_UPDATE). Returns the server object.
+ */
+async function serverSaved(
+  rt: Pick<Runtime, 'models'>,
+  server: Row<'Server'>,
+  transaction: Transaction,
+  fx: Effects,
+): Promise<ServerObject> {
+  await server.save({ transaction });
+  const payload = await serverObject(rt, server, transaction);
+  fx.invalidate({ servers: [server.id] });
+  fx.dispatch([rooms.server(server.id)], 'SERVER_UPDATE', payload);
+  return payload;
+}
+
+/** A new icon: its URL and, for the audit log, the upload's size, type and dimensions. */
+export interface IconUpload {
+  url: string;
+  facts: unknown;
+}
+
+/**
+ * Sets (an upload) or clears (null) a server's icon (MANAGE_SERVER): `icon_url`, audited as
+ * `server_update` with the upload's facts; members hear SERVER_UPDATE. Returns the server and the
+ * URL of the icon it replaced (its files are the caller's to delete), if any.
+ */
+export async function setServerIcon(
+  rt: Runtime,
+  input: { serverId: string; actorId: string; upload: IconUpload | null; reason: string | null },
+): Promise<{ server: ServerObject; replaced: string | null }> {
+  const { serverId, actorId, upload } = input;
+  const policy = await ServerPolicy.load(rt, serverId, actorId);
+  policy.require(Permission.MANAGE_SERVER);
+  return runCommand(rt, rooms.server(serverId), async (transaction, fx) => {
+    const server = await rt.models.Server.findByPk(serverId, { transaction, lock: transaction.LOCK.UPDATE });
+    if (!server) throw new NotFoundError('server');
+    const old = server.icon_url;
+    const url = upload?.url ?? null;
+    if (old === url) return { server: await serverObject(rt, server, transaction), replaced: null };
+    server.icon_url = url;
+    const changes: AuditChange[] = [
+      { key: 'icon_url', old, new: url },
+      ...(upload ? [{ key: 'icon_upload', new: upload.facts }] : []),
+    ];
+    const audit = { serverId, actorId, targetType: 'server', targetId: serverId, reason: input.reason };
+    await recordAudit(rt, { ...audit, action: 'server_update', changes }, transaction);
+    return { server: await serverSaved(rt, server, transaction, fx), replaced: old };
+  });
 }

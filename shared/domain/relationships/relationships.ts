@@ -1,15 +1,17 @@
 import { Op, QueryTypes, type Transaction } from 'sequelize';
-import type { RelationshipStatus, Row } from '../../shared/db/models/index.js';
-import { ApiError, ConflictError, NotFoundError } from '../../shared/errors.js';
-import { rooms } from '../../shared/events/index.js';
-import { presentRelationship } from '../../shared/presenters/relationship.js';
-import type { RelationshipObject } from '../../shared/presenters/types.js';
-import type { Runtime } from '../../shared/runtime.js';
+import type { RelationshipStatus, Row } from '../../db/models/index.js';
+import { ApiError, ConflictError, NotFoundError } from '../../errors.js';
+import { rooms } from '../../events/index.js';
+import { runCommand, type Effects } from '../../outbox/index.js';
+import { presentRelationship } from '../../presenters/relationship.js';
+import type { RelationshipObject } from '../../presenters/types.js';
+import type { Runtime } from '../../runtime.js';
+import { requireUser } from '../members/present.js';
 
 /** What a caller may set with PUT /users/@me/relationships/{user_id}. */
 export type SettableRelationshipStatus = 'friend' | 'blocked';
 
-/** One user's view of another changed: `status` null means the row is gone. Published after commit. */
+/** One user's view of another changed: `status` null means the row is gone. */
 interface RelationshipChange {
   to: string;
   other: string;
@@ -60,16 +62,17 @@ export async function isBlockedEitherWay(
 }
 
 /**
- * PUT /users/@me/relationships/{user_id}: sends or accepts a friend request, or blocks. Both rows
- * of the pair change in one transaction, under a lock on the pair, so two users acting on each
- * other at once end in a consistent state; events go out after commit.
+ * PUT /users/@me/relationships/{user_id}: `callerId` sends or accepts a friend request, or blocks.
+ * Both rows of the pair change in one transaction, under a lock on the pair, so two users acting
+ * on each other at once end in a consistent state; each side hears RELATIONSHIP_ADD / _REMOVE.
  */
 export async function setRelationship(
   rt: Runtime,
-  caller: Row<'User'>,
+  callerId: string,
   targetId: string,
   status: SettableRelationshipStatus,
 ): Promise<void> {
+  const caller = await requireUser(rt, callerId);
   if (caller.is_bot) {
     throw new ApiError(403, 'bots_cannot_have_relationships', 'Bots cannot have relationships');
   }
@@ -81,26 +84,22 @@ export async function setRelationship(
   if (!target || target.deleted_at) throw new NotFoundError('user');
   if (status === 'friend' && target.is_bot) throw cannotAddFriend();
 
-  const changes = await rt.sequelize.transaction(async (transaction) => {
+  await runCommand(rt, rooms.user(caller.id), async (transaction, fx) => {
     await lockPair(rt, caller.id, target.id, transaction);
     const pair = await loadPair(rt, caller.id, target.id, transaction);
     const tx = { rt, transaction, caller: caller.id, target: target.id };
-    switch (status) {
-      case 'friend':
-        return befriend(tx, pair);
-      case 'blocked':
-        return block(tx, pair);
-    }
+    const changes = status === 'friend' ? await befriend(tx, pair) : await block(tx, pair);
+    announce(fx, changes, [caller, target]);
   });
-  await publish(rt, changes, [caller, target]);
 }
 
 /**
  * DELETE /users/@me/relationships/{user_id}: removes the caller's row (friend, request or block).
  * Ending a friendship or a request removes the other side's row too; the other side's block stays.
  */
-export async function removeRelationship(rt: Runtime, caller: Row<'User'>, targetId: string): Promise<void> {
-  const changes = await rt.sequelize.transaction(async (transaction) => {
+export async function removeRelationship(rt: Runtime, callerId: string, targetId: string): Promise<void> {
+  const caller = await requireUser(rt, callerId);
+  await runCommand(rt, rooms.user(caller.id), async (transaction, fx) => {
     await lockPair(rt, caller.id, targetId, transaction);
     const { mine, theirs } = await loadPair(rt, caller.id, targetId, transaction);
     if (!mine) throw new NotFoundError('relationship');
@@ -112,9 +111,8 @@ export async function removeRelationship(rt: Runtime, caller: Row<'User'>, targe
       await deleteRow(tx, targetId, caller.id);
       result.push({ to: targetId, other: caller.id, status: null });
     }
-    return result;
+    announce(fx, result, [caller]);
   });
-  await publish(rt, changes, [caller]);
 }
 
 interface Tx {
@@ -214,23 +212,13 @@ async function deleteRow(tx: Tx, userId: string, targetId: string): Promise<void
   });
 }
 
-/** RELATIONSHIP_ADD / RELATIONSHIP_REMOVE to each affected user's room; a failed publish is logged, not fatal. */
-async function publish(rt: Runtime, changes: RelationshipChange[], known: Row<'User'>[]): Promise<void> {
+/** RELATIONSHIP_ADD / RELATIONSHIP_REMOVE to each affected user's room. */
+function announce(fx: Effects, changes: RelationshipChange[], known: Row<'User'>[]): void {
   const users = new Map(known.map((u) => [u.id, u]));
   for (const change of changes) {
     const room = rooms.user(change.to);
     const other = users.get(change.other);
-    try {
-      if (change.status === null) {
-        await rt.events.dispatch([room], 'RELATIONSHIP_REMOVE', { id: change.other });
-      } else if (other) {
-        await rt.events.dispatch([room], 'RELATIONSHIP_ADD', presentRelationship(other, change.status));
-      }
-    } catch (err) {
-      rt.logger.warn(
-        { err: (err as Error).message, user: change.to, other: change.other },
-        'could not publish relationship event',
-      );
-    }
+    if (change.status === null) fx.dispatch([room], 'RELATIONSHIP_REMOVE', { id: change.other });
+    else if (other) fx.dispatch([room], 'RELATIONSHIP_ADD', presentRelationship(other, change.status));
   }
 }

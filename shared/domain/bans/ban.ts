@@ -1,0 +1,124 @@
+import { recordAudit } from '../../audit.js';
+import { ApiError, NotFoundError } from '../../errors.js';
+import { rooms } from '../../events/index.js';
+import { runCommand } from '../../outbox/index.js';
+import { Permission, ServerPolicy, requireMemberFacts, requireOutranks } from '../../permissions/index.js';
+import { presentUser } from '../../presenters/user.js';
+import type { Runtime } from '../../runtime.js';
+import { snowflakeFromTimestamp } from '../../snowflake.js';
+import { memberGone, memberRemoved } from '../members/remove.js';
+import { requireUser } from '../members/present.js';
+import { announceDeleted, deleteRecentMessagesOf } from '../messages/delete.js';
+
+/** Who bans whom from which server, and what goes with it. */
+export interface BanInput {
+  serverId: string;
+  actorId: string;
+  userId: string;
+  /** Their messages in the server from this many seconds back are deleted (0: none). */
+  deleteMessageSeconds: number;
+  /** The reason stored with the ban (else `auditReason`). */
+  reason?: string | null;
+  /** The audit log's reason (`X-Audit-Log-Reason`), else `reason`. */
+  auditReason: string | null;
+}
+
+/**
+ * Bans a user (BAN_MEMBERS; a member must be strictly below the actor, never oneself: 400
+ * `cannot_target_self`): their membership goes (memberRemoved), and with `deleteMessageSeconds`
+ * their recent messages go through the one delete rule (mentions and thread counts follow), each
+ * channel hearing MESSAGE_DELETE_BULK. Banning someone already banned adds nothing. Audited as
+ * `member_ban`; the server hears SERVER_BAN_ADD.
+ */
+export async function banUser(rt: Runtime, input: BanInput): Promise<void> {
+  const { serverId, userId, actorId } = input;
+  const { Ban, Member } = rt.models;
+  const policy = await ServerPolicy.load(rt, serverId, actorId);
+  policy.require(Permission.BAN_MEMBERS);
+  if (userId === actorId) throw new ApiError(400, 'cannot_target_self', 'You cannot ban yourself');
+  const user = await requireUser(rt, userId);
+  const isMember = (await Member.count({ where: { server_id: serverId, user_id: userId } })) > 0;
+  if (isMember) requireOutranks(policy, await requireMemberFacts(rt, serverId, userId));
+  const reason = input.reason || input.auditReason;
+  const removed = await runCommand(rt, rooms.server(serverId), async (transaction, fx) => {
+    const [, created] = await Ban.findOrCreate({
+      where: { server_id: serverId, user_id: userId },
+      defaults: { server_id: serverId, user_id: userId, reason, banned_by: actorId },
+      transaction,
+    });
+    const wasMember =
+      (await Member.destroy({ where: { server_id: serverId, user_id: userId }, transaction })) > 0;
+    const deleted =
+      input.deleteMessageSeconds > 0
+        ? await deleteRecentMessagesOf(
+            rt,
+            serverId,
+            userId,
+            snowflakeFromTimestamp(Date.now() - input.deleteMessageSeconds * 1000),
+            transaction,
+          )
+        : [];
+    if (created) {
+      await recordAudit(
+        rt,
+        {
+          serverId,
+          actorId,
+          action: 'member_ban',
+          targetType: 'user',
+          targetId: userId,
+          changes:
+            input.deleteMessageSeconds > 0
+              ? [{ key: 'delete_message_seconds', new: input.deleteMessageSeconds }]
+              : [],
+          reason: input.auditReason ?? (input.reason || null),
+        },
+        transaction,
+      );
+    }
+    if (wasMember) await memberRemoved(rt, serverId, user, transaction, fx);
+    if (created) {
+      fx.dispatch([rooms.server(serverId)], 'SERVER_BAN_ADD', {
+        server_id: serverId,
+        user: presentUser(user),
+      });
+    }
+    for (const inChannel of deleted) announceDeleted(fx, inChannel, 'bulk');
+    return wasMember;
+  });
+  if (removed) await memberGone(rt, serverId, userId);
+}
+
+/** Lifts a ban (BAN_MEMBERS; 404 `unknown_ban`). Audited as `member_unban`; the server hears SERVER_BAN_REMOVE. */
+export async function unbanUser(
+  rt: Runtime,
+  input: { serverId: string; actorId: string; userId: string; reason: string | null },
+): Promise<void> {
+  const { serverId, userId, actorId } = input;
+  const policy = await ServerPolicy.load(rt, serverId, actorId);
+  policy.require(Permission.BAN_MEMBERS);
+  await runCommand(rt, rooms.server(serverId), async (transaction, fx) => {
+    const count = await rt.models.Ban.destroy({
+      where: { server_id: serverId, user_id: userId },
+      transaction,
+    });
+    if (count === 0) throw new NotFoundError('ban');
+    await recordAudit(
+      rt,
+      {
+        serverId,
+        actorId,
+        action: 'member_unban',
+        targetType: 'user',
+        targetId: userId,
+        reason: input.reason,
+      },
+      transaction,
+    );
+    const user = await requireUser(rt, userId);
+    fx.dispatch([rooms.server(serverId)], 'SERVER_BAN_REMOVE', {
+      server_id: serverId,
+      user: presentUser(user),
+    });
+  });
+}

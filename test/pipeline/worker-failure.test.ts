@@ -95,7 +95,7 @@ describe('when workers are slow or die', () => {
     const answer = send(owner, channelId, { content: 'survivor', nonce: 'kill-1' });
     await until(async () => {
       const rows = await app.rt.sequelize.query<{ n: string }>(
-        `SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO messages%'`,
+        `SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO messages%'`,
         { type: QueryTypes.SELECT },
       );
       return Number(rows[0]?.n) > 0;

@@ -7,7 +7,7 @@
  *   p50/p99/max, messages/s and deliveries/s sustained; then as fast as C senders in flight go;
  * - history pages (limit 50, `before` a random id) on a channel holding one million messages.
  * Prints figures; asserts nothing. BENCH_CLIENTS, BENCH_RATE, BENCH_SECONDS, BENCH_CONCURRENCY,
- * BENCH_HISTORY_ROWS tune it; BENCH_START_MODE (start.mode: single, the default here, or multi) picks
+ * BENCH_HISTORY_ROWS tune it; BENCH_BATCH_WINDOW_MS sets queues.message_batch_window_ms (0: no batching); BENCH_START_MODE (start.mode: single, the default here, or multi) picks
  * how main.ts runs the roles. Single by default because the per-connection memory figure reads the
  * server's own process, which in multi mode is the supervisor holding no connection.
  */
@@ -60,6 +60,10 @@ async function startPlexichat(): Promise<{
   fs.writeFileSync(
     configFile,
     JSON.stringify({
+      // BENCH_BATCH_WINDOW_MS: queues.message_batch_window_ms (0: each message stored on its own).
+      ...(process.env.BENCH_BATCH_WINDOW_MS
+        ? { queues: { message_batch_window_ms: Number(process.env.BENCH_BATCH_WINDOW_MS) } }
+        : {}),
       rate_limits: {
         global: unlimited,
         read: unlimited,

@@ -35,15 +35,27 @@ export class CommandEffects extends Effects {
       },
     );
     const id = String(row?.id);
-    this.transaction.afterCommit(() => relayNow(this.rt, id, effects));
+    this.transaction.afterCommit(() => relayNow(this.rt, id, [effects]));
   }
 }
 
-/** The fast path, right after the commit. Never throws: a failure leaves the row to the relay loop. */
-async function relayNow(rt: RelayRuntime, id: string, effects: CommandEffects['list']): Promise<void> {
+/**
+ * The fast path, right after the commit. Never throws: a failure leaves the row to the relay loop.
+ * The row's effects are `segments` (one, or a batch's commands), relayed concurrently: each is
+ * started in turn, so the effects each begins with before its first wait (its dispatches) go out
+ * in segment order.
+ */
+async function relayNow(rt: RelayRuntime, id: string, segments: CommandEffects['list'][]): Promise<void> {
   crashPoint(rt, 'outbox-after-commit');
   try {
-    await relayEffects(rt, id, effects);
+    let first = 0;
+    await Promise.all(
+      segments.map((effects) => {
+        const relay = relayEffects(rt, id, effects, first);
+        first += effects.length;
+        return relay;
+      }),
+    );
     relayed(rt, id);
   } catch (err) {
     rt.logger.warn(
@@ -99,7 +111,7 @@ export async function runStatement<R extends object>(
     },
   );
   const id = rows[0]?.outbox_id;
-  if (id !== undefined && id !== null) await relayNow(rt, String(id), fx.list);
+  if (id !== undefined && id !== null) await relayNow(rt, String(id), [fx.list]);
   return rows.map(({ outbox_id: _id, ...row }) => row as unknown as R);
 }
 
@@ -113,15 +125,17 @@ export interface BatchPart {
  * runStatement for many changes at once (a multi-row INSERT ... RETURNING, one statement, atomic):
  * `parts` are the effects of each row the statement may return, by its `id`; the same statement
  * stores the effects of the rows it did return, in `parts` order, as one outbox row (a row that
- * was not written, e.g. an insert that found its row, causes nothing). Relayed right after, as
- * runStatement's. Returns the statement's rows, raw.
+ * was not written, e.g. an insert that found its row, causes nothing). Returns the statement's
+ * rows, raw, and `relay`, which relays the stored effects (never throws; a failure leaves the row to
+ * the relay loop): the caller calls it once, when its order allows (batches relayed in their order
+ * while the next one is being written).
  */
 export async function runBatchStatement<R extends { id: string }>(
   rt: RelayRuntime,
   parts: BatchPart[],
   sql: string,
   bind: unknown[],
-): Promise<R[]> {
+): Promise<{ rows: R[]; relay: () => Promise<void> }> {
   const n = bind.length;
   const stored = parts.map((p) => ({ key: p.key, fx: p.fx.list }));
   const rows = await rt.sequelize.query<R & { outbox_id: string | null }>(
@@ -140,14 +154,15 @@ export async function runBatchStatement<R extends { id: string }>(
     },
   );
   const id = rows[0]?.outbox_id;
-  if (id !== undefined && id !== null) {
-    // The stored list, rebuilt the way the statement built it: event ids follow its indexes.
-    const written = new Set(rows.map((r) => String(r.id)));
+  // The stored list, rebuilt the way the statement built it: event ids follow its indexes.
+  const written = new Set(rows.map((r) => String(r.id)));
+  const relay = async () => {
+    if (id === undefined || id === null) return;
     await relayNow(
       rt,
       String(id),
-      parts.filter((p) => written.has(p.key)).flatMap((p) => p.fx.list),
+      parts.filter((p) => written.has(p.key)).map((p) => p.fx.list),
     );
-  }
-  return rows.map(({ outbox_id: _id, ...row }) => row as unknown as R);
+  };
+  return { rows: rows.map(({ outbox_id: _id, ...row }) => row as unknown as R), relay };
 }

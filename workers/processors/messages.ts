@@ -224,23 +224,27 @@ export function createMessagesProcessor(rt: Runtime) {
 
   /**
    * Plain messages, in the order given, as one multi-row insert that stores their outbox row in
-   * the same statement. The rows returned in that order (a retried job's row: read back).
+   * the same statement. The rows returned in that order (a retried job's row: read back), and the
+   * relay of their effects.
    */
-  async function storePlainBatch(plans: Plan[]): Promise<Row<'Message'>[]> {
+  async function storePlainBatch(
+    plans: Plan[],
+  ): Promise<{ rows: Row<'Message'>[]; relay: () => Promise<void> }> {
     const bind = plans.flatMap((p) => p.bind([]));
-    const rows = await runBatchStatement<CreationAttributes<Row<'Message'>> & { id: string }>(
+    const { rows, relay } = await runBatchStatement<CreationAttributes<Row<'Message'>> & { id: string }>(
       rt,
       plans.map((p) => ({ key: p.input.id, fx: p.plainEffects() })),
       insertMessages(plans.length),
       bind,
     );
     const byId = new Map(rows.map((r) => [String(r.id), r]));
-    return Promise.all(
+    const stored = await Promise.all(
       plans.map((p) => {
         const raw = byId.get(p.input.id);
         return raw ? Promise.resolve(asModel(raw)) : Message.findByPk(p.input.id, { rejectOnEmpty: true });
       }),
     );
+    return { rows: stored, relay };
   }
 
   /**

@@ -71,9 +71,16 @@ export class CreateBatcher<P, R> {
     if (batch.length === 0) return;
     const ready = Promise.allSettled(batch.map((e) => e.planned));
     this.writing += 1;
-    // write() settles every entry itself and never throws.
     this.writes = this.writes
-      .then(async () => this.write(batch, await ready))
+      .then(async () => {
+        try {
+          await this.write(batch, await ready);
+        } catch (err) {
+          // write() settles every entry itself; should it throw, none is left waiting (a settled
+          // one ignores this) and the chain goes on.
+          for (const entry of batch) entry.reject(err);
+        }
+      })
       .then(() => {
         this.writing -= 1;
         if (this.writing === 0) this.flush();

@@ -19,7 +19,7 @@ import type {
 import type { Runtime } from '../../shared/runtime.js';
 import { decodeSnowflake } from '../../shared/snowflake.js';
 import { announceDeleted, deleteMessages } from '../../shared/domain/messages/delete.js';
-import { recordAuthorRead } from './channel-activity.js';
+import { recordAuthorRead, recordAuthorReads } from './channel-activity.js';
 import { linkPreviewJob } from './embeds.js';
 import { renderContent } from './message-content.js';
 import { applyMessageEffects, prepareMessageEffects, pushEffects } from './message-effects.js';
@@ -244,8 +244,15 @@ export function createMessagesProcessor(rt: Runtime) {
         return raw ? Promise.resolve(asModel(raw)) : Message.findByPk(p.input.id, { rejectOnEmpty: true });
       }),
     );
-    return { rows: stored, relay };
+    // The authors' read states in one statement, with the relay (not on each job's own).
+    return { rows: stored, relay: () => Promise.all([relay(), authorReads(stored)]).then(() => undefined) };
   }
+
+  /** recordAuthorReads that never throws: the message is stored; a read state is not worth failing it. */
+  const authorReads = (rows: Row<'Message'>[]) =>
+    recordAuthorReads(rt, rows).catch((err: Error) =>
+      rt.logger.warn({ err: err.message }, 'could not record the authors of a message batch as having read'),
+    );
 
   /**
    * A message with more to store than its row: the message, what it changes (read states,
@@ -322,7 +329,11 @@ export function createMessagesProcessor(rt: Runtime) {
           prepare: plan,
           idOf: (p) => p.input.id,
           batchable: (p) => p.plain,
-          storeOne: (p) => (p.plain ? storePlain(p) : storeWithEffects(p)),
+          storeOne: async (p) => {
+            const row = p.plain ? await storePlain(p) : await storeWithEffects(p);
+            if (!row.webhook_id) await recordAuthorRead(rt, row);
+            return row;
+          },
           storeBatch: storePlainBatch,
           onBatchFailed: (err, size) =>
             rt.logger.warn(
@@ -373,7 +384,8 @@ export function createMessagesProcessor(rt: Runtime) {
     const data = job.data;
     switch (data.kind) {
       case 'create':
-        return batcher ? answer(await batcher.add(data)) : create(data);
+        // A batch records its authors' reads itself.
+        return batcher ? presentMessage(await batcher.add(data)) : create(data);
       case 'update':
         return update(data);
       case 'delete':

@@ -112,6 +112,10 @@ export async function startPlexichat(
   fs.writeFileSync(
     configFile,
     JSON.stringify({
+      // BENCH_BATCH_WINDOW_MS: queues.message_batch_window_ms (0: each message stored on its own).
+      ...(process.env.BENCH_BATCH_WINDOW_MS
+        ? { queues: { message_batch_window_ms: Number(process.env.BENCH_BATCH_WINDOW_MS) } }
+        : {}),
       rate_limits: {
         global: unlimited,
         read: unlimited,

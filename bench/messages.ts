@@ -7,7 +7,8 @@
  *   p50/p99/max, messages/s and deliveries/s sustained; then as fast as C senders in flight go.
  * (History pages and issue 16's load shapes are bench/scale.ts.)
  * Prints figures; asserts nothing. BENCH_CLIENTS, BENCH_RATE, BENCH_SECONDS, BENCH_CONCURRENCY
- * tune it; BENCH_START_MODE (start.mode: single, the default here, or multi) picks
+ * tune it; BENCH_BATCH_WINDOW_MS sets queues.message_batch_window_ms (0: no batching; any bench);
+ * BENCH_START_MODE (start.mode: single, the default here, or multi) picks
  * how main.ts runs the roles. Single by default because the per-connection memory figure reads the
  * server's own process, which in multi mode is the supervisor holding no connection.
  */

@@ -135,6 +135,10 @@ export interface Config {
     lock_ms: number;
     /** How often workers look for jobs whose worker died (their lock expired). */
     stalled_interval_ms: number;
+    /** How long a workers process collects message creates to store them in one statement; 0: one by one. */
+    message_batch_window_ms: number;
+    /** Most message creates stored in one statement (also bounded by `concurrency.messages`). */
+    message_batch_max: number;
   };
   gateway: {
     path: string;
@@ -456,6 +460,8 @@ export const configSchema = Joi.object<Config>({
     keep_failed: nonNegative.default(10000),
     lock_ms: Joi.number().integer().min(500).max(600000).default(30000),
     stalled_interval_ms: Joi.number().integer().min(500).max(600000).default(30000),
+    message_batch_window_ms: Joi.number().min(0).max(1000).default(2),
+    message_batch_max: Joi.number().integer().min(1).max(1000).default(50),
   }).default(),
   gateway: Joi.object({
     path: Joi.string()

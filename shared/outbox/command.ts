@@ -35,15 +35,27 @@ export class CommandEffects extends Effects {
       },
     );
     const id = String(row?.id);
-    this.transaction.afterCommit(() => relayNow(this.rt, id, effects));
+    this.transaction.afterCommit(() => relayNow(this.rt, id, [effects]));
   }
 }
 
-/** The fast path, right after the commit. Never throws: a failure leaves the row to the relay loop. */
-async function relayNow(rt: RelayRuntime, id: string, effects: CommandEffects['list']): Promise<void> {
+/**
+ * The fast path, right after the commit. Never throws: a failure leaves the row to the relay loop.
+ * The row's effects are `segments` (one, or a batch's commands), relayed concurrently: each is
+ * started in turn, so the effects each begins with before its first wait (its dispatches) go out
+ * in segment order.
+ */
+async function relayNow(rt: RelayRuntime, id: string, segments: CommandEffects['list'][]): Promise<void> {
   crashPoint(rt, 'outbox-after-commit');
   try {
-    await relayEffects(rt, id, effects);
+    let first = 0;
+    await Promise.all(
+      segments.map((effects) => {
+        const relay = relayEffects(rt, id, effects, first);
+        first += effects.length;
+        return relay;
+      }),
+    );
     relayed(rt, id);
   } catch (err) {
     rt.logger.warn(
@@ -99,6 +111,58 @@ export async function runStatement<R extends object>(
     },
   );
   const id = rows[0]?.outbox_id;
-  if (id !== undefined && id !== null) await relayNow(rt, String(id), fx.list);
+  if (id !== undefined && id !== null) await relayNow(rt, String(id), [fx.list]);
   return rows.map(({ outbox_id: _id, ...row }) => row as unknown as R);
+}
+
+/** One part of a batch statement: the effects of the row whose `id` is `key`. */
+export interface BatchPart {
+  key: string;
+  fx: Effects;
+}
+
+/**
+ * runStatement for many changes at once (a multi-row INSERT ... RETURNING, one statement, atomic):
+ * `parts` are the effects of each row the statement may return, by its `id`; the same statement
+ * stores the effects of the rows it did return, in `parts` order, as one outbox row (a row that
+ * was not written, e.g. an insert that found its row, causes nothing). Returns the statement's
+ * rows, raw, and `relay`, which relays the stored effects (never throws; a failure leaves the row to
+ * the relay loop): the caller calls it once, when its order allows (batches relayed in their order
+ * while the next one is being written).
+ */
+export async function runBatchStatement<R extends { id: string }>(
+  rt: RelayRuntime,
+  parts: BatchPart[],
+  sql: string,
+  bind: unknown[],
+): Promise<{ rows: R[]; relay: () => Promise<void> }> {
+  const n = bind.length;
+  const stored = parts.map((p) => ({ key: p.key, fx: p.fx.list }));
+  const rows = await rt.sequelize.query<R & { outbox_id: string | null }>(
+    `WITH change AS (${sql}),
+          parts AS (SELECT p.ord, p.part FROM jsonb_array_elements($${n + 1}::jsonb) WITH ORDINALITY AS p(part, ord)
+                     WHERE p.part->>'key' IN (SELECT id::text FROM change)),
+          box AS (INSERT INTO outbox (scope, order_key, effects)
+                  SELECT $${n + 2}, $${n + 3}, jsonb_agg(f.e ORDER BY parts.ord, f.i)
+                    FROM parts, jsonb_array_elements(parts.part->'fx') WITH ORDINALITY AS f(e, i)
+                  HAVING count(*) > 0
+                  RETURNING id)
+     SELECT change.*, (SELECT id FROM box) AS outbox_id FROM change`,
+    {
+      bind: [...bind, JSON.stringify(stored), rt.config.redis.key_prefix, parts[0]?.fx.key() ?? '-'],
+      type: QueryTypes.SELECT,
+    },
+  );
+  const id = rows[0]?.outbox_id;
+  // The stored list, rebuilt the way the statement built it: event ids follow its indexes.
+  const written = new Set(rows.map((r) => String(r.id)));
+  const relay = async () => {
+    if (id === undefined || id === null) return;
+    await relayNow(
+      rt,
+      String(id),
+      parts.filter((p) => written.has(p.key)).map((p) => p.fx.list),
+    );
+  };
+  return { rows: rows.map(({ outbox_id: _id, ...row }) => row as unknown as R), relay };
 }

@@ -1,5 +1,5 @@
 export { Effects, type Effect, type JobEffectOptions } from './effects.js';
-export { CommandEffects, runCommand, runStatement } from './command.js';
+export { CommandEffects, runBatchStatement, runCommand, runStatement, type BatchPart } from './command.js';
 export {
   eventId,
   relayEffects,

@@ -25,7 +25,13 @@ export const eventId = (rowId: string, index: number): string => `${rowId}.${ind
  * connection (its order is the stream's), awaited before the next effect of another kind. Throws
  * on the first failure: the row stays and is relayed again, whole (consumers drop what they saw).
  */
-export async function relayEffects(rt: RelayRuntime, rowId: string, effects: Effect[]): Promise<void> {
+export async function relayEffects(
+  rt: RelayRuntime,
+  rowId: string,
+  effects: Effect[],
+  /** The index in its row of `effects[0]` (a segment of a row relayed on its own). */
+  first = 0,
+): Promise<void> {
   let pending: Promise<void>[] = [];
   const drain = async () => {
     const sent = pending;
@@ -33,7 +39,7 @@ export async function relayEffects(rt: RelayRuntime, rowId: string, effects: Eff
     await Promise.all(sent);
   };
   for (const [index, effect] of effects.entries()) {
-    const eid = eventId(rowId, index);
+    const eid = eventId(rowId, first + index);
     switch (effect.k) {
       case 'dispatch':
         // The name and payload were typed together when the effect was collected.

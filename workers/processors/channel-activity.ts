@@ -9,12 +9,33 @@ import type { Runtime } from '../../shared/runtime.js';
  * forward, so a retry or a late run changes nothing.
  */
 export async function recordAuthorRead(rt: Runtime, message: Row<'Message'>): Promise<void> {
+  await recordAuthorReads(rt, [message]);
+}
+
+/**
+ * recordAuthorRead for many messages in one statement (a batch's): per author and channel, the
+ * newest; a webhook's message is not its creator reading the channel.
+ */
+export async function recordAuthorReads(rt: Runtime, messages: Row<'Message'>[]): Promise<void> {
+  const newest = new Map<string, Row<'Message'>>();
+  for (const m of messages) {
+    if (m.webhook_id) continue;
+    const key = `${m.author_id}:${m.channel_id}`;
+    const seen = newest.get(key);
+    if (!seen || BigInt(seen.id) < BigInt(m.id)) newest.set(key, m);
+  }
+  if (newest.size === 0) return;
+  const rows = [...newest.values()];
   await rt.sequelize.query(
     `INSERT INTO read_states (user_id, channel_id, last_read_message_id, mention_count, updated_at)
-     VALUES ($1, $2, $3, 0, now())
+     SELECT u, c, m, 0, now() FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS r(u, c, m)
      ON CONFLICT (user_id, channel_id) DO UPDATE
-       SET last_read_message_id = $3, mention_count = 0, updated_at = now()
-       WHERE read_states.last_read_message_id IS NULL OR read_states.last_read_message_id < $3`,
-    { bind: [message.author_id, message.channel_id, message.id], type: QueryTypes.INSERT },
+       SET last_read_message_id = EXCLUDED.last_read_message_id, mention_count = 0, updated_at = now()
+       WHERE read_states.last_read_message_id IS NULL
+          OR read_states.last_read_message_id < EXCLUDED.last_read_message_id`,
+    {
+      bind: [rows.map((m) => m.author_id), rows.map((m) => m.channel_id), rows.map((m) => m.id)],
+      type: QueryTypes.INSERT,
+    },
   );
 }

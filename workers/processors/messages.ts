@@ -5,7 +5,7 @@ import type { Row } from '../../shared/db/models/index.js';
 import { recordAudit } from '../../shared/audit.js';
 import { extractMentions } from '../../shared/markdown/index.js';
 import { rooms } from '../../shared/events/index.js';
-import { Effects, runCommand, runStatement } from '../../shared/outbox/index.js';
+import { Effects, runBatchStatement, runCommand, runStatement } from '../../shared/outbox/index.js';
 import { presentAttachment } from '../../shared/presenters/attachment.js';
 import { presentMessage } from '../../shared/presenters/message.js';
 import { presentStoredMessage } from '../../shared/presenters/message-reactions.js';
@@ -19,7 +19,7 @@ import type {
 import type { Runtime } from '../../shared/runtime.js';
 import { decodeSnowflake } from '../../shared/snowflake.js';
 import { announceDeleted, deleteMessages } from '../../shared/domain/messages/delete.js';
-import { recordAuthorRead } from './channel-activity.js';
+import { recordAuthorRead, recordAuthorReads } from './channel-activity.js';
 import { linkPreviewJob } from './embeds.js';
 import { renderContent } from './message-content.js';
 import { applyMessageEffects, prepareMessageEffects, pushEffects } from './message-effects.js';
@@ -28,6 +28,7 @@ import { archiveIdleThreads } from './thread-archive.js';
 import { createBulkDeleteProcessor } from './message-bulk-delete.js';
 import { createPinProcessor } from './message-pins.js';
 import { createReactionProcessor } from './message-reactions.js';
+import { CreateBatcher } from './message-batch.js';
 
 /**
  * The `messages` queue: every write to messages goes through here (create, edit, delete), each a
@@ -58,14 +59,47 @@ async function claimAttachments(
   return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
-/** A new message's row; a retried job's second insert is a no-op. */
-const INSERT_MESSAGE = `INSERT INTO messages (id, channel_id, author_id, type, content, nonce, created_at, content_html,
+/** The casts of a message row's bind values, in column order (see insertMessages). */
+const MESSAGE_CASTS = [
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '::bigint[]',
+  '::bigint[]',
+  '',
+  '',
+  '',
+  '::jsonb',
+  '::jsonb',
+  '',
+  '::jsonb',
+  '::jsonb',
+];
+
+/**
+ * `n` new message rows in one statement (MESSAGE_CASTS.length bind values each); a retried job's
+ * second insert is a no-op.
+ */
+function insertMessages(n: number): string {
+  const rows = Array.from(
+    { length: n },
+    (_, r) => `(${MESSAGE_CASTS.map((cast, c) => `$${r * MESSAGE_CASTS.length + c + 1}${cast}`).join(', ')})`,
+  );
+  return `INSERT INTO messages (id, channel_id, author_id, type, content, nonce, created_at, content_html,
                        mentions, mention_roles, mention_everyone, reply_to, thread_id, attachments,
                        embeds, webhook_id, webhook_author, interaction)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::bigint[], $10::bigint[], $11, $12, $13, $14::jsonb,
-          $15::jsonb, $16, $17::jsonb, $18::jsonb)
+  VALUES ${rows.join(',\n         ')}
   ON CONFLICT (id) DO NOTHING
   RETURNING *`;
+}
+
+/** A new message's row. */
+const INSERT_MESSAGE = insertMessages(1);
 
 export function createMessagesProcessor(rt: Runtime) {
   const { Message, Channel } = rt.models;
@@ -76,7 +110,12 @@ export function createMessagesProcessor(rt: Runtime) {
     if (preview) fx.job('embeds', 'preview', preview.data, { jobId: preview.jobId });
   }
 
-  async function create(job: CreateMessageJob): Promise<JobResult<'messages'>> {
+  /**
+   * Everything a create needs before it writes: the row, its bind values, what it changes besides
+   * (prepared effects) and whether it is plain (nothing to store but the row: no one to notify,
+   * not a thread, no uploads), which is what may be stored in a batch.
+   */
+  async function plan(job: CreateMessageJob) {
     const input = job.message;
     const channel = await Channel.findByPk(input.channel_id);
     // The channel was deleted between the API's check and this job: retrying cannot help.
@@ -145,35 +184,87 @@ export function createMessagesProcessor(rt: Runtime) {
         key: `MESSAGE_CREATE-${message.id}`,
       });
     };
-
-    // With nothing to store but the row (no one to notify, not a thread, no uploads), the insert
-    // and its outbox row are one statement: no BEGIN/COMMIT round trips. Its effects are known
-    // before it runs: the row is what the job says.
-    const alone =
+    const plain =
       prepared.recipients.length === 0 &&
       !isThreadType(channel.channel_type) &&
       (input.attachments ?? []).length === 0;
-    if (alone) {
+    /**
+     * A plain message's effects, known before it is stored: the row is what the job says.
+     * Only for a plain one.
+     */
+    const plainEffects = (): Effects => {
       const fx = new Effects(rt.snowflake, rooms.channel(input.channel_id));
       const planned = Message.build({ ...values, attachments: [], pinned: false, edited_at: null });
       announce(fx, planned);
       pushEffects(fx, prepared);
       previewEffect(fx, planned, input.embed_links ?? false);
-      // The raw row, built into a model as mapToModel would.
-      const [raw] = await runStatement<CreationAttributes<Row<'Message'>>>(rt, fx, INSERT_MESSAGE, bind([]));
-      const row = raw
-        ? Message.build(raw, { isNewRecord: false, raw: true })
-        : await Message.findByPk(input.id, { rejectOnEmpty: true });
-      if (!row.webhook_id) await recordAuthorRead(rt, row);
-      return presentMessage(row);
-    }
+      return fx;
+    };
+    return { input, channel, prepared, bind, announce, plain, plainEffects };
+  }
+  type Plan = Awaited<ReturnType<typeof plan>>;
 
-    // The message, what it changes (read states, notifications, thread counts) and its effects
-    // commit together; a retry finds the row and causes nothing again.
-    const row = await runCommand(rt, rooms.channel(input.channel_id), async (transaction, fx) => {
+  /** A raw row as a model, as mapToModel would build it. */
+  const asModel = (raw: CreationAttributes<Row<'Message'>>) =>
+    Message.build(raw, { isNewRecord: false, raw: true });
+
+  /**
+   * A plain message: the insert and its outbox row are one statement (no BEGIN/COMMIT round
+   * trips). A retry finds the row and causes nothing again.
+   */
+  async function storePlain(p: Plan): Promise<Row<'Message'>> {
+    const [raw] = await runStatement<CreationAttributes<Row<'Message'>>>(
+      rt,
+      p.plainEffects(),
+      INSERT_MESSAGE,
+      p.bind([]),
+    );
+    return raw ? asModel(raw) : Message.findByPk(p.input.id, { rejectOnEmpty: true });
+  }
+
+  /**
+   * Plain messages, in the order given, as one multi-row insert that stores their outbox row in
+   * the same statement. The rows returned in that order (a retried job's row: read back), and the
+   * relay of their effects.
+   */
+  async function storePlainBatch(
+    plans: Plan[],
+  ): Promise<{ rows: Row<'Message'>[]; relay: () => Promise<void> }> {
+    const bind = plans.flatMap((p) => p.bind([]));
+    const { rows, relay } = await runBatchStatement<CreationAttributes<Row<'Message'>> & { id: string }>(
+      rt,
+      plans.map((p) => ({ key: p.input.id, fx: p.plainEffects() })),
+      insertMessages(plans.length),
+      bind,
+    );
+    const byId = new Map(rows.map((r) => [String(r.id), r]));
+    const stored = await Promise.all(
+      plans.map((p) => {
+        const raw = byId.get(p.input.id);
+        return raw ? Promise.resolve(asModel(raw)) : Message.findByPk(p.input.id, { rejectOnEmpty: true });
+      }),
+    );
+    // The authors' read states in one statement, with the relay (not on each job's own).
+    return { rows: stored, relay: () => Promise.all([relay(), authorReads(stored)]).then(() => undefined) };
+  }
+
+  /** recordAuthorReads that never throws: the message is stored; a read state is not worth failing it. */
+  const authorReads = (rows: Row<'Message'>[]) =>
+    recordAuthorReads(rt, rows).catch((err: Error) =>
+      rt.logger.warn({ err: err.message }, 'could not record the authors of a message batch as having read'),
+    );
+
+  /**
+   * A message with more to store than its row: the message, what it changes (read states,
+   * notifications, thread counts) and its effects commit together; a retry finds the row and
+   * causes nothing again.
+   */
+  async function storeWithEffects(p: Plan): Promise<Row<'Message'>> {
+    const { input, channel, prepared } = p;
+    return runCommand(rt, rooms.channel(input.channel_id), async (transaction, fx) => {
       const attachments = await claimAttachments(rt, input, transaction);
       const inserted = await rt.sequelize.query(INSERT_MESSAGE, {
-        bind: bind(attachments.map((a) => presentAttachment(rt.config, a))),
+        bind: p.bind(attachments.map((a) => presentAttachment(rt.config, a))),
         type: QueryTypes.SELECT,
         model: Message,
         mapToModel: true,
@@ -210,16 +301,47 @@ export function createMessagesProcessor(rt: Runtime) {
           }
         }
       }
-      announce(fx, fresh);
+      p.announce(fx, fresh);
       await applyMessageEffects(rt, fx, channel, fresh, prepared, transaction);
       // Last: previews can never hold the message up.
       previewEffect(fx, fresh, input.embed_links ?? false);
       return fresh;
     });
+  }
+
+  /** What the job answers: the stored message; its author has read the channel up to it. */
+  async function answer(row: Row<'Message'>): Promise<JobResult<'messages'>> {
     // A webhook's message is not its creator reading the channel.
     if (!row.webhook_id) await recordAuthorRead(rt, row);
     return presentMessage(row);
   }
+
+  async function create(job: CreateMessageJob): Promise<JobResult<'messages'>> {
+    const p = await plan(job);
+    return answer(p.plain ? await storePlain(p) : await storeWithEffects(p));
+  }
+
+  const batcher =
+    rt.config.queues.message_batch_window_ms > 0
+      ? new CreateBatcher<Plan, Row<'Message'>>({
+          windowMs: rt.config.queues.message_batch_window_ms,
+          max: rt.config.queues.message_batch_max,
+          prepare: plan,
+          idOf: (p) => p.input.id,
+          batchable: (p) => p.plain,
+          storeOne: async (p) => {
+            const row = p.plain ? await storePlain(p) : await storeWithEffects(p);
+            if (!row.webhook_id) await recordAuthorRead(rt, row);
+            return row;
+          },
+          storeBatch: storePlainBatch,
+          onBatchFailed: (err, size) =>
+            rt.logger.warn(
+              { err: err.message, size },
+              'message batch failed; storing its messages one by one',
+            ),
+        })
+      : null;
 
   async function update(job: UpdateMessageJob): Promise<JobResult<'messages'>> {
     const channel = await Channel.findByPk(job.channel_id);
@@ -262,7 +384,8 @@ export function createMessagesProcessor(rt: Runtime) {
     const data = job.data;
     switch (data.kind) {
       case 'create':
-        return create(data);
+        // A batch records its authors' reads itself.
+        return batcher ? presentMessage(await batcher.add(data)) : create(data);
       case 'update':
         return update(data);
       case 'delete':

@@ -1,0 +1,137 @@
+import type { DispatchFrame } from '../../shared/events/index.js';
+import type { MessageObject } from '../../shared/presenters/types.js';
+import { messageJobId } from '../../shared/queues/index.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { testConfig } from '../helpers/config.js';
+import { until } from '../helpers/services.js';
+import {
+  addChannel,
+  as,
+  gateways,
+  makeWorld,
+  member,
+  send,
+  type Person,
+} from '../api/messages/pipeline-helpers.js';
+
+// Message creates a workers process takes within its window are stored together (one statement
+// per run of plain messages, workers/processors/message-batch.ts). Through the API and the real
+// workers: many concurrent sends in several channels, some with a mention (stored on their own,
+// between the batches); every client gets each channel's messages once, in id order.
+
+let app: TestApp;
+let gw: ReturnType<typeof gateways>;
+
+beforeAll(async () => {
+  // A wide window, so concurrent sends surely share batches.
+  app = await startTestApp({ config: testConfig({ queues: { message_batch_window_ms: 20 } }) });
+  gw = gateways(app);
+}, 60000);
+
+afterAll(async () => {
+  gw.closeAll();
+  await app.close();
+});
+
+const byId = (a: string, b: string) => (BigInt(a) < BigInt(b) ? -1 : 1);
+const created = (frames: DispatchFrame[], channelId: string) =>
+  frames
+    .filter((f) => f.t === 'MESSAGE_CREATE' && (f.d as MessageObject).channel_id === channelId)
+    .map((f) => (f.d as MessageObject).id);
+
+it('delivers concurrent sends of several channels once each, in id order, and answers each with its stored message', async () => {
+  const w = await makeWorld(app);
+  const channels = [w.channelId, await addChannel(app, w, 'two'), await addChannel(app, w, 'three')];
+  const senders: Person[] = [];
+  for (let i = 0; i < 3; i++) senders.push(await member(app, w.serverId));
+  const clients = await Promise.all([w.owner, ...senders].map((p) => gw.connect(p)));
+  const sends = channels.flatMap((channelId, c) =>
+    senders.flatMap((who, s) =>
+      Array.from({ length: 8 }, (_, i) => ({
+        channelId,
+        who,
+        // Every fourth mentions the owner: a message with more to store than its row.
+        content: `${i % 4 === 3 ? `<@${w.owner.id}> ` : ''}m ${c}.${s}.${i}`,
+      })),
+    ),
+  );
+  const answers = await Promise.all(sends.map((m) => send(app, m.who, m.channelId, m.content)));
+
+  for (const [i, answer] of answers.entries()) {
+    expect(answer).toMatchObject({
+      channel_id: sends[i]!.channelId,
+      author_id: sends[i]!.who.id,
+      content: sends[i]!.content,
+    });
+    const stored = await as(app, w.owner, 'GET', `/channels/${answer.channel_id}/messages/${answer.id}`);
+    expect(stored.body).toEqual(answer);
+  }
+  // One more per channel, after all the others: what was to arrive before it has.
+  const last = await Promise.all(channels.map((c) => send(app, w.owner, c, 'last')));
+  await Promise.all(
+    clients.map((client) =>
+      client.waitForFrames(answers.length + last.length, (f) => f.t === 'MESSAGE_CREATE'),
+    ),
+  );
+  for (const [c, channelId] of channels.entries()) {
+    const sent = answers.filter((a) => a.channel_id === channelId).map((a) => a.id);
+    const expected = [...sent.sort(byId), last[c]!.id];
+    for (const client of clients) expect(created(client.frames, channelId)).toEqual(expected);
+  }
+}, 60000);
+
+it('stores one message for one nonce sent twice at once', async () => {
+  const w = await makeWorld(app);
+  const body = { content: 'once', nonce: 'batch-nonce' };
+  const path = `/channels/${w.channelId}/messages`;
+  const [a, b] = await Promise.all([
+    as(app, w.owner, 'POST', path, body),
+    as(app, w.owner, 'POST', path, body),
+  ]);
+  // The second either waits for the first's message or, if that is not queued yet, is told to retry.
+  const ok = [a, b].filter((r) => r.status === 200);
+  expect(ok.length).toBeGreaterThan(0);
+  for (const r of [a, b]) if (r.status !== 200) expect(r.body).toMatchObject({ code: 'nonce_in_use' });
+  const id = (ok[0]!.body as MessageObject).id;
+  for (const r of ok) expect((r.body as MessageObject).id).toBe(id);
+  const again = await as(app, w.owner, 'POST', path, body);
+  expect((again.body as MessageObject).id).toBe(id);
+  const history = await as(app, w.owner, 'GET', `${path}?limit=50`);
+  expect((history.body as MessageObject[]).filter((m) => m.content === 'once').map((m) => m.id)).toEqual([
+    id,
+  ]);
+}, 30000);
+
+it('stores the others of a batch when one of its messages breaks a constraint', async () => {
+  const w = await makeWorld(app);
+  const ids = Array.from({ length: 5 }, () => app.rt.snowflake.next());
+  // The third names an author that does not exist (a foreign key the batch statement breaks).
+  await Promise.all(
+    ids.map((id, i) =>
+      app.rt.queues.messages.add(
+        'create',
+        {
+          kind: 'create',
+          message: {
+            id,
+            channel_id: w.channelId,
+            author_id: i === 2 ? app.rt.snowflake.next() : w.owner.id,
+            content: `c${i}`,
+            nonce: null,
+          },
+        },
+        { jobId: messageJobId('create', id) },
+      ),
+    ),
+  );
+  const good = ids.filter((_, i) => i !== 2);
+  await until(
+    async () => (await app.rt.models.Message.count({ where: { id: good } })) === good.length,
+    'the four good messages to be stored',
+  );
+  await until(
+    async () => (await app.rt.queues.messages.getJobState(messageJobId('create', ids[2]!))) === 'failed',
+    'the bad one to fail for good',
+  );
+  expect(await app.rt.models.Message.count({ where: { id: ids[2]! } })).toBe(0);
+}, 30000);

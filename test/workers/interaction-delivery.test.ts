@@ -88,4 +88,5 @@ it('an API process killed right after the invocation: the queued delivery still 
       interaction: { id: got?.interaction.id, name: 'ping', user_id: w.owner.id },
     }),
   );
-});
+  // It starts and kills an API process of its own: more than the default 30 s on a loaded machine.
+}, 90000);

@@ -79,3 +79,45 @@ export async function inviteLinkThroughDialog(page: Page): Promise<string> {
   await dialog.getByRole('button', { name: 'Close' }).click();
   return link;
 }
+
+/** `who` (an existing account) signed in at a fresh page on `at` (under /app/). */
+export async function signedInClient(
+  browser: Browser,
+  app: TestApp,
+  who: Pick<TestUser, 'username' | 'password'>,
+  at = '/app/',
+): Promise<ClientUser> {
+  const client = await openClient(browser, app, at);
+  await signInThroughForm(client.page, who);
+  return client;
+}
+
+/** `who` signed in through an invite link `inviter` made; resolves once #general is open for them. */
+export async function joinedThroughInvite(
+  browser: Browser,
+  app: TestApp,
+  inviter: ClientUser,
+  who: Pick<TestUser, 'username' | 'password'>,
+): Promise<ClientUser> {
+  const link = await inviteLinkThroughDialog(inviter.page);
+  const client = await signedInClient(browser, app, who, new URL(link).pathname);
+  await client.composer('general').waitFor();
+  return client;
+}
+
+/** A member's entry (name and status text) in the open server's member list. */
+export const memberEntry = (page: Page, username: string): Locator =>
+  page.getByRole('list', { name: 'Members' }).getByRole('listitem').filter({ hasText: username });
+
+/** Sets the user's own status through the "Status" picker (`label`: "Online", "Idle", "Do not disturb", "Invisible"). */
+export async function setStatusThroughPicker(page: Page, label: string): Promise<void> {
+  await page.getByRole('combobox', { name: 'Status' }).selectOption({ label });
+}
+
+/** Opens the "Server settings" dialog; resolves with it. */
+export async function openServerSettings(page: Page): Promise<Locator> {
+  await page.getByRole('button', { name: 'Server settings' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Server settings' });
+  await dialog.waitFor();
+  return dialog;
+}

@@ -7,7 +7,9 @@ import { launchChromium } from '../../helpers/browser.js';
 import {
   createServerThroughDialog,
   ensureWebClientBuilt,
+  memberEntry,
   openClient,
+  openServerSettings,
   signInThroughForm,
   type ClientUser,
 } from '../../helpers/web-client.js';
@@ -75,6 +77,21 @@ describe('the web client passes axe-core without serious or critical violations'
     expect(await seriousViolations(client.page)).toEqual([]);
     await client.page.getByRole('button', { name: 'Invite people' }).click();
     await client.page.getByRole('textbox', { name: 'Invite link' }).waitFor();
+    expect(await seriousViolations(client.page)).toEqual([]);
+    expect(client.errors).toEqual([]);
+    await client.page
+      .getByRole('dialog', { name: 'Invite people' })
+      .getByRole('button', { name: 'Close' })
+      .click();
+  });
+
+  it('with the member list, and in the server settings dialog', async () => {
+    await memberEntry(client.page, 'Online').waitFor();
+    expect(await seriousViolations(client.page)).toEqual([]);
+    const dialog = await openServerSettings(client.page);
+    await dialog.getByRole('textbox', { name: 'New role name' }).fill('Readers');
+    await dialog.getByRole('button', { name: 'Create role' }).click();
+    await dialog.getByRole('group', { name: 'Permissions of Readers' }).waitFor();
     expect(await seriousViolations(client.page)).toEqual([]);
     expect(client.errors).toEqual([]);
   });

@@ -41,12 +41,15 @@ export async function ensureViteBuilt(source: string, outDir: string): Promise<v
   if (!fs.existsSync(index)) throw new Error(`the build of ${source} wrote no ${index}`);
 }
 
-/** Starts Debian's Chromium headless, with the flags this machine needs (no sandbox in containers). */
-export async function launchChromium(): Promise<Browser> {
+/** Chromium flags for a page that calls getUserMedia: grant it at once, with a fake microphone (a beep). */
+export const FAKE_MEDIA_FLAGS = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
+
+/** Starts Debian's Chromium headless, with the flags this machine needs (no sandbox in containers) and `extraArgs`. */
+export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does it in CI)`);
   }
-  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', ...extraArgs] });
 }
 
 /** A page in a fresh browser profile, recording its console errors and uncaught exceptions. */

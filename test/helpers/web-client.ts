@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { WEB_CLIENT_DIR } from '../../api/web-client-page.js';
-import type { TestUser } from './accounts.js';
+import { registerUser, type TestUser } from './accounts.js';
 import type { TestApp } from './app.js';
 import { ROOT, ensureViteBuilt, openPage, type OpenedPage } from './browser.js';
 
@@ -120,4 +120,36 @@ export async function openServerSettings(page: Page): Promise<Locator> {
   const dialog = page.getByRole('dialog', { name: 'Server settings' });
   await dialog.waitFor();
   return dialog;
+}
+
+/** Opens the voice channel `name` and joins it; resolves once the "Leave" button shows (connected). */
+export async function joinVoiceThroughPanel(page: Page, name: string): Promise<void> {
+  await page.getByRole('link', { name, exact: true }).click();
+  await page.getByRole('button', { name: 'Join voice' }).click();
+  await page.getByRole('button', { name: 'Leave' }).waitFor();
+}
+
+/** A participant's entry in the open voice channel's "In voice" list. */
+export const voiceEntry = (page: Page, username: string): Locator =>
+  page.getByRole('list', { name: 'In voice' }).getByRole('listitem').filter({ hasText: username });
+
+/** Two people in one server: `alice` created it through the dialog, `bob` joined by her invite link. */
+export interface TwoMembers {
+  alice: TestUser;
+  bob: TestUser;
+  a: ClientUser;
+  b: ClientUser;
+  serverId: string;
+  close(): Promise<void>;
+}
+
+/** Registers two users, has the first create a server named `name` and the second join it, both at the web client. */
+export async function twoMembers(browser: Browser, app: TestApp, name: string): Promise<TwoMembers> {
+  const alice = await registerUser(app);
+  const bob = await registerUser(app);
+  const a = await signedInClient(browser, app, alice);
+  await createServerThroughDialog(a, name);
+  const serverId = /\/app\/channels\/(\d+)\//.exec(a.page.url())![1]!;
+  const b = await joinedThroughInvite(browser, app, a, bob);
+  return { alice, bob, a, b, serverId, close: async () => (await a.close(), await b.close()) };
 }

@@ -186,6 +186,7 @@ export async function upload(file: File, onProgress: (fraction: number) => void)
 
 export type Member = Schemas['Member'];
 export type Role = Schemas['Role'];
+export type VoiceState = Schemas['VoiceState'];
 export type PermissionOverwrite = Schemas['PermissionOverwrite'];
 
 export const serverRoles = (serverId: string): Promise<Role[]> => call('GET', `/servers/${serverId}/roles`);

@@ -1,6 +1,6 @@
 import { Gateway as SdkGateway } from '../../../client/src/gateway.ts';
-import type { Channel, Member, Message, Relationship, Role, Server, User } from './api.ts';
-import type { Presence } from '../../../client/src/gateway.ts';
+import type { Channel, Member, Message, Relationship, Role, Server, User, VoiceState } from './api.ts';
+import type { Presence, VoiceServerUpdate } from '../../../client/src/gateway.ts';
 
 export type { Presence };
 /** The statuses a user may set for themself. */
@@ -21,6 +21,7 @@ export interface Ready {
   channels: Channel[];
   relationships: Relationship[];
   presences: Presence[];
+  voice_states?: VoiceState[];
 }
 
 /** One user's reaction added to or removed from a message. */
@@ -58,6 +59,7 @@ export interface Dispatches {
   ROLE_CREATE: Role;
   ROLE_UPDATE: Role;
   ROLE_DELETE: { id: string; server_id: string };
+  VOICE_STATE_UPDATE: VoiceState;
 }
 
 /** One dispatch the client handles: its name and payload, narrowed together by a switch on `t`. */
@@ -143,6 +145,11 @@ export class Gateway {
     const ack = await this.sdk.command('request_members', { server_id: serverId });
     if (!ack.ok) throw new Error(ack.message);
     return { members: ack.members, presences: ack.presences };
+  }
+
+  /** Joins a voice channel and resolves with where to connect; null leaves voice. */
+  joinVoice(channelId: string | null, selfMute = false): Promise<VoiceServerUpdate | null> {
+    return this.sdk.joinVoice(channelId, { self_mute: selfMute });
   }
 
   close(): void {

@@ -1,4 +1,4 @@
-import type { Channel, Member, Message, Relationship, Role, Server, User } from './api.ts';
+import type { Channel, Member, Message, Relationship, Role, Server, User, VoiceState } from './api.ts';
 import type { Connection, Dispatches, Presence, ReactionEvent } from './gateway.ts';
 
 /** One channel's loaded history, oldest first. */
@@ -28,6 +28,8 @@ export interface State {
   members: Record<string, Member[]>;
   /** Roles per server (loaded when the server is opened). */
   roles: Record<string, Role[]>;
+  /** Who is in a voice channel, by user id (a user is in at most one). */
+  voice: Record<string, VoiceState>;
   connection: Connection;
   /** The open channel. */
   open: string | null;
@@ -58,7 +60,8 @@ export type Action =
   | { type: 'member_gone'; serverId: string; userId: string }
   | { type: 'roles'; serverId: string; roles: Role[] }
   | { type: 'role'; role: Role }
-  | { type: 'role_gone'; serverId: string; roleId: string };
+  | { type: 'role_gone'; serverId: string; roleId: string }
+  | { type: 'voice_state'; state: VoiceState };
 
 export function initialState(me: User): State {
   return {
@@ -73,6 +76,7 @@ export function initialState(me: User): State {
     presences: {},
     members: {},
     roles: {},
+    voice: {},
     connection: 'connecting',
     open: null,
   };
@@ -168,6 +172,9 @@ export function reduce(state: State, action: Action): State {
         channels: action.d.channels.filter((c) => c.server_id !== null || c.channel_type === 'dm'),
         relationships: action.d.relationships,
         presences: withPresences(state.presences, action.d.presences ?? []),
+        voice: Object.fromEntries(
+          (action.d.voice_states ?? []).filter((v) => v.channel_id).map((v) => [v.user_id, v]),
+        ),
       };
     case 'resync':
       // The session could not resume: what was loaded may have gaps, so it is fetched again.
@@ -267,6 +274,12 @@ export function reduce(state: State, action: Action): State {
       if (!list) return state;
       const roles = list.filter((r) => r.id !== action.roleId);
       return { ...state, roles: { ...state.roles, [action.serverId]: roles } };
+    }
+    case 'voice_state': {
+      const voice = { ...state.voice };
+      if (action.state.channel_id) voice[action.state.user_id] = action.state;
+      else delete voice[action.state.user_id];
+      return { ...state, voice };
     }
   }
 }

@@ -20,6 +20,8 @@ import { CreateServerDialog } from './CreateServerDialog.tsx';
 import { Friends } from './Friends.tsx';
 import { MemberList, StatusPicker } from './MemberList.tsx';
 import { ServerSettings, canManageServer } from './ServerSettings.tsx';
+import { VoicePanel } from './VoicePanel.tsx';
+import { VoiceSession } from '../voice.ts';
 
 /** How many messages one history page asks for. */
 const PAGE = 50;
@@ -53,6 +55,11 @@ export function Chat({ session, onSignedOut }: { session: Session; onSignedOut: 
   const [settingsOpen, setSettingsOpen] = useState(false);
   // Bumped when someone joins a server: the member list is fetched again for their presence.
   const [joined, setJoined] = useState(0);
+  /** The voice connection, while the user is in a voice channel. */
+  const [voice, setVoice] = useState<{ channelId: string; session: VoiceSession } | null>(null);
+  const [voiceJoining, setVoiceJoining] = useState(false);
+  const [muted, setMuted] = useState(false);
+  const [receiving, setReceiving] = useState<string[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [ready, setReady] = useState(false);
   const gateway = useRef<Gateway | null>(null);
@@ -135,6 +142,9 @@ export function Chat({ session, onSignedOut }: { session: Session; onSignedOut: 
           return;
         case 'ROLE_DELETE':
           dispatch({ type: 'role_gone', serverId: e.d.server_id, roleId: e.d.id });
+          return;
+        case 'VOICE_STATE_UPDATE':
+          dispatch({ type: 'voice_state', state: e.d });
           return;
         case 'RESUMED':
         case 'INVALID_SESSION':
@@ -275,6 +285,42 @@ export function Chat({ session, onSignedOut }: { session: Session; onSignedOut: 
     if (channel && TEXT_TYPES.has(channel.channel_type) && !openHistory) void loadOlder(channel.id);
   }, [channel, openHistory, loadOlder]);
 
+  const joinVoice = async (channelId: string): Promise<void> => {
+    const gw = gateway.current;
+    if (!gw) return;
+    setVoiceJoining(true);
+    try {
+      voice?.session.close();
+      const server = await gw.joinVoice(channelId);
+      if (!server) throw new Error('No voice server answered');
+      const session = await VoiceSession.start(server, setReceiving);
+      setMuted(false);
+      setVoice({ channelId, session });
+    } catch (err) {
+      void gw.joinVoice(null).catch(() => undefined);
+      setError(`Voice could not be joined: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      setVoiceJoining(false);
+    }
+  };
+
+  const leaveVoice = (): void => {
+    voice?.session.close();
+    setVoice(null);
+    setReceiving([]);
+    void gateway.current?.joinVoice(null).catch(() => undefined);
+  };
+
+  const setVoiceMuted = (next: boolean): void => {
+    if (!voice) return;
+    setMuted(next);
+    voice.session.setMuted(next).then(
+      // Others see the mute in the voice state (the same channel: no new connection).
+      () => gateway.current?.joinVoice(voice.channelId, next).catch(() => undefined),
+      (err: unknown) => setError(`Mute failed: ${err instanceof Error ? err.message : String(err)}`),
+    );
+  };
+
   const signOut = async (): Promise<void> => {
     await logout().catch(() => undefined);
     onSignedOut();
@@ -395,7 +441,20 @@ export function Chat({ session, onSignedOut }: { session: Session; onSignedOut: 
             </button>
           </p>
         )}
-        {channel && openHistory ? (
+        {channel && channel.channel_type === 'voice' ? (
+          <VoicePanel
+            channel={channel}
+            states={Object.values(state.voice).filter((v) => v.channel_id === channel.id)}
+            meId={state.me.id}
+            joined={voice?.channelId === channel.id}
+            joining={voiceJoining}
+            muted={muted}
+            receiving={receiving}
+            onJoin={() => void joinVoice(channel.id)}
+            onMute={setVoiceMuted}
+            onLeave={leaveVoice}
+          />
+        ) : channel && openHistory ? (
           <ChannelView
             channel={channel}
             title={channel.server_id ? `#${channel.name}` : `@${nameOf(channel)}`}

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -41,8 +42,48 @@ export async function ensureViteBuilt(source: string, outDir: string): Promise<v
   if (!fs.existsSync(index)) throw new Error(`the build of ${source} wrote no ${index}`);
 }
 
-/** Chromium flags for a page that calls getUserMedia: grant it at once, with a fake microphone (a beep). */
-export const FAKE_MEDIA_FLAGS = ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
+/**
+ * A WAV file of a steady loud tone for the fake microphone: Chromium's own fake is a 20 ms beep
+ * every 500 ms, far below the voice server's speaking threshold (-50 dBov on average over 500 ms).
+ */
+function toneFile(): string {
+  const rate = 48000;
+  const samples = rate * 2;
+  const wav = Buffer.alloc(44 + samples * 2);
+  wav.write('RIFF', 0);
+  wav.writeUInt32LE(36 + samples * 2, 4);
+  wav.write('WAVEfmt ', 8);
+  wav.writeUInt32LE(16, 16);
+  wav.writeUInt16LE(1, 20); // PCM
+  wav.writeUInt16LE(1, 22); // mono
+  wav.writeUInt32LE(rate, 24);
+  wav.writeUInt32LE(rate * 2, 28);
+  wav.writeUInt16LE(2, 32);
+  wav.writeUInt16LE(16, 34);
+  wav.write('data', 36);
+  wav.writeUInt32LE(samples * 2, 40);
+  for (let i = 0; i < samples; i++) {
+    wav.writeInt16LE(Math.round(16000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + i * 2);
+  }
+  // The same bytes every time: one file serves every run (written aside, then renamed into place).
+  const file = path.join(os.tmpdir(), 'plexichat-fake-microphone.wav');
+  const aside = `${file}.${process.pid}`;
+  fs.writeFileSync(aside, wav);
+  fs.renameSync(aside, file);
+  return file;
+}
+
+/**
+ * Chromium flags for pages that call getUserMedia: granted without a prompt, the microphone a
+ * steady tone (loud enough for the voice server to mark its sender as speaking).
+ */
+export function fakeMicrophoneFlags(): string[] {
+  return [
+    '--use-fake-ui-for-media-stream',
+    '--use-fake-device-for-media-stream',
+    `--use-file-for-fake-audio-capture=${toneFile()}`,
+  ];
+}
 
 /** Starts Debian's Chromium headless, with the flags this machine needs (no sandbox in containers) and `extraArgs`. */
 export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { api } from '../../helpers/accounts.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
-import { FAKE_MEDIA_FLAGS, launchChromium } from '../../helpers/browser.js';
+import { fakeMicrophoneFlags, launchChromium } from '../../helpers/browser.js';
 import {
   ensureWebClientBuilt,
   joinVoiceThroughPanel,
@@ -18,8 +18,7 @@ let w: TwoMembers;
 beforeAll(async () => {
   await ensureWebClientBuilt();
   app = await startTestApp({ config: voiceConfig(), voice: true });
-  // A granted fake microphone: getUserMedia answers a generated tone without a prompt.
-  browser = await launchChromium(FAKE_MEDIA_FLAGS);
+  browser = await launchChromium(fakeMicrophoneFlags());
   w = await twoMembers(browser, app, 'Voice in the browser');
   const created = await api(app, 'POST', `/servers/${w.serverId}/channels`, {
     token: w.alice.token,
@@ -41,6 +40,11 @@ describe('voice channels in the web client', () => {
     // "Receiving audio": a consumer of the other one's microphone producer exists and was resumed.
     await voiceEntry(w.a.page, w.bob.username).filter({ hasText: 'Receiving audio' }).waitFor();
     await voiceEntry(w.b.page, w.alice.username).filter({ hasText: 'Receiving audio' }).waitFor();
+  });
+
+  it('shows who is speaking (the fake microphone plays a tone; the server reads its audio level)', async () => {
+    await voiceEntry(w.a.page, w.bob.username).filter({ hasText: 'Speaking' }).waitFor();
+    await voiceEntry(w.b.page, w.alice.username).filter({ hasText: 'Speaking' }).waitFor();
   });
 
   it('mutes: the other side sees it in the voice state', async () => {

@@ -125,6 +125,7 @@ export class VoiceSession {
 
   /** Ends the connection and releases the microphone. */
   close(): void {
+    if (this.closed) return;
     this.closed = true;
     for (const el of this.audio.values()) el.pause();
     this.audio.clear();

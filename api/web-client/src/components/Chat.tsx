@@ -304,6 +304,10 @@ export function Chat({ session, onSignedOut }: { session: Session; onSignedOut: 
     }
   };
 
+  // Signing out (the chat unmounts) ends the voice connection and releases the microphone.
+  const voiceSession = voice?.session;
+  useEffect(() => () => voiceSession?.close(), [voiceSession]);
+
   const leaveVoice = (): void => {
     voice?.session.close();
     setVoice(null);

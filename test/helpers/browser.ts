@@ -43,7 +43,7 @@ export async function ensureViteBuilt(source: string, outDir: string): Promise<v
 }
 
 /**
- * A WAV file of a steady loud tone for the fake microphone: Chromium's own fake is a 20 ms beep
+ * A WAV file of a loud speech-like tone for the fake microphone: Chromium's own fake is a 20 ms beep
  * every 500 ms, far below the voice server's speaking threshold (-50 dBov on average over 500 ms).
  */
 function toneFile(): string {
@@ -62,11 +62,17 @@ function toneFile(): string {
   wav.writeUInt16LE(16, 34);
   wav.write('data', 36);
   wav.writeUInt32LE(samples * 2, 40);
+  // Speech-like rather than steady: with a steady tone the speaking mark sometimes never came (the
+  // browser's noise suppression can learn a stationary sound and remove it). Here
+  // the pitch changes every 250 ms and the loudness swells three times a second, like syllables.
   for (let i = 0; i < samples; i++) {
-    wav.writeInt16LE(Math.round(16000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + i * 2);
+    const t = i / rate;
+    const pitch = [220, 330, 262, 392, 294, 440, 247, 349][Math.floor(t * 4) % 8]!;
+    const swell = 0.4 + 0.6 * Math.abs(Math.sin(Math.PI * 3 * t));
+    wav.writeInt16LE(Math.round(20000 * swell * Math.sin(2 * Math.PI * pitch * t)), 44 + i * 2);
   }
   // The same bytes every time: one file serves every run (written aside, then renamed into place).
-  const file = path.join(os.tmpdir(), 'plexichat-fake-microphone.wav');
+  const file = path.join(os.tmpdir(), 'plexichat-fake-microphone-v2.wav');
   const aside = `${file}.${process.pid}`;
   fs.writeFileSync(aside, wav);
   fs.renameSync(aside, file);
@@ -75,7 +81,7 @@ function toneFile(): string {
 
 /**
  * Chromium flags for pages that call getUserMedia: granted without a prompt, the microphone a
- * steady tone (loud enough for the voice server to mark its sender as speaking).
+ * speech-like tone (loud enough for the voice server to mark its sender as speaking).
  */
 export function fakeMicrophoneFlags(): string[] {
   return [

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { WEB_CLIENT_DIR } from '../../api/web-client-page.js';
@@ -152,4 +154,28 @@ export async function twoMembers(browser: Browser, app: TestApp, name: string): 
   const serverId = /\/app\/channels\/(\d+)\//.exec(a.page.url())![1]!;
   const b = await joinedThroughInvite(browser, app, a, bob);
   return { alice, bob, a, b, serverId, close: async () => (await a.close(), await b.close()) };
+}
+
+const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface Violation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/**
+ * The serious and critical violations axe-core finds in the page as it is now (WCAG 2.x A and AA
+ * rules and best practices). axe is evaluated through the DevTools protocol, which the page's CSP
+ * does not restrict, so the page is checked under the policy it is served with.
+ */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate<Violation[]>(`axe
+    .run(document, { resultTypes: ['violations'] })
+    .then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })))`);
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }

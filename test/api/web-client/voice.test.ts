@@ -5,6 +5,7 @@ import { fakeMicrophoneFlags, launchChromium } from '../../helpers/browser.js';
 import {
   ensureWebClientBuilt,
   joinVoiceThroughPanel,
+  seriousViolations,
   voiceEntry,
   twoMembers,
   type TwoMembers,
@@ -45,6 +46,10 @@ describe('voice channels in the web client', () => {
   it('shows who is speaking (the fake microphone plays a tone; the server reads its audio level)', async () => {
     await voiceEntry(w.a.page, w.bob.username).filter({ hasText: 'Speaking' }).waitFor();
     await voiceEntry(w.b.page, w.alice.username).filter({ hasText: 'Speaking' }).waitFor();
+  });
+
+  it('passes axe-core in the voice panel', async () => {
+    expect(await seriousViolations(w.a.page)).toEqual([]);
   });
 
   it('mutes: the other side sees it in the voice state', async () => {

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -41,12 +42,61 @@ export async function ensureViteBuilt(source: string, outDir: string): Promise<v
   if (!fs.existsSync(index)) throw new Error(`the build of ${source} wrote no ${index}`);
 }
 
-/** Starts Debian's Chromium headless, with the flags this machine needs (no sandbox in containers). */
-export async function launchChromium(): Promise<Browser> {
+/**
+ * A WAV file of a loud speech-like tone for the fake microphone: Chromium's own fake is a 20 ms beep
+ * every 500 ms, far below the voice server's speaking threshold (-50 dBov on average over 500 ms).
+ */
+function toneFile(): string {
+  const rate = 48000;
+  const samples = rate * 2;
+  const wav = Buffer.alloc(44 + samples * 2);
+  wav.write('RIFF', 0);
+  wav.writeUInt32LE(36 + samples * 2, 4);
+  wav.write('WAVEfmt ', 8);
+  wav.writeUInt32LE(16, 16);
+  wav.writeUInt16LE(1, 20); // PCM
+  wav.writeUInt16LE(1, 22); // mono
+  wav.writeUInt32LE(rate, 24);
+  wav.writeUInt32LE(rate * 2, 28);
+  wav.writeUInt16LE(2, 32);
+  wav.writeUInt16LE(16, 34);
+  wav.write('data', 36);
+  wav.writeUInt32LE(samples * 2, 40);
+  // Speech-like rather than steady: with a steady tone the speaking mark sometimes never came (the
+  // browser's noise suppression can learn a stationary sound and remove it). Here
+  // the pitch changes every 250 ms and the loudness swells three times a second, like syllables.
+  for (let i = 0; i < samples; i++) {
+    const t = i / rate;
+    const pitch = [220, 330, 262, 392, 294, 440, 247, 349][Math.floor(t * 4) % 8]!;
+    const swell = 0.4 + 0.6 * Math.abs(Math.sin(Math.PI * 3 * t));
+    wav.writeInt16LE(Math.round(20000 * swell * Math.sin(2 * Math.PI * pitch * t)), 44 + i * 2);
+  }
+  // The same bytes every time: one file serves every run (written aside, then renamed into place).
+  const file = path.join(os.tmpdir(), 'plexichat-fake-microphone-v2.wav');
+  const aside = `${file}.${process.pid}`;
+  fs.writeFileSync(aside, wav);
+  fs.renameSync(aside, file);
+  return file;
+}
+
+/**
+ * Chromium flags for pages that call getUserMedia: granted without a prompt, the microphone a
+ * speech-like tone (loud enough for the voice server to mark its sender as speaking).
+ */
+export function fakeMicrophoneFlags(): string[] {
+  return [
+    '--use-fake-ui-for-media-stream',
+    '--use-fake-device-for-media-stream',
+    `--use-file-for-fake-audio-capture=${toneFile()}`,
+  ];
+}
+
+/** Starts Debian's Chromium headless, with the flags this machine needs (no sandbox in containers) and `extraArgs`. */
+export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does it in CI)`);
   }
-  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', ...extraArgs] });
 }
 
 /** A page in a fresh browser profile, recording its console errors and uncaught exceptions. */

@@ -1,7 +1,9 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { WEB_CLIENT_DIR } from '../../api/web-client-page.js';
-import type { TestUser } from './accounts.js';
+import { registerUser, type TestUser } from './accounts.js';
 import type { TestApp } from './app.js';
 import { ROOT, ensureViteBuilt, openPage, type OpenedPage } from './browser.js';
 
@@ -78,4 +80,102 @@ export async function inviteLinkThroughDialog(page: Page): Promise<string> {
   const link = await field.inputValue();
   await dialog.getByRole('button', { name: 'Close' }).click();
   return link;
+}
+
+/** `who` (an existing account) signed in at a fresh page on `at` (under /app/). */
+export async function signedInClient(
+  browser: Browser,
+  app: TestApp,
+  who: Pick<TestUser, 'username' | 'password'>,
+  at = '/app/',
+): Promise<ClientUser> {
+  const client = await openClient(browser, app, at);
+  await signInThroughForm(client.page, who);
+  return client;
+}
+
+/** `who` signed in through an invite link `inviter` made; resolves once #general is open for them. */
+export async function joinedThroughInvite(
+  browser: Browser,
+  app: TestApp,
+  inviter: ClientUser,
+  who: Pick<TestUser, 'username' | 'password'>,
+): Promise<ClientUser> {
+  const link = await inviteLinkThroughDialog(inviter.page);
+  const client = await signedInClient(browser, app, who, new URL(link).pathname);
+  await client.composer('general').waitFor();
+  return client;
+}
+
+/** A member's entry (name and status text) in the open server's member list. */
+export const memberEntry = (page: Page, username: string): Locator =>
+  page.getByRole('list', { name: 'Members' }).getByRole('listitem').filter({ hasText: username });
+
+/** Sets the user's own status through the "Status" picker (`label`: "Online", "Idle", "Do not disturb", "Invisible"). */
+export async function setStatusThroughPicker(page: Page, label: string): Promise<void> {
+  await page.getByRole('combobox', { name: 'Status' }).selectOption({ label });
+}
+
+/** Opens the "Server settings" dialog; resolves with it. */
+export async function openServerSettings(page: Page): Promise<Locator> {
+  await page.getByRole('button', { name: 'Server settings' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Server settings' });
+  await dialog.waitFor();
+  return dialog;
+}
+
+/** Opens the voice channel `name` and joins it; resolves once the "Leave" button shows (connected). */
+export async function joinVoiceThroughPanel(page: Page, name: string): Promise<void> {
+  await page.getByRole('link', { name, exact: true }).click();
+  await page.getByRole('button', { name: 'Join voice' }).click();
+  await page.getByRole('button', { name: 'Leave' }).waitFor();
+}
+
+/** A participant's entry in the open voice channel's "In voice" list. */
+export const voiceEntry = (page: Page, username: string): Locator =>
+  page.getByRole('list', { name: 'In voice' }).getByRole('listitem').filter({ hasText: username });
+
+/** Two people in one server: `alice` created it through the dialog, `bob` joined by her invite link. */
+export interface TwoMembers {
+  alice: TestUser;
+  bob: TestUser;
+  a: ClientUser;
+  b: ClientUser;
+  serverId: string;
+  close(): Promise<void>;
+}
+
+/** Registers two users, has the first create a server named `name` and the second join it, both at the web client. */
+export async function twoMembers(browser: Browser, app: TestApp, name: string): Promise<TwoMembers> {
+  const alice = await registerUser(app);
+  const bob = await registerUser(app);
+  const a = await signedInClient(browser, app, alice);
+  await createServerThroughDialog(a, name);
+  const serverId = /\/app\/channels\/(\d+)\//.exec(a.page.url())![1]!;
+  const b = await joinedThroughInvite(browser, app, a, bob);
+  return { alice, bob, a, b, serverId, close: async () => (await a.close(), await b.close()) };
+}
+
+const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+interface Violation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+/**
+ * The serious and critical violations axe-core finds in the page as it is now (WCAG 2.x A and AA
+ * rules and best practices). axe is evaluated through the DevTools protocol, which the page's CSP
+ * does not restrict, so the page is checked under the policy it is served with.
+ */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate<Violation[]>(`axe
+    .run(document, { resultTypes: ['violations'] })
+    .then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })))`);
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }

@@ -183,3 +183,43 @@ export async function upload(file: File, onProgress: (fraction: number) => void)
     throw errorOf(err);
   }
 }
+
+export type Member = Schemas['Member'];
+export type Role = Schemas['Role'];
+export type VoiceState = Schemas['VoiceState'];
+export type PermissionOverwrite = Schemas['PermissionOverwrite'];
+
+export const serverRoles = (serverId: string): Promise<Role[]> => call('GET', `/servers/${serverId}/roles`);
+
+export const createRole = (serverId: string, fields: { name: string; permissions?: string }): Promise<Role> =>
+  call('POST', `/servers/${serverId}/roles`, fields);
+
+export const updateRole = (
+  serverId: string,
+  roleId: string,
+  fields: { name?: string; permissions?: string },
+): Promise<Role> => call('PATCH', `/servers/${serverId}/roles/${roleId}`, fields);
+
+export const deleteRole = (serverId: string, roleId: string): Promise<void> =>
+  call('DELETE', `/servers/${serverId}/roles/${roleId}`);
+
+/** Gives (or, with `on` false, takes) a role to a member. */
+export const assignRole = (serverId: string, userId: string, roleId: string, on: boolean): Promise<void> =>
+  call(on ? 'PUT' : 'DELETE', `/servers/${serverId}/members/${userId}/roles/${roleId}`);
+
+/** One page of a server's members, by user id. */
+export const serverMembers = (serverId: string, after?: string): Promise<Member[]> =>
+  call('GET', `/servers/${serverId}/members`, undefined, { limit: 100, ...(after ? { after } : {}) });
+
+export const getChannel = (channelId: string): Promise<Channel> => call('GET', `/channels/${channelId}`);
+
+/** Sets a channel's overwrite for a role; with allow and deny both "0" it is removed. */
+export const setOverwrite = (
+  channelId: string,
+  roleId: string,
+  allow: string,
+  deny: string,
+): Promise<void> =>
+  allow === '0' && deny === '0'
+    ? call('DELETE', `/channels/${channelId}/permissions/${roleId}`)
+    : call('PUT', `/channels/${channelId}/permissions/${roleId}`, { type: 'role', allow, deny });

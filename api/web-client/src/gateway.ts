@@ -1,5 +1,10 @@
 import { Gateway as SdkGateway } from '../../../client/src/gateway.ts';
-import type { Channel, Message, Relationship, Server, User } from './api.ts';
+import type { Channel, Member, Message, Relationship, Role, Server, User, VoiceState } from './api.ts';
+import type { Presence, VoiceServerUpdate } from '../../../client/src/gateway.ts';
+
+export type { Presence };
+/** The statuses a user may set for themself. */
+export type OwnStatus = 'online' | 'idle' | 'dnd' | 'invisible';
 
 /** A dispatch frame of the gateway: `t` the event, `s` the session's sequence number, `d` the payload. */
 export interface Frame {
@@ -15,6 +20,8 @@ export interface Ready {
   servers: Server[];
   channels: Channel[];
   relationships: Relationship[];
+  presences: Presence[];
+  voice_states?: VoiceState[];
 }
 
 /** One user's reaction added to or removed from a message. */
@@ -45,6 +52,14 @@ export interface Dispatches {
   RELATIONSHIP_ADD: Relationship;
   RELATIONSHIP_REMOVE: { id: string };
   TYPING_START: { channel_id: string; user_id: string; timestamp: number };
+  PRESENCE_UPDATE: Presence;
+  SERVER_MEMBER_ADD: Member;
+  SERVER_MEMBER_UPDATE: Member;
+  SERVER_MEMBER_REMOVE: { server_id: string; user: User };
+  ROLE_CREATE: Role;
+  ROLE_UPDATE: Role;
+  ROLE_DELETE: { id: string; server_id: string };
+  VOICE_STATE_UPDATE: VoiceState;
 }
 
 /** One dispatch the client handles: its name and payload, narrowed together by a switch on `t`. */
@@ -117,6 +132,24 @@ export class Gateway {
   /** Announces that the user is typing in a channel (a throttled announcement is only a refused ack). */
   startTyping(channelId: string): Promise<unknown> {
     return this.sdk.startTyping(channelId);
+  }
+
+  /** Sets the user's own status (others see `invisible` as offline). */
+  async setStatus(status: OwnStatus): Promise<void> {
+    const ack = await this.sdk.setPresence(status);
+    if (!ack.ok) throw new Error(ack.message);
+  }
+
+  /** A server's members (up to 100) with the presences of those not offline. */
+  async requestMembers(serverId: string): Promise<{ members: Member[]; presences: Presence[] }> {
+    const ack = await this.sdk.command('request_members', { server_id: serverId });
+    if (!ack.ok) throw new Error(ack.message);
+    return { members: ack.members, presences: ack.presences };
+  }
+
+  /** Joins a voice channel and resolves with where to connect; null leaves voice. */
+  joinVoice(channelId: string | null, selfMute = false): Promise<VoiceServerUpdate | null> {
+    return this.sdk.joinVoice(channelId, { self_mute: selfMute });
   }
 
   close(): void {

@@ -1,5 +1,5 @@
-import type { Channel, Message, Relationship, Server, User } from './api.ts';
-import type { Connection, Dispatches, ReactionEvent } from './gateway.ts';
+import type { Channel, Member, Message, Relationship, Role, Server, User, VoiceState } from './api.ts';
+import type { Connection, Dispatches, Presence, ReactionEvent } from './gateway.ts';
 
 /** One channel's loaded history, oldest first. */
 export interface History {
@@ -22,6 +22,14 @@ export interface State {
   mentions: Record<string, number>;
   /** Who is typing where: channel id -> user id -> until (ms). */
   typing: Record<string, Record<string, number>>;
+  /** Each known user's status; a user missing here is offline. */
+  presences: Record<string, Presence['status']>;
+  /** Members per server (loaded when the server is opened), by user id order. */
+  members: Record<string, Member[]>;
+  /** Roles per server (loaded when the server is opened). */
+  roles: Record<string, Role[]>;
+  /** Who is in a voice channel, by user id (a user is in at most one). */
+  voice: Record<string, VoiceState>;
   connection: Connection;
   /** The open channel. */
   open: string | null;
@@ -45,7 +53,15 @@ export type Action =
   | { type: 'reaction'; event: ReactionEvent; added: boolean }
   | { type: 'relationship'; relationship: Relationship }
   | { type: 'relationship_gone'; userId: string }
-  | { type: 'typing'; channelId: string; userId: string; until: number };
+  | { type: 'typing'; channelId: string; userId: string; until: number }
+  | { type: 'presences'; presences: Presence[] }
+  | { type: 'members'; serverId: string; members: Member[] }
+  | { type: 'member'; member: Member }
+  | { type: 'member_gone'; serverId: string; userId: string }
+  | { type: 'roles'; serverId: string; roles: Role[] }
+  | { type: 'role'; role: Role }
+  | { type: 'role_gone'; serverId: string; roleId: string }
+  | { type: 'voice_state'; state: VoiceState };
 
 export function initialState(me: User): State {
   return {
@@ -57,6 +73,10 @@ export function initialState(me: User): State {
     unread: {},
     mentions: {},
     typing: {},
+    presences: {},
+    members: {},
+    roles: {},
+    voice: {},
     connection: 'connecting',
     open: null,
   };
@@ -127,6 +147,21 @@ function withReaction(state: State, e: ReactionEvent, added: boolean): State {
   return { ...state, history: { ...state.history, [e.channel_id]: { ...h, items } } };
 }
 
+function withPresences(known: State['presences'], presences: Presence[]): State['presences'] {
+  const next = { ...known };
+  for (const p of presences) next[p.user_id] = p.status;
+  return next;
+}
+
+const byUser = (m: Member): { id: string } => ({ id: m.user.id });
+
+function withMember(list: Member[] | undefined, member: Member): Member[] | undefined {
+  if (!list) return list;
+  const i = list.findIndex((m) => m.user.id === member.user.id);
+  const next = i < 0 ? [...list, member] : list.map((m, j) => (j === i ? member : m));
+  return next.sort((a, b) => byId(byUser(a), byUser(b)));
+}
+
 export function reduce(state: State, action: Action): State {
   switch (action.type) {
     case 'ready':
@@ -136,6 +171,10 @@ export function reduce(state: State, action: Action): State {
         servers: action.d.servers,
         channels: action.d.channels.filter((c) => c.server_id !== null || c.channel_type === 'dm'),
         relationships: action.d.relationships,
+        presences: withPresences(state.presences, action.d.presences ?? []),
+        voice: Object.fromEntries(
+          (action.d.voice_states ?? []).filter((v) => v.channel_id).map((v) => [v.user_id, v]),
+        ),
       };
     case 'resync':
       // The session could not resume: what was loaded may have gaps, so it is fetched again.
@@ -208,5 +247,39 @@ export function reduce(state: State, action: Action): State {
           [action.channelId]: { ...state.typing[action.channelId], [action.userId]: action.until },
         },
       };
+    case 'presences':
+      return { ...state, presences: withPresences(state.presences, action.presences) };
+    case 'members':
+      return { ...state, members: { ...state.members, [action.serverId]: action.members } };
+    case 'member': {
+      const list = withMember(state.members[action.member.server_id], action.member);
+      return list ? { ...state, members: { ...state.members, [action.member.server_id]: list } } : state;
+    }
+    case 'member_gone': {
+      const list = state.members[action.serverId];
+      if (!list) return state;
+      const members = list.filter((m) => m.user.id !== action.userId);
+      return { ...state, members: { ...state.members, [action.serverId]: members } };
+    }
+    case 'roles':
+      return { ...state, roles: { ...state.roles, [action.serverId]: action.roles } };
+    case 'role': {
+      const list = state.roles[action.role.server_id];
+      if (!list) return state;
+      const roles = upsert(list, action.role).sort((a, b) => a.position - b.position);
+      return { ...state, roles: { ...state.roles, [action.role.server_id]: roles } };
+    }
+    case 'role_gone': {
+      const list = state.roles[action.serverId];
+      if (!list) return state;
+      const roles = list.filter((r) => r.id !== action.roleId);
+      return { ...state, roles: { ...state.roles, [action.serverId]: roles } };
+    }
+    case 'voice_state': {
+      const voice = { ...state.voice };
+      if (action.state.channel_id) voice[action.state.user_id] = action.state;
+      else delete voice[action.state.user_id];
+      return { ...state, voice };
+    }
   }
 }

@@ -1,18 +1,17 @@
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { registerUser } from '../../helpers/accounts.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { launchChromium } from '../../helpers/browser.js';
 import {
   createServerThroughDialog,
   ensureWebClientBuilt,
+  memberEntry,
   openClient,
+  openServerSettings,
+  seriousViolations,
   signInThroughForm,
   type ClientUser,
 } from '../../helpers/web-client.js';
-
-const AXE_SOURCE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let app: TestApp;
 let browser: Browser;
@@ -30,28 +29,6 @@ afterAll(async () => {
   await browser?.close();
   await app?.close();
 });
-
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string[] }[];
-}
-
-/**
- * The serious and critical violations axe-core finds in the page as it is now (WCAG 2.x A and AA
- * rules and best practices). axe is evaluated through the DevTools protocol, which the page's CSP
- * does not restrict, so the page is checked under the policy it is served with.
- */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate<Violation[]>(`axe
-    .run(document, { resultTypes: ['violations'] })
-    .then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) })))`);
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 describe('the web client passes axe-core without serious or critical violations', () => {
   it('on the sign-in page', async () => {
@@ -75,6 +52,21 @@ describe('the web client passes axe-core without serious or critical violations'
     expect(await seriousViolations(client.page)).toEqual([]);
     await client.page.getByRole('button', { name: 'Invite people' }).click();
     await client.page.getByRole('textbox', { name: 'Invite link' }).waitFor();
+    expect(await seriousViolations(client.page)).toEqual([]);
+    expect(client.errors).toEqual([]);
+    await client.page
+      .getByRole('dialog', { name: 'Invite people' })
+      .getByRole('button', { name: 'Close' })
+      .click();
+  });
+
+  it('with the member list, and in the server settings dialog', async () => {
+    await memberEntry(client.page, 'Online').waitFor();
+    expect(await seriousViolations(client.page)).toEqual([]);
+    const dialog = await openServerSettings(client.page);
+    await dialog.getByRole('textbox', { name: 'New role name' }).fill('Readers');
+    await dialog.getByRole('button', { name: 'Create role' }).click();
+    await dialog.getByRole('group', { name: 'Permissions of Readers' }).waitFor();
     expect(await seriousViolations(client.page)).toEqual([]);
     expect(client.errors).toEqual([]);
   });

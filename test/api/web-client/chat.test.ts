@@ -11,6 +11,7 @@ import {
   inviteLinkThroughDialog,
   openClient,
   signInThroughForm,
+  signedInClient,
   type ClientUser,
 } from '../../helpers/web-client.js';
 
@@ -30,11 +31,7 @@ afterAll(async () => {
 });
 
 /** `who` signed in at the web client, at `at`. */
-async function signedIn(who: TestUser, at = '/app/'): Promise<ClientUser> {
-  const client = await openClient(browser, app, at);
-  await signInThroughForm(client.page, who);
-  return client;
-}
+const signedIn = (who: TestUser, at = '/app/'): Promise<ClientUser> => signedInClient(browser, app, who, at);
 
 describe('the web client in Chromium', () => {
   let alice: TestUser;

@@ -7,6 +7,7 @@ import {
   openDm,
   previewInvite,
   serverChannels,
+  serverRoles,
   type Channel,
   type Session,
 } from '../api.ts';
@@ -17,6 +18,10 @@ import { rememberUser } from '../users.ts';
 import { ChannelView } from './ChannelView.tsx';
 import { CreateServerDialog } from './CreateServerDialog.tsx';
 import { Friends } from './Friends.tsx';
+import { MemberList, StatusPicker } from './MemberList.tsx';
+import { ServerSettings, canManageServer } from './ServerSettings.tsx';
+import { VoicePanel } from './VoicePanel.tsx';
+import { VoiceSession } from '../voice.ts';
 
 /** How many messages one history page asks for. */
 const PAGE = 50;
@@ -47,6 +52,14 @@ export function Chat({ session, onSignedOut }: { session: Session; onSignedOut: 
   const [state, dispatch] = useReducer(reduce, session.user, initialState);
   const [route, setRoute] = useState(() => channelInPath(location.pathname));
   const [creating, setCreating] = useState(false);
+  const [settingsOpen, setSettingsOpen] = useState(false);
+  // Bumped when someone joins a server: the member list is fetched again for their presence.
+  const [joined, setJoined] = useState(0);
+  /** The voice connection, while the user is in a voice channel. */
+  const [voice, setVoice] = useState<{ channelId: string; session: VoiceSession } | null>(null);
+  const [voiceJoining, setVoiceJoining] = useState(false);
+  const [muted, setMuted] = useState(false);
+  const [receiving, setReceiving] = useState<string[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [ready, setReady] = useState(false);
   const gateway = useRef<Gateway | null>(null);
@@ -109,6 +122,29 @@ export function Chat({ session, onSignedOut }: { session: Session; onSignedOut: 
             userId: e.d.user_id,
             until: Date.now() + TYPING_MS,
           });
+          return;
+        case 'PRESENCE_UPDATE':
+          dispatch({ type: 'presences', presences: [e.d] });
+          return;
+        case 'SERVER_MEMBER_ADD':
+          dispatch({ type: 'member', member: e.d });
+          setJoined((n) => n + 1);
+          return;
+        case 'SERVER_MEMBER_UPDATE':
+          dispatch({ type: 'member', member: e.d });
+          return;
+        case 'SERVER_MEMBER_REMOVE':
+          dispatch({ type: 'member_gone', serverId: e.d.server_id, userId: e.d.user.id });
+          return;
+        case 'ROLE_CREATE':
+        case 'ROLE_UPDATE':
+          dispatch({ type: 'role', role: e.d });
+          return;
+        case 'ROLE_DELETE':
+          dispatch({ type: 'role_gone', serverId: e.d.server_id, roleId: e.d.id });
+          return;
+        case 'VOICE_STATE_UPDATE':
+          dispatch({ type: 'voice_state', state: e.d });
           return;
         case 'RESUMED':
         case 'INVALID_SESSION':
@@ -197,6 +233,38 @@ export function Chat({ session, onSignedOut }: { session: Session; onSignedOut: 
     dispatch({ type: 'open', channelId: channel?.id ?? null });
   }, [channel?.id]);
 
+  // The open server's members with their presences, and its roles (for who may manage it).
+  const serverId = server?.id ?? null;
+  useEffect(() => {
+    if (!ready || !serverId || state.connection !== 'online') return;
+    void (async () => {
+      try {
+        const [found, roles] = await Promise.all([
+          gateway.current?.requestMembers(serverId),
+          serverRoles(serverId),
+        ]);
+        if (found) {
+          dispatch({ type: 'members', serverId, members: found.members });
+          dispatch({ type: 'presences', presences: found.presences });
+        }
+        dispatch({ type: 'roles', serverId, roles });
+      } catch (err) {
+        setError(`Members could not be loaded: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    })();
+  }, [ready, serverId, state.connection, joined]);
+
+  const members = serverId ? state.members[serverId] : undefined;
+  const roles = serverId ? state.roles[serverId] : undefined;
+  const myStatus = state.presences[state.me.id] ?? 'online';
+  const mayManage =
+    server !== null &&
+    canManageServer(
+      server,
+      roles ?? [],
+      members?.find((m) => m.user.id === state.me.id),
+    );
+
   /** Fetches the page before the oldest loaded message (the first page when nothing is loaded). */
   const loadOlder = useCallback(async (channelId: string, before?: string): Promise<void> => {
     const key = `${channelId}:${before ?? ''}`;
@@ -216,6 +284,46 @@ export function Chat({ session, onSignedOut }: { session: Session; onSignedOut: 
   useEffect(() => {
     if (channel && TEXT_TYPES.has(channel.channel_type) && !openHistory) void loadOlder(channel.id);
   }, [channel, openHistory, loadOlder]);
+
+  const joinVoice = async (channelId: string): Promise<void> => {
+    const gw = gateway.current;
+    if (!gw) return;
+    setVoiceJoining(true);
+    try {
+      voice?.session.close();
+      const server = await gw.joinVoice(channelId);
+      if (!server) throw new Error('No voice server answered');
+      const session = await VoiceSession.start(server, setReceiving);
+      setMuted(false);
+      setVoice({ channelId, session });
+    } catch (err) {
+      void gw.joinVoice(null).catch(() => undefined);
+      setError(`Voice could not be joined: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      setVoiceJoining(false);
+    }
+  };
+
+  // Signing out (the chat unmounts) ends the voice connection and releases the microphone.
+  const voiceSession = voice?.session;
+  useEffect(() => () => voiceSession?.close(), [voiceSession]);
+
+  const leaveVoice = (): void => {
+    voice?.session.close();
+    setVoice(null);
+    setReceiving([]);
+    void gateway.current?.joinVoice(null).catch(() => undefined);
+  };
+
+  const setVoiceMuted = (next: boolean): void => {
+    if (!voice) return;
+    setMuted(next);
+    voice.session.setMuted(next).then(
+      // Others see the mute in the voice state (the same channel: no new connection).
+      () => gateway.current?.joinVoice(voice.channelId, next).catch(() => undefined),
+      (err: unknown) => setError(`Mute failed: ${err instanceof Error ? err.message : String(err)}`),
+    );
+  };
 
   const signOut = async (): Promise<void> => {
     await logout().catch(() => undefined);
@@ -295,10 +403,31 @@ export function Chat({ session, onSignedOut }: { session: Session; onSignedOut: 
             );
           })}
         </ul>
+        {server && mayManage && (
+          <button type="button" class="secondary" onClick={() => setSettingsOpen(true)}>
+            Server settings
+          </button>
+        )}
         <div class="me">
           <span>
             Signed in as <strong>{state.me.username}</strong>
           </span>
+          <StatusPicker
+            status={myStatus}
+            onChange={(status) => {
+              void gateway.current?.setStatus(status).then(
+                () =>
+                  dispatch({
+                    type: 'presences',
+                    presences: [{ user_id: state.me.id, status, activity: null }],
+                  }),
+                (err: unknown) =>
+                  setError(
+                    `The status could not be set: ${err instanceof Error ? err.message : String(err)}`,
+                  ),
+              );
+            }}
+          />
           <button type="button" class="secondary" onClick={() => void signOut()}>
             Sign out
           </button>
@@ -316,7 +445,20 @@ export function Chat({ session, onSignedOut }: { session: Session; onSignedOut: 
             </button>
           </p>
         )}
-        {channel && openHistory ? (
+        {channel && channel.channel_type === 'voice' ? (
+          <VoicePanel
+            channel={channel}
+            states={Object.values(state.voice).filter((v) => v.channel_id === channel.id)}
+            meId={state.me.id}
+            joined={voice?.channelId === channel.id}
+            joining={voiceJoining}
+            muted={muted}
+            receiving={receiving}
+            onJoin={() => void joinVoice(channel.id)}
+            onMute={setVoiceMuted}
+            onLeave={leaveVoice}
+          />
+        ) : channel && openHistory ? (
           <ChannelView
             channel={channel}
             title={channel.server_id ? `#${channel.name}` : `@${nameOf(channel)}`}
@@ -342,6 +484,18 @@ export function Chat({ session, onSignedOut }: { session: Session; onSignedOut: 
           </div>
         )}
       </main>
+      {server && members && <MemberList members={members} presences={state.presences} meId={state.me.id} />}
+      {server && settingsOpen && (
+        <ServerSettings
+          server={server}
+          roles={roles ?? []}
+          members={members ?? []}
+          channels={channels}
+          onRoles={(next) => dispatch({ type: 'roles', serverId: server.id, roles: next })}
+          onMember={(member) => dispatch({ type: 'member', member })}
+          onClose={() => setSettingsOpen(false)}
+        />
+      )}
       {creating && (
         <CreateServerDialog
           onClose={() => setCreating(false)}

@@ -33,12 +33,33 @@ await build({ configFile: process.argv[1], build: { outDir: process.argv[2] }, l
  */
 export async function ensureViteBuilt(source: string, outDir: string): Promise<void> {
   const index = path.join(outDir, 'index.html');
-  if (fs.existsSync(index) && fs.statSync(index).mtimeMs >= newestSourceChange(source)) return;
-  await promisify(execFile)(
-    process.execPath,
-    ['--input-type=module', '-e', BUILD_SCRIPT, path.join(source, 'vite.config.ts'), outDir],
-    { cwd: ROOT },
-  );
+  const fresh = () => fs.existsSync(index) && fs.statSync(index).mtimeMs >= newestSourceChange(source);
+  if (fresh()) return;
+  // Test files run in parallel: one builds, the others wait for its lock to go and find it fresh
+  // (two builds into one folder at once leave it half written).
+  const lock = `${outDir}.building`;
+  fs.mkdirSync(path.dirname(outDir), { recursive: true });
+  for (let waited = 0; ; waited += 200) {
+    try {
+      fs.mkdirSync(lock, { recursive: false });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      // A lock older than any build (its holder was killed) is taken over.
+      if (waited > 180_000) fs.rmSync(lock, { recursive: true, force: true });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  try {
+    if (fresh()) return;
+    await promisify(execFile)(
+      process.execPath,
+      ['--input-type=module', '-e', BUILD_SCRIPT, path.join(source, 'vite.config.ts'), outDir],
+      { cwd: ROOT },
+    );
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
   if (!fs.existsSync(index)) throw new Error(`the build of ${source} wrote no ${index}`);
 }
 

@@ -1,5 +1,5 @@
 import { recordAudit } from '../../shared/audit.js';
-import { addMember } from '../../shared/domain/members/join.js';
+import { addMember, announceJoin } from '../../shared/domain/members/join.js';
 import { ApiError, MissingPermissionError, NotFoundError, ValidationError } from '../../shared/errors.js';
 import {
   Permission,
@@ -10,7 +10,7 @@ import {
 import { presentRole, type MemberObject, type RoleObject } from '../../shared/presenters/role.js';
 import type { ServerObject } from '../../shared/presenters/types.js';
 import type { Runtime } from '../../shared/runtime.js';
-import { announceJoin, joinedServer } from '../servers/join.js';
+import { joinedServer } from '../servers/join.js';
 import { memberObject } from '../servers/membership.js';
 import { createManagedRole } from '../../shared/domain/roles/managed.js';
 import { rooms } from '../../shared/events/index.js';
@@ -75,7 +75,14 @@ export async function addBotToServer(rt: Runtime, input: AddBotInput): Promise<A
   if (missing !== 0n) throw new MissingPermissionError(permissionNames(missing).join(', '));
 
   const outcome = await runCommand(rt, rooms.server(serverId), async (transaction, fx) => {
-    const added = await addMember(rt, serverId, bot.id, transaction, 'This bot is banned from this server');
+    const added = await addMember(
+      rt,
+      serverId,
+      bot.id,
+      transaction,
+      fx,
+      'This bot is banned from this server',
+    );
     if (!added) return { added: false, created: null };
     const created =
       permissions === 0n
@@ -103,11 +110,11 @@ export async function addBotToServer(rt: Runtime, input: AddBotInput): Promise<A
       },
       transaction,
     );
+    await announceJoin(rt, serverId, bot.id, transaction, fx);
     return { added: true, created };
   });
 
   const server = await joinedServer(rt, serverId);
-  if (outcome.added) await announceJoin(rt, serverId, bot.id, server);
   const role =
     outcome.created ?? (await Role.findOne({ where: { server_id: serverId, managed_bot_id: bot.id } }));
   return {

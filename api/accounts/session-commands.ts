@@ -1,44 +1,11 @@
-import { Op, type Transaction } from 'sequelize';
+import { Op } from 'sequelize';
 import { recordSecurityEvent } from '../../shared/auth/security-events.js';
-import { generateToken, hashToken } from '../../shared/auth/tokens.js';
 import type { Row } from '../../shared/db/models/index.js';
 import { rooms } from '../../shared/events/index.js';
 import type { Runtime } from '../../shared/runtime.js';
-import { decodeSnowflake } from '../../shared/snowflake.js';
 import { forgetSessionSubscriptions } from '../push/subscriptions.js';
 
-/** Where a session was opened from. */
-export interface ClientInfo {
-  ip: string;
-  userAgent: string | null;
-}
-
-/** Opens a session for `user` and returns its token (shown once; only its hash is stored). */
-export async function issueSession(
-  rt: Runtime,
-  user: Row<'User'>,
-  client: ClientInfo,
-  kind: 'user' | 'bot' = 'user',
-  transaction?: Transaction,
-): Promise<{ token: string; session: Row<'Session'> }> {
-  const token = generateToken();
-  const id = rt.snowflake.next();
-  const now = new Date(decodeSnowflake(id).timestampMs);
-  const session = await rt.models.Session.create(
-    {
-      id,
-      user_id: user.id,
-      token_hash: hashToken(token),
-      ip: client.ip,
-      user_agent: client.userAgent?.slice(0, 512) ?? null,
-      created_at: now,
-      last_used_at: now,
-      kind,
-    },
-    { transaction },
-  );
-  return { token, session };
-}
+export { issueSession, type ClientInfo } from '../../shared/accounts/sessions.js';
 
 /**
  * Revokes sessions: their tokens fail from the next request on, and their gateway connections

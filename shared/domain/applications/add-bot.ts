@@ -1,20 +1,14 @@
-import { recordAudit } from '../../shared/audit.js';
-import { addMember, announceJoin } from '../../shared/domain/members/join.js';
-import { ApiError, MissingPermissionError, NotFoundError, ValidationError } from '../../shared/errors.js';
-import {
-  Permission,
-  ServerPolicy,
-  parsePermissions,
-  permissionNames,
-} from '../../shared/permissions/index.js';
-import { presentRole, type MemberObject, type RoleObject } from '../../shared/presenters/role.js';
-import type { ServerObject } from '../../shared/presenters/types.js';
-import type { Runtime } from '../../shared/runtime.js';
-import { joinedServer } from '../servers/join.js';
-import { memberObject } from '../servers/membership.js';
-import { createManagedRole } from '../../shared/domain/roles/managed.js';
-import { rooms } from '../../shared/events/index.js';
-import { runCommand } from '../../shared/outbox/index.js';
+import { recordAudit } from '../../audit.js';
+import { addMember, announceJoin, serverObject } from '../members/join.js';
+import { ApiError, MissingPermissionError, NotFoundError, ValidationError } from '../../errors.js';
+import { Permission, ServerPolicy, parsePermissions, permissionNames } from '../../permissions/index.js';
+import { presentRole, type MemberObject, type RoleObject } from '../../presenters/role.js';
+import type { ServerObject } from '../../presenters/types.js';
+import type { Runtime } from '../../runtime.js';
+import { memberObject } from '../members/present.js';
+import { createManagedRole } from '../roles/managed.js';
+import { rooms } from '../../events/index.js';
+import { runCommand } from '../../outbox/index.js';
 
 /** Who adds which application's bot to which server, and what its managed role may do. */
 export interface AddBotInput {
@@ -114,7 +108,7 @@ export async function addBotToServer(rt: Runtime, input: AddBotInput): Promise<A
     return { added: true, created };
   });
 
-  const server = await joinedServer(rt, serverId);
+  const server = await serverObject(rt, serverId);
   const role =
     outcome.created ?? (await Role.findOne({ where: { server_id: serverId, managed_bot_id: bot.id } }));
   return {

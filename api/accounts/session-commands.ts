@@ -1,41 +1,9 @@
 import { Op } from 'sequelize';
-import { recordSecurityEvent } from '../../shared/auth/security-events.js';
-import type { Row } from '../../shared/db/models/index.js';
+import { revokeSessions } from '../../shared/accounts/sessions.js';
 import { rooms } from '../../shared/events/index.js';
 import type { Runtime } from '../../shared/runtime.js';
-import { forgetSessionSubscriptions } from '../push/subscriptions.js';
 
-export { issueSession, type ClientInfo } from '../../shared/accounts/sessions.js';
-
-/**
- * Revokes sessions: their tokens fail from the next request on, and their gateway connections
- * are closed at once (every gateway process holds them in the session's room).
- */
-export async function revokeSessions(
-  rt: Runtime,
-  sessions: Row<'Session'>[],
-  reason: string,
-  client: { ip: string },
-): Promise<void> {
-  if (sessions.length === 0) return;
-  await rt.models.Session.update(
-    { revoked_at: new Date() },
-    { where: { id: sessions.map((s) => s.id), revoked_at: null } },
-  );
-  await forgetSessionSubscriptions(rt, sessions);
-  for (const session of sessions) {
-    await rt.events
-      .disconnect(rooms.session(session.id))
-      .catch((err: Error) =>
-        rt.logger.warn({ err: err.message, session: session.id }, 'could not close revoked session sockets'),
-      );
-    await recordSecurityEvent(rt, 'session_revoked', {
-      userId: session.user_id,
-      ip: client.ip,
-      details: { session_id: session.id, reason },
-    });
-  }
-}
+export { issueSession, revokeSessions, type ClientInfo } from '../../shared/accounts/sessions.js';
 
 /** Revokes every live session of `userId` except `keepSessionId` (a password change). */
 export async function revokeOtherSessions(

@@ -12,7 +12,7 @@ import {
   ownedApplication,
   updateApplication,
 } from '../../../shared/domain/applications/applications.js';
-import { regenerateBotToken } from '../../applications/bot-token.js';
+import { regenerateBotToken } from '../../../shared/domain/applications/bot-token.js';
 import { auditReason } from '../audit-reason.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import {

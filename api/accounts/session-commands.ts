@@ -1,5 +1,6 @@
 import { Op } from 'sequelize';
-import { revokeSessions } from '../../shared/accounts/sessions.js';
+import { revokeSessionRows, revokeSessions, sessionsRevoked } from '../../shared/accounts/sessions.js';
+import { runCommand } from '../../shared/outbox/index.js';
 import { rooms } from '../../shared/events/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 
@@ -28,13 +29,16 @@ export async function revokeAllSessions(
   reason: string,
   ip: string,
 ): Promise<number> {
-  const sessions = await rt.models.Session.findAll({ where: { user_id: userId, revoked_at: null } });
-  await revokeSessions(rt, sessions, reason, { ip });
-  // Also every other connection of the user: one whose session opened while this ran goes too.
-  await rt.events
-    .disconnect(rooms.user(userId))
-    .catch((err: Error) =>
-      rt.logger.warn({ err: err.message, user: userId }, 'could not close user sockets'),
-    );
+  const { sessions, pushUsers } = await runCommand(rt, rooms.user(userId), async (transaction, fx) => {
+    const live = await rt.models.Session.findAll({
+      where: { user_id: userId, revoked_at: null },
+      transaction,
+    });
+    const pushed = await revokeSessionRows(rt, live, transaction, fx);
+    // Also every other connection of the user: one whose session opened meanwhile goes too.
+    fx.disconnect(rooms.user(userId));
+    return { sessions: live, pushUsers: pushed };
+  });
+  await sessionsRevoked(rt, sessions, pushUsers, reason, { ip });
   return sessions.length;
 }

@@ -1,74 +1,10 @@
-import { Op, type Transaction } from 'sequelize';
-import { recordSecurityEvent } from '../../shared/auth/security-events.js';
-import { generateToken, hashToken } from '../../shared/auth/tokens.js';
-import type { Row } from '../../shared/db/models/index.js';
+import { Op } from 'sequelize';
+import { revokeSessionRows, revokeSessions, sessionsRevoked } from '../../shared/accounts/sessions.js';
+import { runCommand } from '../../shared/outbox/index.js';
 import { rooms } from '../../shared/events/index.js';
 import type { Runtime } from '../../shared/runtime.js';
-import { decodeSnowflake } from '../../shared/snowflake.js';
-import { forgetSessionSubscriptions } from '../push/subscriptions.js';
 
-/** Where a session was opened from. */
-export interface ClientInfo {
-  ip: string;
-  userAgent: string | null;
-}
-
-/** Opens a session for `user` and returns its token (shown once; only its hash is stored). */
-export async function issueSession(
-  rt: Runtime,
-  user: Row<'User'>,
-  client: ClientInfo,
-  kind: 'user' | 'bot' = 'user',
-  transaction?: Transaction,
-): Promise<{ token: string; session: Row<'Session'> }> {
-  const token = generateToken();
-  const id = rt.snowflake.next();
-  const now = new Date(decodeSnowflake(id).timestampMs);
-  const session = await rt.models.Session.create(
-    {
-      id,
-      user_id: user.id,
-      token_hash: hashToken(token),
-      ip: client.ip,
-      user_agent: client.userAgent?.slice(0, 512) ?? null,
-      created_at: now,
-      last_used_at: now,
-      kind,
-    },
-    { transaction },
-  );
-  return { token, session };
-}
-
-/**
- * Revokes sessions: their tokens fail from the next request on, and their gateway connections
- * are closed at once (every gateway process holds them in the session's room).
- */
-export async function revokeSessions(
-  rt: Runtime,
-  sessions: Row<'Session'>[],
-  reason: string,
-  client: { ip: string },
-): Promise<void> {
-  if (sessions.length === 0) return;
-  await rt.models.Session.update(
-    { revoked_at: new Date() },
-    { where: { id: sessions.map((s) => s.id), revoked_at: null } },
-  );
-  await forgetSessionSubscriptions(rt, sessions);
-  for (const session of sessions) {
-    await rt.events
-      .disconnect(rooms.session(session.id))
-      .catch((err: Error) =>
-        rt.logger.warn({ err: err.message, session: session.id }, 'could not close revoked session sockets'),
-      );
-    await recordSecurityEvent(rt, 'session_revoked', {
-      userId: session.user_id,
-      ip: client.ip,
-      details: { session_id: session.id, reason },
-    });
-  }
-}
+export { issueSession, revokeSessions, type ClientInfo } from '../../shared/accounts/sessions.js';
 
 /** Revokes every live session of `userId` except `keepSessionId` (a password change). */
 export async function revokeOtherSessions(
@@ -93,13 +29,16 @@ export async function revokeAllSessions(
   reason: string,
   ip: string,
 ): Promise<number> {
-  const sessions = await rt.models.Session.findAll({ where: { user_id: userId, revoked_at: null } });
-  await revokeSessions(rt, sessions, reason, { ip });
-  // Also every other connection of the user: one whose session opened while this ran goes too.
-  await rt.events
-    .disconnect(rooms.user(userId))
-    .catch((err: Error) =>
-      rt.logger.warn({ err: err.message, user: userId }, 'could not close user sockets'),
-    );
+  const { sessions, pushUsers } = await runCommand(rt, rooms.user(userId), async (transaction, fx) => {
+    const live = await rt.models.Session.findAll({
+      where: { user_id: userId, revoked_at: null },
+      transaction,
+    });
+    const pushed = await revokeSessionRows(rt, live, transaction, fx);
+    // Also every other connection of the user: one whose session opened meanwhile goes too.
+    fx.disconnect(rooms.user(userId));
+    return { sessions: live, pushUsers: pushed };
+  });
+  await sessionsRevoked(rt, sessions, pushUsers, reason, { ip });
   return sessions.length;
 }

@@ -1,4 +1,3 @@
-import type { Row } from '../../shared/db/models/index.js';
 import { ServiceUnavailableError } from '../../shared/errors.js';
 import { queueSystemMessage, type SystemMessage } from '../../shared/messages/system-messages.js';
 import type { Runtime } from '../../shared/runtime.js';
@@ -26,18 +25,4 @@ export async function postSystemMessage(rt: Runtime, notice: SystemMessage): Pro
     throw new ServiceUnavailableError('Messages are unavailable right now, try again');
   }
   return id;
-}
-
-/**
- * Where a server's notices go (member_join): its first text channel by position. Servers have no
- * system channel setting yet; when one arrives, this is the one place that reads it.
- */
-export function systemChannelFor(rt: Runtime, serverId: string): Promise<Row<'Channel'> | null> {
-  return rt.models.Channel.findOne({
-    where: { server_id: serverId, channel_type: 'text' },
-    order: [
-      ['position', 'ASC'],
-      ['id', 'ASC'],
-    ],
-  });
 }

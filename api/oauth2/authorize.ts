@@ -3,7 +3,7 @@ import { ApiError, ValidationError } from '../../shared/errors.js';
 import type { Row } from '../../shared/db/models/index.js';
 import { Permission, ServerPolicy, has, parsePermissions } from '../../shared/permissions/index.js';
 import type { Runtime } from '../../shared/runtime.js';
-import { addBotToServer } from '../applications/add-bot.js';
+import { addBotToServer } from '../../shared/domain/applications/add-bot.js';
 import { findClient } from './clients.js';
 import { CODE_CHALLENGE, issueCode } from './codes.js';
 import type { OAuthErrorCode } from './errors.js';

@@ -155,15 +155,3 @@ export async function unsubscribe(
   if (deleted === 0) throw new NotFoundError('push subscription');
   await forgetFlag(rt, userId);
 }
-
-/**
- * When sessions are revoked (logout, session list, password change): the browsers they registered
- * stop getting pushes.
- */
-export async function forgetSessionSubscriptions(rt: Runtime, sessions: Row<'Session'>[]): Promise<void> {
-  const deleted = await rt.models.PushSubscription.destroy({
-    where: { session_id: sessions.map((s) => s.id) },
-  });
-  if (deleted === 0) return;
-  for (const userId of new Set(sessions.map((s) => s.user_id))) await forgetFlag(rt, userId);
-}

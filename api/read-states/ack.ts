@@ -1,6 +1,7 @@
 import { QueryTypes } from 'sequelize';
 import { NotFoundError } from '../../shared/errors.js';
 import { rooms } from '../../shared/events/index.js';
+import { runCommand } from '../../shared/outbox/index.js';
 import { visibleChannels } from '../../shared/permissions/index.js';
 import type { ReadStateObject } from '../../shared/presenters/read-state.js';
 import { loadReadStates } from '../../shared/read-states.js';
@@ -24,7 +25,7 @@ export async function ackMessage(
   if ((await rt.models.Message.count({ where: { id: messageId, channel_id: channelId } })) === 0) {
     throw new NotFoundError('message');
   }
-  const moved = await rt.sequelize.transaction(async (transaction) => {
+  await runCommand(rt, rooms.user(userId), async (transaction, fx) => {
     // Lock the row first: a mention counted by the messages worker meanwhile either committed
     // before (the recount sees it) or waits for us (and adds itself after).
     await rt.sequelize.query(
@@ -36,7 +37,7 @@ export async function ackMessage(
       { bind: [userId, channelId], type: QueryTypes.SELECT, transaction },
     );
     const last = state?.last_read_message_id;
-    if (last !== null && last !== undefined && BigInt(last) >= BigInt(messageId)) return null;
+    if (last !== null && last !== undefined && BigInt(last) >= BigInt(messageId)) return;
     const [updated] = await rt.sequelize.query<{ mention_count: number }>(
       `UPDATE read_states SET last_read_message_id = $3, updated_at = now(),
               mention_count = (SELECT count(*) FROM notifications
@@ -50,15 +51,12 @@ export async function ackMessage(
         WHERE user_id = $1 AND channel_id = $2 AND message_id <= $3 AND NOT read`,
       { bind: [userId, channelId, messageId], type: QueryTypes.UPDATE, transaction },
     );
-    return { mention_count: Number(updated?.mention_count ?? 0) };
-  });
-  if (moved) {
-    await rt.events.dispatch([rooms.user(userId)], 'MESSAGE_ACK', {
+    fx.dispatch([rooms.user(userId)], 'MESSAGE_ACK', {
       channel_id: channelId,
       message_id: messageId,
-      mention_count: moved.mention_count,
+      mention_count: Number(updated?.mention_count ?? 0),
     });
-  }
+  });
   const [state] = await loadReadStates(rt, userId, [channelId], { archivedThreads: true });
   if (!state) throw new NotFoundError('channel');
   return state;

@@ -4,15 +4,15 @@ import { NotFoundError } from '../../../shared/errors.js';
 import { presentApplication } from '../../../shared/presenters/application.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import type { ClientInfo } from '../../accounts/session-commands.js';
-import { addBotToServer } from '../../applications/add-bot.js';
+import { addBotToServer } from '../../../shared/domain/applications/add-bot.js';
 import {
   createApplication,
   deleteApplication,
   listApplications,
   ownedApplication,
-  regenerateBotToken,
   updateApplication,
-} from '../../applications/applications.js';
+} from '../../../shared/domain/applications/applications.js';
+import { regenerateBotToken } from '../../../shared/domain/applications/bot-token.js';
 import { auditReason } from '../audit-reason.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import {

@@ -1,4 +1,5 @@
 import Joi from 'joi';
+import type { UpdateApplicationInput } from '../../../shared/domain/applications/applications.js';
 import { PRIVILEGED_INTENT_NAMES } from '../../../shared/intents.js';
 import { selfUserObject, snowflake, userObject } from '../common-schemas.js';
 import { memberObject, permissionsField, roleObject } from '../roles/schema.js';
@@ -23,14 +24,8 @@ export const createApplicationBody = Joi.object<CreateApplicationBody>({
   description: description(),
 });
 
-export interface UpdateApplicationBody {
-  name?: string;
-  description?: string;
-  icon_url?: string | null;
-  public_bot?: boolean;
-  interactions_url?: string | null;
-  intents?: string[];
-}
+/** The body is the command's input as it stands (shared/domain/applications). */
+export type UpdateApplicationBody = UpdateApplicationInput;
 
 export const updateApplicationBody = Joi.object<UpdateApplicationBody>({
   name: name(),

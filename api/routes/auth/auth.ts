@@ -3,6 +3,8 @@ import type { Request } from 'express';
 import { verifyAgainstDummy, verifyPassword } from '../../../shared/auth/password.js';
 import { recordSecurityEvent } from '../../../shared/auth/security-events.js';
 import { ApiError, ValidationError } from '../../../shared/errors.js';
+import { joinThroughInvite } from '../../../shared/domain/invites/join.js';
+import { runCommand } from '../../../shared/outbox/index.js';
 import { sendVerificationMail } from '../../../shared/accounts/account-tokens.js';
 import { mailEnabled } from '../../../shared/mail/index.js';
 import { presentSelf } from '../../../shared/presenters/user.js';
@@ -12,7 +14,6 @@ import { countAttempt, countLoginAttempt, rehashIfWeak } from '../../accounts/lo
 import { claimTicketAttempt, consumeTicket, createTicket, verifySecondFactor } from '../../accounts/mfa.js';
 import { issueSession, revokeSessions, type ClientInfo } from '../../accounts/session-commands.js';
 import { createUser, findUserByLogin } from '../../accounts/user-commands.js';
-import { announceJoin, joinThroughInvite, joinedServer } from '../../servers/join.js';
 import type { ApiServices } from '../../services.js';
 import { defineRoute, definePublicRoute, type AnyRoute } from '../route.js';
 import { loginBody, loginResponse, mfaBody, registerBody, tokenResponse } from './schema.js';
@@ -87,17 +88,16 @@ export function authRoutes(rt: Runtime, { throttles, secretBox }: ApiServices): 
         const { invite, ...fields } = body;
         checkRegistrationMode(rt.config.auth.registration, invite);
         await throttles.hit('register_ip', ip);
-        const { user, serverId } = await rt.sequelize.transaction(async (transaction) => {
+        // The account and its join by invite are one command: both or neither, the join's events relayed with it.
+        const user = await runCommand(rt, null, async (transaction, fx) => {
           const created = await createUser(rt, fields, transaction);
-          if (invite === undefined) return { user: created, serverId: null };
-          const { serverId: joinedId } = await joinThroughInvite(rt, invite, created.id, transaction).catch(
-            (err: unknown) => {
+          if (invite !== undefined) {
+            await joinThroughInvite(rt, invite, created.id, transaction, fx).catch((err: unknown) => {
               throw err instanceof ApiError && err.status === 404 ? invalidInvite() : err;
-            },
-          );
-          return { user: created, serverId: joinedId };
+            });
+          }
+          return created;
         });
-        if (serverId !== null) await announceJoin(rt, serverId, user.id, await joinedServer(rt, serverId));
         const { token } = await issueSession(rt, user, client(req, ip));
         setDeviceCookie(res, rt.config, user.id);
         await recordSecurityEvent(rt, 'login_success', {

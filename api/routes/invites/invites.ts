@@ -1,6 +1,7 @@
 import Joi from 'joi';
 import type { Transaction } from 'sequelize';
 import { createInvite } from '../../../shared/domain/invites/create.js';
+import { findUsableInvite, joinByInvite, usableInviteWhere } from '../../../shared/domain/invites/join.js';
 import { revokeInvite } from '../../../shared/domain/invites/revoke.js';
 import type { Row } from '../../../shared/db/models/index.js';
 import { NotFoundError } from '../../../shared/errors.js';
@@ -8,13 +9,7 @@ import { Permission, ServerPolicy } from '../../../shared/permissions/index.js';
 import { unixSeconds } from '../../../shared/presenters/time.js';
 import { presentUser } from '../../../shared/presenters/user.js';
 import type { Runtime } from '../../../shared/runtime.js';
-import {
-  announceJoin,
-  findUsableInvite,
-  joinThroughInvite,
-  joinedServer,
-  usableInviteWhere,
-} from '../../servers/join.js';
+import { joinedServer } from '../../servers/join.js';
 import { auditReason } from '../audit-reason.js';
 import { definePublicRoute, defineRoute, type AnyRoute } from '../route.js';
 import { serverParams } from '../roles/schema.js';
@@ -123,13 +118,8 @@ export function inviteRoutes(rt: Runtime): AnyRoute[] {
         404: { description: '`unknown_invite`: unknown, expired, revoked or used up' },
       },
       handler: async ({ params, auth }) => {
-        const userId = auth.user.id;
-        const { serverId, joined } = await rt.sequelize.transaction((transaction) =>
-          joinThroughInvite(rt, params.code, userId, transaction),
-        );
-        const object = await joinedServer(rt, serverId, 'invite');
-        if (joined) await announceJoin(rt, serverId, userId, object);
-        return object;
+        const { serverId } = await joinByInvite(rt, params.code, auth.user.id);
+        return joinedServer(rt, serverId, 'invite');
       },
     }),
     defineRoute<{ code: string }>({

@@ -1,7 +1,7 @@
 import { ValidationError, type FieldErrors } from '../../../shared/errors.js';
 import type { Row } from '../../../shared/db/models/index.js';
 import type { Runtime } from '../../../shared/runtime.js';
-import { ownedApplication } from '../../applications/applications.js';
+import { ownedApplication } from '../../../shared/domain/applications/applications.js';
 import { redirectUriProblem, regenerateClientSecret } from '../../oauth2/clients.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { appIdParams, clientObject, clientSecretResponse, redirectUrisBody } from './schema.js';

@@ -6,11 +6,8 @@ import {
 import { recordSecurityEvent } from '../../../shared/auth/security-events.js';
 import { requireMail } from '../../../shared/mail/index.js';
 import type { Runtime } from '../../../shared/runtime.js';
-import {
-  afterPasswordChange,
-  requireCurrentPassword,
-  setPasswordHash,
-} from '../../accounts/password-commands.js';
+import { editProfile } from '../../../shared/domain/users/profile.js';
+import { afterPasswordChange, requireCurrentPassword } from '../../accounts/password-commands.js';
 import type { ApiServices } from '../../services.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { changePasswordBody, verifyEmailBody } from './schema.js';
@@ -41,8 +38,7 @@ export function accountRoutes(rt: Runtime, { throttles }: ApiServices): AnyRoute
         handler: async ({ auth, body, ip }) => {
           const user = auth.user;
           await requireCurrentPassword(rt, throttles, user, body.current_password, ip);
-          await setPasswordHash(rt, user, body.password);
-          await user.save({ fields: ['password_hash', 'password_changed_at'] });
+          await editProfile(rt, user.id, { password: body.password });
           await afterPasswordChange(rt, user, auth.session.id, ip);
         },
       },

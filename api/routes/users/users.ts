@@ -1,19 +1,13 @@
 import { QueryTypes } from 'sequelize';
 import { sendVerificationMail } from '../../../shared/accounts/account-tokens.js';
-import { invalidate } from '../../../shared/domain/invalidation.js';
+import { editProfile } from '../../../shared/domain/users/profile.js';
 import { NotFoundError } from '../../../shared/errors.js';
 import { mailEnabled } from '../../../shared/mail/index.js';
 import { presentServer } from '../../../shared/presenters/server.js';
 import { presentSelf, presentUser } from '../../../shared/presenters/user.js';
 import type { Runtime } from '../../../shared/runtime.js';
-import {
-  afterPasswordChange,
-  requireCurrentPassword,
-  setPasswordHash,
-} from '../../accounts/password-commands.js';
+import { afterPasswordChange, requireCurrentPassword } from '../../accounts/password-commands.js';
 import type { ApiServices } from '../../services.js';
-import { uniqueConflict, usernameTaken } from '../../accounts/user-commands.js';
-import { usernameReserved } from '../../../shared/accounts/delete-account.js';
 import { selfUserObject, userObject } from '../common-schemas.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { patchMeBody, userIdParams } from './schema.js';
@@ -66,27 +60,11 @@ export function userRoutes(rt: Runtime, { throttles }: ApiServices): AnyRoute[] 
         if (body.current_password !== undefined) {
           await requireCurrentPassword(rt, throttles, user, body.current_password, ip);
         }
-        if (body.username !== undefined && body.username.toLowerCase() !== user.username.toLowerCase()) {
-          if (await usernameReserved(rt, body.username)) throw usernameTaken();
-        }
-        if (body.username !== undefined) user.username = body.username;
-        const emailChanged = body.email !== undefined && body.email !== user.email;
-        if (body.email !== undefined) user.email = body.email;
-        // A new address is unverified until its own link is followed.
-        if (emailChanged) user.email_verified_at = null;
-        if (body.avatar_url !== undefined) user.avatar_url = body.avatar_url;
-        if (body.password !== undefined) await setPasswordHash(rt, user, body.password);
-        // Member lists show the name and avatar: they move only when one of those does.
-        const listed = user.changed('username') || user.changed('avatar_url');
-        try {
-          await user.save();
-        } catch (err) {
-          throw uniqueConflict(err) ?? err;
-        }
-        if (listed) await invalidate(rt, { users: [user.id] });
-        if (body.password !== undefined) await afterPasswordChange(rt, user, auth.session.id, ip);
-        if (emailChanged && user.email && mailEnabled(rt.config)) await sendVerificationMail(rt, user);
-        return presentSelf(user);
+        const { current_password: _checked, ...edit } = body;
+        const { user: edited, emailChanged } = await editProfile(rt, user.id, edit);
+        if (body.password !== undefined) await afterPasswordChange(rt, edited, auth.session.id, ip);
+        if (emailChanged && edited.email && mailEnabled(rt.config)) await sendVerificationMail(rt, edited);
+        return presentSelf(edited);
       },
     }),
     defineRoute({

@@ -1,4 +1,4 @@
-import { usernameBase } from '../../../api/applications/bot-username.js';
+import { usernameBase } from '../../../shared/domain/applications/bot-username.js';
 
 describe('usernameBase', () => {
   it('an application name becomes a username base, without edge dots or underscores', () => {

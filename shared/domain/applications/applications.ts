@@ -1,18 +1,18 @@
-import { Op, UniqueConstraintError } from 'sequelize';
-import { uniqueConflict } from '../../shared/accounts/create-user.js';
-import type { Row } from '../../shared/db/models/index.js';
-import { ApiError, NotFoundError, ValidationError } from '../../shared/errors.js';
-import { rooms } from '../../shared/events/index.js';
-import { PRIVILEGED_INTENTS, intentsFromNames } from '../../shared/intents.js';
-import { SafeFetchError, vetOutboundUrl } from '../../shared/net/safe-fetch.js';
-import { presentApplication, type ApplicationObject } from '../../shared/presenters/application.js';
-import type { SelfUserObject } from '../../shared/presenters/user.js';
-import { presentSelf } from '../../shared/presenters/user.js';
-import type { Runtime } from '../../shared/runtime.js';
-import { decodeSnowflake } from '../../shared/snowflake.js';
-import { issueSession, revokeSessions, type ClientInfo } from '../accounts/session-commands.js';
-import { memberGone, memberRemoved } from '../../shared/domain/members/remove.js';
-import { runCommand } from '../../shared/outbox/index.js';
+import { UniqueConstraintError } from 'sequelize';
+import { uniqueConflict } from '../../accounts/create-user.js';
+import type { Row } from '../../db/models/index.js';
+import { ApiError, NotFoundError, ValidationError } from '../../errors.js';
+import { rooms } from '../../events/index.js';
+import { PRIVILEGED_INTENTS, intentsFromNames } from '../../intents.js';
+import { SafeFetchError, vetOutboundUrl } from '../../net/safe-fetch.js';
+import { presentApplication, type ApplicationObject } from '../../presenters/application.js';
+import type { SelfUserObject } from '../../presenters/user.js';
+import { presentSelf } from '../../presenters/user.js';
+import type { Runtime } from '../../runtime.js';
+import { decodeSnowflake } from '../../snowflake.js';
+import { issueSession, type ClientInfo } from '../../accounts/sessions.js';
+import { memberGone, memberRemoved } from '../members/remove.js';
+import { runCommand } from '../../outbox/index.js';
 import { freeBotUsername } from './bot-username.js';
 
 /** What POST /applications takes. */
@@ -160,25 +160,6 @@ export async function updateApplication(
     if ((before & ~after) !== 0) fx.disconnect(rooms.user(bot.id));
   });
   return presentApplication(app, bot);
-}
-
-/**
- * A new bot token: every earlier session of the bot is revoked (REST 401 from the next request,
- * gateway connections closed at once). The new token is shown once.
- */
-export async function regenerateBotToken(
-  rt: Runtime,
-  ownerId: string,
-  appId: string,
-  client: ClientInfo,
-): Promise<{ token: string }> {
-  const { bot } = await ownedApplication(rt, ownerId, appId);
-  const { token, session } = await issueSession(rt, bot, client, 'bot');
-  const old = await rt.models.Session.findAll({
-    where: { user_id: bot.id, revoked_at: null, id: { [Op.ne]: session.id } },
-  });
-  await revokeSessions(rt, old, 'bot_token_regenerated', client);
-  return { token };
 }
 
 /**

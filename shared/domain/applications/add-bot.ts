@@ -1,20 +1,14 @@
-import { recordAudit } from '../../shared/audit.js';
-import { addMember } from '../../shared/domain/members/join.js';
-import { ApiError, MissingPermissionError, NotFoundError, ValidationError } from '../../shared/errors.js';
-import {
-  Permission,
-  ServerPolicy,
-  parsePermissions,
-  permissionNames,
-} from '../../shared/permissions/index.js';
-import { presentRole, type MemberObject, type RoleObject } from '../../shared/presenters/role.js';
-import type { ServerObject } from '../../shared/presenters/types.js';
-import type { Runtime } from '../../shared/runtime.js';
-import { announceJoin, joinedServer } from '../servers/join.js';
-import { memberObject } from '../servers/membership.js';
-import { createManagedRole } from '../../shared/domain/roles/managed.js';
-import { rooms } from '../../shared/events/index.js';
-import { runCommand } from '../../shared/outbox/index.js';
+import { recordAudit } from '../../audit.js';
+import { addMember, announceJoin, serverObject } from '../members/join.js';
+import { ApiError, MissingPermissionError, NotFoundError, ValidationError } from '../../errors.js';
+import { Permission, ServerPolicy, parsePermissions, permissionNames } from '../../permissions/index.js';
+import { presentRole, type MemberObject, type RoleObject } from '../../presenters/role.js';
+import type { ServerObject } from '../../presenters/types.js';
+import type { Runtime } from '../../runtime.js';
+import { memberObject } from '../members/present.js';
+import { createManagedRole } from '../roles/managed.js';
+import { rooms } from '../../events/index.js';
+import { runCommand } from '../../outbox/index.js';
 
 /** Who adds which application's bot to which server, and what its managed role may do. */
 export interface AddBotInput {
@@ -75,7 +69,14 @@ export async function addBotToServer(rt: Runtime, input: AddBotInput): Promise<A
   if (missing !== 0n) throw new MissingPermissionError(permissionNames(missing).join(', '));
 
   const outcome = await runCommand(rt, rooms.server(serverId), async (transaction, fx) => {
-    const added = await addMember(rt, serverId, bot.id, transaction, 'This bot is banned from this server');
+    const added = await addMember(
+      rt,
+      serverId,
+      bot.id,
+      transaction,
+      fx,
+      'This bot is banned from this server',
+    );
     if (!added) return { added: false, created: null };
     const created =
       permissions === 0n
@@ -103,11 +104,11 @@ export async function addBotToServer(rt: Runtime, input: AddBotInput): Promise<A
       },
       transaction,
     );
+    await announceJoin(rt, serverId, bot.id, transaction, fx);
     return { added: true, created };
   });
 
-  const server = await joinedServer(rt, serverId);
-  if (outcome.added) await announceJoin(rt, serverId, bot.id, server);
+  const server = await serverObject(rt, serverId);
   const role =
     outcome.created ?? (await Role.findOne({ where: { server_id: serverId, managed_bot_id: bot.id } }));
   return {

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { QueryTypes, type Transaction } from 'sequelize';
-import type { Runtime } from '../../shared/runtime.js';
-import { oneOf, trimWhere } from '../../shared/text.js';
+import type { Runtime } from '../../runtime.js';
+import { oneOf, trimWhere } from '../../text.js';
 
 /** Longest base taken from the name: room for a `_1234` suffix within the 32-character limit. */
 const BASE_LENGTH = 26;

@@ -1,0 +1,111 @@
+import type { Transaction } from 'sequelize';
+import { generateToken, hashToken } from '../auth/tokens.js';
+import type { Row } from '../db/models/index.js';
+import { recordSecurityEvent } from '../auth/security-events.js';
+import { rooms } from '../events/index.js';
+import type { Effects } from '../outbox/effects.js';
+import { runCommand } from '../outbox/index.js';
+import { forgetSubscriberFlag } from '../push/subscribers.js';
+import type { Runtime } from '../runtime.js';
+import { decodeSnowflake } from '../snowflake.js';
+
+/** Where a session was opened from. */
+export interface ClientInfo {
+  ip: string;
+  userAgent: string | null;
+}
+
+/** Opens a session for `user` and returns its token (shown once; only its hash is stored). */
+export async function issueSession(
+  rt: Runtime,
+  user: Row<'User'>,
+  client: ClientInfo,
+  kind: 'user' | 'bot' = 'user',
+  transaction?: Transaction,
+): Promise<{ token: string; session: Row<'Session'> }> {
+  const token = generateToken();
+  const id = rt.snowflake.next();
+  const now = new Date(decodeSnowflake(id).timestampMs);
+  const session = await rt.models.Session.create(
+    {
+      id,
+      user_id: user.id,
+      token_hash: hashToken(token),
+      ip: client.ip,
+      user_agent: client.userAgent?.slice(0, 512) ?? null,
+      created_at: now,
+      last_used_at: now,
+      kind,
+    },
+    { transaction },
+  );
+  return { token, session };
+}
+
+/**
+ * Revokes `sessions` in a command's transaction: their tokens fail from the commit on, the push
+ * subscriptions their browsers registered go, and their gateway connections close after the commit
+ * (every gateway process holds them in the session's room). Returns the users who lost push
+ * subscriptions (their subscriber flag is cleared by sessionsRevoked).
+ */
+export async function revokeSessionRows(
+  rt: Pick<Runtime, 'models'>,
+  sessions: Row<'Session'>[],
+  transaction: Transaction,
+  fx: Effects,
+): Promise<string[]> {
+  if (sessions.length === 0) return [];
+  const ids = sessions.map((s) => s.id);
+  await rt.models.Session.update(
+    { revoked_at: new Date() },
+    { where: { id: ids, revoked_at: null }, transaction },
+  );
+  const pushed = await rt.models.PushSubscription.findAll({
+    attributes: ['user_id'],
+    where: { session_id: ids },
+    transaction,
+  });
+  if (pushed.length > 0)
+    await rt.models.PushSubscription.destroy({ where: { session_id: ids }, transaction });
+  for (const id of ids) fx.disconnect(rooms.session(id));
+  return [...new Set(pushed.map((p) => p.user_id))];
+}
+
+/** After revokeSessionRows' commit: subscriber flags cleared, one `session_revoked` security event each. */
+export async function sessionsRevoked(
+  rt: Pick<Runtime, 'models' | 'snowflake' | 'logger' | 'config' | 'redis'>,
+  sessions: Row<'Session'>[],
+  pushUsers: string[],
+  reason: string,
+  client: { ip: string },
+): Promise<void> {
+  for (const userId of pushUsers) {
+    await forgetSubscriberFlag(rt, userId).catch((err: Error) =>
+      rt.logger.warn({ err: err.message, user: userId }, 'could not clear the push subscriber flag'),
+    );
+  }
+  for (const session of sessions) {
+    await recordSecurityEvent(rt, 'session_revoked', {
+      userId: session.user_id,
+      ip: client.ip,
+      details: { session_id: session.id, reason },
+    });
+  }
+}
+
+/**
+ * Revokes sessions as one command (logout, the session list, password changes): see
+ * revokeSessionRows and sessionsRevoked.
+ */
+export async function revokeSessions(
+  rt: Runtime,
+  sessions: Row<'Session'>[],
+  reason: string,
+  client: { ip: string },
+): Promise<void> {
+  if (sessions.length === 0) return;
+  const pushUsers = await runCommand(rt, null, (transaction, fx) =>
+    revokeSessionRows(rt, sessions, transaction, fx),
+  );
+  await sessionsRevoked(rt, sessions, pushUsers, reason, client);
+}

@@ -1,4 +1,4 @@
-import { Op } from 'sequelize';
+import { Op, type Transaction } from 'sequelize';
 import { revokeSessionRows, revokeSessions, sessionsRevoked } from '../../shared/accounts/sessions.js';
 import { runCommand } from '../../shared/outbox/index.js';
 import { rooms } from '../../shared/events/index.js';
@@ -21,15 +21,18 @@ export async function revokeOtherSessions(
 
 /**
  * Ends every live session of `userId` and closes all its gateway connections (a disabled account,
- * a forced logout, a password reset); returns how many sessions ended.
+ * a forced logout, a password reset); returns how many sessions ended. `alongside` writes in the
+ * same transaction first (disabling the account commits with the revocation, or neither does).
  */
 export async function revokeAllSessions(
   rt: Runtime,
   userId: string,
   reason: string,
   ip: string,
+  alongside?: (transaction: Transaction) => Promise<void>,
 ): Promise<number> {
   const { sessions, pushUsers } = await runCommand(rt, rooms.user(userId), async (transaction, fx) => {
+    await alongside?.(transaction);
     const live = await rt.models.Session.findAll({
       where: { user_id: userId, revoked_at: null },
       transaction,

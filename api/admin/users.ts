@@ -128,12 +128,15 @@ export async function setUserDisabled(
         user_id: 'is your own account',
       });
     }
-    // Disabled first, so no session can be opened between the revocation and the flag.
-    const [changed] = await User.update(
-      { disabled_at: new Date() },
-      { where: { id: user.id, disabled_at: null } },
-    );
-    const ended = await revokeAllSessions(rt, user.id, 'account_disabled', ip);
+    // The flag and the revocation commit together, the flag first, so no session can be opened
+    // between them and a crash cannot leave a disabled account signed in.
+    let changed = 0;
+    const ended = await revokeAllSessions(rt, user.id, 'account_disabled', ip, async (transaction) => {
+      [changed] = await User.update(
+        { disabled_at: new Date() },
+        { where: { id: user.id, disabled_at: null }, transaction },
+      );
+    });
     if (changed > 0) {
       await recordSecurityEvent(rt, 'account_disabled', {
         userId: user.id,

@@ -11,7 +11,12 @@ import { addBot, asBot, makeApplication } from './helpers.js';
 let app: TestApp;
 const clients: GatewayClient[] = [];
 beforeAll(async () => {
-  app = await startTestApp({ workers: false, config: testConfig({ applications: { max_per_user: 3 } }) });
+  app = await startTestApp({
+    workers: false,
+    // One loopback address an operator allowed, for the accepted interactions_url (nothing listens
+    // there and nothing here invokes a command); every other private address stays refused.
+    config: testConfig({ applications: { max_per_user: 3 }, outbound: { allow_private: ['127.0.0.2/32'] } }),
+  });
 });
 afterAll(async () => {
   for (const c of clients) c.close();
@@ -200,14 +205,13 @@ describe('reading, updating and deleting', () => {
   it('updates fields and privileged intents (by name)', async () => {
     const owner = await person(app);
     const bot = await makeApplication(app, owner);
-    // The public address is validation input only: PATCH vets it (an IP literal needs no DNS) and
-    // nothing in this test invokes a command, so nothing ever connects to it.
+    // An address the instance allows (see beforeAll): PATCH vets it without connecting.
     const res = await as(app, owner, 'PATCH', `/applications/${bot.appId}`, {
       name: 'Renamed',
       description: 'new',
       icon_url: 'https://example.com/i.png',
       public_bot: false,
-      interactions_url: 'https://93.184.216.34/interactions',
+      interactions_url: 'http://127.0.0.2:9/interactions',
       intents: ['MESSAGE_CONTENT', 'SERVER_MEMBERS'],
     });
     expect(res.status).toBe(200);
@@ -216,7 +220,7 @@ describe('reading, updating and deleting', () => {
       description: 'new',
       icon_url: 'https://example.com/i.png',
       public_bot: false,
-      interactions_url: 'https://93.184.216.34/interactions',
+      interactions_url: 'http://127.0.0.2:9/interactions',
       intents: ['SERVER_MEMBERS', 'MESSAGE_CONTENT'],
     });
     const stored = await app.rt.models.Application.findByPk(bot.appId, { rejectOnEmpty: true });

@@ -179,3 +179,17 @@ export async function seriousViolations(page: Page): Promise<string[]> {
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
+
+/**
+ * Waits until `expression` is true in the page, polling through the DevTools protocol. Not
+ * page.waitForFunction with a string: when it has to poll, that evals the string inside the page,
+ * which the client's CSP (script-src 'self') refuses, and the refusal also lands in the page's errors.
+ */
+export async function waitForPageTrue(page: Page, expression: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await page.evaluate<boolean>(expression)) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${expression}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -12,6 +12,7 @@ import {
   openClient,
   signInThroughForm,
   signedInClient,
+  waitForPageTrue,
   type ClientUser,
 } from '../../helpers/web-client.js';
 
@@ -229,7 +230,8 @@ describe('the web client in Chromium', () => {
       const image = client.message('a red square').getByRole('img', { name: 'square.png' });
       await image.waitFor();
       // Loaded, at its real size: the image itself, not a broken-image icon.
-      await client.page.waitForFunction(
+      await waitForPageTrue(
+        client.page,
         `[...document.querySelectorAll('ol[aria-label="Messages"] img[alt="square.png"]')]
           .some((img) => img.complete && img.naturalWidth === 64)`,
       );

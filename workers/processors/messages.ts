@@ -28,7 +28,7 @@ import { archiveIdleThreads } from './thread-archive.js';
 import { createBulkDeleteProcessor } from './message-bulk-delete.js';
 import { createPinProcessor } from './message-pins.js';
 import { createReactionProcessor } from './message-reactions.js';
-import { CreateBatcher } from './message-batch.js';
+import { CreateBatcher } from '../../shared/domain/messages/batch-create.js';
 
 /**
  * The `messages` queue: every write to messages goes through here (create, edit, delete), each a

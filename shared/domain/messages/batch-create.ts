@@ -1,4 +1,4 @@
-import type { CreateMessageJob } from '../../shared/queues/index.js';
+import type { CreateMessageJob } from '../../queues/index.js';
 
 /** How a CreateBatcher plans and stores message creates (workers/processors/messages.ts). */
 export interface BatcherOptions<P, R> {

@@ -25,9 +25,9 @@ import { renderContent } from './message-content.js';
 import { applyMessageEffects, prepareMessageEffects, pushEffects } from './message-effects.js';
 import { setMessageThread } from './thread-activity.js';
 import { archiveIdleThreads } from './thread-archive.js';
-import { createBulkDeleteProcessor } from './message-bulk-delete.js';
-import { createPinProcessor } from './message-pins.js';
-import { createReactionProcessor } from './message-reactions.js';
+import { bulkDeleteMessages } from '../../shared/domain/messages/bulk-delete.js';
+import { pinMessage, unpinMessage } from '../../shared/domain/messages/pins.js';
+import { addReaction, removeReaction } from '../../shared/domain/messages/reactions.js';
 import { CreateBatcher } from '../../shared/domain/messages/batch-create.js';
 
 /**
@@ -376,10 +376,6 @@ export function createMessagesProcessor(rt: Runtime) {
     return null;
   }
 
-  const reaction = createReactionProcessor(rt);
-  const pins = createPinProcessor(rt);
-  const bulkDelete = createBulkDeleteProcessor(rt);
-
   return async (job: Job<JobPayload<'messages'>>): Promise<JobResult<'messages'>> => {
     const data = job.data;
     switch (data.kind) {
@@ -395,14 +391,15 @@ export function createMessagesProcessor(rt: Runtime) {
       case 'archive_idle_threads':
         return archiveIdleThreads(rt).then(() => null);
       case 'reaction_add':
+        return addReaction(rt, data);
       case 'reaction_remove':
-        return reaction(data);
+        return removeReaction(rt, data);
       case 'pin':
-        return pins.pin(data);
+        return pinMessage(rt, data);
       case 'unpin':
-        return pins.unpin(data);
+        return unpinMessage(rt, data);
       case 'bulk_delete':
-        return bulkDelete(data);
+        return bulkDeleteMessages(rt, data).then(() => null);
     }
   };
 }

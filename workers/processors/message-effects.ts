@@ -10,7 +10,7 @@ import {
   type Recipient,
 } from './notifications.js';
 import { pushJobsFor, type PushJobSpec } from './push-triggers.js';
-import { recordThreadActivity, threadActivityEffects } from './thread-activity.js';
+import { recordThreadActivity, threadActivityEffects } from '../../shared/domain/threads/activity.js';
 
 /** What a message will cause, read before its transaction: who it notifies and pushes to. */
 export interface PreparedEffects {

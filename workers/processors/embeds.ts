@@ -1,43 +1,14 @@
-import crypto from 'node:crypto';
 import type { Job } from 'bullmq';
 import { QueryTypes } from 'sequelize';
-import type { Row } from '../../shared/db/models/index.js';
 import { rooms } from '../../shared/events/index.js';
 import { extractPreviewLinks } from '../../shared/markdown/index.js';
 import { runCommand } from '../../shared/outbox/index.js';
 import { isLinkEmbed, presentLinkEmbed, type LinkEmbed } from '../../shared/presenters/embed.js';
 import { presentStoredMessage } from '../../shared/presenters/message-reactions.js';
-import { embedsJobId, type JobPayload, type JobResult } from '../../shared/queues/index.js';
+import type { JobPayload, JobResult } from '../../shared/queues/index.js';
 import type { Runtime } from '../../shared/runtime.js';
+import { contentHash } from '../../shared/domain/messages/previews.js';
 import { cachedPreview } from './link-preview.js';
-
-/** sha256 (hex) of a message's content: names the version of it a previews job is for. */
-export function contentHash(content: string): string {
-  return crypto.createHash('sha256').update(content).digest('hex');
-}
-
-// Cheap pre-check so that the messages worker parses Markdown again only for content with a URL.
-const MAY_HAVE_LINK = /https?:\/\//i;
-
-/**
- * The link previews job for a message just stored or edited, for its command to queue as an
- * effect: when it has links to preview (and the author had EMBED_LINKS), or when it carries link
- * embeds that may now be stale (an edit removed the links, or the author lost EMBED_LINKS). Null:
- * nothing to preview.
- */
-export function linkPreviewJob(
-  row: Row<'Message'>,
-  embedLinks: boolean,
-  editId?: string,
-): { data: JobPayload<'embeds'>; jobId: string } | null {
-  const wanted = embedLinks && MAY_HAVE_LINK.test(row.content) && extractPreviewLinks(row.content).length > 0;
-  if (!wanted && !row.embeds.some(isLinkEmbed)) return null;
-  const hash = contentHash(row.content);
-  return {
-    data: { message_id: row.id, channel_id: row.channel_id, content_hash: hash, embed_links: embedLinks },
-    jobId: embedsJobId(row.id, hash, editId),
-  };
-}
 
 /** JSON with sorted keys: jsonb hands objects back with its own key order. */
 function canonical(value: unknown): string {

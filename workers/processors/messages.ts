@@ -19,10 +19,14 @@ import type {
 import type { Runtime } from '../../shared/runtime.js';
 import { decodeSnowflake } from '../../shared/snowflake.js';
 import { announceDeleted, deleteMessages } from '../../shared/domain/messages/delete.js';
-import { recordAuthorRead, recordAuthorReads } from './channel-activity.js';
-import { linkPreviewJob } from './embeds.js';
-import { renderContent } from './message-content.js';
-import { applyMessageEffects, prepareMessageEffects, pushEffects } from './message-effects.js';
+import { recordAuthorRead, recordAuthorReads } from '../../shared/domain/messages/author-reads.js';
+import { previewEffect } from '../../shared/domain/messages/previews.js';
+import { renderContent } from '../../shared/domain/messages/content.js';
+import {
+  applyMessageEffects,
+  prepareMessageEffects,
+  pushEffects,
+} from '../../shared/domain/messages/effects.js';
 import { setMessageThread } from '../../shared/domain/messages/set-thread.js';
 import { archiveIdleThreads } from '../../shared/domain/threads/archive.js';
 import { bulkDeleteMessages } from '../../shared/domain/messages/bulk-delete.js';
@@ -103,12 +107,6 @@ const INSERT_MESSAGE = insertMessages(1);
 
 export function createMessagesProcessor(rt: Runtime) {
   const { Message, Channel } = rt.models;
-
-  /** Link previews of a message just stored or edited, as a follow-up job of its command. */
-  function previewEffect(fx: Effects, row: Row<'Message'>, embedLinks: boolean, editId?: string): void {
-    const preview = linkPreviewJob(row, embedLinks, editId);
-    if (preview) fx.job('embeds', 'preview', preview.data, { jobId: preview.jobId });
-  }
 
   /**
    * Everything a create needs before it writes: the row, its bind values, what it changes besides

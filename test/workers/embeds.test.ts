@@ -3,7 +3,7 @@ import type http from 'node:http';
 import sharp from 'sharp';
 import { proxyUrl } from '../../shared/net/proxy-url.js';
 import { embedsJobId } from '../../shared/queues/index.js';
-import { contentHash } from '../../workers/processors/embeds.js';
+import { contentHash } from '../../shared/domain/messages/previews.js';
 import { extractPreview, parseThemeColor } from '../../workers/processors/link-preview.js';
 import { api, registerUser, type TestUser } from '../helpers/accounts.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';

@@ -15,7 +15,7 @@ import {
 } from '../api/messages/pipeline-helpers.js';
 
 // Message creates a workers process takes within its window are stored together (one statement
-// per run of plain messages, workers/processors/message-batch.ts). Through the API and the real
+// per run of plain messages, shared/domain/messages/batch-create.ts). Through the API and the real
 // workers: many concurrent sends in several channels, some with a mention (stored on their own,
 // between the batches); every client gets each channel's messages once, in id order.
 

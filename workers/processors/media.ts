@@ -4,12 +4,9 @@ import sharp from 'sharp';
 import { QueryTypes } from 'sequelize';
 import type { AttachmentMetadata } from '../../shared/db/models/attachment.js';
 import type { Row } from '../../shared/db/models/index.js';
-import { rooms } from '../../shared/events/index.js';
-import { runCommand } from '../../shared/outbox/index.js';
-import { presentAttachment } from '../../shared/presenters/attachment.js';
-import { presentStoredMessage } from '../../shared/presenters/message-reactions.js';
 import type { JobPayload, JobResult } from '../../shared/queues/index.js';
 import type { Runtime } from '../../shared/runtime.js';
+import { refreshMessageAttachment } from '../../shared/domain/messages/attachments.js';
 import { deleteUpload } from '../../shared/storage/uploads.js';
 
 const IMAGES = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif', 'image/tiff']);
@@ -115,7 +112,7 @@ async function inspect(rt: Runtime, attachmentId: string): Promise<JobResult<'me
       mapToModel: true,
     },
   );
-  if (updated?.message_id) await refreshMessage(rt, updated);
+  if (updated?.message_id) await refreshMessageAttachment(rt, updated);
   return status;
 }
 
@@ -178,31 +175,4 @@ async function inspectImage(rt: Runtime, row: Row<'Attachment'>): Promise<Inspec
       frames,
     },
   };
-}
-
-/** Replaces the attachment's entry in its message and tells the channel (one command: shared/outbox). */
-async function refreshMessage(rt: Runtime, attachment: Row<'Attachment'>): Promise<void> {
-  await runCommand(rt, null, async (transaction, fx) => {
-    const [message] = await rt.sequelize.query<Row<'Message'>>(
-      `UPDATE messages SET attachments = (
-          SELECT coalesce(jsonb_agg(CASE WHEN a->>'id' = $2 THEN $3::jsonb ELSE a END ORDER BY n), '[]'::jsonb)
-            FROM jsonb_array_elements(attachments) WITH ORDINALITY AS e(a, n))
-        WHERE id = $1 RETURNING *`,
-      {
-        bind: [
-          attachment.message_id,
-          attachment.id,
-          JSON.stringify(presentAttachment(rt.config, attachment)),
-        ],
-        type: QueryTypes.SELECT,
-        model: rt.models.Message,
-        mapToModel: true,
-        transaction,
-      },
-    );
-    if (!message) return;
-    const presented = await presentStoredMessage(rt, message, null, transaction);
-    fx.dispatch([rooms.channel(message.channel_id)], 'MESSAGE_UPDATE', presented);
-    fx.outgoing({ type: 'MESSAGE_UPDATE', channel_id: message.channel_id, data: presented });
-  });
 }

@@ -1,12 +1,14 @@
 import { QueryTypes, type Transaction } from 'sequelize';
 import { rooms } from '../../events/index.js';
-import type { Effects } from '../../outbox/index.js';
+import { runCommand, type Effects } from '../../outbox/index.js';
+import type { DeleteMessageJob } from '../../queues/index.js';
 import type { Runtime } from '../../runtime.js';
 
 /**
- * The one rule for deleting messages, used by a moderator's delete and bulk delete (the messages
- * worker) and by a ban that deletes recent messages (the API): the messages go, their unread
- * mentions stop counting in their recipients' read states, and a thread's message count follows.
+ * The one rule for deleting messages, used by a delete (deleteMessage, below) and a bulk delete
+ * (bulk-delete.ts), both run by the messages worker, and by a ban that deletes recent messages
+ * (the API): the messages go, their unread mentions stop counting in their recipients' read
+ * states, and a thread's message count follows.
  * Notifications and reactions go with the messages by foreign key.
  */
 
@@ -81,6 +83,20 @@ export async function deleteMessages(
   const ids = deleted.map((r) => String(r.id)).sort(byId);
   if (ids.length > 0) await forgetThreadMessages(rt, channelId, ids.length, transaction);
   return ids;
+}
+
+/**
+ * A delete (a `messages` delete job; the API checked that the deleter is the author or has
+ * MANAGE_MESSAGES): the message goes with its consequences (deleteMessages) and its MESSAGE_DELETE
+ * in one command (shared/outbox). A retried delete finds nothing and emits nothing. Returns the
+ * ids deleted (none or the one).
+ */
+export function deleteMessage(rt: Runtime, job: DeleteMessageJob): Promise<string[]> {
+  return runCommand(rt, rooms.channel(job.channel_id), async (transaction, fx) => {
+    const ids = await deleteMessages(rt, job.channel_id, [job.message_id], transaction);
+    announceDeleted(fx, { channel_id: job.channel_id, ids }, 'single');
+    return ids;
+  });
 }
 
 /**

@@ -2,7 +2,8 @@ import { Permission } from '../../../shared/permissions/index.js';
 import type { MessageObject } from '../../../shared/presenters/types.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import type { GatewayClient } from '../../helpers/gateway-client.js';
-import { ARCHIVE_SWEEP_EVERY_MS, archiveIdleThreads } from '../../../workers/processors/thread-archive.js';
+import { archiveIdleThreads } from '../../../shared/domain/threads/archive.js';
+import { ARCHIVE_SWEEP_EVERY_MS } from '../../../workers/processors/thread-archive.js';
 import { auditEntries, makeRole } from '../servers/membership-helpers.js';
 import { as, connect, framesOf, join, send, settle, startThread, waitFor, world } from './helpers.js';
 

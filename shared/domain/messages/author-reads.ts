@@ -1,6 +1,6 @@
 import { QueryTypes } from 'sequelize';
-import type { Row } from '../../shared/db/models/index.js';
-import type { Runtime } from '../../shared/runtime.js';
+import type { Row } from '../../db/models/index.js';
+import type { Runtime } from '../../runtime.js';
 
 /**
  * After a new message commits: its author has read their channel up to it (their mentions there

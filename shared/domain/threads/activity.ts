@@ -1,12 +1,9 @@
 import type { Transaction } from 'sequelize';
-import { isThreadType, type Row } from '../../shared/db/models/index.js';
-import { rooms } from '../../shared/events/index.js';
-import { runCommand, type Effects } from '../../shared/outbox/index.js';
-import { presentStoredMessage } from '../../shared/presenters/message-reactions.js';
-import { threadAudienceRoom } from '../../shared/permissions/viewers.js';
-import { presentThread } from '../../shared/presenters/thread.js';
-import type { JobResult, SetThreadJob } from '../../shared/queues/index.js';
-import type { Runtime } from '../../shared/runtime.js';
+import { isThreadType, type Row } from '../../db/models/index.js';
+import type { Effects } from '../../outbox/index.js';
+import { threadAudienceRoom } from '../../permissions/viewers.js';
+import { presentThread } from '../../presenters/thread.js';
+import type { Runtime } from '../../runtime.js';
 
 /** What a message did to the thread it was posted in. */
 export interface ThreadActivity {
@@ -77,21 +74,4 @@ export function threadActivityEffects(
       added_member_ids: [authorId],
     });
   }
-}
-
-/** The `set_thread` command: a message now starts `thread_id` (or no longer does); MESSAGE_UPDATE. */
-export function setMessageThread(rt: Runtime, job: SetThreadJob): Promise<JobResult<'messages'>> {
-  return runCommand(rt, rooms.channel(job.channel_id), async (transaction, fx) => {
-    const [, rows] = await rt.models.Message.update(
-      { thread_id: job.thread_id },
-      { where: { id: job.message_id, channel_id: job.channel_id }, returning: true, transaction },
-    );
-    const row = rows[0];
-    if (!row) return null;
-    // With its reactions: an update carries the whole message, and clients replace theirs with it.
-    const message = await presentStoredMessage(rt, row, null, transaction);
-    fx.dispatch([rooms.channel(message.channel_id)], 'MESSAGE_UPDATE', message);
-    fx.outgoing({ type: 'MESSAGE_UPDATE', channel_id: message.channel_id, data: message });
-    return message;
-  });
 }

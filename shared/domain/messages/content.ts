@@ -1,8 +1,8 @@
-import type { Row } from '../../shared/db/models/index.js';
-import { extractMentions, renderMessageHtml } from '../../shared/markdown/index.js';
-import type { Runtime } from '../../shared/runtime.js';
-import { mediaUrl } from '../../shared/storage/urls.js';
-import { isSnowflake } from '../../shared/snowflake.js';
+import type { Row } from '../../db/models/index.js';
+import { extractMentions, renderMessageHtml } from '../../markdown/index.js';
+import type { Runtime } from '../../runtime.js';
+import { mediaUrl } from '../../storage/urls.js';
+import { isSnowflake } from '../../snowflake.js';
 
 /** What the worker stores beside a message's content. */
 export interface RenderedContent {

@@ -1,8 +1,8 @@
-import type { Row } from '../../shared/db/models/index.js';
-import { mutedAmong } from '../../shared/push/mutes.js';
-import { usersWithSubscriptions } from '../../shared/push/subscribers.js';
-import { pushJobId, type PushJob, type PushReason } from '../../shared/queues/index.js';
-import type { Runtime } from '../../shared/runtime.js';
+import type { Row } from '../../db/models/index.js';
+import { mutedAmong } from '../../push/mutes.js';
+import { usersWithSubscriptions } from '../../push/subscribers.js';
+import { pushJobId, type PushJob, type PushReason } from '../../queues/index.js';
+import type { Runtime } from '../../runtime.js';
 
 /** Message types people write; system notices (pins, joins, thread notices) push nothing. */
 const PUSHED_TYPES = new Set(['default', 'reply']);

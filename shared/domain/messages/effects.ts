@@ -1,7 +1,7 @@
 import type { Transaction } from 'sequelize';
-import type { Row } from '../../shared/db/models/index.js';
-import type { Effects } from '../../shared/outbox/index.js';
-import type { Runtime } from '../../shared/runtime.js';
+import type { Row } from '../../db/models/index.js';
+import type { Effects } from '../../outbox/index.js';
+import type { Runtime } from '../../runtime.js';
 import {
   findRecipients,
   notificationEffects,
@@ -10,7 +10,7 @@ import {
   type Recipient,
 } from './notifications.js';
 import { pushJobsFor, type PushJobSpec } from './push-triggers.js';
-import { recordThreadActivity, threadActivityEffects } from './thread-activity.js';
+import { recordThreadActivity, threadActivityEffects } from '../threads/activity.js';
 
 /** What a message will cause, read before its transaction: who it notifies and pushes to. */
 export interface PreparedEffects {

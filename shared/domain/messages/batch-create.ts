@@ -1,6 +1,6 @@
-import type { CreateMessageJob } from '../../shared/queues/index.js';
+import type { CreateMessageJob } from '../../queues/index.js';
 
-/** How a CreateBatcher plans and stores message creates (workers/processors/messages.ts). */
+/** How a CreateBatcher plans and stores message creates (create.ts). */
 export interface BatcherOptions<P, R> {
   /** How long after the first create of a batch the batch is stored. */
   windowMs: number;

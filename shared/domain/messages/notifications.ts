@@ -1,13 +1,13 @@
 import type { Transaction } from 'sequelize';
 import { QueryTypes } from 'sequelize';
-import type { NotificationType, Row } from '../../shared/db/models/index.js';
-import { rooms } from '../../shared/events/index.js';
-import type { Effects } from '../../shared/outbox/index.js';
-import { channelViewers } from '../../shared/permissions/viewers.js';
-import { presentNotification } from '../../shared/presenters/read-state.js';
-import { PresenceTracker } from '../../shared/presence/tracker.js';
-import type { Runtime } from '../../shared/runtime.js';
-import { decodeSnowflake } from '../../shared/snowflake.js';
+import type { NotificationType, Row } from '../../db/models/index.js';
+import { rooms } from '../../events/index.js';
+import type { Effects } from '../../outbox/index.js';
+import { channelViewers } from '../../permissions/viewers.js';
+import { presentNotification } from '../../presenters/read-state.js';
+import { PresenceTracker } from '../../presence/tracker.js';
+import type { Runtime } from '../../runtime.js';
+import { decodeSnowflake } from '../../snowflake.js';
 
 /** Someone a stored message notifies, and why. */
 export interface Recipient {

@@ -1,0 +1,332 @@
+import { UnrecoverableError } from 'bullmq';
+import { isThreadType } from '../../db/models/channel.js';
+import { QueryTypes, type CreationAttributes, type Transaction } from 'sequelize';
+import type { Row } from '../../db/models/index.js';
+import { recordAudit } from '../../audit.js';
+import { extractMentions } from '../../markdown/index.js';
+import { rooms } from '../../events/index.js';
+import { Effects, runBatchStatement, runCommand, runStatement } from '../../outbox/index.js';
+import { presentAttachment } from '../../presenters/attachment.js';
+import { presentMessage } from '../../presenters/message.js';
+import type { MessageObject } from '../../presenters/types.js';
+import type { CreateMessageJob } from '../../queues/index.js';
+import type { Runtime } from '../../runtime.js';
+import { decodeSnowflake } from '../../snowflake.js';
+import { recordAuthorRead, recordAuthorReads } from './author-reads.js';
+import { CreateBatcher } from './batch-create.js';
+import { renderContent } from './content.js';
+import { applyMessageEffects, prepareMessageEffects, pushEffects } from './effects.js';
+import { previewEffect } from './previews.js';
+
+/**
+ * Locks the author's unsent uploads this message names, in the order named: the message and the
+ * binding commit together, and an upload goes into one message only (a concurrent second send of
+ * the same ids gets the ones still free).
+ */
+async function claimAttachments(
+  rt: Runtime,
+  input: CreateMessageJob['message'],
+  transaction: Transaction,
+): Promise<Row<'Attachment'>[]> {
+  const ids = input.attachments ?? [];
+  if (ids.length === 0) return [];
+  const rows = await rt.models.Attachment.findAll({
+    where: { id: ids, uploader_id: input.author_id, message_id: null },
+    lock: transaction.LOCK.UPDATE,
+    transaction,
+  });
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
+/** The casts of a message row's bind values, in column order (see insertMessages). */
+const MESSAGE_CASTS = [
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  '::bigint[]',
+  '::bigint[]',
+  '',
+  '',
+  '',
+  '::jsonb',
+  '::jsonb',
+  '',
+  '::jsonb',
+  '::jsonb',
+];
+
+/**
+ * `n` new message rows in one statement (MESSAGE_CASTS.length bind values each); a retried job's
+ * second insert is a no-op.
+ */
+function insertMessages(n: number): string {
+  const rows = Array.from(
+    { length: n },
+    (_, r) => `(${MESSAGE_CASTS.map((cast, c) => `$${r * MESSAGE_CASTS.length + c + 1}${cast}`).join(', ')})`,
+  );
+  return `INSERT INTO messages (id, channel_id, author_id, type, content, nonce, created_at, content_html,
+                       mentions, mention_roles, mention_everyone, reply_to, thread_id, attachments,
+                       embeds, webhook_id, webhook_author, interaction)
+  VALUES ${rows.join(',\n         ')}
+  ON CONFLICT (id) DO NOTHING
+  RETURNING *`;
+}
+
+/** A new message's row. */
+const INSERT_MESSAGE = insertMessages(1);
+
+/**
+ * The message create command of this process (a `messages` create job: a user's send, which the
+ * API checked (SEND_MESSAGES, ATTACH_FILES, EMBED_LINKS, slowmode, nonce; MENTION_EVERYONE comes
+ * as `allow_everyone`), or a system message another command queued): the message, what it
+ * changes besides (effects.ts) and its effects (events, webhook events, follow-up jobs) commit
+ * together and are relayed after. Answers with the stored message. A retried create
+ * finds its row and causes nothing again (its first attempt's effects were committed with it, and
+ * are relayed even if that attempt died right after the commit). One per process: it holds the
+ * process's CreateBatcher (batch-create.ts) when `queues.message_batch_window_ms` is set.
+ */
+export function messageCreator(rt: Runtime): (job: CreateMessageJob) => Promise<MessageObject> {
+  const { Message, Channel } = rt.models;
+
+  /**
+   * Everything a create needs before it writes: the row, its bind values, what it changes besides
+   * (prepared effects) and whether it is plain (nothing to store but the row: no one to notify,
+   * not a thread, no uploads), which is what may be stored in a batch.
+   */
+  async function plan(job: CreateMessageJob) {
+    const input = job.message;
+    const channel = await Channel.findByPk(input.channel_id);
+    // The channel was deleted between the API's check and this job: retrying cannot help.
+    if (!channel) throw new UnrecoverableError(`unknown channel ${input.channel_id}`);
+    const rendered = await renderContent(rt, channel, input.content, input.allow_everyone ?? false);
+    const type = input.type ?? (input.reply_to ? 'reply' : 'default');
+    const prepared = await prepareMessageEffects(rt, channel, {
+      ...rendered,
+      // @here alone reaches only those online; parsed again only when there is one.
+      here_only: rendered.mention_everyone && extractMentions(input.content).hereOnly,
+      from_webhook: Boolean(input.webhook_id),
+      id: input.id,
+      channel_id: input.channel_id,
+      author_id: input.author_id,
+      type,
+      reply_to: input.reply_to ?? null,
+    });
+    const values = {
+      id: input.id,
+      channel_id: input.channel_id,
+      author_id: input.author_id,
+      type,
+      content: input.content,
+      nonce: input.nonce,
+      created_at: new Date(decodeSnowflake(input.id).timestampMs),
+      content_html: rendered.content_html,
+      mentions: rendered.mentions,
+      mention_roles: rendered.mention_roles,
+      mention_everyone: rendered.mention_everyone,
+      reply_to: input.reply_to ?? null,
+      thread_id: input.thread_id ?? null,
+      embeds: input.embeds ?? [],
+      webhook_id: input.webhook_id ?? null,
+      webhook_author: input.webhook_author ?? null,
+      interaction: input.interaction ?? null,
+    };
+    const bind = (attachments: unknown[]) => [
+      values.id,
+      values.channel_id,
+      values.author_id,
+      values.type,
+      values.content,
+      values.nonce,
+      values.created_at,
+      values.content_html,
+      values.mentions,
+      values.mention_roles,
+      values.mention_everyone,
+      values.reply_to,
+      values.thread_id,
+      JSON.stringify(attachments),
+      JSON.stringify(values.embeds),
+      values.webhook_id,
+      values.webhook_author ? JSON.stringify(values.webhook_author) : null,
+      values.interaction ? JSON.stringify(values.interaction) : null,
+    ];
+    /** MESSAGE_CREATE and the outgoing webhook event, first of a new message's effects. */
+    const announce = (fx: Effects, fresh: Row<'Message'>) => {
+      const message = presentMessage(fresh);
+      fx.dispatch([rooms.channel(message.channel_id)], 'MESSAGE_CREATE', message);
+      fx.outgoing({
+        type: 'MESSAGE_CREATE',
+        server_id: channel.server_id,
+        channel_id: message.channel_id,
+        data: message,
+        key: `MESSAGE_CREATE-${message.id}`,
+      });
+    };
+    const plain =
+      prepared.recipients.length === 0 &&
+      !isThreadType(channel.channel_type) &&
+      (input.attachments ?? []).length === 0;
+    /**
+     * A plain message's effects, known before it is stored: the row is what the job says.
+     * Only for a plain one.
+     */
+    const plainEffects = (): Effects => {
+      const fx = new Effects(rt.snowflake, rooms.channel(input.channel_id));
+      const planned = Message.build({ ...values, attachments: [], pinned: false, edited_at: null });
+      announce(fx, planned);
+      pushEffects(fx, prepared);
+      previewEffect(fx, planned, input.embed_links ?? false);
+      return fx;
+    };
+    return { input, channel, prepared, bind, announce, plain, plainEffects };
+  }
+  type Plan = Awaited<ReturnType<typeof plan>>;
+
+  /** A raw row as a model, as mapToModel would build it. */
+  const asModel = (raw: CreationAttributes<Row<'Message'>>) =>
+    Message.build(raw, { isNewRecord: false, raw: true });
+
+  /**
+   * A plain message: the insert and its outbox row are one statement (no BEGIN/COMMIT round
+   * trips). A retry finds the row and causes nothing again.
+   */
+  async function storePlain(p: Plan): Promise<Row<'Message'>> {
+    const [raw] = await runStatement<CreationAttributes<Row<'Message'>>>(
+      rt,
+      p.plainEffects(),
+      INSERT_MESSAGE,
+      p.bind([]),
+    );
+    return raw ? asModel(raw) : Message.findByPk(p.input.id, { rejectOnEmpty: true });
+  }
+
+  /**
+   * Plain messages, in the order given, as one multi-row insert that stores their outbox row in
+   * the same statement. The rows returned in that order (a retried job's row: read back), and the
+   * relay of their effects.
+   */
+  async function storePlainBatch(
+    plans: Plan[],
+  ): Promise<{ rows: Row<'Message'>[]; relay: () => Promise<void> }> {
+    const bind = plans.flatMap((p) => p.bind([]));
+    const { rows, relay } = await runBatchStatement<CreationAttributes<Row<'Message'>> & { id: string }>(
+      rt,
+      plans.map((p) => ({ key: p.input.id, fx: p.plainEffects() })),
+      insertMessages(plans.length),
+      bind,
+    );
+    const byId = new Map(rows.map((r) => [String(r.id), r]));
+    const stored = await Promise.all(
+      plans.map((p) => {
+        const raw = byId.get(p.input.id);
+        return raw ? Promise.resolve(asModel(raw)) : Message.findByPk(p.input.id, { rejectOnEmpty: true });
+      }),
+    );
+    // The authors' read states in one statement, with the relay (not on each job's own).
+    return { rows: stored, relay: () => Promise.all([relay(), authorReads(stored)]).then(() => undefined) };
+  }
+
+  /** recordAuthorReads that never throws: the message is stored; a read state is not worth failing it. */
+  const authorReads = (rows: Row<'Message'>[]) =>
+    recordAuthorReads(rt, rows).catch((err: Error) =>
+      rt.logger.warn({ err: err.message }, 'could not record the authors of a message batch as having read'),
+    );
+
+  /**
+   * A message with more to store than its row: the message, what it changes (read states,
+   * notifications, thread counts) and its effects commit together; a retry finds the row and
+   * causes nothing again.
+   */
+  async function storeWithEffects(p: Plan): Promise<Row<'Message'>> {
+    const { input, channel, prepared } = p;
+    return runCommand(rt, rooms.channel(input.channel_id), async (transaction, fx) => {
+      const attachments = await claimAttachments(rt, input, transaction);
+      const inserted = await rt.sequelize.query(INSERT_MESSAGE, {
+        bind: p.bind(attachments.map((a) => presentAttachment(rt.config, a))),
+        type: QueryTypes.SELECT,
+        model: Message,
+        mapToModel: true,
+        transaction,
+      });
+      const fresh = inserted[0];
+      if (!fresh) return Message.findByPk(input.id, { rejectOnEmpty: true, transaction });
+      if (attachments.length > 0) {
+        await rt.models.Attachment.update(
+          { message_id: fresh.id, channel_id: fresh.channel_id },
+          { where: { id: attachments.map((a) => a.id) }, transaction },
+        );
+        // Audit visibility for uploads: a server's moderators see every file posted in it.
+        if (channel.server_id !== null) {
+          for (const a of attachments) {
+            await recordAudit(
+              rt,
+              {
+                serverId: channel.server_id,
+                actorId: input.author_id,
+                action: 'attachment_upload',
+                targetType: 'attachment',
+                targetId: a.id,
+                changes: [
+                  { key: 'filename', new: a.filename },
+                  { key: 'content_type', new: a.content_type },
+                  { key: 'size', new: a.size },
+                  { key: 'channel_id', new: fresh.channel_id },
+                  { key: 'message_id', new: fresh.id },
+                ],
+              },
+              transaction,
+            );
+          }
+        }
+      }
+      p.announce(fx, fresh);
+      await applyMessageEffects(rt, fx, channel, fresh, prepared, transaction);
+      // Last: previews can never hold the message up.
+      previewEffect(fx, fresh, input.embed_links ?? false);
+      return fresh;
+    });
+  }
+
+  /** What a create answers: the stored message; its author has read the channel up to it. */
+  async function answer(row: Row<'Message'>): Promise<MessageObject> {
+    // A webhook's message is not its creator reading the channel.
+    if (!row.webhook_id) await recordAuthorRead(rt, row);
+    return presentMessage(row);
+  }
+
+  async function create(job: CreateMessageJob): Promise<MessageObject> {
+    const p = await plan(job);
+    return answer(p.plain ? await storePlain(p) : await storeWithEffects(p));
+  }
+
+  const batcher =
+    rt.config.queues.message_batch_window_ms > 0
+      ? new CreateBatcher<Plan, Row<'Message'>>({
+          windowMs: rt.config.queues.message_batch_window_ms,
+          max: rt.config.queues.message_batch_max,
+          prepare: plan,
+          idOf: (p) => p.input.id,
+          batchable: (p) => p.plain,
+          storeOne: async (p) => {
+            const row = p.plain ? await storePlain(p) : await storeWithEffects(p);
+            if (!row.webhook_id) await recordAuthorRead(rt, row);
+            return row;
+          },
+          storeBatch: storePlainBatch,
+          onBatchFailed: (err, size) =>
+            rt.logger.warn(
+              { err: err.message, size },
+              'message batch failed; storing its messages one by one',
+            ),
+        })
+      : null;
+
+  // A batch records its authors' reads itself.
+  return (job) => (batcher ? batcher.add(job).then(presentMessage) : create(job));
+}

@@ -65,11 +65,3 @@ export async function refreshSubscriberFlags(
   }
   await pipeline.exec();
 }
-
-/** After a subscription was removed: the next reader counts again. */
-export async function forgetSubscriberFlag(
-  rt: Pick<Runtime, 'config' | 'redis'>,
-  userId: string,
-): Promise<void> {
-  await rt.redis.del(flagKey(rt, userId));
-}

@@ -31,17 +31,17 @@ export async function revokeAllSessions(
   ip: string,
   alongside?: (transaction: Transaction) => Promise<void>,
 ): Promise<number> {
-  const { sessions, pushUsers } = await runCommand(rt, rooms.user(userId), async (transaction, fx) => {
+  const sessions = await runCommand(rt, rooms.user(userId), async (transaction, fx) => {
     await alongside?.(transaction);
     const live = await rt.models.Session.findAll({
       where: { user_id: userId, revoked_at: null },
       transaction,
     });
-    const pushed = await revokeSessionRows(rt, live, transaction, fx);
+    await revokeSessionRows(rt, live, transaction, fx);
     // Also every other connection of the user: one whose session opened meanwhile goes too.
     fx.disconnect(rooms.user(userId));
-    return { sessions: live, pushUsers: pushed };
+    return live;
   });
-  await sessionsRevoked(rt, sessions, pushUsers, reason, { ip });
+  await sessionsRevoked(rt, sessions, reason, { ip });
   return sessions.length;
 }

@@ -2,6 +2,7 @@ import { fileTypeFromBuffer } from 'file-type';
 import { imageSize } from 'image-size';
 import type { Row } from '../../shared/db/models/index.js';
 import { ApiError, UnsupportedMediaTypeError } from '../../shared/errors.js';
+import { runCommand } from '../../shared/outbox/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { decodeSnowflake } from '../../shared/snowflake.js';
 import { keySafeName, sanitizeFilename } from './filenames.js';
@@ -95,15 +96,22 @@ export async function storeUpload(
     await rt.storage.delete(key).catch(() => undefined);
     throw err;
   }
-  const row = await rt.models.Attachment.create({
-    id,
-    uploader_id: uploaderId,
-    filename,
-    content_type: type.mime,
-    size,
-    storage_key: key,
-    created_at: new Date(decodeSnowflake(id).timestampMs),
+  // The row and its inspection (EXIF stripped, thumbnail) commit together: a crash in between
+  // cannot leave an upload that is never inspected.
+  return runCommand(rt, null, async (transaction, fx) => {
+    const row = await rt.models.Attachment.create(
+      {
+        id,
+        uploader_id: uploaderId,
+        filename,
+        content_type: type.mime,
+        size,
+        storage_key: key,
+        created_at: new Date(decodeSnowflake(id).timestampMs),
+      },
+      { transaction },
+    );
+    fx.job('media', 'inspect', { kind: 'inspect', attachment_id: id }, { jobId: `media-${id}` });
+    return row;
   });
-  await rt.queues.media.add('inspect', { kind: 'inspect', attachment_id: id }, { jobId: `media-${id}` });
-  return row;
 }

@@ -5,8 +5,8 @@ import type { Row } from '../../shared/db/models/index.js';
 import { NotFoundError, ValidationError } from '../../shared/errors.js';
 import { CidrSet } from '../../shared/net/ip.js';
 import { isPublicAddress } from '../../shared/net/public-address.js';
+import { runCommand } from '../../shared/outbox/index.js';
 import { unixSeconds } from '../../shared/presenters/time.js';
-import { forgetSubscriberFlag, markSubscribed } from '../../shared/push/subscribers.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { decodeSnowflake } from '../../shared/snowflake.js';
 
@@ -74,7 +74,7 @@ export async function subscribe(
   const id = rt.snowflake.next();
   const now = new Date(decodeSnowflake(id).timestampMs);
   const store = () =>
-    rt.sequelize.transaction(async (transaction) => {
+    runCommand(rt, null, async (transaction, fx) => {
       await rt.sequelize.query(`SELECT 1 FROM users WHERE id = $1 FOR UPDATE`, {
         bind: [userId],
         type: QueryTypes.SELECT,
@@ -115,24 +115,16 @@ export async function subscribe(
          OFFSET $2)`,
         { bind: [userId, rt.config.push.max_subscriptions_per_user], type: QueryTypes.DELETE, transaction },
       );
-      return { row: stored, created: !mine, previousOwner: previous };
+      // Subscriber flags (Redis) follow the committed rows: this user's, and a previous owner's.
+      fx.refresh('push', previous ? [userId, previous] : [userId]);
+      return { row: stored, created: !mine };
     });
   // Two first registrations of one endpoint at once: the loser finds the winner's row on a retry.
-  const { row, created, previousOwner } = await store().catch((err: unknown) => {
+  const { row, created } = await store().catch((err: unknown) => {
     if (err instanceof UniqueConstraintError) return store();
     throw err;
   });
-  await markSubscribed(rt, userId).catch((err: Error) =>
-    rt.logger.warn({ err: err.message, user: userId }, 'could not cache the push subscriber flag'),
-  );
-  if (previousOwner) await forgetFlag(rt, previousOwner);
   return { created, subscription: present(row) };
-}
-
-async function forgetFlag(rt: Runtime, userId: string): Promise<void> {
-  await forgetSubscriberFlag(rt, userId).catch((err: Error) =>
-    rt.logger.warn({ err: err.message, user: userId }, 'could not clear the push subscriber flag'),
-  );
 }
 
 /** The caller's subscriptions, oldest first. */
@@ -151,7 +143,12 @@ export async function unsubscribe(
   which: { endpoint: string } | { id: string },
 ): Promise<void> {
   const where = 'endpoint' in which ? { endpoint: which.endpoint } : { id: which.id };
-  const deleted = await rt.models.PushSubscription.destroy({ where: { ...where, user_id: userId } });
-  if (deleted === 0) throw new NotFoundError('push subscription');
-  await forgetFlag(rt, userId);
+  await runCommand(rt, null, async (transaction, fx) => {
+    const deleted = await rt.models.PushSubscription.destroy({
+      where: { ...where, user_id: userId },
+      transaction,
+    });
+    if (deleted === 0) throw new NotFoundError('push subscription');
+    fx.refresh('push', [userId]);
+  });
 }

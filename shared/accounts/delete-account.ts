@@ -5,10 +5,8 @@ import { ApiError, NotFoundError } from '../errors.js';
 import { rooms } from '../events/index.js';
 import { runCommand } from '../outbox/index.js';
 import { presentUser } from '../presenters/user.js';
-import { forgetSubscriberFlag } from '../push/subscribers.js';
 import type { Runtime } from '../runtime.js';
-import { deleteRenditions } from '../storage/renditions.js';
-import { leaveVoiceInServer } from '../voice-chat/join.js';
+import { deleteFilesAfterCommit, renditionKeys } from '../storage/renditions.js';
 
 /** The placeholder username a deleted account's messages show (at most 32 characters: ids are 19 digits). */
 export function deletedUsername(userId: string): string {
@@ -100,80 +98,79 @@ export async function deleteAccount(rt: Runtime, userId: string, actor: Deletion
     throw new ApiError(400, 'bot_account', 'Delete a bot through its application', { user_id: 'is a bot' });
   }
   const oldUsername = found.username;
-  const oldAvatar = found.avatar_url;
-  const { user, serverIds, exportKeys } = await runCommand(
-    rt,
-    rooms.user(userId),
-    async (transaction, fx) => {
-      // Locked, so a second deletion (or a racing server creation's owner check) waits for this one.
-      const row = await User.findByPk(userId, { transaction, lock: transaction.LOCK.UPDATE });
-      if (!row || row.deleted_at) throw new NotFoundError('user');
-      // Inside the transaction: a server handed over meanwhile is seen, never left without an owner.
-      await assertOwnsNothing(rt, userId, transaction);
-      const memberships = await rt.models.Member.findAll({
-        where: { user_id: userId },
-        attributes: ['server_id'],
-        transaction,
-      });
-      const relationships = await Relationship.findAll({
-        where: { [Op.or]: [{ user_id: userId }, { target_id: userId }] },
-        transaction,
-      });
-      const exports = await DataExport.findAll({ where: { user_id: userId }, transaction });
-      await erasePersonalData(rt, userId, transaction);
-      await Relationship.destroy({
-        where: { [Op.or]: [{ user_id: userId }, { target_id: userId }] },
-        transaction,
-      });
-      await DataExport.destroy({ where: { user_id: userId }, transaction });
-      const now = new Date();
-      await row.update(
+  const { user, serverIds } = await runCommand(rt, rooms.user(userId), async (transaction, fx) => {
+    // Locked, so a second deletion (or a racing server creation's owner check) waits for this one.
+    const row = await User.findByPk(userId, { transaction, lock: transaction.LOCK.UPDATE });
+    if (!row || row.deleted_at) throw new NotFoundError('user');
+    // Inside the transaction: a server handed over meanwhile is seen, never left without an owner.
+    await assertOwnsNothing(rt, userId, transaction);
+    const memberships = await rt.models.Member.findAll({
+      where: { user_id: userId },
+      attributes: ['server_id'],
+      transaction,
+    });
+    const relationships = await Relationship.findAll({
+      where: { [Op.or]: [{ user_id: userId }, { target_id: userId }] },
+      transaction,
+    });
+    const exports = await DataExport.findAll({ where: { user_id: userId }, transaction });
+    const oldAvatar = row.avatar_url;
+    await erasePersonalData(rt, userId, transaction);
+    await Relationship.destroy({
+      where: { [Op.or]: [{ user_id: userId }, { target_id: userId }] },
+      transaction,
+    });
+    await DataExport.destroy({ where: { user_id: userId }, transaction });
+    const now = new Date();
+    await row.update(
+      {
+        username: deletedUsername(userId),
+        email: null,
+        password_hash: null,
+        avatar_url: null,
+        mfa_enabled: false,
+        mfa_secret: null,
+        mfa_pending_secret: null,
+        mfa_last_time_step: null,
+        is_admin: false,
+        disabled_at: row.disabled_at ?? now,
+        deleted_at: now,
+      },
+      { transaction },
+    );
+    const graceDays = rt.config.accounts.deleted_username_grace_days;
+    if (graceDays > 0) {
+      await UsernameReservation.upsert(
         {
-          username: deletedUsername(userId),
-          email: null,
-          password_hash: null,
-          avatar_url: null,
-          mfa_enabled: false,
-          mfa_secret: null,
-          mfa_pending_secret: null,
-          mfa_last_time_step: null,
-          is_admin: false,
-          disabled_at: row.disabled_at ?? now,
-          deleted_at: now,
+          username_lower: oldUsername.toLowerCase(),
+          user_id: userId,
+          expires_at: new Date(now.getTime() + graceDays * 86_400_000),
         },
         { transaction },
       );
-      const graceDays = rt.config.accounts.deleted_username_grace_days;
-      if (graceDays > 0) {
-        await UsernameReservation.upsert(
-          {
-            username_lower: oldUsername.toLowerCase(),
-            user_id: userId,
-            expires_at: new Date(now.getTime() + graceDays * 86_400_000),
-          },
-          { transaction },
-        );
-      }
-      const serverIds = memberships.map((m) => m.server_id);
-      const otherSides = new Set(relationships.map((r) => (r.user_id === userId ? r.target_id : r.user_id)));
-      // Its memberships went, and its name and avatar changed, in the lists of these servers.
-      fx.invalidate({ servers: serverIds });
-      fx.disconnect(rooms.user(userId));
-      const removed = presentUser(row);
-      for (const serverId of serverIds) {
-        const payload = { server_id: serverId, user: removed };
-        fx.dispatch([rooms.server(serverId)], 'SERVER_MEMBER_REMOVE', payload);
-        fx.outgoing({ type: 'SERVER_MEMBER_REMOVE', server_id: serverId, data: payload });
-      }
-      for (const other of otherSides) fx.dispatch([rooms.user(other)], 'RELATIONSHIP_REMOVE', { id: userId });
-      return {
-        user: row,
-        serverIds,
-        exportKeys: exports.flatMap((e) => (e.storage_key ? [e.storage_key] : [])),
-      };
-    },
-  );
-  await afterDeletion(rt, user, { serverIds, exportKeys, oldAvatar });
+    }
+    const serverIds = memberships.map((m) => m.server_id);
+    const otherSides = new Set(relationships.map((r) => (r.user_id === userId ? r.target_id : r.user_id)));
+    // Its memberships went, and its name and avatar changed, in the lists of these servers.
+    fx.invalidate({ servers: serverIds });
+    fx.disconnect(rooms.user(userId));
+    const removed = presentUser(row);
+    for (const serverId of serverIds) {
+      const payload = { server_id: serverId, user: removed };
+      fx.dispatch([rooms.server(serverId)], 'SERVER_MEMBER_REMOVE', payload);
+      fx.outgoing({ type: 'SERVER_MEMBER_REMOVE', server_id: serverId, data: payload });
+    }
+    for (const other of otherSides) fx.dispatch([rooms.user(other)], 'RELATIONSHIP_REMOVE', { id: userId });
+    // Outside the database, after the commit: live voice in its servers, the push flag, and the
+    // stored files (the uploaded avatar, every rendition; exports).
+    for (const serverId of serverIds) fx.enforceVoice(serverId, [userId]);
+    fx.refresh('push', [userId]);
+    deleteFilesAfterCommit(fx, [
+      ...renditionKeys(oldAvatar, `avatars/${userId}/`),
+      ...exports.flatMap((e) => (e.storage_key ? [e.storage_key] : [])),
+    ]);
+    return { user: row, serverIds };
+  });
   await recordSecurityEvent(rt, 'account_deleted', {
     userId,
     ip: actor.ip ?? null,
@@ -184,27 +181,6 @@ export async function deleteAccount(rt: Runtime, userId: string, actor: Deletion
   });
   rt.logger.info({ user: userId, by: actor.kind }, 'account deleted');
   return user;
-}
-
-/**
- * What a committed deletion leaves outside the database (its events went through the outbox with
- * it): live voice, the push flag, stored files. Each failure is logged, never undoing the deletion.
- */
-async function afterDeletion(
-  rt: Runtime,
-  user: Row<'User'>,
-  done: { serverIds: string[]; exportKeys: string[]; oldAvatar: string | null },
-): Promise<void> {
-  const warn = (what: string) => (err: unknown) =>
-    rt.logger.warn({ err: (err as Error).message, user: user.id }, `account deletion: ${what}`);
-  await forgetSubscriberFlag(rt, user.id).catch(warn('could not forget the push flag'));
-  for (const serverId of done.serverIds) {
-    await leaveVoiceInServer(rt, serverId, user.id).catch(warn('could not leave voice'));
-  }
-  // The uploaded avatar goes too, every rendition (an avatar URL elsewhere is not ours to delete).
-  await deleteRenditions(rt, done.oldAvatar, `avatars/${user.id}/`);
-  const keys = done.exportKeys;
-  for (const key of keys) await rt.storage.delete(key).catch(warn('could not delete a stored file'));
 }
 
 /**

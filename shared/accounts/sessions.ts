@@ -5,7 +5,6 @@ import { recordSecurityEvent } from '../auth/security-events.js';
 import { rooms } from '../events/index.js';
 import type { Effects } from '../outbox/effects.js';
 import { runCommand } from '../outbox/index.js';
-import { forgetSubscriberFlag } from '../push/subscribers.js';
 import type { Runtime } from '../runtime.js';
 import { decodeSnowflake } from '../snowflake.js';
 
@@ -45,16 +44,16 @@ export async function issueSession(
 /**
  * Revokes `sessions` in a command's transaction: their tokens fail from the commit on, the push
  * subscriptions their browsers registered go, and their gateway connections close after the commit
- * (every gateway process holds them in the session's room). Returns the users who lost push
- * subscriptions (their subscriber flag is cleared by sessionsRevoked).
+ * (every gateway process holds them in the session's room), and the subscriber flags of the users
+ * who lost push subscriptions follow (an outbox refresh).
  */
 export async function revokeSessionRows(
   rt: Pick<Runtime, 'models'>,
   sessions: Row<'Session'>[],
   transaction: Transaction,
   fx: Effects,
-): Promise<string[]> {
-  if (sessions.length === 0) return [];
+): Promise<void> {
+  if (sessions.length === 0) return;
   const ids = sessions.map((s) => s.id);
   await rt.models.Session.update(
     { revoked_at: new Date() },
@@ -68,22 +67,19 @@ export async function revokeSessionRows(
   if (pushed.length > 0)
     await rt.models.PushSubscription.destroy({ where: { session_id: ids }, transaction });
   for (const id of ids) fx.disconnect(rooms.session(id));
-  return [...new Set(pushed.map((p) => p.user_id))];
+  fx.refresh(
+    'push',
+    pushed.map((p) => p.user_id),
+  );
 }
 
-/** After revokeSessionRows' commit: subscriber flags cleared, one `session_revoked` security event each. */
+/** After revokeSessionRows' commit: one `session_revoked` security event each. */
 export async function sessionsRevoked(
   rt: Pick<Runtime, 'models' | 'snowflake' | 'logger' | 'config' | 'redis'>,
   sessions: Row<'Session'>[],
-  pushUsers: string[],
   reason: string,
   client: { ip: string },
 ): Promise<void> {
-  for (const userId of pushUsers) {
-    await forgetSubscriberFlag(rt, userId).catch((err: Error) =>
-      rt.logger.warn({ err: err.message, user: userId }, 'could not clear the push subscriber flag'),
-    );
-  }
   for (const session of sessions) {
     await recordSecurityEvent(rt, 'session_revoked', {
       userId: session.user_id,
@@ -104,8 +100,6 @@ export async function revokeSessions(
   client: { ip: string },
 ): Promise<void> {
   if (sessions.length === 0) return;
-  const pushUsers = await runCommand(rt, null, (transaction, fx) =>
-    revokeSessionRows(rt, sessions, transaction, fx),
-  );
-  await sessionsRevoked(rt, sessions, pushUsers, reason, client);
+  await runCommand(rt, null, (transaction, fx) => revokeSessionRows(rt, sessions, transaction, fx));
+  await sessionsRevoked(rt, sessions, reason, client);
 }

@@ -3,6 +3,7 @@ import { QueryTypes, type Transaction } from 'sequelize';
 import { SecretBox } from '../auth/secret-box.js';
 import type { Config } from '../config/index.js';
 import type { Row } from '../db/models/index.js';
+import type { Effects } from '../outbox/effects.js';
 import type { WebhookDeliverJob } from '../queues/index.js';
 import type { Runtime } from '../runtime.js';
 import { decodeSnowflake } from '../snowflake.js';
@@ -35,6 +36,21 @@ export function deliveryJobId(deliveryId: string, round: number, attempt: number
   return `whd-${deliveryId}-${round}-${attempt}`;
 }
 
+/** The job of attempt `attempt` of the delivery's current round, with its id and delay. */
+function deliveryAttempt(
+  delivery: Pick<Row<'WebhookDelivery'>, 'id' | 'redeliveries'>,
+  attempt: number,
+  delayMs = 0,
+): { job: WebhookDeliverJob; opts: { jobId: string; delay: number } } {
+  return {
+    job: { kind: 'deliver', delivery_id: delivery.id, round: delivery.redeliveries, attempt },
+    opts: {
+      jobId: deliveryJobId(delivery.id, delivery.redeliveries, attempt),
+      delay: Math.max(0, Math.round(delayMs)),
+    },
+  };
+}
+
 /** Queues attempt `attempt` of the delivery's current round, `delayMs` from now. */
 export async function queueDeliveryAttempt(
   rt: Pick<Runtime, 'queues'>,
@@ -42,16 +58,20 @@ export async function queueDeliveryAttempt(
   attempt: number,
   delayMs = 0,
 ): Promise<void> {
-  const job: WebhookDeliverJob = {
-    kind: 'deliver',
-    delivery_id: delivery.id,
-    round: delivery.redeliveries,
-    attempt,
-  };
-  await rt.queues.webhooks.add('deliver', job, {
-    jobId: deliveryJobId(delivery.id, delivery.redeliveries, attempt),
-    delay: Math.max(0, Math.round(delayMs)),
-  });
+  const { job, opts } = deliveryAttempt(delivery, attempt, delayMs);
+  await rt.queues.webhooks.add('deliver', job, opts);
+}
+
+/**
+ * The first attempt of the delivery's current round as an effect of the command that stored or
+ * restarted it: queued once that commits (the job id makes a repeated relay queue it once).
+ */
+export function deliverAfterCommit(
+  fx: Effects,
+  delivery: Pick<Row<'WebhookDelivery'>, 'id' | 'redeliveries'>,
+): void {
+  const { job, opts } = deliveryAttempt(delivery, 1);
+  fx.job('webhooks', 'deliver', job, { jobId: opts.jobId });
 }
 
 /** An event about to be stored as deliveries: what every one of its bodies says besides its own id. */
@@ -80,6 +100,7 @@ export async function storeDeliveries(
   rt: Pick<Runtime, 'sequelize' | 'snowflake' | 'models'>,
   event: DeliveryEvent,
   targets: DeliveryTarget[],
+  transaction?: Transaction,
 ): Promise<Row<'WebhookDelivery'>[]> {
   if (targets.length === 0) return [];
   const webhookIds = targets.map((t) => t.webhook_id);
@@ -100,10 +121,15 @@ export async function storeDeliveries(
        FROM unnest($1::bigint[], $2::bigint[], $5::jsonb[], $6::timestamptz[])
             AS d (id, webhook_id, payload, created_at)
      ON CONFLICT (webhook_id, event_id) DO NOTHING`,
-    { bind: [ids, webhookIds, event.event_id, event.type, payloads, createdAt], type: QueryTypes.INSERT },
+    {
+      bind: [ids, webhookIds, event.event_id, event.type, payloads, createdAt],
+      type: QueryTypes.INSERT,
+      transaction,
+    },
   );
   return rt.models.WebhookDelivery.findAll({
     where: { event_id: event.event_id, webhook_id: webhookIds, status: 'pending', attempts: 0 },
+    transaction,
   });
 }
 

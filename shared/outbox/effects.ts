@@ -28,7 +28,19 @@ export type Effect =
       event: OutgoingEvent<OutgoingEventType>;
     }
   | { k: 'invalidate'; moved: Moved }
-  | { k: 'job'; queue: QueueName; name: string; data: unknown; opts?: JobEffectOptions };
+  | { k: 'job'; queue: QueueName; name: string; data: unknown; opts?: JobEffectOptions }
+  /** Rooms (and voice) of `users` recomputed from the committed permissions at relay time. */
+  | { k: 'permissions'; server: string; users: string[]; announce?: boolean }
+  /** Live voice sessions of `users` checked against the committed permissions at relay time. */
+  | { k: 'voice'; server: string; users: string[] }
+  | { k: 'refresh'; cache: RefreshedCache; ids: string[] };
+
+/**
+ * Redis state derived from Postgres that a command's change makes stale, refreshed at relay time
+ * from the committed rows (so a repeat is harmless): `automod`, a server's screening flag and rule
+ * version; `event-webhooks`, a server's subscription summary; `push`, a user's subscriber flag.
+ */
+export type RefreshedCache = 'automod' | 'event-webhooks' | 'push';
 
 /**
  * What a command causes besides its rows, collected while its transaction runs and stored with it
@@ -86,6 +98,33 @@ export class Effects {
   invalidate(moved: Moved): this {
     if (moved.servers?.length || moved.channels?.length || moved.users?.length)
       this.list.push({ k: 'invalidate', moved });
+    return this;
+  }
+
+  /**
+   * The gateway rooms and live voice sessions of `users` in `server` follow their permissions
+   * (shared/permission-changes.ts), read from the committed rows when relayed: a row relayed late
+   * never brings back rooms a later change took away. `announce`: CHANNEL_CREATE / CHANNEL_DELETE
+   * to sessions that gain or lose sight of a channel. No users: no effect.
+   */
+  permissionsChanged(server: string, users: string[], options: { announce?: boolean } = {}): this {
+    if (users.length > 0)
+      this.list.push({ k: 'permissions', server, users, ...(options.announce ? { announce: true } : {}) });
+    return this;
+  }
+
+  /**
+   * Only the live voice sessions of `users` follow their permissions (a timeout, or an overwrite
+   * whose room changes are already collected). No users: no effect.
+   */
+  enforceVoice(server: string, users: string[]): this {
+    if (users.length > 0) this.list.push({ k: 'voice', server, users });
+    return this;
+  }
+
+  /** Recomputes (or forgets) `cache` for `ids` from the committed rows (see RefreshedCache). */
+  refresh(cache: RefreshedCache, ids: string[]): this {
+    if (ids.length > 0) this.list.push({ k: 'refresh', cache, ids: [...new Set(ids)] });
     return this;
   }
 

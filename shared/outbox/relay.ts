@@ -1,8 +1,11 @@
 import { QueryTypes } from 'sequelize';
 import { invalidate } from '../domain/invalidation.js';
 import { fanoutJobFor } from '../integrations/outgoing-events.js';
+import { permissionsChanged } from '../permission-changes.js';
 import type { Runtime } from '../runtime.js';
+import { enforceVoicePermissions } from '../voice-chat/enforce.js';
 import type { Effect } from './effects.js';
+import { refreshCache } from './refresh.js';
 
 /** What relaying needs of a runtime. */
 export type RelayRuntime = Pick<
@@ -77,6 +80,19 @@ export async function relayEffects(
         });
         break;
       }
+      // Live state recomputed from the committed rows: a repeat finds it already in line.
+      case 'permissions':
+        await drain();
+        await permissionsChanged(rt, effect.server, effect.users, { announce: effect.announce === true });
+        break;
+      case 'voice':
+        await drain();
+        await enforceVoicePermissions(rt, effect.server, effect.users);
+        break;
+      case 'refresh':
+        await drain();
+        await refreshCache(rt, effect.cache, effect.ids);
+        break;
     }
   }
   await drain();

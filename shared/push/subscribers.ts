@@ -8,6 +8,15 @@ function flagKey(rt: Pick<Runtime, 'config'>, userId: string): string {
   return `${rt.config.redis.key_prefix}:push:has:${userId}`;
 }
 
+/** Which of `userIds` have a push subscription, in the table (one indexed query). */
+async function subscribedAmong(rt: Pick<Runtime, 'sequelize'>, userIds: string[]): Promise<Set<string>> {
+  const rows = await rt.sequelize.query<{ user_id: string }>(
+    `SELECT DISTINCT user_id FROM push_subscriptions WHERE user_id = ANY($1::bigint[])`,
+    { bind: [userIds], type: QueryTypes.SELECT },
+  );
+  return new Set(rows.map((r) => String(r.user_id)));
+}
+
 /**
  * Which of `userIds` have at least one push subscription: the question every message with
  * someone to notify asks, so it is one MGET of cached flags, with one indexed query for the
@@ -27,11 +36,7 @@ export async function usersWithSubscriptions(
     else if (flags[i] !== '0') unknown.push(id);
   });
   if (unknown.length === 0) return found;
-  const rows = await rt.sequelize.query<{ user_id: string }>(
-    `SELECT DISTINCT user_id FROM push_subscriptions WHERE user_id = ANY($1::bigint[])`,
-    { bind: [unknown], type: QueryTypes.SELECT },
-  );
-  const subscribed = new Set(rows.map((r) => String(r.user_id)));
+  const subscribed = await subscribedAmong(rt, unknown);
   const pipeline = rt.redis.pipeline();
   for (const id of unknown) {
     pipeline.set(flagKey(rt, id), subscribed.has(id) ? '1' : '0', 'EX', FLAG_TTL_SECONDS, 'NX');
@@ -41,15 +46,22 @@ export async function usersWithSubscriptions(
   return found;
 }
 
-/** After a subscription was stored: the user has one (overwrites a cached 0). */
-export async function markSubscribed(rt: Pick<Runtime, 'config' | 'redis'>, userId: string): Promise<void> {
-  await rt.redis.set(flagKey(rt, userId), '1', 'EX', FLAG_TTL_SECONDS);
-}
-
-/** After a subscription was removed: the next reader counts again. */
-export async function forgetSubscriberFlag(
-  rt: Pick<Runtime, 'config' | 'redis'>,
-  userId: string,
+/**
+ * After subscriptions of `userIds` were stored or removed (an outbox `refresh` effect, relayed after
+ * the commit): a user who has one is flagged 1, overwriting a cached 0; one who has none loses the
+ * flag, so the next reader counts again (never a 0 written here that a later subscribe's relay
+ * could be overtaken by). Safe to run again.
+ */
+export async function refreshSubscriberFlags(
+  rt: Pick<Runtime, 'config' | 'redis' | 'sequelize'>,
+  userIds: string[],
 ): Promise<void> {
-  await rt.redis.del(flagKey(rt, userId));
+  if (userIds.length === 0) return;
+  const subscribed = await subscribedAmong(rt, userIds);
+  const pipeline = rt.redis.pipeline();
+  for (const id of userIds) {
+    if (subscribed.has(id)) pipeline.set(flagKey(rt, id), '1', 'EX', FLAG_TTL_SECONDS);
+    else pipeline.del(flagKey(rt, id));
+  }
+  await pipeline.exec();
 }

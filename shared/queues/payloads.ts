@@ -122,7 +122,13 @@ export interface SweepUploadsJob {
   kind: 'sweep_unbound';
 }
 
-export type MediaJob = InspectMediaJob | SweepUploadsJob;
+/** Files whose rows are gone (a replaced avatar or icon, a deleted emoji), deleted with retries. */
+export interface DeleteFilesJob {
+  kind: 'delete_files';
+  keys: string[];
+}
+
+export type MediaJob = InspectMediaJob | SweepUploadsJob | DeleteFilesJob;
 
 /** Link previews for a message as it read when the job was queued (workers/processors/embeds.ts). */
 export interface EmbedsJob {
@@ -284,7 +290,7 @@ export interface JobPayloads {
 export interface JobResults {
   /** The stored message; null after a delete. */
   messages: MessageObject | null;
-  /** The attachment's final status; for a sweep, how many uploads it deleted. */
+  /** The attachment's final status; for a sweep, how many uploads it deleted; for delete_files, how many files. */
   media: 'ready' | 'failed' | 'gone' | number;
   /** How many link embeds the message has now; null when the job changed nothing. */
   embeds: number | null;

@@ -1,3 +1,4 @@
+import type { Effects } from '../outbox/effects.js';
 import type { Runtime } from '../runtime.js';
 
 /** The storage key behind a URL made by mediaUrl (any origin), or null for any other URL. */
@@ -17,21 +18,39 @@ export function keyFromMediaUrl(url: string | null): string | null {
 }
 
 /**
- * Deletes a picture stored by storeRenditions, found from its WebP URL, when that URL points
- * under `prefix` (an avatar_url set by hand to some other object is never followed).
+ * The storage keys of a picture stored by storeRenditions, found from its WebP URL, when that URL
+ * points under `prefix` (an avatar_url set by hand to some other object is never followed).
+ */
+export function renditionKeys(url: string | null, prefix: string): string[] {
+  const key = keyFromMediaUrl(url);
+  if (!key || !key.startsWith(prefix) || !key.endsWith('.webp')) return [];
+  const stem = key.slice(0, -'.webp'.length);
+  return [key, `${stem}.png`, `${stem}.gif`];
+}
+
+/**
+ * Deletes a picture stored by storeRenditions at once (renditionKeys), best effort: for files no
+ * row names (an upload whose command failed). A replaced picture goes with its command instead
+ * (deleteFilesAfterCommit).
  */
 export async function deleteRenditions(
   rt: Pick<Runtime, 'storage' | 'logger'>,
   url: string | null,
   prefix: string,
 ): Promise<void> {
-  const key = keyFromMediaUrl(url);
-  if (!key || !key.startsWith(prefix) || !key.endsWith('.webp')) return;
-  const stem = key.slice(0, -'.webp'.length);
-  for (const k of [key, `${stem}.png`, `${stem}.gif`]) {
+  for (const k of renditionKeys(url, prefix)) {
     await rt.storage.delete(k).catch((err: unknown) => {
       // An orphaned file is harmless; failing the request that replaced it would not be.
       rt.logger.warn({ err: (err as Error).message, key: k }, 'could not delete old picture');
     });
   }
+}
+
+/**
+ * Deletes `keys` from storage once the command in whose effects this is collected commits: a
+ * `media` job with the queue's retries (deleting a missing file succeeds, so a repeat is harmless).
+ * A crash right after the commit leaves it to the outbox relay, not to luck. No keys: nothing.
+ */
+export function deleteFilesAfterCommit(fx: Effects, keys: string[]): void {
+  if (keys.length > 0) fx.job('media', 'delete_files', { kind: 'delete_files', keys });
 }

@@ -2,13 +2,15 @@ import { Permission, channelAccessFor, has } from '../permissions/index.js';
 import type { Runtime } from '../runtime.js';
 import { announceVoiceState } from './events.js';
 import { leaveVoice, speakSuppressed } from './join.js';
-import { VoiceStateStore, type VoiceStateRecord } from './states.js';
+import { VoiceStateStore, type VoiceStatePatch, type VoiceStateRecord } from './states.js';
 
 /**
- * Brings the live voice states of `userIds` in `serverId` in line with their permissions now: one
- * who may no longer see the channel or CONNECT to it (a role or overwrite change, a timeout) is
- * disconnected; one who lost SPEAK is suppressed (their node pauses what they send), and one who
- * regained it in a voice channel is heard again. Call after anything that changes permissions.
+ * Brings the live voice states of `userIds` in `serverId` in line with their permissions and
+ * member rows now: one who may no longer see the channel or CONNECT to it (a role or overwrite
+ * change, a timeout, a removal) is disconnected; one who lost SPEAK is suppressed (their node
+ * pauses what they send), and one who regained it in a voice channel is heard again; server mute
+ * and deafen follow the member row. Call after anything that changes these (it is the outbox's
+ * `voice` and `permissions` effects); running it again changes nothing.
  */
 export async function enforceVoicePermissions(
   rt: Pick<Runtime, 'models' | 'redis' | 'config' | 'events'>,
@@ -32,11 +34,19 @@ async function enforceOne(
     await leaveVoice(rt, state.user_id, { channelId: state.channel_id });
     return;
   }
+  const patch: VoiceStatePatch = {};
   const suppress = speakSuppressed(access.channel.channel_type, access.permissions, state.suppress);
-  if (suppress === state.suppress) return;
-  const updated = await store.update(state.user_id, state.channel_id, {
-    suppress,
-    ...(suppress ? { request_to_speak_timestamp: null } : {}),
+  if (suppress !== state.suppress) {
+    patch.suppress = suppress;
+    if (suppress) patch.request_to_speak_timestamp = null;
+  }
+  const member = await rt.models.Member.findOne({
+    where: { server_id: state.server_id, user_id: state.user_id },
+    attributes: ['mute', 'deaf'],
   });
+  if (member && member.mute !== state.mute) patch.mute = member.mute;
+  if (member && member.deaf !== state.deaf) patch.deaf = member.deaf;
+  if (Object.keys(patch).length === 0) return;
+  const updated = await store.update(state.user_id, state.channel_id, patch);
   if (updated?.changed) await announceVoiceState(rt, updated.state);
 }

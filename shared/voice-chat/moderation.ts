@@ -1,6 +1,7 @@
 import { diff, recordAudit } from '../audit.js';
-import { invalidate } from '../domain/invalidation.js';
 import { ApiError, MissingPermissionError, NotFoundError } from '../errors.js';
+import { rooms } from '../events/index.js';
+import { runCommand } from '../outbox/index.js';
 import { Permission, ServerPolicy, has, requireMemberFacts, requireOutranks } from '../permissions/index.js';
 import type { Runtime } from '../runtime.js';
 import { announceVoiceState } from './events.js';
@@ -91,15 +92,17 @@ export async function moderateVoice(
     },
   );
   if (changes.length > 0) {
-    await rt.sequelize.transaction(async (transaction) => {
+    await runCommand(rt, rooms.server(serverId), async (transaction, fx) => {
       member.set({ mute: patch.mute ?? member.mute, deaf: patch.deaf ?? member.deaf });
       await member.save({ transaction });
-      await invalidate(rt, { servers: [serverId] }, transaction);
+      fx.invalidate({ servers: [serverId] });
       await recordAudit(
         rt,
         { serverId, actorId, action: 'member_update', targetType: 'user', targetId, changes, reason },
         transaction,
       );
+      // The live voice state follows the stored server mute / deafen once this commits.
+      fx.enforceVoice(serverId, [targetId]);
     });
   }
 

@@ -1,10 +1,10 @@
 import type { Job } from 'bullmq';
 import { recordAudit } from '../../shared/audit.js';
-import { invalidate } from '../../shared/domain/invalidation.js';
 import { matchContent, type CompiledRule, type RuleMatch } from '../../shared/automod/rules.js';
 import { RuleCache } from '../../shared/automod/store.js';
 import { rooms } from '../../shared/events/index.js';
 import { SYSTEM_USER_ID } from '../../shared/messages/system-messages.js';
+import { runCommand } from '../../shared/outbox/index.js';
 import {
   Permission,
   ServerPolicy,
@@ -17,7 +17,6 @@ import { presentMember } from '../../shared/presenters/role.js';
 import { unixSeconds } from '../../shared/presenters/time.js';
 import { type AutomodJob, type AutomodResult, type JobPayload } from '../../shared/queues/index.js';
 import type { Runtime } from '../../shared/runtime.js';
-import { enforceVoicePermissions } from '../../shared/voice-chat/enforce.js';
 
 /** Longest timeout AutoMod may give (Discord's limit). */
 const MAX_TIMEOUT_SECONDS = 28 * 86_400;
@@ -144,26 +143,34 @@ export function createAutomodProcessor(rt: Runtime) {
     const old = unixSeconds(
       member.timeout_until && member.timeout_until.getTime() > Date.now() ? member.timeout_until : null,
     );
-    await member.update({ timeout_until: until });
-    await invalidate(rt, { servers: [job.server_id] });
-    await recordAudit(rt, {
-      serverId: job.server_id,
-      actorId: rule?.creator_id ?? server.owner_id,
-      action: 'member_timeout',
-      targetType: 'member',
-      targetId: job.author_id,
-      changes: [{ key: 'communication_disabled_until', old, new: unixSeconds(until) }],
-      reason: `AutoMod rule "${match.rule.name}"`,
+    // One command: the member row and its audit entry, with the cache epoch, SERVER_MEMBER_UPDATE
+    // and the live voice check (a timeout takes CONNECT and SPEAK) as its outbox effects.
+    await runCommand(rt, rooms.server(job.server_id), async (transaction, fx) => {
+      await member.update({ timeout_until: until }, { transaction });
+      await recordAudit(
+        rt,
+        {
+          serverId: job.server_id,
+          actorId: rule?.creator_id ?? server.owner_id,
+          action: 'member_timeout',
+          targetType: 'member',
+          targetId: job.author_id,
+          changes: [{ key: 'communication_disabled_until', old, new: unixSeconds(until) }],
+          reason: `AutoMod rule "${match.rule.name}"`,
+        },
+        transaction,
+      );
+      const roleIds = (
+        await MemberRole.findAll({ where: { server_id: job.server_id, user_id: job.author_id }, transaction })
+      ).map((r) => r.role_id);
+      fx.invalidate({ servers: [job.server_id] });
+      fx.dispatch(
+        [rooms.server(job.server_id)],
+        'SERVER_MEMBER_UPDATE',
+        presentMember(member, user, roleIds),
+      );
+      fx.enforceVoice(job.server_id, [job.author_id]);
     });
-    const roleIds = (
-      await MemberRole.findAll({ where: { server_id: job.server_id, user_id: job.author_id } })
-    ).map((r) => r.role_id);
-    await rt.events.dispatch(
-      [rooms.server(job.server_id)],
-      'SERVER_MEMBER_UPDATE',
-      presentMember(member, user, roleIds),
-    );
-    await enforceVoicePermissions(rt, job.server_id, [job.author_id]);
   }
 
   return async (job: Job<JobPayload<'automod'>>): Promise<AutomodResult> => {

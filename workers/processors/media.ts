@@ -32,7 +32,7 @@ interface Inspection {
  * dominant color, a WebP thumbnail, and EXIF/GPS stripped by re-encoding the stored file (with its
  * orientation applied first). Other files are served as they are. If the attachment is already in
  * a message, the message's copy is updated and MESSAGE_UPDATE emitted. Idempotent: a rerun redoes
- * the same work over the same keys.
+ * the same work over the same keys. Also deletes the files of rows a command removed (delete_files).
  */
 export function createMediaProcessor(rt: Runtime) {
   return async (job: Job<JobPayload<'media'>>): Promise<JobResult<'media'>> => {
@@ -42,6 +42,10 @@ export function createMediaProcessor(rt: Runtime) {
         return sweepUnbound(rt);
       case 'inspect':
         return inspect(rt, data.attachment_id);
+      case 'delete_files':
+        // A failure throws: the job is retried (a file already gone counts as deleted).
+        for (const key of data.keys) await rt.storage.delete(key);
+        return data.keys.length;
     }
   };
 }

@@ -3,7 +3,7 @@ import { QueryTypes } from 'sequelize';
 import type { Row } from '../../shared/db/models/index.js';
 import { sessionIdledOut } from '../../shared/auth/sessions.js';
 import { PresenceTracker } from '../../shared/presence/tracker.js';
-import { forgetSubscriberFlag } from '../../shared/push/subscribers.js';
+import { runCommand } from '../../shared/outbox/index.js';
 import { vapidDetails } from '../../shared/push/vapid.js';
 import type { JobPayload, JobResult } from '../../shared/queues/index.js';
 import type { Runtime } from '../../shared/runtime.js';
@@ -24,8 +24,10 @@ export function createPushProcessor(rt: Runtime) {
   const { PushSubscription } = rt.models;
 
   async function remove(subscription: Row<'PushSubscription'>): Promise<void> {
-    await PushSubscription.destroy({ where: { id: subscription.id } });
-    await forgetSubscriberFlag(rt, subscription.user_id);
+    await runCommand(rt, null, async (transaction, fx) => {
+      await PushSubscription.destroy({ where: { id: subscription.id }, transaction });
+      fx.refresh('push', [subscription.user_id]);
+    });
   }
 
   /** Counts a refusal; returns true when it was one too many and the subscription is gone. */

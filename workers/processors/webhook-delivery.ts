@@ -9,8 +9,8 @@ import {
   webhookSecretBox,
 } from '../../shared/integrations/event-webhooks.js';
 import { eventChannelId } from '../../shared/integrations/event-visibility.js';
-import { invalidateSubscriptions } from '../../shared/integrations/outgoing-events.js';
 import { signPayload } from '../../shared/integrations/signature.js';
+import { runCommand } from '../../shared/outbox/index.js';
 import { presentNotification } from '../../shared/presenters/read-state.js';
 import type { WebhookDeliverJob, WebhooksResult } from '../../shared/queues/index.js';
 import type { Runtime } from '../../shared/runtime.js';
@@ -86,10 +86,11 @@ async function countFailure(rt: Runtime, webhook: Row<'EventWebhook'>, lastError
   const limit = rt.config.webhooks.disable_after;
   if (!row || !row.enabled || limit === 0 || row.consecutive_failures < limit) return;
   const reason = `${row.consecutive_failures} deliveries in a row failed (last: ${lastError})`;
-  const notification = await rt.sequelize.transaction(async (transaction) => {
-    if (!(await markDisabled(rt, webhook, reason, transaction))) return null;
+  // The summary and the creator's NOTIFICATION_CREATE leave with the commit (outbox effects).
+  const disabled = await runCommand(rt, rooms.user(webhook.creator_id), async (transaction, fx) => {
+    if (!(await markDisabled(rt, webhook, reason, transaction))) return false;
     const id = rt.snowflake.next();
-    return rt.models.Notification.create(
+    const notification = await rt.models.Notification.create(
       {
         id,
         user_id: webhook.creator_id,
@@ -101,15 +102,17 @@ async function countFailure(rt: Runtime, webhook: Row<'EventWebhook'>, lastError
       },
       { transaction },
     );
+    fx.refresh('event-webhooks', [webhook.server_id]);
+    fx.dispatch(
+      [rooms.user(webhook.creator_id)],
+      'NOTIFICATION_CREATE',
+      presentNotification(notification, null, null),
+    );
+    return true;
   });
-  if (!notification) return;
-  await invalidateSubscriptions(rt, webhook.server_id);
-  rt.logger.info({ webhook: webhook.id, server: webhook.server_id, reason }, 'event webhook disabled');
-  await rt.events.dispatch(
-    [rooms.user(webhook.creator_id)],
-    'NOTIFICATION_CREATE',
-    presentNotification(notification, null, null),
-  );
+  if (disabled) {
+    rt.logger.info({ webhook: webhook.id, server: webhook.server_id, reason }, 'event webhook disabled');
+  }
 }
 
 /**

@@ -22,8 +22,8 @@ export const ICON_SIZE = 512;
 type ServerParams = { server_id: string };
 
 /**
- * Sets (a new upload) or clears (null) the icon through the servers domain, then deletes the files
- * of the icon it replaced.
+ * Sets (a new upload) or clears (null) the icon through the servers domain (which deletes the files
+ * of the icon it replaced).
  */
 async function setIcon(
   rt: Runtime,
@@ -32,14 +32,12 @@ async function setIcon(
   upload: { url: string; picture: UploadedPicture } | null,
   reason: string | null,
 ): Promise<ServerObject> {
-  const result = await setServerIcon(rt, {
+  return setServerIcon(rt, {
     serverId,
     actorId,
     upload: upload && { url: upload.url, facts: uploadFacts(upload.picture) },
     reason,
   });
-  if (result.replaced) await deleteRenditions(rt, result.replaced, `icons/${serverId}/`);
-  return result.server;
 }
 
 /** PATCH/DELETE /servers/{server_id}/icon. */

@@ -11,7 +11,7 @@ import { presentSelf } from '../../presenters/user.js';
 import type { Runtime } from '../../runtime.js';
 import { decodeSnowflake } from '../../snowflake.js';
 import { issueSession, type ClientInfo } from '../../accounts/sessions.js';
-import { memberGone, memberRemoved } from '../members/remove.js';
+import { memberRemoved } from '../members/remove.js';
 import { runCommand } from '../../outbox/index.js';
 import { freeBotUsername } from './bot-username.js';
 
@@ -171,7 +171,7 @@ export async function updateApplication(
 export async function deleteApplication(rt: Runtime, ownerId: string, appId: string): Promise<void> {
   const { app, bot } = await ownedApplication(rt, ownerId, appId);
   const { Member, ThreadMember, Session } = rt.models;
-  const memberships = await runCommand(rt, rooms.user(bot.id), async (transaction, fx) => {
+  await runCommand(rt, rooms.user(bot.id), async (transaction, fx) => {
     const servers = await Member.findAll({
       where: { user_id: bot.id },
       attributes: ['server_id'],
@@ -188,10 +188,7 @@ export async function deleteApplication(rt: Runtime, ownerId: string, appId: str
       { disabled_at: new Date(), username: `deleted_bot_${bot.id}`, avatar_url: null },
       { transaction },
     );
-    const serverIds = servers.map((m) => m.server_id);
     fx.disconnect(rooms.user(bot.id));
-    for (const serverId of serverIds) await memberRemoved(rt, serverId, bot, transaction, fx);
-    return serverIds;
+    for (const { server_id: serverId } of servers) await memberRemoved(rt, serverId, bot, transaction, fx);
   });
-  for (const serverId of memberships) await memberGone(rt, serverId, bot.id);
 }

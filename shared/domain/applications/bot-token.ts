@@ -22,15 +22,15 @@ export async function regenerateBotToken(
   client: ClientInfo,
 ): Promise<{ token: string }> {
   const { bot } = await ownedApplication(rt, ownerId, appId);
-  const { token, old, pushUsers } = await runCommand(rt, rooms.user(bot.id), async (transaction, fx) => {
+  const { token, old } = await runCommand(rt, rooms.user(bot.id), async (transaction, fx) => {
     const issued = await issueSession(rt, bot, client, 'bot', transaction);
     const sessions = await rt.models.Session.findAll({
       where: { user_id: bot.id, revoked_at: null, id: { [Op.ne]: issued.session.id } },
       transaction,
     });
-    const pushed = await revokeSessionRows(rt, sessions, transaction, fx);
-    return { token: issued.token, old: sessions, pushUsers: pushed };
+    await revokeSessionRows(rt, sessions, transaction, fx);
+    return { token: issued.token, old: sessions };
   });
-  await sessionsRevoked(rt, old, pushUsers, 'bot_token_regenerated', client);
+  await sessionsRevoked(rt, old, 'bot_token_regenerated', client);
   return { token };
 }

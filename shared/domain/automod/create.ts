@@ -1,6 +1,7 @@
 import { recordAudit } from '../../audit.js';
-import { rulesChanged } from '../../automod/store.js';
 import { ApiError } from '../../errors.js';
+import { rooms } from '../../events/index.js';
+import { runCommand } from '../../outbox/index.js';
 import type { Runtime } from '../../runtime.js';
 import { decodeSnowflake } from '../../snowflake.js';
 import { MAX_RULES_PER_SERVER, checkRule, manager, presentRule, type RuleInput } from './rules.js';
@@ -26,7 +27,9 @@ export async function createRule(
   }
   await checkRule(rt, serverId, input);
   const id = rt.snowflake.next();
-  const rule = await rt.sequelize.transaction(async (transaction) => {
+  const rule = await runCommand(rt, rooms.server(serverId), async (transaction, fx) => {
+    // The screening flag and rule version live in Redis: recomputed from the committed rules.
+    fx.refresh('automod', [serverId]);
     const created = await rt.models.AutomodRule.create(
       {
         id,
@@ -55,7 +58,5 @@ export async function createRule(
     );
     return created;
   });
-  // The screening flag and version live in Redis and are recomputed from the committed rules.
-  await rulesChanged(rt, rt.config.redis.key_prefix, serverId);
   return presentRule(rule);
 }

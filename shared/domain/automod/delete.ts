@@ -1,5 +1,6 @@
 import { recordAudit } from '../../audit.js';
-import { rulesChanged } from '../../automod/store.js';
+import { rooms } from '../../events/index.js';
+import { runCommand } from '../../outbox/index.js';
 import type { Runtime } from '../../runtime.js';
 import { findRule, manager } from './rules.js';
 
@@ -13,7 +14,9 @@ export async function deleteRule(
 ) {
   await manager(rt, serverId, userId);
   const rule = await findRule(rt, serverId, ruleId);
-  await rt.sequelize.transaction(async (transaction) => {
+  await runCommand(rt, rooms.server(serverId), async (transaction, fx) => {
+    // The screening flag and rule version live in Redis: recomputed from the committed rules.
+    fx.refresh('automod', [serverId]);
     await rule.destroy({ transaction });
     await recordAudit(
       rt,
@@ -29,5 +32,4 @@ export async function deleteRule(
       transaction,
     );
   });
-  await rulesChanged(rt, rt.config.redis.key_prefix, serverId);
 }

@@ -1,7 +1,8 @@
 import { diff, recordAudit } from '../../audit.js';
-import { rulesChanged } from '../../automod/store.js';
 import type { AutomodTrigger, TriggerSettings } from '../../automod/rules.js';
 import { ValidationError } from '../../errors.js';
+import { rooms } from '../../events/index.js';
+import { runCommand } from '../../outbox/index.js';
 import type { Runtime } from '../../runtime.js';
 import { checkRule, findRule, manager, presentRule, type RulePatch } from './rules.js';
 
@@ -34,7 +35,9 @@ export async function updateRule(
   };
   await checkRule(rt, serverId, next);
   const before = presentRule(rule);
-  const after = await rt.sequelize.transaction(async (transaction) => {
+  const after = await runCommand(rt, rooms.server(serverId), async (transaction, fx) => {
+    // The screening flag and rule version live in Redis: recomputed from the committed rules.
+    fx.refresh('automod', [serverId]);
     await rule.update(
       {
         ...next,
@@ -62,7 +65,6 @@ export async function updateRule(
     }
     return presented;
   });
-  await rulesChanged(rt, rt.config.redis.key_prefix, serverId);
   return after;
 }
 

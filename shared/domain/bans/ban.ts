@@ -6,7 +6,7 @@ import { Permission, ServerPolicy, requireMemberFacts, requireOutranks } from '.
 import { presentUser } from '../../presenters/user.js';
 import type { Runtime } from '../../runtime.js';
 import { snowflakeFromTimestamp } from '../../snowflake.js';
-import { memberGone, memberRemoved } from '../members/remove.js';
+import { memberRemoved } from '../members/remove.js';
 import { requireUser } from '../members/present.js';
 import { announceDeleted, deleteRecentMessagesOf } from '../messages/delete.js';
 
@@ -40,7 +40,7 @@ export async function banUser(rt: Runtime, input: BanInput): Promise<void> {
   const isMember = (await Member.count({ where: { server_id: serverId, user_id: userId } })) > 0;
   if (isMember) requireOutranks(policy, await requireMemberFacts(rt, serverId, userId));
   const reason = input.reason || input.auditReason;
-  const removed = await runCommand(rt, rooms.server(serverId), async (transaction, fx) => {
+  await runCommand(rt, rooms.server(serverId), async (transaction, fx) => {
     const [, created] = await Ban.findOrCreate({
       where: { server_id: serverId, user_id: userId },
       defaults: { server_id: serverId, user_id: userId, reason, banned_by: actorId },
@@ -84,9 +84,7 @@ export async function banUser(rt: Runtime, input: BanInput): Promise<void> {
       });
     }
     for (const inChannel of deleted) announceDeleted(fx, inChannel, 'bulk');
-    return wasMember;
   });
-  if (removed) await memberGone(rt, serverId, userId);
 }
 
 /** Lifts a ban (BAN_MEMBERS; 404 `unknown_ban`). Audited as `member_unban`; the server hears SERVER_BAN_REMOVE. */

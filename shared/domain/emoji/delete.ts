@@ -4,10 +4,11 @@ import { rooms } from '../../events/index.js';
 import { runCommand } from '../../outbox/index.js';
 import { Permission, ServerPolicy } from '../../permissions/index.js';
 import type { Runtime } from '../../runtime.js';
+import { deleteFilesAfterCommit } from '../../storage/renditions.js';
 import { announceEmojis } from './rules.js';
 
 /**
- * Deletes a custom emoji (MANAGE_EMOJIS). Its files go after the commit; reactions with the emoji
+ * Deletes a custom emoji (MANAGE_EMOJIS). Its files go after the commit (a job with retries); reactions with the emoji
  * stay (as Discord's do) and messages that used it keep their rendered HTML. Audited as
  * emoji_delete; members get SERVER_EMOJIS_UPDATE.
  */
@@ -39,11 +40,6 @@ export async function deleteEmoji(
       transaction,
     );
     await announceEmojis(rt, fx, serverId, transaction);
+    deleteFilesAfterCommit(fx, [row.webp_key, row.fallback_key]);
   });
-  // Best effort: a file left behind is unreachable without its row.
-  for (const key of [row.webp_key, row.fallback_key]) {
-    await rt.storage.delete(key).catch((err: unknown) => {
-      rt.logger.warn({ err: (err as Error).message, key }, 'could not delete emoji file');
-    });
-  }
 }

@@ -1,8 +1,9 @@
 import { diff, recordAudit } from '../../audit.js';
 import { ApiError } from '../../errors.js';
+import { rooms } from '../../events/index.js';
 import { generateWebhookSecret, webhookSecretBox } from '../../integrations/event-webhooks.js';
-import { invalidateSubscriptions } from '../../integrations/outgoing-events.js';
 import { presentEventWebhook, type EventWebhookWithSecret } from '../../presenters/event-webhook.js';
+import { runCommand } from '../../outbox/index.js';
 import type { Runtime } from '../../runtime.js';
 import { decodeSnowflake } from '../../snowflake.js';
 import { managingPolicy, vetChannelFilter, vetReceiverUrl } from './access.js';
@@ -22,7 +23,9 @@ export async function createEventWebhook(
   const secret = generateWebhookSecret();
   const id = rt.snowflake.next();
   const limit = rt.config.webhooks.max_per_server;
-  const row = await rt.sequelize.transaction(async (transaction) => {
+  const row = await runCommand(rt, rooms.server(serverId), async (transaction, fx) => {
+    // Their server's subscription summary (Redis) is forgotten once this is committed.
+    fx.refresh('event-webhooks', [serverId]);
     if ((await rt.models.EventWebhook.count({ where: { server_id: serverId }, transaction })) >= limit) {
       throw new ApiError(400, 'too_many_webhooks', `A server may have at most ${limit} event webhooks`);
     }
@@ -54,6 +57,5 @@ export async function createEventWebhook(
     );
     return created;
   });
-  await invalidateSubscriptions(rt, serverId);
   return { ...presentEventWebhook(row), secret };
 }

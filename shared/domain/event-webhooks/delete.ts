@@ -1,5 +1,6 @@
 import { recordAudit } from '../../audit.js';
-import { invalidateSubscriptions } from '../../integrations/outgoing-events.js';
+import { rooms } from '../../events/index.js';
+import { runCommand } from '../../outbox/index.js';
 import type { Runtime } from '../../runtime.js';
 import { manageableEventWebhook } from './access.js';
 import { auditFields } from './rules.js';
@@ -12,7 +13,9 @@ export async function deleteEventWebhook(
   reason: string | null,
 ): Promise<void> {
   const { webhook } = await manageableEventWebhook(rt, webhookId, userId);
-  await rt.sequelize.transaction(async (transaction) => {
+  await runCommand(rt, rooms.server(webhook.server_id), async (transaction, fx) => {
+    // Their server's subscription summary (Redis) is forgotten once this is committed.
+    fx.refresh('event-webhooks', [webhook.server_id]);
     await webhook.destroy({ transaction });
     await recordAudit(
       rt,
@@ -28,5 +31,4 @@ export async function deleteEventWebhook(
       transaction,
     );
   });
-  await invalidateSubscriptions(rt, webhook.server_id);
 }

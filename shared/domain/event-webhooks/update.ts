@@ -1,7 +1,8 @@
 import { diff, recordAudit, type AuditChange } from '../../audit.js';
+import { rooms } from '../../events/index.js';
 import { markDisabled } from '../../integrations/event-webhooks.js';
-import { invalidateSubscriptions } from '../../integrations/outgoing-events.js';
 import { presentEventWebhook, type EventWebhookObject } from '../../presenters/event-webhook.js';
+import { runCommand } from '../../outbox/index.js';
 import type { Runtime } from '../../runtime.js';
 import { manageableEventWebhook, vetChannelFilter, vetReceiverUrl, visibleFilterChannels } from './access.js';
 import { DISABLED_BY_MANAGER, auditFields, type EventWebhookPatch } from './rules.js';
@@ -47,7 +48,9 @@ export async function updateEventWebhook(
     enabled: patch.enabled ?? before.enabled,
   });
   if (changes.length === 0 && !reEnable) return present();
-  await rt.sequelize.transaction(async (transaction) => {
+  await runCommand(rt, rooms.server(webhook.server_id), async (transaction, fx) => {
+    // Their server's subscription summary (Redis) is forgotten once this is committed.
+    fx.refresh('event-webhooks', [webhook.server_id]);
     await webhook.update(
       reEnable
         ? { ...fields, enabled: true, disabled_at: null, disabled_reason: null, consecutive_failures: 0 }
@@ -71,6 +74,5 @@ export async function updateEventWebhook(
       );
     }
   });
-  await invalidateSubscriptions(rt, webhook.server_id);
   return present();
 }

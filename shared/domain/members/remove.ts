@@ -7,7 +7,6 @@ import { runCommand, type Effects } from '../../outbox/index.js';
 import { Permission, ServerPolicy, requireMemberFacts, requireOutranks } from '../../permissions/index.js';
 import { presentUser } from '../../presenters/user.js';
 import type { Runtime } from '../../runtime.js';
-import { leaveVoiceInServer } from '../../voice-chat/join.js';
 import { removeManagedRole } from '../roles/managed.js';
 import { requireUser } from './present.js';
 
@@ -15,8 +14,8 @@ import { requireUser } from './present.js';
  * In the command that removed `user`'s member row from `serverId` (kick, ban, leave, a bot's
  * application deleted): the server's caches move, the server and the user's own connections hear
  * SERVER_MEMBER_REMOVE (so do its event webhooks), the user's connections leave the server's rooms,
- * and a bot's managed role there goes with it. Their voice session ends after the commit
- * (memberGone): it is live state in Redis, not a row.
+ * and a bot's managed role there goes with it. Their voice session there ends once this commits
+ * (live state in Redis, checked against the committed rows by the relay).
  */
 export async function memberRemoved(
   rt: Pick<Runtime, 'models'>,
@@ -36,15 +35,7 @@ export async function memberRemoved(
   });
   fx.leaveRooms(rooms.user(user.id), [rooms.server(serverId), ...channels.map((c) => rooms.channel(c.id))]);
   if (user.is_bot) await removeManagedRole(rt, serverId, user.id, transaction, fx);
-}
-
-/** After memberRemoved's command committed: a removed member stops hearing the server's voice channels. */
-export async function memberGone(
-  rt: Pick<Runtime, 'redis' | 'config' | 'events'>,
-  serverId: string,
-  userId: string,
-): Promise<void> {
-  await leaveVoiceInServer(rt, serverId, userId);
+  fx.enforceVoice(serverId, [user.id]);
 }
 
 /** Who removes whom from which server. */
@@ -91,5 +82,4 @@ export async function removeMember(rt: Runtime, input: RemoveMemberInput): Promi
     }
     await memberRemoved(rt, serverId, user, transaction, fx);
   });
-  await memberGone(rt, serverId, userId);
 }

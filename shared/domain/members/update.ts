@@ -11,11 +11,9 @@ import {
   requireOutranks,
   roleHierarchyError,
 } from '../../permissions/index.js';
-import { permissionsChanged } from '../../permission-changes.js';
 import type { MemberObject } from '../../presenters/role.js';
 import { unixSeconds } from '../../presenters/time.js';
 import type { Runtime } from '../../runtime.js';
-import { enforceVoicePermissions } from '../../voice-chat/enforce.js';
 import { managedRoleError } from '../roles/managed.js';
 import { memberObject } from './present.js';
 
@@ -109,7 +107,7 @@ export async function updateMember(rt: Runtime, input: UpdateMemberInput): Promi
     member.timeout_until && member.timeout_until.getTime() > Date.now() ? member.timeout_until : null,
   );
   const newTimeout = timeout === undefined ? oldTimeout : unixSeconds(timeout);
-  const object = await runCommand(rt, rooms.server(serverId), async (transaction, fx) => {
+  return runCommand(rt, rooms.server(serverId), async (transaction, fx) => {
     const audited: AuditChange[] = [];
     if (nickChanges) audited.push(...diff({ nick: member.nick }, { nick: newNick }));
     if (rolesChange) {
@@ -146,11 +144,10 @@ export async function updateMember(rt: Runtime, input: UpdateMemberInput): Promi
     const updated = await memberObject(rt, serverId, userId, transaction);
     fx.invalidate({ servers: [serverId] });
     fx.dispatch([rooms.server(serverId)], 'SERVER_MEMBER_UPDATE', updated);
+    // Rooms and voice sessions are live state, recomputed from the committed permissions.
+    if (rolesChange) fx.permissionsChanged(serverId, [userId], { announce: true });
+    // A timeout leaves VIEW_CHANNEL (rooms stay) but takes CONNECT and SPEAK: live voice follows.
+    else if (newTimeout !== oldTimeout) fx.enforceVoice(serverId, [userId]);
     return updated;
   });
-  // Rooms and voice sessions are live state, read from the committed permissions.
-  if (rolesChange) await permissionsChanged(rt, serverId, [userId], { announce: true });
-  // A timeout leaves VIEW_CHANNEL (rooms stay) but takes CONNECT and SPEAK: live voice follows.
-  else if (newTimeout !== oldTimeout) await enforceVoicePermissions(rt, serverId, [userId]);
-  return object;
 }

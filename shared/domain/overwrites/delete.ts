@@ -5,7 +5,7 @@ import { runCommand } from '../../outbox/index.js';
 import { Permission } from '../../permissions/index.js';
 import type { Runtime } from '../../runtime.js';
 import { requireServerChannel } from '../access.js';
-import { announceOverwrite, followVoice, requireHeldBits, requireOverwriteTarget } from './rules.js';
+import { announceOverwrite, requireHeldBits, requireOverwriteTarget } from './rules.js';
 
 /**
  * Removes a channel's overwrite (404 `unknown_overwrite` when there is none). Same permission rules
@@ -25,7 +25,7 @@ export async function deleteOverwrite(
     Permission.MANAGE_ROLES,
   );
   const serverId = policy.server.id;
-  const affected = await runCommand(rt, rooms.channel(channel.id), async (transaction, fx) => {
+  await runCommand(rt, rooms.channel(channel.id), async (transaction, fx) => {
     const existing = await rt.models.PermissionOverwrite.findOne({
       where: { channel_id: channel.id, target_id: targetId },
       transaction,
@@ -54,7 +54,6 @@ export async function deleteOverwrite(
       },
       transaction,
     );
-    return announceOverwrite(rt, fx, channel, serverId, existing.type, targetId, transaction);
+    await announceOverwrite(rt, fx, channel, serverId, existing.type, targetId, transaction);
   });
-  await followVoice(rt, serverId, affected);
 }

@@ -6,13 +6,7 @@ import { runCommand } from '../../outbox/index.js';
 import { Permission } from '../../permissions/index.js';
 import type { Runtime } from '../../runtime.js';
 import { requireServerChannel } from '../access.js';
-import {
-  announceOverwrite,
-  followVoice,
-  requireHeldBits,
-  requireOverwriteTarget,
-  type OverwriteBody,
-} from './rules.js';
+import { announceOverwrite, requireHeldBits, requireOverwriteTarget, type OverwriteBody } from './rules.js';
 
 /**
  * Creates or replaces the overwrite of a role of the server (the server id for @everyone) or of a
@@ -51,7 +45,7 @@ export async function putOverwrite(
   }
   await requireOverwriteTarget(rt, policy, body.type, targetId);
 
-  const affected = await runCommand(rt, rooms.channel(channel.id), async (transaction, fx) => {
+  await runCommand(rt, rooms.channel(channel.id), async (transaction, fx) => {
     const existing = await PermissionOverwrite.findOne({
       where: { channel_id: channel.id, target_id: targetId },
       transaction,
@@ -65,7 +59,7 @@ export async function putOverwrite(
     const before = existing ? { type: existing.type, allow: String(oldAllow), deny: String(oldDeny) } : {};
     const after = { type: body.type, allow: String(allow), deny: String(deny) };
     const changes = diff(before, after);
-    if (changes.length === 0) return null;
+    if (changes.length === 0) return;
     if (existing) {
       existing.set(after);
       await existing.save({ transaction });
@@ -89,7 +83,6 @@ export async function putOverwrite(
       },
       transaction,
     );
-    return announceOverwrite(rt, fx, channel, serverId, body.type, targetId, transaction);
+    await announceOverwrite(rt, fx, channel, serverId, body.type, targetId, transaction);
   });
-  if (affected) await followVoice(rt, serverId, affected);
 }

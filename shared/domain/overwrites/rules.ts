@@ -7,11 +7,9 @@ import {
   permissionNames,
   requireOutranks,
   requireOutranksRole,
-  syncChannelRooms,
   type ServerPolicy,
 } from '../../permissions/index.js';
 import type { Runtime } from '../../runtime.js';
-import { enforceVoicePermissions } from '../../voice-chat/enforce.js';
 import { memberIds } from '../access.js';
 import { announceChannelUpdate } from '../channels/rules.js';
 
@@ -76,33 +74,20 @@ async function affectedUsers(
 }
 
 /**
- * In the transaction that changed an overwrite: the rooms of those it concerns follow what they may
- * see (CHANNEL_CREATE / CHANNEL_DELETE to those who gain or lose sight), then the channel's viewers
- * get CHANNEL_UPDATE, all relayed after the commit. Returns who is concerned, for followVoice.
+ * In the transaction that changed an overwrite: the rooms and live voice of those it concerns
+ * follow their permissions (recomputed from the committed rows when relayed, with CHANNEL_CREATE /
+ * CHANNEL_DELETE to those who gain or lose sight), then the channel's viewers get CHANNEL_UPDATE.
  */
 export async function announceOverwrite(
-  rt: Pick<Runtime, 'models' | 'events'>,
+  rt: Pick<Runtime, 'models'>,
   fx: Effects,
   channel: Row<'Channel'>,
   serverId: string,
   type: 'role' | 'member',
   targetId: string,
   transaction: Transaction,
-): Promise<string[]> {
-  const users = await affectedUsers(rt, serverId, type, targetId, transaction);
-  await syncChannelRooms(rt, serverId, users, { announce: true, transaction, effects: fx });
-  announceChannelUpdate(fx, serverId, channel);
-  return users;
-}
-
-/**
- * After the commit: live voice sessions of `users` follow their permissions (voice states live in
- * Redis and are checked against the committed rows).
- */
-export function followVoice(
-  rt: Pick<Runtime, 'models' | 'redis' | 'config' | 'events'>,
-  serverId: string,
-  users: string[],
 ): Promise<void> {
-  return enforceVoicePermissions(rt, serverId, users);
+  const users = await affectedUsers(rt, serverId, type, targetId, transaction);
+  fx.permissionsChanged(serverId, users, { announce: true });
+  announceChannelUpdate(fx, serverId, channel);
 }

@@ -12,7 +12,6 @@ import {
   requireOutranks,
   roleHierarchyError,
 } from '../../permissions/index.js';
-import { permissionsChanged } from '../../permission-changes.js';
 import { presentRole, type RoleObject } from '../../presenters/role.js';
 import type { Runtime } from '../../runtime.js';
 import { decodeSnowflake } from '../../snowflake.js';
@@ -68,18 +67,22 @@ async function lockServer(rt: Runtime, serverId: string, transaction: Transactio
 }
 
 /** Who holds a role (every member for @everyone). */
-async function holders(rt: Runtime, serverId: string, roleId: string): Promise<string[]> {
-  if (roleId === serverId) {
-    return (await rt.models.Member.findAll({ where: { server_id: serverId }, attributes: ['user_id'] })).map(
-      (m) => m.user_id,
-    );
-  }
-  return (
-    await rt.models.MemberRole.findAll({
-      where: { server_id: serverId, role_id: roleId },
-      attributes: ['user_id'],
-    })
-  ).map((m) => m.user_id);
+async function holders(
+  rt: Runtime,
+  serverId: string,
+  roleId: string,
+  transaction: Transaction,
+): Promise<string[]> {
+  const attributes = ['user_id'];
+  const rows =
+    roleId === serverId
+      ? await rt.models.Member.findAll({ where: { server_id: serverId }, attributes, transaction })
+      : await rt.models.MemberRole.findAll({
+          where: { server_id: serverId, role_id: roleId },
+          attributes,
+          transaction,
+        });
+  return rows.map((m) => m.user_id);
 }
 
 /** The server's roles by position (then id), @everyone first. */
@@ -245,11 +248,10 @@ export async function updateRole(
     await auditRoleUpdate(rt, input, role, before, transaction);
     fx.invalidate({ servers: [serverId] });
     fx.dispatch([rooms.server(serverId)], 'ROLE_UPDATE', presentRole(role));
+    if (BigInt(role.permissions) !== oldBits) {
+      fx.permissionsChanged(serverId, await holders(rt, serverId, role.id, transaction), { announce: true });
+    }
   });
-  // Rooms and voice sessions are live state, read from the committed permissions.
-  if (BigInt(role.permissions) !== oldBits) {
-    await permissionsChanged(rt, serverId, await holders(rt, serverId, role.id), { announce: true });
-  }
   return presentRole(role);
 }
 
@@ -267,10 +269,10 @@ export async function deleteRole(rt: Runtime, input: Acting & { roleId: string }
   if (role.id === serverId) throw new ApiError(400, 'cannot_delete_everyone', '@everyone cannot be deleted');
   if (role.managed_bot_id) throw managedRoleError();
   if (!policy.outranksRole(role.position)) throw roleHierarchyError();
-  const affected = await holders(rt, serverId, role.id);
   await runCommand(rt, rooms.server(serverId), async (transaction, fx) => {
     await lockServer(rt, serverId, transaction);
     const locked = await findRole(rt, serverId, role.id, transaction);
+    const affected = await holders(rt, serverId, role.id, transaction);
     const above = { server_id: serverId, position: { [Op.gt]: locked.position } };
     const shifted = await Role.findAll({ where: above, transaction });
     await locked.destroy({ transaction });
@@ -291,8 +293,8 @@ export async function deleteRole(rt: Runtime, input: Acting & { roleId: string }
     fx.invalidate({ servers: [serverId] });
     fx.dispatch([rooms.server(serverId)], 'ROLE_DELETE', { id: role.id, server_id: serverId });
     await updatedEffects(fx, serverId, shifted, transaction);
+    fx.permissionsChanged(serverId, affected, { announce: true });
   });
-  await permissionsChanged(rt, serverId, affected, { announce: true });
 }
 
 /**
@@ -321,11 +323,11 @@ export async function setMemberRole(
   if (!policy.outranksRole(role.position)) throw roleHierarchyError();
   if (target.userId !== input.actorId) requireOutranks(policy, target);
   const key = { server_id: serverId, user_id: target.userId, role_id: role.id };
-  const changed = await runCommand(rt, rooms.server(serverId), async (transaction, fx) => {
+  await runCommand(rt, rooms.server(serverId), async (transaction, fx) => {
     const done = add
       ? (await rt.models.MemberRole.findOrCreate({ where: key, defaults: key, transaction }))[1]
       : (await rt.models.MemberRole.destroy({ where: key, transaction })) > 0;
-    if (!done) return false;
+    if (!done) return;
     const named = [{ id: role.id, name: role.name }];
     await recordAudit(
       rt,
@@ -343,7 +345,6 @@ export async function setMemberRole(
     fx.invalidate({ servers: [serverId] });
     const member = await memberObject(rt, serverId, target.userId, transaction);
     fx.dispatch([rooms.server(serverId)], 'SERVER_MEMBER_UPDATE', member);
-    return true;
+    fx.permissionsChanged(serverId, [target.userId], { announce: true });
   });
-  if (changed) await permissionsChanged(rt, serverId, [target.userId], { announce: true });
 }

@@ -5,11 +5,11 @@ import { NotFoundError, OwnerOnlyError, ValidationError } from '../../errors.js'
 import { rooms } from '../../events/index.js';
 import { runCommand, type Effects } from '../../outbox/index.js';
 import { DEFAULT_EVERYONE_PERMISSIONS, Permission, ServerPolicy } from '../../permissions/index.js';
-import { permissionsChanged } from '../../permission-changes.js';
 import { presentServer } from '../../presenters/server.js';
 import type { ServerObject } from '../../presenters/types.js';
 import type { Runtime } from '../../runtime.js';
 import { decodeSnowflake } from '../../snowflake.js';
+import { deleteFilesAfterCommit, renditionKeys } from '../../storage/renditions.js';
 
 const createdAt = (id: string): Date => new Date(decodeSnowflake(id).timestampMs);
 
@@ -111,9 +111,10 @@ export async function updateServer(
   if (newOwnerId !== undefined && !policy.isOwner) throw new OwnerOnlyError('transfer the ownership');
 
   const { Server, Member } = rt.models;
-  const result = await runCommand(rt, rooms.server(serverId), async (transaction, fx) => {
+  return runCommand(rt, rooms.server(serverId), async (transaction, fx) => {
     const server = await Server.findByPk(serverId, { transaction, lock: transaction.LOCK.UPDATE });
     if (!server) throw new NotFoundError('server');
+    let transferred = false;
     // The owner may have changed since the policy was loaded.
     if (newOwnerId !== undefined && server.owner_id !== actorId) {
       throw new OwnerOnlyError('transfer the ownership');
@@ -160,18 +161,15 @@ export async function updateServer(
       );
       server.owner_id = newOwnerId;
       changed = true;
+      transferred = true;
     }
     const payload = changed
       ? await serverSaved(rt, server, transaction, fx)
       : await serverObject(rt, server, transaction);
-    return { payload, owner: server.owner_id };
+    // The old owner keeps only what their roles give them (rooms and live voice).
+    if (transferred) fx.permissionsChanged(serverId, [actorId, server.owner_id], { announce: true });
+    return payload;
   });
-  const payload = result.payload;
-  // The old owner keeps only what their roles give them, at once (rooms and live voice).
-  if (result.owner !== actorId) {
-    await permissionsChanged(rt, serverId, [actorId, result.owner], { announce: true });
-  }
-  return payload;
 }
 
 /**
@@ -226,13 +224,13 @@ export interface IconUpload {
 
 /**
  * Sets (an upload) or clears (null) a server's icon (MANAGE_SERVER): `icon_url`, audited as
- * `server_update` with the upload's facts; members hear SERVER_UPDATE. Returns the server and the
- * URL of the icon it replaced (its files are the caller's to delete), if any.
+ * `server_update` with the upload's facts; members hear SERVER_UPDATE, and the files of the icon it
+ * replaced are deleted after the commit (a job). Returns the server.
  */
 export async function setServerIcon(
   rt: Runtime,
   input: { serverId: string; actorId: string; upload: IconUpload | null; reason: string | null },
-): Promise<{ server: ServerObject; replaced: string | null }> {
+): Promise<ServerObject> {
   const { serverId, actorId, upload } = input;
   const policy = await ServerPolicy.load(rt, serverId, actorId);
   policy.require(Permission.MANAGE_SERVER);
@@ -241,7 +239,7 @@ export async function setServerIcon(
     if (!server) throw new NotFoundError('server');
     const old = server.icon_url;
     const url = upload?.url ?? null;
-    if (old === url) return { server: await serverObject(rt, server, transaction), replaced: null };
+    if (old === url) return serverObject(rt, server, transaction);
     server.icon_url = url;
     const changes: AuditChange[] = [
       { key: 'icon_url', old, new: url },
@@ -249,6 +247,7 @@ export async function setServerIcon(
     ];
     const audit = { serverId, actorId, targetType: 'server', targetId: serverId, reason: input.reason };
     await recordAudit(rt, { ...audit, action: 'server_update', changes }, transaction);
-    return { server: await serverSaved(rt, server, transaction, fx), replaced: old };
+    deleteFilesAfterCommit(fx, renditionKeys(old, `icons/${serverId}/`));
+    return serverSaved(rt, server, transaction, fx);
   });
 }

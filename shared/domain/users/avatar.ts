@@ -2,30 +2,29 @@ import { rooms } from '../../events/index.js';
 import { runCommand } from '../../outbox/index.js';
 import { presentSelf } from '../../presenters/user.js';
 import type { Runtime } from '../../runtime.js';
-import { deleteRenditions } from '../../storage/renditions.js';
+import { deleteFilesAfterCommit, renditionKeys } from '../../storage/renditions.js';
 import { requireUser } from '../members/present.js';
 
 /**
  * Sets (a stored upload's URL) or clears (null) `userId`'s avatar: the member lists of their
  * servers move, their own connections hear USER_UPDATE, and the files of the avatar it replaced
- * are deleted after the commit. Returns the user as they see themselves.
+ * are deleted after the commit (a job). Returns the user as they see themselves.
  */
 export async function setAvatar(
   rt: Runtime,
   userId: string,
   url: string | null,
 ): Promise<ReturnType<typeof presentSelf>> {
-  const { self, replaced } = await runCommand(rt, rooms.user(userId), async (transaction, fx) => {
+  return runCommand(rt, rooms.user(userId), async (transaction, fx) => {
     const user = await requireUser(rt, userId, transaction);
     const old = user.avatar_url;
-    if (old === url) return { self: presentSelf(user), replaced: null };
+    if (old === url) return presentSelf(user);
     user.avatar_url = url;
     await user.save({ transaction });
     const self = presentSelf(user);
     fx.invalidate({ users: [userId] });
     fx.dispatch([rooms.user(userId)], 'USER_UPDATE', self);
-    return { self, replaced: old };
+    deleteFilesAfterCommit(fx, renditionKeys(old, `avatars/${userId}/`));
+    return self;
   });
-  await deleteRenditions(rt, replaced, `avatars/${userId}/`);
-  return self;
 }

@@ -4,6 +4,7 @@ import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
 import { animatedGif, png as pngOf, sendForm } from '../../helpers/media.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
+import { until } from '../../helpers/services.js';
 import { addMember, makeServer } from '../servers/helpers.js';
 
 let app: TestApp;
@@ -28,6 +29,9 @@ async function media(url: string): Promise<{ status: number; data: Buffer }> {
   return { status: res.status, data: Buffer.from(await res.arrayBuffer()) };
 }
 
+/** Replaced files go after the commit, in a job of the workers: wait until `url` is gone. */
+const deleted = (url: string) => until(async () => (await media(url)).status === 404, `${url} deleted`);
+
 describe('PATCH/DELETE /users/@me/avatar', () => {
   it('stores a 256x256 WebP + PNG, sets avatar_url, sends USER_UPDATE, deletes the old files', async () => {
     const user = await registerUser(app);
@@ -50,13 +54,13 @@ describe('PATCH/DELETE /users/@me/avatar', () => {
     const second = await upload('PATCH', '/users/@me/avatar', user, await png(100, 100), 'image/png');
     expect(second.status).toBe(200);
     expect(second.body.avatar_url).not.toBe(url);
-    expect((await media(url)).status).toBe(404);
-    expect((await media(url.replace(/\.webp$/, '.png'))).status).toBe(404);
+    await deleted(url);
+    await deleted(url.replace(/\.webp$/, '.png'));
 
     const removed = await api(app, 'DELETE', '/users/@me/avatar', { token: user.token });
     expect(removed.status).toBe(204);
     expect((await api(app, 'GET', '/users/@me', { token: user.token })).body.avatar_url).toBeNull();
-    expect((await media(second.body.avatar_url)).status).toBe(404);
+    await deleted(second.body.avatar_url as string);
     await watching.waitForFrames(3, (f) => f.t === 'USER_UPDATE');
   });
 
@@ -142,7 +146,7 @@ describe('PATCH/DELETE /servers/{id}/icon', () => {
 
     const cleared = await api(app, 'DELETE', `/servers/${serverId}/icon`, { token: owner.token });
     expect([cleared.status, cleared.body.icon_url]).toEqual([200, null]);
-    expect((await media(url)).status).toBe(404);
+    await deleted(url);
     await watching.waitForFrames(2, (f) => f.t === 'SERVER_UPDATE');
   });
 });

@@ -5,6 +5,7 @@ import { Permission } from '../../../shared/permissions/index.js';
 import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
+import { until } from '../../helpers/services.js';
 import { addMember, addRole, makeServer } from '../servers/helpers.js';
 import { animatedGif, png, sendForm, type FormPart } from '../../helpers/media.js';
 
@@ -98,7 +99,11 @@ describe('custom emoji CRUD', () => {
       token: owner.token,
     });
     expect(removed.status).toBe(204);
-    expect((await fetch(`${app.origin}${created.body.url}`)).status).toBe(404);
+    // Its files go after the commit, in a job of the workers.
+    await until(
+      async () => (await fetch(`${app.origin}${created.body.url}`)).status === 404,
+      'the emoji file to be deleted',
+    );
     const gone = await api(app, 'GET', `/servers/${serverId}/emojis/${created.body.id}`, {
       token: owner.token,
     });

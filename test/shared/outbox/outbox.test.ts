@@ -1,4 +1,6 @@
 import { QueryTypes } from 'sequelize';
+import { screeningOn } from '../../../shared/automod/store.js';
+import { invalidate } from '../../../shared/domain/invalidation.js';
 import { rooms, type DispatchFrame } from '../../../shared/events/index.js';
 import {
   eventId,
@@ -7,9 +9,10 @@ import {
   runCommand,
   type Effect,
 } from '../../../shared/outbox/index.js';
+import { Permission } from '../../../shared/permissions/index.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { until } from '../../helpers/services.js';
-import { gateways, makeWorld, type World } from '../../api/messages/pipeline-helpers.js';
+import { as, gateways, makeWorld, member, type World } from '../../api/messages/pipeline-helpers.js';
 
 // The outbox's own guarantees, with the relay loop driven by hand (no workers here): effects leave
 // after the commit only, a repeat reaches a client once, and rows left behind go out in id order.
@@ -122,6 +125,52 @@ describe('idempotent consumers', () => {
     expect(job?.data.to).toBe('a@example.com');
     expect(await app.rt.queues.mail.getJobCountByTypes('waiting', 'delayed', 'active')).toBe(1);
     await job?.remove();
+  });
+});
+
+describe('effects recomputed from the committed rows', () => {
+  it('a permission change relayed twice moves the member into the channel once', async () => {
+    const w = await makeWorld(app);
+    const alice = await member(app, w.serverId);
+    const hidden = { channel_id: w.channelId, target_id: alice.id, type: 'member' as const };
+    await app.rt.models.PermissionOverwrite.create({
+      ...hidden,
+      allow: '0',
+      deny: String(Permission.VIEW_CHANNEL),
+    });
+    await invalidate(app.rt, { channels: [w.channelId] });
+    const client = await gw.connect(alice);
+    // The overwrite goes without effects of its own: only the relayed ones move her.
+    await app.rt.models.PermissionOverwrite.destroy({ where: hidden });
+    await invalidate(app.rt, { channels: [w.channelId] });
+    const effect: Effect = { k: 'permissions', server: w.serverId, users: [alice.id], announce: true };
+    await relayEffects(app.rt, '9000000003', [effect]);
+    await relayEffects(app.rt, '9000000003', [effect]);
+    await settle(w, client, 'seen');
+    const opened = client.frames.filter(
+      (f) => f.t === 'CHANNEL_CREATE' && (f.d as { id: string }).id === w.channelId,
+    );
+    expect(opened).toHaveLength(1);
+  });
+
+  it('a cache refresh relayed twice leaves the AutoMod flag as the rules say', async () => {
+    const w = await makeWorld(app);
+    const created = await as(app, w.owner, 'POST', `/servers/${w.serverId}/automod/rules`, {
+      name: 'rule',
+      trigger_type: 'keyword',
+      trigger: { keywords: ['x'] },
+      actions: [{ type: 'block' }],
+    });
+    expect(created.status).toBe(201);
+    const flagged = () => screeningOn(app.rt.redis, app.config.redis.key_prefix, w.serverId);
+    expect(await flagged()).toBe(true);
+    // Deleted without effects: the flag is stale until a refresh recomputes it.
+    await app.rt.models.AutomodRule.destroy({ where: { server_id: w.serverId } });
+    expect(await flagged()).toBe(true);
+    const effect: Effect = { k: 'refresh', cache: 'automod', ids: [w.serverId] };
+    await relayEffects(app.rt, '9000000004', [effect]);
+    await relayEffects(app.rt, '9000000004', [effect]);
+    expect(await flagged()).toBe(false);
   });
 });
 

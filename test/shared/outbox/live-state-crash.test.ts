@@ -1,0 +1,122 @@
+import { screeningOn } from '../../../shared/automod/store.js';
+import type { DispatchFrame } from '../../../shared/events/index.js';
+import { Permission } from '../../../shared/permissions/index.js';
+import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { configEnv } from '../../helpers/config.js';
+import { spawnEntry, type RoleProcess } from '../../helpers/processes.js';
+import { until } from '../../helpers/services.js';
+import {
+  addChannel,
+  as,
+  gateways,
+  makeRole,
+  makeWorld,
+  member,
+  type Person,
+} from '../../api/messages/pipeline-helpers.js';
+
+// What a command changes outside Postgres (gateway rooms after a permission change, the AutoMod
+// screening flag in Redis) is an outbox effect of its transaction: an API process killed right
+// after the commit, before it relayed anything, loses none of it, because the relay loop of the
+// workers relays the row it left. Done by hand after the commit, both would be lost here: the
+// member would never see the channel their new role opens, and the rule would never screen.
+
+let app: TestApp;
+let gw: ReturnType<typeof gateways>;
+const doomed: RoleProcess[] = [];
+
+beforeAll(async () => {
+  app = await startTestApp();
+  gw = gateways(app);
+}, 60000);
+
+afterAll(async () => {
+  gw.closeAll();
+  await Promise.all(doomed.map((p) => p.kill('SIGKILL')));
+  await app.close();
+});
+
+/**
+ * `method path body` as `who` through an API process of its own that kills itself right after
+ * the command's commit: it never answers.
+ */
+async function sendToDoomedApi(who: Person, method: string, path: string, body?: unknown): Promise<void> {
+  const proc = spawnEntry('api/main.ts', {
+    ...configEnv(app.config),
+    PLEXICHAT_SERVER__PORT: '0',
+    PLEXICHAT_LOG__LEVEL: 'info',
+    PLEXICHAT_TEST_FAULT: 'outbox-after-commit',
+  });
+  doomed.push(proc);
+  const port = (await proc.waitFor(/"port":(\d+)[^\n]*"api listening"/))[1] as string;
+  const res = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${who.token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  }).catch(() => null);
+  expect(res).toBeNull();
+  expect(await proc.exited).toBeNull();
+  expect(proc.child.signalCode).toBe('SIGKILL');
+}
+
+it('a role that opens a channel moves the member into it although the API died after the commit', async () => {
+  const w = await makeWorld(app);
+  const secret = await addChannel(app, w, 'secret');
+  const role = await makeRole(app, w.serverId, { position: 1 });
+  const overwrite = (target: string, type: string, allow: bigint, deny: bigint) =>
+    as(app, w.owner, 'PUT', `/channels/${secret}/permissions/${target}`, {
+      type,
+      allow: String(allow),
+      deny: String(deny),
+    });
+  expect((await overwrite(w.serverId, 'role', 0n, Permission.VIEW_CHANNEL)).status).toBe(204);
+  expect((await overwrite(role.id, 'role', Permission.VIEW_CHANNEL, 0n)).status).toBe(204);
+  const alice = await member(app, w.serverId);
+  const client = await gw.connect(alice);
+
+  await sendToDoomedApi(w.owner, 'PUT', `/servers/${w.serverId}/members/${alice.id}/roles/${role.id}`);
+  // Committed, and nothing relayed by the dead process.
+  expect(
+    await app.rt.models.MemberRole.count({
+      where: { server_id: w.serverId, user_id: alice.id, role_id: role.id },
+    }),
+  ).toBe(1);
+
+  // The relay loop takes rows older than RELAY_GRACE_MS (5 s): Alice is told about the channel...
+  const opened = (f: DispatchFrame) => f.t === 'CHANNEL_CREATE' && (f.d as { id: string }).id === secret;
+  await client.waitForFrames(1, opened, 20000);
+  // ...and her connection is in its room: what is said there reaches her.
+  const said = await as(app, w.owner, 'POST', `/channels/${secret}/messages`, {
+    content: 'for role holders',
+  });
+  expect(said.status).toBe(200);
+  await client.waitForFrames(
+    1,
+    (f) => f.t === 'MESSAGE_CREATE' && (f.d as { id: string }).id === said.body.id,
+  );
+  expect(client.frames.filter(opened)).toHaveLength(1);
+}, 60000);
+
+it('a new AutoMod rule screens messages although the API died after the commit', async () => {
+  const w = await makeWorld(app);
+  const alice = await member(app, w.serverId);
+
+  await sendToDoomedApi(w.owner, 'POST', `/servers/${w.serverId}/automod/rules`, {
+    name: 'rule',
+    trigger_type: 'keyword',
+    trigger: { keywords: ['forbidden'] },
+    actions: [{ type: 'block' }],
+  });
+  expect(await app.rt.models.AutomodRule.count({ where: { server_id: w.serverId } })).toBe(1);
+
+  // The dead process set no flag; the relay loop does (rows older than RELAY_GRACE_MS, 5 s).
+  const flagged = () => screeningOn(app.rt.redis, app.config.redis.key_prefix, w.serverId);
+  expect(await flagged()).toBe(false);
+  await until(flagged, 'the screening flag');
+  // From then on the rule blocks what it names.
+  const res = await as(app, alice, 'POST', `/channels/${w.channelId}/messages`, {
+    content: 'a forbidden word',
+  });
+  expect(res.status).toBe(400);
+  expect(res.body).toMatchObject({ code: 'automod_blocked' });
+}, 60000);

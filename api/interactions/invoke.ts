@@ -1,10 +1,11 @@
-import { InteractionFailedError, InteractionTimeoutError } from '../../shared/errors.js';
+import { InteractionFailedError } from '../../shared/errors.js';
 import {
   checkInvocation,
+  reachDeadline,
   startInteraction,
   type InvokeInput,
 } from '../../shared/domain/interactions/invoke.js';
-import { claimAck, isAnswered, readOutcome, type Outcome } from '../../shared/domain/interactions/store.js';
+import { readOutcome, type Outcome } from '../../shared/domain/interactions/store.js';
 import type { MessageObject } from '../../shared/presenters/types.js';
 import type { Runtime } from '../../shared/runtime.js';
 import type { AuthContext } from '../auth/context.js';
@@ -37,24 +38,17 @@ export async function invokeCommand(
   const invocation = await checkInvocation(rt, { user: auth.user, bot: auth.kind === 'bot' }, input);
   const { record } = invocation;
   const { id } = record;
-  const deadlineMs = rt.config.interactions.deadline_ms;
   const listener = await waiter.listen(id);
   try {
     await startInteraction(rt, invocation);
     const outcome = await listener.next(Math.max(0, record.deadline_at - Date.now()));
     if (outcome) return finish(id, outcome);
-    // The deadline: fail the interaction unless an answer was taken just before it.
-    const existing = await claimAck(rt, record, { type: 'expired' });
-    if (existing === null) throw new InteractionTimeoutError(deadlineMs);
-    if (!isAnswered(existing)) {
-      const failed = await readOutcome(rt, id);
-      if (failed) return finish(id, failed);
-      throw new InteractionTimeoutError(deadlineMs);
-    }
+    const end = await reachDeadline(rt, record);
+    if ('outcome' in end) return finish(id, end.outcome);
     // Taken in time; its message is still being stored.
     const late = (await listener.next(rt.config.queues.wait_timeout_ms)) ?? (await readOutcome(rt, id));
     if (late) return finish(id, late);
-    return { id, status: existing.type as InteractionResult['status'] };
+    return { id, status: end.taken };
   } finally {
     listener.close();
   }

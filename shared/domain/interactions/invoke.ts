@@ -1,6 +1,6 @@
 import { generateToken, hashToken } from '../../auth/tokens.js';
 import type { Row } from '../../db/models/index.js';
-import { ApiError, NotFoundError, ValidationError } from '../../errors.js';
+import { ApiError, InteractionTimeoutError, NotFoundError, ValidationError } from '../../errors.js';
 import { rooms } from '../../events/index.js';
 import { storeInteractionDelivery } from '../../integrations/interaction-deliveries.js';
 import { runCommand } from '../../outbox/index.js';
@@ -12,7 +12,15 @@ import type { Runtime } from '../../runtime.js';
 import { decodeSnowflake } from '../../snowflake.js';
 import { effectiveServerCommands } from './commands.js';
 import { resolveOptions, type GivenOption } from './options.js';
-import { FOLLOWUP_WINDOW_SECONDS, saveInteraction, type InteractionRecord } from './store.js';
+import {
+  FOLLOWUP_WINDOW_SECONDS,
+  claimAck,
+  isAnswered,
+  readOutcome,
+  saveInteraction,
+  type InteractionRecord,
+  type Outcome,
+} from './store.js';
 
 /** A user's invocation (validated by invokeBody). */
 export interface InvokeInput {
@@ -161,4 +169,24 @@ export async function startInteraction(rt: Runtime, { record, interaction, app }
   } else {
     await rt.events.dispatch([rooms.user(app.bot_user_id)], 'INTERACTION_CREATE', interaction);
   }
+}
+
+/** How an interaction stands at its deadline: an answer taken just in time, or how it failed. */
+export type AtDeadline = { taken: 'message' | 'ephemeral' | 'deferred' } | { outcome: Outcome };
+
+/**
+ * The deadline passed with no outcome heard: the interaction fails (later answers get 410) unless
+ * an answer was taken just before, whose message may still be being stored (`taken`). A delivery
+ * that failed meanwhile is its outcome; otherwise 504 `interaction_timeout`.
+ */
+export async function reachDeadline(rt: Runtime, record: InteractionRecord): Promise<AtDeadline> {
+  const existing = await claimAck(rt, record, { type: 'expired' });
+  const timeout = () => new InteractionTimeoutError(rt.config.interactions.deadline_ms);
+  if (existing === null) throw timeout();
+  if (!isAnswered(existing)) {
+    const failed = await readOutcome(rt, record.id);
+    if (failed) return { outcome: failed };
+    throw timeout();
+  }
+  return { taken: existing.type as 'message' | 'ephemeral' | 'deferred' };
 }

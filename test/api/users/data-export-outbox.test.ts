@@ -1,10 +1,10 @@
 import { Job, Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { QueryTypes } from 'sequelize';
 import { relayLeftovers } from '../../../shared/outbox/index.js';
 import { bullPrefix, exportJobId, type TypedQueue } from '../../../shared/queues/index.js';
 import { api, registerUser } from '../../helpers/accounts.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
-import { freePort } from '../../helpers/services.js';
 
 // Requesting an export is a command whose build job is an outbox effect: the job leaves with the
 // committed row, so a Redis that refuses it at that moment delays the export instead of losing it
@@ -23,14 +23,11 @@ describe('a data export request', () => {
     const me = await registerUser(app);
     const queues = app.rt.queues;
     const working = queues.exports;
-    // A queue on a port nothing listens on: every add is refused at once, as with Redis down.
+    // A queue whose connection is closed: every add is refused at once, as with Redis gone.
+    const closed = new Redis({ lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: null });
+    closed.disconnect();
     const refusing = new Queue('exports', {
-      connection: {
-        host: '127.0.0.1',
-        port: await freePort(),
-        enableOfflineQueue: false,
-        retryStrategy: () => null,
-      },
+      connection: closed,
       prefix: bullPrefix(app.config),
     }) as unknown as TypedQueue<'exports'>;
     refusing.on('error', () => undefined);

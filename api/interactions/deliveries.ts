@@ -4,7 +4,8 @@ import { NotFoundError } from '../../shared/errors.js';
 import { unixSeconds } from '../../shared/presenters/time.js';
 import type { Runtime } from '../../shared/runtime.js';
 import type { AuthContext } from '../auth/context.js';
-import { manageableApplication } from './commands.js';
+import { manageableApplication } from '../../shared/domain/interactions/commands.js';
+import { commandActor } from './commands.js';
 
 /** A page request of an application's delivery log. */
 export interface InteractionDeliveryQuery {
@@ -81,7 +82,7 @@ export async function listInteractionDeliveries(
   query: InteractionDeliveryQuery,
 ): Promise<InteractionDeliveryObject[]> {
   if (auth.kind === 'bot') throw new NotFoundError('application');
-  const app = await manageableApplication(rt, appId, auth);
+  const app = await manageableApplication(rt, appId, commandActor(auth));
   const rows = await rt.models.InteractionDelivery.findAll({
     where: {
       application_id: app.id,

@@ -1,10 +1,9 @@
 import { fileTypeFromBuffer } from 'file-type';
 import { imageSize } from 'image-size';
 import type { Row } from '../../shared/db/models/index.js';
+import { recordUpload } from '../../shared/domain/attachments/record.js';
 import { ApiError, UnsupportedMediaTypeError } from '../../shared/errors.js';
-import { runCommand } from '../../shared/outbox/index.js';
 import type { Runtime } from '../../shared/runtime.js';
-import { decodeSnowflake } from '../../shared/snowflake.js';
 import { keySafeName, sanitizeFilename } from './filenames.js';
 import type { IncomingFile, MultipartLimits } from './multipart.js';
 
@@ -59,8 +58,8 @@ function isLikelyText(head: Buffer): boolean {
 
 /**
  * Stores one uploaded file: refuses forbidden types (415) and images over the pixel limit (413),
- * streams it to storage under `attachments/<id>/<name>`, records the attachment and queues it for
- * the media worker. The caller checked ATTACH_FILES where the file goes into a channel.
+ * streams it to storage under `attachments/<id>/<name>`, then records it (recordUpload: the
+ * attachment and its job for the media worker). The caller checked ATTACH_FILES where the file goes into a channel.
  */
 export async function storeUpload(
   rt: Runtime,
@@ -96,22 +95,17 @@ export async function storeUpload(
     await rt.storage.delete(key).catch(() => undefined);
     throw err;
   }
-  // The row and its inspection (EXIF stripped, thumbnail) commit together: a crash in between
-  // cannot leave an upload that is never inspected.
-  return runCommand(rt, null, async (transaction, fx) => {
-    const row = await rt.models.Attachment.create(
-      {
-        id,
-        uploader_id: uploaderId,
-        filename,
-        content_type: type.mime,
-        size,
-        storage_key: key,
-        created_at: new Date(decodeSnowflake(id).timestampMs),
-      },
-      { transaction },
-    );
-    fx.job('media', 'inspect', { kind: 'inspect', attachment_id: id }, { jobId: `media-${id}` });
-    return row;
-  });
+  try {
+    return await recordUpload(rt, uploaderId, {
+      id,
+      filename,
+      content_type: type.mime,
+      size,
+      storage_key: key,
+    });
+  } catch (err) {
+    // Unrecorded, the file would be unreachable: remove it.
+    await rt.storage.delete(key).catch(() => undefined);
+    throw err;
+  }
 }

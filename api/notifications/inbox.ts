@@ -1,6 +1,5 @@
 import { Op, type WhereOptions } from 'sequelize';
 import type { Row } from '../../shared/db/models/index.js';
-import { NotFoundError } from '../../shared/errors.js';
 import { visibleChannels } from '../../shared/permissions/index.js';
 import { presentNotification, type NotificationObject } from '../../shared/presenters/read-state.js';
 import type { Runtime } from '../../shared/runtime.js';
@@ -55,28 +54,4 @@ export async function listNotifications(
       (r.author_id && authorById.get(r.author_id)) || null,
     ),
   );
-}
-
-/**
- * POST /users/@me/notifications/ack: marks the caller's notifications read, all of them or those
- * older than `before`; returns how many changed.
- */
-export async function ackNotifications(
-  rt: Runtime,
-  userId: string,
-  body: { before?: string },
-): Promise<{ count: number }> {
-  const where: WhereOptions<Row<'Notification'>> = { user_id: userId, read: false };
-  if (body.before) Object.assign(where, { id: { [Op.lt]: body.before } });
-  const [count] = await rt.models.Notification.update({ read: true }, { where });
-  return { count };
-}
-
-/** POST /users/@me/notifications/{notification_id}/ack: one notification (404 if not the caller's). */
-export async function ackNotification(rt: Runtime, userId: string, notificationId: string): Promise<void> {
-  const [count] = await rt.models.Notification.update(
-    { read: true },
-    { where: { id: notificationId, user_id: userId } },
-  );
-  if (count === 0) throw new NotFoundError('notification');
 }

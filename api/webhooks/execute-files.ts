@@ -4,7 +4,7 @@ import type { Runtime } from '../../shared/runtime.js';
 import { formPayload, receiveUploads } from '../media/receive.js';
 import { validatePart } from '../middleware/validate.js';
 import { executeBody, executeWithFilesBody } from '../routes/webhooks/schema.js';
-import type { ExecuteInput } from './execute.js';
+import type { ExecuteInput } from '../../shared/domain/webhooks/execute.js';
 
 /**
  * A multipart execution: the files are stored as they stream in (under the webhook's creator, who

@@ -1,6 +1,7 @@
+import type { Transaction } from 'sequelize';
 import type { Config } from '../config/index.js';
 import type { Row } from '../db/models/index.js';
-import { ServiceUnavailableError } from '../errors.js';
+import type { Effects } from '../outbox/index.js';
 import type { InteractionObject } from '../presenters/interaction.js';
 import type { InteractionDeliverJob } from '../queues/index.js';
 import type { Runtime } from '../runtime.js';
@@ -34,39 +35,34 @@ export async function queueInteractionAttempt(
 }
 
 /**
- * Stores the delivery of `interaction` (its deadline is `respond_by`) and queues its first attempt.
- * Redis down: the delivery ends `failed` and the caller gets 503 (nothing was sent).
+ * Stores the delivery of `interaction` (its deadline is `respond_by`) in a command's
+ * `transaction`, with its first attempt's job as an effect (`fx`): queued once it is committed, or
+ * by the relay loop if Redis refused it then (the deadline still bounds every attempt).
  */
-export async function queueInteractionDelivery(
-  rt: Runtime,
+export async function storeInteractionDelivery(
+  rt: Pick<Runtime, 'models' | 'snowflake' | 'config'>,
   app: Pick<Row<'Application'>, 'id'>,
   interaction: InteractionObject,
+  transaction: Transaction,
+  fx: Effects,
 ): Promise<Row<'InteractionDelivery'>> {
   const { token, ...payload } = interaction;
   const id = rt.snowflake.next();
-  const delivery = await rt.models.InteractionDelivery.create({
-    id,
-    application_id: app.id,
-    interaction_id: interaction.id,
-    payload,
-    sealed_token: webhookSecretBox(rt.config).seal(token),
-    next_attempt_at: new Date(),
-    deadline_at: new Date(interaction.respond_by),
-    created_at: new Date(decodeSnowflake(id).timestampMs),
-  });
-  try {
-    await queueInteractionAttempt(rt, delivery.id, 1);
-  } catch (err) {
-    rt.logger.warn({ err: (err as Error).message }, 'could not queue an interaction delivery');
-    await delivery.update({
-      status: 'failed',
-      sealed_token: null,
-      last_error: 'not queued: the queue was unavailable',
-      next_attempt_at: null,
-      completed_at: new Date(),
-    });
-    throw new ServiceUnavailableError('Interactions are unavailable right now, try again');
-  }
+  const delivery = await rt.models.InteractionDelivery.create(
+    {
+      id,
+      application_id: app.id,
+      interaction_id: interaction.id,
+      payload,
+      sealed_token: webhookSecretBox(rt.config).seal(token),
+      next_attempt_at: new Date(),
+      deadline_at: new Date(interaction.respond_by),
+      created_at: new Date(decodeSnowflake(id).timestampMs),
+    },
+    { transaction },
+  );
+  const job: InteractionDeliverJob = { kind: 'interaction', delivery_id: id, attempt: 1 };
+  fx.job('webhooks', 'interaction', job, { jobId: interactionAttemptJobId(id, 1) });
   return delivery;
 }
 

@@ -66,19 +66,6 @@ export function systemMessageJob(
 }
 
 /**
- * Queues the create job of system message `id`: it is stored and emitted (MESSAGE_CREATE) like
- * any message. A command posts it as an effect instead (postSystemMessageEffect).
- */
-export async function queueSystemMessage(
-  rt: Pick<Runtime, 'queues'>,
-  notice: SystemMessage,
-  id: string,
-): Promise<void> {
-  const job = systemMessageJob(notice, id);
-  await rt.queues.messages.add('create', job.data, job.opts);
-}
-
-/**
  * Posts system message `notice` as an effect of a command: queued with its outbox row after the
  * commit (its job id is the message's, so a second relay stores it once). Returns its id.
  */

@@ -2,15 +2,22 @@ import Joi from 'joi';
 import { NotFoundError } from '../../../shared/errors.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import {
-  listApplicationCommands,
-  listServerCommands,
+  COMMAND_LIMITS,
   manageableApplication,
   overwriteCommands,
   type CommandInput,
+} from '../../../shared/domain/interactions/commands.js';
+import {
+  commandActor,
+  listApplicationCommands,
+  listServerCommands,
+  presentCommand,
 } from '../../interactions/commands.js';
 import { listInteractionDeliveries, type InteractionDeliveryQuery } from '../../interactions/deliveries.js';
-import { invokeCommand, type InvokeInput } from '../../interactions/invoke.js';
-import { apiMessageRunner, editOriginal, postFollowup } from '../../interactions/respond.js';
+import type { InvokeInput } from '../../../shared/domain/interactions/invoke.js';
+import { invokeCommand } from '../../interactions/invoke.js';
+import { editOriginal, postFollowup } from '../../../shared/domain/interactions/respond.js';
+import { apiMessageRunner, apiMessageUpdater } from '../../interactions/respond.js';
 import {
   acceptCallback,
   type CallbackInput,
@@ -24,7 +31,6 @@ import { deliveriesQuery } from '../event-webhooks/schema.js';
 import { messageObject } from '../messages/schema.js';
 import { defineRoute, definePublicRoute, type AnyRoute } from '../route.js';
 import {
-  COMMAND_LIMITS,
   applicationParams,
   callbackBody,
   commandListBody,
@@ -83,8 +89,10 @@ export function interactionRoutes(rt: Runtime, services: ApiServices): AnyRoute[
         400: { description: 'A bad command or option (named by path), or the bot is not in `server_id`' },
         404: { description: '`unknown_application` (also for applications the caller does not manage)' },
       },
-      handler: ({ params, query, body, auth }) =>
-        overwriteCommands(rt, params.app_id, query.server_id ?? null, auth, body),
+      handler: async ({ params, query, body, auth }) =>
+        (await overwriteCommands(rt, params.app_id, query.server_id ?? null, commandActor(auth), body)).map(
+          presentCommand,
+        ),
     }),
     defineRoute<AppParams, ScopeQuery>({
       method: 'get',
@@ -121,7 +129,7 @@ export function interactionRoutes(rt: Runtime, services: ApiServices): AnyRoute[
       handler: async ({ params, auth }) => {
         // Only the owner: a leaked bot token must not also leak the key that vouches for Plexichat.
         if (auth.kind === 'bot') throw new NotFoundError('application');
-        const app = await manageableApplication(rt, params.app_id, auth);
+        const app = await manageableApplication(rt, params.app_id, commandActor(auth));
         return {
           application_id: app.id,
           interactions_secret: await interactionsSecret(rt, services.secretBox, app),
@@ -251,7 +259,7 @@ export function interactionRoutes(rt: Runtime, services: ApiServices): AnyRoute[
       },
       handler: async ({ params, body, res }) => {
         const record = await authenticateInteraction(rt, params.interaction_id, params.token);
-        const message = await postFollowup(rt, services, record, body);
+        const message = await postFollowup(rt, apiMessageRunner(rt, services), record, body);
         if ('pending' in message) res.status(202);
         return message;
       },
@@ -276,7 +284,8 @@ export function interactionRoutes(rt: Runtime, services: ApiServices): AnyRoute[
       },
       handler: async ({ params, body, res }) => {
         const record = await authenticateInteraction(rt, params.interaction_id, params.token);
-        const message = await editOriginal(rt, services, record, body.content);
+        const runners = { create: apiMessageRunner(rt, services), update: apiMessageUpdater(rt, services) };
+        const message = await editOriginal(rt, runners, record, body.content);
         if ('pending' in message) res.status(202);
         return message;
       },

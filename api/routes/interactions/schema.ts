@@ -1,19 +1,10 @@
 import Joi from 'joi';
+import { COMMAND_LIMITS } from '../../../shared/domain/interactions/commands.js';
 import { COMMAND_OPTION_TYPES, DELIVERY_STATUSES } from '../../../shared/db/models/index.js';
 import { snowflake } from '../common-schemas.js';
 import { callbackBody, responseMessage } from '../../../shared/domain/interactions/callback-schema.js';
 import { messageContent } from '../../../shared/messages/schema.js';
 import { messageObject } from '../messages/schema.js';
-
-/** Limits of command definitions (Discord's, so existing bots fit). */
-export const COMMAND_LIMITS = {
-  /** Commands per application and scope (global, or one server). */
-  commands: 100,
-  options: 25,
-  choices: 25,
-  /** Longest string option value, and the largest min_length/max_length. */
-  stringValue: 6000,
-};
 
 /** Command and option names: 1-32 lowercase letters, digits, `_` and `-`. */
 export const COMMAND_NAME = /^[a-z0-9_-]{1,32}$/;

@@ -15,7 +15,7 @@ import type { Runtime } from '../../../shared/runtime.js';
 import { runScreenedCommand } from '../../automod/screen.js';
 import { messageAccess } from '../../messages/access.js';
 import { checkAttachments, receiveMultipartSend, type SendInput } from '../../messages/attachments.js';
-import { richEmbedsJob } from '../../messages/rich-embeds.js';
+import { richEmbedsJob } from '../../../shared/messages/rich-embeds.js';
 import { awaitMessageCommand, runMessageCommand, type CommandOutcome } from '../../messages/jobs.js';
 import type { ApiServices } from '../../services.js';
 import { defineRoute, type AnyRoute } from '../route.js';

@@ -1,12 +1,10 @@
 import type { Runtime } from '../../../shared/runtime.js';
 import {
   deleteChannelSetting,
-  getChannelSetting,
-  getServerSetting,
-  listSettings,
   putChannelSetting,
   putServerSetting,
-} from '../../notifications/settings.js';
+} from '../../../shared/domain/notifications/settings.js';
+import { getChannelSetting, getServerSetting, listSettings } from '../../notifications/settings.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import {
   allSettingsObject,

@@ -1,11 +1,7 @@
 import Joi from 'joi';
 import type { Runtime } from '../../../shared/runtime.js';
-import {
-  ackNotification,
-  ackNotifications,
-  listNotifications,
-  type InboxQuery,
-} from '../../notifications/inbox.js';
+import { ackNotification, ackNotifications } from '../../../shared/domain/notifications/ack.js';
+import { listNotifications, type InboxQuery } from '../../notifications/inbox.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { ackAllBody, inboxQuery, notificationObject, notificationParams } from './schema.js';
 

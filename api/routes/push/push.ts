@@ -3,7 +3,8 @@ import { ApiError } from '../../../shared/errors.js';
 import { vapidDetails } from '../../../shared/push/vapid.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import type { AuthContext } from '../../auth/context.js';
-import { listSubscriptions, subscribe, unsubscribe, type SubscribeInput } from '../../push/subscriptions.js';
+import { subscribe, unsubscribe, type SubscribeInput } from '../../../shared/domain/push/subscriptions.js';
+import { listSubscriptions } from '../../push/subscriptions.js';
 import { defineRoute, definePublicRoute, type AnyRoute } from '../route.js';
 import {
   subscribeBody,

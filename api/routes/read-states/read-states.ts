@@ -1,6 +1,7 @@
 import Joi from 'joi';
 import type { Runtime } from '../../../shared/runtime.js';
-import { ackMessage, listReadStates } from '../../read-states/ack.js';
+import { ackMessage } from '../../../shared/domain/read-states/ack.js';
+import { listReadStates, readStateIn } from '../../read-states/reads.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { ackParams, readStateObject } from './schema.js';
 
@@ -23,7 +24,10 @@ export function readStateRoutes(rt: Runtime): AnyRoute[] {
         200: { description: 'The caller’s read state in the channel', schema: readStateObject },
         404: { description: '`unknown_channel` (or one the caller cannot see), `unknown_message`' },
       },
-      handler: ({ auth, params }) => ackMessage(rt, auth.user.id, params.channel_id, params.message_id),
+      handler: async ({ auth, params }) => {
+        await ackMessage(rt, auth.user.id, params.channel_id, params.message_id);
+        return readStateIn(rt, auth.user.id, params.channel_id);
+      },
     }),
     defineRoute({
       method: 'get',

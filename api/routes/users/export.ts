@@ -1,21 +1,11 @@
 import { pipeline } from 'node:stream/promises';
 import type { Row } from '../../../shared/db/models/index.js';
-import { NotFoundError, ServiceUnavailableError } from '../../../shared/errors.js';
+import { downloadable, latestExport, requestExport } from '../../../shared/domain/exports/request.js';
+import { NotFoundError } from '../../../shared/errors.js';
 import { unixSeconds } from '../../../shared/presenters/time.js';
-import { exportJobId } from '../../../shared/queues/index.js';
 import type { Runtime } from '../../../shared/runtime.js';
-import { decodeSnowflake } from '../../../shared/snowflake.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { exportObject, exportParams } from './schema.js';
-
-/** Whether an export's archive can still be downloaded. */
-function downloadable(row: Row<'DataExport'>): boolean {
-  return (
-    row.status === 'ready' &&
-    row.storage_key !== null &&
-    (row.expires_at === null || row.expires_at > new Date())
-  );
-}
 
 /** An export as its owner sees it. */
 function presentExport(rt: Runtime, apiBase: string, row: Row<'DataExport'> | null) {
@@ -36,8 +26,6 @@ function presentExport(rt: Runtime, apiBase: string, row: Row<'DataExport'> | nu
 /** POST/GET /users/@me/export and the archive download (`apiBase`: where the API is mounted). */
 export function dataExportRoutes(rt: Runtime, apiBase: string): AnyRoute[] {
   const { DataExport } = rt.models;
-  const latest = (userId: string) =>
-    DataExport.findOne({ where: { user_id: userId }, order: [['id', 'DESC']] });
 
   return [
     defineRoute({
@@ -57,34 +45,8 @@ export function dataExportRoutes(rt: Runtime, apiBase: string): AnyRoute[] {
       status: 202,
       responses: {
         202: { description: 'The export being built (or the recent one)', schema: exportObject },
-        503: { description: 'The queue (Redis) is unavailable: nothing was requested' },
       },
-      handler: async ({ auth }) => {
-        const last = await latest(auth.user.id);
-        const cooldownMs = rt.config.accounts.export_cooldown_minutes * 60_000;
-        const recent = last !== null && Date.now() - last.created_at.getTime() < cooldownMs;
-        if (last && (last.status === 'pending' || (recent && downloadable(last)))) {
-          return presentExport(rt, apiBase, last);
-        }
-        const id = rt.snowflake.next();
-        const row = await DataExport.create({
-          id,
-          user_id: auth.user.id,
-          created_at: new Date(decodeSnowflake(id).timestampMs),
-        });
-        try {
-          await rt.queues.exports.add(
-            'build',
-            { kind: 'build', export_id: id },
-            { jobId: exportJobId('build', id) },
-          );
-        } catch (err) {
-          await row.destroy();
-          rt.logger.warn({ err: (err as Error).message }, 'could not queue a data export');
-          throw new ServiceUnavailableError('Exports are unavailable right now, try again');
-        }
-        return presentExport(rt, apiBase, row);
-      },
+      handler: async ({ auth }) => presentExport(rt, apiBase, await requestExport(rt, auth.user.id)),
     }),
     defineRoute({
       method: 'get',
@@ -98,7 +60,7 @@ export function dataExportRoutes(rt: Runtime, apiBase: string): AnyRoute[] {
         '`accounts.export_ttl_hours` after it was built).',
       tags: ['Users'],
       responses: { 200: { description: 'The latest export', schema: exportObject } },
-      handler: async ({ auth }) => presentExport(rt, apiBase, await latest(auth.user.id)),
+      handler: async ({ auth }) => presentExport(rt, apiBase, await latestExport(rt, auth.user.id)),
     }),
     defineRoute<{ export_id: string }>({
       method: 'get',

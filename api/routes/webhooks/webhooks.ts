@@ -3,12 +3,14 @@ import type { Runtime } from '../../../shared/runtime.js';
 import type { ApiServices } from '../../services.js';
 import {
   authenticateWebhook,
+  webhookMessageJob,
+  type ExecuteInput,
+} from '../../../shared/domain/webhooks/execute.js';
+import {
   postWebhookMessage,
   spendExecution,
   webhookLimiter,
-  webhookMessageJob,
   WEBHOOK_RATE_LIMIT,
-  type ExecuteInput,
 } from '../../webhooks/execute.js';
 import { receiveWebhookFiles } from '../../webhooks/execute-files.js';
 import { createWebhook } from '../../../shared/domain/webhooks/create.js';

@@ -5168,13 +5168,6 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description The queue (Redis) is unavailable: nothing was requested */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
       /** @description Unexpected error (500), or another status listed nowhere here: the error body */
       default: {
         headers: {

@@ -1,6 +1,7 @@
 import { invalidate } from '../../../shared/domain/invalidation.js';
-import { postSystemMessage } from '../../../api/messages/system-messages.js';
-import type { DispatchFrame } from '../../../shared/events/index.js';
+import { rooms, type DispatchFrame } from '../../../shared/events/index.js';
+import { postSystemMessageEffect } from '../../../shared/messages/system-messages.js';
+import { runCommand } from '../../../shared/outbox/index.js';
 import type { MessageObject } from '../../../shared/presenters/types.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import type { GatewayClient } from '../../helpers/gateway-client.js';
@@ -128,15 +129,19 @@ describe('rules for system messages', () => {
     expect((await as(app, w.owner, 'GET', path)).status).toBe(404);
   });
 
-  it('postSystemMessage (for thread_created) stores and emits a notice through the queue', async () => {
+  it('a command posting a notice (thread_created) stores and emits it through the queue', async () => {
     const w = await makeWorld(app);
     const c = await gw.connect(w.owner);
-    const id = await postSystemMessage(app.rt, {
-      channel_id: w.channelId,
-      type: 'thread_created',
-      author_id: w.owner.id,
-      content: 'Plans',
-    });
+    const id = await runCommand(app.rt, rooms.channel(w.channelId), (_t, fx) =>
+      Promise.resolve(
+        postSystemMessageEffect(app.rt, fx, {
+          channel_id: w.channelId,
+          type: 'thread_created',
+          author_id: w.owner.id,
+          content: 'Plans',
+        }),
+      ),
+    );
     const [notice] = await c.waitForFrames(1, created('thread_created'));
     expect(notice?.d).toMatchObject({
       id,

@@ -1,4 +1,4 @@
-import type { RichEmbedInput } from '../routes/messages/schema.js';
+import type { RichEmbedInput } from './schema.js';
 
 /**
  * The `embeds` of a create job for validated rich embeds: each stored with `type: "rich"`, and no

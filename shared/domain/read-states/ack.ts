@@ -1,27 +1,37 @@
 import { QueryTypes } from 'sequelize';
-import { NotFoundError } from '../../shared/errors.js';
-import { rooms } from '../../shared/events/index.js';
-import { runCommand } from '../../shared/outbox/index.js';
-import { visibleChannels } from '../../shared/permissions/index.js';
-import type { ReadStateObject } from '../../shared/presenters/read-state.js';
-import { loadReadStates } from '../../shared/read-states.js';
-import type { Runtime } from '../../shared/runtime.js';
-import { messageAccess } from '../messages/access.js';
+import { ApiError, NotFoundError } from '../../errors.js';
+import { rooms } from '../../events/index.js';
+import { runCommand } from '../../outbox/index.js';
+import { Permission } from '../../permissions/index.js';
+import type { Runtime } from '../../runtime.js';
+import { loadChannel } from '../access.js';
+
+/** Channels that hold messages, and so read positions. */
+const READABLE_CHANNEL_TYPES = new Set(['text', 'dm', 'notes', 'public_thread', 'private_thread']);
 
 /**
- * POST /channels/{channel_id}/messages/{message_id}/ack: the caller has read the channel up to
- * that message. Read positions only move forward (an older ack changes nothing and sends
- * nothing). mention_count becomes the number of mentions of the caller after the message (their
- * mention notifications there), and those up to it are marked read. The caller's sessions
- * receive MESSAGE_ACK `{channel_id, message_id, mention_count}`.
+ * `userId` has read `channelId` up to `messageId` (POST .../messages/{id}/ack): 404 when the channel
+ * is unknown or invisible to them or the message is not in it, 400 for a channel without messages.
+ * Read positions only move forward (an older ack changes nothing and sends nothing). mention_count
+ * becomes the number of mentions of the user after the message (their mention notifications
+ * there), and those up to it are marked read. The user's sessions receive MESSAGE_ACK
+ * `{channel_id, message_id, mention_count}`.
  */
 export async function ackMessage(
   rt: Runtime,
   userId: string,
   channelId: string,
   messageId: string,
-): Promise<ReadStateObject> {
-  await messageAccess(rt, channelId, userId);
+): Promise<void> {
+  const access = await loadChannel(rt, channelId, userId);
+  if (access.policy) await access.policy.requireChannel(access.channel, Permission.VIEW_CHANNEL);
+  if (!READABLE_CHANNEL_TYPES.has(access.channel.channel_type)) {
+    throw new ApiError(
+      400,
+      'invalid_channel_type',
+      `A ${access.channel.channel_type} channel has no messages`,
+    );
+  }
   if ((await rt.models.Message.count({ where: { id: messageId, channel_id: channelId } })) === 0) {
     throw new NotFoundError('message');
   }
@@ -57,17 +67,4 @@ export async function ackMessage(
       mention_count: Number(updated?.mention_count ?? 0),
     });
   });
-  const [state] = await loadReadStates(rt, userId, [channelId], { archivedThreads: true });
-  if (!state) throw new NotFoundError('channel');
-  return state;
-}
-
-/** GET /users/@me/read-states: the caller's read state in every channel they can see (as READY). */
-export async function listReadStates(rt: Runtime, userId: string): Promise<ReadStateObject[]> {
-  const channels = await visibleChannels(rt, userId);
-  return loadReadStates(
-    rt,
-    userId,
-    channels.map((c) => c.id),
-  );
 }

@@ -1,13 +1,13 @@
-import type { CommandOption } from '../../shared/db/models/index.js';
-import { ValidationError, type FieldErrors } from '../../shared/errors.js';
-import { Permission, has, type ServerPolicy } from '../../shared/permissions/index.js';
-import type { InteractionOption, ResolvedObjects } from '../../shared/presenters/interaction.js';
-import { presentMember, presentRole } from '../../shared/presenters/role.js';
-import { presentChannel } from '../../shared/presenters/server.js';
-import { presentUser } from '../../shared/presenters/user.js';
-import type { Runtime } from '../../shared/runtime.js';
-import { isSnowflake } from '../../shared/snowflake.js';
-import { COMMAND_LIMITS } from '../routes/interactions/schema.js';
+import type { CommandOption } from '../../db/models/index.js';
+import { ValidationError, type FieldErrors } from '../../errors.js';
+import { Permission, has, type ServerPolicy } from '../../permissions/index.js';
+import type { InteractionOption, ResolvedObjects } from '../../presenters/interaction.js';
+import { presentMember, presentRole } from '../../presenters/role.js';
+import { presentChannel } from '../../presenters/server.js';
+import { presentUser } from '../../presenters/user.js';
+import type { Runtime } from '../../runtime.js';
+import { isSnowflake } from '../../snowflake.js';
+import { COMMAND_LIMITS } from './commands.js';
 
 /** An option as the invoking user sent it. */
 export interface GivenOption {

@@ -1,4 +1,4 @@
-import type { Transaction } from 'sequelize';
+import { Op, type Transaction } from 'sequelize';
 import { generateToken, hashToken } from '../auth/tokens.js';
 import type { Row } from '../db/models/index.js';
 import { recordSecurityEvent } from '../auth/security-events.js';
@@ -77,7 +77,7 @@ export async function sessionsRevoked(
   sessions: Row<'Session'>[],
   pushUsers: string[],
   reason: string,
-  client: { ip: string },
+  client: { ip: string | null },
 ): Promise<void> {
   for (const userId of pushUsers) {
     await forgetSubscriberFlag(rt, userId).catch((err: Error) =>
@@ -108,4 +108,39 @@ export async function revokeSessions(
     revokeSessionRows(rt, sessions, transaction, fx),
   );
   await sessionsRevoked(rt, sessions, pushUsers, reason, client);
+}
+
+/** Revokes every live session of `userId` except `keepSessionId` in a command's transaction. */
+export async function revokeOtherSessionRows(
+  rt: Pick<Runtime, 'models'>,
+  userId: string,
+  keepSessionId: string,
+  transaction: Transaction,
+  fx: Effects,
+): Promise<{ sessions: Row<'Session'>[]; pushUsers: string[] }> {
+  const sessions = await rt.models.Session.findAll({
+    where: { user_id: userId, revoked_at: null, id: { [Op.ne]: keepSessionId } },
+    transaction,
+  });
+  return { sessions, pushUsers: await revokeSessionRows(rt, sessions, transaction, fx) };
+}
+
+/**
+ * Ends every live session of `userId` in a command's transaction and closes all its gateway
+ * connections after the commit (a disabled account, a forced logout, a password reset), including
+ * one whose session opened meanwhile. Pass the result to sessionsRevoked after the commit.
+ */
+export async function revokeAllSessionRows(
+  rt: Pick<Runtime, 'models'>,
+  userId: string,
+  transaction: Transaction,
+  fx: Effects,
+): Promise<{ sessions: Row<'Session'>[]; pushUsers: string[] }> {
+  const sessions = await rt.models.Session.findAll({
+    where: { user_id: userId, revoked_at: null },
+    transaction,
+  });
+  const pushUsers = await revokeSessionRows(rt, sessions, transaction, fx);
+  fx.disconnect(rooms.user(userId));
+  return { sessions, pushUsers };
 }

@@ -6,9 +6,10 @@ import { presentSelf } from '../../../shared/presenters/user.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { setDeviceCookie } from '../../accounts/device-cookie.js';
 import { createTicket } from '../../accounts/mfa.js';
-import { issueSession } from '../../accounts/session-commands.js';
+import { issueSession } from '../../../shared/accounts/sessions.js';
+import { findOrCreateExternalUser } from '../../../shared/domain/accounts/external-sign-in.js';
 import { OidcProviders, STATE_SESSION_KEY, type AuthorizationState } from '../../external-auth/providers.js';
-import { consumeLoginCode, findOrCreateUser, issueLoginCode } from '../../external-auth/sign-in.js';
+import { consumeLoginCode, issueLoginCode } from '../../external-auth/sign-in.js';
 import {
   STATE_TTL_SECONDS,
   openState,
@@ -200,7 +201,7 @@ export function signInRoutes(rt: Runtime, apiBase: string): AnyRoute[] {
             'The provider’s answer could not be verified',
           );
         }
-        const { user, created } = await findOrCreateUser(rt, provider.name, outcome.profile);
+        const { user, created } = await findOrCreateExternalUser(rt, provider.name, outcome.profile);
         if (user.disabled_at) {
           return refuse(req, res, ip, provider.name, 'account_disabled', 'This account is disabled');
         }

@@ -19,6 +19,7 @@ import {
   operatorSetAdmin,
   type Operator,
 } from './shared/domain/accounts/operator-tools.js';
+import { clearIpRules } from './shared/domain/ip-rules/ip-rules.js';
 import { ApiError, ConflictError } from './shared/errors.js';
 import { resolveLocalDatabase, type LocalDatabase } from './shared/local-services/postgres.js';
 import { createRuntime, type Runtime } from './shared/runtime.js';
@@ -270,13 +271,10 @@ const COMMANDS: Record<string, Record<string, Command>> = {
     },
     clear: async (rt, args) => {
       exactly(parseArgs(args, []).positional, []);
-      const deleted = await rt.models.IpRule.destroy({ where: {} });
-      try {
-        // Running API processes reload their cached rules when this counter moves.
-        await rt.redis.incr(`${rt.config.redis.key_prefix}:ip_rules:version`);
-      } catch (err) {
+      const { deleted, unannounced } = await clearIpRules(rt);
+      if (unannounced) {
         throw new CliError(
-          `deleted ${deleted} ip rules, but Redis did not answer (${(err as Error).message}): restart the API processes so they drop the cached rules`,
+          `deleted ${deleted} ip rules, but Redis did not answer (${unannounced.message}): restart the API processes so they drop the cached rules`,
         );
       }
       return [`deleted ${deleted} ip rules`];

@@ -4,7 +4,8 @@ import { verifyAgainstDummy, verifyPassword } from '../../../shared/auth/passwor
 import { recordSecurityEvent } from '../../../shared/auth/security-events.js';
 import { ApiError } from '../../../shared/errors.js';
 import { findUserByLogin } from '../../../shared/accounts/find-user.js';
-import { issueSession, revokeSessions, type ClientInfo } from '../../../shared/accounts/sessions.js';
+import { revokeSessions, type ClientInfo } from '../../../shared/accounts/sessions.js';
+import { rehashIfWeak, signIn } from '../../../shared/domain/accounts/sign-in.js';
 import { verifySecondFactor } from '../../../shared/accounts/second-factor.js';
 import {
   assertRegistrationAllowed,
@@ -14,7 +15,7 @@ import {
 import { presentSelf } from '../../../shared/presenters/user.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { setDeviceCookie } from '../../accounts/device-cookie.js';
-import { countAttempt, countLoginAttempt, rehashIfWeak } from '../../accounts/login-throttle.js';
+import { countAttempt, countLoginAttempt } from '../../accounts/login-throttle.js';
 import { claimTicketAttempt, consumeTicket, createTicket } from '../../accounts/mfa.js';
 import type { ApiServices } from '../../services.js';
 import { defineRoute, definePublicRoute, type AnyRoute } from '../route.js';
@@ -101,9 +102,8 @@ export function authRoutes(rt: Runtime, { throttles, secretBox }: ApiServices): 
         await attempt.succeeded();
         await rehashIfWeak(rt, user, body.password);
         if (user.mfa_enabled) return { mfa_required: true, ticket: await createTicket(rt, user.id) };
-        const { token } = await issueSession(rt, user, client(req, ip));
+        const { token } = await signIn(rt, user, client(req, ip));
         setDeviceCookie(res, rt.config, user.id);
-        await recordSecurityEvent(rt, 'login_success', { userId: user.id, ip });
         return { token, user: presentSelf(user) };
       },
     }),
@@ -143,9 +143,8 @@ export function authRoutes(rt: Runtime, { throttles, secretBox }: ApiServices): 
         if (!(await consumeTicket(rt, body.ticket))) throw invalidTicket();
         await attempt.succeeded();
         if (factor === 'backup') await recordSecurityEvent(rt, 'backup_code_used', { userId, ip });
-        const { token } = await issueSession(rt, user, client(req, ip));
+        const { token } = await signIn(rt, user, client(req, ip), { mfa: factor });
         setDeviceCookie(res, rt.config, user.id);
-        await recordSecurityEvent(rt, 'login_success', { userId, ip, details: { mfa: factor } });
         return { token, user: presentSelf(user) };
       },
     }),

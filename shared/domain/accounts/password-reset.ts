@@ -45,15 +45,15 @@ export async function resetPassword(
   password: string,
   client: { ip: string },
 ): Promise<void> {
-  // Hashed before the transaction: scrypt is slow and the row is locked while it runs.
-  const passwordHash = await hashPassword(password, rt.config.security.scrypt_cost);
   const { userId, revoked } = await runCommand(rt, null, async (transaction, fx) => {
     const { user_id } = await consumeAccountToken(rt, token, 'password_reset', transaction);
     fx.orderKey = rooms.user(user_id);
     const user = await rt.models.User.findByPk(user_id, { transaction, lock: transaction.LOCK.UPDATE });
     // Rolls the use back too: a token of a disabled account stays as it was.
     if (!user || user.disabled_at || user.is_bot) throw invalidToken();
-    user.password_hash = passwordHash;
+    // Hashed only once the token is known good (scrypt is costly: a guessed token must stay cheap),
+    // while the row is locked (a sign-in of this account waits for the reset, as it should).
+    user.password_hash = await hashPassword(password, rt.config.security.scrypt_cost);
     user.password_changed_at = new Date();
     await user.save({ fields: ['password_hash', 'password_changed_at'], transaction });
     await retireAccountTokens(rt, user.id, 'password_reset', transaction);

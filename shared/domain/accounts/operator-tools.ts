@@ -17,8 +17,8 @@ import { operatorTurnOffMfa } from './mfa.js';
 
 /**
  * What instance operators do to accounts (create, disable, sign out, recover access, the admin
- * flag), shared by the admin API (dashboard) and the CLI; each is recorded as a security event naming who did it (`details.by`, an admin's id,
- * or "cli") and how (`details.via`).
+ * flag), shared by the admin API (dashboard) and the CLI; each is recorded as a security event
+ * naming who did it (`details.by`, an admin's id, or "cli") and how (`details.via`).
  */
 export interface Operator {
   /** The admin's user id, or null for the CLI (a shell on the server). */

@@ -7,18 +7,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Joi from 'joi';
 import { pino } from 'pino';
-import { createUser } from './shared/accounts/create-user.js';
 import { loadConfigOrExit } from './shared/boot.js';
 import type { Config } from './shared/config/index.js';
 import { postgresAnswers } from './shared/db/ensure-database.js';
 import { deleteAccount } from './shared/accounts/delete-account.js';
 import {
+  operatorCreateAccount,
   operatorDisableMfa,
   operatorIssueResetLink,
   operatorSendResetMail,
+  operatorSetAdmin,
   type Operator,
-} from './shared/accounts/operator-tools.js';
-import { recordSecurityEvent } from './shared/auth/security-events.js';
+} from './shared/domain/accounts/operator-tools.js';
+import { clearIpRules } from './shared/domain/ip-rules/ip-rules.js';
 import { ApiError, ConflictError } from './shared/errors.js';
 import { resolveLocalDatabase, type LocalDatabase } from './shared/local-services/postgres.js';
 import { createRuntime, type Runtime } from './shared/runtime.js';
@@ -146,9 +147,7 @@ const setAdmin =
     const [username = ''] = exactly(parseArgs(args, []).positional, ['username']);
     const user = await findUser(rt, username);
     if (user.is_bot) throw new CliError(`"${user.username}" is a bot account`);
-    const was = user.is_admin;
-    user.is_admin = isAdmin;
-    await user.save();
+    const was = await operatorSetAdmin(rt, user.id, isAdmin);
     const who = `${user.username} (${user.id})`;
     if (was === isAdmin) return [`${who} ${isAdmin ? 'is already an admin' : 'was not an admin'}`];
     return [`${who} ${isAdmin ? 'is now an admin' : 'is no longer an admin'}`];
@@ -185,8 +184,7 @@ const createUserCommand: Command = async (rt, args) => {
   }
   const password = await readPassword();
   try {
-    const user = await createUser(rt, { username, password, email });
-    await recordSecurityEvent(rt, 'account_created', { userId: user.id, details: { by: 'cli', via: 'cli' } });
+    const user = await operatorCreateAccount(rt, { username, password, email }, CLI_OPERATOR);
     return [`created user ${user.username} (${user.id})`];
   } catch (err) {
     if (err instanceof ConflictError) throw new CliError(err.message);
@@ -238,7 +236,11 @@ const COMMANDS: Record<string, Record<string, Command>> = {
       if (taken > 0) throw new CliError(`a user named "${username}" already exists (see: admin grant)`);
       const password = await readPassword();
       try {
-        const user = await createUser(rt, { username, password, email, isAdmin: true });
+        const user = await operatorCreateAccount(
+          rt,
+          { username, password, email, isAdmin: true },
+          CLI_OPERATOR,
+        );
         return [`created admin ${user.username} (${user.id})`];
       } catch (err) {
         if (err instanceof ConflictError) {
@@ -269,13 +271,10 @@ const COMMANDS: Record<string, Record<string, Command>> = {
     },
     clear: async (rt, args) => {
       exactly(parseArgs(args, []).positional, []);
-      const deleted = await rt.models.IpRule.destroy({ where: {} });
-      try {
-        // Running API processes reload their cached rules when this counter moves.
-        await rt.redis.incr(`${rt.config.redis.key_prefix}:ip_rules:version`);
-      } catch (err) {
+      const { deleted, unannounced } = await clearIpRules(rt);
+      if (unannounced) {
         throw new CliError(
-          `deleted ${deleted} ip rules, but Redis did not answer (${(err as Error).message}): restart the API processes so they drop the cached rules`,
+          `deleted ${deleted} ip rules, but Redis did not answer (${unannounced.message}): restart the API processes so they drop the cached rules`,
         );
       }
       return [`deleted ${deleted} ip rules`];

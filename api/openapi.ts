@@ -3,7 +3,7 @@ import j2sModule from 'joi-to-swagger';
 import { PLEXICHAT_VERSION } from '../shared/version.js';
 import { toOpenApiPath } from './routes/registry.js';
 import type { AnyRoute } from './routes/route.js';
-import { SCOPE_DESCRIPTIONS } from './oauth2/scopes.js';
+import { SCOPE_DESCRIPTIONS } from '../shared/domain/oauth2/scopes.js';
 
 /** The error body of API.md, documented once and referenced by every route. */
 export const errorBodySchema = Joi.object({

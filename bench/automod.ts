@@ -6,7 +6,7 @@
  * Prints figures; asserts nothing.
  */
 import crypto from 'node:crypto';
-import { issueSession } from '../api/accounts/session-commands.js';
+import { issueSession } from '../shared/accounts/sessions.js';
 import { startApi } from '../api/server.js';
 import { loadConfig } from '../shared/config/index.js';
 import { createSequelize } from '../shared/db/connection.js';

@@ -9,7 +9,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { io } from 'socket.io-client';
-import { issueSession } from '../api/accounts/session-commands.js';
+import { issueSession } from '../shared/accounts/sessions.js';
 import { startGateway } from '../gateway/server.js';
 import { loadConfig } from '../shared/config/index.js';
 import { createSequelize } from '../shared/db/connection.js';

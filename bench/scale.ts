@@ -19,7 +19,7 @@ import path from 'node:path';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { io, type Socket } from 'socket.io-client';
-import { issueSession } from '../api/accounts/session-commands.js';
+import { issueSession } from '../shared/accounts/sessions.js';
 import { loadConfig } from '../shared/config/index.js';
 import { ensureDatabase } from '../shared/db/ensure-database.js';
 import { createRuntime, type Runtime } from '../shared/runtime.js';

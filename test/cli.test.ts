@@ -7,15 +7,20 @@ import { api, enableMfa, randomIp, registerUser } from './helpers/accounts.js';
 import { configEnv } from './helpers/config.js';
 import { TEST_DATABASE_URL } from './helpers/env.js';
 import { spawnEntry } from './helpers/processes.js';
+import { connectGateway, type GatewayClient } from './helpers/gateway-client.js';
 
 /** Held while a file changes the global ip_rules table (see test/api/admin/ip-rules.test.ts). */
 const IP_RULES_LOCK = 4_711_001;
 
 let app: TestApp;
 beforeAll(async () => {
-  app = await startTestApp({ workers: false, gateway: false });
+  app = await startTestApp({ workers: false });
 });
-afterAll(() => app.close());
+const clients: GatewayClient[] = [];
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await app.close();
+});
 
 /** Runs `cli.ts <args>` from source against the test app's database and Redis. */
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}) {
@@ -82,7 +87,7 @@ describe('plexichat cli', () => {
     expect(unknown.output).toMatch(/"admin" needs one of: create, grant, revoke/);
   }, 60_000);
 
-  it('grants and revokes the admin flag', async () => {
+  it('grants and revokes the admin flag; the user’s connections hear each as USER_UPDATE', async () => {
     const username = name();
     const reg = await api(app, 'POST', '/auth/register', {
       body: { username, password },
@@ -90,6 +95,12 @@ describe('plexichat cli', () => {
     });
     expect(reg.status).toBe(201);
     const isAdmin = async () => (await app.rt.models.User.findByPk(reg.body.user.id))?.is_admin;
+    const watching = await connectGateway(app.origin, { token: reg.body.token });
+    clients.push(watching);
+    const adminFlags = async (count: number) =>
+      (await watching.waitForFrames(count, (f) => f.t === 'USER_UPDATE')).map(
+        (f) => (f.d as unknown as { admin: boolean }).admin,
+      );
 
     const granted = await cli(['admin', 'grant', username]);
     expect([granted.code, granted.output]).toEqual([
@@ -97,6 +108,7 @@ describe('plexichat cli', () => {
       `${username} (${reg.body.user.id}) is now an admin\n`,
     ]);
     expect(await isAdmin()).toBe(true);
+    expect(await adminFlags(1)).toEqual([true]);
     const read = await api(app, 'GET', '/admin/ip-rules', { token: reg.body.token });
     expect(read.status).toBe(200);
 
@@ -106,6 +118,7 @@ describe('plexichat cli', () => {
       `${username} (${reg.body.user.id}) is no longer an admin\n`,
     ]);
     expect(await isAdmin()).toBe(false);
+    expect(await adminFlags(2)).toEqual([true, false]);
     expect((await api(app, 'GET', '/admin/ip-rules', { token: reg.body.token })).status).toBe(404);
 
     const missing = await cli(['admin', 'grant', name()]);

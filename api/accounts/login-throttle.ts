@@ -1,5 +1,4 @@
 import type { Request } from 'express';
-import { hashPassword, needsRehash } from '../../shared/auth/password.js';
 import { recordSecurityEvent } from '../../shared/auth/security-events.js';
 import { sessionIdledOut } from '../../shared/auth/sessions.js';
 import type { Row } from '../../shared/db/models/index.js';
@@ -71,24 +70,4 @@ export async function countLoginAttempt(
   ];
   if (source.kind === 'unknown') keys.push(['login_account', account]);
   return countAttempt(rt, throttles, who, ...keys);
-}
-
-/**
- * After a successful password check: a hash made with weaker parameters than security.scrypt_cost
- * now asks for is replaced (the password is at hand only now). Best effort: the login goes on.
- */
-export async function rehashIfWeak(rt: Runtime, user: Row<'User'>, password: string): Promise<void> {
-  const cost = rt.config.security.scrypt_cost;
-  if (!user.password_hash || !needsRehash(user.password_hash, cost)) return;
-  try {
-    const fresh = await hashPassword(password, cost);
-    await rt.models.User.update(
-      { password_hash: fresh },
-      // Only if nobody changed the password meanwhile.
-      { where: { id: user.id, password_hash: user.password_hash } },
-    );
-    user.password_hash = fresh;
-  } catch (err) {
-    rt.logger.warn({ err, userId: user.id }, 'password rehash failed');
-  }
 }

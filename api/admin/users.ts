@@ -1,10 +1,8 @@
 import { QueryTypes } from 'sequelize';
-import { recordSecurityEvent } from '../../shared/auth/security-events.js';
 import { THREAD_CHANNEL_TYPES } from '../../shared/db/models/index.js';
-import { ApiError, ConflictError, NotFoundError } from '../../shared/errors.js';
+import { NotFoundError } from '../../shared/errors.js';
 import { unixSeconds } from '../../shared/presenters/time.js';
 import type { Runtime } from '../../shared/runtime.js';
-import { revokeAllSessions } from '../accounts/session-commands.js';
 
 /** An account as instance admins see it. */
 export interface AdminUser {
@@ -105,76 +103,6 @@ export async function getAdminUser(rt: Pick<Runtime, 'sequelize'>, userId: strin
   const [user] = await selectUsers(rt, ['u.id = :id'], { id: userId }, 1);
   if (!user) throw new NotFoundError('user');
   return user;
-}
-
-/**
- * Disables (every session ends at once, sign-in refused) or re-enables an account. An admin cannot
- * disable themselves; a bot whose application was deleted cannot be re-enabled. Idempotent: only a
- * change is recorded as a security event.
- */
-export async function setUserDisabled(
-  rt: Runtime,
-  adminId: string,
-  userId: string,
-  disabled: boolean,
-  ip: string,
-): Promise<AdminUser> {
-  const { User, Application } = rt.models;
-  const user = await User.findByPk(userId);
-  if (!user) throw new NotFoundError('user');
-  if (disabled) {
-    if (user.id === adminId) {
-      throw new ApiError(400, 'cannot_disable_self', 'You cannot disable your own account', {
-        user_id: 'is your own account',
-      });
-    }
-    // The flag and the revocation commit together, the flag first, so no session can be opened
-    // between them and a crash cannot leave a disabled account signed in.
-    let changed = 0;
-    const ended = await revokeAllSessions(rt, user.id, 'account_disabled', ip, async (transaction) => {
-      [changed] = await User.update(
-        { disabled_at: new Date() },
-        { where: { id: user.id, disabled_at: null }, transaction },
-      );
-    });
-    if (changed > 0) {
-      await recordSecurityEvent(rt, 'account_disabled', {
-        userId: user.id,
-        ip,
-        details: { by: adminId, revoked_sessions: ended },
-      });
-    }
-  } else if (user.disabled_at) {
-    if (user.deleted_at)
-      throw new ConflictError('account_deleted', 'This account was deleted; it cannot come back');
-    if (user.is_bot && (await Application.count({ where: { bot_user_id: user.id } })) === 0) {
-      throw new ConflictError(
-        'application_deleted',
-        'This bot’s application was deleted; it cannot come back',
-      );
-    }
-    await User.update({ disabled_at: null }, { where: { id: user.id } });
-    await recordSecurityEvent(rt, 'account_enabled', { userId: user.id, ip, details: { by: adminId } });
-  }
-  return getAdminUser(rt, user.id);
-}
-
-/** Signs an account out everywhere: every session revoked, every gateway connection closed. */
-export async function forceLogout(
-  rt: Runtime,
-  adminId: string,
-  userId: string,
-  ip: string,
-): Promise<{ revoked_sessions: number }> {
-  const user = await rt.models.User.findByPk(userId);
-  if (!user) throw new NotFoundError('user');
-  const ended = await revokeAllSessions(rt, user.id, 'forced_logout', ip);
-  await recordSecurityEvent(rt, 'forced_logout', {
-    userId: user.id,
-    ip,
-    details: { by: adminId, revoked_sessions: ended },
-  });
-  return { revoked_sessions: ended };
 }
 
 interface ServerRow {

@@ -1,5 +1,5 @@
 import type { Row } from '../../shared/db/models/index.js';
-import type { OAuthScope } from '../oauth2/scopes.js';
+import type { OAuthScope } from '../../shared/domain/oauth2/scopes.js';
 
 /** Who is calling: the user (or bot user) and the session their token belongs to. */
 export interface AuthContext {

@@ -6,18 +6,12 @@ import type { OidcProviderConfig } from '../../shared/config/schema.js';
 import { ServiceUnavailableError, NotFoundError } from '../../shared/errors.js';
 import { safeFetch, type OutboundSettings } from '../../shared/net/safe-fetch.js';
 import type { Runtime } from '../../shared/runtime.js';
+import type { ExternalProfile } from '../../shared/domain/accounts/external-sign-in.js';
+
+export type { ExternalProfile };
 
 /** Largest response read from a provider (discovery, JWKS, tokens, userinfo). */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
-
-/** Who signed in at the provider: the claims Plexichat uses (ID token, completed by userinfo). */
-export interface ExternalProfile {
-  subject: string;
-  email: string | null;
-  emailVerified: boolean;
-  preferredUsername: string | null;
-  name: string | null;
-}
 
 /**
  * The strategy of openid-client, adding `state` and `nonce` to every request: the library sends

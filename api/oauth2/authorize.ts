@@ -1,13 +1,13 @@
 import { QueryTypes } from 'sequelize';
-import { ApiError, ValidationError } from '../../shared/errors.js';
+import { ApiError } from '../../shared/errors.js';
 import type { Row } from '../../shared/db/models/index.js';
 import { Permission, ServerPolicy, has, parsePermissions } from '../../shared/permissions/index.js';
 import type { Runtime } from '../../shared/runtime.js';
-import { addBotToServer } from '../../shared/domain/applications/add-bot.js';
+import { approveAuthorization } from '../../shared/domain/oauth2/approve.js';
 import { findClient } from './clients.js';
-import { CODE_CHALLENGE, issueCode } from './codes.js';
-import type { OAuthErrorCode } from './errors.js';
-import { parseScopes, type OAuthScope } from './scopes.js';
+import { CODE_CHALLENGE } from '../../shared/domain/oauth2/codes.js';
+import type { OAuthErrorCode } from '../../shared/domain/oauth2/errors.js';
+import { parseScopes, type OAuthScope } from '../../shared/domain/oauth2/scopes.js';
 
 /** The parameters of an authorization request (query of GET, body of POST /oauth2/authorize). */
 export interface AuthorizeParams {
@@ -172,38 +172,30 @@ export async function manageableServers(rt: Runtime, userId: string): Promise<Se
   return choices;
 }
 
-/**
- * The user approved: with the `bot` scope, the bot joins `serverId` first (MANAGE_SERVER needed
- * there); then a code bound to the request is issued. Returns the redirect carrying it.
- */
+/** The user approved (shared/domain/oauth2/approve.ts): the redirect carrying the code. */
 export async function approveRequest(
   rt: Runtime,
   request: AuthorizationRequest,
   user: Row<'User'>,
   serverId: string | undefined,
 ): Promise<string> {
-  let botServer: string | null = null;
-  if (request.scopes.includes('bot')) {
-    if (!serverId) throw new ValidationError({ server_id: 'is required with the bot scope' });
-    await addBotToServer(rt, {
+  const approved = await approveAuthorization(
+    rt,
+    {
       applicationId: request.application.id,
-      serverId,
-      actorId: user.id,
+      redirectUri: request.redirectUri,
+      scopes: request.scopes,
+      codeChallenge: request.codeChallenge,
       permissions: request.permissions,
-      reason: 'OAuth2 authorization',
-    });
-    botServer = serverId;
-  }
-  const code = await issueCode(rt, {
-    grant_id: rt.snowflake.next(),
-    application_id: request.application.id,
-    user_id: user.id,
-    redirect_uri: request.redirectUri,
-    scopes: request.scopes,
-    code_challenge: request.codeChallenge,
-    server_id: botServer,
+    },
+    user.id,
+    serverId,
+  );
+  return redirectTo(request.redirectUri, {
+    code: approved.code,
+    state: request.state,
+    server_id: approved.serverId,
   });
-  return redirectTo(request.redirectUri, { code, state: request.state, server_id: botServer });
 }
 
 /** The user said no: back to the client with `access_denied`. */

@@ -1,12 +1,10 @@
 import crypto from 'node:crypto';
-import { generateToken, hashToken } from '../../shared/auth/tokens.js';
+import { hashToken } from '../../shared/auth/tokens.js';
+import type { AuthenticatedClient } from '../../shared/domain/oauth2/grants.js';
 import type { Row } from '../../shared/db/models/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { isSnowflake } from '../../shared/snowflake.js';
-import { OAuthError, invalidClient } from './errors.js';
-
-/** Most redirect URIs one application may register. */
-export const MAX_REDIRECT_URIS = 10;
+import { OAuthError, invalidClient } from '../../shared/domain/oauth2/errors.js';
 
 /** How a client presented itself at the token or revoke endpoint. */
 export interface ClientCredentials {
@@ -14,12 +12,6 @@ export interface ClientCredentials {
   clientSecret: string | null;
   /** `basic`: the Authorization header (a failure then answers with WWW-Authenticate). */
   via: 'basic' | 'body' | 'none';
-}
-
-/** An application that passed client authentication; `authenticated` is false for a public client. */
-export interface AuthenticatedClient {
-  application: Row<'Application'>;
-  authenticated: boolean;
 }
 
 function decodeBasicPart(part: string): string {
@@ -90,35 +82,4 @@ export async function authenticateClient(
     throw invalidClient('Wrong client secret');
   }
   return { application, authenticated: true };
-}
-
-/** A new client secret for `application`; the old one stops working at once. Returns it (shown once). */
-export async function regenerateClientSecret(application: Row<'Application'>): Promise<string> {
-  const secret = generateToken();
-  application.client_secret_hash = hashToken(secret);
-  await application.save({ fields: ['client_secret_hash', 'updated_at'] });
-  return secret;
-}
-
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/**
- * Why `uri` cannot be a redirect URI, or null when it can: an absolute URI without a fragment,
- * https (http only to loopback, RFC 8252 section 7.3), or a private-use scheme with a dot for native
- * apps (`com.example.app:/callback`, RFC 8252 section 7.1).
- */
-export function redirectUriProblem(uri: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
-    return 'must be an absolute URI';
-  }
-  if (uri.includes('#')) return 'must not contain a fragment';
-  const scheme = url.protocol.slice(0, -1);
-  if (scheme === 'https') return null;
-  if (scheme === 'http')
-    return LOOPBACK_HOSTS.has(url.host.replace(/:\d+$/, '')) ? null : 'http is allowed only for loopback';
-  if (/^[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+$/.test(scheme)) return null;
-  return 'must be https, http on loopback, or a reverse-domain private-use scheme';
 }

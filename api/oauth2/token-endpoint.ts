@@ -1,18 +1,15 @@
 import express, { type Request, type Response } from 'express';
-import { hashToken } from '../../shared/auth/tokens.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { authenticateClient, readClientCredentials, type ClientCredentials } from './clients.js';
-import { consumeCode, verifyPkce } from './codes.js';
-import { OAuthError } from './errors.js';
-import { parseScopes } from './scopes.js';
+import { OAuthError } from '../../shared/domain/oauth2/errors.js';
+import { parseScopes } from '../../shared/domain/oauth2/scopes.js';
 import {
-  createGrant,
-  findGrantByToken,
+  exchangeCode,
   refreshGrant,
-  revokeForReuse,
-  revokeGrant,
+  revokeByClient,
   type TokenResponse,
-} from './tokens.js';
+} from '../../shared/domain/oauth2/grants.js';
+import { findGrantByToken } from './tokens.js';
 
 /**
  * The request's parameters, from an application/x-www-form-urlencoded body (what RFC 6749 clients
@@ -60,41 +57,16 @@ async function authorizationCodeGrant(
   ip: string,
 ): Promise<TokenResponse> {
   const client = await authenticateClient(rt, creds);
-  const code = required(fields, 'code');
-  const redirectUri = required(fields, 'redirect_uri');
-  const data = await consumeCode(rt, code);
-  if (!data) {
-    // A code exchanged before comes back: whoever holds its tokens may not be the client.
-    const used = await rt.models.OAuthGrant.findOne({ where: { code_hash: hashToken(code) } });
-    if (used) await revokeForReuse(rt, used, 'code', ip);
-    throw new OAuthError('invalid_grant', 'Unknown, expired or already used authorization code');
-  }
-  if (data.application_id !== client.application.id) {
-    throw new OAuthError('invalid_grant', 'The code was issued to another client');
-  }
-  if (data.redirect_uri !== redirectUri) {
-    throw new OAuthError('invalid_grant', 'redirect_uri differs from the one the code was issued for');
-  }
-  if (data.code_challenge !== null) {
-    const verifier = fields.code_verifier;
-    if (verifier === undefined) throw new OAuthError('invalid_grant', 'code_verifier is required (PKCE)');
-    if (!verifyPkce(verifier, data.code_challenge)) {
-      throw new OAuthError('invalid_grant', 'code_verifier does not match the code_challenge');
-    }
-  } else if (!client.authenticated) {
-    throw new OAuthError('invalid_grant', 'The code was issued without PKCE: the client must authenticate');
-  }
-  const user = await rt.models.User.findByPk(data.user_id);
-  if (!user || user.disabled_at) throw new OAuthError('invalid_grant', 'The user can no longer be acted for');
-  const tokens = await createGrant(rt, {
-    id: data.grant_id,
-    applicationId: client.application.id,
-    userId: data.user_id,
-    scopes: data.scopes,
-    codeHash: hashToken(code),
-    confidential: client.authenticated,
-  });
-  return data.server_id ? { ...tokens, server_id: data.server_id } : tokens;
+  return exchangeCode(
+    rt,
+    client,
+    {
+      code: required(fields, 'code'),
+      redirectUri: required(fields, 'redirect_uri'),
+      ...(fields.code_verifier !== undefined ? { codeVerifier: fields.code_verifier } : {}),
+    },
+    { ip },
+  );
 }
 
 async function refreshTokenGrant(
@@ -161,9 +133,7 @@ export async function handleRevokeRequest(
     token,
     hint === 'access_token' || hint === 'refresh_token' ? hint : null,
   );
-  if (grant && grant.application_id === client.application.id) {
-    await revokeGrant(rt, grant.id, 'client_revoked');
-  }
+  await revokeByClient(rt, client.application.id, grant);
 }
 
 /** Writes an OAuthError as RFC 6749 section 5.2 says: `{error, error_description}`, never cached. */

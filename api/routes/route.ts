@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type Joi from 'joi';
 import type { AuthContext, Caller } from '../auth/context.js';
-import type { OAuthScope } from '../oauth2/scopes.js';
+import type { OAuthScope } from '../../shared/domain/oauth2/scopes.js';
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 

@@ -32,19 +32,23 @@ export async function issueAccountToken(
   rt: Rt,
   user: Row<'User'>,
   purpose: AccountTokenPurpose,
+  transaction?: Transaction,
 ): Promise<string> {
   const token = generateToken();
   const id = rt.snowflake.next();
   const created = new Date(decodeSnowflake(id).timestampMs);
-  await rt.models.AccountToken.create({
-    id,
-    user_id: user.id,
-    purpose,
-    token_hash: hashToken(token),
-    email: purpose === 'email_verify' ? user.email : null,
-    created_at: created,
-    expires_at: new Date(created.getTime() + TOKEN_TTL_MINUTES[purpose] * 60_000),
-  });
+  await rt.models.AccountToken.create(
+    {
+      id,
+      user_id: user.id,
+      purpose,
+      token_hash: hashToken(token),
+      email: purpose === 'email_verify' ? user.email : null,
+      created_at: created,
+      expires_at: new Date(created.getTime() + TOKEN_TTL_MINUTES[purpose] * 60_000),
+    },
+    { transaction },
+  );
   return tokenLink(rt.config, LINK_PATHS[purpose], token);
 }
 
@@ -89,9 +93,17 @@ function mailableAddress(rt: Rt, user: Row<'User'>): string {
   return user.email;
 }
 
-/** Issues a token for `purpose` and queues the mail carrying its link to `to`. */
+/**
+ * Issues a token for `purpose` (the earlier ones of an email verification retired in the same
+ * transaction) and queues the mail carrying its link to `to`. The mail is queued after the commit,
+ * not through the outbox: an outbox row would keep the live link in Postgres (and its WAL and
+ * backups); a mail lost to a crash in between is asked for again.
+ */
 async function mailToken(rt: Rt, user: Row<'User'>, purpose: AccountTokenPurpose, to: string): Promise<void> {
-  const link = await issueAccountToken(rt, user, purpose);
+  const link = await rt.sequelize.transaction(async (transaction) => {
+    if (purpose === 'email_verify') await retireAccountTokens(rt, user.id, purpose, transaction);
+    return issueAccountToken(rt, user, purpose, transaction);
+  });
   await queueMail(rt, {
     kind: purpose,
     to,
@@ -113,18 +125,5 @@ export async function sendPasswordResetMail(rt: Rt, user: Row<'User'>): Promise<
 export async function sendVerificationMail(rt: Rt, user: Row<'User'>): Promise<void> {
   const to = mailableAddress(rt, user);
   if (user.email_verified_at) throw new ApiError(400, 'already_verified', 'This email is already verified');
-  await retireAccountTokens(rt, user.id, 'email_verify');
   await mailToken(rt, user, 'email_verify', to);
-}
-
-/** Turns 2FA off for `user`: secret, pending secret and backup codes go. Returns whether it was on. */
-export async function turnOffMfa(rt: Pick<Runtime, 'models'>, user: Row<'User'>): Promise<boolean> {
-  const wasOn = user.mfa_enabled;
-  user.mfa_enabled = false;
-  user.mfa_secret = null;
-  user.mfa_pending_secret = null;
-  user.mfa_last_time_step = null;
-  await user.save({ fields: ['mfa_enabled', 'mfa_secret', 'mfa_pending_secret', 'mfa_last_time_step'] });
-  await rt.models.MfaBackupCode.destroy({ where: { user_id: user.id } });
-  return wasOn;
 }

@@ -1,4 +1,4 @@
-import type { Transaction } from 'sequelize';
+import { Op, type Transaction } from 'sequelize';
 import { generateToken, hashToken } from '../auth/tokens.js';
 import type { Row } from '../db/models/index.js';
 import { recordSecurityEvent } from '../auth/security-events.js';
@@ -78,7 +78,7 @@ export async function sessionsRevoked(
   rt: Pick<Runtime, 'models' | 'snowflake' | 'logger' | 'config' | 'redis'>,
   sessions: Row<'Session'>[],
   reason: string,
-  client: { ip: string },
+  client: { ip: string | null },
 ): Promise<void> {
   for (const session of sessions) {
     await recordSecurityEvent(rt, 'session_revoked', {
@@ -102,4 +102,40 @@ export async function revokeSessions(
   if (sessions.length === 0) return;
   await runCommand(rt, null, (transaction, fx) => revokeSessionRows(rt, sessions, transaction, fx));
   await sessionsRevoked(rt, sessions, reason, client);
+}
+
+/** Revokes every live session of `userId` except `keepSessionId` in a command's transaction. */
+export async function revokeOtherSessionRows(
+  rt: Pick<Runtime, 'models'>,
+  userId: string,
+  keepSessionId: string,
+  transaction: Transaction,
+  fx: Effects,
+): Promise<{ sessions: Row<'Session'>[] }> {
+  const sessions = await rt.models.Session.findAll({
+    where: { user_id: userId, revoked_at: null, id: { [Op.ne]: keepSessionId } },
+    transaction,
+  });
+  await revokeSessionRows(rt, sessions, transaction, fx);
+  return { sessions };
+}
+
+/**
+ * Ends every live session of `userId` in a command's transaction and closes all its gateway
+ * connections after the commit (a disabled account, a forced logout, a password reset), including
+ * one whose session opened meanwhile. Pass the result to sessionsRevoked after the commit.
+ */
+export async function revokeAllSessionRows(
+  rt: Pick<Runtime, 'models'>,
+  userId: string,
+  transaction: Transaction,
+  fx: Effects,
+): Promise<{ sessions: Row<'Session'>[] }> {
+  const sessions = await rt.models.Session.findAll({
+    where: { user_id: userId, revoked_at: null },
+    transaction,
+  });
+  await revokeSessionRows(rt, sessions, transaction, fx);
+  fx.disconnect(rooms.user(userId));
+  return { sessions };
 }

@@ -1,4 +1,4 @@
-import { issueSession } from '../../api/accounts/session-commands.js';
+import { issueSession } from '../../shared/accounts/sessions.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { api, registerUser, type TestUser } from '../helpers/accounts.js';
 import { createUser } from '../helpers/factories.js';

@@ -10,26 +10,6 @@ import { ROOT } from '../helpers/processes.js';
  * which run in the browser) for Sequelize writes and write SQL and names each file:line found.
  */
 
-/**
- * Being moved to commands (issue 15): the account, MFA, OAuth2, external sign-in and admin files,
- * and the event-webhook redelivery, converted on branches of their own. The lead empties this list
- * on merge; nothing is to be added.
- */
-const BEING_MOVED: readonly string[] = [
-  'api/accounts/',
-  'api/auth/',
-  'api/routes/auth/',
-  'api/oauth2/',
-  'api/external-auth/',
-  'api/routes/admin/',
-  'api/admin/',
-  'api/routes/oauth2/',
-  'api/routes/users/mfa.ts',
-  'api/routes/users/account.ts',
-  // The event-webhook redelivery: a command (redeliverEvent) on the branch of the outbox's effects.
-  'api/event-webhooks/deliveries.ts',
-];
-
 /** Folders of api/ that are not the API process's code. */
 const NOT_SERVER_CODE = ['api/web-client/', 'api/admin-ui/'];
 
@@ -97,13 +77,11 @@ describe('one write path', () => {
   it('api/ writes no rows itself: every write is a domain command in shared/domain/', () => {
     const files = apiFiles();
     expect(files.length).toBeGreaterThan(50);
-    const writes = files
-      .filter((file) => !BEING_MOVED.some((p) => file.startsWith(p)))
-      .flatMap((file) =>
-        findWrites(fs.readFileSync(path.join(ROOT, file), 'utf8'), models).map(
-          (w) => `${file}:${w.line} ${w.what}`,
-        ),
-      );
+    const writes = files.flatMap((file) =>
+      findWrites(fs.readFileSync(path.join(ROOT, file), 'utf8'), models).map(
+        (w) => `${file}:${w.line} ${w.what}`,
+      ),
+    );
     expect(writes).toEqual([]);
   });
 

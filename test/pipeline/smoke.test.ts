@@ -4,7 +4,7 @@ import { createQueueEvents, messageJobId, type CreateMessageJob } from '../../sh
 import { decodeSnowflake } from '../../shared/snowflake.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { configEnv } from '../helpers/config.js';
-import { issueSession } from '../../api/accounts/session-commands.js';
+import { issueSession } from '../../shared/accounts/sessions.js';
 import { connectGateway, type GatewayClient } from '../helpers/gateway-client.js';
 import { createServerWithChannel, createUser } from '../helpers/factories.js';
 import { spawnEntry, type RoleProcess } from '../helpers/processes.js';

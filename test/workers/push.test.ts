@@ -1,5 +1,5 @@
 import type { QueueEvents } from 'bullmq';
-import { issueSession } from '../../api/accounts/session-commands.js';
+import { issueSession } from '../../shared/accounts/sessions.js';
 import { createQueueEvents, pushJobId, type PushResult } from '../../shared/queues/index.js';
 import { api } from '../helpers/accounts.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';

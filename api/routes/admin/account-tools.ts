@@ -1,11 +1,10 @@
-import { createUser } from '../../../shared/accounts/create-user.js';
 import {
+  operatorCreateAccount,
   operatorDisableMfa,
   operatorIssueResetLink,
   operatorSendResetMail,
   type Operator,
-} from '../../../shared/accounts/operator-tools.js';
-import { recordSecurityEvent } from '../../../shared/auth/security-events.js';
+} from '../../../shared/domain/accounts/operator-tools.js';
 import type { Row } from '../../../shared/db/models/index.js';
 import { NotFoundError } from '../../../shared/errors.js';
 import type { Runtime } from '../../../shared/runtime.js';
@@ -23,7 +22,7 @@ import {
 /**
  * POST /admin/users, POST /admin/users/{user_id}/password-reset, DELETE /admin/users/{user_id}/mfa:
  * account creation and recovery for instance admins (the dashboard's users page; the CLI does the
- * same through shared/accounts/operator-tools.ts). Every one is recorded as a security event.
+ * same through shared/domain/accounts/operator-tools.ts). Every one is recorded as a security event.
  */
 export function adminAccountRoutes(rt: Runtime): AnyRoute[] {
   const findUser = async (userId: string): Promise<Row<'User'>> => {
@@ -54,12 +53,12 @@ export function adminAccountRoutes(rt: Runtime): AnyRoute[] {
         409: { description: '`username_taken` or `email_taken`' },
       },
       handler: async ({ body, auth, ip }) => {
-        const user = await createUser(rt, { ...body, isAdmin: body.admin });
-        await recordSecurityEvent(rt, 'account_created', {
-          userId: user.id,
-          ip,
-          details: { by: auth.user.id, via: 'admin_api', admin: body.admin },
-        });
+        const { admin, ...fields } = body;
+        const user = await operatorCreateAccount(
+          rt,
+          { ...fields, isAdmin: admin },
+          operator(auth.user.id, ip),
+        );
         return getAdminUser(rt, user.id);
       },
     }),

@@ -1,15 +1,13 @@
 import Joi from 'joi';
 import { Op, type WhereOptions } from 'sequelize';
 import type { Row } from '../../../shared/db/models/index.js';
-import { ConflictError } from '../../../shared/errors.js';
-import { CidrSet, normalizeIp } from '../../../shared/net/ip.js';
+import { normalizeIp } from '../../../shared/net/ip.js';
+import { replaceIpRules } from '../../../shared/domain/ip-rules/ip-rules.js';
 import { unixSeconds } from '../../../shared/presenters/time.js';
 import type { Runtime } from '../../../shared/runtime.js';
-import { decodeSnowflake } from '../../../shared/snowflake.js';
 import { readAdminLog, type LogQuery } from '../../admin/logs.js';
 import { instanceStats } from '../../admin/stats.js';
 import { runSelftest } from '../../../shared/selftest/run.js';
-import { decide } from '../../security/ip-rules.js';
 import type { ApiServices } from '../../services.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import {
@@ -183,34 +181,7 @@ export function adminRoutes(rt: Runtime, { ipRules }: ApiServices): AnyRoute[] {
         409: { description: 'The rules would block the caller’s own address' },
       },
       handler: async ({ body, auth, ip }) => {
-        const allow = new CidrSet(body.rules.filter((r) => r.action === 'allow').map((r) => r.cidr));
-        const deny = new CidrSet(body.rules.filter((r) => r.action === 'deny').map((r) => r.cidr));
-        if (!decide(ip, allow, deny)) {
-          throw new ConflictError(
-            'would_block_self',
-            `These rules would block your own address (${ip}); include it in an allow rule or leave it out of the deny rules`,
-          );
-        }
-        await rt.sequelize.transaction(async (transaction) => {
-          // Two concurrent replacements must not interleave into a merged list.
-          await rt.sequelize.query('LOCK TABLE ip_rules IN SHARE ROW EXCLUSIVE MODE', { transaction });
-          await IpRule.destroy({ where: {}, transaction });
-          await IpRule.bulkCreate(
-            body.rules.map((rule) => {
-              const id = rt.snowflake.next();
-              return {
-                id,
-                cidr: rule.cidr,
-                action: rule.action,
-                note: rule.note || null,
-                created_by: auth.user.id,
-                created_at: new Date(decodeSnowflake(id).timestampMs),
-              };
-            }),
-            { transaction },
-          );
-        });
-        await ipRules.changed();
+        await replaceIpRules(rt, auth.user.id, body.rules, ip, ipRules);
         return (await listRules()).map(presentIpRule);
       },
     }),

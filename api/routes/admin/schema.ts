@@ -1,3 +1,4 @@
+import type { IpRuleInput } from '../../../shared/domain/ip-rules/ip-rules.js';
 import ipaddr from 'ipaddr.js';
 import Joi from 'joi';
 import { SECURITY_EVENT_TYPES, type SecurityEventType } from '../../../shared/auth/security-events.js';
@@ -80,11 +81,7 @@ const cidr = () =>
       'any.invalid': '{{#label}} must be an IPv4 or IPv6 CIDR such as 203.0.113.0/24 or 2001:db8::/32',
     });
 
-export interface IpRuleInput {
-  cidr: string;
-  action: 'allow' | 'deny';
-  note?: string | null;
-}
+export type { IpRuleInput } from '../../../shared/domain/ip-rules/ip-rules.js';
 
 export const putIpRulesBody = Joi.object<{ rules: IpRuleInput[] }>({
   rules: Joi.array()

@@ -1,7 +1,12 @@
 import Joi from 'joi';
 import type { Runtime } from '../../../shared/runtime.js';
 import { clearBrowserSessionCookie, setBrowserSessionCookie } from '../../admin/browser-auth.js';
-import { forceLogout, getAdminUser, listServers, listUsers, setUserDisabled } from '../../admin/users.js';
+import {
+  operatorForceLogout,
+  operatorSetDisabled,
+  type Operator,
+} from '../../../shared/domain/accounts/operator-tools.js';
+import { getAdminUser, listServers, listUsers } from '../../admin/users.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import {
   adminServerObject,
@@ -17,6 +22,8 @@ import {
 } from './users-schema.js';
 
 const notAdmin = { description: 'The caller is not an instance admin' };
+
+const operator = (adminId: string, ip: string): Operator => ({ adminId, via: 'admin_api', ip });
 
 /**
  * GET/PATCH /admin/users, POST /admin/users/{user_id}/logout, GET /admin/servers and the admin
@@ -77,8 +84,10 @@ export function adminUserRoutes(rt: Runtime): AnyRoute[] {
         404: { description: '`unknown_user`, or the caller is not an instance admin' },
         409: { description: '`application_deleted` (a deleted application’s bot) or `account_deleted`' },
       },
-      handler: ({ params, body, auth, ip }) =>
-        setUserDisabled(rt, auth.user.id, params.user_id, body.disabled, ip),
+      handler: async ({ params, body, auth, ip }) => {
+        await operatorSetDisabled(rt, params.user_id, body.disabled, operator(auth.user.id, ip));
+        return getAdminUser(rt, params.user_id);
+      },
     }),
     defineRoute<{ user_id: string }>({
       method: 'post',
@@ -96,7 +105,7 @@ export function adminUserRoutes(rt: Runtime): AnyRoute[] {
         200: { description: 'How many sessions ended', schema: forcedLogoutObject },
         404: { description: '`unknown_user`, or the caller is not an instance admin' },
       },
-      handler: ({ params, auth, ip }) => forceLogout(rt, auth.user.id, params.user_id, ip),
+      handler: ({ params, auth, ip }) => operatorForceLogout(rt, params.user_id, operator(auth.user.id, ip)),
     }),
     defineRoute<Record<string, never>, AdminServersQuery>({
       method: 'get',

@@ -3,7 +3,7 @@ import type { Request } from 'express';
 import { NotFoundError } from '../../../shared/errors.js';
 import { presentApplication } from '../../../shared/presenters/application.js';
 import type { Runtime } from '../../../shared/runtime.js';
-import type { ClientInfo } from '../../accounts/session-commands.js';
+import type { ClientInfo } from '../../../shared/accounts/sessions.js';
 import { addBotToServer } from '../../../shared/domain/applications/add-bot.js';
 import {
   createApplication,

@@ -2,18 +2,21 @@ import type { Request } from 'express';
 
 import { verifyAgainstDummy, verifyPassword } from '../../../shared/auth/password.js';
 import { recordSecurityEvent } from '../../../shared/auth/security-events.js';
-import { ApiError, ValidationError } from '../../../shared/errors.js';
-import { joinThroughInvite } from '../../../shared/domain/invites/join.js';
-import { runCommand } from '../../../shared/outbox/index.js';
-import { sendVerificationMail } from '../../../shared/accounts/account-tokens.js';
-import { mailEnabled } from '../../../shared/mail/index.js';
+import { ApiError } from '../../../shared/errors.js';
+import { findUserByLogin } from '../../../shared/accounts/find-user.js';
+import { revokeSessions, type ClientInfo } from '../../../shared/accounts/sessions.js';
+import { rehashIfWeak, signIn } from '../../../shared/domain/accounts/sign-in.js';
+import { verifySecondFactor } from '../../../shared/accounts/second-factor.js';
+import {
+  assertRegistrationAllowed,
+  registerAccount,
+  type Registration,
+} from '../../../shared/domain/accounts/register.js';
 import { presentSelf } from '../../../shared/presenters/user.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { setDeviceCookie } from '../../accounts/device-cookie.js';
-import { countAttempt, countLoginAttempt, rehashIfWeak } from '../../accounts/login-throttle.js';
-import { claimTicketAttempt, consumeTicket, createTicket, verifySecondFactor } from '../../accounts/mfa.js';
-import { issueSession, revokeSessions, type ClientInfo } from '../../accounts/session-commands.js';
-import { createUser, findUserByLogin } from '../../accounts/user-commands.js';
+import { countAttempt, countLoginAttempt } from '../../accounts/login-throttle.js';
+import { claimTicketAttempt, consumeTicket, createTicket } from '../../accounts/mfa.js';
 import type { ApiServices } from '../../services.js';
 import { defineRoute, definePublicRoute, type AnyRoute } from '../route.js';
 import { loginBody, loginResponse, mfaBody, registerBody, tokenResponse } from './schema.js';
@@ -22,45 +25,13 @@ function client(req: Request, ip: string): ClientInfo {
   return { ip, userAgent: req.headers['user-agent'] ?? null };
 }
 
-interface RegisterBody {
-  username: string;
-  password: string;
-  email?: string;
-  invite?: string;
-}
-
-const invalidInvite = () =>
-  new ApiError(403, 'invalid_invite', 'This invite is unknown, expired, revoked or used up', {
-    invite: 'is unknown, expired, revoked or used up',
-  });
-
-/** Refuses a registration the instance's `auth.registration` mode does not allow. */
-function checkRegistrationMode(
-  mode: Runtime['config']['auth']['registration'],
-  invite: string | undefined,
-): void {
-  if (mode === 'closed') {
-    throw new ApiError(
-      403,
-      'registration_closed',
-      'Registration is closed on this instance; ask an administrator',
-    );
-  }
-  if (mode === 'invite_only' && invite === undefined) {
-    throw new ValidationError(
-      { invite: 'is required: this instance is invite-only' },
-      'An invite code is required to register on this instance',
-    );
-  }
-}
-
 const invalidCredentials = () => new ApiError(401, 'invalid_credentials', 'Invalid login or password');
 
 /** POST /auth/register, /auth/login, /auth/mfa/totp, /auth/logout. */
 export function authRoutes(rt: Runtime, { throttles, secretBox }: ApiServices): AnyRoute[] {
   const { User } = rt.models;
   return [
-    definePublicRoute<Record<string, never>, Record<string, never>, RegisterBody>({
+    definePublicRoute<Record<string, never>, Record<string, never>, Registration>({
       method: 'post',
       path: '/auth/register',
       summary: 'Create an account',
@@ -85,27 +56,11 @@ export function authRoutes(rt: Runtime, { throttles, secretBox }: ApiServices): 
         429: { description: 'Too many registrations from this address' },
       },
       handler: async ({ body, ip, req, res }) => {
-        const { invite, ...fields } = body;
-        checkRegistrationMode(rt.config.auth.registration, invite);
+        // Checked before the throttle too: a refused registration does not spend the address's budget.
+        assertRegistrationAllowed(rt.config, body.invite);
         await throttles.hit('register_ip', ip);
-        // The account and its join by invite are one command: both or neither, the join's events relayed with it.
-        const user = await runCommand(rt, null, async (transaction, fx) => {
-          const created = await createUser(rt, fields, transaction);
-          if (invite !== undefined) {
-            await joinThroughInvite(rt, invite, created.id, transaction, fx).catch((err: unknown) => {
-              throw err instanceof ApiError && err.status === 404 ? invalidInvite() : err;
-            });
-          }
-          return created;
-        });
-        const { token } = await issueSession(rt, user, client(req, ip));
+        const { token, user } = await registerAccount(rt, body, client(req, ip));
         setDeviceCookie(res, rt.config, user.id);
-        await recordSecurityEvent(rt, 'login_success', {
-          userId: user.id,
-          ip,
-          details: { via: 'register', ...(invite !== undefined ? { invite } : {}) },
-        });
-        if (user.email && mailEnabled(rt.config)) await sendVerificationMail(rt, user);
         return { token, user: presentSelf(user) };
       },
     }),
@@ -147,9 +102,8 @@ export function authRoutes(rt: Runtime, { throttles, secretBox }: ApiServices): 
         await attempt.succeeded();
         await rehashIfWeak(rt, user, body.password);
         if (user.mfa_enabled) return { mfa_required: true, ticket: await createTicket(rt, user.id) };
-        const { token } = await issueSession(rt, user, client(req, ip));
+        const { token } = await signIn(rt, user, client(req, ip));
         setDeviceCookie(res, rt.config, user.id);
-        await recordSecurityEvent(rt, 'login_success', { userId: user.id, ip });
         return { token, user: presentSelf(user) };
       },
     }),
@@ -189,9 +143,8 @@ export function authRoutes(rt: Runtime, { throttles, secretBox }: ApiServices): 
         if (!(await consumeTicket(rt, body.ticket))) throw invalidTicket();
         await attempt.succeeded();
         if (factor === 'backup') await recordSecurityEvent(rt, 'backup_code_used', { userId, ip });
-        const { token } = await issueSession(rt, user, client(req, ip));
+        const { token } = await signIn(rt, user, client(req, ip), { mfa: factor });
         setDeviceCookie(res, rt.config, user.id);
-        await recordSecurityEvent(rt, 'login_success', { userId, ip, details: { mfa: factor } });
         return { token, user: presentSelf(user) };
       },
     }),

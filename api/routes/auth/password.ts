@@ -1,16 +1,7 @@
 import { setTimeout } from 'node:timers/promises';
-import {
-  consumeAccountToken,
-  invalidToken,
-  retireAccountTokens,
-  sendPasswordResetMail,
-} from '../../../shared/accounts/account-tokens.js';
-import { recordSecurityEvent } from '../../../shared/auth/security-events.js';
+import { requestPasswordReset, resetPassword } from '../../../shared/domain/accounts/password-reset.js';
 import { requireMail } from '../../../shared/mail/index.js';
 import type { Runtime } from '../../../shared/runtime.js';
-import { setPasswordHash } from '../../accounts/password-commands.js';
-import { revokeAllSessions } from '../../accounts/session-commands.js';
-import { findUserByLogin } from '../../accounts/user-commands.js';
 import type { ApiServices } from '../../services.js';
 import { definePublicRoute, type AnyRoute } from '../route.js';
 import { forgotBody, resetBody } from './schema.js';
@@ -20,20 +11,6 @@ const FORGOT_FLOOR_MS = 250;
 
 /** POST /auth/password/forgot, POST /auth/password/reset. */
 export function passwordResetRoutes(rt: Runtime, { throttles }: ApiServices): AnyRoute[] {
-  /** Mails a reset link when `login` names an enabled person with an email who has mails left. */
-  const requestReset = async (login: string, ip: string): Promise<void> => {
-    const user = await findUserByLogin(rt, login);
-    const eligible = user !== null && !user.is_bot && !user.disabled_at && user.email !== null;
-    // The same Redis round trip either way, keyed by the account when there is one.
-    const allowed = await throttles.tryHit(
-      'password_forgot_account',
-      eligible ? user.id : `login:${login.toLowerCase()}`,
-    );
-    if (!eligible || !allowed) return;
-    await sendPasswordResetMail(rt, user);
-    await recordSecurityEvent(rt, 'password_reset_requested', { userId: user.id, ip });
-  };
-
   return [
     definePublicRoute<Record<string, never>, Record<string, never>, { login: string }>({
       method: 'post',
@@ -62,7 +39,9 @@ export function passwordResetRoutes(rt: Runtime, { throttles }: ApiServices): An
         // Known accounts cost a few writes more than unknown ones: every answer waits for the same
         // floor, so response times do not tell them apart.
         const floor = Date.now() + FORGOT_FLOOR_MS;
-        await requestReset(body.login, ip);
+        await requestPasswordReset(rt, body.login, { ip }, (account) =>
+          throttles.tryHit('password_forgot_account', account),
+        );
         await setTimeout(Math.max(0, floor - Date.now()));
       },
     }),
@@ -86,25 +65,7 @@ export function passwordResetRoutes(rt: Runtime, { throttles }: ApiServices): An
       },
       handler: async ({ body, ip }) => {
         await throttles.hit('password_reset_ip', ip);
-        const user = await rt.sequelize.transaction(async (transaction) => {
-          const { user_id } = await consumeAccountToken(rt, body.token, 'password_reset', transaction);
-          const found = await rt.models.User.findByPk(user_id, {
-            transaction,
-            lock: transaction.LOCK.UPDATE,
-          });
-          // Rolls the use back too: a token of a disabled account stays as it was.
-          if (!found || found.disabled_at || found.is_bot) throw invalidToken();
-          await setPasswordHash(rt, found, body.password);
-          await found.save({ fields: ['password_hash', 'password_changed_at'], transaction });
-          await retireAccountTokens(rt, found.id, 'password_reset', transaction);
-          return found;
-        });
-        const ended = await revokeAllSessions(rt, user.id, 'password_reset', ip);
-        await recordSecurityEvent(rt, 'password_reset', {
-          userId: user.id,
-          ip,
-          details: { revoked_sessions: ended },
-        });
+        await resetPassword(rt, body.token, body.password, { ip });
       },
     }),
   ];

@@ -1,8 +1,7 @@
-import { ValidationError, type FieldErrors } from '../../../shared/errors.js';
 import type { Row } from '../../../shared/db/models/index.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { ownedApplication } from '../../../shared/domain/applications/applications.js';
-import { redirectUriProblem, regenerateClientSecret } from '../../oauth2/clients.js';
+import { regenerateClientSecret, setRedirectUris } from '../../../shared/domain/oauth2/clients.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { appIdParams, clientObject, clientSecretResponse, redirectUrisBody } from './schema.js';
 
@@ -45,9 +44,9 @@ export function oauth2ClientRoutes(rt: Runtime): AnyRoute[] {
         404: { description: 'Unknown application, or not the caller’s' },
       },
       handler: async ({ params, auth, res }) => {
-        const { app } = await ownedApplication(rt, auth.user.id, params.app_id);
+        const { application, secret } = await regenerateClientSecret(rt, auth.user.id, params.app_id);
         res.setHeader('Cache-Control', 'no-store');
-        return { client_id: app.id, client_secret: await regenerateClientSecret(app) };
+        return { client_id: application.id, client_secret: secret };
       },
     }),
     defineRoute<{ app_id: string }, Record<string, never>, { redirect_uris: string[] }>({
@@ -69,15 +68,7 @@ export function oauth2ClientRoutes(rt: Runtime): AnyRoute[] {
         404: { description: 'Unknown application, or not the caller’s' },
       },
       handler: async ({ params, body, auth }) => {
-        const { app } = await ownedApplication(rt, auth.user.id, params.app_id);
-        const errors: FieldErrors = {};
-        body.redirect_uris.forEach((uri, i) => {
-          const problem = redirectUriProblem(uri);
-          if (problem) errors[`redirect_uris.${i}`] = problem;
-        });
-        if (Object.keys(errors).length > 0) throw new ValidationError(errors, 'Invalid redirect URIs');
-        app.redirect_uris = body.redirect_uris;
-        await app.save({ fields: ['redirect_uris', 'updated_at'] });
+        const app = await setRedirectUris(rt, auth.user.id, params.app_id, body.redirect_uris);
         return presentClient(app);
       },
     }),

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import Joi from 'joi';
-import { ApiError, NotFoundError } from '../../../shared/errors.js';
+import { ApiError } from '../../../shared/errors.js';
 import type { Row } from '../../../shared/db/models/index.js';
 import { presentUser } from '../../../shared/presenters/user.js';
 import { unixSeconds } from '../../../shared/presenters/time.js';
@@ -16,16 +16,16 @@ import {
   validateAuthorizeRequest,
   type AuthorizeParams,
 } from '../../oauth2/authorize.js';
-import { OAuthError } from '../../oauth2/errors.js';
+import { OAuthError } from '../../../shared/domain/oauth2/errors.js';
 import { sendConsentPage, sendErrorPage } from '../../oauth2/pages.js';
-import { SCOPE_DESCRIPTIONS } from '../../oauth2/scopes.js';
+import { SCOPE_DESCRIPTIONS } from '../../../shared/domain/oauth2/scopes.js';
 import {
   handleRevokeRequest,
   handleTokenRequest,
   readForm,
   sendOAuthError,
 } from '../../oauth2/token-endpoint.js';
-import { revokeGrant } from '../../oauth2/tokens.js';
+import { revokeAuthorization } from '../../../shared/domain/oauth2/grants.js';
 import { defineRoute, definePublicRoute, type AnyRoute } from '../route.js';
 import {
   authorizationObject,
@@ -296,10 +296,7 @@ export function oauth2Routes(rt: Runtime): AnyRoute[] {
         404: { description: 'Not one of the caller’s live authorizations' },
       },
       handler: async ({ params, auth }) => {
-        const grant = await OAuthGrant.findByPk(params.authorization_id);
-        if (!grant || grant.user_id !== auth.user.id || grant.revoked_at)
-          throw new NotFoundError('authorization');
-        await revokeGrant(rt, grant.id, 'user_revoked');
+        await revokeAuthorization(rt, auth.user.id, params.authorization_id);
       },
     }),
   ];

@@ -1,6 +1,6 @@
 import Joi from 'joi';
 import { snowflake, userObject } from '../common-schemas.js';
-import { OAUTH_SCOPES } from '../../oauth2/scopes.js';
+import { OAUTH_SCOPES } from '../../../shared/domain/oauth2/scopes.js';
 
 const authorizeFields = {
   client_id: snowflake().description('the application id'),

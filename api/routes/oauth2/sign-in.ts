@@ -6,9 +6,10 @@ import { presentSelf } from '../../../shared/presenters/user.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { setDeviceCookie } from '../../accounts/device-cookie.js';
 import { createTicket } from '../../accounts/mfa.js';
-import { issueSession } from '../../accounts/session-commands.js';
+import { signIn } from '../../../shared/domain/accounts/sign-in.js';
+import { findOrCreateExternalUser } from '../../../shared/domain/accounts/external-sign-in.js';
 import { OidcProviders, STATE_SESSION_KEY, type AuthorizationState } from '../../external-auth/providers.js';
-import { consumeLoginCode, findOrCreateUser, issueLoginCode } from '../../external-auth/sign-in.js';
+import { consumeLoginCode, issueLoginCode } from '../../external-auth/sign-in.js';
 import {
   STATE_TTL_SECONDS,
   openState,
@@ -200,7 +201,7 @@ export function signInRoutes(rt: Runtime, apiBase: string): AnyRoute[] {
             'The provider’s answer could not be verified',
           );
         }
-        const { user, created } = await findOrCreateUser(rt, provider.name, outcome.profile);
+        const { user, created } = await findOrCreateExternalUser(rt, provider.name, outcome.profile);
         if (user.disabled_at) {
           return refuse(req, res, ip, provider.name, 'account_disabled', 'This account is disabled');
         }
@@ -229,17 +230,13 @@ export function signInRoutes(rt: Runtime, apiBase: string): AnyRoute[] {
         if (!user) throw new ApiError(401, 'invalid_login_code', 'Unknown, expired or used login code');
         if (user.disabled_at) throw new ApiError(403, 'account_disabled', 'This account is disabled');
         if (user.mfa_enabled) return { mfa_required: true, ticket: await createTicket(rt, user.id) };
-        const { token } = await issueSession(rt, user, { ip, userAgent: req.headers['user-agent'] ?? null });
+        const { token } = await signIn(
+          rt,
+          user,
+          { ip, userAgent: req.headers['user-agent'] ?? null },
+          { via: 'oidc', provider: data.provider, ...(data.created ? { account_created: true } : {}) },
+        );
         setDeviceCookie(res, rt.config, user.id);
-        await recordSecurityEvent(rt, 'login_success', {
-          userId: user.id,
-          ip,
-          details: {
-            via: 'oidc',
-            provider: data.provider,
-            ...(data.created ? { account_created: true } : {}),
-          },
-        });
         return { token, user: presentSelf(user) };
       },
     }),

@@ -4,7 +4,7 @@ import { recordSecurityEvent } from '../../../shared/auth/security-events.js';
 import { ApiError, ValidationError } from '../../../shared/errors.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { countAttempt } from '../../accounts/login-throttle.js';
-import { verifySecondFactor } from '../../accounts/mfa.js';
+import { verifySecondFactor } from '../../../shared/accounts/second-factor.js';
 import type { ApiServices } from '../../services.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { deleteMeBody } from './schema.js';

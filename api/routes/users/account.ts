@@ -1,13 +1,7 @@
-import {
-  consumeAccountToken,
-  invalidToken,
-  sendVerificationMail,
-} from '../../../shared/accounts/account-tokens.js';
-import { recordSecurityEvent } from '../../../shared/auth/security-events.js';
-import { requireMail } from '../../../shared/mail/index.js';
-import type { Runtime } from '../../../shared/runtime.js';
+import { resendVerification, verifyEmail } from '../../../shared/domain/accounts/email.js';
 import { editProfile } from '../../../shared/domain/users/profile.js';
-import { afterPasswordChange, requireCurrentPassword } from '../../accounts/password-commands.js';
+import type { Runtime } from '../../../shared/runtime.js';
+import { requireCurrentPassword } from '../../accounts/current-password.js';
 import type { ApiServices } from '../../services.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { changePasswordBody, verifyEmailBody } from './schema.js';
@@ -38,8 +32,7 @@ export function accountRoutes(rt: Runtime, { throttles }: ApiServices): AnyRoute
         handler: async ({ auth, body, ip }) => {
           const user = auth.user;
           await requireCurrentPassword(rt, throttles, user, body.current_password, ip);
-          await editProfile(rt, user.id, { password: body.password });
-          await afterPasswordChange(rt, user, auth.session.id, ip);
+          await editProfile(rt, user.id, { password: body.password }, { sessionId: auth.session.id, ip });
         },
       },
     ),
@@ -63,24 +56,7 @@ export function accountRoutes(rt: Runtime, { throttles }: ApiServices): AnyRoute
         },
       },
       handler: async ({ auth, body, ip }) => {
-        const user = auth.user;
-        await rt.sequelize.transaction(async (transaction) => {
-          const token = await consumeAccountToken(rt, body.token, 'email_verify', transaction);
-          // Thrown inside the transaction: someone else's token is not used up by this attempt.
-          if (
-            token.user_id !== user.id ||
-            !user.email ||
-            token.email?.toLowerCase() !== user.email.toLowerCase()
-          )
-            throw invalidToken();
-          user.email_verified_at = new Date();
-          await user.save({ fields: ['email_verified_at'], transaction });
-        });
-        await recordSecurityEvent(rt, 'email_verified', {
-          userId: user.id,
-          ip,
-          details: { email: user.email },
-        });
+        await verifyEmail(rt, auth.user.id, body.token, { ip });
       },
     }),
     defineRoute({
@@ -101,12 +77,10 @@ export function accountRoutes(rt: Runtime, { throttles }: ApiServices): AnyRoute
         503: { description: '`email_disabled`: the instance has no SMTP server configured' },
       },
       handler: async ({ auth }) => {
-        const user = auth.user;
-        requireMail(rt.config);
         // Only a mail that would go out spends an attempt.
-        if (user.email && user.email_verified_at === null)
-          await throttles.hit('verify_resend_account', user.id);
-        await sendVerificationMail(rt, user);
+        await resendVerification(rt, auth.user.id, () =>
+          throttles.hit('verify_resend_account', auth.user.id),
+        );
       },
     }),
   ];

@@ -2,7 +2,7 @@ import Joi from 'joi';
 import { NotFoundError } from '../../../shared/errors.js';
 import { unixSeconds } from '../../../shared/presenters/time.js';
 import type { Runtime } from '../../../shared/runtime.js';
-import { revokeSessions } from '../../accounts/session-commands.js';
+import { revokeSessions } from '../../../shared/accounts/sessions.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { sessionObject, sessionParams } from './schema.js';
 

@@ -1,12 +1,10 @@
 import { QueryTypes } from 'sequelize';
-import { sendVerificationMail } from '../../../shared/accounts/account-tokens.js';
 import { editProfile } from '../../../shared/domain/users/profile.js';
 import { NotFoundError } from '../../../shared/errors.js';
-import { mailEnabled } from '../../../shared/mail/index.js';
 import { presentServer } from '../../../shared/presenters/server.js';
 import { presentSelf, presentUser } from '../../../shared/presenters/user.js';
 import type { Runtime } from '../../../shared/runtime.js';
-import { afterPasswordChange, requireCurrentPassword } from '../../accounts/password-commands.js';
+import { requireCurrentPassword } from '../../accounts/current-password.js';
 import type { ApiServices } from '../../services.js';
 import { selfUserObject, userObject } from '../common-schemas.js';
 import { defineRoute, type AnyRoute } from '../route.js';
@@ -61,9 +59,7 @@ export function userRoutes(rt: Runtime, { throttles }: ApiServices): AnyRoute[] 
           await requireCurrentPassword(rt, throttles, user, body.current_password, ip);
         }
         const { current_password: _checked, ...edit } = body;
-        const { user: edited, emailChanged } = await editProfile(rt, user.id, edit);
-        if (body.password !== undefined) await afterPasswordChange(rt, edited, auth.session.id, ip);
-        if (emailChanged && edited.email && mailEnabled(rt.config)) await sendVerificationMail(rt, edited);
+        const { user: edited } = await editProfile(rt, user.id, edit, { sessionId: auth.session.id, ip });
         return presentSelf(edited);
       },
     }),

@@ -1,4 +1,4 @@
-import { usernameFrom } from '../../../api/external-auth/sign-in.js';
+import { usernameFrom } from '../../../shared/domain/accounts/external-sign-in.js';
 import type { ExternalProfile } from '../../../api/external-auth/providers.js';
 
 const profile = (fields: Partial<ExternalProfile>): ExternalProfile => ({

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { issueSession } from '../../../api/accounts/session-commands.js';
+import { issueSession } from '../../../shared/accounts/sessions.js';
 import { api } from '../../helpers/accounts.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { testConfig } from '../../helpers/config.js';

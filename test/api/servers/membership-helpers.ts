@@ -1,4 +1,4 @@
-import { issueSession } from '../../../api/accounts/session-commands.js';
+import { issueSession } from '../../../shared/accounts/sessions.js';
 import { invalidate } from '../../../shared/domain/invalidation.js';
 import { decodeSnowflake } from '../../../shared/snowflake.js';
 import { api, type ApiResponse } from '../../helpers/accounts.js';

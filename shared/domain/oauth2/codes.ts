@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
-import { generateToken, hashToken } from '../../shared/auth/tokens.js';
-import type { Runtime } from '../../shared/runtime.js';
+import { generateToken, hashToken } from '../../auth/tokens.js';
+import type { Runtime } from '../../runtime.js';
 import type { OAuthScope } from './scopes.js';
 
 /** How long an authorization code may wait for its exchange. */

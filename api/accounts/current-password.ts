@@ -1,11 +1,10 @@
-import { hashPassword, verifyPassword } from '../../shared/auth/password.js';
+import { verifyPassword } from '../../shared/auth/password.js';
 import { recordSecurityEvent } from '../../shared/auth/security-events.js';
 import type { Row } from '../../shared/db/models/index.js';
 import { ApiError } from '../../shared/errors.js';
 import type { Runtime } from '../../shared/runtime.js';
 import type { Throttles } from '../security/throttle.js';
 import { countAttempt } from './login-throttle.js';
-import { revokeOtherSessions } from './session-commands.js';
 
 /**
  * Checks `current_password` of the signed-in user: 401 `invalid_credentials` naming the field when
@@ -33,25 +32,4 @@ export async function requireCurrentPassword(
     });
   }
   await attempt.succeeded();
-}
-
-/** Hashes `password` into `user` (not saved: the caller saves it with its other changes). */
-export async function setPasswordHash(
-  rt: Pick<Runtime, 'config'>,
-  user: Row<'User'>,
-  password: string,
-): Promise<void> {
-  user.password_hash = await hashPassword(password, rt.config.security.scrypt_cost);
-  user.password_changed_at = new Date();
-}
-
-/** After a saved password change by the user: recorded, and every other session ends. */
-export async function afterPasswordChange(
-  rt: Runtime,
-  user: Row<'User'>,
-  keepSessionId: string,
-  ip: string,
-): Promise<void> {
-  await recordSecurityEvent(rt, 'password_changed', { userId: user.id, ip });
-  await revokeOtherSessions(rt, user.id, keepSessionId, ip);
 }

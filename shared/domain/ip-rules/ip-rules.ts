@@ -1,0 +1,87 @@
+import type { Transaction } from 'sequelize';
+import { ConflictError } from '../../errors.js';
+import { CidrSet } from '../../net/ip.js';
+import { decide, type IpRules } from '../../net/ip-rules.js';
+import { runCommand } from '../../outbox/index.js';
+import type { Runtime } from '../../runtime.js';
+import { decodeSnowflake } from '../../snowflake.js';
+
+/** One allow or deny rule as an admin sets it. */
+export interface IpRuleInput {
+  cidr: string;
+  action: 'allow' | 'deny';
+  note?: string | null;
+}
+
+/** Two concurrent replacements (or a replacement and a clear) must not interleave into a merged list. */
+async function lockRules(rt: Pick<Runtime, 'sequelize'>, transaction: Transaction): Promise<void> {
+  await rt.sequelize.query('LOCK TABLE ip_rules IN SHARE ROW EXCLUSIVE MODE', { transaction });
+}
+
+/**
+ * After a change: every process reloads the rules within about a second (the version counter in
+ * Redis moves), and `local`, this process's copy, at once. After the commit: a reload before it
+ * would cache the old list under the new version.
+ */
+async function announce(rt: Pick<Runtime, 'redis' | 'config'>, local: IpRules | null): Promise<void> {
+  if (local) await local.changed();
+  else await rt.redis.incr(`${rt.config.redis.key_prefix}:ip_rules:version`);
+}
+
+/**
+ * Replaces the whole IP rule list (PUT /admin/ip-rules) in one transaction: 409 `would_block_self`
+ * when the list would refuse `callerIp`, the admin's own address.
+ */
+export async function replaceIpRules(
+  rt: Runtime,
+  adminId: string,
+  rules: IpRuleInput[],
+  callerIp: string,
+  local: IpRules | null,
+): Promise<void> {
+  const allow = new CidrSet(rules.filter((r) => r.action === 'allow').map((r) => r.cidr));
+  const deny = new CidrSet(rules.filter((r) => r.action === 'deny').map((r) => r.cidr));
+  if (!decide(callerIp, allow, deny)) {
+    throw new ConflictError(
+      'would_block_self',
+      `These rules would block your own address (${callerIp}); include it in an allow rule or leave it out of the deny rules`,
+    );
+  }
+  await runCommand(rt, null, async (transaction) => {
+    await lockRules(rt, transaction);
+    await rt.models.IpRule.destroy({ where: {}, transaction });
+    await rt.models.IpRule.bulkCreate(
+      rules.map((rule) => {
+        const id = rt.snowflake.next();
+        return {
+          id,
+          cidr: rule.cidr,
+          action: rule.action,
+          note: rule.note || null,
+          created_by: adminId,
+          created_at: new Date(decodeSnowflake(id).timestampMs),
+        };
+      }),
+      { transaction },
+    );
+  });
+  await announce(rt, local);
+}
+
+/**
+ * Deletes every IP rule (the CLI's `ip-rules clear`: the way back in after a lockout). Returns how
+ * many, and the error of Redis when it did not take the announcement after the commit (then
+ * running processes keep their cached rules until restarted).
+ */
+export async function clearIpRules(rt: Runtime): Promise<{ deleted: number; unannounced: Error | null }> {
+  const deleted = await runCommand(rt, null, async (transaction) => {
+    await lockRules(rt, transaction);
+    return rt.models.IpRule.destroy({ where: {}, transaction });
+  });
+  try {
+    await announce(rt, null);
+    return { deleted, unannounced: null };
+  } catch (err) {
+    return { deleted, unannounced: err as Error };
+  }
+}

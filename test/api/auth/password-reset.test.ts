@@ -11,7 +11,8 @@ import {
 } from '../../helpers/mail-app.js';
 
 const PUBLIC_URL = MAIL_PUBLIC_URL;
-const FORGOT_IP = '203.0.113.77';
+// Not 203.0.113.0/24: test/api/admin/ip-rules.test.ts denies that range in the shared test database.
+const FORGOT_IP = '198.51.100.177';
 
 let mail: MailApp;
 let smtp: SmtpReceiver;

@@ -73,19 +73,28 @@ function probes(scope: CpuScope): Probe[] {
     const label = scope.redis.shared ? 'redis-server (shared: others use it too)' : 'redis-server (its own)';
     out.push({ label, pid, read: () => processCpuMs(pid) });
   }
+  // Postgres: the backends of the bench database, and the background processes (checkpointer, WAL
+  // writer...) of the server they belong to, which serve every database on it.
+  const postgres: { pid: number; parent: number; cmdline: string }[] = [];
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const pid = Number(entry);
     if (readText(`/proc/${pid}/comm`).trim() !== 'postgres') continue;
-    const cmdline = readText(`/proc/${pid}/cmdline`).replace(/\0/g, ' ');
-    // A backend reads "postgres: [cluster: ]user database host(port) state"; the postmaster and
-    // the background processes (checkpointer, WAL writer...) serve every database on the server.
-    const backend = cmdline.includes(` ${scope.database} `);
-    if (!backend && !cmdline.startsWith('postgres:')) continue; // the postmaster: cutime is everyone's
+    const stat = readText(`/proc/${pid}/stat`);
+    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    postgres.push({ pid, parent, cmdline: readText(`/proc/${pid}/cmdline`).replace(/\0/g, ' ') });
+  }
+  // A backend reads "postgres: [cluster: ]user database host(port) state".
+  const isBackend = (cmdline: string) => /\(\d+\)|\[local\]/.test(cmdline);
+  const ours = postgres.filter((p) => isBackend(p.cmdline) && p.cmdline.includes(` ${scope.database} `));
+  const servers = new Set(ours.map((p) => p.parent));
+  for (const p of postgres) {
+    const backend = ours.includes(p);
+    if (!backend && !(servers.has(p.parent) && !isBackend(p.cmdline))) continue;
     out.push({
       label: backend ? `postgres backends (${scope.database})` : 'postgres background (shared, not in total)',
-      pid,
-      read: () => processCpuMs(pid),
+      pid: p.pid,
+      read: () => processCpuMs(p.pid),
     });
   }
   return out;

@@ -84,14 +84,23 @@ interface Created {
 }
 type Frame = { t: string; d: unknown };
 
+/** How long a client waits for READY before the bench gives up (rather than hang). */
+const READY_TIMEOUT_MS = 60_000;
+
 /** Opens a socket.io client with `token` and resolves once it got READY. */
 function connect(origin: string, token: string, onMessage?: (m: Created) => void): Promise<Socket> {
   const socket = io(origin, { path: '/gateway', transports: ['websocket'], auth: { token } });
   return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.disconnect();
+      reject(new Error(`no READY within ${READY_TIMEOUT_MS / 1000} s`));
+    }, READY_TIMEOUT_MS);
     socket.on('connect_error', (err) => reject(err));
     socket.on('dispatch', (frame: Frame) => {
-      if (frame.t === 'READY') resolve(socket);
-      else if (frame.t === 'MESSAGE_CREATE' && onMessage) onMessage(frame.d as Created);
+      if (frame.t === 'READY') {
+        clearTimeout(timer);
+        resolve(socket);
+      } else if (frame.t === 'MESSAGE_CREATE' && onMessage) onMessage(frame.d as Created);
     });
   });
 }

@@ -6,6 +6,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -14,6 +15,8 @@ import { SNOWFLAKE_EPOCH_MS } from '../shared/snowflake.js';
 /** The bench database (created when missing). */
 export const DATABASE_URL =
   process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/plexichat_bench';
+/** The Redis the benches use unless told otherwise. */
+export const REDIS_URL = 'redis://127.0.0.1:6379';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Milliseconds with one decimal. */
@@ -47,19 +50,81 @@ export function childPids(pid: number): number[] {
   return out;
 }
 
-/** CPU time (user + system) of a process and all its descendants so far, in ms. */
-export function treeCpuMs(pid: number): number {
-  let ticks: number;
+/**
+ * CPU time (user + system) of one process so far, in ms; with `reaped`, plus that of its children
+ * it has waited for (cutime + cstime). Null once it exited.
+ */
+export function processCpuMs(pid: number, reaped = false): number | null {
   try {
-    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    // Fields after the command name (which may hold spaces): utime, stime, cutime, cstime are the
+    // 12th to 15th.
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks = Number(fields[11]) + Number(fields[12]);
+    const ticks =
+      Number(fields[11]) + Number(fields[12]) + (reaped ? Number(fields[13]) + Number(fields[14]) : 0);
+    // Linux counts in USER_HZ, 100 per second on every platform Node runs on.
+    return ticks * 10;
   } catch {
-    return 0; // it exited
+    return null;
   }
-  // Linux counts in USER_HZ, 100 per second on every platform Node runs on.
-  return ticks * 10 + childPids(pid).reduce((sum, child) => sum + treeCpuMs(child), 0);
+}
+
+/** CPU time (user + system) of a process and all its descendants so far (live or reaped), in ms. */
+export function treeCpuMs(pid: number): number {
+  const own = processCpuMs(pid, true);
+  if (own === null) return 0; // it exited
+  return own + childPids(pid).reduce((sum, child) => sum + treeCpuMs(child), 0);
+}
+
+/** A redis-server of the bench's own (its CPU is then Plexichat's alone). */
+export interface PrivateRedis {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the system redis-server on a free loopback port, persisting as `npm start`'s own does
+ * (append-only file, no snapshots), in a temporary folder; null when redis-server is not installed.
+ */
+export async function startPrivateRedis(): Promise<PrivateRedis | null> {
+  const port = await new Promise<number>((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(free));
+    });
+  });
+  const dir = fs.mkdtempSync('/tmp/plexichat-bench-redis-');
+  const args = ['--bind', '127.0.0.1', '--port', String(port), '--dir', dir];
+  const child = spawn('redis-server', [...args, '--appendonly', 'yes', '--save', ''], { stdio: 'ignore' });
+  const spawned = await new Promise<boolean>((resolve) => {
+    child.once('spawn', () => resolve(true));
+    child.once('error', () => resolve(false));
+  });
+  if (!spawned) return null;
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (up) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    pid: child.pid as number,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /**
@@ -92,6 +157,8 @@ export interface Plexichat {
   pid: number;
   /** The key prefix it uses in Redis (a bench runtime on the same prefix sees its data). */
   prefix: string;
+  /** The Redis it uses. */
+  redisUrl: string;
   stop(): Promise<void>;
 }
 
@@ -125,6 +192,7 @@ export async function startPlexichat(
     }),
   );
   const prefix = `bench-${crypto.randomBytes(3).toString('hex')}`;
+  const redisUrl = env.PLEXICHAT_REDIS__URL ?? REDIS_URL;
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(ROOT, 'main.ts')], {
     cwd: ROOT,
     env: {
@@ -138,7 +206,7 @@ export async function startPlexichat(
       PLEXICHAT_START__MODE: mode,
       PLEXICHAT_DATABASE__URL: DATABASE_URL,
       PLEXICHAT_DATABASE__POOL__MAX: '20',
-      PLEXICHAT_REDIS__URL: 'redis://127.0.0.1:6379',
+      PLEXICHAT_REDIS__URL: redisUrl,
       PLEXICHAT_REDIS__KEY_PREFIX: prefix,
       ...env,
     },
@@ -159,6 +227,7 @@ export async function startPlexichat(
     origin,
     pid: child.pid as number,
     prefix,
+    redisUrl,
     stop: async () => {
       child.kill('SIGTERM');
       await exited;

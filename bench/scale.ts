@@ -3,6 +3,10 @@
  * load generator on it. Plexichat runs in child processes (bench/harness.ts); this process plays
  * the users over real HTTP and socket.io. Parts (BENCH_PARTS, comma-separated, default all):
  * - ceiling: BullMQ's own no-op throughput on the same Redis (the yardstick the figures are put beside);
+ * - cpu: the load shape below at BENCH_CPU_RATE msg/s (150) for BENCH_CPU_SECONDS (20) on a Redis
+ *   of its own: CPU-ms per message of every process involved (bench/cpu.ts) and the ceiling it
+ *   implies on this machine's cores; with BENCH_PROFILE=<dir>, also the window's bounds and each
+ *   profiled process's role for `npx tsx bench/profile-summary.ts <dir>`;
  * - load: 100 channels in 10 servers, 10 members each, one socket.io client per member (every
  *   message is 10 deliveries); offered rates BENCH_RATES (msg/s) for BENCH_STEP_SECONDS each:
  *   accepted/s, send->deliver p50/p99, delivered %, per-channel id order at every client, errors;
@@ -15,8 +19,10 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Queue, Worker } from 'bullmq';
+import pg from 'pg';
 import { Redis } from 'ioredis';
 import { io, type Socket } from 'socket.io-client';
 import { issueSession } from '../shared/accounts/sessions.js';
@@ -24,6 +30,7 @@ import { loadConfig } from '../shared/config/index.js';
 import { ensureDatabase } from '../shared/db/ensure-database.js';
 import { createRuntime, type Runtime } from '../shared/runtime.js';
 import { decodeSnowflake } from '../shared/snowflake.js';
+import { cpuDelta, cpuMeter, cpuReport, cpuSnapshot, processLabels, type CpuScope } from './cpu.js';
 import {
   call,
   DATABASE_URL,
@@ -32,18 +39,25 @@ import {
   percentile,
   raiseFileLimit,
   rssKb,
+  REDIS_URL,
   seedHistory,
   startPlexichat,
+  startPrivateRedis,
   stats,
   treeCpuMs,
   type Plexichat,
 } from './harness.js';
 
 const env = process.env;
-const PARTS = new Set((env.BENCH_PARTS ?? 'ceiling,load,fanout,history,connections').split(','));
+const PARTS = new Set((env.BENCH_PARTS ?? 'ceiling,cpu,load,fanout,history,connections').split(','));
 const MODE = env.BENCH_START_MODE === 'single' ? 'single' : 'multi';
 const RATES = (env.BENCH_RATES ?? '100,200,400,1000,1600').split(',').map(Number);
 const STEP_SECONDS = Number(env.BENCH_STEP_SECONDS ?? 5);
+const CPU_RATE = Number(env.BENCH_CPU_RATE ?? 150);
+const CPU_SECONDS = Number(env.BENCH_CPU_SECONDS ?? 20);
+/** Before the measured window: a warm-up at the same rate (JIT, pools, caches), then an idle window. */
+const CPU_WARMUP_SECONDS = 5;
+const CPU_IDLE_SECONDS = 5;
 const SETTLE_SECONDS = Number(env.BENCH_SETTLE_SECONDS ?? 20);
 const SERVERS = 10;
 const CHANNELS_PER_SERVER = 10;
@@ -53,7 +67,6 @@ const FANOUT_MESSAGES = Number(env.BENCH_FANOUT_MESSAGES ?? 30);
 const HISTORY_ROWS = Number(env.BENCH_HISTORY_ROWS ?? 1_000_000);
 const HISTORY_PAGES = Number(env.BENCH_HISTORY_PAGES ?? 500);
 const IDLE_CONNECTIONS = Number(env.BENCH_IDLE_CONNECTIONS ?? 20_000);
-const REDIS_URL = 'redis://127.0.0.1:6379';
 /**
  * Fan-out and idle clients are spread over users, this many connections each: one user with
  * thousands of connections, or thousands of users coming online in one server, is a quadratic
@@ -71,14 +84,23 @@ interface Created {
 }
 type Frame = { t: string; d: unknown };
 
+/** How long a client waits for READY before the bench gives up (rather than hang). */
+const READY_TIMEOUT_MS = 60_000;
+
 /** Opens a socket.io client with `token` and resolves once it got READY. */
 function connect(origin: string, token: string, onMessage?: (m: Created) => void): Promise<Socket> {
   const socket = io(origin, { path: '/gateway', transports: ['websocket'], auth: { token } });
   return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.disconnect();
+      reject(new Error(`no READY within ${READY_TIMEOUT_MS / 1000} s`));
+    }, READY_TIMEOUT_MS);
     socket.on('connect_error', (err) => reject(err));
     socket.on('dispatch', (frame: Frame) => {
-      if (frame.t === 'READY') resolve(socket);
-      else if (frame.t === 'MESSAGE_CREATE' && onMessage) onMessage(frame.d as Created);
+      if (frame.t === 'READY') {
+        clearTimeout(timer);
+        resolve(socket);
+      } else if (frame.t === 'MESSAGE_CREATE' && onMessage) onMessage(frame.d as Created);
     });
   });
 }
@@ -105,7 +127,7 @@ async function benchRuntime(app: Plexichat): Promise<Runtime> {
     overrides: {
       log: { level: 'warn' },
       database: { url: DATABASE_URL, pool: { max: 5 } },
-      redis: { url: REDIS_URL, key_prefix: app.prefix },
+      redis: { url: app.redisUrl, key_prefix: app.prefix },
     },
   });
   return createRuntime(config, 'bench');
@@ -202,11 +224,22 @@ interface StepResult {
   p50: number;
   p99: number;
   deliveredPct: number;
+  delivered: number;
+  expected: number;
   outOfOrder: number;
   errors: number;
 }
 
-async function loadShape(app: Plexichat, rt: Runtime, ceiling: number | null): Promise<void> {
+/** The load part's users, servers and connected clients, and one open-loop step at a rate. */
+interface LoadWorld {
+  clients: number;
+  /** Offers `rate` msg/s for `seconds`, then waits (up to BENCH_SETTLE_SECONDS) for the deliveries. */
+  step(rate: number, seconds: number): Promise<StepResult & { accepted: number; firstError: string }>;
+  close(): void;
+}
+
+/** 100 channels in 10 servers, 10 members each, one socket.io client per member (set up over the API). */
+async function loadWorld(app: Plexichat, rt: Runtime): Promise<LoadWorld> {
   const setupStarted = performance.now();
   const people = await users(rt, SERVERS * MEMBERS_PER_SERVER);
   const groups = Array.from({ length: SERVERS }, (_, s) =>
@@ -247,9 +280,8 @@ async function loadShape(app: Plexichat, rt: Runtime, ceiling: number | null): P
       `${sockets.length} clients (set up in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s)`,
   );
 
-  const results: StepResult[] = [];
   const channelCount = SERVERS * CHANNELS_PER_SERVER;
-  for (const rate of RATES) {
+  const step = async (rate: number, stepSeconds: number) => {
     latencies = [];
     delivered = 0;
     outOfOrder = 0;
@@ -257,7 +289,7 @@ async function loadShape(app: Plexichat, rt: Runtime, ceiling: number | null): P
     let errors = 0;
     let firstError = '';
     let lastAnswer = 0;
-    const total = Math.round(rate * STEP_SECONDS);
+    const total = Math.round(rate * stepSeconds);
     const inFlight: Promise<void>[] = [];
     const started = performance.now();
     const send = async (i: number): Promise<void> => {
@@ -297,30 +329,48 @@ async function loadShape(app: Plexichat, rt: Runtime, ceiling: number | null): P
     const expected = accepted * MEMBERS_PER_SERVER;
     const settleEnd = performance.now() + SETTLE_SECONDS * 1000;
     while (delivered < expected && performance.now() < settleEnd) await sleep(20);
-    const seconds = Math.max(STEP_SECONDS, (lastAnswer - started) / 1000);
-    const result: StepResult = {
+    const seconds = Math.max(stepSeconds, (lastAnswer - started) / 1000);
+    sentAt.clear();
+    return {
       offered: rate,
+      accepted,
+      firstError,
       acceptedPerSecond: accepted / seconds,
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
       deliveredPct: expected === 0 ? 0 : (100 * delivered) / expected,
+      delivered,
+      expected,
       outOfOrder,
       errors,
     };
+  };
+  return {
+    clients: sockets.length,
+    step,
+    close: () => {
+      for (const s of sockets) s.disconnect();
+    },
+  };
+}
+
+async function loadShape(world: LoadWorld, ceiling: number | null): Promise<void> {
+  const results: StepResult[] = [];
+  for (const rate of RATES) {
+    const result = await world.step(rate, STEP_SECONDS);
     results.push(result);
     console.log(
       `load ${rate} msg/s offered for ${STEP_SECONDS} s: ${Math.round(result.acceptedPerSecond)}/s accepted` +
         (ceiling
           ? ` (${((100 * result.acceptedPerSecond) / ceiling).toFixed(1)}% of the BullMQ no-op ceiling)`
           : '') +
-        `; send->deliver p50 ${ms(result.p50)}, p99 ${ms(result.p99)}; delivered ${delivered}/${expected} ` +
-        `(${result.deliveredPct.toFixed(2)}%); out of order ${outOfOrder}; errors ${errors}` +
-        (firstError ? ` (first: ${firstError})` : ''),
+        `; send->deliver p50 ${ms(result.p50)}, p99 ${ms(result.p99)}; delivered ${result.delivered}/` +
+        `${result.expected} (${result.deliveredPct.toFixed(2)}%); out of order ${result.outOfOrder}; ` +
+        `errors ${result.errors}` +
+        (result.firstError ? ` (first: ${result.firstError})` : ''),
     );
-    sentAt.clear();
     await sleep(1000);
   }
-  for (const s of sockets) s.disconnect();
   console.log(
     '\n| offered | accepted | vs BullMQ no-op | send -> deliver p50 / p99 | delivered | out of order | errors |',
   );
@@ -333,6 +383,146 @@ async function loadShape(app: Plexichat, rt: Runtime, ceiling: number | null): P
     );
   }
   console.log('');
+}
+
+/** The shared Redis's process (CPU accounting when no private one could be started). */
+function sharedRedisPid(): number | null {
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = fs.existsSync(`/proc/${entry}/cmdline`)
+      ? fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8')
+      : '';
+    if (cmdline.startsWith('redis-server') && cmdline.includes(':6379')) return Number(entry);
+  }
+  return null;
+}
+
+/** Calls and time per command from Redis's INFO commandstats. */
+function parseCommandStats(info: string): Map<string, { calls: number; usec: number }> {
+  const out = new Map<string, { calls: number; usec: number }>();
+  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
+    out.set(match[1] as string, { calls: Number(match[2]), usec: Number(match[3]) });
+  }
+  return out;
+}
+
+/** Commands run between two INFO commandstats readings, most frequent first (INFO itself left out). */
+function commandStatsDelta(
+  before: Map<string, { calls: number; usec: number }>,
+  after: Map<string, { calls: number; usec: number }>,
+): { name: string; calls: number; usecPerCall: number }[] {
+  return [...after]
+    .filter(([name]) => name !== 'info')
+    .map(([name, now]) => {
+      const then = before.get(name) ?? { calls: 0, usec: 0 };
+      const calls = now.calls - then.calls;
+      return { name, calls, usecPerCall: calls ? (now.usec - then.usec) / calls : 0 };
+    })
+    .filter((c) => c.calls > 0)
+    .sort((a, b) => b.calls - a.calls);
+}
+
+/** Transactions committed in the bench database so far (pg_stat_database; a statement alone is one). */
+async function databaseTransactions(): Promise<number> {
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>(
+      'SELECT xact_commit::text AS n FROM pg_stat_database WHERE datname = current_database()',
+    );
+    return Number(rows[0]?.n ?? 0);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Monotonic clock in µs: the clock V8's CPU profiles stamp their samples with. */
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+
+/**
+ * The cpu part: Plexichat on a Redis of its own, the load shape at a fixed rate well under
+ * saturation, and every process's CPU time over the window (bench/cpu.ts).
+ */
+async function cpuAccounting(): Promise<void> {
+  const redis = await startPrivateRedis();
+  if (!redis) console.log('cpu: redis-server is not installed: the shared Redis serves others too');
+  const app = await startPlexichat(MODE, {
+    PLEXICHAT_VOICE__ENABLED: 'false',
+    ...(redis ? { PLEXICHAT_REDIS__URL: redis.url } : {}),
+  });
+  const rt = await benchRuntime(app);
+  try {
+    const world = await loadWorld(app, rt);
+    const redisPid = redis?.pid ?? sharedRedisPid();
+    const scope: CpuScope = {
+      plexichatPid: app.pid,
+      redis: redisPid ? { pid: redisPid, shared: !redis } : null,
+      database: new URL(DATABASE_URL).pathname.slice(1),
+    };
+    await world.step(CPU_RATE, CPU_WARMUP_SECONDS);
+    await sleep(2000);
+    const idleStart = cpuSnapshot(scope);
+    const idleMeter = cpuMeter(scope);
+    await sleep(CPU_IDLE_SECONDS * 1000);
+    const idle = cpuDelta(idleStart, idleMeter.stop());
+    const redisStats = new Redis(app.redisUrl);
+    const commandsBefore = redis ? parseCommandStats(await redisStats.info('commandstats')) : null;
+    const xactsBefore = await databaseTransactions();
+    const windowStart = monotonicUs();
+    const before = cpuSnapshot(scope);
+    const meter = cpuMeter(scope);
+    const result = await world.step(CPU_RATE, CPU_SECONDS);
+    const load = cpuDelta(before, meter.stop());
+    const windowEnd = monotonicUs();
+    console.log(
+      `cpu: ${CPU_RATE} msg/s offered for ${CPU_SECONDS} s (start.mode ${MODE}, ${world.clients} clients, ` +
+        `10 deliveries per message): ${result.accepted} accepted, ${result.delivered}/${result.expected} ` +
+        `delivered, send->deliver p50 ${ms(result.p50)}, p99 ${ms(result.p99)}, errors ${result.errors}; ` +
+        `window ${load.seconds.toFixed(1)} s (until the last delivery)` +
+        (process.env.BENCH_PROFILE ? '; CPU profiles on, which add their own cost' : ''),
+    );
+    for (const line of cpuReport(load, result.accepted, os.availableParallelism(), idle)) console.log(line);
+    const xacts = (await databaseTransactions()) - xactsBefore;
+    console.log(
+      `\nPostgres: ${(xacts / result.accepted).toFixed(2)} transactions per message (pg_stat_database)`,
+    );
+    if (commandsBefore) {
+      const commands = commandStatsDelta(
+        commandsBefore,
+        parseCommandStats(await redisStats.info('commandstats')),
+      );
+      const calls = commands.reduce((n, c) => n + c.calls, 0);
+      console.log(
+        `Redis: ${(calls / result.accepted).toFixed(1)} commands per message (INFO commandstats; ` +
+          'a script counts once, and again for each call it makes):',
+      );
+      console.log('| command | per message | µs per call (in Redis) |\n| --- | --- | --- |');
+      for (const c of commands.slice(0, 30))
+        console.log(
+          `| ${c.name} | ${(c.calls / result.accepted).toFixed(2)} | ${c.usecPerCall.toFixed(1)} |`,
+        );
+    }
+    redisStats.disconnect();
+    console.log('');
+    if (process.env.BENCH_PROFILE) {
+      fs.mkdirSync(process.env.BENCH_PROFILE, { recursive: true });
+      fs.writeFileSync(
+        path.join(process.env.BENCH_PROFILE, 'window.json'),
+        JSON.stringify({
+          startUs: windowStart,
+          endUs: windowEnd,
+          messages: result.accepted,
+          roles: processLabels(scope),
+          cpuMs: Object.fromEntries(load.rows.map((r) => [r.label, r.ms])),
+        }),
+      );
+    }
+    world.close();
+  } finally {
+    await rt.lifecycle.close();
+    await app.stop();
+    await redis?.stop();
+  }
 }
 
 async function fanout(app: Plexichat, rt: Runtime): Promise<void> {
@@ -501,12 +691,17 @@ async function main(): Promise<void> {
   const files = raiseFileLimit(65_536);
   await ensureDatabase(DATABASE_URL);
   const ceiling = PARTS.has('ceiling') ? await bullmqCeiling() : null;
+  if (PARTS.has('cpu')) await cpuAccounting();
   if (PARTS.has('load') || PARTS.has('fanout') || PARTS.has('history')) {
     const app = await startPlexichat(MODE, { PLEXICHAT_VOICE__ENABLED: 'false' });
     const rt = await benchRuntime(app);
     console.log(`Plexichat started (start.mode ${MODE})`);
     try {
-      if (PARTS.has('load')) await loadShape(app, rt, ceiling);
+      if (PARTS.has('load')) {
+        const world = await loadWorld(app, rt);
+        await loadShape(world, ceiling);
+        world.close();
+      }
       if (PARTS.has('fanout')) await fanout(app, rt);
       if (PARTS.has('history')) await history(app, rt);
     } finally {

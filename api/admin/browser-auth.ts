@@ -138,7 +138,7 @@ const SIGN_IN_PAGE = `<!doctype html>
  * browser asks for HTML, else the JSON error); a valid caller who is no admin: 404, as every admin route.
  * A change made with the cookie must come from this origin (403 `cross_origin_request`).
  */
-export function adminBrowserAuth(rt: Pick<Runtime, 'models' | 'config'>): RequestHandler {
+export function adminBrowserAuth(rt: Pick<Runtime, 'models' | 'config' | 'sequelize'>): RequestHandler {
   const authenticate = async (req: Request): Promise<Row<'User'> | null> => {
     if (req.headers.authorization !== undefined) {
       const parsed = parseAuthorization(req.headers.authorization);

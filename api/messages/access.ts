@@ -52,7 +52,8 @@ export async function messageAccess(
     }
     access = { channel, permissions, policy: null };
   } else {
-    const policy = await ServerPolicy.load(rt, channel.server_id, userId).catch(() => {
+    // Facts and overwrites in one round trip (requireChannel then reads nothing more).
+    const policy = await ServerPolicy.loadInChannel(rt, channel.server_id, userId, channel).catch(() => {
       throw new NotFoundError('channel');
     });
     access = { channel, permissions: await policy.requireChannel(channel), policy };

@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
 import type { Request, Response } from 'express';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimit } from '../../shared/config/index.js';
 import { RateLimitedError } from '../../shared/errors.js';
 import { normalizeIp } from '../../shared/net/ip.js';
@@ -20,11 +19,17 @@ export type RateLimitGuard = (
   params: Record<string, string>,
 ) => Promise<void>;
 
-function retryAfter(state: RateLimiterRes): number {
+/** A bucket's state after a request took its point (what rate-limiter-flexible called RateLimiterRes). */
+interface BucketState {
+  remainingPoints: number;
+  msBeforeNext: number;
+}
+
+function retryAfter(state: BucketState): number {
   return Math.max(0.001, state.msBeforeNext / 1000);
 }
 
-function setHeaders(res: Response, limit: RateLimit, state: RateLimiterRes, bucket: string): void {
+function setHeaders(res: Response, limit: RateLimit, state: BucketState, bucket: string): void {
   const resetAfter = state.msBeforeNext / 1000;
   res.setHeader('X-RateLimit-Limit', String(limit.points));
   res.setHeader('X-RateLimit-Remaining', String(Math.max(0, state.remainingPoints)));
@@ -34,54 +39,77 @@ function setHeaders(res: Response, limit: RateLimit, state: RateLimiterRes, buck
 }
 
 /**
- * Redis-backed limits on every route (rate-limiter-flexible, shared by all API processes): a global
- * budget per caller (user or bot id; the IP for anonymous requests) over all routes, and a budget
- * per route bucket and caller. A bucket is the route's own `rateLimit.bucket` (or its method and
- * path) plus its major parameter (channel, server...), hashed so the header reveals no ids.
+ * Takes a point from each bucket in KEYS in order (ARGV: its limit and window in whole seconds per
+ * key), as rate-limiter-flexible's RateLimiterRedis does for one (the window starts with the first
+ * point; a key left without expiry gets one), and stops at the first bucket over its limit, so a
+ * request refused by the global budget costs nothing in its route bucket. Returns consumed points
+ * and ms left per bucket reached. One script for both checks: one round trip per request.
+ */
+const CONSUME = `
+local out = {}
+for i, key in ipairs(KEYS) do
+  local limit = tonumber(ARGV[2 * i - 1])
+  local seconds = ARGV[2 * i]
+  redis.call('set', key, 0, 'EX', seconds, 'NX')
+  local consumed = redis.call('incrby', key, 1)
+  local ttl = redis.call('pttl', key)
+  if ttl == -1 then
+    redis.call('expire', key, seconds)
+    ttl = 1000 * seconds
+  end
+  out[#out + 1] = consumed
+  out[#out + 1] = ttl
+  if consumed > limit then return out end
+end
+return out`;
+
+/** The script as an ioredis command (EVALSHA, loading it when Redis does not know it yet). */
+type ConsumeClient = { plexichatRateLimit(...args: (string | number)[]): Promise<number[]> };
+
+/**
+ * Redis-backed limits on every route (shared by all API processes): a global budget per caller
+ * (user or bot id; the IP for anonymous requests) over all routes, and a budget per route bucket
+ * and caller, both taken in one script call. A bucket is the route's own `rateLimit.bucket` (or its
+ * method and path) plus its major parameter (channel, server...), hashed so the header reveals no
+ * ids. Keys are those rate-limiter-flexible used (`<prefix>:rl:<points>/<seconds>:<key>`), so
+ * counts carry over a deploy.
  */
 export function createRateLimits(rt: Pick<Runtime, 'redis' | 'config'>): RateLimitGuard | null {
   const settings = rt.config.rate_limits;
   if (!settings.enabled) return null;
-  const limiters = new Map<string, RateLimiterRedis>();
-  const limiter = (limit: RateLimit): RateLimiterRedis => {
-    const id = `${limit.points}/${limit.duration_seconds}`;
-    let found = limiters.get(id);
-    if (!found) {
-      found = new RateLimiterRedis({
-        storeClient: rt.redis,
-        keyPrefix: `${rt.config.redis.key_prefix}:rl:${id}`,
-        points: limit.points,
-        // rate-limiter-flexible counts whole seconds; sub-second windows round up to one.
-        duration: Math.max(1, Math.ceil(limit.duration_seconds)),
-      });
-      limiters.set(id, found);
-    }
-    return found;
-  };
+  rt.redis.defineCommand('plexichatRateLimit', { lua: CONSUME });
+  const client = rt.redis as unknown as ConsumeClient;
+  const keyOf = (limit: RateLimit, key: string) =>
+    `${rt.config.redis.key_prefix}:rl:${limit.points}/${limit.duration_seconds}:${key}`;
+  // Whole seconds, as rate-limiter-flexible counted: sub-second windows round up to one.
+  const seconds = (limit: RateLimit) => Math.max(1, Math.ceil(limit.duration_seconds));
 
   return async (route, req, res, auth, params) => {
     if (route.rateLimit === false) return;
     const caller = auth ? `u:${auth.user.id}` : `ip:${normalizeIp(req.ip)}`;
-    try {
-      await limiter(settings.global).consume(`g:${caller}`);
-    } catch (err) {
-      if (!(err instanceof RateLimiterRes)) throw err;
-      res.setHeader('X-RateLimit-Global', 'true');
-      res.setHeader('X-RateLimit-Scope', auth ? 'user' : 'ip');
-      throw new RateLimitedError(retryAfter(err), true);
-    }
     const name = route.rateLimit?.bucket ?? `${route.method.toUpperCase()} ${route.path}`;
     const limit =
       settings.routes[name] ??
       (route.rateLimit ? route.rateLimit : route.method === 'get' ? settings.read : settings.write);
     const major = MAJOR_PARAMS.map((p) => params[p]).find((v) => v !== undefined) ?? '';
     const bucket = crypto.createHash('sha256').update(`${name}:${major}`).digest('hex').slice(0, 16);
-    try {
-      setHeaders(res, limit, await limiter(limit).consume(`${bucket}:${caller}`), bucket);
-    } catch (err) {
-      if (!(err instanceof RateLimiterRes)) throw err;
-      setHeaders(res, limit, err, bucket);
-      throw new RateLimitedError(retryAfter(err));
+    const global = settings.global;
+    const [globalUsed = 0, globalTtl = 0, routeUsed, routeTtl = 0] = await client.plexichatRateLimit(
+      2,
+      keyOf(global, `g:${caller}`),
+      keyOf(limit, `${bucket}:${caller}`),
+      global.points,
+      seconds(global),
+      limit.points,
+      seconds(limit),
+    );
+    if (globalUsed > global.points) {
+      res.setHeader('X-RateLimit-Global', 'true');
+      res.setHeader('X-RateLimit-Scope', auth ? 'user' : 'ip');
+      throw new RateLimitedError(retryAfter({ remainingPoints: 0, msBeforeNext: globalTtl }), true);
     }
+    const state = { remainingPoints: limit.points - (routeUsed ?? 0), msBeforeNext: routeTtl };
+    setHeaders(res, limit, state, bucket);
+    if ((routeUsed ?? 0) > limit.points) throw new RateLimitedError(retryAfter(state));
   };
 }

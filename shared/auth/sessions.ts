@@ -1,4 +1,6 @@
-import type { Row } from '../db/models/index.js';
+import type { ModelAttributeColumnOptions } from 'sequelize';
+import type { Models, Row } from '../db/models/index.js';
+import { prepared, runPrepared, type PreparedStatement } from '../db/prepared.js';
 import type { Runtime } from '../runtime.js';
 import { hashToken } from './tokens.js';
 
@@ -23,20 +25,59 @@ export function sessionIdledOut(
   return idles && Date.now() - session.last_used_at.getTime() > idleDays * 86_400_000;
 }
 
+/** A model's columns by attribute name. */
+type Columns = { getAttributes(): Record<string, ModelAttributeColumnOptions> };
+
+/** Each column of `model` as `<alias>."<column>" AS "<alias>_<column>"`, for a join without clashes. */
+function selectList(model: Columns, alias: string): string {
+  return Object.values(model.getAttributes())
+    .map((a) => `${alias}."${a.field}" AS "${alias}_${a.field}"`)
+    .join(', ');
+}
+
+/** The values of `model`'s attributes in a joined row (selectList's names). */
+function valuesOf(model: Columns, alias: string, row: Record<string, unknown>) {
+  return Object.fromEntries(
+    Object.entries(model.getAttributes()).map(([name, a]) => [name, row[`${alias}_${a.field}`]]),
+  );
+}
+
+let lookup: PreparedStatement<Record<string, unknown>> | null = null;
+
+/**
+ * The token lookup of every authenticated request and gateway handshake: the unrevoked session of
+ * a token hash and its user in one prepared statement (columns as the models define them).
+ */
+function liveSessionStatement(models: Models): PreparedStatement<Record<string, unknown>> {
+  lookup ??= prepared(
+    'auth_live_session',
+    `SELECT ${selectList(models.Session, 's')}, ${selectList(models.User, 'u')}
+       FROM sessions s JOIN users u ON u.id = s.user_id
+      WHERE s.token_hash = $1 AND s.revoked_at IS NULL`,
+  );
+  return lookup;
+}
+
 /**
  * Finds the live session of a token: not revoked, not idle past security.session_idle_days, its
- * user not disabled. Used by the API (passport)
- * and the gateway handshake alike, so a revoked token fails in both at once.
+ * user not disabled. Used by the API (passport) and the gateway handshake alike, so a revoked token
+ * fails in both at once. One prepared statement, no ORM query: it runs on every request.
  */
 export async function findLiveSession(
-  rt: Pick<Runtime, 'models' | 'config'>,
+  rt: Pick<Runtime, 'models' | 'config' | 'sequelize'>,
   token: string,
 ): Promise<LiveSession | null> {
   const { Session, User } = rt.models;
-  const session = await Session.findOne({ where: { token_hash: hashToken(token), revoked_at: null } });
-  if (!session || sessionIdledOut(rt.config, session)) return null;
-  const user = await User.findByPk(session.user_id);
-  if (!user || user.disabled_at) return null;
+  const [row] = await runPrepared(rt.sequelize, liveSessionStatement(rt.models), [hashToken(token)]);
+  if (!row) return null;
+  // Rows come parsed as the models read them (runPrepared): built as loaded instances, no setters.
+  const session = Session.build(valuesOf(Session, 's', row) as never, {
+    isNewRecord: false,
+    raw: true,
+  });
+  if (sessionIdledOut(rt.config, session)) return null;
+  const user = User.build(valuesOf(User, 'u', row) as never, { isNewRecord: false, raw: true });
+  if (user.disabled_at) return null;
   if (Date.now() - session.last_used_at.getTime() > TOUCH_INTERVAL_MS) {
     session.last_used_at = new Date();
     await session.save({ fields: ['last_used_at'] });

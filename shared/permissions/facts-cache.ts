@@ -81,24 +81,19 @@ interface CachedFacts {
   positions: [string, number][];
 }
 
-/**
- * loadMemberFacts through the cache: one Redis round trip when the entry is current, else `load`
- * (the database) and the entry rewritten. Non-members are never cached (a join must not wait for
- * an epoch). Redis down: straight to the database.
- */
-export function cachedMemberFacts(
+/** The cache read of a member's facts (what cachedMemberFacts reads). */
+function memberFactsRead(
   rt: CacheRuntime & { models: Models },
   serverId: string,
   userId: string,
   load: () => Promise<LoadedFacts | null>,
-): Promise<LoadedFacts | null> {
+): CachedRead<LoadedFacts | null, CachedFacts> {
   const k = keys(rt.config.redis.key_prefix);
-  return readThrough<LoadedFacts | null, CachedFacts>(
-    rt,
-    k.server(serverId),
-    k.facts(serverId, userId),
+  return {
+    epochKey: k.server(serverId),
+    valueKey: k.facts(serverId, userId),
     load,
-    {
+    codec: {
       store: (loaded) =>
         loaded && {
           server: loaded.server.get({ plain: true }),
@@ -110,7 +105,38 @@ export function cachedMemberFacts(
         },
       revive: (cached) => revive(rt.models, serverId, cached),
     },
-  );
+  };
+}
+
+/**
+ * loadMemberFacts through the cache: one Redis round trip when the entry is current, else `load`
+ * (the database) and the entry rewritten. Non-members are never cached (a join must not wait for
+ * an epoch). Redis down: straight to the database.
+ */
+export function cachedMemberFacts(
+  rt: CacheRuntime & { models: Models },
+  serverId: string,
+  userId: string,
+  load: () => Promise<LoadedFacts | null>,
+): Promise<LoadedFacts | null> {
+  const read = memberFactsRead(rt, serverId, userId, load);
+  return readThrough(rt, read.epochKey, read.valueKey, read.load, read.codec);
+}
+
+/**
+ * cachedMemberFacts and cachedOverwrites of one channel in one Redis round trip: what the message
+ * routes need to answer "may they?" in a server channel.
+ */
+export async function cachedFactsAndOverwrites(
+  rt: CacheRuntime & { models: Models },
+  serverId: string,
+  userId: string,
+  channelId: string,
+  load: () => Promise<LoadedFacts | null>,
+): Promise<{ loaded: LoadedFacts | null; overwrites: Overwrite[] }> {
+  const reads = [memberFactsRead(rt, serverId, userId, load), overwritesRead(rt, channelId)];
+  const [loaded, overwrites] = await readThroughAll(rt, reads);
+  return { loaded: loaded as LoadedFacts | null, overwrites: overwrites as Overwrite[] };
 }
 
 function revive(models: Models, serverId: string, cached: CachedFacts): LoadedFacts {
@@ -152,11 +178,51 @@ local epoch = (redis.call('GET', KEYS[1]) or '0') .. '.' .. (redis.call('GET', K
 if epoch == ARGV[1] then redis.call('SET', KEYS[3], ARGV[2], 'EX', ARGV[3]) return 1 end
 return 0`;
 
+/** One cached value: where it and its epoch live, how to load it, how it is kept. */
+interface CachedRead<T, C> {
+  epochKey: string;
+  valueKey: string;
+  load: () => Promise<T>;
+  codec: Codec<T, C>;
+}
+
 /**
- * The one read-through of this module: the value at `valueKey` when it was stored under the
- * current epoch (`epochKey`'s and the global one), in one round trip; else `load`, stored only
- * if the epoch did not move meanwhile. Redis down: straight to `load`.
+ * The one read-through of this module, for one value or several in the same round trip (one MGET
+ * of the global epoch and each value's epoch and entry): each value as stored when it was stored
+ * under the current epochs (its own and the global one); else its `load`, stored only if the epoch
+ * did not move meanwhile. Redis down: straight to the loads.
  */
+async function readThroughAll(rt: CacheRuntime, reads: CachedRead<unknown, unknown>[]): Promise<unknown[]> {
+  const globalKey = keys(rt.config.redis.key_prefix).global;
+  let raw: (string | null)[];
+  try {
+    raw = await rt.redis.mget(globalKey, ...reads.flatMap((r) => [r.epochKey, r.valueKey]));
+  } catch {
+    return Promise.all(reads.map((r) => r.load()));
+  }
+  const globalEpoch = raw[0] ?? 0;
+  return Promise.all(
+    reads.map(async (read, i) => {
+      const epoch = `${raw[1 + 2 * i] ?? 0}.${globalEpoch}`;
+      const entry = raw[2 + 2 * i];
+      if (entry) {
+        const cached = JSON.parse(entry) as { epoch: string; value: unknown };
+        if (cached.epoch === epoch) return read.codec.revive(cached.value);
+      }
+      const value = await read.load();
+      const stored = read.codec.store(value);
+      if (stored !== null) {
+        const json = JSON.stringify({ epoch, value: stored });
+        await rt.redis
+          .eval(STORE_IF_CURRENT, 3, read.epochKey, globalKey, read.valueKey, epoch, json, TTL_SECONDS)
+          .catch(() => undefined);
+      }
+      return value;
+    }),
+  );
+}
+
+/** readThroughAll of one value. */
 async function readThrough<T, C>(
   rt: CacheRuntime,
   epochKey: string,
@@ -164,27 +230,8 @@ async function readThrough<T, C>(
   load: () => Promise<T>,
   codec: Codec<T, C>,
 ): Promise<T> {
-  const globalKey = keys(rt.config.redis.key_prefix).global;
-  let epoch: string;
-  try {
-    const [ownEpoch, globalEpoch, raw] = await rt.redis.mget(epochKey, globalKey, valueKey);
-    epoch = `${ownEpoch ?? 0}.${globalEpoch ?? 0}`;
-    if (raw) {
-      const cached = JSON.parse(raw) as { epoch: string; value: C };
-      if (cached.epoch === epoch) return codec.revive(cached.value);
-    }
-  } catch {
-    return load();
-  }
-  const value = await load();
-  const stored = codec.store(value);
-  if (stored !== null) {
-    const entry = JSON.stringify({ epoch, value: stored });
-    await rt.redis
-      .eval(STORE_IF_CURRENT, 3, epochKey, globalKey, valueKey, epoch, entry, TTL_SECONDS)
-      .catch(() => undefined);
-  }
-  return value;
+  const [value] = await readThroughAll(rt, [{ epochKey, valueKey, load, codec }]);
+  return value as T;
 }
 
 /** Channel.findByPk through the cache (null, an unknown channel, is not cached). */
@@ -213,26 +260,34 @@ export function cachedChannel(
 
 type StoredOverwrite = Omit<Overwrite, 'allow' | 'deny'> & { allow: string; deny: string };
 
-/** A channel's permission overwrites, as the computation takes them, through the cache. */
-export function cachedOverwrites(
+/** The cache read of a channel's permission overwrites (what cachedOverwrites reads). */
+function overwritesRead(
   rt: CacheRuntime & { models: Models },
   channelId: string,
-): Promise<Overwrite[]> {
+): CachedRead<Overwrite[], StoredOverwrite[]> {
   const k = keys(rt.config.redis.key_prefix);
-  return readThrough<Overwrite[], StoredOverwrite[]>(
-    rt,
-    k.channel(channelId),
-    k.channelOverwrites(channelId),
-    async () =>
+  return {
+    epochKey: k.channel(channelId),
+    valueKey: k.channelOverwrites(channelId),
+    load: async () =>
       (await rt.models.PermissionOverwrite.findAll({ where: { channel_id: channelId } })).map((o) => ({
         id: o.target_id,
         type: o.type,
         allow: BigInt(o.allow),
         deny: BigInt(o.deny),
       })),
-    {
+    codec: {
       store: (list) => list.map((o) => ({ ...o, allow: o.allow.toString(), deny: o.deny.toString() })),
       revive: (list) => list.map((o) => ({ ...o, allow: BigInt(o.allow), deny: BigInt(o.deny) })),
     },
-  );
+  };
+}
+
+/** A channel's permission overwrites, as the computation takes them, through the cache. */
+export function cachedOverwrites(
+  rt: CacheRuntime & { models: Models },
+  channelId: string,
+): Promise<Overwrite[]> {
+  const read = overwritesRead(rt, channelId);
+  return readThrough(rt, read.epochKey, read.valueKey, read.load, read.codec);
 }

@@ -3,7 +3,7 @@ import { MissingPermissionError, NotFoundError } from '../errors.js';
 import { THREAD_CHANNEL_TYPES, isThreadType, type Row } from '../db/models/index.js';
 import type { Runtime } from '../runtime.js';
 import { Permission, has, permissionNames } from './bits.js';
-import { cachedMemberFacts, cachedOverwrites } from './facts-cache.js';
+import { cachedFactsAndOverwrites, cachedMemberFacts, cachedOverwrites } from './facts-cache.js';
 import {
   channelPermissions,
   highestPosition,
@@ -93,7 +93,33 @@ export class ServerPolicy {
     readonly positions: Map<string, number>,
     /** Redis for the overwrites cache (shared/permissions/facts-cache.ts); null reads the database. */
     private readonly cache: Pick<Runtime, 'redis' | 'config'> | null = null,
+    /** One channel's overwrites, read with the facts (loadInChannel). */
+    private readonly prefetched: { channelId: string; overwrites: Overwrite[] } | null = null,
   ) {}
+
+  /**
+   * load, for a request about one channel of the server: with Redis, the member's facts and the
+   * overwrites that decide in `channel` are read in one round trip, and channelPermissions(channel)
+   * then needs none.
+   */
+  static async loadInChannel(
+    rt: Pick<Runtime, 'models' | 'redis' | 'config'>,
+    serverId: string,
+    userId: string,
+    channel: Pick<Row<'Channel'>, 'id' | 'channel_type' | 'parent_id'>,
+  ): Promise<ServerPolicy> {
+    const source = permissionSourceId(channel);
+    if (source === null) return ServerPolicy.load(rt, serverId, userId);
+    const { loaded, overwrites } = await cachedFactsAndOverwrites(rt, serverId, userId, source, () =>
+      loadMemberFacts(rt.models, serverId, userId),
+    );
+    if (!loaded) throw new NotFoundError('server');
+    const cache = { redis: rt.redis, config: rt.config };
+    return new ServerPolicy(rt.models, loaded.server, loaded.facts, loaded.positions, cache, {
+      channelId: source,
+      overwrites,
+    });
+  }
 
   /**
    * The caller's policy in a server they belong to; 404 `unknown_server` otherwise. Read through the
@@ -139,9 +165,12 @@ export class ServerPolicy {
   async channelPermissions(channel: Row<'Channel'>): Promise<bigint> {
     const source = permissionSourceId(channel);
     if (source === null) return 0n;
-    const overwrites = this.cache
-      ? await cachedOverwrites({ models: this.models, ...this.cache }, source)
-      : toOverwrites(await this.models.PermissionOverwrite.findAll({ where: { channel_id: source } }));
+    const overwrites =
+      this.prefetched?.channelId === source
+        ? this.prefetched.overwrites
+        : this.cache
+          ? await cachedOverwrites({ models: this.models, ...this.cache }, source)
+          : toOverwrites(await this.models.PermissionOverwrite.findAll({ where: { channel_id: source } }));
     const perms = channelPermissions(this.facts, overwrites);
     if (channel.channel_type !== 'private_thread' || has(perms, Permission.MANAGE_THREADS)) return perms;
     const member = await this.models.ThreadMember.count({

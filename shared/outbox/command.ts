@@ -1,6 +1,7 @@
 import { QueryTypes, type Transaction } from 'sequelize';
 import { Effects } from './effects.js';
 import { crashPoint } from './fault.js';
+import { heldFor, holdOrder, inOrder, type OrderHold } from './order.js';
 import { relayEffects, relayed, type RelayRuntime } from './relay.js';
 
 /**
@@ -35,7 +36,8 @@ export class CommandEffects extends Effects {
       },
     );
     const id = String(row?.id);
-    this.transaction.afterCommit(() => relayNow(this.rt, id, [effects]));
+    const hold = heldFor(this.key());
+    this.transaction.afterCommit(() => relayNow(this.rt, id, hold, [effects]));
   }
 }
 
@@ -45,9 +47,17 @@ export class CommandEffects extends Effects {
  * started in turn, so the effects each begins with before its first wait (its dispatches) go out
  * in segment order.
  */
-async function relayNow(rt: RelayRuntime, id: string, segments: CommandEffects['list'][]): Promise<void> {
+async function relayNow(
+  rt: RelayRuntime,
+  id: string,
+  /** The hold of the row's key, which deletes it when released; none: the reaper does. */
+  hold: OrderHold | undefined,
+  segments: CommandEffects['list'][],
+): Promise<void> {
   crashPoint(rt, 'outbox-after-commit');
   try {
+    // After the rows of the holds of this key before this one (a batch handed off before its relay).
+    await hold?.turn();
     let first = 0;
     await Promise.all(
       segments.map((effects) => {
@@ -56,8 +66,10 @@ async function relayNow(rt: RelayRuntime, id: string, segments: CommandEffects['
         return relay;
       }),
     );
-    relayed(rt, id);
+    if (hold) hold.relayed(id);
+    else relayed(rt, id);
   } catch (err) {
+    hold?.failed();
     rt.logger.warn(
       { err: (err as Error).message, outbox: id },
       'outbox relay failed; the relay loop retries',
@@ -69,19 +81,23 @@ async function relayNow(rt: RelayRuntime, id: string, segments: CommandEffects['
  * Runs one command: `fn` does its reads and writes in a new transaction and collects its effects
  * in `fx`; they are stored with the change (one outbox row) and relayed right after the commit,
  * before this resolves, so callers see today's latency. `orderKey` is what the effects are ordered
- * by (e.g. `channel:<id>`); null: the room of the first effect.
+ * by (e.g. `channel:<id>`): the command runs under its hold (order.ts), so commands of one key
+ * commit and relay in one order across processes. Null: the room of the first effect, unordered
+ * against other commands.
  */
 export function runCommand<T>(
   rt: RelayRuntime,
   orderKey: string | null,
   fn: (transaction: Transaction, fx: CommandEffects) => Promise<T>,
 ): Promise<T> {
-  return rt.sequelize.transaction(async (transaction) => {
-    const fx = new CommandEffects(rt, transaction, orderKey);
-    const result = await fn(transaction, fx);
-    await fx.save();
-    return result;
-  });
+  const run = () =>
+    rt.sequelize.transaction(async (transaction) => {
+      const fx = new CommandEffects(rt, transaction, orderKey);
+      const result = await fn(transaction, fx);
+      await fx.save();
+      return result;
+    });
+  return orderKey ? inOrder(rt, orderKey, run) : run();
 }
 
 /**
@@ -97,6 +113,8 @@ export async function runStatement<R extends object>(
   sql: string,
   bind: unknown[],
 ): Promise<R[]> {
+  if (fx.list.length > 0 && !heldFor(fx.key()))
+    return inOrder(rt, fx.key(), () => runStatement(rt, fx, sql, bind));
   const n = bind.length;
   const rows = await rt.sequelize.query<R & { outbox_id: string | null }>(
     `WITH change AS (${sql}),
@@ -111,7 +129,7 @@ export async function runStatement<R extends object>(
     },
   );
   const id = rows[0]?.outbox_id;
-  if (id !== undefined && id !== null) await relayNow(rt, String(id), [fx.list]);
+  if (id !== undefined && id !== null) await relayNow(rt, String(id), heldFor(fx.key()), [fx.list]);
   return rows.map(({ outbox_id: _id, ...row }) => row as unknown as R);
 }
 
@@ -124,11 +142,13 @@ export interface BatchPart {
 /**
  * runStatement for many changes at once (a multi-row INSERT ... RETURNING, one statement, atomic):
  * `parts` are the effects of each row the statement may return, by its `id`; the same statement
- * stores the effects of the rows it did return, in `parts` order, as one outbox row (a row that
- * was not written, e.g. an insert that found its row, causes nothing). Returns the statement's
- * rows, raw, and `relay`, which relays the stored effects (never throws; a failure leaves the row to
- * the relay loop): the caller calls it once, when its order allows (batches relayed in their order
- * while the next one is being written).
+ * stores the effects of the rows it did return as one outbox row per order key, each in `parts`
+ * order (a row that was not written, e.g. an insert that found its row, causes nothing). Runs
+ * under the current hold when it covers the parts' keys, else under one of its own, released
+ * after the relay. Returns the statement's rows, raw, and `relay`, which relays the stored effects
+ * (never throws; a failure leaves the rows to the next hold of their keys or the relay loop): the
+ * caller calls it once, when its order allows (batches relayed in their order while the next one
+ * is being written).
  */
 export async function runBatchStatement<R extends { id: string }>(
   rt: RelayRuntime,
@@ -136,33 +156,56 @@ export async function runBatchStatement<R extends { id: string }>(
   sql: string,
   bind: unknown[],
 ): Promise<{ rows: R[]; relay: () => Promise<void> }> {
+  const keys = new Set(parts.filter((p) => p.fx.list.length > 0).map((p) => p.fx.key()));
+  const held = [...keys].every((k) => heldFor(k)) ? undefined : await holdOrder(rt, keys);
+  const run = () => batchStatement<R>(rt, parts, sql, bind);
+  if (!held) return run();
+  try {
+    const { rows, relay } = await held.run(run);
+    return { rows, relay: () => held.run(relay).finally(() => held.release()) };
+  } catch (err) {
+    await held.release();
+    throw err;
+  }
+}
+
+async function batchStatement<R extends { id: string }>(
+  rt: RelayRuntime,
+  parts: BatchPart[],
+  sql: string,
+  bind: unknown[],
+): Promise<{ rows: R[]; relay: () => Promise<void> }> {
   const n = bind.length;
-  const stored = parts.map((p) => ({ key: p.key, fx: p.fx.list }));
-  const rows = await rt.sequelize.query<R & { outbox_id: string | null }>(
+  const stored = parts.map((p) => ({ key: p.key, okey: p.fx.key(), fx: p.fx.list }));
+  const rows = await rt.sequelize.query<R & { outbox_ids: Record<string, string> | null }>(
     `WITH change AS (${sql}),
           parts AS (SELECT p.ord, p.part FROM jsonb_array_elements($${n + 1}::jsonb) WITH ORDINALITY AS p(part, ord)
                      WHERE p.part->>'key' IN (SELECT id::text FROM change)),
           box AS (INSERT INTO outbox (scope, order_key, effects)
-                  SELECT $${n + 2}, $${n + 3}, jsonb_agg(f.e ORDER BY parts.ord, f.i)
+                  SELECT $${n + 2}, parts.part->>'okey', jsonb_agg(f.e ORDER BY parts.ord, f.i)
                     FROM parts, jsonb_array_elements(parts.part->'fx') WITH ORDINALITY AS f(e, i)
-                  HAVING count(*) > 0
-                  RETURNING id)
-     SELECT change.*, (SELECT id FROM box) AS outbox_id FROM change`,
+                   GROUP BY parts.part->>'okey'
+                  RETURNING id, order_key)
+     SELECT change.*, (SELECT jsonb_object_agg(order_key, id::text) FROM box) AS outbox_ids FROM change`,
     {
-      bind: [...bind, JSON.stringify(stored), rt.config.redis.key_prefix, parts[0]?.fx.key() ?? '-'],
+      bind: [...bind, JSON.stringify(stored), rt.config.redis.key_prefix],
       type: QueryTypes.SELECT,
     },
   );
-  const id = rows[0]?.outbox_id;
-  // The stored list, rebuilt the way the statement built it: event ids follow its indexes.
+  const boxes = rows[0]?.outbox_ids ?? {};
+  // Each row's list, rebuilt the way the statement built it: event ids follow its indexes.
   const written = new Set(rows.map((r) => String(r.id)));
   const relay = async () => {
-    if (id === undefined || id === null) return;
-    await relayNow(
-      rt,
-      String(id),
-      parts.filter((p) => written.has(p.key)).map((p) => p.fx.list),
+    await Promise.all(
+      Object.entries(boxes).map(([key, id]) =>
+        relayNow(
+          rt,
+          id,
+          heldFor(key),
+          parts.filter((p) => written.has(p.key) && p.fx.key() === key).map((p) => p.fx.list),
+        ),
+      ),
     );
   };
-  return { rows: rows.map(({ outbox_id: _id, ...row }) => row as unknown as R), relay };
+  return { rows: rows.map(({ outbox_ids: _ids, ...row }) => row as unknown as R), relay };
 }

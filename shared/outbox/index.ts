@@ -10,3 +10,4 @@ export {
   type RelayRuntime,
 } from './relay.js';
 export { crashPoint, type CrashPoint } from './fault.js';
+export { heldFor, holdOrder, inOrder, type HoldOptions, type OrderHold } from './order.js';

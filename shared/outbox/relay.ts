@@ -5,6 +5,7 @@ import { permissionsChanged } from '../permission-changes.js';
 import type { Runtime } from '../runtime.js';
 import { enforceVoicePermissions } from '../voice-chat/enforce.js';
 import type { Effect } from './effects.js';
+import { holdOrder } from './order.js';
 import { refreshCache } from './refresh.js';
 
 /** What relaying needs of a runtime. */
@@ -17,7 +18,7 @@ export type RelayRuntime = Pick<
 export const RELAY_GRACE_MS = 5000;
 /** How often each workers process looks for rows left behind. */
 export const RELAY_INTERVAL_MS = 1000;
-/** Rows per relay pass (one transaction). */
+/** Order keys per relay pass. */
 const RELAY_BATCH = 200;
 
 /** The event id of a row's `index`-th effect: what consumers deduplicate by. */
@@ -139,46 +140,30 @@ export function relayed(rt: RelayRuntime, rowId: string): void {
 }
 
 /**
- * One pass of the relay loop: under an advisory lock (one relayer per instance at a time, so rows
- * go out in id order), the rows of this instance older than RELAY_GRACE_MS, oldest first, relayed
- * and deleted in one transaction. Stops at the first row that fails (it is tried again next pass).
- * Returns how many rows it relayed.
+ * One pass of the relay loop: the order keys of this instance's rows older than RELAY_GRACE_MS,
+ * oldest first; for each key no process holds, a hold on it (shared/outbox/order.ts), which relays
+ * its rows past the grace in id order and deletes them. A key another process holds is skipped:
+ * that process relays what it finds pending when it takes the key. Returns how many rows it relayed.
  */
 export async function relayLeftovers(rt: RelayRuntime): Promise<number> {
-  const scope = rt.config.redis.key_prefix;
-  return rt.sequelize.transaction(async (transaction) => {
-    const [lock] = await rt.sequelize.query<{ locked: boolean }>(
-      `SELECT pg_try_advisory_xact_lock(hashtextextended('outbox:' || $1, 0)) AS locked`,
-      { bind: [scope], type: QueryTypes.SELECT, transaction },
-    );
-    if (!lock?.locked) return 0;
-    // SKIP LOCKED: a row its own process is deleting right now is not waited for.
-    const rows = await rt.sequelize.query<{ id: string; effects: Effect[] }>(
-      `SELECT id, effects FROM outbox
-        WHERE scope = $1 AND created_at < now() - make_interval(secs => $2)
-        ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`,
-      { bind: [scope, RELAY_GRACE_MS / 1000, RELAY_BATCH], type: QueryTypes.SELECT, transaction },
-    );
-    const done: string[] = [];
-    for (const row of rows) {
-      try {
-        await relayEffects(rt, String(row.id), row.effects);
-      } catch (err) {
-        rt.logger.warn({ err: (err as Error).message, outbox: row.id }, 'outbox relay failed; will retry');
-        break;
-      }
-      done.push(String(row.id));
+  const keys = await rt.sequelize.query<{ order_key: string }>(
+    `SELECT order_key FROM outbox
+      WHERE scope = $1 AND created_at < now() - make_interval(secs => $2)
+      GROUP BY order_key ORDER BY min(id) LIMIT $3`,
+    { bind: [rt.config.redis.key_prefix, RELAY_GRACE_MS / 1000, RELAY_BATCH], type: QueryTypes.SELECT },
+  );
+  let done = 0;
+  for (const { order_key: key } of keys) {
+    try {
+      const hold = await holdOrder(rt, [key], { wait: false, minAgeMs: RELAY_GRACE_MS });
+      if (!hold) continue;
+      done += hold.leftovers;
+      await hold.release(true);
+    } catch (err) {
+      rt.logger.warn({ err: (err as Error).message, key }, 'outbox relay failed; will retry');
     }
-    if (done.length > 0) {
-      await rt.sequelize.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', {
-        bind: [done],
-        type: QueryTypes.DELETE,
-        transaction,
-      });
-      rt.logger.info({ rows: done.length }, 'outbox: relayed rows left behind');
-    }
-    return done.length;
-  });
+  }
+  return done;
 }
 
 /**
@@ -192,7 +177,7 @@ export function startOutboxRelay(rt: RelayRuntime): () => Promise<void> {
   const tick = () => {
     running = (async () => {
       try {
-        while (!stopped && (await relayLeftovers(rt)) === RELAY_BATCH);
+        while (!stopped && (await relayLeftovers(rt)) >= RELAY_BATCH);
       } catch (err) {
         if (!stopped) rt.logger.warn({ err: (err as Error).message }, 'outbox relay pass failed');
       }

@@ -8,6 +8,7 @@ import {
   ValidationError,
 } from '../../../shared/errors.js';
 import { Permission, has } from '../../../shared/permissions/index.js';
+import { storedIdOf } from '../../../shared/messages/stored-ids.js';
 import { isSystemMessage } from '../../../shared/messages/system-messages.js';
 import { presentStoredMessage } from '../../../shared/presenters/message-reactions.js';
 import { messageJobId, type CreateMessageJob } from '../../../shared/queues/index.js';
@@ -138,7 +139,8 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
           if (!claimed) {
             // A retry of a send we already took: answer with that message, never a second one.
             const firstId = await rt.redis.get(nonceKey);
-            const stored = firstId ? await Message.findByPk(firstId) : null;
+            // Stored under a later id when its channel had a newer message (stored-ids.ts).
+            const stored = firstId ? await Message.findByPk(await storedIdOf(rt, firstId)) : null;
             if (stored) return presentStoredMessage(rt, stored, auth.user.id);
             const outcome = firstId
               ? await awaitMessageCommand(rt, services, messageJobId('create', firstId))

@@ -1,5 +1,6 @@
 import { ApiError, NotFoundError } from '../../errors.js';
 import { rooms } from '../../events/index.js';
+import { storedIdOf } from '../../messages/stored-ids.js';
 import { Permission, has } from '../../permissions/index.js';
 import type { MessageObject } from '../../presenters/types.js';
 import { messageJobId, type UpdateMessageJob } from '../../queues/index.js';
@@ -120,15 +121,17 @@ export async function editOriginal(
   }
   const perms = await botPermissions(rt, record);
   const editId = rt.snowflake.next();
-  const edited = await runners.update(messageJobId('update', original.message_id, editId), {
+  // The answer's minted id, or the later one it was stored under (shared/messages/stored-ids.ts).
+  const messageId = await storedIdOf(rt, original.message_id);
+  const edited = await runners.update(messageJobId('update', messageId, editId), {
     kind: 'update',
     edit_id: editId,
-    message_id: original.message_id,
+    message_id: messageId,
     channel_id: record.channel_id,
     content,
     allow_everyone: has(perms, Permission.MENTION_EVERYONE),
     embed_links: has(perms, Permission.EMBED_LINKS),
   });
   if (edited === null) throw new NotFoundError('message');
-  return edited ?? { id: original.message_id, channel_id: record.channel_id, pending: true };
+  return edited ?? { id: messageId, channel_id: record.channel_id, pending: true };
 }

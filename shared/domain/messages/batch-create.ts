@@ -1,3 +1,4 @@
+import type { OrderHold } from '../../outbox/index.js';
 import type { CreateMessageJob } from '../../queues/index.js';
 
 /** How a CreateBatcher plans and stores message creates (create.ts). */
@@ -10,6 +11,12 @@ export interface BatcherOptions<P, R> {
   prepare(job: CreateMessageJob): Promise<P>;
   /** The message id of a plan (snowflakes: their order is the channel's order). */
   idOf(plan: P): string;
+  /**
+   * Takes the order of a batch's channels (shared/outbox/order.ts) and gives its plans, in id
+   * order, the ids they are stored under: the plans to store, in the same order, and the hold,
+   * released once the batch is relayed.
+   */
+  order(plans: P[]): Promise<{ plans: P[]; hold: OrderHold }>;
   /** Whether a plan may be stored with others in one statement. */
   batchable(plan: P): boolean;
   storeOne(plan: P): Promise<R>;
@@ -33,11 +40,14 @@ const byId = (a: string, b: string): number => (BigInt(a) < BigInt(b) ? -1 : Big
 /**
  * Collects the message creates a workers process takes within `windowMs` (up to `max`), and while
  * a batch is being written those taken meanwhile (group commit), and stores them together:
- * Postgres takes about ten times the rows per second in a 50-row insert than one at a time. Plans are read as the jobs arrive, in parallel; the writes are one chain, batch after
- * batch and within a batch in id order (runs of batchable plans as one statement, any other plan
- * on its own between them), relayed in that order (a batch's relay overlaps the next write), so a
- * channel's events leave in the order its messages were taken and, within a batch, in id order. A failed batch statement (a
- * constraint one row broke) is retried one by one: one bad create never fails the others.
+ * Postgres takes about ten times the rows per second in a 50-row insert than one at a time. Plans
+ * are read as the jobs arrive, in parallel; the writes are one chain, batch after batch. A batch
+ * first takes the order of its channels (`order`: no other process stores into them until it is
+ * relayed, and each plan gets an id above its channel's newest), then is written in id order (runs
+ * of batchable plans as one statement, any other plan on its own between them) and relayed in that
+ * order (a batch's relay overlaps the next write when their channels differ), so each channel's
+ * events leave in id order. A failed batch statement (a constraint one row broke) is retried one
+ * by one: one bad create never fails the others.
  */
 export class CreateBatcher<P, R> {
   private pending: Entry<P, R>[] = [];
@@ -95,6 +105,27 @@ export class CreateBatcher<P, R> {
       else ready.push({ entry, plan: settled.value });
     });
     ready.sort((a, b) => byId(this.opts.idOf(a.plan), this.opts.idOf(b.plan)));
+    if (ready.length === 0) return;
+    let ordered: Awaited<ReturnType<BatcherOptions<P, R>['order']>>;
+    try {
+      ordered = await this.opts.order(ready.map((r) => r.plan));
+    } catch (err) {
+      for (const { entry } of ready) entry.reject(err);
+      return;
+    }
+    ordered.plans.forEach((plan, i) => (ready[i]!.plan = plan));
+    try {
+      await ordered.hold.run(() => this.store(ready));
+    } finally {
+      // The next batch may write while this one's events go out; released once they are out
+      // (relays never throw).
+      ordered.hold.handOff();
+      void this.relays.then(() => ordered.hold.release());
+    }
+  }
+
+  /** Stores a batch's plans, in order, under its hold. */
+  private async store(ready: { entry: Entry<P, R>; plan: P }[]): Promise<void> {
     let run: typeof ready = [];
     const storeRun = async () => {
       const items = run;

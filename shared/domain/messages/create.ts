@@ -5,7 +5,15 @@ import type { Row } from '../../db/models/index.js';
 import { recordAudit } from '../../audit.js';
 import { extractMentions } from '../../markdown/index.js';
 import { rooms } from '../../events/index.js';
-import { Effects, runBatchStatement, runCommand, runStatement } from '../../outbox/index.js';
+import {
+  Effects,
+  holdOrder,
+  runBatchStatement,
+  runCommand,
+  runStatement,
+  type OrderHold,
+} from '../../outbox/index.js';
+import { storedIds } from '../../messages/stored-ids.js';
 import { presentAttachment } from '../../presenters/attachment.js';
 import { presentMessage } from '../../presenters/message.js';
 import type { MessageObject } from '../../presenters/types.js';
@@ -184,9 +192,38 @@ export function messageCreator(rt: Runtime): (job: CreateMessageJob) => Promise<
       previewEffect(fx, planned, input.embed_links ?? false);
       return fx;
     };
-    return { input, channel, prepared, bind, announce, plain, plainEffects };
+    return { job, input, channel, prepared, bind, announce, plain, plainEffects };
   }
   type Plan = Awaited<ReturnType<typeof plan>>;
+
+  /**
+   * Takes the order of the plans' channels and gives each the id it is stored under
+   * (shared/messages/stored-ids.ts); a plan whose id changed is made again with it. The caller
+   * stores the plans under the hold and releases it once their events are out.
+   */
+  async function order(plans: Plan[]): Promise<{ plans: Plan[]; hold: OrderHold }> {
+    const hold = (await holdOrder(
+      rt,
+      plans.map((p) => rooms.channel(p.input.channel_id)),
+    ))!;
+    try {
+      const ids = await storedIds(
+        rt,
+        plans.map((p) => ({ id: p.input.id, channelId: p.input.channel_id })),
+      );
+      const final = await Promise.all(
+        plans.map((p, i) =>
+          ids[i] === p.input.id
+            ? Promise.resolve(p)
+            : plan({ ...p.job, message: { ...p.input, id: ids[i]! } }),
+        ),
+      );
+      return { plans: final, hold };
+    } catch (err) {
+      await hold.release();
+      throw err;
+    }
+  }
 
   /** A raw row as a model, as mapToModel would build it. */
   const asModel = (raw: CreationAttributes<Row<'Message'>>) =>
@@ -301,8 +338,17 @@ export function messageCreator(rt: Runtime): (job: CreateMessageJob) => Promise<
   }
 
   async function create(job: CreateMessageJob): Promise<MessageObject> {
-    const p = await plan(job);
-    return answer(p.plain ? await storePlain(p) : await storeWithEffects(p));
+    const {
+      plans: [p],
+      hold,
+    } = await order([await plan(job)]);
+    let row: Row<'Message'>;
+    try {
+      row = await hold.run(() => (p!.plain ? storePlain(p!) : storeWithEffects(p!)));
+    } finally {
+      await hold.release();
+    }
+    return answer(row);
   }
 
   const batcher =
@@ -312,6 +358,7 @@ export function messageCreator(rt: Runtime): (job: CreateMessageJob) => Promise<
           max: rt.config.queues.message_batch_max,
           prepare: plan,
           idOf: (p) => p.input.id,
+          order,
           batchable: (p) => p.plain,
           storeOne: async (p) => {
             const row = p.plain ? await storePlain(p) : await storeWithEffects(p);

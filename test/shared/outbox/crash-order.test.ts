@@ -1,0 +1,73 @@
+import { messageJobId } from '../../../shared/queues/index.js';
+import type { MessageObject } from '../../../shared/presenters/types.js';
+import { startWorkers } from '../../../workers/runner.js';
+import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { configEnv, testConfig } from '../../helpers/config.js';
+import { spawnEntry, type RoleProcess } from '../../helpers/processes.js';
+import { until } from '../../helpers/services.js';
+import { as, gateways, makeWorld } from '../../api/messages/pipeline-helpers.js';
+
+// A workers process dies (SIGKILL, from the test fault hook) right after committing a message,
+// before relaying it. The next message of that channel, stored by another workers process well
+// within the relay loop's grace period, must not overtake it: whoever next takes the channel's
+// order relays what the dead process left first.
+
+let app: TestApp;
+let gw: ReturnType<typeof gateways>;
+const processes: RoleProcess[] = [];
+
+beforeAll(async () => {
+  app = await startTestApp({
+    workers: false,
+    // The killed process's job is taken over quickly; it finds its message stored.
+    config: testConfig({ queues: { wait_timeout_ms: 500, lock_ms: 1000, stalled_interval_ms: 500 } }),
+  });
+  gw = gateways(app);
+}, 60000);
+
+afterAll(async () => {
+  gw.closeAll();
+  await Promise.all(processes.map((p) => p.kill('SIGKILL')));
+  await app.close();
+});
+
+describe('a row left by a crash', () => {
+  it('goes out before the next message of its channel', async () => {
+    const w = await makeWorld(app);
+    const client = await gw.connect(w.owner);
+    const doomed = spawnEntry('workers/main.ts', {
+      ...configEnv(app.config),
+      PLEXICHAT_LOG__LEVEL: 'info',
+      PLEXICHAT_TEST_FAULT: 'outbox-after-commit',
+    });
+    processes.push(doomed);
+    await doomed.waitFor(/workers started/);
+
+    const first = await as(app, w.owner, 'POST', `/channels/${w.channelId}/messages`, { content: 'first' });
+    expect(first.status).toBe(202);
+    await doomed.exited;
+    expect(doomed.child.signalCode).toBe('SIGKILL');
+    expect(await app.rt.models.Message.count({ where: { id: first.body.id as string } })).toBe(1);
+
+    // Workers in this process now, long before the relay loop would look at the dead one's row.
+    const pool = startWorkers(app.rt);
+    app.rt.lifecycle.add('workers', () => pool.close());
+    const second = await as(app, w.owner, 'POST', `/channels/${w.channelId}/messages`, { content: 'second' });
+    expect(second.status).toBe(200);
+    await client.waitForFrames(2, (f) => f.t === 'MESSAGE_CREATE', 20000);
+
+    const creates = () =>
+      client.frames.filter((f) => f.t === 'MESSAGE_CREATE').map((f) => (f.d as MessageObject).content);
+    expect(creates()).toEqual(['first', 'second']);
+    // The dead worker's job runs again here and finds its message: nothing more arrives.
+    await until(async () => {
+      const job = await app.rt.queues.messages.getJob(messageJobId('create', first.body.id as string));
+      return (await job?.getState()) === 'completed';
+    }, 'the retried job to complete');
+    const marker = await as(app, w.owner, 'POST', `/channels/${w.channelId}/messages`, { content: 'third' });
+    expect(marker.status).toBe(200);
+    await client.waitForFrames(3, (f) => f.t === 'MESSAGE_CREATE');
+    expect(creates()).toEqual(['first', 'second', 'third']);
+    expect(BigInt(first.body.id as string) < BigInt(second.body.id as string)).toBe(true);
+  }, 60000);
+});

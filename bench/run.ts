@@ -87,18 +87,21 @@ async function benchPipeline(): Promise<void> {
   let onAllDelivered: () => void = () => undefined;
   client.on('dispatch', (frame: DispatchFrame) => {
     if (frame.t !== 'MESSAGE_CREATE') return;
-    const t0 = sentAt.get((frame.d as { id: string }).id);
+    // By content, not id: a message whose minted id is not above its channel's newest is stored
+    // under a new one (per-channel order, README Outbox).
+    const t0 = sentAt.get((frame.d as { content: string }).content);
     if (t0 !== undefined) latencies.push(performance.now() - t0);
     if (latencies.length === expected) onAllDelivered();
   });
   const job = (n: number) => {
     const id = rt.snowflake.next();
-    sentAt.set(id, performance.now());
+    const content = `bench ${n} ${id}`;
+    sentAt.set(content, performance.now());
     return {
       name: 'create',
       data: {
         kind: 'create' as const,
-        message: { id, channel_id: channelId, author_id: userId, content: `bench ${n}`, nonce: null },
+        message: { id, channel_id: channelId, author_id: userId, content, nonce: null },
       },
       opts: { jobId: messageJobId('create', id) },
     };

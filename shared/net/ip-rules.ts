@@ -2,6 +2,9 @@ import { recordSecurityEvent } from '../auth/security-events.js';
 import type { Runtime } from '../runtime.js';
 import { CidrSet } from './ip.js';
 
+/** The Redis counter that moves whenever the rules change (every process's cache watches it). */
+export const ipRulesVersionKey = (prefix: string): string => `${prefix}:ip_rules:version`;
+
 /** How often a process asks Redis whether another process changed the rules. */
 const REFRESH_MS = 1000;
 
@@ -30,7 +33,7 @@ export class IpRules {
   constructor(private readonly rt: Pick<Runtime, 'config' | 'redis' | 'models' | 'snowflake' | 'logger'>) {}
 
   private get versionKey(): string {
-    return `${this.rt.config.redis.key_prefix}:ip_rules:version`;
+    return ipRulesVersionKey(this.rt.config.redis.key_prefix);
   }
 
   private async refresh(): Promise<void> {
@@ -56,9 +59,8 @@ export class IpRules {
     return decide(ip, this.allow, this.deny);
   }
 
-  /** Call after changing the rules: every process reloads them. */
-  async changed(): Promise<void> {
-    await this.rt.redis.incr(this.versionKey);
+  /** Looks at the version counter on the next check instead of up to REFRESH_MS later. */
+  recheck(): void {
     this.checkedAt = 0;
   }
 

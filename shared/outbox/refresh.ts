@@ -1,5 +1,6 @@
 import { rulesChanged } from '../automod/store.js';
 import { invalidateSubscriptions } from '../integrations/outgoing-events.js';
+import { ipRulesVersionKey } from '../net/ip-rules.js';
 import { refreshSubscriberFlags } from '../push/subscribers.js';
 import type { Runtime } from '../runtime.js';
 import type { RefreshedCache } from './effects.js';
@@ -22,6 +23,10 @@ export async function refreshCache(
       return;
     case 'push':
       await refreshSubscriberFlags(rt, ids);
+      return;
+    case 'ip-rules':
+      // A move of the counter only makes every process reload the committed list: a repeat is harmless.
+      await rt.redis.incr(ipRulesVersionKey(rt.config.redis.key_prefix));
       return;
   }
 }

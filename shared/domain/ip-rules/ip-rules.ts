@@ -3,6 +3,7 @@ import { ConflictError } from '../../errors.js';
 import { CidrSet } from '../../net/ip.js';
 import { decide, type IpRules } from '../../net/ip-rules.js';
 import { runCommand } from '../../outbox/index.js';
+import type { Effects } from '../../outbox/effects.js';
 import type { Runtime } from '../../runtime.js';
 import { decodeSnowflake } from '../../snowflake.js';
 
@@ -19,13 +20,13 @@ async function lockRules(rt: Pick<Runtime, 'sequelize'>, transaction: Transactio
 }
 
 /**
- * After a change: every process reloads the rules within about a second (the version counter in
- * Redis moves), and `local`, this process's copy, at once. After the commit: a reload before it
- * would cache the old list under the new version.
+ * Announces a change in its transaction: the version counter in Redis moves when the outbox relays
+ * it, after the commit (a reload before it would cache the old list under the new version), so
+ * every process reloads within about a second, and a crash or a Redis outage right after the
+ * commit only delays it (the relay loop moves it later).
  */
-async function announce(rt: Pick<Runtime, 'redis' | 'config'>, local: IpRules | null): Promise<void> {
-  if (local) await local.changed();
-  else await rt.redis.incr(`${rt.config.redis.key_prefix}:ip_rules:version`);
+function announce(fx: Effects): void {
+  fx.refresh('ip-rules', ['all']);
 }
 
 /**
@@ -47,7 +48,7 @@ export async function replaceIpRules(
       `These rules would block your own address (${callerIp}); include it in an allow rule or leave it out of the deny rules`,
     );
   }
-  await runCommand(rt, null, async (transaction) => {
+  await runCommand(rt, null, async (transaction, fx) => {
     await lockRules(rt, transaction);
     await rt.models.IpRule.destroy({ where: {}, transaction });
     await rt.models.IpRule.bulkCreate(
@@ -64,24 +65,22 @@ export async function replaceIpRules(
       }),
       { transaction },
     );
+    announce(fx);
   });
-  await announce(rt, local);
+  // This process's copy: at its next request, not up to a second later.
+  local?.recheck();
 }
 
 /**
- * Deletes every IP rule (the CLI's `ip-rules clear`: the way back in after a lockout). Returns how
- * many, and the error of Redis when it did not take the announcement after the commit (then
- * running processes keep their cached rules until restarted).
+ * Deletes every IP rule (the CLI's `ip-rules clear`: the way back in after a lockout); returns how
+ * many. Running processes drop their cached rules once the outbox relays the announcement (at
+ * once, or when Redis answers again).
  */
-export async function clearIpRules(rt: Runtime): Promise<{ deleted: number; unannounced: Error | null }> {
-  const deleted = await runCommand(rt, null, async (transaction) => {
+export async function clearIpRules(rt: Runtime): Promise<number> {
+  return runCommand(rt, null, async (transaction, fx) => {
     await lockRules(rt, transaction);
-    return rt.models.IpRule.destroy({ where: {}, transaction });
+    const deleted = await rt.models.IpRule.destroy({ where: {}, transaction });
+    announce(fx);
+    return deleted;
   });
-  try {
-    await announce(rt, null);
-    return { deleted, unannounced: null };
-  } catch (err) {
-    return { deleted, unannounced: err as Error };
-  }
 }

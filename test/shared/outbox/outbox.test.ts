@@ -175,6 +175,20 @@ describe('effects recomputed from the committed rows', () => {
 });
 
 describe('the relay loop', () => {
+  it('moves the IP-rule version when it relays a rule change a crashed process left', async () => {
+    const scope = app.config.redis.key_prefix;
+    const version = async () => Number((await app.rt.redis.get(`${scope}:ip_rules:version`)) ?? 0);
+    const before = await version();
+    const effect: Effect = { k: 'refresh', cache: 'ip-rules', ids: ['all'] };
+    await app.rt.sequelize.query(
+      `INSERT INTO outbox (scope, order_key, effects, created_at) VALUES ($1, '-', $2::jsonb, now() - interval '1 minute')`,
+      { bind: [scope, JSON.stringify([effect])], type: QueryTypes.INSERT },
+    );
+    expect(await relayLeftovers(app.rt)).toBe(1);
+    // Every process's rule cache reloads when the counter moves.
+    expect(await version()).toBe(before + 1);
+  });
+
   it('relays rows a crashed process left, oldest first, once they are past the grace period', async () => {
     const w = await makeWorld(app);
     const client = await gw.connect(w.owner);

@@ -538,6 +538,7 @@ async function fanout(app: Plexichat, rt: Runtime): Promise<void> {
   const channelId = server.channels[0] as string;
   let current = '';
   let arrived = 0;
+  let first = 0;
   let last = 0;
   const t0 = performance.now();
   const sockets = await connectMany(FANOUT_CLIENTS, 100, (i) =>
@@ -545,17 +546,23 @@ async function fanout(app: Plexichat, rt: Runtime): Promise<void> {
       if (m.nonce !== current) return;
       arrived += 1;
       last = performance.now();
+      if (arrived === 1) first = last;
     }),
   );
   console.log(
     `fanout: ${sockets.length} clients in one channel (connected in ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
   );
   const lastDelivery: number[] = [];
+  const firstDelivery: number[] = [];
+  // The load generator's own CPU from the send to the last delivery: its one thread parses every
+  // client's frame, so this is a floor under the last delivery that no server change can lower.
+  const clientCpu: number[] = [];
   let incomplete = 0;
   for (let i = 0; i < FANOUT_MESSAGES; i++) {
     current = crypto.randomBytes(8).toString('hex');
     arrived = 0;
     const sent = performance.now();
+    const cpu0 = process.cpuUsage();
     await call(app.base, 'POST', `/channels/${channelId}/messages`, owner.token, {
       content: `fanout ${i}`,
       nonce: current,
@@ -563,12 +570,21 @@ async function fanout(app: Plexichat, rt: Runtime): Promise<void> {
     const end = performance.now() + 10_000;
     while (arrived < sockets.length && performance.now() < end) await sleep(1);
     if (arrived < sockets.length) incomplete += 1;
-    else lastDelivery.push(last - sent);
+    else {
+      lastDelivery.push(last - sent);
+      firstDelivery.push(first - sent);
+      const used = process.cpuUsage(cpu0);
+      clientCpu.push((used.user + used.system) / 1000);
+    }
     await sleep(200);
   }
   console.log(
     `fanout: one message to ${sockets.length} clients, POST -> last delivery ${stats(lastDelivery)}` +
       ` over ${FANOUT_MESSAGES} messages${incomplete ? ` (${incomplete} did not reach every client in 10 s)` : ''}`,
+  );
+  console.log(
+    `fanout: POST -> first delivery ${stats(firstDelivery)}; the load generator's CPU per message ` +
+      `(send to last delivery, one thread) ${stats(clientCpu)}`,
   );
   for (const s of sockets) s.disconnect();
 }

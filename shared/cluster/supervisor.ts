@@ -41,6 +41,12 @@ interface Slot {
 const MAX_HEAD_BYTES = 16 * 1024;
 /** A connection that does not send its request line in this time is closed. */
 const HEAD_TIMEOUT_MS = 20_000;
+/**
+ * How long a request naming a session the supervisor has not heard of waits for it: the process
+ * reports a new session over IPC while its handshake answer travels to the client, which can send
+ * its next request (a long-polling POST) before the report arrives.
+ */
+const UNKNOWN_SID_WAIT_MS = 250;
 const UNAVAILABLE_BODY = '{"code":"unavailable","message":"Plexichat is starting or restarting; try again."}';
 const UNAVAILABLE =
   'HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n' +
@@ -56,6 +62,8 @@ const UNAVAILABLE =
 export class Supervisor {
   private readonly slots: Slot[] = [];
   private readonly sessions = new Map<string, Slot>();
+  /** Requests waiting for the report of the session they name (see UNKNOWN_SID_WAIT_MS). */
+  private readonly awaited = new Map<string, (() => void)[]>();
   private server: net.Server | null = null;
   private stopping = false;
   private next = 0;
@@ -130,8 +138,11 @@ export class Supervisor {
           logger.info({ role: slot.role, index: slot.index, pid: child.pid }, 'process ready');
           resolve();
         } else if (message.type === 'plexichat:sid') {
-          if (message.op === 'add') this.sessions.set(message.sid, slot);
-          else if (this.sessions.get(message.sid) === slot) this.sessions.delete(message.sid);
+          if (message.op === 'add') {
+            this.sessions.set(message.sid, slot);
+            for (const wake of this.awaited.get(message.sid) ?? []) wake();
+            this.awaited.delete(message.sid);
+          } else if (this.sessions.get(message.sid) === slot) this.sessions.delete(message.sid);
         }
       });
       child.once('exit', (code, signal) => {
@@ -178,16 +189,42 @@ export class Supervisor {
       socket.off('data', onData);
       socket.pause();
       socket.setTimeout(0);
-      const target = this.pick(eol === -1 ? '' : head.subarray(0, eol).toString('latin1'));
-      if (!target?.child?.connected) {
-        socket.end(UNAVAILABLE);
-        return;
-      }
-      target.child.send({ type: 'plexichat:connection', head }, socket, { keepOpen: false }, (err) => {
-        if (err) socket.destroy();
-      });
+      const line = eol === -1 ? '' : head.subarray(0, eol).toString('latin1');
+      const sid = sessionOf(line);
+      if (sid && !this.sessions.has(sid))
+        void this.reported(sid).then(() => this.handOver(socket, head, line));
+      else this.handOver(socket, head, line);
     };
     socket.on('data', onData);
+  }
+
+  /** Hands the connection to the process for its request line (503 when none can take it). */
+  private handOver(socket: net.Socket, head: Buffer, line: string): void {
+    const target = this.pick(line);
+    if (!target?.child?.connected) {
+      socket.end(UNAVAILABLE);
+      return;
+    }
+    target.child.send({ type: 'plexichat:connection', head }, socket, { keepOpen: false }, (err) => {
+      if (err) socket.destroy();
+    });
+  }
+
+  /** Resolves when `sid` is reported, or after UNKNOWN_SID_WAIT_MS (an ended session: routed as new). */
+  private reported(sid: string): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        const left = (this.awaited.get(sid) ?? []).filter((w) => w !== wake);
+        if (left.length > 0) this.awaited.set(sid, left);
+        else this.awaited.delete(sid);
+        resolve();
+      }, UNKNOWN_SID_WAIT_MS);
+      const wake = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.awaited.set(sid, [...(this.awaited.get(sid) ?? []), wake]);
+    });
   }
 
   /** The process for a request line `METHOD target HTTP/x`. */
@@ -201,15 +238,19 @@ export class Supervisor {
       const voice = this.slots.find((s) => s.role === 'voice' && s.ready);
       if (voice) return voice;
     }
-    const query = target.indexOf('?');
-    if (query !== -1) {
-      const sid = new URLSearchParams(target.slice(query + 1)).get('sid');
-      const owner = sid ? this.sessions.get(sid) : undefined;
-      if (owner?.ready) return owner;
-    }
+    const sid = sessionOf(requestLine);
+    const owner = sid ? this.sessions.get(sid) : undefined;
+    if (owner?.ready) return owner;
     const web = this.slots.filter((s) => s.role === 'web' && s.ready);
     if (!web.length) return null;
     this.next = (this.next + 1) % web.length;
     return web[this.next] ?? null;
   }
+}
+
+/** The socket.io session (`sid=`) a request line `METHOD target HTTP/x` names, if any. */
+function sessionOf(requestLine: string): string | null {
+  const target = requestLine.split(' ', 3)[1] ?? '';
+  const query = target.indexOf('?');
+  return query === -1 ? null : new URLSearchParams(target.slice(query + 1)).get('sid');
 }

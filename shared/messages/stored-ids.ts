@@ -14,6 +14,17 @@ export interface CreateRequest {
 
 const requestKey = (rt: Pick<Runtime, 'config'>, requestId: string) =>
   `${rt.config.redis.key_prefix}:msgreq:${requestId}`;
+const promisedKey = (rt: Pick<Runtime, 'config'>, requestId: string) =>
+  `${rt.config.redis.key_prefix}:msgpromised:${requestId}`;
+
+/**
+ * Records that a client was told `requestId` as its message's id before it was stored (a 202
+ * answer): the message then keeps that id even when it is not above its channel's newest (it is
+ * delivered out of id order, the one case that is), because a client reconciles by the id it got.
+ */
+export async function promiseId(rt: Pick<Runtime, 'config' | 'redis'>, requestId: string): Promise<void> {
+  await rt.redis.set(promisedKey(rt, requestId), '1', 'EX', REQUEST_TTL_SECONDS);
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -51,8 +62,9 @@ export async function storedIds(rt: Runtime, creates: CreateRequest[]): Promise<
       continue;
     }
     const floor = last.get(create.channelId) ?? 0n;
-    const id = BigInt(create.id) > floor ? BigInt(create.id) : await mintAbove(rt, floor);
-    last.set(create.channelId, id);
+    const keep = BigInt(create.id) > floor || (await rt.redis.exists(promisedKey(rt, create.id))) === 1;
+    const id = keep ? BigInt(create.id) : await mintAbove(rt, floor);
+    if (id > floor) last.set(create.channelId, id);
     ids.push(id.toString());
     if (id.toString() !== create.id) moved.push([create.id, id.toString()]);
   }

@@ -8,7 +8,7 @@ import {
   ValidationError,
 } from '../../../shared/errors.js';
 import { Permission, has } from '../../../shared/permissions/index.js';
-import { storedIdOf } from '../../../shared/messages/stored-ids.js';
+import { promiseId, storedIdOf } from '../../../shared/messages/stored-ids.js';
 import { isSystemMessage } from '../../../shared/messages/system-messages.js';
 import { presentStoredMessage } from '../../../shared/presenters/message-reactions.js';
 import { messageJobId, type CreateMessageJob } from '../../../shared/queues/index.js';
@@ -51,12 +51,14 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
   }
 
   /** The API's answer for a command: the stored message, or 202 + pending when the worker is slow. */
-  function answer(
+  async function answer(
     outcome: CommandOutcome,
     pending: { id: string; channel_id: string; nonce: string | null },
     res: { status(code: number): unknown },
   ) {
     if (outcome.done) return outcome.result;
+    // The client is told this id before the message is stored: it keeps it (stored-ids.ts).
+    await promiseId(rt, pending.id);
     res.status(202);
     return { ...pending, pending: true };
   }

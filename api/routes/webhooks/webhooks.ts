@@ -21,6 +21,7 @@ import { listChannelWebhooks, listServerWebhooks } from '../../webhooks/webhook-
 import { auditReason } from '../audit-reason.js';
 import { channelParams, messageObject, pendingMessage } from '../messages/schema.js';
 import { defineRoute, definePublicRoute, type AnyRoute } from '../route.js';
+import { promiseId } from '../../../shared/messages/stored-ids.js';
 import {
   createWebhookBody,
   executeBody,
@@ -215,6 +216,8 @@ export function webhookRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
           return undefined;
         }
         if (message) return message;
+        // The caller is told this id before the message is stored: it keeps it (stored-ids.ts).
+        await promiseId(rt, job.message.id);
         res.status(202);
         return { id: job.message.id, channel_id: job.message.channel_id, nonce: null, pending: true };
       },

@@ -38,10 +38,12 @@ export type Effect =
 /**
  * Redis state derived from Postgres that a command's change makes stale, refreshed at relay time
  * from the committed rows (so a repeat is harmless): `automod`, a server's screening flag and rule
- * version; `event-webhooks`, a server's subscription summary; `push`, a user's subscriber flag;
- * `ip-rules`, the version counter every process's IP-rule cache watches (ids: `['all']`).
+ * version; `event-webhooks`, a server's subscription summary (both forgotten once the server is
+ * deleted); `push`, a user's subscriber flag; `ip-rules`, the version counter every process's
+ * IP-rule cache watches (ids: `['all']`); `voice`, every live voice state in a server checked
+ * against the committed permissions (a deleted server's all end).
  */
-export type RefreshedCache = 'automod' | 'event-webhooks' | 'push' | 'ip-rules';
+export type RefreshedCache = 'automod' | 'event-webhooks' | 'push' | 'ip-rules' | 'voice';
 
 /**
  * What a command causes besides its rows, collected while its transaction runs and stored with it

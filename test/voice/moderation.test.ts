@@ -1,5 +1,6 @@
 import { api } from '../helpers/accounts.js';
 import type { TestApp } from '../helpers/app.js';
+import { VoiceStateStore } from '../../shared/voice-chat/states.js';
 import { Permission } from '../../shared/permissions/index.js';
 import {
   gateway,
@@ -15,6 +16,10 @@ import {
 
 let app: TestApp;
 const { gateways, voices } = voiceSuite((started) => (app = started));
+
+/** The channel `userId` is in voice in, per the stored voice states (null: not in voice). */
+const voiceChannelOf = async (userId: string) =>
+  (await new VoiceStateStore(app.rt).get(userId))?.channel_id ?? null;
 
 /** A speaker producing into the channel and a listener receiving it, both connected. */
 async function speakerAndListener() {
@@ -187,6 +192,18 @@ describe('voice moderation', () => {
       await app.rt.models.AuditLog.findAll({ where: { server_id: serverId, target_id: target.id } })
     ).map((a) => a.action);
     expect(actions.sort()).toEqual(['member_disconnect', 'member_move']);
+  });
+
+  it('deleting a server disconnects everyone in its voice channels', async () => {
+    const { owner, serverId, channelId } = await voiceWorld(app);
+    const target = await member(app, serverId);
+    const targetGw = await gateway(app, target, gateways);
+    const { voice } = await joinAndConnect(targetGw, channelId, voices);
+    expect(await voiceChannelOf(target.id)).toBe(channelId);
+    expect((await api(app, 'DELETE', `/servers/${serverId}`, { token: owner.token })).status).toBe(204);
+    expect(await voiceChannelOf(target.id)).toBeNull();
+    expect(await new VoiceStateStore(app.rt).inServers([serverId])).toEqual([]);
+    await voice.waitForEvent('voice_disconnect', (p) => p.reason === 'left');
   });
 
   it('a kicked member leaves voice at once', async () => {

@@ -2,8 +2,9 @@ import crypto from 'node:crypto';
 import { hashToken } from '../../shared/auth/tokens.js';
 import type { Runtime } from '../../shared/runtime.js';
 
-// The login's second step: tickets. Checking a code and turning 2FA on and off are in
-// shared/accounts/second-factor.ts and shared/domain/accounts/mfa.ts.
+// The login's second step: tickets. Checking a code, spending it with the sign-in it opens, and
+// turning 2FA on and off are in shared/accounts/second-factor.ts and shared/domain/accounts/
+// (sign-in.ts, mfa.ts).
 
 function ticketKey(rt: Runtime, ticket: string): string {
   return `${rt.config.redis.key_prefix}:mfa_ticket:${hashToken(ticket).toString('hex')}`;

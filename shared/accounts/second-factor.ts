@@ -19,13 +19,16 @@ export function newTotpSecret(username: string): { secret: string; otpauth_url: 
 /**
  * Checks a TOTP code (one step of clock drift either way) and records its time step, refusing any
  * code from that step or an earlier one: a code works once. The step is claimed with a conditional
- * UPDATE, so two concurrent requests with the same code cannot both win.
+ * UPDATE, so two concurrent requests with the same code cannot both win. Without `transaction` the
+ * claim is a statement of its own; in a command's transaction (a sign-in) it stands or falls with
+ * what the code was for.
  */
 export async function verifyTotp(
   rt: Runtime,
   user: Row<'User'>,
   secret: string,
   code: string,
+  transaction?: Transaction,
 ): Promise<boolean> {
   if (!/^\d{6}$/.test(code)) return false;
   const last = user.mfa_last_time_step === null ? undefined : Number(user.mfa_last_time_step);
@@ -37,12 +40,12 @@ export async function verifyTotp(
   }
   if (!result.valid || !('timeStep' in result)) return false;
   const step = result.timeStep;
-  // One statement of its own, outside any command: a claimed step stays claimed even when what the
-  // code was for fails, and the step is in no cached value or user object, so nothing to relay.
+  // Outside a command, a claimed step stays claimed even when what the code was for fails; the step
+  // is in no cached value or user object, so nothing to relay either way.
   const claimed = await rt.sequelize.query(
     `UPDATE users SET mfa_last_time_step = $1
       WHERE id = $2 AND (mfa_last_time_step IS NULL OR mfa_last_time_step < $1) RETURNING id`,
-    { bind: [step, user.id], type: QueryTypes.SELECT },
+    { bind: [step, user.id], type: QueryTypes.SELECT, transaction },
   );
   if (claimed.length === 0) return false;
   user.mfa_last_time_step = String(step);
@@ -81,28 +84,37 @@ export async function storeBackupCodes(
   );
 }
 
-/** Spends a backup code; false when it is not one of the user's unused codes. */
-export async function useBackupCode(rt: Runtime, userId: string, code: string): Promise<boolean> {
+/**
+ * Spends a backup code (a conditional UPDATE: of concurrent uses, one wins; in `transaction`, once
+ * it commits); false when it is not one of the user's unused codes.
+ */
+export async function useBackupCode(
+  rt: Runtime,
+  userId: string,
+  code: string,
+  transaction?: Transaction,
+): Promise<boolean> {
   const normalized = normalizeBackupCode(code);
   if (normalized.length !== 10) return false;
   const used = await rt.sequelize.query(
     `UPDATE mfa_backup_codes SET used_at = now()
       WHERE user_id = $1 AND code_hash = $2 AND used_at IS NULL RETURNING id`,
-    { bind: [userId, hashToken(normalized)], type: QueryTypes.SELECT },
+    { bind: [userId, hashToken(normalized)], type: QueryTypes.SELECT, transaction },
   );
   return used.length > 0;
 }
 
-/** Checks a second factor: a TOTP code or a backup code. */
+/** Checks a second factor: a TOTP code or a backup code (spent in `transaction`, if given). */
 export async function verifySecondFactor(
   rt: Runtime,
   box: SecretBox,
   user: Row<'User'>,
   code: string,
+  transaction?: Transaction,
 ): Promise<'totp' | 'backup' | null> {
   if (!user.mfa_enabled || !user.mfa_secret) return null;
   const trimmed = code.trim();
   if (/^\d{6}$/.test(trimmed))
-    return (await verifyTotp(rt, user, box.open(user.mfa_secret), trimmed)) ? 'totp' : null;
-  return (await useBackupCode(rt, user.id, trimmed)) ? 'backup' : null;
+    return (await verifyTotp(rt, user, box.open(user.mfa_secret), trimmed, transaction)) ? 'totp' : null;
+  return (await useBackupCode(rt, user.id, trimmed, transaction)) ? 'backup' : null;
 }

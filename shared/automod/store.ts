@@ -29,6 +29,12 @@ export async function rulesChanged(
   await multi.exec();
 }
 
+/** A deleted server's AutoMod keys go (its rules went with it; nothing screens there any more). */
+export async function forgetAutomod(redis: Redis, prefix: string, serverId: string): Promise<void> {
+  const k = keys(prefix, serverId);
+  await redis.del(k.on, k.version);
+}
+
 /**
  * Compiled rules per server, kept in the worker's memory and reloaded only when the server's
  * version moved: one Redis GET per screened message, no database query, no recompiling.

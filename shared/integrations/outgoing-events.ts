@@ -53,6 +53,18 @@ export async function invalidateSubscriptions(
   await rt.redis.multi().incr(keys.generation).del(keys.summary).exec();
 }
 
+/**
+ * A deleted server's summary and generation go. A reader that raced with the deletion may still
+ * write a summary: it expires (SUMMARY_TTL_SECONDS), and no event of the server is left to read it.
+ */
+export async function forgetSubscriptions(
+  rt: Pick<Runtime, 'config' | 'redis'>,
+  serverId: string,
+): Promise<void> {
+  const keys = summaryKeys(rt, serverId);
+  await rt.redis.del(keys.summary, keys.generation);
+}
+
 /** The summary for a set of subscriptions (their `events` and `channel_ids`). */
 export function summarize(rows: { events: string[]; channel_ids: string[] | null }[]): SubscriptionSummary {
   const summary: SubscriptionSummary = {};

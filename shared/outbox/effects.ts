@@ -31,17 +31,34 @@ export type Effect =
   | { k: 'job'; queue: QueueName; name: string; data: unknown; opts?: JobEffectOptions }
   /** Rooms (and voice) of `users` recomputed from the committed permissions at relay time. */
   | { k: 'permissions'; server: string; users: string[]; announce?: boolean }
-  /** Live voice sessions of `users` checked against the committed permissions at relay time. */
-  | { k: 'voice'; server: string; users: string[] }
+  /**
+   * Live voice sessions of `users` checked against the committed permissions at relay time, after
+   * `move` (a moderator's move or disconnect of one of them) is applied.
+   */
+  | { k: 'voice'; server: string; users: string[]; move?: VoiceMove }
   | { k: 'refresh'; cache: RefreshedCache; ids: string[] };
+
+/**
+ * A moderator's decision about one user's voice session: a move into `to`, or a disconnect (`to`
+ * null). Applied at relay time only while the user is still in `from` with that `session`, so a
+ * repeat, or a relay after they left or moved on their own, changes nothing.
+ */
+export interface VoiceMove {
+  user: string;
+  session: string;
+  from: string;
+  to: string | null;
+}
 
 /**
  * Redis state derived from Postgres that a command's change makes stale, refreshed at relay time
  * from the committed rows (so a repeat is harmless): `automod`, a server's screening flag and rule
- * version; `event-webhooks`, a server's subscription summary; `push`, a user's subscriber flag;
- * `ip-rules`, the version counter every process's IP-rule cache watches (ids: `['all']`).
+ * version; `event-webhooks`, a server's subscription summary (both forgotten once the server is
+ * deleted); `push`, a user's subscriber flag; `ip-rules`, the version counter every process's
+ * IP-rule cache watches (ids: `['all']`); `voice`, every live voice state in a server checked
+ * against the committed permissions (a deleted server's all end).
  */
-export type RefreshedCache = 'automod' | 'event-webhooks' | 'push' | 'ip-rules';
+export type RefreshedCache = 'automod' | 'event-webhooks' | 'push' | 'ip-rules' | 'voice';
 
 /**
  * What a command causes besides its rows, collected while its transaction runs and stored with it
@@ -120,6 +137,15 @@ export class Effects {
    */
   enforceVoice(server: string, users: string[]): this {
     if (users.length > 0) this.list.push({ k: 'voice', server, users });
+    return this;
+  }
+
+  /**
+   * Moves (or disconnects) a user's live voice session once the command commits (see VoiceMove),
+   * then checks it against their permissions as enforceVoice does.
+   */
+  moveVoice(server: string, move: VoiceMove): this {
+    this.list.push({ k: 'voice', server, users: [move.user], move });
     return this;
   }
 

@@ -1,32 +1,62 @@
-import { rulesChanged } from '../automod/store.js';
-import { invalidateSubscriptions } from '../integrations/outgoing-events.js';
+import { QueryTypes } from 'sequelize';
+import { forgetAutomod, rulesChanged } from '../automod/store.js';
+import { forgetSubscriptions, invalidateSubscriptions } from '../integrations/outgoing-events.js';
 import { ipRulesVersionKey } from '../net/ip-rules.js';
 import { refreshSubscriberFlags } from '../push/subscribers.js';
 import type { Runtime } from '../runtime.js';
+import { enforceVoiceInServer } from '../voice-chat/enforce.js';
 import type { RefreshedCache } from './effects.js';
+
+/** Which of `serverIds` have no row any more (deleted servers): their keys are forgotten. */
+async function deletedServers(rt: Pick<Runtime, 'sequelize'>, serverIds: string[]): Promise<Set<string>> {
+  const rows = await rt.sequelize.query<{ id: string }>(
+    'SELECT id FROM servers WHERE id = ANY($1::bigint[])',
+    {
+      bind: [serverIds],
+      type: QueryTypes.SELECT,
+    },
+  );
+  const alive = new Set(rows.map((r) => String(r.id)));
+  return new Set(serverIds.filter((id) => !alive.has(id)));
+}
 
 /**
  * Brings `cache` for `ids` in line with the committed rows (a `refresh` effect, relayed after the
  * commit): each recomputes from Postgres or forgets its key, so relaying it again changes nothing.
+ * A deleted server's AutoMod and subscription keys are deleted, not recomputed.
  */
 export async function refreshCache(
-  rt: Pick<Runtime, 'config' | 'redis' | 'models' | 'sequelize'>,
+  rt: Pick<Runtime, 'config' | 'redis' | 'models' | 'sequelize' | 'events'>,
   cache: RefreshedCache,
   ids: string[],
 ): Promise<void> {
+  const prefix = rt.config.redis.key_prefix;
   switch (cache) {
-    case 'automod':
-      for (const serverId of ids) await rulesChanged(rt, rt.config.redis.key_prefix, serverId);
+    case 'automod': {
+      const gone = await deletedServers(rt, ids);
+      for (const serverId of ids) {
+        if (gone.has(serverId)) await forgetAutomod(rt.redis, prefix, serverId);
+        else await rulesChanged(rt, prefix, serverId);
+      }
       return;
-    case 'event-webhooks':
-      for (const serverId of ids) await invalidateSubscriptions(rt, serverId);
+    }
+    case 'event-webhooks': {
+      const gone = await deletedServers(rt, ids);
+      for (const serverId of ids) {
+        if (gone.has(serverId)) await forgetSubscriptions(rt, serverId);
+        else await invalidateSubscriptions(rt, serverId);
+      }
       return;
+    }
     case 'push':
       await refreshSubscriberFlags(rt, ids);
       return;
     case 'ip-rules':
       // A move of the counter only makes every process reload the committed list: a repeat is harmless.
-      await rt.redis.incr(ipRulesVersionKey(rt.config.redis.key_prefix));
+      await rt.redis.incr(ipRulesVersionKey(prefix));
+      return;
+    case 'voice':
+      for (const serverId of ids) await enforceVoiceInServer(rt, serverId);
       return;
   }
 }

@@ -4,6 +4,7 @@ import { fanoutJobFor } from '../integrations/outgoing-events.js';
 import { permissionsChanged } from '../permission-changes.js';
 import type { Runtime } from '../runtime.js';
 import { enforceVoicePermissions } from '../voice-chat/enforce.js';
+import { applyVoiceMove } from '../voice-chat/moves.js';
 import type { Effect } from './effects.js';
 import { holdOrder } from './order.js';
 import { refreshCache } from './refresh.js';
@@ -88,6 +89,7 @@ export async function relayEffects(
         break;
       case 'voice':
         await drain();
+        if (effect.move) await applyVoiceMove(rt, effect.move);
         await enforceVoicePermissions(rt, effect.server, effect.users);
         break;
       case 'refresh':

@@ -46,11 +46,17 @@ export async function deleteRenditions(
   }
 }
 
+/** Keys per `delete_files` job (a deleted server's attachments can be many). */
+const KEYS_PER_JOB = 500;
+
 /**
  * Deletes `keys` from storage once the command in whose effects this is collected commits: a
- * `media` job with the queue's retries (deleting a missing file succeeds, so a repeat is harmless).
- * A crash right after the commit leaves it to the outbox relay, not to luck. No keys: nothing.
+ * `media` job (one per KEYS_PER_JOB keys) with the queue's retries (deleting a missing file
+ * succeeds, so a repeat is harmless). A crash right after the commit leaves it to the outbox
+ * relay, not to luck. No keys: nothing.
  */
 export function deleteFilesAfterCommit(fx: Effects, keys: string[]): void {
-  if (keys.length > 0) fx.job('media', 'delete_files', { kind: 'delete_files', keys });
+  for (let at = 0; at < keys.length; at += KEYS_PER_JOB) {
+    fx.job('media', 'delete_files', { kind: 'delete_files', keys: keys.slice(at, at + KEYS_PER_JOB) });
+  }
 }

@@ -23,6 +23,18 @@ export async function enforceVoicePermissions(
   for (const state of states) await enforceOne(rt, store, state);
 }
 
+/**
+ * enforceVoicePermissions for everyone in voice in `serverId` (the outbox's `voice` refresh): after
+ * the server's deletion, each of them leaves (their channel is gone).
+ */
+export async function enforceVoiceInServer(
+  rt: Pick<Runtime, 'models' | 'redis' | 'config' | 'events'>,
+  serverId: string,
+): Promise<void> {
+  const store = new VoiceStateStore(rt);
+  for (const state of await store.inServers([serverId])) await enforceOne(rt, store, state);
+}
+
 async function enforceOne(
   rt: Pick<Runtime, 'models' | 'redis' | 'config' | 'events'>,
   store: VoiceStateStore,

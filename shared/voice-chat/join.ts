@@ -44,19 +44,21 @@ export function speakSuppressed(channelType: string, permissions: bigint, curren
   return channelType === 'stage' ? current : false;
 }
 
+/** What joining needs of a runtime (the outbox relay applies moderators' moves with it). */
+export type VoiceRuntime = Pick<Runtime, 'models' | 'redis' | 'config' | 'events'>;
+
 /**
- * Puts a user in a voice or stage channel (leaving any other): VIEW_CHANNEL and CONNECT, the user
- * limit (MOVE_MEMBERS ignores it), a node that hosts the channel; then VOICE_STATE_UPDATE to the
- * channel and VOICE_SERVER_UPDATE (a fresh single-use token) to the session. Stage joins start
- * suppressed (audience). `moved`: a moderator moves them (no limit; refusals read as cannot_connect).
+ * Whether `userId` may be put in `channelId` now: a voice or stage channel of a server they see
+ * and may CONNECT to, hosted by a running voice node. Throws what joinVoice answers (`moved`: the
+ * refusals read as 400 `cannot_connect`); returns the channel, their permissions there and the node.
  */
-export async function joinVoice(
-  rt: Runtime,
-  who: VoiceSessionRef,
-  input: VoiceJoin,
+export async function admitToChannel(
+  rt: VoiceRuntime,
+  userId: string,
+  channelId: string,
   options: { moved?: boolean } = {},
-): Promise<VoiceStateObject> {
-  const access = await channelAccessFor(rt, who.userId, input.channel_id);
+) {
+  const access = await channelAccessFor(rt, userId, channelId);
   const cannot = (err: ApiError): ApiError =>
     options.moved ? new ApiError(400, 'cannot_connect', 'The member may not connect to that channel') : err;
   const serverId = access?.channel.server_id ?? null;
@@ -68,6 +70,27 @@ export async function joinVoice(
   if (!has(permissions, Permission.CONNECT)) throw cannot(new MissingPermissionError('CONNECT'));
   const node = await new VoiceNodeRegistry(rt).forChannel(channel.id);
   if (!node) throw new ApiError(503, 'voice_unavailable', 'No voice server is running');
+  return { serverId, channel, permissions, node };
+}
+
+/**
+ * Puts a user in a voice or stage channel (leaving any other): VIEW_CHANNEL and CONNECT, the user
+ * limit (MOVE_MEMBERS ignores it), a node that hosts the channel; then VOICE_STATE_UPDATE to the
+ * channel and VOICE_SERVER_UPDATE (a fresh single-use token) to the session. Stage joins start
+ * suppressed (audience). `moved`: a moderator moves them (no limit; refusals read as cannot_connect).
+ */
+export async function joinVoice(
+  rt: VoiceRuntime,
+  who: VoiceSessionRef,
+  input: VoiceJoin,
+  options: { moved?: boolean } = {},
+): Promise<VoiceStateObject> {
+  const { serverId, channel, permissions, node } = await admitToChannel(
+    rt,
+    who.userId,
+    input.channel_id,
+    options,
+  );
   const member = await rt.models.Member.findOne({ where: { server_id: serverId, user_id: who.userId } });
   const record: VoiceStateRecord = {
     server_id: serverId,

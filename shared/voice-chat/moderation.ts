@@ -5,7 +5,7 @@ import { runCommand } from '../outbox/index.js';
 import { Permission, ServerPolicy, has, requireMemberFacts, requireOutranks } from '../permissions/index.js';
 import type { Runtime } from '../runtime.js';
 import { announceVoiceState } from './events.js';
-import { joinVoice, leaveVoice, isVoiceChannelType } from './join.js';
+import { admitToChannel, isVoiceChannelType } from './join.js';
 import { STAGE_MODERATOR } from './stage.js';
 import {
   VoiceStateStore,
@@ -33,8 +33,11 @@ function need(perms: bigint, bit: bigint, name: string): void {
 /**
  * Applies a moderator's change to a member's voice. Permissions are checked in the member's
  * current channel (server-wide when they are not in voice); a move also needs MOVE_MEMBERS in the
- * destination. The target must rank strictly below the moderator (403 `member_hierarchy`). Audited (member_update for mute/deaf, member_move, member_disconnect). Returns the
- * member's voice state afterwards (null: not in voice).
+ * destination. The target must rank strictly below the moderator (403 `member_hierarchy`).
+ * Audited (member_update for mute/deaf, member_move, member_disconnect): each entry commits with
+ * its decision, and the live voice state follows through the outbox (a `voice` effect), so a
+ * crash never leaves a change without its entry. Returns the member's voice state afterwards
+ * (null: not in voice).
  */
 export async function moderateVoice(
   rt: Runtime,
@@ -73,9 +76,8 @@ export async function moderateVoice(
       channel_id: 'not in voice',
     });
   }
-  let destination = null;
   if (patch.channel_id) {
-    destination = await rt.models.Channel.findByPk(patch.channel_id);
+    const destination = await rt.models.Channel.findByPk(patch.channel_id);
     if (!destination || destination.server_id !== serverId) throw new NotFoundError('channel');
     const there = await policy.requireChannel(destination);
     if (!isVoiceChannelType(destination.channel_type)) {
@@ -118,38 +120,32 @@ export async function moderateVoice(
     result = updated?.state ?? null;
   }
 
-  if (state && patch.channel_id === null) {
-    const left = await leaveVoice(rt, targetId, { channelId: state.channel_id });
-    if (left) {
-      await recordAudit(rt, {
-        serverId,
-        actorId,
-        action: 'member_disconnect',
-        targetType: 'user',
-        targetId,
-        changes: [{ key: 'channel_id', old: left.channel_id, new: null }],
-        reason,
-      });
-    }
-    return null;
-  }
-  if (state && destination && destination.id !== state.channel_id) {
-    const moved = await joinVoice(
-      rt,
-      { userId: targetId, sessionId: state.session_id, authSessionId: state.auth_session_id },
-      { channel_id: destination.id, self_mute: state.self_mute, self_deaf: state.self_deaf },
-      { moved: true },
-    );
-    await recordAudit(rt, {
-      serverId,
-      actorId,
-      action: 'member_move',
-      targetType: 'user',
-      targetId,
-      changes: [{ key: 'channel_id', old: state.channel_id, new: destination.id }],
-      reason,
+  if (state && patch.channel_id !== undefined && patch.channel_id !== state.channel_id) {
+    // The destination, when not null, was checked above.
+    const to = patch.channel_id;
+    // Refused now (400 cannot_connect, 503) rather than after the decision is recorded.
+    if (to !== null) await admitToChannel(rt, targetId, to, { moved: true });
+    // The audit entry and the decision commit together; the change follows from the outbox.
+    await runCommand(rt, rooms.server(serverId), async (transaction, fx) => {
+      await recordAudit(
+        rt,
+        {
+          serverId,
+          actorId,
+          action: to === null ? 'member_disconnect' : 'member_move',
+          targetType: 'user',
+          targetId,
+          changes: [{ key: 'channel_id', old: state.channel_id, new: to }],
+          reason,
+        },
+        transaction,
+      );
+      fx.moveVoice(serverId, { user: targetId, session: state.session_id, from: state.channel_id, to });
     });
-    return moved;
+    if (to === null) return null;
+    // Relayed before runCommand resolved: the state after the move (or, refused meanwhile, before it).
+    const now = await store.get(targetId);
+    return now?.server_id === serverId ? presentVoiceState(now) : null;
   }
   return result ? presentVoiceState(result) : null;
 }

@@ -1,5 +1,8 @@
 import { api } from '../helpers/accounts.js';
 import type { TestApp } from '../helpers/app.js';
+import { DoomedApis } from '../helpers/doomed-api.js';
+import { until } from '../helpers/services.js';
+import { VoiceStateStore } from '../../shared/voice-chat/states.js';
 import { Permission } from '../../shared/permissions/index.js';
 import {
   gateway,
@@ -15,6 +18,12 @@ import {
 
 let app: TestApp;
 const { gateways, voices } = voiceSuite((started) => (app = started));
+const doomed = new DoomedApis(() => app.config);
+afterAll(() => doomed.killAll());
+
+/** The channel `userId` is in voice in, per the stored voice states (null: not in voice). */
+const voiceChannelOf = async (userId: string) =>
+  (await new VoiceStateStore(app.rt).get(userId))?.channel_id ?? null;
 
 /** A speaker producing into the channel and a listener receiving it, both connected. */
 async function speakerAndListener() {
@@ -187,6 +196,47 @@ describe('voice moderation', () => {
       await app.rt.models.AuditLog.findAll({ where: { server_id: serverId, target_id: target.id } })
     ).map((a) => a.action);
     expect(actions.sort()).toEqual(['member_disconnect', 'member_move']);
+  });
+
+  it('a move and a disconnect commit with their audit entries: an API killed after the commit loses neither', async () => {
+    const { owner, serverId, channelId } = await voiceWorld(app);
+    const second = await api(app, 'POST', `/servers/${serverId}/channels`, {
+      token: owner.token,
+      body: { name: 'Other', channel_type: 'voice' },
+    });
+    const otherId = second.body.id as string;
+    const target = await member(app, serverId);
+    const targetGw = await gateway(app, target, gateways);
+    expect((await join(targetGw, channelId)).ack).toMatchObject({ ok: true });
+    const path = `/servers/${serverId}/voice-states/${target.id}`;
+    const audited = async () =>
+      (await app.rt.models.AuditLog.findAll({ where: { server_id: serverId, target_id: target.id } }))
+        .map((a) => [a.action, a.changes])
+        .sort();
+
+    // The process dies right after the commit: the entry is there, the move not yet...
+    await doomed.send(owner.token, 'PATCH', path, { channel_id: otherId });
+    expect(await audited()).toEqual([['member_move', [{ key: 'channel_id', old: channelId, new: otherId }]]]);
+    expect(await voiceChannelOf(target.id)).toBe(channelId);
+    // ...which the relay loop of the workers applies (rows older than RELAY_GRACE_MS, 5 s).
+    await until(async () => (await voiceChannelOf(target.id)) === otherId, 'the move', 30000);
+    await targetGw.waitForFrames(2, (f) => f.t === 'VOICE_SERVER_UPDATE');
+
+    await doomed.send(owner.token, 'PATCH', path, { channel_id: null });
+    expect((await audited()).map(([action]) => action)).toEqual(['member_disconnect', 'member_move']);
+    await until(async () => (await voiceChannelOf(target.id)) === null, 'the disconnect', 30000);
+  }, 60000);
+
+  it('deleting a server disconnects everyone in its voice channels', async () => {
+    const { owner, serverId, channelId } = await voiceWorld(app);
+    const target = await member(app, serverId);
+    const targetGw = await gateway(app, target, gateways);
+    const { voice } = await joinAndConnect(targetGw, channelId, voices);
+    expect(await voiceChannelOf(target.id)).toBe(channelId);
+    expect((await api(app, 'DELETE', `/servers/${serverId}`, { token: owner.token })).status).toBe(204);
+    expect(await voiceChannelOf(target.id)).toBeNull();
+    expect(await new VoiceStateStore(app.rt).inServers([serverId])).toEqual([]);
+    await voice.waitForEvent('voice_disconnect', (p) => p.reason === 'left');
   });
 
   it('a kicked member leaves voice at once', async () => {

@@ -5,8 +5,7 @@ import { recordSecurityEvent } from '../../../shared/auth/security-events.js';
 import { ApiError } from '../../../shared/errors.js';
 import { findUserByLogin } from '../../../shared/accounts/find-user.js';
 import { revokeSessions, type ClientInfo } from '../../../shared/accounts/sessions.js';
-import { rehashIfWeak, signIn } from '../../../shared/domain/accounts/sign-in.js';
-import { verifySecondFactor } from '../../../shared/accounts/second-factor.js';
+import { rehashIfWeak, signIn, signInWithSecondFactor } from '../../../shared/domain/accounts/sign-in.js';
 import {
   assertRegistrationAllowed,
   registerAccount,
@@ -133,19 +132,23 @@ export function authRoutes(rt: Runtime, { throttles, secretBox }: ApiServices): 
           'mfa_account',
           userId,
         ]);
-        const factor = await verifySecondFactor(rt, secretBox, user, body.code);
-        if (!factor) {
+        const signedIn = await signInWithSecondFactor(rt, secretBox, {
+          userId,
+          code: body.code,
+          client: client(req, ip),
+          useTicket: async () => {
+            if (!(await consumeTicket(rt, body.ticket))) throw invalidTicket();
+          },
+        });
+        if (!signedIn) {
           await recordSecurityEvent(rt, 'mfa_failure', { userId, ip });
           // The last code a ticket allows was wrong: the ticket dies with it.
           if (exhausted) await consumeTicket(rt, body.ticket);
           throw new ApiError(401, 'invalid_code', 'Invalid two-factor code');
         }
-        if (!(await consumeTicket(rt, body.ticket))) throw invalidTicket();
         await attempt.succeeded();
-        if (factor === 'backup') await recordSecurityEvent(rt, 'backup_code_used', { userId, ip });
-        const { token } = await signIn(rt, user, client(req, ip), { mfa: factor });
         setDeviceCookie(res, rt.config, user.id);
-        return { token, user: presentSelf(user) };
+        return { token: signedIn.token, user: presentSelf(signedIn.user) };
       },
     }),
     defineRoute({

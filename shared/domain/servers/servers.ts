@@ -1,4 +1,4 @@
-import type { Transaction } from 'sequelize';
+import { QueryTypes, type Transaction } from 'sequelize';
 import { recordAudit, diff, type AuditChange } from '../../audit.js';
 import type { Row } from '../../db/models/index.js';
 import { NotFoundError, OwnerOnlyError, ValidationError } from '../../errors.js';
@@ -175,28 +175,53 @@ export async function updateServer(
 /**
  * DELETE /servers/{id}: the owner only (members get 403 `owner_only`, others 404). Everything of
  * the server goes with it (foreign keys cascade); members receive SERVER_DELETE and their
- * connections leave the server's rooms.
+ * connections leave the server's rooms. What lives outside its rows follows through the outbox:
+ * the stored files of its icon, emojis and its channels' attachments (media `delete_files` jobs),
+ * its AutoMod flag and event-webhook summary (forgotten), and whoever is in its voice channels
+ * (disconnected).
  */
 export async function deleteServer(rt: Runtime, serverId: string, actorId: string): Promise<void> {
   const policy = await ServerPolicy.load(rt, serverId, actorId);
   if (!policy.isOwner) throw new OwnerOnlyError('delete the server');
   const room = rooms.server(serverId);
   await runCommand(rt, room, async (transaction, fx) => {
+    const server = await rt.models.Server.findByPk(serverId, { transaction, lock: transaction.LOCK.UPDATE });
+    if (!server || server.owner_id !== actorId) throw new OwnerOnlyError('delete the server');
     const channels = await rt.models.Channel.findAll({
       where: { server_id: serverId },
       attributes: ['id'],
       transaction,
     });
-    const deleted = await rt.models.Server.destroy({
-      where: { id: serverId, owner_id: actorId },
-      transaction,
-    });
-    if (deleted === 0) throw new OwnerOnlyError('delete the server');
-    // Its members, roles, channels and overwrites went by cascade.
+    const files = await storedFilesOf(rt, server, transaction);
+    await server.destroy({ transaction });
+    // Its members, roles, channels, overwrites, emojis, rules and uploads went by cascade.
     fx.invalidate({ servers: [serverId], channels: channels.map((c) => c.id) });
     fx.dispatch([room], 'SERVER_DELETE', { id: serverId });
     fx.leaveRooms(room, [...channels.map((c) => rooms.channel(c.id)), room]);
+    fx.refresh('automod', [serverId]);
+    fx.refresh('event-webhooks', [serverId]);
+    fx.refresh('voice', [serverId]);
+    deleteFilesAfterCommit(fx, files);
   });
+}
+
+/** The storage keys of what a server's rows name: its icon, its emojis, its channels' uploads. */
+async function storedFilesOf(
+  rt: Pick<Runtime, 'sequelize'>,
+  server: Row<'Server'>,
+  transaction: Transaction,
+): Promise<string[]> {
+  const rows = await rt.sequelize.query<{ key: string | null }>(
+    `SELECT unnest(ARRAY[webp_key, fallback_key]) AS key FROM emojis WHERE server_id = $1
+     UNION ALL
+     SELECT unnest(ARRAY[a.storage_key, a.metadata->>'thumbnail_key']) AS key
+       FROM attachments a JOIN channels c ON c.id = a.channel_id WHERE c.server_id = $1`,
+    { bind: [server.id], type: QueryTypes.SELECT, transaction },
+  );
+  return [
+    ...renditionKeys(server.icon_url, `icons/${server.id}/`),
+    ...rows.flatMap((r) => (r.key ? [r.key] : [])),
+  ];
 }
 
 /**

@@ -1,3 +1,4 @@
+import { Op } from 'sequelize';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { api, enableMfa, randomIp, registerUser, totpCode, type TestUser } from '../../helpers/accounts.js';
 import { testConfig } from '../../helpers/config.js';
@@ -131,6 +132,53 @@ describe('TOTP 2FA', () => {
     expect(
       await app.rt.models.SecurityEvent.count({ where: { user_id: u.id, type: 'backup_code_used' } }),
     ).toBe(2);
+  });
+
+  describe('concurrent sign-ins', () => {
+    const finish = (ticket: string, code: string) =>
+      api(app, 'POST', '/auth/mfa/totp', { headers: xff(), body: { ticket, code } });
+    const usedCodes = (userId: string) =>
+      app.rt.models.MfaBackupCode.count({ where: { user_id: userId, used_at: { [Op.ne]: null } } });
+
+    it('with the same backup code: exactly one succeeds', async () => {
+      const u = await withMfa();
+      const code = u.backupCodes[0] as string;
+      const tickets = [await ticketFor(u), await ticketFor(u)];
+      const answers = await Promise.all(tickets.map((ticket) => finish(ticket, code)));
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 401]);
+      expect(answers.find((a) => a.status === 401)?.body.code).toBe('invalid_code');
+      expect(await usedCodes(u.id)).toBe(1);
+      expect(await app.rt.models.Session.count({ where: { user_id: u.id } })).toBe(2); // registration's + one
+    });
+
+    it('with the same TOTP code: exactly one succeeds', async () => {
+      const u = await withMfa();
+      const code = await totp(u.secret, 1);
+      const tickets = [await ticketFor(u), await ticketFor(u)];
+      const answers = await Promise.all(tickets.map((ticket) => finish(ticket, code)));
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 401]);
+      expect(answers.find((a) => a.status === 401)?.body.code).toBe('invalid_code');
+    });
+
+    it('on one ticket with different backup codes: one signs in, and only its code is spent', async () => {
+      const u = await withMfa();
+      const ticket = await ticketFor(u);
+      const codes = u.backupCodes.slice(0, 4);
+      const answers = await Promise.all(codes.map((code) => finish(ticket, code)));
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 401, 401, 401]);
+      for (const refused of answers.filter((a) => a.status === 401)) {
+        expect(refused.body.code).toBe('invalid_ticket');
+      }
+      // The refused sign-ins spent nothing: their codes still work.
+      expect(await usedCodes(u.id)).toBe(1);
+      const spent = codes[answers.findIndex((a) => a.status === 200)] as string;
+      for (const code of codes.filter((c) => c !== spent)) {
+        expect((await finish(await ticketFor(u), code)).status).toBe(200);
+      }
+      expect(
+        await app.rt.models.SecurityEvent.count({ where: { user_id: u.id, type: 'backup_code_used' } }),
+      ).toBe(4);
+    });
   });
 
   it('an unknown or expired ticket is 401', async () => {

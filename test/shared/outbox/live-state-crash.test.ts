@@ -2,8 +2,7 @@ import { screeningOn } from '../../../shared/automod/store.js';
 import type { DispatchFrame } from '../../../shared/events/index.js';
 import { Permission } from '../../../shared/permissions/index.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
-import { configEnv } from '../../helpers/config.js';
-import { spawnEntry, type RoleProcess } from '../../helpers/processes.js';
+import { DoomedApis } from '../../helpers/doomed-api.js';
 import { until } from '../../helpers/services.js';
 import {
   addChannel,
@@ -12,7 +11,6 @@ import {
   makeRole,
   makeWorld,
   member,
-  type Person,
 } from '../../api/messages/pipeline-helpers.js';
 
 // What a command changes outside Postgres (gateway rooms after a permission change, the AutoMod
@@ -23,7 +21,7 @@ import {
 
 let app: TestApp;
 let gw: ReturnType<typeof gateways>;
-const doomed: RoleProcess[] = [];
+const doomed = new DoomedApis(() => app.config);
 
 beforeAll(async () => {
   app = await startTestApp();
@@ -32,32 +30,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   gw.closeAll();
-  await Promise.all(doomed.map((p) => p.kill('SIGKILL')));
+  await doomed.killAll();
   await app.close();
 });
-
-/**
- * `method path body` as `who` through an API process of its own that kills itself right after
- * the command's commit: it never answers.
- */
-async function sendToDoomedApi(who: Person, method: string, path: string, body?: unknown): Promise<void> {
-  const proc = spawnEntry('api/main.ts', {
-    ...configEnv(app.config),
-    PLEXICHAT_SERVER__PORT: '0',
-    PLEXICHAT_LOG__LEVEL: 'info',
-    PLEXICHAT_TEST_FAULT: 'outbox-after-commit',
-  });
-  doomed.push(proc);
-  const port = (await proc.waitFor(/"port":(\d+)[^\n]*"api listening"/))[1] as string;
-  const res = await fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
-    method,
-    headers: { authorization: `Bearer ${who.token}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  }).catch(() => null);
-  expect(res).toBeNull();
-  expect(await proc.exited).toBeNull();
-  expect(proc.child.signalCode).toBe('SIGKILL');
-}
 
 it('a role that opens a channel moves the member into it although the API died after the commit', async () => {
   const w = await makeWorld(app);
@@ -74,7 +49,7 @@ it('a role that opens a channel moves the member into it although the API died a
   const alice = await member(app, w.serverId);
   const client = await gw.connect(alice);
 
-  await sendToDoomedApi(w.owner, 'PUT', `/servers/${w.serverId}/members/${alice.id}/roles/${role.id}`);
+  await doomed.send(w.owner.token, 'PUT', `/servers/${w.serverId}/members/${alice.id}/roles/${role.id}`);
   // Committed, and nothing relayed by the dead process.
   expect(
     await app.rt.models.MemberRole.count({
@@ -101,7 +76,7 @@ it('a new AutoMod rule screens messages although the API died after the commit',
   const w = await makeWorld(app);
   const alice = await member(app, w.serverId);
 
-  await sendToDoomedApi(w.owner, 'POST', `/servers/${w.serverId}/automod/rules`, {
+  await doomed.send(w.owner.token, 'POST', `/servers/${w.serverId}/automod/rules`, {
     name: 'rule',
     trigger_type: 'keyword',
     trigger: { keywords: ['forbidden'] },

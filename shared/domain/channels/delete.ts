@@ -5,7 +5,7 @@ import { Permission } from '../../permissions/index.js';
 import { presentChannel } from '../../presenters/server.js';
 import type { Runtime } from '../../runtime.js';
 import { deleteRowFilesAfterCommit } from '../../storage/row-files.js';
-import { emptyVoiceChannel, isVoiceChannelType } from '../../voice-chat/join.js';
+import { isVoiceChannelType } from '../../voice-chat/join.js';
 import { requireServerChannel } from '../access.js';
 import { deleteThreadsOf, forgetThreadRooms } from '../threads/delete.js';
 import { announceChannelUpdate, channelAuditFields } from './rules.js';
@@ -50,9 +50,10 @@ export async function deleteChannel(
     await channel.destroy({ transaction });
     // Its overwrites go by cascade, its children's parent_id by SET NULL: no model sees those.
     fx.invalidate({ channels: [channel.id, ...children.map((c) => c.id)] });
-    // Voice states live in Redis, outside the transaction: emptied now, so the channel's viewers
-    // see everyone leave it before CHANNEL_DELETE takes them out of its room.
-    if (isVoiceChannelType(channel.channel_type)) await emptyVoiceChannel(rt, channel.id);
+    // Voice states live in Redis: everyone in the channel leaves once the deletion is committed
+    // (never before: a failed command leaves them in), before CHANNEL_DELETE takes its viewers out
+    // of its room, so they see them leave.
+    if (isVoiceChannelType(channel.channel_type)) fx.refresh('voice-channel', [channel.id]);
     fx.dispatch([room], 'CHANNEL_DELETE', presentChannel(channel));
     fx.outgoing({
       type: 'CHANNEL_DELETE',

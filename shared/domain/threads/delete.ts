@@ -17,7 +17,7 @@ import { threadAuditFields } from './rules.js';
  * Returns their ids, for forgetThreadRooms.
  */
 export async function deleteThreadsOf(
-  rt: Pick<Runtime, 'models' | 'sequelize'>,
+  rt: Pick<Runtime, 'models' | 'sequelize' | 'snowflake'>,
   parentId: string,
   transaction: Transaction,
   fx: Effects,

@@ -24,6 +24,7 @@ import * as m0022 from './0022-system-user.js';
 import * as m0024 from './0024-pending-uploads.js';
 import * as m0025 from './0025-outbox.js';
 import * as m0026 from './0026-interaction-deliveries.js';
+import * as m0027 from './0027-file-deletions.js';
 
 /**
  * Every migration, in order. A list rather than a glob so that the same code runs from the
@@ -55,4 +56,5 @@ export const migrations: { name: string; up: Migration; down: Migration }[] = [
   { name: '0024-pending-uploads', ...m0024 },
   { name: '0025-outbox', ...m0025 },
   { name: '0026-interaction-deliveries', ...m0026 },
+  { name: '0027-file-deletions', ...m0027 },
 ];

@@ -35,6 +35,7 @@ export class CommandEffects extends Effects {
         transaction: this.transaction,
       },
     );
+    crashPoint(this.rt, 'outbox-before-commit');
     const id = String(row?.id);
     const hold = heldFor(this.key());
     this.transaction.afterCommit(() => relayNow(this.rt, id, hold, [effects]));

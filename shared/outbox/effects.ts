@@ -56,9 +56,10 @@ export interface VoiceMove {
  * version; `event-webhooks`, a server's subscription summary (both forgotten once the server is
  * deleted); `push`, a user's subscriber flag; `ip-rules`, the version counter every process's
  * IP-rule cache watches (ids: `['all']`); `voice`, every live voice state in a server checked
- * against the committed permissions (a deleted server's all end).
+ * against the committed permissions (a deleted server's all end); `voice-channel`, the same for a
+ * channel's (a deleted channel's all end).
  */
-export type RefreshedCache = 'automod' | 'event-webhooks' | 'push' | 'ip-rules' | 'voice';
+export type RefreshedCache = 'automod' | 'event-webhooks' | 'push' | 'ip-rules' | 'voice' | 'voice-channel';
 
 /**
  * What a command causes besides its rows, collected while its transaction runs and stored with it

@@ -4,7 +4,7 @@ import { forgetSubscriptions, invalidateSubscriptions } from '../integrations/ou
 import { ipRulesVersionKey } from '../net/ip-rules.js';
 import { refreshSubscriberFlags } from '../push/subscribers.js';
 import type { Runtime } from '../runtime.js';
-import { enforceVoiceInServer } from '../voice-chat/enforce.js';
+import { enforceVoiceInChannel, enforceVoiceInServer } from '../voice-chat/enforce.js';
 import type { RefreshedCache } from './effects.js';
 
 /** Which of `serverIds` have no row any more (deleted servers): their keys are forgotten. */
@@ -57,6 +57,9 @@ export async function refreshCache(
       return;
     case 'voice':
       for (const serverId of ids) await enforceVoiceInServer(rt, serverId);
+      return;
+    case 'voice-channel':
+      for (const channelId of ids) await enforceVoiceInChannel(rt, channelId);
       return;
   }
 }

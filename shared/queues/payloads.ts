@@ -128,7 +128,16 @@ export interface DeleteFilesJob {
   keys: string[];
 }
 
-export type MediaJob = InspectMediaJob | SweepUploadsJob | DeleteFilesJob;
+/**
+ * Files whose rows a command deleted, captured in `file_deletions` under `batch` (a deleted
+ * server's or channel's uploads: too many to name in the job), deleted a page at a time.
+ */
+export interface DeleteFileBatchJob {
+  kind: 'delete_file_batch';
+  batch: string;
+}
+
+export type MediaJob = InspectMediaJob | SweepUploadsJob | DeleteFilesJob | DeleteFileBatchJob;
 
 /** Link previews for a message as it read when the job was queued (workers/processors/embeds.ts). */
 export interface EmbedsJob {
@@ -290,7 +299,7 @@ export interface JobPayloads {
 export interface JobResults {
   /** The stored message; null after a delete. */
   messages: MessageObject | null;
-  /** The attachment's final status; for a sweep, how many uploads it deleted; for delete_files, how many files. */
+  /** The attachment's final status; for a sweep, how many uploads it deleted; for delete_files and delete_file_batch, how many files. */
   media: 'ready' | 'failed' | 'gone' | number;
   /** How many link embeds the message has now; null when the job changed nothing. */
   embeds: number | null;

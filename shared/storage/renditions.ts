@@ -46,7 +46,7 @@ export async function deleteRenditions(
   }
 }
 
-/** Keys per `delete_files` job (a deleted server's attachments can be many). */
+/** Keys per `delete_files` job (a deleted server's or channel's uploads go by deleteRowFilesAfterCommit instead). */
 const KEYS_PER_JOB = 500;
 
 /**

@@ -35,6 +35,21 @@ export async function enforceVoiceInServer(
   for (const state of await store.inServers([serverId])) await enforceOne(rt, store, state);
 }
 
+/**
+ * enforceVoicePermissions for everyone in voice in `channelId` (the outbox's `voice-channel`
+ * refresh): after the channel's deletion, each of them leaves.
+ */
+export async function enforceVoiceInChannel(
+  rt: Pick<Runtime, 'models' | 'redis' | 'config' | 'events'>,
+  channelId: string,
+): Promise<void> {
+  const store = new VoiceStateStore(rt);
+  for (const userId of await store.members(channelId)) {
+    const state = await store.get(userId);
+    if (state?.channel_id === channelId) await enforceOne(rt, store, state);
+  }
+}
+
 async function enforceOne(
   rt: Pick<Runtime, 'models' | 'redis' | 'config' | 'events'>,
   store: VoiceStateStore,

@@ -152,16 +152,6 @@ export async function leaveVoice(
   return previous;
 }
 
-/** Everyone in a channel leaves it (the channel is being deleted). */
-export async function emptyVoiceChannel(
-  rt: Pick<Runtime, 'redis' | 'config' | 'events'>,
-  channelId: string,
-): Promise<void> {
-  for (const userId of await new VoiceStateStore(rt).members(channelId)) {
-    await leaveVoice(rt, userId, { channelId });
-  }
-}
-
 /** A member who left or was removed from a server (kick, ban, leave) leaves its voice channels. */
 export async function leaveVoiceInServer(
   rt: Pick<Runtime, 'redis' | 'config' | 'events'>,

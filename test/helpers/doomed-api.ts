@@ -1,20 +1,25 @@
 import type { Config } from '../../shared/config/index.js';
+import type { CrashPoint } from '../../shared/outbox/index.js';
 import { configEnv } from './config.js';
 import { spawnEntry, type RoleProcess } from './processes.js';
 
 /**
  * API processes that kill themselves right after a command's commit, before relaying anything
  * (the `outbox-after-commit` test fault): what a command leaves to its outbox row must then come
- * from the relay loop of the test app's workers. One per request; `killAll` in afterAll.
+ * from the relay loop of the test app's workers. With `outbox-before-commit` they die just before
+ * the commit instead: nothing of the command may be left. One per request; `killAll` in afterAll.
  */
 export class DoomedApis {
   private readonly started: RoleProcess[] = [];
 
-  constructor(private readonly config: () => Config) {}
+  constructor(
+    private readonly config: () => Config,
+    private readonly fault: CrashPoint = 'outbox-after-commit',
+  ) {}
 
   /**
    * `method path body` (under /api/v1) with `token`, through an API process of its own that dies
-   * after the command's commit. Throws unless the process died by the fault without answering.
+   * after the command's commit (or before it, per the fault). Throws unless the process died by the fault without answering.
    * Returns the dead process (its output helps a failing test).
    */
   async send(token: string, method: string, path: string, body?: unknown): Promise<RoleProcess> {
@@ -22,7 +27,7 @@ export class DoomedApis {
       ...configEnv(this.config()),
       PLEXICHAT_SERVER__PORT: '0',
       PLEXICHAT_LOG__LEVEL: 'info',
-      PLEXICHAT_TEST_FAULT: 'outbox-after-commit',
+      PLEXICHAT_TEST_FAULT: this.fault,
     });
     this.started.push(proc);
     const port = (await proc.waitFor(/"port":(\d+)[^\n]*"api listening"/))[1] as string;
@@ -33,7 +38,9 @@ export class DoomedApis {
     }).catch(() => null);
     if (res) {
       await proc.kill('SIGKILL');
-      throw new Error(`${method} ${path} answered ${res.status} (${await res.text()}): no commit killed it`);
+      throw new Error(
+        `${method} ${path} answered ${res.status} (${await res.text()}): no ${this.fault} fault killed it`,
+      );
     }
     await proc.exited;
     if (proc.child.signalCode !== 'SIGKILL') {

@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import type { TestApp } from './app.js';
-import type { ApiResponse, TestUser } from './accounts.js';
+import { api, type ApiResponse, type TestUser } from './accounts.js';
+import { until } from './services.js';
 
 /** One part of a multipart form: a file (sent under `name`, default `files`) or a text field. */
 export type FormPart =
@@ -43,4 +44,37 @@ export async function animatedGif(width = 40, height = 30, frames = 3): Promise<
   return sharp(pngs, { join: { animated: true } })
     .gif()
     .toBuffer();
+}
+
+/** The HTTP status the media route answers for a storage key, or for a media URL (or path). */
+export async function mediaStatus(app: TestApp, keyOrUrl: string): Promise<number> {
+  const url = /^(https?:|\/)/.test(keyOrUrl)
+    ? new URL(keyOrUrl, app.origin).href
+    : `${app.origin}/api/v1/media/${keyOrUrl}`;
+  const res = await fetch(url);
+  await res.arrayBuffer();
+  return res.status;
+}
+
+/**
+ * Sends a message with an uploaded image into `channelId` as `user`; once the media worker has
+ * made its thumbnail, returns the storage keys of the file and the thumbnail.
+ */
+export async function postImage(app: TestApp, user: TestUser, channelId: string): Promise<string[]> {
+  const uploaded = await sendForm(app, 'POST', '/attachments', user, [
+    { filename: 'p.png', type: 'image/png', data: await png(64, 64) },
+  ]);
+  if (uploaded.status !== 201) throw new Error(`upload: ${uploaded.status}`);
+  const attachmentId = (uploaded.body as { id: string }[])[0]!.id;
+  const sent = await api(app, 'POST', `/channels/${channelId}/messages`, {
+    token: user.token,
+    body: { content: 'with a file', attachments: [attachmentId] },
+  });
+  if (sent.status !== 200) throw new Error(`send: ${sent.status} ${JSON.stringify(sent.body)}`);
+  await until(async () => {
+    const row = await app.rt.models.Attachment.findByPk(attachmentId);
+    return row?.status === 'ready';
+  }, 'the upload to be inspected');
+  const row = (await app.rt.models.Attachment.findByPk(attachmentId))!;
+  return [row.storage_key, row.metadata.thumbnail_key as string];
 }

@@ -19,7 +19,8 @@ import {
 let app: TestApp;
 const { gateways, voices } = voiceSuite((started) => (app = started));
 const doomed = new DoomedApis(() => app.config);
-afterAll(() => doomed.killAll());
+const dyingBeforeCommit = new DoomedApis(() => app.config, 'outbox-before-commit');
+afterAll(() => Promise.all([doomed.killAll(), dyingBeforeCommit.killAll()]));
 
 /** The channel `userId` is in voice in, per the stored voice states (null: not in voice). */
 const voiceChannelOf = async (userId: string) =>
@@ -265,6 +266,27 @@ describe('voice moderation', () => {
     const states = await api(app, 'GET', `/servers/${serverId}/voice-states`, { token: owner.token });
     expect(states.body).toEqual([]);
   });
+
+  it('a voice channel’s deletion empties it only once committed: a crash before keeps everyone in, one after still empties it', async () => {
+    const { owner, serverId, channelId } = await voiceWorld(app);
+    const target = await member(app, serverId);
+    const targetGw = await gateway(app, target, gateways);
+    await joinAndConnect(targetGw, channelId, voices);
+    const path = `/channels/${channelId}`;
+    // Dies before the commit: the channel stays, and so does everyone in it.
+    await dyingBeforeCommit.send(owner.token, 'DELETE', path);
+    expect(await app.rt.models.Channel.findByPk(channelId)).not.toBeNull();
+    expect(await voiceChannelOf(target.id)).toBe(channelId);
+    // Dies right after it: the relay loop empties the deleted channel.
+    await doomed.send(owner.token, 'DELETE', path);
+    expect(await app.rt.models.Channel.findByPk(channelId)).toBeNull();
+    await until(
+      async () => (await voiceChannelOf(target.id)) === null,
+      'the relay to empty the channel',
+      30000,
+    );
+    expect(await new VoiceStateStore(app.rt).inServers([serverId])).toEqual([]);
+  }, 60000);
 
   it('never reaches the owner or anyone ranked at or above the moderator (the issue’s owner mute)', async () => {
     const { owner, serverId, channelId } = await voiceWorld(app);

@@ -7,6 +7,7 @@ import type { Row } from '../../shared/db/models/index.js';
 import type { JobPayload, JobResult } from '../../shared/queues/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { refreshMessageAttachment } from '../../shared/domain/messages/attachments.js';
+import { deleteFileBatch } from '../../shared/storage/row-files.js';
 import { deleteUpload } from '../../shared/storage/uploads.js';
 
 const IMAGES = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif', 'image/tiff']);
@@ -32,7 +33,7 @@ interface Inspection {
  * dominant color, a WebP thumbnail, and EXIF/GPS stripped by re-encoding the stored file (with its
  * orientation applied first). Other files are served as they are. If the attachment is already in
  * a message, the message's copy is updated and MESSAGE_UPDATE emitted. Idempotent: a rerun redoes
- * the same work over the same keys. Also deletes the files of rows a command removed (delete_files).
+ * the same work over the same keys. Also deletes the files of rows a command removed (delete_files, delete_file_batch).
  */
 export function createMediaProcessor(rt: Runtime) {
   return async (job: Job<JobPayload<'media'>>): Promise<JobResult<'media'>> => {
@@ -46,6 +47,8 @@ export function createMediaProcessor(rt: Runtime) {
         // A failure throws: the job is retried (a file already gone counts as deleted).
         for (const key of data.keys) await rt.storage.delete(key);
         return data.keys.length;
+      case 'delete_file_batch':
+        return deleteFileBatch(rt, data.batch);
     }
   };
 }

@@ -4,7 +4,8 @@ import { runCommand } from '../../outbox/index.js';
 import { Permission } from '../../permissions/index.js';
 import { presentChannel } from '../../presenters/server.js';
 import type { Runtime } from '../../runtime.js';
-import { emptyVoiceChannel, isVoiceChannelType } from '../../voice-chat/join.js';
+import { deleteRowFilesAfterCommit } from '../../storage/row-files.js';
+import { isVoiceChannelType } from '../../voice-chat/join.js';
 import { requireServerChannel } from '../access.js';
 import { deleteThreadsOf, forgetThreadRooms } from '../threads/delete.js';
 import { announceChannelUpdate, channelAuditFields } from './rules.js';
@@ -13,7 +14,8 @@ import { announceChannelUpdate, channelAuditFields } from './rules.js';
  * Deletes a channel that is not a thread (MANAGE_CHANNELS in it). Audited as channel_delete with
  * the channel's last fields. Its viewers receive CHANNEL_DELETE and leave its room; the channels
  * of a deleted category lose their parent and are announced with CHANNEL_UPDATE; the threads of a
- * deleted text channel are deleted with it (CHANNEL_DELETE of the parent says so).
+ * deleted text channel are deleted with it (CHANNEL_DELETE of the parent says so). The stored files
+ * of its uploads (and its threads') are deleted after the commit; a category's children keep theirs.
  */
 export async function deleteChannel(
   rt: Runtime,
@@ -29,6 +31,7 @@ export async function deleteChannel(
   await runCommand(rt, room, async (transaction, fx) => {
     // Outgoing webhooks judge who may hear of the deletion by the overwrites the channel had.
     const overwrites = await PermissionOverwrite.findAll({ where: { channel_id: channel.id }, transaction });
+    await deleteRowFilesAfterCommit(rt, fx, { channels: [channel.id] }, transaction);
     const threadIds = await deleteThreadsOf(rt, channel.id, transaction, fx);
     const children = await Channel.findAll({ where: { parent_id: channel.id }, transaction });
     await recordAudit(
@@ -47,9 +50,10 @@ export async function deleteChannel(
     await channel.destroy({ transaction });
     // Its overwrites go by cascade, its children's parent_id by SET NULL: no model sees those.
     fx.invalidate({ channels: [channel.id, ...children.map((c) => c.id)] });
-    // Voice states live in Redis, outside the transaction: emptied now, so the channel's viewers
-    // see everyone leave it before CHANNEL_DELETE takes them out of its room.
-    if (isVoiceChannelType(channel.channel_type)) await emptyVoiceChannel(rt, channel.id);
+    // Voice states live in Redis: everyone in the channel leaves once the deletion is committed
+    // (never before: a failed command leaves them in), before CHANNEL_DELETE takes its viewers out
+    // of its room, so they see them leave.
+    if (isVoiceChannelType(channel.channel_type)) fx.refresh('voice-channel', [channel.id]);
     fx.dispatch([room], 'CHANNEL_DELETE', presentChannel(channel));
     fx.outgoing({
       type: 'CHANNEL_DELETE',

@@ -1,4 +1,4 @@
-import { QueryTypes, type Transaction } from 'sequelize';
+import type { Transaction } from 'sequelize';
 import { recordAudit, diff, type AuditChange } from '../../audit.js';
 import type { Row } from '../../db/models/index.js';
 import { NotFoundError, OwnerOnlyError, ValidationError } from '../../errors.js';
@@ -10,6 +10,7 @@ import type { ServerObject } from '../../presenters/types.js';
 import type { Runtime } from '../../runtime.js';
 import { decodeSnowflake } from '../../snowflake.js';
 import { deleteFilesAfterCommit, renditionKeys } from '../../storage/renditions.js';
+import { deleteRowFilesAfterCommit } from '../../storage/row-files.js';
 
 const createdAt = (id: string): Date => new Date(decodeSnowflake(id).timestampMs);
 
@@ -192,7 +193,8 @@ export async function deleteServer(rt: Runtime, serverId: string, actorId: strin
       attributes: ['id'],
       transaction,
     });
-    const files = await storedFilesOf(rt, server, transaction);
+    await deleteRowFilesAfterCommit(rt, fx, { server: serverId }, transaction);
+    deleteFilesAfterCommit(fx, renditionKeys(server.icon_url, `icons/${serverId}/`));
     await server.destroy({ transaction });
     // Its members, roles, channels, overwrites, emojis, rules and uploads went by cascade.
     fx.invalidate({ servers: [serverId], channels: channels.map((c) => c.id) });
@@ -201,27 +203,7 @@ export async function deleteServer(rt: Runtime, serverId: string, actorId: strin
     fx.refresh('automod', [serverId]);
     fx.refresh('event-webhooks', [serverId]);
     fx.refresh('voice', [serverId]);
-    deleteFilesAfterCommit(fx, files);
   });
-}
-
-/** The storage keys of what a server's rows name: its icon, its emojis, its channels' uploads. */
-async function storedFilesOf(
-  rt: Pick<Runtime, 'sequelize'>,
-  server: Row<'Server'>,
-  transaction: Transaction,
-): Promise<string[]> {
-  const rows = await rt.sequelize.query<{ key: string | null }>(
-    `SELECT unnest(ARRAY[webp_key, fallback_key]) AS key FROM emojis WHERE server_id = $1
-     UNION ALL
-     SELECT unnest(ARRAY[a.storage_key, a.metadata->>'thumbnail_key']) AS key
-       FROM attachments a JOIN channels c ON c.id = a.channel_id WHERE c.server_id = $1`,
-    { bind: [server.id], type: QueryTypes.SELECT, transaction },
-  );
-  return [
-    ...renditionKeys(server.icon_url, `icons/${server.id}/`),
-    ...rows.flatMap((r) => (r.key ? [r.key] : [])),
-  ];
 }
 
 /**

@@ -7,15 +7,17 @@ import { runCommand, type Effects } from '../../outbox/index.js';
 import { threadAudienceRoom } from '../../permissions/viewers.js';
 import { messageJobId } from '../../queues/index.js';
 import type { Runtime } from '../../runtime.js';
+import { deleteRowFilesAfterCommit } from '../../storage/row-files.js';
 import { canManageThreads, loadThread } from './access.js';
 import { threadAuditFields } from './rules.js';
 
 /**
  * Inside a parent channel's deletion: its threads go with it (the schema would only orphan them),
- * their caches moving after the commit (through `fx`). Returns their ids, for forgetThreadRooms.
+ * their caches moving and their uploads' stored files deleted after the commit (through `fx`).
+ * Returns their ids, for forgetThreadRooms.
  */
 export async function deleteThreadsOf(
-  rt: Pick<Runtime, 'models'>,
+  rt: Pick<Runtime, 'models' | 'sequelize' | 'snowflake'>,
   parentId: string,
   transaction: Transaction,
   fx: Effects,
@@ -27,6 +29,7 @@ export async function deleteThreadsOf(
   });
   const ids = threads.map((t) => t.id);
   if (ids.length > 0) {
+    await deleteRowFilesAfterCommit(rt, fx, { channels: ids }, transaction);
     await rt.models.Channel.destroy({ where: { id: ids }, transaction });
     fx.invalidate({ channels: ids });
   }
@@ -44,7 +47,8 @@ export function forgetThreadRooms(fx: Effects, threadIds: string[]): void {
 /**
  * Deletes a thread (MANAGE_THREADS) with its messages. Audited as thread_delete; the parent's
  * viewers receive THREAD_DELETE and leave the thread's room; the starter message loses its
- * `thread_id` (MESSAGE_UPDATE, through the messages queue).
+ * `thread_id` (MESSAGE_UPDATE, through the messages queue); its uploads' stored files are deleted
+ * after the commit.
  */
 export async function deleteThread(
   rt: Runtime,
@@ -71,6 +75,7 @@ export async function deleteThread(
       },
       transaction,
     );
+    await deleteRowFilesAfterCommit(rt, fx, { channels: [thread.id] }, transaction);
     await thread.destroy({ transaction });
     fx.invalidate({ channels: [thread.id] });
     fx.dispatch([threadAudienceRoom(thread)], 'THREAD_DELETE', {

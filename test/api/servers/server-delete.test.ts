@@ -2,7 +2,7 @@ import { screeningOn } from '../../../shared/automod/store.js';
 import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { testConfig } from '../../helpers/config.js';
-import { png, sendForm } from '../../helpers/media.js';
+import { mediaStatus, png, postImage, sendForm } from '../../helpers/media.js';
 import { until } from '../../helpers/services.js';
 import { makeServer } from './helpers.js';
 
@@ -31,11 +31,7 @@ const image = (
     ]),
   );
 
-async function status(url: string): Promise<number> {
-  const res = await fetch(`${app.origin}${url.startsWith('/api/') ? url : `/api/v1/media/${url}`}`);
-  await res.arrayBuffer();
-  return res.status;
-}
+const status = (url: string) => mediaStatus(app, url);
 
 /** This test's Redis keys that name `serverId` under `area` (automod, event-webhooks). */
 const redisKeys = (area: string, serverId: string) =>
@@ -51,27 +47,14 @@ it('deleting a server deletes its stored files and forgets its AutoMod and event
   const emoji = await image(owner, 'POST', `/servers/${serverId}/emojis`, 'image', { name: 'wave' });
   expect(emoji.status).toBe(201);
   const emojiRow = await app.rt.models.Emoji.findByPk(emoji.body.id as string);
-  const uploaded = await image(owner, 'POST', '/attachments', 'files');
-  expect(uploaded.status).toBe(201);
-  const attachmentId = uploaded.body[0].id as string;
-  const sent = await api(app, 'POST', `/channels/${generalId}/messages`, {
-    token: owner.token,
-    body: { content: 'with a file', attachments: [attachmentId] },
-  });
-  expect(sent.status).toBe(200);
-  // The media worker made its thumbnail: that file goes too.
-  await until(async () => {
-    const row = await app.rt.models.Attachment.findByPk(attachmentId);
-    return row?.status === 'ready';
-  }, 'the upload to be inspected');
-  const attachment = await app.rt.models.Attachment.findByPk(attachmentId);
+  // An upload with the thumbnail the media worker made: that file goes too.
+  const upload = await postImage(app, owner, generalId);
   const files = [
     iconUrl,
     iconUrl.replace(/\.webp$/, '.png'),
     emojiRow!.webp_key,
     emojiRow!.fallback_key,
-    attachment!.storage_key,
-    attachment!.metadata.thumbnail_key as string,
+    ...upload,
   ];
   for (const file of files) expect([file, await status(file)]).toEqual([file, 200]);
 

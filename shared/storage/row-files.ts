@@ -1,6 +1,7 @@
 import { QueryTypes, type Transaction } from 'sequelize';
 import type { Effects } from '../outbox/effects.js';
 import type { Runtime } from '../runtime.js';
+import { snowflakeFromTimestamp } from '../snowflake.js';
 
 /**
  * Whose rows name stored files that go when the rows are deleted: a server (its emojis and its
@@ -70,4 +71,16 @@ export async function deleteFileBatch(
     });
     done += page.length;
   }
+}
+
+/** Up to 20 file-deletion batches begun before `beforeMs` and still not done (batch ids are snowflakes). */
+export async function abandonedFileBatches(
+  rt: Pick<Runtime, 'sequelize'>,
+  beforeMs: number,
+): Promise<string[]> {
+  const rows = await rt.sequelize.query<{ batch: string }>(
+    'SELECT DISTINCT batch FROM file_deletions WHERE batch < $1 ORDER BY batch LIMIT 20',
+    { bind: [snowflakeFromTimestamp(beforeMs)], type: QueryTypes.SELECT },
+  );
+  return rows.map((r) => String(r.batch));
 }

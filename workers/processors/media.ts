@@ -7,7 +7,7 @@ import type { Row } from '../../shared/db/models/index.js';
 import type { JobPayload, JobResult } from '../../shared/queues/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { refreshMessageAttachment } from '../../shared/domain/messages/attachments.js';
-import { deleteFileBatch } from '../../shared/storage/row-files.js';
+import { abandonedFileBatches, deleteFileBatch } from '../../shared/storage/row-files.js';
 import { deleteUpload } from '../../shared/storage/uploads.js';
 
 const IMAGES = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif', 'image/tiff']);
@@ -66,15 +66,21 @@ export async function scheduleUploadSweep(rt: Runtime): Promise<void> {
   );
 }
 
-/** Deletes uploads older than a day that no message took, files first, then rows. */
+/**
+ * Deletes uploads older than a day that no message took, files first, then rows; and finishes
+ * file-deletion batches older than a day (their job failed every attempt, or was lost with Redis).
+ */
 async function sweepUnbound(rt: Runtime): Promise<number> {
+  const abandoned = await abandonedFileBatches(rt, Date.now() - UNBOUND_TTL_HOURS * 3600_000);
+  let deleted = 0;
+  for (const batch of abandoned) deleted += await deleteFileBatch(rt, batch);
   const stale = await rt.sequelize.query<Row<'Attachment'>>(
     `SELECT * FROM attachments WHERE message_id IS NULL AND created_at < now() - make_interval(hours => $1)
       ORDER BY created_at LIMIT 500`,
     { bind: [UNBOUND_TTL_HOURS], type: QueryTypes.SELECT, model: rt.models.Attachment, mapToModel: true },
   );
   for (const row of stale) await deleteUpload(rt, row);
-  return stale.length;
+  return deleted + stale.length;
 }
 
 /** Inspects one upload and records what it found. */

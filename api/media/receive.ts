@@ -3,7 +3,7 @@ import type { Row } from '../../shared/db/models/index.js';
 import { ApiError, PayloadTooLargeError, PendingUploadsLimitError } from '../../shared/errors.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { deleteUpload } from '../../shared/storage/uploads.js';
-import { readMultipart } from './multipart.js';
+import { readMultipart, settleRefusedBody } from './multipart.js';
 import { storeUpload, uploadLimits } from './upload.js';
 
 /**
@@ -53,7 +53,7 @@ export async function receiveUploads<T>(
     return accept(fields, stored);
   } catch (err) {
     for (const row of stored) await deleteUpload(rt, row).catch(() => undefined);
-    res.setHeader('Connection', 'close');
+    await settleRefusedBody(req, res);
     throw err;
   }
 }

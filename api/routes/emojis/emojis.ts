@@ -1,4 +1,5 @@
 import Joi from 'joi';
+import { settleRefusedBody } from '../../media/multipart.js';
 import { Permission, ServerPolicy } from '../../../shared/permissions/index.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import {
@@ -104,7 +105,7 @@ export function emojiRoutes(rt: Runtime): AnyRoute[] {
           try {
             picture = await readPictureUpload(rt, req, EMOJI_LIMITS);
           } catch (err) {
-            res.setHeader('Connection', 'close');
+            await settleRefusedBody(req, res);
             throw err;
           }
           name = picture.fields.name;

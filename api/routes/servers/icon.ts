@@ -1,4 +1,5 @@
 import { setServerIcon } from '../../../shared/domain/servers/servers.js';
+import { settleRefusedBody } from '../../media/multipart.js';
 import { Permission, ServerPolicy } from '../../../shared/permissions/index.js';
 import type { ServerObject } from '../../../shared/presenters/types.js';
 import type { Runtime } from '../../../shared/runtime.js';
@@ -78,7 +79,7 @@ export function serverIconRoutes(rt: Runtime): AnyRoute[] {
         try {
           picture = await readPictureUpload(rt, req, PROFILE_PICTURE_LIMITS);
         } catch (err) {
-          res.setHeader('Connection', 'close');
+          await settleRefusedBody(req, res);
           throw err;
         }
         const renditions = await squareRenditions(picture, ICON_SIZE, false);

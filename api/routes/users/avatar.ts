@@ -1,4 +1,5 @@
 import { setAvatar } from '../../../shared/domain/users/avatar.js';
+import { settleRefusedBody } from '../../media/multipart.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { mediaUrl } from '../../../shared/storage/urls.js';
 import {
@@ -53,7 +54,7 @@ export function avatarRoutes(rt: Runtime): AnyRoute[] {
         try {
           picture = await readPictureUpload(rt, req, PROFILE_PICTURE_LIMITS);
         } catch (err) {
-          res.setHeader('Connection', 'close');
+          await settleRefusedBody(req, res);
           throw err;
         }
         const user = auth.user;

@@ -1,5 +1,6 @@
 import { invalidate } from '../../../shared/domain/invalidation.js';
 import http from 'node:http';
+import net from 'node:net';
 import sharp from 'sharp';
 import type { DispatchFrame } from '../../../shared/events/index.js';
 import type { AttachmentObject, MessageObject } from '../../../shared/presenters/types.js';
@@ -10,6 +11,7 @@ import { testConfig } from '../../helpers/config.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
 import { addMember, makeServer } from '../servers/helpers.js';
 import { png, sendForm, type FormPart } from '../../helpers/media.js';
+import { until } from '../../helpers/services.js';
 
 const MAX_FILE = 2 * 1024 * 1024;
 const MAX_PIXELS = 4_000_000;
@@ -217,6 +219,34 @@ describe('POST /attachments', () => {
       req.write(Buffer.alloc(100));
     });
     expect(status).toBe(413);
+  });
+
+  it('a small refused form is read to its end: the client still writing gets the answer on a live connection', async () => {
+    const user = await registerUser(app);
+    const part = (i: number) => `--xyz\r\nContent-Disposition: form-data; name="f${i}"\r\n\r\nx\r\n`;
+    // 25 text fields (over the 20 allowed) arrive first; the last part and the end come later.
+    const head = Array.from({ length: 25 }, (_, i) => part(i)).join('');
+    const tail = `${part(25)}--xyz--\r\n`;
+    const url = new URL(`${app.api}/attachments`);
+    const socket = net.connect(Number(url.port), url.hostname);
+    let received = '';
+    socket.setEncoding('latin1').on('data', (chunk: string) => (received += chunk));
+    const request = (body: string, more: number) =>
+      `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${user.token}\r\n` +
+      `Content-Type: multipart/form-data; boundary=xyz\r\nContent-Length: ${Buffer.byteLength(body) + more}\r\n\r\n${body}`;
+    socket.write(request(head, Buffer.byteLength(tail)));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Closing under a client still writing would make this write fail (EPIPE) instead of answering.
+    expect(socket.destroyed).toBe(false);
+    socket.write(tail);
+    await until(async () => /too_many_parameters/.test(received), 'the 413');
+    expect(received).toMatch(/^HTTP\/1\.1 413 /);
+    expect(received.toLowerCase()).not.toContain('connection: close');
+    // The connection still serves: a second request on it is answered.
+    received = '';
+    socket.write(request(`${part(0)}--xyz--\r\n`, 0));
+    await until(async () => /^HTTP\/1\.1 400 /.test(received), 'a second answer on the same connection');
+    socket.destroy();
   });
 
   it('400 for a request that is not multipart or has no file', async () => {

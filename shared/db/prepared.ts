@@ -35,9 +35,11 @@ export async function runPrepared<Row extends QueryResultRow>(
   sequelize: Sequelize,
   statement: PreparedStatement<Row>,
   values: unknown[],
+  /** 'write' for a statement that changes rows (the pool of writes, should reads ever have their own). */
+  type: 'read' | 'write' = 'read',
 ): Promise<Row[]> {
   const manager = sequelize.connectionManager;
-  const connection = await manager.getConnection({ type: 'read' });
+  const connection = await manager.getConnection({ type });
   try {
     const result = await (connection as unknown as PgConnection).query<Row>({
       name: statement.name,
@@ -48,4 +50,14 @@ export async function runPrepared<Row extends QueryResultRow>(
   } finally {
     manager.releaseConnection(connection);
   }
+}
+
+/**
+ * The select list of a model's attributes (`"column" AS "attribute"` where they differ), in the
+ * model's order: what the ORM's finders read, for a prepared statement that reads the same row.
+ */
+export function attributeList(model: { getAttributes(): Record<string, { field?: string }> }): string {
+  return Object.entries(model.getAttributes())
+    .map(([name, a]) => (a.field && a.field !== name ? `"${a.field}" AS "${name}"` : `"${name}"`))
+    .join(', ');
 }

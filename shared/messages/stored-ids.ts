@@ -1,4 +1,5 @@
-import { QueryTypes } from 'sequelize';
+import pg from 'pg';
+import { prepared, runPrepared } from '../db/prepared.js';
 import type { Runtime } from '../runtime.js';
 import { decodeSnowflake } from '../snowflake.js';
 
@@ -26,6 +27,35 @@ export async function promiseId(rt: Pick<Runtime, 'config' | 'redis'>, requestId
   await rt.redis.set(promisedKey(rt, requestId), '1', 'EX', REQUEST_TTL_SECONDS);
 }
 
+/** The newest message id of each channel ($1), null for an empty one. */
+const NEWEST = prepared<{ channel_id: string; last: string | null }>(
+  'stored_ids_newest',
+  `SELECT c::text AS channel_id, (SELECT max(m.id) FROM messages m WHERE m.channel_id = c)::text AS last
+     FROM unnest($1::bigint[]) AS c`,
+);
+
+/**
+ * HoldOptions.facts (shared/outbox/order.ts) for channel keys (`channel:<id>`): each channel's
+ * newest message id, read with the hold's lock. Only holders of a channel's key insert into it
+ * (every message is stored by the create command under its channel's hold), so the fact stays
+ * true while this process holds the key and raises it as it stores.
+ */
+export function newestIdFacts(keys: string[]): string {
+  const rows = keys.map((key) => {
+    const channelId = /^channel:(\d+)$/.exec(key)?.[1];
+    if (!channelId) throw new Error(`not a channel's order key: ${key}`);
+    return `(${pg.escapeLiteral(key)}, ${channelId}::bigint)`;
+  });
+  return `SELECT k.key, (SELECT max(m.id) FROM messages m WHERE m.channel_id = k.c)::text AS value
+            FROM (VALUES ${rows.join(', ')}) AS k(key, c)`;
+}
+
+/** Which of the ids ($1) are stored messages. */
+const EXISTING = prepared<{ id: string }>(
+  'stored_ids_existing',
+  'SELECT id::text AS id FROM messages WHERE id = ANY($1::bigint[])',
+);
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -38,14 +68,19 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * they are relayed in. A create stored before (a rerun of its job, or the same job id queued
  * again) keeps the id it was stored under (the insert finds the row and causes nothing again).
  */
-export async function storedIds(rt: Runtime, creates: CreateRequest[]): Promise<string[]> {
+export async function storedIds(
+  rt: Runtime,
+  creates: CreateRequest[],
+  /** The newest message id of channels (null: none) as the hold read it (newestIdFacts); the rest are read. */
+  known: ReadonlyMap<string, string | null> = new Map(),
+): Promise<string[]> {
   if (creates.length === 0) return [];
   const channels = [...new Set(creates.map((c) => c.channelId))];
-  const newest = await rt.sequelize.query<{ channel_id: string; last: string | null }>(
-    `SELECT c::text AS channel_id, (SELECT max(m.id) FROM messages m WHERE m.channel_id = c)::text AS last
-       FROM unnest($1::bigint[]) AS c`,
-    { bind: [channels], type: QueryTypes.SELECT },
-  );
+  const unknown = channels.filter((c) => !known.has(c));
+  const newest = [
+    ...channels.filter((c) => known.has(c)).map((c) => ({ channel_id: c, last: known.get(c) ?? null })),
+    ...(unknown.length > 0 ? await runPrepared(rt.sequelize, NEWEST, [unknown]) : []),
+  ];
   const last = new Map(newest.map((r) => [r.channel_id, BigInt(r.last ?? 0)]));
   // Only a request at or below its channel's newest can have been stored already (a rerun, a
   // repeated job id): the rare case, the only one that costs a look-up.
@@ -87,10 +122,9 @@ async function earlierAttempts(rt: Runtime, creates: CreateRequest[]): Promise<M
   if (creates.length === 0) return new Map();
   const pointed = await rt.redis.mget(creates.map((c) => requestKey(rt, c.id)));
   const candidates = creates.map((c, i) => [c.id, pointed[i] ?? c.id] as const);
-  const found = await rt.sequelize.query<{ id: string }>(
-    'SELECT id::text AS id FROM messages WHERE id = ANY($1::bigint[])',
-    { bind: [candidates.flatMap(([requestId, id]) => [requestId, id])], type: QueryTypes.SELECT },
-  );
+  const found = await runPrepared(rt.sequelize, EXISTING, [
+    candidates.flatMap(([requestId, id]) => [requestId, id]),
+  ]);
   const exists = new Set(found.map((r) => r.id));
   const out = new Map<string, string>();
   for (const [requestId, id] of candidates) {

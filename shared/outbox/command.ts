@@ -1,4 +1,6 @@
+import type { QueryResultRow } from 'pg';
 import { QueryTypes, type Transaction } from 'sequelize';
+import { prepared, runPrepared, type PreparedStatement } from '../db/prepared.js';
 import { Effects } from './effects.js';
 import { crashPoint } from './fault.js';
 import { heldFor, holdOrder, inOrder, type OrderHold } from './order.js';
@@ -103,31 +105,34 @@ export function runCommand<T>(
 
 /**
  * A command that is one statement (atomic without BEGIN/COMMIT: two round trips fewer than
- * runCommand, for the hottest path): `sql`, an INSERT/UPDATE ... RETURNING, is the change, and the
- * same statement stores `fx` as the outbox row when it returns a row. Relayed right after, as
+ * runCommand, for the hottest path): `change`, an INSERT/UPDATE ... RETURNING, is the change, and
+ * the same statement stores `fx` as the outbox row when it returns a row. Relayed right after, as
  * runCommand's. `fx` is collected before the statement runs, so it can only say what the change
- * will be. Returns the statement's rows, raw.
+ * will be. Runs as a prepared statement named after `change` (so `change` always takes the same
+ * number of bind values) on the ORM's pool, without the ORM. Returns the statement's rows, raw.
  */
-export async function runStatement<R extends object>(
+export async function runStatement<R extends QueryResultRow>(
   rt: RelayRuntime,
   fx: Effects,
-  sql: string,
+  change: PreparedStatement<R>,
   bind: unknown[],
 ): Promise<R[]> {
   if (fx.list.length > 0 && !heldFor(fx.key()))
-    return inOrder(rt, fx.key(), () => runStatement(rt, fx, sql, bind));
+    return inOrder(rt, fx.key(), () => runStatement(rt, fx, change, bind));
   const n = bind.length;
-  const rows = await rt.sequelize.query<R & { outbox_id: string | null }>(
-    `WITH change AS (${sql}),
-          box AS (INSERT INTO outbox (scope, order_key, effects)
-                  SELECT $${n + 1}, $${n + 2}, $${n + 3}::jsonb
-                   WHERE $${n + 4} AND EXISTS (SELECT 1 FROM change)
-                  RETURNING id)
-     SELECT change.*, (SELECT id FROM box) AS outbox_id FROM change`,
-    {
-      bind: [...bind, rt.config.redis.key_prefix, fx.key(), JSON.stringify(fx.list), fx.list.length > 0],
-      type: QueryTypes.SELECT,
-    },
+  const rows = await runPrepared<R & { outbox_id: string | null }>(
+    rt.sequelize,
+    prepared(
+      `${change.name}+outbox`,
+      `WITH change AS (${change.text}),
+            box AS (INSERT INTO outbox (scope, order_key, effects)
+                    SELECT $${n + 1}, $${n + 2}, $${n + 3}::jsonb
+                     WHERE $${n + 4} AND EXISTS (SELECT 1 FROM change)
+                    RETURNING id)
+       SELECT change.*, (SELECT id FROM box) AS outbox_id FROM change`,
+    ),
+    [...bind, rt.config.redis.key_prefix, fx.key(), JSON.stringify(fx.list), fx.list.length > 0],
+    'write',
   );
   const id = rows[0]?.outbox_id;
   if (id !== undefined && id !== null) await relayNow(rt, String(id), heldFor(fx.key()), [fx.list]);
@@ -149,17 +154,17 @@ export interface BatchPart {
  * after the relay. Returns the statement's rows, raw, and `relay`, which relays the stored effects
  * (never throws; a failure leaves the rows to the next hold of their keys or the relay loop): the
  * caller calls it once, when its order allows (batches relayed in their order while the next one
- * is being written).
+ * is being written). A prepared statement, as runStatement's.
  */
-export async function runBatchStatement<R extends { id: string }>(
+export async function runBatchStatement<R extends QueryResultRow & { id: string }>(
   rt: RelayRuntime,
   parts: BatchPart[],
-  sql: string,
+  change: PreparedStatement<R>,
   bind: unknown[],
 ): Promise<{ rows: R[]; relay: () => Promise<void> }> {
   const keys = new Set(parts.filter((p) => p.fx.list.length > 0).map((p) => p.fx.key()));
   const held = [...keys].every((k) => heldFor(k)) ? undefined : await holdOrder(rt, keys);
-  const run = () => batchStatement<R>(rt, parts, sql, bind);
+  const run = () => batchStatement<R>(rt, parts, change, bind);
   if (!held) return run();
   try {
     const { rows, relay } = await held.run(run);
@@ -170,16 +175,19 @@ export async function runBatchStatement<R extends { id: string }>(
   }
 }
 
-async function batchStatement<R extends { id: string }>(
+async function batchStatement<R extends QueryResultRow & { id: string }>(
   rt: RelayRuntime,
   parts: BatchPart[],
-  sql: string,
+  change: PreparedStatement<R>,
   bind: unknown[],
 ): Promise<{ rows: R[]; relay: () => Promise<void> }> {
   const n = bind.length;
   const stored = parts.map((p) => ({ key: p.key, okey: p.fx.key(), fx: p.fx.list }));
-  const rows = await rt.sequelize.query<R & { outbox_ids: Record<string, string> | null }>(
-    `WITH change AS (${sql}),
+  const rows = await runPrepared<R & { outbox_ids: Record<string, string> | null }>(
+    rt.sequelize,
+    prepared(
+      `${change.name}+outbox`,
+      `WITH change AS (${change.text}),
           parts AS (SELECT p.ord, p.part FROM jsonb_array_elements($${n + 1}::jsonb) WITH ORDINALITY AS p(part, ord)
                      WHERE p.part->>'key' IN (SELECT id::text FROM change)),
           box AS (INSERT INTO outbox (scope, order_key, effects)
@@ -188,10 +196,9 @@ async function batchStatement<R extends { id: string }>(
                    GROUP BY parts.part->>'okey'
                   RETURNING id, order_key)
      SELECT change.*, (SELECT jsonb_object_agg(order_key, id::text) FROM box) AS outbox_ids FROM change`,
-    {
-      bind: [...bind, JSON.stringify(stored), rt.config.redis.key_prefix],
-      type: QueryTypes.SELECT,
-    },
+    ),
+    [...bind, JSON.stringify(stored), rt.config.redis.key_prefix],
+    'write',
   );
   const boxes = rows[0]?.outbox_ids ?? {};
   // Each row's list, rebuilt the way the statement built it: event ids follow its indexes.

@@ -34,6 +34,14 @@ export interface OrderHold {
   handOff(): void;
   /** Resolves once the holds of these keys taken before this one are released (relay after it). */
   turn(): Promise<void>;
+  /**
+   * A fact about one of the hold's keys that only holders of the key change (HoldOptions.facts):
+   * read with the lock when the key was not held; kept while this process holds the key; null:
+   * the read found none. Only for a hold taken with `facts`.
+   */
+  fact(key: string): string | null;
+  /** Sets a key's fact (a holder changed it). */
+  setFact(key: string, value: string | null): void;
   /** Runs `fn` with this hold as the current one (commands inside it take no hold of their own). */
   run<T>(fn: () => Promise<T>): Promise<T>;
   /**
@@ -48,6 +56,15 @@ export interface HoldOptions {
   wait?: boolean;
   /** Relay only leftovers at least this old (the relay loop's grace); default: all. */
   minAgeMs?: number;
+  /**
+   * A query (simple protocol, literals only) reading a fact about each of `keys` that only the
+   * holders of a key change, as rows of `key` and `value` (e.g. a channel's newest message id): run
+   * in the lock's round trip for the keys this process did not hold, on its own for a held key whose
+   * fact is not known; no round trip for a key whose fact is known. A fact is kept while this
+   * process holds its key, as long as every hold of the key takes `facts` (one that does not may
+   * change it: the fact is forgotten). The hold's `fact()` and `setFact()`.
+   */
+  facts?: (keys: string[]) => string;
 }
 
 const current = new AsyncLocalStorage<OrderHold>();
@@ -116,6 +133,8 @@ class OrderLocks {
   private queue: Waiter[] = [];
   /** Keys whose advisory lock this process's connection holds (also between two holds: hand-over). */
   private readonly dbHeld = new Set<string>();
+  /** Per key held here, its fact (HoldOptions.facts); dropped with the key's lock. */
+  private readonly facts = new Map<string, string | null>();
   /** Rows relayed under keys still locked here: deleted with the next unlock or tick. */
   private toDelete: string[] = [];
   /** Per key, how many holds of this process have it and are not released (handed off or not). */
@@ -146,9 +165,14 @@ class OrderLocks {
     // The relay loop looks at every key it takes (a crashed command without an order key may
     // have left a row under a key this process keeps busy).
     const look = options.minAgeMs !== undefined ? keys : fresh;
+    // A hold that does not keep the facts up to date may change them.
+    if (!options.facts) for (const k of keys) this.facts.delete(k);
     let leftovers: Leftover[] | null;
     try {
       leftovers = look.length > 0 ? await this.lock(fresh, look, options) : [];
+      const unknown = options.facts ? keys.filter((k) => !fresh.includes(k) && !this.facts.has(k)) : [];
+      if (leftovers && options.facts && unknown.length > 0)
+        this.learn(unknown, (await this.query(options.facts(unknown)))[0]!.rows);
     } catch (err) {
       await this.release(slot, false);
       throw err;
@@ -236,6 +260,7 @@ class OrderLocks {
     const client = this.client;
     this.client = null;
     this.dbHeld.clear();
+    this.facts.clear();
     void client?.then((c) => c.end()).catch(() => undefined);
   }
 
@@ -256,6 +281,7 @@ class OrderLocks {
     const client = this.client;
     this.client = null;
     this.dbHeld.clear();
+    this.facts.clear();
     await (await client).end().catch(() => undefined);
   }
 
@@ -271,22 +297,42 @@ class OrderLocks {
       ? ` AND created_at < now() - interval '${Number(options.minAgeMs)} milliseconds'`
       : '';
     const lit = (value: string) => pg.escapeLiteral(value);
+    // The facts of the keys taken, read after their locks, in the same round trip.
+    const read = options.facts && keys.length > 0 ? options.facts(keys) : null;
     for (let attempt = 0; ; attempt++) {
       // One round trip: the keys are hashes (integers) and escaped literals.
       const results = await this.query(
         `SELECT ${['true AS "-"', ...ids.map((id, i) => `pg_try_advisory_lock(${id}) AS "${i}"`)].join(', ')};
          SELECT id::text AS id, effects FROM outbox
           WHERE scope = ${lit(scope)} AND order_key IN (${look.map(lit).join(', ')})${age}
-          ORDER BY id`,
+          ORDER BY id${read ? `;\n${read}` : ''}`,
       );
       const locked = results[0]!.rows[0] as Record<string, boolean>;
       const got = ids.filter((_, i) => locked[String(i)] === true);
-      if (got.length === ids.length) return results[1]!.rows as Leftover[];
+      if (got.length === ids.length) {
+        if (read) this.learn(keys, results[2]!.rows);
+        return results[1]!.rows as Leftover[];
+      }
       if (got.length > 0)
         await this.query(`SELECT ${got.map((id) => `pg_advisory_unlock(${id})`).join(', ')}`);
       if (options.wait === false) return null;
       // Jittered: two processes wanting overlapping keys do not retry in step.
       await sleep(Math.min(20, 1 + attempt) * (0.5 + Math.random()));
+    }
+  }
+
+  /** Records the facts read for `keys` (a key the read returned no row for: null). */
+  private learn(keys: string[], rows: unknown[]): void {
+    for (const k of keys) this.facts.set(k, null);
+    for (const row of rows as { key: string; value: string | null }[])
+      if (keys.includes(row.key)) this.facts.set(row.key, row.value);
+  }
+
+  /** Forgets that this process holds `keys` (unlocked, or about to be), and their facts. */
+  private unheld(keys: Iterable<string>): void {
+    for (const k of keys) {
+      this.dbHeld.delete(k);
+      this.facts.delete(k);
     }
   }
 
@@ -325,6 +371,10 @@ class OrderLocks {
         this.free(slot.keys);
       },
       turn: () => slot.prior,
+      fact: (key) => this.facts.get(key) ?? null,
+      setFact: (key, value) => {
+        if (slot.keys.includes(key) && this.dbHeld.has(key)) this.facts.set(key, value);
+      },
       run: (fn) => current.run(hold, fn),
       release: (promptly = false) => (released ??= this.release(slot, dirty || promptly)),
     };
@@ -343,7 +393,7 @@ class OrderLocks {
       // Only after a failed relay (or when asked) at once, the keys no later hold has; otherwise a
       // key lingers until the next tick, unlocked there if no hold of this process took it meanwhile.
       const unlock = dirty ? slot.keys.filter((k) => this.dbHeld.has(k) && (this.busy.get(k) ?? 0) <= 1) : [];
-      for (const k of unlock) this.dbHeld.delete(k);
+      this.unheld(unlock);
       if (unlock.length > 0 || prompt) await this.flush(unlock);
       this.scheduleFlush();
     } finally {
@@ -366,7 +416,7 @@ class OrderLocks {
       this.flushTimer = null;
       const wanted = new Set(this.queue.flatMap((w) => w.keys));
       const idle = [...this.dbHeld].filter((k) => !this.busy.has(k) && !wanted.has(k));
-      for (const k of idle) this.dbHeld.delete(k);
+      this.unheld(idle);
       void this.flush(idle).then(() => {
         if (this.dbHeld.size > 0 || this.toDelete.length > 0) this.scheduleFlush();
       });

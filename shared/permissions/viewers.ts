@@ -1,5 +1,5 @@
 import type { Transaction } from 'sequelize';
-import type { Row } from '../db/models/index.js';
+import type { Attributes, Row } from '../db/models/index.js';
 import { rooms } from '../events/index.js';
 import type { Runtime } from '../runtime.js';
 import { Permission, has } from './bits.js';
@@ -15,7 +15,7 @@ import { loadAll, permissionSourceId, privateThreadGate, toOverwrites } from './
  */
 export async function channelViewers(
   rt: Pick<Runtime, 'models'>,
-  channel: Row<'Channel'>,
+  channel: Attributes<'Channel'>,
   candidates: string[] | 'everyone',
   transaction?: Transaction,
 ): Promise<Set<string>> {

@@ -1,3 +1,4 @@
+import { Job } from 'bullmq';
 import type { DispatchFrame } from '../../shared/events/index.js';
 import type { MessageObject } from '../../shared/presenters/types.js';
 import { messageJobId } from '../../shared/queues/index.js';
@@ -134,4 +135,50 @@ it('stores the others of a batch when one of its messages breaks a constraint', 
     'the bad one to fail for good',
   );
   expect(await app.rt.models.Message.count({ where: { id: ids[2]! } })).toBe(0);
+}, 30000);
+
+it('answers and announces a plain message with its stored object, byte for byte, alone or in a batch', async () => {
+  const w = await makeWorld(app);
+  const client = await gw.connect(w.owner);
+  // Every optional field a plain message may carry; no nonce at all (a system message's job).
+  const jobs = Array.from({ length: 3 }, (_, i) => {
+    const id = app.rt.snowflake.next();
+    const message: Record<string, unknown> = {
+      id,
+      channel_id: w.channelId,
+      author_id: w.owner.id,
+      content: `see https://example.com/${i} **now**`,
+      embed_links: true,
+      embeds: [{ type: 'rich', title: `t${i}`, fields: [{ name: 'a', value: 'b' }] }],
+      interaction: { id: app.rt.snowflake.next(), name: 'ping', user_id: w.owner.id },
+    };
+    return { id, data: { kind: 'create' as const, message } };
+  });
+  // One on its own, then two at once (stored in one statement).
+  const run = async (batch: typeof jobs) => {
+    const queued = await Promise.all(
+      batch.map((j) =>
+        app.rt.queues.messages.add('create', j.data as never, { jobId: messageJobId('create', j.id) }),
+      ),
+    );
+    await until(
+      async () => (await Promise.all(queued.map((q) => q.getState()))).every((s) => s === 'completed'),
+      'the creates',
+    );
+    return Promise.all(
+      queued.map(
+        async (q) => (await Job.fromId(app.rt.queues.messages, q.id!))?.returnvalue as MessageObject,
+      ),
+    );
+  };
+  const answers = [...(await run(jobs.slice(0, 1))), ...(await run(jobs.slice(1)))];
+  await client.waitForFrames(3, (f) => f.t === 'MESSAGE_CREATE');
+  const frames = client.frames.filter((f) => f.t === 'MESSAGE_CREATE').map((f) => f.d as MessageObject);
+  for (const answer of answers) {
+    expect(answer.nonce).toBeNull();
+    const frame = frames.find((f) => f.id === answer.id);
+    expect(JSON.stringify(frame)).toBe(JSON.stringify(answer));
+    const stored = await as(app, w.owner, 'GET', `/channels/${w.channelId}/messages/${answer.id}`);
+    expect(JSON.stringify(stored.body)).toBe(JSON.stringify(answer));
+  }
 }, 30000);

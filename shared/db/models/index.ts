@@ -1,4 +1,4 @@
-import type { Sequelize } from 'sequelize';
+import type { InferAttributes, Sequelize } from 'sequelize';
 import { defineAccountModels } from './accounts.js';
 import { defineAccountLifecycleModels } from './account-lifecycle.js';
 import { defineAccountToken } from './account-token.js';
@@ -88,3 +88,5 @@ export function defineModels(sequelize: Sequelize) {
 export type Models = ReturnType<typeof defineModels>;
 /** A row of one model, e.g. `Row<'Message'>`. */
 export type Row<K extends keyof Models> = InstanceType<Models[K]>;
+/** A row's attributes as plain data (a prepared statement's row; a model instance is one too). */
+export type Attributes<K extends keyof Models> = InferAttributes<Row<K>>;

@@ -1,8 +1,29 @@
-import type { Row } from '../../db/models/index.js';
+import type { Attributes } from '../../db/models/index.js';
 import { extractMentions, renderMessageHtml } from '../../markdown/index.js';
 import type { Runtime } from '../../runtime.js';
+import { prepared, runPrepared } from '../../db/prepared.js';
 import { mediaUrl } from '../../storage/urls.js';
 import { isSnowflake } from '../../snowflake.js';
+
+/** The users ($1) that exist. */
+const USERS = prepared<{ id: string; username: string }>(
+  'content_users',
+  'SELECT id, username FROM users WHERE id = ANY($1::bigint[])',
+);
+/** The roles ($1) of the server $2. */
+const ROLES = prepared<{ id: string; name: string; mentionable: boolean }>(
+  'content_roles',
+  'SELECT id, name, mentionable FROM roles WHERE id = ANY($1::bigint[]) AND server_id = $2',
+);
+/** The custom emoji ($1) of the server $2; EMOJIS: of any server. */
+const SERVER_EMOJIS = prepared<{ id: string; webp_key: string }>(
+  'content_server_emojis',
+  'SELECT id, webp_key FROM emojis WHERE id = ANY($1::bigint[]) AND server_id = $2',
+);
+const EMOJIS = prepared<{ id: string; webp_key: string }>(
+  'content_emojis',
+  'SELECT id, webp_key FROM emojis WHERE id = ANY($1::bigint[])',
+);
 
 /** What the worker stores beside a message's content. */
 export interface RenderedContent {
@@ -20,7 +41,7 @@ export interface RenderedContent {
  */
 export async function renderContent(
   rt: Runtime,
-  channel: Row<'Channel'>,
+  channel: Pick<Attributes<'Channel'>, 'server_id'>,
   content: string,
   allowEveryone: boolean,
 ): Promise<RenderedContent> {
@@ -29,22 +50,16 @@ export async function renderContent(
   // letting them reach a query would fail the job and lose the message.
   found.users = found.users.filter(isSnowflake);
   found.roles = found.roles.filter(isSnowflake);
+  const serverId = channel.server_id;
+  const emojiIds = found.emojis.map((e) => e.id).filter(isSnowflake);
   const [users, roles, emojis] = await Promise.all([
-    found.users.length
-      ? rt.models.User.findAll({ where: { id: found.users }, attributes: ['id', 'username'] })
-      : [],
-    found.roles.length && channel.server_id
-      ? rt.models.Role.findAll({ where: { id: found.roles, server_id: channel.server_id } })
-      : [],
+    found.users.length ? runPrepared(rt.sequelize, USERS, [found.users]) : [],
+    found.roles.length && serverId ? runPrepared(rt.sequelize, ROLES, [found.roles, serverId]) : [],
     // Custom emoji render as images when they are the server's (in DMs: any server's), like reactions.
     found.emojis.length
-      ? rt.models.Emoji.findAll({
-          where: {
-            id: found.emojis.map((e) => e.id).filter(isSnowflake),
-            ...(channel.server_id ? { server_id: channel.server_id } : {}),
-          },
-          attributes: ['id', 'webp_key'],
-        })
+      ? serverId
+        ? runPrepared(rt.sequelize, SERVER_EMOJIS, [emojiIds, serverId])
+        : runPrepared(rt.sequelize, EMOJIS, [emojiIds])
       : [],
   ]);
   const mentionable = roles.filter((r) => r.id !== channel.server_id && (r.mentionable || allowEveryone));

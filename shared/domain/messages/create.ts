@@ -1,21 +1,23 @@
 import { UnrecoverableError } from 'bullmq';
 import { isThreadType } from '../../db/models/channel.js';
-import { QueryTypes, type CreationAttributes, type Transaction } from 'sequelize';
-import type { Row } from '../../db/models/index.js';
+import { QueryTypes, type Transaction } from 'sequelize';
+import type { Attributes, Row } from '../../db/models/index.js';
+import { attributeList, prepared, runPrepared, type PreparedStatement } from '../../db/prepared.js';
 import { recordAudit } from '../../audit.js';
 import { extractMentions } from '../../markdown/index.js';
 import { rooms } from '../../events/index.js';
 import {
   Effects,
+  heldFor,
   holdOrder,
   runBatchStatement,
   runCommand,
   runStatement,
   type OrderHold,
 } from '../../outbox/index.js';
-import { storedIds } from '../../messages/stored-ids.js';
+import { newestIdFacts, storedIds } from '../../messages/stored-ids.js';
 import { presentAttachment } from '../../presenters/attachment.js';
-import { presentMessage } from '../../presenters/message.js';
+import { presentMessage, type MessageRecord } from '../../presenters/message.js';
 import type { MessageObject } from '../../presenters/types.js';
 import type { CreateMessageJob } from '../../queues/index.js';
 import type { Runtime } from '../../runtime.js';
@@ -89,6 +91,34 @@ function insertMessages(n: number): string {
 /** A new message's row. */
 const INSERT_MESSAGE = insertMessages(1);
 
+/** A stored message (RETURNING * of the insert, or read back): a plain row. */
+type StoredMessage = MessageRecord & { id: string };
+
+/** The insert of `n` rows as a prepared statement (one per batch size, made once). */
+const insertStatements = new Map<number, PreparedStatement<StoredMessage>>();
+function insertStatement(n: number): PreparedStatement<StoredMessage> {
+  let statement = insertStatements.get(n);
+  if (!statement) insertStatements.set(n, (statement = prepared(`message_insert_${n}`, insertMessages(n))));
+  return statement;
+}
+
+/** Messages by id ($1): a retried create's row, read back. */
+const STORED = prepared<StoredMessage>(
+  'message_create_stored',
+  'SELECT * FROM messages WHERE id = ANY($1::bigint[])',
+);
+
+/** The stored rows of `ids`, in that order; each must exist (a retried job's insert found it). */
+async function readStored(rt: Runtime, ids: string[]): Promise<StoredMessage[]> {
+  const rows = await runPrepared(rt.sequelize, STORED, [ids]);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.map((id) => {
+    const row = byId.get(id);
+    if (!row) throw new Error(`message ${id} was neither inserted nor found`);
+    return row;
+  });
+}
+
 /**
  * The message create command of this process (a `messages` create job: a user's send, which the
  * API checked (SEND_MESSAGES, ATTACH_FILES, EMBED_LINKS, slowmode, nonce; MENTION_EVERYONE comes
@@ -101,6 +131,11 @@ const INSERT_MESSAGE = insertMessages(1);
  */
 export function messageCreator(rt: Runtime): (job: CreateMessageJob) => Promise<MessageObject> {
   const { Message, Channel } = rt.models;
+  /** A channel's row, every attribute as Channel.findByPk reads it. */
+  const CHANNEL = prepared<Attributes<'Channel'>>(
+    'message_create_channel',
+    `SELECT ${attributeList(Channel)} FROM channels WHERE id = $1`,
+  );
 
   /**
    * Everything a create needs before it writes: the row, its bind values, what it changes besides
@@ -109,7 +144,7 @@ export function messageCreator(rt: Runtime): (job: CreateMessageJob) => Promise<
    */
   async function plan(job: CreateMessageJob) {
     const input = job.message;
-    const channel = await Channel.findByPk(input.channel_id);
+    const [channel] = await runPrepared(rt.sequelize, CHANNEL, [input.channel_id]);
     // The channel was deleted between the API's check and this job: retrying cannot help.
     if (!channel) throw new UnrecoverableError(`unknown channel ${input.channel_id}`);
     const rendered = await renderContent(rt, channel, input.content, input.allow_everyone ?? false);
@@ -165,7 +200,7 @@ export function messageCreator(rt: Runtime): (job: CreateMessageJob) => Promise<
       values.interaction ? JSON.stringify(values.interaction) : null,
     ];
     /** MESSAGE_CREATE and the outgoing webhook event, first of a new message's effects. */
-    const announce = (fx: Effects, fresh: Row<'Message'>) => {
+    const announce = (fx: Effects, fresh: MessageRecord) => {
       const message = presentMessage(fresh);
       fx.dispatch([rooms.channel(message.channel_id)], 'MESSAGE_CREATE', message);
       fx.outgoing({
@@ -186,7 +221,14 @@ export function messageCreator(rt: Runtime): (job: CreateMessageJob) => Promise<
      */
     const plainEffects = (): Effects => {
       const fx = new Effects(rt.snowflake, rooms.channel(input.channel_id));
-      const planned = Message.build({ ...values, attachments: [], pinned: false, edited_at: null });
+      // As Message.build would make it (its defaults: the row the insert stores), presented the same.
+      const planned: MessageRecord = {
+        ...values,
+        nonce: values.nonce ?? null,
+        attachments: [],
+        pinned: false,
+        edited_at: null,
+      };
       announce(fx, planned);
       pushEffects(fx, prepared);
       previewEffect(fx, planned, input.embed_links ?? false);
@@ -205,11 +247,13 @@ export function messageCreator(rt: Runtime): (job: CreateMessageJob) => Promise<
     const hold = (await holdOrder(
       rt,
       plans.map((p) => rooms.channel(p.input.channel_id)),
+      { facts: newestIdFacts },
     ))!;
     try {
       const ids = await storedIds(
         rt,
         plans.map((p) => ({ id: p.input.id, channelId: p.input.channel_id })),
+        new Map(plans.map((p) => [p.input.channel_id, hold.fact(rooms.channel(p.input.channel_id))])),
       );
       const final = await Promise.all(
         plans.map((p, i) =>
@@ -225,22 +269,28 @@ export function messageCreator(rt: Runtime): (job: CreateMessageJob) => Promise<
     }
   }
 
-  /** A raw row as a model, as mapToModel would build it. */
-  const asModel = (raw: CreationAttributes<Row<'Message'>>) =>
-    Message.build(raw, { isNewRecord: false, raw: true });
+  /**
+   * Raises the newest id its channel's hold knows (order: newestIdFacts) to the stored rows': only
+   * this process stores into the channel while it holds it.
+   */
+  function noteStored<T extends MessageRecord>(rows: T[]): T[] {
+    for (const row of rows) {
+      const key = rooms.channel(row.channel_id);
+      const hold = heldFor(key);
+      const known = hold?.fact(key);
+      if (hold && (known === null || known === undefined || BigInt(known) < BigInt(row.id)))
+        hold.setFact(key, row.id);
+    }
+    return rows;
+  }
 
   /**
    * A plain message: the insert and its outbox row are one statement (no BEGIN/COMMIT round
    * trips). A retry finds the row and causes nothing again.
    */
-  async function storePlain(p: Plan): Promise<Row<'Message'>> {
-    const [raw] = await runStatement<CreationAttributes<Row<'Message'>>>(
-      rt,
-      p.plainEffects(),
-      INSERT_MESSAGE,
-      p.bind([]),
-    );
-    return raw ? asModel(raw) : Message.findByPk(p.input.id, { rejectOnEmpty: true });
+  async function storePlain(p: Plan): Promise<MessageRecord> {
+    const [row] = await runStatement(rt, p.plainEffects(), insertStatement(1), p.bind([]));
+    return noteStored([row ?? (await readStored(rt, [p.input.id]))[0]!])[0]!;
   }
 
   /**
@@ -250,27 +300,24 @@ export function messageCreator(rt: Runtime): (job: CreateMessageJob) => Promise<
    */
   async function storePlainBatch(
     plans: Plan[],
-  ): Promise<{ rows: Row<'Message'>[]; relay: () => Promise<void> }> {
+  ): Promise<{ rows: MessageRecord[]; relay: () => Promise<void> }> {
     const bind = plans.flatMap((p) => p.bind([]));
-    const { rows, relay } = await runBatchStatement<CreationAttributes<Row<'Message'>> & { id: string }>(
+    const { rows, relay } = await runBatchStatement(
       rt,
       plans.map((p) => ({ key: p.input.id, fx: p.plainEffects() })),
-      insertMessages(plans.length),
+      insertStatement(plans.length),
       bind,
     );
     const byId = new Map(rows.map((r) => [String(r.id), r]));
-    const stored = await Promise.all(
-      plans.map((p) => {
-        const raw = byId.get(p.input.id);
-        return raw ? Promise.resolve(asModel(raw)) : Message.findByPk(p.input.id, { rejectOnEmpty: true });
-      }),
-    );
+    const missing = plans.map((p) => p.input.id).filter((id) => !byId.has(id));
+    if (missing.length > 0) for (const row of await readStored(rt, missing)) byId.set(row.id, row);
+    const stored = noteStored(plans.map((p) => byId.get(p.input.id)!));
     // The authors' read states in one statement, with the relay (not on each job's own).
     return { rows: stored, relay: () => Promise.all([relay(), authorReads(stored)]).then(() => undefined) };
   }
 
   /** recordAuthorReads that never throws: the message is stored; a read state is not worth failing it. */
-  const authorReads = (rows: Row<'Message'>[]) =>
+  const authorReads = (rows: MessageRecord[]) =>
     recordAuthorReads(rt, rows).catch((err: Error) =>
       rt.logger.warn({ err: err.message }, 'could not record the authors of a message batch as having read'),
     );
@@ -282,7 +329,7 @@ export function messageCreator(rt: Runtime): (job: CreateMessageJob) => Promise<
    */
   async function storeWithEffects(p: Plan): Promise<Row<'Message'>> {
     const { input, channel, prepared } = p;
-    return runCommand(rt, rooms.channel(input.channel_id), async (transaction, fx) => {
+    const row = await runCommand(rt, rooms.channel(input.channel_id), async (transaction, fx) => {
       const attachments = await claimAttachments(rt, input, transaction);
       const inserted = await rt.sequelize.query(INSERT_MESSAGE, {
         bind: p.bind(attachments.map((a) => presentAttachment(rt.config, a))),
@@ -323,15 +370,18 @@ export function messageCreator(rt: Runtime): (job: CreateMessageJob) => Promise<
         }
       }
       p.announce(fx, fresh);
-      await applyMessageEffects(rt, fx, channel, fresh, prepared, transaction);
+      // The model the cold path's helpers take, as Channel.findByPk would have built it.
+      const model = Channel.build(channel, { raw: true, isNewRecord: false });
+      await applyMessageEffects(rt, fx, model, fresh, prepared, transaction);
       // Last: previews can never hold the message up.
       previewEffect(fx, fresh, input.embed_links ?? false);
       return fresh;
     });
+    return noteStored([row])[0]!;
   }
 
   /** What a create answers: the stored message; its author has read the channel up to it. */
-  async function answer(row: Row<'Message'>): Promise<MessageObject> {
+  async function answer(row: MessageRecord): Promise<MessageObject> {
     // A webhook's message is not its creator reading the channel.
     if (!row.webhook_id) await recordAuthorRead(rt, row);
     return presentMessage(row);
@@ -342,7 +392,7 @@ export function messageCreator(rt: Runtime): (job: CreateMessageJob) => Promise<
       plans: [p],
       hold,
     } = await order([await plan(job)]);
-    let row: Row<'Message'>;
+    let row: MessageRecord;
     try {
       row = await hold.run(() => (p!.plain ? storePlain(p!) : storeWithEffects(p!)));
     } finally {
@@ -353,7 +403,7 @@ export function messageCreator(rt: Runtime): (job: CreateMessageJob) => Promise<
 
   const batcher =
     rt.config.queues.message_batch_window_ms > 0
-      ? new CreateBatcher<Plan, Row<'Message'>>({
+      ? new CreateBatcher<Plan, MessageRecord>({
           windowMs: rt.config.queues.message_batch_window_ms,
           max: rt.config.queues.message_batch_max,
           prepare: plan,

@@ -1,5 +1,5 @@
 import type { Transaction } from 'sequelize';
-import type { Row } from '../../db/models/index.js';
+import type { Attributes, Row } from '../../db/models/index.js';
 import type { Effects } from '../../outbox/index.js';
 import type { Runtime } from '../../runtime.js';
 import {
@@ -21,7 +21,7 @@ export interface PreparedEffects {
 /** Before the insert (reads only, outside the transaction): who the message will notify and push to. */
 export async function prepareMessageEffects(
   rt: Runtime,
-  channel: Row<'Channel'>,
+  channel: Attributes<'Channel'>,
   facts: MentionFacts & { id: string; channel_id: string },
 ): Promise<PreparedEffects> {
   const recipients = await findRecipients(rt, channel, facts);

@@ -1,13 +1,30 @@
 import type { Transaction } from 'sequelize';
 import { QueryTypes } from 'sequelize';
-import type { NotificationType, Row } from '../../db/models/index.js';
+import type { Attributes, NotificationType, Row } from '../../db/models/index.js';
 import { rooms } from '../../events/index.js';
 import type { Effects } from '../../outbox/index.js';
+import { prepared, runPrepared } from '../../db/prepared.js';
 import { channelViewers } from '../../permissions/viewers.js';
 import { presentNotification } from '../../presenters/read-state.js';
 import { PresenceTracker } from '../../presence/tracker.js';
 import type { Runtime } from '../../runtime.js';
 import { decodeSnowflake } from '../../snowflake.js';
+
+/** The members of server $1 who hold any of the roles $2. */
+const ROLE_HOLDERS = prepared<{ user_id: string }>(
+  'recipients_role_holders',
+  'SELECT user_id FROM member_roles WHERE server_id = $1 AND role_id = ANY($2::bigint[])',
+);
+/** The author of message $1. */
+const AUTHOR_OF = prepared<{ author_id: string }>(
+  'recipients_reply_author',
+  'SELECT author_id FROM messages WHERE id = $1',
+);
+/** Which of the users $1 blocked the user $2. */
+const BLOCKERS = prepared<{ user_id: string }>(
+  'recipients_blockers',
+  "SELECT user_id FROM relationships WHERE user_id = ANY($1::bigint[]) AND target_id = $2 AND status = 'blocked'",
+);
 
 /** Someone a stored message notifies, and why. */
 export interface Recipient {
@@ -44,21 +61,16 @@ const AUTHORED_TYPES = new Set(['default', 'reply']);
  */
 export async function findRecipients(
   rt: Runtime,
-  channel: Row<'Channel'>,
+  channel: Attributes<'Channel'>,
   message: MentionFacts,
 ): Promise<Recipient[]> {
   if (!AUTHORED_TYPES.has(message.type)) return [];
   const mentioned = new Set(message.mentions);
   if (message.mention_roles.length > 0 && channel.server_id !== null) {
-    const holders = await rt.models.MemberRole.findAll({
-      where: { server_id: channel.server_id, role_id: message.mention_roles },
-      attributes: ['user_id'],
-    });
+    const holders = await runPrepared(rt.sequelize, ROLE_HOLDERS, [channel.server_id, message.mention_roles]);
     for (const h of holders) mentioned.add(h.user_id);
   }
-  const target = message.reply_to
-    ? await rt.models.Message.findByPk(message.reply_to, { attributes: ['author_id'] })
-    : null;
+  const [target] = message.reply_to ? await runPrepared(rt.sequelize, AUTHOR_OF, [message.reply_to]) : [];
   const repliedTo = target?.author_id ?? null;
   const candidates = message.mention_everyone
     ? 'everyone'
@@ -73,10 +85,7 @@ export async function findRecipients(
   // A webhook's message is stored under its creator, who did not write it: they may be notified.
   if (!message.from_webhook) viewers.delete(message.author_id);
   if (viewers.size === 0) return [];
-  const blockers = await rt.models.Relationship.findAll({
-    where: { user_id: [...viewers], target_id: message.author_id, status: 'blocked' },
-    attributes: ['user_id'],
-  });
+  const blockers = await runPrepared(rt.sequelize, BLOCKERS, [[...viewers], message.author_id]);
   for (const b of blockers) viewers.delete(b.user_id);
   return [...viewers].map((userId) => ({
     userId,

@@ -1,14 +1,17 @@
 import crypto from 'node:crypto';
-import type { Row } from '../../db/models/index.js';
 import { extractPreviewLinks } from '../../markdown/index.js';
 import type { Effects } from '../../outbox/index.js';
 import { isLinkEmbed } from '../../presenters/embed.js';
+import type { MessageRecord } from '../../presenters/message.js';
 import { embedsJobId, type JobPayload } from '../../queues/index.js';
 
 /** sha256 (hex) of a message's content: names the version of it a previews job is for. */
 export function contentHash(content: string): string {
   return crypto.createHash('sha256').update(content).digest('hex');
 }
+
+/** The fields of a message its previews depend on. */
+type PreviewedMessage = Pick<MessageRecord, 'id' | 'channel_id' | 'content' | 'embeds'>;
 
 // Cheap pre-check so that the messages worker parses Markdown again only for content with a URL.
 const MAY_HAVE_LINK = /https?:\/\//i;
@@ -20,7 +23,7 @@ const MAY_HAVE_LINK = /https?:\/\//i;
  * nothing to preview.
  */
 export function linkPreviewJob(
-  row: Row<'Message'>,
+  row: PreviewedMessage,
   embedLinks: boolean,
   editId?: string,
 ): { data: JobPayload<'embeds'>; jobId: string } | null {
@@ -34,7 +37,12 @@ export function linkPreviewJob(
 }
 
 /** Link previews of a message just stored or edited, as a follow-up job of its command. */
-export function previewEffect(fx: Effects, row: Row<'Message'>, embedLinks: boolean, editId?: string): void {
+export function previewEffect(
+  fx: Effects,
+  row: PreviewedMessage,
+  embedLinks: boolean,
+  editId?: string,
+): void {
   const preview = linkPreviewJob(row, embedLinks, editId);
   if (preview) fx.job('embeds', 'preview', preview.data, { jobId: preview.jobId });
 }

@@ -1,4 +1,4 @@
-import type { Row } from '../../db/models/index.js';
+import type { Attributes } from '../../db/models/index.js';
 import { mutedAmong } from '../../push/mutes.js';
 import { usersWithSubscriptions } from '../../push/subscribers.js';
 import { pushJobId, type PushJob, type PushReason } from '../../queues/index.js';
@@ -8,7 +8,7 @@ import type { Runtime } from '../../runtime.js';
 const PUSHED_TYPES = new Set(['default', 'reply']);
 
 /** The other people in a private channel: a DM names both in its key, a group reads its recipients. */
-async function privateRecipients(rt: Runtime, channel: Row<'Channel'>): Promise<string[]> {
+async function privateRecipients(rt: Runtime, channel: Attributes<'Channel'>): Promise<string[]> {
   const pair = /^dm:(\d+):(\d+)$/.exec(channel.private_key ?? '');
   if (channel.channel_type === 'dm' && pair) return [pair[1] as string, pair[2] as string];
   const rows = await rt.models.ChannelRecipient.findAll({
@@ -42,7 +42,7 @@ export interface PushJobSpec {
  */
 export async function pushJobsFor(
   rt: Runtime,
-  channel: Row<'Channel'>,
+  channel: Attributes<'Channel'>,
   message: PushedMessage,
   recipients: { userId: string; type: string }[],
 ): Promise<PushJobSpec[]> {

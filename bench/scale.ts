@@ -673,6 +673,8 @@ async function connections(count: number): Promise<void> {
     );
     await sleep(2000);
     const before = await memoryAfterGc(app.pid, dir, 1);
+    const fdsOf = () => fs.readdirSync(`/proc/${app.pid}/fd`).length;
+    const ownFds = fdsOf();
     const t0 = performance.now();
     // Half, then the rest: the second half's growth is per connection in a process already holding
     // thousands (the start's own memory, which V8 and malloc give back later, is not in it).
@@ -684,6 +686,7 @@ async function connections(count: number): Promise<void> {
     const connectSeconds = (performance.now() - t0) / 1000;
     await sleep(5000);
     const rssSettled = rssKb(app.pid);
+    const fds = fdsOf();
     // Idle: heartbeats come and go (every gateway.presence_heartbeat_seconds), GC when V8 decides.
     let peak = 0;
     for (let t = 0; t < IDLE_SECONDS; t++) {
@@ -702,6 +705,11 @@ async function connections(count: number): Promise<void> {
         `all in), after full GCs ${mib(after.rss)}. Growth per connection from ${half.toLocaleString('en')} to ` +
         `${n.toLocaleString('en')}, after full GCs: RSS ${per('rss')}, V8 heap used ${per('heapUsed')}, ` +
         `committed ${per('heapTotal')}, malloc main arena ${per('brk')}`,
+    );
+    console.log(
+      `connections: file descriptors of the server ${ownFds} with no connection, ${fds} with ` +
+        `${n.toLocaleString('en')} (${((fds - ownFds) / n).toFixed(2)} per connection): under an open-file ` +
+        `limit of L it holds at most L - ${ownFds} connections`,
     );
     for (const s of sockets) s.disconnect();
   } finally {

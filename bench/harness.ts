@@ -166,6 +166,8 @@ export interface Plexichat {
 export async function startPlexichat(
   mode: 'single' | 'multi',
   env: Record<string, string> = {},
+  /** Extra node arguments, after tsx's loader (so they may --import TypeScript). */
+  nodeArgs: string[] = [],
 ): Promise<Plexichat> {
   // BENCH_PROFILE=<dir>: the server writes a V8 CPU profile there when it stops.
   const profile = process.env.BENCH_PROFILE
@@ -193,25 +195,29 @@ export async function startPlexichat(
   );
   const prefix = `bench-${crypto.randomBytes(3).toString('hex')}`;
   const redisUrl = env.PLEXICHAT_REDIS__URL ?? REDIS_URL;
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', path.join(ROOT, 'main.ts')], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HOME: '/nonexistent',
-      PLEXICHAT_CONFIG: configFile,
-      PLEXICHAT_DATA_DIR: dataDir,
-      PLEXICHAT_LOG__LEVEL: 'warn',
-      PLEXICHAT_SERVER__PORT: '0',
-      PLEXICHAT_SERVER__HOST: '127.0.0.1',
-      PLEXICHAT_START__MODE: mode,
-      PLEXICHAT_DATABASE__URL: DATABASE_URL,
-      PLEXICHAT_DATABASE__POOL__MAX: '20',
-      PLEXICHAT_REDIS__URL: redisUrl,
-      PLEXICHAT_REDIS__KEY_PREFIX: prefix,
-      ...env,
+  const child = spawn(
+    process.execPath,
+    [...profile, '--import', 'tsx', ...nodeArgs, path.join(ROOT, 'main.ts')],
+    {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        HOME: '/nonexistent',
+        PLEXICHAT_CONFIG: configFile,
+        PLEXICHAT_DATA_DIR: dataDir,
+        PLEXICHAT_LOG__LEVEL: 'warn',
+        PLEXICHAT_SERVER__PORT: '0',
+        PLEXICHAT_SERVER__HOST: '127.0.0.1',
+        PLEXICHAT_START__MODE: mode,
+        PLEXICHAT_DATABASE__URL: DATABASE_URL,
+        PLEXICHAT_DATABASE__POOL__MAX: '20',
+        PLEXICHAT_REDIS__URL: redisUrl,
+        PLEXICHAT_REDIS__KEY_PREFIX: prefix,
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  );
   const origin = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => {

@@ -13,7 +13,9 @@
  * - fanout: one message to BENCH_FANOUT_CLIENTS clients in one channel, last delivery p50/p99;
  * - history: GET a page of 50 (random `before`) on a channel of BENCH_HISTORY_ROWS messages;
  * - connections: BENCH_IDLE_CONNECTIONS idle gateway connections held by one process
- *   (start.mode single), its live heap (heap snapshots) and RSS growth per connection.
+ *   (start.mode single): its RSS after connecting, its peak over BENCH_IDLE_SECONDS (60) idle, and
+ *   its RSS, V8 heap and malloc growth per connection after full GCs (bench/memory-probe.ts) from
+ *   half the connections to all; BENCH_CONNECTIONS_ENV=NAME=value,... adds to that process's environment.
  * load, fanout and history run against BENCH_START_MODE (multi by default: the supervisor with a
  * web process per core). Prints figures; asserts nothing.
  */
@@ -30,6 +32,7 @@ import { loadConfig } from '../shared/config/index.js';
 import { ensureDatabase } from '../shared/db/ensure-database.js';
 import { createRuntime, type Runtime } from '../shared/runtime.js';
 import { decodeSnowflake } from '../shared/snowflake.js';
+import type { MemoryReading } from './memory-probe.js';
 import { cpuDelta, cpuMeter, cpuReport, cpuSnapshot, processLabels, type CpuScope } from './cpu.js';
 import {
   call,
@@ -40,6 +43,7 @@ import {
   raiseFileLimit,
   rssKb,
   REDIS_URL,
+  ROOT,
   seedHistory,
   startPlexichat,
   startPrivateRedis,
@@ -67,6 +71,8 @@ const FANOUT_MESSAGES = Number(env.BENCH_FANOUT_MESSAGES ?? 30);
 const HISTORY_ROWS = Number(env.BENCH_HISTORY_ROWS ?? 1_000_000);
 const HISTORY_PAGES = Number(env.BENCH_HISTORY_PAGES ?? 500);
 const IDLE_CONNECTIONS = Number(env.BENCH_IDLE_CONNECTIONS ?? 20_000);
+/** How long the connections part watches RSS with every connection open and idle. */
+const IDLE_SECONDS = Number(env.BENCH_IDLE_SECONDS ?? 60);
 /**
  * Fan-out and idle clients are spread over users, this many connections each: one user with
  * thousands of connections, or thousands of users coming online in one server, is a quadratic
@@ -635,41 +641,29 @@ async function history(app: Plexichat, rt: Runtime): Promise<void> {
 }
 
 /**
- * The live heap of `pid` (started with --heapsnapshot-signal=SIGUSR2 and --diagnostic-dir=`dir`):
- * takes a heap snapshot, which collects garbage first, and sums its objects' sizes. Unlike heap
- * used, it does not depend on when V8 last collected.
+ * What `app` (started with bench/memory-probe.ts) holds after full garbage collections: signals it,
+ * waits for its reading.
  */
-async function liveHeapBytes(pid: number, dir: string): Promise<number> {
-  const before = new Set(fs.readdirSync(dir));
-  process.kill(pid, 'SIGUSR2');
-  let file = '';
-  let size = -1;
-  for (;;) {
-    await sleep(1000);
-    file ||= fs.readdirSync(dir).find((f) => !before.has(f) && f.endsWith('.heapsnapshot')) ?? '';
-    if (!file) continue;
-    const now = fs.statSync(path.join(dir, file)).size;
-    if (now === size && now > 0) break;
-    size = now;
-  }
-  const snapshot = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as {
-    snapshot: { meta: { node_fields: string[] } };
-    nodes: number[];
-  };
-  fs.rmSync(path.join(dir, file));
-  const fields = snapshot.snapshot.meta.node_fields;
-  const offset = fields.indexOf('self_size');
-  let total = 0;
-  for (let i = offset; i < snapshot.nodes.length; i += fields.length) total += snapshot.nodes[i] as number;
-  return total;
+async function memoryAfterGc(pid: number, dir: string, n: number): Promise<MemoryReading> {
+  process.kill(pid, 'SIGWINCH');
+  const file = path.join(dir, `memory-${n}.json`);
+  while (!fs.existsSync(file)) await sleep(200);
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as MemoryReading;
+}
+
+/** Extra environment for the connections part's server: BENCH_CONNECTIONS_ENV=NAME=value,NAME=value. */
+function connectionsEnv(): Record<string, string> {
+  const pairs = (env.BENCH_CONNECTIONS_ENV ?? '').split(',').filter(Boolean);
+  return Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]));
 }
 
 async function connections(count: number): Promise<void> {
-  const dir = fs.mkdtempSync('/tmp/plexichat-bench-heap-');
-  const app = await startPlexichat('single', {
-    PLEXICHAT_VOICE__ENABLED: 'false',
-    NODE_OPTIONS: `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=${dir}`,
-  });
+  const dir = fs.mkdtempSync('/tmp/plexichat-bench-memory-');
+  const app = await startPlexichat(
+    'single',
+    { PLEXICHAT_VOICE__ENABLED: 'false', BENCH_MEMORY_DIR: dir, ...connectionsEnv() },
+    ['--expose-gc', '--import', path.join(ROOT, 'bench/memory-probe.ts')],
+  );
   const rt = await benchRuntime(app);
   try {
     const people = await users(rt, Math.ceil(count / CONNECTIONS_PER_USER));
@@ -679,22 +673,44 @@ async function connections(count: number): Promise<void> {
       s.forEach((x) => x.disconnect()),
     );
     await sleep(2000);
-    // RSS first: a heap snapshot grows it.
-    const rssBefore = rssKb(app.pid);
-    const heapBefore = await liveHeapBytes(app.pid, dir);
+    const before = await memoryAfterGc(app.pid, dir, 1);
+    const fdsOf = () => fs.readdirSync(`/proc/${app.pid}/fd`).length;
+    const ownFds = fdsOf();
     const t0 = performance.now();
-    const sockets = await connectMany(count, 200, (i) => connect(app.origin, tokenOf(i)));
+    // Half, then the rest: the second half's growth is per connection in a process already holding
+    // thousands (the start's own memory, which V8 and malloc give back later, is not in it).
+    const half = Math.floor(count / 2);
+    const sockets = await connectMany(half, 200, (i) => connect(app.origin, tokenOf(i)));
+    await sleep(5000);
+    const middle = await memoryAfterGc(app.pid, dir, 2);
+    sockets.push(...(await connectMany(count - half, 200, (i) => connect(app.origin, tokenOf(half + i)))));
     const connectSeconds = (performance.now() - t0) / 1000;
     await sleep(5000);
-    const rssAfter = rssKb(app.pid);
-    const heapAfter = await liveHeapBytes(app.pid, dir);
+    const rssSettled = rssKb(app.pid);
+    const fds = fdsOf();
+    // Idle: heartbeats come and go (every gateway.presence_heartbeat_seconds), GC when V8 decides.
+    let peak = 0;
+    for (let t = 0; t < IDLE_SECONDS; t++) {
+      await sleep(1000);
+      peak = Math.max(peak, rssKb(app.pid));
+    }
+    const after = await memoryAfterGc(app.pid, dir, 3);
     const n = sockets.length;
+    const mib = (kb: number) => `${Math.round(kb / 1024)} MiB`;
+    const per = (key: keyof MemoryReading) => `${((after[key] - middle[key]) / (n - half)).toFixed(1)} KiB`;
     console.log(
       `connections: ${n.toLocaleString('en')} idle gateway connections in one process (start.mode single; ` +
-        `connected in ${connectSeconds.toFixed(1)} s): live heap ${Math.round(heapBefore / 2 ** 20)} -> ` +
-        `${Math.round(heapAfter / 2 ** 20)} MiB = ${((heapAfter - heapBefore) / 1024 / n).toFixed(1)} KiB per ` +
-        `connection (heap snapshots); RSS ${Math.round(rssBefore / 1024)} -> ${Math.round(rssAfter / 1024)} MiB = ` +
-        `${((rssAfter - rssBefore) / n).toFixed(1)} KiB per connection`,
+        `connected in ${connectSeconds.toFixed(1)} s). RSS with none ${mib(before.rss)}, ` +
+        `5 s after the last connect ${mib(rssSettled)} (${((rssSettled - before.rss) / n).toFixed(1)} KiB per ` +
+        `connection), peak over ${IDLE_SECONDS} s idle ${mib(peak)} (${(peak / n).toFixed(1)} KiB per connection ` +
+        `all in), after full GCs ${mib(after.rss)}. Growth per connection from ${half.toLocaleString('en')} to ` +
+        `${n.toLocaleString('en')}, after full GCs: RSS ${per('rss')}, V8 heap used ${per('heapUsed')}, ` +
+        `committed ${per('heapTotal')}, malloc main arena ${per('brk')}`,
+    );
+    console.log(
+      `connections: file descriptors of the server ${ownFds} with no connection, ${fds} with ` +
+        `${n.toLocaleString('en')} (${((fds - ownFds) / n).toFixed(2)} per connection): under an open-file ` +
+        `limit of L it holds at most L - ${ownFds} connections`,
     );
     for (const s of sockets) s.disconnect();
   } finally {

@@ -18,9 +18,12 @@ import {
   type GatewayContext,
 } from './sessions/connect.js';
 import { lastStreamId, StreamFollower } from './sessions/event-stream.js';
-import { SessionRegistry } from './sessions/registry.js';
+import { type GatewaySession, SessionRegistry } from './sessions/registry.js';
 import { ResumeBuffer } from './sessions/resume-buffer.js';
 import type { GatewayServer } from './types.js';
+
+/** Sessions per step of a heartbeat (see the heartbeat in startGateway). */
+const HEARTBEAT_CHUNK = 500;
 
 /** A running gateway attached to an HTTP server. */
 export interface Gateway {
@@ -102,18 +105,39 @@ export async function startGateway(rt: Runtime, httpServer: HttpServer): Promise
     void (resume ? resumeSession(ctx, socket, resume) : startSession(ctx, socket));
   });
 
-  const heartbeat = setInterval(() => {
-    const live = registry.live();
-    for (const s of registry.all()) {
-      if (s.state === 'live' || s.state === 'detached') buffer.mark(s.id, s.seq, registry.lastId);
+  // A heartbeat refreshes every session's resume position and keys and every connection's presence:
+  // a few Redis commands per session. Sent HEARTBEAT_CHUNK sessions at a time, each step awaited,
+  // so what a step allocates (ioredis commands, keys, replies) dies young instead of piling up in
+  // one pipeline for all sessions, which V8 promoted to the old generation: with thousands of idle
+  // connections that garbage, not the connections, set the process's RSS (README, Connections).
+  let beating = false;
+  const beat = async () => {
+    const sessions = [...registry.all()];
+    for (let i = 0; i < sessions.length; i += HEARTBEAT_CHUNK) {
+      const chunk = sessions.slice(i, i + HEARTBEAT_CHUNK);
+      const live: GatewaySession[] = [];
+      for (const s of chunk) {
+        if (s.state === 'live' || s.state === 'detached') buffer.mark(s.id, s.seq, registry.lastId);
+        if (s.state === 'live') live.push(s);
+      }
+      await Promise.all([
+        buffer.flush(),
+        ctx.presence.refresh(
+          live.flatMap((s) => (s.socket ? [{ userId: s.userId, connectionId: s.socket.id }] : [])),
+        ),
+        buffer.touch(live.map((s) => s.id)),
+      ]);
     }
-    Promise.all([
-      ctx.presence.heartbeat(
-        live.flatMap((s) => (s.socket ? [{ userId: s.userId, connectionId: s.socket.id }] : [])),
-      ),
-      buffer.touch(live.map((s) => s.id)),
-      rt.events.heartbeat(),
-    ]).catch((err: Error) => rt.logger.warn({ err: err.message }, 'gateway heartbeat failed'));
+    await Promise.all([ctx.presence.sweep(), rt.events.heartbeat()]);
+  };
+  const heartbeat = setInterval(() => {
+    if (beating) return;
+    beating = true;
+    beat()
+      .catch((err: Error) => rt.logger.warn({ err: err.message }, 'gateway heartbeat failed'))
+      .finally(() => {
+        beating = false;
+      });
   }, g.presence_heartbeat_seconds * 1000);
   heartbeat.unref();
 

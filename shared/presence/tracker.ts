@@ -99,17 +99,30 @@ export class PresenceTracker {
     await this.publish(userId);
   }
 
-  /** Refreshes this process's connections and expires those of processes that stopped refreshing. */
-  async heartbeat(connections: { userId: string; connectionId: string }[]): Promise<void> {
-    const now = Date.now();
-    if (connections.length > 0) {
-      const pipeline = this.rt.redis.pipeline();
-      for (const c of connections) {
-        pipeline.zadd(this.conns(c.userId), now + this.ttlMs, c.connectionId);
-        pipeline.zadd(this.expiry, now + this.ttlMs, `${c.userId}|${c.connectionId}`);
-      }
-      await pipeline.exec();
+  /**
+   * Pushes the expiry of these connections (a process's own, on each heartbeat) on by a TTL: one
+   * ZADD per user and one for the expiry index, however many connections.
+   */
+  async refresh(connections: { userId: string; connectionId: string }[]): Promise<void> {
+    if (connections.length === 0) return;
+    const score = Date.now() + this.ttlMs;
+    const byUser = new Map<string, (string | number)[]>();
+    const index: (string | number)[] = [];
+    for (const c of connections) {
+      let args = byUser.get(c.userId);
+      if (!args) byUser.set(c.userId, (args = []));
+      args.push(score, c.connectionId);
+      index.push(score, `${c.userId}|${c.connectionId}`);
     }
+    const pipeline = this.rt.redis.pipeline();
+    for (const [userId, args] of byUser) pipeline.zadd(this.conns(userId), ...args);
+    pipeline.zadd(this.expiry, ...index);
+    await pipeline.exec();
+  }
+
+  /** Expires connections whose process stopped refreshing them (the last one takes its user offline). */
+  async sweep(): Promise<void> {
+    const now = Date.now();
     const expired = await this.rt.redis.zrangebyscore(this.expiry, '-inf', now, 'LIMIT', 0, 500);
     for (const member of expired) {
       const [userId, connectionId] = member.split('|') as [string, string];

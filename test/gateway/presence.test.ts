@@ -148,6 +148,20 @@ describe('presence', () => {
     expect(updatesOf(strangerClient, subject.id)).toEqual([]);
   });
 
+  it('stays online past the connection expiry while connected: each heartbeat refreshes every connection', async () => {
+    const { subject, watching } = await pair();
+    const first = await connect(subject);
+    await connect(subject);
+    expect(await nextUpdate(watching, subject.id, 1)).toMatchObject({ status: 'online' });
+    // Expiry is 2.5 heartbeats (1 s here): without a refresh the sweep takes both connections.
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    expect(updatesOf(watching, subject.id)).toHaveLength(1);
+    // Each was refreshed, not just the user: closing one leaves the other keeping the user online.
+    first.close();
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(updatesOf(watching, subject.id)).toHaveLength(1);
+  }, 20000);
+
   it('a user goes offline when the gateway process holding their connection dies', async () => {
     const { subject, watching } = await pair();
     const gatewayC = spawnEntry('gateway/main.ts', {

@@ -477,8 +477,9 @@ async function cpuAccounting(): Promise<void> {
     console.log(
       `cpu: ${CPU_RATE} msg/s offered for ${CPU_SECONDS} s (start.mode ${MODE}, ${world.clients} clients, ` +
         `10 deliveries per message): ${result.accepted} accepted, ${result.delivered}/${result.expected} ` +
-        `delivered, send->deliver p50 ${ms(result.p50)}, p99 ${ms(result.p99)}, errors ${result.errors}; ` +
-        `window ${load.seconds.toFixed(1)} s (until the last delivery)` +
+        `delivered, send->deliver p50 ${ms(result.p50)}, p99 ${ms(result.p99)}, errors ${result.errors}` +
+        (result.firstError ? ` (first: ${result.firstError})` : '') +
+        `; window ${load.seconds.toFixed(1)} s (until the last delivery)` +
         (process.env.BENCH_PROFILE ? '; CPU profiles on, which add their own cost' : ''),
     );
     for (const line of cpuReport(load, result.accepted, os.availableParallelism(), idle)) console.log(line);

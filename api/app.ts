@@ -1,11 +1,10 @@
 import cors from 'cors';
 import express from 'express';
 import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import { METRICS_PATH, metricsHandler } from '../shared/metrics/scrape.js';
 import { findLiveSession } from '../shared/auth/sessions.js';
 import { parseAuthorization } from '../shared/auth/tokens.js';
-import { SECRET_QUERY_PARAMS, redactSecrets, urlRedactor } from '../shared/log-redaction.js';
+import { urlRedactor } from '../shared/log-redaction.js';
 import type { Runtime } from '../shared/runtime.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { mountAdminDashboard } from './admin/dashboard.js';
@@ -14,7 +13,7 @@ import { mountBullBoard } from './bull-board.js';
 import { mountDocs } from './docs/mount-docs.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
 import { httpMetrics } from './middleware/metrics.js';
-import { requestId } from './middleware/request-id.js';
+import { requestLog } from './middleware/request-log.js';
 import { buildOpenApi } from './openapi.js';
 import { adminRoutes } from './routes/admin/admin.js';
 import { adminAccountRoutes } from './routes/admin/account-tools.js';
@@ -73,15 +72,6 @@ import { createServices, type ApiServices } from './services.js';
 
 /** Base path of the REST API. */
 export const API_BASE = '/api/v1';
-
-/** The request as pino's standard serializer hands it over (the parts redacted before logging). */
-interface LoggedRequest {
-  method: string;
-  url: string;
-  query: unknown;
-  params: unknown;
-  headers: unknown;
-}
 
 /** Every REST route, in the order they are matched and documented. */
 export function allRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
@@ -148,24 +138,7 @@ export function createApp(rt: Runtime): express.Express {
   const routes = allRoutes(rt, services);
   // Credentials in paths (`{token}` segments), queries and headers never reach the request log.
   const redactUrl = urlRedactor(routes, API_BASE);
-  app.use(
-    pinoHttp({
-      logger: rt.logger,
-      genReqId: requestId,
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-      autoLogging: { ignore: (req) => req.url === `${API_BASE}/health` },
-      serializers: {
-        req: (req: LoggedRequest) => ({
-          ...req,
-          url: redactUrl(req.method, req.url),
-          query: redactSecrets(req.query, SECRET_QUERY_PARAMS),
-          params: redactSecrets(req.params),
-          headers: redactSecrets(req.headers),
-        }),
-        res: (res: { headers: unknown }) => ({ ...res, headers: redactSecrets(res.headers) }),
-      },
-    }),
-  );
+  app.use(requestLog(rt.logger, { redactUrl, ignore: (url) => url === `${API_BASE}/health` }));
   app.use(
     helmet({
       contentSecurityPolicy: {

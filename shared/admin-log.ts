@@ -11,9 +11,15 @@ export function adminLogKey(config: Pick<Config, 'redis'>): string {
 const MAX_PENDING = 1000;
 
 /**
+ * Lines are shipped at most this often: under load one pipeline (one socket write) then carries
+ * many lines instead of one each; an admin reading the log sees them this much later.
+ */
+const FLUSH_MS = 25;
+
+/**
  * A pino destination that appends log lines to a capped Redis stream (XADD MAXLEN ~), so admins
- * can read every process's recent log through the API. Lines are batched per tick into one
- * pipeline; until `attach` (the logger exists before Redis) and while Redis is down they wait in
+ * can read every process's recent log through the API. Lines are batched into one pipeline every
+ * FLUSH_MS; until `attach` (the logger exists before Redis) and while Redis is down they wait in
  * a bounded buffer: logging never blocks or fails because of this sink.
  */
 export class AdminLogSink extends Writable {
@@ -31,8 +37,9 @@ export class AdminLogSink extends Writable {
     this.schedule();
   }
 
-  /** Stops shipping (the connection is closing); lines written later are dropped. */
+  /** Ships what is pending, then stops (the connection is closing); lines written later are dropped. */
   detach(): void {
+    this.flush();
     this.redis = null;
     this.pending = [];
   }
@@ -51,15 +58,19 @@ export class AdminLogSink extends Writable {
   private schedule(): void {
     if (this.scheduled || !this.redis || this.pending.length === 0) return;
     this.scheduled = true;
-    setImmediate(() => {
+    setTimeout(() => {
       this.scheduled = false;
-      const redis = this.redis;
-      if (!redis || redis.status !== 'ready') return;
-      const lines = this.pending;
-      this.pending = [];
-      const pipeline = redis.pipeline();
-      for (const line of lines) pipeline.xadd(this.key, 'MAXLEN', '~', this.maxEntries, '*', 'l', line);
-      pipeline.exec().catch(() => undefined);
-    });
+      this.flush();
+    }, FLUSH_MS).unref();
+  }
+
+  private flush(): void {
+    const redis = this.redis;
+    if (!redis || redis.status !== 'ready' || this.pending.length === 0) return;
+    const lines = this.pending;
+    this.pending = [];
+    const pipeline = redis.pipeline();
+    for (const line of lines) pipeline.xadd(this.key, 'MAXLEN', '~', this.maxEntries, '*', 'l', line);
+    pipeline.exec().catch(() => undefined);
   }
 }

@@ -131,6 +131,14 @@ export function urlRedactor(routes: RouteTemplate[], base: string): (method: str
       literals: segments.filter((s) => !isParam(s)).length,
     };
   });
+  // By segment count: a URL is only ever matched against routes of its own length.
+  const byLength = new Map<number, { all: CompiledRoute[]; withSecrets: CompiledRoute[] }>();
+  for (const r of compiled) {
+    const group = byLength.get(r.segments.length) ?? { all: [], withSecrets: [] };
+    group.all.push(r);
+    if (r.secret.length > 0) group.withSecrets.push(r);
+    byLength.set(r.segments.length, group);
+  }
   const withSecrets = compiled.filter((r) => r.secret.length > 0);
   const baseSegments = base.toLowerCase().split('/').filter(Boolean);
   return (method, url) => {
@@ -143,11 +151,13 @@ export function urlRedactor(routes: RouteTemplate[], base: string): (method: str
     const underBase = baseSegments.every((s, i) => lower[i] === s) && segments.length > baseSegments.length;
     if (!underBase || withSecrets.length === 0) return `${path}${redactQuery(rest)}`;
     const relative = lower.slice(baseSegments.length);
+    const group = byLength.get(relative.length);
     const fits = (r: CompiledRoute): boolean =>
-      r.segments.length === relative.length &&
       r.segments.every((s, i) => isParam(s) || s.toLowerCase() === relative[i]);
+    // No route with a secret segment fits: whichever route matches, nothing in the path is one.
+    if (!group || !group.withSecrets.some(fits)) return `${path}${redactQuery(rest)}`;
     const m = method.toUpperCase();
-    const matching = compiled.filter(fits);
+    const matching = group.all.filter(fits);
     // A route of the request's method decides; when none matches (a wrong method answers 404),
     // any route does: a token sent the wrong way is still a token.
     const sameMethod = matching.filter((r) => r.method === m || (m === 'HEAD' && r.method === 'GET'));

@@ -4,7 +4,13 @@ import type { Row } from '../../shared/db/models/index.js';
 import { Permission, has, type ServerPolicy } from '../../shared/permissions/index.js';
 import type { AutomodResult, CreateMessageJob, UpdateMessageJob } from '../../shared/queues/index.js';
 import type { Runtime } from '../../shared/runtime.js';
-import { awaitMessageCommand, runMessageCommand, type CommandOutcome } from '../messages/jobs.js';
+import {
+  awaitMessageCommand,
+  listenFirst,
+  outcomeOf,
+  runMessageCommand,
+  type CommandOutcome,
+} from '../messages/jobs.js';
 import type { ApiServices } from '../services.js';
 
 /** 400: an AutoMod rule with the block action matched; nothing was stored or delivered. */
@@ -24,24 +30,32 @@ export class AutomodBlockedError extends ApiError {
  * Runs a member's message (or edit) through AutoMod when their server has rules, else straight to
  * the messages queue. Members with MANAGE_SERVER are not screened (Discord's default). Screening
  * is one more job: the `automod` worker queues the message command itself when it passes, so the
- * API then waits on that command as usual.
+ * API then waits on that command as usual. `jobId` names a new command (a fresh snowflake in it),
+ * so its events are listened for before it is queued. `screening`: the server's AutoMod flag when
+ * the caller read it already (messageAccess), else it is read here.
  */
 export async function runScreenedCommand(
   rt: Runtime,
   services: ApiServices,
   jobId: string,
   command: CreateMessageJob | UpdateMessageJob,
-  where: { channel: Row<'Channel'>; policy: ServerPolicy | null; authorId: string },
+  where: { channel: Row<'Channel'>; policy: ServerPolicy | null; authorId: string; screening?: boolean },
 ): Promise<CommandOutcome> {
   const { channel, policy } = where;
   if (
     !policy ||
     channel.server_id === null ||
     has(policy.permissions, Permission.MANAGE_SERVER) ||
-    !(await screeningOn(rt.redis, rt.config.redis.key_prefix, channel.server_id).catch(() => false))
+    !(
+      where.screening ??
+      (await screeningOn(rt.redis, rt.config.redis.key_prefix, channel.server_id).catch(() => false))
+    )
   ) {
-    return runMessageCommand(rt, services, jobId, command);
+    return runMessageCommand(rt, services, jobId, command, { fresh: true });
   }
+  const events = services.queueEvents.events.automod;
+  // The screening job's id is as fresh as the command's (a new snowflake in it): listen first.
+  const early = listenFirst(events, `automod-${jobId}`, rt.config.queues.wait_timeout_ms);
   let job;
   try {
     job = await rt.queues.automod.add(
@@ -59,19 +73,15 @@ export async function runScreenedCommand(
       { jobId: `automod-${jobId}` },
     );
   } catch (err) {
+    early?.cancel();
     rt.logger.warn({ err: (err as Error).message }, 'could not queue an automod screening');
     throw new ServiceUnavailableError('Messages are unavailable right now, try again');
   }
-  let result: AutomodResult;
-  try {
-    result = await job.waitUntilFinished(
-      services.queueEvents.events.automod,
-      rt.config.queues.wait_timeout_ms,
-    );
-  } catch (err) {
-    if (/timed out/i.test((err as Error).message)) return { done: false };
-    throw err;
-  }
+  const screened = await outcomeOf<AutomodResult>(
+    early?.finished ?? job.waitUntilFinished(events, rt.config.queues.wait_timeout_ms),
+  );
+  if (!screened.done) return { done: false };
+  const result = screened.result;
   if (result.blocked) throw new AutomodBlockedError(result.blocked);
   return (await awaitMessageCommand(rt, services, jobId)) ?? { done: false };
 }

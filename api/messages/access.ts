@@ -5,11 +5,14 @@ import {
   Permission,
   ServerPolicy,
   has,
+  loadMemberFacts,
   permissionNames,
+  permissionSourceId,
 } from '../../shared/permissions/index.js';
-import { cachedChannel } from '../../shared/permissions/facts-cache.js';
+import { cachedChannelAccess } from '../../shared/permissions/facts-cache.js';
+import { screeningKey } from '../../shared/automod/store.js';
 import type { Runtime } from '../../shared/runtime.js';
-import { isBlockedEitherWay } from '../../shared/domain/relationships/relationships.js';
+import { prepared, runPrepared } from '../../shared/db/prepared.js';
 import { assertThreadOpen, sendPermissionIn } from '../threads/posting.js';
 
 /** The caller's standing in a channel they may read: the channel and their permissions there. */
@@ -18,7 +21,23 @@ export interface MessageAccess {
   permissions: bigint;
   /** The server policy for server channels; null for DMs and notes. */
   policy: ServerPolicy | null;
+  /** Whether the server's messages go through AutoMod, when read with the rest (else undefined). */
+  screening?: boolean;
 }
+
+/**
+ * A private channel's recipients ($1), each with whether it and the caller ($2) blocked one
+ * another (isBlockedEitherWay): one prepared statement instead of two ORM queries per request.
+ */
+const RECIPIENTS = prepared<{ user_id: string; blocked: boolean }>(
+  'message_access_recipients',
+  `SELECT r.user_id,
+          EXISTS (SELECT 1 FROM relationships x
+                   WHERE x.status = 'blocked'
+                     AND ((x.user_id = $2 AND x.target_id = r.user_id)
+                       OR (x.user_id = r.user_id AND x.target_id = $2))) AS blocked
+     FROM channel_recipients r WHERE r.channel_id = $1`,
+);
 
 const MESSAGE_CHANNEL_TYPES = new Set(['text', 'dm', 'notes', 'public_thread', 'private_thread']);
 
@@ -35,16 +54,23 @@ export async function messageAccess(
   userId: string,
   needed: bigint = Permission.VIEW_CHANNEL,
 ): Promise<MessageAccess> {
-  // Every message route starts here: the row comes from the channel cache (facts-cache.ts).
-  const channel = await cachedChannel(rt, channelId);
+  // Every message route starts here: the channel row, and in a server channel the caller's facts,
+  // the overwrites that decide there and the AutoMod flag, in one cache read (facts-cache.ts).
+  const prefix = rt.config.redis.key_prefix;
+  const read = await cachedChannelAccess(rt, channelId, userId, {
+    loadFacts: (serverId) => loadMemberFacts(rt.models, serverId, userId),
+    sourceOf: permissionSourceId,
+    extraKeys: (serverId) => [screeningKey(prefix, serverId)],
+  });
+  const channel = read.channel;
   if (!channel) throw new NotFoundError('channel');
   let access: MessageAccess;
   if (channel.server_id === null) {
-    const recipients = await rt.models.ChannelRecipient.findAll({ where: { channel_id: channel.id } });
+    const recipients = await runPrepared(rt.sequelize, RECIPIENTS, [channel.id, userId]);
     if (!recipients.some((r) => r.user_id === userId)) throw new NotFoundError('channel');
     let permissions = PRIVATE_CHANNEL_PERMISSIONS;
     const other = recipients.find((r) => r.user_id !== userId);
-    if (channel.channel_type === 'dm' && other && (await isBlockedEitherWay(rt, userId, other.user_id))) {
+    if (channel.channel_type === 'dm' && other?.blocked) {
       if (has(needed, Permission.SEND_MESSAGES)) {
         throw new ApiError(403, 'cannot_message_user', 'You cannot send messages to this user');
       }
@@ -52,11 +78,18 @@ export async function messageAccess(
     }
     access = { channel, permissions, policy: null };
   } else {
-    // Facts and overwrites in one round trip (requireChannel then reads nothing more).
-    const policy = await ServerPolicy.loadInChannel(rt, channel.server_id, userId, channel).catch(() => {
+    // Facts and overwrites read (requireChannel then reads nothing more): with the channel, or
+    // in a round trip of their own when its row was not cached.
+    const server = read.server;
+    const policy = await (
+      server
+        ? server().then((facts) => ServerPolicy.inChannel(rt, facts))
+        : ServerPolicy.loadInChannel(rt, channel.server_id, userId, channel)
+    ).catch(() => {
       throw new NotFoundError('channel');
     });
-    access = { channel, permissions: await policy.requireChannel(channel), policy };
+    const screening = read.extras ? read.extras[0] !== null : undefined;
+    access = { channel, permissions: await policy.requireChannel(channel), policy, screening };
   }
   if (!MESSAGE_CHANNEL_TYPES.has(channel.channel_type)) {
     throw new ApiError(400, 'invalid_channel_type', `A ${channel.channel_type} channel has no messages`);

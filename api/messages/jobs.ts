@@ -1,4 +1,5 @@
-import { Job } from 'bullmq';
+import type { EventEmitter } from 'node:events';
+import { Job, type QueueEvents } from 'bullmq';
 import { ServiceUnavailableError } from '../../shared/errors.js';
 import type { JobResult, MessageJob } from '../../shared/queues/index.js';
 import type { Runtime } from '../../shared/runtime.js';
@@ -17,15 +18,87 @@ export async function runMessageCommand(
   services: ApiServices,
   jobId: string,
   data: MessageJob,
+  options: { fresh?: boolean } = {},
 ): Promise<CommandOutcome> {
+  const events = services.queueEvents.events.messages;
+  // A fresh id (a new snowflake in it) is never a repeat: listen first, and no poll is needed.
+  const early = options.fresh ? listenFirst(events, jobId, rt.config.queues.wait_timeout_ms) : null;
   let job: Job;
   try {
     job = await rt.queues.messages.add(data.kind, data, { jobId });
   } catch (err) {
+    early?.cancel();
     rt.logger.warn({ err: (err as Error).message }, 'could not queue a message command');
     throw new ServiceUnavailableError('Messages are unavailable right now, try again');
   }
-  return waitFor(rt, services, job);
+  return early ? outcomeOf(early.finished) : waitFor(rt, services, job);
+}
+
+/** QueueEvents whose reading loop has delivered an event, so it reads on from a known stream id. */
+const reading = new WeakSet<QueueEvents>();
+const watched = new WeakSet<QueueEvents>();
+
+/**
+ * Waits for the completed or failed event of `jobId` (its result, or its failure as an Error), or
+ * `ttl` ms, with the listeners registered before the job is added: an event of the job then cannot
+ * pass unseen, and BullMQ's waitUntilFinished's poll of the job (one more Redis round trip per
+ * command, for jobs that may have finished before their listener) is not needed. Only once the
+ * QueueEvents has delivered an event (its first read starts at the stream's end, wherever that is
+ * by then): until then null, and the caller waits the BullMQ way.
+ */
+export function listenFirst(
+  events: QueueEvents,
+  jobId: string,
+  ttl: number,
+): { finished: Promise<unknown>; cancel(): void } | null {
+  if (!reading.has(events)) {
+    if (!watched.has(events)) {
+      watched.add(events);
+      events.once('added', () => reading.add(events));
+    }
+    return null;
+  }
+  // Per-job event names are outside QueueEvents' typed listener map.
+  const emitter = events as unknown as EventEmitter;
+  let cancel = () => undefined as void;
+  const finished = new Promise<unknown>((resolve, reject) => {
+    const completed = `completed:${jobId}`;
+    const failed = `failed:${jobId}`;
+    const onCompleted = (args: { returnvalue: unknown }) => {
+      cancel();
+      resolve(args.returnvalue);
+    };
+    const onFailed = (args: { failedReason?: string }) => {
+      cancel();
+      reject(new Error(args.failedReason || 'job failed'));
+    };
+    const timer = setTimeout(
+      () => onFailed({ failedReason: `Job wait timed out after ${ttl}ms (id=${jobId})` }),
+      ttl,
+    );
+    // A wait never keeps a closing process up (BullMQ's rejects when its queue closes).
+    timer.unref();
+    cancel = () => {
+      clearTimeout(timer);
+      emitter.removeListener(completed, onCompleted);
+      emitter.removeListener(failed, onFailed);
+    };
+    emitter.on(completed, onCompleted);
+    emitter.on(failed, onFailed);
+  });
+  return { finished, cancel: () => cancel() };
+}
+
+/** A wait's result as a CommandOutcome: a timeout is `done: false`, a failure rethrown. */
+export async function outcomeOf<R = JobResult<'messages'>>(
+  finished: Promise<unknown>,
+): Promise<{ done: true; result: R } | { done: false }> {
+  try {
+    return { done: true, result: (await finished) as R };
+  } catch (err) {
+    if (/timed out/i.test((err as Error).message)) return { done: false };
+    throw err;
+  }
 }
 
 /** The outcome of a toggle command; `result` is undefined when the job finished before we could read it. */
@@ -69,15 +142,8 @@ export async function awaitMessageCommand(
   return job ? waitFor(rt, services, job) : null;
 }
 
-async function waitFor(rt: Runtime, services: ApiServices, job: Job): Promise<CommandOutcome> {
-  try {
-    const result = (await job.waitUntilFinished(
-      services.queueEvents.events.messages,
-      rt.config.queues.wait_timeout_ms,
-    )) as JobResult<'messages'>;
-    return { done: true, result };
-  } catch (err) {
-    if (/timed out/i.test((err as Error).message)) return { done: false };
-    throw err;
-  }
+function waitFor(rt: Runtime, services: ApiServices, job: Job): Promise<CommandOutcome> {
+  return outcomeOf(
+    job.waitUntilFinished(services.queueEvents.events.messages, rt.config.queues.wait_timeout_ms),
+  );
 }

@@ -10,6 +10,11 @@ const keys = (prefix: string, serverId: string) => ({
   version: `${prefix}:automod:ver:${serverId}`,
 });
 
+/** The key present while messages of `serverId` must be screened (read with others: messageAccess). */
+export function screeningKey(prefix: string, serverId: string): string {
+  return keys(prefix, serverId).on;
+}
+
 /** Whether messages of `serverId` must be screened (no rules: no extra hop at all). */
 export async function screeningOn(redis: Redis, prefix: string, serverId: string): Promise<boolean> {
   return (await redis.exists(keys(prefix, serverId).on)) === 1;

@@ -200,26 +200,170 @@ async function readThroughAll(rt: CacheRuntime, reads: CachedRead<unknown, unkno
   } catch {
     return Promise.all(reads.map((r) => r.load()));
   }
-  const globalEpoch = raw[0] ?? 0;
-  return Promise.all(
-    reads.map(async (read, i) => {
-      const epoch = `${raw[1 + 2 * i] ?? 0}.${globalEpoch}`;
-      const entry = raw[2 + 2 * i];
-      if (entry) {
-        const cached = JSON.parse(entry) as { epoch: string; value: unknown };
-        if (cached.epoch === epoch) return read.codec.revive(cached.value);
-      }
-      const value = await read.load();
-      const stored = read.codec.store(value);
-      if (stored !== null) {
-        const json = JSON.stringify({ epoch, value: stored });
-        await rt.redis
-          .eval(STORE_IF_CURRENT, 3, read.epochKey, globalKey, read.valueKey, epoch, json, TTL_SECONDS)
-          .catch(() => undefined);
-      }
-      return value;
-    }),
-  );
+  return Promise.all(reads.map((read, i) => resolveRead(rt, read, raw[0], raw[1 + 2 * i], raw[2 + 2 * i])));
+}
+
+/**
+ * One value of a read-through from what Redis answered: the global epoch, the value's own epoch
+ * and its entry (each null when absent).
+ */
+async function resolveRead<T, C>(
+  rt: CacheRuntime,
+  read: CachedRead<T, C>,
+  globalEpoch: string | null | undefined,
+  ownEpoch: string | null | undefined,
+  entry: string | null | undefined,
+): Promise<T> {
+  const epoch = `${ownEpoch ?? 0}.${globalEpoch ?? 0}`;
+  const cached = currentValue<C>(entry, epoch);
+  if (cached !== undefined) return read.codec.revive(cached);
+  const value = await read.load();
+  const stored = read.codec.store(value);
+  if (stored !== null) {
+    const json = JSON.stringify({ epoch, value: stored });
+    const globalKey = keys(rt.config.redis.key_prefix).global;
+    await rt.redis
+      .eval(STORE_IF_CURRENT, 3, read.epochKey, globalKey, read.valueKey, epoch, json, TTL_SECONDS)
+      .catch(() => undefined);
+  }
+  return value;
+}
+
+/**
+ * Reads, in one script (one round trip), what a message route asks about a channel and its caller:
+ * the global epoch, the channel's epoch and cached row (ARGV[1..3]); then, when that row is cached
+ * and names a server (`{s}` in the templates below), the server's epoch and the member's facts
+ * (ARGV[4..5]), the channel's overwrites (ARGV[6]), its parent's id, epoch and overwrites (`{c}`
+ * in ARGV[7..8]: a thread's permissions are its parent's), and one more key per further ARGV.
+ * Whether each entry is current is judged by the caller (resolveRead), exactly as after an MGET;
+ * this script only saves the second round trip that would wait for the channel's server id.
+ */
+const CHANNEL_ACCESS = `
+local function get(key) return redis.call('GET', key) or false end
+local out = {get(ARGV[1]), get(ARGV[2]), get(ARGV[3])}
+if not out[3] then return out end
+local ok, entry = pcall(cjson.decode, out[3])
+if not ok or type(entry) ~= 'table' or type(entry.value) ~= 'table' then return out end
+local server = entry.value.server_id
+if type(server) ~= 'string' then return out end
+local function fill(template, c) return (string.gsub(string.gsub(template, '{s}', server), '{c}', c or '')) end
+out[4] = server
+out[5] = get(fill(ARGV[4]))
+out[6] = get(fill(ARGV[5]))
+out[7] = get(ARGV[6])
+local parent = entry.value.parent_id
+if type(parent) == 'string' then
+  out[8] = parent
+  out[9] = get(fill(ARGV[7], parent))
+  out[10] = get(fill(ARGV[8], parent))
+else
+  out[8] = false
+  out[9] = false
+  out[10] = false
+end
+for i = 9, #ARGV do out[#out + 1] = get(fill(ARGV[i])) end
+return out`;
+
+/** What cachedChannelAccess answers. */
+export interface ChannelAccessRead {
+  /** The channel (null: unknown). */
+  channel: Row<'Channel'> | null;
+  /**
+   * For a server channel whose row was current in the cache: the caller's facts (null: not a
+   * member) and the overwrites of the channel's permission source (the channel, or a thread's
+   * parent) as cachedFactsAndOverwrites would have answered, from what was read (the database
+   * only for entries that were not current); null when not read this way.
+   */
+  server: (() => Promise<{ loaded: LoadedFacts | null; sourceId: string; overwrites: Overwrite[] }>) | null;
+  /** The values of `extraKeys` in the channel's server (null without `server`). */
+  extras: (string | null)[] | null;
+}
+
+/**
+ * cachedChannel, and for a server channel cachedFactsAndOverwrites of the caller and its
+ * permission source, plus `extraKeys(serverId)` (plain keys), in one Redis round trip when the
+ * channel's row is cached and current; otherwise `server` is null and the caller reads them
+ * itself. `sourceOf` is the channel's permission source (policy.ts permissionSourceId).
+ */
+export async function cachedChannelAccess(
+  rt: CacheRuntime & { models: Models },
+  channelId: string,
+  userId: string,
+  options: {
+    loadFacts: (serverId: string) => Promise<LoadedFacts | null>;
+    sourceOf: (channel: Row<'Channel'>) => string | null;
+    extraKeys?: (serverId: string) => string[];
+  },
+): Promise<ChannelAccessRead> {
+  const k = keys(rt.config.redis.key_prefix);
+  defineChannelAccess(rt.redis);
+  const channelRead = channelRowRead(rt, channelId);
+  const extras = options.extraKeys?.('{s}') ?? [];
+  let raw: (string | null)[];
+  try {
+    raw = await (rt.redis as unknown as ChannelAccessClient).plexichatChannelAccess(
+      k.global,
+      k.channel(channelId),
+      k.channelRow(channelId),
+      k.server('{s}'),
+      k.facts('{s}', userId),
+      k.channelOverwrites(channelId),
+      k.channel('{c}'),
+      k.channelOverwrites('{c}'),
+      ...extras,
+    );
+  } catch {
+    return { channel: await channelRead.load(), server: null, extras: null };
+  }
+  const cachedRow = currentValue<Record<string, unknown>>(raw[2], `${raw[1] ?? 0}.${raw[0] ?? 0}`);
+  // Only a row that was current: one loaded now may disagree with what the script read beside it.
+  if (cachedRow === undefined) {
+    return {
+      channel: await resolveRead(rt, channelRead, raw[0], raw[1], raw[2]),
+      server: null,
+      extras: null,
+    };
+  }
+  const channel = channelRead.codec.revive(cachedRow);
+  if (!channel || raw[3] == null || channel.server_id !== raw[3])
+    return { channel, server: null, extras: null };
+  const sourceId = options.sourceOf(channel);
+  const source =
+    sourceId === channel.id
+      ? { epoch: raw[1], overwrites: raw[6] }
+      : sourceId !== null && sourceId === raw[7]
+        ? { epoch: raw[8], overwrites: raw[9] }
+        : null;
+  if (!source || sourceId === null) return { channel, server: null, extras: null };
+  const serverId = raw[3];
+  const facts = memberFactsRead(rt, serverId, userId, () => options.loadFacts(serverId));
+  const server = async () => {
+    const [loaded, overwrites] = await Promise.all([
+      resolveRead(rt, facts, raw[0], raw[4], raw[5]),
+      resolveRead(rt, overwritesRead(rt, sourceId), raw[0], source.epoch, source.overwrites),
+    ]);
+    return { loaded, sourceId, overwrites };
+  };
+  return { channel, server, extras: raw.slice(10) };
+}
+
+/** The value of a cached entry when it was stored under `epoch` (own.global), else undefined. */
+function currentValue<C>(entry: string | null | undefined, epoch: string): C | undefined {
+  if (!entry) return undefined;
+  const cached = JSON.parse(entry) as { epoch: string; value: C };
+  return cached.epoch === epoch ? cached.value : undefined;
+}
+
+/** The script as an ioredis command (EVALSHA, loading it when Redis does not know it yet). */
+type ChannelAccessClient = { plexichatChannelAccess(...args: string[]): Promise<(string | null)[]> };
+
+const defined = new WeakSet<Redis>();
+
+/** Defines the channel-access script on `redis` (once per connection). */
+function defineChannelAccess(redis: Redis): void {
+  if (defined.has(redis)) return;
+  defined.add(redis);
+  redis.defineCommand('plexichatChannelAccess', { numberOfKeys: 0, lua: CHANNEL_ACCESS });
 }
 
 /** readThroughAll of one value. */
@@ -234,19 +378,18 @@ async function readThrough<T, C>(
   return value as T;
 }
 
-/** Channel.findByPk through the cache (null, an unknown channel, is not cached). */
-export function cachedChannel(
+/** The cache read of a channel's row (what cachedChannel reads). */
+function channelRowRead(
   rt: CacheRuntime & { models: Models },
   channelId: string,
-): Promise<Row<'Channel'> | null> {
+): CachedRead<Row<'Channel'> | null, Record<string, unknown>> {
   const k = keys(rt.config.redis.key_prefix);
-  return readThrough(
-    rt,
-    k.channel(channelId),
-    k.channelRow(channelId),
-    () => rt.models.Channel.findByPk(channelId),
-    {
-      store: (row) => (row ? (row.get({ plain: true }) as Record<string, unknown>) : null),
+  return {
+    epochKey: k.channel(channelId),
+    valueKey: k.channelRow(channelId),
+    load: () => rt.models.Channel.findByPk(channelId),
+    codec: {
+      store: (row) => (row ? row.get({ plain: true }) : null),
       revive: (plain) => {
         const date = (v: unknown) => (typeof v === 'string' ? new Date(v) : v);
         return rt.models.Channel.build(
@@ -255,7 +398,16 @@ export function cachedChannel(
         );
       },
     },
-  );
+  };
+}
+
+/** Channel.findByPk through the cache (null, an unknown channel, is not cached). */
+export function cachedChannel(
+  rt: CacheRuntime & { models: Models },
+  channelId: string,
+): Promise<Row<'Channel'> | null> {
+  const read = channelRowRead(rt, channelId);
+  return readThrough(rt, read.epochKey, read.valueKey, read.load, read.codec);
 }
 
 type StoredOverwrite = Omit<Overwrite, 'allow' | 'deny'> & { allow: string; deny: string };

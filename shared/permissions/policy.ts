@@ -3,7 +3,12 @@ import { MissingPermissionError, NotFoundError } from '../errors.js';
 import { THREAD_CHANNEL_TYPES, isThreadType, type Row } from '../db/models/index.js';
 import type { Runtime } from '../runtime.js';
 import { Permission, has, permissionNames } from './bits.js';
-import { cachedFactsAndOverwrites, cachedMemberFacts, cachedOverwrites } from './facts-cache.js';
+import {
+  cachedFactsAndOverwrites,
+  cachedMemberFacts,
+  cachedOverwrites,
+  type LoadedFacts,
+} from './facts-cache.js';
 import {
   channelPermissions,
   highestPosition,
@@ -113,11 +118,23 @@ export class ServerPolicy {
     const { loaded, overwrites } = await cachedFactsAndOverwrites(rt, serverId, userId, source, () =>
       loadMemberFacts(rt.models, serverId, userId),
     );
+    return ServerPolicy.inChannel(rt, { loaded, sourceId: source, overwrites });
+  }
+
+  /**
+   * What loadInChannel answers, from facts and overwrites already read (cachedChannelAccess):
+   * 404 `unknown_server` when `loaded` is null (not a member).
+   */
+  static inChannel(
+    rt: Pick<Runtime, 'models' | 'redis' | 'config'>,
+    read: { loaded: LoadedFacts | null; sourceId: string; overwrites: Overwrite[] },
+  ): ServerPolicy {
+    const { loaded } = read;
     if (!loaded) throw new NotFoundError('server');
     const cache = { redis: rt.redis, config: rt.config };
     return new ServerPolicy(rt.models, loaded.server, loaded.facts, loaded.positions, cache, {
-      channelId: source,
-      overwrites,
+      channelId: read.sourceId,
+      overwrites: read.overwrites,
     });
   }
 

@@ -1,5 +1,6 @@
 import Joi from 'joi';
 import type { Row } from '../../../shared/db/models/index.js';
+import { prepared, runPrepared } from '../../../shared/db/prepared.js';
 import {
   ApiError,
   MissingPermissionError,
@@ -36,6 +37,34 @@ import { requireVerifiedEmail } from '../../accounts/verified-email.js';
 /** How long a nonce keeps pointing at the message it created. */
 const NONCE_TTL_SECONDS = 300;
 
+/**
+ * A send's claims, atomically: KEYS[1] the nonce (empty: none) set to ARGV[1] for ARGV[2] seconds
+ * unless taken (answers {1, the id it holds}), then KEYS[2] the author's slowmode slot (empty:
+ * none) for ARGV[3] seconds unless taken (answers {2, its TTL}, and gives the nonce back). {0}:
+ * claimed.
+ */
+const CLAIM_SEND = `
+if KEYS[1] ~= '' and not redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX') then
+  return {1, redis.call('GET', KEYS[1])}
+end
+if KEYS[2] ~= '' and not redis.call('SET', KEYS[2], '1', 'EX', ARGV[3], 'NX') then
+  if KEYS[1] ~= '' then redis.call('DEL', KEYS[1]) end
+  return {2, redis.call('TTL', KEYS[2])}
+end
+return {0}`;
+
+type ClaimClient = {
+  plexichatClaimSend(...args: (string | number)[]): Promise<[number, string | number | null]>;
+};
+type SendClaim =
+  { kind: 'claimed' } | { kind: 'nonce_taken'; firstId: string | null } | { kind: 'slowmode'; ttl: number };
+
+/** Whether a message is in a channel (a reply's target): one prepared statement. */
+const MESSAGE_IN_CHANNEL = prepared<{ one: number }>(
+  'message_in_channel',
+  'SELECT 1 AS one FROM messages WHERE id = $1 AND channel_id = $2',
+);
+
 type ChannelParams = { channel_id: string };
 type MessageParams = { channel_id: string; message_id: string };
 
@@ -48,6 +77,32 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
     const row = await Message.findOne({ where: { id: messageId, channel_id: channelId } });
     if (!row) throw new NotFoundError('message');
     return row;
+  }
+
+  rt.redis.defineCommand('plexichatClaimSend', { numberOfKeys: 2, lua: CLAIM_SEND });
+  const claimClient = rt.redis as unknown as ClaimClient;
+
+  /**
+   * The send's claims in one round trip (none when there is nothing to claim): its nonce (`nonceKey`,
+   * null without one) for `id`, then, when `slowmode` seconds apply, the author's slowmode slot.
+   */
+  async function claimSend(
+    nonceKey: string | null,
+    slowmodeKey: string,
+    id: string,
+    slowmode: number,
+  ): Promise<SendClaim> {
+    if (!nonceKey && slowmode === 0) return { kind: 'claimed' };
+    const [kind, value] = await claimClient.plexichatClaimSend(
+      nonceKey ?? '',
+      slowmode > 0 ? slowmodeKey : '',
+      id,
+      NONCE_TTL_SECONDS,
+      slowmode,
+    );
+    if (kind === 1) return { kind: 'nonce_taken', firstId: typeof value === 'string' ? value : null };
+    if (kind === 2) return { kind: 'slowmode', ttl: Number(value) };
+    return { kind: 'claimed' };
   }
 
   /** The API's answer for a command: the stored message, or 202 + pending when the worker is slow. */
@@ -128,7 +183,7 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
         if (body.reply_to) {
           // Only a message the caller can read: without READ_MESSAGE_HISTORY an id is not proof of that.
           const target = has(access.permissions, Permission.READ_MESSAGE_HISTORY)
-            ? await Message.count({ where: { id: body.reply_to, channel_id: channel.id } })
+            ? (await runPrepared(rt.sequelize, MESSAGE_IN_CHANNEL, [body.reply_to, channel.id])).length
             : 0;
           if (!target)
             throw new ValidationError({ reply_to: 'is not a message in this channel you can read' });
@@ -136,33 +191,30 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
         const id = rt.snowflake.next();
         const nonce = body.nonce ?? null;
         const nonceKey = nonce ? `${prefix}:nonce:${auth.user.id}:${channel.id}:${nonce}` : null;
-        if (nonceKey) {
-          const claimed = await rt.redis.set(nonceKey, id, 'EX', NONCE_TTL_SECONDS, 'NX');
-          if (!claimed) {
-            // A retry of a send we already took: answer with that message, never a second one.
-            const firstId = await rt.redis.get(nonceKey);
-            // Stored under a later id when its channel had a newer message (stored-ids.ts).
-            const stored = firstId ? await Message.findByPk(await storedIdOf(rt, firstId)) : null;
-            if (stored) return presentStoredMessage(rt, stored, auth.user.id);
-            const outcome = firstId
-              ? await awaitMessageCommand(rt, services, messageJobId('create', firstId))
-              : null;
-            if (outcome && firstId)
-              return answer(outcome, { id: firstId, channel_id: channel.id, nonce }, res);
-            throw new ApiError(409, 'nonce_in_use', 'A message with this nonce is being sent; retry shortly');
-          }
-        }
         const bypassSlowmode =
           access.policy === null ||
           has(access.permissions, Permission.MANAGE_MESSAGES) ||
           has(access.permissions, Permission.MANAGE_CHANNELS);
-        if (channel.slowmode_seconds > 0 && !bypassSlowmode) {
-          const key = `${prefix}:slowmode:${channel.id}:${auth.user.id}`;
-          if (!(await rt.redis.set(key, '1', 'EX', channel.slowmode_seconds, 'NX'))) {
-            if (nonceKey) await rt.redis.del(nonceKey);
-            throw new RateLimitedError(Math.max(1, await rt.redis.ttl(key)));
-          }
+        const slowmode = channel.slowmode_seconds > 0 && !bypassSlowmode ? channel.slowmode_seconds : 0;
+        const claim = await claimSend(
+          nonceKey,
+          `${prefix}:slowmode:${channel.id}:${auth.user.id}`,
+          id,
+          slowmode,
+        );
+        if (claim.kind === 'nonce_taken') {
+          // A retry of a send we already took: answer with that message, never a second one.
+          const firstId = claim.firstId;
+          // Stored under a later id when its channel had a newer message (stored-ids.ts).
+          const stored = firstId ? await Message.findByPk(await storedIdOf(rt, firstId)) : null;
+          if (stored) return presentStoredMessage(rt, stored, auth.user.id);
+          const outcome = firstId
+            ? await awaitMessageCommand(rt, services, messageJobId('create', firstId))
+            : null;
+          if (outcome && firstId) return answer(outcome, { id: firstId, channel_id: channel.id, nonce }, res);
+          throw new ApiError(409, 'nonce_in_use', 'A message with this nonce is being sent; retry shortly');
         }
+        if (claim.kind === 'slowmode') throw new RateLimitedError(Math.max(1, claim.ttl));
         const command: CreateMessageJob = {
           kind: 'create',
           message: {
@@ -182,6 +234,7 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
           channel,
           policy: access.policy,
           authorId: auth.user.id,
+          screening: access.screening,
         }).catch(async (err: unknown) => {
           // Blocked: the nonce may be used again for a corrected message.
           if (nonceKey) await rt.redis.del(nonceKey);
@@ -281,7 +334,12 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
             allow_everyone: has(access.permissions, Permission.MENTION_EVERYONE),
             embed_links: has(access.permissions, Permission.EMBED_LINKS),
           },
-          { channel: access.channel, policy: access.policy, authorId: auth.user.id },
+          {
+            channel: access.channel,
+            policy: access.policy,
+            authorId: auth.user.id,
+            screening: access.screening,
+          },
         );
         if (outcome.done) {
           if (outcome.result === null) throw new NotFoundError('message');

@@ -37,6 +37,12 @@ async function join(w: World): Promise<TestUser> {
   return user;
 }
 
+const setSlowmode = (w: World, seconds: number) =>
+  api(app, 'PATCH', `/channels/${w.channelId}`, {
+    token: w.owner.token,
+    body: { slowmode_seconds: seconds },
+  });
+
 const send = (w: World, user: TestUser, body: Record<string, unknown>) =>
   api(app, 'POST', `/channels/${w.channelId}/messages`, { token: user.token, body });
 
@@ -127,10 +133,7 @@ describe('sending', () => {
   it('slowmode: a second message within the window is 429 with retry_after; the owner bypasses it', async () => {
     const w = await world();
     const member = await join(w);
-    await api(app, 'PATCH', `/channels/${w.channelId}`, {
-      token: w.owner.token,
-      body: { slowmode_seconds: 30 },
-    });
+    await setSlowmode(w, 30);
     expect((await send(w, member, { content: 'one' })).status).toBe(200);
     const second = await send(w, member, { content: 'two' });
     expect(second.status).toBe(429);
@@ -138,6 +141,23 @@ describe('sending', () => {
     expect(Number(second.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await send(w, w.owner, { content: 'a' })).status).toBe(200);
     expect((await send(w, w.owner, { content: 'b' })).status).toBe(200);
+  });
+
+  it('slowmode: a refused send gives its nonce back, and a retry of an accepted one answers it again', async () => {
+    const w = await world();
+    const member = await join(w);
+    await setSlowmode(w, 30);
+    const first = await send(w, member, { content: 'one', nonce: 'slow-1' });
+    expect(first.status).toBe(200);
+    // A retry of the accepted send is that message, not a slowmode refusal.
+    expect((await send(w, member, { content: 'one', nonce: 'slow-1' })).body.id).toBe(first.body.id);
+    const refused = await send(w, member, { content: 'two', nonce: 'slow-2' });
+    expect(refused.status).toBe(429);
+    await setSlowmode(w, 0);
+    const again = await send(w, member, { content: 'two', nonce: 'slow-2' });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ content: 'two', nonce: 'slow-2' });
+    expect(again.body.id).not.toBe(first.body.id);
   });
 
   it('a reply must point at a message of the same channel', async () => {

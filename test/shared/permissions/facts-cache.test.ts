@@ -1,6 +1,16 @@
 import { invalidate } from '../../../shared/domain/invalidation.js';
-import { cachedChannel, underServerEpoch } from '../../../shared/permissions/facts-cache.js';
-import { Permission, ServerPolicy, has } from '../../../shared/permissions/index.js';
+import {
+  cachedChannel,
+  cachedChannelAccess,
+  underServerEpoch,
+} from '../../../shared/permissions/facts-cache.js';
+import {
+  Permission,
+  ServerPolicy,
+  has,
+  loadMemberFacts,
+  permissionSourceId,
+} from '../../../shared/permissions/index.js';
 import { api } from '../../helpers/accounts.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { makeRole, member, world } from '../../api/servers/membership-helpers.js';
@@ -12,6 +22,16 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(() => app?.close());
+
+/** A member overwrite denying VIEW_CHANNEL, written without moving any epoch. */
+const hideChannel = (channelId: string, userId: string) =>
+  app.rt.models.PermissionOverwrite.create({
+    channel_id: channelId,
+    target_id: userId,
+    type: 'member',
+    allow: '0',
+    deny: String(Permission.VIEW_CHANNEL),
+  } as never);
 
 const may = async (serverId: string, userId: string, bit: bigint) =>
   has((await ServerPolicy.load(app.rt, serverId, userId)).permissions, bit);
@@ -92,13 +112,7 @@ describe('member facts cache', () => {
     expect((await cachedChannel(app.rt, w.channelId))?.created_at).toBeInstanceOf(Date);
     // So do the overwrites.
     expect(await canView()).toBe(true);
-    await app.rt.models.PermissionOverwrite.create({
-      channel_id: w.channelId,
-      target_id: someone.id,
-      type: 'member',
-      allow: '0',
-      deny: String(Permission.VIEW_CHANNEL),
-    } as never);
+    await hideChannel(w.channelId, someone.id);
     expect(await canView()).toBe(true);
     await invalidate(app.rt, { channels: [w.channelId] });
     expect(await canView()).toBe(false);
@@ -195,5 +209,48 @@ describe('the read-through', () => {
     // The entry is the second reader's: answered from the cache, no third load.
     expect(await read(() => Promise.resolve('loaded again'))).toBe('new');
     expect(loads).toBe(2);
+  });
+});
+
+describe('the channel access read', () => {
+  it('reads the channel, the facts, the overwrites and extra keys in one script, each only while current', async () => {
+    const w = await world(app);
+    const someone = await member(app, w.serverId);
+    const prefix = app.rt.config.redis.key_prefix;
+    const read = () =>
+      cachedChannelAccess(app.rt, w.channelId, someone.id, {
+        loadFacts: (serverId) => loadMemberFacts(app.rt.models, serverId, someone.id),
+        sourceOf: permissionSourceId,
+        extraKeys: (serverId) => [`${prefix}:probe:${serverId}`],
+      });
+    const canView = async (r: Awaited<ReturnType<typeof read>>) =>
+      has(
+        await ServerPolicy.inChannel(app.rt, await r.server!()).channelPermissions(r.channel!),
+        Permission.VIEW_CHANNEL,
+      );
+    await read();
+    let r = await read();
+    expect(r.channel?.id).toBe(w.channelId);
+    expect(r.extras).toEqual([null]);
+    expect(await canView(r)).toBe(true);
+    await app.rt.redis.set(`${prefix}:probe:${w.serverId}`, '1');
+    await hideChannel(w.channelId, someone.id);
+    // The cached overwrites answer until a write names the channel.
+    r = await read();
+    expect(r.extras).toEqual(['1']);
+    expect(await canView(r)).toBe(true);
+    await invalidate(app.rt, { channels: [w.channelId] });
+    // A row that is not current is loaded, and the rest left to the caller's own read...
+    r = await read();
+    expect(r.channel?.id).toBe(w.channelId);
+    expect(r.server).toBeNull();
+    // ...after which one script answers again, with the new overwrites.
+    r = await read();
+    expect(await canView(r)).toBe(false);
+    // The member's facts move with their server's epoch.
+    await app.rt.models.Member.destroy({ where: { server_id: w.serverId, user_id: someone.id } });
+    expect((await (await read()).server!()).loaded).not.toBeNull();
+    await invalidate(app.rt, { servers: [w.serverId] });
+    expect((await (await read()).server!()).loaded).toBeNull();
   });
 });

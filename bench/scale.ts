@@ -10,7 +10,9 @@
  * - load: 100 channels in 10 servers, 10 members each, one socket.io client per member (every
  *   message is 10 deliveries); offered rates BENCH_RATES (msg/s) for BENCH_STEP_SECONDS each:
  *   accepted/s, send->deliver p50/p99, delivered %, per-channel id order at every client, errors;
- * - fanout: one message to BENCH_FANOUT_CLIENTS clients in one channel, last delivery p50/p99;
+ * - fanout: one message to BENCH_FANOUT_CLIENTS clients in one channel, spread over
+ *   BENCH_FANOUT_THREADS (2) worker threads: first and last delivery p50/p99, the load generator's
+ *   CPU, and whether every client got every message once;
  * - history: GET a page of 50 (random `before`) on a channel of BENCH_HISTORY_ROWS messages;
  * - connections: BENCH_IDLE_CONNECTIONS idle gateway connections held by one process
  *   (start.mode single): its RSS after connecting, its peak over BENCH_IDLE_SECONDS (60) idle, and
@@ -23,16 +25,18 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Worker as Thread } from 'node:worker_threads';
 import { Queue, Worker } from 'bullmq';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { io, type Socket } from 'socket.io-client';
 import { issueSession } from '../shared/accounts/sessions.js';
 import { loadConfig } from '../shared/config/index.js';
 import { ensureDatabase } from '../shared/db/ensure-database.js';
 import { createRuntime, type Runtime } from '../shared/runtime.js';
 import { decodeSnowflake } from '../shared/snowflake.js';
 import type { MemoryReading } from './memory-probe.js';
+import type { FanoutWorkerData, FromWorker, ToWorker } from './fanout-worker.js';
+import { connect, connectMany } from './gateway-clients.js';
 import { cpuDelta, cpuMeter, cpuReport, cpuSnapshot, processLabels, type CpuScope } from './cpu.js';
 import {
   call,
@@ -68,6 +72,8 @@ const CHANNELS_PER_SERVER = 10;
 const MEMBERS_PER_SERVER = 10;
 const FANOUT_CLIENTS = Number(env.BENCH_FANOUT_CLIENTS ?? 5000);
 const FANOUT_MESSAGES = Number(env.BENCH_FANOUT_MESSAGES ?? 30);
+/** Worker threads the fan-out clients are spread over (each parses its share of the frames). */
+const FANOUT_THREADS = Math.max(1, Number(env.BENCH_FANOUT_THREADS ?? 2));
 const HISTORY_ROWS = Number(env.BENCH_HISTORY_ROWS ?? 1_000_000);
 const HISTORY_PAGES = Number(env.BENCH_HISTORY_PAGES ?? 500);
 const IDLE_CONNECTIONS = Number(env.BENCH_IDLE_CONNECTIONS ?? 20_000);
@@ -81,50 +87,6 @@ const IDLE_SECONDS = Number(env.BENCH_IDLE_SECONDS ?? 60);
 const CONNECTIONS_PER_USER = 100;
 
 const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis));
-
-/** A MESSAGE_CREATE as the clients read it. */
-interface Created {
-  id: string;
-  channel_id: string;
-  nonce?: string | null;
-}
-type Frame = { t: string; d: unknown };
-
-/** How long a client waits for READY before the bench gives up (rather than hang). */
-const READY_TIMEOUT_MS = 60_000;
-
-/** Opens a socket.io client with `token` and resolves once it got READY. */
-function connect(origin: string, token: string, onMessage?: (m: Created) => void): Promise<Socket> {
-  const socket = io(origin, { path: '/gateway', transports: ['websocket'], auth: { token } });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      socket.disconnect();
-      reject(new Error(`no READY within ${READY_TIMEOUT_MS / 1000} s`));
-    }, READY_TIMEOUT_MS);
-    socket.on('connect_error', (err) => reject(err));
-    socket.on('dispatch', (frame: Frame) => {
-      if (frame.t === 'READY') {
-        clearTimeout(timer);
-        resolve(socket);
-      } else if (frame.t === 'MESSAGE_CREATE' && onMessage) onMessage(frame.d as Created);
-    });
-  });
-}
-
-/** Opens `count` clients, `batch` handshakes at a time. */
-async function connectMany(
-  count: number,
-  batch: number,
-  open: (i: number) => Promise<Socket>,
-): Promise<Socket[]> {
-  const sockets: Socket[] = [];
-  for (let i = 0; i < count; i += batch) {
-    sockets.push(
-      ...(await Promise.all(Array.from({ length: Math.min(batch, count - i) }, (_, k) => open(i + k)))),
-    );
-  }
-  return sockets;
-}
 
 /** A runtime in this process on the child's database and Redis prefix: creates users without scrypt. */
 async function benchRuntime(app: Plexichat): Promise<Runtime> {
@@ -532,6 +494,52 @@ async function cpuAccounting(): Promise<void> {
   }
 }
 
+/** A fan-out client thread (bench/fanout-worker.ts) and what it reports, in order. */
+interface FanoutThread {
+  worker: Thread;
+  next(): Promise<FromWorker>;
+}
+
+function fanoutThread(data: FanoutWorkerData): FanoutThread {
+  // The thread registers tsx's loader itself (a worker does not inherit it), then loads the module.
+  const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  const entry = JSON.stringify(new URL('./fanout-worker.ts', import.meta.url).href);
+  const worker = new Thread(
+    `import(${api}).then(({ register }) => { register(); return import(${entry}); })`,
+    { eval: true, workerData: data },
+  );
+  const queue: FromWorker[] = [];
+  const waiting: ((m: FromWorker) => void)[] = [];
+  const deliver = (m: FromWorker) => {
+    const resolve = waiting.shift();
+    if (resolve) resolve(m);
+    else queue.push(m);
+  };
+  worker.on('message', deliver);
+  worker.on('error', (err) => deliver({ type: 'failed', error: err.message }));
+  return {
+    worker,
+    next: () => {
+      const m = queue.shift();
+      return m ? Promise.resolve(m) : new Promise((resolve) => waiting.push(resolve));
+    },
+  };
+}
+
+/** The next report of `thread`, or null after `millis`. */
+function nextWithin(thread: FanoutThread, millis: number): Promise<FromWorker | null> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    thread.next(),
+    new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), millis))),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * One message to FANOUT_CLIENTS clients in one channel, FANOUT_MESSAGES times. The clients are
+ * spread over BENCH_FANOUT_THREADS worker threads, so that parsing 5,000 frames is not one
+ * thread's queue: the figures are the server's spread plus a thread's share of the parsing.
+ */
 async function fanout(app: Plexichat, rt: Runtime): Promise<void> {
   const people = await users(rt, Math.ceil(FANOUT_CLIENTS / CONNECTIONS_PER_USER));
   const [owner, ...members] = people;
@@ -543,57 +551,112 @@ async function fanout(app: Plexichat, rt: Runtime): Promise<void> {
     1,
   );
   const channelId = server.channels[0] as string;
-  let current = '';
-  let arrived = 0;
-  let first = 0;
-  let last = 0;
   const t0 = performance.now();
-  const sockets = await connectMany(FANOUT_CLIENTS, 100, (i) =>
-    connect(app.origin, people[i % people.length]?.token as string, (m) => {
-      if (m.nonce !== current) return;
-      arrived += 1;
-      last = performance.now();
-      if (arrived === 1) first = last;
+  const threads = Array.from({ length: FANOUT_THREADS }, (_, w) =>
+    fanoutThread({
+      origin: app.origin,
+      // Client i is in thread i % FANOUT_THREADS, as user i % people.length.
+      tokens: Array.from(
+        { length: Math.ceil((FANOUT_CLIENTS - w) / FANOUT_THREADS) },
+        (_, j) => people[(w + j * FANOUT_THREADS) % people.length]?.token as string,
+      ),
+      batch: Math.max(1, Math.round(100 / FANOUT_THREADS)),
     }),
   );
+  let clients = 0;
+  for (const thread of threads) {
+    const m = await thread.next();
+    if (m.type !== 'ready')
+      throw new Error(`fanout client thread: ${m.type === 'failed' ? m.error : m.type}`);
+    clients += m.clients;
+  }
   console.log(
-    `fanout: ${sockets.length} clients in one channel (connected in ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+    `fanout: ${clients} clients in one channel over ${FANOUT_THREADS} worker threads ` +
+      `(connected in ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
   );
+  const now = () => performance.timeOrigin + performance.now();
   const lastDelivery: number[] = [];
   const firstDelivery: number[] = [];
-  // The load generator's own CPU from the send to the last delivery: its one thread parses every
-  // client's frame, so this is a floor under the last delivery that no server change can lower.
+  // The load generator's CPU from the send to the last delivery (all threads), and the busiest
+  // client thread's event-loop busy time meanwhile (the parsing floor under the last delivery).
   const clientCpu: number[] = [];
+  const threadBusy: number[] = [];
+  // Plexichat's CPU (every process: the POST, storing it, both gateways' fan-out) per message.
+  let serverCpu = 0;
+  const nonces: string[] = [];
   let incomplete = 0;
   for (let i = 0; i < FANOUT_MESSAGES; i++) {
-    current = crypto.randomBytes(8).toString('hex');
-    arrived = 0;
-    const sent = performance.now();
+    const nonce = crypto.randomBytes(8).toString('hex');
+    nonces.push(nonce);
+    for (const { worker } of threads) worker.postMessage({ type: 'expect', nonce } satisfies ToWorker);
+    await sleep(20); // every thread has taken the nonce
+    const server0 = treeCpuMs(app.pid);
+    const sent = now();
     const cpu0 = process.cpuUsage();
     await call(app.base, 'POST', `/channels/${channelId}/messages`, owner.token, {
       content: `fanout ${i}`,
-      nonce: current,
+      nonce,
     });
-    const end = performance.now() + 10_000;
-    while (arrived < sockets.length && performance.now() < end) await sleep(1);
-    if (arrived < sockets.length) incomplete += 1;
+    const deadline = performance.now() + 10_000;
+    let first = Infinity;
+    let last = 0;
+    let busy = 0;
+    let complete = true;
+    for (const thread of threads) {
+      // A late report of an earlier (incomplete) message is skipped.
+      let m: FromWorker | null;
+      do m = await nextWithin(thread, Math.max(0, deadline - performance.now()));
+      while (m && !(m.type === 'done' && m.nonce === nonce));
+      if (m?.type !== 'done') {
+        complete = false;
+        continue;
+      }
+      first = Math.min(first, m.first);
+      last = Math.max(last, m.last);
+      busy = Math.max(busy, m.busyMs);
+    }
+    if (!complete) incomplete += 1;
     else {
-      lastDelivery.push(last - sent);
-      firstDelivery.push(first - sent);
       const used = process.cpuUsage(cpu0);
       clientCpu.push((used.user + used.system) / 1000);
+      serverCpu += treeCpuMs(app.pid) - server0;
+      lastDelivery.push(last - sent);
+      firstDelivery.push(first - sent);
+      threadBusy.push(busy);
     }
     await sleep(200);
   }
+  let everyMessage = 0;
+  let duplicates = 0;
+  for (const thread of threads) {
+    thread.worker.postMessage({ type: 'finish', nonces } satisfies ToWorker);
+    let m: FromWorker | null;
+    do m = await nextWithin(thread, 30_000);
+    while (m && m.type !== 'tally');
+    if (m?.type === 'tally') {
+      everyMessage += m.complete;
+      duplicates += m.duplicates;
+    }
+  }
+  await Promise.all(threads.map((t) => t.worker.terminate()));
   console.log(
-    `fanout: one message to ${sockets.length} clients, POST -> last delivery ${stats(lastDelivery)}` +
+    `fanout: one message to ${clients} clients, POST -> last delivery ${stats(lastDelivery)}` +
       ` over ${FANOUT_MESSAGES} messages${incomplete ? ` (${incomplete} did not reach every client in 10 s)` : ''}`,
   );
   console.log(
     `fanout: POST -> first delivery ${stats(firstDelivery)}; the load generator's CPU per message ` +
-      `(send to last delivery, one thread) ${stats(clientCpu)}`,
+      `(send to last delivery, all threads) ${stats(clientCpu)}; busiest client thread's event loop ` +
+      `busy ${stats(threadBusy)}`,
   );
-  for (const s of sockets) s.disconnect();
+  console.log(
+    `fanout: Plexichat CPU (all its processes, /proc, send to last delivery) ` +
+      `${ms(serverCpu / Math.max(1, lastDelivery.length))} per message = ` +
+      `${((1000 * serverCpu) / Math.max(1, lastDelivery.length) / clients).toFixed(1)} µs per delivery`,
+  );
+  console.log(
+    `fanout: ${everyMessage}/${clients} clients got every one of the ${FANOUT_MESSAGES} messages exactly ` +
+      `once; ${duplicates} duplicate deliveries`,
+  );
 }
 
 async function history(app: Plexichat, rt: Runtime): Promise<void> {

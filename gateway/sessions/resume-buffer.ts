@@ -38,15 +38,48 @@ function parseLine(raw: string): RecordedFrame | null {
 }
 
 /**
+ * Appends lines to many lists in one command. KEYS are the lists; ARGV[1] is the size a list is
+ * trimmed to, ARGV[2] the TTL (ms) a new list gets, then per key in order: its line count, what
+ * follows the append (0 nothing, 1 a trim, 2 a trim and the TTL) and its lines, RPUSHed in slices
+ * that Lua's stack takes.
+ */
+const APPEND_ALL = `
+local size = tonumber(ARGV[1])
+local a = 3
+for _, key in ipairs(KEYS) do
+  local last = a + 1 + tonumber(ARGV[a])
+  local after = ARGV[a + 1]
+  local i = a + 2
+  while i <= last do
+    local j = math.min(i + 999, last)
+    redis.call('RPUSH', key, unpack(ARGV, i, j))
+    i = j + 1
+  end
+  if after ~= '0' then redis.call('LTRIM', key, -size, -1) end
+  if after == '2' then redis.call('PEXPIRE', key, ARGV[2]) end
+  a = last + 1
+end
+return #KEYS`;
+
+/** Sessions per append command: each one's frames go out once its command is answered. */
+const CHUNK_SESSIONS = 500;
+
+/** A session's frames queued in this tick: their record lines, and the sends that wait on them. */
+interface Queued {
+  lines: string[];
+  emits: (() => void)[];
+}
+
+/**
  * A session's durable state in Redis, so any gateway process can resume it: its owner and start
  * (a hash), and, per frame it was sent, the frame's seq and stream position (a capped list). No
  * payloads: a resume re-reads the events from the stream. A frame is recorded before it is
- * emitted (frames of one tick go out as one pipeline, then to the sockets), so a client can never
- * hold a seq whose position a crash lost.
+ * emitted (frames of one tick are appended in one command per CHUNK_SESSIONS sessions, each
+ * chunk's frames sent once its command is answered), so a client can never hold a seq whose
+ * position a crash lost.
  */
 export class ResumeBuffer {
-  private readonly pending = new Map<string, string[]>();
-  private emits: (() => void)[] = [];
+  private pending = new Map<string, Queued>();
   /** Frames appended per session since its list was last trimmed (absent: its TTL is not set yet). */
   private readonly sinceTrim = new Map<string, number>();
   /** The last position recorded per session (a heartbeat marker is added only when it moved). */
@@ -104,10 +137,10 @@ export class ResumeBuffer {
   record(sessionId: string, seq: number, pos: Position, emit?: () => void): void {
     const entry = line(seq, pos);
     this.lastLine.set(sessionId, entry);
-    const list = this.pending.get(sessionId);
-    if (list) list.push(entry);
-    else this.pending.set(sessionId, [entry]);
-    if (emit) this.emits.push(emit);
+    let queued = this.pending.get(sessionId);
+    if (!queued) this.pending.set(sessionId, (queued = { lines: [], emits: [] }));
+    queued.lines.push(entry);
+    if (emit) queued.emits.push(emit);
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => void this.flush());
@@ -126,43 +159,57 @@ export class ResumeBuffer {
   /** Writes everything queued so far, then emits its frames; resolves when both are done. */
   flush(): Promise<void> {
     this.scheduled = false;
-    if (this.pending.size > 0 || this.emits.length > 0) {
-      // One RPUSH per session per tick. The list is trimmed once it may have grown a tenth past
-      // its size, and its TTL is set on the first write; afterwards touch() keeps live sessions'
-      // keys alive.
-      const pipeline = this.redis.pipeline();
-      const slack = Math.max(1, Math.floor(this.size / 10));
-      for (const [sessionId, lines] of this.pending) {
-        const key = this.frames(sessionId);
-        pipeline.rpush(key, ...lines);
-        const appended = this.sinceTrim.get(sessionId);
-        if (appended === undefined) {
-          pipeline
-            .ltrim(key, -this.size, -1)
-            .pexpire(key, this.windowMs)
-            .pexpire(this.meta(sessionId), this.windowMs);
-          this.sinceTrim.set(sessionId, 0);
-        } else if (appended + lines.length >= slack) {
-          pipeline.ltrim(key, -this.size, -1);
-          this.sinceTrim.set(sessionId, 0);
-        } else {
-          this.sinceTrim.set(sessionId, appended + lines.length);
-        }
+    if (this.pending.size > 0) {
+      const pending = [...this.pending];
+      this.pending = new Map();
+      for (let i = 0; i < pending.length; i += CHUNK_SESSIONS) {
+        this.write(pending.slice(i, i + CHUNK_SESSIONS));
       }
-      this.pending.clear();
-      const emits = this.emits;
-      this.emits = [];
-      const written = pipeline.exec().catch((err: Error) => {
-        // The frames still go out: a seq whose position is missing only makes its resume fail
-        // (INVALID_SESSION), it can never replay an event twice.
-        this.logger.warn({ err: err.message }, 'could not record sent frames');
-      });
-      // Earlier batches emit first: the chain keeps every session's frames in seq order.
-      this.inFlight = Promise.all([this.inFlight, written]).then(() => {
-        for (const emit of emits) emit();
-      });
     }
     return this.inFlight.then(() => undefined);
+  }
+
+  /**
+   * Appends a chunk of sessions' lines in one command, then sends their frames. The list is
+   * trimmed once it may have grown a tenth past its size, and its TTL is set on the first write;
+   * afterwards touch() keeps live sessions' keys alive.
+   */
+  private write(chunk: [string, Queued][]): void {
+    const pipeline = this.redis.pipeline();
+    const keys: string[] = [];
+    const args: string[] = [String(this.size), String(this.windowMs)];
+    const slack = Math.max(1, Math.floor(this.size / 10));
+    for (const [sessionId, { lines }] of chunk) {
+      keys.push(this.frames(sessionId));
+      const appended = this.sinceTrim.get(sessionId);
+      let after = '0';
+      if (appended === undefined) {
+        after = '2';
+        pipeline.pexpire(this.meta(sessionId), this.windowMs);
+        this.sinceTrim.set(sessionId, 0);
+      } else if (appended + lines.length >= slack) {
+        after = '1';
+        this.sinceTrim.set(sessionId, 0);
+      } else {
+        this.sinceTrim.set(sessionId, appended + lines.length);
+      }
+      args.push(String(lines.length), after);
+      for (const entry of lines) args.push(entry);
+    }
+    pipeline.eval(APPEND_ALL, keys.length, ...keys, ...args);
+    const written = pipeline.exec().then(
+      (results) => {
+        const failed = results?.find(([err]) => err)?.[0];
+        if (failed) this.logger.warn({ err: failed.message }, 'could not record sent frames');
+      },
+      // The frames still go out: a seq whose position is missing only makes its resume fail
+      // (INVALID_SESSION), it can never replay an event twice.
+      (err: Error) => this.logger.warn({ err: err.message }, 'could not record sent frames'),
+    );
+    // Earlier chunks emit first: the chain keeps every session's frames in seq order.
+    this.inFlight = Promise.all([this.inFlight, written]).then(() => {
+      for (const [, { emits }] of chunk) for (const emit of emits) emit();
+    });
   }
 
   /** Every recorded frame of the session, oldest first. */

@@ -11,8 +11,9 @@ import {
 } from '../../helpers/mail-app.js';
 
 const PUBLIC_URL = MAIL_PUBLIC_URL;
-// Not 203.0.113.0/24: test/api/admin/ip-rules.test.ts denies that range in the shared test database.
-const FORGOT_IP = '198.51.100.177';
+// Not 203.0.113.0/24 (test/api/admin/ip-rules.test.ts denies that range in the shared test
+// database) and not 198.51.100.0/24 (randomIp's range: a random source would share its throttle).
+const FORGOT_IP = '198.18.7.177';
 
 let mail: MailApp;
 let smtp: SmtpReceiver;

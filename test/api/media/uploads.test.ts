@@ -239,13 +239,13 @@ describe('POST /attachments', () => {
     // Closing under a client still writing would make this write fail (EPIPE) instead of answering.
     expect(socket.destroyed).toBe(false);
     socket.write(tail);
-    await until(async () => /too_many_parameters/.test(received), 'the 413');
+    await until(() => /too_many_parameters/.test(received), 'the 413');
     expect(received).toMatch(/^HTTP\/1\.1 413 /);
     expect(received.toLowerCase()).not.toContain('connection: close');
     // The connection still serves: a second request on it is answered.
     received = '';
     socket.write(request(`${part(0)}--xyz--\r\n`, 0));
-    await until(async () => /^HTTP\/1\.1 400 /.test(received), 'a second answer on the same connection');
+    await until(() => /^HTTP\/1\.1 400 /.test(received), 'a second answer on the same connection');
     socket.destroy();
   });
 

@@ -37,11 +37,20 @@ import { decodeSnowflake } from '../shared/snowflake.js';
 import type { MemoryReading } from './memory-probe.js';
 import type { FanoutWorkerData, FromWorker, ToWorker } from './fanout-worker.js';
 import { connect, connectMany } from './gateway-clients.js';
-import { cpuDelta, cpuMeter, cpuReport, cpuSnapshot, processLabels, type CpuScope } from './cpu.js';
+import {
+  cpuDelta,
+  cpuMeter,
+  cpuReport,
+  cpuSnapshot,
+  processLabels,
+  type CpuDelta,
+  type CpuScope,
+} from './cpu.js';
 import {
   call,
   DATABASE_URL,
   dropHistory,
+  keptAliveGet,
   ms,
   percentile,
   raiseFileLimit,
@@ -408,6 +417,25 @@ async function databaseTransactions(): Promise<number> {
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 /**
+ * With BENCH_PROFILE, the measured window beside the CPU profiles (bench/profile-summary.ts counts
+ * only its samples, per `units`: messages in the cpu part, pages in the history part).
+ */
+function writeProfileWindow(scope: CpuScope, startUs: number, endUs: number, units: number, load: CpuDelta) {
+  if (!process.env.BENCH_PROFILE) return;
+  fs.mkdirSync(process.env.BENCH_PROFILE, { recursive: true });
+  fs.writeFileSync(
+    path.join(process.env.BENCH_PROFILE, 'window.json'),
+    JSON.stringify({
+      startUs,
+      endUs,
+      messages: units,
+      roles: processLabels(scope),
+      cpuMs: Object.fromEntries(load.rows.map((r) => [r.label, r.ms])),
+    }),
+  );
+}
+
+/**
  * The cpu part: Plexichat on a Redis of its own, the load shape at a fixed rate well under
  * saturation, and every process's CPU time over the window (bench/cpu.ts).
  */
@@ -473,19 +501,7 @@ async function cpuAccounting(): Promise<void> {
     }
     redisStats.disconnect();
     console.log('');
-    if (process.env.BENCH_PROFILE) {
-      fs.mkdirSync(process.env.BENCH_PROFILE, { recursive: true });
-      fs.writeFileSync(
-        path.join(process.env.BENCH_PROFILE, 'window.json'),
-        JSON.stringify({
-          startUs: windowStart,
-          endUs: windowEnd,
-          messages: result.accepted,
-          roles: processLabels(scope),
-          cpuMs: Object.fromEntries(load.rows.map((r) => [r.label, r.ms])),
-        }),
-      );
-    }
+    writeProfileWindow(scope, windowStart, windowEnd, result.accepted, load);
     world.close();
   } finally {
     await rt.lifecycle.close();
@@ -677,27 +693,33 @@ async function history(app: Plexichat, rt: Runtime): Promise<void> {
       owner.token,
     );
     const top = BigInt(newest?.id ?? '0');
+    const client = keptAliveGet(app.base, owner.token);
     const page = async () => {
       const before = top - BigInt(Math.floor(Math.random() * HISTORY_ROWS)) * (1n << 22n);
       const t0 = performance.now();
-      const rows = await call<unknown[]>(
-        app.base,
-        'GET',
-        `/channels/${channelId}/messages?limit=50&before=${before}`,
-        owner.token,
-      );
+      const rows = await client.get<unknown[]>(`/channels/${channelId}/messages?limit=50&before=${before}`);
       if (rows.length === 0) throw new Error('empty history page');
       return performance.now() - t0;
     };
     for (let i = 0; i < 50; i++) await page(); // warm the pool, the caches and the JIT
     const pages: number[] = [];
-    const cpu = treeCpuMs(app.pid);
+    const scope: CpuScope = {
+      plexichatPid: app.pid,
+      redis: ((pid) => (pid ? { pid, shared: true } : null))(sharedRedisPid()),
+      database: new URL(DATABASE_URL).pathname.slice(1),
+    };
+    const windowStart = monotonicUs();
+    const before = cpuSnapshot(scope);
+    const meter = cpuMeter(scope);
     for (let i = 0; i < HISTORY_PAGES; i++) pages.push(await page());
-    const cpuPerPage = (treeCpuMs(app.pid) - cpu) / HISTORY_PAGES;
+    const load = cpuDelta(before, meter.stop());
+    writeProfileWindow(scope, windowStart, monotonicUs(), HISTORY_PAGES, load);
     console.log(
       `history: page of 50 (random before) on ${HISTORY_ROWS.toLocaleString('en')} messages, ${HISTORY_PAGES} ` +
-        `sequential GETs: ${stats(pages)}; Plexichat CPU ${ms(cpuPerPage)} per page`,
+        `sequential GETs: ${stats(pages)}; CPU per page by process ("per message" is per page):`,
     );
+    for (const line of cpuReport(load, HISTORY_PAGES, os.availableParallelism())) console.log(line);
+    client.close();
   } finally {
     await dropHistory(channelId);
   }

@@ -24,8 +24,16 @@ export async function visibleContent(
   channel: { server_id: string | null },
   messages: MessageObject[],
 ): Promise<MessageObject[]> {
-  if (channel.server_id === null || !(await lacksMessageContent(rt, auth))) return messages;
-  return blankContent(messages, auth.user.id);
+  return (await readsAllContent(rt, auth, channel)) ? messages : blankContent(messages, auth.user.id);
+}
+
+/** Whether the REST caller reads a channel's messages whole (visibleContent changes none of them). */
+export async function readsAllContent(
+  rt: Runtime,
+  auth: AuthContext,
+  channel: { server_id: string | null },
+): Promise<boolean> {
+  return channel.server_id === null || !(await lacksMessageContent(rt, auth));
 }
 
 /** Server-channel messages as bot `botUserId` sees them without MESSAGE_CONTENT. */

@@ -3,6 +3,8 @@ import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
 import { decodeSnowflake } from '../../../shared/snowflake.js';
+import { presentMessages } from '../../../shared/presenters/message-reactions.js';
+import type { MessageObject } from '../../../shared/presenters/types.js';
 
 let app: TestApp;
 const clients: GatewayClient[] = [];
@@ -257,6 +259,60 @@ describe('history', () => {
       expect(res.status).toBe(400);
     },
   );
+
+  it('each message as the presenter gives it: webhook author, interaction, mentions, reactions, edits', async () => {
+    const w = await world();
+    const other = await join(w);
+    const [plain, edited, hooked, answer, reply] = (await seed(w, 5)) as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    const { Message, MessageReaction } = app.rt.models;
+    await Message.update(
+      {
+        content: 'line\n"quoted" \u00e9 \u{1F600} \u0001',
+        edited_at: new Date(Date.now() - 1500),
+        mentions: [other.id],
+        mention_roles: [w.serverId],
+        mention_everyone: true,
+        attachments: [{ id: '7', filename: 'a b.png', content_type: 'image/png', size: 3, url: '/m/a' }],
+        embeds: [{ url: 'https://example.com/', title: 't', fields: [{ name: 'n', value: 'v' }] }],
+        pinned: true,
+        nonce: 'n-1',
+      },
+      { where: { id: edited } },
+    );
+    await Message.update(
+      { webhook_id: hooked, webhook_author: { username: 'Hook', avatar_url: null } },
+      { where: { id: hooked } },
+    );
+    await Message.update(
+      { interaction: { id: '42', name: 'ping', user_id: other.id } },
+      { where: { id: answer } },
+    );
+    await Message.update({ reply_to: plain, thread_id: plain }, { where: { id: reply } });
+    const at = (s: number) => new Date(Date.now() - s * 1000);
+    await MessageReaction.bulkCreate([
+      { message_id: plain, user_id: other.id, emoji: '👍', created_at: at(30) },
+      { message_id: plain, user_id: other.id, emoji: '🎉', created_at: at(20) },
+      { message_id: plain, user_id: w.owner.id, emoji: '👍', created_at: at(10) },
+    ]);
+
+    const page = await history(w);
+    expect(page.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    const rows = await Message.findAll({ where: { channel_id: w.channelId }, order: [['id', 'DESC']] });
+    expect(page.body).toEqual(await presentMessages(app.rt, rows, w.owner.id));
+    const hookedMessage = (page.body as MessageObject[]).find((m) => m.id === hooked);
+    expect(hookedMessage?.author).toEqual({ id: hooked, username: 'Hook', avatar_url: null, bot: true });
+    const reacted = (page.body as MessageObject[]).find((m) => m.id === plain);
+    expect(reacted?.reactions).toEqual([
+      { emoji: '👍', count: 2, me: true },
+      { emoji: '🎉', count: 1, me: false },
+    ]);
+  });
 
   it('needs READ_MESSAGE_HISTORY', async () => {
     const w = await world();

@@ -1,6 +1,6 @@
 import { PassThrough, Transform, type Readable } from 'node:stream';
 import busboy from 'busboy';
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import { ApiError, PayloadTooLargeError, ValidationError } from '../../shared/errors.js';
 
 /** One file of a multipart request: its first bytes (for sniffing) and the stream of the rest. */
@@ -74,7 +74,7 @@ export async function readMultipart(
   const fail = (err: unknown): void => {
     failure ??= err;
     current?.destroy(err instanceof Error ? err : new Error(String(err)));
-    // Stop parsing; the rest of the request is read and dropped (the answer closes the connection).
+    // Stop parsing; the rest of the request is read and dropped (the error handler settles it).
     req.unpipe(parser);
     req.resume();
     finish();
@@ -186,32 +186,4 @@ function readHead(stream: Readable, size: number): Promise<{ head: Buffer; ended
     stream.once('end', onEnd);
     stream.once('error', onError);
   });
-}
-
-/** A refused request's unread body up to this size is read to its end before the answer. */
-const DRAIN_MAX_BYTES = 1024 * 1024;
-/** How long a refused request's small body may take to arrive before the connection is closed. */
-const DRAIN_WAIT_MS = 2000;
-
-/**
- * Before answering a request refused while its body may still be coming: a small body (declared
- * up to DRAIN_MAX_BYTES) is read to its end and dropped, so the connection stays usable and a client
- * still writing gets the answer (closing under it makes its write fail with EPIPE, and most HTTP
- * clients then report that instead of the answer); anything bigger, unannounced or slower than
- * DRAIN_WAIT_MS is not waited for: the connection is closed after the answer.
- */
-export async function settleRefusedBody(req: Request, res: Response): Promise<void> {
-  if (req.complete) return;
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared <= DRAIN_MAX_BYTES) {
-    req.resume();
-    let timer: NodeJS.Timeout | undefined;
-    await new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, DRAIN_WAIT_MS);
-      req.once('end', resolve).once('error', resolve).once('close', resolve);
-    });
-    clearTimeout(timer);
-    if (req.complete) return;
-  }
-  res.setHeader('Connection', 'close');
 }

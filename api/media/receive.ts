@@ -1,21 +1,20 @@
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import type { Row } from '../../shared/db/models/index.js';
 import { ApiError, PayloadTooLargeError, PendingUploadsLimitError } from '../../shared/errors.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { deleteUpload } from '../../shared/storage/uploads.js';
-import { readMultipart, settleRefusedBody } from './multipart.js';
+import { readMultipart } from './multipart.js';
 import { storeUpload, uploadLimits } from './upload.js';
 
 /**
  * Reads a multipart request whose files are uploads of `uploaderId`, storing each as it streams
  * in, then lets `accept` check the text fields and the stored files. All or nothing: if reading,
- * storing or `accept` fails, the files already stored are deleted, and the connection is closed
- * after the answer (a refused request may still be sending).
+ * storing or `accept` fails, the files already stored are deleted (what the refused request may
+ * still be sending is the error handler's to settle).
  */
 export async function receiveUploads<T>(
   rt: Runtime,
   req: Request,
-  res: Response,
   uploaderId: string,
   accept: (fields: Record<string, string>, stored: Row<'Attachment'>[]) => T,
 ): Promise<T> {
@@ -53,7 +52,6 @@ export async function receiveUploads<T>(
     return accept(fields, stored);
   } catch (err) {
     for (const row of stored) await deleteUpload(rt, row).catch(() => undefined);
-    await settleRefusedBody(req, res);
     throw err;
   }
 }

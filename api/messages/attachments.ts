@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import { MissingPermissionError, PayloadTooLargeError, ValidationError } from '../../shared/errors.js';
 import { Permission, has } from '../../shared/permissions/index.js';
 import type { Runtime } from '../../shared/runtime.js';
@@ -50,13 +50,8 @@ export async function checkAttachments(
  * fields, plus files, each stored as it streams in (the caller checked ATTACH_FILES). A refused
  * request leaves no stored file behind.
  */
-export function receiveMultipartSend(
-  rt: Runtime,
-  req: Request,
-  res: Response,
-  userId: string,
-): Promise<SendInput> {
-  return receiveUploads(rt, req, res, userId, (fields, stored) => {
+export function receiveMultipartSend(rt: Runtime, req: Request, userId: string): Promise<SendInput> {
+  return receiveUploads(rt, req, userId, (fields, stored) => {
     const raw = formPayload(fields);
     const ids = [...((raw.attachments as string[] | undefined) ?? []), ...stored.map((r) => r.id)];
     return validatePart(

@@ -65,23 +65,75 @@ function toApiError(err: unknown, bodyLimit: number): ApiError | null {
   return new ApiError(status, stackCode(e, status), e.message || (STATUS_CODES[status] ?? 'Client error'));
 }
 
+/** A refused request's unread body up to this size is read to its end before the answer. */
+const DRAIN_MAX_BYTES = 1024 * 1024;
+/** How long a refused request's small body may take to arrive before the connection is closed. */
+const DRAIN_WAIT_MS = 2000;
+
+/**
+ * Whether bytes of the request's body may still be on their way: it has one, nobody read it to its
+ * end (express.json reads a JSON body whole before the routes, even one it refuses as too large),
+ * and the client has not gone.
+ */
+function bodyStillComing(req: Request): boolean {
+  if (req.complete || req.readableEnded || req.destroyed) return false;
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/**
+ * Reads the rest of the body and drops it; true once it ended, false when it grew past
+ * DRAIN_MAX_BYTES, took longer than DRAIN_WAIT_MS or the client went away. A route may have left the
+ * request piped into a consumer that stopped reading (a failed upload's parser): it is cut loose.
+ */
+function drainBody(req: Request): Promise<boolean> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const settle = (): void => {
+      clearTimeout(timer);
+      req.off('data', onData).off('end', settle).off('error', settle).off('close', settle);
+      resolve(req.complete);
+    };
+    const onData = (chunk: Buffer): void => {
+      seen += chunk.length;
+      if (seen > DRAIN_MAX_BYTES) settle();
+    };
+    const timer = setTimeout(settle, DRAIN_WAIT_MS);
+    req.on('data', onData).once('end', settle).once('error', settle).once('close', settle);
+    req.unpipe();
+    req.resume();
+  });
+}
+
+/**
+ * Before an error answer to a request whose body is still coming (refused before it was read: a
+ * bad token, a missing permission, an unknown route, a Content-Length over a limit): a small body
+ * (up to DRAIN_MAX_BYTES) is read to its end and dropped, so the connection stays usable and a
+ * client still writing gets the answer (closing under it makes its write fail with EPIPE, and most
+ * HTTP clients then report that instead of the answer); anything bigger or slower than
+ * DRAIN_WAIT_MS is not waited for: the connection is closed after the answer. Left alone, Node
+ * would read any size of unread body after the answer, and none at all of one a route began to read.
+ */
+async function settleUnreadBody(req: Request, res: Response): Promise<void> {
+  if (!bodyStillComing(req)) return;
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  // An unannounced (chunked) body is drained too, as long as it stays under the cap.
+  if (!(declared > DRAIN_MAX_BYTES) && (await drainBody(req))) return;
+  res.setHeader('Connection', 'close');
+}
+
 /**
  * The one place errors become the error body of API.md. `redactUrl` keeps credentials in the URL
  * out of the log (shared/log-redaction.ts; the API passes one that knows its routes' `{token}`s).
+ * A body the request still has coming is settled first (settleUnreadBody).
  */
 export function errorHandler(
   logger: Logger,
   bodyLimit: number,
   redactUrl: (method: string, url: string) => string = (_method, url) => redactQuery(url),
 ) {
-  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    const apiError = toApiError(err, bodyLimit);
+  const respond = (err: unknown, apiError: ApiError | null, req: Request, res: Response): void => {
     const requestId = String(res.getHeader('X-Request-Id') ?? '');
-    if (res.headersSent) {
-      logger.error({ err, request_id: requestId }, 'error after response started');
-      res.destroy();
-      return;
-    }
     if (apiError instanceof DatabaseUnavailableError) {
       // Not a bug: one line per request, without the stack, while Postgres is away.
       logger.warn({ request_id: requestId, err: (err as Error).message }, 'database unavailable');
@@ -113,6 +165,26 @@ export function errorHandler(
       ...(apiError.errors ? { errors: apiError.errors } : {}),
       ...(apiError.extra ?? {}),
     });
+  };
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    if (res.headersSent) {
+      logger.error(
+        { err, request_id: String(res.getHeader('X-Request-Id') ?? '') },
+        'error after response started',
+      );
+      res.destroy();
+      return;
+    }
+    const apiError = toApiError(err, bodyLimit);
+    settleUnreadBody(req, res)
+      .then(() => respond(err, apiError, req, res))
+      .catch((failure: unknown) => {
+        logger.error(
+          { err: failure, request_id: String(res.getHeader('X-Request-Id') ?? '') },
+          'error answer failed',
+        );
+        res.destroy();
+      });
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
 import type { Row } from '../../shared/db/models/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { formPayload, receiveUploads } from '../media/receive.js';
@@ -14,10 +14,9 @@ import type { ExecuteInput } from '../../shared/domain/webhooks/execute.js';
 export function receiveWebhookFiles(
   rt: Runtime,
   req: Request,
-  res: Response,
   webhook: Row<'Webhook'>,
 ): Promise<{ input: ExecuteInput; attachments: string[] }> {
-  return receiveUploads(rt, req, res, webhook.creator_id, (fields, stored) => {
+  return receiveUploads(rt, req, webhook.creator_id, (fields, stored) => {
     const schema = stored.length > 0 ? executeWithFilesBody : executeBody;
     const input = validatePart(schema, formPayload(fields), 'body') as ExecuteInput;
     return { input, attachments: stored.map((r) => r.id) };

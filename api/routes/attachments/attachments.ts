@@ -49,11 +49,11 @@ export function attachmentRoutes(rt: Runtime): AnyRoute[] {
         413: { description: 'Too large (bytes or pixels), or past the pending upload limit' },
         415: { description: 'A forbidden file type' },
       },
-      handler: async ({ req, res, auth }) => {
+      handler: async ({ req, auth }) => {
         if (typeof req.is('multipart/form-data') !== 'string') {
           throw new ValidationError({ body: 'must be multipart/form-data with files' });
         }
-        return receiveUploads(rt, req, res, auth.user.id, (_fields, stored) => {
+        return receiveUploads(rt, req, auth.user.id, (_fields, stored) => {
           if (stored.length === 0) throw new ValidationError({ files: 'at least one file is required' });
           return stored.map((row) => presentAttachment(rt.config, row));
         });

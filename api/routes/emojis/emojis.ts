@@ -1,5 +1,4 @@
 import Joi from 'joi';
-import { settleRefusedBody } from '../../media/multipart.js';
 import { Permission, ServerPolicy } from '../../../shared/permissions/index.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import {
@@ -91,7 +90,7 @@ export function emojiRoutes(rt: Runtime): AnyRoute[] {
         413: { description: 'The file is over 256 KiB, or over 1024x1024 pixels' },
         415: { description: 'Not PNG, JPEG, WebP or GIF' },
       },
-      handler: async ({ auth, params, body, req, res }) => {
+      handler: async ({ auth, params, body, req }) => {
         // Refuse before reading (and decoding) anything of someone who may not add emoji.
         const policy = await ServerPolicy.load(rt, params.server_id, auth.user.id);
         policy.require(Permission.MANAGE_EMOJIS);
@@ -102,12 +101,7 @@ export function emojiRoutes(rt: Runtime): AnyRoute[] {
           picture = { ...(await inspectPicture(rt, data, EMOJI_LIMITS)), fields: {} };
           name = body.name;
         } else {
-          try {
-            picture = await readPictureUpload(rt, req, EMOJI_LIMITS);
-          } catch (err) {
-            await settleRefusedBody(req, res);
-            throw err;
-          }
+          picture = await readPictureUpload(rt, req, EMOJI_LIMITS);
           name = picture.fields.name;
         }
         return createEmoji(

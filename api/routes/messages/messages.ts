@@ -170,7 +170,7 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
         );
         const channel = access.channel;
         // Multipart: the files are stored as they stream in, then attached like uploaded ids.
-        const body = multipart ? await receiveMultipartSend(rt, req, res, auth.user.id) : jsonBody;
+        const body = multipart ? await receiveMultipartSend(rt, req, auth.user.id) : jsonBody;
         const attachments = await checkAttachments(
           rt,
           access.permissions,

@@ -1,5 +1,4 @@
 import { setServerIcon } from '../../../shared/domain/servers/servers.js';
-import { settleRefusedBody } from '../../media/multipart.js';
 import { Permission, ServerPolicy } from '../../../shared/permissions/index.js';
 import type { ServerObject } from '../../../shared/presenters/types.js';
 import type { Runtime } from '../../../shared/runtime.js';
@@ -71,17 +70,11 @@ export function serverIconRoutes(rt: Runtime): AnyRoute[] {
         413: { description: 'Over 4 MiB, or over 4096x4096 pixels' },
         415: { description: 'Not PNG, JPEG, WebP or GIF' },
       },
-      handler: async ({ auth, params, req, res }) => {
+      handler: async ({ auth, params, req }) => {
         // Checked before the upload is read as well: nobody else's bytes get decoded and stored.
         const policy = await ServerPolicy.load(rt, params.server_id, auth.user.id);
         policy.require(Permission.MANAGE_SERVER);
-        let picture;
-        try {
-          picture = await readPictureUpload(rt, req, PROFILE_PICTURE_LIMITS);
-        } catch (err) {
-          await settleRefusedBody(req, res);
-          throw err;
-        }
+        const picture = await readPictureUpload(rt, req, PROFILE_PICTURE_LIMITS);
         const renditions = await squareRenditions(picture, ICON_SIZE, false);
         const prefix = `icons/${params.server_id}/`;
         const keys = await storeRenditions(rt, `${prefix}${rt.snowflake.next()}`, renditions);

@@ -1,5 +1,4 @@
 import { setAvatar } from '../../../shared/domain/users/avatar.js';
-import { settleRefusedBody } from '../../media/multipart.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { mediaUrl } from '../../../shared/storage/urls.js';
 import {
@@ -49,14 +48,8 @@ export function avatarRoutes(rt: Runtime): AnyRoute[] {
         413: { description: 'Over 4 MiB, or over 4096x4096 pixels' },
         415: { description: 'Not PNG, JPEG, WebP or GIF' },
       },
-      handler: async ({ auth, req, res }) => {
-        let picture;
-        try {
-          picture = await readPictureUpload(rt, req, PROFILE_PICTURE_LIMITS);
-        } catch (err) {
-          await settleRefusedBody(req, res);
-          throw err;
-        }
+      handler: async ({ auth, req }) => {
+        const picture = await readPictureUpload(rt, req, PROFILE_PICTURE_LIMITS);
         const user = auth.user;
         const renditions = await squareRenditions(picture, AVATAR_SIZE, false);
         const keys = await storeRenditions(rt, `avatars/${user.id}/${rt.snowflake.next()}`, renditions);

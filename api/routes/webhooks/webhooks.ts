@@ -206,7 +206,7 @@ export function webhookRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
         await spendExecution(limiter, res, webhook.id);
         const multipart = typeof req.is('multipart/form-data') === 'string';
         const { input, attachments } = multipart
-          ? await receiveWebhookFiles(rt, req, res, webhook)
+          ? await receiveWebhookFiles(rt, req, webhook)
           : { input: jsonBody, attachments: [] };
         const job = webhookMessageJob(rt, webhook, input);
         if (attachments.length > 0) job.message.attachments = attachments;

@@ -1,0 +1,172 @@
+import { registerUser, type TestUser } from '../../helpers/accounts.js';
+import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { openRawConnection, requestHead, type RawConnection } from '../../helpers/raw-http.js';
+
+/** What the error handler reads of a refused request's unread body before it closes instead. */
+const DRAIN_MAX_BYTES = 1024 * 1024;
+
+let app: TestApp;
+let user: TestUser;
+const connections: RawConnection[] = [];
+beforeAll(async () => {
+  app = await startTestApp({ workers: false, gateway: false });
+  user = await registerUser(app);
+});
+afterEach(() => {
+  for (const c of connections.splice(0)) c.destroy();
+});
+afterAll(() => app.close());
+
+function connect(): RawConnection {
+  const connection = openRawConnection(app.api);
+  connections.push(connection);
+  return connection;
+}
+
+/** A whole response: status line, headers, and a JSON body (every error answer has one). */
+const ANSWER = /^HTTP\/1\.1 \d{3} [\s\S]*?\r\n\r\n\{[\s\S]*\}$/;
+
+function parse(received: string) {
+  const [head = '', body = ''] = received.split('\r\n\r\n');
+  return {
+    status: Number(head.slice(9, 12)),
+    closes: /\r\nconnection: close\r\n/i.test(`${head}\r\n`),
+    body: JSON.parse(body) as unknown,
+  };
+}
+
+/** Starts a request that PATCH /users/@me refuses with 401 before reading its body (a made-up token). */
+function refusedRequest(headers: Record<string, string | number>, bodyStart = ''): RawConnection {
+  const connection = connect();
+  connection.write(
+    requestHead('PATCH', `${app.api}/users/@me`, { Authorization: 'Bearer not-a-token', ...headers }) +
+      bodyStart,
+  );
+  return connection;
+}
+
+/** A second request on the same connection is answered: the refused one left it usable. */
+async function expectReusable(connection: RawConnection): Promise<void> {
+  connection.clear();
+  connection.write(requestHead('GET', `${app.api}/version`));
+  await connection.waitFor(/^HTTP\/1\.1 200 /, 'a second answer on the same connection');
+  expect(connection.closed).toBe(false);
+}
+
+describe('an error answer to a request whose body is still unread', () => {
+  // Refused before anything reads the body: express.json skips these types, the routes refuse first.
+  const cases = [
+    {
+      why: 'an unknown token (401)',
+      method: 'PATCH',
+      path: '/users/@me',
+      headers: (): Record<string, string> => ({ Authorization: 'Bearer not-a-token' }),
+      status: 401,
+      code: 'unauthorized',
+    },
+    {
+      why: 'an unknown route (404)',
+      method: 'POST',
+      path: '/no-such-route',
+      headers: (): Record<string, string> => ({}),
+      status: 404,
+      code: 'unknown_route',
+    },
+    {
+      why: 'a body that is not JSON (415)',
+      method: 'PATCH',
+      path: '/users/@me',
+      headers: (): Record<string, string> => user.headers,
+      status: 415,
+      code: 'unsupported_media_type',
+    },
+  ];
+
+  it.each(cases)(
+    'small, for $why: read to its end first, so the client still writing gets the answer on a live connection',
+    async ({ method, path, headers, status, code }) => {
+      const connection = connect();
+      const [first, rest] = ['a'.repeat(3000), 'b'.repeat(3000)];
+      connection.write(
+        requestHead(method, `${app.api}${path}`, {
+          ...headers(),
+          'Content-Type': 'application/octet-stream',
+          'Content-Length': first.length + rest.length,
+        }) + first,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The answer waits for the body; closing under a client still writing would fail its write (EPIPE).
+      expect([connection.received, connection.closed]).toEqual(['', false]);
+      connection.write(rest);
+      await connection.waitFor(ANSWER, `the ${status}`);
+      const answer = parse(connection.received);
+      expect(answer).toEqual({ status, closes: false, body: { code, message: expect.any(String) } });
+      expect(connection.writeFailed).toBe(false);
+      await expectReusable(connection);
+    },
+  );
+
+  it('an unannounced (chunked) small body is drained the same way', async () => {
+    const connection = refusedRequest(
+      { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' },
+      '5\r\nhello\r\n',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(connection.received).toBe('');
+    connection.write('0\r\n\r\n');
+    await connection.waitFor(ANSWER, 'the 401');
+    expect(parse(connection.received)).toMatchObject({ status: 401, closes: false });
+    await expectReusable(connection);
+  });
+
+  it('a body express.json already read is not waited for again', async () => {
+    const body = JSON.stringify({ username: 'x' });
+    const connection = refusedRequest(
+      { 'Content-Type': 'application/json', 'Content-Length': body.length },
+      body,
+    );
+    await connection.waitFor(ANSWER, 'the 401');
+    expect(parse(connection.received)).toMatchObject({ status: 401, closes: false });
+    await expectReusable(connection);
+  });
+
+  it('big (declared over the drain cap): answered at once with Connection: close, never read', async () => {
+    const connection = refusedRequest(
+      { 'Content-Type': 'application/octet-stream', 'Content-Length': 8 * DRAIN_MAX_BYTES },
+      'x'.repeat(1000),
+    );
+    // Answered although almost none of the body was sent.
+    await connection.waitFor(ANSWER, 'the 401');
+    expect(parse(connection.received)).toEqual({
+      status: 401,
+      closes: true,
+      body: { code: 'unauthorized', message: expect.any(String) },
+    });
+    await connection.waitClosed(5000);
+  });
+
+  it('big and chunked: read up to the drain cap only, then answered with Connection: close', async () => {
+    const connection = refusedRequest({
+      'Content-Type': 'application/octet-stream',
+      'Transfer-Encoding': 'chunked',
+    });
+    const chunk = `10000\r\n${'x'.repeat(0x10000)}\r\n`;
+    // Twice the cap, without an end: only the cap stops the drain (not the time limit).
+    for (let i = 0; i < (2 * DRAIN_MAX_BYTES) / 0x10000; i++) connection.write(chunk);
+    await connection.waitFor(ANSWER, 'the 401', 1500);
+    expect(parse(connection.received)).toMatchObject({ status: 401, closes: true });
+    await connection.waitClosed(5000);
+  });
+
+  it('small but never finished: waited for a bounded time, then answered with Connection: close', async () => {
+    const connection = refusedRequest(
+      { 'Content-Type': 'application/octet-stream', 'Content-Length': 1000 },
+      'x'.repeat(10),
+    );
+    const started = Date.now();
+    await connection.waitFor(ANSWER, 'the 401', 10000);
+    expect(Date.now() - started).toBeGreaterThan(1000);
+    expect(parse(connection.received)).toMatchObject({ status: 401, closes: true });
+    await connection.waitClosed(5000);
+  });
+});

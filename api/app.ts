@@ -12,6 +12,7 @@ import { mountWebClient } from './web-client-page.js';
 import { mountBullBoard } from './bull-board.js';
 import { mountDocs } from './docs/mount-docs.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
+import { jsonBody } from './middleware/json-body.js';
 import { httpMetrics } from './middleware/metrics.js';
 import { requestLog } from './middleware/request-log.js';
 import { buildOpenApi } from './openapi.js';
@@ -179,7 +180,7 @@ export function createApp(rt: Runtime): express.Express {
     });
     app.get(METRICS_PATH, (req, res) => scrape(req, res));
   }
-  app.use(express.json({ limit: config.server.body_limit_bytes, strict: true }));
+  app.use(jsonBody(config.server.body_limit_bytes));
 
   app.use(API_BASE, buildRouter(routes, createAuthenticator(rt), createRateLimits(rt)));
   let openapi: Record<string, unknown> | null = null;

@@ -170,3 +170,23 @@ describe('an error answer to a request whose body is still unread', () => {
     await connection.waitClosed(5000);
   });
 });
+
+describe('a JSON body declared over the body limit', () => {
+  it('is refused with 413 at once, before any of it is read, and the connection closes', async () => {
+    const connection = connect();
+    connection.write(
+      requestHead('POST', `${app.api}/auth/login`, {
+        'Content-Type': 'application/json',
+        'Content-Length': 64 * DRAIN_MAX_BYTES,
+      }) + '{"email": "',
+    );
+    // Answered although the client sent a few bytes of the 64 MiB it announced.
+    await connection.waitFor(ANSWER, 'the 413');
+    expect(parse(connection.received)).toEqual({
+      status: 413,
+      closes: true,
+      body: { code: 'payload_too_large', message: expect.any(String), limit_bytes: expect.any(Number) },
+    });
+    await connection.waitClosed(5000);
+  });
+});

@@ -1,6 +1,6 @@
 import { verifyPassword } from '../../shared/auth/password.js';
 import { recordSecurityEvent } from '../../shared/auth/security-events.js';
-import type { Row } from '../../shared/db/models/index.js';
+import type { Attributes } from '../../shared/db/models/index.js';
 import { ApiError } from '../../shared/errors.js';
 import type { Runtime } from '../../shared/runtime.js';
 import type { Throttles } from '../security/throttle.js';
@@ -14,7 +14,7 @@ import { countAttempt } from './login-throttle.js';
 export async function requireCurrentPassword(
   rt: Pick<Runtime, 'models' | 'snowflake' | 'logger'>,
   throttles: Throttles,
-  user: Row<'User'>,
+  user: Attributes<'User'>,
   currentPassword: string,
   ip: string,
 ): Promise<void> {

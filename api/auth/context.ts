@@ -1,10 +1,10 @@
-import type { Row } from '../../shared/db/models/index.js';
+import type { Attributes } from '../../shared/db/models/index.js';
 import type { OAuthScope } from '../../shared/domain/oauth2/scopes.js';
 
 /** Who is calling: the user (or bot user) and the session their token belongs to. */
 export interface AuthContext {
-  user: Row<'User'>;
-  session: Row<'Session'>;
+  user: Attributes<'User'>;
+  session: Attributes<'Session'>;
   kind: 'user' | 'bot';
 }
 
@@ -13,7 +13,7 @@ export interface AuthContext {
  * no session, and reaches only routes that declare `oauth_scopes` (api/routes/registry.ts).
  */
 export interface OAuthAuth {
-  user: Row<'User'>;
+  user: Attributes<'User'>;
   session: null;
   kind: 'oauth';
   scopes: OAuthScope[];

@@ -1,6 +1,6 @@
 import { QueryTypes } from 'sequelize';
 import { ApiError } from '../../shared/errors.js';
-import type { Row } from '../../shared/db/models/index.js';
+import type { Attributes, Row } from '../../shared/db/models/index.js';
 import { Permission, ServerPolicy, has, parsePermissions } from '../../shared/permissions/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { approveAuthorization } from '../../shared/domain/oauth2/approve.js';
@@ -137,7 +137,7 @@ export async function validateAuthorizeRequest(
  * The checks that depend on who is authorizing: a private bot can be added only by its
  * application's owner.
  */
-export function checkUserMayAuthorize(request: AuthorizationRequest, user: Row<'User'>): void {
+export function checkUserMayAuthorize(request: AuthorizationRequest, user: Attributes<'User'>): void {
   const { application } = request;
   if (request.scopes.includes('bot') && !application.public_bot && application.owner_id !== user.id) {
     throw errorRedirect(
@@ -176,7 +176,7 @@ export async function manageableServers(rt: Runtime, userId: string): Promise<Se
 export async function approveRequest(
   rt: Runtime,
   request: AuthorizationRequest,
-  user: Row<'User'>,
+  user: Attributes<'User'>,
   serverId: string | undefined,
 ): Promise<string> {
   const approved = await approveAuthorization(

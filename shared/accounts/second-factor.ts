@@ -3,7 +3,7 @@ import { generateSecret, generateURI, verify } from 'otplib';
 import { QueryTypes, type Transaction } from 'sequelize';
 import type { SecretBox } from '../auth/secret-box.js';
 import { hashToken } from '../auth/tokens.js';
-import type { Row } from '../db/models/index.js';
+import type { Attributes } from '../db/models/index.js';
 import type { Runtime } from '../runtime.js';
 
 /** How many one-time backup codes a user gets when 2FA is turned on. */
@@ -25,7 +25,7 @@ export function newTotpSecret(username: string): { secret: string; otpauth_url: 
  */
 export async function verifyTotp(
   rt: Runtime,
-  user: Row<'User'>,
+  user: Attributes<'User'>,
   secret: string,
   code: string,
   transaction?: Transaction,
@@ -108,7 +108,7 @@ export async function useBackupCode(
 export async function verifySecondFactor(
   rt: Runtime,
   box: SecretBox,
-  user: Row<'User'>,
+  user: Attributes<'User'>,
   code: string,
   transaction?: Transaction,
 ): Promise<'totp' | 'backup' | null> {

@@ -1,6 +1,6 @@
 import { Op, type Transaction } from 'sequelize';
 import { generateToken, hashToken } from '../auth/tokens.js';
-import type { Row } from '../db/models/index.js';
+import type { Attributes, Row } from '../db/models/index.js';
 import { recordSecurityEvent } from '../auth/security-events.js';
 import { rooms } from '../events/index.js';
 import type { Effects } from '../outbox/effects.js';
@@ -49,7 +49,7 @@ export async function issueSession(
  */
 export async function revokeSessionRows(
   rt: Pick<Runtime, 'models'>,
-  sessions: Row<'Session'>[],
+  sessions: Attributes<'Session'>[],
   transaction: Transaction,
   fx: Effects,
 ): Promise<void> {
@@ -76,7 +76,7 @@ export async function revokeSessionRows(
 /** After revokeSessionRows' commit: one `session_revoked` security event each. */
 export async function sessionsRevoked(
   rt: Pick<Runtime, 'models' | 'snowflake' | 'logger' | 'config' | 'redis'>,
-  sessions: Row<'Session'>[],
+  sessions: Attributes<'Session'>[],
   reason: string,
   client: { ip: string | null },
 ): Promise<void> {
@@ -95,7 +95,7 @@ export async function sessionsRevoked(
  */
 export async function revokeSessions(
   rt: Runtime,
-  sessions: Row<'Session'>[],
+  sessions: Attributes<'Session'>[],
   reason: string,
   client: { ip: string },
 ): Promise<void> {

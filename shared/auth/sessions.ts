@@ -1,5 +1,5 @@
 import type { ModelAttributeColumnOptions } from 'sequelize';
-import type { Models, Row } from '../db/models/index.js';
+import type { Attributes, Models } from '../db/models/index.js';
 import { prepared, runPrepared, type PreparedStatement } from '../db/prepared.js';
 import type { Runtime } from '../runtime.js';
 import { hashToken } from './tokens.js';
@@ -9,15 +9,15 @@ const TOUCH_INTERVAL_MS = 60_000;
 
 /** A token's live session and its user. */
 export interface LiveSession {
-  user: Row<'User'>;
-  session: Row<'Session'>;
+  user: Attributes<'User'>;
+  session: Attributes<'Session'>;
   kind: 'user' | 'bot';
 }
 
 /** Whether a session went unused for longer than security.session_idle_days (and so stopped working). */
 export function sessionIdledOut(
   config: Pick<Runtime['config'], 'security'>,
-  session: Pick<Row<'Session'>, 'kind' | 'last_used_at'>,
+  session: Pick<Attributes<'Session'>, 'kind' | 'last_used_at'>,
 ): boolean {
   const idleDays = config.security.session_idle_days;
   // Bot tokens do not idle out: a bot may sit on one gateway connection for months.
@@ -43,6 +43,9 @@ function valuesOf(model: Columns, alias: string, row: Record<string, unknown>) {
 }
 
 let lookup: PreparedStatement<Record<string, unknown>> | null = null;
+
+/** Marks a session used (at most every TOUCH_INTERVAL_MS: authenticated reads do not all write). */
+const TOUCH = prepared('auth_touch_session', 'UPDATE sessions SET last_used_at = $2 WHERE id = $1');
 
 /**
  * The token lookup of every authenticated request and gateway handshake: the unrevoked session of
@@ -70,17 +73,15 @@ export async function findLiveSession(
   const { Session, User } = rt.models;
   const [row] = await runPrepared(rt.sequelize, liveSessionStatement(rt.models), [hashToken(token)]);
   if (!row) return null;
-  // Rows come parsed as the models read them (runPrepared): built as loaded instances, no setters.
-  const session = Session.build(valuesOf(Session, 's', row) as never, {
-    isNewRecord: false,
-    raw: true,
-  });
+  // Rows come parsed as the models read them (runPrepared): plain attributes, no model instances
+  // (building two per request showed in profiles; callers only read them).
+  const session = valuesOf(Session, 's', row) as Attributes<'Session'>;
   if (sessionIdledOut(rt.config, session)) return null;
-  const user = User.build(valuesOf(User, 'u', row) as never, { isNewRecord: false, raw: true });
+  const user = valuesOf(User, 'u', row) as Attributes<'User'>;
   if (user.disabled_at) return null;
   if (Date.now() - session.last_used_at.getTime() > TOUCH_INTERVAL_MS) {
     session.last_used_at = new Date();
-    await session.save({ fields: ['last_used_at'] });
+    await runPrepared(rt.sequelize, TOUCH, [session.id, session.last_used_at], 'write');
   }
   return { user, session, kind: session.kind };
 }

@@ -1,4 +1,4 @@
-import type { Row } from '../db/models/index.js';
+import type { Attributes, Row } from '../db/models/index.js';
 import { PRIVILEGED_INTENTS, intentNames, type IntentName } from '../intents.js';
 import { unixSeconds } from './time.js';
 import type { UserObject } from './types.js';
@@ -25,7 +25,7 @@ export interface ApplicationObject {
 }
 
 /** The application object, with its bot user. */
-export function presentApplication(app: Row<'Application'>, bot: Row<'User'>): ApplicationObject {
+export function presentApplication(app: Row<'Application'>, bot: Attributes<'User'>): ApplicationObject {
   return {
     id: app.id,
     name: app.name,

@@ -1,4 +1,4 @@
-import type { Row } from '../db/models/index.js';
+import type { Attributes, Row } from '../db/models/index.js';
 import type { UserObject } from './types.js';
 import { unixSeconds } from './time.js';
 import { presentUser } from './user.js';
@@ -47,7 +47,11 @@ export function presentRole(role: Row<'Role'>): RoleObject {
 }
 
 /** The member object; `roleIds` excludes @everyone (every member has it). */
-export function presentMember(member: Row<'Member'>, user: Row<'User'>, roleIds: string[]): MemberObject {
+export function presentMember(
+  member: Row<'Member'>,
+  user: Attributes<'User'>,
+  roleIds: string[],
+): MemberObject {
   const until =
     member.timeout_until && member.timeout_until.getTime() > Date.now() ? member.timeout_until : null;
   return {

@@ -1,4 +1,4 @@
-import type { Row } from '../db/models/index.js';
+import type { Attributes } from '../db/models/index.js';
 import { unixSeconds } from './time.js';
 import type { UserObject } from './types.js';
 
@@ -6,7 +6,7 @@ import type { UserObject } from './types.js';
  * What anyone may see of a user: never email, hashes or flags, except `bot: true` for bot users
  * (absent for people, as on Discord) and `deleted: true` for the placeholder of a deleted account.
  */
-export function presentUser(user: Row<'User'>): UserObject {
+export function presentUser(user: Attributes<'User'>): UserObject {
   return {
     id: user.id,
     username: user.username,
@@ -28,7 +28,7 @@ export interface SelfUserObject extends UserObject {
 }
 
 /** The user object for its owner (GET /users/@me, login, READY). */
-export function presentSelf(user: Row<'User'>): SelfUserObject {
+export function presentSelf(user: Attributes<'User'>): SelfUserObject {
   return {
     ...presentUser(user),
     email: user.email,

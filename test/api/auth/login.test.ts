@@ -245,6 +245,23 @@ describe('tokens', () => {
     expect((await api(app, 'GET', '/users/@me', { token: u.token })).status).toBe(401);
   });
 
+  it('a request marks its session used, at most once a minute', async () => {
+    const u = await registerUser(app);
+    const { Session } = app.rt.models;
+    const lastUsed = async () =>
+      (await Session.findOne({ where: { user_id: u.id } }))?.last_used_at.getTime();
+    const twoDaysAgo = Date.now() - 2 * 86_400_000;
+    await Session.update({ last_used_at: new Date(twoDaysAgo) }, { where: { user_id: u.id } });
+    expect((await api(app, 'GET', '/users/@me', { token: u.token })).status).toBe(200);
+    const touched = await lastUsed();
+    expect(touched).toBeGreaterThan(twoDaysAgo + 86_400_000);
+    // Used again within the minute: not written again.
+    const recent = Date.now() - 30_000;
+    await Session.update({ last_used_at: new Date(recent) }, { where: { user_id: u.id } });
+    expect((await api(app, 'GET', '/users/@me', { token: u.token })).status).toBe(200);
+    expect(await lastUsed()).toBe(recent);
+  });
+
   it('logout revokes the token at once; sessions lists and revokes the others', async () => {
     const u = await registerUser(app);
     const second = await api(app, 'POST', '/auth/login', {

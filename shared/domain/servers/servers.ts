@@ -178,8 +178,8 @@ export async function updateServer(
  * the server goes with it (foreign keys cascade); members receive SERVER_DELETE and their
  * connections leave the server's rooms. What lives outside its rows follows through the outbox:
  * the stored files of its icon, emojis and its channels' attachments (media `delete_file_batch` jobs),
- * its AutoMod flag and event-webhook summary (forgotten), and whoever is in its voice channels
- * (disconnected).
+ * its AutoMod flag and event-webhook summary (forgotten), whoever is in its voice channels
+ * (disconnected), and its and its channels' permission cache epochs (retired).
  */
 export async function deleteServer(rt: Runtime, serverId: string, actorId: string): Promise<void> {
   const policy = await ServerPolicy.load(rt, serverId, actorId);
@@ -203,6 +203,12 @@ export async function deleteServer(rt: Runtime, serverId: string, actorId: strin
     fx.refresh('automod', [serverId]);
     fx.refresh('event-webhooks', [serverId]);
     fx.refresh('voice', [serverId]);
+    // After the invalidate above: its epochs moved, then retired (they would stay forever).
+    fx.refresh('server-epochs', [serverId]);
+    fx.refresh(
+      'channel-epochs',
+      channels.map((c) => c.id),
+    );
   });
 }
 

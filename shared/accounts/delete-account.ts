@@ -6,7 +6,8 @@ import { rooms } from '../events/index.js';
 import { runCommand } from '../outbox/index.js';
 import { presentUser } from '../presenters/user.js';
 import type { Runtime } from '../runtime.js';
-import { deleteFilesAfterCommit, renditionKeys } from '../storage/renditions.js';
+import { renditionKeys } from '../storage/renditions.js';
+import { deleteFilesAfterCommit } from '../storage/row-files.js';
 
 /** The placeholder username a deleted account's messages show (at most 32 characters: ids are 19 digits). */
 export function deletedUsername(userId: string): string {
@@ -165,10 +166,15 @@ export async function deleteAccount(rt: Runtime, userId: string, actor: Deletion
     // stored files (the uploaded avatar, every rendition; exports).
     for (const serverId of serverIds) fx.enforceVoice(serverId, [userId]);
     fx.refresh('push', [userId]);
-    deleteFilesAfterCommit(fx, [
-      ...renditionKeys(oldAvatar, `avatars/${userId}/`),
-      ...exports.flatMap((e) => (e.storage_key ? [e.storage_key] : [])),
-    ]);
+    await deleteFilesAfterCommit(
+      rt,
+      fx,
+      [
+        ...renditionKeys(oldAvatar, `avatars/${userId}/`),
+        ...exports.flatMap((e) => (e.storage_key ? [e.storage_key] : [])),
+      ],
+      transaction,
+    );
     return { user: row, serverIds };
   });
   await recordSecurityEvent(rt, 'account_deleted', {

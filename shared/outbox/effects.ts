@@ -57,9 +57,19 @@ export interface VoiceMove {
  * deleted); `push`, a user's subscriber flag; `ip-rules`, the version counter every process's
  * IP-rule cache watches (ids: `['all']`); `voice`, every live voice state in a server checked
  * against the committed permissions (a deleted server's all end); `voice-channel`, the same for a
- * channel's (a deleted channel's all end).
+ * channel's (a deleted channel's all end); `server-epochs` and `channel-epochs`, the permission
+ * cache epochs of deleted servers and channels, retired (facts-cache.ts retireEpochs; a living
+ * one's: nothing, the `invalidate` effect moves them).
  */
-export type RefreshedCache = 'automod' | 'event-webhooks' | 'push' | 'ip-rules' | 'voice' | 'voice-channel';
+export type RefreshedCache =
+  | 'automod'
+  | 'event-webhooks'
+  | 'push'
+  | 'ip-rules'
+  | 'voice'
+  | 'voice-channel'
+  | 'server-epochs'
+  | 'channel-epochs';
 
 /**
  * What a command causes besides its rows, collected while its transaction runs and stored with it

@@ -56,6 +56,34 @@ export async function moveEpochs(redis: Redis, prefix: string, epochs: Epochs): 
 }
 
 /**
+ * How long the epochs of a deleted server or channel are kept once retired (retireEpochs): longer
+ * than any entry read under them lives, so by the time a counter is gone (and reads as 0 again)
+ * every entry stored under one of its values, 0 included, has expired.
+ */
+export const RETIRED_EPOCH_SECONDS = 2 * TTL_SECONDS;
+
+/**
+ * The epochs of deleted servers and channels (ids are never reused), which would otherwise stay
+ * in Redis forever, one counter each: set to expire after RETIRED_EPOCH_SECONDS, not deleted. A
+ * deleted counter reads as 0, and an entry of the deleted object cached under 0 (before its first
+ * move) or under a value a later INCR (a repeated relay) brings it back to could match again while
+ * it lives; the expiry outlives every entry instead. An INCR keeps the expiry. Best effort, as
+ * moveEpochs.
+ */
+export async function retireEpochs(
+  redis: Redis,
+  prefix: string,
+  epochs: Omit<Epochs, 'global'>,
+): Promise<void> {
+  const k = keys(prefix);
+  const retired = [...(epochs.servers ?? []).map(k.server), ...(epochs.channels ?? []).map(k.channel)];
+  if (retired.length === 0) return;
+  const pipeline = redis.pipeline();
+  for (const key of retired) pipeline.expire(key, RETIRED_EPOCH_SECONDS);
+  await pipeline.exec().catch(() => undefined);
+}
+
+/**
  * A JSON value derived from one server's members and roles (a member list page), kept under the
  * server's epoch: `load` when missing or older than the server's last write. Redis down: `load`.
  */

@@ -122,7 +122,10 @@ export interface SweepUploadsJob {
   kind: 'sweep_unbound';
 }
 
-/** Files whose rows are gone (a replaced avatar or icon, a deleted emoji), deleted with retries. */
+/**
+ * Files whose rows are gone, named in the job: what releases before 2026-12-06 queued (their jobs
+ * and outbox rows may still hold some); commands now capture keys in a DeleteFileBatchJob's batch.
+ */
 export interface DeleteFilesJob {
   kind: 'delete_files';
   keys: string[];

@@ -1,4 +1,3 @@
-import type { Effects } from '../outbox/effects.js';
 import type { Runtime } from '../runtime.js';
 
 /** The storage key behind a URL made by mediaUrl (any origin), or null for any other URL. */
@@ -31,7 +30,7 @@ export function renditionKeys(url: string | null, prefix: string): string[] {
 /**
  * Deletes a picture stored by storeRenditions at once (renditionKeys), best effort: for files no
  * row names (an upload whose command failed). A replaced picture goes with its command instead
- * (deleteFilesAfterCommit).
+ * (row-files.ts deleteFilesAfterCommit).
  */
 export async function deleteRenditions(
   rt: Pick<Runtime, 'storage' | 'logger'>,
@@ -43,20 +42,5 @@ export async function deleteRenditions(
       // An orphaned file is harmless; failing the request that replaced it would not be.
       rt.logger.warn({ err: (err as Error).message, key: k }, 'could not delete old picture');
     });
-  }
-}
-
-/** Keys per `delete_files` job (a deleted server's or channel's uploads go by deleteRowFilesAfterCommit instead). */
-const KEYS_PER_JOB = 500;
-
-/**
- * Deletes `keys` from storage once the command in whose effects this is collected commits: a
- * `media` job (one per KEYS_PER_JOB keys) with the queue's retries (deleting a missing file
- * succeeds, so a repeat is harmless). A crash right after the commit leaves it to the outbox
- * relay, not to luck. No keys: nothing.
- */
-export function deleteFilesAfterCommit(fx: Effects, keys: string[]): void {
-  for (let at = 0; at < keys.length; at += KEYS_PER_JOB) {
-    fx.job('media', 'delete_files', { kind: 'delete_files', keys: keys.slice(at, at + KEYS_PER_JOB) });
   }
 }

@@ -32,17 +32,73 @@ export async function deleteRowFilesAfterCommit(
 ): Promise<void> {
   if ('channels' in of && of.channels.length === 0) return;
   const [keys, bind] = 'server' in of ? [SERVER_KEYS, of.server] : [CHANNEL_KEYS, of.channels];
+  await captureBatch(rt, fx, keys, bind, transaction);
+}
+
+/**
+ * In a command: deletes `keys` (a replaced avatar's or icon's renditions, an emoji's files, a
+ * deleted account's exports) once it commits, the way deleteRowFilesAfterCommit does: captured in
+ * `file_deletions` in its transaction, one `delete_file_batch` job in its outbox row. So the keys
+ * are durable from the commit: a job that fails every attempt (storage down for its whole retry
+ * span) or is lost with Redis leaves its batch for the hourly sweep. No keys: nothing.
+ */
+export async function deleteFilesAfterCommit(
+  rt: Pick<Runtime, 'sequelize' | 'snowflake'>,
+  fx: Effects,
+  keys: string[],
+  transaction: Transaction,
+): Promise<void> {
+  if (keys.length === 0) return;
+  await captureBatch(rt, fx, 'SELECT unnest($1::text[]) AS key', keys, transaction);
+}
+
+/** Captures the keys `select` ($1: `bind`) finds under a new batch, and queues its job after the commit. */
+async function captureBatch(
+  rt: Pick<Runtime, 'sequelize' | 'snowflake'>,
+  fx: Effects,
+  select: string,
+  bind: string | string[],
+  transaction: Transaction,
+): Promise<void> {
   const batch = rt.snowflake.next();
   const [captured] = await rt.sequelize.query<{ n: number }>(
     `WITH captured AS (
        INSERT INTO file_deletions (batch, key)
-       SELECT $2, key FROM (${keys}) AS k WHERE key IS NOT NULL
+       SELECT $2, key FROM (${select}) AS k WHERE key IS NOT NULL
        RETURNING 1
      )
      SELECT count(*)::int AS n FROM captured`,
     { bind: [bind, batch], type: QueryTypes.SELECT, transaction },
   );
   if (captured && captured.n > 0) fx.job('media', 'delete_file_batch', { kind: 'delete_file_batch', batch });
+}
+
+/**
+ * A `delete_files` job (queued by releases before deleteFilesAfterCommit captured its keys, and
+ * relayed from their outbox rows): its keys go under a new batch on its final attempt's failure,
+ * so the sweep retries what the job could not delete. Returns how many files it deleted.
+ */
+export async function deleteListedFiles(
+  rt: Pick<Runtime, 'sequelize' | 'snowflake' | 'storage'>,
+  keys: string[],
+  finalAttempt: boolean,
+): Promise<number> {
+  let done = 0;
+  try {
+    for (const key of keys) {
+      await rt.storage.delete(key);
+      done += 1;
+    }
+    return done;
+  } catch (err) {
+    if (finalAttempt) {
+      await rt.sequelize.query('INSERT INTO file_deletions (batch, key) SELECT $1, unnest($2::text[])', {
+        bind: [rt.snowflake.next(), keys.slice(done)],
+        type: QueryTypes.INSERT,
+      });
+    }
+    throw err;
+  }
 }
 
 /** Keys per page of a `delete_file_batch` job. */

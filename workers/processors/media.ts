@@ -7,7 +7,7 @@ import type { Row } from '../../shared/db/models/index.js';
 import type { JobPayload, JobResult } from '../../shared/queues/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { refreshMessageAttachment } from '../../shared/domain/messages/attachments.js';
-import { abandonedFileBatches, deleteFileBatch } from '../../shared/storage/row-files.js';
+import { abandonedFileBatches, deleteFileBatch, deleteListedFiles } from '../../shared/storage/row-files.js';
 import { deleteUpload } from '../../shared/storage/uploads.js';
 
 const IMAGES = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif', 'image/tiff']);
@@ -44,9 +44,9 @@ export function createMediaProcessor(rt: Runtime) {
       case 'inspect':
         return inspect(rt, data.attachment_id);
       case 'delete_files':
-        // A failure throws: the job is retried (a file already gone counts as deleted).
-        for (const key of data.keys) await rt.storage.delete(key);
-        return data.keys.length;
+        // A failure throws: the job is retried (a file already gone counts as deleted), and its
+        // last attempt leaves what it could not delete to the sweep.
+        return deleteListedFiles(rt, data.keys, job.attemptsMade + 1 >= (job.opts.attempts ?? 1));
       case 'delete_file_batch':
         return deleteFileBatch(rt, data.batch);
     }

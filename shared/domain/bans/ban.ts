@@ -1,14 +1,15 @@
 import { recordAudit } from '../../audit.js';
 import { ApiError, NotFoundError } from '../../errors.js';
 import { rooms } from '../../events/index.js';
-import { runCommand } from '../../outbox/index.js';
+import { holdOrder, runCommand } from '../../outbox/index.js';
 import { Permission, ServerPolicy, requireMemberFacts, requireOutranks } from '../../permissions/index.js';
 import { presentUser } from '../../presenters/user.js';
+import type { Row } from '../../db/models/index.js';
 import type { Runtime } from '../../runtime.js';
 import { snowflakeFromTimestamp } from '../../snowflake.js';
 import { memberRemoved } from '../members/remove.js';
 import { requireUser } from '../members/present.js';
-import { announceDeleted, deleteRecentMessagesOf } from '../messages/delete.js';
+import { announceDeleted, channelsWithRecentMessagesOf, deleteRecentMessagesOf } from '../messages/delete.js';
 
 /** Who bans whom from which server, and what goes with it. */
 export interface BanInput {
@@ -32,7 +33,7 @@ export interface BanInput {
  */
 export async function banUser(rt: Runtime, input: BanInput): Promise<void> {
   const { serverId, userId, actorId } = input;
-  const { Ban, Member } = rt.models;
+  const { Member } = rt.models;
   const policy = await ServerPolicy.load(rt, serverId, actorId);
   policy.require(Permission.BAN_MEMBERS);
   if (userId === actorId) throw new ApiError(400, 'cannot_target_self', 'You cannot ban yourself');
@@ -40,6 +41,33 @@ export async function banUser(rt: Runtime, input: BanInput): Promise<void> {
   const isMember = (await Member.count({ where: { server_id: serverId, user_id: userId } })) > 0;
   if (isMember) requireOutranks(policy, await requireMemberFacts(rt, serverId, userId));
   const reason = input.reason || input.auditReason;
+  const sinceId =
+    input.deleteMessageSeconds > 0
+      ? snowflakeFromTimestamp(Date.now() - input.deleteMessageSeconds * 1000)
+      : null;
+  // The channels it deletes in are held as well as the server, as any other delete of messages
+  // holds its channel: a create stored meanwhile relays before the deletes (a client never gets
+  // MESSAGE_CREATE after the MESSAGE_DELETE_BULK of its message), and a workers process that kept
+  // a channel's newest id while holding it (HoldOptions.facts) lets the key go, so it reads the
+  // figure again after the deletion instead of keeping a deleted id.
+  const channels = sinceId ? await channelsWithRecentMessagesOf(rt, serverId, userId, sinceId) : [];
+  const hold = (await holdOrder(rt, [rooms.server(serverId), ...channels.map((c) => rooms.channel(c))]))!;
+  try {
+    await hold.run(() => ban(rt, input, { reason, sinceId, channels, user }));
+  } finally {
+    await hold.release();
+  }
+}
+
+/** The ban's command, under the hold of its server and `channels`. */
+async function ban(
+  rt: Runtime,
+  input: BanInput,
+  about: { reason: string | null; sinceId: string | null; channels: string[]; user: Row<'User'> },
+): Promise<void> {
+  const { serverId, userId, actorId } = input;
+  const { Ban, Member } = rt.models;
+  const { reason, sinceId, channels, user } = about;
   await runCommand(rt, rooms.server(serverId), async (transaction, fx) => {
     const [, created] = await Ban.findOrCreate({
       where: { server_id: serverId, user_id: userId },
@@ -48,16 +76,9 @@ export async function banUser(rt: Runtime, input: BanInput): Promise<void> {
     });
     const wasMember =
       (await Member.destroy({ where: { server_id: serverId, user_id: userId }, transaction })) > 0;
-    const deleted =
-      input.deleteMessageSeconds > 0
-        ? await deleteRecentMessagesOf(
-            rt,
-            serverId,
-            userId,
-            snowflakeFromTimestamp(Date.now() - input.deleteMessageSeconds * 1000),
-            transaction,
-          )
-        : [];
+    const deleted = sinceId
+      ? await deleteRecentMessagesOf(rt, serverId, userId, sinceId, channels, transaction)
+      : [];
     if (created) {
       await recordAudit(
         rt,

@@ -50,6 +50,7 @@ export async function deleteChannel(
     await channel.destroy({ transaction });
     // Its overwrites go by cascade, its children's parent_id by SET NULL: no model sees those.
     fx.invalidate({ channels: [channel.id, ...children.map((c) => c.id)] });
+    fx.refresh('channel-epochs', [channel.id]);
     // Voice states live in Redis: everyone in the channel leaves once the deletion is committed
     // (never before: a failed command leaves them in), before CHANNEL_DELETE takes its viewers out
     // of its room, so they see them leave.

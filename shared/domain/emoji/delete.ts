@@ -4,7 +4,7 @@ import { rooms } from '../../events/index.js';
 import { runCommand } from '../../outbox/index.js';
 import { Permission, ServerPolicy } from '../../permissions/index.js';
 import type { Runtime } from '../../runtime.js';
-import { deleteFilesAfterCommit } from '../../storage/renditions.js';
+import { deleteFilesAfterCommit } from '../../storage/row-files.js';
 import { announceEmojis } from './rules.js';
 
 /**
@@ -40,6 +40,6 @@ export async function deleteEmoji(
       transaction,
     );
     await announceEmojis(rt, fx, serverId, transaction);
-    deleteFilesAfterCommit(fx, [row.webp_key, row.fallback_key]);
+    await deleteFilesAfterCommit(rt, fx, [row.webp_key, row.fallback_key], transaction);
   });
 }

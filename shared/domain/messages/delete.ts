@@ -99,22 +99,45 @@ export function deleteMessage(rt: Runtime, job: DeleteMessageJob): Promise<strin
   });
 }
 
+/** What `authorId` posted in `serverId`'s channels (threads included) from message id `sinceId` on. */
+const RECENT_OF = `FROM messages m JOIN channels c ON c.id = m.channel_id
+  WHERE c.server_id = $1 AND m.author_id = $2 AND m.id >= $3`;
+
 /**
- * Deletes what `authorId` posted in `serverId`'s channels (threads included) from message id
- * `sinceId` on, channel by channel through deleteMessages, in the caller's transaction (a ban's).
+ * The channels deleteRecentMessagesOf would delete in now, read before its command so that the
+ * command can take their order (as every other delete of messages runs under its channel's hold).
+ */
+export async function channelsWithRecentMessagesOf(
+  rt: DeleteRuntime,
+  serverId: string,
+  authorId: string,
+  sinceId: string,
+): Promise<string[]> {
+  const rows = await rt.sequelize.query<{ channel_id: string }>(
+    `SELECT DISTINCT m.channel_id::text AS channel_id ${RECENT_OF}`,
+    { bind: [serverId, authorId, sinceId], type: QueryTypes.SELECT },
+  );
+  return rows.map((r) => r.channel_id);
+}
+
+/**
+ * Deletes what `authorId` posted in `serverId`'s `channelIds` (channelsWithRecentMessagesOf, whose
+ * order the caller holds) from message id `sinceId` on, channel by channel through
+ * deleteMessages, in the caller's transaction (a ban's). A message stored meanwhile in another
+ * channel stays, as one stored after the commit would.
  */
 export async function deleteRecentMessagesOf(
   rt: DeleteRuntime,
   serverId: string,
   authorId: string,
   sinceId: string,
+  channelIds: string[],
   transaction: Transaction,
 ): Promise<DeletedMessages[]> {
+  if (channelIds.length === 0) return [];
   const rows = await rt.sequelize.query<{ id: string; channel_id: string }>(
-    `SELECT m.id, m.channel_id FROM messages m JOIN channels c ON c.id = m.channel_id
-      WHERE c.server_id = $1 AND m.author_id = $2 AND m.id >= $3
-      FOR UPDATE OF m`,
-    { bind: [serverId, authorId, sinceId], type: QueryTypes.SELECT, transaction },
+    `SELECT m.id, m.channel_id ${RECENT_OF} AND m.channel_id = ANY($4::bigint[]) FOR UPDATE OF m`,
+    { bind: [serverId, authorId, sinceId, channelIds], type: QueryTypes.SELECT, transaction },
   );
   const perChannel = new Map<string, string[]>();
   for (const r of rows) {

@@ -9,8 +9,8 @@ import { presentServer } from '../../presenters/server.js';
 import type { ServerObject } from '../../presenters/types.js';
 import type { Runtime } from '../../runtime.js';
 import { decodeSnowflake } from '../../snowflake.js';
-import { deleteFilesAfterCommit, renditionKeys } from '../../storage/renditions.js';
-import { deleteRowFilesAfterCommit } from '../../storage/row-files.js';
+import { renditionKeys } from '../../storage/renditions.js';
+import { deleteFilesAfterCommit, deleteRowFilesAfterCommit } from '../../storage/row-files.js';
 
 const createdAt = (id: string): Date => new Date(decodeSnowflake(id).timestampMs);
 
@@ -177,9 +177,9 @@ export async function updateServer(
  * DELETE /servers/{id}: the owner only (members get 403 `owner_only`, others 404). Everything of
  * the server goes with it (foreign keys cascade); members receive SERVER_DELETE and their
  * connections leave the server's rooms. What lives outside its rows follows through the outbox:
- * the stored files of its icon, emojis and its channels' attachments (media `delete_files` jobs),
- * its AutoMod flag and event-webhook summary (forgotten), and whoever is in its voice channels
- * (disconnected).
+ * the stored files of its icon, emojis and its channels' attachments (media `delete_file_batch` jobs),
+ * its AutoMod flag and event-webhook summary (forgotten), whoever is in its voice channels
+ * (disconnected), and its and its channels' permission cache epochs (retired).
  */
 export async function deleteServer(rt: Runtime, serverId: string, actorId: string): Promise<void> {
   const policy = await ServerPolicy.load(rt, serverId, actorId);
@@ -194,7 +194,7 @@ export async function deleteServer(rt: Runtime, serverId: string, actorId: strin
       transaction,
     });
     await deleteRowFilesAfterCommit(rt, fx, { server: serverId }, transaction);
-    deleteFilesAfterCommit(fx, renditionKeys(server.icon_url, `icons/${serverId}/`));
+    await deleteFilesAfterCommit(rt, fx, renditionKeys(server.icon_url, `icons/${serverId}/`), transaction);
     await server.destroy({ transaction });
     // Its members, roles, channels, overwrites, emojis, rules and uploads went by cascade.
     fx.invalidate({ servers: [serverId], channels: channels.map((c) => c.id) });
@@ -203,6 +203,12 @@ export async function deleteServer(rt: Runtime, serverId: string, actorId: strin
     fx.refresh('automod', [serverId]);
     fx.refresh('event-webhooks', [serverId]);
     fx.refresh('voice', [serverId]);
+    // After the invalidate above: its epochs moved, then retired (they would stay forever).
+    fx.refresh('server-epochs', [serverId]);
+    fx.refresh(
+      'channel-epochs',
+      channels.map((c) => c.id),
+    );
   });
 }
 
@@ -254,7 +260,7 @@ export async function setServerIcon(
     ];
     const audit = { serverId, actorId, targetType: 'server', targetId: serverId, reason: input.reason };
     await recordAudit(rt, { ...audit, action: 'server_update', changes }, transaction);
-    deleteFilesAfterCommit(fx, renditionKeys(old, `icons/${serverId}/`));
+    await deleteFilesAfterCommit(rt, fx, renditionKeys(old, `icons/${serverId}/`), transaction);
     return serverSaved(rt, server, transaction, fx);
   });
 }

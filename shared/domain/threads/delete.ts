@@ -32,6 +32,7 @@ export async function deleteThreadsOf(
     await deleteRowFilesAfterCommit(rt, fx, { channels: ids }, transaction);
     await rt.models.Channel.destroy({ where: { id: ids }, transaction });
     fx.invalidate({ channels: ids });
+    fx.refresh('channel-epochs', ids);
   }
   return ids;
 }
@@ -78,6 +79,7 @@ export async function deleteThread(
     await deleteRowFilesAfterCommit(rt, fx, { channels: [thread.id] }, transaction);
     await thread.destroy({ transaction });
     fx.invalidate({ channels: [thread.id] });
+    fx.refresh('channel-epochs', [thread.id]);
     fx.dispatch([threadAudienceRoom(thread)], 'THREAD_DELETE', {
       id: thread.id,
       server_id: policy.server.id,

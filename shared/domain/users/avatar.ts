@@ -2,7 +2,8 @@ import { rooms } from '../../events/index.js';
 import { runCommand } from '../../outbox/index.js';
 import { presentSelf } from '../../presenters/user.js';
 import type { Runtime } from '../../runtime.js';
-import { deleteFilesAfterCommit, renditionKeys } from '../../storage/renditions.js';
+import { renditionKeys } from '../../storage/renditions.js';
+import { deleteFilesAfterCommit } from '../../storage/row-files.js';
 import { requireUser } from '../members/present.js';
 
 /**
@@ -24,7 +25,7 @@ export async function setAvatar(
     const self = presentSelf(user);
     fx.invalidate({ users: [userId] });
     fx.dispatch([rooms.user(userId)], 'USER_UPDATE', self);
-    deleteFilesAfterCommit(fx, renditionKeys(old, `avatars/${userId}/`));
+    await deleteFilesAfterCommit(rt, fx, renditionKeys(old, `avatars/${userId}/`), transaction);
     return self;
   });
 }

@@ -1,7 +1,8 @@
 import type { ReadStateObject } from '../../../shared/presenters/read-state.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import type { GatewayClient } from '../../helpers/gateway-client.js';
-import { as, connect, join, send, startThread, waitFor, world } from '../threads/helpers.js';
+import { messageJobId } from '../../../shared/queues/index.js';
+import { as, connect, framesOf, join, send, startThread, waitFor, world } from '../threads/helpers.js';
 
 // A ban with delete_message_seconds runs the same delete as a moderator's (shared/domain/messages):
 // with the workers running, the counters the deleted messages had raised come down and the
@@ -59,6 +60,52 @@ describe('a ban that deletes recent messages', () => {
     expect(inChannel.ids).toEqual(mentions.map((m) => m.id));
     const inThreadEvent = await waitFor(watcher, 'MESSAGE_DELETE_BULK', (d) => d.channel_id === thread.id);
     expect(inThreadEvent.ids).toEqual(inThread.map((m) => m.id));
+  });
+
+  it("takes its channels' order: a message queued late is stored under its id above what is left, delivered in id order", async () => {
+    const w = await world(app);
+    const reader = await join(app, w);
+    const victim = await join(app, w);
+    const watcher = await connect(app, reader, clients);
+    const kept = await send(app, w.owner, w.channelId, 'kept');
+    // Minted now and queued after the ban, as by an API process that was slow to queue it: above
+    // the channel's newest message once the ban deleted the ones after it.
+    const lateId = app.rt.snowflake.next();
+    const spam = [
+      await send(app, victim, w.channelId, 'spam 1'),
+      await send(app, victim, w.channelId, 'spam 2'),
+    ];
+    // At once: the workers process still holds the channel and knows its newest id, the last spam.
+    const res = await as(app, w.owner, 'PUT', `/servers/${w.serverId}/bans/${victim.id}`, {
+      delete_message_seconds: 3600,
+    });
+    expect(res.status).toBe(204);
+    const late = { id: lateId, channel_id: w.channelId, author_id: w.owner.id, content: 'late', nonce: null };
+    await app.rt.queues.messages.add(
+      'create',
+      { kind: 'create', message: late },
+      { jobId: messageJobId('create', lateId) },
+    );
+    const after = await send(app, w.owner, w.channelId, 'after');
+
+    // Stored under the id it was minted with: the ban's deletion did not leave the deleted newest
+    // id as the figure new messages must be above (which would renumber it).
+    const history = await as(app, w.owner, 'GET', `/channels/${w.channelId}/messages`);
+    expect(history.body.map((m: { id: string; content: string }) => [m.id, m.content])).toEqual([
+      [after.id, 'after'],
+      [lateId, 'late'],
+      [kept.id, 'kept'],
+    ]);
+    await waitFor(watcher, 'MESSAGE_CREATE', (d) => d.id === after.id);
+    const created = framesOf(watcher, 'MESSAGE_CREATE', (d) => d.channel_id === w.channelId).map((d) => d.id);
+    expect(created).toEqual([kept.id, ...spam.map((m) => m.id), lateId, after.id]);
+    const bulk = framesOf(watcher, 'MESSAGE_DELETE_BULK', (d) => d.channel_id === w.channelId);
+    expect(bulk.map((d) => d.ids)).toEqual([spam.map((m) => m.id)]);
+    // The deletes came after the creates they delete.
+    const order = watcher.frames
+      .filter((f) => f.t === 'MESSAGE_CREATE' || f.t === 'MESSAGE_DELETE_BULK')
+      .map((f) => (f.t === 'MESSAGE_CREATE' ? (f.d as { id: string }).id : 'bulk'));
+    expect(order.indexOf('bulk')).toBeGreaterThan(order.indexOf(spam[1]!.id));
   });
 
   it('a ban without delete_message_seconds leaves their messages and the counts alone', async () => {

@@ -58,6 +58,10 @@ it('deleting a thread, a channel (with its threads) or a category deletes the st
   await remove(generalId);
   await gone([...files.general, ...files.threadB]);
   expect(await statuses(files.child)).toEqual([200, 200]);
+  // Their permission cache epochs are retired (set to expire), a living channel's kept.
+  const epochTtl = (id: string) => app.rt.redis.ttl(`${app.config.redis.key_prefix}:chan-epoch:${id}`);
+  for (const id of [threadA, threadB, category, generalId]) expect(await epochTtl(id)).toBeGreaterThan(0);
+  expect(await epochTtl(child)).toBe(-1);
 });
 
 it('a channel with very many uploads leaves a small outbox row: the relay and the media worker page through its files', async () => {

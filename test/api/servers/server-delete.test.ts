@@ -1,10 +1,13 @@
 import { screeningOn } from '../../../shared/automod/store.js';
+import { invalidate } from '../../../shared/domain/invalidation.js';
+import { refreshCache } from '../../../shared/outbox/refresh.js';
+import { RETIRED_EPOCH_SECONDS } from '../../../shared/permissions/facts-cache.js';
 import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
 import { testConfig } from '../../helpers/config.js';
 import { mediaStatus, png, postImage, sendForm } from '../../helpers/media.js';
 import { until } from '../../helpers/services.js';
-import { makeServer } from './helpers.js';
+import { addMember, makeServer } from './helpers.js';
 
 // A deleted server takes its rows with it by cascade; what lives outside them follows through its
 // command's outbox row: the stored files its rows named (icon, emojis, its channels' uploads) in
@@ -79,4 +82,75 @@ it('deleting a server deletes its stored files and forgets its AutoMod and event
   expect(await redisKeys('automod', serverId)).toEqual([]);
   expect(await redisKeys('event-webhooks', serverId)).toEqual([]);
   for (const file of files) await until(async () => (await status(file)) === 404, `${file} deleted`);
+});
+
+it("deleting a server retires its and its channels' permission epochs: they expire after every entry cached under them", async () => {
+  const owner = await registerUser(app);
+  const someone = await registerUser(app);
+  const { serverId, generalId } = await makeServer(app, owner);
+  await addMember(app, serverId, someone.id);
+  const prefix = app.config.redis.key_prefix;
+  const serverEpoch = `${prefix}:perm-epoch:${serverId}`;
+  const channelEpoch = `${prefix}:chan-epoch:${generalId}`;
+  // Entries of every kind cached under those epochs: member facts, a member list page, the
+  // channel's row and overwrites.
+  for (const who of [owner, someone]) {
+    expect((await api(app, 'GET', `/channels/${generalId}/messages`, { token: who.token })).status).toBe(200);
+  }
+  expect((await api(app, 'GET', `/servers/${serverId}/members`, { token: owner.token })).status).toBe(200);
+  const entries = [
+    ...(await app.rt.redis.keys(`${prefix}:member-facts:${serverId}:*`)),
+    ...(await app.rt.redis.keys(`${prefix}:server-cache:${serverId}:*`)),
+    `${prefix}:chan:${generalId}`,
+    `${prefix}:chan-overwrites:${generalId}`,
+  ];
+  expect(entries.length).toBeGreaterThanOrEqual(5);
+  for (const key of entries) expect([key, await app.rt.redis.exists(key)]).toEqual([key, 1]);
+  for (const key of [serverEpoch, channelEpoch]) expect(await app.rt.redis.ttl(key)).toBe(-1);
+
+  expect((await api(app, 'DELETE', `/servers/${serverId}`, { token: owner.token })).status).toBe(204);
+
+  // Relayed before the answer. Not deleted: a counter reading 0 again while an entry cached under
+  // 0, or under a value a late move brings it back to, still lives could make that entry current.
+  const ttls = async () => {
+    const [server, channel] = await Promise.all([serverEpoch, channelEpoch].map((k) => app.rt.redis.pttl(k)));
+    return { server: server!, channel: channel! };
+  };
+  const retired = await ttls();
+  for (const ttl of [retired.server, retired.channel]) {
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(RETIRED_EPOCH_SECONDS * 1000);
+  }
+  const outlived = async () => {
+    const { server, channel } = await ttls();
+    for (const key of entries) {
+      const entryTtl = await app.rt.redis.pttl(key);
+      expect([key, entryTtl <= Math.min(server, channel)]).toEqual([key, true]);
+    }
+  };
+  await outlived();
+  // A late move (a relay repeated after the deletion) keeps the expiry.
+  await invalidate(app.rt, { servers: [serverId], channels: [generalId] });
+  expect((await ttls()).server).toBeGreaterThan(0);
+  expect((await ttls()).channel).toBeGreaterThan(0);
+  await outlived();
+  // What asks about the server afterwards finds it gone, cached entries or not.
+  for (const who of [owner, someone]) {
+    expect((await api(app, 'GET', `/channels/${generalId}/messages`, { token: who.token })).status).toBe(404);
+    expect((await api(app, 'GET', `/servers/${serverId}/members`, { token: who.token })).status).toBe(404);
+  }
+  // And once the counters are gone (expired), nothing is cached under 0 that could look current.
+  await app.rt.redis.del(serverEpoch, channelEpoch);
+  for (const who of [owner, someone]) {
+    expect((await api(app, 'GET', `/channels/${generalId}/messages`, { token: who.token })).status).toBe(404);
+    expect((await api(app, 'GET', `/servers/${serverId}`, { token: who.token })).status).toBe(404);
+  }
+  // A living server's epochs are left alone by a repeat of the refresh (only the invalidate moves them).
+  const other = await makeServer(app, owner);
+  expect((await api(app, 'GET', `/servers/${other.serverId}/members`, { token: owner.token })).status).toBe(
+    200,
+  );
+  await refreshCache(app.rt, 'server-epochs', [other.serverId]);
+  await refreshCache(app.rt, 'channel-epochs', [other.generalId]);
+  expect(await app.rt.redis.ttl(`${prefix}:perm-epoch:${other.serverId}`)).toBe(-1);
 });

@@ -5988,6 +5988,10 @@ export interface operations {
                 completed?: number;
               };
             };
+            /** @description 429s by route or bucket, over every live process (`instance.rate_limit_hits`) */
+            rate_limit_hits?: {
+              [key: string]: number;
+            };
             /** @description figures of the process that answered */
             process?: {
               id?: string;

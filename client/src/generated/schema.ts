@@ -1902,7 +1902,7 @@ export interface paths {
     put?: never;
     /**
      * Upload files
-     * @description multipart/form-data with one or more file parts (any field name). Each file is streamed to storage; its type is sniffed from its bytes (the declared type and the extension are not trusted: a mismatching name gets the real extension), forbidden types are refused (415), and images over `media.max_image_pixels` are refused (413 `image_too_large`). A file over `media.max_file_bytes`, or files over `media.max_request_bytes` in all, get 413; so do uploads that would take the caller's unsent uploads past `media.max_pending_bytes` (413 `pending_uploads_limit`, with `limit_bytes` and `pending_bytes`). The answer lists the attachments; send their ids in a message's `attachments` (needs ATTACH_FILES in that channel). Metadata (dimensions, thumbnail, color) arrives shortly after, through the media worker; unsent uploads are deleted after a day.
+     * @description multipart/form-data with one or more file parts (any field name). Each file is streamed to storage; its type is sniffed from its bytes (the declared type and the extension are not trusted: a mismatching name gets the real extension), forbidden types are refused (415), and images over `media.max_image_pixels` are refused (413 `image_too_large`). A file over `media.max_file_bytes`, or files over `media.max_request_bytes` in all, get 413; so do uploads that would take the caller's unsent uploads past `media.max_pending_bytes` (413 `pending_uploads_limit`, with `limit_bytes` and `pending_bytes`). Send the attachments’ ids in a message's `attachments` (needs ATTACH_FILES in that channel). Metadata (dimensions, thumbnail, color) arrives shortly after, through the media worker; unsent uploads are deleted after a day. One file answers its attachment object (API.md); several answer an array of them, in the order sent.
      */
     post: operations['postAttachments'];
     delete?: never;
@@ -13598,13 +13598,13 @@ export interface operations {
       };
     };
     responses: {
-      /** @description The stored files */
+      /** @description The stored file (an array of them when several were sent) */
       201: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Attachment'][];
+          'application/json': components['schemas']['Attachment'] | components['schemas']['Attachment'][];
         };
       };
       /** @description Not multipart, or no file */

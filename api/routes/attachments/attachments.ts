@@ -1,5 +1,5 @@
 import Joi from 'joi';
-import { ValidationError } from '../../../shared/errors.js';
+import { ApiError, ValidationError } from '../../../shared/errors.js';
 import { presentAttachment } from '../../../shared/presenters/attachment.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { receiveUploads } from '../../media/receive.js';
@@ -49,13 +49,19 @@ export function attachmentRoutes(rt: Runtime): AnyRoute[] {
           description: 'The stored file (an array of them when several were sent)',
           schema: Joi.alternatives().try(attachmentObject, Joi.array().items(attachmentObject).min(2)),
         },
-        400: { description: 'Not multipart, or no file' },
+        400: { description: 'No file (`errors.files`)' },
         413: { description: 'Too large (bytes or pixels), or past the pending upload limit' },
-        415: { description: 'A forbidden file type' },
+        415: { description: 'A forbidden file type, or a request that is not multipart/form-data' },
       },
       handler: async ({ req, auth }) => {
         if (typeof req.is('multipart/form-data') !== 'string') {
-          throw new ValidationError({ body: 'must be multipart/form-data with files' });
+          // API.md's status for a media type a route does not take; `errors` still names the part.
+          throw new ApiError(
+            415,
+            'unsupported_media_type',
+            'POST /attachments takes multipart/form-data with one or more files',
+            { body: 'must be multipart/form-data with files' },
+          );
         }
         return receiveUploads(rt, req, auth.user.id, (_fields, stored) => {
           if (stored.length === 0) throw new ValidationError({ files: 'at least one file is required' });

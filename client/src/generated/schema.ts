@@ -13607,7 +13607,7 @@ export interface operations {
           'application/json': components['schemas']['Attachment'] | components['schemas']['Attachment'][];
         };
       };
-      /** @description Not multipart, or no file */
+      /** @description No file (`errors.files`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -13639,7 +13639,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description A forbidden file type */
+      /** @description A forbidden file type, or a request that is not multipart/form-data */
       415: {
         headers: {
           [name: string]: unknown;

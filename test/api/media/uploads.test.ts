@@ -272,10 +272,16 @@ describe('POST /attachments', () => {
     socket.destroy();
   });
 
-  it('400 for a request that is not multipart or has no file', async () => {
+  it('415 for a request that is not multipart (naming body), 400 naming files for a form without a file', async () => {
     const user = await registerUser(app);
     const json = await api(app, 'POST', '/attachments', { token: user.token, body: {} });
-    expect(json.status).toBe(400);
+    expect([json.status, json.body.code, Object.keys(json.body.errors)]).toEqual([
+      415,
+      'unsupported_media_type',
+      ['body'],
+    ]);
+    const bare = await api(app, 'POST', '/attachments', { token: user.token });
+    expect(bare.status).toBe(415);
     const empty = await post('/attachments', user, [{ field: 'note', value: 'no files' }]);
     expect([empty.status, empty.body.errors]).toEqual([400, { files: expect.any(String) }]);
   });

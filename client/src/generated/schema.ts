@@ -2017,7 +2017,7 @@ export interface paths {
     };
     /**
      * Media proxy
-     * @description Relays an external image so that clients never contact third-party sites (which would learn their IP addresses). Only URLs this instance produced are relayed: `sig` is its HMAC of `url` (400 `bad_signature` otherwise), so the proxy is not an open relay; link previews hand out such URLs in `image.url`. The fetch goes through the SSRF-safe fetcher: no private, loopback, link-local or metadata addresses (403 `blocked_address`), redirects re-checked (at most `outbound.max_redirects`), connect and total timeouts (504 `timeout`), at most `outbound.proxy_max_bytes` (413 `too_large` when the size is declared; a body that outgrows it while streaming is cut off). The type is sniffed from the first bytes: PNG, APNG, JPEG, GIF, WebP, AVIF, BMP and ICO are relayed with that `Content-Type`, anything else (SVG and HTML included) is 415. Answers carry `X-Content-Type-Options: nosniff`, a sandboxing `Content-Security-Policy` and `Cache-Control`. No token needed (images load from `<img>`).
+     * @description Relays an external image so that clients never contact third-party sites (which would learn their IP addresses). Only URLs this instance produced are relayed: `sig` is its HMAC of `url` (400 `bad_signature` otherwise), so the proxy is not an open relay; link previews hand out such URLs in `image.url`. A URL whose host is a private or reserved address literal (or `localhost`) is 403 `blocked_address` with or without `sig`. The fetch goes through the SSRF-safe fetcher: no private, loopback, link-local or metadata addresses (403 `blocked_address`), redirects re-checked (at most `outbound.max_redirects`), connect and total timeouts (504 `timeout`), at most `outbound.proxy_max_bytes` (413 `too_large` when the size is declared; a body that outgrows it while streaming is cut off). The type is sniffed from the first bytes: PNG, APNG, JPEG, GIF, WebP, AVIF, BMP and ICO are relayed with that `Content-Type`, anything else (SVG and HTML included) is 415. Answers carry `X-Content-Type-Options: nosniff`, a sandboxing `Content-Security-Policy` and `Cache-Control`. No token needed (images load from `<img>`).
      */
     get: operations['getProxy'];
     put?: never;
@@ -14399,8 +14399,8 @@ export interface operations {
       query: {
         /** @description the external image URL, exactly as signed */
         url: string;
-        /** @description HMAC-SHA256 of `url` under a key derived from the instance secret, base64url */
-        sig: string;
+        /** @description required: HMAC-SHA256 of `url` under a key derived from the instance secret, base64url */
+        sig?: string;
       };
       header?: never;
       path?: never;

@@ -2798,7 +2798,7 @@ export interface paths {
     put?: never;
     /**
      * Exchange a code, or refresh
-     * @description RFC 6749: `application/x-www-form-urlencoded` (or JSON). Clients authenticate with HTTP Basic or `client_secret` in the body; a public client sends only `client_id` and must have used PKCE. A code works once: a second use fails and revokes the tokens issued from it. Each refresh replaces both tokens; an old refresh token used again revokes the whole authorization. Errors are RFC 6749 bodies `{error, error_description}`. `client_credentials` is not supported.
+     * @description RFC 6749: `application/x-www-form-urlencoded` (or JSON). Clients authenticate with HTTP Basic or `client_secret` in the body; a public client sends only `client_id` and must have used PKCE. A code works once: a second use fails and revokes the tokens issued from it. Each refresh replaces both tokens; an old refresh token used again revokes the whole authorization. Errors are RFC 6749 bodies `{error, error_description}`, with the same values as `code` and `message`. `client_credentials` is not supported.
      */
     post: operations['postOauth2Token'];
     delete?: never;
@@ -3862,6 +3862,10 @@ export interface components {
       /** @description RFC 6749 section 5.2 code, e.g. invalid_grant */
       error: string;
       error_description: string;
+      /** @description the same as `error` (the error body of every other route) */
+      code: string;
+      /** @description the same as `error_description` */
+      message: string;
     };
     OAuth2TokenRequest: {
       /** @enum {string} */

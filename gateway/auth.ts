@@ -14,8 +14,8 @@ function refusal(code: string, message: string): Error & { data: { code: string;
 /**
  * socket.io middleware: the client's IP must pass the IP rules (X-Forwarded-For believed only from
  * server.trusted_proxies, as in the API), and the handshake must carry a live token in
- * `auth.token` (user or bot). A bot must also send `auth.intents` within what its application
- * allows (`intents_required`, `invalid_intents`, `disallowed_intents` otherwise). A revoked
+ * `auth.token` (user or bot). A bot's `auth.intents`, when sent, must be within what its
+ * application allows (`invalid_intents`, `disallowed_intents` otherwise). A revoked
  * session's connections are closed when it is revoked.
  */
 export function authenticateHandshake(rt: Runtime) {

@@ -1,6 +1,7 @@
 import type { DispatchEnvelope, DispatchMap } from '../shared/events/index.js';
 import { rooms } from '../shared/events/index.js';
 import {
+  ALL_INTENTS,
   Intent,
   PRIVILEGED_INTENTS,
   contentVisibleWithoutIntent,
@@ -145,26 +146,22 @@ export class IntentFilter {
 
 /** Why a bot's handshake was refused: `data.code` and the message of connect_error. */
 export interface IntentRefusal {
-  code: 'intents_required' | 'invalid_intents' | 'disallowed_intents';
+  code: 'invalid_intents' | 'disallowed_intents';
   message: string;
 }
 
 /**
- * Resolves a bot's handshake `intents` against its application: required; known bits only;
- * privileged ones only if the application's owner enabled them. Users' intents are ignored.
+ * Resolves a bot's handshake `intents` against its application: known bits only; privileged
+ * ones only if the application's owner enabled them. Without `intents` (API.md's handshake is
+ * `auth: {token}`) a bot gets every intent its application allows. Users' intents are ignored.
  */
 export async function resolveBotIntents(
   rt: Pick<Runtime, 'models'>,
   botUserId: string,
   requested: unknown,
 ): Promise<{ intents: number; grantable: number } | IntentRefusal> {
-  if (requested === undefined || requested === null) {
-    return {
-      code: 'intents_required',
-      message: 'Bots must send auth.intents (a bitfield) when connecting',
-    };
-  }
-  const intents = parseIntents(requested);
+  const omitted = requested === undefined || requested === null;
+  const intents = omitted ? 0 : parseIntents(requested);
   if (intents === null) {
     return {
       code: 'invalid_intents',
@@ -177,6 +174,7 @@ export async function resolveBotIntents(
   });
   const enabled = Number(app?.intents ?? 0) & PRIVILEGED_INTENTS;
   const grantable = (~PRIVILEGED_INTENTS | enabled) >>> 0;
+  if (omitted) return { intents: ALL_INTENTS & grantable, grantable };
   const disallowed = intents & PRIVILEGED_INTENTS & ~enabled;
   if (disallowed !== 0) {
     return {

@@ -102,7 +102,9 @@ export async function startGateway(rt: Runtime, httpServer: HttpServer): Promise
     (socket.conn as unknown as { request: unknown }).request = null;
     installCommands(ctx, socket);
     const resume = resumeRequest(socket.handshake.auth);
-    void (resume ? resumeSession(ctx, socket, resume) : startSession(ctx, socket));
+    if (resume === null) void startSession(ctx, socket);
+    else if ('malformed' in resume) void startSession(ctx, socket, resume.malformed);
+    else void resumeSession(ctx, socket, resume);
   });
 
   // A heartbeat refreshes every session's resume position and keys and every connection's presence:

@@ -39,6 +39,8 @@ export async function instanceStats(rt: Runtime) {
     messages: counts.messages ?? 0,
     messages_24h: counts.messages_24h ?? 0,
     queues,
+    // API.md lists rate-limit hits beside the counts: the instance's, at the top level too.
+    rate_limit_hits: figures.instance.rate_limit_hits,
     ...figures,
   };
 }

@@ -141,5 +141,11 @@ export function sendOAuthError(res: Response, err: OAuthError, usedBasic: boolea
   if (err.status === 401 && usedBasic) res.setHeader('WWW-Authenticate', 'Basic realm="plexichat"');
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Pragma', 'no-cache');
-  res.status(err.status).json({ error: err.error, error_description: err.description });
+  // RFC 6749's members for OAuth libraries, and API.md's `code`/`message` for everyone else.
+  res.status(err.status).json({
+    error: err.error,
+    error_description: err.description,
+    code: err.error,
+    message: err.description,
+  });
 }

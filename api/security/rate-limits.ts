@@ -104,9 +104,12 @@ export function createRateLimits(rt: Pick<Runtime, 'redis' | 'config'>): RateLim
       seconds(limit),
     );
     if (globalUsed > global.points) {
+      // API.md wants the headers on every answer of a limited route: this one tells of the budget that refused it.
+      const spent = { remainingPoints: 0, msBeforeNext: globalTtl };
+      setHeaders(res, global, spent, 'global');
       res.setHeader('X-RateLimit-Global', 'true');
       res.setHeader('X-RateLimit-Scope', auth ? 'user' : 'ip');
-      throw new RateLimitedError(retryAfter({ remainingPoints: 0, msBeforeNext: globalTtl }), true);
+      throw new RateLimitedError(retryAfter(spent), true);
     }
     const state = { remainingPoints: limit.points - (routeUsed ?? 0), msBeforeNext: routeTtl };
     setHeaders(res, limit, state, bucket);

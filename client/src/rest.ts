@@ -335,7 +335,12 @@ export class RestClient {
 
   /** Uploads files ahead of a message (`POST /attachments`); pass their ids as `attachments`. */
   upload(files: Upload[], options: Omit<CallOptions, 'files'> = {}): Promise<Schemas['Attachment'][]> {
-    return this.send('POST', '/attachments', { ...options, files }) as Promise<Schemas['Attachment'][]>;
+    // One file answers the attachment itself, several an array: always hand back the array.
+    return (
+      this.send('POST', '/attachments', { ...options, files }) as Promise<
+        Schemas['Attachment'] | Schemas['Attachment'][]
+      >
+    ).then((answer) => (Array.isArray(answer) ? answer : [answer]));
   }
 
   /** The untyped core every typed call goes through. */

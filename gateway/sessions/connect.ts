@@ -36,13 +36,27 @@ export interface ResumeRequest {
   seq: number;
 }
 
-/** Reads `auth.session_id` + `auth.seq` from a handshake; null when the client did not ask to resume. */
-export function resumeRequest(auth: unknown): ResumeRequest | null {
+/** A handshake that asked to resume but named no session this gateway could ever have issued. */
+export interface MalformedResume {
+  malformed: string;
+}
+
+/**
+ * Reads `auth.session_id` + `auth.seq` from a handshake: null when the client did not ask to
+ * resume (no `session_id`); a MalformedResume when it did with a session id or seq no session can
+ * have, which API.md answers as any resume that cannot be honoured (INVALID_SESSION, then READY).
+ */
+export function resumeRequest(auth: unknown): ResumeRequest | MalformedResume | null {
   const a = auth as Record<string, unknown> | undefined;
   const sessionId = a?.session_id;
   const seq = a?.seq;
-  if (typeof sessionId !== 'string' || !/^[0-9a-f]{32}$/.test(sessionId)) return null;
-  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) return null;
+  if (sessionId === undefined || sessionId === null || sessionId === '') return null;
+  if (typeof sessionId !== 'string' || !/^[0-9a-f]{32}$/.test(sessionId)) {
+    return { malformed: 'unknown or expired session' };
+  }
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) {
+    return { malformed: 'seq must be the sequence number of the last event received' };
+  }
   return { sessionId, seq };
 }
 

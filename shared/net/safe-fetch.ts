@@ -390,6 +390,23 @@ export async function safeFetch(input: string, options: SafeFetchOptions): Promi
 }
 
 /**
+ * Whether the URL plainly leads into a private or reserved network without any lookup: its host
+ * is such an address literal, or `localhost` (`*.localhost`), and `outbound.allow_private` does
+ * not let it through. Answers what can be answered at no cost; safeFetch still checks everything.
+ */
+export function plainlyBlocked(input: string, outbound: Pick<OutboundSettings, 'allow_private'>): boolean {
+  let host: string;
+  try {
+    host = bareHost(checkUrl(input)).toLowerCase();
+  } catch {
+    return false;
+  }
+  const allow = allowSet(outbound.allow_private);
+  if (host === 'localhost' || host.endsWith('.localhost')) return !allow.has('127.0.0.1');
+  return net.isIP(host) !== 0 && !isPublicAddress(host) && !allow.has(host);
+}
+
+/**
  * The checks safeFetch makes before connecting, without connecting: for URLs stored now and
  * fetched later (outgoing webhooks), so a bad one is refused when it is saved. Throws the
  * SafeFetchError a fetch would (`bad_url`, `blocked_address`, `fetch_failed` when the name does

@@ -166,9 +166,9 @@ export async function runSelftest(options: SelftestOptions): Promise<CheckResult
     await check('upload', passed('login'), async () => {
       const form = new FormData();
       form.append('file', new Blob([UPLOAD], { type: 'text/plain' }), 'selftest.txt');
-      // The answer lists the request's files, in order.
-      const [attachment] = (await call('POST', '/attachments', form, [200, 201])) as unknown as Json[];
-      const url = String(attachment?.url);
+      // One file answers its attachment object.
+      const attachment = await call('POST', '/attachments', form, [200, 201]);
+      const url = String(attachment.url);
       const res = await fetch(new URL(url, base), {
         headers: { authorization: `Bearer ${state.token}` },
         signal: AbortSignal.timeout(timeoutMs),

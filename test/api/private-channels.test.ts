@@ -60,6 +60,8 @@ describe('DM channels', () => {
     const alice = await registerUser(app);
     const self = await openDm(alice, alice.id);
     expect([self.status, self.body.code]).toEqual([400, 'cannot_message_self']);
+    // A 400 names the offending field (API.md).
+    expect(Object.keys(self.body.errors)).toEqual(['recipient_id']);
     const unknown = await openDm(alice, '1234567890123456789');
     expect([unknown.status, unknown.body.code]).toEqual([404, 'unknown_user']);
     const bad = await api(app, 'POST', '/users/@me/channels', {

@@ -125,5 +125,15 @@ describe('the global limit', () => {
     expect(limited.headers.get('x-ratelimit-global')).toBe('true');
     expect(limited.headers.get('x-ratelimit-scope')).toBe('user');
     expect(limited.body).toMatchObject({ code: 'rate_limited', global: true });
+    // Every answer of a limited route carries the X-RateLimit-* set: here, the global budget's.
+    for (const h of headerNames) expect(limited.headers.get(h)).not.toBeNull();
+    expect(limited.headers.get('x-ratelimit-limit')).toBe('40');
+    expect(limited.headers.get('x-ratelimit-remaining')).toBe('0');
+    expect(limited.headers.get('x-ratelimit-bucket')).toBe('global');
+    const resetAfter = Number(limited.headers.get('x-ratelimit-reset-after'));
+    expect(resetAfter).toBeGreaterThan(0);
+    expect(resetAfter).toBeLessThanOrEqual(60);
+    expect(Number(limited.headers.get('x-ratelimit-reset'))).toBeCloseTo(Date.now() / 1000 + resetAfter, -1);
+    expect(Number(limited.headers.get('retry-after'))).toBe(Math.ceil(limited.body.retry_after));
   });
 });

@@ -82,6 +82,8 @@ describe('friend requests', () => {
     expect([unknown.status, unknown.body.code]).toEqual([404, 'unknown_user']);
     const self = await rel(alice, alice.id, 'friend');
     expect([self.status, self.body.code]).toEqual([400, 'cannot_target_self']);
+    // A 400 names the offending field (API.md): here the path's user_id.
+    expect(Object.keys(self.body.errors)).toEqual(['user_id']);
     const selfBlock = await rel(alice, alice.id, 'blocked');
     expect(selfBlock.status).toBe(400);
 

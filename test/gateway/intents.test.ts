@@ -99,10 +99,9 @@ function expectContiguous(c: GatewayClient): void {
 }
 
 describe('the handshake', () => {
-  it('refuses a bot without intents, with malformed intents, or asking for privileged ones not enabled', async () => {
+  it('refuses a bot with malformed intents, or asking for privileged ones not enabled', async () => {
     const s = await scene(['SERVER_MEMBERS']);
     const token = s.bot.token;
-    expect((await refusal({ token })).data?.code).toBe('intents_required');
     for (const intents of ['lots', -1, 1.5, 1 << 20, '99999999999', { a: 1 }]) {
       expect((await refusal({ token, intents })).data?.code).toBe('invalid_intents');
     }
@@ -115,6 +114,25 @@ describe('the handshake', () => {
     const ok = await connect({ token, intents: String(Intent.SERVERS | Intent.SERVER_MEMBERS) });
     expect(ok.frames[0]?.t).toBe('READY');
     expect((ok.frames[0]?.d as { user: { bot: boolean } }).user.bot).toBe(true);
+  });
+
+  it('a bot connecting with auth {token} alone (API.md) gets every intent its application allows', async () => {
+    const s = await scene(['SERVER_MEMBERS']);
+    const bot = await connect({ token: s.bot.token });
+    expect(bot.frames[0]?.t).toBe('READY');
+    const joiner = await person(app);
+    const code = (await as(app, s.owner, 'POST', `/channels/${s.channelId}/invites`, {})).body.code as string;
+    expect((await as(app, joiner, 'POST', `/invites/${code}`)).status).toBe(200);
+    // SERVER_MEMBERS (privileged, enabled) and SERVER_MESSAGES (unprivileged) both arrive...
+    await bot.waitForFrames(
+      1,
+      (f) => f.t === 'SERVER_MEMBER_ADD' && (f.d as { user: { id: string } }).user.id === joiner.id,
+    );
+    const sent = await say(s.owner, s.channelId, 'hello bot');
+    const [got] = await bot.waitForFrames(1, isMessage(sent.id));
+    // ...but not MESSAGE_CONTENT, which the application never enabled.
+    expect(got?.d).toMatchObject({ id: sent.id, content: '' });
+    expectContiguous(bot);
   });
 
   it('people’s intents are ignored: they connect with any value and get everything', async () => {

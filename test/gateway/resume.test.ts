@@ -214,14 +214,27 @@ describe('resume', () => {
     expect(future.frames.map((f) => f.t)).toEqual(['INVALID_SESSION', 'READY']);
   });
 
-  it('a malformed session_id or seq is a plain new session (READY, no INVALID_SESSION)', async () => {
+  it('a resume with a malformed session_id or seq cannot be honoured either: INVALID_SESSION, then READY', async () => {
     const r = await room();
     for (const auth of [
       { session_id: 'nope', seq: 1 },
+      { session_id: 42, seq: 1 },
+      { session_id: 'ab'.repeat(16) },
       { session_id: 'ab'.repeat(16), seq: -1 },
       { session_id: 'ab'.repeat(16), seq: '3' },
     ]) {
       const c = await connect(app.origin, { token: r.owner.token, ...auth }, true);
+      expect(c.frames.map((f) => [f.t, f.s])).toEqual([
+        ['INVALID_SESSION', 0],
+        ['READY', 1],
+      ]);
+    }
+  });
+
+  it('without a session_id (absent, null or empty) it is a plain new session: READY alone', async () => {
+    const r = await room();
+    for (const auth of [{}, { session_id: null, seq: 3 }, { session_id: '' }]) {
+      const c = await connect(app.origin, { token: r.owner.token, ...auth });
       expect(c.frames.map((f) => f.t)).toEqual(['READY']);
     }
   });

@@ -65,7 +65,7 @@ export async function postImage(app: TestApp, user: TestUser, channelId: string)
     { filename: 'p.png', type: 'image/png', data: await png(64, 64) },
   ]);
   if (uploaded.status !== 201) throw new Error(`upload: ${uploaded.status}`);
-  const attachmentId = (uploaded.body as { id: string }[])[0]!.id;
+  const attachmentId = (uploaded.body as { id: string }).id;
   const sent = await api(app, 'POST', `/channels/${channelId}/messages`, {
     token: user.token,
     body: { content: 'with a file', attachments: [attachmentId] },

@@ -141,6 +141,9 @@ export const statsObject = Joi.object({
   queues: Joi.object()
     .pattern(Joi.string(), counts(['waiting', 'active', 'delayed', 'failed', 'completed']))
     .description('jobs per state, per queue (completed and failed: the kept ones)'),
+  rate_limit_hits: Joi.object()
+    .pattern(Joi.string(), Joi.number())
+    .description('429s by route or bucket, over every live process (`instance.rate_limit_hits`)'),
   process: processFigures.description('figures of the process that answered'),
   processes: Joi.array()
     .items(processFigures)

@@ -221,7 +221,7 @@ export function reactionRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
       summary: 'Users who reacted with an emoji',
       description:
         'In user id order; page with `after` (the last user id of the previous page) and `limit` (1-100, ' +
-        'default 25). Needs READ_MESSAGE_HISTORY. An emoji nobody reacted with gives an empty list. ' +
+        'default 50). Needs READ_MESSAGE_HISTORY. An emoji nobody reacted with gives an empty list. ' +
         EMOJI_NOTE,
       tags: ['Reactions'],
       params: reactionParams,

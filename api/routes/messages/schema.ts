@@ -164,7 +164,8 @@ export const reactionParams = messageParams.keys({
 export const userReactionParams = reactionParams.keys({ user_id: snowflake().required() });
 
 export const reactionUsersQuery = Joi.object({
-  limit: Joi.number().integer().min(1).max(100).default(25),
+  // API.md's pagination default (50) holds here too, not Discord's 25 for this list.
+  limit: pagination.limit,
   after: snowflake().description('a user id: users with greater ids'),
 });
 

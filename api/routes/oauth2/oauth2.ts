@@ -180,7 +180,8 @@ export function oauth2Routes(rt: Runtime): AnyRoute[] {
         '`client_secret` in the body; a public client sends only `client_id` and must have used PKCE. ' +
         'A code works once: a second use fails and revokes the tokens issued from it. Each refresh ' +
         'replaces both tokens; an old refresh token used again revokes the whole authorization. ' +
-        'Errors are RFC 6749 bodies `{error, error_description}`. `client_credentials` is not supported.',
+        'Errors are RFC 6749 bodies `{error, error_description}`, with the same values as `code` and `message`. ' +
+        '`client_credentials` is not supported.',
       tags: ['OAuth2'],
       form: { fields: tokenForm },
       rateLimit: { points: 30, duration_seconds: 60, bucket: 'oauth2_token' },

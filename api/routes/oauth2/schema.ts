@@ -91,6 +91,8 @@ export const tokenResponse = Joi.object({
 export const oauthErrorBody = Joi.object({
   error: Joi.string().required().description('RFC 6749 section 5.2 code, e.g. invalid_grant'),
   error_description: Joi.string().required(),
+  code: Joi.string().required().description('the same as `error` (the error body of every other route)'),
+  message: Joi.string().required().description('the same as `error_description`'),
 }).meta({ className: 'OAuth2Error' });
 
 export const revokeForm = Joi.object({

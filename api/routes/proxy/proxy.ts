@@ -1,9 +1,14 @@
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { fileTypeFromBuffer } from 'file-type';
-import { ApiError } from '../../../shared/errors.js';
+import { ApiError, ValidationError } from '../../../shared/errors.js';
 import { verifyProxySignature } from '../../../shared/net/proxy-url.js';
-import { safeFetch, SafeFetchError, type SafeFetchErrorCode } from '../../../shared/net/safe-fetch.js';
+import {
+  plainlyBlocked,
+  safeFetch,
+  SafeFetchError,
+  type SafeFetchErrorCode,
+} from '../../../shared/net/safe-fetch.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { definePublicRoute, type AnyRoute } from '../route.js';
 import { proxyQuery } from './schema.js';
@@ -69,14 +74,16 @@ function readHead(stream: Readable, n: number): Promise<Buffer> {
 export function proxyRoutes(rt: Runtime): AnyRoute[] {
   const { outbound } = rt.config;
   return [
-    definePublicRoute<Record<string, never>, { url: string; sig: string }>({
+    definePublicRoute<Record<string, never>, { url: string; sig?: string }>({
       method: 'get',
       path: '/proxy',
       summary: 'Media proxy',
       description:
         'Relays an external image so that clients never contact third-party sites (which would learn their IP ' +
         'addresses). Only URLs this instance produced are relayed: `sig` is its HMAC of `url` (400 `bad_signature` ' +
-        'otherwise), so the proxy is not an open relay; link previews hand out such URLs in `image.url`. The fetch ' +
+        'otherwise), so the proxy is not an open relay; link previews hand out such URLs in `image.url`. A URL ' +
+        'whose host is a private or reserved address literal (or `localhost`) is 403 `blocked_address` with or ' +
+        'without `sig`. The fetch ' +
         'goes through the SSRF-safe fetcher: no private, loopback, link-local or metadata addresses (403 ' +
         '`blocked_address`), redirects re-checked (at most `outbound.max_redirects`), connect and total timeouts ' +
         '(504 `timeout`), at most `outbound.proxy_max_bytes` (413 `too_large` when the size is declared; a body ' +
@@ -99,6 +106,13 @@ export function proxyRoutes(rt: Runtime): AnyRoute[] {
         // Even an error body is never a document a browser would run.
         res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
         res.setHeader('X-Content-Type-Options', 'nosniff');
+        // API.md's "no private addresses" is answered as such, signed or not, when no lookup is needed.
+        if (plainlyBlocked(query.url, outbound)) {
+          throw fetchFailure(
+            new SafeFetchError('blocked_address', 'The URL leads to a private or reserved address'),
+          );
+        }
+        if (query.sig === undefined) throw new ValidationError({ sig: 'sig is required' });
         if (!verifyProxySignature(rt.config, query.url, query.sig)) {
           throw new ApiError(400, 'bad_signature', 'This URL was not signed by this instance');
         }

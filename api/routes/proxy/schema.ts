@@ -7,8 +7,8 @@ export const proxyQuery = Joi.object({
     .max(4096)
     .required()
     .description('the external image URL, exactly as signed'),
+  // Required, but checked in the handler: a URL into a private network is refused as such first.
   sig: Joi.string()
     .pattern(/^[A-Za-z0-9_-]{1,128}$/)
-    .required()
-    .description('HMAC-SHA256 of `url` under a key derived from the instance secret, base64url'),
+    .description('required: HMAC-SHA256 of `url` under a key derived from the instance secret, base64url'),
 });

@@ -1701,7 +1701,7 @@ export interface paths {
     };
     /**
      * Users who reacted with an emoji
-     * @description In user id order; page with `after` (the last user id of the previous page) and `limit` (1-100, default 25). Needs READ_MESSAGE_HISTORY. An emoji nobody reacted with gives an empty list. `{emoji}` is URL-encoded: a unicode emoji (a sequence of 1-64 emoji code points) or a custom emoji as `name:id`, identified by the whole text. Adding a custom emoji needs it to be an emoji of the message’s server (in DMs: of any server) under its current name, else 404 `unknown_emoji`; removing one works even after the emoji was deleted or renamed.
+     * @description In user id order; page with `after` (the last user id of the previous page) and `limit` (1-100, default 50). Needs READ_MESSAGE_HISTORY. An emoji nobody reacted with gives an empty list. `{emoji}` is URL-encoded: a unicode emoji (a sequence of 1-64 emoji code points) or a custom emoji as `name:id`, identified by the whole text. Adding a custom emoji needs it to be an emoji of the message’s server (in DMs: of any server) under its current name, else 404 `unknown_emoji`; removing one works even after the emoji was deleted or renamed.
      */
     get: operations['getChannelsChannelIdMessagesMessageIdReactionsEmoji'];
     put?: never;
@@ -1902,7 +1902,7 @@ export interface paths {
     put?: never;
     /**
      * Upload files
-     * @description multipart/form-data with one or more file parts (any field name). Each file is streamed to storage; its type is sniffed from its bytes (the declared type and the extension are not trusted: a mismatching name gets the real extension), forbidden types are refused (415), and images over `media.max_image_pixels` are refused (413 `image_too_large`). A file over `media.max_file_bytes`, or files over `media.max_request_bytes` in all, get 413; so do uploads that would take the caller's unsent uploads past `media.max_pending_bytes` (413 `pending_uploads_limit`, with `limit_bytes` and `pending_bytes`). The answer lists the attachments; send their ids in a message's `attachments` (needs ATTACH_FILES in that channel). Metadata (dimensions, thumbnail, color) arrives shortly after, through the media worker; unsent uploads are deleted after a day.
+     * @description multipart/form-data with one or more file parts (any field name). Each file is streamed to storage; its type is sniffed from its bytes (the declared type and the extension are not trusted: a mismatching name gets the real extension), forbidden types are refused (415), and images over `media.max_image_pixels` are refused (413 `image_too_large`). A file over `media.max_file_bytes`, or files over `media.max_request_bytes` in all, get 413; so do uploads that would take the caller's unsent uploads past `media.max_pending_bytes` (413 `pending_uploads_limit`, with `limit_bytes` and `pending_bytes`). Send the attachments’ ids in a message's `attachments` (needs ATTACH_FILES in that channel). Metadata (dimensions, thumbnail, color) arrives shortly after, through the media worker; unsent uploads are deleted after a day. One file answers its attachment object (API.md); several answer an array of them, in the order sent.
      */
     post: operations['postAttachments'];
     delete?: never;
@@ -2017,7 +2017,7 @@ export interface paths {
     };
     /**
      * Media proxy
-     * @description Relays an external image so that clients never contact third-party sites (which would learn their IP addresses). Only URLs this instance produced are relayed: `sig` is its HMAC of `url` (400 `bad_signature` otherwise), so the proxy is not an open relay; link previews hand out such URLs in `image.url`. The fetch goes through the SSRF-safe fetcher: no private, loopback, link-local or metadata addresses (403 `blocked_address`), redirects re-checked (at most `outbound.max_redirects`), connect and total timeouts (504 `timeout`), at most `outbound.proxy_max_bytes` (413 `too_large` when the size is declared; a body that outgrows it while streaming is cut off). The type is sniffed from the first bytes: PNG, APNG, JPEG, GIF, WebP, AVIF, BMP and ICO are relayed with that `Content-Type`, anything else (SVG and HTML included) is 415. Answers carry `X-Content-Type-Options: nosniff`, a sandboxing `Content-Security-Policy` and `Cache-Control`. No token needed (images load from `<img>`).
+     * @description Relays an external image so that clients never contact third-party sites (which would learn their IP addresses). Only URLs this instance produced are relayed: `sig` is its HMAC of `url` (400 `bad_signature` otherwise), so the proxy is not an open relay; link previews hand out such URLs in `image.url`. A URL whose host is a private or reserved address literal (or `localhost`) is 403 `blocked_address` with or without `sig`. The fetch goes through the SSRF-safe fetcher: no private, loopback, link-local or metadata addresses (403 `blocked_address`), redirects re-checked (at most `outbound.max_redirects`), connect and total timeouts (504 `timeout`), at most `outbound.proxy_max_bytes` (413 `too_large` when the size is declared; a body that outgrows it while streaming is cut off). The type is sniffed from the first bytes: PNG, APNG, JPEG, GIF, WebP, AVIF, BMP and ICO are relayed with that `Content-Type`, anything else (SVG and HTML included) is 415. Answers carry `X-Content-Type-Options: nosniff`, a sandboxing `Content-Security-Policy` and `Cache-Control`. No token needed (images load from `<img>`).
      */
     get: operations['getProxy'];
     put?: never;
@@ -2798,7 +2798,7 @@ export interface paths {
     put?: never;
     /**
      * Exchange a code, or refresh
-     * @description RFC 6749: `application/x-www-form-urlencoded` (or JSON). Clients authenticate with HTTP Basic or `client_secret` in the body; a public client sends only `client_id` and must have used PKCE. A code works once: a second use fails and revokes the tokens issued from it. Each refresh replaces both tokens; an old refresh token used again revokes the whole authorization. Errors are RFC 6749 bodies `{error, error_description}`. `client_credentials` is not supported.
+     * @description RFC 6749: `application/x-www-form-urlencoded` (or JSON). Clients authenticate with HTTP Basic or `client_secret` in the body; a public client sends only `client_id` and must have used PKCE. A code works once: a second use fails and revokes the tokens issued from it. Each refresh replaces both tokens; an old refresh token used again revokes the whole authorization. Errors are RFC 6749 bodies `{error, error_description}`, with the same values as `code` and `message`. `client_credentials` is not supported.
      */
     post: operations['postOauth2Token'];
     delete?: never;
@@ -3862,6 +3862,10 @@ export interface components {
       /** @description RFC 6749 section 5.2 code, e.g. invalid_grant */
       error: string;
       error_description: string;
+      /** @description the same as `error` (the error body of every other route) */
+      code: string;
+      /** @description the same as `error_description` */
+      message: string;
     };
     OAuth2TokenRequest: {
       /** @enum {string} */
@@ -5987,6 +5991,10 @@ export interface operations {
                 failed?: number;
                 completed?: number;
               };
+            };
+            /** @description 429s by route or bucket, over every live process (`instance.rate_limit_hits`) */
+            rate_limit_hits?: {
+              [key: string]: number;
             };
             /** @description figures of the process that answered */
             process?: {
@@ -13594,16 +13602,16 @@ export interface operations {
       };
     };
     responses: {
-      /** @description The stored files */
+      /** @description The stored file (an array of them when several were sent) */
       201: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Attachment'][];
+          'application/json': components['schemas']['Attachment'] | components['schemas']['Attachment'][];
         };
       };
-      /** @description Not multipart, or no file */
+      /** @description No file (`errors.files`) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -13635,7 +13643,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description A forbidden file type */
+      /** @description A forbidden file type, or a request that is not multipart/form-data */
       415: {
         headers: {
           [name: string]: unknown;
@@ -14395,8 +14403,8 @@ export interface operations {
       query: {
         /** @description the external image URL, exactly as signed */
         url: string;
-        /** @description HMAC-SHA256 of `url` under a key derived from the instance secret, base64url */
-        sig: string;
+        /** @description required: HMAC-SHA256 of `url` under a key derived from the instance secret, base64url */
+        sig?: string;
       };
       header?: never;
       path?: never;

@@ -36,7 +36,9 @@ export async function banUser(rt: Runtime, input: BanInput): Promise<void> {
   const { Member } = rt.models;
   const policy = await ServerPolicy.load(rt, serverId, actorId);
   policy.require(Permission.BAN_MEMBERS);
-  if (userId === actorId) throw new ApiError(400, 'cannot_target_self', 'You cannot ban yourself');
+  if (userId === actorId) {
+    throw new ApiError(400, 'cannot_target_self', 'You cannot ban yourself', { user_id: 'is your own id' });
+  }
   const user = await requireUser(rt, userId);
   const isMember = (await Member.count({ where: { server_id: serverId, user_id: userId } })) > 0;
   if (isMember) requireOutranks(policy, await requireMemberFacts(rt, serverId, userId));

@@ -25,6 +25,7 @@ export async function openDm(
       400,
       'cannot_message_self',
       'You cannot open a DM with yourself: use GET /users/@me/notes',
+      { recipient_id: 'is your own id' },
     );
   }
   const recipient = await rt.models.User.findByPk(recipientId);

@@ -77,7 +77,9 @@ export async function setRelationship(
     throw new ApiError(403, 'bots_cannot_have_relationships', 'Bots cannot have relationships');
   }
   if (targetId === caller.id) {
-    throw new ApiError(400, 'cannot_target_self', 'You cannot befriend or block yourself');
+    throw new ApiError(400, 'cannot_target_self', 'You cannot befriend or block yourself', {
+      user_id: 'is your own id',
+    });
   }
   const target = await rt.models.User.findByPk(targetId);
   // A deleted account's placeholder takes no new friends or blocks.

@@ -214,6 +214,11 @@ describe('GET /admin/stats', () => {
     expect(res.body.process.http_requests).toBeGreaterThan(5);
     expect(res.body.process.http_4xx).toBeGreaterThan(0);
     expect(res.body.process.rate_limit_hits['/auth/login']).toBeGreaterThan(0);
+    // API.md's "rate-limit hits" beside users, servers and messages: the instance's, top level.
+    expect(res.body.rate_limit_hits['/auth/login']).toBeGreaterThanOrEqual(
+      res.body.process.rate_limit_hits['/auth/login'],
+    );
+    expect(res.body.rate_limit_hits).toEqual(res.body.instance.rate_limit_hits);
     expect(res.body.process.jobs_completed).toBeGreaterThan(0);
   });
 });

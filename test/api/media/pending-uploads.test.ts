@@ -64,7 +64,7 @@ describe('the pending upload cap (media.max_pending_bytes)', () => {
     const u = await registerUser(app);
     const { generalId } = await makeServer(app, u);
     const ids: string[] = [];
-    for (let i = 0; i < 2; i++) ids.push((await upload(u, MiB)).body[0].id);
+    for (let i = 0; i < 2; i++) ids.push((await upload(u, MiB)).body.id);
     expect((await upload(u, MiB)).status).toBe(413);
     const sent = await api(app, 'POST', `/channels/${generalId}/messages`, {
       token: u.token,

@@ -201,6 +201,21 @@ describe('GET /proxy', () => {
     }
   });
 
+  it('403 blocked_address for a private address literal or localhost even unsigned (API.md: no private addresses)', async () => {
+    // Loopback is allowed here (allow_private: the test sites); localhost is covered with safe-fetch.
+    for (const url of [
+      'http://192.168.1.1/a.png',
+      'http://[fe80::1]:8080/a.png',
+      'http://0.0.0.0/a.png',
+      'http://100.64.0.1/a.png',
+    ]) {
+      const unsigned = await errorOf(await fetch(`${app.api}/proxy?url=${encodeURIComponent(url)}`));
+      expect([url, unsigned.status, unsigned.code]).toEqual([url, 403, 'blocked_address']);
+      const forged = await errorOf(await viaProxy(url, 'AAAA'));
+      expect([url, forged.status, forged.code]).toEqual([url, 403, 'blocked_address']);
+    }
+  });
+
   it('502 http_error with the upstream status; 504 timeout for a site that never answers', async () => {
     const missing = await errorOf(await viaProxy(`${site.origin}/missing.png`));
     expect([missing.status, missing.code, missing.body.upstream_status]).toEqual([502, 'http_error', 404]);

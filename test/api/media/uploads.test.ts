@@ -90,18 +90,41 @@ describe('POST /attachments', () => {
     const user = await registerUser(app);
     const res = await upload(user, { filename: 'red.png', type: 'image/png', data: await png() });
     expect(res.status).toBe(201);
-    const [file] = res.body as AttachmentObject[];
+    const file = res.body as AttachmentObject;
     expect(file).toMatchObject({
       filename: 'red.png',
       content_type: 'image/png',
       url: expect.stringMatching(/^\/api\/v1\/media\/attachments\//),
     });
-    expect(await fetchMedia(file!.url)).toEqual(await fetchMedia(file!.url));
-    const row = await processed(file!.id);
+    expect(await fetchMedia(file.url)).toEqual(await fetchMedia(file.url));
+    const row = await processed(file.id);
     expect([row.status, row.width, row.height]).toEqual(['ready', 64, 48]);
     expect(row.metadata.color).toMatch(/^#[0-9a-f]{6}$/);
     const thumb = await fetchMedia(`/api/v1/media/${row.metadata.thumbnail_key}`);
     expect((await sharp(thumb).metadata()).format).toBe('webp');
+  });
+
+  it('one file answers its attachment object (API.md); several an array, in the order sent', async () => {
+    const user = await registerUser(app);
+    const one = await upload(user, { filename: 'a.txt', type: 'text/plain', data: Buffer.from('alpha') });
+    expect([one.status, Array.isArray(one.body)]).toEqual([201, false]);
+    expect(one.body).toMatchObject({
+      id: expect.stringMatching(/^\d+$/),
+      filename: 'a.txt',
+      content_type: 'text/plain',
+      size: 5,
+      url: expect.any(String),
+    });
+    const two = await upload(
+      user,
+      { filename: 'b.txt', type: 'text/plain', data: Buffer.from('bravo') },
+      { filename: 'c.txt', type: 'text/plain', data: Buffer.from('charlie!') },
+    );
+    expect(two.status).toBe(201);
+    expect((two.body as AttachmentObject[]).map((a) => [a.filename, a.size])).toEqual([
+      ['b.txt', 5],
+      ['c.txt', 8],
+    ]);
   });
 
   it('strips EXIF (GPS) from a JPEG and keeps it upright', async () => {
@@ -113,8 +136,8 @@ describe('POST /attachments', () => {
       .toBuffer();
     expect((await sharp(jpeg).metadata()).exif).toBeDefined();
     const res = await upload(user, { filename: 'holiday.jpg', type: 'image/jpeg', data: jpeg });
-    const row = await processed(res.body[0].id as string);
-    const stored = await fetchMedia(res.body[0].url as string);
+    const row = await processed(res.body.id as string);
+    const stored = await fetchMedia(res.body.url as string);
     const meta = await sharp(stored).metadata();
     expect(meta.exif).toBeUndefined();
     expect(stored.includes(Buffer.from('Spyphone'))).toBe(false);
@@ -145,8 +168,8 @@ describe('POST /attachments', () => {
       type: 'audio/wav',
       data: Buffer.concat([header, samples]),
     });
-    expect(res.body[0].content_type).toMatch(/^audio\//);
-    const row = await processed(res.body[0].id as string);
+    expect(res.body.content_type).toMatch(/^audio\//);
+    const row = await processed(res.body.id as string);
     expect([row.status, row.duration_seconds]).toEqual(['ready', 1.5]);
     expect(row.metadata.codec).toMatch(/PCM/i);
   });
@@ -154,13 +177,13 @@ describe('POST /attachments', () => {
   it('trusts the bytes, not the name or declared type; text stays text; executables are refused', async () => {
     const user = await registerUser(app);
     const spoofed = await upload(user, { filename: 'notes.txt', type: 'text/plain', data: await png() });
-    expect(spoofed.body[0]).toMatchObject({ filename: 'notes.png', content_type: 'image/png' });
+    expect(spoofed.body).toMatchObject({ filename: 'notes.png', content_type: 'image/png' });
     const text = await upload(user, {
       filename: '../../etc/pass<wd>.txt',
       type: 'text/plain',
       data: Buffer.from('hello'),
     });
-    expect([text.status, text.body[0]]).toEqual([
+    expect([text.status, text.body]).toEqual([
       201,
       expect.objectContaining({ filename: 'passwd.txt', content_type: 'text/plain' }),
     ]);
@@ -169,7 +192,7 @@ describe('POST /attachments', () => {
       type: 'text/html',
       data: Buffer.from('<script>alert(1)</script>'),
     });
-    expect(html.body[0].content_type).toBe('text/plain');
+    expect(html.body.content_type).toBe('text/plain');
     const elf = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(120)]);
     const exe = await upload(user, { filename: 'cute.png', type: 'image/png', data: elf });
     expect([exe.status, exe.body.code]).toEqual([415, 'unsupported_media_type']);
@@ -249,10 +272,16 @@ describe('POST /attachments', () => {
     socket.destroy();
   });
 
-  it('400 for a request that is not multipart or has no file', async () => {
+  it('415 for a request that is not multipart (naming body), 400 naming files for a form without a file', async () => {
     const user = await registerUser(app);
     const json = await api(app, 'POST', '/attachments', { token: user.token, body: {} });
-    expect(json.status).toBe(400);
+    expect([json.status, json.body.code, Object.keys(json.body.errors)]).toEqual([
+      415,
+      'unsupported_media_type',
+      ['body'],
+    ]);
+    const bare = await api(app, 'POST', '/attachments', { token: user.token });
+    expect(bare.status).toBe(415);
     const empty = await post('/attachments', user, [{ field: 'note', value: 'no files' }]);
     expect([empty.status, empty.body.errors]).toEqual([400, { files: expect.any(String) }]);
   });
@@ -270,7 +299,7 @@ describe('messages with attachments', () => {
     const watching = await connectGateway(app.origin, { token: owner.token });
     clients.push(watching);
     const up = await upload(owner, { filename: 'a.png', type: 'image/png', data: await png(30, 10) });
-    const id = up.body[0].id as string;
+    const id = up.body.id as string;
     const sent = await api(app, 'POST', `/channels/${channelId}/messages`, {
       token: owner.token,
       body: { attachments: [id] },
@@ -329,7 +358,7 @@ describe('messages with attachments', () => {
     const theirs = await upload(owner, { filename: 'x.png', type: 'image/png', data: await png() });
     const stolen = await api(app, 'POST', `/channels/${channelId}/messages`, {
       token: member.token,
-      body: { content: 'mine now', attachments: [theirs.body[0].id] },
+      body: { content: 'mine now', attachments: [theirs.body.id] },
     });
     expect([stolen.status, Object.keys(stolen.body.errors)]).toEqual([400, ['attachments']]);
 
@@ -346,7 +375,7 @@ describe('messages with attachments', () => {
     const own = await upload(member, { filename: 'y.png', type: 'image/png', data: await png() });
     const denied = await api(app, 'POST', `/channels/${channelId}/messages`, {
       token: member.token,
-      body: { attachments: [own.body[0].id] },
+      body: { attachments: [own.body.id] },
     });
     expect([denied.status, denied.body.code]).toEqual([403, 'missing_permission']);
     const deniedMultipart = await post(`/channels/${channelId}/messages`, member, [

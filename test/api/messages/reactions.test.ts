@@ -1,5 +1,6 @@
 import { invalidate } from '../../../shared/domain/invalidation.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { createUser } from '../../helpers/factories.js';
 import type { DispatchFrame } from '../../../shared/events/index.js';
 import {
   Permission,
@@ -303,6 +304,21 @@ describe('who reacted', () => {
     expect((await as(app, w.owner, 'GET', reactionPath(w.channelId, m.id, '❌'))).body).toEqual([]);
     expect((await as(app, w.owner, 'GET', `${base}?limit=101`)).status).toBe(400);
     expect((await as(app, w.owner, 'GET', `${base}?after=x`)).status).toBe(400);
+  });
+
+  it('gives 50 users without a limit (API.md pagination default), 100 at most', async () => {
+    const w = await makeWorld(app);
+    const m = await messageIn(w);
+    // Reactors written straight to the tables: only the page size is under test here.
+    const users = await Promise.all(Array.from({ length: 101 }, () => createUser(app.rt)));
+    await app.rt.models.MessageReaction.bulkCreate(
+      users.map((u) => ({ message_id: m.id, emoji: '🎉', user_id: u.id })),
+    );
+    const base = reactionPath(w.channelId, m.id, '🎉');
+    const byDefault = await as(app, w.owner, 'GET', base);
+    expect(byDefault.status).toBe(200);
+    expect(byDefault.body).toHaveLength(50);
+    expect((await as(app, w.owner, 'GET', `${base}?limit=100`)).body).toHaveLength(100);
   });
 });
 

@@ -243,7 +243,13 @@ describe('confidential client', () => {
       { id: confidentialApp.id, secret: 'not-the-secret' },
     );
     expect(wrong.status).toBe(401);
-    expect(wrong.body).toEqual({ error: 'invalid_client', error_description: expect.any(String) });
+    expect(wrong.body).toEqual({
+      error: 'invalid_client',
+      error_description: expect.any(String),
+      // API.md's error body too, the same values.
+      code: 'invalid_client',
+      message: wrong.body.error_description,
+    });
     expect(wrong.headers.get('www-authenticate')).toMatch(/^Basic/);
     const both = await postForm(
       app,
@@ -432,13 +438,18 @@ describe('refusals', () => {
     );
     expect(cc.body.error).toBe('unsupported_grant_type');
     const none = await postForm(app, '/oauth2/token', { client_id: publicApp.id });
-    expect(none.body).toEqual({ error: 'invalid_request', error_description: 'grant_type is required' });
+    expect(none.body).toMatchObject({
+      error: 'invalid_request',
+      error_description: 'grant_type is required',
+      code: 'invalid_request',
+      message: 'grant_type is required',
+    });
     const noCode = await postForm(app, '/oauth2/token', {
       grant_type: 'authorization_code',
       client_id: publicApp.id,
       redirect_uri: REDIRECT_URI,
     });
-    expect(noCode.body).toEqual({ error: 'invalid_request', error_description: 'code is required' });
+    expect(noCode.body).toMatchObject({ error: 'invalid_request', error_description: 'code is required' });
     const text = await fetch(`${app.api}/oauth2/token`, {
       method: 'POST',
       headers: { 'content-type': 'text/plain' },

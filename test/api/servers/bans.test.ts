@@ -112,6 +112,12 @@ describe('bans', () => {
     expect(denied.body.permission).toBe('BAN_MEMBERS');
     expect((await as(app, plain, 'GET', `/servers/${serverId}/bans`)).body.permission).toBe('BAN_MEMBERS');
     expect((await as(app, mod, 'PUT', `/servers/${serverId}/bans/999999999999`, {})).status).toBe(404);
+    const self = await as(app, mod, 'PUT', `/servers/${serverId}/bans/${mod.id}`, {});
+    expect([self.status, self.body.code, self.body.errors]).toEqual([
+      400,
+      'cannot_target_self',
+      { user_id: 'is your own id' },
+    ]);
     const stranger = await person(app);
     expect((await as(app, stranger, 'GET', `/servers/${serverId}/bans`)).status).toBe(404);
   });

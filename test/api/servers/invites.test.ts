@@ -100,6 +100,18 @@ describe('invites', () => {
     expect((await api(app, 'GET', `/invites/${once.code}`)).status).toBe(404);
   });
 
+  it('a code that could never have been issued is just as unknown: 404 unknown_invite', async () => {
+    const stranger = await person(app);
+    for (const code of ['invalid-code', 'no_such_invite', 'abcdefghijklmnopqrstuvwxyz', 'caf%C3%A9']) {
+      const preview = await api(app, 'GET', `/invites/${code}`);
+      expect([code, preview.status, preview.body.code]).toEqual([code, 404, 'unknown_invite']);
+      const join = await as(app, stranger, 'POST', `/invites/${code}`);
+      expect([code, join.status, join.body.code]).toEqual([code, 404, 'unknown_invite']);
+      const revoke = await as(app, stranger, 'DELETE', `/invites/${code}`);
+      expect([code, revoke.status, revoke.body.code]).toEqual([code, 404, 'unknown_invite']);
+    }
+  });
+
   it('max_uses 1 under two simultaneous joins: exactly one succeeds', async () => {
     const { owner, serverId, channelId } = await world(app);
     for (let round = 0; round < 5; round++) {

@@ -121,7 +121,7 @@ describe('npm start in multi mode: roles as processes on every core behind one p
     form.append('file', new Blob([data], { type: 'application/octet-stream' }), 'blob.bin');
     const res = await fetch(`${app.api}/attachments`, { method: 'POST', headers: user.headers, body: form });
     expect(res.status).toBe(201);
-    const [{ url, size }] = (await res.json()) as [{ url: string; size: number }];
+    const { url, size } = (await res.json()) as { url: string; size: number };
     expect(size).toBe(data.length);
     const got = await fetch(new URL(url, app.origin));
     const back = Buffer.from(await got.arrayBuffer());

@@ -2,6 +2,7 @@ import dns from 'node:dns';
 import { jest } from '@jest/globals';
 import { isPublicAddress } from '../../../shared/net/public-address.js';
 import {
+  plainlyBlocked,
   safeFetch,
   SafeFetchError,
   type OutboundSettings,
@@ -170,6 +171,28 @@ describe('safeFetch refuses the instance network', () => {
       check.mockRestore();
       rebind.mockRestore();
     }
+  });
+});
+
+describe('plainlyBlocked (no lookup)', () => {
+  it('knows private and reserved literals and localhost, minus allow_private; names need a lookup', () => {
+    for (const url of [
+      'http://127.0.0.1/',
+      'http://[::1]/',
+      'http://10.1.2.3/',
+      'http://LocalHost:80/',
+      'http://a.localhost/',
+    ]) {
+      expect([url, plainlyBlocked(url, { allow_private: [] })]).toEqual([url, true]);
+    }
+    for (const url of ['http://93.184.215.14/', 'http://example.com/', 'not a url', 'ftp://10.0.0.1/']) {
+      expect([url, plainlyBlocked(url, { allow_private: [] })]).toEqual([url, false]);
+    }
+    const loopback = { allow_private: ['127.0.0.0/8', '::1'] };
+    expect([
+      plainlyBlocked('http://127.0.0.2/', loopback),
+      plainlyBlocked('http://localhost/', loopback),
+    ]).toEqual([false, false]);
   });
 });
 

@@ -173,11 +173,16 @@ export function createApp(rt: Runtime): express.Express {
   }
   app.use(ipRulesMiddleware(services.ipRules));
   if (config.metrics.enabled) {
-    const scrape = metricsHandler(config, rt.metrics, async (req) => {
-      const parsed = parseAuthorization(req.headers.authorization);
-      if (parsed?.scheme !== 'Bearer') return false;
-      return (await findLiveSession(rt, parsed.token))?.user.is_admin === true;
-    });
+    const scrape = metricsHandler(
+      config,
+      rt.metrics,
+      async (req) => {
+        const parsed = parseAuthorization(req.headers.authorization);
+        if (parsed?.scheme !== 'Bearer') return false;
+        return (await findLiveSession(rt, parsed.token))?.user.is_admin === true;
+      },
+      false,
+    );
     app.get(METRICS_PATH, (req, res) => scrape(req, res));
   }
   app.use(jsonBody(config.server.body_limit_bytes));

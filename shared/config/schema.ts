@@ -353,7 +353,7 @@ export interface Config {
   metrics: {
     /** Serve Prometheus metrics at GET /metrics. */
     enabled: boolean;
-    /** Client addresses (CIDRs) that may scrape without a token; default loopback only. */
+    /** Client addresses (CIDRs) that may scrape a role's own metrics listener without a token (never the API's port); default loopback. */
     allow_cidrs: string[];
     /** A bearer token that also lets a scraper in from anywhere; null: addresses only. */
     token: string | null;

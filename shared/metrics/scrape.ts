@@ -17,17 +17,21 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 
 /**
  * A plain node:http handler for GET /metrics, so the API (Express), a standalone gateway and a
- * standalone worker's listener all serve it the same way. Scrapers are let in by address
- * (`metrics.allow_cidrs`, the TCP peer: metrics are scraped from inside the network, never
- * through the public proxy), by `metrics.token`, or by `isAdmin`.
+ * standalone worker's listener all serve it the same way. Scrapers are let in by `metrics.token`
+ * or by `isAdmin`; on a role's own listener (`byAddress`: a separate port, never the public one)
+ * also by address (`metrics.allow_cidrs`, the TCP peer). On the API's port /metrics is for admins
+ * and the token only, as API.md has it ("admin-only or separate port"): a proxy on the same host
+ * would otherwise pass every client in as loopback. No credentials: 401; others': 403.
  */
 export function metricsHandler(
   config: Pick<Config, 'metrics'>,
   metrics: Metrics,
   /** Another way in (the API lets instance admins' tokens in). */
   isAdmin: (req: IncomingMessage) => Promise<boolean> = () => Promise.resolve(false),
+  /** Whether `metrics.allow_cidrs` lets scrapers in by address (a role's own listener). */
+  byAddress = true,
 ) {
-  const allowed = new CidrSet(config.metrics.allow_cidrs);
+  const allowed = new CidrSet(byAddress ? config.metrics.allow_cidrs : []);
   const permitted = async (req: IncomingMessage): Promise<boolean> => {
     const token = config.metrics.token;
     if (allowed.has(normalizeIp(req.socket.remoteAddress))) return true;
@@ -36,11 +40,16 @@ export function metricsHandler(
   };
   return (req: IncomingMessage, res: ServerResponse): void => {
     void permitted(req).then((ok) => {
-      if (ok) serve(res);
-      else {
-        res.writeHead(403, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ code: 'forbidden', message: 'Metrics are not served to this client' }));
-      }
+      if (ok) return serve(res);
+      const anonymous = req.headers.authorization === undefined;
+      res.writeHead(anonymous ? 401 : 403, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify(
+          anonymous
+            ? { code: 'unauthorized', message: 'Metrics need an admin token or the metrics token' }
+            : { code: 'forbidden', message: 'Metrics are not served to this client' },
+        ),
+      );
     });
   };
 

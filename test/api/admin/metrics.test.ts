@@ -31,7 +31,8 @@ function value(metrics: ReturnType<typeof parse>, name: string, match: Record<st
 let app: TestApp;
 let admin: TestUser;
 
-async function scrape(target: TestApp = app, headers: Record<string, string> = {}) {
+/** Scrapes as an instance admin unless told otherwise (on the API's port /metrics is admin-only). */
+async function scrape(target: TestApp = app, headers: Record<string, string> = admin.headers) {
   const res = await fetch(`${target.origin}/metrics`, { headers });
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
@@ -158,10 +159,14 @@ describe('who may scrape', () => {
   }, 60_000);
   afterAll(() => locked?.close());
 
-  it('refuses an address outside allow_cidrs without the token', async () => {
-    const res = await fetch(`${locked.origin}/metrics`);
-    expect(res.status).toBe(403);
-    expect(await res.json()).toMatchObject({ code: 'forbidden' });
+  it('is admin-only on the API port: loopback without credentials is 401 although allow_cidrs lists it', async () => {
+    const res = await fetch(`${app.origin}/metrics`);
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ code: 'unauthorized' });
+  });
+
+  it('refuses a wrong token with 403', async () => {
+    expect((await fetch(`${locked.origin}/metrics`)).status).toBe(401);
     const wrong = await fetch(`${locked.origin}/metrics`, {
       headers: { authorization: 'Bearer not-the-token-at-all' },
     });

@@ -186,6 +186,7 @@ export interface Config {
     /** Copies of the workers process (BullMQ) in multi mode. */
     worker_processes: number;
   };
+  /** Bull Board at /admin/queues and /api/v1/admin/queues, for instance admins (on by default). */
   admin: { bull_board: boolean };
   storage: {
     /** Where uploaded files live: `local` (a directory) or `s3` (any S3-compatible service). */
@@ -502,7 +503,7 @@ export const configSchema = Joi.object<Config>({
     web_processes: Joi.number().integer().min(0).max(64).default(0),
     worker_processes: Joi.number().integer().min(1).max(64).default(1),
   }).default(),
-  admin: Joi.object({ bull_board: Joi.boolean().default(false) }).default(),
+  admin: Joi.object({ bull_board: Joi.boolean().default(true) }).default(),
   storage: Joi.object({
     driver: Joi.string().valid('local', 's3').default('local'),
     local_dir: Joi.string().allow(null).default(null),

@@ -7,33 +7,45 @@ import { api as call, registerUser, type TestUser } from '../helpers/accounts.js
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/config.js';
 
-describe('Bull Board at /admin/queues', () => {
-  it('is not mounted by default', async () => {
-    const app = await startTestApp({ workers: false, gateway: false });
+describe('Bull Board at /admin/queues and /api/v1/admin/queues', () => {
+  it('is not mounted when admin.bull_board is false', async () => {
+    const app = await startTestApp({
+      config: testConfig({ admin: { bull_board: false } }),
+      workers: false,
+      gateway: false,
+    });
     try {
-      const res = await fetch(`${app.origin}/admin/queues`);
-      expect(res.status).toBe(404);
+      for (const path of ['/admin/queues', '/api/v1/admin/queues']) {
+        expect((await fetch(`${app.origin}${path}`)).status).toBe(404);
+      }
     } finally {
       await app.close();
     }
   });
 
-  it('serves the dashboard and lists the queues to an admin when admin.bull_board is on', async () => {
-    const app = await startTestApp({
-      config: testConfig({ admin: { bull_board: true } }),
-      workers: false,
-      gateway: false,
-    });
+  it('by default serves the dashboard and lists the queues to an admin at both paths, nobody else', async () => {
+    const app = await startTestApp({ workers: false, gateway: false });
     try {
       const admin = await registerUser(app);
+      const plain = await registerUser(app);
       await app.rt.models.User.update({ is_admin: true }, { where: { id: admin.id } });
-      const page = await fetch(`${app.origin}/admin/queues`, { headers: admin.headers });
-      expect(page.status).toBe(200);
-      expect(await page.text()).toMatch(/<html/i);
-      const api = await fetch(`${app.origin}/admin/queues/api/queues`, { headers: admin.headers });
-      expect(api.status).toBe(200);
-      const body = (await api.json()) as { queues: { name: string }[] };
-      expect(body.queues.map((q) => q.name)).toContain('messages');
+      for (const base of ['/admin/queues', '/api/v1/admin/queues']) {
+        const page = await fetch(`${app.origin}${base}`, { headers: admin.headers });
+        expect([base, page.status]).toEqual([base, 200]);
+        expect(await page.text()).toMatch(/<html/i);
+        const api = await fetch(`${app.origin}${base}/api/queues`, { headers: admin.headers });
+        expect([base, api.status]).toEqual([base, 200]);
+        const body = (await api.json()) as { queues: { name: string }[] };
+        expect(body.queues.map((q) => q.name)).toContain('messages');
+        const anonymous = await fetch(`${app.origin}${base}/api/queues`, {
+          headers: { accept: 'application/json' },
+        });
+        expect([base, anonymous.status]).toEqual([base, 401]);
+        expect([
+          base,
+          (await fetch(`${app.origin}${base}/api/queues`, { headers: plain.headers })).status,
+        ]).toEqual([base, 404]);
+      }
     } finally {
       await app.close();
     }

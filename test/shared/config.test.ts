@@ -27,7 +27,7 @@ describe('config loading', () => {
     const config = loadConfig({ env: { HOME: dir } });
     expect(config.mode).toBe('production');
     expect(config.server).toMatchObject({ host: '127.0.0.1', port: 8000, cors_origins: [] });
-    expect(config.admin.bull_board).toBe(false);
+    expect(config.admin.bull_board).toBe(true);
     expect(config.database.url).toBeNull();
     expect(config.database.pool.max).toBe(10);
     expect(config.server.body_limit_bytes).toBe(1024 * 1024);
@@ -54,14 +54,14 @@ describe('config loading', () => {
       path: file,
       env: {
         PLEXICHAT_SERVER__PORT: '9200',
-        PLEXICHAT_ADMIN__BULL_BOARD: 'true',
+        PLEXICHAT_ADMIN__BULL_BOARD: 'false',
         PLEXICHAT_SERVER__TRUSTED_PROXIES: '10.0.0.1, 192.168.0.0/16',
         PLEXICHAT_DATABASE__URL: 'postgres://u@db:5432/x',
         OTHER: 'ignored',
       },
     });
     expect(config.server.port).toBe(9200);
-    expect(config.admin.bull_board).toBe(true);
+    expect(config.admin.bull_board).toBe(false);
     expect(config.server.trusted_proxies).toEqual(['10.0.0.1', '192.168.0.0/16']);
     expect(config.database.url).toBe('postgres://u@db:5432/x');
   });

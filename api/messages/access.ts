@@ -92,7 +92,9 @@ export async function messageAccess(
     access = { channel, permissions: await policy.requireChannel(channel), policy, screening };
   }
   if (!MESSAGE_CHANNEL_TYPES.has(channel.channel_type)) {
-    throw new ApiError(400, 'invalid_channel_type', `A ${channel.channel_type} channel has no messages`);
+    throw new ApiError(400, 'invalid_channel_type', `A ${channel.channel_type} channel has no messages`, {
+      channel_id: `is a ${channel.channel_type} channel`,
+    });
   }
   const required = sendPermissionIn(channel, needed);
   if (!has(access.permissions, required)) {

@@ -65,7 +65,9 @@ export async function admitToChannel(
   if (!access || serverId === null) throw cannot(new NotFoundError('channel'));
   const { channel, permissions } = access;
   if (!isVoiceChannelType(channel.channel_type)) {
-    throw new ApiError(400, 'invalid_channel_type', 'Only voice and stage channels can be joined');
+    throw new ApiError(400, 'invalid_channel_type', 'Only voice and stage channels can be joined', {
+      channel_id: 'is not a voice or stage channel',
+    });
   }
   if (!has(permissions, Permission.CONNECT)) throw cannot(new MissingPermissionError('CONNECT'));
   const node = await new VoiceNodeRegistry(rt).forChannel(channel.id);

@@ -81,7 +81,9 @@ export async function moderateVoice(
     if (!destination || destination.server_id !== serverId) throw new NotFoundError('channel');
     const there = await policy.requireChannel(destination);
     if (!isVoiceChannelType(destination.channel_type)) {
-      throw new ApiError(400, 'invalid_channel_type', 'Only voice and stage channels can be joined');
+      throw new ApiError(400, 'invalid_channel_type', 'Only voice and stage channels can be joined', {
+        channel_id: 'is not a voice or stage channel',
+      });
     }
     need(there, Permission.MOVE_MEMBERS, 'MOVE_MEMBERS');
   }

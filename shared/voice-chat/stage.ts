@@ -28,7 +28,9 @@ async function stageAccess(
   const access = await channelAccessFor(rt, userId, channelId);
   if (!access) throw new NotFoundError('channel');
   if (access.channel.channel_type !== 'stage') {
-    throw new ApiError(400, 'invalid_channel_type', 'Not a stage channel');
+    throw new ApiError(400, 'invalid_channel_type', 'Not a stage channel', {
+      channel_id: 'is not a stage channel',
+    });
   }
   return access;
 }

@@ -102,6 +102,7 @@ describe('stage channels', () => {
     ).toMatchObject({
       ok: false,
       code: 'invalid_channel_type',
+      errors: { channel_id: 'is not a stage channel' },
     });
     expect(await gw.command('move_to_audience', { channel_id: channelId, user_id: 'x' })).toMatchObject({
       ok: false,

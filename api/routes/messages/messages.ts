@@ -319,7 +319,9 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
         const access = await messageAccess(rt, params.channel_id, auth.user.id);
         const message = await findMessage(params.channel_id, params.message_id);
         if (isSystemMessage(message.type)) {
-          throw new ApiError(400, 'system_message', 'System messages cannot be edited');
+          throw new ApiError(400, 'system_message', 'System messages cannot be edited', {
+            message_id: 'is a system message',
+          });
         }
         // A webhook's message is stored under its creator, who did not write it.
         if (message.author_id !== auth.user.id || message.webhook_id)

@@ -103,7 +103,9 @@ export function pinRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
       handler: async ({ params, auth, res }) => {
         const message = await pinnable(params, auth.user.id);
         if (isSystemMessage(message.type)) {
-          throw new ApiError(400, 'system_message', 'System messages cannot be pinned');
+          throw new ApiError(400, 'system_message', 'System messages cannot be pinned', {
+            message_id: 'is a system message',
+          });
         }
         if (message.pinned) return;
         if ((await pinCount(message.channel_id)) >= MAX_PINS_PER_CHANNEL) throw tooManyPins();

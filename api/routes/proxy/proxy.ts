@@ -114,7 +114,9 @@ export function proxyRoutes(rt: Runtime): AnyRoute[] {
         }
         if (query.sig === undefined) throw new ValidationError({ sig: 'sig is required' });
         if (!verifyProxySignature(rt.config, query.url, query.sig)) {
-          throw new ApiError(400, 'bad_signature', 'This URL was not signed by this instance');
+          throw new ApiError(400, 'bad_signature', 'This URL was not signed by this instance', {
+            sig: 'does not match the url',
+          });
         }
         const aborted = new AbortController();
         // The client left: stop fetching.

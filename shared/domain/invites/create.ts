@@ -40,7 +40,9 @@ export async function createInvite(
   });
   await policy.requireChannel(channel, Permission.CREATE_INVITE);
   if (!['text', 'voice', 'stage'].includes(channel.channel_type)) {
-    throw new ApiError(400, 'invalid_channel_type', 'Invites lead to text, voice or stage channels only');
+    throw new ApiError(400, 'invalid_channel_type', 'Invites lead to text, voice or stage channels only', {
+      channel_id: 'is not a text, voice or stage channel',
+    });
   }
   return rt.sequelize.transaction(async (transaction) => {
     const now = new Date();

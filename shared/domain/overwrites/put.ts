@@ -28,7 +28,9 @@ export async function putOverwrite(
     Permission.MANAGE_ROLES,
   );
   if (isThreadType(channel.channel_type)) {
-    throw new ApiError(400, 'invalid_channel_type', "A thread has no overwrites: it inherits its parent's");
+    throw new ApiError(400, 'invalid_channel_type', "A thread has no overwrites: it inherits its parent's", {
+      channel_id: 'is a thread',
+    });
   }
   const serverId = policy.server.id;
   const { Role, Member, PermissionOverwrite } = rt.models;

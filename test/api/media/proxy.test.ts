@@ -145,6 +145,7 @@ describe('GET /proxy', () => {
     ]) {
       const err = await errorOf(await viaProxy(url, sig));
       expect([err.status, err.code]).toEqual([400, 'bad_signature']);
+      expect(err.body.errors).toEqual({ sig: 'does not match the url' });
     }
     // Another instance's key signs differently.
     const other = testConfig({ security: { secret_key: Buffer.alloc(32, 7).toString('base64') } });

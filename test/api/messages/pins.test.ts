@@ -174,6 +174,7 @@ describe('who may pin', () => {
     const [notice] = await c.waitForFrames(1, created('pin_added'));
     const res = await as(app, w.owner, 'PUT', pinPath(w.channelId, (notice?.d as MessageObject).id));
     expect([res.status, res.body.code]).toEqual([400, 'system_message']);
+    expect(res.body.errors).toEqual({ message_id: 'is a system message' });
   });
 
   it('both recipients of a DM may pin', async () => {

@@ -121,6 +121,7 @@ describe('rules for system messages', () => {
     const path = `/channels/${w.channelId}/messages/${(notice?.d as MessageObject).id}`;
     const edit = await as(app, pinner, 'PATCH', path, { content: 'rewritten' });
     expect([edit.status, edit.body.code]).toEqual([400, 'system_message']);
+    expect(edit.body.errors).toEqual({ message_id: 'is a system message' });
     const ownerEdit = await as(app, w.owner, 'PATCH', path, { content: 'rewritten' });
     expect([ownerEdit.status, ownerEdit.body.code]).toEqual([400, 'system_message']);
     const refused = await as(app, pinner, 'DELETE', path);

@@ -214,7 +214,7 @@ export function reactionRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
         await removeReaction(message, params.emoji, params.user_id, res);
       },
     }),
-    defineRoute<ReactionParams, { limit: number; after?: string }>({
+    defineRoute<ReactionParams, { limit: number; after?: string; before?: string }>({
       method: 'get',
       path: '/channels/{channel_id}/messages/{message_id}/reactions/{emoji}',
       access: 'user',
@@ -238,19 +238,28 @@ export function reactionRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
           Permission.VIEW_CHANNEL | Permission.READ_MESSAGE_HISTORY,
         );
         const message = await findMessage(params.channel_id, params.message_id);
+        // API.md's cursors: `before` alone pages backwards from it (nearest first), else ascending.
+        const order = query.before && !query.after ? 'DESC' : 'ASC';
         const rows = await MessageReaction.findAll({
           where: {
             message_id: message.id,
             emoji: params.emoji,
-            ...(query.after ? { user_id: { [Op.gt]: query.after } } : {}),
+            ...(query.after || query.before
+              ? {
+                  user_id: {
+                    ...(query.after ? { [Op.gt]: query.after } : {}),
+                    ...(query.before ? { [Op.lt]: query.before } : {}),
+                  },
+                }
+              : {}),
           },
-          order: [['user_id', 'ASC']],
+          order: [['user_id', order]],
           limit: query.limit,
         });
         if (rows.length === 0) return [];
         const users = await User.findAll({
           where: { id: rows.map((r) => r.user_id) },
-          order: [['id', 'ASC']],
+          order: [['id', order]],
         });
         return users.map(presentUser);
       },

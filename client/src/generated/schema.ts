@@ -12564,8 +12564,10 @@ export interface operations {
     parameters: {
       query?: {
         limit?: number;
-        /** @description a user id: users with greater ids */
+        /** @description a user id: users with greater ids (ascending) */
         after?: string;
+        /** @description a user id: users with smaller ids, nearest first (descending) unless `after` is given too */
+        before?: string;
       };
       header?: never;
       path: {

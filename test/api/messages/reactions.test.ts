@@ -282,7 +282,7 @@ describe('removing', () => {
 });
 
 describe('who reacted', () => {
-  it('lists users by id, paginated with limit and after', async () => {
+  it('lists users by id, paginated with limit, after and before', async () => {
     const w = await makeWorld(app);
     const m = await messageIn(w);
     const people = [w.owner];
@@ -301,6 +301,12 @@ describe('who reacted', () => {
     });
     const rest = await as(app, w.owner, 'GET', `${base}?limit=3&after=${ids[2]}`);
     expect(rest.body.map((u: { id: string }) => u.id)).toEqual(ids.slice(3));
+    // before alone pages backwards, nearest first; with after too, the ones between, ascending.
+    const back = await as(app, w.owner, 'GET', `${base}?limit=2&before=${ids[3]}`);
+    expect(back.body.map((u: { id: string }) => u.id)).toEqual([ids[2], ids[1]]);
+    const between = await as(app, w.owner, 'GET', `${base}?after=${ids[0]}&before=${ids[4]}`);
+    expect(between.body.map((u: { id: string }) => u.id)).toEqual(ids.slice(1, 4));
+    expect((await as(app, w.owner, 'GET', `${base}?before=x`)).status).toBe(400);
     expect((await as(app, w.owner, 'GET', reactionPath(w.channelId, m.id, '❌'))).body).toEqual([]);
     expect((await as(app, w.owner, 'GET', `${base}?limit=101`)).status).toBe(400);
     expect((await as(app, w.owner, 'GET', `${base}?after=x`)).status).toBe(400);

@@ -13,12 +13,16 @@ export function hashToken(token: string): Buffer {
 /** The two schemes of the Authorization header (API.md). */
 export type TokenScheme = 'Bearer' | 'Bot';
 
-/** Parses `Authorization: Bearer <token>` / `Bot <token>`; null when absent or malformed. */
+/**
+ * Parses `Authorization: Bearer <token>` / `Bot <token>`; null when absent or malformed. The scheme
+ * is matched without regard to case, as HTTP's auth-scheme is (RFC 9110 11.1): `bearer` is Bearer.
+ */
 export function parseAuthorization(
   header: string | undefined,
 ): { scheme: TokenScheme; token: string } | null {
   if (!header) return null;
-  const match = /^(Bearer|Bot) ([A-Za-z0-9_-]{20,200})$/.exec(header.trim());
+  const match = /^(Bearer|Bot) ([A-Za-z0-9_-]{20,200})$/i.exec(header.trim());
   if (!match) return null;
-  return { scheme: match[1] as TokenScheme, token: match[2] as string };
+  const scheme: TokenScheme = (match[1] as string).toLowerCase() === 'bot' ? 'Bot' : 'Bearer';
+  return { scheme, token: match[2] as string };
 }

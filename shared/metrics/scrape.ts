@@ -8,7 +8,7 @@ import type { Metrics } from './metrics.js';
 export const METRICS_PATH = '/metrics';
 
 function tokenMatches(header: string | undefined, token: string): boolean {
-  const sent = /^Bearer (.+)$/.exec(header ?? '')?.[1];
+  const sent = /^Bearer (.+)$/i.exec(header ?? '')?.[1];
   if (!sent) return false;
   const a = crypto.createHash('sha256').update(sent).digest();
   const b = crypto.createHash('sha256').update(token).digest();

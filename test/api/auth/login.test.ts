@@ -225,6 +225,16 @@ describe('password hashes', () => {
 });
 
 describe('tokens', () => {
+  it('the scheme is case-insensitive, as HTTP has it', async () => {
+    const u = await registerUser(app);
+    for (const scheme of ['bearer', 'BEARER', 'Bearer']) {
+      const res = await api(app, 'GET', '/users/@me', { headers: { authorization: `${scheme} ${u.token}` } });
+      expect([scheme, res.status]).toEqual([scheme, 200]);
+    }
+    const bot = await api(app, 'GET', '/users/@me', { headers: { authorization: `bot ${u.token}` } });
+    expect(bot.status).toBe(401);
+  });
+
   it('a missing, malformed, unknown, wrong-scheme or expired token is 401', async () => {
     const u = await registerUser(app);
     expect((await api(app, 'GET', '/users/@me')).status).toBe(401);

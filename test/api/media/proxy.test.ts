@@ -204,6 +204,8 @@ describe('GET /proxy', () => {
 
   it('403 blocked_address for a private address literal or localhost even unsigned (API.md: no private addresses)', async () => {
     // Loopback is allowed here (allow_private: the test sites); localhost is covered with safe-fetch.
+    // Validation input only: unsigned and forged requests are refused before any fetch, so even if
+    // the address check regressed nothing would connect to these (the answer would be a 400).
     for (const url of [
       'http://192.168.1.1/a.png',
       'http://[fe80::1]:8080/a.png',

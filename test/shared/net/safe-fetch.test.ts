@@ -185,6 +185,7 @@ describe('plainlyBlocked (no lookup)', () => {
     ]) {
       expect([url, plainlyBlocked(url, { allow_private: [] })]).toEqual([url, true]);
     }
+    // Validation input only: plainlyBlocked parses the URL and connects nowhere.
     for (const url of ['http://93.184.215.14/', 'http://example.com/', 'not a url', 'ftp://10.0.0.1/']) {
       expect([url, plainlyBlocked(url, { allow_private: [] })]).toEqual([url, false]);
     }

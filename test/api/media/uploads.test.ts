@@ -1,6 +1,5 @@
 import { invalidate } from '../../../shared/domain/invalidation.js';
 import http from 'node:http';
-import net from 'node:net';
 import sharp from 'sharp';
 import type { DispatchFrame } from '../../../shared/events/index.js';
 import type { AttachmentObject, MessageObject } from '../../../shared/presenters/types.js';
@@ -11,7 +10,7 @@ import { testConfig } from '../../helpers/config.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
 import { addMember, makeServer } from '../servers/helpers.js';
 import { png, sendForm, type FormPart } from '../../helpers/media.js';
-import { until } from '../../helpers/services.js';
+import { openRawConnection, requestHead } from '../../helpers/raw-http.js';
 
 const MAX_FILE = 2 * 1024 * 1024;
 const MAX_PIXELS = 4_000_000;
@@ -250,26 +249,27 @@ describe('POST /attachments', () => {
     // 25 text fields (over the 20 allowed) arrive first; the last part and the end come later.
     const head = Array.from({ length: 25 }, (_, i) => part(i)).join('');
     const tail = `${part(25)}--xyz--\r\n`;
-    const url = new URL(`${app.api}/attachments`);
-    const socket = net.connect(Number(url.port), url.hostname);
-    let received = '';
-    socket.setEncoding('latin1').on('data', (chunk: string) => (received += chunk));
+    const connection = openRawConnection(app.api);
     const request = (body: string, more: number) =>
-      `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${user.token}\r\n` +
-      `Content-Type: multipart/form-data; boundary=xyz\r\nContent-Length: ${Buffer.byteLength(body) + more}\r\n\r\n${body}`;
-    socket.write(request(head, Buffer.byteLength(tail)));
+      requestHead('POST', `${app.api}/attachments`, {
+        Authorization: `Bearer ${user.token}`,
+        'Content-Type': 'multipart/form-data; boundary=xyz',
+        'Content-Length': Buffer.byteLength(body) + more,
+      }) + body;
+    connection.write(request(head, Buffer.byteLength(tail)));
     await new Promise((resolve) => setTimeout(resolve, 300));
     // Closing under a client still writing would make this write fail (EPIPE) instead of answering.
-    expect(socket.destroyed).toBe(false);
-    socket.write(tail);
-    await until(() => /too_many_parameters/.test(received), 'the 413');
-    expect(received).toMatch(/^HTTP\/1\.1 413 /);
-    expect(received.toLowerCase()).not.toContain('connection: close');
+    expect(connection.closed).toBe(false);
+    connection.write(tail);
+    await connection.waitFor(/too_many_parameters/, 'the 413');
+    expect(connection.received).toMatch(/^HTTP\/1\.1 413 /);
+    expect(connection.received.toLowerCase()).not.toContain('connection: close');
+    expect(connection.writeFailed).toBe(false);
     // The connection still serves: a second request on it is answered.
-    received = '';
-    socket.write(request(`${part(0)}--xyz--\r\n`, 0));
-    await until(() => /^HTTP\/1\.1 400 /.test(received), 'a second answer on the same connection');
-    socket.destroy();
+    connection.clear();
+    connection.write(request(`${part(0)}--xyz--\r\n`, 0));
+    await connection.waitFor(/^HTTP\/1\.1 400 /, 'a second answer on the same connection');
+    connection.destroy();
   });
 
   it('415 for a request that is not multipart (naming body), 400 naming files for a form without a file', async () => {

@@ -7,6 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { connect, connectMany } from './gateway-clients.js';
+import { connectLean } from './lean-gateway-client.js';
 
 /** What the main thread starts a worker with. */
 export interface FanoutWorkerData {
@@ -15,6 +16,8 @@ export interface FanoutWorkerData {
   tokens: string[];
   /** Handshakes at a time. */
   batch: number;
+  /** The receive-only client of bench/lean-gateway-client.ts instead of socket.io-client. */
+  lean: boolean;
 }
 
 /** Main thread -> worker. */
@@ -26,12 +29,15 @@ export type FromWorker =
   | { type: 'failed'; error: string }
   /** Every client of this thread had `nonce`: first and last arrival (ms since the epoch), busy ms. */
   | { type: 'done'; nonce: string; first: number; last: number; busyMs: number }
-  /** Clients that got each of `nonces` exactly once, and the total of extra copies seen. */
-  | { type: 'tally'; complete: number; duplicates: number };
+  /**
+   * Clients that got each of `nonces` exactly once, the total of extra copies seen, and (lean
+   * clients only: socket.io-client hides `s`) frames whose `s` was not the previous one's plus 1.
+   */
+  | { type: 'tally'; complete: number; duplicates: number; sequenceGaps: number };
 
 const port = parentPort;
 if (!port) throw new Error('bench/fanout-worker.ts runs as a worker thread');
-const { origin, tokens, batch } = workerData as FanoutWorkerData;
+const { origin, tokens, batch, lean } = workerData as FanoutWorkerData;
 const now = () => performance.timeOrigin + performance.now();
 
 /** Per client: how many copies of each nonce it got. */
@@ -70,17 +76,30 @@ port.on('message', (message: ToWorker) => {
     if (message.nonces.every((n) => counts.get(n) === 1)) complete += 1;
     for (const n of counts.values()) duplicates += Math.max(0, n - 1);
   }
-  post({ type: 'tally', complete, duplicates });
-  for (const s of sockets) s.disconnect();
+  const sequenceGaps = clients.reduce((sum, c) => sum + c.sequenceGaps, 0);
+  post({ type: 'tally', complete, duplicates, sequenceGaps });
+  for (const c of clients) c.close();
   port.close();
 });
 
-let sockets: Awaited<ReturnType<typeof connectMany>> = [];
+/** An open client of either kind, as the tally uses it. */
+interface Client {
+  sequenceGaps: number;
+  close(): void;
+}
+
+let clients: Client[] = [];
 try {
-  sockets = await connectMany(tokens.length, batch, (i) =>
-    connect(origin, tokens[i] as string, (m) => onMessage(i, m.nonce)),
-  );
-  post({ type: 'ready', clients: sockets.length });
+  clients = await connectMany<Client>(tokens.length, batch, (i) => {
+    const token = tokens[i] as string;
+    const onCreate = (m: { nonce?: string | null }) => onMessage(i, m.nonce);
+    if (lean) return connectLean(origin, token, onCreate);
+    return connect(origin, token, onCreate).then((socket) => ({
+      sequenceGaps: 0,
+      close: () => socket.disconnect(),
+    }));
+  });
+  post({ type: 'ready', clients: clients.length });
 } catch (err) {
   post({ type: 'failed', error: (err as Error).message });
 }

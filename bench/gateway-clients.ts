@@ -34,12 +34,12 @@ export function connect(origin: string, token: string, onMessage?: (m: Created) 
 }
 
 /** Opens `count` clients, `batch` handshakes at a time. */
-export async function connectMany(
+export async function connectMany<T = Socket>(
   count: number,
   batch: number,
-  open: (i: number) => Promise<Socket>,
-): Promise<Socket[]> {
-  const sockets: Socket[] = [];
+  open: (i: number) => Promise<T>,
+): Promise<T[]> {
+  const sockets: T[] = [];
   for (let i = 0; i < count; i += batch) {
     sockets.push(
       ...(await Promise.all(Array.from({ length: Math.min(batch, count - i) }, (_, k) => open(i + k)))),

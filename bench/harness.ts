@@ -314,3 +314,35 @@ export async function dropHistory(channelId: string): Promise<void> {
   await client.connect();
   await client.query('DELETE FROM messages WHERE channel_id = $1', [channelId]).finally(() => client.end());
 }
+
+/** A running bench/bare-server.ts: the no-application yardstick on the same cores. */
+export interface BareServer {
+  origin: string;
+  pid: number;
+  /** Has every worker send one MESSAGE_CREATE carrying `nonce` to each of its connections. */
+  send(nonce: string): void;
+  stop(): Promise<void>;
+}
+
+/** Starts bench/bare-server.ts with `env` (BARE_PROCESSES, BARE_PAGE_BYTES, BARE_FRAME_BYTES). */
+export async function startBareServer(env: Record<string, string>): Promise<BareServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'bare-server.ts')], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m: { type: string; port: number }) => resolve(m.port));
+    child.once('exit', (code) => reject(new Error(`bench/bare-server.ts exited (${code})`)));
+  });
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    pid: child.pid as number,
+    send: (nonce) => child.send({ type: 'send', nonce }),
+    stop: async () => {
+      child.disconnect();
+      await exited;
+    },
+  };
+}

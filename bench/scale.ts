@@ -11,8 +11,9 @@
  *   message is 10 deliveries); offered rates BENCH_RATES (msg/s) for BENCH_STEP_SECONDS each:
  *   accepted/s, send->deliver p50/p99, delivered %, per-channel id order at every client, errors;
  * - fanout: one message to BENCH_FANOUT_CLIENTS clients in one channel, spread over
- *   BENCH_FANOUT_THREADS (2) worker threads: first and last delivery p50/p99, the load generator's
- *   CPU, and whether every client got every message once;
+ *   BENCH_FANOUT_THREADS (2) worker threads, lean clients unless BENCH_FANOUT_CLIENT=socket.io: first
+ *   and last delivery p50/p99, the load generator's CPU, and whether every client got every message
+ *   once (and, lean, every frame's `s` in sequence);
  * - history: GET a page of 50 (random `before`) on a channel of BENCH_HISTORY_ROWS messages;
  * - connections: BENCH_IDLE_CONNECTIONS idle gateway connections held by one process
  *   (start.mode single): its RSS after connecting, its peak over BENCH_IDLE_SECONDS (60) idle, and
@@ -58,6 +59,7 @@ import {
   REDIS_URL,
   ROOT,
   seedHistory,
+  startBareServer,
   startPlexichat,
   startPrivateRedis,
   stats,
@@ -83,6 +85,11 @@ const FANOUT_CLIENTS = Number(env.BENCH_FANOUT_CLIENTS ?? 5000);
 const FANOUT_MESSAGES = Number(env.BENCH_FANOUT_MESSAGES ?? 30);
 /** Worker threads the fan-out clients are spread over (each parses its share of the frames). */
 const FANOUT_THREADS = Math.max(1, Number(env.BENCH_FANOUT_THREADS ?? 2));
+/**
+ * The fan-out clients: `lean` (bench/lean-gateway-client.ts, the protocol over `ws`, ~1/3 of the
+ * load generator's CPU) or `socket.io` (socket.io-client, as the earlier runs in bench/RESULTS.md).
+ */
+const FANOUT_CLIENT = env.BENCH_FANOUT_CLIENT === 'socket.io' ? 'socket.io' : 'lean';
 const HISTORY_ROWS = Number(env.BENCH_HISTORY_ROWS ?? 1_000_000);
 const HISTORY_PAGES = Number(env.BENCH_HISTORY_PAGES ?? 500);
 const IDLE_CONNECTIONS = Number(env.BENCH_IDLE_CONNECTIONS ?? 20_000);
@@ -551,32 +558,20 @@ function nextWithin(thread: FanoutThread, millis: number): Promise<FromWorker | 
   ]).finally(() => clearTimeout(timer));
 }
 
-/**
- * One message to FANOUT_CLIENTS clients in one channel, FANOUT_MESSAGES times. The clients are
- * spread over BENCH_FANOUT_THREADS worker threads, so that parsing 5,000 frames is not one
- * thread's queue: the figures are the server's spread plus a thread's share of the parsing.
- */
-async function fanout(app: Plexichat, rt: Runtime): Promise<void> {
-  const people = await users(rt, Math.ceil(FANOUT_CLIENTS / CONNECTIONS_PER_USER));
-  const [owner, ...members] = people;
-  if (!owner) throw new Error('no owner');
-  const server = await serverWith(
-    app,
-    owner.token,
-    members.map((m) => m.token),
-    1,
-  );
-  const channelId = server.channels[0] as string;
-  const t0 = performance.now();
+/** The fan-out clients, spread over BENCH_FANOUT_THREADS worker threads, all connected. */
+async function openFanoutClients(
+  origin: string,
+  tokenOf: (i: number) => string,
+): Promise<{ threads: FanoutThread[]; clients: number }> {
   const threads = Array.from({ length: FANOUT_THREADS }, (_, w) =>
     fanoutThread({
-      origin: app.origin,
-      // Client i is in thread i % FANOUT_THREADS, as user i % people.length.
-      tokens: Array.from(
-        { length: Math.ceil((FANOUT_CLIENTS - w) / FANOUT_THREADS) },
-        (_, j) => people[(w + j * FANOUT_THREADS) % people.length]?.token as string,
+      origin,
+      // Client i is in thread i % FANOUT_THREADS.
+      tokens: Array.from({ length: Math.ceil((FANOUT_CLIENTS - w) / FANOUT_THREADS) }, (_, j) =>
+        tokenOf(w + j * FANOUT_THREADS),
       ),
       batch: Math.max(1, Math.round(100 / FANOUT_THREADS)),
+      lean: FANOUT_CLIENT === 'lean',
     }),
   );
   let clients = 0;
@@ -586,33 +581,57 @@ async function fanout(app: Plexichat, rt: Runtime): Promise<void> {
       throw new Error(`fanout client thread: ${m.type === 'failed' ? m.error : m.type}`);
     clients += m.clients;
   }
-  console.log(
-    `fanout: ${clients} clients in one channel over ${FANOUT_THREADS} worker threads ` +
-      `(connected in ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
-  );
+  return { threads, clients };
+}
+
+/** What FANOUT_MESSAGES sends measured at the clients (times in ms from the send). */
+interface FanoutRun {
+  lastDelivery: number[];
+  firstDelivery: number[];
+  /** The load generator's CPU from the send to the last delivery (all threads). */
+  clientCpu: number[];
+  /** The busiest client thread's event-loop busy time meanwhile (the parsing floor under the last delivery). */
+  threadBusy: number[];
+  /** The server's CPU over the complete messages (serverCpu's readings). */
+  serverCpu: number;
+  incomplete: number;
+  /** Clients that got every message exactly once, extra copies, frames out of `s` sequence. */
+  everyMessage: number;
+  duplicates: number;
+  sequenceGaps: number;
+}
+
+/**
+ * FANOUT_MESSAGES times: every thread told the nonce, `send` it, and wait for every client to have
+ * it; then the threads tally and close. `serverCpu` reads the server's CPU-ms so far.
+ */
+async function measureFanout(
+  threads: FanoutThread[],
+  send: (i: number, nonce: string) => Promise<void>,
+  serverCpu: () => number,
+): Promise<FanoutRun> {
   const now = () => performance.timeOrigin + performance.now();
-  const lastDelivery: number[] = [];
-  const firstDelivery: number[] = [];
-  // The load generator's CPU from the send to the last delivery (all threads), and the busiest
-  // client thread's event-loop busy time meanwhile (the parsing floor under the last delivery).
-  const clientCpu: number[] = [];
-  const threadBusy: number[] = [];
-  // Plexichat's CPU (every process: the POST, storing it, both gateways' fan-out) per message.
-  let serverCpu = 0;
+  const run: FanoutRun = {
+    lastDelivery: [],
+    firstDelivery: [],
+    clientCpu: [],
+    threadBusy: [],
+    serverCpu: 0,
+    incomplete: 0,
+    everyMessage: 0,
+    duplicates: 0,
+    sequenceGaps: 0,
+  };
   const nonces: string[] = [];
-  let incomplete = 0;
   for (let i = 0; i < FANOUT_MESSAGES; i++) {
     const nonce = crypto.randomBytes(8).toString('hex');
     nonces.push(nonce);
     for (const { worker } of threads) worker.postMessage({ type: 'expect', nonce } satisfies ToWorker);
     await sleep(20); // every thread has taken the nonce
-    const server0 = treeCpuMs(app.pid);
+    const server0 = serverCpu();
     const sent = now();
     const cpu0 = process.cpuUsage();
-    await call(app.base, 'POST', `/channels/${channelId}/messages`, owner.token, {
-      content: `fanout ${i}`,
-      nonce,
-    });
+    await send(i, nonce);
     const deadline = performance.now() + 10_000;
     let first = Infinity;
     let last = 0;
@@ -631,48 +650,139 @@ async function fanout(app: Plexichat, rt: Runtime): Promise<void> {
       last = Math.max(last, m.last);
       busy = Math.max(busy, m.busyMs);
     }
-    if (!complete) incomplete += 1;
+    if (!complete) run.incomplete += 1;
     else {
       const used = process.cpuUsage(cpu0);
-      clientCpu.push((used.user + used.system) / 1000);
-      serverCpu += treeCpuMs(app.pid) - server0;
-      lastDelivery.push(last - sent);
-      firstDelivery.push(first - sent);
-      threadBusy.push(busy);
+      run.clientCpu.push((used.user + used.system) / 1000);
+      run.serverCpu += serverCpu() - server0;
+      run.lastDelivery.push(last - sent);
+      run.firstDelivery.push(first - sent);
+      run.threadBusy.push(busy);
     }
     await sleep(200);
   }
-  let everyMessage = 0;
-  let duplicates = 0;
   for (const thread of threads) {
     thread.worker.postMessage({ type: 'finish', nonces } satisfies ToWorker);
     let m: FromWorker | null;
     do m = await nextWithin(thread, 30_000);
     while (m && m.type !== 'tally');
     if (m?.type === 'tally') {
-      everyMessage += m.complete;
-      duplicates += m.duplicates;
+      run.everyMessage += m.complete;
+      run.duplicates += m.duplicates;
+      run.sequenceGaps += m.sequenceGaps;
     }
   }
   await Promise.all(threads.map((t) => t.worker.terminate()));
+  return run;
+}
+
+/** The lines of a FanoutRun, each starting with `label`. */
+function printFanout(label: string, run: FanoutRun, clients: number, serverName: string): void {
+  const complete = Math.max(1, run.lastDelivery.length);
   console.log(
-    `fanout: one message to ${clients} clients, POST -> last delivery ${stats(lastDelivery)}` +
-      ` over ${FANOUT_MESSAGES} messages${incomplete ? ` (${incomplete} did not reach every client in 10 s)` : ''}`,
+    `${label}: one message to ${clients} clients, send -> last delivery ${stats(run.lastDelivery)}` +
+      ` over ${FANOUT_MESSAGES} messages${run.incomplete ? ` (${run.incomplete} did not reach every client in 10 s)` : ''}`,
   );
   console.log(
-    `fanout: POST -> first delivery ${stats(firstDelivery)}; the load generator's CPU per message ` +
-      `(send to last delivery, all threads) ${stats(clientCpu)}; busiest client thread's event loop ` +
-      `busy ${stats(threadBusy)}`,
+    `${label}: send -> first delivery ${stats(run.firstDelivery)}; the load generator's CPU per message ` +
+      `(send to last delivery, all threads) ${stats(run.clientCpu)}; busiest client thread's event loop ` +
+      `busy ${stats(run.threadBusy)}`,
   );
   console.log(
-    `fanout: Plexichat CPU (all its processes, /proc, send to last delivery) ` +
-      `${ms(serverCpu / Math.max(1, lastDelivery.length))} per message = ` +
-      `${((1000 * serverCpu) / Math.max(1, lastDelivery.length) / clients).toFixed(1)} µs per delivery`,
+    `${label}: ${serverName} CPU (/proc, send to last delivery) ${ms(run.serverCpu / complete)} per message = ` +
+      `${((1000 * run.serverCpu) / complete / clients).toFixed(1)} µs per delivery`,
   );
   console.log(
-    `fanout: ${everyMessage}/${clients} clients got every one of the ${FANOUT_MESSAGES} messages exactly ` +
-      `once; ${duplicates} duplicate deliveries`,
+    `${label}: ${run.everyMessage}/${clients} clients got every one of the ${FANOUT_MESSAGES} messages exactly ` +
+      `once; ${run.duplicates} duplicate deliveries` +
+      (FANOUT_CLIENT === 'lean' ? `; ${run.sequenceGaps} frames whose s was not the previous s + 1` : ''),
   );
+}
+
+/**
+ * One message to FANOUT_CLIENTS clients in one channel, FANOUT_MESSAGES times, then the same
+ * clients and sends against bench/bare-server.ts (no application, the same wire protocol and frame
+ * size, as many processes as Plexichat's web role): the floor this box puts under the figure.
+ */
+async function fanout(app: Plexichat, rt: Runtime): Promise<void> {
+  const people = await users(rt, Math.ceil(FANOUT_CLIENTS / CONNECTIONS_PER_USER));
+  const [owner, ...members] = people;
+  if (!owner) throw new Error('no owner');
+  const server = await serverWith(
+    app,
+    owner.token,
+    members.map((m) => m.token),
+    1,
+  );
+  const channelId = server.channels[0] as string;
+  const scope: CpuScope = {
+    plexichatPid: app.pid,
+    redis: ((pid) => (pid ? { pid, shared: true } : null))(sharedRedisPid()),
+    database: new URL(DATABASE_URL).pathname.slice(1),
+  };
+  const t0 = performance.now();
+  const connectBefore = cpuSnapshot(scope);
+  const connectMeter = cpuMeter(scope);
+  // Client i connects as user i % people.length.
+  const { threads, clients } = await openFanoutClients(
+    app.origin,
+    (i) => people[i % people.length]?.token as string,
+  );
+  console.log(
+    `fanout: ${clients} ${FANOUT_CLIENT} clients in one channel over ${FANOUT_THREADS} worker threads ` +
+      `(connected in ${((performance.now() - t0) / 1000).toFixed(1)} s); CPU per connection by process ` +
+      `("per message" is per connection):`,
+  );
+  const connecting = cpuDelta(connectBefore, connectMeter.stop());
+  for (const line of cpuReport(connecting, clients, os.availableParallelism())) console.log(line);
+  const windowStart = monotonicUs();
+  const cpuBefore = cpuSnapshot(scope);
+  const meter = cpuMeter(scope);
+  let frameBytes = 0;
+  const run = await measureFanout(
+    threads,
+    async (i, nonce) => {
+      const message = await call(app.base, 'POST', `/channels/${channelId}/messages`, owner.token, {
+        content: `fanout ${i}`,
+        nonce,
+      });
+      // The dispatch frame: 42["dispatch",{"t":"MESSAGE_CREATE","s":N,"d":<message>}]
+      frameBytes = JSON.stringify(message).length + 48;
+    },
+    () => treeCpuMs(app.pid),
+  );
+  const load = cpuDelta(cpuBefore, meter.stop());
+  writeProfileWindow(scope, windowStart, monotonicUs(), FANOUT_MESSAGES, load);
+  printFanout('fanout', run, clients, 'Plexichat (all its processes)');
+  console.log('fanout: CPU per message by process over the messages (with the 220 ms between them):');
+  for (const line of cpuReport(load, FANOUT_MESSAGES, os.availableParallelism())) console.log(line);
+  if (env.BENCH_FANOUT_BARE === '0') return;
+  const processes = MODE === 'multi' ? os.availableParallelism() : 1;
+  const bare = await startBareServer({
+    BARE_PROCESSES: String(processes),
+    BARE_FRAME_BYTES: String(frameBytes),
+  });
+  try {
+    const opened = await openFanoutClients(bare.origin, () => 'bare');
+    const bareRun = await measureFanout(
+      opened.threads,
+      (_i, nonce) => Promise.resolve(bare.send(nonce)),
+      () => treeCpuMs(bare.pid),
+    );
+    printFanout(
+      `fanout, bare ws server (${processes} processes, ${frameBytes}-byte frames)`,
+      bareRun,
+      opened.clients,
+      'bare server',
+    );
+    const p99 = (values: number[]) => percentile(values, 99);
+    console.log(
+      `fanout: last delivery p99 Plexichat / bare server = ${ms(p99(run.lastDelivery))} / ` +
+        `${ms(p99(bareRun.lastDelivery))} = ${(p99(run.lastDelivery) / p99(bareRun.lastDelivery)).toFixed(2)}x`,
+    );
+  } finally {
+    await bare.stop();
+  }
 }
 
 async function history(app: Plexichat, rt: Runtime): Promise<void> {

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { prepared, runPrepared } from '../db/prepared.js';
+import { newestMessageIdOf } from './newest-id.js';
 import type { Runtime } from '../runtime.js';
 import { decodeSnowflake } from '../snowflake.js';
 
@@ -27,12 +28,10 @@ export async function promiseId(rt: Pick<Runtime, 'config' | 'redis'>, requestId
   await rt.redis.set(promisedKey(rt, requestId), '1', 'EX', REQUEST_TTL_SECONDS);
 }
 
-/** The newest message id of each channel ($1), null for an empty one. */
-const NEWEST = prepared<{ channel_id: string; last: string | null }>(
-  'stored_ids_newest',
-  `SELECT c::text AS channel_id, (SELECT max(m.id) FROM messages m WHERE m.channel_id = c)::text AS last
-     FROM unnest($1::bigint[]) AS c`,
-);
+/** The newest message id of each channel ($1), null for an empty one (shared/messages/newest-id.ts). */
+export const NEWEST_IDS_SQL = `SELECT c::text AS channel_id, ${newestMessageIdOf('c')}::text AS last
+     FROM unnest($1::bigint[]) AS c`;
+const NEWEST = prepared<{ channel_id: string; last: string | null }>('stored_ids_newest', NEWEST_IDS_SQL);
 
 /**
  * HoldOptions.facts (shared/outbox/order.ts) for channel keys (`channel:<id>`): each channel's
@@ -46,7 +45,7 @@ export function newestIdFacts(keys: string[]): string {
     if (!channelId) throw new Error(`not a channel's order key: ${key}`);
     return `(${pg.escapeLiteral(key)}, ${channelId}::bigint)`;
   });
-  return `SELECT k.key, (SELECT max(m.id) FROM messages m WHERE m.channel_id = k.c)::text AS value
+  return `SELECT k.key, ${newestMessageIdOf('k.c')}::text AS value
             FROM (VALUES ${rows.join(', ')}) AS k(key, c)`;
 }
 

@@ -804,12 +804,15 @@ async function history(app: Plexichat, rt: Runtime): Promise<void> {
     );
     const top = BigInt(newest?.id ?? '0');
     const client = keptAliveGet(app.base, owner.token);
+    let pageBytes = 0;
     const page = async () => {
       const before = top - BigInt(Math.floor(Math.random() * HISTORY_ROWS)) * (1n << 22n);
       const t0 = performance.now();
       const rows = await client.get<unknown[]>(`/channels/${channelId}/messages?limit=50&before=${before}`);
       if (rows.length === 0) throw new Error('empty history page');
-      return performance.now() - t0;
+      const took = performance.now() - t0;
+      pageBytes = JSON.stringify(rows).length;
+      return took;
     };
     for (let i = 0; i < 50; i++) await page(); // warm the pool, the caches and the JIT
     const pages: number[] = [];
@@ -830,8 +833,42 @@ async function history(app: Plexichat, rt: Runtime): Promise<void> {
     );
     for (const line of cpuReport(load, HISTORY_PAGES, os.availableParallelism())) console.log(line);
     client.close();
+    if (env.BENCH_HISTORY_BARE !== '0') await bareHistory(pages, pageBytes);
   } finally {
     await dropHistory(channelId);
+  }
+}
+
+/**
+ * The same sequential GETs of the same body size against bench/bare-server.ts (no application: a
+ * fixed body from memory), from the same client on the same cores: the floor under the history
+ * figure on this box, printed beside it.
+ */
+async function bareHistory(pages: number[], pageBytes: number): Promise<void> {
+  const processes = MODE === 'multi' ? os.availableParallelism() : 1;
+  const bare = await startBareServer({
+    BARE_PROCESSES: String(processes),
+    BARE_PAGE_BYTES: String(pageBytes),
+  });
+  try {
+    const client = keptAliveGet(bare.origin, 'bare');
+    const get = async () => {
+      const t0 = performance.now();
+      await client.get<string>('/page');
+      return performance.now() - t0;
+    };
+    for (let i = 0; i < 50; i++) await get();
+    const floor: number[] = [];
+    for (let i = 0; i < HISTORY_PAGES; i++) floor.push(await get());
+    client.close();
+    const p99 = (values: number[]) => percentile(values, 99);
+    console.log(
+      `history, bare HTTP server (${processes} processes, ${pageBytes}-byte body from memory), ` +
+        `${HISTORY_PAGES} sequential GETs: ${stats(floor)}; p99 Plexichat / bare server = ` +
+        `${ms(p99(pages))} / ${ms(p99(floor))} = ${(p99(pages) / p99(floor)).toFixed(2)}x`,
+    );
+  } finally {
+    await bare.stop();
   }
 }
 

@@ -3262,7 +3262,7 @@ export interface components {
       bitrate?: number;
       /** @description DM and notes channels only: the other people */
       recipients?: components['schemas']['User'][];
-      /** @description server channels, on GET /channels/{id} and GET /servers/{id}/channels */
+      /** @description server channels other than threads, wherever they appear (routes and events) */
       permission_overwrites?: components['schemas']['PermissionOverwrite'][];
     };
     Attachment: {
@@ -3397,7 +3397,7 @@ export interface components {
       bitrate?: number;
       /** @description DM and notes channels only: the other people */
       recipients?: components['schemas']['User'][];
-      /** @description server channels, on GET /channels/{id} and GET /servers/{id}/channels */
+      /** @description server channels other than threads, wherever they appear (routes and events) */
       permission_overwrites?: components['schemas']['PermissionOverwrite'][];
       thread_metadata: components['schemas']['ThreadMetadata'];
     };

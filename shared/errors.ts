@@ -91,6 +91,17 @@ export class PendingUploadsLimitError extends ApiError {
   }
 }
 
+/** 405: the path is a route, but not for this method; `allow` (its methods) becomes the Allow header. */
+export class MethodNotAllowedError extends ApiError {
+  constructor(
+    method: string,
+    path: string,
+    readonly allow: string[],
+  ) {
+    super(405, 'method_not_allowed', `${method} is not allowed on ${path}; allowed: ${allow.join(', ')}`);
+  }
+}
+
 /** 415: a content type this route does not accept. */
 export class UnsupportedMediaTypeError extends ApiError {
   constructor(message: string) {

@@ -142,6 +142,30 @@ export class DatabaseUnavailableError extends ServiceUnavailableError {
   }
 }
 
+/** When a client told send_pending retries: soon, as the retry itself waits for the message again. */
+export const SEND_PENDING_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * 503: a message send was accepted (queued, and stored exactly once) but not stored within
+ * `queues.send_wait_ms`. The client retries after `retry_after` seconds with the same nonce, which
+ * answers the stored message; `id` is the id it will have.
+ */
+export class SendPendingError extends ApiError {
+  constructor(pending: { id: string; channel_id: string; nonce: string | null }, waitedMs: number) {
+    super(
+      503,
+      'send_pending',
+      pending.nonce === null
+        ? `The message is queued but was not stored within ${waitedMs} ms; it will be stored once and arrive as ` +
+            'MESSAGE_CREATE with this id. Sending it again without a nonce sends a second message'
+        : `The message is queued but was not stored within ${waitedMs} ms; retry with the same nonce to get it ` +
+            '(it is stored once)',
+      undefined,
+      { retry_after: SEND_PENDING_RETRY_AFTER_SECONDS, ...pending },
+    );
+  }
+}
+
 /** 504: an application did not give its first answer to an interaction in time; nothing was posted. */
 export class InteractionTimeoutError extends ApiError {
   constructor(deadlineMs: number) {

@@ -200,7 +200,8 @@ export function createApp(rt: Runtime): express.Express {
   mountOAuthPages(app);
   mountAccountPages(app);
 
-  app.use(notFound);
+  // Last but the error handler: it reads the routes mounted above (405 for a known path).
+  app.use(notFound(app));
   app.use(errorHandler(rt.logger, config.server.body_limit_bytes, redactUrl));
   return app;
 }

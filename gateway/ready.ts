@@ -1,7 +1,8 @@
 import { QueryTypes } from 'sequelize';
 import { isThreadType, type Row } from '../shared/db/models/index.js';
 import type { ReadyPayload } from '../shared/events/index.js';
-import { presentChannel, presentServer } from '../shared/presenters/server.js';
+import { presentServerChannels } from '../shared/domain/channels/present.js';
+import { presentServer } from '../shared/presenters/server.js';
 import { visibleChannels } from '../shared/permissions/index.js';
 import { presentPrivateChannel } from '../shared/presenters/private-channel.js';
 import { presentRelationship } from '../shared/presenters/relationship.js';
@@ -50,9 +51,7 @@ export async function loadReadyState(rt: Runtime, user: Row<'User'>): Promise<Re
   const privateChannels = channels.filter((c) => c.server_id === null);
   const privateIds = privateChannels.map((c) => c.id);
   const recipients = await rt.models.ChannelRecipient.findAll({ where: { channel_id: privateIds } });
-  const overwrites = await rt.models.PermissionOverwrite.findAll({
-    where: { channel_id: serverChannels.map((c) => c.id) },
-  });
+  const serverChannelObjects = await presentServerChannels(rt, serverChannels);
   const others = await User.findAll({
     where: {
       id: [...new Set([...relationships.map((r) => r.target_id), ...recipients.map((r) => r.user_id)])],
@@ -74,7 +73,7 @@ export async function loadReadyState(rt: Runtime, user: Row<'User'>): Promise<Re
       user: presentSelf(user),
       servers: servers.map((s) => presentServer(s, counts.get(s.id) ?? 0)),
       channels: [
-        ...serverChannels.map((c) => presentChannel(c, overwrites)),
+        ...serverChannelObjects,
         ...threadObjects,
         ...privateChannels.map((c) =>
           presentPrivateChannel(

@@ -91,6 +91,17 @@ export class PendingUploadsLimitError extends ApiError {
   }
 }
 
+/** 405: the path is a route, but not for this method; `allow` (its methods) becomes the Allow header. */
+export class MethodNotAllowedError extends ApiError {
+  constructor(
+    method: string,
+    path: string,
+    readonly allow: string[],
+  ) {
+    super(405, 'method_not_allowed', `${method} is not allowed on ${path}; allowed: ${allow.join(', ')}`);
+  }
+}
+
 /** 415: a content type this route does not accept. */
 export class UnsupportedMediaTypeError extends ApiError {
   constructor(message: string) {
@@ -128,6 +139,30 @@ export const DATABASE_RETRY_AFTER_SECONDS = 5;
 export class DatabaseUnavailableError extends ServiceUnavailableError {
   constructor() {
     super('The database is unavailable, try again shortly', DATABASE_RETRY_AFTER_SECONDS);
+  }
+}
+
+/** When a client told send_pending retries: soon, as the retry itself waits for the message again. */
+export const SEND_PENDING_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * 503: a message send was accepted (queued, and stored exactly once) but not stored within
+ * `queues.send_wait_ms`. The client retries after `retry_after` seconds with the same nonce, which
+ * answers the stored message; `id` is the id it will have.
+ */
+export class SendPendingError extends ApiError {
+  constructor(pending: { id: string; channel_id: string; nonce: string | null }, waitedMs: number) {
+    super(
+      503,
+      'send_pending',
+      pending.nonce === null
+        ? `The message is queued but was not stored within ${waitedMs} ms; it will be stored once and arrive as ` +
+            'MESSAGE_CREATE with this id. Sending it again without a nonce sends a second message'
+        : `The message is queued but was not stored within ${waitedMs} ms; retry with the same nonce to get it ` +
+            '(it is stored once)',
+      undefined,
+      { retry_after: SEND_PENDING_RETRY_AFTER_SECONDS, ...pending },
+    );
   }
 }
 

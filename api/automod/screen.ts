@@ -32,7 +32,8 @@ export class AutomodBlockedError extends ApiError {
  * is one more job: the `automod` worker queues the message command itself when it passes, so the
  * API then waits on that command as usual. `jobId` names a new command (a fresh snowflake in it),
  * so its events are listened for before it is queued. `screening`: the server's AutoMod flag when
- * the caller read it already (messageAccess), else it is read here.
+ * the caller read it already (messageAccess), else it is read here. `waitMs` (default
+ * queues.wait_timeout_ms) bounds the whole wait, screening and command together.
  */
 export async function runScreenedCommand(
   rt: Runtime,
@@ -40,8 +41,10 @@ export async function runScreenedCommand(
   jobId: string,
   command: CreateMessageJob | UpdateMessageJob,
   where: { channel: Row<'Channel'>; policy: ServerPolicy | null; authorId: string; screening?: boolean },
+  waitMs = rt.config.queues.wait_timeout_ms,
 ): Promise<CommandOutcome> {
   const { channel, policy } = where;
+  const deadline = Date.now() + waitMs;
   if (
     !policy ||
     channel.server_id === null ||
@@ -51,11 +54,11 @@ export async function runScreenedCommand(
       (await screeningOn(rt.redis, rt.config.redis.key_prefix, channel.server_id).catch(() => false))
     )
   ) {
-    return runMessageCommand(rt, services, jobId, command, { fresh: true });
+    return runMessageCommand(rt, services, jobId, command, { fresh: true, waitMs });
   }
   const events = services.queueEvents.events.automod;
   // The screening job's id is as fresh as the command's (a new snowflake in it): listen first.
-  const early = listenFirst(events, `automod-${jobId}`, rt.config.queues.wait_timeout_ms);
+  const early = listenFirst(events, `automod-${jobId}`, waitMs);
   let job;
   try {
     job = await rt.queues.automod.add(
@@ -77,11 +80,11 @@ export async function runScreenedCommand(
     rt.logger.warn({ err: (err as Error).message }, 'could not queue an automod screening');
     throw new ServiceUnavailableError('Messages are unavailable right now, try again');
   }
-  const screened = await outcomeOf<AutomodResult>(
-    early?.finished ?? job.waitUntilFinished(events, rt.config.queues.wait_timeout_ms),
-  );
+  const screened = await outcomeOf<AutomodResult>(early?.finished ?? job.waitUntilFinished(events, waitMs));
   if (!screened.done) return { done: false };
   const result = screened.result;
   if (result.blocked) throw new AutomodBlockedError(result.blocked);
-  return (await awaitMessageCommand(rt, services, jobId)) ?? { done: false };
+  // What is left of the wait (a moment at least: the command may be done already).
+  const left = Math.max(100, deadline - Date.now());
+  return (await awaitMessageCommand(rt, services, jobId, left)) ?? { done: false };
 }

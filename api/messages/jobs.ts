@@ -10,19 +10,20 @@ export type CommandOutcome = { done: true; result: JobResult<'messages'> } | { d
 
 /**
  * Queues a message command under `jobId` (a repeat of the same id is a no-op) and waits, bounded by
- * queues.wait_timeout_ms, for the worker's result. Redis down: 503 at once (nothing was accepted).
- * A job that failed for good rethrows its reason.
+ * `waitMs` (default queues.wait_timeout_ms), for the worker's result. Redis down: 503 at once
+ * (nothing was accepted). A job that failed for good rethrows its reason.
  */
 export async function runMessageCommand(
   rt: Runtime,
   services: ApiServices,
   jobId: string,
   data: MessageJob,
-  options: { fresh?: boolean } = {},
+  options: { fresh?: boolean; waitMs?: number } = {},
 ): Promise<CommandOutcome> {
   const events = services.queueEvents.events.messages;
+  const waitMs = options.waitMs ?? rt.config.queues.wait_timeout_ms;
   // A fresh id (a new snowflake in it) is never a repeat: listen first, and no poll is needed.
-  const early = options.fresh ? listenFirst(events, jobId, rt.config.queues.wait_timeout_ms) : null;
+  const early = options.fresh ? listenFirst(events, jobId, waitMs) : null;
   let job: Job;
   try {
     job = await rt.queues.messages.add(data.kind, data, { jobId });
@@ -31,7 +32,7 @@ export async function runMessageCommand(
     rt.logger.warn({ err: (err as Error).message }, 'could not queue a message command');
     throw new ServiceUnavailableError('Messages are unavailable right now, try again');
   }
-  return early ? outcomeOf(early.finished) : waitFor(rt, services, job);
+  return early ? outcomeOf(early.finished) : waitFor(services, job, waitMs);
 }
 
 /** QueueEvents whose reading loop has delivered an event, so it reads on from a known stream id. */
@@ -124,7 +125,7 @@ export async function runToggleCommand(
     throw new ServiceUnavailableError('Messages are unavailable right now, try again');
   }
   try {
-    return await waitFor(rt, services, job);
+    return await waitFor(services, job, rt.config.queues.wait_timeout_ms);
   } catch (err) {
     // Completed and removed before our listener saw it (failed jobs are kept): it is done.
     if (!(await Job.fromId(rt.queues.messages, jobId))) return { done: true, result: undefined };
@@ -132,18 +133,20 @@ export async function runToggleCommand(
   }
 }
 
-/** Waits for an already queued command (a duplicate request reuses the first one's job). */
+/**
+ * Waits (up to `waitMs`, default queues.wait_timeout_ms) for an already queued command (a
+ * duplicate request reuses the first one's job); null when there is no such job.
+ */
 export async function awaitMessageCommand(
   rt: Runtime,
   services: ApiServices,
   jobId: string,
+  waitMs = rt.config.queues.wait_timeout_ms,
 ): Promise<CommandOutcome | null> {
   const job = await Job.fromId(rt.queues.messages, jobId);
-  return job ? waitFor(rt, services, job) : null;
+  return job ? waitFor(services, job, waitMs) : null;
 }
 
-function waitFor(rt: Runtime, services: ApiServices, job: Job): Promise<CommandOutcome> {
-  return outcomeOf(
-    job.waitUntilFinished(services.queueEvents.events.messages, rt.config.queues.wait_timeout_ms),
-  );
+function waitFor(services: ApiServices, job: Job, waitMs: number): Promise<CommandOutcome> {
+  return outcomeOf(job.waitUntilFinished(services.queueEvents.events.messages, waitMs));
 }

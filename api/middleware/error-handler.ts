@@ -5,10 +5,12 @@ import {
   ApiError,
   DatabaseUnavailableError,
   MalformedJsonError,
+  MethodNotAllowedError,
   PayloadTooLargeError,
 } from '../../shared/errors.js';
 import { redactQuery } from '../../shared/log-redaction.js';
 import type { Logger } from '../../shared/logger.js';
+import { allowedMethods } from './allowed-methods.js';
 
 /**
  * Errors from the HTTP stack (body-parser, raw-body, the router's URI decoding, zlib through
@@ -159,6 +161,7 @@ export function errorHandler(
     if (apiError.extra?.retry_after !== undefined) {
       res.setHeader('Retry-After', String(Math.ceil(Number(apiError.extra.retry_after))));
     }
+    if (apiError instanceof MethodNotAllowedError) res.setHeader('Allow', apiError.allow.join(', '));
     res.status(apiError.status).json({
       code: apiError.code,
       message: apiError.message,
@@ -188,7 +191,21 @@ export function errorHandler(
   };
 }
 
-/** Unknown routes: a JSON 404, never Express's HTML page. */
-export function notFound(req: Request, _res: Response, next: NextFunction): void {
-  next(new ApiError(404, 'unknown_route', `Unknown route: ${req.method} ${req.path}`));
+/**
+ * What no route answered: a path that has routes for other methods is a 405 `method_not_allowed`
+ * naming them (and in `Allow`); any other path a JSON 404 `unknown_route`, never Express's HTML
+ * page. Mount it after everything else: the routes are read from `app.router` when it is called.
+ * OPTIONS stays 404 here: the router answers it itself on any routed path (CORS preflights are
+ * answered before, by the cors middleware).
+ */
+export function notFound(app: { router: { stack: unknown[] } }) {
+  const methodsAt = allowedMethods(app.router);
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    const allow = req.method === 'OPTIONS' ? [] : methodsAt(req.path);
+    if (allow.length > 0) {
+      next(new MethodNotAllowedError(req.method, req.path, allow));
+      return;
+    }
+    next(new ApiError(404, 'unknown_route', `Unknown route: ${req.method} ${req.path}`));
+  };
 }

@@ -2,7 +2,7 @@ import { isThreadType } from '../../shared/db/models/index.js';
 import { loadChannel } from '../../shared/domain/access.js';
 import { ServerPolicy, viewableServerChannels } from '../../shared/permissions/index.js';
 import { presentPrivateChannel } from '../../shared/presenters/private-channel.js';
-import { presentChannel } from '../../shared/presenters/server.js';
+import { presentServerChannel, presentServerChannels } from '../../shared/domain/channels/present.js';
 import type { ChannelObject, PrivateChannelObject } from '../../shared/presenters/types.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { presentThreadChannel } from '../threads/reads.js';
@@ -13,10 +13,7 @@ import { presentThreadChannel } from '../threads/reads.js';
 export async function listChannels(rt: Runtime, serverId: string, userId: string): Promise<ChannelObject[]> {
   const policy = await ServerPolicy.load(rt, serverId, userId);
   const channels = await viewableServerChannels(rt.models, policy.facts);
-  const overwrites = await rt.models.PermissionOverwrite.findAll({
-    where: { channel_id: channels.map((c) => c.id) },
-  });
-  return channels.map((c) => presentChannel(c, overwrites));
+  return presentServerChannels(rt, channels);
 }
 
 /** GET /channels/{id}: a server channel the caller can view, or a private channel they are in. */
@@ -29,6 +26,5 @@ export async function getChannel(
   if (access.policy === null) return presentPrivateChannel(access.channel, access.recipients, userId);
   await access.policy.requireChannel(access.channel);
   if (isThreadType(access.channel.channel_type)) return presentThreadChannel(rt, access.channel);
-  const overwrites = await rt.models.PermissionOverwrite.findAll({ where: { channel_id: channelId } });
-  return presentChannel(access.channel, overwrites);
+  return presentServerChannel(rt, access.channel);
 }

@@ -46,7 +46,7 @@ export async function spendExecution(
 
 /**
  * Queues a webhook message. With `wait`, waits for the worker like a user's send and returns the
- * stored message (null: still queued after queues.wait_timeout_ms); without, returns once queued.
+ * stored message (null: still queued after queues.send_wait_ms); without, returns once queued.
  */
 export async function postWebhookMessage(
   rt: Runtime,
@@ -56,7 +56,9 @@ export async function postWebhookMessage(
 ): Promise<MessageObject | null> {
   const jobId = messageJobId('create', job.message.id);
   if (wait) {
-    const outcome = await runMessageCommand(rt, services, jobId, job);
+    const outcome = await runMessageCommand(rt, services, jobId, job, {
+      waitMs: rt.config.queues.send_wait_ms,
+    });
     return outcome.done ? outcome.result : null;
   }
   try {

@@ -89,7 +89,10 @@ export interface RestOptions {
   /** A user token, or a bot's with `tokenType: 'Bot'`; set later with `setToken`. */
   token?: string | null;
   tokenType?: 'Bearer' | 'Bot';
-  /** How many times a 429 is waited out before the PlexichatError is thrown (default 3). */
+  /**
+   * How many times a 429, or a 503 `send_pending` of a send with a `nonce`, is waited out before
+   * the PlexichatError is thrown (default 3).
+   */
   maxRetries?: number;
   /** Another fetch (tests, proxies); default the global one. */
   fetch?: typeof fetch;
@@ -281,7 +284,9 @@ function formSize(form: FormData): number {
 /**
  * The typed REST client: `request('POST /channels/{channel_id}/messages', {params, body})`, or the
  * same operation by its OpenAPI operationId, `postChannelsChannelIdMessages({params, body})`. Errors throw PlexichatError; 429s are
- * waited out (up to `maxRetries`), and empty buckets are waited for before sending.
+ * waited out (up to `maxRetries`), and empty buckets are waited for before sending. A message sent
+ * with a `nonce` that the server queued but had not stored yet (503 `send_pending`) is asked for
+ * again with the same nonce, which answers the stored message (never a second one).
  */
 // The generated methods are added by the constructor; this merge gives them their types.
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
@@ -384,15 +389,31 @@ export class RestClient {
           await sleep(this.limiter.limited(key, res.headers, retryAfter, body.global === true), args.signal);
           continue;
         }
+        if (
+          res.status === 503 &&
+          body.code === 'send_pending' &&
+          hasNonce(args.body) &&
+          attempt < this.maxRetries
+        ) {
+          const retryAfter = typeof body.retry_after === 'number' ? body.retry_after : 1;
+          await sleep(retryAfter * 1000, args.signal);
+          continue;
+        }
         throw new PlexichatError(res.status, body, route);
       }
     });
   }
 }
 
+/** Whether a request body carries a `nonce`: sending it again cannot make a second message. */
+function hasNonce(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && 'nonce' in body && body.nonce != null;
+}
+
 /**
- * Whether a sent message is stored (200) rather than accepted and still being stored (202
- * `{pending: true}`: it arrives as MESSAGE_CREATE with the same id).
+ * Whether an edit's answer is the stored message (200) rather than accepted and still being
+ * applied (202 `{pending: true}`: it arrives as MESSAGE_UPDATE). A send answers the stored message
+ * or throws (503 `send_pending` once retries with its nonce ran out).
  */
 export function isStoredMessage(
   message: Schemas['Message'] | Schemas['PendingMessage'],

@@ -129,6 +129,8 @@ export interface Config {
     backoff_ms: number;
     /** How long the API waits for a job's result before answering 202-style. */
     wait_timeout_ms: number;
+    /** How long a message send (and a webhook's ?wait=true) waits for the stored message before 503 send_pending. */
+    send_wait_ms: number;
     keep_completed: number;
     keep_failed: number;
     /** How long a worker's lock on a running job lasts (renewed while it runs); a dead worker's job is retried after it. */
@@ -457,6 +459,8 @@ export const configSchema = Joi.object<Config>({
     attempts: Joi.number().integer().min(1).max(100).default(5),
     backoff_ms: Joi.number().integer().min(10).default(1000),
     wait_timeout_ms: Joi.number().integer().min(100).max(60000).default(5000),
+    // Below the 60 s a proxy gives an answer (nginx's proxy_read_timeout) and the API's request timeout.
+    send_wait_ms: Joi.number().integer().min(100).max(55000).default(30000),
     keep_completed: nonNegative.default(1000),
     keep_failed: nonNegative.default(10000),
     lock_ms: Joi.number().integer().min(500).max(600000).default(30000),

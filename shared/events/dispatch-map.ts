@@ -1,7 +1,9 @@
 import type {
   ChannelObject,
   MessageObject,
+  PrivateChannelObject,
   RelationshipObject,
+  ServerChannelObject,
   ServerObject,
   UserObject,
 } from '../presenters/types.js';
@@ -55,9 +57,10 @@ export interface DispatchMap {
   /** emoji: a unicode emoji sequence or a custom emoji's `name:id`. */
   MESSAGE_REACTION_ADD: ReactionEvent;
   MESSAGE_REACTION_REMOVE: ReactionEvent;
-  CHANNEL_CREATE: ChannelObject;
-  CHANNEL_UPDATE: ChannelObject;
-  CHANNEL_DELETE: ChannelObject;
+  /** A server channel with its overwrites, or a DM / notes channel with its recipients. */
+  CHANNEL_CREATE: ServerChannelObject | PrivateChannelObject;
+  CHANNEL_UPDATE: ServerChannelObject;
+  CHANNEL_DELETE: ServerChannelObject;
   SERVER_CREATE: ServerObject;
   SERVER_UPDATE: ServerObject;
   SERVER_DELETE: { id: string };
@@ -147,7 +150,7 @@ export type RoomOp =
   | { op: 'disconnect'; room: string };
 
 /** What a session is told when a room op changes what it can see. */
-export type RoomAnnouncement = { t: 'CHANNEL_CREATE' | 'CHANNEL_DELETE'; d: ChannelObject };
+export type RoomAnnouncement = { t: 'CHANNEL_CREATE' | 'CHANNEL_DELETE'; d: ServerChannelObject };
 
 /** A user's presence as others see it (invisible reads as offline to everyone but the user). */
 export interface PresenceObject {

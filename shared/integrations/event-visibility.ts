@@ -2,7 +2,7 @@ import { isThreadType, type Row } from '../db/models/index.js';
 import type { DispatchMap } from '../events/dispatch-map.js';
 import type { ServerPolicy } from '../permissions/index.js';
 import { Permission, channelPermissions, has, type Overwrite } from '../permissions/index.js';
-import type { ChannelObject } from '../presenters/types.js';
+import type { ServerChannelObject } from '../presenters/types.js';
 import type { Runtime } from '../runtime.js';
 import { PING_EVENT, type OutgoingEventType } from './event-types.js';
 
@@ -58,7 +58,7 @@ export async function maySeeEvent(
 ): Promise<boolean> {
   if (event.channel_id === null) return true;
   if (channel) return has(await policy.channelPermissions(channel), Permission.VIEW_CHANNEL);
-  const gone = event.type === 'CHANNEL_DELETE' ? (event.data as ChannelObject) : null;
+  const gone = event.type === 'CHANNEL_DELETE' ? (event.data as ServerChannelObject) : null;
   if (!gone?.permission_overwrites || isThreadType(gone.channel_type)) return false;
   const overwrites: Overwrite[] = gone.permission_overwrites.map((o) => ({
     id: o.id,

@@ -1,5 +1,5 @@
 import type { Row } from '../db/models/index.js';
-import { presentChannel } from './server.js';
+import { channelFields } from './server.js';
 import type { PrivateChannelObject } from './types.js';
 import { presentUser } from './user.js';
 
@@ -13,7 +13,7 @@ export function presentPrivateChannel(
   viewerId: string,
 ): PrivateChannelObject {
   return {
-    ...presentChannel(channel),
+    ...channelFields(channel),
     recipients: members.filter((u) => u.id !== viewerId).map(presentUser),
   };
 }

@@ -1,6 +1,6 @@
 import type { Row } from '../db/models/index.js';
 import { unixSeconds } from './time.js';
-import type { ChannelObject, ServerObject } from './types.js';
+import type { ChannelObject, ServerChannelObject, ServerObject } from './types.js';
 
 /** The server object; member_count is counted by the caller (it is always present). */
 export function presentServer(server: Row<'Server'>, memberCount: number): ServerObject {
@@ -16,14 +16,11 @@ export function presentServer(server: Row<'Server'>, memberCount: number): Serve
 }
 
 /**
- * The channel object of spec/data-types.txt (plus parent_id); with `overwrites`, also its
- * permission overwrites (those with another channel_id are ignored, so a server's whole list can
- * be passed).
+ * The fields every channel object has: the channel object of spec/data-types.txt plus parent_id,
+ * and user_limit / bitrate on voice and stage channels. Threads (presentThread) and private
+ * channels (presentPrivateChannel) build on it; a server channel is presented with presentChannel.
  */
-export function presentChannel(
-  channel: Row<'Channel'>,
-  overwrites?: Row<'PermissionOverwrite'>[],
-): ChannelObject {
+export function channelFields(channel: Row<'Channel'>): ChannelObject {
   const object: ChannelObject = {
     id: channel.id,
     server_id: channel.server_id,
@@ -40,10 +37,24 @@ export function presentChannel(
     object.user_limit = channel.user_limit;
     object.bitrate = channel.bitrate;
   }
-  if (overwrites) {
-    object.permission_overwrites = overwrites
-      .filter((o) => o.channel_id === channel.id)
-      .map((o) => ({ id: o.target_id, type: o.type, allow: String(o.allow), deny: String(o.deny) }));
-  }
   return object;
+}
+
+/**
+ * A server channel that is not a thread, as every route and dispatch shows it (GET
+ * /channels/{id}, GET /servers/{id}/channels, READY, CHANNEL_CREATE/UPDATE/DELETE, the PATCH and
+ * POST answers): its fields and its permission overwrites. Overwrites of other channels in
+ * `overwrites` are ignored, so a server's whole list can be passed. Loading them:
+ * shared/domain/channels/present.ts.
+ */
+export function presentChannel(
+  channel: Row<'Channel'>,
+  overwrites: readonly Row<'PermissionOverwrite'>[],
+): ServerChannelObject {
+  return {
+    ...channelFields(channel),
+    permission_overwrites: overwrites
+      .filter((o) => o.channel_id === channel.id)
+      .map((o) => ({ id: o.target_id, type: o.type, allow: String(o.allow), deny: String(o.deny) })),
+  };
 }

@@ -1,5 +1,5 @@
 import type { Row } from '../db/models/index.js';
-import { presentChannel } from './server.js';
+import { channelFields } from './server.js';
 import { unixSeconds } from './time.js';
 import type { ChannelObject, UserObject } from './types.js';
 import { presentUser } from './user.js';
@@ -33,7 +33,7 @@ export interface ThreadMemberObject {
 /** The API's thread object for a thread channel and its metadata row. */
 export function presentThread(channel: Row<'Channel'>, meta: Row<'ThreadMetadata'>): ThreadObject {
   return {
-    ...presentChannel(channel),
+    ...channelFields(channel),
     thread_metadata: {
       owner_id: meta.owner_id,
       starter_message_id: meta.starter_message_id,

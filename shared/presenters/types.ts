@@ -48,7 +48,11 @@ export interface ChannelObject {
   user_limit?: number;
   /** Voice and stage channels: bits per second clients should encode at. */
   bitrate?: number;
-  permission_overwrites?: OverwriteObject[];
+}
+
+/** A server channel that is not a thread: the channel object plus its permission overwrites. */
+export interface ServerChannelObject extends ChannelObject {
+  permission_overwrites: OverwriteObject[];
 }
 
 /** A DM or notes channel: the channel object plus the people in it other than the viewer. */

@@ -77,6 +77,33 @@ describe('the error body on the real app', () => {
     }
   });
 
+  it('a known path with a method it lacks is a 405 naming its methods in Allow; unknown paths stay 404', async () => {
+    for (const [method, url, allow] of [
+      ['PUT', `${app.api}/servers`, 'POST'],
+      ['DELETE', `${app.api}/health`, 'GET, HEAD'],
+      // Parameters and a trailing slash match as the routing does; methods of every matching route.
+      ['POST', `${app.api}/channels/123/`, 'DELETE, GET, HEAD, PATCH'],
+      ['PUT', `${app.api}/users/@me`, 'DELETE, GET, HEAD, PATCH'],
+      // Routes outside the REST router too.
+      ['POST', `${app.api}/openapi.json`, 'GET, HEAD'],
+    ] as const) {
+      const res = await send(url, { method });
+      expect([method, url, res.status, res.headers.get('allow')]).toEqual([method, url, 405, allow]);
+      expect(res.headers.get('content-type')).toMatch(/application\/json/);
+      expect(res.body).toEqual({ code: 'method_not_allowed', message: expect.stringContaining(allow) });
+    }
+    const head = await fetch(`${app.api}/servers`, { method: 'HEAD' });
+    expect([head.status, head.headers.get('allow')]).toEqual([405, 'POST']);
+    // GET answers HEAD; OPTIONS is the router's own; unknown paths stay 404 whatever the method.
+    expect((await fetch(`${app.api}/health`, { method: 'HEAD' })).status).toBe(200);
+    const options = await fetch(`${app.api}/servers`, { method: 'OPTIONS' });
+    expect([options.status, options.headers.get('allow')]).toEqual([200, 'POST']);
+    for (const method of ['DELETE', 'OPTIONS', 'HEAD']) {
+      const res = await fetch(`${app.api}/no-such-thing`, { method });
+      expect([method, res.status, res.headers.get('allow')]).toEqual([method, 404, null]);
+    }
+  });
+
   it('echoes a safe X-Request-Id and replaces an unsafe one', async () => {
     const given = await fetch(`${app.api}/version`, { headers: { 'x-request-id': 'abc-123' } });
     expect(given.headers.get('x-request-id')).toBe('abc-123');
@@ -159,7 +186,7 @@ describe('validation and unexpected errors (routes built by the registry)', () =
     });
     expressApp.use(express.json({ limit: 1024 }));
     expressApp.use(buildRouter(routes, () => Promise.resolve(null)));
-    expressApp.use(notFound);
+    expressApp.use(notFound(expressApp));
     expressApp.use(errorHandler(createLogger({ log: { level: 'silent', pretty: false } }, 'test'), 1024));
     server = http.createServer(expressApp);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

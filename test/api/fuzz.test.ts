@@ -25,7 +25,7 @@ const REQUEST_TIMEOUT_MS = 20_000;
 
 // The workers, and the in-process API that builds the fixtures, run here...
 const app: TestApp = await startTestApp({
-  config: testConfig({ queues: { wait_timeout_ms: 2000 } }),
+  config: testConfig({ queues: { wait_timeout_ms: 2000, send_wait_ms: 2000 } }),
   gateway: false,
 });
 // Registered first: if the target cannot start, the suite still closes what it opened.

@@ -173,3 +173,83 @@ describe('channel rooms follow visibility', () => {
     ).toHaveLength(2);
   });
 });
+
+describe('every channel object has the shape of GET /channels/{id}', () => {
+  it('the PATCH answer, CHANNEL_CREATE/UPDATE/DELETE, READY and the server listing carry the overwrites', async () => {
+    const owner = await registerUser(app);
+    const created = await api(app, 'POST', '/servers', { token: owner.token, body: { name: 'Shapes' } });
+    const serverId = created.body.id as string;
+    const ownerClient = await connect(owner);
+    const get = async (id: string) => {
+      const res = await api(app, 'GET', `/channels/${id}`, { token: owner.token });
+      expect(res.status).toBe(200);
+      return res.body as Record<string, unknown>;
+    };
+    const framesOf = (t: string, id: string) =>
+      ownerClient.waitForFrames(1, (f) => f.t === t && (f.d as { id: string }).id === id);
+
+    const posted = await api(app, 'POST', `/servers/${serverId}/channels`, {
+      token: owner.token,
+      body: { name: 'shaped', channel_type: 'text' },
+    });
+    const channelId = posted.body.id as string;
+    const [create] = await framesOf('CHANNEL_CREATE', channelId);
+    expect(create?.d).toEqual(await get(channelId));
+
+    // Each overwrite change's CHANNEL_UPDATE carries the overwrites as they are now.
+    const send = String(Permission.SEND_MESSAGES);
+    const put = await api(app, 'PUT', `/channels/${channelId}/permissions/${serverId}`, {
+      token: owner.token,
+      body: { type: 'role', allow: '0', deny: send },
+    });
+    expect(put.status).toBe(204);
+    const [afterPut] = await framesOf('CHANNEL_UPDATE', channelId);
+    const overwrite = { id: serverId, type: 'role', allow: '0', deny: send };
+    expect(afterPut?.d).toEqual({ ...(await get(channelId)), permission_overwrites: [overwrite] });
+
+    const patched = await api(app, 'PATCH', `/channels/${channelId}`, {
+      token: owner.token,
+      body: { topic: 'shape' },
+    });
+    expect(patched.status).toBe(200);
+    const now = await get(channelId);
+    expect(now).toEqual(expect.objectContaining({ topic: 'shape', permission_overwrites: [overwrite] }));
+    expect(patched.body).toEqual(now);
+    const updates = await ownerClient.waitForFrames(
+      2,
+      (f) => f.t === 'CHANNEL_UPDATE' && (f.d as { id: string }).id === channelId,
+    );
+    expect(updates[1]?.d).toEqual(now);
+    // A PATCH that changes nothing answers the same shape.
+    const unchanged = await api(app, 'PATCH', `/channels/${channelId}`, {
+      token: owner.token,
+      body: { topic: 'shape' },
+    });
+    expect(unchanged.body).toEqual(now);
+
+    const listed = await api(app, 'GET', `/servers/${serverId}/channels`, { token: owner.token });
+    expect((listed.body as { id: string }[]).find((c) => c.id === channelId)).toEqual(now);
+    const fresh = await connect(owner);
+    const ready = fresh.frames.find((f) => f.t === 'READY')?.d as { channels: { id: string }[] };
+    expect(ready.channels.find((c) => c.id === channelId)).toEqual(now);
+
+    const removed = await api(app, 'DELETE', `/channels/${channelId}/permissions/${serverId}`, {
+      token: owner.token,
+    });
+    expect(removed.status).toBe(204);
+    const afterRemove = await ownerClient.waitForFrames(
+      3,
+      (f) => f.t === 'CHANNEL_UPDATE' && (f.d as { id: string }).id === channelId,
+    );
+    expect(afterRemove[2]?.d).toEqual({ ...now, permission_overwrites: [] });
+
+    await api(app, 'PUT', `/channels/${channelId}/permissions/${serverId}`, {
+      token: owner.token,
+      body: { type: 'role', allow: '0', deny: send },
+    });
+    const last = await get(channelId);
+    expect((await api(app, 'DELETE', `/channels/${channelId}`, { token: owner.token })).status).toBe(204);
+    const [gone] = await framesOf('CHANNEL_DELETE', channelId);
+    expect(gone?.d).toEqual(last);
+  });
+});

@@ -57,6 +57,7 @@ export function configEnv(config: Config): NodeJS.ProcessEnv {
     PLEXICHAT_QUEUES__LOCK_MS: String(config.queues.lock_ms),
     PLEXICHAT_QUEUES__STALLED_INTERVAL_MS: String(config.queues.stalled_interval_ms),
     PLEXICHAT_QUEUES__WAIT_TIMEOUT_MS: String(config.queues.wait_timeout_ms),
+    PLEXICHAT_QUEUES__SEND_WAIT_MS: String(config.queues.send_wait_ms),
     PLEXICHAT_QUEUES__MESSAGE_BATCH_WINDOW_MS: String(config.queues.message_batch_window_ms),
     PLEXICHAT_GATEWAY__RESUME_WINDOW_SECONDS: String(config.gateway.resume_window_seconds),
     PLEXICHAT_GATEWAY__RESUME_BUFFER_SIZE: String(config.gateway.resume_buffer_size),

@@ -93,7 +93,7 @@ beforeAll(async () => {
   const config = testConfig({
     database: { url: postgres.url.replace(/\/postgres$/, '/plexichat') },
     redis: { url: redis.url },
-    queues: { lock_ms: 2000, stalled_interval_ms: 500, wait_timeout_ms: 3000 },
+    queues: { lock_ms: 2000, stalled_interval_ms: 500, wait_timeout_ms: 3000, send_wait_ms: 3000 },
   });
   env = {
     ...configEnv(config),
@@ -427,7 +427,8 @@ describe('faults', () => {
     for (let i = 0; i < 24; i++) {
       sends.push(
         send(owner, channelId, `in flight ${i}`).then((res) => {
-          if (res.status === 200 || res.status === 202) acked.push(res.body.id as string);
+          // Stored, or queued and not stored yet (send_pending names the id it will have).
+          if (res.status === 200 || res.body.code === 'send_pending') acked.push(res.body.id as string);
         }),
       );
       if (i === 8) await doomed.kill('SIGKILL');
@@ -460,12 +461,12 @@ describe('faults', () => {
     const { owner, serverId, channelId } = await world();
     const watchers = [await connect(owner), await connect(owner)];
     const workers = services.filter((s) => s.role === 'workers');
-    // With the workers stopped, sends are acknowledged as queued (202) and wait in Redis.
+    // With the workers stopped, sends are acknowledged as queued (503 send_pending) and wait in Redis.
     await Promise.all(workers.map((s) => (processes.get(s.service) as RoleProcess).kill('SIGTERM')));
     const queued = await Promise.all(
       ['one', 'two', 'three'].map((c) => send(owner, channelId, `queued ${c}`)),
     );
-    for (const res of queued) expect(res).toMatchObject({ status: 202, body: { pending: true } });
+    for (const res of queued) expect(res).toMatchObject({ status: 503, body: { code: 'send_pending' } });
 
     await redis.stop('SIGTERM');
     const down = await send(owner, channelId, 'while Redis is down');

@@ -107,8 +107,9 @@ beforeAll(async () => {
         preview_max_bytes: PREVIEW_MAX,
         total_timeout_ms: 4000,
       },
-      // Shorter than the fetch timeout: a message held up by a preview would answer 202.
-      queues: { wait_timeout_ms: 3000 },
+      // Shorter than the fetch timeout: a message held up by a preview would answer 202 (an edit)
+      // or 503 send_pending (a send).
+      queues: { wait_timeout_ms: 3000, send_wait_ms: 3000 },
     }),
   });
 });

@@ -114,5 +114,5 @@ export const channelObject = Joi.object({
         deny: Joi.string().required(),
       }).meta({ className: 'PermissionOverwrite' }),
     )
-    .description('server channels, on GET /channels/{id} and GET /servers/{id}/channels'),
+    .description('server channels other than threads, wherever they appear (routes and events)'),
 }).meta({ className: 'Channel' });

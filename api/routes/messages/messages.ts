@@ -6,6 +6,7 @@ import {
   MissingPermissionError,
   NotFoundError,
   RateLimitedError,
+  SendPendingError,
   ValidationError,
 } from '../../../shared/errors.js';
 import { Permission, has } from '../../../shared/permissions/index.js';
@@ -35,7 +36,7 @@ import { blankContent, readsAllContent, visibleContent } from '../../application
 import { historyPageJson, type HistoryPage } from '../../messages/history.js';
 import { requireVerifiedEmail } from '../../accounts/verified-email.js';
 
-/** How long a nonce keeps pointing at the message it created. */
+/** How long a nonce keeps pointing at the message it created (renewed by each send_pending answer). */
 const NONCE_TTL_SECONDS = 300;
 
 /**
@@ -73,6 +74,7 @@ type MessageParams = { channel_id: string; message_id: string };
 export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
   const { Message } = rt.models;
   const prefix = rt.config.redis.key_prefix;
+  const sendWaitMs = rt.config.queues.send_wait_ms;
 
   async function findMessage(channelId: string, messageId: string): Promise<Row<'Message'>> {
     const row = await Message.findOne({ where: { id: messageId, channel_id: channelId } });
@@ -106,7 +108,23 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
     return { kind: 'claimed' };
   }
 
-  /** The API's answer for a command: the stored message, or 202 + pending when the worker is slow. */
+  /**
+   * A send's answer: the stored message, or, when it was not stored within queues.send_wait_ms, 503
+   * send_pending. Its id is promised (kept when stored, stored-ids.ts) and its nonce renewed, so a
+   * retry with that nonce keeps finding it however long the workers take.
+   */
+  async function sendAnswer(
+    outcome: CommandOutcome,
+    pending: { id: string; channel_id: string; nonce: string | null },
+    nonceKey: string | null,
+  ): Promise<MessageObject | null> {
+    if (outcome.done) return outcome.result;
+    await promiseId(rt, pending.id);
+    if (nonceKey) await rt.redis.expire(nonceKey, NONCE_TTL_SECONDS);
+    throw new SendPendingError(pending, sendWaitMs);
+  }
+
+  /** An edit's answer: the stored message, or 202 + pending when the worker is slow. */
   async function answer(
     outcome: CommandOutcome,
     pending: { id: string; channel_id: string; nonce: string | null },
@@ -129,9 +147,12 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
       summary: 'Send a message',
       description:
         'Needs SEND_MESSAGES (and MENTION_EVERYONE for @everyone/@here and unmentionable roles to ping). The message ' +
-        'goes through the `messages` queue; the answer is the stored message. If the worker has not finished within ' +
-        '`queues.wait_timeout_ms`, the answer is 202 `{id, channel_id, nonce, pending: true}` and the message arrives ' +
-        'as MESSAGE_CREATE. Slowmode applies unless the caller has MANAGE_MESSAGES or MANAGE_CHANNELS. With ' +
+        'goes through the `messages` queue; the answer is the stored message. If it is not stored within ' +
+        '`queues.send_wait_ms` (30 s by default), the answer is 503 `send_pending` `{retry_after, id, channel_id, ' +
+        'nonce}` (and Retry-After): the message is queued and will be stored once, with that id, and arrive as ' +
+        'MESSAGE_CREATE; sending the same `nonce` again (within 5 minutes of the last answer) answers the stored ' +
+        'message, or send_pending again while it is still queued. Without a nonce a second send is a second ' +
+        'message. Slowmode applies unless the caller has MANAGE_MESSAGES or MANAGE_CHANNELS. With ' +
         '`reply_to` (a message of this channel the caller can read: READ_MESSAGE_HISTORY, else 400 naming ' +
         '`reply_to`) the message has type `reply`. Link previews (`embeds` of type `link`, for the first 5 http(s) ' +
         'links outside code and not written as `<url>`) are made afterwards when the author has EMBED_LINKS, and ' +
@@ -150,16 +171,19 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
       },
       responses: {
         200: { description: 'The stored message', schema: messageObject },
-        202: { description: 'Accepted; still being stored', schema: pendingMessage },
         403: {
           description:
             'Missing SEND_MESSAGES (EMBED_LINKS with embeds), a DM with a blocked user, or `email_unverified` (`auth.require_verified_email`)',
         },
         404: { description: 'Unknown channel, or one the caller cannot see' },
         429: { description: 'Slowmode: wait retry_after seconds' },
-        503: { description: 'The queue (Redis) is unavailable: nothing was sent' },
+        503: {
+          description:
+            '`send_pending`: queued, not stored within `queues.send_wait_ms`; retry with the same nonce. ' +
+            'Other codes: the queue (Redis) is unavailable, nothing was sent',
+        },
       },
-      handler: async ({ params, body: jsonBody, auth, req, res }) => {
+      handler: async ({ params, body: jsonBody, auth, req }) => {
         requireVerifiedEmail(rt.config, auth.user);
         const multipart = typeof req.is('multipart/form-data') === 'string';
         const access = await messageAccess(
@@ -210,9 +234,10 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
           const stored = firstId ? await Message.findByPk(await storedIdOf(rt, firstId)) : null;
           if (stored) return presentStoredMessage(rt, stored, auth.user.id);
           const outcome = firstId
-            ? await awaitMessageCommand(rt, services, messageJobId('create', firstId))
+            ? await awaitMessageCommand(rt, services, messageJobId('create', firstId), sendWaitMs)
             : null;
-          if (outcome && firstId) return answer(outcome, { id: firstId, channel_id: channel.id, nonce }, res);
+          if (outcome && firstId)
+            return sendAnswer(outcome, { id: firstId, channel_id: channel.id, nonce }, nonceKey);
           throw new ApiError(409, 'nonce_in_use', 'A message with this nonce is being sent; retry shortly');
         }
         if (claim.kind === 'slowmode') throw new RateLimitedError(Math.max(1, claim.ttl));
@@ -231,17 +256,19 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
             embed_links: has(access.permissions, Permission.EMBED_LINKS),
           },
         };
-        const outcome = await runScreenedCommand(rt, services, messageJobId('create', id), command, {
-          channel,
-          policy: access.policy,
-          authorId: auth.user.id,
-          screening: access.screening,
-        }).catch(async (err: unknown) => {
+        const outcome = await runScreenedCommand(
+          rt,
+          services,
+          messageJobId('create', id),
+          command,
+          { channel, policy: access.policy, authorId: auth.user.id, screening: access.screening },
+          sendWaitMs,
+        ).catch(async (err: unknown) => {
           // Blocked: the nonce may be used again for a corrected message.
           if (nonceKey) await rt.redis.del(nonceKey);
           throw err;
         });
-        return answer(outcome, { id, channel_id: channel.id, nonce }, res);
+        return sendAnswer(outcome, { id, channel_id: channel.id, nonce }, nonceKey);
       },
     }),
     defineRoute<ChannelParams, HistoryPage>({

@@ -19,9 +19,10 @@ import { regenerateWebhookToken } from '../../../shared/domain/webhooks/regenera
 import { updateWebhook } from '../../../shared/domain/webhooks/update.js';
 import { listChannelWebhooks, listServerWebhooks } from '../../webhooks/webhook-reads.js';
 import { auditReason } from '../audit-reason.js';
-import { channelParams, messageObject, pendingMessage } from '../messages/schema.js';
+import { channelParams, messageObject } from '../messages/schema.js';
 import { defineRoute, definePublicRoute, type AnyRoute } from '../route.js';
 import { promiseId } from '../../../shared/messages/stored-ids.js';
+import { SendPendingError } from '../../../shared/errors.js';
 import {
   createWebhookBody,
   executeBody,
@@ -176,7 +177,9 @@ export function webhookRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
         'message. The message goes through the `messages` queue like a member’s and arrives as MESSAGE_CREATE ' +
         'with `webhook_id` set and `author` `{id: webhook_id, username, avatar_url, bot: true}` (its ' +
         '`author_id` is the webhook’s creator). Mentions work as for a member without MENTION_EVERYONE. `?wait=true` ' +
-        'answers 200 with the stored message (202 pending if the worker is slow), otherwise 204 once queued. ' +
+        'answers 200 with the stored message, or, when it is not stored within `queues.send_wait_ms`, 503 ' +
+        '`send_pending` `{retry_after, id, channel_id}` (it is queued and will be stored once, with that id: ' +
+        'executing again sends a second message); without it, 204 once queued. ' +
         `At most ${WEBHOOK_RATE_LIMIT.points} executions per ${WEBHOOK_RATE_LIMIT.duration_seconds} s per ` +
         'webhook (429 with `retry_after`; X-RateLimit-* headers on every answer). Files: multipart/form-data ' +
         'with `payload_json` (the JSON body as a string) and file parts, checked like member uploads ' +
@@ -193,12 +196,15 @@ export function webhookRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
       },
       responses: {
         200: { description: 'With `?wait=true`: the stored message', schema: messageObject },
-        202: { description: 'With `?wait=true`: accepted, still being stored', schema: pendingMessage },
         204: { description: 'Queued' },
         400: { description: 'Bad `content`, `username`, `avatar_url` or `embeds.N.<field>`' },
         404: { description: '`unknown_webhook` (unknown, deleted, or wrong token)' },
         429: { description: 'This webhook’s rate limit: wait retry_after seconds' },
-        503: { description: 'The queue (Redis) is unavailable: nothing was sent' },
+        503: {
+          description:
+            'With `?wait=true`, `send_pending`: queued, not stored within `queues.send_wait_ms`. Other codes: ' +
+            'the queue (Redis) is unavailable, nothing was sent',
+        },
       },
       handler: async ({ params, query, body: jsonBody, req, res }) => {
         const webhook = await authenticateWebhook(rt, params.webhook_id, params.token);
@@ -218,8 +224,10 @@ export function webhookRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
         if (message) return message;
         // The caller is told this id before the message is stored: it keeps it (stored-ids.ts).
         await promiseId(rt, job.message.id);
-        res.status(202);
-        return { id: job.message.id, channel_id: job.message.channel_id, nonce: null, pending: true };
+        throw new SendPendingError(
+          { id: job.message.id, channel_id: job.message.channel_id, nonce: null },
+          rt.config.queues.send_wait_ms,
+        );
       },
     }),
   ];

@@ -1265,7 +1265,7 @@ export interface paths {
     put?: never;
     /**
      * Send a message
-     * @description Needs SEND_MESSAGES (and MENTION_EVERYONE for @everyone/@here and unmentionable roles to ping). The message goes through the `messages` queue; the answer is the stored message. If the worker has not finished within `queues.wait_timeout_ms`, the answer is 202 `{id, channel_id, nonce, pending: true}` and the message arrives as MESSAGE_CREATE. Slowmode applies unless the caller has MANAGE_MESSAGES or MANAGE_CHANNELS. With `reply_to` (a message of this channel the caller can read: READ_MESSAGE_HISTORY, else 400 naming `reply_to`) the message has type `reply`. Link previews (`embeds` of type `link`, for the first 5 http(s) links outside code and not written as `<url>`) are made afterwards when the author has EMBED_LINKS, and arrive as MESSAGE_UPDATE: the answer never waits for a remote site. `embeds`: up to 10 rich embeds `{title?, description?, url?, color?, fields?}`, validated exactly as for webhooks, stored with `type: "rich"` and needing EMBED_LINKS (403 naming it); with embeds or attachments `content` may be empty. Edits change only `content`: rich embeds stay as sent (webhook messages cannot be edited either).
+     * @description Needs SEND_MESSAGES (and MENTION_EVERYONE for @everyone/@here and unmentionable roles to ping). The message goes through the `messages` queue; the answer is the stored message. If it is not stored within `queues.send_wait_ms` (30 s by default), the answer is 503 `send_pending` `{retry_after, id, channel_id, nonce}` (and Retry-After): the message is queued and will be stored once, with that id, and arrive as MESSAGE_CREATE; sending the same `nonce` again (within 5 minutes of the last answer) answers the stored message, or send_pending again while it is still queued. Without a nonce a second send is a second message. Slowmode applies unless the caller has MANAGE_MESSAGES or MANAGE_CHANNELS. With `reply_to` (a message of this channel the caller can read: READ_MESSAGE_HISTORY, else 400 naming `reply_to`) the message has type `reply`. Link previews (`embeds` of type `link`, for the first 5 http(s) links outside code and not written as `<url>`) are made afterwards when the author has EMBED_LINKS, and arrive as MESSAGE_UPDATE: the answer never waits for a remote site. `embeds`: up to 10 rich embeds `{title?, description?, url?, color?, fields?}`, validated exactly as for webhooks, stored with `type: "rich"` and needing EMBED_LINKS (403 naming it); with embeds or attachments `content` may be empty. Edits change only `content`: rich embeds stay as sent (webhook messages cannot be edited either).
      */
     post: operations['postChannelsChannelIdMessages'];
     delete?: never;
@@ -2127,7 +2127,7 @@ export interface paths {
     put?: never;
     /**
      * Execute an incoming webhook
-     * @description No user auth: the token in the path is the credential (an unknown webhook, a deleted one and a wrong token all answer 404 `unknown_webhook`). JSON `{content?, username?, avatar_url?, embeds?}`: `content` (at most 4000 characters) or `embeds` (up to 10 `{title?, description?, url?, color?, fields?}`, stored with `type: "rich"`) is required; `username`/`avatar_url` override the webhook’s for this message. The message goes through the `messages` queue like a member’s and arrives as MESSAGE_CREATE with `webhook_id` set and `author` `{id: webhook_id, username, avatar_url, bot: true}` (its `author_id` is the webhook’s creator). Mentions work as for a member without MENTION_EVERYONE. `?wait=true` answers 200 with the stored message (202 pending if the worker is slow), otherwise 204 once queued. At most 30 executions per 60 s per webhook (429 with `retry_after`; X-RateLimit-* headers on every answer). Files: multipart/form-data with `payload_json` (the JSON body as a string) and file parts, checked like member uploads (sniffed types, size and pixel limits); with files, content and embeds are optional.
+     * @description No user auth: the token in the path is the credential (an unknown webhook, a deleted one and a wrong token all answer 404 `unknown_webhook`). JSON `{content?, username?, avatar_url?, embeds?}`: `content` (at most 4000 characters) or `embeds` (up to 10 `{title?, description?, url?, color?, fields?}`, stored with `type: "rich"`) is required; `username`/`avatar_url` override the webhook’s for this message. The message goes through the `messages` queue like a member’s and arrives as MESSAGE_CREATE with `webhook_id` set and `author` `{id: webhook_id, username, avatar_url, bot: true}` (its `author_id` is the webhook’s creator). Mentions work as for a member without MENTION_EVERYONE. `?wait=true` answers 200 with the stored message, or, when it is not stored within `queues.send_wait_ms`, 503 `send_pending` `{retry_after, id, channel_id}` (it is queued and will be stored once, with that id: executing again sends a second message); without it, 204 once queued. At most 30 executions per 60 s per webhook (429 with `retry_after`; X-RateLimit-* headers on every answer). Files: multipart/form-data with `payload_json` (the JSON body as a string) and file parts, checked like member uploads (sniffed types, size and pixel limits); with files, content and embeds are optional.
      */
     post: operations['executeWebhook'];
     delete?: never;
@@ -3262,7 +3262,7 @@ export interface components {
       bitrate?: number;
       /** @description DM and notes channels only: the other people */
       recipients?: components['schemas']['User'][];
-      /** @description server channels, on GET /channels/{id} and GET /servers/{id}/channels */
+      /** @description server channels other than threads, wherever they appear (routes and events) */
       permission_overwrites?: components['schemas']['PermissionOverwrite'][];
     };
     Attachment: {
@@ -3350,12 +3350,6 @@ export interface components {
       /** @description `["ephemeral"]`: an interaction answer shown to the invoking user alone, never stored */
       flags?: 'ephemeral'[];
     };
-    PendingMessage: {
-      id: string;
-      channel_id: string;
-      nonce: string | null;
-      pending: boolean;
-    };
     RichEmbedInput: {
       title?: string;
       description?: string;
@@ -3367,6 +3361,12 @@ export interface components {
         /** @default false */
         inline: boolean;
       }[];
+    };
+    PendingMessage: {
+      id: string;
+      channel_id: string;
+      nonce: string | null;
+      pending: boolean;
     };
     ThreadMetadata: {
       owner_id: string | null;
@@ -3397,7 +3397,7 @@ export interface components {
       bitrate?: number;
       /** @description DM and notes channels only: the other people */
       recipients?: components['schemas']['User'][];
-      /** @description server channels, on GET /channels/{id} and GET /servers/{id}/channels */
+      /** @description server channels other than threads, wherever they appear (routes and events) */
       permission_overwrites?: components['schemas']['PermissionOverwrite'][];
       thread_metadata: components['schemas']['ThreadMetadata'];
     };
@@ -10267,15 +10267,6 @@ export interface operations {
           'application/json': components['schemas']['Message'];
         };
       };
-      /** @description Accepted; still being stored */
-      202: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['PendingMessage'];
-        };
-      };
       /** @description Validation failed */
       400: {
         headers: {
@@ -10317,7 +10308,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description The queue (Redis) is unavailable: nothing was sent */
+      /** @description `send_pending`: queued, not stored within `queues.send_wait_ms`; retry with the same nonce. Other codes: the queue (Redis) is unavailable, nothing was sent */
       503: {
         headers: {
           [name: string]: unknown;
@@ -14980,15 +14971,6 @@ export interface operations {
           'application/json': components['schemas']['Message'];
         };
       };
-      /** @description With `?wait=true`: accepted, still being stored */
-      202: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['PendingMessage'];
-        };
-      };
       /** @description Queued */
       204: {
         headers: {
@@ -15026,7 +15008,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description The queue (Redis) is unavailable: nothing was sent */
+      /** @description With `?wait=true`, `send_pending`: queued, not stored within `queues.send_wait_ms`. Other codes: the queue (Redis) is unavailable, nothing was sent */
       503: {
         headers: {
           [name: string]: unknown;

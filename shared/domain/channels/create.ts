@@ -3,11 +3,11 @@ import type { Row } from '../../db/models/index.js';
 import { rooms } from '../../events/index.js';
 import { runCommand } from '../../outbox/index.js';
 import { Permission, ServerPolicy, syncChannelRooms } from '../../permissions/index.js';
-import { presentChannel } from '../../presenters/server.js';
-import type { ChannelObject } from '../../presenters/types.js';
+import type { ServerChannelObject } from '../../presenters/types.js';
 import type { Runtime } from '../../runtime.js';
 import { decodeSnowflake } from '../../snowflake.js';
 import { checkParent, memberIds } from '../access.js';
+import { presentServerChannel } from './present.js';
 import { channelAuditFields, checkVoiceFields, type ChannelCreate } from './rules.js';
 
 /**
@@ -21,7 +21,7 @@ export async function createChannel(
   actorId: string,
   body: ChannelCreate,
   reason: string | null,
-): Promise<ChannelObject> {
+): Promise<ServerChannelObject> {
   const policy = await ServerPolicy.load(rt, serverId, actorId);
   policy.require(Permission.MANAGE_CHANNELS);
   checkVoiceFields(body.channel_type, body);
@@ -85,8 +85,7 @@ export async function createChannel(
     );
     const members = await memberIds(rt, serverId, transaction);
     await syncChannelRooms(rt, serverId, members, { transaction, effects: fx });
-    const overwrites = await PermissionOverwrite.findAll({ where: { channel_id: id }, transaction });
-    const payload = presentChannel(channel, overwrites);
+    const payload = await presentServerChannel(rt, channel, transaction);
     fx.dispatch([rooms.channel(id)], 'CHANNEL_CREATE', payload);
     fx.outgoing({
       type: 'CHANNEL_CREATE',

@@ -29,7 +29,8 @@ export async function deleteChannel(
   const before = channelAuditFields(channel);
   const room = rooms.channel(channel.id);
   await runCommand(rt, room, async (transaction, fx) => {
-    // Outgoing webhooks judge who may hear of the deletion by the overwrites the channel had.
+    // CHANNEL_DELETE carries the overwrites the channel had (outgoing webhooks judge by them who
+    // may hear of the deletion).
     const overwrites = await PermissionOverwrite.findAll({ where: { channel_id: channel.id }, transaction });
     await deleteRowFilesAfterCommit(rt, fx, { channels: [channel.id] }, transaction);
     const threadIds = await deleteThreadsOf(rt, channel.id, transaction, fx);
@@ -55,12 +56,13 @@ export async function deleteChannel(
     // (never before: a failed command leaves them in), before CHANNEL_DELETE takes its viewers out
     // of its room, so they see them leave.
     if (isVoiceChannelType(channel.channel_type)) fx.refresh('voice-channel', [channel.id]);
-    fx.dispatch([room], 'CHANNEL_DELETE', presentChannel(channel));
+    const payload = presentChannel(channel, overwrites);
+    fx.dispatch([room], 'CHANNEL_DELETE', payload);
     fx.outgoing({
       type: 'CHANNEL_DELETE',
       server_id: serverId,
       channel_id: channel.id,
-      data: presentChannel(channel, overwrites),
+      data: payload,
       key: `CHANNEL_DELETE-${channel.id}`,
     });
     fx.leaveRooms(room, [room]);
@@ -68,7 +70,7 @@ export async function deleteChannel(
     for (const child of children) {
       // The schema cleared their parent_id with the deletion.
       await child.reload({ transaction });
-      announceChannelUpdate(fx, serverId, child);
+      await announceChannelUpdate(rt, fx, serverId, child, transaction);
     }
   });
 }

@@ -50,7 +50,7 @@ export async function reorderChannels(
       const patch: { position: number; parent_id?: string | null } = { position: item.position };
       if (item.parent_id !== undefined) patch.parent_id = item.parent_id;
       if (await applyChannelPatch(rt, channel, patch, { serverId, actorId, reason }, transaction, fx))
-        announceChannelUpdate(fx, serverId, channel);
+        await announceChannelUpdate(rt, fx, serverId, channel, transaction);
     }
   });
 }

@@ -4,10 +4,10 @@ import type { Row } from '../../db/models/index.js';
 import { ValidationError } from '../../errors.js';
 import { rooms } from '../../events/index.js';
 import type { Effects } from '../../outbox/index.js';
-import { presentChannel } from '../../presenters/server.js';
-import type { ChannelObject } from '../../presenters/types.js';
+import type { ServerChannelObject } from '../../presenters/types.js';
 import type { Runtime } from '../../runtime.js';
 import { isVoiceChannelType } from '../../voice-chat/join.js';
+import { presentServerChannel } from './present.js';
 
 /** What creates a server channel (POST /servers/{id}/channels). */
 export interface ChannelCreate {
@@ -89,9 +89,18 @@ export async function applyChannelPatch(
   return true;
 }
 
-/** CHANNEL_UPDATE of `channel` to its viewers and the server's event webhooks; returns the payload. */
-export function announceChannelUpdate(fx: Effects, serverId: string, channel: Row<'Channel'>): ChannelObject {
-  const payload = presentChannel(channel);
+/**
+ * CHANNEL_UPDATE of `channel` (as `transaction` sees it, overwrites included) to its viewers and
+ * the server's event webhooks; returns the payload.
+ */
+export async function announceChannelUpdate(
+  rt: Pick<Runtime, 'models'>,
+  fx: Effects,
+  serverId: string,
+  channel: Row<'Channel'>,
+  transaction: Transaction,
+): Promise<ServerChannelObject> {
+  const payload = await presentServerChannel(rt, channel, transaction);
   fx.dispatch([rooms.channel(channel.id)], 'CHANNEL_UPDATE', payload);
   fx.outgoing({ type: 'CHANNEL_UPDATE', server_id: serverId, channel_id: channel.id, data: payload });
   return payload;

@@ -2,10 +2,10 @@ import { rooms } from '../../events/index.js';
 import { postSystemMessageEffect } from '../../messages/system-messages.js';
 import { runCommand } from '../../outbox/index.js';
 import { Permission } from '../../permissions/index.js';
-import { presentChannel } from '../../presenters/server.js';
-import type { ChannelObject } from '../../presenters/types.js';
+import type { ServerChannelObject } from '../../presenters/types.js';
 import type { Runtime } from '../../runtime.js';
 import { checkParent, requireServerChannel } from '../access.js';
+import { presentServerChannel } from './present.js';
 import { announceChannelUpdate, applyChannelPatch, checkVoiceFields, type ChannelPatch } from './rules.js';
 
 /**
@@ -19,7 +19,7 @@ export async function updateChannel(
   actorId: string,
   patch: ChannelPatch,
   reason: string | null,
-): Promise<ChannelObject> {
+): Promise<ServerChannelObject> {
   const { channel, policy } = await requireServerChannel(rt, channelId, actorId, Permission.MANAGE_CHANNELS);
   const serverId = policy.server.id;
   checkVoiceFields(channel.channel_type, patch);
@@ -27,9 +27,9 @@ export async function updateChannel(
   const oldName = channel.name;
   return runCommand(rt, rooms.channel(channel.id), async (transaction, fx) => {
     if (!(await applyChannelPatch(rt, channel, patch, { serverId, actorId, reason }, transaction, fx))) {
-      return presentChannel(channel);
+      return presentServerChannel(rt, channel, transaction);
     }
-    const payload = announceChannelUpdate(fx, serverId, channel);
+    const payload = await announceChannelUpdate(rt, fx, serverId, channel, transaction);
     if (channel.name !== oldName && channel.channel_type === 'text') {
       postSystemMessageEffect(rt, fx, {
         channel_id: channel.id,

@@ -1,12 +1,13 @@
-import type { CommandOption } from '../../db/models/index.js';
+import { isThreadType, type CommandOption, type Row } from '../../db/models/index.js';
 import { ValidationError, type FieldErrors } from '../../errors.js';
 import { Permission, has, type ServerPolicy } from '../../permissions/index.js';
 import type { InteractionOption, ResolvedObjects } from '../../presenters/interaction.js';
 import { presentMember, presentRole } from '../../presenters/role.js';
-import { presentChannel } from '../../presenters/server.js';
+import { presentThread } from '../../presenters/thread.js';
 import { presentUser } from '../../presenters/user.js';
 import type { Runtime } from '../../runtime.js';
 import { isSnowflake } from '../../snowflake.js';
+import { presentServerChannels } from '../channels/present.js';
 import { COMMAND_LIMITS } from './commands.js';
 
 /** An option as the invoking user sent it. */
@@ -116,11 +117,26 @@ export async function resolveOptions(
       .map((r) => r.role_id);
     resolved.members[user.id] = presentMember(member, user, mine);
   }
+  // A channel the invoker cannot see is as unknown as one of another server. The others are
+  // presented as GET /channels/{id} shows them (overwrites; a thread's thread_metadata).
+  const visibleChannels: Row<'Channel'>[] = [];
   for (const channel of channels) {
-    // A channel the invoker cannot see is as unknown as one of another server.
-    if (has(await policy.channelPermissions(channel), Permission.VIEW_CHANNEL)) {
-      resolved.channels[channel.id] = presentChannel(channel);
-    }
+    if (has(await policy.channelPermissions(channel), Permission.VIEW_CHANNEL)) visibleChannels.push(channel);
+  }
+  const threads = visibleChannels.filter((c) => isThreadType(c.channel_type));
+  const [channelObjects, threadMetas] = await Promise.all([
+    presentServerChannels(
+      rt,
+      visibleChannels.filter((c) => !isThreadType(c.channel_type)),
+    ),
+    threads.length
+      ? rt.models.ThreadMetadata.findAll({ where: { channel_id: threads.map((t) => t.id) } })
+      : [],
+  ]);
+  for (const object of channelObjects) resolved.channels[object.id] = object;
+  for (const meta of threadMetas) {
+    const thread = threads.find((t) => t.id === meta.channel_id);
+    if (thread) resolved.channels[thread.id] = presentThread(thread, meta);
   }
   for (const role of roles) resolved.roles[role.id] = presentRole(role);
 

@@ -89,5 +89,5 @@ export async function announceOverwrite(
 ): Promise<void> {
   const users = await affectedUsers(rt, serverId, type, targetId, transaction);
   fx.permissionsChanged(serverId, users, { announce: true });
-  announceChannelUpdate(fx, serverId, channel);
+  await announceChannelUpdate(rt, fx, serverId, channel, transaction);
 }

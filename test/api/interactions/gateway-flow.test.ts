@@ -135,7 +135,13 @@ describe('slash commands over the gateway', () => {
         resolved: {
           users: { [friend.id]: expect.objectContaining({ id: friend.id, username: friend.username }) },
           members: { [friend.id]: expect.objectContaining({ server_id: w.serverId, roles: [] }) },
-          channels: { [w.channelId]: expect.objectContaining({ id: w.channelId, name: 'general' }) },
+          channels: {
+            [w.channelId]: expect.objectContaining({
+              id: w.channelId,
+              name: 'general',
+              permission_overwrites: [],
+            }),
+          },
           roles: { [role.id]: expect.objectContaining({ id: role.id, name: 'crew' }) },
         },
       },

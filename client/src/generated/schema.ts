@@ -1701,7 +1701,7 @@ export interface paths {
     };
     /**
      * Users who reacted with an emoji
-     * @description In user id order; page with `after` (the last user id of the previous page) and `limit` (1-100, default 50). Needs READ_MESSAGE_HISTORY. An emoji nobody reacted with gives an empty list. `{emoji}` is URL-encoded: a unicode emoji (a sequence of 1-64 emoji code points) or a custom emoji as `name:id`, identified by the whole text. Adding a custom emoji needs it to be an emoji of the message’s server (in DMs: of any server) under its current name, else 404 `unknown_emoji`; removing one works even after the emoji was deleted or renamed.
+     * @description By user id, as API.md pages every list: newest (largest id) first with `before` or with neither, oldest first with `after` (with both, the users strictly between them, oldest first); `limit` 1-100, default 50. Needs READ_MESSAGE_HISTORY. An emoji nobody reacted with gives an empty list. `{emoji}` is URL-encoded: a unicode emoji (a sequence of 1-64 emoji code points) or a custom emoji as `name:id`, identified by the whole text. Adding a custom emoji needs it to be an emoji of the message’s server (in DMs: of any server) under its current name, else 404 `unknown_emoji`; removing one works even after the emoji was deleted or renamed.
      */
     get: operations['getChannelsChannelIdMessagesMessageIdReactionsEmoji'];
     put?: never;
@@ -12564,9 +12564,9 @@ export interface operations {
     parameters: {
       query?: {
         limit?: number;
-        /** @description a user id: users with greater ids (ascending) */
+        /** @description a user id: users with greater ids, oldest first (ascending) */
         after?: string;
-        /** @description a user id: users with smaller ids, nearest first (descending) unless `after` is given too */
+        /** @description a user id: users with smaller ids, newest first (descending) unless `after` is given too */
         before?: string;
       };
       header?: never;

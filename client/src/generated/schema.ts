@@ -295,7 +295,7 @@ export interface paths {
     head?: never;
     /**
      * Update the caller’s profile, email or password
-     * @description Changing email or password needs `current_password`. A new password signs out every other session (their gateway connections close). A new email is unverified (`verified: false`) and, when the instance sends mail, gets a verification mail.
+     * @description Changing email or password needs `current_password`. A new password signs out every other session (their gateway connections close). A new email is unverified (`verified: false`) and, when the instance sends mail, gets a verification mail. The avatar is uploaded here too (or with PATCH /users/@me/avatar): multipart/form-data with the image as the `avatar` file (and optionally a `username` field), or JSON `avatar` as a `data:image/<type>;base64,...` URI (null removes it); the same checks and renditions as PATCH /users/@me/avatar, errors naming `avatar`.
      */
     patch: operations['patchUsersMe'];
     trace?: never;
@@ -4878,6 +4878,16 @@ export interface operations {
           /** @description required to change email or password */
           current_password?: string;
           avatar_url?: string | null;
+          /** @description an uploaded avatar as `data:image/<type>;base64,<data>` (the limits of PATCH /users/@me/avatar); null removes it */
+          avatar?: string | null;
+        };
+        'multipart/form-data': {
+          /**
+           * Format: binary
+           * @description PNG, JPEG, WebP or GIF; at most 4 MiB and 4096x4096
+           */
+          avatar: Blob;
+          username?: string;
         };
       };
     };

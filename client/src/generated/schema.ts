@@ -977,7 +977,7 @@ export interface paths {
     head?: never;
     /**
      * Change a member’s nick, roles or timeout
-     * @description `nick`: one’s own needs CHANGE_NICKNAME, someone else’s MANAGE_NICKNAMES. `roles` (the complete list): MANAGE_ROLES, and every added or removed role strictly below the caller’s highest; a bot’s managed role can be neither added nor removed (403 `managed_role`). `communication_disabled_until` (unix seconds, at most 28 days ahead; null ends it): MODERATE_MEMBERS; a timed-out member keeps only VIEW_CHANNEL and READ_MESSAGE_HISTORY. Except for one’s own nick and roles, the member’s highest role must be strictly below the caller’s; the owner is never edited by others. Audited as `member_update` (nick, roles) and `member_timeout`.
+     * @description `nick`: one’s own needs CHANGE_NICKNAME, someone else’s MANAGE_NICKNAMES. `roles` (the complete list): MANAGE_ROLES, and every added or removed role strictly below the caller’s highest; a bot’s managed role can be neither added nor removed (403 `managed_role`). `communication_disabled_until` (unix seconds or an ISO 8601 date, at most 28 days ahead; null ends it; also spelled `timeout_until`, or `timeout` in seconds from now): MODERATE_MEMBERS; a timed-out member keeps only VIEW_CHANNEL and READ_MESSAGE_HISTORY. Except for one’s own nick and roles, the member’s highest role must be strictly below the caller’s; the owner is never edited by others. Audited as `member_update` (nick, roles) and `member_timeout`.
      */
     patch: operations['patchServersServerIdMembersUserId'];
     trace?: never;
@@ -8347,8 +8347,12 @@ export interface operations {
           nick?: string | null;
           /** @description the complete list of role ids (MANAGE_ROLES); @everyone is implied */
           roles?: string[];
-          /** @description unix seconds, at most 28 days ahead; null ends the timeout (MODERATE_MEMBERS) */
-          communication_disabled_until?: number | null;
+          /** @description unix seconds (or an ISO 8601 date), at most 28 days ahead; null ends the timeout (MODERATE_MEMBERS) */
+          communication_disabled_until?: number | string | null;
+          /** @description the same as `communication_disabled_until` */
+          timeout_until?: number | string | null;
+          /** @description the timeout as seconds from now (at most 28 days); null ends it */
+          timeout?: number | null;
         };
       };
     };

@@ -17657,12 +17657,19 @@ export interface operations {
           application_id?: string;
           /** @description the command’s name */
           command: string;
-          /** @default [] */
-          options?: {
-            name: string;
-            /** @description a string, number or boolean; user, channel and role options take the id as a string */
-            value: string | number | boolean;
-          }[];
+          /**
+           * @description `[{name, value}]`, or an object mapping each option’s name to its value
+           * @default []
+           */
+          options?:
+            | {
+                name: string;
+                /** @description a string, number or boolean; user, channel and role options take the id as a string */
+                value: string | number | boolean;
+              }[]
+            | {
+                [key: string]: string | number | boolean;
+              };
           /** @description a server text channel or thread */
           channel_id: string;
         };

@@ -15,11 +15,15 @@ export type CommandAck =
 export function validateCommand<T>(schema: Joi.ObjectSchema, payload: unknown): T {
   const problems = inputProblems(payload, 'payload');
   if (problems) throw new ValidationError(problems);
-  const result: Joi.ValidationResult<unknown> = schema.validate(payload ?? {}, { abortEarly: false });
+  // Messages as the REST routes word them (`status must be ...`, the field not in quotes).
+  const result: Joi.ValidationResult<unknown> = schema.validate(payload ?? {}, {
+    abortEarly: false,
+    errors: { wrap: { label: false } },
+  });
   if (result.error) {
-    throw new ValidationError(
-      Object.fromEntries(result.error.details.map((d) => [d.path.join('.') || 'payload', d.message])),
-    );
+    const errors: Record<string, string> = {};
+    for (const d of result.error.details) errors[d.path.join('.') || 'payload'] ??= d.message;
+    throw new ValidationError(errors, `Invalid payload: ${Object.keys(errors).join(', ')}`);
   }
   return result.value as T;
 }

@@ -42,10 +42,16 @@ async function realType(file: IncomingFile): Promise<{ mime: string; ext: string
     : { mime: 'application/octet-stream', ext: null };
 }
 
+/**
+ * An image's dimensions from its header, as shown: EXIF orientations 5-8 (a quarter turn) swap
+ * them, as the media worker's upright copy will.
+ */
 function headerDimensions(head: Buffer): { width: number; height: number } | null {
   try {
-    const { width, height } = imageSize(head);
-    return { width, height };
+    const { width, height, orientation } = imageSize(head);
+    return orientation !== undefined && orientation >= 5
+      ? { width: height, height: width }
+      : { width, height };
   } catch {
     // Unreadable here: the media worker, which decodes with a pixel limit, has the last word.
     return null;
@@ -70,20 +76,19 @@ export async function storeUpload(
   if (rt.config.media.forbidden_types.includes(type.mime)) {
     throw new UnsupportedMediaTypeError(`Files of type ${type.mime} are not allowed`);
   }
-  if (DECODABLE_IMAGES.has(type.mime)) {
-    // The header alone tells the dimensions (image-size reads them from the first bytes; sharp
-    // needs the whole file): a decompression bomb is refused before it is stored.
-    const size = headerDimensions(file.head);
-    if (size && size.width * size.height > rt.config.media.max_image_pixels) {
-      throw new ApiError(
-        413,
-        'image_too_large',
-        `Images may have at most ${rt.config.media.max_image_pixels} pixels`,
-        {
-          files: `${size.width}x${size.height} is too many pixels`,
-        },
-      );
-    }
+  // The header alone tells an image's dimensions (image-size reads them from the first bytes; sharp
+  // needs the whole file): a decompression bomb is refused before it is stored, and the answer
+  // carries width and height at once (API.md's attachment object) instead of after the media worker.
+  const dimensions = DECODABLE_IMAGES.has(type.mime) ? headerDimensions(file.head) : null;
+  if (dimensions && dimensions.width * dimensions.height > rt.config.media.max_image_pixels) {
+    throw new ApiError(
+      413,
+      'image_too_large',
+      `Images may have at most ${rt.config.media.max_image_pixels} pixels`,
+      {
+        files: `${dimensions.width}x${dimensions.height} is too many pixels`,
+      },
+    );
   }
   const id = rt.snowflake.next();
   const filename = sanitizeFilename(file.filename, type.ext);
@@ -102,6 +107,8 @@ export async function storeUpload(
       content_type: type.mime,
       size,
       storage_key: key,
+      width: dimensions?.width ?? null,
+      height: dimensions?.height ?? null,
     });
   } catch (err) {
     // Unrecorded, the file would be unreachable: remove it.

@@ -31,3 +31,33 @@ export function validatePart<T>(
   }
   throw new ValidationError(errors, `Invalid ${part}: ${Object.keys(errors).join(', ')}`);
 }
+
+/**
+ * Validates a request's parts in turn and keeps going past a bad one, so that one 400 names every
+ * offending field of params, query and body together (API.md: every offending field named).
+ */
+export class RequestValidation {
+  private readonly errors: FieldErrors = {};
+  private readonly failed: string[] = [];
+
+  /** The part's validated value; undefined (recorded for `finish`) when it is invalid. */
+  part<T>(schema: Joi.ObjectSchema<T>, value: unknown, part: 'params' | 'query' | 'body'): T | undefined {
+    try {
+      return validatePart(schema, value, part);
+    } catch (err) {
+      if (!(err instanceof ValidationError) || !err.errors) throw err;
+      for (const [field, why] of Object.entries(err.errors)) this.errors[field] ??= why;
+      this.failed.push(part);
+      return undefined;
+    }
+  }
+
+  /** Throws the 400 naming every bad field of every part validated so far, if there is one. */
+  finish(): void {
+    if (this.failed.length === 0) return;
+    throw new ValidationError(
+      this.errors,
+      `Invalid ${this.failed.join(', ')}: ${Object.keys(this.errors).join(', ')}`,
+    );
+  }
+}

@@ -4,7 +4,7 @@ import { normalizeIp } from '../../shared/net/ip.js';
 import type { Caller } from '../auth/context.js';
 import { checkOAuthScopes } from '../oauth2/scopes.js';
 import type { RateLimitGuard } from '../security/rate-limits.js';
-import { validatePart } from '../middleware/validate.js';
+import { RequestValidation } from '../middleware/validate.js';
 import type { AnyRoute } from './route.js';
 
 /**
@@ -76,17 +76,21 @@ export function buildRouter(
         const auth = await resolveAccess(route, req, res, authenticate);
         const rawParams = joinRestParams(req.params);
         if (rateLimit) await rateLimit(route, req, res, auth, rawParams);
-        const params: unknown = route.params ? validatePart(route.params, rawParams, 'params') : rawParams;
-        const query: unknown = route.query ? validatePart(route.query, req.query, 'query') : {};
+        // Every part is checked before any 400, which names the bad fields of all of them.
+        const validation = new RequestValidation();
+        const params: unknown = route.params ? validation.part(route.params, rawParams, 'params') : rawParams;
+        const query: unknown = route.query ? validation.part(route.query, req.query, 'query') : {};
         let body: unknown = undefined;
         // A multipart request goes to the handler unread: it streams the files itself.
         const multipart = route.multipart !== undefined && typeof req.is('multipart/form-data') === 'string';
         if (route.body && !multipart) {
           if (hasBody(req) && !req.is('application/json')) {
+            validation.finish();
             throw new UnsupportedMediaTypeError('Request body must be application/json');
           }
-          body = validatePart(route.body, (req.body as unknown) ?? {}, 'body');
+          body = validation.part(route.body, (req.body as unknown) ?? {}, 'body');
         }
+        validation.finish();
         const ip = normalizeIp(req.ip);
         const result = await route.handler({ params, query, body, auth, ip, req, res });
         if (res.headersSent) return;

@@ -226,6 +226,17 @@ describe('validation and unexpected errors (routes built by the registry)', () =
     expect((await post('/things/1?limit=0', { name: 'ok' })).body.errors).toHaveProperty('limit');
   });
 
+  it('one 400 names the bad fields of the path, the query and the body together', async () => {
+    const res = await post('/things/abc?limit=0', { name: 5, extra: true });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe('validation_error');
+    expect(Object.keys(res.body.errors as object).sort()).toEqual(['extra', 'limit', 'name', 'thing_id']);
+    expect(res.body.message).toBe('Invalid params, query, body: thing_id, limit, name, extra');
+    // A bad path or query comes before the body's media type.
+    const wrongType = await post('/things/abc', 'name=ok', 'application/x-www-form-urlencoded');
+    expect([wrongType.status, wrongType.body.errors]).toEqual([400, { thing_id: expect.any(String) }]);
+  });
+
   it('a JSON body that is not an object is a 400, a non-JSON content type a 415', async () => {
     expect((await post('/things/1', '[1,2]')).status).toBe(400);
     expect((await post('/things/1', '"text"')).status).toBe(400);

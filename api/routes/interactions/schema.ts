@@ -83,21 +83,30 @@ export const commandObject = Joi.object({
 
 // Invocation.
 
+/** An option's value in an invocation. */
+const optionValue = () =>
+  Joi.alternatives()
+    .try(Joi.string().max(COMMAND_LIMITS.stringValue), Joi.number(), Joi.boolean())
+    .description('a string, number or boolean; user, channel and role options take the id as a string');
+
 export const invokeBody = Joi.object({
   application_id: snowflake().description('which application’s command, when several have one of this name'),
   command: name().required().description('the command’s name'),
-  options: Joi.array()
-    .max(COMMAND_LIMITS.options)
-    .items(
-      Joi.object({
-        name: name().required(),
-        value: Joi.alternatives()
-          .try(Joi.string().max(COMMAND_LIMITS.stringValue), Joi.number(), Joi.boolean())
-          .required()
-          .description('a string, number or boolean; user, channel and role options take the id as a string'),
-      }),
+  options: Joi.alternatives()
+    .try(
+      Joi.array()
+        .max(COMMAND_LIMITS.options)
+        .items(Joi.object({ name: name().required(), value: optionValue().required() })),
+      // A name -> value map is taken too (API.md leaves the shape open): the same list, by name.
+      Joi.object()
+        .pattern(name(), optionValue().required())
+        .max(COMMAND_LIMITS.options)
+        .custom((map: Record<string, string | number | boolean>) =>
+          Object.entries(map).map(([key, value]) => ({ name: key, value })),
+        ),
     )
-    .default([]),
+    .default([])
+    .description('`[{name, value}]`, or an object mapping each option’s name to its value'),
   channel_id: snowflake().required().description('a server text channel or thread'),
 });
 

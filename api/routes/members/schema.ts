@@ -26,7 +26,28 @@ export const listMembersQuery = Joi.object<ListQuery>({
 export interface UpdateMemberBody {
   nick?: string | null;
   roles?: string[];
-  communication_disabled_until?: number | null;
+  communication_disabled_until?: number | Date | null;
+  timeout_until?: number | Date | null;
+  timeout?: number | null;
+}
+
+/** When a timeout ends: unix seconds, or an ISO 8601 date (Discord's form); null ends it now. */
+const timeoutEnd = () =>
+  Joi.alternatives()
+    .try(Joi.number().integer().min(0), Joi.date().iso(), Joi.valid(null))
+    .messages({ 'alternatives.match': '{{#label}} must be unix seconds or an ISO 8601 date' });
+
+/**
+ * The timeout a PATCH asks for, as unix seconds (null: end it; undefined: unchanged), whichever of
+ * its spellings was sent (the schema lets through one at most).
+ */
+export function requestedTimeout(body: UpdateMemberBody): number | null | undefined {
+  if (body.timeout !== undefined) {
+    return body.timeout === null ? null : Math.floor(Date.now() / 1000) + body.timeout;
+  }
+  const until =
+    body.communication_disabled_until !== undefined ? body.communication_disabled_until : body.timeout_until;
+  return until instanceof Date ? Math.floor(until.getTime() / 1000) : until;
 }
 
 export const updateMemberBody = Joi.object<UpdateMemberBody>({
@@ -40,12 +61,19 @@ export const updateMemberBody = Joi.object<UpdateMemberBody>({
     .max(250)
     .unique()
     .description('the complete list of role ids (MANAGE_ROLES); @everyone is implied'),
-  communication_disabled_until: Joi.number()
+  communication_disabled_until: timeoutEnd().description(
+    'unix seconds (or an ISO 8601 date), at most 28 days ahead; null ends the timeout (MODERATE_MEMBERS)',
+  ),
+  timeout_until: timeoutEnd().description('the same as `communication_disabled_until`'),
+  timeout: Joi.number()
     .integer()
-    .min(0)
+    .min(1)
+    .max(28 * 24 * 3600)
     .allow(null)
-    .description('unix seconds, at most 28 days ahead; null ends the timeout (MODERATE_MEMBERS)'),
-}).min(1);
+    .description('the timeout as seconds from now (at most 28 days); null ends it'),
+})
+  .min(1)
+  .oxor('communication_disabled_until', 'timeout_until', 'timeout');
 
 export interface BanBody {
   reason?: string | null;

@@ -220,8 +220,9 @@ export function reactionRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
       access: 'user',
       summary: 'Users who reacted with an emoji',
       description:
-        'In user id order; page with `after` (the last user id of the previous page) and `limit` (1-100, ' +
-        'default 50). Needs READ_MESSAGE_HISTORY. An emoji nobody reacted with gives an empty list. ' +
+        'By user id, as API.md pages every list: newest (largest id) first with `before` or with neither, ' +
+        'oldest first with `after` (with both, the users strictly between them, oldest first); `limit` 1-100, ' +
+        'default 50. Needs READ_MESSAGE_HISTORY. An emoji nobody reacted with gives an empty list. ' +
         EMOJI_NOTE,
       tags: ['Reactions'],
       params: reactionParams,
@@ -238,8 +239,8 @@ export function reactionRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
           Permission.VIEW_CHANNEL | Permission.READ_MESSAGE_HISTORY,
         );
         const message = await findMessage(params.channel_id, params.message_id);
-        // API.md's cursors: `before` alone pages backwards from it (nearest first), else ascending.
-        const order = query.before && !query.after ? 'DESC' : 'ASC';
+        // API.md's pagination: newest first with `before` or with neither, oldest first with `after`.
+        const order = query.after ? 'ASC' : 'DESC';
         const rows = await MessageReaction.findAll({
           where: {
             message_id: message.id,

@@ -166,9 +166,9 @@ export const userReactionParams = reactionParams.keys({ user_id: snowflake().req
 export const reactionUsersQuery = Joi.object({
   // API.md's pagination default (50) holds here too, not Discord's 25 for this list.
   limit: pagination.limit,
-  after: snowflake().description('a user id: users with greater ids (ascending)'),
+  after: snowflake().description('a user id: users with greater ids, oldest first (ascending)'),
   before: snowflake().description(
-    'a user id: users with smaller ids, nearest first (descending) unless `after` is given too',
+    'a user id: users with smaller ids, newest first (descending) unless `after` is given too',
   ),
 });
 

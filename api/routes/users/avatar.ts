@@ -7,6 +7,7 @@ import {
   squareRenditions,
   storeRenditions,
   type PictureLimits,
+  type UploadedPicture,
 } from '../../media/images.js';
 import { selfUserObject } from '../common-schemas.js';
 import { defineRoute, type AnyRoute } from '../route.js';
@@ -24,6 +25,39 @@ export const AVATAR_SIZE = 256;
 const avatarForm = Joi.object({
   image: Joi.binary().required().description('PNG, JPEG, WebP or GIF; at most 4 MiB and 4096x4096'),
 });
+
+/**
+ * Makes `picture` the user's avatar: fitted into a square, stored as WebP and PNG, `avatar_url`
+ * pointed at the WebP (USER_UPDATE to their connections); the stored files go if that fails.
+ */
+export async function storeAvatar(
+  rt: Runtime,
+  userId: string,
+  picture: UploadedPicture,
+): ReturnType<typeof setAvatar> {
+  const renditions = await squareRenditions(picture, AVATAR_SIZE, false);
+  const keys = await storeRenditions(rt, `avatars/${userId}/${rt.snowflake.next()}`, renditions);
+  const url = mediaUrl(rt.config, keys.webpKey);
+  let self: Awaited<ReturnType<typeof setAvatar>>;
+  try {
+    self = await setAvatar(rt, userId, url);
+  } catch (err) {
+    await deleteRenditions(rt, url, `avatars/${userId}/`);
+    throw err;
+  }
+  // Avatars belong to no server, so no audit log holds them; the log line is their trace.
+  rt.logger.info(
+    {
+      user: userId,
+      size: picture.data.length,
+      type: picture.mime,
+      width: picture.width,
+      height: picture.height,
+    },
+    'avatar uploaded',
+  );
+  return self;
+}
 
 /** PATCH/DELETE /users/@me/avatar. */
 export function avatarRoutes(rt: Runtime): AnyRoute[] {
@@ -49,30 +83,7 @@ export function avatarRoutes(rt: Runtime): AnyRoute[] {
         415: { description: 'Not PNG, JPEG, WebP or GIF' },
       },
       handler: async ({ auth, req }) => {
-        const picture = await readPictureUpload(rt, req, PROFILE_PICTURE_LIMITS);
-        const user = auth.user;
-        const renditions = await squareRenditions(picture, AVATAR_SIZE, false);
-        const keys = await storeRenditions(rt, `avatars/${user.id}/${rt.snowflake.next()}`, renditions);
-        const url = mediaUrl(rt.config, keys.webpKey);
-        let self: Awaited<ReturnType<typeof setAvatar>>;
-        try {
-          self = await setAvatar(rt, user.id, url);
-        } catch (err) {
-          await deleteRenditions(rt, url, `avatars/${user.id}/`);
-          throw err;
-        }
-        // Avatars belong to no server, so no audit log holds them; the log line is their trace.
-        rt.logger.info(
-          {
-            user: user.id,
-            size: picture.data.length,
-            type: picture.mime,
-            width: picture.width,
-            height: picture.height,
-          },
-          'avatar uploaded',
-        );
-        return self;
+        return storeAvatar(rt, auth.user.id, await readPictureUpload(rt, req, PROFILE_PICTURE_LIMITS));
       },
     }),
     defineRoute({

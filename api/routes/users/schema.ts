@@ -12,6 +12,12 @@ export const patchMeBody = Joi.object({
     .uri({ scheme: ['http', 'https'] })
     .max(2048)
     .allow(null),
+  avatar: Joi.string()
+    .max(2 * 1024 * 1024)
+    .allow(null)
+    .description(
+      'an uploaded avatar as `data:image/<type>;base64,<data>` (the limits of PATCH /users/@me/avatar); null removes it',
+    ),
 })
   .min(1)
   .with('password', 'current_password')
@@ -60,4 +66,10 @@ export const changePasswordBody = Joi.object({
 
 export const verifyEmailBody = Joi.object({
   token: Joi.string().max(128).required().description('the `token` of the verification link'),
+});
+
+/** The multipart form of PATCH /users/@me: the avatar as a file, and optionally a new username. */
+export const patchMeForm = Joi.object<{ avatar: Buffer; username?: string }>({
+  avatar: Joi.binary().required().description('PNG, JPEG, WebP or GIF; at most 4 MiB and 4096x4096'),
+  username: username(),
 });

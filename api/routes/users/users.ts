@@ -1,14 +1,23 @@
 import { QueryTypes } from 'sequelize';
 import { editProfile } from '../../../shared/domain/users/profile.js';
-import { NotFoundError } from '../../../shared/errors.js';
+import { NotFoundError, ValidationError } from '../../../shared/errors.js';
 import { presentServer } from '../../../shared/presenters/server.js';
 import { presentSelf, presentUser } from '../../../shared/presenters/user.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { requireCurrentPassword } from '../../accounts/current-password.js';
+import {
+  decodeDataUri,
+  inspectPicture,
+  readPictureUpload,
+  type UploadedPicture,
+} from '../../media/images.js';
+import { validatePart } from '../../middleware/validate.js';
 import type { ApiServices } from '../../services.js';
+import { setAvatar } from '../../../shared/domain/users/avatar.js';
+import { PROFILE_PICTURE_LIMITS, storeAvatar } from './avatar.js';
 import { selfUserObject, userObject } from '../common-schemas.js';
 import { defineRoute, type AnyRoute } from '../route.js';
-import { patchMeBody, userIdParams } from './schema.js';
+import { patchMeBody, patchMeForm, userIdParams } from './schema.js';
 import Joi from 'joi';
 
 interface PatchMe {
@@ -17,7 +26,11 @@ interface PatchMe {
   password?: string;
   current_password?: string;
   avatar_url?: string | null;
+  avatar?: string | null;
 }
+
+/** An avatar sent to PATCH /users/@me: PATCH /users/@me/avatar's limits, errors naming `avatar`. */
+const AVATAR_FIELD = { ...PROFILE_PICTURE_LIMITS, field: 'avatar' };
 
 /** GET/PATCH /users/@me, GET /users/{user_id}, GET /users/@me/servers. */
 export function userRoutes(rt: Runtime, { throttles }: ApiServices): AnyRoute[] {
@@ -44,23 +57,53 @@ export function userRoutes(rt: Runtime, { throttles }: ApiServices): AnyRoute[] 
       summary: 'Update the caller’s profile, email or password',
       description:
         'Changing email or password needs `current_password`. A new password signs out every other session (their gateway connections close). ' +
-        'A new email is unverified (`verified: false`) and, when the instance sends mail, gets a verification mail.',
+        'A new email is unverified (`verified: false`) and, when the instance sends mail, gets a verification mail. ' +
+        'The avatar is uploaded here too (or with PATCH /users/@me/avatar): multipart/form-data with the image as ' +
+        'the `avatar` file (and optionally a `username` field), or JSON `avatar` as a `data:image/<type>;base64,...` ' +
+        'URI (null removes it); the same checks and renditions as PATCH /users/@me/avatar, errors naming `avatar`.',
       tags: ['Users'],
       body: patchMeBody,
+      multipart: { fields: patchMeForm },
       responses: {
         200: { description: 'The updated user', schema: selfUserObject },
         401: { description: 'Wrong current_password' },
         429: { description: 'Too many wrong current_password for this account' },
         409: { description: 'Username or email taken' },
       },
-      handler: async ({ auth, body, ip }) => {
+      handler: async ({ auth, body, ip, req }) => {
         const user = auth.user;
+        const context = { sessionId: auth.session.id, ip };
+        if (body === undefined) {
+          // multipart/form-data: the avatar file, and perhaps a username.
+          const picture = await readPictureUpload(rt, req, AVATAR_FIELD);
+          const fields = validatePart<{ username?: string }>(
+            patchMeForm.fork('avatar', (f) => f.forbidden()),
+            picture.fields,
+            'body',
+          );
+          if (fields.username !== undefined)
+            await editProfile(rt, user.id, { username: fields.username }, context);
+          return storeAvatar(rt, user.id, picture);
+        }
+        const { current_password: _checked, avatar, ...edit } = body;
+        if (avatar !== undefined && edit.avatar_url !== undefined) {
+          throw new ValidationError({ avatar: 'cannot be sent with avatar_url' });
+        }
+        // The picture is checked before anything changes, so a bad one changes nothing.
+        let picture: UploadedPicture | null = null;
+        if (typeof avatar === 'string') {
+          const data = decodeDataUri(avatar, AVATAR_FIELD);
+          picture = { ...(await inspectPicture(rt, data, AVATAR_FIELD)), fields: {} };
+        }
         if (body.current_password !== undefined) {
           await requireCurrentPassword(rt, throttles, user, body.current_password, ip);
         }
-        const { current_password: _checked, ...edit } = body;
-        const { user: edited } = await editProfile(rt, user.id, edit, { sessionId: auth.session.id, ip });
-        return presentSelf(edited);
+        let self = presentSelf(user);
+        if (Object.keys(edit).length > 0)
+          self = presentSelf((await editProfile(rt, user.id, edit, context)).user);
+        if (picture) return storeAvatar(rt, user.id, picture);
+        if (avatar === null) return setAvatar(rt, user.id, null);
+        return self;
       },
     }),
     defineRoute({

@@ -295,7 +295,7 @@ export interface paths {
     head?: never;
     /**
      * Update the caller’s profile, email or password
-     * @description Changing email or password needs `current_password`. A new password signs out every other session (their gateway connections close). A new email is unverified (`verified: false`) and, when the instance sends mail, gets a verification mail.
+     * @description Changing email or password needs `current_password`. A new password signs out every other session (their gateway connections close). A new email is unverified (`verified: false`) and, when the instance sends mail, gets a verification mail. The avatar is uploaded here too (or with PATCH /users/@me/avatar): multipart/form-data with the image as the `avatar` file (and optionally a `username` field), or JSON `avatar` as a `data:image/<type>;base64,...` URI (null removes it); the same checks and renditions as PATCH /users/@me/avatar, errors naming `avatar`.
      */
     patch: operations['patchUsersMe'];
     trace?: never;
@@ -977,7 +977,7 @@ export interface paths {
     head?: never;
     /**
      * Change a member’s nick, roles or timeout
-     * @description `nick`: one’s own needs CHANGE_NICKNAME, someone else’s MANAGE_NICKNAMES. `roles` (the complete list): MANAGE_ROLES, and every added or removed role strictly below the caller’s highest; a bot’s managed role can be neither added nor removed (403 `managed_role`). `communication_disabled_until` (unix seconds, at most 28 days ahead; null ends it): MODERATE_MEMBERS; a timed-out member keeps only VIEW_CHANNEL and READ_MESSAGE_HISTORY. Except for one’s own nick and roles, the member’s highest role must be strictly below the caller’s; the owner is never edited by others. Audited as `member_update` (nick, roles) and `member_timeout`.
+     * @description `nick`: one’s own needs CHANGE_NICKNAME, someone else’s MANAGE_NICKNAMES. `roles` (the complete list): MANAGE_ROLES, and every added or removed role strictly below the caller’s highest; a bot’s managed role can be neither added nor removed (403 `managed_role`). `communication_disabled_until` (unix seconds or an ISO 8601 date, at most 28 days ahead; null ends it; also spelled `timeout_until`, or `timeout` in seconds from now): MODERATE_MEMBERS; a timed-out member keeps only VIEW_CHANNEL and READ_MESSAGE_HISTORY. Except for one’s own nick and roles, the member’s highest role must be strictly below the caller’s; the owner is never edited by others. Audited as `member_update` (nick, roles) and `member_timeout`.
      */
     patch: operations['patchServersServerIdMembersUserId'];
     trace?: never;
@@ -1701,7 +1701,7 @@ export interface paths {
     };
     /**
      * Users who reacted with an emoji
-     * @description In user id order; page with `after` (the last user id of the previous page) and `limit` (1-100, default 50). Needs READ_MESSAGE_HISTORY. An emoji nobody reacted with gives an empty list. `{emoji}` is URL-encoded: a unicode emoji (a sequence of 1-64 emoji code points) or a custom emoji as `name:id`, identified by the whole text. Adding a custom emoji needs it to be an emoji of the message’s server (in DMs: of any server) under its current name, else 404 `unknown_emoji`; removing one works even after the emoji was deleted or renamed.
+     * @description By user id, as API.md pages every list: newest (largest id) first with `before` or with neither, oldest first with `after` (with both, the users strictly between them, oldest first); `limit` 1-100, default 50. Needs READ_MESSAGE_HISTORY. An emoji nobody reacted with gives an empty list. `{emoji}` is URL-encoded: a unicode emoji (a sequence of 1-64 emoji code points) or a custom emoji as `name:id`, identified by the whole text. Adding a custom emoji needs it to be an emoji of the message’s server (in DMs: of any server) under its current name, else 404 `unknown_emoji`; removing one works even after the emoji was deleted or renamed.
      */
     get: operations['getChannelsChannelIdMessagesMessageIdReactionsEmoji'];
     put?: never;
@@ -4878,6 +4878,16 @@ export interface operations {
           /** @description required to change email or password */
           current_password?: string;
           avatar_url?: string | null;
+          /** @description an uploaded avatar as `data:image/<type>;base64,<data>` (the limits of PATCH /users/@me/avatar); null removes it */
+          avatar?: string | null;
+        };
+        'multipart/form-data': {
+          /**
+           * Format: binary
+           * @description PNG, JPEG, WebP or GIF; at most 4 MiB and 4096x4096
+           */
+          avatar: Blob;
+          username?: string;
         };
       };
     };
@@ -8337,8 +8347,12 @@ export interface operations {
           nick?: string | null;
           /** @description the complete list of role ids (MANAGE_ROLES); @everyone is implied */
           roles?: string[];
-          /** @description unix seconds, at most 28 days ahead; null ends the timeout (MODERATE_MEMBERS) */
-          communication_disabled_until?: number | null;
+          /** @description unix seconds (or an ISO 8601 date), at most 28 days ahead; null ends the timeout (MODERATE_MEMBERS) */
+          communication_disabled_until?: number | string | null;
+          /** @description the same as `communication_disabled_until` */
+          timeout_until?: number | string | null;
+          /** @description the timeout as seconds from now (at most 28 days); null ends it */
+          timeout?: number | null;
         };
       };
     };
@@ -12555,9 +12569,9 @@ export interface operations {
     parameters: {
       query?: {
         limit?: number;
-        /** @description a user id: users with greater ids (ascending) */
+        /** @description a user id: users with greater ids, oldest first (ascending) */
         after?: string;
-        /** @description a user id: users with smaller ids, nearest first (descending) unless `after` is given too */
+        /** @description a user id: users with smaller ids, newest first (descending) unless `after` is given too */
         before?: string;
       };
       header?: never;
@@ -17625,12 +17639,19 @@ export interface operations {
           application_id?: string;
           /** @description the command’s name */
           command: string;
-          /** @default [] */
-          options?: {
-            name: string;
-            /** @description a string, number or boolean; user, channel and role options take the id as a string */
-            value: string | number | boolean;
-          }[];
+          /**
+           * @description `[{name, value}]`, or an object mapping each option’s name to its value
+           * @default []
+           */
+          options?:
+            | {
+                name: string;
+                /** @description a string, number or boolean; user, channel and role options take the id as a string */
+                value: string | number | boolean;
+              }[]
+            | {
+                [key: string]: string | number | boolean;
+              };
           /** @description a server text channel or thread */
           channel_id: string;
         };

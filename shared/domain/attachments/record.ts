@@ -11,6 +11,9 @@ export interface StoredFile {
   content_type: string;
   size: number;
   storage_key: string;
+  /** An image's dimensions when its header told them (the media worker has the last word). */
+  width?: number | null;
+  height?: number | null;
 }
 
 /**

@@ -349,7 +349,7 @@ describe('invoking: checks before anything reaches the bot', () => {
     await denyIn(app, w, hidden, user, Permission.VIEW_CHANNEL);
 
     const who = { name: 'who', value: friend.id };
-    const cases: [unknown[], string][] = [
+    const cases: [unknown[] | Record<string, unknown>, string][] = [
       [[who, { name: 'nope', value: 1 }], 'options.nope'],
       [[], 'options.who'],
       [[who, who], 'options.who'],
@@ -366,6 +366,10 @@ describe('invoking: checks before anything reaches the bot', () => {
       [[who, { name: 'where', value: elsewhere.channelId }], 'options.where'],
       [[who, { name: 'where', value: hidden }], 'options.where'],
       [[who, { name: 'as_role', value: foreignRole.id }], 'options.as_role'],
+      // The same options as a name -> value map.
+      [{ who: friend.id, nope: 1 }, 'options.nope'],
+      [{ who: friend.id, times: 9 }, 'options.times'],
+      [{ who: stranger.id }, 'options.who'],
     ];
     for (const [options, field] of cases) {
       const res = await invoke(app, user, { command: 'greet', channel_id: w.channelId, options });

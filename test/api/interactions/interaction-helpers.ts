@@ -80,7 +80,12 @@ export async function nextInteraction(gw: GatewayClient, command: string): Promi
 export function invoke(
   app: TestApp,
   who: Person,
-  body: { command: string; channel_id: string; options?: unknown[]; application_id?: string },
+  body: {
+    command: string;
+    channel_id: string;
+    options?: unknown[] | Record<string, unknown>;
+    application_id?: string;
+  },
 ): Promise<ApiResponse> {
   return as(app, who, 'POST', '/interactions', body);
 }

@@ -108,6 +108,56 @@ describe('PATCH/DELETE /users/@me/avatar', () => {
   });
 });
 
+describe('the avatar through PATCH /users/@me (API.md: profile, avatar via upload)', () => {
+  it('takes the image as a multipart `avatar` file, with a username beside it', async () => {
+    const user = await registerUser(app);
+    const renamed = `${user.username}_a`.slice(0, 32);
+    const res = await sendForm(app, 'PATCH', '/users/@me', user, [
+      { name: 'avatar', filename: 'me.png', type: 'image/png', data: await png() },
+      { field: 'username', value: renamed },
+    ]);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: user.id, username: renamed });
+    const url = res.body.avatar_url as string;
+    expect(url).toMatch(new RegExp(`/api/v1/media/avatars/${user.id}/\\d+\\.webp$`));
+    const stored = await sharp((await media(url)).data).metadata();
+    expect([stored.format, stored.width, stored.height]).toEqual(['webp', 256, 256]);
+    expect((await api(app, 'GET', '/users/@me', { token: user.token })).body.avatar_url).toBe(url);
+    const badName = await sendForm(app, 'PATCH', '/users/@me', user, [
+      { name: 'avatar', filename: 'me.png', type: 'image/png', data: await png() },
+      { field: 'username', value: '!' },
+    ]);
+    expect([badName.status, Object.keys(badName.body.errors as object)]).toEqual([400, ['username']]);
+    const noFile = await sendForm(app, 'PATCH', '/users/@me', user, [{ field: 'username', value: 'x_y' }]);
+    expect([noFile.status, Object.keys(noFile.body.errors as object)]).toEqual([400, ['avatar']]);
+  });
+
+  it('takes JSON `avatar` as a data URI (null removes it), checked before anything changes', async () => {
+    const user = await registerUser(app);
+    const dataUri = `data:image/png;base64,${(await png(64, 64)).toString('base64')}`;
+    const res = await api(app, 'PATCH', '/users/@me', { token: user.token, body: { avatar: dataUri } });
+    expect(res.status).toBe(200);
+    const url = res.body.avatar_url as string;
+    expect(url).toMatch(new RegExp(`/api/v1/media/avatars/${user.id}/\\d+\\.webp$`));
+    expect((await media(url)).status).toBe(200);
+    const renamed = `${user.username}_b`.slice(0, 32);
+    const bad = await api(app, 'PATCH', '/users/@me', {
+      token: user.token,
+      body: { username: renamed, avatar: 'data:image/png;base64,aGVsbG8=' },
+    });
+    expect([bad.status, Object.keys(bad.body.errors as object)]).toEqual([415, ['avatar']]);
+    const notUri = await api(app, 'PATCH', '/users/@me', { token: user.token, body: { avatar: 'hello' } });
+    expect([notUri.status, Object.keys(notUri.body.errors as object)]).toEqual([400, ['avatar']]);
+    expect((await api(app, 'GET', '/users/@me', { token: user.token })).body).toMatchObject({
+      username: user.username,
+      avatar_url: url,
+    });
+    const removed = await api(app, 'PATCH', '/users/@me', { token: user.token, body: { avatar: null } });
+    expect([removed.status, removed.body.avatar_url]).toEqual([200, null]);
+    await deleted(url);
+  });
+});
+
 describe('PATCH/DELETE /servers/{id}/icon', () => {
   it('MANAGE_SERVER stores a 512x512 icon, SERVER_UPDATE, audit entry with the upload; DELETE clears', async () => {
     const owner = await registerUser(app);

@@ -282,7 +282,7 @@ describe('removing', () => {
 });
 
 describe('who reacted', () => {
-  it('lists users by id, paginated with limit, after and before', async () => {
+  it('lists users by id, paged as API.md pages every list: newest first with before or neither, oldest first with after', async () => {
     const w = await makeWorld(app);
     const m = await messageIn(w);
     const people = [w.owner];
@@ -292,18 +292,19 @@ describe('who reacted', () => {
     const base = reactionPath(w.channelId, m.id, '✅');
     const first = await as(app, w.owner, 'GET', `${base}?limit=3`);
     expect(first.status).toBe(200);
-    expect(first.body.map((u: { id: string }) => u.id)).toEqual(ids.slice(0, 3));
+    expect(first.body.map((u: { id: string }) => u.id)).toEqual([ids[4], ids[3], ids[2]]);
     expect(first.body[0]).toEqual({
-      id: ids[0],
+      id: ids[4],
       username: expect.any(String),
       avatar_url: null,
       created_at: expect.any(Number),
     });
-    const rest = await as(app, w.owner, 'GET', `${base}?limit=3&after=${ids[2]}`);
-    expect(rest.body.map((u: { id: string }) => u.id)).toEqual(ids.slice(3));
-    // before alone pages backwards, nearest first; with after too, the ones between, ascending.
-    const back = await as(app, w.owner, 'GET', `${base}?limit=2&before=${ids[3]}`);
-    expect(back.body.map((u: { id: string }) => u.id)).toEqual([ids[2], ids[1]]);
+    // The next page of a newest-first walk: before the last id of the previous page.
+    const next = await as(app, w.owner, 'GET', `${base}?limit=3&before=${ids[2]}`);
+    expect(next.body.map((u: { id: string }) => u.id)).toEqual([ids[1], ids[0]]);
+    // after: oldest first; with before too, the ones strictly between, oldest first.
+    const rest = await as(app, w.owner, 'GET', `${base}?limit=3&after=${ids[0]}`);
+    expect(rest.body.map((u: { id: string }) => u.id)).toEqual(ids.slice(1, 4));
     const between = await as(app, w.owner, 'GET', `${base}?after=${ids[0]}&before=${ids[4]}`);
     expect(between.body.map((u: { id: string }) => u.id)).toEqual(ids.slice(1, 4));
     expect((await as(app, w.owner, 'GET', `${base}?before=x`)).status).toBe(400);

@@ -144,6 +144,38 @@ describe('PATCH members', () => {
     });
     expect(plain.body.permission).toBe('MODERATE_MEMBERS');
   });
+
+  it('a timeout may also be sent as an ISO date, as `timeout_until`, or as `timeout` seconds from now', async () => {
+    const { serverId } = await world(app);
+    const modRole = await makeRole(app, serverId, { position: 2, permissions: Permission.MODERATE_MEMBERS });
+    const mod = await member(app, serverId, [modRole.id]);
+    const target = await member(app, serverId);
+    const path = `/servers/${serverId}/members/${target.id}`;
+    const until = now() + 600;
+    const iso = await as(app, mod, 'PATCH', path, {
+      communication_disabled_until: new Date(until * 1000).toISOString(),
+    });
+    expect([iso.status, iso.body.communication_disabled_until]).toEqual([200, until]);
+    const alias = await as(app, mod, 'PATCH', path, { timeout_until: until + 60 });
+    expect([alias.status, alias.body.communication_disabled_until]).toEqual([200, until + 60]);
+    const before = now();
+    const seconds = await as(app, mod, 'PATCH', path, { timeout: 300 });
+    expect(seconds.status).toBe(200);
+    expect(seconds.body.communication_disabled_until).toBeGreaterThanOrEqual(before + 300);
+    expect(seconds.body.communication_disabled_until).toBeLessThanOrEqual(now() + 300);
+    expect(
+      has((await ServerPolicy.load(app.rt, serverId, target.id)).permissions, Permission.SEND_MESSAGES),
+    ).toBe(false);
+    const ended = await as(app, mod, 'PATCH', path, { timeout: null });
+    expect([ended.status, ended.body.communication_disabled_until]).toEqual([200, null]);
+    const both = await as(app, mod, 'PATCH', path, { timeout: 60, timeout_until: until });
+    expect(both.status).toBe(400);
+    const bad = await as(app, mod, 'PATCH', path, { communication_disabled_until: 'tomorrow' });
+    expect([bad.status, Object.keys(bad.body.errors as object)]).toEqual([
+      400,
+      ['communication_disabled_until'],
+    ]);
+  });
 });
 
 describe('DELETE members (kick, leave)', () => {

@@ -5,7 +5,7 @@ import { startTyping } from '../../shared/events/index.js';
 import { Permission, channelAccessFor, has } from '../../shared/permissions/index.js';
 import type { GatewayContext } from '../sessions/connect.js';
 import type { GatewaySocket } from '../types.js';
-import { MissingPermissionError, NotFoundError, RateLimitedError } from '../../shared/errors.js';
+import { MissingPermissionError, NotFoundError } from '../../shared/errors.js';
 
 /** `typing_start {channel_id}`: TYPING_START to the channel, for those who may send there. */
 export const typingStartSchema = Joi.object({
@@ -22,7 +22,7 @@ export async function typingStart(
   // In a thread, sending is SEND_MESSAGES_IN_THREADS (as for messages themselves).
   const needed = isThreadType(access.channel.channel_type) ? 'SEND_MESSAGES_IN_THREADS' : 'SEND_MESSAGES';
   if (!has(access.permissions, Permission[needed])) throw new MissingPermissionError(needed);
-  const wait = await startTyping(ctx.rt, socket.data.userId, access.channel);
-  if (wait !== null) throw new RateLimitedError(wait);
+  // A repeat within the throttle window is folded into the broadcast already sent.
+  await startTyping(ctx.rt, socket.data.userId, access.channel);
   return {};
 }

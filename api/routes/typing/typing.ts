@@ -1,6 +1,5 @@
 import Joi from 'joi';
 import { startTyping } from '../../../shared/events/index.js';
-import { RateLimitedError } from '../../../shared/errors.js';
 import { Permission } from '../../../shared/permissions/index.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { messageAccess } from '../../messages/access.js';
@@ -16,8 +15,9 @@ export function typingRoutes(rt: Runtime): AnyRoute[] {
       access: 'user',
       summary: 'Announce typing',
       description:
-        'Sends TYPING_START to the channel. Needs SEND_MESSAGES. At most once per `gateway.typing_throttle_seconds` ' +
-        'per user and channel (429 with retry_after before that); clients repeat it while the user keeps typing.',
+        'Sends TYPING_START to the channel. Needs SEND_MESSAGES. Clients repeat it while the user keeps typing: ' +
+        'a repeat within `gateway.typing_throttle_seconds` of the last broadcast per user and channel answers 204 ' +
+        'too and is folded into that one (no second TYPING_START); every call counts against the rate limit.',
       tags: ['Messages'],
       status: 204,
       params: Joi.object({ channel_id: snowflake().required() }),
@@ -25,7 +25,6 @@ export function typingRoutes(rt: Runtime): AnyRoute[] {
         204: { description: 'Announced' },
         403: { description: 'Missing SEND_MESSAGES' },
         404: { description: 'Unknown channel' },
-        429: { description: 'Already announced within the throttle window' },
       },
       handler: async ({ params, auth }) => {
         const access = await messageAccess(
@@ -34,8 +33,7 @@ export function typingRoutes(rt: Runtime): AnyRoute[] {
           auth.user.id,
           Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES,
         );
-        const wait = await startTyping(rt, auth.user.id, access.channel);
-        if (wait !== null) throw new RateLimitedError(wait);
+        await startTyping(rt, auth.user.id, access.channel);
       },
     }),
   ];

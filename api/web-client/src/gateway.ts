@@ -129,7 +129,7 @@ export class Gateway {
     }
   }
 
-  /** Announces that the user is typing in a channel (a throttled announcement is only a refused ack). */
+  /** Announces that the user is typing in a channel (repeats within the throttle window are folded into one). */
   startTyping(channelId: string): Promise<unknown> {
     return this.sdk.startTyping(channelId);
   }

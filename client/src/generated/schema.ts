@@ -1787,7 +1787,7 @@ export interface paths {
     put?: never;
     /**
      * Announce typing
-     * @description Sends TYPING_START to the channel. Needs SEND_MESSAGES. At most once per `gateway.typing_throttle_seconds` per user and channel (429 with retry_after before that); clients repeat it while the user keeps typing.
+     * @description Sends TYPING_START to the channel. Needs SEND_MESSAGES. Clients repeat it while the user keeps typing: a repeat within `gateway.typing_throttle_seconds` of the last broadcast per user and channel answers 204 too and is folded into that one (no second TYPING_START); every call counts against the rate limit.
      */
     post: operations['postChannelsChannelIdTyping'];
     delete?: never;
@@ -13014,12 +13014,14 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Already announced within the throttle window */
+      /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Unexpected error (500), or another status listed nowhere here: the error body */
       default: {

@@ -43,14 +43,51 @@ let sharedLimiter: RateLimiterMemory | null = null;
 export function installCommands(ctx: GatewayContext, socket: GatewaySocket): void {
   const limiter = (sharedLimiter ??= new RateLimiterMemory({ points: COMMANDS_PER_MINUTE, duration: 60 }));
   // Client events are untyped input: the command table decides which exist, the schema what they hold.
-  socket.onAny((name: unknown, payload: unknown, ack: unknown) => {
+  socket.onAny((name: unknown, ...args: unknown[]) => {
     const command = typeof name === 'string' && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-    if (!command) return;
+    // The ack is the last argument, whatever came before it (an unknown command may carry none).
+    const ack = args.at(-1);
     const reply = typeof ack === 'function' ? (ack as (a: CommandAck) => void) : () => undefined;
+    if (!command) {
+      // Counted as any command is, then refused by name: a client learns of its typo at once.
+      void unknown(ctx, socket, limiter, String(name)).then(reply);
+      return;
+    }
+    const payload = args.length > 1 || typeof ack !== 'function' ? args[0] : undefined;
     run(ctx, socket, limiter, command, payload).then(reply, (err: unknown) => {
       ctx.rt.logger.error({ err, command: name }, 'gateway command failed');
       reply({ ok: false, code: 'internal_error', message: 'Something went wrong' });
     });
+  });
+}
+
+async function unknown(
+  ctx: GatewayContext,
+  socket: GatewaySocket,
+  limiter: RateLimiterMemory,
+  name: string,
+): Promise<CommandAck> {
+  try {
+    await consume(ctx, socket, limiter);
+  } catch (err) {
+    return errorAck(err);
+  }
+  return {
+    ok: false,
+    code: 'unknown_command',
+    message: `Unknown command: ${name.slice(0, 100)}. Commands: ${Object.keys(COMMANDS).join(', ')}`,
+  };
+}
+
+/** Takes a point of the connection's command budget, or throws RateLimitedError. */
+async function consume(
+  ctx: GatewayContext,
+  socket: GatewaySocket,
+  limiter: RateLimiterMemory,
+): Promise<void> {
+  await limiter.consume(socket.id).catch((res: { msBeforeNext: number }) => {
+    ctx.rt.metrics.rateLimitHits.inc({ bucket: 'gateway_commands' });
+    throw new RateLimitedError(res.msBeforeNext / 1000);
   });
 }
 
@@ -62,10 +99,7 @@ async function run(
   payload: unknown,
 ): Promise<CommandAck> {
   try {
-    await limiter.consume(socket.id).catch((res: { msBeforeNext: number }) => {
-      ctx.rt.metrics.rateLimitHits.inc({ bucket: 'gateway_commands' });
-      throw new RateLimitedError(res.msBeforeNext / 1000);
-    });
+    await consume(ctx, socket, limiter);
     return { ok: true, ...(await command.run(ctx, socket, validateCommand<never>(command.schema, payload))) };
   } catch (err) {
     // The same typed errors as the REST routes, with the same body (the HTTP status aside).

@@ -2,17 +2,42 @@ import express, { type RequestHandler } from 'express';
 import { PayloadTooLargeError } from '../../shared/errors.js';
 
 /**
- * The JSON body parser, with a body announced over `limit` refused before a byte of it is read:
- * body-parser reads a body it refuses to its very end before passing the error on, so a client
- * announcing gigabytes would hold the connection (and be read) for as long as it keeps sending.
- * Refused here, the error handler answers at once and closes the connection instead of reading.
- * A chunked body announces no length: body-parser's own limit stops it (after reading it off).
+ * The JSON body parser, with a body over `limit` refused as soon as that is known, never read to
+ * its end: body-parser reads a body it refuses to its very end before passing the error on, so a
+ * client sending gigabytes would hold the connection (and be read) for as long as it keeps sending.
+ * One announced over the limit is refused before a byte of it is read; a chunked one (no length
+ * announced) at the byte that crosses the limit. The error handler then answers at once and
+ * closes the connection instead of reading on.
  */
 export function jsonBody(limit: number): RequestHandler[] {
+  const parse = express.json({ limit, strict: true });
   const refuseAnnouncedOverLimit: RequestHandler = (req, _res, next) => {
     const declared = Number(req.headers['content-length']);
     if (declared > limit && req.is('application/json')) next(new PayloadTooLargeError(limit));
     else next();
   };
-  return [refuseAnnouncedOverLimit, express.json({ limit, strict: true })];
+  const parseWithinLimit: RequestHandler = (req, res, next) => {
+    if (req.headers['content-length'] !== undefined || !req.is('application/json')) {
+      parse(req, res, next);
+      return;
+    }
+    // body-parser stops reading at the limit too, but then reads the rest off before it calls
+    // `next`: the first of its answer and this count's goes on, the other is dropped.
+    let answered = false;
+    let seen = 0;
+    const once = (err?: unknown): void => {
+      if (answered) return;
+      answered = true;
+      req.off('data', count);
+      next(err);
+    };
+    const count = (chunk: Buffer): void => {
+      seen += chunk.length;
+      if (seen > limit) once(new PayloadTooLargeError(limit));
+    };
+    parse(req, res, once);
+    // In the same tick as body-parser's own listener: neither misses a chunk.
+    req.on('data', count);
+  };
+  return [refuseAnnouncedOverLimit, parseWithinLimit];
 }

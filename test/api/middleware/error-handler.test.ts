@@ -190,3 +190,40 @@ describe('a JSON body declared over the body limit', () => {
     await connection.waitClosed(5000);
   });
 });
+
+describe('a chunked JSON body over the body limit', () => {
+  it('(under the limit it is parsed as any other)', async () => {
+    const connection = connect();
+    const body = JSON.stringify({ login: 'nobody-here', password: 'not the password' });
+    connection.write(
+      requestHead('POST', `${app.api}/auth/login`, {
+        'Content-Type': 'application/json',
+        'Transfer-Encoding': 'chunked',
+      }) + `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`,
+    );
+    await connection.waitFor(ANSWER, 'the answer', 5000);
+    // Wrong credentials, not a body that failed to parse (400).
+    expect(parse(connection.received)).toMatchObject({ status: 401 });
+  });
+
+  it('is refused with 413 once it crosses the limit, without waiting for its end, and the connection closes', async () => {
+    const limit = app.config.server.body_limit_bytes;
+    const connection = connect();
+    connection.write(
+      requestHead('POST', `${app.api}/auth/login`, {
+        'Content-Type': 'application/json',
+        'Transfer-Encoding': 'chunked',
+      }),
+    );
+    // Past the limit and past the drain cap, and never finished: only the limit can answer it.
+    const chunk = `10000\r\n${'x'.repeat(0x10000)}\r\n`;
+    for (let sent = 0; sent <= limit + 2 * DRAIN_MAX_BYTES; sent += 0x10000) connection.write(chunk);
+    await connection.waitFor(ANSWER, 'the 413', 5000);
+    expect(parse(connection.received)).toEqual({
+      status: 413,
+      closes: true,
+      body: { code: 'payload_too_large', message: expect.any(String), limit_bytes: limit },
+    });
+    await connection.waitClosed(5000);
+  });
+});

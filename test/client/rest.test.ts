@@ -114,9 +114,7 @@ describe('REST client', () => {
       content: 'and inline',
       attachments: [{ filename: 'note.txt', size: 11 }],
     });
-    const stored = await fetch(
-      new URL((inline as Schemas['Message']).attachments[0]!.url, app.origin).toString(),
-    );
+    const stored = await fetch(new URL(inline.attachments[0]!.url, app.origin).toString());
     expect(await stored.text()).toBe('hello, file');
   });
 });

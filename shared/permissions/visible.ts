@@ -16,8 +16,7 @@ interface FactsRow {
 
 interface Statements {
   facts: PreparedStatement<FactsRow>;
-  serverChannels: PreparedStatement<Attributes<'Channel'>>;
-  privateChannels: PreparedStatement<Attributes<'Channel'>>;
+  channels: PreparedStatement<Attributes<'Channel'> & { private_order: 0 | 1 }>;
   overwrites: PreparedStatement<Attributes<'PermissionOverwrite'>>;
   joinedThreads: PreparedStatement<{ thread_id: string }>;
 }
@@ -42,17 +41,15 @@ function visibilityStatements(models: Models): Statements {
                                                WHERE mr.server_id = m.server_id AND mr.user_id = m.user_id))
         WHERE m.user_id = $1`,
     ),
-    serverChannels: prepared(
-      'visible_server_channels',
-      `SELECT ${attributeList(models.Channel)} FROM channels
+    // The server channels grouped by server, in position order; then the private channels by id.
+    channels: prepared(
+      'visible_channels',
+      `SELECT 0 AS private_order, ${attributeList(models.Channel)} FROM channels
         WHERE server_id IN (SELECT server_id FROM members WHERE user_id = $1)
-        ORDER BY server_id, position, id`,
-    ),
-    privateChannels: prepared(
-      'visible_private_channels',
-      `SELECT ${attributeList(models.Channel)} FROM channels
+       UNION ALL
+       SELECT 1, ${attributeList(models.Channel)} FROM channels
         WHERE id IN (SELECT channel_id FROM channel_recipients WHERE user_id = $1)
-        ORDER BY id`,
+       ORDER BY private_order, server_id, position, id`,
     ),
     overwrites: prepared(
       'visible_overwrites',
@@ -106,14 +103,18 @@ export async function loadVisibleChannels(
   userId: string,
 ): Promise<VisibleChannels> {
   const s = visibilityStatements(rt.models);
-  const [factRows, all, privateChannels] = await Promise.all([
+  const [factRows, rows] = await Promise.all([
     runPrepared(rt.sequelize, s.facts, [userId]),
-    runPrepared(rt.sequelize, s.serverChannels, [userId]),
-    runPrepared(rt.sequelize, s.privateChannels, [userId]),
+    runPrepared(rt.sequelize, s.channels, [userId]),
   ]);
   const facts = factsByServer(userId, factRows);
-  // A server they left between the two reads has facts no more: its channels are not theirs.
-  const channels = all.filter((c) => c.server_id !== null && facts.has(c.server_id));
+  const channels: Attributes<'Channel'>[] = [];
+  const privateChannels: Attributes<'Channel'>[] = [];
+  for (const { private_order, ...channel } of rows) {
+    if (private_order === 1) privateChannels.push(channel);
+    // A server they left between the two reads has facts no more: its channels are not theirs.
+    else if (channel.server_id !== null && facts.has(channel.server_id)) channels.push(channel);
+  }
   const sources = [...new Set(channels.flatMap((c) => permissionSourceId(c) ?? []))];
   const privateThreads = channels.filter((c) => c.channel_type === 'private_thread').map((c) => c.id);
   const [overwrites, joined] = await Promise.all([

@@ -2,7 +2,11 @@ import { isThreadType, type Attributes, type Models } from '../shared/db/models/
 import { attributeList, prepared, runPrepared, type PreparedStatement } from '../shared/db/prepared.js';
 import type { ReadyPayload } from '../shared/events/index.js';
 import { presentChannel, presentServer } from '../shared/presenters/server.js';
-import { loadVisibleChannels } from '../shared/permissions/index.js';
+import {
+  MEMBER_FACTS_COLUMNS,
+  loadVisibleChannels,
+  type MemberFactsRow,
+} from '../shared/permissions/index.js';
 import { presentPrivateChannel } from '../shared/presenters/private-channel.js';
 import { presentRelationship } from '../shared/presenters/relationship.js';
 import { presentSelf } from '../shared/presenters/user.js';
@@ -19,7 +23,7 @@ export interface ReadyState {
 
 interface ReadyStatements {
   user: PreparedStatement<Attributes<'User'>>;
-  servers: PreparedStatement<Attributes<'Server'> & { member_count: string }>;
+  servers: PreparedStatement<Attributes<'Server'> & MemberFactsRow & { member_count: string }>;
   relationships: PreparedStatement<Attributes<'Relationship'>>;
   activeThreads: PreparedStatement<Attributes<'ThreadMetadata'>>;
   recipients: PreparedStatement<Attributes<'ChannelRecipient'>>;
@@ -37,8 +41,9 @@ function readyStatements(models: Models): ReadyStatements {
     user: prepared('ready_user', `SELECT ${attributeList(models.User)} FROM users WHERE id = $1`),
     servers: prepared(
       'ready_servers',
-      `SELECT ${attributeList(models.Server)},
-              (SELECT count(*) FROM members c WHERE c.server_id = s.id) AS member_count
+      `SELECT ${attributeList(models.Server, 's')},
+              (SELECT count(*) FROM members c WHERE c.server_id = s.id) AS member_count,
+              ${MEMBER_FACTS_COLUMNS}
          FROM members m JOIN servers s ON s.id = m.server_id
         WHERE m.user_id = $1
         ORDER BY s.id`,
@@ -79,11 +84,12 @@ export async function loadReadyUser(rt: Runtime, userId: string): Promise<Attrib
  */
 export async function loadReadyState(rt: Runtime, user: Attributes<'User'>): Promise<ReadyState> {
   const s = readyStatements(rt.models);
-  const [servers, visible, relationships] = await Promise.all([
+  // The servers carry the member's facts in each, which visibility needs.
+  const [servers, relationships] = await Promise.all([
     runPrepared(rt.sequelize, s.servers, [user.id]),
-    loadVisibleChannels(rt, user.id),
     runPrepared(rt.sequelize, s.relationships, [user.id]),
   ]);
+  const visible = await loadVisibleChannels(rt, user.id, servers);
   const { channels, overwrites } = visible;
   const serverIds = servers.map((m) => m.id);
   const threads = channels.filter((c) => isThreadType(c.channel_type));

@@ -5,17 +5,28 @@ import { Permission, has } from './bits.js';
 import { channelPermissions, type MemberFacts } from './compute.js';
 import { permissionSourceId, privateThreadGate, toOverwrites } from './policy.js';
 
-/** One row per server the user is in and role that counts there (@everyone, theirs); role null: none. */
-interface FactsRow {
+/** A member's facts in one server as MEMBER_FACTS_COLUMNS read them (roles: "<id>:<permissions>"). */
+export interface MemberFactsRow {
   server_id: string;
   owner_id: string;
   timeout_until: Date | null;
-  role_id: string | null;
-  permissions: string | null;
+  everyone: string | null;
+  roles: string[];
 }
 
+/**
+ * loadMemberFacts as select-list columns of a query over `members m JOIN servers s` (one row per
+ * server): the owner, the member's timeout, @everyone's permissions (the role whose id is the
+ * server's) and the member's other roles of that server.
+ */
+export const MEMBER_FACTS_COLUMNS = `m.server_id, s.owner_id, m.timeout_until,
+  (SELECT r.permissions FROM roles r WHERE r.id = m.server_id AND r.server_id = m.server_id) AS everyone,
+  ARRAY(SELECT r.id || ':' || r.permissions FROM member_roles mr
+          JOIN roles r ON r.id = mr.role_id AND r.server_id = mr.server_id
+         WHERE mr.server_id = m.server_id AND mr.user_id = m.user_id AND r.id <> m.server_id) AS roles`;
+
 interface Statements {
-  facts: PreparedStatement<FactsRow>;
+  facts: PreparedStatement<MemberFactsRow>;
   channels: PreparedStatement<Attributes<'Channel'> & { private_order: 0 | 1 }>;
   overwrites: PreparedStatement<Attributes<'PermissionOverwrite'>>;
   joinedThreads: PreparedStatement<{ thread_id: string }>;
@@ -29,17 +40,9 @@ let statements: Statements | null = null;
  */
 function visibilityStatements(models: Models): Statements {
   statements ??= {
-    // loadMemberFacts for every server at once: the server's owner, the member's timeout, the
-    // @everyone role (id = server id) and the member's roles of that server.
     facts: prepared(
       'visible_member_facts',
-      `SELECT m.server_id, s.owner_id, m.timeout_until, r.id AS role_id, r.permissions
-         FROM members m
-         JOIN servers s ON s.id = m.server_id
-         LEFT JOIN roles r ON r.server_id = m.server_id
-          AND (r.id = m.server_id OR r.id IN (SELECT mr.role_id FROM member_roles mr
-                                               WHERE mr.server_id = m.server_id AND mr.user_id = m.user_id))
-        WHERE m.user_id = $1`,
+      `SELECT ${MEMBER_FACTS_COLUMNS} FROM members m JOIN servers s ON s.id = m.server_id WHERE m.user_id = $1`,
     ),
     // The server channels grouped by server, in position order; then the private channels by id.
     channels: prepared(
@@ -64,27 +67,24 @@ function visibilityStatements(models: Models): Statements {
   return statements;
 }
 
-/** Each server's member facts, from FactsRow rows. */
-function factsByServer(userId: string, rows: FactsRow[]): Map<string, MemberFacts> {
-  const facts = new Map<string, MemberFacts>();
-  for (const row of rows) {
-    let f = facts.get(row.server_id);
-    if (!f) {
-      f = {
+/** Each server's member facts, from MemberFactsRow rows. */
+function factsByServer(userId: string, rows: readonly MemberFactsRow[]): Map<string, MemberFacts> {
+  return new Map(
+    rows.map((row) => [
+      row.server_id,
+      {
         userId,
         serverId: row.server_id,
         ownerId: row.owner_id,
-        everyone: 0n,
-        roles: [],
+        everyone: BigInt(row.everyone ?? '0'),
+        roles: row.roles.map((role) => {
+          const [id = '', permissions = '0'] = role.split(':');
+          return { id, permissions: BigInt(permissions) };
+        }),
         timeoutUntil: row.timeout_until,
-      };
-      facts.set(row.server_id, f);
-    }
-    if (row.role_id === null || row.permissions === null) continue;
-    if (row.role_id === row.server_id) f.everyone = BigInt(row.permissions);
-    else f.roles.push({ id: row.role_id, permissions: BigInt(row.permissions) });
-  }
-  return facts;
+      },
+    ]),
+  );
 }
 
 /** What visibleChannels reads: the channels, and the overwrites of every server channel among them. */
@@ -101,10 +101,12 @@ export interface VisibleChannels {
 export async function loadVisibleChannels(
   rt: Pick<Runtime, 'models' | 'sequelize'>,
   userId: string,
+  /** The member's facts in each of their servers, when the caller read them already (READY). */
+  memberFacts?: readonly MemberFactsRow[],
 ): Promise<VisibleChannels> {
   const s = visibilityStatements(rt.models);
   const [factRows, rows] = await Promise.all([
-    runPrepared(rt.sequelize, s.facts, [userId]),
+    memberFacts ?? runPrepared(rt.sequelize, s.facts, [userId]),
     runPrepared(rt.sequelize, s.channels, [userId]),
   ]);
   const facts = factsByServer(userId, factRows);

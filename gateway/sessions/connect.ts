@@ -5,7 +5,7 @@ import type { PresenceTracker } from '../../shared/presence/tracker.js';
 import { leaveVoice } from '../../shared/voice-chat/join.js';
 import { Intent } from '../../shared/intents.js';
 import { IntentFilter } from '../intents.js';
-import { loadReadyState, type ReadyState } from '../ready.js';
+import { loadReadyState, loadReadyUser, type ReadyState } from '../ready.js';
 import type { GatewayNamespace, GatewaySocket } from '../types.js';
 import { GatewaySession, type ReplayFrame, type SessionRegistry } from './registry.js';
 import { compareIds, keptSince, readRange } from './event-stream.js';
@@ -100,7 +100,7 @@ export async function startSession(
   bindDisconnect(ctx, session, socket);
   try {
     await ctx.buffer.open(session.id, session.userId, ctx.node, start, socket.data.intents);
-    const user = await ctx.rt.models.User.findByPk(session.userId, { rejectOnEmpty: true });
+    const user = await loadReadyUser(ctx.rt, session.userId);
     const [state, presences] = await Promise.all([loadReadyState(ctx.rt, user), readyPresences(ctx, socket)]);
     applyIntents(session, socket.data.intents, state);
     // Online before READY: once the client sees READY, its presence counts (a second connection
@@ -172,7 +172,7 @@ export async function resumeSession(
       socket.data.intents === null
         ? null
         : (meta.intents ?? socket.data.intents) & (socket.data.grantableIntents ?? 0);
-    const user = await rt.models.User.findByPk(session.userId, { rejectOnEmpty: true });
+    const user = await loadReadyUser(rt, session.userId);
     const state = await loadReadyState(rt, user);
     applyIntents(session, intents, state);
     registry.join(session, [

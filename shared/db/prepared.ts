@@ -56,8 +56,13 @@ export async function runPrepared<Row extends QueryResultRow>(
  * The select list of a model's attributes (`"column" AS "attribute"` where they differ), in the
  * model's order: what the ORM's finders read, for a prepared statement that reads the same row.
  */
-export function attributeList(model: { getAttributes(): Record<string, { field?: string }> }): string {
+export function attributeList(
+  model: { getAttributes(): Record<string, { field?: string }> },
+  /** The table's alias in a join: columns read as `<alias>."column"`. */
+  alias?: string,
+): string {
+  const column = (field: string) => (alias ? `${alias}."${field}"` : `"${field}"`);
   return Object.entries(model.getAttributes())
-    .map(([name, a]) => (a.field && a.field !== name ? `"${a.field}" AS "${name}"` : `"${name}"`))
+    .map(([name, a]) => (a.field && a.field !== name ? `${column(a.field)} AS "${name}"` : column(name)))
     .join(', ');
 }

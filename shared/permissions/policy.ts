@@ -1,6 +1,6 @@
 import { Op, type Transaction } from 'sequelize';
 import { MissingPermissionError, NotFoundError } from '../errors.js';
-import { THREAD_CHANNEL_TYPES, isThreadType, type Row } from '../db/models/index.js';
+import { THREAD_CHANNEL_TYPES, isThreadType, type Attributes, type Row } from '../db/models/index.js';
 import type { Runtime } from '../runtime.js';
 import { Permission, has, permissionNames } from './bits.js';
 import {
@@ -82,7 +82,7 @@ export async function loadMemberFacts(
 }
 
 /** Overwrites as the computation takes them. */
-export function toOverwrites(rows: Row<'PermissionOverwrite'>[]): Overwrite[] {
+export function toOverwrites(rows: readonly Attributes<'PermissionOverwrite'>[]): Overwrite[] {
   return rows.map((o) => ({ id: o.target_id, type: o.type, allow: BigInt(o.allow), deny: BigInt(o.deny) }));
 }
 
@@ -295,26 +295,4 @@ export async function viewableServerChannels(
     const inherited = bySource.get(permissionSourceId(channel) ?? '') ?? 0n;
     return has(privateThreadGate(channel, inherited, joined.has(channel.id)), needed);
   });
-}
-
-/**
- * The channels (threads included) of every server the user is in that they may see, plus their
- * private channels: what READY lists and which rooms their connections join.
- */
-export async function visibleChannels(
-  rt: Pick<Runtime, 'models'>,
-  userId: string,
-): Promise<Row<'Channel'>[]> {
-  const { Member, Channel, ChannelRecipient } = rt.models;
-  const memberships = await Member.findAll({ where: { user_id: userId }, attributes: ['server_id'] });
-  const visible: Row<'Channel'>[] = [];
-  for (const { server_id } of memberships) {
-    const loaded = await loadMemberFacts(rt.models, server_id, userId);
-    if (loaded) visible.push(...(await viewableServerChannels(rt.models, loaded.facts, { threads: true })));
-  }
-  const privateIds = (await ChannelRecipient.findAll({ where: { user_id: userId } })).map(
-    (r) => r.channel_id,
-  );
-  visible.push(...(await Channel.findAll({ where: { id: privateIds }, order: [['id', 'ASC']] })));
-  return visible;
 }

@@ -1,4 +1,4 @@
-import { QueryTypes } from 'sequelize';
+import { prepared, runPrepared } from '../db/prepared.js';
 import { rooms, type PresenceObject } from '../events/index.js';
 import type { Runtime } from '../runtime.js';
 
@@ -23,6 +23,17 @@ if redis.call('zrem', KEYS[1], ARGV[1]) == 0 then return -1 end
 redis.call('zrem', KEYS[2], ARGV[2])
 redis.call('zremrangebyscore', KEYS[2], '-inf', ARGV[3])
 return redis.call('zcard', KEYS[2])`;
+
+/** Whose presences READY carries: people who share a server with the user, and their friends. */
+const READY_AUDIENCE = prepared<{ user_id: string }>(
+  'presence_ready_audience',
+  `SELECT DISTINCT other.user_id FROM members mine
+     JOIN members other ON other.server_id = mine.server_id AND other.user_id <> mine.user_id
+    WHERE mine.user_id = $1
+   UNION
+   SELECT target_id AS user_id FROM relationships WHERE user_id = $1 AND status = 'friend'
+   LIMIT 5000`,
+);
 
 // What others see now, swapped in atomically for what they last saw: returns {status, activity}
 // only when it changed, so concurrent updates never announce a stale view as the latest.
@@ -191,15 +202,8 @@ export class PresenceTracker {
 
   /** Presences READY carries: friends and people who share a server, those not offline. */
   async forReady(userId: string): Promise<PresenceObject[]> {
-    const rows = await this.rt.sequelize.query<{ user_id: string }>(
-      `SELECT DISTINCT other.user_id FROM members mine
-         JOIN members other ON other.server_id = mine.server_id AND other.user_id <> mine.user_id
-        WHERE mine.user_id = $1
-       UNION
-       SELECT target_id AS user_id FROM relationships WHERE user_id = $1 AND status = 'friend'
-       LIMIT 5000`,
-      { bind: [userId], type: QueryTypes.SELECT },
-    );
+    // Prepared: it runs on every gateway connect (parsing and planning it each time showed).
+    const rows = await runPrepared(this.rt.sequelize, READY_AUDIENCE, [userId]);
     const presences = await this.get([userId, ...rows.map((r) => r.user_id)], userId);
     return presences.filter((p) => p.status !== 'offline');
   }

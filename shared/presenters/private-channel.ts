@@ -1,4 +1,4 @@
-import type { Row } from '../db/models/index.js';
+import type { Attributes } from '../db/models/index.js';
 import { channelFields } from './server.js';
 import type { PrivateChannelObject } from './types.js';
 import { presentUser } from './user.js';
@@ -8,8 +8,8 @@ import { presentUser } from './user.js';
  * viewer (the other person of a DM; nobody for the viewer's own notes channel).
  */
 export function presentPrivateChannel(
-  channel: Row<'Channel'>,
-  members: Row<'User'>[],
+  channel: Attributes<'Channel'>,
+  members: Attributes<'User'>[],
   viewerId: string,
 ): PrivateChannelObject {
   return {

@@ -1,8 +1,11 @@
-import type { RelationshipStatus, Row } from '../db/models/index.js';
+import type { Attributes, RelationshipStatus } from '../db/models/index.js';
 import type { RelationshipObject } from './types.js';
 import { presentUser } from './user.js';
 
 /** A relationship as its owner sees it: the other user and the status from the owner's side. */
-export function presentRelationship(other: Row<'User'>, status: RelationshipStatus): RelationshipObject {
+export function presentRelationship(
+  other: Attributes<'User'>,
+  status: RelationshipStatus,
+): RelationshipObject {
   return { id: other.id, user: presentUser(other), status };
 }

@@ -1,9 +1,9 @@
-import type { Row } from '../db/models/index.js';
+import type { Attributes } from '../db/models/index.js';
 import { unixSeconds } from './time.js';
 import type { ChannelObject, ServerChannelObject, ServerObject } from './types.js';
 
 /** The server object; member_count is counted by the caller (it is always present). */
-export function presentServer(server: Row<'Server'>, memberCount: number): ServerObject {
+export function presentServer(server: Attributes<'Server'>, memberCount: number): ServerObject {
   return {
     id: server.id,
     name: server.name,
@@ -20,7 +20,7 @@ export function presentServer(server: Row<'Server'>, memberCount: number): Serve
  * and user_limit / bitrate on voice and stage channels. Threads (presentThread) and private
  * channels (presentPrivateChannel) build on it; a server channel is presented with presentChannel.
  */
-export function channelFields(channel: Row<'Channel'>): ChannelObject {
+export function channelFields(channel: Attributes<'Channel'>): ChannelObject {
   const object: ChannelObject = {
     id: channel.id,
     server_id: channel.server_id,
@@ -48,8 +48,8 @@ export function channelFields(channel: Row<'Channel'>): ChannelObject {
  * shared/domain/channels/present.ts.
  */
 export function presentChannel(
-  channel: Row<'Channel'>,
-  overwrites: readonly Row<'PermissionOverwrite'>[],
+  channel: Attributes<'Channel'>,
+  overwrites: readonly Attributes<'PermissionOverwrite'>[],
 ): ServerChannelObject {
   return {
     ...channelFields(channel),

@@ -1,4 +1,4 @@
-import type { Row } from '../db/models/index.js';
+import type { Attributes, Row } from '../db/models/index.js';
 import { channelFields } from './server.js';
 import { unixSeconds } from './time.js';
 import type { ChannelObject, UserObject } from './types.js';
@@ -31,7 +31,10 @@ export interface ThreadMemberObject {
 }
 
 /** The API's thread object for a thread channel and its metadata row. */
-export function presentThread(channel: Row<'Channel'>, meta: Row<'ThreadMetadata'>): ThreadObject {
+export function presentThread(
+  channel: Attributes<'Channel'>,
+  meta: Attributes<'ThreadMetadata'>,
+): ThreadObject {
   return {
     ...channelFields(channel),
     thread_metadata: {

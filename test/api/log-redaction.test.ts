@@ -25,6 +25,8 @@ beforeAll(async () => {
   app = await startTestApp({
     config: testConfig({
       log: { level: 'info', admin: { enabled: true, level: 'info', max_entries: 5000 } },
+      // No workers: a webhook execution with ?wait=true answers send_pending once this passes.
+      queues: { wait_timeout_ms: 1000, send_wait_ms: 1000 },
     }),
     workers: false,
     gateway: false,

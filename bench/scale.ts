@@ -70,6 +70,8 @@ import {
 const env = process.env;
 const PARTS = new Set((env.BENCH_PARTS ?? 'ceiling,cpu,load,fanout,history,connections').split(','));
 const MODE = env.BENCH_START_MODE === 'single' ? 'single' : 'multi';
+/** Web processes Plexichat runs in MODE here (one per core in multi): the bare server runs as many. */
+const WEB_PROCESSES = MODE === 'multi' ? os.availableParallelism() : 1;
 const RATES = (env.BENCH_RATES ?? '100,200,400,1000,1600').split(',').map(Number);
 const STEP_SECONDS = Number(env.BENCH_STEP_SECONDS ?? 5);
 const CPU_RATE = Number(env.BENCH_CPU_RATE ?? 150);
@@ -559,6 +561,16 @@ function nextWithin(thread: FanoutThread, millis: number): Promise<FromWorker | 
   ]).finally(() => clearTimeout(timer));
 }
 
+/** The CPU scope of `app` on the Redis every part but cpu shares (its CPU counted, marked shared). */
+function sharedRedisScope(app: Plexichat): CpuScope {
+  const redisPid = sharedRedisPid();
+  return {
+    plexichatPid: app.pid,
+    redis: redisPid ? { pid: redisPid, shared: true } : null,
+    database: new URL(DATABASE_URL).pathname.slice(1),
+  };
+}
+
 /** The fan-out clients, spread over BENCH_FANOUT_THREADS worker threads, all connected. */
 async function openFanoutClients(
   origin: string,
@@ -716,11 +728,7 @@ async function fanout(app: Plexichat, rt: Runtime): Promise<void> {
     1,
   );
   const channelId = server.channels[0] as string;
-  const scope: CpuScope = {
-    plexichatPid: app.pid,
-    redis: ((pid) => (pid ? { pid, shared: true } : null))(sharedRedisPid()),
-    database: new URL(DATABASE_URL).pathname.slice(1),
-  };
+  const scope = sharedRedisScope(app);
   const t0 = performance.now();
   const connectBefore = cpuSnapshot(scope);
   const connectMeter = cpuMeter(scope);
@@ -758,7 +766,7 @@ async function fanout(app: Plexichat, rt: Runtime): Promise<void> {
   console.log('fanout: CPU per message by process over the messages (with the 220 ms between them):');
   for (const line of cpuReport(load, FANOUT_MESSAGES, os.availableParallelism())) console.log(line);
   if (env.BENCH_FANOUT_BARE === '0') return;
-  const processes = MODE === 'multi' ? os.availableParallelism() : 1;
+  const processes = WEB_PROCESSES;
   const bare = await startBareServer({
     BARE_PROCESSES: String(processes),
     BARE_FRAME_BYTES: String(frameBytes),
@@ -817,11 +825,7 @@ async function history(app: Plexichat, rt: Runtime): Promise<void> {
     };
     for (let i = 0; i < 50; i++) await page(); // warm the pool, the caches and the JIT
     const pages: number[] = [];
-    const scope: CpuScope = {
-      plexichatPid: app.pid,
-      redis: ((pid) => (pid ? { pid, shared: true } : null))(sharedRedisPid()),
-      database: new URL(DATABASE_URL).pathname.slice(1),
-    };
+    const scope = sharedRedisScope(app);
     const windowStart = monotonicUs();
     const before = cpuSnapshot(scope);
     const meter = cpuMeter(scope);
@@ -846,7 +850,7 @@ async function history(app: Plexichat, rt: Runtime): Promise<void> {
  * figure on this box, printed beside it.
  */
 async function bareHistory(pages: number[], pageBytes: number): Promise<void> {
-  const processes = MODE === 'multi' ? os.availableParallelism() : 1;
+  const processes = WEB_PROCESSES;
   const bare = await startBareServer({
     BARE_PROCESSES: String(processes),
     BARE_PAGE_BYTES: String(pageBytes),

@@ -106,9 +106,7 @@ export async function loadReadyState(rt: Runtime, user: Attributes<'User'>): Pro
     const thread = threadById.get(meta.channel_id);
     return thread ? [presentThread(thread, meta)] : [];
   });
-  const overwritesOf = new Map<string, Attributes<'PermissionOverwrite'>[]>();
-  for (const o of overwrites) overwritesOf.set(o.channel_id, [...(overwritesOf.get(o.channel_id) ?? []), o]);
-  const serverChannelObjects = serverChannels.map((c) => presentChannel(c, overwritesOf.get(c.id) ?? []));
+  const serverChannelObjects = serverChannels.map((c) => presentChannel(c, overwrites.get(c.id) ?? []));
   const otherIds = [
     ...new Set([...relationships.map((r) => r.target_id), ...recipients.map((r) => r.user_id)]),
   ];

@@ -1,7 +1,7 @@
 import type { Transaction } from 'sequelize';
 import { isThreadType } from '../db/models/channel.js';
 import { rooms, type RoomAnnouncement } from '../events/index.js';
-import { presentChannel } from '../presenters/server.js';
+import { presentServerChannels } from '../domain/channels/present.js';
 import type { Effects } from '../outbox/effects.js';
 import type { Runtime } from '../runtime.js';
 import { loadMemberFacts, viewableServerChannels } from './policy.js';
@@ -38,17 +38,10 @@ export async function syncChannelRooms(
   let created: Record<string, RoomAnnouncement> | undefined;
   let deleted: Record<string, RoomAnnouncement> | undefined;
   if (options.announce) {
-    const overwrites = await rt.models.PermissionOverwrite.findAll({
-      where: { channel_id: channels.map((c) => c.id) },
-      transaction,
-    });
     const listed = channels.filter((c) => !isThreadType(c.channel_type));
-    created = Object.fromEntries(
-      listed.map((c) => [rooms.channel(c.id), { t: 'CHANNEL_CREATE', d: presentChannel(c, overwrites) }]),
-    );
-    deleted = Object.fromEntries(
-      listed.map((c) => [rooms.channel(c.id), { t: 'CHANNEL_DELETE', d: presentChannel(c, overwrites) }]),
-    );
+    const objects = await presentServerChannels(rt, listed, transaction);
+    created = Object.fromEntries(objects.map((d) => [rooms.channel(d.id), { t: 'CHANNEL_CREATE', d }]));
+    deleted = Object.fromEntries(objects.map((d) => [rooms.channel(d.id), { t: 'CHANNEL_DELETE', d }]));
   }
   for (const userId of userIds) {
     const loaded = await loadMemberFacts(rt.models, serverId, userId, transaction);

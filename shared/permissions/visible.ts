@@ -1,5 +1,6 @@
 import type { Attributes, Models } from '../db/models/index.js';
 import { attributeList, prepared, runPrepared, type PreparedStatement } from '../db/prepared.js';
+import { overwritesByChannel } from '../presenters/server.js';
 import type { Runtime } from '../runtime.js';
 import { Permission, has } from './bits.js';
 import { channelPermissions, type MemberFacts } from './compute.js';
@@ -90,8 +91,8 @@ function factsByServer(userId: string, rows: readonly MemberFactsRow[]): Map<str
 /** What visibleChannels reads: the channels, and the overwrites of every server channel among them. */
 export interface VisibleChannels {
   channels: Attributes<'Channel'>[];
-  /** The overwrites of the user's servers' channels (all that decided visibility). */
-  overwrites: Attributes<'PermissionOverwrite'>[];
+  /** The overwrites of the user's servers' channels (all that decided visibility), by channel id. */
+  overwrites: Map<string, Attributes<'PermissionOverwrite'>[]>;
 }
 
 /**
@@ -124,12 +125,7 @@ export async function loadVisibleChannels(
     privateThreads.length === 0 ? [] : runPrepared(rt.sequelize, s.joinedThreads, [userId, privateThreads]),
   ]);
   const joinedIds = new Set(joined.map((j) => j.thread_id));
-  const bySourceRows = new Map<string, Attributes<'PermissionOverwrite'>[]>();
-  for (const o of overwrites) {
-    const list = bySourceRows.get(o.channel_id);
-    if (list) list.push(o);
-    else bySourceRows.set(o.channel_id, [o]);
-  }
+  const bySourceRows = overwritesByChannel(overwrites);
   const bySource = new Map<string, bigint>();
   const inherited = (channel: Attributes<'Channel'>): bigint => {
     const source = permissionSourceId(channel);
@@ -145,7 +141,7 @@ export async function loadVisibleChannels(
   const visible = channels.filter((channel) =>
     has(privateThreadGate(channel, inherited(channel), joinedIds.has(channel.id)), Permission.VIEW_CHANNEL),
   );
-  return { channels: [...visible, ...privateChannels], overwrites };
+  return { channels: [...visible, ...privateChannels], overwrites: bySourceRows };
 }
 
 /**

@@ -43,9 +43,8 @@ export function channelFields(channel: Attributes<'Channel'>): ChannelObject {
 /**
  * A server channel that is not a thread, as every route and dispatch shows it (GET
  * /channels/{id}, GET /servers/{id}/channels, READY, CHANNEL_CREATE/UPDATE/DELETE, the PATCH and
- * POST answers): its fields and its permission overwrites. Overwrites of other channels in
- * `overwrites` are ignored, so a server's whole list can be passed. Loading them:
- * shared/domain/channels/present.ts.
+ * POST answers): its fields and its own permission overwrites (overwritesByChannel splits a
+ * server's list). Loading them: shared/domain/channels/present.ts.
  */
 export function presentChannel(
   channel: Attributes<'Channel'>,
@@ -53,8 +52,24 @@ export function presentChannel(
 ): ServerChannelObject {
   return {
     ...channelFields(channel),
-    permission_overwrites: overwrites
-      .filter((o) => o.channel_id === channel.id)
-      .map((o) => ({ id: o.target_id, type: o.type, allow: String(o.allow), deny: String(o.deny) })),
+    permission_overwrites: overwrites.map((o) => ({
+      id: o.target_id,
+      type: o.type,
+      allow: String(o.allow),
+      deny: String(o.deny),
+    })),
   };
+}
+
+/** Overwrites by the channel they belong to, each list in the order given. */
+export function overwritesByChannel<T extends { channel_id: string }>(
+  overwrites: readonly T[],
+): Map<string, T[]> {
+  const byChannel = new Map<string, T[]>();
+  for (const o of overwrites) {
+    const list = byChannel.get(o.channel_id);
+    if (list) list.push(o);
+    else byChannel.set(o.channel_id, [o]);
+  }
+  return byChannel;
 }

@@ -1,6 +1,6 @@
 import type { Transaction } from 'sequelize';
 import type { Row } from '../../db/models/index.js';
-import { presentChannel } from '../../presenters/server.js';
+import { overwritesByChannel, presentChannel } from '../../presenters/server.js';
 import type { ServerChannelObject } from '../../presenters/types.js';
 import type { Runtime } from '../../runtime.js';
 
@@ -18,7 +18,8 @@ export async function presentServerChannels(
     where: { channel_id: channels.map((c) => c.id) },
     transaction,
   });
-  return channels.map((c) => presentChannel(c, overwrites));
+  const byChannel = overwritesByChannel(overwrites);
+  return channels.map((c) => presentChannel(c, byChannel.get(c.id) ?? []));
 }
 
 /** One server channel (not a thread) with its permission overwrites; see presentServerChannels. */

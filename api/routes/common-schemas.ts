@@ -1,4 +1,5 @@
 import Joi from 'joi';
+import { DEFAULT_PAGE_LIMIT } from '../../shared/pagination.js';
 import { snowflakeSchema } from '../../shared/snowflake-schema.js';
 
 /** A snowflake ID in a path, query or body: a decimal string from 0 to 2^63-1. */
@@ -73,7 +74,10 @@ export const selfUserObject = userObject
 
 /** `limit` / `before` / `after` as API.md defines them. */
 export const pagination = {
-  limit: Joi.number().integer().min(1).max(100).default(50),
+  limit: Joi.number().integer().min(1).max(100).default(DEFAULT_PAGE_LIMIT),
   before: snowflake(),
   after: snowflake(),
 };
+
+/** A query of nothing but the page: limit, before and after. */
+export const pageQuery = Joi.object(pagination);

@@ -307,7 +307,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Servers the caller is a member of */
+    /**
+     * Servers the caller is a member of
+     * @description By server id: newest first with `before` or with neither, oldest first with `after`; `limit` 1-100, default 50. To list them all, page with `after` (from `after=0`) until a page is shorter than `limit`.
+     */
     get: operations['getUsersMeServers'];
     put?: never;
     post?: never;
@@ -445,7 +448,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The caller’s live sessions */
+    /**
+     * The caller’s live sessions
+     * @description By session id: newest first with `before` or with neither, oldest first with `after`; `limit` 1-100, default 50.
+     */
     get: operations['getUsersMeSessions'];
     put?: never;
     post?: never;
@@ -793,7 +799,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The caller’s friends, friend requests and blocks */
+    /**
+     * The caller’s friends, friend requests and blocks
+     * @description By the other user’s id (`id`): largest first with `before` or with neither, smallest first with `after`; `limit` 1-100, default 50. To list them all, page with `after` (from `after=0`) until a page is shorter than `limit`.
+     */
     get: operations['getUsersMeRelationships'];
     put?: never;
     post?: never;
@@ -2854,7 +2863,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Applications the caller has authorized (live grants) */
+    /**
+     * Applications the caller has authorized (live grants)
+     * @description By authorization id: newest first with `before` or with neither, oldest first with `after`; `limit` 1-100, default 50.
+     */
     get: operations['getOauth2Authorizations'];
     put?: never;
     post?: never;
@@ -4953,14 +4965,18 @@ export interface operations {
   };
   getUsersMeServers: {
     parameters: {
-      query?: never;
+      query?: {
+        limit?: number;
+        before?: string;
+        after?: string;
+      };
       header?: never;
       path?: never;
       cookie?: never;
     };
     requestBody?: never;
     responses: {
-      /** @description Servers with member counts */
+      /** @description One page of servers with member counts */
       200: {
         headers: {
           [name: string]: unknown;
@@ -4968,6 +4984,13 @@ export interface operations {
         content: {
           'application/json': Record<string, never>[];
         };
+      };
+      /** @description A bad `limit`, `before` or `after`, named */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -5465,14 +5488,18 @@ export interface operations {
   };
   getUsersMeSessions: {
     parameters: {
-      query?: never;
+      query?: {
+        limit?: number;
+        before?: string;
+        after?: string;
+      };
       header?: never;
       path?: never;
       cookie?: never;
     };
     requestBody?: never;
     responses: {
-      /** @description Newest first */
+      /** @description One page of live sessions */
       200: {
         headers: {
           [name: string]: unknown;
@@ -5480,6 +5507,13 @@ export interface operations {
         content: {
           'application/json': components['schemas']['Session'][];
         };
+      };
+      /** @description A bad `limit`, `before` or `after`, named */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -7222,14 +7256,18 @@ export interface operations {
   };
   getUsersMeRelationships: {
     parameters: {
-      query?: never;
+      query?: {
+        limit?: number;
+        before?: string;
+        after?: string;
+      };
       header?: never;
       path?: never;
       cookie?: never;
     };
     requestBody?: never;
     responses: {
-      /** @description Every relationship, oldest first */
+      /** @description One page of relationships */
       200: {
         headers: {
           [name: string]: unknown;
@@ -7237,6 +7275,13 @@ export interface operations {
         content: {
           'application/json': components['schemas']['Relationship'][];
         };
+      };
+      /** @description A bad `limit`, `before` or `after`, named */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -18588,14 +18633,18 @@ export interface operations {
   };
   getOauth2Authorizations: {
     parameters: {
-      query?: never;
+      query?: {
+        limit?: number;
+        before?: string;
+        after?: string;
+      };
       header?: never;
       path?: never;
       cookie?: never;
     };
     requestBody?: never;
     responses: {
-      /** @description Newest first */
+      /** @description One page of live authorizations */
       200: {
         headers: {
           [name: string]: unknown;
@@ -18603,6 +18652,13 @@ export interface operations {
         content: {
           'application/json': components['schemas']['OAuth2Authorization'][];
         };
+      };
+      /** @description A bad `limit`, `before` or `after`, named */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       /** @description Missing, invalid or revoked token */
       401: {

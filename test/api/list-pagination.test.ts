@@ -70,6 +70,23 @@ async function sessions(): Promise<ListCase> {
   return { path: '/users/@me/sessions', user, keys: ascending(live.map((s) => s.id)) };
 }
 
+/** 4 DMs and the notes channel. */
+async function privateChannels(): Promise<ListCase> {
+  const user = await registerUser(app);
+  const ids = [];
+  for (let i = 0; i < 4; i++) {
+    const other = await createUser(app.rt);
+    const res = await api(app, 'POST', '/users/@me/channels', {
+      token: user.token,
+      body: { recipient_id: other.id },
+    });
+    expect(res.status).toBe(200);
+    ids.push(res.body.id as string);
+  }
+  ids.push((await api(app, 'GET', '/users/@me/notes', { token: user.token })).body.id as string);
+  return { path: '/users/@me/channels', user, keys: ascending(ids) };
+}
+
 /** 5 live grants to one application (a revoked one is not listed), keyed by the grant's id. */
 async function authorizations(): Promise<ListCase> {
   const user = await registerUser(app);
@@ -105,6 +122,7 @@ describe.each([
   ['GET /users/@me/servers', servers],
   ['GET /users/@me/relationships', relationships],
   ['GET /users/@me/sessions', sessions],
+  ['GET /users/@me/channels', privateChannels],
   ['GET /oauth2/authorizations', authorizations],
 ])('%s', (_name, seed) => {
   let list: ListCase;

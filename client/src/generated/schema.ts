@@ -843,7 +843,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /**
+     * The caller’s DM and notes channels
+     * @description The private channels the caller is in (READY lists them too). By channel id: newest first with `before` or with neither, oldest first with `after`; `limit` 1-100, default 50.
+     */
+    get: operations['getUsersMeChannels'];
     put?: never;
     /**
      * Open the DM channel with a user
@@ -7459,6 +7463,73 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+      /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unexpected error (500), or another status listed nowhere here: the error body */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getUsersMeChannels: {
+    parameters: {
+      query?: {
+        limit?: number;
+        before?: string;
+        after?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of private channels */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PrivateChannel'][];
+        };
+      };
+      /** @description A bad `limit`, `before` or `after`, named */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Missing, invalid or revoked token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `ip_blocked`: the instance’s IP rules refuse the caller’s address */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {

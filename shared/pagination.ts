@@ -27,3 +27,24 @@ export function pageBy<K extends string>(key: K, page: PageQuery) {
     limit: page.limit,
   };
 }
+
+/**
+ * A list computed whole in memory that pages only when asked (roles, a member's visible channels:
+ * position-ordered lists answered whole by default, README Decisions): with none of `limit`, `before`
+ * and `after` the items as they are, else the same page as pageBy, by `key` of each item.
+ */
+export function wholeOrPage<T>(
+  items: readonly T[],
+  key: (item: T) => string,
+  query: Partial<PageQuery>,
+): T[] {
+  if (query.limit === undefined && query.before === undefined && query.after === undefined) return [...items];
+  const id = (item: T) => BigInt(key(item));
+  const before = query.before !== undefined ? BigInt(query.before) : null;
+  const after = query.after !== undefined ? BigInt(query.after) : null;
+  const sign = after !== null ? 1 : -1;
+  return items
+    .filter((item) => (before === null || id(item) < before) && (after === null || id(item) > after))
+    .sort((a, b) => (id(a) < id(b) ? -sign : id(a) > id(b) ? sign : 0))
+    .slice(0, query.limit ?? DEFAULT_PAGE_LIMIT);
+}

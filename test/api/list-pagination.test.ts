@@ -1,7 +1,10 @@
 import { issueSession } from '../../shared/accounts/sessions.js';
+import { invalidate } from '../../shared/domain/invalidation.js';
+import { decodeSnowflake } from '../../shared/snowflake.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { api, registerUser, type TestUser } from '../helpers/accounts.js';
 import { createServerWithChannel, createUser } from '../helpers/factories.js';
+import { addRole } from './servers/helpers.js';
 
 // API.md: "Pagination: `limit` (1-100, default 50), `before`, `after` (snowflakes). Newest first with
 // `before` or with neither; oldest first with `after`." The lists below are checked against it over
@@ -87,6 +90,47 @@ async function privateChannels(): Promise<ListCase> {
   return { path: '/users/@me/channels', user, keys: ascending(ids) };
 }
 
+/** @everyone and 5 roles whose positions run against their ids: whole, the list is by position. */
+async function roles(): Promise<ListCase> {
+  const user = await registerUser(app);
+  const { server } = await createServerWithChannel(app.rt, user.id);
+  const created = [];
+  for (let position = 5; position >= 1; position--) created.push(await addRole(app, server.id, 0n, position));
+  return {
+    path: `/servers/${server.id}/roles`,
+    user,
+    keys: ascending([server.id, ...created]),
+    whole: [server.id, ...[...created].reverse()],
+  };
+}
+
+/** general and 4 channels whose positions run against their ids: whole, the list is by position. */
+async function channels(): Promise<ListCase> {
+  const user = await registerUser(app);
+  const { server, channel } = await createServerWithChannel(app.rt, user.id);
+  await channel.update({ position: 10 });
+  const created = [];
+  for (let position = 4; position >= 1; position--) {
+    const id = app.rt.snowflake.next();
+    await app.rt.models.Channel.create({
+      id,
+      server_id: server.id,
+      name: `c-${position}`,
+      channel_type: 'text',
+      position,
+      created_at: new Date(decodeSnowflake(id).timestampMs),
+    });
+    created.push(id);
+  }
+  await invalidate(app.rt, { servers: [server.id], channels: created });
+  return {
+    path: `/servers/${server.id}/channels`,
+    user,
+    keys: ascending([channel.id, ...created]),
+    whole: [...[...created].reverse(), channel.id],
+  };
+}
+
 /** 5 live grants to one application (a revoked one is not listed), keyed by the grant's id. */
 async function authorizations(): Promise<ListCase> {
   const user = await registerUser(app);
@@ -123,6 +167,8 @@ describe.each([
   ['GET /users/@me/relationships', relationships],
   ['GET /users/@me/sessions', sessions],
   ['GET /users/@me/channels', privateChannels],
+  ['GET /servers/{id}/roles', roles],
+  ['GET /servers/{id}/channels', channels],
   ['GET /oauth2/authorizations', authorizations],
 ])('%s', (_name, seed) => {
   let list: ListCase;

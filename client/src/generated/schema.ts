@@ -887,7 +887,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The server’s roles, ordered by position (then id) */
+    /**
+     * The server’s roles, ordered by position (then id)
+     * @description The whole list by default: positions only mean something among all the roles. With any of `limit`, `before` or `after`, one page by role id instead, as API.md pages every list (newest first with `before` or with neither, oldest first with `after`; `limit` 1-100, default 50).
+     */
     get: operations['getServersServerIdRoles'];
     put?: never;
     /**
@@ -1172,7 +1175,7 @@ export interface paths {
     };
     /**
      * The channels of a server the caller can view
-     * @description Ordered by `position`, then id; categories are channels too (`parent_id` links to them).
+     * @description Ordered by `position`, then id; categories are channels too (`parent_id` links to them). The whole list by default: positions and categories only mean something among all the channels. With any of `limit`, `before` or `after`, one page by channel id instead, as API.md pages every list (newest first with `before` or with neither, oldest first with `after`; `limit` 1-100, default 50).
      */
     get: operations['getServersServerIdChannels'];
     put?: never;
@@ -7685,7 +7688,12 @@ export interface operations {
   };
   getServersServerIdRoles: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description 1-100; with any of limit, before or after the answer is one page by id (default 50), else the whole list */
+        limit?: number;
+        before?: string;
+        after?: string;
+      };
       header?: never;
       path: {
         server_id: string;
@@ -7694,7 +7702,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Every role, @everyone (position 0) first */
+      /** @description Every role, @everyone (position 0) first; or one page by id */
       200: {
         headers: {
           [name: string]: unknown;
@@ -7703,14 +7711,12 @@ export interface operations {
           'application/json': components['schemas']['Role'][];
         };
       };
-      /** @description Validation failed */
+      /** @description A bad `limit`, `before` or `after`, named */
       400: {
         headers: {
           [name: string]: unknown;
         };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
+        content?: never;
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -9554,7 +9560,12 @@ export interface operations {
   };
   getServersServerIdChannels: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description 1-100; with any of limit, before or after the answer is one page by id (default 50), else the whole list */
+        limit?: number;
+        before?: string;
+        after?: string;
+      };
       header?: never;
       path: {
         server_id: string;
@@ -9563,7 +9574,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description The visible channels */
+      /** @description The visible channels; or one page of them by id */
       200: {
         headers: {
           [name: string]: unknown;
@@ -9572,14 +9583,12 @@ export interface operations {
           'application/json': components['schemas']['Channel'][];
         };
       };
-      /** @description Validation failed */
+      /** @description A bad `limit`, `before` or `after`, named */
       400: {
         headers: {
           [name: string]: unknown;
         };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
+        content?: never;
       };
       /** @description Missing, invalid or revoked token */
       401: {

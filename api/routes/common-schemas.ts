@@ -1,4 +1,5 @@
 import Joi from 'joi';
+import { DEFAULT_PAGE_LIMIT } from '../../shared/pagination.js';
 import { snowflakeSchema } from '../../shared/snowflake-schema.js';
 
 /** A snowflake ID in a path, query or body: a decimal string from 0 to 2^63-1. */
@@ -71,9 +72,25 @@ export const selfUserObject = userObject
   })
   .meta({ className: 'SelfUser' });
 
+const pageLimit = Joi.number().integer().min(1).max(100);
+
 /** `limit` / `before` / `after` as API.md defines them. */
 export const pagination = {
-  limit: Joi.number().integer().min(1).max(100).default(50),
+  limit: pageLimit.default(DEFAULT_PAGE_LIMIT),
   before: snowflake(),
   after: snowflake(),
 };
+
+/** A query of nothing but the page: limit, before and after. */
+export const pageQuery = Joi.object(pagination);
+
+/**
+ * The same parameters for the position-ordered lists answered whole when none is given (roles, a
+ * server's channels: README Decisions); `limit` has no default, so the handler can tell.
+ */
+export const wholeListQuery = Joi.object({
+  ...pagination,
+  limit: pageLimit.description(
+    `1-100; with any of limit, before or after the answer is one page by id (default ${DEFAULT_PAGE_LIMIT}), else the whole list`,
+  ),
+});

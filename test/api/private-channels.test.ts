@@ -148,10 +148,29 @@ describe('notes channel', () => {
     const bob = await registerUser(app);
     const calls = [
       api(app, 'GET', '/users/@me/notes'),
+      api(app, 'GET', '/users/@me/channels'),
       api(app, 'POST', '/users/@me/channels', { body: { recipient_id: bob.id } }),
     ];
     for (const res of await Promise.all(calls))
       expect([res.status, res.body.code]).toEqual([401, 'unauthorized']);
+  });
+});
+
+describe('GET /users/@me/channels', () => {
+  it('lists the caller’s DMs and notes as POST and GET /users/@me/notes present them, and no one else’s', async () => {
+    const [alice, bob, carol] = [await registerUser(app), await registerUser(app), await registerUser(app)];
+    const dm = (await openDm(alice, bob.id)).body;
+    const own = (await notes(alice)).body;
+    await openDm(bob, carol.id);
+    const list = await api(app, 'GET', '/users/@me/channels', { token: alice.token });
+    expect(list.status).toBe(200);
+    // Newest first: the notes channel was opened after the DM.
+    expect(list.body).toEqual([own, dm]);
+    const bobs = await api(app, 'GET', '/users/@me/channels', { token: bob.token });
+    expect(bobs.body.map((c: { recipients: { id: string }[] }) => c.recipients.map((r) => r.id))).toEqual([
+      [carol.id],
+      [alice.id],
+    ]);
   });
 });
 
@@ -164,7 +183,7 @@ describe('docs', () => {
       'put',
     ]);
     expect(Object.keys(doc.paths['/users/@me/relationships'] ?? {})).toEqual(['get']);
-    expect(Object.keys(doc.paths['/users/@me/channels'] ?? {})).toEqual(['post']);
+    expect(Object.keys(doc.paths['/users/@me/channels'] ?? {}).sort()).toEqual(['get', 'post']);
     expect(Object.keys(doc.paths['/users/@me/notes'] ?? {})).toEqual(['get']);
   });
 });

@@ -1,4 +1,5 @@
 import Joi from 'joi';
+import { wholeOrPage, type PageQuery } from '../../../shared/pagination.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { createChannel } from '../../../shared/domain/channels/create.js';
 import { deleteChannel } from '../../../shared/domain/channels/delete.js';
@@ -11,6 +12,7 @@ import { deleteThread } from '../../../shared/domain/threads/delete.js';
 import { THREAD_ONLY_FIELDS, rejectFields, type ThreadPatch } from '../../../shared/domain/threads/rules.js';
 import { updateThread } from '../../../shared/domain/threads/update.js';
 import { auditReason } from '../audit-reason.js';
+import { wholeListQuery } from '../common-schemas.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { serverIdParams } from '../servers/schema.js';
 import {
@@ -31,19 +33,29 @@ function normalizeTopic<T extends { topic?: string | null }>(body: T): T {
 /** Server channel lists, creation and reordering; GET/PATCH/DELETE /channels/{channel_id}. */
 export function channelRoutes(rt: Runtime): AnyRoute[] {
   return [
-    defineRoute<ServerParams>({
+    defineRoute<ServerParams, Partial<PageQuery>>({
       method: 'get',
       path: '/servers/{server_id}/channels',
       access: 'user',
       summary: 'The channels of a server the caller can view',
-      description: 'Ordered by `position`, then id; categories are channels too (`parent_id` links to them).',
+      description:
+        'Ordered by `position`, then id; categories are channels too (`parent_id` links to them). The whole ' +
+        'list by default: positions and categories only mean something among all the channels. With any of ' +
+        '`limit`, `before` or `after`, one page by channel id instead, as API.md pages every list (newest ' +
+        'first with `before` or with neither, oldest first with `after`; `limit` 1-100, default 50).',
       tags: ['Channels'],
       params: serverIdParams,
+      query: wholeListQuery,
       responses: {
-        200: { description: 'The visible channels', schema: Joi.array().items(channelObject) },
+        200: {
+          description: 'The visible channels; or one page of them by id',
+          schema: Joi.array().items(channelObject),
+        },
+        400: { description: 'A bad `limit`, `before` or `after`, named' },
         404: { description: '`unknown_server`' },
       },
-      handler: ({ auth, params }) => listChannels(rt, params.server_id, auth.user.id),
+      handler: async ({ auth, params, query }) =>
+        wholeOrPage(await listChannels(rt, params.server_id, auth.user.id), (c) => c.id, query),
     }),
     defineRoute<ServerParams, Record<string, never>, ChannelCreate>({
       method: 'post',

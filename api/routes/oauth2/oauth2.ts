@@ -4,6 +4,7 @@ import { ApiError } from '../../../shared/errors.js';
 import type { Row } from '../../../shared/db/models/index.js';
 import { presentUser } from '../../../shared/presenters/user.js';
 import { unixSeconds } from '../../../shared/presenters/time.js';
+import { pageBy, type PageQuery } from '../../../shared/pagination.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import type { AuthContext } from '../../auth/context.js';
 import {
@@ -26,6 +27,7 @@ import {
   sendOAuthError,
 } from '../../oauth2/token-endpoint.js';
 import { revokeAuthorization } from '../../../shared/domain/oauth2/grants.js';
+import { pageQuery } from '../common-schemas.js';
 import { defineRoute, definePublicRoute, type AnyRoute } from '../route.js';
 import {
   authorizationObject,
@@ -248,21 +250,30 @@ export function oauth2Routes(rt: Runtime): AnyRoute[] {
         };
       },
     }),
-    defineRoute({
+    defineRoute<Record<string, never>, PageQuery>({
       method: 'get',
       path: '/oauth2/authorizations',
       access: 'user',
       userOnly: true,
       summary: 'Applications the caller has authorized (live grants)',
+      description:
+        'By authorization id: newest first with `before` or with neither, oldest first with `after`; ' +
+        '`limit` 1-100, default 50.',
       tags: ['OAuth2'],
+      query: pageQuery,
       responses: {
-        200: { description: 'Newest first', schema: Joi.array().items(authorizationObject) },
+        200: {
+          description: 'One page of live authorizations',
+          schema: Joi.array().items(authorizationObject),
+        },
+        400: { description: 'A bad `limit`, `before` or `after`, named' },
       },
-      handler: async ({ auth }) => {
+      handler: async ({ auth, query }) => {
+        const page = pageBy('id', query);
         const grants = await OAuthGrant.findAll({
-          where: { user_id: auth.user.id, revoked_at: null },
-          order: [['id', 'DESC']],
-          limit: 200,
+          where: { user_id: auth.user.id, revoked_at: null, ...page.where },
+          order: page.order,
+          limit: page.limit,
         });
         const apps = await Application.findAll({
           where: { id: [...new Set(grants.map((g) => g.application_id))] },

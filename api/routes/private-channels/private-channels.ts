@@ -1,9 +1,13 @@
+import Joi from 'joi';
 import { openDm, openNotes } from '../../../shared/domain/private-channels/open.js';
+import { pageBy, type PageQuery } from '../../../shared/pagination.js';
+import { presentPrivateChannel } from '../../../shared/presenters/private-channel.js';
 import type { Runtime } from '../../../shared/runtime.js';
+import { pageQuery } from '../common-schemas.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { createDmBody, privateChannelObject } from './schema.js';
 
-/** POST /users/@me/channels (open a DM), GET /users/@me/notes. */
+/** GET /users/@me/channels (list), POST /users/@me/channels (open a DM), GET /users/@me/notes. */
 export function privateChannelRoutes(rt: Runtime): AnyRoute[] {
   return [
     defineRoute<Record<string, never>, Record<string, never>, { recipient_id: string }>({
@@ -24,6 +28,50 @@ export function privateChannelRoutes(rt: Runtime): AnyRoute[] {
         404: { description: 'Unknown user (or a deleted account)' },
       },
       handler: ({ auth, body }) => openDm(rt, auth.user.id, body.recipient_id),
+    }),
+    defineRoute<Record<string, never>, PageQuery>({
+      method: 'get',
+      path: '/users/@me/channels',
+      access: 'user',
+      summary: 'The caller’s DM and notes channels',
+      description:
+        'The private channels the caller is in (READY lists them too). By channel id: newest first with ' +
+        '`before` or with neither, oldest first with `after`; `limit` 1-100, default 50.',
+      tags: ['Private channels'],
+      query: pageQuery,
+      responses: {
+        200: { description: 'One page of private channels', schema: Joi.array().items(privateChannelObject) },
+        400: { description: 'A bad `limit`, `before` or `after`, named' },
+      },
+      handler: async ({ auth, query }) => {
+        const { Channel, ChannelRecipient, User } = rt.models;
+        const page = pageBy('channel_id', query);
+        const mine = await ChannelRecipient.findAll({
+          where: { user_id: auth.user.id, ...page.where },
+          order: page.order,
+          limit: page.limit,
+        });
+        const ids = mine.map((r) => r.channel_id);
+        const [channels, recipients] = await Promise.all([
+          Channel.findAll({ where: { id: ids } }),
+          ChannelRecipient.findAll({ where: { channel_id: ids } }),
+        ]);
+        const users = new Map(
+          (await User.findAll({ where: { id: [...new Set(recipients.map((r) => r.user_id))] } })).map((u) => [
+            u.id,
+            u,
+          ]),
+        );
+        const byId = new Map(channels.map((c) => [c.id, c]));
+        return ids.flatMap((id) => {
+          const channel = byId.get(id);
+          if (!channel) return [];
+          const members = recipients
+            .filter((r) => r.channel_id === id)
+            .flatMap((r) => users.get(r.user_id) ?? []);
+          return [presentPrivateChannel(channel, members, auth.user.id)];
+        });
+      },
     }),
     defineRoute({
       method: 'get',

@@ -1,4 +1,5 @@
 import Joi from 'joi';
+import type { PageQuery } from '../../../shared/pagination.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import {
   listRelationships,
@@ -6,25 +7,32 @@ import {
   setRelationship,
   type SettableRelationshipStatus,
 } from '../../../shared/domain/relationships/relationships.js';
+import { pageQuery } from '../common-schemas.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { putRelationshipBody, relationshipObject, relationshipParams } from './schema.js';
 
 /** GET /users/@me/relationships, PUT and DELETE /users/@me/relationships/{user_id}. */
 export function relationshipRoutes(rt: Runtime): AnyRoute[] {
   return [
-    defineRoute({
+    defineRoute<Record<string, never>, PageQuery>({
       method: 'get',
       path: '/users/@me/relationships',
       access: 'user',
       summary: 'The caller’s friends, friend requests and blocks',
+      description:
+        'By the other user’s id (`id`): largest first with `before` or with neither, smallest first with ' +
+        '`after`; `limit` 1-100, default 50. To list them all, page with `after` (from `after=0`) until a ' +
+        'page is shorter than `limit`.',
       tags: ['Relationships'],
+      query: pageQuery,
       responses: {
         200: {
-          description: 'Every relationship, oldest first',
+          description: 'One page of relationships',
           schema: Joi.array().items(relationshipObject),
         },
+        400: { description: 'A bad `limit`, `before` or `after`, named' },
       },
-      handler: ({ auth }) => listRelationships(rt, auth.user.id),
+      handler: ({ auth, query }) => listRelationships(rt, auth.user.id, query),
     }),
     defineRoute<{ user_id: string }, Record<string, never>, { status: SettableRelationshipStatus }>({
       method: 'put',

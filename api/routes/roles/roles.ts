@@ -11,8 +11,10 @@ import {
 } from '../../../shared/domain/roles/roles.js';
 import { ServerPolicy } from '../../../shared/permissions/index.js';
 import { presentRole } from '../../../shared/presenters/role.js';
+import { wholeOrPage, type PageQuery } from '../../../shared/pagination.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { auditReason } from '../audit-reason.js';
+import { wholeListQuery } from '../common-schemas.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import {
   createRoleBody,
@@ -34,23 +36,29 @@ type MemberRoleParams = { server_id: string; user_id: string; role_id: string };
  */
 export function roleRoutes(rt: Runtime): AnyRoute[] {
   return [
-    defineRoute<ServerParams>({
+    defineRoute<ServerParams, Partial<PageQuery>>({
       method: 'get',
       path: '/servers/{server_id}/roles',
       access: 'user',
       summary: 'The server’s roles, ordered by position (then id)',
+      description:
+        'The whole list by default: positions only mean something among all the roles. With any of ' +
+        '`limit`, `before` or `after`, one page by role id instead, as API.md pages every list (newest ' +
+        'first with `before` or with neither, oldest first with `after`; `limit` 1-100, default 50).',
       tags: ['Roles'],
       params: serverParams,
+      query: wholeListQuery,
       responses: {
         200: {
-          description: 'Every role, @everyone (position 0) first',
+          description: 'Every role, @everyone (position 0) first; or one page by id',
           schema: Joi.array().items(roleObject),
         },
+        400: { description: 'A bad `limit`, `before` or `after`, named' },
         404: { description: 'Unknown server, or the caller is not a member' },
       },
-      handler: async ({ params, auth }) => {
+      handler: async ({ params, auth, query }) => {
         await ServerPolicy.load(rt, params.server_id, auth.user.id);
-        return (await listRoles(rt, params.server_id)).map(presentRole);
+        return wholeOrPage(await listRoles(rt, params.server_id), (r) => r.id, query).map(presentRole);
       },
     }),
     defineRoute<ServerParams, Record<string, never>, RoleFields>({

@@ -1,8 +1,10 @@
 import Joi from 'joi';
 import { NotFoundError } from '../../../shared/errors.js';
 import { unixSeconds } from '../../../shared/presenters/time.js';
+import { pageBy, type PageQuery } from '../../../shared/pagination.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { revokeSessions } from '../../../shared/accounts/sessions.js';
+import { pageQuery } from '../common-schemas.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { sessionObject, sessionParams } from './schema.js';
 
@@ -10,18 +12,26 @@ import { sessionObject, sessionParams } from './schema.js';
 export function sessionRoutes(rt: Runtime): AnyRoute[] {
   const { Session } = rt.models;
   return [
-    defineRoute({
+    defineRoute<Record<string, never>, PageQuery>({
       method: 'get',
       path: '/users/@me/sessions',
       access: 'user',
       userOnly: true,
       summary: 'The caller’s live sessions',
+      description:
+        'By session id: newest first with `before` or with neither, oldest first with `after`; `limit` 1-100, default 50.',
       tags: ['Sessions'],
-      responses: { 200: { description: 'Newest first', schema: Joi.array().items(sessionObject) } },
-      handler: async ({ auth }) => {
+      query: pageQuery,
+      responses: {
+        200: { description: 'One page of live sessions', schema: Joi.array().items(sessionObject) },
+        400: { description: 'A bad `limit`, `before` or `after`, named' },
+      },
+      handler: async ({ auth, query }) => {
+        const page = pageBy('id', query);
         const sessions = await Session.findAll({
-          where: { user_id: auth.user.id, revoked_at: null },
-          order: [['id', 'DESC']],
+          where: { user_id: auth.user.id, revoked_at: null, ...page.where },
+          order: page.order,
+          limit: page.limit,
         });
         return sessions.map((s) => ({
           id: s.id,

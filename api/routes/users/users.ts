@@ -1,8 +1,8 @@
-import { QueryTypes } from 'sequelize';
 import { editProfile } from '../../../shared/domain/users/profile.js';
 import { NotFoundError, ValidationError } from '../../../shared/errors.js';
 import { presentServer } from '../../../shared/presenters/server.js';
 import { presentSelf, presentUser } from '../../../shared/presenters/user.js';
+import { pageBy, type PageQuery } from '../../../shared/pagination.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { requireCurrentPassword } from '../../accounts/current-password.js';
 import {
@@ -15,7 +15,7 @@ import { validatePart } from '../../middleware/validate.js';
 import type { ApiServices } from '../../services.js';
 import { setAvatar } from '../../../shared/domain/users/avatar.js';
 import { PROFILE_PICTURE_LIMITS, storeAvatar } from './avatar.js';
-import { selfUserObject, userObject } from '../common-schemas.js';
+import { pageQuery, selfUserObject, userObject } from '../common-schemas.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { patchMeBody, patchMeForm, userIdParams } from './schema.js';
 import Joi from 'joi';
@@ -34,7 +34,7 @@ const AVATAR_FIELD = { ...PROFILE_PICTURE_LIMITS, field: 'avatar' };
 
 /** GET/PATCH /users/@me, GET /users/{user_id}, GET /users/@me/servers. */
 export function userRoutes(rt: Runtime, { throttles }: ApiServices): AnyRoute[] {
-  const { User, Server } = rt.models;
+  const { User, Server, Member } = rt.models;
   return [
     defineRoute({
       method: 'get',
@@ -106,25 +106,40 @@ export function userRoutes(rt: Runtime, { throttles }: ApiServices): AnyRoute[] 
         return self;
       },
     }),
-    defineRoute({
+    defineRoute<Record<string, never>, PageQuery>({
       method: 'get',
       path: '/users/@me/servers',
       access: 'user',
       oauth_scopes: ['servers'],
       summary: 'Servers the caller is a member of',
+      description:
+        'By server id: newest first with `before` or with neither, oldest first with `after`; `limit` 1-100, ' +
+        'default 50. To list them all, page with `after` (from `after=0`) until a page is shorter than `limit`.',
       tags: ['Users'],
+      query: pageQuery,
       responses: {
-        200: { description: 'Servers with member counts', schema: Joi.array().items(Joi.object().unknown()) },
+        200: {
+          description: 'One page of servers with member counts',
+          schema: Joi.array().items(Joi.object().unknown()),
+        },
+        400: { description: 'A bad `limit`, `before` or `after`, named' },
       },
-      handler: async ({ auth }) => {
-        const rows = await rt.sequelize.query<{ server_id: string; member_count: string }>(
-          `SELECT m.server_id, (SELECT count(*) FROM members c WHERE c.server_id = m.server_id) AS member_count
-             FROM members m WHERE m.user_id = $1`,
-          { bind: [auth.user.id], type: QueryTypes.SELECT },
-        );
-        const counts = new Map(rows.map((r) => [r.server_id, Number(r.member_count)]));
-        const servers = await Server.findAll({ where: { id: [...counts.keys()] }, order: [['id', 'ASC']] });
-        return servers.map((s) => presentServer(s, counts.get(s.id) ?? 0));
+      handler: async ({ auth, query }) => {
+        const page = pageBy('server_id', query);
+        const memberships = await Member.findAll({
+          attributes: ['server_id'],
+          where: { user_id: auth.user.id, ...page.where },
+          order: page.order,
+          limit: page.limit,
+        });
+        const ids = memberships.map((m) => m.server_id);
+        const counts = await Member.count({ where: { server_id: ids }, group: ['server_id'] });
+        const countOf = new Map(counts.map((r) => [String(r.server_id), r.count]));
+        const byId = new Map((await Server.findAll({ where: { id: ids } })).map((s) => [s.id, s]));
+        return ids.flatMap((id) => {
+          const server = byId.get(id);
+          return server ? [presentServer(server, countOf.get(id) ?? 0)] : [];
+        });
       },
     }),
     defineRoute<{ user_id: string }>({

@@ -120,7 +120,19 @@ export const logout = (): Promise<void> => call('POST', '/auth/logout');
 
 export const getUser = (id: string): Promise<User> => call('GET', `/users/${id}`);
 
-export const myServers = (): Promise<Server[]> => call('GET', '/users/@me/servers');
+/**
+ * Every server the caller is in, oldest first: GET /users/@me/servers answers one page (50 unless
+ * asked), so walk it with `after` until a short page.
+ */
+export async function myServers(): Promise<Server[]> {
+  const all: Server[] = [];
+  for (;;) {
+    const after = all.at(-1)?.id ?? '0';
+    const page = await call<Server[]>('GET', '/users/@me/servers', undefined, { limit: 100, after });
+    all.push(...page);
+    if (page.length < 100) return all;
+  }
+}
 
 export const createServer = (name: string): Promise<Server> => call('POST', '/servers', { name });
 

@@ -243,6 +243,7 @@ export const operations = {
   },
   getServersServerIdWebhooks: { method: 'GET', path: '/servers/{server_id}/webhooks', params: ['server_id'] },
   getUsersMe: { method: 'GET', path: '/users/@me', params: [] },
+  getUsersMeChannels: { method: 'GET', path: '/users/@me/channels', params: [] },
   getUsersMeExport: { method: 'GET', path: '/users/@me/export', params: [] },
   getUsersMeExportExportIdArchive: {
     method: 'GET',

@@ -307,7 +307,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Servers the caller is a member of */
+    /**
+     * Servers the caller is a member of
+     * @description By server id: newest first with `before` or with neither, oldest first with `after`; `limit` 1-100, default 50. To list them all, page with `after` (from `after=0`) until a page is shorter than `limit`.
+     */
     get: operations['getUsersMeServers'];
     put?: never;
     post?: never;
@@ -445,7 +448,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The caller’s live sessions */
+    /**
+     * The caller’s live sessions
+     * @description By session id: newest first with `before` or with neither, oldest first with `after`; `limit` 1-100, default 50.
+     */
     get: operations['getUsersMeSessions'];
     put?: never;
     post?: never;
@@ -793,7 +799,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The caller’s friends, friend requests and blocks */
+    /**
+     * The caller’s friends, friend requests and blocks
+     * @description By the other user’s id (`id`): largest first with `before` or with neither, smallest first with `after`; `limit` 1-100, default 50. To list them all, page with `after` (from `after=0`) until a page is shorter than `limit`.
+     */
     get: operations['getUsersMeRelationships'];
     put?: never;
     post?: never;
@@ -834,7 +843,11 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /**
+     * The caller’s DM and notes channels
+     * @description The private channels the caller is in (READY lists them too). By channel id: newest first with `before` or with neither, oldest first with `after`; `limit` 1-100, default 50.
+     */
+    get: operations['getUsersMeChannels'];
     put?: never;
     /**
      * Open the DM channel with a user
@@ -874,7 +887,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The server’s roles, ordered by position (then id) */
+    /**
+     * The server’s roles, ordered by position (then id)
+     * @description The whole list by default: positions only mean something among all the roles. With any of `limit`, `before` or `after`, one page by role id instead, as API.md pages every list (newest first with `before` or with neither, oldest first with `after`; `limit` 1-100, default 50).
+     */
     get: operations['getServersServerIdRoles'];
     put?: never;
     /**
@@ -1159,7 +1175,7 @@ export interface paths {
     };
     /**
      * The channels of a server the caller can view
-     * @description Ordered by `position`, then id; categories are channels too (`parent_id` links to them).
+     * @description Ordered by `position`, then id; categories are channels too (`parent_id` links to them). The whole list by default: positions and categories only mean something among all the channels. With any of `limit`, `before` or `after`, one page by channel id instead, as API.md pages every list (newest first with `before` or with neither, oldest first with `after`; `limit` 1-100, default 50).
      */
     get: operations['getServersServerIdChannels'];
     put?: never;
@@ -2854,7 +2870,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Applications the caller has authorized (live grants) */
+    /**
+     * Applications the caller has authorized (live grants)
+     * @description By authorization id: newest first with `before` or with neither, oldest first with `after`; `limit` 1-100, default 50.
+     */
     get: operations['getOauth2Authorizations'];
     put?: never;
     post?: never;
@@ -4953,14 +4972,18 @@ export interface operations {
   };
   getUsersMeServers: {
     parameters: {
-      query?: never;
+      query?: {
+        limit?: number;
+        before?: string;
+        after?: string;
+      };
       header?: never;
       path?: never;
       cookie?: never;
     };
     requestBody?: never;
     responses: {
-      /** @description Servers with member counts */
+      /** @description One page of servers with member counts */
       200: {
         headers: {
           [name: string]: unknown;
@@ -4968,6 +4991,13 @@ export interface operations {
         content: {
           'application/json': Record<string, never>[];
         };
+      };
+      /** @description A bad `limit`, `before` or `after`, named */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -5465,14 +5495,18 @@ export interface operations {
   };
   getUsersMeSessions: {
     parameters: {
-      query?: never;
+      query?: {
+        limit?: number;
+        before?: string;
+        after?: string;
+      };
       header?: never;
       path?: never;
       cookie?: never;
     };
     requestBody?: never;
     responses: {
-      /** @description Newest first */
+      /** @description One page of live sessions */
       200: {
         headers: {
           [name: string]: unknown;
@@ -5480,6 +5514,13 @@ export interface operations {
         content: {
           'application/json': components['schemas']['Session'][];
         };
+      };
+      /** @description A bad `limit`, `before` or `after`, named */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -7222,14 +7263,18 @@ export interface operations {
   };
   getUsersMeRelationships: {
     parameters: {
-      query?: never;
+      query?: {
+        limit?: number;
+        before?: string;
+        after?: string;
+      };
       header?: never;
       path?: never;
       cookie?: never;
     };
     requestBody?: never;
     responses: {
-      /** @description Every relationship, oldest first */
+      /** @description One page of relationships */
       200: {
         headers: {
           [name: string]: unknown;
@@ -7237,6 +7282,13 @@ export interface operations {
         content: {
           'application/json': components['schemas']['Relationship'][];
         };
+      };
+      /** @description A bad `limit`, `before` or `after`, named */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -7435,6 +7487,73 @@ export interface operations {
       };
     };
   };
+  getUsersMeChannels: {
+    parameters: {
+      query?: {
+        limit?: number;
+        before?: string;
+        after?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One page of private channels */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PrivateChannel'][];
+        };
+      };
+      /** @description A bad `limit`, `before` or `after`, named */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Missing, invalid or revoked token */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description `ip_blocked`: the instance’s IP rules refuse the caller’s address */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Unexpected error (500), or another status listed nowhere here: the error body */
+      default: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
   postUsersMeChannels: {
     parameters: {
       query?: never;
@@ -7569,7 +7688,12 @@ export interface operations {
   };
   getServersServerIdRoles: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description 1-100; with any of limit, before or after the answer is one page by id (default 50), else the whole list */
+        limit?: number;
+        before?: string;
+        after?: string;
+      };
       header?: never;
       path: {
         server_id: string;
@@ -7578,7 +7702,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Every role, @everyone (position 0) first */
+      /** @description Every role, @everyone (position 0) first; or one page by id */
       200: {
         headers: {
           [name: string]: unknown;
@@ -7587,14 +7711,12 @@ export interface operations {
           'application/json': components['schemas']['Role'][];
         };
       };
-      /** @description Validation failed */
+      /** @description A bad `limit`, `before` or `after`, named */
       400: {
         headers: {
           [name: string]: unknown;
         };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
+        content?: never;
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -9438,7 +9560,12 @@ export interface operations {
   };
   getServersServerIdChannels: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description 1-100; with any of limit, before or after the answer is one page by id (default 50), else the whole list */
+        limit?: number;
+        before?: string;
+        after?: string;
+      };
       header?: never;
       path: {
         server_id: string;
@@ -9447,7 +9574,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description The visible channels */
+      /** @description The visible channels; or one page of them by id */
       200: {
         headers: {
           [name: string]: unknown;
@@ -9456,14 +9583,12 @@ export interface operations {
           'application/json': components['schemas']['Channel'][];
         };
       };
-      /** @description Validation failed */
+      /** @description A bad `limit`, `before` or `after`, named */
       400: {
         headers: {
           [name: string]: unknown;
         };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
+        content?: never;
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -18588,14 +18713,18 @@ export interface operations {
   };
   getOauth2Authorizations: {
     parameters: {
-      query?: never;
+      query?: {
+        limit?: number;
+        before?: string;
+        after?: string;
+      };
       header?: never;
       path?: never;
       cookie?: never;
     };
     requestBody?: never;
     responses: {
-      /** @description Newest first */
+      /** @description One page of live authorizations */
       200: {
         headers: {
           [name: string]: unknown;
@@ -18603,6 +18732,13 @@ export interface operations {
         content: {
           'application/json': components['schemas']['OAuth2Authorization'][];
         };
+      };
+      /** @description A bad `limit`, `before` or `after`, named */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       /** @description Missing, invalid or revoked token */
       401: {

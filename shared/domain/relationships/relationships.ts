@@ -2,6 +2,7 @@ import { Op, QueryTypes, type Transaction } from 'sequelize';
 import type { RelationshipStatus, Row } from '../../db/models/index.js';
 import { ApiError, ConflictError, NotFoundError } from '../../errors.js';
 import { rooms } from '../../events/index.js';
+import { pageBy, type PageQuery } from '../../pagination.js';
 import { runCommand, type Effects } from '../../outbox/index.js';
 import { presentRelationship } from '../../presenters/relationship.js';
 import type { RelationshipObject } from '../../presenters/types.js';
@@ -23,15 +24,18 @@ export function orderedPair(a: string, b: string): [string, string] {
   return BigInt(a) < BigInt(b) ? [a, b] : [b, a];
 }
 
-/** Every relationship of `userId`, oldest first. */
-export async function listRelationships(rt: Runtime, userId: string): Promise<RelationshipObject[]> {
+/** One page of `userId`'s relationships, keyed by the other user's id (API.md's pagination). */
+export async function listRelationships(
+  rt: Runtime,
+  userId: string,
+  query: PageQuery,
+): Promise<RelationshipObject[]> {
   const { Relationship, User } = rt.models;
+  const page = pageBy('target_id', query);
   const rows = await Relationship.findAll({
-    where: { user_id: userId },
-    order: [
-      ['created_at', 'ASC'],
-      ['target_id', 'ASC'],
-    ],
+    where: { user_id: userId, ...page.where },
+    order: page.order,
+    limit: page.limit,
   });
   const users = await User.findAll({ where: { id: rows.map((r) => r.target_id) } });
   const byId = new Map(users.map((u) => [u.id, u]));

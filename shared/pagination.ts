@@ -1,0 +1,50 @@
+import { Op } from 'sequelize';
+
+/** API.md's page size when a request names none. */
+export const DEFAULT_PAGE_LIMIT = 50;
+
+/** A page request as API.md defines it: `limit` 1-100, `before` / `after` snowflake cursors. */
+export interface PageQuery {
+  limit: number;
+  before?: string;
+  after?: string;
+}
+
+/**
+ * API.md's page of a list keyed by the snowflake column `key`, for findAll: keys below `before` and
+ * above `after` (with both, strictly between), newest (largest) first with `before` or with neither,
+ * oldest first with `after`.
+ */
+export function pageBy<K extends string>(key: K, page: PageQuery) {
+  const bounds = {
+    ...(page.before !== undefined ? { [Op.lt]: page.before } : {}),
+    ...(page.after !== undefined ? { [Op.gt]: page.after } : {}),
+  };
+  const bounded = page.before !== undefined || page.after !== undefined;
+  return {
+    where: (bounded ? { [key]: bounds } : {}) as Partial<Record<K, typeof bounds>>,
+    order: [[key, page.after !== undefined ? 'ASC' : 'DESC']] as [K, 'ASC' | 'DESC'][],
+    limit: page.limit,
+  };
+}
+
+/**
+ * A list computed whole in memory that pages only when asked (roles, a member's visible channels:
+ * position-ordered lists answered whole by default, README Decisions): with none of `limit`, `before`
+ * and `after` the items as they are, else the same page as pageBy, by `key` of each item.
+ */
+export function wholeOrPage<T>(
+  items: readonly T[],
+  key: (item: T) => string,
+  query: Partial<PageQuery>,
+): T[] {
+  if (query.limit === undefined && query.before === undefined && query.after === undefined) return [...items];
+  const id = (item: T) => BigInt(key(item));
+  const before = query.before !== undefined ? BigInt(query.before) : null;
+  const after = query.after !== undefined ? BigInt(query.after) : null;
+  const sign = after !== null ? 1 : -1;
+  return items
+    .filter((item) => (before === null || id(item) < before) && (after === null || id(item) > after))
+    .sort((a, b) => (id(a) < id(b) ? -sign : id(a) > id(b) ? sign : 0))
+    .slice(0, query.limit ?? DEFAULT_PAGE_LIMIT);
+}

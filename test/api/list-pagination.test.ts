@@ -223,3 +223,19 @@ describe('the default limit', () => {
     expect(await get(list, `?after=${keys[49]}`)).toEqual([keys[50]]);
   });
 });
+
+describe('a whole list by default', () => {
+  it('GET /users/@me/sessions lists every live session (API.md), 51 of 51, until a page is asked for', async () => {
+    const user = await registerUser(app);
+    const row = await app.rt.models.User.findByPk(user.id);
+    if (!row) throw new Error('registered user missing');
+    for (let i = 0; i < 50; i++) await issueSession(app.rt, row, { ip: '127.0.0.1', userAgent: null });
+    const live = await app.rt.models.Session.findAll({ where: { user_id: user.id, revoked_at: null } });
+    expect(live).toHaveLength(51);
+    const keys = ascending(live.map((s) => s.id));
+    const list = { path: '/users/@me/sessions', user, keys };
+    expect(await get(list, '')).toEqual([...keys].reverse());
+    expect(await get(list, '?limit=100&before=0')).toEqual([]);
+    expect(await get(list, `?after=${keys[0]}`)).toEqual(keys.slice(1, 51));
+  });
+});

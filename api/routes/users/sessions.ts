@@ -1,10 +1,10 @@
 import Joi from 'joi';
 import { NotFoundError } from '../../../shared/errors.js';
 import { unixSeconds } from '../../../shared/presenters/time.js';
-import { pageBy, type PageQuery } from '../../../shared/pagination.js';
+import { DEFAULT_PAGE_LIMIT, pageBy, type PageQuery } from '../../../shared/pagination.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { revokeSessions } from '../../../shared/accounts/sessions.js';
-import { pageQuery } from '../common-schemas.js';
+import { wholeListQuery } from '../common-schemas.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { sessionObject, sessionParams } from './schema.js';
 
@@ -12,26 +12,32 @@ import { sessionObject, sessionParams } from './schema.js';
 export function sessionRoutes(rt: Runtime): AnyRoute[] {
   const { Session } = rt.models;
   return [
-    defineRoute<Record<string, never>, PageQuery>({
+    defineRoute<Record<string, never>, Partial<PageQuery>>({
       method: 'get',
       path: '/users/@me/sessions',
       access: 'user',
       userOnly: true,
       summary: 'The caller’s live sessions',
       description:
-        'By session id: newest first with `before` or with neither, oldest first with `after`; `limit` 1-100, default 50.',
+        'Every live session, newest first, as API.md lists them. With any of `limit`, `before` or `after`, one ' +
+        'page by session id instead (newest first with `before` or with neither, oldest first with `after`; ' +
+        '`limit` 1-100, default 50).',
       tags: ['Sessions'],
-      query: pageQuery,
+      query: wholeListQuery,
       responses: {
-        200: { description: 'One page of live sessions', schema: Joi.array().items(sessionObject) },
+        200: {
+          description: 'Every live session, or one page of them',
+          schema: Joi.array().items(sessionObject),
+        },
         400: { description: 'A bad `limit`, `before` or `after`, named' },
       },
       handler: async ({ auth, query }) => {
-        const page = pageBy('id', query);
+        const paged = query.limit !== undefined || query.before !== undefined || query.after !== undefined;
+        const page = pageBy('id', { ...query, limit: query.limit ?? DEFAULT_PAGE_LIMIT });
         const sessions = await Session.findAll({
           where: { user_id: auth.user.id, revoked_at: null, ...page.where },
           order: page.order,
-          limit: page.limit,
+          ...(paged ? { limit: page.limit } : {}),
         });
         return sessions.map((s) => ({
           id: s.id,

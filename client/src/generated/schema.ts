@@ -450,7 +450,7 @@ export interface paths {
     };
     /**
      * The caller’s live sessions
-     * @description By session id: newest first with `before` or with neither, oldest first with `after`; `limit` 1-100, default 50.
+     * @description Every live session, newest first, as API.md lists them. With any of `limit`, `before` or `after`, one page by session id instead (newest first with `before` or with neither, oldest first with `after`; `limit` 1-100, default 50).
      */
     get: operations['getUsersMeSessions'];
     put?: never;
@@ -5496,6 +5496,7 @@ export interface operations {
   getUsersMeSessions: {
     parameters: {
       query?: {
+        /** @description 1-100; with any of limit, before or after the answer is one page by id (default 50), else the whole list */
         limit?: number;
         before?: string;
         after?: string;
@@ -5506,7 +5507,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description One page of live sessions */
+      /** @description Every live session, or one page of them */
       200: {
         headers: {
           [name: string]: unknown;

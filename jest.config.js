@@ -12,4 +12,8 @@ export default {
   globalSetup: '<rootDir>/test/global-setup.js',
   testTimeout: 30000,
   maxWorkers: 2,
+  // Each suite loads the module graph anew (ESM under vm modules) and the old ones are never freed:
+  // workers reached 1.6 GB and their collections slowed every later suite. Recycling a worker past
+  // 800 MB took the full run from 1,073 s to 904 s (same machine, same day).
+  workerIdleMemoryLimit: '800MB',
 };

@@ -308,9 +308,10 @@ describe('GET /media/{key...} on S3 (s3rver)', () => {
     expect(location).toContain('X-Amz-Expires=120');
     expect(res.headers.get('cache-control')).toBe('private, max-age=60');
 
-    const followed = await fetch(`${redirecting.api}/media/attachments/777/photo.png`);
+    // The URL the 302 named serves the bytes itself (a second request through the API would be
+    // presigned anew, with another X-Amz-Date once the clock crossed a second).
+    const followed = await fetch(location);
     expect(followed.status).toBe(200);
-    expect(followed.url).toBe(location);
     expect(followed.headers.get('content-type')).toBe('image/png');
     expect(followed.headers.get('cache-control')).toBe(IMMUTABLE);
     expect(Buffer.from(await followed.arrayBuffer()).equals(BYTES)).toBe(true);

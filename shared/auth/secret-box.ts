@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Config } from '../config/index.js';
-import { loadSecretKey } from './secret-key.js';
+import { deriveKey, loadSecretKey } from './secret-key.js';
 
 /**
  * Encrypts small secrets at rest (TOTP secrets) with AES-256-GCM. The key is `security.secret_key`,
@@ -14,6 +14,14 @@ export class SecretBox {
   static fromConfig(config: Pick<Config, 'security' | 'data_dir'>): SecretBox {
     // The raw key, not a derived one: secrets sealed before key derivation existed must still open.
     return new SecretBox(loadSecretKey(config));
+  }
+
+  /**
+   * A box for one purpose, keyed by `deriveKey(config, label)`: for secrets first sealed after key
+   * derivation existed, so that nothing sealed for one purpose opens under another.
+   */
+  static forPurpose(config: Pick<Config, 'security' | 'data_dir'>, label: string): SecretBox {
+    return new SecretBox(deriveKey(config, label));
   }
 
   /** `v1.<iv>.<tag>.<ciphertext>`, base64url parts. */

@@ -2,7 +2,7 @@ import type { Row } from '../db/models/index.js';
 import type { Runtime } from '../runtime.js';
 import { unixSeconds } from './time.js';
 
-/** A webhook as its managers see it (never its token). */
+/** A webhook without its token (the answer to an edit). */
 export interface WebhookObject {
   id: string;
   server_id: string;
@@ -13,10 +13,16 @@ export interface WebhookObject {
   created_at: number;
 }
 
-/** The answer to creating a webhook or regenerating its token: the only time the token is shown. */
+/** The answer to creating a webhook or regenerating its token. */
 export interface WebhookWithTokenObject extends WebhookObject {
   token: string;
   url: string;
+}
+
+/** A webhook in its managers' lists: null token and url when no sealed copy of it is stored. */
+export interface ListedWebhookObject extends WebhookObject {
+  token: string | null;
+  url: string | null;
 }
 
 /** The webhook object for a stored row. */
@@ -38,11 +44,22 @@ export function webhookUrl(rt: Pick<Runtime, 'config'>, id: string, token: strin
   return `${base}/api/v1/webhooks/${id}/${token}`;
 }
 
-/** The webhook object with its token and execute URL (shown once). */
+/** The webhook object with its token and execute URL. */
 export function presentWebhookWithToken(
   rt: Pick<Runtime, 'config'>,
   row: Row<'Webhook'>,
   token: string,
 ): WebhookWithTokenObject {
   return { ...presentWebhook(row), token, url: webhookUrl(rt, row.id, token) };
+}
+
+/** The webhook as listed: with its token and execute URL when the token could be opened. */
+export function presentListedWebhook(
+  rt: Pick<Runtime, 'config'>,
+  row: Row<'Webhook'>,
+  token: string | null,
+): ListedWebhookObject {
+  return token === null
+    ? { ...presentWebhook(row), token: null, url: null }
+    : presentWebhookWithToken(rt, row, token);
 }

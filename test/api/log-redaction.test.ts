@@ -187,6 +187,32 @@ describe('secrets never reach the logs', () => {
     for (const s of secrets) expect(stdout.includes(s)).toBe(false);
   });
 
+  it('webhook tokens in the managers’ lists reach neither log, while the answers carry them', async () => {
+    const { server, channel } = await createServerWithChannel(app.rt, admin.id);
+    const hook = await api(app, 'POST', `/channels/${channel.id}/webhooks`, {
+      token: admin.token,
+      body: { name: 'Listed' },
+    });
+    expect(hook.status).toBe(201);
+    const token = hook.body.token as string;
+    for (const path of [`/api/v1/channels/${channel.id}/webhooks`, `/api/v1/servers/${server.id}/webhooks`]) {
+      const res = await fetch(`${app.origin}${path}`, {
+        headers: { authorization: `Bearer ${admin.token}` },
+      });
+      // The same request whose log lines are read below did answer with the token and url.
+      expect([path, await res.text()]).toEqual([
+        path,
+        expect.stringContaining(`/webhooks/${hook.body.id}/${token}`),
+      ]);
+      const id = res.headers.get('x-request-id') as string;
+      const logged = JSON.stringify(await adminEntries(id));
+      const lines = stdout.split('\n').filter((l) => l.includes(id));
+      expect([path, lines.length > 0]).toEqual([path, true]);
+      expect([path, logged.includes(token), lines.join('\n').includes(token)]).toEqual([path, false, false]);
+    }
+    expect(stdout.includes(token)).toBe(false);
+  });
+
   it('keeps what is not a secret: other ids, literal segments, ordinary parameters', async () => {
     const hookId = app.rt.snowflake.next();
     const id = await drive('GET', `/api/v1/webhooks/${hookId}/deliveries?limit=5`, { token: admin.token });

@@ -45,10 +45,23 @@ export const webhookObject = Joi.object({
 
 export const webhookWithToken = webhookObject
   .keys({
-    token: Joi.string().required().description('shown only here: keep it secret'),
+    token: Joi.string().required().description('the credential to execute it: keep it secret'),
     url: Joi.string().required().description('POST here to execute the webhook'),
   })
   .meta({ className: 'WebhookWithToken' });
+
+export const listedWebhook = webhookObject
+  .keys({
+    token: Joi.string()
+      .allow(null)
+      .required()
+      .description('the credential to execute it; null for a webhook whose token predates sealed tokens'),
+    url: Joi.string()
+      .allow(null)
+      .required()
+      .description('POST here to execute the webhook; null with `token`'),
+  })
+  .meta({ className: 'ListedWebhook' });
 
 const executeKeys = {
   content: Joi.string()

@@ -28,6 +28,7 @@ import {
   executeBody,
   executeParams,
   executeQuery,
+  listedWebhook,
   patchWebhookBody,
   serverWebhooksParams,
   webhookObject,
@@ -44,6 +45,11 @@ type PatchBody = { name?: string; avatar_url?: string | null; channel_id?: strin
 const NOT_MANAGEABLE =
   'Unknown webhook, or one the caller may not manage (not a member, channel hidden, or no MANAGE_WEBHOOKS there)';
 
+// What the two lists show of each webhook (API.md: `{id, token, url}`, as Discord lists them).
+const LISTED_TOKENS =
+  'Each webhook comes with its `token` and `url`, as creating it answered; both are null for a webhook ' +
+  'whose token predates sealed tokens (regenerating its token makes it listable).';
+
 /** Incoming webhooks: management (MANAGE_WEBHOOKS) and the public execute route. */
 export function webhookRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
   const limiter = webhookLimiter(rt);
@@ -56,9 +62,10 @@ export function webhookRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
       description:
         'Needs MANAGE_WEBHOOKS in the channel, a server text channel (other types: 400 naming `channel_id`). ' +
         '`name` is 1-80 characters and may not contain words that pass for the instance or its staff ' +
-        '("plexichat", "system", "admin", "moderator", "official"). The answer is the only time the `token` ' +
-        '(256 random bits) is shown: only its SHA-256 is stored. `url` is where to POST messages. Audited as ' +
-        '`webhook_create` (reason from `X-Audit-Log-Reason`).',
+        '("plexichat", "system", "admin", "moderator", "official"). The answer carries the `token` (256 random ' +
+        'bits; its SHA-256 verifies executions, and a copy sealed with the instance key lets the webhook lists ' +
+        'show it to managers) and `url`, where to POST messages. Audited as `webhook_create` (reason from ' +
+        '`X-Audit-Log-Reason`; never the token).',
       tags: ['Webhooks'],
       status: 201,
       params: channelParams,
@@ -77,11 +84,11 @@ export function webhookRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
       path: '/channels/{channel_id}/webhooks',
       access: 'user',
       summary: 'A channel’s incoming webhooks',
-      description: 'Needs MANAGE_WEBHOOKS in the channel. Oldest first; tokens are never listed.',
+      description: `Needs MANAGE_WEBHOOKS in the channel. Oldest first. ${LISTED_TOKENS}`,
       tags: ['Webhooks'],
       params: channelParams,
       responses: {
-        200: { description: 'The webhooks', schema: Joi.array().items(webhookObject) },
+        200: { description: 'The webhooks, with their tokens', schema: Joi.array().items(listedWebhook) },
         403: { description: '`missing_permission` (MANAGE_WEBHOOKS)' },
         404: { description: '`unknown_channel`' },
       },
@@ -94,11 +101,11 @@ export function webhookRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
       summary: 'A server’s incoming webhooks',
       description:
         'Needs MANAGE_WEBHOOKS server-wide; lists the webhooks of the channels where the caller still has ' +
-        'VIEW_CHANNEL and MANAGE_WEBHOOKS after overwrites. Oldest first; tokens are never listed.',
+        `VIEW_CHANNEL and MANAGE_WEBHOOKS after overwrites. Oldest first. ${LISTED_TOKENS}`,
       tags: ['Webhooks'],
       params: serverWebhooksParams,
       responses: {
-        200: { description: 'The webhooks', schema: Joi.array().items(webhookObject) },
+        200: { description: 'The webhooks, with their tokens', schema: Joi.array().items(listedWebhook) },
         403: { description: '`missing_permission` (MANAGE_WEBHOOKS)' },
         404: { description: '`unknown_server`' },
       },
@@ -150,8 +157,9 @@ export function webhookRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
       access: 'user',
       summary: 'Regenerate an incoming webhook’s token',
       description:
-        'Needs MANAGE_WEBHOOKS in its channel. The old token (and URL) stops working at once; the answer is ' +
-        'the only time the new one is shown. Audited as `webhook_update` (changes name `token`, no values).',
+        'Needs MANAGE_WEBHOOKS in its channel. The old token (and URL) stops working at once; the answer and ' +
+        'the webhook lists show the new one (this also gives a webhook from before sealed tokens a listable ' +
+        'token). Audited as `webhook_update` (changes name `token`, no values).',
       tags: ['Webhooks'],
       params: webhookParams,
       responses: {

@@ -2053,13 +2053,13 @@ export interface paths {
     };
     /**
      * A channel’s incoming webhooks
-     * @description Needs MANAGE_WEBHOOKS in the channel. Oldest first; tokens are never listed.
+     * @description Needs MANAGE_WEBHOOKS in the channel. Oldest first. Each webhook comes with its `token` and `url`, as creating it answered; both are null for a webhook whose token predates sealed tokens (regenerating its token makes it listable).
      */
     get: operations['getChannelsChannelIdWebhooks'];
     put?: never;
     /**
      * Create an incoming webhook
-     * @description Needs MANAGE_WEBHOOKS in the channel, a server text channel (other types: 400 naming `channel_id`). `name` is 1-80 characters and may not contain words that pass for the instance or its staff ("plexichat", "system", "admin", "moderator", "official"). The answer is the only time the `token` (256 random bits) is shown: only its SHA-256 is stored. `url` is where to POST messages. Audited as `webhook_create` (reason from `X-Audit-Log-Reason`).
+     * @description Needs MANAGE_WEBHOOKS in the channel, a server text channel (other types: 400 naming `channel_id`). `name` is 1-80 characters and may not contain words that pass for the instance or its staff ("plexichat", "system", "admin", "moderator", "official"). The answer carries the `token` (256 random bits; its SHA-256 verifies executions, and a copy sealed with the instance key lets the webhook lists show it to managers) and `url`, where to POST messages. Audited as `webhook_create` (reason from `X-Audit-Log-Reason`; never the token).
      */
     post: operations['postChannelsChannelIdWebhooks'];
     delete?: never;
@@ -2077,7 +2077,7 @@ export interface paths {
     };
     /**
      * A server’s incoming webhooks
-     * @description Needs MANAGE_WEBHOOKS server-wide; lists the webhooks of the channels where the caller still has VIEW_CHANNEL and MANAGE_WEBHOOKS after overwrites. Oldest first; tokens are never listed.
+     * @description Needs MANAGE_WEBHOOKS server-wide; lists the webhooks of the channels where the caller still has VIEW_CHANNEL and MANAGE_WEBHOOKS after overwrites. Oldest first. Each webhook comes with its `token` and `url`, as creating it answered; both are null for a webhook whose token predates sealed tokens (regenerating its token makes it listable).
      */
     get: operations['getServersServerIdWebhooks'];
     put?: never;
@@ -2123,7 +2123,7 @@ export interface paths {
     put?: never;
     /**
      * Regenerate an incoming webhook’s token
-     * @description Needs MANAGE_WEBHOOKS in its channel. The old token (and URL) stops working at once; the answer is the only time the new one is shown. Audited as `webhook_update` (changes name `token`, no values).
+     * @description Needs MANAGE_WEBHOOKS in its channel. The old token (and URL) stops working at once; the answer and the webhook lists show the new one (this also gives a webhook from before sealed tokens a listable token). Audited as `webhook_update` (changes name `token`, no values).
      */
     post: operations['postWebhooksWebhookIdToken'];
     delete?: never;
@@ -3546,10 +3546,23 @@ export interface components {
       name: string;
       avatar_url: string | null;
       created_at: number;
-      /** @description shown only here: keep it secret */
+      /** @description the credential to execute it: keep it secret */
       token: string;
       /** @description POST here to execute the webhook */
       url: string;
+    };
+    ListedWebhook: {
+      id: string;
+      server_id: string;
+      channel_id: string;
+      creator_id: string;
+      name: string;
+      avatar_url: string | null;
+      created_at: number;
+      /** @description the credential to execute it; null for a webhook whose token predates sealed tokens */
+      token: string | null;
+      /** @description POST here to execute the webhook; null with `token` */
+      url: string | null;
     };
     Webhook: {
       id: string;
@@ -14629,13 +14642,13 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description The webhooks */
+      /** @description The webhooks, with their tokens */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Webhook'][];
+          'application/json': components['schemas']['ListedWebhook'][];
         };
       };
       /** @description Validation failed */
@@ -14782,13 +14795,13 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description The webhooks */
+      /** @description The webhooks, with their tokens */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Webhook'][];
+          'application/json': components['schemas']['ListedWebhook'][];
         };
       };
       /** @description Validation failed */

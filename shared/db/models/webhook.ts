@@ -17,8 +17,13 @@ export function defineWebhook(sequelize: Sequelize) {
     declare creator_id: string;
     declare name: string;
     declare avatar_url: CreationOptional<string | null>;
-    /** SHA-256 of the token (shared/auth/tokens.ts); the token itself is never stored. */
+    /** SHA-256 of the token (shared/auth/tokens.ts): the only thing executing checks. */
     declare token_hash: Buffer;
+    /**
+     * The token sealed with `webhookTokenBox` (shared/presenters/webhook.ts), for the managers' lists;
+     * null for webhooks whose token predates it (migration 0028) until it is regenerated.
+     */
+    declare sealed_token: CreationOptional<string | null>;
     declare created_at: Date;
   }
   Webhook.init(
@@ -30,6 +35,7 @@ export function defineWebhook(sequelize: Sequelize) {
       name: { type: DataTypes.STRING(80), allowNull: false },
       avatar_url: nullable(DataTypes.STRING(2048)),
       token_hash: { type: DataTypes.BLOB, allowNull: false },
+      sealed_token: nullable(DataTypes.TEXT),
       created_at: createdAt(),
     },
     { sequelize, tableName: 'webhooks', modelName: 'Webhook', timestamps: false },

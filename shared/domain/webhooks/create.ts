@@ -1,11 +1,11 @@
 import { recordAudit } from '../../audit.js';
-import { generateToken, hashToken } from '../../auth/tokens.js';
 import { presentWebhookWithToken, type WebhookWithTokenObject } from '../../presenters/webhook.js';
 import type { Runtime } from '../../runtime.js';
 import { decodeSnowflake } from '../../snowflake.js';
 import { manageableChannel } from './access.js';
+import { newWebhookToken } from './token.js';
 
-/** Creates a webhook in a channel; the answer carries its token, shown this once. */
+/** Creates a webhook in a channel; the answer carries its token (its managers' lists show it too). */
 export async function createWebhook(
   rt: Runtime,
   channelId: string,
@@ -15,7 +15,7 @@ export async function createWebhook(
 ): Promise<WebhookWithTokenObject> {
   const { channel } = await manageableChannel(rt, channelId, userId);
   const serverId = channel.server_id as string;
-  const token = generateToken();
+  const { token, columns } = newWebhookToken(rt.config);
   const id = rt.snowflake.next();
   const row = await rt.sequelize.transaction(async (transaction) => {
     const created = await rt.models.Webhook.create(
@@ -26,7 +26,7 @@ export async function createWebhook(
         creator_id: userId,
         name: input.name,
         avatar_url: input.avatar_url ?? null,
-        token_hash: hashToken(token),
+        ...columns,
         created_at: new Date(decodeSnowflake(id).timestampMs),
       },
       { transaction },

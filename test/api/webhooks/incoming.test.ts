@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { SecretBox } from '../../../shared/auth/secret-box.js';
+import { webhookTokenBox } from '../../../shared/domain/webhooks/token.js';
 import type { DispatchFrame } from '../../../shared/events/index.js';
 import type { MessageObject } from '../../../shared/presenters/types.js';
 import { api, type TestUser } from '../../helpers/accounts.js';
@@ -39,7 +41,7 @@ async function makeWebhook(w: World, name = 'Deploy bot') {
 }
 
 describe('managing incoming webhooks', () => {
-  it('creates (token shown once, stored hashed), lists without tokens, edits, moves, deletes; audited', async () => {
+  it('creates (token stored hashed and sealed), lists with tokens, edits, moves, deletes; audited', async () => {
     const w = await makeWorld(app);
     const created = await as(app, w.owner, 'POST', `/channels/${w.channelId}/webhooks`, {
       name: 'CI',
@@ -63,13 +65,10 @@ describe('managing incoming webhooks', () => {
 
     const byChannel = await as(app, w.owner, 'GET', `/channels/${w.channelId}/webhooks`);
     expect(byChannel.status).toBe(200);
-    expect(byChannel.body).toHaveLength(1);
-    expect(byChannel.body[0]).not.toHaveProperty('token');
-    expect(byChannel.body[0]).not.toHaveProperty('url');
-    const { token: _token, url: _url, ...listed } = created.body;
-    expect(byChannel.body[0]).toEqual(listed);
+    // Listed as created, token and url included (API.md: `{id, token, url}`).
+    expect(byChannel.body).toEqual([created.body]);
     const byServer = await as(app, w.owner, 'GET', `/servers/${w.serverId}/webhooks`);
-    expect(byServer.body).toEqual([listed]);
+    expect(byServer.body).toEqual([created.body]);
 
     const other = await addChannel(app, w, 'alerts');
     const edited = await as(app, w.owner, 'PATCH', `/webhooks/${created.body.id}`, {
@@ -159,17 +158,116 @@ describe('managing incoming webhooks', () => {
     const move = await as(app, manager, 'PATCH', `/webhooks/${visible.id}`, { channel_id: staff });
     expect(move.status).toBe(404);
     expect(move.body.code).toBe('unknown_channel');
-    // Tokens appear only in the answers that create or regenerate them.
+    // The manager's list shows only the token they may manage; the audit log shows none.
+    expect((listed.body as { token: string }[]).map((h) => h.token)).toEqual([visible.token]);
     const everything = JSON.stringify([
       listed.body,
-      (await as(app, w.owner, 'GET', `/servers/${w.serverId}/webhooks`)).body,
-      (await as(app, w.owner, 'GET', `/channels/${staff}/webhooks`)).body,
+      (await as(app, manager, 'GET', `/channels/${w.channelId}/webhooks`)).body,
       (await as(app, w.owner, 'GET', `/servers/${w.serverId}/audit-logs`)).body,
     ]);
     expect(everything).not.toContain(hidden.body.token as string);
-    expect(everything).not.toContain(visible.token);
+    expect(
+      JSON.stringify((await as(app, w.owner, 'GET', `/servers/${w.serverId}/audit-logs`)).body),
+    ).not.toContain(visible.token);
     // The hidden webhook still works for whoever holds its URL.
     expect((await execute(hidden.body.id, hidden.body.token, { content: 'still here' })).status).toBe(204);
+  });
+
+  it('lists each token and url as POST answered them; the listed url executes; regenerating relists', async () => {
+    const w = await makeWorld(app);
+    const first = await makeWebhook(w, 'First');
+    const second = await makeWebhook(w, 'Second');
+    const tokensOf = (body: unknown) =>
+      (body as { id: string; token: string; url: string }[]).map((h) => [h.id, h.token, h.url]);
+    const expected = [first, second].map((h) => [h.id, h.token, h.url]);
+    expect(tokensOf((await as(app, w.owner, 'GET', `/channels/${w.channelId}/webhooks`)).body)).toEqual(
+      expected,
+    );
+    expect(tokensOf((await as(app, w.owner, 'GET', `/servers/${w.serverId}/webhooks`)).body)).toEqual(
+      expected,
+    );
+    // A manager other than the creator sees them too (Discord lists tokens to MANAGE_WEBHOOKS).
+    const manager = await memberWith(app, w, Permission.MANAGE_WEBHOOKS);
+    const byManager = await as(app, manager, 'GET', `/channels/${w.channelId}/webhooks`);
+    expect(tokensOf(byManager.body)).toEqual(expected);
+
+    // The listed url, as it is, executes the webhook.
+    const listedUrl = (byManager.body as { url: string }[])[0]?.url as string;
+    const run = await fetch(`${app.origin}${listedUrl}?wait=true`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ content: 'from the listed url' }),
+    });
+    expect(run.status).toBe(200);
+    expect(((await run.json()) as { webhook_id: string }).webhook_id).toBe(first.id);
+
+    // Regenerating replaces the listed token; the old one is dead.
+    const fresh = await as(app, manager, 'POST', `/webhooks/${first.id}/token`);
+    expect(fresh.status).toBe(200);
+    const after = await as(app, w.owner, 'GET', `/channels/${w.channelId}/webhooks`);
+    expect(tokensOf(after.body)).toEqual([
+      [first.id, fresh.body.token, fresh.body.url],
+      [second.id, second.token, second.url],
+    ]);
+    expect(JSON.stringify(after.body)).not.toContain(first.token);
+    expect((await execute(first.id, first.token, { content: 'old' })).status).toBe(404);
+    expect((await execute(first.id, fresh.body.token, { content: 'new' })).status).toBe(204);
+
+    // Without MANAGE_WEBHOOKS: still 403, and not a token in the answer.
+    const plain = await member(app, w.serverId);
+    for (const path of [`/channels/${w.channelId}/webhooks`, `/servers/${w.serverId}/webhooks`]) {
+      const denied = await as(app, plain, 'GET', path);
+      expect([path, denied.status, denied.body.permission]).toEqual([path, 403, 'MANAGE_WEBHOOKS']);
+      for (const token of [fresh.body.token as string, second.token]) {
+        expect(JSON.stringify(denied.body)).not.toContain(token);
+      }
+    }
+  });
+
+  it('keeps no plaintext token in the row: a hash and a copy sealed under a key derived for webhook tokens', async () => {
+    const w = await makeWorld(app);
+    const hook = await makeWebhook(w);
+    const fresh = (await as(app, w.owner, 'POST', `/webhooks/${hook.id}/token`)).body as { token: string };
+    // The whole row as Postgres prints it (bytea as hex), and as the driver reads it.
+    const [rows] = await app.rt.sequelize.query(`SELECT w::text AS text, w.* FROM webhooks w WHERE id = $1`, {
+      bind: [hook.id],
+    });
+    const row = rows[0] as { text: string; sealed_token: string };
+    for (const token of [hook.token, fresh.token]) {
+      expect(row.text).not.toContain(token);
+      expect(JSON.stringify(row)).not.toContain(token);
+      expect(row.text).not.toContain(Buffer.from(token).toString('hex'));
+    }
+    expect(row.sealed_token).toMatch(/^v1\./);
+    expect(webhookTokenBox(app.rt.config).open(row.sealed_token)).toBe(fresh.token);
+    // Not the raw instance key that TOTP secrets use: a sealed token opens for this purpose only.
+    expect(() => SecretBox.fromConfig(app.rt.config).open(row.sealed_token)).toThrow();
+  });
+
+  it('a webhook from before sealed tokens lists null token and url until its token is regenerated', async () => {
+    const w = await makeWorld(app);
+    const hook = await makeWebhook(w);
+    // As migration 0028 leaves a webhook created before it: the hash only.
+    await app.rt.sequelize.query(`UPDATE webhooks SET sealed_token = NULL WHERE id = $1`, {
+      bind: [hook.id],
+    });
+    const { token: _token, url: _url, ...rest } = hook;
+    const listed = await as(app, w.owner, 'GET', `/channels/${w.channelId}/webhooks`);
+    expect(listed.body).toEqual([{ ...rest, token: null, url: null }]);
+    expect((await as(app, w.owner, 'GET', `/servers/${w.serverId}/webhooks`)).body).toEqual(listed.body);
+    // It still executes with the token its owner kept.
+    expect((await execute(hook.id, hook.token, { content: 'legacy' })).status).toBe(204);
+
+    // A sealed copy that is not the token the hash verifies is never listed either.
+    const stray = webhookTokenBox(app.rt.config).seal('not-the-token');
+    await app.rt.sequelize.query(`UPDATE webhooks SET sealed_token = $2 WHERE id = $1`, {
+      bind: [hook.id, stray],
+    });
+    expect((await as(app, w.owner, 'GET', `/channels/${w.channelId}/webhooks`)).body).toEqual(listed.body);
+
+    const fresh = await as(app, w.owner, 'POST', `/webhooks/${hook.id}/token`);
+    const relisted = await as(app, w.owner, 'GET', `/channels/${w.channelId}/webhooks`);
+    expect(relisted.body).toEqual([fresh.body]);
   });
 
   it('validates names (1-80, no impersonation) and channel types', async () => {

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { startTestApp, type TestApp } from './helpers/app.js';
+import { useTestApp } from './helpers/app.js';
 import { api, enableMfa, randomIp, registerUser } from './helpers/accounts.js';
 import { configEnv } from './helpers/config.js';
 import { TEST_DATABASE_URL } from './helpers/env.js';
@@ -12,14 +12,10 @@ import { connectGateway, type GatewayClient } from './helpers/gateway-client.js'
 /** Held while a file changes the global ip_rules table (see test/api/admin/ip-rules.test.ts). */
 const IP_RULES_LOCK = 4_711_001;
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp({ workers: false });
-});
+const app = useTestApp({ workers: false });
 const clients: GatewayClient[] = [];
-afterAll(async () => {
+afterAll(() => {
   for (const c of clients) c.close();
-  await app.close();
 });
 
 /** Runs `cli.ts <args>` from source against the test app's database and Redis. */

@@ -1,22 +1,12 @@
 import net from 'node:net';
 import { runSelftest } from '../shared/selftest/run.js';
-import { startTestApp, type TestApp } from './helpers/app.js';
+import { useTestApp } from './helpers/app.js';
 import { api, registerUser } from './helpers/accounts.js';
 import { spawnEntry } from './helpers/processes.js';
 
-let app: TestApp;
-let broken: TestApp;
-
-beforeAll(async () => {
-  app = await startTestApp();
-  // No workers: messages are accepted but never stored or delivered.
-  broken = await startTestApp({ workers: false });
-}, 60_000);
-
-afterAll(async () => {
-  await app?.close();
-  await broken?.close();
-});
+const app = useTestApp({}, 60_000);
+// No workers: messages are accepted but never stored or delivered.
+const broken = useTestApp({ workers: false }, 60_000);
 
 /** A port with nothing listening on it. */
 async function deadPort(): Promise<number> {

@@ -4,7 +4,7 @@ import {
   signBrowserSession,
 } from '../../api/admin/browser-auth.js';
 import { api as call, registerUser, type TestUser } from '../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { startTestApp, useTestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/config.js';
 
 describe('Bull Board at /admin/queues and /api/v1/admin/queues', () => {
@@ -53,21 +53,19 @@ describe('Bull Board at /admin/queues and /api/v1/admin/queues', () => {
 });
 
 describe('Bull Board behind admin authentication', () => {
-  let app: TestApp;
   let admin: TestUser;
   let plain: TestUser;
 
+  const app = useTestApp({
+    config: testConfig({ admin: { bull_board: true } }),
+    workers: false,
+    gateway: false,
+  });
   beforeAll(async () => {
-    app = await startTestApp({
-      config: testConfig({ admin: { bull_board: true } }),
-      workers: false,
-      gateway: false,
-    });
     admin = await registerUser(app);
     await app.rt.models.User.update({ is_admin: true }, { where: { id: admin.id } });
     plain = await registerUser(app);
   });
-  afterAll(() => app?.close());
 
   const board = (headers: Record<string, string> = {}, path = '/admin/queues/api/queues') =>
     fetch(`${app.origin}${path}`, { headers, redirect: 'manual' });

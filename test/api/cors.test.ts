@@ -1,23 +1,17 @@
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/config.js';
 
-let app: TestApp;
-let closed: TestApp;
 const origin = 'http://client.example.com';
 
-beforeAll(async () => {
-  app = await startTestApp({
+const app = useTestApp(
+  {
     config: testConfig({ server: { cors_origins: [origin] } }),
     workers: false,
     gateway: false,
-  });
-  closed = await startTestApp({ workers: false, gateway: false });
-}, 60_000);
-
-afterAll(async () => {
-  await app?.close();
-  await closed?.close();
-});
+  },
+  60_000,
+);
+const closed = useTestApp({ workers: false, gateway: false }, 60_000);
 
 describe('CORS on the REST API', () => {
   it('answers a listed origin’s preflight with the methods and the Authorization header', async () => {

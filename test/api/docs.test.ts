@@ -2,13 +2,9 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { buildOpenApi } from '../../api/openapi.js';
 import { definePublicRoute } from '../../api/routes/route.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp({ workers: false, gateway: false });
-});
-afterAll(() => app.close());
+const app = useTestApp({ workers: false, gateway: false });
 
 /** Every local script and stylesheet a page references. */
 function assetsOf(html: string): string[] {

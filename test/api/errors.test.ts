@@ -8,7 +8,7 @@ import { buildRouter } from '../../api/routes/registry.js';
 import { definePublicRoute, type AnyRoute } from '../../api/routes/route.js';
 import { createLogger } from '../../shared/logger.js';
 import { SnowflakeLease } from '../../shared/snowflake-lease.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/config.js';
 import { TEST_REDIS_URL } from '../helpers/env.js';
 
@@ -28,11 +28,7 @@ const DB_CASES: Record<string, [string, string[]][]> = {
   syntax: [['SELEC 1', []]],
 };
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp({ config: testConfig({ server: { body_limit_bytes: 4096 } }), workers: false });
-});
-afterAll(() => app.close());
+const app = useTestApp({ config: testConfig({ server: { body_limit_bytes: 4096 } }), workers: false });
 
 async function send(url: string, init: RequestInit = {}) {
   const res = await fetch(url, init);

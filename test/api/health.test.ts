@@ -1,5 +1,5 @@
 import { testConfig } from '../helpers/config.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { startTestApp, type TestApp, useTestApp } from '../helpers/app.js';
 import { registerUser } from '../helpers/accounts.js';
 import {
   startMigratedPostgres,
@@ -43,14 +43,12 @@ describe('GET /api/v1/health', () => {
 
 describe('health when Redis goes away', () => {
   let redis: PrivateRedis;
-  let app: TestApp;
 
   beforeAll(async () => {
     redis = await startPrivateRedis();
-    app = await startTestApp({ config: testConfig({ redis: { url: redis.url } }) });
   });
+  const app = useTestApp(() => ({ config: testConfig({ redis: { url: redis.url } }) }));
   afterAll(async () => {
-    await app.close();
     await redis.destroy();
   });
 
@@ -90,14 +88,12 @@ describe('health when Redis goes away', () => {
 
 describe('when Postgres goes away', () => {
   let postgres: PrivatePostgres & { databaseUrl: string };
-  let app: TestApp;
 
   beforeAll(async () => {
     postgres = await startMigratedPostgres();
-    app = await startTestApp({ config: testConfig({ database: { url: postgres.databaseUrl } }) });
   }, 60000);
+  const app = useTestApp(() => ({ config: testConfig({ database: { url: postgres.databaseUrl } }) }), 60000);
   afterAll(async () => {
-    await app?.close();
     await postgres?.destroy();
   });
 

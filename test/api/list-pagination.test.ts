@@ -1,7 +1,7 @@
 import { issueSession } from '../../shared/accounts/sessions.js';
 import { invalidate } from '../../shared/domain/invalidation.js';
 import { decodeSnowflake } from '../../shared/snowflake.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import { api, registerUser, type TestUser } from '../helpers/accounts.js';
 import { createServerWithChannel, createUser } from '../helpers/factories.js';
 import { addRole } from './servers/helpers.js';
@@ -10,11 +10,7 @@ import { addRole } from './servers/helpers.js';
 // `before` or with neither; oldest first with `after`." The lists below are checked against it over
 // real HTTP, each keyed by the id the README's Decisions name for it.
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp({ workers: false, gateway: false });
-});
-afterAll(() => app.close());
+const app = useTestApp({ workers: false, gateway: false });
 
 /** One list: where it is, whose it is, and the keys of every item it holds. */
 interface ListCase {

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { api, registerUser, type TestUser } from '../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/config.js';
 import { createServerWithChannel } from '../helpers/factories.js';
 import { REDIRECT_URI, codeFor, createOAuthApp, exchangeCode } from './oauth2/flow.js';
@@ -11,18 +11,19 @@ import { REDIRECT_URI, codeFor, createOAuthApp, exchangeCode } from './oauth2/fl
  * stream (GET /admin/logs) may contain it, while both show the request itself.
  */
 
-let app: TestApp;
 let admin: TestUser;
 let stdout = '';
 const originalWrite = process.stdout.write.bind(process.stdout);
 
-beforeAll(async () => {
+beforeAll(() => {
   // The process log as it leaves the process: every write to stdout, kept (and not echoed).
   process.stdout.write = (chunk: string | Uint8Array): boolean => {
     stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
     return true;
   };
-  app = await startTestApp({
+});
+const app = useTestApp(
+  {
     config: testConfig({
       log: { level: 'info', admin: { enabled: true, level: 'info', max_entries: 5000 } },
       // No workers: a webhook execution with ?wait=true answers send_pending once this passes.
@@ -30,13 +31,15 @@ beforeAll(async () => {
     }),
     workers: false,
     gateway: false,
-  });
+  },
+  60_000,
+);
+beforeAll(async () => {
   admin = await registerUser(app);
   await app.rt.models.User.update({ is_admin: true }, { where: { id: admin.id } });
 }, 60_000);
 
-afterAll(async () => {
-  await app?.close();
+afterAll(() => {
   process.stdout.write = originalWrite;
 });
 

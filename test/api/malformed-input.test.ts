@@ -1,6 +1,6 @@
 import zlib from 'node:zlib';
 import { api, registerUser, type ApiResponse, type TestUser } from '../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import { connectGateway } from '../helpers/gateway-client.js';
 import { makeServer } from './servers/helpers.js';
 
@@ -8,16 +8,14 @@ import { makeServer } from './servers/helpers.js';
 const TOO_BIG = '9999999999999999999';
 const MAX_ID = '9223372036854775807';
 
-let app: TestApp;
 let user: TestUser;
 let serverId: string;
 let channelId: string;
+const app = useTestApp({ workers: true, gateway: true });
 beforeAll(async () => {
-  app = await startTestApp({ workers: true, gateway: true });
   user = await registerUser(app);
   ({ serverId, generalId: channelId } = await makeServer(app, user));
 });
-afterAll(() => app.close());
 
 /** A request with a raw body and headers; the JSON answer parsed. */
 async function raw(

@@ -1,12 +1,8 @@
 import { decodeSnowflake } from '../../shared/snowflake.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import { api, registerUser, type TestUser } from '../helpers/accounts.js';
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp({ workers: false, gateway: false });
-});
-afterAll(() => app.close());
+const app = useTestApp({ workers: false, gateway: false });
 
 const openDm = (user: TestUser, recipientId: string) =>
   api(app, 'POST', '/users/@me/channels', { token: user.token, body: { recipient_id: recipientId } });

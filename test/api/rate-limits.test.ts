@@ -1,14 +1,13 @@
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import { api, randomIp, registerUser, type ApiResponse, type TestUser } from '../helpers/accounts.js';
 import { testConfig } from '../helpers/config.js';
 import { createServerWithChannel } from '../helpers/factories.js';
 
-let app: TestApp;
 let alice: TestUser;
 let bob: TestUser;
 
-beforeAll(async () => {
-  app = await startTestApp({
+const app = useTestApp(
+  {
     config: testConfig({
       rate_limits: {
         enabled: true,
@@ -19,12 +18,13 @@ beforeAll(async () => {
       },
     }),
     gateway: false,
-  });
+  },
+  60_000,
+);
+beforeAll(async () => {
   alice = await registerUser(app);
   bob = await registerUser(app);
 }, 60_000);
-
-afterAll(() => app?.close());
 
 const headerNames = [
   'x-ratelimit-limit',

@@ -1,13 +1,9 @@
 import { issueSession } from '../../shared/accounts/sessions.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import { api, registerUser, type TestUser } from '../helpers/accounts.js';
 import { createUser } from '../helpers/factories.js';
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp({ workers: false, gateway: false });
-});
-afterAll(() => app.close());
+const app = useTestApp({ workers: false, gateway: false });
 
 /** Records every dispatch the API publishes (the gateway is not running), passing it through. */
 function recordDispatches(): { t: string; rooms: string[]; d: unknown }[] {

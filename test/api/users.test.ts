@@ -1,12 +1,8 @@
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import { api, registerUser } from '../helpers/accounts.js';
 import { createServerWithChannel } from '../helpers/factories.js';
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp({ workers: false, gateway: false });
-});
-afterAll(() => app.close());
+const app = useTestApp({ workers: false, gateway: false });
 
 describe('users', () => {
   it('wrong current_password guesses are counted before they are checked, in parallel too', async () => {

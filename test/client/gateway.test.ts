@@ -1,14 +1,13 @@
 import { Client, Gateway, Intents, type DispatchFrame, type Schemas } from '../../client/src/index.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { sdkServer, sdkUser } from './helpers.js';
 
-let app: TestApp;
 let proxy: TcpProxy;
 const opened: Gateway[] = [];
 
+const app = useTestApp({}, 60_000);
 beforeAll(async () => {
-  app = await startTestApp();
   proxy = await startTcpProxy(app.port);
 }, 60_000);
 
@@ -18,7 +17,6 @@ afterEach(() => {
 
 afterAll(async () => {
   await proxy?.close();
-  await app?.close();
 });
 
 /** Sends `content` as `client` and returns the stored message's id. */

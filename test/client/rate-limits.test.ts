@@ -1,15 +1,14 @@
 import { Client, PlexichatError } from '../../client/src/index.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/config.js';
 import { sdkUser } from './helpers.js';
 
-let app: TestApp;
 /** GET /users/@me's bucket: a few points, refilled every couple of seconds. */
 const POINTS = 3;
 const SECONDS = 2;
 
-beforeAll(async () => {
-  app = await startTestApp({
+const app = useTestApp(
+  {
     config: testConfig({
       rate_limits: {
         enabled: true,
@@ -21,10 +20,9 @@ beforeAll(async () => {
       },
     }),
     gateway: false,
-  });
-}, 60_000);
-
-afterAll(() => app?.close());
+  },
+  60_000,
+);
 
 /** A client with `token` whose fetch notes every answer's status (the server is the real one). */
 function observed(token: string, maxRetries?: number): { client: Client; statuses: number[] } {

@@ -5,17 +5,11 @@ import {
   isStoredMessage,
   type Schemas,
 } from '../../client/src/index.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import { png } from '../helpers/media.js';
 import { sdkServer, sdkUser } from './helpers.js';
 
-let app: TestApp;
-
-beforeAll(async () => {
-  app = await startTestApp({ gateway: false });
-}, 60_000);
-
-afterAll(() => app?.close());
+const app = useTestApp({ gateway: false }, 60_000);
 
 describe('REST client', () => {
   it('registers, signs in, creates a server, sends and reads history page by page', async () => {

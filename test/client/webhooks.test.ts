@@ -1,21 +1,23 @@
 import { SIGNATURE_HEADER, verifyWebhookSignature } from '../../client/src/webhooks.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/config.js';
 import { startLocalServer, type LocalServer } from '../helpers/http-server.js';
 import { sdkServer, sdkUser } from './helpers.js';
 
-let app: TestApp;
 let receiver: LocalServer;
 /** What the receiver got: the signature header and the raw body, as sent. */
 const deliveries: { signature: string | undefined; body: Buffer }[] = [];
 let delivered: (() => void) | null = null;
 
-beforeAll(async () => {
-  app = await startTestApp({
+const app = useTestApp(
+  {
     // The receiver listens on loopback, which outgoing webhooks refuse unless allowed.
     config: testConfig({ outbound: { allow_private: ['127.0.0.0/8'] } }),
     gateway: false,
-  });
+  },
+  60_000,
+);
+beforeAll(async () => {
   receiver = await startLocalServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -32,7 +34,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await receiver?.close();
-  await app?.close();
 });
 
 describe('webhook signature verifier', () => {

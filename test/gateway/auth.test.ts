@@ -1,17 +1,13 @@
 import { io } from 'socket.io-client';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import { api, registerUser, type ApiResponse } from '../helpers/accounts.js';
 import { connectGateway, type GatewayClient } from '../helpers/gateway-client.js';
 import { createServerWithChannel } from '../helpers/factories.js';
 
-let app: TestApp;
 const clients: GatewayClient[] = [];
-beforeAll(async () => {
-  app = await startTestApp({ workers: false });
-});
-afterAll(async () => {
+const app = useTestApp({ workers: false });
+afterAll(() => {
   for (const c of clients) c.close();
-  await app.close();
 });
 
 async function connect(token: string): Promise<GatewayClient> {

@@ -2,18 +2,14 @@ import { invalidate } from '../../shared/domain/invalidation.js';
 import { rooms, type DispatchFrame } from '../../shared/events/index.js';
 import { Permission, syncChannelRooms } from '../../shared/permissions/index.js';
 import type { MessageObject } from '../../shared/presenters/types.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import { api, registerUser, type TestUser } from '../helpers/accounts.js';
 import { connectGateway, type GatewayClient } from '../helpers/gateway-client.js';
 
-let app: TestApp;
 const clients: GatewayClient[] = [];
-beforeAll(async () => {
-  app = await startTestApp({ workers: false });
-});
-afterAll(async () => {
+const app = useTestApp({ workers: false });
+afterAll(() => {
   for (const c of clients) c.close();
-  await app.close();
 });
 
 async function connect(user: TestUser): Promise<GatewayClient> {

@@ -3,7 +3,7 @@ import type { DispatchFrame } from '../../shared/events/index.js';
 import { Intent } from '../../shared/intents.js';
 import type { MessageObject } from '../../shared/presenters/types.js';
 import { api, type ApiResponse } from '../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import { configEnv, testConfig } from '../helpers/config.js';
 import type { GatewayClient } from '../helpers/gateway-client.js';
 import { spawnEntry, type RoleProcess } from '../helpers/processes.js';
@@ -11,20 +11,18 @@ import { addBot, asBot, makeApplication, setIntents, type TestBot } from '../api
 import { as, person, world, type Person } from '../api/servers/membership-helpers.js';
 import { connectTo } from './resume-helpers.js';
 
-let app: TestApp;
 let gatewayB: RoleProcess;
 let originB: string;
 const clients: GatewayClient[] = [];
 
+const app = useTestApp({ config: testConfig({ gateway: { resume_window_seconds: 30 } }) }, 60000);
 beforeAll(async () => {
-  app = await startTestApp({ config: testConfig({ gateway: { resume_window_seconds: 30 } }) });
   gatewayB = spawnEntry('gateway/main.ts', { ...configEnv(app.config), PLEXICHAT_GATEWAY__PORT: '0' });
   originB = `http://127.0.0.1:${(await gatewayB.waitFor(/GATEWAY_LISTENING (\d+)/))[1]}`;
 }, 60000);
 afterAll(async () => {
   for (const c of clients) c.close();
   await gatewayB?.kill();
-  await app?.close();
 });
 
 const connect = (auth: Record<string, unknown>, origin = app.origin, resuming = false) =>

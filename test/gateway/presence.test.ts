@@ -1,21 +1,17 @@
 import type { DispatchFrame, PresenceObject } from '../../shared/events/index.js';
 import { api, registerUser, type TestUser } from '../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import { configEnv, testConfig } from '../helpers/config.js';
 import { connectGateway, type GatewayClient } from '../helpers/gateway-client.js';
 import { spawnEntry } from '../helpers/processes.js';
 import { addMember, makeServer } from '../api/servers/helpers.js';
 
-let app: TestApp;
 const clients: GatewayClient[] = [];
 
-beforeAll(async () => {
-  app = await startTestApp({ config: testConfig({ gateway: { presence_heartbeat_seconds: 1 } }) });
-}, 60000);
+const app = useTestApp({ config: testConfig({ gateway: { presence_heartbeat_seconds: 1 } }) }, 60000);
 
-afterAll(async () => {
+afterAll(() => {
   for (const c of clients) c.close();
-  await app?.close();
 });
 
 async function connect(user: TestUser, origin = app.origin): Promise<GatewayClient> {

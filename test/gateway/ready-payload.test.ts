@@ -5,21 +5,17 @@ import type { ReadyPayload } from '../../shared/events/index.js';
 import { decodeSnowflake } from '../../shared/snowflake.js';
 import { issueSession } from '../../shared/accounts/sessions.js';
 import { api } from '../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import { createServerWithChannel, createUser } from '../helpers/factories.js';
 import { connectGateway, type GatewayClient } from '../helpers/gateway-client.js';
 
 // READY reads with its own prepared statements (gateway/ready.ts, shared/permissions/visible.ts);
 // the routes read through the ORM and the policy. Both must show the same things.
 
-let app: TestApp;
 const clients: GatewayClient[] = [];
-beforeAll(async () => {
-  app = await startTestApp({ workers: false });
-});
-afterAll(async () => {
+const app = useTestApp({ workers: false });
+afterAll(() => {
   for (const c of clients) c.close();
-  await app.close();
 });
 
 const at = (id: string) => new Date(decodeSnowflake(id).timestampMs);

@@ -1,6 +1,6 @@
 import type { DispatchFrame } from '../../shared/events/index.js';
 import { api } from '../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import { configEnv, testConfig } from '../helpers/config.js';
 import type { GatewayClient } from '../helpers/gateway-client.js';
 import { spawnEntry, type RoleProcess } from '../helpers/processes.js';
@@ -11,7 +11,6 @@ import { connectTo, contents, hide, memberWithChannel, room, say, sessionIdOf } 
 
 const WINDOW_SECONDS = 3;
 
-let app: TestApp;
 const gateways: RoleProcess[] = [];
 const clients: GatewayClient[] = [];
 
@@ -29,18 +28,18 @@ const connect = (origin: string, auth: Record<string, unknown>, resuming = false
 /** Waits until the client has seen `n` MESSAGE_CREATE frames. */
 const received = (c: GatewayClient, n: number) => c.waitForFrames(n, (f) => f.t === 'MESSAGE_CREATE');
 
-beforeAll(async () => {
-  app = await startTestApp({
+const app = useTestApp(
+  {
     config: testConfig({
       gateway: { resume_window_seconds: WINDOW_SECONDS, presence_heartbeat_seconds: 0.5 },
     }),
-  });
-}, 60000);
+  },
+  60000,
+);
 
 afterAll(async () => {
   for (const c of clients) c.close();
   await Promise.all(gateways.map((g) => g.kill('SIGKILL')));
-  await app?.close();
 });
 
 describe('resume after the gateway process was killed', () => {

@@ -1,6 +1,6 @@
 import type { DispatchFrame } from '../../shared/events/index.js';
 import { registerUser } from '../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import { configEnv, testConfig } from '../helpers/config.js';
 import type { GatewayClient } from '../helpers/gateway-client.js';
 import { spawnEntry, type RoleProcess } from '../helpers/processes.js';
@@ -20,13 +20,12 @@ const BUFFER = 12;
 // outrun the window), short enough for the expiry test to wait it out.
 const WINDOW_SECONDS = 8;
 
-let app: TestApp;
 let gatewayB: RoleProcess;
 let originB: string;
 const clients: GatewayClient[] = [];
 
-beforeAll(async () => {
-  app = await startTestApp({
+const app = useTestApp(
+  {
     config: testConfig({
       gateway: {
         resume_buffer_size: BUFFER,
@@ -34,7 +33,10 @@ beforeAll(async () => {
         presence_heartbeat_seconds: 0.5,
       },
     }),
-  });
+  },
+  60000,
+);
+beforeAll(async () => {
   gatewayB = spawnEntry('gateway/main.ts', { ...configEnv(app.config), PLEXICHAT_GATEWAY__PORT: '0' });
   originB = `http://127.0.0.1:${(await gatewayB.waitFor(/GATEWAY_LISTENING (\d+)/))[1]}`;
 }, 60000);
@@ -42,7 +44,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const c of clients) c.close();
   await gatewayB?.kill();
-  await app?.close();
 });
 
 const room = () => roomOf(app);

@@ -1,18 +1,14 @@
 import { api, registerUser, type TestUser } from '../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import { connectGateway, type GatewayClient } from '../helpers/gateway-client.js';
 import { addMember, makeServer } from '../api/servers/helpers.js';
 
-let app: TestApp;
 const clients: GatewayClient[] = [];
 
-beforeAll(async () => {
-  app = await startTestApp();
-});
+const app = useTestApp();
 
-afterAll(async () => {
+afterAll(() => {
   for (const c of clients) c.close();
-  await app?.close();
 });
 
 async function connect(user: TestUser): Promise<GatewayClient> {

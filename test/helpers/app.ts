@@ -59,3 +59,62 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     close: () => rt.lifecycle.close(),
   };
 }
+
+/**
+ * The app a suite (or one describe block) runs against: registers the beforeAll that starts it and
+ * the afterAll that closes it, and returns a stand-in that tests use as the TestApp itself. Every
+ * suite shares this one set-up instead of carrying its own copy of the same pair of hooks.
+ *
+ * `options` may be a function, read when the app starts, for options built by earlier set-up (a
+ * receiver's port, say). Hooks run in the order they are registered, so a beforeAll written after
+ * this call sees the started app, and an afterAll written after it runs once the app has closed.
+ */
+export function useTestApp(
+  options: TestAppOptions | (() => TestAppOptions) = {},
+  timeoutMs?: number,
+): TestApp {
+  let app: TestApp | undefined;
+  let state: 'not started' | 'failed' | 'closed' = 'not started';
+  beforeAll(async () => {
+    try {
+      app = await startTestApp(typeof options === 'function' ? options() : options);
+    } catch (err) {
+      state = 'failed';
+      throw err;
+    }
+  }, timeoutMs);
+  // Nothing to close when the start failed: its error is the one the suite reports.
+  afterAll(async () => {
+    const started = app;
+    app = undefined;
+    if (started) state = 'closed';
+    await started?.close();
+  });
+  const why = {
+    'not started': 'before the app started; read it in a test or hook, not while the suite is being defined',
+    failed: 'but the app failed to start (see the beforeAll error)',
+    closed: 'after the app closed',
+  };
+  const current = (key: PropertyKey): TestApp => {
+    if (app) return app;
+    throw new Error(`useTestApp: app.${String(key)} was read ${why[state]}`);
+  };
+  return new Proxy({} as TestApp, {
+    get(_target, key) {
+      // Not a thenable: `await` or a promise resolved with the stand-in must not touch the app.
+      if (key === 'then') return undefined;
+      const started = current(key);
+      const value: unknown = Reflect.get(started, key, started);
+      // Methods run against the real app, wherever the stand-in's property is called from.
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(started) : value;
+    },
+    has: (_target, key) => Reflect.has(current(key), key),
+    ownKeys: () => Reflect.ownKeys(current('ownKeys')),
+    getOwnPropertyDescriptor: (_target, key) => Reflect.getOwnPropertyDescriptor(current(key), key),
+    set(_target, key) {
+      throw new Error(
+        `useTestApp: app.${String(key)} cannot be assigned; the stand-in only reads the started app`,
+      );
+    },
+  });
+}

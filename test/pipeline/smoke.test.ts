@@ -2,21 +2,20 @@ import type { QueueEvents } from 'bullmq';
 import { rooms } from '../../shared/events/index.js';
 import { createQueueEvents, messageJobId, type CreateMessageJob } from '../../shared/queues/index.js';
 import { decodeSnowflake } from '../../shared/snowflake.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import { configEnv } from '../helpers/config.js';
 import { issueSession } from '../../shared/accounts/sessions.js';
 import { connectGateway, type GatewayClient } from '../helpers/gateway-client.js';
 import { createServerWithChannel, createUser } from '../helpers/factories.js';
 import { spawnEntry, type RoleProcess } from '../helpers/processes.js';
 
-let app: TestApp;
 let gatewayB: RoleProcess;
 let originB: string;
 let queueEvents: QueueEvents;
 const clients: GatewayClient[] = [];
 
+const app = useTestApp({}, 60000);
 beforeAll(async () => {
-  app = await startTestApp();
   // A second gateway in its own OS process, sharing only Redis with the first.
   gatewayB = spawnEntry('gateway/main.ts', { ...configEnv(app.config), PLEXICHAT_GATEWAY__PORT: '0' });
   const [, port] = await gatewayB.waitFor(/GATEWAY_LISTENING (\d+)/);
@@ -30,7 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const c of clients) c.close();
   await gatewayB?.kill();
-  await app?.close();
 });
 
 /** A gateway client for a fresh user in no server: it joins rooms only when the test says so. */

@@ -2,7 +2,7 @@ import { QueryTypes } from 'sequelize';
 import { setAvatar } from '../../shared/domain/users/avatar.js';
 import type { JobPayload } from '../../shared/queues/index.js';
 import { snowflakeFromTimestamp } from '../../shared/snowflake.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/config.js';
 import { createUser } from '../helpers/factories.js';
 import { S3RVER_CREDENTIALS, startS3rver, type TestS3 } from '../helpers/s3rver.js';
@@ -15,26 +15,30 @@ import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
 let s3: TestS3;
 let proxy: TcpProxy;
-let app: TestApp;
-
 beforeAll(async () => {
   s3 = await startS3rver();
   proxy = await startTcpProxy(Number(new URL(s3.endpoint).port));
-  const storage = {
-    driver: 's3',
-    s3: {
-      bucket: s3.bucket,
-      region: 'us-east-1',
-      endpoint: proxy.origin,
-      force_path_style: true,
-      ...S3RVER_CREDENTIALS,
-    },
-  };
-  app = await startTestApp({ config: testConfig({ storage }), gateway: false });
 }, 60000);
+const app = useTestApp(
+  () => ({
+    config: testConfig({
+      storage: {
+        driver: 's3',
+        s3: {
+          bucket: s3.bucket,
+          region: 'us-east-1',
+          endpoint: proxy.origin,
+          force_path_style: true,
+          ...S3RVER_CREDENTIALS,
+        },
+      },
+    }),
+    gateway: false,
+  }),
+  60000,
+);
 
 afterAll(async () => {
-  await app.close();
   await proxy.close();
   await s3.close();
 });

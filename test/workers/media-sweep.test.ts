@@ -1,16 +1,12 @@
 import { QueryTypes } from 'sequelize';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import { until } from '../helpers/services.js';
 import { snowflakeFromTimestamp } from '../../shared/snowflake.js';
 
 // The hourly media sweep finishes file-deletion batches a day old: their job failed every attempt
 // or was lost with Redis, and nothing else would delete those files.
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp();
-});
-afterAll(() => app.close());
+const app = useTestApp();
 
 it('the sweep deletes the files of a deletion batch older than a day, and leaves a recent one to its job', async () => {
   const tag = app.rt.snowflake.next();

@@ -2,7 +2,7 @@ import { Job } from 'bullmq';
 import type { DispatchFrame } from '../../shared/events/index.js';
 import type { MessageObject } from '../../shared/presenters/types.js';
 import { messageJobId } from '../../shared/queues/index.js';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { useTestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/config.js';
 import { until } from '../helpers/services.js';
 import {
@@ -20,18 +20,16 @@ import {
 // workers: many concurrent sends in several channels, some with a mention (stored on their own,
 // between the batches); every client gets each channel's messages once, in id order.
 
-let app: TestApp;
 let gw: ReturnType<typeof gateways>;
 
-beforeAll(async () => {
-  // A wide window, so concurrent sends surely share batches.
-  app = await startTestApp({ config: testConfig({ queues: { message_batch_window_ms: 20 } }) });
+// A wide window, so concurrent sends surely share batches.
+const app = useTestApp({ config: testConfig({ queues: { message_batch_window_ms: 20 } }) }, 60000);
+beforeAll(() => {
   gw = gateways(app);
-}, 60000);
+});
 
-afterAll(async () => {
+afterAll(() => {
   gw.closeAll();
-  await app.close();
 });
 
 const byId = (a: string, b: string) => (BigInt(a) < BigInt(b) ? -1 : 1);

@@ -8,7 +8,7 @@ import pg from 'pg';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ADMIN_UI_DIR, mountAdminDashboard } from '../../../api/admin/dashboard.js';
 import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import {
   ROOT,
   ensureViteBuilt,
@@ -25,20 +25,22 @@ const UI_SOURCE = path.join(ROOT, 'api', 'admin-ui');
 /** The lock every test file that changes ip_rules holds meanwhile (see test/api/admin/ip-rules.test.ts). */
 const IP_RULES_LOCK = 4_711_001;
 
-let app: TestApp;
 let browser: Browser;
 let admin: TestUser;
 let plain: TestUser;
 let target: TestUser;
 let reportId: string;
 
-beforeAll(async () => {
-  await ensureViteBuilt(UI_SOURCE, ADMIN_UI_DIR);
-  app = await startTestApp({
+beforeAll(() => ensureViteBuilt(UI_SOURCE, ADMIN_UI_DIR), 120_000);
+const app = useTestApp(
+  {
     config: testConfig({ admin: { bull_board: true } }),
     workers: false,
     gateway: false,
-  });
+  },
+  120_000,
+);
+beforeAll(async () => {
   admin = await registerUser(app);
   await app.rt.models.User.update({ is_admin: true }, { where: { id: admin.id } });
   plain = await registerUser(app);
@@ -54,7 +56,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await app?.close();
 });
 
 /** A fresh browser profile with a page that records its errors. */

@@ -1,5 +1,5 @@
 import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { configEnv, testConfig } from '../../helpers/config.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
 import { spawnEntry, type RoleProcess } from '../../helpers/processes.js';
@@ -8,7 +8,6 @@ import { spawnEntry, type RoleProcess } from '../../helpers/processes.js';
 
 const BEAT_SECONDS = 0.3;
 
-let app: TestApp;
 let admin: TestUser;
 let gateway: RoleProcess;
 let gatewayOrigin: string;
@@ -38,8 +37,8 @@ async function statsUntil(done: (s: Stats) => boolean): Promise<Stats> {
   throw new Error(`stats never reached the expected state: ${JSON.stringify(last)}`);
 }
 
+const app = useTestApp({ config: testConfig({ metrics: { stats_interval_seconds: BEAT_SECONDS } }) }, 60000);
 beforeAll(async () => {
-  app = await startTestApp({ config: testConfig({ metrics: { stats_interval_seconds: BEAT_SECONDS } }) });
   admin = await registerUser(app);
   await app.rt.models.User.update({ is_admin: true }, { where: { id: admin.id } });
   gateway = spawnEntry('gateway/main.ts', {
@@ -53,7 +52,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const c of clients) c.close();
   await gateway?.kill('SIGKILL');
-  await app?.close();
 });
 
 describe('GET /admin/stats across processes', () => {

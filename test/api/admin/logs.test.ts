@@ -1,21 +1,21 @@
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
 import { testConfig } from '../../helpers/config.js';
 
-let app: TestApp;
 let admin: TestUser;
 
-beforeAll(async () => {
-  app = await startTestApp({
+const app = useTestApp(
+  {
     config: testConfig({ log: { admin: { enabled: true, level: 'info', max_entries: 1000 } } }),
     workers: false,
     gateway: false,
-  });
+  },
+  60_000,
+);
+beforeAll(async () => {
   admin = await registerUser(app);
   await app.rt.models.User.update({ is_admin: true }, { where: { id: admin.id } });
 }, 60_000);
-
-afterAll(() => app?.close());
 
 type Entry = { id: string; level: string; role: string; msg: string; fields: Record<string, unknown> };
 

@@ -1,4 +1,4 @@
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { startTestApp, type TestApp, useTestApp } from '../../helpers/app.js';
 import { api, randomIp, registerUser, type TestUser } from '../../helpers/accounts.js';
 import { testConfig } from '../../helpers/config.js';
 import { createServerWithChannel } from '../../helpers/factories.js';
@@ -28,7 +28,6 @@ function value(metrics: ReturnType<typeof parse>, name: string, match: Record<st
     .reduce((n, r) => n + r.value, 0);
 }
 
-let app: TestApp;
 let admin: TestUser;
 
 /** Scrapes as an instance admin unless told otherwise (on the API's port /metrics is admin-only). */
@@ -49,17 +48,18 @@ async function scrapeUntil(done: (m: ReturnType<typeof parse>) => boolean) {
   throw new Error('metrics never reached the expected state');
 }
 
-beforeAll(async () => {
-  app = await startTestApp({
+const app = useTestApp(
+  {
     config: testConfig({
       security: { throttle: { login_ip: { points: 2, duration_seconds: 60, block_seconds: 60 } } },
     }),
-  });
+  },
+  60_000,
+);
+beforeAll(async () => {
   admin = await registerUser(app);
   await app.rt.models.User.update({ is_admin: true }, { where: { id: admin.id } });
 }, 60_000);
-
-afterAll(() => app?.close());
 
 describe('GET /metrics', () => {
   it('counts requests by route template, method and status, with latency histograms', async () => {
@@ -147,17 +147,16 @@ describe('GET /metrics', () => {
 });
 
 describe('who may scrape', () => {
-  let locked: TestApp;
   const token = 'scrape-token-0123456789abcdef';
 
-  beforeAll(async () => {
-    locked = await startTestApp({
+  const locked = useTestApp(
+    {
       config: testConfig({ metrics: { allow_cidrs: [], token } }),
       workers: false,
       gateway: false,
-    });
-  }, 60_000);
-  afterAll(() => locked?.close());
+    },
+    60_000,
+  );
 
   it('is admin-only on the API port: loopback without credentials is 401 although allow_cidrs lists it', async () => {
     const res = await fetch(`${app.origin}/metrics`);

@@ -1,8 +1,7 @@
 import crypto from 'node:crypto';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { api, registerUser, type ApiResponse, type TestUser } from '../../helpers/accounts.js';
 
-let app: TestApp;
 let admin: TestUser;
 let user: TestUser;
 /**
@@ -11,8 +10,8 @@ let user: TestUser;
  */
 let userIp: string;
 
+const app = useTestApp({ workers: false, gateway: false });
 beforeAll(async () => {
-  app = await startTestApp({ workers: false, gateway: false });
   admin = await registerUser(app);
   await app.rt.models.User.update({ is_admin: true }, { where: { id: admin.id } });
   user = await registerUser(app);
@@ -29,7 +28,6 @@ beforeAll(async () => {
   });
   expect(ok.status).toBe(200);
 });
-afterAll(() => app.close());
 
 interface SecurityEvent {
   id: string;

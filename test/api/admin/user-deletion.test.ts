@@ -1,23 +1,21 @@
 import os from 'node:os';
 import path from 'node:path';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
 import { configEnv } from '../../helpers/config.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
 import { spawnEntry } from '../../helpers/processes.js';
 
-let app: TestApp;
 let admin: TestUser;
 const sockets: GatewayClient[] = [];
 
+const app = useTestApp();
 beforeAll(async () => {
-  app = await startTestApp();
   admin = await registerUser(app);
   await app.rt.models.User.update({ is_admin: true }, { where: { id: admin.id } });
 });
-afterAll(async () => {
+afterAll(() => {
   for (const s of sockets) s.close();
-  await app?.close();
 });
 
 const asAdmin = (method: string, path: string, body?: unknown) =>

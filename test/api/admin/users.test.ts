@@ -1,23 +1,21 @@
 import { invalidate } from '../../../shared/domain/invalidation.js';
 import crypto from 'node:crypto';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { api, randomIp, registerUser, type TestUser } from '../../helpers/accounts.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
 
-let app: TestApp;
 let admin: TestUser;
 let plain: TestUser;
 const sockets: GatewayClient[] = [];
 
+const app = useTestApp();
 beforeAll(async () => {
-  app = await startTestApp();
   admin = await registerUser(app);
   await app.rt.models.User.update({ is_admin: true }, { where: { id: admin.id } });
   plain = await registerUser(app);
 });
-afterAll(async () => {
+afterAll(() => {
   for (const s of sockets) s.close();
-  await app?.close();
 });
 
 const asAdmin = (method: string, path: string, body?: unknown) =>

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { api } from '../../helpers/accounts.js';
 import { testConfig } from '../../helpers/config.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
@@ -8,19 +8,15 @@ import { Intent } from '../../../shared/intents.js';
 import { as, person, world } from '../servers/membership-helpers.js';
 import { addBot, asBot, makeApplication } from './helpers.js';
 
-let app: TestApp;
 const clients: GatewayClient[] = [];
-beforeAll(async () => {
-  app = await startTestApp({
-    workers: false,
-    // One loopback address an operator allowed, for the accepted interactions_url (nothing listens
-    // there and nothing here invokes a command); every other private address stays refused.
-    config: testConfig({ applications: { max_per_user: 3 }, outbound: { allow_private: ['127.0.0.2/32'] } }),
-  });
+const app = useTestApp({
+  workers: false,
+  // One loopback address an operator allowed, for the accepted interactions_url (nothing listens
+  // there and nothing here invokes a command); every other private address stays refused.
+  config: testConfig({ applications: { max_per_user: 3 }, outbound: { allow_private: ['127.0.0.2/32'] } }),
 });
-afterAll(async () => {
+afterAll(() => {
   for (const c of clients) c.close();
-  await app.close();
 });
 
 /** A fresh suffix: usernames stay taken across runs (the test database is kept). */

@@ -1,19 +1,15 @@
 import { invalidate } from '../../../shared/domain/invalidation.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
 import { Intent } from '../../../shared/intents.js';
 import { Permission } from '../../../shared/permissions/index.js';
 import { as, auditEntries, makeRole, member, person, world } from '../servers/membership-helpers.js';
 import { addBot, asBot, makeApplication, type TestBot } from './helpers.js';
 
-let app: TestApp;
 const clients: GatewayClient[] = [];
-beforeAll(async () => {
-  app = await startTestApp({ workers: false });
-});
-afterAll(async () => {
+const app = useTestApp({ workers: false });
+afterAll(() => {
   for (const c of clients) c.close();
-  await app.close();
 });
 
 async function connect(auth: Record<string, unknown>): Promise<GatewayClient> {

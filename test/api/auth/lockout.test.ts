@@ -1,4 +1,4 @@
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { api, deviceCookieOf, registerUser, type TestUser } from '../../helpers/accounts.js';
 import { testConfig } from '../../helpers/config.js';
 
@@ -6,24 +6,20 @@ const ACCOUNT = { points: 6, duration_seconds: 600, block_seconds: 300 };
 const DEVICE = { points: 3, duration_seconds: 600, block_seconds: 450 };
 const BACKOFF = { free_attempts: 3, base_delay_seconds: 60, max_delay_seconds: 600, window_seconds: 3600 };
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp({
-    workers: false,
-    gateway: false,
-    config: testConfig({
-      security: {
-        throttle: {
-          login_account: ACCOUNT,
-          login_device: DEVICE,
-          login_ip: { points: 40, duration_seconds: 600, block_seconds: 600 },
-        },
-        login_backoff: BACKOFF,
+const app = useTestApp({
+  workers: false,
+  gateway: false,
+  config: testConfig({
+    security: {
+      throttle: {
+        login_account: ACCOUNT,
+        login_device: DEVICE,
+        login_ip: { points: 40, duration_seconds: 600, block_seconds: 600 },
       },
-    }),
-  });
+      login_backoff: BACKOFF,
+    },
+  }),
 });
-afterAll(() => app.close());
 
 /** Addresses unique to this file and call, so the per-IP counters of one test stay its own. */
 let nextHost = 0;

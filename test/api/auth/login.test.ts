@@ -1,26 +1,22 @@
 import crypto from 'node:crypto';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { api, randomIp, registerUser } from '../../helpers/accounts.js';
 import { testConfig } from '../../helpers/config.js';
 import { hashPassword } from '../../../shared/auth/password.js';
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp({
-    workers: false,
-    gateway: false,
-    config: testConfig({
-      security: {
-        throttle: {
-          login_account: { points: 4, duration_seconds: 600, block_seconds: 600 },
-          login_ip: { points: 6, duration_seconds: 600, block_seconds: 600 },
-          register_ip: { points: 3, duration_seconds: 600, block_seconds: 600 },
-        },
+const app = useTestApp({
+  workers: false,
+  gateway: false,
+  config: testConfig({
+    security: {
+      throttle: {
+        login_account: { points: 4, duration_seconds: 600, block_seconds: 600 },
+        login_ip: { points: 6, duration_seconds: 600, block_seconds: 600 },
+        register_ip: { points: 3, duration_seconds: 600, block_seconds: 600 },
       },
-    }),
-  });
+    },
+  }),
 });
-afterAll(() => app.close());
 
 const name = () => `n_${crypto.randomBytes(5).toString('hex')}`;
 const xff = (ip = randomIp()) => ({ 'x-forwarded-for': ip });

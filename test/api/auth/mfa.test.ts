@@ -1,17 +1,13 @@
 import { Op } from 'sequelize';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { api, enableMfa, randomIp, registerUser, totpCode, type TestUser } from '../../helpers/accounts.js';
 import { testConfig } from '../../helpers/config.js';
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp({
-    workers: false,
-    gateway: false,
-    config: testConfig({ security: { mfa_ticket_ttl_seconds: 30 } }),
-  });
+const app = useTestApp({
+  workers: false,
+  gateway: false,
+  config: testConfig({ security: { mfa_ticket_ttl_seconds: 30 } }),
 });
-afterAll(() => app.close());
 
 const totp = totpCode;
 const xff = () => ({ 'x-forwarded-for': randomIp() });

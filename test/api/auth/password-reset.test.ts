@@ -1,4 +1,4 @@
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { type TestApp, useTestApp } from '../../helpers/app.js';
 import { api, randomIp, registerUser } from '../../helpers/accounts.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
 import { tokenFromMail, type SmtpReceiver } from '../../helpers/smtp-receiver.js';
@@ -216,11 +216,7 @@ describe('PUT /users/@me/password', () => {
 });
 
 describe('without SMTP', () => {
-  let bare: TestApp;
-  beforeAll(async () => {
-    bare = await startTestApp({ workers: false, gateway: false });
-  });
-  afterAll(() => bare?.close());
+  const bare = useTestApp({ workers: false, gateway: false });
 
   it('routes that need mail answer 503 email_disabled; GET /instance says so', async () => {
     const forgotRes = await api(bare, 'POST', '/auth/password/forgot', { body: { login: 'anyone' } });

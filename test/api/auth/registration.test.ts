@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { type TestApp, useTestApp } from '../../helpers/app.js';
 import { api, randomIp } from '../../helpers/accounts.js';
 import { testConfig } from '../../helpers/config.js';
 import { createInvite, createServerWithChannel, createUser } from '../../helpers/factories.js';
@@ -27,11 +27,7 @@ async function serversOf(app: TestApp, token: string): Promise<string[]> {
 }
 
 describe('auth.registration: open (the default)', () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp({ gateway: false });
-  });
-  afterAll(() => app?.close());
+  const app = useTestApp({ gateway: false });
 
   it('anyone registers; an invite given is used and joins its server', async () => {
     expect((await api(app, 'GET', '/instance')).body.registration).toBe('open');
@@ -48,14 +44,10 @@ describe('auth.registration: open (the default)', () => {
 });
 
 describe('auth.registration: invite_only', () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp({
-      gateway: false,
-      config: testConfig({ auth: { registration: 'invite_only' } }),
-    });
+  const app = useTestApp({
+    gateway: false,
+    config: testConfig({ auth: { registration: 'invite_only' } }),
   });
-  afterAll(() => app?.close());
 
   it('needs an invite (400 naming it) and refuses an unusable one (403 naming it), creating nothing', async () => {
     expect((await api(app, 'GET', '/instance')).body.registration).toBe('invite_only');
@@ -92,11 +84,7 @@ describe('auth.registration: invite_only', () => {
 });
 
 describe('auth.registration: closed', () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await startTestApp({ gateway: false, config: testConfig({ auth: { registration: 'closed' } }) });
-  });
-  afterAll(() => app?.close());
+  const app = useTestApp({ gateway: false, config: testConfig({ auth: { registration: 'closed' } }) });
 
   it('refuses every registration with 403 registration_closed, invite or not', async () => {
     const res = await register(app, {});

@@ -1,6 +1,6 @@
 import { SYSTEM_USER_ID } from '../../../shared/messages/system-messages.js';
 import { Permission } from '../../../shared/permissions/index.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import {
   addChannel,
   as,
@@ -12,13 +12,7 @@ import {
   type World,
 } from '../messages/pipeline-helpers.js';
 
-let app: TestApp;
-
-beforeAll(async () => {
-  app = await startTestApp({ gateway: false });
-}, 60_000);
-
-afterAll(() => app?.close());
+const app = useTestApp({ gateway: false }, 60_000);
 
 /** A server with one member and the given rule. */
 async function serverWithRule(rule: Record<string, unknown>) {

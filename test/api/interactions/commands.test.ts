@@ -1,15 +1,9 @@
 import { api } from '../../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { as, makeWorld, member, person } from '../messages/pipeline-helpers.js';
 import { asBot, botInWorld, makeApplication, registerCommands, type TestBot } from './interaction-helpers.js';
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp({ gateway: false });
-});
-afterAll(async () => {
-  await app.close();
-});
+const app = useTestApp({ gateway: false });
 
 const echo = {
   name: 'echo',

@@ -1,5 +1,5 @@
 import { SIGNATURE_HEADER, verifySignature } from '../../../shared/integrations/signature.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { testConfig } from '../../helpers/config.js';
 import { until } from '../../helpers/services.js';
 import { as, person } from '../messages/pipeline-helpers.js';
@@ -16,22 +16,20 @@ import {
 // Interactions POSTed to an interactions_url are jobs on the webhooks queue, retried while the
 // deadline leaves time, each attempt in the application's delivery log.
 
-let app: TestApp;
 let receiver: InteractionsReceiver;
 
 beforeAll(async () => {
   receiver = await startInteractionsReceiver();
-  app = await startTestApp({
-    gateway: false,
-    config: testConfig({
-      outbound: { allow_private: ['127.0.0.0/8'] },
-      interactions: { deadline_ms: 8000, max_attempts: 3, retry_base_ms: 100 },
-    }),
-  });
+});
+const app = useTestApp({
+  gateway: false,
+  config: testConfig({
+    outbound: { allow_private: ['127.0.0.0/8'] },
+    interactions: { deadline_ms: 8000, max_attempts: 3, retry_base_ms: 100 },
+  }),
 });
 afterAll(async () => {
   await receiver.close();
-  await app.close();
 });
 
 describe('interaction deliveries', () => {

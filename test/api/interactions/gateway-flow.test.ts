@@ -1,6 +1,6 @@
 import type { DispatchFrame } from '../../../shared/events/index.js';
 import type { MessageObject } from '../../../shared/presenters/types.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { testConfig } from '../../helpers/config.js';
 import type { GatewayClient } from '../../helpers/gateway-client.js';
 import {
@@ -30,17 +30,15 @@ import {
 
 const DEADLINE_MS = 4000;
 
-let app: TestApp;
 let gw: ReturnType<typeof gateways>;
 const bots: GatewayClient[] = [];
-beforeAll(async () => {
-  app = await startTestApp({ config: testConfig({ interactions: { deadline_ms: DEADLINE_MS } }) });
+const app = useTestApp({ config: testConfig({ interactions: { deadline_ms: DEADLINE_MS } }) });
+beforeAll(() => {
   gw = gateways(app);
 });
-afterAll(async () => {
+afterAll(() => {
   gw.closeAll();
   for (const b of bots) b.close();
-  await app.close();
 });
 
 const COMMANDS = [

@@ -2,19 +2,15 @@ import sharp from 'sharp';
 import type { DispatchFrame } from '../../../shared/events/index.js';
 import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
 import { animatedGif, png as pngOf, sendForm } from '../../helpers/media.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
 import { until } from '../../helpers/services.js';
 import { addMember, makeServer } from '../servers/helpers.js';
 
-let app: TestApp;
 const clients: GatewayClient[] = [];
-beforeAll(async () => {
-  app = await startTestApp();
-});
-afterAll(async () => {
+const app = useTestApp();
+afterAll(() => {
   for (const c of clients) c.close();
-  await app.close();
 });
 
 const upload = (method: string, path: string, user: TestUser, data: Buffer | null, type = 'image/png') =>

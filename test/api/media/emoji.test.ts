@@ -3,20 +3,16 @@ import sharp from 'sharp';
 import type { DispatchFrame } from '../../../shared/events/index.js';
 import { Permission } from '../../../shared/permissions/index.js';
 import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
 import { until } from '../../helpers/services.js';
 import { addMember, addRole, makeServer } from '../servers/helpers.js';
 import { animatedGif, png, sendForm, type FormPart } from '../../helpers/media.js';
 
-let app: TestApp;
 const clients: GatewayClient[] = [];
-beforeAll(async () => {
-  app = await startTestApp();
-});
-afterAll(async () => {
+const app = useTestApp();
+afterAll(() => {
   for (const c of clients) c.close();
-  await app.close();
 });
 
 type Part = FormPart;

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { Op } from 'sequelize';
 import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { testConfig } from '../../helpers/config.js';
 import { sendForm } from '../../helpers/media.js';
 import { makeServer } from '../servers/helpers.js';
@@ -9,16 +9,12 @@ import { makeServer } from '../servers/helpers.js';
 const MiB = 1024 * 1024;
 const CAP = 2.5 * MiB;
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp({
-    gateway: false,
-    config: testConfig({
-      media: { max_file_bytes: 2 * MiB, max_request_bytes: 2 * MiB, max_pending_bytes: CAP },
-    }),
-  });
+const app = useTestApp({
+  gateway: false,
+  config: testConfig({
+    media: { max_file_bytes: 2 * MiB, max_request_bytes: 2 * MiB, max_pending_bytes: CAP },
+  }),
 });
-afterAll(() => app.close());
 
 const file = (bytes: number) => ({
   filename: 'blob.bin',

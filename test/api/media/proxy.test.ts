@@ -1,13 +1,12 @@
 import type http from 'node:http';
 import sharp from 'sharp';
 import { proxySignature, proxyUrl } from '../../../shared/net/proxy-url.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { testConfig } from '../../helpers/config.js';
 import { startLocalServer, type LocalServer } from '../../helpers/http-server.js';
 
 const PROXY_MAX = 64 * 1024;
 
-let app: TestApp;
 let site: LocalServer;
 let png: Buffer;
 let gif: Buffer;
@@ -75,21 +74,20 @@ beforeAll(async () => {
       res.end();
     }
   });
-  app = await startTestApp({
-    workers: false,
-    gateway: false,
-    config: testConfig({
-      outbound: {
-        // The test "internet" lives on loopback.
-        allow_private: ['127.0.0.0/8', '::1'],
-        proxy_max_bytes: PROXY_MAX,
-        total_timeout_ms: 1000,
-      },
-    }),
-  });
+});
+const app = useTestApp({
+  workers: false,
+  gateway: false,
+  config: testConfig({
+    outbound: {
+      // The test "internet" lives on loopback.
+      allow_private: ['127.0.0.0/8', '::1'],
+      proxy_max_bytes: PROXY_MAX,
+      total_timeout_ms: 1000,
+    },
+  }),
 });
 afterAll(async () => {
-  await app.close();
   await site.close();
 });
 

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { type TestApp, useTestApp } from '../../helpers/app.js';
 import { testConfig } from '../../helpers/config.js';
 import { startS3rver, type TestS3 } from '../../helpers/s3rver.js';
 
@@ -24,11 +24,10 @@ function rawGet(app: TestApp, path: string): Promise<{ status: number; body: str
 }
 
 describe('GET /media/{key...} (local storage)', () => {
-  let app: TestApp;
   const media = (key: string): string => `${app.api}/media/${key}`;
 
+  const app = useTestApp({ workers: false, gateway: false });
   beforeAll(async () => {
-    app = await startTestApp({ workers: false, gateway: false });
     const { storage } = app.rt;
     await storage.put('attachments/111/photo.png', BYTES, 'image/png');
     await storage.put('attachments/222/report.pdf', Buffer.from('%PDF-1.7 not really'), 'application/pdf');
@@ -41,7 +40,6 @@ describe('GET /media/{key...} (local storage)', () => {
     await storage.put('attachments/555/clip.webm', Buffer.from('webm'), 'video/webm');
     await storage.put('attachments/666/weird.bin', Buffer.from('x'), 'not a type\r\nX-Evil: 1');
   });
-  afterAll(() => app.close());
 
   it('serves an image inline with its type, size, validators and caching headers', async () => {
     const res = await fetch(media('attachments/111/photo.png'));
@@ -255,27 +253,25 @@ describe('GET /media/{key...} (local storage)', () => {
 
 describe('GET /media/{key...} on S3 (s3rver)', () => {
   let s3: TestS3;
-  let streaming: TestApp;
-  let redirecting: TestApp;
 
   beforeAll(async () => {
     s3 = await startS3rver();
-    streaming = await startTestApp({
-      workers: false,
-      gateway: false,
-      config: testConfig({ storage: s3.storageConfig() }),
-    });
-    redirecting = await startTestApp({
-      workers: false,
-      gateway: false,
-      config: testConfig({ storage: s3.storageConfig({ redirect: true, presign_ttl_seconds: 120 }) }),
-    });
+  });
+  const streaming = useTestApp(() => ({
+    workers: false,
+    gateway: false,
+    config: testConfig({ storage: s3.storageConfig() }),
+  }));
+  const redirecting = useTestApp(() => ({
+    workers: false,
+    gateway: false,
+    config: testConfig({ storage: s3.storageConfig({ redirect: true, presign_ttl_seconds: 120 }) }),
+  }));
+  beforeAll(async () => {
     await streaming.rt.storage.put('attachments/777/photo.png', BYTES, 'image/png');
     await streaming.rt.storage.put('attachments/888/notes.html', Buffer.from('<b>hi</b>'), 'text/html');
   });
   afterAll(async () => {
-    await streaming.close();
-    await redirecting.close();
     await s3.close();
   });
 

@@ -5,7 +5,7 @@ import type { DispatchFrame } from '../../../shared/events/index.js';
 import type { AttachmentObject, MessageObject } from '../../../shared/presenters/types.js';
 import { Permission } from '../../../shared/permissions/index.js';
 import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { testConfig } from '../../helpers/config.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
 import { addMember, makeServer } from '../servers/helpers.js';
@@ -15,18 +15,14 @@ import { openRawConnection, requestHead } from '../../helpers/raw-http.js';
 const MAX_FILE = 2 * 1024 * 1024;
 const MAX_PIXELS = 4_000_000;
 
-let app: TestApp;
 const clients: GatewayClient[] = [];
-beforeAll(async () => {
-  app = await startTestApp({
-    config: testConfig({
-      media: { max_file_bytes: MAX_FILE, max_request_bytes: 3 * MAX_FILE, max_image_pixels: MAX_PIXELS },
-    }),
-  });
+const app = useTestApp({
+  config: testConfig({
+    media: { max_file_bytes: MAX_FILE, max_request_bytes: 3 * MAX_FILE, max_image_pixels: MAX_PIXELS },
+  }),
 });
-afterAll(async () => {
+afterAll(() => {
   for (const c of clients) c.close();
-  await app.close();
 });
 
 type Part = FormPart;

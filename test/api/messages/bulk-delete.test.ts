@@ -1,4 +1,4 @@
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import type { DispatchFrame } from '../../../shared/events/index.js';
 import type { MessageObject } from '../../../shared/presenters/types.js';
 import {
@@ -14,15 +14,13 @@ import {
   send,
 } from './pipeline-helpers.js';
 
-let app: TestApp;
 let gw: ReturnType<typeof gateways>;
-beforeAll(async () => {
-  app = await startTestApp();
+const app = useTestApp();
+beforeAll(() => {
   gw = gateways(app);
 });
-afterAll(async () => {
+afterAll(() => {
   gw.closeAll();
-  await app.close();
 });
 
 const bulk = (channelId: string) => `/channels/${channelId}/messages/bulk-delete`;

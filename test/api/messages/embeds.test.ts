@@ -1,17 +1,13 @@
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
 import { sendForm } from '../../helpers/media.js';
 import { addBot, asBot, makeApplication } from '../applications/helpers.js';
 
-let app: TestApp;
 const clients: GatewayClient[] = [];
-beforeAll(async () => {
-  app = await startTestApp();
-});
-afterAll(async () => {
+const app = useTestApp();
+afterAll(() => {
   for (const c of clients) c.close();
-  await app.close();
 });
 
 const EMBED_LINKS = 1n << 14n;

@@ -1,19 +1,15 @@
 import { invalidate } from '../../../shared/domain/invalidation.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
 import { decodeSnowflake } from '../../../shared/snowflake.js';
 import { presentMessages } from '../../../shared/presenters/message-reactions.js';
 import type { MessageObject } from '../../../shared/presenters/types.js';
 
-let app: TestApp;
 const clients: GatewayClient[] = [];
-beforeAll(async () => {
-  app = await startTestApp();
-});
-afterAll(async () => {
+const app = useTestApp();
+afterAll(() => {
   for (const c of clients) c.close();
-  await app.close();
 });
 
 interface World {

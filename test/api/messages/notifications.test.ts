@@ -1,6 +1,6 @@
 import { Permission } from '../../../shared/permissions/index.js';
 import type { NotificationObject } from '../../../shared/presenters/read-state.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import type { GatewayClient } from '../../helpers/gateway-client.js';
 import type { Person } from '../servers/membership-helpers.js';
 import {
@@ -15,14 +15,10 @@ import {
   world,
 } from '../threads/helpers.js';
 
-let app: TestApp;
 const clients: GatewayClient[] = [];
-beforeAll(async () => {
-  app = await startTestApp();
-});
-afterAll(async () => {
+const app = useTestApp();
+afterAll(() => {
   for (const c of clients) c.close();
-  await app.close();
 });
 
 async function inbox(who: Person, query = ''): Promise<NotificationObject[]> {

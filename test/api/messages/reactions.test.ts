@@ -1,5 +1,5 @@
 import { invalidate } from '../../../shared/domain/invalidation.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { createUser } from '../../helpers/factories.js';
 import type { DispatchFrame } from '../../../shared/events/index.js';
 import {
@@ -17,15 +17,13 @@ import {
   type World,
 } from './pipeline-helpers.js';
 
-let app: TestApp;
 let gw: ReturnType<typeof gateways>;
-beforeAll(async () => {
-  app = await startTestApp();
+const app = useTestApp();
+beforeAll(() => {
   gw = gateways(app);
 });
-afterAll(async () => {
+afterAll(() => {
   gw.closeAll();
-  await app.close();
 });
 
 const isReaction = (t: string) => (f: DispatchFrame) => f.t === t;

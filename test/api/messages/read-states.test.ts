@@ -1,7 +1,7 @@
 import { invalidate } from '../../../shared/domain/invalidation.js';
 import { Permission } from '../../../shared/permissions/index.js';
 import type { ReadStateObject } from '../../../shared/presenters/read-state.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import type { GatewayClient } from '../../helpers/gateway-client.js';
 import { makeRole } from '../servers/membership-helpers.js';
 import {
@@ -16,14 +16,10 @@ import {
   world,
 } from '../threads/helpers.js';
 
-let app: TestApp;
 const clients: GatewayClient[] = [];
-beforeAll(async () => {
-  app = await startTestApp();
-});
-afterAll(async () => {
+const app = useTestApp();
+afterAll(() => {
   for (const c of clients) c.close();
-  await app.close();
 });
 
 function stateOf(states: ReadStateObject[], channelId: string): ReadStateObject | undefined {

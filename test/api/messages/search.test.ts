@@ -1,4 +1,4 @@
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import type { MessageObject } from '../../../shared/presenters/types.js';
 import {
   Permission,
@@ -13,11 +13,7 @@ import {
   type World,
 } from './pipeline-helpers.js';
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp({ gateway: false });
-});
-afterAll(() => app.close());
+const app = useTestApp({ gateway: false });
 
 const search = (w: World, who: Person, query: string) =>
   as(app, who, 'GET', `/servers/${w.serverId}/messages/search?${query}`);

@@ -3,7 +3,7 @@ import { rooms, type DispatchFrame } from '../../../shared/events/index.js';
 import { postSystemMessageEffect } from '../../../shared/messages/system-messages.js';
 import { runCommand } from '../../../shared/outbox/index.js';
 import type { MessageObject } from '../../../shared/presenters/types.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import type { GatewayClient } from '../../helpers/gateway-client.js';
 import {
   Permission,
@@ -19,15 +19,13 @@ import {
   type World,
 } from './pipeline-helpers.js';
 
-let app: TestApp;
 let gw: ReturnType<typeof gateways>;
-beforeAll(async () => {
-  app = await startTestApp();
+const app = useTestApp();
+beforeAll(() => {
   gw = gateways(app);
 });
-afterAll(async () => {
+afterAll(() => {
   gw.closeAll();
-  await app.close();
 });
 
 const created = (type: string) => (f: DispatchFrame) =>

@@ -1,21 +1,19 @@
 import { registerUser, type TestUser } from '../../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { openRawConnection, requestHead, type RawConnection } from '../../helpers/raw-http.js';
 
 /** What the error handler reads of a refused request's unread body before it closes instead. */
 const DRAIN_MAX_BYTES = 1024 * 1024;
 
-let app: TestApp;
 let user: TestUser;
 const connections: RawConnection[] = [];
+const app = useTestApp({ workers: false, gateway: false });
 beforeAll(async () => {
-  app = await startTestApp({ workers: false, gateway: false });
   user = await registerUser(app);
 });
 afterEach(() => {
   for (const c of connections.splice(0)) c.destroy();
 });
-afterAll(() => app.close());
 
 function connect(): RawConnection {
   const connection = openRawConnection(app.api);

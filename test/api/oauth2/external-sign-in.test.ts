@@ -4,7 +4,7 @@ import { jest } from '@jest/globals';
 import Provider from 'oidc-provider';
 import { generate } from 'otplib';
 import { Op } from 'sequelize';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { api, deviceCookieOf, registerUser } from '../../helpers/accounts.js';
 import { testConfig } from '../../helpers/config.js';
 import { runPageDriver } from '../../helpers/page-driver.js';
@@ -136,7 +136,6 @@ class Browser {
   }
 }
 
-let app: TestApp;
 let port: number;
 let idp: http.Server | null = null;
 const isClientCallback = (u: URL) => u.pathname === '/oauth/callback';
@@ -144,28 +143,27 @@ const isPlexichatCallback = (u: URL) => u.pathname === '/api/v1/auth/oauth/test/
 
 beforeAll(async () => {
   port = await freePort();
-  app = await startTestApp({
-    workers: false,
-    gateway: false,
-    config: testConfig({
-      auth: {
-        oidc_providers: [
-          {
-            name: 'test',
-            issuer: `http://127.0.0.1:${port}`,
-            client_id: 'plexichat',
-            client_secret: 'idp-secret',
-            display_name: 'Test IdP',
-          },
-        ],
-        allow_insecure_http: true,
-      },
-      outbound: { allow_private: ['127.0.0.0/8'] },
-    }),
-  });
 });
+const app = useTestApp(() => ({
+  workers: false,
+  gateway: false,
+  config: testConfig({
+    auth: {
+      oidc_providers: [
+        {
+          name: 'test',
+          issuer: `http://127.0.0.1:${port}`,
+          client_id: 'plexichat',
+          client_secret: 'idp-secret',
+          display_name: 'Test IdP',
+        },
+      ],
+      allow_insecure_http: true,
+    },
+    outbound: { allow_private: ['127.0.0.0/8'] },
+  }),
+}));
 afterAll(async () => {
-  await app.close();
   if (idp) {
     idp.closeAllConnections();
     await new Promise<void>((resolve) => idp!.close(() => resolve()));

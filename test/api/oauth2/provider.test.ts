@@ -1,6 +1,6 @@
 import { invalidate } from '../../../shared/domain/invalidation.js';
 import { io } from 'socket.io-client';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { api, registerUser, type ApiResponse, type TestUser } from '../../helpers/accounts.js';
 import { createServerWithChannel } from '../../helpers/factories.js';
 import { runPageDriver } from '../../helpers/page-driver.js';
@@ -15,21 +15,17 @@ import {
   type OAuthApp,
 } from './flow.js';
 
-let app: TestApp;
 let owner: TestUser;
 let alice: TestUser;
 let publicApp: OAuthApp;
 let confidentialApp: OAuthApp;
 
+const app = useTestApp();
 beforeAll(async () => {
-  app = await startTestApp();
   owner = await registerUser(app);
   alice = await registerUser(app, { email: `alice_${Date.now()}@example.com` });
   publicApp = await createOAuthApp(app, owner, { publicClient: true });
   confidentialApp = await createOAuthApp(app, owner);
-});
-afterAll(async () => {
-  await app.close();
 });
 
 function bearer(token: string) {

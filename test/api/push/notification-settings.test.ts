@@ -1,16 +1,9 @@
 import { Permission } from '../../../shared/permissions/index.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { person } from '../servers/membership-helpers.js';
 import { as, join, startThread, world } from '../threads/helpers.js';
 
-let app: TestApp;
-
-beforeAll(async () => {
-  app = await startTestApp({ gateway: false });
-});
-afterAll(async () => {
-  await app.close();
-});
+const app = useTestApp({ gateway: false });
 
 const now = () => Math.floor(Date.now() / 1000);
 

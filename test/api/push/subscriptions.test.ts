@@ -3,26 +3,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { issueSession } from '../../../shared/accounts/sessions.js';
 import { api } from '../../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { testConfig } from '../../helpers/config.js';
 import { createUser } from '../../helpers/factories.js';
 import { person, type Person } from '../servers/membership-helpers.js';
 import { as } from '../threads/helpers.js';
 
-let app: TestApp;
-
-beforeAll(async () => {
-  app = await startTestApp({
-    workers: false,
-    gateway: false,
-    config: testConfig({
-      outbound: { allow_private: ['127.0.0.1/32'] },
-      push: { max_subscriptions_per_user: 3 },
-    }),
-  });
-});
-afterAll(async () => {
-  await app.close();
+const app = useTestApp({
+  workers: false,
+  gateway: false,
+  config: testConfig({
+    outbound: { allow_private: ['127.0.0.1/32'] },
+    push: { max_subscriptions_per_user: 3 },
+  }),
 });
 
 /** A browser's PushSubscription.toJSON(): a real P-256 key and auth secret. */

@@ -1,5 +1,5 @@
 import { Permission } from '../../../shared/permissions/index.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
 import {
   addChannel,
@@ -14,7 +14,6 @@ import {
   type World,
 } from '../messages/pipeline-helpers.js';
 
-let app: TestApp;
 let w: World;
 let mod: Person;
 let alice: Person;
@@ -23,8 +22,8 @@ let admin: Person;
 let modSocket: GatewayClient;
 let adminSocket: GatewayClient;
 
+const app = useTestApp({}, 60_000);
 beforeAll(async () => {
-  app = await startTestApp();
   w = await makeWorld(app);
   const modRole = await makeRole(app, w.serverId, { position: 1, permissions: Permission.MANAGE_MESSAGES });
   mod = await member(app, w.serverId, [modRole.id]);
@@ -36,10 +35,9 @@ beforeAll(async () => {
   adminSocket = await connectGateway(app.origin, { token: admin.token });
 }, 60_000);
 
-afterAll(async () => {
+afterAll(() => {
   modSocket?.close();
   adminSocket?.close();
-  await app?.close();
 });
 
 const report = (who: Person, body: Record<string, unknown>) => as(app, who, 'POST', '/reports', body);

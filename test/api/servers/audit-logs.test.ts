@@ -1,12 +1,8 @@
 import { Permission } from '../../../shared/permissions/index.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { as, makeRole, member, person, world } from './membership-helpers.js';
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp({ workers: false, gateway: false });
-});
-afterAll(() => app.close());
+const app = useTestApp({ workers: false, gateway: false });
 
 describe('GET /servers/{id}/audit-logs', () => {
   it('newest first, filters by actor and action, paginates; VIEW_AUDIT_LOG; 400 naming action', async () => {

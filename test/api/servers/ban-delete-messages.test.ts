@@ -1,5 +1,5 @@
 import type { ReadStateObject } from '../../../shared/presenters/read-state.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import type { GatewayClient } from '../../helpers/gateway-client.js';
 import { messageJobId } from '../../../shared/queues/index.js';
 import { as, connect, framesOf, join, send, startThread, waitFor, world } from '../threads/helpers.js';
@@ -7,14 +7,10 @@ import { as, connect, framesOf, join, send, startThread, waitFor, world } from '
 // A ban with delete_message_seconds runs the same delete as a moderator's (shared/domain/messages):
 // with the workers running, the counters the deleted messages had raised come down and the
 // channels' viewers are told.
-let app: TestApp;
 const clients: GatewayClient[] = [];
-beforeAll(async () => {
-  app = await startTestApp();
-});
-afterAll(async () => {
+const app = useTestApp();
+afterAll(() => {
   for (const c of clients) c.close();
-  await app.close();
 });
 
 async function mentionCount(who: Parameters<typeof as>[1], channelId: string): Promise<number | undefined> {

@@ -1,13 +1,9 @@
 import { Permission } from '../../../shared/permissions/index.js';
 import { decodeSnowflake, snowflakeFromTimestamp } from '../../../shared/snowflake.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { as, auditEntries, makeRole, member, person, world } from './membership-helpers.js';
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp({ workers: false, gateway: false });
-});
-afterAll(() => app.close());
+const app = useTestApp({ workers: false, gateway: false });
 
 async function message(channelId: string, authorId: string, ageMs = 0) {
   const id =

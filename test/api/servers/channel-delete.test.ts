@@ -1,6 +1,6 @@
 import { QueryTypes } from 'sequelize';
 import { api, registerUser } from '../../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { DoomedApis } from '../../helpers/doomed-api.js';
 import { mediaStatus, postImage } from '../../helpers/media.js';
 import { until } from '../../helpers/services.js';
@@ -10,14 +10,10 @@ import { makeServer } from './helpers.js';
 // named go through the command's outbox row (a media job), as a deleted server's do. The keys are
 // captured in file_deletions, not in the outbox row, however many they are.
 
-let app: TestApp;
 const doomed = new DoomedApis(() => app.config);
-beforeAll(async () => {
-  app = await startTestApp();
-});
+const app = useTestApp();
 afterAll(async () => {
   await doomed.killAll();
-  await app.close();
 });
 
 const gone = (keys: string[]) =>

@@ -1,5 +1,5 @@
 import type { DispatchFrame } from '../../../shared/events/index.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { DoomedApis } from '../../helpers/doomed-api.js';
 import { gateways, makeWorld } from '../messages/pipeline-helpers.js';
 
@@ -8,19 +8,17 @@ import { gateways, makeWorld } from '../messages/pipeline-helpers.js';
 // loop of the workers relays the row it left. A command that published by hand after the commit
 // would lose CHANNEL_CREATE here.
 
-let app: TestApp;
 let gw: ReturnType<typeof gateways>;
 const doomed = new DoomedApis(() => app.config);
 
-beforeAll(async () => {
-  app = await startTestApp();
+const app = useTestApp({}, 60000);
+beforeAll(() => {
   gw = gateways(app);
-}, 60000);
+});
 
 afterAll(async () => {
   gw.closeAll();
   await doomed.killAll();
-  await app.close();
 });
 
 it('CHANNEL_CREATE still arrives when the API dies between the commit and the relay', async () => {

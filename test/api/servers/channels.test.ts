@@ -1,15 +1,11 @@
 import { invalidate } from '../../../shared/domain/invalidation.js';
 import { Permission } from '../../../shared/permissions/index.js';
 import { decodeSnowflake } from '../../../shared/snowflake.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
 import { addMember, addRole, makeServer } from './helpers.js';
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp({ workers: false, gateway: false });
-});
-afterAll(() => app.close());
+const app = useTestApp({ workers: false, gateway: false });
 
 const createChannel = (user: TestUser, serverId: string, body: Record<string, unknown>) =>
   api(app, 'POST', `/servers/${serverId}/channels`, { token: user.token, body });

@@ -1,14 +1,10 @@
 import { invalidate } from '../../../shared/domain/invalidation.js';
 import { Permission } from '../../../shared/permissions/index.js';
 import { api } from '../../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { as, auditEntries, makeRole, member, person, recordDispatches, world } from './membership-helpers.js';
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp({ workers: false, gateway: false });
-});
-afterAll(() => app.close());
+const app = useTestApp({ workers: false, gateway: false });
 
 describe('invites', () => {
   it('a member who joins by invite is in the member list at once, though the list was cached', async () => {

@@ -1,14 +1,10 @@
 import { invalidate } from '../../../shared/domain/invalidation.js';
 import { Permission } from '../../../shared/permissions/index.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
 import { addMember, addRole, makeServer } from './helpers.js';
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp({ workers: false, gateway: false });
-});
-afterAll(() => app.close());
+const app = useTestApp({ workers: false, gateway: false });
 
 const put = (user: TestUser, channelId: string, targetId: string, body: unknown) =>
   api(app, 'PUT', `/channels/${channelId}/permissions/${targetId}`, { token: user.token, body });

@@ -4,14 +4,10 @@
  * (GET /channels/{id} for VIEW_CHANNEL, PATCH /channels/{id} for MANAGE_CHANNELS).
  */
 import { Permission as P } from '../../../shared/permissions/index.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { api, registerUser, type ApiResponse, type TestUser } from '../../helpers/accounts.js';
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp({ workers: false, gateway: false });
-});
-afterAll(() => app.close());
+const app = useTestApp({ workers: false, gateway: false });
 
 interface World {
   owner: TestUser;

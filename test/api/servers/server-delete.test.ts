@@ -3,7 +3,7 @@ import { invalidate } from '../../../shared/domain/invalidation.js';
 import { refreshCache } from '../../../shared/outbox/refresh.js';
 import { RETIRED_EPOCH_SECONDS } from '../../../shared/permissions/facts-cache.js';
 import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { testConfig } from '../../helpers/config.js';
 import { mediaStatus, png, postImage, sendForm } from '../../helpers/media.js';
 import { until } from '../../helpers/services.js';
@@ -13,12 +13,8 @@ import { addMember, makeServer } from './helpers.js';
 // command's outbox row: the stored files its rows named (icon, emojis, its channels' uploads) in
 // media jobs, and its Redis state (the AutoMod flag and version, the event-webhook summary).
 
-let app: TestApp;
-beforeAll(async () => {
-  // The event webhook's receiver is on loopback (it is never called here).
-  app = await startTestApp({ config: testConfig({ outbound: { allow_private: ['127.0.0.0/8'] } }) });
-});
-afterAll(() => app.close());
+// The event webhook's receiver is on loopback (it is never called here).
+const app = useTestApp({ config: testConfig({ outbound: { allow_private: ['127.0.0.0/8'] } }) });
 
 const image = (
   user: TestUser,

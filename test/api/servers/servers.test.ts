@@ -1,15 +1,11 @@
 import { invalidate } from '../../../shared/domain/invalidation.js';
 import { DEFAULT_EVERYONE_PERMISSIONS, Permission } from '../../../shared/permissions/index.js';
 import { decodeSnowflake } from '../../../shared/snowflake.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { api, registerUser } from '../../helpers/accounts.js';
 import { addMember, addRole, makeServer } from './helpers.js';
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp({ workers: false, gateway: false });
-});
-afterAll(() => app.close());
+const app = useTestApp({ workers: false, gateway: false });
 
 describe('POST /servers', () => {
   it('creates the server, its @everyone role, a general channel and the owner as member', async () => {

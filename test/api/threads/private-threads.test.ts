@@ -1,17 +1,13 @@
 import { Permission } from '../../../shared/permissions/index.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import type { GatewayClient } from '../../helpers/gateway-client.js';
 import { makeRole } from '../servers/membership-helpers.js';
 import { as, connect, framesOf, join, send, settle, waitFor, world } from './helpers.js';
 
-let app: TestApp;
 const clients: GatewayClient[] = [];
-beforeAll(async () => {
-  app = await startTestApp();
-});
-afterAll(async () => {
+const app = useTestApp();
+afterAll(() => {
   for (const c of clients) c.close();
-  await app.close();
 });
 
 async function setting() {

@@ -1,20 +1,16 @@
 import { Permission } from '../../../shared/permissions/index.js';
 import type { MessageObject } from '../../../shared/presenters/types.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import type { GatewayClient } from '../../helpers/gateway-client.js';
 import { archiveIdleThreads } from '../../../shared/domain/threads/archive.js';
 import { ARCHIVE_SWEEP_EVERY_MS } from '../../../workers/processors/thread-archive.js';
 import { auditEntries, makeRole } from '../servers/membership-helpers.js';
 import { as, connect, framesOf, join, send, settle, startThread, waitFor, world } from './helpers.js';
 
-let app: TestApp;
 const clients: GatewayClient[] = [];
-beforeAll(async () => {
-  app = await startTestApp();
-});
-afterAll(async () => {
+const app = useTestApp();
+afterAll(() => {
   for (const c of clients) c.close();
-  await app.close();
 });
 
 describe('starting a thread', () => {

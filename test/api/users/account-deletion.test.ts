@@ -1,18 +1,14 @@
 import { generate } from 'otplib';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { api, randomIp, registerUser, type TestUser } from '../../helpers/accounts.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
 import { until } from '../../helpers/services.js';
 import { png, sendForm } from '../../helpers/media.js';
 
-let app: TestApp;
 const sockets: GatewayClient[] = [];
-beforeAll(async () => {
-  app = await startTestApp();
-});
-afterAll(async () => {
+const app = useTestApp();
+afterAll(() => {
   for (const s of sockets) s.close();
-  await app.close();
 });
 
 async function connect(token: string): Promise<GatewayClient> {

@@ -4,19 +4,13 @@ import { QueryTypes } from 'sequelize';
 import { relayLeftovers } from '../../../shared/outbox/index.js';
 import { bullPrefix, exportJobId, type TypedQueue } from '../../../shared/queues/index.js';
 import { api, registerUser } from '../../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 
 // Requesting an export is a command whose build job is an outbox effect: the job leaves with the
 // committed row, so a Redis that refuses it at that moment delays the export instead of losing it
 // (before, the request failed with 503). No workers here: the relay loop is driven by hand.
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp({ gateway: false, workers: false });
-});
-afterAll(async () => {
-  await app.close();
-});
+const app = useTestApp({ gateway: false, workers: false });
 
 describe('a data export request', () => {
   it('is accepted while the queue refuses its job, which is queued from the outbox once Redis answers', async () => {

@@ -3,19 +3,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Job } from 'bullmq';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
 import { sendForm } from '../../helpers/media.js';
 
-let app: TestApp;
 let tmp: string;
-beforeAll(async () => {
-  app = await startTestApp({ gateway: false });
+const app = useTestApp({ gateway: false });
+beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'plexichat-export-'));
 });
-afterAll(async () => {
+afterAll(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
-  await app.close();
 });
 
 /** Polls GET /users/@me/export until the export leaves `pending` (the worker runs in this process). */

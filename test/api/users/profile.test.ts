@@ -1,17 +1,13 @@
 import type { DispatchFrame } from '../../../shared/events/index.js';
 import { api, registerUser } from '../../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
 
 /** PATCH /users/@me is a command (shared/domain/users/profile.ts): the row and USER_UPDATE together. */
-let app: TestApp;
 const clients: GatewayClient[] = [];
-beforeAll(async () => {
-  app = await startTestApp({ workers: false });
-});
-afterAll(async () => {
+const app = useTestApp({ workers: false });
+afterAll(() => {
   for (const c of clients) c.close();
-  await app.close();
 });
 
 describe('PATCH /users/@me', () => {

@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { registerUser } from '../../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { launchChromium } from '../../helpers/browser.js';
 import {
   createServerThroughDialog,
@@ -13,13 +13,12 @@ import {
   type ClientUser,
 } from '../../helpers/web-client.js';
 
-let app: TestApp;
 let browser: Browser;
 let client: ClientUser;
 
+beforeAll(() => ensureWebClientBuilt(), 120_000);
+const app = useTestApp({}, 120_000);
 beforeAll(async () => {
-  await ensureWebClientBuilt();
-  app = await startTestApp();
   browser = await launchChromium();
   client = await openClient(browser, app);
 }, 120_000);
@@ -27,7 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await client?.close();
   await browser?.close();
-  await app?.close();
 });
 
 describe('the web client passes axe-core without serious or critical violations', () => {

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import sharp from 'sharp';
 import { api, enableMfa, registerUser, totpCode, type TestUser } from '../../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { launchChromium } from '../../helpers/browser.js';
 import { testConfig } from '../../helpers/config.js';
 import {
@@ -16,19 +16,17 @@ import {
   type ClientUser,
 } from '../../helpers/web-client.js';
 
-let app: TestApp;
 let browser: Browser;
 
+beforeAll(() => ensureWebClientBuilt(), 120_000);
+// No typing throttle: a typing indicator right after a message is sent, whatever the pace of the test.
+const app = useTestApp({ config: testConfig({ gateway: { typing_throttle_seconds: 0 } }) }, 120_000);
 beforeAll(async () => {
-  await ensureWebClientBuilt();
-  // No typing throttle: a typing indicator right after a message is sent, whatever the pace of the test.
-  app = await startTestApp({ config: testConfig({ gateway: { typing_throttle_seconds: 0 } }) });
   browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
-  await app?.close();
 });
 
 /** `who` signed in at the web client, at `at`. */

@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { api } from '../../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { launchChromium } from '../../helpers/browser.js';
 import { until } from '../../helpers/services.js';
 import {
@@ -12,13 +12,12 @@ import {
   type TwoMembers,
 } from '../../helpers/web-client.js';
 
-let app: TestApp;
 let browser: Browser;
 let w: TwoMembers;
 
+beforeAll(() => ensureWebClientBuilt(), 120_000);
+const app = useTestApp({}, 120_000);
 beforeAll(async () => {
-  await ensureWebClientBuilt();
-  app = await startTestApp();
   browser = await launchChromium();
   w = await twoMembers(browser, app, 'Members and roles');
 }, 120_000);
@@ -26,7 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await w?.close();
   await browser?.close();
-  await app?.close();
 });
 
 describe('presence in the web client', () => {

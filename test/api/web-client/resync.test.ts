@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { api, registerUser } from '../../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { launchChromium } from '../../helpers/browser.js';
 import { testConfig } from '../../helpers/config.js';
 import { ensureWebClientBuilt, openClient, signInThroughForm } from '../../helpers/web-client.js';
@@ -8,18 +8,16 @@ import { ensureWebClientBuilt, openClient, signInThroughForm } from '../../helpe
 /** The smallest replay buffer: a drop that misses more events than this cannot be resumed. */
 const BUFFER = 10;
 
-let app: TestApp;
 let browser: Browser;
 
+beforeAll(() => ensureWebClientBuilt(), 120_000);
+const app = useTestApp({ config: testConfig({ gateway: { resume_buffer_size: BUFFER } }) }, 120_000);
 beforeAll(async () => {
-  await ensureWebClientBuilt();
-  app = await startTestApp({ config: testConfig({ gateway: { resume_buffer_size: BUFFER } }) });
   browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
-  await app?.close();
 });
 
 it('refetches the history when a drop cannot be resumed (INVALID_SESSION): nothing is lost', async () => {

@@ -3,19 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import express from 'express';
 import { mountWebClient } from '../../../api/web-client-page.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { expectServedUnderCsp } from '../../helpers/browser.js';
 import { startLocalServer } from '../../helpers/http-server.js';
 import { ensureWebClientBuilt } from '../../helpers/web-client.js';
 
-let app: TestApp;
-
-beforeAll(async () => {
-  await ensureWebClientBuilt();
-  app = await startTestApp({ workers: false, gateway: false });
-}, 120_000);
-
-afterAll(() => app?.close());
+beforeAll(() => ensureWebClientBuilt(), 120_000);
+const app = useTestApp({ workers: false, gateway: false }, 120_000);
 
 describe('the web client at /app/', () => {
   it('is served under the Content-Security-Policy: no inline script, hashed assets cached for good', async () => {

@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { api } from '../../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { fakeMicrophoneFlags, launchChromium } from '../../helpers/browser.js';
 import {
   ensureWebClientBuilt,
@@ -12,13 +12,12 @@ import {
 } from '../../helpers/web-client.js';
 import { voiceConfig } from '../../voice/voice-helpers.js';
 
-let app: TestApp;
 let browser: Browser;
 let w: TwoMembers;
 
+beforeAll(() => ensureWebClientBuilt(), 120_000);
+const app = useTestApp({ config: voiceConfig(), voice: true }, 120_000);
 beforeAll(async () => {
-  await ensureWebClientBuilt();
-  app = await startTestApp({ config: voiceConfig(), voice: true });
   browser = await launchChromium(fakeMicrophoneFlags());
   w = await twoMembers(browser, app, 'Voice in the browser');
   const created = await api(app, 'POST', `/servers/${w.serverId}/channels`, {
@@ -31,7 +30,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await w?.close();
   await browser?.close();
-  await app?.close();
 });
 
 describe('voice channels in the web client', () => {

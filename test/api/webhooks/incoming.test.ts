@@ -5,7 +5,7 @@ import type { DispatchFrame } from '../../../shared/events/index.js';
 import type { MessageObject } from '../../../shared/presenters/types.js';
 import { api, type TestUser } from '../../helpers/accounts.js';
 import { png, sendForm } from '../../helpers/media.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import {
   Permission,
   addChannel,
@@ -19,15 +19,13 @@ import {
   type World,
 } from '../messages/pipeline-helpers.js';
 
-let app: TestApp;
 let gw: ReturnType<typeof gateways>;
-beforeAll(async () => {
-  app = await startTestApp();
+const app = useTestApp();
+beforeAll(() => {
   gw = gateways(app);
 });
-afterAll(async () => {
+afterAll(() => {
   gw.closeAll();
-  await app.close();
 });
 
 /** Executes a webhook without user auth. */

@@ -5,7 +5,7 @@ import { verifySignature } from '../../../shared/integrations/signature.js';
 import type { WebhookFanoutJob, WebhooksResult } from '../../../shared/queues/index.js';
 import { pruneDeliveries } from '../../../workers/processors/webhooks.js';
 import { api, type ApiResponse } from '../../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { startTestApp, useTestApp } from '../../helpers/app.js';
 import { testConfig } from '../../helpers/config.js';
 import { startLocalServer, type LocalServer } from '../../helpers/http-server.js';
 import {
@@ -35,7 +35,6 @@ const WEBHOOKS = {
   disable_after: 2,
 };
 
-let app: TestApp;
 let gw: ReturnType<typeof gateways>;
 let receiver: LocalServer;
 
@@ -57,10 +56,10 @@ interface Reply {
 /** Per path, the answers to give in order; the last one repeats. Unscripted paths answer 200. */
 const scripts = new Map<string, Reply[]>();
 
+const app = useTestApp({
+  config: testConfig({ outbound: { allow_private: ['127.0.0.0/8'] }, webhooks: WEBHOOKS }),
+});
 beforeAll(async () => {
-  app = await startTestApp({
-    config: testConfig({ outbound: { allow_private: ['127.0.0.0/8'] }, webhooks: WEBHOOKS }),
-  });
   gw = gateways(app);
   receiver = await startLocalServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -84,7 +83,6 @@ beforeAll(async () => {
 afterAll(async () => {
   gw.closeAll();
   await receiver.close();
-  await app.close();
 });
 
 /** A fresh receiver path, answering as `script` says (then 200 by default). */

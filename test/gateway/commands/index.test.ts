@@ -1,17 +1,13 @@
 import { registerUser } from '../../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
 
-let app: TestApp;
 const clients: GatewayClient[] = [];
 
-beforeAll(async () => {
-  app = await startTestApp();
-});
+const app = useTestApp();
 
-afterAll(async () => {
+afterAll(() => {
   for (const c of clients) c.close();
-  await app?.close();
 });
 
 async function connected(): Promise<GatewayClient> {

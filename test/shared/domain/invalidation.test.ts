@@ -1,5 +1,5 @@
 import { Permission } from '../../../shared/permissions/index.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { as, makeRole, member, person, world, type Person } from '../../api/servers/membership-helpers.js';
 
 /**
@@ -7,11 +7,7 @@ import { as, makeRole, member, person, world, type Person } from '../../api/serv
  * next read sees it though the caches were warm: one case per kind of row the caches are built
  * from (servers, members, roles, member roles, channels, overwrites, users), and the raw-SQL join.
  */
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp({ gateway: false });
-}, 60_000);
-afterAll(() => app?.close());
+const app = useTestApp({ gateway: false }, 60_000);
 
 const send = (who: Person, channelId: string) =>
   as(app, who, 'POST', `/channels/${channelId}/messages`, { content: 'hello' });

@@ -2,16 +2,10 @@ import pg from 'pg';
 import { NEWEST_IDS_SQL, newestIdFacts } from '../../../shared/messages/stored-ids.js';
 import { READ_STATES_SQL, loadReadStates } from '../../../shared/read-states.js';
 import { SNOWFLAKE_EPOCH_MS } from '../../../shared/snowflake.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { as, join, send, world } from '../../api/threads/helpers.js';
 
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp();
-});
-afterAll(async () => {
-  await app.close();
-});
+const app = useTestApp();
 
 /** The plan Postgres picks for `sql` with `args` (SQL literals), generic as a prepared statement's becomes. */
 async function planOf(sql: string, types: string[], args: string[]): Promise<string> {

@@ -1,7 +1,7 @@
 import { messageJobId } from '../../../shared/queues/index.js';
 import type { MessageObject } from '../../../shared/presenters/types.js';
 import { startWorkers } from '../../../workers/runner.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { configEnv, testConfig } from '../../helpers/config.js';
 import { spawnEntry, type RoleProcess } from '../../helpers/processes.js';
 import { until } from '../../helpers/services.js';
@@ -12,25 +12,26 @@ import { as, gateways, makeWorld } from '../../api/messages/pipeline-helpers.js'
 // within the relay loop's grace period, must not overtake it: whoever next takes the channel's
 // order relays what the dead process left first.
 
-let app: TestApp;
 let gw: ReturnType<typeof gateways>;
 const processes: RoleProcess[] = [];
 
-beforeAll(async () => {
-  app = await startTestApp({
+const app = useTestApp(
+  {
     workers: false,
     // The killed process's job is taken over quickly; it finds its message stored.
     config: testConfig({
       queues: { wait_timeout_ms: 500, send_wait_ms: 500, lock_ms: 1000, stalled_interval_ms: 500 },
     }),
-  });
+  },
+  60000,
+);
+beforeAll(() => {
   gw = gateways(app);
-}, 60000);
+});
 
 afterAll(async () => {
   gw.closeAll();
   await Promise.all(processes.map((p) => p.kill('SIGKILL')));
-  await app.close();
 });
 
 describe('a row left by a crash', () => {

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { QueryTypes } from 'sequelize';
 import { messageJobId } from '../../../shared/queues/index.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { until } from '../../helpers/services.js';
 import { configEnv, testConfig } from '../../helpers/config.js';
 import { startLocalServer, type LocalServer } from '../../helpers/http-server.js';
@@ -13,21 +13,23 @@ import { as, gateways, makeWorld } from '../../api/messages/pipeline-helpers.js'
 // client gets MESSAGE_CREATE exactly once, the event webhook exactly one delivery. The API and the
 // gateway run in this process, without workers of their own.
 
-let app: TestApp;
 let gw: ReturnType<typeof gateways>;
 let receiver: LocalServer;
 const bodies: { path: string; body: string }[] = [];
 const processes: RoleProcess[] = [];
 
-beforeAll(async () => {
-  app = await startTestApp({
+const app = useTestApp(
+  {
     workers: false,
     config: testConfig({
       outbound: { allow_private: ['127.0.0.0/8'] },
       // The killed process's job is taken over quickly (it causes nothing twice: see below).
       queues: { wait_timeout_ms: 500, send_wait_ms: 500, lock_ms: 1000, stalled_interval_ms: 500 },
     }),
-  });
+  },
+  60000,
+);
+beforeAll(async () => {
   gw = gateways(app);
   receiver = await startLocalServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -43,7 +45,6 @@ afterAll(async () => {
   gw.closeAll();
   await Promise.all(processes.map((p) => p.kill('SIGKILL')));
   await receiver.close();
-  await app.close();
 });
 
 /** A workers process of its own on this test's Postgres, Redis and key prefix. */

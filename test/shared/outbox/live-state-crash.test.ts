@@ -1,7 +1,7 @@
 import { screeningOn } from '../../../shared/automod/store.js';
 import type { DispatchFrame } from '../../../shared/events/index.js';
 import { Permission } from '../../../shared/permissions/index.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { DoomedApis } from '../../helpers/doomed-api.js';
 import { until } from '../../helpers/services.js';
 import {
@@ -19,19 +19,17 @@ import {
 // workers relays the row it left. Done by hand after the commit, both would be lost here: the
 // member would never see the channel their new role opens, and the rule would never screen.
 
-let app: TestApp;
 let gw: ReturnType<typeof gateways>;
 const doomed = new DoomedApis(() => app.config);
 
-beforeAll(async () => {
-  app = await startTestApp();
+const app = useTestApp({}, 60000);
+beforeAll(() => {
   gw = gateways(app);
-}, 60000);
+});
 
 afterAll(async () => {
   gw.closeAll();
   await doomed.killAll();
-  await app.close();
 });
 
 it('a role that opens a channel moves the member into it although the API died after the commit', async () => {

@@ -3,7 +3,7 @@ import type { DispatchFrame } from '../../../shared/events/index.js';
 import type { MessageObject } from '../../../shared/presenters/types.js';
 import { messageJobId, type CreateMessageJob } from '../../../shared/queues/index.js';
 import { api } from '../../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { configEnv } from '../../helpers/config.js';
 import { spawnEntry, type RoleProcess } from '../../helpers/processes.js';
 import { until } from '../../helpers/services.js';
@@ -13,13 +13,12 @@ import { gateways, makeWorld, member, send } from '../../api/messages/pipeline-h
 // `npm start` and production run: two API processes mint requests and two workers processes store
 // them (this one and a spawned one, each with concurrency), clients on this process's gateway.
 
-let app: TestApp;
 let gw: ReturnType<typeof gateways>;
 let otherApi: { api: string };
 const processes: RoleProcess[] = [];
 
+const app = useTestApp({}, 120_000);
 beforeAll(async () => {
-  app = await startTestApp();
   gw = gateways(app);
   const env = { ...configEnv(app.config), PLEXICHAT_LOG__LEVEL: 'info' };
   const apiProc = spawnEntry('api/main.ts', {
@@ -37,7 +36,6 @@ beforeAll(async () => {
 afterAll(async () => {
   gw.closeAll();
   await Promise.all(processes.map((p) => p.kill('SIGTERM')));
-  await app.close();
 });
 
 const createsIn = (frames: DispatchFrame[], channelId: string): MessageObject[] =>

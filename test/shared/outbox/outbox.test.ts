@@ -10,24 +10,22 @@ import {
   type Effect,
 } from '../../../shared/outbox/index.js';
 import { Permission } from '../../../shared/permissions/index.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { until } from '../../helpers/services.js';
 import { as, gateways, makeWorld, member, type World } from '../../api/messages/pipeline-helpers.js';
 
 // The outbox's own guarantees, with the relay loop driven by hand (no workers here): effects leave
 // after the commit only, a repeat reaches a client once, and rows left behind go out in id order.
 
-let app: TestApp;
 let gw: ReturnType<typeof gateways>;
 
-beforeAll(async () => {
-  app = await startTestApp({ workers: false });
+const app = useTestApp({ workers: false }, 60000);
+beforeAll(() => {
   gw = gateways(app);
-}, 60000);
+});
 
-afterAll(async () => {
+afterAll(() => {
   gw.closeAll();
-  await app.close();
 });
 
 const deleted = (frames: DispatchFrame[]) =>

@@ -12,16 +12,10 @@ import {
   permissionSourceId,
 } from '../../../shared/permissions/index.js';
 import { api } from '../../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { makeRole, member, world } from '../../api/servers/membership-helpers.js';
 
-let app: TestApp;
-
-beforeAll(async () => {
-  app = await startTestApp({ workers: false, gateway: false });
-}, 60_000);
-
-afterAll(() => app?.close());
+const app = useTestApp({ workers: false, gateway: false }, 60_000);
 
 /** A member overwrite denying VIEW_CHANNEL, written without moving any epoch. */
 const hideChannel = (channelId: string, userId: string) =>

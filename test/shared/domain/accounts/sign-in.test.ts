@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { QueryTypes } from 'sequelize';
 import { api, randomIp, registerUser } from '../../../helpers/accounts.js';
-import { startTestApp, type TestApp } from '../../../helpers/app.js';
+import { useTestApp } from '../../../helpers/app.js';
 
 /**
  * signIn (shared/domain/accounts/sign-in.ts) opens a session only for an account that is not
@@ -9,11 +9,7 @@ import { startTestApp, type TestApp } from '../../../helpers/app.js';
  * disabling was still open waits for it and is refused, rather than signing in after the
  * revocation of every session.
  */
-let app: TestApp;
-beforeAll(async () => {
-  app = await startTestApp({ workers: false, gateway: false });
-});
-afterAll(() => app.close());
+const app = useTestApp({ workers: false, gateway: false });
 
 /**
  * Resolves once a statement of this database waits for a row lock on users taken FOR SHARE, or

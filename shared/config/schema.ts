@@ -321,6 +321,8 @@ export interface Config {
     retention_days: number;
     /** Most event webhooks one server may have. */
     max_per_server: number;
+    /** Most incoming webhooks one channel may have (Discord's 15): every list of them stays short. */
+    max_incoming_per_channel: number;
   };
   push: {
     /** Send Web Push notifications (subscriptions are still accepted when off; nothing is sent). */
@@ -672,6 +674,7 @@ export const configSchema = Joi.object<Config>({
     disable_after: Joi.number().integer().min(0).max(10000).default(5),
     retention_days: Joi.number().integer().min(1).max(3650).default(30),
     max_per_server: Joi.number().integer().min(1).max(1000).default(20),
+    max_incoming_per_channel: Joi.number().integer().min(1).max(1000).default(15),
   }).default(),
   push: Joi.object({
     enabled: Joi.boolean().default(true),

@@ -64,15 +64,16 @@ export function webhookRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
         '`name` is 1-80 characters and may not contain words that pass for the instance or its staff ' +
         '("plexichat", "system", "admin", "moderator", "official"). The answer carries the `token` (256 random ' +
         'bits; its SHA-256 verifies executions, and a copy sealed with the instance key lets the webhook lists ' +
-        'show it to managers) and `url`, where to POST messages. Audited as `webhook_create` (reason from ' +
-        '`X-Audit-Log-Reason`; never the token).',
+        'show it to managers) and `url`, where to POST messages. A channel holds at most ' +
+        '`webhooks.max_incoming_per_channel` (15; 400 `too_many_webhooks`). Audited as `webhook_create` (reason ' +
+        'from `X-Audit-Log-Reason`; never the token).',
       tags: ['Webhooks'],
       status: 201,
       params: channelParams,
       body: createWebhookBody,
       responses: {
         201: { description: 'The webhook with its token', schema: webhookWithToken },
-        400: { description: 'Bad `name` or `avatar_url`, or not a text channel' },
+        400: { description: 'Bad `name` or `avatar_url`, not a text channel, or `too_many_webhooks` in it' },
         403: { description: '`missing_permission` (MANAGE_WEBHOOKS)' },
         404: { description: '`unknown_channel` (also for channels the caller cannot see)' },
       },
@@ -125,7 +126,9 @@ export function webhookRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
       body: patchWebhookBody,
       responses: {
         200: { description: 'The webhook', schema: webhookObject },
-        400: { description: 'Bad `name`, `avatar_url` or `channel_id`' },
+        400: {
+          description: 'Bad `name`, `avatar_url` or `channel_id`, or `too_many_webhooks` in the new channel',
+        },
         403: { description: '`missing_permission` (MANAGE_WEBHOOKS in the target channel)' },
         404: { description: `\`unknown_webhook\`: ${NOT_MANAGEABLE}; \`unknown_channel\` for the target` },
       },

@@ -2059,7 +2059,7 @@ export interface paths {
     put?: never;
     /**
      * Create an incoming webhook
-     * @description Needs MANAGE_WEBHOOKS in the channel, a server text channel (other types: 400 naming `channel_id`). `name` is 1-80 characters and may not contain words that pass for the instance or its staff ("plexichat", "system", "admin", "moderator", "official"). The answer carries the `token` (256 random bits; its SHA-256 verifies executions, and a copy sealed with the instance key lets the webhook lists show it to managers) and `url`, where to POST messages. Audited as `webhook_create` (reason from `X-Audit-Log-Reason`; never the token).
+     * @description Needs MANAGE_WEBHOOKS in the channel, a server text channel (other types: 400 naming `channel_id`). `name` is 1-80 characters and may not contain words that pass for the instance or its staff ("plexichat", "system", "admin", "moderator", "official"). The answer carries the `token` (256 random bits; its SHA-256 verifies executions, and a copy sealed with the instance key lets the webhook lists show it to managers) and `url`, where to POST messages. A channel holds at most `webhooks.max_incoming_per_channel` (15; 400 `too_many_webhooks`). Audited as `webhook_create` (reason from `X-Audit-Log-Reason`; never the token).
      */
     post: operations['postChannelsChannelIdWebhooks'];
     delete?: never;
@@ -14732,7 +14732,7 @@ export interface operations {
           'application/json': components['schemas']['WebhookWithToken'];
         };
       };
-      /** @description Bad `name` or `avatar_url`, or not a text channel */
+      /** @description Bad `name` or `avatar_url`, not a text channel, or `too_many_webhooks` in it */
       400: {
         headers: {
           [name: string]: unknown;
@@ -14959,7 +14959,7 @@ export interface operations {
           'application/json': components['schemas']['Webhook'];
         };
       };
-      /** @description Bad `name`, `avatar_url` or `channel_id` */
+      /** @description Bad `name`, `avatar_url` or `channel_id`, or `too_many_webhooks` in the new channel */
       400: {
         headers: {
           [name: string]: unknown;

@@ -1,5 +1,6 @@
+import type { Transaction } from 'sequelize';
 import type { Row } from '../../db/models/index.js';
-import { NotFoundError, ValidationError } from '../../errors.js';
+import { ApiError, NotFoundError, ValidationError } from '../../errors.js';
 import { Permission, ServerPolicy, has } from '../../permissions/index.js';
 import type { Runtime } from '../../runtime.js';
 
@@ -40,4 +41,21 @@ export async function manageableWebhook(
   const perms = channel && policy ? await policy.channelPermissions(channel) : 0n;
   if (!has(perms, Permission.VIEW_CHANNEL | Permission.MANAGE_WEBHOOKS)) throw new NotFoundError('webhook');
   return row;
+}
+
+/**
+ * Throws 400 `too_many_webhooks` when `channelId` already holds `webhooks.max_incoming_per_channel`
+ * incoming webhooks. Locks the channel row first, so two creations (or moves) at once cannot both
+ * take its last place.
+ */
+export async function requireWebhookRoom(
+  rt: Runtime,
+  channelId: string,
+  transaction: Transaction,
+): Promise<void> {
+  await rt.models.Channel.findByPk(channelId, { transaction, lock: transaction.LOCK.UPDATE });
+  const limit = rt.config.webhooks.max_incoming_per_channel;
+  if ((await rt.models.Webhook.count({ where: { channel_id: channelId }, transaction })) >= limit) {
+    throw new ApiError(400, 'too_many_webhooks', `A channel may have at most ${limit} incoming webhooks`);
+  }
 }

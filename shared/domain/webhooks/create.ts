@@ -2,7 +2,7 @@ import { recordAudit } from '../../audit.js';
 import { presentWebhookWithToken, type WebhookWithTokenObject } from '../../presenters/webhook.js';
 import type { Runtime } from '../../runtime.js';
 import { decodeSnowflake } from '../../snowflake.js';
-import { manageableChannel } from './access.js';
+import { manageableChannel, requireWebhookRoom } from './access.js';
 import { newWebhookToken } from './token.js';
 
 /** Creates a webhook in a channel; the answer carries its token (its managers' lists show it too). */
@@ -18,6 +18,7 @@ export async function createWebhook(
   const { token, columns } = newWebhookToken(rt.config);
   const id = rt.snowflake.next();
   const row = await rt.sequelize.transaction(async (transaction) => {
+    await requireWebhookRoom(rt, channel.id, transaction);
     const created = await rt.models.Webhook.create(
       {
         id,

@@ -2,7 +2,7 @@ import { diff, recordAudit } from '../../audit.js';
 import { ValidationError } from '../../errors.js';
 import { presentWebhook, type WebhookObject } from '../../presenters/webhook.js';
 import type { Runtime } from '../../runtime.js';
-import { manageableChannel, manageableWebhook } from './access.js';
+import { manageableChannel, manageableWebhook, requireWebhookRoom } from './access.js';
 
 /** Renames, re-avatars or moves a webhook (moving needs MANAGE_WEBHOOKS in both channels). */
 export async function updateWebhook(
@@ -28,6 +28,7 @@ export async function updateWebhook(
   const changes = diff(before, after);
   if (changes.length === 0) return presentWebhook(row);
   await rt.sequelize.transaction(async (transaction) => {
+    if (after.channel_id !== before.channel_id) await requireWebhookRoom(rt, after.channel_id, transaction);
     await row.update(after, { transaction });
     await recordAudit(
       rt,

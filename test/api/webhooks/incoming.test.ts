@@ -95,6 +95,39 @@ describe('managing incoming webhooks', () => {
     expect(JSON.stringify(log.body)).not.toContain(created.body.token);
   });
 
+  it('holds at most webhooks.max_incoming_per_channel (15) per channel, created at once or moved in', async () => {
+    const w = await makeWorld(app);
+    const limit = app.config.webhooks.max_incoming_per_channel;
+    expect(limit).toBe(15);
+    // All at once: the channel row's lock lets exactly `limit` of them in.
+    const attempts = await Promise.all(
+      Array.from({ length: limit + 5 }, (_, i) =>
+        as(app, w.owner, 'POST', `/channels/${w.channelId}/webhooks`, { name: `hook ${i}` }),
+      ),
+    );
+    expect(attempts.filter((r) => r.status === 201)).toHaveLength(limit);
+    const refused = attempts.filter((r) => r.status !== 201);
+    expect(refused.map((r): [number, unknown] => [r.status, r.body.code])).toEqual(
+      Array.from({ length: 5 }, () => [400, 'too_many_webhooks']),
+    );
+    const listed = await as(app, w.owner, 'GET', `/channels/${w.channelId}/webhooks`);
+    expect(listed.body).toHaveLength(limit);
+
+    const other = await addChannel(app, w, 'elsewhere');
+    const outside = await as(app, w.owner, 'POST', `/channels/${other}/webhooks`, { name: 'outside' });
+    expect(outside.status).toBe(201);
+    const moved = await as(app, w.owner, 'PATCH', `/webhooks/${outside.body.id}`, {
+      channel_id: w.channelId,
+    });
+    expect([moved.status, moved.body.code]).toEqual([400, 'too_many_webhooks']);
+    expect((await as(app, w.owner, 'GET', `/channels/${other}/webhooks`)).body).toHaveLength(1);
+    // A place freed is a place taken.
+    const first = (listed.body as { id: string }[])[0] as { id: string };
+    expect((await as(app, w.owner, 'DELETE', `/webhooks/${first.id}`)).status).toBe(204);
+    const now = await as(app, w.owner, 'PATCH', `/webhooks/${outside.body.id}`, { channel_id: w.channelId });
+    expect(now.status).toBe(200);
+  });
+
   it('needs MANAGE_WEBHOOKS (403 naming it); strangers and non-managers get 404 for webhooks', async () => {
     const w = await makeWorld(app);
     const hook = await makeWebhook(w);

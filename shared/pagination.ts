@@ -10,12 +10,18 @@ export interface PageQuery {
   after?: string;
 }
 
+/** A page's order: oldest first with `after`, newest first with `before`, else `unbounded`. */
+export function pageOrder(page: Pick<PageQuery, 'before' | 'after'>, unbounded: 'ASC' | 'DESC' = 'DESC') {
+  return page.after !== undefined ? 'ASC' : page.before !== undefined ? 'DESC' : unbounded;
+}
+
 /**
  * API.md's page of a list keyed by the snowflake column `key`, for findAll: keys below `before` and
  * above `after` (with both, strictly between), newest (largest) first with `before` or with neither,
- * oldest first with `after`.
+ * oldest first with `after`. `unbounded` is the order with neither, for the lists API.md reads
+ * forward from the start (members and bans, by user id with `after` only: 'ASC').
  */
-export function pageBy<K extends string>(key: K, page: PageQuery) {
+export function pageBy<K extends string>(key: K, page: PageQuery, unbounded: 'ASC' | 'DESC' = 'DESC') {
   const bounds = {
     ...(page.before !== undefined ? { [Op.lt]: page.before } : {}),
     ...(page.after !== undefined ? { [Op.gt]: page.after } : {}),
@@ -23,7 +29,7 @@ export function pageBy<K extends string>(key: K, page: PageQuery) {
   const bounded = page.before !== undefined || page.after !== undefined;
   return {
     where: (bounded ? { [key]: bounds } : {}) as Partial<Record<K, typeof bounds>>,
-    order: [[key, page.after !== undefined ? 'ASC' : 'DESC']] as [K, 'ASC' | 'DESC'][],
+    order: [[key, pageOrder(page, unbounded)]] as [K, 'ASC' | 'DESC'][],
     limit: page.limit,
   };
 }

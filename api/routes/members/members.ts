@@ -1,8 +1,8 @@
 import Joi from 'joi';
-import { Op } from 'sequelize';
 import { banUser, unbanUser } from '../../../shared/domain/bans/ban.js';
 import { removeMember } from '../../../shared/domain/members/remove.js';
 import { updateMember } from '../../../shared/domain/members/update.js';
+import { pageBy } from '../../../shared/pagination.js';
 import { Permission, ServerPolicy } from '../../../shared/permissions/index.js';
 import { unixSeconds } from '../../../shared/presenters/time.js';
 import { presentUser } from '../../../shared/presenters/user.js';
@@ -56,13 +56,11 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
           params.server_id,
           `members:${query.after ?? ''}:${query.limit}`,
           async () => {
+            const page = pageBy('user_id', query, 'ASC');
             const members = await Member.findAll({
-              where: {
-                server_id: params.server_id,
-                ...(query.after !== undefined ? { user_id: { [Op.gt]: query.after } } : {}),
-              },
-              order: [['user_id', 'ASC']],
-              limit: query.limit,
+              where: { server_id: params.server_id, ...page.where },
+              order: page.order,
+              limit: page.limit,
             });
             return presentMembers(rt, params.server_id, members);
           },
@@ -170,13 +168,11 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
       handler: async ({ params, query, auth }) => {
         const policy = await ServerPolicy.load(rt, params.server_id, auth.user.id);
         policy.require(Permission.BAN_MEMBERS);
+        const page = pageBy('user_id', query, 'ASC');
         const bans = await Ban.findAll({
-          where: {
-            server_id: params.server_id,
-            ...(query.after !== undefined ? { user_id: { [Op.gt]: query.after } } : {}),
-          },
-          order: [['user_id', 'ASC']],
-          limit: query.limit,
+          where: { server_id: params.server_id, ...page.where },
+          order: page.order,
+          limit: page.limit,
         });
         const users = await rt.models.User.findAll({ where: { id: bans.map((b) => b.user_id) } });
         const byId = new Map(users.map((u) => [u.id, u]));

@@ -1,8 +1,8 @@
-import { Op, type WhereOptions } from 'sequelize';
 import type { DeliveryStatus, Row } from '../../shared/db/models/index.js';
 import { eventChannelId, maySeeEvents } from '../../shared/integrations/event-visibility.js';
 import type { ServerPolicy } from '../../shared/permissions/index.js';
 import type { Runtime } from '../../shared/runtime.js';
+import { pageBy } from '../../shared/pagination.js';
 import { manageableEventWebhook } from '../../shared/domain/event-webhooks/access.js';
 import { redeliverEvent } from '../../shared/domain/event-webhooks/redeliver.js';
 import { presentDelivery, type DeliveryObject } from '../../shared/presenters/event-webhook.js';
@@ -43,16 +43,11 @@ export async function listDeliveries(
   query: DeliveryQuery,
 ): Promise<DeliveryObject[]> {
   const { webhook, policy } = await manageableEventWebhook(rt, webhookId, userId);
-  const where: WhereOptions<Row<'WebhookDelivery'>> = { webhook_id: webhook.id };
-  const id: Record<symbol, string> = {};
-  if (query.before) id[Op.lt] = query.before;
-  if (query.after) id[Op.gt] = query.after;
-  if (query.before || query.after) Object.assign(where, { id });
-  if (query.status) Object.assign(where, { status: query.status });
+  const page = pageBy('id', query);
   const rows = await rt.models.WebhookDelivery.findAll({
-    where,
-    order: [['id', query.after ? 'ASC' : 'DESC']],
-    limit: query.limit,
+    where: { webhook_id: webhook.id, ...page.where, ...(query.status ? { status: query.status } : {}) },
+    order: page.order,
+    limit: page.limit,
   });
   return presentDeliveriesFor(rt, policy, rows);
 }

@@ -1,6 +1,6 @@
-import { Op } from 'sequelize';
 import type { DeliveryStatus, Row } from '../../shared/db/models/index.js';
 import { NotFoundError } from '../../shared/errors.js';
+import { pageBy } from '../../shared/pagination.js';
 import { unixSeconds } from '../../shared/presenters/time.js';
 import type { Runtime } from '../../shared/runtime.js';
 import type { AuthContext } from '../auth/context.js';
@@ -83,21 +83,11 @@ export async function listInteractionDeliveries(
 ): Promise<InteractionDeliveryObject[]> {
   if (auth.kind === 'bot') throw new NotFoundError('application');
   const app = await manageableApplication(rt, appId, commandActor(auth));
+  const page = pageBy('id', query);
   const rows = await rt.models.InteractionDelivery.findAll({
-    where: {
-      application_id: app.id,
-      ...(query.status ? { status: query.status } : {}),
-      ...(query.before || query.after
-        ? {
-            id: {
-              ...(query.before ? { [Op.lt]: query.before } : {}),
-              ...(query.after ? { [Op.gt]: query.after } : {}),
-            },
-          }
-        : {}),
-    },
-    order: [['id', query.after ? 'ASC' : 'DESC']],
-    limit: query.limit,
+    where: { application_id: app.id, ...(query.status ? { status: query.status } : {}), ...page.where },
+    order: page.order,
+    limit: page.limit,
   });
   return rows.map(presentInteractionDelivery);
 }

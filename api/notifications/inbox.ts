@@ -1,5 +1,5 @@
-import { Op, type WhereOptions } from 'sequelize';
-import type { Row } from '../../shared/db/models/index.js';
+import { Op } from 'sequelize';
+import { pageBy } from '../../shared/pagination.js';
 import { visibleChannels } from '../../shared/permissions/index.js';
 import { presentNotification, type NotificationObject } from '../../shared/presenters/read-state.js';
 import type { Runtime } from '../../shared/runtime.js';
@@ -24,19 +24,16 @@ export async function listNotifications(
   query: InboxQuery,
 ): Promise<NotificationObject[]> {
   const visible = (await visibleChannels(rt, userId)).map((c) => c.id);
-  const id: Record<symbol, string> = {};
-  if (query.before) id[Op.lt] = query.before;
-  if (query.after) id[Op.gt] = query.after;
-  const where: WhereOptions<Row<'Notification'>> = {
-    user_id: userId,
-    [Op.or]: [{ channel_id: visible }, { channel_id: null }],
-  };
-  if (query.before || query.after) Object.assign(where, { id });
-  if (query.unread) Object.assign(where, { read: false });
+  const page = pageBy('id', query);
   const rows = await rt.models.Notification.findAll({
-    where,
-    order: [['id', query.after ? 'ASC' : 'DESC']],
-    limit: query.limit,
+    where: {
+      user_id: userId,
+      [Op.or]: [{ channel_id: visible }, { channel_id: null }],
+      ...page.where,
+      ...(query.unread ? { read: false } : {}),
+    },
+    order: page.order,
+    limit: page.limit,
   });
   const [messages, authors] = await Promise.all([
     rt.models.Message.findAll({

@@ -1,5 +1,6 @@
 import { Op, type WhereOptions } from 'sequelize';
 import type { Row } from '../../shared/db/models/index.js';
+import { pageBy } from '../../shared/pagination.js';
 import { moderatorScope, type ReportQuery } from '../../shared/domain/reports/rules.js';
 import {
   presentOwnReport,
@@ -11,23 +12,13 @@ import type { Runtime } from '../../shared/runtime.js';
 
 // Report reads; filing and triage are domain commands (shared/domain/reports/).
 
-function pageWhere(query: ReportQuery): WhereOptions<Row<'Report'>> {
-  const where: Record<string | symbol, unknown> = {};
-  if (query.status) where.status = query.status;
-  if (query.before || query.after) {
-    where.id = {
-      ...(query.before ? { [Op.lt]: query.before } : {}),
-      ...(query.after ? { [Op.gt]: query.after } : {}),
-    };
-  }
-  return where;
-}
-
+/** One page of the reports `where` selects, of `query.status` if given. */
 function page(rt: Runtime, where: WhereOptions<Row<'Report'>>, query: ReportQuery) {
+  const cursor = pageBy('id', query);
   return rt.models.Report.findAll({
-    where,
-    order: [['id', query.after ? 'ASC' : 'DESC']],
-    limit: query.limit,
+    where: { [Op.and]: [where, { ...(query.status ? { status: query.status } : {}), ...cursor.where }] },
+    order: cursor.order,
+    limit: cursor.limit,
   });
 }
 
@@ -39,14 +30,12 @@ export async function listServerReports(
   query: ReportQuery,
 ): Promise<ReportObject[]> {
   const scope = await moderatorScope(rt, serverId, userId);
-  return (await page(rt, { [Op.and]: [scope, pageWhere(query)] }, query)).map(presentReport);
+  return (await page(rt, scope, query)).map(presentReport);
 }
 
 /** GET /admin/reports: every report, or one server's. */
 export async function listAllReports(rt: Runtime, query: ReportQuery): Promise<ReportObject[]> {
-  const where = pageWhere(query) as Record<string, unknown>;
-  if (query.server_id) where.server_id = query.server_id;
-  return (await page(rt, where as WhereOptions<Row<'Report'>>, query)).map(presentReport);
+  return (await page(rt, query.server_id ? { server_id: query.server_id } : {}, query)).map(presentReport);
 }
 
 /** GET /users/@me/reports: what the caller reported and where it stands. */
@@ -55,7 +44,5 @@ export async function listOwnReports(
   userId: string,
   query: ReportQuery,
 ): Promise<OwnReportObject[]> {
-  return (await page(rt, { [Op.and]: [{ reporter_id: userId }, pageWhere(query)] }, query)).map(
-    presentOwnReport,
-  );
+  return (await page(rt, { reporter_id: userId }, query)).map(presentOwnReport);
 }

@@ -1,7 +1,7 @@
 import Joi from 'joi';
-import { Op, type WhereOptions } from 'sequelize';
 import type { Row } from '../../../shared/db/models/index.js';
 import { normalizeIp } from '../../../shared/net/ip.js';
+import { pageBy } from '../../../shared/pagination.js';
 import { replaceIpRules } from '../../../shared/domain/ip-rules/ip-rules.js';
 import { unixSeconds } from '../../../shared/presenters/time.js';
 import type { Runtime } from '../../../shared/runtime.js';
@@ -125,21 +125,17 @@ export function adminRoutes(rt: Runtime, { ipRules }: ApiServices): AnyRoute[] {
         404: { description: 'The caller is not an instance admin' },
       },
       handler: async ({ query }) => {
-        const where: Record<string, unknown> = {};
-        if (query.before !== undefined || query.after !== undefined) {
-          where.id = {
-            ...(query.before !== undefined ? { [Op.lt]: query.before } : {}),
-            ...(query.after !== undefined ? { [Op.gt]: query.after } : {}),
-          };
-        }
-        if (query.user_id !== undefined) where.user_id = query.user_id;
-        if (query.type !== undefined) where.type = query.type;
-        // Events store addresses as normalizeIp writes them (IPv4-mapped IPv6 unwrapped).
-        if (query.ip !== undefined) where.ip = normalizeIp(query.ip);
+        const page = pageBy('id', query);
         const events = await SecurityEvent.findAll({
-          where: where as WhereOptions,
-          order: [['id', query.after !== undefined ? 'ASC' : 'DESC']],
-          limit: query.limit,
+          where: {
+            ...page.where,
+            ...(query.user_id !== undefined ? { user_id: query.user_id } : {}),
+            ...(query.type !== undefined ? { type: query.type } : {}),
+            // Events store addresses as normalizeIp writes them (IPv4-mapped IPv6 unwrapped).
+            ...(query.ip !== undefined ? { ip: normalizeIp(query.ip) } : {}),
+          },
+          order: page.order,
+          limit: page.limit,
         });
         return events.map(presentSecurityEvent);
       },

@@ -1,7 +1,7 @@
 import Joi from 'joi';
-import { Op, type WhereOptions } from 'sequelize';
 import { AUDIT_ACTIONS, type AuditAction } from '../../../shared/audit.js';
 import type { Row } from '../../../shared/db/models/index.js';
+import { pageBy } from '../../../shared/pagination.js';
 import { Permission, ServerPolicy } from '../../../shared/permissions/index.js';
 import { unixSeconds } from '../../../shared/presenters/time.js';
 import type { Runtime } from '../../../shared/runtime.js';
@@ -76,19 +76,16 @@ export function auditLogRoutes(rt: Runtime): AnyRoute[] {
       handler: async ({ params, query, auth }) => {
         const policy = await ServerPolicy.load(rt, params.server_id, auth.user.id);
         policy.require(Permission.VIEW_AUDIT_LOG);
-        const where: Record<string | symbol, unknown> = { server_id: params.server_id };
-        if (query.before !== undefined || query.after !== undefined) {
-          where.id = {
-            ...(query.before !== undefined ? { [Op.lt]: query.before } : {}),
-            ...(query.after !== undefined ? { [Op.gt]: query.after } : {}),
-          };
-        }
-        if (query.user_id !== undefined) where.actor_id = query.user_id;
-        if (query.action !== undefined) where.action = query.action;
+        const page = pageBy('id', query);
         const entries = await rt.models.AuditLog.findAll({
-          where: where as WhereOptions,
-          order: [['id', query.after !== undefined ? 'ASC' : 'DESC']],
-          limit: query.limit,
+          where: {
+            server_id: params.server_id,
+            ...page.where,
+            ...(query.user_id !== undefined ? { actor_id: query.user_id } : {}),
+            ...(query.action !== undefined ? { action: query.action } : {}),
+          },
+          order: page.order,
+          limit: page.limit,
         });
         return entries.map(presentEntry);
       },

@@ -1,8 +1,9 @@
 import Joi from 'joi';
-import { Op, QueryTypes } from 'sequelize';
+import { QueryTypes } from 'sequelize';
 import type { Row } from '../../../shared/db/models/index.js';
 import { ApiError, MissingPermissionError, NotFoundError } from '../../../shared/errors.js';
 import { MAX_REACTION_EMOJI_PER_MESSAGE } from '../../../shared/messages/limits.js';
+import { pageBy, pageOrder } from '../../../shared/pagination.js';
 import { Permission, has } from '../../../shared/permissions/index.js';
 import { presentUser } from '../../../shared/presenters/user.js';
 import { messageJobId, type ReactionJob } from '../../../shared/queues/index.js';
@@ -239,28 +240,16 @@ export function reactionRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
           Permission.VIEW_CHANNEL | Permission.READ_MESSAGE_HISTORY,
         );
         const message = await findMessage(params.channel_id, params.message_id);
-        // API.md's pagination: newest first with `before` or with neither, oldest first with `after`.
-        const order = query.after ? 'ASC' : 'DESC';
+        const page = pageBy('user_id', query);
         const rows = await MessageReaction.findAll({
-          where: {
-            message_id: message.id,
-            emoji: params.emoji,
-            ...(query.after || query.before
-              ? {
-                  user_id: {
-                    ...(query.after ? { [Op.gt]: query.after } : {}),
-                    ...(query.before ? { [Op.lt]: query.before } : {}),
-                  },
-                }
-              : {}),
-          },
-          order: [['user_id', order]],
-          limit: query.limit,
+          where: { message_id: message.id, emoji: params.emoji, ...page.where },
+          order: page.order,
+          limit: page.limit,
         });
         if (rows.length === 0) return [];
         const users = await User.findAll({
           where: { id: rows.map((r) => r.user_id) },
-          order: [['id', order]],
+          order: [['id', pageOrder(query)]],
         });
         return users.map(presentUser);
       },

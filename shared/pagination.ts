@@ -35,6 +35,24 @@ export function pageBy<K extends string>(key: K, page: PageQuery, unbounded: 'AS
 }
 
 /**
+ * pageBy for a statement written in SQL: the bounds on `column` as conditions to AND in, each value
+ * placed by `param` (which binds it, as a positional or a named parameter, and answers its
+ * placeholder, so the statement stays parameterized), and the ORDER BY direction. The limit is the
+ * caller's to bind.
+ */
+export function pageSql(
+  column: string,
+  page: Pick<PageQuery, 'before' | 'after'>,
+  param: (value: string, name: 'before' | 'after') => string,
+  unbounded: 'ASC' | 'DESC' = 'DESC',
+): { conditions: string[]; order: 'ASC' | 'DESC' } {
+  const conditions: string[] = [];
+  if (page.before !== undefined) conditions.push(`${column} < ${param(page.before, 'before')}`);
+  if (page.after !== undefined) conditions.push(`${column} > ${param(page.after, 'after')}`);
+  return { conditions, order: pageOrder(page, unbounded) };
+}
+
+/**
  * A list computed whole in memory that pages only when asked (roles, a member's visible channels:
  * position-ordered lists answered whole by default, README Decisions): with none of `limit`, `before`
  * and `after` the items as they are, else the same page as pageBy, by `key` of each item.

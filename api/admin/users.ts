@@ -1,6 +1,7 @@
 import { QueryTypes } from 'sequelize';
 import { THREAD_CHANNEL_TYPES } from '../../shared/db/models/index.js';
 import { NotFoundError } from '../../shared/errors.js';
+import { pageSql } from '../../shared/pagination.js';
 import { unixSeconds } from '../../shared/presenters/time.js';
 import type { Runtime } from '../../shared/runtime.js';
 
@@ -54,6 +55,7 @@ async function selectUsers(
   conditions: string[],
   replacements: Record<string, unknown>,
   limit: number,
+  order: 'ASC' | 'DESC' = 'DESC',
 ): Promise<AdminUser[]> {
   const rows = await rt.sequelize.query<UserRow>(
     `SELECT u.id, u.username, u.email, u.is_admin, u.is_bot, u.disabled_at, u.deleted_at, u.created_at,
@@ -61,7 +63,7 @@ async function selectUsers(
        (SELECT count(*) FROM sessions s WHERE s.user_id = u.id AND s.revoked_at IS NULL) AS session_count
      FROM users u
      ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
-     ORDER BY u.id DESC
+     ORDER BY u.id ${order}
      LIMIT :limit`,
     { type: QueryTypes.SELECT, replacements: { ...replacements, limit } },
   );
@@ -80,22 +82,25 @@ async function selectUsers(
   }));
 }
 
+/** pageSql's `param` for a statement with named replacements (`:before`, `:after`). */
+const named = (replacements: Record<string, unknown>) => (value: string, name: string) => {
+  replacements[name] = value;
+  return `:${name}`;
+};
+
 /** One page of accounts, newest first, optionally those whose username or email starts with `query`. */
 export function listUsers(
   rt: Pick<Runtime, 'sequelize'>,
   query: { limit: number; before?: string; query?: string },
 ): Promise<AdminUser[]> {
-  const conditions: string[] = [];
   const replacements: Record<string, unknown> = {};
-  if (query.before !== undefined) {
-    conditions.push('u.id < :before');
-    replacements.before = query.before;
-  }
+  const page = pageSql('u.id', query, named(replacements));
+  const conditions = [...page.conditions];
   if (query.query) {
     conditions.push('(lower(u.username) LIKE :pattern OR lower(u.email) LIKE :pattern)');
     replacements.pattern = prefixPattern(query.query);
   }
-  return selectUsers(rt, conditions, replacements, query.limit);
+  return selectUsers(rt, conditions, replacements, query.limit, page.order);
 }
 
 /** One account as admins see it, or 404 `unknown_user`. */
@@ -119,19 +124,21 @@ export async function listServers(
   rt: Pick<Runtime, 'sequelize'>,
   query: { limit: number; before?: string },
 ): Promise<AdminServer[]> {
+  const replacements: Record<string, unknown> = {};
+  const page = pageSql('s.id', query, named(replacements));
   const rows = await rt.sequelize.query<ServerRow>(
     `SELECT s.id, s.name, s.owner_id, s.created_at,
        (SELECT count(*) FROM members m WHERE m.server_id = s.id) AS member_count,
        (SELECT count(*) FROM channels c
          WHERE c.server_id = s.id AND c.channel_type NOT IN (:threadTypes)) AS channel_count
      FROM servers s
-     ${query.before !== undefined ? 'WHERE s.id < :before' : ''}
-     ORDER BY s.id DESC
+     ${page.conditions.length > 0 ? `WHERE ${page.conditions.join(' AND ')}` : ''}
+     ORDER BY s.id ${page.order}
      LIMIT :limit`,
     {
       type: QueryTypes.SELECT,
       replacements: {
-        before: query.before ?? null,
+        ...replacements,
         limit: query.limit,
         threadTypes: [...THREAD_CHANNEL_TYPES],
       },

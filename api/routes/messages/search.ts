@@ -2,6 +2,7 @@ import { QueryTypes } from 'sequelize';
 import { ApiError } from '../../../shared/errors.js';
 import { SYSTEM_MESSAGE_TYPES } from '../../../shared/messages/system-messages.js';
 import { Permission, ServerPolicy, viewableServerChannels } from '../../../shared/permissions/index.js';
+import { pageSql } from '../../../shared/pagination.js';
 import { presentMessages } from '../../../shared/presenters/message-reactions.js';
 import type { MessageObject } from '../../../shared/presenters/types.js';
 import type { Runtime } from '../../../shared/runtime.js';
@@ -106,12 +107,10 @@ export function searchRoutes(rt: Runtime): AnyRoute[] {
         const total = counted?.total ?? 0;
         if (total === 0) return empty;
         // The cursor narrows the page, not the count: ids are unique, so pages never overlap.
-        const page = [condition];
-        if (query.before) page.push(`id < ${param(query.before)}`);
-        if (query.after) page.push(`id > ${param(query.after)}`);
+        const page = pageSql('id', query, param);
         const rows = await rt.sequelize.query(
-          `SELECT * FROM messages WHERE ${page.join(' AND ')}
-            ORDER BY id ${query.after ? 'ASC' : 'DESC'} LIMIT ${param(query.limit)}`,
+          `SELECT * FROM messages WHERE ${[condition, ...page.conditions].join(' AND ')}
+            ORDER BY id ${page.order} LIMIT ${param(query.limit)}`,
           { bind, type: QueryTypes.SELECT, model: Message, mapToModel: true },
         );
         const messages = await presentMessages(rt, rows, auth.user.id);

@@ -158,6 +158,105 @@ async function authorizations(): Promise<ListCase> {
   return { path: '/oauth2/authorizations', user, keys: ascending(ids) };
 }
 
+/** 5 role_create entries written through the audit log, keyed by the entry's id. */
+async function auditLogs(): Promise<ListCase> {
+  const user = await registerUser(app);
+  const { server } = await createServerWithChannel(app.rt, user.id);
+  for (let i = 0; i < 5; i++) {
+    const res = await api(app, 'POST', `/servers/${server.id}/roles`, {
+      token: user.token,
+      body: { name: `r${i}` },
+    });
+    expect(res.status).toBe(201);
+  }
+  const entries = await app.rt.models.AuditLog.findAll({ where: { server_id: server.id } });
+  expect(entries.length).toBeGreaterThanOrEqual(5);
+  return { path: `/servers/${server.id}/audit-logs`, user, keys: ascending(entries.map((e) => e.id)) };
+}
+
+/** A fresh id and the creation time it encodes. */
+function stamped() {
+  const id = app.rt.snowflake.next();
+  return { id, created_at: new Date(decodeSnowflake(id).timestampMs) };
+}
+
+/** 5 rows of `user`'s made by `insert` (answering the row's id), and one of someone else's. */
+async function fiveOfTheCallers(
+  user: TestUser,
+  path: string,
+  insert: (userId: string) => Promise<string>,
+): Promise<ListCase> {
+  const ids = [];
+  for (let i = 0; i < 5; i++) ids.push(await insert(user.id));
+  await insert((await createUser(app.rt)).id);
+  return { path, user, keys: ascending(ids) };
+}
+
+/** Mentions, each in a message of its own in the caller's server. */
+async function notifications(): Promise<ListCase> {
+  const user = await registerUser(app);
+  const { server, channel } = await createServerWithChannel(app.rt, user.id);
+  const author = await createUser(app.rt);
+  return fiveOfTheCallers(user, '/users/@me/notifications', async (userId) => {
+    const message = await app.rt.models.Message.create({
+      ...stamped(),
+      channel_id: channel.id,
+      author_id: author.id,
+      content: 'you there?',
+    });
+    const row = await app.rt.models.Notification.create({
+      ...stamped(),
+      user_id: userId,
+      type: 'mention',
+      server_id: server.id,
+      channel_id: channel.id,
+      message_id: message.id,
+      author_id: author.id,
+    });
+    return row.id;
+  });
+}
+
+/** Reports the caller filed, each of a user of its own (one open report per reporter and target). */
+const ownReports = async () =>
+  fiveOfTheCallers(await registerUser(app), '/users/@me/reports', async (userId) => {
+    const row = await app.rt.models.Report.create({
+      ...stamped(),
+      reporter_id: userId,
+      server_id: null,
+      target_type: 'user',
+      target_user_id: (await createUser(app.rt)).id,
+      reason: 'paged',
+      snapshot: {},
+    });
+    return row.id;
+  });
+
+/** 5 users who reacted with one emoji (keyed by user id); another emoji's are not listed. */
+async function reactionUsers(): Promise<ListCase> {
+  const user = await registerUser(app);
+  const { channel } = await createServerWithChannel(app.rt, user.id);
+  const { id: messageId } = await app.rt.models.Message.create({
+    ...stamped(),
+    channel_id: channel.id,
+    author_id: user.id,
+    content: 'react here',
+  });
+  const ids = [];
+  for (let i = 0; i < 5; i++) {
+    const reactor = await createUser(app.rt);
+    await app.rt.models.MessageReaction.create({ message_id: messageId, emoji: '👍', user_id: reactor.id });
+    ids.push(reactor.id);
+  }
+  const other = await createUser(app.rt);
+  await app.rt.models.MessageReaction.create({ message_id: messageId, emoji: '🎉', user_id: other.id });
+  return {
+    path: `/channels/${channel.id}/messages/${messageId}/reactions/${encodeURIComponent('👍')}`,
+    user,
+    keys: ascending(ids),
+  };
+}
+
 describe.each([
   ['GET /users/@me/servers', servers],
   ['GET /users/@me/relationships', relationships],
@@ -166,6 +265,10 @@ describe.each([
   ['GET /servers/{id}/roles', roles],
   ['GET /servers/{id}/channels', channels],
   ['GET /oauth2/authorizations', authorizations],
+  ['GET /servers/{id}/audit-logs', auditLogs],
+  ['GET /users/@me/notifications', notifications],
+  ['GET /users/@me/reports', ownReports],
+  ['GET /channels/{id}/messages/{id}/reactions/{emoji}', reactionUsers],
 ])('%s', (_name, seed) => {
   let list: ListCase;
   beforeAll(async () => {
@@ -207,6 +310,61 @@ describe.each([
     expect(Object.keys(res.body.errors as object).sort()).toEqual(['after', 'before']);
   });
 });
+
+// API.md: members are "paginated by user id (`after`, `limit`)"; bans page the same way (README Decisions).
+describe.each([
+  ['members', (serverId: string) => addMember(serverId)],
+  ['bans', (serverId: string) => addBan(serverId)],
+])('GET /servers/{id}/%s: by user id, smallest first, `after` and `limit` only', (kind, add) => {
+  let owner: TestUser;
+  let path: string;
+  let keys: string[];
+  const userIds = async (query: string) => {
+    const res = await api(app, 'GET', `${path}${query}`, { token: owner.token });
+    expect(res.status).toBe(200);
+    return (res.body as { user: { id: string } }[]).map((item) => item.user.id);
+  };
+  beforeAll(async () => {
+    owner = await registerUser(app);
+    const { server } = await createServerWithChannel(app.rt, owner.id);
+    path = `/servers/${server.id}/${kind}`;
+    const added = [];
+    for (let i = 0; i < 5; i++) added.push(await add(server.id));
+    keys = ascending(kind === 'members' ? [owner.id, ...added] : added);
+  });
+
+  it('answers the smallest keys first, with and without limit', async () => {
+    expect(await userIds('')).toEqual(keys);
+    expect(await userIds('?limit=2')).toEqual(keys.slice(0, 2));
+  });
+
+  it('after: larger keys only, smallest first', async () => {
+    expect(await userIds(`?after=${keys[1]}`)).toEqual(keys.slice(2));
+    expect(await userIds(`?after=${keys[0]}&limit=2`)).toEqual(keys.slice(1, 3));
+    expect(await userIds(`?after=${keys[keys.length - 1]}`)).toEqual([]);
+  });
+
+  it('a bad limit or after, or a before, is a 400 naming each', async () => {
+    for (const query of ['limit=0', 'limit=101', 'after=-1', `before=${keys[2]}`]) {
+      const res = await api(app, 'GET', `${path}?${query}`, { token: owner.token });
+      expect(res.status).toBe(400);
+      expect(Object.keys(res.body.errors as object)).toEqual([query.split('=')[0]]);
+    }
+  });
+});
+
+async function addMember(serverId: string) {
+  const user = await createUser(app.rt);
+  await app.rt.models.Member.create({ server_id: serverId, user_id: user.id });
+  await invalidate(app.rt, { servers: [serverId] });
+  return user.id;
+}
+
+async function addBan(serverId: string) {
+  const user = await createUser(app.rt);
+  await app.rt.models.Ban.create({ server_id: serverId, user_id: user.id, reason: 'paged' });
+  return user.id;
+}
 
 describe('the default limit', () => {
   it('GET /users/@me/servers answers 50 of 51 without `limit`; `after` reaches the rest', async () => {

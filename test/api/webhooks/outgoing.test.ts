@@ -1092,7 +1092,7 @@ describe('auto-disable, redelivery, routing', () => {
     expect(requests.map((r) => parsed(r))).toEqual([failed.payload, failed.payload]);
     expect(failed.payload.data.id).toBe(message.id);
 
-    // Paging: newest first, `before` and `limit`, `status`.
+    // Paging: newest first, `before` and `limit`, oldest first with `after`, `status`.
     const pings: string[] = [];
     for (let i = 0; i < 3; i++)
       pings.push((await as(app, w.owner, 'POST', `/event-webhooks/${hook.id}/ping`)).body.id);
@@ -1104,6 +1104,10 @@ describe('auto-disable, redelivery, routing', () => {
     expect(page.map((d) => d.id)).toEqual([pings[2], pings[1]]);
     const next = await deliveries(w.owner, hook.id, `?limit=2&before=${pings[1]}`);
     expect(next.map((d) => d.id)).toEqual([pings[0], failed.id]);
+    const later = await deliveries(w.owner, hook.id, `?limit=2&after=${failed.id}`);
+    expect(later.map((d) => d.id)).toEqual([pings[0], pings[1]]);
+    const between = await deliveries(w.owner, hook.id, `?after=${failed.id}&before=${pings[2]}`);
+    expect(between.map((d) => d.id)).toEqual([pings[0], pings[1]]);
     expect(await deliveries(w.owner, hook.id, '?status=dead')).toEqual([]);
     const badLimit = await as(app, w.owner, 'GET', `/webhooks/${hook.id}/deliveries?limit=0`);
     expect(badLimit.body.errors).toHaveProperty('limit');

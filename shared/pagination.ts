@@ -52,6 +52,11 @@ export function pageSql(
   return { conditions, order: pageOrder(page, unbounded) };
 }
 
+/** True when a request names any of `limit`, `before` or `after`: a whole-by-default list then pages. */
+export function asksForPage(query: Partial<PageQuery>): boolean {
+  return query.limit !== undefined || query.before !== undefined || query.after !== undefined;
+}
+
 /**
  * A list computed whole in memory that pages only when asked (roles, a member's visible channels:
  * position-ordered lists answered whole by default, README Decisions): with none of `limit`, `before`
@@ -62,7 +67,7 @@ export function wholeOrPage<T>(
   key: (item: T) => string,
   query: Partial<PageQuery>,
 ): T[] {
-  if (query.limit === undefined && query.before === undefined && query.after === undefined) return [...items];
+  if (!asksForPage(query)) return [...items];
   const id = (item: T) => BigInt(key(item));
   const before = query.before !== undefined ? BigInt(query.before) : null;
   const after = query.after !== undefined ? BigInt(query.after) : null;

@@ -1,7 +1,7 @@
 import Joi from 'joi';
 import { NotFoundError } from '../../../shared/errors.js';
 import { unixSeconds } from '../../../shared/presenters/time.js';
-import { DEFAULT_PAGE_LIMIT, pageBy, type PageQuery } from '../../../shared/pagination.js';
+import { DEFAULT_PAGE_LIMIT, asksForPage, pageBy, type PageQuery } from '../../../shared/pagination.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { revokeSessions } from '../../../shared/accounts/sessions.js';
 import { wholeListQuery } from '../common-schemas.js';
@@ -32,7 +32,7 @@ export function sessionRoutes(rt: Runtime): AnyRoute[] {
         400: { description: 'A bad `limit`, `before` or `after`, named' },
       },
       handler: async ({ auth, query }) => {
-        const paged = query.limit !== undefined || query.before !== undefined || query.after !== undefined;
+        const paged = asksForPage(query);
         const page = pageBy('id', { ...query, limit: query.limit ?? DEFAULT_PAGE_LIMIT });
         const sessions = await Session.findAll({
           where: { user_id: auth.user.id, revoked_at: null, ...page.where },

@@ -314,11 +314,13 @@ describe('auto-archive', () => {
       auto_archive_minutes: 60,
     });
     const recent = await startThread(app, w.owner, w.channelId, 'within its day');
+    // Connected before the threads go idle: the workers' own scheduled sweep may archive them first,
+    // and its THREAD_UPDATE must reach the client as the explicit sweep's would.
+    const client = await connect(app, w.owner, clients);
     const { ThreadMetadata } = app.rt.models;
     const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000);
     await ThreadMetadata.update({ last_activity_at: hoursAgo(2) }, { where: { channel_id: idle.body.id } });
     await ThreadMetadata.update({ last_activity_at: hoursAgo(2) }, { where: { channel_id: recent.id } });
-    const client = await connect(app, w.owner, clients);
 
     await archiveIdleThreads(app.rt);
     const update = await waitFor(client, 'THREAD_UPDATE', (d) => d.id === idle.body.id);

@@ -7,7 +7,7 @@ import {
   loadVisibleChannels,
   type MemberFactsRow,
 } from '../shared/permissions/index.js';
-import { presentPrivateChannel } from '../shared/presenters/private-channel.js';
+import { presentPrivateChannels } from '../shared/presenters/private-channel.js';
 import { presentRelationship } from '../shared/presenters/relationship.js';
 import { presentSelf } from '../shared/presenters/user.js';
 import { presentThread } from '../shared/presenters/thread.js';
@@ -129,13 +129,7 @@ export async function loadReadyState(rt: Runtime, user: Attributes<'User'>): Pro
       channels: [
         ...serverChannelObjects,
         ...threadObjects,
-        ...privateChannels.map((c) =>
-          presentPrivateChannel(
-            c,
-            recipients.filter((r) => r.channel_id === c.id).flatMap((r) => byId.get(r.user_id) ?? []),
-            user.id,
-          ),
-        ),
+        ...presentPrivateChannels(privateChannels, recipients, byId, user.id),
       ],
       relationships: relationships.flatMap((r) => {
         const other = byId.get(r.target_id);

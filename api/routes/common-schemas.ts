@@ -84,6 +84,9 @@ export const pagination = {
 /** A query of nothing but the page: limit, before and after. */
 export const pageQuery = Joi.object(pagination);
 
+/** The 400 a paged list declares: its page parameters are all it validates. */
+export const badPageResponse = { description: 'A bad `limit`, `before` or `after`, named' };
+
 /**
  * The same parameters for the position-ordered lists answered whole when none is given (roles, a
  * server's channels: README Decisions); `limit` has no default, so the handler can tell.

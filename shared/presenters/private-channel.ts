@@ -17,3 +17,25 @@ export function presentPrivateChannel(
     recipients: members.filter((u) => u.id !== viewerId).map(presentUser),
   };
 }
+
+/**
+ * Private channels loaded in batches (READY, GET /users/@me/channels), each presented with its
+ * recipients: `recipients` are the channel_recipients rows of all of them, `users` holds every user
+ * those rows name.
+ */
+export function presentPrivateChannels(
+  channels: Attributes<'Channel'>[],
+  recipients: Pick<Attributes<'ChannelRecipient'>, 'channel_id' | 'user_id'>[],
+  users: ReadonlyMap<string, Attributes<'User'>>,
+  viewerId: string,
+): PrivateChannelObject[] {
+  const membersOf = new Map<string, Attributes<'User'>[]>();
+  for (const r of recipients) {
+    const user = users.get(r.user_id);
+    if (!user) continue;
+    const members = membersOf.get(r.channel_id);
+    if (members) members.push(user);
+    else membersOf.set(r.channel_id, [user]);
+  }
+  return channels.map((c) => presentPrivateChannel(c, membersOf.get(c.id) ?? [], viewerId));
+}

@@ -12,7 +12,7 @@ import { deleteThread } from '../../../shared/domain/threads/delete.js';
 import { THREAD_ONLY_FIELDS, rejectFields, type ThreadPatch } from '../../../shared/domain/threads/rules.js';
 import { updateThread } from '../../../shared/domain/threads/update.js';
 import { auditReason } from '../audit-reason.js';
-import { wholeListQuery } from '../common-schemas.js';
+import { badPageResponse, wholeListQuery } from '../common-schemas.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { serverIdParams } from '../servers/schema.js';
 import {
@@ -51,7 +51,7 @@ export function channelRoutes(rt: Runtime): AnyRoute[] {
           description: 'The visible channels; or one page of them by id',
           schema: Joi.array().items(channelObject),
         },
-        400: { description: 'A bad `limit`, `before` or `after`, named' },
+        400: badPageResponse,
         404: { description: '`unknown_server`' },
       },
       handler: async ({ auth, params, query }) =>

@@ -27,7 +27,7 @@ import {
   sendOAuthError,
 } from '../../oauth2/token-endpoint.js';
 import { revokeAuthorization } from '../../../shared/domain/oauth2/grants.js';
-import { pageQuery } from '../common-schemas.js';
+import { badPageResponse, pageQuery } from '../common-schemas.js';
 import { defineRoute, definePublicRoute, type AnyRoute } from '../route.js';
 import {
   authorizationObject,
@@ -266,7 +266,7 @@ export function oauth2Routes(rt: Runtime): AnyRoute[] {
           description: 'One page of live authorizations',
           schema: Joi.array().items(authorizationObject),
         },
-        400: { description: 'A bad `limit`, `before` or `after`, named' },
+        400: badPageResponse,
       },
       handler: async ({ auth, query }) => {
         const page = pageBy('id', query);

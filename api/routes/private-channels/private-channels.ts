@@ -1,9 +1,9 @@
 import Joi from 'joi';
 import { openDm, openNotes } from '../../../shared/domain/private-channels/open.js';
 import { pageBy, type PageQuery } from '../../../shared/pagination.js';
-import { presentPrivateChannel } from '../../../shared/presenters/private-channel.js';
+import { presentPrivateChannels } from '../../../shared/presenters/private-channel.js';
 import type { Runtime } from '../../../shared/runtime.js';
-import { pageQuery } from '../common-schemas.js';
+import { badPageResponse, pageQuery } from '../common-schemas.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { createDmBody, privateChannelObject } from './schema.js';
 
@@ -41,7 +41,7 @@ export function privateChannelRoutes(rt: Runtime): AnyRoute[] {
       query: pageQuery,
       responses: {
         200: { description: 'One page of private channels', schema: Joi.array().items(privateChannelObject) },
-        400: { description: 'A bad `limit`, `before` or `after`, named' },
+        400: badPageResponse,
       },
       handler: async ({ auth, query }) => {
         const { Channel, ChannelRecipient, User } = rt.models;
@@ -63,14 +63,8 @@ export function privateChannelRoutes(rt: Runtime): AnyRoute[] {
           ]),
         );
         const byId = new Map(channels.map((c) => [c.id, c]));
-        return ids.flatMap((id) => {
-          const channel = byId.get(id);
-          if (!channel) return [];
-          const members = recipients
-            .filter((r) => r.channel_id === id)
-            .flatMap((r) => users.get(r.user_id) ?? []);
-          return [presentPrivateChannel(channel, members, auth.user.id)];
-        });
+        const inOrder = ids.flatMap((id) => byId.get(id) ?? []);
+        return presentPrivateChannels(inOrder, recipients, users, auth.user.id);
       },
     }),
     defineRoute({

@@ -7,7 +7,7 @@ import {
   setRelationship,
   type SettableRelationshipStatus,
 } from '../../../shared/domain/relationships/relationships.js';
-import { pageQuery } from '../common-schemas.js';
+import { badPageResponse, pageQuery } from '../common-schemas.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { putRelationshipBody, relationshipObject, relationshipParams } from './schema.js';
 
@@ -30,7 +30,7 @@ export function relationshipRoutes(rt: Runtime): AnyRoute[] {
           description: 'One page of relationships',
           schema: Joi.array().items(relationshipObject),
         },
-        400: { description: 'A bad `limit`, `before` or `after`, named' },
+        400: badPageResponse,
       },
       handler: ({ auth, query }) => listRelationships(rt, auth.user.id, query),
     }),

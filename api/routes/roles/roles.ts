@@ -14,7 +14,7 @@ import { presentRole } from '../../../shared/presenters/role.js';
 import { wholeOrPage, type PageQuery } from '../../../shared/pagination.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { auditReason } from '../audit-reason.js';
-import { wholeListQuery } from '../common-schemas.js';
+import { badPageResponse, wholeListQuery } from '../common-schemas.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import {
   createRoleBody,
@@ -53,7 +53,7 @@ export function roleRoutes(rt: Runtime): AnyRoute[] {
           description: 'Every role, @everyone (position 0) first; or one page by id',
           schema: Joi.array().items(roleObject),
         },
-        400: { description: 'A bad `limit`, `before` or `after`, named' },
+        400: badPageResponse,
         404: { description: 'Unknown server, or the caller is not a member' },
       },
       handler: async ({ params, auth, query }) => {

@@ -4,7 +4,7 @@ import { unixSeconds } from '../../../shared/presenters/time.js';
 import { DEFAULT_PAGE_LIMIT, asksForPage, pageBy, type PageQuery } from '../../../shared/pagination.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { revokeSessions } from '../../../shared/accounts/sessions.js';
-import { wholeListQuery } from '../common-schemas.js';
+import { badPageResponse, wholeListQuery } from '../common-schemas.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { sessionObject, sessionParams } from './schema.js';
 
@@ -29,7 +29,7 @@ export function sessionRoutes(rt: Runtime): AnyRoute[] {
           description: 'Every live session, or one page of them',
           schema: Joi.array().items(sessionObject),
         },
-        400: { description: 'A bad `limit`, `before` or `after`, named' },
+        400: badPageResponse,
       },
       handler: async ({ auth, query }) => {
         const paged = asksForPage(query);

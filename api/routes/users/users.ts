@@ -15,7 +15,7 @@ import { validatePart } from '../../middleware/validate.js';
 import type { ApiServices } from '../../services.js';
 import { setAvatar } from '../../../shared/domain/users/avatar.js';
 import { PROFILE_PICTURE_LIMITS, storeAvatar } from './avatar.js';
-import { pageQuery, selfUserObject, userObject } from '../common-schemas.js';
+import { badPageResponse, pageQuery, selfUserObject, userObject } from '../common-schemas.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { patchMeBody, patchMeForm, userIdParams } from './schema.js';
 import Joi from 'joi';
@@ -122,7 +122,7 @@ export function userRoutes(rt: Runtime, { throttles }: ApiServices): AnyRoute[] 
           description: 'One page of servers with member counts',
           schema: Joi.array().items(Joi.object().unknown()),
         },
-        400: { description: 'A bad `limit`, `before` or `after`, named' },
+        400: badPageResponse,
       },
       handler: async ({ auth, query }) => {
         const page = pageBy('server_id', query);

@@ -73,11 +73,30 @@ export function useTestApp(
   options: TestAppOptions | (() => TestAppOptions) = {},
   timeoutMs?: number,
 ): TestApp {
-  let app: TestApp | undefined;
+  return useStarted(
+    'app',
+    () => startTestApp(typeof options === 'function' ? options() : options),
+    (app) => app.close(),
+    timeoutMs,
+  );
+}
+
+/**
+ * Something a suite starts in a beforeAll and closes in an afterAll (an app, an app with its mail
+ * server), used through a stand-in that reads the started value; `label` names it in the errors
+ * a read at the wrong time throws.
+ */
+export function useStarted<T extends object>(
+  label: string,
+  start: () => Promise<T>,
+  close: (started: T) => Promise<void>,
+  timeoutMs?: number,
+): T {
+  let value: T | undefined;
   let state: 'not started' | 'failed' | 'closed' = 'not started';
   beforeAll(async () => {
     try {
-      app = await startTestApp(typeof options === 'function' ? options() : options);
+      value = await start();
     } catch (err) {
       state = 'failed';
       throw err;
@@ -85,27 +104,37 @@ export function useTestApp(
   }, timeoutMs);
   // Nothing to close when the start failed: its error is the one the suite reports.
   afterAll(async () => {
-    const started = app;
-    app = undefined;
-    if (started) state = 'closed';
-    await started?.close();
+    const started = value;
+    value = undefined;
+    if (started) {
+      state = 'closed';
+      await close(started);
+    }
   });
   const why = {
-    'not started': 'before the app started; read it in a test or hook, not while the suite is being defined',
-    failed: 'but the app failed to start (see the beforeAll error)',
-    closed: 'after the app closed',
+    'not started': `before the ${label} started; read it in a test or hook, not while the suite is being defined`,
+    failed: `but the ${label} failed to start (see the beforeAll error)`,
+    closed: `after the ${label} closed`,
   };
-  const current = (key: PropertyKey): TestApp => {
-    if (app) return app;
-    throw new Error(`useTestApp: app.${String(key)} was read ${why[state]}`);
-  };
-  return new Proxy({} as TestApp, {
+  return standIn(label, (key) => {
+    if (value) return value;
+    throw new Error(`${label}.${String(key)} was read ${why[state]}`);
+  });
+}
+
+/**
+ * A read-only stand-in for the object `current` returns at the moment of each read (it throws,
+ * naming the property, when there is none): what useStarted hands out, and views of a part of
+ * what it started.
+ */
+export function standIn<T extends object>(label: string, current: (key: PropertyKey) => T): T {
+  return new Proxy({} as T, {
     get(_target, key) {
-      // Not a thenable: `await` or a promise resolved with the stand-in must not touch the app.
+      // Not a thenable: `await` or a promise resolved with the stand-in must not touch the value.
       if (key === 'then') return undefined;
       const started = current(key);
       const value: unknown = Reflect.get(started, key, started);
-      // Methods run against the real app, wherever the stand-in's property is called from.
+      // Methods run against the real object, wherever the stand-in's property is called from.
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(started) : value;
     },
     has: (_target, key) => Reflect.has(current(key), key),
@@ -113,7 +142,7 @@ export function useTestApp(
     getOwnPropertyDescriptor: (_target, key) => Reflect.getOwnPropertyDescriptor(current(key), key),
     set(_target, key) {
       throw new Error(
-        `useTestApp: app.${String(key)} cannot be assigned; the stand-in only reads the started app`,
+        `${label}.${String(key)} cannot be assigned; the stand-in only reads the started ${label}`,
       );
     },
   });

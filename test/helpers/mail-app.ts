@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { registerUser, type TestUser } from './accounts.js';
-import { startTestApp, type TestApp, type TestAppOptions } from './app.js';
+import { standIn, startTestApp, useStarted, type TestApp, type TestAppOptions } from './app.js';
 import { testConfig } from './config.js';
 import { startSmtpReceiver, type SmtpReceiver } from './smtp-receiver.js';
 
@@ -41,6 +41,22 @@ export async function startMailApp(
       await smtp.close();
     },
   };
+}
+
+/**
+ * startMailApp for a whole suite (beforeAll/afterAll registered here, as useTestApp does): the app
+ * and its SMTP server as stand-ins that read the started ones.
+ */
+export function useMailApp(
+  overrides: Record<string, unknown> = {},
+  options: Omit<TestAppOptions, 'config'> = {},
+): Pick<MailApp, 'app' | 'smtp'> {
+  const mail = useStarted(
+    'mail app',
+    () => startMailApp(overrides, options),
+    (started) => started.close(),
+  );
+  return { app: standIn('app', () => mail.app), smtp: standIn('smtp', () => mail.smtp) };
 }
 
 /** A fresh address nobody has used (`prefix` tells the tests' mails apart when reading logs). */

@@ -1,17 +1,7 @@
 import { queueMail } from '../../shared/mail/index.js';
-import type { TestApp } from '../helpers/app.js';
-import type { SmtpReceiver } from '../helpers/smtp-receiver.js';
-import { startMailApp, type MailApp } from '../helpers/mail-app.js';
+import { useMailApp } from '../helpers/mail-app.js';
 
-let mail: MailApp;
-let smtp: SmtpReceiver;
-let app: TestApp;
-
-beforeAll(async () => {
-  mail = await startMailApp({ queues: { attempts: 3, backoff_ms: 20 } }, { gateway: false });
-  ({ app, smtp } = mail);
-});
-afterAll(() => mail?.close());
+const { app, smtp } = useMailApp({ queues: { attempts: 3, backoff_ms: 20 } }, { gateway: false });
 
 const job = (to: string) => ({
   kind: 'email_verify' as const,

@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import type { TestApp } from '../../helpers/app.js';
 import {
   api,
   enableMfa,
@@ -9,25 +8,20 @@ import {
   type TestUser,
 } from '../../helpers/accounts.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
-import { tokenFromMail, type SmtpReceiver } from '../../helpers/smtp-receiver.js';
-import { startMailApp, type MailApp } from '../../helpers/mail-app.js';
+import { tokenFromMail } from '../../helpers/smtp-receiver.js';
+import { useMailApp } from '../../helpers/mail-app.js';
 
-let mail: MailApp;
-let smtp: SmtpReceiver;
-let app: TestApp;
+const { app, smtp } = useMailApp();
 let admin: TestUser;
 let plain: TestUser;
 const sockets: GatewayClient[] = [];
 
 beforeAll(async () => {
-  mail = await startMailApp();
-  ({ app, smtp } = mail);
   admin = await registerAdmin(app);
   plain = await registerUser(app);
 });
-afterAll(async () => {
+afterAll(() => {
   for (const s of sockets) s.close();
-  await mail?.close();
 });
 
 const asAdmin = (method: string, path: string, body?: unknown) =>

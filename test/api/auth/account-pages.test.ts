@@ -1,9 +1,8 @@
-import type { TestApp } from '../../helpers/app.js';
 import { api, randomIp, registerUser } from '../../helpers/accounts.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
 import { runPageDriver } from '../../helpers/page-driver.js';
-import { type ReceivedMail, type SmtpReceiver } from '../../helpers/smtp-receiver.js';
-import { MAIL_PUBLIC_URL, registerWithEmail, startMailApp, type MailApp } from '../../helpers/mail-app.js';
+import { type ReceivedMail } from '../../helpers/smtp-receiver.js';
+import { MAIL_PUBLIC_URL, registerWithEmail, useMailApp } from '../../helpers/mail-app.js';
 
 /**
  * The pages the reset and verification mails link to, served by the API role: what the browser
@@ -12,18 +11,10 @@ import { MAIL_PUBLIC_URL, registerWithEmail, startMailApp, type MailApp } from '
 
 const PUBLIC_URL = MAIL_PUBLIC_URL;
 
-let mail: MailApp;
-let smtp: SmtpReceiver;
-let app: TestApp;
+const { app, smtp } = useMailApp({ email: { from: 'Plexichat <noreply@chat.example.test>' } });
 const sockets: GatewayClient[] = [];
-
-beforeAll(async () => {
-  mail = await startMailApp({ email: { from: 'Plexichat <noreply@chat.example.test>' } });
-  ({ app, smtp } = mail);
-});
-afterAll(async () => {
+afterAll(() => {
   for (const s of sockets) s.close();
-  await mail?.close();
 });
 
 const withEmail = () => registerWithEmail(app, 'p');

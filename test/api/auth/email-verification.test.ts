@@ -1,23 +1,14 @@
-import type { TestApp } from '../../helpers/app.js';
 import { api, registerUser } from '../../helpers/accounts.js';
 import { createServerWithChannel } from '../../helpers/factories.js';
-import { tokenFromMail, type SmtpReceiver } from '../../helpers/smtp-receiver.js';
-import { emailAddress, startMailApp, type MailApp } from '../../helpers/mail-app.js';
+import { tokenFromMail } from '../../helpers/smtp-receiver.js';
+import { emailAddress, useMailApp } from '../../helpers/mail-app.js';
 
 const VERIFY = /verify/i;
 
-let mail: MailApp;
-let smtp: SmtpReceiver;
-let app: TestApp;
-
-beforeAll(async () => {
-  mail = await startMailApp(
-    { server: { public_url: 'http://chat.example.test/' }, auth: { require_verified_email: true } },
-    { gateway: false },
-  );
-  ({ app, smtp } = mail);
-});
-afterAll(() => mail?.close());
+const { app, smtp } = useMailApp(
+  { server: { public_url: 'http://chat.example.test/' }, auth: { require_verified_email: true } },
+  { gateway: false },
+);
 
 const address = () => emailAddress('v');
 

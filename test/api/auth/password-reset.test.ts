@@ -1,40 +1,26 @@
-import { type TestApp, useTestApp } from '../../helpers/app.js';
+import { useTestApp } from '../../helpers/app.js';
 import { api, randomIp, registerUser } from '../../helpers/accounts.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
-import { tokenFromMail, type SmtpReceiver } from '../../helpers/smtp-receiver.js';
-import {
-  MAIL_PUBLIC_URL,
-  emailAddress,
-  registerWithEmail,
-  startMailApp,
-  type MailApp,
-} from '../../helpers/mail-app.js';
+import { tokenFromMail } from '../../helpers/smtp-receiver.js';
+import { MAIL_PUBLIC_URL, emailAddress, registerWithEmail, useMailApp } from '../../helpers/mail-app.js';
 
 const PUBLIC_URL = MAIL_PUBLIC_URL;
 // Not 203.0.113.0/24 (test/api/admin/ip-rules.test.ts denies that range in the shared test
 // database) and not 198.51.100.0/24 (randomIp's range: a random source would share its throttle).
 const FORGOT_IP = '198.18.7.177';
 
-let mail: MailApp;
-let smtp: SmtpReceiver;
-let app: TestApp;
-const sockets: GatewayClient[] = [];
-
-beforeAll(async () => {
-  mail = await startMailApp({
-    email: { from: 'Plexichat <noreply@chat.example.test>' },
-    security: {
-      throttle: {
-        password_forgot_ip: { points: 3, duration_seconds: 3600, block_seconds: 3600 },
-        password_forgot_account: { points: 3, duration_seconds: 3600, block_seconds: 3600 },
-      },
+const { app, smtp } = useMailApp({
+  email: { from: 'Plexichat <noreply@chat.example.test>' },
+  security: {
+    throttle: {
+      password_forgot_ip: { points: 3, duration_seconds: 3600, block_seconds: 3600 },
+      password_forgot_account: { points: 3, duration_seconds: 3600, block_seconds: 3600 },
     },
-  });
-  ({ app, smtp } = mail);
+  },
 });
-afterAll(async () => {
+const sockets: GatewayClient[] = [];
+afterAll(() => {
   for (const s of sockets) s.close();
-  await mail?.close();
 });
 
 const address = () => emailAddress('r');

@@ -1,8 +1,7 @@
 import type { DispatchFrame } from '../../../shared/events/index.js';
 import { api, enableMfa, registerAdmin, registerUser, totpCode } from '../../helpers/accounts.js';
-import type { TestApp } from '../../helpers/app.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
-import { emailAddress, startMailApp, type MailApp } from '../../helpers/mail-app.js';
+import { emailAddress, useMailApp } from '../../helpers/mail-app.js';
 import { tokenFromMail } from '../../helpers/smtp-receiver.js';
 
 /**
@@ -10,16 +9,10 @@ import { tokenFromMail } from '../../helpers/smtp-receiver.js';
  * their user object (USER_UPDATE through the outbox): 2FA on and off (by the user or an admin),
  * a verified email, the admin flag.
  */
-let mail: MailApp;
-let app: TestApp;
+const { app, smtp } = useMailApp({ server: { public_url: 'http://chat.example.test/' } });
 const clients: GatewayClient[] = [];
-beforeAll(async () => {
-  mail = await startMailApp({ server: { public_url: 'http://chat.example.test/' } });
-  app = mail.app;
-});
-afterAll(async () => {
+afterAll(() => {
   for (const c of clients) c.close();
-  await mail?.close();
 });
 
 async function watch(token: string): Promise<GatewayClient> {
@@ -79,7 +72,7 @@ describe('account commands send USER_UPDATE', () => {
     const email = emailAddress('ev');
     const u = await registerUser(app, { email });
     const watching = await watch(u.token);
-    const [sent] = await mail.smtp.waitFor(email, 1, /verify/i);
+    const [sent] = await smtp.waitFor(email, 1, /verify/i);
     const token = tokenFromMail(sent!, '/verify-email');
     const res = await api(app, 'POST', '/users/@me/email/verify', { token: u.token, body: { token } });
     expect(res.status).toBe(204);

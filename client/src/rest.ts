@@ -45,6 +45,33 @@ type SuccessOf<O> = O extends { responses: infer Rs }
 /** A file to send: a Blob or File (its name is used), or a Blob with the name to give it. */
 export type Upload = Blob | { data: Blob; name: string };
 
+/** The routes that answer one page of a list: `limit` with an `after` cursor, an array back. */
+export type PagedRoute = {
+  [R in Route]: QueryOf<OperationOf<R>> extends { after?: unknown; limit?: unknown }
+    ? ResponseOf<OperationOf<R>> extends readonly unknown[]
+      ? R
+      : never
+    : never;
+}[Route];
+
+/** One item of a paged route's answer. */
+export type PageItemOf<R extends PagedRoute> =
+  ResponseOf<OperationOf<R>> extends readonly (infer T)[] ? T : never;
+
+/** How `paginate` walks a list. */
+export interface PaginateOptions<T> {
+  /**
+   * `oldest` (default): ascending from `after` (0 when the query has none); `newest`: descending from
+   * `before` (the newest when the query has none), as API.md orders pages.
+   */
+  order?: 'oldest' | 'newest';
+  /**
+   * The id an item is paged by. Default: its `id`, else its `user.id` (members, bans), else its
+   * `user_id`.
+   */
+  cursorOf?: (item: T) => string;
+}
+
 /** What a call may carry beside its typed parts. */
 export interface CallOptions {
   /** Files sent along as multipart (`payload_json` holds the body): message attachments. */
@@ -338,6 +365,37 @@ export class RestClient {
     >;
   }
 
+  /**
+   * Every item of a paged list, page after page (`limit` 100 unless the query names one), until a
+   * page comes back shorter than the limit: `for await (const m of rest.paginate('GET
+   * /channels/{channel_id}/messages', { params }, { order: 'newest' }))`. Pages are fetched as the
+   * loop asks for them, each through `request` (so rate limits are waited out).
+   */
+  async *paginate<R extends PagedRoute>(
+    route: R,
+    args: RequestArgs<OperationOf<R>>,
+    options: PaginateOptions<PageItemOf<R>> = {},
+  ): AsyncGenerator<PageItemOf<R>, void, undefined> {
+    const newest = options.order === 'newest';
+    const cursorOf = options.cursorOf ?? defaultCursor;
+    const query = { ...(args.query as Record<string, QueryValue> | undefined) };
+    const limit = Number(query.limit ?? 100);
+    let cursor = String((newest ? query.before : query.after) ?? (newest ? '' : '0'));
+    for (;;) {
+      const pageQuery = { ...query, limit, [newest ? 'before' : 'after']: cursor || undefined };
+      delete pageQuery[newest ? 'after' : 'before'];
+      const space = route.indexOf(' ');
+      const page = (await this.send(route.slice(0, space), route.slice(space + 1), {
+        ...(args as CallOptions & { params?: Record<string, string> }),
+        query: pageQuery,
+      })) as PageItemOf<R>[];
+      yield* page;
+      const last = page[page.length - 1];
+      if (page.length < limit || last === undefined) return;
+      cursor = cursorOf(last);
+    }
+  }
+
   /** Uploads files ahead of a message (`POST /attachments`); pass their ids as `attachments`. */
   upload(files: Upload[], options: Omit<CallOptions, 'files'> = {}): Promise<Schemas['Attachment'][]> {
     // One file answers the attachment itself, several an array: always hand back the array.
@@ -403,6 +461,14 @@ export class RestClient {
       }
     });
   }
+}
+
+/** An item's own id, or its user's (members and bans are paged by user id). */
+function defaultCursor(item: unknown): string {
+  const fields = item as { id?: unknown; user?: { id?: unknown }; user_id?: unknown };
+  const id = typeof fields.id === 'string' ? fields.id : (fields.user?.id ?? fields.user_id);
+  if (typeof id !== 'string') throw new TypeError('paginate: an item has no id; pass cursorOf');
+  return id;
 }
 
 /** Whether a request body carries a `nonce`: sending it again cannot make a second message. */

@@ -56,6 +56,74 @@ describe('REST client', () => {
     expect(pages[0]).toEqual(['five', 'four']);
   });
 
+  it('walks a paged list to its end, oldest or newest first, by id or by user id', async () => {
+    const { client, id } = await sdkUser(app);
+    const { server, channel } = await sdkServer(client, 'Paged');
+    const params = { channel_id: channel.id };
+    const sent: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const message = await client.rest.request('POST /channels/{channel_id}/messages', {
+        params,
+        body: { content: `m${i}` },
+      });
+      if (!isStoredMessage(message)) throw new Error('not stored yet');
+      sent.push(message.id);
+    }
+    const walk = async <T>(items: AsyncIterable<T>): Promise<T[]> => {
+      const seen: T[] = [];
+      for await (const item of items) seen.push(item);
+      return seen;
+    };
+    // Pages of 3: a last page of 1 ends the walk; the ids come in order with none twice.
+    const oldest = await walk(
+      client.rest.paginate('GET /channels/{channel_id}/messages', { params, query: { limit: 3 } }),
+    );
+    expect(oldest.map((m) => m.id).filter((m) => sent.includes(m))).toEqual(sent);
+    expect(new Set(oldest.map((m) => m.id)).size).toBe(oldest.length);
+    const newest = await walk(
+      client.rest.paginate(
+        'GET /channels/{channel_id}/messages',
+        { params, query: { limit: 3 } },
+        { order: 'newest' },
+      ),
+    );
+    expect(newest.map((m) => m.id)).toEqual(oldest.map((m) => m.id).reverse());
+    // From a cursor, both ways.
+    const after = await walk(
+      client.rest.paginate('GET /channels/{channel_id}/messages', {
+        params,
+        query: { limit: 2, after: sent[4]! },
+      }),
+    );
+    expect(after.map((m) => m.id)).toEqual(sent.slice(5));
+    const before = await walk(
+      client.rest.paginate(
+        'GET /channels/{channel_id}/messages',
+        { params, query: { limit: 2, before: sent[2]! } },
+        { order: 'newest' },
+      ),
+    );
+    expect(before.map((m) => m.id).filter((m) => sent.includes(m))).toEqual(sent.slice(0, 2).reverse());
+
+    // Members are paged by their user's id.
+    const invite = await client.rest.request('POST /channels/{channel_id}/invites', { params, body: {} });
+    const joined = [id];
+    for (let i = 0; i < 4; i++) {
+      const guest = await sdkUser(app);
+      await guest.client.rest.request('POST /invites/{code}', { params: { code: invite.code } });
+      joined.push(guest.id);
+    }
+    const members = await walk(
+      client.rest.paginate('GET /servers/{server_id}/members', {
+        params: { server_id: server.id },
+        query: { limit: 2 },
+      }),
+    );
+    expect(members.map((m) => m.user.id)).toEqual(
+      [...joined].sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1)),
+    );
+  });
+
   it('turns a refused request into a PlexichatError with the code and every offending field', async () => {
     const { client } = await sdkUser(app);
     const { channel } = await sdkServer(client);

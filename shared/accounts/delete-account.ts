@@ -14,6 +14,16 @@ export function deletedUsername(userId: string): string {
   return `deleted_user_${userId}`;
 }
 
+/**
+ * Whether `username` has the form of a deleted account's placeholder (`deleted_user_<id>`, or a
+ * deleted application's bot, `deleted_bot_<id>`), in any case. Nobody may take such a name: it would
+ * pass for a deleted account, and the account with that id could then never be deleted (the
+ * placeholder's name would be in use).
+ */
+export function isPlaceholderUsername(username: string): boolean {
+  return /^deleted_(user|bot)_[0-9]+$/i.test(username);
+}
+
 /** Who asked for a deletion: the account itself, or an instance admin (CLI: `adminId` null). */
 export interface DeletionActor {
   kind: 'self' | 'admin';
@@ -190,14 +200,16 @@ export async function deleteAccount(rt: Runtime, userId: string, actor: Deletion
 }
 
 /**
- * Whether `username` is held for a deleted account's grace period. An expired reservation is
- * dropped on the way, so the name is free from then on without a sweeping job.
+ * Whether `username` is held for a deleted account's grace period, or is a placeholder's name
+ * (isPlaceholderUsername). An expired reservation is dropped on the way, so the name is free from
+ * then on without a sweeping job.
  */
 export async function usernameReserved(
   rt: Pick<Runtime, 'models'>,
   username: string,
   transaction?: Transaction,
 ): Promise<boolean> {
+  if (isPlaceholderUsername(username)) return true;
   const row = await rt.models.UsernameReservation.findByPk(username.toLowerCase(), { transaction });
   if (!row) return false;
   if (row.expires_at.getTime() > Date.now()) return true;

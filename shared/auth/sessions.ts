@@ -1,4 +1,4 @@
-import type { ModelAttributeColumnOptions } from 'sequelize';
+import { Op, type ModelAttributeColumnOptions, type WhereOptions } from 'sequelize';
 import type { Attributes, Models } from '../db/models/index.js';
 import { prepared, runPrepared, type PreparedStatement } from '../db/prepared.js';
 import type { Runtime } from '../runtime.js';
@@ -14,15 +14,31 @@ export interface LiveSession {
   kind: 'user' | 'bot';
 }
 
+/** Sessions last used before this went idle for too long (security.session_idle_days; null: never). */
+function idleCutoff(config: Pick<Runtime['config'], 'security'>): Date | null {
+  const idleDays = config.security.session_idle_days;
+  return idleDays > 0 ? new Date(Date.now() - idleDays * 86_400_000) : null;
+}
+
 /** Whether a session went unused for longer than security.session_idle_days (and so stopped working). */
 export function sessionIdledOut(
   config: Pick<Runtime['config'], 'security'>,
   session: Pick<Attributes<'Session'>, 'kind' | 'last_used_at'>,
 ): boolean {
-  const idleDays = config.security.session_idle_days;
   // Bot tokens do not idle out: a bot may sit on one gateway connection for months.
-  const idles = idleDays > 0 && session.kind === 'user';
-  return idles && Date.now() - session.last_used_at.getTime() > idleDays * 86_400_000;
+  const cutoff = session.kind === 'user' ? idleCutoff(config) : null;
+  return cutoff !== null && session.last_used_at.getTime() < cutoff.getTime();
+}
+
+/**
+ * The where-clause of a person's sessions that still work: not revoked, and not idled out as
+ * sessionIdledOut judges a user session (what GET /users/@me/sessions lists and may revoke).
+ */
+export function workingUserSessions(
+  config: Pick<Runtime['config'], 'security'>,
+): WhereOptions<Attributes<'Session'>> {
+  const cutoff = idleCutoff(config);
+  return cutoff ? { revoked_at: null, last_used_at: { [Op.gte]: cutoff } } : { revoked_at: null };
 }
 
 /** A model's columns by attribute name. */

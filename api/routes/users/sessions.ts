@@ -4,6 +4,7 @@ import { unixSeconds } from '../../../shared/presenters/time.js';
 import { DEFAULT_PAGE_LIMIT, asksForPage, pageBy, type PageQuery } from '../../../shared/pagination.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { revokeSessions } from '../../../shared/accounts/sessions.js';
+import { workingUserSessions } from '../../../shared/auth/sessions.js';
 import { badPageResponse, wholeListQuery } from '../common-schemas.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { sessionObject, sessionParams } from './schema.js';
@@ -19,7 +20,8 @@ export function sessionRoutes(rt: Runtime): AnyRoute[] {
       userOnly: true,
       summary: 'The caller’s live sessions',
       description:
-        'Every live session, newest first, as API.md lists them. With any of `limit`, `before` or `after`, one ' +
+        'Every live session (not revoked, not idle past `security.session_idle_days`), newest first, as ' +
+        'API.md lists them. With any of `limit`, `before` or `after`, one ' +
         'page by session id instead (newest first with `before` or with neither, oldest first with `after`; ' +
         '`limit` 1-100, default 50).',
       tags: ['Sessions'],
@@ -35,7 +37,7 @@ export function sessionRoutes(rt: Runtime): AnyRoute[] {
         const paged = asksForPage(query);
         const page = pageBy('id', { ...query, limit: query.limit ?? DEFAULT_PAGE_LIMIT });
         const sessions = await Session.findAll({
-          where: { user_id: auth.user.id, revoked_at: null, ...page.where },
+          where: { ...workingUserSessions(rt.config), user_id: auth.user.id, ...page.where },
           order: page.order,
           ...(paged ? { limit: page.limit } : {}),
         });
@@ -62,7 +64,7 @@ export function sessionRoutes(rt: Runtime): AnyRoute[] {
       responses: { 204: { description: 'Revoked' }, 404: { description: 'No such live session of yours' } },
       handler: async ({ auth, params, ip }) => {
         const session = await Session.findOne({
-          where: { id: params.session_id, user_id: auth.user.id, revoked_at: null },
+          where: { ...workingUserSessions(rt.config), id: params.session_id, user_id: auth.user.id },
         });
         if (!session) throw new NotFoundError('session');
         await revokeSessions(rt, [session], 'revoked_by_user', { ip });

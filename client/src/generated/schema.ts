@@ -450,7 +450,7 @@ export interface paths {
     };
     /**
      * The caller’s live sessions
-     * @description Every live session, newest first, as API.md lists them. With any of `limit`, `before` or `after`, one page by session id instead (newest first with `before` or with neither, oldest first with `after`; `limit` 1-100, default 50).
+     * @description Every live session (not revoked, not idle past `security.session_idle_days`), newest first, as API.md lists them. With any of `limit`, `before` or `after`, one page by session id instead (newest first with `before` or with neither, oldest first with `after`; `limit` 1-100, default 50).
      */
     get: operations['getUsersMeSessions'];
     put?: never;

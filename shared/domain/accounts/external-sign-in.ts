@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { UniqueConstraintError } from 'sequelize';
+import { usernameReserved } from '../../accounts/delete-account.js';
 import type { Row } from '../../db/models/index.js';
 import { runCommand } from '../../outbox/index.js';
 import type { Runtime } from '../../runtime.js';
@@ -71,7 +72,8 @@ export async function findOrCreateExternalUser(
   let email =
     profile.email && profile.emailVerified && (await emailIsFree(rt, profile.email)) ? profile.email : null;
   for (let attempt = 0; attempt < 8; attempt += 1) {
-    const username = attempt === 0 ? base : withSuffix(base);
+    // A name held for a deleted account (or shaped like its placeholder) goes straight to a suffix.
+    const username = attempt === 0 && !(await usernameReserved(rt, base)) ? base : withSuffix(base);
     try {
       const user = await runCommand(rt, null, async (transaction) => {
         const id = rt.snowflake.next();

@@ -298,4 +298,28 @@ describe('tokens', () => {
     });
     expect(revoked).toBe(1);
   });
+
+  it('sessions lists only live ones: a session idle past security.session_idle_days is gone', async () => {
+    const u = await registerUser(app);
+    const second = await api(app, 'POST', '/auth/login', {
+      headers: xff(),
+      body: { login: u.username, password: u.password },
+    });
+    const list = await api(app, 'GET', '/users/@me/sessions', { token: u.token });
+    const idle = list.body.find((s: { current: boolean }) => !s.current);
+    const idleDays = app.config.security.session_idle_days;
+    await app.rt.models.Session.update(
+      { last_used_at: new Date(Date.now() - (idleDays + 1) * 86_400_000) },
+      { where: { id: idle.id } },
+    );
+    // Its token no longer works, so it is not listed, and there is nothing to revoke.
+    expect((await api(app, 'GET', '/users/@me', { token: second.body.token })).status).toBe(401);
+    const live = await api(app, 'GET', '/users/@me/sessions', { token: u.token });
+    expect(live.body.map((s: { id: string }) => s.id)).toEqual([
+      list.body.find((s: { current: boolean }) => s.current).id,
+    ]);
+    const paged = await api(app, 'GET', '/users/@me/sessions?limit=10', { token: u.token });
+    expect(paged.body).toHaveLength(1);
+    expect((await api(app, 'DELETE', `/users/@me/sessions/${idle.id}`, { token: u.token })).status).toBe(404);
+  });
 });

@@ -291,6 +291,26 @@ describe('signing in with an external OpenID provider', () => {
     expect(res.body.user.email).toBeNull();
   });
 
+  it('a name held for a deleted account, or shaped like its placeholder, gets a suffix too', async () => {
+    const gone = await registerUser(app);
+    // The grace period's reservation of a free name (as deleting an account called so leaves it).
+    const held = `held_${run}`;
+    await app.rt.models.UsernameReservation.create({
+      username_lower: held,
+      user_id: gone.id,
+      expires_at: new Date(Date.now() + 86_400_000),
+    });
+    const first = await exchange(
+      (await signIn(new Browser(), account(held))).searchParams.get('login_code')!,
+    );
+    expect(first.body.user.username).toMatch(new RegExp(`^${held}_\\d{4}$`));
+    const placeholder = `deleted_user_${gone.id}`;
+    const second = await exchange(
+      (await signIn(new Browser(), account(placeholder))).searchParams.get('login_code')!,
+    );
+    expect(second.body.user.username).toMatch(new RegExp(`^${placeholder.slice(0, 27)}_\\d{4}$`));
+  });
+
   it('keeps an unverified email off the account', async () => {
     const who = account(`unverified_mail_${run}`, { email_verified: false });
     const res = await exchange((await signIn(new Browser(), who)).searchParams.get('login_code')!);

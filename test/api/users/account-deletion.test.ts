@@ -168,6 +168,27 @@ describe('DELETE /users/@me', () => {
     expect(taken.username).toBe(gone.username);
   });
 
+  it('nobody takes a placeholder’s name, so no one can block another account’s deletion', async () => {
+    const victim = await registerUser(app);
+    const squatter = await registerUser(app);
+    for (const username of [`DELETED_USER_${victim.id}`, 'deleted_user_1', 'Deleted_Bot_42']) {
+      const rename = await api(app, 'PATCH', '/users/@me', { token: squatter.token, body: { username } });
+      expect([rename.status, rename.body.code]).toEqual([409, 'username_taken']);
+      const register = await api(app, 'POST', '/auth/register', {
+        headers: { 'x-forwarded-for': randomIp() },
+        body: { username, password: 'another-password' },
+      });
+      expect([register.status, register.body.code]).toEqual([409, 'username_taken']);
+    }
+    // Names that only start like one are anyone's.
+    const near = await api(app, 'PATCH', '/users/@me', {
+      token: squatter.token,
+      body: { username: `deleted_user_${victim.id}x` },
+    });
+    expect(near.status).toBe(200);
+    expect((await deleteMe(victim, { password: victim.password })).status).toBe(204);
+  });
+
   it('a wrong password is 401 naming password, and nothing changes', async () => {
     const u = await registerUser(app);
     const res = await deleteMe(u, { password: 'not-the-password' });

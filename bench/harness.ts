@@ -327,9 +327,15 @@ export interface BareServer {
   stop(): Promise<void>;
 }
 
-/** Starts bench/bare-server.ts with `env` (BARE_PROCESSES, BARE_PAGE_BYTES, BARE_FRAME_BYTES). */
-export async function startBareServer(env: Record<string, string>): Promise<BareServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', 'bare-server.ts')], {
+/**
+ * Starts bench/bare-server.ts with `env` (BARE_PROCESSES, BARE_PAGE_BYTES, BARE_FRAME_BYTES), or
+ * another yardstick (`script`: bench/stack-floor.ts) that reports its port the same way.
+ */
+export async function startBareServer(
+  env: Record<string, string>,
+  script = 'bare-server.ts',
+): Promise<BareServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', script)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -337,7 +343,7 @@ export async function startBareServer(env: Record<string, string>): Promise<Bare
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m: { type: string; port: number }) => resolve(m.port));
-    child.once('exit', (code) => reject(new Error(`bench/bare-server.ts exited (${code})`)));
+    child.once('exit', (code) => reject(new Error(`bench/${script} exited (${code})`)));
   });
   return {
     origin: `http://127.0.0.1:${port}`,

@@ -838,7 +838,10 @@ async function history(app: Plexichat, rt: Runtime): Promise<void> {
     );
     for (const line of cpuReport(load, HISTORY_PAGES, os.availableParallelism())) console.log(line);
     client.close();
-    if (env.BENCH_HISTORY_BARE !== '0') await bareHistory(pages, pageBytes);
+    if (env.BENCH_HISTORY_BARE !== '0') {
+      await bareHistory(pages, pageBytes);
+      await stackFloorHistory(pages, channelId, owner.token, top);
+    }
   } finally {
     await dropHistory(channelId);
   }
@@ -856,25 +859,65 @@ async function bareHistory(pages: number[], pageBytes: number): Promise<void> {
     BARE_PAGE_BYTES: String(pageBytes),
   });
   try {
-    const client = keptAliveGet(bare.origin, 'bare');
-    const get = async () => {
-      const t0 = performance.now();
-      await client.get<string>('/page');
-      return performance.now() - t0;
-    };
-    for (let i = 0; i < 50; i++) await get();
-    const floor: number[] = [];
-    for (let i = 0; i < HISTORY_PAGES; i++) floor.push(await get());
-    client.close();
-    const p99 = (values: number[]) => percentile(values, 99);
+    const floor = await timedGets(bare.origin, 'bare', () => '/page');
     console.log(
       `history, bare HTTP server (${processes} processes, ${pageBytes}-byte body from memory), ` +
-        `${HISTORY_PAGES} sequential GETs: ${stats(floor)}; p99 Plexichat / bare server = ` +
-        `${ms(p99(pages))} / ${ms(p99(floor))} = ${(p99(pages) / p99(floor)).toFixed(2)}x`,
+        `${HISTORY_PAGES} sequential GETs: ${stats(floor)}; ${p99Ratio(pages, floor, 'bare server')}`,
     );
   } finally {
     await bare.stop();
   }
+}
+
+/**
+ * The same pages from bench/stack-floor.ts: express, pg and ioredis making the page's round trips
+ * (session lookup, two Redis calls, Plexichat's own page statement) with no application work, so
+ * the figure can be read against what the named packages alone cost on this box.
+ */
+async function stackFloorHistory(
+  pages: number[],
+  channelId: string,
+  token: string,
+  top: bigint,
+): Promise<void> {
+  const processes = WEB_PROCESSES;
+  const floorServer = await startBareServer(
+    { STACK_PROCESSES: String(processes), STACK_DATABASE_URL: DATABASE_URL, STACK_REDIS_URL: REDIS_URL },
+    'stack-floor.ts',
+  );
+  try {
+    const floor = await timedGets(floorServer.origin, token, () => {
+      const before = top - BigInt(Math.floor(Math.random() * HISTORY_ROWS)) * (1n << 22n);
+      return `/api/v1/channels/${channelId}/messages?limit=50&before=${before}`;
+    });
+    console.log(
+      `history, stack floor (${processes} processes: express + pg + ioredis, the same round trips and page ` +
+        `statement, no application), ${HISTORY_PAGES} sequential GETs: ${stats(floor)}; ` +
+        p99Ratio(pages, floor, 'stack floor'),
+    );
+  } finally {
+    await floorServer.stop();
+  }
+}
+
+/** HISTORY_PAGES sequential GETs of `route()` over one kept-alive connection, after 50 to warm up. */
+async function timedGets(origin: string, token: string, route: () => string): Promise<number[]> {
+  const client = keptAliveGet(origin, token);
+  const get = async () => {
+    const t0 = performance.now();
+    await client.get<unknown>(route());
+    return performance.now() - t0;
+  };
+  for (let i = 0; i < 50; i++) await get();
+  const times: number[] = [];
+  for (let i = 0; i < HISTORY_PAGES; i++) times.push(await get());
+  client.close();
+  return times;
+}
+
+function p99Ratio(pages: number[], floor: number[], name: string): string {
+  const p99 = (values: number[]) => percentile(values, 99);
+  return `p99 Plexichat / ${name} = ${ms(p99(pages))} / ${ms(p99(floor))} = ${(p99(pages) / p99(floor)).toFixed(2)}x`;
 }
 
 /**

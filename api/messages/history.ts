@@ -72,6 +72,9 @@ const BEFORE = historyStatement('before', 'AND id < $4', 'DESC');
 const AFTER = historyStatement('after', 'AND id > $4', 'ASC');
 const BETWEEN = historyStatement('between', 'AND id < $4 AND id > $5', 'ASC');
 
+/** The page statement with a `before` bound: bench/stack-floor.ts runs it as the page does. */
+export const HISTORY_BEFORE_STATEMENT = BEFORE;
+
 /**
  * A page of a channel's history as the JSON text of its message objects (`me` relative to
  * `viewerId`), one prepared statement: the read path of GET /channels/{id}/messages.

@@ -13,26 +13,17 @@
 import cluster from 'node:cluster';
 import http from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { forkListeners } from './yardstick.js';
 
 /** Parent -> primary -> workers. */
 export type ToBare = { type: 'send'; nonce: string };
-/** Primary -> parent. */
-export type FromBare = { type: 'listening'; port: number };
 
 const processes = Number(process.env.BARE_PROCESSES ?? 2);
 const pageBytes = Number(process.env.BARE_PAGE_BYTES ?? 30_000);
 const frameBytes = Number(process.env.BARE_FRAME_BYTES ?? 700);
 
 if (cluster.isPrimary) {
-  let listening = 0;
-  for (let i = 0; i < processes; i++) {
-    const worker = cluster.fork();
-    worker.on('listening', (address) => {
-      listening += 1;
-      if (listening === processes)
-        process.send?.({ type: 'listening', port: address.port } satisfies FromBare);
-    });
-  }
+  forkListeners(processes);
   process.on('message', (message: ToBare) => {
     for (const worker of Object.values(cluster.workers ?? {})) worker?.send(message);
   });

@@ -18,18 +18,12 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import { HISTORY_BEFORE_STATEMENT } from '../api/messages/history.js';
 import { hashToken } from '../shared/auth/tokens.js';
+import { forkListeners } from './yardstick.js';
 
 const processes = Number(process.env.STACK_PROCESSES ?? 2);
 
 if (cluster.isPrimary) {
-  let listening = 0;
-  for (let i = 0; i < processes; i++) {
-    const worker = cluster.fork();
-    worker.on('listening', (address) => {
-      listening += 1;
-      if (listening === processes) process.send?.({ type: 'listening', port: address.port });
-    });
-  }
+  forkListeners(processes);
   process.on('disconnect', () => process.exit(0));
 } else {
   const pool = new pg.Pool({ connectionString: process.env.STACK_DATABASE_URL, max: 4 });

@@ -67,8 +67,8 @@ type Command = (rt: Runtime, args: string[]) => Promise<string[]>;
 const usernameSchema = Joi.string()
   .min(2)
   .max(32)
-  .pattern(/^[A-Za-z0-9_.]+$/)
-  .message('username may contain only letters, digits, "_" and "."')
+  .pattern(/^[A-Za-z0-9_.-]+$/)
+  .message('username may contain only letters, digits, "_", "." and "-"')
   .pattern(/^\.+$/, { invert: true })
   .message('username cannot be only dots')
   .label('username');

@@ -7,8 +7,9 @@ import type { Throttles } from '../security/throttle.js';
 import { countAttempt } from './login-throttle.js';
 
 /**
- * Checks `current_password` of the signed-in user: 401 `invalid_credentials` naming the field when
- * wrong (as the login does). Wrong guesses count against the account's login throttle, so a stolen
+ * Checks `current_password` of the signed-in user: 400 `invalid_credentials` naming the field when
+ * wrong (not 401: the caller's token is fine, and API.md keeps 401 for a missing or bad token, which
+ * clients answer by signing out). Wrong guesses count against the account's login throttle, so a stolen
  * token cannot be used to guess the password faster than a login could.
  */
 export async function requireCurrentPassword(
@@ -27,7 +28,7 @@ export async function requireCurrentPassword(
       ip,
       details: { via: 'current_password' },
     });
-    throw new ApiError(401, 'invalid_credentials', 'current_password is wrong', {
+    throw new ApiError(400, 'invalid_credentials', 'current_password is wrong', {
       current_password: 'is wrong',
     });
   }

@@ -16,7 +16,9 @@ describe('users', () => {
         }),
       ),
     );
-    expect(all.filter((r) => r.status === 401)).toHaveLength(limit.points);
+    expect(all.filter((r) => r.status === 400 && r.body.code === 'invalid_credentials')).toHaveLength(
+      limit.points,
+    );
     expect(all.filter((r) => r.status === 429)).toHaveLength(30 - limit.points);
     // Now even the right password waits out the block, which the answer states exactly.
     const right = await api(app, 'PATCH', '/users/@me', {
@@ -56,7 +58,11 @@ describe('users', () => {
       token: u.token,
       body: { password: 'a new good password', current_password: 'not it at all' },
     });
-    expect(wrongCurrent.status).toBe(401);
+    expect([wrongCurrent.status, wrongCurrent.body.code, wrongCurrent.body.errors]).toEqual([
+      400,
+      'invalid_credentials',
+      { current_password: expect.any(String) },
+    ]);
     expect((await api(app, 'PATCH', '/users/@me', { token: u.token, body: {} })).status).toBe(400);
     const taken = await registerUser(app);
     const clash = await api(app, 'PATCH', '/users/@me', {

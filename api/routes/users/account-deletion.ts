@@ -37,9 +37,10 @@ export function accountDeletionRoutes(rt: Runtime, { secretBox, throttles }: Api
       responses: {
         204: { description: 'The account is deleted' },
         400: {
-          description: '`validation_error` (`code` missing while 2FA is on), or `invalid_code` naming `code`',
+          description:
+            '`validation_error` (`code` missing while 2FA is on), `invalid_credentials` naming a wrong `password`, ' +
+            'or `invalid_code` naming `code`',
         },
-        401: { description: '`invalid_credentials` naming `password`' },
         409: { description: '`owns_servers` (with `servers`) or `owns_applications` (with `applications`)' },
         429: { description: 'Too many wrong passwords or codes: locked out for a while' },
       },
@@ -52,7 +53,7 @@ export function accountDeletionRoutes(rt: Runtime, { secretBox, throttles }: Api
         ]);
         const ok = user.password_hash ? await verifyPassword(body.password, user.password_hash) : false;
         if (!ok)
-          throw new ApiError(401, 'invalid_credentials', 'password is wrong', { password: 'is wrong' });
+          throw new ApiError(400, 'invalid_credentials', 'password is wrong', { password: 'is wrong' });
         if (user.mfa_enabled) {
           if (body.code === undefined) {
             throw new ValidationError({ code: 'is required when two-factor authentication is on' });

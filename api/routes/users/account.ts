@@ -18,15 +18,17 @@ export function accountRoutes(rt: Runtime, { throttles }: ApiServices): AnyRoute
         summary: 'Change the password',
         description:
           'Every other session ends (their gateway connections close); the calling one stays. A wrong ' +
-          '`current_password` is 401 `invalid_credentials` naming it, as the login answers, and counts ' +
+          '`current_password` is 400 `invalid_credentials` naming it (401 is only for the token), and counts ' +
           'against the account’s login throttle. Recorded as a `password_changed` security event.',
         tags: ['Users'],
         status: 204,
         body: changePasswordBody,
         responses: {
           204: { description: 'Changed' },
-          400: { description: 'A missing field or a weak `password`, named' },
-          401: { description: '`invalid_credentials`: `current_password` is wrong' },
+          400: {
+            description:
+              'A missing field or a weak `password`, named; `invalid_credentials` naming a wrong `current_password`',
+          },
           429: { description: 'Too many wrong current passwords for this account' },
         },
         handler: async ({ auth, body, ip }) => {

@@ -66,7 +66,7 @@ export function userRoutes(rt: Runtime, { throttles }: ApiServices): AnyRoute[] 
       multipart: { fields: patchMeForm },
       responses: {
         200: { description: 'The updated user', schema: selfUserObject },
-        401: { description: 'Wrong current_password' },
+        400: { description: 'A bad field, named; `invalid_credentials` naming a wrong `current_password`' },
         429: { description: 'Too many wrong current_password for this account' },
         409: { description: 'Username or email taken' },
       },

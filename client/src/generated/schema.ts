@@ -391,7 +391,7 @@ export interface paths {
     get?: never;
     /**
      * Change the password
-     * @description Every other session ends (their gateway connections close); the calling one stays. A wrong `current_password` is 401 `invalid_credentials` naming it, as the login answers, and counts against the account’s login throttle. Recorded as a `password_changed` security event.
+     * @description Every other session ends (their gateway connections close); the calling one stays. A wrong `current_password` is 400 `invalid_credentials` naming it (401 is only for the token), and counts against the account’s login throttle. Recorded as a `password_changed` security event.
      */
     put: operations['putUsersMePassword'];
     post?: never;
@@ -4845,19 +4845,21 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description `validation_error` (`code` missing while 2FA is on), or `invalid_code` naming `code` */
+      /** @description `validation_error` (`code` missing while 2FA is on), `invalid_credentials` naming a wrong `password`, or `invalid_code` naming `code` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content?: never;
       };
-      /** @description `invalid_credentials` naming `password` */
+      /** @description Missing, invalid or revoked token */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `bots_not_allowed`: a bot token (people only); or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
@@ -4933,21 +4935,21 @@ export interface operations {
           'application/json': components['schemas']['SelfUser'];
         };
       };
-      /** @description Validation failed */
+      /** @description A bad field, named; `invalid_credentials` naming a wrong `current_password` */
       400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Missing, invalid or revoked token */
+      401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['Error'];
         };
-      };
-      /** @description Wrong current_password */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
       };
       /** @description `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
@@ -5331,19 +5333,21 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description A missing field or a weak `password`, named */
+      /** @description A missing field or a weak `password`, named; `invalid_credentials` naming a wrong `current_password` */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content?: never;
       };
-      /** @description `invalid_credentials`: `current_password` is wrong */
+      /** @description Missing, invalid or revoked token */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `bots_not_allowed`: a bot token (people only); or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {

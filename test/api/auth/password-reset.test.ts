@@ -183,17 +183,18 @@ describe('PUT /users/@me/password', () => {
     ).toBe(1);
   });
 
-  it('refuses a wrong current password (401 naming it) and names missing fields', async () => {
+  it('refuses a wrong current password (400 naming it; the token still works) and names missing fields', async () => {
     const u = await registerUser(app);
     const wrong = await api(app, 'PUT', '/users/@me/password', {
       token: u.token,
       body: { current_password: 'not the password', password: 'changed passphrase' },
     });
     expect([wrong.status, wrong.body.code, Object.keys(wrong.body.errors)]).toEqual([
-      401,
+      400,
       'invalid_credentials',
       ['current_password'],
     ]);
+    expect((await api(app, 'GET', '/users/@me', { token: u.token })).status).toBe(200);
     const missing = await api(app, 'PUT', '/users/@me/password', { token: u.token, body: {} });
     expect(missing.status).toBe(400);
     expect(Object.keys(missing.body.errors).sort()).toEqual(['current_password', 'password']);

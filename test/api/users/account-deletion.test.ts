@@ -189,10 +189,10 @@ describe('DELETE /users/@me', () => {
     expect((await deleteMe(victim, { password: victim.password })).status).toBe(204);
   });
 
-  it('a wrong password is 401 naming password, and nothing changes', async () => {
+  it('a wrong password is 400 naming password, and nothing changes', async () => {
     const u = await registerUser(app);
     const res = await deleteMe(u, { password: 'not-the-password' });
-    expect(res.status).toBe(401);
+    expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ code: 'invalid_credentials', errors: { password: expect.any(String) } });
     const missing = await deleteMe(u, {});
     expect(missing.status).toBe(400);

@@ -17,21 +17,30 @@ export function newTotpSecret(username: string): { secret: string; otpauth_url: 
 }
 
 /**
- * Checks a TOTP code (one step of clock drift either way) and records its time step, refusing any
- * code from that step or an earlier one: a code works once. The step is claimed with a conditional
- * UPDATE, so two concurrent requests with the same code cannot both win. Without `transaction` the
- * claim is a statement of its own; in a command's transaction (a sign-in) it stands or falls with
- * what the code was for.
+ * What a code is for. Signing in spends it (`spend: true`, in the sign-in's transaction): a TOTP
+ * code signs in once (RFC 6238 section 5.2). A signed-in session confirming one of its own actions
+ * (turning 2FA on or off, deleting the account) only checks it (`spend: false`), so the code that
+ * just confirmed 2FA, or just signed in, still serves the next step within its 30 seconds. Backup
+ * codes are spent either way.
+ */
+export type CodeUse = { spend: true; transaction?: Transaction } | { spend: false };
+
+/**
+ * Checks a TOTP code (one step of clock drift either way). Spending it records its time step and
+ * refuses any code from that step or an earlier one for later sign-ins; the step is claimed with a
+ * conditional UPDATE, so two concurrent sign-ins with the same code cannot both win. Without a
+ * transaction the claim is a statement of its own; in a command's transaction (a sign-in) it stands
+ * or falls with what the code was for.
  */
 export async function verifyTotp(
   rt: Runtime,
   user: Attributes<'User'>,
   secret: string,
   code: string,
-  transaction?: Transaction,
+  use: CodeUse,
 ): Promise<boolean> {
   if (!/^\d{6}$/.test(code)) return false;
-  const last = user.mfa_last_time_step === null ? undefined : Number(user.mfa_last_time_step);
+  const last = !use.spend || user.mfa_last_time_step === null ? undefined : Number(user.mfa_last_time_step);
   let result;
   try {
     result = await verify({ secret, token: code, epochTolerance: 30, afterTimeStep: last });
@@ -39,6 +48,8 @@ export async function verifyTotp(
     return false;
   }
   if (!result.valid || !('timeStep' in result)) return false;
+  if (!use.spend) return true;
+  const { transaction } = use;
   const step = result.timeStep;
   // Outside a command, a claimed step stays claimed even when what the code was for fails; the step
   // is in no cached value or user object, so nothing to relay either way.
@@ -104,17 +115,21 @@ export async function useBackupCode(
   return used.length > 0;
 }
 
-/** Checks a second factor: a TOTP code or a backup code (spent in `transaction`, if given). */
+/**
+ * Checks a second factor: a TOTP code (spent or only checked, as `use` says) or a backup code
+ * (always spent; in the use's transaction, if given).
+ */
 export async function verifySecondFactor(
   rt: Runtime,
   box: SecretBox,
   user: Attributes<'User'>,
   code: string,
-  transaction?: Transaction,
+  use: CodeUse,
 ): Promise<'totp' | 'backup' | null> {
   if (!user.mfa_enabled || !user.mfa_secret) return null;
   const trimmed = code.trim();
   if (/^\d{6}$/.test(trimmed))
-    return (await verifyTotp(rt, user, box.open(user.mfa_secret), trimmed, transaction)) ? 'totp' : null;
+    return (await verifyTotp(rt, user, box.open(user.mfa_secret), trimmed, use)) ? 'totp' : null;
+  const transaction = use.spend ? use.transaction : undefined;
   return (await useBackupCode(rt, user.id, trimmed, transaction)) ? 'backup' : null;
 }

@@ -64,7 +64,7 @@ export function accountDeletionRoutes(rt: Runtime, { secretBox, throttles }: Api
             { userId: user.id, ip, details: { factor: 'mfa' } },
             ['mfa_account', user.id],
           );
-          const factor = await verifySecondFactor(rt, secretBox, user, body.code);
+          const factor = await verifySecondFactor(rt, secretBox, user, body.code, { spend: false });
           if (!factor) {
             await recordSecurityEvent(rt, 'mfa_failure', { userId: user.id, ip });
             throw new ApiError(400, 'invalid_code', 'Invalid two-factor code', { code: 'is not valid' });

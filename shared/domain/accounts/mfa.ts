@@ -100,7 +100,9 @@ export async function confirmTotp(
   if (user.mfa_enabled) throw alreadyOn();
   const pending = user.mfa_pending_secret;
   if (!pending) throw new ApiError(400, 'mfa_not_started', 'Call /users/@me/mfa/totp/enable first');
-  await judgeCode(rt, userId, check, () => verifyTotp(rt, user, box.open(pending), check.code.trim()));
+  await judgeCode(rt, userId, check, () =>
+    verifyTotp(rt, user, box.open(pending), check.code.trim(), { spend: false }),
+  );
   const codes = newBackupCodes();
   await runCommand(rt, rooms.user(userId), async (transaction, fx) => {
     const row = await requireUser(rt, userId, transaction);
@@ -156,7 +158,9 @@ export async function disableTotp(
 ): Promise<void> {
   const user = await requireUser(rt, userId);
   if (!user.mfa_enabled) throw notOn();
-  const factor = await judgeCode(rt, userId, check, () => verifySecondFactor(rt, box, user, check.code));
+  const factor = await judgeCode(rt, userId, check, () =>
+    verifySecondFactor(rt, box, user, check.code, { spend: false }),
+  );
   if (factor === 'backup') await recordSecurityEvent(rt, 'backup_code_used', { userId, ip: check.ip });
   await runCommand(rt, rooms.user(userId), async (transaction, fx) =>
     turnOffMfaRows(rt, await requireUser(rt, userId, transaction), transaction, fx),

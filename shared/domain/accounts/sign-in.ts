@@ -66,7 +66,7 @@ export async function signInWithSecondFactor(
   const done = await runCommand(rt, null, async (transaction) => {
     // NO KEY UPDATE, as the step's UPDATE takes anyway: a disabling waits, rows naming the user do not.
     const row = await enabledUser(rt, userId, transaction, transaction.LOCK.NO_KEY_UPDATE);
-    const factor = await verifySecondFactor(rt, box, row, input.code, transaction);
+    const factor = await verifySecondFactor(rt, box, row, input.code, { spend: true, transaction });
     if (!factor) return null;
     await input.useTicket();
     const { token } = await issueSession(rt, row, client, 'user', transaction);

@@ -3284,6 +3284,39 @@ export interface components {
       /** @description server channels other than threads, wherever they appear (routes and events) */
       permission_overwrites?: components['schemas']['PermissionOverwrite'][];
     };
+    ThreadMetadata: {
+      owner_id: string | null;
+      starter_message_id: string | null;
+      archived: boolean;
+      archived_at: number | null;
+      auto_archive_minutes: number;
+      locked: boolean;
+      message_count: number;
+      member_count: number;
+    };
+    Thread: {
+      id: string;
+      server_id: string | null;
+      parent_id: string | null;
+      name: string;
+      /** @enum {string} */
+      channel_type:
+        'text' | 'voice' | 'stage' | 'category' | 'dm' | 'notes' | 'public_thread' | 'private_thread';
+      topic: string | null;
+      position: number;
+      nsfw: boolean;
+      slowmode_seconds: number;
+      created_at: number;
+      /** @description voice and stage channels only */
+      user_limit?: number;
+      /** @description voice and stage channels only */
+      bitrate?: number;
+      /** @description DM and notes channels only: the other people */
+      recipients?: components['schemas']['User'][];
+      /** @description server channels other than threads, wherever they appear (routes and events) */
+      permission_overwrites?: components['schemas']['PermissionOverwrite'][];
+      thread_metadata: components['schemas']['ThreadMetadata'];
+    };
     Attachment: {
       id: string;
       filename: string;
@@ -3386,39 +3419,6 @@ export interface components {
       channel_id: string;
       nonce: string | null;
       pending: boolean;
-    };
-    ThreadMetadata: {
-      owner_id: string | null;
-      starter_message_id: string | null;
-      archived: boolean;
-      archived_at: number | null;
-      auto_archive_minutes: number;
-      locked: boolean;
-      message_count: number;
-      member_count: number;
-    };
-    Thread: {
-      id: string;
-      server_id: string | null;
-      parent_id: string | null;
-      name: string;
-      /** @enum {string} */
-      channel_type:
-        'text' | 'voice' | 'stage' | 'category' | 'dm' | 'notes' | 'public_thread' | 'private_thread';
-      topic: string | null;
-      position: number;
-      nsfw: boolean;
-      slowmode_seconds: number;
-      created_at: number;
-      /** @description voice and stage channels only */
-      user_limit?: number;
-      /** @description voice and stage channels only */
-      bitrate?: number;
-      /** @description DM and notes channels only: the other people */
-      recipients?: components['schemas']['User'][];
-      /** @description server channels other than threads, wherever they appear (routes and events) */
-      permission_overwrites?: components['schemas']['PermissionOverwrite'][];
-      thread_metadata: components['schemas']['ThreadMetadata'];
     };
     ThreadMember: {
       thread_id: string;
@@ -9830,13 +9830,13 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description The channel */
+      /** @description The channel, or the thread */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Channel'];
+          'application/json': components['schemas']['Channel'] | components['schemas']['Thread'];
         };
       };
       /** @description Validation failed */
@@ -10001,13 +10001,13 @@ export interface operations {
       };
     };
     responses: {
-      /** @description The updated channel */
+      /** @description The updated channel, or the updated thread */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Channel'];
+          'application/json': components['schemas']['Channel'] | components['schemas']['Thread'];
         };
       };
       /** @description Bad fields (each named), or a bad `parent_id` */

@@ -2913,6 +2913,15 @@ export interface components {
       errors?: {
         [key: string]: string;
       };
+      /** @description `missing_permission` (403): the permission the caller lacks */
+      permission?: string;
+      /**
+       * Format: float
+       * @description 429 and some 503s: seconds to wait (also in `Retry-After`)
+       */
+      retry_after?: number;
+      /** @description 429: whether the caller’s global budget, not the route’s, ran out */
+      global?: boolean;
       /** @description present on 500s, to quote when reporting a problem */
       request_id?: string;
     };

@@ -131,11 +131,10 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl = '/api/v1'): Json {
   for (const route of routes) {
     const responses: Json = {};
     for (const [status, spec] of Object.entries(route.responses)) {
-      responses[status] = spec.schema
-        ? {
-            description: spec.description,
-            content: { 'application/json': { schema: convert(spec.schema, acc) } },
-          }
+      // An error status a route lists without a schema still answers the error body.
+      const schema = spec.schema ? convert(spec.schema, acc) : Number(status) >= 400 ? errorRef : null;
+      responses[status] = schema
+        ? { description: spec.description, content: { 'application/json': { schema } } }
         : { description: spec.description };
     }
     if (route.params || route.query || route.body) {

@@ -4122,7 +4122,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `registration_closed`, or `invalid_invite` (unknown, expired, revoked or used up: `errors.invite`); or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
@@ -4138,14 +4140,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Too many registrations from this address */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Unexpected error (500), or another status listed nowhere here: the error body */
       default: {
@@ -4198,7 +4204,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
@@ -4214,7 +4222,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Unexpected error (500), or another status listed nowhere here: the error body */
       default: {
@@ -4267,7 +4277,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
@@ -4283,7 +4295,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Unexpected error (500), or another status listed nowhere here: the error body */
       default: {
@@ -4396,14 +4410,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `email_disabled`: the instance has no SMTP server configured */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Unexpected error (500), or another status listed nowhere here: the error body */
       default: {
@@ -4445,7 +4463,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
@@ -4461,7 +4481,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Unexpected error (500), or another status listed nowhere here: the error body */
       default: {
@@ -4609,7 +4631,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -4625,7 +4649,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Unexpected error (500), or another status listed nowhere here: the error body */
       default: {
@@ -4681,7 +4707,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -4742,7 +4770,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description The account is disabled; or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
@@ -4859,14 +4889,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `invalid_credentials` naming `password` */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `bots_not_allowed`: a bot token (people only); or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
@@ -4882,14 +4916,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Too many wrong passwords or codes: locked out for a while */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Unexpected error (500), or another status listed nowhere here: the error body */
       default: {
@@ -4956,7 +4994,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
@@ -4972,14 +5012,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Too many wrong current_password for this account */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Unexpected error (500), or another status listed nowhere here: the error body */
       default: {
@@ -5019,7 +5063,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -5111,7 +5157,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -5295,7 +5343,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -5345,14 +5395,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `invalid_credentials`: `current_password` is wrong */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `bots_not_allowed`: a bot token (people only); or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
@@ -5368,7 +5422,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Unexpected error (500), or another status listed nowhere here: the error body */
       default: {
@@ -5409,7 +5465,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -5470,7 +5528,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -5495,14 +5555,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `email_disabled`: the instance has no SMTP server configured */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Unexpected error (500), or another status listed nowhere here: the error body */
       default: {
@@ -5543,7 +5607,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -5633,7 +5699,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -5699,7 +5767,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -5752,7 +5822,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -5777,7 +5849,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -5826,7 +5900,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -5915,7 +5991,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -6010,7 +6088,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -6158,7 +6238,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -6260,7 +6342,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -6323,7 +6407,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -6380,7 +6466,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -6405,14 +6493,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description The rules would block the caller’s own address */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -6463,7 +6555,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -6488,7 +6582,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -6547,7 +6643,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -6572,14 +6670,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `username_taken` or `email_taken` */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -6653,7 +6755,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -6698,7 +6802,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -6723,14 +6829,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `owns_servers` (with `servers`) or `owns_applications` (with `applications`) */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -6784,7 +6894,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -6809,14 +6921,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `application_deleted` (a deleted application’s bot) or `account_deleted` */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -6893,7 +7009,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -6942,7 +7060,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -6967,7 +7087,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -7035,7 +7157,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -7096,7 +7220,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -7160,7 +7286,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -7185,7 +7313,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -7201,7 +7331,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Unexpected error (500), or another status listed nowhere here: the error body */
       default: {
@@ -7237,7 +7369,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -7262,7 +7396,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -7311,7 +7447,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -7384,7 +7522,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -7409,14 +7549,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `user_blocked`: the caller blocked this user; unblock first */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -7488,7 +7632,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -7537,7 +7683,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -7606,7 +7754,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -7631,7 +7781,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -7739,7 +7891,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -7764,7 +7918,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -7850,7 +8006,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -7904,7 +8062,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -7929,7 +8089,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -7975,7 +8137,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -8000,7 +8164,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -8060,7 +8226,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -8085,7 +8253,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -8132,7 +8302,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -8157,7 +8329,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -8204,7 +8378,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -8229,7 +8405,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -8307,7 +8485,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -8382,7 +8562,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -8428,7 +8610,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -8453,7 +8637,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -8516,7 +8702,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -8541,7 +8729,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -8619,7 +8809,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -8673,7 +8865,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -8698,7 +8892,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -8771,7 +8967,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -8830,7 +9028,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -8855,7 +9055,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -8920,7 +9122,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -8994,7 +9198,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -9066,7 +9272,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -9140,7 +9348,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -9261,7 +9471,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -9313,7 +9525,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -9405,7 +9619,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -9477,7 +9693,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -9534,7 +9752,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -9559,7 +9779,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -9611,7 +9833,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -9636,7 +9860,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -9703,7 +9929,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -9728,7 +9956,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -9781,7 +10011,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -9806,7 +10038,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -9880,7 +10114,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -9952,7 +10188,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -10024,7 +10262,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -10049,7 +10289,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -10113,7 +10355,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -10138,7 +10382,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -10212,7 +10458,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -10271,7 +10519,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -10296,7 +10546,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -10461,21 +10713,27 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Slowmode: wait retry_after seconds */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `send_pending`: queued, not stored within `queues.send_wait_ms`; retry with the same nonce. Other codes: the queue (Redis) is unavailable, nothing was sent */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Unexpected error (500), or another status listed nowhere here: the error body */
       default: {
@@ -10541,7 +10799,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -10614,7 +10874,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -10677,7 +10939,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -10702,7 +10966,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -10761,7 +11027,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -10786,14 +11054,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `thread_exists`: the message already started a thread */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -10846,7 +11118,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -10871,7 +11145,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -10935,7 +11211,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -10960,7 +11238,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -11005,7 +11285,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -11030,7 +11312,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -11075,7 +11359,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -11100,7 +11386,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -11146,7 +11434,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -11171,7 +11461,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -11244,7 +11536,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -11295,7 +11589,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -11320,7 +11616,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -11395,7 +11693,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -11668,7 +11968,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -11798,7 +12100,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -11853,7 +12157,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -11878,7 +12184,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -11952,7 +12260,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -12007,7 +12317,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -12032,7 +12344,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -12104,7 +12418,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -12279,7 +12595,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -12374,7 +12692,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -12446,7 +12766,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -12501,7 +12823,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -12526,7 +12850,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -12608,7 +12934,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -12691,7 +13019,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -12774,7 +13104,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -12848,7 +13180,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -12901,7 +13235,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -12926,7 +13262,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -13006,7 +13344,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -13063,7 +13403,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -13088,7 +13430,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -13160,7 +13504,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -13234,7 +13580,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -13295,7 +13643,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -13320,7 +13670,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -13367,7 +13719,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -13392,7 +13746,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -13445,7 +13801,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -13470,14 +13828,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `stage_instance_exists` */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -13549,7 +13911,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -13629,7 +13993,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -13714,14 +14080,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `range_not_satisfiable`: the range starts past the end of the file */
       416: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -13773,7 +14143,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -13798,14 +14170,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description A forbidden file type, or a request that is not multipart/form-data */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -13879,7 +14255,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -13942,7 +14320,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -13967,28 +14347,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `emoji_name_taken` */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description The file is over 256 KiB, or over 1024x1024 pixels */
       413: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Not PNG, JPEG, WebP or GIF */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -14063,7 +14451,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -14136,7 +14526,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -14190,7 +14582,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -14215,14 +14609,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `emoji_name_taken` */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -14296,7 +14694,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -14353,7 +14753,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -14378,21 +14780,27 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Over 4 MiB, or over 4096x4096 pixels */
       413: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Not PNG, JPEG, WebP or GIF */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -14501,7 +14909,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -14526,14 +14936,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Not PNG, JPEG, WebP or GIF */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -14581,7 +14995,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `blocked_address`: the URL leads to a private or reserved address; or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
@@ -14597,14 +15013,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `unsupported_media_type`: not one of the relayed image types */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -14620,14 +15040,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `timeout` */
       504: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Unexpected error (500), or another status listed nowhere here: the error body */
       default: {
@@ -14692,7 +15116,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -14746,7 +15172,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -14771,7 +15199,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -14845,7 +15275,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -14917,7 +15349,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -14973,7 +15407,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -14998,7 +15434,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -15072,7 +15510,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -15147,7 +15587,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
@@ -15163,21 +15605,27 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description This webhook’s rate limit: wait retry_after seconds */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description With `?wait=true`, `send_pending`: queued, not stored within `queues.send_wait_ms`. Other codes: the queue (Redis) is unavailable, nothing was sent */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Unexpected error (500), or another status listed nowhere here: the error body */
       default: {
@@ -15224,7 +15672,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -15249,14 +15699,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `already_reported` */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -15405,7 +15859,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -15474,7 +15930,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -15499,7 +15957,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -15577,7 +16037,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -15672,7 +16134,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -15746,7 +16210,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -15850,7 +16316,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -15875,7 +16343,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -15948,7 +16418,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -16028,7 +16500,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -16053,7 +16527,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -16127,7 +16603,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -16197,7 +16675,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -16222,7 +16702,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -16296,7 +16778,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -16368,7 +16852,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -16440,7 +16926,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -16465,7 +16953,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -16539,7 +17029,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -16613,14 +17105,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `webhook_disabled`: re-enable it first (PATCH `enabled: true`) */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -16700,7 +17196,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -16775,14 +17273,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `webhook_disabled`: re-enable it first (PATCH `enabled: true`) */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -16891,7 +17393,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -16972,7 +17476,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -17046,7 +17552,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -17118,7 +17626,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -17179,7 +17689,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -17204,7 +17716,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -17278,7 +17792,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -17369,7 +17885,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -17446,7 +17964,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -17500,7 +18020,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -17525,7 +18047,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -17599,7 +18123,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -17679,7 +18205,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -17753,7 +18281,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -17822,7 +18352,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -17847,7 +18379,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -17863,14 +18397,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `interaction_timeout`: no answer within the deadline */
       504: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Unexpected error (500), or another status listed nowhere here: the error body */
       default: {
@@ -17911,7 +18449,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
@@ -17927,21 +18467,27 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `interaction_already_acknowledged` */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `interaction_expired`: the deadline passed (or delivery failed) */
       410: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -18002,7 +18548,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
@@ -18018,14 +18566,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `interaction_expired` */
       410: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -18088,7 +18640,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
@@ -18104,14 +18658,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `interaction_expired` */
       410: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -18185,7 +18743,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -18259,7 +18819,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -18313,7 +18875,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -18338,7 +18902,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -18407,14 +18973,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description JSON without a user token */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
@@ -18493,7 +19063,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -18518,7 +19090,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -18761,7 +19335,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -18851,7 +19427,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {

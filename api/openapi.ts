@@ -5,13 +5,22 @@ import { toOpenApiPath } from './routes/registry.js';
 import type { AnyRoute } from './routes/route.js';
 import { SCOPE_DESCRIPTIONS } from '../shared/domain/oauth2/scopes.js';
 
-/** The error body of API.md, documented once and referenced by every route. */
+/**
+ * The error body of API.md, documented once and referenced by every route. Some codes add fields
+ * of their own (`missing_permission` its `permission`, 429 `retry_after`, `owns_servers` the
+ * servers, `send_pending` the promised message), so other keys are allowed.
+ */
 export const errorBodySchema = Joi.object({
   code: Joi.string().required().description('snake_case error code'),
   message: Joi.string().required().description('human-readable text'),
   errors: Joi.object().pattern(Joi.string(), Joi.string()).description('every offending field and why'),
+  permission: Joi.string().description('`missing_permission` (403): the permission the caller lacks'),
+  retry_after: Joi.number().description('429 and some 503s: seconds to wait (also in `Retry-After`)'),
+  global: Joi.boolean().description('429: whether the caller’s global budget, not the route’s, ran out'),
   request_id: Joi.string().description('present on 500s, to quote when reporting a problem'),
-}).meta({ className: 'Error' });
+})
+  .unknown(true)
+  .meta({ className: 'Error' });
 
 type Json = Record<string, unknown>;
 
@@ -122,11 +131,10 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl = '/api/v1'): Json {
   for (const route of routes) {
     const responses: Json = {};
     for (const [status, spec] of Object.entries(route.responses)) {
-      responses[status] = spec.schema
-        ? {
-            description: spec.description,
-            content: { 'application/json': { schema: convert(spec.schema, acc) } },
-          }
+      // An error status a route lists without a schema still answers the error body.
+      const schema = spec.schema ? convert(spec.schema, acc) : Number(status) >= 400 ? errorRef : null;
+      responses[status] = schema
+        ? { description: spec.description, content: { 'application/json': { schema } } }
         : { description: spec.description };
     }
     if (route.params || route.query || route.body) {

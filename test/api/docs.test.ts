@@ -69,6 +69,26 @@ describe('API documentation', () => {
     expect(doc.paths['/users/@me']?.get?.security).toEqual(expect.arrayContaining([{ bearer: [] }]));
   });
 
+  it('every error status of every operation documents the error body', async () => {
+    type Response = { content?: { 'application/json'?: { schema?: unknown } } };
+    const doc = (await (await fetch(`${app.api}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, Response> }>>;
+    };
+    const undocumented: string[] = [];
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        for (const [status, response] of Object.entries(op.responses)) {
+          const schema = response.content?.['application/json']?.schema;
+          if (Number(status) >= 400 && !schema) undocumented.push(`${method} ${path} ${status}`);
+        }
+      }
+    }
+    expect(undocumented).toEqual([]);
+    expect(doc.paths['/invites/{code}']?.get?.responses['404']?.content).toEqual({
+      'application/json': { schema: { $ref: '#/components/schemas/Error' } },
+    });
+  });
+
   it('refuses to build a document in which two operations share an operationId', () => {
     const route = (path: string) =>
       definePublicRoute({

@@ -4,8 +4,10 @@ import express from 'express';
 import { Redis } from 'ioredis';
 import Joi from 'joi';
 import { errorHandler, notFound } from '../../api/middleware/error-handler.js';
+import { errorBodySchema } from '../../api/openapi.js';
 import { buildRouter } from '../../api/routes/registry.js';
 import { definePublicRoute, type AnyRoute } from '../../api/routes/route.js';
+import { MissingPermissionError, RateLimitedError } from '../../shared/errors.js';
 import { createLogger } from '../../shared/logger.js';
 import { SnowflakeLease } from '../../shared/snowflake-lease.js';
 import { useTestApp } from '../helpers/app.js';
@@ -166,6 +168,18 @@ describe('validation and unexpected errors (routes built by the registry)', () =
       }),
       definePublicRoute({
         method: 'get',
+        path: '/refuse/{kind}',
+        summary: 'throws a typed error that carries fields of its own',
+        tags: ['Test'],
+        responses: { 200: { description: 'never' } },
+        handler: ({ req }) => {
+          throw req.params.kind === 'permission'
+            ? new MissingPermissionError('MANAGE_ROLES')
+            : new RateLimitedError(1.5, true);
+        },
+      }),
+      definePublicRoute({
+        method: 'get',
         path: '/boom',
         summary: 'throws',
         tags: ['Test'],
@@ -257,6 +271,20 @@ describe('validation and unexpected errors (routes built by the registry)', () =
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('10');
     expect(res.body).toEqual({ code: 'ids_unavailable', message: expect.any(String), retry_after: 10 });
+  });
+
+  it('error bodies with fields of their own fit the documented Error schema (/openapi.json)', async () => {
+    const permission = await send(`${base}/refuse/permission`);
+    const limited = await send(`${base}/refuse/rate`);
+    expect([permission.status, permission.body]).toEqual([
+      403,
+      { code: 'missing_permission', message: expect.any(String), permission: 'MANAGE_ROLES' },
+    ]);
+    expect([limited.status, limited.body]).toMatchObject([429, { retry_after: 1.5, global: true }]);
+    for (const res of [permission, limited]) {
+      expect(errorBodySchema.validate(res.body).error?.message).toBeUndefined();
+    }
+    expect(errorBodySchema.validate({ code: 'x', message: 'y', permission: 5 }).error).toBeDefined();
   });
 
   it('an unexpected error is a 500 with the request id and no stack or message leak', async () => {

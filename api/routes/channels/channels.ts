@@ -15,6 +15,7 @@ import { auditReason } from '../audit-reason.js';
 import { badPageResponse, wholeListQuery } from '../common-schemas.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { serverIdParams } from '../servers/schema.js';
+import { threadObject } from '../threads/schema.js';
 import {
   channelIdParams,
   channelObject,
@@ -25,6 +26,9 @@ import {
 
 type ServerParams = { server_id: string };
 type ChannelParams = { channel_id: string };
+
+/** What /channels/{channel_id} answers: a channel, or a thread (with `thread_metadata`). */
+const channelOrThread = Joi.alternatives().try(channelObject, threadObject);
 
 function normalizeTopic<T extends { topic?: string | null }>(body: T): T {
   return body.topic === '' ? { ...body, topic: null } : body;
@@ -112,7 +116,7 @@ export function channelRoutes(rt: Runtime): AnyRoute[] {
       tags: ['Channels'],
       params: channelIdParams,
       responses: {
-        200: { description: 'The channel', schema: channelObject },
+        200: { description: 'The channel, or the thread', schema: channelOrThread },
         404: { description: '`unknown_channel`: no such channel, or the caller cannot see it' },
       },
       handler: ({ auth, params }) => getChannel(rt, params.channel_id, auth.user.id),
@@ -132,7 +136,7 @@ export function channelRoutes(rt: Runtime): AnyRoute[] {
       params: channelIdParams,
       body: patchChannelBody,
       responses: {
-        200: { description: 'The updated channel', schema: channelObject },
+        200: { description: 'The updated channel, or the updated thread', schema: channelOrThread },
         400: { description: 'Bad fields (each named), or a bad `parent_id`' },
         403: { description: '`missing_permission`: MANAGE_CHANNELS' },
         404: { description: '`unknown_channel`' },

@@ -2913,6 +2913,15 @@ export interface components {
       errors?: {
         [key: string]: string;
       };
+      /** @description `missing_permission` (403): the permission the caller lacks */
+      permission?: string;
+      /**
+       * Format: float
+       * @description 429 and some 503s: seconds to wait (also in `Retry-After`)
+       */
+      retry_after?: number;
+      /** @description 429: whether the caller’s global budget, not the route’s, ran out */
+      global?: boolean;
       /** @description present on 500s, to quote when reporting a problem */
       request_id?: string;
     };
@@ -3284,6 +3293,39 @@ export interface components {
       /** @description server channels other than threads, wherever they appear (routes and events) */
       permission_overwrites?: components['schemas']['PermissionOverwrite'][];
     };
+    ThreadMetadata: {
+      owner_id: string | null;
+      starter_message_id: string | null;
+      archived: boolean;
+      archived_at: number | null;
+      auto_archive_minutes: number;
+      locked: boolean;
+      message_count: number;
+      member_count: number;
+    };
+    Thread: {
+      id: string;
+      server_id: string | null;
+      parent_id: string | null;
+      name: string;
+      /** @enum {string} */
+      channel_type:
+        'text' | 'voice' | 'stage' | 'category' | 'dm' | 'notes' | 'public_thread' | 'private_thread';
+      topic: string | null;
+      position: number;
+      nsfw: boolean;
+      slowmode_seconds: number;
+      created_at: number;
+      /** @description voice and stage channels only */
+      user_limit?: number;
+      /** @description voice and stage channels only */
+      bitrate?: number;
+      /** @description DM and notes channels only: the other people */
+      recipients?: components['schemas']['User'][];
+      /** @description server channels other than threads, wherever they appear (routes and events) */
+      permission_overwrites?: components['schemas']['PermissionOverwrite'][];
+      thread_metadata: components['schemas']['ThreadMetadata'];
+    };
     Attachment: {
       id: string;
       filename: string;
@@ -3386,39 +3428,6 @@ export interface components {
       channel_id: string;
       nonce: string | null;
       pending: boolean;
-    };
-    ThreadMetadata: {
-      owner_id: string | null;
-      starter_message_id: string | null;
-      archived: boolean;
-      archived_at: number | null;
-      auto_archive_minutes: number;
-      locked: boolean;
-      message_count: number;
-      member_count: number;
-    };
-    Thread: {
-      id: string;
-      server_id: string | null;
-      parent_id: string | null;
-      name: string;
-      /** @enum {string} */
-      channel_type:
-        'text' | 'voice' | 'stage' | 'category' | 'dm' | 'notes' | 'public_thread' | 'private_thread';
-      topic: string | null;
-      position: number;
-      nsfw: boolean;
-      slowmode_seconds: number;
-      created_at: number;
-      /** @description voice and stage channels only */
-      user_limit?: number;
-      /** @description voice and stage channels only */
-      bitrate?: number;
-      /** @description DM and notes channels only: the other people */
-      recipients?: components['schemas']['User'][];
-      /** @description server channels other than threads, wherever they appear (routes and events) */
-      permission_overwrites?: components['schemas']['PermissionOverwrite'][];
-      thread_metadata: components['schemas']['ThreadMetadata'];
     };
     ThreadMember: {
       thread_id: string;
@@ -4113,7 +4122,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `registration_closed`, or `invalid_invite` (unknown, expired, revoked or used up: `errors.invite`); or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
@@ -4129,14 +4140,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Too many registrations from this address */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Unexpected error (500), or another status listed nowhere here: the error body */
       default: {
@@ -4189,7 +4204,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
@@ -4205,7 +4222,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Unexpected error (500), or another status listed nowhere here: the error body */
       default: {
@@ -4258,7 +4277,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
@@ -4274,7 +4295,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Unexpected error (500), or another status listed nowhere here: the error body */
       default: {
@@ -4387,14 +4410,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `email_disabled`: the instance has no SMTP server configured */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Unexpected error (500), or another status listed nowhere here: the error body */
       default: {
@@ -4436,7 +4463,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
@@ -4452,7 +4481,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Unexpected error (500), or another status listed nowhere here: the error body */
       default: {
@@ -4600,7 +4631,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -4616,7 +4649,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Unexpected error (500), or another status listed nowhere here: the error body */
       default: {
@@ -4672,7 +4707,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -4733,7 +4770,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description The account is disabled; or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
@@ -4850,7 +4889,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -4875,14 +4916,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Too many wrong passwords or codes: locked out for a while */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Unexpected error (500), or another status listed nowhere here: the error body */
       default: {
@@ -4940,7 +4985,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -4965,14 +5012,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Too many wrong current_password for this account */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Unexpected error (500), or another status listed nowhere here: the error body */
       default: {
@@ -5012,7 +5063,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -5104,7 +5157,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -5288,7 +5343,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -5338,7 +5395,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -5363,7 +5422,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Unexpected error (500), or another status listed nowhere here: the error body */
       default: {
@@ -5404,7 +5465,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -5465,7 +5528,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -5490,14 +5555,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `email_disabled`: the instance has no SMTP server configured */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Unexpected error (500), or another status listed nowhere here: the error body */
       default: {
@@ -5538,7 +5607,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -5628,7 +5699,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -5694,7 +5767,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -5747,7 +5822,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -5772,7 +5849,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -5821,7 +5900,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -5910,7 +5991,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -6005,7 +6088,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -6153,7 +6238,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -6255,7 +6342,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -6318,7 +6407,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -6375,7 +6466,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -6400,14 +6493,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description The rules would block the caller’s own address */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -6458,7 +6555,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -6483,7 +6582,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -6542,7 +6643,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -6567,14 +6670,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `username_taken` or `email_taken` */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -6648,7 +6755,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -6693,7 +6802,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -6718,14 +6829,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `owns_servers` (with `servers`) or `owns_applications` (with `applications`) */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -6779,7 +6894,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -6804,14 +6921,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `application_deleted` (a deleted application’s bot) or `account_deleted` */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -6888,7 +7009,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -6937,7 +7060,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -6962,7 +7087,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -7030,7 +7157,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -7091,7 +7220,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -7155,7 +7286,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -7180,7 +7313,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -7196,7 +7331,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Unexpected error (500), or another status listed nowhere here: the error body */
       default: {
@@ -7232,7 +7369,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -7257,7 +7396,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -7306,7 +7447,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -7379,7 +7522,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -7404,14 +7549,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `user_blocked`: the caller blocked this user; unblock first */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -7483,7 +7632,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -7532,7 +7683,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -7601,7 +7754,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -7626,7 +7781,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -7734,7 +7891,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -7759,7 +7918,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -7845,7 +8006,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -7899,7 +8062,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -7924,7 +8089,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -7970,7 +8137,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -7995,7 +8164,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -8055,7 +8226,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -8080,7 +8253,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -8127,7 +8302,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -8152,7 +8329,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -8199,7 +8378,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -8224,7 +8405,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -8302,7 +8485,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -8377,7 +8562,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -8423,7 +8610,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -8448,7 +8637,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -8511,7 +8702,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -8536,7 +8729,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -8614,7 +8809,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -8668,7 +8865,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -8693,7 +8892,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -8766,7 +8967,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -8825,7 +9028,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -8850,7 +9055,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -8915,7 +9122,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -8989,7 +9198,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -9061,7 +9272,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -9135,7 +9348,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -9256,7 +9471,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -9308,7 +9525,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -9400,7 +9619,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -9472,7 +9693,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -9529,7 +9752,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -9554,7 +9779,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -9606,7 +9833,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -9631,7 +9860,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -9698,7 +9929,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -9723,7 +9956,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -9776,7 +10011,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -9801,7 +10038,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -9834,13 +10073,13 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description The channel */
+      /** @description The channel, or the thread */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Channel'];
+          'application/json': components['schemas']['Channel'] | components['schemas']['Thread'];
         };
       };
       /** @description Validation failed */
@@ -9875,7 +10114,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -9947,7 +10188,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -10005,13 +10248,13 @@ export interface operations {
       };
     };
     responses: {
-      /** @description The updated channel */
+      /** @description The updated channel, or the updated thread */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Channel'];
+          'application/json': components['schemas']['Channel'] | components['schemas']['Thread'];
         };
       };
       /** @description Bad fields (each named), or a bad `parent_id` */
@@ -10019,7 +10262,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -10044,7 +10289,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -10108,7 +10355,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -10133,7 +10382,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -10207,7 +10458,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -10266,7 +10519,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -10291,7 +10546,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -10456,21 +10713,27 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Slowmode: wait retry_after seconds */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `send_pending`: queued, not stored within `queues.send_wait_ms`; retry with the same nonce. Other codes: the queue (Redis) is unavailable, nothing was sent */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Unexpected error (500), or another status listed nowhere here: the error body */
       default: {
@@ -10536,7 +10799,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -10609,7 +10874,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -10672,7 +10939,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -10697,7 +10966,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -10756,7 +11027,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -10781,14 +11054,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `thread_exists`: the message already started a thread */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -10841,7 +11118,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -10866,7 +11145,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -10930,7 +11211,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -10955,7 +11238,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -11000,7 +11285,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -11025,7 +11312,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -11070,7 +11359,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -11095,7 +11386,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -11141,7 +11434,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -11166,7 +11461,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -11239,7 +11536,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -11290,7 +11589,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -11315,7 +11616,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -11390,7 +11693,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -11663,7 +11968,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -11793,7 +12100,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -11848,7 +12157,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -11873,7 +12184,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -11947,7 +12260,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -12002,7 +12317,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -12027,7 +12344,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -12099,7 +12418,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -12274,7 +12595,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -12369,7 +12692,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -12441,7 +12766,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -12496,7 +12823,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -12521,7 +12850,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -12603,7 +12934,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -12686,7 +13019,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -12769,7 +13104,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -12843,7 +13180,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -12896,7 +13235,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -12921,7 +13262,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -13001,7 +13344,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -13058,7 +13403,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -13083,7 +13430,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -13155,7 +13504,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -13229,7 +13580,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -13290,7 +13643,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -13315,7 +13670,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -13362,7 +13719,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -13387,7 +13746,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -13440,7 +13801,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -13465,14 +13828,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `stage_instance_exists` */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -13544,7 +13911,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -13624,7 +13993,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -13709,14 +14080,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `range_not_satisfiable`: the range starts past the end of the file */
       416: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -13768,7 +14143,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -13793,14 +14170,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description A forbidden file type, or a request that is not multipart/form-data */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -13874,7 +14255,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -13937,7 +14320,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -13962,28 +14347,36 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `emoji_name_taken` */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description The file is over 256 KiB, or over 1024x1024 pixels */
       413: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Not PNG, JPEG, WebP or GIF */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -14058,7 +14451,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -14131,7 +14526,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -14185,7 +14582,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -14210,14 +14609,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `emoji_name_taken` */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -14291,7 +14694,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -14348,7 +14753,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -14373,21 +14780,27 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Over 4 MiB, or over 4096x4096 pixels */
       413: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Not PNG, JPEG, WebP or GIF */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -14496,7 +14909,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -14521,14 +14936,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Not PNG, JPEG, WebP or GIF */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -14576,7 +14995,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `blocked_address`: the URL leads to a private or reserved address; or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
@@ -14592,14 +15013,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `unsupported_media_type`: not one of the relayed image types */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -14615,14 +15040,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `timeout` */
       504: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Unexpected error (500), or another status listed nowhere here: the error body */
       default: {
@@ -14687,7 +15116,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -14741,7 +15172,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -14766,7 +15199,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -14840,7 +15275,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -14912,7 +15349,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -14968,7 +15407,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -14993,7 +15434,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -15067,7 +15510,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -15142,7 +15587,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
@@ -15158,21 +15605,27 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description This webhook’s rate limit: wait retry_after seconds */
       429: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description With `?wait=true`, `send_pending`: queued, not stored within `queues.send_wait_ms`. Other codes: the queue (Redis) is unavailable, nothing was sent */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Unexpected error (500), or another status listed nowhere here: the error body */
       default: {
@@ -15219,7 +15672,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -15244,14 +15699,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `already_reported` */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -15400,7 +15859,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -15469,7 +15930,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -15494,7 +15957,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -15572,7 +16037,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -15667,7 +16134,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -15741,7 +16210,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -15845,7 +16316,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -15870,7 +16343,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -15943,7 +16418,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -16023,7 +16500,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -16048,7 +16527,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -16122,7 +16603,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -16192,7 +16675,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -16217,7 +16702,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -16291,7 +16778,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -16363,7 +16852,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -16435,7 +16926,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -16460,7 +16953,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -16534,7 +17029,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -16608,14 +17105,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `webhook_disabled`: re-enable it first (PATCH `enabled: true`) */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -16695,7 +17196,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -16770,14 +17273,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `webhook_disabled`: re-enable it first (PATCH `enabled: true`) */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -16886,7 +17393,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -16967,7 +17476,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -17041,7 +17552,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -17113,7 +17626,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -17174,7 +17689,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -17199,7 +17716,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -17273,7 +17792,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -17364,7 +17885,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -17441,7 +17964,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -17495,7 +18020,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -17520,7 +18047,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -17594,7 +18123,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -17674,7 +18205,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -17748,7 +18281,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -17817,7 +18352,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -17842,7 +18379,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -17858,14 +18397,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `interaction_timeout`: no answer within the deadline */
       504: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Unexpected error (500), or another status listed nowhere here: the error body */
       default: {
@@ -17906,7 +18449,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
@@ -17922,21 +18467,27 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `interaction_already_acknowledged` */
       409: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `interaction_expired`: the deadline passed (or delivery failed) */
       410: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -17997,7 +18548,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
@@ -18013,14 +18566,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `interaction_expired` */
       410: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -18083,7 +18640,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
@@ -18099,14 +18658,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `interaction_expired` */
       410: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -18180,7 +18743,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -18254,7 +18819,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -18308,7 +18875,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -18333,7 +18902,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -18402,14 +18973,18 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description JSON without a user token */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
@@ -18488,7 +19063,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -18513,7 +19090,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {
@@ -18756,7 +19335,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Missing, invalid or revoked token */
       401: {
@@ -18846,7 +19427,9 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
       };
       /** @description Rate limited: wait `retry_after` seconds (also in `Retry-After`) */
       429: {

@@ -1,3 +1,4 @@
+import { channelRoutes } from '../../../api/routes/channels/channels.js';
 import { Permission } from '../../../shared/permissions/index.js';
 import type { MessageObject } from '../../../shared/presenters/types.js';
 import { useTestApp } from '../../helpers/app.js';
@@ -303,6 +304,25 @@ describe('archiving and locking', () => {
       deny: String(Permission.VIEW_CHANNEL),
     });
     expect([overwrite.status, overwrite.body.code]).toEqual([400, 'invalid_channel_type']);
+  });
+
+  it('GET and PATCH /channels/{id} answer a thread in the shape they document (/openapi.json is built from it)', async () => {
+    const w = await world(app);
+    const thread = await startThread(app, w.owner, w.channelId);
+    const routes = channelRoutes(app.rt);
+    const documented = (method: string) =>
+      routes.find((r) => r.method === method && r.path === '/channels/{channel_id}')?.responses[200]?.schema;
+    const got = await as(app, w.owner, 'GET', `/channels/${thread.id}`);
+    const patched = await as(app, w.owner, 'PATCH', `/channels/${thread.id}`, { name: 'renamed' });
+    const channel = await as(app, w.owner, 'GET', `/channels/${w.channelId}`);
+    expect([got.status, patched.status, channel.status]).toEqual([200, 200, 200]);
+    expect(got.body.thread_metadata).toBeDefined();
+    expect(documented('get')?.validate(got.body).error?.message).toBeUndefined();
+    expect(documented('patch')?.validate(patched.body).error?.message).toBeUndefined();
+    // A channel still answers as a channel, and a thread is no channel without its metadata.
+    expect(documented('get')?.validate(channel.body).error?.message).toBeUndefined();
+    const { thread_metadata: _metadata, ...bare } = got.body as Record<string, unknown>;
+    expect(documented('get')?.validate({ ...bare, thread_metadata: 'x' }).error).toBeDefined();
   });
 });
 

@@ -22,8 +22,12 @@ const auditLogQuery = Joi.object<AuditLogQuery>({
   user_id: snowflake().description('only entries by this user (the actor)'),
   action: Joi.string()
     .valid(...AUDIT_ACTIONS)
-    .description('only entries of this action'),
-});
+    .description(
+      'only entries of this action (`action_type`, the name Discord gives the filter, is taken too)',
+    ),
+})
+  // Discord's name for the same filter; both at once is a 400.
+  .rename('action_type', 'action');
 
 const auditLogEntryObject = Joi.object({
   id: Joi.string().required(),

@@ -216,7 +216,7 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
           serverId: params.server_id,
           actorId: auth.user.id,
           userId: params.user_id,
-          deleteMessageSeconds: body.delete_message_seconds,
+          deleteMessageSeconds: body.delete_message_seconds ?? (body.delete_message_days ?? 0) * 86_400,
           reason: body.reason,
           auditReason: auditReason(req),
         }),

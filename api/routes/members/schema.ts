@@ -77,7 +77,8 @@ export const updateMemberBody = Joi.object<UpdateMemberBody>({
 
 export interface BanBody {
   reason?: string | null;
-  delete_message_seconds: number;
+  delete_message_seconds?: number;
+  delete_message_days?: number;
 }
 
 export const banBody = Joi.object<BanBody>({
@@ -86,9 +87,17 @@ export const banBody = Joi.object<BanBody>({
     .integer()
     .min(0)
     .max(604800)
-    .default(0)
-    .description('delete the user’s messages in this server from the last N seconds (up to 7 days)'),
-});
+    .description(
+      'delete the user’s messages in this server from the last N seconds (up to 7 days; default 0)',
+    ),
+  delete_message_days: Joi.number()
+    .integer()
+    .min(0)
+    .max(7)
+    .description(
+      'the same in whole days (0-7), the older form bots still send; not with `delete_message_seconds`',
+    ),
+}).oxor('delete_message_seconds', 'delete_message_days');
 
 export const banObject = Joi.object({
   user: userObject.required(),

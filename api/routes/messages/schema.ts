@@ -39,11 +39,19 @@ export const sendBody = Joi.object({
       'up to 10 rich embeds, validated as for webhooks and stored with `type: "rich"`; needs EMBED_LINKS',
     ),
   attachments: Joi.array()
-    .items(snowflake())
+    .items(
+      Joi.alternatives().try(
+        snowflake(),
+        // The attachment objects POST /attachments answered (or Discord's `{id}` partials): their ids.
+        Joi.object({ id: snowflake().required() })
+          .unknown(true)
+          .custom((value: { id: string }) => value.id),
+      ),
+    )
     .unique()
     .max(50)
     .description(
-      'ids of your uploads (POST /attachments, not yet in a message); needs ATTACH_FILES. With multipart, files sent along are added',
+      'your uploads (POST /attachments, not yet in a message): their ids, or the attachment objects as answered; needs ATTACH_FILES. With multipart, files sent along are added',
     ),
   nonce: Joi.alternatives()
     .try(

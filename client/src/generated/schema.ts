@@ -8847,8 +8847,10 @@ export interface operations {
       content: {
         'application/json': {
           reason?: string | null;
-          /** @description delete the user’s messages in this server from the last N seconds (up to 7 days) */
+          /** @description delete the user’s messages in this server from the last N seconds (up to 7 days; default 0) */
           delete_message_seconds?: number;
+          /** @description the same in whole days (0-7), the older form bots still send; not with `delete_message_seconds` */
+          delete_message_days?: number;
         };
       };
     };
@@ -9380,7 +9382,7 @@ export interface operations {
         after?: string;
         /** @description only entries by this user (the actor) */
         user_id?: string;
-        /** @description only entries of this action */
+        /** @description only entries of this action (`action_type`, the name Discord gives the filter, is taken too) */
         action?:
           | 'server_update'
           | 'server_transfer'
@@ -10655,8 +10657,13 @@ export interface operations {
         'application/json': {
           /** @description up to 10 rich embeds, validated as for webhooks and stored with `type: "rich"`; needs EMBED_LINKS */
           embeds?: components['schemas']['RichEmbedInput'][];
-          /** @description ids of your uploads (POST /attachments, not yet in a message); needs ATTACH_FILES. With multipart, files sent along are added */
-          attachments?: string[];
+          /** @description your uploads (POST /attachments, not yet in a message): their ids, or the attachment objects as answered; needs ATTACH_FILES. With multipart, files sent along are added */
+          attachments?: (
+            | string
+            | {
+                id: string;
+              }
+          )[];
           content?: ('' | string) | (('' | string) | string);
           /** @description client-chosen; the same nonce from the same author in the same channel within 5 minutes returns the same message */
           nonce?: string | number;

@@ -333,6 +333,27 @@ describe('messages with attachments', () => {
     expect([again.status, again.body.errors]).toEqual([400, { attachments: expect.stringContaining(id) }]);
   });
 
+  it('a send takes the attachment objects POST /attachments answered, as well as their ids', async () => {
+    const { owner, channelId } = await channel();
+    const first = await upload(owner, { filename: 'a.png', type: 'image/png', data: await png(8, 8) });
+    const second = await upload(owner, { filename: 'b.png', type: 'image/png', data: await png(9, 9) });
+    const sent = await api(app, 'POST', `/channels/${channelId}/messages`, {
+      token: owner.token,
+      body: { content: 'objects', attachments: [first.body, { id: second.body.id }] },
+    });
+    expect(sent.status).toBe(200);
+    expect((sent.body.attachments as AttachmentObject[]).map((a) => a.id)).toEqual([
+      first.body.id,
+      second.body.id,
+    ]);
+    const bad = await api(app, 'POST', `/channels/${channelId}/messages`, {
+      token: owner.token,
+      body: { content: 'no id', attachments: [{ filename: 'a.png' }] },
+    });
+    expect(bad.status).toBe(400);
+    expect(Object.keys(bad.body.errors)[0]).toMatch(/^attachments/);
+  });
+
   it('multipart send: payload_json plus files; needs ATTACH_FILES; others’ uploads are refused', async () => {
     const { owner, serverId, channelId } = await channel();
     const res = await post(`/channels/${channelId}/messages`, owner, [

@@ -44,6 +44,14 @@ describe('GET /servers/{id}/audit-logs', () => {
       `/servers/${serverId}/audit-logs?action=role_create&user_id=${mod.id}`,
     );
     expect(creates.body.map((e: { target_id: string }) => e.target_id)).toEqual([r2.body.id]);
+    // Discord's name for the filter answers the same.
+    const sameByType = await as(
+      app,
+      mod,
+      'GET',
+      `/servers/${serverId}/audit-logs?action_type=role_create&user_id=${mod.id}`,
+    );
+    expect(sameByType.body).toEqual(creates.body);
 
     const page1 = await as(app, mod, 'GET', `/servers/${serverId}/audit-logs?limit=2`);
     expect(page1.body).toHaveLength(2);

@@ -93,6 +93,32 @@ describe('bans', () => {
     expect(ban?.reason).toBe('known spammer');
   });
 
+  it('delete_message_days (the older form) deletes by whole days; not with delete_message_seconds', async () => {
+    const { owner, serverId, channelId } = await world(app);
+    const victim = await member(app, serverId);
+    // One message a day and a half old, one an hour old: a day's deletion takes only the newer.
+    const old = await message(channelId, victim.id, 36 * 3600 * 1000);
+    const recent = await message(channelId, victim.id, 3600 * 1000);
+    const both = await as(app, owner, 'PUT', `/servers/${serverId}/bans/${victim.id}`, {
+      delete_message_days: 1,
+      delete_message_seconds: 60,
+    });
+    expect(both.status).toBe(400);
+    const tooMany = await as(app, owner, 'PUT', `/servers/${serverId}/bans/${victim.id}`, {
+      delete_message_days: 8,
+    });
+    expect([tooMany.status, Object.keys(tooMany.body.errors)]).toEqual([400, ['delete_message_days']]);
+    const res = await as(app, owner, 'PUT', `/servers/${serverId}/bans/${victim.id}`, {
+      delete_message_days: 1,
+    });
+    expect(res.status).toBe(204);
+    const left = await app.rt.models.Message.findAll({
+      where: { channel_id: channelId, author_id: victim.id },
+    });
+    expect(left.map((m) => m.id)).toEqual([old.id]);
+    expect(left.map((m) => m.id)).not.toContain(recent.id);
+  });
+
   it('hierarchy: cannot ban equal/higher members or the owner; BAN_MEMBERS named; 404 unknown user', async () => {
     const { owner, serverId } = await world(app);
     const modRole = await makeRole(app, serverId, { position: 2, permissions: Permission.BAN_MEMBERS });

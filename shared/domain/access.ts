@@ -101,3 +101,18 @@ export async function checkParent(
     throw new ValidationError({ [field]: `${field} must be a category of the same server` });
   }
 }
+
+/**
+ * Holds the server row for the rest of a command's transaction, so what is counted or ordered per
+ * server (role and channel positions, the emoji cap) is read and written by one command at a time.
+ * 404 when the server is gone.
+ */
+export async function lockServer(
+  rt: Pick<Runtime, 'models'>,
+  serverId: string,
+  transaction: Transaction,
+): Promise<Row<'Server'>> {
+  const server = await rt.models.Server.findByPk(serverId, { transaction, lock: transaction.LOCK.UPDATE });
+  if (!server) throw new NotFoundError('server');
+  return server;
+}

@@ -6,7 +6,7 @@ import { Permission, ServerPolicy, syncChannelRooms } from '../../permissions/in
 import type { ServerChannelObject } from '../../presenters/types.js';
 import type { Runtime } from '../../runtime.js';
 import { decodeSnowflake } from '../../snowflake.js';
-import { checkParent, memberIds } from '../access.js';
+import { checkParent, lockServer, memberIds } from '../access.js';
 import { presentServerChannel } from './present.js';
 import { channelAuditFields, checkVoiceFields, type ChannelCreate } from './rules.js';
 
@@ -29,6 +29,8 @@ export async function createChannel(
   const { Channel, PermissionOverwrite } = rt.models;
   const id = rt.snowflake.next();
   return runCommand(rt, rooms.channel(id), async (transaction, fx) => {
+    // Two creates at once would both read the same last position.
+    await lockServer(rt, serverId, transaction);
     const last = await Channel.max<number | null, Row<'Channel'>>('position', {
       where: { server_id: serverId },
       transaction,

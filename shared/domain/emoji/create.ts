@@ -1,5 +1,6 @@
 import { recordAudit } from '../../audit.js';
 import { ApiError, ValidationError } from '../../errors.js';
+import { lockServer } from '../access.js';
 import { rooms } from '../../events/index.js';
 import { runCommand } from '../../outbox/index.js';
 import { Permission, ServerPolicy } from '../../permissions/index.js';
@@ -49,7 +50,7 @@ export async function createEmoji(
   const stored = await upload.store(id);
   try {
     return await runCommand(rt, rooms.server(serverId), async (transaction, fx) => {
-      await rt.models.Server.findByPk(serverId, { transaction, lock: transaction.LOCK.UPDATE });
+      await lockServer(rt, serverId, transaction);
       const count = await rt.models.Emoji.count({ where: { server_id: serverId }, transaction });
       if (count >= MAX_EMOJIS_PER_SERVER) throw tooMany();
       const created = await rt.models.Emoji.create(

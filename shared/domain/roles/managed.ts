@@ -1,6 +1,7 @@
 import { Op, type Transaction } from 'sequelize';
 import type { Row } from '../../db/models/index.js';
-import { ApiError, NotFoundError } from '../../errors.js';
+import { ApiError } from '../../errors.js';
+import { lockServer } from '../access.js';
 import { rooms } from '../../events/index.js';
 import type { Effects } from '../../outbox/index.js';
 import { presentRole } from '../../presenters/role.js';
@@ -14,13 +15,6 @@ export function managedRoleError(): ApiError {
     'managed_role',
     'A bot’s managed role cannot be assigned, removed or deleted by hand: it goes when the bot leaves',
   );
-}
-
-/** Holds the server row so position changes of its roles never interleave (as the roles commands do). */
-async function lockServer(rt: Pick<Runtime, 'models'>, serverId: string, transaction: Transaction) {
-  const server = await rt.models.Server.findByPk(serverId, { transaction, lock: transaction.LOCK.UPDATE });
-  if (!server) throw new NotFoundError('server');
-  return server;
 }
 
 /**

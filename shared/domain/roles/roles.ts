@@ -2,6 +2,7 @@ import { Op, type Transaction } from 'sequelize';
 import { diff, recordAudit } from '../../audit.js';
 import type { Row } from '../../db/models/index.js';
 import { ApiError, MissingPermissionError, NotFoundError, ValidationError } from '../../errors.js';
+import { lockServer } from '../access.js';
 import { rooms } from '../../events/index.js';
 import { runCommand, type Effects } from '../../outbox/index.js';
 import {
@@ -58,12 +59,6 @@ async function findRole(rt: Runtime, serverId: string, roleId: string, transacti
   const role = await rt.models.Role.findOne({ where: { id: roleId, server_id: serverId }, transaction });
   if (!role) throw new NotFoundError('role');
   return role;
-}
-
-/** Holds the server row so position changes of its roles never interleave. */
-async function lockServer(rt: Runtime, serverId: string, transaction: Transaction): Promise<void> {
-  const server = await rt.models.Server.findByPk(serverId, { transaction, lock: transaction.LOCK.UPDATE });
-  if (!server) throw new NotFoundError('server');
 }
 
 /** Who holds a role (every member for @everyone). */

@@ -18,6 +18,19 @@ const listIds = async (user: TestUser, serverId: string): Promise<string[]> => {
 };
 
 describe('creating channels', () => {
+  it('channels created at once each go last in turn: no two share a position', async () => {
+    const owner = await registerUser(app);
+    const { serverId } = await makeServer(app, owner);
+    const made = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        createChannel(owner, serverId, { name: `c${i}`, channel_type: 'text' }),
+      ),
+    );
+    expect(made.map((r) => r.status)).toEqual(Array(8).fill(201));
+    const positions = made.map((r) => r.body.position as number).sort((a, b) => a - b);
+    expect(positions).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
   it('creates text, voice and category channels; parents must be categories of the same server', async () => {
     const owner = await registerUser(app);
     const { serverId, generalId } = await makeServer(app, owner);

@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import zlib from 'node:zlib';
-import { api, registerUser, type ApiResponse, type TestUser } from '../helpers/accounts.js';
+import { api, randomIp, registerUser, type ApiResponse, type TestUser } from '../helpers/accounts.js';
 import { useTestApp } from '../helpers/app.js';
 import { connectGateway } from '../helpers/gateway-client.js';
+import { sendForm } from '../helpers/media.js';
 import { makeServer } from './servers/helpers.js';
 
 /** Just above a signed bigint's range: what used to reach Postgres and come back as a 500. */
@@ -237,5 +239,129 @@ describe('bodies no schema can accept', () => {
       token: user.token,
     });
     expectClientError(query, 400, 'validation_error', 'content');
+  });
+});
+
+/**
+ * A lone UTF-16 surrogate travels in JSON as an escape (`"\\ud800"`, which JSON.stringify writes
+ * for one) but has no UTF-8 form: stored, it would come back as U+FFFD. Refused instead, naming
+ * the field; surrogate pairs (astral characters) are ordinary text.
+ */
+describe('ill-formed Unicode (lone surrogates) is refused naming the field; pairs are kept', () => {
+  const LONE = ['\ud800', '\udfff', '\ude00\ud83d']; // high alone, low alone, a pair reversed
+  const EMOJI = 'ok 😀 𝄞';
+
+  const register = (email: string) =>
+    api(app, 'POST', '/auth/register', {
+      headers: { 'x-forwarded-for': randomIp() },
+      body: { username: `u_${randomBytes(6).toString('hex')}`, password: 'correct horse', email },
+    });
+  const send = (body: Record<string, unknown>) =>
+    api(app, 'POST', `/channels/${channelId}/messages`, { token: user.token, body });
+
+  it('in a registration email', async () => {
+    for (const lone of LONE) {
+      expectClientError(await register(`${lone}@example.com`), 400, 'validation_error', 'email');
+    }
+    const email = `${EMOJI.replace(/ /g, '')}${randomBytes(4).toString('hex')}@example.com`;
+    const ok = await register(email);
+    expect(ok.status).toBe(201);
+    const me = await api(app, 'GET', '/users/@me', { token: ok.body.token });
+    expect(me.body.email).toBe(email);
+  });
+
+  it('in message content, an embed field, and a key; in JSON and in multipart payload_json', async () => {
+    for (const lone of LONE) {
+      expectClientError(await send({ content: `hi ${lone}` }), 400, 'validation_error', 'content');
+    }
+    const nested = await send({
+      embeds: [
+        { title: 'fine' },
+        {
+          title: 'fine',
+          fields: [
+            { name: 'a', value: 'b' },
+            { name: 'n', value: `v\ud800` },
+          ],
+        },
+      ],
+    });
+    expectClientError(nested, 400, 'validation_error', 'embeds.1.fields.1.value');
+    expect(Object.keys(nested.body.errors)).toEqual(['embeds.1.fields.1.value']);
+    // A key is input too: the object holding it is named (the key itself is not text to quote).
+    const key = await send({ content: 'x', embeds: [{ title: 't', ['\udc00']: 'x' }] });
+    expectClientError(key, 400, 'validation_error', 'embeds.0');
+    expect(Object.keys(key.body.errors)).toEqual(['embeds.0']);
+    const form = await sendForm(app, 'POST', `/channels/${channelId}/messages`, user, [
+      { field: 'payload_json', value: JSON.stringify({ content: 'x', embeds: [{ title: '\ud800' }] }) },
+    ]);
+    expectClientError(form, 400, 'validation_error', 'embeds.0.title');
+
+    const sent = await send({
+      content: EMOJI,
+      embeds: [{ title: EMOJI, fields: [{ name: EMOJI, value: EMOJI }] }],
+    });
+    expect(sent.status).toBe(200);
+    const viaForm = await sendForm(app, 'POST', `/channels/${channelId}/messages`, user, [
+      { field: 'payload_json', value: JSON.stringify({ content: EMOJI }) },
+    ]);
+    expect(viaForm.status).toBe(200);
+    // Nothing refused was stored (as U+FFFD); what was accepted comes back as sent.
+    const history = await api(app, 'GET', `/channels/${channelId}/messages?limit=100`, { token: user.token });
+    expect(JSON.stringify(history.body)).not.toContain('\ufffd');
+    expect(history.body.slice(0, 2).map((m: { content: string }) => m.content)).toEqual([EMOJI, EMOJI]);
+    expect(history.body[1].embeds[0]).toMatchObject({
+      title: EMOJI,
+      fields: [{ name: EMOJI, value: EMOJI }],
+    });
+  });
+
+  it('a query cannot carry one: percent-decoding turns the bytes of a surrogate into U+FFFD', async () => {
+    // %ED%A0%80 is what UTF-8 for \ud800 would be (UTF-8 has none); Express's query parser (Node's
+    // querystring) decodes those invalid bytes to U+FFFD, which the search reads as a word break:
+    // the two words around it find this message (left undecoded, they would not; a lone surrogate
+    // would be a 400). %uD800 is no escape it knows: it stays text.
+    const word = `probe${randomBytes(4).toString('hex')}`;
+    const sent = await send({ content: `${word} surrogate` });
+    expect(sent.status).toBe(200);
+    const search = (q: string) =>
+      api(app, 'GET', `/servers/${serverId}/messages/search?content=${q}`, { token: user.token });
+    const decoded = await search(`${word}%ED%A0%80surrogate`);
+    expect({ status: decoded.status, ids: decoded.body.messages?.map((m: { id: string }) => m.id) }).toEqual({
+      status: 200,
+      ids: [sent.body.id],
+    });
+    expect((await search(`${word}%uD800`)).status).toBe(200);
+    expect((await search(encodeURIComponent(EMOJI))).status).toBe(200);
+  });
+
+  it('in a gateway command: the ack is the validation error naming the field', async () => {
+    const gw = await connectGateway(app.origin, { token: user.token });
+    try {
+      for (const lone of LONE) {
+        const ack = await gw.command('presence_update', {
+          status: 'online',
+          activity: { type: 'playing', name: `chess ${lone}` },
+        });
+        expect(ack).toMatchObject({
+          ok: false,
+          code: 'validation_error',
+          errors: { 'activity.name': expect.any(String) },
+        });
+      }
+      const key = await gw.command('presence_update', { status: 'online', ['\ud83d']: 1 });
+      expect(key).toMatchObject({
+        ok: false,
+        code: 'validation_error',
+        errors: { payload: expect.any(String) },
+      });
+      const ok = await gw.command('presence_update', {
+        status: 'online',
+        activity: { type: 'playing', name: EMOJI },
+      });
+      expect(ok).toMatchObject({ ok: true, presence: { activity: { type: 'playing', name: EMOJI } } });
+    } finally {
+      gw.close();
+    }
   });
 });

@@ -1,5 +1,17 @@
+import { isUtf8 } from 'node:buffer';
 import express, { type RequestHandler } from 'express';
-import { PayloadTooLargeError } from '../../shared/errors.js';
+import { MalformedJsonError, PayloadTooLargeError } from '../../shared/errors.js';
+
+/**
+ * JSON is UTF-8 (RFC 8259): a body that is not would be decoded with U+FFFD in place of its bad
+ * bytes and stored altered, so it is refused as malformed instead. Bodies declared in another
+ * charset body-parser accepts (UTF-16, UTF-32) are left to its decoder.
+ */
+function refuseInvalidUtf8(_req: unknown, _res: unknown, body: Buffer, encoding: string): void {
+  if (encoding.toLowerCase().replace('-', '') === 'utf8' && !isUtf8(body)) {
+    throw new MalformedJsonError('it is not valid UTF-8');
+  }
+}
 
 /**
  * The JSON body parser, with a body over `limit` refused as soon as that is known, never read to
@@ -10,7 +22,7 @@ import { PayloadTooLargeError } from '../../shared/errors.js';
  * closes the connection instead of reading on.
  */
 export function jsonBody(limit: number): RequestHandler[] {
-  const parse = express.json({ limit, strict: true });
+  const parse = express.json({ limit, strict: true, verify: refuseInvalidUtf8 });
   const refuseAnnouncedOverLimit: RequestHandler = (req, _res, next) => {
     const declared = Number(req.headers['content-length']);
     if (declared > limit && req.is('application/json')) next(new PayloadTooLargeError(limit));

@@ -171,6 +171,20 @@ describe('the HTTP stack’s client errors keep their status', () => {
     expect(ok.status).toBe(201);
   });
 
+  it('a JSON body that is not UTF-8 is malformed, not stored with U+FFFD in its place', async () => {
+    const send = (bytes: Buffer) =>
+      raw('POST', '/servers', {
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${user.token}` },
+        body: Buffer.concat([Buffer.from('{"name":"bad '), bytes, Buffer.from('"}')]),
+      });
+    // A surrogate's UTF-8-like encoding, a lone continuation byte, a truncated sequence.
+    for (const bytes of [[0xed, 0xa0, 0x80], [0x80], [0xe2, 0x82]]) {
+      expectClientError(await send(Buffer.from(bytes)), 400, 'malformed_json');
+    }
+    const ok = await send(Buffer.from('😀', 'utf8'));
+    expect([ok.status, ok.body.name]).toEqual([201, 'bad 😀']);
+  });
+
   it('a media key with a segment longer than the filesystem allows is unknown, not an error', async () => {
     expectClientError(await raw('GET', `/media/attachments/${'a'.repeat(300)}`), 404, 'unknown_media');
   });

@@ -20,3 +20,13 @@ export const oneOf =
   (chars: string) =>
   (char: string): boolean =>
     chars.includes(char);
+
+/**
+ * `value` cut to at most `max` UTF-16 units without splitting a surrogate pair: a plain slice can
+ * keep the first half of an emoji, which Postgres then stores as U+FFFD.
+ */
+export function truncateText(value: string, max: number): string {
+  if (value.length <= max) return value;
+  const last = value.charCodeAt(max - 1);
+  return value.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
+}

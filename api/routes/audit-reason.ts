@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import { truncateText } from '../../shared/text.js';
 
 /**
  * The optional reason for an administrative action, from the `X-Audit-Log-Reason` header
@@ -13,5 +14,5 @@ export function auditReason(req: Request): string | null {
   } catch {
     // not URL-encoded: keep it as sent
   }
-  return text.slice(0, 512);
+  return truncateText(text, 512);
 }

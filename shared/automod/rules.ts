@@ -1,5 +1,6 @@
 import RE2 from 're2';
 import { extractLinks, extractMentions } from '../markdown/index.js';
+import { truncateText } from '../text.js';
 
 /** What a rule looks for. */
 export const AUTOMOD_TRIGGERS = ['keyword', 'regex', 'mention_spam', 'link', 'spam'] as const;
@@ -167,7 +168,7 @@ export function matchContent(rule: CompiledRule, content: string): RuleMatch | n
       // Every match meets the allow list: an allowed word (`badminton`) must not hide a later one.
       for (const text of everyMatch(rule.matcher, content)) {
         if (rule.allow?.test(text)) continue;
-        return { rule, detail: text.slice(0, 100) };
+        return { rule, detail: truncateText(text, 100) };
       }
       return null;
     }
@@ -183,7 +184,7 @@ export function matchContent(rule: CompiledRule, content: string): RuleMatch | n
       for (const link of links) {
         if (s.invites_only && !INVITE_LINK.test(link)) continue;
         if (hostAllowed(link, s.allowed_domains ?? [])) continue;
-        return { rule, detail: link.slice(0, 200) };
+        return { rule, detail: truncateText(link, 200) };
       }
       return null;
     }

@@ -7,6 +7,7 @@ import type { Effects } from '../outbox/effects.js';
 import type { WebhookDeliverJob } from '../queues/index.js';
 import type { Runtime } from '../runtime.js';
 import { decodeSnowflake } from '../snowflake.js';
+import { truncateText } from '../text.js';
 
 /** Why pending deliveries of a disabled subscription ended (they are not counted as its failures). */
 export const CANCELLED_BY_DISABLE = 'cancelled: the webhook was disabled';
@@ -146,7 +147,7 @@ export async function markDisabled(
   transaction: Transaction,
 ): Promise<boolean> {
   const [changed] = await rt.models.EventWebhook.update(
-    { enabled: false, disabled_at: new Date(), disabled_reason: reason.slice(0, 200) },
+    { enabled: false, disabled_at: new Date(), disabled_reason: truncateText(reason, 200) },
     { where: { id: webhook.id, enabled: true }, transaction },
   );
   if (changed === 0) return false;

@@ -1,4 +1,4 @@
-import { oneOf, trimWhere } from '../../shared/text.js';
+import { oneOf, trimWhere, truncateText } from '../../shared/text.js';
 
 describe('trimWhere', () => {
   it('trims either end or both, and keeps what is inside', () => {
@@ -15,5 +15,16 @@ describe('trimWhere', () => {
     const evil = `a${' .'.repeat(1_000_000)}b`;
     expect(trimWhere(evil, oneOf(' .'))).toBe(evil);
     expect(trimWhere(`${'='.repeat(2_000_000)}x`, oneOf('='), 'end')).toHaveLength(2_000_001);
+  });
+});
+
+describe('truncateText', () => {
+  it('cuts to the limit but never through a surrogate pair', () => {
+    expect(truncateText('abcdef', 4)).toBe('abcd');
+    expect(truncateText('abc', 4)).toBe('abc');
+    // '😀' is two UTF-16 units: a cut between them drops the half instead of keeping it.
+    expect(truncateText('abc😀d', 4)).toBe('abc');
+    expect(truncateText('abc😀d', 5)).toBe('abc😀');
+    expect(truncateText('😀😀', 3).isWellFormed()).toBe(true);
   });
 });

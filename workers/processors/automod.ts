@@ -17,6 +17,7 @@ import { presentMember } from '../../shared/presenters/role.js';
 import { unixSeconds } from '../../shared/presenters/time.js';
 import { type AutomodJob, type AutomodResult, type JobPayload } from '../../shared/queues/index.js';
 import type { Runtime } from '../../shared/runtime.js';
+import { truncateText } from '../../shared/text.js';
 
 /** Longest timeout AutoMod may give (Discord's limit). */
 const MAX_TIMEOUT_SECONDS = 28 * 86_400;
@@ -80,7 +81,7 @@ export function createAutomodProcessor(rt: Runtime) {
     blocked: boolean,
   ): Promise<void> {
     const content = job.command.kind === 'create' ? job.command.message.content : job.command.content;
-    const excerpt = content.length > 200 ? `${content.slice(0, 200)}…` : content;
+    const excerpt = content.length > 200 ? `${truncateText(content, 200)}…` : content;
     const id = rt.snowflake.next();
     const head =
       `AutoMod rule "${match.rule.name}" (${match.rule.trigger}) ${blocked ? 'blocked' : 'flagged'} a message by ` +

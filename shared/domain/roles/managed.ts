@@ -7,6 +7,7 @@ import type { Effects } from '../../outbox/index.js';
 import { presentRole } from '../../presenters/role.js';
 import type { Runtime } from '../../runtime.js';
 import { decodeSnowflake } from '../../snowflake.js';
+import { truncateText } from '../../text.js';
 
 /** 403: a managed role belongs to its bot; nobody assigns, removes or deletes it by hand. */
 export function managedRoleError(): ApiError {
@@ -39,7 +40,7 @@ export async function createManagedRole(
     {
       id,
       server_id: serverId,
-      name: input.name.slice(0, 100),
+      name: truncateText(input.name, 100),
       permissions: String(input.permissions),
       position: 1,
       managed_bot_id: input.botUserId,

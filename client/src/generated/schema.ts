@@ -632,7 +632,7 @@ export interface paths {
     get: operations['getAdminIpRules'];
     /**
      * Replace the IP allow/deny rules
-     * @description Replaces the whole list in one transaction; every API process applies it within about a second. A request is refused (403 `ip_blocked`) when its address is in a deny rule, or when any allow rule exists and its address is in none (an allowlist). CIDRs are stored with host bits cleared (`10.0.0.1/8` becomes `10.0.0.0/8`); a bare address is a /32 or /128. A list that would refuse the caller’s own address is refused with 409 `would_block_self`. Locked out anyway: run `npm run cli -- ip-rules clear` on a server.
+     * @description Replaces the whole list in one transaction; every API process applies it within about a second. The body is `{rules: [{cidr, action, note?}]}` or that list alone, as GET answers it. A request is refused (403 `ip_blocked`) when its address is in a deny rule, or when any allow rule exists and its address is in none (an allowlist). CIDRs are stored with host bits cleared (`10.0.0.1/8` becomes `10.0.0.0/8`); a bare address is a /32 or /128. A list that would refuse the caller’s own address is refused with 409 `would_block_self`. Locked out anyway: run `npm run cli -- ip-rules clear` on a server.
      */
     put: operations['putAdminIpRules'];
     post?: never;
@@ -6347,15 +6347,28 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          /** @description the whole new list; [] removes every rule */
-          rules: {
-            cidr: string;
-            /** @enum {string} */
-            action: 'allow' | 'deny';
-            note?: string | null;
-          }[];
-        };
+        'application/json':
+          | {
+              /** @description the whole new list; [] removes every rule */
+              rules: {
+                cidr: string;
+                /** @enum {string} */
+                action: 'allow' | 'deny';
+                note?: string | null;
+                id?: unknown;
+                created_by?: unknown;
+                created_at?: unknown;
+              }[];
+            }
+          | {
+              cidr: string;
+              /** @enum {string} */
+              action: 'allow' | 'deny';
+              note?: string | null;
+              id?: unknown;
+              created_by?: unknown;
+              created_at?: unknown;
+            }[];
       };
     };
     responses: {
@@ -6368,7 +6381,7 @@ export interface operations {
           'application/json': components['schemas']['IpRule'][];
         };
       };
-      /** @description A bad rule, named like `rules.0.cidr` */
+      /** @description A bad rule, named like `rules.0.cidr` (`0.cidr` for a bare list) */
       400: {
         headers: {
           [name: string]: unknown;

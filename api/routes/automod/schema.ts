@@ -55,8 +55,11 @@ export const createRuleBody = Joi.object({
   name: name.required(),
   enabled: Joi.boolean().default(true),
   trigger_type: Joi.string()
+    // API.md spells it "mention-spam": taken and stored as mention_spam.
+    .replace(/^mention-spam$/, 'mention_spam')
     .valid(...AUTOMOD_TRIGGERS)
-    .required(),
+    .required()
+    .description('`mention-spam` is taken for `mention_spam`'),
   trigger: Joi.when('trigger_type', {
     switch: Object.entries(triggerSchemas).map(([is, then]) => ({ is, then: then.required() })),
   }),

@@ -15789,7 +15789,10 @@ export interface operations {
           name: string;
           /** @default true */
           enabled?: boolean;
-          /** @enum {string} */
+          /**
+           * @description `mention-spam` is taken for `mention_spam`
+           * @enum {string}
+           */
           trigger_type: 'keyword' | 'regex' | 'mention_spam' | 'link' | 'spam';
           trigger?:
             | {

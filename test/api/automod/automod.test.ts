@@ -173,6 +173,16 @@ describe('screening', () => {
     expectBlocked(await send(alice, w.channelId, `<@${a.id}> <@${b.id}> <@${c.id}>`));
   });
 
+  it('takes API.md’s spelling "mention-spam" for the mention_spam trigger', async () => {
+    const { w, alice, rule } = await serverWithRule({
+      trigger_type: 'mention-spam',
+      trigger: { mention_limit: 1 },
+    });
+    expect(rule).toMatchObject({ trigger_type: 'mention_spam', trigger: { mention_limit: 1 } });
+    const [a, b] = [await member(app, w.serverId), await member(app, w.serverId)];
+    expectBlocked(await send(alice, w.channelId, `<@${a.id}> <@${b.id}>`));
+  });
+
   it('filters links outside the allowlist, and invites', async () => {
     const { w, alice } = await serverWithRule({
       trigger_type: 'link',

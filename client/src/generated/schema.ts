@@ -3824,8 +3824,8 @@ export interface components {
       ephemeral: boolean;
     };
     InteractionCallback: {
-      /** @enum {string} */
-      type: 'message' | 'deferred';
+      /** @description `message` (or 4) or `deferred` (or 5) */
+      type: ('message' | 'deferred') | number;
       data?:
         | components['schemas']['InteractionResponseMessage']
         | {

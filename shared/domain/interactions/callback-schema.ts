@@ -20,7 +20,20 @@ export const responseMessage = Joi.object(messageKeys)
 
 /** The first answer: a message, or a deferral (the answer comes later as a follow-up or an edit). */
 export const callbackBody = Joi.object({
-  type: Joi.string().valid('message', 'deferred').required(),
+  type: Joi.alternatives()
+    .try(
+      Joi.string().valid('message', 'deferred'),
+      // Discord's numbers, as bot libraries send them: 4 answers with a message, 5 defers.
+      // (A range, not valid(4, 5): joi skips custom() for a value its allow-list matched.)
+      Joi.number()
+        .integer()
+        .min(4)
+        .max(5)
+        .custom((type: 4 | 5) => (type === 4 ? 'message' : 'deferred')),
+    )
+    .required()
+    .messages({ 'alternatives.match': '{{#label}} must be one of [message, deferred] (or 4, 5)' })
+    .description('`message` (or 4) or `deferred` (or 5)'),
   data: Joi.when('type', {
     is: 'message',
     then: responseMessage.required(),

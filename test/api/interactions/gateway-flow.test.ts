@@ -328,6 +328,21 @@ describe('slash commands over the gateway', () => {
     expect((await invoking).body).toMatchObject({ status: 'message', message: { content: 'first' } });
     expect(await answers(w)).toBe(1);
   });
+
+  it('takes Discord’s callback types too: 4 answers with a message, 5 defers', async () => {
+    const { w, botGw } = await setup();
+    const invoking = invoke(app, w.owner, { command: 'ping', channel_id: w.channelId });
+    const interaction = await nextInteraction(botGw, 'ping');
+    const bad = await callback(app, interaction, { type: 3 });
+    expect([bad.status, Object.keys(bad.body.errors)]).toEqual([400, ['type']]);
+    expect((await callback(app, interaction, { type: 4, data: { content: 'pong as 4' } })).status).toBe(204);
+    expect((await invoking).body).toMatchObject({ status: 'message', message: { content: 'pong as 4' } });
+
+    const deferring = invoke(app, w.owner, { command: 'ping', channel_id: w.channelId });
+    const second = await nextInteraction(botGw, 'ping');
+    expect((await callback(app, second, { type: 5 })).status).toBe(204);
+    expect((await deferring).body).toEqual({ id: second.id, status: 'deferred' });
+  });
 });
 
 describe('invoking: checks before anything reaches the bot', () => {

@@ -3714,8 +3714,8 @@ export interface components {
       role: components['schemas']['Role'];
     };
     CommandOption: {
-      /** @enum {string} */
-      type: 'string' | 'integer' | 'number' | 'boolean' | 'user' | 'channel' | 'role';
+      /** @description one of string, integer, number, boolean, user, channel, role; Discord's numbers (3-8, 10) are taken for them */
+      type: ('string' | 'integer' | 'number' | 'boolean' | 'user' | 'channel' | 'role') | number;
       name: string;
       description: string;
       /** @default false */
@@ -3760,6 +3760,11 @@ export interface components {
       updated_at: number | null;
     };
     CommandInput: {
+      /**
+       * Format: float
+       * @enum {number}
+       */
+      type?: 1;
       name: string;
       description: string;
       /** @default [] */

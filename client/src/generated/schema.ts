@@ -3820,8 +3820,8 @@ export interface components {
       message?: components['schemas']['Message'];
     };
     InteractionResponseMessage: {
-      content?: string;
       embeds?: components['schemas']['RichEmbedInput'][];
+      content?: string;
       /**
        * @description show it to the invoking user only; never stored
        * @default false
@@ -15121,12 +15121,12 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
-          content?: string;
           /** @description shown instead of the webhook’s name for this message */
           username?: string;
           /** @description shown instead of the webhook’s avatar for this message */
           avatar_url?: string;
           embeds?: components['schemas']['RichEmbedInput'][];
+          content?: string;
         };
         'multipart/form-data': {
           /** @description the JSON body, as a string */

@@ -1,5 +1,5 @@
 import Joi from 'joi';
-import { EMBED_LIMITS, messageContent, richEmbed } from '../../messages/schema.js';
+import { EMBED_LIMITS, contentUnlessEmbeds, messageContent, richEmbed } from '../../messages/schema.js';
 
 /**
  * An application's answers, validated alike whether they come through the callback route or in
@@ -13,10 +13,9 @@ const messageKeys = {
 };
 
 /** What an answer message may carry: content or embeds (or both). */
-export const responseMessage = Joi.object(messageKeys)
-  .or('content', 'embeds')
-  .messages({ 'object.missing': 'content or embeds is required' })
-  .meta({ className: 'InteractionResponseMessage' });
+export const responseMessage = Joi.object({ ...messageKeys, content: contentUnlessEmbeds() }).meta({
+  className: 'InteractionResponseMessage',
+});
 
 /** The first answer: a message, or a deferral (the answer comes later as a follow-up or an edit). */
 export const callbackBody = Joi.object({

@@ -319,8 +319,10 @@ describe('slash commands over the gateway', () => {
     const unknown = await callback(app, { id: app.rt.snowflake.next(), token: interaction.token }, body);
     expect([unknown.status, unknown.body.code]).toEqual([404, 'unknown_interaction']);
     const bad = await callback(app, interaction, { type: 'message', data: {} });
-    expect(bad.status).toBe(400);
-    expect(bad.body.errors).toHaveProperty('data');
+    expect([bad.status, bad.body.errors]).toEqual([400, { 'data.content': 'content or embeds is required' }]);
+    // An empty embeds list is no embed: still nothing to answer with.
+    const noEmbeds = await callback(app, interaction, { type: 'message', data: { embeds: [] } });
+    expect([noEmbeds.status, Object.keys(noEmbeds.body.errors)]).toEqual([400, ['data.content']]);
 
     expect((await callback(app, interaction, body)).status).toBe(204);
     const again = await callback(app, interaction, { type: 'deferred' });

@@ -483,7 +483,12 @@ describe('executing incoming webhooks', () => {
     expect(long.status).toBe(400);
     expect(long.body.errors).toHaveProperty('content');
     const empty = await execute(hook.id, hook.token, { username: 'someone' });
-    expect(empty.status).toBe(400);
+    expect([empty.status, empty.body.errors]).toEqual([400, { content: 'content or embeds is required' }]);
+    // An empty embeds list is no embed: nothing to post (it was queued as an empty message).
+    const noEmbeds = await execute(hook.id, hook.token, { embeds: [] }, true);
+    expect([noEmbeds.status, Object.keys(noEmbeds.body.errors)]).toEqual([400, ['content']]);
+    const embedOnly = await execute(hook.id, hook.token, { embeds: [{ title: 'only an embed' }] }, true);
+    expect([embedOnly.status, embedOnly.body.content]).toEqual([200, '']);
     const badColor = await execute(hook.id, hook.token, { embeds: [{ title: 'a', color: 0x1000000 }] });
     expect(badColor.status).toBe(400);
     expect(badColor.body.errors).toHaveProperty(['embeds.0.color']);

@@ -2464,7 +2464,7 @@ export interface paths {
     put?: never;
     /**
      * Create a bot application
-     * @description Creates the application and its bot user (`bot: true`, no password or email, a unique username derived from `name`) and answers with the bot’s token, shown only here (regenerate it if lost). At most `applications.max_per_user` per user (400 `too_many_applications`).
+     * @description Creates the application and its bot user (`bot: true`, no password or email, a unique username derived from `name`) and answers with the bot’s token, shown only here (regenerate it if lost). At most `applications.max_per_user` per user (400 `too_many_applications`). `redirect_uris` registers the OAuth2 redirect URIs at once (as PUT /applications/{app_id}/oauth2/redirect-uris; a bad one: 400 naming `redirect_uris.N`).
      */
     post: operations['postApplications'];
     delete?: never;
@@ -2513,7 +2513,7 @@ export interface paths {
     head?: never;
     /**
      * Update an application (its owner)
-     * @description `intents` is the complete list of privileged gateway intents the bot may ask for (`SERVER_MEMBERS`, `SERVER_PRESENCES`, `MESSAGE_CONTENT`); turning one off closes the bot’s gateway connections. `interactions_url` must be http(s) and resolve to public addresses (400 naming it otherwise); null delivers interactions over the gateway.
+     * @description `intents` is the complete list of privileged gateway intents the bot may ask for (`SERVER_MEMBERS`, `SERVER_PRESENCES`, `MESSAGE_CONTENT`); turning one off closes the bot’s gateway connections. `interactions_url` must be http(s) and resolve to public addresses (400 naming it otherwise); null delivers interactions over the gateway. `redirect_uris` replaces the OAuth2 redirect URIs (as PUT /applications/{app_id}/oauth2/redirect-uris; a bad one: 400 naming `redirect_uris.N`, nothing changed).
      */
     patch: operations['patchApplicationsAppId'];
     trace?: never;
@@ -16887,6 +16887,8 @@ export interface operations {
           /** @description 1-80 characters; the bot’s username is derived from it */
           name: string;
           description?: string;
+          /** @description replaces the list; each must be https, http on loopback, or a private-use scheme */
+          redirect_uris?: string[];
         };
       };
     };
@@ -17175,6 +17177,8 @@ export interface operations {
           interactions_url?: string | null;
           /** @description the complete list of privileged gateway intents to enable, by name; [] turns them all off */
           intents?: ('SERVER_MEMBERS' | 'SERVER_PRESENCES' | 'MESSAGE_CONTENT')[];
+          /** @description replaces the list; each must be https, http on loopback, or a private-use scheme */
+          redirect_uris?: string[];
         };
       };
     };

@@ -12342,6 +12342,13 @@ export interface operations {
         'application/json': {
           /** @description the endpoint to forget */
           endpoint: string;
+          /** @description ignored (the subscription as it was registered) */
+          keys?: Record<string, never>;
+          /**
+           * Format: float
+           * @description ignored
+           */
+          expirationTime?: number | null;
         };
       };
     };

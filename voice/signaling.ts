@@ -8,6 +8,7 @@ import {
   ValidationError,
 } from '../shared/errors.js';
 import { Permission, channelAccessFor, has } from '../shared/permissions/index.js';
+import { STAGE_COMMANDS, type StageCommandInput } from '../shared/voice-chat/stage-commands.js';
 import { clientParameters, runCommand, type VoiceAck } from './ack.js';
 import type { ms } from './mediasoup.js';
 import type { VoiceNode } from './node.js';
@@ -51,10 +52,18 @@ const schemas = {
 
 type Handler = (payload: unknown) => Promise<VoiceAck>;
 
+/** A stage command's payload, its `channel_id` this connection's room unless it names one. */
+function withRoomChannel(payload: unknown, channelId: string): unknown {
+  if (payload === undefined || payload === null) return { channel_id: channelId };
+  if (typeof payload !== 'object' || Array.isArray(payload) || 'channel_id' in payload) return payload;
+  return { ...payload, channel_id: channelId };
+}
+
 /**
  * The signaling commands of one /voice connection (each acked, errors shaped like the REST API's):
  * create_transport, connect_transport, produce, consume, resume_consumer, pause_consumer,
- * pause_producer, resume_producer, close_producer.
+ * pause_producer, resume_producer, close_producer; and the stage commands (request_to_speak,
+ * invite_speaker, move_to_audience, as on the gateway), whose `channel_id` defaults to this room's.
  */
 export function installSignaling(node: VoiceNode, room: Room, peer: Peer): void {
   const { rt } = node;
@@ -285,26 +294,49 @@ export function installSignaling(node: VoiceNode, room: Room, peer: Peer): void 
         await node.refreshMediaFlags(room, peer);
         return {};
       }),
+
+    ...Object.fromEntries(
+      Object.entries(STAGE_COMMANDS).map(([name, command]): [string, Handler] => [
+        name,
+        (payload) =>
+          runCommand(
+            command.schema,
+            withRoomChannel(payload, room.channelId),
+            async (input: StageCommandInput) => ({
+              voice_state: await command.run(rt, peer.userId, input),
+            }),
+          ),
+      ]),
+    ),
   };
 
-  const socket = peer.socket as unknown as NodeJS.EventEmitter & { id: string };
-  for (const [name, handler] of Object.entries(handlers)) {
-    // Client events are untyped input: the schema decides what they are.
-    socket.on(name, (payload: unknown, ack: unknown) => {
-      const reply = typeof ack === 'function' ? (ack as (a: VoiceAck) => void) : () => undefined;
-      limiter
-        .consume(socket.id)
-        .then(
-          () => handler(payload),
-          (res: { msBeforeNext: number }) => {
-            const err = new RateLimitedError(res.msBeforeNext / 1000);
-            return { ok: false as const, code: err.code, message: err.message, ...err.extra };
-          },
-        )
-        .then(reply, (err: unknown) => {
-          rt.logger.error({ err, command: name }, 'voice command failed');
-          reply({ ok: false, code: 'internal_error', message: 'Something went wrong' });
-        });
-    });
-  }
+  const socket = peer.socket;
+  // Client events are untyped input: the table decides which exist, the schema what they hold. The
+  // ack is the last argument, whatever came before it (a command sent without a payload has none).
+  socket.onAny((name: unknown, ...args: unknown[]) => {
+    const ack = args.at(-1);
+    const reply = typeof ack === 'function' ? (ack as (a: VoiceAck) => void) : () => undefined;
+    const payload = args.length > 1 || typeof ack !== 'function' ? args[0] : undefined;
+    const handler = typeof name === 'string' && Object.hasOwn(handlers, name) ? handlers[name] : undefined;
+    limiter
+      .consume(socket.id)
+      .then(
+        (): Promise<VoiceAck> | VoiceAck =>
+          handler
+            ? handler(payload)
+            : {
+                ok: false,
+                code: 'unknown_command',
+                message: `Unknown command: ${String(name).slice(0, 100)}. Commands: ${Object.keys(handlers).join(', ')}`,
+              },
+        (res: { msBeforeNext: number }) => {
+          const err = new RateLimitedError(res.msBeforeNext / 1000);
+          return { ok: false as const, code: err.code, message: err.message, ...err.extra };
+        },
+      )
+      .then(reply, (err: unknown) => {
+        rt.logger.error({ err, command: name }, 'voice command failed');
+        reply({ ok: false, code: 'internal_error', message: 'Something went wrong' });
+      });
+  });
 }

@@ -4,6 +4,7 @@ import type { ServerPolicy } from '../../shared/permissions/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { pageBy } from '../../shared/pagination.js';
 import { manageableEventWebhook } from '../../shared/domain/event-webhooks/access.js';
+import { manageableWebhook } from '../../shared/domain/webhooks/access.js';
 import { redeliverEvent } from '../../shared/domain/event-webhooks/redeliver.js';
 import { presentDelivery, type DeliveryObject } from '../../shared/presenters/event-webhook.js';
 
@@ -42,6 +43,12 @@ export async function listDeliveries(
   userId: string,
   query: DeliveryQuery,
 ): Promise<DeliveryObject[]> {
+  // An incoming webhook sends nothing out, so its log is empty; it is shown, as the webhook is, only
+  // to those who may manage it (404 `unknown_webhook` to anyone else).
+  if (await rt.models.Webhook.findByPk(webhookId, { attributes: ['id'] })) {
+    await manageableWebhook(rt, webhookId, userId);
+    return [];
+  }
   const { webhook, policy } = await manageableEventWebhook(rt, webhookId, userId);
   const page = pageBy('id', query);
   const rows = await rt.models.WebhookDelivery.findAll({

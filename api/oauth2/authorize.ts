@@ -38,7 +38,8 @@ export interface AuthorizationRequest {
  */
 export class UntrustedRequestError extends ApiError {
   constructor(code: 'invalid_client' | 'invalid_redirect_uri', message: string) {
-    super(400, code, message);
+    // The offending parameter is named, as every 400 names its field.
+    super(400, code, message, { [code === 'invalid_client' ? 'client_id' : 'redirect_uri']: message });
   }
 }
 
@@ -86,7 +87,12 @@ export async function validateAuthorizeRequest(
   params: AuthorizeParams,
 ): Promise<AuthorizationRequest> {
   const application = await findClient(rt, params.client_id);
-  if (!application) throw new UntrustedRequestError('invalid_client', 'Unknown client_id');
+  if (!application) {
+    throw new UntrustedRequestError(
+      'invalid_client',
+      params.client_id ? 'Unknown client_id' : 'client_id is required',
+    );
+  }
   // RFC 6749 3.1.2.3: optional when exactly one is registered.
   const only = application.redirect_uris.length === 1 ? application.redirect_uris[0] : undefined;
   const redirectUri = params.redirect_uri ?? only;

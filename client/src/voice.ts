@@ -41,6 +41,10 @@ export interface VoiceCommandMap {
   pause_producer: { payload: { producer_id: string }; result: { paused: boolean } };
   resume_producer: { payload: { producer_id: string }; result: { paused: boolean } };
   close_producer: { payload: { producer_id: string }; result: object };
+  /** Stage commands, as on the gateway; `channel_id` defaults to this connection's stage. */
+  request_to_speak: { payload: { channel_id?: string; raise?: boolean }; result: Record<string, unknown> };
+  invite_speaker: { payload: { channel_id?: string; user_id: string }; result: Record<string, unknown> };
+  move_to_audience: { payload: { channel_id?: string; user_id: string }; result: Record<string, unknown> };
 }
 
 /** A refused signaling command, with the API's error code. */

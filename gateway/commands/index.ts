@@ -8,13 +8,7 @@ import { presenceUpdate, presenceUpdateSchema } from './presence-update.js';
 import { requestMembers, requestMembersSchema } from './request-members.js';
 import { typingStart, typingStartSchema } from './typing-start.js';
 import { voiceStateUpdate, voiceStateUpdateSchema } from './voice-state-update.js';
-import {
-  inviteSpeakerCommand,
-  moveToAudienceCommand,
-  requestToSpeakCommand,
-  requestToSpeakSchema,
-  stageTargetSchema,
-} from './stage.js';
+import { stageCommands } from './stage.js';
 import type { CommandAck } from './ack.js';
 
 type Handler = (ctx: GatewayContext, socket: GatewaySocket, input: never) => Promise<Record<string, unknown>>;
@@ -25,9 +19,7 @@ const COMMANDS: Record<string, { schema: Joi.ObjectSchema; run: Handler }> = {
   typing_start: { schema: typingStartSchema, run: typingStart },
   request_members: { schema: requestMembersSchema, run: requestMembers },
   voice_state_update: { schema: voiceStateUpdateSchema, run: voiceStateUpdate },
-  request_to_speak: { schema: requestToSpeakSchema, run: requestToSpeakCommand },
-  invite_speaker: { schema: stageTargetSchema, run: inviteSpeakerCommand },
-  move_to_audience: { schema: stageTargetSchema, run: moveToAudienceCommand },
+  ...stageCommands,
 };
 
 /** Commands per connection per minute before they are refused with `rate_limited`. */

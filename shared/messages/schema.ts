@@ -15,6 +15,17 @@ export const messageContent = () =>
     .pattern(/\S/)
     .message('{{#label}} must contain a non-whitespace character');
 
+/**
+ * `content` beside `embeds`: required, and named, unless at least one embed comes along (an empty
+ * `embeds` list is no embed, so it does not make an empty message acceptable).
+ */
+export const contentUnlessEmbeds = () =>
+  Joi.when('embeds', {
+    is: Joi.array().min(1).required(),
+    then: messageContent(),
+    otherwise: messageContent().required().messages({ 'any.required': 'content or embeds is required' }),
+  });
+
 /** An absolute http(s) URL of at most 2048 characters. */
 export const httpUrl = () =>
   Joi.string()

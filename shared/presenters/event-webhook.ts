@@ -31,6 +31,8 @@ export interface DeliveryObject {
   attempts: number;
   redeliveries: number;
   last_status_code: number | null;
+  /** The same value under the name API.md's delivery log gives it ("response code"). */
+  response_code: number | null;
   last_error: string | null;
   last_latency_ms: number | null;
   next_attempt_at: number | null;
@@ -82,6 +84,7 @@ export function presentDelivery(row: Row<'WebhookDelivery'>, visible = true): De
     attempts: row.attempts,
     redeliveries: row.redeliveries,
     last_status_code: row.last_status_code,
+    response_code: row.last_status_code,
     last_error: row.last_error,
     last_latency_ms: row.last_latency_ms,
     next_attempt_at: unixSeconds(row.next_attempt_at),

@@ -176,6 +176,34 @@ describe('presence', () => {
     }
   });
 
+  it('takes offline (a status of data-types.txt) as invisible, and an activity without a type as playing', async () => {
+    const { subject, watching } = await pair();
+    const own = await connect(subject);
+    await nextUpdate(watching, subject.id, 1);
+    expect(await own.command('presence_update', { status: 'offline' })).toMatchObject({
+      ok: true,
+      presence: { status: 'invisible' },
+    });
+    expect(await nextUpdate(watching, subject.id, 2)).toMatchObject({ status: 'offline' });
+    expect(
+      await own.command('presence_update', { status: 'dnd', activity: { name: 'focusing' } }),
+    ).toMatchObject({
+      ok: true,
+      presence: { status: 'dnd', activity: { type: 'playing', name: 'focusing' } },
+    });
+    expect(await nextUpdate(watching, subject.id, 3)).toMatchObject({
+      status: 'dnd',
+      activity: { type: 'playing', name: 'focusing' },
+    });
+    // Discord's activity numbers: 2 is listening.
+    expect(
+      await own.command('presence_update', { status: 'online', activity: { type: 2, name: 'music' } }),
+    ).toMatchObject({ ok: true, presence: { activity: { type: 'listening', name: 'music' } } });
+    expect(
+      await own.command('presence_update', { status: 'online', activity: { type: 9, name: 'x' } }),
+    ).toMatchObject({ ok: false, errors: { 'activity.type': expect.any(String) } });
+  });
+
   it('refuses a bad presence_update with the field named', async () => {
     const { subject } = await pair();
     const c = await connect(subject);

@@ -14,15 +14,20 @@ import {
 let app: TestApp;
 const { gateways, voices } = voiceSuite((started) => (app = started));
 
+/** A stage with its owner and a member in it, both on the gateway and connected to /voice. */
+async function stageWithGuest() {
+  const { owner, serverId, channelId } = await voiceWorld(app, { channel_type: 'stage' });
+  const guest = await member(app, serverId);
+  const ownerGw = await gateway(app, owner, gateways);
+  const guestGw = await gateway(app, guest, gateways);
+  const { voice: ownerVoice } = await joinAndConnect(ownerGw, channelId, voices);
+  const { voice: guestVoice } = await joinAndConnect(guestGw, channelId, voices);
+  return { owner, guest, channelId, ownerGw, guestGw, ownerVoice, guestVoice };
+}
+
 describe('stage channels', () => {
   it('the audience cannot produce until a moderator invites them; then the others hear them', async () => {
-    const { owner, serverId, channelId } = await voiceWorld(app, { channel_type: 'stage' });
-    const guest = await member(app, serverId);
-    const ownerGw = await gateway(app, owner, gateways);
-    const guestGw = await gateway(app, guest, gateways);
-
-    const { voice: ownerVoice } = await joinAndConnect(ownerGw, channelId, voices);
-    const { voice: guestVoice } = await joinAndConnect(guestGw, channelId, voices);
+    const { guest, channelId, ownerGw, guestGw, ownerVoice, guestVoice } = await stageWithGuest();
     const joined = await stateUpdate(ownerGw, guest.id, (d) => d.channel_id === channelId);
     expect(joined).toMatchObject({ suppress: true, request_to_speak_timestamp: null });
 
@@ -108,6 +113,37 @@ describe('stage channels', () => {
       ok: false,
       code: 'validation_error',
       errors: { user_id: expect.any(String) },
+    });
+  });
+
+  it('the stage commands are acked on the /voice namespace too (channel_id defaults to its room)', async () => {
+    const { guest, channelId, ownerGw, ownerVoice, guestVoice } = await stageWithGuest();
+
+    expect(await guestVoice.request('request_to_speak', {})).toMatchObject({
+      ok: true,
+      voice_state: { user_id: guest.id, request_to_speak_timestamp: expect.any(Number) },
+    });
+    await stateUpdate(ownerGw, guest.id, (d) => typeof d.request_to_speak_timestamp === 'number');
+    expect(await guestVoice.request('invite_speaker', { user_id: guest.id })).toMatchObject({
+      ok: false,
+      code: 'missing_permission',
+    });
+    expect(
+      await ownerVoice.request('invite_speaker', { channel_id: channelId, user_id: guest.id }),
+    ).toMatchObject({ ok: true, voice_state: { suppress: false, request_to_speak_timestamp: null } });
+    expect(await ownerVoice.request('move_to_audience', { user_id: guest.id })).toMatchObject({
+      ok: true,
+      voice_state: { suppress: true },
+    });
+    expect(await ownerVoice.request('move_to_audience', { user_id: 'x' })).toMatchObject({
+      ok: false,
+      code: 'validation_error',
+      errors: { user_id: expect.any(String) },
+    });
+    // Every command is acked, an unknown one with its name.
+    expect(await ownerVoice.request('no_such_command', {})).toMatchObject({
+      ok: false,
+      code: 'unknown_command',
     });
   });
 

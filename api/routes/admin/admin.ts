@@ -162,6 +162,7 @@ export function adminRoutes(rt: Runtime, { ipRules }: ApiServices): AnyRoute[] {
       summary: 'Replace the IP allow/deny rules',
       description: [
         'Replaces the whole list in one transaction; every API process applies it within about a second.',
+        'The body is `{rules: [{cidr, action, note?}]}` or that list alone, as GET answers it.',
         'A request is refused (403 `ip_blocked`) when its address is in a deny rule, or when any allow rule',
         'exists and its address is in none (an allowlist). CIDRs are stored with host bits cleared',
         '(`10.0.0.1/8` becomes `10.0.0.0/8`); a bare address is a /32 or /128. A list that would refuse',
@@ -172,7 +173,7 @@ export function adminRoutes(rt: Runtime, { ipRules }: ApiServices): AnyRoute[] {
       body: putIpRulesBody,
       responses: {
         200: { description: 'The new list', schema: Joi.array().items(ipRuleObject) },
-        400: { description: 'A bad rule, named like `rules.0.cidr`' },
+        400: { description: 'A bad rule, named like `rules.0.cidr` (`0.cidr` for a bare list)' },
         404: { description: 'The caller is not an instance admin' },
         409: { description: 'The rules would block the caller’s own address' },
       },

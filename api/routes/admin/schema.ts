@@ -83,19 +83,40 @@ const cidr = () =>
 
 export type { IpRuleInput } from '../../../shared/domain/ip-rules/ip-rules.js';
 
-export const putIpRulesBody = Joi.object<{ rules: IpRuleInput[] }>({
-  rules: Joi.array()
+const ipRuleList = () =>
+  Joi.array()
     .items(
       Joi.object({
         cidr: cidr().required(),
         action: Joi.string().valid('allow', 'deny').required(),
         note: Joi.string().max(200).allow(null, ''),
+        // What GET adds to each rule: taken and ignored, so a listed rule can be sent back as it is.
+        id: Joi.any().strip(),
+        created_by: Joi.any().strip(),
+        created_at: Joi.any().strip(),
       }),
     )
     .max(MAX_IP_RULES)
-    .required()
-    .description('the whole new list; [] removes every rule'),
-});
+    .description('the whole new list; [] removes every rule');
+
+/**
+ * `{rules: [...]}`, or the bare list as GET answers it (a PUT of what GET gave back restores it):
+ * the handler gets `{rules}` either way.
+ */
+const ipRulesObject = () => Joi.object({ rules: ipRuleList().required() });
+export const putIpRulesBody = Joi.alternatives()
+  // Chosen by the body's type, so a bad rule is named (`0.cidr`, `rules.0.cidr`) in either form.
+  .conditional(Joi.array(), {
+    then: ipRuleList().custom((rules: IpRuleInput[]) => ({ rules })),
+    otherwise: ipRulesObject(),
+  })
+  .required()
+  // The OpenAPI converter does not read a condition that is a schema; the document shows the two forms.
+  .meta({
+    schemaOverride: Joi.alternatives().try(ipRulesObject(), ipRuleList()).required(),
+  }) as unknown as Joi.ObjectSchema<{
+  rules: IpRuleInput[];
+}>;
 
 export const ipRuleObject = Joi.object({
   id: Joi.string().required(),

@@ -53,7 +53,9 @@ export function applicationRoutes(rt: Runtime): AnyRoute[] {
       description:
         'Creates the application and its bot user (`bot: true`, no password or email, a unique username derived ' +
         'from `name`) and answers with the bot’s token, shown only here (regenerate it if lost). At most ' +
-        '`applications.max_per_user` per user (400 `too_many_applications`).',
+        '`applications.max_per_user` per user (400 `too_many_applications`). `redirect_uris` registers the OAuth2 ' +
+        'redirect URIs at once (as PUT /applications/{app_id}/oauth2/redirect-uris; a bad one: 400 naming ' +
+        '`redirect_uris.N`).',
       tags: ['Applications'],
       status: 201,
       body: createApplicationBody,
@@ -120,7 +122,8 @@ export function applicationRoutes(rt: Runtime): AnyRoute[] {
         '`intents` is the complete list of privileged gateway intents the bot may ask for (`SERVER_MEMBERS`, ' +
         '`SERVER_PRESENCES`, `MESSAGE_CONTENT`); turning one off closes the bot’s gateway connections. ' +
         '`interactions_url` must be http(s) and resolve to public addresses (400 naming it otherwise); null ' +
-        'delivers interactions over the gateway.',
+        'delivers interactions over the gateway. `redirect_uris` replaces the OAuth2 redirect URIs (as PUT ' +
+        '/applications/{app_id}/oauth2/redirect-uris; a bad one: 400 naming `redirect_uris.N`, nothing changed).',
       tags: ['Applications'],
       params: applicationParams,
       body: updateApplicationBody,

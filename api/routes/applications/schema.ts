@@ -3,6 +3,7 @@ import type { UpdateApplicationInput } from '../../../shared/domain/applications
 import { PRIVILEGED_INTENT_NAMES } from '../../../shared/intents.js';
 import { selfUserObject, snowflake, userObject } from '../common-schemas.js';
 import { memberObject, permissionsField, roleObject } from '../roles/schema.js';
+import { redirectUrisBody } from '../oauth2/schema.js';
 
 const httpUrl = () =>
   Joi.string()
@@ -12,16 +13,21 @@ const httpUrl = () =>
 const name = () => Joi.string().trim().min(1).max(80);
 const description = () => Joi.string().trim().max(400).allow('');
 
+/** The OAuth2 redirect URIs, also settable here (PUT /applications/{id}/oauth2/redirect-uris). */
+const redirectUris = redirectUrisBody.extract('redirect_uris').optional();
+
 export const applicationParams = Joi.object({ app_id: snowflake().required() });
 
 export interface CreateApplicationBody {
   name: string;
   description?: string;
+  redirect_uris?: string[];
 }
 
 export const createApplicationBody = Joi.object<CreateApplicationBody>({
   name: name().required().description('1-80 characters; the bot’s username is derived from it'),
   description: description(),
+  redirect_uris: redirectUris,
 });
 
 /** The body is the command's input as it stands (shared/domain/applications). */
@@ -41,6 +47,7 @@ export const updateApplicationBody = Joi.object<UpdateApplicationBody>({
     .items(Joi.string().valid(...PRIVILEGED_INTENT_NAMES))
     .unique()
     .description('the complete list of privileged gateway intents to enable, by name; [] turns them all off'),
+  redirect_uris: redirectUris,
 }).min(1);
 
 export const applicationObject = Joi.object({

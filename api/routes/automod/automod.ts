@@ -31,7 +31,9 @@ const TRIGGERS =
   'messages per member). Actions: `block` (the message is never stored; the sender gets 400 ' +
   '`automod_blocked` naming the rule), `alert` `{channel_id}` (a notice in that text channel), `timeout` ' +
   '`{duration_seconds}` (up to 28 days). Members with MANAGE_SERVER, `exempt_roles` and `exempt_channels` ' +
-  '(a channel covers its threads) are not screened.';
+  '(a channel covers its threads) are not screened. Discord’s names are taken too: `trigger_metadata` for ' +
+  '`trigger`, `keyword_filter`, `regex_patterns` and `mention_total_limit` for `keywords`, `patterns` and ' +
+  '`mention_limit`.';
 
 /** AutoMod rules of a server (MANAGE_SERVER). */
 export function automodRoutes(rt: Runtime): AnyRoute[] {

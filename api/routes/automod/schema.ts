@@ -5,16 +5,23 @@ import { snowflake } from '../common-schemas.js';
 /** Longest AutoMod timeout: 28 days. */
 const MAX_TIMEOUT_SECONDS = 28 * 86_400;
 
-/** The settings of each trigger type: the create schema switches on it, PATCH validates with it. */
+/**
+ * The settings of each trigger type: the create schema switches on it, PATCH validates with it.
+ * Discord's names are taken too (`trigger_metadata` for `trigger`, `keyword_filter`,
+ * `regex_patterns`, `mention_total_limit`), as bot authors know them; rules are answered in ours.
+ */
 export const triggerSchemas = {
   keyword: Joi.object({
     keywords: Joi.array().items(Joi.string().trim().min(1).max(60)).min(1).max(1000).required(),
     allow_list: Joi.array().items(Joi.string().trim().min(1).max(60)).max(100).default([]),
-  }),
+  }).rename('keyword_filter', 'keywords'),
   regex: Joi.object({
     patterns: Joi.array().items(Joi.string().min(1).max(260)).min(1).max(10).required(),
-  }),
-  mention_spam: Joi.object({ mention_limit: Joi.number().integer().min(1).max(50).required() }),
+  }).rename('regex_patterns', 'patterns'),
+  mention_spam: Joi.object({ mention_limit: Joi.number().integer().min(1).max(50).required() }).rename(
+    'mention_total_limit',
+    'mention_limit',
+  ),
   link: Joi.object({
     allowed_domains: Joi.array().items(Joi.string().hostname().lowercase()).max(100).default([]),
     invites_only: Joi.boolean().default(false),
@@ -55,15 +62,18 @@ export const createRuleBody = Joi.object({
   name: name.required(),
   enabled: Joi.boolean().default(true),
   trigger_type: Joi.string()
+    // API.md spells it "mention-spam": taken and stored as mention_spam.
+    .replace(/^mention-spam$/, 'mention_spam')
     .valid(...AUTOMOD_TRIGGERS)
-    .required(),
+    .required()
+    .description('`mention-spam` is taken for `mention_spam`'),
   trigger: Joi.when('trigger_type', {
     switch: Object.entries(triggerSchemas).map(([is, then]) => ({ is, then: then.required() })),
   }),
   actions: actions.required(),
   exempt_roles: exemptRoles.default([]),
   exempt_channels: exemptChannels.default([]),
-});
+}).rename('trigger_metadata', 'trigger');
 
 export const patchRuleBody = Joi.object({
   name,
@@ -74,7 +84,9 @@ export const patchRuleBody = Joi.object({
   actions,
   exempt_roles: exemptRoles,
   exempt_channels: exemptChannels,
-}).min(1);
+})
+  .rename('trigger_metadata', 'trigger')
+  .min(1);
 
 export const ruleParams = Joi.object({ server_id: snowflake().required(), rule_id: snowflake().required() });
 

@@ -179,10 +179,11 @@ export function eventWebhookRoutes(rt: Runtime): AnyRoute[] {
       access: 'user',
       summary: 'An event webhook’s delivery log',
       description:
-        'For an event webhook’s id (incoming webhooks have no deliveries: 404). Needs MANAGE_WEBHOOKS in its ' +
+        'For an event webhook’s id; an incoming webhook sends nothing out, so its log is an empty list (to ' +
+        'those who may manage it: MANAGE_WEBHOOKS in its channel). Needs MANAGE_WEBHOOKS in its ' +
         'server (its owner, or MANAGE_SERVER above the owner). The `data` of events in channels the caller ' +
         'cannot see is left out (`redacted: true`). Each delivery with its status (`pending`, `succeeded`, `failed`: refused without retry, ' +
-        '`dead`: out of attempts), attempts, last response code, error and latency, and when the next ' +
+        '`dead`: out of attempts), attempts, last response code (`response_code`), error and latency, and when the next ' +
         'attempt is due. Newest first (oldest first with `after`); `status` filters. Kept for ' +
         '`webhooks.retention_days`.',
       tags: ['Webhooks'],

@@ -99,6 +99,11 @@ export const deliveryObject = Joi.object({
   attempts: Joi.number().integer().required().description('attempts made in the current round'),
   redeliveries: Joi.number().integer().required().description('manual redeliveries so far'),
   last_status_code: Joi.number().integer().allow(null).required(),
+  response_code: Joi.number()
+    .integer()
+    .allow(null)
+    .required()
+    .description('the last attempt’s HTTP status (the same as `last_status_code`)'),
   last_error: Joi.string().allow(null).required(),
   last_latency_ms: Joi.number().integer().allow(null).required(),
   next_attempt_at: Joi.number().integer().allow(null).required().description('when the next attempt is due'),

@@ -1,6 +1,10 @@
 import Joi from 'joi';
 import { COMMAND_LIMITS } from '../../../shared/domain/interactions/commands.js';
-import { COMMAND_OPTION_TYPES, DELIVERY_STATUSES } from '../../../shared/db/models/index.js';
+import {
+  COMMAND_OPTION_TYPES,
+  DELIVERY_STATUSES,
+  type CommandOptionType,
+} from '../../../shared/db/models/index.js';
 import { snowflake } from '../common-schemas.js';
 import { callbackBody, responseMessage } from '../../../shared/domain/interactions/callback-schema.js';
 import { messageContent } from '../../../shared/messages/schema.js';
@@ -20,10 +24,32 @@ const choice = (value: Joi.Schema) =>
 const forOptionTypes = (types: string[], then: Joi.Schema) =>
   Joi.when('type', { is: Joi.valid(...types), then, otherwise: Joi.forbidden() });
 
+/** Discord's option type numbers, as bot libraries send them, and the names they stand for here. */
+const DISCORD_OPTION_TYPES: Record<number, CommandOptionType> = {
+  3: 'string',
+  4: 'integer',
+  5: 'boolean',
+  6: 'user',
+  7: 'channel',
+  8: 'role',
+  10: 'number',
+};
+
+const optionType = () =>
+  Joi.alternatives()
+    .try(
+      Joi.string().valid(...COMMAND_OPTION_TYPES),
+      Joi.number()
+        .integer()
+        .custom((n: number, helpers) => DISCORD_OPTION_TYPES[n] ?? helpers.error('any.invalid')),
+    )
+    .messages({
+      'alternatives.match': `{{#label}} must be one of [${COMMAND_OPTION_TYPES.join(', ')}] (or Discord's number for one)`,
+    })
+    .description(`one of ${COMMAND_OPTION_TYPES.join(', ')}; Discord's numbers (3-8, 10) are taken for them`);
+
 export const commandOption = Joi.object({
-  type: Joi.string()
-    .valid(...COMMAND_OPTION_TYPES)
-    .required(),
+  type: optionType().required(),
   name: name().required(),
   description: description().required(),
   required: Joi.boolean().default(false),
@@ -51,6 +77,8 @@ export const commandOption = Joi.object({
 }).meta({ className: 'CommandOption' });
 
 export const commandInput = Joi.object({
+  // Discord's command type: only slash commands (1, chat input) exist here; taken and dropped.
+  type: Joi.number().valid(1).strip(),
   name: name().required(),
   description: description().required(),
   options: Joi.array().max(COMMAND_LIMITS.options).items(commandOption).default([]),

@@ -53,6 +53,9 @@ export const subscribeBody = Joi.object({
 
 export const unsubscribeBody = Joi.object({
   endpoint: Joi.string().max(2048).required().description('the endpoint to forget'),
+  // API.md gives both verbs the subscription `{endpoint, keys}`: the rest of it is taken and ignored.
+  keys: Joi.object().unknown().description('ignored (the subscription as it was registered)'),
+  expirationTime: Joi.number().allow(null).description('ignored'),
 });
 
 export const subscriptionParams = Joi.object({ subscription_id: snowflake().required() });

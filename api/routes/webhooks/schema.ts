@@ -1,6 +1,7 @@
 import Joi from 'joi';
 import { snowflake } from '../common-schemas.js';
-import { EMBED_LIMITS, MAX_CONTENT_LENGTH, httpUrl, richEmbed } from '../messages/schema.js';
+import { EMBED_LIMITS, httpUrl, richEmbed } from '../messages/schema.js';
+import { contentUnlessEmbeds, messageContent } from '../../../shared/messages/schema.js';
 
 /** Words a webhook may not call itself: it must not pass for the instance or its staff. */
 const RESERVED_NAME = /plexichat|system|clyde|discord|admin(istrator)?|moderator|official/i;
@@ -64,18 +65,14 @@ export const listedWebhook = webhookObject
   .meta({ className: 'ListedWebhook' });
 
 const executeKeys = {
-  content: Joi.string()
-    .max(MAX_CONTENT_LENGTH)
-    .pattern(/\S/)
-    .message('{{#label}} must contain a non-whitespace character'),
+  content: messageContent(),
   username: name().description('shown instead of the webhook’s name for this message'),
   avatar_url: httpUrl().description('shown instead of the webhook’s avatar for this message'),
   embeds: Joi.array().max(EMBED_LIMITS.count).items(richEmbed),
 };
 
-export const executeBody = Joi.object(executeKeys)
-  .or('content', 'embeds')
-  .messages({ 'object.missing': 'content or embeds is required' });
+/** Content or at least one embed (`content` is the field named when both are missing). */
+export const executeBody = Joi.object({ ...executeKeys, content: contentUnlessEmbeds() });
 
 /** The same fields when files come along (multipart): then content and embeds are optional. */
 export const executeWithFilesBody = Joi.object(executeKeys);

@@ -632,7 +632,7 @@ export interface paths {
     get: operations['getAdminIpRules'];
     /**
      * Replace the IP allow/deny rules
-     * @description Replaces the whole list in one transaction; every API process applies it within about a second. A request is refused (403 `ip_blocked`) when its address is in a deny rule, or when any allow rule exists and its address is in none (an allowlist). CIDRs are stored with host bits cleared (`10.0.0.1/8` becomes `10.0.0.0/8`); a bare address is a /32 or /128. A list that would refuse the caller’s own address is refused with 409 `would_block_self`. Locked out anyway: run `npm run cli -- ip-rules clear` on a server.
+     * @description Replaces the whole list in one transaction; every API process applies it within about a second. The body is `{rules: [{cidr, action, note?}]}` or that list alone, as GET answers it. A request is refused (403 `ip_blocked`) when its address is in a deny rule, or when any allow rule exists and its address is in none (an allowlist). CIDRs are stored with host bits cleared (`10.0.0.1/8` becomes `10.0.0.0/8`); a bare address is a /32 or /128. A list that would refuse the caller’s own address is refused with 409 `would_block_self`. Locked out anyway: run `npm run cli -- ip-rules clear` on a server.
      */
     put: operations['putAdminIpRules'];
     post?: never;
@@ -2287,7 +2287,7 @@ export interface paths {
     put?: never;
     /**
      * Create an AutoMod rule
-     * @description Needs MANAGE_SERVER; at most 25 rules per server. Triggers: `keyword` `{keywords, allow_list?}` (whole words, any case, `*` a wildcard within a word), `regex` `{patterns}` (RE2 syntax: linear time, so no backreferences or lookaround; refused with 400 naming `trigger.patterns.N`), `mention_spam` `{mention_limit}` (distinct user and role mentions, @everyone/@here counting one), `link` `{allowed_domains?, invites_only?}`, `spam` `{max_messages, window_seconds}` (new messages per member). Actions: `block` (the message is never stored; the sender gets 400 `automod_blocked` naming the rule), `alert` `{channel_id}` (a notice in that text channel), `timeout` `{duration_seconds}` (up to 28 days). Members with MANAGE_SERVER, `exempt_roles` and `exempt_channels` (a channel covers its threads) are not screened. Audited as `automod_rule_create`.
+     * @description Needs MANAGE_SERVER; at most 25 rules per server. Triggers: `keyword` `{keywords, allow_list?}` (whole words, any case, `*` a wildcard within a word), `regex` `{patterns}` (RE2 syntax: linear time, so no backreferences or lookaround; refused with 400 naming `trigger.patterns.N`), `mention_spam` `{mention_limit}` (distinct user and role mentions, @everyone/@here counting one), `link` `{allowed_domains?, invites_only?}`, `spam` `{max_messages, window_seconds}` (new messages per member). Actions: `block` (the message is never stored; the sender gets 400 `automod_blocked` naming the rule), `alert` `{channel_id}` (a notice in that text channel), `timeout` `{duration_seconds}` (up to 28 days). Members with MANAGE_SERVER, `exempt_roles` and `exempt_channels` (a channel covers its threads) are not screened. Discord’s names are taken too: `trigger_metadata` for `trigger`, `keyword_filter`, `regex_patterns` and `mention_total_limit` for `keywords`, `patterns` and `mention_limit`. Audited as `automod_rule_create`.
      */
     post: operations['postServersServerIdAutomodRules'];
     delete?: never;
@@ -2421,7 +2421,7 @@ export interface paths {
     };
     /**
      * An event webhook’s delivery log
-     * @description For an event webhook’s id (incoming webhooks have no deliveries: 404). Needs MANAGE_WEBHOOKS in its server (its owner, or MANAGE_SERVER above the owner). The `data` of events in channels the caller cannot see is left out (`redacted: true`). Each delivery with its status (`pending`, `succeeded`, `failed`: refused without retry, `dead`: out of attempts), attempts, last response code, error and latency, and when the next attempt is due. Newest first (oldest first with `after`); `status` filters. Kept for `webhooks.retention_days`.
+     * @description For an event webhook’s id; an incoming webhook sends nothing out, so its log is an empty list (to those who may manage it: MANAGE_WEBHOOKS in its channel). Needs MANAGE_WEBHOOKS in its server (its owner, or MANAGE_SERVER above the owner). The `data` of events in channels the caller cannot see is left out (`redacted: true`). Each delivery with its status (`pending`, `succeeded`, `failed`: refused without retry, `dead`: out of attempts), attempts, last response code (`response_code`), error and latency, and when the next attempt is due. Newest first (oldest first with `after`); `status` filters. Kept for `webhooks.retention_days`.
      */
     get: operations['getWebhooksWebhookIdDeliveries'];
     put?: never;
@@ -2464,7 +2464,7 @@ export interface paths {
     put?: never;
     /**
      * Create a bot application
-     * @description Creates the application and its bot user (`bot: true`, no password or email, a unique username derived from `name`) and answers with the bot’s token, shown only here (regenerate it if lost). At most `applications.max_per_user` per user (400 `too_many_applications`).
+     * @description Creates the application and its bot user (`bot: true`, no password or email, a unique username derived from `name`) and answers with the bot’s token, shown only here (regenerate it if lost). At most `applications.max_per_user` per user (400 `too_many_applications`). `redirect_uris` registers the OAuth2 redirect URIs at once (as PUT /applications/{app_id}/oauth2/redirect-uris; a bad one: 400 naming `redirect_uris.N`).
      */
     post: operations['postApplications'];
     delete?: never;
@@ -2513,7 +2513,7 @@ export interface paths {
     head?: never;
     /**
      * Update an application (its owner)
-     * @description `intents` is the complete list of privileged gateway intents the bot may ask for (`SERVER_MEMBERS`, `SERVER_PRESENCES`, `MESSAGE_CONTENT`); turning one off closes the bot’s gateway connections. `interactions_url` must be http(s) and resolve to public addresses (400 naming it otherwise); null delivers interactions over the gateway.
+     * @description `intents` is the complete list of privileged gateway intents the bot may ask for (`SERVER_MEMBERS`, `SERVER_PRESENCES`, `MESSAGE_CONTENT`); turning one off closes the bot’s gateway connections. `interactions_url` must be http(s) and resolve to public addresses (400 naming it otherwise); null delivers interactions over the gateway. `redirect_uris` replaces the OAuth2 redirect URIs (as PUT /applications/{app_id}/oauth2/redirect-uris; a bad one: 400 naming `redirect_uris.N`, nothing changed).
      */
     patch: operations['patchApplicationsAppId'];
     trace?: never;
@@ -3681,6 +3681,8 @@ export interface components {
       /** @description manual redeliveries so far */
       redeliveries: number;
       last_status_code: number | null;
+      /** @description the last attempt’s HTTP status (the same as `last_status_code`) */
+      response_code: number | null;
       last_error: string | null;
       last_latency_ms: number | null;
       /** @description when the next attempt is due */
@@ -3721,8 +3723,8 @@ export interface components {
       role: components['schemas']['Role'];
     };
     CommandOption: {
-      /** @enum {string} */
-      type: 'string' | 'integer' | 'number' | 'boolean' | 'user' | 'channel' | 'role';
+      /** @description one of string, integer, number, boolean, user, channel, role; Discord's numbers (3-8, 10) are taken for them */
+      type: ('string' | 'integer' | 'number' | 'boolean' | 'user' | 'channel' | 'role') | number;
       name: string;
       description: string;
       /** @default false */
@@ -3767,6 +3769,11 @@ export interface components {
       updated_at: number | null;
     };
     CommandInput: {
+      /**
+       * Format: float
+       * @enum {number}
+       */
+      type?: 1;
       name: string;
       description: string;
       /** @default [] */
@@ -3822,8 +3829,8 @@ export interface components {
       message?: components['schemas']['Message'];
     };
     InteractionResponseMessage: {
-      content?: string;
       embeds?: components['schemas']['RichEmbedInput'][];
+      content?: string;
       /**
        * @description show it to the invoking user only; never stored
        * @default false
@@ -3831,8 +3838,8 @@ export interface components {
       ephemeral: boolean;
     };
     InteractionCallback: {
-      /** @enum {string} */
-      type: 'message' | 'deferred';
+      /** @description `message` (or 4) or `deferred` (or 5) */
+      type: ('message' | 'deferred') | number;
       data?:
         | components['schemas']['InteractionResponseMessage']
         | {
@@ -6440,15 +6447,28 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          /** @description the whole new list; [] removes every rule */
-          rules: {
-            cidr: string;
-            /** @enum {string} */
-            action: 'allow' | 'deny';
-            note?: string | null;
-          }[];
-        };
+        'application/json':
+          | {
+              /** @description the whole new list; [] removes every rule */
+              rules: {
+                cidr: string;
+                /** @enum {string} */
+                action: 'allow' | 'deny';
+                note?: string | null;
+                id?: unknown;
+                created_by?: unknown;
+                created_at?: unknown;
+              }[];
+            }
+          | {
+              cidr: string;
+              /** @enum {string} */
+              action: 'allow' | 'deny';
+              note?: string | null;
+              id?: unknown;
+              created_by?: unknown;
+              created_at?: unknown;
+            }[];
       };
     };
     responses: {
@@ -6461,7 +6481,7 @@ export interface operations {
           'application/json': components['schemas']['IpRule'][];
         };
       };
-      /** @description A bad rule, named like `rules.0.cidr` */
+      /** @description A bad rule, named like `rules.0.cidr` (`0.cidr` for a bare list) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -12656,6 +12676,13 @@ export interface operations {
         'application/json': {
           /** @description the endpoint to forget */
           endpoint: string;
+          /** @description ignored (the subscription as it was registered) */
+          keys?: Record<string, never>;
+          /**
+           * Format: float
+           * @description ignored
+           */
+          expirationTime?: number | null;
         };
       };
     };
@@ -15557,12 +15584,12 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
-          content?: string;
           /** @description shown instead of the webhook’s name for this message */
           username?: string;
           /** @description shown instead of the webhook’s avatar for this message */
           avatar_url?: string;
           embeds?: components['schemas']['RichEmbedInput'][];
+          content?: string;
         };
         'multipart/form-data': {
           /** @description the JSON body, as a string */
@@ -16256,7 +16283,10 @@ export interface operations {
           name: string;
           /** @default true */
           enabled?: boolean;
-          /** @enum {string} */
+          /**
+           * @description `mention-spam` is taken for `mention_spam`
+           * @enum {string}
+           */
           trigger_type: 'keyword' | 'regex' | 'mention_spam' | 'link' | 'spam';
           trigger?:
             | {
@@ -17382,6 +17412,8 @@ export interface operations {
           /** @description 1-80 characters; the bot’s username is derived from it */
           name: string;
           description?: string;
+          /** @description replaces the list; each must be https, http on loopback, or a private-use scheme */
+          redirect_uris?: string[];
         };
       };
     };
@@ -17678,6 +17710,8 @@ export interface operations {
           interactions_url?: string | null;
           /** @description the complete list of privileged gateway intents to enable, by name; [] turns them all off */
           intents?: ('SERVER_MEMBERS' | 'SERVER_PRESENCES' | 'MESSAGE_CONTENT')[];
+          /** @description replaces the list; each must be https, http on loopback, or a private-use scheme */
+          redirect_uris?: string[];
         };
       };
     };

@@ -13,12 +13,15 @@ import { decodeSnowflake } from '../../snowflake.js';
 import { issueSession, type ClientInfo } from '../../accounts/sessions.js';
 import { memberRemoved } from '../members/remove.js';
 import { runCommand } from '../../outbox/index.js';
+import { redirectUriErrors, requireNoRedirectUriErrors } from '../oauth2/redirect-uris.js';
 import { freeBotUsername } from './bot-username.js';
 
 /** What POST /applications takes. */
 export interface CreateApplicationInput {
   name: string;
   description?: string;
+  /** OAuth2 redirect URIs (as PUT /applications/{id}/oauth2/redirect-uris takes them). */
+  redirect_uris?: string[];
   /** Where the request came from: recorded on the bot's first session. */
   client?: ClientInfo;
 }
@@ -39,6 +42,8 @@ export interface UpdateApplicationInput {
   interactions_url?: string | null;
   /** The complete list of privileged intents to enable, by name. */
   intents?: string[];
+  /** Replaces the OAuth2 redirect URIs (as PUT /applications/{id}/oauth2/redirect-uris does). */
+  redirect_uris?: string[];
 }
 
 /** Where a token was issued when the caller did not say (a programmatic creation): unspecified. */
@@ -56,6 +61,7 @@ export async function createApplication(
 ): Promise<CreatedApplication> {
   const { Application, User } = rt.models;
   const limit = rt.config.applications.max_per_user;
+  requireNoRedirectUriErrors(redirectUriErrors(input.redirect_uris ?? []));
   // A concurrent request may take the username picked here; the unique index refuses it, so retry.
   for (let attempt = 0; ; attempt++) {
     try {
@@ -84,6 +90,7 @@ export async function createApplication(
             bot_user_id: botId,
             name: input.name,
             description: input.description ?? '',
+            redirect_uris: input.redirect_uris ?? [],
             created_at: new Date(decodeSnowflake(appId).timestampMs),
           },
           { transaction },
@@ -145,6 +152,7 @@ export async function updateApplication(
   input: UpdateApplicationInput,
 ): Promise<ApplicationObject> {
   const { app, bot } = await ownedApplication(rt, ownerId, appId);
+  requireNoRedirectUriErrors(redirectUriErrors(input.redirect_uris ?? []));
   if (input.interactions_url) await vetInteractionsUrl(rt, input.interactions_url);
   const before = Number(app.intents) & PRIVILEGED_INTENTS;
   if (input.name !== undefined) app.name = input.name;
@@ -152,6 +160,7 @@ export async function updateApplication(
   if (input.icon_url !== undefined) app.icon_url = input.icon_url;
   if (input.public_bot !== undefined) app.public_bot = input.public_bot;
   if (input.interactions_url !== undefined) app.interactions_url = input.interactions_url;
+  if (input.redirect_uris !== undefined) app.redirect_uris = input.redirect_uris;
   const after = input.intents === undefined ? before : intentsFromNames(input.intents) & PRIVILEGED_INTENTS;
   app.intents = String(after);
   await runCommand(rt, rooms.user(bot.id), async (transaction, fx) => {

@@ -78,6 +78,29 @@ describe('PUT/GET /admin/ip-rules', () => {
     expect((replaced.body as { cidr: string }[]).map((r) => r.cidr)).toEqual(['203.0.113.0/25']);
   });
 
+  it('takes the bare list too, as GET answers it: PUT of what GET gave back keeps the rules', async () => {
+    expect((await putRules([{ cidr: '203.0.113.0/26', action: 'deny', note: 'kept' }])).status).toBe(200);
+    const listed = await api(app, 'GET', '/admin/ip-rules', { token: admin.token });
+    const again = await api(app, 'PUT', '/admin/ip-rules', { token: admin.token, body: listed.body });
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual([
+      expect.objectContaining({ cidr: '203.0.113.0/26', action: 'deny', note: 'kept' }),
+    ]);
+    const bare = await api(app, 'PUT', '/admin/ip-rules', {
+      token: admin.token,
+      body: [{ cidr: '203.0.113.128/25', action: 'deny' }],
+    });
+    expect((bare.body as { cidr: string }[]).map((r) => r.cidr)).toEqual(['203.0.113.128/25']);
+    const bad = await api(app, 'PUT', '/admin/ip-rules', {
+      token: admin.token,
+      body: [
+        { cidr: 'nope', action: 'deny' },
+        { cidr: '203.0.113.0/24', action: 'maybe' },
+      ],
+    });
+    expect([bad.status, Object.keys(bad.body.errors).sort()]).toEqual([400, ['0.cidr', '1.action']]);
+  });
+
   it('blocks a denied IPv4 address from X-Forwarded-For with 403 ip_blocked and records it', async () => {
     expect((await putRules([{ cidr: '203.0.113.0/24', action: 'deny' }])).status).toBe(200);
     const blocked = await versionFrom(app, '203.0.113.7');

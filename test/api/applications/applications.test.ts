@@ -98,6 +98,40 @@ describe('creating an application', () => {
     expect(await app.rt.models.Application.count({ where: { owner_id: owner.id } })).toBe(3);
   });
 
+  it('takes the OAuth2 redirect URIs on creation and on PATCH, as the object lists them', async () => {
+    const owner = await person(app);
+    const badCreate = await as(app, owner, 'POST', '/applications', {
+      name: `uris ${tag()}`,
+      redirect_uris: ['https://ok.example/cb', 'http://example.com/cb'],
+    });
+    expect([badCreate.status, Object.keys(badCreate.body.errors)]).toEqual([400, ['redirect_uris.1']]);
+    expect(await app.rt.models.Application.count({ where: { owner_id: owner.id } })).toBe(0);
+    const created = await as(app, owner, 'POST', '/applications', {
+      name: `uris ${tag()}`,
+      redirect_uris: ['https://ok.example/cb'],
+    });
+    expect([created.status, created.body.application.redirect_uris]).toEqual([
+      201,
+      ['https://ok.example/cb'],
+    ]);
+    const appId = created.body.application.id as string;
+    const patched = await as(app, owner, 'PATCH', `/applications/${appId}`, {
+      redirect_uris: ['http://127.0.0.1:9/callback'],
+    });
+    expect([patched.status, patched.body.redirect_uris]).toEqual([200, ['http://127.0.0.1:9/callback']]);
+    const badPatch = await as(app, owner, 'PATCH', `/applications/${appId}`, {
+      name: 'renamed',
+      redirect_uris: ['https://a.example/#frag'],
+    });
+    expect([badPatch.status, Object.keys(badPatch.body.errors)]).toEqual([400, ['redirect_uris.0']]);
+    // Nothing changed; the OAuth2 client settings read the same list.
+    const client = await as(app, owner, 'GET', `/applications/${appId}/oauth2`);
+    expect(client.body.redirect_uris).toEqual(['http://127.0.0.1:9/callback']);
+    expect((await as(app, owner, 'GET', `/applications/${appId}`)).body.name).toBe(
+      created.body.application.name,
+    );
+  });
+
   it('needs a user token: 401 without one, 403 bots_not_allowed with a bot token', async () => {
     const bot = await makeApplication(app, await person(app));
     expect((await api(app, 'POST', '/applications', { body: { name: 'x' } })).status).toBe(401);

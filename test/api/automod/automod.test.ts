@@ -173,6 +173,41 @@ describe('screening', () => {
     expectBlocked(await send(alice, w.channelId, `<@${a.id}> <@${b.id}> <@${c.id}>`));
   });
 
+  it('takes Discord’s names for the trigger settings (trigger_metadata, keyword_filter, ...)', async () => {
+    const { w, alice, rule } = await serverWithRule({
+      trigger_type: 'keyword',
+      trigger_metadata: { keyword_filter: ['forbidden'] },
+    });
+    expect(rule).toMatchObject({ trigger: { keywords: ['forbidden'] } });
+    expectBlocked(await send(alice, w.channelId, 'a forbidden word'));
+    const rulePath = `/servers/${w.serverId}/automod/rules/${rule.id}`;
+    const patched = await as(app, w.owner, 'PATCH', rulePath, {
+      trigger_metadata: { keyword_filter: ['other'] },
+    });
+    expect([patched.status, patched.body.trigger.keywords]).toEqual([200, ['other']]);
+    expect((await send(alice, w.channelId, 'a forbidden word')).status).toBe(200);
+    const regex = await serverWithRule({
+      trigger_type: 'regex',
+      trigger_metadata: { regex_patterns: ['^x+$'] },
+    });
+    expect(regex.rule).toMatchObject({ trigger: { patterns: ['^x+$'] } });
+    const mentions = await serverWithRule({
+      trigger_type: 'mention_spam',
+      trigger_metadata: { mention_total_limit: 3 },
+    });
+    expect(mentions.rule).toMatchObject({ trigger: { mention_limit: 3 } });
+  });
+
+  it('takes API.md’s spelling "mention-spam" for the mention_spam trigger', async () => {
+    const { w, alice, rule } = await serverWithRule({
+      trigger_type: 'mention-spam',
+      trigger: { mention_limit: 1 },
+    });
+    expect(rule).toMatchObject({ trigger_type: 'mention_spam', trigger: { mention_limit: 1 } });
+    const [a, b] = [await member(app, w.serverId), await member(app, w.serverId)];
+    expectBlocked(await send(alice, w.channelId, `<@${a.id}> <@${b.id}>`));
+  });
+
   it('filters links outside the allowlist, and invites', async () => {
     const { w, alice } = await serverWithRule({
       trigger_type: 'link',

@@ -22,6 +22,42 @@ const put = (bot: TestBot, body: unknown, serverId?: string) =>
   );
 
 describe('registering commands', () => {
+  it('takes Discord’s numbers for option types (and its command type 1), answered by name', async () => {
+    const bot = await makeApplication(app, await person(app));
+    const res = await put(bot, [
+      {
+        type: 1,
+        name: 'roll',
+        description: 'Rolls dice',
+        options: [
+          { type: 4, name: 'sides', description: 'Sides', min_value: 2 },
+          { type: 3, name: 'label', description: 'Label', choices: [{ name: 'A', value: 'a' }] },
+          { type: 5, name: 'loud', description: 'Loud' },
+          { type: 6, name: 'who', description: 'Who' },
+          { type: 7, name: 'where', description: 'Where' },
+          { type: 8, name: 'role', description: 'Role' },
+          { type: 10, name: 'bias', description: 'Bias' },
+        ],
+      },
+    ]);
+    expect(res.status).toBe(200);
+    expect(res.body[0].options.map((o: { type: string }) => o.type)).toEqual([
+      'integer',
+      'string',
+      'boolean',
+      'user',
+      'channel',
+      'role',
+      'number',
+    ]);
+    const bad = await put(bot, [
+      { name: 'x', description: 'x', options: [{ type: 9, name: 'y', description: 'y' }] },
+    ]);
+    expect([bad.status, Object.keys(bad.body.errors)]).toEqual([400, ['0.options.0.type']]);
+    const context = await put(bot, [{ type: 2, name: 'x', description: 'x' }]);
+    expect([context.status, Object.keys(context.body.errors)]).toEqual([400, ['0.type']]);
+  });
+
   it('overwrites the global list: same names keep their ids, missing ones go, the list reads back by name', async () => {
     const bot = await makeApplication(app, await person(app));
     const first = await put(bot, [ping, echo]);

@@ -319,14 +319,31 @@ describe('slash commands over the gateway', () => {
     const unknown = await callback(app, { id: app.rt.snowflake.next(), token: interaction.token }, body);
     expect([unknown.status, unknown.body.code]).toEqual([404, 'unknown_interaction']);
     const bad = await callback(app, interaction, { type: 'message', data: {} });
-    expect(bad.status).toBe(400);
-    expect(bad.body.errors).toHaveProperty('data');
+    expect([bad.status, bad.body.errors]).toEqual([400, { 'data.content': 'content or embeds is required' }]);
+    // An empty embeds list is no embed: still nothing to answer with.
+    const noEmbeds = await callback(app, interaction, { type: 'message', data: { embeds: [] } });
+    expect([noEmbeds.status, Object.keys(noEmbeds.body.errors)]).toEqual([400, ['data.content']]);
 
     expect((await callback(app, interaction, body)).status).toBe(204);
     const again = await callback(app, interaction, { type: 'deferred' });
     expect([again.status, again.body.code]).toEqual([409, 'interaction_already_acknowledged']);
     expect((await invoking).body).toMatchObject({ status: 'message', message: { content: 'first' } });
     expect(await answers(w)).toBe(1);
+  });
+
+  it('takes Discord’s callback types too: 4 answers with a message, 5 defers', async () => {
+    const { w, botGw } = await setup();
+    const invoking = invoke(app, w.owner, { command: 'ping', channel_id: w.channelId });
+    const interaction = await nextInteraction(botGw, 'ping');
+    const bad = await callback(app, interaction, { type: 3 });
+    expect([bad.status, Object.keys(bad.body.errors)]).toEqual([400, ['type']]);
+    expect((await callback(app, interaction, { type: 4, data: { content: 'pong as 4' } })).status).toBe(204);
+    expect((await invoking).body).toMatchObject({ status: 'message', message: { content: 'pong as 4' } });
+
+    const deferring = invoke(app, w.owner, { command: 'ping', channel_id: w.channelId });
+    const second = await nextInteraction(botGw, 'ping');
+    expect((await callback(app, second, { type: 5 })).status).toBe(204);
+    expect((await deferring).body).toEqual({ id: second.id, status: 'deferred' });
   });
 });
 

@@ -349,6 +349,7 @@ describe('refusals', () => {
     const json = await api(app, 'GET', `/oauth2/authorize?${query.toString()}`, { token: alice.token });
     expect(json.status).toBe(400);
     expect(json.body.code).toBe('invalid_redirect_uri');
+    expect(Object.keys(json.body.errors)).toEqual(['redirect_uri']);
 
     const unknown = await api(
       app,
@@ -358,6 +359,14 @@ describe('refusals', () => {
     );
     expect(unknown.status).toBe(400);
     expect(unknown.body.code).toBe('invalid_client');
+    expect(unknown.body.errors).toEqual({ client_id: 'Unknown client_id' });
+    // Without any parameter: the first one it needs is named.
+    const bare = await api(app, 'GET', '/oauth2/authorize', { token: alice.token });
+    expect([bare.status, bare.body.code, bare.body.errors]).toEqual([
+      400,
+      'invalid_client',
+      { client_id: 'client_id is required' },
+    ]);
   });
 
   it('an unknown client at the token endpoint is 401 invalid_client', async () => {

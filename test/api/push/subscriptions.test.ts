@@ -182,4 +182,12 @@ describe('push subscriptions', () => {
     );
     expect(await listed(me)).toEqual([]);
   });
+
+  it('DELETE takes the subscription as POST did, {endpoint, keys} (API.md gives both verbs that body)', async () => {
+    const me = await person(app);
+    const sub = browser();
+    expect((await subscribe(me, sub)).status).toBe(201);
+    expect((await as(app, me, 'DELETE', '/users/@me/push-subscriptions', sub)).status).toBe(204);
+    expect(await listed(me)).toEqual([]);
+  });
 });

@@ -163,6 +163,22 @@ describe('managing incoming webhooks', () => {
     expect((await as(app, manager, 'PATCH', `/webhooks/${hook.id}`, { name: 'Renamed' })).status).toBe(200);
   });
 
+  it('an incoming webhook’s delivery log (API.md: outgoing deliveries) is an empty list to its managers', async () => {
+    const w = await makeWorld(app);
+    const hook = await makeWebhook(w);
+    expect(await execute(hook.id, hook.token, { content: 'incoming, not outgoing' }, true)).toMatchObject({
+      status: 200,
+    });
+    const log = await as(app, w.owner, 'GET', `/webhooks/${hook.id}/deliveries`);
+    expect([log.status, log.body]).toEqual([200, []]);
+    const manager = await memberWith(app, w, Permission.MANAGE_WEBHOOKS);
+    expect((await as(app, manager, 'GET', `/webhooks/${hook.id}/deliveries?limit=5`)).body).toEqual([]);
+    // Still only to those who may manage it.
+    const bystander = await member(app, w.serverId);
+    const refused = await as(app, bystander, 'GET', `/webhooks/${hook.id}/deliveries`);
+    expect([refused.status, refused.body.code]).toEqual([404, 'unknown_webhook']);
+  });
+
   it('a manager denied VIEW_CHANNEL somewhere learns nothing of that channel’s webhooks, and no token ever', async () => {
     const w = await makeWorld(app);
     const staff = await addChannel(app, w, 'staff');
@@ -467,7 +483,12 @@ describe('executing incoming webhooks', () => {
     expect(long.status).toBe(400);
     expect(long.body.errors).toHaveProperty('content');
     const empty = await execute(hook.id, hook.token, { username: 'someone' });
-    expect(empty.status).toBe(400);
+    expect([empty.status, empty.body.errors]).toEqual([400, { content: 'content or embeds is required' }]);
+    // An empty embeds list is no embed: nothing to post (it was queued as an empty message).
+    const noEmbeds = await execute(hook.id, hook.token, { embeds: [] }, true);
+    expect([noEmbeds.status, Object.keys(noEmbeds.body.errors)]).toEqual([400, ['content']]);
+    const embedOnly = await execute(hook.id, hook.token, { embeds: [{ title: 'only an embed' }] }, true);
+    expect([embedOnly.status, embedOnly.body.content]).toEqual([200, '']);
     const badColor = await execute(hook.id, hook.token, { embeds: [{ title: 'a', color: 0x1000000 }] });
     expect(badColor.status).toBe(400);
     expect(badColor.body.errors).toHaveProperty(['embeds.0.color']);

@@ -21,7 +21,8 @@ import { countAttempt } from './login-throttle.js';
  *   an older one is 400 `reauthentication_required` naming the field: sign in again at the provider.
  *
  * Either way the attempt is counted against the account's `reauth_account` throttle before it is
- * judged (a success, `andThen` included, gives it back), so a stolen token cannot guess the password faster than a login.
+ * judged (a success, `andThen` included, gives it back), so a stolen token cannot guess the password
+ * faster than a login could.
  */
 export async function reauthenticate(
   rt: Pick<Runtime, 'models' | 'snowflake' | 'logger' | 'config'>,
@@ -52,7 +53,7 @@ export async function reauthenticate(
         'reauthentication_required',
         `This account has no password and this session signed in more than ${window} seconds ago: sign in again with your provider, then retry`,
         {
-          [field]: `is required: the account has none, so sign in again with your provider (within ${window} seconds)`,
+          [field]: `needs a recent sign-in: the account has no password and this session is older than ${window} seconds, so sign in again with your provider`,
         },
       );
     }

@@ -1,6 +1,7 @@
 import type { DispatchFrame } from '../../../shared/events/index.js';
 import { api, registerUser } from '../../helpers/accounts.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
+import { asBot, makeApplication } from '../applications/helpers.js';
 import { newExternalUser, signedInAgo, useAppWithOidcProvider } from '../../helpers/oidc-provider.js';
 
 /** PATCH /users/@me is a command (shared/domain/users/profile.ts): the row and USER_UPDATE together. */
@@ -64,5 +65,18 @@ describe('PATCH /users/@me for an account without a password (external sign-in)'
     const renamed = `${u.username}_x`.slice(0, 32);
     const rename = await api(app, 'PATCH', '/users/@me', { token: u.token, body: { username: renamed } });
     expect([rename.status, rename.body.username]).toEqual([200, renamed]);
+  });
+
+  it('a bot (no password either) gets no sudo mode, however new its token', async () => {
+    const bot = await makeApplication(app, await registerUser(app));
+    const res = await asBot(app, bot.token, 'PATCH', '/users/@me', {
+      email: `${bot.botId}@bots.example.test`,
+    });
+    expect([res.status, res.body.code, Object.keys(res.body.errors)]).toEqual([
+      400,
+      'validation_error',
+      ['current_password'],
+    ]);
+    expect((await asBot(app, bot.token, 'GET', '/users/@me')).body.email).toBeNull();
   });
 });

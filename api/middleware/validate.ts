@@ -9,16 +9,20 @@ const options: Joi.ValidationOptions = {
   errors: { wrap: { label: false } },
 };
 
-/** Validates one part of a request, throwing a 400 that names every bad field. */
+/**
+ * Validates one part of a request, throwing a 400 that names every bad field. `context` is what the
+ * schema's `$` references read (the registry passes the caller as `$auth`).
+ */
 export function validatePart<T>(
   schema: Joi.ObjectSchema<T>,
   value: unknown,
   part: 'params' | 'query' | 'body',
+  context?: Record<string, unknown>,
 ): T {
   // Before joi: its recursion must not meet a bottomless body, and Postgres refuses NUL in text.
   const problems = inputProblems(value, part);
   if (problems) throw new ValidationError(problems, `Invalid ${part}: ${Object.keys(problems).join(', ')}`);
-  const result: Joi.ValidationResult<T> = schema.validate(value, options);
+  const result: Joi.ValidationResult<T> = schema.validate(value, context ? { ...options, context } : options);
   const { error } = result;
   if (!error) return result.value;
   const errors: FieldErrors = {};
@@ -41,9 +45,14 @@ export class RequestValidation {
   private readonly failed: string[] = [];
 
   /** The part's validated value; undefined (recorded for `finish`) when it is invalid. */
-  part<T>(schema: Joi.ObjectSchema<T>, value: unknown, part: 'params' | 'query' | 'body'): T | undefined {
+  part<T>(
+    schema: Joi.ObjectSchema<T>,
+    value: unknown,
+    part: 'params' | 'query' | 'body',
+    context?: Record<string, unknown>,
+  ): T | undefined {
     try {
-      return validatePart(schema, value, part);
+      return validatePart(schema, value, part, context);
     } catch (err) {
       if (!(err instanceof ValidationError) || !err.errors) throw err;
       for (const [field, why] of Object.entries(err.errors)) this.errors[field] ??= why;

@@ -88,7 +88,8 @@ export function buildRouter(
             validation.finish();
             throw new UnsupportedMediaTypeError('Request body must be application/json');
           }
-          body = validation.part(route.body, (req.body as unknown) ?? {}, 'body');
+          // The caller is `$auth` to the schema (a password field required only of accounts with one).
+          body = validation.part(route.body, (req.body as unknown) ?? {}, 'body', { auth });
         }
         validation.finish();
         const ip = normalizeIp(req.ip);

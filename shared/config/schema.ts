@@ -265,6 +265,8 @@ export interface Config {
     mfa_ticket_ttl_seconds: number;
     /** A session unused for this many days stops working (0: sessions last until revoked). */
     session_idle_days: number;
+    /** An account without a password may delete itself or set a password or email from a session this young (seconds). */
+    reauth_window_seconds: number;
     /** Attempts allowed per window before 429; `block_seconds` is the lockout. */
     throttle: Record<ThrottleName, Throttle>;
     /** Progressive delay on failed logins per (account, source IP). */
@@ -592,6 +594,7 @@ export const configSchema = Joi.object<Config>({
     scrypt_cost: Joi.number().integer().min(10).max(20).default(17),
     mfa_ticket_ttl_seconds: Joi.number().integer().min(30).max(3600).default(300),
     session_idle_days: Joi.number().integer().min(0).max(3650).default(90),
+    reauth_window_seconds: Joi.number().integer().min(60).max(86400).default(600),
     throttle: Joi.object(
       Object.fromEntries(
         Object.entries(THROTTLE_DEFAULTS).map(([name, t]) => [

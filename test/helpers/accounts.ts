@@ -83,7 +83,7 @@ export const totpCode = (secret: string, offset = 0): Promise<string> =>
 /** Turns 2FA on for `u` through the API (enable, then confirm); returns the secret and backup codes. */
 export async function enableMfa(
   app: TestApp,
-  u: TestUser,
+  u: Pick<TestUser, 'token'>,
 ): Promise<{ secret: string; backupCodes: string[] }> {
   const enabled = await api(app, 'POST', '/users/@me/mfa/totp/enable', { token: u.token });
   if (enabled.status !== 200) throw new Error(`mfa enable failed: ${enabled.status}`);

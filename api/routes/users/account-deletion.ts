@@ -1,15 +1,15 @@
 import { deleteAccount } from '../../../shared/accounts/delete-account.js';
-import { verifyPassword } from '../../../shared/auth/password.js';
 import { recordSecurityEvent } from '../../../shared/auth/security-events.js';
 import { ApiError, ValidationError } from '../../../shared/errors.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { countAttempt } from '../../accounts/login-throttle.js';
+import { reauthenticate, reauthFailures, reauthRule } from '../../accounts/reauthentication.js';
 import { verifySecondFactor } from '../../../shared/accounts/second-factor.js';
 import type { ApiServices } from '../../services.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { deleteMeBody } from './schema.js';
 
-type DeleteMe = { password: string; code?: string };
+type DeleteMe = { password?: string; code?: string };
 
 /** DELETE /users/@me: the account deletes itself (shared/accounts/delete-account.ts). */
 export function accountDeletionRoutes(rt: Runtime, { secretBox, throttles }: ApiServices): AnyRoute[] {
@@ -21,7 +21,9 @@ export function accountDeletionRoutes(rt: Runtime, { secretBox, throttles }: Api
       userOnly: true,
       summary: 'Delete the caller’s account',
       description:
-        'Needs `password` and, when 2FA is on, `code` (a TOTP code or an unused backup code). While the ' +
+        'Needs `password` and, when 2FA is on, `code` (a TOTP code or an unused backup code). ' +
+        reauthRule('password') +
+        ' While the ' +
         'account owns servers the answer is 409 `owns_servers` with `servers: [{id, name}]` (transfer them with ' +
         'PATCH /servers/{id} `owner_id`, or delete them); while it owns bot applications, 409 ' +
         '`owns_applications` with `applications: [{id, name}]`. Then, at once: every session ends (tokens ' +
@@ -38,7 +40,7 @@ export function accountDeletionRoutes(rt: Runtime, { secretBox, throttles }: Api
         204: { description: 'The account is deleted' },
         400: {
           description:
-            '`validation_error` (`code` missing while 2FA is on), `invalid_credentials` naming a wrong `password`, ' +
+            `\`validation_error\` (\`code\` missing while 2FA is on); ${reauthFailures('password')}; ` +
             'or `invalid_code` naming `code`',
         },
         409: { description: '`owns_servers` (with `servers`) or `owns_applications` (with `applications`)' },
@@ -46,32 +48,32 @@ export function accountDeletionRoutes(rt: Runtime, { secretBox, throttles }: Api
       },
       handler: async ({ auth, body, ip }) => {
         const user = auth.user;
-        // Counted before the check (one atomic step), as PATCH /users/@me counts current_password.
-        const attempt = await countAttempt(rt, throttles, { userId: user.id, ip }, [
-          'reauth_account',
-          user.id,
-        ]);
-        const ok = user.password_hash ? await verifyPassword(body.password, user.password_hash) : false;
-        if (!ok)
-          throw new ApiError(400, 'invalid_credentials', 'password is wrong', { password: 'is wrong' });
-        if (user.mfa_enabled) {
-          if (body.code === undefined) {
-            throw new ValidationError({ code: 'is required when two-factor authentication is on' });
-          }
-          const codeAttempt = await countAttempt(
-            rt,
-            throttles,
-            { userId: user.id, ip, details: { factor: 'mfa' } },
-            ['mfa_account', user.id],
-          );
-          const factor = await verifySecondFactor(rt, secretBox, user, body.code, { spend: false });
-          if (!factor) {
-            await recordSecurityEvent(rt, 'mfa_failure', { userId: user.id, ip });
-            throw new ApiError(400, 'invalid_code', 'Invalid two-factor code', { code: 'is not valid' });
-          }
-          await codeAttempt.succeeded();
-        }
-        await attempt.succeeded();
+        // The 2FA code is checked before the password's point is given back, as at login.
+        await reauthenticate(
+          rt,
+          throttles,
+          auth,
+          ip,
+          { field: 'password', value: body.password },
+          async () => {
+            if (!user.mfa_enabled) return;
+            if (body.code === undefined) {
+              throw new ValidationError({ code: 'is required when two-factor authentication is on' });
+            }
+            const codeAttempt = await countAttempt(
+              rt,
+              throttles,
+              { userId: user.id, ip, details: { factor: 'mfa' } },
+              ['mfa_account', user.id],
+            );
+            const factor = await verifySecondFactor(rt, secretBox, user, body.code, { spend: false });
+            if (!factor) {
+              await recordSecurityEvent(rt, 'mfa_failure', { userId: user.id, ip });
+              throw new ApiError(400, 'invalid_code', 'Invalid two-factor code', { code: 'is not valid' });
+            }
+            await codeAttempt.succeeded();
+          },
+        );
         await deleteAccount(rt, user.id, { kind: 'self', ip });
       },
     }),

@@ -1,7 +1,7 @@
 import { resendVerification, verifyEmail } from '../../../shared/domain/accounts/email.js';
 import { editProfile } from '../../../shared/domain/users/profile.js';
 import type { Runtime } from '../../../shared/runtime.js';
-import { requireCurrentPassword } from '../../accounts/current-password.js';
+import { reauthenticate, reauthFailures, reauthRule } from '../../accounts/reauthentication.js';
 import type { ApiServices } from '../../services.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { changePasswordBody, verifyEmailBody } from './schema.js';
@@ -9,35 +9,41 @@ import { changePasswordBody, verifyEmailBody } from './schema.js';
 /** PUT /users/@me/password, POST /users/@me/email/verify, POST /users/@me/email/verify/resend. */
 export function accountRoutes(rt: Runtime, { throttles }: ApiServices): AnyRoute[] {
   return [
-    defineRoute<Record<string, never>, Record<string, never>, { current_password: string; password: string }>(
-      {
-        method: 'put',
-        path: '/users/@me/password',
-        access: 'user',
-        userOnly: true,
-        summary: 'Change the password',
-        description:
-          'Every other session ends (their gateway connections close); the calling one stays. A wrong ' +
-          '`current_password` is 400 `invalid_credentials` naming it (401 is only for the token), and counts ' +
-          'against the account’s login throttle. Recorded as a `password_changed` security event.',
-        tags: ['Users'],
-        status: 204,
-        body: changePasswordBody,
-        responses: {
-          204: { description: 'Changed' },
-          400: {
-            description:
-              'A missing field or a weak `password`, named; `invalid_credentials` naming a wrong `current_password`',
-          },
-          429: { description: 'Too many wrong current passwords for this account' },
+    defineRoute<
+      Record<string, never>,
+      Record<string, never>,
+      { current_password?: string; password: string }
+    >({
+      method: 'put',
+      path: '/users/@me/password',
+      access: 'user',
+      userOnly: true,
+      summary: 'Change the password',
+      description:
+        'Every other session ends (their gateway connections close); the calling one stays. A wrong ' +
+        '`current_password` is 400 `invalid_credentials` naming it (401 is only for the token), and counts ' +
+        'against the account’s login throttle. The first password of an account without one is set here: ' +
+        reauthRule('current_password') +
+        ' Recorded as a `password_changed` security event.',
+      tags: ['Users'],
+      status: 204,
+      body: changePasswordBody,
+      responses: {
+        204: { description: 'Changed' },
+        400: {
+          description: `A missing field or a weak \`password\`, named; ${reauthFailures('current_password')}`,
         },
-        handler: async ({ auth, body, ip }) => {
-          const user = auth.user;
-          await requireCurrentPassword(rt, throttles, user, body.current_password, ip);
-          await editProfile(rt, user.id, { password: body.password }, { sessionId: auth.session.id, ip });
-        },
+        429: { description: 'Too many wrong current passwords for this account' },
       },
-    ),
+      handler: async ({ auth, body, ip }) => {
+        const user = auth.user;
+        await reauthenticate(rt, throttles, auth, ip, {
+          field: 'current_password',
+          value: body.current_password,
+        });
+        await editProfile(rt, user.id, { password: body.password }, { sessionId: auth.session.id, ip });
+      },
+    }),
     defineRoute<Record<string, never>, Record<string, never>, { token: string }>({
       method: 'post',
       path: '/users/@me/email/verify',

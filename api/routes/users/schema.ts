@@ -1,13 +1,16 @@
 import Joi from 'joi';
+import { REAUTH_FIELD_DESCRIPTION, whenAccountHasPassword } from '../../accounts/reauthentication.js';
 import { email, password, snowflake, username } from '../common-schemas.js';
 
 export const userIdParams = Joi.object({ user_id: snowflake().required() });
 
-export const patchMeBody = Joi.object({
+const patchMeFields = Joi.object({
   username: username(),
   email: email().allow(null),
   password: password(),
-  current_password: Joi.string().max(128).description('required to change email or password'),
+  current_password: Joi.string()
+    .max(128)
+    .description(`to change email or password: ${REAUTH_FIELD_DESCRIPTION}`),
   avatar_url: Joi.string()
     .uri({ scheme: ['http', 'https'] })
     .max(2048)
@@ -18,10 +21,12 @@ export const patchMeBody = Joi.object({
     .description(
       'an uploaded avatar as `data:image/<type>;base64,<data>` (the limits of PATCH /users/@me/avatar); null removes it',
     ),
-})
-  .min(1)
-  .with('password', 'current_password')
-  .with('email', 'current_password');
+}).min(1);
+/** PATCH /users/@me's body: email and password changes need current_password when the account has one. */
+export const patchMeBody = whenAccountHasPassword(
+  patchMeFields,
+  Joi.object().with('password', 'current_password').with('email', 'current_password'),
+);
 
 export const sessionObject = Joi.object({
   id: Joi.string().required(),
@@ -37,7 +42,9 @@ export const sessionParams = Joi.object({ session_id: snowflake().required() });
 export const codeBody = Joi.object({ code: Joi.string().max(32).required() });
 
 export const deleteMeBody = Joi.object({
-  password: Joi.string().max(128).required().description('the account’s current password'),
+  password: whenAccountHasPassword(Joi.string().max(128), Joi.required()).description(
+    REAUTH_FIELD_DESCRIPTION,
+  ),
   code: Joi.string().max(32).description('a TOTP code or an unused backup code; required when 2FA is on'),
 });
 
@@ -60,7 +67,9 @@ export const exportObject = Joi.object({
 export const exportParams = Joi.object({ export_id: snowflake().required() });
 
 export const changePasswordBody = Joi.object({
-  current_password: Joi.string().max(128).required(),
+  current_password: whenAccountHasPassword(Joi.string().max(128), Joi.required()).description(
+    REAUTH_FIELD_DESCRIPTION,
+  ),
   password: password().required(),
 });
 

@@ -4,7 +4,7 @@ import { presentServer } from '../../../shared/presenters/server.js';
 import { presentSelf, presentUser } from '../../../shared/presenters/user.js';
 import { pageBy, type PageQuery } from '../../../shared/pagination.js';
 import type { Runtime } from '../../../shared/runtime.js';
-import { requireCurrentPassword } from '../../accounts/current-password.js';
+import { reauthenticate, reauthFailures, reauthRule } from '../../accounts/reauthentication.js';
 import {
   decodeDataUri,
   inspectPicture,
@@ -56,7 +56,9 @@ export function userRoutes(rt: Runtime, { throttles }: ApiServices): AnyRoute[] 
       access: 'user',
       summary: 'Update the caller’s profile, email or password',
       description:
-        'Changing email or password needs `current_password`. A new password signs out every other session (their gateway connections close). ' +
+        'Changing email or password needs `current_password`. ' +
+        reauthRule('current_password') +
+        ' A new password signs out every other session (their gateway connections close). ' +
         'A new email is unverified (`verified: false`) and, when the instance sends mail, gets a verification mail. ' +
         'The avatar is uploaded here too (or with PATCH /users/@me/avatar): multipart/form-data with the image as ' +
         'the `avatar` file (and optionally a `username` field), or JSON `avatar` as a `data:image/<type>;base64,...` ' +
@@ -66,7 +68,7 @@ export function userRoutes(rt: Runtime, { throttles }: ApiServices): AnyRoute[] 
       multipart: { fields: patchMeForm },
       responses: {
         200: { description: 'The updated user', schema: selfUserObject },
-        400: { description: 'A bad field, named; `invalid_credentials` naming a wrong `current_password`' },
+        400: { description: `A bad field, named; ${reauthFailures('current_password')}` },
         429: { description: 'Too many wrong current_password for this account' },
         409: { description: 'Username or email taken' },
       },
@@ -95,8 +97,12 @@ export function userRoutes(rt: Runtime, { throttles }: ApiServices): AnyRoute[] 
           const data = decodeDataUri(avatar, AVATAR_FIELD);
           picture = { ...(await inspectPicture(rt, data, AVATAR_FIELD)), fields: {} };
         }
-        if (body.current_password !== undefined) {
-          await requireCurrentPassword(rt, throttles, user, body.current_password, ip);
+        // A current_password sent is always checked; an email or password change needs the proof.
+        if (body.current_password !== undefined || edit.email !== undefined || edit.password !== undefined) {
+          await reauthenticate(rt, throttles, auth, ip, {
+            field: 'current_password',
+            value: body.current_password,
+          });
         }
         let self = presentSelf(user);
         if (Object.keys(edit).length > 0)

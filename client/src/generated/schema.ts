@@ -288,14 +288,14 @@ export interface paths {
     post?: never;
     /**
      * Delete the caller’s account
-     * @description Needs `password` and, when 2FA is on, `code` (a TOTP code or an unused backup code). While the account owns servers the answer is 409 `owns_servers` with `servers: [{id, name}]` (transfer them with PATCH /servers/{id} `owner_id`, or delete them); while it owns bot applications, 409 `owns_applications` with `applications: [{id, name}]`. Then, at once: every session ends (tokens answer 401, gateway connections close), personal data is erased (email, avatar, password, 2FA, sessions, relationships, push subscriptions, notification settings, OAuth2 grants, linked sign-ins, data exports) and the account leaves every server (members get SERVER_MEMBER_REMOVE). Its messages stay, under the placeholder user `deleted_user_<id>` (`deleted: true`, no avatar). The old username is reserved for `accounts.deleted_username_grace_days` days. Wrong passwords and codes are throttled per account as at login (429 once locked out). Recorded as the security event `account_deleted`.
+     * @description Needs `password` and, when 2FA is on, `code` (a TOTP code or an unused backup code). An account without a password (created by an external sign-in) leaves `password` out: a session that signed in within `security.reauth_window_seconds` stands in for it, an older one gets 400 `reauthentication_required` naming `password` (sign in again with the provider). While the account owns servers the answer is 409 `owns_servers` with `servers: [{id, name}]` (transfer them with PATCH /servers/{id} `owner_id`, or delete them); while it owns bot applications, 409 `owns_applications` with `applications: [{id, name}]`. Then, at once: every session ends (tokens answer 401, gateway connections close), personal data is erased (email, avatar, password, 2FA, sessions, relationships, push subscriptions, notification settings, OAuth2 grants, linked sign-ins, data exports) and the account leaves every server (members get SERVER_MEMBER_REMOVE). Its messages stay, under the placeholder user `deleted_user_<id>` (`deleted: true`, no avatar). The old username is reserved for `accounts.deleted_username_grace_days` days. Wrong passwords and codes are throttled per account as at login (429 once locked out). Recorded as the security event `account_deleted`.
      */
     delete: operations['deleteUsersMe'];
     options?: never;
     head?: never;
     /**
      * Update the caller’s profile, email or password
-     * @description Changing email or password needs `current_password`. A new password signs out every other session (their gateway connections close). A new email is unverified (`verified: false`) and, when the instance sends mail, gets a verification mail. The avatar is uploaded here too (or with PATCH /users/@me/avatar): multipart/form-data with the image as the `avatar` file (and optionally a `username` field), or JSON `avatar` as a `data:image/<type>;base64,...` URI (null removes it); the same checks and renditions as PATCH /users/@me/avatar, errors naming `avatar`.
+     * @description Changing email or password needs `current_password`. An account without a password (created by an external sign-in) leaves `current_password` out: a session that signed in within `security.reauth_window_seconds` stands in for it, an older one gets 400 `reauthentication_required` naming `current_password` (sign in again with the provider). A new password signs out every other session (their gateway connections close). A new email is unverified (`verified: false`) and, when the instance sends mail, gets a verification mail. The avatar is uploaded here too (or with PATCH /users/@me/avatar): multipart/form-data with the image as the `avatar` file (and optionally a `username` field), or JSON `avatar` as a `data:image/<type>;base64,...` URI (null removes it); the same checks and renditions as PATCH /users/@me/avatar, errors naming `avatar`.
      */
     patch: operations['patchUsersMe'];
     trace?: never;
@@ -391,7 +391,7 @@ export interface paths {
     get?: never;
     /**
      * Change the password
-     * @description Every other session ends (their gateway connections close); the calling one stays. A wrong `current_password` is 400 `invalid_credentials` naming it (401 is only for the token), and counts against the account’s login throttle. Recorded as a `password_changed` security event.
+     * @description Every other session ends (their gateway connections close); the calling one stays. A wrong `current_password` is 400 `invalid_credentials` naming it (401 is only for the token), and counts against the account’s login throttle. The first password of an account without one is set here: An account without a password (created by an external sign-in) leaves `current_password` out: a session that signed in within `security.reauth_window_seconds` stands in for it, an older one gets 400 `reauthentication_required` naming `current_password` (sign in again with the provider). Recorded as a `password_changed` security event.
      */
     put: operations['putUsersMePassword'];
     post?: never;
@@ -4876,8 +4876,8 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
-          /** @description the account’s current password */
-          password: string;
+          /** @description the account’s current password; an account without one (created by an external sign-in) leaves it out, and a session that signed in within `security.reauth_window_seconds` stands in for it */
+          password?: string;
           /** @description a TOTP code or an unused backup code; required when 2FA is on */
           code?: string;
         };
@@ -4891,7 +4891,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description `validation_error` (`code` missing while 2FA is on), `invalid_credentials` naming a wrong `password`, or `invalid_code` naming `code` */
+      /** @description `validation_error` (`code` missing while 2FA is on); `invalid_credentials` naming a wrong `password`; `reauthentication_required` naming `password` (no password, and the session signed in too long ago); or `invalid_code` naming `code` */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4961,7 +4961,7 @@ export interface operations {
           /** Format: email */
           email?: string | null;
           password?: string;
-          /** @description required to change email or password */
+          /** @description to change email or password: the account’s current password; an account without one (created by an external sign-in) leaves it out, and a session that signed in within `security.reauth_window_seconds` stands in for it */
           current_password?: string;
           avatar_url?: string | null;
           /** @description an uploaded avatar as `data:image/<type>;base64,<data>` (the limits of PATCH /users/@me/avatar); null removes it */
@@ -4987,7 +4987,7 @@ export interface operations {
           'application/json': components['schemas']['SelfUser'];
         };
       };
-      /** @description A bad field, named; `invalid_credentials` naming a wrong `current_password` */
+      /** @description A bad field, named; `invalid_credentials` naming a wrong `current_password`; `reauthentication_required` naming `current_password` (no password, and the session signed in too long ago) */
       400: {
         headers: {
           [name: string]: unknown;
@@ -5384,7 +5384,8 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
-          current_password: string;
+          /** @description the account’s current password; an account without one (created by an external sign-in) leaves it out, and a session that signed in within `security.reauth_window_seconds` stands in for it */
+          current_password?: string;
           password: string;
         };
       };
@@ -5397,7 +5398,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description A missing field or a weak `password`, named; `invalid_credentials` naming a wrong `current_password` */
+      /** @description A missing field or a weak `password`, named; `invalid_credentials` naming a wrong `current_password`; `reauthentication_required` naming `current_password` (no password, and the session signed in too long ago) */
       400: {
         headers: {
           [name: string]: unknown;

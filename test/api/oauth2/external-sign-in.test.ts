@@ -1,186 +1,25 @@
 import crypto from 'node:crypto';
-import http from 'node:http';
-import { jest } from '@jest/globals';
-import Provider from 'oidc-provider';
 import { generate } from 'otplib';
 import { Op } from 'sequelize';
-import { useTestApp } from '../../helpers/app.js';
 import { api, deviceCookieOf, registerUser } from '../../helpers/accounts.js';
-import { testConfig } from '../../helpers/config.js';
+import {
+  Browser,
+  exchangeLoginCode,
+  isClientCallback,
+  isPlexichatCallback,
+  useAppWithOidcProvider,
+  type OidcAccount,
+} from '../../helpers/oidc-provider.js';
 import { runPageDriver } from '../../helpers/page-driver.js';
-import { freePort } from '../../helpers/services.js';
 
-/** An account at the test's OpenID provider. */
-interface Account {
-  sub: string;
-  email: string;
-  email_verified: boolean;
-  preferred_username: string;
-  name: string;
-}
-
-const accounts = new Map<string, Account>();
 /** Usernames are unique per run: the test database outlives it. */
 const run = crypto.randomBytes(3).toString('hex');
-/** Who "logs in" at the provider's interaction next. */
-let current: Account;
 
-function account(username: string, fields: Partial<Account> = {}): Account {
-  const sub = `sub-${crypto.randomBytes(6).toString('hex')}`;
-  const created = {
-    sub,
-    email: `${sub}@idp.example`,
-    email_verified: true,
-    preferred_username: username,
-    name: `Name of ${username}`,
-    ...fields,
-  };
-  accounts.set(sub, created);
-  return created;
-}
-
-/** A real OpenID provider; its login and consent interactions finish at once for `current`. */
-async function startProvider(port: number, redirectUri: string): Promise<http.Server> {
-  const { privateKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  // Its in-memory adapter warns on construction: expected in a test.
-  const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
-  const provider = new Provider(`http://127.0.0.1:${port}`, {
-    clients: [
-      {
-        client_id: 'plexichat',
-        client_secret: 'idp-secret',
-        redirect_uris: [redirectUri],
-        token_endpoint_auth_method: 'client_secret_post',
-        id_token_signed_response_alg: 'ES256',
-      },
-    ],
-    jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), alg: 'ES256', use: 'sig', kid: 'k1' }] },
-    cookies: { keys: ['test-cookie-key'] },
-    findAccount: (_ctx: unknown, sub: string) => {
-      const found = accounts.get(sub);
-      return found ? { accountId: sub, claims: () => ({ ...found }) } : undefined;
-    },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['preferred_username', 'name'] },
-    features: { devInteractions: { enabled: false } },
-    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
-    pkce: { required: () => true },
-    ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600 },
-  });
-  warn.mockRestore();
-  const callback = provider.callback();
-  const server = http.createServer((req, res) => {
-    if (!req.url?.startsWith('/interaction/')) return callback(req, res);
-    void (async () => {
-      const details = await provider.interactionDetails(req, res);
-      let result: Record<string, unknown>;
-      if (details.prompt.name === 'login') {
-        result = { login: { accountId: current.sub } };
-      } else {
-        const grant = new provider.Grant({
-          accountId: details.session!.accountId,
-          clientId: String(details.params.client_id),
-        });
-        grant.addOIDCScope(String(details.params.scope));
-        result = { consent: { grantId: await grant.save() } };
-      }
-      await provider.interactionFinished(req, res, result, { mergeWithLastSubmission: false });
-    })().catch((err: unknown) => {
-      res.statusCode = 500;
-      res.end(String(err));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return server;
-}
-
-/** A browser: a cookie jar per host and redirects followed by hand. */
-class Browser {
-  private readonly jar = new Map<string, Map<string, string>>();
-
-  async get(url: string): Promise<Response> {
-    const target = new URL(url);
-    const cookies = this.jar.get(target.host) ?? new Map<string, string>();
-    const res = await fetch(url, {
-      redirect: 'manual',
-      headers: cookies.size > 0 ? { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {},
-    });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair, ...attributes] = line.split(';').map((s) => s.trim());
-      const eq = pair!.indexOf('=');
-      const name = pair!.slice(0, eq);
-      const expired = attributes.some(
-        (a) => /^max-age=0$/i.test(a) || (/^expires=/i.test(a) && Date.parse(a.slice(8)) < Date.now()),
-      );
-      if (expired) cookies.delete(name);
-      else cookies.set(name, pair!.slice(eq + 1));
-    }
-    this.jar.set(target.host, cookies);
-    return res;
-  }
-
-  cookieNames(host: string): string[] {
-    return [...(this.jar.get(host)?.keys() ?? [])];
-  }
-
-  /** Follows redirects from `url` until `stop` says so; returns that URL (not fetched). */
-  async follow(url: string, stop: (u: URL) => boolean): Promise<URL> {
-    let at = new URL(url);
-    for (let hops = 0; hops < 20; hops += 1) {
-      if (stop(at)) return at;
-      const res = await this.get(at.toString());
-      const location = res.headers.get('location');
-      if (!location) throw new Error(`no redirect from ${at.toString()}: ${res.status} ${await res.text()}`);
-      at = new URL(location, at);
-    }
-    throw new Error('too many redirects');
-  }
-}
-
-let port: number;
-let idp: http.Server | null = null;
-const isClientCallback = (u: URL) => u.pathname === '/oauth/callback';
-const isPlexichatCallback = (u: URL) => u.pathname === '/api/v1/auth/oauth/test/callback';
-
-beforeAll(async () => {
-  port = await freePort();
-});
-const app = useTestApp(() => ({
-  workers: false,
-  gateway: false,
-  config: testConfig({
-    auth: {
-      oidc_providers: [
-        {
-          name: 'test',
-          issuer: `http://127.0.0.1:${port}`,
-          client_id: 'plexichat',
-          client_secret: 'idp-secret',
-          display_name: 'Test IdP',
-        },
-      ],
-      allow_insecure_http: true,
-    },
-    outbound: { allow_private: ['127.0.0.0/8'] },
-  }),
-}));
-afterAll(async () => {
-  if (idp) {
-    idp.closeAllConnections();
-    await new Promise<void>((resolve) => idp!.close(() => resolve()));
-  }
-});
-
-/** Starts a sign-in in `browser` as `who`; returns where Plexichat finally sent the browser. */
-async function signIn(browser: Browser, who: Account): Promise<URL> {
-  current = who;
-  const start = await browser.get(`${app.api}/auth/oauth/test`);
-  expect(start.status).toBe(302);
-  return browser.follow(start.headers.get('location')!, isClientCallback);
-}
-
-async function exchange(code: string) {
-  return api(app, 'POST', '/auth/oauth/exchange', { body: { login_code: code } });
-}
+// The provider comes up after Plexichat (see the first describe): this suite starts it itself.
+const { app, idp } = useAppWithOidcProvider({ workers: false, gateway: false, startProvider: false });
+const account = (username: string, fields: Partial<OidcAccount> = {}) => idp.account(username, fields);
+const signIn = (browser: Browser, who: OidcAccount) => idp.signIn(app, browser, who);
+const exchange = (code: string) => exchangeLoginCode(app, code);
 
 describe('a provider that is down when Plexichat boots', () => {
   it('does not stop Plexichat; its sign-in answers 503 until it is up', async () => {
@@ -199,7 +38,7 @@ describe('a provider that is down when Plexichat boots', () => {
 describe('signing in with an external OpenID provider', () => {
   beforeAll(async () => {
     // The provider comes up after Plexichat: discovery is retried on the next sign-in.
-    idp = await startProvider(port, `${app.api}/auth/oauth/test/callback`);
+    await idp.start(app);
   });
 
   it('redirects with PKCE, state and nonce; the callback hands the client a login_code that signs in', async () => {
@@ -208,7 +47,7 @@ describe('signing in with an external OpenID provider', () => {
     const start = await browser.get(`${app.api}/auth/oauth/test`);
     expect(start.status).toBe(302);
     const authUrl = new URL(start.headers.get('location')!);
-    expect(authUrl.origin).toBe(`http://127.0.0.1:${port}`);
+    expect(authUrl.origin).toBe(`http://127.0.0.1:${idp.port}`);
     expect(authUrl.searchParams.get('code_challenge_method')).toBe('S256');
     expect(authUrl.searchParams.get('code_challenge')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(authUrl.searchParams.get('state')).toBeTruthy();
@@ -221,7 +60,7 @@ describe('signing in with an external OpenID provider', () => {
     // The PKCE verifier does not sit in the cookie in the clear.
     expect(cookie).not.toMatch(/code_verifier/);
 
-    current = who;
+    idp.current = who;
     const final = await browser.follow(authUrl.toString(), isClientCallback);
     expect(final.origin).toBe(app.origin);
     expect(final.searchParams.get('provider')).toBe('test');
@@ -321,7 +160,7 @@ describe('signing in with an external OpenID provider', () => {
     const started = new Date(Date.now() - 1000);
     const who = account(`ext_bob_${run}`);
     const browser = new Browser();
-    current = who;
+    idp.current = who;
     const start = await browser.get(`${app.api}/auth/oauth/test`);
     const callback = await browser.follow(start.headers.get('location')!, isPlexichatCallback);
 
@@ -389,7 +228,7 @@ describe('signing in with an external OpenID provider', () => {
     const denied = new URL(`${app.api}/auth/oauth/test/callback`);
     denied.searchParams.set('error', 'access_denied');
     denied.searchParams.set('state', authUrl.searchParams.get('state')!);
-    denied.searchParams.set('iss', `http://127.0.0.1:${port}`);
+    denied.searchParams.set('iss', `http://127.0.0.1:${idp.port}`);
     const res = new URL((await browser.get(denied.toString())).headers.get('location')!);
     expect(res.searchParams.get('error')).toBe('access_denied');
   });

@@ -1,12 +1,13 @@
 import { generate } from 'otplib';
-import { useTestApp } from '../../helpers/app.js';
-import { api, randomIp, registerUser, type TestUser } from '../../helpers/accounts.js';
+import { api, enableMfa, randomIp, registerUser, totpCode, type TestUser } from '../../helpers/accounts.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
 import { until } from '../../helpers/services.js';
 import { png, sendForm } from '../../helpers/media.js';
+import { newExternalUser, signedInAgo, useAppWithOidcProvider } from '../../helpers/oidc-provider.js';
 
 const sockets: GatewayClient[] = [];
-const app = useTestApp();
+// Accounts without a password come from a real OpenID provider on loopback.
+const { app, idp } = useAppWithOidcProvider();
 afterAll(() => {
   for (const s of sockets) s.close();
 });
@@ -24,7 +25,8 @@ function disconnected(c: GatewayClient): Promise<string> {
   });
 }
 
-const deleteMe = (u: TestUser, body: unknown) => api(app, 'DELETE', '/users/@me', { token: u.token, body });
+const deleteMe = (u: Pick<TestUser, 'token'>, body: unknown) =>
+  api(app, 'DELETE', '/users/@me', { token: u.token, body });
 
 async function login(login: string, password: string) {
   return api(app, 'POST', '/auth/login', {
@@ -254,5 +256,67 @@ describe('DELETE /users/@me', () => {
     });
     expect((await api(app, 'DELETE', `/applications/${appId}`, { token: u.token })).status).toBe(204);
     expect((await deleteMe(u, { password: u.password })).status).toBe(204);
+  });
+});
+
+describe('DELETE /users/@me for an account without a password (external sign-in)', () => {
+  const window = () => app.config.security.reauth_window_seconds;
+
+  it('a session that signed in recently stands in for the password', async () => {
+    const u = await newExternalUser(app, idp, 'ext_del');
+    expect((await app.rt.models.User.findByPk(u.id))!.password_hash).toBeNull();
+    expect((await deleteMe(u, {})).status).toBe(204);
+    expect((await api(app, 'GET', '/users/@me', { token: u.token })).status).toBe(401);
+    const row = await app.rt.models.User.findByPk(u.id);
+    expect(row!.username).toBe(`deleted_user_${u.id}`);
+    expect(await app.rt.models.ExternalIdentity.count({ where: { user_id: u.id } })).toBe(0);
+    const events = await app.rt.models.SecurityEvent.findAll({
+      where: { user_id: u.id, type: 'account_deleted' },
+    });
+    expect(events.map((e) => e.details.by)).toEqual(['self']);
+    // The provider's account signs in to a new Plexichat account, not the deleted one.
+    const again = await idp.signedIn(app, u.who);
+    expect(again.status).toBe(200);
+    expect(again.body.user.id).not.toBe(u.id);
+  });
+
+  it('an older session is refused, naming password, until the person signs in again', async () => {
+    const u = await newExternalUser(app, idp, 'ext_old');
+    await signedInAgo(app, u.id, window() + 60);
+    const refused = await deleteMe(u, {});
+    expect([refused.status, refused.body.code, Object.keys(refused.body.errors)]).toEqual([
+      400,
+      'reauthentication_required',
+      ['password'],
+    ]);
+    expect(refused.body.message).toMatch(/sign in again with your provider/);
+    // A password is no way round it: the account has none.
+    const guessed = await deleteMe(u, { password: 'some password or other' });
+    expect([guessed.status, guessed.body.code, Object.keys(guessed.body.errors)]).toEqual([
+      400,
+      'invalid_credentials',
+      ['password'],
+    ]);
+    expect((await api(app, 'GET', '/users/@me', { token: u.token })).body.id).toBe(u.id);
+    const failures = await app.rt.models.SecurityEvent.count({
+      where: { user_id: u.id, type: 'login_failure' },
+    });
+    expect(failures).toBe(2);
+
+    // A fresh sign-in with the provider opens a session that may.
+    const fresh = await idp.signedIn(app, u.who);
+    expect(fresh.body.user.id).toBe(u.id);
+    expect((await deleteMe({ token: fresh.body.token }, {})).status).toBe(204);
+    expect((await api(app, 'GET', '/users/@me', { token: u.token })).status).toBe(401);
+  });
+
+  it('with 2FA on, a recent session still needs the code', async () => {
+    const u = await newExternalUser(app, idp, 'ext_mfa');
+    const { secret } = await enableMfa(app, u);
+    const noCode = await deleteMe(u, {});
+    expect([noCode.status, Object.keys(noCode.body.errors)]).toEqual([400, ['code']]);
+    const wrong = await deleteMe(u, { code: '000000' });
+    expect([wrong.status, wrong.body.code]).toEqual([400, 'invalid_code']);
+    expect((await deleteMe(u, { code: await totpCode(secret) })).status).toBe(204);
   });
 });

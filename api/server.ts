@@ -30,6 +30,9 @@ export async function startApi(rt: Runtime, port = rt.config.server.port): Promi
     });
   });
   const actual = (server.address() as AddressInfo).port;
+  // A free port picked for server.port 0 (tests) becomes the configured one, so the URLs built from
+  // the listening address (publicBase: webhook URLs, mail links without public_url) name it.
+  if (rt.config.server.port === 0 && port === 0) rt.config.server.port = actual;
   rt.logger.info({ host: rt.config.server.host, port: actual }, 'api listening');
   return {
     server,

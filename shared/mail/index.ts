@@ -1,4 +1,5 @@
 import type { Config } from '../config/index.js';
+import { publicBase } from '../config/public-base.js';
 import { ApiError } from '../errors.js';
 import type { MailJob } from '../queues/index.js';
 import type { Runtime } from '../runtime.js';
@@ -22,16 +23,6 @@ export class EmailDisabledError extends ApiError {
 /** Throws 503 `email_disabled` unless mail is configured. */
 export function requireMail(config: Pick<Config, 'email'>): void {
   if (!mailEnabled(config)) throw new EmailDisabledError();
-}
-
-/**
- * The base URL of links in mails: server.public_url, else the address the API listens on (right
- * only on one machine; the configuration guide says to set public_url).
- */
-export function publicBase(config: Pick<Config, 'server'>): string {
-  const { public_url, host, port } = config.server;
-  if (public_url) return public_url.replace(/\/+$/, '');
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 /** `<public base><path>?token=<token>`: the link a mail carries. */

@@ -1,3 +1,4 @@
+import { publicBase } from '../config/public-base.js';
 import type { Row } from '../db/models/index.js';
 import type { Runtime } from '../runtime.js';
 import { unixSeconds } from './time.js';
@@ -38,10 +39,12 @@ export function presentWebhook(row: Row<'Webhook'>): WebhookObject {
   };
 }
 
-/** The execute URL of a webhook (absolute with server.public_url, else relative). */
+/**
+ * The execute URL of a webhook, always absolute (integrations paste it as is): under
+ * server.public_url, else the listening address. Built per answer, never stored.
+ */
 export function webhookUrl(rt: Pick<Runtime, 'config'>, id: string, token: string): string {
-  const base = rt.config.server.public_url?.replace(/\/+$/, '') ?? '';
-  return `${base}/api/v1/webhooks/${id}/${token}`;
+  return `${publicBase(rt.config)}/api/v1/webhooks/${id}/${token}`;
 }
 
 /** The webhook object with its token and execute URL. */

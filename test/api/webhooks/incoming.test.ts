@@ -238,9 +238,10 @@ describe('managing incoming webhooks', () => {
     const byManager = await as(app, manager, 'GET', `/channels/${w.channelId}/webhooks`);
     expect(tokensOf(byManager.body)).toEqual(expected);
 
-    // The listed url, as it is, executes the webhook.
+    // The listed url, as it is (absolute: the listening address without server.public_url), executes it.
     const listedUrl = (byManager.body as { url: string }[])[0]?.url as string;
-    const run = await fetch(`${app.origin}${listedUrl}?wait=true`, {
+    expect(listedUrl.startsWith(`${app.origin}/api/v1/webhooks/`)).toBe(true);
+    const run = await fetch(`${listedUrl}?wait=true`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ content: 'from the listed url' }),

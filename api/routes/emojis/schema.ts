@@ -39,4 +39,5 @@ export const emojiObject = Joi.object({
   url: Joi.string().required().description('128x128 WebP (animated for animated emoji)'),
   fallback_url: Joi.string().required().description('128x128 PNG, or an animated GIF for animated emoji'),
   creator_id: Joi.string().allow(null).required(),
+  created_at: Joi.number().integer().required().description('unix seconds'),
 }).meta({ className: 'Emoji' });

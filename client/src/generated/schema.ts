@@ -3546,6 +3546,8 @@ export interface components {
       /** @description 128x128 PNG, or an animated GIF for animated emoji */
       fallback_url: string;
       creator_id: string | null;
+      /** @description unix seconds */
+      created_at: number;
     };
     WebhookWithToken: {
       id: string;

@@ -8,6 +8,7 @@ import { connectGateway, type GatewayClient } from '../../helpers/gateway-client
 import { until } from '../../helpers/services.js';
 import { addMember, addRole, makeServer } from '../servers/helpers.js';
 import { animatedGif, png, sendForm, type FormPart } from '../../helpers/media.js';
+import { decodeSnowflake } from '../../../shared/snowflake.js';
 
 const clients: GatewayClient[] = [];
 const app = useTestApp();
@@ -65,6 +66,7 @@ describe('custom emoji CRUD', () => {
       name: 'party_Time',
       animated: false,
       creator_id: owner.id,
+      created_at: decodeSnowflake(created.body.id as string).createdAt,
     });
     const webp = await sharp(await fetchMedia(created.body.url)).metadata();
     expect([webp.format, webp.width, webp.height, webp.hasAlpha]).toEqual(['webp', 128, 128, true]);

@@ -154,6 +154,9 @@ export function buildOpenApi(routes: AnyRoute[], serverUrl = '/api/v1'): Json {
     const forbidden = [
       (responses['403'] as { description: string } | undefined)?.description,
       route.userOnly ? '`bots_not_allowed`: a bot token (people only)' : undefined,
+      route.access === 'admin'
+        ? '`missing_permission` with `permission: "INSTANCE_ADMIN"`: the caller is not an instance admin'
+        : undefined,
       '`ip_blocked`: the instance’s IP rules refuse the caller’s address',
     ].filter((d): d is string => d !== undefined);
     responses['403'] = {

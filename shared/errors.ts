@@ -47,6 +47,9 @@ export class MissingPermissionError extends ApiError {
   }
 }
 
+/** The permission named when a route is for instance admins only (not a server permission bit). */
+export const INSTANCE_ADMIN = 'INSTANCE_ADMIN';
+
 /** 403 for actions only the server owner may take. */
 export class OwnerOnlyError extends ApiError {
   constructor(action: string) {

@@ -115,7 +115,7 @@ describe('plexichat cli', () => {
     ]);
     expect(await isAdmin()).toBe(false);
     expect(await adminFlags(2)).toEqual([true, false]);
-    expect((await api(app, 'GET', '/admin/ip-rules', { token: reg.body.token })).status).toBe(404);
+    expect((await api(app, 'GET', '/admin/ip-rules', { token: reg.body.token })).status).toBe(403);
 
     const missing = await cli(['admin', 'grant', name()]);
     expect(missing.code).toBe(1);

@@ -5,7 +5,7 @@ import { findLiveSession, sessionIdledOut } from '../../shared/auth/sessions.js'
 import { parseAuthorization } from '../../shared/auth/tokens.js';
 import type { Config } from '../../shared/config/index.js';
 import type { Attributes } from '../../shared/db/models/index.js';
-import { ApiError, UnauthorizedError } from '../../shared/errors.js';
+import { ApiError, INSTANCE_ADMIN, MissingPermissionError, UnauthorizedError } from '../../shared/errors.js';
 import type { Runtime } from '../../shared/runtime.js';
 
 /** The admin browser session cookie: sent only to /admin/... (the dashboard and Bull Board). */
@@ -135,7 +135,7 @@ const SIGN_IN_PAGE = `<!doctype html>
  * Guards admin browser pages (Bull Board): `Authorization: Bearer <admin token>`, or the cookie of
  * POST /admin/browser-session (signature, expiry, its session still live, its user still an admin
  * and not disabled). Missing or bad credentials: 401 (a page linking to the dashboard's sign-in when a
- * browser asks for HTML, else the JSON error); a valid caller who is no admin: 404, as every admin route.
+ * browser asks for HTML, else the JSON error); a valid caller who is no admin: 403 naming INSTANCE_ADMIN, as every admin route.
  * A change made with the cookie must come from this origin (403 `cross_origin_request`).
  */
 export function adminBrowserAuth(rt: Pick<Runtime, 'models' | 'config' | 'sequelize'>): RequestHandler {
@@ -164,10 +164,7 @@ export function adminBrowserAuth(rt: Pick<Runtime, 'models' | 'config' | 'sequel
       }
       return next();
     }
-    if (user)
-      return next(
-        new ApiError(404, 'unknown_route', `Unknown route: ${req.method} ${req.baseUrl}${req.path}`),
-      );
+    if (user) return next(new MissingPermissionError(INSTANCE_ADMIN));
     if (req.method === 'GET' && req.accepts(['json', 'html']) === 'html') {
       res.status(401).type('html').setHeader('Cache-Control', 'no-store').send(SIGN_IN_PAGE);
       return;

@@ -88,10 +88,10 @@ const named = (replacements: Record<string, unknown>) => (value: string, name: s
   return `:${name}`;
 };
 
-/** One page of accounts, newest first, optionally those whose username or email starts with `query`. */
+/** One page of accounts (newest first; oldest first with `after`), optionally those whose username or email starts with `query`. */
 export function listUsers(
   rt: Pick<Runtime, 'sequelize'>,
-  query: { limit: number; before?: string; query?: string },
+  query: { limit: number; before?: string; after?: string; query?: string },
 ): Promise<AdminUser[]> {
   const replacements: Record<string, unknown> = {};
   const page = pageSql('u.id', query, named(replacements));
@@ -119,10 +119,10 @@ interface ServerRow {
   channel_count: string;
 }
 
-/** One page of servers, newest first, with member and channel (not thread) counts. */
+/** One page of servers (newest first; oldest first with `after`), with member and channel (not thread) counts. */
 export async function listServers(
   rt: Pick<Runtime, 'sequelize'>,
-  query: { limit: number; before?: string },
+  query: { limit: number; before?: string; after?: string },
 ): Promise<AdminServer[]> {
   const replacements: Record<string, unknown> = {};
   const page = pageSql('s.id', query, named(replacements));

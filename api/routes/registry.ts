@@ -1,5 +1,11 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { ApiError, UnauthorizedError, UnsupportedMediaTypeError } from '../../shared/errors.js';
+import {
+  ApiError,
+  INSTANCE_ADMIN,
+  MissingPermissionError,
+  UnauthorizedError,
+  UnsupportedMediaTypeError,
+} from '../../shared/errors.js';
 import { normalizeIp } from '../../shared/net/ip.js';
 import type { Caller } from '../auth/context.js';
 import { checkOAuthScopes } from '../oauth2/scopes.js';
@@ -54,8 +60,8 @@ async function resolveAccess(
     );
   }
   if (route.access === 'admin' && !auth.user.is_admin) {
-    // Admin routes do not exist for anyone else.
-    throw new ApiError(404, 'unknown_route', `Unknown route: ${req.method} ${req.path}`);
+    // API.md lists the admin routes, so they are no secret: 403 naming what is missing, as /metrics.
+    throw new MissingPermissionError(INSTANCE_ADMIN);
   }
   if (auth.kind === 'oauth') checkOAuthScopes(route.oauth_scopes, auth.scopes);
   return auth;

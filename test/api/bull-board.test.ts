@@ -44,7 +44,7 @@ describe('Bull Board at /admin/queues and /api/v1/admin/queues', () => {
         expect([
           base,
           (await fetch(`${app.origin}${base}/api/queues`, { headers: plain.headers })).status,
-        ]).toEqual([base, 404]);
+        ]).toEqual([base, 403]);
       }
     } finally {
       await app.close();
@@ -117,12 +117,12 @@ describe('Bull Board behind admin authentication', () => {
     expect((await board(withCookie('junk'))).status).toBe(401);
   });
 
-  it('answers 404 to a signed-in non-admin, who cannot get a cookie either', async () => {
+  it('answers 403 to a signed-in non-admin, who cannot get a cookie either', async () => {
     const res = await board(plain.headers);
-    expect(res.status).toBe(404);
-    expect(await res.json()).toMatchObject({ code: 'unknown_route' });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ code: 'missing_permission', permission: 'INSTANCE_ADMIN' });
     const session = await call(app, 'POST', '/admin/browser-session', { token: plain.token });
-    expect(session.status).toBe(404);
+    expect(session.status).toBe(403);
     expect(session.headers.getSetCookie()).toEqual([]);
   });
 
@@ -197,13 +197,13 @@ describe('Bull Board behind admin authentication', () => {
     expect((await board(withCookie(value))).status).toBe(401);
   });
 
-  it('a cookie stops working when its user is no longer an admin (404) or is disabled (401)', async () => {
+  it('a cookie stops working when its user is no longer an admin (403) or is disabled (401)', async () => {
     const other = await registerUser(app);
     await app.rt.models.User.update({ is_admin: true }, { where: { id: other.id } });
     const { value } = await browserSession(other);
     expect((await board(withCookie(value))).status).toBe(200);
     await app.rt.models.User.update({ is_admin: false }, { where: { id: other.id } });
-    expect((await board(withCookie(value))).status).toBe(404);
+    expect((await board(withCookie(value))).status).toBe(403);
     await app.rt.models.User.update({ is_admin: true }, { where: { id: other.id } });
     expect(
       (await call(app, 'PATCH', `/admin/users/${other.id}`, { token: admin.token, body: { disabled: true } }))

@@ -93,8 +93,8 @@ export async function call<T>(
     if (res.status === 401) {
       remember(null);
       onSignedOut('Your session ended. Sign in again.');
-    } else if (res.status === 404 && error.code === 'unknown_route' && path.startsWith('/admin/')) {
-      // Admin routes vanish for a user whose admin flag was taken away meanwhile: end the session.
+    } else if (res.status === 403 && err.permission === 'INSTANCE_ADMIN') {
+      // The admin flag was taken away meanwhile: this dashboard has nothing left to show; end the session.
       remember(null);
       void call('POST', '/auth/logout', { token }).catch(() => undefined);
       onSignedOut('This account is no longer an admin of this instance.');

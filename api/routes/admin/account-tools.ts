@@ -49,7 +49,6 @@ export function adminAccountRoutes(rt: Runtime): AnyRoute[] {
       responses: {
         201: { description: 'The account', schema: adminUserObject },
         400: { description: 'A bad field, named' },
-        404: { description: 'The caller is not an instance admin' },
         409: { description: '`username_taken` or `email_taken`' },
       },
       handler: async ({ body, auth, ip }) => {
@@ -81,7 +80,7 @@ export function adminAccountRoutes(rt: Runtime): AnyRoute[] {
       responses: {
         200: { description: 'Sent, or the link', schema: passwordResetResult },
         400: { description: '`no_email`, `bot_account`, or a bad `delivery`' },
-        404: { description: '`unknown_user`, or the caller is not an instance admin' },
+        404: { description: '`unknown_user`' },
         503: { description: '`email_disabled` (`mail` only)' },
       },
       handler: async ({ params, body, auth, ip }) => {
@@ -111,7 +110,7 @@ export function adminAccountRoutes(rt: Runtime): AnyRoute[] {
       responses: {
         204: { description: '2FA is off' },
         400: { description: '`mfa_not_enabled` or `bot_account`' },
-        404: { description: '`unknown_user`, or the caller is not an instance admin' },
+        404: { description: '`unknown_user`' },
       },
       handler: async ({ params, auth, ip }) => {
         await operatorDisableMfa(rt, await findUser(params.user_id), operator(auth.user.id, ip));

@@ -45,7 +45,7 @@ function presentIpRule(rule: Row<'IpRule'>) {
   };
 }
 
-/** GET /admin/security-events, GET/PUT /admin/ip-rules: instance admins only (a 404 for anyone else). */
+/** GET /admin/security-events, GET/PUT /admin/ip-rules: instance admins only (a 403 for anyone else). */
 export function adminRoutes(rt: Runtime, { ipRules }: ApiServices): AnyRoute[] {
   const { SecurityEvent, IpRule } = rt.models;
   const listRules = () => IpRule.findAll({ order: [['id', 'ASC']] });
@@ -65,7 +65,6 @@ export function adminRoutes(rt: Runtime, { ipRules }: ApiServices): AnyRoute[] {
       rateLimit: { points: 2, duration_seconds: 60 },
       responses: {
         200: { description: 'The checks', schema: selftestObject },
-        404: { description: 'The caller is not an instance admin' },
       },
       handler: async ({ req }) => {
         const local = normalizeIp(req.socket.localAddress);
@@ -90,7 +89,6 @@ export function adminRoutes(rt: Runtime, { ipRules }: ApiServices): AnyRoute[] {
       query: logsQuery,
       responses: {
         200: { description: 'The entries', schema: Joi.array().items(logEntryObject) },
-        404: { description: 'The caller is not an instance admin' },
       },
       handler: ({ query }) => readAdminLog(rt, query),
     }),
@@ -107,7 +105,6 @@ export function adminRoutes(rt: Runtime, { ipRules }: ApiServices): AnyRoute[] {
       tags: ['Admin'],
       responses: {
         200: { description: 'The figures', schema: statsObject },
-        404: { description: 'The caller is not an instance admin' },
       },
       handler: () => instanceStats(rt),
     }),
@@ -122,7 +119,6 @@ export function adminRoutes(rt: Runtime, { ipRules }: ApiServices): AnyRoute[] {
       query: securityEventsQuery,
       responses: {
         200: { description: 'One page of events', schema: Joi.array().items(securityEventObject) },
-        404: { description: 'The caller is not an instance admin' },
       },
       handler: async ({ query }) => {
         const page = pageBy('id', query);
@@ -151,7 +147,6 @@ export function adminRoutes(rt: Runtime, { ipRules }: ApiServices): AnyRoute[] {
           description: 'Every rule, in the order it was given',
           schema: Joi.array().items(ipRuleObject),
         },
-        404: { description: 'The caller is not an instance admin' },
       },
       handler: async () => (await listRules()).map(presentIpRule),
     }),
@@ -174,7 +169,6 @@ export function adminRoutes(rt: Runtime, { ipRules }: ApiServices): AnyRoute[] {
       responses: {
         200: { description: 'The new list', schema: Joi.array().items(ipRuleObject) },
         400: { description: 'A bad rule, named like `rules.0.cidr` (`0.cidr` for a bare list)' },
-        404: { description: 'The caller is not an instance admin' },
         409: { description: 'The rules would block the caller’s own address' },
       },
       handler: async ({ body, auth, ip }) => {

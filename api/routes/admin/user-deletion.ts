@@ -26,7 +26,7 @@ export function adminUserDeletionRoutes(rt: Runtime): AnyRoute[] {
       responses: {
         204: { description: 'Deleted' },
         400: { description: '`cannot_delete_self` or `bot_account`' },
-        404: { description: '`unknown_user` (or already deleted), or the caller is not an instance admin' },
+        404: { description: '`unknown_user` (or already deleted)' },
         409: { description: '`owns_servers` (with `servers`) or `owns_applications` (with `applications`)' },
       },
       handler: async ({ params, auth, ip }) => {

@@ -1,15 +1,17 @@
 import Joi from 'joi';
-import { email, password, snowflake, username } from '../common-schemas.js';
+import { email, pagination, password, snowflake, username } from '../common-schemas.js';
 
 export interface AdminUsersQuery {
   limit: number;
   before?: string;
+  after?: string;
   query?: string;
 }
 
 export const adminUsersQuery = Joi.object<AdminUsersQuery>({
-  limit: Joi.number().integer().min(1).max(100).default(50),
-  before: snowflake().description('users with a smaller id (older accounts)'),
+  ...pagination,
+  before: snowflake().description('users with a smaller id (older accounts), newest first'),
+  after: snowflake().description('users with a larger id (newer accounts), oldest first'),
   query: Joi.string()
     .trim()
     .max(254)
@@ -51,11 +53,13 @@ export const forcedLogoutObject = Joi.object({
 export interface AdminServersQuery {
   limit: number;
   before?: string;
+  after?: string;
 }
 
 export const adminServersQuery = Joi.object<AdminServersQuery>({
-  limit: Joi.number().integer().min(1).max(100).default(50),
-  before: snowflake().description('servers with a smaller id (older ones)'),
+  ...pagination,
+  before: snowflake().description('servers with a smaller id (older ones), newest first'),
+  after: snowflake().description('servers with a larger id (newer ones), oldest first'),
 });
 
 /** A server as instance admins see it (GET /admin/servers). */

@@ -8,6 +8,7 @@ import {
 } from '../../../shared/domain/accounts/operator-tools.js';
 import { getAdminUser, listServers, listUsers } from '../../admin/users.js';
 import { defineRoute, type AnyRoute } from '../route.js';
+import { badPageResponse } from '../common-schemas.js';
 import {
   adminServerObject,
   adminServersQuery,
@@ -21,13 +22,11 @@ import {
   type AdminUsersQuery,
 } from './users-schema.js';
 
-const notAdmin = { description: 'The caller is not an instance admin' };
-
 const operator = (adminId: string, ip: string): Operator => ({ adminId, via: 'admin_api', ip });
 
 /**
  * GET/PATCH /admin/users, POST /admin/users/{user_id}/logout, GET /admin/servers and the admin
- * browser session (POST/DELETE /admin/browser-session): instance admins only (a 404 for anyone else).
+ * browser session (POST/DELETE /admin/browser-session): instance admins only (a 403 for anyone else).
  */
 export function adminUserRoutes(rt: Runtime): AnyRoute[] {
   return [
@@ -38,13 +37,12 @@ export function adminUserRoutes(rt: Runtime): AnyRoute[] {
       summary: 'Accounts, newest first, searchable by username or email prefix',
       description:
         '`query` matches the start of the username or of the email address, in any case (`_` and `%` ' +
-        'are literal). Pages with `before` (an account id). Bots are listed too (`is_bot`).',
+        'are literal). Pages with `before` or `after` (an account id). Bots are listed too (`is_bot`).',
       tags: ['Admin'],
       query: adminUsersQuery,
       responses: {
         200: { description: 'One page of accounts', schema: Joi.array().items(adminUserObject) },
-        400: { description: 'A bad `query`, `before` or `limit`, named' },
-        404: notAdmin,
+        400: { description: 'A bad `query`, `before`, `after` or `limit`, named' },
       },
       handler: ({ query }) => listUsers(rt, query),
     }),
@@ -57,7 +55,7 @@ export function adminUserRoutes(rt: Runtime): AnyRoute[] {
       params: adminUserParams,
       responses: {
         200: { description: 'The account', schema: adminUserObject },
-        404: { description: '`unknown_user`, or the caller is not an instance admin' },
+        404: { description: '`unknown_user`' },
       },
       handler: ({ params }) => getAdminUser(rt, params.user_id),
     }),
@@ -81,7 +79,7 @@ export function adminUserRoutes(rt: Runtime): AnyRoute[] {
       responses: {
         200: { description: 'The account after the change', schema: adminUserObject },
         400: { description: '`validation_error` (field named), or `cannot_disable_self`' },
-        404: { description: '`unknown_user`, or the caller is not an instance admin' },
+        404: { description: '`unknown_user`' },
         409: { description: '`application_deleted` (a deleted application’s bot) or `account_deleted`' },
       },
       handler: async ({ params, body, auth, ip }) => {
@@ -103,7 +101,7 @@ export function adminUserRoutes(rt: Runtime): AnyRoute[] {
       params: adminUserParams,
       responses: {
         200: { description: 'How many sessions ended', schema: forcedLogoutObject },
-        404: { description: '`unknown_user`, or the caller is not an instance admin' },
+        404: { description: '`unknown_user`' },
       },
       handler: ({ params, auth, ip }) => operatorForceLogout(rt, params.user_id, operator(auth.user.id, ip)),
     }),
@@ -116,8 +114,7 @@ export function adminUserRoutes(rt: Runtime): AnyRoute[] {
       query: adminServersQuery,
       responses: {
         200: { description: 'One page of servers', schema: Joi.array().items(adminServerObject) },
-        400: { description: 'A bad `before` or `limit`, named' },
-        404: notAdmin,
+        400: badPageResponse,
       },
       handler: ({ query }) => listServers(rt, query),
     }),
@@ -138,7 +135,6 @@ export function adminUserRoutes(rt: Runtime): AnyRoute[] {
       tags: ['Admin'],
       responses: {
         200: { description: 'The cookie is set (Set-Cookie)', schema: browserSessionObject },
-        404: notAdmin,
       },
       handler: ({ auth, res }) => ({
         expires_at: setBrowserSessionCookie(res, rt.config, auth.session.id),
@@ -154,7 +150,7 @@ export function adminUserRoutes(rt: Runtime): AnyRoute[] {
       description: 'Signing out of the API session (POST /auth/logout) also ends the cookie’s use.',
       tags: ['Admin'],
       status: 204,
-      responses: { 204: { description: 'The cookie is cleared' }, 404: notAdmin },
+      responses: { 204: { description: 'The cookie is cleared' } },
       handler: ({ res }) => {
         clearBrowserSessionCookie(res, rt.config);
       },

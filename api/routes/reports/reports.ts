@@ -113,7 +113,6 @@ export function reportRoutes(rt: Runtime): AnyRoute[] {
       query: adminReportsQuery,
       responses: {
         200: { description: 'One page', schema: Joi.array().items(reportObject) },
-        404: { description: 'The caller is not an instance admin' },
       },
       handler: ({ query }) => listAllReports(rt, query),
     }),
@@ -129,7 +128,7 @@ export function reportRoutes(rt: Runtime): AnyRoute[] {
       body: patchReportBody,
       responses: {
         200: { description: 'The report', schema: reportObject },
-        404: { description: '`unknown_report`, or the caller is not an instance admin' },
+        404: { description: '`unknown_report`' },
       },
       handler: ({ params, body, auth }) => updateReportAsAdmin(rt, params.report_id, auth.user.id, body),
     }),

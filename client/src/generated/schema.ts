@@ -651,7 +651,7 @@ export interface paths {
     };
     /**
      * Accounts, newest first, searchable by username or email prefix
-     * @description `query` matches the start of the username or of the email address, in any case (`_` and `%` are literal). Pages with `before` (an account id). Bots are listed too (`is_bot`).
+     * @description `query` matches the start of the username or of the email address, in any case (`_` and `%` are literal). Pages with `before` or `after` (an account id). Bots are listed too (`is_bot`).
      */
     get: operations['getAdminUsers'];
     put?: never;
@@ -5987,17 +5987,8 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `ip_blocked`: the instance’s IP rules refuse the caller’s address */
+      /** @description `missing_permission` with `permission: "INSTANCE_ADMIN"`: the caller is not an instance admin; or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description The caller is not an instance admin */
-      404: {
         headers: {
           [name: string]: unknown;
         };
@@ -6084,17 +6075,8 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `ip_blocked`: the instance’s IP rules refuse the caller’s address */
+      /** @description `missing_permission` with `permission: "INSTANCE_ADMIN"`: the caller is not an instance admin; or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description The caller is not an instance admin */
-      404: {
         headers: {
           [name: string]: unknown;
         };
@@ -6234,17 +6216,8 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `ip_blocked`: the instance’s IP rules refuse the caller’s address */
+      /** @description `missing_permission` with `permission: "INSTANCE_ADMIN"`: the caller is not an instance admin; or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description The caller is not an instance admin */
-      404: {
         headers: {
           [name: string]: unknown;
         };
@@ -6338,17 +6311,8 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `ip_blocked`: the instance’s IP rules refuse the caller’s address */
+      /** @description `missing_permission` with `permission: "INSTANCE_ADMIN"`: the caller is not an instance admin; or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description The caller is not an instance admin */
-      404: {
         headers: {
           [name: string]: unknown;
         };
@@ -6403,17 +6367,8 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `ip_blocked`: the instance’s IP rules refuse the caller’s address */
+      /** @description `missing_permission` with `permission: "INSTANCE_ADMIN"`: the caller is not an instance admin; or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description The caller is not an instance admin */
-      404: {
         headers: {
           [name: string]: unknown;
         };
@@ -6502,17 +6457,8 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `ip_blocked`: the instance’s IP rules refuse the caller’s address */
+      /** @description `missing_permission` with `permission: "INSTANCE_ADMIN"`: the caller is not an instance admin; or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description The caller is not an instance admin */
-      404: {
         headers: {
           [name: string]: unknown;
         };
@@ -6553,8 +6499,10 @@ export interface operations {
     parameters: {
       query?: {
         limit?: number;
-        /** @description users with a smaller id (older accounts) */
+        /** @description users with a smaller id (older accounts), newest first */
         before?: string;
+        /** @description users with a larger id (newer accounts), oldest first */
+        after?: string;
         /** @description a prefix of the username or of the email address, any case */
         query?: string;
       };
@@ -6573,7 +6521,7 @@ export interface operations {
           'application/json': components['schemas']['AdminUser'][];
         };
       };
-      /** @description A bad `query`, `before` or `limit`, named */
+      /** @description A bad `query`, `before`, `after` or `limit`, named */
       400: {
         headers: {
           [name: string]: unknown;
@@ -6591,17 +6539,8 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `ip_blocked`: the instance’s IP rules refuse the caller’s address */
+      /** @description `missing_permission` with `permission: "INSTANCE_ADMIN"`: the caller is not an instance admin; or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description The caller is not an instance admin */
-      404: {
         headers: {
           [name: string]: unknown;
         };
@@ -6679,17 +6618,8 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `bots_not_allowed`: a bot token (people only); or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
+      /** @description `bots_not_allowed`: a bot token (people only); or `missing_permission` with `permission: "INSTANCE_ADMIN"`: the caller is not an instance admin; or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description The caller is not an instance admin */
-      404: {
         headers: {
           [name: string]: unknown;
         };
@@ -6764,7 +6694,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `ip_blocked`: the instance’s IP rules refuse the caller’s address */
+      /** @description `missing_permission` with `permission: "INSTANCE_ADMIN"`: the caller is not an instance admin; or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6773,7 +6703,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `unknown_user`, or the caller is not an instance admin */
+      /** @description `unknown_user` */
       404: {
         headers: {
           [name: string]: unknown;
@@ -6838,7 +6768,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `bots_not_allowed`: a bot token (people only); or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
+      /** @description `bots_not_allowed`: a bot token (people only); or `missing_permission` with `permission: "INSTANCE_ADMIN"`: the caller is not an instance admin; or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6847,7 +6777,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `unknown_user` (or already deleted), or the caller is not an instance admin */
+      /** @description `unknown_user` (or already deleted) */
       404: {
         headers: {
           [name: string]: unknown;
@@ -6930,7 +6860,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `bots_not_allowed`: a bot token (people only); or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
+      /** @description `bots_not_allowed`: a bot token (people only); or `missing_permission` with `permission: "INSTANCE_ADMIN"`: the caller is not an instance admin; or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
         headers: {
           [name: string]: unknown;
@@ -6939,7 +6869,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `unknown_user`, or the caller is not an instance admin */
+      /** @description `unknown_user` */
       404: {
         headers: {
           [name: string]: unknown;
@@ -7018,7 +6948,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `bots_not_allowed`: a bot token (people only); or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
+      /** @description `bots_not_allowed`: a bot token (people only); or `missing_permission` with `permission: "INSTANCE_ADMIN"`: the caller is not an instance admin; or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
         headers: {
           [name: string]: unknown;
@@ -7027,7 +6957,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `unknown_user`, or the caller is not an instance admin */
+      /** @description `unknown_user` */
       404: {
         headers: {
           [name: string]: unknown;
@@ -7060,8 +6990,10 @@ export interface operations {
     parameters: {
       query?: {
         limit?: number;
-        /** @description servers with a smaller id (older ones) */
+        /** @description servers with a smaller id (older ones), newest first */
         before?: string;
+        /** @description servers with a larger id (newer ones), oldest first */
+        after?: string;
       };
       header?: never;
       path?: never;
@@ -7078,7 +7010,7 @@ export interface operations {
           'application/json': components['schemas']['AdminServer'][];
         };
       };
-      /** @description A bad `before` or `limit`, named */
+      /** @description A bad `limit`, `before` or `after`, named */
       400: {
         headers: {
           [name: string]: unknown;
@@ -7096,17 +7028,8 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `ip_blocked`: the instance’s IP rules refuse the caller’s address */
+      /** @description `missing_permission` with `permission: "INSTANCE_ADMIN"`: the caller is not an instance admin; or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description The caller is not an instance admin */
-      404: {
         headers: {
           [name: string]: unknown;
         };
@@ -7166,17 +7089,8 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `bots_not_allowed`: a bot token (people only); or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
+      /** @description `bots_not_allowed`: a bot token (people only); or `missing_permission` with `permission: "INSTANCE_ADMIN"`: the caller is not an instance admin; or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description The caller is not an instance admin */
-      404: {
         headers: {
           [name: string]: unknown;
         };
@@ -7229,17 +7143,8 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `bots_not_allowed`: a bot token (people only); or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
+      /** @description `bots_not_allowed`: a bot token (people only); or `missing_permission` with `permission: "INSTANCE_ADMIN"`: the caller is not an instance admin; or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description The caller is not an instance admin */
-      404: {
         headers: {
           [name: string]: unknown;
         };
@@ -7322,7 +7227,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `bots_not_allowed`: a bot token (people only); or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
+      /** @description `bots_not_allowed`: a bot token (people only); or `missing_permission` with `permission: "INSTANCE_ADMIN"`: the caller is not an instance admin; or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
         headers: {
           [name: string]: unknown;
@@ -7331,7 +7236,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `unknown_user`, or the caller is not an instance admin */
+      /** @description `unknown_user` */
       404: {
         headers: {
           [name: string]: unknown;
@@ -7405,7 +7310,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `bots_not_allowed`: a bot token (people only); or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
+      /** @description `bots_not_allowed`: a bot token (people only); or `missing_permission` with `permission: "INSTANCE_ADMIN"`: the caller is not an instance admin; or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
         headers: {
           [name: string]: unknown;
@@ -7414,7 +7319,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `unknown_user`, or the caller is not an instance admin */
+      /** @description `unknown_user` */
       404: {
         headers: {
           [name: string]: unknown;
@@ -16060,17 +15965,8 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `ip_blocked`: the instance’s IP rules refuse the caller’s address */
+      /** @description `missing_permission` with `permission: "INSTANCE_ADMIN"`: the caller is not an instance admin; or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description The caller is not an instance admin */
-      404: {
         headers: {
           [name: string]: unknown;
         };
@@ -16157,7 +16053,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `ip_blocked`: the instance’s IP rules refuse the caller’s address */
+      /** @description `missing_permission` with `permission: "INSTANCE_ADMIN"`: the caller is not an instance admin; or `ip_blocked`: the instance’s IP rules refuse the caller’s address */
       403: {
         headers: {
           [name: string]: unknown;
@@ -16166,7 +16062,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description `unknown_report`, or the caller is not an instance admin */
+      /** @description `unknown_report` */
       404: {
         headers: {
           [name: string]: unknown;

@@ -216,12 +216,12 @@ describe('PUT/GET /admin/ip-rules', () => {
     expect([missing.status, Object.keys(missing.body.errors)]).toEqual([400, ['rules']]);
   });
 
-  it('does not exist for non-admins', async () => {
+  it('is forbidden to non-admins', async () => {
     const user = await registerUser(app);
     const get = await api(app, 'GET', '/admin/ip-rules', { token: user.token });
-    expect([get.status, get.body.code]).toEqual([404, 'unknown_route']);
+    expect([get.status, get.body.code]).toEqual([403, 'missing_permission']);
     const put = await api(app, 'PUT', '/admin/ip-rules', { token: user.token, body: { rules: [] } });
-    expect(put.status).toBe(404);
+    expect(put.status).toBe(403);
     expect((await api(app, 'GET', '/admin/ip-rules')).status).toBe(401);
   });
 });

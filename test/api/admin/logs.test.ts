@@ -63,9 +63,9 @@ describe('GET /admin/logs', () => {
     expect((page2.body as Entry[]).every((e) => e.id < second!.id)).toBe(true);
   });
 
-  it('does not exist for non-admins, and names bad filters', async () => {
+  it('is forbidden to non-admins, and names bad filters', async () => {
     const user = await registerUser(app);
-    expect((await api(app, 'GET', '/admin/logs', { token: user.token })).status).toBe(404);
+    expect((await api(app, 'GET', '/admin/logs', { token: user.token })).status).toBe(403);
     const bad = await api(app, 'GET', '/admin/logs?level=loud&before=yesterday&limit=0', {
       token: admin.token,
     });

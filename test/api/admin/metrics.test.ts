@@ -199,10 +199,10 @@ describe('who may scrape', () => {
 });
 
 describe('GET /admin/stats', () => {
-  it('is an unknown route to non-admins', async () => {
+  it('is forbidden to non-admins, naming what is missing', async () => {
     const user = await registerUser(app);
     const res = await api(app, 'GET', '/admin/stats', { token: user.token });
-    expect(res.status).toBe(404);
+    expect([res.status, res.body.permission]).toEqual([403, 'INSTANCE_ADMIN']);
   });
 
   it('summarizes the instance and this process', async () => {

@@ -105,9 +105,9 @@ describe('GET /admin/security-events', () => {
     expect(list(afterLimited).map((e) => e.id)).toEqual([ids[1]]);
   });
 
-  it('is a 404 for non-admins and a 401 without a token', async () => {
+  it('is a 403 for non-admins and a 401 without a token', async () => {
     const asUser = await api(app, 'GET', '/admin/security-events', { token: user.token });
-    expect([asUser.status, asUser.body.code]).toEqual([404, 'unknown_route']);
+    expect([asUser.status, asUser.body.code]).toEqual([403, 'missing_permission']);
     const anonymous = await api(app, 'GET', '/admin/security-events');
     expect(anonymous.status).toBe(401);
   });

@@ -76,7 +76,7 @@ describe('operator account deletion', () => {
     const self = await asAdmin('DELETE', `/admin/users/${admin.id}`);
     expect([self.status, self.body.code]).toEqual([400, 'cannot_delete_self']);
     const plain = await registerUser(app);
-    expect((await api(app, 'DELETE', `/admin/users/${owner.id}`, { token: plain.token })).status).toBe(404);
+    expect((await api(app, 'DELETE', `/admin/users/${owner.id}`, { token: plain.token })).status).toBe(403);
     expect((await api(app, 'GET', '/users/@me', { token: owner.token })).status).toBe(200);
   });
 

@@ -3,7 +3,7 @@ import zlib from 'node:zlib';
 import { api, randomIp, registerUser, type ApiResponse, type TestUser } from '../helpers/accounts.js';
 import { useTestApp } from '../helpers/app.js';
 import { connectGateway } from '../helpers/gateway-client.js';
-import { sendForm } from '../helpers/media.js';
+import { sendForm, sendRawForm } from '../helpers/media.js';
 import { makeServer } from './servers/helpers.js';
 
 /** Just above a signed bigint's range: what used to reach Postgres and come back as a 500. */
@@ -371,6 +371,7 @@ describe('ill-formed Unicode (lone surrogates) is refused naming the field; pair
 describe('escapes and bytes that are not UTF-8 are refused naming the field; other text is kept', () => {
   // Bytes no UTF-8 text has, a cut sequence, a surrogate's UTF-8-like form, an overlong `/`.
   const BAD = ['%FF%FE', '%C3', '%ED%A0%80', '%C0%AF'];
+  const BAD_BYTES = [[0xff, 0xfe], [0xc3], [0xed, 0xa0, 0x80], [0xc0, 0xaf]].map((b) => Buffer.from(b));
   const TEXT = 'café 漢字 😀 👍🏽';
   const search = (query: string) =>
     api(app, 'GET', `/servers/${serverId}/messages/search?${query}`, { token: user.token });
@@ -382,6 +383,7 @@ describe('escapes and bytes that are not UTF-8 are refused naming the field; oth
     expect(sent.status).toBe(200);
     return sent.body.id as string;
   };
+  const file = { name: 'files', filename: 'a.txt', type: 'text/plain', data: Buffer.from('hello') };
 
   it('in a query: the key is named (a bad key: `query`); a stray % is text', async () => {
     for (const bad of BAD) {
@@ -461,5 +463,71 @@ describe('escapes and bytes that are not UTF-8 are refused naming the field; oth
       token: user.token,
     });
     expect(message.body.reactions.map((r: { emoji: string }) => r.emoji).sort()).toEqual([...emoji].sort());
+  });
+
+  it('in multipart text fields: content, payload_json, any other field', async () => {
+    const messages = `/channels/${channelId}/messages`;
+    for (const bytes of BAD_BYTES) {
+      const content = await sendRawForm(app, 'POST', messages, user, [
+        { name: 'content', data: Buffer.concat([Buffer.from('hi '), bytes]) },
+        file,
+      ]);
+      expectClientError(content, 400, 'validation_error', 'content');
+      const payload = await sendRawForm(app, 'POST', messages, user, [
+        {
+          name: 'payload_json',
+          data: Buffer.concat([Buffer.from('{"content":"hi '), bytes, Buffer.from('"}')]),
+        },
+        file,
+      ]);
+      expectClientError(payload, 400, 'validation_error', 'payload_json');
+      // The same with a part that declares its charset, and with no file at all.
+      const declared = await sendRawForm(app, 'POST', messages, user, [
+        { name: 'content', type: 'text/plain; charset=utf-8', data: bytes },
+      ]);
+      expectClientError(declared, 400, 'validation_error', 'content');
+    }
+    const upload = await sendRawForm(app, 'POST', '/attachments', user, [
+      file,
+      { name: 'description', data: BAD_BYTES[0]! },
+    ]);
+    expectClientError(upload, 400, 'validation_error', 'description');
+    // U+FFFD itself cannot be told from what busboy puts for bad bytes: escaped in payload_json it can.
+    const sent = await sendRawForm(app, 'POST', messages, user, [
+      { name: 'content', data: Buffer.from('a \ufffd', 'utf8') },
+    ]);
+    expectClientError(sent, 400, 'validation_error', 'content');
+    const escaped = await sendRawForm(app, 'POST', messages, user, [
+      { name: 'payload_json', data: Buffer.from('{"content":"a \\ufffd"}') },
+    ]);
+    expect([escaped.status, escaped.body.content]).toEqual([200, 'a \ufffd']);
+    // Nothing refused left a message behind.
+    const history = await api(app, 'GET', `${messages}?limit=20`, { token: user.token });
+    expect(history.body.filter((m: { content: string }) => m.content.startsWith('hi '))).toEqual([]);
+  });
+
+  it('in multipart text fields, valid non-ASCII text is stored as sent', async () => {
+    const messages = `/channels/${channelId}/messages`;
+    const plain = await sendRawForm(app, 'POST', messages, user, [
+      { name: 'content', data: Buffer.from(TEXT) },
+      file,
+    ]);
+    const declared = await sendRawForm(app, 'POST', messages, user, [
+      { name: 'content', type: 'text/plain; charset=utf-8', data: Buffer.from(`${TEXT} 2`) },
+    ]);
+    const payload = await sendForm(app, 'POST', messages, user, [
+      { field: 'payload_json', value: JSON.stringify({ content: `${TEXT} 3`, embeds: [{ title: TEXT }] }) },
+      { filename: 'é.txt', type: 'text/plain', data: Buffer.from('hello') },
+    ]);
+    expect([plain.status, declared.status, payload.status]).toEqual([200, 200, 200]);
+    for (const [res, content] of [
+      [plain, TEXT],
+      [declared, `${TEXT} 2`],
+      [payload, `${TEXT} 3`],
+    ] as const) {
+      const stored = await app.rt.models.Message.findByPk(res.body.id as string);
+      expect(stored?.content).toBe(content);
+    }
+    expect(payload.body.embeds[0].title).toBe(TEXT);
   });
 });

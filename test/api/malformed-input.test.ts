@@ -531,3 +531,68 @@ describe('escapes and bytes that are not UTF-8 are refused naming the field; oth
     expect(payload.body.embeds[0].title).toBe(TEXT);
   });
 });
+
+describe('the OAuth2 token endpoint refuses ill-formed text as RFC 6749 invalid_request naming the field', () => {
+  const token = (body: string | Buffer, type: string) =>
+    raw('POST', '/oauth2/token', { headers: { 'content-type': type }, body });
+  const expectInvalidRequest = (res: ApiResponse, field: string) => {
+    expect({ status: res.status, error: res.body?.error, code: res.body?.code }).toEqual({
+      status: 400,
+      error: 'invalid_request',
+      code: 'invalid_request',
+    });
+    expect(res.body.error_description).toContain(field);
+  };
+  const form = {
+    grant_type: 'authorization_code',
+    code: 'c',
+    redirect_uri: 'http://127.0.0.1:9/callback',
+    client_id: '1',
+  };
+
+  it('a lone surrogate in a JSON value or key', async () => {
+    for (const lone of ['\ud800', '\udfff']) {
+      expectInvalidRequest(
+        await token(JSON.stringify({ ...form, code: `x${lone}` }), 'application/json'),
+        'code',
+      );
+    }
+    expectInvalidRequest(
+      await token(JSON.stringify({ ...form, ['\ud800']: 'x' }), 'application/json'),
+      'body',
+    );
+    const nul = await token(JSON.stringify({ ...form, redirect_uri: 'a\u0000b' }), 'application/json');
+    expectInvalidRequest(nul, 'redirect_uri');
+  });
+
+  it('a form whose escapes or bytes are not UTF-8; the same on revoke', async () => {
+    const urlencoded = 'application/x-www-form-urlencoded';
+    const base = new URLSearchParams(form).toString();
+    expectInvalidRequest(await token(`${base.replace('code=c', 'code=%ED%A0%80')}`, urlencoded), 'code');
+    expectInvalidRequest(await token(`${base}&%FF=1`, urlencoded), 'body');
+    const bytes = await token(
+      Buffer.concat([Buffer.from(`${base}&state=`), Buffer.from([0xff])]),
+      urlencoded,
+    );
+    expectInvalidRequest(bytes, 'UTF-8');
+    const revoke = await raw('POST', '/oauth2/token/revoke', {
+      headers: { 'content-type': urlencoded },
+      body: 'token=%C3&client_id=1',
+    });
+    expectInvalidRequest(revoke, 'token');
+    // Well-formed text (and a Latin-1 form) gets as far as the client check: an unknown client.
+    const unknown = await token(`${base}&state=${encodeURIComponent('café 漢字 😀')}`, urlencoded);
+    expect({ status: unknown.status, error: unknown.body.error }).toEqual({
+      status: 401,
+      error: 'invalid_client',
+    });
+    const latin1 = await token(
+      Buffer.concat([Buffer.from(`${base}&state=`), Buffer.from([0xe9])]),
+      `${urlencoded}; charset=iso-8859-1`,
+    );
+    expect({ status: latin1.status, error: latin1.body.error }).toEqual({
+      status: 401,
+      error: 'invalid_client',
+    });
+  });
+});

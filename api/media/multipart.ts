@@ -74,6 +74,9 @@ export async function readMultipart(
   try {
     parser = busboy({
       headers: req.headers,
+      // Browsers and fetch send a filename's UTF-8 bytes as they are (WHATWG's multipart
+      // encoding); busboy's default, Latin-1, turned "é.txt" into "Ã©.txt".
+      defParamCharset: 'utf8',
       limits: {
         files: limits.maxFiles,
         fields: MAX_FIELDS,

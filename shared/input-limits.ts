@@ -46,3 +46,57 @@ export function inputProblems(value: unknown, root: string): FieldErrors | null 
   }
   return Object.keys(errors).length > 0 ? errors : null;
 }
+
+/** A `%` that starts no escape: URL parsers (WHATWG's, Node's querystring) keep it as text. */
+const STRAY_PERCENT = /%(?![0-9A-Fa-f]{2})/g;
+
+/** Why an escape sequence is refused, in words a client can act on. */
+export const NOT_UTF8 = 'percent-escapes that are not UTF-8 (each escape is one byte of the UTF-8 text)';
+
+/**
+ * `component` percent-decoded, or null when its escapes spell bytes that are not UTF-8 (a lone
+ * continuation byte, a cut or overlong sequence, an encoded surrogate such as %ED%A0%80): Node's
+ * querystring would decode those to U+FFFD and the router refuses them. A `%` that starts no
+ * escape stays as it is, as URL parsers read it. `+` is left alone (a form's space: the caller's).
+ */
+export function decodePercentEncoded(component: string): string | null {
+  if (!component.includes('%')) return component;
+  try {
+    return decodeURIComponent(component);
+  } catch {
+    // A stray `%`, or bytes that are not UTF-8: tell them apart by escaping the stray ones.
+  }
+  try {
+    return decodeURIComponent(component.replace(STRAY_PERCENT, '%25'));
+  } catch {
+    return null;
+  }
+}
+
+/** The query's (or form's) parameters a parser reads: Node's querystring stops at 1000 keys. */
+const MAX_PARAMETERS = 1000;
+
+/**
+ * The fields of a raw `application/x-www-form-urlencoded` text (a URL's query, a form body) whose
+ * percent-escapes are not UTF-8, or null. A bad value names its key; a bad key names `root` (the
+ * key itself is not text to quote), as inputProblems does. Linear in the text, and a text with no
+ * `%` costs one scan.
+ */
+export function urlencodedProblems(text: string, root: string): FieldErrors | null {
+  if (!text.includes('%')) return null;
+  const errors: FieldErrors = {};
+  for (const pair of text.split('&', MAX_PARAMETERS)) {
+    if (!pair.includes('%')) continue;
+    const eq = pair.indexOf('=');
+    const key = decodePercentEncoded((eq < 0 ? pair : pair.slice(0, eq)).replaceAll('+', ' '));
+    if (key === null) {
+      errors[root] ??= `${root} must not have names with ${NOT_UTF8}`;
+      continue;
+    }
+    if (eq >= 0 && decodePercentEncoded(pair.slice(eq + 1)) === null) {
+      const field = key === '' ? root : key;
+      errors[field] ??= `${field} must not contain ${NOT_UTF8}`;
+    }
+  }
+  return Object.keys(errors).length > 0 ? errors : null;
+}

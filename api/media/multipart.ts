@@ -31,6 +31,26 @@ function tooManyParts(why: string): ApiError {
   return new ApiError(413, 'too_many_parameters', `Too many form parts: ${why}`);
 }
 
+/** U+FFFD, which busboy's UTF-8 decoding puts in place of bytes that are not UTF-8. */
+const REPLACEMENT = '\uFFFD';
+
+/**
+ * 400 for a text field whose bytes were not UTF-8. busboy hands fields over decoded (UTF-8 unless
+ * the part declares a charset), with U+FFFD for each bad sequence and no way to see the bytes, so
+ * a U+FFFD the client sent is refused too: rarer than broken bytes, and `payload_json` can carry
+ * it escaped (`\ufffd`). Stored, either would read as text the client never wrote.
+ */
+function notUtf8(name: string): ValidationError {
+  return new ValidationError(
+    {
+      [name]:
+        `${name} must be UTF-8 text: it has bytes that are not (or U+FFFD, which stands for them; ` +
+        'in payload_json write it as \\ufffd)',
+    },
+    `Invalid body: ${name}`,
+  );
+}
+
 /** Form overhead (boundaries, part headers, small fields) allowed beyond the files' bytes. */
 const FORM_OVERHEAD_BYTES = 64 * 1024;
 
@@ -54,6 +74,9 @@ export async function readMultipart(
   try {
     parser = busboy({
       headers: req.headers,
+      // Browsers and fetch send a filename's UTF-8 bytes as they are (WHATWG's multipart
+      // encoding); busboy's default, Latin-1, turned "é.txt" into "Ã©.txt".
+      defParamCharset: 'utf8',
       limits: {
         files: limits.maxFiles,
         fields: MAX_FIELDS,
@@ -84,6 +107,7 @@ export async function readMultipart(
     finish = resolve;
     parser.on('field', (name, value, info) => {
       if (info.valueTruncated) fail(new ValidationError({ [name]: 'too long' }));
+      else if (value.includes(REPLACEMENT)) fail(notUtf8(name));
       else fields[name] = value;
     });
     parser.on('file', (field, file, info) => {

@@ -11,16 +11,20 @@ const options: Joi.ValidationOptions = {
 
 /**
  * Validates one part of a request, throwing a 400 that names every bad field. `context` is what the
- * schema's `$` references read (the registry passes the caller as `$auth`).
+ * schema's `$` references read (the registry passes the caller as `$auth`). `found` are problems
+ * the caller saw in the part before it was parsed (a query's escapes that are not UTF-8, which
+ * its parser turned into U+FFFD): refused like inputProblems', naming the same fields.
  */
 export function validatePart<T>(
   schema: Joi.ObjectSchema<T>,
   value: unknown,
   part: 'params' | 'query' | 'body',
   context?: Record<string, unknown>,
+  found: FieldErrors | null = null,
 ): T {
   // Before joi: its recursion must not meet a bottomless body, and Postgres refuses NUL in text.
-  const problems = inputProblems(value, part);
+  const seen = inputProblems(value, part);
+  const problems = seen || found ? { ...seen, ...found } : null;
   if (problems) throw new ValidationError(problems, `Invalid ${part}: ${Object.keys(problems).join(', ')}`);
   const result: Joi.ValidationResult<T> = schema.validate(value, context ? { ...options, context } : options);
   const { error } = result;
@@ -44,15 +48,16 @@ export class RequestValidation {
   private readonly errors: FieldErrors = {};
   private readonly failed: string[] = [];
 
-  /** The part's validated value; undefined (recorded for `finish`) when it is invalid. */
+  /** The part's validated value (validatePart); undefined (recorded for `finish`) when it is invalid. */
   part<T>(
     schema: Joi.ObjectSchema<T>,
     value: unknown,
     part: 'params' | 'query' | 'body',
     context?: Record<string, unknown>,
+    found: FieldErrors | null = null,
   ): T | undefined {
     try {
-      return validatePart(schema, value, part, context);
+      return validatePart(schema, value, part, context, found);
     } catch (err) {
       if (!(err instanceof ValidationError) || !err.errors) throw err;
       for (const [field, why] of Object.entries(err.errors)) this.errors[field] ??= why;

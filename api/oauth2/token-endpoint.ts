@@ -1,4 +1,7 @@
+import { isUtf8 } from 'node:buffer';
 import express, { type Request, type Response } from 'express';
+import type { FieldErrors } from '../../shared/errors.js';
+import { inputProblems, urlencodedProblems } from '../../shared/input-limits.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { authenticateClient, readClientCredentials, type ClientCredentials } from './clients.js';
 import { OAuthError } from '../../shared/domain/oauth2/errors.js';
@@ -21,12 +24,20 @@ export async function readForm(
   limitBytes: number,
 ): Promise<Record<string, string>> {
   if (req.is('application/x-www-form-urlencoded')) {
-    const parse = express.urlencoded({ extended: false, limit: limitBytes });
+    let raw: { bytes: Buffer; utf8: boolean } | null = null;
+    const parse = express.urlencoded({
+      extended: false,
+      limit: limitBytes,
+      verify: (_req, _res, bytes, encoding) => {
+        raw = { bytes, utf8: encoding.toLowerCase().replace('-', '') === 'utf8' };
+      },
+    });
     await new Promise<void>((resolve, reject) =>
       parse(req, res, (err?: unknown) =>
         err ? reject(err instanceof Error ? err : new Error('could not read the form')) : resolve(),
       ),
     );
+    refuseIllFormedForm(raw);
   } else if (req.headers['content-type'] && !req.is('application/json')) {
     throw new OAuthError('invalid_request', 'Send application/x-www-form-urlencoded or application/json');
   }
@@ -41,7 +52,25 @@ export async function readForm(
     }
     fields[key] = value;
   }
+  // What the API's validation refuses before any schema (NUL, lone surrogates), named the same way.
+  refuseProblems(inputProblems(fields, 'body'));
   return fields;
+}
+
+/** RFC 6749's invalid_request naming each field of `problems` (inputProblems' words), if any. */
+function refuseProblems(problems: FieldErrors | null): void {
+  if (problems) throw new OAuthError('invalid_request', Object.values(problems).join('; '));
+}
+
+/**
+ * A UTF-8 form whose bytes or percent-escapes are not UTF-8: the parser would read U+FFFD, or the
+ * escape as it stands, in place of the bad bytes. A form declared in ISO-8859-1 (the other
+ * charset body-parser reads) has no ill-formed bytes.
+ */
+function refuseIllFormedForm(raw: { bytes: Buffer; utf8: boolean } | null): void {
+  if (!raw?.utf8) return;
+  if (!isUtf8(raw.bytes)) throw new OAuthError('invalid_request', 'The form is not UTF-8 text');
+  refuseProblems(urlencodedProblems(raw.bytes.toString('utf8'), 'body'));
 }
 
 function required(fields: Record<string, string>, name: string): string {

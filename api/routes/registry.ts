@@ -5,7 +5,10 @@ import {
   MissingPermissionError,
   UnauthorizedError,
   UnsupportedMediaTypeError,
+  ValidationError,
+  type FieldErrors,
 } from '../../shared/errors.js';
+import { NOT_UTF8, decodePercentEncoded, urlencodedProblems } from '../../shared/input-limits.js';
 import { normalizeIp } from '../../shared/net/ip.js';
 import type { Caller } from '../auth/context.js';
 import { checkOAuthScopes } from '../oauth2/scopes.js';
@@ -29,6 +32,82 @@ export function toOpenApiPath(path: string): string {
 /** Express hands a `*rest` parameter over as its decoded segments: join them back into one string. */
 function joinRestParams(params: Record<string, string | string[]>): Record<string, string> {
   return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, Array.isArray(v) ? v.join('/') : v]));
+}
+
+/** The raw query of a request URL: what Express's query parser reads (after `?`, before any `#`). */
+function rawQuery(url: string): string {
+  const start = url.indexOf('?');
+  if (start < 0) return '';
+  const end = url.indexOf('#', start);
+  return url.slice(start + 1, end < 0 ? undefined : end);
+}
+
+/** Why a path parameter the router could not decode is refused (null: it decodes). */
+function undecodable(segment: string): string | null {
+  if (!segment.includes('%')) return null;
+  try {
+    decodeURIComponent(segment);
+    return null;
+  } catch {
+    return decodePercentEncoded(segment) === null ? NOT_UTF8 : 'a % that starts no escape (write it as %25)';
+  }
+}
+
+/**
+ * The parameters of `template` (a route's path: `{name}` is one segment, a final `{name...}` the
+ * rest) whose raw segments in `path` the router cannot decode, with why; null when the template
+ * does not match the path. Matched as the router does: literal segments ignoring case, one
+ * trailing slash allowed.
+ */
+function undecodableParams(template: string, path: string): FieldErrors | null {
+  const want = template.split('/');
+  const got = path.split('/');
+  if (got.length > want.length && got.at(-1) === '') got.pop();
+  const errors: FieldErrors = {};
+  for (const [i, segment] of want.entries()) {
+    const rest = /^\{([A-Za-z0-9_@]+)\.\.\.\}$/.exec(segment)?.[1];
+    const param = /^\{([A-Za-z0-9_@]+)\}$/.exec(segment)?.[1];
+    const own = got[i];
+    if (own === undefined) return null;
+    if (rest !== undefined) {
+      const why = got
+        .slice(i)
+        .map(undecodable)
+        .find((w) => w !== null);
+      if (why) errors[rest] = `${rest} must not contain ${why}`;
+      return errors;
+    }
+    if (param !== undefined) {
+      if (own === '') return null;
+      const why = undecodable(own);
+      if (why) errors[param] = `${param} must not contain ${why}`;
+    } else if (segment.toLowerCase() !== own.toLowerCase()) return null;
+  }
+  return got.length === want.length ? errors : null;
+}
+
+/**
+ * An error handler for the router's URI decoding, which throws a bare URIError before any route
+ * runs when a path parameter's escapes are not UTF-8 (`/users/%C3`) or not escapes at all: it
+ * becomes the 400 any other bad parameter gets, naming the parameter (as the route of the
+ * request's method calls it, when several routes match the path). Anything else goes on unchanged.
+ */
+function undecodableParamErrors(routes: AnyRoute[]) {
+  return (err: unknown, req: Request, _res: Response, next: NextFunction): void => {
+    if (!(err instanceof URIError)) return next(err);
+    const method = req.method === 'HEAD' ? 'get' : req.method.toLowerCase();
+    let found: FieldErrors | null = null;
+    for (const route of routes) {
+      const errors = undecodableParams(route.path, req.path);
+      if (!errors || Object.keys(errors).length === 0) continue;
+      found ??= errors;
+      if (route.method === method) {
+        found = errors;
+        break;
+      }
+    }
+    next(found ? new ValidationError(found, `Invalid params: ${Object.keys(found).join(', ')}`) : err);
+  };
 }
 
 /** Resolves the caller from the request's token: null when no token was sent; throws 401 when it is bad. */
@@ -85,7 +164,16 @@ export function buildRouter(
         // Every part is checked before any 400, which names the bad fields of all of them.
         const validation = new RequestValidation();
         const params: unknown = route.params ? validation.part(route.params, rawParams, 'params') : rawParams;
-        const query: unknown = route.query ? validation.part(route.query, req.query, 'query') : {};
+        // Escapes that are not UTF-8 reach req.query as U+FFFD: found in the raw query instead.
+        const query: unknown = route.query
+          ? validation.part(
+              route.query,
+              req.query,
+              'query',
+              undefined,
+              urlencodedProblems(rawQuery(req.url), 'query'),
+            )
+          : {};
         let body: unknown = undefined;
         // A multipart request goes to the handler unread: it streams the files itself.
         const multipart = route.multipart !== undefined && typeof req.is('multipart/form-data') === 'string';
@@ -111,5 +199,6 @@ export function buildRouter(
     };
     router[route.method](toExpressPath(route.path), (req, res, next) => void handler(req, res, next));
   }
+  router.use(undecodableParamErrors(routes));
   return router;
 }

@@ -3,7 +3,7 @@ import zlib from 'node:zlib';
 import { api, randomIp, registerUser, type ApiResponse, type TestUser } from '../helpers/accounts.js';
 import { useTestApp } from '../helpers/app.js';
 import { connectGateway } from '../helpers/gateway-client.js';
-import { sendForm } from '../helpers/media.js';
+import { sendForm, sendRawForm } from '../helpers/media.js';
 import { makeServer } from './servers/helpers.js';
 
 /** Just above a signed bigint's range: what used to reach Postgres and come back as a 500. */
@@ -138,12 +138,13 @@ describe('IDs out of range are a 400 naming the field, never a 500', () => {
 });
 
 describe('the HTTP stack’s client errors keep their status', () => {
-  it('bad percent-encoding in a path is a 400, with or without a token', async () => {
-    expectClientError(await raw('GET', '/channels/%ZZ'), 400, 'malformed_uri');
+  it('bad percent-encoding in a path is a 400 naming the parameter, with or without a token', async () => {
+    expectClientError(await raw('GET', '/channels/%ZZ'), 400, 'validation_error', 'channel_id');
     expectClientError(
       await raw('GET', '/channels/%ZZ', { headers: { authorization: `Bearer ${user.token}` } }),
       400,
-      'malformed_uri',
+      'validation_error',
+      'channel_id',
     );
   });
 
@@ -330,25 +331,6 @@ describe('ill-formed Unicode (lone surrogates) is refused naming the field; pair
     });
   });
 
-  it('a query cannot carry one: percent-decoding turns the bytes of a surrogate into U+FFFD', async () => {
-    // %ED%A0%80 is what UTF-8 for \ud800 would be (UTF-8 has none); Express's query parser (Node's
-    // querystring) decodes those invalid bytes to U+FFFD, which the search reads as a word break:
-    // the two words around it find this message (left undecoded, they would not; a lone surrogate
-    // would be a 400). %uD800 is no escape it knows: it stays text.
-    const word = `probe${randomBytes(4).toString('hex')}`;
-    const sent = await send({ content: `${word} surrogate` });
-    expect(sent.status).toBe(200);
-    const search = (q: string) =>
-      api(app, 'GET', `/servers/${serverId}/messages/search?content=${q}`, { token: user.token });
-    const decoded = await search(`${word}%ED%A0%80surrogate`);
-    expect({ status: decoded.status, ids: decoded.body.messages?.map((m: { id: string }) => m.id) }).toEqual({
-      status: 200,
-      ids: [sent.body.id],
-    });
-    expect((await search(`${word}%uD800`)).status).toBe(200);
-    expect((await search(encodeURIComponent(EMOJI))).status).toBe(200);
-  });
-
   it('in a gateway command: the ack is the validation error naming the field', async () => {
     const gw = await connectGateway(app.origin, { token: user.token });
     try {
@@ -377,5 +359,240 @@ describe('ill-formed Unicode (lone surrogates) is refused naming the field; pair
     } finally {
       gw.close();
     }
+  });
+});
+
+/**
+ * Percent-escapes (in a query, a path) and multipart text whose bytes are not UTF-8 would reach a
+ * handler as U+FFFD (Node's querystring, busboy) or as the escape itself: refused, naming the
+ * field. A `%` that starts no escape is text, as URL parsers read it. Valid non-ASCII text (é, CJK,
+ * emoji, astral and combining) goes through every one of these unchanged.
+ */
+describe('escapes and bytes that are not UTF-8 are refused naming the field; other text is kept', () => {
+  // Bytes no UTF-8 text has, a cut sequence, a surrogate's UTF-8-like form, an overlong `/`.
+  const BAD = ['%FF%FE', '%C3', '%ED%A0%80', '%C0%AF'];
+  const BAD_BYTES = [[0xff, 0xfe], [0xc3], [0xed, 0xa0, 0x80], [0xc0, 0xaf]].map((b) => Buffer.from(b));
+  const TEXT = 'café 漢字 😀 👍🏽';
+  const search = (query: string) =>
+    api(app, 'GET', `/servers/${serverId}/messages/search?${query}`, { token: user.token });
+  const sendText = async (content: string): Promise<string> => {
+    const sent = await api(app, 'POST', `/channels/${channelId}/messages`, {
+      token: user.token,
+      body: { content },
+    });
+    expect(sent.status).toBe(200);
+    return sent.body.id as string;
+  };
+  const file = { name: 'files', filename: 'a.txt', type: 'text/plain', data: Buffer.from('hello') };
+
+  it('in a query: the key is named (a bad key: `query`); a stray % is text', async () => {
+    for (const bad of BAD) {
+      expectClientError(await search(`content=ok${bad}`), 400, 'validation_error', 'content');
+    }
+    const both = await search('content=%FF&author_id=%C3');
+    expectClientError(both, 400, 'validation_error');
+    expect(Object.keys(both.body.errors).sort()).toEqual(['author_id', 'content']);
+    expectClientError(await search('%FF=x'), 400, 'validation_error', 'query');
+    // Node's querystring and WHATWG's URL parser keep these as the text they are.
+    for (const text of ['100%', '%zz', '%uD800', '%E2%82%AC%']) {
+      expect((await search(`content=${text}`)).status).toBe(200);
+    }
+  });
+
+  it('in a query, valid non-ASCII text finds what it should', async () => {
+    const word = `probe${randomBytes(4).toString('hex')}`;
+    const id = await sendText(`${word} ${TEXT}`);
+    for (const words of [`${word} café`, `${word} 漢字`, `${word} café 漢字`]) {
+      const found = await search(`content=${encodeURIComponent(words)}`);
+      expect({
+        words,
+        status: found.status,
+        ids: found.body.messages?.map((m: { id: string }) => m.id),
+      }).toEqual({
+        words,
+        status: 200,
+        ids: [id],
+      });
+    }
+  });
+
+  it('in a path: the parameter is named, before authentication, trailing slash or not', async () => {
+    for (const bad of BAD) {
+      expectClientError(await raw('GET', `/users/${bad}`), 400, 'validation_error', 'user_id');
+      expectClientError(
+        await api(app, 'GET', `/users/x${bad}/`, { token: user.token }),
+        400,
+        'validation_error',
+        'user_id',
+      );
+    }
+    // The route of the method names it (this path is a channel's messages for GET and POST).
+    const post = await api(app, 'POST', `/channels/%ED%A0%80/messages`, {
+      token: user.token,
+      body: { content: 'x' },
+    });
+    expectClientError(post, 400, 'validation_error', 'channel_id');
+    const messageId = await sendText('react');
+    const reactions = `/channels/${channelId}/messages/${messageId}/reactions`;
+    // An emoji cut in the middle of its UTF-8 bytes.
+    const cut = await api(app, 'PUT', `${reactions}/%F0%9F%98/@me`, { token: user.token });
+    expectClientError(cut, 400, 'validation_error', 'emoji');
+    // A rest parameter: the media key.
+    expectClientError(await raw('GET', '/media/attachments/1/%FF.png'), 400, 'validation_error', 'key');
+    // Paths no route matches stay unknown (the static file mounts do not decode them either).
+    for (const path of ['/api/v1/nothing/%C3', '/docs/assets/%C3', '/oauth/assets/%FF']) {
+      const res = await fetch(`${app.origin}${path}`);
+      expect({ path, status: res.status, code: ((await res.json()) as { code: string }).code }).toEqual({
+        path,
+        status: 404,
+        code: 'unknown_route',
+      });
+    }
+  });
+
+  it('in a path, emoji (astral, with modifiers, a CJK ideograph one) are kept as sent', async () => {
+    const messageId = await sendText('react to me');
+    const reactions = `/channels/${channelId}/messages/${messageId}/reactions`;
+    const emoji = ['😀', '👍🏽', '🈯', '🇫🇷'];
+    for (const e of emoji) {
+      expect(
+        (await api(app, 'PUT', `${reactions}/${encodeURIComponent(e)}/@me`, { token: user.token })).status,
+      ).toBe(204);
+    }
+    const message = await api(app, 'GET', `/channels/${channelId}/messages/${messageId}`, {
+      token: user.token,
+    });
+    expect(message.body.reactions.map((r: { emoji: string }) => r.emoji).sort()).toEqual([...emoji].sort());
+  });
+
+  it('in multipart text fields: content, payload_json, any other field', async () => {
+    const messages = `/channels/${channelId}/messages`;
+    for (const bytes of BAD_BYTES) {
+      const content = await sendRawForm(app, 'POST', messages, user, [
+        { name: 'content', data: Buffer.concat([Buffer.from('hi '), bytes]) },
+        file,
+      ]);
+      expectClientError(content, 400, 'validation_error', 'content');
+      const payload = await sendRawForm(app, 'POST', messages, user, [
+        {
+          name: 'payload_json',
+          data: Buffer.concat([Buffer.from('{"content":"hi '), bytes, Buffer.from('"}')]),
+        },
+        file,
+      ]);
+      expectClientError(payload, 400, 'validation_error', 'payload_json');
+      // The same with a part that declares its charset, and with no file at all.
+      const declared = await sendRawForm(app, 'POST', messages, user, [
+        { name: 'content', type: 'text/plain; charset=utf-8', data: bytes },
+      ]);
+      expectClientError(declared, 400, 'validation_error', 'content');
+    }
+    const upload = await sendRawForm(app, 'POST', '/attachments', user, [
+      file,
+      { name: 'description', data: BAD_BYTES[0]! },
+    ]);
+    expectClientError(upload, 400, 'validation_error', 'description');
+    // U+FFFD itself cannot be told from what busboy puts for bad bytes: escaped in payload_json it can.
+    const sent = await sendRawForm(app, 'POST', messages, user, [
+      { name: 'content', data: Buffer.from('a \ufffd', 'utf8') },
+    ]);
+    expectClientError(sent, 400, 'validation_error', 'content');
+    const escaped = await sendRawForm(app, 'POST', messages, user, [
+      { name: 'payload_json', data: Buffer.from('{"content":"a \\ufffd"}') },
+    ]);
+    expect([escaped.status, escaped.body.content]).toEqual([200, 'a \ufffd']);
+    // Nothing refused left a message behind.
+    const history = await api(app, 'GET', `${messages}?limit=20`, { token: user.token });
+    expect(history.body.filter((m: { content: string }) => m.content.startsWith('hi '))).toEqual([]);
+  });
+
+  it('in multipart text fields, valid non-ASCII text is stored as sent', async () => {
+    const messages = `/channels/${channelId}/messages`;
+    const plain = await sendRawForm(app, 'POST', messages, user, [
+      { name: 'content', data: Buffer.from(TEXT) },
+      file,
+    ]);
+    const declared = await sendRawForm(app, 'POST', messages, user, [
+      { name: 'content', type: 'text/plain; charset=utf-8', data: Buffer.from(`${TEXT} 2`) },
+    ]);
+    const payload = await sendForm(app, 'POST', messages, user, [
+      { field: 'payload_json', value: JSON.stringify({ content: `${TEXT} 3`, embeds: [{ title: TEXT }] }) },
+      { filename: 'é.txt', type: 'text/plain', data: Buffer.from('hello') },
+    ]);
+    expect([plain.status, declared.status, payload.status]).toEqual([200, 200, 200]);
+    for (const [res, content] of [
+      [plain, TEXT],
+      [declared, `${TEXT} 2`],
+      [payload, `${TEXT} 3`],
+    ] as const) {
+      const stored = await app.rt.models.Message.findByPk(res.body.id as string);
+      expect(stored?.content).toBe(content);
+    }
+    expect(payload.body.embeds[0].title).toBe(TEXT);
+  });
+});
+
+describe('the OAuth2 token endpoint refuses ill-formed text as RFC 6749 invalid_request naming the field', () => {
+  const token = (body: string | Buffer, type: string) =>
+    raw('POST', '/oauth2/token', { headers: { 'content-type': type }, body });
+  const expectInvalidRequest = (res: ApiResponse, field: string) => {
+    expect({ status: res.status, error: res.body?.error, code: res.body?.code }).toEqual({
+      status: 400,
+      error: 'invalid_request',
+      code: 'invalid_request',
+    });
+    expect(res.body.error_description).toContain(field);
+  };
+  const form = {
+    grant_type: 'authorization_code',
+    code: 'c',
+    redirect_uri: 'http://127.0.0.1:9/callback',
+    client_id: '1',
+  };
+
+  it('a lone surrogate in a JSON value or key', async () => {
+    for (const lone of ['\ud800', '\udfff']) {
+      expectInvalidRequest(
+        await token(JSON.stringify({ ...form, code: `x${lone}` }), 'application/json'),
+        'code',
+      );
+    }
+    expectInvalidRequest(
+      await token(JSON.stringify({ ...form, ['\ud800']: 'x' }), 'application/json'),
+      'body',
+    );
+    const nul = await token(JSON.stringify({ ...form, redirect_uri: 'a\u0000b' }), 'application/json');
+    expectInvalidRequest(nul, 'redirect_uri');
+  });
+
+  it('a form whose escapes or bytes are not UTF-8; the same on revoke', async () => {
+    const urlencoded = 'application/x-www-form-urlencoded';
+    const base = new URLSearchParams(form).toString();
+    expectInvalidRequest(await token(`${base.replace('code=c', 'code=%ED%A0%80')}`, urlencoded), 'code');
+    expectInvalidRequest(await token(`${base}&%FF=1`, urlencoded), 'body');
+    const bytes = await token(
+      Buffer.concat([Buffer.from(`${base}&state=`), Buffer.from([0xff])]),
+      urlencoded,
+    );
+    expectInvalidRequest(bytes, 'UTF-8');
+    const revoke = await raw('POST', '/oauth2/token/revoke', {
+      headers: { 'content-type': urlencoded },
+      body: 'token=%C3&client_id=1',
+    });
+    expectInvalidRequest(revoke, 'token');
+    // Well-formed text (and a Latin-1 form) gets as far as the client check: an unknown client.
+    const unknown = await token(`${base}&state=${encodeURIComponent('café 漢字 😀')}`, urlencoded);
+    expect({ status: unknown.status, error: unknown.body.error }).toEqual({
+      status: 401,
+      error: 'invalid_client',
+    });
+    const latin1 = await token(
+      Buffer.concat([Buffer.from(`${base}&state=`), Buffer.from([0xe9])]),
+      `${urlencoded}; charset=iso-8859-1`,
+    );
+    expect({ status: latin1.status, error: latin1.body.error }).toEqual({
+      status: 401,
+      error: 'invalid_client',
+    });
   });
 });

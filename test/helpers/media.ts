@@ -25,6 +25,47 @@ export async function sendForm(
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
 }
 
+/** One part of a hand-built multipart body: its bytes exactly as sent, a file when it has a filename. */
+export interface RawPart {
+  name: string;
+  data: Buffer;
+  filename?: string;
+  /** The part's Content-Type header, when it has one. */
+  type?: string;
+}
+
+/**
+ * Sends a multipart/form-data body built byte by byte, as `user` (or with no token): FormData
+ * encodes text as UTF-8, so only this can send a text field whose bytes are not.
+ */
+export async function sendRawForm(
+  app: TestApp,
+  method: string,
+  path: string,
+  user: TestUser | null,
+  parts: RawPart[],
+): Promise<ApiResponse> {
+  const boundary = `----plexichat-test-${Date.now()}`;
+  const chunks: Buffer[] = [];
+  for (const p of parts) {
+    const file = p.filename === undefined ? '' : `; filename="${p.filename}"`;
+    const type = p.type === undefined ? '' : `Content-Type: ${p.type}\r\n`;
+    chunks.push(
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"${file}\r\n${type}\r\n`),
+      p.data,
+      Buffer.from('\r\n'),
+    );
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  const res = await fetch(`${app.api}${path}`, {
+    method,
+    headers: { ...user?.headers, 'content-type': `multipart/form-data; boundary=${boundary}` },
+    body: Buffer.concat(chunks),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
+}
+
 /** A solid-color PNG. */
 export function png(width = 64, height = 48, background = { r: 200, g: 30, b: 30 }): Promise<Buffer> {
   return sharp({ create: { width, height, channels: 3, background } })

@@ -125,6 +125,15 @@ describe('POST /attachments', () => {
     ]);
   });
 
+  it('keeps a non-ASCII filename, sent as its UTF-8 bytes (as browsers and fetch send it)', async () => {
+    const user = await registerUser(app);
+    const name = 'café 漢字 😀.txt';
+    const res = await upload(user, { filename: name, type: 'text/plain', data: Buffer.from('hi') });
+    expect([res.status, (res.body as AttachmentObject).filename]).toEqual([201, name]);
+    const row = await app.rt.models.Attachment.findByPk((res.body as AttachmentObject).id);
+    expect(row?.filename).toBe(name);
+  });
+
   it('strips EXIF (GPS) from a JPEG and keeps it upright', async () => {
     const user = await registerUser(app);
     const jpeg = await sharp({ create: { width: 40, height: 20, channels: 3, background: '#00ff00' } })

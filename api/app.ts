@@ -1,6 +1,7 @@
 import cors from 'cors';
 import express from 'express';
 import helmet from 'helmet';
+import proxyaddr from 'proxy-addr';
 import { METRICS_PATH, metricsHandler } from '../shared/metrics/scrape.js';
 import { findLiveSession } from '../shared/auth/sessions.js';
 import { parseAuthorization } from '../shared/auth/tokens.js';
@@ -15,6 +16,7 @@ import { errorHandler, notFound } from './middleware/error-handler.js';
 import { jsonBody } from './middleware/json-body.js';
 import { httpMetrics } from './middleware/metrics.js';
 import { requestLog } from './middleware/request-log.js';
+import { warnUntrustedProxy } from './middleware/untrusted-proxy.js';
 import { buildOpenApi } from './openapi.js';
 import { adminRoutes } from './routes/admin/admin.js';
 import { adminAccountRoutes } from './routes/admin/account-tools.js';
@@ -140,6 +142,8 @@ export function createApp(rt: Runtime): express.Express {
   // Credentials in paths (`{token}` segments), queries and headers never reach the request log.
   const redactUrl = urlRedactor(routes, API_BASE);
   app.use(requestLog(rt.logger, { redactUrl, ignore: (url) => url === `${API_BASE}/health` }));
+  const trusted = proxyaddr.compile(config.server.trusted_proxies);
+  app.use(warnUntrustedProxy(rt.logger, (peer) => trusted(peer, 0)));
   app.use(
     helmet({
       contentSecurityPolicy: {

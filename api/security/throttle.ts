@@ -1,6 +1,7 @@
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config, ThrottleName } from '../../shared/config/index.js';
 import { RateLimitedError } from '../../shared/errors.js';
+import { CidrSet } from '../../shared/net/ip.js';
 import type { Runtime } from '../../shared/runtime.js';
 
 /** One throttle an attempt is counted against: a named throttle, or the per-source login backoff. */
@@ -76,6 +77,9 @@ class Backoff {
   }
 }
 
+/** Throttles keyed by the client address alone, which security.throttle_exempt_cidrs may exempt. */
+const PER_ADDRESS: ReadonlySet<ThrottleKey[0]> = new Set(['login_ip', 'register_ip']);
+
 /**
  * Redis-backed attempt counters (rate-limiter-flexible) for logins, registrations, 2FA codes and
  * anything else guessable, shared by every API process. Every attempt is counted *before* it is
@@ -86,6 +90,7 @@ class Backoff {
 export class Throttles {
   private readonly limiters: Record<ThrottleName, RateLimiterRedis>;
   private readonly backoff: Backoff;
+  private readonly exempt: CidrSet;
 
   constructor(rt: Pick<Runtime, 'redis' | 'config'>) {
     const prefix = `${rt.config.redis.key_prefix}:throttle`;
@@ -101,6 +106,12 @@ export class Throttles {
     ]);
     this.limiters = Object.fromEntries(entries) as Record<ThrottleName, RateLimiterRedis>;
     this.backoff = new Backoff(rt, `${prefix}:login_backoff`, rt.config.security.login_backoff);
+    this.exempt = new CidrSet(rt.config.security.throttle_exempt_cidrs);
+  }
+
+  /** False for a per-address throttle whose key (the client address) is in security.throttle_exempt_cidrs. */
+  private counts([name, key]: ThrottleKey): boolean {
+    return !(PER_ADDRESS.has(name) && this.exempt.has(key));
   }
 
   /**
@@ -108,7 +119,8 @@ export class Throttles {
    * AttemptRefused (429) at the first that has nothing left (the later ones are not charged).
    * Call `succeeded()` on the result when the attempt was good.
    */
-  async attempt(...keys: ThrottleKey[]): Promise<Attempt> {
+  async attempt(...all: ThrottleKey[]): Promise<Attempt> {
+    const keys = all.filter((k) => this.counts(k));
     for (const [name, key] of keys) await this.consume(name, key);
     return {
       succeeded: async () => {
@@ -122,7 +134,7 @@ export class Throttles {
 
   /** Spends one attempt; throws 429 when none was left. For actions where every attempt counts. */
   async hit(name: ThrottleName, key: string): Promise<void> {
-    await this.consume(name, key);
+    if (this.counts([name, key])) await this.consume(name, key);
   }
 
   /** Spends one attempt if any is left: true when it was, false when `key` is out (no error). */

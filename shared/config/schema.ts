@@ -282,6 +282,12 @@ export interface Config {
     };
     /** Lifetime of the device cookie a successful login sets (known devices skip the account lockout). */
     device_cookie_days: number;
+    /**
+     * Client addresses (CIDRs) the per-address sign-in throttles (login_ip, register_ip) do not count:
+     * the machine itself by default (operators' scripts, local test suites). Behind a proxy clients
+     * are seen by their own address (server.trusted_proxies), never as loopback.
+     */
+    throttle_exempt_cidrs: string[];
   };
   auth: {
     /** Lifetimes of the tokens Plexichat issues as an OAuth2 provider. */
@@ -618,6 +624,9 @@ export const configSchema = Joi.object<Config>({
         .default(86400),
     }).default(),
     device_cookie_days: Joi.number().integer().min(1).max(3650).default(180),
+    throttle_exempt_cidrs: Joi.array()
+      .items(Joi.string().ip({ cidr: 'optional' }))
+      .default(['127.0.0.0/8', '::1/128']),
   }).default(),
   auth: Joi.object({
     oauth2: Joi.object({

@@ -111,6 +111,20 @@ describe('register', () => {
     }
     expect(statuses).toEqual([201, 201, 201, 429]);
   });
+
+  it('does not count registrations from the machine itself (security.throttle_exempt_cidrs)', async () => {
+    for (const ip of ['127.0.0.1', '127.0.0.2', '::1']) {
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const res = await api(app, 'POST', '/auth/register', {
+          headers: xff(ip),
+          body: { username: name(), password: 'long enough pw' },
+        });
+        statuses.push(res.status);
+      }
+      expect([ip, statuses]).toEqual([ip, [201, 201, 201, 201, 201]]);
+    }
+  });
 });
 
 describe('login', () => {
@@ -195,6 +209,29 @@ describe('login', () => {
     }
     expect(statuses.slice(0, 6)).toEqual([401, 401, 401, 401, 401, 401]);
     expect(statuses.slice(6)).toEqual([429, 429]);
+  });
+
+  it('does not count failures from the machine itself across accounts; per account they still count', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const res = await api(app, 'POST', '/auth/login', {
+        headers: xff('127.0.0.1'),
+        body: { login: name(), password: 'wrong password' },
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses).toEqual(Array(8).fill(401));
+    const user = await registerUser(app);
+    const perAccount: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const res = await api(app, 'POST', '/auth/login', {
+        headers: xff('127.0.0.1'),
+        body: { login: user.username, password: 'wrong password' },
+      });
+      perAccount.push(res.status);
+    }
+    expect(perAccount.slice(0, 4)).toEqual([401, 401, 401, 401]);
+    expect(perAccount.slice(4)).toEqual([429, 429]);
   });
 });
 

@@ -5,11 +5,11 @@ import { snowflakeSchema } from '../../shared/snowflake-schema.js';
 /** A snowflake ID in a path, query or body: a decimal string from 0 to 2^63-1. */
 export const snowflake = snowflakeSchema;
 
-/** Usernames: 2-32 characters of letters, digits, `_`, `.` and `-`; unique regardless of case. */
+/** Usernames: 2-64 characters of letters, digits, `_`, `.` and `-`; unique regardless of case. */
 export const username = () =>
   Joi.string()
     .min(2)
-    .max(32)
+    .max(64)
     .pattern(/^[A-Za-z0-9_.-]+$/)
     .message('{{#label}} may contain only letters, digits, "_", "." and "-"')
     .pattern(/^\.+$/, { invert: true })

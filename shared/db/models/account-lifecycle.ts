@@ -24,7 +24,7 @@ export function defineAccountLifecycleModels(sequelize: Sequelize) {
   }
   UsernameReservation.init(
     {
-      username_lower: { type: DataTypes.STRING(32), primaryKey: true },
+      username_lower: { type: DataTypes.STRING(64), primaryKey: true },
       user_id: { type: DataTypes.BIGINT, allowNull: false },
       expires_at: { type: DataTypes.DATE, allowNull: false },
     },

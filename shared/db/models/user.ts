@@ -36,7 +36,7 @@ export function defineUser(sequelize: Sequelize) {
   User.init(
     {
       id: snowflakeId(),
-      username: { type: DataTypes.STRING(32), allowNull: false },
+      username: { type: DataTypes.STRING(64), allowNull: false },
       email: nullable(DataTypes.STRING(254)),
       password_hash: nullable(DataTypes.TEXT),
       avatar_url: nullable(DataTypes.TEXT),

@@ -95,6 +95,23 @@ describe('register', () => {
     expect(again.status).toBe(200);
   });
 
+  it('takes usernames up to 64 characters (a UUID with a prefix), names a longer one', async () => {
+    const username = `checker-user-${crypto.randomUUID()}-${crypto.randomBytes(7).toString('hex')}`;
+    expect(username).toHaveLength(64);
+    const res = await api(app, 'POST', '/auth/register', {
+      headers: xff(),
+      body: { username, password: 'password123' },
+    });
+    expect([res.status, res.body.user?.username]).toEqual([201, username]);
+    const me = await api(app, 'GET', '/users/@me', { token: res.body.token });
+    expect(me.body.username).toBe(username);
+    const long = await api(app, 'POST', '/auth/register', {
+      headers: xff(),
+      body: { username: `${username}x`, password: 'password123' },
+    });
+    expect([long.status, Object.keys(long.body.errors ?? {})]).toEqual([400, ['username']]);
+  });
+
   it('throttles registrations per IP with 429 and Retry-After', async () => {
     const ip = randomIp().replace('198.51.100', '192.0.2');
     const statuses: number[] = [];

@@ -90,7 +90,7 @@ async function accountFiles(rt: Runtime, user: Row<'User'>): Promise<Record<stri
   const targets = await m.User.findAll({ where: { id: relationships.map((r) => r.target_id) } });
   const usernames = new Map(targets.map((u) => [u.id, u.username]));
   return {
-    'profile.json': presentSelf(user),
+    'profile.json': presentSelf(rt.config, user),
     'servers.json': members.map((x) => ({
       server_id: x.server_id,
       name: names.get(x.server_id) ?? null,

@@ -6,7 +6,7 @@ import { Permission, ServerPolicy, channelAccessFor, has } from '../../permissio
 import { storedMessageObject } from '../../presenters/message.js';
 import { presentOwnReport, type OwnReportObject } from '../../presenters/report.js';
 import { unixSeconds } from '../../presenters/time.js';
-import { presentUser } from '../../presenters/user.js';
+import { storedUserObject } from '../../presenters/user.js';
 import type { Runtime } from '../../runtime.js';
 import { decodeSnowflake } from '../../snowflake.js';
 import { announceReport, type ReportInput } from './rules.js';
@@ -37,7 +37,7 @@ async function resolveTarget(rt: Runtime, reporterId: string, input: ReportInput
       message_id: message.id,
       snapshot: {
         message: storedMessageObject(message),
-        author: author ? presentUser(author) : null,
+        author: author ? storedUserObject(author) : null,
       },
     };
   }
@@ -56,7 +56,7 @@ async function resolveTarget(rt: Runtime, reporterId: string, input: ReportInput
     channel_id: null,
     message_id: null,
     snapshot: {
-      user: presentUser(target),
+      user: storedUserObject(target),
       ...(member ? { member: { nick: member.nick ?? null, joined_at: unixSeconds(member.joined_at) } } : {}),
     },
   };

@@ -16,8 +16,11 @@ export interface SupervisorOptions {
   port: number;
   /** Copies per role; a role with 0 copies is not run. */
   copies: Record<SupervisedRole, number>;
-  /** Environment of every process, on top of this one's. */
-  env: Record<string, string>;
+  /**
+   * Environment of every process, on top of this one's, given the port listened on (the one
+   * asked for, or the one picked for port 0: the processes build URLs with it).
+   */
+  env: (port: number) => Record<string, string>;
   /** Requests under this path go to the voice process (its signaling), when one runs. */
   voicePath: string | null;
   logger: Logger;
@@ -65,6 +68,7 @@ export class Supervisor {
   /** Requests waiting for the report of the session they name (see UNKNOWN_SID_WAIT_MS). */
   private readonly awaited = new Map<string, (() => void)[]>();
   private server: net.Server | null = null;
+  private port = 0;
   private stopping = false;
   private next = 0;
 
@@ -76,9 +80,12 @@ export class Supervisor {
     }
   }
 
-  /** Starts every process, waits until each serves, then listens; resolves with the port. */
+  /**
+   * Listens, then starts every process and waits until each serves; resolves with the port. The
+   * port is bound first so that the processes know it (a port picked for 0 too: the URLs they
+   * hand out name it); a connection before a web process is ready is answered 503.
+   */
   async start(): Promise<number> {
-    await Promise.all(this.slots.map((slot) => this.spawn(slot, true)));
     const server = net.createServer((socket) => this.route(socket));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -88,7 +95,9 @@ export class Supervisor {
         resolve();
       });
     });
-    return (server.address() as net.AddressInfo).port;
+    this.port = (server.address() as net.AddressInfo).port;
+    await Promise.all(this.slots.map((slot) => this.spawn(slot, true)));
+    return this.port;
   }
 
   /** Stops listening, then every process (SIGTERM, SIGKILL after the timeout). */
@@ -118,7 +127,7 @@ export class Supervisor {
     const child = fork(this.options.entry, [], {
       env: {
         ...process.env,
-        ...this.options.env,
+        ...this.options.env(this.port),
         [SUPERVISED_ROLE_ENV]: slot.role,
       },
       // Buffers (the bytes read before a handoff) cross IPC as they are.

@@ -164,6 +164,44 @@ describe('the avatar through PATCH /users/@me (API.md: profile, avatar via uploa
   });
 });
 
+describe('stored avatars and icons handed out elsewhere', () => {
+  it('member lists, invite previews and report snapshots show them absolute', async () => {
+    const owner = await registerUser(app);
+    const { serverId, generalId } = await makeServer(app, owner);
+    const member = await registerUser(app);
+    await addMember(app, serverId, member.id);
+    const members = async () =>
+      (await api(app, 'GET', `/servers/${serverId}/members`, { token: owner.token })).body as {
+        user: { id: string; avatar_url: string | null };
+      }[];
+    // Cached now: the avatar change below must move the page.
+    expect((await members()).find((m) => m.user.id === member.id)?.user.avatar_url).toBeNull();
+    const avatar = (await upload('PATCH', '/users/@me/avatar', member, await png())).body
+      .avatar_url as string;
+    expect((await media(avatar)).status).toBe(200);
+    expect((await members()).find((m) => m.user.id === member.id)?.user.avatar_url).toBe(avatar);
+    const icon = (await upload('PATCH', `/servers/${serverId}/icon`, owner, await png())).body
+      .icon_url as string;
+    expect((await media(icon)).status).toBe(200);
+
+    const invite = await api(app, 'POST', `/channels/${generalId}/invites`, { token: owner.token, body: {} });
+    const preview = await api(app, 'GET', `/invites/${invite.body.code as string}`);
+    expect(preview.body.server.icon_url).toBe(icon);
+
+    const filed = await api(app, 'POST', '/reports', {
+      token: owner.token,
+      body: { target_type: 'user', target_id: member.id, reason: 'test', server_id: serverId },
+    });
+    expect(filed.status).toBe(201);
+    const reports = await api(app, 'GET', `/servers/${serverId}/reports`, { token: owner.token });
+    const snapshot = reports.body.find((r: { id: string }) => r.id === filed.body.id).snapshot;
+    expect(snapshot.user.avatar_url).toBe(avatar);
+    // The snapshot is stored as the row keeps the avatar: the bare path.
+    const row = await app.rt.models.Report.findByPk(filed.body.id as string, { rejectOnEmpty: true });
+    expect((row.snapshot.user as { avatar_url: string }).avatar_url).toBe(new URL(avatar).pathname);
+  });
+});
+
 describe('PATCH/DELETE /servers/{id}/icon', () => {
   it('MANAGE_SERVER stores a 512x512 icon, SERVER_UPDATE, audit entry with the upload; DELETE clears', async () => {
     const owner = await registerUser(app);

@@ -4,7 +4,7 @@ import { absoluteUrl } from '../config/public-base.js';
 import { storedMediaUrl } from '../storage/urls.js';
 import type { AttachmentObject } from './types.js';
 
-/** An attachment as clients see it: its URLs absolute (POST /attachments; messages: resolveAttachments). */
+/** An attachment as clients see it: its URLs absolute (POST /attachments; in messages: resolveAttachment). */
 export function presentAttachment(config: Pick<Config, 'server'>, row: Row<'Attachment'>): AttachmentObject {
   return resolveAttachment(config, storedAttachment(config, row));
 }

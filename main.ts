@@ -102,11 +102,13 @@ async function runMain(): Promise<void> {
         host: config.server.host,
         port: config.server.port,
         copies: { web, workers, voice: config.voice.enabled ? 1 : 0 },
-        env: {
+        // The port listened on, which differs from server.port 0: URLs built from it name it.
+        env: (port) => ({
           PLEXICHAT_DATABASE__URL: database.url,
           PLEXICHAT_REDIS__URL: redis.url,
-          PLEXICHAT_SUPERVISOR_ORIGIN: originOf(config, config.server.port),
-        },
+          PLEXICHAT_SERVER__PORT: String(port),
+          PLEXICHAT_SUPERVISOR_ORIGIN: originOf(config, port),
+        }),
         // Each process leases its own snowflake worker id from Redis (or uses a configured one).
         voicePath: config.voice.enabled ? config.voice.path : null,
         logger,

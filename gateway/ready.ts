@@ -124,16 +124,16 @@ export async function loadReadyState(rt: Runtime, user: Attributes<'User'>): Pro
   ]);
   return {
     payload: {
-      user: presentSelf(user),
-      servers: servers.map((server) => presentServer(server, Number(server.member_count))),
+      user: presentSelf(rt.config, user),
+      servers: servers.map((server) => presentServer(rt.config, server, Number(server.member_count))),
       channels: [
         ...serverChannelObjects,
         ...threadObjects,
-        ...presentPrivateChannels(privateChannels, recipients, byId, user.id),
+        ...presentPrivateChannels(rt.config, privateChannels, recipients, byId, user.id),
       ],
       relationships: relationships.flatMap((r) => {
         const other = byId.get(r.target_id);
-        return other ? [presentRelationship(other, r.status)] : [];
+        return other ? [presentRelationship(rt.config, other, r.status)] : [];
       }),
       presences: [],
       read_states: readStates,

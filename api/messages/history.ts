@@ -1,4 +1,5 @@
 import { prepared, runPrepared, type PreparedStatement } from '../../shared/db/prepared.js';
+import { publicBase } from '../../shared/config/public-base.js';
 import type { Runtime } from '../../shared/runtime.js';
 
 /** A page request: newest first with `before` or neither; oldest first with `after` (and both). */
@@ -80,7 +81,7 @@ export const HISTORY_BEFORE_STATEMENT = BEFORE;
  * `viewerId`), one prepared statement: the read path of GET /channels/{id}/messages.
  */
 export async function historyPageJson(
-  rt: Pick<Runtime, 'sequelize'>,
+  rt: Pick<Runtime, 'sequelize' | 'config'>,
   channelId: string,
   viewerId: string,
   page: HistoryPage,
@@ -94,5 +95,20 @@ export async function historyPageJson(
         : page.after
           ? await runPrepared(rt.sequelize, AFTER, [...base, page.after])
           : await runPrepared(rt.sequelize, NEWEST, base);
-  return row?.page ?? '[]';
+  return absoluteMediaUrls(rt.config, row?.page ?? '[]');
+}
+
+/**
+ * A stored URL (attachments' `url`/`thumbnail_url`, a link preview image's proxied `url`) that is a
+ * bare path (`/api/v1/...`): stored where no server.public_url was set. Every other `url` in a
+ * message (a link's page, a rich embed's) is absolute (httpUrl), so only these match, as
+ * absoluteUrl resolves them. In JSON text a quote inside a string is always escaped, so `"url": "`
+ * only ever is a key and the start of its value, never message content.
+ */
+const STORED_PATH_VALUE = /("(?:url|thumbnail_url)"\s*:\s*")(\/(?!\/))/g;
+
+/** The page's stored media URLs made absolute, as resolveMessage does for a message object. */
+function absoluteMediaUrls(config: Runtime['config'], page: string): string {
+  const base = JSON.stringify(publicBase(config)).slice(1, -1);
+  return page.replace(STORED_PATH_VALUE, (_all, key: string, path: string) => `${key}${base}${path}`);
 }

@@ -46,6 +46,7 @@ export async function listNotifications(
   const authorById = new Map(authors.map((u) => [u.id, u]));
   return rows.map((r) =>
     presentNotification(
+      rt.config,
       r,
       (r.message_id && messageById.get(r.message_id)) || null,
       (r.author_id && authorById.get(r.author_id)) || null,

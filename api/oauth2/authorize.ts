@@ -2,6 +2,7 @@ import { QueryTypes } from 'sequelize';
 import { ApiError } from '../../shared/errors.js';
 import type { Attributes, Row } from '../../shared/db/models/index.js';
 import { Permission, ServerPolicy, has, parsePermissions } from '../../shared/permissions/index.js';
+import { absoluteUrl } from '../../shared/config/public-base.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { approveAuthorization } from '../../shared/domain/oauth2/approve.js';
 import { findClient } from './clients.js';
@@ -172,7 +173,11 @@ export async function manageableServers(rt: Runtime, userId: string): Promise<Se
   for (const { server_id: serverId } of rows) {
     const policy = await ServerPolicy.load(rt, serverId, userId).catch(() => null);
     if (policy && has(policy.permissions, Permission.MANAGE_SERVER)) {
-      choices.push({ id: policy.server.id, name: policy.server.name, icon_url: policy.server.icon_url });
+      choices.push({
+        id: policy.server.id,
+        name: policy.server.name,
+        icon_url: absoluteUrl(rt.config, policy.server.icon_url),
+      });
     }
   }
   return choices;

@@ -30,12 +30,14 @@ export async function listServerReports(
   query: ReportQuery,
 ): Promise<ReportObject[]> {
   const scope = await moderatorScope(rt, serverId, userId);
-  return (await page(rt, scope, query)).map(presentReport);
+  return (await page(rt, scope, query)).map((r) => presentReport(rt.config, r));
 }
 
 /** GET /admin/reports: every report, or one server's. */
 export async function listAllReports(rt: Runtime, query: ReportQuery): Promise<ReportObject[]> {
-  return (await page(rt, query.server_id ? { server_id: query.server_id } : {}, query)).map(presentReport);
+  return (await page(rt, query.server_id ? { server_id: query.server_id } : {}, query)).map((r) =>
+    presentReport(rt.config, r),
+  );
 }
 
 /** GET /users/@me/reports: what the caller reported and where it stands. */

@@ -23,7 +23,8 @@ export async function getChannel(
   userId: string,
 ): Promise<ChannelObject | PrivateChannelObject> {
   const access = await loadChannel(rt, channelId, userId);
-  if (access.policy === null) return presentPrivateChannel(access.channel, access.recipients, userId);
+  if (access.policy === null)
+    return presentPrivateChannel(rt.config, access.channel, access.recipients, userId);
   await access.policy.requireChannel(access.channel);
   if (isThreadType(access.channel.channel_type)) return presentThreadChannel(rt, access.channel);
   return presentServerChannel(rt, access.channel);

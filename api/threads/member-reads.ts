@@ -30,5 +30,5 @@ export async function listThreadMembers(
   );
   const users = await rt.models.User.findAll({ where: { id: rows.map((r) => r.user_id) } });
   const byId = new Map(users.map((u) => [u.id, u]));
-  return rows.map((r) => presentThreadMember(r, byId.get(r.user_id)));
+  return rows.map((r) => presentThreadMember(rt.config, r, byId.get(r.user_id)));
 }

@@ -49,7 +49,7 @@ export async function requestMembers(
     members: members.flatMap((m) => {
       const user = byId.get(m.user_id);
       const roleIds = roles.filter((r) => r.user_id === m.user_id).map((r) => r.role_id);
-      return user ? [presentMember(m, user, roleIds)] : [];
+      return user ? [presentMember(ctx.rt.config, m, user, roleIds)] : [];
     }),
     presences,
   };

@@ -165,7 +165,7 @@ export async function deleteAccount(rt: Runtime, userId: string, actor: Deletion
     // Its memberships went, and its name and avatar changed, in the lists of these servers.
     fx.invalidate({ servers: serverIds });
     fx.disconnect(rooms.user(userId));
-    const removed = presentUser(row);
+    const removed = presentUser(rt.config, row);
     for (const serverId of serverIds) {
       const payload = { server_id: serverId, user: removed };
       fx.dispatch([rooms.server(serverId)], 'SERVER_MEMBER_REMOVE', payload);

@@ -16,8 +16,11 @@ export interface SupervisorOptions {
   port: number;
   /** Copies per role; a role with 0 copies is not run. */
   copies: Record<SupervisedRole, number>;
-  /** Environment of every process, on top of this one's. */
-  env: Record<string, string>;
+  /**
+   * Environment of every process, on top of this one's, given the port listened on (the one
+   * asked for, or the one picked for port 0: the processes build URLs with it).
+   */
+  env: (port: number) => Record<string, string>;
   /** Requests under this path go to the voice process (its signaling), when one runs. */
   voicePath: string | null;
   logger: Logger;
@@ -65,6 +68,7 @@ export class Supervisor {
   /** Requests waiting for the report of the session they name (see UNKNOWN_SID_WAIT_MS). */
   private readonly awaited = new Map<string, (() => void)[]>();
   private server: net.Server | null = null;
+  private port = 0;
   private stopping = false;
   private next = 0;
 
@@ -76,19 +80,34 @@ export class Supervisor {
     }
   }
 
-  /** Starts every process, waits until each serves, then listens; resolves with the port. */
+  /**
+   * Starts every process, waits until each serves and listens; resolves with the port. A fixed
+   * port opens only then, so a client waiting for it finds the instance ready. Port 0 is bound
+   * first instead, so that the processes know the port picked (the URLs they hand out name it);
+   * a connection before a web process is ready is then answered 503.
+   */
   async start(): Promise<number> {
-    await Promise.all(this.slots.map((slot) => this.spawn(slot, true)));
     const server = net.createServer((socket) => this.route(socket));
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.options.port, this.options.host, () => {
-        server.off('error', reject);
-        resolve();
+    const listen = () =>
+      new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(this.options.port, this.options.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
       });
-    });
-    return (server.address() as net.AddressInfo).port;
+    const spawnAll = () => Promise.all(this.slots.map((slot) => this.spawn(slot, true)));
+    if (this.options.port === 0) {
+      await listen();
+      this.port = (server.address() as net.AddressInfo).port;
+      await spawnAll();
+    } else {
+      this.port = this.options.port;
+      await spawnAll();
+      await listen();
+    }
+    return this.port;
   }
 
   /** Stops listening, then every process (SIGTERM, SIGKILL after the timeout). */
@@ -118,7 +137,7 @@ export class Supervisor {
     const child = fork(this.options.entry, [], {
       env: {
         ...process.env,
-        ...this.options.env,
+        ...this.options.env(this.port),
         [SUPERVISED_ROLE_ENV]: slot.role,
       },
       // Buffers (the bytes read before a handoff) cross IPC as they are.

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { deriveKey } from '../auth/secret-key.js';
 import type { Config } from '../config/index.js';
+import { publicBase, storedBase } from '../config/public-base.js';
 
 /** Where the API serves the media proxy (api/routes/media/proxy.ts), under the REST base. */
 export const PROXY_PATH = '/api/v1/proxy';
@@ -20,10 +21,22 @@ export function verifyProxySignature(config: ProxyConfig, url: string, sig: stri
 }
 
 /**
- * The media proxy URL that relays the external image `url`: `<server.public_url>/api/v1/proxy?url=..&sig=..`
- * (relative without a public URL). Only URLs signed here are relayed, so the proxy is no open relay.
+ * The media proxy URL that relays the external image `url`, always absolute:
+ * `<publicBase>/api/v1/proxy?url=..&sig=..`. Only URLs signed here are relayed, so the proxy is no
+ * open relay.
  */
 export function proxyUrl(config: ProxyConfig, url: string): string {
-  const base = config.server.public_url?.replace(/\/+$/, '') ?? '';
-  return `${base}${PROXY_PATH}?url=${encodeURIComponent(url)}&sig=${proxySignature(config, url)}`;
+  return `${publicBase(config)}${proxyPath(config, url)}`;
+}
+
+/**
+ * proxyUrl as a message's stored embeds keep it: under server.public_url, else a bare path
+ * (storedBase; answers resolve it with absoluteUrl).
+ */
+export function storedProxyUrl(config: ProxyConfig, url: string): string {
+  return `${storedBase(config)}${proxyPath(config, url)}`;
+}
+
+function proxyPath(config: ProxyConfig, url: string): string {
+  return `${PROXY_PATH}?url=${encodeURIComponent(url)}&sig=${proxySignature(config, url)}`;
 }

@@ -1,3 +1,4 @@
+import type { Config } from '../config/index.js';
 import type { Attributes, Row } from '../db/models/index.js';
 import { PRIVILEGED_INTENTS, intentNames, type IntentName } from '../intents.js';
 import { unixSeconds } from './time.js';
@@ -25,14 +26,18 @@ export interface ApplicationObject {
 }
 
 /** The application object, with its bot user. */
-export function presentApplication(app: Row<'Application'>, bot: Attributes<'User'>): ApplicationObject {
+export function presentApplication(
+  config: Pick<Config, 'server'>,
+  app: Row<'Application'>,
+  bot: Attributes<'User'>,
+): ApplicationObject {
   return {
     id: app.id,
     name: app.name,
     description: app.description,
     icon_url: app.icon_url,
     owner_id: app.owner_id,
-    bot: presentUser(bot),
+    bot: presentUser(config, bot),
     public_bot: app.public_bot,
     intents: intentNames(Number(app.intents) & PRIVILEGED_INTENTS),
     interactions_url: app.interactions_url,

@@ -1,5 +1,5 @@
 import type { Config } from '../config/index.js';
-import { proxyUrl } from '../net/proxy-url.js';
+import { storedProxyUrl } from '../net/proxy-url.js';
 
 /** What a link preview found on a page (cached per URL by the embeds worker). */
 export interface LinkPreview {
@@ -32,7 +32,11 @@ export function isLinkEmbed(embed: Record<string, unknown>): boolean {
   return embed.type === 'link';
 }
 
-/** The embed for a preview: its image is relayed by the media proxy, never loaded from the site by clients. */
+/**
+ * The embed for a preview, as a message's `embeds` column stores it: its image is relayed by the
+ * media proxy, never loaded from the site by clients (the proxy URL in its stored form:
+ * presentMessage makes it absolute).
+ */
 export function presentLinkEmbed(
   config: Pick<Config, 'server' | 'security' | 'data_dir'>,
   preview: LinkPreview,
@@ -44,6 +48,6 @@ export function presentLinkEmbed(
     description: preview.description,
     site_name: preview.site_name,
     color: preview.color,
-    image: preview.image ? { url: proxyUrl(config, preview.image), original_url: preview.image } : null,
+    image: preview.image ? { url: storedProxyUrl(config, preview.image), original_url: preview.image } : null,
   };
 }

@@ -34,7 +34,7 @@ export async function loadReactions(
 
 /** Message objects for stored rows with their reactions, `me` relative to `viewerId` (null: false). */
 export async function presentMessages(
-  rt: Pick<Runtime, 'sequelize'>,
+  rt: Pick<Runtime, 'sequelize' | 'config'>,
   rows: Row<'Message'>[],
   viewerId: string | null,
   transaction?: Transaction,
@@ -45,12 +45,12 @@ export async function presentMessages(
     viewerId,
     transaction,
   );
-  return rows.map((row) => ({ ...presentMessage(row), reactions: reactions.get(row.id) ?? [] }));
+  return rows.map((row) => ({ ...presentMessage(rt.config, row), reactions: reactions.get(row.id) ?? [] }));
 }
 
 /** One stored message as presentMessages gives it. */
 export async function presentStoredMessage(
-  rt: Pick<Runtime, 'sequelize'>,
+  rt: Pick<Runtime, 'sequelize' | 'config'>,
   row: Row<'Message'>,
   viewerId: string | null,
   transaction?: Transaction,

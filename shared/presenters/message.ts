@@ -1,4 +1,8 @@
+import type { Config } from '../config/index.js';
+import { absoluteUrl } from '../config/public-base.js';
 import type { Row } from '../db/models/index.js';
+import { resolveAttachment } from './attachment.js';
+import { isLinkEmbed } from './embed.js';
 import { unixSeconds } from './time.js';
 import type { MessageObject } from './types.js';
 
@@ -29,9 +33,18 @@ export type MessageRecord = Pick<
 
 /**
  * The API's message object for a stored row, without reactions (`reactions: []`): a new message has
- * none; presentMessages in message-reactions.ts adds them for stored ones.
+ * none; presentMessages in message-reactions.ts adds them for stored ones. Its media URLs are
+ * absolute (resolveMessage).
  */
-export function presentMessage(row: MessageRecord): MessageObject {
+export function presentMessage(config: Pick<Config, 'server'>, row: MessageRecord): MessageObject {
+  return resolveMessage(config, storedMessageObject(row));
+}
+
+/**
+ * The message object with its media URLs as the row stores them (a bare path without
+ * server.public_url): for what is stored again (a report's snapshot), resolved when handed out.
+ */
+export function storedMessageObject(row: MessageRecord): MessageObject {
   return {
     id: row.id,
     channel_id: row.channel_id,
@@ -58,4 +71,28 @@ export function presentMessage(row: MessageRecord): MessageObject {
       : {}),
     ...(row.interaction ? { interaction: row.interaction } : {}),
   };
+}
+
+/**
+ * A message object built from stored columns as handed out: the URLs of its attachments and of its
+ * link previews' proxied images absolute (absoluteUrl). The history page does the same to its JSON
+ * (api/messages/history.ts).
+ */
+export function resolveMessage(config: Pick<Config, 'server'>, message: MessageObject): MessageObject {
+  const { attachments, embeds } = message;
+  if (attachments.length === 0 && embeds.length === 0) return message;
+  return {
+    ...message,
+    attachments: attachments.map((a) => resolveAttachment(config, a)),
+    embeds: embeds.map((e) => resolveLinkEmbed(config, e)),
+  };
+}
+
+function resolveLinkEmbed(
+  config: Pick<Config, 'server'>,
+  embed: Record<string, unknown>,
+): Record<string, unknown> {
+  const image = embed.image as { url?: unknown } | null | undefined;
+  if (!isLinkEmbed(embed) || typeof image?.url !== 'string') return embed;
+  return { ...embed, image: { ...image, url: absoluteUrl(config, image.url) } };
 }

@@ -1,3 +1,4 @@
+import type { Config } from '../config/index.js';
 import type { Attributes } from '../db/models/index.js';
 import { channelFields } from './server.js';
 import type { PrivateChannelObject } from './types.js';
@@ -8,13 +9,14 @@ import { presentUser } from './user.js';
  * viewer (the other person of a DM; nobody for the viewer's own notes channel).
  */
 export function presentPrivateChannel(
+  config: Pick<Config, 'server'>,
   channel: Attributes<'Channel'>,
   members: Attributes<'User'>[],
   viewerId: string,
 ): PrivateChannelObject {
   return {
     ...channelFields(channel),
-    recipients: members.filter((u) => u.id !== viewerId).map(presentUser),
+    recipients: members.filter((u) => u.id !== viewerId).map((u) => presentUser(config, u)),
   };
 }
 
@@ -24,6 +26,7 @@ export function presentPrivateChannel(
  * those rows name.
  */
 export function presentPrivateChannels(
+  config: Pick<Config, 'server'>,
   channels: Attributes<'Channel'>[],
   recipients: Pick<Attributes<'ChannelRecipient'>, 'channel_id' | 'user_id'>[],
   users: ReadonlyMap<string, Attributes<'User'>>,
@@ -37,5 +40,5 @@ export function presentPrivateChannels(
     if (members) members.push(user);
     else membersOf.set(r.channel_id, [user]);
   }
-  return channels.map((c) => presentPrivateChannel(c, membersOf.get(c.id) ?? [], viewerId));
+  return channels.map((c) => presentPrivateChannel(config, c, membersOf.get(c.id) ?? [], viewerId));
 }

@@ -1,3 +1,4 @@
+import type { Config } from '../config/index.js';
 import type { NotificationType, Row } from '../db/models/index.js';
 import { unixSeconds } from './time.js';
 import type { UserObject } from './types.js';
@@ -50,6 +51,7 @@ export function excerpt(content: string): string {
 
 /** The notification object; `message` and `author` are null-safe for a message that has since gone. */
 export function presentNotification(
+  config: Pick<Config, 'server'>,
   row: Row<'Notification'>,
   message: { content: string } | null,
   author: Row<'User'> | null,
@@ -85,7 +87,7 @@ export function presentNotification(
     message: {
       id: row.message_id,
       channel_id: row.channel_id,
-      author: author ? presentUser(author) : null,
+      author: author ? presentUser(config, author) : null,
       content: excerpt(message?.content ?? ''),
     },
   };

@@ -1,3 +1,4 @@
+import type { Config } from '../config/index.js';
 import type { Attributes, Row } from '../db/models/index.js';
 import type { UserObject } from './types.js';
 import { unixSeconds } from './time.js';
@@ -48,6 +49,7 @@ export function presentRole(role: Row<'Role'>): RoleObject {
 
 /** The member object; `roleIds` excludes @everyone (every member has it). */
 export function presentMember(
+  config: Pick<Config, 'server'>,
   member: Row<'Member'>,
   user: Attributes<'User'>,
   roleIds: string[],
@@ -56,7 +58,7 @@ export function presentMember(
     member.timeout_until && member.timeout_until.getTime() > Date.now() ? member.timeout_until : null;
   return {
     server_id: member.server_id,
-    user: presentUser(user),
+    user: presentUser(config, user),
     nick: member.nick,
     roles: roleIds,
     joined_at: unixSeconds(member.joined_at),

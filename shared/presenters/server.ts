@@ -1,14 +1,23 @@
+import type { Config } from '../config/index.js';
+import { absoluteUrl } from '../config/public-base.js';
 import type { Attributes } from '../db/models/index.js';
 import { unixSeconds } from './time.js';
 import type { ChannelObject, ServerChannelObject, ServerObject } from './types.js';
 
-/** The server object; member_count is counted by the caller (it is always present). */
-export function presentServer(server: Attributes<'Server'>, memberCount: number): ServerObject {
+/**
+ * The server object; member_count is counted by the caller (it is always present). `icon_url` is
+ * absolute (the row keeps an upload's as a bare path without server.public_url).
+ */
+export function presentServer(
+  config: Pick<Config, 'server'>,
+  server: Attributes<'Server'>,
+  memberCount: number,
+): ServerObject {
   return {
     id: server.id,
     name: server.name,
     description: server.description,
-    icon_url: server.icon_url,
+    icon_url: absoluteUrl(config, server.icon_url),
     owner_id: server.owner_id,
     member_count: memberCount,
     created_at: unixSeconds(server.created_at),

@@ -1,3 +1,4 @@
+import type { Config } from '../config/index.js';
 import type { Attributes, Row } from '../db/models/index.js';
 import { channelFields } from './server.js';
 import { unixSeconds } from './time.js';
@@ -51,12 +52,16 @@ export function presentThread(
 }
 
 /** A thread member; with the user row, also the public user object. */
-export function presentThreadMember(row: Row<'ThreadMember'>, user?: Row<'User'>): ThreadMemberObject {
+export function presentThreadMember(
+  config: Pick<Config, 'server'>,
+  row: Row<'ThreadMember'>,
+  user?: Row<'User'>,
+): ThreadMemberObject {
   const object: ThreadMemberObject = {
     thread_id: row.thread_id,
     user_id: row.user_id,
     joined_at: unixSeconds(row.joined_at),
   };
-  if (user) object.user = presentUser(user);
+  if (user) object.user = presentUser(config, user);
   return object;
 }

@@ -1,3 +1,5 @@
+import type { Config } from '../config/index.js';
+import { absoluteUrl } from '../config/public-base.js';
 import type { Attributes } from '../db/models/index.js';
 import { unixSeconds } from './time.js';
 import type { UserObject } from './types.js';
@@ -5,8 +7,17 @@ import type { UserObject } from './types.js';
 /**
  * What anyone may see of a user: never email, hashes or flags, except `bot: true` for bot users
  * (absent for people, as on Discord) and `deleted: true` for the placeholder of a deleted account.
+ * `avatar_url` is absolute (the row keeps an upload's as a bare path without server.public_url).
  */
-export function presentUser(user: Attributes<'User'>): UserObject {
+export function presentUser(config: Pick<Config, 'server'>, user: Attributes<'User'>): UserObject {
+  return { ...storedUserObject(user), avatar_url: absoluteUrl(config, user.avatar_url) };
+}
+
+/**
+ * The user object with `avatar_url` as the row keeps it: for what is stored again (a report's
+ * snapshot), resolved when handed out.
+ */
+export function storedUserObject(user: Attributes<'User'>): UserObject {
   return {
     id: user.id,
     username: user.username,
@@ -28,9 +39,9 @@ export interface SelfUserObject extends UserObject {
 }
 
 /** The user object for its owner (GET /users/@me, login, READY). */
-export function presentSelf(user: Attributes<'User'>): SelfUserObject {
+export function presentSelf(config: Pick<Config, 'server'>, user: Attributes<'User'>): SelfUserObject {
   return {
-    ...presentUser(user),
+    ...presentUser(config, user),
     email: user.email,
     mfa_enabled: user.mfa_enabled,
     bot: user.is_bot,

@@ -168,7 +168,7 @@ export function createAutomodProcessor(rt: Runtime) {
       fx.dispatch(
         [rooms.server(job.server_id)],
         'SERVER_MEMBER_UPDATE',
-        presentMember(member, user, roleIds),
+        presentMember(rt.config, member, user, roleIds),
       );
       fx.enforceVoice(job.server_id, [job.author_id]);
     });

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { Op } from 'sequelize';
 import yazl from 'yazl';
 import type { Row } from '../../shared/db/models/index.js';
+import { resolveAttachment } from '../../shared/presenters/attachment.js';
 import { presentSelf } from '../../shared/presenters/user.js';
 import { unixSeconds } from '../../shared/presenters/time.js';
 import type { Runtime } from '../../shared/runtime.js';
@@ -58,7 +59,8 @@ async function writeMessages(rt: Runtime, userId: string, out: Writable): Promis
         created_at: unixSeconds(m.created_at),
         edited_at: unixSeconds(m.edited_at),
         reply_to: m.reply_to,
-        attachments: m.attachments,
+        // The archive is handed out: its links absolute, as in the API's answers.
+        attachments: m.attachments.map((a) => resolveAttachment(rt.config, a)),
         embeds: m.embeds.filter((e) => e.type === 'rich'),
       };
       await write(out, `${count === 0 ? '\n  ' : ',\n  '}${JSON.stringify(entry)}`);
@@ -88,7 +90,7 @@ async function accountFiles(rt: Runtime, user: Row<'User'>): Promise<Record<stri
   const targets = await m.User.findAll({ where: { id: relationships.map((r) => r.target_id) } });
   const usernames = new Map(targets.map((u) => [u.id, u.username]));
   return {
-    'profile.json': presentSelf(user),
+    'profile.json': presentSelf(rt.config, user),
     'servers.json': members.map((x) => ({
       server_id: x.server_id,
       name: names.get(x.server_id) ?? null,

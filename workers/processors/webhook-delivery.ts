@@ -106,7 +106,7 @@ async function countFailure(rt: Runtime, webhook: Row<'EventWebhook'>, lastError
     fx.dispatch(
       [rooms.user(webhook.creator_id)],
       'NOTIFICATION_CREATE',
-      presentNotification(notification, null, null),
+      presentNotification(rt.config, notification, null, null),
     );
     return true;
   });

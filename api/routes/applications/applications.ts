@@ -95,7 +95,7 @@ export function applicationRoutes(rt: Runtime): AnyRoute[] {
             ? await rt.models.Application.findOne({ where: { bot_user_id: auth.user.id } })
             : null;
         if (!app) throw new NotFoundError('application');
-        return presentApplication(app, auth.user);
+        return presentApplication(rt.config, app, auth.user);
       },
     }),
     defineRoute<AppParams>({
@@ -109,7 +109,7 @@ export function applicationRoutes(rt: Runtime): AnyRoute[] {
       responses: { 200: { description: 'The application', schema: applicationObject }, 404: UNKNOWN },
       handler: async ({ params, auth }) => {
         const { app, bot } = await ownedApplication(rt, auth.user.id, params.app_id);
-        return presentApplication(app, bot);
+        return presentApplication(rt.config, app, bot);
       },
     }),
     defineRoute<AppParams, Record<string, never>, UpdateApplicationBody>({

@@ -1,5 +1,6 @@
 import Joi from 'joi';
 import { AUDIT_ACTIONS, type AuditAction } from '../../../shared/audit.js';
+import { absoluteUrl } from '../../../shared/config/public-base.js';
 import type { Row } from '../../../shared/db/models/index.js';
 import { pageBy } from '../../../shared/pagination.js';
 import { Permission, ServerPolicy } from '../../../shared/permissions/index.js';
@@ -45,14 +46,20 @@ const auditLogEntryObject = Joi.object({
   created_at: Joi.number().integer().required(),
 }).meta({ className: 'AuditLogEntry' });
 
-function presentEntry(entry: Row<'AuditLog'>) {
+/** Changed fields whose values are stored URLs (a bare path for an upload): made absolute. */
+const URL_KEYS = new Set(['icon_url', 'avatar_url']);
+
+function presentEntry(config: Runtime['config'], entry: Row<'AuditLog'>) {
+  const url = (v: unknown) => (typeof v === 'string' ? absoluteUrl(config, v) : v);
   return {
     id: entry.id,
     action: entry.action,
     user_id: entry.actor_id ?? null,
     target_type: entry.target_type ?? null,
     target_id: entry.target_id ?? null,
-    changes: entry.changes ?? [],
+    changes: (entry.changes ?? []).map((c) =>
+      URL_KEYS.has(c.key) ? { ...c, old: url(c.old), new: url(c.new) } : c,
+    ),
     reason: entry.reason ?? null,
     created_at: unixSeconds(entry.created_at),
   };
@@ -91,7 +98,7 @@ export function auditLogRoutes(rt: Runtime): AnyRoute[] {
           order: page.order,
           limit: page.limit,
         });
-        return entries.map(presentEntry);
+        return entries.map((e) => presentEntry(rt.config, e));
       },
     }),
   ];

@@ -60,7 +60,7 @@ export function authRoutes(rt: Runtime, { throttles, secretBox }: ApiServices): 
         await throttles.hit('register_ip', ip);
         const { token, user } = await registerAccount(rt, body, client(req, ip));
         setDeviceCookie(res, rt.config, user.id);
-        return { token, user: presentSelf(user) };
+        return { token, user: presentSelf(rt.config, user) };
       },
     }),
     definePublicRoute<Record<string, never>, Record<string, never>, { login: string; password: string }>({
@@ -103,7 +103,7 @@ export function authRoutes(rt: Runtime, { throttles, secretBox }: ApiServices): 
         if (user.mfa_enabled) return { mfa_required: true, ticket: await createTicket(rt, user.id) };
         const { token } = await signIn(rt, user, client(req, ip));
         setDeviceCookie(res, rt.config, user.id);
-        return { token, user: presentSelf(user) };
+        return { token, user: presentSelf(rt.config, user) };
       },
     }),
     definePublicRoute<Record<string, never>, Record<string, never>, { ticket: string; code: string }>({
@@ -148,7 +148,7 @@ export function authRoutes(rt: Runtime, { throttles, secretBox }: ApiServices): 
         }
         await attempt.succeeded();
         setDeviceCookie(res, rt.config, user.id);
-        return { token: signedIn.token, user: presentSelf(signedIn.user) };
+        return { token: signedIn.token, user: presentSelf(rt.config, signedIn.user) };
       },
     }),
     defineRoute({

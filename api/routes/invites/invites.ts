@@ -8,6 +8,7 @@ import { NotFoundError } from '../../../shared/errors.js';
 import { Permission, ServerPolicy } from '../../../shared/permissions/index.js';
 import { unixSeconds } from '../../../shared/presenters/time.js';
 import { presentUser } from '../../../shared/presenters/user.js';
+import { absoluteUrl } from '../../../shared/config/public-base.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { joinedServer } from '../../servers/join.js';
 import { auditReason } from '../audit-reason.js';
@@ -40,7 +41,7 @@ export function inviteRoutes(rt: Runtime): AnyRoute[] {
         id: server.id,
         name: server.name,
         description: server.description,
-        icon_url: server.icon_url,
+        icon_url: absoluteUrl(rt.config, server.icon_url),
         member_count: memberCount,
       },
       channel: { id: channel.id, name: channel.name, channel_type: channel.channel_type },
@@ -54,7 +55,7 @@ export function inviteRoutes(rt: Runtime): AnyRoute[] {
     const inviter = invite.inviter_id ? await User.findByPk(invite.inviter_id) : null;
     return {
       ...(await preview(invite)),
-      inviter: inviter ? presentUser(inviter) : null,
+      inviter: inviter ? presentUser(rt.config, inviter) : null,
       max_age: invite.max_age,
       created_at: unixSeconds(invite.created_at),
     };

@@ -6,6 +6,7 @@ import { pageBy } from '../../../shared/pagination.js';
 import { Permission, ServerPolicy } from '../../../shared/permissions/index.js';
 import { unixSeconds } from '../../../shared/presenters/time.js';
 import { presentUser } from '../../../shared/presenters/user.js';
+import { publicBase } from '../../../shared/config/public-base.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { memberObject as loadMemberObject, presentMembers } from '../../servers/membership.js';
 import { underServerEpoch } from '../../../shared/permissions/facts-cache.js';
@@ -50,11 +51,12 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
       },
       handler: async ({ params, query, auth }) => {
         await ServerPolicy.load(rt, params.server_id, auth.user.id);
-        // Pages are cached under the server's epoch (member and role writes, and members' profile edits, move it).
+        // Pages are cached under the server's epoch (member and role writes, and members' profile edits, move it),
+        // and under the origin their avatar URLs were made absolute with (shared Redis, another config).
         const page = await underServerEpoch(
           rt,
           params.server_id,
-          `members:${query.after ?? ''}:${query.limit}`,
+          `members:${publicBase(rt.config)}:${query.after ?? ''}:${query.limit}`,
           async () => {
             const page = pageBy('user_id', query, 'ASC');
             const members = await Member.findAll({
@@ -181,7 +183,7 @@ export function memberRoutes(rt: Runtime): AnyRoute[] {
           return user
             ? [
                 {
-                  user: presentUser(user),
+                  user: presentUser(rt.config, user),
                   reason: ban.reason ?? null,
                   created_at: unixSeconds(ban.created_at),
                 },

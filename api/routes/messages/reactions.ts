@@ -251,7 +251,7 @@ export function reactionRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
           where: { id: rows.map((r) => r.user_id) },
           order: [['id', pageOrder(query)]],
         });
-        return users.map(presentUser);
+        return users.map((u) => presentUser(rt.config, u));
       },
     }),
   ];

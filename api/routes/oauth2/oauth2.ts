@@ -127,7 +127,7 @@ export function oauth2Routes(rt: Runtime): AnyRoute[] {
         res.setHeader('Cache-Control', 'no-store');
         return {
           application: applicationSummary(request.application),
-          user: presentUser(person.user),
+          user: presentUser(rt.config, person.user),
           scopes: request.scopes,
           scope_descriptions: Object.fromEntries(request.scopes.map((s) => [s, SCOPE_DESCRIPTIONS[s]])),
           redirect_uri: request.redirectUri,
@@ -246,7 +246,7 @@ export function oauth2Routes(rt: Runtime): AnyRoute[] {
           application: applicationSummary(app),
           scopes: auth.scopes,
           expires_at: unixSeconds(token.access_expires_at),
-          ...(auth.scopes.includes('identify') ? { user: presentUser(auth.user) } : {}),
+          ...(auth.scopes.includes('identify') ? { user: presentUser(rt.config, auth.user) } : {}),
         };
       },
     }),

@@ -237,7 +237,7 @@ export function signInRoutes(rt: Runtime, apiBase: string): AnyRoute[] {
           { via: 'oidc', provider: data.provider, ...(data.created ? { account_created: true } : {}) },
         );
         setDeviceCookie(res, rt.config, user.id);
-        return { token, user: presentSelf(user) };
+        return { token, user: presentSelf(rt.config, user) };
       },
     }),
   ];

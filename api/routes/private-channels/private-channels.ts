@@ -64,7 +64,7 @@ export function privateChannelRoutes(rt: Runtime): AnyRoute[] {
         );
         const byId = new Map(channels.map((c) => [c.id, c]));
         const inOrder = ids.flatMap((id) => byId.get(id) ?? []);
-        return presentPrivateChannels(inOrder, recipients, users, auth.user.id);
+        return presentPrivateChannels(rt.config, inOrder, recipients, users, auth.user.id);
       },
     }),
     defineRoute({

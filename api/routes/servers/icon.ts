@@ -2,7 +2,7 @@ import { setServerIcon } from '../../../shared/domain/servers/servers.js';
 import { Permission, ServerPolicy } from '../../../shared/permissions/index.js';
 import type { ServerObject } from '../../../shared/presenters/types.js';
 import type { Runtime } from '../../../shared/runtime.js';
-import { mediaUrl } from '../../../shared/storage/urls.js';
+import { storedMediaUrl } from '../../../shared/storage/urls.js';
 import {
   deleteRenditions,
   readPictureUpload,
@@ -78,7 +78,7 @@ export function serverIconRoutes(rt: Runtime): AnyRoute[] {
         const renditions = await squareRenditions(picture, ICON_SIZE, false);
         const prefix = `icons/${params.server_id}/`;
         const keys = await storeRenditions(rt, `${prefix}${rt.snowflake.next()}`, renditions);
-        const url = mediaUrl(rt.config, keys.webpKey);
+        const url = storedMediaUrl(rt.config, keys.webpKey);
         try {
           return await setIcon(rt, params.server_id, auth.user.id, { url, picture }, auditReason(req));
         } catch (err) {

@@ -1,6 +1,6 @@
 import { setAvatar } from '../../../shared/domain/users/avatar.js';
 import type { Runtime } from '../../../shared/runtime.js';
-import { mediaUrl } from '../../../shared/storage/urls.js';
+import { storedMediaUrl } from '../../../shared/storage/urls.js';
 import {
   deleteRenditions,
   readPictureUpload,
@@ -37,7 +37,7 @@ export async function storeAvatar(
 ): ReturnType<typeof setAvatar> {
   const renditions = await squareRenditions(picture, AVATAR_SIZE, false);
   const keys = await storeRenditions(rt, `avatars/${userId}/${rt.snowflake.next()}`, renditions);
-  const url = mediaUrl(rt.config, keys.webpKey);
+  const url = storedMediaUrl(rt.config, keys.webpKey);
   let self: Awaited<ReturnType<typeof setAvatar>>;
   try {
     self = await setAvatar(rt, userId, url);

@@ -3,6 +3,7 @@ import type { Row } from '../../../shared/db/models/index.js';
 import { downloadable, latestExport, requestExport } from '../../../shared/domain/exports/request.js';
 import { NotFoundError } from '../../../shared/errors.js';
 import { unixSeconds } from '../../../shared/presenters/time.js';
+import { publicBase } from '../../../shared/config/public-base.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import { exportObject, exportParams } from './schema.js';
@@ -11,7 +12,6 @@ import { exportObject, exportParams } from './schema.js';
 function presentExport(rt: Runtime, apiBase: string, row: Row<'DataExport'> | null) {
   if (!row) return { status: 'none' };
   const ready = downloadable(row);
-  const base = rt.config.server.public_url?.replace(/\/+$/, '') ?? '';
   return {
     id: row.id,
     status: row.status === 'ready' && !ready ? 'expired' : row.status,
@@ -19,7 +19,7 @@ function presentExport(rt: Runtime, apiBase: string, row: Row<'DataExport'> | nu
     finished_at: unixSeconds(row.finished_at),
     expires_at: unixSeconds(row.expires_at),
     size: row.size === null ? null : Number(row.size),
-    ...(ready ? { url: `${base}${apiBase}/users/@me/export/${row.id}/archive` } : {}),
+    ...(ready ? { url: `${publicBase(rt.config)}${apiBase}/users/@me/export/${row.id}/archive` } : {}),
   };
 }
 

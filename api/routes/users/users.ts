@@ -46,7 +46,7 @@ export function userRoutes(rt: Runtime, { throttles }: ApiServices): AnyRoute[] 
       tags: ['Users'],
       responses: { 200: { description: 'The caller’s own user object', schema: selfUserObject } },
       handler: ({ auth }) => {
-        const self = presentSelf(auth.user);
+        const self = presentSelf(rt.config, auth.user);
         return auth.kind === 'oauth' && !auth.scopes.includes('email') ? { ...self, email: null } : self;
       },
     }),
@@ -104,9 +104,9 @@ export function userRoutes(rt: Runtime, { throttles }: ApiServices): AnyRoute[] 
             value: body.current_password,
           });
         }
-        let self = presentSelf(user);
+        let self = presentSelf(rt.config, user);
         if (Object.keys(edit).length > 0)
-          self = presentSelf((await editProfile(rt, user.id, edit, context)).user);
+          self = presentSelf(rt.config, (await editProfile(rt, user.id, edit, context)).user);
         if (picture) return storeAvatar(rt, user.id, picture);
         if (avatar === null) return setAvatar(rt, user.id, null);
         return self;
@@ -144,7 +144,7 @@ export function userRoutes(rt: Runtime, { throttles }: ApiServices): AnyRoute[] 
         const byId = new Map((await Server.findAll({ where: { id: ids } })).map((s) => [s.id, s]));
         return ids.flatMap((id) => {
           const server = byId.get(id);
-          return server ? [presentServer(server, countOf.get(id) ?? 0)] : [];
+          return server ? [presentServer(rt.config, server, countOf.get(id) ?? 0)] : [];
         });
       },
     }),
@@ -162,7 +162,7 @@ export function userRoutes(rt: Runtime, { throttles }: ApiServices): AnyRoute[] 
       handler: async ({ params }) => {
         const user = await User.findByPk(params.user_id);
         if (!user) throw new NotFoundError('user');
-        return presentUser(user);
+        return presentUser(rt.config, user);
       },
     }),
   ];

@@ -14,6 +14,23 @@ export type Message = Schemas['Message'];
 export type Invite = Schemas['Invite'];
 export type InvitePreview = Schemas['InvitePreview'];
 
+/**
+ * One of this instance's media or media-proxy URLs as a path on this page's origin. The API hands
+ * them out absolute, under server.public_url or else its listening address, which need not be the
+ * name this page was opened at (127.0.0.1 and localhost): the page's own origin always reaches the
+ * instance that serves it, and the Content-Security-Policy only lets it load images from there.
+ * Any other URL is left as it is.
+ */
+export function onThisOrigin(url: string): string {
+  try {
+    const { pathname, search } = new URL(url, location.href);
+    if (pathname.startsWith('/api/v1/media/') || pathname === '/api/v1/proxy') return `${pathname}${search}`;
+  } catch {
+    // Not a URL at all: nothing to rewrite.
+  }
+  return url;
+}
+
 /** The SDK's REST client on this origin (the API serves this app); the token is set per call. */
 const rest = new RestClient({ baseUrl: location.origin, token: null });
 

@@ -27,7 +27,7 @@ export async function verifyEmail(
     if (!user.email || used.email?.toLowerCase() !== user.email.toLowerCase()) throw invalidToken();
     user.email_verified_at = new Date();
     await user.save({ fields: ['email_verified_at'], transaction });
-    fx.dispatch([rooms.user(userId)], 'USER_UPDATE', presentSelf(user));
+    fx.dispatch([rooms.user(userId)], 'USER_UPDATE', presentSelf(rt.config, user));
     return user.email;
   });
   await recordSecurityEvent(rt, 'email_verified', { userId, ip: client.ip, details: { email } });

@@ -115,7 +115,7 @@ export async function confirmTotp(
     row.mfa_enabled = true;
     await row.save({ fields: ['mfa_secret', 'mfa_pending_secret', 'mfa_enabled'], transaction });
     await storeBackupCodes(rt, userId, codes, transaction);
-    fx.dispatch([rooms.user(userId)], 'USER_UPDATE', presentSelf(row));
+    fx.dispatch([rooms.user(userId)], 'USER_UPDATE', presentSelf(rt.config, row));
   });
   await recordSecurityEvent(rt, 'mfa_enabled', { userId, ip: check.ip });
   return codes;
@@ -126,7 +126,7 @@ export async function confirmTotp(
  * codes go, and the user's connections hear USER_UPDATE. Returns whether it was on.
  */
 export async function turnOffMfaRows(
-  rt: Pick<Runtime, 'models'>,
+  rt: Pick<Runtime, 'models' | 'config'>,
   user: Row<'User'>,
   transaction: Transaction,
   fx: Effects,
@@ -141,7 +141,7 @@ export async function turnOffMfaRows(
     transaction,
   });
   await rt.models.MfaBackupCode.destroy({ where: { user_id: user.id }, transaction });
-  if (wasOn) fx.dispatch([rooms.user(user.id)], 'USER_UPDATE', presentSelf(user));
+  if (wasOn) fx.dispatch([rooms.user(user.id)], 'USER_UPDATE', presentSelf(rt.config, user));
   return wasOn;
 }
 

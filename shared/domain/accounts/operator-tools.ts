@@ -193,7 +193,7 @@ export async function operatorSetAdmin(rt: Runtime, userId: string, isAdmin: boo
     if (was === isAdmin) return was;
     user.is_admin = isAdmin;
     await user.save({ fields: ['is_admin'], transaction });
-    fx.dispatch([rooms.user(userId)], 'USER_UPDATE', presentSelf(user));
+    fx.dispatch([rooms.user(userId)], 'USER_UPDATE', presentSelf(rt.config, user));
     return was;
   });
 }

@@ -96,7 +96,11 @@ export async function createApplication(
           { transaction },
         );
         const { token } = await issueSession(rt, bot, input.client ?? NO_CLIENT, 'bot', transaction);
-        return { application: presentApplication(app, bot), bot: presentSelf(bot), token };
+        return {
+          application: presentApplication(rt.config, app, bot),
+          bot: presentSelf(rt.config, bot),
+          token,
+        };
       });
     } catch (err) {
       if (!(err instanceof UniqueConstraintError) || attempt >= 2) throw uniqueConflict(err) ?? err;
@@ -114,7 +118,7 @@ export async function listApplications(rt: Runtime, ownerId: string): Promise<Ap
   const byId = new Map(bots.map((b) => [b.id, b]));
   return apps.flatMap((a) => {
     const bot = byId.get(a.bot_user_id);
-    return bot ? [presentApplication(a, bot)] : [];
+    return bot ? [presentApplication(rt.config, a, bot)] : [];
   });
 }
 
@@ -168,7 +172,7 @@ export async function updateApplication(
     // A privileged intent taken away: the bot's connections reconnect without it.
     if ((before & ~after) !== 0) fx.disconnect(rooms.user(bot.id));
   });
-  return presentApplication(app, bot);
+  return presentApplication(rt.config, app, bot);
 }
 
 /**

@@ -103,7 +103,7 @@ async function ban(
     if (created) {
       fx.dispatch([rooms.server(serverId)], 'SERVER_BAN_ADD', {
         server_id: serverId,
-        user: presentUser(user),
+        user: presentUser(rt.config, user),
       });
     }
     for (const inChannel of deleted) announceDeleted(fx, inChannel, 'bulk');
@@ -139,7 +139,7 @@ export async function unbanUser(
     const user = await requireUser(rt, userId);
     fx.dispatch([rooms.server(serverId)], 'SERVER_BAN_REMOVE', {
       server_id: serverId,
-      user: presentUser(user),
+      user: presentUser(rt.config, user),
     });
   });
 }

@@ -142,11 +142,12 @@ export async function checkInvocation(
     server_id: serverId,
     channel_id: channel.id,
     member: presentMember(
+      rt.config,
       member,
       user,
       policy.facts.roles.map((r) => r.id),
     ),
-    user: presentUser(user),
+    user: presentUser(rt.config, user),
     created_at: Math.floor(createdMs / 1000),
     respond_by: record.deadline_at,
   };

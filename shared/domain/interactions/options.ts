@@ -111,11 +111,11 @@ export async function resolveOptions(
   for (const member of members) {
     const user = users.find((u) => u.id === member.user_id);
     if (!user) continue;
-    resolved.users[user.id] = presentUser(user);
+    resolved.users[user.id] = presentUser(rt.config, user);
     const mine = memberRoles
       .filter((r) => r.user_id === user.id && r.role_id !== serverId)
       .map((r) => r.role_id);
-    resolved.members[user.id] = presentMember(member, user, mine);
+    resolved.members[user.id] = presentMember(rt.config, member, user, mine);
   }
   // A channel the invoker cannot see is as unknown as one of another server. The others are
   // presented as GET /channels/{id} shows them (overwrites; a thread's thread_metadata).

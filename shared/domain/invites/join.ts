@@ -41,7 +41,7 @@ export async function findUsableInvite(
  * in the new account's transaction.
  */
 export async function joinThroughInvite(
-  rt: Pick<Runtime, 'models' | 'sequelize' | 'events' | 'snowflake'>,
+  rt: Pick<Runtime, 'models' | 'sequelize' | 'events' | 'snowflake' | 'config'>,
   code: string,
   userId: string,
   transaction: Transaction,

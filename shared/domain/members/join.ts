@@ -42,7 +42,7 @@ export async function addMember(
 
 /** The server object (with its member count) as `transaction` sees it, or 404 `notFound`. */
 export async function serverObject(
-  rt: Pick<Runtime, 'models'>,
+  rt: Pick<Runtime, 'models' | 'config'>,
   serverId: string,
   transaction?: Transaction,
   notFound = 'server',
@@ -50,7 +50,7 @@ export async function serverObject(
   const server = await rt.models.Server.findByPk(serverId, { transaction });
   if (!server) throw new NotFoundError(notFound);
   const count = await rt.models.Member.count({ where: { server_id: serverId }, transaction });
-  return presentServer(server, count);
+  return presentServer(rt.config, server, count);
 }
 
 /**
@@ -61,7 +61,7 @@ export async function serverObject(
  * text channel.
  */
 export async function announceJoin(
-  rt: Pick<Runtime, 'models' | 'events' | 'snowflake'>,
+  rt: Pick<Runtime, 'models' | 'events' | 'snowflake' | 'config'>,
   serverId: string,
   userId: string,
   transaction: Transaction,
@@ -83,7 +83,7 @@ export async function announceJoin(
  * system channel setting yet; when one arrives, this is the one place that reads it.
  */
 export function systemChannelFor(
-  rt: Pick<Runtime, 'models'>,
+  rt: Pick<Runtime, 'models' | 'config'>,
   serverId: string,
   transaction?: Transaction,
 ): Promise<Row<'Channel'> | null> {

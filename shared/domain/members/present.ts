@@ -6,7 +6,7 @@ import type { Runtime } from '../../runtime.js';
 
 /** Member objects for member rows of one server (one query per table, not per member). */
 export async function presentMembers(
-  rt: Pick<Runtime, 'models'>,
+  rt: Pick<Runtime, 'models' | 'config'>,
   serverId: string,
   members: Row<'Member'>[],
   transaction?: Transaction,
@@ -30,13 +30,13 @@ export async function presentMembers(
   }
   return members.flatMap((m) => {
     const user = usersById.get(m.user_id);
-    return user ? [presentMember(m, user, rolesByUser.get(m.user_id) ?? [])] : [];
+    return user ? [presentMember(rt.config, m, user, rolesByUser.get(m.user_id) ?? [])] : [];
   });
 }
 
 /** One member object (as `transaction` sees it, if given), or 404 `unknown_member`. */
 export async function memberObject(
-  rt: Pick<Runtime, 'models'>,
+  rt: Pick<Runtime, 'models' | 'config'>,
   serverId: string,
   userId: string,
   transaction?: Transaction,
@@ -52,7 +52,7 @@ export async function memberObject(
 
 /** The user row (locked in `transaction`, if given) or 404 `unknown_user`. */
 export async function requireUser(
-  rt: Pick<Runtime, 'models'>,
+  rt: Pick<Runtime, 'models' | 'config'>,
   userId: string,
   transaction?: Transaction,
 ): Promise<Row<'User'>> {

@@ -18,14 +18,14 @@ import { requireUser } from './present.js';
  * (live state in Redis, checked against the committed rows by the relay).
  */
 export async function memberRemoved(
-  rt: Pick<Runtime, 'models'>,
+  rt: Pick<Runtime, 'models' | 'config'>,
   serverId: string,
   user: Row<'User'>,
   transaction: Transaction,
   fx: Effects,
 ): Promise<void> {
   fx.invalidate({ servers: [serverId] });
-  const removed = { server_id: serverId, user: presentUser(user) };
+  const removed = { server_id: serverId, user: presentUser(rt.config, user) };
   fx.dispatch([rooms.server(serverId), rooms.user(user.id)], 'SERVER_MEMBER_REMOVE', removed);
   fx.outgoing({ type: 'SERVER_MEMBER_REMOVE', server_id: serverId, data: removed });
   const channels = await rt.models.Channel.findAll({

@@ -2,7 +2,7 @@ import { QueryTypes } from 'sequelize';
 import type { Row } from '../../db/models/index.js';
 import { rooms } from '../../events/index.js';
 import { runCommand } from '../../outbox/index.js';
-import { presentAttachment } from '../../presenters/attachment.js';
+import { storedAttachment } from '../../presenters/attachment.js';
 import { presentStoredMessage } from '../../presenters/message-reactions.js';
 import type { Runtime } from '../../runtime.js';
 
@@ -19,11 +19,7 @@ export async function refreshMessageAttachment(rt: Runtime, attachment: Row<'Att
             FROM jsonb_array_elements(attachments) WITH ORDINALITY AS e(a, n))
         WHERE id = $1 RETURNING *`,
       {
-        bind: [
-          attachment.message_id,
-          attachment.id,
-          JSON.stringify(presentAttachment(rt.config, attachment)),
-        ],
+        bind: [attachment.message_id, attachment.id, JSON.stringify(storedAttachment(rt.config, attachment))],
         type: QueryTypes.SELECT,
         model: rt.models.Message,
         mapToModel: true,

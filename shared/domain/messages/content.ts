@@ -2,7 +2,7 @@ import type { Attributes } from '../../db/models/index.js';
 import { extractMentions, renderMessageHtml } from '../../markdown/index.js';
 import type { Runtime } from '../../runtime.js';
 import { prepared, runPrepared } from '../../db/prepared.js';
-import { mediaUrl } from '../../storage/urls.js';
+import { storedMediaUrl } from '../../storage/urls.js';
 import { isSnowflake } from '../../snowflake.js';
 
 /** The users ($1) that exist. */
@@ -69,7 +69,9 @@ export async function renderContent(
       users: new Map(users.map((u) => [u.id, u.username])),
       roles: new Map(mentionable.map((r) => [r.id, r.name])),
       mentionEveryone,
-      emojis: new Map(emojis.map((e) => [e.id, mediaUrl(rt.config, e.webp_key)])),
+      // content_html is stored: its images keep the stored form (a bare path without public_url),
+      // never the listening address of the process that rendered it.
+      emojis: new Map(emojis.map((e) => [e.id, storedMediaUrl(rt.config, e.webp_key)])),
     }),
     mentions: users.map((u) => u.id),
     mention_roles: mentionable.map((r) => r.id),

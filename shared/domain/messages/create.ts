@@ -16,7 +16,7 @@ import {
   type OrderHold,
 } from '../../outbox/index.js';
 import { newestIdFacts, storedIds } from '../../messages/stored-ids.js';
-import { presentAttachment } from '../../presenters/attachment.js';
+import { storedAttachment } from '../../presenters/attachment.js';
 import { presentMessage, type MessageRecord } from '../../presenters/message.js';
 import type { MessageObject } from '../../presenters/types.js';
 import type { CreateMessageJob } from '../../queues/index.js';
@@ -201,7 +201,7 @@ export function messageCreator(rt: Runtime): (job: CreateMessageJob) => Promise<
     ];
     /** MESSAGE_CREATE and the outgoing webhook event, first of a new message's effects. */
     const announce = (fx: Effects, fresh: MessageRecord) => {
-      const message = presentMessage(fresh);
+      const message = presentMessage(rt.config, fresh);
       fx.dispatch([rooms.channel(message.channel_id)], 'MESSAGE_CREATE', message);
       fx.outgoing({
         type: 'MESSAGE_CREATE',
@@ -332,7 +332,7 @@ export function messageCreator(rt: Runtime): (job: CreateMessageJob) => Promise<
     const row = await runCommand(rt, rooms.channel(input.channel_id), async (transaction, fx) => {
       const attachments = await claimAttachments(rt, input, transaction);
       const inserted = await rt.sequelize.query(INSERT_MESSAGE, {
-        bind: p.bind(attachments.map((a) => presentAttachment(rt.config, a))),
+        bind: p.bind(attachments.map((a) => storedAttachment(rt.config, a))),
         type: QueryTypes.SELECT,
         model: Message,
         mapToModel: true,
@@ -384,7 +384,7 @@ export function messageCreator(rt: Runtime): (job: CreateMessageJob) => Promise<
   async function answer(row: MessageRecord): Promise<MessageObject> {
     // A webhook's message is not its creator reading the channel.
     if (!row.webhook_id) await recordAuthorRead(rt, row);
-    return presentMessage(row);
+    return presentMessage(rt.config, row);
   }
 
   async function create(job: CreateMessageJob): Promise<MessageObject> {
@@ -425,5 +425,5 @@ export function messageCreator(rt: Runtime): (job: CreateMessageJob) => Promise<
       : null;
 
   // A batch records its authors' reads itself.
-  return (job) => (batcher ? batcher.add(job).then(presentMessage) : create(job));
+  return (job) => (batcher ? batcher.add(job).then((row) => presentMessage(rt.config, row)) : create(job));
 }

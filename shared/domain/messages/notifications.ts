@@ -145,6 +145,10 @@ export async function notificationEffects(
   if (notifications.length === 0) return;
   const author = await rt.models.User.findByPk(message.author_id, { transaction });
   for (const n of notifications) {
-    fx.dispatch([rooms.user(n.user_id)], 'NOTIFICATION_CREATE', presentNotification(n, message, author));
+    fx.dispatch(
+      [rooms.user(n.user_id)],
+      'NOTIFICATION_CREATE',
+      presentNotification(rt.config, n, message, author),
+    );
   }
 }

@@ -37,7 +37,7 @@ export async function openDm(
   const [low, high] = orderedPair(actorId, recipient.id);
   const members = [await requireUser(rt, actorId), recipient];
   const channel = await openPrivateChannel(rt, { key: `dm:${low}:${high}`, type: 'dm', name: '', members });
-  return presentPrivateChannel(channel, members, actorId);
+  return presentPrivateChannel(rt.config, channel, members, actorId);
 }
 
 /** `userId`'s personal notes channel (they are its only recipient), created on the first call. */
@@ -49,7 +49,7 @@ export async function openNotes(rt: Runtime, userId: string): Promise<PrivateCha
     name: 'notes',
     members,
   });
-  return presentPrivateChannel(channel, members, userId);
+  return presentPrivateChannel(rt.config, channel, members, userId);
 }
 
 interface PrivateChannelSpec {
@@ -91,7 +91,11 @@ async function openPrivateChannel(rt: Runtime, spec: PrivateChannelSpec): Promis
     for (const member of spec.members) {
       const room = rooms.user(member.id);
       fx.joinRooms(room, [rooms.channel(id)]);
-      fx.dispatch([room], 'CHANNEL_CREATE', presentPrivateChannel(channel, spec.members, member.id));
+      fx.dispatch(
+        [room],
+        'CHANNEL_CREATE',
+        presentPrivateChannel(rt.config, channel, spec.members, member.id),
+      );
     }
     return channel;
   });

@@ -41,7 +41,7 @@ export async function listRelationships(
   const byId = new Map(users.map((u) => [u.id, u]));
   return rows.flatMap((r) => {
     const other = byId.get(r.target_id);
-    return other ? [presentRelationship(other, r.status)] : [];
+    return other ? [presentRelationship(rt.config, other, r.status)] : [];
   });
 }
 
@@ -95,7 +95,7 @@ export async function setRelationship(
     const pair = await loadPair(rt, caller.id, target.id, transaction);
     const tx = { rt, transaction, caller: caller.id, target: target.id };
     const changes = status === 'friend' ? await befriend(tx, pair) : await block(tx, pair);
-    announce(fx, changes, [caller, target]);
+    announce(rt, fx, changes, [caller, target]);
   });
 }
 
@@ -117,7 +117,7 @@ export async function removeRelationship(rt: Runtime, callerId: string, targetId
       await deleteRow(tx, targetId, caller.id);
       result.push({ to: targetId, other: caller.id, status: null });
     }
-    announce(fx, result, [caller]);
+    announce(rt, fx, result, [caller]);
   });
 }
 
@@ -219,12 +219,18 @@ async function deleteRow(tx: Tx, userId: string, targetId: string): Promise<void
 }
 
 /** RELATIONSHIP_ADD / RELATIONSHIP_REMOVE to each affected user's room. */
-function announce(fx: Effects, changes: RelationshipChange[], known: Row<'User'>[]): void {
+function announce(
+  rt: Pick<Runtime, 'config'>,
+  fx: Effects,
+  changes: RelationshipChange[],
+  known: Row<'User'>[],
+): void {
   const users = new Map(known.map((u) => [u.id, u]));
   for (const change of changes) {
     const room = rooms.user(change.to);
     const other = users.get(change.other);
     if (change.status === null) fx.dispatch([room], 'RELATIONSHIP_REMOVE', { id: change.other });
-    else if (other) fx.dispatch([room], 'RELATIONSHIP_ADD', presentRelationship(other, change.status));
+    else if (other)
+      fx.dispatch([room], 'RELATIONSHIP_ADD', presentRelationship(rt.config, other, change.status));
   }
 }

@@ -3,10 +3,10 @@ import type { Row } from '../../db/models/index.js';
 import { NotFoundError, ValidationError, ConflictError } from '../../errors.js';
 import { runCommand } from '../../outbox/index.js';
 import { Permission, ServerPolicy, channelAccessFor, has } from '../../permissions/index.js';
-import { presentMessage } from '../../presenters/message.js';
+import { storedMessageObject } from '../../presenters/message.js';
 import { presentOwnReport, type OwnReportObject } from '../../presenters/report.js';
 import { unixSeconds } from '../../presenters/time.js';
-import { presentUser } from '../../presenters/user.js';
+import { storedUserObject } from '../../presenters/user.js';
 import type { Runtime } from '../../runtime.js';
 import { decodeSnowflake } from '../../snowflake.js';
 import { announceReport, type ReportInput } from './rules.js';
@@ -35,7 +35,10 @@ async function resolveTarget(rt: Runtime, reporterId: string, input: ReportInput
       target_user_id: message.author_id,
       channel_id: message.channel_id,
       message_id: message.id,
-      snapshot: { message: presentMessage(message), author: author ? presentUser(author) : null },
+      snapshot: {
+        message: storedMessageObject(message),
+        author: author ? storedUserObject(author) : null,
+      },
     };
   }
   if (input.target_id === reporterId) throw new ValidationError({ target_id: 'you cannot report yourself' });
@@ -53,7 +56,7 @@ async function resolveTarget(rt: Runtime, reporterId: string, input: ReportInput
     channel_id: null,
     message_id: null,
     snapshot: {
-      user: presentUser(target),
+      user: storedUserObject(target),
       ...(member ? { member: { nick: member.nick ?? null, joined_at: unixSeconds(member.joined_at) } } : {}),
     },
   };

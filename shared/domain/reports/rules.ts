@@ -68,5 +68,5 @@ export async function announceReport(
   t: 'REPORT_CREATE' | 'REPORT_UPDATE',
 ): Promise<void> {
   const users = await audience(rt, report);
-  if (users.length > 0) fx.dispatch(users.map(rooms.user), t, presentReport(report));
+  if (users.length > 0) fx.dispatch(users.map(rooms.user), t, presentReport(rt.config, report));
 }

@@ -34,7 +34,7 @@ async function applyPatch(
       { author_id: actorId, content: patch.note, created_at: Math.floor(Date.now() / 1000) },
     ];
   }
-  if (changes.length === 0) return presentReport(report);
+  if (changes.length === 0) return presentReport(rt.config, report);
   return runCommand(rt, null, async (transaction, fx) => {
     await report.save({ transaction });
     if (report.server_id) {
@@ -53,7 +53,7 @@ async function applyPatch(
       );
     }
     await announceReport(rt, fx, report, 'REPORT_UPDATE');
-    return presentReport(report);
+    return presentReport(rt.config, report);
   });
 }
 

@@ -16,11 +16,12 @@ const createdAt = (id: string): Date => new Date(decodeSnowflake(id).timestampMs
 
 /** The server object as its members see it (as `transaction` sees it, if given). */
 export async function serverObject(
-  rt: Pick<Runtime, 'models'>,
+  rt: Pick<Runtime, 'models' | 'config'>,
   server: Row<'Server'>,
   transaction?: Transaction,
 ): Promise<ServerObject> {
   return presentServer(
+    rt.config,
     server,
     await rt.models.Member.count({ where: { server_id: server.id }, transaction }),
   );
@@ -73,7 +74,7 @@ export async function createServer(
       { transaction },
     );
     await Member.create({ server_id: serverId, user_id: ownerId }, { transaction });
-    const payload = presentServer(server, 1);
+    const payload = presentServer(rt.config, server, 1);
     fx.invalidate({ servers: [serverId], channels: [generalId] });
     fx.joinRooms(rooms.user(ownerId), [rooms.server(serverId), rooms.channel(generalId)]);
     fx.dispatch([rooms.user(ownerId)], 'SERVER_CREATE', payload);
@@ -217,7 +218,7 @@ export async function deleteServer(rt: Runtime, serverId: string, actorId: strin
  * tells its members (SERVER_UPDATE). Returns the server object.
  */
 async function serverSaved(
-  rt: Pick<Runtime, 'models'>,
+  rt: Pick<Runtime, 'models' | 'config'>,
   server: Row<'Server'>,
   transaction: Transaction,
   fx: Effects,

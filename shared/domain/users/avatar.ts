@@ -19,10 +19,10 @@ export async function setAvatar(
   return runCommand(rt, rooms.user(userId), async (transaction, fx) => {
     const user = await requireUser(rt, userId, transaction);
     const old = user.avatar_url;
-    if (old === url) return presentSelf(user);
+    if (old === url) return presentSelf(rt.config, user);
     user.avatar_url = url;
     await user.save({ transaction });
-    const self = presentSelf(user);
+    const self = presentSelf(rt.config, user);
     fx.invalidate({ users: [userId] });
     fx.dispatch([rooms.user(userId)], 'USER_UPDATE', self);
     await deleteFilesAfterCommit(rt, fx, renditionKeys(old, `avatars/${userId}/`), transaction);

@@ -81,7 +81,7 @@ export async function editProfile(
         throw uniqueConflict(err) ?? err;
       }
       if (listed) fx.invalidate({ users: [userId] });
-      if (seen) fx.dispatch([rooms.user(userId)], 'USER_UPDATE', presentSelf(user));
+      if (seen) fx.dispatch([rooms.user(userId)], 'USER_UPDATE', presentSelf(rt.config, user));
       let revoked = null;
       if (passwordHash !== undefined) {
         revoked =

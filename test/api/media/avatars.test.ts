@@ -20,8 +20,10 @@ const upload = (method: string, path: string, user: TestUser, data: Buffer | nul
 
 const png = (width = 300, height = 150) => pngOf(width, height, { r: 20, g: 30, b: 200 });
 
+/** GETs a picture's URL exactly as the API handed it out: always absolute. */
 async function media(url: string): Promise<{ status: number; data: Buffer }> {
-  const res = await fetch(`${app.origin}${url}`);
+  expect(url.startsWith(`${app.origin}/api/v1/media/`)).toBe(true);
+  const res = await fetch(url);
   return { status: res.status, data: Buffer.from(await res.arrayBuffer()) };
 }
 
@@ -37,7 +39,7 @@ describe('PATCH/DELETE /users/@me/avatar', () => {
     const first = await upload('PATCH', '/users/@me/avatar', user, await png());
     expect(first.status).toBe(200);
     const url = first.body.avatar_url as string;
-    expect(url).toMatch(new RegExp(`/api/v1/media/avatars/${user.id}/\\d+\\.webp$`));
+    expect(url).toMatch(new RegExp(`^${app.origin}/api/v1/media/avatars/${user.id}/\\d+\\.webp$`));
     const webp = await sharp((await media(url)).data).metadata();
     expect([webp.format, webp.width, webp.height, webp.hasAlpha]).toEqual(['webp', 256, 256, true]);
     const fallback = await sharp((await media(url.replace(/\.webp$/, '.png'))).data).metadata();
@@ -46,6 +48,14 @@ describe('PATCH/DELETE /users/@me/avatar', () => {
     expect((frames[0] as DispatchFrame<'USER_UPDATE'>).d).toMatchObject({ id: user.id, avatar_url: url });
     const me = await api(app, 'GET', '/users/@me', { token: user.token });
     expect(me.body.avatar_url).toBe(url);
+    // The row keeps the bare path: the listening address is never stored.
+    const row = await app.rt.models.User.findByPk(user.id, { rejectOnEmpty: true });
+    expect(row.avatar_url).toBe(new URL(url).pathname);
+    // READY on a new connection shows it absolute too.
+    const fresh = await connectGateway(app.origin, { token: user.token });
+    clients.push(fresh);
+    const ready = fresh.frames.find((f) => f.t === 'READY') as DispatchFrame<'READY'>;
+    expect(ready.d.user.avatar_url).toBe(url);
 
     const second = await upload('PATCH', '/users/@me/avatar', user, await png(100, 100), 'image/png');
     expect(second.status).toBe(200);
@@ -96,7 +106,7 @@ describe('PATCH/DELETE /users/@me/avatar', () => {
     const user = await registerUser(app);
     const patched = await api(app, 'PATCH', '/users/@me', {
       token: user.token,
-      body: { avatar_url: `https://chat.example${theirs}` },
+      body: { avatar_url: `https://chat.example${new URL(theirs).pathname}` },
     });
     expect(patched.status).toBe(200);
     expect((await upload('PATCH', '/users/@me/avatar', user, await png())).status).toBe(200);
@@ -115,7 +125,7 @@ describe('the avatar through PATCH /users/@me (API.md: profile, avatar via uploa
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: user.id, username: renamed });
     const url = res.body.avatar_url as string;
-    expect(url).toMatch(new RegExp(`/api/v1/media/avatars/${user.id}/\\d+\\.webp$`));
+    expect(url).toMatch(new RegExp(`^${app.origin}/api/v1/media/avatars/${user.id}/\\d+\\.webp$`));
     const stored = await sharp((await media(url)).data).metadata();
     expect([stored.format, stored.width, stored.height]).toEqual(['webp', 256, 256]);
     expect((await api(app, 'GET', '/users/@me', { token: user.token })).body.avatar_url).toBe(url);
@@ -134,7 +144,7 @@ describe('the avatar through PATCH /users/@me (API.md: profile, avatar via uploa
     const res = await api(app, 'PATCH', '/users/@me', { token: user.token, body: { avatar: dataUri } });
     expect(res.status).toBe(200);
     const url = res.body.avatar_url as string;
-    expect(url).toMatch(new RegExp(`/api/v1/media/avatars/${user.id}/\\d+\\.webp$`));
+    expect(url).toMatch(new RegExp(`^${app.origin}/api/v1/media/avatars/${user.id}/\\d+\\.webp$`));
     expect((await media(url)).status).toBe(200);
     const renamed = `${user.username}_b`.slice(0, 32);
     const bad = await api(app, 'PATCH', '/users/@me', {
@@ -151,6 +161,44 @@ describe('the avatar through PATCH /users/@me (API.md: profile, avatar via uploa
     const removed = await api(app, 'PATCH', '/users/@me', { token: user.token, body: { avatar: null } });
     expect([removed.status, removed.body.avatar_url]).toEqual([200, null]);
     await deleted(url);
+  });
+});
+
+describe('stored avatars and icons handed out elsewhere', () => {
+  it('member lists, invite previews and report snapshots show them absolute', async () => {
+    const owner = await registerUser(app);
+    const { serverId, generalId } = await makeServer(app, owner);
+    const member = await registerUser(app);
+    await addMember(app, serverId, member.id);
+    const members = async () =>
+      (await api(app, 'GET', `/servers/${serverId}/members`, { token: owner.token })).body as {
+        user: { id: string; avatar_url: string | null };
+      }[];
+    // Cached now: the avatar change below must move the page.
+    expect((await members()).find((m) => m.user.id === member.id)?.user.avatar_url).toBeNull();
+    const avatar = (await upload('PATCH', '/users/@me/avatar', member, await png())).body
+      .avatar_url as string;
+    expect((await media(avatar)).status).toBe(200);
+    expect((await members()).find((m) => m.user.id === member.id)?.user.avatar_url).toBe(avatar);
+    const icon = (await upload('PATCH', `/servers/${serverId}/icon`, owner, await png())).body
+      .icon_url as string;
+    expect((await media(icon)).status).toBe(200);
+
+    const invite = await api(app, 'POST', `/channels/${generalId}/invites`, { token: owner.token, body: {} });
+    const preview = await api(app, 'GET', `/invites/${invite.body.code as string}`);
+    expect(preview.body.server.icon_url).toBe(icon);
+
+    const filed = await api(app, 'POST', '/reports', {
+      token: owner.token,
+      body: { target_type: 'user', target_id: member.id, reason: 'test', server_id: serverId },
+    });
+    expect(filed.status).toBe(201);
+    const reports = await api(app, 'GET', `/servers/${serverId}/reports`, { token: owner.token });
+    const snapshot = reports.body.find((r: { id: string }) => r.id === filed.body.id).snapshot;
+    expect(snapshot.user.avatar_url).toBe(avatar);
+    // The snapshot is stored as the row keeps the avatar: the bare path.
+    const row = await app.rt.models.Report.findByPk(filed.body.id as string, { rejectOnEmpty: true });
+    expect((row.snapshot.user as { avatar_url: string }).avatar_url).toBe(new URL(avatar).pathname);
   });
 });
 
@@ -172,11 +220,13 @@ describe('PATCH/DELETE /servers/{id}/icon', () => {
     const set = await upload('PATCH', `/servers/${serverId}/icon`, owner, await png(800, 600));
     expect(set.status).toBe(200);
     const url = set.body.icon_url as string;
-    expect(url).toMatch(new RegExp(`/api/v1/media/icons/${serverId}/\\d+\\.webp$`));
+    expect(url).toMatch(new RegExp(`^${app.origin}/api/v1/media/icons/${serverId}/\\d+\\.webp$`));
     const meta = await sharp((await media(url)).data).metadata();
     expect([meta.format, meta.width, meta.height]).toEqual(['webp', 512, 512]);
     const frames = await watching.waitForFrames(1, (f) => f.t === 'SERVER_UPDATE');
     expect((frames[0] as DispatchFrame<'SERVER_UPDATE'>).d).toMatchObject({ id: serverId, icon_url: url });
+    const got = await api(app, 'GET', `/servers/${serverId}`, { token: member.token });
+    expect(got.body.icon_url).toBe(url);
 
     const log = await api(app, 'GET', `/servers/${serverId}/audit-logs?action=server_update`, {
       token: owner.token,

@@ -40,8 +40,10 @@ const createEmoji = async (
     { filename: 'e.png', type, data: data ?? (await png()) },
   ]);
 
+/** GETs a media URL exactly as the API handed it out (absolute). */
 async function fetchMedia(url: string): Promise<Buffer> {
-  const res = await fetch(`${app.origin}${url}`);
+  expect(url.startsWith(`${app.origin}/api/v1/media/`)).toBe(true);
+  const res = await fetch(url);
   expect(res.status).toBe(200);
   return Buffer.from(await res.arrayBuffer());
 }
@@ -99,7 +101,7 @@ describe('custom emoji CRUD', () => {
     expect(removed.status).toBe(204);
     // Its files go after the commit, in a job of the workers.
     await until(
-      async () => (await fetch(`${app.origin}${created.body.url}`)).status === 404,
+      async () => (await fetch(created.body.url as string)).status === 404,
       'the emoji file to be deleted',
     );
     const gone = await api(app, 'GET', `/servers/${serverId}/emojis/${created.body.id}`, {
@@ -304,8 +306,11 @@ describe('custom emoji in use', () => {
     });
     expect(sent.status).toBe(200);
     const html = sent.body.content_html as string;
-    expect(html).toContain(`<img class="emoji" alt=":mine:" src="${mine.url}"`);
-    expect(html).not.toContain(foreign.url);
+    // content_html is stored: its images keep the bare path (no public_url here), never the
+    // listening address; the emoji object's own url is absolute.
+    const path = (url: string) => new URL(url).pathname;
+    expect(html).toContain(`<img class="emoji" alt=":mine:" src="${path(mine.url)}"`);
+    expect(html).not.toContain(path(foreign.url));
     expect(html).toContain(':foreign:');
   });
 });

@@ -95,7 +95,7 @@ afterAll(async () => {
 function viaProxy(url: string, sig?: string): Promise<Response> {
   const signed = proxyUrl(app.config, url);
   const target = sig === undefined ? signed : signed.replace(/sig=[^&]+/, `sig=${encodeURIComponent(sig)}`);
-  return fetch(`${app.origin}${target}`);
+  return fetch(target);
 }
 
 async function errorOf(
@@ -123,10 +123,10 @@ describe('GET /proxy', () => {
     expect(Buffer.from(await res.arrayBuffer()).equals(gif)).toBe(true);
   });
 
-  it('is served under the API base, with an absolute URL when public_url is set', () => {
+  it('is served under the API base, absolute: public_url when set, else the listening address', () => {
     const url = `${site.origin}/red.png`;
     expect(proxyUrl(app.config, url)).toBe(
-      `/api/v1/proxy?url=${encodeURIComponent(url)}&sig=${proxySignature(app.config, url)}`,
+      `${app.origin}/api/v1/proxy?url=${encodeURIComponent(url)}&sig=${proxySignature(app.config, url)}`,
     );
     const config = { ...app.config, server: { ...app.config.server, public_url: 'https://chat.example/' } };
     expect(proxyUrl(config, url).startsWith('https://chat.example/api/v1/proxy?url=')).toBe(true);

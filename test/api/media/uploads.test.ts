@@ -31,8 +31,10 @@ const post = (path: string, user: TestUser, parts: Part[]) => sendForm(app, 'POS
 
 const upload = (user: TestUser, ...files: Part[]) => post('/attachments', user, files);
 
+/** GETs a media URL exactly as the API handed it out (absolute). */
 async function fetchMedia(url: string): Promise<Buffer> {
-  const res = await fetch(`${app.origin}${url}`);
+  expect(url.startsWith(`${app.origin}/api/v1/media/`)).toBe(true);
+  const res = await fetch(url);
   expect(res.status).toBe(200);
   return Buffer.from(await res.arrayBuffer());
 }
@@ -90,7 +92,7 @@ describe('POST /attachments', () => {
     expect(file).toMatchObject({
       filename: 'red.png',
       content_type: 'image/png',
-      url: expect.stringMatching(/^\/api\/v1\/media\/attachments\//),
+      url: expect.stringMatching(new RegExp(`^${app.origin}/api/v1/media/attachments/`)),
       width: 64,
       height: 48,
     });
@@ -98,7 +100,7 @@ describe('POST /attachments', () => {
     const row = await processed(file.id);
     expect([row.status, row.width, row.height]).toEqual(['ready', 64, 48]);
     expect(row.metadata.color).toMatch(/^#[0-9a-f]{6}$/);
-    const thumb = await fetchMedia(`/api/v1/media/${row.metadata.thumbnail_key}`);
+    const thumb = await fetchMedia(`${app.origin}/api/v1/media/${row.metadata.thumbnail_key}`);
     expect((await sharp(thumb).metadata()).format).toBe('webp');
   });
 
@@ -330,11 +332,21 @@ describe('messages with attachments', () => {
         m.attachments[0]?.thumbnail_url !== undefined
       );
     });
-    expect((frames[0] as DispatchFrame<'MESSAGE_UPDATE'>).d.attachments[0]).toMatchObject({
-      width: 30,
-      height: 10,
-      thumbnail_url: expect.any(String),
+    const dispatched = (frames[0] as DispatchFrame<'MESSAGE_UPDATE'>).d.attachments[0]!;
+    expect(dispatched).toMatchObject({ width: 30, height: 10, thumbnail_url: expect.any(String) });
+    // The dispatch's URLs are absolute and fetchable as given, as are the history page's (built by
+    // Postgres from the stored row, which keeps bare paths).
+    expect(await fetchMedia(dispatched.url)).toEqual(
+      await fetchMedia(sent.body.attachments[0].url as string),
+    );
+    expect((await sharp(await fetchMedia(dispatched.thumbnail_url!)).metadata()).format).toBe('webp');
+    const history = await api(app, 'GET', `/channels/${channelId}/messages?limit=1`, { token: owner.token });
+    expect(history.body[0].attachments[0]).toMatchObject({
+      url: dispatched.url,
+      thumbnail_url: dispatched.thumbnail_url,
     });
+    const stored = await app.rt.models.Message.findByPk(sent.body.id as string, { rejectOnEmpty: true });
+    expect(stored.attachments[0]?.url).toBe(new URL(dispatched.url).pathname);
     const again = await api(app, 'POST', `/channels/${channelId}/messages`, {
       token: owner.token,
       body: { attachments: [id] },

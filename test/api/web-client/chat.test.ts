@@ -227,6 +227,9 @@ describe('the web client in Chromium', () => {
     for (const client of [a, b]) {
       const image = client.message('a red square').getByRole('img', { name: 'square.png' });
       await image.waitFor();
+      // Handed out absolute (the listening address); shown on the page's own origin, whatever name it
+      // was opened at (the Content-Security-Policy allows images from 'self' only).
+      expect(await image.getAttribute('src')).toMatch(/^\/api\/v1\/media\/attachments\//);
       // Loaded, at its real size: the image itself, not a broken-image icon.
       await waitForPageTrue(
         client.page,

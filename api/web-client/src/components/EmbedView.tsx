@@ -1,4 +1,4 @@
-import type { Embed } from '../api.ts';
+import { onThisOrigin, type Embed } from '../api.ts';
 
 /** A URL of this origin (the media proxy, uploads): the only images the page's CSP lets it show. */
 function sameOrigin(url: string | undefined): string | null {
@@ -26,7 +26,9 @@ function webLink(url: string | null | undefined): string | null {
  */
 export function EmbedView({ embed }: { embed: Embed }) {
   const href = webLink(embed.url);
-  const image = sameOrigin(embed.image?.url) ?? sameOrigin(embed.thumbnail?.url);
+  // A link preview's image is always this instance's media proxy (handed out absolute).
+  const preview = embed.type === 'link' && embed.image?.url ? onThisOrigin(embed.image.url) : undefined;
+  const image = sameOrigin(preview ?? embed.image?.url) ?? sameOrigin(embed.thumbnail?.url);
   const color = typeof embed.color === 'number' ? `#${embed.color.toString(16).padStart(6, '0')}` : undefined;
   return (
     <article

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import {
   deleteMessage,
   editMessage,
+  onThisOrigin,
   react,
   setRelationship,
   type Attachment,
@@ -25,11 +26,12 @@ const SYSTEM_TEXT: Record<string, string> = {
 };
 
 function AttachmentView({ attachment }: { attachment: Attachment }) {
+  const url = onThisOrigin(attachment.url);
   if (attachment.content_type.startsWith('image/')) {
     return (
-      <a href={attachment.url} target="_blank" rel="noopener" class="attachment image">
+      <a href={url} target="_blank" rel="noopener" class="attachment image">
         <img
-          src={attachment.url}
+          src={url}
           alt={attachment.filename}
           width={attachment.width}
           height={attachment.height}
@@ -39,7 +41,7 @@ function AttachmentView({ attachment }: { attachment: Attachment }) {
     );
   }
   return (
-    <a href={attachment.url} download={attachment.filename} class="attachment file">
+    <a href={url} download={attachment.filename} class="attachment file">
       {attachment.filename} ({Math.ceil(attachment.size / 1024)} KB)
     </a>
   );

@@ -71,9 +71,9 @@ describe('npm run selftest', () => {
 });
 
 describe('POST /admin/selftest', () => {
-  it('runs the checks from inside for admins; others do not see the route', async () => {
+  it('runs the checks from inside for admins; others are refused (403)', async () => {
     const user = await registerUser(app);
-    expect((await api(app, 'POST', '/admin/selftest', { token: user.token })).status).toBe(404);
+    expect((await api(app, 'POST', '/admin/selftest', { token: user.token })).status).toBe(403);
     await app.rt.models.User.update({ is_admin: true }, { where: { id: user.id } });
     const res = await api(app, 'POST', '/admin/selftest', { token: user.token });
     expect(res.status).toBe(200);

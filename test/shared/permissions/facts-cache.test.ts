@@ -1,3 +1,4 @@
+import { publicBase } from '../../../shared/config/public-base.js';
 import { invalidate } from '../../../shared/domain/invalidation.js';
 import {
   cachedChannel,
@@ -140,7 +141,7 @@ describe('member facts cache', () => {
       const [serverEpoch, globalEpoch, raw] = await app.rt.redis.mget(
         `${prefix}:perm-epoch:${serverId}`,
         `${prefix}:perm-epoch`,
-        `${prefix}:server-cache:${serverId}:members::50`,
+        `${prefix}:server-cache:${serverId}:members:${publicBase(app.config)}::50`,
       );
       const entry = raw
         ? (JSON.parse(raw) as { epoch: string; value: { user: { username: string } }[] })

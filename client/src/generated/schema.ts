@@ -10,7 +10,7 @@ export interface paths {
     };
     /**
      * Health of this process and its dependencies
-     * @description Checks the database, Redis, the queues and storage; 503 names the failing ones.
+     * @description `checks` says `ok` or `error` per dependency (the database, Redis, the queues, storage), `details` what each measured (latency, queue counts, the error); 503 names the failing ones in `failing` and `message`.
      */
     get: operations['getHealth'];
     put?: never;
@@ -2925,7 +2925,7 @@ export interface components {
       /** @description present on 500s, to quote when reporting a problem */
       request_id?: string;
     };
-    HealthCheck: {
+    HealthCheckDetails: {
       /** @enum {string} */
       status: 'ok' | 'error';
       latency_ms: number;
@@ -2938,15 +2938,27 @@ export interface components {
       /** @example a.1.0-1 */
       version: string;
       checks: {
-        database?: components['schemas']['HealthCheck'];
-        redis?: components['schemas']['HealthCheck'];
-        queues?: components['schemas']['HealthCheck'];
-        storage?: components['schemas']['HealthCheck'];
+        /** @enum {string} */
+        database: 'ok' | 'error';
+        /** @enum {string} */
+        redis: 'ok' | 'error';
+        /** @enum {string} */
+        queues: 'ok' | 'error';
+        /** @enum {string} */
+        storage: 'ok' | 'error';
+      };
+      details: {
+        database?: components['schemas']['HealthCheckDetails'];
+        redis?: components['schemas']['HealthCheckDetails'];
+        queues?: components['schemas']['HealthCheckDetails'];
+        storage?: components['schemas']['HealthCheckDetails'];
       };
       /** @description service_unavailable on 503 */
       code?: string;
       /** @description names the failing checks on 503 */
       message?: string;
+      /** @description the failing checks, on 503 */
+      failing?: string[];
     };
     Ready: {
       /** @enum {string} */

@@ -43,6 +43,18 @@ export function productionProblems(config: Config): string[] {
   if (server.trusted_proxies.some((p) => EVERYONE.has(p))) {
     problems.push('server.trusted_proxies trusts every address: anyone could forge X-Forwarded-For');
   }
+  if (server.trusted_proxies.length > 0 && !server.public_url) {
+    problems.push(
+      'server.trusted_proxies lists a proxy in front but server.public_url is not set: every URL handed out ' +
+        '(attachments, avatars, emoji, webhooks, mail links) would name the listening address behind the proxy; ' +
+        'set server.public_url to the address users reach',
+    );
+  }
+  if (config.security.throttle_exempt_cidrs.some((c) => EVERYONE.has(c))) {
+    problems.push(
+      'security.throttle_exempt_cidrs exempts every address: registrations and failed logins per address would go uncounted',
+    );
+  }
   if (config.email.smtp_url && !server.public_url) {
     problems.push(
       'email.smtp_url is set but server.public_url is not: links in mails (password reset, verification) would ' +

@@ -56,6 +56,7 @@ describe('config loading', () => {
         PLEXICHAT_SERVER__PORT: '9200',
         PLEXICHAT_ADMIN__BULL_BOARD: 'false',
         PLEXICHAT_SERVER__TRUSTED_PROXIES: '10.0.0.1, 192.168.0.0/16',
+        PLEXICHAT_SERVER__PUBLIC_URL: 'https://chat.example.com',
         PLEXICHAT_DATABASE__URL: 'postgres://u@db:5432/x',
         OTHER: 'ignored',
       },
@@ -159,6 +160,8 @@ describe('production safety', () => {
     [{ rate_limits: { enabled: false } }, /rate_limits\.enabled is false/],
     [{ security: { scrypt_cost: 15 } }, /security\.scrypt_cost is 15: below OWASP/],
     [{ email: { smtp_url: 'smtp://mail.example.com:587' } }, /email\.smtp_url is set but server\.public_url/],
+    [{ server: { trusted_proxies: ['127.0.0.1'] } }, /server\.trusted_proxies lists a proxy.*public_url/],
+    [{ security: { throttle_exempt_cidrs: ['0.0.0.0/0'] } }, /throttle_exempt_cidrs exempts every address/],
     [
       { storage: { driver: 's3', s3: { access_key_id: 'minioadmin', secret_access_key: 'minioadmin' } } },
       /example credential/,

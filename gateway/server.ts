@@ -3,6 +3,7 @@ import type { Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
 import { eventStreamKey, socketIoKey } from '../shared/events/index.js';
+import { HandshakeLimits } from '../shared/net/handshake-limits.js';
 import { createRedis, waitForRedis } from '../shared/redis.js';
 import type { Runtime } from '../shared/runtime.js';
 import { authenticateHandshake } from './auth.js';
@@ -95,7 +96,7 @@ export async function startGateway(rt: Runtime, httpServer: HttpServer): Promise
       return Promise.resolve(Object.entries(counts).map(([state, value]) => ({ labels: { state }, value })));
     },
   );
-  nsp.use(authenticateHandshake(rt));
+  nsp.use(authenticateHandshake(rt, new HandshakeLimits(rt, 'gateway')));
   nsp.on('connection', (socket) => {
     // The upgrade request has served its purpose (the handshake and its address are read): an idle
     // connection need not keep it, its raw headers and its parser state alive for hours.

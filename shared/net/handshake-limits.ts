@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import proxyaddr from 'proxy-addr';
-import type { Config } from '../config/index.js';
 import type { Runtime } from '../runtime.js';
 import { RateWindows } from '../rate-windows.js';
 import { CidrSet, normalizeIp } from './ip.js';
+import { untrustedProxyWarner } from './untrusted-proxy.js';
 
 /** What a refused socket.io handshake carries as connect_error's `data`. */
 export interface RefusalData {
@@ -31,11 +31,18 @@ export function refusal(
 
 /**
  * How a handshake's client address is read: X-Forwarded-For believed only from
- * server.trusted_proxies, as the API does.
+ * server.trusted_proxies, as the API does (and, as the API does, a local proxy left out of them is
+ * named in the log once: its clients would all share its handshake budget).
  */
-export function handshakeAddress(config: Pick<Config, 'server'>): (request: IncomingMessage) => string {
-  const trust = proxyaddr.compile(config.server.trusted_proxies);
-  return (request) => normalizeIp(proxyaddr(request, trust));
+export function handshakeAddress(
+  rt: Pick<Runtime, 'config' | 'logger'>,
+): (request: IncomingMessage) => string {
+  const trust = proxyaddr.compile(rt.config.server.trusted_proxies);
+  const warn = untrustedProxyWarner(rt.logger, (peer) => trust(peer, 0));
+  return (request) => {
+    warn(request);
+    return normalizeIp(proxyaddr(request, trust));
+  };
 }
 
 /** What the limits need of a socket.io server-side socket (any namespace, any typing). */
@@ -127,10 +134,10 @@ export class HandshakeLimits {
   private readonly perAddress: HandshakeRateLimit;
 
   constructor(
-    private readonly rt: Pick<Runtime, 'redis' | 'config' | 'metrics'>,
+    private readonly rt: Pick<Runtime, 'redis' | 'config' | 'metrics' | 'logger'>,
     private readonly namespace: LimitedNamespace,
   ) {
-    this.addressOf = handshakeAddress(rt.config);
+    this.addressOf = handshakeAddress(rt);
     this.connections = new ConnectionCap(rt.config.gateway.max_connections_per_user);
     this.perAddress = new HandshakeRateLimit(rt, namespace);
   }

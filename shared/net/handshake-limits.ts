@@ -119,6 +119,14 @@ export class HandshakeRateLimit {
   }
 }
 
+/**
+ * How long a connection may stay open without joining a namespace (socket.io's `connectTimeout`,
+ * 45 s by default). A client sends its namespace handshake right after the connection opens; one
+ * that does not is never counted by the limits below, so this bounds how long it holds a file
+ * descriptor.
+ */
+export const NAMESPACE_CONNECT_TIMEOUT_MS = 10_000;
+
 /** A namespace whose handshakes are limited; each counts its handshakes and connections apart. */
 export type LimitedNamespace = 'gateway' | 'voice';
 

@@ -3,6 +3,7 @@ import { registerUser, type TestUser } from '../helpers/accounts.js';
 import { startTestApp, useTestApp, type TestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/config.js';
 import { connectGateway, refusalOf, type GatewayClient } from '../helpers/gateway-client.js';
+import { NAMESPACE_CONNECT_TIMEOUT_MS } from '../../shared/net/handshake-limits.js';
 import { makeApplication } from '../api/applications/helpers.js';
 import { person } from '../api/servers/membership-helpers.js';
 
@@ -128,6 +129,21 @@ describe('a refused handshake', () => {
     const refusal = packets.find((p) => p.startsWith('44'));
     expect(JSON.parse(refusal?.slice(2) ?? 'null')).toMatchObject({ data: { code: 'unauthorized' } });
   });
+});
+
+describe('a connection that never handshakes', () => {
+  it('is closed after NAMESPACE_CONNECT_TIMEOUT_MS', async () => {
+    const ws = new WebSocket(`${app.origin.replace(/^http/, 'ws')}/gateway/?EIO=4&transport=websocket`);
+    // Answers pings (engine.io's own keepalive) but never connects a namespace.
+    ws.on('message', (data: Buffer) => {
+      if (data.toString() === '2') ws.send('3');
+    });
+    await new Promise((resolve) => ws.once('open', resolve));
+    const started = Date.now();
+    await new Promise((resolve) => ws.once('close', resolve));
+    expect(Date.now() - started).toBeGreaterThan(NAMESPACE_CONNECT_TIMEOUT_MS - 1000);
+    expect(Date.now() - started).toBeLessThan(NAMESPACE_CONNECT_TIMEOUT_MS + 3000);
+  }, 20_000);
 });
 
 describe('handshakes per address (gateway.handshake_rate_limit)', () => {

@@ -19,10 +19,12 @@ import type { GatewaySocket } from './types.js';
 export function authenticateHandshake(rt: Runtime, limits: HandshakeLimits) {
   const ipRules = new IpRules(rt);
   return (socket: GatewaySocket, next: (err?: Error) => void): void => {
-    const ip = limits.addressOf(socket.request);
-    const handshake = socket.handshake.auth as Record<string, unknown> | undefined;
-    const token: unknown = handshake?.token;
+    // Everything in here, so that nothing can throw out of socket.io's middleware (an unhandled
+    // rejection there would stop the process).
     const check = async (): Promise<Refusal | null> => {
+      const ip = limits.addressOf(socket);
+      const handshake = socket.handshake.auth as Record<string, unknown> | undefined;
+      const token: unknown = handshake?.token;
       const overBudget = await limits.countAddress(ip);
       if (overBudget) return overBudget;
       if (!(await ipRules.allows(ip))) {

@@ -155,7 +155,7 @@ export class VoiceNode {
    * handlers installed.
    */
   private async admit(socket: VoiceSocket): Promise<void> {
-    const overBudget = await this.limits.countAddress(this.limits.addressOf(socket.request));
+    const overBudget = await this.limits.countAddress(this.limits.addressOf(socket));
     if (overBudget) throw overBudget;
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     const grant = typeof token === 'string' ? await redeemVoiceToken(this.rt, token) : null;

@@ -48,7 +48,12 @@ export function handshakeAddress(
 /** What the limits need of a socket.io server-side socket (any namespace, any typing). */
 export interface HandshakingSocket {
   once(event: 'disconnect', listener: () => void): unknown;
-  conn: { readyState: string; once(event: 'close', listener: () => void): unknown; close(): unknown };
+  conn: {
+    readyState: string;
+    once(event: 'close', listener: () => void): unknown;
+    removeListener(event: 'close', listener: () => void): unknown;
+    close(): unknown;
+  };
 }
 
 /**
@@ -81,6 +86,8 @@ export class ConnectionCap {
     const free = (): void => {
       if (freed) return;
       freed = true;
+      // A connection may carry several handshakes in turn: its listeners must not pile up.
+      socket.conn.removeListener('close', free);
       const left = this.count(userId) - 1;
       if (left > 0) this.counts.set(userId, left);
       else this.counts.delete(userId);
@@ -136,8 +143,9 @@ export type LimitedNamespace = 'gateway' | 'voice';
  * (plexichat_handshake_refusals_total; `rate_limited` also in plexichat_rate_limit_hits_total).
  */
 export class HandshakeLimits {
-  /** The client address of a handshake's request. */
-  readonly addressOf: (request: IncomingMessage) => string;
+  private readonly readAddress: (request: IncomingMessage) => string;
+  /** Each connection's client address, read from its first handshake's request. */
+  private readonly addresses = new WeakMap<object, string>();
   readonly connections: ConnectionCap;
   private readonly perAddress: HandshakeRateLimit;
 
@@ -145,9 +153,24 @@ export class HandshakeLimits {
     private readonly rt: Pick<Runtime, 'redis' | 'config' | 'metrics' | 'logger'>,
     private readonly namespace: LimitedNamespace,
   ) {
-    this.addressOf = handshakeAddress(rt);
+    this.readAddress = handshakeAddress(rt);
     this.connections = new ConnectionCap(rt.config.gateway.max_connections_per_user);
     this.perAddress = new HandshakeRateLimit(rt, namespace);
+  }
+
+  /**
+   * The client address of a handshake. A connection may carry another handshake after its first
+   * (a namespace disconnect, then a connect), by when the gateway has let go of the request it
+   * opened with: the address read the first time is kept with the connection.
+   */
+  addressOf(socket: { conn: object; request: IncomingMessage | null }): string {
+    let ip = this.addresses.get(socket.conn);
+    if (ip === undefined) {
+      if (!socket.request) throw new Error('a connection without its request and address');
+      ip = this.readAddress(socket.request);
+      this.addresses.set(socket.conn, ip);
+    }
+    return ip;
   }
 
   /** Counts a handshake from `ip` (before anything else is looked up): `rate_limited` when over. */

@@ -104,6 +104,35 @@ describe('connections per user and process (gateway.max_connections_per_user)', 
     expect((await refused(alice.token)).data?.code).toBe('too_many_connections');
   });
 
+  it('frees the slot when the namespace disconnects, on a connection that handshakes again', async () => {
+    // socket.io spoken by hand: connect '/', disconnect it ('41'), connect again, on one connection.
+    const ws = new WebSocket(`${app.origin.replace(/^http/, 'ws')}/gateway/?EIO=4&transport=websocket`);
+    const answers: string[] = [];
+    let answered: () => void = () => undefined;
+    ws.on('message', (data: Buffer) => {
+      const text = data.toString();
+      if (text === '2') ws.send('3');
+      if (!text.startsWith('40') && !text.startsWith('44')) return;
+      answers.push(text.slice(0, 2));
+      answered();
+    });
+    await new Promise((resolve) => ws.once('open', resolve));
+    const dana = await registerUser(app);
+    try {
+      for (let i = 0; i < CAP + 2; i++) {
+        const answer = new Promise<void>((resolve) => (answered = resolve));
+        ws.send(`40${JSON.stringify({ token: dana.token })}`);
+        await answer;
+        ws.send('41');
+        // A connect in the same breath as the disconnect would find the namespace still joined.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      ws.close();
+    }
+    expect(answers).toEqual(Array.from({ length: CAP + 2 }, () => '40'));
+  });
+
   it('caps bots the same way', async () => {
     const owner = await person(app);
     const bot = await makeApplication(app, owner);

@@ -49,6 +49,7 @@ import {
 } from './cpu.js';
 import {
   call,
+  CONNECTIONS_PER_USER,
   DATABASE_URL,
   dropHistory,
   keptAliveGet,
@@ -97,12 +98,6 @@ const HISTORY_PAGES = Number(env.BENCH_HISTORY_PAGES ?? 500);
 const IDLE_CONNECTIONS = Number(env.BENCH_IDLE_CONNECTIONS ?? 20_000);
 /** How long the connections part watches RSS with every connection open and idle. */
 const IDLE_SECONDS = Number(env.BENCH_IDLE_SECONDS ?? 60);
-/**
- * Fan-out and idle clients are spread over users, this many connections each: one user with
- * thousands of connections, or thousands of users coming online in one server, is a quadratic
- * connect storm (presence per user, PRESENCE_UPDATE to every member), not the load measured here.
- */
-const CONNECTIONS_PER_USER = 100;
 
 const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis));
 

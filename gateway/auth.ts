@@ -1,31 +1,32 @@
-import proxyaddr from 'proxy-addr';
 import { findLiveSession } from '../shared/auth/sessions.js';
-import { normalizeIp } from '../shared/net/ip.js';
+import { refusal, type HandshakeLimits, type Refusal } from '../shared/net/handshake-limits.js';
 import { IpRules } from '../shared/net/ip-rules.js';
 import type { Runtime } from '../shared/runtime.js';
 import { resolveBotIntents } from './intents.js';
 import type { GatewaySocket } from './types.js';
 
-/** A refused handshake: clients get `connect_error` with `message` and `data.code`. */
-function refusal(code: string, message: string): Error & { data: { code: string; message: string } } {
-  return Object.assign(new Error(message), { data: { code, message } });
-}
-
 /**
- * socket.io middleware: the client's IP must pass the IP rules (X-Forwarded-For believed only from
- * server.trusted_proxies, as in the API), and the handshake must carry a live token in
- * `auth.token` (user or bot). A bot's `auth.intents`, when sent, must be within what its
- * application allows (`invalid_intents`, `disallowed_intents` otherwise). A revoked
- * session's connections are closed when it is revoked.
+ * socket.io middleware: the handshake counts against its address's budget
+ * (gateway.handshake_rate_limit, in Redis, before anything is looked up: `rate_limited`), the
+ * client's IP must pass the IP rules (X-Forwarded-For believed only from server.trusted_proxies, as
+ * in the API), and the handshake must carry a live token in `auth.token` (user or bot). A bot's
+ * `auth.intents`, when sent, must be within what its application allows (`invalid_intents`,
+ * `disallowed_intents` otherwise). Last, the user (or bot) must hold fewer than
+ * gateway.max_connections_per_user connections on this process (`too_many_connections`). A
+ * revoked session's connections are closed when it is revoked. A refused handshake's connection is
+ * closed once the refusal is sent.
  */
-export function authenticateHandshake(rt: Runtime) {
-  const trust = proxyaddr.compile(rt.config.server.trusted_proxies);
+export function authenticateHandshake(rt: Runtime, limits: HandshakeLimits) {
   const ipRules = new IpRules(rt);
   return (socket: GatewaySocket, next: (err?: Error) => void): void => {
-    const ip = normalizeIp(proxyaddr(socket.request, trust));
-    const handshake = socket.handshake.auth as Record<string, unknown> | undefined;
-    const token: unknown = handshake?.token;
-    const check = async (): Promise<Error | null> => {
+    // Everything in here, so that nothing can throw out of socket.io's middleware (an unhandled
+    // rejection there would stop the process).
+    const check = async (): Promise<Refusal | null> => {
+      const ip = limits.addressOf(socket);
+      const handshake = socket.handshake.auth as Record<string, unknown> | undefined;
+      const token: unknown = handshake?.token;
+      const overBudget = await limits.countAddress(ip);
+      if (overBudget) return overBudget;
       if (!(await ipRules.allows(ip))) {
         await ipRules.recordBlocked(ip, rt.config.gateway.path);
         return refusal('ip_blocked', 'Connections from your address are not allowed');
@@ -43,6 +44,9 @@ export function authenticateHandshake(rt: Runtime) {
         socket.data.intents = resolved.intents;
         socket.data.grantableIntents = resolved.grantable;
       }
+      // Taken last, once nothing else can refuse: a slot is only held by a connection that opens.
+      const slot = limits.takeSlot(live.user.id, socket);
+      if (slot instanceof Error) return slot;
       socket.data.userId = live.user.id;
       socket.data.authSessionId = live.session.id;
       socket.data.kind = live.kind;
@@ -50,11 +54,10 @@ export function authenticateHandshake(rt: Runtime) {
       return null;
     };
     check().then(
-      (refused) => next(refused ?? undefined),
-
+      (err) => (err ? limits.refuse(socket, next, err) : next()),
       (err: unknown) => {
         rt.logger.error({ err }, 'gateway authentication failed');
-        next(refusal('internal_error', 'Could not authenticate, try again'));
+        limits.refuse(socket, next, refusal('internal_error', 'Could not authenticate, try again'));
       },
     );
   };

@@ -3,6 +3,7 @@ import type { Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
 import { eventStreamKey, socketIoKey } from '../shared/events/index.js';
+import { HandshakeLimits, NAMESPACE_CONNECT_TIMEOUT_MS } from '../shared/net/handshake-limits.js';
 import { createRedis, waitForRedis } from '../shared/redis.js';
 import type { Runtime } from '../shared/runtime.js';
 import { authenticateHandshake } from './auth.js';
@@ -47,6 +48,7 @@ export async function startGateway(rt: Runtime, httpServer: HttpServer): Promise
     serveClient: false,
     cors: rt.config.server.cors_origins.length > 0 ? { origin: rt.config.server.cors_origins } : undefined,
     maxHttpBufferSize: 64 * 1024,
+    connectTimeout: NAMESPACE_CONNECT_TIMEOUT_MS,
     adapter: createAdapter(pub, sub, { key: socketIoKey(rt.config), requestsTimeout: TAKEOVER_TIMEOUT_MS }),
   });
   const nsp = io.of('/');
@@ -95,7 +97,7 @@ export async function startGateway(rt: Runtime, httpServer: HttpServer): Promise
       return Promise.resolve(Object.entries(counts).map(([state, value]) => ({ labels: { state }, value })));
     },
   );
-  nsp.use(authenticateHandshake(rt));
+  nsp.use(authenticateHandshake(rt, new HandshakeLimits(rt, 'gateway')));
   nsp.on('connection', (socket) => {
     // The upgrade request has served its purpose (the handshake and its address are read): an idle
     // connection need not keep it, its raw headers and its parser state alive for hours.

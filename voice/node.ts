@@ -3,6 +3,7 @@ import os from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Namespace } from 'socket.io';
 import { rooms } from '../shared/events/index.js';
+import { HandshakeLimits, Refusal, refusal } from '../shared/net/handshake-limits.js';
 import { createRedis, waitForRedis } from '../shared/redis.js';
 import type { Runtime } from '../shared/runtime.js';
 import { voiceControlChannel, type VoiceControl } from '../shared/voice-chat/control.js';
@@ -16,15 +17,6 @@ import { WorkerPool } from './workers.js';
 
 /** Default worker count: one per core, at most this many (each is a process with its own core). */
 const MAX_DEFAULT_WORKERS = 4;
-
-/** A refused /voice handshake: the client sees `err.message` and `err.data.code`. */
-class HandshakeError extends Error {
-  readonly data: { code: string };
-  constructor(code: string, message: string) {
-    super(message);
-    this.data = { code };
-  }
-}
 
 /** What a /voice handshake established, for its connection handler. */
 interface Admission {
@@ -60,6 +52,8 @@ export class VoiceNode {
   private subscriber: Redis | null = null;
   private readonly startedAt = Date.now();
   private closing = false;
+  /** Per address and per user, counted apart from the gateway's (gateway.handshake_rate_limit, max_connections_per_user). */
+  private readonly limits: HandshakeLimits;
 
   constructor(
     readonly rt: Runtime,
@@ -69,6 +63,7 @@ export class VoiceNode {
   ) {
     this.store = new VoiceStateStore(rt);
     this.registry = new VoiceNodeRegistry(rt);
+    this.limits = new HandshakeLimits(rt, 'voice');
     const v = rt.config.voice;
     const count = v.workers ?? Math.max(1, Math.min(os.availableParallelism(), MAX_DEFAULT_WORKERS));
     this.pool = new WorkerPool(
@@ -92,11 +87,28 @@ export class VoiceNode {
     this.subscriber.on('message', (_channel: string, message: string) => this.onControl(message));
     await this.subscriber.subscribe(voiceControlChannel(this.rt.config));
 
+    // Signaling is on /voice only: the default namespace every socket.io server has would otherwise
+    // hold any connection open without a token, and without the handshake limits.
+    this.nsp.server
+      .of('/')
+      .use((socket, next) =>
+        this.limits.refuse(
+          socket,
+          next,
+          refusal('invalid_namespace', 'Voice signaling is on the /voice namespace'),
+        ),
+      );
     this.nsp.use((socket, next) => {
       this.admit(socket as VoiceSocket).then(
         () => next(),
-        (err: Error) =>
-          next(err instanceof HandshakeError ? err : new HandshakeError('internal_error', 'Try again')),
+        (err: Error) => {
+          if (!(err instanceof Refusal)) this.rt.logger.error({ err }, 'voice handshake failed');
+          this.limits.refuse(
+            socket,
+            next,
+            err instanceof Refusal ? err : refusal('internal_error', 'Try again'),
+          );
+        },
       );
     });
     this.nsp.on('connection', (socket) => this.connected(socket as VoiceSocket));
@@ -135,25 +147,38 @@ export class VoiceNode {
   // ---- handshake and connections ----
 
   /**
-   * A /voice handshake: the token (single use) must be for this node, its user still in the
-   * channel, and the channel still hosted here; the room is made ready before the connection opens,
-   * so the client's first command finds its handlers installed.
+   * A /voice handshake: it counts against its address's budget (gateway.handshake_rate_limit,
+   * counted apart from the gateway's) before its token is looked at; the token (single use) must be
+   * for this node, its user still in the channel, and the channel still hosted here; and the user
+   * must hold fewer than gateway.max_connections_per_user voice connections on this process. The
+   * room is made ready before the connection opens, so the client's first command finds its
+   * handlers installed.
    */
   private async admit(socket: VoiceSocket): Promise<void> {
+    const overBudget = await this.limits.countAddress(this.limits.addressOf(socket));
+    if (overBudget) throw overBudget;
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
     const grant = typeof token === 'string' ? await redeemVoiceToken(this.rt, token) : null;
-    if (!grant) throw new HandshakeError('invalid_token', 'Unknown, expired or used voice token');
-    if (grant.node_id !== this.id)
-      throw new HandshakeError('wrong_node', 'This token is for another voice server');
+    if (!grant) throw refusal('invalid_token', 'Unknown, expired or used voice token');
+    if (grant.node_id !== this.id) throw refusal('wrong_node', 'This token is for another voice server');
     const state = await this.store.get(grant.user_id);
     // A later join (another channel, or the same from another session) supersedes the token.
     if (!state || state.channel_id !== grant.channel_id || state.session_id !== grant.session_id) {
-      throw new HandshakeError('not_in_channel', 'Not in that voice channel any more: join again');
+      throw refusal('not_in_channel', 'Not in that voice channel any more: join again');
     }
     if ((await this.registry.claim(grant.channel_id, this.id)) !== this.id) {
-      throw new HandshakeError('channel_moved', 'The channel moved to another voice server: join again');
+      throw refusal('channel_moved', 'The channel moved to another voice server: join again');
     }
-    const room = await this.room(grant.channel_id, grant.server_id);
+    // Before the room is made (a refused handshake must not leave one behind).
+    const free = this.limits.takeSlot(grant.user_id, socket);
+    if (free instanceof Error) throw free;
+    let room: Room;
+    try {
+      room = await this.room(grant.channel_id, grant.server_id);
+    } catch (err) {
+      free();
+      throw err;
+    }
     room.joining += 1;
     socket.data = { userId: grant.user_id, serverId: grant.server_id, channelId: grant.channel_id };
     const admission: Admission = { room, state, pending: true };

@@ -1,5 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
+import { NAMESPACE_CONNECT_TIMEOUT_MS } from '../shared/net/handshake-limits.js';
 import type { Runtime } from '../shared/runtime.js';
 import { loadMediasoup } from './mediasoup.js';
 import { VoiceNode } from './node.js';
@@ -57,6 +58,7 @@ export async function startVoice(
     serveClient: false,
     cors: rt.config.server.cors_origins.length > 0 ? { origin: rt.config.server.cors_origins } : undefined,
     maxHttpBufferSize: 64 * 1024,
+    connectTimeout: NAMESPACE_CONNECT_TIMEOUT_MS,
   });
   const node = new VoiceNode(rt, mediasoup, endpointOf(rt, httpServer, options.fallbackUrl), io.of('/voice'));
   try {

@@ -136,6 +136,17 @@ export interface CommandMap {
   move_to_audience: { payload: { channel_id: string; user_id: string }; result: Record<string, unknown> };
 }
 
+/**
+ * The `retry_after` seconds of a handshake refused `rate_limited` (connect_error's `data`), else
+ * null. Other refusals (`unauthorized`, `too_many_connections`...) are not retried: trying again
+ * would not change the answer.
+ */
+function retryAfterOf(err: Error): number | null {
+  const data = (err as Error & { data?: { code?: unknown; retry_after?: unknown } }).data;
+  if (data?.code !== 'rate_limited') return null;
+  return typeof data.retry_after === 'number' && data.retry_after > 0 ? data.retry_after : 1;
+}
+
 /** Where the connection is: `ready` once READY (or RESUMED) arrived, until it drops. */
 export type GatewayState = 'idle' | 'connecting' | 'ready' | 'reconnecting' | 'closed';
 
@@ -209,6 +220,9 @@ export class Gateway extends Emitter<GatewayEvents> {
   private current: GatewayState = 'idle';
   /** Set while reconnectNow() drops the connection on purpose. */
   private restarting = false;
+  /** The handshake to try again after a `rate_limited` refusal's `retry_after`. */
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private rateLimitedAttempts = 0;
 
   constructor(private readonly options: GatewayOptions) {
     super();
@@ -234,6 +248,20 @@ export class Gateway extends Emitter<GatewayEvents> {
       this.emit('disconnect', reason, willReconnect);
     });
     this.socket.on('connect_error', (err) => {
+      const wait = retryAfterOf(err);
+      const retries = reconnect === null ? 0 : (reconnect.maxAttempts ?? Infinity);
+      if (
+        wait !== null &&
+        this.rateLimitedAttempts < retries &&
+        !this.socket.active &&
+        this.current !== 'closed'
+      ) {
+        // Too many handshakes from this address (a whole office reconnecting after a deploy):
+        // socket.io does not retry a refusal, and retrying at once would only be refused again.
+        this.retryLater(wait);
+        this.emit('error', err);
+        return;
+      }
       if (!this.socket.active) this.setState('closed');
       this.emit('error', err);
     });
@@ -255,7 +283,7 @@ export class Gateway extends Emitter<GatewayEvents> {
         resolve(d);
       });
       const offError = this.on('error', (err) => {
-        if (this.socket.active) return;
+        if (this.socket.active || this.retryTimer !== null) return;
         offReady();
         offError();
         reject(err);
@@ -271,6 +299,8 @@ export class Gateway extends Emitter<GatewayEvents> {
    */
   reconnectNow(): void {
     if (this.current === 'closed' || this.current === 'idle') return;
+    // Waiting out a rate_limited refusal: coming back online does not shorten the server's wait.
+    if (this.retryTimer !== null) return;
     this.restarting = true;
     this.socket.disconnect();
     this.restarting = false;
@@ -281,6 +311,8 @@ export class Gateway extends Emitter<GatewayEvents> {
 
   /** Closes the connection for good (no resume). */
   close(): void {
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     this.socket.disconnect();
     this.setState('closed');
   }
@@ -321,6 +353,21 @@ export class Gateway extends Emitter<GatewayEvents> {
     return server ? (await server)[0] : null;
   }
 
+  /** Connects again after `seconds` (plus up to half again, so an office does not come back at once). */
+  private retryLater(seconds: number): void {
+    this.setState('reconnecting');
+    this.rateLimitedAttempts += 1;
+    const attempt = this.rateLimitedAttempts;
+    this.retryTimer = setTimeout(
+      () => {
+        this.retryTimer = null;
+        this.emit('reconnecting', attempt);
+        this.socket.connect();
+      },
+      seconds * 1000 * (1 + Math.random() / 2),
+    );
+  }
+
   private handshake(): Record<string, unknown> {
     const auth: Record<string, unknown> = { token: this.options.token };
     if (this.options.intents !== undefined) auth.intents = this.options.intents;
@@ -348,6 +395,7 @@ export class Gateway extends Emitter<GatewayEvents> {
   }
 
   private setState(state: GatewayState): void {
+    if (state === 'ready') this.rateLimitedAttempts = 0;
     if (state === this.current) return;
     this.current = state;
     this.emit('state', state);

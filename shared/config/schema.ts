@@ -154,6 +154,20 @@ export interface Config {
     presence_heartbeat_seconds: number;
     /** A user's TYPING_START in one channel is broadcast at most once per this many seconds. */
     typing_throttle_seconds: number;
+    /**
+     * Open connections one user or bot may hold on one gateway process (and, counted apart, on one
+     * voice process); the next handshake is refused `too_many_connections`. Per process, because
+     * what it protects (file descriptors, memory) is per process: with N copies a user may hold N
+     * times as many.
+     */
+    max_connections_per_user: number;
+    /**
+     * Handshakes (good or bad) one client address may attempt per window, counted in Redis across
+     * every gateway process before the token is looked up; over it they are refused `rate_limited`
+     * with `retry_after`. Voice handshakes are counted the same way in a budget of their own.
+     * Addresses in security.throttle_exempt_cidrs are not counted.
+     */
+    handshake_rate_limit: RateLimit;
   };
   voice: {
     /** Run the mediasoup SFU (needs the optional mediasoup package; off: voice joins answer 503). */
@@ -283,7 +297,8 @@ export interface Config {
     /** Lifetime of the device cookie a successful login sets (known devices skip the account lockout). */
     device_cookie_days: number;
     /**
-     * Client addresses (CIDRs) the per-address sign-in throttles (login_ip, register_ip) do not count:
+     * Client addresses (CIDRs) the per-address sign-in throttles (login_ip, register_ip) and the
+     * per-address handshake limit (gateway.handshake_rate_limit) do not count:
      * the machine itself by default (operators' scripts, local test suites). Behind a proxy clients
      * are seen by their own address (server.trusted_proxies), never as loopback.
      */
@@ -487,6 +502,9 @@ export const configSchema = Joi.object<Config>({
     resume_buffer_size: Joi.number().integer().min(10).max(100000).default(1000),
     presence_heartbeat_seconds: Joi.number().min(0.2).max(300).default(15),
     typing_throttle_seconds: Joi.number().min(0).max(60).default(5),
+    max_connections_per_user: Joi.number().integer().min(1).max(100000).default(50),
+    // A NAT'd office of a hundred reconnecting at once after a deploy gets through in one window.
+    handshake_rate_limit: rateLimit.default({ points: 120, duration_seconds: 60 }),
   }).default(),
   voice: Joi.object({
     enabled: Joi.boolean().default(true),

@@ -54,6 +54,14 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** socket.io handshakes refused (`unauthorized`, `rate_limited`, `too_many_connections`...). */
+  readonly handshakeRefusals = new client.Counter({
+    name: 'plexichat_handshake_refusals_total',
+    help: 'socket.io handshakes refused by this process, by namespace (gateway, voice) and code',
+    labelNames: ['namespace', 'code'] as const,
+    registers: [this.registry],
+  });
+
   /** Requests refused by a rate limit, by bucket (`login`, `webhook`, a route bucket...). */
   readonly rateLimitHits = new client.Counter({
     name: 'plexichat_rate_limit_hits_total',

@@ -1,9 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import express from 'express';
-import { pino } from 'pino';
 import { requestLog } from '../../api/middleware/request-log.js';
+import { captureLog } from '../helpers/log-capture.js';
 
 /**
  * The request log (api/middleware/request-log.ts) through real HTTP: at a level that keeps info
@@ -17,14 +16,7 @@ async function run(
   level: 'info' | 'warn',
   path: string,
 ): Promise<{ lines: Line[]; redacted: number; id: string }> {
-  const lines: Line[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(JSON.parse(chunk.toString('utf8')) as Line);
-      done();
-    },
-  });
-  const logger = pino({ level, base: { role: 'test' } }, sink);
+  const { logger, lines } = captureLog<Line>({ level, base: { role: 'test' } });
   let redacted = 0;
   const app = express();
   app.use(

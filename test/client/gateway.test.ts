@@ -1,5 +1,7 @@
 import { Client, Gateway, Intents, type DispatchFrame, type Schemas } from '../../client/src/index.js';
 import { useTestApp } from '../helpers/app.js';
+import { testConfig } from '../helpers/config.js';
+import { refusalOf, type Refused } from '../helpers/gateway-client.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { sdkServer, sdkUser } from './helpers.js';
 
@@ -186,5 +188,60 @@ describe('gateway client', () => {
     const ping = await say(owner, channel.id, '!ping');
     const [reply] = await answered;
     expect(reply).toMatchObject({ content: 'pong', reply_to: ping, channel_id: channel.id });
+  });
+});
+
+describe('gateway client refusals', () => {
+  const limited = useTestApp({
+    config: testConfig({
+      gateway: { max_connections_per_user: 1, handshake_rate_limit: { points: 2, duration_seconds: 1 } },
+    }),
+    workers: false,
+  });
+
+  /** A gateway for `client`'s account speaking for `ip` (the test app trusts X-Forwarded-For from loopback). */
+  function from(client: Client, ip?: string): Gateway {
+    const gateway = new Gateway({
+      baseUrl: limited.origin,
+      token: client.rest.getToken() ?? '',
+      reconnect: { minDelayMs: 50, maxDelayMs: 400 },
+      socket: { transports: ['websocket'], extraHeaders: ip ? { 'x-forwarded-for': ip } : {} },
+    });
+    opened.push(gateway);
+    return gateway;
+  }
+
+  it('waits out a rate_limited refusal for its retry_after, then connects', async () => {
+    const { client } = await sdkUser(limited);
+    const ip = '198.51.100.41';
+    const headers = { 'x-forwarded-for': ip };
+    for (let i = 0; i < 2; i++) await refusalOf(limited.origin, { token: 'x' }, { headers });
+    const gateway = from(client, ip);
+    const errors: Refused[] = [];
+    gateway.on('error', (err) => errors.push(err));
+    const states: string[] = [];
+    gateway.on('state', (state) => states.push(state));
+    const started = Date.now();
+    const ready = await gateway.connect();
+    expect(ready.session_id).toBeTruthy();
+    expect(errors[0]?.data).toMatchObject({ code: 'rate_limited', retry_after: expect.any(Number) });
+    const retryAfter = errors[0]?.data?.retry_after ?? 0;
+    // Not before the server said (a little slack for the clocks' rounding), and not hammering meanwhile.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(retryAfter * 1000 - 50);
+    expect(errors.length).toBeLessThanOrEqual(2);
+    expect(states).toEqual(expect.arrayContaining(['reconnecting', 'ready']));
+    expect(states).not.toContain('closed');
+  });
+
+  it('does not retry too_many_connections: connect() rejects and the gateway is closed', async () => {
+    const { client } = await sdkUser(limited);
+    await from(client).connect();
+    const second = from(client);
+    const err: Refused = await second.connect().then(
+      () => new Error('connected'),
+      (e: Refused) => e,
+    );
+    expect(err.data?.code).toBe('too_many_connections');
+    expect(second.state).toBe('closed');
   });
 });

@@ -1,7 +1,6 @@
-import { io } from 'socket.io-client';
 import { useTestApp } from '../helpers/app.js';
 import { api, registerUser, type ApiResponse } from '../helpers/accounts.js';
-import { connectGateway, type GatewayClient } from '../helpers/gateway-client.js';
+import { connectGateway, refusalOf, type GatewayClient } from '../helpers/gateway-client.js';
 import { createServerWithChannel } from '../helpers/factories.js';
 
 const clients: GatewayClient[] = [];
@@ -17,25 +16,7 @@ async function connect(token: string): Promise<GatewayClient> {
 }
 
 /** Connects and resolves with the refusal the server sends. */
-function refusal(auth: Record<string, unknown>): Promise<{ message: string; data?: { code: string } }> {
-  return new Promise((resolve, reject) => {
-    const socket = io(app.origin, {
-      path: '/gateway',
-      transports: ['websocket'],
-      auth,
-      reconnection: false,
-      forceNew: true,
-    });
-    socket.once('connect', () => {
-      socket.disconnect();
-      reject(new Error('connected without a valid token'));
-    });
-    socket.once('connect_error', (err: Error & { data?: { code: string } }) => {
-      socket.disconnect();
-      resolve(err);
-    });
-  });
-}
+const refusal = (auth: Record<string, unknown>) => refusalOf(app.origin, auth);
 
 function disconnected(c: GatewayClient): Promise<string> {
   return new Promise((resolve) => {

@@ -1,11 +1,10 @@
-import { io } from 'socket.io-client';
 import type { DispatchFrame } from '../../shared/events/index.js';
 import { Intent } from '../../shared/intents.js';
 import type { MessageObject } from '../../shared/presenters/types.js';
 import { api, type ApiResponse } from '../helpers/accounts.js';
 import { useTestApp } from '../helpers/app.js';
 import { configEnv, testConfig } from '../helpers/config.js';
-import type { GatewayClient } from '../helpers/gateway-client.js';
+import { refusalOf, type GatewayClient } from '../helpers/gateway-client.js';
 import { spawnEntry, type RoleProcess } from '../helpers/processes.js';
 import { addBot, asBot, makeApplication, setIntents, type TestBot } from '../api/applications/helpers.js';
 import { as, person, world, type Person } from '../api/servers/membership-helpers.js';
@@ -29,25 +28,7 @@ const connect = (auth: Record<string, unknown>, origin = app.origin, resuming = 
   connectTo(clients, origin, auth, resuming);
 
 /** Connects and resolves with the refusal the server sends. */
-function refusal(auth: Record<string, unknown>): Promise<{ message: string; data?: { code: string } }> {
-  return new Promise((resolve, reject) => {
-    const socket = io(app.origin, {
-      path: '/gateway',
-      transports: ['websocket'],
-      auth,
-      reconnection: false,
-      forceNew: true,
-    });
-    socket.once('connect', () => {
-      socket.disconnect();
-      reject(new Error('connected although it should have been refused'));
-    });
-    socket.once('connect_error', (err: Error & { data?: { code: string } }) => {
-      socket.disconnect();
-      resolve(err);
-    });
-  });
-}
+const refusal = (auth: Record<string, unknown>) => refusalOf(app.origin, auth);
 
 interface Scene {
   owner: Person;

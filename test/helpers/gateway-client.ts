@@ -19,11 +19,46 @@ export interface GatewayClient {
   command(name: string, payload: unknown): Promise<Record<string, unknown>>;
 }
 
+/** What a refused handshake's connect_error carries (`data`: code, message, retry_after...). */
+export type Refused = Error & { data?: { code: string; message?: string; retry_after?: number } };
+
+/**
+ * Opens a socket.io client at `origin` with `auth` and resolves with the connect_error the server
+ * refused it with (rejects if it connected). `headers` are sent with the handshake (X-Forwarded-For
+ * to speak for another address: the tests trust it from loopback).
+ */
+export function refusalOf(
+  origin: string,
+  auth: Record<string, unknown>,
+  options: { path?: string; namespace?: string; headers?: Record<string, string> } = {},
+): Promise<Refused> {
+  return new Promise((resolve, reject) => {
+    const socket = io(`${origin}${options.namespace ?? ''}`, {
+      path: options.path ?? '/gateway',
+      transports: ['websocket'],
+      auth,
+      reconnection: false,
+      forceNew: true,
+      extraHeaders: options.headers ?? {},
+    });
+    socket.once('connect', () => {
+      socket.disconnect();
+      reject(new Error('connected although it should have been refused'));
+    });
+    socket.once('connect_error', (err: Refused) => {
+      socket.disconnect();
+      resolve(err);
+    });
+  });
+}
+
 /** How a client connects: the transport (long polling shows whether a proxy keeps sessions sticky)
  * and the loopback address it connects from (a proxy hashing on the client address spreads them). */
 export interface ConnectOptions {
   transports?: ('websocket' | 'polling')[];
   localAddress?: string;
+  /** Sent with the handshake (X-Forwarded-For, to speak for another address through the trusted loopback). */
+  headers?: Record<string, string>;
 }
 
 /** Which frame completes the handshake: READY for a new session; RESUMED or READY for a resume. */
@@ -46,6 +81,7 @@ export async function connectGateway(
     auth,
     reconnection: false,
     forceNew: true,
+    extraHeaders: options.headers ?? {},
     // engine.io-client hands `agent` to ws and to its XHR polling in Node; its type only knows browsers'.
     ...(options.localAddress
       ? { agent: new http.Agent({ localAddress: options.localAddress }) as unknown as string }

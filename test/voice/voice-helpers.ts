@@ -22,15 +22,18 @@ export function voiceConfig(extra: Record<string, unknown> = {}) {
 }
 
 /**
- * The hooks every voice test file needs: one app (with a voice role unless `voice` is false)
- * handed to `started`, and the gateway and voice clients a test opened closed after it.
+ * The hooks every voice test file needs: one app (with a voice role unless `voice` is false, on
+ * voiceConfig(`config`)) handed to `started`, and the gateway and voice clients a test opened closed after it.
  */
-export function voiceSuite(started: (app: TestApp) => void, options: { voice?: boolean } = {}) {
+export function voiceSuite(
+  started: (app: TestApp) => void,
+  options: { voice?: boolean; config?: Record<string, unknown> } = {},
+) {
   const gateways: GatewayClient[] = [];
   const voices: VoiceTestClient[] = [];
   let app: TestApp | undefined;
   beforeAll(async () => {
-    app = await startTestApp({ config: voiceConfig(), voice: options.voice !== false });
+    app = await startTestApp({ config: voiceConfig(options.config), voice: options.voice !== false });
     started(app);
   });
   afterEach(async () => {

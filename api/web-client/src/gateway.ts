@@ -85,6 +85,8 @@ export class Gateway {
     private readonly onDispatch: (event: Dispatch) => void,
     private readonly onConnection: (state: Connection) => void,
     private readonly onResync: () => void,
+    /** The server refused the connection for a reason the user can act on (too many open tabs). */
+    onRefused: (message: string) => void = () => undefined,
   ) {
     this.sdk = new SdkGateway({
       baseUrl: location.origin,
@@ -97,6 +99,11 @@ export class Gateway {
       if (state === 'ready') this.onConnection('online');
       else if (state === 'closed' || !navigator.onLine) this.onConnection('offline');
       else this.onConnection('connecting');
+    });
+    this.sdk.on('error', (err) => {
+      // A rate_limited refusal is retried by the SDK after its retry_after ("Connecting…" meanwhile).
+      const code = (err as Error & { data?: { code?: unknown } }).data?.code;
+      if (code === 'too_many_connections') onRefused(err.message);
     });
     window.addEventListener('offline', this.offline);
     window.addEventListener('online', this.online);

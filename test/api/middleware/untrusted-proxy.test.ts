@@ -1,25 +1,17 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import express from 'express';
-import { pino } from 'pino';
 import { warnUntrustedProxy } from '../../../api/middleware/untrusted-proxy.js';
+import { captureLog } from '../../helpers/log-capture.js';
 
 /**
  * A local proxy that server.trusted_proxies does not list is named once in the log, through real
  * HTTP on loopback: the operator learns why every client looks like the proxy.
  */
 async function warningsAfter(trusted: boolean, headers: Record<string, string>[]): Promise<string[]> {
-  const messages: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      const line = JSON.parse(chunk.toString('utf8')) as { msg: string; peer?: string };
-      messages.push(`${line.peer}: ${line.msg}`);
-      done();
-    },
-  });
+  const { logger, lines } = captureLog<{ msg: string; peer?: string }>();
   const app = express();
-  app.use(warnUntrustedProxy(pino({ level: 'warn' }, sink), () => trusted));
+  app.use(warnUntrustedProxy(logger, () => trusted));
   app.get('/', (_req, res) => res.json({ ok: true }));
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -29,7 +21,7 @@ async function warningsAfter(trusted: boolean, headers: Record<string, string>[]
       const res = await fetch(`http://127.0.0.1:${port}/`, { headers: h });
       expect(res.status).toBe(200);
     }
-    return messages;
+    return lines.map((l) => `${l.peer}: ${l.msg}`);
   } finally {
     await new Promise((resolve) => server.close(resolve));
   }

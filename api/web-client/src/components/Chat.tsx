@@ -160,6 +160,7 @@ export function Chat({ session, onSignedOut }: { session: Session; onSignedOut: 
         loading.current.clear();
         dispatch({ type: 'resync' });
       },
+      (message) => setError(`Not connected: ${message}`),
     );
     gateway.current = gw;
     const back = (): void => setRoute(channelInPath(location.pathname));

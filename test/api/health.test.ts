@@ -63,7 +63,7 @@ describe('health when Redis goes away', () => {
     expect(down.body.message).toMatch(/redis/);
     expect(down.body.checks).toEqual({ database: 'ok', redis: 'error', queues: 'error', storage: 'ok' });
     expect(down.body.failing).toEqual(['redis', 'queues']);
-    expect(down.body.details.redis.error).toBeTruthy();
+    expect((down.body.details as Record<string, { error?: string }>).redis?.error).toBeTruthy();
     expect((await getJson(`${app.api}/ready`)).status).toBe(503);
     // Request-path queue connections fail fast instead of queueing commands in memory.
     const started = Date.now();
@@ -113,7 +113,7 @@ describe('when Postgres goes away', () => {
     const health = await getJson(`${app.api}/health`);
     expect(health.status).toBe(503);
     expect(health.body.message).toMatch(/database/);
-    expect(health.body.checks.database).toBe('error');
+    expect((health.body.checks as Record<string, string>).database).toBe('error');
 
     await postgres.start();
     await until(async () => (await me()).status === 200, 'the API after Postgres came back');

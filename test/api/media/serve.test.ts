@@ -245,7 +245,8 @@ describe('GET /media/{key...} (local storage)', () => {
   it('reports the local storage driver in /health', async () => {
     const res = await fetch(`${app.api}/health`);
     const body = (await res.json()) as {
-      checks: { storage: { status: string; details?: { driver?: string } } };
+      checks: { storage: string };
+      details: { storage: { status: string; details?: { driver?: string } } };
     };
     expect(body.checks.storage).toBe('ok');
     expect(body.details.storage).toMatchObject({ status: 'ok', details: { driver: 'local' } });
@@ -292,7 +293,8 @@ describe('GET /media/{key...} on S3 (s3rver)', () => {
 
     expect((await fetch(`${streaming.api}/media/attachments/777/nope.png`)).status).toBe(404);
     const health = (await (await fetch(`${streaming.api}/health`)).json()) as {
-      checks: { storage: { status: string; details?: { driver?: string } } };
+      checks: { storage: string };
+      details: { storage: { status: string; details?: { driver?: string } } };
     };
     expect(health.checks.storage).toBe('ok');
     expect(health.details.storage).toMatchObject({ status: 'ok', details: { driver: 's3' } });

@@ -20,6 +20,7 @@ import { Lifecycle } from './shared/lifecycle.js';
 import { resolveLocalDatabase } from './shared/local-services/postgres.js';
 import { resolveLocalRedis } from './shared/local-services/redis.js';
 import { createLogger } from './shared/logger.js';
+import { capServerConnections } from './shared/net/connection-cap.js';
 import { createRuntime } from './shared/runtime.js';
 import { startVoice } from './voice/service.js';
 import { startWorkers } from './workers/runner.js';
@@ -57,6 +58,7 @@ async function runSupervised(role: SupervisedRole): Promise<void> {
         res.writeHead(404, { 'content-type': 'application/json' });
         res.end('{"code":"unknown_route","message":"Unknown route"}');
       });
+      capServerConnections(rt, server);
       const origin = process.env.PLEXICHAT_SUPERVISOR_ORIGIN ?? rt.config.server.public_url;
       const voice = await startVoice(rt, server, { fallbackUrl: origin });
       rt.lifecycle.add('voice', () => voice.close());

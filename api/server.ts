@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { capServerConnections } from '../shared/net/connection-cap.js';
 import type { Runtime } from '../shared/runtime.js';
 import { createApp } from './app.js';
 
@@ -16,6 +17,7 @@ export function createApiServer(rt: Runtime): http.Server {
   // Slow-loris protection: a client must send its headers and body in bounded time.
   server.headersTimeout = 20_000;
   server.requestTimeout = 60_000;
+  capServerConnections(rt, server);
   return server;
 }
 

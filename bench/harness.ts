@@ -206,6 +206,9 @@ export async function startPlexichat(
       // applies to every address, so it is raised to what the bench opens per user.
       gateway: { max_connections_per_user: CONNECTIONS_PER_USER, handshake_rate_limit: unlimited },
       security: { throttle_exempt_cidrs: ['127.0.0.0/8', '::1/128'] },
+      // The connections part measures how many one process holds, up to the descriptor limit itself:
+      // the automatic cap (that limit less a reserve for the database and files) would stop it short.
+      server: { max_connections: 10_000_000 },
     }),
   );
   const prefix = `bench-${crypto.randomBytes(3).toString('hex')}`;

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { startRole } from '../shared/boot.js';
 import { METRICS_PATH, metricsHandler } from '../shared/metrics/scrape.js';
+import { capServerConnections } from '../shared/net/connection-cap.js';
 import { startGateway } from './server.js';
 
 /** Production entry of the gateway role: `node dist/gateway/main.js`, on `gateway.port`. */
@@ -12,6 +13,7 @@ await startRole('gateway', async (rt) => {
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end('{"code":"not_found","message":"Not found"}');
   });
+  capServerConnections(rt, server);
   const gateway = await startGateway(rt, server);
   rt.lifecycle.add('gateway', () => gateway.close());
   await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { startRole } from '../shared/boot.js';
 import { METRICS_PATH, metricsHandler } from '../shared/metrics/scrape.js';
+import { capServerConnections } from '../shared/net/connection-cap.js';
 import { startVoice } from './service.js';
 
 /** Production entry of the voice role: `node dist/voice/main.js`, signaling on `voice.port`. */
@@ -12,6 +13,7 @@ await startRole('voice', async (rt) => {
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end('{"code":"not_found","message":"Not found"}');
   });
+  capServerConnections(rt, server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(rt.config.voice.port, rt.config.server.host, resolve);

@@ -1,5 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import net from 'node:net';
+import { isFull } from '../net/connection-cap.js';
 
 /**
  * The supervisor and its role processes share one listening port without copying any traffic:
@@ -40,6 +41,11 @@ export function acceptHandoffs(server: HttpServer): () => void {
     if (!isClusterMessage(message) || message.type !== 'plexichat:connection') return;
     // The socket can close while in transit; then there is nothing to serve.
     if (!(handle instanceof net.Socket)) return;
+    // At its connection cap (shared/net/connection-cap.ts) the process keeps its descriptors.
+    if (isFull(server)) {
+      handle.destroy();
+      return;
+    }
     server.emit('connection', handle);
     // The parser must see the bytes the supervisor consumed before anything read from the socket.
     handle.emit('data', Buffer.from(message.head));

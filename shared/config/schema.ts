@@ -100,6 +100,11 @@ export interface Config {
     trusted_proxies: string[];
     /** Largest JSON body accepted, in bytes. */
     body_limit_bytes: number;
+    /**
+     * Connections one process holds at once (HTTP and socket.io together); past it new ones are
+     * closed at once. 0: the open-file limit less 1,024 kept for the database, Redis and files.
+     */
+    max_connections: number;
     /** Origins allowed by CORS for REST and the gateway; empty: same-origin only; `*`: any (refused in production). */
     cors_origins: string[];
   };
@@ -441,6 +446,7 @@ export const configSchema = Joi.object<Config>({
       .min(1024)
       .max(100 * 1024 * 1024)
       .default(1024 * 1024),
+    max_connections: Joi.number().integer().min(0).max(10_000_000).default(0),
     cors_origins: Joi.array()
       .items(Joi.string().uri({ scheme: ['http', 'https'] }), Joi.string().valid('*'))
       .default([]),

@@ -78,7 +78,7 @@ class Backoff {
 }
 
 /** Throttles keyed by the client address alone, which security.throttle_exempt_cidrs may exempt. */
-const PER_ADDRESS: ReadonlySet<ThrottleKey[0]> = new Set(['login_ip', 'register_ip']);
+const PER_ADDRESS: ReadonlySet<ThrottleKey[0]> = new Set(['login_ip', 'register_ip', 'password_forgot_ip']);
 
 /**
  * Redis-backed attempt counters (rate-limiter-flexible) for logins, registrations, 2FA codes and

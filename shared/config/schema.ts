@@ -302,8 +302,8 @@ export interface Config {
     /** Lifetime of the device cookie a successful login sets (known devices skip the account lockout). */
     device_cookie_days: number;
     /**
-     * Client addresses (CIDRs) the per-address sign-in throttles (login_ip, register_ip) and the
-     * per-address handshake limit (gateway.handshake_rate_limit) do not count:
+     * Client addresses (CIDRs) the per-address sign-in throttles (login_ip, register_ip,
+     * password_forgot_ip) and the per-address handshake limit (gateway.handshake_rate_limit) do not count:
      * the machine itself by default (operators' scripts, local test suites). Behind a proxy clients
      * are seen by their own address (server.trusted_proxies), never as loopback.
      */

@@ -148,6 +148,18 @@ describe('POST /auth/password/forgot and /auth/password/reset', () => {
     ).toBe(3);
   });
 
+  it('does not count requests from the machine itself per source; per account still does', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await forgot(address(), '127.0.0.1')).status);
+    expect(statuses).toEqual([204, 204, 204, 204, 204]);
+
+    const u = await withEmail();
+    for (let i = 0; i < 5; i++) expect((await forgot(u.email, '127.0.0.1')).status).toBe(204);
+    expect(
+      await app.rt.models.AccountToken.count({ where: { user_id: u.id, purpose: 'password_reset' } }),
+    ).toBe(3);
+  });
+
   it('retries a mail the SMTP server refused at first', async () => {
     const u = await withEmail();
     await smtp.waitFor(u.email, 1, /verify/i);

@@ -1,4 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { match } from 'path-to-regexp';
 import {
   ApiError,
   INSTANCE_ADMIN,
@@ -54,36 +55,30 @@ function undecodable(segment: string): string | null {
 }
 
 /**
- * The parameters of `template` (a route's path: `{name}` is one segment, a final `{name...}` the
- * rest) whose raw segments in `path` the router cannot decode, with why; null when the template
- * does not match the path. Matched as the router does: literal segments ignoring case, one
- * trailing slash allowed.
+ * The router's matcher for a route (path-to-regexp, with the router's options: case-insensitive,
+ * one trailing slash allowed), without decoding: the raw segments of every parameter.
  */
-function undecodableParams(template: string, path: string): FieldErrors | null {
-  const want = template.split('/');
-  const got = path.split('/');
-  if (got.length > want.length && got.at(-1) === '') got.pop();
+function rawMatcher(template: string): (path: string) => Record<string, string | string[]> | null {
+  const matches = match(toExpressPath(template), {
+    decode: false,
+    sensitive: false,
+    trailing: true,
+    end: true,
+  });
+  return (path) => {
+    const found = matches(path);
+    return found ? (found.params as Record<string, string | string[]>) : null;
+  };
+}
+
+/** The parameters whose raw segments do not decode, with why (empty: they all do). */
+function undecodableParams(raw: Record<string, string | string[]>): FieldErrors {
   const errors: FieldErrors = {};
-  for (const [i, segment] of want.entries()) {
-    const rest = /^\{([A-Za-z0-9_@]+)\.\.\.\}$/.exec(segment)?.[1];
-    const param = /^\{([A-Za-z0-9_@]+)\}$/.exec(segment)?.[1];
-    const own = got[i];
-    if (own === undefined) return null;
-    if (rest !== undefined) {
-      const why = got
-        .slice(i)
-        .map(undecodable)
-        .find((w) => w !== null);
-      if (why) errors[rest] = `${rest} must not contain ${why}`;
-      return errors;
-    }
-    if (param !== undefined) {
-      if (own === '') return null;
-      const why = undecodable(own);
-      if (why) errors[param] = `${param} must not contain ${why}`;
-    } else if (segment.toLowerCase() !== own.toLowerCase()) return null;
+  for (const [key, value] of Object.entries(raw)) {
+    const why = (Array.isArray(value) ? value : [value]).map(undecodable).find((w) => w !== null);
+    if (why) errors[key] = `${key} must not contain ${why}`;
   }
-  return got.length === want.length ? errors : null;
+  return errors;
 }
 
 /**
@@ -93,12 +88,14 @@ function undecodableParams(template: string, path: string): FieldErrors | null {
  * request's method calls it, when several routes match the path). Anything else goes on unchanged.
  */
 function undecodableParamErrors(routes: AnyRoute[]) {
+  const matchers = routes.map((route) => ({ method: route.method, match: rawMatcher(route.path) }));
   return (err: unknown, req: Request, _res: Response, next: NextFunction): void => {
     if (!(err instanceof URIError)) return next(err);
     const method = req.method === 'HEAD' ? 'get' : req.method.toLowerCase();
     let found: FieldErrors | null = null;
-    for (const route of routes) {
-      const errors = undecodableParams(route.path, req.path);
+    for (const route of matchers) {
+      const raw = route.match(req.path);
+      const errors = raw && undecodableParams(raw);
       if (!errors || Object.keys(errors).length === 0) continue;
       found ??= errors;
       if (route.method === method) {

@@ -27,6 +27,7 @@ import * as m0026 from './0026-interaction-deliveries.js';
 import * as m0027 from './0027-file-deletions.js';
 import * as m0028 from './0028-webhook-sealed-tokens.js';
 import * as m0029 from './0029-longer-usernames.js';
+import * as m0030 from './0030-integer-nonces.js';
 
 /**
  * Every migration, in order. A list rather than a glob so that the same code runs from the
@@ -61,4 +62,5 @@ export const migrations: { name: string; up: Migration; down: Migration }[] = [
   { name: '0027-file-deletions', ...m0027 },
   { name: '0028-webhook-sealed-tokens', ...m0028 },
   { name: '0029-longer-usernames', ...m0029 },
+  { name: '0030-integer-nonces', ...m0030 },
 ];

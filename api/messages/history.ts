@@ -19,7 +19,8 @@ export interface HistoryPage {
  */
 const MESSAGE_OBJECT = `json_build_object(
     'id', m.id::text, 'channel_id', m.channel_id::text, 'author_id', m.author_id::text, 'type', m.type,
-    'content', m.content, 'nonce', m.nonce,
+    'content', m.content,
+    'nonce', CASE WHEN m.nonce_is_integer THEN to_json(m.nonce::numeric) ELSE to_json(m.nonce) END,
     'created_at', floor(extract(epoch FROM m.created_at))::bigint,
     'edited_at', floor(extract(epoch FROM m.edited_at))::bigint,
     'attachments', m.attachments, 'embeds', m.embeds, 'pinned', m.pinned, 'content_html', m.content_html,

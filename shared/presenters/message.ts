@@ -15,6 +15,7 @@ export type MessageRecord = Pick<
   | 'type'
   | 'content'
   | 'nonce'
+  | 'nonce_is_integer'
   | 'created_at'
   | 'edited_at'
   | 'attachments'
@@ -51,7 +52,7 @@ export function storedMessageObject(row: MessageRecord): MessageObject {
     author_id: row.author_id,
     type: row.type,
     content: row.content,
-    nonce: row.nonce,
+    nonce: row.nonce !== null && row.nonce_is_integer ? Number(row.nonce) : row.nonce,
     created_at: unixSeconds(row.created_at),
     edited_at: unixSeconds(row.edited_at),
     attachments: row.attachments,

@@ -100,7 +100,8 @@ export interface MessageObject {
   author_id: string;
   type: string;
   content: string;
-  nonce: string | null;
+  /** As sent: a string, or an integer (a safe one: larger ones come back as strings). */
+  nonce: string | number | null;
   created_at: number;
   edited_at: number | null;
   attachments: AttachmentObject[];

@@ -11,7 +11,8 @@ export interface CreateMessageJob {
     channel_id: string;
     author_id: string;
     content: string;
-    nonce: string | null;
+    /** As sent: an integer is stored as its digits and answered as an integer. */
+    nonce: string | number | null;
     type?: string;
     reply_to?: string | null;
     /** Whether the author may mention @everyone/@here and any role (MENTION_EVERYONE). */

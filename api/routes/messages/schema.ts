@@ -59,7 +59,8 @@ export const sendBody = Joi.object({
       Joi.number()
         .integer()
         .unsafe()
-        .custom((n: number) => String(n)),
+        // Answered as sent; past 2^53 the digits are no longer exact in JSON clients: a string.
+        .custom((n: number) => (Number.isSafeInteger(n) ? n : String(n))),
     )
     .description(
       'client-chosen; the same nonce from the same author in the same channel within 5 minutes returns the same message',
@@ -103,7 +104,9 @@ export const messageObject = Joi.object({
   type: Joi.string().required(),
   content: Joi.string().allow('').required(),
   content_html: Joi.string().allow('').required(),
-  nonce: Joi.string().allow(null).required(),
+  nonce: Joi.alternatives(Joi.string().allow(null), Joi.number().integer())
+    .required()
+    .description('as sent: a string or an integer'),
   created_at: Joi.number().integer().required(),
   edited_at: Joi.number().integer().allow(null).required(),
   attachments: Joi.array().items(attachmentObject).required(),
@@ -153,7 +156,9 @@ export const messageObject = Joi.object({
 export const pendingMessage = Joi.object({
   id: Joi.string().required(),
   channel_id: Joi.string().required(),
-  nonce: Joi.string().allow(null).required(),
+  nonce: Joi.alternatives(Joi.string().allow(null), Joi.number().integer())
+    .required()
+    .description('as sent: a string or an integer'),
   pending: Joi.boolean().valid(true).required(),
 }).meta({ className: 'PendingMessage' });
 

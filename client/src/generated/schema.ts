@@ -3402,7 +3402,8 @@ export interface components {
       type: string;
       content: string;
       content_html: string;
-      nonce: string | null;
+      /** @description as sent: a string or an integer */
+      nonce: (string | null) | number;
       created_at: number;
       edited_at: number | null;
       attachments: components['schemas']['Attachment'][];
@@ -3438,7 +3439,8 @@ export interface components {
     PendingMessage: {
       id: string;
       channel_id: string;
-      nonce: string | null;
+      /** @description as sent: a string or an integer */
+      nonce: (string | null) | number;
       pending: boolean;
     };
     ThreadMember: {

@@ -34,6 +34,8 @@ export function defineMessage(sequelize: Sequelize) {
     declare type: CreationOptional<string>;
     declare content: CreationOptional<string>;
     declare nonce: CreationOptional<string | null>;
+    /** The nonce was sent as an integer (its digits are in `nonce`) and is answered as one. */
+    declare nonce_is_integer: CreationOptional<boolean>;
     declare attachments: CreationOptional<StoredAttachment[]>;
     declare embeds: CreationOptional<Record<string, unknown>[]>;
     declare pinned: CreationOptional<boolean>;
@@ -63,6 +65,7 @@ export function defineMessage(sequelize: Sequelize) {
       type: { type: DataTypes.STRING(32), allowNull: false, defaultValue: 'default' },
       content: { type: DataTypes.TEXT, allowNull: false, defaultValue: '' },
       nonce: nullable(DataTypes.STRING(64)),
+      nonce_is_integer: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
       attachments: { type: DataTypes.JSONB, allowNull: false, defaultValue: [] },
       embeds: { type: DataTypes.JSONB, allowNull: false, defaultValue: [] },
       pinned: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },

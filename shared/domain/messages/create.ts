@@ -59,6 +59,7 @@ const MESSAGE_CASTS = [
   '',
   '',
   '',
+  '',
   '::bigint[]',
   '::bigint[]',
   '',
@@ -80,7 +81,7 @@ function insertMessages(n: number): string {
     { length: n },
     (_, r) => `(${MESSAGE_CASTS.map((cast, c) => `$${r * MESSAGE_CASTS.length + c + 1}${cast}`).join(', ')})`,
   );
-  return `INSERT INTO messages (id, channel_id, author_id, type, content, nonce, created_at, content_html,
+  return `INSERT INTO messages (id, channel_id, author_id, type, content, nonce, nonce_is_integer, created_at, content_html,
                        mentions, mention_roles, mention_everyone, reply_to, thread_id, attachments,
                        embeds, webhook_id, webhook_author, interaction)
   VALUES ${rows.join(',\n         ')}
@@ -166,7 +167,8 @@ export function messageCreator(rt: Runtime): (job: CreateMessageJob) => Promise<
       author_id: input.author_id,
       type,
       content: input.content,
-      nonce: input.nonce,
+      nonce: typeof input.nonce === 'number' ? String(input.nonce) : (input.nonce ?? null),
+      nonce_is_integer: typeof input.nonce === 'number',
       created_at: new Date(decodeSnowflake(input.id).timestampMs),
       content_html: rendered.content_html,
       mentions: rendered.mentions,
@@ -186,6 +188,7 @@ export function messageCreator(rt: Runtime): (job: CreateMessageJob) => Promise<
       values.type,
       values.content,
       values.nonce,
+      values.nonce_is_integer,
       values.created_at,
       values.content_html,
       values.mentions,
@@ -224,7 +227,6 @@ export function messageCreator(rt: Runtime): (job: CreateMessageJob) => Promise<
       // As Message.build would make it (its defaults: the row the insert stores), presented the same.
       const planned: MessageRecord = {
         ...values,
-        nonce: values.nonce ?? null,
         attachments: [],
         pinned: false,
         edited_at: null,

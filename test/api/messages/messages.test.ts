@@ -69,6 +69,39 @@ describe('sending', () => {
     expect(await app.rt.models.Message.count({ where: { id: res.body.id } })).toBe(1);
   });
 
+  it('answers a nonce with the type it was sent with, everywhere the message is read', async () => {
+    const w = await world();
+    const c = await connectGateway(app.origin, { token: w.owner.token });
+    clients.push(c);
+    const asInteger = await send(w, w.owner, { content: 'int', nonce: 1234567890123 });
+    const asText = await send(w, w.owner, { content: 'text', nonce: '1234567890124' });
+    const huge = await send(w, w.owner, { content: 'huge', nonce: 2 ** 60 });
+    expect([asInteger.body.nonce, asText.body.nonce, huge.body.nonce]).toEqual([
+      1234567890123,
+      '1234567890124',
+      String(2 ** 60),
+    ]);
+    const frames = await c.waitForFrames(3, (f) => f.t === 'MESSAGE_CREATE');
+    expect(frames.map((f) => (f.d as { nonce: unknown }).nonce)).toEqual([
+      1234567890123,
+      '1234567890124',
+      String(2 ** 60),
+    ]);
+    const one = await api(app, 'GET', `/channels/${w.channelId}/messages/${asInteger.body.id}`, {
+      token: w.owner.token,
+    });
+    expect(one.body.nonce).toBe(1234567890123);
+    const page = await api(app, 'GET', `/channels/${w.channelId}/messages?limit=3`, { token: w.owner.token });
+    expect((page.body as { nonce: unknown }[]).map((m) => m.nonce)).toEqual([
+      String(2 ** 60),
+      '1234567890124',
+      1234567890123,
+    ]);
+    // A retry with the same integer answers the same message, still with an integer nonce.
+    const again = await send(w, w.owner, { content: 'int', nonce: 1234567890123 });
+    expect([again.body.id, again.body.nonce]).toEqual([asInteger.body.id, 1234567890123]);
+  });
+
   it('the same nonce sent concurrently stores one message and answers the same one to all', async () => {
     const w = await world();
     const results = await Promise.all(

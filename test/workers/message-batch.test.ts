@@ -8,7 +8,7 @@ import { until } from '../helpers/services.js';
 import {
   addChannel,
   as,
-  gateways,
+  useGateways,
   makeWorld,
   member,
   send,
@@ -20,17 +20,9 @@ import {
 // workers: many concurrent sends in several channels, some with a mention (stored on their own,
 // between the batches); every client gets each channel's messages once, in id order.
 
-let gw: ReturnType<typeof gateways>;
-
 // A wide window, so concurrent sends surely share batches.
 const app = useTestApp({ config: testConfig({ queues: { message_batch_window_ms: 20 } }) }, 60000);
-beforeAll(() => {
-  gw = gateways(app);
-});
-
-afterAll(() => {
-  gw.closeAll();
-});
+const gw = useGateways(app);
 
 const byId = (a: string, b: string) => (BigInt(a) < BigInt(b) ? -1 : 1);
 const created = (frames: DispatchFrame[], channelId: string) =>

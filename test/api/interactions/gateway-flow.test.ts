@@ -8,7 +8,7 @@ import {
   addChannel,
   as,
   denyIn,
-  gateways,
+  useGateways,
   makeWorld,
   member,
   send,
@@ -30,14 +30,10 @@ import {
 
 const DEADLINE_MS = 4000;
 
-let gw: ReturnType<typeof gateways>;
 const bots: GatewayClient[] = [];
 const app = useTestApp({ config: testConfig({ interactions: { deadline_ms: DEADLINE_MS } }) });
-beforeAll(() => {
-  gw = gateways(app);
-});
+const gw = useGateways(app);
 afterAll(() => {
-  gw.closeAll();
   for (const b of bots) b.close();
 });
 

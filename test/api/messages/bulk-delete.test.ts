@@ -5,7 +5,7 @@ import {
   Permission,
   addChannel,
   as,
-  gateways,
+  useGateways,
   makeWorld,
   member,
   memberWith,
@@ -14,14 +14,8 @@ import {
   send,
 } from './pipeline-helpers.js';
 
-let gw: ReturnType<typeof gateways>;
 const app = useTestApp();
-beforeAll(() => {
-  gw = gateways(app);
-});
-afterAll(() => {
-  gw.closeAll();
-});
+const gw = useGateways(app);
 
 const bulk = (channelId: string) => `/channels/${channelId}/messages/bulk-delete`;
 const isBulk = (f: DispatchFrame) => f.t === 'MESSAGE_DELETE_BULK';

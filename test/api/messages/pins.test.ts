@@ -4,7 +4,7 @@ import type { MessageObject } from '../../../shared/presenters/types.js';
 import {
   Permission,
   as,
-  gateways,
+  useGateways,
   makeWorld,
   member,
   memberWith,
@@ -14,14 +14,8 @@ import {
   setEveryone,
 } from './pipeline-helpers.js';
 
-let gw: ReturnType<typeof gateways>;
 const app = useTestApp();
-beforeAll(() => {
-  gw = gateways(app);
-});
-afterAll(() => {
-  gw.closeAll();
-});
+const gw = useGateways(app);
 
 const pinPath = (channelId: string, messageId: string) => `/channels/${channelId}/pins/${messageId}`;
 const created = (type: string) => (f: DispatchFrame) =>

@@ -119,6 +119,13 @@ export function gateways(app: TestApp) {
   };
 }
 
+/** gateways(app) for a test file: every client it connected is closed after the file's tests. */
+export function useGateways(app: TestApp): ReturnType<typeof gateways> {
+  const gw = gateways(app);
+  afterAll(() => gw.closeAll());
+  return gw;
+}
+
 /** `.../messages/{id}/reactions/{emoji}` with the emoji URL-encoded. */
 export function reactionPath(channelId: string, messageId: string, emoji: string): string {
   return `/channels/${channelId}/messages/${messageId}/reactions/${encodeURIComponent(emoji)}`;

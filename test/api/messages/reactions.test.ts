@@ -6,7 +6,7 @@ import {
   Permission,
   as,
   denyIn,
-  gateways,
+  useGateways,
   makeWorld,
   member,
   memberWith,
@@ -17,14 +17,8 @@ import {
   type World,
 } from './pipeline-helpers.js';
 
-let gw: ReturnType<typeof gateways>;
 const app = useTestApp();
-beforeAll(() => {
-  gw = gateways(app);
-});
-afterAll(() => {
-  gw.closeAll();
-});
+const gw = useGateways(app);
 
 const isReaction = (t: string) => (f: DispatchFrame) => f.t === t;
 const rows = (messageId: string, emoji?: string) =>

@@ -10,7 +10,7 @@ import {
   addChannel,
   as,
   denyIn,
-  gateways,
+  useGateways,
   makeWorld,
   member,
   memberWith,
@@ -19,14 +19,8 @@ import {
   type World,
 } from './pipeline-helpers.js';
 
-let gw: ReturnType<typeof gateways>;
 const app = useTestApp();
-beforeAll(() => {
-  gw = gateways(app);
-});
-afterAll(() => {
-  gw.closeAll();
-});
+const gw = useGateways(app);
 
 const created = (type: string) => (f: DispatchFrame) =>
   f.t === 'MESSAGE_CREATE' && (f.d as MessageObject).type === type;

@@ -1,23 +1,19 @@
 import type { DispatchFrame } from '../../../shared/events/index.js';
 import { useTestApp } from '../../helpers/app.js';
 import { DoomedApis } from '../../helpers/doomed-api.js';
-import { gateways, makeWorld } from '../messages/pipeline-helpers.js';
+import { useGateways, makeWorld } from '../messages/pipeline-helpers.js';
 
 // Channel commands leave their effects in the outbox: an API process killed right after the
 // commit of a channel's creation (before it relayed anything) loses no event, because the relay
 // loop of the workers relays the row it left. A command that published by hand after the commit
 // would lose CHANNEL_CREATE here.
 
-let gw: ReturnType<typeof gateways>;
 const doomed = new DoomedApis(() => app.config);
 
 const app = useTestApp({}, 60000);
-beforeAll(() => {
-  gw = gateways(app);
-});
+const gw = useGateways(app);
 
 afterAll(async () => {
-  gw.closeAll();
   await doomed.killAll();
 });
 

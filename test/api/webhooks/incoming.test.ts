@@ -11,7 +11,7 @@ import {
   addChannel,
   as,
   denyIn,
-  gateways,
+  useGateways,
   makeWorld,
   member,
   memberWith,
@@ -19,14 +19,8 @@ import {
   type World,
 } from '../messages/pipeline-helpers.js';
 
-let gw: ReturnType<typeof gateways>;
 const app = useTestApp();
-beforeAll(() => {
-  gw = gateways(app);
-});
-afterAll(() => {
-  gw.closeAll();
-});
+const gw = useGateways(app);
 
 /** Executes a webhook without user auth. */
 const execute = (id: string, token: string, body: unknown, wait = false) =>

@@ -13,7 +13,7 @@ import {
   addChannel,
   as,
   denyIn,
-  gateways,
+  useGateways,
   makeRole,
   makeWorld,
   member,
@@ -35,7 +35,6 @@ const WEBHOOKS = {
   disable_after: 2,
 };
 
-let gw: ReturnType<typeof gateways>;
 let receiver: LocalServer;
 
 /** What the receiver got: one entry per request, with the raw body as sent. */
@@ -59,8 +58,8 @@ const scripts = new Map<string, Reply[]>();
 const app = useTestApp({
   config: testConfig({ outbound: { allow_private: ['127.0.0.0/8'] }, webhooks: WEBHOOKS }),
 });
+const gw = useGateways(app);
 beforeAll(async () => {
-  gw = gateways(app);
   receiver = await startLocalServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -81,7 +80,6 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  gw.closeAll();
   await receiver.close();
 });
 

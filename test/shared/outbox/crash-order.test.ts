@@ -5,14 +5,13 @@ import { useTestApp } from '../../helpers/app.js';
 import { configEnv, testConfig } from '../../helpers/config.js';
 import { spawnEntry, type RoleProcess } from '../../helpers/processes.js';
 import { until } from '../../helpers/services.js';
-import { as, gateways, makeWorld } from '../../api/messages/pipeline-helpers.js';
+import { as, useGateways, makeWorld } from '../../api/messages/pipeline-helpers.js';
 
 // A workers process dies (SIGKILL, from the test fault hook) right after committing a message,
 // before relaying it. The next message of that channel, stored by another workers process well
 // within the relay loop's grace period, must not overtake it: whoever next takes the channel's
 // order relays what the dead process left first.
 
-let gw: ReturnType<typeof gateways>;
 const processes: RoleProcess[] = [];
 
 const app = useTestApp(
@@ -25,12 +24,9 @@ const app = useTestApp(
   },
   60000,
 );
-beforeAll(() => {
-  gw = gateways(app);
-});
+const gw = useGateways(app);
 
 afterAll(async () => {
-  gw.closeAll();
   await Promise.all(processes.map((p) => p.kill('SIGKILL')));
 });
 

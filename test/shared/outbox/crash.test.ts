@@ -6,14 +6,13 @@ import { until } from '../../helpers/services.js';
 import { configEnv, testConfig } from '../../helpers/config.js';
 import { startLocalServer, type LocalServer } from '../../helpers/http-server.js';
 import { spawnEntry, type RoleProcess } from '../../helpers/processes.js';
-import { as, gateways, makeWorld } from '../../api/messages/pipeline-helpers.js';
+import { as, useGateways, makeWorld } from '../../api/messages/pipeline-helpers.js';
 
 // A workers process dies (SIGKILL, from the test fault hook) right after committing a message and
 // its outbox row, before relaying anything. Another workers process relays the row: the connected
 // client gets MESSAGE_CREATE exactly once, the event webhook exactly one delivery. The API and the
 // gateway run in this process, without workers of their own.
 
-let gw: ReturnType<typeof gateways>;
 let receiver: LocalServer;
 const bodies: { path: string; body: string }[] = [];
 const processes: RoleProcess[] = [];
@@ -29,8 +28,8 @@ const app = useTestApp(
   },
   60000,
 );
+const gw = useGateways(app);
 beforeAll(async () => {
-  gw = gateways(app);
   receiver = await startLocalServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -42,7 +41,6 @@ beforeAll(async () => {
 }, 60000);
 
 afterAll(async () => {
-  gw.closeAll();
   await Promise.all(processes.map((p) => p.kill('SIGKILL')));
   await receiver.close();
 });

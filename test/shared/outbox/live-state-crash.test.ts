@@ -7,7 +7,7 @@ import { until } from '../../helpers/services.js';
 import {
   addChannel,
   as,
-  gateways,
+  useGateways,
   makeRole,
   makeWorld,
   member,
@@ -19,16 +19,12 @@ import {
 // workers relays the row it left. Done by hand after the commit, both would be lost here: the
 // member would never see the channel their new role opens, and the rule would never screen.
 
-let gw: ReturnType<typeof gateways>;
 const doomed = new DoomedApis(() => app.config);
 
 const app = useTestApp({}, 60000);
-beforeAll(() => {
-  gw = gateways(app);
-});
+const gw = useGateways(app);
 
 afterAll(async () => {
-  gw.closeAll();
   await doomed.killAll();
 });
 

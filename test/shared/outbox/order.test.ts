@@ -7,19 +7,18 @@ import { useTestApp } from '../../helpers/app.js';
 import { configEnv } from '../../helpers/config.js';
 import { spawnEntry, type RoleProcess } from '../../helpers/processes.js';
 import { until } from '../../helpers/services.js';
-import { gateways, makeWorld, member, send } from '../../api/messages/pipeline-helpers.js';
+import { useGateways, makeWorld, member, send } from '../../api/messages/pipeline-helpers.js';
 
 // "Messages in each channel delivered in id order to every client" (issue 16), with the processes
 // `npm start` and production run: two API processes mint requests and two workers processes store
 // them (this one and a spawned one, each with concurrency), clients on this process's gateway.
 
-let gw: ReturnType<typeof gateways>;
 let otherApi: { api: string };
 const processes: RoleProcess[] = [];
 
 const app = useTestApp({}, 120_000);
+const gw = useGateways(app);
 beforeAll(async () => {
-  gw = gateways(app);
   const env = { ...configEnv(app.config), PLEXICHAT_LOG__LEVEL: 'info' };
   const apiProc = spawnEntry('api/main.ts', {
     ...env,
@@ -34,7 +33,6 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  gw.closeAll();
   await Promise.all(processes.map((p) => p.kill('SIGTERM')));
 });
 

@@ -12,21 +12,13 @@ import {
 import { Permission } from '../../../shared/permissions/index.js';
 import { useTestApp } from '../../helpers/app.js';
 import { until } from '../../helpers/services.js';
-import { as, gateways, makeWorld, member, type World } from '../../api/messages/pipeline-helpers.js';
+import { as, useGateways, makeWorld, member, type World } from '../../api/messages/pipeline-helpers.js';
 
 // The outbox's own guarantees, with the relay loop driven by hand (no workers here): effects leave
 // after the commit only, a repeat reaches a client once, and rows left behind go out in id order.
 
-let gw: ReturnType<typeof gateways>;
-
 const app = useTestApp({ workers: false }, 60000);
-beforeAll(() => {
-  gw = gateways(app);
-});
-
-afterAll(() => {
-  gw.closeAll();
-});
+const gw = useGateways(app);
 
 const deleted = (frames: DispatchFrame[]) =>
   frames.filter((f) => f.t === 'MESSAGE_DELETE').map((f) => (f.d as { id: string }).id);

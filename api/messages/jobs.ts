@@ -147,6 +147,32 @@ export async function awaitMessageCommand(
   return job ? waitFor(services, job, waitMs) : null;
 }
 
+/**
+ * Waits (bounded like awaitMessageCommand) for message jobs a finished command queued after its
+ * commit (a system notice, a starter's thread link), so the caller's next read sees them, as it
+ * sees the command's own rows. The command is done whatever happens to them: a failure or a job
+ * still queued after the wait is logged (`what` says whose), never the request's error.
+ */
+export async function awaitFollowUps(
+  rt: Runtime,
+  services: ApiServices,
+  jobIds: (string | null)[],
+  what: Record<string, unknown>,
+): Promise<void> {
+  await Promise.all(
+    jobIds.map(async (jobId) => {
+      if (!jobId) return;
+      try {
+        const outcome = await awaitMessageCommand(rt, services, jobId);
+        if (outcome && !outcome.done)
+          rt.logger.warn({ ...what, job: jobId }, 'follow-up message job still queued');
+      } catch (err) {
+        rt.logger.warn({ ...what, job: jobId, err: (err as Error).message }, 'follow-up message job failed');
+      }
+    }),
+  );
+}
+
 function waitFor(services: ApiServices, job: Job, waitMs: number): Promise<CommandOutcome> {
   return outcomeOf(job.waitUntilFinished(services.queueEvents.events.messages, waitMs));
 }

@@ -132,6 +132,17 @@ class Sweep {
 
 type Caller = Pick<TestUser, 'token'> & { bot?: boolean };
 
+/** Whether the server closes `client`'s connection within 5 s (from now). */
+function closedWithin(client: GatewayClient): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => resolve(false), 5000);
+    client.socket.once('disconnect', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
 /** Every JSON answer and gateway frame the sweep saw, for the format scan at the end. */
 const seen: { what: string; body: unknown }[] = [];
 const clients: GatewayClient[] = [];
@@ -776,12 +787,18 @@ const P = {
   VIEW_CHANNEL: 1n << 10n,
   SEND_MESSAGES: 1n << 11n,
   MANAGE_MESSAGES: 1n << 13n,
+  ATTACH_FILES: 1n << 15n,
   READ_MESSAGE_HISTORY: 1n << 16n,
+  MENTION_EVERYONE: 1n << 17n,
+  CHANGE_NICKNAME: 1n << 26n,
   MANAGE_NICKNAMES: 1n << 27n,
   MANAGE_ROLES: 1n << 28n,
   MANAGE_WEBHOOKS: 1n << 29n,
   MANAGE_EMOJIS: 1n << 30n,
+  CREATE_THREADS: 1n << 35n,
+  SEND_MESSAGES_IN_THREADS: 1n << 38n,
   MODERATE_MEMBERS: 1n << 40n,
+  PIN_MESSAGES: 1n << 51n,
 };
 const bits = (...list: bigint[]) => list.reduce((a, b) => a | b, 0n).toString();
 
@@ -1547,6 +1564,23 @@ const PNG = Buffer.from(
   'base64',
 );
 
+/** A multipart send: `content` and one PNG as `files[0]`. */
+async function sendWithFile(
+  who: Caller,
+  channelId: string,
+  content: string,
+): Promise<{ status: number; body: Json }> {
+  const form = new FormData();
+  form.append('content', content);
+  form.append('files[0]', new Blob([PNG], { type: 'image/png' }), 'dot.png');
+  const res = await fetch(`${app.api}/channels/${channelId}/messages`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${who.token}` },
+    body: form,
+  });
+  return { status: res.status, body: (await res.json()) as Json };
+}
+
 describe('media and emoji', () => {
   it('uploads, media, emoji', async () => {
     const s = new Sweep();
@@ -2166,13 +2200,7 @@ describe('gateway', () => {
     const current = sessions.find((x) => x.current);
     const second = (await call('POST', '/auth/login', null, { login: m.username, password: m.password })).body
       .token as string;
-    const disconnected = new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), 5000);
-      gw.socket.once('disconnect', () => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
+    const disconnected = closedWithin(gw);
     s.status(
       await call('DELETE', `/users/@me/sessions/${current.id}`, { token: second }),
       204,
@@ -2458,17 +2486,9 @@ describe('less-trodden corners', () => {
       undefined,
       ['embeds'],
     );
-    const form = new FormData();
-    form.append('content', 'with a file');
-    form.append('files[0]', new Blob([PNG], { type: 'image/png' }), 'dot.png');
-    const multi = await fetch(`${app.api}/channels/${general.id}/messages`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${owner.token}` },
-      body: form,
-    });
-    const multiBody = (await multi.json()) as Json;
-    s.ok(multi.status < 300, `multipart send: ${multi.status} ${JSON.stringify(multiBody).slice(0, 200)}`);
-    s.eq([multiBody.content, multiBody.attachments?.length], ['with a file', 1], 'multipart message');
+    const multi = await sendWithFile(owner, general.id, 'with a file');
+    s.ok(multi.status < 300, `multipart send: ${multi.status} ${JSON.stringify(multi.body).slice(0, 200)}`);
+    s.eq([multi.body?.content, multi.body?.attachments?.length], ['with a file', 1], 'multipart message');
     const once = await call('POST', `/channels/${general.id}/invites`, owner, { max_uses: 1 });
     s.ok((await call('POST', `/invites/${once.body.code}`, m)).status < 300, 'first use of a one-use invite');
     const third = await register(s);
@@ -2535,10 +2555,29 @@ describe('less-trodden corners', () => {
     s.done();
   }, 60_000);
 
-  it('DELETE /users/@me with 2FA on needs the code', async () => {
+  it('sessions that end close their gateway connections: logout, password change, deletion (with 2FA)', async () => {
     const s = new Sweep();
     const a = await register(s);
+    const login = async () =>
+      (await call('POST', '/auth/login', null, { login: a.username, password: a.password })).body
+        .token as string;
+    // Logout: the calling session's connection.
+    const out = { token: await login() };
+    const outGw = await gateway(app.origin, { token: out.token });
+    const outClosed = closedWithin(outGw);
+    await call('POST', '/auth/logout', out);
+    s.ok(await outClosed, 'a logged-out session keeps its gateway connection');
+    // Password change: the other sessions' connections.
+    const other = { token: await login() };
+    const otherGw = await gateway(app.origin, { token: other.token });
+    const otherClosed = closedWithin(otherGw);
+    const changed = 'changed-password-42';
+    await call('PUT', '/users/@me/password', a, { current_password: a.password, password: changed });
+    s.ok(await otherClosed, 'another session keeps its gateway connection after a password change');
+    a.password = changed;
     const { secret } = await enableMfa(app, a);
+    const mine = await gateway(app.origin, { token: a.token });
+    const mineClosed = closedWithin(mine);
     s.error(
       await call('DELETE', '/users/@me', a, { password: a.password }),
       400,
@@ -2551,6 +2590,7 @@ describe('less-trodden corners', () => {
       204,
       'deletion with the code',
     );
+    s.ok(await mineClosed, "a deleted account's gateway connection stays open");
     s.done();
   });
 });
@@ -2656,7 +2696,7 @@ describe('more corners', () => {
     const pinner = (
       await call('POST', `/servers/${server.id}/roles`, owner, {
         name: 'pinner',
-        permissions: bits(1n << 51n),
+        permissions: bits(P.PIN_MESSAGES),
       })
     ).body;
     await call('PUT', `/servers/${server.id}/members/${m.id}/roles/${pinner.id}`, owner);
@@ -2823,6 +2863,110 @@ describe('requests as a checker might send them', () => {
     s.ok(
       statuses.every((x) => x === 204 || x === 429 || (!smtp && x === 503)),
       `forgot answers ${statuses.join(', ')}`,
+    );
+    s.done();
+  });
+});
+
+describe('one permission at a time', () => {
+  it('each bit API.md lists gates its action, and a 403 names it', async () => {
+    const s = new Sweep();
+    const { owner, m, server } = await ownerAndMember(s);
+    const ch = (
+      await call('POST', `/servers/${server.id}/channels`, owner, { name: 'bits', channel_type: 'text' })
+    ).body;
+    const msg = (await send(owner, ch.id, { content: 'target' })).body;
+    const thread = (await call('POST', `/channels/${ch.id}/threads`, owner, { name: 'bits-thread' })).body;
+    const deny = (bit: bigint) =>
+      call('PUT', `/channels/${ch.id}/permissions/${server.id}`, owner, {
+        type: 'role',
+        allow: '0',
+        deny: bit.toString(),
+      });
+    const named = async (what: string, res: Promise<ApiResponse>, permission: string) => {
+      const r = await res;
+      s.error(r, 403, what);
+      s.ok(
+        JSON.stringify(r.body ?? {}).includes(permission),
+        `${what}: the 403 does not name ${permission}: ${JSON.stringify(r.body)}`,
+      );
+    };
+    await deny(P.ADD_REACTIONS);
+    await named(
+      'react without ADD_REACTIONS',
+      call('PUT', `/channels/${ch.id}/messages/${msg.id}/reactions/${encodeURIComponent('👍')}/@me`, m),
+      'ADD_REACTIONS',
+    );
+    await deny(P.ATTACH_FILES);
+    const upload = await sendWithFile(m, ch.id, 'file');
+    const uploadBody = upload.body;
+    s.ok(
+      upload.status === 403 && JSON.stringify(uploadBody).includes('ATTACH_FILES'),
+      `a file without ATTACH_FILES: ${upload.status} ${JSON.stringify(uploadBody)}`,
+    );
+    await deny(P.READ_MESSAGE_HISTORY);
+    const history = await call('GET', `/channels/${ch.id}/messages`, m);
+    s.ok(
+      history.status === 403 ||
+        (history.status === 200 && Array.isArray(history.body) && history.body.length === 0),
+      `history without READ_MESSAGE_HISTORY: ${history.status} ${JSON.stringify(history.body).slice(0, 100)}`,
+    );
+    await deny(P.CREATE_INVITE);
+    await named(
+      'invite without CREATE_INVITE',
+      call('POST', `/channels/${ch.id}/invites`, m, {}),
+      'CREATE_INVITE',
+    );
+    await deny(P.CREATE_THREADS);
+    await named(
+      'thread without CREATE_THREADS',
+      call('POST', `/channels/${ch.id}/threads`, m, { name: 'x' }),
+      'CREATE_THREADS',
+    );
+    // Threads: SEND_MESSAGES_IN_THREADS, not SEND_MESSAGES, is what posting in a thread takes.
+    await deny(P.SEND_MESSAGES);
+    const inThread = await send(m, thread.id, { content: 'thread talk' });
+    s.ok(
+      inThread.status < 300,
+      `posting in a thread with SEND_MESSAGES denied in the parent: ${inThread.status} ${JSON.stringify(inThread.body)}`,
+    );
+    await deny(P.SEND_MESSAGES_IN_THREADS);
+    await named(
+      'post in a thread without SEND_MESSAGES_IN_THREADS',
+      send(m, thread.id, { content: 'x' }),
+      'SEND_MESSAGES_IN_THREADS',
+    );
+    // MENTION_EVERYONE: without it @everyone is text, not a mention.
+    await deny(P.MENTION_EVERYONE);
+    await call('DELETE', `/channels/${ch.id}/permissions/${server.id}`, owner);
+    await call('PUT', `/channels/${ch.id}/permissions/${server.id}`, owner, {
+      type: 'role',
+      allow: '0',
+      deny: P.MENTION_EVERYONE.toString(),
+    });
+    const everyone = await send(m, ch.id, { content: '@everyone look' });
+    s.ok(
+      everyone.status === 403 || everyone.body?.mention_everyone === false,
+      `@everyone without MENTION_EVERYONE: ${everyone.status} mention_everyone=${everyone.body?.mention_everyone}`,
+    );
+    // CHANGE_NICKNAME: one's own nick.
+    const everyoneRole = ((await call('GET', `/servers/${server.id}/roles`, owner)).body as Json[]).find(
+      (r) => r.id === server.id,
+    );
+    const base = BigInt(everyoneRole.permissions);
+    await call('PATCH', `/servers/${server.id}/roles/${server.id}`, owner, {
+      permissions: (base & ~P.CHANGE_NICKNAME).toString(),
+    });
+    await named(
+      'own nick without CHANGE_NICKNAME',
+      call('PATCH', `/servers/${server.id}/members/@me`, m, { nick: 'me' }),
+      'CHANGE_NICKNAME',
+    );
+    await call('PATCH', `/servers/${server.id}/roles/${server.id}`, owner, { permissions: base.toString() });
+    s.status(
+      await call('PATCH', `/servers/${server.id}/members/@me`, m, { nick: 'me' }),
+      200,
+      'own nick with CHANGE_NICKNAME',
     );
     s.done();
   });

@@ -147,6 +147,54 @@ export async function awaitMessageCommand(
   return job ? waitFor(services, job, waitMs) : null;
 }
 
+/** How long whether the messages queue has workers is taken as known. */
+const WORKERS_KNOWN_MS = 5000;
+const workersSeen = new WeakMap<Runtime, { at: number; up: Promise<boolean> }>();
+
+/**
+ * Whether some workers process consumes the messages queue, as seen within WORKERS_KNOWN_MS: one
+ * CLIENT LIST (BullMQ's worker count) per API process that often, not one per request.
+ */
+function messageWorkersUp(rt: Runtime): Promise<boolean> {
+  const seen = workersSeen.get(rt);
+  if (seen && Date.now() - seen.at < WORKERS_KNOWN_MS) return seen.up;
+  const up = rt.queues.messages.getWorkersCount().then(
+    (count) => count > 0,
+    () => false,
+  );
+  workersSeen.set(rt, { at: Date.now(), up });
+  return up;
+}
+
+/**
+ * Waits (bounded like awaitMessageCommand) for message jobs a finished command queued after its
+ * commit (a system notice, a starter's thread link), so the caller's next read sees them, as it
+ * sees the command's own rows. The command is done whatever happens to them: a failure or a job
+ * still queued after the wait is logged (`what` says whose), never the request's error. While no
+ * workers process consumes the queue nothing is waited for: the jobs would not run within the
+ * wait, and the request would only stall for it.
+ */
+export async function awaitFollowUps(
+  rt: Runtime,
+  services: ApiServices,
+  jobIds: (string | null)[],
+  what: Record<string, unknown>,
+): Promise<void> {
+  if (!jobIds.some(Boolean) || !(await messageWorkersUp(rt))) return;
+  await Promise.all(
+    jobIds.map(async (jobId) => {
+      if (!jobId) return;
+      try {
+        const outcome = await awaitMessageCommand(rt, services, jobId);
+        if (outcome && !outcome.done)
+          rt.logger.warn({ ...what, job: jobId }, 'follow-up message job still queued');
+      } catch (err) {
+        rt.logger.warn({ ...what, job: jobId, err: (err as Error).message }, 'follow-up message job failed');
+      }
+    }),
+  );
+}
+
 function waitFor(services: ApiServices, job: Job, waitMs: number): Promise<CommandOutcome> {
   return outcomeOf(job.waitUntilFinished(services.queueEvents.events.messages, waitMs));
 }

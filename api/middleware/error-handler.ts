@@ -107,14 +107,63 @@ function drainBody(req: Request): Promise<boolean> {
   });
 }
 
+/** After an answer with Connection: close, the rest of the body is read off for at most this long... */
+const LINGER_MAX_MS = 30_000;
+/** ...and while it keeps coming: a pause this long ends it. */
+const LINGER_IDLE_MS = 2000;
+
+/**
+ * A lingering close, as nginx does (`lingering_close`): once the answer is written, the connection
+ * is half-closed (FIN) and what the client is still sending is read and dropped until it stops
+ * (the body's end, the client's close, a pause of LINGER_IDLE_MS) or for LINGER_MAX_MS at the most;
+ * only then is the socket closed. Closing at once would leave the client's bytes unread, and the
+ * kernel answers unread bytes with a reset, which also throws away the answer the client had not
+ * read yet: clients sending a body over a limit (a 5 MiB JSON body, an upload over
+ * media.max_file_bytes) then saw EPIPE or ECONNRESET instead of API.md's 413, depending on timing.
+ * Node's http server ends a `Connection: close` response's socket with `destroySoon`, so that is
+ * what this socket gets in its own version; nothing else closes it differently.
+ */
+function lingerAfterAnswer(req: Request): void {
+  const socket = req.socket;
+  socket.destroySoon = function lingeringClose(this: typeof socket): void {
+    let idle: NodeJS.Timeout | undefined;
+    const close = (): void => {
+      clearTimeout(idle);
+      clearTimeout(cap);
+      req.off('data', pause).off('end', close);
+      this.off('end', close).off('close', close);
+      // Not before the answer is out: destroy() drops what is still queued to write.
+      if (this.writableFinished) this.destroy();
+      else this.once('finish', () => this.destroy());
+    };
+    const pause = (): void => {
+      clearTimeout(idle);
+      idle = setTimeout(close, LINGER_IDLE_MS);
+    };
+    const cap = setTimeout(close, LINGER_MAX_MS);
+    pause();
+    this.end();
+    if (req.complete || this.readableEnded) {
+      close();
+      return;
+    }
+    // The request is flowing (drained, or dumped by Node once the answer finished): each chunk read
+    // and dropped is a sign of life.
+    req.on('data', pause).once('end', close);
+    this.once('end', close).once('close', close);
+    req.resume();
+  };
+}
+
 /**
  * Before an error answer to a request whose body is still coming (refused before it was read: a
  * bad token, a missing permission, an unknown route, a Content-Length over a limit): a small body
  * (up to DRAIN_MAX_BYTES) is read to its end and dropped, so the connection stays usable and a
  * client still writing gets the answer (closing under it makes its write fail with EPIPE, and most
  * HTTP clients then report that instead of the answer); anything bigger or slower than
- * DRAIN_WAIT_MS is not waited for: the connection is closed after the answer. Left alone, Node
- * would read any size of unread body after the answer, and none at all of one a route began to read.
+ * DRAIN_WAIT_MS is not waited for: it is answered at once with Connection: close, and the rest is
+ * read off behind the answer before the socket closes (lingerAfterAnswer). Left alone, Node would
+ * read any size of unread body after the answer, and none at all of one a route began to read.
  */
 async function settleUnreadBody(req: Request, res: Response): Promise<void> {
   if (!bodyStillComing(req)) return;
@@ -122,6 +171,7 @@ async function settleUnreadBody(req: Request, res: Response): Promise<void> {
   // An unannounced (chunked) body is drained too, as long as it stays under the cap.
   if (!(declared > DRAIN_MAX_BYTES) && (await drainBody(req))) return;
   res.setHeader('Connection', 'close');
+  lingerAfterAnswer(req);
 }
 
 /**

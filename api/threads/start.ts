@@ -1,22 +1,19 @@
 import type { StartedThread } from '../../shared/domain/threads/start.js';
 import type { Runtime } from '../../shared/runtime.js';
-import { awaitMessageCommand } from '../messages/jobs.js';
+import { awaitFollowUps } from '../messages/jobs.js';
 import type { ApiServices } from '../services.js';
 
 /**
- * The response to starting a thread from a message waits until the starter shows its `thread_id`
- * (the job the command queued), so the client's next read sees the link. The thread exists
- * whatever happens to that job, so its failure is logged rather than failing the request.
+ * The response to starting a thread waits until the starter shows its `thread_id` and the parent
+ * its `thread_created` notice (the jobs the command queued), so the client's next read sees both.
+ * The thread exists whatever happens to those jobs (awaitFollowUps logs a failure).
  */
-export async function awaitStarterLink(
+export async function awaitThreadFollowUps(
   rt: Runtime,
   services: ApiServices,
   started: StartedThread,
 ): Promise<void> {
-  if (!started.starterJobId) return;
-  try {
-    await awaitMessageCommand(rt, services, started.starterJobId);
-  } catch (err) {
-    rt.logger.warn({ err: (err as Error).message, thread: started.thread.id }, 'could not link a starter');
-  }
+  await awaitFollowUps(rt, services, [started.starterJobId, started.noticeJobId], {
+    thread: started.thread.id,
+  });
 }

@@ -61,13 +61,14 @@ export function systemMessageJob(
         allow_everyone: false,
       },
     },
-    opts: { jobId: messageJobId('create', id) },
+    opts: { jobId: systemMessageJobId(id) },
   };
 }
 
 /**
  * Posts system message `notice` as an effect of a command: queued with its outbox row after the
- * commit (its job id is the message's, so a second relay stores it once). Returns its id.
+ * commit (its job id is the message's, so a second relay stores it once). Returns its id
+ * (`systemMessageJobId` of it names its job, for a route that answers once it is stored).
  */
 export function postSystemMessageEffect(
   rt: Pick<Runtime, 'snowflake'>,
@@ -78,4 +79,19 @@ export function postSystemMessageEffect(
   const job = systemMessageJob(notice, id);
   fx.job('messages', 'create', job.data, job.opts);
   return id;
+}
+
+/** The job that stores the system message `id` (postSystemMessageEffect's). */
+export const systemMessageJobId = (id: string): string => messageJobId('create', id);
+
+/**
+ * postSystemMessageEffect for a command whose route answers once the notice is stored, so the
+ * caller's next read shows it (api/messages/jobs.ts, awaitFollowUps): returns the notice's job id.
+ */
+export function postAwaitedNotice(
+  rt: Pick<Runtime, 'snowflake'>,
+  fx: Effects,
+  notice: SystemMessage,
+): string {
+  return systemMessageJobId(postSystemMessageEffect(rt, fx, notice));
 }

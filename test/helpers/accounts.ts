@@ -82,7 +82,7 @@ export const totpCode = (secret: string, offset = 0): Promise<string> =>
 
 /** Turns 2FA on for `u` through the API (enable, then confirm); returns the secret and backup codes. */
 export async function enableMfa(
-  app: TestApp,
+  app: Pick<TestApp, 'api'>,
   u: Pick<TestUser, 'token'>,
 ): Promise<{ secret: string; backupCodes: string[] }> {
   const enabled = await api(app, 'POST', '/users/@me/mfa/totp/enable', { token: u.token });

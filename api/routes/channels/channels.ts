@@ -1,6 +1,8 @@
 import Joi from 'joi';
 import { wholeOrPage, type PageQuery } from '../../../shared/pagination.js';
 import type { Runtime } from '../../../shared/runtime.js';
+import { awaitFollowUps } from '../../messages/jobs.js';
+import type { ApiServices } from '../../services.js';
 import { createChannel } from '../../../shared/domain/channels/create.js';
 import { deleteChannel } from '../../../shared/domain/channels/delete.js';
 import { reorderChannels, type PositionChange } from '../../../shared/domain/channels/reorder.js';
@@ -35,7 +37,7 @@ function normalizeTopic<T extends { topic?: string | null }>(body: T): T {
 }
 
 /** Server channel lists, creation and reordering; GET/PATCH/DELETE /channels/{channel_id}. */
-export function channelRoutes(rt: Runtime): AnyRoute[] {
+export function channelRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
   return [
     defineRoute<ServerParams, Partial<PageQuery>>({
       method: 'get',
@@ -146,7 +148,16 @@ export function channelRoutes(rt: Runtime): AnyRoute[] {
           return updateThread(rt, params.channel_id, auth.user.id, body, auditReason(req));
         }
         rejectFields(body, (key) => !THREAD_ONLY_FIELDS.includes(key), 'a channel that is not a thread');
-        return updateChannel(rt, params.channel_id, auth.user.id, normalizeTopic(body), auditReason(req));
+        const { channel, noticeJobId } = await updateChannel(
+          rt,
+          params.channel_id,
+          auth.user.id,
+          normalizeTopic(body),
+          auditReason(req),
+        );
+        // The renamer's next read of the channel shows its channel_name_change notice.
+        await awaitFollowUps(rt, services, [noticeJobId], { channel: channel.id });
+        return channel;
       },
     }),
     defineRoute<ChannelParams>({

@@ -10,6 +10,8 @@ import { unixSeconds } from '../../../shared/presenters/time.js';
 import { presentUser } from '../../../shared/presenters/user.js';
 import { absoluteUrl } from '../../../shared/config/public-base.js';
 import type { Runtime } from '../../../shared/runtime.js';
+import { awaitFollowUps } from '../../messages/jobs.js';
+import type { ApiServices } from '../../services.js';
 import { joinedServer } from '../../servers/join.js';
 import { auditReason } from '../audit-reason.js';
 import { definePublicRoute, defineRoute, type AnyRoute } from '../route.js';
@@ -25,7 +27,7 @@ import {
 } from './schema.js';
 
 /** POST /channels/{channel_id}/invites, GET/POST/DELETE /invites/{code}, GET /servers/{server_id}/invites. */
-export function inviteRoutes(rt: Runtime): AnyRoute[] {
+export function inviteRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
   const { Invite, Server, Channel, Member, User } = rt.models;
 
   const preview = async (invite: Row<'Invite'>, transaction?: Transaction) => {
@@ -119,7 +121,9 @@ export function inviteRoutes(rt: Runtime): AnyRoute[] {
         404: { description: '`unknown_invite`: unknown, expired, revoked or used up' },
       },
       handler: async ({ params, auth }) => {
-        const { serverId } = await joinByInvite(rt, params.code, auth.user.id);
+        const { serverId, noticeJobId } = await joinByInvite(rt, params.code, auth.user.id);
+        // The joiner's next read of the channel shows their member_join notice.
+        await awaitFollowUps(rt, services, [noticeJobId], { server: serverId });
         return joinedServer(rt, serverId, 'invite');
       },
     }),

@@ -197,8 +197,8 @@ export const bulkDeleteBody = Joi.object({
     .description('2-100 distinct message ids; ids of messages not in this channel are ignored'),
 });
 
-/** `has` values of message search. */
-export const SEARCH_HAS = ['link', 'file', 'embed'] as const;
+/** `has` values of message search: API.md names the filter, Discord's values are what users know. */
+export const SEARCH_HAS = ['link', 'file', 'embed', 'image', 'video', 'sound'] as const;
 export type SearchHas = (typeof SEARCH_HAS)[number];
 
 export const searchParams = Joi.object({ server_id: snowflake().required() });
@@ -215,7 +215,8 @@ export const searchQuery = Joi.object({
     .single()
     .unique()
     .description(
-      'repeatable; every value given must hold: link (an http(s) URL in the content), file, embed',
+      'repeatable; every value given must hold: link (an http(s) URL in the content), file, embed, ' +
+        'image, video, sound (an attachment of that type)',
     ),
   ...pagination,
 });

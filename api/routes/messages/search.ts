@@ -26,11 +26,18 @@ interface SearchQuery {
  */
 const SEARCHED_TYPES = new Set(['text', 'public_thread', 'private_thread']);
 
+/** An attachment whose sniffed type is of `kind` (image, video, audio). */
+const attachmentOf = (kind: string): string =>
+  `EXISTS (SELECT 1 FROM jsonb_array_elements(attachments) a WHERE a->>'content_type' LIKE '${kind}/%')`;
+
 /** SQL for each `has` value; file and embed read columns the media and embeds pipelines fill. */
 const HAS_SQL: Record<SearchHas, string> = {
   link: `content ~* 'https?://[^[:space:]]'`,
   file: `attachments <> '[]'::jsonb`,
   embed: `embeds <> '[]'::jsonb`,
+  image: attachmentOf('image'),
+  video: attachmentOf('video'),
+  sound: attachmentOf('audio'),
 };
 
 /** GET /servers/{server_id}/messages/search. */
@@ -49,7 +56,8 @@ export function searchRoutes(rt: Runtime): AnyRoute[] {
         '(Postgres `websearch_to_tsquery` with the `simple` configuration: whole words, case-insensitive, no ' +
         'stemming; "quoted phrases", `or`, `-word`); `author_id`; `channel_id` (a channel the caller cannot read ' +
         'gives no results, as an unknown one does); `has` (repeatable): `link` = the content holds an http(s) ' +
-        'URL, `file` = the message has attachments, `embed` = it has embeds (both filled by the media and link ' +
+        'URL, `file` = the message has attachments, `image` / `video` / `sound` = one of them is an image / video ' +
+        '/ audio file (Discord’s values), `embed` = it has embeds (filled by the media and link ' +
         'preview pipelines: until those run, nothing matches). Paged like every list, by message id: ' +
         '`limit` 1-100 (default 50); newest first with `before` or with neither, oldest first with `after` ' +
         '(with both, the matches strictly between them); `total_results` counts every match, whatever the ' +

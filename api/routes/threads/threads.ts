@@ -10,7 +10,7 @@ import {
 import { startThread, type ThreadStart } from '../../../shared/domain/threads/start.js';
 import { listThreadMembers } from '../../threads/member-reads.js';
 import { listThreads } from '../../threads/reads.js';
-import { awaitStarterLink } from '../../threads/start.js';
+import { awaitThreadFollowUps } from '../../threads/start.js';
 import { auditReason } from '../audit-reason.js';
 import { defineRoute, type AnyRoute } from '../route.js';
 import {
@@ -69,7 +69,7 @@ export function threadRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
           body,
           auditReason(req),
         );
-        await awaitStarterLink(rt, services, started);
+        await awaitThreadFollowUps(rt, services, started);
         return started.thread;
       },
     }),
@@ -91,8 +91,11 @@ export function threadRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
         403: { description: '`missing_permission`: CREATE_THREADS' },
         404: { description: '`unknown_channel`' },
       },
-      handler: async ({ auth, params, body, req }) =>
-        (await startThread(rt, params.channel_id, null, auth.user.id, body, auditReason(req))).thread,
+      handler: async ({ auth, params, body, req }) => {
+        const started = await startThread(rt, params.channel_id, null, auth.user.id, body, auditReason(req));
+        await awaitThreadFollowUps(rt, services, started);
+        return started.thread;
+      },
     }),
     defineRoute<ParentParams, { archived: boolean; before?: string; limit: number }>({
       method: 'get',

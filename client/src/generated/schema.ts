@@ -1781,7 +1781,7 @@ export interface paths {
     };
     /**
      * Search the server’s messages
-     * @description Only messages in channels where the caller has VIEW_CHANNEL and READ_MESSAGE_HISTORY are searched, and `total_results` counts only those. Filters combine (all must hold): `content` is full-text (Postgres `websearch_to_tsquery` with the `simple` configuration: whole words, case-insensitive, no stemming; "quoted phrases", `or`, `-word`); `author_id`; `channel_id` (a channel the caller cannot read gives no results, as an unknown one does); `has` (repeatable): `link` = the content holds an http(s) URL, `file` = the message has attachments, `embed` = it has embeds (both filled by the media and link preview pipelines: until those run, nothing matches). Paged like every list, by message id: `limit` 1-100 (default 50); newest first with `before` or with neither, oldest first with `after` (with both, the matches strictly between them); `total_results` counts every match, whatever the cursor. To walk all results, pass the last id of a page as the next `before`. System messages (joins, pins, renames, thread notices) are not searched. A bot whose application has not enabled MESSAGE_CONTENT cannot search by `content` and gets results without content.
+     * @description Only messages in channels where the caller has VIEW_CHANNEL and READ_MESSAGE_HISTORY are searched, and `total_results` counts only those. Filters combine (all must hold): `content` is full-text (Postgres `websearch_to_tsquery` with the `simple` configuration: whole words, case-insensitive, no stemming; "quoted phrases", `or`, `-word`); `author_id`; `channel_id` (a channel the caller cannot read gives no results, as an unknown one does); `has` (repeatable): `link` = the content holds an http(s) URL, `file` = the message has attachments, `image` / `video` / `sound` = one of them is an image / video / audio file (Discord’s values), `embed` = it has embeds (filled by the media and link preview pipelines: until those run, nothing matches). Paged like every list, by message id: `limit` 1-100 (default 50); newest first with `before` or with neither, oldest first with `after` (with both, the matches strictly between them); `total_results` counts every match, whatever the cursor. To walk all results, pass the last id of a page as the next `before`. System messages (joins, pins, renames, thread notices) are not searched. A bot whose application has not enabled MESSAGE_CONTENT cannot search by `content` and gets results without content.
      */
     get: operations['getServersServerIdMessagesSearch'];
     put?: never;
@@ -13331,8 +13331,8 @@ export interface operations {
         content?: string;
         author_id?: string;
         channel_id?: string;
-        /** @description repeatable; every value given must hold: link (an http(s) URL in the content), file, embed */
-        has?: ('link' | 'file' | 'embed')[];
+        /** @description repeatable; every value given must hold: link (an http(s) URL in the content), file, embed, image, video, sound (an attachment of that type) */
+        has?: ('link' | 'file' | 'embed' | 'image' | 'video' | 'sound')[];
         limit?: number;
         before?: string;
         after?: string;

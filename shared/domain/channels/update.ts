@@ -1,5 +1,5 @@
 import { rooms } from '../../events/index.js';
-import { postSystemMessageEffect } from '../../messages/system-messages.js';
+import { postAwaitedNotice } from '../../messages/system-messages.js';
 import { runCommand } from '../../outbox/index.js';
 import { Permission } from '../../permissions/index.js';
 import type { ServerChannelObject } from '../../presenters/types.js';
@@ -11,7 +11,8 @@ import { announceChannelUpdate, applyChannelPatch, checkVoiceFields, type Channe
 /**
  * Updates a channel that is not a thread (MANAGE_CHANNELS in it). Audited as channel_update with
  * the diff; its viewers receive CHANNEL_UPDATE. A text channel's new name is announced in it by a
- * `channel_name_change` system message (content: the new name; author: the renamer).
+ * `channel_name_change` system message (content: the new name; author: the renamer), whose job id
+ * comes back with the channel (null: no notice).
  */
 export async function updateChannel(
   rt: Runtime,
@@ -19,7 +20,7 @@ export async function updateChannel(
   actorId: string,
   patch: ChannelPatch,
   reason: string | null,
-): Promise<ServerChannelObject> {
+): Promise<{ channel: ServerChannelObject; noticeJobId: string | null }> {
   const { channel, policy } = await requireServerChannel(rt, channelId, actorId, Permission.MANAGE_CHANNELS);
   const serverId = policy.server.id;
   checkVoiceFields(channel.channel_type, patch);
@@ -27,17 +28,18 @@ export async function updateChannel(
   const oldName = channel.name;
   return runCommand(rt, rooms.channel(channel.id), async (transaction, fx) => {
     if (!(await applyChannelPatch(rt, channel, patch, { serverId, actorId, reason }, transaction, fx))) {
-      return presentServerChannel(rt, channel, transaction);
+      return { channel: await presentServerChannel(rt, channel, transaction), noticeJobId: null };
     }
     const payload = await announceChannelUpdate(rt, fx, serverId, channel, transaction);
-    if (channel.name !== oldName && channel.channel_type === 'text') {
-      postSystemMessageEffect(rt, fx, {
-        channel_id: channel.id,
-        type: 'channel_name_change',
-        author_id: actorId,
-        content: channel.name,
-      });
-    }
-    return payload;
+    const renamed = channel.name !== oldName && channel.channel_type === 'text';
+    const noticeJobId = renamed
+      ? postAwaitedNotice(rt, fx, {
+          channel_id: channel.id,
+          type: 'channel_name_change',
+          author_id: actorId,
+          content: channel.name,
+        })
+      : null;
+    return { channel: payload, noticeJobId };
   });
 }

@@ -33,11 +33,18 @@ export async function findUsableInvite(
   return invite;
 }
 
+/** What joining through an invite did. */
+export interface InviteJoin {
+  serverId: string;
+  joined: boolean;
+  noticeJobId: string | null;
+}
+
 /**
  * Joins `userId` to the server of invite `code` inside a command's transaction, counting one use
- * atomically (so `max_uses` is never exceeded) and announcing the join through `fx`: 404
- * `unknown_invite` when it is not usable, 403 `banned`. An existing member uses nothing (`joined`
- * false). Shared by POST /invites/{code} (joinByInvite) and invite-only registration, which joins
+ * atomically (so `max_uses` is never exceeded) and announcing the join through `fx` (`noticeJobId`:
+ * the member_join notice's job): 404 `unknown_invite` when it is not usable, 403 `banned`. An
+ * existing member uses nothing (`joined` false). Shared by POST /invites/{code} (joinByInvite) and invite-only registration, which joins
  * in the new account's transaction.
  */
 export async function joinThroughInvite(
@@ -46,24 +53,22 @@ export async function joinThroughInvite(
   userId: string,
   transaction: Transaction,
   fx: Effects,
-): Promise<{ serverId: string; joined: boolean }> {
+): Promise<InviteJoin> {
   const invite = await findUsableInvite(rt, code, transaction);
   const serverId = invite.server_id;
-  if (!(await addMember(rt, serverId, userId, transaction, fx))) return { serverId, joined: false };
+  if (!(await addMember(rt, serverId, userId, transaction, fx))) {
+    return { serverId, joined: false, noticeJobId: null };
+  }
   const [count] = await rt.models.Invite.update(
     { uses: literal('uses + 1') },
     { where: { code: invite.code, ...usableInviteWhere }, transaction },
   );
   if (count === 0) throw new NotFoundError('invite');
-  await announceJoin(rt, serverId, userId, transaction, fx);
-  return { serverId, joined: true };
+  const noticeJobId = await announceJoin(rt, serverId, userId, transaction, fx);
+  return { serverId, joined: true, noticeJobId };
 }
 
 /** The join command of POST /invites/{code}: joinThroughInvite in a transaction of its own. */
-export function joinByInvite(
-  rt: Runtime,
-  code: string,
-  userId: string,
-): Promise<{ serverId: string; joined: boolean }> {
+export function joinByInvite(rt: Runtime, code: string, userId: string): Promise<InviteJoin> {
   return runCommand(rt, null, (transaction, fx) => joinThroughInvite(rt, code, userId, transaction, fx));
 }

@@ -2,7 +2,7 @@ import { QueryTypes, type Transaction } from 'sequelize';
 import type { Row } from '../../db/models/index.js';
 import { ApiError, NotFoundError } from '../../errors.js';
 import { rooms } from '../../events/index.js';
-import { postSystemMessageEffect } from '../../messages/system-messages.js';
+import { postAwaitedNotice } from '../../messages/system-messages.js';
 import type { Effects } from '../../outbox/effects.js';
 import { syncChannelRooms } from '../../permissions/index.js';
 import { presentServer } from '../../presenters/server.js';
@@ -58,7 +58,7 @@ export async function serverObject(
  * includes the command's other rows, e.g. a bot's managed role): their connections join the server
  * and the channels they can see, they get SERVER_CREATE, the server gets SERVER_MEMBER_ADD (and its
  * event webhooks the same), and a `member_join` system message is posted in the server's first
- * text channel.
+ * text channel. Returns that notice's job id (null: the server has no text channel).
  */
 export async function announceJoin(
   rt: Pick<Runtime, 'models' | 'events' | 'snowflake' | 'config'>,
@@ -66,7 +66,7 @@ export async function announceJoin(
   userId: string,
   transaction: Transaction,
   fx: Effects,
-): Promise<void> {
+): Promise<string | null> {
   fx.joinRooms(rooms.user(userId), [rooms.server(serverId)]);
   await syncChannelRooms(rt, serverId, [userId], { transaction, effects: fx });
   fx.dispatch([rooms.user(userId)], 'SERVER_CREATE', await serverObject(rt, serverId, transaction));
@@ -74,8 +74,9 @@ export async function announceJoin(
   fx.dispatch([rooms.server(serverId)], 'SERVER_MEMBER_ADD', member);
   fx.outgoing({ type: 'SERVER_MEMBER_ADD', server_id: serverId, data: member });
   const notices = await systemChannelFor(rt, serverId, transaction);
-  if (notices)
-    postSystemMessageEffect(rt, fx, { channel_id: notices.id, type: 'member_join', author_id: userId });
+  return notices
+    ? postAwaitedNotice(rt, fx, { channel_id: notices.id, type: 'member_join', author_id: userId })
+    : null;
 }
 
 /**

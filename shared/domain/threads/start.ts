@@ -3,7 +3,7 @@ import { diff, recordAudit } from '../../audit.js';
 import type { Row } from '../../db/models/index.js';
 import { ApiError, ConflictError, NotFoundError } from '../../errors.js';
 import { rooms } from '../../events/index.js';
-import { isSystemMessage, postSystemMessageEffect } from '../../messages/system-messages.js';
+import { isSystemMessage, postAwaitedNotice } from '../../messages/system-messages.js';
 import { runCommand } from '../../outbox/index.js';
 import { Permission } from '../../permissions/index.js';
 import { channelViewers, threadAudienceRoom } from '../../permissions/viewers.js';
@@ -22,10 +22,11 @@ export interface ThreadStart {
   type?: 'public_thread' | 'private_thread';
 }
 
-/** A started thread, and the job that links its starter message (null: none). */
+/** A started thread, the job that links its starter message and its notice's (null: none). */
 export interface StartedThread {
   thread: ThreadObject;
   starterJobId: string | null;
+  noticeJobId: string | null;
 }
 
 /**
@@ -112,7 +113,9 @@ export async function startThread(
       const payload = presentThread(thread, meta);
       fx.dispatch([threadAudienceRoom(thread)], 'THREAD_CREATE', payload);
       // A private thread's name is for its members: no notice in the parent.
-      if (thread.channel_type !== 'public_thread') return { thread: payload, starterJobId: null };
+      if (thread.channel_type !== 'public_thread') {
+        return { thread: payload, starterJobId: null, noticeJobId: null };
+      }
       let starterJobId: string | null = null;
       if (starter) {
         starterJobId = messageJobId('set_thread', starter.id, id);
@@ -124,14 +127,14 @@ export async function startThread(
         } as const;
         fx.job('messages', job.kind, job, { jobId: starterJobId });
       }
-      postSystemMessageEffect(rt, fx, {
+      const noticeJobId = postAwaitedNotice(rt, fx, {
         channel_id: parent.id,
         type: 'thread_created',
         author_id: actorId,
         content: payload.name,
         thread_id: id,
       });
-      return { thread: payload, starterJobId };
+      return { thread: payload, starterJobId, noticeJobId };
     });
   } catch (err) {
     // Two requests raced to start a thread from the same message.

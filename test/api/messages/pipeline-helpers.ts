@@ -52,7 +52,7 @@ export async function seed(
   channelId: string,
   authorId: string,
   contents: string[],
-  fields: { at?: Date; attachments?: boolean; embeds?: boolean } = {},
+  fields: { at?: Date; attachments?: boolean | string; embeds?: boolean } = {},
 ): Promise<string[]> {
   const ids = contents.map(() => app.rt.snowflake.next());
   await app.rt.models.Message.bulkCreate(
@@ -62,8 +62,17 @@ export async function seed(
       author_id: authorId,
       content: contents[i] ?? '',
       created_at: fields.at ?? new Date(decodeSnowflake(id).timestampMs),
+      // `attachments`: one image, or one file of the content type given.
       attachments: fields.attachments
-        ? [{ id: '1', filename: 'a.png', content_type: 'image/png', size: 1, url: '/media/a' }]
+        ? [
+            {
+              id: '1',
+              filename: 'a',
+              content_type: fields.attachments === true ? 'image/png' : fields.attachments,
+              size: 1,
+              url: '/media/a',
+            },
+          ]
         : [],
       embeds: fields.embeds ? [{ url: 'https://example.com', title: 'x' }] : [],
     })),

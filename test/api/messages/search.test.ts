@@ -66,6 +66,13 @@ describe('search', () => {
     expect(ids((await search(w, w.owner, 'has=file')).body)).toEqual([file]);
     expect(ids((await search(w, w.owner, 'has=embed')).body)).toEqual([both, embed]);
     expect(ids((await search(w, w.owner, 'has=embed&has=link')).body)).toEqual([both]);
+    // Discord's kinds of file, by the attachment's type.
+    const [clip] = await seed(app, other, bob.id, ['a clip'], { attachments: 'video/mp4' });
+    const [song] = await seed(app, other, bob.id, ['a song'], { attachments: 'audio/ogg' });
+    expect(ids((await search(w, w.owner, 'has=image')).body)).toEqual([file]);
+    expect(ids((await search(w, w.owner, 'has=video')).body)).toEqual([clip]);
+    expect(ids((await search(w, w.owner, 'has=sound')).body)).toEqual([song]);
+    expect(ids((await search(w, w.owner, 'has=file')).body)).toEqual([song, clip, file]);
     expect(
       ids((await search(w, w.owner, `has=link&author_id=${bob.id}&channel_id=${w.channelId}`)).body),
     ).toEqual([bobLink]);
@@ -175,7 +182,7 @@ describe('search', () => {
     ['limit', 'limit=0'],
     ['before', 'before=abc'],
     ['after', 'after=-1'],
-    ['has', 'has=video'],
+    ['has', 'has=sticker'],
     ['author_id', 'author_id=abc'],
     ['channel_id', 'channel_id=1.5'],
     ['content', `content=${'x'.repeat(513)}`],

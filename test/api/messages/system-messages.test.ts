@@ -4,6 +4,7 @@ import { postSystemMessageEffect } from '../../../shared/messages/system-message
 import { runCommand } from '../../../shared/outbox/index.js';
 import type { MessageObject } from '../../../shared/presenters/types.js';
 import { useTestApp } from '../../helpers/app.js';
+import { testConfig } from '../../helpers/config.js';
 import type { GatewayClient } from '../../helpers/gateway-client.js';
 import {
   Permission,
@@ -99,6 +100,31 @@ describe('channel_name_change', () => {
     });
     await settle(c, w);
     expect(c.frames.filter(created('channel_name_change'))).toHaveLength(1);
+  });
+});
+
+describe('the notices of renames, joins and threads are there when the request answers', () => {
+  // Creates wait for the batch window before they are stored: a route that answered before its
+  // notice was stored would show the caller's next read without it.
+  const slow = useTestApp({ config: testConfig({ queues: { message_batch_window_ms: 500 } }) });
+  const latest = async (w: World, who = w.owner): Promise<MessageObject | undefined> =>
+    (await as(slow, who, 'GET', `/channels/${w.channelId}/messages?limit=1`)).body[0] as MessageObject;
+
+  it('channel_name_change, member_join and thread_created are read back at once', async () => {
+    const w = await makeWorld(slow);
+    expect((await as(slow, w.owner, 'PATCH', `/channels/${w.channelId}`, { name: 'lounge' })).status).toBe(
+      200,
+    );
+    expect(await latest(w)).toMatchObject({ type: 'channel_name_change', content: 'lounge' });
+
+    const invite = await as(slow, w.owner, 'POST', `/channels/${w.channelId}/invites`, {});
+    const joiner = await person(slow);
+    expect((await as(slow, joiner, 'POST', `/invites/${invite.body.code as string}`)).status).toBe(200);
+    expect(await latest(w, joiner)).toMatchObject({ type: 'member_join', author_id: joiner.id });
+
+    const thread = await as(slow, w.owner, 'POST', `/channels/${w.channelId}/threads`, { name: 'plans' });
+    expect(thread.status).toBe(201);
+    expect(await latest(w)).toMatchObject({ type: 'thread_created', content: 'plans' });
   });
 });
 

@@ -1,4 +1,5 @@
 import { channelRoutes } from '../../../api/routes/channels/channels.js';
+import type { ApiServices } from '../../../api/services.js';
 import { Permission } from '../../../shared/permissions/index.js';
 import type { MessageObject } from '../../../shared/presenters/types.js';
 import { useTestApp } from '../../helpers/app.js';
@@ -309,7 +310,8 @@ describe('archiving and locking', () => {
   it('GET and PATCH /channels/{id} answer a thread in the shape they document (/openapi.json is built from it)', async () => {
     const w = await world(app);
     const thread = await startThread(app, w.owner, w.channelId);
-    const routes = channelRoutes(app.rt);
+    // Only the routes' schemas are read: no handler runs, so no services are needed.
+    const routes = channelRoutes(app.rt, {} as ApiServices);
     const documented = (method: string) =>
       routes.find((r) => r.method === method && r.path === '/channels/{channel_id}')?.responses[200]?.schema;
     const got = await as(app, w.owner, 'GET', `/channels/${thread.id}`);

@@ -22,6 +22,7 @@ import { resolveLocalRedis } from './shared/local-services/redis.js';
 import { createLogger } from './shared/logger.js';
 import { capServerConnections } from './shared/net/connection-cap.js';
 import { createRuntime } from './shared/runtime.js';
+import { voiceSignalPaths } from './shared/voice-chat/signal-paths.js';
 import { startVoice } from './voice/service.js';
 import { startWorkers } from './workers/runner.js';
 
@@ -112,7 +113,7 @@ async function runMain(): Promise<void> {
           PLEXICHAT_SUPERVISOR_ORIGIN: originOf(config, port),
         }),
         // Each process leases its own snowflake worker id from Redis (or uses a configured one).
-        voicePath: config.voice.enabled ? config.voice.path : null,
+        voicePaths: config.voice.enabled ? voiceSignalPaths(config) : [],
         logger,
       });
       lifecycle.add('processes', () => supervisor.stop());

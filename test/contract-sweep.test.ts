@@ -17,6 +17,7 @@ import { io } from 'socket.io-client';
 import { api, enableMfa, randomIp, totpCode, type ApiResponse, type TestUser } from './helpers/accounts.js';
 import { standIn, type TestApp } from './helpers/app.js';
 import { connectGateway, type GatewayClient } from './helpers/gateway-client.js';
+import { tryVoiceCommand } from './helpers/voice-client.js';
 import { useMailApp } from './helpers/mail-app.js';
 import { tokenFromMail, type SmtpReceiver } from './helpers/smtp-receiver.js';
 
@@ -2299,34 +2300,19 @@ describe('less-trodden corners', () => {
     // API.md names the namespace, not the socket.io path: VOICE_SERVER_UPDATE carries it as `path`
     // (README, Decisions: voice signaling's path).
     s.ok(typeof d.path === 'string', 'VOICE_SERVER_UPDATE names the socket.io path of /voice');
-    const result = await new Promise<string>((resolve) => {
-      const socket = io(`${d.endpoint}/voice`, {
-        path: d.path,
-        transports: ['websocket'],
-        auth: { token: d.token },
-        reconnection: false,
-        forceNew: true,
-      });
-      const finish = (outcome: string) => {
-        clearTimeout(timer);
-        socket.disconnect();
-        resolve(outcome);
-      };
-      const timer = setTimeout(() => finish('no connection within 5 s'), 5000);
-      socket.once('connect', () => {
-        socket
-          .timeout(5000)
-          .emitWithAck('create_transport', { direction: 'send' })
-          .then(
-            (a: Json) => finish(a?.ok ? 'ok' : `ack ${JSON.stringify(a)}`),
-            (err: Error) => finish(`no ack: ${err.message}`),
-          );
-      });
-      socket.once('connect_error', (err: Json) =>
-        finish(`refused: ${err.message} ${JSON.stringify(err.data ?? {})}`),
-      );
-    });
-    s.eq(result, 'ok', '/voice create_transport');
+    s.eq(await tryVoiceCommand(d, d.path as string), 'ok', '/voice create_transport');
+    // A client that read only API.md connects to `${endpoint}/voice` on socket.io's default path.
+    await gw.command('voice_state_update', { channel_id: null, self_mute: false, self_deaf: false });
+    await gw.command('voice_state_update', { channel_id: vc.id, self_mute: false, self_deaf: false });
+    const [again] = await gw
+      .waitForFrames(2, (f) => f.t === 'VOICE_SERVER_UPDATE', 5000)
+      .then((frames) => frames.slice(1))
+      .catch(() => []);
+    s.eq(
+      await tryVoiceCommand((again?.d ?? {}) as Json, undefined),
+      'ok',
+      '/voice create_transport on socket.io’s default path',
+    );
     await gw.command('voice_state_update', { channel_id: null, self_mute: false, self_deaf: false });
     s.done();
   });

@@ -1,7 +1,8 @@
-import type { Server as HttpServer } from 'node:http';
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import { NAMESPACE_CONNECT_TIMEOUT_MS } from '../shared/net/handshake-limits.js';
 import type { Runtime } from '../shared/runtime.js';
+import { isUnderPath, voiceSignalPaths } from '../shared/voice-chat/signal-paths.js';
 import { loadMediasoup } from './mediasoup.js';
 import { VoiceNode } from './node.js';
 
@@ -27,6 +28,22 @@ function endpointOf(rt: Runtime, httpServer: HttpServer, fallback: string | null
   if (!address || typeof address === 'string') throw new Error('voice: the HTTP server is not listening yet');
   const host = ['0.0.0.0', '::', ''].includes(address.address) ? '127.0.0.1' : address.address;
   return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+}
+
+/**
+ * Serves the other signaling paths (voiceSignalPaths: socket.io's default) as the first: a request
+ * under one has its URL rewritten to `paths[0]` before socket.io, whose listeners come after these,
+ * matches it against its one path.
+ */
+function answerAliases(httpServer: HttpServer, [path, ...aliases]: string[]): void {
+  if (!path || aliases.length === 0) return;
+  const rewrite = (req: IncomingMessage): void => {
+    const url = req.url ?? '';
+    const alias = aliases.find((a) => isUnderPath(url, a));
+    if (alias) req.url = path + url.slice(alias.length);
+  };
+  httpServer.prependListener('request', rewrite);
+  httpServer.prependListener('upgrade', rewrite);
 }
 
 /**
@@ -60,6 +77,7 @@ export async function startVoice(
     maxHttpBufferSize: 64 * 1024,
     connectTimeout: NAMESPACE_CONNECT_TIMEOUT_MS,
   });
+  answerAliases(httpServer, voiceSignalPaths(rt.config));
   const node = new VoiceNode(rt, mediasoup, endpointOf(rt, httpServer, options.fallbackUrl), io.of('/voice'));
   try {
     await node.start();

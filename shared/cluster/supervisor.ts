@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import type { Logger } from '../logger.js';
+import { isUnderPath } from '../voice-chat/signal-paths.js';
 import { isClusterMessage } from './handoff.js';
 
 /** What a supervised process runs: the API with a gateway, the BullMQ workers, or voice. */
@@ -21,8 +22,8 @@ export interface SupervisorOptions {
    * asked for, or the one picked for port 0: the processes build URLs with it).
    */
   env: (port: number) => Record<string, string>;
-  /** Requests under this path go to the voice process (its signaling), when one runs. */
-  voicePath: string | null;
+  /** Requests under these paths go to the voice process (its signaling), when one runs. */
+  voicePaths: string[];
   logger: Logger;
   /** First restart delay of a process that died; doubles while it keeps dying, up to 30 s. */
   restartDelayMs?: number;
@@ -249,11 +250,7 @@ export class Supervisor {
   /** The process for a request line `METHOD target HTTP/x`. */
   private pick(requestLine: string): Slot | null {
     const target = requestLine.split(' ', 3)[1] ?? '';
-    const voicePath = this.options.voicePath;
-    if (
-      voicePath &&
-      (target === voicePath || target.startsWith(`${voicePath}/`) || target.startsWith(`${voicePath}?`))
-    ) {
+    if (this.options.voicePaths.some((path) => isUnderPath(target, path))) {
       const voice = this.slots.find((s) => s.role === 'voice' && s.ready);
       if (voice) return voice;
     }

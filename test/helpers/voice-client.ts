@@ -388,3 +388,40 @@ export class VoiceTestClient {
     await Promise.all(this.peers.map((pc) => pc.close().catch(() => undefined)));
   }
 }
+
+/**
+ * Connects to `/voice` at a VOICE_SERVER_UPDATE's endpoint with its token (on `path`, or socket.io's
+ * default when undefined) and sends create_transport: 'ok', or what went wrong.
+ */
+export function tryVoiceCommand(
+  d: { endpoint?: unknown; token?: unknown },
+  path: string | undefined,
+): Promise<string> {
+  return new Promise<string>((resolve) => {
+    const socket = io(`${d.endpoint as string}/voice`, {
+      ...(path === undefined ? {} : { path }),
+      transports: ['websocket'],
+      auth: { token: d.token },
+      reconnection: false,
+      forceNew: true,
+    });
+    const finish = (outcome: string) => {
+      clearTimeout(timer);
+      socket.disconnect();
+      resolve(outcome);
+    };
+    const timer = setTimeout(() => finish('no connection within 5 s'), 5000);
+    socket.once('connect', () => {
+      socket
+        .timeout(5000)
+        .emitWithAck('create_transport', { direction: 'send' })
+        .then(
+          (a: VoiceAck) => finish(a?.ok ? 'ok' : `ack ${JSON.stringify(a)}`),
+          (err: Error) => finish(`no ack: ${err.message}`),
+        );
+    });
+    socket.once('connect_error', (err: Error & { data?: unknown }) =>
+      finish(`refused: ${err.message} ${JSON.stringify(err.data ?? {})}`),
+    );
+  });
+}

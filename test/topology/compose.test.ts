@@ -83,7 +83,9 @@ describe('docker-compose.yml runs the tested topology', () => {
     }
     expect(nginxConf).toMatch(/upstream plexichat_gateway \{\s*hash \$remote_addr consistent;/);
     expect(nginxConf).toMatch(/location \/gateway\/ \{\s*proxy_pass http:\/\/plexichat_gateway;/);
-    expect(nginxConf).toMatch(/location \/voice-signal\/ \{\s*proxy_pass http:\/\/plexichat_voice;/);
+    expect(nginxConf).toMatch(
+      /location ~ \^\/\(voice-signal\|socket\\\.io\)\/ \{\s*proxy_pass http:\/\/plexichat_voice;/,
+    );
     expect(nginxConf).toMatch(/proxy_set_header Upgrade \$http_upgrade;/);
     expect(nginxConf).toMatch(/proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;/);
   });

@@ -4,8 +4,9 @@ import type { TestApp } from '../../helpers/app.js';
 import { configEnv, testConfig } from '../../helpers/config.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
 import { spawnEntry, type RoleProcess } from '../../helpers/processes.js';
+import { tryVoiceCommand } from '../../helpers/voice-client.js';
 
-// `npm start`'s default: main.ts as a supervisor of 2 web processes and 1 workers process on one port.
+// `npm start`'s default: main.ts as a supervisor of 2 web processes, 1 workers and 1 voice process on one port.
 let main: RoleProcess;
 let app: TestApp;
 const clients: GatewayClient[] = [];
@@ -46,7 +47,7 @@ beforeAll(async () => {
     PLEXICHAT_SERVER__PORT: '0',
     PLEXICHAT_START__MODE: 'multi',
     PLEXICHAT_START__WEB_PROCESSES: '2',
-    PLEXICHAT_VOICE__ENABLED: 'false',
+    PLEXICHAT_VOICE__WORKERS: '1',
   });
   const [, port] = await main.waitFor(/Plexichat is running: http:\/\/127\.0\.0\.1:(\d+)\/api\/v1/, 90000);
   const origin = `http://127.0.0.1:${port}`;
@@ -85,14 +86,47 @@ async function serverWithChannel(user: TestUser): Promise<string> {
 }
 
 describe('npm start in multi mode: roles as processes on every core behind one port', () => {
-  it('runs two web processes and a workers process, each its own OS process', async () => {
+  it('runs two web processes, a workers and a voice process, each its own OS process', async () => {
     // The supervisor's log is written asynchronously: its "process ready" lines may trail the banner.
-    await until(() => readyPids('web').length === 2 && readyPids('workers').length === 1);
+    await until(
+      () =>
+        readyPids('web').length === 2 && readyPids('workers').length === 1 && readyPids('voice').length === 1,
+    );
     const web = readyPids('web');
     const workers = readyPids('workers');
-    expect(web).toHaveLength(2);
-    expect(workers).toHaveLength(1);
-    expect(new Set([...web, ...workers, main.child.pid]).size).toBe(4);
+    const voice = readyPids('voice');
+    expect([web.length, workers.length, voice.length]).toEqual([2, 1, 1]);
+    expect(new Set([...web, ...workers, ...voice, main.child.pid]).size).toBe(5);
+  });
+
+  it('sends voice signaling to the voice process, on voice.path and on socket.io’s default path', async () => {
+    const user = await registerUser(app);
+    const channelId = await serverWithChannel(user);
+    const { server_id: serverId } = (await (
+      await fetch(`${app.api}/channels/${channelId}`, { headers: user.headers })
+    ).json()) as { server_id: string };
+    const created = await fetch(`${app.api}/servers/${serverId}/channels`, {
+      method: 'POST',
+      headers: { ...user.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'talk', channel_type: 'voice' }),
+    });
+    const voiceChannel = (await created.json()) as { id: string };
+    const gw = await connectGateway(app.origin, { token: user.token });
+    clients.push(gw);
+    const outcomes: string[] = [];
+    for (const [i, path] of ['/voice-signal', undefined].entries()) {
+      await gw.command('voice_state_update', { channel_id: null, self_mute: false, self_deaf: false });
+      await gw.command('voice_state_update', {
+        channel_id: voiceChannel.id,
+        self_mute: false,
+        self_deaf: false,
+      });
+      const updates = await gw.waitForFrames(i + 1, (f) => f.t === 'VOICE_SERVER_UPDATE');
+      const info = updates[i]!.d as { endpoint: string; path: string; token: string };
+      expect([info.endpoint, info.path]).toEqual([app.origin, '/voice-signal']);
+      outcomes.push(await tryVoiceCommand(info, path));
+    }
+    expect(outcomes).toEqual(['ok', 'ok']);
   });
 
   it('keeps a long-polling gateway session on one process: READY, then a message sent over REST arrives', async () => {

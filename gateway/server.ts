@@ -5,6 +5,7 @@ import { Server } from 'socket.io';
 import { eventStreamKey, socketIoKey } from '../shared/events/index.js';
 import { guardedListener } from '../shared/net/guarded-listener.js';
 import { HandshakeLimits, NAMESPACE_CONNECT_TIMEOUT_MS } from '../shared/net/handshake-limits.js';
+import { claimUpgradePath, UPGRADES_CLAIMED } from '../shared/net/upgrade-paths.js';
 import { createRedis, waitForRedis } from '../shared/redis.js';
 import type { Runtime } from '../shared/runtime.js';
 import { authenticateHandshake } from './auth.js';
@@ -50,8 +51,10 @@ export async function startGateway(rt: Runtime, httpServer: HttpServer): Promise
     cors: rt.config.server.cors_origins.length > 0 ? { origin: rt.config.server.cors_origins } : undefined,
     maxHttpBufferSize: 64 * 1024,
     connectTimeout: NAMESPACE_CONNECT_TIMEOUT_MS,
+    ...UPGRADES_CLAIMED,
     adapter: createAdapter(pub, sub, { key: socketIoKey(rt.config), requestsTimeout: TAKEOVER_TIMEOUT_MS }),
   });
+  claimUpgradePath(httpServer, rt.config.gateway.path);
   const nsp = io.of('/');
   const g = rt.config.gateway;
   const buffer = new ResumeBuffer(

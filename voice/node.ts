@@ -521,6 +521,6 @@ export class VoiceNode {
     }
     this.rooms.clear();
     this.subscriber?.disconnect();
-    this.pool.close();
+    await this.pool.close();
   }
 }

@@ -5,8 +5,8 @@ import { ROOT } from './processes.js';
 /**
  * Loaded into a role process (`node --import`, see faultInjectionEnv) to make the bugs its process
  * guards exist for happen on demand, outside any handler of ours: each SIGUSR2 causes the next
- * fault of PLEXICHAT_TEST_FAULTS (comma-separated): `reject` leaves a promise rejection unhandled,
- * `throw` throws from a timer callback (an uncaught exception). With PLEXICHAT_TEST_FAULT_ROLE set,
+ * fault of PLEXICHAT_TEST_FAULTS (comma-separated): `reject` leaves a promise rejection unhandled
+ * (`reject*N`: N of them at once), `throw` throws from a timer callback (an uncaught exception). With PLEXICHAT_TEST_FAULT_ROLE set,
  * only a process `npm start` supervises in that role (web, workers, voice) takes part.
  */
 
@@ -14,7 +14,10 @@ import { ROOT } from './processes.js';
 export const INJECTED_SECRET = 'injected-secret-0123456789abcdef';
 
 /** What a process needs in its environment (on top of its own) to load this file. */
-export function faultInjectionEnv(faults: ('reject' | 'throw')[], role?: string): Record<string, string> {
+export function faultInjectionEnv(
+  faults: (`reject*${number}` | 'reject' | 'throw')[],
+  role?: string,
+): Record<string, string> {
   const self = pathToFileURL(path.join(ROOT, 'test/helpers/fault-injection.ts')).href;
   return {
     // tsx first, so that this file (TypeScript) can be loaded.
@@ -30,10 +33,13 @@ if (faults.length > 0 && (!role || process.env.PLEXICHAT_SUPERVISED_ROLE === rol
   process.on('SIGUSR2', () => {
     const fault = faults.shift();
     setImmediate(function injectedFault() {
-      if (fault === 'reject') {
-        const err = Object.assign(new Error('injected rejection'), { token: INJECTED_SECRET });
-        // Left unhandled on purpose: this is the bug being simulated.
-        void Promise.reject(err);
+      if (fault?.startsWith('reject')) {
+        const count = Number(fault.split('*')[1] ?? 1);
+        for (let i = 0; i < count; i++) {
+          const err = Object.assign(new Error('injected rejection'), { token: INJECTED_SECRET });
+          // Left unhandled on purpose: this is the bug being simulated.
+          void Promise.reject(err);
+        }
       } else if (fault === 'throw') {
         throw new Error('injected exception');
       }

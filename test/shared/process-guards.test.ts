@@ -36,15 +36,15 @@ function logLines(proc: RoleProcess, msg: RegExp): Record<string, unknown>[] {
 }
 
 describe('a role process', () => {
-  it('logs an unhandled rejection with its stack, counts it and keeps its connections; an uncaught exception is logged fatal and ends it with 70', async () => {
+  it('logs an unhandled rejection with its stack (20 a minute at most), counts each and keeps its connections; an uncaught exception is logged fatal and ends it with 70', async () => {
     const gateway = spawn('gateway/main.ts', {
       ...configEnv(app.config),
       PLEXICHAT_GATEWAY__PORT: '0',
       PLEXICHAT_LOG__LEVEL: 'warn',
       PLEXICHAT_METRICS__ENABLED: 'true',
-      ...faultInjectionEnv(['reject', 'throw']),
+      ...faultInjectionEnv(['reject', 'reject*25', 'throw']),
     });
-    const port = (await gateway.waitFor(/GATEWAY_LISTENING (\d+)/, 60000))[1] as string;
+    const port = (await gateway.waitFor(/GATEWAY_LISTENING (\d+)/, 120000))[1] as string;
     const origin = `http://127.0.0.1:${port}`;
     const user = await registerUser(app);
     const client = await connectGateway(origin, { token: user.token });
@@ -65,6 +65,15 @@ describe('a role process', () => {
     expect(client.socket.connected).toBe(true);
     expect(await client.command('presence_update', { status: 'idle' })).toMatchObject({ ok: true });
 
+    // A burst (a client able to trigger the bug at will): every one counted, 20 a minute logged.
+    process.kill(gateway.child.pid as number, 'SIGUSR2');
+    const logged = () => logLines(gateway, /unhandled promise rejection/).length;
+    await until(() => logged() >= 20, '20 rejections logged');
+    const after = await (await fetch(`${origin}/metrics`)).text();
+    expect(after).toMatch(/^plexichat_unhandled_rejections_total 26$/m);
+    expect(logged()).toBe(20);
+    expect(client.socket.connected).toBe(true);
+
     const closed = new Promise<string>((resolve) => client.socket.once('disconnect', resolve));
     process.kill(gateway.child.pid as number, 'SIGUSR2');
     expect(await gateway.exited).toBe(UNCAUGHT_EXCEPTION_EXIT_CODE);
@@ -72,7 +81,7 @@ describe('a role process', () => {
     expect(fatal).toMatchObject({ level: 60, role: 'gateway', err: { message: 'injected exception' } });
     expect((fatal?.err as { stack: string }).stack).toContain('injectedFault');
     expect(await closed).toBeTruthy();
-  }, 90000);
+  }, 180000);
 });
 
 describe('npm start (supervisor)', () => {
@@ -88,7 +97,7 @@ describe('npm start (supervisor)', () => {
       PLEXICHAT_VOICE__ENABLED: 'false',
       ...faultInjectionEnv(['throw'], 'web'),
     });
-    const [, port] = await main.waitFor(/Plexichat is running: http:\/\/127\.0\.0\.1:(\d+)\/api\/v1/, 90000);
+    const [, port] = await main.waitFor(/Plexichat is running: http:\/\/127\.0\.0\.1:(\d+)\/api\/v1/, 150000);
     const health = `http://127.0.0.1:${port}/api/v1/health`;
     const webPids = () =>
       logLines(main, /^process ready$/)
@@ -112,5 +121,5 @@ describe('npm start (supervisor)', () => {
     expect(webPids()[1]).not.toBe(first);
     expect((await fetch(health)).status).toBe(200);
     expect(await main.kill('SIGTERM')).toBe(0);
-  }, 150000);
+  }, 300000);
 });

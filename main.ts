@@ -20,6 +20,7 @@ import { Lifecycle } from './shared/lifecycle.js';
 import { resolveLocalDatabase } from './shared/local-services/postgres.js';
 import { resolveLocalRedis } from './shared/local-services/redis.js';
 import { createLogger } from './shared/logger.js';
+import { guardProcess } from './shared/process-guards.js';
 import { capServerConnections } from './shared/net/connection-cap.js';
 import { createRuntime } from './shared/runtime.js';
 import { voiceSignalPaths } from './shared/voice-chat/signal-paths.js';
@@ -78,6 +79,8 @@ async function runSupervised(role: SupervisedRole): Promise<void> {
 async function runMain(): Promise<void> {
   const baseConfig = loadConfigOrExit();
   const logger = createLogger(baseConfig, 'all');
+  // The supervisor too: it routes every connection of the instance (shared/process-guards.ts).
+  guardProcess(logger);
   const lifecycle = new Lifecycle(logger);
   lifecycle.exitOnSignals(30_000);
 
@@ -127,6 +130,7 @@ async function runMain(): Promise<void> {
     }
 
     const rt = await createRuntime(config, 'all', { logger, lifecycle });
+    guardProcess(logger, rt.metrics);
     const workers = startWorkers(rt);
     lifecycle.add('workers', () => workers.close());
     const api = await startApi(rt);

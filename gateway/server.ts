@@ -3,7 +3,9 @@ import type { Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Server } from 'socket.io';
 import { eventStreamKey, socketIoKey } from '../shared/events/index.js';
+import { guardedListener } from '../shared/net/guarded-listener.js';
 import { HandshakeLimits, NAMESPACE_CONNECT_TIMEOUT_MS } from '../shared/net/handshake-limits.js';
+import { claimUpgradePath, UPGRADES_CLAIMED } from '../shared/net/upgrade-paths.js';
 import { createRedis, waitForRedis } from '../shared/redis.js';
 import type { Runtime } from '../shared/runtime.js';
 import { authenticateHandshake } from './auth.js';
@@ -21,7 +23,7 @@ import {
 import { lastStreamId, StreamFollower } from './sessions/event-stream.js';
 import { type GatewaySession, SessionRegistry } from './sessions/registry.js';
 import { ResumeBuffer } from './sessions/resume-buffer.js';
-import type { GatewayServer } from './types.js';
+import type { GatewayServer, GatewaySocket } from './types.js';
 
 /** Sessions per step of a heartbeat (see the heartbeat in startGateway). */
 const HEARTBEAT_CHUNK = 500;
@@ -49,8 +51,10 @@ export async function startGateway(rt: Runtime, httpServer: HttpServer): Promise
     cors: rt.config.server.cors_origins.length > 0 ? { origin: rt.config.server.cors_origins } : undefined,
     maxHttpBufferSize: 64 * 1024,
     connectTimeout: NAMESPACE_CONNECT_TIMEOUT_MS,
+    ...UPGRADES_CLAIMED,
     adapter: createAdapter(pub, sub, { key: socketIoKey(rt.config), requestsTimeout: TAKEOVER_TIMEOUT_MS }),
   });
+  claimUpgradePath(httpServer, rt.config.gateway.path);
   const nsp = io.of('/');
   const g = rt.config.gateway;
   const buffer = new ResumeBuffer(
@@ -98,16 +102,31 @@ export async function startGateway(rt: Runtime, httpServer: HttpServer): Promise
     },
   );
   nsp.use(authenticateHandshake(rt, new HandshakeLimits(rt, 'gateway')));
-  nsp.on('connection', (socket) => {
-    // The upgrade request has served its purpose (the handshake and its address are read): an idle
-    // connection need not keep it, its raw headers and its parser state alive for hours.
-    (socket.conn as unknown as { request: unknown }).request = null;
-    installCommands(ctx, socket);
-    const resume = resumeRequest(socket.handshake.auth);
-    if (resume === null) void startSession(ctx, socket);
-    else if ('malformed' in resume) void startSession(ctx, socket, resume.malformed);
-    else void resumeSession(ctx, socket, resume);
-  });
+  nsp.on(
+    'connection',
+    guardedListener(
+      rt.logger,
+      'a gateway connection',
+      (socket: GatewaySocket) => {
+        // The upgrade request has served its purpose (the handshake and its address are read): an idle
+        // connection need not keep it, its raw headers and its parser state alive for hours.
+        (socket.conn as unknown as { request: unknown }).request = null;
+        installCommands(ctx, socket);
+        const resume = resumeRequest(socket.handshake.auth);
+        const opening =
+          resume === null
+            ? startSession(ctx, socket)
+            : 'malformed' in resume
+              ? startSession(ctx, socket, resume.malformed)
+              : resumeSession(ctx, socket, resume);
+        opening.catch((err: unknown) => {
+          rt.logger.error({ err }, 'could not open a gateway session');
+          socket.disconnect(true);
+        });
+      },
+      (socket) => socket.disconnect(true),
+    ),
+  );
 
   // A heartbeat refreshes every session's resume position and keys and every connection's presence:
   // a few Redis commands per session. Sent HEARTBEAT_CHUNK sessions at a time, each step awaited,

@@ -39,7 +39,7 @@ export class AdminLogSink extends Writable {
 
   /** Ships what is pending, then stops (the connection is closing); lines written later are dropped. */
   detach(): void {
-    this.flush();
+    void this.flush();
     this.redis = null;
     this.pending = [];
   }
@@ -60,17 +60,28 @@ export class AdminLogSink extends Writable {
     this.scheduled = true;
     setTimeout(() => {
       this.scheduled = false;
-      this.flush();
+      void this.flush();
     }, FLUSH_MS).unref();
   }
 
-  private flush(): void {
+  /**
+   * Ships what is pending now instead of at the next batch; resolves once Redis has answered (at
+   * once when it is not attached or not ready). For a process about to exit (shared/process-guards.ts).
+   */
+  drain(): Promise<void> {
+    return this.flush();
+  }
+
+  private flush(): Promise<void> {
     const redis = this.redis;
-    if (!redis || redis.status !== 'ready' || this.pending.length === 0) return;
+    if (!redis || redis.status !== 'ready' || this.pending.length === 0) return Promise.resolve();
     const lines = this.pending;
     this.pending = [];
     const pipeline = redis.pipeline();
     for (const line of lines) pipeline.xadd(this.key, 'MAXLEN', '~', this.maxEntries, '*', 'l', line);
-    pipeline.exec().catch(() => undefined);
+    return pipeline.exec().then(
+      () => undefined,
+      () => undefined,
+    );
   }
 }

@@ -1,4 +1,6 @@
 import { ConfigError, loadConfig, type Config } from './config/index.js';
+import { createLogger } from './logger.js';
+import { guardProcess } from './process-guards.js';
 import { createRuntime, type Runtime } from './runtime.js';
 
 /** Prints one line and exits: how every entry point reports a bad config or an unusable database. */
@@ -17,18 +19,25 @@ export function loadConfigOrExit(): Config {
   }
 }
 
-/** The production entry of one role: config, runtime, the role itself, shutdown on signals. */
+/**
+ * The production entry of one role (every role's main.ts, and each process `npm start` supervises):
+ * config, the process guards (shared/process-guards.ts) from the moment there is a logger, runtime,
+ * the role itself, shutdown on signals.
+ */
 export async function startRole(
   role: string,
   start: (rt: Runtime) => Promise<void> | void,
 ): Promise<Runtime> {
   const config = loadConfigOrExit();
+  const logger = createLogger(config, role);
+  guardProcess(logger);
   let rt: Runtime;
   try {
-    rt = await createRuntime(config, role);
+    rt = await createRuntime(config, role, { logger });
   } catch (err) {
     fail(`${role} cannot start: ${err instanceof Error ? err.message : String(err)}`);
   }
+  guardProcess(logger, rt.metrics);
   rt.lifecycle.exitOnSignals();
   try {
     await start(rt);

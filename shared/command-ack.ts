@@ -40,3 +40,53 @@ export function errorAck(err: unknown): CommandAck {
     ...known.extra,
   };
 }
+
+/** The answer to a command that failed on a bug (logged on the server; nothing more is told). */
+export const INTERNAL_ERROR_ACK: CommandAck = {
+  ok: false,
+  code: 'internal_error',
+  message: 'Something went wrong',
+};
+
+/**
+ * Runs one client command from a socket.io event's arguments and acks what it resolves to. The ack
+ * is the last argument, whatever came before it (a command sent without a payload has none), and
+ * the payload the first argument before it. Whatever else happens (`run` throws, synchronously or
+ * not, or the ack cannot be sent) is handed to `onBug` and answered INTERNAL_ERROR_ACK: nothing a
+ * client sends can leave a rejection unhandled (which shared/process-guards.ts would only log) or
+ * throw out of socket.io's packet handling.
+ */
+export function answerCommand(
+  args: unknown[],
+  run: (payload: unknown) => Promise<CommandAck>,
+  onBug: (err: unknown) => void,
+): void {
+  const ack = args.at(-1);
+  const payload = args.length > 1 || typeof ack !== 'function' ? args[0] : undefined;
+  const send = (answer: CommandAck): void => {
+    if (typeof ack === 'function') (ack as (answer: CommandAck) => void)(answer);
+  };
+  const failed = (err: unknown): void => {
+    onBug(err);
+    try {
+      // socket.io's ack marks itself sent only once it has sent: this still goes out.
+      send(INTERNAL_ERROR_ACK);
+    } catch (again) {
+      onBug(again);
+    }
+  };
+  let pending: Promise<CommandAck>;
+  try {
+    pending = run(payload);
+  } catch (err) {
+    failed(err);
+    return;
+  }
+  pending.then((answer) => {
+    try {
+      send(answer);
+    } catch (err) {
+      failed(err);
+    }
+  }, failed);
+}

@@ -3,6 +3,7 @@ import os from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Namespace } from 'socket.io';
 import { rooms } from '../shared/events/index.js';
+import { guardedListener } from '../shared/net/guarded-listener.js';
 import { HandshakeLimits, Refusal, refusal } from '../shared/net/handshake-limits.js';
 import { createRedis, waitForRedis } from '../shared/redis.js';
 import type { Runtime } from '../shared/runtime.js';
@@ -111,7 +112,15 @@ export class VoiceNode {
         },
       );
     });
-    this.nsp.on('connection', (socket) => this.connected(socket as VoiceSocket));
+    this.nsp.on(
+      'connection',
+      guardedListener(
+        this.rt.logger,
+        'a voice connection',
+        (socket) => this.connected(socket as VoiceSocket),
+        (socket) => socket.disconnect(true),
+      ),
+    );
 
     await this.announce();
     const every = this.rt.config.voice.node_heartbeat_seconds * 1000;
@@ -213,12 +222,17 @@ export class VoiceNode {
     room.peers.set(peer.userId, peer);
     if (previous) this.kick(room, previous, 'replaced');
     installSignaling(this, room, peer);
-    socket.on('disconnect', () => this.dropPeer(room, peer));
+    socket.on(
+      'disconnect',
+      guardedListener(this.rt.logger, 'closing a voice connection', () => this.dropPeer(room, peer)),
+    );
     for (const producer of room.producersExcept(peer.userId)) {
       socket.emit('new_producer', producerAnnouncement(producer));
     }
     // The state may have changed between the handshake and now.
-    void this.sync(room.channelId, peer.userId);
+    this.sync(room.channelId, peer.userId).catch((err: Error) =>
+      this.rt.logger.warn({ err: err.message }, 'voice sync failed'),
+    );
   }
 
   /** The room of a channel, made on the next worker on first use. */
@@ -507,6 +521,6 @@ export class VoiceNode {
     }
     this.rooms.clear();
     this.subscriber?.disconnect();
-    this.pool.close();
+    await this.pool.close();
   }
 }

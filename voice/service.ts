@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import { NAMESPACE_CONNECT_TIMEOUT_MS } from '../shared/net/handshake-limits.js';
+import { claimUpgradePath, UPGRADES_CLAIMED } from '../shared/net/upgrade-paths.js';
 import type { Runtime } from '../shared/runtime.js';
 import { isUnderPath, voiceSignalPaths } from '../shared/voice-chat/signal-paths.js';
 import { loadMediasoup } from './mediasoup.js';
@@ -76,7 +77,9 @@ export async function startVoice(
     cors: rt.config.server.cors_origins.length > 0 ? { origin: rt.config.server.cors_origins } : undefined,
     maxHttpBufferSize: 64 * 1024,
     connectTimeout: NAMESPACE_CONNECT_TIMEOUT_MS,
+    ...UPGRADES_CLAIMED,
   });
+  claimUpgradePath(httpServer, v.path);
   answerAliases(httpServer, voiceSignalPaths(rt.config));
   const node = new VoiceNode(rt, mediasoup, endpointOf(rt, httpServer, options.fallbackUrl), io.of('/voice'));
   try {

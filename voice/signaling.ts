@@ -9,6 +9,7 @@ import {
 } from '../shared/errors.js';
 import { Permission, channelAccessFor, has } from '../shared/permissions/index.js';
 import { STAGE_COMMANDS, type StageCommandInput } from '../shared/voice-chat/stage-commands.js';
+import { answerCommand } from '../shared/command-ack.js';
 import { clientParameters, runCommand, type VoiceAck } from './ack.js';
 import type { ms } from './mediasoup.js';
 import type { VoiceNode } from './node.js';
@@ -311,32 +312,27 @@ export function installSignaling(node: VoiceNode, room: Room, peer: Peer): void 
   };
 
   const socket = peer.socket;
-  // Client events are untyped input: the table decides which exist, the schema what they hold. The
-  // ack is the last argument, whatever came before it (a command sent without a payload has none).
+  // Client events are untyped input: the table decides which exist, the schema what they hold.
   socket.onAny((name: unknown, ...args: unknown[]) => {
-    const ack = args.at(-1);
-    const reply = typeof ack === 'function' ? (ack as (a: VoiceAck) => void) : () => undefined;
-    const payload = args.length > 1 || typeof ack !== 'function' ? args[0] : undefined;
     const handler = typeof name === 'string' && Object.hasOwn(handlers, name) ? handlers[name] : undefined;
-    limiter
-      .consume(socket.id)
-      .then(
-        (): Promise<VoiceAck> | VoiceAck =>
-          handler
-            ? handler(payload)
-            : {
-                ok: false,
-                code: 'unknown_command',
-                message: `Unknown command: ${String(name).slice(0, 100)}. Commands: ${Object.keys(handlers).join(', ')}`,
-              },
-        (res: { msBeforeNext: number }) => {
-          const err = new RateLimitedError(res.msBeforeNext / 1000);
-          return { ok: false as const, code: err.code, message: err.message, ...err.extra };
-        },
-      )
-      .then(reply, (err: unknown) => {
-        rt.logger.error({ err, command: name }, 'voice command failed');
-        reply({ ok: false, code: 'internal_error', message: 'Something went wrong' });
-      });
+    answerCommand(
+      args,
+      (payload) =>
+        limiter.consume(socket.id).then(
+          (): Promise<VoiceAck> | VoiceAck =>
+            handler
+              ? handler(payload)
+              : {
+                  ok: false,
+                  code: 'unknown_command',
+                  message: `Unknown command: ${String(name).slice(0, 100)}. Commands: ${Object.keys(handlers).join(', ')}`,
+                },
+          (res: { msBeforeNext: number }) => {
+            const err = new RateLimitedError(res.msBeforeNext / 1000);
+            return { ok: false as const, code: err.code, message: err.message, ...err.extra };
+          },
+        ),
+      (err) => rt.logger.error({ err, command: name }, 'voice command failed'),
+    );
   });
 }

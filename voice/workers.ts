@@ -4,6 +4,9 @@ import type { MediasoupModule, ms } from './mediasoup.js';
 /** How long to wait before trying again when a replacement worker cannot start. */
 const RESPAWN_RETRY_MS = 1000;
 
+/** Longest wait on close for the workers' processes to exit (they do within milliseconds). */
+const WORKER_EXIT_WAIT_MS = 3000;
+
 /**
  * mediasoup workers, one per configured core. A worker that dies is reported (its routers are
  * gone: the rooms on it must be rebuilt) and replaced in its slot.
@@ -72,8 +75,28 @@ export class WorkerPool {
     return this.slots.flatMap((w) => (w && !w.closed ? [w.pid] : []));
   }
 
-  close(): void {
+  /**
+   * Stops every worker and waits, at most WORKER_EXIT_WAIT_MS, until their processes are gone:
+   * mediasoup's close() only signals them, and a closed service should leave no media process
+   * behind, nor a child handle that keeps its own process from exiting.
+   */
+  async close(): Promise<void> {
     this.closing = true;
+    const pids = this.pids();
     for (const worker of this.slots) worker?.close();
+    const deadline = Date.now() + WORKER_EXIT_WAIT_MS;
+    while (pids.some(isRunning) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
+
+/** Whether process `pid` still exists (signal 0 checks without sending anything). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }

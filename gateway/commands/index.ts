@@ -1,6 +1,6 @@
 import type Joi from 'joi';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import { errorAck, validateCommand } from '../../shared/command-ack.js';
+import { answerCommand, errorAck, validateCommand } from '../../shared/command-ack.js';
 import { RateLimitedError } from '../../shared/errors.js';
 import type { GatewayContext } from '../sessions/connect.js';
 import type { GatewaySocket } from '../types.js';
@@ -37,19 +37,13 @@ export function installCommands(ctx: GatewayContext, socket: GatewaySocket): voi
   // Client events are untyped input: the command table decides which exist, the schema what they hold.
   socket.onAny((name: unknown, ...args: unknown[]) => {
     const command = typeof name === 'string' && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-    // The ack is the last argument, whatever came before it (an unknown command may carry none).
-    const ack = args.at(-1);
-    const reply = typeof ack === 'function' ? (ack as (a: CommandAck) => void) : () => undefined;
-    if (!command) {
-      // Counted as any command is, then refused by name: a client learns of its typo at once.
-      void unknown(ctx, socket, limiter, String(name)).then(reply);
-      return;
-    }
-    const payload = args.length > 1 || typeof ack !== 'function' ? args[0] : undefined;
-    run(ctx, socket, limiter, command, payload).then(reply, (err: unknown) => {
-      ctx.rt.logger.error({ err, command: name }, 'gateway command failed');
-      reply({ ok: false, code: 'internal_error', message: 'Something went wrong' });
-    });
+    answerCommand(
+      args,
+      // An unknown command is counted as any command is, then refused by name: a client learns of its typo at once.
+      (payload) =>
+        command ? run(ctx, socket, limiter, command, payload) : unknown(ctx, socket, limiter, String(name)),
+      (err) => ctx.rt.logger.error({ err, command: name }, 'gateway command failed'),
+    );
   });
 }
 

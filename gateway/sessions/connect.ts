@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { rooms, type DispatchEnvelope, type DispatchFrame } from '../../shared/events/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 import type { PresenceTracker } from '../../shared/presence/tracker.js';
+import { guardedListener } from '../../shared/net/guarded-listener.js';
 import { leaveVoice } from '../../shared/voice-chat/join.js';
 import { Intent } from '../../shared/intents.js';
 import { IntentFilter } from '../intents.js';
@@ -301,31 +302,34 @@ export function endVoiceOf(ctx: GatewayContext, session: GatewaySession): void {
  * Voice ends with the session, or at once when the client closes the connection itself.
  */
 function bindDisconnect(ctx: GatewayContext, session: GatewaySession, socket: GatewaySocket): void {
-  socket.once('disconnect', (reason) => {
-    void ctx.presence
-      .closed(session.userId, socket.id)
-      .catch((err: Error) => ctx.rt.logger.warn({ err: err.message }, 'presence update failed'));
-    if (session.socket !== socket) return;
-    session.socket = null;
-    if (session.state === 'closed' || session.state === 'loading') {
-      session.state = 'closed';
-      ctx.registry.remove(session);
-      void ctx.buffer.drop(session.id).catch(() => undefined);
-      endVoiceOf(ctx, session);
-      return;
-    }
-    // socket.disconnect() on the client: it said goodbye, so it is not in voice any more.
-    if (reason === 'client namespace disconnect') endVoiceOf(ctx, session);
-    session.state = 'detached';
-    ctx.registry.leave(session, [socket.id]);
-    // The resume window starts now (live sessions' keys are kept alive by the heartbeat).
-    void ctx.buffer.touch([session.id]).catch(() => undefined);
-    session.detachTimer = setTimeout(() => {
-      session.state = 'closed';
-      ctx.registry.remove(session);
-      void ctx.buffer.drop(session.id).catch(() => undefined);
-      endVoiceOf(ctx, session);
-    }, ctx.rt.config.gateway.resume_window_seconds * 1000);
-    session.detachTimer.unref();
-  });
+  socket.once(
+    'disconnect',
+    guardedListener(ctx.rt.logger, 'closing a gateway connection', (reason: string) => {
+      void ctx.presence
+        .closed(session.userId, socket.id)
+        .catch((err: Error) => ctx.rt.logger.warn({ err: err.message }, 'presence update failed'));
+      if (session.socket !== socket) return;
+      session.socket = null;
+      if (session.state === 'closed' || session.state === 'loading') {
+        session.state = 'closed';
+        ctx.registry.remove(session);
+        void ctx.buffer.drop(session.id).catch(() => undefined);
+        endVoiceOf(ctx, session);
+        return;
+      }
+      // socket.disconnect() on the client: it said goodbye, so it is not in voice any more.
+      if (reason === 'client namespace disconnect') endVoiceOf(ctx, session);
+      session.state = 'detached';
+      ctx.registry.leave(session, [socket.id]);
+      // The resume window starts now (live sessions' keys are kept alive by the heartbeat).
+      void ctx.buffer.touch([session.id]).catch(() => undefined);
+      session.detachTimer = setTimeout(() => {
+        session.state = 'closed';
+        ctx.registry.remove(session);
+        void ctx.buffer.drop(session.id).catch(() => undefined);
+        endVoiceOf(ctx, session);
+      }, ctx.rt.config.gateway.resume_window_seconds * 1000);
+      session.detachTimer.unref();
+    }),
+  );
 }

@@ -70,6 +70,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Promise rejections nothing handled (shared/process-guards.ts): each is a bug, logged with its stack. */
+  readonly unhandledRejections = new client.Counter({
+    name: 'plexichat_unhandled_rejections_total',
+    help: 'Promise rejections nothing handled in this process (each logged with its stack); the process kept serving',
+    registers: [this.registry],
+  });
+
   constructor() {
     client.collectDefaultMetrics({ register: this.registry, prefix: 'plexichat_' });
   }

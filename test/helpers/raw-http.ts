@@ -21,10 +21,17 @@ export interface RawConnection {
   destroy(): void;
 }
 
-/** Connects to the host and port of `url` (loopback only: tests never leave the machine). */
-export function openRawConnection(url: string): RawConnection {
+/**
+ * Connects to the host and port of `url` (loopback only: tests never leave the machine), from
+ * `localAddress` when given (another 127.x address: a proxy then sees another client).
+ */
+export function openRawConnection(url: string, localAddress?: string): RawConnection {
   const { hostname, port } = new URL(url);
-  const socket = net.connect(Number(port), hostname);
+  const socket = net.connect({
+    port: Number(port),
+    host: hostname,
+    ...(localAddress ? { localAddress } : {}),
+  });
   let received = '';
   let closed = false;
   let writeFailed = false;

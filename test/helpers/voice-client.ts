@@ -262,7 +262,6 @@ export class VoiceTestClient {
       `a=rtpmap:${payloadType} ${codec.rtpmap}`,
       '',
     ].join('\r\n');
-    await pc.setRemoteDescription({ type: 'answer', sdp: answer });
     const produced = await this.request('produce', {
       transport_id: transport.id,
       kind,
@@ -282,6 +281,10 @@ export class VoiceTestClient {
       },
     });
     if (!produced.ok) throw Object.assign(new Error(`produce refused: ${produced.code}`), { ack: produced });
+    // The answer starts ICE and then DTLS, so only once the producer exists: werift retransmits a
+    // DTLS flight nobody answers (the transport closed with the test) on a timer it never cancels,
+    // not even on close, for up to 27 s, which kept jest's worker from exiting.
+    await pc.setRemoteDescription({ type: 'answer', sdp: answer });
     await waitFor(() => pc.connectionState === 'connected', 10000, 'the send transport to connect');
     let seq = crypto.randomInt(0, 30000);
     let timestamp = crypto.randomInt(0, 1e9);

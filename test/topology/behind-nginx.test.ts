@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -13,6 +14,7 @@ import {
   type OpenedBy,
 } from '../helpers/gateway-client.js';
 import { ROOT, spawnEntry, type RoleProcess } from '../helpers/processes.js';
+import { openRawConnection, requestHead } from '../helpers/raw-http.js';
 import {
   freePort,
   startNginx,
@@ -24,6 +26,7 @@ import {
   type PrivateRedis,
 } from '../helpers/services.js';
 import {
+  NGINX_CONF_PATH,
   PORT_SETTING,
   TOPOLOGY,
   composeServices,
@@ -299,6 +302,55 @@ describe('the roles apart behind nginx (deploy/nginx.conf), one origin', () => {
       );
       expect(created(c, sent.body.id as string)).toHaveLength(1);
     }
+  }, 60000);
+
+  it('caps the requests one address has in progress (limit_conn): past it 429 too_many_connections, others still served', async () => {
+    const cap = Number(
+      /^\s*limit_conn\s+plexichat_per_address\s+(\d+);/m.exec(readFileSync(NGINX_CONF_PATH, 'utf8'))?.[1],
+    );
+    expect(cap).toBeGreaterThan(0);
+    // Requests whose bodies never finish: nginx streams them to the API, which waits for the rest.
+    const crowded = '127.0.1.1';
+    const held = Array.from({ length: cap + 3 }, () => {
+      const c = openRawConnection(origin, crowded);
+      c.write(
+        requestHead('POST', `${through.api}/auth/login`, {
+          'Content-Type': 'application/json',
+          'Content-Length': 100,
+        }),
+      );
+      c.write('{"login":');
+      return c;
+    });
+    try {
+      const refused = () => held.filter((c) => /^HTTP\/1\.1 429 /.test(c.received));
+      await until(() => refused().length === 3, 'nginx to refuse the requests past the cap', 30000);
+      const [first] = refused();
+      expect(first?.received).toMatch(/\r\nRetry-After: 1\r\n/);
+      expect(JSON.parse(first?.received.slice(first.received.indexOf('\r\n\r\n') + 4) ?? '')).toEqual({
+        code: 'too_many_connections',
+        message: expect.any(String),
+        retry_after: 1,
+      });
+      // The others are still in progress, unanswered; the address gets nothing more meanwhile...
+      expect(held.filter((c) => c.received === '' && !c.closed)).toHaveLength(cap);
+      expect(await requestFrom(crowded, 'GET', '/api/v1/nowhere', {})).toMatchObject({
+        status: 429,
+        body: { code: 'too_many_connections' },
+      });
+      // ...while another address is served by the API as usual.
+      expect(await requestFrom('127.0.1.2', 'GET', '/api/v1/nowhere', {})).toMatchObject({
+        status: 404,
+        body: { code: 'unknown_route' },
+      });
+    } finally {
+      for (const c of held) c.destroy();
+    }
+    // Once its requests end, the address is served again.
+    await until(
+      async () => (await requestFrom(crowded, 'GET', '/api/v1/nowhere', {})).status === 404,
+      'the address to be served again',
+    );
   }, 60000);
 
   it('keeps long-polling clients on one gateway (sticky), so they work like WebSocket ones', async () => {

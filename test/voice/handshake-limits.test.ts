@@ -1,5 +1,6 @@
 import type { TestApp } from '../helpers/app.js';
 import { refusalOf } from '../helpers/gateway-client.js';
+import { openRawConnection, requestHead } from '../helpers/raw-http.js';
 import { VoiceTestClient } from '../helpers/voice-client.js';
 import { gateway, join, joinAndConnect, pause, voiceSuite, voiceWorld } from './voice-helpers.js';
 
@@ -61,5 +62,20 @@ describe('voice handshake limits', () => {
   it('refuses the default namespace of the voice path', async () => {
     const err = await refusalOf(app.origin, {}, { path: app.config.voice.path });
     expect(err.data?.code).toBe('invalid_namespace');
+  });
+
+  it('answers a WebSocket upgrade on a path neither the gateway nor voice serves 404, and closes it', async () => {
+    // One HTTP server carries both socket.io servers here; each claims its own path.
+    const raw = openRawConnection(app.origin);
+    raw.write(
+      requestHead('GET', `${app.origin}/not-socket-io/?EIO=4&transport=websocket`, {
+        Connection: 'Upgrade',
+        Upgrade: 'websocket',
+        'Sec-WebSocket-Version': 13,
+        'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+      }),
+    );
+    await raw.waitClosed();
+    expect(raw.received).toMatch(/^HTTP\/1\.1 404 /);
   });
 });

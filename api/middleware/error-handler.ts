@@ -133,8 +133,8 @@ function lingerAfterAnswer(req: Request): void {
       req.off('data', pause).off('end', close);
       this.off('end', close).off('close', close);
       // Not before the answer is out: destroy() drops what is still queued to write.
-      if (this.writableFinished) this.destroy();
-      else this.once('finish', () => this.destroy());
+      if (this.writableFinished) socket.destroy();
+      else this.once('finish', () => socket.destroy());
     };
     const pause = (): void => {
       clearTimeout(idle);

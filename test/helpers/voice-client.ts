@@ -79,8 +79,6 @@ export interface MediaReceiver {
   consumerId: string;
   pc: RTCPeerConnection;
   packets(): number;
-  /** Resolves once `count` packets arrived in total. */
-  waitForPackets(count: number, timeoutMs?: number): Promise<void>;
 }
 
 function candidateLines(t: TransportInfo): string[] {
@@ -137,6 +135,31 @@ function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise
     };
     tick();
   });
+}
+
+/**
+ * Sends from `sender` in bursts of ten until `receiver` has counted `count` more packets, as a
+ * client that keeps talking does; resolves with how many were sent. One fixed burst is not a test
+ * of "audio flows": once under full CI load none of a 30-packet burst sent right after both
+ * transports connected arrived, while later audio would have.
+ */
+export async function sendUntilHeard(
+  sender: MediaSender,
+  receiver: MediaReceiver,
+  count: number,
+  { level = 127, timeoutMs = 15000 }: { level?: number; timeoutMs?: number } = {},
+): Promise<number> {
+  const from = receiver.packets();
+  const started = Date.now();
+  let sent = 0;
+  while (receiver.packets() < from + count) {
+    if (Date.now() - started > timeoutMs) {
+      throw new Error(`${receiver.packets() - from} of ${count} RTP packets arrived (${sent} sent)`);
+    }
+    await sender.send(10, 20, level);
+    sent += 10;
+  }
+  return sent;
 }
 
 function newPeer(): RTCPeerConnection {
@@ -381,8 +404,6 @@ export class VoiceTestClient {
       consumerId: consumed.id as string,
       pc,
       packets: () => count,
-      waitForPackets: (n, timeoutMs = 10000) =>
-        waitFor(() => count >= n, timeoutMs, `${n} RTP packets (got ${count})`),
     };
   }
 

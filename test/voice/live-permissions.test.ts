@@ -1,3 +1,4 @@
+import { sendUntilHeard } from '../helpers/voice-client.js';
 import { api } from '../helpers/accounts.js';
 import type { TestApp } from '../helpers/app.js';
 import { DEFAULT_EVERYONE_PERMISSIONS, Permission } from '../../shared/permissions/index.js';
@@ -112,8 +113,7 @@ describe('live voice permissions', () => {
     const { voice: listenerVoice } = await joinAndConnect(listenerGw, world.channelId, voices);
     const sender = await s.voice.sendAudio();
     const receiver = await listenerVoice.receive(sender.producerId);
-    await sender.send(30);
-    await receiver.waitForPackets(10);
+    await sendUntilHeard(sender, receiver, 10);
 
     const path = `/channels/${world.channelId}/permissions/${speaker.id}`;
     const denied = await api(app, 'PUT', path, {
@@ -129,9 +129,7 @@ describe('live voice permissions', () => {
     expect((await api(app, 'DELETE', path, { token: world.owner.token })).status).toBe(204);
     await stateUpdate(listenerGw, speaker.id, (d) => d.suppress === false);
     await s.voice.waitForEvent('producer_resumed', (p) => p.producer_id === sender.producerId);
-    const before = receiver.packets();
-    await sender.send(30);
-    await receiver.waitForPackets(before + 10);
+    await sendUntilHeard(sender, receiver, 10);
   });
 
   it('an AutoMod timeout disconnects the member from voice', async () => {

@@ -1,3 +1,4 @@
+import { sendUntilHeard } from '../helpers/voice-client.js';
 import { api } from '../helpers/accounts.js';
 import type { TestApp } from '../helpers/app.js';
 import { DoomedApis } from '../helpers/doomed-api.js';
@@ -38,8 +39,7 @@ async function speakerAndListener() {
   const { voice: listenerVoice } = await joinAndConnect(listenerGw, world.channelId, voices);
   const sender = await speakerVoice.sendAudio();
   const receiver = await listenerVoice.receive(sender.producerId);
-  await sender.send(30);
-  await receiver.waitForPackets(10);
+  await sendUntilHeard(sender, receiver, 10);
   return {
     ...world,
     speaker,
@@ -93,9 +93,7 @@ describe('voice moderation', () => {
     const mark = s.listenerVoice.mark();
     await api(app, 'PATCH', path, { token: s.owner.token, body: { mute: false } });
     await s.listenerVoice.waitForEvent('consumer_resumed', () => true, 10000, mark);
-    const before = s.receiver.packets();
-    await s.sender.send(40);
-    await s.receiver.waitForPackets(before + 10);
+    await sendUntilHeard(s.sender, s.receiver, 10);
   });
 
   it('a server-deafened member receives nothing', async () => {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { TestApp } from '../helpers/app.js';
 import type { GatewayClient } from '../helpers/gateway-client.js';
-import { VoiceTestClient, type VoiceServerInfo } from '../helpers/voice-client.js';
+import { sendUntilHeard, VoiceTestClient, type VoiceServerInfo } from '../helpers/voice-client.js';
 import { startVoice, type VoiceService } from '../../voice/service.js';
 import { gateway, join, joinAndConnect, member, pause, voiceWorld, voiceSuite } from './voice-helpers.js';
 
@@ -12,8 +12,7 @@ const { gateways, voices } = voiceSuite((started) => (app = started));
 async function mediaFlows(from: VoiceTestClient, to: VoiceTestClient): Promise<void> {
   const sender = await from.sendAudio();
   const receiver = await to.receive(sender.producerId);
-  await sender.send(50);
-  await receiver.waitForPackets(20);
+  await sendUntilHeard(sender, receiver, 20);
 }
 
 /** A second voice process (its own HTTP server) on the same Redis and database. */

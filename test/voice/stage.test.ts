@@ -1,3 +1,4 @@
+import { sendUntilHeard } from '../helpers/voice-client.js';
 import { api } from '../helpers/accounts.js';
 import type { TestApp } from '../helpers/app.js';
 import { Permission } from '../../shared/permissions/index.js';
@@ -59,8 +60,7 @@ describe('stage channels', () => {
 
     const sender = await guestVoice.sendAudio();
     const receiver = await ownerVoice.receive(sender.producerId);
-    await sender.send(50);
-    await receiver.waitForPackets(20);
+    await sendUntilHeard(sender, receiver, 20);
 
     // Back to the audience: the producer is paused by the server.
     expect(

@@ -103,6 +103,9 @@ describe('npm start (supervisor)', () => {
       logLines(main, /^process ready$/)
         .filter((l) => l.role === 'web')
         .map((l) => l.pid as number);
+    // The supervisor's "process ready" line goes out through pino's asynchronous stdout writer, so it
+    // can trail the "running" line written directly: CI once read no web pid here.
+    await until(() => webPids().length === 1, 'the web process ready line');
     const [first] = webPids();
     expect((await fetch(health)).status).toBe(200);
 

@@ -125,16 +125,16 @@ const LINGER_IDLE_MS = 2000;
  */
 function lingerAfterAnswer(req: Request): void {
   const socket = req.socket;
-  socket.destroySoon = function lingeringClose(this: typeof socket): void {
+  socket.destroySoon = function lingeringClose(): void {
     let idle: NodeJS.Timeout | undefined;
     const close = (): void => {
       clearTimeout(idle);
       clearTimeout(cap);
       req.off('data', pause).off('end', close);
-      this.off('end', close).off('close', close);
+      socket.off('end', close).off('close', close);
       // Not before the answer is out: destroy() drops what is still queued to write.
-      if (this.writableFinished) socket.destroy();
-      else this.once('finish', () => socket.destroy());
+      if (socket.writableFinished) socket.destroy();
+      else socket.once('finish', () => socket.destroy());
     };
     const pause = (): void => {
       clearTimeout(idle);
@@ -142,15 +142,15 @@ function lingerAfterAnswer(req: Request): void {
     };
     const cap = setTimeout(close, LINGER_MAX_MS);
     pause();
-    this.end();
-    if (req.complete || this.readableEnded) {
+    socket.end();
+    if (req.complete || socket.readableEnded) {
       close();
       return;
     }
     // The request is flowing (drained, or dumped by Node once the answer finished): each chunk read
     // and dropped is a sign of life.
     req.on('data', pause).once('end', close);
-    this.once('end', close).once('close', close);
+    socket.once('end', close).once('close', close);
     req.resume();
   };
 }

@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import { Job, type QueueEvents } from 'bullmq';
 import { ServiceUnavailableError } from '../../shared/errors.js';
-import type { JobResult, MessageJob } from '../../shared/queues/index.js';
+import { isUnfinishedWait, type JobResult, type MessageJob } from '../../shared/queues/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 import type { ApiServices } from '../services.js';
 
@@ -90,14 +90,17 @@ export function listenFirst(
   return { finished, cancel: () => cancel() };
 }
 
-/** A wait's result as a CommandOutcome: a timeout is `done: false`, a failure rethrown. */
+/**
+ * A wait's result as a CommandOutcome: a timeout, or the queue closing (shutdown) first, is
+ * `done: false`, a failure rethrown.
+ */
 export async function outcomeOf<R = JobResult<'messages'>>(
   finished: Promise<unknown>,
 ): Promise<{ done: true; result: R } | { done: false }> {
   try {
     return { done: true, result: (await finished) as R };
   } catch (err) {
-    if (/timed out/i.test((err as Error).message)) return { done: false };
+    if (isUnfinishedWait(err)) return { done: false };
     throw err;
   }
 }

@@ -37,6 +37,8 @@ export {
 export {
   bullPrefix,
   closeQueues,
+  isUnfinishedWait,
+  QUEUE_CLOSING,
   createQueueEvents,
   type QueueEventSet,
   createQueues,

@@ -1,4 +1,4 @@
-import { Queue, QueueEvents, type DefaultJobOptions } from 'bullmq';
+import { Queue, QueueEvents, type DefaultJobOptions, type QueueBase } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../logger.js';
@@ -71,7 +71,29 @@ export function createQueueEvents(config: Pick<Config, 'redis'>, logger: Logger)
   };
 }
 
-/** Closes every queue. */
-export async function closeQueues(queues: Record<string, { close(): Promise<void> }>): Promise<void> {
-  await Promise.all(Object.values(queues).map((q) => q.close()));
+/** What a wait on a job (job.waitUntilFinished) rejects with when its queue closes before the job finishes. */
+export const QUEUE_CLOSING = 'closing queue';
+
+/**
+ * Closes every queue, each after emitting 'closing': BullMQ's job.waitUntilFinished gives up on
+ * that event (rejecting with QUEUE_CLOSING, its ttl timer cleared), but only a Worker emits it.
+ * Without it a request still waiting for its command (up to queues.send_wait_ms) kept that timer
+ * running after the queue closed, and with it the process.
+ */
+export async function closeQueues(queues: Record<string, Pick<QueueBase, 'close' | 'emit'>>): Promise<void> {
+  await Promise.all(
+    Object.values(queues).map((q) => {
+      q.emit('closing', QUEUE_CLOSING);
+      return q.close();
+    }),
+  );
+}
+
+/**
+ * Whether a job wait's error means only that the wait ended before the job did (its ttl passed, or
+ * its queue closed): the job is still queued, not failed.
+ */
+export function isUnfinishedWait(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : String(err);
+  return /timed out/i.test(message) || message === QUEUE_CLOSING;
 }

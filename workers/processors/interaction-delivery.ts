@@ -22,7 +22,12 @@ import {
   queueInteractionAttempt,
 } from '../../shared/integrations/interaction-deliveries.js';
 import { SIGNATURE_HEADER, signPayload } from '../../shared/integrations/signature.js';
-import { bullPrefix, type InteractionDeliverJob, type WebhooksResult } from '../../shared/queues/index.js';
+import {
+  bullPrefix,
+  isUnfinishedWait,
+  type InteractionDeliverJob,
+  type WebhooksResult,
+} from '../../shared/queues/index.js';
 import type { MessageObject } from '../../shared/presenters/types.js';
 import { createRedis } from '../../shared/redis.js';
 import type { Runtime } from '../../shared/runtime.js';
@@ -59,7 +64,7 @@ export function workerMessageRunner(rt: Runtime): MessageRunner {
       return (await job.waitUntilFinished(events, rt.config.queues.wait_timeout_ms)) as MessageObject;
     } catch (err) {
       // Still queued: the answer is posted when it runs; the user is told it is on its way.
-      if (/timed out/i.test((err as Error).message)) return undefined;
+      if (isUnfinishedWait(err)) return undefined;
       throw err;
     }
   };

@@ -225,7 +225,8 @@ describe('resume', () => {
       { session_id: 'ab'.repeat(16), seq: '3' },
     ]) {
       const c = await connect(app.origin, { token: r.owner.token, ...auth }, true);
-      expect(c.frames.map((f) => [f.t, f.s])).toEqual([
+      // Only the start: an event of the room's set-up can still arrive after READY under load.
+      expect(c.frames.slice(0, 2).map((f) => [f.t, f.s])).toEqual([
         ['INVALID_SESSION', 0],
         ['READY', 1],
       ]);
@@ -236,7 +237,8 @@ describe('resume', () => {
     const r = await room();
     for (const auth of [{}, { session_id: null, seq: 3 }, { session_id: '' }]) {
       const c = await connect(app.origin, { token: r.owner.token, ...auth });
-      expect(c.frames.map((f) => f.t)).toEqual(['READY']);
+      expect(c.frames[0]?.t).toBe('READY');
+      expect(c.frames.map((f) => f.t)).not.toContain('INVALID_SESSION');
     }
   });
 });

@@ -37,11 +37,41 @@ interface Guarded {
   metrics: Metrics | null;
 }
 
+/**
+ * Which of a stream of lines is logged: at most `perWindow` each `windowMs`, the window starting
+ * with the first line after the last one ended; a line logged after some were left out learns
+ * how many.
+ */
+export class LogBudget {
+  private windowStart = -Infinity;
+  private loggedInWindow = 0;
+  private leftOut = 0;
+
+  constructor(
+    private readonly perWindow: number,
+    private readonly windowMs = 60_000,
+  ) {}
+
+  /** At time `now` (ms): null to leave this line out, else how many were left out before it. */
+  take(now: number): number | null {
+    if (now - this.windowStart >= this.windowMs) {
+      this.windowStart = now;
+      this.loggedInWindow = 0;
+    }
+    if (this.loggedInWindow >= this.perWindow) {
+      this.leftOut += 1;
+      return null;
+    }
+    this.loggedInWindow += 1;
+    const leftOut = this.leftOut;
+    this.leftOut = 0;
+    return leftOut;
+  }
+}
+
 let guarded: Guarded | null = null;
 let exiting = false;
-let windowStart = 0;
-let loggedInWindow = 0;
-let leftOut = 0;
+const rejectionBudget = new LogBudget(REJECTIONS_LOGGED_PER_MINUTE);
 
 /**
  * Installs the process's handlers for unhandled rejections and uncaught exceptions (once; a later
@@ -59,21 +89,12 @@ export function guardProcess(logger: Logger, metrics: Metrics | null = null): vo
 function onUnhandledRejection(reason: unknown): void {
   if (!guarded) return;
   guarded.metrics?.unhandledRejections.inc();
-  const now = Date.now();
-  if (now - windowStart >= 60_000) {
-    windowStart = now;
-    loggedInWindow = 0;
-  }
-  if (loggedInWindow >= REJECTIONS_LOGGED_PER_MINUTE) {
-    leftOut += 1;
-    return;
-  }
-  loggedInWindow += 1;
+  const leftOut = rejectionBudget.take(Date.now());
+  if (leftOut === null) return;
   guarded.logger.error(
     { err: reason, ...(leftOut > 0 ? { not_logged_before: leftOut } : {}) },
     'unhandled promise rejection (a bug): the process keeps serving',
   );
-  leftOut = 0;
 }
 
 function onUncaughtException(err: Error, origin: NodeJS.UncaughtExceptionOrigin): void {

@@ -5,7 +5,7 @@ import { INJECTED_SECRET, faultInjectionEnv } from '../helpers/fault-injection.j
 import { connectGateway, type GatewayClient } from '../helpers/gateway-client.js';
 import { spawnEntry, type RoleProcess } from '../helpers/processes.js';
 import { until } from '../helpers/services.js';
-import { UNCAUGHT_EXCEPTION_EXIT_CODE } from '../../shared/process-guards.js';
+import { LogBudget, UNCAUGHT_EXCEPTION_EXIT_CODE } from '../../shared/process-guards.js';
 
 // shared/process-guards.ts over real role processes: the faults are bugs caused on demand, outside
 // any handler of ours, by test/helpers/fault-injection.ts (each SIGUSR2 causes the next one).
@@ -34,6 +34,23 @@ function logLines(proc: RoleProcess, msg: RegExp): Record<string, unknown>[] {
     .map((line) => JSON.parse(line) as Record<string, unknown>)
     .filter((line) => typeof line.msg === 'string' && msg.test(line.msg));
 }
+
+describe('the unhandled-rejection log budget', () => {
+  it('logs 20 a minute, leaves the rest out, and the next line logged says how many', () => {
+    const budget = new LogBudget(20, 60_000);
+    const t0 = 1_000_000;
+    const first = Array.from({ length: 20 }, (_, i) => budget.take(t0 + i));
+    expect(first).toEqual(Array(20).fill(0));
+    expect([budget.take(t0 + 100), budget.take(t0 + 59_999), budget.take(t0 + 30_000)]).toEqual([
+      null,
+      null,
+      null,
+    ]);
+    // A new window: logged again, carrying the count of the three left out; then back to none.
+    expect(budget.take(t0 + 60_000)).toBe(3);
+    expect(budget.take(t0 + 60_001)).toBe(0);
+  });
+});
 
 describe('a role process', () => {
   it('logs an unhandled rejection with its stack (20 a minute at most), counts each and keeps its connections; an uncaught exception is logged fatal and ends it with 70', async () => {

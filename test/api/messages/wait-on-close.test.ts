@@ -16,13 +16,12 @@ describe('stopping the API while a request waits for its message command', () =>
         kind: 'create',
         message: { id, channel_id: '1', author_id: '1', content: 'never stored', nonce: null },
       },
-      { waitMs: 20_000 },
+      // Far past the test's timeout: only the queue closing can end this wait in time.
+      { waitMs: 600_000 },
     );
     // BullMQ's wait listens for its queue's 'closing' once it has started waiting.
     await until(() => app.rt.queues.messages.listenerCount('closing') > 0, 'the wait to start');
-    const closing = Date.now();
     await app.close();
     expect(await pending).toEqual({ done: false });
-    expect(Date.now() - closing).toBeLessThan(5000);
   });
 });

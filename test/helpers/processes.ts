@@ -16,11 +16,22 @@ export interface RoleProcess {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs `<role>/main.ts` (or another entry) under tsx with the given environment and arguments. */
+/**
+ * Runs `<role>/main.ts` (or another entry) under tsx with the given environment and arguments.
+ * PLEXICHAT_TEST_NODE_OPTIONS goes first in its NODE_OPTIONS: the only way through the otherwise
+ * bare environment for what scripts/test-on-node.sh needs in every node process (a hook that loads
+ * a native addon compiled for that node).
+ */
 export function spawnEntry(entry: string, env: NodeJS.ProcessEnv, args: string[] = []): RoleProcess {
+  const nodeOptions = [process.env.PLEXICHAT_TEST_NODE_OPTIONS, env.NODE_OPTIONS].filter(Boolean).join(' ');
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry), ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      ...env,
+      ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -46,6 +46,28 @@ export async function send(
   return res.body as MessageObject;
 }
 
+/**
+ * Sends with a nonce and, while the answer is 503 `send_pending` (the command queued but not yet
+ * stored within queues.send_wait_ms), sends the same body again, as the SDK does: for tests whose
+ * short send_wait_ms a loaded machine can outlast. Returns the stored message.
+ */
+export async function sendUntilStored(
+  app: TestApp,
+  who: Person,
+  channelId: string,
+  content: string,
+): Promise<MessageObject> {
+  const body = { content, nonce: `${content}-${Date.now()}` };
+  for (let attempt = 0; attempt < 20; attempt += 1) {
+    const res = await as(app, who, 'POST', `/channels/${channelId}/messages`, body);
+    if (res.status === 200) return res.body as MessageObject;
+    if (res.status !== 503 || res.body.code !== 'send_pending') {
+      throw new Error(`send: ${res.status} ${JSON.stringify(res.body)}`);
+    }
+  }
+  throw new Error(`send: still send_pending after 20 attempts: ${content}`);
+}
+
 /** Stores messages directly (faster than the queue), oldest first; `at` backdates them. */
 export async function seed(
   app: TestApp,

@@ -309,6 +309,15 @@ describe('resume', () => {
     const first = await connect({ token: s.bot.token, intents: Intent.SERVERS });
     const user = await connect({ token: s.owner.token });
     const ready = first.frames[0] as DispatchFrame<'READY'>;
+    // Everything of the scene's set-up in first (under load an event of it can follow READY),
+    // or it would be replayed ahead of ROLE_CREATE below. A rename, not barrier(): a role of its
+    // own would move up when the next one is created, adding a ROLE_UPDATE to the replay.
+    const renamed = await as(app, s.owner, 'PATCH', `/servers/${s.serverId}`, { name: 'renamed' });
+    expect(renamed.status).toBe(200);
+    await first.waitForFrames(
+      1,
+      (f) => f.t === 'SERVER_UPDATE' && (f.d as { name: string }).name === 'renamed',
+    );
     const seq = first.lastSeq();
     first.close();
     await new Promise((resolve) => setTimeout(resolve, 100));

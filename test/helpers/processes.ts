@@ -5,13 +5,16 @@ import { fileURLToPath } from 'node:url';
 /** The repository root (the tests run role entry points from their TypeScript sources). */
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/** How long after its exit a process's pipes may stay open before its output counts as complete. */
+const CLOSE_GRACE_MS = 5000;
+
 /** A role running in its own process. */
 export interface RoleProcess {
   child: ChildProcess;
   output: () => string;
   /** Resolves with the first match of `pattern` in stdout+stderr. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
-  /** Resolves with the exit code. */
+  /** Resolves with the exit code once the process exited and its output was read to the end. */
   exited: Promise<number | null>;
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -42,7 +45,25 @@ export function spawnEntry(entry: string, env: NodeJS.ProcessEnv, args: string[]
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'exit' can come before the last of the output was read off the pipes (node says the stdio
+  // streams may still be open then): a test reading output() or waiting for a line right after the
+  // exit missed what the process wrote last. 'close' comes once both pipes ended. A process the
+  // child started with its stdio (the supervisor's roles) can hold them open past the child's exit,
+  // so once the child is gone its output is taken as complete after CLOSE_GRACE_MS at the most.
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code))).then(
+    async (code) => {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        closed,
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, CLOSE_GRACE_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+      return code;
+    },
+  );
   return {
     child,
     output: () => out,

@@ -434,10 +434,13 @@ export function tryVoiceCommand(
       socket.disconnect();
       resolve(outcome);
     };
-    const timer = setTimeout(() => finish('no connection within 5 s'), 5000);
+    // Each step gets its own 10 s: on a busy machine the handshake and a voice process's first
+    // transport together can outlast one budget shared by both.
+    const timer = setTimeout(() => finish('no connection within 10 s'), 10000);
     socket.once('connect', () => {
+      clearTimeout(timer);
       socket
-        .timeout(5000)
+        .timeout(10000)
         .emitWithAck('create_transport', { direction: 'send' })
         .then(
           (a: VoiceAck) => finish(a?.ok ? 'ok' : `ack ${JSON.stringify(a)}`),

@@ -1,7 +1,12 @@
 import type { EventEmitter } from 'node:events';
 import { Job, type QueueEvents } from 'bullmq';
 import { ServiceUnavailableError } from '../../shared/errors.js';
-import { isUnfinishedWait, type JobResult, type MessageJob } from '../../shared/queues/index.js';
+import {
+  isUnfinishedWait,
+  QUEUE_CLOSING,
+  type JobResult,
+  type MessageJob,
+} from '../../shared/queues/index.js';
 import type { Runtime } from '../../shared/runtime.js';
 import type { ApiServices } from '../services.js';
 
@@ -73,19 +78,26 @@ export function listenFirst(
       cancel();
       reject(new Error(args.failedReason || 'job failed'));
     };
+    // The events closing (shutdown) ends the wait at once, as BullMQ's does on its queue's.
+    const onClosing = () => {
+      cancel();
+      reject(new Error(QUEUE_CLOSING));
+    };
     const timer = setTimeout(
       () => onFailed({ failedReason: `Job wait timed out after ${ttl}ms (id=${jobId})` }),
       ttl,
     );
-    // A wait never keeps a closing process up (BullMQ's rejects when its queue closes).
+    // A wait never keeps a closing process up.
     timer.unref();
     cancel = () => {
       clearTimeout(timer);
       emitter.removeListener(completed, onCompleted);
       emitter.removeListener(failed, onFailed);
+      emitter.removeListener('closing', onClosing);
     };
     emitter.on(completed, onCompleted);
     emitter.on(failed, onFailed);
+    emitter.once('closing', onClosing);
   });
   return { finished, cancel: () => cancel() };
 }

@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { Queue, QueueEvents, type DefaultJobOptions, type QueueBase } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/index.js';
@@ -41,7 +42,16 @@ export function createQueues(
   return Object.fromEntries(entries) as QueueSet;
 }
 
-/** QueueEvents for every queue, and a close that also drops their connections. */
+/**
+ * What a wait on a job (job.waitUntilFinished, listenFirst) rejects with when its queue, or the
+ * QueueEvents it listens on, closes before the job finishes.
+ */
+export const QUEUE_CLOSING = 'closing queue';
+
+/**
+ * QueueEvents for every queue, and a close that ends the waits on them ('closing', as
+ * closeQueues does for queues) and drops their connections.
+ */
 export interface QueueEventSet {
   events: Record<QueueName, QueueEvents>;
   close(): Promise<void>;
@@ -65,14 +75,17 @@ export function createQueueEvents(config: Pick<Config, 'redis'>, logger: Logger)
   return {
     events,
     async close() {
-      await Promise.all(Object.values(events).map((e) => e.close()));
+      await Promise.all(
+        Object.values(events).map((e) => {
+          // 'closing' is outside QueueEvents' typed listener map.
+          (e as unknown as EventEmitter).emit('closing', QUEUE_CLOSING);
+          return e.close();
+        }),
+      );
       for (const c of connections) c.disconnect();
     },
   };
 }
-
-/** What a wait on a job (job.waitUntilFinished) rejects with when its queue closes before the job finishes. */
-export const QUEUE_CLOSING = 'closing queue';
 
 /**
  * Closes every queue, each after emitting 'closing': BullMQ's job.waitUntilFinished gives up on

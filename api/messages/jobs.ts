@@ -79,10 +79,7 @@ export function listenFirst(
       reject(new Error(args.failedReason || 'job failed'));
     };
     // The events closing (shutdown) ends the wait at once, as BullMQ's does on its queue's.
-    const onClosing = () => {
-      cancel();
-      reject(new Error(QUEUE_CLOSING));
-    };
+    const onClosing = () => onFailed({ failedReason: QUEUE_CLOSING });
     const timer = setTimeout(
       () => onFailed({ failedReason: `Job wait timed out after ${ttl}ms (id=${jobId})` }),
       ttl,

@@ -75,13 +75,7 @@ export function createQueueEvents(config: Pick<Config, 'redis'>, logger: Logger)
   return {
     events,
     async close() {
-      await Promise.all(
-        Object.values(events).map((e) => {
-          // 'closing' is outside QueueEvents' typed listener map.
-          (e as unknown as EventEmitter).emit('closing', QUEUE_CLOSING);
-          return e.close();
-        }),
-      );
+      await Promise.all(Object.values(events).map(closeEndingWaits));
       for (const c of connections) c.disconnect();
     },
   };
@@ -93,13 +87,15 @@ export function createQueueEvents(config: Pick<Config, 'redis'>, logger: Logger)
  * Without it a request still waiting for its command (up to queues.send_wait_ms) kept that timer
  * running after the queue closed, and with it the process.
  */
-export async function closeQueues(queues: Record<string, Pick<QueueBase, 'close' | 'emit'>>): Promise<void> {
-  await Promise.all(
-    Object.values(queues).map((q) => {
-      q.emit('closing', QUEUE_CLOSING);
-      return q.close();
-    }),
-  );
+export async function closeQueues(queues: Record<string, QueueBase>): Promise<void> {
+  await Promise.all(Object.values(queues).map(closeEndingWaits));
+}
+
+/** Emits 'closing' on a queue or QueueEvents (the waits on it end) and closes it. */
+function closeEndingWaits(target: QueueBase): Promise<void> {
+  // Through EventEmitter's untyped emit: QueueEvents' typed listener map has no 'closing'.
+  (target as EventEmitter).emit('closing', QUEUE_CLOSING);
+  return target.close();
 }
 
 /**

@@ -79,6 +79,10 @@ export interface MediaReceiver {
   consumerId: string;
   pc: RTCPeerConnection;
   packets(): number;
+  /** Whether the server still had the consumer paused when it answered resume_consumer. */
+  pausedAtResume: boolean;
+  /** Whether werift saw the consumer's track (onTrack) at all. */
+  trackSeen(): boolean;
 }
 
 function candidateLines(t: TransportInfo): string[] {
@@ -154,7 +158,17 @@ export async function sendUntilHeard(
   let sent = 0;
   while (receiver.packets() < from + count) {
     if (Date.now() - started > timeoutMs) {
-      throw new Error(`${receiver.packets() - from} of ${count} RTP packets arrived (${sent} sent)`);
+      // For the next look: CI saw nothing arrive at all twice (0 of 30, later 0 of 720 sent).
+      const state = {
+        producer_paused_at_produce: sender.paused,
+        sender_pc: sender.pc.connectionState,
+        consumer_paused_at_resume: receiver.pausedAtResume,
+        receiver_pc: receiver.pc.connectionState,
+        receiver_track_seen: receiver.trackSeen(),
+      };
+      throw new Error(
+        `${receiver.packets() - from} of ${count} RTP packets arrived (${sent} sent); ${JSON.stringify(state)}`,
+      );
     }
     await sender.send(10, 20, level);
     sent += 10;
@@ -381,7 +395,9 @@ export class VoiceTestClient {
     const pc = newPeer();
     this.peers.push(pc);
     let count = 0;
+    let tracks = 0;
     pc.onTrack.subscribe((track) => {
+      tracks += 1;
       track.onReceiveRtp.subscribe(() => {
         count += 1;
       });
@@ -398,12 +414,14 @@ export class VoiceTestClient {
         fingerprints: [{ algorithm: 'sha-256', value: fingerprintOf(local) }],
       },
     });
-    await this.must('resume_consumer', { consumer_id: consumed.id });
+    const resumed = await this.must('resume_consumer', { consumer_id: consumed.id });
     await waitFor(() => pc.connectionState === 'connected', 10000, 'the receive transport to connect');
     return {
       consumerId: consumed.id as string,
       pc,
       packets: () => count,
+      pausedAtResume: resumed.paused === true,
+      trackSeen: () => tracks > 0,
     };
   }
 

@@ -147,6 +147,8 @@ class OrderLocks {
   private queries: Promise<unknown> = Promise.resolve();
   private active = 0;
   private closed = false;
+  /** The connection's ending once closed (endIfIdle). */
+  private ending: Promise<void> | null = null;
 
   constructor(private readonly rt: RelayRuntime) {
     rt.lifecycle.add('outbox order', () => {
@@ -237,6 +239,8 @@ class OrderLocks {
       const { ssl } = this.rt.config.database;
       const client = new pg.Client({
         connectionString: databaseUrl(this.rt.config),
+        // Who holds the advisory locks, in pg_stat_activity.
+        application_name: `plexichat outbox order ${process.pid}`,
         ...(ssl ? { ssl: { rejectUnauthorized: true } } : {}),
       });
       client.on('error', (err: Error) => {
@@ -275,9 +279,26 @@ class OrderLocks {
     return run;
   }
 
-  private async endIfIdle(): Promise<void> {
-    if (!this.closed || this.active > 0 || !this.client) return;
+  /** Once closed and no hold is left: ends the connection (one ending at a time; callers share it). */
+  private endIfIdle(): Promise<void> {
+    if (!this.closed || this.active > 0 || !this.client) return this.ending ?? Promise.resolve();
+    this.ending ??= this.end().finally(() => (this.ending = null));
+    return this.ending;
+  }
+
+  /**
+   * Deletes the relayed rows, lets every queued query finish, then ends the connection (its locks
+   * go with it). A second caller used to find nothing to delete and end the connection under the
+   * first one's DELETE ("Connection terminated"), and a lingering flush tick could open a new
+   * connection after the close.
+   */
+  private async end(): Promise<void> {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
     await this.flush([]).catch(() => undefined);
+    await this.queries;
+    // A hold taken meanwhile keeps the connection; its release ends it.
+    if (this.active > 0 || !this.client) return;
     const client = this.client;
     this.client = null;
     this.dbHeld.clear();
@@ -414,6 +435,8 @@ class OrderLocks {
   private scheduleFlush(): void {
     this.flushTimer ??= setTimeout(() => {
       this.flushTimer = null;
+      // Closed with no hold left: the ending deletes and unlocks (no new connection after a close).
+      if (this.closed && this.active === 0) return void this.endIfIdle();
       const wanted = new Set(this.queue.flatMap((w) => w.keys));
       const idle = [...this.dbHeld].filter((k) => !this.busy.has(k) && !wanted.has(k));
       this.unheld(idle);

@@ -151,7 +151,16 @@ export async function sendUntilHeard(
   sender: MediaSender,
   receiver: MediaReceiver,
   count: number,
-  { level = 127, timeoutMs = 15000 }: { level?: number; timeoutMs?: number } = {},
+  {
+    level = 127,
+    timeoutMs = 15000,
+    explain,
+  }: {
+    level?: number;
+    timeoutMs?: number;
+    /** What the server side says (its transports', producers' and consumers' stats), for the failure. */
+    explain?: () => Promise<unknown>;
+  } = {},
 ): Promise<number> {
   const from = receiver.packets();
   const started = Date.now();
@@ -166,8 +175,12 @@ export async function sendUntilHeard(
         receiver_pc: receiver.pc.connectionState,
         receiver_track_seen: receiver.trackSeen(),
       };
+      const server = explain
+        ? await explain().catch((err: Error) => `unavailable: ${err.message}`)
+        : 'not asked';
       throw new Error(
-        `${receiver.packets() - from} of ${count} RTP packets arrived (${sent} sent); ${JSON.stringify(state)}`,
+        `${receiver.packets() - from} of ${count} RTP packets arrived (${sent} sent); ` +
+          `${JSON.stringify(state)}; server ${JSON.stringify(server)}`,
       );
     }
     await sender.send(10, 20, level);
@@ -176,8 +189,18 @@ export async function sendUntilHeard(
   return sent;
 }
 
+/**
+ * A werift peer on loopback only: its sockets bound to 127.0.0.1 and only its 127.0.0.1 candidate
+ * paired. By default werift binds 0.0.0.0 and offers each interface's address as a host
+ * candidate, so it listened beyond loopback and ran ICE over two pairs to the one server address.
+ */
 function newPeer(): RTCPeerConnection {
-  return new RTCPeerConnection({ iceUseIpv6: false, iceAdditionalHostAddresses: ['127.0.0.1'] });
+  return new RTCPeerConnection({
+    iceUseIpv6: false,
+    iceAdditionalHostAddresses: ['127.0.0.1'],
+    iceInterfaceAddresses: { udp4: '127.0.0.1' },
+    iceFilterCandidatePair: (pair) => pair.localCandidate.host === '127.0.0.1',
+  });
 }
 
 /** A WebRTC client of the voice server: socket.io signaling on /voice, werift for the media. */

@@ -11,6 +11,7 @@ import {
   voiceWorld,
   voiceSuite,
   type Person,
+  explainMedia,
 } from './voice-helpers.js';
 
 // A permission change reaches sessions already in voice, not only the next join (shared/voice-chat/enforce.ts).
@@ -113,7 +114,7 @@ describe('live voice permissions', () => {
     const { voice: listenerVoice } = await joinAndConnect(listenerGw, world.channelId, voices);
     const sender = await s.voice.sendAudio();
     const receiver = await listenerVoice.receive(sender.producerId);
-    await sendUntilHeard(sender, receiver, 10);
+    await sendUntilHeard(sender, receiver, 10, { explain: () => explainMedia(app) });
 
     const path = `/channels/${world.channelId}/permissions/${speaker.id}`;
     const denied = await api(app, 'PUT', path, {
@@ -129,7 +130,7 @@ describe('live voice permissions', () => {
     expect((await api(app, 'DELETE', path, { token: world.owner.token })).status).toBe(204);
     await stateUpdate(listenerGw, speaker.id, (d) => d.suppress === false);
     await s.voice.waitForEvent('producer_resumed', (p) => p.producer_id === sender.producerId);
-    await sendUntilHeard(sender, receiver, 10);
+    await sendUntilHeard(sender, receiver, 10, { explain: () => explainMedia(app) });
   });
 
   it('an AutoMod timeout disconnects the member from voice', async () => {

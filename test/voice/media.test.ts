@@ -11,6 +11,7 @@ import {
   stateUpdate,
   voiceWorld,
   voiceSuite,
+  explainMedia,
 } from './voice-helpers.js';
 
 let app: TestApp;
@@ -61,7 +62,7 @@ describe('voice: joining and real media', () => {
     expect(announced).toMatchObject({ user_id: owner.id, kind: 'audio', source: 'mic', priority: true });
     const receiver = await hearer.receive(sender.producerId);
     // Loud enough (-10 dBov) to count as speaking.
-    const sent = await sendUntilHeard(sender, receiver, 20, { level: 10 });
+    const sent = await sendUntilHeard(sender, receiver, 20, { level: 10, explain: () => explainMedia(app) });
     expect(receiver.packets()).toBeGreaterThanOrEqual(20);
     expect(receiver.packets()).toBeLessThanOrEqual(sent);
     await stateUpdate(listenerGw, owner.id, (d) => d.speaking === true);
@@ -96,7 +97,7 @@ describe('voice: joining and real media', () => {
     expect(announced).toMatchObject({ user_id: camera.id, kind: 'video', source: 'camera', priority: false });
     await stateUpdate(ownerGw, camera.id, (d) => d.self_video === true && d.self_stream === false);
     const receiver = await viewer.receive(video.producerId);
-    await sendUntilHeard(video, receiver, 20);
+    await sendUntilHeard(video, receiver, 20, { explain: () => explainMedia(app) });
 
     const mic = await sender.sendAudio();
     expect(await viewer.waitForEvent('new_producer', (p) => p.producer_id === mic.producerId)).toMatchObject({

@@ -15,6 +15,7 @@ import {
   stateUpdate,
   voiceWorld,
   voiceSuite,
+  explainMedia,
 } from './voice-helpers.js';
 
 let app: TestApp;
@@ -39,7 +40,7 @@ async function speakerAndListener() {
   const { voice: listenerVoice } = await joinAndConnect(listenerGw, world.channelId, voices);
   const sender = await speakerVoice.sendAudio();
   const receiver = await listenerVoice.receive(sender.producerId);
-  await sendUntilHeard(sender, receiver, 10);
+  await sendUntilHeard(sender, receiver, 10, { explain: () => explainMedia(app) });
   return {
     ...world,
     speaker,
@@ -93,7 +94,7 @@ describe('voice moderation', () => {
     const mark = s.listenerVoice.mark();
     await api(app, 'PATCH', path, { token: s.owner.token, body: { mute: false } });
     await s.listenerVoice.waitForEvent('consumer_resumed', () => true, 10000, mark);
-    await sendUntilHeard(s.sender, s.receiver, 10);
+    await sendUntilHeard(s.sender, s.receiver, 10, { explain: () => explainMedia(app) });
   });
 
   it('a server-deafened member receives nothing', async () => {

@@ -3,7 +3,16 @@ import type { TestApp } from '../helpers/app.js';
 import type { GatewayClient } from '../helpers/gateway-client.js';
 import { sendUntilHeard, VoiceTestClient, type VoiceServerInfo } from '../helpers/voice-client.js';
 import { startVoice, type VoiceService } from '../../voice/service.js';
-import { gateway, join, joinAndConnect, member, pause, voiceWorld, voiceSuite } from './voice-helpers.js';
+import {
+  explainMedia,
+  gateway,
+  join,
+  joinAndConnect,
+  member,
+  pause,
+  voiceWorld,
+  voiceSuite,
+} from './voice-helpers.js';
 
 let app: TestApp;
 const { gateways, voices } = voiceSuite((started) => (app = started));
@@ -12,7 +21,7 @@ const { gateways, voices } = voiceSuite((started) => (app = started));
 async function mediaFlows(from: VoiceTestClient, to: VoiceTestClient): Promise<void> {
   const sender = await from.sendAudio();
   const receiver = await to.receive(sender.producerId);
-  await sendUntilHeard(sender, receiver, 20);
+  await sendUntilHeard(sender, receiver, 20, { explain: () => explainMedia(app) });
 }
 
 /** A second voice process (its own HTTP server) on the same Redis and database. */

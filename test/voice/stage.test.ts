@@ -10,6 +10,7 @@ import {
   stateUpdate,
   voiceWorld,
   voiceSuite,
+  explainMedia,
 } from './voice-helpers.js';
 
 let app: TestApp;
@@ -60,7 +61,7 @@ describe('stage channels', () => {
 
     const sender = await guestVoice.sendAudio();
     const receiver = await ownerVoice.receive(sender.producerId);
-    await sendUntilHeard(sender, receiver, 20);
+    await sendUntilHeard(sender, receiver, 20, { explain: () => explainMedia(app) });
 
     // Back to the audience: the producer is paused by the server.
     expect(

@@ -121,3 +121,54 @@ export async function stateUpdate(
 export function pause(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+/**
+ * The server side of every room of `app`'s voice node, for a media failure's message: each
+ * transport's ICE and DTLS state, selected tuple and bytes, each producer's and consumer's paused
+ * flags and packet counts (mediasoup's getStats).
+ */
+export async function explainMedia(app: TestApp): Promise<unknown> {
+  const node = app.voice?.node;
+  if (!node) return 'no voice node in this process';
+  const count = (stats: { type: string; packetCount?: number }[], type: string) =>
+    stats.filter((s) => s.type === type).reduce((n, s) => n + (s.packetCount ?? 0), 0);
+  const rooms = [];
+  for (const room of node.rooms.values()) {
+    const peers = [];
+    for (const peer of room.peers.values()) {
+      const transports = await Promise.all(
+        [...peer.transports.values()].map(async (t) => {
+          const [stats] = await t.getStats();
+          return {
+            direction: (t.appData as { direction?: string }).direction,
+            ice: t.iceState,
+            dtls: t.dtlsState,
+            tuple: t.iceSelectedTuple
+              ? `${t.iceSelectedTuple.remoteIp}:${t.iceSelectedTuple.remotePort}`
+              : null,
+            bytes_in: stats?.bytesReceived,
+            rtp_bytes_in: stats?.rtpBytesReceived,
+            bytes_out: stats?.bytesSent,
+            rtp_bytes_out: stats?.rtpBytesSent,
+          };
+        }),
+      );
+      const producers = await Promise.all(
+        [...peer.producers.values()].map(async (p) => ({
+          paused: p.paused,
+          packets_in: count(await p.getStats(), 'inbound-rtp'),
+        })),
+      );
+      const consumers = await Promise.all(
+        [...peer.consumers.values()].map(async (c) => ({
+          paused: c.paused,
+          producer_paused: c.producerPaused,
+          packets_out: count(await c.getStats(), 'outbound-rtp'),
+        })),
+      );
+      peers.push({ user: peer.userId, transports, producers, consumers });
+    }
+    rooms.push({ channel: room.channelId, peers });
+  }
+  return rooms;
+}

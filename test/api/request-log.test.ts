@@ -35,6 +35,10 @@ async function run(
   });
   app.use('/api', router);
   const server = http.createServer(app);
+  // Registered after the app's listener, so it runs after the request log's own on the same event.
+  const ended = new Promise<void>((resolve) =>
+    server.once('request', (_req, res: http.ServerResponse) => res.once('close', () => resolve())),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
     const { port } = server.address() as AddressInfo;
@@ -42,8 +46,8 @@ async function run(
       headers: { 'x-request-id': 'req-1', authorization: 'Bearer secret' },
     });
     await res.text();
-    // The line is written when the response ends: give the finish event its turn.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The line is written when the response ends.
+    await ended;
     return { lines, redacted, id: res.headers.get('x-request-id') ?? '' };
   } finally {
     await new Promise((resolve) => server.close(resolve));

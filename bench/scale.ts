@@ -12,11 +12,13 @@
  *   minimum work: session lookup, a Lua rate-limit counter, queue.add and the wait for the result,
  *   the worker's insert and the room broadcast) on a fresh Redis of its own, after Plexichat has
  *   stopped: its CPU-ms per message by process, and with cpu, both side by side with the ratio
- *   and the rate each implies on this machine's cores (BENCH_PROFILE: its profiles in <dir>/floor).
- *   Measured 2026-12-07, three runs at 150 msg/s (bench/RESULTS.md): Plexichat 8.44-11.34 CPU-ms
- *   per message in all (load generator included), the floor 6.43-7.14, Plexichat / floor
- *   1.31-1.68x (server side 1.40-1.83x): the floor alone caps this box at 280-311 msg/s, so
- *   1,000 msg/s (2.0 CPU-ms per message on 2 cores) is out of these packages' reach here;
+ *   and the rate each implies on this machine's cores (BENCH_PROFILE: its profiles in <dir>/floor;
+ *   BENCH_FLOOR_RATES=r1,r2,...: then the load part's open-loop steps at those rates against it).
+ *   Measured 2026-12-07 (bench/RESULTS.md): at 150 msg/s Plexichat 8.44-11.34 CPU-ms per message in
+ *   all (load generator included), the floor 6.43-7.14 (1.31-1.68x); at 1,000 offered
+ *   (BENCH_CPU_RATE=1000 BENCH_CPU_SECONDS=10, both saturated) Plexichat 5.11-6.27 carrying 260-276
+ *   msg/s, the floor 1.95-2.67 carrying 725-985 msg/s (2.35-2.58x): CPU per message falls as the
+ *   rate rises, and the stack alone carries ~1,000 msg/s here (p99 312-499 ms on a quiet box);
  * - load: 100 channels in 10 servers, 10 members each, one socket.io client per member (every
  *   message is 10 deliveries); offered rates BENCH_RATES (msg/s) for BENCH_STEP_SECONDS each:
  *   accepted/s, send->deliver p50/p99, delivered %, per-channel id order at every client, errors;
@@ -365,9 +367,10 @@ async function loadWorld(target: Pick<Plexichat, 'origin' | 'base'>, cast: LoadC
   };
 }
 
-async function loadShape(world: LoadWorld, ceiling: number | null): Promise<void> {
+/** Open-loop steps at `rates` (msg/s) on `world`, each printed, then a table of them all. */
+async function loadShape(world: LoadWorld, ceiling: number | null, rates = RATES): Promise<void> {
   const results: StepResult[] = [];
-  for (const rate of RATES) {
+  for (const rate of rates) {
     const result = await world.step(rate, STEP_SECONDS);
     results.push(result);
     console.log(
@@ -625,6 +628,11 @@ async function messageFloor(cast: LoadCast): Promise<CpuRun> {
       redis?.url ?? null,
     );
     if (profileDir) writeProfileWindow(scope, run.startUs, run.endUs, run.messages, run.load, profileDir);
+    // BENCH_FLOOR_RATES: the load part's open-loop steps against the floor too (where it saturates).
+    if (env.BENCH_FLOOR_RATES) {
+      console.log('floor: open-loop steps against the message floor');
+      await loadShape(world, null, env.BENCH_FLOOR_RATES.split(',').map(Number));
+    }
     world.close();
     return run;
   } finally {
@@ -657,6 +665,9 @@ function floorComparison(plexichat: CpuRun, floor: CpuRun): string[] {
   const sum = (m: Map<string, number>, skipLoad = false) =>
     [...m].reduce((n, [label, v]) => (skipLoad && label.startsWith('load generator') ? n : n + v), 0);
   const ratio = (x: number, y: number) => (y > 0 ? `${(x / y).toFixed(2)}x` : '-');
+  /** Cores kept busy over the window, from the CPU per message. */
+  const busy = (run: CpuRun, perMessage: number) =>
+    ((perMessage * run.messages) / (run.load.seconds * 1000)).toFixed(2);
   const cores = os.availableParallelism();
   const lines = [
     `floor: CPU-ms per message at ${CPU_RATE} msg/s, Plexichat beside the message floor (same world, rate and seconds):`,
@@ -678,7 +689,16 @@ function floorComparison(plexichat: CpuRun, floor: CpuRun): string[] {
       `Plexichat ${Math.round((cores * 1000) / total)} msg/s, the floor ${Math.round((cores * 1000) / floorTotal)} ` +
       `msg/s; server side alone ${Math.round((cores * 1000) / server)} vs ${Math.round((cores * 1000) / floorServer)} ` +
       `msg/s. send->deliver p50 / p99: Plexichat ${ms(plexichat.p50)} / ${ms(plexichat.p99)}, ` +
-      `floor ${ms(floor.p50)} / ${ms(floor.p99)}.`,
+      `floor ${ms(floor.p50)} / ${ms(floor.p99)}. Over the window (until the last delivery): Plexichat ` +
+      `${Math.round(plexichat.messages / plexichat.load.seconds)} msg/s with ${busy(plexichat, total)} of ` +
+      `${cores} cores busy, the floor ${Math.round(floor.messages / floor.load.seconds)} msg/s with ` +
+      `${busy(floor, floorTotal)}.`,
+    // Measured 2026-12-07: the floor's CPU per message fell from 6.4-7.1 ms at 150 msg/s to 1.95-1.98
+    // at 1,000 msg/s (Redis commands per message 73 -> 44: QueueEvents' reads, the worker's fetches,
+    // socket writes and wakeups are shared by more messages).
+    `floor: CPU per message falls as the rate rises (more messages per wakeup, read and write), so a ` +
+      `ceiling from a rate under saturation understates what either carries; BENCH_CPU_RATE=1000 ` +
+      `measures both at saturation.`,
     '',
   );
   return lines;

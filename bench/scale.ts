@@ -18,7 +18,8 @@
  *   all (load generator included), the floor 6.43-7.14 (1.31-1.68x); at 1,000 offered
  *   (BENCH_CPU_RATE=1000 BENCH_CPU_SECONDS=10, both saturated) Plexichat 5.11-6.27 carrying 260-276
  *   msg/s, the floor 1.95-2.67 carrying 725-985 msg/s (2.35-2.58x): CPU per message falls as the
- *   rate rises, and the stack alone carries ~1,000 msg/s here (p99 312-499 ms on a quiet box);
+ *   rate rises, and the stack alone carries ~1,000 msg/s here (p99 312-499 ms on a quiet box), and
+ *   holds p99 < 100 ms up to ~800 msg/s (BENCH_FLOOR_RATES steps of 10 s: p99 98 ms at 800, 165 at 900);
  * - load: 100 channels in 10 servers, 10 members each, one socket.io client per member (every
  *   message is 10 deliveries); offered rates BENCH_RATES (msg/s) for BENCH_STEP_SECONDS each:
  *   accepted/s, send->deliver p50/p99, delivered %, per-channel id order at every client, errors;

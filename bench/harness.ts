@@ -346,13 +346,16 @@ export interface BareServer {
 
 /**
  * Starts bench/bare-server.ts with `env` (BARE_PROCESSES, BARE_PAGE_BYTES, BARE_FRAME_BYTES), or
- * another yardstick (`script`: bench/stack-floor.ts) that reports its port the same way.
+ * another yardstick (`script`: bench/stack-floor.ts, bench/message-floor.ts) that reports its port
+ * the same way. `nodeArgs` go before tsx's loader (a node:cluster primary's workers inherit them).
  */
 export async function startBareServer(
   env: Record<string, string>,
   script = 'bare-server.ts',
+  nodeArgs: string[] = [],
 ): Promise<BareServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench', script)], {
+  const args = [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'bench', script)];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -7,6 +7,19 @@
  *   of its own: CPU-ms per message of every process involved (bench/cpu.ts) and the ceiling it
  *   implies on this machine's cores; with BENCH_PROFILE=<dir>, also the window's bounds and each
  *   profiled process's role for `npx tsx bench/profile-summary.ts <dir>`;
+ * - floor: the same world, rate and seconds against bench/message-floor.ts (the design's packages,
+ *   express + pg + ioredis + BullMQ + socket.io with @socket.io/redis-adapter, doing one message's
+ *   minimum work: session lookup, a Lua rate-limit counter, queue.add and the wait for the result,
+ *   the worker's insert and the room broadcast) on a fresh Redis of its own, after Plexichat has
+ *   stopped: its CPU-ms per message by process, and with cpu, both side by side with the ratio
+ *   and the rate each implies on this machine's cores (BENCH_PROFILE: its profiles in <dir>/floor;
+ *   BENCH_FLOOR_RATES=r1,r2,...: then the load part's open-loop steps at those rates against it).
+ *   Measured 2026-12-07 (bench/RESULTS.md): at 150 msg/s Plexichat 8.44-11.34 CPU-ms per message in
+ *   all (load generator included), the floor 6.43-7.14 (1.31-1.68x); at 1,000 offered
+ *   (BENCH_CPU_RATE=1000 BENCH_CPU_SECONDS=10, both saturated) Plexichat 5.11-6.27 carrying 260-276
+ *   msg/s, the floor 1.95-2.67 carrying 725-985 msg/s (2.35-2.58x): CPU per message falls as the
+ *   rate rises, and the stack alone carries ~1,000 msg/s here (p99 312-499 ms on a quiet box), and
+ *   holds p99 < 100 ms up to ~800 msg/s (BENCH_FLOOR_RATES steps of 10 s: p99 98 ms at 800, 165 at 900);
  * - load: 100 channels in 10 servers, 10 members each, one socket.io client per member (every
  *   message is 10 deliveries); offered rates BENCH_RATES (msg/s) for BENCH_STEP_SECONDS each:
  *   accepted/s, send->deliver p50/p99, delivered %, per-channel id order at every client, errors;
@@ -69,7 +82,7 @@ import {
 } from './harness.js';
 
 const env = process.env;
-const PARTS = new Set((env.BENCH_PARTS ?? 'ceiling,cpu,load,fanout,history,connections').split(','));
+const PARTS = new Set((env.BENCH_PARTS ?? 'ceiling,cpu,floor,load,fanout,history,connections').split(','));
 const MODE = env.BENCH_START_MODE === 'single' ? 'single' : 'multi';
 /** Web processes Plexichat runs in MODE here (one per core in multi): the bare server runs as many. */
 const WEB_PROCESSES = MODE === 'multi' ? os.availableParallelism() : 1;
@@ -219,9 +232,16 @@ interface LoadWorld {
   close(): void;
 }
 
-/** 100 channels in 10 servers, 10 members each, one socket.io client per member (set up over the API). */
-async function loadWorld(app: Plexichat, rt: Runtime): Promise<LoadWorld> {
-  const setupStarted = performance.now();
+/** The load part's people: users with a session each, in servers of channels (rows in the bench database). */
+interface LoadCast {
+  people: { id: string; token: string }[];
+  /** The members of each server, in server order (the first one owns it). */
+  groups: { id: string; token: string }[][];
+  servers: { id: string; channels: string[] }[];
+}
+
+/** 100 channels in 10 servers, 10 members each (set up over Plexichat's API). */
+async function loadCast(app: Plexichat, rt: Runtime): Promise<LoadCast> {
   const people = await users(rt, SERVERS * MEMBERS_PER_SERVER);
   const groups = Array.from({ length: SERVERS }, (_, s) =>
     people.slice(s * MEMBERS_PER_SERVER, (s + 1) * MEMBERS_PER_SERVER),
@@ -236,6 +256,18 @@ async function loadWorld(app: Plexichat, rt: Runtime): Promise<LoadWorld> {
       ),
     ),
   );
+  return { people, groups, servers };
+}
+
+/**
+ * One socket.io client per member of `cast` on `target`'s gateway, and sends to its API: the same
+ * world drives Plexichat and bench/message-floor.ts (which reads the same users, sessions and
+ * channels from the database).
+ */
+async function loadWorld(target: Pick<Plexichat, 'origin' | 'base'>, cast: LoadCast): Promise<LoadWorld> {
+  const setupStarted = performance.now();
+  const { people, groups, servers } = cast;
+  const app = target;
 
   // What the clients saw, per step.
   const sentAt = new Map<string, number>();
@@ -258,7 +290,7 @@ async function loadWorld(app: Plexichat, rt: Runtime): Promise<LoadWorld> {
   const sockets = await connectMany(people.length, 20, (i) => open(people[i]?.token as string));
   console.log(
     `load: ${SERVERS} servers x ${CHANNELS_PER_SERVER} channels, ${people.length} members, ` +
-      `${sockets.length} clients (set up in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s)`,
+      `${sockets.length} clients on ${app.origin} (connected in ${((performance.now() - setupStarted) / 1000).toFixed(1)} s)`,
   );
 
   const channelCount = SERVERS * CHANNELS_PER_SERVER;
@@ -336,9 +368,10 @@ async function loadWorld(app: Plexichat, rt: Runtime): Promise<LoadWorld> {
   };
 }
 
-async function loadShape(world: LoadWorld, ceiling: number | null): Promise<void> {
+/** Open-loop steps at `rates` (msg/s) on `world`, each printed, then a table of them all. */
+async function loadShape(world: LoadWorld, ceiling: number | null, rates = RATES): Promise<void> {
   const results: StepResult[] = [];
-  for (const rate of RATES) {
+  for (const rate of rates) {
     const result = await world.step(rate, STEP_SECONDS);
     results.push(result);
     console.log(
@@ -423,13 +456,21 @@ const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 /**
  * With BENCH_PROFILE, the measured window beside the CPU profiles (bench/profile-summary.ts counts
- * only its samples, per `units`: messages in the cpu part, pages in the history part).
+ * only its samples, per `units`: messages in the cpu and floor parts, pages in the history part);
+ * `dir`: where those profiles are (the floor's go to BENCH_PROFILE/floor).
  */
-function writeProfileWindow(scope: CpuScope, startUs: number, endUs: number, units: number, load: CpuDelta) {
-  if (!process.env.BENCH_PROFILE) return;
-  fs.mkdirSync(process.env.BENCH_PROFILE, { recursive: true });
+function writeProfileWindow(
+  scope: CpuScope,
+  startUs: number,
+  endUs: number,
+  units: number,
+  load: CpuDelta,
+  dir = process.env.BENCH_PROFILE,
+) {
+  if (!dir) return;
+  fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(
-    path.join(process.env.BENCH_PROFILE, 'window.json'),
+    path.join(dir, 'window.json'),
     JSON.stringify({
       startUs,
       endUs,
@@ -440,9 +481,90 @@ function writeProfileWindow(scope: CpuScope, startUs: number, endUs: number, uni
   );
 }
 
+/** What one measured window of the cpu or floor part gave, to set one beside the other. */
+interface CpuRun {
+  load: CpuDelta;
+  messages: number;
+  p50: number;
+  p99: number;
+}
+
+/**
+ * The measured window of the cpu and floor parts on `world`: a warm-up at CPU_RATE, an idle
+ * window, then CPU_RATE msg/s for CPU_SECONDS with every process in `scope` metered; prints the
+ * report (lines starting with `name`), Postgres transactions and, when `redisUrl` is a Redis of
+ * the run's own, the Redis commands per message.
+ */
+async function measureCpu(
+  name: string,
+  description: string,
+  world: LoadWorld,
+  scope: CpuScope,
+  redisUrl: string | null,
+): Promise<CpuRun & { startUs: number; endUs: number }> {
+  await world.step(CPU_RATE, CPU_WARMUP_SECONDS);
+  await sleep(2000);
+  const idleStart = cpuSnapshot(scope);
+  const idleMeter = cpuMeter(scope);
+  await sleep(CPU_IDLE_SECONDS * 1000);
+  const idle = cpuDelta(idleStart, idleMeter.stop());
+  const redisStats = redisUrl ? new Redis(redisUrl) : null;
+  const commandsBefore = redisStats ? parseCommandStats(await redisStats.info('commandstats')) : null;
+  const xactsBefore = await databaseTransactions();
+  const startUs = monotonicUs();
+  const before = cpuSnapshot(scope);
+  const meter = cpuMeter(scope);
+  const result = await world.step(CPU_RATE, CPU_SECONDS);
+  const load = cpuDelta(before, meter.stop());
+  const endUs = monotonicUs();
+  console.log(
+    `${name}: ${CPU_RATE} msg/s offered for ${CPU_SECONDS} s (${description}, ${world.clients} clients, ` +
+      `10 deliveries per message): ${result.accepted} accepted, ${result.delivered}/${result.expected} ` +
+      `delivered, send->deliver p50 ${ms(result.p50)}, p99 ${ms(result.p99)}, out of id order ` +
+      `${result.outOfOrder}, errors ${result.errors}` +
+      (result.firstError ? ` (first: ${result.firstError})` : '') +
+      `; window ${load.seconds.toFixed(1)} s (until the last delivery)`,
+  );
+  for (const line of cpuReport(load, result.accepted, os.availableParallelism(), idle)) console.log(line);
+  const xacts = (await databaseTransactions()) - xactsBefore;
+  console.log(
+    `\n${name}: Postgres ${(xacts / result.accepted).toFixed(2)} transactions per message (pg_stat_database)`,
+  );
+  if (redisStats && commandsBefore) {
+    const commands = commandStatsDelta(
+      commandsBefore,
+      parseCommandStats(await redisStats.info('commandstats')),
+    );
+    const calls = commands.reduce((n, c) => n + c.calls, 0);
+    console.log(
+      `${name}: Redis ${(calls / result.accepted).toFixed(1)} commands per message (INFO commandstats; ` +
+        'a script counts once, and again for each call it makes):',
+    );
+    console.log('| command | per message | µs per call (in Redis) |\n| --- | --- | --- |');
+    for (const c of commands.slice(0, 30))
+      console.log(`| ${c.name} | ${(c.calls / result.accepted).toFixed(2)} | ${c.usecPerCall.toFixed(1)} |`);
+  }
+  redisStats?.disconnect();
+  console.log('');
+  return { load, messages: result.accepted, p50: result.p50, p99: result.p99, startUs, endUs };
+}
+
+/** The CPU scope of a run: its top process, its Redis (own, or the shared one), the bench database. */
+function runScope(pid: number, redis: { pid: number } | null): CpuScope {
+  const redisPid = redis?.pid ?? sharedRedisPid();
+  return {
+    plexichatPid: pid,
+    redis: redisPid ? { pid: redisPid, shared: !redis } : null,
+    database: new URL(DATABASE_URL).pathname.slice(1),
+  };
+}
+
 /**
  * The cpu part: Plexichat on a Redis of its own, the load shape at a fixed rate well under
- * saturation, and every process's CPU time over the window (bench/cpu.ts).
+ * saturation, and every process's CPU time over the window (bench/cpu.ts). The floor part: the
+ * same world, rate and seconds against bench/message-floor.ts (the design's packages doing one
+ * message's minimum work) on a fresh Redis of its own, after Plexichat has stopped; with both, the
+ * two side by side.
  */
 async function cpuAccounting(): Promise<void> {
   const redis = await startPrivateRedis();
@@ -452,67 +574,135 @@ async function cpuAccounting(): Promise<void> {
     ...(redis ? { PLEXICHAT_REDIS__URL: redis.url } : {}),
   });
   const rt = await benchRuntime(app);
+  let cast: LoadCast;
+  let plexichat: CpuRun | null = null;
   try {
-    const world = await loadWorld(app, rt);
-    const redisPid = redis?.pid ?? sharedRedisPid();
-    const scope: CpuScope = {
-      plexichatPid: app.pid,
-      redis: redisPid ? { pid: redisPid, shared: !redis } : null,
-      database: new URL(DATABASE_URL).pathname.slice(1),
-    };
-    await world.step(CPU_RATE, CPU_WARMUP_SECONDS);
-    await sleep(2000);
-    const idleStart = cpuSnapshot(scope);
-    const idleMeter = cpuMeter(scope);
-    await sleep(CPU_IDLE_SECONDS * 1000);
-    const idle = cpuDelta(idleStart, idleMeter.stop());
-    const redisStats = new Redis(app.redisUrl);
-    const commandsBefore = redis ? parseCommandStats(await redisStats.info('commandstats')) : null;
-    const xactsBefore = await databaseTransactions();
-    const windowStart = monotonicUs();
-    const before = cpuSnapshot(scope);
-    const meter = cpuMeter(scope);
-    const result = await world.step(CPU_RATE, CPU_SECONDS);
-    const load = cpuDelta(before, meter.stop());
-    const windowEnd = monotonicUs();
-    console.log(
-      `cpu: ${CPU_RATE} msg/s offered for ${CPU_SECONDS} s (start.mode ${MODE}, ${world.clients} clients, ` +
-        `10 deliveries per message): ${result.accepted} accepted, ${result.delivered}/${result.expected} ` +
-        `delivered, send->deliver p50 ${ms(result.p50)}, p99 ${ms(result.p99)}, errors ${result.errors}` +
-        (result.firstError ? ` (first: ${result.firstError})` : '') +
-        `; window ${load.seconds.toFixed(1)} s (until the last delivery)` +
-        (process.env.BENCH_PROFILE ? '; CPU profiles on, which add their own cost' : ''),
-    );
-    for (const line of cpuReport(load, result.accepted, os.availableParallelism(), idle)) console.log(line);
-    const xacts = (await databaseTransactions()) - xactsBefore;
-    console.log(
-      `\nPostgres: ${(xacts / result.accepted).toFixed(2)} transactions per message (pg_stat_database)`,
-    );
-    if (commandsBefore) {
-      const commands = commandStatsDelta(
-        commandsBefore,
-        parseCommandStats(await redisStats.info('commandstats')),
+    cast = await loadCast(app, rt);
+    if (PARTS.has('cpu')) {
+      const world = await loadWorld(app, cast);
+      const scope = runScope(app.pid, redis);
+      const run = await measureCpu(
+        'cpu',
+        `Plexichat, start.mode ${MODE}${process.env.BENCH_PROFILE ? ', CPU profiles on, which add their own cost' : ''}`,
+        world,
+        scope,
+        redis ? app.redisUrl : null,
       );
-      const calls = commands.reduce((n, c) => n + c.calls, 0);
-      console.log(
-        `Redis: ${(calls / result.accepted).toFixed(1)} commands per message (INFO commandstats; ` +
-          'a script counts once, and again for each call it makes):',
-      );
-      console.log('| command | per message | µs per call (in Redis) |\n| --- | --- | --- |');
-      for (const c of commands.slice(0, 30))
-        console.log(
-          `| ${c.name} | ${(c.calls / result.accepted).toFixed(2)} | ${c.usecPerCall.toFixed(1)} |`,
-        );
+      writeProfileWindow(scope, run.startUs, run.endUs, run.messages, run.load);
+      plexichat = run;
+      world.close();
     }
-    redisStats.disconnect();
-    console.log('');
-    writeProfileWindow(scope, windowStart, windowEnd, result.accepted, load);
-    world.close();
   } finally {
     await rt.lifecycle.close();
     await app.stop();
     await redis?.stop();
   }
+  if (PARTS.has('floor')) {
+    const floor = await messageFloor(cast);
+    if (plexichat) for (const line of floorComparison(plexichat, floor)) console.log(line);
+  }
+}
+
+/** The floor part's run: bench/message-floor.ts with as many web processes as Plexichat, driven by `cast`. */
+async function messageFloor(cast: LoadCast): Promise<CpuRun> {
+  const redis = await startPrivateRedis();
+  // BENCH_PROFILE: every floor process (the primary's workers inherit the arguments) profiled apart.
+  const profileDir = process.env.BENCH_PROFILE ? path.join(process.env.BENCH_PROFILE, 'floor') : null;
+  const floor = await startBareServer(
+    {
+      FLOOR_WEB_PROCESSES: String(WEB_PROCESSES),
+      FLOOR_DATABASE_URL: DATABASE_URL,
+      FLOOR_REDIS_URL: redis?.url ?? REDIS_URL,
+    },
+    'message-floor.ts',
+    profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+  );
+  try {
+    const world = await loadWorld({ origin: floor.origin, base: `${floor.origin}/api/v1` }, cast);
+    const scope = runScope(floor.pid, redis);
+    const run = await measureCpu(
+      'floor',
+      `message floor: ${WEB_PROCESSES} web processes + 1 workers, express + pg + ioredis + BullMQ + ` +
+        `socket.io with the Redis adapter, no application${profileDir ? ', CPU profiles on' : ''}`,
+      world,
+      scope,
+      redis?.url ?? null,
+    );
+    if (profileDir) writeProfileWindow(scope, run.startUs, run.endUs, run.messages, run.load, profileDir);
+    // BENCH_FLOOR_RATES: the load part's open-loop steps against the floor too (where it saturates).
+    if (env.BENCH_FLOOR_RATES) {
+      console.log('floor: open-loop steps against the message floor');
+      await loadShape(world, null, env.BENCH_FLOOR_RATES.split(',').map(Number));
+    }
+    world.close();
+    return run;
+  } finally {
+    await floor.stop();
+    await redis?.stop();
+  }
+}
+
+/**
+ * Plexichat's CPU-ms per message beside the floor's, by process (web processes summed), with the
+ * ratio and the rate each implies on this machine's cores.
+ */
+function floorComparison(plexichat: CpuRun, floor: CpuRun): string[] {
+  const rowOf = (label: string) =>
+    label.startsWith('web ')
+      ? 'web processes (API + gateway)'
+      : label.startsWith('redis-server')
+        ? 'redis-server'
+        : label;
+  const perMessage = (run: CpuRun) => {
+    const out = new Map<string, number>();
+    for (const r of run.load.rows) {
+      if (r.label.includes('not in total')) continue;
+      out.set(rowOf(r.label), (out.get(rowOf(r.label)) ?? 0) + r.ms / run.messages);
+    }
+    return out;
+  };
+  const a = perMessage(plexichat);
+  const b = perMessage(floor);
+  const sum = (m: Map<string, number>, skipLoad = false) =>
+    [...m].reduce((n, [label, v]) => (skipLoad && label.startsWith('load generator') ? n : n + v), 0);
+  const ratio = (x: number, y: number) => (y > 0 ? `${(x / y).toFixed(2)}x` : '-');
+  /** Cores kept busy over the window, from the CPU per message. */
+  const busy = (run: CpuRun, perMessage: number) =>
+    ((perMessage * run.messages) / (run.load.seconds * 1000)).toFixed(2);
+  const cores = os.availableParallelism();
+  const lines = [
+    `floor: CPU-ms per message at ${CPU_RATE} msg/s, Plexichat beside the message floor (same world, rate and seconds):`,
+    '| process | Plexichat | floor | Plexichat / floor |',
+    '| --- | --- | --- | --- |',
+  ];
+  for (const label of [...new Set([...a.keys(), ...b.keys()])]) {
+    const x = a.get(label) ?? 0;
+    const y = b.get(label) ?? 0;
+    lines.push(`| ${label} | ${x.toFixed(2)} | ${y.toFixed(2)} | ${ratio(x, y)} |`);
+  }
+  const [total, floorTotal] = [sum(a), sum(b)];
+  const [server, floorServer] = [sum(a, true), sum(b, true)];
+  lines.push(
+    `| server side (all but the load generator) | ${server.toFixed(2)} | ${floorServer.toFixed(2)} | ${ratio(server, floorServer)} |`,
+    `| **total** | **${total.toFixed(2)}** | **${floorTotal.toFixed(2)}** | **${ratio(total, floorTotal)}** |`,
+    '',
+    `floor: on ${cores} cores (${cores} x 1000 / total CPU-ms per message, load generator included) ` +
+      `Plexichat ${Math.round((cores * 1000) / total)} msg/s, the floor ${Math.round((cores * 1000) / floorTotal)} ` +
+      `msg/s; server side alone ${Math.round((cores * 1000) / server)} vs ${Math.round((cores * 1000) / floorServer)} ` +
+      `msg/s. send->deliver p50 / p99: Plexichat ${ms(plexichat.p50)} / ${ms(plexichat.p99)}, ` +
+      `floor ${ms(floor.p50)} / ${ms(floor.p99)}. Over the window (until the last delivery): Plexichat ` +
+      `${Math.round(plexichat.messages / plexichat.load.seconds)} msg/s with ${busy(plexichat, total)} of ` +
+      `${cores} cores busy, the floor ${Math.round(floor.messages / floor.load.seconds)} msg/s with ` +
+      `${busy(floor, floorTotal)}.`,
+    // Measured 2026-12-07: the floor's CPU per message fell from 6.4-7.1 ms at 150 msg/s to 1.95-1.98
+    // at 1,000 msg/s (Redis commands per message 73 -> 44: QueueEvents' reads, the worker's fetches,
+    // socket writes and wakeups are shared by more messages).
+    `floor: CPU per message falls as the rate rises (more messages per wakeup, read and write), so a ` +
+      `ceiling from a rate under saturation understates what either carries; BENCH_CPU_RATE=1000 ` +
+      `measures both at saturation.`,
+    '',
+  );
+  return lines;
 }
 
 /** A fan-out client thread (bench/fanout-worker.ts) and what it reports, in order. */
@@ -999,14 +1189,14 @@ async function main(): Promise<void> {
   const files = raiseFileLimit(65_536);
   await ensureDatabase(DATABASE_URL);
   const ceiling = PARTS.has('ceiling') ? await bullmqCeiling() : null;
-  if (PARTS.has('cpu')) await cpuAccounting();
+  if (PARTS.has('cpu') || PARTS.has('floor')) await cpuAccounting();
   if (PARTS.has('load') || PARTS.has('fanout') || PARTS.has('history')) {
     const app = await startPlexichat(MODE, { PLEXICHAT_VOICE__ENABLED: 'false' });
     const rt = await benchRuntime(app);
     console.log(`Plexichat started (start.mode ${MODE})`);
     try {
       if (PARTS.has('load')) {
-        const world = await loadWorld(app, rt);
+        const world = await loadWorld(app, await loadCast(app, rt));
         await loadShape(world, ceiling);
         world.close();
       }

@@ -26,6 +26,7 @@ import { recordAuthorRead, recordAuthorReads } from './author-reads.js';
 import { CreateBatcher } from './batch-create.js';
 import { renderContent } from './content.js';
 import { applyMessageEffects, prepareMessageEffects, pushEffects } from './effects.js';
+import { insertMessages } from './insert.js';
 import { previewEffect } from './previews.js';
 
 /**
@@ -47,46 +48,6 @@ async function claimAttachments(
   });
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids.flatMap((id) => byId.get(id) ?? []);
-}
-
-/** The casts of a message row's bind values, in column order (see insertMessages). */
-const MESSAGE_CASTS = [
-  '',
-  '',
-  '',
-  '',
-  '',
-  '',
-  '',
-  '',
-  '',
-  '::bigint[]',
-  '::bigint[]',
-  '',
-  '',
-  '',
-  '::jsonb',
-  '::jsonb',
-  '',
-  '::jsonb',
-  '::jsonb',
-];
-
-/**
- * `n` new message rows in one statement (MESSAGE_CASTS.length bind values each); a retried job's
- * second insert is a no-op.
- */
-function insertMessages(n: number): string {
-  const rows = Array.from(
-    { length: n },
-    (_, r) => `(${MESSAGE_CASTS.map((cast, c) => `$${r * MESSAGE_CASTS.length + c + 1}${cast}`).join(', ')})`,
-  );
-  return `INSERT INTO messages (id, channel_id, author_id, type, content, nonce, nonce_is_integer, created_at, content_html,
-                       mentions, mention_roles, mention_everyone, reply_to, thread_id, attachments,
-                       embeds, webhook_id, webhook_author, interaction)
-  VALUES ${rows.join(',\n         ')}
-  ON CONFLICT (id) DO NOTHING
-  RETURNING *`;
 }
 
 /** A new message's row. */

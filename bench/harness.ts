@@ -183,6 +183,10 @@ export async function startPlexichat(
   const profile = process.env.BENCH_PROFILE
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
     : [];
+  // BENCH_EVENT_LOOP=1: every process reports its event loop to stderr (bench/event-loop-report.ts).
+  const eventLoop = process.env.BENCH_EVENT_LOOP
+    ? ['--import', path.join(ROOT, 'bench', 'event-loop-report.ts')]
+    : [];
   // The limiter still runs on every request (its cost is measured), with budgets no bench reaches:
   // the bench plays a few users sending far faster than people do.
   const dataDir = fs.mkdtempSync('/tmp/plexichat-bench-');
@@ -215,7 +219,7 @@ export async function startPlexichat(
   const redisUrl = env.PLEXICHAT_REDIS__URL ?? REDIS_URL;
   const child = spawn(
     process.execPath,
-    [...profile, '--import', 'tsx', ...nodeArgs, path.join(ROOT, 'main.ts')],
+    [...profile, '--import', 'tsx', ...nodeArgs, ...eventLoop, path.join(ROOT, 'main.ts')],
     {
       cwd: ROOT,
       env: {
@@ -303,6 +307,42 @@ export function keptAliveGet(base: string, token: string) {
       req.on('error', reject);
     });
   return { get, close: () => agent.destroy() };
+}
+
+/**
+ * POSTs over at most `connections` kept-alive connections (node:http): requests beyond them wait in
+ * the client, as they would in people's clients, where `fetch` opens a connection per request in
+ * flight and an overloaded server gets thousands of new connections to accept and hand over.
+ */
+export function pooledPost(base: string, connections: number) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const post = (route: string, token: string, body: unknown): Promise<{ status: number; text: string }> =>
+    new Promise((resolve, reject) => {
+      const payload = JSON.stringify(body);
+      const req = http.request(
+        `${base}${route}`,
+        {
+          method: 'POST',
+          agent,
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(payload),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+          );
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+  return { post, close: () => agent.destroy() };
 }
 
 /** Fills a channel with `rows` messages in one statement (ids as the snowflake layout builds them). */

@@ -68,6 +68,7 @@ import {
   keptAliveGet,
   ms,
   percentile,
+  pooledPost,
   raiseFileLimit,
   rssKb,
   REDIS_URL,
@@ -97,6 +98,8 @@ const SETTLE_SECONDS = Number(env.BENCH_SETTLE_SECONDS ?? 20);
 const SERVERS = 10;
 const CHANNELS_PER_SERVER = 10;
 const MEMBERS_PER_SERVER = 10;
+/** The load part's sends go over at most this many HTTP connections (harness pooledPost): one per member. */
+const CLIENT_CONNECTIONS = Number(env.BENCH_CLIENT_CONNECTIONS ?? SERVERS * MEMBERS_PER_SERVER);
 const FANOUT_CLIENTS = Number(env.BENCH_FANOUT_CLIENTS ?? 5000);
 const FANOUT_MESSAGES = Number(env.BENCH_FANOUT_MESSAGES ?? 30);
 /** Worker threads the fan-out clients are spread over (each parses its share of the frames). */
@@ -222,6 +225,11 @@ interface StepResult {
   expected: number;
   outOfOrder: number;
   errors: number;
+  /** When the step's sends started (epoch ms: BullMQ's job timestamps are epoch ms). */
+  startedAtMs: number;
+  /** Send -> the API's answer (the stored message), p50 and p99. */
+  answerP50: number;
+  answerP99: number;
 }
 
 /** The load part's users, servers and connected clients, and one open-loop step at a rate. */
@@ -294,6 +302,7 @@ async function loadWorld(target: Pick<Plexichat, 'origin' | 'base'>, cast: LoadC
   );
 
   const channelCount = SERVERS * CHANNELS_PER_SERVER;
+  const client = pooledPost(app.base, CLIENT_CONNECTIONS);
   const step = async (rate: number, stepSeconds: number) => {
     latencies = [];
     delivered = 0;
@@ -302,6 +311,8 @@ async function loadWorld(target: Pick<Plexichat, 'origin' | 'base'>, cast: LoadC
     let errors = 0;
     let firstError = '';
     let lastAnswer = 0;
+    const answers: number[] = [];
+    const startedAtMs = Date.now();
     const total = Math.round(rate * stepSeconds);
     const inFlight: Promise<void>[] = [];
     const started = performance.now();
@@ -312,14 +323,15 @@ async function loadWorld(target: Pick<Plexichat, 'origin' | 'base'>, cast: LoadC
         groups[Math.floor(c / CHANNELS_PER_SERVER)]?.[Math.floor(i / channelCount) % MEMBERS_PER_SERVER];
       const channelId = server?.channels[c % CHANNELS_PER_SERVER] as string;
       const nonce = crypto.randomBytes(8).toString('hex');
-      sentAt.set(nonce, performance.now());
+      const t0 = performance.now();
+      sentAt.set(nonce, t0);
       try {
-        const res = await fetch(`${app.base}/channels/${channelId}/messages`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${sender?.token}` },
-          body: JSON.stringify({ content: `load ${i}`, nonce }),
+        const res = await client.post(`/channels/${channelId}/messages`, sender?.token as string, {
+          content: `load ${i}`,
+          nonce,
         });
-        const text = await res.text();
+        const text = res.text;
+        answers.push(performance.now() - t0);
         // send_pending: queued, not stored within queues.send_wait_ms; it is still stored and delivered.
         if ((res.status >= 200 && res.status < 300) || text.includes('"code":"send_pending"')) accepted += 1;
         else {
@@ -357,6 +369,9 @@ async function loadWorld(target: Pick<Plexichat, 'origin' | 'base'>, cast: LoadC
       expected,
       outOfOrder,
       errors,
+      startedAtMs,
+      answerP50: percentile(answers, 50),
+      answerP99: percentile(answers, 99),
     };
   };
   return {
@@ -364,16 +379,42 @@ async function loadWorld(target: Pick<Plexichat, 'origin' | 'base'>, cast: LoadC
     step,
     close: () => {
       for (const s of sockets) s.disconnect();
+      client.close();
     },
   };
 }
 
 /** Open-loop steps at `rates` (msg/s) on `world`, each printed, then a table of them all. */
-async function loadShape(world: LoadWorld, ceiling: number | null, rates = RATES): Promise<void> {
+/**
+ * Where a step's sends spent their time in the messages queue, from BullMQ's own timestamps of
+ * the step's completed jobs (the last queues.keep_completed): added -> taken by a worker (queued)
+ * and taken -> completed (stored, relayed: the batch, the order hold, the outbox relay).
+ */
+async function queueStages(messages: Queue, since: number): Promise<string> {
+  const jobs = (await messages.getJobs(['completed'], 0, 999)).filter((j) => j.timestamp >= since);
+  const queued = jobs.map((j) => (j.processedOn ?? j.timestamp) - j.timestamp);
+  const working = jobs.map((j) => (j.finishedOn ?? 0) - (j.processedOn ?? 0));
+  return (
+    `queued p50 ${ms(percentile(queued, 50))} / p99 ${ms(percentile(queued, 99))}, ` +
+    `processing p50 ${ms(percentile(working, 50))} / p99 ${ms(percentile(working, 99))} (${jobs.length} jobs)`
+  );
+}
+
+async function loadShape(
+  world: LoadWorld,
+  ceiling: number | null,
+  rates = RATES,
+  /** Plexichat's messages queue: each step also prints its jobs' stages (queueStages). */
+  messages?: Queue,
+): Promise<void> {
   const results: StepResult[] = [];
   for (const rate of rates) {
     const result = await world.step(rate, STEP_SECONDS);
     results.push(result);
+    console.log(
+      `load ${rate} msg/s: send -> answer p50 ${ms(result.answerP50)} / p99 ${ms(result.answerP99)}` +
+        (messages ? `; ${await queueStages(messages, result.startedAtMs)}` : ''),
+    );
     console.log(
       `load ${rate} msg/s offered for ${STEP_SECONDS} s: ${Math.round(result.acceptedPerSecond)}/s accepted` +
         (ceiling
@@ -1197,7 +1238,7 @@ async function main(): Promise<void> {
     try {
       if (PARTS.has('load')) {
         const world = await loadWorld(app, await loadCast(app, rt));
-        await loadShape(world, ceiling);
+        await loadShape(world, ceiling, RATES, rt.queues.messages);
         world.close();
       }
       if (PARTS.has('fanout')) await fanout(app, rt);

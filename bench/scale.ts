@@ -19,10 +19,14 @@
  *   (BENCH_CPU_RATE=1000 BENCH_CPU_SECONDS=10, both saturated) Plexichat 5.11-6.27 carrying 260-276
  *   msg/s, the floor 1.95-2.67 carrying 725-985 msg/s (2.35-2.58x): CPU per message falls as the
  *   rate rises, and the stack alone carries ~1,000 msg/s here (p99 312-499 ms on a quiet box), and
- *   holds p99 < 100 ms up to ~800 msg/s (BENCH_FLOOR_RATES steps of 10 s: p99 98 ms at 800, 165 at 900);
+ *   holds p99 < 100 ms up to ~800 msg/s (BENCH_FLOOR_RATES steps of 10 s: p99 98 ms at 800, 165 at 900).
+ *   Those figures were taken with `fetch` as the sending client; with the pooled client below, the
+ *   same day, the floor accepted 997 msg/s at p99 94.7 ms and Plexichat ~565 msg/s;
  * - load: 100 channels in 10 servers, 10 members each, one socket.io client per member (every
- *   message is 10 deliveries); offered rates BENCH_RATES (msg/s) for BENCH_STEP_SECONDS each:
- *   accepted/s, send->deliver p50/p99, delivered %, per-channel id order at every client, errors;
+ *   message is 10 deliveries); sends over at most BENCH_CLIENT_CONNECTIONS (100) kept-alive
+ *   connections (harness pooledPost); offered rates BENCH_RATES (msg/s) for BENCH_STEP_SECONDS each:
+ *   accepted/s, send->answer and send->deliver p50/p99, the messages queue's queued and processing
+ *   times, delivered %, per-channel id order at every client, errors;
  * - fanout: one message to BENCH_FANOUT_CLIENTS clients in one channel, spread over
  *   BENCH_FANOUT_THREADS (2) worker threads, lean clients unless BENCH_FANOUT_CLIENT=socket.io: first
  *   and last delivery p50/p99, the load generator's CPU, and whether every client got every message
@@ -33,7 +37,8 @@
  *   its RSS, V8 heap and malloc growth per connection after full GCs (bench/memory-probe.ts) from
  *   half the connections to all; BENCH_CONNECTIONS_ENV=NAME=value,... adds to that process's environment.
  * load, fanout and history run against BENCH_START_MODE (multi by default: the supervisor with a
- * web process per core). Prints figures; asserts nothing.
+ * web process per core). BENCH_EVENT_LOOP=1: every Plexichat process reports its event loop every 5 s
+ * (bench/event-loop-report.ts). Prints figures; asserts nothing.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';

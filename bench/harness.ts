@@ -281,6 +281,42 @@ export async function call<T = Record<string, unknown> & { id: string }>(
   return (text ? JSON.parse(text) : null) as T;
 }
 
+/** One request over `agent` (node:http): the answer's status and body as text. */
+function agentRequest(
+  agent: http.Agent,
+  url: string,
+  method: 'GET' | 'POST',
+  token: string,
+  body?: unknown,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request(
+      url,
+      {
+        method,
+        agent,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(payload === undefined
+            ? {}
+            : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
 /**
  * A GET of JSON over one kept-alive connection with node:http, as a client holding its connection
  * open does: undici's fetch costs the load generator ~1.5 CPU-ms per call here, which on two
@@ -288,24 +324,11 @@ export async function call<T = Record<string, unknown> & { id: string }>(
  */
 export function keptAliveGet(base: string, token: string) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const get = <T>(route: string): Promise<T> =>
-    new Promise((resolve, reject) => {
-      const req = http.get(
-        `${base}${route}`,
-        { agent, headers: { authorization: `Bearer ${token}` } },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            if ((res.statusCode ?? 0) >= 300) reject(new Error(`GET ${route}: ${res.statusCode} ${text}`));
-            else resolve(JSON.parse(text) as T);
-          });
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-    });
+  const get = async <T>(route: string): Promise<T> => {
+    const { status, text } = await agentRequest(agent, `${base}${route}`, 'GET', token);
+    if (status >= 300) throw new Error(`GET ${route}: ${status} ${text}`);
+    return JSON.parse(text) as T;
+  };
   return { get, close: () => agent.destroy() };
 }
 
@@ -316,32 +339,8 @@ export function keptAliveGet(base: string, token: string) {
  */
 export function pooledPost(base: string, connections: number) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
-  const post = (route: string, token: string, body: unknown): Promise<{ status: number; text: string }> =>
-    new Promise((resolve, reject) => {
-      const payload = JSON.stringify(body);
-      const req = http.request(
-        `${base}${route}`,
-        {
-          method: 'POST',
-          agent,
-          headers: {
-            authorization: `Bearer ${token}`,
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(payload),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
-          );
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
-    });
+  const post = (route: string, token: string, body: unknown) =>
+    agentRequest(agent, `${base}${route}`, 'POST', token, body);
   return { post, close: () => agent.destroy() };
 }
 

@@ -20,12 +20,13 @@ const levelOf = (res: ServerResponse, err?: Error): 'error' | 'info' =>
 
 /**
  * The request log: one line per request (`request completed` at info, `request errored` at error
- * for failures and 5xx), with credentials redacted (shared/log-redaction.ts). pino-http builds each
- * request's logger up front, serializing the request, whatever happens to the line; so while no
- * sink keeps info (stdout's `log.level` and the admin log's `log.admin.level` both above it: the
- * logger's level is the lower of the two, shared/logger.ts), requests take a lean path that only
- * sets the request id and, for the failures that are still kept, writes the very line pino-http
- * would have (the request as it looked when it arrived) when the response ends.
+ * for failures and 5xx), with credentials redacted (shared/log-redaction.ts), in pino-http's shape
+ * (its serializers, the request as it looked when it arrived). The line is built only when the
+ * response ends, and only at a level some sink keeps (stdout's `log.level` or the admin log's
+ * `log.admin.level`: the logger's level is the lower of the two, shared/logger.ts): no child
+ * logger per request, one serialization per line. pino-http's own middleware (a child logger and
+ * its serialized request built up front for every request, whatever happens to the line) took
+ * ~10% of the CPU per message at 800 msg/s (bench/RESULTS.md); nothing here reads `req.log`.
  */
 export function requestLog(
   logger: Logger,
@@ -34,11 +35,10 @@ export function requestLog(
     ignore: (url: string | undefined) => boolean;
   },
 ): RequestHandler {
-  const full = pinoHttp({
+  // pino-http's logger: the base logger with pino-http's request/response serializers, wrapped as
+  // pino-http wraps them (its middleware itself is never run).
+  const wrapped = pinoHttp({
     logger,
-    genReqId: requestId,
-    customLogLevel: (_req, res, err) => levelOf(res, err),
-    autoLogging: { ignore: (req) => options.ignore(req.url) },
     serializers: {
       req: (req: LoggedRequest) => ({
         ...req,
@@ -49,13 +49,11 @@ export function requestLog(
       }),
       res: (res: { headers: unknown }) => ({ ...res, headers: redactSecrets(res.headers) }),
     },
-  });
-  // pino-http's own logger (its serializers wrapped as it wraps them): failures of the lean path.
-  const wrapped = full.logger;
+  }).logger;
 
-  const lean = (req: IncomingMessage & { id?: unknown }, res: ServerResponse): void => {
+  return (req: IncomingMessage & { id?: unknown }, res: ServerResponse, next: () => void): void => {
     req.id = req.id || requestId(req, res);
-    if (options.ignore(req.url)) return;
+    if (options.ignore(req.url)) return next();
     const start = Date.now();
     // What pino-http serializes when the request arrives; routers change `params` (and `url`) later.
     const arrived = Object.create(req, {
@@ -68,26 +66,22 @@ export function requestLog(
       const failure = err ?? (res as { err?: Error }).err;
       const level = levelOf(res, failure);
       if (!wrapped.isLevelEnabled(level)) return;
-      const log = wrapped.child({ req: arrived });
       const responseTime = Date.now() - start;
+      // `req` first: where pino-http's child binding puts it, so the line reads the same.
       if (level === 'error') {
         const error = failure ?? new Error(`failed with status code ${res.statusCode}`);
-        log.error({ res, err: error, responseTime }, 'request errored');
+        wrapped.error({ req: arrived, res, err: error, responseTime }, 'request errored');
       } else {
         const completed = !req.readableAborted && res.writableEnded;
-        log.info({ res, responseTime }, completed ? 'request completed' : 'request aborted');
+        wrapped.info(
+          { req: arrived, res, responseTime },
+          completed ? 'request completed' : 'request aborted',
+        );
       }
     };
     res.on('close', done);
     res.on('finish', done);
     res.on('error', done);
-  };
-
-  return (req, res, next) => {
-    if (logger.isLevelEnabled('info')) full(req, res, next);
-    else {
-      lean(req, res);
-      next();
-    }
+    next();
   };
 }

@@ -235,6 +235,13 @@ export async function startPlexichat(
         PLEXICHAT_DATABASE__POOL__MAX: '20',
         PLEXICHAT_REDIS__URL: redisUrl,
         PLEXICHAT_REDIS__KEY_PREFIX: prefix,
+        // PLEXICHAT_* settings in the bench's own environment (PLEXICHAT_START__WEB_PROCESSES=1, say)
+        // reach the server too: a process layout or setting is tried without editing the bench.
+        ...Object.fromEntries(
+          Object.entries(process.env).filter(
+            ([k]) => k.startsWith('PLEXICHAT_') && !k.startsWith('PLEXICHAT_TEST_'),
+          ),
+        ),
         ...env,
       },
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -61,6 +61,11 @@ for _, key in ipairs(KEYS) do
 end
 return #KEYS`;
 
+/** A pipeline with APPEND_ALL defined on its client (sent as EVALSHA: not the script's text each time). */
+type AppendPipeline = ReturnType<Redis['pipeline']> & {
+  plexichatAppendFrames(keyCount: number, ...keysAndArgs: string[]): unknown;
+};
+
 /** Sessions per append command: each one's frames go out once its command is answered. */
 const CHUNK_SESSIONS = 500;
 
@@ -93,7 +98,10 @@ export class ResumeBuffer {
     private readonly size: number,
     private readonly windowMs: number,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    // Defining it again on a shared client (the all-in-one process) only replaces it with itself.
+    redis.defineCommand('plexichatAppendFrames', { lua: APPEND_ALL });
+  }
 
   private frames(sessionId: string): string {
     return `${this.prefix}:gw:frames:${sessionId}`;
@@ -175,7 +183,7 @@ export class ResumeBuffer {
    * afterwards touch() keeps live sessions' keys alive.
    */
   private write(chunk: [string, Queued][]): void {
-    const pipeline = this.redis.pipeline();
+    const pipeline = this.redis.pipeline() as AppendPipeline;
     const keys: string[] = [];
     const args: string[] = [String(this.size), String(this.windowMs)];
     const slack = Math.max(1, Math.floor(this.size / 10));
@@ -196,7 +204,7 @@ export class ResumeBuffer {
       args.push(String(lines.length), after);
       for (const entry of lines) args.push(entry);
     }
-    pipeline.eval(APPEND_ALL, keys.length, ...keys, ...args);
+    pipeline.plexichatAppendFrames(keys.length, ...keys, ...args);
     const written = pipeline.exec().then(
       (results) => {
         const failed = results?.find(([err]) => err)?.[0];

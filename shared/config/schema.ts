@@ -7,7 +7,9 @@ export const DEFAULT_HOME = path.join(os.homedir(), '.plexichat');
 
 /** Queues with a processor; each gets a concurrency setting under `queues.concurrency`. */
 export const QUEUE_CONCURRENCY_DEFAULTS = {
-  messages: 50,
+  // A create waits ~50-120 ms in its worker under load (batch window, order, the shared cores):
+  // at 50 at once a workers process could not pass ~600 msg/s (bench/RESULTS.md).
+  messages: 100,
   media: 2,
   embeds: 10,
   webhooks: 20,

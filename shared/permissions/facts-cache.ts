@@ -170,9 +170,11 @@ export async function cachedFactsAndOverwrites(
 function revive(models: Models, serverId: string, cached: CachedFacts): LoadedFacts {
   const plain = cached.server;
   const date = (v: unknown) => (typeof v === 'string' ? new Date(v) : v);
+  // raw: the values are the row's own (its two dates revived above), so the per-attribute setters
+  // and sanitizers of a build have nothing to do (they showed in web profiles, every request).
   const server = models.Server.build(
     { ...plain, created_at: date(plain.created_at), updated_at: date(plain.updated_at) } as never,
-    { isNewRecord: false },
+    { raw: true, isNewRecord: false },
   );
   return {
     server,
@@ -420,9 +422,10 @@ function channelRowRead(
       store: (row) => (row ? row.get({ plain: true }) : null),
       revive: (plain) => {
         const date = (v: unknown) => (typeof v === 'string' ? new Date(v) : v);
+        // raw, as revive's Server: the row's own values, its two dates revived.
         return rt.models.Channel.build(
           { ...plain, created_at: date(plain.created_at), updated_at: date(plain.updated_at) } as never,
-          { isNewRecord: false },
+          { raw: true, isNewRecord: false },
         );
       },
     },

@@ -45,6 +45,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Worker as Thread } from 'node:worker_threads';
 import { Queue, Worker } from 'bullmq';
 import pg from 'pg';
@@ -431,11 +432,18 @@ async function loadShape(
     await sleep(1000);
   }
   for (const rate of rates) {
+    // The load generator's own loop: a delivery it reads late counts as a late delivery, so a tail
+    // in the table may be the client's (it shares the two cores with the server).
+    const clientLoop = monitorEventLoopDelay({ resolution: 5 });
+    clientLoop.enable();
     const result = await world.step(rate, STEP_SECONDS);
+    clientLoop.disable();
     results.push(result);
     console.log(
       `load ${rate} msg/s: send -> answer p50 ${ms(result.answerP50)} / p99 ${ms(result.answerP99)}` +
-        (messages ? `; ${await queueStages(messages, result.startedAtMs)}` : ''),
+        (messages ? `; ${await queueStages(messages, result.startedAtMs)}` : '') +
+        `; load generator loop delay p99 ${ms(clientLoop.percentile(99) / 1e6)} / max ` +
+        `${ms(clientLoop.max / 1e6)}`,
     );
     console.log(
       `load ${rate} msg/s offered for ${STEP_SECONDS} s: ${Math.round(result.acceptedPerSecond)}/s accepted` +

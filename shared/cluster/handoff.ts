@@ -46,6 +46,10 @@ export function acceptHandoffs(server: HttpServer): () => void {
       handle.destroy();
       return;
     }
+    // What http.Server's own listener would have done on accept (noDelay is its default): a socket
+    // handed over skips that, and with Nagle on, a small write (a gateway frame, an answer) behind
+    // an unacknowledged one waited for the client's delayed ACK, tens of ms.
+    handle.setNoDelay(true);
     server.emit('connection', handle);
     // The parser must see the bytes the supervisor consumed before anything read from the socket.
     handle.emit('data', Buffer.from(message.head));

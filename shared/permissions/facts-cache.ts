@@ -167,15 +167,23 @@ export async function cachedFactsAndOverwrites(
   return { loaded: loaded as LoadedFacts | null, overwrites: overwrites as Overwrite[] };
 }
 
-function revive(models: Models, serverId: string, cached: CachedFacts): LoadedFacts {
-  const plain = cached.server;
+/** A cached row (JSON of `get({ plain: true })`) as its model again; its two dates are its only non-JSON values. */
+function reviveRow<R>(
+  model: { build(values: never, options: object): unknown },
+  plain: Record<string, unknown>,
+): R {
   const date = (v: unknown) => (typeof v === 'string' ? new Date(v) : v);
-  // raw: the values are the row's own (its two dates revived above), so the per-attribute setters
-  // and sanitizers of a build have nothing to do (they showed in web profiles, every request).
-  const server = models.Server.build(
+  // raw: the values are the row's own (dates revived here), so the per-attribute setters and
+  // sanitizers of a build have nothing to do (they showed in web profiles, every request).
+  return model.build(
     { ...plain, created_at: date(plain.created_at), updated_at: date(plain.updated_at) } as never,
     { raw: true, isNewRecord: false },
-  );
+  ) as R;
+}
+
+function revive(models: Models, serverId: string, cached: CachedFacts): LoadedFacts {
+  const plain = cached.server;
+  const server = reviveRow<Row<'Server'>>(models.Server, plain);
   return {
     server,
     positions: new Map(cached.positions),
@@ -420,14 +428,7 @@ function channelRowRead(
     load: () => rt.models.Channel.findByPk(channelId),
     codec: {
       store: (row) => (row ? row.get({ plain: true }) : null),
-      revive: (plain) => {
-        const date = (v: unknown) => (typeof v === 'string' ? new Date(v) : v);
-        // raw, as revive's Server: the row's own values, its two dates revived.
-        return rt.models.Channel.build(
-          { ...plain, created_at: date(plain.created_at), updated_at: date(plain.updated_at) } as never,
-          { raw: true, isNewRecord: false },
-        );
-      },
+      revive: (plain) => reviveRow<Row<'Channel'>>(rt.models.Channel, plain),
     },
   };
 }

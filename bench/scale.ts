@@ -398,7 +398,6 @@ async function loadWorld(target: Pick<Plexichat, 'origin' | 'base'>, cast: LoadC
   };
 }
 
-/** Open-loop steps at `rates` (msg/s) on `world`, each printed, then a table of them all. */
 /**
  * Where a step's sends spent their time in the messages queue, from BullMQ's own timestamps of
  * the step's completed jobs (the last queues.keep_completed): added -> taken by a worker (queued)
@@ -414,6 +413,10 @@ async function queueStages(messages: Queue, since: number): Promise<string> {
   );
 }
 
+/**
+ * Open-loop steps at `rates` (msg/s) on `world`, after a warm-up at the first, each printed, then a
+ * table of them all.
+ */
 async function loadShape(
   world: LoadWorld,
   ceiling: number | null,

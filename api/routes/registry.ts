@@ -157,7 +157,7 @@ function mountPoint(path: string): { segment: string; rest: string } | null {
   return { segment: m[1], rest: m[2] ?? '/' };
 }
 
-/** Builds an Express router from route specs: authentication, rate limits, validation, then the handler. */
+/** Builds an Express router from route specs: authentication, rate limits (a route's prefetch beside them), validation, then the handler. */
 export function buildRouter(
   routes: AnyRoute[],
   authenticate: Authenticator,
@@ -184,10 +184,14 @@ export function buildRouter(
       try {
         const auth = await resolveAccess(route, req, res, authenticate);
         const rawParams = joinRestParams(req.params);
-        if (rateLimit) await rateLimit(route, req, res, auth, rawParams);
         // Every part is checked before any 400, which names the bad fields of all of them.
         const validation = new RequestValidation();
         const params: unknown = route.params ? validation.part(route.params, rawParams, 'params') : rawParams;
+        const prefetched =
+          route.prefetch && params !== undefined ? route.prefetch({ params, auth, req }) : null;
+        // Its error is the handler's to throw; a request refused before then never looks at it.
+        prefetched?.catch(() => undefined);
+        if (rateLimit) await rateLimit(route, req, res, auth, rawParams);
         // Escapes that are not UTF-8 reach req.query as U+FFFD: found in the raw query instead.
         const query: unknown = route.query
           ? validation.part(
@@ -211,7 +215,7 @@ export function buildRouter(
         }
         validation.finish();
         const ip = normalizeIp(req.ip);
-        const result = await route.handler({ params, query, body, auth, ip, req, res });
+        const result = await route.handler({ params, query, body, auth, ip, req, res, prefetched });
         if (res.headersSent) return;
         // A handler may choose another status for this answer (202 while a job is still queued).
         const status = res.statusCode !== 200 ? res.statusCode : (route.status ?? 200);

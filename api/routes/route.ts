@@ -21,6 +21,15 @@ export interface RouteContext<P, Q, B, A = AuthContext> {
   ip: string;
   req: Request;
   res: Response;
+  /** What the route's `prefetch` started (its value or its error); null without one. */
+  prefetched: Promise<unknown> | null;
+}
+
+/** What a route's `prefetch` is given: the validated params and the caller, before the rate limit. */
+export interface PrefetchContext<P, A = AuthContext> {
+  params: P;
+  auth: A;
+  req: Request;
 }
 
 /** A documented response: its description and, where there is a body, its joi schema. */
@@ -73,6 +82,14 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown, A = AuthContex
    * Config `rate_limits.routes` overrides it.
    */
   rateLimit?: { points: number; duration_seconds: number; bucket?: string } | false;
+  /**
+   * The handler's first read, started once the caller is known and the params are valid, while
+   * the rate limit takes its point: one wait instead of two in a row (the send path's permission
+   * read). Read-only: a request the limit or validation refuses drops it unseen; otherwise the
+   * handler gets it, value or error, as `ctx.prefetched`, so errors keep their order (401, 429,
+   * 400, then the read's own).
+   */
+  prefetch?: (ctx: PrefetchContext<P, A>) => Promise<unknown>;
   responses: Record<number, ResponseSpec>;
   /** Returns the response body, or undefined when it wrote the response itself. */
   handler: (ctx: RouteContext<P, Q, B, A>) => unknown;

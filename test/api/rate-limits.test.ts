@@ -85,6 +85,27 @@ describe('route buckets', () => {
     expect([200, 202]).toContain((await send(other.id)).status);
   });
 
+  it('refuses a send over the limit with 429 before its permission read can answer 404 or 403', async () => {
+    const user = await registerUser(app);
+    const { channel } = await createServerWithChannel(app.rt, user.id);
+    const unknown = '1' + channel.id.slice(1).replace(/./g, '9');
+    const send = (channelId: string, body: unknown = { content: 'hi' }) =>
+      api(app, 'POST', `/channels/${channelId}/messages`, { token: user.token, body });
+    // The permission read starts beside the limit's take (prefetch): its 404 comes after a 400...
+    const invalid = await send(unknown, { content: 5 });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.errors).toHaveProperty('content');
+    expect((await send(unknown)).status).toBe(404);
+    // ...and after a 429, in a channel of the caller's (the bucket is per channel) as in another's.
+    expect((await send(unknown)).status).toBe(429);
+    const { channel: theirs } = await createServerWithChannel(app.rt, bob.id);
+    for (let i = 0; i < 2; i++) expect((await send(theirs.id)).status).toBe(404);
+    const refused = await send(theirs.id);
+    expect(refused.status).toBe(429);
+    expect(refused.body.code).toBe('rate_limited');
+    expect([200, 202]).toContain((await send(channel.id)).status);
+  });
+
   it('limits anonymous callers by address', async () => {
     const ip = randomIp();
     const statuses = [];

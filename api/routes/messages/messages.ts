@@ -22,7 +22,7 @@ import { checkAttachments, receiveMultipartSend, type SendInput } from '../../me
 import { richEmbedsJob } from '../../../shared/messages/rich-embeds.js';
 import { awaitMessageCommand, runMessageCommand, type CommandOutcome } from '../../messages/jobs.js';
 import type { ApiServices } from '../../services.js';
-import { defineRoute, type AnyRoute } from '../route.js';
+import { defineRoute, type AnyRoute, type PrefetchContext } from '../route.js';
 import {
   channelParams,
   editBody,
@@ -137,6 +137,26 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
     return { ...pending, pending: true };
   }
 
+  /** A send's permission read (the route's prefetch): a multipart send also needs ATTACH_FILES. */
+  const sendAccess = ({ params, auth, req }: PrefetchContext<ChannelParams>) =>
+    messageAccess(
+      rt,
+      params.channel_id,
+      auth.user.id,
+      Permission.VIEW_CHANNEL |
+        Permission.SEND_MESSAGES |
+        (typeof req.is('multipart/form-data') === 'string' ? Permission.ATTACH_FILES : 0n),
+    );
+
+  /** A history page's permission read (the route's prefetch). */
+  const historyAccess = ({ params, auth }: PrefetchContext<ChannelParams>) =>
+    messageAccess(
+      rt,
+      params.channel_id,
+      auth.user.id,
+      Permission.VIEW_CHANNEL | Permission.READ_MESSAGE_HISTORY,
+    );
+
   return [
     defineRoute<ChannelParams, Record<string, never>, SendInput>({
       method: 'post',
@@ -183,15 +203,11 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
             'Other codes: the queue (Redis) is unavailable, nothing was sent',
         },
       },
-      handler: async ({ params, body: jsonBody, auth, req }) => {
+      prefetch: sendAccess,
+      handler: async ({ body: jsonBody, auth, req, prefetched }) => {
         requireVerifiedEmail(rt.config, auth.user);
         const multipart = typeof req.is('multipart/form-data') === 'string';
-        const access = await messageAccess(
-          rt,
-          params.channel_id,
-          auth.user.id,
-          Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES | (multipart ? Permission.ATTACH_FILES : 0n),
-        );
+        const access = await (prefetched as ReturnType<typeof sendAccess>);
         const channel = access.channel;
         // Multipart: the files are stored as they stream in, then attached like uploaded ids.
         const body = multipart ? await receiveMultipartSend(rt, req, auth.user.id) : jsonBody;
@@ -283,13 +299,9 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
       params: channelParams,
       query: historyQuery,
       responses: { 200: { description: 'A page of messages', schema: Joi.array().items(messageObject) } },
-      handler: async ({ params, query, auth, res }) => {
-        const { channel } = await messageAccess(
-          rt,
-          params.channel_id,
-          auth.user.id,
-          Permission.VIEW_CHANNEL | Permission.READ_MESSAGE_HISTORY,
-        );
+      prefetch: historyAccess,
+      handler: async ({ query, auth, res, prefetched }) => {
+        const { channel } = await (prefetched as ReturnType<typeof historyAccess>);
         const page = await historyPageJson(rt, channel.id, auth.user.id, query);
         // The page goes out as Postgres wrote it unless a bot's view blanks some of it.
         if (await readsAllContent(rt, auth, channel)) return void res.type('json').send(page);

@@ -15,6 +15,7 @@ import { mountDocs } from './docs/mount-docs.js';
 import { errorHandler, notFound } from './middleware/error-handler.js';
 import { jsonBody } from './middleware/json-body.js';
 import { httpMetrics } from './middleware/metrics.js';
+import { serverTiming } from './middleware/server-timing.js';
 import { requestLog } from './middleware/request-log.js';
 import { warnUntrustedProxy } from './middleware/untrusted-proxy.js';
 import { buildOpenApi } from './openapi.js';
@@ -142,6 +143,7 @@ export function createApp(rt: Runtime): express.Express {
   // Credentials in paths (`{token}` segments), queries and headers never reach the request log.
   const redactUrl = urlRedactor(routes, API_BASE);
   app.use(requestLog(rt.logger, { redactUrl, ignore: (url) => url === `${API_BASE}/health` }));
+  if (config.server.timing) app.use(serverTiming());
   const trusted = proxyaddr.compile(config.server.trusted_proxies);
   app.use(warnUntrustedProxy(rt.logger, (peer) => trusted(peer, 0)));
   app.use(

@@ -8,6 +8,7 @@ import {
   type MessageJob,
 } from '../../shared/queues/index.js';
 import type { Runtime } from '../../shared/runtime.js';
+import { phase } from '../middleware/server-timing.js';
 import type { ApiServices } from '../services.js';
 
 /** The outcome of a message command: done with its result, or still queued after the wait. */
@@ -32,12 +33,15 @@ export async function runMessageCommand(
   let job: Job;
   try {
     job = await rt.queues.messages.add(data.kind, data, { jobId });
+    phase('queue');
   } catch (err) {
     early?.cancel();
     rt.logger.warn({ err: (err as Error).message }, 'could not queue a message command');
     throw new ServiceUnavailableError('Messages are unavailable right now, try again');
   }
-  return early ? outcomeOf(early.finished) : waitFor(services, job, waitMs);
+  const outcome = await (early ? outcomeOf(early.finished) : waitFor(services, job, waitMs));
+  phase('job');
+  return outcome;
 }
 
 /** QueueEvents whose reading loop has delivered an event, so it reads on from a known stream id. */

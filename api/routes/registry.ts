@@ -1,4 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { phase } from '../middleware/server-timing.js';
 import { match } from 'path-to-regexp';
 import {
   ApiError,
@@ -183,6 +184,7 @@ export function buildRouter(
       (res.locals as { route?: string }).route = route.path;
       try {
         const auth = await resolveAccess(route, req, res, authenticate);
+        phase('auth');
         const rawParams = joinRestParams(req.params);
         // Every part is checked before any 400, which names the bad fields of all of them.
         const validation = new RequestValidation();
@@ -192,6 +194,7 @@ export function buildRouter(
         // Its error is the handler's to throw; a request refused before then never looks at it.
         prefetched?.catch(() => undefined);
         if (rateLimit) await rateLimit(route, req, res, auth, rawParams);
+        phase('limit');
         // Escapes that are not UTF-8 reach req.query as U+FFFD: found in the raw query instead.
         const query: unknown = route.query
           ? validation.part(
@@ -214,6 +217,7 @@ export function buildRouter(
           body = validation.part(route.body, (req.body as unknown) ?? {}, 'body', { auth });
         }
         validation.finish();
+        phase('validate');
         const ip = normalizeIp(req.ip);
         const result = await route.handler({ params, query, body, auth, ip, req, res, prefetched });
         if (res.headersSent) return;

@@ -109,6 +109,8 @@ export interface Config {
     max_connections: number;
     /** Origins allowed by CORS for REST and the gateway; empty: same-origin only; `*`: any (refused in production). */
     cors_origins: string[];
+    /** A Server-Timing header on every API answer (its phases: auth, limit, a send's queue and job...); off by default. */
+    timing: boolean;
   };
   database: {
     /** Postgres URL; null means local: 127.0.0.1:5432 when it answers, else embedded Postgres. */
@@ -452,6 +454,7 @@ export const configSchema = Joi.object<Config>({
     cors_origins: Joi.array()
       .items(Joi.string().uri({ scheme: ['http', 'https'] }), Joi.string().valid('*'))
       .default([]),
+    timing: Joi.boolean().default(false),
   }).default(),
   database: Joi.object({
     url: Joi.string()

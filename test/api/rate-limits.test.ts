@@ -82,6 +82,8 @@ describe('route buckets', () => {
     expect(statuses.every((s) => s === 200 || s === 202)).toBe(true);
     expect(third.status).toBe(429);
     expect(third.headers.get('x-ratelimit-limit')).toBe('2');
+    // server.timing is off by default: no Server-Timing header.
+    expect(third.headers.get('server-timing')).toBeNull();
     expect([200, 202]).toContain((await send(other.id)).status);
   });
 

@@ -34,6 +34,7 @@ import {
 } from './schema.js';
 import { blankContent, readsAllContent, visibleContent } from '../../applications/message-content.js';
 import { historyPageJson, type HistoryPage } from '../../messages/history.js';
+import { phase } from '../../middleware/server-timing.js';
 import { requireVerifiedEmail } from '../../accounts/verified-email.js';
 
 /** How long a nonce keeps pointing at the message it created (renewed by each send_pending answer). */
@@ -208,6 +209,7 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
         requireVerifiedEmail(rt.config, auth.user);
         const multipart = typeof req.is('multipart/form-data') === 'string';
         const access = await (prefetched as ReturnType<typeof sendAccess>);
+        phase('access');
         const channel = access.channel;
         // Multipart: the files are stored as they stream in, then attached like uploaded ids.
         const body = multipart ? await receiveMultipartSend(rt, req, auth.user.id) : jsonBody;
@@ -256,6 +258,7 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
             return sendAnswer(outcome, { id: firstId, channel_id: channel.id, nonce }, nonceKey);
           throw new ApiError(409, 'nonce_in_use', 'A message with this nonce is being sent; retry shortly');
         }
+        phase('claim');
         if (claim.kind === 'slowmode') throw new RateLimitedError(Math.max(1, claim.ttl));
         const command: CreateMessageJob = {
           kind: 'create',

@@ -295,7 +295,7 @@ function agentRequest(
   method: 'GET' | 'POST',
   token: string,
   body?: unknown,
-): Promise<{ status: number; text: string }> {
+): Promise<{ status: number; text: string; timing?: string }> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = http.request(
@@ -314,7 +314,12 @@ function agentRequest(
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+          resolve({
+            status: res.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString('utf8'),
+            // Set when the server runs with server.timing (PLEXICHAT_SERVER__TIMING=true).
+            timing: [res.headers['server-timing'] ?? []].flat().join(', ') || undefined,
+          }),
         );
         res.on('error', reject);
       },

@@ -39,7 +39,9 @@
  *   half the connections to all; BENCH_CONNECTIONS_ENV=NAME=value,... adds to that process's environment.
  * load, fanout and history run against BENCH_START_MODE (multi by default: the supervisor with a
  * web process per core). BENCH_EVENT_LOOP=1: every Plexichat process reports its event loop every 5 s
- * (bench/event-loop-report.ts). Prints figures; asserts nothing.
+ * (bench/event-loop-report.ts). PLEXICHAT_SERVER__TIMING=true: each load step also prints the server's
+ * phases of a send (Server-Timing: auth, limit, access, claim, queue, job, total). Prints figures;
+ * asserts nothing.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -244,6 +246,8 @@ interface StepResult {
   /** Send -> the API's answer (the stored message), p50 and p99. */
   answerP50: number;
   answerP99: number;
+  /** The server's phases of the stored sends (serverPhases); '' without server.timing. */
+  phases: string;
 }
 
 /** The load part's users, servers and connected clients, and one open-loop step at a rate. */
@@ -326,6 +330,7 @@ async function loadWorld(target: Pick<Plexichat, 'origin' | 'base'>, cast: LoadC
     let firstError = '';
     let lastAnswer = 0;
     const answers: number[] = [];
+    const timings: string[] = [];
     const startedAtMs = Date.now();
     const total = Math.round(rate * stepSeconds);
     const inFlight: Promise<void>[] = [];
@@ -346,6 +351,7 @@ async function loadWorld(target: Pick<Plexichat, 'origin' | 'base'>, cast: LoadC
         });
         const text = res.text;
         answers.push(performance.now() - t0);
+        if (res.timing && res.status === 200) timings.push(res.timing);
         // send_pending: queued, not stored within queues.send_wait_ms; it is still stored and delivered.
         if ((res.status >= 200 && res.status < 300) || text.includes('"code":"send_pending"')) accepted += 1;
         else {
@@ -386,6 +392,7 @@ async function loadWorld(target: Pick<Plexichat, 'origin' | 'base'>, cast: LoadC
       startedAtMs,
       answerP50: percentile(answers, 50),
       answerP99: percentile(answers, 99),
+      phases: serverPhases(timings),
     };
   };
   return {
@@ -396,6 +403,27 @@ async function loadWorld(target: Pick<Plexichat, 'origin' | 'base'>, cast: LoadC
       client.close();
     },
   };
+}
+
+/**
+ * The server's own account of a step's stored sends (Server-Timing, with PLEXICHAT_SERVER__TIMING=
+ * true): p50 / p99 of each phase (auth, limit, access, claim, queue, job...) and of the total, in
+ * the order they happen; '' when the server sent none.
+ */
+function serverPhases(headers: string[]): string {
+  const byPhase = new Map<string, number[]>();
+  for (const header of headers) {
+    for (const entry of header.split(', ')) {
+      const [name, dur] = entry.split(';dur=');
+      if (!name || dur === undefined) continue;
+      let list = byPhase.get(name);
+      if (!list) byPhase.set(name, (list = []));
+      list.push(Number(dur));
+    }
+  }
+  return [...byPhase]
+    .map(([name, list]) => `${name} ${percentile(list, 50).toFixed(1)}/${percentile(list, 99).toFixed(1)}`)
+    .join(', ');
 }
 
 /**
@@ -446,7 +474,8 @@ async function loadShape(
       `load ${rate} msg/s: send -> answer p50 ${ms(result.answerP50)} / p99 ${ms(result.answerP99)}` +
         (messages ? `; ${await queueStages(messages, result.startedAtMs)}` : '') +
         `; load generator loop delay p99 ${ms(clientLoop.percentile(99) / 1e6)} / max ` +
-        `${ms(clientLoop.max / 1e6)}`,
+        `${ms(clientLoop.max / 1e6)}` +
+        (result.phases ? `; server phases p50/p99 ms: ${result.phases}` : ''),
     );
     console.log(
       `load ${rate} msg/s offered for ${STEP_SECONDS} s: ${Math.round(result.acceptedPerSecond)}/s accepted` +

@@ -85,9 +85,9 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown, A = AuthContex
   /**
    * The handler's first read, started once the caller is known and the params are valid, while
    * the rate limit takes its point: one wait instead of two in a row (the send path's permission
-   * read). Read-only: a request the limit or validation refuses drops it unseen; otherwise the
-   * handler gets it, value or error, as `ctx.prefetched`, so errors keep their order (401, 429,
-   * 400, then the read's own).
+   * read). Read-only: a request the limit or validation refuses drops it unseen (having paid for
+   * the read, a cached one on the send path); otherwise the handler gets it, value or error, as
+   * `ctx.prefetched`, so errors keep their order (401, 429, 400, then the read's own).
    */
   prefetch?: (ctx: PrefetchContext<P, A>) => Promise<unknown>;
   responses: Record<number, ResponseSpec>;

@@ -11,13 +11,44 @@ import { createLogger } from '../../shared/logger.js';
 
 const run = promisify(execFile);
 
-/** A free TCP port on 127.0.0.1 (probed, then released for the caller to bind). */
-export async function freePort(): Promise<number> {
+/** The first port the kernel hands out to outgoing connections (Linux's default where unreadable). */
+function ephemeralLow(): number {
+  try {
+    const low = Number(
+      fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0],
+    );
+    return Number.isInteger(low) && low > 12000 ? low : 32768;
+  } catch {
+    return 32768;
+  }
+}
+
+/** Binds `port` (0: any) on 127.0.0.1 and releases it: the port bound, or null when taken. */
+async function probePort(port: number): Promise<number | null> {
   const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
+  const bound = await new Promise<boolean>((resolve) => {
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => resolve(true));
+  });
+  if (!bound) return null;
+  const { port: got } = probe.address() as net.AddressInfo;
   await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
+  return got;
+}
+
+/**
+ * A free TCP port on 127.0.0.1 (probed, then released for the caller to bind), chosen at random
+ * below the kernel's ephemeral range: a port from that range may be handed to an outgoing
+ * connection (a client of Postgres or Redis) before a slow-booting process binds it (EADDRINUSE,
+ * seen in CI); one below it can only be taken by another listener.
+ */
+export async function freePort(): Promise<number> {
+  const low = ephemeralLow();
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await probePort(10000 + Math.floor(Math.random() * (low - 10000)));
+    if (port !== null) return port;
+  }
+  return (await probePort(0)) as number;
 }
 
 /** Whether something accepts TCP connections on 127.0.0.1:`port`. */

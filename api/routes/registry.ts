@@ -1,5 +1,4 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { phase } from '../middleware/server-timing.js';
 import { match } from 'path-to-regexp';
 import {
   ApiError,
@@ -16,6 +15,7 @@ import type { Caller } from '../auth/context.js';
 import { checkOAuthScopes } from '../oauth2/scopes.js';
 import type { RateLimitGuard } from '../security/rate-limits.js';
 import { RequestValidation } from '../middleware/validate.js';
+import { phase } from '../middleware/server-timing.js';
 import type { AnyRoute } from './route.js';
 
 /**
@@ -158,7 +158,10 @@ function mountPoint(path: string): { segment: string; rest: string } | null {
   return { segment: m[1], rest: m[2] ?? '/' };
 }
 
-/** Builds an Express router from route specs: authentication, rate limits (a route's prefetch beside them), validation, then the handler. */
+/**
+ * Builds an Express router from route specs: authentication, rate limits (a route's prefetch beside
+ * them), validation, then the handler.
+ */
 export function buildRouter(
   routes: AnyRoute[],
   authenticate: Authenticator,

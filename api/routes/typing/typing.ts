@@ -4,10 +4,13 @@ import { Permission } from '../../../shared/permissions/index.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { messageAccess } from '../../messages/access.js';
 import { snowflake } from '../common-schemas.js';
-import { defineRoute, type AnyRoute } from '../route.js';
+import { defineRoute, type AnyRoute, type PrefetchContext } from '../route.js';
 
 /** POST /channels/{id}/typing: the REST twin of the gateway's `typing_start` command. */
 export function typingRoutes(rt: Runtime): AnyRoute[] {
+  /** The caller's standing in the channel (the route's prefetch): SEND_MESSAGES there. */
+  const typingAccess = ({ params, auth }: PrefetchContext<{ channel_id: string }>) =>
+    messageAccess(rt, params.channel_id, auth.user.id, Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES);
   return [
     defineRoute<{ channel_id: string }>({
       method: 'post',
@@ -26,13 +29,10 @@ export function typingRoutes(rt: Runtime): AnyRoute[] {
         403: { description: 'Missing SEND_MESSAGES' },
         404: { description: 'Unknown channel' },
       },
-      handler: async ({ params, auth }) => {
-        const access = await messageAccess(
-          rt,
-          params.channel_id,
-          auth.user.id,
-          Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES,
-        );
+      // Repeated every few seconds while a user types: the permission read waits beside the limit.
+      prefetch: typingAccess,
+      handler: async ({ auth, prefetched }) => {
+        const access = await (prefetched as ReturnType<typeof typingAccess>);
         await startTyping(rt, auth.user.id, access.channel);
       },
     }),

@@ -235,6 +235,9 @@ export async function startPlexichat(
         PLEXICHAT_DATABASE__POOL__MAX: '20',
         PLEXICHAT_REDIS__URL: redisUrl,
         PLEXICHAT_REDIS__KEY_PREFIX: prefix,
+        // Server-Timing on every answer, so the load part can print a send's phases (a few
+        // performance.now() calls per request); BENCH_SERVER_TIMING=0 measures without it.
+        PLEXICHAT_SERVER__TIMING: process.env.BENCH_SERVER_TIMING === '0' ? 'false' : 'true',
         // PLEXICHAT_* settings in the bench's own environment (PLEXICHAT_START__WEB_PROCESSES=1, say)
         // reach the server too: a process layout or setting is tried without editing the bench.
         ...Object.fromEntries(

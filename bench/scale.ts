@@ -39,9 +39,9 @@
  *   half the connections to all; BENCH_CONNECTIONS_ENV=NAME=value,... adds to that process's environment.
  * load, fanout and history run against BENCH_START_MODE (multi by default: the supervisor with a
  * web process per core). BENCH_EVENT_LOOP=1: every Plexichat process reports its event loop every 5 s
- * (bench/event-loop-report.ts). PLEXICHAT_SERVER__TIMING=true: each load step also prints the server's
- * phases of a send (Server-Timing: auth, limit, access, claim, queue, job, total). Prints figures;
- * asserts nothing.
+ * (bench/event-loop-report.ts). Each load step also prints the server's phases of a send
+ * (Server-Timing: auth, limit, access, claim, queue, job, total; the harness turns server.timing on
+ * unless BENCH_SERVER_TIMING=0). Prints figures; asserts nothing.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -406,8 +406,8 @@ async function loadWorld(target: Pick<Plexichat, 'origin' | 'base'>, cast: LoadC
 }
 
 /**
- * The server's own account of a step's stored sends (Server-Timing, with PLEXICHAT_SERVER__TIMING=
- * true): p50 / p99 of each phase (auth, limit, access, claim, queue, job...) and of the total, in
+ * The server's own account of a step's stored sends (Server-Timing, on in the bench unless
+ * BENCH_SERVER_TIMING=0): p50 / p99 of each phase (auth, limit, access, claim, queue, job...) and of the total, in
  * the order they happen; '' when the server sent none.
  */
 function serverPhases(headers: string[]): string {

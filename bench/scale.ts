@@ -407,8 +407,8 @@ async function loadWorld(target: Pick<Plexichat, 'origin' | 'base'>, cast: LoadC
 
 /**
  * The server's own account of a step's stored sends (Server-Timing, on in the bench unless
- * BENCH_SERVER_TIMING=0): p50 / p99 of each phase (auth, limit, access, claim, queue, job...) and of the total, in
- * the order they happen; '' when the server sent none.
+ * BENCH_SERVER_TIMING=0): p50 / p99 of each phase (auth, limit, access, claim, queue, job...) and
+ * of the total, in the order they happen; '' when the server sent none.
  */
 function serverPhases(headers: string[]): string {
   const byPhase = new Map<string, number[]>();

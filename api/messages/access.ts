@@ -13,6 +13,7 @@ import { cachedChannelAccess } from '../../shared/permissions/facts-cache.js';
 import { screeningKey } from '../../shared/automod/store.js';
 import type { Runtime } from '../../shared/runtime.js';
 import { prepared, runPrepared } from '../../shared/db/prepared.js';
+import type { PrefetchContext } from '../routes/route.js';
 import { assertThreadOpen, sendPermissionIn } from '../threads/posting.js';
 
 /** The caller's standing in a channel they may read: the channel and their permissions there. */
@@ -102,4 +103,18 @@ export async function messageAccess(
   }
   if (required !== needed) await assertThreadOpen(rt, channel, access.permissions);
   return access;
+}
+
+/**
+ * messageAccess in the route's `channel_id` as a route's prefetch (api/routes/route.ts): it waits
+ * beside the rate limit. `extra` adds to `needed` by request (a multipart send's ATTACH_FILES); the
+ * handler awaits `ctx.prefetched` as Promise<MessageAccess>.
+ */
+export function messageAccessPrefetch(
+  rt: Runtime,
+  needed: bigint,
+  extra?: (req: PrefetchContext<unknown>['req']) => bigint,
+): (ctx: PrefetchContext<{ channel_id: string }>) => Promise<MessageAccess> {
+  return ({ params, auth, req }) =>
+    messageAccess(rt, params.channel_id, auth.user.id, needed | (extra?.(req) ?? 0n));
 }

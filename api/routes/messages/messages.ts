@@ -17,12 +17,12 @@ import type { MessageObject } from '../../../shared/presenters/types.js';
 import { messageJobId, type CreateMessageJob } from '../../../shared/queues/index.js';
 import type { Runtime } from '../../../shared/runtime.js';
 import { runScreenedCommand } from '../../automod/screen.js';
-import { messageAccess } from '../../messages/access.js';
+import { messageAccess, messageAccessPrefetch, type MessageAccess } from '../../messages/access.js';
 import { checkAttachments, receiveMultipartSend, type SendInput } from '../../messages/attachments.js';
 import { richEmbedsJob } from '../../../shared/messages/rich-embeds.js';
 import { awaitMessageCommand, runMessageCommand, type CommandOutcome } from '../../messages/jobs.js';
 import type { ApiServices } from '../../services.js';
-import { defineRoute, type AnyRoute, type PrefetchContext } from '../route.js';
+import { defineRoute, type AnyRoute } from '../route.js';
 import {
   channelParams,
   editBody,
@@ -138,26 +138,6 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
     return { ...pending, pending: true };
   }
 
-  /** A send's permission read (the route's prefetch): a multipart send also needs ATTACH_FILES. */
-  const sendAccess = ({ params, auth, req }: PrefetchContext<ChannelParams>) =>
-    messageAccess(
-      rt,
-      params.channel_id,
-      auth.user.id,
-      Permission.VIEW_CHANNEL |
-        Permission.SEND_MESSAGES |
-        (typeof req.is('multipart/form-data') === 'string' ? Permission.ATTACH_FILES : 0n),
-    );
-
-  /** A history page's permission read (the route's prefetch). */
-  const historyAccess = ({ params, auth }: PrefetchContext<ChannelParams>) =>
-    messageAccess(
-      rt,
-      params.channel_id,
-      auth.user.id,
-      Permission.VIEW_CHANNEL | Permission.READ_MESSAGE_HISTORY,
-    );
-
   return [
     defineRoute<ChannelParams, Record<string, never>, SendInput>({
       method: 'post',
@@ -204,11 +184,14 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
             'Other codes: the queue (Redis) is unavailable, nothing was sent',
         },
       },
-      prefetch: sendAccess,
+      // A multipart send also needs ATTACH_FILES.
+      prefetch: messageAccessPrefetch(rt, Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES, (req) =>
+        typeof req.is('multipart/form-data') === 'string' ? Permission.ATTACH_FILES : 0n,
+      ),
       handler: async ({ body: jsonBody, auth, req, prefetched }) => {
         requireVerifiedEmail(rt.config, auth.user);
         const multipart = typeof req.is('multipart/form-data') === 'string';
-        const access = await (prefetched as ReturnType<typeof sendAccess>);
+        const access = await (prefetched as Promise<MessageAccess>);
         phase('access');
         const channel = access.channel;
         // Multipart: the files are stored as they stream in, then attached like uploaded ids.
@@ -302,9 +285,9 @@ export function messageRoutes(rt: Runtime, services: ApiServices): AnyRoute[] {
       params: channelParams,
       query: historyQuery,
       responses: { 200: { description: 'A page of messages', schema: Joi.array().items(messageObject) } },
-      prefetch: historyAccess,
+      prefetch: messageAccessPrefetch(rt, Permission.VIEW_CHANNEL | Permission.READ_MESSAGE_HISTORY),
       handler: async ({ query, auth, res, prefetched }) => {
-        const { channel } = await (prefetched as ReturnType<typeof historyAccess>);
+        const { channel } = await (prefetched as Promise<MessageAccess>);
         const page = await historyPageJson(rt, channel.id, auth.user.id, query);
         // The page goes out as Postgres wrote it unless a bot's view blanks some of it.
         if (await readsAllContent(rt, auth, channel)) return void res.type('json').send(page);

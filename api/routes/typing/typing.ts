@@ -2,15 +2,12 @@ import Joi from 'joi';
 import { startTyping } from '../../../shared/events/index.js';
 import { Permission } from '../../../shared/permissions/index.js';
 import type { Runtime } from '../../../shared/runtime.js';
-import { messageAccess } from '../../messages/access.js';
+import { messageAccessPrefetch, type MessageAccess } from '../../messages/access.js';
 import { snowflake } from '../common-schemas.js';
-import { defineRoute, type AnyRoute, type PrefetchContext } from '../route.js';
+import { defineRoute, type AnyRoute } from '../route.js';
 
 /** POST /channels/{id}/typing: the REST twin of the gateway's `typing_start` command. */
 export function typingRoutes(rt: Runtime): AnyRoute[] {
-  /** The caller's standing in the channel (the route's prefetch): SEND_MESSAGES there. */
-  const typingAccess = ({ params, auth }: PrefetchContext<{ channel_id: string }>) =>
-    messageAccess(rt, params.channel_id, auth.user.id, Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES);
   return [
     defineRoute<{ channel_id: string }>({
       method: 'post',
@@ -30,9 +27,9 @@ export function typingRoutes(rt: Runtime): AnyRoute[] {
         404: { description: 'Unknown channel' },
       },
       // Repeated every few seconds while a user types: the permission read waits beside the limit.
-      prefetch: typingAccess,
+      prefetch: messageAccessPrefetch(rt, Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES),
       handler: async ({ auth, prefetched }) => {
-        const access = await (prefetched as ReturnType<typeof typingAccess>);
+        const access = await (prefetched as Promise<MessageAccess>);
         await startTyping(rt, auth.user.id, access.channel);
       },
     }),

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { runSelftest } from '../shared/selftest/run.js';
 import { useTestApp } from './helpers/app.js';
-import { api, registerUser } from './helpers/accounts.js';
+import { api, registerUser, setAdminByHand } from './helpers/accounts.js';
 import { spawnEntry } from './helpers/processes.js';
 
 const app = useTestApp({}, 60_000);
@@ -74,7 +74,7 @@ describe('POST /admin/selftest', () => {
   it('runs the checks from inside for admins; others are refused (403)', async () => {
     const user = await registerUser(app);
     expect((await api(app, 'POST', '/admin/selftest', { token: user.token })).status).toBe(403);
-    await app.rt.models.User.update({ is_admin: true }, { where: { id: user.id } });
+    await setAdminByHand(app, user.id, true);
     const res = await api(app, 'POST', '/admin/selftest', { token: user.token });
     expect(res.status).toBe(200);
     expect(res.body.ok).toBe(true);

@@ -1,4 +1,4 @@
-import Joi from 'joi';
+import type Joi from 'joi';
 import { verifyPassword } from '../../shared/auth/password.js';
 import { recordSecurityEvent } from '../../shared/auth/security-events.js';
 import type { Attributes } from '../../shared/db/models/index.js';
@@ -30,11 +30,16 @@ export async function reauthenticate(
   auth: Pick<AuthContext, 'user' | 'session' | 'kind'>,
   ip: string,
   proof: { field: 'password' | 'current_password'; value: string | undefined },
-  /** A further check (DELETE /users/@me's 2FA code) that must pass before the point is given back. */
-  andThen?: () => Promise<void>,
+  /**
+   * A further check (DELETE /users/@me's 2FA code) that must pass before the point is given back;
+   * it gets the account's row with its secrets.
+   */
+  andThen?: (account: Attributes<'User'>) => Promise<void>,
 ): Promise<void> {
-  const { user, session } = auth;
+  const { session } = auth;
   const { field, value } = proof;
+  // The row with its secrets: the caller's copy (auth.user) has none.
+  const user = await rt.models.User.findByPk(auth.user.id, { raw: true, rejectOnEmpty: true });
   const bySession = value === undefined && user.password_hash === null && auth.kind === 'user';
   // Only a bot (no password, no sign-in) gets here without the field: joi requires it of everyone else.
   if (value === undefined && !bySession) throw new ValidationError({ [field]: 'is required' });
@@ -66,7 +71,7 @@ export async function reauthenticate(
       });
     }
   }
-  await andThen?.();
+  await andThen?.(user);
   await attempt.succeeded();
 }
 
@@ -81,7 +86,7 @@ function signedInRecently(config: Runtime['config'], session: Attributes<'Sessio
  * one the field may be left out, for a recent sign-in to stand in for it.
  */
 export function whenAccountHasPassword<T extends Joi.Schema>(schema: T, then: Joi.Schema): T {
-  return schema.when('$auth.user.password_hash', { is: Joi.string(), then }) as T;
+  return schema.when('$auth.user.has_password', { is: true, then }) as T;
 }
 
 /** The password fields' description in the OpenAPI document. */

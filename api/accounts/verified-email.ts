@@ -1,5 +1,5 @@
 import type { Config } from '../../shared/config/index.js';
-import type { Attributes } from '../../shared/db/models/index.js';
+import type { UserView } from '../../shared/db/models/index.js';
 import { ApiError } from '../../shared/errors.js';
 
 /**
@@ -8,7 +8,7 @@ import { ApiError } from '../../shared/errors.js';
  * everything else stay open, so an unverified user can still find and follow the mail's link.
  * Bots have no email and are exempt.
  */
-export function requireVerifiedEmail(config: Pick<Config, 'auth'>, user: Attributes<'User'>): void {
+export function requireVerifiedEmail(config: Pick<Config, 'auth'>, user: UserView): void {
   if (!config.auth.require_verified_email || user.is_bot) return;
   if (user.email !== null && user.email_verified_at !== null) return;
   throw new ApiError(

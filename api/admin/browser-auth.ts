@@ -4,7 +4,7 @@ import { deriveKey } from '../../shared/auth/secret-key.js';
 import { findLiveSession, sessionIdledOut } from '../../shared/auth/sessions.js';
 import { parseAuthorization } from '../../shared/auth/tokens.js';
 import type { Config } from '../../shared/config/index.js';
-import type { Attributes } from '../../shared/db/models/index.js';
+import type { UserView } from '../../shared/db/models/index.js';
 import { ApiError, INSTANCE_ADMIN, MissingPermissionError, UnauthorizedError } from '../../shared/errors.js';
 import type { Runtime } from '../../shared/runtime.js';
 
@@ -93,7 +93,7 @@ export function readCookie(req: Request, name: string): string | null {
 async function userOfSession(
   rt: Pick<Runtime, 'models' | 'config'>,
   sessionId: string,
-): Promise<Attributes<'User'> | null> {
+): Promise<UserView | null> {
   const session = await rt.models.Session.findOne({ where: { id: sessionId, revoked_at: null } });
   if (!session || session.kind !== 'user' || sessionIdledOut(rt.config, session)) return null;
   const user = await rt.models.User.findByPk(session.user_id);
@@ -138,8 +138,10 @@ const SIGN_IN_PAGE = `<!doctype html>
  * browser asks for HTML, else the JSON error); a valid caller who is no admin: 403 naming INSTANCE_ADMIN, as every admin route.
  * A change made with the cookie must come from this origin (403 `cross_origin_request`).
  */
-export function adminBrowserAuth(rt: Pick<Runtime, 'models' | 'config' | 'sequelize'>): RequestHandler {
-  const authenticate = async (req: Request): Promise<Attributes<'User'> | null> => {
+export function adminBrowserAuth(
+  rt: Pick<Runtime, 'models' | 'config' | 'sequelize' | 'redis'>,
+): RequestHandler {
+  const authenticate = async (req: Request): Promise<UserView | null> => {
     if (req.headers.authorization !== undefined) {
       const parsed = parseAuthorization(req.headers.authorization);
       if (parsed?.scheme !== 'Bearer') return null;

@@ -1,9 +1,10 @@
+import type { AccountUser } from '../../shared/auth/sessions.js';
 import type { Attributes } from '../../shared/db/models/index.js';
 import type { OAuthScope } from '../../shared/domain/oauth2/scopes.js';
 
 /** Who is calling: the user (or bot user) and the session their token belongs to. */
 export interface AuthContext {
-  user: Attributes<'User'>;
+  user: AccountUser;
   session: Attributes<'Session'>;
   kind: 'user' | 'bot';
 }
@@ -13,7 +14,7 @@ export interface AuthContext {
  * no session, and reaches only routes that declare `oauth_scopes` (api/routes/registry.ts).
  */
 export interface OAuthAuth {
-  user: Attributes<'User'>;
+  user: AccountUser;
   session: null;
   kind: 'oauth';
   scopes: OAuthScope[];

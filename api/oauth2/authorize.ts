@@ -1,6 +1,6 @@
 import { QueryTypes } from 'sequelize';
 import { ApiError } from '../../shared/errors.js';
-import type { Attributes, Row } from '../../shared/db/models/index.js';
+import type { Row, UserView } from '../../shared/db/models/index.js';
 import { Permission, ServerPolicy, has, parsePermissions } from '../../shared/permissions/index.js';
 import { absoluteUrl } from '../../shared/config/public-base.js';
 import type { Runtime } from '../../shared/runtime.js';
@@ -144,7 +144,7 @@ export async function validateAuthorizeRequest(
  * The checks that depend on who is authorizing: a private bot can be added only by its
  * application's owner.
  */
-export function checkUserMayAuthorize(request: AuthorizationRequest, user: Attributes<'User'>): void {
+export function checkUserMayAuthorize(request: AuthorizationRequest, user: UserView): void {
   const { application } = request;
   if (request.scopes.includes('bot') && !application.public_bot && application.owner_id !== user.id) {
     throw errorRedirect(
@@ -187,7 +187,7 @@ export async function manageableServers(rt: Runtime, userId: string): Promise<Se
 export async function approveRequest(
   rt: Runtime,
   request: AuthorizationRequest,
-  user: Attributes<'User'>,
+  user: UserView,
   serverId: string | undefined,
 ): Promise<string> {
   const approved = await approveAuthorization(

@@ -1,4 +1,5 @@
 import { QueryTypes } from 'sequelize';
+import { accountUser } from '../../shared/auth/sessions.js';
 import { hashToken } from '../../shared/auth/tokens.js';
 import type { Row } from '../../shared/db/models/index.js';
 import { isOAuthScope } from '../../shared/domain/oauth2/scopes.js';
@@ -31,10 +32,10 @@ export async function findOAuthCaller(
     { bind: [hashToken(token)], type: QueryTypes.SELECT },
   );
   if (!row) return null;
-  const user = await rt.models.User.findByPk(row.user_id);
+  const user = await rt.models.User.findByPk(row.user_id, { raw: true });
   if (!user || user.disabled_at) return null;
   return {
-    user,
+    user: accountUser(user),
     session: null,
     kind: 'oauth',
     scopes: row.scopes.filter(isOAuthScope),

@@ -163,7 +163,7 @@ export async function deleteAccount(rt: Runtime, userId: string, actor: Deletion
     const serverIds = memberships.map((m) => m.server_id);
     const otherSides = new Set(relationships.map((r) => (r.user_id === userId ? r.target_id : r.user_id)));
     // Its memberships went, and its name and avatar changed, in the lists of these servers.
-    fx.invalidate({ servers: serverIds });
+    fx.invalidate({ servers: serverIds, accounts: [userId] });
     fx.disconnect(rooms.user(userId));
     const removed = presentUser(rt.config, row);
     for (const serverId of serverIds) {

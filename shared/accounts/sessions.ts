@@ -2,6 +2,7 @@ import { Op, type Transaction } from 'sequelize';
 import { generateToken, hashToken } from '../auth/tokens.js';
 import type { Attributes, Row } from '../db/models/index.js';
 import { recordSecurityEvent } from '../auth/security-events.js';
+import { rememberSessionOwner } from '../auth/session-cache.js';
 import { rooms } from '../events/index.js';
 import type { Effects } from '../outbox/effects.js';
 import { runCommand } from '../outbox/index.js';
@@ -38,6 +39,7 @@ export async function issueSession(
     },
     { transaction },
   );
+  await rememberSessionOwner(rt, session.token_hash, user.id);
   return { token, session };
 }
 
@@ -67,6 +69,7 @@ export async function revokeSessionRows(
   if (pushed.length > 0)
     await rt.models.PushSubscription.destroy({ where: { session_id: ids }, transaction });
   for (const id of ids) fx.disconnect(rooms.session(id));
+  fx.invalidate({ accounts: [...new Set(sessions.map((s) => s.user_id))] });
   fx.refresh(
     'push',
     pushed.map((p) => p.user_id),

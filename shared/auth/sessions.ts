@@ -1,15 +1,29 @@
 import { Op, type ModelAttributeColumnOptions, type WhereOptions } from 'sequelize';
-import type { Attributes, Models } from '../db/models/index.js';
+import { SECRET_USER_FIELDS, type Attributes, type Models, type UserView } from '../db/models/index.js';
 import { prepared, runPrepared, type PreparedStatement } from '../db/prepared.js';
 import type { Runtime } from '../runtime.js';
+import { readSessionCopy, storeSessionCopy } from './session-cache.js';
 import { hashToken } from './tokens.js';
 
 /** last_used_at is refreshed at most this often, so authenticated reads do not all write. */
 const TOUCH_INTERVAL_MS = 60_000;
 
+/**
+ * The account of an authenticated caller: its user row without the secrets (SECRET_USER_FIELDS),
+ * which are read where they are checked, and whether it has a password.
+ */
+export type AccountUser = UserView & { has_password: boolean };
+
+/** The caller's view of a user row: the secrets left out (a copy of it may be kept in Redis). */
+export function accountUser(row: Attributes<'User'>): AccountUser {
+  const user: Record<string, unknown> = { ...row, has_password: row.password_hash !== null };
+  for (const field of SECRET_USER_FIELDS) delete user[field];
+  return user as AccountUser;
+}
+
 /** A token's live session and its user. */
 export interface LiveSession {
-  user: Attributes<'User'>;
+  user: AccountUser;
   session: Attributes<'Session'>;
   kind: 'user' | 'bot';
 }
@@ -77,27 +91,45 @@ function liveSessionStatement(models: Models): PreparedStatement<Record<string, 
   return lookup;
 }
 
-/**
- * Finds the live session of a token: not revoked, not idle past security.session_idle_days, its
- * user not disabled. Used by the API (passport) and the gateway handshake alike, so a revoked token
- * fails in both at once. One prepared statement, no ORM query: it runs on every request.
- */
-export async function findLiveSession(
-  rt: Pick<Runtime, 'models' | 'config' | 'sequelize'>,
-  token: string,
+/** The unrevoked session of a token hash and its user, from Postgres (null: no such session). */
+async function loadLiveSession(
+  rt: Pick<Runtime, 'models' | 'sequelize'>,
+  hash: Buffer,
 ): Promise<LiveSession | null> {
   const { Session, User } = rt.models;
-  const [row] = await runPrepared(rt.sequelize, liveSessionStatement(rt.models), [hashToken(token)]);
+  const [row] = await runPrepared(rt.sequelize, liveSessionStatement(rt.models), [hash]);
   if (!row) return null;
   // Rows come parsed as the models read them (runPrepared): plain attributes, no model instances
   // (building two per request showed in profiles; callers only read them).
   const session = valuesOf(Session, 's', row) as Attributes<'Session'>;
-  if (sessionIdledOut(rt.config, session)) return null;
-  const user = valuesOf(User, 'u', row) as Attributes<'User'>;
-  if (user.disabled_at) return null;
-  if (Date.now() - session.last_used_at.getTime() > TOUCH_INTERVAL_MS) {
-    session.last_used_at = new Date();
-    await runPrepared(rt.sequelize, TOUCH, [session.id, session.last_used_at], 'write');
-  }
+  const user = accountUser(valuesOf(User, 'u', row) as Attributes<'User'>);
   return { user, session, kind: session.kind };
+}
+
+/**
+ * Finds the live session of a token: not revoked, not idle past security.session_idle_days, its
+ * user not disabled. Used by the API (passport) and the gateway handshake alike, so a revoked token
+ * fails in both at once. From the copy in Redis when it is current (shared/auth/session-cache.ts),
+ * else one prepared statement, no ORM query: it runs on every request.
+ */
+export async function findLiveSession(
+  rt: Pick<Runtime, 'models' | 'config' | 'sequelize' | 'redis'>,
+  token: string,
+): Promise<LiveSession | null> {
+  const hash = hashToken(token);
+  const cached = await readSessionCopy(rt, hash);
+  let live = cached?.copy ?? null;
+  if (!live) {
+    live = await loadLiveSession(rt, hash);
+    if (live && cached) storeSessionCopy(rt, hash, cached.epoch, live);
+  }
+  if (!live || sessionIdledOut(rt.config, live.session) || live.user.disabled_at) return null;
+  if (Date.now() - live.session.last_used_at.getTime() > TOUCH_INTERVAL_MS) {
+    live.session.last_used_at = new Date();
+    await runPrepared(rt.sequelize, TOUCH, [live.session.id, live.session.last_used_at], 'write');
+    // The copy carries the new time, or every request would touch until it expires. Under the
+    // epoch it was read under: a write since then has already retired it.
+    if (cached?.epoch) storeSessionCopy(rt, hash, cached.epoch, live);
+  }
+  return live;
 }

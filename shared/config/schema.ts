@@ -290,6 +290,12 @@ export interface Config {
     session_idle_days: number;
     /** An account without a password may delete itself or set a password or email from a session this young (seconds). */
     reauth_window_seconds: number;
+    /**
+     * How long a token's session and account may be served from a copy in Redis rather than Postgres
+     * (seconds; 0: every request reads Postgres). Writes through Plexichat retire copies at once; this
+     * bounds how long an edit made by hand in the database goes unseen.
+     */
+    session_cache_seconds: number;
     /** Attempts allowed per window before 429; `block_seconds` is the lockout. */
     throttle: Record<ThrottleName, Throttle>;
     /** Progressive delay on failed logins per (account, source IP). */
@@ -630,6 +636,7 @@ export const configSchema = Joi.object<Config>({
     mfa_ticket_ttl_seconds: Joi.number().integer().min(30).max(3600).default(300),
     session_idle_days: Joi.number().integer().min(0).max(3650).default(90),
     reauth_window_seconds: Joi.number().integer().min(60).max(86400).default(600),
+    session_cache_seconds: Joi.number().integer().min(0).max(3600).default(60),
     throttle: Joi.object(
       Object.fromEntries(
         Object.entries(THROTTLE_DEFAULTS).map(([name, t]) => [

@@ -1,4 +1,5 @@
 import type { Transaction } from 'sequelize';
+import { moveAccountEpochs } from '../auth/session-cache.js';
 import { moveEpochs } from '../permissions/facts-cache.js';
 import type { Runtime } from '../runtime.js';
 
@@ -17,6 +18,11 @@ export interface Moved {
    * in (looked up when the caches move, so after the write).
    */
   users?: string[];
+  /**
+   * Users whose row or any of whose sessions changed (a revocation, a password, a flag, a name):
+   * the copies of their sessions that token checks read (shared/auth/session-cache.ts).
+   */
+  accounts?: string[];
 }
 
 type InvalidationRuntime = Pick<Runtime, 'models' | 'redis' | 'config'>;
@@ -36,6 +42,9 @@ export async function invalidate(
 }
 
 async function move(rt: InvalidationRuntime, moved: Moved): Promise<void> {
+  // First, and throwing when Redis fails: the relay then retries the whole effect, rather than a
+  // revoked token passing until its copy expires.
+  await moveAccountEpochs(rt.redis, rt.config.redis.key_prefix, moved.accounts ?? []);
   const servers = new Set(moved.servers);
   let global = false;
   if (moved.users?.length) {

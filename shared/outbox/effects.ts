@@ -125,7 +125,7 @@ export class Effects {
    * function (shared/domain/invalidation.ts). Nothing named: no effect.
    */
   invalidate(moved: Moved): this {
-    if (moved.servers?.length || moved.channels?.length || moved.users?.length)
+    if (moved.servers?.length || moved.channels?.length || moved.users?.length || moved.accounts?.length)
       this.list.push({ k: 'invalidate', moved });
     return this;
   }

@@ -1,5 +1,5 @@
 import type { Config } from '../config/index.js';
-import type { Attributes, Row } from '../db/models/index.js';
+import type { Row, UserView } from '../db/models/index.js';
 import { PRIVILEGED_INTENTS, intentNames, type IntentName } from '../intents.js';
 import { unixSeconds } from './time.js';
 import type { UserObject } from './types.js';
@@ -29,7 +29,7 @@ export interface ApplicationObject {
 export function presentApplication(
   config: Pick<Config, 'server'>,
   app: Row<'Application'>,
-  bot: Attributes<'User'>,
+  bot: UserView,
 ): ApplicationObject {
   return {
     id: app.id,

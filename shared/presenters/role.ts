@@ -1,5 +1,5 @@
 import type { Config } from '../config/index.js';
-import type { Attributes, Row } from '../db/models/index.js';
+import type { Row, UserView } from '../db/models/index.js';
 import type { UserObject } from './types.js';
 import { unixSeconds } from './time.js';
 import { presentUser } from './user.js';
@@ -51,7 +51,7 @@ export function presentRole(role: Row<'Role'>): RoleObject {
 export function presentMember(
   config: Pick<Config, 'server'>,
   member: Row<'Member'>,
-  user: Attributes<'User'>,
+  user: UserView,
   roleIds: string[],
 ): MemberObject {
   const until =

@@ -1,6 +1,6 @@
 import type { Config } from '../config/index.js';
 import { absoluteUrl } from '../config/public-base.js';
-import type { Attributes } from '../db/models/index.js';
+import type { UserView } from '../db/models/index.js';
 import { unixSeconds } from './time.js';
 import type { UserObject } from './types.js';
 
@@ -9,7 +9,7 @@ import type { UserObject } from './types.js';
  * (absent for people, as on Discord) and `deleted: true` for the placeholder of a deleted account.
  * `avatar_url` is absolute (the row keeps an upload's as a bare path without server.public_url).
  */
-export function presentUser(config: Pick<Config, 'server'>, user: Attributes<'User'>): UserObject {
+export function presentUser(config: Pick<Config, 'server'>, user: UserView): UserObject {
   return { ...storedUserObject(user), avatar_url: absoluteUrl(config, user.avatar_url) };
 }
 
@@ -17,7 +17,7 @@ export function presentUser(config: Pick<Config, 'server'>, user: Attributes<'Us
  * The user object with `avatar_url` as the row keeps it: for what is stored again (a report's
  * snapshot), resolved when handed out.
  */
-export function storedUserObject(user: Attributes<'User'>): UserObject {
+export function storedUserObject(user: UserView): UserObject {
   return {
     id: user.id,
     username: user.username,
@@ -39,7 +39,7 @@ export interface SelfUserObject extends UserObject {
 }
 
 /** The user object for its owner (GET /users/@me, login, READY). */
-export function presentSelf(config: Pick<Config, 'server'>, user: Attributes<'User'>): SelfUserObject {
+export function presentSelf(config: Pick<Config, 'server'>, user: UserView): SelfUserObject {
   return {
     ...presentUser(config, user),
     email: user.email,

@@ -3,7 +3,7 @@ import {
   BROWSER_SESSION_TTL_SECONDS,
   signBrowserSession,
 } from '../../api/admin/browser-auth.js';
-import { api as call, registerUser, type TestUser } from '../helpers/accounts.js';
+import { api as call, registerUser, setAdminByHand, type TestUser } from '../helpers/accounts.js';
 import { startTestApp, useTestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/config.js';
 
@@ -28,7 +28,7 @@ describe('Bull Board at /admin/queues and /api/v1/admin/queues', () => {
     try {
       const admin = await registerUser(app);
       const plain = await registerUser(app);
-      await app.rt.models.User.update({ is_admin: true }, { where: { id: admin.id } });
+      await setAdminByHand(app, admin.id, true);
       for (const base of ['/admin/queues', '/api/v1/admin/queues']) {
         const page = await fetch(`${app.origin}${base}`, { headers: admin.headers });
         expect([base, page.status]).toEqual([base, 200]);
@@ -63,7 +63,7 @@ describe('Bull Board behind admin authentication', () => {
   });
   beforeAll(async () => {
     admin = await registerUser(app);
-    await app.rt.models.User.update({ is_admin: true }, { where: { id: admin.id } });
+    await setAdminByHand(app, admin.id, true);
     plain = await registerUser(app);
   });
 
@@ -199,12 +199,12 @@ describe('Bull Board behind admin authentication', () => {
 
   it('a cookie stops working when its user is no longer an admin (403) or is disabled (401)', async () => {
     const other = await registerUser(app);
-    await app.rt.models.User.update({ is_admin: true }, { where: { id: other.id } });
+    await setAdminByHand(app, other.id, true);
     const { value } = await browserSession(other);
     expect((await board(withCookie(value))).status).toBe(200);
-    await app.rt.models.User.update({ is_admin: false }, { where: { id: other.id } });
+    await setAdminByHand(app, other.id, false);
     expect((await board(withCookie(value))).status).toBe(403);
-    await app.rt.models.User.update({ is_admin: true }, { where: { id: other.id } });
+    await setAdminByHand(app, other.id, true);
     expect(
       (await call(app, 'PATCH', `/admin/users/${other.id}`, { token: admin.token, body: { disabled: true } }))
         .status,
@@ -256,7 +256,7 @@ describe('Bull Board behind admin authentication', () => {
     });
     try {
       const u = await registerUser(secure);
-      await secure.rt.models.User.update({ is_admin: true }, { where: { id: u.id } });
+      await setAdminByHand(secure, u.id, true);
       const res = await fetch(`${secure.api}/admin/browser-session`, { method: 'POST', headers: u.headers });
       expect(res.status).toBe(200);
       const line = res.headers.getSetCookie().find((c) => c.startsWith(`${ADMIN_COOKIE}=`)) ?? '';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { api, randomIp, registerUser, type TestUser } from '../helpers/accounts.js';
+import { api, randomIp, registerUser, setAdminByHand, type TestUser } from '../helpers/accounts.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { configEnv, testConfig } from '../helpers/config.js';
 import { spawnEntry, type RoleProcess } from '../helpers/processes.js';
@@ -69,7 +69,7 @@ let world: World | null = null;
 async function buildWorld(): Promise<World> {
   const owner = await registerUser(app);
   const admin = await registerUser(app);
-  await app.rt.models.User.update({ is_admin: true }, { where: { id: admin.id } });
+  await setAdminByHand(app, admin.id, true);
   const as = (method: string, path: string, body?: unknown) =>
     api(app, method, path, { token: owner.token, body });
   const server = await as('POST', '/servers', { name: 'Fuzz' });

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { api, registerUser, type TestUser } from '../helpers/accounts.js';
+import { api, registerUser, setAdminByHand, type TestUser } from '../helpers/accounts.js';
 import { useTestApp } from '../helpers/app.js';
 import { testConfig } from '../helpers/config.js';
 import { createServerWithChannel } from '../helpers/factories.js';
@@ -36,7 +36,7 @@ const app = useTestApp(
 );
 beforeAll(async () => {
   admin = await registerUser(app);
-  await app.rt.models.User.update({ is_admin: true }, { where: { id: admin.id } });
+  await setAdminByHand(app, admin.id, true);
 }, 60_000);
 
 afterAll(() => {

@@ -30,7 +30,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { api, randomIp, type TestUser } from '../helpers/accounts.js';
+import { api, randomIp, setAdminByHand, type TestUser } from '../helpers/accounts.js';
 import { standIn, type TestApp } from '../helpers/app.js';
 import { connectGateway, type GatewayClient } from '../helpers/gateway-client.js';
 import { useMailApp } from '../helpers/mail-app.js';
@@ -50,7 +50,7 @@ export const startedHere = local !== null;
 /** An admin's token: `user` made admin (as `cli admin grant` does) when the sweep started the instance. */
 export async function adminToken(user: TestUser): Promise<string | null> {
   if (!local) return process.env.PLEXICHAT_SWEEP_ADMIN_TOKEN ?? null;
-  await local.app.rt.models.User.update({ is_admin: true }, { where: { id: user.id } });
+  await setAdminByHand(local.app, user.id, true);
   return user.token;
 }
 

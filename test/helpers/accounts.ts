@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { generate } from 'otplib';
+import { moveAccountEpochs } from '../../shared/auth/session-cache.js';
 import type { TestApp } from './app.js';
 
 /** A registered user and the token of their first session. */
@@ -99,6 +100,25 @@ export async function enableMfa(
 /** Registers a user through the API and gives them the instance admin flag (as `cli admin grant` does). */
 export async function registerAdmin(app: TestApp): Promise<TestUser> {
   const admin = await registerUser(app);
-  await app.rt.models.User.update({ is_admin: true }, { where: { id: admin.id } });
+  await setAdminByHand(app, admin.id, true);
   return admin;
+}
+
+/**
+ * After a test changed `userId`'s row or sessions in the database itself (no command did): retires
+ * the copies token checks read (shared/auth/session-cache.ts), as a command's invalidation would;
+ * without it the change shows within security.session_cache_seconds, as an operator's hand edit.
+ */
+export async function editedByHand(app: Pick<TestApp, 'rt'>, userId: string): Promise<void> {
+  await moveAccountEpochs(app.rt.redis, app.rt.config.redis.key_prefix, [userId]);
+}
+
+/** Sets or clears the instance admin flag in the database, for a test's set-up (see editedByHand). */
+export async function setAdminByHand(
+  app: Pick<TestApp, 'rt'>,
+  userId: string,
+  isAdmin: boolean,
+): Promise<void> {
+  await app.rt.models.User.update({ is_admin: isAdmin }, { where: { id: userId } });
+  await editedByHand(app, userId);
 }

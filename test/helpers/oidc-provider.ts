@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import { jest } from '@jest/globals';
 import Provider from 'oidc-provider';
-import { api, type ApiResponse } from './accounts.js';
+import { api, editedByHand, type ApiResponse } from './accounts.js';
 import { useTestApp, type TestApp, type TestAppOptions } from './app.js';
 import { testConfig } from './config.js';
 import { freePort } from './services.js';
@@ -225,6 +225,7 @@ export async function signedInAgo(app: Pick<TestApp, 'rt'>, userId: string, seco
     { created_at: new Date(Date.now() - seconds * 1000) },
     { where: { user_id: userId } },
   );
+  await editedByHand(app, userId);
 }
 
 export function exchangeLoginCode(app: Pick<TestApp, 'api'>, code: string): Promise<ApiResponse> {

@@ -55,8 +55,8 @@ export function accountDeletionRoutes(rt: Runtime, { secretBox, throttles }: Api
           auth,
           ip,
           { field: 'password', value: body.password },
-          async () => {
-            if (!user.mfa_enabled) return;
+          async (account) => {
+            if (!account.mfa_enabled) return;
             if (body.code === undefined) {
               throw new ValidationError({ code: 'is required when two-factor authentication is on' });
             }
@@ -66,7 +66,7 @@ export function accountDeletionRoutes(rt: Runtime, { secretBox, throttles }: Api
               { userId: user.id, ip, details: { factor: 'mfa' } },
               ['mfa_account', user.id],
             );
-            const factor = await verifySecondFactor(rt, secretBox, user, body.code, { spend: false });
+            const factor = await verifySecondFactor(rt, secretBox, account, body.code, { spend: false });
             if (!factor) {
               await recordSecurityEvent(rt, 'mfa_failure', { userId: user.id, ip });
               throw new ApiError(400, 'invalid_code', 'Invalid two-factor code', { code: 'is not valid' });

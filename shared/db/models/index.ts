@@ -90,3 +90,13 @@ export type Models = ReturnType<typeof defineModels>;
 export type Row<K extends keyof Models> = InstanceType<Models[K]>;
 /** A row's attributes as plain data (a prepared statement's row; a model instance is one too). */
 export type Attributes<K extends keyof Models> = InferAttributes<Row<K>>;
+
+/** The user columns that are secrets: never presented, never copied to a cache. */
+export const SECRET_USER_FIELDS = [
+  'password_hash',
+  'mfa_secret',
+  'mfa_pending_secret',
+  'mfa_last_time_step',
+] as const;
+/** A user row without its secrets: all that presenting or authorizing a user reads. */
+export type UserView = Omit<Attributes<'User'>, (typeof SECRET_USER_FIELDS)[number]>;

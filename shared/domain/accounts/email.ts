@@ -27,6 +27,7 @@ export async function verifyEmail(
     if (!user.email || used.email?.toLowerCase() !== user.email.toLowerCase()) throw invalidToken();
     user.email_verified_at = new Date();
     await user.save({ fields: ['email_verified_at'], transaction });
+    fx.invalidate({ accounts: [userId] });
     fx.dispatch([rooms.user(userId)], 'USER_UPDATE', presentSelf(rt.config, user));
     return user.email;
   });

@@ -115,6 +115,7 @@ export async function confirmTotp(
     row.mfa_enabled = true;
     await row.save({ fields: ['mfa_secret', 'mfa_pending_secret', 'mfa_enabled'], transaction });
     await storeBackupCodes(rt, userId, codes, transaction);
+    fx.invalidate({ accounts: [userId] });
     fx.dispatch([rooms.user(userId)], 'USER_UPDATE', presentSelf(rt.config, row));
   });
   await recordSecurityEvent(rt, 'mfa_enabled', { userId, ip: check.ip });
@@ -141,6 +142,7 @@ export async function turnOffMfaRows(
     transaction,
   });
   await rt.models.MfaBackupCode.destroy({ where: { user_id: user.id }, transaction });
+  fx.invalidate({ accounts: [user.id] });
   if (wasOn) fx.dispatch([rooms.user(user.id)], 'USER_UPDATE', presentSelf(rt.config, user));
   return wasOn;
 }

@@ -123,6 +123,7 @@ export async function operatorSetDisabled(
       // and a crash cannot leave a disabled account signed in.
       user.disabled_at = new Date();
       await user.save({ fields: ['disabled_at'], transaction });
+      fx.invalidate({ accounts: [userId] });
       return revokeAllSessionRows(rt, userId, transaction, fx);
     }
     if (!user.disabled_at) return null;
@@ -139,6 +140,7 @@ export async function operatorSetDisabled(
     }
     user.disabled_at = null;
     await user.save({ fields: ['disabled_at'], transaction });
+    fx.invalidate({ accounts: [userId] });
     return { sessions: [] };
   });
   if (!outcome) return;
@@ -193,6 +195,7 @@ export async function operatorSetAdmin(rt: Runtime, userId: string, isAdmin: boo
     if (was === isAdmin) return was;
     user.is_admin = isAdmin;
     await user.save({ fields: ['is_admin'], transaction });
+    fx.invalidate({ accounts: [userId] });
     fx.dispatch([rooms.user(userId)], 'USER_UPDATE', presentSelf(rt.config, user));
     return was;
   });

@@ -56,6 +56,7 @@ export async function resetPassword(
     user.password_hash = await hashPassword(password, rt.config.security.scrypt_cost);
     user.password_changed_at = new Date();
     await user.save({ fields: ['password_hash', 'password_changed_at'], transaction });
+    fx.invalidate({ accounts: [user.id] });
     await retireAccountTokens(rt, user.id, 'password_reset', transaction);
     return { userId: user.id, revoked: await revokeAllSessionRows(rt, user.id, transaction, fx) };
   });

@@ -88,13 +88,14 @@ export async function rehashIfWeak(rt: Runtime, user: Row<'User'>, password: str
   if (!user.password_hash || !needsRehash(user.password_hash, cost)) return;
   try {
     const fresh = await hashPassword(password, cost);
-    await runCommand(rt, null, (transaction) =>
-      rt.models.User.update(
+    await runCommand(rt, null, async (transaction, fx) => {
+      await rt.models.User.update(
         { password_hash: fresh },
         // Only if nobody changed the password meanwhile.
         { where: { id: user.id, password_hash: user.password_hash }, transaction },
-      ),
-    );
+      );
+      fx.invalidate({ accounts: [user.id] });
+    });
     user.password_hash = fresh;
   } catch (err) {
     rt.logger.warn({ err, userId: user.id }, 'password rehash failed');

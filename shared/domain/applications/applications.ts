@@ -202,6 +202,7 @@ export async function deleteApplication(rt: Runtime, ownerId: string, appId: str
       { transaction },
     );
     fx.disconnect(rooms.user(bot.id));
+    fx.invalidate({ accounts: [bot.id] });
     for (const { server_id: serverId } of servers) await memberRemoved(rt, serverId, bot, transaction, fx);
   });
 }

@@ -1,5 +1,5 @@
 import { generateToken, hashToken } from '../../auth/tokens.js';
-import type { Attributes, Row } from '../../db/models/index.js';
+import type { Row, UserView } from '../../db/models/index.js';
 import { ApiError, InteractionTimeoutError, NotFoundError, ValidationError } from '../../errors.js';
 import { rooms } from '../../events/index.js';
 import { storeInteractionDelivery } from '../../integrations/interaction-deliveries.js';
@@ -103,7 +103,7 @@ async function resolveCommand(rt: Runtime, serverId: string, input: InvokeInput)
  */
 export async function checkInvocation(
   rt: Runtime,
-  invoker: { user: Attributes<'User'>; bot: boolean },
+  invoker: { user: UserView; bot: boolean },
   input: InvokeInput,
 ): Promise<Invocation> {
   if (invoker.bot) throw new ApiError(403, 'bot_not_allowed', 'Bots cannot invoke slash commands');

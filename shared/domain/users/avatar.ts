@@ -23,7 +23,7 @@ export async function setAvatar(
     user.avatar_url = url;
     await user.save({ transaction });
     const self = presentSelf(rt.config, user);
-    fx.invalidate({ users: [userId] });
+    fx.invalidate({ users: [userId], accounts: [userId] });
     fx.dispatch([rooms.user(userId)], 'USER_UPDATE', self);
     await deleteFilesAfterCommit(rt, fx, renditionKeys(old, `avatars/${userId}/`), transaction);
     return self;

@@ -80,7 +80,7 @@ export async function editProfile(
       } catch (err) {
         throw uniqueConflict(err) ?? err;
       }
-      if (listed) fx.invalidate({ users: [userId] });
+      fx.invalidate({ users: listed ? [userId] : [], accounts: [userId] });
       if (seen) fx.dispatch([rooms.user(userId)], 'USER_UPDATE', presentSelf(rt.config, user));
       let revoked = null;
       if (passwordHash !== undefined) {

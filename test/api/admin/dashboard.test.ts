@@ -7,7 +7,7 @@ import { generate } from 'otplib';
 import pg from 'pg';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ADMIN_UI_DIR, mountAdminDashboard } from '../../../api/admin/dashboard.js';
-import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
+import { api, registerUser, setAdminByHand, type TestUser } from '../../helpers/accounts.js';
 import { useTestApp } from '../../helpers/app.js';
 import {
   ROOT,
@@ -42,7 +42,7 @@ const app = useTestApp(
 );
 beforeAll(async () => {
   admin = await registerUser(app);
-  await app.rt.models.User.update({ is_admin: true }, { where: { id: admin.id } });
+  await setAdminByHand(app, admin.id, true);
   plain = await registerUser(app);
   target = await registerUser(app);
   const report = await api(app, 'POST', '/reports', {
@@ -363,7 +363,7 @@ describe('signing in to the dashboard', () => {
 
   it('asks for the TOTP code of a 2FA account, then signs in', async () => {
     const second = await registerUser(app);
-    await app.rt.models.User.update({ is_admin: true }, { where: { id: second.id } });
+    await setAdminByHand(app, second.id, true);
     const enabled = await api(app, 'POST', '/users/@me/mfa/totp/enable', { token: second.token });
     const secret = enabled.body.secret as string;
     const now = Math.floor(Date.now() / 1000);
@@ -392,7 +392,7 @@ describe('signing in to the dashboard', () => {
 
   it('goes back to the sign-in when the session is ended elsewhere or the admin flag is taken away', async () => {
     const other = await registerUser(app);
-    await app.rt.models.User.update({ is_admin: true }, { where: { id: other.id } });
+    await setAdminByHand(app, other.id, true);
     const { context, page } = await openPage();
     try {
       await signIn(page, other);
@@ -407,7 +407,7 @@ describe('signing in to the dashboard', () => {
       await page.fill('#login-password', other.password);
       await page.click('#login-submit');
       await page.locator('[data-stat="users"] .value').waitFor();
-      await app.rt.models.User.update({ is_admin: false }, { where: { id: other.id } });
+      await setAdminByHand(app, other.id, false);
       await page.click('nav a[data-page="reports"]');
       await page.getByText('This account is no longer an admin of this instance.').waitFor();
     } finally {

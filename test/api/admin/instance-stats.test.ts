@@ -1,4 +1,4 @@
-import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
+import { api, registerUser, setAdminByHand, type TestUser } from '../../helpers/accounts.js';
 import { useTestApp } from '../../helpers/app.js';
 import { configEnv, testConfig } from '../../helpers/config.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
@@ -40,7 +40,7 @@ async function statsUntil(done: (s: Stats) => boolean): Promise<Stats> {
 const app = useTestApp({ config: testConfig({ metrics: { stats_interval_seconds: BEAT_SECONDS } }) }, 60000);
 beforeAll(async () => {
   admin = await registerUser(app);
-  await app.rt.models.User.update({ is_admin: true }, { where: { id: admin.id } });
+  await setAdminByHand(app, admin.id, true);
   gateway = spawnEntry('gateway/main.ts', {
     ...configEnv(app.config),
     PLEXICHAT_GATEWAY__PORT: '0',

@@ -4,7 +4,7 @@ import { canonicalCidr } from '../../../api/routes/admin/schema.js';
 import { decide } from '../../../api/security/ip-rules.js';
 import { CidrSet } from '../../../shared/net/ip.js';
 import { startTestApp, type TestApp } from '../../helpers/app.js';
-import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
+import { api, registerUser, setAdminByHand, type TestUser } from '../../helpers/accounts.js';
 import { testConfig } from '../../helpers/config.js';
 import { TEST_DATABASE_URL } from '../../helpers/env.js';
 
@@ -27,7 +27,7 @@ beforeAll(async () => {
   await lock.query('SELECT pg_advisory_lock($1)', [IP_RULES_LOCK]);
   app = await startTestApp({ workers: false, gateway: false });
   admin = await registerUser(app);
-  await app.rt.models.User.update({ is_admin: true }, { where: { id: admin.id } });
+  await setAdminByHand(app, admin.id, true);
 }, 60_000);
 
 afterAll(async () => {

@@ -1,5 +1,5 @@
 import { useTestApp } from '../../helpers/app.js';
-import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
+import { api, registerUser, setAdminByHand, type TestUser } from '../../helpers/accounts.js';
 import { testConfig } from '../../helpers/config.js';
 
 let admin: TestUser;
@@ -14,7 +14,7 @@ const app = useTestApp(
 );
 beforeAll(async () => {
   admin = await registerUser(app);
-  await app.rt.models.User.update({ is_admin: true }, { where: { id: admin.id } });
+  await setAdminByHand(app, admin.id, true);
 }, 60_000);
 
 type Entry = { id: string; level: string; role: string; msg: string; fields: Record<string, unknown> };

@@ -1,5 +1,5 @@
 import { startTestApp, type TestApp, useTestApp } from '../../helpers/app.js';
-import { api, randomIp, registerUser, type TestUser } from '../../helpers/accounts.js';
+import { api, randomIp, registerUser, setAdminByHand, type TestUser } from '../../helpers/accounts.js';
 import { testConfig } from '../../helpers/config.js';
 import { createServerWithChannel } from '../../helpers/factories.js';
 import { connectGateway } from '../../helpers/gateway-client.js';
@@ -58,7 +58,7 @@ const app = useTestApp(
 );
 beforeAll(async () => {
   admin = await registerUser(app);
-  await app.rt.models.User.update({ is_admin: true }, { where: { id: admin.id } });
+  await setAdminByHand(app, admin.id, true);
 }, 60_000);
 
 describe('GET /metrics', () => {
@@ -175,7 +175,7 @@ describe('who may scrape', () => {
   it('serves it to instance admins’ tokens, not to other users', async () => {
     const user = await registerUser(locked);
     expect((await fetch(`${locked.origin}/metrics`, { headers: user.headers })).status).toBe(403);
-    await locked.rt.models.User.update({ is_admin: true }, { where: { id: user.id } });
+    await setAdminByHand(locked, user.id, true);
     await scrape(locked, user.headers);
   });
 

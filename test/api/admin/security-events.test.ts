@@ -1,6 +1,12 @@
 import crypto from 'node:crypto';
 import { useTestApp } from '../../helpers/app.js';
-import { api, registerUser, type ApiResponse, type TestUser } from '../../helpers/accounts.js';
+import {
+  api,
+  registerUser,
+  setAdminByHand,
+  type ApiResponse,
+  type TestUser,
+} from '../../helpers/accounts.js';
 
 let admin: TestUser;
 let user: TestUser;
@@ -13,7 +19,7 @@ let userIp: string;
 const app = useTestApp({ workers: false, gateway: false });
 beforeAll(async () => {
   admin = await registerUser(app);
-  await app.rt.models.User.update({ is_admin: true }, { where: { id: admin.id } });
+  await setAdminByHand(app, admin.id, true);
   user = await registerUser(app);
   userIp = `192.0.2.${crypto.randomInt(1, 254)}`;
   const headers = { 'x-forwarded-for': userIp };

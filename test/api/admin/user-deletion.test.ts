@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { useTestApp } from '../../helpers/app.js';
-import { api, registerUser, type TestUser } from '../../helpers/accounts.js';
+import { api, registerUser, setAdminByHand, type TestUser } from '../../helpers/accounts.js';
 import { configEnv } from '../../helpers/config.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
 import { spawnEntry } from '../../helpers/processes.js';
@@ -12,7 +12,7 @@ const sockets: GatewayClient[] = [];
 const app = useTestApp();
 beforeAll(async () => {
   admin = await registerUser(app);
-  await app.rt.models.User.update({ is_admin: true }, { where: { id: admin.id } });
+  await setAdminByHand(app, admin.id, true);
 });
 afterAll(() => {
   for (const s of sockets) s.close();

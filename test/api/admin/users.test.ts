@@ -1,7 +1,7 @@
 import { invalidate } from '../../../shared/domain/invalidation.js';
 import crypto from 'node:crypto';
 import { useTestApp } from '../../helpers/app.js';
-import { api, randomIp, registerUser, type TestUser } from '../../helpers/accounts.js';
+import { api, randomIp, registerUser, setAdminByHand, type TestUser } from '../../helpers/accounts.js';
 import { connectGateway, type GatewayClient } from '../../helpers/gateway-client.js';
 
 let admin: TestUser;
@@ -11,7 +11,7 @@ const sockets: GatewayClient[] = [];
 const app = useTestApp();
 beforeAll(async () => {
   admin = await registerUser(app);
-  await app.rt.models.User.update({ is_admin: true }, { where: { id: admin.id } });
+  await setAdminByHand(app, admin.id, true);
   plain = await registerUser(app);
 });
 afterAll(() => {
@@ -203,7 +203,7 @@ describe('PATCH /admin/users/{user_id}', () => {
 
   it('may disable another admin', async () => {
     const other = await registerUser(app);
-    await app.rt.models.User.update({ is_admin: true }, { where: { id: other.id } });
+    await setAdminByHand(app, other.id, true);
     const res = await asAdmin('PATCH', `/admin/users/${other.id}`, { disabled: true });
     expect(res.status).toBe(200);
     expect((await api(app, 'GET', '/admin/stats', { token: other.token })).status).toBe(401);

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { useTestApp } from '../../helpers/app.js';
-import { api, randomIp, registerUser } from '../../helpers/accounts.js';
+import { api, editedByHand, randomIp, registerUser } from '../../helpers/accounts.js';
 import { testConfig } from '../../helpers/config.js';
 import { hashPassword } from '../../../shared/auth/password.js';
 
@@ -315,6 +315,7 @@ describe('tokens', () => {
       { last_used_at: new Date(Date.now() - 91 * 86_400_000) },
       { where: { user_id: u.id } },
     );
+    await editedByHand(app, u.id);
     expect((await api(app, 'GET', '/users/@me', { token: u.token })).status).toBe(401);
   });
 
@@ -379,6 +380,7 @@ describe('tokens', () => {
       { last_used_at: new Date(Date.now() - (idleDays + 1) * 86_400_000) },
       { where: { id: idle.id } },
     );
+    await editedByHand(app, u.id);
     // Its token no longer works, so it is not listed, and there is nothing to revoke.
     expect((await api(app, 'GET', '/users/@me', { token: second.body.token })).status).toBe(401);
     const live = await api(app, 'GET', '/users/@me/sessions', { token: u.token });

@@ -13,6 +13,7 @@ import {
   type Person,
   type World,
 } from '../messages/pipeline-helpers.js';
+import { setAdminByHand } from '../../helpers/accounts.js';
 
 let w: World;
 let mod: Person;
@@ -30,7 +31,7 @@ beforeAll(async () => {
   alice = await member(app, w.serverId);
   bob = await member(app, w.serverId);
   admin = await person(app);
-  await app.rt.models.User.update({ is_admin: true }, { where: { id: admin.id } });
+  await setAdminByHand(app, admin.id, true);
   modSocket = await connectGateway(app.origin, { token: mod.token });
   adminSocket = await connectGateway(app.origin, { token: admin.token });
 }, 60_000);

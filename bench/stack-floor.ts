@@ -5,10 +5,13 @@
  * `node --import tsx bench/stack-floor.ts` as a child with an IPC channel: a node:cluster primary
  * with STACK_PROCESSES workers sharing one port, each answering
  * GET /api/v1/channels/{id}/messages?limit=&before= with
- * 1. the session lookup of the bearer token (Postgres, a prepared statement on the real table),
- * 2. one Lua script in Redis standing for the rate limit (a counter with an expiry),
- * 3. one more Redis round trip standing for the channel's permission facts,
- * 4. the page itself: Plexichat's own prepared history statement (api/messages/history.ts), sent as
+ * 1. the session lookup of the bearer token: one Redis read standing for the session's copy
+ *    (shared/auth/session-cache.ts), filled from Postgres (a prepared statement on the real table)
+ *    on the token's first request,
+ * 2. one Lua script in Redis standing for the rate limit (a counter with an expiry) and, beside it
+ *    (as Plexichat's route prefetch), one more Redis round trip standing for the channel's
+ *    permission facts,
+ * 3. the page itself: Plexichat's own prepared history statement (api/messages/history.ts), sent as
  *    the JSON text Postgres builds.
  * What it measures is the floor these libraries put under the history figure on this box.
  */
@@ -38,16 +41,24 @@ if (cluster.isPrimary) {
   app.get('/api/v1/channels/:id/messages', (req, res, next) => {
     void (async () => {
       const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
-      const session = await pool.query<{ user_id: string }>({
-        name: 'floor_session',
-        text: `SELECT s.user_id::text FROM sessions s JOIN users u ON u.id = s.user_id
-                WHERE s.token_hash = $1 AND s.revoked_at IS NULL`,
-        values: [hashToken(token)],
-      });
-      const userId = session.rows[0]?.user_id;
-      if (!userId) return void res.status(401).end();
-      await limit(`bench:floor:limit:${userId}`);
-      await redis.hgetall(`bench:floor:facts:${req.params.id}`);
+      const hash = hashToken(token);
+      const copyKey = `bench:floor:session:${hash.toString('hex')}`;
+      let userId = await redis.get(copyKey);
+      if (!userId) {
+        const session = await pool.query<{ user_id: string }>({
+          name: 'floor_session',
+          text: `SELECT s.user_id::text FROM sessions s JOIN users u ON u.id = s.user_id
+                  WHERE s.token_hash = $1 AND s.revoked_at IS NULL`,
+          values: [hash],
+        });
+        userId = session.rows[0]?.user_id ?? null;
+        if (!userId) return void res.status(401).end();
+        await redis.set(copyKey, userId, 'EX', 60);
+      }
+      await Promise.all([
+        limit(`bench:floor:limit:${userId}`),
+        redis.hgetall(`bench:floor:facts:${req.params.id}`),
+      ]);
       const page = await pool.query<{ page: string }>({
         name: HISTORY_BEFORE_STATEMENT.name,
         text: HISTORY_BEFORE_STATEMENT.text,

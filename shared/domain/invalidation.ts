@@ -20,7 +20,8 @@ export interface Moved {
   users?: string[];
   /**
    * Users whose row or any of whose sessions changed (a revocation, a password, a flag, a name):
-   * the copies of their sessions that token checks read (shared/auth/session-cache.ts).
+   * the copies of their sessions that token checks read (shared/auth/session-cache.ts). Said
+   * through a command's effects (`fx.invalidate`), whose relay retries a move that failed.
    */
   accounts?: string[];
 }

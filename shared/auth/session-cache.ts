@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { DataTypes } from 'sequelize';
 import type { Config } from '../config/index.js';
-import type { Models } from '../db/models/index.js';
+import { SECRET_USER_FIELDS, type Models } from '../db/models/index.js';
 import type { LiveSession } from './sessions.js';
 
 /**
@@ -111,7 +111,13 @@ export async function readSessionCopy(
   }
   if (!found) return { copy: null, epoch: null };
   const [epoch, json] = found;
-  return json === undefined ? { copy: null, epoch } : { copy: reviveCopy(rt.models, hash, json), epoch };
+  if (json === undefined) return { copy: null, epoch };
+  try {
+    return { copy: reviveCopy(rt.models, hash, json), epoch };
+  } catch {
+    // A copy that does not parse, or of another shape (another version's), is read again.
+    return { copy: null, epoch };
+  }
 }
 
 /**
@@ -183,12 +189,37 @@ function reviveDates(row: Record<string, unknown>, fields: string[]): void {
   }
 }
 
-/** A stored copy as findLiveSession's answer again. */
+/** The fields a copy's user and session have: the models' attributes as findLiveSession presents them. */
+const shapes = new WeakMap<Models, { user: string[]; session: string[] }>();
+function shapeOf(models: Models): { user: string[]; session: string[] } {
+  let shape = shapes.get(models);
+  if (!shape) {
+    const secret = new Set<string>(SECRET_USER_FIELDS);
+    shape = {
+      user: [...Object.keys(models.User.getAttributes()).filter((f) => !secret.has(f)), 'has_password'],
+      session: Object.keys(models.Session.getAttributes()).filter((f) => f !== 'token_hash'),
+    };
+    shapes.set(models, shape);
+  }
+  return shape;
+}
+
+function hasExactly(row: Record<string, unknown>, fields: string[]): boolean {
+  return Object.keys(row).length === fields.length && fields.every((f) => f in row);
+}
+
+/**
+ * A stored copy as findLiveSession's answer again. Throws on one of another shape (stored by a
+ * version with other columns): it is read again from Postgres.
+ */
 function reviveCopy(models: Models, hash: Buffer, json: string): LiveSession {
   const { user, session } = JSON.parse(json) as {
     user: Record<string, unknown>;
     session: Record<string, unknown>;
   };
+  const shape = shapeOf(models);
+  if (!hasExactly(user, shape.user) || !hasExactly(session, shape.session))
+    throw new Error('a session copy of another shape');
   reviveDates(user, dateFields(models.User));
   reviveDates(session, dateFields(models.Session));
   session.token_hash = hash;

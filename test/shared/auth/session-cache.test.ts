@@ -94,6 +94,22 @@ describe('the session copy', () => {
     expect(current?.copy?.session.last_used_at).toBeInstanceOf(Date);
   });
 
+  it('a copy that does not parse, or of another shape (another version), is read again from Postgres', async () => {
+    const u = await registerUser(app);
+    await warm(u.token);
+    const key = copyKey(u.token);
+    const stored = (await app.rt.redis.get(key))!;
+    const head = stored.slice(0, stored.indexOf('|', stored.indexOf('|') + 1) + 1); // `<user>|<epoch>|`
+    const copy = JSON.parse(stored.slice(head.length)) as { user: Record<string, unknown> };
+    const user: Record<string, unknown> = { ...copy.user, is_admin: true, some_new_column: 1 };
+    delete user.username;
+    await app.rt.redis.set(key, head + JSON.stringify({ ...copy, user }), 'KEEPTTL');
+    expect((await api(app, 'GET', '/admin/users', { token: u.token })).status).toBe(403);
+    expect((await me(u.token)).body.username).toBe(u.username);
+    await app.rt.redis.set(key, `${head}{"user":`, 'KEEPTTL');
+    expect((await me(u.token)).body.username).toBe(u.username);
+  });
+
   it('is off with security.session_cache_seconds 0: nothing is kept', async () => {
     const p = await person(app);
     const off = {

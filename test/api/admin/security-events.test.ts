@@ -12,7 +12,7 @@ let admin: TestUser;
 let user: TestUser;
 /**
  * The address `user`'s logins come from (X-Forwarded-For through the trusted loopback proxy): in
- * TEST-NET-1, apart from the 198.51.100.x addresses registerUser uses.
+ * TEST-NET-1, apart from the 198.18.0.0/15 addresses registerUser uses (randomIp).
  */
 let userIp: string;
 

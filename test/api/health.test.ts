@@ -1,13 +1,7 @@
 import { testConfig } from '../helpers/config.js';
-import { startTestApp, type TestApp, useTestApp } from '../helpers/app.js';
+import { startTestApp, type TestApp, useTestApp, useTestAppOnOwnPostgres } from '../helpers/app.js';
 import { registerUser } from '../helpers/accounts.js';
-import {
-  startMigratedPostgres,
-  startPrivateRedis,
-  until,
-  type PrivatePostgres,
-  type PrivateRedis,
-} from '../helpers/services.js';
+import { startPrivateRedis, until, type PrivateRedis } from '../helpers/services.js';
 
 async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(url);
@@ -86,15 +80,7 @@ describe('health when Redis goes away', () => {
 });
 
 describe('when Postgres goes away', () => {
-  let postgres: PrivatePostgres & { databaseUrl: string };
-
-  beforeAll(async () => {
-    postgres = await startMigratedPostgres();
-  }, 60000);
-  const app = useTestApp(() => ({ config: testConfig({ database: { url: postgres.databaseUrl } }) }), 60000);
-  afterAll(async () => {
-    await postgres?.destroy();
-  });
+  const { app, postgres } = useTestAppOnOwnPostgres();
 
   it('answers 503 with Retry-After and health names the database; recovers by itself when it is back', async () => {
     const user = await registerUser(app);

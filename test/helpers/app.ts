@@ -5,6 +5,7 @@ import { createRuntime, type Runtime } from '../../shared/runtime.js';
 import { startVoice, type VoiceService } from '../../voice/service.js';
 import { startWorkers } from '../../workers/runner.js';
 import { testConfig } from './config.js';
+import { startMigratedPostgres, type PrivatePostgres } from './services.js';
 
 /** A running Plexichat (API + gateway + workers, as `npm start` wires them) on a free port. */
 export interface TestApp {
@@ -79,6 +80,32 @@ export function useTestApp(
     (app) => app.close(),
     timeoutMs,
   );
+}
+
+/**
+ * useTestApp on a Postgres of its own (a private server, migrated, destroyed once the app has
+ * closed): for a suite that stops the database, or whose rows no other test app may take.
+ */
+export function useTestAppOnOwnPostgres(timeoutMs = 60000): {
+  app: TestApp;
+  postgres: PrivatePostgres & { databaseUrl: string };
+} {
+  let started: (PrivatePostgres & { databaseUrl: string }) | undefined;
+  beforeAll(async () => {
+    started = await startMigratedPostgres();
+  }, timeoutMs);
+  const postgres = standIn('private Postgres', (key) => {
+    if (started) return started;
+    throw new Error(`private Postgres.${String(key)} was read before it started`);
+  });
+  const app = useTestApp(
+    () => ({ config: testConfig({ database: { url: postgres.databaseUrl } }) }),
+    timeoutMs,
+  );
+  afterAll(async () => {
+    await started?.destroy();
+  });
+  return { app, postgres };
 }
 
 /**

@@ -1,7 +1,6 @@
 import { QueryTypes } from 'sequelize';
-import { useTestApp } from '../helpers/app.js';
-import { testConfig } from '../helpers/config.js';
-import { startMigratedPostgres, until, type PrivatePostgres } from '../helpers/services.js';
+import { useTestAppOnOwnPostgres } from '../helpers/app.js';
+import { until } from '../helpers/services.js';
 import { snowflakeFromTimestamp } from '../../shared/snowflake.js';
 
 // The hourly media sweep finishes file-deletion batches a day old: their job failed every attempt
@@ -9,14 +8,7 @@ import { snowflakeFromTimestamp } from '../../shared/snowflake.js';
 
 // A database of its own: every test app with workers sweeps when it starts, and one sharing the
 // test database would take this batch and delete its files from its own storage, not this app's.
-let postgres: PrivatePostgres & { databaseUrl: string };
-beforeAll(async () => {
-  postgres = await startMigratedPostgres();
-}, 60000);
-const app = useTestApp(() => ({ config: testConfig({ database: { url: postgres.databaseUrl } }) }), 60000);
-afterAll(async () => {
-  await postgres?.destroy();
-});
+const { app } = useTestAppOnOwnPostgres();
 
 it('the sweep deletes the files of a deletion batch older than a day, and leaves a recent one to its job', async () => {
   const tag = app.rt.snowflake.next();

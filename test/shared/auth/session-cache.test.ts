@@ -29,6 +29,11 @@ const warm = async (token: string) => {
   expect((await me(token)).status).toBe(200);
   expect((await me(token)).status).toBe(200);
 };
+/** The app's runtime with security.session_cache_seconds 0: token checks straight from Postgres. */
+const cacheOff = () => ({
+  ...app.rt,
+  config: { ...app.config, security: { ...app.config.security, session_cache_seconds: 0 } },
+});
 const copyKey = (token: string) =>
   `${app.config.redis.key_prefix}:auth-copy:${hashToken(token).toString('hex')}`;
 const secondSession = async (u: TestUser): Promise<string> => {
@@ -74,11 +79,7 @@ describe('the session copy', () => {
     const hash = hashToken(p.token);
     const before = await readSessionCopy(app.rt, hash);
     expect(before).toEqual({ copy: null, epoch: expect.any(String) });
-    const off = {
-      ...app.rt,
-      config: { ...app.config, security: { ...app.config.security, session_cache_seconds: 0 } },
-    };
-    const live = await findLiveSession(off, p.token);
+    const live = await findLiveSession(cacheOff(), p.token);
     expect(live?.user.id).toBe(p.id);
     // A write commits between the reader's epoch and its Postgres read: what it read may be old.
     await moveAccountEpochs(app.rt.redis, app.config.redis.key_prefix, [p.id]);
@@ -112,12 +113,8 @@ describe('the session copy', () => {
 
   it('is off with security.session_cache_seconds 0: nothing is kept', async () => {
     const p = await person(app);
-    const off = {
-      ...app.rt,
-      config: { ...app.config, security: { ...app.config.security, session_cache_seconds: 0 } },
-    };
-    expect((await findLiveSession(off, p.token))?.user.id).toBe(p.id);
-    expect((await findLiveSession(off, p.token))?.user.id).toBe(p.id);
+    expect((await findLiveSession(cacheOff(), p.token))?.user.id).toBe(p.id);
+    expect((await findLiveSession(cacheOff(), p.token))?.user.id).toBe(p.id);
     expect(await app.rt.redis.exists(copyKey(p.token))).toBe(0);
   });
 });

@@ -160,6 +160,14 @@ export function raiseFileLimit(files: number): number {
   return limits().soft;
 }
 
+/**
+ * BENCH_EVENT_LOOP=1: node arguments (after tsx's loader) that have a process report its event loop
+ * and garbage collections to stderr every 5 s (bench/event-loop-report.ts).
+ */
+function eventLoopReport(): string[] {
+  return process.env.BENCH_EVENT_LOOP ? ['--import', path.join(ROOT, 'bench', 'event-loop-report.ts')] : [];
+}
+
 /** A running Plexichat child process. */
 export interface Plexichat {
   base: string;
@@ -183,10 +191,7 @@ export async function startPlexichat(
   const profile = process.env.BENCH_PROFILE
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
     : [];
-  // BENCH_EVENT_LOOP=1: every process reports its event loop to stderr (bench/event-loop-report.ts).
-  const eventLoop = process.env.BENCH_EVENT_LOOP
-    ? ['--import', path.join(ROOT, 'bench', 'event-loop-report.ts')]
-    : [];
+  const eventLoop = eventLoopReport();
   // The limiter still runs on every request (its cost is measured), with budgets no bench reaches:
   // the bench plays a few users sending far faster than people do.
   const dataDir = fs.mkdtempSync('/tmp/plexichat-bench-');
@@ -419,10 +424,10 @@ export async function startBareServer(
   script = 'bare-server.ts',
   nodeArgs: string[] = [],
 ): Promise<BareServer> {
-  const args = [...nodeArgs, '--import', 'tsx', path.join(ROOT, 'bench', script)];
+  const args = [...nodeArgs, '--import', 'tsx', ...eventLoopReport(), path.join(ROOT, 'bench', script)];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, ...env },
+    env: { PATH: process.env.PATH, BENCH_REPORT_ROLE: script.replace(/\.ts$/, ''), ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));

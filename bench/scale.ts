@@ -38,10 +38,11 @@
  *   its RSS, V8 heap and malloc growth per connection after full GCs (bench/memory-probe.ts) from
  *   half the connections to all; BENCH_CONNECTIONS_ENV=NAME=value,... adds to that process's environment.
  * load, fanout and history run against BENCH_START_MODE (multi by default: the supervisor with a
- * web process per core). BENCH_EVENT_LOOP=1: every Plexichat process reports its event loop every 5 s
- * (bench/event-loop-report.ts). Each load step also prints the server's phases of a send
- * (Server-Timing: auth, limit, access, claim, queue, job, total; the harness turns server.timing on
- * unless BENCH_SERVER_TIMING=0). Prints figures; asserts nothing.
+ * web process per core). BENCH_EVENT_LOOP=1: every Plexichat process (and yardstick) reports its
+ * event loop and garbage collections every 5 s (bench/event-loop-report.ts). Each load step also
+ * prints the server's phases of a send (Server-Timing: auth, limit, access, claim, queue, job,
+ * total; the harness turns server.timing on unless BENCH_SERVER_TIMING=0). Prints figures; asserts
+ * nothing.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';

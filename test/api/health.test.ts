@@ -2,10 +2,27 @@ import { testConfig } from '../helpers/config.js';
 import { startTestApp, type TestApp, useTestApp, useTestAppOnOwnPostgres } from '../helpers/app.js';
 import { registerUser } from '../helpers/accounts.js';
 import { startPrivateRedis, until, type PrivateRedis } from '../helpers/services.js';
+import { Redis } from 'ioredis';
+import { QUEUE_NAMES } from '../../shared/queues/index.js';
+import { HEALTH_REUSE_MS } from '../../api/routes/health/checks.js';
 
 async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(url);
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/**
+ * GET /health after a dependency went away: a passing result may be answered again for
+ * HEALTH_REUSE_MS (a failing one never is), so it is asked until it stops answering 200.
+ */
+async function healthOnceFailing(api: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const deadline = Date.now() + HEALTH_REUSE_MS + 3000;
+  let health = await getJson(`${api}/health`);
+  while (health.status === 200 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    health = await getJson(`${api}/health`);
+  }
+  return health;
 }
 
 describe('GET /api/v1/health', () => {
@@ -47,11 +64,30 @@ describe('health when Redis goes away', () => {
     await redis.destroy();
   });
 
+  it('a flood of health requests shares one run: Redis is asked for its clients once per queue', async () => {
+    const admin = new Redis(redis.url);
+    try {
+      const clientLists = async () =>
+        Number(/cmdstat_client\|list:calls=(\d+)/.exec(await admin.info('commandstats'))?.[1] ?? 0);
+      // Nothing reused from an earlier request.
+      await new Promise((r) => setTimeout(r, HEALTH_REUSE_MS + 100));
+      const before = await clientLists();
+      const answers = await Promise.all(Array.from({ length: 20 }, () => getJson(`${app.api}/health`)));
+      expect(answers.map((a) => a.status)).toEqual(Array<number>(20).fill(200));
+      // BullMQ counts a queue's workers with CLIENT LIST, which scans every connection to Redis.
+      expect((await clientLists()) - before).toBe(QUEUE_NAMES.length);
+      // One run answered them all: the same measurements in every answer.
+      expect(new Set(answers.map((a) => JSON.stringify(a.body.details))).size).toBe(1);
+    } finally {
+      admin.disconnect();
+    }
+  });
+
   it('answers 503 naming redis (and the queues on it), then recovers when Redis is back', async () => {
     expect((await getJson(`${app.api}/health`)).status).toBe(200);
 
     await redis.stop('SIGKILL');
-    const down = await getJson(`${app.api}/health`);
+    const down = await healthOnceFailing(app.api);
     expect(down.status).toBe(503);
     expect(down.body.code).toBe('service_unavailable');
     expect(down.body.message).toMatch(/redis/);
@@ -97,7 +133,7 @@ describe('when Postgres goes away', () => {
       message: expect.stringMatching(/database/) as string,
       retry_after: 5,
     });
-    const health = await getJson(`${app.api}/health`);
+    const health = await healthOnceFailing(app.api);
     expect(health.status).toBe(503);
     expect(health.body.message).toMatch(/database/);
     expect((health.body.checks as Record<string, string>).database).toBe('error');

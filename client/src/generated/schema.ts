@@ -10,7 +10,7 @@ export interface paths {
     };
     /**
      * Health of this process and its dependencies
-     * @description `checks` says `ok` or `error` per dependency (the database, Redis, the queues, storage), `details` what each measured (latency, queue counts, the error); 503 names the failing ones in `failing` and `message`.
+     * @description `checks` says `ok` or `error` per dependency (the database, Redis, the queues, storage), `details` what each measured (latency, queue counts, the error); 503 names the failing ones in `failing` and `message`. A passing result is answered again for up to a second; a failing one never is.
      */
     get: operations['getHealth'];
     put?: never;

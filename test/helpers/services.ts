@@ -7,7 +7,8 @@ import { promisify } from 'node:util';
 import { createSequelize } from '../../shared/db/connection.js';
 import { ensureDatabase } from '../../shared/db/ensure-database.js';
 import { migrateUp } from '../../shared/db/migrator.js';
-import { createLogger } from '../../shared/logger.js';
+import { createLogger, type Logger } from '../../shared/logger.js';
+import type { Sequelize } from 'sequelize';
 
 const run = promisify(execFile);
 
@@ -206,10 +207,9 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   return pg;
 }
 
-/** Applies every migration to the database at `url` (which must exist). */
-export async function migrateDatabase(url: string): Promise<void> {
-  const logger = createLogger({ log: { level: 'warn', pretty: false } }, 'test-setup');
-  const sequelize = createSequelize(
+/** A Sequelize of two connections at most on the database at `url`, as the runtime builds one. */
+export function smallSequelize(url: string, logger: Logger): Sequelize {
+  return createSequelize(
     {
       database: {
         url,
@@ -222,6 +222,12 @@ export async function migrateDatabase(url: string): Promise<void> {
     },
     logger,
   );
+}
+
+/** Applies every migration to the database at `url` (which must exist). */
+export async function migrateDatabase(url: string): Promise<void> {
+  const logger = createLogger({ log: { level: 'warn', pretty: false } }, 'test-setup');
+  const sequelize = smallSequelize(url, logger);
   try {
     await migrateUp(sequelize, logger);
   } finally {

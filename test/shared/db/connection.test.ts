@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import type { Sequelize } from 'sequelize';
-import { createSequelize } from '../../../shared/db/connection.js';
 import { createLogger } from '../../../shared/logger.js';
 import { TEST_DATABASE_URL } from '../../helpers/env.js';
+import { smallSequelize } from '../../helpers/services.js';
 
 /** The parts of Sequelize's connection manager its pool uses to hand out connections. */
 interface ConnectionManager {
@@ -16,19 +16,9 @@ describe('the Postgres connection pool', () => {
   let sequelize: Sequelize;
   const manager = () => sequelize.connectionManager as unknown as ConnectionManager;
   beforeAll(() => {
-    const logger = createLogger({ log: { level: 'warn', pretty: false } }, 'test');
-    sequelize = createSequelize(
-      {
-        database: {
-          url: TEST_DATABASE_URL,
-          name: 'plexichat',
-          pool: { max: 2, min: 0, idle_ms: 1000, acquire_ms: 10000 },
-          embedded_port: 0,
-          ssl: false,
-          log_sql: false,
-        },
-      },
-      logger,
+    sequelize = smallSequelize(
+      TEST_DATABASE_URL,
+      createLogger({ log: { level: 'warn', pretty: false } }, 'test'),
     );
   });
   afterAll(() => sequelize.close());

@@ -85,6 +85,8 @@ describe('health when Redis goes away', () => {
 
   it('answers 503 naming redis (and the queues on it), then recovers when Redis is back', async () => {
     expect((await getJson(`${app.api}/health`)).status).toBe(200);
+    // No passing result left to reuse: the first request after the kill asks the dependencies.
+    await new Promise((r) => setTimeout(r, HEALTH_REUSE_MS + 100));
 
     await redis.stop('SIGKILL');
     const down = await healthOnceFailing(app.api);

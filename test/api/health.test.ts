@@ -16,12 +16,12 @@ async function getJson(url: string): Promise<{ status: number; body: Record<stri
  * HEALTH_REUSE_MS (a failing one never is), so it is asked until it stops answering 200.
  */
 async function healthOnceFailing(api: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const deadline = Date.now() + HEALTH_REUSE_MS + 3000;
   let health = await getJson(`${api}/health`);
-  while (health.status === 200 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-    health = await getJson(`${api}/health`);
-  }
+  await until(
+    async () => health.status !== 200 || (health = await getJson(`${api}/health`)).status !== 200,
+    'health to stop answering 200',
+    HEALTH_REUSE_MS + 3000,
+  );
   return health;
 }
 

@@ -55,10 +55,9 @@ export function requestLog(
     req.id = req.id || requestId(req, res);
     if (options.ignore(req.url)) return next();
     const start = Date.now();
-    // What pino-http serializes when the request arrives; routers change `params` (and `url`) later.
-    const arrived = Object.create(req, {
-      params: { value: (req as { params?: unknown }).params },
-    }) as unknown;
+    // The request as it arrived: routers change `params` and `url` on their way.
+    const { url } = req;
+    const { params } = req as { params?: unknown };
     const done = (err?: Error): void => {
       res.removeListener('close', done);
       res.removeListener('finish', done);
@@ -67,6 +66,19 @@ export function requestLog(
       const level = levelOf(res, failure);
       if (!wrapped.isLevelEnabled(level)) return;
       const responseTime = Date.now() - start;
+      // What pino's request serializer reads, built only for a line that is kept. Not a child of
+      // `req` (Object.create(req)): an object that becomes a prototype is reshaped by V8, which
+      // cost ~17 KB allocated and ~9 KB carried into the old generation per request, logged or not.
+      const arrived = {
+        id: req.id,
+        method: req.method,
+        originalUrl: url,
+        query: (req as { query?: unknown }).query,
+        params,
+        headers: req.headers,
+        socket: req.socket,
+        raw: req,
+      };
       // `req` first: where pino-http's child binding puts it, so the line reads the same.
       if (level === 'error') {
         const error = failure ?? new Error(`failed with status code ${res.statusCode}`);

@@ -72,8 +72,16 @@ describe('request log', () => {
     expect(lines[0]).toMatchObject({
       level: 30,
       msg: 'request completed',
-      req: { id: 'req-1', url: '/api/items/7?q=1' },
+      req: {
+        id: 'req-1',
+        method: 'GET',
+        url: '/api/items/7?q=1',
+        query: { q: '1' },
+        remoteAddress: '127.0.0.1',
+      },
     });
+    // As it arrived: the router's parameters came later.
+    expect(lines[0]?.req?.params).toEqual({});
     expect(redacted).toBe(1);
   });
 

@@ -19,6 +19,7 @@ import cluster from 'node:cluster';
 import express from 'express';
 import pg from 'pg';
 import { Redis } from 'ioredis';
+import { createExpressServer } from '../api/express-server.js';
 import { HISTORY_BEFORE_STATEMENT } from '../api/messages/history.js';
 import { hashToken } from '../shared/auth/tokens.js';
 import { forkListeners } from './yardstick.js';
@@ -67,5 +68,6 @@ if (cluster.isPrimary) {
       res.type('application/json').send(page.rows[0]?.page ?? '[]');
     })().catch(next);
   });
-  app.listen(Number(process.env.STACK_PORT ?? 0), '127.0.0.1');
+  // Served as the API serves (api/express-server.ts), so the floor stays the stack's best.
+  createExpressServer(app).listen(Number(process.env.STACK_PORT ?? 0), '127.0.0.1');
 }

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { createExpressServer } from '../../api/server.js';
+import { createExpressServer } from '../../api/express-server.js';
 
 /**
  * createExpressServer (api/server.ts): requests reach express already carrying the app's

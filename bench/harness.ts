@@ -168,6 +168,14 @@ function eventLoopReport(): string[] {
   return process.env.BENCH_EVENT_LOOP ? ['--import', path.join(ROOT, 'bench', 'event-loop-report.ts')] : [];
 }
 
+/**
+ * BENCH_NODE_ARGS: node arguments for Plexichat's processes (the supervisor's children inherit
+ * them), space-separated: a V8 flag is tried without editing the bench.
+ */
+function benchNodeArgs(): string[] {
+  return (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+}
+
 /** A running Plexichat child process. */
 export interface Plexichat {
   base: string;
@@ -224,7 +232,15 @@ export async function startPlexichat(
   const redisUrl = env.PLEXICHAT_REDIS__URL ?? REDIS_URL;
   const child = spawn(
     process.execPath,
-    [...profile, '--import', 'tsx', ...nodeArgs, ...eventLoop, path.join(ROOT, 'main.ts')],
+    [
+      ...profile,
+      '--import',
+      'tsx',
+      ...nodeArgs,
+      ...benchNodeArgs(),
+      ...eventLoop,
+      path.join(ROOT, 'main.ts'),
+    ],
     {
       cwd: ROOT,
       env: {
@@ -255,6 +271,10 @@ export async function startPlexichat(
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
+  // BENCH_SERVER_STDOUT=<file>: a copy of Plexichat's stdout, its processes' and V8's lines included
+  // (BENCH_NODE_ARGS='--trace-gc --trace-gc-nvp', then bench/gc-trace-summary.ts on the file).
+  if (process.env.BENCH_SERVER_STDOUT)
+    child.stdout.pipe(fs.createWriteStream(process.env.BENCH_SERVER_STDOUT));
   const origin = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => {

@@ -170,7 +170,7 @@ function eventLoopReport(): string[] {
 
 /**
  * BENCH_NODE_ARGS: node arguments for Plexichat's processes (the supervisor's children inherit
- * them), space-separated: a V8 flag is tried without editing the bench.
+ * them) and the yardsticks', space-separated: a V8 flag is tried, on both, without editing the bench.
  */
 function benchNodeArgs(): string[] {
   return (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -444,7 +444,14 @@ export async function startBareServer(
   script = 'bare-server.ts',
   nodeArgs: string[] = [],
 ): Promise<BareServer> {
-  const args = [...nodeArgs, '--import', 'tsx', ...eventLoopReport(), path.join(ROOT, 'bench', script)];
+  const args = [
+    ...nodeArgs,
+    ...benchNodeArgs(),
+    '--import',
+    'tsx',
+    ...eventLoopReport(),
+    path.join(ROOT, 'bench', script),
+  ];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH, BENCH_REPORT_ROLE: script.replace(/\.ts$/, ''), ...env },

@@ -4,7 +4,7 @@ import express from 'express';
 import { createExpressServer } from '../../api/express-server.js';
 
 /**
- * createExpressServer (api/server.ts): requests reach express already carrying the app's
+ * createExpressServer (api/express-server.ts): requests reach express already carrying the app's
  * prototypes, so express's re-parenting of each one is a no-op, and express works on them as ever,
  * through mounted sub-apps too.
  */
@@ -49,7 +49,9 @@ describe('createExpressServer', () => {
   it('hands express requests and responses born with the app prototypes', async () => {
     arrived.length = 0;
     expect(await get('/plain')).toEqual({ status: 201, body: { header: 'yes', path: '/plain' } });
-    expect(arrived).toEqual([app.request, app.response]);
+    expect(arrived).toHaveLength(2);
+    expect(arrived[0]).toBe(app.request);
+    expect(arrived[1]).toBe(app.response);
     expect(app.request).toBeInstanceOf(http.IncomingMessage);
     expect(app.response).toBeInstanceOf(http.ServerResponse);
   });
